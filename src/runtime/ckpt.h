@@ -1,0 +1,108 @@
+/* ckpt.h: the checkpoint container, its constants and its in-memory image.
+ *
+ * Layout (all framing integers little-endian; docs/checkpoint-format.md):
+ *   header: magic, version, the writer's mt_arch, program id, checksum
+ *   records: kind, flags, payload length, payload, checksum
+ *   ... an END record closes the stream.
+ * Block payloads are the writer's memory as it was: the reader converts.
+ * All magic numbers of the format live here. */
+#ifndef MT_CKPT_H
+#define MT_CKPT_H
+
+#include <stdint.h>
+
+#include "arch.h"
+#include "stream.h"
+#include "types.h"
+
+#define CK_MAGIC "MIGTHRD\0"
+#define CK_MAGIC_LEN 8
+#define CK_VERSION 1
+
+enum ck_kind {
+    CK_TYPES = 1,   /* the writer's type table */
+    CK_BLOCK = 2,   /* one memory block with its type and old address */
+    CK_FUNCS = 3,   /* the writer's function table */
+    CK_INFO = 4,    /* free text about the writer (skippable) */
+    CK_END = 0x7f454e44 /* "DNE\x7f": closes the stream */
+};
+
+enum { CK_FLAG_SKIPPABLE = 1 };  /* readers that do not know the kind skip it */
+
+enum ck_role {
+    CK_ROLE_GLOBAL = 1, /* key: hash of the global's name */
+    CK_ROLE_HEAP = 2,   /* key: 0 */
+    CK_ROLE_FRAME = 3,  /* key: function id, aux: resume point */
+    CK_ROLE_MAX = 3
+};
+
+/* Bounds on what a reader accepts, so that a hostile file costs little. */
+enum {
+    CK_MAX_TYPES = 1 << 20,
+    CK_MAX_FUNCS = 1 << 22,
+    CK_MAX_RECORDS = 1 << 30,
+    CK_MAX_NAME = 4096
+};
+#define CK_MAX_PAYLOAD ((uint64_t)1 << 40)
+
+typedef struct ck_block {
+    uint8_t role;
+    uint32_t type;      /* index into the image's types */
+    uint64_t key, aux;
+    uint64_t old_addr;  /* where the block was in the writer */
+    uint64_t count;     /* elements */
+    uint64_t len;       /* bytes: count * the writer's type size */
+    const uint8_t *data;
+    char *name;         /* globals: the name; may be empty */
+    uint32_t record;    /* record number, for messages */
+} ck_block;
+
+typedef struct ck_func {
+    uint64_t id;        /* hash of the name */
+    uint64_t old_addr;
+    char *name;
+} ck_func;
+
+/* A validated checkpoint, held in memory. */
+typedef struct ck_image {
+    mt_arch arch;               /* the writer's */
+    uint64_t program_id;
+    struct mt_type **types;     /* the writer's layouts */
+    uint32_t ntypes;
+    ck_block *blocks;
+    uint64_t nblocks, blocks_cap;
+    ck_func *funcs;
+    uint32_t nfuncs;
+    char *info;                 /* INFO text, or NULL */
+    uint64_t total_bytes;       /* the size of the stream */
+    uint32_t nrecords;
+    uint8_t **buffers;          /* payloads that blocks point into */
+    uint64_t nbuffers, buffers_cap;
+} ck_image;
+
+/* ---- Writing (ckpt_write.c) ----------------------------------------------- */
+
+typedef struct ck_writer {
+    st_stream *s;
+    uint32_t records;
+    mt_error *err;
+} ck_writer;
+
+/* Each returns 0, or -1 with the writer's err filled. */
+int ck_write_header(ck_writer *w, st_stream *s, uint64_t program_id, mt_error *err);
+int ck_write_info(ck_writer *w, const char *text);
+int ck_write_types(ck_writer *w, const struct mt_type *const *types, uint32_t n);
+int ck_write_funcs(ck_writer *w, const ck_func *funcs, uint32_t n);
+/* data is b->len bytes, written as they are. */
+int ck_write_block(ck_writer *w, const ck_block *b, const void *data);
+int ck_write_end(ck_writer *w);
+
+/* ---- Reading (ckpt_read.c) ------------------------------------------------ */
+
+/* Reads and validates a whole checkpoint. Returns NULL with err filled:
+ * one line naming the record and offset for any truncation, corruption,
+ * bad version or hostile length. */
+ck_image *ck_read(st_stream *s, mt_error *err);
+void ck_image_free(ck_image *img);
+
+#endif

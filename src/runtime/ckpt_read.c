@@ -1,0 +1,445 @@
+/* ckpt_read.c: reading and validating a checkpoint container.
+ *
+ * Nothing read is trusted before it is checked: lengths against limits
+ * and against what the stream still holds before anything is allocated,
+ * payloads grown only as their bytes actually arrive (a socket that
+ * promises a terabyte gets no terabyte buffer), checksums before parsing,
+ * and every index and size in the parsed tables against its bounds. Each
+ * failure is one line naming the record and the offset. */
+#include "ckpt.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <xxhash.h>
+
+#include "error.h"
+
+/* ---- A bounds-checked cursor over a payload ----------------------------- */
+
+typedef struct cursor {
+    const uint8_t *p;
+    uint64_t left;
+    int bad;
+} cursor;
+
+static uint64_t get_uint(cursor *c, unsigned size)
+{
+    if (c->bad || c->left < size) {
+        c->bad = 1;
+        return 0;
+    }
+    uint64_t v = 0;
+    for (unsigned i = 0; i < size; i++)
+        v |= (uint64_t)c->p[i] << (8 * i);
+    c->p += size;
+    c->left -= size;
+    return v;
+}
+
+/* Returns a fresh NUL-terminated copy of a length-prefixed string. */
+static char *get_str(cursor *c)
+{
+    uint64_t n = get_uint(c, 2);
+    if (c->bad || n > CK_MAX_NAME || c->left < n) {
+        c->bad = 1;
+        return NULL;
+    }
+    char *s = malloc(n + 1);
+    if (!s) {
+        c->bad = 1;
+        return NULL;
+    }
+    memcpy(s, c->p, n);
+    s[n] = '\0';
+    c->p += n;
+    c->left -= n;
+    return s;
+}
+
+/* ---- Reading state --------------------------------------------------- */
+
+typedef struct reader {
+    st_stream *s;
+    ck_image *img;
+    mt_error *err;
+    uint32_t record;     /* number of the record being read */
+    uint64_t rec_offset; /* where it starts */
+    int have_types, have_funcs;
+} reader;
+
+static int corrupt(reader *r, const char *fmt, const char *detail)
+{
+    char what[sizeof r->err->msg];
+    snprintf(what, sizeof what, fmt, detail);
+    return mt_fail(r->err, MT_EFORMAT, "corrupt checkpoint: %s in record %u at offset %llu",
+                   what, r->record, (unsigned long long)r->rec_offset);
+}
+
+/* Reads exactly len bytes or reports the stream as truncated. */
+static int read_exact(reader *r, void *buf, size_t len, const char *what)
+{
+    long long n = r->s->read(r->s, buf, len);
+    if (n < 0)
+        return mt_fail(r->err, MT_EIO, "cannot read checkpoint %s at offset %llu: %s", what,
+                       (unsigned long long)r->s->offset, strerror(errno));
+    if ((size_t)n < len)
+        return mt_fail(r->err, MT_EFORMAT, "truncated checkpoint: %s ends at offset %llu",
+                       what, (unsigned long long)r->s->offset);
+    return 0;
+}
+
+/* Reads a payload of len bytes, growing the buffer only as data arrives. */
+static uint8_t *read_payload(reader *r, uint64_t len)
+{
+    long long left = r->s->remaining(r->s);
+    if (len > CK_MAX_PAYLOAD || (left >= 0 && len + 8 > (uint64_t)left)) {
+        mt_fail(r->err, MT_EFORMAT,
+                "truncated checkpoint: record %u at offset %llu claims %llu bytes, the file holds fewer",
+                r->record, (unsigned long long)r->rec_offset, (unsigned long long)len);
+        return NULL;
+    }
+    size_t cap = len < (1u << 20) ? (size_t)len : (1u << 20), have = 0;
+    uint8_t *buf = malloc(cap ? cap : 1);
+    while (buf && have < len) {
+        if (have == cap) {
+            cap = (uint64_t)cap * 2 < len ? cap * 2 : (size_t)len;
+            uint8_t *grown = realloc(buf, cap);
+            if (!grown)
+                break;
+            buf = grown;
+        }
+        if (read_exact(r, buf + have, cap - have, "record payload") < 0) {
+            free(buf);
+            return NULL;
+        }
+        have = cap;
+    }
+    if (!buf || have < len) {
+        free(buf);
+        mt_fail(r->err, MT_ENOMEM, "out of memory reading record %u (%llu bytes)", r->record,
+                (unsigned long long)len);
+        return NULL;
+    }
+    return buf;
+}
+
+/* ---- Header --------------------------------------------------------------- */
+
+static int read_header(reader *r)
+{
+    uint8_t h[CK_MAGIC_LEN + 8 + sizeof(mt_arch) + 16];
+    long long n = r->s->read(r->s, h, sizeof h);
+    if (n < 0)
+        return mt_fail(r->err, MT_EIO, "cannot read checkpoint header: %s", strerror(errno));
+    if (n < CK_MAGIC_LEN || memcmp(h, CK_MAGIC, CK_MAGIC_LEN) != 0)
+        return mt_fail(r->err, MT_EFORMAT, "not a MigThread checkpoint (bad magic)");
+    cursor c = { h + CK_MAGIC_LEN, (uint64_t)n - CK_MAGIC_LEN, 0 };
+    uint64_t version = get_uint(&c, 2);
+    get_uint(&c, 2);
+    uint64_t arch_len = get_uint(&c, 4);
+    if (!c.bad && version != CK_VERSION)
+        return mt_fail(r->err, MT_EFORMAT, "checkpoint format version %llu, this build reads %d",
+                       (unsigned long long)version, CK_VERSION);
+    if (c.bad || (size_t)n < sizeof h)
+        return mt_fail(r->err, MT_EFORMAT, "truncated checkpoint: the header is short");
+    if (arch_len != sizeof(mt_arch))
+        return mt_fail(r->err, MT_EFORMAT, "corrupt checkpoint: architecture descriptor of %llu bytes",
+                       (unsigned long long)arch_len);
+    memcpy(&r->img->arch, c.p, sizeof(mt_arch));
+    c.p += sizeof(mt_arch);
+    c.left -= sizeof(mt_arch);
+    r->img->program_id = get_uint(&c, 8);
+    uint64_t sum = get_uint(&c, 8);
+    if (sum != XXH3_64bits(h, sizeof h - 8))
+        return mt_fail(r->err, MT_ECHECKSUM, "checksum mismatch in the checkpoint header");
+    if (arch_validate(&r->img->arch) < 0)
+        return mt_fail(r->err, MT_EFORMAT, "corrupt checkpoint: the writer's architecture descriptor is invalid");
+    return 0;
+}
+
+/* ---- Record payloads ------------------------------------------------------ */
+
+static int parse_member(reader *r, cursor *c, uint32_t tindex, tmember *m)
+{
+    m->name = get_str(c);
+    m->cls = (uint8_t)get_uint(c, 1);
+    m->size = (uint32_t)get_uint(c, 4);
+    m->offset = (uint32_t)get_uint(c, 4);
+    m->count = (uint32_t)get_uint(c, 4);
+    uint64_t sub = get_uint(c, 4);
+    if (c->bad)
+        return corrupt(r, "%s", "type table overruns its record");
+    int aggregate = m->cls == MT_CLASS_STRUCT || m->cls == MT_CLASS_UNION;
+    if (aggregate != (sub != UINT32_MAX) || (aggregate && sub >= tindex))
+        return corrupt(r, "member %s refers to a type not defined before it", m->name);
+    m->type = aggregate ? r->img->types[sub] : NULL;
+    return 0;
+}
+
+static void free_members(tmember *m, uint32_t n)
+{
+    for (uint32_t i = 0; i < n; i++)
+        free(m[i].name);
+    free(m);
+}
+
+static int parse_type(reader *r, cursor *c, uint32_t index)
+{
+    uint64_t id = get_uint(c, 8), size = get_uint(c, 4), align = get_uint(c, 4);
+    uint64_t is_union = get_uint(c, 1), n = get_uint(c, 4);
+    char *name = get_str(c);
+    if (c->bad || n == 0 || n > TYPE_MAX_MEMBERS || n * 19 > c->left || is_union > 1) {
+        free(name);
+        return corrupt(r, "%s", "bad type table entry");
+    }
+    tmember *m = calloc(n, sizeof *m);
+    int rc = m ? 0 : mt_fail(r->err, MT_ENOMEM, "out of memory reading the type table");
+    for (uint32_t i = 0; rc == 0 && i < n; i++)
+        rc = parse_member(r, c, index, &m[i]);
+    struct mt_type *t = NULL;
+    if (rc == 0) {
+        mt_error why;
+        t = type_new(name, (uint32_t)size, (uint32_t)align, (int)is_union, m, (uint32_t)n, &why);
+        if (!t)
+            rc = corrupt(r, "%s", why.msg);
+        else if (t->id != id)
+            rc = corrupt(r, "type %s has the wrong identity", name);
+    }
+    if (rc == 0) {
+        t->index = index;
+        r->img->types[index] = t;
+    } else {
+        type_free(t);
+    }
+    free_members(m, m ? (uint32_t)n : 0);
+    free(name);
+    return rc;
+}
+
+static int parse_types(reader *r, const uint8_t *p, uint64_t len)
+{
+    if (r->have_types || r->img->nblocks)
+        return corrupt(r, "%s", "a second type table, or one after blocks");
+    r->have_types = 1;
+    cursor c = { p, len, 0 };
+    uint64_t n = get_uint(&c, 4);
+    if (c.bad || n > CK_MAX_TYPES || n * 27 > c.left)
+        return corrupt(r, "%s", "bad type count");
+    r->img->types = calloc(n ? n : 1, sizeof *r->img->types);
+    if (!r->img->types)
+        return mt_fail(r->err, MT_ENOMEM, "out of memory reading the type table");
+    for (uint32_t i = 0; i < n; i++) {
+        if (parse_type(r, &c, i) < 0)
+            return -1;
+        r->img->ntypes = i + 1;
+    }
+    return c.left ? corrupt(r, "%s", "trailing bytes after the type table") : 0;
+}
+
+static int parse_funcs(reader *r, const uint8_t *p, uint64_t len)
+{
+    if (r->have_funcs)
+        return corrupt(r, "%s", "a second function table");
+    r->have_funcs = 1;
+    cursor c = { p, len, 0 };
+    uint64_t n = get_uint(&c, 4);
+    if (c.bad || n > CK_MAX_FUNCS || n * 18 > c.left)
+        return corrupt(r, "%s", "bad function count");
+    r->img->funcs = calloc(n ? n : 1, sizeof *r->img->funcs);
+    if (!r->img->funcs)
+        return mt_fail(r->err, MT_ENOMEM, "out of memory reading the function table");
+    for (uint32_t i = 0; i < n; i++) {
+        ck_func *f = &r->img->funcs[i];
+        f->id = get_uint(&c, 8);
+        f->old_addr = get_uint(&c, 8);
+        f->name = get_str(&c);
+        r->img->nfuncs = i + 1;
+        if (c.bad)
+            return corrupt(r, "%s", "function table overruns its record");
+    }
+    return c.left ? corrupt(r, "%s", "trailing bytes after the function table") : 0;
+}
+
+static int keep_buffer(reader *r, uint8_t *buf)
+{
+    ck_image *img = r->img;
+    if (img->nbuffers == img->buffers_cap) {
+        uint64_t cap = img->buffers_cap ? img->buffers_cap * 2 : 64;
+        uint8_t **grown = realloc(img->buffers, cap * sizeof *grown);
+        if (!grown)
+            return mt_fail(r->err, MT_ENOMEM, "out of memory reading blocks");
+        img->buffers = grown;
+        img->buffers_cap = cap;
+    }
+    img->buffers[img->nbuffers++] = buf;
+    return 0;
+}
+
+static int add_block(reader *r, const ck_block *b)
+{
+    ck_image *img = r->img;
+    if (img->nblocks == img->blocks_cap) {
+        uint64_t cap = img->blocks_cap ? img->blocks_cap * 2 : 64;
+        ck_block *grown = realloc(img->blocks, cap * sizeof *grown);
+        if (!grown)
+            return mt_fail(r->err, MT_ENOMEM, "out of memory reading blocks");
+        img->blocks = grown;
+        img->blocks_cap = cap;
+    }
+    img->blocks[img->nblocks++] = *b;
+    return 0;
+}
+
+static int check_block(reader *r, const ck_block *b)
+{
+    if (b->role < 1 || b->role > CK_ROLE_MAX)
+        return corrupt(r, "%s", "unknown block role");
+    if (!r->have_types || b->type >= r->img->ntypes)
+        return corrupt(r, "%s", "block of an undefined type");
+    uint64_t size = r->img->types[b->type]->size;
+    if (b->count == 0 || b->count > b->len / size || b->count * size != b->len)
+        return corrupt(r, "block of %s: length does not match its count", r->img->types[b->type]->name);
+    uint64_t limit = r->img->arch.scalar[AS_PTR].size == 4 ? (uint64_t)1 << 32 : UINT64_MAX;
+    if (b->old_addr == 0 || b->old_addr > limit - b->len)
+        return corrupt(r, "%s", "block address out of the writer's address space");
+    return 0;
+}
+
+/* Takes ownership of payload (kept alive for the block's data). */
+static int parse_block(reader *r, uint8_t *payload, uint64_t len)
+{
+    cursor c = { payload, len, 0 };
+    ck_block b = { .record = r->record };
+    b.role = (uint8_t)get_uint(&c, 1);
+    b.type = (uint32_t)get_uint(&c, 4);
+    b.key = get_uint(&c, 8);
+    b.aux = get_uint(&c, 8);
+    b.old_addr = get_uint(&c, 8);
+    b.count = get_uint(&c, 8);
+    b.name = get_str(&c);
+    b.data = c.p;
+    b.len = c.left;
+    int rc = c.bad ? corrupt(r, "%s", "block header overruns its record") : check_block(r, &b);
+    if (rc == 0)
+        rc = keep_buffer(r, payload);
+    else
+        free(payload);
+    if (rc == 0)
+        rc = add_block(r, &b);
+    if (rc < 0)
+        free(b.name);
+    return rc;
+}
+
+/* ---- Records -------------------------------------------------------------- */
+
+/* Reads one record. Returns 1 after the END record, 0 to go on, -1. */
+static int read_record(reader *r)
+{
+    uint8_t h[16];
+    r->rec_offset = r->s->offset;
+    long long n = r->s->read(r->s, h, sizeof h);
+    if (n == 0)
+        return mt_fail(r->err, MT_EFORMAT, "truncated checkpoint: no end record (stream ends at offset %llu)",
+                       (unsigned long long)r->s->offset);
+    if (n < (long long)sizeof h)
+        return n < 0 ? read_exact(r, h, sizeof h, "record header")
+                     : mt_fail(r->err, MT_EFORMAT, "truncated checkpoint: record %u header at offset %llu",
+                               r->record, (unsigned long long)r->rec_offset);
+    cursor c = { h, sizeof h, 0 };
+    uint32_t kind = (uint32_t)get_uint(&c, 4), flags = (uint32_t)get_uint(&c, 4);
+    uint64_t len = get_uint(&c, 8);
+    int known = kind == CK_TYPES || kind == CK_BLOCK || kind == CK_FUNCS || kind == CK_INFO ||
+                kind == CK_END;
+    if (!known && !(flags & CK_FLAG_SKIPPABLE))
+        return corrupt(r, "unknown record kind%s", "");
+    uint8_t *payload = read_payload(r, len);
+    if (!payload)
+        return -1;
+    uint8_t sum[8];
+    if (read_exact(r, sum, sizeof sum, "record checksum") < 0) {
+        free(payload);
+        return -1;
+    }
+    XXH3_state_t st;
+    XXH3_64bits_reset_withSeed(&st, r->record);
+    XXH3_64bits_update(&st, h, sizeof h);
+    XXH3_64bits_update(&st, payload, len);
+    cursor sc = { sum, 8, 0 };
+    if (get_uint(&sc, 8) != XXH3_64bits_digest(&st)) {
+        free(payload);
+        return mt_fail(r->err, MT_ECHECKSUM, "checksum mismatch in record %u at offset %llu",
+                       r->record, (unsigned long long)r->rec_offset);
+    }
+    int rc = 0;
+    switch (known ? kind : 0) {
+    case CK_TYPES: rc = parse_types(r, payload, len); break;
+    case CK_FUNCS: rc = parse_funcs(r, payload, len); break;
+    case CK_BLOCK: rc = parse_block(r, payload, len); payload = NULL; break;
+    case CK_INFO:
+        if (!r->img->info && (r->img->info = malloc(len + 1))) {
+            memcpy(r->img->info, payload, len);
+            r->img->info[len] = '\0';
+        }
+        break;
+    case CK_END: {
+        cursor e = { payload, len, 0 };
+        uint64_t count = get_uint(&e, 4);
+        rc = e.bad || e.left || count != r->record ? corrupt(r, "%s", "end record does not match the stream") : 1;
+        break;
+    }
+    default: break; /* a skippable record of a later version */
+    }
+    free(payload);
+    if (rc >= 0 && ++r->record > CK_MAX_RECORDS)
+        return corrupt(r, "%s", "too many records");
+    return rc;
+}
+
+ck_image *ck_read(st_stream *s, mt_error *err)
+{
+    ck_image *img = calloc(1, sizeof *img);
+    if (!img) {
+        mt_fail(err, MT_ENOMEM, "out of memory reading a checkpoint");
+        return NULL;
+    }
+    reader r = { .s = s, .img = img, .err = err };
+    int rc = read_header(&r);
+    while (rc == 0)
+        rc = read_record(&r);
+    if (rc == 1 && !r.have_types)
+        rc = corrupt(&r, "%s", "no type table");
+    if (rc == 1 && s->remaining(s) > 0)
+        rc = mt_fail(err, MT_EFORMAT, "corrupt checkpoint: bytes after the end record at offset %llu",
+                     (unsigned long long)s->offset);
+    if (rc != 1) {
+        ck_image_free(img);
+        return NULL;
+    }
+    img->nrecords = r.record;
+    img->total_bytes = s->offset;
+    return img;
+}
+
+void ck_image_free(ck_image *img)
+{
+    if (!img)
+        return;
+    for (uint32_t i = 0; i < img->ntypes; i++)
+        type_free(img->types[i]);
+    free(img->types);
+    for (uint64_t i = 0; i < img->nblocks; i++)
+        free(img->blocks[i].name);
+    free(img->blocks);
+    for (uint32_t i = 0; i < img->nfuncs; i++)
+        free(img->funcs[i].name);
+    free(img->funcs);
+    for (uint64_t i = 0; i < img->nbuffers; i++)
+        free(img->buffers[i]);
+    free(img->buffers);
+    free(img->info);
+    free(img);
+}

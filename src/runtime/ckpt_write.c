@@ -1,0 +1,194 @@
+/* ckpt_write.c: writing the checkpoint container to a stream.
+ *
+ * Records are framed as kind, flags, length, payload, checksum; the
+ * checksum (XXH3-64, seeded with the record's number so that records
+ * cannot be reordered or repeated unnoticed) is computed while the payload
+ * streams out, so large blocks are never copied. */
+#include "ckpt.h"
+
+#include <errno.h>
+#include <string.h>
+
+#include <xxhash.h>
+
+#include "error.h"
+
+/* A growing little-endian byte buffer for record headers and tables. */
+typedef struct wbuf {
+    uint8_t *p;
+    size_t len, cap;
+    int oom;
+} wbuf;
+
+static void wb_put(wbuf *b, const void *src, size_t n)
+{
+    if (b->oom)
+        return;
+    if (b->len + n > b->cap) {
+        size_t cap = b->cap ? b->cap : 256;
+        while (cap < b->len + n)
+            cap *= 2;
+        uint8_t *grown = realloc(b->p, cap);
+        if (!grown) {
+            b->oom = 1;
+            return;
+        }
+        b->p = grown;
+        b->cap = cap;
+    }
+    memcpy(b->p + b->len, src, n);
+    b->len += n;
+}
+
+static void wb_uint(wbuf *b, uint64_t v, unsigned size)
+{
+    uint8_t tmp[8];
+    for (unsigned i = 0; i < size; i++)
+        tmp[i] = (uint8_t)(v >> (8 * i));
+    wb_put(b, tmp, size);
+}
+
+static void wb_str(wbuf *b, const char *s)
+{
+    size_t n = s ? strlen(s) : 0;
+    if (n > CK_MAX_NAME)
+        n = CK_MAX_NAME;  /* names are bounded by the definers; never reached */
+    wb_uint(b, n, 2);
+    wb_put(b, s, n);
+}
+
+static int io_fail(ck_writer *w, const char *what)
+{
+    return mt_fail(w->err, MT_EIO, "cannot write checkpoint %s at offset %llu: %s", what,
+                   (unsigned long long)w->s->offset, strerror(errno));
+}
+
+/* Writes one record whose payload is head (a table) followed by data. */
+static int put_record(ck_writer *w, uint32_t kind, uint32_t flags, const wbuf *head,
+                      const void *data, uint64_t data_len)
+{
+    uint64_t len = head->len + data_len;
+    wbuf frame = { 0 };
+    wb_uint(&frame, kind, 4);
+    wb_uint(&frame, flags, 4);
+    wb_uint(&frame, len, 8);
+    if (frame.oom || head->oom) {
+        free(frame.p);
+        return mt_fail(w->err, MT_ENOMEM, "out of memory writing a checkpoint");
+    }
+    XXH3_state_t st;
+    XXH3_64bits_reset_withSeed(&st, w->records);
+    XXH3_64bits_update(&st, frame.p, frame.len);
+    XXH3_64bits_update(&st, head->p, head->len);
+    XXH3_64bits_update(&st, data, data_len);
+    uint8_t sum[8];
+    uint64_t h = XXH3_64bits_digest(&st);
+    for (int i = 0; i < 8; i++)
+        sum[i] = (uint8_t)(h >> (8 * i));
+    int r = w->s->write(w->s, frame.p, frame.len) < 0 ||
+            (head->len && w->s->write(w->s, head->p, head->len) < 0) ||
+            (data_len && w->s->write(w->s, data, data_len) < 0) ||
+            w->s->write(w->s, sum, sizeof sum) < 0;
+    free(frame.p);
+    if (r)
+        return io_fail(w, "record");
+    w->records++;
+    return 0;
+}
+
+int ck_write_header(ck_writer *w, st_stream *s, uint64_t program_id, mt_error *err)
+{
+    w->s = s;
+    w->records = 0;
+    w->err = err;
+    wbuf b = { 0 };
+    wb_put(&b, CK_MAGIC, CK_MAGIC_LEN);
+    wb_uint(&b, CK_VERSION, 2);
+    wb_uint(&b, 0, 2);
+    wb_uint(&b, sizeof(mt_arch), 4);
+    wb_put(&b, arch_local(), sizeof(mt_arch));
+    wb_uint(&b, program_id, 8);
+    if (b.oom)
+        return mt_fail(err, MT_ENOMEM, "out of memory writing a checkpoint");
+    wb_uint(&b, XXH3_64bits(b.p, b.len), 8);
+    int r = b.oom ? mt_fail(err, MT_ENOMEM, "out of memory writing a checkpoint")
+            : s->write(s, b.p, b.len) < 0 ? io_fail(w, "header") : 0;
+    free(b.p);
+    return r;
+}
+
+int ck_write_info(ck_writer *w, const char *text)
+{
+    wbuf none = { 0 };
+    return put_record(w, CK_INFO, CK_FLAG_SKIPPABLE, &none, text, strlen(text));
+}
+
+static void put_type(wbuf *b, const struct mt_type *t)
+{
+    wb_uint(b, t->id, 8);
+    wb_uint(b, t->size, 4);
+    wb_uint(b, t->align, 4);
+    wb_uint(b, t->is_union, 1);
+    wb_uint(b, t->nmembers, 4);
+    wb_str(b, t->name);
+    for (uint32_t i = 0; i < t->nmembers; i++) {
+        const tmember *m = &t->members[i];
+        wb_str(b, m->name);
+        wb_uint(b, m->cls, 1);
+        wb_uint(b, m->size, 4);
+        wb_uint(b, m->offset, 4);
+        wb_uint(b, m->count, 4);
+        wb_uint(b, m->type ? m->type->index : UINT32_MAX, 4);
+    }
+}
+
+int ck_write_types(ck_writer *w, const struct mt_type *const *types, uint32_t n)
+{
+    wbuf b = { 0 };
+    wb_uint(&b, n, 4);
+    for (uint32_t i = 0; i < n; i++)
+        put_type(&b, types[i]);
+    int r = put_record(w, CK_TYPES, 0, &b, NULL, 0);
+    free(b.p);
+    return r;
+}
+
+int ck_write_funcs(ck_writer *w, const ck_func *funcs, uint32_t n)
+{
+    wbuf b = { 0 };
+    wb_uint(&b, n, 4);
+    for (uint32_t i = 0; i < n; i++) {
+        wb_uint(&b, funcs[i].id, 8);
+        wb_uint(&b, funcs[i].old_addr, 8);
+        wb_str(&b, funcs[i].name);
+    }
+    int r = put_record(w, CK_FUNCS, 0, &b, NULL, 0);
+    free(b.p);
+    return r;
+}
+
+int ck_write_block(ck_writer *w, const ck_block *blk, const void *data)
+{
+    wbuf b = { 0 };
+    wb_uint(&b, blk->role, 1);
+    wb_uint(&b, blk->type, 4);
+    wb_uint(&b, blk->key, 8);
+    wb_uint(&b, blk->aux, 8);
+    wb_uint(&b, blk->old_addr, 8);
+    wb_uint(&b, blk->count, 8);
+    wb_str(&b, blk->name);
+    int r = put_record(w, CK_BLOCK, 0, &b, data, blk->len);
+    free(b.p);
+    return r;
+}
+
+int ck_write_end(ck_writer *w)
+{
+    wbuf b = { 0 };
+    wb_uint(&b, w->records, 4);
+    int r = put_record(w, CK_END, 0, &b, NULL, 0);
+    free(b.p);
+    if (r == 0 && st_flush(w->s) < 0)
+        r = io_fail(w, "end");
+    return r;
+}

@@ -1,0 +1,579 @@
+/* convert.c: compiling and running conversion plans (see convert.h).
+ *
+ * Compilation flattens a type, nested structs included, into a list of
+ * operations on the slots of one element, merging neighbours that do the
+ * same thing: struct { int a, b, c; } becomes one swap of three ints.
+ * Running a plan walks the block in chunks of elements and applies each
+ * operation to the whole chunk, so the inner loops stay tight. */
+#include "convert.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "error.h"
+#include "kernels.h"
+#include "ldouble.h"
+
+enum op_kind { OP_COPY, OP_ZERO, OP_SWAP, OP_INT, OP_FLOAT, OP_LDOUBLE, OP_PTR, OP_FNPTR, OP_SUB };
+
+typedef struct cv_op {
+    uint8_t kind;
+    uint8_t ssize, dsize;   /* item sizes for scalar operations */
+    uint8_t is_signed;      /* OP_INT */
+    uint32_t len;           /* OP_COPY and OP_ZERO: bytes per item */
+    uint32_t soff, doff;    /* offsets of the first item in an element */
+    uint32_t n;             /* items per element */
+    uint32_t sstep, dstep;  /* distance between items */
+    cv_plan *sub;           /* OP_SUB: the plan of the nested struct */
+} cv_op;
+
+struct cv_plan {
+    const struct mt_type *src, *dst;
+    mt_arch src_arch;
+    int swap;         /* the byte orders differ */
+    int is_copy;      /* one memcpy does it all */
+    int copy_first;   /* memcpy, then only the pointer operations */
+    int uniform;      /* a single operation covers each element exactly */
+    uint32_t nops, cap;
+    cv_op *ops;
+    uint32_t nsubs;
+    cv_plan **subs;
+};
+
+/* Elements converted per pass over the operation list: enough to keep
+ * loops long, few enough that a chunk stays in the cache. */
+enum { CHUNK_BYTES = 32 * 1024 };
+
+/* ---- Compilation -------------------------------------------------------- */
+
+static int add_op(cv_plan *p, cv_op op, mt_error *err)
+{
+    cv_op *prev = p->nops ? &p->ops[p->nops - 1] : NULL;
+    if (prev && prev->kind == op.kind && (op.kind == OP_COPY || op.kind == OP_ZERO) &&
+        prev->n == 1 && op.n == 1 && op.soff == prev->soff + prev->len &&
+        op.doff == prev->doff + prev->len) {
+        prev->len += op.len;
+        return 0;
+    }
+    if (prev && prev->kind == op.kind && op.kind != OP_SUB && op.kind != OP_COPY &&
+        op.kind != OP_ZERO && prev->ssize == op.ssize && prev->dsize == op.dsize &&
+        prev->is_signed == op.is_signed && prev->sstep == op.sstep &&
+        prev->dstep == op.dstep && op.soff == prev->soff + prev->n * prev->sstep &&
+        op.doff == prev->doff + prev->n * prev->dstep ) {
+        prev->n += op.n;
+        return 0;
+    }
+    if (p->nops == p->cap) {
+        uint32_t cap = p->cap ? p->cap * 2 : 16;
+        cv_op *grown = realloc(p->ops, cap * sizeof *grown);
+        if (!grown)
+            return mt_fail(err, MT_ENOMEM, "out of memory compiling a conversion plan");
+        p->ops = grown;
+        p->cap = cap;
+    }
+    p->ops[p->nops++] = op;
+    return 0;
+}
+
+static int same_layout(const struct mt_type *s, const struct mt_type *d)
+{
+    if (s->size != d->size || s->nmembers != d->nmembers)
+        return 0;
+    for (uint32_t i = 0; i < s->nmembers; i++) {
+        const tmember *a = &s->members[i], *b = &d->members[i];
+        if (a->offset != b->offset || a->size != b->size)
+            return 0;
+        if (a->type && !same_layout(a->type, b->type))
+            return 0;
+    }
+    return 1;
+}
+
+static int members_match(const struct mt_type *s, const struct mt_type *d, mt_error *err)
+{
+    if (s->id != d->id || s->nmembers != d->nmembers || s->is_union != d->is_union)
+        return mt_fail(err, MT_ETYPE, "type %s differs between the checkpoint and this program",
+                       d->name);
+    for (uint32_t i = 0; i < s->nmembers; i++) {
+        const tmember *a = &s->members[i], *b = &d->members[i];
+        if (a->cls != b->cls || a->count != b->count || strcmp(a->name, b->name) != 0)
+            return mt_fail(err, MT_ETYPE, "type %s member %s differs between the checkpoint and this program",
+                           d->name, b->name);
+    }
+    return 0;
+}
+
+static cv_plan *compile(const struct mt_type *src, const mt_arch *src_arch,
+                        const struct mt_type *dst, mt_error *err);
+
+/* Chooses the operation for count scalar items of one member. */
+static cv_op scalar_op(const cv_plan *p, const tmember *sm, const tmember *dm)
+{
+    cv_op op = { .ssize = (uint8_t)sm->size, .dsize = (uint8_t)dm->size, .n = sm->count,
+                 .sstep = sm->size, .dstep = dm->size };
+    const mt_arch *la = arch_local();
+    int same_size = sm->size == dm->size;
+    switch (sm->cls) {
+    case MT_CLASS_PTR: op.kind = OP_PTR; return op;
+    case MT_CLASS_FNPTR: op.kind = OP_FNPTR; return op;
+    case MT_CLASS_LDOUBLE:
+        if (p->src_arch.ldouble != la->ldouble || !same_size)
+            op.kind = OP_LDOUBLE;
+        else if (!p->swap)
+            op.kind = OP_COPY;
+        else if (la->ldouble == LD_DOUBLEDOUBLE) {  /* two doubles, each swapped */
+            op.kind = OP_SWAP;
+            op.ssize = op.dsize = 8;
+            op.n *= 2;
+            op.sstep = op.dstep = 8;
+        } else
+            op.kind = la->ldouble == LD_X87 ? OP_LDOUBLE : OP_SWAP;
+        break;
+    case MT_CLASS_FLOAT:
+        op.kind = !same_size ? OP_FLOAT : p->swap ? OP_SWAP : OP_COPY;
+        break;
+    case MT_CLASS_BYTES:
+        op.kind = OP_COPY;
+        break;
+    default: /* SINT, UINT, BOOL */
+        op.is_signed = sm->cls == MT_CLASS_SINT;
+        op.kind = !same_size ? OP_INT : (p->swap && sm->size > 1) ? OP_SWAP : OP_COPY;
+        break;
+    }
+    if (op.kind == OP_COPY) {   /* a contiguous run of bytes */
+        op.len = sm->size * sm->count;
+        op.n = 1;
+        op.sstep = op.dstep = op.len;
+    }
+    return op;
+}
+
+static int add_type(cv_plan *p, const struct mt_type *s, const struct mt_type *d,
+                    uint32_t sbase, uint32_t dbase, int pointers_only, mt_error *err);
+
+static int add_union(cv_plan *p, const tmember *sm, const tmember *dm, uint32_t sbase,
+                     uint32_t dbase, mt_error *err)
+{
+    if (sm->size != dm->size || p->swap || sm->type->has_pointers)
+        return mt_fail(err, MT_ETYPE,
+                       "union %s member %s cannot be converted between these ABIs (its active member is unknown)",
+                       sm->type->name, dm->name);
+    cv_op op = { .kind = OP_COPY, .soff = sbase + sm->offset, .doff = dbase + dm->offset,
+                 .n = 1, .len = sm->size * sm->count };
+    op.sstep = op.dstep = op.len;
+    return add_op(p, op, err);
+}
+
+/* A member that is an array of structs: unrolled when short, otherwise a
+ * nested plan run over the array. */
+static int add_struct_array(cv_plan *p, const tmember *sm, const tmember *dm, uint32_t sbase,
+                            uint32_t dbase, int pointers_only, mt_error *err)
+{
+    if (sm->count <= 4) {
+        for (uint32_t k = 0; k < sm->count; k++)
+            if (add_type(p, sm->type, dm->type, sbase + sm->offset + k * sm->size,
+                         dbase + dm->offset + k * dm->size, pointers_only, err) < 0)
+                return -1;
+        return 0;
+    }
+    cv_plan *sub = compile(sm->type, &p->src_arch, dm->type, err);
+    if (!sub)
+        return -1;
+    cv_plan **grown = realloc(p->subs, (p->nsubs + 1) * sizeof *grown);
+    if (!grown) {
+        cv_plan_free(sub);
+        return mt_fail(err, MT_ENOMEM, "out of memory compiling a conversion plan");
+    }
+    p->subs = grown;
+    p->subs[p->nsubs++] = sub;
+    cv_op op = { .kind = OP_SUB, .soff = sbase + sm->offset, .doff = dbase + dm->offset,
+                 .n = sm->count, .sstep = sm->size, .dstep = dm->size, .sub = sub };
+    if (sub->is_copy) {
+        op.kind = OP_COPY;
+        op.len = sm->size * sm->count;
+        op.n = 1;
+    }
+    return add_op(p, op, err);
+}
+
+static int add_member(cv_plan *p, const tmember *sm, const tmember *dm, uint32_t sbase,
+                      uint32_t dbase, int pointers_only, mt_error *err)
+{
+    if (sm->cls == MT_CLASS_UNION)
+        return pointers_only ? 0 : add_union(p, sm, dm, sbase, dbase, err);
+    if (sm->cls == MT_CLASS_STRUCT) {
+        if (pointers_only && !sm->type->has_pointers)
+            return 0;
+        if (sm->count == 1)
+            return add_type(p, sm->type, dm->type, sbase + sm->offset, dbase + dm->offset,
+                            pointers_only, err);
+        return add_struct_array(p, sm, dm, sbase, dbase, pointers_only, err);
+    }
+    cv_op op = scalar_op(p, sm, dm);
+    if (pointers_only && op.kind != OP_PTR && op.kind != OP_FNPTR)
+        return 0;
+    op.soff = sbase + sm->offset;
+    op.doff = dbase + dm->offset;
+    return add_op(p, op, err);
+}
+
+static int add_gap(cv_plan *p, uint32_t dfrom, uint32_t dto, mt_error *err)
+{
+    if (dto <= dfrom)
+        return 0;
+    cv_op op = { .kind = OP_ZERO, .doff = dfrom, .n = 1, .len = dto - dfrom };
+    op.sstep = op.dstep = op.len;
+    return add_op(p, op, err);
+}
+
+static int add_type(cv_plan *p, const struct mt_type *s, const struct mt_type *d,
+                    uint32_t sbase, uint32_t dbase, int pointers_only, mt_error *err)
+{
+    if (members_match(s, d, err) < 0)
+        return -1;
+    if (s->is_union) {
+        tmember whole_s = { .name = "", .cls = MT_CLASS_UNION, .size = s->size, .count = 1, .type = s };
+        tmember whole_d = { .name = "", .cls = MT_CLASS_UNION, .size = d->size, .count = 1, .type = d };
+        return pointers_only ? 0 : add_union(p, &whole_s, &whole_d, sbase, dbase, err);
+    }
+    uint32_t dend = 0;
+    for (uint32_t i = 0; i < s->nmembers; i++) {
+        const tmember *sm = &s->members[i], *dm = &d->members[i];
+        if (!pointers_only && add_gap(p, dbase + dend, dbase + dm->offset, err) < 0)
+            return -1;
+        if (add_member(p, sm, dm, sbase, dbase, pointers_only, err) < 0)
+            return -1;
+        dend = dm->offset + dm->size * dm->count;
+    }
+    return pointers_only ? 0 : add_gap(p, dbase + dend, dbase + d->size, err);
+}
+
+static void mark_uniform(cv_plan *p)
+{
+    if (p->nops != 1 || p->copy_first)
+        return;
+    const cv_op *op = &p->ops[0];
+    p->uniform = op->kind != OP_SUB && op->soff == 0 && op->doff == 0 &&
+                 op->n * op->sstep == p->src->size && op->n * op->dstep == p->dst->size &&
+                 (op->kind != OP_COPY && op->kind != OP_ZERO ? 1 : op->len == p->dst->size);
+}
+
+static cv_plan *compile(const struct mt_type *src, const mt_arch *src_arch,
+                        const struct mt_type *dst, mt_error *err)
+{
+    cv_plan *p = calloc(1, sizeof *p);
+    if (!p) {
+        mt_fail(err, MT_ENOMEM, "out of memory compiling a conversion plan");
+        return NULL;
+    }
+    p->src = src;
+    p->dst = dst;
+    p->src_arch = *src_arch;
+    p->swap = src_arch->byte_order != arch_local()->byte_order;
+    if (members_match(src, dst, err) < 0)
+        goto fail;
+    int homogeneous = arch_equal(src_arch, arch_local()) && same_layout(src, dst);
+    if (homogeneous && !src->has_pointers) {
+        p->is_copy = 1;
+        return p;
+    }
+    p->copy_first = homogeneous;
+    if (add_type(p, src, dst, 0, 0, homogeneous, err) < 0)
+        goto fail;
+    mark_uniform(p);
+    return p;
+fail:
+    cv_plan_free(p);
+    return NULL;
+}
+
+cv_plan *cv_plan_compile(const struct mt_type *src, const mt_arch *src_arch,
+                         const struct mt_type *dst, mt_error *err)
+{
+    return compile(src, src_arch, dst, err);
+}
+
+void cv_plan_free(cv_plan *p)
+{
+    if (!p)
+        return;
+    for (uint32_t i = 0; i < p->nsubs; i++)
+        cv_plan_free(p->subs[i]);
+    free(p->subs);
+    free(p->ops);
+    free(p);
+}
+
+int cv_plan_is_copy(const cv_plan *p)
+{
+    return p->is_copy;
+}
+
+/* ---- Running ------------------------------------------------------------ */
+
+/* Where a run is, for messages. */
+typedef struct run_state {
+    const cv_plan *plan;
+    const cv_ctx *ctx;
+    const uint8_t *src_base;
+    size_t count;
+    mt_error *err;
+} run_state;
+
+/* Writes the path of the member holding byte off of type t, such as
+ * "l", "in.l" or "v[3]", into buf. */
+static void member_path(const struct mt_type *t, uint64_t off, char *buf, size_t cap)
+{
+    buf[0] = '\0';
+    size_t used = 0;
+    while (t && !t->is_union && used + 1 < cap) {
+        const tmember *hit = NULL;
+        for (uint32_t i = 0; i < t->nmembers && !hit; i++) {
+            const tmember *m = &t->members[i];
+            if (off >= m->offset && off < m->offset + (uint64_t)m->size * m->count)
+                hit = m;
+        }
+        if (!hit)
+            break;
+        uint64_t k = (off - hit->offset) / hit->size;
+        int n = hit->count > 1
+                    ? snprintf(buf + used, cap - used, "%s%s[%llu]", used ? "." : "", hit->name,
+                               (unsigned long long)k)
+                    : snprintf(buf + used, cap - used, "%s%s", used ? "." : "", hit->name);
+        used += n > 0 ? (size_t)n : 0;
+        off = (off - hit->offset) % hit->size;
+        t = hit->type;
+    }
+}
+
+static int fail_at(run_state *rs, const uint8_t *item, int code, const char *what)
+{
+    const struct mt_type *t = rs->plan->src;
+    size_t at = (size_t)(item - rs->src_base);
+    char path[128];
+    member_path(t, at % t->size, path, sizeof path);
+    if (path[0])
+        mt_fail(rs->err, code, "%s in %s member %s", what, t->name, path);
+    else
+        mt_fail(rs->err, code, "%s in %s", what, t->name);
+    if (rs->count > 1)
+        mt_error_context(rs->err, "element %zu", at / t->size);
+    return -1;
+}
+
+static int run_float(run_state *rs, const cv_op *op, uint8_t *d, size_t dstep,
+                     const uint8_t *s, size_t sstep, size_t n)
+{
+    int sbig = rs->plan->src_arch.byte_order == ARCH_BIG;
+    int dbig = arch_local()->byte_order == ARCH_BIG;
+    for (size_t i = 0; i < n; i++) {
+        uint64_t bits = k_load_uint(s + i * sstep, op->ssize, sbig);
+        double v;
+        float f;
+        if (op->ssize == 4) {
+            uint32_t b32 = (uint32_t)bits;
+            memcpy(&f, &b32, 4);
+            v = f;
+        } else {
+            memcpy(&v, &bits, 8);
+        }
+        if (op->dsize == 4) {
+            f = (float)v;
+            if (!rs->ctx->lossy && (double)f != v && v == v)
+                return fail_at(rs, s + i * sstep, MT_ELOSS, "precision loss");
+            uint32_t b32;
+            memcpy(&b32, &f, 4);
+            k_store_uint(d + i * dstep, 4, dbig, b32);
+        } else {
+            memcpy(&bits, &v, 8);
+            k_store_uint(d + i * dstep, 8, dbig, bits);
+        }
+    }
+    return 0;
+}
+
+static int run_ldouble(run_state *rs, const cv_op *op, uint8_t *d, size_t dstep,
+                       const uint8_t *s, size_t sstep, size_t n)
+{
+    const mt_arch *sa = &rs->plan->src_arch, *la = arch_local();
+    for (size_t i = 0; i < n; i++) {
+        int r = ld_convert(d + i * dstep, la->ldouble, la->byte_order == ARCH_BIG, op->dsize,
+                           s + i * sstep, sa->ldouble, sa->byte_order == ARCH_BIG, op->ssize,
+                           (int)rs->ctx->lossy);
+        if (r < 0)
+            return fail_at(rs, s + i * sstep, MT_EFORMAT, "unknown long double format");
+        if (r > 0 && !rs->ctx->lossy)
+            return fail_at(rs, s + i * sstep, MT_ELOSS, "precision loss");
+    }
+    return 0;
+}
+
+static int run_pointers(run_state *rs, const cv_op *op, uint8_t *d, size_t dstep,
+                        const uint8_t *s, size_t sstep, size_t n)
+{
+    int sbig = rs->plan->src_arch.byte_order == ARCH_BIG;
+    int dbig = arch_local()->byte_order == ARCH_BIG;
+    cv_translate_fn fn = op->kind == OP_PTR ? rs->ctx->translate_ptr : rs->ctx->translate_fn;
+    for (size_t i = 0; i < n; i++) {
+        uint64_t old = k_load_uint(s + i * sstep, op->ssize, sbig), now = 0;
+        if (old != 0) {
+            mt_error inner = { 0, "" };
+            if (!fn || fn(rs->ctx->cb_ctx, old, &now, &inner) < 0) {
+                fail_at(rs, s + i * sstep, MT_EPOINTER, fn ? inner.msg : "untranslatable pointer");
+                return -1;
+            }
+        }
+        k_store_uint(d + i * dstep, op->dsize, dbig, now);
+    }
+    return 0;
+}
+
+static int run_sub(run_state *rs, const cv_op *op, uint8_t *d, size_t dstep,
+                   const uint8_t *s, size_t sstep, size_t n)
+{
+    if (sstep == op->sub->src->size && dstep == op->sub->dst->size)
+        return cv_run(op->sub, d, s, n, rs->ctx, rs->err);
+    for (size_t i = 0; i < n; i++)
+        if (cv_run(op->sub, d + i * dstep, s + i * sstep, 1, rs->ctx, rs->err) < 0)
+            return -1;
+    return 0;
+}
+
+/* Applies op to n items at d and s. */
+static int run_items(run_state *rs, const cv_op *op, uint8_t *d, size_t dstep,
+                     const uint8_t *s, size_t sstep, size_t n)
+{
+    size_t bad;
+    switch (op->kind) {
+    case OP_COPY: k_copy(d, dstep, s, sstep, n, op->len); return 0;
+    case OP_ZERO: k_zero(d, dstep, n, op->len); return 0;
+    case OP_SWAP:
+        switch (op->ssize) {
+        case 2: k_swap2(d, dstep, s, sstep, n); return 0;
+        case 4: k_swap4(d, dstep, s, sstep, n); return 0;
+        case 8: k_swap8(d, dstep, s, sstep, n); return 0;
+        default: k_swap16(d, dstep, s, sstep, n); return 0;
+        }
+    case OP_INT:
+        bad = k_int(d, dstep, op->dsize, s, sstep, op->ssize,
+                    rs->plan->src_arch.byte_order == ARCH_BIG, op->is_signed,
+                    (int)rs->ctx->lossy, n);
+        return bad == n ? 0 : fail_at(rs, s + bad * sstep, MT_ELOSS, "precision loss");
+    case OP_FLOAT: return run_float(rs, op, d, dstep, s, sstep, n);
+    case OP_LDOUBLE: return run_ldouble(rs, op, d, dstep, s, sstep, n);
+    case OP_PTR:
+    case OP_FNPTR: return run_pointers(rs, op, d, dstep, s, sstep, n);
+    default: return run_sub(rs, op, d, dstep, s, sstep, n);
+    }
+}
+
+/* Applies op to m consecutive elements starting at d and s. */
+static int run_op(run_state *rs, const cv_op *op, uint8_t *d, const uint8_t *s, size_t m)
+{
+    size_t dsz = rs->plan->dst->size, ssz = rs->plan->src->size;
+    if (op->n == 1)
+        return run_items(rs, op, d + op->doff, dsz, s + op->soff, ssz, m);
+    for (size_t e = 0; e < m; e++)
+        if (run_items(rs, op, d + e * dsz + op->doff, op->dstep, s + e * ssz + op->soff,
+                      op->sstep, op->n) < 0)
+            return -1;
+    return 0;
+}
+
+int cv_run(const cv_plan *p, void *dst, const void *src, size_t count, const cv_ctx *ctx,
+           mt_error *err)
+{
+    size_t ssz = p->src->size, dsz = p->dst->size;
+    if (p->is_copy || p->copy_first)
+        memcpy(dst, src, count * ssz);
+    if (p->is_copy)
+        return 0;
+    run_state rs = { p, ctx, src, count, err };
+    if (p->uniform) {
+        const cv_op *op = &p->ops[0];
+        return run_items(&rs, op, dst, op->dstep, src, op->sstep, count * op->n);
+    }
+    size_t chunk = CHUNK_BYTES / (ssz > dsz ? ssz : dsz);
+    if (chunk == 0)
+        chunk = 1;
+    for (size_t e0 = 0; e0 < count; e0 += chunk) {
+        size_t m = count - e0 < chunk ? count - e0 : chunk;
+        uint8_t *d = (uint8_t *)dst + e0 * dsz;
+        const uint8_t *s = (const uint8_t *)src + e0 * ssz;
+        for (uint32_t i = 0; i < p->nops; i++)
+            if (run_op(&rs, &p->ops[i], d, s, m) < 0)
+                return -1;
+    }
+    return 0;
+}
+
+/* ---- Offsets inside blocks ---------------------------------------------- */
+
+static int map_in_type(const struct mt_type *s, const struct mt_type *d, uint64_t off,
+                       uint64_t *out);
+
+static int map_in_member(const tmember *sm, const tmember *dm, uint64_t rel, uint64_t *out)
+{
+    uint64_t k = rel / sm->size, inner = rel % sm->size, base = dm->offset + k * dm->size;
+    if (sm->type) {
+        uint64_t mapped;
+        if (map_in_type(sm->type, dm->type, inner, &mapped) < 0)
+            return -1;
+        *out = base + mapped;
+        return 0;
+    }
+    if (inner != 0 && sm->size != dm->size)
+        return -1;
+    *out = base + inner;
+    return 0;
+}
+
+static int map_in_type(const struct mt_type *s, const struct mt_type *d, uint64_t off,
+                       uint64_t *out)
+{
+    if (off == 0) {
+        *out = 0;
+        return 0;
+    }
+    if (s->is_union) {
+        if (!same_layout(s, d))
+            return -1;
+        *out = off;
+        return 0;
+    }
+    for (uint32_t i = 0; i < s->nmembers; i++) {
+        const tmember *sm = &s->members[i], *dm = &d->members[i];
+        uint64_t start = sm->offset, end = start + (uint64_t)sm->size * sm->count;
+        if (off >= start && off < end)
+            return map_in_member(sm, dm, off - start, out);
+        int next_starts_here = i + 1 < s->nmembers && s->members[i + 1].offset == off;
+        if (off == end && !next_starts_here) { /* one past the end of an array member */
+            *out = dm->offset + (uint64_t)dm->size * dm->count;
+            return 0;
+        }
+    }
+    return -1;
+}
+
+int cv_map_offset(const cv_plan *p, uint64_t old_off, uint64_t count, uint64_t *new_off)
+{
+    uint64_t ssz = p->src->size, dsz = p->dst->size;
+    uint64_t elem = old_off / ssz, inner = old_off % ssz;
+    if (elem >= count) {
+        if (elem == count && inner == 0) {
+            *new_off = count * dsz;
+            return 0;
+        }
+        return -1;
+    }
+    if (ssz == dsz && (p->is_copy || p->copy_first)) {
+        *new_off = old_off;
+        return 0;
+    }
+    uint64_t mapped;
+    if (map_in_type(p->src, p->dst, inner, &mapped) < 0)
+        return -1;
+    *new_off = elem * dsz + mapped;
+    return 0;
+}

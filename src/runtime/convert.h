@@ -1,0 +1,57 @@
+/* convert.h: receiver-makes-right conversion (the seeds' CGT-RMR).
+ *
+ * A plan is compiled once per (writer type, writer ABI, reader type) and
+ * then run over whole blocks: a memcpy when nothing differs, otherwise a
+ * list of operations over runs of equal slots (byte swaps, integer
+ * resizing with a precision check, long double reformatting, pointer
+ * translation), applied chunk by chunk so that each runs as a tight loop. */
+#ifndef MT_CONVERT_H
+#define MT_CONVERT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "arch.h"
+#include "types.h"
+
+typedef struct cv_plan cv_plan;
+
+/* Translates an old (writer's) address to a new one; returns 0, or -1
+ * with err filled (the engine adds the type and member). NULL pointers
+ * never reach it. */
+typedef int (*cv_translate_fn)(void *ctx, uint64_t old_addr, uint64_t *new_addr,
+                               mt_error *err);
+
+typedef struct cv_ctx {
+    unsigned lossy;                /* nonzero: narrow instead of failing */
+    cv_translate_fn translate_ptr; /* data pointers; NULL: refuse any */
+    cv_translate_fn translate_fn;  /* function pointers; NULL: refuse any */
+    void *cb_ctx;
+} cv_ctx;
+
+/* Compiles the conversion of src (laid out by the writer, whose ABI is
+ * src_arch) into dst (a local type with the same identity). Fails with
+ * MT_ETYPE when the member lists differ, or for a union that cannot be
+ * converted between these ABIs. */
+cv_plan *cv_plan_compile(const struct mt_type *src, const mt_arch *src_arch,
+                         const struct mt_type *dst, mt_error *err);
+void cv_plan_free(cv_plan *p);
+
+/* 1 when the plan is a plain memcpy (same layout and representation, no
+ * pointers to translate). */
+int cv_plan_is_copy(const cv_plan *p);
+
+/* Converts count elements from src (writer's bytes) into dst. Returns 0,
+ * or -1 with err naming the type and member ("precision loss in struct
+ * record member l") and the element. */
+int cv_run(const cv_plan *p, void *dst, const void *src, size_t count,
+           const cv_ctx *ctx, mt_error *err);
+
+/* Maps a byte offset inside a block of count writer elements to the
+ * matching offset in the reader's layout: a pointer to arr[3].field still
+ * points at arr[3].field, one past the end stays one past the end.
+ * Returns 0, or -1 when the offset falls in padding or between the bytes
+ * of a scalar whose size changes. */
+int cv_map_offset(const cv_plan *p, uint64_t old_off, uint64_t count, uint64_t *new_off);
+
+#endif

@@ -1,0 +1,173 @@
+/* kernels.c: the conversion loops (see kernels.h).
+ *
+ * Loads and stores go through memcpy, which compilers turn into single
+ * unaligned moves; contiguous runs get their own loop so that the
+ * compiler vectorizes them (this file is built with -O3). */
+#include "kernels.h"
+
+#include <string.h>
+
+static inline uint16_t bswap16(uint16_t v) { return (uint16_t)((v >> 8) | (v << 8)); }
+
+static inline uint32_t bswap32(uint32_t v)
+{
+#if defined(__GNUC__)
+    return __builtin_bswap32(v);
+#else
+    return (v >> 24) | ((v >> 8) & 0xff00) | ((v << 8) & 0xff0000) | (v << 24);
+#endif
+}
+
+static inline uint64_t bswap64(uint64_t v)
+{
+#if defined(__GNUC__)
+    return __builtin_bswap64(v);
+#else
+    return ((uint64_t)bswap32((uint32_t)v) << 32) | bswap32((uint32_t)(v >> 32));
+#endif
+}
+
+void k_copy(uint8_t *dst, size_t dstep, const uint8_t *src, size_t sstep, size_t n, size_t len)
+{
+    if (dstep == len && sstep == len) {
+        memcpy(dst, src, n * len);
+        return;
+    }
+    for (size_t i = 0; i < n; i++)
+        memcpy(dst + i * dstep, src + i * sstep, len);
+}
+
+void k_zero(uint8_t *dst, size_t dstep, size_t n, size_t len)
+{
+    for (size_t i = 0; i < n; i++)
+        memset(dst + i * dstep, 0, len);
+}
+
+void k_swap2(uint8_t *dst, size_t dstep, const uint8_t *src, size_t sstep, size_t n)
+{
+    uint16_t v;
+    if (dstep == 2 && sstep == 2) {
+        for (size_t i = 0; i < n; i++) {
+            memcpy(&v, src + 2 * i, 2);
+            v = bswap16(v);
+            memcpy(dst + 2 * i, &v, 2);
+        }
+        return;
+    }
+    for (size_t i = 0; i < n; i++) {
+        memcpy(&v, src + i * sstep, 2);
+        v = bswap16(v);
+        memcpy(dst + i * dstep, &v, 2);
+    }
+}
+
+void k_swap4(uint8_t *dst, size_t dstep, const uint8_t *src, size_t sstep, size_t n)
+{
+    uint32_t v;
+    if (dstep == 4 && sstep == 4) {
+        for (size_t i = 0; i < n; i++) {
+            memcpy(&v, src + 4 * i, 4);
+            v = bswap32(v);
+            memcpy(dst + 4 * i, &v, 4);
+        }
+        return;
+    }
+    for (size_t i = 0; i < n; i++) {
+        memcpy(&v, src + i * sstep, 4);
+        v = bswap32(v);
+        memcpy(dst + i * dstep, &v, 4);
+    }
+}
+
+void k_swap8(uint8_t *dst, size_t dstep, const uint8_t *src, size_t sstep, size_t n)
+{
+    uint64_t v;
+    if (dstep == 8 && sstep == 8) {
+        for (size_t i = 0; i < n; i++) {
+            memcpy(&v, src + 8 * i, 8);
+            v = bswap64(v);
+            memcpy(dst + 8 * i, &v, 8);
+        }
+        return;
+    }
+    for (size_t i = 0; i < n; i++) {
+        memcpy(&v, src + i * sstep, 8);
+        v = bswap64(v);
+        memcpy(dst + i * dstep, &v, 8);
+    }
+}
+
+void k_swap16(uint8_t *dst, size_t dstep, const uint8_t *src, size_t sstep, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        uint8_t tmp[16];
+        for (int b = 0; b < 16; b++)
+            tmp[b] = src[i * sstep + 15 - b];
+        memcpy(dst + i * dstep, tmp, 16);
+    }
+}
+
+uint64_t k_load_uint(const uint8_t *p, unsigned size, int big)
+{
+    uint64_t v = 0;
+    for (unsigned i = 0; i < size; i++) {
+        unsigned shift = 8 * (big ? size - 1 - i : i);
+        v |= (uint64_t)p[i] << shift;
+    }
+    return v;
+}
+
+void k_store_uint(uint8_t *p, unsigned size, int big, uint64_t v)
+{
+    for (unsigned i = 0; i < size; i++) {
+        unsigned shift = 8 * (big ? size - 1 - i : i);
+        p[i] = (uint8_t)(v >> shift);
+    }
+}
+
+static int local_big(void)
+{
+    const uint16_t one = 1;
+    uint8_t b;
+    memcpy(&b, &one, 1);
+    return b == 0;
+}
+
+/* 1 when v, read as a value of ssize bytes (sign-extended when
+ * is_signed), survives being stored in dsize bytes. */
+static int int_fits(uint64_t v, unsigned dsize, int is_signed)
+{
+    if (dsize >= 8)
+        return 1;
+    unsigned bits = 8 * dsize;
+    if (!is_signed)
+        return (v >> bits) == 0;
+    int64_t s = (int64_t)v;
+    int64_t lo = -((int64_t)1 << (bits - 1)), hi = ((int64_t)1 << (bits - 1)) - 1;
+    return s >= lo && s <= hi;
+}
+
+static uint64_t sign_extend(uint64_t v, unsigned size)
+{
+    if (size >= 8)
+        return v;
+    unsigned bits = 8 * size;
+    uint64_t sign = (uint64_t)1 << (bits - 1);
+    v &= (sign << 1) - 1;
+    return (v ^ sign) - sign;
+}
+
+size_t k_int(uint8_t *dst, size_t dstep, unsigned dsize, const uint8_t *src, size_t sstep,
+             unsigned ssize, int sbig, int is_signed, int lossy, size_t n)
+{
+    int dbig = local_big();
+    for (size_t i = 0; i < n; i++) {
+        uint64_t v = k_load_uint(src + i * sstep, ssize, sbig);
+        if (is_signed)
+            v = sign_extend(v, ssize);
+        if (dsize < ssize && !lossy && !int_fits(v, dsize, is_signed))
+            return i;
+        k_store_uint(dst + i * dstep, dsize, dbig, v);
+    }
+    return n;
+}

@@ -1,0 +1,29 @@
+/* kernels.h: the tight loops of conversion, one per slot operation.
+ *
+ * Each converts n items, reading src every sstep bytes and writing dst
+ * every dstep bytes. They are in a file of their own so that it can be
+ * compiled for vectorization without affecting the rest of the runtime. */
+#ifndef MT_KERNELS_H
+#define MT_KERNELS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+void k_copy(uint8_t *dst, size_t dstep, const uint8_t *src, size_t sstep, size_t n, size_t len);
+void k_swap2(uint8_t *dst, size_t dstep, const uint8_t *src, size_t sstep, size_t n);
+void k_swap4(uint8_t *dst, size_t dstep, const uint8_t *src, size_t sstep, size_t n);
+void k_swap8(uint8_t *dst, size_t dstep, const uint8_t *src, size_t sstep, size_t n);
+void k_swap16(uint8_t *dst, size_t dstep, const uint8_t *src, size_t sstep, size_t n);
+void k_zero(uint8_t *dst, size_t dstep, size_t n, size_t len);
+
+/* Loads an unsigned integer of size bytes stored in the given byte order
+ * (big = 1), and stores one. */
+uint64_t k_load_uint(const uint8_t *p, unsigned size, int big);
+void k_store_uint(uint8_t *p, unsigned size, int big, uint64_t v);
+
+/* Integer resizing. Returns the index of the first item whose value does
+ * not fit (when lossy is 0; that item is not written), or n. */
+size_t k_int(uint8_t *dst, size_t dstep, unsigned dsize, const uint8_t *src, size_t sstep,
+             unsigned ssize, int sbig, int is_signed, int lossy, size_t n);
+
+#endif

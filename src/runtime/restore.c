@@ -1,0 +1,297 @@
+/* restore.c: loading a checkpoint into the running program.
+ *
+ * The seeds' restore order: validate the whole image; give every old block
+ * a new home (globals where they are now, heap blocks freshly allocated);
+ * convert every block with its plan, translating pointers through the map
+ * of old address ranges; and only when all of that succeeded, copy the
+ * globals into place and track the new heap blocks. A failure leaves the
+ * program untouched. */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "ckpt.h"
+#include "convert.h"
+#include "error.h"
+#include "restore.h"
+#include "state.h"
+
+/* One old block and its new home. */
+typedef struct home {
+    uint64_t old_start, old_end;   /* [start, end) in the writer */
+    const ck_block *block;
+    uint8_t *new_addr;             /* final address (global or heap) */
+    uint8_t *stage;                /* where conversion writes */
+    const cv_plan *plan;
+} home;
+
+typedef struct loader {
+    const ck_image *img;
+    home *homes;                   /* sorted by old_start */
+    uint64_t nhomes;
+    cv_plan **plans;               /* per writer type, compiled on demand */
+    uint64_t *fn_old;              /* writer's function addresses, sorted */
+    const ck_func **fn_sorted;
+    mt_error *err;
+} loader;
+
+static const char *describe(const ck_block *b, char *buf, size_t cap)
+{
+    if (b->role == CK_ROLE_GLOBAL)
+        snprintf(buf, cap, "global %s", b->name);
+    else
+        snprintf(buf, cap, "heap block 0x%llx, record %u", (unsigned long long)b->old_addr, b->record);
+    return buf;
+}
+
+static const cv_plan *plan_for(loader *ld, uint32_t type_index)
+{
+    if (ld->plans[type_index])
+        return ld->plans[type_index];
+    const struct mt_type *src = ld->img->types[type_index];
+    const struct mt_type *dst = types_local_find(src->id);
+    if (!dst) {
+        mt_fail(ld->err, MT_ETYPE, "type %s of the checkpoint does not exist in this program", src->name);
+        return NULL;
+    }
+    ld->plans[type_index] = cv_plan_compile(src, &ld->img->arch, dst, ld->err);
+    return ld->plans[type_index];
+}
+
+/* ---- Homes ------------------------------------------------------------------- */
+
+static int find_home(loader *ld, const ck_block *b, home *h)
+{
+    char what[200];
+    h->block = b;
+    h->old_start = b->old_addr;
+    h->old_end = b->old_addr + b->len;
+    if (!(h->plan = plan_for(ld, b->type)))
+        return -1;
+    const struct mt_type *local = types_local_find(ld->img->types[b->type]->id);
+    uint64_t bytes = b->count * local->size;
+    if (b->role == CK_ROLE_GLOBAL) {
+        const st_global *g = state_find_global(b->key);
+        if (!g || g->type != local || g->count != b->count)
+            return mt_fail(ld->err, MT_ETYPE, "%s of the checkpoint does not match this program",
+                           describe(b, what, sizeof what));
+        h->new_addr = g->addr;
+        h->stage = malloc(bytes);
+    } else if (b->role == CK_ROLE_HEAP) {
+        h->new_addr = h->stage = malloc(bytes);
+    } else {
+        return mt_fail(ld->err, MT_EFORMAT, "record %u holds a stack frame, which this program cannot resume",
+                       b->record);
+    }
+    if (!h->stage)
+        return mt_fail(ld->err, MT_ENOMEM, "out of memory for %s (%llu bytes)",
+                       describe(b, what, sizeof what), (unsigned long long)bytes);
+    return 0;
+}
+
+static int by_old_start(const void *a, const void *b)
+{
+    const home *x = a, *y = b;
+    return x->old_start < y->old_start ? -1 : x->old_start > y->old_start;
+}
+
+static int place_blocks(loader *ld)
+{
+    const ck_image *img = ld->img;
+    ld->homes = calloc(img->nblocks ? img->nblocks : 1, sizeof *ld->homes);
+    if (!ld->homes)
+        return mt_fail(ld->err, MT_ENOMEM, "out of memory placing blocks");
+    for (uint64_t i = 0; i < img->nblocks; i++) {
+        ld->nhomes = i + 1;
+        if (find_home(ld, &img->blocks[i], &ld->homes[i]) < 0)
+            return -1;
+    }
+    qsort(ld->homes, ld->nhomes, sizeof *ld->homes, by_old_start);
+    for (uint64_t i = 1; i < ld->nhomes; i++)
+        if (ld->homes[i].old_start < ld->homes[i - 1].old_end)
+            return mt_fail(ld->err, MT_EFORMAT, "corrupt checkpoint: blocks of records %u and %u overlap",
+                           ld->homes[i - 1].block->record, ld->homes[i].block->record);
+    return 0;
+}
+
+/* ---- Pointer translation ------------------------------------------------------- */
+
+/* The block whose range holds addr, one past the end included; a block
+ * that starts at addr wins over one that ends there. */
+static const home *home_of(const loader *ld, uint64_t addr)
+{
+    uint64_t lo = 0, hi = ld->nhomes;
+    while (lo < hi) {
+        uint64_t mid = lo + (hi - lo) / 2;
+        if (ld->homes[mid].old_start <= addr)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    if (lo == 0)
+        return NULL;
+    const home *h = &ld->homes[lo - 1];
+    return addr <= h->old_end ? h : NULL;
+}
+
+static int translate_ptr(void *ctx, uint64_t old, uint64_t *now, mt_error *err)
+{
+    const loader *ld = ctx;
+    const home *h = home_of(ld, old);
+    uint64_t off;
+    if (!h)
+        return mt_fail(err, MT_EPOINTER, "pointer 0x%llx points into nothing saved",
+                       (unsigned long long)old);
+    if (cv_map_offset(h->plan, old - h->old_start, h->block->count, &off) < 0)
+        return mt_fail(err, MT_EPOINTER, "pointer 0x%llx points between the members of a block",
+                       (unsigned long long)old);
+    *now = (uint64_t)(uintptr_t)(h->new_addr + off);
+    return 0;
+}
+
+static int translate_fn(void *ctx, uint64_t old, uint64_t *now, mt_error *err)
+{
+    const loader *ld = ctx;
+    uint32_t lo = 0, hi = ld->img->nfuncs;
+    while (lo < hi) {
+        uint32_t mid = lo + (hi - lo) / 2;
+        if (ld->fn_old[mid] < old)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    if (lo == ld->img->nfuncs || ld->fn_old[lo] != old)
+        return mt_fail(err, MT_EPOINTER, "function pointer 0x%llx is not a registered function",
+                       (unsigned long long)old);
+    const st_function *f = state_find_function(ld->fn_sorted[lo]->id);
+    if (!f)
+        return mt_fail(err, MT_EPOINTER, "function %s does not exist in this program",
+                       ld->fn_sorted[lo]->name);
+    *now = (uint64_t)(uintptr_t)f->fn;
+    return 0;
+}
+
+static int by_func_addr(const void *a, const void *b)
+{
+    const ck_func *x = *(const ck_func *const *)a, *y = *(const ck_func *const *)b;
+    return x->old_addr < y->old_addr ? -1 : x->old_addr > y->old_addr;
+}
+
+static int index_functions(loader *ld)
+{
+    uint32_t n = ld->img->nfuncs;
+    ld->fn_sorted = calloc(n ? n : 1, sizeof *ld->fn_sorted);
+    ld->fn_old = calloc(n ? n : 1, sizeof *ld->fn_old);
+    if (!ld->fn_sorted || !ld->fn_old)
+        return mt_fail(ld->err, MT_ENOMEM, "out of memory indexing functions");
+    for (uint32_t i = 0; i < n; i++)
+        ld->fn_sorted[i] = &ld->img->funcs[i];
+    qsort(ld->fn_sorted, n, sizeof *ld->fn_sorted, by_func_addr);
+    for (uint32_t i = 0; i < n; i++)
+        ld->fn_old[i] = ld->fn_sorted[i]->old_addr;
+    return 0;
+}
+
+/* ---- Conversion and commit -------------------------------------------------------- */
+
+static int convert_all(loader *ld, unsigned flags)
+{
+    cv_ctx ctx = { .lossy = flags & MT_LOAD_LOSSY, .translate_ptr = translate_ptr,
+                   .translate_fn = translate_fn, .cb_ctx = ld };
+    for (uint64_t i = 0; i < ld->nhomes; i++) {
+        const home *h = &ld->homes[i];
+        if (cv_run(h->plan, h->stage, h->block->data, h->block->count, &ctx, ld->err) < 0) {
+            char what[200];
+            mt_error_context(ld->err, "%s", describe(h->block, what, sizeof what));
+            return -1;
+        }
+    }
+    return 0;
+}
+
+static int commit(loader *ld)
+{
+    for (uint64_t i = 0; i < ld->nhomes; i++) {
+        home *h = &ld->homes[i];
+        const struct mt_type *local = types_local_find(ld->img->types[h->block->type]->id);
+        if (h->block->role == CK_ROLE_GLOBAL) {
+            memcpy(h->new_addr, h->stage, h->block->count * local->size);
+        } else if (mt_heap_track(h->new_addr, local, h->block->count, ld->err) < 0) {
+            return -1;
+        }
+        if (h->stage != h->new_addr)
+            free(h->stage);
+        h->stage = NULL;
+        h->new_addr = NULL; /* now owned by the program */
+    }
+    return 0;
+}
+
+static void loader_free(loader *ld)
+{
+    for (uint64_t i = 0; ld->homes && i < ld->nhomes; i++) {
+        home *h = &ld->homes[i];
+        if (h->stage != h->new_addr)
+            free(h->stage);
+        if (h->block && h->block->role == CK_ROLE_HEAP)
+            free(h->new_addr);
+    }
+    free(ld->homes);
+    for (uint32_t i = 0; ld->plans && i < ld->img->ntypes; i++)
+        cv_plan_free(ld->plans[i]);
+    free(ld->plans);
+    free(ld->fn_old);
+    free(ld->fn_sorted);
+}
+
+int restore_image(const ck_image *img, unsigned flags, mt_error *err)
+{
+    if (img->program_id != state_program_id())
+        return mt_fail(err, MT_EPROGRAM, "checkpoint was made by another program");
+    loader ld = { .img = img, .err = err };
+    ld.plans = calloc(img->ntypes ? img->ntypes : 1, sizeof *ld.plans);
+    int rc = ld.plans ? 0 : mt_fail(err, MT_ENOMEM, "out of memory loading a checkpoint");
+    if (rc == 0)
+        rc = place_blocks(&ld);
+    if (rc == 0)
+        rc = index_functions(&ld);
+    if (rc == 0)
+        rc = convert_all(&ld, flags);
+    if (rc == 0)
+        rc = commit(&ld);
+    loader_free(&ld);
+    return rc;
+}
+
+ck_image *restore_read_file(const char *path, mt_error *err)
+{
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) {
+        mt_fail(err, MT_EIO, "cannot open %s: %s", path, strerror(errno));
+        return NULL;
+    }
+    st_stream *s = malloc(sizeof *s);
+    ck_image *img = NULL;
+    if (!s)
+        mt_fail(err, MT_ENOMEM, "out of memory reading %s", path);
+    else {
+        st_init_fd(s, fd);
+        img = ck_read(s, err);
+    }
+    free(s);
+    close(fd);
+    return img;
+}
+
+int mt_load(const char *path, unsigned flags, mt_error *err)
+{
+    ck_image *img = restore_read_file(path, err);
+    if (!img)
+        return -1;
+    int rc = restore_image(img, flags, err);
+    ck_image_free(img);
+    return rc;
+}

@@ -1,0 +1,127 @@
+/* save.c: writing the registered state as a checkpoint.
+ *
+ * The writer never converts: each block goes out as it is in memory, with
+ * the local type table and architecture descriptor that describe it. A
+ * checkpoint file is replaced atomically (temporary file, fsync, rename,
+ * fsync of the directory), so a crash mid-write leaves the old one whole. */
+#include <errno.h>
+#include <fcntl.h>
+#include <libgen.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "ckpt.h"
+#include "error.h"
+#include "state.h"
+
+static int write_globals(ck_writer *w)
+{
+    size_t n;
+    const st_global *g = state_globals(&n);
+    for (size_t i = 0; i < n; i++) {
+        ck_block b = { .role = CK_ROLE_GLOBAL, .type = g[i].type->index, .key = g[i].key,
+                       .old_addr = (uint64_t)(uintptr_t)g[i].addr, .count = g[i].count,
+                       .len = g[i].count * g[i].type->size, .name = g[i].name };
+        if (ck_write_block(w, &b, g[i].addr) < 0)
+            return -1;
+    }
+    return 0;
+}
+
+static int write_heap_block(const st_heap_block *h, void *ctx)
+{
+    ck_block b = { .role = CK_ROLE_HEAP, .type = h->type->index,
+                   .old_addr = (uint64_t)(uintptr_t)h->addr, .count = h->count,
+                   .len = h->count * h->type->size, .name = "" };
+    return ck_write_block(ctx, &b, h->addr) < 0 ? 1 : 0;
+}
+
+static int write_functions(ck_writer *w)
+{
+    size_t n;
+    const st_function *f = state_functions(&n);
+    ck_func *table = calloc(n ? n : 1, sizeof *table);
+    if (!table)
+        return mt_fail(w->err, MT_ENOMEM, "out of memory writing the function table");
+    for (size_t i = 0; i < n; i++)
+        table[i] = (ck_func){ f[i].id, (uint64_t)(uintptr_t)f[i].fn, f[i].name };
+    int rc = ck_write_funcs(w, table, (uint32_t)n);
+    free(table);
+    return rc;
+}
+
+static int write_info(ck_writer *w)
+{
+    char text[256], arch[128];
+    snprintf(text, sizeof text, "writer-arch: %s\nwriter-pid: %ld\n",
+             arch_describe(arch_local(), arch, sizeof arch), (long)getpid());
+    return ck_write_info(w, text);
+}
+
+int state_write(st_stream *s, mt_error *err)
+{
+    ck_writer w;
+    uint32_t ntypes;
+    const struct mt_type *const *types = types_local(&ntypes);
+    state_lock();
+    int rc = ck_write_header(&w, s, state_program_id(), err);
+    if (rc == 0)
+        rc = write_info(&w);
+    if (rc == 0)
+        rc = ck_write_types(&w, types, ntypes);
+    if (rc == 0)
+        rc = write_functions(&w);
+    if (rc == 0)
+        rc = write_globals(&w);
+    if (rc == 0 && state_heap_each(write_heap_block, &w))
+        rc = -1;
+    if (rc == 0)
+        rc = ck_write_end(&w);
+    state_unlock();
+    return rc;
+}
+
+static int fsync_dir_of(const char *path)
+{
+    char copy[4096];
+    snprintf(copy, sizeof copy, "%s", path);
+    int fd = open(dirname(copy), O_RDONLY | O_DIRECTORY);
+    if (fd < 0)
+        return -1;
+    int r = fsync(fd);
+    close(fd);
+    return r;
+}
+
+int mt_save(const char *path, mt_error *err)
+{
+    char tmp[4096];
+    if (snprintf(tmp, sizeof tmp, "%s.tmp.%ld", path, (long)getpid()) >= (int)sizeof tmp)
+        return mt_fail(err, MT_EUSAGE, "checkpoint path too long: %s", path);
+    int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    if (fd < 0)
+        return mt_fail(err, MT_EIO, "cannot create %s: %s", tmp, strerror(errno));
+    st_stream *s = malloc(sizeof *s);
+    if (!s) {
+        close(fd);
+        unlink(tmp);
+        return mt_fail(err, MT_ENOMEM, "out of memory saving a checkpoint");
+    }
+    st_init_fd(s, fd);
+    int rc = state_write(s, err);
+    free(s);
+    if (rc == 0 && fsync(fd) < 0)
+        rc = mt_fail(err, MT_EIO, "cannot sync %s: %s", tmp, strerror(errno));
+    if (close(fd) < 0 && rc == 0)
+        rc = mt_fail(err, MT_EIO, "cannot close %s: %s", tmp, strerror(errno));
+    if (rc == 0 && rename(tmp, path) < 0)
+        rc = mt_fail(err, MT_EIO, "cannot rename %s to %s: %s", tmp, path, strerror(errno));
+    if (rc < 0) {
+        unlink(tmp);
+        return -1;
+    }
+    fsync_dir_of(path);
+    return 0;
+}

@@ -1,0 +1,52 @@
+/* state.h: what the program has registered: globals, functions, tracked
+ * heap blocks and its identity. The save and load paths read it. */
+#ifndef MT_STATE_H
+#define MT_STATE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "migthread.h"
+#include "stream.h"
+#include "types.h"
+
+typedef struct st_global {
+    char *name;
+    uint64_t key;           /* hash of the name */
+    void *addr;
+    const struct mt_type *type;
+    uint64_t count;
+} st_global;
+
+typedef struct st_function {
+    char *name;
+    uint64_t id;            /* hash of the name */
+    void (*fn)(void);
+} st_function;
+
+typedef struct st_heap_block {
+    void *addr;             /* NULL: empty slot; HEAP_TOMBSTONE: deleted */
+    const struct mt_type *type;
+    uint64_t count;
+} st_heap_block;
+
+uint64_t state_name_key(const char *name);
+uint64_t state_program_id(void);
+
+/* Snapshots of the registries, valid until the next registration. The
+ * caller holds the state lock (state_lock/state_unlock) while using them. */
+void state_lock(void);
+void state_unlock(void);
+const st_global *state_globals(size_t *n);
+const st_function *state_functions(size_t *n);
+/* Visits every tracked heap block; stops when fn returns nonzero and
+ * returns that value. */
+int state_heap_each(int (*fn)(const st_heap_block *b, void *ctx), void *ctx);
+
+const st_global *state_find_global(uint64_t key);
+const st_function *state_find_function(uint64_t id);
+
+/* Writes the registered state as a checkpoint to s (save.c). */
+int state_write(st_stream *s, mt_error *err);
+
+#endif

@@ -1,0 +1,146 @@
+/* stream.c: file-descriptor and memory backends of st_stream. */
+#include "stream.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+/* ---- File descriptors ---------------------------------------------------- */
+
+static int fd_write_all(int fd, const uint8_t *p, size_t len)
+{
+    while (len > 0) {
+        ssize_t n = write(fd, p, len);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0)
+            return -1;
+        p += n;
+        len -= (size_t)n;
+    }
+    return 0;
+}
+
+int st_flush(st_stream *s)
+{
+    if (s->fd < 0 || s->wlen == 0)
+        return 0;
+    int r = fd_write_all(s->fd, s->wbuf, s->wlen);
+    s->wlen = 0;
+    return r;
+}
+
+static int fd_write(st_stream *s, const void *buf, size_t len)
+{
+    if (s->wlen + len <= sizeof s->wbuf) {
+        memcpy(s->wbuf + s->wlen, buf, len);
+        s->wlen += len;
+    } else if (st_flush(s) < 0 || fd_write_all(s->fd, buf, len) < 0) {
+        return -1;
+    }
+    s->offset += len;
+    return 0;
+}
+
+static long long fd_read(st_stream *s, void *buf, size_t len)
+{
+    size_t got = 0;
+    while (got < len) {
+        ssize_t n = read(s->fd, (uint8_t *)buf + got, len - got);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0)
+            return -1;
+        if (n == 0)
+            break;
+        got += (size_t)n;
+    }
+    s->offset += got;
+    return (long long)got;
+}
+
+static long long fd_remaining(st_stream *s)
+{
+    struct stat st;
+    if (fstat(s->fd, &st) < 0 || !S_ISREG(st.st_mode))
+        return -1;
+    off_t pos = lseek(s->fd, 0, SEEK_CUR);
+    if (pos < 0)
+        return -1;
+    return st.st_size > pos ? (long long)(st.st_size - pos) : 0;
+}
+
+void st_init_fd(st_stream *s, int fd)
+{
+    memset(s, 0, offsetof(st_stream, wbuf));
+    s->fd = fd;
+    s->write = fd_write;
+    s->read = fd_read;
+    s->remaining = fd_remaining;
+}
+
+/* ---- Memory -------------------------------------------------------------- */
+
+static int mem_write(st_stream *s, const void *buf, size_t len)
+{
+    if (s->mem_len + len > s->mem_cap) {
+        size_t cap = s->mem_cap ? s->mem_cap : 4096;
+        while (cap < s->mem_len + len)
+            cap *= 2;
+        uint8_t *grown = realloc(s->mem, cap);
+        if (!grown) {
+            errno = ENOMEM;
+            return -1;
+        }
+        s->mem = grown;
+        s->mem_cap = cap;
+    }
+    memcpy(s->mem + s->mem_len, buf, len);
+    s->mem_len += len;
+    s->offset += len;
+    return 0;
+}
+
+static long long mem_read(st_stream *s, void *buf, size_t len)
+{
+    size_t left = s->mem_len - s->mem_pos;
+    size_t n = len < left ? len : left;
+    memcpy(buf, s->mem + s->mem_pos, n);
+    s->mem_pos += n;
+    s->offset += n;
+    return (long long)n;
+}
+
+static long long mem_remaining(st_stream *s)
+{
+    return (long long)(s->mem_len - s->mem_pos);
+}
+
+void st_init_mem_reader(st_stream *s, const void *buf, size_t len)
+{
+    memset(s, 0, offsetof(st_stream, wbuf));
+    s->fd = -1;
+    s->mem = (uint8_t *)buf;
+    s->mem_len = len;
+    s->read = mem_read;
+    s->remaining = mem_remaining;
+}
+
+void st_init_mem_writer(st_stream *s)
+{
+    memset(s, 0, offsetof(st_stream, wbuf));
+    s->fd = -1;
+    s->write = mem_write;
+    s->remaining = mem_remaining;
+}
+
+uint8_t *st_mem_take(st_stream *s, size_t *len)
+{
+    uint8_t *m = s->mem;
+    *len = s->mem_len;
+    s->mem = NULL;
+    s->mem_len = s->mem_cap = 0;
+    return m;
+}

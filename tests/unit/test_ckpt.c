@@ -1,0 +1,243 @@
+/* test_ckpt.c: the checkpoint container: round trips, and every way a
+ * file can be bad (truncated at every length, a byte flipped at every
+ * offset, wrong version, hostile lengths, unknown records, trailing
+ * bytes) giving one clean error; atomic saves; loads refused whole. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <xxhash.h>
+
+#include "check.h"
+#include "ckpt.h"
+#include "migthread.h"
+#include "restore.h"
+#include "state.h"
+
+struct pair { int a; double *p; };
+
+static const mt_type *t_pair, *t_double;
+static struct pair g_pair;
+static double *g_heap;
+
+static void setup(void)
+{
+    mt_error err;
+    mt_member m[] = { MT_MEMBER(struct pair, a, MT_CLASS_SINT, 1), MT_MEMBER(struct pair, p, MT_CLASS_PTR, 1) };
+    t_pair = mt_type_define("struct pair", sizeof(struct pair), _Alignof(struct pair), 0, m, 2, &err);
+    t_double = mt_type_scalar("double", MT_CLASS_FLOAT, sizeof(double), _Alignof(double));
+    mt_set_program_id(42);
+    mt_register_global("g_pair", &g_pair, t_pair, 1, &err);
+    g_heap = malloc(4 * sizeof(double));
+    for (int i = 0; i < 4; i++)
+        g_heap[i] = i * 1.25;
+    mt_heap_track(g_heap, t_double, 4, &err);
+    g_pair.a = 7;
+    g_pair.p = &g_heap[2];
+}
+
+static uint8_t *save_to_memory(size_t *len)
+{
+    st_stream s;
+    mt_error err;
+    st_init_mem_writer(&s);
+    CHECK(state_write(&s, &err) == 0);
+    return st_mem_take(&s, len);
+}
+
+static ck_image *read_memory(const uint8_t *buf, size_t len, mt_error *err)
+{
+    st_stream s;
+    st_init_mem_reader(&s, buf, len);
+    return ck_read(&s, err);
+}
+
+static void test_round_trip(const uint8_t *buf, size_t len)
+{
+    mt_error err;
+    ck_image *img = read_memory(buf, len, &err);
+    CHECK(img != NULL);
+    if (!img)
+        return;
+    CHECK(img->program_id == 42 && arch_equal(&img->arch, arch_local()));
+    CHECK(img->nblocks == 2 && img->total_bytes == len);
+    CHECK(img->info && strstr(img->info, "writer-arch:") != NULL);
+    int globals = 0, heaps = 0;
+    for (uint64_t i = 0; i < img->nblocks; i++) {
+        const ck_block *b = &img->blocks[i];
+        globals += b->role == CK_ROLE_GLOBAL && strcmp(b->name, "g_pair") == 0 &&
+                   b->old_addr == (uintptr_t)&g_pair && b->len == sizeof g_pair;
+        heaps += b->role == CK_ROLE_HEAP && b->count == 4 && b->old_addr == (uintptr_t)g_heap &&
+                 memcmp(b->data, g_heap, 4 * sizeof(double)) == 0;
+    }
+    CHECK(globals == 1 && heaps == 1);
+    ck_image_free(img);
+}
+
+/* Every prefix of a valid file is refused, never crashes. */
+static void test_truncation(const uint8_t *buf, size_t len)
+{
+    int refused = 0;
+    for (size_t n = 0; n < len; n++) {
+        mt_error err = { 0, "" };
+        ck_image *img = read_memory(buf, n, &err);
+        refused += img == NULL && (err.code == MT_EFORMAT || err.code == MT_EIO) && err.msg[0];
+        ck_image_free(img);
+    }
+    CHECK(refused == (int)len);
+}
+
+/* Every single flipped byte is caught (checksums cover all of it). */
+static void test_flips(const uint8_t *buf, size_t len)
+{
+    uint8_t *copy = malloc(len);
+    int caught = 0, total = 0;
+    for (size_t i = 0; i < len; i++) {
+        for (int mask = 1; mask <= 0x80; mask <<= 7) {
+            memcpy(copy, buf, len);
+            copy[i] ^= (uint8_t)mask;
+            mt_error err = { 0, "" };
+            ck_image *img = read_memory(copy, len, &err);
+            caught += img == NULL && err.msg[0] != 0;
+            total++;
+            ck_image_free(img);
+        }
+    }
+    CHECK(caught == total);
+    free(copy);
+}
+
+static long long never_known(st_stream *s) { (void)s; return -1; }
+
+/* A record that claims a terabyte over a stream whose size is unknown (a
+ * socket) is refused when the bytes stop coming, without allocating it. */
+static void test_hostile_length(const uint8_t *buf, size_t len)
+{
+    size_t header = CK_MAGIC_LEN + 8 + sizeof(mt_arch) + 16;
+    uint8_t *evil = malloc(header + 16 + 64);
+    memcpy(evil, buf, header);
+    uint8_t rec[16] = { 2, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0 }; /* BLOCK, 2^40 bytes */
+    memcpy(evil + header, rec, 16);
+    memset(evil + header + 16, 0xAB, 64);
+    st_stream s;
+    st_init_mem_reader(&s, evil, header + 16 + 64);
+    s.remaining = never_known;
+    mt_error err;
+    CHECK(ck_read(&s, &err) == NULL && err.code == MT_EFORMAT);
+    CHECK(strstr(err.msg, "truncated") != NULL);
+    /* With the size known, the claim is refused before any reading. */
+    CHECK(read_memory(evil, header + 16 + 64, &err) == NULL && strstr(err.msg, "claims") != NULL);
+    free(evil);
+    (void)len;
+}
+
+static void test_version_and_trailing(const uint8_t *buf, size_t len)
+{
+    uint8_t *copy = malloc(len + 1);
+    memcpy(copy, buf, len);
+    copy[CK_MAGIC_LEN] = 2;  /* version 2 */
+    mt_error err;
+    CHECK(read_memory(copy, len, &err) == NULL);
+    CHECK_STR(err.msg, "checkpoint format version 2, this build reads 1");
+    memcpy(copy, buf, len);
+    copy[len] = 0;
+    CHECK(read_memory(copy, len + 1, &err) == NULL && strstr(err.msg, "after the end record"));
+    CHECK(read_memory((const uint8_t *)"hello", 5, &err) == NULL);
+    CHECK_STR(err.msg, "not a MigThread checkpoint (bad magic)");
+    free(copy);
+}
+
+/* Unknown records: skipped when marked skippable, refused otherwise. */
+static void test_unknown_records(void)
+{
+    st_stream s;
+    mt_error err;
+    ck_writer w;
+    uint32_t ntypes;
+    const struct mt_type *const *types = types_local(&ntypes);
+    for (int skippable = 0; skippable <= 1; skippable++) {
+        size_t len;
+        uint8_t *buf;
+        st_init_mem_writer(&s);
+        ck_write_header(&w, &s, 42, &err);
+        ck_write_types(&w, types, ntypes);
+        w.records = 1;
+        /* A record of a kind from a later version, framed by hand. */
+        uint8_t rec[16] = { 99, 0, 0, 0, (uint8_t)skippable, 0, 0, 0, 3, 0, 0, 0, 0, 0, 0, 0 };
+        /* checksum over header and payload, seeded with the record number */
+        uint8_t payload[3] = { 'x', 'y', 'z' };
+        XXH3_state_t st;
+        XXH3_64bits_reset_withSeed(&st, 1);
+        XXH3_64bits_update(&st, rec, 16);
+        XXH3_64bits_update(&st, payload, 3);
+        uint64_t h = XXH3_64bits_digest(&st);
+        uint8_t sum[8];
+        for (int i = 0; i < 8; i++)
+            sum[i] = (uint8_t)(h >> (8 * i));
+        s.write(&s, rec, 16);
+        s.write(&s, payload, 3);
+        s.write(&s, sum, 8);
+        w.records = 2;
+        ck_write_end(&w);
+        buf = st_mem_take(&s, &len);
+        ck_image *img = read_memory(buf, len, &err);
+        CHECK(skippable ? img != NULL : img == NULL && strstr(err.msg, "unknown record kind"));
+        ck_image_free(img);
+        free(buf);
+    }
+}
+
+static int file_exists(const char *p)
+{
+    struct stat st;
+    return stat(p, &st) == 0;
+}
+
+static void test_save_and_load(void)
+{
+    char dir[] = "/tmp/mt-test-XXXXXX";
+    CHECK(mkdtemp(dir) != NULL);
+    char path[128], tmp[160];
+    snprintf(path, sizeof path, "%s/state.ckpt", dir);
+    mt_error err;
+    CHECK(mt_save(path, &err) == 0);
+    snprintf(tmp, sizeof tmp, "%s.tmp.%ld", path, (long)getpid());
+    CHECK(file_exists(path) && !file_exists(tmp));
+    /* Change the program, then load: values and pointers come back. */
+    g_pair.a = -1;
+    g_pair.p = NULL;
+    CHECK(mt_load(path, 0, &err) == 0);
+    CHECK(g_pair.a == 7 && g_pair.p && *g_pair.p == 2.5);
+    /* A checkpoint of another program is refused, and nothing changes. */
+    g_pair.a = 99;
+    mt_set_program_id(43);
+    CHECK(mt_load(path, 0, &err) < 0 && err.code == MT_EPROGRAM);
+    CHECK_STR(err.msg, "checkpoint was made by another program");
+    CHECK(g_pair.a == 99);
+    mt_set_program_id(42);
+    /* A failed save leaves nothing behind. */
+    CHECK(mt_save("/nonexistent-dir/x.ckpt", &err) < 0 && err.code == MT_EIO);
+    CHECK(strstr(err.msg, "cannot create") != NULL);
+    CHECK(mt_load("/nonexistent-dir/x.ckpt", 0, &err) < 0 && strstr(err.msg, "cannot open"));
+    unlink(path);
+    rmdir(dir);
+}
+
+int main(void)
+{
+    setup();
+    size_t len;
+    uint8_t *buf = save_to_memory(&len);
+    test_round_trip(buf, len);
+    test_truncation(buf, len);
+    test_flips(buf, len);
+    test_hostile_length(buf, len);
+    test_version_and_trailing(buf, len);
+    test_unknown_records();
+    test_save_and_load();
+    free(buf);
+    return check_done("ckpt");
+}

@@ -1,0 +1,293 @@
+/* test_convert.c: the conversion engine against hand-made foreign layouts:
+ * byte swapping, integer resizing and precision loss, pointer translation,
+ * offsets inside blocks, nested arrays, unions, chunk boundaries. */
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "arch.h"
+#include "check.h"
+#include "convert.h"
+#include "error.h"
+#include "kernels.h"
+#include "migthread.h"
+#include "types.h"
+
+struct rec { char a; short b; int c; long d; double e; };
+
+static const mt_type *local_rec(void)
+{
+    mt_error err;
+    mt_member m[] = {
+        MT_MEMBER(struct rec, a, MT_CLASS_BYTES, 1), MT_MEMBER(struct rec, b, MT_CLASS_SINT, 1),
+        MT_MEMBER(struct rec, c, MT_CLASS_SINT, 1), MT_MEMBER(struct rec, d, MT_CLASS_SINT, 1),
+        MT_MEMBER(struct rec, e, MT_CLASS_FLOAT, 1),
+    };
+    return mt_type_define("struct rec", sizeof(struct rec), _Alignof(struct rec), 0, m, 5, &err);
+}
+
+/* The writer is big-endian ILP32 (ppc): a@0 b@2 c@4 d@8 (4 bytes) e@16. */
+static struct mt_type *ppc_rec(void)
+{
+    tmember m[] = {
+        { "a", MT_CLASS_BYTES, 1, 0, 1, NULL }, { "b", MT_CLASS_SINT, 2, 2, 1, NULL },
+        { "c", MT_CLASS_SINT, 4, 4, 1, NULL }, { "d", MT_CLASS_SINT, 4, 8, 1, NULL },
+        { "e", MT_CLASS_FLOAT, 8, 16, 1, NULL },
+    };
+    mt_error err;
+    return type_new("struct rec", 24, 8, 0, m, 5, &err);
+}
+
+static mt_arch foreign_arch(int big, int long_size)
+{
+    mt_arch a = *arch_local();
+    a.byte_order = big ? ARCH_BIG : ARCH_LITTLE;
+    a.scalar[AS_LONG].size = a.scalar[AS_LONG].align = (uint8_t)long_size;
+    return a;
+}
+
+static void put_be(uint8_t *p, unsigned size, uint64_t v) { k_store_uint(p, size, 1, v); }
+
+static void fill_ppc_rec(uint8_t *p, int k)
+{
+    memset(p, 0xEE, 24);              /* padding garbage must not leak */
+    p[0] = (uint8_t)('a' + k);
+    put_be(p + 2, 2, (uint16_t)(int16_t)(-k));
+    put_be(p + 4, 4, (uint32_t)(int32_t)(100000 * k - 7));
+    put_be(p + 8, 4, (uint32_t)(int32_t)(-k * 3));
+    double e = k + 0.5;
+    uint64_t bits;
+    memcpy(&bits, &e, 8);
+    put_be(p + 16, 8, bits);
+}
+
+static void test_foreign_struct_array(void)
+{
+    const mt_type *local = local_rec();
+    struct mt_type *writer = ppc_rec();
+    mt_arch wa = foreign_arch(1, 4);
+    mt_error err;
+    cv_plan *p = cv_plan_compile(writer, &wa, local, &err);
+    CHECK(p != NULL && cv_plan_is_copy(p) == arch_equal(&wa, arch_local()));
+    enum { N = 5000 };  /* several chunks */
+    uint8_t *src = malloc(N * 24);
+    struct rec *dst = malloc(N * sizeof *dst);
+    for (int k = 0; k < N; k++)
+        fill_ppc_rec(src + 24 * k, k);
+    cv_ctx ctx = { 0 };
+    CHECK(cv_run(p, dst, src, N, &ctx, &err) == 0);
+    int bad = 0;
+    for (int k = 0; k < N; k++)
+        bad += dst[k].a != (char)('a' + k) || dst[k].b != -k || dst[k].c != 100000 * k - 7 ||
+               dst[k].d != -k * 3L || dst[k].e != k + 0.5;
+    CHECK(bad == 0);
+    /* Interior offsets: &arr[3].d maps to &arr[3].d, one past the end stays so. */
+    uint64_t off;
+    CHECK(cv_map_offset(p, 3 * 24 + 8, N, &off) == 0 && off == 3 * sizeof(struct rec) + offsetof(struct rec, d));
+    CHECK(cv_map_offset(p, (uint64_t)N * 24, N, &off) == 0 && off == N * sizeof(struct rec));
+    CHECK(cv_map_offset(p, 24 + 1, N, &off) == 0 && off == sizeof(struct rec) + 1); /* one past a */
+    CHECK(cv_map_offset(p, 24 + 13, N, &off) < 0);       /* inside the padding before e */
+    CHECK(cv_map_offset(p, 24 + 9, N, &off) < 0);        /* inside d, whose size changes */
+    CHECK(cv_map_offset(p, (uint64_t)N * 24 + 24, N, &off) < 0);
+    free(src);
+    free(dst);
+    cv_plan_free(p);
+    type_free(writer);
+}
+
+static void test_precision_loss(void)
+{
+    struct record { long l; };
+    mt_error err;
+    mt_member m[] = { MT_MEMBER(struct record, l, MT_CLASS_SINT, 1) };
+    const mt_type *local = mt_type_define("struct record", sizeof(struct record), _Alignof(struct record), 0, m, 1, &err);
+    /* A little-endian LP64 writer (x86_64) holding a value of 64 bits. */
+    tmember wm[] = { { "l", MT_CLASS_SINT, 8, 0, 1, NULL } };
+    struct mt_type *writer = type_new("struct record", 8, 8, 0, wm, 1, &err);
+    mt_arch wa = foreign_arch(0, 8);
+    cv_plan *p = cv_plan_compile(writer, &wa, local, &err);
+    uint8_t src[8];
+    struct record out[2];
+    cv_ctx ctx = { 0 };
+    k_store_uint(src, 8, 0, (uint64_t)-5);
+    CHECK(cv_run(p, out, src, 1, &ctx, &err) == 0 && out[0].l == -5);
+    k_store_uint(src, 8, 0, 5000000000ull);
+    int rc = cv_run(p, out, src, 1, &ctx, &err);
+    if (sizeof(long) == 4) {
+        CHECK(rc < 0 && err.code == MT_ELOSS);
+        CHECK_STR(err.msg, "precision loss in struct record member l");
+        ctx.lossy = 1;
+        CHECK(cv_run(p, out, src, 1, &ctx, &err) == 0 && out[0].l == 705032704L);
+    } else {
+        CHECK(rc == 0 && out[0].l == 5000000000L);
+    }
+    cv_plan_free(p);
+    type_free(writer);
+}
+
+static void test_int_resizing(void)
+{
+    uint8_t src[8], dst[8];
+    k_store_uint(src, 2, 1, 0xFFFE);                        /* -2 big-endian */
+    CHECK(k_int(dst, 4, 4, src, 2, 2, 1, 1, 0, 1) == 1);
+    int32_t v;
+    memcpy(&v, dst, 4);
+    CHECK(v == -2);
+    CHECK(k_int(dst, 4, 4, src, 2, 2, 1, 0, 0, 1) == 1);   /* unsigned: 65534 */
+    memcpy(&v, dst, 4);
+    CHECK(v == 65534);
+    k_store_uint(src, 8, 0, 0x80000000ull);                 /* 2^31 does not fit int32 */
+    CHECK(k_int(dst, 4, 4, src, 8, 8, 0, 1, 0, 1) == 0);
+    CHECK(k_int(dst, 4, 4, src, 8, 8, 0, 0, 0, 1) == 1);   /* but fits uint32 */
+    k_store_uint(src, 8, 0, (uint64_t)INT32_MIN);
+    CHECK(k_int(dst, 4, 4, src, 8, 8, 0, 1, 0, 1) == 1);
+    k_store_uint(src, 8, 0, (uint64_t)INT32_MIN - 1);
+    CHECK(k_int(dst, 4, 4, src, 8, 8, 0, 1, 0, 1) == 0);
+}
+
+static void test_swaps(void)
+{
+    enum { N = 1027 };
+    uint32_t *a = malloc(N * 4), *b = malloc(N * 4);
+    uint64_t *c = malloc(N * 8), *d = malloc(N * 8);
+    uint16_t *e = malloc(N * 2), *f = malloc(N * 2);
+    for (uint32_t i = 0; i < N; i++) {
+        a[i] = 0x01020304u * (i + 1);
+        c[i] = 0x0102030405060708ull * (i + 1);
+        e[i] = (uint16_t)(0x0102u * (i + 1));
+    }
+    k_swap4((uint8_t *)b, 4, (const uint8_t *)a, 4, N);
+    k_swap8((uint8_t *)d, 8, (const uint8_t *)c, 8, N);
+    k_swap2((uint8_t *)f, 2, (const uint8_t *)e, 2, N);
+    int bad = 0;
+    for (uint32_t i = 0; i < N; i++) {
+        uint8_t x[8], y[8];
+        memcpy(x, &a[i], 4);
+        memcpy(y, &b[i], 4);
+        bad += x[0] != y[3] || x[1] != y[2] || x[2] != y[1] || x[3] != y[0];
+        memcpy(x, &c[i], 8);
+        memcpy(y, &d[i], 8);
+        for (int j = 0; j < 8; j++)
+            bad += x[j] != y[7 - j];
+        memcpy(x, &e[i], 2);
+        memcpy(y, &f[i], 2);
+        bad += x[0] != y[1] || x[1] != y[0];
+    }
+    CHECK(bad == 0);
+    free(a); free(b); free(c); free(d); free(e); free(f);
+}
+
+static int translate_plus(void *ctx, uint64_t old, uint64_t *now, mt_error *err)
+{
+    (void)ctx;
+    if (old == 0xdead)
+        return mt_fail(err, MT_EPOINTER, "pointer 0x%llx points into nothing saved", (unsigned long long)old);
+    *now = old + 0x1000;
+    return 0;
+}
+
+static void test_pointers(void)
+{
+    struct pp { int *p; void (*f)(void); };
+    mt_error err;
+    mt_member m[] = { MT_MEMBER(struct pp, p, MT_CLASS_PTR, 1), MT_MEMBER(struct pp, f, MT_CLASS_FNPTR, 1) };
+    const mt_type *local = mt_type_define("struct pp", sizeof(struct pp), _Alignof(struct pp), 0, m, 2, &err);
+    /* Homogeneous: a memcpy, then the pointers are translated. */
+    cv_plan *p = cv_plan_compile(local, arch_local(), local, &err);
+    CHECK(p && !cv_plan_is_copy(p));
+    struct pp src[3] = { { (int *)0x2000, NULL }, { NULL, (void (*)(void))0x3000 }, { (int *)0xdead, NULL } };
+    struct pp dst[3];
+    cv_ctx ctx = { .translate_ptr = translate_plus, .translate_fn = translate_plus };
+    CHECK(cv_run(p, dst, src, 2, &ctx, &err) == 0);
+    CHECK(dst[0].p == (int *)0x3000 && dst[0].f == NULL);
+    CHECK(dst[1].p == NULL && dst[1].f == (void (*)(void))0x4000);
+    CHECK(cv_run(p, dst, src, 3, &ctx, &err) < 0 && err.code == MT_EPOINTER);
+    CHECK_STR(err.msg, "pointer 0xdead points into nothing saved in struct pp member p (element 2)");
+    cv_ctx none = { 0 };
+    CHECK(cv_run(p, dst, src, 1, &none, &err) < 0);
+    cv_plan_free(p);
+    /* A 4-byte big-endian writer's pointers widen (or stay) to ours. */
+    tmember wm[] = { { "p", MT_CLASS_PTR, 4, 0, 1, NULL }, { "f", MT_CLASS_FNPTR, 4, 4, 1, NULL } };
+    struct mt_type *writer = type_new("struct pp", 8, 4, 0, wm, 2, &err);
+    mt_arch wa = foreign_arch(1, 4);
+    p = cv_plan_compile(writer, &wa, local, &err);
+    uint8_t raw[8];
+    k_store_uint(raw, 4, 1, 0x2000);
+    k_store_uint(raw + 4, 4, 1, 0);
+    CHECK(cv_run(p, dst, raw, 1, &ctx, &err) == 0 && dst[0].p == (int *)0x3000 && dst[0].f == NULL);
+    cv_plan_free(p);
+    type_free(writer);
+}
+
+struct small { short x; int y; };
+struct holder { char c; struct small s[7]; int tail; };
+
+static void test_nested_and_unions(void)
+{
+    mt_error err;
+    mt_member sm[] = { MT_MEMBER(struct small, x, MT_CLASS_SINT, 1), MT_MEMBER(struct small, y, MT_CLASS_SINT, 1) };
+    const mt_type *ls = mt_type_define("struct small", sizeof(struct small), _Alignof(struct small), 0, sm, 2, &err);
+    mt_member hm[] = { MT_MEMBER(struct holder, c, MT_CLASS_BYTES, 1),
+                       MT_MEMBER_OF(struct holder, s, MT_CLASS_STRUCT, 7, ls),
+                       MT_MEMBER(struct holder, tail, MT_CLASS_SINT, 1) };
+    const mt_type *lh = mt_type_define("struct holder", sizeof(struct holder), _Alignof(struct holder), 0, hm, 3, &err);
+    /* The writer: byte-swapped, same layout; the array of 7 uses a nested plan. */
+    mt_arch wa = foreign_arch(arch_local()->byte_order != ARCH_BIG, sizeof(long));
+    int wbig = wa.byte_order == ARCH_BIG;
+    cv_plan *p = cv_plan_compile(lh, &wa, lh, &err);
+    CHECK(p != NULL);
+    uint8_t raw[sizeof(struct holder)];
+    memset(raw, 0, sizeof raw);
+    raw[0] = 'q';
+    for (int k = 0; k < 7; k++) {
+        uint8_t *e = raw + offsetof(struct holder, s) + k * sizeof(struct small);
+        k_store_uint(e, 2, wbig, (uint64_t)(-k));
+        k_store_uint(e + offsetof(struct small, y), 4, wbig, (uint64_t)(1000 + k));
+    }
+    k_store_uint(raw + offsetof(struct holder, tail), 4, wbig, 77);
+    struct holder h;
+    cv_ctx ctx = { 0 };
+    CHECK(cv_run(p, &h, raw, 1, &ctx, &err) == 0);
+    int bad = h.c != 'q' || h.tail != 77;
+    for (int k = 0; k < 7; k++)
+        bad += h.s[k].x != -k || h.s[k].y != 1000 + k;
+    CHECK(bad == 0);
+    uint64_t off;
+    uint64_t want = offsetof(struct holder, s) + 5 * sizeof(struct small) + offsetof(struct small, y);
+    CHECK(cv_map_offset(p, want, 1, &off) == 0 && off == want);
+    cv_plan_free(p);
+
+    union u { int i; float f; };
+    mt_member um[] = { { "i", MT_CLASS_SINT, sizeof(int), 0, 1, NULL }, { "f", MT_CLASS_FLOAT, sizeof(float), 0, 1, NULL } };
+    const mt_type *lu = mt_type_define("union u", sizeof(union u), _Alignof(union u), 1, um, 2, &err);
+    CHECK(lu != NULL);
+    cv_plan *same = cv_plan_compile(lu, arch_local(), lu, &err);
+    CHECK(same != NULL && cv_plan_is_copy(same));
+    cv_plan_free(same);
+    cv_plan *q = cv_plan_compile(lu, &wa, lu, &err);
+    CHECK(q == NULL && err.code == MT_ETYPE && strstr(err.msg, "union u") != NULL);
+}
+
+static void test_mismatch(void)
+{
+    mt_error err;
+    tmember a[] = { { "x", MT_CLASS_SINT, 4, 0, 1, NULL } };
+    tmember b[] = { { "y", MT_CLASS_SINT, 4, 0, 1, NULL } };
+    struct mt_type *ta = type_new("struct m", 4, 4, 0, a, 1, &err);
+    struct mt_type *tb = type_new("struct m", 4, 4, 0, b, 1, &err);
+    CHECK(cv_plan_compile(ta, arch_local(), tb, &err) == NULL && err.code == MT_ETYPE);
+    type_free(ta);
+    type_free(tb);
+}
+
+int main(void)
+{
+    test_foreign_struct_array();
+    test_precision_loss();
+    test_int_resizing();
+    test_swaps();
+    test_pointers();
+    test_nested_and_unions();
+    test_mismatch();
+    return check_done("convert");
+}
