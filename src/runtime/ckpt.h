@@ -32,8 +32,9 @@ enum { CK_FLAG_SKIPPABLE = 1 };  /* readers that do not know the kind skip it */
 enum ck_role {
     CK_ROLE_GLOBAL = 1, /* key: hash of the global's name */
     CK_ROLE_HEAP = 2,   /* key: 0 */
-    CK_ROLE_FRAME = 3,  /* key: function id, aux: resume point */
-    CK_ROLE_MAX = 3
+    CK_ROLE_FRAME = 3,  /* key: function id, aux: resume site */
+    CK_ROLE_PIN = 4,    /* a pinned record of address-taken locals */
+    CK_ROLE_MAX = 4
 };
 
 /* Bounds on what a reader accepts, so that a hostile file costs little. */

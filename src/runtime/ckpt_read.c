@@ -365,6 +365,7 @@ static int read_record(reader *r)
         return -1;
     }
     XXH3_state_t st;
+    memset(&st, 0, sizeof st); /* gcc 12 flags the partial init in reset */
     XXH3_64bits_reset_withSeed(&st, r->record);
     XXH3_64bits_update(&st, h, sizeof h);
     XXH3_64bits_update(&st, payload, len);

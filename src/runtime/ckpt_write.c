@@ -77,6 +77,7 @@ static int put_record(ck_writer *w, uint32_t kind, uint32_t flags, const wbuf *h
         return mt_fail(w->err, MT_ENOMEM, "out of memory writing a checkpoint");
     }
     XXH3_state_t st;
+    memset(&st, 0, sizeof st); /* gcc 12 flags the partial init in reset */
     XXH3_64bits_reset_withSeed(&st, w->records);
     XXH3_64bits_update(&st, frame.p, frame.len);
     XXH3_64bits_update(&st, head->p, head->len);

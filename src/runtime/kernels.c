@@ -7,6 +7,14 @@
 
 #include <string.h>
 
+/* On x86-64 the contiguous swaps are also built for AVX2 and picked at
+ * load time (an ifunc): the baseline ISA has no byte shuffle. */
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
+#define VECTOR_CLONES __attribute__((target_clones("default", "avx2")))
+#else
+#define VECTOR_CLONES
+#endif
+
 static inline uint16_t bswap16(uint16_t v) { return (uint16_t)((v >> 8) | (v << 8)); }
 
 static inline uint32_t bswap32(uint32_t v)
@@ -43,6 +51,7 @@ void k_zero(uint8_t *dst, size_t dstep, size_t n, size_t len)
         memset(dst + i * dstep, 0, len);
 }
 
+VECTOR_CLONES
 void k_swap2(uint8_t *dst, size_t dstep, const uint8_t *src, size_t sstep, size_t n)
 {
     uint16_t v;
@@ -61,6 +70,7 @@ void k_swap2(uint8_t *dst, size_t dstep, const uint8_t *src, size_t sstep, size_
     }
 }
 
+VECTOR_CLONES
 void k_swap4(uint8_t *dst, size_t dstep, const uint8_t *src, size_t sstep, size_t n)
 {
     uint32_t v;
@@ -79,6 +89,7 @@ void k_swap4(uint8_t *dst, size_t dstep, const uint8_t *src, size_t sstep, size_
     }
 }
 
+VECTOR_CLONES
 void k_swap8(uint8_t *dst, size_t dstep, const uint8_t *src, size_t sstep, size_t n)
 {
     uint64_t v;

@@ -16,6 +16,7 @@
 #include "ckpt.h"
 #include "convert.h"
 #include "error.h"
+#include "frames.h"
 #include "restore.h"
 #include "state.h"
 
@@ -40,10 +41,12 @@ typedef struct loader {
 
 static const char *describe(const ck_block *b, char *buf, size_t cap)
 {
+    static const char *roles[] = { "?", "global", "heap block", "frame", "pinned locals" };
     if (b->role == CK_ROLE_GLOBAL)
         snprintf(buf, cap, "global %s", b->name);
     else
-        snprintf(buf, cap, "heap block 0x%llx, record %u", (unsigned long long)b->old_addr, b->record);
+        snprintf(buf, cap, "%s 0x%llx, record %u", roles[b->role], (unsigned long long)b->old_addr,
+                 b->record);
     return buf;
 }
 
@@ -75,16 +78,25 @@ static int find_home(loader *ld, const ck_block *b, home *h)
     uint64_t bytes = b->count * local->size;
     if (b->role == CK_ROLE_GLOBAL) {
         const st_global *g = state_find_global(b->key);
-        if (!g || g->type != local || g->count != b->count)
+        if (!g || g->type != local || g->count != b->count || g->constant != (b->aux != 0))
             return mt_fail(ld->err, MT_ETYPE, "%s of the checkpoint does not match this program",
                            describe(b, what, sizeof what));
         h->new_addr = g->addr;
+        if (g->constant)
+            return 0;  /* identity only: its address maps, its bytes stay */
         h->stage = malloc(bytes);
     } else if (b->role == CK_ROLE_HEAP) {
         h->new_addr = h->stage = malloc(bytes);
+    } else if (b->count != 1) {
+        return mt_fail(ld->err, MT_EFORMAT, "corrupt checkpoint: %s holds %llu records",
+                       describe(b, what, sizeof what), (unsigned long long)b->count);
+    } else if (b->role == CK_ROLE_PIN) {
+        h->new_addr = h->stage = frames_new_pin(local);
     } else {
-        return mt_fail(ld->err, MT_EFORMAT, "record %u holds a stack frame, which this program cannot resume",
-                       b->record);
+        if (!frames_info_by_id(b->key))
+            return mt_fail(ld->err, MT_EPROGRAM, "%s belongs to a function this program does not have",
+                           describe(b, what, sizeof what));
+        h->new_addr = h->stage = frames_new_frame(b->key, b->aux, local);
     }
     if (!h->stage)
         return mt_fail(ld->err, MT_ENOMEM, "out of memory for %s (%llu bytes)",
@@ -203,6 +215,8 @@ static int convert_all(loader *ld, unsigned flags)
                    .translate_fn = translate_fn, .cb_ctx = ld };
     for (uint64_t i = 0; i < ld->nhomes; i++) {
         const home *h = &ld->homes[i];
+        if (!h->stage)
+            continue;  /* a constant */
         if (cv_run(h->plan, h->stage, h->block->data, h->block->count, &ctx, ld->err) < 0) {
             char what[200];
             mt_error_context(ld->err, "%s", describe(h->block, what, sizeof what));
@@ -218,8 +232,10 @@ static int commit(loader *ld)
         home *h = &ld->homes[i];
         const struct mt_type *local = types_local_find(ld->img->types[h->block->type]->id);
         if (h->block->role == CK_ROLE_GLOBAL) {
-            memcpy(h->new_addr, h->stage, h->block->count * local->size);
-        } else if (mt_heap_track(h->new_addr, local, h->block->count, ld->err) < 0) {
+            if (h->stage)
+                memcpy(h->new_addr, h->stage, h->block->count * local->size);
+        } else if (h->block->role == CK_ROLE_HEAP &&
+                   mt_heap_track(h->new_addr, local, h->block->count, ld->err) < 0) {
             return -1;
         }
         if (h->stage != h->new_addr)
@@ -227,6 +243,7 @@ static int commit(loader *ld)
         h->stage = NULL;
         h->new_addr = NULL; /* now owned by the program */
     }
+    frames_commit();
     return 0;
 }
 
@@ -262,6 +279,8 @@ int restore_image(const ck_image *img, unsigned flags, mt_error *err)
         rc = convert_all(&ld, flags);
     if (rc == 0)
         rc = commit(&ld);
+    if (rc < 0)
+        frames_abandon();
     loader_free(&ld);
     return rc;
 }

@@ -14,6 +14,7 @@
 
 #include "ckpt.h"
 #include "error.h"
+#include "frames.h"
 #include "state.h"
 
 static int write_globals(ck_writer *w)
@@ -22,6 +23,7 @@ static int write_globals(ck_writer *w)
     const st_global *g = state_globals(&n);
     for (size_t i = 0; i < n; i++) {
         ck_block b = { .role = CK_ROLE_GLOBAL, .type = g[i].type->index, .key = g[i].key,
+                       .aux = (uint64_t)g[i].constant,
                        .old_addr = (uint64_t)(uintptr_t)g[i].addr, .count = g[i].count,
                        .len = g[i].count * g[i].type->size, .name = g[i].name };
         if (ck_write_block(w, &b, g[i].addr) < 0)
@@ -77,6 +79,8 @@ int state_write(st_stream *s, mt_error *err)
         rc = write_globals(&w);
     if (rc == 0 && state_heap_each(write_heap_block, &w))
         rc = -1;
+    if (rc == 0)
+        rc = frames_write(&w);
     if (rc == 0)
         rc = ck_write_end(&w);
     state_unlock();

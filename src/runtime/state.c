@@ -11,6 +11,7 @@
 #include <xxhash.h>
 
 #include "error.h"
+#include "migthread-gen.h"
 
 static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
 static uint64_t program_id;
@@ -64,8 +65,8 @@ static const st_global *find_global_locked(uint64_t key)
     return NULL;
 }
 
-int mt_register_global(const char *name, void *addr, const mt_type *t, size_t count,
-                       mt_error *err)
+static int register_block(const char *name, void *addr, const mt_type *t, size_t count,
+                          int constant, mt_error *err)
 {
     if (!name || !addr || !t || count == 0)
         return mt_fail(err, MT_EUSAGE, "mt_register_global: bad arguments for %s", name ? name : "?");
@@ -81,11 +82,23 @@ int mt_register_global(const char *name, void *addr, const mt_type *t, size_t co
             free(copy);
             rc = mt_fail(err, MT_ENOMEM, "out of memory registering global %s", name);
         } else {
-            globals[nglobals++] = (st_global){ copy, key, addr, t, count };
+            globals[nglobals++] = (st_global){ copy, key, addr, t, count, constant };
         }
     }
     state_unlock();
     return rc;
+}
+
+int mt_register_global(const char *name, void *addr, const mt_type *t, size_t count,
+                       mt_error *err)
+{
+    return register_block(name, addr, t, count, 0, err);
+}
+
+int mt_register_constant(const char *name, const void *addr, const mt_type *t, size_t count,
+                         mt_error *err)
+{
+    return register_block(name, (void *)addr, t, count, 1, err);
 }
 
 int mt_register_function(const char *name, void (*fn)(void), mt_error *err)
@@ -194,6 +207,24 @@ void mt_heap_forget(void *block)
         }
     }
     state_unlock();
+}
+
+int state_heap_find(const void *p, const struct mt_type **t, uint64_t *count)
+{
+    int found = 0;
+    state_lock();
+    if (heap_cap && p) {
+        size_t j = slot_of(p, heap_cap);
+        while (heap[j].addr && heap[j].addr != p)
+            j = (j + 1) & (heap_cap - 1);
+        if (heap[j].addr == p) {
+            *t = heap[j].type;
+            *count = heap[j].count;
+            found = 1;
+        }
+    }
+    state_unlock();
+    return found;
 }
 
 int state_heap_each(int (*fn)(const st_heap_block *b, void *ctx), void *ctx)

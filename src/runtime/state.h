@@ -16,6 +16,7 @@ typedef struct st_global {
     void *addr;
     const struct mt_type *type;
     uint64_t count;
+    int constant;           /* identity only: never written over on restore */
 } st_global;
 
 typedef struct st_function {
@@ -44,6 +45,9 @@ const st_function *state_functions(size_t *n);
 int state_heap_each(int (*fn)(const st_heap_block *b, void *ctx), void *ctx);
 
 const st_global *state_find_global(uint64_t key);
+
+/* 1 and the block's type and count when p starts a tracked block. */
+int state_heap_find(const void *p, const struct mt_type **t, uint64_t *count);
 const st_function *state_find_function(uint64_t id);
 
 /* Writes the registered state as a checkpoint to s (save.c). */

@@ -91,6 +91,7 @@ static void hash_str(XXH3_state_t *st, const char *s)
 uint64_t type_identity(const char *name, int is_union, const tmember *m, uint32_t n)
 {
     XXH3_state_t st;
+    memset(&st, 0, sizeof st); /* gcc 12 flags the partial init in reset */
     XXH3_64bits_reset(&st);
     hash_str(&st, is_union ? "union" : "struct");
     hash_str(&st, name);

@@ -1,0 +1,99 @@
+/* migthread-gen.h: the interface between mtcc-generated code and the runtime.
+ *
+ * Hand-written programs use migthread.h; this header is what mtcc's output
+ * includes. The design is in docs/design.md ("Capture and restore"): one
+ * per-thread state word checked after each call and on loop back-edges,
+ * frames saved while unwinding and reloaded by resume twins while
+ * rewinding, address-taken locals in pinned records on a shadow stack. */
+#ifndef MIGTHREAD_GEN_H
+#define MIGTHREAD_GEN_H
+
+#include "migthread.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#if defined(__GNUC__)
+#define MT_UNLIKELY(x) __builtin_expect(!!(x), 0)
+#else
+#define MT_UNLIKELY(x) (x)
+#endif
+
+/* The state word: zero while nothing is asked of this thread, which is
+ * the only cost a running program pays (one load and a branch). */
+enum {
+    MT_STATE_IDLE = 0,
+    MT_STATE_PENDING,   /* a capture was requested: the next check starts it */
+    MT_STATE_COUNTING,  /* MIGTHREAD_AFTER_POLLS: every check counts */
+    MT_STATE_UNWINDING, /* each function saves its frame and returns */
+    MT_STATE_REWINDING  /* resume twins are reloading frames */
+};
+extern _Thread_local volatile int mt_state;
+
+/* What the runtime knows of a transformed function: generated as a static
+ * object per function and registered at start-up. */
+typedef struct mt_function_info {
+    const char *name;      /* "f", or "file.c:f" for a static function */
+    void (*fn)(void);      /* the function itself */
+    void (*twin)(void);    /* its resume twin: same return type, no parameters */
+    const mt_type *frame;  /* the type of its frame record */
+    uint64_t id;           /* set by registration: hash of name */
+} mt_function_info;
+
+int mt_register_function_info(mt_function_info *fi, mt_error *err);
+
+/* The slow path of a check after a call or on a loop back-edge. Returns 1
+ * when this frame must save itself and return, 0 to carry on. */
+int mt_adapt(void);
+
+/* Unwinding: returns a zeroed frame record of type fi->frame for the
+ * caller to fill, tagged with its resume site. The runtime knows whether
+ * the capture began at this very check (resume after the call) or a
+ * callee already saved itself (resume in the call). */
+void *mt_frame_push(const mt_function_info *fi, unsigned site);
+
+/* Rewinding, in a twin: the record of this function's frame (in this
+ * ABI's layout) and its site, encoded as site * 2 + 1 when the twin must
+ * call the callee's twin again, site * 2 when it resumes after the call.
+ * Release the record once its values are loaded. */
+void *mt_frame_pop(const mt_function_info *fi, unsigned *site);
+void mt_frame_release(void *record);
+
+/* The twin of the function at fn (a function pointer being called on an
+ * in-call resume); the program stops with a message when fn is not a
+ * transformed function. */
+void (*mt_twin_of(void (*fn)(void)))(void);
+
+/* Pinned locals (address-taken variables, local arrays): a record on the
+ * thread's shadow stack for the life of the call, zeroed. */
+void *mt_pin_enter(const mt_type *t);
+void mt_pin_leave(void *record);
+
+/* Raised around calls into code mtcc did not transform that may call back
+ * (qsort with a comparator): no capture starts while it is up. */
+void mt_callback_enter(void);
+void mt_callback_leave(void);
+
+/* Heap allocation with the element type, tracked for checkpoints. */
+void *mt_malloc(size_t size, const mt_type *t);
+void *mt_calloc(size_t n, size_t size, const mt_type *t);
+void *mt_realloc(void *p, size_t size, const mt_type *t);
+void mt_free(void *p);
+char *mt_strdup(const char *s);
+
+/* Identity-only blocks (string literals, read-only tables): their
+ * addresses translate, their contents are never written over. */
+int mt_register_constant(const char *name, const void *addr, const mt_type *t,
+                         size_t count, mt_error *err);
+
+/* The program's real main: reads the MIGTHREAD_* environment, registers
+ * argv, runs user_main (or resume_main after MIGTHREAD_RESTORE), and
+ * writes checkpoints when the unwinding reaches it. */
+int mt_run_main(int argc, char **argv, int (*user_main)(int, char **),
+                int (*resume_main)(void));
+
+#ifdef __cplusplus
+}
+#endif
+#endif

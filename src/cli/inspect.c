@@ -1,0 +1,178 @@
+/* inspect.c: `migthread inspect [--json] FILE`, what a checkpoint holds.
+ *
+ * Reuses the runtime's reader, so inspecting a file also validates it: a
+ * corrupt checkpoint gives the same one-line error a restore would. */
+#include <stdio.h>
+#include <string.h>
+
+#include "ckpt.h"
+#include "cli.h"
+#include "kernels.h"
+#include "restore.h"
+
+typedef struct totals {
+    uint64_t global_bytes, heap_bytes, frame_bytes;
+    uint64_t nglobals, nheap, nframes;
+    uint64_t ptr_slots, ptr_live;
+} totals;
+
+/* Counts the pointer slots of count elements of t at data, and the
+ * non-NULL ones, reading them in the writer's byte order. */
+static void count_pointers(const struct mt_type *t, const uint8_t *data, uint64_t count, int big,
+                           totals *tot)
+{
+    if (!t->has_pointers)
+        return;
+    for (uint64_t e = 0; e < count; e++) {
+        const uint8_t *elem = data + e * t->size;
+        for (uint32_t i = 0; i < t->nmembers; i++) {
+            const tmember *m = &t->members[i];
+            if (m->type && !t->is_union) {
+                count_pointers(m->type, elem + m->offset, m->count, big, tot);
+            } else if (m->cls == MT_CLASS_PTR || m->cls == MT_CLASS_FNPTR) {
+                for (uint32_t k = 0; k < m->count; k++) {
+                    tot->ptr_slots++;
+                    tot->ptr_live += k_load_uint(elem + m->offset + k * m->size, m->size, big) != 0;
+                }
+            }
+        }
+    }
+}
+
+static const char *role_name(int role)
+{
+    return role == CK_ROLE_GLOBAL ? "global" : role == CK_ROLE_HEAP ? "heap" : "frame";
+}
+
+static void tally(const ck_image *img, totals *tot)
+{
+    memset(tot, 0, sizeof *tot);
+    int big = img->arch.byte_order == ARCH_BIG;
+    for (uint64_t i = 0; i < img->nblocks; i++) {
+        const ck_block *b = &img->blocks[i];
+        uint64_t *bytes = b->role == CK_ROLE_GLOBAL ? &tot->global_bytes
+                          : b->role == CK_ROLE_HEAP ? &tot->heap_bytes : &tot->frame_bytes;
+        uint64_t *n = b->role == CK_ROLE_GLOBAL ? &tot->nglobals
+                      : b->role == CK_ROLE_HEAP ? &tot->nheap : &tot->nframes;
+        *bytes += b->len;
+        (*n)++;
+        count_pointers(img->types[b->type], b->data, b->count, big, tot);
+    }
+}
+
+static void print_text(const char *path, const ck_image *img, const totals *t)
+{
+    char arch[160], tag[512];
+    printf("checkpoint %s: %llu bytes, %u records, format version %d\n", path,
+           (unsigned long long)img->total_bytes, img->nrecords, CK_VERSION);
+    printf("writer: %s\n", arch_describe(&img->arch, arch, sizeof arch));
+    printf("program: %016llx\n", (unsigned long long)img->program_id);
+    printf("types: %u\n", img->ntypes);
+    for (uint32_t i = 0; i < img->ntypes; i++) {
+        const struct mt_type *ty = img->types[i];
+        size_t need = mt_type_format(ty, tag, sizeof tag);
+        printf("  %-24s %6u bytes  %s%s\n", ty->name, ty->size, tag, need >= sizeof tag ? "..." : "");
+    }
+    printf("functions: %u\n", img->nfuncs);
+    for (uint32_t i = 0; i < img->nfuncs; i++)
+        printf("  %-24s 0x%llx\n", img->funcs[i].name, (unsigned long long)img->funcs[i].old_addr);
+    printf("blocks: %llu\n", (unsigned long long)img->nblocks);
+    for (uint64_t i = 0; i < img->nblocks; i++) {
+        const ck_block *b = &img->blocks[i];
+        printf("  %-6s %-20s %-20s x%-8llu %10llu bytes at 0x%llx\n", role_name(b->role),
+               b->name && b->name[0] ? b->name : "-", img->types[b->type]->name,
+               (unsigned long long)b->count, (unsigned long long)b->len,
+               (unsigned long long)b->old_addr);
+    }
+    printf("totals: globals %llu bytes in %llu, heap %llu bytes in %llu blocks, frames %llu bytes in %llu\n",
+           (unsigned long long)t->global_bytes, (unsigned long long)t->nglobals,
+           (unsigned long long)t->heap_bytes, (unsigned long long)t->nheap,
+           (unsigned long long)t->frame_bytes, (unsigned long long)t->nframes);
+    printf("pointer graph: %llu pointers set of %llu slots\n", (unsigned long long)t->ptr_live,
+           (unsigned long long)t->ptr_slots);
+}
+
+/* Prints s as a JSON string (names come from the file: escape them). */
+static void json_str(const char *s)
+{
+    putchar('"');
+    for (; s && *s; s++) {
+        unsigned char c = (unsigned char)*s;
+        if (c == '"' || c == '\\')
+            printf("\\%c", c);
+        else if (c < 0x20 || c >= 0x7f)
+            printf("\\u%04x", c);
+        else
+            putchar(c);
+    }
+    putchar('"');
+}
+
+static void print_json(const char *path, const ck_image *img, const totals *t)
+{
+    char arch[160], tag[4096];
+    printf("{\"file\":");
+    json_str(path);
+    printf(",\"bytes\":%llu,\"records\":%u,\"version\":%d,\"writer\":",
+           (unsigned long long)img->total_bytes, img->nrecords, CK_VERSION);
+    json_str(arch_describe(&img->arch, arch, sizeof arch));
+    printf(",\"big_endian\":%s,\"pointer_size\":%u,\"long_size\":%u,\"program\":\"%016llx\",\"types\":[",
+           img->arch.byte_order == ARCH_BIG ? "true" : "false", img->arch.scalar[AS_PTR].size,
+           img->arch.scalar[AS_LONG].size, (unsigned long long)img->program_id);
+    for (uint32_t i = 0; i < img->ntypes; i++) {
+        mt_type_format(img->types[i], tag, sizeof tag);
+        printf("%s{\"name\":", i ? "," : "");
+        json_str(img->types[i]->name);
+        printf(",\"size\":%u,\"tag\":", img->types[i]->size);
+        json_str(tag);
+        printf("}");
+    }
+    printf("],\"functions\":[");
+    for (uint32_t i = 0; i < img->nfuncs; i++) {
+        printf("%s", i ? "," : "");
+        json_str(img->funcs[i].name);
+    }
+    printf("],\"blocks\":[");
+    for (uint64_t i = 0; i < img->nblocks; i++) {
+        const ck_block *b = &img->blocks[i];
+        printf("%s{\"role\":\"%s\",\"name\":", i ? "," : "", role_name(b->role));
+        json_str(b->name);
+        printf(",\"type\":");
+        json_str(img->types[b->type]->name);
+        printf(",\"count\":%llu,\"bytes\":%llu,\"address\":%llu}", (unsigned long long)b->count,
+               (unsigned long long)b->len, (unsigned long long)b->old_addr);
+    }
+    printf("],\"totals\":{\"global_bytes\":%llu,\"heap_bytes\":%llu,\"heap_blocks\":%llu,"
+           "\"frame_bytes\":%llu,\"pointer_slots\":%llu,\"pointers_set\":%llu}}\n",
+           (unsigned long long)t->global_bytes, (unsigned long long)t->heap_bytes,
+           (unsigned long long)t->nheap, (unsigned long long)t->frame_bytes,
+           (unsigned long long)t->ptr_slots, (unsigned long long)t->ptr_live);
+}
+
+int cmd_inspect(int argc, char **argv)
+{
+    int json = 0;
+    const char *path = NULL;
+    for (int i = 0; i < argc; i++) {
+        if (strcmp(argv[i], "--json") == 0)
+            json = 1;
+        else if (argv[i][0] == '-' || path)
+            return cli_usage("inspect [--json] FILE");
+        else
+            path = argv[i];
+    }
+    if (!path)
+        return cli_usage("inspect [--json] FILE");
+    mt_error err;
+    ck_image *img = restore_read_file(path, &err);
+    if (!img)
+        return cli_fail("%s: %s", path, err.msg);
+    totals t;
+    tally(img, &t);
+    if (json)
+        print_json(path, img, &t);
+    else
+        print_text(path, img, &t);
+    ck_image_free(img);
+    return 0;
+}

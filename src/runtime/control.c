@@ -1,0 +1,250 @@
+/* control.c: the state word, the triggers and the program's real main.
+ *
+ * A capture is requested by a signal (migthread checkpoint PID), a timer
+ * (MIGTHREAD_INTERVAL), a poll count (MIGTHREAD_AFTER_POLLS) or the API;
+ * the request only sets the thread's state word, and the next adaptation
+ * point the program reaches starts unwinding. When the unwinding reaches
+ * mt_run_main the checkpoint is written, then the program either exits or
+ * rewinds from memory and carries on as if nothing had happened. */
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/time.h>
+#include <time.h>
+
+#include "error.h"
+#include "frames.h"
+#include "migthread-gen.h"
+#include "restore.h"
+#include "types.h"
+
+_Thread_local volatile int mt_state;
+
+static _Thread_local int callback_depth;
+static _Thread_local long long polls_left;
+
+/* The main thread's word, for signal handlers that may run elsewhere. */
+static volatile int *main_word;
+static volatile sig_atomic_t exit_requested;
+
+typedef struct config {
+    char path[4096];        /* MIGTHREAD_CHECKPOINT_FILE */
+    long long after_polls;  /* MIGTHREAD_AFTER_POLLS, 0: off */
+    double interval;        /* MIGTHREAD_INTERVAL seconds, 0: off */
+    int exit_after;         /* MIGTHREAD_EXIT_AFTER_CHECKPOINT */
+    const char *restore;    /* MIGTHREAD_RESTORE */
+    int verbose;            /* MIGTHREAD_VERBOSE: one line per checkpoint */
+} config;
+
+static config cfg;
+
+static void die(const char *fmt, const char *detail)
+{
+    fflush(stdout);
+    fprintf(stderr, "migthread: ");
+    fprintf(stderr, fmt, detail);
+    fputc('\n', stderr);
+    exit(1);
+}
+
+/* ---- Adaptation points ------------------------------------------------------- */
+
+int mt_adapt(void)
+{
+    switch (mt_state) {
+    case MT_STATE_UNWINDING:
+        return 1;
+    case MT_STATE_PENDING:
+        if (callback_depth)
+            return 0;  /* inside a callback from untransformed code: later */
+        mt_state = MT_STATE_UNWINDING;
+        return 1;
+    case MT_STATE_COUNTING:
+        if (--polls_left > 0 || callback_depth) {
+            if (polls_left < 1)
+                polls_left = 1;
+            return 0;
+        }
+        mt_state = MT_STATE_UNWINDING;
+        return 1;
+    default:
+        return 0;
+    }
+}
+
+void mt_callback_enter(void) { callback_depth++; }
+void mt_callback_leave(void) { callback_depth--; }
+
+static void on_request(int sig)
+{
+    if (sig == SIGUSR2)
+        exit_requested = 1;
+    if (main_word && *main_word == MT_STATE_IDLE)
+        *main_word = MT_STATE_PENDING;
+}
+
+/* ---- Configuration -------------------------------------------------------------- */
+
+static const char *base_name(const char *path)
+{
+    const char *slash = strrchr(path, '/');
+    return slash ? slash + 1 : path;
+}
+
+static long long env_count(const char *name)
+{
+    const char *v = getenv(name);
+    if (!v || !*v)
+        return 0;
+    char *end;
+    errno = 0;
+    long long n = strtoll(v, &end, 10);
+    if (*end || errno || n < 0)
+        die("%s must be a non-negative whole number", name);
+    return n;
+}
+
+static void read_config(const char *argv0)
+{
+    const char *path = getenv("MIGTHREAD_CHECKPOINT_FILE");
+    if (path && *path)
+        snprintf(cfg.path, sizeof cfg.path, "%s", path);
+    else
+        snprintf(cfg.path, sizeof cfg.path, "%s.ckpt", base_name(argv0));
+    cfg.after_polls = env_count("MIGTHREAD_AFTER_POLLS");
+    cfg.exit_after = env_count("MIGTHREAD_EXIT_AFTER_CHECKPOINT") != 0;
+    cfg.verbose = env_count("MIGTHREAD_VERBOSE") != 0;
+    const char *interval = getenv("MIGTHREAD_INTERVAL");
+    if (interval && *interval) {
+        char *end;
+        cfg.interval = strtod(interval, &end);
+        if (*end || !(cfg.interval > 0))
+            die("MIGTHREAD_INTERVAL must be a positive number of seconds, not '%s'", interval);
+    }
+    const char *restore = getenv("MIGTHREAD_RESTORE");
+    cfg.restore = restore && *restore ? restore : NULL;
+}
+
+static void install_triggers(void)
+{
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_request;
+    sa.sa_flags = SA_RESTART;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGUSR1, &sa, NULL);
+    sigaction(SIGUSR2, &sa, NULL);
+    if (cfg.interval > 0) {
+        sigaction(SIGALRM, &sa, NULL);
+        struct itimerval it;
+        it.it_value.tv_sec = (time_t)cfg.interval;
+        it.it_value.tv_usec = (suseconds_t)((cfg.interval - (double)it.it_value.tv_sec) * 1e6);
+        if (it.it_value.tv_sec == 0 && it.it_value.tv_usec == 0)
+            it.it_value.tv_usec = 1;
+        it.it_interval = it.it_value;
+        setitimer(ITIMER_REAL, &it, NULL);
+    }
+}
+
+/* ---- argv and the standard streams ------------------------------------------------ */
+
+/* main's argv points into the initial process stack; the program gets a
+ * tracked copy, so that pointers to the arguments translate and a
+ * restored program sees its original arguments. */
+static char **copy_argv(int argc, char **argv)
+{
+    const mt_type *ptr = mt_type_scalar("char *", MT_CLASS_PTR, sizeof(char *), _Alignof(char *));
+    char **copy = mt_malloc((size_t)(argc + 1) * sizeof *copy, ptr);
+    if (!copy)
+        die("%s", "out of memory copying the arguments");
+    for (int i = 0; i < argc; i++)
+        if (!(copy[i] = mt_strdup(argv[i])))
+            die("%s", "out of memory copying the arguments");
+    copy[argc] = NULL;
+    return copy;
+}
+
+static void register_streams(void)
+{
+    const mt_type *byte = mt_type_scalar("char", MT_CLASS_BYTES, 1, 1);
+    mt_error err;
+    if (mt_register_constant("<stdin>", stdin, byte, 1, &err) < 0 ||
+        mt_register_constant("<stdout>", stdout, byte, 1, &err) < 0 ||
+        mt_register_constant("<stderr>", stderr, byte, 1, &err) < 0)
+        die("%s", err.msg);
+}
+
+/* ---- Capture and restore ---------------------------------------------------------- */
+
+static double now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return ts.tv_sec + ts.tv_nsec * 1e-9;
+}
+
+static void write_checkpoint(void)
+{
+    double t0 = now();
+    fflush(NULL);  /* output before the checkpoint joins output after it */
+    mt_error err;
+    if (mt_save(cfg.path, &err) < 0)
+        die("%s", err.msg);
+    if (cfg.verbose) {
+        FILE *f = fopen(cfg.path, "rb");
+        long size = -1;
+        if (f && fseek(f, 0, SEEK_END) == 0)
+            size = ftell(f);
+        if (f)
+            fclose(f);
+        fprintf(stderr, "migthread: checkpoint %s: %ld bytes, written in %.3f ms\n", cfg.path,
+                size, (now() - t0) * 1e3);
+    }
+}
+
+static void restore_from(const char *path)
+{
+    double t0 = now();
+    mt_error err;
+    if (mt_load(path, 0, &err) < 0)
+        die("%s", err.msg);
+    if (!frames_pending())
+        die("%s holds no stack to resume", path);
+    if (cfg.verbose)
+        fprintf(stderr, "migthread: restored %s in %.3f ms\n", path, (now() - t0) * 1e3);
+}
+
+int mt_run_main(int argc, char **argv, int (*user_main)(int, char **), int (*resume_main)(void))
+{
+    read_config(argc > 0 ? argv[0] : "program");
+    main_word = &mt_state;
+    register_streams();
+    char **args = copy_argv(argc, argv);
+    install_triggers();
+    int rc;
+    if (cfg.restore) {
+        restore_from(cfg.restore);
+        mt_state = MT_STATE_REWINDING;
+        rc = resume_main();
+    } else {
+        if (cfg.after_polls > 0) {
+            polls_left = cfg.after_polls;
+            mt_state = MT_STATE_COUNTING;
+        }
+        rc = user_main(argc, args);
+    }
+    while (mt_state == MT_STATE_UNWINDING) {
+        write_checkpoint();
+        if (cfg.exit_after || exit_requested) {
+            fflush(NULL);
+            exit(0);
+        }
+        mt_state = MT_STATE_REWINDING;
+        rc = resume_main();
+    }
+    if (mt_state == MT_STATE_COUNTING)
+        mt_state = MT_STATE_IDLE;
+    return rc;
+}

@@ -1,0 +1,79 @@
+/* heap.c: the allocation wrappers mtcc puts in place of malloc and kin.
+ *
+ * Each block is tracked with the element type mtcc inferred from the
+ * allocation (the sizeof expression or the destination pointer), so a
+ * checkpoint knows how to convert it; a size that is not a whole number of
+ * elements is tracked as raw bytes. */
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "migthread-gen.h"
+#include "state.h"
+#include "types.h"
+
+static const mt_type *bytes_type(void)
+{
+    static const mt_type *t;
+    if (!t)
+        t = mt_type_scalar("unsigned char", MT_CLASS_BYTES, 1, 1);
+    return t;
+}
+
+static void track(void *p, size_t size, const mt_type *t)
+{
+    if (!p || size == 0)
+        return;
+    if (!t || t->size == 0 || size % t->size != 0)
+        t = bytes_type();
+    mt_error err;
+    if (mt_heap_track(p, t, size / t->size, &err) < 0)
+        abort();  /* out of memory in the tracker: nothing sane is left to do */
+}
+
+void *mt_malloc(size_t size, const mt_type *t)
+{
+    void *p = malloc(size);
+    track(p, size, t);
+    return p;
+}
+
+void *mt_calloc(size_t n, size_t size, const mt_type *t)
+{
+    void *p = calloc(n, size);
+    track(p, n * size, t);
+    return p;
+}
+
+void *mt_realloc(void *old, size_t size, const mt_type *t)
+{
+    /* Untrack first: after realloc the old address means nothing. When
+     * realloc fails the old block is still there, so track it again. */
+    const struct mt_type *old_type = NULL;
+    uint64_t old_count = 0;
+    if (old && state_heap_find(old, &old_type, &old_count))
+        mt_heap_forget(old);
+    void *p = realloc(old, size);
+    if (!p && size && old_type) {
+        mt_error err;
+        mt_heap_track(old, old_type, (size_t)old_count, &err);
+        return NULL;
+    }
+    track(p, size, t);
+    return p;
+}
+
+void mt_free(void *p)
+{
+    mt_heap_forget(p);
+    free(p);
+}
+
+char *mt_strdup(const char *s)
+{
+    size_t n = strlen(s) + 1;
+    char *p = mt_malloc(n, NULL);
+    if (p)
+        memcpy(p, s, n);
+    return p;
+}

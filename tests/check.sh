@@ -1,0 +1,17 @@
+#!/bin/sh
+# check.sh: everything `make check` runs, in order, with one summary line
+# per suite and a non-zero exit when any suite failed.
+set -u
+cd "$(dirname "$0")/.."
+status=0
+run() {
+    echo "== $1"
+    shift
+    "$@" || status=1
+}
+run "unit tests on every ABI and under ASan/UBSan" tests/run-unit.sh
+run "ABI matrix" tests/matrix.sh
+run "fuzzing smoke run" tests/fuzz-smoke.sh
+run "command line" tests/cli.sh
+if [ $status -eq 0 ]; then echo "check: all suites passed"; else echo "check: FAILED"; fi
+exit $status

@@ -1,0 +1,21 @@
+#!/bin/sh
+# fuzz-smoke.sh: a short libFuzzer run over the checkpoint reader, seeded
+# with a valid checkpoint of the target's own state and the matrix files of
+# every ABI. Any crash, sanitizer report, leak or timeout fails the run.
+set -u
+cd "$(dirname "$0")/.."
+secs="${MT_FUZZ_SECONDS:-30}"
+dir=build/fuzz
+rm -rf "$dir/corpus" && mkdir -p "$dir/corpus" "$dir/artifacts"
+MT_FUZZ_SEED="$dir/corpus/own.ckpt" build/test/fuzz_ckpt -runs=0 >"$dir/seed.log" 2>&1 || {
+    echo "fuzz: could not write the seed"; cat "$dir/seed.log"; exit 1; }
+cp build/matrix/*.ckpt "$dir/corpus/" 2>/dev/null
+if build/test/fuzz_ckpt -max_total_time="$secs" -timeout=10 -rss_limit_mb=2048 -max_len=65536 \
+      -artifact_prefix="$dir/artifacts/" "$dir/corpus" >"$dir/log" 2>&1; then
+    runs=$(grep -o 'Done [0-9]* runs' "$dir/log" | grep -o '[0-9]*')
+    echo "fuzz: ${runs:-?} inputs in ${secs}s, no crash"
+else
+    echo "fuzz: FAILED; see $dir/log and $dir/artifacts"
+    grep -E 'ERROR|SUMMARY|runtime error' "$dir/log" | head -n 10
+    exit 1
+fi
