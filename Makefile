@@ -17,7 +17,7 @@ triple    = $(shell scripts/abi.sh triple $(1))
 abicc     = $(shell scripts/abi.sh cc $(1))
 
 RUNTIME_SRC := $(wildcard src/runtime/*.c)
-RUNTIME_HDR := $(wildcard src/runtime/*.h) include/migthread.h
+RUNTIME_HDR := $(wildcard src/runtime/*.h) include/migthread.h include/migthread-gen.h
 
 HOST_LIB := build/lib/$(HOST_TRIPLE)/libmigthread.a
 
@@ -67,6 +67,10 @@ build/test/$(1)/%: tests/unit/%.c tests/unit/check.h build/lib/$(call triple,$(1
 build/test/$(1)/matrix: tests/matrix/matrix.c build/lib/$(call triple,$(1))/libmigthread.a
 	@mkdir -p $$(dir $$@)
 	$$(call abicc,$(1)) $(BASEFLAGS) $(CFLAGS) $$< build/lib/$(call triple,$(1))/libmigthread.a -o $$@
+
+build/test/$(1)/tree_mt: tests/handmade/tree_mt.c include/migthread-gen.h build/lib/$(call triple,$(1))/libmigthread.a
+	@mkdir -p $$(dir $$@)
+	$$(call abicc,$(1)) $(BASEFLAGS) $(CFLAGS) $$< build/lib/$(call triple,$(1))/libmigthread.a -o $$@
 endef
 $(foreach abi,$(ABIS),$(eval $(call test_rules,$(abi))))
 
@@ -80,6 +84,7 @@ build/test/asan/%: tests/unit/%.c tests/unit/check.h $(RUNTIME_SRC) $(RUNTIME_HD
 UNIT_BINS := $(foreach abi,$(ABIS),$(addprefix build/test/$(abi)/,$(UNIT_TESTS))) \
              $(addprefix build/test/asan/,$(UNIT_TESTS))
 MATRIX_BINS := $(foreach abi,$(ABIS),build/test/$(abi)/matrix)
+HANDMADE_BINS := $(foreach abi,$(ABIS),build/test/$(abi)/tree_mt)
 
 # The fuzz target: libFuzzer through clang, over the container reader.
 build/test/fuzz_ckpt: tests/fuzz/fuzz_ckpt.c $(RUNTIME_SRC) $(RUNTIME_HDR) build/xxhash/xxhash.h
@@ -97,7 +102,7 @@ fuzz-smoke: build/test/fuzz_ckpt $(MATRIX_BINS)
 
 check: deps
 	@$(MAKE) --no-print-directory all cross
-	@$(MAKE) --no-print-directory $(UNIT_BINS) $(MATRIX_BINS) build/test/fuzz_ckpt build/bin/migthread
+	@$(MAKE) --no-print-directory $(UNIT_BINS) $(MATRIX_BINS) $(HANDMADE_BINS) build/test/fuzz_ckpt build/bin/migthread
 	@tests/check.sh
 
 demo: deps
@@ -112,6 +117,7 @@ build/bench/bench_convert: bench/bench_convert.c $(HOST_LIB)
 bench-convert: deps
 	@$(MAKE) --no-print-directory build/bench/bench_convert
 	build/bench/bench_convert
+	bench/callgrind.sh
 
 bench: bench-convert
 

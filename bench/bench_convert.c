@@ -184,9 +184,6 @@ int main(int argc, char **argv)
         fprintf(stderr, "migthread: out of memory\n");
         return 1;
     }
-    fill(b.src, max);
-    if (argc == 5 && strcmp(argv[3], "struct") == 0)
-        fill_recs(b.src, max / sizeof(struct rec));
     if (argc == 5 && strcmp(argv[1], "--one") == 0) {
         int m = 0, k = 0;
         while (m < M_COUNT && strcmp(method_names[m], argv[2]) != 0)
@@ -198,9 +195,13 @@ int main(int argc, char **argv)
             fprintf(stderr, "usage: bench_convert --one memcpy|homo|hetero|xdr int|struct BYTES\n");
             return 2;
         }
+        fill(b.src, bytes);
+        if (k == K_STRUCT)
+            fill_recs(b.src, bytes / sizeof(struct rec));
         run_once((enum method)m, (enum kind)k, bytes, &b);
         return 0;
     }
+    fill(b.src, max);
     printf("conversion throughput in GB/s (seed Figures 7 and 9); best of 3\n");
     printf("%-7s %9s %9s %9s %9s %9s\n", "kind", "bytes", "memcpy", "homo", "hetero", "xdr");
     double at64[K_KINDS][M_COUNT];

@@ -11,6 +11,7 @@ run() {
 }
 run "unit tests on every ABI and under ASan/UBSan" tests/run-unit.sh
 run "ABI matrix" tests/matrix.sh
+run "stack frames on a hand-transformed program" tests/handmade.sh
 run "fuzzing smoke run" tests/fuzz-smoke.sh
 run "command line" tests/cli.sh
 if [ $status -eq 0 ]; then echo "check: all suites passed"; else echo "check: FAILED"; fi

@@ -22,12 +22,12 @@ for w in $abis; do
     done
 done
 
-printf '%-10s' "writer\\reader"
+printf '%-15s' "writer\\reader"
 for r in $abis; do printf '%-9s' "$r"; done
 echo
 pass=0 total=0
 for w in $abis; do
-    printf '%-13s' "$w"
+    printf '%-15s' "$w"
     for r in $abis; do
         ok=1
         for kind in state long ldouble; do

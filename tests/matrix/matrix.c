@@ -154,7 +154,7 @@ static void fill_specials(void)
     g_ld[1] = -(long double)DBL_MAX;
     g_ld[2] = (long double)dhalvings(1074);
     g_ld[3] = -0.0L;
-    g_ld[4] = (long double)1.0 / 3;   /* a binary64 value, exact everywhere */
+    g_ld[4] = (long double)(1.0 / 3); /* a binary64 value, exact everywhere */
 }
 
 static void fill_inner(struct inner *in, int k)

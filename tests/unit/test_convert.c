@@ -86,8 +86,12 @@ static void test_foreign_struct_array(void)
     CHECK(cv_map_offset(p, 3 * 24 + 8, N, &off) == 0 && off == 3 * sizeof(struct rec) + offsetof(struct rec, d));
     CHECK(cv_map_offset(p, (uint64_t)N * 24, N, &off) == 0 && off == N * sizeof(struct rec));
     CHECK(cv_map_offset(p, 24 + 1, N, &off) == 0 && off == sizeof(struct rec) + 1); /* one past a */
-    CHECK(cv_map_offset(p, 24 + 13, N, &off) < 0);       /* inside the padding before e */
-    CHECK(cv_map_offset(p, 24 + 9, N, &off) < 0);        /* inside d, whose size changes */
+    if (!cv_plan_is_copy(p))                             /* same layout: offsets stay */
+        CHECK(cv_map_offset(p, 24 + 13, N, &off) < 0);   /* inside the padding before e */
+    if (sizeof(long) != 4)
+        CHECK(cv_map_offset(p, 24 + 9, N, &off) < 0);    /* inside d, whose size changes */
+    else
+        CHECK(cv_map_offset(p, 24 + 9, N, &off) == 0 && off == sizeof(struct rec) + offsetof(struct rec, d) + 1);
     CHECK(cv_map_offset(p, (uint64_t)N * 24 + 24, N, &off) < 0);
     free(src);
     free(dst);
