@@ -8,7 +8,7 @@
  * be for x86_64), and XDR from libtirpc (encode plus decode, per field for
  * the structs, as the seed's PVM-XDR comparison did). Prints GB/s and a
  * closing ratio line. `bench_convert --one METHOD KIND BYTES` runs one
- * measurement once, for callgrind. */
+ * measurement once, for callgrind (method "none": set-up only). */
 #include <rpc/xdr.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -191,14 +191,16 @@ int main(int argc, char **argv)
         while (k < K_KINDS && strcmp(kind_names[k], argv[3]) != 0)
             k++;
         size_t bytes = strtoull(argv[4], NULL, 10);
-        if (m == M_COUNT || k == K_KINDS || bytes == 0 || bytes > max) {
-            fprintf(stderr, "usage: bench_convert --one memcpy|homo|hetero|xdr int|struct BYTES\n");
+        int none = strcmp(argv[2], "none") == 0;  /* set-up only: the baseline */
+        if ((m == M_COUNT && !none) || k == K_KINDS || bytes == 0 || bytes > max) {
+            fprintf(stderr, "usage: bench_convert --one none|memcpy|homo|hetero|xdr int|struct BYTES\n");
             return 2;
         }
         fill(b.src, bytes);
         if (k == K_STRUCT)
             fill_recs(b.src, bytes / sizeof(struct rec));
-        run_once((enum method)m, (enum kind)k, bytes, &b);
+        if (!none)
+            run_once((enum method)m, (enum kind)k, bytes, &b);
         return 0;
     }
     fill(b.src, max);

@@ -2,7 +2,7 @@
 # callgrind.sh: instruction counts of one conversion per method and kind
 # (valgrind --tool=callgrind), which unlike wall time repeat exactly on a
 # shared machine. Prints instructions per byte, net of the program's
-# set-up (measured by a run that converts nothing).
+# set-up (a run that fills the same data and converts nothing).
 set -eu
 cd "$(dirname "$0")/.."
 bin=build/bench/bench_convert
@@ -13,7 +13,7 @@ count() {
 }
 printf '%-7s %-7s %14s %10s\n' kind method instructions per-byte
 for kind in int struct; do
-    base=$(count memcpy "$kind" 64)
+    base=$(count none "$kind" "$bytes")
     for m in memcpy homo hetero xdr; do
         n=$(count "$m" "$kind" "$bytes")
         printf '%-7s %-7s %14d %10.3f\n' "$kind" "$m" $((n - base)) "$(awk -v n="$n" -v b="$base" -v s="$bytes" 'BEGIN { print (n - b) / s }')"

@@ -468,12 +468,19 @@ static int run_items(run_state *rs, const cv_op *op, uint8_t *d, size_t dstep,
     }
 }
 
-/* Applies op to m consecutive elements starting at d and s. */
+/* Applies op to m consecutive elements starting at d and s: one kernel
+ * call per item position across the elements, or per element across the
+ * items, whichever makes fewer and longer calls. */
 static int run_op(run_state *rs, const cv_op *op, uint8_t *d, const uint8_t *s, size_t m)
 {
     size_t dsz = rs->plan->dst->size, ssz = rs->plan->src->size;
-    if (op->n == 1)
-        return run_items(rs, op, d + op->doff, dsz, s + op->soff, ssz, m);
+    if (op->n <= m) {
+        for (uint32_t j = 0; j < op->n; j++)
+            if (run_items(rs, op, d + op->doff + j * op->dstep, dsz, s + op->soff + j * op->sstep,
+                          ssz, m) < 0)
+                return -1;
+        return 0;
+    }
     for (size_t e = 0; e < m; e++)
         if (run_items(rs, op, d + e * dsz + op->doff, op->dstep, s + e * ssz + op->soff,
                       op->sstep, op->n) < 0)

@@ -35,18 +35,35 @@ static inline uint64_t bswap64(uint64_t v)
 #endif
 }
 
+/* Strided copies of a fixed small size compile to plain moves; the
+ * general case calls memcpy per item. */
+#define COPY_FIXED(N)                                            \
+    for (size_t i = 0; i < n; i++)                               \
+        memcpy(dst + i * dstep, src + i * sstep, N)
+
 void k_copy(uint8_t *dst, size_t dstep, const uint8_t *src, size_t sstep, size_t n, size_t len)
 {
     if (dstep == len && sstep == len) {
         memcpy(dst, src, n * len);
         return;
     }
-    for (size_t i = 0; i < n; i++)
-        memcpy(dst + i * dstep, src + i * sstep, len);
+    switch (len) {
+    case 1: COPY_FIXED(1); break;
+    case 2: COPY_FIXED(2); break;
+    case 4: COPY_FIXED(4); break;
+    case 8: COPY_FIXED(8); break;
+    case 16: COPY_FIXED(16); break;
+    default: COPY_FIXED(len); break;
+    }
 }
 
 void k_zero(uint8_t *dst, size_t dstep, size_t n, size_t len)
 {
+    if (len == 1) {
+        for (size_t i = 0; i < n; i++)
+            dst[i * dstep] = 0;
+        return;
+    }
     for (size_t i = 0; i < n; i++)
         memset(dst + i * dstep, 0, len);
 }
