@@ -22,7 +22,7 @@ RUNTIME_HDR := $(wildcard src/runtime/*.h) include/migthread.h include/migthread
 HOST_LIB := build/lib/$(HOST_TRIPLE)/libmigthread.a
 
 .PHONY: all cross check demo bench bench-convert deps clean unit matrix fuzz-smoke
-all: $(HOST_LIB) build/bin/migthread
+all: $(HOST_LIB) build/bin/migthread build/bin/mtcc build/include/migthread.h build/include/migthread-gen.h
 
 deps:
 	@scripts/install-deps.sh
@@ -54,6 +54,16 @@ cross: $(foreach abi,$(FOREIGN),build/lib/$(call triple,$(abi))/libmigthread.a)
 build/bin/migthread: $(wildcard src/cli/*.c) $(HOST_LIB)
 	@mkdir -p $(dir $@)
 	$(CC) $(BASEFLAGS) $(CFLAGS) $(filter %.c,$^) $(HOST_LIB) -o $@
+
+# mtcc links libclang; the headers its output includes go to build/include.
+LLVM := /usr/lib/llvm-14
+build/bin/mtcc: $(wildcard src/mtcc/*.c src/mtcc/*.h) build/xxhash/xxhash.h
+	@mkdir -p $(dir $@)
+	$(CC) $(BASEFLAGS) $(CFLAGS) -I$(LLVM)/include $(filter %.c,$^) -L$(LLVM)/lib -lclang -Wl,-rpath,$(LLVM)/lib -o $@
+
+build/include/%.h: include/%.h
+	@mkdir -p $(dir $@)
+	cp $< $@
 
 # ---- tests ------------------------------------------------------------------------------
 # Every test program is built for every ABI: build/test/<abi>/<name>.

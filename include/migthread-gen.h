@@ -87,6 +87,20 @@ char *mt_strdup(const char *s);
 int mt_register_constant(const char *name, const void *addr, const mt_type *t,
                          size_t count, mt_error *err);
 
+/* A global whose type mtcc cannot describe: saved as size raw bytes,
+ * restored only by a build where it has the same size. */
+int mt_register_global_bytes(const char *name, void *addr, size_t size, mt_error *err);
+
+/* Each translation unit adds a hash of its source to the program's
+ * identity (in any order: the parts are summed). */
+void mt_add_program_part(uint64_t part);
+
+/* Prints "migthread: " and the error, and exits with status 1. */
+_Noreturn void mt_die(const mt_error *err);
+
+/* A twin asked to resume at a site it does not have: a corrupt frame. */
+_Noreturn void mt_frame_bad_site(void);
+
 /* The program's real main: reads the MIGTHREAD_* environment, registers
  * argv, runs user_main (or resume_main after MIGTHREAD_RESTORE), and
  * writes checkpoints when the unwinding reaches it. */

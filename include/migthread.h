@@ -8,8 +8,19 @@
 #ifndef MIGTHREAD_H
 #define MIGTHREAD_H
 
+/* mtcc puts this header ahead of system headers that are already
+ * expanded in its output, so with gcc and clang it includes none itself:
+ * the compiler's own macros give size_t and uint64_t exactly, and C11
+ * allows an identical typedef to be repeated. */
+#if defined(__GNUC__) && defined(__SIZE_TYPE__) && defined(__UINT64_TYPE__)
+typedef __SIZE_TYPE__ size_t;
+typedef __UINT64_TYPE__ uint64_t;
+#define MT_OFFSETOF(T, m) __builtin_offsetof(T, m)
+#else
 #include <stddef.h>
 #include <stdint.h>
+#define MT_OFFSETOF(T, m) offsetof(T, m)
+#endif
 
 #ifdef __cplusplus
 extern "C" {
@@ -70,9 +81,9 @@ typedef struct mt_member {
 /* Fills an mt_member from a struct type, a member name and its class;
  * count is the number of array elements (1 for a plain member). */
 #define MT_MEMBER(T, m, cls, count) \
-    { #m, (cls), sizeof(((T *)0)->m) / (count), offsetof(T, m), (count), NULL }
+    { #m, (cls), sizeof(((T *)0)->m) / (count), MT_OFFSETOF(T, m), (count), NULL }
 #define MT_MEMBER_OF(T, m, cls, count, subtype) \
-    { #m, (cls), sizeof(((T *)0)->m) / (count), offsetof(T, m), (count), (subtype) }
+    { #m, (cls), sizeof(((T *)0)->m) / (count), MT_OFFSETOF(T, m), (count), (subtype) }
 
 /* Defines a struct type (or a union, when is_union is set) from its
  * members, which must be given in declaration order. The type's identity

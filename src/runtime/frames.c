@@ -69,6 +69,13 @@ void *mt_frame_pop(const mt_function_info *fi, unsigned *site)
     return FRAME_DATA(f);
 }
 
+_Noreturn void mt_frame_bad_site(void)
+{
+    fflush(stdout);
+    fprintf(stderr, "migthread: a saved frame names a resume site its function does not have\n");
+    exit(1);
+}
+
 void mt_frame_release(void *record)
 {
     if (record)

@@ -5,6 +5,7 @@
 #include "state.h"
 
 #include <pthread.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -30,6 +31,23 @@ uint64_t state_name_key(const char *name)
 }
 
 void mt_set_program_id(uint64_t id) { program_id = id; }
+void mt_add_program_part(uint64_t part) { program_id += part; }
+
+int mt_register_global_bytes(const char *name, void *addr, size_t size, mt_error *err)
+{
+    char tname[300];
+    snprintf(tname, sizeof tname, "raw %s", name);
+    mt_member m = { "bytes", MT_CLASS_BYTES, 1, 0, size, NULL };
+    const mt_type *t = mt_type_define(tname, size, 1, 0, &m, 1, err);
+    return t ? mt_register_global(name, addr, t, 1, err) : -1;
+}
+
+_Noreturn void mt_die(const mt_error *err)
+{
+    fflush(stdout);
+    fprintf(stderr, "migthread: %s\n", err->msg);
+    exit(1);
+}
 uint64_t state_program_id(void) { return program_id; }
 
 /* Grows *arr (of elements of size elem) to hold one more. */

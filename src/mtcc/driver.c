@@ -1,0 +1,290 @@
+/* driver.c: mtcc, a drop-in for cc in the manner of mpicc.
+ *
+ *   mtcc [--cc=COMPILER] [compiler flags] [-c] -o OUT FILES...
+ *   mtcc [--cc=COMPILER] [flags] --print-transformed FILE.c
+ *
+ * Each .c file is preprocessed by the real compiler (MTCC_CC or --cc,
+ * default cc), transformed, and compiled; the link adds the runtime built
+ * for the compiler's target (COMPILER -dumpmachine). */
+#include <errno.h>
+#include <libgen.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "mtcc.h"
+
+typedef struct argv_t {
+    char **v;
+    int n, cap;
+} argv_t;
+
+static void push(argv_t *a, const char *s)
+{
+    if (a->n + 2 > a->cap) {
+        a->cap = a->cap ? a->cap * 2 : 16;
+        a->v = xrealloc(a->v, (size_t)a->cap * sizeof *a->v);
+    }
+    a->v[a->n++] = xstrdup(s);
+    a->v[a->n] = NULL;
+}
+
+static char tmpdir[1024];
+
+static void cleanup(void)
+{
+    if (!tmpdir[0] || getenv("MTCC_KEEP"))
+        return;
+    char cmd[PATH_MAX + 16];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", tmpdir);
+    if (system(cmd) != 0)
+        fprintf(stderr, "mtcc: could not remove %s\n", tmpdir);
+}
+
+/* Runs a command; returns its exit status (127 when it cannot start). */
+static int run(argv_t *a, const char *out_file)
+{
+    if (mtcc_verbose) {
+        for (int i = 0; i < a->n; i++)
+            fprintf(stderr, "%s%s", i ? " " : "", a->v[i]);
+        fprintf(stderr, "%s%s\n", out_file ? " > " : "", out_file ? out_file : "");
+    }
+    pid_t pid = fork();
+    if (pid < 0)
+        fatal("cannot fork: %s", strerror(errno));
+    if (pid == 0) {
+        if (out_file && !freopen(out_file, "w", stdout))
+            _exit(127);
+        execvp(a->v[0], a->v);
+        _exit(127);
+    }
+    int st;
+    while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
+        ;
+    return WIFEXITED(st) ? WEXITSTATUS(st) : 128;
+}
+
+/* The compiler's target triple, from COMPILER -dumpmachine. */
+static char *dump_machine(const char *cc)
+{
+    char path[PATH_MAX];
+    snprintf(path, sizeof path, "%s/machine", tmpdir);
+    argv_t a = { 0 };
+    push(&a, cc);
+    push(&a, "-dumpmachine");
+    if (run(&a, path) != 0)
+        fatal("cannot run the compiler '%s' (is it installed?)", cc);
+    FILE *f = fopen(path, "r");
+    char buf[256] = "";
+    if (!f || !fgets(buf, sizeof buf, f))
+        fatal("'%s -dumpmachine' printed nothing", cc);
+    fclose(f);
+    buf[strcspn(buf, "\r\n")] = '\0';
+    return xstrdup(buf);
+}
+
+/* gcc's triples mostly work for clang; these do not. */
+static const char *clang_triple(const char *gnu)
+{
+    if (strncmp(gnu, "powerpc-", 8) == 0)
+        return "powerpc-linux-gnu";
+    return gnu;
+}
+
+static char *self_dir(void)
+{
+    char exe[PATH_MAX];
+    ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
+    if (n < 0)
+        fatal("cannot find where mtcc is installed");
+    exe[n] = '\0';
+    return xstrdup(dirname(exe));
+}
+
+static int has_suffix(const char *s, const char *suf)
+{
+    size_t a = strlen(s), b = strlen(suf);
+    return a >= b && strcmp(s + a - b, suf) == 0;
+}
+
+static int is_link_flag(const char *f)
+{
+    return strncmp(f, "-l", 2) == 0 || strncmp(f, "-L", 2) == 0 || strncmp(f, "-Wl,", 4) == 0 ||
+           strcmp(f, "-static") == 0 || strcmp(f, "-pthread") == 0 || strcmp(f, "-rdynamic") == 0;
+}
+
+typedef struct opts {
+    const char *cc, *out;
+    int compile_only, print_transformed;
+    argv_t flags, link_flags, sources, objects;
+} opts;
+
+static void usage(void)
+{
+    fprintf(stderr, "usage: mtcc [--cc=COMPILER] [compiler flags] [-c] -o OUT FILES...\n"
+                    "       mtcc [--cc=COMPILER] [flags] --print-transformed FILE.c\n");
+    exit(2);
+}
+
+static void parse_args(int argc, char **argv, opts *o)
+{
+    o->cc = getenv("MTCC_CC") && *getenv("MTCC_CC") ? getenv("MTCC_CC") : "cc";
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i];
+        if (strncmp(a, "--cc=", 5) == 0)
+            o->cc = a + 5;
+        else if (strcmp(a, "--print-transformed") == 0)
+            o->print_transformed = 1;
+        else if (strcmp(a, "-v") == 0)
+            mtcc_verbose = 1;
+        else if (strcmp(a, "-c") == 0)
+            o->compile_only = 1;
+        else if (strcmp(a, "-o") == 0) {
+            if (++i >= argc)
+                fatal("-o needs a file name");
+            o->out = argv[i];
+        } else if (strncmp(a, "-o", 2) == 0)
+            o->out = a + 2;
+        else if (is_link_flag(a))
+            push(&o->link_flags, a);
+        else if ((strcmp(a, "-I") == 0 || strcmp(a, "-D") == 0 || strcmp(a, "-U") == 0 ||
+                  strcmp(a, "-include") == 0 || strcmp(a, "-isystem") == 0) && i + 1 < argc) {
+            push(&o->flags, a);
+            push(&o->flags, argv[++i]);
+        } else if (a[0] == '-')
+            push(&o->flags, a);
+        else if (has_suffix(a, ".c"))
+            push(&o->sources, a);
+        else
+            push(&o->objects, a);
+    }
+}
+
+/* Preprocesses, transforms and compiles one file; returns the object. */
+static char *build_one(opts *o, const char *src, int k, const char *triple, const char *incdir,
+                       const char *obj_out)
+{
+    if (access(src, R_OK) != 0)
+        fatal("cannot read %s: %s", src, strerror(errno));
+    char ipath[PATH_MAX], mpath[PATH_MAX], opath[PATH_MAX];
+    snprintf(ipath, sizeof ipath, "%s/%d.i", tmpdir, k);
+    snprintf(mpath, sizeof mpath, "%s/%d.mt.c", tmpdir, k);
+    argv_t pp = { 0 };
+    push(&pp, o->cc);
+    push(&pp, "-E");
+    for (int i = 0; i < o->flags.n; i++)
+        push(&pp, o->flags.v[i]);
+    push(&pp, src);
+    push(&pp, "-o");
+    push(&pp, ipath);
+    if (run(&pp, NULL) != 0)
+        fatal("preprocessing %s failed", src);
+    argv_t std = { 0 };
+    for (int i = 0; i < o->flags.n; i++)
+        if (strncmp(o->flags.v[i], "-std=", 5) == 0)
+            push(&std, o->flags.v[i]);
+    if (!std.n)
+        push(&std, "-std=gnu11");
+    char *text = transform_file(ipath, src, clang_triple(triple), std.v, std.n);
+    if (o->print_transformed) {
+        fputs(text, stdout);
+        exit(0);
+    }
+    FILE *f = fopen(mpath, "w");
+    if (!f || fputs(text, f) < 0 || fclose(f) != 0)
+        fatal("cannot write %s", mpath);
+    free(text);
+    if (obj_out)
+        snprintf(opath, sizeof opath, "%s", obj_out);
+    else
+        snprintf(opath, sizeof opath, "%s/%d.o", tmpdir, k);
+    argv_t cc = { 0 };
+    push(&cc, o->cc);
+    for (int i = 0; i < o->flags.n; i++)
+        push(&cc, o->flags.v[i]);
+    push(&cc, "-I");
+    push(&cc, incdir);
+    push(&cc, "-Wno-unused-label");
+    push(&cc, "-Wno-unused-variable");
+    push(&cc, "-Wno-unused-but-set-variable");
+    push(&cc, "-c");
+    push(&cc, mpath);
+    push(&cc, "-o");
+    push(&cc, opath);
+    if (run(&cc, NULL) != 0)
+        fatal("compiling the transformed %s failed (MTCC_KEEP=1 keeps %s)", src, mpath);
+    return xstrdup(opath);
+}
+
+/* foo.c -> foo.o, in the working directory, as cc -c does. */
+static char *default_object(const char *src)
+{
+    char *copy = xstrdup(src);
+    char *base = basename(copy);
+    char *o = xcalloc(1, strlen(base) + 3);
+    strcpy(o, base);
+    strcpy(o + strlen(o) - 2, ".o");
+    free(copy);
+    return o;
+}
+
+int main(int argc, char **argv)
+{
+    opts o = { 0 };
+    parse_args(argc, argv, &o);
+    if (o.sources.n == 0 && o.objects.n == 0)
+        usage();
+    if (o.print_transformed && o.sources.n != 1)
+        fatal("--print-transformed takes exactly one .c file");
+    if (!o.print_transformed && !o.out && !o.compile_only)
+        fatal("missing -o OUT");
+    if (o.compile_only && o.out && o.sources.n > 1)
+        fatal("-c with -o takes one .c file");
+    snprintf(tmpdir, sizeof tmpdir, "%s/mtcc-XXXXXX", getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp");
+    if (!mkdtemp(tmpdir))
+        fatal("cannot create a temporary directory: %s", strerror(errno));
+    atexit(cleanup);
+    char *triple = dump_machine(o.cc);
+    char *dir = self_dir();
+    char incdir[PATH_MAX], lib[PATH_MAX];
+    snprintf(incdir, sizeof incdir, "%s/../include", dir);
+    const char *libdir = getenv("MTCC_LIBDIR");
+    snprintf(lib, sizeof lib, "%s/%s/libmigthread.a", libdir && *libdir ? libdir : "", triple);
+    if (!(libdir && *libdir))
+        snprintf(lib, sizeof lib, "%s/../lib/%s/libmigthread.a", dir, triple);
+    argv_t objs = { 0 };
+    for (int i = 0; i < o.sources.n; i++) {
+        const char *out = NULL;
+        char *def = NULL;
+        if (o.compile_only)
+            out = o.out ? o.out : (def = default_object(o.sources.v[i]));
+        char *obj = build_one(&o, o.sources.v[i], i, triple, incdir, out);
+        push(&objs, obj);
+        free(obj);
+        free(def);
+    }
+    if (o.compile_only)
+        return 0;
+    if (access(lib, R_OK) != 0)
+        fatal("no runtime for %s at %s (run make cross)", triple, lib);
+    argv_t ld = { 0 };
+    push(&ld, o.cc);
+    for (int i = 0; i < o.flags.n; i++)
+        push(&ld, o.flags.v[i]);
+    for (int i = 0; i < objs.n; i++)
+        push(&ld, objs.v[i]);
+    for (int i = 0; i < o.objects.n; i++)
+        push(&ld, o.objects.v[i]);
+    push(&ld, lib);
+    for (int i = 0; i < o.link_flags.n; i++)
+        push(&ld, o.link_flags.v[i]);
+    push(&ld, "-o");
+    push(&ld, o.out);
+    if (run(&ld, NULL) != 0)
+        fatal("linking %s failed", o.out);
+    return 0;
+}

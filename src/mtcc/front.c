@@ -1,0 +1,156 @@
+/* front.c: small helpers over libclang's C API: offsets, children,
+ * tokens, and writing a type back as a C declarator. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "mtcc.h"
+
+static unsigned offset_of(CXSourceLocation loc)
+{
+    unsigned off;
+    clang_getFileLocation(loc, NULL, NULL, NULL, &off);
+    return off;
+}
+
+unsigned cur_start(CXCursor c) { return offset_of(clang_getRangeStart(clang_getCursorExtent(c))); }
+unsigned cur_end(CXCursor c) { return offset_of(clang_getRangeEnd(clang_getCursorExtent(c))); }
+
+int in_system_header(CXCursor c)
+{
+    return clang_Location_isInSystemHeader(clang_getCursorLocation(c));
+}
+
+static enum CXChildVisitResult collect(CXCursor c, CXCursor parent, CXClientData data)
+{
+    (void)parent;
+    kids *k = data;
+    if (k->n == k->cap) {
+        k->cap = k->cap ? k->cap * 2 : 8;
+        k->c = xrealloc(k->c, (size_t)k->cap * sizeof *k->c);
+    }
+    k->c[k->n++] = c;
+    return CXChildVisit_Continue;
+}
+
+kids children(CXCursor c)
+{
+    kids k = { 0 };
+    clang_visitChildren(c, collect, &k);
+    return k;
+}
+
+char *first_token(CXTranslationUnit tu, CXCursor c)
+{
+    CXToken *toks;
+    unsigned n;
+    clang_tokenize(tu, clang_getCursorExtent(c), &toks, &n);
+    char *s = NULL;
+    if (n) {
+        CXString sp = clang_getTokenSpelling(tu, toks[0]);
+        s = xstrdup(clang_getCString(sp));
+        clang_disposeString(sp);
+    }
+    clang_disposeTokens(tu, toks, n);
+    return s ? s : xstrdup("");
+}
+
+/* The operator is the first punctuation token after the first operand
+ * (binary) or the first token (unary, prefix) or the last (postfix). */
+char *operator_of(CXTranslationUnit tu, CXCursor c)
+{
+    kids k = children(c);
+    CXToken *toks;
+    unsigned n;
+    clang_tokenize(tu, clang_getCursorExtent(c), &toks, &n);
+    char *op = NULL;
+    unsigned after = k.n ? cur_end(k.c[0]) : 0;
+    for (unsigned i = 0; i < n && !op; i++) {
+        if (clang_getTokenKind(toks[i]) != CXToken_Punctuation &&
+            clang_getTokenKind(toks[i]) != CXToken_Keyword)
+            continue;
+        unsigned off;
+        clang_getFileLocation(clang_getTokenLocation(tu, toks[i]), NULL, NULL, NULL, &off);
+        if (clang_getCursorKind(c) == CXCursor_UnaryOperator || off >= after) {
+            CXString sp = clang_getTokenSpelling(tu, toks[i]);
+            op = xstrdup(clang_getCString(sp));
+            clang_disposeString(sp);
+        }
+    }
+    clang_disposeTokens(tu, toks, n);
+    free(k.c);
+    return op ? op : xstrdup("");
+}
+
+static char *cat3(const char *a, const char *b, const char *c)
+{
+    size_t n = strlen(a) + strlen(b) + strlen(c) + 1;
+    char *s = xcalloc(1, n);
+    strcpy(s, a);
+    strcat(s, b);
+    strcat(s, c);
+    return s;
+}
+
+static int writable_spelling(const char *s)
+{
+    return !strstr(s, "(unnamed") && !strstr(s, "(anonymous") && !strstr(s, "(lambda");
+}
+
+char *declarator(CXType t, const char *name)
+{
+    char *inner, *r = NULL;
+    const char *q = clang_isConstQualifiedType(t) ? " const" : "";
+    switch (t.kind) {
+    case CXType_Pointer: {
+        CXType p = clang_getPointeeType(t);
+        int paren = p.kind == CXType_ConstantArray || p.kind == CXType_FunctionProto ||
+                    p.kind == CXType_FunctionNoProto;
+        char *star = cat3(*q ? "*const " : "*", "", name);
+        inner = paren ? cat3("(", star, ")") : xstrdup(star);
+        free(star);
+        r = declarator(p, inner);
+        free(inner);
+        return r;
+    }
+    case CXType_ConstantArray: {
+        char num[48];
+        snprintf(num, sizeof num, "[%lld]", clang_getArraySize(t));
+        inner = cat3(name, num, "");
+        r = declarator(clang_getArrayElementType(t), inner);
+        free(inner);
+        return r;
+    }
+    case CXType_FunctionProto:
+    case CXType_FunctionNoProto: {
+        strbuf params = { 0 };
+        sb_put(&params, "(");
+        int n = clang_getNumArgTypes(t);
+        for (int i = 0; i < n; i++) {
+            char *a = declarator(clang_getArgType(t, (unsigned)i), "");
+            if (!a)
+                return NULL;
+            sb_printf(&params, "%s%s", i ? ", " : "", a);
+            free(a);
+        }
+        if (clang_isFunctionTypeVariadic(t))
+            sb_put(&params, n ? ", ..." : "...");
+        else if (n == 0 && t.kind == CXType_FunctionProto)
+            sb_put(&params, "void");
+        sb_put(&params, ")");
+        inner = cat3(name, params.s, "");
+        free(params.s);
+        r = declarator(clang_getResultType(t), inner);
+        free(inner);
+        return r;
+    }
+    default: {
+        CXString sp = clang_getTypeSpelling(t);
+        const char *base = clang_getCString(sp);
+        if (writable_spelling(base))
+            r = cat3(base, *name ? " " : "", name);
+        clang_disposeString(sp);
+        return r;
+    }
+    }
+}

@@ -1,0 +1,112 @@
+/* mtcc.h: the internal interface of mtcc, one section per source file.
+ *
+ * mtcc preprocesses each C file with the target compiler, parses the result
+ * with libclang, rewrites it through an edit buffer (frames, resume twins,
+ * pinned locals, typed allocation, registration of types, globals and
+ * functions) and compiles the rewritten text with the target compiler. */
+#ifndef MTCC_H
+#define MTCC_H
+
+#include <clang-c/Index.h>
+#include <stddef.h>
+
+/* ---- util.c: strings and diagnostics ---------------------------------------- */
+
+typedef struct strbuf {
+    char *s;
+    size_t len, cap;
+} strbuf;
+
+void sb_put(strbuf *b, const char *s);
+void sb_putn(strbuf *b, const char *s, size_t n);
+void sb_printf(strbuf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+char *xstrdup(const char *s);
+void *xcalloc(size_t n, size_t size);
+void *xrealloc(void *p, size_t size);
+_Noreturn void fatal(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* Warns about a construct at a cursor as "file:line: mtcc: ..." using the
+ * original file and line from the preprocessor's line markers. */
+void warn_at(CXCursor c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+extern int mtcc_verbose;
+
+/* ---- edit.c: the edit buffer ---------------------------------------------------- */
+
+/* A piece of replacement text: literal text, the (edited) source of a
+ * range, or a resume site, which renders differently in a function and in
+ * its twin. */
+enum { SEG_TEXT, SEG_RANGE, SEG_SITE, SEG_TWIN_ONLY, SEG_NORMAL_ONLY, SEG_TWIN_BODY };
+typedef struct seg {
+    int kind;
+    char *text;
+    unsigned start, end;
+    struct site *site;
+} seg;
+
+typedef struct edit {
+    unsigned start, end;   /* start == end: an insertion */
+    int order;             /* among insertions at one offset */
+    seg *segs;
+    int nsegs;
+} edit;
+
+typedef struct editbuf {
+    const char *src;
+    size_t len;
+    edit *edits;
+    int nedits, cap;
+    int twin;              /* rendering the resume twin */
+} editbuf;
+
+edit *ed_add(editbuf *eb, unsigned start, unsigned end, int order);
+void ed_text(edit *e, const char *text);
+void ed_range(edit *e, unsigned start, unsigned end);
+void ed_site(edit *e, struct site *s);
+void ed_twin_text(edit *e, const char *text);
+/* Renders [start, end) with every edit inside it applied (an edit exactly
+ * equal to the range is skipped when skip_exact is set). */
+void ed_render(editbuf *eb, unsigned start, unsigned end, int skip_exact, strbuf *out);
+
+/* ---- front.c: libclang helpers ------------------------------------------------- */
+
+unsigned cur_start(CXCursor c);
+unsigned cur_end(CXCursor c);
+int in_system_header(CXCursor c);
+/* The declaration of type t around the name (which may be empty for an
+ * abstract declarator): "int (*name)(int)", "char *name". NULL when the
+ * type cannot be written at file scope (anonymous or local types). */
+char *declarator(CXType t, const char *name);
+/* Children of a cursor, in order. */
+typedef struct kids {
+    CXCursor *c;
+    int n, cap;
+} kids;
+kids children(CXCursor c);
+/* The spelling of the first token of a cursor's extent. */
+char *first_token(CXTranslationUnit tu, CXCursor c);
+/* The operator of a binary or unary operator cursor, read from tokens. */
+char *operator_of(CXTranslationUnit tu, CXCursor c);
+
+/* ---- types.c: runtime type descriptors for C types ---------------------------------- */
+
+typedef struct typereg typereg;
+typereg *tr_new(const char *file_base);
+/* An expression yielding the const mt_type * for count elements of t
+ * (the element type of arrays), defining descriptors as needed; NULL with
+ * *why set when t cannot be described. */
+const char *tr_ref(typereg *tr, CXType t, unsigned long long *count, const char **why);
+/* Describes a generated struct (frame or pin) from member names and
+ * types; returns its reference expression. */
+const char *tr_struct(typereg *tr, const char *c_name, const char *id_name, int n,
+                      const char **names, CXType *types, const char **why);
+/* Writes the descriptor definitions (into the registration function). */
+void tr_emit(typereg *tr, strbuf *out);
+int tr_count(typereg *tr);
+
+/* ---- transform.c ---------------------------------------------------------------- */
+
+/* Rewrites one preprocessed file; returns the new text (malloc'd). */
+char *transform_file(const char *ipath, const char *orig_name, const char *triple,
+                     char **extra_args, int nextra);
+
+#endif
