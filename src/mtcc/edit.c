@@ -91,8 +91,8 @@ void ed_render(editbuf *eb, unsigned start, unsigned end, int skip_exact, strbuf
             continue;
         if (skip_exact && e->start == start && e->end == end && e->start != e->end)
             continue;
-        if (skip_exact && e->start == e->end && e->start == end && end > start)
-            continue;  /* insertions at the end belong to the enclosing text */
+        if (skip_exact && e->start == e->end && (e->start == end || e->start == start) && end > start)
+            continue;  /* insertions at either edge belong to the enclosing text */
         sb_putn(out, eb->src + pos, e->start - pos);
         render_segs(eb, e, out);
         pos = e->end;

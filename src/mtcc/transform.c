@@ -302,7 +302,7 @@ static int alloc_type(walk *w, CXCursor call, CXType *elem)
     for (int i = w->nanc - 1; i >= 0; i--) {
         CXCursor a = w->anc[i];
         enum CXCursorKind k = clang_getCursorKind(a);
-        if (k == CXCursor_UnexposedExpr || k == CXCursor_ParenExpr)
+        if (k == CXCursor_UnexposedExpr || k == CXCursor_ParenExpr || same_cursor(a, call))
             continue;
         CXType dest = { .kind = CXType_Invalid };
         if (k == CXCursor_CStyleCastExpr || k == CXCursor_VarDecl)

@@ -244,7 +244,13 @@ int mt_run_main(int argc, char **argv, int (*user_main)(int, char **), int (*res
         mt_state = MT_STATE_REWINDING;
         rc = resume_main();
     }
-    if (mt_state == MT_STATE_COUNTING)
+    if (mt_state == MT_STATE_COUNTING) {
+        /* The count ran out before the program did: say how far it got,
+         * so that scripts can pick positions that exist. */
+        fflush(stdout);
+        fprintf(stderr, "migthread: the program ended after %lld adaptation points, before MIGTHREAD_AFTER_POLLS=%lld\n",
+                cfg.after_polls - polls_left, cfg.after_polls);
         mt_state = MT_STATE_IDLE;
+    }
     return rc;
 }

@@ -75,6 +75,7 @@ static long long fd_remaining(st_stream *s)
 void st_init_fd(st_stream *s, int fd)
 {
     memset(s, 0, offsetof(st_stream, wbuf));
+    s->wlen = 0;  /* after the buffer, so not covered by the memset */
     s->fd = fd;
     s->write = fd_write;
     s->read = fd_read;
@@ -121,6 +122,7 @@ static long long mem_remaining(st_stream *s)
 void st_init_mem_reader(st_stream *s, const void *buf, size_t len)
 {
     memset(s, 0, offsetof(st_stream, wbuf));
+    s->wlen = 0;
     s->fd = -1;
     s->mem = (uint8_t *)buf;
     s->mem_len = len;
@@ -131,6 +133,7 @@ void st_init_mem_reader(st_stream *s, const void *buf, size_t len)
 void st_init_mem_writer(st_stream *s)
 {
     memset(s, 0, offsetof(st_stream, wbuf));
+    s->wlen = 0;
     s->fd = -1;
     s->write = mem_write;
     s->remaining = mem_remaining;

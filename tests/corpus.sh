@@ -1,0 +1,62 @@
+#!/bin/sh
+# corpus.sh: unmodified C programs built with mtcc, checkpointed at three
+# positions on x86_64 and on s390x and restored on all six ABIs. A restore
+# passes when the output printed before the checkpoint followed by the
+# restored run's output equals the uninterrupted output; checkpoint-and-
+# continue must leave the output unchanged. Destinations on which the
+# program's own output differs (floating point, libc) are skipped and
+# named in the summary. Usage: corpus.sh [PROGRAM...] (default: all).
+set -u
+cd "$(dirname "$0")/.."
+abis=$(scripts/abi.sh list)
+mtcc=build/bin/mtcc
+out=build/corpus
+mkdir -p "$out"
+passed=0 failed=0 skipped=""
+fail() { failed=$((failed + 1)); echo "  FAIL $1"; }
+
+programs="${*:-$(cd tests/corpus && ls -d *.c */ | sed 's|/$||; s|\.c$||')}"
+for prog in $programs; do
+    src=tests/corpus/$prog.c
+    [ -d "tests/corpus/$prog" ] && src=$(ls tests/corpus/$prog/*.c)
+    dir=$out/$prog
+    rm -rf "$dir" && mkdir -p "$dir"
+    gcc -O2 -ffp-contract=off -Itests/corpus/$prog $src -o "$dir/plain" 2>"$dir/build.log" ||
+        { fail "$prog: plain build"; continue; }
+    "$dir/plain" >"$dir/want" 2>/dev/null
+    ok_dsts=""
+    for abi in $abis; do
+        cc=$(scripts/abi.sh cc "$abi")
+        # shellcheck disable=SC2086
+        $mtcc --cc=${cc%% *} ${cc#* } -O2 -Itests/corpus/$prog -o "$dir/$abi" $src 2>>"$dir/build.log" ||
+            { fail "$prog: mtcc build for $abi"; sed 's/^/    /' "$dir/build.log" | tail -n 5; continue 2; }
+        scripts/abi.sh run "$abi" "$dir/$abi" >"$dir/own.$abi" 2>/dev/null
+        if cmp -s "$dir/own.$abi" "$dir/want"; then ok_dsts="$ok_dsts $abi"
+        else skipped="$skipped $prog@$abi"; fi
+    done
+    case " $ok_dsts " in *" x86_64 "*) ;; *) fail "$prog: the mtcc build's output differs from the plain build's"; continue ;; esac
+    MIGTHREAD_AFTER_POLLS=1000000000000 "$dir/x86_64" >/dev/null 2>"$dir/count"
+    total=$(sed -n 's/.*ended after \([0-9]*\) adaptation points.*/\1/p' "$dir/count")
+    [ -n "$total" ] && [ "$total" -ge 3 ] || { fail "$prog: too few adaptation points (${total:-?})"; continue; }
+    n=0
+    for pos in 1 $((total / 3)) $((2 * total / 3)); do
+        MIGTHREAD_AFTER_POLLS=$pos MIGTHREAD_CHECKPOINT_FILE="$dir/cont.ckpt" "$dir/x86_64" >"$dir/cont"
+        cmp -s "$dir/cont" "$dir/want" && n=$((n + 1)) || fail "$prog: checkpoint-and-continue at $pos changed the output"
+        for s in x86_64 s390x; do
+            ck="$dir/$s.$pos.ckpt"
+            MIGTHREAD_AFTER_POLLS=$pos MIGTHREAD_EXIT_AFTER_CHECKPOINT=1 MIGTHREAD_CHECKPOINT_FILE="$ck" \
+                scripts/abi.sh run "$s" "$dir/$s" >"$dir/before" 2>"$dir/err"
+            [ -f "$ck" ] || { fail "$prog: no checkpoint on $s at $pos: $(head -n 1 "$dir/err")"; continue; }
+            for d in $ok_dsts; do
+                MIGTHREAD_RESTORE="$ck" scripts/abi.sh run "$d" "$dir/$d" >"$dir/after" 2>"$dir/err"
+                if cat "$dir/before" "$dir/after" | cmp -s - "$dir/want"; then n=$((n + 1))
+                else fail "$prog: $s -> $d at $pos of $total: $(head -n 1 "$dir/err")"; fi
+            done
+        done
+    done
+    passed=$((passed + n))
+    echo "  $prog: $n checks passed ($total adaptation points; destinations:$ok_dsts)"
+done
+[ -n "$skipped" ] && echo "  skipped (own output differs on that ABI):$skipped"
+echo "corpus: $passed passed, $failed failed"
+[ "$failed" -eq 0 ]
