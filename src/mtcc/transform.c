@@ -521,8 +521,11 @@ static void visit_decl_stmt(walk *w, CXCursor c)
             continue;
         }
         var *v = &fn->vars[vi];
-        if (!v->is_static && !clang_Cursor_isNull(init))
+        if (!v->is_static && !clang_Cursor_isNull(init)) {
+            w->anc[w->nanc++] = d;  /* the declaration is the initializer's context */
             visit(w, init, 0, 0, 0);
+            w->nanc--;
+        }
         if (v->is_static) {
             char nm[300];
             snprintf(nm, sizeof nm, "__mt_s_%s_%s", fn->cname, v->name);
@@ -817,7 +820,7 @@ void emit_site(editbuf *eb, site *s, strbuf *out)
             sb_printf(out, "%s();", s->direct_twin);
         } else {
             strbuf callee = { 0 };
-            ed_render(eb, s->callee_start, s->callee_end, 0, &callee);
+            ed_render(eb, s->callee_start, s->callee_end, 1, &callee);
             sb_printf(out, "((%s)mt_twin_of((void (*)(void))(%s)))();", s->fnptr_type, callee.s ? callee.s : "");
             free(callee.s);
         }

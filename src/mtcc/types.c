@@ -238,8 +238,10 @@ const char *tr_ref(typereg *tr, CXType t, unsigned long long *count, const char 
     int idx = find(tr, key);
     if (idx < 0) {
         idx = remember(tr, key);
+        /* Named as declared ("long", "size_t"): the source's spelling is
+         * the same on every ABI, and int and long stay distinct types. */
         sb_printf(&tr->defs, "    __mt_ty[%d] = mt_type_scalar(\"%s\", %s, sizeof(%s), _Alignof(%s));\n",
-                  idx, idname, cls, spelled, spelled);
+                  idx, spelled, cls, spelled, spelled);
     }
     free(spelled);
     snprintf(ref, sizeof ref, "__mt_ty[%d]", idx);

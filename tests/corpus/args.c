@@ -10,10 +10,10 @@ struct options {
 
 static long work(const struct options *o, int i)
 {
-    long s = 0;
+    long long s = 0;
     for (const char *p = o->name; *p; p++)
         s = s * 31 + *p + i;
-    return s % 100003;
+    return (long)(s % 100003);
 }
 
 int main(int argc, char **argv)

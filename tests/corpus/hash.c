@@ -15,9 +15,9 @@ struct table {
 
 static struct table tab;
 
-static unsigned long hash(const char *s)
+static unsigned hash(const char *s)
 {
-    unsigned long h = 5381;
+    unsigned h = 5381;
     while (*s)
         h = h * 33 + (unsigned char)*s++;
     return h;

@@ -24,8 +24,8 @@ long stats_mean100(const struct stats *s)
 
 long stats_checksum(void)
 {
-    long c = 0;
+    long long c = 0;
     for (int i = 0; i < 101; i++)
-        c = c * 7 + histogram[i];
-    return c % 1000000007;
+        c = (c * 7 + histogram[i]) % 1000000007;
+    return (long)c;
 }

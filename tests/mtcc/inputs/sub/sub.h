@@ -1,0 +1,5 @@
+/* sub.h: found only through -I. */
+struct sub_rec {
+    int k;
+    double v;
+};

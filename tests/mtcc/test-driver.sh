@@ -1,0 +1,284 @@
+#!/bin/sh
+# test-driver.sh: every option of the mtcc driver, chibicc-style.
+#
+# Exercises --cc and MTCC_CC, -c then a link step, several files, .o
+# inputs, preprocessor flags, --print-transformed, -v, MTCC_LIBDIR, the
+# private temporary directory, bad arguments (each must give one
+# "mtcc: ..." line and a non-zero exit), syntax and compile errors in the
+# user's code, the diagnostics for unsupported member types, and, for each
+# of the six target compilers, that a program full of structs transforms
+# and compiles cleanly and that its registration code is identical on all
+# six. Usage: tests/mtcc/test-driver.sh (mtcc from $MTCC, default
+# build/bin/mtcc). Prints "mtcc-driver: N passed, M failed" last.
+set -u
+cd "$(dirname "$0")/../.."
+root=$PWD
+MTCC=${MTCC:-build/bin/mtcc}
+case "$MTCC" in /*) ;; *) MTCC=$root/$MTCC ;; esac
+IN=$root/tests/mtcc/inputs
+W=$(mktemp -d "${TMPDIR:-/tmp}/mtcc-driver-XXXXXX")
+trap 'rm -rf "$W"' EXIT INT TERM
+passed=0 failed=0 skipped=0
+
+ok() { passed=$((passed + 1)); echo "  ok   $1"; }
+fail() {
+    failed=$((failed + 1))
+    echo "  FAIL $1"
+    if [ -s "$W/err" ]; then sed 's/^/         /' "$W/err" | head -n 6; fi
+}
+skip() { skipped=$((skipped + 1)); echo "  skip $1"; }
+# check NAME CMD...: passes when CMD succeeds.
+check() { name=$1; shift; if "$@"; then ok "$name"; else fail "$name"; fi; }
+
+# mt ARGS...: runs mtcc in $W/run with stdout to $W/out, stderr to $W/err.
+mt() { (cd "$W/run" && "$MTCC" "$@") >"$W/out" 2>"$W/err"; }
+# one_line_failure NAME PATTERN ARGS...: mtcc must fail, printing exactly
+# one line, "mtcc: ..." matching PATTERN (grep -E), on stderr.
+one_line_failure() {
+    name=$1 pat=$2; shift 2
+    if mt "$@"; then fail "$name: exit status 0"; return; fi
+    if [ "$(wc -l <"$W/err")" -ne 1 ]; then fail "$name: not one line on stderr"; return; fi
+    if ! grep -Eq "^mtcc: .*($pat)" "$W/err"; then fail "$name: message"; return; fi
+    ok "$name"
+}
+# in_err PATTERN: stderr of the last mt matches PATTERN (grep -E).
+in_err() { grep -Eq -- "$1" "$W/err"; }
+runs() { : >"$W/err"; "$@" >/dev/null 2>"$W/err"; }
+last_line_is_mtcc() { tail -n 1 "$W/err" | grep -q '^mtcc: '; }
+
+mkdir -p "$W/run"
+if [ ! -x "$MTCC" ]; then
+    echo "test-driver: no mtcc at $MTCC (make build/bin/mtcc)" >&2
+    echo "mtcc-driver: 0 passed, 1 failed"
+    exit 1
+fi
+
+host_triple=$(gcc -dumpmachine)
+libdir=${MTCC_LIBDIR:-$(dirname "$MTCC")/../lib}
+have_lib() { [ -f "$libdir/$1/libmigthread.a" ]; }
+abis=$(scripts/abi.sh list)
+
+echo "mtcc driver tests ($MTCC)"
+
+# ---- compiling and linking -------------------------------------------------------------
+echo "building"
+if have_lib "$host_triple"; then
+    mt -o prog "$IN/types.c" && "$W/run/prog"
+    check "one file, compiled and linked, runs" [ $? -eq 0 ]
+
+    mt -o multi "$IN/multi_a.c" "$IN/multi_b.c" && "$W/run/multi"
+    check "several .c files in one command" [ $? -eq 0 ]
+
+    rm -f "$W/run"/*.o
+    mt -c "$IN/multi_a.c" "$IN/multi_b.c"
+    check "-c without -o writes FILE.o for each file in the working directory" \
+        [ $? -eq 0 -a -f "$W/run/multi_a.o" -a -f "$W/run/multi_b.o" ]
+
+    mt -c -o a.o "$IN/multi_a.c" && mt -c -o b.o "$IN/multi_b.c" && mt -o sep a.o b.o && "$W/run/sep"
+    check "-c -o for each file, then a link step of .o files" [ $? -eq 0 ]
+
+    mt -o mixed b.o "$IN/multi_a.c" && "$W/run/mixed"
+    check ".c and .o files mixed in one command" [ $? -eq 0 ]
+
+    mt -O2 -g -std=c11 -Wall -Wextra -Werror -DWIDTH=3 -DGONE -UGONE -I "$IN/sub" -o defs "$IN/defines.c" &&
+        "$W/run/defs"
+    check "-D -U -I -O2 -g -std -W... pass through" [ $? -eq 0 ]
+
+    mt -DWIDTH=4 "-I$IN/sub" -o defs2 "$IN/defines.c" && "$W/run/defs2"
+    check "joined -I/path" [ $? -eq 0 ]
+
+    printf '#define WIDTH 5\n' >"$W/width.h"
+    mt -include "$W/width.h" "-I$IN/sub" -o defs3 "$IN/defines.c" && "$W/run/defs3"
+    check "-include FILE reaches the preprocessor" [ $? -eq 0 ]
+
+    mt -o lm "$IN/types.c" -lm && "$W/run/lm"
+    check "-l flags after the files link" [ $? -eq 0 ]
+else
+    skip "link tests: no runtime at $libdir/$host_triple/libmigthread.a"
+fi
+
+mt -c -o t.o "$IN/types.c"
+check "-c -o OUT compiles one file" [ $? -eq 0 -a -s "$W/run/t.o" ]
+
+# ---- choosing the compiler ------------------------------------------------------------
+echo "choosing the compiler"
+elf_class() { readelf -h "$1" 2>/dev/null | sed -n 's/^ *Class: *//p'; }
+
+mt --cc=i686-linux-gnu-gcc -c -o cc32.o "$IN/types.c"
+check "--cc=COMPILER compiles with COMPILER" [ $? -eq 0 -a "$(elf_class "$W/run/cc32.o")" = ELF32 ]
+
+MTCC_CC=i686-linux-gnu-gcc mt -c -o env32.o "$IN/types.c"
+check "MTCC_CC=COMPILER compiles with COMPILER" [ $? -eq 0 -a "$(elf_class "$W/run/env32.o")" = ELF32 ]
+
+MTCC_CC=i686-linux-gnu-gcc mt --cc=gcc -c -o over.o "$IN/types.c"
+check "--cc overrides MTCC_CC" [ $? -eq 0 -a "$(elf_class "$W/run/over.o")" = ELF64 ]
+
+MTCC_CC=i686-linux-gnu-gcc mt -v -c -o v.o "$IN/types.c"
+check "-v names the compiler MTCC_CC picked" grep -q '^i686-linux-gnu-gcc .*-E' "$W/err"
+
+env -u MTCC_CC sh -c 'cd "$1/run" && "$2" -v -c -o d.o "$3"' sh "$W" "$MTCC" "$IN/types.c" >"$W/out" 2>"$W/err"
+check "the default compiler is cc" grep -q '^cc .*-dumpmachine' "$W/err"
+
+if command -v clang >/dev/null 2>&1; then
+    mt --cc=clang -c -o clang.o "$IN/types.c"
+    check "--cc=clang compiles" [ $? -eq 0 -a -s "$W/run/clang.o" ]
+    if have_lib "$host_triple"; then
+        mt --cc=clang -o clangprog "$IN/types.c" && "$W/run/clangprog"
+        check "--cc=clang links the runtime (clang's triple x86_64-pc-linux-gnu)" [ $? -eq 0 ]
+    fi
+fi
+
+# ---- MTCC_LIBDIR ----------------------------------------------------------------------
+if have_lib "$host_triple"; then
+    mkdir -p "$W/libs/$host_triple"
+    cp "$libdir/$host_triple/libmigthread.a" "$W/libs/$host_triple/"
+    MTCC_LIBDIR=$W/libs mt -v -o viaenv "$IN/types.c"
+    check "MTCC_LIBDIR picks the runtime" grep -q "$W/libs/$host_triple/libmigthread.a" "$W/err"
+    mkdir -p "$W/nolibs"
+    MTCC_LIBDIR=$W/nolibs one_line_failure "MTCC_LIBDIR without a runtime for the target" \
+        "runtime|libmigthread" -o x "$IN/types.c"
+fi
+
+# ---- -v and --print-transformed ---------------------------------------------------------
+echo "-v and --print-transformed"
+mt -v -c -o v.o "$IN/types.c"
+check "-v prints the preprocessing command" grep -Eq '^(cc|gcc)( .*)? -E .*types\.c' "$W/err"
+check "-v prints the compile command" grep -Eq '^(cc|gcc) .* -c .* -o v\.o' "$W/err"
+mt -c -o quiet.o "$IN/types.c"
+check "without -v nothing is printed" [ ! -s "$W/err" ]
+if have_lib "$host_triple"; then
+    mt -v -o vlink "$IN/types.c"
+    check "-v prints the link command with the runtime" grep -q "libmigthread\.a" "$W/err"
+fi
+
+rm -f "$W/run/a.out"
+mt --print-transformed "$IN/types.c"
+check "--print-transformed needs no -o and writes C to stdout" [ $? -eq 0 -a -s "$W/out" ]
+check "--print-transformed writes no file" [ ! -e "$W/run/a.out" -a ! -e "$W/run/types.o" ]
+cp "$W/out" "$W/types.mt.c"
+runs gcc -std=gnu11 -Iinclude -c "$W/types.mt.c" -o "$W/types.mt.o"
+check "the transformed text compiles on its own" [ $? -eq 0 ]
+for want in '"nodes"' '"head"' '"types.c:totals"' '"last"' '"compare"' '"used"' '"sum"' '"weights"' \
+    '"types.c:ld_total"' '"types.c:count_calls:calls"' '"types.c:link_all:origin"'; do
+    check "registers global $want" grep -Eq "mt_register_global\($want" "$W/types.mt.c"
+done
+for want in '"types.c:by_x"' '"count_calls"' '"types.c:link_all"' '"main"'; do
+    check "registers function $want" grep -q "$want" "$W/types.mt.c"
+done
+# classes and counts that must come out of the canonical types
+for want in 'len, MT_CLASS_UINT, 1' 'total, MT_CLASS_SINT, 1' 'tiny, MT_CLASS_SINT, 1' \
+    'name, MT_CLASS_BYTES, 16' 'uc, MT_CLASS_UINT, 1' 'flag, MT_CLASS_BOOL, 1' 'd, MT_CLASS_FLOAT, 1' \
+    'ld, MT_CLASS_LDOUBLE, 1' 'next, MT_CLASS_PTR, 1' 'cmp, MT_CLASS_FNPTR, 1' 'handlers, MT_CLASS_FNPTR, 3' \
+    'value, MT_CLASS_UNION, 1' 'boxes, MT_CLASS_STRUCT, 8' 'corner, MT_CLASS_STRUCT, 2' \
+    'grid, MT_CLASS_SINT, 15' 'b, MT_CLASS_SINT, 1' 'ub, MT_CLASS_UINT, 1' 'raw, MT_CLASS_UINT, 8'; do
+    check "member $want" grep -q "$want" "$W/types.mt.c"
+done
+check "nested types are defined before their users" sh -c '
+    p=$(grep -n "mt_type_define(\"struct point\"" "$1" | cut -d: -f1)
+    r=$(grep -n "mt_type_define(\"struct rect\"" "$1" | cut -d: -f1)
+    n=$(grep -n "mt_type_define(\"struct node\"" "$1" | cut -d: -f1)
+    [ -n "$p" ] && [ -n "$r" ] && [ -n "$n" ] && [ "$p" -lt "$r" ] && [ "$r" -lt "$n" ]' sh "$W/types.mt.c"
+check "an anonymous struct is named by its typedef" grep -q 'mt_type_define("counts"' "$W/types.mt.c"
+check "the program identity is registered" grep -Eq 'mt_(add_program_part|set_program_id)\(' "$W/types.mt.c"
+
+mt --print-transformed -DWIDTH=2 "-I$IN/sub" "$IN/defines.c"
+check "--print-transformed takes preprocessor flags" grep -q 'table\[2\]' "$W/out"
+
+# ---- bad arguments --------------------------------------------------------------------------
+echo "bad arguments"
+one_line_failure "a file that does not exist" "nosuch\.c" -o x "$IN/nosuch.c"
+one_line_failure "missing -o when linking" "-o" "$IN/types.c"
+one_line_failure "-o without a file name" "-o" "$IN/types.c" -o
+one_line_failure "no input files" "input|file|usage" -c
+one_line_failure "--print-transformed with two files" "print-transformed" --print-transformed "$IN/multi_a.c" "$IN/multi_b.c"
+one_line_failure "-c -o OUT with two files" "-c|-o" -c -o two.o "$IN/multi_a.c" "$IN/multi_b.c"
+one_line_failure "a compiler that is not installed" "no-such-cc" --cc=no-such-cc -c -o x.o "$IN/types.c"
+MTCC_CC=no-such-cc one_line_failure "MTCC_CC=no-such-cc" "no-such-cc" -c -o x.o "$IN/types.c"
+one_line_failure "a compiler that prints no target" "dumpmachine|target|compiler" --cc=true -c -o x.o "$IN/types.c"
+printf '#!/bin/sh\ncase "$1" in -dumpmachine) echo mips-linux-gnu ;; *) exec gcc "$@" ;; esac\n' >"$W/mipscc"
+chmod +x "$W/mipscc"
+one_line_failure "a target without a runtime" "mips-linux-gnu" --cc="$W/mipscc" -o x "$IN/types.c"
+
+# ---- errors in the user's code ----------------------------------------------------------------
+echo "errors in the user's code"
+mt -c -o syntax.o "$IN/syntax.c"
+check "a syntax error fails the build" [ $? -ne 0 -a ! -e "$W/run/syntax.o" ]
+check "the syntax error is reported at syntax.c:5" in_err 'syntax\.c:5(:[0-9]+)?: (fatal )?error'
+check "the syntax error does not name a temporary file" sh -c '! grep -Eq "\.i:[0-9]|mtcc-[A-Za-z0-9]{6}/" "$1"' sh "$W/err"
+check "the syntax error ends with one mtcc: line" last_line_is_mtcc
+
+mt -Werror=implicit-function-declaration -c -o implicit.o "$IN/implicit.c"
+check "a compile error fails the build" [ $? -ne 0 -a ! -s "$W/run/implicit.o" ]
+check "the compiler's own message is shown" in_err 'implicit declaration of function'
+check "the compiler's message names implicit.c:11" in_err 'implicit\.c:11:[0-9]+: error'
+check "every compiler message names line 11 of implicit.c" \
+    sh -c '! grep -E "implicit\.c:[0-9]+:" "$1" | grep -qEv "implicit\.c:11:"' sh "$W/err"
+
+# ---- unsupported member types ---------------------------------------------------------------------
+# bad_KIND.c has the member on line LINE and the global named GLOBAL.
+echo "unsupported member types"
+for spec in "bitfield:4:settings:bit-field" "flexible:4:empty:flexible" "complex:4:w:_Complex|complex" \
+    "int128:4:wv:__int128|128" "vector:5:lv:vector"; do
+    kind=${spec%%:*} rest=${spec#*:}
+    line=${rest%%:*} rest=${rest#*:}
+    global=${rest%%:*} what=${rest#*:}
+    mt -c -o "bad_$kind.o" "$IN/bad_$kind.c"
+    check "$kind: a global of the type only warns" [ $? -eq 0 -a -s "$W/run/bad_$kind.o" ]
+    check "$kind: the diagnostic is at bad_$kind.c:$line" in_err "bad_$kind\.c:$line: mtcc: "
+    check "$kind: the diagnostic names the construct" in_err "bad_$kind\.c:[0-9]+: mtcc: .*($what).*not supported"
+    mt --print-transformed "$IN/bad_$kind.c"
+    check "$kind: the global is not registered with a type" sh -c '! grep -q "mt_register_global(\"$2\"" "$1"' \
+        sh "$W/out" "$global"
+done
+mt -c -o bad_vla.o "$IN/bad_vla.c"
+check "vla in a struct: fails the build" [ $? -ne 0 ]
+check "vla in a struct: reported at bad_vla.c:6" in_err 'bad_vla\.c:6(:[0-9]+)?: '
+
+# ---- the temporary directory ------------------------------------------------------------------------
+echo "temporary files"
+mkdir -p "$W/tmp"
+TMPDIR=$W/tmp mt -c -o tmp.o "$IN/types.c"
+check "the temporary directory is removed after a build" [ -z "$(ls -A "$W/tmp")" ]
+TMPDIR=$W/tmp mt -c -o tmp.o "$IN/syntax.c"
+check "the temporary directory is removed after a failure" [ -z "$(ls -A "$W/tmp")" ]
+TMPDIR=$W/tmp mt --print-transformed "$IN/types.c"
+check "the temporary directory is removed after --print-transformed" [ -z "$(ls -A "$W/tmp")" ]
+
+# ---- six targets ---------------------------------------------------------------------------------------
+# The registration section (from the banner to the end) must be the same
+# text on every ABI: names, classes, counts and the program identity.
+echo "six targets"
+section() { sed -n '/generated by mtcc: registration/,$p' "$1"; }
+for abi in $abis; do
+    cc=$(scripts/abi.sh cc "$abi") triple=$(scripts/abi.sh triple "$abi")
+    # shellcheck disable=SC2086
+    mt --cc=${cc%% *} ${cc#* } --print-transformed "$IN/types.c"
+    check "$abi: types.c transforms" [ $? -eq 0 -a ! -s "$W/err" ]
+    section "$W/out" >"$W/reg.$abi"
+    check "$abi: the registration section is not empty" grep -q mt_type_define "$W/reg.$abi"
+    # shellcheck disable=SC2086
+    mt --cc=${cc%% *} ${cc#* } -Wall -Wextra -Werror -c -o "types.$abi.o" "$IN/types.c"
+    check "$abi: types.c compiles with -Wall -Wextra -Werror" [ $? -eq 0 -a ! -s "$W/err" ]
+    if [ "$abi" != x86_64 ]; then
+        check "$abi: registration identical to x86_64's" cmp -s "$W/reg.x86_64" "$W/reg.$abi"
+    fi
+    # shellcheck disable=SC2086
+    mt --cc=${cc%% *} ${cc#* } --print-transformed "$IN/macros.c"
+    grep -o 'mt_add_program_part([^)]*)\|mt_set_program_id([^)]*)' "$W/out" >"$W/id.$abi"
+    if [ "$abi" != x86_64 ]; then
+        check "$abi: program identity of macros.c (SIZE_MAX, INT64_C, PRId64) equals x86_64's" \
+            cmp -s "$W/id.x86_64" "$W/id.$abi"
+    fi
+    if have_lib "$triple"; then
+        # shellcheck disable=SC2086
+        mt --cc=${cc%% *} ${cc#* } -o "types.$abi" "$IN/types.c" &&
+            scripts/abi.sh run "$abi" "$W/run/types.$abi" >/dev/null 2>"$W/err"
+        check "$abi: types.c links and runs" [ $? -eq 0 ]
+    else
+        skip "$abi: link and run (no runtime at $libdir/$triple)"
+    fi
+done
+
+[ "$skipped" -gt 0 ] && echo "($skipped skipped)"
+echo "mtcc-driver: $passed passed, $failed failed"
+[ "$failed" -eq 0 ]
