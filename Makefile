@@ -116,8 +116,8 @@ check: deps
 	@tests/check.sh
 
 demo: deps
-	@$(MAKE) --no-print-directory all cross $(MATRIX_BINS)
-	@tests/matrix.sh
+	@$(MAKE) --no-print-directory all cross
+	@scripts/demo.sh
 
 # ---- benchmarks ------------------------------------------------------------------
 build/bench/bench_convert: bench/bench_convert.c $(HOST_LIB)

@@ -3,6 +3,8 @@
 #define MT_CLI_H
 
 int cmd_inspect(int argc, char **argv);
+int cmd_checkpoint(int argc, char **argv);
+int cmd_restart(int argc, char **argv);
 
 /* Print one "migthread: ..." line on stderr; return the exit status 1. */
 int cli_fail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

@@ -56,9 +56,11 @@ static int write_functions(ck_writer *w)
 
 static int write_info(ck_writer *w)
 {
-    char text[256], arch[128];
-    snprintf(text, sizeof text, "writer-arch: %s\nwriter-pid: %ld\n",
-             arch_describe(arch_local(), arch, sizeof arch), (long)getpid());
+    char text[4500], arch[128], exe[4096];
+    ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
+    exe[n > 0 ? n : 0] = '\0';
+    snprintf(text, sizeof text, "writer-arch: %s\nwriter-pid: %ld\nwriter-exe: %s\n",
+             arch_describe(arch_local(), arch, sizeof arch), (long)getpid(), exe);
     return ck_write_info(w, text);
 }
 
