@@ -1318,9 +1318,13 @@ char *transform_file(const char *ipath, const char *orig_name, const char *tripl
     for (unsigned i = 0; i < clang_getNumDiagnostics(tu); i++) {
         CXDiagnostic d = clang_getDiagnostic(tu, i);
         if (clang_getDiagnosticSeverity(d) >= CXDiagnostic_Error) {
-            CXString s = clang_formatDiagnostic(d, CXDiagnostic_DisplaySourceLocation | CXDiagnostic_DisplayColumn);
-            fprintf(stderr, "%s\n", clang_getCString(s));
-            clang_disposeString(s);
+            /* the original file and line, from the preprocessor's markers */
+            CXString file, text = clang_getDiagnosticSpelling(d);
+            unsigned line, col;
+            clang_getPresumedLocation(clang_getDiagnosticLocation(d), &file, &line, &col);
+            fprintf(stderr, "%s:%u:%u: error: %s\n", clang_getCString(file), line, col, clang_getCString(text));
+            clang_disposeString(file);
+            clang_disposeString(text);
             errors++;
         }
         clang_disposeDiagnostic(d);

@@ -224,15 +224,19 @@ int mt_run_main(int argc, char **argv, int (*user_main)(int, char **), int (*res
     char **args = copy_argv(argc, argv);
     install_triggers();
     int rc;
+    if (cfg.after_polls > 0)
+        polls_left = cfg.after_polls;
     if (cfg.restore) {
         restore_from(cfg.restore);
+        if (!resume_main)
+            die("%s", "this program's main cannot be resumed (see mtcc's warnings)");
+        /* a restored run may count toward its own checkpoint (a chain) */
+        frames_set_state_after_rewind(cfg.after_polls > 0 ? MT_STATE_COUNTING : MT_STATE_IDLE);
         mt_state = MT_STATE_REWINDING;
         rc = resume_main();
     } else {
-        if (cfg.after_polls > 0) {
-            polls_left = cfg.after_polls;
+        if (cfg.after_polls > 0)
             mt_state = MT_STATE_COUNTING;
-        }
         rc = user_main(argc, args);
     }
     while (mt_state == MT_STATE_UNWINDING) {
@@ -241,6 +245,7 @@ int mt_run_main(int argc, char **argv, int (*user_main)(int, char **), int (*res
             fflush(NULL);
             exit(0);
         }
+        frames_set_state_after_rewind(MT_STATE_IDLE);
         mt_state = MT_STATE_REWINDING;
         rc = resume_main();
     }

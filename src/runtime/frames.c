@@ -34,6 +34,12 @@ typedef struct thread_frames {
 } thread_frames;
 
 static _Thread_local thread_frames tf;
+static _Thread_local int state_after_rewind = MT_STATE_IDLE;
+
+void frames_set_state_after_rewind(int state)
+{
+    state_after_rewind = state;
+}
 
 void *mt_frame_push(const mt_function_info *fi, unsigned site)
 {
@@ -65,7 +71,7 @@ void *mt_frame_pop(const mt_function_info *fi, unsigned *site)
     tf.outer = f->next;
     *site = f->site;
     if (!tf.outer)
-        mt_state = MT_STATE_IDLE;  /* the innermost frame: rewinding is over */
+        mt_state = state_after_rewind;  /* the innermost frame: rewinding is over */
     return FRAME_DATA(f);
 }
 

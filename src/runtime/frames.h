@@ -24,6 +24,10 @@ void *frames_new_frame(uint64_t fn_id, uint64_t site, const struct mt_type *loca
 void frames_commit(void);
 void frames_abandon(void);
 
+/* The state word once the rewind completes (MT_STATE_COUNTING when a
+ * restored run counts polls toward another checkpoint). */
+void frames_set_state_after_rewind(int state);
+
 /* 1 when the thread holds frames to rewind. */
 int frames_pending(void);
 

@@ -1,0 +1,114 @@
+#!/bin/sh
+# mtcc.sh: the mtcc driver's options and errors, the diagnostics for
+# unsupported C, refusals (precision loss, another program's checkpoint),
+# a migration chain across four ABIs, and checkpoints triggered by
+# `migthread checkpoint PID`.
+set -u
+cd "$(dirname "$0")/.."
+mtcc=build/bin/mtcc
+mt=build/bin/migthread
+dir=build/mtcc-test
+rm -rf "$dir" && mkdir -p "$dir"
+passed=0 failed=0
+ok() { passed=$((passed + 1)); }
+bad() { failed=$((failed + 1)); echo "  FAIL: $1"; }
+check() { if eval "$2"; then ok; else bad "$1"; fi; }
+one_line() { [ "$(wc -l <"$1")" -eq 1 ] && grep -q "^$2" "$1"; }
+
+# ---- driver options -------------------------------------------------------------
+$mtcc -O2 -o "$dir/fib" tests/corpus/fib.c 2>"$dir/err"
+check "mtcc builds a program" '[ -x "$dir/fib" ] && "$dir/fib" | grep -q "fib(22) = 17711"'
+MTCC_CC=s390x-linux-gnu-gcc $mtcc -O2 -o "$dir/fib.s390x" tests/corpus/fib.c 2>"$dir/err"
+check "MTCC_CC picks the compiler" 'file "$dir/fib.s390x" 2>/dev/null | grep -q "S/390" || scripts/abi.sh run s390x "$dir/fib.s390x" | grep -q "fib(22) = 17711"'
+$mtcc --cc=aarch64-linux-gnu-gcc -O2 -o "$dir/fib.aarch64" tests/corpus/fib.c 2>"$dir/err"
+check "--cc picks the compiler" 'scripts/abi.sh run aarch64 "$dir/fib.aarch64" | grep -q "fib(22) = 17711"'
+(cd "$dir" && ../../$mtcc -O2 -I../../tests/corpus/multi -c ../../tests/corpus/multi/main.c ../../tests/corpus/multi/stats.c) 2>"$dir/err"
+check "-c without -o writes foo.o" '[ -f "$dir/main.o" ] && [ -f "$dir/stats.o" ]'
+$mtcc -o "$dir/multi" "$dir/main.o" "$dir/stats.o" 2>"$dir/err"
+check "separate compilation links" '"$dir/multi" | tail -n 1 | grep -q "histogram checksum"'
+$mtcc -O2 -Itests/corpus/multi -c -o "$dir/one.o" tests/corpus/multi/stats.c 2>"$dir/err"
+check "-c -o names the object" '[ -f "$dir/one.o" ]'
+$mtcc --print-transformed tests/corpus/fib.c >"$dir/fib.mt.c" 2>"$dir/err"
+check "--print-transformed shows the twins" 'grep -q "__mt_twin_fib" "$dir/fib.mt.c" && grep -q "mt_frame_push" "$dir/fib.mt.c"'
+$mtcc -v -O2 -o "$dir/fib.v" tests/corpus/fib.c 2>"$dir/err"
+check "-v prints the commands" 'grep -q -- "-dumpmachine" "$dir/err" && grep -q -- " -E " "$dir/err"'
+
+# ---- driver errors: one mtcc: line, non-zero ---------------------------------------
+$mtcc tests/corpus/fib.c >/dev/null 2>"$dir/err"; rc=$?
+check "missing -o is refused" '[ $rc -ne 0 ] && one_line "$dir/err" "mtcc: missing -o"'
+$mtcc -o "$dir/x" "$dir/none.c" >/dev/null 2>"$dir/err"; rc=$?
+check "a missing file is refused" '[ $rc -ne 0 ] && one_line "$dir/err" "mtcc: cannot read"'
+$mtcc --cc=no-such-cc -o "$dir/x" tests/corpus/fib.c >/dev/null 2>"$dir/err"; rc=$?
+check "an unknown compiler is refused" '[ $rc -ne 0 ] && one_line "$dir/err" "mtcc: cannot run the compiler"'
+printf 'int main(void) { return 0 }\n' >"$dir/syntax.c"
+$mtcc -o "$dir/x" "$dir/syntax.c" >/dev/null 2>"$dir/err"; rc=$?
+check "a syntax error fails the build" '[ $rc -ne 0 ] && grep -q "syntax.c:1" "$dir/err" && tail -n 1 "$dir/err" | grep -q "^mtcc: "'
+$mtcc >/dev/null 2>"$dir/err"; rc=$?
+check "no arguments print usage" '[ $rc -eq 2 ] && grep -q "^usage: mtcc" "$dir/err"'
+
+# ---- unsupported constructs: diagnosed, and the program still right ---------------
+gcc -O2 -o "$dir/unsup.plain" tests/mtcc/unsupported.c && "$dir/unsup.plain" >"$dir/unsup.want"
+$mtcc -O2 -o "$dir/unsup" tests/mtcc/unsupported.c 2>"$dir/unsup.err"
+for what in "setjmp/longjmp" "alloca" "variable-length array" "inline assembly" "computed goto"; do
+    check "diagnostic for $what" 'grep -q "unsupported.c:[0-9]*: mtcc: .*$what.*no adaptation points" "$dir/unsup.err"'
+done
+MIGTHREAD_AFTER_POLLS=50 MIGTHREAD_CHECKPOINT_FILE="$dir/unsup.ckpt" "$dir/unsup" >"$dir/unsup.out"
+check "a program with unsupported functions still runs right" 'cmp -s "$dir/unsup.out" "$dir/unsup.want"'
+
+# ---- refusals --------------------------------------------------------------------------
+$mtcc -O2 -o "$dir/record.x86_64" tests/mtcc/record.c && $mtcc --cc=i686-linux-gnu-gcc -O2 -o "$dir/record.i686" tests/mtcc/record.c
+MIGTHREAD_AFTER_POLLS=50 MIGTHREAD_EXIT_AFTER_CHECKPOINT=1 MIGTHREAD_CHECKPOINT_FILE="$dir/record.ckpt" "$dir/record.x86_64" >/dev/null
+MIGTHREAD_RESTORE="$dir/record.ckpt" scripts/abi.sh run i686 "$dir/record.i686" >/dev/null 2>"$dir/err"; rc=$?
+check "a 64-bit long is refused on ILP32" '[ $rc -ne 0 ] && one_line "$dir/err" "migthread: precision loss in struct record member l"'
+MIGTHREAD_AFTER_POLLS=50 MIGTHREAD_EXIT_AFTER_CHECKPOINT=1 MIGTHREAD_CHECKPOINT_FILE="$dir/fib.ckpt" "$dir/fib" >/dev/null
+MIGTHREAD_RESTORE="$dir/fib.ckpt" "$dir/record.x86_64" >/dev/null 2>"$dir/err"; rc=$?
+check "another program's checkpoint is refused" '[ $rc -ne 0 ] && one_line "$dir/err" "migthread: checkpoint was made by another program"'
+head -c 300 "$dir/fib.ckpt" >"$dir/short.ckpt"
+MIGTHREAD_RESTORE="$dir/short.ckpt" "$dir/fib" >/dev/null 2>"$dir/err"; rc=$?
+check "a truncated checkpoint is refused" '[ $rc -ne 0 ] && one_line "$dir/err" "migthread: truncated checkpoint"'
+MIGTHREAD_AFTER_POLLS=abc "$dir/fib" >/dev/null 2>"$dir/err"; rc=$?
+check "a bad MIGTHREAD_AFTER_POLLS is refused" '[ $rc -ne 0 ] && one_line "$dir/err" "migthread: MIGTHREAD_AFTER_POLLS"'
+
+# ---- a chain: x86_64 -> s390x -> i686 -> aarch64 -> x86_64 ------------------------------
+gcc -O2 -o "$dir/bst.plain" tests/corpus/bst.c && "$dir/bst.plain" >"$dir/bst.want"
+for abi in x86_64 s390x i686 aarch64; do
+    cc=$(scripts/abi.sh cc "$abi")
+    # shellcheck disable=SC2086
+    $mtcc --cc=${cc%% *} ${cc#* } -O2 -o "$dir/bst.$abi" tests/corpus/bst.c
+done
+: >"$dir/chain.out"
+MIGTHREAD_AFTER_POLLS=30000 MIGTHREAD_EXIT_AFTER_CHECKPOINT=1 MIGTHREAD_CHECKPOINT_FILE="$dir/c1.ckpt" \
+    "$dir/bst.x86_64" >>"$dir/chain.out"
+prev="$dir/c1.ckpt" k=2
+for abi in s390x i686 aarch64; do
+    MIGTHREAD_RESTORE="$prev" MIGTHREAD_AFTER_POLLS=40000 MIGTHREAD_EXIT_AFTER_CHECKPOINT=1 \
+        MIGTHREAD_CHECKPOINT_FILE="$dir/c$k.ckpt" scripts/abi.sh run "$abi" "$dir/bst.$abi" >>"$dir/chain.out"
+    prev="$dir/c$k.ckpt" k=$((k + 1))
+done
+MIGTHREAD_RESTORE="$prev" "$dir/bst.x86_64" >>"$dir/chain.out"
+check "the chain x86_64 -> s390x -> i686 -> aarch64 -> x86_64 finishes right" 'cmp -s "$dir/chain.out" "$dir/bst.want" && [ -f "$dir/c4.ckpt" ]'
+
+# ---- migthread checkpoint PID ----------------------------------------------------------------
+gcc -O2 -o "$dir/slow.plain" tests/mtcc/slow.c && "$dir/slow.plain" >"$dir/slow.want"
+$mtcc -O2 -o "$dir/slow" tests/mtcc/slow.c
+MIGTHREAD_CHECKPOINT_FILE="$dir/slow.ckpt" "$dir/slow" >"$dir/slow.before" &
+pid=$!
+sleep 0.3
+$mt checkpoint --exit "$pid"
+wait "$pid"; rc=$?
+check "migthread checkpoint --exit stops the program after a checkpoint" '[ $rc -eq 0 ] && [ -f "$dir/slow.ckpt" ]'
+$mt restart "$dir/slow.ckpt" >"$dir/slow.after" 2>"$dir/err"
+check "migthread restart resumes it" 'cat "$dir/slow.before" "$dir/slow.after" | cmp -s - "$dir/slow.want"'
+MIGTHREAD_CHECKPOINT_FILE="$dir/slow2.ckpt" "$dir/slow" >"$dir/slow.cont" &
+pid=$!
+sleep 0.3
+$mt checkpoint "$pid"
+wait "$pid"
+check "migthread checkpoint lets the program continue unchanged" '[ -f "$dir/slow2.ckpt" ] && cmp -s "$dir/slow.cont" "$dir/slow.want"'
+$mt checkpoint 999999999 2>"$dir/err"; rc=$?
+check "checkpoint of a missing process is refused" '[ $rc -ne 0 ] && one_line "$dir/err" "migthread: cannot signal process"'
+$mt restart --binary /etc/passwd "$dir/slow.ckpt" 2>"$dir/err"; rc=$?
+check "restart with a non-ELF binary is refused" '[ $rc -ne 0 ] && one_line "$dir/err" "migthread: /etc/passwd is not an ELF"'
+
+echo "mtcc: $passed passed, $failed failed"
+[ "$failed" -eq 0 ]

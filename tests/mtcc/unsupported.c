@@ -1,0 +1,58 @@
+/* unsupported.c: constructs mtcc cannot make safe. Each function loses its
+ * adaptation points (with a diagnostic) and the program still runs right. */
+#include <alloca.h>
+#include <setjmp.h>
+#include <stdio.h>
+#include <string.h>
+
+static jmp_buf env;
+
+static int with_longjmp(int n)
+{
+    if (setjmp(env))
+        return -1;
+    if (n > 3)
+        longjmp(env, 1);
+    return n;
+}
+
+static int with_alloca(int n)
+{
+    char *p = alloca(n + 1);
+    memset(p, 'a', n);
+    p[n] = '\0';
+    return (int)strlen(p);
+}
+
+static int with_vla(int n)
+{
+    int v[n];
+    for (int i = 0; i < n; i++)
+        v[i] = i;
+    return v[n - 1];
+}
+
+static int with_asm(int n)
+{
+    __asm__ volatile("" ::: "memory");
+    return n * 2;
+}
+
+static int with_goto(int n)
+{
+    static void *where[] = { &&zero, &&other };
+    goto *where[n != 0];
+zero:
+    return 100;
+other:
+    return n;
+}
+
+int main(void)
+{
+    long s = 0;
+    for (int i = 0; i < 200; i++)
+        s += with_longjmp(i % 6) + with_alloca(i % 9 + 1) + with_vla(i % 7 + 1) + with_asm(i) + with_goto(i % 3);
+    printf("sum %ld\n", s);
+    return 0;
+}
