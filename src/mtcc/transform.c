@@ -35,6 +35,8 @@ typedef struct tunit {
     CXCursor cur_fn_decl;     /* where hoisted file-scope text goes */
     char **globals;           /* registered so far */
     int nglobals;
+    char **files;             /* the user's source files, for the identity */
+    int nfiles;
 } tunit;
 
 typedef struct walk {
@@ -1226,11 +1228,51 @@ static void hoist_global_strings(tunit *t, CXCursor c)
     free(w.anc);
 }
 
-static void hash_cursor_text(tunit *t, CXCursor c)
+/* The program identity hashes the user's own source files as written
+ * (not as expanded: system macros such as PRIu64 differ between ABIs), so
+ * every ABI's build of one source agrees and any edit changes it. */
+static void note_source_file(tunit *t, CXCursor c)
 {
-    unsigned s = cur_start(c), e = cur_end(c);
-    if (e > s && e <= t->eb.len)
-        t->hash ^= XXH3_64bits_withSeed(t->eb.src + s, e - s, t->hash);
+    CXString file;
+    unsigned line, col;
+    clang_getPresumedLocation(clang_getCursorLocation(c), &file, &line, &col);
+    const char *name = clang_getCString(file);
+    int known = 0;
+    for (int i = 0; i < t->nfiles && !known; i++)
+        known = strcmp(t->files[i], name) == 0;
+    if (!known && *name) {
+        t->files = xrealloc(t->files, (size_t)(t->nfiles + 1) * sizeof *t->files);
+        t->files[t->nfiles++] = xstrdup(name);
+    }
+    clang_disposeString(file);
+}
+
+static int by_name(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static uint64_t hash_sources(tunit *t)
+{
+    qsort(t->files, (size_t)t->nfiles, sizeof *t->files, by_name);
+    uint64_t h = 0;
+    for (int i = 0; i < t->nfiles; i++) {
+        FILE *f = fopen(t->files[i], "rb");
+        if (!f)
+            fatal("cannot read %s to compute the program identity", t->files[i]);
+        strbuf b = { 0 };
+        char buf[65536];
+        size_t n;
+        while ((n = fread(buf, 1, sizeof buf, f)) > 0)
+            sb_putn(&b, buf, n);
+        fclose(f);
+        const char *slash = strrchr(t->files[i], '/');
+        const char *base = slash ? slash + 1 : t->files[i];
+        h = XXH3_64bits_withSeed(base, strlen(base), h);
+        h = XXH3_64bits_withSeed(b.s ? b.s : "", b.len, h);
+        free(b.s);
+    }
+    return h;
 }
 
 static enum CXChildVisitResult top_level(CXCursor c, CXCursor parent, CXClientData data)
@@ -1239,7 +1281,7 @@ static enum CXChildVisitResult top_level(CXCursor c, CXCursor parent, CXClientDa
     tunit *t = data;
     if (in_system_header(c))
         return CXChildVisit_Continue;
-    hash_cursor_text(t, c);
+    note_source_file(t, c);
     enum CXCursorKind k = clang_getCursorKind(c);
     if (k == CXCursor_FunctionDecl && clang_isCursorDefinition(c))
         transform_function(t, c);
@@ -1332,8 +1374,8 @@ char *transform_file(const char *ipath, const char *orig_name, const char *tripl
     if (errors)
         fatal("%s does not parse; not transformed", orig_name);
     t.tu = tu;
-    t.hash = XXH3_64bits(t.base, strlen(t.base));
     clang_visitChildren(clang_getTranslationUnitCursor(tu), top_level, &t);
+    t.hash = hash_sources(&t);
     func *main_fn = NULL;
     for (int i = 0; i < t.nfuncs; i++)
         if (t.funcs[i]->is_main)

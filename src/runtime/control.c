@@ -28,6 +28,10 @@ static _Thread_local long long polls_left;
 /* The main thread's word, for signal handlers that may run elsewhere. */
 static volatile int *main_word;
 static volatile sig_atomic_t exit_requested;
+/* When the last request arrived and when its capture began, for the
+ * trigger latency MIGTHREAD_VERBOSE reports. */
+static struct timespec requested_at, capture_began;
+static volatile sig_atomic_t have_request;
 
 typedef struct config {
     char path[4096];        /* MIGTHREAD_CHECKPOINT_FILE */
@@ -59,6 +63,7 @@ int mt_adapt(void)
     case MT_STATE_PENDING:
         if (callback_depth)
             return 0;  /* inside a callback from untransformed code: later */
+        clock_gettime(CLOCK_MONOTONIC, &capture_began);
         mt_state = MT_STATE_UNWINDING;
         return 1;
     case MT_STATE_COUNTING:
@@ -81,8 +86,11 @@ static void on_request(int sig)
 {
     if (sig == SIGUSR2)
         exit_requested = 1;
-    if (main_word && *main_word == MT_STATE_IDLE)
+    if (main_word && *main_word == MT_STATE_IDLE) {
+        clock_gettime(CLOCK_MONOTONIC, &requested_at);  /* async-signal-safe */
+        have_request = sig != SIGALRM;
         *main_word = MT_STATE_PENDING;
+    }
 }
 
 /* ---- Configuration -------------------------------------------------------------- */
@@ -201,6 +209,11 @@ static void write_checkpoint(void)
             fclose(f);
         fprintf(stderr, "migthread: checkpoint %s: %ld bytes, written in %.3f ms\n", cfg.path,
                 size, (now() - t0) * 1e3);
+        if (have_request)
+            fprintf(stderr, "migthread: trigger latency %.3f ms\n",
+                    (capture_began.tv_sec - requested_at.tv_sec) * 1e3 +
+                        (capture_began.tv_nsec - requested_at.tv_nsec) / 1e6);
+        have_request = 0;
     }
 }
 

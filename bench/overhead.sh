@@ -1,0 +1,93 @@
+#!/bin/sh
+# overhead.sh: what mtcc costs a running program, and what a checkpoint
+# costs. Six kernels are built with `gcc -O2` and with `mtcc -O2` and timed
+# alternately in one run (best of 3), with callgrind instruction counts on
+# smaller inputs beside the wall times; then each mtcc build is checkpointed
+# half-way to report state size and capture and restore times (restore
+# from an x86_64 checkpoint, and from an s390x one, both on this machine);
+# then the trigger latency of `migthread checkpoint PID` on loop code.
+set -eu
+cd "$(dirname "$0")/.."
+dir=build/bench/kernels
+mkdir -p "$dir"
+mtcc=build/bin/mtcc
+kernels="matmul lu stencil chase fib msort"
+small_args() {
+    case "$1" in
+        matmul) echo "200 3" ;; lu) echo "250 2" ;; stencil) echo "500 20" ;;
+        chase) echo "300000 5" ;; fib) echo "30" ;; msort) echo "1000000" ;;
+    esac
+}
+now() { date +%s.%N; }
+best_time() {  # best of the given wall times
+    printf '%s\n' "$@" | sort -g | head -n 1
+}
+instructions() {
+    valgrind --tool=callgrind --callgrind-out-file=/dev/null "$@" 2>&1 >/dev/null |
+        sed -n 's/.*Collected : \([0-9]*\).*/\1/p'
+}
+
+for k in $kernels; do
+    gcc -O2 -o "$dir/$k.plain" "bench/kernels/$k.c"
+    $mtcc -O2 -o "$dir/$k.mt" "bench/kernels/$k.c"
+    $mtcc --cc=s390x-linux-gnu-gcc -O2 -o "$dir/$k.s390x" "bench/kernels/$k.c"
+done
+
+echo "overhead: mtcc -O2 against gcc -O2 (best of 3, alternated; callgrind on smaller inputs)"
+printf '%-8s %10s %10s %7s %14s %14s %7s\n' kernel "plain s" "mtcc s" ratio "plain instr" "mtcc instr" ratio
+logsum=0
+for k in $kernels; do
+    tp="" tm=""
+    for round in 1 2 3; do
+        t0=$(now); "$dir/$k.plain" >/dev/null; t1=$(now); "$dir/$k.mt" >/dev/null; t2=$(now)
+        tp="$tp $(echo "$t1 - $t0" | awk '{ print $1 - $3 }')"
+        tm="$tm $(echo "$t2 - $t1" | awk '{ print $1 - $3 }')"
+    done
+    # shellcheck disable=SC2086
+    bp=$(best_time $tp) bm=$(best_time $tm)
+    # shellcheck disable=SC2046
+    ip=$(instructions "$dir/$k.plain" $(small_args "$k"))
+    # shellcheck disable=SC2046
+    im=$(instructions "$dir/$k.mt" $(small_args "$k"))
+    r=$(awk -v a="$bm" -v b="$bp" 'BEGIN { printf "%.3f", a / b }')
+    ri=$(awk -v a="$im" -v b="$ip" 'BEGIN { printf "%.3f", a / b }')
+    logsum=$(awk -v s="$logsum" -v r="$r" 'BEGIN { print s + log(r) }')
+    printf '%-8s %10.3f %10.3f %7s %14d %14d %7s\n' "$k" "$bp" "$bm" "$r" "$ip" "$im" "$ri"
+done
+geo=$(awk -v s="$logsum" 'BEGIN { printf "%.3f", exp(s / 6) }')
+echo "overhead: geometric mean of wall-time ratios $geo"
+
+echo
+echo "state: checkpoint half-way (small inputs), capture on the writer, restores on this x86_64"
+printf '%-8s %12s %12s %14s %16s\n' kernel "state bytes" "capture ms" "restore homo" "restore s390x->"
+for k in $kernels; do
+    # shellcheck disable=SC2046
+    set -- $(small_args "$k")
+    MIGTHREAD_AFTER_POLLS=1000000000000 "$dir/$k.mt" "$@" >/dev/null 2>"$dir/$k.count"
+    total=$(sed -n 's/.*ended after \([0-9]*\) adaptation points.*/\1/p' "$dir/$k.count")
+    half=$(( (total + 1) / 2 ))
+    MIGTHREAD_AFTER_POLLS=$half MIGTHREAD_EXIT_AFTER_CHECKPOINT=1 MIGTHREAD_VERBOSE=1 \
+        MIGTHREAD_CHECKPOINT_FILE="$dir/$k.ckpt" "$dir/$k.mt" "$@" >/dev/null 2>"$dir/$k.cap"
+    MIGTHREAD_VERBOSE=1 MIGTHREAD_RESTORE="$dir/$k.ckpt" "$dir/$k.mt" >/dev/null 2>"$dir/$k.res"
+    MIGTHREAD_AFTER_POLLS=$half MIGTHREAD_EXIT_AFTER_CHECKPOINT=1 \
+        MIGTHREAD_CHECKPOINT_FILE="$dir/$k.s390x.ckpt" scripts/abi.sh run s390x "$dir/$k.s390x" "$@" >/dev/null 2>&1
+    MIGTHREAD_VERBOSE=1 MIGTHREAD_RESTORE="$dir/$k.s390x.ckpt" "$dir/$k.mt" >/dev/null 2>"$dir/$k.het"
+    printf '%-8s %12s %12s %14s %16s\n' "$k" \
+        "$(sed -n 's/.*: \([0-9]*\) bytes,.*/\1/p' "$dir/$k.cap")" \
+        "$(sed -n 's/.*written in \([0-9.]*\) ms/\1/p' "$dir/$k.cap")" \
+        "$(sed -n 's/.*restored .* in \([0-9.]*\) ms/\1/p' "$dir/$k.res") ms" \
+        "$(sed -n 's/.*restored .* in \([0-9.]*\) ms/\1/p' "$dir/$k.het") ms"
+done
+
+echo
+echo "trigger latency: migthread checkpoint PID on the stencil (checkpoint and continue)"
+lat=""
+for i in 1 2 3 4 5; do
+    MIGTHREAD_VERBOSE=1 MIGTHREAD_CHECKPOINT_FILE="$dir/trigger.ckpt" "$dir/stencil.mt" 1500 400 >/dev/null 2>"$dir/trigger.log" &
+    pid=$!
+    sleep 0.3
+    build/bin/migthread checkpoint "$pid"
+    wait "$pid"
+    lat="$lat $(sed -n 's/.*trigger latency \([0-9.]*\) ms/\1/p' "$dir/trigger.log")"
+done
+echo "trigger latency (ms):$lat"
