@@ -11,7 +11,7 @@ static long fib(int n)
 
 int main(int argc, char **argv)
 {
-    int n = argc > 1 ? atoi(argv[1]) : 35;
+    int n = argc > 1 ? atoi(argv[1]) : 40;
     printf("fib %ld\n", fib(n));
     return 0;
 }

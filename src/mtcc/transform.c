@@ -768,26 +768,77 @@ static void visit(walk *w, CXCursor c, int stmt_pos, int wrap, int loop_body)
 
 /* ---- emitting a site (edit.c calls this while rendering) --------------------------- */
 
-static void save_code(site *s, strbuf *out)
+/* Appends one saved value per variable the site saves: "n, x, __mt_t1". */
+static void saved_values(site *s, strbuf *out, int declare)
 {
     func *fn = s->fn;
-    sb_printf(out, "{ { struct __mt_frame_%s *__mt_s = mt_frame_push(&__mt_fi_%s, %d);", fn->cname,
-              fn->cname, s->no);
-    for (int i = 0; i < fn->nvars; i++)
-        if (fn->vars[i].is_param && !fn->vars[i].pinned)
-            sb_printf(out, " __mt_s->%s = %s;", fn->vars[i].member, fn->vars[i].name);
-    for (int i = 0; i < s->nvars; i++)
-        sb_printf(out, " __mt_s->%s = %s;", fn->vars[s->vars[i]].member, fn->vars[s->vars[i]].name);
+    int first = 1;
+    for (int i = 0; i < fn->nvars; i++) {
+        var *v = &fn->vars[i];
+        int in_scope = v->is_param && !v->pinned;
+        for (int j = 0; j < s->nvars && !in_scope; j++)
+            in_scope = s->vars[j] == i;
+        if (!in_scope)
+            continue;
+        char *d = declare ? declarator(v->type, v->member) : NULL;
+        sb_printf(out, "%s%s", first ? "" : ", ", declare ? d : v->name);
+        free(d);
+        first = 0;
+    }
+    for (int i = 0; i < fn->ntemps; i++) {
+        char *d = declare ? declarator(fn->temp_types[i], fn->temps[i]) : NULL;
+        sb_printf(out, "%s%s", first ? "" : ", ", declare ? d : fn->temps[i]);
+        free(d);
+        first = 0;
+    }
+    if (fn->npinned) {
+        if (declare)
+            sb_printf(out, "%sstruct __mt_pin_%s *__mt_p", first ? "" : ", ", fn->cname);
+        else
+            sb_printf(out, "%s__mt_p", first ? "" : ", ");
+        first = 0;
+    }
+    if (first && declare)
+        sb_put(out, "void");
+}
+
+/* The slow path of a site, out of line: the hot function stays small (so
+ * that the compiler still inlines and unrolls it) and pays one load and a
+ * branch. Returns 1 when the frame was saved and the caller must return. */
+static void save_helper(site *s, strbuf *out)
+{
+    func *fn = s->fn;
+    sb_printf(out, "static __attribute__((noinline, cold)) int __mt_save_%s_%d(", fn->cname, s->no);
+    saved_values(s, out, 1);
+    sb_printf(out, ")\n{\n    if (!mt_adapt())\n        return 0;\n"
+                   "    struct __mt_frame_%s *__mt_s = mt_frame_push(&__mt_fi_%s, %d);\n   ",
+              fn->cname, fn->cname, s->no);
+    for (int i = 0; i < fn->nvars; i++) {
+        var *v = &fn->vars[i];
+        int in_scope = v->is_param && !v->pinned;
+        for (int j = 0; j < s->nvars && !in_scope; j++)
+            in_scope = s->vars[j] == i;
+        if (in_scope)
+            sb_printf(out, " __mt_s->%s = %s;", v->member, v->member);
+    }
     for (int i = 0; i < fn->ntemps; i++)
         sb_printf(out, " __mt_s->%s = %s;", fn->temps[i], fn->temps[i]);
     if (fn->npinned)
         sb_put(out, " __mt_s->__mt_p = __mt_p;");
-    sb_put(out, " } ");
+    sb_put(out, "\n    return 1;\n}\n");
+}
+
+static void save_code(site *s, strbuf *out)
+{
+    func *fn = s->fn;
+    sb_printf(out, "if (MT_UNLIKELY(mt_state) && __mt_save_%s_%d(", fn->cname, s->no);
+    saved_values(s, out, 0);
+    sb_put(out, ")) ");
     if (fn->ret_void)
-        sb_put(out, "return; }");
+        sb_put(out, "return;");
     else {
         char *z = declarator(fn->ret, "__mt_z");
-        sb_printf(out, "{ %s = {0}; return __mt_z; } }", z);
+        sb_printf(out, "{ %s = {0}; return __mt_z; }", z);
         free(z);
     }
 }
@@ -830,7 +881,6 @@ void emit_site(editbuf *eb, site *s, strbuf *out)
     } else if (s->kind == SITE_CALL) {
         sb_printf(out, "%s%s%s; ", assign, eq, call.s);
     }
-    sb_put(out, "if (MT_UNLIKELY(mt_state) && mt_adapt()) ");
     save_code(s, out);
     if (eb->twin) {
         sb_printf(out, " if (0) { __mt_af_%d:", s->no);
@@ -930,6 +980,8 @@ static void emit_prologue(tunit *t, func *fn, const char *pin_ref)
     sb_printf(&b, "static mt_function_info __mt_fi_%s = { \"%s\", (void (*)(void))%s, (void (*)(void))__mt_twin_%s, 0, 0 };\n",
               fn->cname, fn->reg_name, fn->is_main ? "__mt_user_main" : fn->name, fn->cname);
     (void)pin_ref;
+    for (int i = 0; i < fn->nsites; i++)
+        save_helper(fn->sites[i], &b);
     unsigned at = cur_start(fn->cursor);
     ed_text(ed_add(&t->eb, at, at, -20), b.s);
     free(b.s);
