@@ -722,13 +722,7 @@ static void visit(walk *w, CXCursor c, int stmt_pos, int wrap, int loop_body)
         free(ch.c);
         break;
     }
-    case CXCursor_SwitchStmt: {
-        kids ch = children(c);
-        for (int i = 0; i < ch.n; i++)
-            visit(w, ch.c[i], i == ch.n - 1, 0, 0);
-        free(ch.c);
-        break;
-    }
+    case CXCursor_SwitchStmt:   /* the last child is the statement */
     case CXCursor_CaseStmt:
     case CXCursor_DefaultStmt:
     case CXCursor_LabelStmt: {
@@ -768,6 +762,19 @@ static void visit(walk *w, CXCursor c, int stmt_pos, int wrap, int loop_body)
 
 /* ---- emitting a site (edit.c calls this while rendering) --------------------------- */
 
+/* 1 when variable i is saved at site s: parameters always, locals when
+ * in scope there. */
+static int site_saves(const site *s, int i)
+{
+    const var *v = &s->fn->vars[i];
+    if (v->is_param && !v->pinned)
+        return 1;
+    for (int j = 0; j < s->nvars; j++)
+        if (s->vars[j] == i)
+            return 1;
+    return 0;
+}
+
 /* Appends one saved value per variable the site saves: "n, x, __mt_t1". */
 static void saved_values(site *s, strbuf *out, int declare)
 {
@@ -775,10 +782,7 @@ static void saved_values(site *s, strbuf *out, int declare)
     int first = 1;
     for (int i = 0; i < fn->nvars; i++) {
         var *v = &fn->vars[i];
-        int in_scope = v->is_param && !v->pinned;
-        for (int j = 0; j < s->nvars && !in_scope; j++)
-            in_scope = s->vars[j] == i;
-        if (!in_scope)
+        if (!site_saves(s, i))
             continue;
         char *d = declare ? declarator(v->type, v->member) : NULL;
         sb_printf(out, "%s%s", first ? "" : ", ", declare ? d : v->name);
@@ -813,14 +817,9 @@ static void save_helper(site *s, strbuf *out)
     sb_printf(out, ")\n{\n    if (!mt_adapt())\n        return 0;\n"
                    "    struct __mt_frame_%s *__mt_s = mt_frame_push(&__mt_fi_%s, %d);\n   ",
               fn->cname, fn->cname, s->no);
-    for (int i = 0; i < fn->nvars; i++) {
-        var *v = &fn->vars[i];
-        int in_scope = v->is_param && !v->pinned;
-        for (int j = 0; j < s->nvars && !in_scope; j++)
-            in_scope = s->vars[j] == i;
-        if (in_scope)
-            sb_printf(out, " __mt_s->%s = %s;", v->member, v->member);
-    }
+    for (int i = 0; i < fn->nvars; i++)
+        if (site_saves(s, i))
+            sb_printf(out, " __mt_s->%s = %s;", fn->vars[i].member, fn->vars[i].member);
     for (int i = 0; i < fn->ntemps; i++)
         sb_printf(out, " __mt_s->%s = %s;", fn->temps[i], fn->temps[i]);
     if (fn->npinned)
