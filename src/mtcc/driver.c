@@ -7,6 +7,7 @@
  * default cc), transformed, and compiled; the link adds the runtime built
  * for the compiler's target (COMPILER -dumpmachine). */
 #include <errno.h>
+#include <ftw.h>
 #include <libgen.h>
 #include <limits.h>
 #include <stdio.h>
@@ -35,13 +36,19 @@ static void push(argv_t *a, const char *s)
 
 static char tmpdir[1024];
 
+static int remove_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+    (void)st, (void)flag, (void)ftw;
+    return remove(path);
+}
+
+/* Removes the private temporary directory (at exit, also after a failure);
+ * MTCC_KEEP=1 keeps it for debugging. */
 static void cleanup(void)
 {
     if (!tmpdir[0] || getenv("MTCC_KEEP"))
         return;
-    char cmd[PATH_MAX + 16];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", tmpdir);
-    if (system(cmd) != 0)
+    if (nftw(tmpdir, remove_entry, 16, FTW_DEPTH | FTW_PHYS) != 0)
         fprintf(stderr, "mtcc: could not remove %s\n", tmpdir);
 }
 
@@ -95,6 +102,31 @@ static const char *clang_triple(const char *gnu)
     return gnu;
 }
 
+/* The directory name of the runtime for a compiler's triple: Debian's
+ * multiarch spelling, which gcc prints. clang prints a vendor field
+ * (x86_64-pc-linux-gnu, aarch64-unknown-linux-gnu) and i386 for 32-bit
+ * x86; both are dropped or mapped here. Returns a new string. */
+static char *runtime_triple(const char *t)
+{
+    char arch[64], rest[192];
+    const char *dash = strchr(t, '-');
+    if (!dash || (size_t)(dash - t) >= sizeof arch || strlen(dash + 1) >= sizeof rest)
+        return xstrdup(t);
+    memcpy(arch, t, (size_t)(dash - t));
+    arch[dash - t] = '\0';
+    strcpy(rest, dash + 1);
+    if (strcmp(arch, "i386") == 0 || strcmp(arch, "i486") == 0 || strcmp(arch, "i586") == 0)
+        strcpy(arch, "i686");
+    const char *r = rest;
+    if (strncmp(r, "pc-", 3) == 0)
+        r += 3;
+    else if (strncmp(r, "unknown-", 8) == 0)
+        r += 8;
+    char *out = xcalloc(1, strlen(arch) + strlen(r) + 2);
+    sprintf(out, "%s-%s", arch, r);
+    return out;
+}
+
 static char *self_dir(void)
 {
     char exe[PATH_MAX];
@@ -111,10 +143,24 @@ static int has_suffix(const char *s, const char *suf)
     return a >= b && strcmp(s + a - b, suf) == 0;
 }
 
+/* Flags that only the link step gets. -pthread is not one: it also
+ * defines _REENTRANT for the preprocessor. */
 static int is_link_flag(const char *f)
 {
     return strncmp(f, "-l", 2) == 0 || strncmp(f, "-L", 2) == 0 || strncmp(f, "-Wl,", 4) == 0 ||
-           strcmp(f, "-static") == 0 || strcmp(f, "-pthread") == 0 || strcmp(f, "-rdynamic") == 0;
+           strcmp(f, "-static") == 0 || strcmp(f, "-rdynamic") == 0;
+}
+
+/* Compiler flags whose value is the next argument ("-I dir"). */
+static int takes_value(const char *f)
+{
+    static const char *const with_value[] = { "-I", "-D", "-U", "-include", "-imacros", "-isystem",
+                                              "-idirafter", "-iquote", "-MF", "-MT", "-MQ", "-x",
+                                              "-aux-info", "-iprefix", "-isysroot", NULL };
+    for (int i = 0; with_value[i]; i++)
+        if (strcmp(f, with_value[i]) == 0)
+            return 1;
+    return 0;
 }
 
 typedef struct opts {
@@ -123,12 +169,6 @@ typedef struct opts {
     argv_t flags, link_flags, sources, objects;
 } opts;
 
-static void usage(void)
-{
-    fprintf(stderr, "usage: mtcc [--cc=COMPILER] [compiler flags] [-c] -o OUT FILES...\n"
-                    "       mtcc [--cc=COMPILER] [flags] --print-transformed FILE.c\n");
-    exit(2);
-}
 
 static void parse_args(int argc, char **argv, opts *o)
 {
@@ -149,12 +189,18 @@ static void parse_args(int argc, char **argv, opts *o)
             o->out = argv[i];
         } else if (strncmp(a, "-o", 2) == 0)
             o->out = a + 2;
-        else if (is_link_flag(a))
+        else if ((strcmp(a, "-l") == 0 || strcmp(a, "-L") == 0 || strcmp(a, "-Xlinker") == 0)) {
+            if (++i >= argc)
+                fatal("%s needs a value", a);
             push(&o->link_flags, a);
-        else if ((strcmp(a, "-I") == 0 || strcmp(a, "-D") == 0 || strcmp(a, "-U") == 0 ||
-                  strcmp(a, "-include") == 0 || strcmp(a, "-isystem") == 0) && i + 1 < argc) {
+            push(&o->link_flags, argv[i]);
+        } else if (is_link_flag(a))
+            push(&o->link_flags, a);
+        else if (takes_value(a)) {
+            if (++i >= argc)
+                fatal("%s needs a value", a);
             push(&o->flags, a);
-            push(&o->flags, argv[++i]);
+            push(&o->flags, argv[i]);
         } else if (a[0] == '-')
             push(&o->flags, a);
         else if (has_suffix(a, ".c"))
@@ -236,8 +282,13 @@ int main(int argc, char **argv)
 {
     opts o = { 0 };
     parse_args(argc, argv, &o);
+    if (argc == 1) {  /* a bare "mtcc" asks how to use it */
+        fprintf(stderr, "usage: mtcc [--cc=COMPILER] [compiler flags] [-c] -o OUT FILES...\n"
+                        "       mtcc [--cc=COMPILER] [flags] --print-transformed FILE.c\n");
+        exit(2);
+    }
     if (o.sources.n == 0 && o.objects.n == 0)
-        usage();
+        fatal("no input files");
     if (o.print_transformed && o.sources.n != 1)
         fatal("--print-transformed takes exactly one .c file");
     if (!o.print_transformed && !o.out && !o.compile_only)
@@ -253,9 +304,11 @@ int main(int argc, char **argv)
     char incdir[PATH_MAX], lib[PATH_MAX];
     snprintf(incdir, sizeof incdir, "%s/../include", dir);
     const char *libdir = getenv("MTCC_LIBDIR");
-    snprintf(lib, sizeof lib, "%s/%s/libmigthread.a", libdir && *libdir ? libdir : "", triple);
-    if (!(libdir && *libdir))
-        snprintf(lib, sizeof lib, "%s/../lib/%s/libmigthread.a", dir, triple);
+    char *rt = runtime_triple(triple);
+    if (libdir && *libdir)
+        snprintf(lib, sizeof lib, "%s/%s/libmigthread.a", libdir, rt);
+    else
+        snprintf(lib, sizeof lib, "%s/../lib/%s/libmigthread.a", dir, rt);
     argv_t objs = { 0 };
     for (int i = 0; i < o.sources.n; i++) {
         const char *out = NULL;
@@ -270,7 +323,7 @@ int main(int argc, char **argv)
     if (o.compile_only)
         return 0;
     if (access(lib, R_OK) != 0)
-        fatal("no runtime for %s at %s (run make cross)", triple, lib);
+        fatal("no runtime for %s at %s (run make cross)", rt, lib);
     argv_t ld = { 0 };
     push(&ld, o.cc);
     for (int i = 0; i < o.flags.n; i++)

@@ -103,7 +103,7 @@ const char *tr_struct(typereg *tr, const char *c_name, const char *id_name, int 
 void tr_emit(typereg *tr, strbuf *out);
 int tr_count(typereg *tr);
 
-/* ---- transform.c ---------------------------------------------------------------- */
+/* ---- transform.c (with analyze.c, rewrite.c, emit.c; see transform.h) ----------- */
 
 /* Rewrites one preprocessed file; returns the new text (malloc'd). */
 char *transform_file(const char *ipath, const char *orig_name, const char *triple,

@@ -2,6 +2,8 @@
 #ifndef MTCC_TRANSFORM_H
 #define MTCC_TRANSFORM_H
 
+#include <stdint.h>
+
 #include "mtcc.h"
 
 typedef struct var {
@@ -46,6 +48,53 @@ typedef struct func {
     unsigned body_start, body_end;     /* '{' and one past '}' */
 } func;
 
+
+/* One translation unit being transformed. */
+typedef struct tunit {
+    CXTranslationUnit tu;
+    editbuf eb;
+    typereg *tr;
+    const char *base;         /* the source file's base name */
+    func **funcs;
+    int nfuncs;
+    strbuf reg;               /* registration statements */
+    int nstrings;
+    uint64_t hash;
+    CXCursor cur_fn_decl;     /* where hoisted file-scope text goes */
+    char **globals;           /* registered so far */
+    int nglobals;
+    char **files;             /* the user's source files, for the identity */
+    int nfiles;
+} tunit;
+
+typedef struct walk {
+    tunit *t;
+    func *fn;
+    int *scope, nscope, capscope;
+    CXCursor anchor;
+    int anchor_wrap;
+    int cond_ctx, unevaluated, loop_header;
+    int loops_seen;
+    CXCursor *anc;            /* ancestors, innermost last */
+    int nanc, capanc;
+} walk;
+
+/* ---- analyze.c ---- */
+char *spell(CXCursor c);
+int same_cursor(CXCursor a, CXCursor b);
+unsigned stmt_end(tunit *t, CXCursor c);
+void set_fallback(func *fn, CXCursor at, const char *why);
+int find_var(func *fn, CXCursor decl);
+int add_var(func *fn, CXCursor decl, int is_param);
+void analyze(tunit *t, func *fn, CXCursor c);
+
+/* ---- rewrite.c ---- */
+void visit(walk *w, CXCursor c, int stmt_pos, int wrap, int loop_body);
+void scope_push(walk *w, int vi);
+void hoist_string(walk *w, CXCursor c);
+
+/* ---- emit.c ---- */
 void emit_site(editbuf *eb, site *s, strbuf *out);
+void transform_function(tunit *t, CXCursor c);
 
 #endif

@@ -1,0 +1,160 @@
+/* analyze.c: the first pass over a function: its variables, which of them
+ * must be pinned (address taken, arrays, const), and the constructs that
+ * make it fall back (setjmp, alloca, VLAs, inline assembly, computed goto). */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "mtcc.h"
+#include "transform.h"
+
+/* ---- small helpers ------------------------------------------------------------- */
+
+char *spell(CXCursor c)
+{
+    CXString s = clang_getCursorSpelling(c);
+    char *r = xstrdup(clang_getCString(s));
+    clang_disposeString(s);
+    return r;
+}
+
+int same_cursor(CXCursor a, CXCursor b) { return clang_equalCursors(a, b); }
+
+unsigned stmt_end(tunit *t, CXCursor c)
+{
+    unsigned e = cur_end(c);
+    const char *s = t->eb.src;
+    unsigned i = e;
+    while (i < t->eb.len && (s[i] == ' ' || s[i] == '\t' || s[i] == '\n' || s[i] == '\r'))
+        i++;
+    return i < t->eb.len && s[i] == ';' ? i + 1 : e;
+}
+
+void set_fallback(func *fn, CXCursor at, const char *why)
+{
+    if (!fn->fallback) {
+        fn->fallback = 1;
+        fn->fallback_why = why;
+        fn->fallback_at = at;
+    }
+}
+
+int find_var(func *fn, CXCursor decl)
+{
+    for (int i = 0; i < fn->nvars; i++)
+        if (same_cursor(fn->vars[i].decl, decl))
+            return i;
+    return -1;
+}
+
+int add_var(func *fn, CXCursor decl, int is_param)
+{
+    fn->vars = xrealloc(fn->vars, (size_t)(fn->nvars + 1) * sizeof *fn->vars);
+    var *v = &fn->vars[fn->nvars];
+    memset(v, 0, sizeof *v);
+    v->decl = decl;
+    v->name = spell(decl);
+    v->type = clang_getCursorType(decl);
+    v->is_param = is_param;
+    char m[64];
+    snprintf(m, sizeof m, is_param ? "a%d" : "v%d", fn->nvars);
+    v->member = xstrdup(m);
+    return fn->nvars++;
+}
+
+/* The variable an lvalue expression is rooted in: x, x.f, x[i], (x). */
+static CXCursor root_var(CXCursor e)
+{
+    for (;;) {
+        enum CXCursorKind k = clang_getCursorKind(e);
+        if (k == CXCursor_DeclRefExpr)
+            return clang_getCursorReferenced(e);
+        kids ch = children(e);
+        CXCursor next = clang_getNullCursor();
+        if ((k == CXCursor_MemberRefExpr || k == CXCursor_ArraySubscriptExpr ||
+             k == CXCursor_ParenExpr || k == CXCursor_UnexposedExpr) && ch.n > 0) {
+            /* x.f has the base first; p->f is not rooted in a local object */
+            int arrow = 0;
+            if (k == CXCursor_MemberRefExpr) {
+                CXToken *toks;
+                unsigned n;
+                CXTranslationUnit tu = clang_Cursor_getTranslationUnit(e);
+                clang_tokenize(tu, clang_getCursorExtent(e), &toks, &n);
+                for (unsigned i = 0; i < n; i++) {
+                    CXString sp = clang_getTokenSpelling(tu, toks[i]);
+                    if (strcmp(clang_getCString(sp), "->") == 0)
+                        arrow = 1;
+                    clang_disposeString(sp);
+                }
+                clang_disposeTokens(tu, toks, n);
+            }
+            CXType bt = clang_getCanonicalType(clang_getCursorType(ch.c[0]));
+            if (!arrow && !(k == CXCursor_ArraySubscriptExpr && bt.kind == CXType_Pointer))
+                next = ch.c[0];
+        }
+        free(ch.c);
+        if (clang_Cursor_isNull(next))
+            return next;
+        e = next;
+    }
+}
+
+/* ---- pass 1: variables, pinning, unsupported constructs ------------------------------ */
+
+static const char *const forbidden[] = { "setjmp", "_setjmp", "__sigsetjmp", "sigsetjmp",
+    "longjmp", "_longjmp", "siglongjmp", "alloca", "__builtin_alloca", NULL };
+
+void analyze(tunit *t, func *fn, CXCursor c)
+{
+    enum CXCursorKind k = clang_getCursorKind(c);
+    if (k == CXCursor_VarDecl) {
+        enum CX_StorageClass sc = clang_Cursor_getStorageClass(c);
+        if (sc != CX_SC_Extern) {
+            int i = add_var(fn, c, 0);
+            var *v = &fn->vars[i];
+            CXType ct = clang_getCanonicalType(v->type);
+            v->is_static = sc == CX_SC_Static;
+            if (ct.kind == CXType_VariableArray || ct.kind == CXType_IncompleteArray)
+                set_fallback(fn, c, "a variable-length array");
+            else if (ct.kind == CXType_ConstantArray || clang_isConstQualifiedType(v->type))
+                v->pinned = !v->is_static;
+            char *d = declarator(v->type, "x");
+            if (!d)
+                set_fallback(fn, c, "a local whose type cannot be named at file scope");
+            free(d);
+        }
+    } else if (k == CXCursor_UnaryOperator) {
+        char *op = operator_of(t->tu, c);
+        if (strcmp(op, "&") == 0) {
+            kids ch = children(c);
+            if (ch.n) {
+                CXCursor r = root_var(ch.c[0]);
+                int i = clang_Cursor_isNull(r) ? -1 : find_var(fn, r);
+                if (i >= 0 && !fn->vars[i].is_static)
+                    fn->vars[i].pinned = 1;
+            }
+            free(ch.c);
+        }
+        free(op);
+    } else if (k == CXCursor_CallExpr) {
+        CXCursor callee = clang_getCursorReferenced(c);
+        if (!clang_Cursor_isNull(callee)) {
+            char *name = spell(callee);
+            for (int i = 0; forbidden[i]; i++)
+                if (strcmp(name, forbidden[i]) == 0)
+                    set_fallback(fn, c, strstr(name, "jmp") ? "setjmp/longjmp" : "alloca");
+            free(name);
+        }
+    } else if (k == CXCursor_GCCAsmStmt || k == CXCursor_AsmStmt || k == CXCursor_MSAsmStmt) {
+        set_fallback(fn, c, "inline assembly");
+    } else if (k == CXCursor_IndirectGotoStmt || k == CXCursor_AddrLabelExpr) {
+        set_fallback(fn, c, "a computed goto");
+    } else if (k == CXCursor_StructDecl || k == CXCursor_UnionDecl || k == CXCursor_TypedefDecl) {
+        /* a type local to the function: fine unless a variable uses it */
+    }
+    kids ch = children(c);
+    for (int i = 0; i < ch.n; i++)
+        analyze(t, fn, ch.c[i]);
+    free(ch.c);
+}
+

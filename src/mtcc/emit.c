@@ -1,0 +1,458 @@
+/* emit.c: the code around a transformed function: the frame and pinned
+ * record types, the out-of-line save helpers, the resume sites as rendered
+ * in the function and in its twin, the twin itself, and the wrapper of a
+ * function that falls back. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "mtcc.h"
+#include "transform.h"
+
+/* ---- emitting a site (edit.c calls this while rendering) --------------------------- */
+
+/* 1 when variable i is saved at site s: parameters always, locals when
+ * in scope there. */
+static int site_saves(const site *s, int i)
+{
+    const var *v = &s->fn->vars[i];
+    if (v->is_param && !v->pinned)
+        return 1;
+    for (int j = 0; j < s->nvars; j++)
+        if (s->vars[j] == i)
+            return 1;
+    return 0;
+}
+
+/* Appends one saved value per variable the site saves: "n, x, __mt_t1". */
+static void saved_values(site *s, strbuf *out, int declare)
+{
+    func *fn = s->fn;
+    int first = 1;
+    for (int i = 0; i < fn->nvars; i++) {
+        var *v = &fn->vars[i];
+        if (!site_saves(s, i))
+            continue;
+        char *d = declare ? declarator(v->type, v->member) : NULL;
+        sb_printf(out, "%s%s", first ? "" : ", ", declare ? d : v->name);
+        free(d);
+        first = 0;
+    }
+    for (int i = 0; i < fn->ntemps; i++) {
+        char *d = declare ? declarator(fn->temp_types[i], fn->temps[i]) : NULL;
+        sb_printf(out, "%s%s", first ? "" : ", ", declare ? d : fn->temps[i]);
+        free(d);
+        first = 0;
+    }
+    if (fn->npinned) {
+        if (declare)
+            sb_printf(out, "%sstruct __mt_pin_%s *__mt_p", first ? "" : ", ", fn->cname);
+        else
+            sb_printf(out, "%s__mt_p", first ? "" : ", ");
+        first = 0;
+    }
+    if (first && declare)
+        sb_put(out, "void");
+}
+
+/* The slow path of a site, out of line: the hot function stays small (so
+ * that the compiler still inlines and unrolls it) and pays one load and a
+ * branch. Returns 1 when the frame was saved and the caller must return. */
+static void save_helper(site *s, strbuf *out)
+{
+    func *fn = s->fn;
+    sb_printf(out, "static __attribute__((noinline, cold)) int __mt_save_%s_%d(", fn->cname, s->no);
+    saved_values(s, out, 1);
+    sb_printf(out, ")\n{\n    if (!mt_adapt())\n        return 0;\n"
+                   "    struct __mt_frame_%s *__mt_s = mt_frame_push(&__mt_fi_%s, %d);\n   ",
+              fn->cname, fn->cname, s->no);
+    for (int i = 0; i < fn->nvars; i++)
+        if (site_saves(s, i))
+            sb_printf(out, " __mt_s->%s = %s;", fn->vars[i].member, fn->vars[i].member);
+    for (int i = 0; i < fn->ntemps; i++)
+        sb_printf(out, " __mt_s->%s = %s;", fn->temps[i], fn->temps[i]);
+    if (fn->npinned)
+        sb_put(out, " __mt_s->__mt_p = __mt_p;");
+    sb_put(out, "\n    return 1;\n}\n");
+}
+
+static void save_code(site *s, strbuf *out)
+{
+    func *fn = s->fn;
+    sb_printf(out, "if (MT_UNLIKELY(mt_state) && __mt_save_%s_%d(", fn->cname, s->no);
+    saved_values(s, out, 0);
+    sb_put(out, ")) ");
+    if (fn->ret_void)
+        sb_put(out, "return;");
+    else {
+        char *z = declarator(fn->ret, "__mt_z");
+        sb_printf(out, "{ %s = {0}; return __mt_z; }", z);
+        free(z);
+    }
+}
+
+static void restore_code(site *s, strbuf *out)
+{
+    func *fn = s->fn;
+    for (int i = 0; i < fn->nvars; i++)
+        if (fn->vars[i].is_param && !fn->vars[i].pinned)
+            sb_printf(out, " %s = __mt_f->%s;", fn->vars[i].name, fn->vars[i].member);
+    for (int i = 0; i < s->nvars; i++)
+        sb_printf(out, " %s = __mt_f->%s;", fn->vars[s->vars[i]].name, fn->vars[s->vars[i]].member);
+    for (int i = 0; i < fn->ntemps; i++)
+        sb_printf(out, " %s = __mt_f->%s;", fn->temps[i], fn->temps[i]);
+    if (fn->npinned)
+        sb_put(out, " __mt_p = __mt_f->__mt_p;");
+    sb_put(out, " mt_frame_release(__mt_f);");
+}
+
+void emit_site(editbuf *eb, site *s, strbuf *out)
+{
+    strbuf call = { 0 };
+    if (s->kind == SITE_CALL)
+        ed_render(eb, s->call_start, s->call_end, 1, &call);
+    const char *assign = s->temp ? s->temp : "";
+    const char *eq = s->temp ? " = " : "";
+    if (s->kind == SITE_CALL && eb->twin) {
+        sb_printf(out, "if (0) { __mt_in_%d:", s->no);
+        restore_code(s, out);
+        sb_printf(out, " %s%s", assign, eq);
+        if (s->direct_twin) {
+            sb_printf(out, "%s();", s->direct_twin);
+        } else {
+            strbuf callee = { 0 };
+            ed_render(eb, s->callee_start, s->callee_end, 1, &callee);
+            sb_printf(out, "((%s)mt_twin_of((void (*)(void))(%s)))();", s->fnptr_type, callee.s ? callee.s : "");
+            free(callee.s);
+        }
+        sb_printf(out, " } else %s%s%s; ", assign, eq, call.s);
+    } else if (s->kind == SITE_CALL) {
+        sb_printf(out, "%s%s%s; ", assign, eq, call.s);
+    }
+    save_code(s, out);
+    if (eb->twin) {
+        sb_printf(out, " if (0) { __mt_af_%d:", s->no);
+        restore_code(s, out);
+        sb_put(out, " }");
+    }
+    sb_put(out, " ");
+    free(call.s);
+}
+
+/* ---- per function ------------------------------------------------------------------------ */
+
+static func *new_func(tunit *t, CXCursor c)
+{
+    func *fn = xcalloc(1, sizeof *fn);
+    fn->cursor = c;
+    fn->name = spell(c);
+    fn->is_static = clang_Cursor_getStorageClass(c) == CX_SC_Static;
+    fn->is_main = strcmp(fn->name, "main") == 0 && !fn->is_static;
+    fn->cname = xstrdup(fn->name);
+    char reg[400];
+    snprintf(reg, sizeof reg, fn->is_static ? "%s:%s" : "%s%s", fn->is_static ? t->base : "", fn->name);
+    fn->reg_name = xstrdup(reg);
+    CXType ft = clang_getCursorType(c);
+    fn->ret = clang_getResultType(ft);
+    fn->ret_void = clang_getCanonicalType(fn->ret).kind == CXType_Void;
+    fn->is_variadic = clang_isFunctionTypeVariadic(ft);
+    kids ch = children(c);
+    for (int i = 0; i < ch.n; i++) {
+        if (clang_getCursorKind(ch.c[i]) == CXCursor_ParmDecl) {
+            int vi = add_var(fn, ch.c[i], 1);
+            if (!*fn->vars[vi].name)
+                set_fallback(fn, c, "an unnamed parameter");
+            if (clang_isConstQualifiedType(fn->vars[vi].type))
+                set_fallback(fn, ch.c[i], "a const parameter");
+        }
+        if (clang_getCursorKind(ch.c[i]) == CXCursor_CompoundStmt) {
+            fn->body_start = cur_start(ch.c[i]);
+            fn->body_end = cur_end(ch.c[i]);
+        }
+    }
+    free(ch.c);
+    if (fn->is_variadic)
+        set_fallback(fn, c, "a variadic function");
+    if (!declarator(fn->ret, "x") && !fn->ret_void)
+        set_fallback(fn, c, "a return type that cannot be named");
+    return fn;
+}
+
+static CXCursor body_of(CXCursor fnc)
+{
+    kids ch = children(fnc);
+    CXCursor b = clang_getNullCursor();
+    for (int i = 0; i < ch.n; i++)
+        if (clang_getCursorKind(ch.c[i]) == CXCursor_CompoundStmt)
+            b = ch.c[i];
+    free(ch.c);
+    return b;
+}
+
+/* The text before a transformed function: prototypes, records, its info. */
+static void emit_prologue(tunit *t, func *fn, const char *pin_ref)
+{
+    strbuf b = { 0 };
+    char *proto = declarator(clang_getCursorType(fn->cursor), fn->is_main ? "__mt_user_main" : fn->name);
+    char *twin = declarator(fn->ret, "");
+    sb_printf(&b, "\n%s%s;\nstatic %s __mt_twin_%s(void);\n", fn->is_static ? "static " : "", proto, twin, fn->cname);
+    free(proto);
+    free(twin);
+    if (fn->npinned) {
+        sb_printf(&b, "struct __mt_pin_%s {", fn->cname);
+        for (int i = 0; i < fn->nvars; i++)
+            if (fn->vars[i].pinned) {
+                char *d = declarator(fn->vars[i].type, fn->vars[i].member);
+                /* records must be assignable: drop a top-level const */
+                char *c = strncmp(d, "const ", 6) == 0 ? d + 6 : d;
+                sb_printf(&b, " %s;", c);
+                free(d);
+            }
+        sb_put(&b, " };\n");
+    }
+    sb_printf(&b, "struct __mt_frame_%s { char __mt_unused;", fn->cname);
+    for (int i = 0; i < fn->nvars; i++)
+        if (!fn->vars[i].pinned && !fn->vars[i].is_static) {
+            char *d = declarator(fn->vars[i].type, fn->vars[i].member);
+            sb_printf(&b, " %s;", d);
+            free(d);
+        }
+    for (int i = 0; i < fn->ntemps; i++) {
+        char *d = declarator(fn->temp_types[i], fn->temps[i]);
+        sb_printf(&b, " %s;", d);
+        free(d);
+    }
+    if (fn->npinned)
+        sb_printf(&b, " struct __mt_pin_%s *__mt_p;", fn->cname);
+    sb_put(&b, " };\n");
+    sb_printf(&b, "static mt_function_info __mt_fi_%s = { \"%s\", (void (*)(void))%s, (void (*)(void))__mt_twin_%s, 0, 0 };\n",
+              fn->cname, fn->reg_name, fn->is_main ? "__mt_user_main" : fn->name, fn->cname);
+    (void)pin_ref;
+    for (int i = 0; i < fn->nsites; i++)
+        save_helper(fn->sites[i], &b);
+    unsigned at = cur_start(fn->cursor);
+    ed_text(ed_add(&t->eb, at, at, -20), b.s);
+    free(b.s);
+}
+
+static void declare_locals(func *fn, strbuf *b, int twin, const char *pin_ref)
+{
+    if (twin)
+        for (int i = 0; i < fn->nvars; i++)
+            if (fn->vars[i].is_param) {
+                char *d = declarator(fn->vars[i].type, fn->vars[i].name);
+                sb_printf(b, " %s;", d);
+                free(d);
+            }
+    for (int i = 0; i < fn->ntemps; i++) {
+        char *d = declarator(fn->temp_types[i], fn->temps[i]);
+        sb_printf(b, " %s = {0};", d);  /* saved at every site, so never indeterminate */
+        free(d);
+    }
+    if (fn->npinned) {
+        if (twin)
+            sb_printf(b, " struct __mt_pin_%s *__mt_p;", fn->cname);
+        else
+            sb_printf(b, " struct __mt_pin_%s *__mt_p = mt_pin_enter(%s);", fn->cname, pin_ref);
+    }
+}
+
+/* Registers the frame (and pinned record) types of a function. */
+static const char *register_records(tunit *t, func *fn, const char **pin_ref_out)
+{
+    int n = 0;
+    const char **names = xcalloc((size_t)(fn->nvars + fn->ntemps + 2), sizeof *names);
+    CXType *types = xcalloc((size_t)(fn->nvars + fn->ntemps + 2), sizeof *types);
+    char cname[300], idname[300];
+    const char *why = NULL;
+    *pin_ref_out = NULL;
+    if (fn->npinned) {
+        for (int i = 0; i < fn->nvars; i++)
+            if (fn->vars[i].pinned) {
+                names[n] = fn->vars[i].member;
+                types[n++] = fn->vars[i].type;
+            }
+        snprintf(cname, sizeof cname, "struct __mt_pin_%s", fn->cname);
+        snprintf(idname, sizeof idname, "pin %s", fn->reg_name);
+        const char *r = tr_struct(t->tr, cname, idname, n, names, types, &why);
+        if (!r) {
+            free(names);
+            free(types);
+            return why;
+        }
+        *pin_ref_out = xstrdup(r);
+        n = 0;
+    }
+    for (int i = 0; i < fn->nvars; i++)
+        if (!fn->vars[i].pinned && !fn->vars[i].is_static) {
+            names[n] = fn->vars[i].member;
+            types[n++] = fn->vars[i].type;
+        }
+    for (int i = 0; i < fn->ntemps; i++) {
+        names[n] = fn->temps[i];
+        types[n++] = fn->temp_types[i];
+    }
+    if (fn->npinned) {
+        names[n] = "__mt_p";
+        types[n++].kind = CXType_Invalid;  /* a data pointer */
+    }
+    snprintf(cname, sizeof cname, "struct __mt_frame_%s", fn->cname);
+    snprintf(idname, sizeof idname, "frame %s", fn->reg_name);
+    const char *r = tr_struct(t->tr, cname, idname, n, names, types, &why);
+    free(names);
+    free(types);
+    if (!r)
+        return why;
+    sb_printf(&t->reg, "    __mt_fi_%s.frame = %s;\n", fn->cname, r);
+    sb_printf(&t->reg, "    if (mt_register_function_info(&__mt_fi_%s, &err) < 0) goto fail;\n", fn->cname);
+    return NULL;
+}
+
+static void emit_twin(tunit *t, func *fn)
+{
+    strbuf b = { 0 };
+    char *ret = declarator(fn->ret, "");
+    sb_printf(&b, "\nstatic %s __mt_twin_%s(void)\n{", ret, fn->cname);
+    free(ret);
+    declare_locals(fn, &b, 1, NULL);
+    sb_printf(&b, " unsigned __mt_site; struct __mt_frame_%s *__mt_f = mt_frame_pop(&__mt_fi_%s, &__mt_site);\n"
+                  "    switch (__mt_site) {", fn->cname, fn->cname);
+    for (int i = 0; i < fn->nsites; i++) {
+        site *s = fn->sites[i];
+        sb_printf(&b, " case %d: goto __mt_af_%d;", 2 * s->no, s->no);
+        if (s->kind == SITE_CALL)
+            sb_printf(&b, " case %d: goto __mt_in_%d;", 2 * s->no + 1, s->no);
+    }
+    sb_put(&b, " default: mt_frame_bad_site(); }\n");
+    edit *e = ed_add(&t->eb, fn->body_end, fn->body_end, 50);
+    ed_text(e, b.s);
+    free(b.s);
+    /* the body, rendered as the twin */
+    e->segs = xrealloc(e->segs, (size_t)(e->nsegs + 1) * sizeof *e->segs);
+    memset(&e->segs[e->nsegs], 0, sizeof e->segs[0]);
+    e->segs[e->nsegs].kind = SEG_TWIN_BODY;
+    e->segs[e->nsegs].start = fn->body_start + 1;
+    e->segs[e->nsegs].end = fn->body_end;
+    e->nsegs++;
+}
+
+/* A function mtcc cannot make safe: renamed, and wrapped so that no capture
+ * starts while it runs (its callees see the callback depth raised). */
+static void emit_fallback(tunit *t, func *fn)
+{
+    warn_at(fn->fallback_at, "%s in %s: the function has no adaptation points", fn->fallback_why, fn->name);
+    const char *inner_prefix = "__mt_nc_";
+    CXSourceLocation loc = clang_getCursorLocation(fn->cursor);
+    unsigned off;
+    clang_getFileLocation(loc, NULL, NULL, NULL, &off);
+    char inner[300];
+    snprintf(inner, sizeof inner, "%s%s", inner_prefix, fn->name);
+    if (fn->is_variadic) {
+        ed_text(ed_add(&t->eb, fn->body_start + 1, fn->body_start + 1, 0), " mt_callback_enter();");
+        sb_printf(&t->reg, "    /* %s is variadic: not wrapped */\n", fn->name);
+        return;
+    }
+    ed_text(ed_add(&t->eb, off, off + (unsigned)strlen(fn->name), 0), inner);
+    strbuf b = { 0 };
+    const char *outer = fn->is_main ? "__mt_user_main" : fn->name;
+    strbuf params = { 0 }, args = { 0 };
+    CXType ft = clang_getCursorType(fn->cursor);
+    int n = clang_getNumArgTypes(ft);
+    for (int i = 0; i < n; i++) {
+        char nm[32];
+        snprintf(nm, sizeof nm, "__mt_a%d", i);
+        char *d = declarator(clang_getArgType(ft, (unsigned)i), nm);
+        sb_printf(&params, "%s%s", i ? ", " : "", d);
+        sb_printf(&args, "%s%s", i ? ", " : "", nm);
+        free(d);
+    }
+    char *ret = declarator(fn->ret, "");
+    sb_printf(&b, "\n%s%s %s(%s)\n{\n    mt_callback_enter();\n", fn->is_static || fn->is_main ? "static " : "",
+              ret, outer, n ? params.s : "void");
+    if (fn->ret_void)
+        sb_printf(&b, "    %s(%s);\n    mt_callback_leave();\n}\n", inner, n ? args.s : "");
+    else {
+        char *r = declarator(fn->ret, "__mt_r");
+        sb_printf(&b, "    %s = %s(%s);\n    mt_callback_leave();\n    return __mt_r;\n}\n", r, inner, n ? args.s : "");
+        free(r);
+    }
+    free(ret);
+    free(params.s);
+    free(args.s);
+    ed_text(ed_add(&t->eb, fn->body_end, fn->body_end, 50), b.s);
+    char proto_name[300];
+    snprintf(proto_name, sizeof proto_name, "%s", inner);
+    char *proto = declarator(ft, proto_name);
+    char pro[700];
+    snprintf(pro, sizeof pro, "\nstatic %s;\n", proto);
+    free(proto);
+    ed_text(ed_add(&t->eb, cur_start(fn->cursor), cur_start(fn->cursor), -20), pro);
+    free(b.s);
+    sb_printf(&t->reg, "    if (mt_register_function(\"%s\", (void (*)(void))%s, &err) < 0) goto fail;\n",
+              fn->reg_name, outer);
+}
+
+void transform_function(tunit *t, CXCursor c)
+{
+    func *fn = new_func(t, c);
+    t->funcs = xrealloc(t->funcs, (size_t)(t->nfuncs + 1) * sizeof *t->funcs);
+    t->funcs[t->nfuncs++] = fn;
+    t->cur_fn_decl = c;
+    CXCursor body = body_of(c);
+    analyze(t, fn, body);
+    for (int i = 0; i < fn->nvars; i++)
+        fn->npinned += fn->vars[i].pinned;
+    int first_edit = t->eb.nedits;
+    int strings_before = t->nstrings;
+    size_t reg_before = t->reg.len;
+    if (!fn->fallback) {
+        walk w = { .t = t, .fn = fn, .anchor = body };
+        for (int i = 0; i < fn->nvars; i++)
+            if (fn->vars[i].is_param)
+                scope_push(&w, i);
+        w.nscope = 0;  /* parameters are saved separately */
+        visit(&w, body, 0, 0, 0);
+        free(w.scope);
+        free(w.anc);
+    }
+    const char *pin_ref = NULL;
+    if (!fn->fallback) {
+        const char *why = register_records(t, fn, &pin_ref);
+        if (why)
+            set_fallback(fn, c, why);
+    }
+    if (fn->fallback) {
+        t->eb.nedits = first_edit;  /* undo this function's rewriting */
+        t->nstrings = strings_before;
+        t->reg.len = reg_before;
+        if (t->reg.s)
+            t->reg.s[reg_before] = '\0';
+        emit_fallback(t, fn);
+        return;
+    }
+    if (fn->is_main) {
+        unsigned off;
+        clang_getFileLocation(clang_getCursorLocation(c), NULL, NULL, NULL, &off);
+        ed_text(ed_add(&t->eb, off, off + 4, 0), "__mt_user_main");
+    }
+    emit_prologue(t, fn, pin_ref);
+    strbuf b = { 0 };
+    declare_locals(fn, &b, 0, pin_ref);
+    edit *e = ed_add(&t->eb, fn->body_start + 1, fn->body_start + 1, -1000);
+    e->segs = xrealloc(e->segs, sizeof *e->segs);
+    memset(e->segs, 0, sizeof *e->segs);
+    e->segs[0].kind = SEG_NORMAL_ONLY;
+    e->segs[0].text = xstrdup(b.s ? b.s : "");
+    e->nsegs = 1;
+    free(b.s);
+    strbuf tail = { 0 };
+    if (fn->npinned)
+        sb_put(&tail, " mt_pin_leave(__mt_p);");
+    if (fn->is_main && !fn->ret_void)
+        sb_put(&tail, " return 0;");
+    if (tail.s)
+        ed_text(ed_add(&t->eb, fn->body_end - 1, fn->body_end - 1, 1 << 28), tail.s);
+    free(tail.s);
+    emit_twin(t, fn);
+}
+

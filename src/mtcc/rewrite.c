@@ -1,0 +1,570 @@
+/* rewrite.c: the second pass over a function body: lifts calls into
+ * resume sites, places loop polls, rewrites pinned and static locals,
+ * types heap allocations, guards callbacks and hoists string literals, all
+ * as edits in the edit buffer (rendered later, twice for the twin). */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "mtcc.h"
+#include "transform.h"
+
+/* ---- pass 2: rewriting ------------------------------------------------------------------ */
+
+void visit(walk *w, CXCursor c, int stmt_pos, int wrap, int loop_body);
+
+void scope_push(walk *w, int vi)
+{
+    var *nv = &w->fn->vars[vi];
+    for (int i = 0; i < w->nscope; i++)
+        if (strcmp(w->fn->vars[w->scope[i]].name, nv->name) == 0)
+            set_fallback(w->fn, nv->decl, "a local that shadows another");
+    if (w->nscope == w->capscope) {
+        w->capscope = w->capscope ? w->capscope * 2 : 16;
+        w->scope = xrealloc(w->scope, (size_t)w->capscope * sizeof *w->scope);
+    }
+    w->scope[w->nscope++] = vi;
+}
+
+static site *new_site(walk *w, int kind)
+{
+    func *fn = w->fn;
+    site *s = xcalloc(1, sizeof *s);
+    s->no = fn->nsites + 1;
+    s->kind = kind;
+    s->fn = fn;
+    s->nvars = w->nscope;
+    s->vars = xcalloc((size_t)(w->nscope ? w->nscope : 1), sizeof(int));
+    memcpy(s->vars, w->scope, (size_t)w->nscope * sizeof(int));
+    fn->sites = xrealloc(fn->sites, (size_t)(fn->nsites + 1) * sizeof *fn->sites);
+    fn->sites[fn->nsites++] = s;
+    return s;
+}
+
+static char *new_temp(func *fn, CXType type)
+{
+    char name[32];
+    snprintf(name, sizeof name, "__mt_t%d", fn->ntemps + 1);
+    fn->temps = xrealloc(fn->temps, (size_t)(fn->ntemps + 1) * sizeof *fn->temps);
+    fn->temp_types = xrealloc(fn->temp_types, (size_t)(fn->ntemps + 1) * sizeof *fn->temp_types);
+    fn->temps[fn->ntemps] = xstrdup(name);
+    fn->temp_types[fn->ntemps] = type;
+    fn->ntemps++;
+    return xstrdup(name);
+}
+
+/* Inserts text before the anchor statement, bracing it when it is the body
+ * of a control statement. */
+static void before_anchor(walk *w, site *s, const char *text)
+{
+    tunit *t = w->t;
+    unsigned at = cur_start(w->anchor);
+    if (w->anchor_wrap) {
+        ed_text(ed_add(&t->eb, at, at, -1), "{ ");
+        ed_text(ed_add(&t->eb, stmt_end(t, w->anchor), stmt_end(t, w->anchor), 1 << 30), " }");
+        w->anchor_wrap = 0;
+    }
+    edit *e = ed_add(&t->eb, at, at, s ? s->no : 0);
+    if (s)
+        ed_site(e, s);
+    else
+        ed_text(e, text);
+}
+
+/* The heap functions that get typed, tracked replacements. */
+static const char *heap_wrapper(const char *name)
+{
+    static const char *const map[][2] = { { "malloc", "mt_malloc" }, { "calloc", "mt_calloc" },
+        { "realloc", "mt_realloc" }, { "free", "mt_free" }, { "strdup", "mt_strdup" }, { NULL, NULL } };
+    for (int i = 0; map[i][0]; i++)
+        if (strcmp(name, map[i][0]) == 0)
+            return map[i][1];
+    return NULL;
+}
+
+/* The element type an allocation makes: the destination pointer's target
+ * (an assignment, an initializer, a cast), else the operand of a sizeof
+ * in the arguments. */
+static int find_sizeof_type(tunit *t, CXCursor c, CXType *out)
+{
+    if (clang_getCursorKind(c) == CXCursor_UnaryExpr) {
+        char *tok = first_token(t->tu, c);
+        int is_sizeof = strcmp(tok, "sizeof") == 0;
+        free(tok);
+        kids ch = children(c);
+        if (is_sizeof && ch.n > 0) {
+            *out = clang_getCursorType(ch.c[0]);
+            free(ch.c);
+            return 1;
+        }
+        free(ch.c);
+    }
+    kids ch = children(c);
+    int found = 0;
+    for (int i = 0; i < ch.n && !found; i++)
+        found = find_sizeof_type(t, ch.c[i], out);
+    free(ch.c);
+    return found;
+}
+
+static int alloc_type(walk *w, CXCursor call, CXType *elem)
+{
+    for (int i = w->nanc - 1; i >= 0; i--) {
+        CXCursor a = w->anc[i];
+        enum CXCursorKind k = clang_getCursorKind(a);
+        if (k == CXCursor_UnexposedExpr || k == CXCursor_ParenExpr || same_cursor(a, call))
+            continue;
+        CXType dest = { .kind = CXType_Invalid };
+        if (k == CXCursor_CStyleCastExpr || k == CXCursor_VarDecl)
+            dest = clang_getCursorType(a);
+        else if (k == CXCursor_BinaryOperator) {
+            kids ch = children(a);
+            if (ch.n == 2)
+                dest = clang_getCursorType(ch.c[0]);
+            free(ch.c);
+        }
+        dest = clang_getCanonicalType(dest);
+        if (dest.kind == CXType_Pointer) {
+            CXType p = clang_getCanonicalType(clang_getPointeeType(dest));
+            if (p.kind != CXType_Void) {
+                *elem = clang_getPointeeType(dest);
+                return 1;
+            }
+        }
+        break;
+    }
+    return find_sizeof_type(w->t, call, elem);
+}
+
+static void rewrite_heap_call(walk *w, CXCursor c, const char *wrapper)
+{
+    tunit *t = w->t;
+    kids ch = children(c);
+    if (ch.n == 0) {
+        free(ch.c);
+        return;
+    }
+    ed_text(ed_add(&t->eb, cur_start(ch.c[0]), cur_end(ch.c[0]), 0), wrapper);
+    free(ch.c);
+    if (strcmp(wrapper, "mt_free") == 0 || strcmp(wrapper, "mt_strdup") == 0)
+        return;
+    CXType elem;
+    const char *ref = NULL, *why = NULL;
+    unsigned long long count;
+    if (alloc_type(w, c, &elem))
+        ref = tr_ref(t->tr, elem, &count, &why);
+    if (!ref)
+        warn_at(c, "the type of this allocation is unknown; it is saved as raw bytes");
+    char arg[80];
+    snprintf(arg, sizeof arg, ", %s", ref ? ref : "0");
+    unsigned close = cur_end(c) - 1;  /* the ')' */
+    ed_text(ed_add(&t->eb, close, close, 0), arg);
+}
+
+static int has_fnptr_arg(CXCursor call)
+{
+    int n = clang_Cursor_getNumArguments(call);
+    for (int i = 0; i < n; i++) {
+        CXType a = clang_getCanonicalType(clang_getCursorType(clang_Cursor_getArgument(call, (unsigned)i)));
+        if (a.kind == CXType_Pointer) {
+            CXType p = clang_getCanonicalType(clang_getPointeeType(a));
+            if (p.kind == CXType_FunctionProto || p.kind == CXType_FunctionNoProto)
+                return 1;
+        }
+    }
+    return 0;
+}
+
+/* A call into code mtcc did not transform that may call back. */
+static void guard_callback(walk *w, CXCursor c)
+{
+    tunit *t = w->t;
+    CXType rt = clang_getCursorType(c);
+    if (same_cursor(w->anchor, c) || rt.kind == CXType_Void) {
+        ed_text(ed_add(&t->eb, cur_start(c), cur_start(c), -2), "(mt_callback_enter(), ");
+        ed_text(ed_add(&t->eb, cur_end(c), cur_end(c), -2), ", mt_callback_leave())");
+        return;
+    }
+    char *tmp = new_temp(w->fn, rt);
+    char pre[64];
+    snprintf(pre, sizeof pre, "(mt_callback_enter(), %s = ", tmp);
+    ed_text(ed_add(&t->eb, cur_start(c), cur_start(c), -2), pre);
+    char post[64];
+    snprintf(post, sizeof post, ", mt_callback_leave(), %s)", tmp);
+    ed_text(ed_add(&t->eb, cur_end(c), cur_end(c), 1 << 29), post);
+    free(tmp);
+}
+
+static int defined_before(tunit *t, CXCursor callee)
+{
+    for (int i = 0; i < t->nfuncs; i++)
+        if (same_cursor(clang_getCanonicalCursor(t->funcs[i]->cursor), clang_getCanonicalCursor(callee)) &&
+            !t->funcs[i]->fallback)
+            return i;
+    return -1;
+}
+
+static void make_call_site(walk *w, CXCursor c, CXCursor callee)
+{
+    func *fn = w->fn;
+    tunit *t = w->t;
+    if (w->cond_ctx || w->loop_header) {
+        set_fallback(fn, c, w->loop_header ? "a call in a loop condition" : "a call in a conditional operand (&&, ||, ?:)");
+        return;
+    }
+    CXType rt = clang_getCursorType(c);
+    char *fp = declarator(rt, "(*)(void)");
+    if (!fp) {
+        set_fallback(fn, c, "a call whose result type cannot be named");
+        return;
+    }
+    site *s = new_site(w, SITE_CALL);
+    s->call_start = cur_start(c);
+    s->call_end = cur_end(c);
+    s->fnptr_type = fp;
+    kids ch = children(c);
+    s->callee_start = ch.n ? cur_start(ch.c[0]) : s->call_start;
+    s->callee_end = ch.n ? cur_end(ch.c[0]) : s->call_start;
+    free(ch.c);
+    if (!clang_Cursor_isNull(callee) && clang_getCursorKind(callee) == CXCursor_FunctionDecl) {
+        int i = defined_before(t, callee);
+        if (i >= 0) {
+            char tw[300];
+            snprintf(tw, sizeof tw, "__mt_twin_%s", t->funcs[i]->cname);
+            s->direct_twin = xstrdup(tw);
+        }
+    }
+    if (rt.kind != CXType_Void)
+        s->temp = new_temp(fn, rt);
+    before_anchor(w, s, NULL);
+    ed_text(ed_add(&t->eb, s->call_start, s->call_end, 0), s->temp ? s->temp : "(void)0");
+}
+
+static void visit_call(walk *w, CXCursor c)
+{
+    kids ch = children(c);
+    for (int i = 0; i < ch.n; i++)
+        visit(w, ch.c[i], 0, 0, 0);
+    free(ch.c);
+    if (w->unevaluated)
+        return;
+    CXCursor callee = clang_getCursorReferenced(c);
+    int direct = !clang_Cursor_isNull(callee) && clang_getCursorKind(callee) == CXCursor_FunctionDecl;
+    if (direct) {
+        char *name = spell(callee);
+        int opaque = in_system_header(callee) || strncmp(name, "__builtin", 9) == 0;
+        const char *wrapper = opaque ? heap_wrapper(name) : NULL;
+        free(name);
+        if (wrapper) {
+            rewrite_heap_call(w, c, wrapper);
+            return;
+        }
+        if (opaque) {
+            if (has_fnptr_arg(c))
+                guard_callback(w, c);
+            return;
+        }
+    }
+    make_call_site(w, c, callee);
+}
+
+/* A string literal whose address may be kept: moved to a registered array. */
+void hoist_string(walk *w, CXCursor c)
+{
+    tunit *t = w->t;
+    CXType ty = clang_getCanonicalType(clang_getCursorType(c));
+    if (ty.kind != CXType_ConstantArray)
+        return;
+    enum CXTypeKind ek = clang_getCanonicalType(clang_getArrayElementType(ty)).kind;
+    if (ek != CXType_Char_S && ek != CXType_Char_U)
+        return;
+    for (int i = w->nanc - 1; i >= 0; i--) {
+        enum CXCursorKind k = clang_getCursorKind(w->anc[i]);
+        if (k == CXCursor_UnexposedExpr || k == CXCursor_ParenExpr || k == CXCursor_StringLiteral)
+            continue;
+        if (k == CXCursor_CallExpr) {
+            CXCursor callee = clang_getCursorReferenced(w->anc[i]);
+            if (!clang_Cursor_isNull(callee) && in_system_header(callee))
+                return;    /* printf("...") and friends keep no pointer */
+        }
+        if (k == CXCursor_InitListExpr || k == CXCursor_UnaryExpr)
+            return;
+        if (k == CXCursor_VarDecl && clang_getCanonicalType(clang_getCursorType(w->anc[i])).kind == CXType_ConstantArray)
+            return;
+        break;
+    }
+    int n = t->nstrings++;
+    char name[48];
+    snprintf(name, sizeof name, "__mt_str_%d", n);
+    unsigned at = cur_start(t->cur_fn_decl);
+    edit *e = ed_add(&t->eb, at, at, -10);
+    char head[96];
+    snprintf(head, sizeof head, "static char %s[] = ", name);
+    ed_text(e, head);
+    ed_range(e, cur_start(c), cur_end(c));
+    ed_text(e, ";\n");
+    ed_text(ed_add(&t->eb, cur_start(c), cur_end(c), 0), name);
+    sb_printf(&t->reg, "    if (mt_register_constant(\"%s:str:%d\", %s, __mt_char, sizeof %s, &err) < 0) goto fail;\n",
+              t->base, n, name, name);
+}
+
+static void visit_decl_stmt(walk *w, CXCursor c)
+{
+    tunit *t = w->t;
+    func *fn = w->fn;
+    kids ch = children(c);
+    int special = 0;
+    for (int i = 0; i < ch.n; i++) {
+        int vi = find_var(fn, ch.c[i]);
+        if (vi >= 0 && (fn->vars[vi].pinned || fn->vars[vi].is_static))
+            special++;
+    }
+    if (special && ch.n > 1)
+        set_fallback(fn, c, "a declaration of several variables, some address-taken, const, arrays or static");
+    for (int i = 0; i < ch.n; i++) {
+        CXCursor d = ch.c[i];
+        int vi = find_var(fn, d);
+        CXCursor init = clang_getCursorKind(d) == CXCursor_VarDecl ? clang_Cursor_getVarDeclInitializer(d)
+                                                                  : clang_getNullCursor();
+        if (vi < 0) {
+            visit(w, d, 0, 0, 0);
+            continue;
+        }
+        var *v = &fn->vars[vi];
+        if (!v->is_static && !clang_Cursor_isNull(init)) {
+            w->anc[w->nanc++] = d;  /* the declaration is the initializer's context */
+            visit(w, init, 0, 0, 0);
+            w->nanc--;
+        }
+        if (v->is_static) {
+            char nm[300];
+            snprintf(nm, sizeof nm, "__mt_s_%s_%s", fn->cname, v->name);
+            v->static_name = xstrdup(nm);
+            char *decl = declarator(v->type, nm);
+            unsigned at = cur_start(t->cur_fn_decl);
+            edit *e = ed_add(&t->eb, at, at, -5);
+            char head[400];
+            snprintf(head, sizeof head, "static %s", decl ? decl : nm);
+            ed_text(e, head);
+            if (!clang_Cursor_isNull(init)) {
+                ed_text(e, " = ");
+                ed_range(e, cur_start(init), cur_end(init));
+            }
+            ed_text(e, ";\n");
+            free(decl);
+            ed_text(ed_add(&t->eb, cur_start(c), stmt_end(t, c), 0), ";");
+            unsigned long long count;
+            const char *why, *ref = tr_ref(t->tr, v->type, &count, &why);
+            if (ref)
+                sb_printf(&t->reg, "    if (mt_register_global(\"%s:%s:%s\", &%s, %s, %llu, &err) < 0) goto fail;\n",
+                          t->base, fn->cname, v->name, nm, ref, count);
+            else
+                warn_at(d, "static local %s is not saved: %s", v->name, why);
+        } else if (v->pinned) {
+            edit *e = ed_add(&t->eb, cur_start(c), stmt_end(t, c), 0);
+            if (clang_Cursor_isNull(init)) {
+                ed_text(e, ";");
+            } else {
+                CXType ct = clang_getCanonicalType(v->type);
+                char buf[400];
+                if (ct.kind == CXType_ConstantArray || ct.kind == CXType_Record) {
+                    char *decl = declarator(v->type, "__mt_init");
+                    snprintf(buf, sizeof buf, "{ %s = ", decl);
+                    free(decl);
+                    ed_text(e, buf);
+                    ed_range(e, cur_start(init), cur_end(init));
+                    snprintf(buf, sizeof buf, "; __builtin_memcpy((void *)&__mt_p->%s, (const void *)&__mt_init, sizeof __mt_init); }", v->member);
+                    ed_text(e, buf);
+                } else {
+                    snprintf(buf, sizeof buf, "__mt_p->%s = ", v->member);
+                    ed_text(e, buf);
+                    ed_range(e, cur_start(init), cur_end(init));
+                    ed_text(e, ";");
+                }
+            }
+        } else {
+            scope_push(w, vi);
+        }
+    }
+    free(ch.c);
+}
+
+static void add_poll(walk *w, unsigned at)
+{
+    site *s = new_site(w, SITE_POLL);
+    ed_site(ed_add(&w->t->eb, at, at, s->no), s);
+}
+
+static void visit_children_as(walk *w, CXCursor c, int from, int to, int stmt_pos, int wrap, int loop_body)
+{
+    kids ch = children(c);
+    for (int i = from; i < ch.n && i < to; i++)
+        visit(w, ch.c[i], stmt_pos, wrap, loop_body);
+    free(ch.c);
+}
+
+static void visit_loop(walk *w, CXCursor c, int body_first)
+{
+    kids ch = children(c);
+    int mark = w->nscope;
+    int outer_loops = w->loops_seen;
+    w->loops_seen = 0;
+    for (int i = 0; i < ch.n; i++) {
+        int is_body = body_first ? i == 0 : i == ch.n - 1;
+        if (is_body) {
+            visit(w, ch.c[i], 1, clang_getCursorKind(ch.c[i]) != CXCursor_CompoundStmt, 1);
+        } else {
+            int save = w->loop_header;
+            w->loop_header = 1;
+            visit(w, ch.c[i], 0, 0, 0);
+            w->loop_header = save;
+        }
+    }
+    w->nscope = mark;
+    w->loops_seen = outer_loops + 1;
+    free(ch.c);
+}
+
+static void visit_return(walk *w, CXCursor c)
+{
+    tunit *t = w->t;
+    func *fn = w->fn;
+    visit_children_as(w, c, 0, 1 << 30, 0, 0, 0);
+    if (!fn->npinned)
+        return;
+    kids ch = children(c);
+    edit *e = ed_add(&t->eb, cur_start(c), stmt_end(t, c), 0);
+    if (ch.n == 0 || fn->ret_void) {
+        ed_text(e, "{ mt_pin_leave(__mt_p); return; }");
+    } else {
+        char *decl = declarator(fn->ret, "__mt_r");
+        char head[400];
+        snprintf(head, sizeof head, "{ %s = (", decl);
+        free(decl);
+        ed_text(e, head);
+        ed_range(e, cur_start(ch.c[0]), cur_end(ch.c[0]));
+        ed_text(e, "); mt_pin_leave(__mt_p); return __mt_r; }");
+    }
+    free(ch.c);
+}
+
+void visit(walk *w, CXCursor c, int stmt_pos, int wrap, int loop_body)
+{
+    tunit *t = w->t;
+    enum CXCursorKind k = clang_getCursorKind(c);
+    CXCursor saved_anchor = w->anchor;
+    int saved_wrap = w->anchor_wrap;
+    if (stmt_pos) {
+        w->anchor = c;
+        w->anchor_wrap = wrap;
+    }
+    if (w->nanc == w->capanc) {
+        w->capanc = w->capanc ? w->capanc * 2 : 32;
+        w->anc = xrealloc(w->anc, (size_t)w->capanc * sizeof *w->anc);
+    }
+    w->anc[w->nanc++] = c;
+    int sites_before = w->fn->nsites;
+    int loops_before = w->loops_seen;
+    switch (k) {
+    case CXCursor_CompoundStmt: {
+        int mark = w->nscope;
+        visit_children_as(w, c, 0, 1 << 30, 1, 0, 0);
+        if (loop_body && (w->fn->nsites > sites_before || w->loops_seen > loops_before))
+            add_poll(w, cur_end(c) - 1);
+        w->nscope = mark;
+        break;
+    }
+    case CXCursor_DeclStmt:
+        visit_decl_stmt(w, c);
+        break;
+    case CXCursor_DeclRefExpr: {
+        CXCursor d = clang_getCursorReferenced(c);
+        int vi = find_var(w->fn, d);
+        if (vi >= 0 && w->fn->vars[vi].pinned) {
+            char buf[80];
+            snprintf(buf, sizeof buf, "__mt_p->%s", w->fn->vars[vi].member);
+            ed_text(ed_add(&t->eb, cur_start(c), cur_end(c), 0), buf);
+        } else if (vi >= 0 && w->fn->vars[vi].is_static && w->fn->vars[vi].static_name) {
+            ed_text(ed_add(&t->eb, cur_start(c), cur_end(c), 0), w->fn->vars[vi].static_name);
+        }
+        break;
+    }
+    case CXCursor_CallExpr:
+        visit_call(w, c);
+        break;
+    case CXCursor_StringLiteral:
+        if (!w->unevaluated)
+            hoist_string(w, c);
+        break;
+    case CXCursor_UnaryExpr: {
+        char *tok = first_token(t->tu, c);
+        int uneval = strcmp(tok, "sizeof") == 0 || strcmp(tok, "_Alignof") == 0 ||
+                     strcmp(tok, "__alignof__") == 0;
+        free(tok);
+        w->unevaluated += uneval;
+        visit_children_as(w, c, 0, 1 << 30, 0, 0, 0);
+        w->unevaluated -= uneval;
+        break;
+    }
+    case CXCursor_ConditionalOperator: {
+        visit_children_as(w, c, 0, 1, 0, 0, 0);
+        w->cond_ctx++;
+        visit_children_as(w, c, 1, 3, 0, 0, 0);
+        w->cond_ctx--;
+        break;
+    }
+    case CXCursor_BinaryOperator: {
+        char *op = operator_of(t->tu, c);
+        int logical = strcmp(op, "&&") == 0 || strcmp(op, "||") == 0;
+        free(op);
+        visit_children_as(w, c, 0, 1, 0, 0, 0);
+        w->cond_ctx += logical;
+        visit_children_as(w, c, 1, 2, 0, 0, 0);
+        w->cond_ctx -= logical;
+        break;
+    }
+    case CXCursor_IfStmt: {
+        kids ch = children(c);
+        for (int i = 0; i < ch.n; i++)
+            visit(w, ch.c[i], i > 0, i > 0 && clang_getCursorKind(ch.c[i]) != CXCursor_CompoundStmt, 0);
+        free(ch.c);
+        break;
+    }
+    case CXCursor_SwitchStmt:   /* the last child is the statement */
+    case CXCursor_CaseStmt:
+    case CXCursor_DefaultStmt:
+    case CXCursor_LabelStmt: {
+        kids ch = children(c);
+        for (int i = 0; i < ch.n; i++)
+            visit(w, ch.c[i], i == ch.n - 1, 0, 0);
+        free(ch.c);
+        break;
+    }
+    case CXCursor_WhileStmt:
+    case CXCursor_ForStmt:
+        visit_loop(w, c, 0);
+        break;
+    case CXCursor_DoStmt:
+        visit_loop(w, c, 1);
+        break;
+    case CXCursor_ReturnStmt:
+        visit_return(w, c);
+        break;
+    default:
+        visit_children_as(w, c, 0, 1 << 30, 0, 0, 0);
+        break;
+    }
+    /* A loop body that is a single statement: braced, with its poll. */
+    if (loop_body && k != CXCursor_CompoundStmt &&
+        (w->fn->nsites > sites_before || w->loops_seen > loops_before)) {
+        ed_text(ed_add(&t->eb, cur_start(c), cur_start(c), -100), "{ ");
+        unsigned end = stmt_end(t, c);
+        site *s = new_site(w, SITE_POLL);
+        ed_site(ed_add(&t->eb, end, end, 1 << 20), s);
+        ed_text(ed_add(&t->eb, end, end, (1 << 20) + 1), " }");
+    }
+    w->nanc--;
+    w->anchor = saved_anchor;
+    w->anchor_wrap = saved_wrap;
+}
+
