@@ -69,6 +69,14 @@ check "a truncated checkpoint is refused" '[ $rc -ne 0 ] && one_line "$dir/err" 
 MIGTHREAD_AFTER_POLLS=abc "$dir/fib" >/dev/null 2>"$dir/err"; rc=$?
 check "a bad MIGTHREAD_AFTER_POLLS is refused" '[ $rc -ne 0 ] && one_line "$dir/err" "migthread: MIGTHREAD_AFTER_POLLS"'
 
+# ---- only reachable heap blocks are saved --------------------------------------------------
+$mtcc -O2 -o "$dir/leak" tests/mtcc/leak.c
+MIGTHREAD_AFTER_POLLS=200 MIGTHREAD_EXIT_AFTER_CHECKPOINT=1 MIGTHREAD_CHECKPOINT_FILE="$dir/leak.ckpt" "$dir/leak" >"$dir/leak.before"
+$mt inspect "$dir/leak.ckpt" >"$dir/leak.inspect"
+check "leaked blocks are not saved (10 of 100 reachable)" '[ "$(grep -c "^  heap .*struct node" "$dir/leak.inspect")" -eq 10 ]'
+MIGTHREAD_RESTORE="$dir/leak.ckpt" "$dir/leak" >"$dir/leak.after"
+check "the program resumes with its reachable blocks" 'cat "$dir/leak.before" "$dir/leak.after" | grep -qx "sum 450"'
+
 # ---- a chain: x86_64 -> s390x -> i686 -> aarch64 -> x86_64 ------------------------------
 gcc -O2 -o "$dir/bst.plain" tests/corpus/bst.c && "$dir/bst.plain" >"$dir/bst.want"
 for abi in x86_64 s390x i686 aarch64; do

@@ -56,8 +56,16 @@ int add_var(func *fn, CXCursor decl, int is_param)
     v->name = spell(decl);
     v->type = clang_getCursorType(decl);
     v->is_param = is_param;
-    char m[64];
-    snprintf(m, sizeof m, is_param ? "a%d" : "v%d", fn->nvars);
+    /* The member carries the variable's name, so that messages name it;
+     * a second variable of the same name gets its number appended. */
+    char m[300];
+    int clash = 0;
+    for (int i = 0; i < fn->nvars; i++)
+        clash |= strcmp(fn->vars[i].name, v->name) == 0;
+    if (clash || !*v->name)
+        snprintf(m, sizeof m, "%s_%d", *v->name ? v->name : "arg", fn->nvars);
+    else
+        snprintf(m, sizeof m, "%s", v->name);
     v->member = xstrdup(m);
     return fn->nvars++;
 }

@@ -196,6 +196,27 @@ int frames_write(ck_writer *w)
     return 0;
 }
 
+typedef struct root_visit {
+    int (*fn)(void *data, const struct mt_type *t, uint64_t count, void *ctx);
+    void *ctx;
+} root_visit;
+
+static int visit_pin(pin_hdr *h, void *ctx)
+{
+    root_visit *rv = ctx;
+    return rv->fn((unsigned char *)h + HDR_SIZE, h->type, 1, rv->ctx);
+}
+
+int frames_each(int (*fn)(void *data, const struct mt_type *t, uint64_t count, void *ctx), void *ctx)
+{
+    root_visit rv = { fn, ctx };
+    int r = pins_each(pin_top, visit_pin, &rv);
+    for (frame_rec *f = tf.outer; f && !r; f = f->next)
+        if (f->type)
+            r = fn(FRAME_DATA(f), f->type, 1, ctx);
+    return r;
+}
+
 /* ---- Restoring ------------------------------------------------------------------ */
 
 void *frames_new_pin(const struct mt_type *local)

@@ -28,6 +28,10 @@ void frames_abandon(void);
  * restored run counts polls toward another checkpoint). */
 void frames_set_state_after_rewind(int state);
 
+/* Visits the thread's pinned records and saved frame records (the roots
+ * of the memory graph besides the globals). */
+int frames_each(int (*fn)(void *data, const struct mt_type *t, uint64_t count, void *ctx), void *ctx);
+
 /* 1 when the thread holds frames to rewind. */
 int frames_pending(void);
 

@@ -15,6 +15,7 @@
 #include "ckpt.h"
 #include "error.h"
 #include "frames.h"
+#include "reach.h"
 #include "state.h"
 
 static int write_globals(ck_writer *w)
@@ -38,6 +39,21 @@ static int write_heap_block(const st_heap_block *h, void *ctx)
                    .old_addr = (uint64_t)(uintptr_t)h->addr, .count = h->count,
                    .len = h->count * h->type->size, .name = "" };
     return ck_write_block(ctx, &b, h->addr) < 0 ? 1 : 0;
+}
+
+/* Writes the heap blocks reachable from the roots; all of them if the
+ * traversal itself runs out of memory. */
+static int write_heap(ck_writer *w)
+{
+    reach_set rs;
+    if (reach_compute(&rs) < 0)
+        return state_heap_each(write_heap_block, w) ? -1 : 0;
+    int rc = 0;
+    for (size_t i = 0; i < rs.n && rc == 0; i++)
+        if (rs.marked[i] && write_heap_block(&rs.blocks[i], w))
+            rc = -1;
+    reach_free(&rs);
+    return rc;
 }
 
 static int write_functions(ck_writer *w)
@@ -79,8 +95,8 @@ int state_write(st_stream *s, mt_error *err)
         rc = write_functions(&w);
     if (rc == 0)
         rc = write_globals(&w);
-    if (rc == 0 && state_heap_each(write_heap_block, &w))
-        rc = -1;
+    if (rc == 0)
+        rc = write_heap(&w);
     if (rc == 0)
         rc = frames_write(&w);
     if (rc == 0)

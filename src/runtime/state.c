@@ -247,6 +247,10 @@ int state_heap_find(const void *p, const struct mt_type **t, uint64_t *count)
 
 int state_heap_each(int (*fn)(const st_heap_block *b, void *ctx), void *ctx)
 {
+    if (!fn) {  /* count only */
+        *(size_t *)ctx = heap_live;
+        return 0;
+    }
     for (size_t i = 0; i < heap_cap; i++) {
         if (heap[i].addr == NULL || heap[i].addr == HEAP_TOMBSTONE)
             continue;

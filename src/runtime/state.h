@@ -41,7 +41,8 @@ void state_unlock(void);
 const st_global *state_globals(size_t *n);
 const st_function *state_functions(size_t *n);
 /* Visits every tracked heap block; stops when fn returns nonzero and
- * returns that value. */
+ * returns that value. With fn NULL, stores the number of blocks in the
+ * size_t that ctx points to. */
 int state_heap_each(int (*fn)(const st_heap_block *b, void *ctx), void *ctx);
 
 const st_global *state_find_global(uint64_t key);

@@ -1,0 +1,20 @@
+/* reach.h: which heap blocks a checkpoint must hold (SNOW's memory-graph
+ * traversal): those reachable from the globals, the pinned records and the
+ * frames, through pointer slots. Leaked blocks are left out. */
+#ifndef MT_REACH_H
+#define MT_REACH_H
+
+#include "state.h"
+
+typedef struct reach_set {
+    st_heap_block *blocks;   /* every tracked block, sorted by address */
+    unsigned char *marked;   /* 1 for the reachable ones */
+    size_t n;
+} reach_set;
+
+/* Computes the reachable blocks. Returns 0, or -1 when out of memory (the
+ * caller then saves every block). The state lock is held by the caller. */
+int reach_compute(reach_set *rs);
+void reach_free(reach_set *rs);
+
+#endif
