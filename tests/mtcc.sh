@@ -55,6 +55,13 @@ done
 MIGTHREAD_AFTER_POLLS=50 MIGTHREAD_CHECKPOINT_FILE="$dir/unsup.ckpt" "$dir/unsup" >"$dir/unsup.out"
 check "a program with unsupported functions still runs right" 'cmp -s "$dir/unsup.out" "$dir/unsup.want"'
 
+# ---- inspect shows the stack ----------------------------------------------------------------
+MIGTHREAD_AFTER_POLLS=500 MIGTHREAD_EXIT_AFTER_CHECKPOINT=1 MIGTHREAD_CHECKPOINT_FILE="$dir/fib.stack.ckpt" "$dir/fib" >/dev/null
+$mt inspect "$dir/fib.stack.ckpt" >"$dir/fib.inspect"
+check "inspect lists frames with functions, sites and variables" 'grep -q "^  #0 main, resume site" "$dir/fib.inspect" && grep -q "^  #1 fib.c:fib, resume site .* (in the call)" "$dir/fib.inspect" && grep -qE "^      n +=" "$dir/fib.inspect"'
+$mt inspect --json "$dir/fib.stack.ckpt" >"$dir/fib.json"
+check "inspect --json lists the frames" 'python3 -c "import json,sys; d=json.load(open(sys.argv[1])); assert d[\"frames\"][0][\"function\"] == \"main\" and \"n\" in d[\"frames\"][1][\"variables\"]" "$dir/fib.json"'
+
 # ---- refusals --------------------------------------------------------------------------
 $mtcc -O2 -o "$dir/record.x86_64" tests/mtcc/record.c && $mtcc --cc=i686-linux-gnu-gcc -O2 -o "$dir/record.i686" tests/mtcc/record.c
 MIGTHREAD_AFTER_POLLS=50 MIGTHREAD_EXIT_AFTER_CHECKPOINT=1 MIGTHREAD_CHECKPOINT_FILE="$dir/record.ckpt" "$dir/record.x86_64" >/dev/null
@@ -117,6 +124,10 @@ $mt checkpoint 999999999 2>"$dir/err"; rc=$?
 check "checkpoint of a missing process is refused" '[ $rc -ne 0 ] && one_line "$dir/err" "migthread: cannot signal process"'
 $mt restart --binary /etc/passwd "$dir/slow.ckpt" 2>"$dir/err"; rc=$?
 check "restart with a non-ELF binary is refused" '[ $rc -ne 0 ] && one_line "$dir/err" "migthread: /etc/passwd is not an ELF"'
+
+# ---- MIGTHREAD_INTERVAL ------------------------------------------------------------------------
+MIGTHREAD_INTERVAL=0.1 MIGTHREAD_CHECKPOINT_FILE="$dir/interval.ckpt" "$dir/slow" >"$dir/interval.out" 2>"$dir/err"
+check "MIGTHREAD_INTERVAL checkpoints periodically and the output stays the same" '[ -f "$dir/interval.ckpt" ] && cmp -s "$dir/interval.out" "$dir/slow.want"'
 
 echo "mtcc: $passed passed, $failed failed"
 [ "$failed" -eq 0 ]

@@ -60,6 +60,72 @@ static void tally(const ck_image *img, totals *tot)
     }
 }
 
+/* One scalar of the writer's, as text: integers in decimal, floats by
+ * their IEEE bits, pointers in hex. */
+static void format_value(const tmember *m, const uint8_t *p, int big, char *buf, size_t cap)
+{
+    uint64_t v = m->size <= 8 ? k_load_uint(p, m->size, big) : 0;
+    switch (m->cls) {
+    case MT_CLASS_SINT: {
+        int64_t sv = (int64_t)v;
+        if (m->size < 8 && (v >> (8 * m->size - 1)) & 1)
+            sv = (int64_t)(v | ~(((uint64_t)1 << (8 * m->size)) - 1));
+        snprintf(buf, cap, "%lld", (long long)sv);
+        break;
+    }
+    case MT_CLASS_UINT:
+    case MT_CLASS_BOOL:
+    case MT_CLASS_BYTES: snprintf(buf, cap, "%llu", (unsigned long long)v); break;
+    case MT_CLASS_FLOAT:
+        if (m->size == 4) {
+            uint32_t b32 = (uint32_t)v;
+            float f;
+            memcpy(&f, &b32, 4);
+            snprintf(buf, cap, "%.9g", f);
+        } else {
+            double d;
+            memcpy(&d, &v, 8);
+            snprintf(buf, cap, "%.17g", d);
+        }
+        break;
+    case MT_CLASS_PTR:
+    case MT_CLASS_FNPTR: snprintf(buf, cap, v ? "0x%llx" : "NULL", (unsigned long long)v); break;
+    default: snprintf(buf, cap, "(%u bytes)", m->size); break;
+    }
+}
+
+static const char *function_name(const ck_image *img, uint64_t id)
+{
+    for (uint32_t i = 0; i < img->nfuncs; i++)
+        if (img->funcs[i].id == id)
+            return img->funcs[i].name;
+    return "?";
+}
+
+/* The frames, outermost first: function, resume site, variables. */
+static void print_frames(const ck_image *img)
+{
+    int big = img->arch.byte_order == ARCH_BIG, n = 0;
+    for (uint64_t i = 0; i < img->nblocks; i++) {
+        const ck_block *b = &img->blocks[i];
+        if (b->role != CK_ROLE_FRAME)
+            continue;
+        const struct mt_type *t = img->types[b->type];
+        printf("  #%d %s, resume site %llu (%s)\n", n++, function_name(img, b->key),
+               (unsigned long long)(b->aux / 2), b->aux & 1 ? "in the call" : "after the call");
+        for (uint32_t k = 0; k < t->nmembers; k++) {
+            const tmember *m = &t->members[k];
+            char value[64];
+            if (m->count != 1 || m->type) {
+                snprintf(value, sizeof value, "(%u x %u bytes)", m->count, m->size);
+            } else {
+                format_value(m, b->data + m->offset, big, value, sizeof value);
+            }
+            printf("      %-16s = %s\n", m->name, value);
+        }
+    }
+}
+
 static void print_text(const char *path, const ck_image *img, const totals *t)
 {
     char arch[160], tag[512];
@@ -76,6 +142,8 @@ static void print_text(const char *path, const ck_image *img, const totals *t)
     printf("functions: %u\n", img->nfuncs);
     for (uint32_t i = 0; i < img->nfuncs; i++)
         printf("  %-24s 0x%llx\n", img->funcs[i].name, (unsigned long long)img->funcs[i].old_addr);
+    printf("frames: %llu\n", (unsigned long long)t->nframes);
+    print_frames(img);
     printf("blocks: %llu\n", (unsigned long long)img->nblocks);
     for (uint64_t i = 0; i < img->nblocks; i++) {
         const ck_block *b = &img->blocks[i];
@@ -131,6 +199,32 @@ static void print_json(const char *path, const ck_image *img, const totals *t)
     for (uint32_t i = 0; i < img->nfuncs; i++) {
         printf("%s", i ? "," : "");
         json_str(img->funcs[i].name);
+    }
+    printf("],\"frames\":[");
+    int first = 1;
+    for (uint64_t i = 0; i < img->nblocks; i++) {
+        const ck_block *b = &img->blocks[i];
+        if (b->role != CK_ROLE_FRAME)
+            continue;
+        const struct mt_type *ft = img->types[b->type];
+        printf("%s{\"function\":", first ? "" : ",");
+        json_str(function_name(img, b->key));
+        printf(",\"site\":%llu,\"in_call\":%s,\"variables\":{", (unsigned long long)(b->aux / 2),
+               b->aux & 1 ? "true" : "false");
+        for (uint32_t k = 0; k < ft->nmembers; k++) {
+            const tmember *m = &ft->members[k];
+            char value[64];
+            if (m->count != 1 || m->type)
+                snprintf(value, sizeof value, "(%u x %u bytes)", m->count, m->size);
+            else
+                format_value(m, b->data + m->offset, img->arch.byte_order == ARCH_BIG, value, sizeof value);
+            printf("%s", k ? "," : "");
+            json_str(m->name);
+            putchar(':');
+            json_str(value);
+        }
+        printf("}}");
+        first = 0;
     }
     printf("],\"blocks\":[");
     for (uint64_t i = 0; i < img->nblocks; i++) {
