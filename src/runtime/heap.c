@@ -28,7 +28,7 @@ static void track(void *p, size_t size, const mt_type *t)
         t = bytes_type();
     mt_error err;
     if (mt_heap_track(p, t, size / t->size, &err) < 0)
-        abort();  /* out of memory in the tracker: nothing sane is left to do */
+        mt_die(&err);  /* the tracker is out of memory: a checkpoint would be wrong */
 }
 
 void *mt_malloc(size_t size, const mt_type *t)

@@ -35,11 +35,14 @@ static inline uint64_t bswap64(uint64_t v)
 #endif
 }
 
-/* Strided copies of a fixed small size compile to plain moves; the
- * general case calls memcpy per item. */
-#define COPY_FIXED(N)                                            \
-    for (size_t i = 0; i < n; i++)                               \
-        memcpy(dst + i * dstep, src + i * sstep, N)
+/* Called with a constant len, this inlines into plain moves; the general
+ * case calls memcpy per item. */
+static inline void copy_items(uint8_t *dst, size_t dstep, const uint8_t *src, size_t sstep,
+                              size_t n, size_t len)
+{
+    for (size_t i = 0; i < n; i++)
+        memcpy(dst + i * dstep, src + i * sstep, len);
+}
 
 void k_copy(uint8_t *dst, size_t dstep, const uint8_t *src, size_t sstep, size_t n, size_t len)
 {
@@ -48,12 +51,12 @@ void k_copy(uint8_t *dst, size_t dstep, const uint8_t *src, size_t sstep, size_t
         return;
     }
     switch (len) {
-    case 1: COPY_FIXED(1); break;
-    case 2: COPY_FIXED(2); break;
-    case 4: COPY_FIXED(4); break;
-    case 8: COPY_FIXED(8); break;
-    case 16: COPY_FIXED(16); break;
-    default: COPY_FIXED(len); break;
+    case 1: copy_items(dst, dstep, src, sstep, n, 1); break;
+    case 2: copy_items(dst, dstep, src, sstep, n, 2); break;
+    case 4: copy_items(dst, dstep, src, sstep, n, 4); break;
+    case 8: copy_items(dst, dstep, src, sstep, n, 8); break;
+    case 16: copy_items(dst, dstep, src, sstep, n, 16); break;
+    default: copy_items(dst, dstep, src, sstep, n, len); break;
     }
 }
 
