@@ -125,6 +125,17 @@ check "checkpoint of a missing process is refused" '[ $rc -ne 0 ] && one_line "$
 $mt restart --binary /etc/passwd "$dir/slow.ckpt" 2>"$dir/err"; rc=$?
 check "restart with a non-ELF binary is refused" '[ $rc -ne 0 ] && one_line "$dir/err" "migthread: /etc/passwd is not an ELF"'
 
+# ---- generated code under AddressSanitizer and UBSan ----------------------------------------
+for prog in bst pointers hash; do
+    $mtcc -O1 -g -fsanitize=address,undefined -fno-sanitize-recover=all -o "$dir/san.$prog" "tests/corpus/$prog.c" 2>/dev/null
+    "$dir/san.$prog" >"$dir/san.want" 2>"$dir/san.err"
+    MIGTHREAD_AFTER_POLLS=777 MIGTHREAD_EXIT_AFTER_CHECKPOINT=1 MIGTHREAD_CHECKPOINT_FILE="$dir/san.ckpt" \
+        "$dir/san.$prog" >"$dir/san.before" 2>>"$dir/san.err"
+    MIGTHREAD_RESTORE="$dir/san.ckpt" "$dir/san.$prog" >"$dir/san.after" 2>>"$dir/san.err"
+    check "$prog under ASan/UBSan: checkpoint and restore, no report" \
+        'cat "$dir/san.before" "$dir/san.after" | cmp -s - "$dir/san.want" && ! grep -qE "ERROR: AddressSanitizer|runtime error" "$dir/san.err"'
+done
+
 # ---- MIGTHREAD_INTERVAL ------------------------------------------------------------------------
 MIGTHREAD_INTERVAL=0.1 MIGTHREAD_CHECKPOINT_FILE="$dir/interval.ckpt" "$dir/slow" >"$dir/interval.out" 2>"$dir/err"
 check "MIGTHREAD_INTERVAL checkpoints periodically and the output stays the same" '[ -f "$dir/interval.ckpt" ] && cmp -s "$dir/interval.out" "$dir/slow.want"'
