@@ -15,6 +15,7 @@ run "stack frames on a hand-transformed program" tests/handmade.sh
 run "fuzzing smoke run" tests/fuzz-smoke.sh
 run "command line" tests/cli.sh
 run "mtcc driver and diagnostics" tests/mtcc.sh
+run "mtcc driver options on six targets" tests/mtcc/test-driver.sh
 run "mtcc corpus on six ABIs" tests/corpus.sh
 if [ $status -eq 0 ]; then echo "check: all suites passed"; else echo "check: FAILED"; fi
 exit $status

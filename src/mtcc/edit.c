@@ -2,10 +2,142 @@
  * the preprocessed text, rendered on demand, so that a piece of code can
  * be emitted twice (in a function and in its resume twin) and a call can
  * be moved out of its expression with its own inner edits applied. */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "mtcc.h"
+
+/* ---- line markers ------------------------------------------------------------------------ */
+
+/* Where each line of the preprocessed text comes from, read from the
+ * preprocessor's own markers: line i starts at off[i] and is line no[i]
+ * of files[file[i]] (with its system-header flags). */
+typedef struct linemap {
+    unsigned *off, *no;
+    int *file;
+    int n;
+    char **files, **flags;
+    int nfiles;
+} linemap;
+
+static int file_index(linemap *m, const char *name, size_t len, const char *flags)
+{
+    for (int i = 0; i < m->nfiles; i++)
+        if (strlen(m->files[i]) == len && memcmp(m->files[i], name, len) == 0 && strcmp(m->flags[i], flags) == 0)
+            return i;
+    m->files = xrealloc(m->files, (size_t)(m->nfiles + 1) * sizeof *m->files);
+    m->flags = xrealloc(m->flags, (size_t)(m->nfiles + 1) * sizeof *m->flags);
+    m->files[m->nfiles] = xcalloc(1, len + 1);
+    memcpy(m->files[m->nfiles], name, len);
+    m->flags[m->nfiles] = xstrdup(flags);
+    return m->nfiles++;
+}
+
+/* Parses a marker line "# N "file" flags"; returns 1 and sets *no, *file. */
+static int parse_marker(linemap *m, const char *s, const char *end, unsigned *no, int *file)
+{
+    if (s >= end || *s != '#')
+        return 0;
+    s++;
+    while (s < end && *s == ' ')
+        s++;
+    if (s >= end || *s < '0' || *s > '9')
+        return 0;
+    unsigned n = 0;
+    while (s < end && *s >= '0' && *s <= '9')
+        n = n * 10 + (unsigned)(*s++ - '0');
+    while (s < end && *s == ' ')
+        s++;
+    if (s >= end || *s != '"')
+        return 0;
+    const char *name = ++s;
+    while (s < end && *s != '"')
+        s += *s == '\\' ? 2 : 1;
+    if (s >= end)
+        return 0;
+    size_t len = (size_t)(s - name);
+    char flags[8] = "";
+    /* keep "3" (system header) and "4" (extern "C"), not enter/leave */
+    for (s++; s < end; s++)
+        if ((*s == '3' || *s == '4') && strlen(flags) < 4) {
+            size_t k = strlen(flags);
+            flags[k] = ' ';
+            flags[k + 1] = *s;
+            flags[k + 2] = '\0';
+        }
+    *no = n;
+    *file = file_index(m, name, len, flags);
+    return 1;
+}
+
+static linemap *build_lines(const editbuf *eb)
+{
+    linemap *m = xcalloc(1, sizeof *m);
+    int cap = 0;
+    unsigned no = 1;
+    int file = -1;
+    for (size_t pos = 0; pos < eb->len;) {
+        const char *nl = memchr(eb->src + pos, '\n', eb->len - pos);
+        size_t next = nl ? (size_t)(nl - eb->src) + 1 : eb->len;
+        if (m->n == cap) {
+            cap = cap ? cap * 2 : 1024;
+            m->off = xrealloc(m->off, (size_t)cap * sizeof *m->off);
+            m->no = xrealloc(m->no, (size_t)cap * sizeof *m->no);
+            m->file = xrealloc(m->file, (size_t)cap * sizeof *m->file);
+        }
+        m->off[m->n] = (unsigned)pos;
+        m->no[m->n] = no;
+        m->file[m->n] = file;
+        m->n++;
+        unsigned mno;
+        int mfile;
+        if (parse_marker(m, eb->src + pos, eb->src + next, &mno, &mfile)) {
+            no = mno;
+            file = mfile;
+        } else
+            no++;
+        pos = next;
+    }
+    return m;
+}
+
+/* Writes a marker saying that the text at offset off is where it came
+ * from; nothing before the preprocessor's first marker. */
+static void put_marker(editbuf *eb, unsigned off, strbuf *out)
+{
+    if (!eb->lines)
+        eb->lines = build_lines(eb);
+    linemap *m = eb->lines;
+    int lo = 0, hi = m->n - 1;
+    if (hi < 0)
+        return;
+    while (lo < hi) {  /* the last line starting at or before off */
+        int mid = (lo + hi + 1) / 2;
+        if (m->off[mid] <= off)
+            lo = mid;
+        else
+            hi = mid - 1;
+    }
+    if (m->file[lo] < 0)
+        return;
+    if (out->len && out->s[out->len - 1] != '\n')
+        sb_put(out, "\n");
+    sb_printf(out, "# %u \"%s\"%s\n", m->no[lo], m->files[m->file[lo]], m->flags[m->file[lo]]);
+}
+
+static size_t count_lines(const char *s, size_t n)
+{
+    size_t k = 0;
+    for (size_t i = 0; i < n; i++)
+        k += s[i] == '\n';
+    return k;
+}
+
+static int spans_lines(const editbuf *eb, unsigned start, unsigned end)
+{
+    return end > start && memchr(eb->src + start, '\n', end - start) != NULL;
+}
 
 void emit_site(editbuf *eb, struct site *s, strbuf *out); /* transform.c */
 
@@ -67,11 +199,16 @@ static void render_segs(editbuf *eb, const edit *e, strbuf *out)
         else if (s->kind == SEG_TWIN_BODY) {
             int was = eb->twin;
             eb->twin = 1;
+            if (eb->markers && spans_lines(eb, s->start, s->end))
+                put_marker(eb, s->start, out);
             ed_render(eb, s->start, s->end, 1, out);  /* not the twin's own insertion */
             eb->twin = was;
         }
-        else if (s->kind == SEG_RANGE)
+        else if (s->kind == SEG_RANGE) {
+            if (eb->markers && spans_lines(eb, s->start, s->end))
+                put_marker(eb, s->start, out);
             ed_render(eb, s->start, s->end, 1, out);
+        }
         else if (s->kind == SEG_SITE)
             emit_site(eb, s->site, out);
     }
@@ -94,7 +231,11 @@ void ed_render(editbuf *eb, unsigned start, unsigned end, int skip_exact, strbuf
         if (skip_exact && e->start == e->end && (e->start == end || e->start == start) && end > start)
             continue;  /* insertions at either edge belong to the enclosing text */
         sb_putn(out, eb->src + pos, e->start - pos);
+        size_t before = out->len;
         render_segs(eb, e, out);
+        if (eb->markers && count_lines(out->s ? out->s + before : "", out->len - before) !=
+                               count_lines(eb->src + e->start, e->end - e->start))
+            put_marker(eb, e->end, out);
         pos = e->end;
     }
     sb_putn(out, eb->src + pos, end - pos);

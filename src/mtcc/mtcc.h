@@ -56,6 +56,8 @@ typedef struct editbuf {
     edit *edits;
     int nedits, cap;
     int twin;              /* rendering the resume twin */
+    int markers;           /* re-synchronise line numbers after generated text */
+    struct linemap *lines; /* built on first use by the markers */
 } editbuf;
 
 edit *ed_add(editbuf *eb, unsigned start, unsigned end, int order);
@@ -64,7 +66,10 @@ void ed_range(edit *e, unsigned start, unsigned end);
 void ed_site(edit *e, struct site *s);
 void ed_twin_text(edit *e, const char *text);
 /* Renders [start, end) with every edit inside it applied (an edit exactly
- * equal to the range is skipped when skip_exact is set). */
+ * equal to the range is skipped when skip_exact is set). With markers set,
+ * a line marker ("# 12 \"file.c\"") follows every edit that changes the
+ * number of lines, and precedes every copied range, so that the compiler's
+ * messages name the user's file and line. */
 void ed_render(editbuf *eb, unsigned start, unsigned end, int skip_exact, strbuf *out);
 
 /* ---- front.c: libclang helpers ------------------------------------------------- */
@@ -95,10 +100,18 @@ typereg *tr_new(const char *file_base);
  * (the element type of arrays), defining descriptors as needed; NULL with
  * *why set when t cannot be described. */
 const char *tr_ref(typereg *tr, CXType t, unsigned long long *count, const char **why);
+/* The same for an object expr of type t whose place is path ("g",
+ * "file.c:g"): a record without a tag or typedef is then written as
+ * __typeof__(expr) and named "struct <anon in file.c at path>". */
+const char *tr_ref_at(typereg *tr, CXType t, const char *expr, const char *path, unsigned long long *count,
+                      const char **why);
 /* Describes a generated struct (frame or pin) from member names and
  * types; returns its reference expression. */
 const char *tr_struct(typereg *tr, const char *c_name, const char *id_name, int n,
                       const char **names, CXType *types, const char **why);
+/* The member at fault in the last failed tr_ref or tr_struct, so that a
+ * diagnostic can name its line; a null cursor when the type itself was. */
+CXCursor tr_why_at(void);
 /* Writes the descriptor definitions (into the registration function). */
 void tr_emit(typereg *tr, strbuf *out);
 int tr_count(typereg *tr);

@@ -354,7 +354,9 @@ static void visit_decl_stmt(walk *w, CXCursor c)
             free(decl);
             ed_text(ed_add(&t->eb, cur_start(c), stmt_end(t, c), 0), ";");
             unsigned long long count;
-            const char *why, *ref = tr_ref(t->tr, v->type, &count, &why);
+            char where[400];
+            snprintf(where, sizeof where, "%s:%s:%s", t->base, fn->cname, v->name);
+            const char *why, *ref = tr_ref_at(t->tr, v->type, nm, where, &count, &why);
             if (ref)
                 sb_printf(&t->reg, "    if (mt_register_global(\"%s:%s:%s\", &%s, %s, %llu, &err) < 0) goto fail;\n",
                           t->base, fn->cname, v->name, nm, ref, count);

@@ -34,9 +34,9 @@ static void register_global(tunit *t, CXCursor c)
     t->globals[t->nglobals++] = xstrdup(name);
     CXType ty = clang_getCursorType(c);
     unsigned long long count;
-    const char *why, *ref = tr_ref(t->tr, ty, &count, &why);
     char reg[400];
     snprintf(reg, sizeof reg, sc == CX_SC_Static ? "%s:%s" : "%s%s", sc == CX_SC_Static ? t->base : "", name);
+    const char *why, *ref = tr_ref_at(t->tr, ty, name, reg, &count, &why);
     CXType elem = clang_getCanonicalType(ty);
     while (elem.kind == CXType_ConstantArray)
         elem = clang_getCanonicalType(clang_getArrayElementType(elem));
@@ -45,7 +45,11 @@ static void register_global(tunit *t, CXCursor c)
         sb_printf(&t->reg, "    if (mt_register_%s(\"%s\", (void *)&%s, %s, %llu, &err) < 0) goto fail;\n",
                   constant ? "constant" : "global", reg, name, ref, count);
     else {
-        warn_at(c, "global %s is saved as raw bytes: %s", name, why);
+        CXCursor at = tr_why_at();
+        if (clang_Cursor_isNull(at))
+            warn_at(c, "global %s: %s type is not supported (saved as raw bytes)", name, why);
+        else
+            warn_at(at, "%s is not supported (global %s is saved as raw bytes)", why, name);
         sb_printf(&t->reg, "    if (mt_register_global_bytes(\"%s\", (void *)&%s, sizeof %s, &err) < 0) goto fail;\n",
                   reg, name, name);
     }
@@ -245,6 +249,7 @@ char *transform_file(const char *ipath, const char *orig_name, const char *tripl
     ed_text(ed_add(&t.eb, 0, 0, -(1 << 30)), head.s);
     free(head.s);
     strbuf out = { 0 };
+    t.eb.markers = 1;
     ed_render(&t.eb, 0, (unsigned)t.eb.len, 0, &out);
     emit_registration(&t, &out, main_fn != NULL, main_fn);
     clang_disposeTranslationUnit(tu);

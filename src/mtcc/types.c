@@ -2,9 +2,11 @@
  *
  * For each type a global, frame, pinned record or heap block needs, emits
  * the runtime calls that build its descriptor from sizeof and offsetof at
- * start-up, on whatever ABI the program runs. Identities use classes, not
- * C spellings, for scalars ("sint", not "long"), so that size_t or
- * int64_t agree across ABIs although their canonical types differ. */
+ * start-up, on whatever ABI the program runs. Scalars are named by their
+ * spelling as declared ("size_t", "int64_t"), never by the canonical type
+ * ("unsigned long" on LP64, "unsigned int" on ILP32), so that identities
+ * agree across ABIs; array elements keep that spelling through typedefs.
+ * Records without a tag or typedef are named by where they are. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,12 +22,14 @@ struct typereg {
     strbuf defs;
     trec *recs;
     int nrecs, ntypes;
+    char *base;  /* the source's base name, for anonymous records' names */
 };
 
 typereg *tr_new(const char *file_base)
 {
-    (void)file_base;
-    return xcalloc(1, sizeof(typereg));
+    typereg *tr = xcalloc(1, sizeof(typereg));
+    tr->base = xstrdup(file_base);
+    return tr;
 }
 
 int tr_count(typereg *tr) { return tr->ntypes; }
@@ -90,59 +94,146 @@ static const char *scalar_class(CXType canon, const char **idname)
     }
 }
 
+/* Where the last failure to describe a type was: the member at fault, or
+ * a null cursor when it was the type itself. */
+static CXCursor why_at;
+
+CXCursor tr_why_at(void) { return why_at; }
+
+/* The element type of array type t as written ("int64_t", not the
+ * canonical "long" of one ABI): typedefs of arrays are peeled a step at a
+ * time so that the element keeps its spelling. */
+static CXType element_as_written(CXType t)
+{
+    for (int depth = 0; depth < 64 && t.kind != CXType_ConstantArray; depth++) {
+        if (t.kind == CXType_Typedef)
+            t = clang_getTypedefDeclUnderlyingType(clang_getTypeDeclaration(t));
+        else if (t.kind == CXType_Elaborated)
+            t = clang_Type_getNamedType(t);
+        else
+            break;
+    }
+    if (t.kind != CXType_ConstantArray)
+        t = clang_getCanonicalType(t);
+    return clang_getArrayElementType(t);
+}
+
 /* Strips arrays, multiplying their sizes into *count. */
 static CXType strip_arrays(CXType t, unsigned long long *count, const char **why)
 {
     *count = 1;
     for (;;) {
         CXType c = clang_getCanonicalType(t);
-        if (c.kind == CXType_IncompleteArray || c.kind == CXType_VariableArray ||
-            c.kind == CXType_DependentSizedArray) {
-            *why = "an array without a constant size";
+        if (c.kind == CXType_IncompleteArray) {
+            *why = "an array without a size";
+            return t;
+        }
+        if (c.kind == CXType_VariableArray || c.kind == CXType_DependentSizedArray) {
+            *why = "a variable-length array";
             return t;
         }
         if (c.kind != CXType_ConstantArray)
             return t;
         *count *= (unsigned long long)clang_getArraySize(c);
-        t = clang_getArrayElementType(c);
+        t = element_as_written(t);
+    }
+}
+
+/* What a type MigThread cannot convert is, for a diagnostic. */
+static const char *unsupported_kind(CXType canon)
+{
+    switch (canon.kind) {
+    case CXType_Complex: return "_Complex";
+    case CXType_Int128:
+    case CXType_UInt128: return "__int128";
+    case CXType_Vector:
+    case CXType_ExtVector: return "vector";
+    case CXType_Float128: return "__float128";
+    case CXType_Half:
+    case CXType_Float16: return "half-precision float";
+    default: return "unconvertible";
     }
 }
 
 typedef struct field_ctx {
     typereg *tr;
     const char *c_name;
+    const char *path;  /* the record's identity name: where nested anonymous records are */
     strbuf members;
     int n;
     const char *why;
+    char whybuf[400];  /* "bit-field member mode of struct flags" */
 } field_ctx;
 
-static const char *member_line(typereg *tr, const char *c_name, const char *name, CXType t,
-                               strbuf *out, const char **why);
+/* Names member c of record c_name in fc->why: "<what> member <name> of <record>". */
+static void member_why(field_ctx *fc, CXCursor c, const char *what, const char *name)
+{
+    snprintf(fc->whybuf, sizeof fc->whybuf, "%s member %s of %s", what, *name ? name : "(unnamed)", fc->c_name);
+    fc->why = fc->whybuf;
+    if (clang_Cursor_isNull(why_at))
+        why_at = c;  /* the innermost member at fault */
+}
+
+static const char *member_line(typereg *tr, const char *c_name, const char *path, const char *name,
+                               CXType t, strbuf *out, const char **why);
+static const char *ref_at(typereg *tr, CXType t, const char *expr, const char *path,
+                          unsigned long long *count, const char **why);
 
 static enum CXChildVisitResult add_field(CXCursor c, CXCursor parent, CXClientData data)
 {
     (void)parent;
     field_ctx *fc = data;
-    if (clang_getCursorKind(c) != CXCursor_FieldDecl || fc->why)
+    if (fc->why)
         return CXChildVisit_Continue;
-    if (clang_Cursor_isBitField(c)) {
-        fc->why = "a bit-field member";
+    enum CXCursorKind k = clang_getCursorKind(c);
+    if ((k == CXCursor_StructDecl || k == CXCursor_UnionDecl) && clang_Cursor_isAnonymousRecordDecl(c)) {
+        /* a C11 anonymous member: libclang shows its record, not its
+         * (implicit, unnamed) field; it must not be dropped in silence */
+        snprintf(fc->whybuf, sizeof fc->whybuf, "anonymous %s member of %s", k == CXCursor_UnionDecl ? "union" : "struct",
+                 fc->c_name);
+        fc->why = fc->whybuf;
+        if (clang_Cursor_isNull(why_at))
+            why_at = c;
         return CXChildVisit_Break;
     }
+    if (k != CXCursor_FieldDecl)
+        return CXChildVisit_Continue;
     CXString n = clang_getCursorSpelling(c);
     const char *name = clang_getCString(n);
-    if (!*name)
-        fc->why = "an unnamed member";
-    else
-        member_line(fc->tr, fc->c_name, name, clang_getCursorType(c), &fc->members, &fc->why);
+    CXType t = clang_getCursorType(c);
+    CXType canon = clang_getCanonicalType(t);
+    const char *why = NULL;
+    if (clang_Cursor_isBitField(c))
+        member_why(fc, c, "bit-field", name);
+    else if (canon.kind == CXType_IncompleteArray)
+        member_why(fc, c, "flexible array", name);
+    else if (!*name)
+        member_why(fc, c, "anonymous struct or union", name);
+    else if (!member_line(fc->tr, fc->c_name, fc->path, name, t, &fc->members, &why)) {
+        unsigned long long count;
+        CXType elem = clang_getCanonicalType(strip_arrays(t, &count, &why));
+        int nested = elem.kind == CXType_Record && !clang_Cursor_isNull(why_at);
+        if (nested)  /* a member of a nested record: that one's text says it */
+            snprintf(fc->whybuf, sizeof fc->whybuf, "%s", why ? why : "");
+        else if (why && strncmp(why, "an anonymous struct", 19) == 0) {
+            snprintf(fc->whybuf, sizeof fc->whybuf, "member %s of %s, of an anonymous struct type without a typedef name,",
+                     name, fc->c_name);
+            why_at = c;
+        } else if (why && strcmp(why, "a member type MigThread cannot convert") != 0)
+            member_why(fc, c, why, name);
+        else
+            member_why(fc, c, unsupported_kind(elem), name);
+        fc->why = fc->whybuf;
+    }
     clang_disposeString(n);
     fc->n++;
     return fc->why ? CXChildVisit_Break : CXChildVisit_Continue;
 }
 
-/* Appends "MT_MEMBER_OF(...)," for one member of struct c_name. */
-static const char *member_line(typereg *tr, const char *c_name, const char *name, CXType t,
-                               strbuf *out, const char **why)
+/* Appends "MT_MEMBER_OF(...)," for one member of struct c_name, whose
+ * identity name is path. */
+static const char *member_line(typereg *tr, const char *c_name, const char *path, const char *name,
+                               CXType t, strbuf *out, const char **why)
 {
     unsigned long long count;
     if (t.kind == CXType_Invalid) {  /* a generated pointer member */
@@ -159,11 +250,14 @@ static const char *member_line(typereg *tr, const char *c_name, const char *name
         return "";
     }
     if (canon.kind != CXType_Record) {
-        *why = "a member type MigThread cannot convert (complex, vector or 128-bit)";
+        *why = "a member type MigThread cannot convert";
         return NULL;
     }
     unsigned long long one;
-    const char *ref = tr_ref(tr, elem, &one, why);
+    char expr[600], where[600];
+    snprintf(expr, sizeof expr, "((%s *)0)->%s", c_name, name);
+    snprintf(where, sizeof where, "%s.%s", path, name);
+    const char *ref = ref_at(tr, t, expr, where, &one, why);
     if (!ref)
         return NULL;
     CXCursor decl = clang_getTypeDeclaration(canon);
@@ -173,7 +267,12 @@ static const char *member_line(typereg *tr, const char *c_name, const char *name
     return "";
 }
 
-static const char *record_ref(typereg *tr, CXType t, CXType canon, const char **why)
+/* The descriptor of a struct or union, defined (members first) on first
+ * use. A record without a name (no tag, no typedef) is written in C as
+ * __typeof__(expr), expr being an object of the type, and named by where
+ * it is: "struct <anon in file.c at struct outer.pos>", never by a line. */
+static const char *record_ref(typereg *tr, CXType t, CXType canon, const char *expr, const char *path,
+                              const char **why)
 {
     CXCursor decl = clang_getTypeDeclaration(canon);
     CXString usr = clang_getCursorUSR(decl);
@@ -186,34 +285,60 @@ static const char *record_ref(typereg *tr, CXType t, CXType canon, const char **
         snprintf(ref, sizeof ref, "__mt_ty[%d]", idx);
         return ref;
     }
+    int is_union = clang_getCursorKind(decl) == CXCursor_UnionDecl;
     char *c_name = declarator(canon, "");
     if (!c_name)
         c_name = declarator(t, "");  /* an anonymous struct named by a typedef */
+    char *id_name = c_name ? xstrdup(c_name) : NULL;
+    int c_name_named = c_name != NULL;
+    if (!c_name && expr && path) {
+        c_name = xcalloc(1, strlen(expr) + 16);
+        sprintf(c_name, "__typeof__(%s)", expr);
+        id_name = xcalloc(1, strlen(path) + strlen(tr->base) + 32);
+        sprintf(id_name, "%s <anon in %s at %s>", is_union ? "union" : "struct", tr->base, path);
+    }
     if (!c_name) {
         *why = "an anonymous struct without a typedef name";
         return NULL;
     }
-    field_ctx fc = { .tr = tr, .c_name = c_name };
+    int anonymous = !c_name_named;
+    field_ctx fc = { .tr = tr, .c_name = c_name, .path = anonymous ? path : id_name };
     clang_visitChildren(decl, add_field, &fc);
     if (fc.why || fc.n == 0) {
-        *why = fc.why ? fc.why : "a struct without members";
+        static char whybuf[400];  /* fc dies here; the text must not */
+        snprintf(whybuf, sizeof whybuf, "%s", fc.why ? fc.why : "a struct without members");
+        *why = whybuf;
         free(fc.members.s);
         free(c_name);
+        free(id_name);
         return NULL;
     }
-    int is_union = clang_getCursorKind(decl) == CXCursor_UnionDecl;
     idx = remember(tr, key);
     sb_printf(&tr->defs, "    {\n        mt_member m[] = {\n%s        };\n"
                          "        __mt_ty[%d] = mt_type_define(\"%s\", sizeof(%s), _Alignof(%s), %d, m, %d, &err);\n"
                          "        if (!__mt_ty[%d]) goto fail;\n    }\n",
-              fc.members.s, idx, c_name, c_name, c_name, is_union, fc.n, idx);
+              fc.members.s, idx, id_name, c_name, c_name, is_union, fc.n, idx);
     free(fc.members.s);
     free(c_name);
+    free(id_name);
     snprintf(ref, sizeof ref, "__mt_ty[%d]", idx);
     return ref;
 }
 
 const char *tr_ref(typereg *tr, CXType t, unsigned long long *count, const char **why)
+{
+    return tr_ref_at(tr, t, NULL, NULL, count, why);
+}
+
+const char *tr_ref_at(typereg *tr, CXType t, const char *expr, const char *path, unsigned long long *count,
+                      const char **why)
+{
+    why_at = clang_getNullCursor();
+    return ref_at(tr, t, expr, path, count, why);
+}
+
+static const char *ref_at(typereg *tr, CXType t, const char *expr, const char *path,
+                          unsigned long long *count, const char **why)
 {
     *why = NULL;
     CXType elem = strip_arrays(t, count, why);
@@ -221,10 +346,25 @@ const char *tr_ref(typereg *tr, CXType t, unsigned long long *count, const char 
         return NULL;
     CXType canon = clang_getCanonicalType(elem);
     const char *idname, *cls = scalar_class(canon, &idname);
-    if (canon.kind == CXType_Record)
-        return record_ref(tr, elem, canon, why);
+    if (canon.kind == CXType_Record) {
+        /* an element of the array expr: expr[0][0]... */
+        char *e = NULL;
+        if (expr) {
+            int dims = 0;
+            for (CXType a = clang_getCanonicalType(t); a.kind == CXType_ConstantArray;
+                 a = clang_getCanonicalType(clang_getArrayElementType(a)))
+                dims++;
+            e = xcalloc(1, strlen(expr) + 3 * (size_t)dims + 3);
+            sprintf(e, "(%s)", expr);
+            for (int i = 0; i < dims; i++)
+                strcat(e, "[0]");
+        }
+        const char *r = record_ref(tr, elem, canon, e, path, why);
+        free(e);
+        return r;
+    }
     if (!cls) {
-        *why = "a type MigThread cannot convert (complex, vector or 128-bit)";
+        *why = unsupported_kind(canon);
         return NULL;
     }
     char *spelled = declarator(elem, "");
@@ -253,8 +393,9 @@ const char *tr_struct(typereg *tr, const char *c_name, const char *id_name, int 
 {
     strbuf m = { 0 };
     *why = NULL;
+    why_at = clang_getNullCursor();
     for (int i = 0; i < n && !*why; i++)
-        member_line(tr, c_name, names[i], types[i], &m, why);
+        member_line(tr, c_name, id_name, names[i], types[i], &m, why);
     if (*why) {
         free(m.s);
         return NULL;

@@ -11,7 +11,7 @@
 # six. Usage: tests/mtcc/test-driver.sh (mtcc from $MTCC, default
 # build/bin/mtcc). Prints "mtcc-driver: N passed, M failed" last.
 set -u
-cd "$(dirname "$0")/../.."
+cd "$(dirname "$0")/../.." || exit 1
 root=$PWD
 MTCC=${MTCC:-build/bin/mtcc}
 case "$MTCC" in /*) ;; *) MTCC=$root/$MTCC ;; esac
@@ -204,7 +204,8 @@ one_line_failure "missing -o when linking" "-o" "$IN/types.c"
 one_line_failure "-o without a file name" "-o" "$IN/types.c" -o
 one_line_failure "flags but no input files" "no input files" -c
 mt
-check "a bare mtcc prints its usage and fails" [ $? -ne 0 ] && grep -q 'usage: mtcc' "$W/err"
+rc=$?
+check "a bare mtcc prints its usage and fails" [ $rc -ne 0 -a -n "$(grep 'usage: mtcc' "$W/err")" ]
 one_line_failure "--print-transformed with two files" "print-transformed" --print-transformed "$IN/multi_a.c" "$IN/multi_b.c"
 one_line_failure "-c -o OUT with two files" "-c|-o" -c -o two.o "$IN/multi_a.c" "$IN/multi_b.c"
 one_line_failure "a compiler that is not installed" "no-such-cc" --cc=no-such-cc -c -o x.o "$IN/types.c"
@@ -269,7 +270,9 @@ for abi in $abis; do
     for f in types anon; do
         # shellcheck disable=SC2086
         mt --cc=${cc%% *} ${cc#* } --print-transformed "$IN/$f.c"
-        [ "$f" = types ] && check "$abi: $f.c transforms without a warning" [ $? -eq 0 -a ! -s "$W/err" ]
+        rc=$?
+        check "$abi: $f.c transforms" [ $rc -eq 0 ]
+        if [ "$f" = types ]; then check "$abi: types.c transforms without a warning" [ ! -s "$W/err" ]; fi
         section "$W/out" >"$W/reg.$f.$abi"
         check "$abi: the registration section of $f.c is not empty" grep -q mt_type_define "$W/reg.$f.$abi"
         # shellcheck disable=SC2086
