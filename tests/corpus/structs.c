@@ -35,8 +35,8 @@ static void step(struct rec *r, int n)
     r->i = r->i * 5 + n;
     r->u = r->u * 2654435761u;
     r->l = (r->l + n) % 100000;
-    r->ul = r->ul * 3 + 1;
-    r->ll = r->ll * 7 - n;
+    r->ul = (r->ul * 3 + 1) % 1000000007ul;  /* stays within 32 bits */
+    r->ll = (r->ll * 7 - n) % 1000000000039ll;
     r->ull = r->ull * 0x9E3779B97F4A7C15ull + 1;
     r->f = r->f * 0.5f + 1.25f;
     r->d = r->d * 0.75 + n;
