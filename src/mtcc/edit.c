@@ -168,6 +168,13 @@ void ed_text(edit *e, const char *text) { add_seg(e, SEG_TEXT)->text = xstrdup(t
 void ed_twin_text(edit *e, const char *text) { add_seg(e, SEG_TWIN_ONLY)->text = xstrdup(text); }
 void ed_site(edit *e, struct site *s) { add_seg(e, SEG_SITE)->site = s; }
 
+void ed_range_all(edit *e, unsigned start, unsigned end)
+{
+    seg *s = add_seg(e, SEG_RANGE_ALL);
+    s->start = start;
+    s->end = end;
+}
+
 void ed_range(edit *e, unsigned start, unsigned end)
 {
     seg *s = add_seg(e, SEG_RANGE);
@@ -209,6 +216,8 @@ static void render_segs(editbuf *eb, const edit *e, strbuf *out)
                 put_marker(eb, s->start, out);
             ed_render(eb, s->start, s->end, 1, out);
         }
+        else if (s->kind == SEG_RANGE_ALL)
+            ed_render(eb, s->start, s->end, 2, out);
         else if (s->kind == SEG_SITE)
             emit_site(eb, s->site, out);
     }
@@ -226,7 +235,9 @@ void ed_render(editbuf *eb, unsigned start, unsigned end, int skip_exact, strbuf
         const edit *e = &eb->edits[i];
         if (e->start < pos || e->end > end || e->start > end)
             continue;
-        if (skip_exact && e->start == start && e->end == end && e->start != e->end)
+        if (skip_exact == 2 && e->hidden)
+            continue;
+        if (skip_exact == 1 && e->start == start && e->end == end && e->start != e->end)
             continue;
         if (skip_exact && e->start == e->end && (e->start == end || e->start == start) && end > start)
             continue;  /* insertions at either edge belong to the enclosing text */

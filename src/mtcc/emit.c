@@ -189,6 +189,25 @@ static CXCursor body_of(CXCursor fnc)
     return b;
 }
 
+/* The declaration of a pinned variable's member. A const variable loses
+ * its top-level const (its initializer is an assignment); a pointee's
+ * const stays. */
+static char *pinned_member(const var *v)
+{
+    if (!clang_isConstQualifiedType(v->type))
+        return declarator(v->type, v->member);
+    CXType t = v->type;
+    if (t.kind == CXType_Pointer) {  /* T *const p: the pointer part, unqualified */
+        char name[300];
+        snprintf(name, sizeof name, "*%s", v->member);
+        return declarator(clang_getPointeeType(t), name);
+    }
+    char *d = declarator(t, v->member);
+    if (d && strncmp(d, "const ", 6) == 0)
+        memmove(d, d + 6, strlen(d + 6) + 1);
+    return d;
+}
+
 /* The text before a transformed function: prototypes, records, its info. */
 static void emit_prologue(tunit *t, func *fn, const char *pin_ref)
 {
@@ -202,10 +221,8 @@ static void emit_prologue(tunit *t, func *fn, const char *pin_ref)
         sb_printf(&b, "struct __mt_pin_%s {", fn->cname);
         for (int i = 0; i < fn->nvars; i++)
             if (fn->vars[i].pinned) {
-                char *d = declarator(fn->vars[i].type, fn->vars[i].member);
-                /* records must be assignable: drop a top-level const */
-                char *c = strncmp(d, "const ", 6) == 0 ? d + 6 : d;
-                sb_printf(&b, " %s;", c);
+                char *d = pinned_member(&fn->vars[i]);
+                sb_printf(&b, " %s;", d);
                 free(d);
             }
         sb_put(&b, " };\n");

@@ -35,7 +35,7 @@ extern int mtcc_verbose;
 /* A piece of replacement text: literal text, the (edited) source of a
  * range, or a resume site, which renders differently in a function and in
  * its twin. */
-enum { SEG_TEXT, SEG_RANGE, SEG_SITE, SEG_TWIN_ONLY, SEG_NORMAL_ONLY, SEG_TWIN_BODY };
+enum { SEG_TEXT, SEG_RANGE, SEG_SITE, SEG_TWIN_ONLY, SEG_NORMAL_ONLY, SEG_TWIN_BODY, SEG_RANGE_ALL };
 typedef struct seg {
     int kind;
     char *text;
@@ -46,6 +46,7 @@ typedef struct seg {
 typedef struct edit {
     unsigned start, end;   /* start == end: an insertion */
     int order;             /* among insertions at one offset */
+    int hidden;            /* ignored inside SEG_RANGE_ALL renderings */
     seg *segs;
     int nsegs;
 } edit;
@@ -63,6 +64,9 @@ typedef struct editbuf {
 edit *ed_add(editbuf *eb, unsigned start, unsigned end, int order);
 void ed_text(edit *e, const char *text);
 void ed_range(edit *e, unsigned start, unsigned end);
+/* The edited text of a range, edits exactly on the range included, hidden
+ * ones excluded (a loop condition moved into its body). */
+void ed_range_all(edit *e, unsigned start, unsigned end);
 void ed_site(edit *e, struct site *s);
 void ed_twin_text(edit *e, const char *text);
 /* Renders [start, end) with every edit inside it applied (an edit exactly

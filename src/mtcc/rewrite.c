@@ -58,8 +58,8 @@ static char *new_temp(func *fn, CXType type)
 static void before_anchor(walk *w, site *s, const char *text)
 {
     tunit *t = w->t;
-    unsigned at = cur_start(w->anchor);
-    if (w->anchor_wrap) {
+    unsigned at = w->anchor_at_set ? w->anchor_at : cur_start(w->anchor);
+    if (w->anchor_wrap && !w->anchor_at_set) {
         ed_text(ed_add(&t->eb, at, at, -1), "{ ");
         ed_text(ed_add(&t->eb, stmt_end(t, w->anchor), stmt_end(t, w->anchor), 1 << 30), " }");
         w->anchor_wrap = 0;
@@ -385,6 +385,10 @@ static void visit_decl_stmt(walk *w, CXCursor c)
                 }
             }
         } else {
+            /* Sites save every local in scope, so none may be left
+             * indeterminate: zero is one of the values it could have had. */
+            if (clang_Cursor_isNull(init))
+                ed_text(ed_add(&t->eb, cur_end(d), cur_end(d), 0), " = {0}");
             scope_push(w, vi);
         }
     }
@@ -405,16 +409,73 @@ static void visit_children_as(walk *w, CXCursor c, int from, int to, int stmt_po
     free(ch.c);
 }
 
+/* Visits a loop condition whose calls are lifted to the offset at (the
+ * top of the loop's body) rather than before the loop. Returns 1 when it
+ * made sites. */
+static int visit_lifted_condition(walk *w, CXCursor cond, unsigned at)
+{
+    int before = w->fn->nsites, set = w->anchor_at_set;
+    unsigned old_at = w->anchor_at;
+    w->anchor_at_set = 1;
+    w->anchor_at = at;
+    visit(w, cond, 0, 0, 0);
+    w->anchor_at_set = set;
+    w->anchor_at = old_at;
+    return w->fn->nsites > before;
+}
+
+/* while (C) B, with calls in C, becomes for (;;) { sites; if (!(C)) break; B }:
+ * continue still reaches the condition. */
+static void rewrite_while(walk *w, CXCursor c, CXCursor cond, CXCursor body)
+{
+    editbuf *eb = &w->t->eb;
+    if (!visit_lifted_condition(w, cond, cur_start(cond)))
+        return;
+    ed_text(ed_add(eb, cur_start(c), cur_start(cond), 0), "for (;;) { ");
+    ed_text(ed_add(eb, cur_start(cond), cur_start(cond), 1 << 29), "if (!(");
+    ed_text(ed_add(eb, cur_end(cond), cur_start(body), 0), ")) break; ");
+    unsigned end = stmt_end(w->t, body);
+    ed_text(ed_add(eb, end, end, 1 << 30), " }");
+}
+
+/* for (I; C; N) B, with calls in C, becomes for (I; ; N) { sites;
+ * if (!(C)) break; B }: continue runs N, then the condition. */
+static void rewrite_for(walk *w, CXCursor cond, CXCursor body)
+{
+    editbuf *eb = &w->t->eb;
+    unsigned top = cur_start(body);
+    if (!visit_lifted_condition(w, cond, top))
+        return;
+    edit *blank = ed_add(eb, cur_start(cond), cur_end(cond), -1);  /* before the call's own edit */
+    blank->hidden = 1;
+    ed_text(blank, "");
+    ed_text(ed_add(eb, top, top, -200), "{ ");
+    edit *e = ed_add(eb, top, top, 1 << 29);
+    ed_text(e, "if (!(");
+    ed_range_all(e, cur_start(cond), cur_end(cond));
+    ed_text(e, ")) break; ");
+    unsigned end = stmt_end(w->t, body);
+    ed_text(ed_add(eb, end, end, 1 << 30), " }");
+}
+
 static void visit_loop(walk *w, CXCursor c, int body_first)
 {
     kids ch = children(c);
     int mark = w->nscope;
     int outer_loops = w->loops_seen;
     w->loops_seen = 0;
+    enum CXCursorKind k = clang_getCursorKind(c);
+    /* the condition is child 0 of a while, child 1 of a for with all four parts */
+    int cond_index = k == CXCursor_WhileStmt && ch.n == 2 ? 0 : k == CXCursor_ForStmt && ch.n == 4 ? 1 : -1;
     for (int i = 0; i < ch.n; i++) {
         int is_body = body_first ? i == 0 : i == ch.n - 1;
         if (is_body) {
             visit(w, ch.c[i], 1, clang_getCursorKind(ch.c[i]) != CXCursor_CompoundStmt, 1);
+        } else if (i == cond_index && !w->cond_ctx) {
+            if (k == CXCursor_WhileStmt)
+                rewrite_while(w, c, ch.c[i], ch.c[ch.n - 1]);
+            else
+                rewrite_for(w, ch.c[i], ch.c[ch.n - 1]);
         } else {
             int save = w->loop_header;
             w->loop_header = 1;

@@ -73,6 +73,8 @@ typedef struct walk {
     int *scope, nscope, capscope;
     CXCursor anchor;
     int anchor_wrap;
+    int anchor_at_set;        /* lifted code goes to anchor_at instead */
+    unsigned anchor_at;
     int cond_ctx, unevaluated, loop_header;
     int loops_seen;
     CXCursor *anc;            /* ancestors, innermost last */
