@@ -116,25 +116,33 @@ static int by_name(const void *a, const void *b)
     return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
+static char *read_file(const char *path, size_t *len)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        fatal("cannot read %s", path);
+    strbuf b = { 0 };
+    char buf[65536];
+    size_t n;
+    while ((n = fread(buf, 1, sizeof buf, f)) > 0)
+        sb_putn(&b, buf, n);
+    fclose(f);
+    *len = b.len;
+    return b.s ? b.s : xstrdup("");
+}
+
 static uint64_t hash_sources(tunit *t)
 {
     qsort(t->files, (size_t)t->nfiles, sizeof *t->files, by_name);
     uint64_t h = 0;
     for (int i = 0; i < t->nfiles; i++) {
-        FILE *f = fopen(t->files[i], "rb");
-        if (!f)
-            fatal("cannot read %s to compute the program identity", t->files[i]);
-        strbuf b = { 0 };
-        char buf[65536];
-        size_t n;
-        while ((n = fread(buf, 1, sizeof buf, f)) > 0)
-            sb_putn(&b, buf, n);
-        fclose(f);
+        size_t len;
+        char *text = read_file(t->files[i], &len);
         const char *slash = strrchr(t->files[i], '/');
         const char *base = slash ? slash + 1 : t->files[i];
         h = XXH3_64bits_withSeed(base, strlen(base), h);
-        h = XXH3_64bits_withSeed(b.s ? b.s : "", b.len, h);
-        free(b.s);
+        h = XXH3_64bits_withSeed(text, len, h);
+        free(text);
     }
     return h;
 }
@@ -154,21 +162,6 @@ static enum CXChildVisitResult top_level(CXCursor c, CXCursor parent, CXClientDa
         register_global(t, c);
     }
     return CXChildVisit_Continue;
-}
-
-static char *read_file(const char *path, size_t *len)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        fatal("cannot read %s", path);
-    strbuf b = { 0 };
-    char buf[65536];
-    size_t n;
-    while ((n = fread(buf, 1, sizeof buf, f)) > 0)
-        sb_putn(&b, buf, n);
-    fclose(f);
-    *len = b.len;
-    return b.s ? b.s : xstrdup("");
 }
 
 static void emit_registration(tunit *t, strbuf *out, int has_main, func *main_fn)
