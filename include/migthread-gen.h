@@ -29,7 +29,18 @@ enum {
     MT_STATE_UNWINDING, /* each function saves its frame and returns */
     MT_STATE_REWINDING  /* resume twins are reloading frames */
 };
-extern _Thread_local volatile int mt_state;
+extern _Thread_local int mt_state;
+
+/* Read and written with relaxed atomics: the runtime asks another thread
+ * to stop by storing into its word. On every ABI this is a plain load. */
+static inline int mt_state_now(void)
+{
+    return __atomic_load_n(&mt_state, __ATOMIC_RELAXED);
+}
+static inline void mt_state_set(int state)
+{
+    __atomic_store_n(&mt_state, state, __ATOMIC_RELAXED);
+}
 
 /* What the runtime knows of a transformed function: generated as a static
  * object per function and registered at start-up. */
@@ -94,6 +105,65 @@ int mt_register_global_bytes(const char *name, void *addr, size_t size, mt_error
 /* Each translation unit adds a hash of its source to the program's
  * identity (in any order: the parts are summed). */
 void mt_add_program_part(uint64_t part);
+
+/* Thread-local variables: the accessor returns the calling thread's
+ * instance, which each thread's capture and restore use. */
+int mt_register_tls(const char *name, void *(*addr)(void), const mt_type *t, size_t count,
+                    mt_error *err);
+
+/* ---- Threads (threads.c, sync.c) ---------------------------------------------
+ * mtcc renames the program's pthread calls to these. Thread handles are
+ * the logical thread numbers (the main thread is 1), the same in every
+ * process that resumes the program; mutexes, condition variables,
+ * barriers and rwlocks keep a portable state in the program's own
+ * pthread_*_t objects, so a checkpoint converts them like any data.
+ * The blocking calls (lock, wait, join, once) are safe points: a capture
+ * interrupts them, and the resumed program re-enters them.
+ *
+ * No system header is included here (mtcc's output is already
+ * preprocessed), so objects are passed as void * and handles as the
+ * unsigned long that pthread_t is on Linux. */
+typedef unsigned long mt_thread_handle;
+
+/* What pthread_join stores for a thread that migrated to another process. */
+#define MT_THREAD_MIGRATED ((void *)-2)
+
+int mt_pthread_create(mt_thread_handle *thread, const void *attr, void *(*start)(void *), void *arg);
+int mt_pthread_join(mt_thread_handle thread, void **retval);
+int mt_pthread_detach(mt_thread_handle thread);
+_Noreturn void mt_pthread_exit(void *retval);
+mt_thread_handle mt_pthread_self(void);
+int mt_pthread_equal(mt_thread_handle a, mt_thread_handle b);
+
+int mt_pthread_mutex_init(void *mutex, const void *attr);
+int mt_pthread_mutex_destroy(void *mutex);
+int mt_pthread_mutex_lock(void *mutex);
+int mt_pthread_mutex_trylock(void *mutex);
+int mt_pthread_mutex_unlock(void *mutex);
+
+int mt_pthread_cond_init(void *cond, const void *attr);
+int mt_pthread_cond_destroy(void *cond);
+int mt_pthread_cond_wait(void *cond, void *mutex);
+int mt_pthread_cond_signal(void *cond);
+int mt_pthread_cond_broadcast(void *cond);
+
+int mt_pthread_barrier_init(void *barrier, const void *attr, unsigned count);
+int mt_pthread_barrier_destroy(void *barrier);
+int mt_pthread_barrier_wait(void *barrier);
+
+int mt_pthread_rwlock_init(void *rwlock, const void *attr);
+int mt_pthread_rwlock_destroy(void *rwlock);
+int mt_pthread_rwlock_rdlock(void *rwlock);
+int mt_pthread_rwlock_wrlock(void *rwlock);
+int mt_pthread_rwlock_tryrdlock(void *rwlock);
+int mt_pthread_rwlock_trywrlock(void *rwlock);
+int mt_pthread_rwlock_unlock(void *rwlock);
+
+int mt_pthread_once(int *once, void (*init)(void));
+
+/* The descriptor of a pthread_mutex_t, pthread_cond_t, pthread_barrier_t
+ * or pthread_rwlock_t (named by kind): the portable state kept in it. */
+const mt_type *mt_type_pthread(const char *kind, size_t size, size_t align);
 
 /* Prints "migthread: " and the error, and exits with status 1. */
 _Noreturn void mt_die(const mt_error *err);

@@ -79,7 +79,7 @@ static void save_helper(site *s, strbuf *out)
 static void save_code(site *s, strbuf *out)
 {
     func *fn = s->fn;
-    sb_printf(out, "if (MT_UNLIKELY(mt_state) && __mt_save_%s_%d(", fn->cname, s->no);
+    sb_printf(out, "if (MT_UNLIKELY(mt_state_now()) && __mt_save_%s_%d(", fn->cname, s->no);
     saved_values(s, out, 0);
     sb_put(out, ")) ");
     if (fn->ret_void)
@@ -117,7 +117,9 @@ void emit_site(editbuf *eb, site *s, strbuf *out)
         sb_printf(out, "if (0) { __mt_in_%d:", s->no);
         restore_code(s, out);
         sb_printf(out, " %s%s", assign, eq);
-        if (s->direct_twin) {
+        if (s->reissue) {
+            sb_printf(out, "%s;", call.s);
+        } else if (s->direct_twin) {
             sb_printf(out, "%s();", s->direct_twin);
         } else {
             strbuf callee = { 0 };

@@ -28,6 +28,9 @@ _Noreturn void fatal(const char *fmt, ...) __attribute__((format(printf, 1, 2)))
 /* Warns about a construct at a cursor as "file:line: mtcc: ..." using the
  * original file and line from the preprocessor's line markers. */
 void warn_at(CXCursor c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* A construct mtcc refuses: the file is not transformed (mtcc_errors counts). */
+void error_at(CXCursor c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+extern int mtcc_errors;
 extern int mtcc_verbose;
 
 /* ---- edit.c: the edit buffer ---------------------------------------------------- */

@@ -82,6 +82,53 @@ static const char *heap_wrapper(const char *name)
     return NULL;
 }
 
+/* The pthread calls the runtime replaces (threads.c, sync.c). Blocking
+ * ones are safe points: they get a resume site like a call to a
+ * transformed function, and are called again on resume. */
+typedef struct pthread_call {
+    const char *name;
+    int blocking;
+} pthread_call;
+
+static const pthread_call pthread_calls[] = {
+    { "pthread_create", 0 }, { "pthread_join", 1 }, { "pthread_detach", 0 }, { "pthread_exit", 0 },
+    { "pthread_self", 0 }, { "pthread_equal", 0 },
+    { "pthread_mutex_init", 0 }, { "pthread_mutex_destroy", 0 }, { "pthread_mutex_lock", 1 },
+    { "pthread_mutex_trylock", 0 }, { "pthread_mutex_unlock", 0 },
+    { "pthread_cond_init", 0 }, { "pthread_cond_destroy", 0 }, { "pthread_cond_wait", 1 },
+    { "pthread_cond_signal", 0 }, { "pthread_cond_broadcast", 0 },
+    { "pthread_barrier_init", 0 }, { "pthread_barrier_destroy", 0 }, { "pthread_barrier_wait", 1 },
+    { "pthread_rwlock_init", 0 }, { "pthread_rwlock_destroy", 0 }, { "pthread_rwlock_rdlock", 1 },
+    { "pthread_rwlock_wrlock", 1 }, { "pthread_rwlock_tryrdlock", 0 }, { "pthread_rwlock_trywrlock", 0 },
+    { "pthread_rwlock_unlock", 0 }, { "pthread_once", 1 },
+    { NULL, 0 }
+};
+
+/* pthread functions that work on the objects above or on thread handles
+ * in ways the runtime does not model: refused rather than run on state
+ * they would misread. (Attribute calls and keys are left alone.) */
+static int pthread_unsupported(const char *name)
+{
+    static const char *const ok_prefixes[] = { "pthread_attr_", "pthread_mutexattr_", "pthread_condattr_",
+                                               "pthread_barrierattr_", "pthread_rwlockattr_",
+                                               "pthread_key_", "pthread_getspecific", "pthread_setspecific",
+                                               "pthread_sigmask", "pthread_atfork", NULL };
+    if (strncmp(name, "pthread_", 8) != 0)
+        return 0;
+    for (int i = 0; ok_prefixes[i]; i++)
+        if (strncmp(name, ok_prefixes[i], strlen(ok_prefixes[i])) == 0)
+            return 0;
+    return 1;
+}
+
+static const pthread_call *find_pthread_call(const char *name)
+{
+    for (int i = 0; pthread_calls[i].name; i++)
+        if (strcmp(name, pthread_calls[i].name) == 0)
+            return &pthread_calls[i];
+    return NULL;
+}
+
 /* The element type an allocation makes: the destination pointer's target
  * (an assignment, an initializer, a cast), else the operand of a sizeof
  * in the arguments. */
@@ -204,19 +251,19 @@ static int defined_before(tunit *t, CXCursor callee)
     return -1;
 }
 
-static void make_call_site(walk *w, CXCursor c, CXCursor callee)
+static site *make_call_site(walk *w, CXCursor c, CXCursor callee)
 {
     func *fn = w->fn;
     tunit *t = w->t;
     if (w->cond_ctx || w->loop_header) {
         set_fallback(fn, c, w->loop_header ? "a call in a loop condition" : "a call in a conditional operand (&&, ||, ?:)");
-        return;
+        return NULL;
     }
     CXType rt = clang_getCursorType(c);
     char *fp = declarator(rt, "(*)(void)");
     if (!fp) {
         set_fallback(fn, c, "a call whose result type cannot be named");
-        return;
+        return NULL;
     }
     site *s = new_site(w, SITE_CALL);
     s->call_start = cur_start(c);
@@ -238,6 +285,24 @@ static void make_call_site(walk *w, CXCursor c, CXCursor callee)
         s->temp = new_temp(fn, rt);
     before_anchor(w, s, NULL);
     ed_text(ed_add(&t->eb, s->call_start, s->call_end, 0), s->temp ? s->temp : "(void)0");
+    return s;
+}
+
+/* A pthread call: renamed to the runtime's; a blocking one is a site. */
+static void rewrite_pthread_call(walk *w, CXCursor c, const pthread_call *pc)
+{
+    kids ch = children(c);
+    if (ch.n > 0) {
+        char wrapper[64];
+        snprintf(wrapper, sizeof wrapper, "mt_%s", pc->name);
+        ed_text(ed_add(&w->t->eb, cur_start(ch.c[0]), cur_end(ch.c[0]), 0), wrapper);
+    }
+    free(ch.c);
+    if (!pc->blocking)
+        return;
+    site *s = make_call_site(w, c, clang_getNullCursor());
+    if (s)
+        s->reissue = 1;
 }
 
 static void visit_call(walk *w, CXCursor c)
@@ -254,9 +319,16 @@ static void visit_call(walk *w, CXCursor c)
         char *name = spell(callee);
         int opaque = in_system_header(callee) || strncmp(name, "__builtin", 9) == 0;
         const char *wrapper = opaque ? heap_wrapper(name) : NULL;
+        const pthread_call *pc = opaque ? find_pthread_call(name) : NULL;
+        if (opaque && !pc && pthread_unsupported(name))
+            error_at(c, "%s is not supported: MigThread models pthread_create, join, detach, exit, self, equal, mutexes, condition variables, barriers, rwlocks and once", name);
         free(name);
         if (wrapper) {
             rewrite_heap_call(w, c, wrapper);
+            return;
+        }
+        if (pc) {
+            rewrite_pthread_call(w, c, pc);
             return;
         }
         if (opaque) {

@@ -22,6 +22,7 @@ typedef struct site {
     unsigned call_start, call_end;     /* SITE_CALL: the call */
     unsigned callee_start, callee_end; /* its callee expression */
     char *direct_twin;                 /* the callee's twin when it is known here */
+    int reissue;                       /* a blocking runtime call: resumed by calling it again */
     char *temp;                        /* result temporary, or NULL for void */
     char *fnptr_type;                  /* "RT (*)(void)" */
     int *vars, nvars;                  /* variables in scope, saved and restored */
@@ -58,6 +59,7 @@ typedef struct tunit {
     func **funcs;
     int nfuncs;
     strbuf reg;               /* registration statements */
+    strbuf helpers;           /* file-scope helpers the registration uses */
     int nstrings;
     uint64_t hash;
     CXCursor cur_fn_decl;     /* where hoisted file-scope text goes */

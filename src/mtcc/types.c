@@ -179,6 +179,8 @@ static const char *member_line(typereg *tr, const char *c_name, const char *path
 static const char *ref_at(typereg *tr, CXType t, const char *expr, const char *path,
                           unsigned long long *count, const char **why);
 
+static const char *pthread_object(CXType t);
+
 static enum CXChildVisitResult add_field(CXCursor c, CXCursor parent, CXClientData data)
 {
     (void)parent;
@@ -261,7 +263,7 @@ static const char *member_line(typereg *tr, const char *c_name, const char *path
     if (!ref)
         return NULL;
     CXCursor decl = clang_getTypeDeclaration(canon);
-    int is_union = clang_getCursorKind(decl) == CXCursor_UnionDecl;
+    int is_union = clang_getCursorKind(decl) == CXCursor_UnionDecl && !pthread_object(elem);
     sb_printf(out, "        MT_MEMBER_OF(%s, %s, %s, %llu, %s),\n", c_name, name,
               is_union ? "MT_CLASS_UNION" : "MT_CLASS_STRUCT", count, ref);
     return "";
@@ -337,6 +339,30 @@ const char *tr_ref_at(typereg *tr, CXType t, const char *expr, const char *path,
     return ref_at(tr, t, expr, path, count, why);
 }
 
+/* The pthread object a typedef chain names (pthread_mutex_t...), whose
+ * portable state the runtime describes, or NULL. */
+static const char *pthread_object(CXType t)
+{
+    static const char *const kinds[] = { "pthread_mutex_t", "pthread_cond_t", "pthread_barrier_t",
+                                         "pthread_rwlock_t", NULL };
+    while (t.kind == CXType_Typedef || t.kind == CXType_Elaborated) {
+        if (t.kind == CXType_Elaborated) {
+            t = clang_Type_getNamedType(t);
+            continue;
+        }
+        CXString n = clang_getTypedefName(t);
+        const char *name = clang_getCString(n);
+        for (int i = 0; kinds[i]; i++)
+            if (strcmp(name, kinds[i]) == 0) {
+                clang_disposeString(n);
+                return kinds[i];
+            }
+        clang_disposeString(n);
+        t = clang_getTypedefDeclUnderlyingType(clang_getTypeDeclaration(t));
+    }
+    return NULL;
+}
+
 static const char *ref_at(typereg *tr, CXType t, const char *expr, const char *path,
                           unsigned long long *count, const char **why)
 {
@@ -344,6 +370,20 @@ static const char *ref_at(typereg *tr, CXType t, const char *expr, const char *p
     CXType elem = strip_arrays(t, count, why);
     if (*why)
         return NULL;
+    const char *pthread_kind = pthread_object(elem);
+    if (pthread_kind) {
+        static char pref[64];
+        char key[80];
+        snprintf(key, sizeof key, "pthread:%s", pthread_kind);
+        int pidx = find(tr, key);
+        if (pidx < 0) {
+            pidx = remember(tr, key);
+            sb_printf(&tr->defs, "    __mt_ty[%d] = mt_type_pthread(\"%s\", sizeof(%s), _Alignof(%s));\n", pidx,
+                      pthread_kind, pthread_kind, pthread_kind);
+        }
+        snprintf(pref, sizeof pref, "__mt_ty[%d]", pidx);
+        return pref;
+    }
     CXType canon = clang_getCanonicalType(elem);
     const char *idname, *cls = scalar_class(canon, &idname);
     if (canon.kind == CXType_Record) {

@@ -74,6 +74,23 @@ _Noreturn void fatal(const char *fmt, ...)
     exit(1);
 }
 
+int mtcc_errors;
+
+void error_at(CXCursor c, const char *fmt, ...)
+{
+    CXString file;
+    unsigned line, col;
+    clang_getPresumedLocation(clang_getCursorLocation(c), &file, &line, &col);
+    fprintf(stderr, "%s:%u: mtcc: error: ", clang_getCString(file), line);
+    clang_disposeString(file);
+    va_list ap;
+    va_start(ap, fmt);
+    vfprintf(stderr, fmt, ap);
+    va_end(ap);
+    fputc('\n', stderr);
+    mtcc_errors++;
+}
+
 void warn_at(CXCursor c, const char *fmt, ...)
 {
     CXString file;

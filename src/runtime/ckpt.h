@@ -17,7 +17,7 @@
 
 #define CK_MAGIC "MIGTHRD\0"
 #define CK_MAGIC_LEN 8
-#define CK_VERSION 1
+#define CK_VERSION 2
 
 enum ck_kind {
     CK_TYPES = 1,   /* the writer's type table */
@@ -34,7 +34,10 @@ enum ck_role {
     CK_ROLE_HEAP = 2,   /* key: 0 */
     CK_ROLE_FRAME = 3,  /* key: function id, aux: resume site */
     CK_ROLE_PIN = 4,    /* a pinned record of address-taken locals */
-    CK_ROLE_MAX = 4
+    CK_ROLE_THREAD = 5, /* key: logical thread number, aux: TH_REC_* flags; the
+                           TLS, PIN and FRAME blocks after it are this thread's */
+    CK_ROLE_TLS = 6,    /* key: hash of the thread-local variable's name */
+    CK_ROLE_MAX = 6
 };
 
 /* Bounds on what a reader accepts, so that a hostile file costs little. */

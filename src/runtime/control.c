@@ -7,6 +7,7 @@
  * mt_run_main the checkpoint is written, then the program either exits or
  * rewinds from memory and carries on as if nothing had happened. */
 #include <errno.h>
+#include <limits.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,20 +15,20 @@
 #include <sys/time.h>
 #include <time.h>
 
+#include "control.h"
 #include "error.h"
 #include "frames.h"
 #include "migthread-gen.h"
 #include "restore.h"
+#include "threads.h"
 #include "types.h"
 
-_Thread_local volatile int mt_state;
+_Thread_local int mt_state;
 
 static _Thread_local int callback_depth;
-static _Thread_local long long polls_left;
-
-/* The main thread's word, for signal handlers that may run elsewhere. */
-static volatile int *main_word;
-static volatile sig_atomic_t exit_requested;
+/* MIGTHREAD_AFTER_POLLS: adaptation points left, counted by every thread
+ * (or by MIGTHREAD_THREAD alone). */
+static long polls_left;   /* long: 32-bit ABIs have no 64-bit atomics without libatomic */
 /* When the last request arrived and when its capture began, for the
  * trigger latency MIGTHREAD_VERBOSE reports. */
 static struct timespec requested_at, capture_began;
@@ -40,6 +41,7 @@ typedef struct config {
     int exit_after;         /* MIGTHREAD_EXIT_AFTER_CHECKPOINT */
     const char *restore;    /* MIGTHREAD_RESTORE */
     int verbose;            /* MIGTHREAD_VERBOSE: one line per checkpoint */
+    uint32_t thread;        /* MIGTHREAD_THREAD: a thread checkpoint of this thread */
 } config;
 
 static config cfg;
@@ -55,25 +57,49 @@ static void die(const char *fmt, const char *detail)
 
 /* ---- Adaptation points ------------------------------------------------------- */
 
+int control_idle_state(uint32_t thread_id)
+{
+    if (__atomic_load_n(&polls_left, __ATOMIC_RELAXED) > 0 && (!cfg.thread || cfg.thread == thread_id))
+        return MT_STATE_COUNTING;
+    return MT_STATE_IDLE;
+}
+
+int control_in_callback(void)
+{
+    return callback_depth > 0;
+}
+
+/* A counted adaptation point: 1 when it was the last one. */
+static int count_poll(void)
+{
+    if (callback_depth)
+        return 0;
+    long left = __atomic_sub_fetch(&polls_left, 1, __ATOMIC_RELAXED);
+    if (left > 0)
+        return 0;
+    if (left < 0) {  /* another thread took the last one */
+        mt_state_set(MT_STATE_IDLE);
+        return 0;
+    }
+    clock_gettime(CLOCK_MONOTONIC, &capture_began);
+    th_request(cfg.thread ? TH_CAPTURE_THREAD : TH_CAPTURE_PROCESS, cfg.thread, cfg.exit_after);
+    return 1;
+}
+
 int mt_adapt(void)
 {
-    switch (mt_state) {
+    switch (mt_state_now()) {
     case MT_STATE_UNWINDING:
         return 1;
     case MT_STATE_PENDING:
         if (callback_depth)
             return 0;  /* inside a callback from untransformed code: later */
         clock_gettime(CLOCK_MONOTONIC, &capture_began);
-        mt_state = MT_STATE_UNWINDING;
-        return 1;
+        return th_at_safe_point();
     case MT_STATE_COUNTING:
-        if (--polls_left > 0 || callback_depth) {
-            if (polls_left < 1)
-                polls_left = 1;
+        if (!count_poll())
             return 0;
-        }
-        mt_state = MT_STATE_UNWINDING;
-        return 1;
+        return th_at_safe_point();
     default:
         return 0;
     }
@@ -82,15 +108,21 @@ int mt_adapt(void)
 void mt_callback_enter(void) { callback_depth++; }
 void mt_callback_leave(void) { callback_depth--; }
 
-static void on_request(int sig)
+void control_note_request(int sig)
 {
-    if (sig == SIGUSR2)
-        exit_requested = 1;
-    if (main_word && *main_word == MT_STATE_IDLE) {
-        clock_gettime(CLOCK_MONOTONIC, &requested_at);  /* async-signal-safe */
-        have_request = sig != SIGALRM;
-        *main_word = MT_STATE_PENDING;
-    }
+    clock_gettime(CLOCK_MONOTONIC, &requested_at);
+    have_request = sig != SIGALRM;
+}
+
+/* In a program with one thread the handler runs on it: it may only set
+ * flags, which the next adaptation point takes up. With more threads the
+ * signals are blocked and the control thread (threads.c) waits for them. */
+static void on_request(int sig, siginfo_t *si, void *unused)
+{
+    (void)unused;
+    uint32_t target = si && si->si_code == SI_QUEUE && si->si_value.sival_int > 0 ? (uint32_t)si->si_value.sival_int : 0;
+    control_note_request(sig);  /* clock_gettime is async-signal-safe */
+    th_request_from_signal(target, sig == SIGUSR2);
 }
 
 /* ---- Configuration -------------------------------------------------------------- */
@@ -122,6 +154,8 @@ static void read_config(const char *argv0)
     else
         snprintf(cfg.path, sizeof cfg.path, "%s.ckpt", base_name(argv0));
     cfg.after_polls = env_count("MIGTHREAD_AFTER_POLLS");
+    if (cfg.after_polls > LONG_MAX)
+        die("MIGTHREAD_AFTER_POLLS is larger than this ABI counts (%s)", getenv("MIGTHREAD_AFTER_POLLS"));
     cfg.exit_after = env_count("MIGTHREAD_EXIT_AFTER_CHECKPOINT") != 0;
     cfg.verbose = env_count("MIGTHREAD_VERBOSE") != 0;
     const char *interval = getenv("MIGTHREAD_INTERVAL");
@@ -131,6 +165,10 @@ static void read_config(const char *argv0)
         if (*end || !(cfg.interval > 0))
             die("MIGTHREAD_INTERVAL must be a positive number of seconds, not '%s'", interval);
     }
+    long long thread = env_count("MIGTHREAD_THREAD");
+    if (thread > UINT32_MAX)
+        die("MIGTHREAD_THREAD must be a thread number, not '%s'", getenv("MIGTHREAD_THREAD"));
+    cfg.thread = (uint32_t)thread;
     const char *restore = getenv("MIGTHREAD_RESTORE");
     cfg.restore = restore && *restore ? restore : NULL;
 }
@@ -139,8 +177,8 @@ static void install_triggers(void)
 {
     struct sigaction sa;
     memset(&sa, 0, sizeof sa);
-    sa.sa_handler = on_request;
-    sa.sa_flags = SA_RESTART;
+    sa.sa_sigaction = on_request;
+    sa.sa_flags = SA_RESTART | SA_SIGINFO;
     sigemptyset(&sa.sa_mask);
     sigaction(SIGUSR1, &sa, NULL);
     sigaction(SIGUSR2, &sa, NULL);
@@ -193,7 +231,7 @@ static double now(void)
     return ts.tv_sec + ts.tv_nsec * 1e-9;
 }
 
-static void write_checkpoint(void)
+void control_write_checkpoint(int leave)
 {
     double t0 = now();
     fflush(NULL);  /* output before the checkpoint joins output after it */
@@ -215,60 +253,95 @@ static void write_checkpoint(void)
                         (capture_began.tv_nsec - requested_at.tv_nsec) / 1e6);
         have_request = 0;
     }
+    if (leave) {
+        fflush(NULL);
+        exit(0);
+    }
 }
 
-static void restore_from(const char *path)
+/* Reads and places a checkpoint: the threads it holds are created and
+ * wait until every frame is in place. */
+static int restore_from(const char *path, void *(**start)(void *))
 {
     double t0 = now();
     mt_error err;
-    if (mt_load(path, 0, &err) < 0)
+    ck_image *img = restore_read_file(path, &err);
+    if (!img)
         die("%s", err.msg);
-    if (!frames_pending())
+    if (th_restore_prepare(img, &err) < 0 || restore_image(img, 0, &err) < 0)
+        die("%s", err.msg);
+    ck_image_free(img);
+    int role = th_restore_start(start);
+    if (role == TH_ROLE_MAIN && !frames_pending(frames_mine()))
         die("%s holds no stack to resume", path);
     if (cfg.verbose)
         fprintf(stderr, "migthread: restored %s in %.3f ms\n", path, (now() - t0) * 1e3);
+    return role;
+}
+
+/* Runs the bottom of the main thread's stack until it ends for good:
+ * each time a capture unwinds it, the checkpoint is written (or waited
+ * for) and the stack rewinds. */
+static int run_bottom(int (*resume_main)(void), int rc)
+{
+    while (mt_state_now() == MT_STATE_UNWINDING) {
+        if (!th_capture_reached_bottom()) {
+            fflush(NULL);
+            pthread_exit(NULL);  /* the main thread moved elsewhere */
+        }
+        frames_set_state_after_rewind(control_idle_state(th_self_id()));
+        mt_state_set(MT_STATE_REWINDING);
+        rc = resume_main();
+    }
+    return rc;
+}
+
+static void *(*alone_start)(void *);
+
+static int resume_alone(void)
+{
+    void *(*twin)(void) = (void *(*)(void))mt_twin_of((void (*)(void))alone_start);
+    twin();
+    return 0;
 }
 
 int mt_run_main(int argc, char **argv, int (*user_main)(int, char **), int (*resume_main)(void))
 {
     read_config(argc > 0 ? argv[0] : "program");
-    main_word = &mt_state;
+    th_init_main();
     register_streams();
     char **args = copy_argv(argc, argv);
     install_triggers();
     int rc;
     if (cfg.after_polls > 0)
-        polls_left = cfg.after_polls;
+        polls_left = (long)cfg.after_polls;
     if (cfg.restore) {
-        restore_from(cfg.restore);
+        int role = restore_from(cfg.restore, &alone_start);
+        if (role == TH_ROLE_FINISHED)
+            pthread_exit(NULL);  /* main had ended; its threads go on */
+        if (role == TH_ROLE_ALONE)
+            resume_main = resume_alone;  /* a moved thread: its function, then the end */
         if (!resume_main)
             die("%s", "this program's main cannot be resumed (see mtcc's warnings)");
         /* a restored run may count toward its own checkpoint (a chain) */
-        frames_set_state_after_rewind(cfg.after_polls > 0 ? MT_STATE_COUNTING : MT_STATE_IDLE);
-        mt_state = MT_STATE_REWINDING;
-        rc = resume_main();
-    } else {
-        if (cfg.after_polls > 0)
-            mt_state = MT_STATE_COUNTING;
-        rc = user_main(argc, args);
-    }
-    while (mt_state == MT_STATE_UNWINDING) {
-        write_checkpoint();
-        if (cfg.exit_after || exit_requested) {
+        frames_set_state_after_rewind(control_idle_state(th_self_id()));
+        mt_state_set(MT_STATE_REWINDING);
+        rc = run_bottom(resume_main, resume_main());
+        if (role == TH_ROLE_ALONE) {
             fflush(NULL);
             exit(0);
         }
-        frames_set_state_after_rewind(MT_STATE_IDLE);
-        mt_state = MT_STATE_REWINDING;
-        rc = resume_main();
+    } else {
+        mt_state_set(control_idle_state(th_self_id()));
+        rc = run_bottom(resume_main, user_main(argc, args));
     }
-    if (mt_state == MT_STATE_COUNTING) {
+    if (cfg.after_polls > 0 && __atomic_load_n(&polls_left, __ATOMIC_RELAXED) > 0) {
         /* The count ran out before the program did: say how far it got,
          * so that scripts can pick positions that exist. */
         fflush(stdout);
         fprintf(stderr, "migthread: the program ended after %lld adaptation points, before MIGTHREAD_AFTER_POLLS=%lld\n",
-                cfg.after_polls - polls_left, cfg.after_polls);
-        mt_state = MT_STATE_IDLE;
+                cfg.after_polls - (long long)polls_left, cfg.after_polls);
     }
+    mt_state_set(MT_STATE_IDLE);
     return rc;
 }

@@ -28,17 +28,42 @@ typedef struct frame_rec {
 
 #define FRAME_DATA(f) ((unsigned char *)(f) + ROUND_UP(sizeof(frame_rec)))
 
-typedef struct thread_frames {
+typedef struct pin_chunk pin_chunk;
+
+/* One thread's frames and pinned records. Another thread touches them only
+ * while this one is stopped (a capture writes them, a restore builds them
+ * before the thread rewinds). */
+struct frames_thread {
     frame_rec *outer;            /* head: the outermost saved frame */
     frame_rec *pending_head, *pending_tail; /* built by a restore */
-} thread_frames;
+    pin_chunk *pin_top;          /* the shadow stack of pinned records */
+    int state_after_rewind;
+    int first_in_call;           /* the capture began inside a blocking call */
+    int reissue;                 /* the rewind ends by re-entering that call */
+};
 
-static _Thread_local thread_frames tf;
-static _Thread_local int state_after_rewind = MT_STATE_IDLE;
+static _Thread_local frames_thread tf;
+
+frames_thread *frames_mine(void)
+{
+    return &tf;
+}
 
 void frames_set_state_after_rewind(int state)
 {
-    state_after_rewind = state;
+    tf.state_after_rewind = state;
+}
+
+void frames_mark_in_call(void)
+{
+    tf.first_in_call = 1;
+}
+
+int frames_take_reissue(void)
+{
+    int r = tf.reissue;
+    tf.reissue = 0;
+    return r;
 }
 
 void *mt_frame_push(const mt_function_info *fi, unsigned site)
@@ -52,8 +77,11 @@ void *mt_frame_push(const mt_function_info *fi, unsigned site)
     f->fn_id = fi->id;
     f->type = fi->frame;
     /* The first frame saved is where the capture began: it resumes after
-     * its call (or at its poll); every later one resumes in its call. */
-    f->site = site * 2 + (tf.outer != NULL);
+     * its call (or at its poll), unless the capture interrupted a blocking
+     * call (a lock, a join), which it then re-enters; every later frame
+     * resumes in its call. */
+    f->site = site * 2 + (tf.outer != NULL || tf.first_in_call);
+    tf.first_in_call = 0;
     f->next = tf.outer;
     tf.outer = f;
     return FRAME_DATA(f);
@@ -70,8 +98,13 @@ void *mt_frame_pop(const mt_function_info *fi, unsigned *site)
     }
     tf.outer = f->next;
     *site = f->site;
-    if (!tf.outer)
-        mt_state = state_after_rewind;  /* the innermost frame: rewinding is over */
+    if (!tf.outer) {  /* the innermost frame: rewinding is over */
+        tf.reissue = f->site & 1;
+        /* a capture asked for meanwhile keeps its request standing */
+        int rewinding = MT_STATE_REWINDING;
+        __atomic_compare_exchange_n(&mt_state, &rewinding, tf.state_after_rewind, 0, __ATOMIC_RELAXED,
+                                    __ATOMIC_RELAXED);
+    }
     return FRAME_DATA(f);
 }
 
@@ -88,26 +121,26 @@ void mt_frame_release(void *record)
         free((unsigned char *)record - ROUND_UP(sizeof(frame_rec)));
 }
 
-int frames_pending(void)
+int frames_pending(const frames_thread *ft)
 {
-    return tf.outer != NULL;
+    return ft->outer != NULL;
 }
 
-void frames_clear(void)
+void frames_clear(frames_thread *ft)
 {
-    while (tf.outer) {
-        frame_rec *f = tf.outer;
-        tf.outer = f->next;
+    while (ft->outer) {
+        frame_rec *f = ft->outer;
+        ft->outer = f->next;
         free(f);
     }
 }
 
 /* ---- The shadow stack of pinned records ---------------------------------------- */
 
-typedef struct pin_chunk {
+struct pin_chunk {
     struct pin_chunk *below;
     size_t cap, used;
-} pin_chunk;
+};
 
 typedef struct pin_hdr {
     const struct mt_type *type;
@@ -118,12 +151,10 @@ typedef struct pin_hdr {
 #define HDR_SIZE ROUND_UP(sizeof(pin_hdr))
 enum { CHUNK_SIZE = 64 * 1024 };
 
-static _Thread_local pin_chunk *pin_top;
-
-void *mt_pin_enter(const mt_type *t)
+static void *pin_enter(frames_thread *ft, const mt_type *t)
 {
     size_t need = HDR_SIZE + ROUND_UP(t->size);
-    pin_chunk *c = pin_top;
+    pin_chunk *c = ft->pin_top;
     if (!c || c->cap - c->used < need) {
         size_t cap = need > CHUNK_SIZE ? need : CHUNK_SIZE;
         pin_chunk *fresh = malloc(ROUND_UP(sizeof(pin_chunk)) + cap);
@@ -134,7 +165,7 @@ void *mt_pin_enter(const mt_type *t)
         fresh->below = c;
         fresh->cap = cap;
         fresh->used = 0;
-        pin_top = c = fresh;
+        ft->pin_top = c = fresh;
     }
     pin_hdr *h = (pin_hdr *)(CHUNK_MEM(c) + c->used);
     h->type = t;
@@ -145,13 +176,27 @@ void *mt_pin_enter(const mt_type *t)
     return data;
 }
 
+void *mt_pin_enter(const mt_type *t)
+{
+    return pin_enter(&tf, t);
+}
+
 void mt_pin_leave(void *record)
 {
-    pin_chunk *c = pin_top;
+    pin_chunk *c = tf.pin_top;
     unsigned char *h = (unsigned char *)record - HDR_SIZE;
     c->used = (size_t)(h - CHUNK_MEM(c));
     if (c->used == 0 && c->below) {  /* keep the bottom chunk for reuse */
-        pin_top = c->below;
+        tf.pin_top = c->below;
+        free(c);
+    }
+}
+
+void frames_pins_drop(void)
+{
+    while (tf.pin_top) {
+        pin_chunk *c = tf.pin_top;
+        tf.pin_top = c->below;
         free(c);
     }
 }
@@ -180,11 +225,11 @@ static int write_pin(pin_hdr *h, void *ctx)
     return ck_write_block(ctx, &b, data) < 0;
 }
 
-int frames_write(ck_writer *w)
+int frames_write(ck_writer *w, const frames_thread *ft)
 {
-    if (pins_each(pin_top, write_pin, w))
+    if (pins_each(ft->pin_top, write_pin, w))
         return -1;
-    for (frame_rec *f = tf.outer; f; f = f->next) {
+    for (frame_rec *f = ft->outer; f; f = f->next) {
         if (!f->type)
             continue;
         ck_block b = { .role = CK_ROLE_FRAME, .type = f->type->index, .key = f->fn_id,
@@ -207,11 +252,19 @@ static int visit_pin(pin_hdr *h, void *ctx)
     return rv->fn((unsigned char *)h + HDR_SIZE, h->type, 1, rv->ctx);
 }
 
-int frames_each(int (*fn)(void *data, const struct mt_type *t, uint64_t count, void *ctx), void *ctx)
+int frames_pins_each(const frames_thread *ft,
+                     int (*fn)(void *data, const struct mt_type *t, uint64_t count, void *ctx), void *ctx)
 {
     root_visit rv = { fn, ctx };
-    int r = pins_each(pin_top, visit_pin, &rv);
-    for (frame_rec *f = tf.outer; f && !r; f = f->next)
+    return pins_each(ft->pin_top, visit_pin, &rv);
+}
+
+int frames_each(const frames_thread *ft,
+                int (*fn)(void *data, const struct mt_type *t, uint64_t count, void *ctx), void *ctx)
+{
+    root_visit rv = { fn, ctx };
+    int r = pins_each(ft->pin_top, visit_pin, &rv);
+    for (frame_rec *f = ft->outer; f && !r; f = f->next)
         if (f->type)
             r = fn(FRAME_DATA(f), f->type, 1, ctx);
     return r;
@@ -219,12 +272,12 @@ int frames_each(int (*fn)(void *data, const struct mt_type *t, uint64_t count, v
 
 /* ---- Restoring ------------------------------------------------------------------ */
 
-void *frames_new_pin(const struct mt_type *local)
+void *frames_new_pin(frames_thread *ft, const struct mt_type *local)
 {
-    return mt_pin_enter(local);
+    return pin_enter(ft, local);
 }
 
-void *frames_new_frame(uint64_t fn_id, uint64_t site, const struct mt_type *local)
+void *frames_new_frame(frames_thread *ft, uint64_t fn_id, uint64_t site, const struct mt_type *local)
 {
     frame_rec *f = calloc(1, ROUND_UP(sizeof(frame_rec)) + local->size);
     if (!f)
@@ -232,36 +285,36 @@ void *frames_new_frame(uint64_t fn_id, uint64_t site, const struct mt_type *loca
     f->fn_id = fn_id;
     f->type = local;
     f->site = (unsigned)site;
-    if (tf.pending_tail)
-        tf.pending_tail->next = f;
+    if (ft->pending_tail)
+        ft->pending_tail->next = f;
     else
-        tf.pending_head = f;
-    tf.pending_tail = f;
+        ft->pending_head = f;
+    ft->pending_tail = f;
     return FRAME_DATA(f);
 }
 
-void frames_commit(void)
+void frames_commit(frames_thread *ft)
 {
-    frames_clear();
-    tf.outer = tf.pending_head;
-    tf.pending_head = tf.pending_tail = NULL;
+    frames_clear(ft);
+    ft->outer = ft->pending_head;
+    ft->pending_head = ft->pending_tail = NULL;
 }
 
-void frames_abandon(void)
+void frames_abandon(frames_thread *ft)
 {
-    while (tf.pending_head) {
-        frame_rec *f = tf.pending_head;
-        tf.pending_head = f->next;
+    while (ft->pending_head) {
+        frame_rec *f = ft->pending_head;
+        ft->pending_head = f->next;
         free(f);
     }
-    tf.pending_tail = NULL;
-    while (pin_top && (pin_top->used || pin_top->below)) {  /* a failed restore ran no code */
-        pin_chunk *c = pin_top;
-        pin_top = c->below;
+    ft->pending_tail = NULL;
+    while (ft->pin_top && (ft->pin_top->used || ft->pin_top->below)) {  /* a failed restore ran no code */
+        pin_chunk *c = ft->pin_top;
+        ft->pin_top = c->below;
         free(c);
     }
-    if (pin_top)
-        pin_top->used = 0;
+    if (ft->pin_top)
+        ft->pin_top->used = 0;
 }
 
 /* ---- Function infos and twins ------------------------------------------------------ */

@@ -13,30 +13,49 @@
 #include "ckpt.h"
 #include "migthread-gen.h"
 
-/* Writes the thread's pinned records (stack order) and frame records
+/* One thread's saved frames and pinned records; frames_mine() is the
+ * calling thread's. */
+typedef struct frames_thread frames_thread;
+frames_thread *frames_mine(void);
+
+/* Writes a thread's pinned records (stack order) and frame records
  * (outermost first) as PIN and FRAME blocks. */
-int frames_write(ck_writer *w);
+int frames_write(ck_writer *w, const frames_thread *ft);
 
 /* Restore side: homes for a PIN or FRAME block of the image, in file
- * order; the program only sees them after frames_commit. */
-void *frames_new_pin(const struct mt_type *local);
-void *frames_new_frame(uint64_t fn_id, uint64_t site, const struct mt_type *local);
-void frames_commit(void);
-void frames_abandon(void);
+ * order; the thread only sees them after frames_commit. */
+void *frames_new_pin(frames_thread *ft, const struct mt_type *local);
+void *frames_new_frame(frames_thread *ft, uint64_t fn_id, uint64_t site, const struct mt_type *local);
+void frames_commit(frames_thread *ft);
+void frames_abandon(frames_thread *ft);
 
-/* The state word once the rewind completes (MT_STATE_COUNTING when a
- * restored run counts polls toward another checkpoint). */
+/* The calling thread's state word once its rewind completes
+ * (MT_STATE_COUNTING when a restored run counts polls toward another
+ * checkpoint). */
 void frames_set_state_after_rewind(int state);
 
-/* Visits the thread's pinned records and saved frame records (the roots
- * of the memory graph besides the globals). */
-int frames_each(int (*fn)(void *data, const struct mt_type *t, uint64_t count, void *ctx), void *ctx);
+/* A blocking call (lock, wait, join) is giving way to a capture: the
+ * first frame saved resumes by re-entering the call. */
+void frames_mark_in_call(void);
+/* 1, once, when the rewind that just ended re-enters a blocking call. */
+int frames_take_reissue(void);
+
+/* Visits a thread's pinned records and saved frame records (roots of the
+ * memory graph besides the globals). */
+int frames_each(const frames_thread *ft,
+                int (*fn)(void *data, const struct mt_type *t, uint64_t count, void *ctx), void *ctx);
+
+int frames_pins_each(const frames_thread *ft,
+                     int (*fn)(void *data, const struct mt_type *t, uint64_t count, void *ctx), void *ctx);
 
 /* 1 when the thread holds frames to rewind. */
-int frames_pending(void);
+int frames_pending(const frames_thread *ft);
 
 /* Releases every saved frame record (after a failed or finished capture). */
-void frames_clear(void);
+void frames_clear(frames_thread *ft);
+
+/* Frees the calling thread's shadow stack (a thread that ends). */
+void frames_pins_drop(void);
 
 const mt_function_info *frames_info_by_id(uint64_t id);
 

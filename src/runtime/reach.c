@@ -11,7 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "frames.h"
+#include "threads.h"
 
 typedef struct walker {
     reach_set *rs;
@@ -132,7 +132,7 @@ int reach_compute(reach_set *rs)
     for (size_t i = 0; i < ng; i++)
         if (!g[i].constant)
             scan_type(&w, g[i].type, g[i].addr, g[i].count);
-    frames_each(scan_root, &w);
+    th_roots_each(scan_root, &w);
     while (w.depth > 0 && !w.oom) {
         const st_heap_block *b = &rs->blocks[w.stack[--w.depth]];
         scan_type(&w, b->type, b->addr, b->count);

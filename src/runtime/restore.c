@@ -19,6 +19,7 @@
 #include "frames.h"
 #include "restore.h"
 #include "state.h"
+#include "threads.h"
 
 /* One old block and its new home. */
 typedef struct home {
@@ -37,13 +38,15 @@ typedef struct loader {
     uint64_t *fn_old;              /* writer's function addresses, sorted */
     const ck_func **fn_sorted;
     mt_error *err;
+    uint32_t thread;               /* whose blocks are being placed */
 } loader;
 
 static const char *describe(const ck_block *b, char *buf, size_t cap)
 {
-    static const char *roles[] = { "?", "global", "heap block", "frame", "pinned locals" };
-    if (b->role == CK_ROLE_GLOBAL)
-        snprintf(buf, cap, "global %s", b->name);
+    static const char *roles[] = { "?", "global", "heap block", "frame", "pinned locals", "thread",
+                                   "thread-local" };
+    if (b->role == CK_ROLE_GLOBAL || b->role == CK_ROLE_TLS)
+        snprintf(buf, cap, "%s %s", roles[b->role], b->name);
     else
         snprintf(buf, cap, "%s 0x%llx, record %u", roles[b->role], (unsigned long long)b->old_addr,
                  b->record);
@@ -84,19 +87,35 @@ static int find_home(loader *ld, const ck_block *b, home *h)
         h->new_addr = g->addr;
         if (g->constant)
             return 0;  /* identity only: its address maps, its bytes stay */
-        h->stage = malloc(bytes);
+        h->stage = calloc(1, bytes);
     } else if (b->role == CK_ROLE_HEAP) {
-        h->new_addr = h->stage = malloc(bytes);
+        h->new_addr = h->stage = calloc(1, bytes);
     } else if (b->count != 1) {
         return mt_fail(ld->err, MT_EFORMAT, "corrupt checkpoint: %s holds %llu records",
                        describe(b, what, sizeof what), (unsigned long long)b->count);
-    } else if (b->role == CK_ROLE_PIN) {
-        h->new_addr = h->stage = frames_new_pin(local);
-    } else {
-        if (!frames_info_by_id(b->key))
-            return mt_fail(ld->err, MT_EPROGRAM, "%s belongs to a function this program does not have",
+    } else if (b->role == CK_ROLE_THREAD) {
+        if (local != th_record_type())
+            return mt_fail(ld->err, MT_EFORMAT, "corrupt checkpoint: %s", describe(b, what, sizeof what));
+        ld->thread = (uint32_t)b->key;
+        h->new_addr = h->stage = calloc(1, bytes);
+    } else if (b->role == CK_ROLE_TLS) {
+        if (!(h->new_addr = th_restore_tls(ld->thread, b->key, local, b->count)))
+            return mt_fail(ld->err, MT_ETYPE, "%s of the checkpoint does not match this program",
                            describe(b, what, sizeof what));
-        h->new_addr = h->stage = frames_new_frame(b->key, b->aux, local);
+        h->stage = calloc(1, bytes);
+    } else {
+        frames_thread *ft = th_restore_frames(ld->thread);
+        if (!ft)
+            return mt_fail(ld->err, MT_EFORMAT, "corrupt checkpoint: %s of thread %u, which it does not hold",
+                           describe(b, what, sizeof what), ld->thread);
+        if (b->role == CK_ROLE_PIN) {
+            h->new_addr = h->stage = frames_new_pin(ft, local);
+        } else {
+            if (!frames_info_by_id(b->key))
+                return mt_fail(ld->err, MT_EPROGRAM, "%s belongs to a function this program does not have",
+                               describe(b, what, sizeof what));
+            h->new_addr = h->stage = frames_new_frame(ft, b->key, b->aux, local);
+        }
     }
     if (!h->stage)
         return mt_fail(ld->err, MT_ENOMEM, "out of memory for %s (%llu bytes)",
@@ -116,6 +135,7 @@ static int place_blocks(loader *ld)
     ld->homes = calloc(img->nblocks ? img->nblocks : 1, sizeof *ld->homes);
     if (!ld->homes)
         return mt_fail(ld->err, MT_ENOMEM, "out of memory placing blocks");
+    ld->thread = 1;  /* blocks before any THREAD block are the main thread's */
     for (uint64_t i = 0; i < img->nblocks; i++) {
         ld->nhomes = i + 1;
         if (find_home(ld, &img->blocks[i], &ld->homes[i]) < 0)
@@ -149,11 +169,19 @@ static const home *home_of(const loader *ld, uint64_t addr)
     return addr <= h->old_end ? h : NULL;
 }
 
+/* No mapping lives below this on Linux (vm.mmap_min_addr): a pointer
+ * slot holding less holds a number, as in pthread_create(..., (void *)i). */
+#define LOWEST_MAPPING 65536
+
 static int translate_ptr(void *ctx, uint64_t old, uint64_t *now, mt_error *err)
 {
     const loader *ld = ctx;
     const home *h = home_of(ld, old);
     uint64_t off;
+    if (!h && old < LOWEST_MAPPING) {
+        *now = old;
+        return 0;
+    }
     if (!h)
         return mt_fail(err, MT_EPOINTER, "pointer 0x%llx points into nothing saved",
                        (unsigned long long)old);
@@ -231,9 +259,12 @@ static int commit(loader *ld)
     for (uint64_t i = 0; i < ld->nhomes; i++) {
         home *h = &ld->homes[i];
         const struct mt_type *local = types_local_find(ld->img->types[h->block->type]->id);
-        if (h->block->role == CK_ROLE_GLOBAL) {
+        if (h->block->role == CK_ROLE_GLOBAL || h->block->role == CK_ROLE_TLS) {
             if (h->stage)
                 memcpy(h->new_addr, h->stage, h->block->count * local->size);
+        } else if (h->block->role == CK_ROLE_THREAD) {
+            th_restore_record((const th_record *)h->stage);
+            free(h->stage);
         } else if (h->block->role == CK_ROLE_HEAP &&
                    mt_heap_track(h->new_addr, local, h->block->count, ld->err) < 0) {
             return -1;
@@ -243,7 +274,7 @@ static int commit(loader *ld)
         h->stage = NULL;
         h->new_addr = NULL; /* now owned by the program */
     }
-    frames_commit();
+    th_restore_commit_frames();
     return 0;
 }
 
@@ -253,7 +284,7 @@ static void loader_free(loader *ld)
         home *h = &ld->homes[i];
         if (h->stage != h->new_addr)
             free(h->stage);
-        if (h->block && h->block->role == CK_ROLE_HEAP)
+        if (h->block && (h->block->role == CK_ROLE_HEAP || h->block->role == CK_ROLE_THREAD))
             free(h->new_addr);
     }
     free(ld->homes);
@@ -268,6 +299,7 @@ int restore_image(const ck_image *img, unsigned flags, mt_error *err)
 {
     if (img->program_id != state_program_id())
         return mt_fail(err, MT_EPROGRAM, "checkpoint was made by another program");
+    th_record_type();
     loader ld = { .img = img, .err = err };
     ld.plans = calloc(img->ntypes ? img->ntypes : 1, sizeof *ld.plans);
     int rc = ld.plans ? 0 : mt_fail(err, MT_ENOMEM, "out of memory loading a checkpoint");
@@ -280,7 +312,7 @@ int restore_image(const ck_image *img, unsigned flags, mt_error *err)
     if (rc == 0)
         rc = commit(&ld);
     if (rc < 0)
-        frames_abandon();
+        th_restore_abandon();
     loader_free(&ld);
     return rc;
 }

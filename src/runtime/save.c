@@ -17,6 +17,7 @@
 #include "frames.h"
 #include "reach.h"
 #include "state.h"
+#include "threads.h"
 
 static int write_globals(ck_writer *w)
 {
@@ -84,6 +85,7 @@ int state_write(st_stream *s, mt_error *err)
 {
     ck_writer w;
     uint32_t ntypes;
+    th_record_type();  /* defined before the type table goes out */
     const struct mt_type *const *types = types_local(&ntypes);
     state_lock();
     int rc = ck_write_header(&w, s, state_program_id(), err);
@@ -98,7 +100,7 @@ int state_write(st_stream *s, mt_error *err)
     if (rc == 0)
         rc = write_heap(&w);
     if (rc == 0)
-        rc = frames_write(&w);
+        rc = th_write(&w);
     if (rc == 0)
         rc = ck_write_end(&w);
     state_unlock();

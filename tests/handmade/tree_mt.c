@@ -56,7 +56,7 @@ static struct node *insert(struct node *t, int key)
     }
     if (key < t->key) {
         __r1 = insert(t->left, key);
-        if (MT_UNLIKELY(mt_state) && mt_adapt()) {
+        if (MT_UNLIKELY(mt_state_now()) && mt_adapt()) {
             struct __mt_frame_insert *f = mt_frame_push(&__mt_fi_insert, 1);
             f->t = t; f->key = key; f->__r1 = __r1;
             return 0;
@@ -64,7 +64,7 @@ static struct node *insert(struct node *t, int key)
         t->left = __r1;
     } else {
         __r1 = insert(t->right, key);
-        if (MT_UNLIKELY(mt_state) && mt_adapt()) {
+        if (MT_UNLIKELY(mt_state_now()) && mt_adapt()) {
             struct __mt_frame_insert *f = mt_frame_push(&__mt_fi_insert, 2);
             f->t = t; f->key = key; f->__r1 = __r1;
             return 0;
@@ -96,7 +96,7 @@ static struct node *__mt_twin_insert(void)
     }
     if (key < t->key) {
         if (0) { __mt_in1: __r1 = __mt_twin_insert(); } else __r1 = insert(t->left, key);
-        if (MT_UNLIKELY(mt_state) && mt_adapt()) {
+        if (MT_UNLIKELY(mt_state_now()) && mt_adapt()) {
             struct __mt_frame_insert *f = mt_frame_push(&__mt_fi_insert, 1);
             f->t = t; f->key = key; f->__r1 = __r1;
             return 0;
@@ -105,7 +105,7 @@ static struct node *__mt_twin_insert(void)
         t->left = __r1;
     } else {
         if (0) { __mt_in2: __r1 = __mt_twin_insert(); } else __r1 = insert(t->right, key);
-        if (MT_UNLIKELY(mt_state) && mt_adapt()) {
+        if (MT_UNLIKELY(mt_state_now()) && mt_adapt()) {
             struct __mt_frame_insert *f = mt_frame_push(&__mt_fi_insert, 2);
             f->t = t; f->key = key; f->__r1 = __r1;
             return 0;
@@ -123,13 +123,13 @@ static long sum(struct node *t)
     if (!t)
         return 0;
     __r1 = sum(t->left);
-    if (MT_UNLIKELY(mt_state) && mt_adapt()) {
+    if (MT_UNLIKELY(mt_state_now()) && mt_adapt()) {
         struct __mt_frame_sum *f = mt_frame_push(&__mt_fi_sum, 1);
         f->t = t; f->__r1 = __r1;
         return 0;
     }
     __r2 = sum(t->right);
-    if (MT_UNLIKELY(mt_state) && mt_adapt()) {
+    if (MT_UNLIKELY(mt_state_now()) && mt_adapt()) {
         struct __mt_frame_sum *f = mt_frame_push(&__mt_fi_sum, 2);
         f->t = t; f->__r1 = __r1; f->__r2 = __r2;
         return 0;
@@ -154,14 +154,14 @@ static long __mt_twin_sum(void)
     if (!t)
         return 0;
     if (0) { __mt_in1: __r1 = __mt_twin_sum(); } else __r1 = sum(t->left);
-    if (MT_UNLIKELY(mt_state) && mt_adapt()) {
+    if (MT_UNLIKELY(mt_state_now()) && mt_adapt()) {
         struct __mt_frame_sum *f = mt_frame_push(&__mt_fi_sum, 1);
         f->t = t; f->__r1 = __r1;
         return 0;
     }
 __mt_after1:
     if (0) { __mt_in2: __r2 = __mt_twin_sum(); } else __r2 = sum(t->right);
-    if (MT_UNLIKELY(mt_state) && mt_adapt()) {
+    if (MT_UNLIKELY(mt_state_now()) && mt_adapt()) {
         struct __mt_frame_sum *f = mt_frame_push(&__mt_fi_sum, 2);
         f->t = t; f->__r1 = __r1; f->__r2 = __r2;
         return 0;
@@ -189,15 +189,15 @@ static int __mt_user_main(void)
             kp[i] = (round * 37 + i * 11) % 1000;
         for (i = 0; i < 8; i++) {
             __r1 = insert(root, __mt_p->keys[i]);
-            if (MT_UNLIKELY(mt_state) && mt_adapt()) { MAIN_SAVE(1); return 0; }
+            if (MT_UNLIKELY(mt_state_now()) && mt_adapt()) { MAIN_SAVE(1); return 0; }
             root = __r1;
         }
         __r2 = sum(root);
-        if (MT_UNLIKELY(mt_state) && mt_adapt()) { MAIN_SAVE(2); return 0; }
+        if (MT_UNLIKELY(mt_state_now()) && mt_adapt()) { MAIN_SAVE(2); return 0; }
         total += __r2 % 1000;
         if (round % 20 == 0)
             printf("%s %d total %ld\n", label, round, total);
-        if (MT_UNLIKELY(mt_state) && mt_adapt()) { MAIN_SAVE(3); return 0; }
+        if (MT_UNLIKELY(mt_state_now()) && mt_adapt()) { MAIN_SAVE(3); return 0; }
     }
     printf("final %ld\n", total);
     mt_pin_leave(__mt_p);
@@ -228,17 +228,17 @@ static int __mt_twin_main(void)
             kp[i] = (round * 37 + i * 11) % 1000;
         for (i = 0; i < 8; i++) {
             if (0) { __mt_in1: __r1 = __mt_twin_insert(); } else __r1 = insert(root, __mt_p->keys[i]);
-            if (MT_UNLIKELY(mt_state) && mt_adapt()) { MAIN_SAVE(1); return 0; }
+            if (MT_UNLIKELY(mt_state_now()) && mt_adapt()) { MAIN_SAVE(1); return 0; }
         __mt_after1:
             root = __r1;
         }
         if (0) { __mt_in2: __r2 = __mt_twin_sum(); } else __r2 = sum(root);
-        if (MT_UNLIKELY(mt_state) && mt_adapt()) { MAIN_SAVE(2); return 0; }
+        if (MT_UNLIKELY(mt_state_now()) && mt_adapt()) { MAIN_SAVE(2); return 0; }
     __mt_after2:
         total += __r2 % 1000;
         if (round % 20 == 0)
             printf("%s %d total %ld\n", label, round, total);
-        if (MT_UNLIKELY(mt_state) && mt_adapt()) { MAIN_SAVE(3); return 0; }
+        if (MT_UNLIKELY(mt_state_now()) && mt_adapt()) { MAIN_SAVE(3); return 0; }
     __mt_after3:;
     }
     printf("final %ld\n", total);

@@ -1,0 +1,23 @@
+/* control.h: what the thread code asks of the triggers and of main's
+ * adapter (control.c): the state a thread returns to, whether it is in a
+ * callback from untransformed code, and writing the checkpoint. */
+#ifndef MT_CONTROL_H
+#define MT_CONTROL_H
+
+#include <stdint.h>
+
+/* MT_STATE_COUNTING for a thread that counts adaptation points toward
+ * MIGTHREAD_AFTER_POLLS, MT_STATE_IDLE otherwise. */
+int control_idle_state(uint32_t thread_id);
+
+/* 1 while the calling thread runs a callback from untransformed code. */
+int control_in_callback(void);
+
+/* Flushes stdio and writes the checkpoint (dies with one line on
+ * failure); exits with status 0 afterwards when leave is set. */
+void control_write_checkpoint(int leave);
+
+/* The control thread received trigger signal sig (for the latency report). */
+void control_note_request(int sig);
+
+#endif

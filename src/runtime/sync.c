@@ -1,0 +1,433 @@
+/* sync.c: mutexes, condition variables, barriers, rwlocks and once for
+ * mtcc programs.
+ *
+ * Each object keeps a small portable state in the program's own
+ * pthread_*_t (owners are logical thread numbers), described to the
+ * checkpoint by mt_type_pthread, so a checkpoint converts it like any
+ * data and a restored program finds its locks held by the same threads.
+ * Uncontended mutexes cost one compare-and-swap; everything that sleeps
+ * goes through threads.c, where a capture can interrupt it. */
+#include <errno.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "error.h"
+#include "frames.h"
+#include "migthread-gen.h"
+#include "threads.h"
+
+typedef struct mutex_rep {
+    uint32_t owner;     /* thread number, 0 when free */
+    uint32_t count;     /* recursive locks held */
+    uint32_t kind;      /* MUTEX_* */
+    uint32_t waiters;   /* asleep in lock (not saved: a hint for unlock) */
+} mutex_rep;
+
+enum { MUTEX_NORMAL, MUTEX_RECURSIVE, MUTEX_ERRORCHECK };
+
+typedef struct cond_rep {
+    uint32_t seq;       /* bumped by each signal */
+    uint32_t waiters;   /* not saved */
+} cond_rep;
+
+typedef struct barrier_rep {
+    uint32_t count, arrived, generation;
+} barrier_rep;
+
+typedef struct rwlock_rep {
+    uint32_t writer;    /* thread number */
+    uint32_t readers;
+} rwlock_rep;
+
+_Static_assert(sizeof(mutex_rep) <= sizeof(pthread_mutex_t), "mutex state fits");
+_Static_assert(sizeof(cond_rep) <= sizeof(pthread_cond_t), "condition state fits");
+_Static_assert(sizeof(barrier_rep) <= sizeof(pthread_barrier_t), "barrier state fits");
+_Static_assert(sizeof(rwlock_rep) <= sizeof(pthread_rwlock_t), "rwlock state fits");
+
+static _Thread_local uint32_t my_id;
+
+static uint32_t me(void)
+{
+    if (!my_id)
+        my_id = th_self_id();
+    return my_id;
+}
+
+static uint32_t load(const uint32_t *p)
+{
+    return __atomic_load_n(p, __ATOMIC_RELAXED);
+}
+
+/* ---- Descriptors ----------------------------------------------------------------- */
+
+const mt_type *mt_type_pthread(const char *kind, size_t size, size_t align)
+{
+    static const char *const names[][4] = {
+        { "pthread_mutex_t", "owner", "count", "kind" },
+        { "pthread_cond_t", "seq", NULL, NULL },
+        { "pthread_barrier_t", "count", "arrived", "generation" },
+        { "pthread_rwlock_t", "writer", "readers", NULL },
+    };
+    for (size_t k = 0; k < sizeof names / sizeof names[0]; k++) {
+        if (strcmp(kind, names[k][0]) != 0)
+            continue;
+        mt_member m[3];
+        size_t n = 0;
+        for (; n < 3 && names[k][n + 1]; n++)
+            m[n] = (mt_member){ names[k][n + 1], MT_CLASS_UINT, 4, 4 * n, 1, NULL };
+        mt_error err;
+        const mt_type *t = mt_type_define(kind, size, align, 0, m, n, &err);
+        if (!t)
+            mt_die(&err);
+        return t;
+    }
+    fprintf(stderr, "migthread: no descriptor for %s\n", kind);
+    exit(1);
+}
+
+/* ---- Mutexes ---------------------------------------------------------------------- */
+
+int mt_pthread_mutex_init(void *mutex, const void *attr)
+{
+    int type = PTHREAD_MUTEX_DEFAULT;
+    if (attr)
+        pthread_mutexattr_gettype(attr, &type);
+    memset(mutex, 0, sizeof(pthread_mutex_t));
+    mutex_rep *r = mutex;
+    r->kind = type == PTHREAD_MUTEX_RECURSIVE ? MUTEX_RECURSIVE
+            : type == PTHREAD_MUTEX_ERRORCHECK ? MUTEX_ERRORCHECK : MUTEX_NORMAL;
+    return 0;
+}
+
+int mt_pthread_mutex_destroy(void *mutex)
+{
+    return load(&((mutex_rep *)mutex)->owner) ? EBUSY : 0;
+}
+
+static int try_take(mutex_rep *r, uint32_t id)
+{
+    uint32_t free_ = 0;
+    if (__atomic_compare_exchange_n(&r->owner, &free_, id, 0, __ATOMIC_SEQ_CST, __ATOMIC_RELAXED))
+        return 1;
+    /* an owner that is gone (a thread that did not come along to this
+     * process, or ended holding the lock) gives the lock up */
+    if (free_ != id && !th_alive(free_))
+        return __atomic_compare_exchange_n(&r->owner, &free_, id, 0, __ATOMIC_SEQ_CST, __ATOMIC_RELAXED);
+    return 0;
+}
+
+/* Returns 0 holding the lock, or 1 when a capture interrupted the wait. */
+static int lock_slow(mutex_rep *r, uint32_t id)
+{
+    th_lock();
+    for (;;) {
+        /* counted before trying, so that an unlock after the failed try
+         * sees a waiter and wakes it */
+        __atomic_add_fetch(&r->waiters, 1, __ATOMIC_SEQ_CST);
+        uint32_t seen = 0;
+        if (__atomic_compare_exchange_n(&r->owner, &seen, id, 0, __ATOMIC_SEQ_CST, __ATOMIC_RELAXED) ||
+            (!th_alive(seen) && try_take(r, id))) {
+            __atomic_sub_fetch(&r->waiters, 1, __ATOMIC_SEQ_CST);
+            break;
+        }
+        if (th_give_way()) {
+            __atomic_sub_fetch(&r->waiters, 1, __ATOMIC_SEQ_CST);
+            th_unlock();
+            return 1;
+        }
+        th_sleep(r);
+        __atomic_sub_fetch(&r->waiters, 1, __ATOMIC_SEQ_CST);
+    }
+    r->count = 1;
+    th_gate();
+    th_unlock();
+    return 0;
+}
+
+static int lock_mutex(mutex_rep *r)
+{
+    uint32_t id = me();
+    uint32_t free_ = 0;
+    if (__atomic_compare_exchange_n(&r->owner, &free_, id, 0, __ATOMIC_ACQUIRE, __ATOMIC_RELAXED)) {
+        r->count = 1;
+        return 0;
+    }
+    if (free_ == id) {
+        if (r->kind == MUTEX_RECURSIVE) {
+            r->count++;
+            return 0;
+        }
+        if (r->kind == MUTEX_ERRORCHECK)
+            return EDEADLK;
+    }
+    lock_slow(r, id);
+    return 0;
+}
+
+int mt_pthread_mutex_lock(void *mutex)
+{
+    frames_take_reissue();
+    return lock_mutex(mutex);
+}
+
+int mt_pthread_mutex_trylock(void *mutex)
+{
+    mutex_rep *r = mutex;
+    uint32_t id = me();
+    if (try_take(r, id)) {
+        r->count = 1;
+        return 0;
+    }
+    if (load(&r->owner) == id && r->kind == MUTEX_RECURSIVE) {
+        r->count++;
+        return 0;
+    }
+    return EBUSY;
+}
+
+int mt_pthread_mutex_unlock(void *mutex)
+{
+    mutex_rep *r = mutex;
+    if (load(&r->owner) != me())
+        return EPERM;
+    if (r->kind == MUTEX_RECURSIVE && --r->count > 0)
+        return 0;
+    r->count = 0;
+    __atomic_exchange_n(&r->owner, 0, __ATOMIC_SEQ_CST);
+    if (__atomic_load_n(&r->waiters, __ATOMIC_SEQ_CST)) {
+        th_lock();
+        th_wake(r);
+        th_unlock();
+    }
+    return 0;
+}
+
+/* ---- Condition variables ------------------------------------------------------------ */
+
+int mt_pthread_cond_init(void *cond, const void *attr)
+{
+    (void)attr;
+    memset(cond, 0, sizeof(pthread_cond_t));
+    return 0;
+}
+
+int mt_pthread_cond_destroy(void *cond)
+{
+    (void)cond;
+    return 0;
+}
+
+/* A wait a capture interrupts resumes as a spurious wake-up: it takes the
+ * mutex again and returns, and the program's loop around it checks its
+ * condition, as POSIX requires of every program. */
+int mt_pthread_cond_wait(void *cond, void *mutex)
+{
+    cond_rep *c = cond;
+    mutex_rep *m = mutex;
+    if (frames_take_reissue())
+        return lock_mutex(m);
+    if (load(&m->owner) != me())
+        return EPERM;
+    th_lock();
+    uint32_t seq = c->seq;
+    __atomic_add_fetch(&c->waiters, 1, __ATOMIC_SEQ_CST);
+    th_unlock();
+    uint32_t count = m->count;
+    m->count = 1;
+    mt_pthread_mutex_unlock(m);
+    th_lock();
+    while (load(&c->seq) == seq) {
+        if (th_give_way()) {
+            __atomic_sub_fetch(&c->waiters, 1, __ATOMIC_SEQ_CST);
+            th_unlock();
+            return 0;
+        }
+        th_sleep(c);
+    }
+    __atomic_sub_fetch(&c->waiters, 1, __ATOMIC_SEQ_CST);
+    th_unlock();
+    if (lock_slow(m, me()))
+        return 0;
+    m->count = count;
+    return 0;
+}
+
+static void cond_wake(cond_rep *c)
+{
+    if (!__atomic_load_n(&c->waiters, __ATOMIC_SEQ_CST))
+        return;
+    th_lock();
+    __atomic_add_fetch(&c->seq, 1, __ATOMIC_RELAXED);
+    th_wake(c);
+    th_unlock();
+}
+
+/* Both wake every waiter: POSIX allows a signal to wake more than one. */
+int mt_pthread_cond_signal(void *cond)
+{
+    cond_wake(cond);
+    return 0;
+}
+
+int mt_pthread_cond_broadcast(void *cond)
+{
+    cond_wake(cond);
+    return 0;
+}
+
+/* ---- Barriers ------------------------------------------------------------------------ */
+
+int mt_pthread_barrier_init(void *barrier, const void *attr, unsigned count)
+{
+    (void)attr;
+    if (count == 0)
+        return EINVAL;
+    memset(barrier, 0, sizeof(pthread_barrier_t));
+    ((barrier_rep *)barrier)->count = count;
+    return 0;
+}
+
+int mt_pthread_barrier_destroy(void *barrier)
+{
+    return ((barrier_rep *)barrier)->arrived ? EBUSY : 0;
+}
+
+/* The seeds' pseudo-barrier: a thread waiting here when a capture comes
+ * takes its arrival back and gives way; it arrives again after the resume,
+ * so the others are never left waiting for a thread that is being saved. */
+int mt_pthread_barrier_wait(void *barrier)
+{
+    barrier_rep *b = barrier;
+    frames_take_reissue();
+    th_lock();
+    if (++b->arrived == b->count) {
+        b->arrived = 0;
+        b->generation++;
+        th_wake(b);
+        th_gate();
+        th_unlock();
+        return PTHREAD_BARRIER_SERIAL_THREAD;
+    }
+    uint32_t gen = b->generation;
+    while (b->generation == gen) {
+        if (th_give_way()) {
+            b->arrived--;
+            th_unlock();
+            return 0;
+        }
+        th_sleep(b);
+    }
+    th_gate();
+    th_unlock();
+    return 0;
+}
+
+/* ---- Read-write locks ------------------------------------------------------------------ */
+
+int mt_pthread_rwlock_init(void *rwlock, const void *attr)
+{
+    (void)attr;
+    memset(rwlock, 0, sizeof(pthread_rwlock_t));
+    return 0;
+}
+
+int mt_pthread_rwlock_destroy(void *rwlock)
+{
+    rwlock_rep *l = rwlock;
+    return l->writer || l->readers ? EBUSY : 0;
+}
+
+static int writer_active(rwlock_rep *l)
+{
+    if (l->writer && !th_alive(l->writer))
+        l->writer = 0;  /* a writer that is gone from this process */
+    return l->writer != 0;
+}
+
+static int rw_lock(rwlock_rep *l, int write, int try)
+{
+    uint32_t id = me();
+    frames_take_reissue();
+    th_lock();
+    if (l->writer == id) {
+        th_unlock();
+        return EDEADLK;
+    }
+    while (writer_active(l) || (write && l->readers)) {
+        if (try) {
+            th_unlock();
+            return EBUSY;
+        }
+        if (th_give_way()) {
+            th_unlock();
+            return 0;
+        }
+        th_sleep(l);
+    }
+    if (write)
+        l->writer = id;
+    else
+        l->readers++;
+    th_gate();
+    th_unlock();
+    return 0;
+}
+
+int mt_pthread_rwlock_rdlock(void *rwlock) { return rw_lock(rwlock, 0, 0); }
+int mt_pthread_rwlock_wrlock(void *rwlock) { return rw_lock(rwlock, 1, 0); }
+int mt_pthread_rwlock_tryrdlock(void *rwlock) { return rw_lock(rwlock, 0, 1); }
+int mt_pthread_rwlock_trywrlock(void *rwlock) { return rw_lock(rwlock, 1, 1); }
+
+int mt_pthread_rwlock_unlock(void *rwlock)
+{
+    rwlock_rep *l = rwlock;
+    int rc = 0;
+    th_lock();
+    if (l->writer == me())
+        l->writer = 0;
+    else if (l->readers)
+        l->readers--;
+    else
+        rc = EPERM;
+    th_wake(l);
+    th_unlock();
+    return rc;
+}
+
+/* ---- Once --------------------------------------------------------------------------------- */
+
+enum { ONCE_NOT_RUN = 0, ONCE_RUNNING = 1, ONCE_DONE = 2 };
+
+/* The routine runs as a callback (no capture starts inside it); threads
+ * waiting for it are at a safe point. */
+int mt_pthread_once(int *once, void (*init)(void))
+{
+    if (__atomic_load_n(once, __ATOMIC_ACQUIRE) == ONCE_DONE)
+        return 0;
+    frames_take_reissue();
+    th_lock();
+    while (__atomic_load_n(once, __ATOMIC_RELAXED) == ONCE_RUNNING) {
+        if (th_give_way()) {
+            th_unlock();
+            return 0;
+        }
+        th_sleep(once);
+    }
+    if (__atomic_load_n(once, __ATOMIC_RELAXED) == ONCE_DONE) {
+        th_gate();
+        th_unlock();
+        return 0;
+    }
+    __atomic_store_n(once, ONCE_RUNNING, __ATOMIC_RELAXED);
+    th_unlock();
+    mt_callback_enter();
+    init();
+    mt_callback_leave();
+    th_lock();
+    __atomic_store_n(once, ONCE_DONE, __ATOMIC_RELEASE);
+    th_wake(once);
+    th_unlock();
+    return 0;
+}

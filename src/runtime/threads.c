@@ -1,0 +1,864 @@
+/* threads.c: the thread registry, pthread_create/join/exit, the control
+ * thread that turns signals into capture requests, and the rendezvous of
+ * a capture.
+ *
+ * One lock guards the registry, the capture and every runtime wait, so
+ * that a request can wake all sleepers at once: a thread asleep in a
+ * lock, a wait, a barrier or a join is at a safe point, and gives way to
+ * a process capture by unwinding (the call is re-entered on resume). */
+#include "threads.h"
+
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "control.h"
+#include "error.h"
+#include "state.h"
+
+typedef enum { TH_RUNNING, TH_FINISHED, TH_MIGRATED } th_status;
+
+typedef struct th_thread {
+    uint32_t id;
+    th_status status;
+    int is_main, detached;
+    int lone;                    /* a moved thread, alone in its new process */
+    int native_live;             /* an OS thread runs it */
+    int parked;                  /* unwound, waiting for the checkpoint */
+    int paused;                  /* stopped in place while another is captured */
+    int sleeping;                /* in a runtime wait */
+    int restoring, ready;        /* created by a restore, not yet let go */
+    int *state;                  /* its state word */
+    frames_thread *frames;
+    void *(*start)(void *);
+    void *arg;
+    void *retval;
+    void **tls;                  /* its thread-local instances */
+    struct th_thread *next;
+} th_thread;
+
+static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t changed = PTHREAD_COND_INITIALIZER;  /* registry and capture */
+enum { NCHANNELS = 64 };
+static pthread_cond_t channels[NCHANNELS];                 /* runtime waits, by object */
+static pthread_once_t channels_once = PTHREAD_ONCE_INIT;
+
+static th_thread *threads;       /* main first, then by creation */
+static uint32_t next_id = 2;
+static _Thread_local th_thread *self;
+
+static struct {
+    int active, kind, leave, writing;
+    uint32_t target;
+    unsigned long generation;
+} cap;
+
+/* A signal handler's request in a program with one thread. */
+static volatile sig_atomic_t sig_pending, sig_leave, sig_target;
+
+static int control_started;
+
+/* ---- Thread-local variables ------------------------------------------------- */
+
+typedef struct tls_var {
+    char *name;
+    uint64_t key;
+    void *(*addr)(void);
+    const mt_type *type;
+    size_t count;
+} tls_var;
+
+static tls_var *tls_vars;
+static size_t ntls;
+
+int mt_register_tls(const char *name, void *(*addr)(void), const mt_type *t, size_t count, mt_error *err)
+{
+    pthread_mutex_lock(&lock);
+    tls_var *grown = realloc(tls_vars, (ntls + 1) * sizeof *grown);
+    char *copy = strdup(name);
+    if (!grown || !copy) {
+        free(copy);
+        if (grown)
+            tls_vars = grown;
+        pthread_mutex_unlock(&lock);
+        return mt_fail(err, MT_ENOMEM, "out of memory registering %s", name);
+    }
+    tls_vars = grown;
+    tls_vars[ntls++] = (tls_var){ copy, state_name_key(name), addr, t, count };
+    pthread_mutex_unlock(&lock);
+    return 0;
+}
+
+/* Notes where the calling thread's thread-locals are (lock held). */
+static void tls_snapshot(th_thread *t)
+{
+    if (!ntls)
+        return;
+    void **grown = realloc(t->tls, ntls * sizeof *grown);
+    if (!grown) {
+        fprintf(stderr, "migthread: out of memory noting thread-local variables\n");
+        exit(1);
+    }
+    t->tls = grown;
+    for (size_t i = 0; i < ntls; i++)
+        t->tls[i] = tls_vars[i].addr();
+}
+
+/* ---- The registry ------------------------------------------------------------- */
+
+static void init_channels(void)
+{
+    for (int i = 0; i < NCHANNELS; i++)
+        pthread_cond_init(&channels[i], NULL);
+}
+
+static pthread_cond_t *channel_of(const void *obj)
+{
+    uintptr_t a = (uintptr_t)obj;
+    return &channels[(a >> 4 ^ a >> 10) % NCHANNELS];
+}
+
+static th_thread *find(uint32_t id)
+{
+    for (th_thread *t = threads; t; t = t->next)
+        if (t->id == id)
+            return t;
+    return NULL;
+}
+
+static void link_thread(th_thread *t)
+{
+    th_thread **p = &threads;
+    while (*p)
+        p = &(*p)->next;
+    *p = t;
+}
+
+static void unlink_thread(th_thread *t)
+{
+    for (th_thread **p = &threads; *p; p = &(*p)->next)
+        if (*p == t) {
+            *p = t->next;
+            return;
+        }
+}
+
+static th_thread *new_thread(uint32_t id)
+{
+    th_thread *t = calloc(1, sizeof *t);
+    if (!t) {
+        fprintf(stderr, "migthread: out of memory creating a thread\n");
+        exit(1);
+    }
+    t->id = id;
+    return t;
+}
+
+/* The calling thread's entry; a thread the runtime did not start (main
+ * before mt_run_main, a library's thread) gets one on first use. */
+static th_thread *me(void)
+{
+    if (!self) {
+        pthread_once(&channels_once, init_channels);
+        th_thread *t = new_thread(0);
+        pthread_mutex_lock(&lock);
+        t->id = threads ? next_id++ : 1;
+        t->is_main = t->id == 1;
+        t->native_live = 1;
+        t->state = &mt_state;
+        t->frames = frames_mine();
+        link_thread(t);
+        pthread_mutex_unlock(&lock);
+        self = t;
+    }
+    return self;
+}
+
+void th_init_main(void)
+{
+    me();
+    th_record_type();  /* a restore looks it up by identity */
+}
+
+uint32_t th_self_id(void)
+{
+    return me()->id;
+}
+
+int th_alive(uint32_t id)
+{
+    th_thread *t = find(id);
+    return t && t->status == TH_RUNNING;
+}
+
+void th_lock(void)
+{
+    me();
+    pthread_mutex_lock(&lock);
+}
+
+void th_unlock(void)
+{
+    pthread_mutex_unlock(&lock);
+}
+
+/* ---- Requests ------------------------------------------------------------------ */
+
+/* Asks thread t to stop at its next safe point; a thread still rewinding
+ * sees the request once its rewind ends (frames.c leaves it standing). */
+static void ask(th_thread *t)
+{
+    if (!t->state)
+        return;  /* not started yet: it looks at the capture when it starts */
+    int old = __atomic_load_n(t->state, __ATOMIC_RELAXED);
+    while (old == MT_STATE_IDLE || old == MT_STATE_COUNTING || old == MT_STATE_REWINDING)
+        if (__atomic_compare_exchange_n(t->state, &old, MT_STATE_PENDING, 0, __ATOMIC_RELAXED,
+                                        __ATOMIC_RELAXED))
+            break;
+}
+
+static int activate(int kind, uint32_t target, int leave)
+{
+    if (cap.active)
+        return -1;
+    if (kind == TH_CAPTURE_THREAD && !th_alive(target))
+        return -1;
+    cap.active = 1;
+    cap.kind = kind;
+    cap.target = target;
+    cap.leave = leave;
+    cap.writing = 0;
+    for (th_thread *t = threads; t; t = t->next)
+        if (t->status == TH_RUNNING && t->native_live)
+            ask(t);
+    for (int i = 0; i < NCHANNELS; i++)
+        pthread_cond_broadcast(&channels[i]);
+    return 0;
+}
+
+int th_request(int kind, uint32_t target, int leave)
+{
+    me();
+    pthread_mutex_lock(&lock);
+    int r = activate(kind, target, leave);
+    pthread_mutex_unlock(&lock);
+    return r;
+}
+
+void th_request_from_signal(uint32_t target, int leave)
+{
+    sig_target = (sig_atomic_t)target;
+    sig_leave = leave;
+    sig_pending = 1;
+    if (self && __atomic_load_n(&mt_state, __ATOMIC_RELAXED) != MT_STATE_UNWINDING)
+        mt_state_set(MT_STATE_PENDING);
+}
+
+static void finish_capture(void)
+{
+    cap.active = 0;
+    cap.writing = 0;
+    cap.generation++;
+    pthread_cond_broadcast(&changed);
+}
+
+/* ---- Safe points ---------------------------------------------------------------- */
+
+static int must_unwind(const th_thread *t)
+{
+    return cap.active && !t->parked && (cap.kind == TH_CAPTURE_PROCESS || cap.target == t->id);
+}
+
+/* Waits in place until the capture of another thread is over. */
+static void pause_here(th_thread *t)
+{
+    unsigned long gen = cap.generation;
+    t->paused = 1;
+    tls_snapshot(t);
+    pthread_cond_broadcast(&changed);
+    while (cap.active && cap.generation == gen)
+        pthread_cond_wait(&changed, &lock);
+    t->paused = 0;
+    mt_state_set(control_idle_state(t->id));
+}
+
+int th_at_safe_point(void)
+{
+    th_thread *t = me();
+    pthread_mutex_lock(&lock);
+    if (!cap.active && sig_pending) {
+        sig_pending = 0;
+        uint32_t target = (uint32_t)sig_target;
+        activate(target ? TH_CAPTURE_THREAD : TH_CAPTURE_PROCESS, target ? target : 0, sig_leave);
+    }
+    int unwind = 0;
+    if (must_unwind(t)) {
+        mt_state_set(MT_STATE_UNWINDING);
+        unwind = 1;
+    } else if (cap.active) {
+        pause_here(t);
+    } else {
+        mt_state_set(control_idle_state(t->id));
+    }
+    pthread_mutex_unlock(&lock);
+    return unwind;
+}
+
+int th_give_way(void)
+{
+    th_thread *t = self;
+    if (!must_unwind(t) || control_in_callback())
+        return 0;
+    mt_state_set(MT_STATE_UNWINDING);
+    frames_mark_in_call();
+    return 1;
+}
+
+void th_sleep(const void *obj)
+{
+    th_thread *t = self;
+    t->sleeping = 1;
+    if (cap.active)
+        pthread_cond_broadcast(&changed);
+    pthread_cond_wait(channel_of(obj), &lock);
+    t->sleeping = 0;
+}
+
+void th_wake(const void *obj)
+{
+    pthread_once(&channels_once, init_channels);
+    pthread_cond_broadcast(channel_of(obj));
+}
+
+void th_gate(void)
+{
+    th_thread *t = self;
+    if (cap.active && !must_unwind(t))
+        pause_here(t);
+}
+
+/* ---- The rendezvous --------------------------------------------------------------- */
+
+static int all_parked(void)
+{
+    for (th_thread *t = threads; t; t = t->next)
+        if (t->status == TH_RUNNING && t->native_live && !t->parked)
+            return 0;
+    return 1;
+}
+
+static int others_stopped(const th_thread *me_)
+{
+    for (th_thread *t = threads; t; t = t->next)
+        if (t != me_ && t->status == TH_RUNNING && t->native_live && !t->paused && !t->sleeping &&
+            !t->parked)
+            return 0;
+    return 1;
+}
+
+static void finish_thread_locked(th_thread *t, void *retval, th_status status)
+{
+    if (cap.active && cap.kind == TH_CAPTURE_THREAD && cap.target == t->id && !t->parked)
+        finish_capture();  /* it ended before reaching a safe point */
+    t->status = status;
+    t->retval = retval;
+    t->native_live = 0;
+    th_wake(t);
+    pthread_cond_broadcast(&changed);
+    if (t->detached) {
+        unlink_thread(t);
+        free(t->tls);
+        free(t);
+    }
+}
+
+int th_capture_reached_bottom(void)
+{
+    th_thread *t = me();
+    pthread_mutex_lock(&lock);
+    unsigned long gen = cap.generation;
+    t->parked = 1;
+    tls_snapshot(t);
+    pthread_cond_broadcast(&changed);
+    int stays = 1;
+    if (cap.kind == TH_CAPTURE_THREAD) {
+        while (!others_stopped(t))
+            pthread_cond_wait(&changed, &lock);
+        pthread_mutex_unlock(&lock);
+        control_write_checkpoint(0);
+        pthread_mutex_lock(&lock);
+        if (cap.leave) {
+            frames_clear(t->frames);
+            stays = 0;
+        }
+        t->parked = 0;
+        finish_capture();
+    } else {
+        while (cap.generation == gen && !cap.writing && !all_parked())
+            pthread_cond_wait(&changed, &lock);
+        if (cap.generation == gen && !cap.writing) {
+            cap.writing = 1;
+            pthread_mutex_unlock(&lock);
+            control_write_checkpoint(cap.leave);  /* exits when asked to */
+            pthread_mutex_lock(&lock);
+            for (th_thread *o = threads; o; o = o->next)
+                o->parked = 0;
+            finish_capture();
+        }
+        while (cap.generation == gen)
+            pthread_cond_wait(&changed, &lock);
+    }
+    pthread_mutex_unlock(&lock);
+    return stays;
+}
+
+/* ---- pthread_create and its kin -------------------------------------------------- */
+
+static void *control_main(void *unused)
+{
+    (void)unused;
+    sigset_t set;
+    sigemptyset(&set);
+    sigaddset(&set, SIGUSR1);
+    sigaddset(&set, SIGUSR2);
+    sigaddset(&set, SIGALRM);
+    for (;;) {
+        siginfo_t si;
+        int sig = sigwaitinfo(&set, &si);
+        if (sig < 0)
+            continue;
+        uint32_t target = si.si_code == SI_QUEUE && si.si_value.sival_int > 0 ? (uint32_t)si.si_value.sival_int : 0;
+        control_note_request(sig);
+        th_request(target ? TH_CAPTURE_THREAD : TH_CAPTURE_PROCESS, target, sig == SIGUSR2);
+    }
+    return NULL;
+}
+
+/* Once the program has threads, the trigger signals go to one thread of
+ * the runtime's own, which can take locks (a handler cannot). */
+static void start_control_thread(void)
+{
+    if (control_started)
+        return;
+    control_started = 1;
+    sigset_t set;
+    sigemptyset(&set);
+    sigaddset(&set, SIGUSR1);
+    sigaddset(&set, SIGUSR2);
+    sigaddset(&set, SIGALRM);
+    pthread_sigmask(SIG_BLOCK, &set, NULL);
+    pthread_attr_t a;
+    pthread_attr_init(&a);
+    pthread_attr_setdetachstate(&a, PTHREAD_CREATE_DETACHED);
+    pthread_t tid;
+    if (pthread_create(&tid, &a, control_main, NULL) != 0) {
+        fprintf(stderr, "migthread: cannot start the control thread\n");
+        exit(1);
+    }
+    pthread_attr_destroy(&a);
+}
+
+static void *thread_main(void *p)
+{
+    th_thread *t = p;
+    self = t;
+    pthread_mutex_lock(&lock);
+    t->state = &mt_state;
+    t->frames = frames_mine();
+    int resumed = t->restoring;
+    if (resumed) {
+        tls_snapshot(t);
+        t->ready = 1;
+        pthread_cond_broadcast(&changed);
+        while (t->restoring)
+            pthread_cond_wait(&changed, &lock);
+    }
+    mt_state_set(cap.active ? MT_STATE_PENDING : control_idle_state(t->id));
+    pthread_mutex_unlock(&lock);
+    void *(*twin)(void) = (void *(*)(void))mt_twin_of((void (*)(void))t->start);
+    void *rv;
+    if (resumed) {
+        frames_set_state_after_rewind(control_idle_state(t->id));
+        mt_state_set(MT_STATE_REWINDING);
+        rv = twin();
+    } else {
+        rv = t->start(t->arg);
+    }
+    while (mt_state_now() == MT_STATE_UNWINDING) {
+        if (!th_capture_reached_bottom()) {   /* migrated: it goes on elsewhere */
+            frames_pins_drop();
+            pthread_mutex_lock(&lock);
+            finish_thread_locked(t, MT_THREAD_MIGRATED, TH_MIGRATED);
+            pthread_mutex_unlock(&lock);
+            return NULL;
+        }
+        frames_set_state_after_rewind(control_idle_state(t->id));
+        mt_state_set(MT_STATE_REWINDING);
+        rv = twin();
+    }
+    frames_pins_drop();
+    pthread_mutex_lock(&lock);
+    finish_thread_locked(t, rv, TH_FINISHED);
+    pthread_mutex_unlock(&lock);
+    return NULL;
+}
+
+/* OS threads are detached: joining is the registry's business. */
+static int spawn(th_thread *t, const pthread_attr_t *user)
+{
+    pthread_attr_t a;
+    pthread_attr_init(&a);
+    size_t stack;
+    if (user && pthread_attr_getstacksize(user, &stack) == 0)
+        pthread_attr_setstacksize(&a, stack);
+    pthread_attr_setdetachstate(&a, PTHREAD_CREATE_DETACHED);
+    pthread_t native;
+    int rc = pthread_create(&native, &a, thread_main, t);
+    pthread_attr_destroy(&a);
+    return rc;
+}
+
+int mt_pthread_create(mt_thread_handle *handle, const void *attr, void *(*start)(void *), void *arg)
+{
+    me();
+    start_control_thread();
+    th_thread *t = new_thread(0);
+    t->start = start;
+    t->arg = arg;
+    int detached = 0;
+    if (attr)
+        pthread_attr_getdetachstate(attr, &detached);
+    t->detached = detached == PTHREAD_CREATE_DETACHED;
+    pthread_mutex_lock(&lock);
+    t->id = next_id++;
+    t->native_live = 1;
+    link_thread(t);
+    uint32_t id = t->id;
+    pthread_mutex_unlock(&lock);
+    int rc = spawn(t, attr);
+    if (rc != 0) {
+        pthread_mutex_lock(&lock);
+        unlink_thread(t);
+        pthread_mutex_unlock(&lock);
+        free(t);
+        return rc;
+    }
+    *handle = id;
+    return 0;
+}
+
+int mt_pthread_join(mt_thread_handle handle, void **retval)
+{
+    th_thread *s = me();
+    pthread_mutex_lock(&lock);
+    th_thread *t = find((uint32_t)handle);
+    int rc = 0;
+    if (!t || handle > UINT32_MAX)
+        rc = ESRCH;
+    else if (t == s)
+        rc = EDEADLK;
+    else if (t->detached)
+        rc = EINVAL;
+    frames_take_reissue();
+    while (rc == 0 && t->status == TH_RUNNING) {
+        if (th_give_way()) {
+            pthread_mutex_unlock(&lock);
+            return 0;   /* a capture: joined again after the resume */
+        }
+        th_sleep(t);
+    }
+    if (rc == 0) {
+        th_gate();
+        if (retval)
+            *retval = t->retval;
+        unlink_thread(t);
+        free(t->tls);
+        free(t);
+    }
+    pthread_mutex_unlock(&lock);
+    return rc;
+}
+
+int mt_pthread_detach(mt_thread_handle handle)
+{
+    pthread_mutex_lock(&lock);
+    th_thread *t = find((uint32_t)handle);
+    int rc = 0;
+    if (!t)
+        rc = ESRCH;
+    else if (t->detached)
+        rc = EINVAL;
+    else if (t->status != TH_RUNNING) {
+        unlink_thread(t);
+        free(t->tls);
+        free(t);
+    } else
+        t->detached = 1;
+    pthread_mutex_unlock(&lock);
+    return rc;
+}
+
+_Noreturn void mt_pthread_exit(void *retval)
+{
+    th_thread *t = me();
+    frames_pins_drop();
+    pthread_mutex_lock(&lock);
+    finish_thread_locked(t, retval, TH_FINISHED);
+    pthread_mutex_unlock(&lock);
+    fflush(NULL);
+    pthread_exit(NULL);
+}
+
+mt_thread_handle mt_pthread_self(void)
+{
+    return me()->id;
+}
+
+int mt_pthread_equal(mt_thread_handle a, mt_thread_handle b)
+{
+    return a == b;
+}
+
+/* ---- Saving -------------------------------------------------------------------- */
+
+static const mt_type *record_type;
+
+const struct mt_type *th_record_type(void)
+{
+    if (!record_type) {
+        mt_member m[] = {
+            MT_MEMBER(th_record, id, MT_CLASS_UINT, 1),
+            MT_MEMBER(th_record, flags, MT_CLASS_UINT, 1),
+            MT_MEMBER(th_record, next_id, MT_CLASS_UINT, 1),
+            MT_MEMBER(th_record, start, MT_CLASS_FNPTR, 1),
+            MT_MEMBER(th_record, arg, MT_CLASS_PTR, 1),
+            MT_MEMBER(th_record, retval, MT_CLASS_PTR, 1),
+        };
+        mt_error err;
+        record_type = mt_type_define("migthread thread", sizeof(th_record), _Alignof(th_record), 0, m,
+                                     sizeof m / sizeof m[0], &err);
+        if (!record_type)
+            mt_die(&err);
+    }
+    return record_type;
+}
+
+/* Which threads a checkpoint holds: every thread in a process capture
+ * (finished ones for their results), the moving one in a thread capture,
+ * the calling thread when no capture runs (mt_save from a program). */
+static int saved(const th_thread *t)
+{
+    if (!cap.active)
+        return t == self;
+    if (cap.kind == TH_CAPTURE_THREAD)
+        return t->id == cap.target;
+    return 1;
+}
+
+static th_record record_of(const th_thread *t)
+{
+    th_record r = { t->id, 0, next_id, t->start, NULL, NULL };
+    if (t->is_main)
+        r.flags |= TH_REC_MAIN;
+    if (t->detached)
+        r.flags |= TH_REC_DETACHED;
+    if (t->status != TH_RUNNING)
+        r.flags |= TH_REC_FINISHED;
+    if ((cap.active && cap.kind == TH_CAPTURE_THREAD) || t->lone)
+        r.flags |= TH_REC_ALONE;
+    /* A result that is not a block of the program (a number cast to a
+     * pointer) travels as a number. */
+    const mt_type *ty;
+    uint64_t n;
+    if (t->retval && state_heap_find(t->retval, &ty, &n))
+        r.retval = t->retval;
+    else
+        r.arg = t->retval;
+    return r;
+}
+
+static int write_tls(ck_writer *w, const th_thread *t)
+{
+    for (size_t i = 0; i < ntls && t->tls; i++) {
+        ck_block b = { .role = CK_ROLE_TLS, .type = tls_vars[i].type->index, .key = tls_vars[i].key,
+                       .old_addr = (uint64_t)(uintptr_t)t->tls[i], .count = tls_vars[i].count,
+                       .len = tls_vars[i].count * tls_vars[i].type->size, .name = tls_vars[i].name };
+        if (ck_write_block(w, &b, t->tls[i]) < 0)
+            return -1;
+    }
+    return 0;
+}
+
+static int write_pin_as_heap(void *data, const struct mt_type *ty, uint64_t count, void *ctx)
+{
+    ck_block b = { .role = CK_ROLE_HEAP, .type = ty->index, .old_addr = (uint64_t)(uintptr_t)data,
+                   .count = count, .len = count * ty->size, .name = "" };
+    return ck_write_block(ctx, &b, data) < 0;
+}
+
+int th_write(ck_writer *w)
+{
+    pthread_mutex_lock(&lock);
+    int rc = 0;
+    if (!cap.active) {
+        rc = frames_write(w, frames_mine());
+        pthread_mutex_unlock(&lock);
+        return rc;
+    }
+    const mt_type *rt = th_record_type();
+    for (th_thread *t = threads; t && rc == 0; t = t->next) {
+        if (!saved(t)) {
+            /* another thread's pinned locals, which the moving thread's
+             * pointers may reach (an argument array in main) */
+            if (t->status == TH_RUNNING && t->frames)
+                rc = frames_pins_each(t->frames, write_pin_as_heap, w);
+            continue;
+        }
+        th_record r = record_of(t);
+        ck_block b = { .role = CK_ROLE_THREAD, .type = rt->index, .key = t->id, .aux = r.flags,
+                       .old_addr = (uint64_t)(uintptr_t)t, .count = 1, .len = rt->size, .name = "" };
+        rc = ck_write_block(w, &b, &r);
+        if (rc == 0 && t->status == TH_RUNNING)
+            rc = write_tls(w, t);
+        if (rc == 0 && t->status == TH_RUNNING)
+            rc = frames_write(w, t->frames);
+    }
+    pthread_mutex_unlock(&lock);
+    return rc;
+}
+
+int th_roots_each(int (*fn)(void *data, const struct mt_type *t, uint64_t count, void *ctx), void *ctx)
+{
+    pthread_mutex_lock(&lock);
+    int r = 0;
+    if (!cap.active)
+        r = frames_each(frames_mine(), fn, ctx);
+    for (th_thread *t = threads; cap.active && t && !r; t = t->next) {
+        if (!saved(t)) {
+            if (t->status == TH_RUNNING && t->frames)
+                r = frames_pins_each(t->frames, fn, ctx);
+            continue;
+        }
+        if (t->retval && t->status != TH_RUNNING) {
+            th_record rec = record_of(t);
+            r = fn(&rec, th_record_type(), 1, ctx);  /* the scan reads it at once */
+        }
+        for (size_t i = 0; !r && t->status == TH_RUNNING && t->tls && i < ntls; i++)
+            r = fn(t->tls[i], tls_vars[i].type, tls_vars[i].count, ctx);
+        if (!r && t->status == TH_RUNNING)
+            r = frames_each(t->frames, fn, ctx);
+    }
+    pthread_mutex_unlock(&lock);
+    return r;
+}
+
+/* ---- Restoring ------------------------------------------------------------------ */
+
+frames_thread *th_restore_frames(uint32_t id)
+{
+    th_thread *t = find(id);
+    return t ? t->frames : NULL;
+}
+
+void *th_restore_tls(uint32_t id, uint64_t key, const struct mt_type *ty, uint64_t count)
+{
+    th_thread *t = find(id);
+    for (size_t i = 0; t && t->tls && i < ntls; i++)
+        if (tls_vars[i].key == key)
+            return tls_vars[i].type == ty && tls_vars[i].count == count ? t->tls[i] : NULL;
+    return NULL;
+}
+
+int th_restore_prepare(const ck_image *img, mt_error *err)
+{
+    th_thread *m = me();
+    pthread_mutex_lock(&lock);
+    tls_snapshot(m);
+    int created = 0;
+    for (uint64_t i = 0; i < img->nblocks; i++) {
+        const ck_block *b = &img->blocks[i];
+        if (b->role != CK_ROLE_THREAD)
+            continue;
+        if (b->key == 0 || b->key > UINT32_MAX || (find((uint32_t)b->key) && !(b->aux & TH_REC_MAIN))) {
+            pthread_mutex_unlock(&lock);
+            return mt_fail(err, MT_EFORMAT, "corrupt checkpoint: thread %llu in record %u",
+                           (unsigned long long)b->key, b->record);
+        }
+        uint32_t id = (uint32_t)b->key;
+        if (b->aux & (TH_REC_MAIN | TH_REC_ALONE)) {
+            m->id = id;   /* the main thread goes on as this one */
+            m->is_main = (b->aux & TH_REC_MAIN) != 0;
+            m->lone = (b->aux & TH_REC_ALONE) != 0;
+            if (b->aux & TH_REC_FINISHED)
+                m->status = TH_FINISHED;
+            continue;
+        }
+        th_thread *t = new_thread(id);
+        t->detached = (b->aux & TH_REC_DETACHED) != 0;
+        if (b->aux & TH_REC_FINISHED) {
+            t->status = TH_FINISHED;
+            link_thread(t);
+            continue;
+        }
+        t->restoring = 1;
+        t->native_live = 1;
+        link_thread(t);
+        created++;
+        pthread_mutex_unlock(&lock);
+        if (!control_started)
+            start_control_thread();
+        if (spawn(t, NULL) != 0)
+            return mt_fail(err, MT_ENOMEM, "cannot create thread %u to restore it", id);
+        pthread_mutex_lock(&lock);
+    }
+    for (th_thread *t = threads; t; t = t->next)
+        while (t->restoring && !t->ready)
+            pthread_cond_wait(&changed, &lock);
+    pthread_mutex_unlock(&lock);
+    (void)created;
+    return 0;
+}
+
+void th_restore_record(const th_record *r)
+{
+    pthread_mutex_lock(&lock);
+    th_thread *t = find(r->id);
+    if (t) {
+        t->start = r->start;
+        t->retval = r->retval ? r->retval : r->arg;
+    }
+    if (r->next_id > next_id)
+        next_id = r->next_id;
+    pthread_mutex_unlock(&lock);
+}
+
+void th_restore_commit_frames(void)
+{
+    for (th_thread *t = threads; t; t = t->next)
+        if (t->frames)
+            frames_commit(t->frames);
+}
+
+void th_restore_abandon(void)
+{
+    for (th_thread *t = threads; t; t = t->next)
+        if (t->frames)
+            frames_abandon(t->frames);
+}
+
+int th_restore_start(void *(**start)(void *))
+{
+    th_thread *m = me();
+    pthread_mutex_lock(&lock);
+    for (th_thread *t = threads; t; t = t->next)
+        t->restoring = 0;
+    pthread_cond_broadcast(&changed);
+    int role = m->status != TH_RUNNING ? TH_ROLE_FINISHED : m->lone ? TH_ROLE_ALONE : TH_ROLE_MAIN;
+    if (role == TH_ROLE_FINISHED)
+        m->native_live = 0;
+    *start = m->start;
+    pthread_mutex_unlock(&lock);
+    return role;
+}

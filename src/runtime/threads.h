@@ -1,0 +1,107 @@
+/* threads.h: the thread registry and the capture rendezvous.
+ *
+ * Every thread of an mtcc program has a logical number (main is 1), its
+ * state word, its frames and its thread-local instances here. A capture
+ * is one of two kinds: a process capture stops every thread (each unwinds
+ * its own stack, threads asleep in a blocking call give way), a thread
+ * capture stops the others in place while one thread unwinds and saves
+ * itself. docs/design.md ("Threads") tells the whole protocol. */
+#ifndef MT_THREADS_H
+#define MT_THREADS_H
+
+#include <pthread.h>
+#include <stdint.h>
+
+#include "ckpt.h"
+#include "frames.h"
+
+enum { TH_CAPTURE_PROCESS = 1, TH_CAPTURE_THREAD = 2 };
+
+/* The record a checkpoint holds for each thread (a THREAD block). */
+typedef struct th_record {
+    uint32_t id;
+    uint32_t flags;           /* TH_REC_* */
+    uint32_t next_id;         /* the number the next new thread gets */
+    void *(*start)(void *);   /* NULL for the main thread */
+    void *arg;
+    void *retval;             /* a finished thread's result */
+} th_record;
+
+enum {
+    TH_REC_MAIN = 1,          /* the thread that runs main */
+    TH_REC_FINISHED = 2,      /* returned; not yet joined */
+    TH_REC_DETACHED = 4,
+    TH_REC_ALONE = 8          /* a thread checkpoint: resumes as a process of its own */
+};
+
+/* The runtime's descriptor of th_record. */
+const struct mt_type *th_record_type(void);
+
+/* The calling thread becomes thread 1 (mt_run_main calls this first). */
+void th_init_main(void);
+uint32_t th_self_id(void);
+
+/* Asks for a capture (from the control thread, a poll count or a
+ * signal seen by an adaptation point). target: the thread of a thread
+ * capture. leave: exit after a process checkpoint; a moved thread leaves
+ * its process after a thread checkpoint. Returns 0, or -1 when a capture
+ * is already under way or the target does not exist. */
+int th_request(int kind, uint32_t target, int leave);
+
+/* A signal handler's request, taken up by the next adaptation point
+ * (async-signal-safe). */
+void th_request_from_signal(uint32_t target, int leave);
+
+/* An adaptation point saw its state word pending: 1 when this thread
+ * must unwind, 0 to carry on (after waiting, if another thread is being
+ * captured). */
+int th_at_safe_point(void);
+
+/* The unwinding reached the bottom of the thread (its start routine or
+ * main). Writes the checkpoint or waits for it. Returns 1 when the thread
+ * rewinds, 0 when it leaves (a migrated thread); the process exits after
+ * a checkpoint taken to exit. */
+int th_capture_reached_bottom(void);
+
+/* Runtime waits, all under th_lock. Before each sleep a blocking call
+ * asks th_give_way: 1 means a capture wants this thread, which is now
+ * unwinding; the call undoes what it began and returns, and is re-entered
+ * after the rewind. th_sleep waits on obj's channel for th_wake(obj) (or
+ * a capture request; wake-ups may be spurious). */
+void th_lock(void);
+void th_unlock(void);
+int th_give_way(void);
+void th_sleep(const void *obj);
+void th_wake(const void *obj);
+/* Before a blocking call returns into the program: waits while another
+ * thread is being captured (th_lock held). */
+void th_gate(void);
+/* 1 when thread id is alive in this process (for locks owned by a
+ * thread that did not come along to a new process). */
+int th_alive(uint32_t id);
+
+/* Saving: the threads a checkpoint holds, with their frames and
+ * thread-local blocks, after the globals and the heap. */
+int th_write(ck_writer *w);
+/* Visits the roots of the captured threads: frames, pinned records,
+ * thread-local instances. */
+int th_roots_each(int (*fn)(void *data, const struct mt_type *t, uint64_t count, void *ctx), void *ctx);
+
+/* Restoring (restore.c): the frames of thread id, the home of its
+ * instance of thread-local key. */
+frames_thread *th_restore_frames(uint32_t id);
+void *th_restore_tls(uint32_t id, uint64_t key, const struct mt_type *t, uint64_t count);
+/* Makes the thread structure of an image: threads created and waiting
+ * for their frames. Returns 0, or -1 with err. */
+int th_restore_prepare(const ck_image *img, mt_error *err);
+/* After a successful restore: the converted thread records. */
+void th_restore_record(const th_record *r);
+void th_restore_abandon(void);
+void th_restore_commit_frames(void);
+/* Lets the restored threads rewind. Returns what the main thread does:
+ * rewind main, rewind *start as a moved thread alone in this process, or
+ * nothing (main had called pthread_exit). */
+enum { TH_ROLE_MAIN, TH_ROLE_ALONE, TH_ROLE_FINISHED };
+int th_restore_start(void *(**start)(void *));
+
+#endif
