@@ -27,7 +27,7 @@ static const struct {
     int (*run)(int argc, char **argv);
     const char *synopsis;
 } commands[] = {
-    { "checkpoint", cmd_checkpoint, "checkpoint [--exit] PID" },
+    { "checkpoint", cmd_checkpoint, "checkpoint [--exit] [--thread N] PID" },
     { "restart", cmd_restart, "restart [--binary PROG] FILE" },
     { "inspect", cmd_inspect, "inspect [--json] FILE" },
 };

@@ -240,7 +240,8 @@ static int activate(int kind, uint32_t target, int leave)
 
 int th_request(int kind, uint32_t target, int leave)
 {
-    me();
+    /* not me(): the control thread is no thread of the program */
+    pthread_once(&channels_once, init_channels);
     pthread_mutex_lock(&lock);
     int r = activate(kind, target, leave);
     pthread_mutex_unlock(&lock);
