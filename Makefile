@@ -101,6 +101,15 @@ build/test/fuzz_ckpt: tests/fuzz/fuzz_ckpt.c $(RUNTIME_SRC) $(RUNTIME_HDR) build
 	@mkdir -p $(dir $@)
 	clang $(BASEFLAGS) -O1 -g -fsanitize=fuzzer,address,undefined $< $(RUNTIME_SRC) -o $@
 
+# The runtime under ThreadSanitizer, for tests/threads.sh (MTCC_LIBDIR).
+TSAN_OBJS := $(patsubst src/runtime/%.c,build/tsan/obj/%.o,$(RUNTIME_SRC))
+build/tsan/obj/%.o: src/runtime/%.c $(RUNTIME_HDR) build/xxhash/xxhash.h
+	@mkdir -p $(dir $@)
+	gcc $(BASEFLAGS) -O1 -g -fsanitize=thread -c $< -o $@
+build/tsan/lib/x86_64-linux-gnu/libmigthread.a: $(TSAN_OBJS)
+	@mkdir -p $(dir $@)
+	rm -f $@ && ar rcs $@ $^
+
 unit: $(UNIT_BINS)
 	@tests/run-unit.sh $(ABIS)
 

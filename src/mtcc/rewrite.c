@@ -283,8 +283,14 @@ static site *make_call_site(walk *w, CXCursor c, CXCursor callee)
     }
     if (rt.kind != CXType_Void)
         s->temp = new_temp(fn, rt);
+    int whole_statement = same_cursor(w->anchor, c);
     before_anchor(w, s, NULL);
-    ed_text(ed_add(&t->eb, s->call_start, s->call_end, 0), s->temp ? s->temp : "(void)0");
+    if (s->temp && whole_statement) {  /* f(x); whose result is unused */
+        char use[64];
+        snprintf(use, sizeof use, "(void)%s", s->temp);
+        ed_text(ed_add(&t->eb, s->call_start, s->call_end, 0), use);
+    } else
+        ed_text(ed_add(&t->eb, s->call_start, s->call_end, 0), s->temp ? s->temp : "(void)0");
     return s;
 }
 
