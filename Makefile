@@ -21,7 +21,7 @@ RUNTIME_HDR := $(wildcard src/runtime/*.h) include/migthread.h include/migthread
 
 HOST_LIB := build/lib/$(HOST_TRIPLE)/libmigthread.a
 
-.PHONY: all cross check demo bench bench-convert bench-overhead deps clean unit matrix fuzz-smoke
+.PHONY: all cross check demo bench bench-convert bench-overhead bench-threads deps clean unit matrix fuzz-smoke
 all: $(HOST_LIB) build/bin/migthread build/bin/mtcc build/include/migthread.h build/include/migthread-gen.h
 
 deps:
@@ -142,7 +142,11 @@ bench-overhead: deps
 	@$(MAKE) --no-print-directory all cross
 	bench/overhead.sh
 
-bench: bench-convert bench-overhead
+bench-threads: deps
+	@$(MAKE) --no-print-directory all
+	bench/threads.sh
+
+bench: bench-convert bench-overhead bench-threads
 
 clean:
 	rm -rf build

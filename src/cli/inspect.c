@@ -41,7 +41,8 @@ static void count_pointers(const struct mt_type *t, const uint8_t *data, uint64_
 
 static const char *role_name(int role)
 {
-    return role == CK_ROLE_GLOBAL ? "global" : role == CK_ROLE_HEAP ? "heap" : "frame";
+    static const char *const names[] = { "?", "global", "heap", "frame", "pinned", "thread", "tls" };
+    return role >= 1 && role <= CK_ROLE_MAX ? names[role] : "?";
 }
 
 static void tally(const ck_image *img, totals *tot)
@@ -50,10 +51,10 @@ static void tally(const ck_image *img, totals *tot)
     int big = img->arch.byte_order == ARCH_BIG;
     for (uint64_t i = 0; i < img->nblocks; i++) {
         const ck_block *b = &img->blocks[i];
-        uint64_t *bytes = b->role == CK_ROLE_GLOBAL ? &tot->global_bytes
+        int global = b->role == CK_ROLE_GLOBAL || b->role == CK_ROLE_TLS;
+        uint64_t *bytes = global ? &tot->global_bytes
                           : b->role == CK_ROLE_HEAP ? &tot->heap_bytes : &tot->frame_bytes;
-        uint64_t *n = b->role == CK_ROLE_GLOBAL ? &tot->nglobals
-                      : b->role == CK_ROLE_HEAP ? &tot->nheap : &tot->nframes;
+        uint64_t *n = global ? &tot->nglobals : b->role == CK_ROLE_HEAP ? &tot->nheap : &tot->nframes;
         *bytes += b->len;
         (*n)++;
         count_pointers(img->types[b->type], b->data, b->count, big, tot);
@@ -108,6 +109,13 @@ static void print_frames(const ck_image *img)
     int big = img->arch.byte_order == ARCH_BIG, n = 0;
     for (uint64_t i = 0; i < img->nblocks; i++) {
         const ck_block *b = &img->blocks[i];
+        if (b->role == CK_ROLE_THREAD) {
+            printf("  thread %llu%s%s%s%s\n", (unsigned long long)b->key, b->aux & 1 ? " (main)" : "",
+                   b->aux & 2 ? " (finished, not joined)" : "", b->aux & 4 ? " (detached)" : "",
+                   b->aux & 8 ? " (moved alone: resumes as a process of its own)" : "");
+            n = 0;
+            continue;
+        }
         if (b->role != CK_ROLE_FRAME)
             continue;
         const struct mt_type *t = img->types[b->type];
@@ -200,14 +208,28 @@ static void print_json(const char *path, const ck_image *img, const totals *t)
         printf("%s", i ? "," : "");
         json_str(img->funcs[i].name);
     }
-    printf("],\"frames\":[");
+    printf("],\"threads\":[");
     int first = 1;
     for (uint64_t i = 0; i < img->nblocks; i++) {
         const ck_block *b = &img->blocks[i];
+        if (b->role != CK_ROLE_THREAD)
+            continue;
+        printf("%s{\"thread\":%llu,\"main\":%s,\"finished\":%s,\"detached\":%s,\"alone\":%s}",
+               first ? "" : ",", (unsigned long long)b->key, b->aux & 1 ? "true" : "false",
+               b->aux & 2 ? "true" : "false", b->aux & 4 ? "true" : "false", b->aux & 8 ? "true" : "false");
+        first = 0;
+    }
+    printf("],\"frames\":[");
+    first = 1;
+    unsigned long long thread = 1;
+    for (uint64_t i = 0; i < img->nblocks; i++) {
+        const ck_block *b = &img->blocks[i];
+        if (b->role == CK_ROLE_THREAD)
+            thread = (unsigned long long)b->key;
         if (b->role != CK_ROLE_FRAME)
             continue;
         const struct mt_type *ft = img->types[b->type];
-        printf("%s{\"function\":", first ? "" : ",");
+        printf("%s{\"thread\":%llu,\"function\":", first ? "" : ",", thread);
         json_str(function_name(img, b->key));
         printf(",\"site\":%llu,\"in_call\":%s,\"variables\":{", (unsigned long long)(b->aux / 2),
                b->aux & 1 ? "true" : "false");
