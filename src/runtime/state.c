@@ -229,8 +229,15 @@ void mt_heap_forget(void *block)
 
 int state_heap_find(const void *p, const struct mt_type **t, uint64_t *count)
 {
-    int found = 0;
     state_lock();
+    int found = state_heap_find_locked(p, t, count);
+    state_unlock();
+    return found;
+}
+
+int state_heap_find_locked(const void *p, const struct mt_type **t, uint64_t *count)
+{
+    int found = 0;
     if (heap_cap && p) {
         size_t j = slot_of(p, heap_cap);
         while (heap[j].addr && heap[j].addr != p)
@@ -241,7 +248,6 @@ int state_heap_find(const void *p, const struct mt_type **t, uint64_t *count)
             found = 1;
         }
     }
-    state_unlock();
     return found;
 }
 

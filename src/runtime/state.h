@@ -49,6 +49,8 @@ const st_global *state_find_global(uint64_t key);
 
 /* 1 and the block's type and count when p starts a tracked block. */
 int state_heap_find(const void *p, const struct mt_type **t, uint64_t *count);
+/* The same, for a caller that holds the state lock (the save path). */
+int state_heap_find_locked(const void *p, const struct mt_type **t, uint64_t *count);
 const st_function *state_find_function(uint64_t id);
 
 /* Writes the registered state as a checkpoint to s (save.c). */

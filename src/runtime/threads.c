@@ -673,7 +673,7 @@ static th_record record_of(const th_thread *t)
      * pointer) travels as a number. */
     const mt_type *ty;
     uint64_t n;
-    if (t->retval && state_heap_find(t->retval, &ty, &n))
+    if (t->retval && state_heap_find_locked(t->retval, &ty, &n))  /* state_write holds the lock */
         r.retval = t->retval;
     else
         r.arg = t->retval;

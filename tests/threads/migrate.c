@@ -8,7 +8,6 @@
 #include <stdlib.h>
 
 #define P 4
-#define N 3000000
 
 typedef struct job {
     int id;
@@ -37,12 +36,13 @@ static void *worker(void *arg)
     return j;
 }
 
-int main(void)
+int main(int argc, char **argv)
 {
+    uint32_t n = argc > 1 ? (uint32_t)strtoul(argv[1], NULL, 10) : 3000000;  /* terms */
     pthread_t tid[P];
     job *jobs = malloc(P * sizeof *jobs);
     for (int i = 0; i < P; i++) {
-        jobs[i] = (job){ i, (uint32_t)i * (N / P), (uint32_t)(i + 1) * (N / P), 0 };
+        jobs[i] = (job){ i, (uint32_t)i * (n / P), (uint32_t)(i + 1) * (n / P), 0 };
         pthread_create(&tid[i], NULL, worker, &jobs[i]);
     }
     uint64_t total = 0;
