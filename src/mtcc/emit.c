@@ -11,12 +11,15 @@
 
 /* ---- emitting a site (edit.c calls this while rendering) --------------------------- */
 
-/* 1 when variable i is saved at site s: parameters always, locals when
- * in scope there. */
+/* 1 when variable i is saved at site s and reloaded there in the twin:
+ * a parameter or a local in scope there, not pinned (its record is saved
+ * whole), and live after the site (live.c). */
 static int site_saves(const site *s, int i)
 {
     const var *v = &s->fn->vars[i];
-    if (v->is_param && !v->pinned)
+    if (v->pinned || v->is_static || !s->live[i])
+        return 0;
+    if (v->is_param)
         return 1;
     for (int j = 0; j < s->nvars; j++)
         if (s->vars[j] == i)
@@ -39,6 +42,8 @@ static void saved_values(site *s, strbuf *out, int declare)
         first = 0;
     }
     for (int i = 0; i < fn->ntemps; i++) {
+        if (!s->live_temp[i])
+            continue;
         char *d = declare ? declarator(fn->temp_types[i], fn->temps[i]) : NULL;
         sb_printf(out, "%s%s", first ? "" : ", ", declare ? d : fn->temps[i]);
         free(d);
@@ -70,7 +75,8 @@ static void save_helper(site *s, strbuf *out)
         if (site_saves(s, i))
             sb_printf(out, " __mt_s->%s = %s;", fn->vars[i].member, fn->vars[i].member);
     for (int i = 0; i < fn->ntemps; i++)
-        sb_printf(out, " __mt_s->%s = %s;", fn->temps[i], fn->temps[i]);
+        if (s->live_temp[i])
+            sb_printf(out, " __mt_s->%s = %s;", fn->temps[i], fn->temps[i]);
     if (fn->npinned)
         sb_put(out, " __mt_s->__mt_p = __mt_p;");
     sb_put(out, "\n    return 1;\n}\n");
@@ -91,16 +97,17 @@ static void save_code(site *s, strbuf *out)
     }
 }
 
-static void restore_code(site *s, strbuf *out)
+/* Reloads what the site saved. In the call (in_call), the site's own
+ * temporary is about to be assigned by the callee's twin: not reloaded. */
+static void restore_code(site *s, int in_call, strbuf *out)
 {
     func *fn = s->fn;
     for (int i = 0; i < fn->nvars; i++)
-        if (fn->vars[i].is_param && !fn->vars[i].pinned)
+        if (site_saves(s, i))
             sb_printf(out, " %s = __mt_f->%s;", fn->vars[i].name, fn->vars[i].member);
-    for (int i = 0; i < s->nvars; i++)
-        sb_printf(out, " %s = __mt_f->%s;", fn->vars[s->vars[i]].name, fn->vars[s->vars[i]].member);
     for (int i = 0; i < fn->ntemps; i++)
-        sb_printf(out, " %s = __mt_f->%s;", fn->temps[i], fn->temps[i]);
+        if (s->live_temp[i] && !(in_call && i == s->temp_index))
+            sb_printf(out, " %s = __mt_f->%s;", fn->temps[i], fn->temps[i]);
     if (fn->npinned)
         sb_put(out, " __mt_p = __mt_f->__mt_p;");
     sb_put(out, " mt_frame_release(__mt_f);");
@@ -115,7 +122,7 @@ void emit_site(editbuf *eb, site *s, strbuf *out)
     const char *eq = s->temp ? " = " : "";
     if (s->kind == SITE_CALL && eb->twin) {
         sb_printf(out, "if (0) { __mt_in_%d:", s->no);
-        restore_code(s, out);
+        restore_code(s, 1, out);
         sb_printf(out, " %s%s", assign, eq);
         if (s->reissue) {
             sb_printf(out, "%s;", call.s);
@@ -134,7 +141,7 @@ void emit_site(editbuf *eb, site *s, strbuf *out)
     save_code(s, out);
     if (eb->twin) {
         sb_printf(out, " if (0) { __mt_af_%d:", s->no);
-        restore_code(s, out);
+        restore_code(s, 0, out);
         sb_put(out, " }");
     }
     sb_put(out, " ");
@@ -265,7 +272,7 @@ static void declare_locals(func *fn, strbuf *b, int twin, const char *pin_ref)
             }
     for (int i = 0; i < fn->ntemps; i++) {
         char *d = declarator(fn->temp_types[i], fn->temps[i]);
-        sb_printf(b, " %s = {0};", d);  /* saved at every site, so never indeterminate */
+        sb_printf(b, " %s = {0};", d);  /* a known value, though only saved once assigned */
         free(d);
     }
     if (fn->npinned) {
@@ -433,6 +440,8 @@ void transform_function(tunit *t, CXCursor c)
         visit(&w, body, 0, 0, 0);
         free(w.scope);
         free(w.anc);
+        free(w.loops);
+        liveness(fn, body);
     }
     const char *pin_ref = NULL;
     if (!fn->fallback) {

@@ -33,6 +33,10 @@ static site *new_site(walk *w, int kind)
     s->no = fn->nsites + 1;
     s->kind = kind;
     s->fn = fn;
+    s->temp_index = -1;
+    s->nloops = w->nloops;
+    s->loops = xcalloc((size_t)(w->nloops ? w->nloops : 1), sizeof *s->loops);
+    memcpy(s->loops, w->loops, (size_t)w->nloops * sizeof *s->loops);
     s->nvars = w->nscope;
     s->vars = xcalloc((size_t)(w->nscope ? w->nscope : 1), sizeof(int));
     memcpy(s->vars, w->scope, (size_t)w->nscope * sizeof(int));
@@ -65,8 +69,10 @@ static void before_anchor(walk *w, site *s, const char *text)
         w->anchor_wrap = 0;
     }
     edit *e = ed_add(&t->eb, at, at, s ? s->no : 0);
-    if (s)
+    if (s) {
+        s->pos = at;
         ed_site(e, s);
+    }
     else
         ed_text(e, text);
 }
@@ -281,8 +287,10 @@ static site *make_call_site(walk *w, CXCursor c, CXCursor callee)
             s->direct_twin = xstrdup(tw);
         }
     }
-    if (rt.kind != CXType_Void)
+    if (rt.kind != CXType_Void) {
         s->temp = new_temp(fn, rt);
+        s->temp_index = fn->ntemps - 1;
+    }
     int whole_statement = same_cursor(w->anchor, c);
     before_anchor(w, s, NULL);
     if (s->temp && whole_statement) {  /* f(x); whose result is unused */
@@ -463,8 +471,10 @@ static void visit_decl_stmt(walk *w, CXCursor c)
                 }
             }
         } else {
-            /* Sites save every local in scope, so none may be left
-             * indeterminate: zero is one of the values it could have had. */
+            /* A site saves every live local in scope, and a local whose
+             * first assignment comes after the site is live there (live.c
+             * counts writes as uses), so none may be left indeterminate:
+             * zero is one of the values it could have had. */
             if (clang_Cursor_isNull(init))
                 ed_text(ed_add(&t->eb, cur_end(d), cur_end(d), 0), " = {0}");
             scope_push(w, vi);
@@ -476,6 +486,7 @@ static void visit_decl_stmt(walk *w, CXCursor c)
 static void add_poll(walk *w, unsigned at)
 {
     site *s = new_site(w, SITE_POLL);
+    s->pos = at;
     ed_site(ed_add(&w->t->eb, at, at, s->no), s);
 }
 
@@ -536,12 +547,23 @@ static void rewrite_for(walk *w, CXCursor cond, CXCursor body)
     ed_text(ed_add(eb, end, end, 1 << 30), " }");
 }
 
+/* Liveness (live.c) needs the loops around each site. */
+static void push_loop(walk *w, CXCursor loop, CXCursor body)
+{
+    if (w->nloops == w->caploops) {
+        w->caploops = w->caploops ? w->caploops * 2 : 8;
+        w->loops = xrealloc(w->loops, (size_t)w->caploops * sizeof *w->loops);
+    }
+    w->loops[w->nloops++] = (loop_span){ cur_start(loop), cur_end(loop), cur_start(body), cur_end(body) };
+}
+
 static void visit_loop(walk *w, CXCursor c, int body_first)
 {
     kids ch = children(c);
     int mark = w->nscope;
     int outer_loops = w->loops_seen;
     w->loops_seen = 0;
+    push_loop(w, c, ch.c[body_first ? 0 : ch.n - 1]);
     enum CXCursorKind k = clang_getCursorKind(c);
     /* the condition is child 0 of a while, child 1 of a for with all four parts */
     int cond_index = k == CXCursor_WhileStmt && ch.n == 2 ? 0 : k == CXCursor_ForStmt && ch.n == 4 ? 1 : -1;
@@ -563,6 +585,7 @@ static void visit_loop(walk *w, CXCursor c, int body_first)
     }
     w->nscope = mark;
     w->loops_seen = outer_loops + 1;
+    w->nloops--;
     free(ch.c);
 }
 
@@ -701,6 +724,7 @@ void visit(walk *w, CXCursor c, int stmt_pos, int wrap, int loop_body)
         ed_text(ed_add(&t->eb, cur_start(c), cur_start(c), -100), "{ ");
         unsigned end = stmt_end(t, c);
         site *s = new_site(w, SITE_POLL);
+        s->pos = end;
         ed_site(ed_add(&t->eb, end, end, 1 << 20), s);
         ed_text(ed_add(&t->eb, end, end, (1 << 20) + 1), " }");
     }

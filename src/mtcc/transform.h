@@ -17,6 +17,11 @@ typedef struct var {
 
 enum { SITE_CALL, SITE_POLL };
 
+/* A loop around a site: the whole statement, and its body. */
+typedef struct loop_span {
+    unsigned start, end, body_start, body_end;
+} loop_span;
+
 typedef struct site {
     int no, kind;
     unsigned call_start, call_end;     /* SITE_CALL: the call */
@@ -24,8 +29,14 @@ typedef struct site {
     char *direct_twin;                 /* the callee's twin when it is known here */
     int reissue;                       /* a blocking runtime call: resumed by calling it again */
     char *temp;                        /* result temporary, or NULL for void */
+    int temp_index;                    /* its index in fn->temps, or -1 */
     char *fnptr_type;                  /* "RT (*)(void)" */
-    int *vars, nvars;                  /* variables in scope, saved and restored */
+    int *vars, nvars;                  /* variables in scope there */
+    unsigned pos;                      /* where its code goes: the start of its anchor */
+    loop_span *loops;                  /* the loops around it, outermost first */
+    int nloops;
+    unsigned char *live;               /* per variable: may be read after the site (live.c) */
+    unsigned char *live_temp;          /* per temporary: holds a value not yet used */
     struct func *fn;
 } site;
 
@@ -79,6 +90,8 @@ typedef struct walk {
     unsigned anchor_at;
     int cond_ctx, unevaluated, loop_header;
     int loops_seen;
+    loop_span *loops;         /* the loops around the walk, outermost first */
+    int nloops, caploops;
     CXCursor *anc;            /* ancestors, innermost last */
     int nanc, capanc;
 } walk;
@@ -96,6 +109,10 @@ void analyze(tunit *t, func *fn, CXCursor c);
 void visit(walk *w, CXCursor c, int stmt_pos, int wrap, int loop_body);
 void scope_push(walk *w, int vi);
 void hoist_string(walk *w, CXCursor c);
+
+/* ---- live.c ---- */
+/* Fills each site's live and live_temp, after the walk made the sites. */
+void liveness(func *fn, CXCursor body);
 
 /* ---- emit.c ---- */
 void emit_site(editbuf *eb, site *s, strbuf *out);
