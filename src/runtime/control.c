@@ -81,7 +81,6 @@ static int count_poll(void)
         mt_state_set(MT_STATE_IDLE);
         return 0;
     }
-    clock_gettime(CLOCK_MONOTONIC, &capture_began);
     th_request(cfg.thread ? TH_CAPTURE_THREAD : TH_CAPTURE_PROCESS, cfg.thread, cfg.exit_after);
     return 1;
 }
@@ -94,7 +93,6 @@ int mt_adapt(void)
     case MT_STATE_PENDING:
         if (callback_depth)
             return 0;  /* inside a callback from untransformed code: later */
-        clock_gettime(CLOCK_MONOTONIC, &capture_began);
         return th_at_safe_point();
     case MT_STATE_COUNTING:
         if (!count_poll())
@@ -107,6 +105,12 @@ int mt_adapt(void)
 
 void mt_callback_enter(void) { callback_depth++; }
 void mt_callback_leave(void) { callback_depth--; }
+
+void control_capture_begins(void)
+{
+    /* each thread that stops sets it (under the thread lock): the latest counts */
+    clock_gettime(CLOCK_MONOTONIC, &capture_began);
+}
 
 void control_note_request(int sig)
 {

@@ -17,6 +17,9 @@ int control_in_callback(void);
  * failure); exits with status 0 afterwards when leave is set. */
 void control_write_checkpoint(int leave);
 
+/* A thread starts unwinding for a capture (for the latency report). */
+void control_capture_begins(void);
+
 /* The control thread received trigger signal sig (for the latency report). */
 void control_note_request(int sig);
 

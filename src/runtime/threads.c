@@ -297,6 +297,7 @@ int th_at_safe_point(void)
     int unwind = 0;
     if (must_unwind(t)) {
         mt_state_set(MT_STATE_UNWINDING);
+        control_capture_begins();
         unwind = 1;
     } else if (cap.active) {
         pause_here(t);
@@ -314,6 +315,7 @@ int th_give_way(void)
         return 0;
     mt_state_set(MT_STATE_UNWINDING);
     frames_mark_in_call();
+    control_capture_begins();
     return 1;
 }
 
