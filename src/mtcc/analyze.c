@@ -112,10 +112,35 @@ static CXCursor root_var(CXCursor e)
 static const char *const forbidden[] = { "setjmp", "_setjmp", "__sigsetjmp", "sigsetjmp",
     "longjmp", "_longjmp", "siglongjmp", "alloca", "__builtin_alloca", NULL };
 
+/* Inside a GNU statement expression (the expansion of atomic_load and
+ * other macros): its variables live only there, so they are left out of
+ * the frame, which is sound only while no resume site is inside it. */
+static int stmt_expr_depth;
+
 void analyze(tunit *t, func *fn, CXCursor c)
 {
     enum CXCursorKind k = clang_getCursorKind(c);
-    if (k == CXCursor_VarDecl) {
+    if (k == CXCursor_StmtExpr) {
+        stmt_expr_depth++;
+        kids ch = children(c);
+        for (int i = 0; i < ch.n; i++)
+            analyze(t, fn, ch.c[i]);
+        free(ch.c);
+        stmt_expr_depth--;
+        return;
+    }
+    if (stmt_expr_depth && k == CXCursor_CallExpr) {
+        CXCursor callee = clang_getCursorReferenced(c);
+        if (clang_Cursor_isNull(callee) || !in_system_header(callee)) {
+            char *name = clang_Cursor_isNull(callee) ? NULL : spell(callee);
+            if (!name || strncmp(name, "__builtin", 9) != 0)
+                set_fallback(fn, c, "a call inside a statement expression");
+            free(name);
+        }
+    }
+    if (k == CXCursor_VarDecl && stmt_expr_depth) {
+        /* not a variable of the frame (see above) */
+    } else if (k == CXCursor_VarDecl) {
         enum CX_StorageClass sc = clang_Cursor_getStorageClass(c);
         if (sc != CX_SC_Extern) {
             int i = add_var(fn, c, 0);

@@ -319,6 +319,38 @@ static void rewrite_pthread_call(walk *w, CXCursor c, const pthread_call *pc)
         s->reissue = 1;
 }
 
+/* In a function that falls back (no adaptation points) pthread calls are
+ * still the runtime's, so that thread numbers and lock states mean the
+ * same everywhere; its blocking calls are not safe points. */
+static enum CXChildVisitResult rename_call(CXCursor c, CXCursor parent, CXClientData data)
+{
+    (void)parent;
+    tunit *t = data;
+    if (clang_getCursorKind(c) == CXCursor_CallExpr) {
+        CXCursor callee = clang_getCursorReferenced(c);
+        if (!clang_Cursor_isNull(callee) && clang_getCursorKind(callee) == CXCursor_FunctionDecl &&
+            in_system_header(callee)) {
+            char *name = spell(callee);
+            kids ch = children(c);
+            if (find_pthread_call(name) && ch.n > 0) {
+                char wrapper[64];
+                snprintf(wrapper, sizeof wrapper, "mt_%s", name);
+                ed_text(ed_add(&t->eb, cur_start(ch.c[0]), cur_end(ch.c[0]), 0), wrapper);
+            } else if (pthread_unsupported(name)) {
+                error_at(c, "%s is not supported: MigThread models pthread_create, join, detach, exit, self, equal, mutexes, condition variables, barriers, rwlocks and once", name);
+            }
+            free(ch.c);
+            free(name);
+        }
+    }
+    return CXChildVisit_Recurse;
+}
+
+void rename_pthread_calls(tunit *t, CXCursor body)
+{
+    clang_visitChildren(body, rename_call, t);
+}
+
 static void visit_call(walk *w, CXCursor c)
 {
     kids ch = children(c);

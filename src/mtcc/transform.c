@@ -208,7 +208,10 @@ char *transform_file(const char *ipath, const char *orig_name, const char *tripl
     t.base = slash ? slash + 1 : orig_name;
     t.eb.src = read_file(ipath, &t.eb.len);
     t.tr = tr_new(t.base);
-    const char *fixed[] = { "-x", "c", "-target", triple, "-D_Float32=float", "-D_Float64=double", "-D_Float32x=double",
+    /* gcc's <stdatomic.h> expands to __atomic builtins on _Atomic objects,
+     * which clang refuses: for the parse only, _Atomic T reads as T (the
+     * output keeps the text, so gcc still compiles the atomics) */
+    const char *fixed[] = { "-x", "c", "-target", triple, "-D_Atomic=", "-D_Float32=float", "-D_Float64=double", "-D_Float32x=double",
                             "-D_Float64x=long double", "-D_Float128=__float128", "-D__malloc__(...)=__malloc__",
                             "-Wno-everything" };
     int nfixed = (int)(sizeof fixed / sizeof fixed[0]);

@@ -29,6 +29,7 @@ typedef struct th_thread {
     int parked;                  /* unwound, waiting for the checkpoint */
     int paused;                  /* stopped in place while another is captured */
     int sleeping;                /* in a runtime wait */
+    int stuck;                   /* ... inside a function mtcc could not transform */
     int restoring, ready;        /* created by a restore, not yet let go */
     int *state;                  /* its state word */
     frames_thread *frames;
@@ -265,6 +266,18 @@ static void finish_capture(void)
     pthread_cond_broadcast(&changed);
 }
 
+/* A thread that must stop waits inside a function mtcc could not make
+ * safe (see its warnings): it cannot unwind, so there is no checkpoint;
+ * the threads that did stop carry on. */
+static void cancel_capture(const th_thread *t)
+{
+    fflush(stdout);
+    fprintf(stderr, "migthread: no checkpoint: thread %u waits in a function mtcc could not transform\n", t->id);
+    for (th_thread *o = threads; o; o = o->next)
+        o->parked = 0;
+    finish_capture();
+}
+
 /* ---- Safe points ---------------------------------------------------------------- */
 
 static int must_unwind(const th_thread *t)
@@ -311,8 +324,13 @@ int th_at_safe_point(void)
 int th_give_way(void)
 {
     th_thread *t = self;
-    if (!must_unwind(t) || control_in_callback())
+    if (!must_unwind(t))
         return 0;
+    if (control_in_callback()) {
+        if (cap.kind == TH_CAPTURE_THREAD)
+            cancel_capture(t);
+        return 0;
+    }
     mt_state_set(MT_STATE_UNWINDING);
     frames_mark_in_call();
     control_capture_begins();
@@ -323,10 +341,11 @@ void th_sleep(const void *obj)
 {
     th_thread *t = self;
     t->sleeping = 1;
+    t->stuck = control_in_callback();
     if (cap.active)
         pthread_cond_broadcast(&changed);
     pthread_cond_wait(channel_of(obj), &lock);
-    t->sleeping = 0;
+    t->sleeping = t->stuck = 0;
 }
 
 void th_wake(const void *obj)
@@ -350,6 +369,21 @@ static int all_parked(void)
         if (t->status == TH_RUNNING && t->native_live && !t->parked)
             return 0;
     return 1;
+}
+
+/* A thread that keeps a process capture from completing: every thread
+ * not parked is asleep where it cannot unwind. NULL otherwise. */
+static const th_thread *blocking_capture(void)
+{
+    const th_thread *stuck = NULL;
+    for (th_thread *t = threads; t; t = t->next) {
+        if (t->status != TH_RUNNING || !t->native_live || t->parked)
+            continue;
+        if (!t->stuck)
+            return NULL;
+        stuck = t;
+    }
+    return stuck;
 }
 
 static int others_stopped(const th_thread *me_)
@@ -399,8 +433,10 @@ int th_capture_reached_bottom(void)
         t->parked = 0;
         finish_capture();
     } else {
-        while (cap.generation == gen && !cap.writing && !all_parked())
+        while (cap.generation == gen && !cap.writing && !all_parked() && !blocking_capture())
             pthread_cond_wait(&changed, &lock);
+        if (cap.generation == gen && !cap.writing && !all_parked())
+            cancel_capture(blocking_capture());
         if (cap.generation == gen && !cap.writing) {
             cap.writing = 1;
             pthread_mutex_unlock(&lock);
