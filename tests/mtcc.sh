@@ -136,6 +136,32 @@ for prog in bst pointers hash; do
         'cat "$dir/san.before" "$dir/san.after" | cmp -s - "$dir/san.want" && ! grep -qE "ERROR: AddressSanitizer|runtime error" "$dir/san.err"'
 done
 
+# ---- liveness: sites save only live variables (src/mtcc/live.c) -----------------------------
+$mtcc --print-transformed bench/kernels/fib.c >"$dir/fib.kernel.c" 2>"$dir/err"
+check "fib: the site after fib(n - 1) saves n and its result, not the second result" \
+    'grep -q "__mt_save_fib_1(int n, long __mt_t1)$" "$dir/fib.kernel.c"'
+check "fib: the site after fib(n - 2) saves the two results only (n is dead)" \
+    'grep -q "__mt_save_fib_2(long __mt_t1, long __mt_t2)$" "$dir/fib.kernel.c"'
+# live.c's variables are read again only in a later iteration, after a
+# backward goto, or when resuming in a call through a table: checkpoint one
+# round at every adaptation point, continue and restore.
+gcc -O2 -o "$dir/live.plain" tests/corpus/live.c && "$dir/live.plain" 1 >"$dir/live.want"
+$mtcc -O2 -Wall -Wextra -Werror -o "$dir/live" tests/corpus/live.c 2>"$dir/err"
+check "live.c builds with -Wall -Wextra -Werror" '[ -x "$dir/live" ]'
+total=$(MIGTHREAD_AFTER_POLLS=1000000000000 "$dir/live" 1 2>&1 >/dev/null | sed -n 's/.*ended after \([0-9]*\) adaptation points.*/\1/p')
+live_bad=0 live_first=""
+for pos in $(seq 1 "${total:-0}"); do
+    MIGTHREAD_AFTER_POLLS=$pos MIGTHREAD_CHECKPOINT_FILE="$dir/live.cont.ckpt" timeout 10 "$dir/live" 1 >"$dir/live.cont" 2>/dev/null
+    cmp -s "$dir/live.cont" "$dir/live.want" || { live_bad=$((live_bad + 1)); live_first=${live_first:-"continue at $pos"}; }
+    MIGTHREAD_AFTER_POLLS=$pos MIGTHREAD_EXIT_AFTER_CHECKPOINT=1 MIGTHREAD_CHECKPOINT_FILE="$dir/live.ckpt" \
+        timeout 10 "$dir/live" 1 >"$dir/live.before" 2>/dev/null
+    MIGTHREAD_RESTORE="$dir/live.ckpt" timeout 10 "$dir/live" >"$dir/live.after" 2>/dev/null
+    cat "$dir/live.before" "$dir/live.after" | cmp -s - "$dir/live.want" ||
+        { live_bad=$((live_bad + 1)); live_first=${live_first:-"restore at $pos"}; }
+done
+check "live.c: checkpoint at each of its ${total:-?} adaptation points, continued and restored, ends right ($live_bad wrong${live_first:+, first: $live_first})" \
+    '[ "${total:-0}" -gt 100 ] && [ "$live_bad" -eq 0 ]'
+
 # ---- MIGTHREAD_INTERVAL ------------------------------------------------------------------------
 MIGTHREAD_INTERVAL=0.1 MIGTHREAD_CHECKPOINT_FILE="$dir/interval.ckpt" "$dir/slow" >"$dir/interval.out" 2>"$dir/err"
 check "MIGTHREAD_INTERVAL checkpoints periodically and the output stays the same" '[ -f "$dir/interval.ckpt" ] && cmp -s "$dir/interval.out" "$dir/slow.want"'

@@ -130,7 +130,7 @@ void emit_site(editbuf *eb, site *s, strbuf *out)
             sb_printf(out, "%s();", s->direct_twin);
         } else {
             strbuf callee = { 0 };
-            ed_render(eb, s->callee_start, s->callee_end, 1, &callee);
+            ed_render(eb, s->callee_start, s->callee_end, 3, &callee);
             sb_printf(out, "((%s)mt_twin_of((void (*)(void))(%s)))();", s->fnptr_type, callee.s ? callee.s : "");
             free(callee.s);
         }

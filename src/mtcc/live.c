@@ -102,19 +102,18 @@ static int evaluated_again(const site *s, unsigned at)
     return within(at, s->callee_start, s->callee_end);
 }
 
-/* 1 when offset at lies in a call lifted at s's position no later than s
- * (s's own call included): evaluated before s, and not again after it
- * (s's callee aside: resuming in s's call evaluates it again). */
+/* 1 when offset at lies in a call lifted at s's position before s, or in
+ * s's own call outside its callee: evaluated before s, and not again after
+ * it. Resuming in s's call evaluates its callee again (with the calls
+ * lifted out of it replaced by their temporaries). */
 static int already_run(const func *fn, const site *s, unsigned at)
 {
-    if (evaluated_again(s, at))
-        return 0;
-    for (int i = 0; i < s->no; i++) {
+    for (int i = 0; i < s->no - 1; i++) {
         const site *m = fn->sites[i];
         if (m->kind == SITE_CALL && m->pos == s->pos && within(at, m->call_start, m->call_end))
             return 1;
     }
-    return 0;
+    return s->kind == SITE_CALL && within(at, s->call_start, s->call_end) && !evaluated_again(s, at);
 }
 
 /* The outermost loop around s whose back edge carries variable vi, or

@@ -73,7 +73,9 @@ void ed_range_all(edit *e, unsigned start, unsigned end);
 void ed_site(edit *e, struct site *s);
 void ed_twin_text(edit *e, const char *text);
 /* Renders [start, end) with every edit inside it applied (an edit exactly
- * equal to the range is skipped when skip_exact is set). With markers set,
+ * equal to the range is skipped when skip_exact is 1; insertions at either
+ * edge when it is 1, 2 or 3, so 3 keeps a replacement of the whole range:
+ * a callee that is itself a lifted call). With markers set,
  * a line marker ("# 12 \"file.c\"") follows every edit that changes the
  * number of lines, and precedes every copied range, so that the compiler's
  * messages name the user's file and line. */

@@ -351,6 +351,32 @@ void rename_pthread_calls(tunit *t, CXCursor body)
     clang_visitChildren(body, rename_call, t);
 }
 
+static int contains_call(CXCursor c)
+{
+    if (clang_getCursorKind(c) == CXCursor_CallExpr)
+        return 1;
+    kids ch = children(c);
+    int found = 0;
+    for (int i = 0; i < ch.n && !found; i++)
+        found = contains_call(ch.c[i]);
+    free(ch.c);
+    return found;
+}
+
+/* The function a call names, or a null cursor for a call through an
+ * expression. libclang's referenced cursor of pick(k)(h) is pick, whose
+ * twin is not the one to resume in: a callee holding a call is indirect. */
+static CXCursor called_function(CXCursor call)
+{
+    CXCursor callee = clang_getCursorReferenced(call);
+    if (clang_Cursor_isNull(callee) || clang_getCursorKind(callee) != CXCursor_FunctionDecl)
+        return clang_getNullCursor();
+    kids ch = children(call);
+    int through_call = ch.n > 0 && contains_call(ch.c[0]);
+    free(ch.c);
+    return through_call ? clang_getNullCursor() : callee;
+}
+
 static void visit_call(walk *w, CXCursor c)
 {
     kids ch = children(c);
@@ -359,8 +385,8 @@ static void visit_call(walk *w, CXCursor c)
     free(ch.c);
     if (w->unevaluated)
         return;
-    CXCursor callee = clang_getCursorReferenced(c);
-    int direct = !clang_Cursor_isNull(callee) && clang_getCursorKind(callee) == CXCursor_FunctionDecl;
+    CXCursor callee = called_function(c);
+    int direct = !clang_Cursor_isNull(callee);
     if (direct) {
         char *name = spell(callee);
         int opaque = in_system_header(callee) || strncmp(name, "__builtin", 9) == 0;
