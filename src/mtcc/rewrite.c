@@ -452,6 +452,67 @@ void hoist_string(walk *w, CXCursor c)
               t->base, n, name, name);
 }
 
+/* `T a, *b = &a;` where some of the variables are pinned or static: the
+ * statement becomes one statement per variable, in order (a pinned one an
+ * assignment into its record, an ordinary one its own declaration). */
+static void split_declaration(walk *w, CXCursor c, kids ch)
+{
+    tunit *t = w->t;
+    func *fn = w->fn;
+    edit *e = ed_add(&t->eb, cur_start(c), stmt_end(t, c), 0);
+    ed_text(e, ";");
+    for (int i = 0; i < ch.n; i++) {
+        CXCursor d = ch.c[i];
+        int vi = find_var(fn, d);
+        if (vi < 0 || clang_getCursorKind(d) != CXCursor_VarDecl) {
+            set_fallback(fn, c, "a declaration of several variables, some address-taken, const, arrays or static");
+            return;
+        }
+        var *v = &fn->vars[vi];
+        CXCursor init = clang_Cursor_getVarDeclInitializer(d);
+        if (v->is_static) {
+            set_fallback(fn, c, "a declaration of several variables, some static");
+            return;
+        }
+        if (!clang_Cursor_isNull(init)) {
+            w->anc[w->nanc++] = d;
+            visit(w, init, 0, 0, 0);
+            w->nanc--;
+        }
+        char buf[400];
+        if (v->pinned) {
+            if (clang_Cursor_isNull(init))
+                continue;
+            CXType ct = clang_getCanonicalType(v->type);
+            if (ct.kind == CXType_ConstantArray || ct.kind == CXType_Record) {
+                char *decl = declarator(v->type, "__mt_init");
+                snprintf(buf, sizeof buf, " { %s = ", decl);
+                free(decl);
+                ed_text(e, buf);
+                ed_range(e, cur_start(init), cur_end(init));
+                snprintf(buf, sizeof buf, "; __builtin_memcpy((void *)&__mt_p->%s, (const void *)&__mt_init, sizeof __mt_init); }", v->member);
+                ed_text(e, buf);
+            } else {
+                snprintf(buf, sizeof buf, " __mt_p->%s = ", v->member);
+                ed_text(e, buf);
+                ed_range(e, cur_start(init), cur_end(init));
+                ed_text(e, ";");
+            }
+            continue;
+        }
+        char *decl = declarator(v->type, v->name);
+        snprintf(buf, sizeof buf, " %s = ", decl ? decl : v->name);
+        free(decl);
+        ed_text(e, buf);
+        if (clang_Cursor_isNull(init))
+            ed_text(e, "{0}");
+        else
+            ed_range(e, cur_start(init), cur_end(init));
+        ed_text(e, ";");
+        scope_push(w, vi);
+    }
+}
+
 static void visit_decl_stmt(walk *w, CXCursor c)
 {
     tunit *t = w->t;
@@ -463,8 +524,14 @@ static void visit_decl_stmt(walk *w, CXCursor c)
         if (vi >= 0 && (fn->vars[vi].pinned || fn->vars[vi].is_static))
             special++;
     }
-    if (special && ch.n > 1)
+    int in_block = w->nanc >= 2 && clang_getCursorKind(w->anc[w->nanc - 2]) == CXCursor_CompoundStmt;
+    if (special && ch.n > 1 && !in_block)
         set_fallback(fn, c, "a declaration of several variables, some address-taken, const, arrays or static");
+    if (special && ch.n > 1 && in_block) {
+        split_declaration(w, c, ch);
+        free(ch.c);
+        return;
+    }
     for (int i = 0; i < ch.n; i++) {
         CXCursor d = ch.c[i];
         int vi = find_var(fn, d);
