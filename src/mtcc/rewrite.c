@@ -57,6 +57,13 @@ static char *new_temp(func *fn, CXType type)
     return xstrdup(name);
 }
 
+/* The order of a site's code among the edits at one offset: sites in the
+ * order they were made, with odd orders free for what goes between. */
+static int site_order(const site *s)
+{
+    return 2 * s->no;
+}
+
 /* Inserts text before the anchor statement, bracing it when it is the body
  * of a control statement. */
 static void before_anchor(walk *w, site *s, const char *text)
@@ -68,7 +75,7 @@ static void before_anchor(walk *w, site *s, const char *text)
         ed_text(ed_add(&t->eb, stmt_end(t, w->anchor), stmt_end(t, w->anchor), 1 << 30), " }");
         w->anchor_wrap = 0;
     }
-    edit *e = ed_add(&t->eb, at, at, s ? s->no : 0);
+    edit *e = ed_add(&t->eb, at, at, s ? site_order(s) : 0);
     if (s) {
         s->pos = at;
         ed_site(e, s);
@@ -612,7 +619,7 @@ static void add_poll(walk *w, unsigned at)
 {
     site *s = new_site(w, SITE_POLL);
     s->pos = at;
-    ed_site(ed_add(&w->t->eb, at, at, s->no), s);
+    ed_site(ed_add(&w->t->eb, at, at, site_order(s)), s);
 }
 
 static void visit_children_as(walk *w, CXCursor c, int from, int to, int stmt_pos, int wrap, int loop_body)
@@ -664,7 +671,9 @@ static void rewrite_for(walk *w, CXCursor cond, CXCursor body)
     blank->hidden = 1;
     ed_text(blank, "");
     ed_text(ed_add(eb, top, top, -200), "{ ");
-    edit *e = ed_add(eb, top, top, 1 << 29);
+    /* after the condition's sites, before the body's (a body that is a
+     * single statement lifts its calls to this same offset) */
+    edit *e = ed_add(eb, top, top, 2 * w->fn->nsites + 1);
     ed_text(e, "if (!(");
     ed_range_all(e, cur_start(cond), cur_end(cond));
     ed_text(e, ")) break; ");

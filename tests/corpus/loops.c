@@ -20,6 +20,15 @@ static int below(int i, int limit)
     return i * i < limit;
 }
 
+static long body_calls;
+
+/* called from a loop body that is a single statement */
+static int counted(int i)
+{
+    body_calls++;
+    return i;
+}
+
 static const char *text = "12 7 0 33 5 -1 8";
 
 static int read_number(const char **p)
@@ -52,6 +61,10 @@ int main(void)
                 continue;
             total += i;
         }
+        /* calls in the condition and in a one-statement body: the body
+         * must not run once more than the condition allows */
+        for (int i = 0; below(i, 50 + round); i++)
+            total += counted(i);
         const char *p = text;
         int v;
         while ((v = read_number(&p)) >= 0)
@@ -59,6 +72,6 @@ int main(void)
         if (round % 50 == 0)
             printf("round %d total %ld\n", round, total);
     }
-    printf("total %ld\n", total);
+    printf("total %ld body calls %ld\n", total, body_calls);
     return 0;
 }
