@@ -3,7 +3,11 @@
  * Each block is tracked with the element type mtcc inferred from the
  * allocation (the sizeof expression or the destination pointer), so a
  * checkpoint knows how to convert it; a size that is not a whole number of
- * elements is tracked as raw bytes. */
+ * elements is tracked as raw bytes.
+ *
+ * New memory is zeroed: a checkpoint may come while the program is still
+ * filling a block, and a pointer slot it has not written yet must read as
+ * NULL, not as garbage that no restore could translate. */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -33,7 +37,7 @@ static void track(void *p, size_t size, const mt_type *t)
 
 void *mt_malloc(size_t size, const mt_type *t)
 {
-    void *p = malloc(size);
+    void *p = calloc(1, size);
     track(p, size, t);
     return p;
 }
@@ -59,6 +63,9 @@ void *mt_realloc(void *old, size_t size, const mt_type *t)
         mt_heap_track(old, old_type, (size_t)old_count, &err);
         return NULL;
     }
+    size_t old_size = old_type ? (size_t)old_count * old_type->size : 0;
+    if (p && size > old_size)
+        memset((unsigned char *)p + old_size, 0, size - old_size);
     track(p, size, t);
     return p;
 }
