@@ -815,7 +815,6 @@ int th_restore_prepare(const ck_image *img, mt_error *err)
     th_thread *m = me();
     pthread_mutex_lock(&lock);
     tls_snapshot(m);
-    int created = 0;
     for (uint64_t i = 0; i < img->nblocks; i++) {
         const ck_block *b = &img->blocks[i];
         if (b->role != CK_ROLE_THREAD)
@@ -844,7 +843,6 @@ int th_restore_prepare(const ck_image *img, mt_error *err)
         t->restoring = 1;
         t->native_live = 1;
         link_thread(t);
-        created++;
         pthread_mutex_unlock(&lock);
         if (!control_started)
             start_control_thread();
@@ -856,7 +854,6 @@ int th_restore_prepare(const ck_image *img, mt_error *err)
         while (t->restoring && !t->ready)
             pthread_cond_wait(&changed, &lock);
     pthread_mutex_unlock(&lock);
-    (void)created;
     return 0;
 }
 
