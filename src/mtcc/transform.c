@@ -37,10 +37,17 @@ static void register_global(tunit *t, CXCursor c)
     char reg[400];
     snprintf(reg, sizeof reg, sc == CX_SC_Static ? "%s:%s" : "%s%s", sc == CX_SC_Static ? t->base : "", name);
     const char *why, *ref = tr_ref_at(t->tr, ty, name, reg, &count, &why);
-    CXType elem = clang_getCanonicalType(ty);
-    while (elem.kind == CXType_ConstantArray)
-        elem = clang_getCanonicalType(clang_getArrayElementType(elem));
-    int constant = clang_isConstQualifiedType(elem);
+    /* const on the elements, as written (a canonical array type may carry
+     * it on the array instead: T (*const table[3])(T)) */
+    CXType elem = ty;
+    int constant = 0;
+    for (;;) {
+        constant |= clang_isConstQualifiedType(elem) || clang_isConstQualifiedType(clang_getCanonicalType(elem));
+        CXType canon = clang_getCanonicalType(elem);
+        if (canon.kind != CXType_ConstantArray)
+            break;
+        elem = clang_getArrayElementType(canon);
+    }
     if (ref && clang_getCursorTLSKind(c) != CXTLS_None) {
         /* one instance per thread: each thread finds its own through the accessor */
         int n = t->nglobals;
