@@ -459,6 +459,28 @@ void hoist_string(walk *w, CXCursor c)
               t->base, n, name, name);
 }
 
+/* A pinned variable's initializer becomes an assignment into its record
+ * (arrays and structs through a temporary of the declared type). */
+static void pinned_init(edit *e, const var *v, CXCursor init)
+{
+    char buf[400];
+    CXType ct = clang_getCanonicalType(v->type);
+    if (ct.kind == CXType_ConstantArray || ct.kind == CXType_Record) {
+        char *decl = declarator(v->type, "__mt_init");
+        snprintf(buf, sizeof buf, "{ %s = ", decl);
+        free(decl);
+        ed_text(e, buf);
+        ed_range(e, cur_start(init), cur_end(init));
+        snprintf(buf, sizeof buf, "; __builtin_memcpy((void *)&__mt_p->%s, (const void *)&__mt_init, sizeof __mt_init); }", v->member);
+        ed_text(e, buf);
+    } else {
+        snprintf(buf, sizeof buf, "__mt_p->%s = ", v->member);
+        ed_text(e, buf);
+        ed_range(e, cur_start(init), cur_end(init));
+        ed_text(e, ";");
+    }
+}
+
 /* `T a, *b = &a;` where some of the variables are pinned or static: the
  * statement becomes one statement per variable, in order (a pinned one an
  * assignment into its record, an ordinary one its own declaration). */
@@ -488,22 +510,9 @@ static void split_declaration(walk *w, CXCursor c, kids ch)
         }
         char buf[400];
         if (v->pinned) {
-            if (clang_Cursor_isNull(init))
-                continue;
-            CXType ct = clang_getCanonicalType(v->type);
-            if (ct.kind == CXType_ConstantArray || ct.kind == CXType_Record) {
-                char *decl = declarator(v->type, "__mt_init");
-                snprintf(buf, sizeof buf, " { %s = ", decl);
-                free(decl);
-                ed_text(e, buf);
-                ed_range(e, cur_start(init), cur_end(init));
-                snprintf(buf, sizeof buf, "; __builtin_memcpy((void *)&__mt_p->%s, (const void *)&__mt_init, sizeof __mt_init); }", v->member);
-                ed_text(e, buf);
-            } else {
-                snprintf(buf, sizeof buf, " __mt_p->%s = ", v->member);
-                ed_text(e, buf);
-                ed_range(e, cur_start(init), cur_end(init));
-                ed_text(e, ";");
+            if (!clang_Cursor_isNull(init)) {
+                ed_text(e, " ");
+                pinned_init(e, v, init);
             }
             continue;
         }
@@ -582,26 +591,10 @@ static void visit_decl_stmt(walk *w, CXCursor c)
                 warn_at(d, "static local %s is not saved: %s", v->name, why);
         } else if (v->pinned) {
             edit *e = ed_add(&t->eb, cur_start(c), stmt_end(t, c), 0);
-            if (clang_Cursor_isNull(init)) {
+            if (clang_Cursor_isNull(init))
                 ed_text(e, ";");
-            } else {
-                CXType ct = clang_getCanonicalType(v->type);
-                char buf[400];
-                if (ct.kind == CXType_ConstantArray || ct.kind == CXType_Record) {
-                    char *decl = declarator(v->type, "__mt_init");
-                    snprintf(buf, sizeof buf, "{ %s = ", decl);
-                    free(decl);
-                    ed_text(e, buf);
-                    ed_range(e, cur_start(init), cur_end(init));
-                    snprintf(buf, sizeof buf, "; __builtin_memcpy((void *)&__mt_p->%s, (const void *)&__mt_init, sizeof __mt_init); }", v->member);
-                    ed_text(e, buf);
-                } else {
-                    snprintf(buf, sizeof buf, "__mt_p->%s = ", v->member);
-                    ed_text(e, buf);
-                    ed_range(e, cur_start(init), cur_end(init));
-                    ed_text(e, ";");
-                }
-            }
+            else
+                pinned_init(e, v, init);
         } else {
             /* A site saves every live local in scope, and a local whose
              * first assignment comes after the site is live there (live.c

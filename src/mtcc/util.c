@@ -76,31 +76,32 @@ _Noreturn void fatal(const char *fmt, ...)
 
 int mtcc_errors;
 
-void error_at(CXCursor c, const char *fmt, ...)
+/* "file:line: mtcc: " (the user's line, through the line markers), the
+ * kind, and the message. */
+static void report_at(CXCursor c, const char *kind, const char *fmt, va_list ap)
 {
     CXString file;
     unsigned line, col;
     clang_getPresumedLocation(clang_getCursorLocation(c), &file, &line, &col);
-    fprintf(stderr, "%s:%u: mtcc: error: ", clang_getCString(file), line);
+    fprintf(stderr, "%s:%u: mtcc: %s", clang_getCString(file), line, kind);
     clang_disposeString(file);
+    vfprintf(stderr, fmt, ap);
+    fputc('\n', stderr);
+}
+
+void error_at(CXCursor c, const char *fmt, ...)
+{
     va_list ap;
     va_start(ap, fmt);
-    vfprintf(stderr, fmt, ap);
+    report_at(c, "error: ", fmt, ap);
     va_end(ap);
-    fputc('\n', stderr);
     mtcc_errors++;
 }
 
 void warn_at(CXCursor c, const char *fmt, ...)
 {
-    CXString file;
-    unsigned line, col;
-    clang_getPresumedLocation(clang_getCursorLocation(c), &file, &line, &col);
-    fprintf(stderr, "%s:%u: mtcc: ", clang_getCString(file), line);
-    clang_disposeString(file);
     va_list ap;
     va_start(ap, fmt);
-    vfprintf(stderr, fmt, ap);
+    report_at(c, "", fmt, ap);
     va_end(ap);
-    fputc('\n', stderr);
 }
