@@ -5,13 +5,16 @@
 # restored run's output equals the uninterrupted output; checkpoint-and-
 # continue must leave the output unchanged. Destinations on which the
 # program's own output differs (floating point, libc) are skipped and
-# named in the summary. Usage: corpus.sh [PROGRAM...] (default: all).
+# named in the summary. A native sweep then restores each program at
+# CORPUS_SWEEP (default 24) more positions spread over its run. Usage:
+# corpus.sh [PROGRAM...] (default: all).
 set -u
 cd "$(dirname "$0")/.."
 abis=$(scripts/abi.sh list)
 mtcc=build/bin/mtcc
 out=build/corpus
 mkdir -p "$out"
+sweep=${CORPUS_SWEEP:-24}   # native positions per program, beyond the three
 passed=0 failed=0 skipped=""
 fail() { failed=$((failed + 1)); echo "  FAIL $1"; }
 
@@ -53,6 +56,19 @@ for prog in $programs; do
                 else fail "$prog: $s -> $d at $pos of $total: $(head -n 1 "$dir/err")"; fi
             done
         done
+    done
+    # A native sweep over many more positions: state that exists only for
+    # a moment (a block freed while a frame still points at it) shows here.
+    k=1
+    while [ "$k" -le "$sweep" ]; do
+        pos=$((k * total / (sweep + 1) + 1))
+        ck="$dir/sweep.ckpt"
+        MIGTHREAD_AFTER_POLLS=$pos MIGTHREAD_EXIT_AFTER_CHECKPOINT=1 MIGTHREAD_CHECKPOINT_FILE="$ck" \
+            "$dir/x86_64" >"$dir/before" 2>"$dir/err"
+        MIGTHREAD_RESTORE="$ck" "$dir/x86_64" >"$dir/after" 2>"$dir/err"
+        if cat "$dir/before" "$dir/after" | cmp -s - "$dir/want"; then n=$((n + 1))
+        else fail "$prog: sweep x86_64 -> x86_64 at $pos of $total: $(head -n 1 "$dir/err")"; fi
+        k=$((k + 1))
     done
     passed=$((passed + n))
     echo "  $prog: $n checks passed ($total adaptation points; destinations:$ok_dsts)"

@@ -84,6 +84,23 @@ check "leaked blocks are not saved (10 of 100 reachable)" '[ "$(grep -c "^  heap
 MIGTHREAD_RESTORE="$dir/leak.ckpt" "$dir/leak" >"$dir/leak.after"
 check "the program resumes with its reachable blocks" 'cat "$dir/leak.before" "$dir/leak.after" | grep -qx "sum 450"'
 
+# ---- dangling pointers: into the poison region; unknown ones refused --------------
+$mtcc -O2 -o "$dir/dangling" tests/mtcc/dangling.c 2>"$dir/err"
+ckd="$dir/dangling.ckpt"
+MIGTHREAD_AFTER_POLLS=100 MIGTHREAD_EXIT_AFTER_CHECKPOINT=1 MIGTHREAD_CHECKPOINT_FILE="$ckd" "$dir/dangling" >/dev/null
+$mt inspect "$ckd" >"$dir/dangling.inspect"
+check "a pointer into a freed block is saved as dangling" 'grep -q "^freed: 1 ranges" "$dir/dangling.inspect" && grep -q "^  *6 bytes at" "$dir/dangling.inspect"'
+MIGTHREAD_RESTORE="$ckd" "$dir/dangling" >"$dir/dangling.out" 2>"$dir/err"; rc=$?
+check "a checkpoint holding a dangling pointer restores" '[ $rc -eq 0 ] && grep -qx "sum 3600" "$dir/dangling.out" && [ ! -s "$dir/err" ]'
+MIGTHREAD_RESTORE="$ckd" USE_STALE=1 "$dir/dangling" >"$dir/dangling.out" 2>"$dir/err"; rc=$?
+check "using the dangling pointer after a restore ends with one line" '[ $rc -eq 1 ] && one_line "$dir/err" "migthread: the program used a pointer into memory it had freed"'
+$mtcc --cc=s390x-linux-gnu-gcc -O2 -o "$dir/dangling.s390x" tests/mtcc/dangling.c 2>"$dir/err"
+MIGTHREAD_RESTORE="$ckd" scripts/abi.sh run s390x "$dir/dangling.s390x" >"$dir/dangling.out" 2>"$dir/err"; rc=$?
+check "a dangling pointer crosses to s390x" '[ $rc -eq 0 ] && grep -qx "sum 3600" "$dir/dangling.out"'
+STRAY=1 MIGTHREAD_AFTER_POLLS=100 MIGTHREAD_EXIT_AFTER_CHECKPOINT=1 MIGTHREAD_CHECKPOINT_FILE="$ckd" "$dir/dangling" >/dev/null
+MIGTHREAD_RESTORE="$ckd" "$dir/dangling" >/dev/null 2>"$dir/err"; rc=$?
+check "a pointer into memory never known is refused, naming the variable" '[ $rc -ne 0 ] && one_line "$dir/err" "migthread: pointer 0x[0-9a-f]* points into nothing saved.*stray"'
+
 # ---- a chain: x86_64 -> s390x -> i686 -> aarch64 -> x86_64 ------------------------------
 gcc -O2 -o "$dir/bst.plain" tests/corpus/bst.c && "$dir/bst.plain" >"$dir/bst.want"
 for abi in x86_64 s390x i686 aarch64; do

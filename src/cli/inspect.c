@@ -160,6 +160,10 @@ static void print_text(const char *path, const ck_image *img, const totals *t)
                (unsigned long long)b->count, (unsigned long long)b->len,
                (unsigned long long)b->old_addr);
     }
+    printf("freed: %llu ranges that saved pointers dangle into\n", (unsigned long long)img->nfreed);
+    for (uint64_t i = 0; i < img->nfreed; i++)
+        printf("  %10llu bytes at 0x%llx\n", (unsigned long long)img->freed[i].len,
+               (unsigned long long)img->freed[i].start);
     printf("totals: globals %llu bytes in %llu, heap %llu bytes in %llu blocks, frames %llu bytes in %llu\n",
            (unsigned long long)t->global_bytes, (unsigned long long)t->nglobals,
            (unsigned long long)t->heap_bytes, (unsigned long long)t->nheap,
@@ -258,6 +262,10 @@ static void print_json(const char *path, const ck_image *img, const totals *t)
         printf(",\"count\":%llu,\"bytes\":%llu,\"address\":%llu}", (unsigned long long)b->count,
                (unsigned long long)b->len, (unsigned long long)b->old_addr);
     }
+    printf("],\"freed\":[");
+    for (uint64_t i = 0; i < img->nfreed; i++)
+        printf("%s{\"bytes\":%llu,\"address\":%llu}", i ? "," : "",
+               (unsigned long long)img->freed[i].len, (unsigned long long)img->freed[i].start);
     printf("],\"totals\":{\"global_bytes\":%llu,\"heap_bytes\":%llu,\"heap_blocks\":%llu,"
            "\"frame_bytes\":%llu,\"pointer_slots\":%llu,\"pointers_set\":%llu}}\n",
            (unsigned long long)t->global_bytes, (unsigned long long)t->heap_bytes,

@@ -24,6 +24,7 @@ enum ck_kind {
     CK_BLOCK = 2,   /* one memory block with its type and old address */
     CK_FUNCS = 3,   /* the writer's function table */
     CK_INFO = 4,    /* free text about the writer (skippable) */
+    CK_FREED = 5,   /* address ranges the writer had freed that saved pointers point into */
     CK_END = 0x7f454e44 /* "DNE\x7f": closes the stream */
 };
 
@@ -61,6 +62,11 @@ typedef struct ck_block {
     uint32_t record;    /* record number, for messages */
 } ck_block;
 
+/* [start, start + len) in the writer's address space. */
+typedef struct ck_range {
+    uint64_t start, len;
+} ck_range;
+
 typedef struct ck_func {
     uint64_t id;        /* hash of the name */
     uint64_t old_addr;
@@ -77,6 +83,8 @@ typedef struct ck_image {
     uint64_t nblocks, blocks_cap;
     ck_func *funcs;
     uint32_t nfuncs;
+    ck_range *freed;            /* sorted and disjoint */
+    uint64_t nfreed;
     char *info;                 /* INFO text, or NULL */
     uint64_t total_bytes;       /* the size of the stream */
     uint32_t nrecords;
@@ -97,6 +105,8 @@ int ck_write_header(ck_writer *w, st_stream *s, uint64_t program_id, mt_error *e
 int ck_write_info(ck_writer *w, const char *text);
 int ck_write_types(ck_writer *w, const struct mt_type *const *types, uint32_t n);
 int ck_write_funcs(ck_writer *w, const ck_func *funcs, uint32_t n);
+/* ranges sorted and disjoint; writes nothing when n is 0. */
+int ck_write_freed(ck_writer *w, const ck_range *ranges, uint64_t n);
 /* data is b->len bytes, written as they are. */
 int ck_write_block(ck_writer *w, const ck_block *b, const void *data);
 int ck_write_end(ck_writer *w);

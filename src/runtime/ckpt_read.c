@@ -67,7 +67,7 @@ typedef struct reader {
     mt_error *err;
     uint32_t record;     /* number of the record being read */
     uint64_t rec_offset; /* where it starts */
-    int have_types, have_funcs;
+    int have_types, have_funcs, have_freed;
 } reader;
 
 static int corrupt(reader *r, const char *fmt, const char *detail)
@@ -263,6 +263,34 @@ static int parse_funcs(reader *r, const uint8_t *p, uint64_t len)
     return c.left ? corrupt(r, "%s", "trailing bytes after the function table") : 0;
 }
 
+/* The writer's freed ranges: each non-empty, inside its address space,
+ * and after the one before it, so a restore can search them. */
+static int parse_freed(reader *r, const uint8_t *p, uint64_t len)
+{
+    if (r->have_freed)
+        return corrupt(r, "%s", "a second table of freed ranges");
+    r->have_freed = 1;
+    cursor c = { p, len, 0 };
+    uint64_t n = get_uint(&c, 8);
+    if (c.bad || n != c.left / 16 || c.left % 16 != 0)
+        return corrupt(r, "%s", "bad count of freed ranges");
+    r->img->freed = calloc(n ? n : 1, sizeof *r->img->freed);
+    if (!r->img->freed)
+        return mt_fail(r->err, MT_ENOMEM, "out of memory reading the freed ranges");
+    uint64_t limit = r->img->arch.scalar[AS_PTR].size == 4 ? (uint64_t)1 << 32 : UINT64_MAX;
+    uint64_t prev_end = 0;
+    for (uint64_t i = 0; i < n; i++) {
+        ck_range *f = &r->img->freed[i];
+        f->start = get_uint(&c, 8);
+        f->len = get_uint(&c, 8);
+        if (f->start == 0 || f->len == 0 || f->start > limit - f->len || f->start < prev_end)
+            return corrupt(r, "%s", "freed range out of order or out of the writer's address space");
+        prev_end = f->start + f->len;
+        r->img->nfreed = i + 1;
+    }
+    return 0;
+}
+
 static int keep_buffer(reader *r, uint8_t *buf)
 {
     ck_image *img = r->img;
@@ -353,7 +381,7 @@ static int read_record(reader *r)
     uint32_t kind = (uint32_t)get_uint(&c, 4), flags = (uint32_t)get_uint(&c, 4);
     uint64_t len = get_uint(&c, 8);
     int known = kind == CK_TYPES || kind == CK_BLOCK || kind == CK_FUNCS || kind == CK_INFO ||
-                kind == CK_END;
+                kind == CK_FREED || kind == CK_END;
     if (!known && !(flags & CK_FLAG_SKIPPABLE))
         return corrupt(r, "unknown record kind%s", "");
     uint8_t *payload = read_payload(r, len);
@@ -379,6 +407,7 @@ static int read_record(reader *r)
     switch (known ? kind : 0) {
     case CK_TYPES: rc = parse_types(r, payload, len); break;
     case CK_FUNCS: rc = parse_funcs(r, payload, len); break;
+    case CK_FREED: rc = parse_freed(r, payload, len); break;
     case CK_BLOCK: rc = parse_block(r, payload, len); payload = NULL; break;
     case CK_INFO:
         if (!r->img->info && (r->img->info = malloc(len + 1))) {
@@ -438,6 +467,7 @@ void ck_image_free(ck_image *img)
     for (uint32_t i = 0; i < img->nfuncs; i++)
         free(img->funcs[i].name);
     free(img->funcs);
+    free(img->freed);
     for (uint64_t i = 0; i < img->nbuffers; i++)
         free(img->buffers[i]);
     free(img->buffers);

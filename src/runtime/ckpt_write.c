@@ -168,6 +168,21 @@ int ck_write_funcs(ck_writer *w, const ck_func *funcs, uint32_t n)
     return r;
 }
 
+int ck_write_freed(ck_writer *w, const ck_range *ranges, uint64_t n)
+{
+    if (n == 0)
+        return 0;
+    wbuf b = { 0 };
+    wb_uint(&b, n, 8);
+    for (uint64_t i = 0; i < n; i++) {
+        wb_uint(&b, ranges[i].start, 8);
+        wb_uint(&b, ranges[i].len, 8);
+    }
+    int r = put_record(w, CK_FREED, 0, &b, NULL, 0);
+    free(b.p);
+    return r;
+}
+
 int ck_write_block(ck_writer *w, const ck_block *blk, const void *data)
 {
     wbuf b = { 0 };

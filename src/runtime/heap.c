@@ -56,7 +56,7 @@ void *mt_realloc(void *old, size_t size, const mt_type *t)
     const struct mt_type *old_type = NULL;
     uint64_t old_count = 0;
     if (old && state_heap_find(old, &old_type, &old_count))
-        mt_heap_forget(old);
+        state_heap_release(old);
     void *p = realloc(old, size);
     if (!p && size && old_type) {
         mt_error err;
@@ -72,7 +72,7 @@ void *mt_realloc(void *old, size_t size, const mt_type *t)
 
 void mt_free(void *p)
 {
-    mt_heap_forget(p);
+    state_heap_release(p);
     free(p);
 }
 

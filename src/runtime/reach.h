@@ -1,15 +1,25 @@
 /* reach.h: which heap blocks a checkpoint must hold (SNOW's memory-graph
  * traversal): those reachable from the globals, the pinned records and the
- * frames, through pointer slots. Leaked blocks are left out. */
+ * frames, through pointer slots. Leaked blocks are left out. Pointer slots
+ * that dangle into freed blocks mark those ranges, so that a restore can
+ * give them a value that faults instead of refusing them. */
 #ifndef MT_REACH_H
 #define MT_REACH_H
 
 #include "state.h"
 
+/* An address range [start, end) the program freed. */
+typedef struct reach_range {
+    uintptr_t start, end;
+    int pointed;             /* a reachable pointer slot points into it */
+} reach_range;
+
 typedef struct reach_set {
     st_heap_block *blocks;   /* every tracked block, sorted by address */
     unsigned char *marked;   /* 1 for the reachable ones */
     size_t n;
+    reach_range *freed;      /* the blocks freed lately, merged and sorted */
+    size_t nfreed;
 } reach_set;
 
 /* Computes the reachable blocks. Returns 0, or -1 when out of memory (the

@@ -17,6 +17,7 @@
 #include "convert.h"
 #include "error.h"
 #include "frames.h"
+#include "poison.h"
 #include "restore.h"
 #include "state.h"
 #include "threads.h"
@@ -173,6 +174,29 @@ static const home *home_of(const loader *ld, uint64_t addr)
  * slot holding less holds a number, as in pthread_create(..., (void *)i). */
 #define LOWEST_MAPPING 65536
 
+/* A pointer into a range the writer had freed dangles: it goes to the
+ * poison region, anything else unknown is refused. */
+static int translate_freed(const loader *ld, uint64_t old, uint64_t *now, mt_error *err)
+{
+    const ck_range *f = ld->img->freed;
+    uint64_t lo = 0, hi = ld->img->nfreed;
+    while (lo < hi) {
+        uint64_t mid = lo + (hi - lo) / 2;
+        if (f[mid].start <= old)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    if (lo == 0 || old > f[lo - 1].start + f[lo - 1].len)
+        return mt_fail(err, MT_EPOINTER, "pointer 0x%llx points into nothing saved",
+                       (unsigned long long)old);
+    void *p = poison_address(old - f[lo - 1].start, err);
+    if (!p)
+        return -1;
+    *now = (uint64_t)(uintptr_t)p;
+    return 0;
+}
+
 static int translate_ptr(void *ctx, uint64_t old, uint64_t *now, mt_error *err)
 {
     const loader *ld = ctx;
@@ -183,8 +207,7 @@ static int translate_ptr(void *ctx, uint64_t old, uint64_t *now, mt_error *err)
         return 0;
     }
     if (!h)
-        return mt_fail(err, MT_EPOINTER, "pointer 0x%llx points into nothing saved",
-                       (unsigned long long)old);
+        return translate_freed(ld, old, now, err);
     if (cv_map_offset(h->plan, old - h->old_start, h->block->count, &off) < 0)
         return mt_fail(err, MT_EPOINTER, "pointer 0x%llx points between the members of a block",
                        (unsigned long long)old);

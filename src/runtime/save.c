@@ -42,8 +42,23 @@ static int write_heap_block(const st_heap_block *h, void *ctx)
     return ck_write_block(ctx, &b, h->addr) < 0 ? 1 : 0;
 }
 
-/* Writes the heap blocks reachable from the roots; all of them if the
- * traversal itself runs out of memory. */
+/* The freed ranges that saved pointers still point into. */
+static int write_freed(ck_writer *w, const reach_set *rs)
+{
+    ck_range *out = malloc((rs->nfreed ? rs->nfreed : 1) * sizeof *out);
+    if (!out)
+        return mt_fail(w->err, MT_ENOMEM, "out of memory writing the freed ranges");
+    uint64_t n = 0;
+    for (size_t i = 0; i < rs->nfreed; i++)
+        if (rs->freed[i].pointed)
+            out[n++] = (ck_range){ rs->freed[i].start, rs->freed[i].end - rs->freed[i].start };
+    int rc = ck_write_freed(w, out, n);
+    free(out);
+    return rc;
+}
+
+/* Writes the heap blocks reachable from the roots and the freed ranges
+ * they dangle into; every block if the traversal runs out of memory. */
 static int write_heap(ck_writer *w)
 {
     reach_set rs;
@@ -53,6 +68,8 @@ static int write_heap(ck_writer *w)
     for (size_t i = 0; i < rs.n && rc == 0; i++)
         if (rs.marked[i] && write_heap_block(&rs.blocks[i], w))
             rc = -1;
+    if (rc == 0)
+        rc = write_freed(w, &rs);
     reach_free(&rs);
     return rc;
 }

@@ -1,7 +1,7 @@
 /* state.c: the registries of globals, functions and tracked heap blocks.
  *
- * The heap registry is an open-addressing hash table keyed by address,
- * since mtcc's allocation wrappers hit it on every malloc and free. */
+ * The heap registry is a hash map keyed by address (blockmap.c), since
+ * mtcc's allocation wrappers hit it on every malloc and free. */
 #include "state.h"
 
 #include <pthread.h>
@@ -11,6 +11,7 @@
 
 #include <xxhash.h>
 
+#include "blockmap.h"
 #include "error.h"
 #include "migthread-gen.h"
 
@@ -156,74 +157,56 @@ const st_function *state_find_function(uint64_t id)
 
 /* ---- Tracked heap ------------------------------------------------------------ */
 
-#define HEAP_TOMBSTONE ((void *)1)
+static blockmap live_blocks;
 
-static st_heap_block *heap;
-static size_t heap_cap, heap_used, heap_live; /* used counts tombstones too */
+/* The blocks freed lately, so that a checkpoint can tell a dangling
+ * pointer (hash.c's grow() frees each key while the old array, still in
+ * its frame, keeps pointing at it) from a pointer into memory it never
+ * knew. Two generations bound the memory: when the newer holds a window's
+ * worth, the older is dropped. A block is forgotten here once a new block
+ * starts at its address. */
+static blockmap freed_new, freed_old;
+enum { FREED_WINDOW_MIN = 1 << 16 };
 
-static size_t slot_of(const void *p, size_t cap)
+static void remember_freed(const st_heap_block *b)
 {
-    uint64_t h = (uint64_t)(uintptr_t)p * 0x9E3779B97F4A7C15ull;
-    return (size_t)(h >> 17) & (cap - 1);
-}
-
-static int heap_rehash(size_t cap)
-{
-    st_heap_block *fresh = calloc(cap, sizeof *fresh);
-    if (!fresh)
-        return -1;
-    for (size_t i = 0; i < heap_cap; i++) {
-        if (heap[i].addr == NULL || heap[i].addr == HEAP_TOMBSTONE)
-            continue;
-        size_t j = slot_of(heap[i].addr, cap);
-        while (fresh[j].addr)
-            j = (j + 1) & (cap - 1);
-        fresh[j] = heap[i];
+    size_t window = live_blocks.live * 2;
+    if (window < FREED_WINDOW_MIN)
+        window = FREED_WINDOW_MIN;
+    if (freed_new.live >= window) {
+        blockmap_clear(&freed_old);
+        freed_old = freed_new;
+        freed_new = (blockmap){ 0 };
     }
-    free(heap);
-    heap = fresh;
-    heap_cap = cap;
-    heap_used = heap_live;
-    return 0;
+    blockmap_put(&freed_new, b);  /* out of memory: a pointer into it stays refused */
 }
 
 int mt_heap_track(void *block, const mt_type *t, size_t count, mt_error *err)
 {
     if (!block || !t || count == 0)
         return mt_fail(err, MT_EUSAGE, "mt_heap_track: bad arguments");
+    st_heap_block b = { block, t, count };
     state_lock();
-    if ((heap_used + 1) * 2 > heap_cap &&
-        heap_rehash(heap_cap ? (heap_live * 4 > heap_cap ? heap_cap * 2 : heap_cap) : 1024) < 0) {
-        state_unlock();
-        return mt_fail(err, MT_ENOMEM, "out of memory tracking a heap block");
-    }
-    size_t j = slot_of(block, heap_cap);
-    while (heap[j].addr && heap[j].addr != HEAP_TOMBSTONE && heap[j].addr != block)
-        j = (j + 1) & (heap_cap - 1);
-    if (heap[j].addr != block) {
-        heap_live++;
-        if (heap[j].addr == NULL)
-            heap_used++;
-    }
-    heap[j] = (st_heap_block){ block, t, count };
+    blockmap_del(&freed_new, block, NULL);
+    blockmap_del(&freed_old, block, NULL);
+    int rc = blockmap_put(&live_blocks, &b);
     state_unlock();
-    return 0;
+    return rc < 0 ? mt_fail(err, MT_ENOMEM, "out of memory tracking a heap block") : 0;
 }
 
 void mt_heap_forget(void *block)
 {
-    if (!block)
-        return;
     state_lock();
-    if (heap_cap) {
-        size_t j = slot_of(block, heap_cap);
-        while (heap[j].addr && heap[j].addr != block)
-            j = (j + 1) & (heap_cap - 1);
-        if (heap[j].addr == block) {
-            heap[j].addr = HEAP_TOMBSTONE;
-            heap_live--;
-        }
-    }
+    blockmap_del(&live_blocks, block, NULL);
+    state_unlock();
+}
+
+void state_heap_release(void *block)
+{
+    st_heap_block b;
+    state_lock();
+    if (blockmap_del(&live_blocks, block, &b))
+        remember_freed(&b);
     state_unlock();
 }
 
@@ -237,32 +220,29 @@ int state_heap_find(const void *p, const struct mt_type **t, uint64_t *count)
 
 int state_heap_find_locked(const void *p, const struct mt_type **t, uint64_t *count)
 {
-    int found = 0;
-    if (heap_cap && p) {
-        size_t j = slot_of(p, heap_cap);
-        while (heap[j].addr && heap[j].addr != p)
-            j = (j + 1) & (heap_cap - 1);
-        if (heap[j].addr == p) {
-            *t = heap[j].type;
-            *count = heap[j].count;
-            found = 1;
-        }
+    const st_heap_block *b = blockmap_get(&live_blocks, p);
+    if (b) {
+        *t = b->type;
+        *count = b->count;
     }
-    return found;
+    return b != NULL;
 }
 
 int state_heap_each(int (*fn)(const st_heap_block *b, void *ctx), void *ctx)
 {
     if (!fn) {  /* count only */
-        *(size_t *)ctx = heap_live;
+        *(size_t *)ctx = live_blocks.live;
         return 0;
     }
-    for (size_t i = 0; i < heap_cap; i++) {
-        if (heap[i].addr == NULL || heap[i].addr == HEAP_TOMBSTONE)
-            continue;
-        int r = fn(&heap[i], ctx);
-        if (r)
-            return r;
+    return blockmap_each(&live_blocks, fn, ctx);
+}
+
+int state_freed_each(int (*fn)(const st_heap_block *b, void *ctx), void *ctx)
+{
+    if (!fn) {
+        *(size_t *)ctx = freed_new.live + freed_old.live;
+        return 0;
     }
-    return 0;
+    int r = blockmap_each(&freed_new, fn, ctx);
+    return r ? r : blockmap_each(&freed_old, fn, ctx);
 }

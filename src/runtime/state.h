@@ -26,7 +26,7 @@ typedef struct st_function {
 } st_function;
 
 typedef struct st_heap_block {
-    void *addr;             /* NULL: empty slot; HEAP_TOMBSTONE: deleted */
+    void *addr;
     const struct mt_type *type;
     uint64_t count;
 } st_heap_block;
@@ -52,6 +52,13 @@ int state_heap_find(const void *p, const struct mt_type **t, uint64_t *count);
 /* The same, for a caller that holds the state lock (the save path). */
 int state_heap_find_locked(const void *p, const struct mt_type **t, uint64_t *count);
 const st_function *state_find_function(uint64_t id);
+
+/* Untracks a block the program frees and remembers its range among the
+ * blocks freed lately (mt_heap_forget only untracks). */
+void state_heap_release(void *block);
+/* Like state_heap_each, over the blocks freed lately; their ranges may
+ * overlap each other and live blocks. The caller holds the state lock. */
+int state_freed_each(int (*fn)(const st_heap_block *b, void *ctx), void *ctx);
 
 /* Writes the registered state as a checkpoint to s (save.c). */
 int state_write(st_stream *s, mt_error *err);

@@ -1,0 +1,167 @@
+/* test_heap.c: the tracked heap: the address map under growth, deletion
+ * and reuse; blocks freed lately remembered within their window and
+ * forgotten when a block starts at their address again; a pointer left
+ * dangling into a freed block saved as such and restored into the poison
+ * region; the freed-range table refused when it is out of order. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "blockmap.h"
+#include "check.h"
+#include "ckpt.h"
+#include "migthread-gen.h"
+#include "migthread.h"
+#include "restore.h"
+#include "state.h"
+
+static const mt_type *t_double;
+
+/* Puts, deletes every other entry, puts again over the deletion markers,
+ * and checks that each address is held once with its last count. */
+static void test_blockmap(void)
+{
+    blockmap m = { 0 };
+    int ok = 1;
+    enum { N = 5000 };
+    static char arena[N * 8];
+    for (int i = 0; i < N; i++)
+        ok &= blockmap_put(&m, &(st_heap_block){ arena + 8 * i, t_double, 1 }) == 0;
+    CHECK(ok && m.live == N);
+    for (int i = 0; i < N; i += 2)
+        ok &= blockmap_del(&m, arena + 8 * i, NULL) == 1;
+    CHECK(ok);
+    CHECK(m.live == N / 2 && blockmap_get(&m, arena) == NULL && blockmap_get(&m, arena + 8) != NULL);
+    CHECK(blockmap_del(&m, arena, NULL) == 0);
+    for (int i = 0; i < N; i++)  /* half new, half replacing */
+        ok &= blockmap_put(&m, &(st_heap_block){ arena + 8 * i, t_double, 2 }) == 0;
+    CHECK(ok && m.live == N);
+    int twos = 0;
+    for (int i = 0; i < N; i++) {
+        const st_heap_block *b = blockmap_get(&m, arena + 8 * i);
+        twos += b && b->count == 2;
+    }
+    CHECK(twos == N);
+    for (int i = 0; i < N; i++)
+        blockmap_del(&m, arena + 8 * i, NULL);
+    CHECK(m.live == 0 && blockmap_get(&m, arena + 8) == NULL);
+    blockmap_clear(&m);
+}
+
+static size_t freed_count(void)
+{
+    size_t n = 0;
+    state_lock();
+    state_freed_each(NULL, &n);
+    state_unlock();
+    return n;
+}
+
+static void test_freed_window(void)
+{
+    size_t before = freed_count();
+    double *d = mt_malloc(3 * sizeof *d, t_double);
+    mt_free(d);
+    CHECK(freed_count() == before + 1);
+    mt_error err;
+    CHECK(mt_heap_track(d, t_double, 1, &err) == 0);  /* a block starts there again */
+    CHECK(freed_count() == before);
+    mt_heap_forget(d);  /* untracked only: not a free */
+    CHECK(freed_count() == before);
+    /* Past the window the older generation goes: memory stays bounded. */
+    static double many[200000];
+    int ok = 1;
+    for (size_t i = 0; i < 200000; i++) {
+        ok &= mt_heap_track(&many[i], t_double, 1, &err) == 0;
+        state_heap_release(&many[i]);
+    }
+    CHECK(ok && freed_count() <= 2 * 65536 && freed_count() >= 65536);
+}
+
+struct holder { int a; double *p; };
+static struct holder g_holder;
+
+static void test_dangling_restore(void)
+{
+    mt_error err;
+    mt_member m[] = { MT_MEMBER(struct holder, a, MT_CLASS_SINT, 1),
+                      MT_MEMBER(struct holder, p, MT_CLASS_PTR, 1) };
+    const mt_type *t_holder = mt_type_define("struct holder", sizeof(struct holder),
+                                             _Alignof(struct holder), 0, m, 2, &err);
+    CHECK(mt_register_global("g_holder", &g_holder, t_holder, 1, &err) == 0);
+    double *d = mt_malloc(4 * sizeof *d, t_double);
+    g_holder.a = 5;
+    g_holder.p = d + 2;
+    mt_free(d);  /* g_holder.p dangles */
+    char path[] = "/tmp/mt-heap-XXXXXX";
+    int fd = mkstemp(path);
+    CHECK(fd >= 0);
+    close(fd);
+    CHECK(mt_save(path, &err) == 0);
+    ck_image *img = restore_read_file(path, &err);
+    CHECK(img && img->nfreed == 1 && img->freed[0].len >= 4 * sizeof(double));
+    ck_image_free(img);
+    g_holder.a = 0;
+    g_holder.p = NULL;
+    CHECK(mt_load(path, 0, &err) == 0);
+    CHECK(g_holder.a == 5 && g_holder.p != NULL && g_holder.p != d + 2);
+    /* The poison region keeps the offset into the freed block. */
+    double *again = g_holder.p;
+    g_holder.p = NULL;
+    CHECK(mt_load(path, 0, &err) == 0 && g_holder.p == again);
+    g_holder.p = NULL;
+    unlink(path);
+}
+
+/* A FREED record with the given ranges, read back. */
+static ck_image *with_freed(const ck_range *r, uint64_t n, int twice, mt_error *err)
+{
+    st_stream s;
+    ck_writer w;
+    uint32_t ntypes;
+    const struct mt_type *const *types = types_local(&ntypes);
+    st_init_mem_writer(&s);
+    ck_write_header(&w, &s, 42, err);
+    ck_write_types(&w, types, ntypes);
+    ck_write_freed(&w, r, n);
+    if (twice)
+        ck_write_freed(&w, r, n);
+    ck_write_end(&w);
+    size_t len;
+    uint8_t *buf = st_mem_take(&s, &len);
+    st_stream in;
+    st_init_mem_reader(&in, buf, len);
+    ck_image *img = ck_read(&in, err);
+    free(buf);
+    return img;
+}
+
+static void test_freed_records(void)
+{
+    mt_error err;
+    ck_range good[] = { { 0x1000, 16 }, { 0x2000, 8 } };
+    ck_image *img = with_freed(good, 2, 0, &err);
+    CHECK(img && img->nfreed == 2 && img->freed[1].start == 0x2000 && img->freed[1].len == 8);
+    ck_image_free(img);
+    ck_range unordered[] = { { 0x2000, 8 }, { 0x1000, 16 } };
+    CHECK(with_freed(unordered, 2, 0, &err) == NULL && strstr(err.msg, "freed range out of order"));
+    ck_range overlapping[] = { { 0x1000, 0x20 }, { 0x1010, 8 } };
+    CHECK(with_freed(overlapping, 2, 0, &err) == NULL && strstr(err.msg, "freed range out of order"));
+    ck_range empty[] = { { 0x1000, 0 } };
+    CHECK(with_freed(empty, 1, 0, &err) == NULL && strstr(err.msg, "corrupt checkpoint"));
+    ck_range wraps[] = { { UINT64_MAX - 4, 16 } };
+    CHECK(with_freed(wraps, 1, 0, &err) == NULL && strstr(err.msg, "address space"));
+    CHECK(with_freed(good, 2, 1, &err) == NULL && strstr(err.msg, "a second table of freed ranges"));
+}
+
+int main(void)
+{
+    t_double = mt_type_scalar("double", MT_CLASS_FLOAT, sizeof(double), _Alignof(double));
+    mt_set_program_id(7);
+    test_blockmap();
+    test_freed_window();
+    test_dangling_restore();
+    test_freed_records();
+    return check_done("heap");
+}
