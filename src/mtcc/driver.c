@@ -10,6 +10,7 @@
 #include <ftw.h>
 #include <libgen.h>
 #include <limits.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -35,6 +36,11 @@ static void push(argv_t *a, const char *s)
 }
 
 static char tmpdir[1024];
+/* The files mtcc makes in tmpdir, so that a signal handler can remove
+ * them with unlink and rmdir alone (nftw is not async-signal-safe). */
+static char **tmp_files;
+static int ntmp_files;
+static volatile pid_t running_child;
 
 static int remove_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
 {
@@ -50,6 +56,51 @@ static void cleanup(void)
         return;
     if (nftw(tmpdir, remove_entry, 16, FTW_DEPTH | FTW_PHYS) != 0)
         fprintf(stderr, "mtcc: could not remove %s\n", tmpdir);
+}
+
+/* SIGINT, SIGTERM, SIGHUP: stop the compiler being run, remove the
+ * temporary files, then die of the same signal as cc would. */
+static void on_signal(int sig)
+{
+    pid_t child = running_child;
+    if (child > 0) {
+        kill(child, sig);
+        while (waitpid(child, NULL, 0) < 0 && errno == EINTR)
+            ;
+    }
+    if (!getenv("MTCC_KEEP")) {
+        for (int i = 0; i < ntmp_files; i++)
+            unlink(tmp_files[i]);
+        rmdir(tmpdir);
+    }
+    signal(sig, SIG_DFL);
+    raise(sig);
+}
+
+/* Names every file mtcc may create in tmpdir, then installs on_signal. */
+static void plan_cleanup(int nsources)
+{
+    static const char *const kinds[] = { "i", "mt.c", "o" };
+    ntmp_files = 0;
+    tmp_files = xcalloc((size_t)nsources * 3 + 1, sizeof *tmp_files);
+    char path[PATH_MAX];
+    snprintf(path, sizeof path, "%s/machine", tmpdir);
+    tmp_files[ntmp_files++] = xstrdup(path);
+    for (int k = 0; k < nsources; k++)
+        for (int j = 0; j < 3; j++) {
+            snprintf(path, sizeof path, "%s/%d.%s", tmpdir, k, kinds[j]);
+            tmp_files[ntmp_files++] = xstrdup(path);
+        }
+    static const int sigs[] = { SIGINT, SIGTERM, SIGHUP };
+    for (int i = 0; i < 3; i++) {
+        struct sigaction sa, old;
+        memset(&sa, 0, sizeof sa);
+        sa.sa_handler = on_signal;
+        sigemptyset(&sa.sa_mask);
+        /* a signal ignored from the start (a background job's SIGINT) stays so */
+        if (sigaction(sigs[i], NULL, &old) == 0 && old.sa_handler != SIG_IGN)
+            sigaction(sigs[i], &sa, NULL);
+    }
 }
 
 /* Runs a command; returns its exit status (127 when it cannot start). */
@@ -69,9 +120,11 @@ static int run(argv_t *a, const char *out_file)
         execvp(a->v[0], a->v);
         _exit(127);
     }
+    running_child = pid;
     int st;
     while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
         ;
+    running_child = 0;
     return WIFEXITED(st) ? WEXITSTATUS(st) : 128;
 }
 
@@ -92,6 +145,26 @@ static char *dump_machine(const char *cc)
     fclose(f);
     buf[strcspn(buf, "\r\n")] = '\0';
     return xstrdup(buf);
+}
+
+/* -m32 makes an x86_64 compiler build for i686, though -dumpmachine
+ * still names x86_64. */
+static char *target_of(const char *cc, const argv_t *flags)
+{
+    char *t = dump_machine(cc);
+    int m32 = 0;
+    for (int i = 0; i < flags->n; i++)
+        if (strcmp(flags->v[i], "-m32") == 0)
+            m32 = 1;
+        else if (strcmp(flags->v[i], "-m64") == 0)
+            m32 = 0;
+    if (m32 && strncmp(t, "x86_64-", 7) == 0) {
+        char *i686 = xcalloc(1, strlen(t) + 1);
+        sprintf(i686, "i686-%s", t + 7);
+        free(t);
+        t = i686;
+    }
+    return t;
 }
 
 /* gcc's triples mostly work for clang; these do not. */
@@ -166,8 +239,40 @@ static int takes_value(const char *f)
 typedef struct opts {
     const char *cc, *out;
     int compile_only, print_transformed;
+    int pedantic;               /* -pedantic and kin: no GNU line markers */
+    int dep_file, dep_named, dep_target; /* -MD/-MMD, -MF, -MT/-MQ given */
     argv_t flags, link_flags, sources, objects;
+    argv_t dep_flags;           /* for the preprocessor only */
 } opts;
+
+/* Dependency output (-MD, -MMD, -MF f, ...) belongs to the preprocessing
+ * of the user's file, never to the compilation of mtcc's output; returns
+ * the number of arguments taken (0: not one). */
+static int take_dep_flag(opts *o, int argc, char **argv, int i)
+{
+    const char *a = argv[i];
+    if (strcmp(a, "-M") == 0 || strcmp(a, "-MM") == 0)
+        fatal("%s (dependencies only) is not supported; use -MD or -MMD", a);
+    int file = strcmp(a, "-MD") == 0 || strcmp(a, "-MMD") == 0;
+    if (file || strcmp(a, "-MP") == 0 || strcmp(a, "-MG") == 0) {
+        o->dep_file |= file;
+        push(&o->dep_flags, a);
+        return 1;
+    }
+    if (strncmp(a, "-MF", 3) != 0 && strncmp(a, "-MT", 3) != 0 && strncmp(a, "-MQ", 3) != 0)
+        return 0;
+    if (a[2] == 'F')
+        o->dep_named = 1;
+    else
+        o->dep_target = 1;
+    push(&o->dep_flags, a);
+    if (a[3] != '\0')
+        return 1;
+    if (i + 1 >= argc)
+        fatal("%s needs a value", a);
+    push(&o->dep_flags, argv[i + 1]);
+    return 2;
+}
 
 
 static void parse_args(int argc, char **argv, opts *o)
@@ -175,6 +280,10 @@ static void parse_args(int argc, char **argv, opts *o)
     o->cc = getenv("MTCC_CC") && *getenv("MTCC_CC") ? getenv("MTCC_CC") : "cc";
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
+        int taken;
+        if (strcmp(a, "-pedantic") == 0 || strcmp(a, "-pedantic-errors") == 0 ||
+            strcmp(a, "-Wpedantic") == 0)
+            o->pedantic = 1;
         if (strncmp(a, "--cc=", 5) == 0)
             o->cc = a + 5;
         else if (strcmp(a, "--print-transformed") == 0)
@@ -183,6 +292,8 @@ static void parse_args(int argc, char **argv, opts *o)
             mtcc_verbose = 1;
         else if (strcmp(a, "-c") == 0)
             o->compile_only = 1;
+        else if ((taken = take_dep_flag(o, argc, argv, i)) > 0)
+            i += taken - 1;
         else if (strcmp(a, "-o") == 0) {
             if (++i >= argc)
                 fatal("-o needs a file name");
@@ -210,6 +321,65 @@ static void parse_args(int argc, char **argv, opts *o)
     }
 }
 
+/* With -MD or -MMD and no -MF, cc -c -o X.o writes X.d naming X.o, and a
+ * link (cc -o P) writes P.d (P-a.d, P-b.d for several files); mtcc's
+ * preprocessing step must do the same, not write a dependency file beside
+ * its temporary .i. */
+static void add_dep_flags(const opts *o, argv_t *pp, const char *src, const char *obj_out)
+{
+    for (int i = 0; i < o->dep_flags.n; i++)
+        push(pp, o->dep_flags.v[i]);
+    if (!o->dep_file || o->dep_named)
+        return;
+    const char *base = obj_out ? obj_out : o->out;
+    char dep[PATH_MAX];
+    size_t n = strlen(base);
+    if (obj_out && has_suffix(base, ".o"))
+        n -= 2;
+    if (!obj_out && o->sources.n > 1) {  /* cc -MD -o P a.c b.c: P-a.d, P-b.d */
+        char *copy = xstrdup(src), *b = basename(copy);
+        snprintf(dep, sizeof dep, "%s-%.*s.d", base, (int)strlen(b) - 2, b);
+        free(copy);
+    } else {
+        snprintf(dep, sizeof dep, "%.*s.d", (int)n, base);
+    }
+    push(pp, "-MF");
+    push(pp, dep);
+    if (obj_out && !o->dep_target) {
+        push(pp, "-MT");
+        push(pp, obj_out);
+    }
+}
+
+/* GNU line markers (# 12 "f.c" 2) draw a -pedantic warning when the
+ * output is compiled as C; #line directives say the same in ISO C (the
+ * system-header flag is lost: warnings there are not suppressed). */
+static char *iso_line_directives(const char *text)
+{
+    size_t cap = strlen(text) * 2 + 1, len = 0;
+    char *out = xcalloc(1, cap);
+    const char *p = text;
+    while (*p) {
+        const char *eol = strchr(p, '\n');
+        size_t n = eol ? (size_t)(eol - p) + 1 : strlen(p);
+        unsigned long line;
+        int off = 0;
+        if (p[0] == '#' && sscanf(p, "# %lu \"%n", &line, &off) == 1 && off > 0) {
+            const char *name = p + off - 1, *q = name + 1;
+            while (q < p + n && *q != '"')
+                q += *q == '\\' ? 2 : 1;
+            len += (size_t)sprintf(out + len, "#line %lu %.*s\n", line ? line : 1,
+                                   (int)(q + 1 - name), name);
+        } else {
+            memcpy(out + len, p, n);
+            len += n;
+        }
+        p += n;
+    }
+    out[len] = '\0';
+    return out;
+}
+
 /* Preprocesses, transforms and compiles one file; returns the object. */
 static char *build_one(opts *o, const char *src, int k, const char *triple, const char *incdir,
                        const char *obj_out)
@@ -224,6 +394,7 @@ static char *build_one(opts *o, const char *src, int k, const char *triple, cons
     push(&pp, "-E");
     for (int i = 0; i < o->flags.n; i++)
         push(&pp, o->flags.v[i]);
+    add_dep_flags(o, &pp, src, o->compile_only ? obj_out : NULL);
     push(&pp, src);
     push(&pp, "-o");
     push(&pp, ipath);
@@ -236,6 +407,11 @@ static char *build_one(opts *o, const char *src, int k, const char *triple, cons
     if (!std.n)
         push(&std, "-std=gnu11");
     char *text = transform_file(ipath, src, clang_triple(triple), std.v, std.n);
+    if (o->pedantic) {
+        char *iso = iso_line_directives(text);
+        free(text);
+        text = iso;
+    }
     if (o->print_transformed) {
         fputs(text, stdout);
         exit(0);
@@ -303,7 +479,8 @@ int main(int argc, char **argv)
     if (!mkdtemp(tmpdir))
         fatal("cannot create a temporary directory: %s", strerror(errno));
     atexit(cleanup);
-    char *triple = dump_machine(o.cc);
+    plan_cleanup(o.sources.n);
+    char *triple = target_of(o.cc, &o.flags);
     char *dir = self_dir();
     char incdir[PATH_MAX], lib[PATH_MAX];
     snprintf(incdir, sizeof incdir, "%s/../include", dir);

@@ -3,7 +3,8 @@
 #
 # Exercises --cc and MTCC_CC, -c then a link step, several files, .o
 # inputs, preprocessor flags, --print-transformed, -v, MTCC_LIBDIR, the
-# private temporary directory, bad arguments (each must give one
+# private temporary directory (also on SIGINT and SIGTERM), dependency
+# files (-MD, -MMD, -MF, -MT), -pedantic, -m32, bad arguments (each must give one
 # "mtcc: ..." line and a non-zero exit), syntax and compile errors in the
 # user's code, the diagnostics for unsupported member types, and, for each
 # of the six target compilers, that a program full of structs transforms
@@ -259,6 +260,44 @@ TMPDIR=$W/tmp mt -c -o tmp.o "$IN/syntax.c"
 check "the temporary directory is removed after a failure" [ -z "$(ls -A "$W/tmp")" ]
 TMPDIR=$W/tmp mt --print-transformed "$IN/types.c"
 check "the temporary directory is removed after --print-transformed" [ -z "$(ls -A "$W/tmp")" ]
+# A compiler that hangs in preprocessing, so that the signal surely comes
+# while mtcc waits for it.
+printf '#!/bin/sh\ncase "$*" in *-dumpmachine*) exec gcc -dumpmachine ;; esac\ntouch "%s/slowcc.ready"\nexec sleep 30\n' "$W" >"$W/slowcc"
+chmod +x "$W/slowcc"
+for sig in INT TERM; do
+    rm -f "$W/slowcc.ready"
+    # a background job starts with SIGINT ignored: perl gives it back
+    (cd "$W/run" && TMPDIR=$W/tmp exec perl -e '$SIG{INT} = "DEFAULT"; exec @ARGV' \
+        "$MTCC" --cc="$W/slowcc" -c -o sig.o "$IN/types.c") 2>"$W/err" &
+    pid=$!
+    n=0
+    while [ ! -f "$W/slowcc.ready" ] && [ $n -lt 100 ]; do sleep 0.1; n=$((n + 1)); done
+    kill -s "$sig" "$pid"
+    wait "$pid"
+    rc=$?
+    check "SIG$sig: mtcc dies of the signal" [ "$rc" -gt 128 ]
+    check "SIG$sig: the temporary directory is removed" [ -z "$(ls -A "$W/tmp")" ]
+done
+
+# ---- dependency files, -pedantic, -m32 -------------------------------------------------------------
+echo "dependency files, -pedantic, -m32"
+mt -MMD -c -o deps.o "$IN/multi_a.c"
+check "-MMD -c -o deps.o writes deps.d naming deps.o and the header" \
+    sh -c 'grep -q "^deps.o: .*multi_a.c" "$1" && grep -q "multi.h" "$1"' sh "$W/run/deps.d"
+check "-MMD leaves no other dependency file" sh -c '[ "$(ls "$1" | grep -c "\.d$")" -eq 1 ]' sh "$W/run"
+mt -MD -MF custom.d -MT tgt -c -o deps2.o "$IN/multi_a.c"
+check "-MF and -MT are the user's" grep -q "^tgt: .*multi_a.c" "$W/run/custom.d"
+mt -MMD -o depprog "$IN/multi_a.c" "$IN/multi_b.c"
+check "-MMD on a link of two files writes depprog-multi_a.d and depprog-multi_b.d" \
+    [ -s "$W/run/depprog-multi_a.d" -a -s "$W/run/depprog-multi_b.d" ]
+one_line_failure "-M is refused" "-M .*not supported" -M "$IN/types.c"
+mt -std=c11 -pedantic-errors -Wall -Werror -c -o ped.o "$IN/multi_a.c"
+check "-pedantic-errors -Werror builds (no GNU line markers)" [ $? -eq 0 -a -s "$W/run/ped.o" ]
+mt -std=c11 -pedantic --print-transformed "$IN/types.c"
+check "-pedantic output uses #line" sh -c 'grep -q "^#line [0-9]" "$1" && ! grep -q "^# [0-9]" "$1"' sh "$W/out"
+mkdir -p "$W/nolib"
+(cd "$W/run" && MTCC_LIBDIR=$W/nolib "$MTCC" -m32 -o m32 ped.o) >"$W/out" 2>"$W/err"
+check "-m32 links the i686 runtime" in_err "no runtime for i686-linux-gnu"
 
 # ---- six targets ---------------------------------------------------------------------------------------
 # The registration section (from the banner to the end) must be the same
