@@ -133,7 +133,9 @@ char *declarator(CXType t, const char *name)
             sb_printf(&params, "%s%s", i ? ", " : "", a);
             free(a);
         }
-        if (clang_isFunctionTypeVariadic(t))
+        /* libclang calls a function without a prototype, int (*f)(),
+         * variadic: its parameter list stays empty */
+        if (t.kind == CXType_FunctionProto && clang_isFunctionTypeVariadic(t))
             sb_put(&params, n ? ", ..." : "...");
         else if (n == 0 && t.kind == CXType_FunctionProto)
             sb_put(&params, "void");
