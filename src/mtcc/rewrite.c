@@ -470,13 +470,13 @@ static void pinned_init(edit *e, const var *v, CXCursor init)
         snprintf(buf, sizeof buf, "{ %s = ", decl);
         free(decl);
         ed_text(e, buf);
-        ed_range(e, cur_start(init), cur_end(init));
+        ed_expr(e, cur_start(init), cur_end(init));
         snprintf(buf, sizeof buf, "; __builtin_memcpy((void *)&__mt_p->%s, (const void *)&__mt_init, sizeof __mt_init); }", v->member);
         ed_text(e, buf);
     } else {
         snprintf(buf, sizeof buf, "__mt_p->%s = ", v->member);
         ed_text(e, buf);
-        ed_range(e, cur_start(init), cur_end(init));
+        ed_expr(e, cur_start(init), cur_end(init));
         ed_text(e, ";");
     }
 }
@@ -523,7 +523,7 @@ static void split_declaration(walk *w, CXCursor c, kids ch)
         if (clang_Cursor_isNull(init))
             ed_text(e, "{0}");
         else
-            ed_range(e, cur_start(init), cur_end(init));
+            ed_expr(e, cur_start(init), cur_end(init));
         ed_text(e, ";");
         scope_push(w, vi);
     }
@@ -733,7 +733,7 @@ static void visit_return(walk *w, CXCursor c)
         snprintf(head, sizeof head, "{ %s = (", decl);
         free(decl);
         ed_text(e, head);
-        ed_range(e, cur_start(ch.c[0]), cur_end(ch.c[0]));
+        ed_expr(e, cur_start(ch.c[0]), cur_end(ch.c[0]));
         ed_text(e, "); mt_pin_leave(__mt_p); return __mt_r; }");
     }
     free(ch.c);

@@ -3,7 +3,9 @@
  * points: their results called at once (pick(k)(a, b)), kept in locals, in
  * a heap table and in a global, a capture inside such a function (its
  * twin returns the pointer), and one level more (a function returning a
- * pointer to pick's type), and a pointer to an array. */
+ * pointer to pick's type), and a pointer to an array. Pinned (const or
+ * address-taken) locals and returns of a function with pinned locals hold
+ * such results too: each call is made once (count() counts them). */
 #include <stdio.h>
 #include <stdlib.h>
 
@@ -31,6 +33,16 @@ static int (*pick(int k))(int, int)
 
 /* Without sites: the pointer goes through temporaries only. */
 static int (*other(int k))(int, int) { return k & 1 ? sub : add; }
+
+/* Returns exactly a call, in a function with a pinned local. */
+static int (*via(int k))(int, int)
+{
+    int (*keep)(int, int) = sub;
+    int (**at)(int, int) = &keep;
+    if ((*at)(k, 1) < 0)
+        return keep;
+    return pick(k + 5);
+}
 
 /* A pointer to a function like pick. */
 static int (*(*chooser(int k))(int))(int, int)
@@ -62,7 +74,9 @@ int main(void)
         int (*(*pp)(int))(int, int) = chooser(i);
         slots[i % 4] = pp(i + 2);
         last = selector(i + 3);
+        int (*const g)(int, int) = pick(i + 2);
         acc = (acc * 31 + r + f(i, 7) + slots[(i + 1) % 4](i, 2) + last(i, 5)) % 1000003;
+        acc = (acc + g(i, 11) + via(i)(i, 13)) % 1000003;
         (*row(i))[i % 5] += (int)(acc % 97);
         if (i % 100 == 99)
             printf("i %d acc %ld row %d\n", i, acc, (*row(i + 1))[i % 5]);
