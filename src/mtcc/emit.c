@@ -484,7 +484,7 @@ void transform_function(tunit *t, CXCursor c)
         t->reg.len = reg_before;
         if (t->reg.s)
             t->reg.s[reg_before] = '\0';
-        rename_pthread_calls(t, body);
+        rewrite_fallback_calls(t, fn, body);
         emit_fallback(t, fn);
         return;
     }
