@@ -137,6 +137,9 @@ char *declarator(CXType t, const char *name)
         free(inner);
         return r;
     }
+    case CXType_VariableArray:
+    case CXType_DependentSizedArray:
+        return NULL;  /* int (*rows)[n]: its size lives in one function */
     case CXType_FunctionProto:
     case CXType_FunctionNoProto: {
         strbuf params = { 0 };

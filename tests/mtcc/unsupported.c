@@ -33,6 +33,16 @@ static int with_vla(int n)
     return v[n - 1];
 }
 
+static int with_vla_pointer(int n)
+{
+    int (*rows)[n] = malloc(2 * sizeof *rows);
+    for (int i = 0; i < n; i++)
+        rows[1][i] = i;
+    int v = rows[1][n - 1];
+    free(rows);
+    return v;
+}
+
 static int with_asm(int n)
 {
     __asm__ volatile("" ::: "memory");
@@ -66,7 +76,7 @@ int main(void)
     long s = 0;
     for (int i = 0; i < 200; i++)
         s += with_longjmp(i % 6) + with_alloca(i % 9 + 1) + with_vla(i % 7 + 1) + with_asm(i) + with_goto(i % 3) +
-             with_local_type(i);
+             with_local_type(i) + with_vla_pointer(i % 5 + 1);
     printf("sum %ld\n", s);
     return 0;
 }
