@@ -49,7 +49,8 @@ check "no arguments print usage" '[ $rc -eq 2 ] && grep -q "^usage: mtcc" "$dir/
 # ---- unsupported constructs: diagnosed, and the program still right ---------------
 gcc -O2 -o "$dir/unsup.plain" tests/mtcc/unsupported.c && "$dir/unsup.plain" >"$dir/unsup.want"
 $mtcc -O2 -o "$dir/unsup" tests/mtcc/unsupported.c 2>"$dir/unsup.err"
-for what in "setjmp/longjmp" "alloca" "variable-length array" "inline assembly" "computed goto"; do
+for what in "setjmp/longjmp" "alloca" "variable-length array" "inline assembly" "computed goto" \
+    "a local whose type cannot be named at file scope" "a pointer to a variable-length array"; do
     check "diagnostic for $what" 'grep -q "unsupported.c:[0-9]*: mtcc: .*$what.*no adaptation points" "$dir/unsup.err"'
 done
 MIGTHREAD_AFTER_POLLS=50 MIGTHREAD_CHECKPOINT_FILE="$dir/unsup.ckpt" "$dir/unsup" >"$dir/unsup.out"

@@ -109,6 +109,23 @@ static CXCursor root_var(CXCursor e)
 
 /* ---- pass 1: variables, pinning, unsupported constructs ------------------------------ */
 
+/* A variable-length array, or a pointer to or array of one: int (*rows)[n]. */
+static int variably_modified(CXType t)
+{
+    for (int depth = 0; depth < 64; depth++) {
+        CXType c = clang_getCanonicalType(t);
+        if (c.kind == CXType_VariableArray || c.kind == CXType_DependentSizedArray)
+            return 1;
+        if (c.kind == CXType_Pointer)
+            t = clang_getPointeeType(c);
+        else if (c.kind == CXType_ConstantArray || c.kind == CXType_IncompleteArray)
+            t = clang_getArrayElementType(c);
+        else
+            return 0;
+    }
+    return 0;
+}
+
 static const char *const forbidden[] = { "setjmp", "_setjmp", "__sigsetjmp", "sigsetjmp",
     "longjmp", "_longjmp", "siglongjmp", "alloca", "__builtin_alloca", NULL };
 
@@ -149,6 +166,8 @@ void analyze(tunit *t, func *fn, CXCursor c)
             v->is_static = sc == CX_SC_Static;
             if (ct.kind == CXType_VariableArray || ct.kind == CXType_IncompleteArray)
                 set_fallback(fn, c, "a variable-length array");
+            else if (variably_modified(v->type))
+                set_fallback(fn, c, "a pointer to a variable-length array");
             else if (ct.kind == CXType_ConstantArray || clang_isConstQualifiedType(v->type))
                 v->pinned = !v->is_static;
             char *d = declarator(v->type, "x");

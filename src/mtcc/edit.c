@@ -182,6 +182,13 @@ void ed_range(edit *e, unsigned start, unsigned end)
     s->end = end;
 }
 
+void ed_expr(edit *e, unsigned start, unsigned end)
+{
+    seg *s = add_seg(e, SEG_EXPR);
+    s->start = start;
+    s->end = end;
+}
+
 static int by_position(const void *a, const void *b)
 {
     const edit *x = a, *y = b;
@@ -211,10 +218,10 @@ static void render_segs(editbuf *eb, const edit *e, strbuf *out)
             ed_render(eb, s->start, s->end, 1, out);  /* not the twin's own insertion */
             eb->twin = was;
         }
-        else if (s->kind == SEG_RANGE) {
+        else if (s->kind == SEG_RANGE || s->kind == SEG_EXPR) {
             if (eb->markers && spans_lines(eb, s->start, s->end))
                 put_marker(eb, s->start, out);
-            ed_render(eb, s->start, s->end, 1, out);
+            ed_render(eb, s->start, s->end, s->kind == SEG_RANGE, out);
         }
         else if (s->kind == SEG_RANGE_ALL)
             ed_render(eb, s->start, s->end, 2, out);

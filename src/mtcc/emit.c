@@ -150,6 +150,19 @@ void emit_site(editbuf *eb, site *s, strbuf *out)
 
 /* ---- per function ------------------------------------------------------------------------ */
 
+/* The head of a function of fn's return type named name with parameters
+ * params: "long name(int a)", or "int (*name(int a))(int, int)" for a
+ * function returning a function pointer, whose name and parameters go
+ * inside the return type's declarator. NULL when the type has no name. */
+static char *fn_head(const func *fn, const char *name, const char *params)
+{
+    char *inner = xcalloc(1, strlen(name) + strlen(params) + 3);
+    sprintf(inner, "%s(%s)", name, params);
+    char *head = declarator(fn->ret, inner);
+    free(inner);
+    return head;
+}
+
 static func *new_func(tunit *t, CXCursor c)
 {
     func *fn = xcalloc(1, sizeof *fn);
@@ -165,25 +178,31 @@ static func *new_func(tunit *t, CXCursor c)
     fn->ret = clang_getResultType(ft);
     fn->ret_void = clang_getCanonicalType(fn->ret).kind == CXType_Void;
     fn->is_variadic = clang_isFunctionTypeVariadic(ft);
+    /* The parameters as the declaration lists them: among the cursor's
+     * children are also the unnamed parameters of a returned function
+     * pointer's type, int (*pick(int k))(int, int). */
+    int nargs = clang_Cursor_getNumArguments(c);
+    for (int i = 0; i < nargs; i++) {
+        CXCursor p = clang_Cursor_getArgument(c, (unsigned)i);
+        int vi = add_var(fn, p, 1);
+        if (!*fn->vars[vi].name)
+            set_fallback(fn, c, "an unnamed parameter");
+        if (clang_isConstQualifiedType(fn->vars[vi].type))
+            set_fallback(fn, p, "a const parameter");
+    }
     kids ch = children(c);
-    for (int i = 0; i < ch.n; i++) {
-        if (clang_getCursorKind(ch.c[i]) == CXCursor_ParmDecl) {
-            int vi = add_var(fn, ch.c[i], 1);
-            if (!*fn->vars[vi].name)
-                set_fallback(fn, c, "an unnamed parameter");
-            if (clang_isConstQualifiedType(fn->vars[vi].type))
-                set_fallback(fn, ch.c[i], "a const parameter");
-        }
+    for (int i = 0; i < ch.n; i++)
         if (clang_getCursorKind(ch.c[i]) == CXCursor_CompoundStmt) {
             fn->body_start = cur_start(ch.c[i]);
             fn->body_end = cur_end(ch.c[i]);
         }
-    }
     free(ch.c);
     if (fn->is_variadic)
         set_fallback(fn, c, "a variadic function");
-    if (!declarator(fn->ret, "x") && !fn->ret_void)
+    char *named = fn_head(fn, "x", "void");
+    if (!named)
         set_fallback(fn, c, "a return type that cannot be named");
+    free(named);
     return fn;
 }
 
@@ -207,9 +226,12 @@ static char *pinned_member(const var *v)
         return declarator(v->type, v->member);
     CXType t = v->type;
     if (t.kind == CXType_Pointer) {  /* T *const p: the pointer part, unqualified */
+        CXType p = clang_getPointeeType(t);
+        int paren = p.kind == CXType_ConstantArray || p.kind == CXType_FunctionProto ||
+                    p.kind == CXType_FunctionNoProto;  /* int (*const f)(int) */
         char name[300];
-        snprintf(name, sizeof name, "*%s", v->member);
-        return declarator(clang_getPointeeType(t), name);
+        snprintf(name, sizeof name, paren ? "(*%s)" : "*%s", v->member);
+        return declarator(p, name);
     }
     char *d = declarator(t, v->member);
     if (d && strncmp(d, "const ", 6) == 0)
@@ -217,13 +239,21 @@ static char *pinned_member(const var *v)
     return d;
 }
 
+/* "RT __mt_twin_f(void)": the twin returns what the function returns. */
+static char *twin_head(const func *fn)
+{
+    char name[300];
+    snprintf(name, sizeof name, "__mt_twin_%s", fn->cname);
+    return fn_head(fn, name, "void");
+}
+
 /* The text before a transformed function: prototypes, records, its info. */
 static void emit_prologue(tunit *t, func *fn, const char *pin_ref)
 {
     strbuf b = { 0 };
     char *proto = declarator(clang_getCursorType(fn->cursor), fn->is_main ? "__mt_user_main" : fn->name);
-    char *twin = declarator(fn->ret, "");
-    sb_printf(&b, "\n%s%s;\nstatic %s __mt_twin_%s(void);\n", fn->is_static ? "static " : "", proto, twin, fn->cname);
+    char *twin = twin_head(fn);
+    sb_printf(&b, "\n%s%s;\nstatic %s;\n", fn->is_static ? "static " : "", proto, twin);
     free(proto);
     free(twin);
     if (fn->npinned) {
@@ -337,9 +367,9 @@ static const char *register_records(tunit *t, func *fn, const char **pin_ref_out
 static void emit_twin(tunit *t, func *fn)
 {
     strbuf b = { 0 };
-    char *ret = declarator(fn->ret, "");
-    sb_printf(&b, "\nstatic %s __mt_twin_%s(void)\n{", ret, fn->cname);
-    free(ret);
+    char *head = twin_head(fn);
+    sb_printf(&b, "\nstatic %s\n{", head);
+    free(head);
     declare_locals(fn, &b, 1, NULL);
     sb_printf(&b, " unsigned __mt_site; struct __mt_frame_%s *__mt_f = mt_frame_pop(&__mt_fi_%s, &__mt_site);\n"
                   "    switch (__mt_site) {", fn->cname, fn->cname);
@@ -392,9 +422,9 @@ static void emit_fallback(tunit *t, func *fn)
         sb_printf(&args, "%s%s", i ? ", " : "", nm);
         free(d);
     }
-    char *ret = declarator(fn->ret, "");
-    sb_printf(&b, "\n%s%s %s(%s)\n{\n    mt_callback_enter();\n", fn->is_static || fn->is_main ? "static " : "",
-              ret, outer, n ? params.s : "void");
+    char *head = fn_head(fn, outer, n ? params.s : "void");
+    sb_printf(&b, "\n%s%s\n{\n    mt_callback_enter();\n", fn->is_static || fn->is_main ? "static " : "", head);
+    free(head);
     if (fn->ret_void)
         sb_printf(&b, "    %s(%s);\n    mt_callback_leave();\n}\n", inner, n ? args.s : "");
     else {
@@ -402,7 +432,6 @@ static void emit_fallback(tunit *t, func *fn)
         sb_printf(&b, "    %s = %s(%s);\n    mt_callback_leave();\n    return __mt_r;\n}\n", r, inner, n ? args.s : "");
         free(r);
     }
-    free(ret);
     free(params.s);
     free(args.s);
     ed_text(ed_add(&t->eb, fn->body_end, fn->body_end, 50), b.s);
@@ -455,7 +484,7 @@ void transform_function(tunit *t, CXCursor c)
         t->reg.len = reg_before;
         if (t->reg.s)
             t->reg.s[reg_before] = '\0';
-        rename_pthread_calls(t, body);
+        rewrite_fallback_calls(t, fn, body);
         emit_fallback(t, fn);
         return;
     }

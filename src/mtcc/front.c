@@ -97,6 +97,22 @@ static int writable_spelling(const char *s)
     return !strstr(s, "(unnamed") && !strstr(s, "(anonymous") && !strstr(s, "(lambda");
 }
 
+/* A struct, union, enum or typedef declared inside a function: the code
+ * mtcc generates at file scope (records, registration) cannot name it. */
+static int declared_in_function(CXType t)
+{
+    CXCursor d = clang_getTypeDeclaration(t);
+    for (int depth = 0; depth < 64 && !clang_isInvalid(clang_getCursorKind(d)); depth++) {
+        enum CXCursorKind k = clang_getCursorKind(d);
+        if (k == CXCursor_FunctionDecl)
+            return 1;
+        if (k == CXCursor_TranslationUnit)
+            return 0;
+        d = clang_getCursorSemanticParent(d);
+    }
+    return 0;
+}
+
 char *declarator(CXType t, const char *name)
 {
     char *inner, *r = NULL;
@@ -121,6 +137,9 @@ char *declarator(CXType t, const char *name)
         free(inner);
         return r;
     }
+    case CXType_VariableArray:
+    case CXType_DependentSizedArray:
+        return NULL;  /* int (*rows)[n]: its size lives in one function */
     case CXType_FunctionProto:
     case CXType_FunctionNoProto: {
         strbuf params = { 0 };
@@ -133,7 +152,9 @@ char *declarator(CXType t, const char *name)
             sb_printf(&params, "%s%s", i ? ", " : "", a);
             free(a);
         }
-        if (clang_isFunctionTypeVariadic(t))
+        /* libclang calls a function without a prototype, int (*f)(),
+         * variadic: its parameter list stays empty */
+        if (t.kind == CXType_FunctionProto && clang_isFunctionTypeVariadic(t))
             sb_put(&params, n ? ", ..." : "...");
         else if (n == 0 && t.kind == CXType_FunctionProto)
             sb_put(&params, "void");
@@ -147,7 +168,7 @@ char *declarator(CXType t, const char *name)
     default: {
         CXString sp = clang_getTypeSpelling(t);
         const char *base = clang_getCString(sp);
-        if (writable_spelling(base))
+        if (writable_spelling(base) && !declared_in_function(t))
             r = cat3(base, *name ? " " : "", name);
         clang_disposeString(sp);
         return r;

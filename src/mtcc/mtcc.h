@@ -38,7 +38,7 @@ extern int mtcc_verbose;
 /* A piece of replacement text: literal text, the (edited) source of a
  * range, or a resume site, which renders differently in a function and in
  * its twin. */
-enum { SEG_TEXT, SEG_RANGE, SEG_SITE, SEG_TWIN_ONLY, SEG_NORMAL_ONLY, SEG_TWIN_BODY, SEG_RANGE_ALL };
+enum { SEG_TEXT, SEG_RANGE, SEG_SITE, SEG_TWIN_ONLY, SEG_NORMAL_ONLY, SEG_TWIN_BODY, SEG_RANGE_ALL, SEG_EXPR };
 typedef struct seg {
     int kind;
     char *text;
@@ -70,6 +70,11 @@ void ed_range(edit *e, unsigned start, unsigned end);
 /* The edited text of a range, edits exactly on the range included, hidden
  * ones excluded (a loop condition moved into its body). */
 void ed_range_all(edit *e, unsigned start, unsigned end);
+/* The edited text of an expression moved into generated code (an
+ * initializer, a returned value): every edit inside it included, one on
+ * exactly its range too (a lifted call there is its temporary, not a
+ * second call) and insertions at its edges (a guarded callback's). */
+void ed_expr(edit *e, unsigned start, unsigned end);
 void ed_site(edit *e, struct site *s);
 void ed_twin_text(edit *e, const char *text);
 /* Renders [start, end) with every edit inside it applied (an edit exactly

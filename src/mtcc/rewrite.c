@@ -1,7 +1,8 @@
 /* rewrite.c: the second pass over a function body: lifts calls into
  * resume sites, places loop polls, rewrites pinned and static locals,
  * types heap allocations, guards callbacks and hoists string literals, all
- * as edits in the edit buffer (rendered later, twice for the twin). */
+ * as edits in the edit buffer (rendered later, twice for the twin). In a
+ * function that falls back only its pthread and heap calls change. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,6 +25,15 @@ void scope_push(walk *w, int vi)
         w->scope = xrealloc(w->scope, (size_t)w->capscope * sizeof *w->scope);
     }
     w->scope[w->nscope++] = vi;
+}
+
+static void push_ancestor(walk *w, CXCursor c)
+{
+    if (w->nanc == w->capanc) {
+        w->capanc = w->capanc ? w->capanc * 2 : 32;
+        w->anc = xrealloc(w->anc, (size_t)w->capanc * sizeof *w->anc);
+    }
+    w->anc[w->nanc++] = c;
 }
 
 static site *new_site(walk *w, int kind)
@@ -309,8 +319,13 @@ static site *make_call_site(walk *w, CXCursor c, CXCursor callee)
     return s;
 }
 
-/* A pthread call: renamed to the runtime's; a blocking one is a site. */
-static void rewrite_pthread_call(walk *w, CXCursor c, const pthread_call *pc)
+static void refuse_pthread(CXCursor c, const char *name)
+{
+    error_at(c, "%s is not supported: MigThread models pthread_create, join, detach, exit, self, equal, mutexes, condition variables, barriers, rwlocks and once", name);
+}
+
+/* pthread_mutex_lock(m) -> mt_pthread_mutex_lock(m) */
+static void rename_pthread(walk *w, CXCursor c, const pthread_call *pc)
 {
     kids ch = children(c);
     if (ch.n > 0) {
@@ -319,6 +334,12 @@ static void rewrite_pthread_call(walk *w, CXCursor c, const pthread_call *pc)
         ed_text(ed_add(&w->t->eb, cur_start(ch.c[0]), cur_end(ch.c[0]), 0), wrapper);
     }
     free(ch.c);
+}
+
+/* A pthread call: renamed to the runtime's; a blocking one is a site. */
+static void rewrite_pthread_call(walk *w, CXCursor c, const pthread_call *pc)
+{
+    rename_pthread(w, c, pc);
     if (!pc->blocking)
         return;
     site *s = make_call_site(w, c, clang_getNullCursor());
@@ -326,36 +347,15 @@ static void rewrite_pthread_call(walk *w, CXCursor c, const pthread_call *pc)
         s->reissue = 1;
 }
 
-/* In a function that falls back (no adaptation points) pthread calls are
- * still the runtime's, so that thread numbers and lock states mean the
- * same everywhere; its blocking calls are not safe points. */
-static enum CXChildVisitResult rename_call(CXCursor c, CXCursor parent, CXClientData data)
+/* sizeof, _Alignof: an operand that is not evaluated. */
+static int is_unevaluated(tunit *t, CXCursor c)
 {
-    (void)parent;
-    tunit *t = data;
-    if (clang_getCursorKind(c) == CXCursor_CallExpr) {
-        CXCursor callee = clang_getCursorReferenced(c);
-        if (!clang_Cursor_isNull(callee) && clang_getCursorKind(callee) == CXCursor_FunctionDecl &&
-            in_system_header(callee)) {
-            char *name = spell(callee);
-            kids ch = children(c);
-            if (find_pthread_call(name) && ch.n > 0) {
-                char wrapper[64];
-                snprintf(wrapper, sizeof wrapper, "mt_%s", name);
-                ed_text(ed_add(&t->eb, cur_start(ch.c[0]), cur_end(ch.c[0]), 0), wrapper);
-            } else if (pthread_unsupported(name)) {
-                error_at(c, "%s is not supported: MigThread models pthread_create, join, detach, exit, self, equal, mutexes, condition variables, barriers, rwlocks and once", name);
-            }
-            free(ch.c);
-            free(name);
-        }
-    }
-    return CXChildVisit_Recurse;
-}
-
-void rename_pthread_calls(tunit *t, CXCursor body)
-{
-    clang_visitChildren(body, rename_call, t);
+    if (clang_getCursorKind(c) != CXCursor_UnaryExpr)
+        return 0;
+    char *tok = first_token(t->tu, c);
+    int uneval = strcmp(tok, "sizeof") == 0 || strcmp(tok, "_Alignof") == 0 || strcmp(tok, "__alignof__") == 0;
+    free(tok);
+    return uneval;
 }
 
 static int contains_call(CXCursor c)
@@ -400,7 +400,7 @@ static void visit_call(walk *w, CXCursor c)
         const char *wrapper = opaque ? heap_wrapper(name) : NULL;
         const pthread_call *pc = opaque ? find_pthread_call(name) : NULL;
         if (opaque && !pc && pthread_unsupported(name))
-            error_at(c, "%s is not supported: MigThread models pthread_create, join, detach, exit, self, equal, mutexes, condition variables, barriers, rwlocks and once", name);
+            refuse_pthread(c, name);
         free(name);
         if (wrapper) {
             rewrite_heap_call(w, c, wrapper);
@@ -470,13 +470,13 @@ static void pinned_init(edit *e, const var *v, CXCursor init)
         snprintf(buf, sizeof buf, "{ %s = ", decl);
         free(decl);
         ed_text(e, buf);
-        ed_range(e, cur_start(init), cur_end(init));
+        ed_expr(e, cur_start(init), cur_end(init));
         snprintf(buf, sizeof buf, "; __builtin_memcpy((void *)&__mt_p->%s, (const void *)&__mt_init, sizeof __mt_init); }", v->member);
         ed_text(e, buf);
     } else {
         snprintf(buf, sizeof buf, "__mt_p->%s = ", v->member);
         ed_text(e, buf);
-        ed_range(e, cur_start(init), cur_end(init));
+        ed_expr(e, cur_start(init), cur_end(init));
         ed_text(e, ";");
     }
 }
@@ -523,7 +523,7 @@ static void split_declaration(walk *w, CXCursor c, kids ch)
         if (clang_Cursor_isNull(init))
             ed_text(e, "{0}");
         else
-            ed_range(e, cur_start(init), cur_end(init));
+            ed_expr(e, cur_start(init), cur_end(init));
         ed_text(e, ";");
         scope_push(w, vi);
     }
@@ -733,7 +733,7 @@ static void visit_return(walk *w, CXCursor c)
         snprintf(head, sizeof head, "{ %s = (", decl);
         free(decl);
         ed_text(e, head);
-        ed_range(e, cur_start(ch.c[0]), cur_end(ch.c[0]));
+        ed_expr(e, cur_start(ch.c[0]), cur_end(ch.c[0]));
         ed_text(e, "); mt_pin_leave(__mt_p); return __mt_r; }");
     }
     free(ch.c);
@@ -749,11 +749,7 @@ void visit(walk *w, CXCursor c, int stmt_pos, int wrap, int loop_body)
         w->anchor = c;
         w->anchor_wrap = wrap;
     }
-    if (w->nanc == w->capanc) {
-        w->capanc = w->capanc ? w->capanc * 2 : 32;
-        w->anc = xrealloc(w->anc, (size_t)w->capanc * sizeof *w->anc);
-    }
-    w->anc[w->nanc++] = c;
+    push_ancestor(w, c);
     int sites_before = w->fn->nsites;
     int loops_before = w->loops_seen;
     switch (k) {
@@ -788,10 +784,7 @@ void visit(walk *w, CXCursor c, int stmt_pos, int wrap, int loop_body)
             hoist_string(w, c);
         break;
     case CXCursor_UnaryExpr: {
-        char *tok = first_token(t->tu, c);
-        int uneval = strcmp(tok, "sizeof") == 0 || strcmp(tok, "_Alignof") == 0 ||
-                     strcmp(tok, "__alignof__") == 0;
-        free(tok);
+        int uneval = is_unevaluated(t, c);
         w->unevaluated += uneval;
         visit_children_as(w, c, 0, 1 << 30, 0, 0, 0);
         w->unevaluated -= uneval;
@@ -860,3 +853,51 @@ void visit(walk *w, CXCursor c, int stmt_pos, int wrap, int loop_body)
     w->anchor_wrap = saved_wrap;
 }
 
+/* ---- functions that fall back ------------------------------------------------------- */
+
+/* In a function that falls back (no adaptation points) pthread calls are
+ * still the runtime's, so that thread numbers and lock states mean the
+ * same everywhere (its blocking calls are not safe points), and heap calls
+ * are still the typed wrappers: a block it allocates is tracked, so a
+ * pointer kept to it translates, and a tracked block it frees is forgotten. */
+static void fallback_call(walk *w, CXCursor c)
+{
+    CXCursor callee = clang_getCursorReferenced(c);
+    if (clang_Cursor_isNull(callee) || clang_getCursorKind(callee) != CXCursor_FunctionDecl)
+        return;
+    char *name = spell(callee);
+    int opaque = in_system_header(callee) || strncmp(name, "__builtin", 9) == 0;
+    const char *wrapper = opaque ? heap_wrapper(name) : NULL;
+    const pthread_call *pc = opaque ? find_pthread_call(name) : NULL;
+    if (wrapper && !w->unevaluated)
+        rewrite_heap_call(w, c, wrapper);
+    else if (pc)
+        rename_pthread(w, c, pc);
+    else if (opaque && pthread_unsupported(name))
+        refuse_pthread(c, name);
+    free(name);
+}
+
+/* Visits every expression keeping the ancestors, from which an
+ * allocation's element type is inferred as in a transformed function. */
+static void fallback_visit(walk *w, CXCursor c)
+{
+    push_ancestor(w, c);
+    int uneval = is_unevaluated(w->t, c);
+    w->unevaluated += uneval;
+    kids ch = children(c);
+    for (int i = 0; i < ch.n; i++)
+        fallback_visit(w, ch.c[i]);
+    free(ch.c);
+    w->unevaluated -= uneval;
+    if (clang_getCursorKind(c) == CXCursor_CallExpr)
+        fallback_call(w, c);
+    w->nanc--;
+}
+
+void rewrite_fallback_calls(tunit *t, func *fn, CXCursor body)
+{
+    walk w = { .t = t, .fn = fn };
+    fallback_visit(&w, body);
+    free(w.anc);
+}

@@ -109,7 +109,9 @@ void analyze(tunit *t, func *fn, CXCursor c);
 void visit(walk *w, CXCursor c, int stmt_pos, int wrap, int loop_body);
 void scope_push(walk *w, int vi);
 void hoist_string(walk *w, CXCursor c);
-void rename_pthread_calls(tunit *t, CXCursor body);
+/* A function that falls back: its pthread and heap calls still become the
+ * runtime's (renamed, and allocations typed); nothing else changes. */
+void rewrite_fallback_calls(tunit *t, func *fn, CXCursor body);
 
 /* ---- live.c ---- */
 /* Fills each site's live and live_temp, after the walk made the sites. */

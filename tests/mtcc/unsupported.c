@@ -3,6 +3,7 @@
 #include <alloca.h>
 #include <setjmp.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 static jmp_buf env;
@@ -32,6 +33,16 @@ static int with_vla(int n)
     return v[n - 1];
 }
 
+static int with_vla_pointer(int n)
+{
+    int (*rows)[n] = malloc(2 * sizeof *rows);
+    for (int i = 0; i < n; i++)
+        rows[1][i] = i;
+    int v = rows[1][n - 1];
+    free(rows);
+    return v;
+}
+
 static int with_asm(int n)
 {
     __asm__ volatile("" ::: "memory");
@@ -48,11 +59,24 @@ other:
     return n;
 }
 
+/* Generated code at file scope cannot name these types. */
+static int with_local_type(int n)
+{
+    struct cell { int v; struct cell *next; };
+    struct cell *c = malloc(sizeof *c);
+    c->v = n;
+    c->next = NULL;
+    int v = c->v + (c->next != NULL);
+    free(c);
+    return v;
+}
+
 int main(void)
 {
     long s = 0;
     for (int i = 0; i < 200; i++)
-        s += with_longjmp(i % 6) + with_alloca(i % 9 + 1) + with_vla(i % 7 + 1) + with_asm(i) + with_goto(i % 3);
+        s += with_longjmp(i % 6) + with_alloca(i % 9 + 1) + with_vla(i % 7 + 1) + with_asm(i) + with_goto(i % 3) +
+             with_local_type(i) + with_vla_pointer(i % 5 + 1);
     printf("sum %ld\n", s);
     return 0;
 }
