@@ -85,6 +85,11 @@ void mt_pin_leave(void *record);
  * (qsort with a comparator): no capture starts while it is up. */
 void mt_callback_enter(void);
 void mt_callback_leave(void);
+/* The same for a whole function body that mtcc could not wrap (a variadic
+ * one): `int v __attribute__((cleanup(mt_callback_scope_end))) =
+ * mt_callback_scope_begin();` lowers the flag on every way out. */
+static inline int mt_callback_scope_begin(void) { mt_callback_enter(); return 0; }
+static inline void mt_callback_scope_end(int *unused) { (void)unused; mt_callback_leave(); }
 
 /* Heap allocation with the element type, tracked for checkpoints. */
 void *mt_malloc(size_t size, const mt_type *t);

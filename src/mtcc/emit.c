@@ -404,7 +404,9 @@ static void emit_fallback(tunit *t, func *fn)
     char inner[300];
     snprintf(inner, sizeof inner, "%s%s", inner_prefix, fn->name);
     if (fn->is_variadic) {
-        ed_text(ed_add(&t->eb, fn->body_start + 1, fn->body_start + 1, 0), " mt_callback_enter();");
+        ed_text(ed_add(&t->eb, fn->body_start + 1, fn->body_start + 1, 0),
+                " int __mt_cb __attribute__((cleanup(mt_callback_scope_end), unused)) ="
+                " mt_callback_scope_begin();");
         sb_printf(&t->reg, "    /* %s is variadic: not wrapped */\n", fn->name);
         return;
     }

@@ -8,6 +8,7 @@
  * New memory is zeroed: a checkpoint may come while the program is still
  * filling a block, and a pointer slot it has not written yet must read as
  * NULL, not as garbage that no restore could translate. */
+#include <malloc.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -55,15 +56,21 @@ void *mt_realloc(void *old, size_t size, const mt_type *t)
      * realloc fails the old block is still there, so track it again. */
     const struct mt_type *old_type = NULL;
     uint64_t old_count = 0;
-    if (old && state_heap_find(old, &old_type, &old_count))
+    size_t old_size = 0;
+    if (old && state_heap_find(old, &old_type, &old_count)) {
         state_heap_release(old);
+        old_size = (size_t)old_count * old_type->size;
+    } else if (old) {
+        /* a block from untracked code (strndup, getline): all of it that
+         * malloc gave is kept, only what realloc adds is zeroed */
+        old_size = malloc_usable_size(old);
+    }
     void *p = realloc(old, size);
     if (!p && size && old_type) {
         mt_error err;
         mt_heap_track(old, old_type, (size_t)old_count, &err);
         return NULL;
     }
-    size_t old_size = old_type ? (size_t)old_count * old_type->size : 0;
     if (p && size > old_size)
         memset((unsigned char *)p + old_size, 0, size - old_size);
     track(p, size, t);

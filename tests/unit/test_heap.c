@@ -1,8 +1,9 @@
 /* test_heap.c: the tracked heap: the address map under growth, deletion
  * and reuse; blocks freed lately remembered within their window and
- * forgotten when a block starts at their address again; a pointer left
- * dangling into a freed block saved as such and restored into the poison
- * region; the freed-range table refused when it is out of order. */
+ * forgotten when a block starts at their address again; realloc keeping
+ * the bytes of a block it did not track; a pointer left dangling into a
+ * freed block saved as such and restored into the poison region; the
+ * freed-range table refused when it is out of order. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -77,6 +78,21 @@ static void test_freed_window(void)
         state_heap_release(&many[i]);
     }
     CHECK(ok && freed_count() <= 2 * 65536 && freed_count() >= 65536);
+}
+
+/* realloc of a block untracked code made keeps its bytes and zeroes only
+ * the growth; of a tracked one, zeroes past its tracked size. */
+static void test_realloc_keeps_bytes(void)
+{
+    char *s = strdup("hello");  /* libc's, not the wrapper's: untracked */
+    char *g = mt_realloc(s, 4096, NULL);
+    CHECK(g && strcmp(g, "hello") == 0 && g[4095] == 0);
+    char *t = mt_malloc(4, NULL);
+    memcpy(t, "abcd", 4);
+    t = mt_realloc(t, 64, NULL);
+    CHECK(t && memcmp(t, "abcd", 4) == 0 && t[4] == 0 && t[63] == 0);
+    mt_free(g);
+    mt_free(t);
 }
 
 struct holder { int a; double *p; };
@@ -161,6 +177,7 @@ int main(void)
     mt_set_program_id(7);
     test_blockmap();
     test_freed_window();
+    test_realloc_keeps_bytes();
     test_dangling_restore();
     test_freed_records();
     return check_done("heap");
