@@ -53,6 +53,8 @@ for what in "setjmp/longjmp" "alloca" "variable-length array" "inline assembly" 
     "a local whose type cannot be named at file scope" "a pointer to a variable-length array"; do
     check "diagnostic for $what" 'grep -q "unsupported.c:[0-9]*: mtcc: .*$what.*no adaptation points" "$dir/unsup.err"'
 done
+check "a static local of a function without adaptation points is named as not saved" \
+    'grep -q "unsupported.c:[0-9]*: mtcc: static local calls in with_vla_recursion is not saved" "$dir/unsup.err"'
 MIGTHREAD_AFTER_POLLS=50 MIGTHREAD_CHECKPOINT_FILE="$dir/unsup.ckpt" "$dir/unsup" >"$dir/unsup.out"
 check "a program with unsupported functions still runs right" 'cmp -s "$dir/unsup.out" "$dir/unsup.want"'
 

@@ -397,6 +397,11 @@ static void emit_twin(tunit *t, func *fn)
 static void emit_fallback(tunit *t, func *fn)
 {
     warn_at(fn->fallback_at, "%s in %s: the function has no adaptation points", fn->fallback_why, fn->name);
+    /* its static locals stay inside it, where no registration reaches */
+    for (int i = 0; i < fn->nvars; i++)
+        if (fn->vars[i].is_static)
+            warn_at(fn->vars[i].decl, "static local %s in %s is not saved: a restore starts it afresh",
+                    fn->vars[i].name, fn->name);
     const char *inner_prefix = "__mt_nc_";
     CXSourceLocation loc = clang_getCursorLocation(fn->cursor);
     unsigned off;
@@ -434,16 +439,21 @@ static void emit_fallback(tunit *t, func *fn)
         sb_printf(&b, "    %s = %s(%s);\n    mt_callback_leave();\n    return __mt_r;\n}\n", r, inner, n ? args.s : "");
         free(r);
     }
-    free(params.s);
     free(args.s);
     ed_text(ed_add(&t->eb, fn->body_end, fn->body_end, 50), b.s);
     char proto_name[300];
     snprintf(proto_name, sizeof proto_name, "%s", inner);
     char *proto = declarator(ft, proto_name);
-    char pro[700];
-    snprintf(pro, sizeof pro, "\nstatic %s;\n", proto);
+    /* the wrapper's prototype too: the body may call itself through it */
+    char *outer_head = fn_head(fn, outer, n ? params.s : "void");
+    strbuf pro = { 0 };
+    sb_printf(&pro, "\nstatic %s;\n%s%s;\n", proto, fn->is_static || fn->is_main ? "static " : "",
+              outer_head);
+    free(outer_head);
+    free(params.s);
     free(proto);
-    ed_text(ed_add(&t->eb, cur_start(fn->cursor), cur_start(fn->cursor), -20), pro);
+    ed_text(ed_add(&t->eb, cur_start(fn->cursor), cur_start(fn->cursor), -20), pro.s);
+    free(pro.s);
     free(b.s);
     sb_printf(&t->reg, "    if (mt_register_function(\"%s\", (void (*)(void))%s, &err) < 0) goto fail;\n",
               fn->reg_name, outer);

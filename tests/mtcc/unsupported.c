@@ -71,12 +71,23 @@ static int with_local_type(int n)
     return v;
 }
 
+/* a fallback function that calls itself (through its wrapper, declared
+ * before it) and keeps a static local that a restore cannot reach */
+static int with_vla_recursion(int n)
+{
+    static int calls;
+    int vla[n + 1];
+    vla[n] = n;
+    calls++;
+    return n <= 0 ? calls % 7 : with_vla_recursion(vla[n] - 1);
+}
+
 int main(void)
 {
     long s = 0;
     for (int i = 0; i < 200; i++)
         s += with_longjmp(i % 6) + with_alloca(i % 9 + 1) + with_vla(i % 7 + 1) + with_asm(i) + with_goto(i % 3) +
-             with_local_type(i) + with_vla_pointer(i % 5 + 1);
+             with_local_type(i) + with_vla_pointer(i % 5 + 1) + with_vla_recursion(i % 4);
     printf("sum %ld\n", s);
     return 0;
 }
