@@ -97,6 +97,9 @@ void *mt_calloc(size_t n, size_t size, const mt_type *t);
 void *mt_realloc(void *p, size_t size, const mt_type *t);
 void mt_free(void *p);
 char *mt_strdup(const char *s);
+char *mt_strndup(const char *s, size_t n);
+void *mt_reallocarray(void *p, size_t n, size_t size, const mt_type *t);
+void *mt_aligned_alloc(size_t align, size_t size, const mt_type *t);
 
 /* Identity-only blocks (string literals, read-only tables): their
  * addresses translate, their contents are never written over. */

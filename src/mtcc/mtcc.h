@@ -110,6 +110,10 @@ char *operator_of(CXTranslationUnit tu, CXCursor c);
 
 typedef struct typereg typereg;
 typereg *tr_new(const char *file_base);
+/* 1 when the elements of t are const as written, through any arrays (a
+ * canonical array type may carry it on the array: T (*const table[3])(T)):
+ * such an object is registered as a constant, never written on restore. */
+int elements_const(CXType t);
 /* An expression yielding the const mt_type * for count elements of t
  * (the element type of arrays), defining descriptors as needed; NULL with
  * *why set when t cannot be described. */

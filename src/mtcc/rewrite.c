@@ -98,7 +98,9 @@ static void before_anchor(walk *w, site *s, const char *text)
 static const char *heap_wrapper(const char *name)
 {
     static const char *const map[][2] = { { "malloc", "mt_malloc" }, { "calloc", "mt_calloc" },
-        { "realloc", "mt_realloc" }, { "free", "mt_free" }, { "strdup", "mt_strdup" }, { NULL, NULL } };
+        { "realloc", "mt_realloc" }, { "free", "mt_free" }, { "strdup", "mt_strdup" },
+        { "strndup", "mt_strndup" }, { "reallocarray", "mt_reallocarray" },
+        { "aligned_alloc", "mt_aligned_alloc" }, { NULL, NULL } };
     for (int i = 0; map[i][0]; i++)
         if (strcmp(name, map[i][0]) == 0)
             return map[i][1];
@@ -216,8 +218,8 @@ static void rewrite_heap_call(walk *w, CXCursor c, const char *wrapper)
     }
     ed_text(ed_add(&t->eb, cur_start(ch.c[0]), cur_end(ch.c[0]), 0), wrapper);
     free(ch.c);
-    if (strcmp(wrapper, "mt_free") == 0 || strcmp(wrapper, "mt_strdup") == 0)
-        return;
+    if (strcmp(wrapper, "mt_free") == 0 || strncmp(wrapper, "mt_str", 6) == 0)
+        return;  /* untyped: strings are bytes */
     CXType elem;
     const char *ref = NULL, *why = NULL;
     unsigned long long count;
@@ -585,8 +587,9 @@ static void visit_decl_stmt(walk *w, CXCursor c)
             snprintf(where, sizeof where, "%s:%s:%s", t->base, fn->cname, v->name);
             const char *why, *ref = tr_ref_at(t->tr, v->type, nm, where, &count, &why);
             if (ref)
-                sb_printf(&t->reg, "    if (mt_register_global(\"%s:%s:%s\", &%s, %s, %llu, &err) < 0) goto fail;\n",
-                          t->base, fn->cname, v->name, nm, ref, count);
+                sb_printf(&t->reg, "    if (mt_register_%s(\"%s:%s:%s\", &%s, %s, %llu, &err) < 0) goto fail;\n",
+                          elements_const(v->type) ? "constant" : "global", t->base, fn->cname, v->name, nm,
+                          ref, count);
             else
                 warn_at(d, "static local %s is not saved: %s", v->name, why);
         } else if (v->pinned) {

@@ -37,17 +37,7 @@ static void register_global(tunit *t, CXCursor c)
     char reg[400];
     snprintf(reg, sizeof reg, sc == CX_SC_Static ? "%s:%s" : "%s%s", sc == CX_SC_Static ? t->base : "", name);
     const char *why, *ref = tr_ref_at(t->tr, ty, name, reg, &count, &why);
-    /* const on the elements, as written (a canonical array type may carry
-     * it on the array instead: T (*const table[3])(T)) */
-    CXType elem = ty;
-    int constant = 0;
-    for (;;) {
-        constant |= clang_isConstQualifiedType(elem) || clang_isConstQualifiedType(clang_getCanonicalType(elem));
-        CXType canon = clang_getCanonicalType(elem);
-        if (canon.kind != CXType_ConstantArray)
-            break;
-        elem = clang_getArrayElementType(canon);
-    }
+    int constant = elements_const(ty);
     if (ref && clang_getCursorTLSKind(c) != CXTLS_None) {
         /* one instance per thread: each thread finds its own through the accessor */
         int n = t->nglobals;
@@ -218,8 +208,12 @@ char *transform_file(const char *ipath, const char *orig_name, const char *tripl
     /* gcc's <stdatomic.h> expands to __atomic builtins on _Atomic objects,
      * which clang refuses: for the parse only, _Atomic T reads as T (the
      * output keeps the text, so gcc still compiles the atomics) */
+    /* _Float128 is long double where that is IEEE quad (clang knows no
+     * __float128 there), __float128 elsewhere (x86) */
+    int quad_long_double = strncmp(triple, "aarch64", 7) == 0 || strncmp(triple, "s390x", 5) == 0;
+    const char *float128 = quad_long_double ? "-D_Float128=long double" : "-D_Float128=__float128";
     const char *fixed[] = { "-x", "c", "-target", triple, "-D_Atomic=", "-D_Float32=float", "-D_Float64=double", "-D_Float32x=double",
-                            "-D_Float64x=long double", "-D_Float128=__float128", "-D__malloc__(...)=__malloc__",
+                            "-D_Float64x=long double", float128, "-D__malloc__(...)=__malloc__",
                             "-Wno-everything" };
     int nfixed = (int)(sizeof fixed / sizeof fixed[0]);
     const char **args = xcalloc((size_t)(nfixed + nextra + 1), sizeof *args);

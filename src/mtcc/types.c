@@ -327,6 +327,20 @@ static const char *record_ref(typereg *tr, CXType t, CXType canon, const char *e
     return ref;
 }
 
+int elements_const(CXType ty)
+{
+    CXType elem = ty;
+    int constant = 0;
+    for (;;) {
+        constant |= clang_isConstQualifiedType(elem) || clang_isConstQualifiedType(clang_getCanonicalType(elem));
+        CXType canon = clang_getCanonicalType(elem);
+        if (canon.kind != CXType_ConstantArray)
+            break;
+        elem = clang_getArrayElementType(canon);
+    }
+    return constant;
+}
+
 const char *tr_ref(typereg *tr, CXType t, unsigned long long *count, const char **why)
 {
     return tr_ref_at(tr, t, NULL, NULL, count, why);

@@ -8,6 +8,7 @@
  * New memory is zeroed: a checkpoint may come while the program is still
  * filling a block, and a pointer slot it has not written yet must read as
  * NULL, not as garbage that no restore could translate. */
+#include <errno.h>
 #include <malloc.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -89,5 +90,34 @@ char *mt_strdup(const char *s)
     char *p = mt_malloc(n, NULL);
     if (p)
         memcpy(p, s, n);
+    return p;
+}
+
+char *mt_strndup(const char *s, size_t n)
+{
+    size_t len = strnlen(s, n);
+    char *p = mt_malloc(len + 1, NULL);
+    if (p) {
+        memcpy(p, s, len);
+        p[len] = '\0';
+    }
+    return p;
+}
+
+void *mt_reallocarray(void *old, size_t n, size_t size, const mt_type *t)
+{
+    if (size && n > SIZE_MAX / size) {
+        errno = ENOMEM;
+        return NULL;
+    }
+    return mt_realloc(old, n * size, t);
+}
+
+void *mt_aligned_alloc(size_t align, size_t size, const mt_type *t)
+{
+    void *p = aligned_alloc(align, size);
+    if (p)
+        memset(p, 0, size);
+    track(p, size, t);
     return p;
 }
