@@ -461,6 +461,28 @@ void hoist_string(walk *w, CXCursor c)
               t->base, n, name, name);
 }
 
+/* The string literals in a static local's initializer that decay to
+ * pointers ({ "a", "b" } for a const char *[]; libclang shows the decay
+ * as an UnexposedExpr of pointer type) become registered arrays, as in
+ * code; a literal that fills a char array stays as it is. */
+static void hoist_decaying_strings(walk *w, CXCursor c, CXCursor parent)
+{
+    if (clang_getCursorKind(c) == CXCursor_StringLiteral) {
+        if (clang_getCursorKind(parent) == CXCursor_UnexposedExpr &&
+            clang_getCanonicalType(clang_getCursorType(parent)).kind == CXType_Pointer) {
+            int saved = w->nanc;
+            w->nanc = 0;  /* no context to look through: it decays */
+            hoist_string(w, c);
+            w->nanc = saved;
+        }
+        return;
+    }
+    kids ch = children(c);
+    for (int i = 0; i < ch.n; i++)
+        hoist_decaying_strings(w, ch.c[i], c);
+    free(ch.c);
+}
+
 /* A pinned variable's initializer becomes an assignment into its record
  * (arrays and structs through a temporary of the declared type). */
 static void pinned_init(edit *e, const var *v, CXCursor init)
@@ -576,6 +598,7 @@ static void visit_decl_stmt(walk *w, CXCursor c)
             snprintf(head, sizeof head, "static %s", decl ? decl : nm);
             ed_text(e, head);
             if (!clang_Cursor_isNull(init)) {
+                hoist_decaying_strings(w, init, d);
                 ed_text(e, " = ");
                 ed_range(e, cur_start(init), cur_end(init));
             }
