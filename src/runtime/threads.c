@@ -188,6 +188,14 @@ uint32_t th_self_id(void)
     return me()->id;
 }
 
+uint32_t th_last_id(void)
+{
+    pthread_mutex_lock(&lock);
+    uint32_t last = next_id - 1;
+    pthread_mutex_unlock(&lock);
+    return last;
+}
+
 int th_alive(uint32_t id)
 {
     th_thread *t = find(id);
