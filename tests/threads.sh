@@ -5,7 +5,8 @@
 # (qemu-i386 and qemu-arm cannot run threaded programs here). A restore
 # passes when the output before the checkpoint followed by the restored
 # run's output equals the uninterrupted output; checkpoint-and-continue
-# must not change it. Then a thread migrates alone (tests/threads/migrate.c),
+# must not change it. mutexkind also runs and resumes on i686 and armhf,
+# linked statically. Then a thread migrates alone (tests/threads/migrate.c),
 # a checkpoint is asked for by signal, error paths give one migthread: or
 # mtcc line (a bad MIGTHREAD_THREAD, refused pthread calls, a thread stuck
 # in untransformed code), and the runtime's thread code runs under
@@ -30,9 +31,10 @@ build() {  # build ABI OUT SOURCES...
     $mtcc --cc=${cc%% *} ${cc#* } -O2 -Wall -Wextra -Werror -o "$dst" "$@" 2>>"$dst.log"
 }
 
-# restore CKPT BEFORE DIR WANT: restores on every destination
+# restore_everywhere CKPT BEFORE DIR WANT WHAT [DESTS]: restores on every
+# destination (DIR/ABI is the binary)
 restore_everywhere() {
-    for d in $dsts; do
+    for d in ${6:-$dsts}; do
         MIGTHREAD_RESTORE="$1" timeout 300 scripts/abi.sh run "$d" "$3/$d" >"$3/after" 2>"$3/err"
         if cat "$2" "$3/after" | cmp -s - "$4"; then ok
         else fail "$prog: $5 -> $d: $(head -n 1 "$3/err")"; fi
@@ -130,6 +132,22 @@ if [ $# -eq 0 ] || [ -n "${THREADS_EXTRAS:-}" ]; then
     fi
     "$mt" checkpoint --thread x 1 2>"$dir/err"; [ $? -ne 0 ] && grep -q '^migthread: ' "$dir/err" && ok ||
         fail "signal: a bad thread number is not refused"
+
+    # ---- The 32-bit ABIs, statically linked (qemu-i386 and qemu-arm hang in a
+    # dynamically linked program's first pthread_create): mutexkind, whose
+    # mutex kinds sit at another offset there, runs and resumes a checkpoint
+    prog=mutexkind mk=$out/mutexkind32
+    rm -rf "$mk" && mkdir -p "$mk"
+    gcc -O2 -pthread -o "$mk/plain" tests/threads/programs/mutexkind.c && "$mk/plain" >"$mk/want"
+    build x86_64 "$mk/x86_64" tests/threads/programs/mutexkind.c || fail "mutexkind: mtcc build for x86_64"
+    MIGTHREAD_AFTER_POLLS=200000 MIGTHREAD_EXIT_AFTER_CHECKPOINT=1 MIGTHREAD_CHECKPOINT_FILE="$mk/mid.ckpt" \
+        timeout 300 "$mk/x86_64" >"$mk/before"
+    for abi in i686 armhf; do
+        build "$abi" "$mk/$abi" -static tests/threads/programs/mutexkind.c || { fail "mutexkind: mtcc build for $abi"; continue; }
+        timeout 300 scripts/abi.sh run "$abi" "$mk/$abi" >"$mk/own" && cmp -s "$mk/own" "$mk/want" && ok ||
+            fail "mutexkind: the $abi build's output differs"
+        restore_everywhere "$mk/mid.ckpt" "$mk/before" "$mk" "$mk/want" "x86_64 at 200000" "$abi"
+    done
 
     # ---- Error paths: one migthread: line, and what the program does then ------
     # MIGTHREAD_THREAD that names no thread (migrate has threads 1 to 5)

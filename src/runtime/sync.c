@@ -9,6 +9,7 @@
  * goes through threads.c, where a capture can interrupt it. */
 #include <errno.h>
 #include <pthread.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,14 +19,37 @@
 #include "migthread-gen.h"
 #include "threads.h"
 
+/* A mutex's kind lives where the C library keeps its own: glibc's static
+ * initializers (PTHREAD_RECURSIVE_MUTEX_INITIALIZER_NP...) store it there,
+ * at an offset that differs between ABIs (12 on 32-bit ones, 16 on 64-bit
+ * ones), with the same numbers as MUTEX_*. */
+#ifdef __GLIBC__
+#define MUTEX_KIND_AT offsetof(pthread_mutex_t, __data.__kind)
+#else
+#define MUTEX_KIND_AT (3 * sizeof(uint32_t))
+#endif
+
 typedef struct mutex_rep {
     uint32_t owner;     /* thread number, 0 when free */
     uint32_t count;     /* recursive locks held */
-    uint32_t kind;      /* MUTEX_* */
     uint32_t waiters;   /* asleep in lock (not saved: a hint for unlock) */
 } mutex_rep;
 
 enum { MUTEX_NORMAL, MUTEX_RECURSIVE, MUTEX_ERRORCHECK };
+
+_Static_assert(MUTEX_KIND_AT >= sizeof(mutex_rep) && MUTEX_KIND_AT % 4 == 0 &&
+                   MUTEX_KIND_AT + sizeof(uint32_t) <= sizeof(pthread_mutex_t),
+               "the kind is apart from the rest of the mutex state");
+#ifdef __GLIBC__
+_Static_assert((int)PTHREAD_MUTEX_NORMAL == MUTEX_NORMAL && (int)PTHREAD_MUTEX_RECURSIVE_NP == MUTEX_RECURSIVE &&
+                   (int)PTHREAD_MUTEX_ERRORCHECK_NP == MUTEX_ERRORCHECK,
+               "glibc's initializers store the kinds sync.c uses");
+#endif
+
+static uint32_t *kind_of(mutex_rep *r)
+{
+    return (uint32_t *)((char *)r + MUTEX_KIND_AT);
+}
 
 typedef struct cond_rep {
     uint32_t seq;       /* bumped by each signal */
@@ -77,6 +101,8 @@ const mt_type *mt_type_pthread(const char *kind, size_t size, size_t align)
         size_t n = 0;
         for (; n < 3 && names[k][n + 1]; n++)
             m[n] = (mt_member){ names[k][n + 1], MT_CLASS_UINT, 4, 4 * n, 1, NULL };
+        if (k == 0)  /* the mutex kind sits where glibc keeps its own */
+            m[2].offset = MUTEX_KIND_AT;
         mt_error err;
         const mt_type *t = mt_type_define(kind, size, align, 0, m, n, &err);
         if (!t)
@@ -95,9 +121,8 @@ int mt_pthread_mutex_init(void *mutex, const void *attr)
     if (attr)
         pthread_mutexattr_gettype(attr, &type);
     memset(mutex, 0, sizeof(pthread_mutex_t));
-    mutex_rep *r = mutex;
-    r->kind = type == PTHREAD_MUTEX_RECURSIVE ? MUTEX_RECURSIVE
-            : type == PTHREAD_MUTEX_ERRORCHECK ? MUTEX_ERRORCHECK : MUTEX_NORMAL;
+    *kind_of(mutex) = type == PTHREAD_MUTEX_RECURSIVE ? MUTEX_RECURSIVE
+                    : type == PTHREAD_MUTEX_ERRORCHECK ? MUTEX_ERRORCHECK : MUTEX_NORMAL;
     return 0;
 }
 
@@ -155,11 +180,11 @@ static int lock_mutex(mutex_rep *r)
         return 0;
     }
     if (free_ == id) {
-        if (r->kind == MUTEX_RECURSIVE) {
+        if (*kind_of(r) == MUTEX_RECURSIVE) {
             r->count++;
             return 0;
         }
-        if (r->kind == MUTEX_ERRORCHECK)
+        if (*kind_of(r) == MUTEX_ERRORCHECK)
             return EDEADLK;
     }
     lock_slow(r, id);
@@ -180,7 +205,7 @@ int mt_pthread_mutex_trylock(void *mutex)
         r->count = 1;
         return 0;
     }
-    if (load(&r->owner) == id && r->kind == MUTEX_RECURSIVE) {
+    if (load(&r->owner) == id && *kind_of(r) == MUTEX_RECURSIVE) {
         r->count++;
         return 0;
     }
@@ -192,7 +217,7 @@ int mt_pthread_mutex_unlock(void *mutex)
     mutex_rep *r = mutex;
     if (load(&r->owner) != me())
         return EPERM;
-    if (r->kind == MUTEX_RECURSIVE && --r->count > 0)
+    if (*kind_of(r) == MUTEX_RECURSIVE && --r->count > 0)
         return 0;
     r->count = 0;
     __atomic_exchange_n(&r->owner, 0, __ATOMIC_SEQ_CST);
