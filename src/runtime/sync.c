@@ -5,8 +5,10 @@
  * pthread_*_t (owners are logical thread numbers), described to the
  * checkpoint by mt_type_pthread, so a checkpoint converts it like any
  * data and a restored program finds its locks held by the same threads.
- * Uncontended mutexes cost one compare-and-swap; everything that sleeps
- * goes through threads.c, where a capture can interrupt it. */
+ * Uncontended mutexes cost one compare-and-swap, uncontended rwlocks an
+ * atomic add or a compare-and-swap, a signal nobody waits for one load;
+ * everything that sleeps goes through threads.c, where a capture can
+ * interrupt it. */
 #include <errno.h>
 #include <pthread.h>
 #include <stddef.h>
@@ -52,8 +54,8 @@ static uint32_t *kind_of(mutex_rep *r)
 }
 
 typedef struct cond_rep {
-    uint32_t seq;       /* bumped by each signal */
-    uint32_t waiters;   /* not saved */
+    uint32_t seq;       /* bumped by each signal that wakes someone */
+    uint32_t waiters;   /* asleep and not woken yet (not saved: a hint for signal) */
 } cond_rep;
 
 typedef struct barrier_rep {
@@ -63,6 +65,7 @@ typedef struct barrier_rep {
 typedef struct rwlock_rep {
     uint32_t writer;    /* thread number */
     uint32_t readers;
+    uint32_t waiters;   /* asleep in a lock call (not saved: a hint for unlock) */
 } rwlock_rep;
 
 _Static_assert(sizeof(mutex_rep) <= sizeof(pthread_mutex_t), "mutex state fits");
@@ -70,13 +73,21 @@ _Static_assert(sizeof(cond_rep) <= sizeof(pthread_cond_t), "condition state fits
 _Static_assert(sizeof(barrier_rep) <= sizeof(pthread_barrier_t), "barrier state fits");
 _Static_assert(sizeof(rwlock_rep) <= sizeof(pthread_rwlock_t), "rwlock state fits");
 
+/* Code off the uncontended paths, kept out of line so that those stay
+ * small (no registers saved for calls they do not make). */
+#define SLOW __attribute__((noinline, cold))
+
 static _Thread_local uint32_t my_id;
+
+static SLOW uint32_t first_me(void)
+{
+    my_id = th_self_id();
+    return my_id;
+}
 
 static uint32_t me(void)
 {
-    if (!my_id)
-        my_id = th_self_id();
-    return my_id;
+    return my_id ? my_id : first_me();
 }
 
 static uint32_t load(const uint32_t *p)
@@ -265,28 +276,36 @@ int mt_pthread_cond_wait(void *cond, void *mutex)
     th_lock();
     while (load(&c->seq) == seq) {
         if (th_give_way()) {
+            /* no signal came, so this thread is still counted */
             __atomic_sub_fetch(&c->waiters, 1, __ATOMIC_SEQ_CST);
             th_unlock();
             return 0;
         }
         th_sleep(c);
     }
-    __atomic_sub_fetch(&c->waiters, 1, __ATOMIC_SEQ_CST);
-    th_unlock();
+    th_unlock();  /* the signal that bumped seq counted this thread out */
     if (lock_slow(m, me()))
         return 0;
     m->count = count;
     return 0;
 }
 
-static void cond_wake(cond_rep *c)
+/* Wakes every thread asleep on c and counts them out, so that the signals
+ * that follow before anyone waits again cost one load: a waiter that was
+ * woken but has not run yet is no longer counted. */
+static SLOW void cond_wake_all(cond_rep *c)
 {
-    if (!__atomic_load_n(&c->waiters, __ATOMIC_SEQ_CST))
-        return;
     th_lock();
     __atomic_add_fetch(&c->seq, 1, __ATOMIC_RELAXED);
+    __atomic_store_n(&c->waiters, 0, __ATOMIC_SEQ_CST);
     th_wake(c);
     th_unlock();
+}
+
+static void cond_wake(cond_rep *c)
+{
+    if (__atomic_load_n(&c->waiters, __ATOMIC_SEQ_CST))
+        cond_wake_all(c);
 }
 
 /* Both wake every waiter: POSIX allows a signal to wake more than one. */
@@ -351,6 +370,15 @@ int mt_pthread_barrier_wait(void *barrier)
 
 /* ---- Read-write locks ------------------------------------------------------------------ */
 
+/* Uncontended calls take no lock of the runtime's. A reader counts itself
+ * in, then looks for a writer; a writer claims the lock, then looks for
+ * readers. Both steps are sequentially consistent, so of a reader and a
+ * writer that come at once at least one sees the other and backs out.
+ * Only a call that must wait goes to the runtime's lock (where a capture
+ * can interrupt it). Readers are preferred, as by glibc's default: a
+ * writer that finds readers backs out and waits, so a thread may take a
+ * read lock again while a writer waits. */
+
 int mt_pthread_rwlock_init(void *rwlock, const void *attr)
 {
     (void)attr;
@@ -361,43 +389,100 @@ int mt_pthread_rwlock_init(void *rwlock, const void *attr)
 int mt_pthread_rwlock_destroy(void *rwlock)
 {
     rwlock_rep *l = rwlock;
-    return l->writer || l->readers ? EBUSY : 0;
+    return load(&l->writer) || load(&l->readers) ? EBUSY : 0;
 }
 
-static int writer_active(rwlock_rep *l)
+/* Out of line, so that the fast paths that might call it stay small. */
+static SLOW void wake_locked(const void *obj, int locked)
 {
-    if (l->writer && !th_alive(l->writer))
-        l->writer = 0;  /* a writer that is gone from this process */
-    return l->writer != 0;
+    if (!locked)
+        th_lock();
+    th_wake(obj);
+    if (!locked)
+        th_unlock();
+}
+
+/* Wakes the threads asleep on l, if any; locked: th_lock is held. */
+static void rw_wake(rwlock_rep *l, int locked)
+{
+    if (__atomic_load_n(&l->waiters, __ATOMIC_SEQ_CST))
+        wake_locked(l, locked);
+}
+
+/* 1 holding a read lock; 0 when a writer holds l (counted out again). */
+static int rd_try(rwlock_rep *l, int locked)
+{
+    __atomic_add_fetch(&l->readers, 1, __ATOMIC_SEQ_CST);
+    if (!__atomic_load_n(&l->writer, __ATOMIC_SEQ_CST))
+        return 1;
+    if (__atomic_sub_fetch(&l->readers, 1, __ATOMIC_SEQ_CST) == 0)
+        rw_wake(l, locked);  /* a writer may wait for the readers to leave */
+    return 0;
+}
+
+/* 1 holding the write lock; 0 when another holds l (given back). */
+static int wr_try(rwlock_rep *l, uint32_t id, int locked)
+{
+    uint32_t none = 0;
+    if (!__atomic_compare_exchange_n(&l->writer, &none, id, 0, __ATOMIC_SEQ_CST, __ATOMIC_RELAXED))
+        return 0;
+    if (!__atomic_load_n(&l->readers, __ATOMIC_SEQ_CST))
+        return 1;
+    __atomic_store_n(&l->writer, 0, __ATOMIC_SEQ_CST);
+    rw_wake(l, locked);  /* readers that met this writer wait for it to go */
+    return 0;
+}
+
+/* A writer that is gone from this process (th_lock held). */
+static void drop_lost_writer(rwlock_rep *l)
+{
+    uint32_t w = load(&l->writer);
+    if (w && !th_alive(w))
+        __atomic_compare_exchange_n(&l->writer, &w, 0, 0, __ATOMIC_SEQ_CST, __ATOMIC_RELAXED);
+}
+
+/* The contended path, under th_lock: waits (or says EBUSY) until the lock
+ * is free. Counted as a waiter before each try, so that an unlock after a
+ * failed try sees it and wakes it. Returns 0 with the lock, or 0 without
+ * it when a capture interrupted the wait (the call is reissued). */
+static SLOW int rw_slow(rwlock_rep *l, uint32_t id, int write, int try)
+{
+    th_lock();
+    int rc = 0;
+    for (;;) {
+        __atomic_add_fetch(&l->waiters, 1, __ATOMIC_SEQ_CST);
+        drop_lost_writer(l);
+        if (write ? wr_try(l, id, 1) : rd_try(l, 1))
+            break;
+        if (try) {
+            rc = EBUSY;
+            break;
+        }
+        if (th_give_way()) {
+            __atomic_sub_fetch(&l->waiters, 1, __ATOMIC_SEQ_CST);
+            th_unlock();
+            return 0;
+        }
+        th_sleep(l);
+        __atomic_sub_fetch(&l->waiters, 1, __ATOMIC_SEQ_CST);
+    }
+    __atomic_sub_fetch(&l->waiters, 1, __ATOMIC_SEQ_CST);
+    if (rc == 0)
+        th_gate();
+    th_unlock();
+    return rc;
 }
 
 static int rw_lock(rwlock_rep *l, int write, int try)
 {
     uint32_t id = me();
-    frames_take_reissue();
-    th_lock();
-    if (l->writer == id) {
-        th_unlock();
+    if (!try)
+        frames_take_reissue();
+    if (load(&l->writer) == id)
         return EDEADLK;
-    }
-    while (writer_active(l) || (write && l->readers)) {
-        if (try) {
-            th_unlock();
-            return EBUSY;
-        }
-        if (th_give_way()) {
-            th_unlock();
-            return 0;
-        }
-        th_sleep(l);
-    }
-    if (write)
-        l->writer = id;
-    else
-        l->readers++;
-    th_gate();
-    th_unlock();
-    return 0;
+    if (write ? wr_try(l, id, 0) : rd_try(l, 0))
+        return 0;
+    return rw_slow(l, id, write, try);
 }
 
 int mt_pthread_rwlock_rdlock(void *rwlock) { return rw_lock(rwlock, 0, 0); }
@@ -408,17 +493,19 @@ int mt_pthread_rwlock_trywrlock(void *rwlock) { return rw_lock(rwlock, 1, 1); }
 int mt_pthread_rwlock_unlock(void *rwlock)
 {
     rwlock_rep *l = rwlock;
-    int rc = 0;
-    th_lock();
-    if (l->writer == me())
-        l->writer = 0;
-    else if (l->readers)
-        l->readers--;
-    else
-        rc = EPERM;
-    th_wake(l);
-    th_unlock();
-    return rc;
+    if (load(&l->writer) == me()) {
+        __atomic_store_n(&l->writer, 0, __ATOMIC_SEQ_CST);
+        rw_wake(l, 0);
+        return 0;
+    }
+    uint32_t r = load(&l->readers);
+    do {
+        if (r == 0)
+            return EPERM;
+    } while (!__atomic_compare_exchange_n(&l->readers, &r, r - 1, 0, __ATOMIC_SEQ_CST, __ATOMIC_RELAXED));
+    if (r == 1)
+        rw_wake(l, 0);  /* the last reader: a writer may be waiting */
+    return 0;
 }
 
 /* ---- Once --------------------------------------------------------------------------------- */
