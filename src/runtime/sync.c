@@ -34,7 +34,7 @@
 typedef struct mutex_rep {
     uint32_t owner;     /* thread number, 0 when free */
     uint32_t count;     /* recursive locks held */
-    uint32_t waiters;   /* asleep in lock (not saved: a hint for unlock) */
+    uint32_t waiters;   /* asleep in lock, not woken yet (a hint for unlock, not saved) */
 } mutex_rep;
 
 enum { MUTEX_NORMAL, MUTEX_RECURSIVE, MUTEX_ERRORCHECK };
@@ -55,7 +55,7 @@ static uint32_t *kind_of(mutex_rep *r)
 
 typedef struct cond_rep {
     uint32_t seq;       /* bumped by each signal that wakes someone */
-    uint32_t waiters;   /* asleep and not woken yet (not saved: a hint for signal) */
+    uint32_t waiters;   /* asleep, not woken yet (a hint for signal, not saved) */
 } cond_rep;
 
 typedef struct barrier_rep {
@@ -65,7 +65,7 @@ typedef struct barrier_rep {
 typedef struct rwlock_rep {
     uint32_t writer;    /* thread number */
     uint32_t readers;
-    uint32_t waiters;   /* asleep in a lock call (not saved: a hint for unlock) */
+    uint32_t waiters;   /* asleep in a lock call, not woken yet (a hint for unlock, not saved) */
 } rwlock_rep;
 
 _Static_assert(sizeof(mutex_rep) <= sizeof(pthread_mutex_t), "mutex state fits");
@@ -93,6 +93,19 @@ static uint32_t me(void)
 static uint32_t load(const uint32_t *p)
 {
     return __atomic_load_n(p, __ATOMIC_RELAXED);
+}
+
+/* Wakes every thread asleep on obj and counts them all out: each counts
+ * itself in again (under th_lock) before it next tries and sleeps, so the
+ * count never misses a sleeper, and the unlocks that follow before anyone
+ * sleeps again need not take th_lock. A thread woken for another reason
+ * counts itself twice: a wasted wake later, no lost one. */
+static SLOW void wake_counted(uint32_t *waiters, const void *obj)
+{
+    th_lock();
+    __atomic_store_n(waiters, 0, __ATOMIC_SEQ_CST);
+    th_wake(obj);
+    th_unlock();
 }
 
 /* ---- Descriptors ----------------------------------------------------------------- */
@@ -159,8 +172,8 @@ static int lock_slow(mutex_rep *r, uint32_t id)
 {
     th_lock();
     for (;;) {
-        /* counted before trying, so that an unlock after the failed try
-         * sees a waiter and wakes it */
+        /* counted before each try, so that an unlock after a failed try
+         * sees a waiter and wakes it (see wake_counted) */
         __atomic_add_fetch(&r->waiters, 1, __ATOMIC_SEQ_CST);
         uint32_t seen = 0;
         if (__atomic_compare_exchange_n(&r->owner, &seen, id, 0, __ATOMIC_SEQ_CST, __ATOMIC_RELAXED) ||
@@ -173,8 +186,7 @@ static int lock_slow(mutex_rep *r, uint32_t id)
             th_unlock();
             return 1;
         }
-        th_sleep(r);
-        __atomic_sub_fetch(&r->waiters, 1, __ATOMIC_SEQ_CST);
+        th_sleep(r);  /* woken by an unlock, it was counted out */
     }
     r->count = 1;
     th_gate();
@@ -232,11 +244,8 @@ int mt_pthread_mutex_unlock(void *mutex)
         return 0;
     r->count = 0;
     __atomic_exchange_n(&r->owner, 0, __ATOMIC_SEQ_CST);
-    if (__atomic_load_n(&r->waiters, __ATOMIC_SEQ_CST)) {
-        th_lock();
-        th_wake(r);
-        th_unlock();
-    }
+    if (__atomic_load_n(&r->waiters, __ATOMIC_SEQ_CST))
+        wake_counted(&r->waiters, r);
     return 0;
 }
 
@@ -392,21 +401,16 @@ int mt_pthread_rwlock_destroy(void *rwlock)
     return load(&l->writer) || load(&l->readers) ? EBUSY : 0;
 }
 
-/* Out of line, so that the fast paths that might call it stay small. */
-static SLOW void wake_locked(const void *obj, int locked)
-{
-    if (!locked)
-        th_lock();
-    th_wake(obj);
-    if (!locked)
-        th_unlock();
-}
-
-/* Wakes the threads asleep on l, if any; locked: th_lock is held. */
+/* Wakes the threads asleep on l, if any. locked: th_lock is held by a
+ * thread of rw_slow, which is counted itself and must stay counted. */
 static void rw_wake(rwlock_rep *l, int locked)
 {
-    if (__atomic_load_n(&l->waiters, __ATOMIC_SEQ_CST))
-        wake_locked(l, locked);
+    if (!__atomic_load_n(&l->waiters, __ATOMIC_SEQ_CST))
+        return;
+    if (locked)
+        th_wake(l);
+    else
+        wake_counted(&l->waiters, l);
 }
 
 /* 1 holding a read lock; 0 when a writer holds l (counted out again). */
@@ -443,7 +447,7 @@ static void drop_lost_writer(rwlock_rep *l)
 
 /* The contended path, under th_lock: waits (or says EBUSY) until the lock
  * is free. Counted as a waiter before each try, so that an unlock after a
- * failed try sees it and wakes it. Returns 0 with the lock, or 0 without
+ * failed try sees it and wakes it (see wake_counted). Returns 0 with the lock, or 0 without
  * it when a capture interrupted the wait (the call is reissued). */
 static SLOW int rw_slow(rwlock_rep *l, uint32_t id, int write, int try)
 {
@@ -463,8 +467,7 @@ static SLOW int rw_slow(rwlock_rep *l, uint32_t id, int write, int try)
             th_unlock();
             return 0;
         }
-        th_sleep(l);
-        __atomic_sub_fetch(&l->waiters, 1, __ATOMIC_SEQ_CST);
+        th_sleep(l);  /* woken by an unlock, it was counted out */
     }
     __atomic_sub_fetch(&l->waiters, 1, __ATOMIC_SEQ_CST);
     if (rc == 0)
