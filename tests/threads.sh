@@ -5,9 +5,12 @@
 # (qemu-i386 and qemu-arm cannot run threaded programs here). A restore
 # passes when the output before the checkpoint followed by the restored
 # run's output equals the uninterrupted output; checkpoint-and-continue
-# must not change it. Then a thread migrates alone (tests/threads/migrate.c),
-# a checkpoint is asked for by signal, and the runtime's thread code runs
-# under ThreadSanitizer. Usage: threads.sh [PROGRAM...] (default: all).
+# must not change it. mutexkind also runs and resumes on i686 and armhf,
+# linked statically. Then a thread migrates alone (tests/threads/migrate.c),
+# a checkpoint is asked for by signal, error paths give one migthread: or
+# mtcc line (a bad MIGTHREAD_THREAD, refused pthread calls, a thread stuck
+# in untransformed code), and the runtime's thread code runs under
+# ThreadSanitizer. Usage: threads.sh [PROGRAM...] (default: all).
 set -u
 cd "$(dirname "$0")/.."
 dsts="x86_64 aarch64 s390x ppc"
@@ -18,6 +21,7 @@ mkdir -p "$out"
 passed=0 failed=0
 ok() { passed=$((passed + 1)); }
 fail() { failed=$((failed + 1)); echo "  FAIL $1"; }
+one_line() { [ "$(wc -l <"$1")" -eq 1 ] && grep -q "^$2" "$1"; }  # one_line FILE PREFIX
 
 build() {  # build ABI OUT SOURCES...
     abi=$1 dst=$2
@@ -27,9 +31,10 @@ build() {  # build ABI OUT SOURCES...
     $mtcc --cc=${cc%% *} ${cc#* } -O2 -Wall -Wextra -Werror -o "$dst" "$@" 2>>"$dst.log"
 }
 
-# restore CKPT BEFORE DIR WANT: restores on every destination
+# restore_everywhere CKPT BEFORE DIR WANT WHAT [DESTS]: restores on every
+# destination (DIR/ABI is the binary)
 restore_everywhere() {
-    for d in $dsts; do
+    for d in ${6:-$dsts}; do
         MIGTHREAD_RESTORE="$1" timeout 300 scripts/abi.sh run "$d" "$3/$d" >"$3/after" 2>"$3/err"
         if cat "$2" "$3/after" | cmp -s - "$4"; then ok
         else fail "$prog: $5 -> $d: $(head -n 1 "$3/err")"; fi
@@ -46,16 +51,17 @@ for prog in $programs; do
     for abi in $dsts; do
         build "$abi" "$dir/$abi" "$src" || { fail "$prog: mtcc build for $abi"; tail -n 5 "$dir/$abi.log"; continue 2; }
     done
-    "$dir/x86_64" >"$dir/own" && cmp -s "$dir/own" "$dir/want" && ok || fail "$prog: the mtcc build's output differs"
-    MIGTHREAD_AFTER_POLLS=1000000000 "$dir/x86_64" >/dev/null 2>"$dir/count"
+    # (timeouts: a lock that misbehaves hangs rather than fails)
+    timeout 300 "$dir/x86_64" >"$dir/own" && cmp -s "$dir/own" "$dir/want" && ok || fail "$prog: the mtcc build's output differs"
+    MIGTHREAD_AFTER_POLLS=1000000000 timeout 300 "$dir/x86_64" >/dev/null 2>"$dir/count"
     total=$(sed -n 's/.*ended after \([0-9]*\) adaptation points.*/\1/p' "$dir/count")
     [ -n "$total" ] && [ "$total" -ge 10 ] || { fail "$prog: too few adaptation points (${total:-?})"; continue; }
     for pos in $((total / 10)) $((total / 2)) $((9 * total / 10)); do
-        MIGTHREAD_AFTER_POLLS=$pos MIGTHREAD_CHECKPOINT_FILE="$dir/cont.ckpt" "$dir/x86_64" >"$dir/cont"
+        MIGTHREAD_AFTER_POLLS=$pos MIGTHREAD_CHECKPOINT_FILE="$dir/cont.ckpt" timeout 300 "$dir/x86_64" >"$dir/cont"
         cmp -s "$dir/cont" "$dir/want" && ok || fail "$prog: checkpoint-and-continue at $pos changed the output"
         ck=$dir/x86_64.$pos.ckpt
         MIGTHREAD_AFTER_POLLS=$pos MIGTHREAD_EXIT_AFTER_CHECKPOINT=1 MIGTHREAD_CHECKPOINT_FILE="$ck" \
-            "$dir/x86_64" >"$dir/before" 2>"$dir/err"
+            timeout 300 "$dir/x86_64" >"$dir/before" 2>"$dir/err"
         [ -f "$ck" ] || { fail "$prog: no checkpoint at $pos: $(head -n 1 "$dir/err")"; continue; }
         restore_everywhere "$ck" "$dir/before" "$dir" "$dir/want" "x86_64 at $pos of $total"
     done
@@ -127,10 +133,62 @@ if [ $# -eq 0 ] || [ -n "${THREADS_EXTRAS:-}" ]; then
     "$mt" checkpoint --thread x 1 2>"$dir/err"; [ $? -ne 0 ] && grep -q '^migthread: ' "$dir/err" && ok ||
         fail "signal: a bad thread number is not refused"
 
+    # ---- The 32-bit ABIs, statically linked (qemu-i386 and qemu-arm hang in a
+    # dynamically linked program's first pthread_create): mutexkind, whose
+    # mutex kinds sit at another offset there, runs and resumes a checkpoint
+    prog=mutexkind mk=$out/mutexkind32
+    rm -rf "$mk" && mkdir -p "$mk"
+    gcc -O2 -pthread -o "$mk/plain" tests/threads/programs/mutexkind.c && "$mk/plain" >"$mk/want"
+    build x86_64 "$mk/x86_64" tests/threads/programs/mutexkind.c || fail "mutexkind: mtcc build for x86_64"
+    MIGTHREAD_AFTER_POLLS=200000 MIGTHREAD_EXIT_AFTER_CHECKPOINT=1 MIGTHREAD_CHECKPOINT_FILE="$mk/mid.ckpt" \
+        timeout 300 "$mk/x86_64" >"$mk/before"
+    for abi in i686 armhf; do
+        build "$abi" "$mk/$abi" -static tests/threads/programs/mutexkind.c || { fail "mutexkind: mtcc build for $abi"; continue; }
+        timeout 300 scripts/abi.sh run "$abi" "$mk/$abi" >"$mk/own" && cmp -s "$mk/own" "$mk/want" && ok ||
+            fail "mutexkind: the $abi build's output differs"
+        restore_everywhere "$mk/mid.ckpt" "$mk/before" "$mk" "$mk/want" "x86_64 at 200000" "$abi"
+    done
+
+    # ---- Error paths: one migthread: line, and what the program does then ------
+    # MIGTHREAD_THREAD that names no thread (migrate has threads 1 to 5)
+    for v in abc 0 9; do
+        MIGTHREAD_THREAD=$v MIGTHREAD_AFTER_POLLS=2000 MIGTHREAD_CHECKPOINT_FILE="$dir/bad.ckpt" \
+            "$dir/x86_64" >/dev/null 2>"$dir/err"; rc=$?
+        [ $rc -ne 0 ] && one_line "$dir/err" "migthread: MIGTHREAD_THREAD" && [ ! -f "$dir/bad.ckpt" ] && ok ||
+            fail "MIGTHREAD_THREAD=$v: exit $rc, $(wc -l <"$dir/err") lines: $(head -n 1 "$dir/err")"
+    done
+    # pthread calls the runtime does not model: refused at their line, nothing built
+    src=tests/threads/refused.c
+    $mtcc -O2 -o "$dir/refused" "$src" 2>"$dir/err"; rc=$?
+    for call in pthread_kill pthread_cancel; do
+        line=$(grep -n "$call(" "$src" | cut -d: -f1)
+        [ $rc -ne 0 ] && grep -q "^$src:$line: mtcc: error: $call is not supported" "$dir/err" && ok ||
+            fail "mtcc: $call is not refused at $src:$line (exit $rc)"
+    done
+    [ ! -e "$dir/refused" ] && ok || fail "mtcc: a refused file was built"
+    # a thread asleep in a function mtcc could not transform: the capture
+    # is given up, by poll count (whole process) and by signal (that thread)
+    dir=$out/stuck
+    rm -rf "$dir" && mkdir -p "$dir"
+    build x86_64 "$dir/x86_64" tests/threads/stuck.c || fail "stuck: mtcc build"
+    "$dir/x86_64" >"$dir/want"
+    stuck_line="migthread: no checkpoint: thread 2 waits in a function mtcc could not transform"
+    MIGTHREAD_AFTER_POLLS=1000 MIGTHREAD_EXIT_AFTER_CHECKPOINT=1 MIGTHREAD_CHECKPOINT_FILE="$dir/p.ckpt" \
+        "$dir/x86_64" >"$dir/out" 2>"$dir/err"; rc=$?
+    [ $rc -eq 0 ] && one_line "$dir/err" "$stuck_line" && cmp -s "$dir/out" "$dir/want" && [ ! -f "$dir/p.ckpt" ] && ok ||
+        fail "stuck: process capture: exit $rc, $(head -n 1 "$dir/err")"
+    MIGTHREAD_CHECKPOINT_FILE="$dir/t.ckpt" "$dir/x86_64" 300000000 >"$dir/out" 2>"$dir/err" &
+    pid=$!
+    for i in $(seq 200); do grep -q "worker waits" "$dir/out" && break; sleep 0.05; done
+    "$mt" checkpoint --exit --thread 2 "$pid" || fail "stuck: migthread checkpoint --thread failed"
+    wait "$pid"; rc=$?
+    [ $rc -eq 0 ] && one_line "$dir/err" "$stuck_line" && grep -q "^worker 21 " "$dir/out" && [ ! -f "$dir/t.ckpt" ] && ok ||
+        fail "stuck: thread capture: exit $rc, $(head -n 1 "$dir/err")"
+
     # ---- ThreadSanitizer over the runtime's thread code ------------------------
     tsan=build/tsan
     if make -s "$tsan/lib/x86_64-linux-gnu/libmigthread.a" >/dev/null; then
-        for p in prodcons spawn; do
+        for p in prodcons spawn rwlocks; do
             MTCC_LIBDIR=$tsan/lib $mtcc --cc=gcc -fsanitize=thread -g -O1 -o "$tsan/$p" \
                 tests/threads/programs/$p.c 2>"$tsan/$p.log" || { fail "tsan: build $p"; continue; }
             total=$(MIGTHREAD_AFTER_POLLS=1000000000 "$tsan/$p" 2>&1 >/dev/null | sed -n 's/.*ended after \([0-9]*\).*/\1/p')

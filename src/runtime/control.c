@@ -150,6 +150,22 @@ static long long env_count(const char *name)
     return n;
 }
 
+/* MIGTHREAD_THREAD: unset or empty is no thread; anything else must name
+ * one (main is 1), since 0 or a word would silently checkpoint the whole
+ * process instead. */
+static uint32_t env_thread(void)
+{
+    const char *v = getenv("MIGTHREAD_THREAD");
+    if (!v || !*v)
+        return 0;
+    char *end;
+    errno = 0;
+    long long n = strtoll(v, &end, 10);
+    if (*end || errno || n < 1 || n > UINT32_MAX)
+        die("MIGTHREAD_THREAD must be a thread number (main is 1), not '%s'", v);
+    return (uint32_t)n;
+}
+
 static void read_config(const char *argv0)
 {
     const char *path = getenv("MIGTHREAD_CHECKPOINT_FILE");
@@ -169,10 +185,7 @@ static void read_config(const char *argv0)
         if (*end || !(cfg.interval > 0))
             die("MIGTHREAD_INTERVAL must be a positive number of seconds, not '%s'", interval);
     }
-    long long thread = env_count("MIGTHREAD_THREAD");
-    if (thread > UINT32_MAX)
-        die("MIGTHREAD_THREAD must be a thread number, not '%s'", getenv("MIGTHREAD_THREAD"));
-    cfg.thread = (uint32_t)thread;
+    cfg.thread = env_thread();
     const char *restore = getenv("MIGTHREAD_RESTORE");
     cfg.restore = restore && *restore ? restore : NULL;
 }
@@ -338,6 +351,13 @@ int mt_run_main(int argc, char **argv, int (*user_main)(int, char **), int (*res
     } else {
         mt_state_set(control_idle_state(th_self_id()));
         rc = run_bottom(resume_main, user_main(argc, args));
+    }
+    if (cfg.thread && cfg.thread > th_last_id()) {
+        /* nothing counted: a thread that never existed is a wrong number,
+         * not a program that ended early */
+        char n[16];
+        snprintf(n, sizeof n, "%u", cfg.thread);
+        die("MIGTHREAD_THREAD=%s names no thread of this program", n);
     }
     if (cfg.after_polls > 0 && __atomic_load_n(&polls_left, __ATOMIC_RELAXED) > 0) {
         /* The count ran out before the program did: say how far it got,

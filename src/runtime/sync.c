@@ -5,10 +5,13 @@
  * pthread_*_t (owners are logical thread numbers), described to the
  * checkpoint by mt_type_pthread, so a checkpoint converts it like any
  * data and a restored program finds its locks held by the same threads.
- * Uncontended mutexes cost one compare-and-swap; everything that sleeps
- * goes through threads.c, where a capture can interrupt it. */
+ * Uncontended mutexes cost one compare-and-swap, uncontended rwlocks an
+ * atomic add or a compare-and-swap, a signal nobody waits for one load;
+ * everything that sleeps goes through threads.c, where a capture can
+ * interrupt it. */
 #include <errno.h>
 #include <pthread.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,18 +21,41 @@
 #include "migthread-gen.h"
 #include "threads.h"
 
+/* A mutex's kind lives where the C library keeps its own: glibc's static
+ * initializers (PTHREAD_RECURSIVE_MUTEX_INITIALIZER_NP...) store it there,
+ * at an offset that differs between ABIs (12 on 32-bit ones, 16 on 64-bit
+ * ones), with the same numbers as MUTEX_*. */
+#ifdef __GLIBC__
+#define MUTEX_KIND_AT offsetof(pthread_mutex_t, __data.__kind)
+#else
+#define MUTEX_KIND_AT (3 * sizeof(uint32_t))
+#endif
+
 typedef struct mutex_rep {
     uint32_t owner;     /* thread number, 0 when free */
     uint32_t count;     /* recursive locks held */
-    uint32_t kind;      /* MUTEX_* */
-    uint32_t waiters;   /* asleep in lock (not saved: a hint for unlock) */
+    uint32_t waiters;   /* asleep in lock, not woken yet (a hint for unlock, not saved) */
 } mutex_rep;
 
 enum { MUTEX_NORMAL, MUTEX_RECURSIVE, MUTEX_ERRORCHECK };
 
+_Static_assert(MUTEX_KIND_AT >= sizeof(mutex_rep) && MUTEX_KIND_AT % 4 == 0 &&
+                   MUTEX_KIND_AT + sizeof(uint32_t) <= sizeof(pthread_mutex_t),
+               "the kind is apart from the rest of the mutex state");
+#ifdef __GLIBC__
+_Static_assert((int)PTHREAD_MUTEX_NORMAL == MUTEX_NORMAL && (int)PTHREAD_MUTEX_RECURSIVE_NP == MUTEX_RECURSIVE &&
+                   (int)PTHREAD_MUTEX_ERRORCHECK_NP == MUTEX_ERRORCHECK,
+               "glibc's initializers store the kinds sync.c uses");
+#endif
+
+static uint32_t *kind_of(mutex_rep *r)
+{
+    return (uint32_t *)((char *)r + MUTEX_KIND_AT);
+}
+
 typedef struct cond_rep {
-    uint32_t seq;       /* bumped by each signal */
-    uint32_t waiters;   /* not saved */
+    uint32_t seq;       /* bumped by each signal that wakes someone */
+    uint32_t waiters;   /* asleep, not woken yet (a hint for signal, not saved) */
 } cond_rep;
 
 typedef struct barrier_rep {
@@ -39,6 +65,7 @@ typedef struct barrier_rep {
 typedef struct rwlock_rep {
     uint32_t writer;    /* thread number */
     uint32_t readers;
+    uint32_t waiters;   /* asleep in a lock call, not woken yet (a hint for unlock, not saved) */
 } rwlock_rep;
 
 _Static_assert(sizeof(mutex_rep) <= sizeof(pthread_mutex_t), "mutex state fits");
@@ -46,18 +73,39 @@ _Static_assert(sizeof(cond_rep) <= sizeof(pthread_cond_t), "condition state fits
 _Static_assert(sizeof(barrier_rep) <= sizeof(pthread_barrier_t), "barrier state fits");
 _Static_assert(sizeof(rwlock_rep) <= sizeof(pthread_rwlock_t), "rwlock state fits");
 
+/* Code off the uncontended paths, kept out of line so that those stay
+ * small (no registers saved for calls they do not make). */
+#define SLOW __attribute__((noinline, cold))
+
 static _Thread_local uint32_t my_id;
+
+static SLOW uint32_t first_me(void)
+{
+    my_id = th_self_id();
+    return my_id;
+}
 
 static uint32_t me(void)
 {
-    if (!my_id)
-        my_id = th_self_id();
-    return my_id;
+    return my_id ? my_id : first_me();
 }
 
 static uint32_t load(const uint32_t *p)
 {
     return __atomic_load_n(p, __ATOMIC_RELAXED);
+}
+
+/* Wakes every thread asleep on obj and counts them all out: each counts
+ * itself in again (under th_lock) before it next tries and sleeps, so the
+ * count never misses a sleeper, and the unlocks that follow before anyone
+ * sleeps again need not take th_lock. A thread woken for another reason
+ * counts itself twice: a wasted wake later, no lost one. */
+static SLOW void wake_counted(uint32_t *waiters, const void *obj)
+{
+    th_lock();
+    __atomic_store_n(waiters, 0, __ATOMIC_SEQ_CST);
+    th_wake(obj);
+    th_unlock();
 }
 
 /* ---- Descriptors ----------------------------------------------------------------- */
@@ -77,6 +125,8 @@ const mt_type *mt_type_pthread(const char *kind, size_t size, size_t align)
         size_t n = 0;
         for (; n < 3 && names[k][n + 1]; n++)
             m[n] = (mt_member){ names[k][n + 1], MT_CLASS_UINT, 4, 4 * n, 1, NULL };
+        if (k == 0)  /* the mutex kind sits where glibc keeps its own */
+            m[2].offset = MUTEX_KIND_AT;
         mt_error err;
         const mt_type *t = mt_type_define(kind, size, align, 0, m, n, &err);
         if (!t)
@@ -95,9 +145,8 @@ int mt_pthread_mutex_init(void *mutex, const void *attr)
     if (attr)
         pthread_mutexattr_gettype(attr, &type);
     memset(mutex, 0, sizeof(pthread_mutex_t));
-    mutex_rep *r = mutex;
-    r->kind = type == PTHREAD_MUTEX_RECURSIVE ? MUTEX_RECURSIVE
-            : type == PTHREAD_MUTEX_ERRORCHECK ? MUTEX_ERRORCHECK : MUTEX_NORMAL;
+    *kind_of(mutex) = type == PTHREAD_MUTEX_RECURSIVE ? MUTEX_RECURSIVE
+                    : type == PTHREAD_MUTEX_ERRORCHECK ? MUTEX_ERRORCHECK : MUTEX_NORMAL;
     return 0;
 }
 
@@ -123,8 +172,8 @@ static int lock_slow(mutex_rep *r, uint32_t id)
 {
     th_lock();
     for (;;) {
-        /* counted before trying, so that an unlock after the failed try
-         * sees a waiter and wakes it */
+        /* counted before each try, so that an unlock after a failed try
+         * sees a waiter and wakes it (see wake_counted) */
         __atomic_add_fetch(&r->waiters, 1, __ATOMIC_SEQ_CST);
         uint32_t seen = 0;
         if (__atomic_compare_exchange_n(&r->owner, &seen, id, 0, __ATOMIC_SEQ_CST, __ATOMIC_RELAXED) ||
@@ -137,8 +186,7 @@ static int lock_slow(mutex_rep *r, uint32_t id)
             th_unlock();
             return 1;
         }
-        th_sleep(r);
-        __atomic_sub_fetch(&r->waiters, 1, __ATOMIC_SEQ_CST);
+        th_sleep(r);  /* woken by an unlock, it was counted out */
     }
     r->count = 1;
     th_gate();
@@ -155,11 +203,11 @@ static int lock_mutex(mutex_rep *r)
         return 0;
     }
     if (free_ == id) {
-        if (r->kind == MUTEX_RECURSIVE) {
+        if (*kind_of(r) == MUTEX_RECURSIVE) {
             r->count++;
             return 0;
         }
-        if (r->kind == MUTEX_ERRORCHECK)
+        if (*kind_of(r) == MUTEX_ERRORCHECK)
             return EDEADLK;
     }
     lock_slow(r, id);
@@ -180,7 +228,7 @@ int mt_pthread_mutex_trylock(void *mutex)
         r->count = 1;
         return 0;
     }
-    if (load(&r->owner) == id && r->kind == MUTEX_RECURSIVE) {
+    if (load(&r->owner) == id && *kind_of(r) == MUTEX_RECURSIVE) {
         r->count++;
         return 0;
     }
@@ -192,15 +240,12 @@ int mt_pthread_mutex_unlock(void *mutex)
     mutex_rep *r = mutex;
     if (load(&r->owner) != me())
         return EPERM;
-    if (r->kind == MUTEX_RECURSIVE && --r->count > 0)
+    if (*kind_of(r) == MUTEX_RECURSIVE && --r->count > 0)
         return 0;
     r->count = 0;
     __atomic_exchange_n(&r->owner, 0, __ATOMIC_SEQ_CST);
-    if (__atomic_load_n(&r->waiters, __ATOMIC_SEQ_CST)) {
-        th_lock();
-        th_wake(r);
-        th_unlock();
-    }
+    if (__atomic_load_n(&r->waiters, __ATOMIC_SEQ_CST))
+        wake_counted(&r->waiters, r);
     return 0;
 }
 
@@ -240,28 +285,36 @@ int mt_pthread_cond_wait(void *cond, void *mutex)
     th_lock();
     while (load(&c->seq) == seq) {
         if (th_give_way()) {
+            /* no signal came, so this thread is still counted */
             __atomic_sub_fetch(&c->waiters, 1, __ATOMIC_SEQ_CST);
             th_unlock();
             return 0;
         }
         th_sleep(c);
     }
-    __atomic_sub_fetch(&c->waiters, 1, __ATOMIC_SEQ_CST);
-    th_unlock();
+    th_unlock();  /* the signal that bumped seq counted this thread out */
     if (lock_slow(m, me()))
         return 0;
     m->count = count;
     return 0;
 }
 
-static void cond_wake(cond_rep *c)
+/* Wakes every thread asleep on c and counts them out, so that the signals
+ * that follow before anyone waits again cost one load: a waiter that was
+ * woken but has not run yet is no longer counted. */
+static SLOW void cond_wake_all(cond_rep *c)
 {
-    if (!__atomic_load_n(&c->waiters, __ATOMIC_SEQ_CST))
-        return;
     th_lock();
     __atomic_add_fetch(&c->seq, 1, __ATOMIC_RELAXED);
+    __atomic_store_n(&c->waiters, 0, __ATOMIC_SEQ_CST);
     th_wake(c);
     th_unlock();
+}
+
+static void cond_wake(cond_rep *c)
+{
+    if (__atomic_load_n(&c->waiters, __ATOMIC_SEQ_CST))
+        cond_wake_all(c);
 }
 
 /* Both wake every waiter: POSIX allows a signal to wake more than one. */
@@ -326,6 +379,15 @@ int mt_pthread_barrier_wait(void *barrier)
 
 /* ---- Read-write locks ------------------------------------------------------------------ */
 
+/* Uncontended calls take no lock of the runtime's. A reader counts itself
+ * in, then looks for a writer; a writer claims the lock, then looks for
+ * readers. Both steps are sequentially consistent, so of a reader and a
+ * writer that come at once at least one sees the other and backs out.
+ * Only a call that must wait goes to the runtime's lock (where a capture
+ * can interrupt it). Readers are preferred, as by glibc's default: a
+ * writer that finds readers backs out and waits, so a thread may take a
+ * read lock again while a writer waits. */
+
 int mt_pthread_rwlock_init(void *rwlock, const void *attr)
 {
     (void)attr;
@@ -336,43 +398,94 @@ int mt_pthread_rwlock_init(void *rwlock, const void *attr)
 int mt_pthread_rwlock_destroy(void *rwlock)
 {
     rwlock_rep *l = rwlock;
-    return l->writer || l->readers ? EBUSY : 0;
+    return load(&l->writer) || load(&l->readers) ? EBUSY : 0;
 }
 
-static int writer_active(rwlock_rep *l)
+/* Wakes the threads asleep on l, if any. locked: th_lock is held by a
+ * thread of rw_slow, which is counted itself and must stay counted. */
+static void rw_wake(rwlock_rep *l, int locked)
 {
-    if (l->writer && !th_alive(l->writer))
-        l->writer = 0;  /* a writer that is gone from this process */
-    return l->writer != 0;
+    if (!__atomic_load_n(&l->waiters, __ATOMIC_SEQ_CST))
+        return;
+    if (locked)
+        th_wake(l);
+    else
+        wake_counted(&l->waiters, l);
+}
+
+/* 1 holding a read lock; 0 when a writer holds l (counted out again). */
+static int rd_try(rwlock_rep *l, int locked)
+{
+    __atomic_add_fetch(&l->readers, 1, __ATOMIC_SEQ_CST);
+    if (!__atomic_load_n(&l->writer, __ATOMIC_SEQ_CST))
+        return 1;
+    if (__atomic_sub_fetch(&l->readers, 1, __ATOMIC_SEQ_CST) == 0)
+        rw_wake(l, locked);  /* a writer may wait for the readers to leave */
+    return 0;
+}
+
+/* 1 holding the write lock; 0 when another holds l (given back). */
+static int wr_try(rwlock_rep *l, uint32_t id, int locked)
+{
+    uint32_t none = 0;
+    if (!__atomic_compare_exchange_n(&l->writer, &none, id, 0, __ATOMIC_SEQ_CST, __ATOMIC_RELAXED))
+        return 0;
+    if (!__atomic_load_n(&l->readers, __ATOMIC_SEQ_CST))
+        return 1;
+    __atomic_store_n(&l->writer, 0, __ATOMIC_SEQ_CST);
+    rw_wake(l, locked);  /* readers that met this writer wait for it to go */
+    return 0;
+}
+
+/* A writer that is gone from this process (th_lock held). */
+static void drop_lost_writer(rwlock_rep *l)
+{
+    uint32_t w = load(&l->writer);
+    if (w && !th_alive(w))
+        __atomic_compare_exchange_n(&l->writer, &w, 0, 0, __ATOMIC_SEQ_CST, __ATOMIC_RELAXED);
+}
+
+/* The contended path, under th_lock: waits (or says EBUSY) until the lock
+ * is free. Counted as a waiter before each try, so that an unlock after a
+ * failed try sees it and wakes it (see wake_counted). Returns 0 with the lock, or 0 without
+ * it when a capture interrupted the wait (the call is reissued). */
+static SLOW int rw_slow(rwlock_rep *l, uint32_t id, int write, int try)
+{
+    th_lock();
+    int rc = 0;
+    for (;;) {
+        __atomic_add_fetch(&l->waiters, 1, __ATOMIC_SEQ_CST);
+        drop_lost_writer(l);
+        if (write ? wr_try(l, id, 1) : rd_try(l, 1))
+            break;
+        if (try) {
+            rc = EBUSY;
+            break;
+        }
+        if (th_give_way()) {
+            __atomic_sub_fetch(&l->waiters, 1, __ATOMIC_SEQ_CST);
+            th_unlock();
+            return 0;
+        }
+        th_sleep(l);  /* woken by an unlock, it was counted out */
+    }
+    __atomic_sub_fetch(&l->waiters, 1, __ATOMIC_SEQ_CST);
+    if (rc == 0)
+        th_gate();
+    th_unlock();
+    return rc;
 }
 
 static int rw_lock(rwlock_rep *l, int write, int try)
 {
     uint32_t id = me();
-    frames_take_reissue();
-    th_lock();
-    if (l->writer == id) {
-        th_unlock();
+    if (!try)
+        frames_take_reissue();
+    if (load(&l->writer) == id)
         return EDEADLK;
-    }
-    while (writer_active(l) || (write && l->readers)) {
-        if (try) {
-            th_unlock();
-            return EBUSY;
-        }
-        if (th_give_way()) {
-            th_unlock();
-            return 0;
-        }
-        th_sleep(l);
-    }
-    if (write)
-        l->writer = id;
-    else
-        l->readers++;
-    th_gate();
-    th_unlock();
-    return 0;
+    if (write ? wr_try(l, id, 0) : rd_try(l, 0))
+        return 0;
+    return rw_slow(l, id, write, try);
 }
 
 int mt_pthread_rwlock_rdlock(void *rwlock) { return rw_lock(rwlock, 0, 0); }
@@ -383,17 +496,19 @@ int mt_pthread_rwlock_trywrlock(void *rwlock) { return rw_lock(rwlock, 1, 1); }
 int mt_pthread_rwlock_unlock(void *rwlock)
 {
     rwlock_rep *l = rwlock;
-    int rc = 0;
-    th_lock();
-    if (l->writer == me())
-        l->writer = 0;
-    else if (l->readers)
-        l->readers--;
-    else
-        rc = EPERM;
-    th_wake(l);
-    th_unlock();
-    return rc;
+    if (load(&l->writer) == me()) {
+        __atomic_store_n(&l->writer, 0, __ATOMIC_SEQ_CST);
+        rw_wake(l, 0);
+        return 0;
+    }
+    uint32_t r = load(&l->readers);
+    do {
+        if (r == 0)
+            return EPERM;
+    } while (!__atomic_compare_exchange_n(&l->readers, &r, r - 1, 0, __ATOMIC_SEQ_CST, __ATOMIC_RELAXED));
+    if (r == 1)
+        rw_wake(l, 0);  /* the last reader: a writer may be waiting */
+    return 0;
 }
 
 /* ---- Once --------------------------------------------------------------------------------- */

@@ -43,8 +43,9 @@ typedef struct th_thread {
 static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t changed = PTHREAD_COND_INITIALIZER;  /* registry and capture */
 enum { NCHANNELS = 64 };
-static pthread_cond_t channels[NCHANNELS];                 /* runtime waits, by object */
-static pthread_once_t channels_once = PTHREAD_ONCE_INIT;
+static pthread_cond_t channels[NCHANNELS] = {             /* runtime waits, by object */
+    [0 ... NCHANNELS - 1] = PTHREAD_COND_INITIALIZER
+};
 
 static th_thread *threads;       /* main first, then by creation */
 static uint32_t next_id = 2;
@@ -109,12 +110,6 @@ static void tls_snapshot(th_thread *t)
 
 /* ---- The registry ------------------------------------------------------------- */
 
-static void init_channels(void)
-{
-    for (int i = 0; i < NCHANNELS; i++)
-        pthread_cond_init(&channels[i], NULL);
-}
-
 static pthread_cond_t *channel_of(const void *obj)
 {
     uintptr_t a = (uintptr_t)obj;
@@ -162,7 +157,6 @@ static th_thread *new_thread(uint32_t id)
 static th_thread *me(void)
 {
     if (!self) {
-        pthread_once(&channels_once, init_channels);
         th_thread *t = new_thread(0);
         pthread_mutex_lock(&lock);
         t->id = threads ? next_id++ : 1;
@@ -186,6 +180,14 @@ void th_init_main(void)
 uint32_t th_self_id(void)
 {
     return me()->id;
+}
+
+uint32_t th_last_id(void)
+{
+    pthread_mutex_lock(&lock);
+    uint32_t last = next_id - 1;
+    pthread_mutex_unlock(&lock);
+    return last;
 }
 
 int th_alive(uint32_t id)
@@ -242,7 +244,6 @@ static int activate(int kind, uint32_t target, int leave)
 int th_request(int kind, uint32_t target, int leave)
 {
     /* not me(): the control thread is no thread of the program */
-    pthread_once(&channels_once, init_channels);
     pthread_mutex_lock(&lock);
     int r = activate(kind, target, leave);
     pthread_mutex_unlock(&lock);
@@ -350,7 +351,6 @@ void th_sleep(const void *obj)
 
 void th_wake(const void *obj)
 {
-    pthread_once(&channels_once, init_channels);
     pthread_cond_broadcast(channel_of(obj));
 }
 

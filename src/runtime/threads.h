@@ -76,6 +76,8 @@ void th_wake(const void *obj);
 /* Before a blocking call returns into the program: waits while another
  * thread is being captured (th_lock held). */
 void th_gate(void);
+/* The highest number given to a thread so far (1: main alone). */
+uint32_t th_last_id(void);
 /* 1 when thread id is alive in this process (for locks owned by a
  * thread that did not come along to a new process). */
 int th_alive(uint32_t id);

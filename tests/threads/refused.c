@@ -1,0 +1,31 @@
+/* refused.c: pthread calls the runtime does not model. mtcc refuses the
+ * file with a file:line diagnostic for each, in a transformed function
+ * (pthread_kill) and in one that falls back (pthread_cancel, beside a
+ * variable-length array), and builds nothing. */
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+
+static void *work(void *arg)
+{
+    return arg;
+}
+
+static void stop(pthread_t t, int n)
+{
+    int v[n];
+    v[0] = n;
+    if (v[0] > 1)
+        pthread_cancel(t);
+}
+
+int main(void)
+{
+    pthread_t t;
+    pthread_create(&t, NULL, work, NULL);
+    pthread_kill(t, 0);
+    stop(t, 1);
+    pthread_join(t, NULL);
+    puts("done");
+    return 0;
+}
