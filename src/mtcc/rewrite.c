@@ -461,11 +461,11 @@ void hoist_string(walk *w, CXCursor c)
               t->base, n, name, name);
 }
 
-/* The string literals in a static local's initializer that decay to
- * pointers ({ "a", "b" } for a const char *[]; libclang shows the decay
+/* The string literals in a static local's or a global's initializer
+ * that decay to pointers ({ "a", "b" } for a const char *[]; libclang shows the decay
  * as an UnexposedExpr of pointer type) become registered arrays, as in
  * code; a literal that fills a char array stays as it is. */
-static void hoist_decaying_strings(walk *w, CXCursor c, CXCursor parent)
+void hoist_decaying_strings(walk *w, CXCursor c, CXCursor parent)
 {
     if (clang_getCursorKind(c) == CXCursor_StringLiteral) {
         if (clang_getCursorKind(parent) == CXCursor_UnexposedExpr &&

@@ -61,7 +61,8 @@ static void register_global(tunit *t, CXCursor c)
     free(name);
 }
 
-/* String literals in a global's initializer become registered arrays. */
+/* String literals in a global's initializer that pointers hold become
+ * registered arrays. */
 static void hoist_global_strings(tunit *t, CXCursor c)
 {
     walk w = { .t = t };
@@ -71,30 +72,9 @@ static void hoist_global_strings(tunit *t, CXCursor c)
     CXCursor init = clang_Cursor_getVarDeclInitializer(c);
     if (clang_Cursor_isNull(init))
         return;
-    if (clang_getCanonicalType(clang_getCursorType(c)).kind == CXType_ConstantArray &&
-        clang_getCursorKind(init) == CXCursor_StringLiteral)
-        return;
-    w.anc = xcalloc(1, sizeof *w.anc);
-    w.capanc = 1;
-    w.anc[w.nanc++] = c;
-    /* only literals, not calls: a global initializer is constant */
-    kids stack = children(c);
-    for (int i = 0; i < stack.n; i++) {
-        CXCursor k = stack.c[i];
-        if (clang_getCursorKind(k) == CXCursor_StringLiteral) {
-            w.nanc = 0;
-            hoist_string(&w, k);
-        } else {
-            kids more = children(k);
-            for (int j = 0; j < more.n; j++) {
-                stack.c = xrealloc(stack.c, (size_t)(stack.n + 1) * sizeof *stack.c);
-                stack.c[stack.n++] = more.c[j];
-            }
-            free(more.c);
-        }
-    }
-    free(stack.c);
-    free(w.anc);
+    /* only literals, not calls: a global initializer is constant; and
+     * only those that decay to pointers, not a char array member's */
+    hoist_decaying_strings(&w, init, c);
 }
 
 /* The program identity hashes the user's own source files as written

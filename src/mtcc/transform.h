@@ -109,6 +109,9 @@ void analyze(tunit *t, func *fn, CXCursor c);
 void visit(walk *w, CXCursor c, int stmt_pos, int wrap, int loop_body);
 void scope_push(walk *w, int vi);
 void hoist_string(walk *w, CXCursor c);
+/* hoist_string for the literals under c (whose parent is parent) that
+ * decay to pointers, whatever surrounds them: in static initializers. */
+void hoist_decaying_strings(walk *w, CXCursor c, CXCursor parent);
 /* A function that falls back: its pthread and heap calls still become the
  * runtime's (renamed, and allocations typed); nothing else changes. */
 void rewrite_fallback_calls(tunit *t, func *fn, CXCursor body);
