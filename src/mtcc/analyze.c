@@ -24,6 +24,8 @@ unsigned stmt_end(tunit *t, CXCursor c)
 {
     unsigned e = cur_end(c);
     const char *s = t->eb.src;
+    if (e > 0 && s[e - 1] == ';')
+        return e;   /* a declaration's extent has its ';' (in a for clause, the next is the condition's) */
     unsigned i = e;
     while (i < t->eb.len && (s[i] == ' ' || s[i] == '\t' || s[i] == '\n' || s[i] == '\r'))
         i++;

@@ -308,8 +308,13 @@ static void declare_locals(func *fn, strbuf *b, int twin, const char *pin_ref)
     if (fn->npinned) {
         if (twin)
             sb_printf(b, " struct __mt_pin_%s *__mt_p;", fn->cname);
-        else
+        else {
             sb_printf(b, " struct __mt_pin_%s *__mt_p = mt_pin_enter(%s);", fn->cname, pin_ref);
+            /* a parameter whose address is taken lives in the record from the start */
+            for (int i = 0; i < fn->nvars; i++)
+                if (fn->vars[i].is_param && fn->vars[i].pinned)
+                    sb_printf(b, " __mt_p->%s = %s;", fn->vars[i].member, fn->vars[i].name);
+        }
     }
 }
 

@@ -56,7 +56,9 @@ char *first_token(CXTranslationUnit tu, CXCursor c)
 }
 
 /* The operator is the first punctuation token after the first operand
- * (binary) or the first token (unary, prefix) or the last (postfix). */
+ * (binary) or the first token (unary, prefix) or the last (postfix). The
+ * preprocessor's line markers inside an expression (around a macro from a
+ * system header, such as NULL) lex as '#' tokens: never an operator. */
 char *operator_of(CXTranslationUnit tu, CXCursor c)
 {
     kids k = children(c);
@@ -73,13 +75,42 @@ char *operator_of(CXTranslationUnit tu, CXCursor c)
         clang_getFileLocation(clang_getTokenLocation(tu, toks[i]), NULL, NULL, NULL, &off);
         if (clang_getCursorKind(c) == CXCursor_UnaryOperator || off >= after) {
             CXString sp = clang_getTokenSpelling(tu, toks[i]);
-            op = xstrdup(clang_getCString(sp));
+            if (strcmp(clang_getCString(sp), "#") != 0)
+                op = xstrdup(clang_getCString(sp));
             clang_disposeString(sp);
         }
     }
     clang_disposeTokens(tu, toks, n);
     free(k.c);
     return op ? op : xstrdup("");
+}
+
+int find_token(CXTranslationUnit tu, CXCursor c, unsigned from, const char *tok, unsigned *at)
+{
+    CXToken *toks;
+    unsigned n;
+    clang_tokenize(tu, clang_getCursorExtent(c), &toks, &n);
+    int depth = 0, found = 0;
+    for (unsigned i = 0; i < n && !found; i++) {
+        unsigned off;
+        clang_getFileLocation(clang_getTokenLocation(tu, toks[i]), NULL, NULL, NULL, &off);
+        if (off < from || clang_getTokenKind(toks[i]) != CXToken_Punctuation)
+            continue;
+        CXString sp = clang_getTokenSpelling(tu, toks[i]);
+        const char *p = clang_getCString(sp);
+        if (depth == 0 && strcmp(p, tok) == 0) {
+            *at = off;
+            found = 1;
+        } else if (strcmp(p, "(") == 0 || strcmp(p, "[") == 0 || strcmp(p, "{") == 0)
+            depth++;
+        else if (strcmp(p, ")") == 0 || strcmp(p, "]") == 0 || strcmp(p, "}") == 0)
+            depth--;
+        clang_disposeString(sp);
+        if (depth < 0)
+            break;
+    }
+    clang_disposeTokens(tu, toks, n);
+    return found;
 }
 
 static char *cat3(const char *a, const char *b, const char *c)

@@ -19,6 +19,11 @@
  * a GNU statement expression (where the enclosing expression goes on after
  * the statement), makes every variable live in the function.
  *
+ * A temporary that carries the value of an operand lifted with its calls
+ * (lift.c: &&, ||, ?:) is assigned by the lifted code's last piece and read
+ * by the statement: it holds a value at the sites lifted to the same
+ * offset after that piece, and nowhere else.
+ *
  * A dead variable is neither passed to the save helper nor reloaded; its
  * member in the frame record stays zero (frame records are allocated
  * zeroed), so the record's layout and type identity do not change. */
@@ -178,6 +183,10 @@ void liveness(func *fn, CXCursor body)
             const site *k = fn->sites[j];
             if (k->temp_index >= 0)
                 s->live_temp[k->temp_index] = tangled || temp_live(fn, k, s);
+        }
+        for (int j = 0; j < fn->nlifted; j++) {
+            const lifted_temp *l = &fn->lifted[j];
+            s->live_temp[l->temp_index] = tangled || (s->pos == l->pos && s->order > l->order);
         }
     }
     free(r.var);

@@ -105,6 +105,10 @@ kids children(CXCursor c);
 char *first_token(CXTranslationUnit tu, CXCursor c);
 /* The operator of a binary or unary operator cursor, read from tokens. */
 char *operator_of(CXTranslationUnit tu, CXCursor c);
+/* Finds the first token spelled tok in c's extent at or after offset from
+ * and outside any bracket opened after from; stops at a bracket that
+ * closes one opened before from. Returns 1 and sets *at to its offset. */
+int find_token(CXTranslationUnit tu, CXCursor c, unsigned from, const char *tok, unsigned *at);
 
 /* ---- types.c: runtime type descriptors for C types ---------------------------------- */
 

@@ -44,6 +44,7 @@ static site *new_site(walk *w, int kind)
     s->kind = kind;
     s->fn = fn;
     s->temp_index = -1;
+    s->order = next_order(fn);
     s->nloops = w->nloops;
     s->loops = xcalloc((size_t)(w->nloops ? w->nloops : 1), sizeof *s->loops);
     memcpy(s->loops, w->loops, (size_t)w->nloops * sizeof *s->loops);
@@ -55,7 +56,7 @@ static site *new_site(walk *w, int kind)
     return s;
 }
 
-static char *new_temp(func *fn, CXType type)
+char *new_temp(func *fn, CXType type)
 {
     char name[32];
     snprintf(name, sizeof name, "__mt_t%d", fn->ntemps + 1);
@@ -67,31 +68,31 @@ static char *new_temp(func *fn, CXType type)
     return xstrdup(name);
 }
 
-/* The order of a site's code among the edits at one offset: sites in the
- * order they were made, with odd orders free for what goes between. */
-static int site_order(const site *s)
+int next_order(func *fn)
 {
-    return 2 * s->no;
+    return ++fn->orders;
 }
 
-/* Inserts text before the anchor statement, bracing it when it is the body
- * of a control statement. */
-static void before_anchor(walk *w, site *s, const char *text)
+unsigned lift_point(walk *w)
 {
     tunit *t = w->t;
-    unsigned at = w->anchor_at_set ? w->anchor_at : cur_start(w->anchor);
-    if (w->anchor_wrap && !w->anchor_at_set) {
+    if (w->anchor_at_set)
+        return w->anchor_at;
+    unsigned at = cur_start(w->anchor);
+    if (w->anchor_wrap) {
         ed_text(ed_add(&t->eb, at, at, -1), "{ ");
         ed_text(ed_add(&t->eb, stmt_end(t, w->anchor), stmt_end(t, w->anchor), 1 << 30), " }");
         w->anchor_wrap = 0;
     }
-    edit *e = ed_add(&t->eb, at, at, s ? site_order(s) : 0);
-    if (s) {
-        s->pos = at;
-        ed_site(e, s);
-    }
-    else
-        ed_text(e, text);
+    return at;
+}
+
+/* Places a site's code before the anchor statement. */
+static void before_anchor(walk *w, site *s)
+{
+    unsigned at = lift_point(w);
+    s->pos = at;
+    ed_site(ed_add(&w->t->eb, at, at, s->order), s);
 }
 
 /* The heap functions that get typed, tracked replacements. */
@@ -247,23 +248,28 @@ static int has_fnptr_arg(CXCursor call)
     return 0;
 }
 
-/* A call into code mtcc did not transform that may call back. */
+/* A call into code mtcc did not transform that may call back: it runs
+ * with captures held off. A replacement of the call rather than insertions
+ * around it, so that the call moves as one piece when its operand is
+ * lifted (lift.c). */
 static void guard_callback(walk *w, CXCursor c)
 {
     tunit *t = w->t;
     CXType rt = clang_getCursorType(c);
+    edit *e = ed_add(&t->eb, cur_start(c), cur_end(c), 0);
     if (same_cursor(w->anchor, c) || rt.kind == CXType_Void) {
-        ed_text(ed_add(&t->eb, cur_start(c), cur_start(c), -2), "(mt_callback_enter(), ");
-        ed_text(ed_add(&t->eb, cur_end(c), cur_end(c), -2), ", mt_callback_leave())");
+        ed_text(e, "(mt_callback_enter(), ");
+        ed_range(e, cur_start(c), cur_end(c));
+        ed_text(e, ", mt_callback_leave())");
         return;
     }
     char *tmp = new_temp(w->fn, rt);
-    char pre[64];
-    snprintf(pre, sizeof pre, "(mt_callback_enter(), %s = ", tmp);
-    ed_text(ed_add(&t->eb, cur_start(c), cur_start(c), -2), pre);
-    char post[64];
-    snprintf(post, sizeof post, ", mt_callback_leave(), %s)", tmp);
-    ed_text(ed_add(&t->eb, cur_end(c), cur_end(c), 1 << 29), post);
+    char text[64];
+    snprintf(text, sizeof text, "(mt_callback_enter(), %s = ", tmp);
+    ed_text(e, text);
+    ed_range(e, cur_start(c), cur_end(c));
+    snprintf(text, sizeof text, ", mt_callback_leave(), %s)", tmp);
+    ed_text(e, text);
     free(tmp);
 }
 
@@ -281,7 +287,8 @@ static site *make_call_site(walk *w, CXCursor c, CXCursor callee)
     func *fn = w->fn;
     tunit *t = w->t;
     if (w->cond_ctx || w->loop_header) {
-        set_fallback(fn, c, w->loop_header ? "a call in a loop condition" : "a call in a conditional operand (&&, ||, ?:)");
+        set_fallback(fn, c, w->loop_header ? "a call in a loop header mtcc could not read"
+                                           : "a call in an operand of a GNU conditional (a ?: b)");
         return NULL;
     }
     CXType rt = clang_getCursorType(c);
@@ -311,7 +318,7 @@ static site *make_call_site(walk *w, CXCursor c, CXCursor callee)
         s->temp_index = fn->ntemps - 1;
     }
     int whole_statement = same_cursor(w->anchor, c);
-    before_anchor(w, s, NULL);
+    before_anchor(w, s);
     if (s->temp && whole_statement) {  /* f(x); whose result is unused */
         char use[64];
         snprintf(use, sizeof use, "(void)%s", s->temp);
@@ -505,34 +512,47 @@ static void pinned_init(edit *e, const var *v, CXCursor init)
     }
 }
 
-/* `T a, *b = &a;` where some of the variables are pinned or static: the
- * statement becomes one statement per variable, in order (a pinned one an
- * assignment into its record, an ordinary one its own declaration). */
+/* `T a = f(), *b = g(&a);` where some of the variables are pinned, or a
+ * later initializer calls a function: one statement per variable, in order
+ * (a pinned one an assignment into its record, an ordinary one its own
+ * declaration), so that the calls of each initializer are lifted to just
+ * before its own statement, after the variables declared before it. Each
+ * variable's piece of the text, up to and including the comma after it,
+ * is replaced by its statement; lifted code goes between the pieces. */
 static void split_declaration(walk *w, CXCursor c, kids ch)
 {
     tunit *t = w->t;
     func *fn = w->fn;
-    edit *e = ed_add(&t->eb, cur_start(c), stmt_end(t, c), 0);
-    ed_text(e, ";");
+    unsigned piece = cur_start(c);
     for (int i = 0; i < ch.n; i++) {
         CXCursor d = ch.c[i];
         int vi = find_var(fn, d);
-        if (vi < 0 || clang_getCursorKind(d) != CXCursor_VarDecl) {
-            set_fallback(fn, c, "a declaration of several variables, some address-taken, const, arrays or static");
+        if (vi < 0 || clang_getCursorKind(d) != CXCursor_VarDecl || fn->vars[vi].is_static) {
+            set_fallback(fn, c, "a declaration of several variables, some static or not variables");
             return;
+        }
+        unsigned comma, end = stmt_end(t, c);
+        if (i + 1 < ch.n) {
+            if (!find_token(t->tu, c, cur_end(d), ",", &comma)) {
+                set_fallback(fn, c, "a declaration of several variables mtcc could not read");
+                return;
+            }
+            end = comma + 1;
         }
         var *v = &fn->vars[vi];
         CXCursor init = clang_Cursor_getVarDeclInitializer(d);
-        if (v->is_static) {
-            set_fallback(fn, c, "a declaration of several variables, some static");
-            return;
-        }
         if (!clang_Cursor_isNull(init)) {
             w->anc[w->nanc++] = d;
-            visit(w, init, 0, 0, 0);
+            if (i == 0)
+                visit(w, init, 0, 0, 0);
+            else
+                visit_lifted(w, init, piece);
             w->nanc--;
         }
-        char buf[400];
+        edit *e = ed_add(&t->eb, piece, end, 0);
+        if (i == 0)
+            ed_text(e, ";");  /* a label or case before the declaration keeps its statement */
+        piece = end;
         if (v->pinned) {
             if (!clang_Cursor_isNull(init)) {
                 ed_text(e, " ");
@@ -540,6 +560,7 @@ static void split_declaration(walk *w, CXCursor c, kids ch)
             }
             continue;
         }
+        char buf[400];
         char *decl = declarator(v->type, v->name);
         snprintf(buf, sizeof buf, " %s = ", decl ? decl : v->name);
         free(decl);
@@ -553,6 +574,41 @@ static void split_declaration(walk *w, CXCursor c, kids ch)
     }
 }
 
+/* 1 when a call in c may become a resume site: a call to a function that
+ * is not the system's, or through a pointer (pthread calls count too). */
+static int may_call_site(CXCursor c)
+{
+    if (clang_getCursorKind(c) == CXCursor_CallExpr) {
+        CXCursor callee = called_function(c);
+        if (clang_Cursor_isNull(callee) || !in_system_header(callee))
+            return 1;
+        char *name = spell(callee);
+        int pthread = strncmp(name, "pthread_", 8) == 0;
+        free(name);
+        if (pthread)
+            return 1;
+    }
+    kids ch = children(c);
+    int found = 0;
+    for (int i = 0; i < ch.n && !found; i++)
+        found = may_call_site(ch.c[i]);
+    free(ch.c);
+    return found;
+}
+
+/* 1 when an initializer after the first may lift calls: they must not go
+ * before the variables declared ahead of them. */
+static int later_init_calls(kids ch)
+{
+    for (int i = 1; i < ch.n; i++)
+        if (clang_getCursorKind(ch.c[i]) == CXCursor_VarDecl) {
+            CXCursor init = clang_Cursor_getVarDeclInitializer(ch.c[i]);
+            if (!clang_Cursor_isNull(init) && may_call_site(init))
+                return 1;
+        }
+    return 0;
+}
+
 static void visit_decl_stmt(walk *w, CXCursor c)
 {
     tunit *t = w->t;
@@ -564,10 +620,14 @@ static void visit_decl_stmt(walk *w, CXCursor c)
         if (vi >= 0 && (fn->vars[vi].pinned || fn->vars[vi].is_static))
             special++;
     }
-    int in_block = w->nanc >= 2 && clang_getCursorKind(w->anc[w->nanc - 2]) == CXCursor_CompoundStmt;
-    if (special && ch.n > 1 && !in_block)
-        set_fallback(fn, c, "a declaration of several variables, some address-taken, const, arrays or static");
-    if (special && ch.n > 1 && in_block) {
+    int in_block = w->decl_hoisted ||
+                   (w->nanc >= 2 && clang_getCursorKind(w->anc[w->nanc - 2]) == CXCursor_CompoundStmt);
+    w->decl_hoisted = 0;
+    int split = ch.n > 1 && (special || later_init_calls(ch));
+    if (split && !in_block)
+        set_fallback(fn, c, special ? "a declaration of several variables, some address-taken, const, arrays or static"
+                                    : "a call in the initializer of a second variable in a for loop's first clause");
+    if (split && in_block) {
         split_declaration(w, c, ch);
         free(ch.c);
         return;
@@ -638,7 +698,7 @@ static void add_poll(walk *w, unsigned at)
 {
     site *s = new_site(w, SITE_POLL);
     s->pos = at;
-    ed_site(ed_add(&w->t->eb, at, at, site_order(s)), s);
+    ed_site(ed_add(&w->t->eb, at, at, s->order), s);
 }
 
 static void visit_children_as(walk *w, CXCursor c, int from, int to, int stmt_pos, int wrap, int loop_body)
@@ -649,27 +709,12 @@ static void visit_children_as(walk *w, CXCursor c, int from, int to, int stmt_po
     free(ch.c);
 }
 
-/* Visits a loop condition whose calls are lifted to the offset at (the
- * top of the loop's body) rather than before the loop. Returns 1 when it
- * made sites. */
-static int visit_lifted_condition(walk *w, CXCursor cond, unsigned at)
-{
-    int before = w->fn->nsites, set = w->anchor_at_set;
-    unsigned old_at = w->anchor_at;
-    w->anchor_at_set = 1;
-    w->anchor_at = at;
-    visit(w, cond, 0, 0, 0);
-    w->anchor_at_set = set;
-    w->anchor_at = old_at;
-    return w->fn->nsites > before;
-}
-
 /* while (C) B, with calls in C, becomes for (;;) { sites; if (!(C)) break; B }:
  * continue still reaches the condition. */
 static void rewrite_while(walk *w, CXCursor c, CXCursor cond, CXCursor body)
 {
     editbuf *eb = &w->t->eb;
-    if (!visit_lifted_condition(w, cond, cur_start(cond)))
+    if (!visit_lifted(w, cond, cur_start(cond)))
         return;
     ed_text(ed_add(eb, cur_start(c), cur_start(cond), 0), "for (;;) { ");
     ed_text(ed_add(eb, cur_start(cond), cur_start(cond), 1 << 29), "if (!(");
@@ -684,7 +729,7 @@ static void rewrite_for(walk *w, CXCursor cond, CXCursor body)
 {
     editbuf *eb = &w->t->eb;
     unsigned top = cur_start(body);
-    if (!visit_lifted_condition(w, cond, top))
+    if (!visit_lifted(w, cond, top))
         return;
     edit *blank = ed_add(eb, cur_start(cond), cur_end(cond), -1);  /* before the call's own edit */
     blank->hidden = 1;
@@ -692,7 +737,7 @@ static void rewrite_for(walk *w, CXCursor cond, CXCursor body)
     ed_text(ed_add(eb, top, top, -200), "{ ");
     /* after the condition's sites, before the body's (a body that is a
      * single statement lifts its calls to this same offset) */
-    edit *e = ed_add(eb, top, top, 2 * w->fn->nsites + 1);
+    edit *e = ed_add(eb, top, top, next_order(w->fn));
     ed_text(e, "if (!(");
     ed_range_all(e, cur_start(cond), cur_end(cond));
     ed_text(e, ")) break; ");
@@ -710,25 +755,88 @@ static void push_loop(walk *w, CXCursor loop, CXCursor body)
     w->loops[w->nloops++] = (loop_span){ cur_start(loop), cur_end(loop), cur_start(body), cur_end(body) };
 }
 
+/* 1 when a for clause's declaration must become statements of its own
+ * (visit_decl_stmt): it declares a pinned variable, or several variables
+ * of which a later one's initializer calls a function. */
+static int needs_statements(func *fn, CXCursor decl)
+{
+    kids ch = children(decl);
+    int pinned = 0;
+    for (int i = 0; i < ch.n; i++) {
+        int vi = find_var(fn, ch.c[i]);
+        pinned |= vi >= 0 && fn->vars[vi].pinned;
+    }
+    int yes = pinned || later_init_calls(ch);
+    free(ch.c);
+    return yes;
+}
+
+/* A for loop's first clause runs once, before the loop: its calls go there
+ * like any statement's. An expression left holding only their values is
+ * cast to void (no "statement with no effect"). A declaration that must
+ * become statements (a pinned variable's is an assignment into its
+ * record, which a for clause cannot hold) moves before the loop, in a
+ * block around it:
+ *     { sites; T v = init; for (; C; N) B } */
+static void visit_for_init(walk *w, CXCursor loop, CXCursor init)
+{
+    editbuf *eb = &w->t->eb;
+    int sites = w->fn->nsites;
+    int is_decl = clang_getCursorKind(init) == CXCursor_DeclStmt;
+    if (is_decl && needs_statements(w->fn, init)) {
+        unsigned at = lift_point(w);
+        ed_text(ed_add(eb, at, at, 0), "{ ");
+        w->decl_hoisted = 1;
+        visit(w, init, 0, 0, 0);
+        w->decl_hoisted = 0;
+        edit *hide = ed_add(eb, cur_start(init), cur_end(init), -1);
+        hide->hidden = 1;
+        ed_text(hide, ";");
+        ed_range_all(ed_add(eb, at, at, next_order(w->fn)), cur_start(init), cur_end(init));
+        unsigned end = stmt_end(w->t, loop);
+        ed_text(ed_add(eb, end, end, 1 << 30), " }");
+        return;
+    }
+    visit(w, init, 0, 0, 0);
+    if (w->fn->nsites > sites && !is_decl) {
+        ed_text(ed_add(eb, cur_start(init), cur_start(init), -3), "(void)(");
+        ed_text(ed_add(eb, cur_end(init), cur_end(init), -3), ")");
+    }
+}
+
+/* A while, for or do statement. Calls in a condition evaluated before the
+ * body move to the top of the body (rewrite_while, rewrite_for); those in
+ * a do condition or a for increment to its end (lift.c); those in a for's
+ * first clause, which runs once, go before the loop like any statement's. */
 static void visit_loop(walk *w, CXCursor c, int body_first)
 {
     kids ch = children(c);
     int mark = w->nscope;
     int outer_loops = w->loops_seen;
     w->loops_seen = 0;
-    push_loop(w, c, ch.c[body_first ? 0 : ch.n - 1]);
+    CXCursor body = ch.c[body_first ? 0 : ch.n - 1];
+    push_loop(w, c, body);
     enum CXCursorKind k = clang_getCursorKind(c);
-    /* the condition is child 0 of a while, child 1 of a for with all four parts */
-    int cond_index = k == CXCursor_WhileStmt && ch.n == 2 ? 0 : k == CXCursor_ForStmt && ch.n == 4 ? 1 : -1;
+    int init = -1, cond = -1, inc = -1;
+    if (k == CXCursor_ForStmt)
+        for_parts(w->t, c, ch, &init, &cond, &inc);
+    else
+        cond = body_first ? 1 : 0;
     for (int i = 0; i < ch.n; i++) {
         int is_body = body_first ? i == 0 : i == ch.n - 1;
         if (is_body) {
             visit(w, ch.c[i], 1, clang_getCursorKind(ch.c[i]) != CXCursor_CompoundStmt, 1);
-        } else if (i == cond_index && !w->cond_ctx) {
+        } else if (i == cond && !w->cond_ctx && k == CXCursor_DoStmt) {
+            lift_do_condition(w, body, ch.c[i]);
+        } else if (i == cond && !w->cond_ctx) {
             if (k == CXCursor_WhileStmt)
-                rewrite_while(w, c, ch.c[i], ch.c[ch.n - 1]);
+                rewrite_while(w, c, ch.c[i], body);
             else
-                rewrite_for(w, ch.c[i], ch.c[ch.n - 1]);
+                rewrite_for(w, ch.c[i], body);
+        } else if (i == inc && !w->cond_ctx) {
+            lift_for_increment(w, body, ch.c[i]);
+        } else if (i == init) {
+            visit_for_init(w, c, ch.c[i]);
         } else {
             int save = w->loop_header;
             w->loop_header = 1;
@@ -816,21 +924,24 @@ void visit(walk *w, CXCursor c, int stmt_pos, int wrap, int loop_body)
         w->unevaluated -= uneval;
         break;
     }
-    case CXCursor_ConditionalOperator: {
-        visit_children_as(w, c, 0, 1, 0, 0, 0);
-        w->cond_ctx++;
-        visit_children_as(w, c, 1, 3, 0, 0, 0);
-        w->cond_ctx--;
+    case CXCursor_ConditionalOperator:
+        visit_conditional(w, c);
         break;
-    }
+    case CXCursor_UnexposedExpr:
+        if (is_binary_conditional(t, c))
+            visit_binary_conditional(w, c);
+        else
+            visit_children_as(w, c, 0, 1 << 30, 0, 0, 0);
+        break;
     case CXCursor_BinaryOperator: {
         char *op = operator_of(t->tu, c);
-        int logical = strcmp(op, "&&") == 0 || strcmp(op, "||") == 0;
+        if (strcmp(op, "&&") == 0 || strcmp(op, "||") == 0)
+            visit_logical(w, c, op[0] == '|');
+        else if (strcmp(op, ",") == 0)
+            visit_comma(w, c);
+        else
+            visit_children_as(w, c, 0, 1 << 30, 0, 0, 0);
         free(op);
-        visit_children_as(w, c, 0, 1, 0, 0, 0);
-        w->cond_ctx += logical;
-        visit_children_as(w, c, 1, 2, 0, 0, 0);
-        w->cond_ctx -= logical;
         break;
     }
     case CXCursor_IfStmt: {
@@ -912,8 +1023,10 @@ static void fallback_visit(walk *w, CXCursor c)
     int uneval = is_unevaluated(w->t, c);
     w->unevaluated += uneval;
     kids ch = children(c);
+    int twice_more = is_binary_conditional(w->t, c);  /* a ?: b shows a three times */
     for (int i = 0; i < ch.n; i++)
-        fallback_visit(w, ch.c[i]);
+        if (!twice_more || (i != 1 && i != 2))
+            fallback_visit(w, ch.c[i]);
     free(ch.c);
     w->unevaluated -= uneval;
     if (clang_getCursorKind(c) == CXCursor_CallExpr)

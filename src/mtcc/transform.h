@@ -24,6 +24,7 @@ typedef struct loop_span {
 
 typedef struct site {
     int no, kind;
+    int order;                         /* among the code lifted to one offset (next_order) */
     unsigned call_start, call_end;     /* SITE_CALL: the call */
     unsigned callee_start, callee_end; /* its callee expression */
     char *direct_twin;                 /* the callee's twin when it is known here */
@@ -39,6 +40,15 @@ typedef struct site {
     unsigned char *live_temp;          /* per temporary: holds a value not yet used */
     struct func *fn;
 } site;
+
+/* A temporary that carries an operand's value out of code lifted before
+ * its statement (lift.c): it holds a value from the lifted code at pos
+ * with the given order until the statement reads it. */
+typedef struct lifted_temp {
+    int temp_index;
+    unsigned pos;
+    int order;
+} lifted_temp;
 
 typedef struct func {
     CXCursor cursor;
@@ -56,6 +66,9 @@ typedef struct func {
     char **temps;
     CXType *temp_types;
     int ntemps;
+    lifted_temp *lifted;
+    int nlifted;
+    int orders;                        /* the last order handed out (next_order) */
     int npinned;
     unsigned body_start, body_end;     /* '{' and one past '}' */
 } func;
@@ -89,6 +102,7 @@ typedef struct walk {
     int anchor_at_set;        /* lifted code goes to anchor_at instead */
     unsigned anchor_at;
     int cond_ctx, unevaluated, loop_header;
+    int decl_hoisted;         /* a for clause's declaration, moved before the loop */
     int loops_seen;
     loop_span *loops;         /* the loops around the walk, outermost first */
     int nloops, caploops;
@@ -107,6 +121,35 @@ void analyze(tunit *t, func *fn, CXCursor c);
 
 /* ---- rewrite.c ---- */
 void visit(walk *w, CXCursor c, int stmt_pos, int wrap, int loop_body);
+/* A new temporary of the function, named __mt_tN. */
+char *new_temp(func *fn, CXType type);
+/* Orders code lifted to one offset: each site and each piece of lifted
+ * text takes the next, so that they render in the order they were made. */
+int next_order(func *fn);
+/* Where calls of the statement being visited are lifted to: before it (the
+ * statement braced first when it is the body of a control statement), or
+ * where a loop moved its condition. */
+unsigned lift_point(walk *w);
+
+/* ---- lift.c ---- */
+/* Visits c with the calls it lifts placed at offset at (where a loop moved
+ * its part to) rather than before the statement; 1 when it made sites. */
+int visit_lifted(walk *w, CXCursor c, unsigned at);
+/* Operands evaluated on some paths only: &&, ||, ?:, and the comma's
+ * right operand, which must run after its left. */
+void visit_logical(walk *w, CXCursor c, int is_or);
+void visit_conditional(walk *w, CXCursor c);
+void visit_comma(walk *w, CXCursor c);
+/* GNU a ?: b, which libclang shows as an unexposed expression whose
+ * children are a three times, then b. */
+int is_binary_conditional(tunit *t, CXCursor c);
+void visit_binary_conditional(walk *w, CXCursor c);
+/* Loop parts evaluated after the body: lifted to its end. */
+void lift_do_condition(walk *w, CXCursor body, CXCursor cond);
+void lift_for_increment(walk *w, CXCursor body, CXCursor inc);
+/* The parts of a for statement among its children (libclang omits empty
+ * ones): indices into ch, or -1. */
+void for_parts(tunit *t, CXCursor loop, kids ch, int *init, int *cond, int *inc);
 void scope_push(walk *w, int vi);
 void hoist_string(walk *w, CXCursor c);
 /* hoist_string for the literals under c (whose parent is parent) that
