@@ -9,7 +9,7 @@
 # user's code, the diagnostics for unsupported member types, and, for each
 # of the six target compilers, that a program full of structs transforms
 # and compiles cleanly and that its registration code is identical on all
-# six. Usage: tests/mtcc/test-driver.sh (mtcc from $MTCC, default
+# six, and that calls lifted with their operands compile warning-free. Usage: tests/mtcc/test-driver.sh (mtcc from $MTCC, default
 # build/bin/mtcc). Prints "mtcc-driver: N passed, M failed" last.
 set -u
 cd "$(dirname "$0")/../.." || exit 1
@@ -321,6 +321,13 @@ for abi in $abis; do
             check "$abi: $f.c registration identical to x86_64's" cmp -s "$W/reg.$f.x86_64" "$W/reg.$f.$abi"
         fi
     done
+    # Calls lifted with their operands (&&, ||, ?:, comma, do-while
+    # conditions, for increments) leave no statement without effect and
+    # no function without adaptation points.
+    # shellcheck disable=SC2086
+    mt --cc=${cc%% *} ${cc#* } -Wall -Wextra -Werror -c -o "lifts.$abi.o" "$root/tests/corpus/shortcircuit.c"
+    check "$abi: shortcircuit.c compiles with -Wall -Wextra -Werror" [ $? -eq 0 -a -s "$W/run/lifts.$abi.o" ]
+    check "$abi: no function of shortcircuit.c falls back" [ ! -s "$W/err" ]
     # shellcheck disable=SC2086
     mt --cc=${cc%% *} ${cc#* } --print-transformed "$IN/macros.c"
     grep -o 'mt_add_program_part([^)]*)\|mt_set_program_id([^)]*)' "$W/out" >"$W/id.$abi"
