@@ -56,6 +56,7 @@ int add_var(func *fn, CXCursor decl, int is_param)
     memset(v, 0, sizeof *v);
     v->decl = decl;
     v->name = spell(decl);
+    v->written = xstrdup(v->name);
     v->type = clang_getCursorType(decl);
     v->is_param = is_param;
     /* The member carries the variable's name, so that messages name it;

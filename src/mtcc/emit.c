@@ -187,8 +187,6 @@ static func *new_func(tunit *t, CXCursor c)
         int vi = add_var(fn, p, 1);
         if (!*fn->vars[vi].name)
             set_fallback(fn, c, "an unnamed parameter");
-        if (clang_isConstQualifiedType(fn->vars[vi].type))
-            set_fallback(fn, p, "a const parameter");
     }
     kids ch = children(c);
     for (int i = 0; i < ch.n; i++)
@@ -217,23 +215,23 @@ static CXCursor body_of(CXCursor fnc)
     return b;
 }
 
-/* The declaration of a pinned variable's member. A const variable loses
- * its top-level const (its initializer is an assignment); a pointee's
- * const stays. */
-static char *pinned_member(const var *v)
+/* The declaration of a variable of type t without its top-level const:
+ * a pinned const local's member (its initializer is an assignment), and a
+ * const parameter's frame member and twin local (a resume assigns them).
+ * A pointee's const stays. */
+static char *writable_declarator(CXType t, const char *name)
 {
-    if (!clang_isConstQualifiedType(v->type))
-        return declarator(v->type, v->member);
-    CXType t = v->type;
+    if (!clang_isConstQualifiedType(t))
+        return declarator(t, name);
     if (t.kind == CXType_Pointer) {  /* T *const p: the pointer part, unqualified */
         CXType p = clang_getPointeeType(t);
         int paren = p.kind == CXType_ConstantArray || p.kind == CXType_FunctionProto ||
                     p.kind == CXType_FunctionNoProto;  /* int (*const f)(int) */
-        char name[300];
-        snprintf(name, sizeof name, paren ? "(*%s)" : "*%s", v->member);
-        return declarator(p, name);
+        char inner[300];
+        snprintf(inner, sizeof inner, paren ? "(*%s)" : "*%s", name);
+        return declarator(p, inner);
     }
-    char *d = declarator(t, v->member);
+    char *d = declarator(t, name);
     if (d && strncmp(d, "const ", 6) == 0)
         memmove(d, d + 6, strlen(d + 6) + 1);
     return d;
@@ -260,7 +258,7 @@ static void emit_prologue(tunit *t, func *fn, const char *pin_ref)
         sb_printf(&b, "struct __mt_pin_%s {", fn->cname);
         for (int i = 0; i < fn->nvars; i++)
             if (fn->vars[i].pinned) {
-                char *d = pinned_member(&fn->vars[i]);
+                char *d = writable_declarator(fn->vars[i].type, fn->vars[i].member);
                 sb_printf(&b, " %s;", d);
                 free(d);
             }
@@ -269,7 +267,7 @@ static void emit_prologue(tunit *t, func *fn, const char *pin_ref)
     sb_printf(&b, "struct __mt_frame_%s { char __mt_unused;", fn->cname);
     for (int i = 0; i < fn->nvars; i++)
         if (!fn->vars[i].pinned && !fn->vars[i].is_static) {
-            char *d = declarator(fn->vars[i].type, fn->vars[i].member);
+            char *d = writable_declarator(fn->vars[i].type, fn->vars[i].member);
             sb_printf(&b, " %s;", d);
             free(d);
         }
@@ -296,7 +294,7 @@ static void declare_locals(func *fn, strbuf *b, int twin, const char *pin_ref)
     if (twin)
         for (int i = 0; i < fn->nvars; i++)
             if (fn->vars[i].is_param) {
-                char *d = declarator(fn->vars[i].type, fn->vars[i].name);
+                char *d = writable_declarator(fn->vars[i].type, fn->vars[i].name);
                 sb_printf(b, " %s;", d);
                 free(d);
             }
@@ -478,11 +476,7 @@ void transform_function(tunit *t, CXCursor c)
     int strings_before = t->nstrings;
     size_t reg_before = t->reg.len;
     if (!fn->fallback) {
-        walk w = { .t = t, .fn = fn, .anchor = body };
-        for (int i = 0; i < fn->nvars; i++)
-            if (fn->vars[i].is_param)
-                scope_push(&w, i);
-        w.nscope = 0;  /* parameters are saved separately */
+        walk w = { .t = t, .fn = fn, .anchor = body };  /* parameters are saved separately: not in scope */
         visit(&w, body, 0, 0, 0);
         free(w.scope);
         free(w.anc);

@@ -14,12 +14,32 @@
 
 void visit(walk *w, CXCursor c, int stmt_pos, int wrap, int loop_body);
 
+/* A local that hides another of the same name (an outer local or a
+ * parameter) is renamed, in its declaration and its uses (visit): a site
+ * names the variables it saves, and there only the inner one would be
+ * visible. Called before its declaration is written. */
+void name_local(walk *w, int vi)
+{
+    func *fn = w->fn;
+    var *nv = &fn->vars[vi];
+    int hides = 0;
+    for (int i = 0; i < w->nscope && !hides; i++)
+        hides = strcmp(fn->vars[w->scope[i]].written, nv->written) == 0;
+    for (int i = 0; i < fn->nvars && !hides; i++)
+        hides = fn->vars[i].is_param && strcmp(fn->vars[i].written, nv->written) == 0;
+    if (!hides || nv->is_param)
+        return;
+    char name[300];
+    snprintf(name, sizeof name, "__mt_%s_%d", nv->written, vi);
+    free(nv->name);
+    nv->name = xstrdup(name);
+    unsigned at;
+    clang_getFileLocation(clang_getCursorLocation(nv->decl), NULL, NULL, NULL, &at);
+    ed_text(ed_add(&w->t->eb, at, at + (unsigned)strlen(nv->written), 0), name);
+}
+
 void scope_push(walk *w, int vi)
 {
-    var *nv = &w->fn->vars[vi];
-    for (int i = 0; i < w->nscope; i++)
-        if (strcmp(w->fn->vars[w->scope[i]].name, nv->name) == 0)
-            set_fallback(w->fn, nv->decl, "a local that shadows another");
     if (w->nscope == w->capscope) {
         w->capscope = w->capscope ? w->capscope * 2 : 16;
         w->scope = xrealloc(w->scope, (size_t)w->capscope * sizeof *w->scope);
@@ -561,6 +581,7 @@ static void split_declaration(walk *w, CXCursor c, kids ch)
             continue;
         }
         char buf[400];
+        name_local(w, vi);
         char *decl = declarator(v->type, v->name);
         snprintf(buf, sizeof buf, " %s = ", decl ? decl : v->name);
         free(decl);
@@ -688,6 +709,7 @@ static void visit_decl_stmt(walk *w, CXCursor c)
              * zero is one of the values it could have had. */
             if (clang_Cursor_isNull(init))
                 ed_text(ed_add(&t->eb, cur_end(d), cur_end(d), 0), " = {0}");
+            name_local(w, vi);
             scope_push(w, vi);
         }
     }
@@ -907,6 +929,8 @@ void visit(walk *w, CXCursor c, int stmt_pos, int wrap, int loop_body)
             ed_text(ed_add(&t->eb, cur_start(c), cur_end(c), 0), buf);
         } else if (vi >= 0 && w->fn->vars[vi].is_static && w->fn->vars[vi].static_name) {
             ed_text(ed_add(&t->eb, cur_start(c), cur_end(c), 0), w->fn->vars[vi].static_name);
+        } else if (vi >= 0 && strcmp(w->fn->vars[vi].name, w->fn->vars[vi].written) != 0) {
+            ed_text(ed_add(&t->eb, cur_start(c), cur_end(c), 0), w->fn->vars[vi].name);  /* renamed */
         }
         break;
     }

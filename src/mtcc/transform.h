@@ -8,7 +8,8 @@
 
 typedef struct var {
     CXCursor decl;
-    char *name;        /* as written */
+    char *name;        /* in the generated code */
+    char *written;     /* in the source (name differs for a local renamed by name_local) */
     char *member;      /* its member in the frame or pinned record */
     CXType type;
     int is_param, pinned, is_static;
@@ -151,6 +152,7 @@ void lift_for_increment(walk *w, CXCursor body, CXCursor inc);
  * ones): indices into ch, or -1. */
 void for_parts(tunit *t, CXCursor loop, kids ch, int *init, int *cond, int *inc);
 void scope_push(walk *w, int vi);
+void name_local(walk *w, int vi);
 void hoist_string(walk *w, CXCursor c);
 /* hoist_string for the literals under c (whose parent is parent) that
  * decay to pointers, whatever surrounds them: in static initializers. */
