@@ -9,6 +9,45 @@
 #include "mtcc.h"
 #include "transform.h"
 
+/* ---- declarations of variables' copies ------------------------------------------------ */
+
+/* The declaration of a variable of type t without its top-level const:
+ * a pinned const local's member (its initializer is an assignment), and a
+ * const parameter's frame member and twin local (a resume assigns them).
+ * A pointee's const stays. */
+static char *writable_declarator(CXType t, const char *name)
+{
+    if (!clang_isConstQualifiedType(t))
+        return declarator(t, name);
+    if (t.kind == CXType_Pointer) {  /* T *const p: the pointer part, unqualified */
+        CXType p = clang_getPointeeType(t);
+        int paren = p.kind == CXType_ConstantArray || p.kind == CXType_FunctionProto ||
+                    p.kind == CXType_FunctionNoProto;  /* int (*const f)(int) */
+        char inner[300];
+        snprintf(inner, sizeof inner, paren ? "(*%s)" : "*%s", name);
+        return declarator(p, inner);
+    }
+    char *d = declarator(t, name);
+    if (d && strncmp(d, "const ", 6) == 0)
+        memmove(d, d + 6, strlen(d + 6) + 1);
+    return d;
+}
+
+/* The declaration of a variable's copy (frame member, twin local, pinned
+ * member): writable, and a parameter written as an array is the pointer
+ * it is. */
+static char *var_declarator(const var *v, const char *name)
+{
+    if (!v->decayed)
+        return writable_declarator(v->type, name);
+    CXType elem = clang_getArrayElementType(clang_getCanonicalType(v->type));
+    enum CXTypeKind k = clang_getCanonicalType(elem).kind;
+    int paren = k == CXType_ConstantArray || k == CXType_IncompleteArray;  /* int (*m)[3] */
+    char inner[300];
+    snprintf(inner, sizeof inner, paren ? "(*%s)" : "*%s", name);
+    return declarator(clang_getArrayElementType(v->type), inner);
+}
+
 /* ---- emitting a site (edit.c calls this while rendering) --------------------------- */
 
 /* 1 when variable i is saved at site s and reloaded there in the twin:
@@ -36,7 +75,7 @@ static void saved_values(site *s, strbuf *out, int declare)
         var *v = &fn->vars[i];
         if (!site_saves(s, i))
             continue;
-        char *d = declare ? declarator(v->type, v->member) : NULL;
+        char *d = declare ? var_declarator(v, v->member) : NULL;
         sb_printf(out, "%s%s", first ? "" : ", ", declare ? d : v->name);
         free(d);
         first = 0;
@@ -185,6 +224,9 @@ static func *new_func(tunit *t, CXCursor c)
     for (int i = 0; i < nargs; i++) {
         CXCursor p = clang_Cursor_getArgument(c, (unsigned)i);
         int vi = add_var(fn, p, 1);
+        /* char *argv[] is a char ** (libclang gives the type as written) */
+        enum CXTypeKind k = clang_getCanonicalType(fn->vars[vi].type).kind;
+        fn->vars[vi].decayed = k == CXType_IncompleteArray || k == CXType_ConstantArray;
         if (!*fn->vars[vi].name)
             set_fallback(fn, c, "an unnamed parameter");
     }
@@ -215,28 +257,6 @@ static CXCursor body_of(CXCursor fnc)
     return b;
 }
 
-/* The declaration of a variable of type t without its top-level const:
- * a pinned const local's member (its initializer is an assignment), and a
- * const parameter's frame member and twin local (a resume assigns them).
- * A pointee's const stays. */
-static char *writable_declarator(CXType t, const char *name)
-{
-    if (!clang_isConstQualifiedType(t))
-        return declarator(t, name);
-    if (t.kind == CXType_Pointer) {  /* T *const p: the pointer part, unqualified */
-        CXType p = clang_getPointeeType(t);
-        int paren = p.kind == CXType_ConstantArray || p.kind == CXType_FunctionProto ||
-                    p.kind == CXType_FunctionNoProto;  /* int (*const f)(int) */
-        char inner[300];
-        snprintf(inner, sizeof inner, paren ? "(*%s)" : "*%s", name);
-        return declarator(p, inner);
-    }
-    char *d = declarator(t, name);
-    if (d && strncmp(d, "const ", 6) == 0)
-        memmove(d, d + 6, strlen(d + 6) + 1);
-    return d;
-}
-
 /* "RT __mt_twin_f(void)": the twin returns what the function returns. */
 static char *twin_head(const func *fn)
 {
@@ -258,7 +278,7 @@ static void emit_prologue(tunit *t, func *fn, const char *pin_ref)
         sb_printf(&b, "struct __mt_pin_%s {", fn->cname);
         for (int i = 0; i < fn->nvars; i++)
             if (fn->vars[i].pinned) {
-                char *d = writable_declarator(fn->vars[i].type, fn->vars[i].member);
+                char *d = var_declarator(&fn->vars[i], fn->vars[i].member);
                 sb_printf(&b, " %s;", d);
                 free(d);
             }
@@ -267,7 +287,7 @@ static void emit_prologue(tunit *t, func *fn, const char *pin_ref)
     sb_printf(&b, "struct __mt_frame_%s { char __mt_unused;", fn->cname);
     for (int i = 0; i < fn->nvars; i++)
         if (!fn->vars[i].pinned && !fn->vars[i].is_static) {
-            char *d = writable_declarator(fn->vars[i].type, fn->vars[i].member);
+            char *d = var_declarator(&fn->vars[i], fn->vars[i].member);
             sb_printf(&b, " %s;", d);
             free(d);
         }
@@ -294,7 +314,7 @@ static void declare_locals(func *fn, strbuf *b, int twin, const char *pin_ref)
     if (twin)
         for (int i = 0; i < fn->nvars; i++)
             if (fn->vars[i].is_param) {
-                char *d = writable_declarator(fn->vars[i].type, fn->vars[i].name);
+                char *d = var_declarator(&fn->vars[i], fn->vars[i].name);
                 sb_printf(b, " %s;", d);
                 free(d);
             }
@@ -329,7 +349,10 @@ static const char *register_records(tunit *t, func *fn, const char **pin_ref_out
         for (int i = 0; i < fn->nvars; i++)
             if (fn->vars[i].pinned) {
                 names[n] = fn->vars[i].member;
-                types[n++] = fn->vars[i].type;
+                types[n].kind = CXType_Invalid;  /* a decayed parameter: a data pointer */
+                if (!fn->vars[i].decayed)
+                    types[n] = fn->vars[i].type;
+                n++;
             }
         snprintf(cname, sizeof cname, "struct __mt_pin_%s", fn->cname);
         snprintf(idname, sizeof idname, "pin %s", fn->reg_name);
@@ -345,7 +368,10 @@ static const char *register_records(tunit *t, func *fn, const char **pin_ref_out
     for (int i = 0; i < fn->nvars; i++)
         if (!fn->vars[i].pinned && !fn->vars[i].is_static) {
             names[n] = fn->vars[i].member;
-            types[n++] = fn->vars[i].type;
+            types[n].kind = CXType_Invalid;
+            if (!fn->vars[i].decayed)
+                types[n] = fn->vars[i].type;
+            n++;
         }
     for (int i = 0; i < fn->ntemps; i++) {
         names[n] = fn->temps[i];
@@ -395,6 +421,20 @@ static void emit_twin(tunit *t, func *fn)
     e->nsegs++;
 }
 
+/* 1 when every parameter's type can be written (a wrapper can declare it). */
+static int params_writable(const func *fn)
+{
+    CXType ft = clang_getCursorType(fn->cursor);
+    int n = clang_getNumArgTypes(ft);
+    for (int i = 0; i < n; i++) {
+        char *d = declarator(clang_getArgType(ft, (unsigned)i), "x");
+        if (!d)
+            return 0;
+        free(d);
+    }
+    return 1;
+}
+
 /* A function mtcc cannot make safe: renamed, and wrapped so that no capture
  * starts while it runs (its callees see the callback depth raised). */
 static void emit_fallback(tunit *t, func *fn)
@@ -411,11 +451,16 @@ static void emit_fallback(tunit *t, func *fn)
     clang_getFileLocation(loc, NULL, NULL, NULL, &off);
     char inner[300];
     snprintf(inner, sizeof inner, "%s%s", inner_prefix, fn->name);
-    if (fn->is_variadic) {
+    if (fn->is_variadic || !params_writable(fn)) {
+        /* no wrapper can pass its arguments on (a variadic function, a
+         * variable-length array parameter): the body holds captures off */
         ed_text(ed_add(&t->eb, fn->body_start + 1, fn->body_start + 1, 0),
                 " int __mt_cb __attribute__((cleanup(mt_callback_scope_end), unused)) ="
                 " mt_callback_scope_begin();");
-        sb_printf(&t->reg, "    /* %s is variadic: not wrapped */\n", fn->name);
+        if (fn->is_main)
+            ed_text(ed_add(&t->eb, off, off + 4, 0), "__mt_user_main");
+        sb_printf(&t->reg, "    if (mt_register_function(\"%s\", (void (*)(void))%s, &err) < 0) goto fail;\n",
+                  fn->reg_name, fn->is_main ? "__mt_user_main" : fn->name);
         return;
     }
     ed_text(ed_add(&t->eb, off, off + (unsigned)strlen(fn->name), 0), inner);
@@ -485,9 +530,12 @@ void transform_function(tunit *t, CXCursor c)
     }
     const char *pin_ref = NULL;
     if (!fn->fallback) {
+        tr_mark mark = tr_get_mark(t->tr);
         const char *why = register_records(t, fn, &pin_ref);
-        if (why)
+        if (why) {
+            tr_rollback(t->tr, mark);  /* the pinned record's type may be described already */
             set_fallback(fn, c, why);
+        }
     }
     if (fn->fallback) {
         t->eb.nedits = first_edit;  /* undo this function's rewriting */

@@ -151,8 +151,8 @@ char *declarator(CXType t, const char *name)
     switch (t.kind) {
     case CXType_Pointer: {
         CXType p = clang_getPointeeType(t);
-        int paren = p.kind == CXType_ConstantArray || p.kind == CXType_FunctionProto ||
-                    p.kind == CXType_FunctionNoProto;
+        int paren = p.kind == CXType_ConstantArray || p.kind == CXType_IncompleteArray ||
+                    p.kind == CXType_FunctionProto || p.kind == CXType_FunctionNoProto;
         char *star = cat3(*q ? "*const " : "*", "", name);
         inner = paren ? cat3("(", star, ")") : xstrdup(star);
         free(star);
@@ -168,6 +168,11 @@ char *declarator(CXType t, const char *name)
         free(inner);
         return r;
     }
+    case CXType_IncompleteArray:  /* a parameter as written: char *argv[] */
+        inner = cat3(name, "[]", "");
+        r = declarator(clang_getArrayElementType(t), inner);
+        free(inner);
+        return r;
     case CXType_VariableArray:
     case CXType_DependentSizedArray:
         return NULL;  /* int (*rows)[n]: its size lives in one function */

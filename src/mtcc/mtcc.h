@@ -137,6 +137,14 @@ CXCursor tr_why_at(void);
 /* Writes the descriptor definitions (into the registration function). */
 void tr_emit(typereg *tr, strbuf *out);
 int tr_count(typereg *tr);
+/* What the registry holds at a moment, to forget what a function that
+ * then falls back had described (its frame and pinned records). */
+typedef struct tr_mark {
+    size_t defs_len;
+    int nrecs, ntypes;
+} tr_mark;
+tr_mark tr_get_mark(typereg *tr);
+void tr_rollback(typereg *tr, tr_mark m);
 
 /* ---- transform.c (with analyze.c, rewrite.c, emit.c; see transform.h) ----------- */
 

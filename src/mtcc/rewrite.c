@@ -448,6 +448,18 @@ static void visit_call(walk *w, CXCursor c)
     make_call_site(w, c, callee);
 }
 
+/* 1 when the string literal being visited decays to a pointer (libclang
+ * shows the decay as an UnexposedExpr of pointer type around it), rather
+ * than filling a char array. */
+static int decays_to_pointer(walk *w)
+{
+    if (w->nanc < 2)
+        return 0;
+    CXCursor parent = w->anc[w->nanc - 2];
+    return clang_getCursorKind(parent) == CXCursor_UnexposedExpr &&
+           clang_getCanonicalType(clang_getCursorType(parent)).kind == CXType_Pointer;
+}
+
 /* A string literal whose address may be kept: moved to a registered array. */
 void hoist_string(walk *w, CXCursor c)
 {
@@ -467,6 +479,8 @@ void hoist_string(walk *w, CXCursor c)
             if (!clang_Cursor_isNull(callee) && in_system_header(callee))
                 return;    /* printf("...") and friends keep no pointer */
         }
+        if (k == CXCursor_InitListExpr && decays_to_pointer(w))
+            break;  /* const char *names[] = { "a", "b" } */
         if (k == CXCursor_InitListExpr || k == CXCursor_UnaryExpr)
             return;
         if (k == CXCursor_VarDecl && clang_getCanonicalType(clang_getCursorType(w->anc[i])).kind == CXType_ConstantArray)

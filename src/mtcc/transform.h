@@ -13,6 +13,7 @@ typedef struct var {
     char *member;      /* its member in the frame or pinned record */
     CXType type;
     int is_param, pinned, is_static;
+    int decayed;       /* a parameter written as an array: a pointer to its element */
     char *static_name; /* hoisted static locals */
 } var;
 

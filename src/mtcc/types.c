@@ -34,6 +34,22 @@ typereg *tr_new(const char *file_base)
 
 int tr_count(typereg *tr) { return tr->ntypes; }
 
+tr_mark tr_get_mark(typereg *tr)
+{
+    return (tr_mark){ tr->defs.len, tr->nrecs, tr->ntypes };
+}
+
+void tr_rollback(typereg *tr, tr_mark m)
+{
+    for (int i = m.nrecs; i < tr->nrecs; i++)
+        free(tr->recs[i].key);
+    tr->nrecs = m.nrecs;
+    tr->ntypes = m.ntypes;
+    tr->defs.len = m.defs_len;
+    if (tr->defs.s)
+        tr->defs.s[m.defs_len] = '\0';
+}
+
 void tr_emit(typereg *tr, strbuf *out)
 {
     if (tr->defs.s)
