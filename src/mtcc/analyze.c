@@ -27,8 +27,16 @@ unsigned stmt_end(tunit *t, CXCursor c)
     if (e > 0 && s[e - 1] == ';')
         return e;   /* a declaration's extent has its ';' (in a for clause, the next is the condition's) */
     unsigned i = e;
-    while (i < t->eb.len && (s[i] == ' ' || s[i] == '\t' || s[i] == '\n' || s[i] == '\r'))
-        i++;
+    while (i < t->eb.len) {
+        if (s[i] == ' ' || s[i] == '\t' || s[i] == '\n' || s[i] == '\r')
+            i++;
+        else if (s[i] == '#' && i > 0 && s[i - 1] == '\n') {
+            /* a line marker: return NULL; has one before its ';' */
+            while (i < t->eb.len && s[i] != '\n')
+                i++;
+        } else
+            break;
+    }
     return i < t->eb.len && s[i] == ';' ? i + 1 : e;
 }
 
@@ -49,6 +57,26 @@ int find_var(func *fn, CXCursor decl)
     return -1;
 }
 
+/* 1 when t is a va_list, seen through its typedefs as written, so that
+ * every ABI decides alike (it is an array on some, a pointer on others). */
+static int is_va_list(CXType t)
+{
+    for (int depth = 0; depth < 64; depth++) {
+        if (t.kind == CXType_Elaborated)
+            t = clang_Type_getNamedType(t);
+        else if (t.kind == CXType_Typedef) {
+            CXString sp = clang_getTypeSpelling(t);
+            int found = strstr(clang_getCString(sp), "va_list") != NULL;
+            clang_disposeString(sp);
+            if (found)
+                return 1;
+            t = clang_getTypedefDeclUnderlyingType(clang_getTypeDeclaration(t));
+        } else
+            return 0;
+    }
+    return 0;
+}
+
 int add_var(func *fn, CXCursor decl, int is_param)
 {
     fn->vars = xrealloc(fn->vars, (size_t)(fn->nvars + 1) * sizeof *fn->vars);
@@ -59,6 +87,8 @@ int add_var(func *fn, CXCursor decl, int is_param)
     v->written = xstrdup(v->name);
     v->type = clang_getCursorType(decl);
     v->is_param = is_param;
+    if (is_va_list(v->type))  /* it points into the variadic caller's frame */
+        set_fallback(fn, decl, "a va_list variable");
     /* The member carries the variable's name, so that messages name it;
      * a second variable of the same name gets its number appended. */
     char m[300];

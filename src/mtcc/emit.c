@@ -45,7 +45,8 @@ static char *var_declarator(const var *v, const char *name)
     int paren = k == CXType_ConstantArray || k == CXType_IncompleteArray;  /* int (*m)[3] */
     char inner[300];
     snprintf(inner, sizeof inner, paren ? "(*%s)" : "*%s", name);
-    return declarator(clang_getArrayElementType(v->type), inner);
+    CXType written = clang_getArrayElementType(v->type);  /* invalid through a typedef */
+    return declarator(written.kind != CXType_Invalid ? written : elem, inner);
 }
 
 /* ---- emitting a site (edit.c calls this while rendering) --------------------------- */
@@ -202,6 +203,31 @@ static char *fn_head(const func *fn, const char *name, const char *params)
     return head;
 }
 
+/* 1 when the function is declared not to return: the attribute shows in
+ * its type, C11's _Noreturn only among its tokens before its name. */
+static int declared_noreturn(tunit *t, CXCursor c)
+{
+    CXString sp = clang_getTypeSpelling(clang_getCursorType(c));
+    int yes = strstr(clang_getCString(sp), "noreturn") != NULL;
+    clang_disposeString(sp);
+    unsigned name_at;
+    clang_getFileLocation(clang_getCursorLocation(c), NULL, NULL, NULL, &name_at);
+    CXToken *toks;
+    unsigned n;
+    clang_tokenize(t->tu, clang_getCursorExtent(c), &toks, &n);
+    for (unsigned i = 0; i < n && !yes; i++) {
+        unsigned off;
+        clang_getFileLocation(clang_getTokenLocation(t->tu, toks[i]), NULL, NULL, NULL, &off);
+        if (off >= name_at)
+            break;
+        CXString ts = clang_getTokenSpelling(t->tu, toks[i]);
+        yes = strcmp(clang_getCString(ts), "_Noreturn") == 0;
+        clang_disposeString(ts);
+    }
+    clang_disposeTokens(t->tu, toks, n);
+    return yes;
+}
+
 static func *new_func(tunit *t, CXCursor c)
 {
     func *fn = xcalloc(1, sizeof *fn);
@@ -239,6 +265,9 @@ static func *new_func(tunit *t, CXCursor c)
     free(ch.c);
     if (fn->is_variadic)
         set_fallback(fn, c, "a variadic function");
+    fn->no_return = declared_noreturn(t, c);
+    if (fn->no_return)  /* an unwinding capture would return from it */
+        set_fallback(fn, c, "a function declared noreturn");
     char *named = fn_head(fn, "x", "void");
     if (!named)
         set_fallback(fn, c, "a return type that cannot be named");
@@ -451,9 +480,10 @@ static void emit_fallback(tunit *t, func *fn)
     clang_getFileLocation(loc, NULL, NULL, NULL, &off);
     char inner[300];
     snprintf(inner, sizeof inner, "%s%s", inner_prefix, fn->name);
-    if (fn->is_variadic || !params_writable(fn)) {
+    if (fn->is_variadic || fn->no_return || !params_writable(fn)) {
         /* no wrapper can pass its arguments on (a variadic function, a
-         * variable-length array parameter): the body holds captures off */
+         * variable-length array parameter) or should return (noreturn):
+         * the body holds captures off */
         ed_text(ed_add(&t->eb, fn->body_start + 1, fn->body_start + 1, 0),
                 " int __mt_cb __attribute__((cleanup(mt_callback_scope_end), unused)) ="
                 " mt_callback_scope_begin();");

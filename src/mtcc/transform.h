@@ -55,7 +55,7 @@ typedef struct lifted_temp {
 typedef struct func {
     CXCursor cursor;
     char *name, *reg_name, *cname;     /* cname: the identifier used in generated names */
-    int is_static, is_main, is_variadic;
+    int is_static, is_main, is_variadic, no_return;
     int fallback;                      /* unsupported construct: no adaptation points */
     const char *fallback_why;
     CXCursor fallback_at;

@@ -328,6 +328,13 @@ for abi in $abis; do
     mt --cc=${cc%% *} ${cc#* } -Wall -Wextra -Werror -c -o "lifts.$abi.o" "$root/tests/corpus/shortcircuit.c"
     check "$abi: shortcircuit.c compiles with -Wall -Wextra -Werror" [ $? -eq 0 -a -s "$W/run/lifts.$abi.o" ]
     check "$abi: no function of shortcircuit.c falls back" [ ! -s "$W/err" ]
+    # noreturn functions and va_list variables fall back (no unwinding
+    # return from them); return NULL; keeps its else.
+    # shellcheck disable=SC2086
+    mt --cc=${cc%% *} ${cc#* } -Wall -Wextra -Werror -c -o "noret.$abi.o" "$root/tests/corpus/noreturn.c"
+    check "$abi: noreturn.c compiles with -Wall -Wextra -Werror" [ $? -eq 0 -a -s "$W/run/noret.$abi.o" ]
+    check "$abi: noreturn.c: the noreturn and va_list functions fall back" \
+        [ "$(grep -c 'declared noreturn\|a va_list variable' "$W/err")" -eq 3 ]
     # shellcheck disable=SC2086
     mt --cc=${cc%% *} ${cc#* } --print-transformed "$IN/macros.c"
     grep -o 'mt_add_program_part([^)]*)\|mt_set_program_id([^)]*)' "$W/out" >"$W/id.$abi"
