@@ -470,6 +470,8 @@ void hoist_string(walk *w, CXCursor c)
     enum CXTypeKind ek = clang_getCanonicalType(clang_getArrayElementType(ty)).kind;
     if (ek != CXType_Char_S && ek != CXType_Char_U)
         return;
+    if (t->eb.src[cur_start(c)] != '"')
+        return;  /* __func__, __PRETTY_FUNCTION__ (assert's): not text mtcc can move */
     for (int i = w->nanc - 1; i >= 0; i--) {
         enum CXCursorKind k = clang_getCursorKind(w->anc[i]);
         if (k == CXCursor_UnexposedExpr || k == CXCursor_ParenExpr || k == CXCursor_StringLiteral)
