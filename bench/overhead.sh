@@ -1,6 +1,7 @@
 #!/bin/sh
 # overhead.sh: what mtcc costs a running program, and what a checkpoint
-# costs. Six kernels (and an allocation churn, reported beside them) are built with `gcc -O2` and with `mtcc -O2` and timed
+# costs. Six kernels (and an allocation churn and an LZ match finder full
+# of small helpers, reported beside them) are built with `gcc -O2` and with `mtcc -O2` and timed
 # alternately in one run (best of 3), with callgrind instruction counts on
 # smaller inputs beside the wall times; then each mtcc build is checkpointed
 # half-way to report state size and capture and restore times (restore
@@ -12,12 +13,12 @@ dir=build/bench/kernels
 mkdir -p "$dir"
 mtcc=build/bin/mtcc
 kernels="matmul lu stencil chase fib msort"
-extra="churn"   # measured alike, outside the six kernels' mean
+extra="churn lzmatch"   # measured alike, outside the six kernels' mean
 small_args() {
     case "$1" in
         matmul) echo "200 3" ;; lu) echo "250 2" ;; stencil) echo "500 20" ;;
         chase) echo "300000 5" ;; fib) echo "30" ;; msort) echo "1000000" ;;
-        churn) echo "400000" ;;
+        churn) echo "400000" ;; lzmatch) echo "1000000 2" ;;
     esac
 }
 now() { date +%s.%N; }

@@ -81,7 +81,7 @@ check "a bad MIGTHREAD_AFTER_POLLS is refused" '[ $rc -ne 0 ] && one_line "$dir/
 
 # ---- only reachable heap blocks are saved --------------------------------------------------
 $mtcc -O2 -o "$dir/leak" tests/mtcc/leak.c
-MIGTHREAD_AFTER_POLLS=200 MIGTHREAD_EXIT_AFTER_CHECKPOINT=1 MIGTHREAD_CHECKPOINT_FILE="$dir/leak.ckpt" "$dir/leak" >"$dir/leak.before"
+MIGTHREAD_AFTER_POLLS=100 MIGTHREAD_EXIT_AFTER_CHECKPOINT=1 MIGTHREAD_CHECKPOINT_FILE="$dir/leak.ckpt" "$dir/leak" >"$dir/leak.before"
 $mt inspect "$dir/leak.ckpt" >"$dir/leak.inspect"
 check "leaked blocks are not saved (10 of 100 reachable)" '[ "$(grep -c "^  heap .*struct node" "$dir/leak.inspect")" -eq 10 ]'
 MIGTHREAD_RESTORE="$dir/leak.ckpt" "$dir/leak" >"$dir/leak.after"

@@ -468,7 +468,11 @@ static int params_writable(const func *fn)
  * starts while it runs (its callees see the callback depth raised). */
 static void emit_fallback(tunit *t, func *fn)
 {
-    warn_at(fn->fallback_at, "%s in %s: the function has no adaptation points", fn->fallback_why, fn->name);
+    /* a leaf that calls nothing back never had an adaptation point, nor
+     * anything that runs while it does: no capture to hold off */
+    int leaf = is_leaf(t, fn->cursor, NULL) && !calls_back(t, fn->cursor) && !fn->is_main;
+    if (!leaf)
+        warn_at(fn->fallback_at, "%s in %s: the function has no adaptation points", fn->fallback_why, fn->name);
     /* its static locals stay inside it, where no registration reaches */
     for (int i = 0; i < fn->nvars; i++)
         if (fn->vars[i].is_static)
@@ -480,6 +484,11 @@ static void emit_fallback(tunit *t, func *fn)
     clang_getFileLocation(loc, NULL, NULL, NULL, &off);
     char inner[300];
     snprintf(inner, sizeof inner, "%s%s", inner_prefix, fn->name);
+    if (leaf) {  /* no wrapper to keep it from being inlined */
+        sb_printf(&t->reg, "    if (mt_register_function(\"%s\", (void (*)(void))%s, &err) < 0) goto fail;\n",
+                  fn->reg_name, fn->name);
+        return;
+    }
     if (fn->is_variadic || fn->no_return || !params_writable(fn)) {
         /* no wrapper can pass its arguments on (a variadic function, a
          * variable-length array parameter) or should return (noreturn):
@@ -545,8 +554,14 @@ void transform_function(tunit *t, CXCursor c)
     t->cur_fn_decl = c;
     CXCursor body = body_of(c);
     analyze(t, fn, body);
-    for (int i = 0; i < fn->nvars; i++)
+    /* No capture happens while a leaf runs (leaves.c), so no pointer to its
+     * locals is ever saved: they stay ordinary locals, unpinned. */
+    int leaf = is_leaf(t, c, NULL);
+    for (int i = 0; i < fn->nvars; i++) {
+        if (leaf && !fn->vars[i].is_param)
+            fn->vars[i].pinned = 0;
         fn->npinned += fn->vars[i].pinned;
+    }
     int first_edit = t->eb.nedits;
     int strings_before = t->nstrings;
     size_t reg_before = t->reg.len;
@@ -556,6 +571,8 @@ void transform_function(tunit *t, CXCursor c)
         free(w.scope);
         free(w.anc);
         free(w.loops);
+        if (leaf && fn->nsites && !fn->fallback)
+            fatal("internal error: %s, found to be a leaf, has %d resume sites", fn->name, fn->nsites);
         liveness(fn, body);
     }
     const char *pin_ref = NULL;

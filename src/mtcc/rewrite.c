@@ -402,7 +402,7 @@ static int contains_call(CXCursor c)
 /* The function a call names, or a null cursor for a call through an
  * expression. libclang's referenced cursor of pick(k)(h) is pick, whose
  * twin is not the one to resume in: a callee holding a call is indirect. */
-static CXCursor called_function(CXCursor call)
+CXCursor called_function(CXCursor call)
 {
     CXCursor callee = clang_getCursorReferenced(call);
     if (clang_Cursor_isNull(callee) || clang_getCursorKind(callee) != CXCursor_FunctionDecl)
@@ -442,6 +442,12 @@ static void visit_call(walk *w, CXCursor c)
         if (opaque) {
             if (has_fnptr_arg(c))
                 guard_callback(w, c);
+            return;
+        }
+        int looping;
+        if (is_leaf(w->t, callee, &looping)) {
+            /* no site; the loop around it polls unless this is a leaf too (leaves.c) */
+            w->leaf_calls += looping || !is_leaf(w->t, w->fn->cursor, NULL);
             return;
         }
     }
@@ -924,11 +930,13 @@ void visit(walk *w, CXCursor c, int stmt_pos, int wrap, int loop_body)
     push_ancestor(w, c);
     int sites_before = w->fn->nsites;
     int loops_before = w->loops_seen;
+    int leaf_calls_before = w->leaf_calls;
     switch (k) {
     case CXCursor_CompoundStmt: {
         int mark = w->nscope;
         visit_children_as(w, c, 0, 1 << 30, 1, 0, 0);
-        if (loop_body && (w->fn->nsites > sites_before || w->loops_seen > loops_before))
+        if (loop_body && (w->fn->nsites > sites_before || w->loops_seen > loops_before ||
+                          w->leaf_calls > leaf_calls_before))
             add_poll(w, cur_end(c) - 1);
         w->nscope = mark;
         break;
@@ -1017,7 +1025,7 @@ void visit(walk *w, CXCursor c, int stmt_pos, int wrap, int loop_body)
     }
     /* A loop body that is a single statement: braced, with its poll. */
     if (loop_body && k != CXCursor_CompoundStmt &&
-        (w->fn->nsites > sites_before || w->loops_seen > loops_before)) {
+        (w->fn->nsites > sites_before || w->loops_seen > loops_before || w->leaf_calls > leaf_calls_before)) {
         ed_text(ed_add(&t->eb, cur_start(c), cur_start(c), -100), "{ ");
         unsigned end = stmt_end(t, c);
         site *s = new_site(w, SITE_POLL);

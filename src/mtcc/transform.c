@@ -225,7 +225,9 @@ char *transform_file(const char *ipath, const char *orig_name, const char *tripl
     if (errors)
         fatal("%s does not parse; not transformed", orig_name);
     t.tu = tu;
+    find_leaves(&t);
     clang_visitChildren(clang_getTranslationUnitCursor(tu), top_level, &t);
+    free_leaves(&t);
     t.hash = hash_sources(&t);
     func *main_fn = NULL;
     for (int i = 0; i < t.nfuncs; i++)

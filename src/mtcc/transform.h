@@ -93,6 +93,8 @@ typedef struct tunit {
     int nglobals;
     char **files;             /* the user's source files, for the identity */
     int nfiles;
+    struct fninfo *fns;       /* its function definitions, for leaves.c */
+    int nfns;
 } tunit;
 
 typedef struct walk {
@@ -105,6 +107,7 @@ typedef struct walk {
     unsigned anchor_at;
     int cond_ctx, unevaluated, loop_header;
     int decl_hoisted;         /* a for clause's declaration, moved before the loop */
+    int leaf_calls;           /* calls to leaves (no site) seen so far */
     int loops_seen;
     loop_span *loops;         /* the loops around the walk, outermost first */
     int nloops, caploops;
@@ -161,6 +164,22 @@ void hoist_decaying_strings(walk *w, CXCursor c, CXCursor parent);
 /* A function that falls back: its pthread and heap calls still become the
  * runtime's (renamed, and allocations typed); nothing else changes. */
 void rewrite_fallback_calls(tunit *t, func *fn, CXCursor body);
+
+/* The function a call names, or a null cursor for a call through an
+ * expression (pick(k)(h) included). */
+CXCursor called_function(CXCursor call);
+
+/* ---- leaves.c ---- */
+/* Finds the functions of the unit that can never unwind (before any is
+ * transformed); a call to one gets no resume site. */
+void find_leaves(tunit *t);
+/* 1 for a leaf; *looping (if not NULL) says whether it may run long (a
+ * loop in it or below), so that a loop calling it polls. */
+int is_leaf(tunit *t, CXCursor callee, int *looping);
+/* 1 when the function passes a function pointer to the system's code
+ * (qsort's comparator), which may be one with adaptation points. */
+int calls_back(tunit *t, CXCursor fn);
+void free_leaves(tunit *t);
 
 /* ---- live.c ---- */
 /* Fills each site's live and live_temp, after the walk made the sites. */

@@ -11,12 +11,21 @@
 
 static char logbuf[4096];
 static size_t loglen;
+static int lines;
+
+/* recursive: the functions that call it are not leaves (which would
+ * never have adaptation points to lose) */
+static int bits(unsigned n)
+{
+    return n ? bits(n / 2) + 1 : 0;
+}
 
 static void vlog_line(const char *fmt, va_list ap)
 {
     int n = vsnprintf(logbuf + loglen, sizeof logbuf - loglen, fmt, ap);
     if (n > 0 && (size_t)n < sizeof logbuf - loglen)
         loglen += (size_t)n;
+    lines += bits(1);
 }
 
 static void log_line(const char *fmt, ...)
@@ -30,7 +39,7 @@ static void log_line(const char *fmt, ...)
 __attribute__((noreturn)) static void finish(int code)
 {
     fputs(logbuf, stdout);
-    printf("exit %d\n", code);
+    printf("exit %d after %d lines\n", code, lines + bits(0));
     exit(code);
 }
 
@@ -83,5 +92,6 @@ int main(void)
     if (total < 0)
         fail("negative total");
     fputs(logbuf, stdout);
+    printf("%d lines\n", lines);
     return 0;
 }

@@ -10,7 +10,7 @@ static struct record rec;
 
 static void bump(int i)
 {
-    rec.n += i;
+    rec.n += i;  /* a leaf: main's loop around it polls */
 }
 
 int main(void)

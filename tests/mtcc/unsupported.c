@@ -1,5 +1,7 @@
 /* unsupported.c: constructs mtcc cannot make safe. Each function loses its
- * adaptation points (with a diagnostic) and the program still runs right. */
+ * adaptation points (with a diagnostic) and the program still runs right.
+ * Each calls deep(), which recurses: without it the function would be a
+ * leaf, which never has adaptation points to lose (and is not diagnosed). */
 #include <alloca.h>
 #include <setjmp.h>
 #include <stdio.h>
@@ -8,10 +10,15 @@
 
 static jmp_buf env;
 
+static int deep(int n)
+{
+    return n > 0 ? deep(n - 1) + 1 : 0;
+}
+
 static int with_longjmp(int n)
 {
     if (setjmp(env))
-        return -1;
+        return -deep(1);
     if (n > 3)
         longjmp(env, 1);
     return n;
@@ -22,7 +29,7 @@ static int with_alloca(int n)
     char *p = alloca(n + 1);
     memset(p, 'a', n);
     p[n] = '\0';
-    return (int)strlen(p);
+    return (int)strlen(p) + deep(0);
 }
 
 static int with_vla(int n)
@@ -30,7 +37,7 @@ static int with_vla(int n)
     int v[n];
     for (int i = 0; i < n; i++)
         v[i] = i;
-    return v[n - 1];
+    return v[n - 1] + deep(0);
 }
 
 static int with_vla_pointer(int n)
@@ -40,13 +47,13 @@ static int with_vla_pointer(int n)
         rows[1][i] = i;
     int v = rows[1][n - 1];
     free(rows);
-    return v;
+    return v + deep(0);
 }
 
 static int with_asm(int n)
 {
     __asm__ volatile("" ::: "memory");
-    return n * 2;
+    return n * 2 + deep(0);
 }
 
 static int with_goto(int n)
@@ -56,7 +63,7 @@ static int with_goto(int n)
 zero:
     return 100;
 other:
-    return n;
+    return n + deep(0);
 }
 
 /* Generated code at file scope cannot name these types. */
@@ -66,7 +73,7 @@ static int with_local_type(int n)
     struct cell *c = malloc(sizeof *c);
     c->v = n;
     c->next = NULL;
-    int v = c->v + (c->next != NULL);
+    int v = c->v + (c->next != NULL) + deep(0);
     free(c);
     return v;
 }
