@@ -9,7 +9,8 @@
 # linked statically. Then a thread migrates alone (tests/threads/migrate.c),
 # a checkpoint is asked for by signal, error paths give one migthread: or
 # mtcc line (a bad MIGTHREAD_THREAD, refused pthread calls, a thread stuck
-# in untransformed code), and the runtime's thread code runs under
+# in untransformed code), a program whose main leaves by pthread_exit ends
+# (tests/threads/mainexit.c), and the runtime's thread code runs under
 # ThreadSanitizer. Usage: threads.sh [PROGRAM...] (default: all).
 set -u
 cd "$(dirname "$0")/.."
@@ -184,6 +185,39 @@ if [ $# -eq 0 ] || [ -n "${THREADS_EXTRAS:-}" ]; then
     wait "$pid"; rc=$?
     [ $rc -eq 0 ] && one_line "$dir/err" "$stuck_line" && grep -q "^worker 21 " "$dir/out" && [ ! -f "$dir/t.ckpt" ] && ok ||
         fail "stuck: thread capture: exit $rc, $(head -n 1 "$dir/err")"
+
+    # ---- main leaves by pthread_exit: the process ends with its last thread ----
+    # (the runtime's control thread used to keep it alive for ever, and the
+    # end-of-program checks never ran)
+    dir=$out/mainexit
+    rm -rf "$dir" && mkdir -p "$dir"
+    gcc -O2 -pthread -o "$dir/plain" tests/threads/mainexit.c && "$dir/plain" | sort >"$dir/want"
+    for abi in x86_64 s390x; do
+        build "$abi" "$dir/$abi" tests/threads/mainexit.c || fail "mainexit: mtcc build for $abi"
+    done
+    timeout 60 "$dir/x86_64" >"$dir/out"; rc=$?
+    [ $rc -eq 0 ] && [ "$(sort "$dir/out")" = "$(cat "$dir/want")" ] && ok ||
+        fail "mainexit: exit $rc (124: the process outlived its threads)"
+    MIGTHREAD_THREAD=9 MIGTHREAD_AFTER_POLLS=2000 MIGTHREAD_CHECKPOINT_FILE="$dir/bad.ckpt" \
+        timeout 60 "$dir/x86_64" >/dev/null 2>"$dir/err"; rc=$?
+    [ $rc -ne 0 ] && [ $rc -ne 124 ] && one_line "$dir/err" "migthread: MIGTHREAD_THREAD=9 names no thread" &&
+        [ ! -f "$dir/bad.ckpt" ] && ok || fail "mainexit: MIGTHREAD_THREAD=9: exit $rc, $(head -n 1 "$dir/err")"
+    MIGTHREAD_AFTER_POLLS=1000000000 timeout 60 "$dir/x86_64" >/dev/null 2>"$dir/count"
+    total=$(sed -n 's/.*ended after \([0-9]*\) adaptation points.*/\1/p' "$dir/count")
+    if [ -n "$total" ] && [ "$total" -ge 10 ]; then
+        ok
+        # checkpointed once main has left: the restore's main is gone too
+        pos=$((total / 2)) ck=$dir/half.ckpt
+        MIGTHREAD_AFTER_POLLS=$pos MIGTHREAD_EXIT_AFTER_CHECKPOINT=1 MIGTHREAD_CHECKPOINT_FILE="$ck" \
+            timeout 60 "$dir/x86_64" >"$dir/before" 2>"$dir/err"
+        for d in x86_64 s390x; do
+            MIGTHREAD_RESTORE="$ck" timeout 300 scripts/abi.sh run "$d" "$dir/$d" >"$dir/after" 2>"$dir/err"; rc=$?
+            [ $rc -eq 0 ] && [ "$(sort "$dir/before" "$dir/after")" = "$(cat "$dir/want")" ] && ok ||
+                fail "mainexit: restored on $d at $pos of $total: exit $rc $(head -n 1 "$dir/err")"
+        done
+    else
+        fail "mainexit: no report of the adaptation points counted (${total:-none})"
+    fi
 
     # ---- ThreadSanitizer over the runtime's thread code ------------------------
     tsan=build/tsan

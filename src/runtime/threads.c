@@ -61,6 +61,9 @@ static struct {
 static volatile sig_atomic_t sig_pending, sig_leave, sig_target;
 
 static int control_started;
+/* main ended by pthread_exit or moved to another process: the last thread
+ * to end ends the process. */
+static int main_gone;
 
 /* ---- Thread-local variables ------------------------------------------------- */
 
@@ -411,6 +414,55 @@ static void finish_thread_locked(th_thread *t, void *retval, th_status status)
     }
 }
 
+static int any_running(void)
+{
+    for (th_thread *t = threads; t; t = t->next)
+        if (t->status == TH_RUNNING && t->native_live)
+            return 1;
+    return 0;
+}
+
+/* The C library ends a process when its last thread ends, but the
+ * runtime's control thread never does: so the last thread of the program
+ * ends it, with status 0 as the C library would, after the end-of-program
+ * checks that returning from main would have made. */
+static _Noreturn void end_program(void)
+{
+    control_program_ends();
+    exit(0);
+}
+
+/* The calling thread is done for good (returned, called pthread_exit or
+ * moved to another process). */
+static void thread_ends(th_thread *t, void *retval, th_status status)
+{
+    pthread_mutex_lock(&lock);
+    if (t->is_main)
+        main_gone = 1;
+    finish_thread_locked(t, retval, status);  /* frees t if detached */
+    int last = main_gone && !any_running();
+    pthread_mutex_unlock(&lock);
+    if (last)
+        end_program();
+}
+
+_Noreturn void th_main_leaves(int moved)
+{
+    th_thread *t = me();
+    if (moved) {
+        thread_ends(t, MT_THREAD_MIGRATED, TH_MIGRATED);
+    } else {  /* a restored main that had ended before the checkpoint */
+        pthread_mutex_lock(&lock);
+        main_gone = 1;
+        int last = !any_running();
+        pthread_mutex_unlock(&lock);
+        if (last)
+            end_program();
+    }
+    fflush(NULL);
+    pthread_exit(NULL);
+}
+
 int th_capture_reached_bottom(void)
 {
     th_thread *t = me();
@@ -528,9 +580,7 @@ static void *thread_main(void *p)
     while (mt_state_now() == MT_STATE_UNWINDING) {
         if (!th_capture_reached_bottom()) {   /* migrated: it goes on elsewhere */
             frames_pins_drop();
-            pthread_mutex_lock(&lock);
-            finish_thread_locked(t, MT_THREAD_MIGRATED, TH_MIGRATED);
-            pthread_mutex_unlock(&lock);
+            thread_ends(t, MT_THREAD_MIGRATED, TH_MIGRATED);
             return NULL;
         }
         frames_set_state_after_rewind(control_idle_state(t->id));
@@ -538,9 +588,7 @@ static void *thread_main(void *p)
         rv = twin();
     }
     frames_pins_drop();
-    pthread_mutex_lock(&lock);
-    finish_thread_locked(t, rv, TH_FINISHED);
-    pthread_mutex_unlock(&lock);
+    thread_ends(t, rv, TH_FINISHED);
     return NULL;
 }
 
@@ -643,9 +691,7 @@ _Noreturn void mt_pthread_exit(void *retval)
 {
     th_thread *t = me();
     frames_pins_drop();
-    pthread_mutex_lock(&lock);
-    finish_thread_locked(t, retval, TH_FINISHED);
-    pthread_mutex_unlock(&lock);
+    thread_ends(t, retval, TH_FINISHED);
     fflush(NULL);
     pthread_exit(NULL);
 }

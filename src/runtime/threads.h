@@ -63,6 +63,11 @@ int th_at_safe_point(void);
  * a checkpoint taken to exit. */
 int th_capture_reached_bottom(void);
 
+/* The main thread leaves without ending the process: moved to another
+ * process (moved), or restored after it had called pthread_exit. The
+ * process ends when its last thread does. */
+_Noreturn void th_main_leaves(int moved);
+
 /* Runtime waits, all under th_lock. Before each sleep a blocking call
  * asks th_give_way: 1 means a capture wants this thread, which is now
  * unwinding; the call undoes what it began and returns, and is re-entered
