@@ -10,7 +10,8 @@
 # a checkpoint is asked for by signal, error paths give one migthread: or
 # mtcc line (a bad MIGTHREAD_THREAD, refused pthread calls, a thread stuck
 # in untransformed code), a program whose main leaves by pthread_exit ends
-# (tests/threads/mainexit.c), and the runtime's thread code runs under
+# (tests/threads/mainexit.c), a condition signal wakes one waiter
+# (tests/threads/wakeone.c), and the runtime's thread code runs under
 # ThreadSanitizer. Usage: threads.sh [PROGRAM...] (default: all).
 set -u
 cd "$(dirname "$0")/.."
@@ -219,6 +220,14 @@ if [ $# -eq 0 ] || [ -n "${THREADS_EXTRAS:-}" ]; then
         fail "mainexit: no report of the adaptation points counted (${total:-none})"
     fi
 
+    # ---- A signal wakes one waiter, a broadcast all (here and under TSan below)
+    dir=$out/wakeone
+    rm -rf "$dir" && mkdir -p "$dir"
+    build x86_64 "$dir/x86_64" tests/threads/wakeone.c || fail "wakeone: mtcc build"
+    timeout 120 "$dir/x86_64" >"$dir/out" 2>"$dir/err"; rc=$?
+    [ $rc -eq 0 ] && grep -q "^one signal woke 1 of 4" "$dir/out" && ok ||
+        fail "wakeone: exit $rc: $(head -n 1 "$dir/out") $(head -n 1 "$dir/err")"
+
     # ---- ThreadSanitizer over the runtime's thread code ------------------------
     tsan=build/tsan
     if make -s "$tsan/lib/x86_64-linux-gnu/libmigthread.a" >/dev/null; then
@@ -234,6 +243,13 @@ if [ $# -eq 0 ] || [ -n "${THREADS_EXTRAS:-}" ]; then
             elif cat "$tsan/$p.before" "$tsan/$p.after" | cmp -s - "$out/$p/want"; then ok
             else fail "tsan: $p: output differs after the restore"; fi
         done
+        MTCC_LIBDIR=$tsan/lib $mtcc --cc=gcc -fsanitize=thread -g -O1 -o "$tsan/wakeone" tests/threads/wakeone.c \
+            2>"$tsan/wakeone.log" || fail "tsan: build wakeone"
+        timeout 300 "$tsan/wakeone" >"$tsan/wakeone.out" 2>"$tsan/wakeone.err"; rc=$?
+        if grep -q "ThreadSanitizer" "$tsan/wakeone.err"; then
+            fail "tsan: wakeone: $(grep -h -m1 'WARNING: ThreadSanitizer' "$tsan/wakeone.err")"
+        elif [ $rc -eq 0 ]; then ok
+        else fail "tsan: wakeone: exit $rc: $(head -n 1 "$tsan/wakeone.out")"; fi
     else
         fail "tsan: the runtime does not build with -fsanitize=thread"
     fi

@@ -47,6 +47,8 @@ static pthread_cond_t channels[NCHANNELS] = {             /* runtime waits, by o
     [0 ... NCHANNELS - 1] = PTHREAD_COND_INITIALIZER
 };
 
+/* Condition waits queued by object, oldest first (see th_waiter_add). */
+static th_waiter *waitq[NCHANNELS];
 static th_thread *threads;       /* main first, then by creation */
 static uint32_t next_id = 2;
 static _Thread_local th_thread *self;
@@ -113,10 +115,15 @@ static void tls_snapshot(th_thread *t)
 
 /* ---- The registry ------------------------------------------------------------- */
 
-static pthread_cond_t *channel_of(const void *obj)
+static size_t channel_index(const void *obj)
 {
     uintptr_t a = (uintptr_t)obj;
-    return &channels[(a >> 4 ^ a >> 10) % NCHANNELS];
+    return (a >> 4 ^ a >> 10) % NCHANNELS;
+}
+
+static pthread_cond_t *channel_of(const void *obj)
+{
+    return &channels[channel_index(obj)];
 }
 
 static th_thread *find(uint32_t id)
@@ -239,8 +246,11 @@ static int activate(int kind, uint32_t target, int leave)
     for (th_thread *t = threads; t; t = t->next)
         if (t->status == TH_RUNNING && t->native_live)
             ask(t);
-    for (int i = 0; i < NCHANNELS; i++)
+    for (int i = 0; i < NCHANNELS; i++) {
         pthread_cond_broadcast(&channels[i]);
+        for (th_waiter *w = waitq[i]; w; w = w->next)
+            pthread_cond_signal(&w->cv);
+    }
     return 0;
 }
 
@@ -355,6 +365,69 @@ void th_sleep(const void *obj)
 void th_wake(const void *obj)
 {
     pthread_cond_broadcast(channel_of(obj));
+}
+
+/* ---- Waits woken one at a time ----------------------------------------------- */
+
+/* A condition wait sleeps on a condition variable of its own, queued under
+ * its object's address, so that a signal wakes one thread (the one
+ * waiting longest) instead of all; a capture request wakes them all
+ * (activate), and a waiter that gives way takes itself off the queue
+ * first, so no signal is handed to a thread that has left. */
+
+void th_waiter_add(th_waiter *w, const void *obj)
+{
+    w->obj = obj;
+    w->woken = 0;
+    w->next = NULL;
+    pthread_cond_init(&w->cv, NULL);
+    th_waiter **p = &waitq[channel_index(obj)];
+    while (*p)
+        p = &(*p)->next;
+    *p = w;
+}
+
+void th_waiter_leave(th_waiter *w)
+{
+    if (!w->woken)
+        for (th_waiter **p = &waitq[channel_index(w->obj)]; *p; p = &(*p)->next)
+            if (*p == w) {
+                *p = w->next;
+                break;
+            }
+    pthread_cond_destroy(&w->cv);
+}
+
+void th_waiter_sleep(th_waiter *w)
+{
+    th_thread *t = self;
+    t->sleeping = 1;
+    t->stuck = control_in_callback();
+    if (cap.active)
+        pthread_cond_broadcast(&changed);
+    pthread_cond_wait(&w->cv, &lock);
+    t->sleeping = t->stuck = 0;
+}
+
+/* Takes the longest waiter on obj off the queue and wakes it (or every
+ * waiter, with all): returns how many. */
+size_t th_wake_waiters(const void *obj, int all)
+{
+    size_t n = 0;
+    for (th_waiter **p = &waitq[channel_index(obj)]; *p;) {
+        th_waiter *w = *p;
+        if (w->obj != obj) {
+            p = &w->next;
+            continue;
+        }
+        *p = w->next;
+        w->woken = 1;
+        pthread_cond_signal(&w->cv);
+        n++;
+        if (!all)
+            break;
+    }
+    return n;
 }
 
 void th_gate(void)

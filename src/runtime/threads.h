@@ -78,6 +78,23 @@ void th_unlock(void);
 int th_give_way(void);
 void th_sleep(const void *obj);
 void th_wake(const void *obj);
+/* Waits woken one at a time (condition variables), all under th_lock.
+ * th_waiter_add queues w (on the caller's stack) on obj's queue;
+ * th_waiter_sleep waits until a wake or a capture request (wake-ups may
+ * be spurious: check w->woken); th_waiter_leave takes w off the queue if
+ * no wake did, and must come before w goes out of scope.
+ * th_wake_waiters wakes the longest waiter on obj, or all of them, and
+ * returns how many it woke. */
+typedef struct th_waiter {
+    const void *obj;
+    int woken;                /* taken off the queue by a wake */
+    pthread_cond_t cv;
+    struct th_waiter *next;
+} th_waiter;
+void th_waiter_add(th_waiter *w, const void *obj);
+void th_waiter_sleep(th_waiter *w);
+void th_waiter_leave(th_waiter *w);
+size_t th_wake_waiters(const void *obj, int all);
 /* Before a blocking call returns into the program: waits while another
  * thread is being captured (th_lock held). */
 void th_gate(void);
