@@ -51,9 +51,11 @@ static void test_blockmap(void)
 }
 
 /* Random puts, deletes and lookups against a plain array, on addresses
- * that crowd into long runs, some wrapping round the end of the table:
- * a deletion that moved the wrong entry back would lose one. Then every
- * third entry is dropped in place. */
+ * 8 bytes apart, denser than malloc's, so that they crowd into long runs
+ * of full slots, some wrapping round the end of the table (the map hashes
+ * an address by its own bits, blockmap.c): a deletion that moved the
+ * wrong entry back would lose one. Then every third entry is dropped in
+ * place. The addresses are never dereferenced. */
 static int third(const st_heap_block *b, void *ctx)
 {
     (void)ctx;
@@ -62,9 +64,11 @@ static int third(const st_heap_block *b, void *ctx)
 
 static void test_blockmap_random(void)
 {
-    enum { N = 700, STEPS = 200000 };
-    static char arena[N * 16];
+    enum { N = 700, STEPS = 200000, SPREAD = 1500 };
     static uint64_t want[N];   /* 0: absent, else the count stored */
+    /* key i at one of SPREAD 8-byte places from 1900 slots into a table
+     * of 2048 (the size 700 entries grow it to), so runs wrap */
+    uintptr_t base = ((uintptr_t)1 << 20) + 8 * 1900;
     blockmap m = { 0 };
     unsigned seed = 12345;
     int ok = 1;
@@ -72,7 +76,7 @@ static void test_blockmap_random(void)
     for (int step = 0; step < STEPS; step++) {
         seed = seed * 1103515245u + 12345u;
         size_t i = (seed >> 8) % N;
-        void *a = arena + 16 * i;
+        void *a = (void *)(base + 8 * (i * 97 % SPREAD));
         st_heap_block old;
         switch ((seed >> 24) % 3) {
         case 0: {
@@ -97,7 +101,7 @@ static void test_blockmap_random(void)
     blockmap_drop_if(&m, third, NULL);
     size_t left = 0;
     for (size_t i = 0; i < N; i++) {
-        const st_heap_block *b = blockmap_get(&m, arena + 16 * i);
+        const st_heap_block *b = blockmap_get(&m, (void *)(base + 8 * (i * 97 % SPREAD)));
         int keep = want[i] && want[i] % 3 != 0;
         ok &= keep ? b && b->count == want[i] : b == NULL;
         left += keep;
@@ -138,10 +142,11 @@ static void test_freed_window(void)
     CHECK(freed_count() == before + 1 && !state_heap_find(d, &ft, &fc));
     mt_heap_forget(d);
     CHECK(freed_count() == before + 1);
-    /* Past the window the older generation goes: memory stays bounded. */
-    static double many[200000];
+    /* Past the window the older generation goes: memory stays bounded.
+     * (16 bytes apart, as malloc's blocks are: see blockmap.c) */
+    static double many[2 * 200000];
     int ok = 1;
-    for (size_t i = 0; i < 200000; i++) {
+    for (size_t i = 0; i < 2 * 200000; i += 2) {
         ok &= mt_heap_track(&many[i], t_double, 1, &err) == 0;
         state_heap_release(&many[i]);
     }
