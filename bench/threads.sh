@@ -7,7 +7,10 @@
 #  3. overhead of the instrumented thread programs (tests/threads/programs)
 #     against plain gcc -O2 builds, alternated in one run, best of 3, with
 #     callgrind instruction counts beside the wall times.
+# Usage: threads.sh [scale|overhead] (default: both; scale is 1 and 2).
 set -eu
+part=${1:-all}
+case $part in all|scale|overhead) ;; *) echo "threads.sh: unknown part '$part' (scale or overhead)" >&2; exit 2 ;; esac
 cd "$(dirname "$0")/.."
 dir=build/bench/threads
 mkdir -p "$dir"
@@ -16,6 +19,7 @@ mt=build/bin/migthread
 now() { date +%s.%N; }
 ms() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.1f", (b - a) * 1000 }'; }
 
+if [ "$part" != overhead ]; then
 $mtcc -O2 -o "$dir/scale" bench/threads/scale.c
 echo "threads: capture and restore against the number of threads (scale.c, 8 MB grid, x86_64)"
 printf '%8s %12s %12s %12s %14s\n' threads "state bytes" "capture ms" "restore ms" "latency ms"
@@ -38,6 +42,9 @@ for t in 1 2 4 8 16; do
     res=$(sed -n 's/.*restored .* in \([0-9.]*\) ms/\1/p' "$dir/err2")
     printf '%8s %12s %12s %12s %14s\n' "$t" "${size:-?}" "${cap:-?}" "${res:-?}" "${lat:-?}"
 done
+
+fi
+[ "$part" = scale ] && exit 0
 
 echo
 echo "threads: overhead of mtcc -O2 against gcc -O2 (best of 3, alternated; callgrind instructions)"

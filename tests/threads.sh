@@ -9,7 +9,9 @@
 # linked statically. Then a thread migrates alone (tests/threads/migrate.c),
 # a checkpoint is asked for by signal, error paths give one migthread: or
 # mtcc line (a bad MIGTHREAD_THREAD, refused pthread calls, a thread stuck
-# in untransformed code), and the runtime's thread code runs under
+# in untransformed code), a program whose main leaves by pthread_exit ends
+# (tests/threads/mainexit.c), a condition signal wakes one waiter
+# (tests/threads/wakeone.c), and the runtime's thread code runs under
 # ThreadSanitizer. Usage: threads.sh [PROGRAM...] (default: all).
 set -u
 cd "$(dirname "$0")/.."
@@ -185,6 +187,47 @@ if [ $# -eq 0 ] || [ -n "${THREADS_EXTRAS:-}" ]; then
     [ $rc -eq 0 ] && one_line "$dir/err" "$stuck_line" && grep -q "^worker 21 " "$dir/out" && [ ! -f "$dir/t.ckpt" ] && ok ||
         fail "stuck: thread capture: exit $rc, $(head -n 1 "$dir/err")"
 
+    # ---- main leaves by pthread_exit: the process ends with its last thread ----
+    # (the runtime's control thread used to keep it alive for ever, and the
+    # end-of-program checks never ran)
+    dir=$out/mainexit
+    rm -rf "$dir" && mkdir -p "$dir"
+    gcc -O2 -pthread -o "$dir/plain" tests/threads/mainexit.c && "$dir/plain" | sort >"$dir/want"
+    for abi in x86_64 s390x; do
+        build "$abi" "$dir/$abi" tests/threads/mainexit.c || fail "mainexit: mtcc build for $abi"
+    done
+    timeout 60 "$dir/x86_64" >"$dir/out"; rc=$?
+    [ $rc -eq 0 ] && [ "$(sort "$dir/out")" = "$(cat "$dir/want")" ] && ok ||
+        fail "mainexit: exit $rc (124: the process outlived its threads)"
+    MIGTHREAD_THREAD=9 MIGTHREAD_AFTER_POLLS=2000 MIGTHREAD_CHECKPOINT_FILE="$dir/bad.ckpt" \
+        timeout 60 "$dir/x86_64" >/dev/null 2>"$dir/err"; rc=$?
+    [ $rc -ne 0 ] && [ $rc -ne 124 ] && one_line "$dir/err" "migthread: MIGTHREAD_THREAD=9 names no thread" &&
+        [ ! -f "$dir/bad.ckpt" ] && ok || fail "mainexit: MIGTHREAD_THREAD=9: exit $rc, $(head -n 1 "$dir/err")"
+    MIGTHREAD_AFTER_POLLS=1000000000 timeout 60 "$dir/x86_64" >/dev/null 2>"$dir/count"
+    total=$(sed -n 's/.*ended after \([0-9]*\) adaptation points.*/\1/p' "$dir/count")
+    if [ -n "$total" ] && [ "$total" -ge 10 ]; then
+        ok
+        # checkpointed once main has left: the restore's main is gone too
+        pos=$((total / 2)) ck=$dir/half.ckpt
+        MIGTHREAD_AFTER_POLLS=$pos MIGTHREAD_EXIT_AFTER_CHECKPOINT=1 MIGTHREAD_CHECKPOINT_FILE="$ck" \
+            timeout 60 "$dir/x86_64" >"$dir/before" 2>"$dir/err"
+        for d in x86_64 s390x; do
+            MIGTHREAD_RESTORE="$ck" timeout 300 scripts/abi.sh run "$d" "$dir/$d" >"$dir/after" 2>"$dir/err"; rc=$?
+            [ $rc -eq 0 ] && [ "$(sort "$dir/before" "$dir/after")" = "$(cat "$dir/want")" ] && ok ||
+                fail "mainexit: restored on $d at $pos of $total: exit $rc $(head -n 1 "$dir/err")"
+        done
+    else
+        fail "mainexit: no report of the adaptation points counted (${total:-none})"
+    fi
+
+    # ---- A signal wakes one waiter, a broadcast all (here and under TSan below)
+    dir=$out/wakeone
+    rm -rf "$dir" && mkdir -p "$dir"
+    build x86_64 "$dir/x86_64" tests/threads/wakeone.c || fail "wakeone: mtcc build"
+    timeout 120 "$dir/x86_64" >"$dir/out" 2>"$dir/err"; rc=$?
+    [ $rc -eq 0 ] && grep -q "^one signal woke 1 of 4" "$dir/out" && ok ||
+        fail "wakeone: exit $rc: $(head -n 1 "$dir/out") $(head -n 1 "$dir/err")"
+
     # ---- ThreadSanitizer over the runtime's thread code ------------------------
     tsan=build/tsan
     if make -s "$tsan/lib/x86_64-linux-gnu/libmigthread.a" >/dev/null; then
@@ -200,6 +243,13 @@ if [ $# -eq 0 ] || [ -n "${THREADS_EXTRAS:-}" ]; then
             elif cat "$tsan/$p.before" "$tsan/$p.after" | cmp -s - "$out/$p/want"; then ok
             else fail "tsan: $p: output differs after the restore"; fi
         done
+        MTCC_LIBDIR=$tsan/lib $mtcc --cc=gcc -fsanitize=thread -g -O1 -o "$tsan/wakeone" tests/threads/wakeone.c \
+            2>"$tsan/wakeone.log" || fail "tsan: build wakeone"
+        timeout 300 "$tsan/wakeone" >"$tsan/wakeone.out" 2>"$tsan/wakeone.err"; rc=$?
+        if grep -q "ThreadSanitizer" "$tsan/wakeone.err"; then
+            fail "tsan: wakeone: $(grep -h -m1 'WARNING: ThreadSanitizer' "$tsan/wakeone.err")"
+        elif [ $rc -eq 0 ]; then ok
+        else fail "tsan: wakeone: exit $rc: $(head -n 1 "$tsan/wakeone.out")"; fi
     else
         fail "tsan: the runtime does not build with -fsanitize=thread"
     fi

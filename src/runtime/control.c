@@ -302,15 +302,33 @@ static int restore_from(const char *path, void *(**start)(void *))
 static int run_bottom(int (*resume_main)(void), int rc)
 {
     while (mt_state_now() == MT_STATE_UNWINDING) {
-        if (!th_capture_reached_bottom()) {
-            fflush(NULL);
-            pthread_exit(NULL);  /* the main thread moved elsewhere */
-        }
+        if (!th_capture_reached_bottom())
+            th_main_leaves(1);  /* the main thread moved elsewhere */
         frames_set_state_after_rewind(control_idle_state(th_self_id()));
         mt_state_set(MT_STATE_REWINDING);
         rc = resume_main();
     }
     return rc;
+}
+
+/* The checks made when the program ends, by returning from main or, after
+ * main called pthread_exit, when its last thread ends (threads.c). */
+void control_program_ends(void)
+{
+    if (cfg.thread && cfg.thread > th_last_id()) {
+        /* nothing counted: a thread that never existed is a wrong number,
+         * not a program that ended early */
+        char n[16];
+        snprintf(n, sizeof n, "%u", cfg.thread);
+        die("MIGTHREAD_THREAD=%s names no thread of this program", n);
+    }
+    if (cfg.after_polls > 0 && __atomic_load_n(&polls_left, __ATOMIC_RELAXED) > 0) {
+        /* The count ran out before the program did: say how far it got,
+         * so that scripts can pick positions that exist. */
+        fflush(stdout);
+        fprintf(stderr, "migthread: the program ended after %lld adaptation points, before MIGTHREAD_AFTER_POLLS=%lld\n",
+                cfg.after_polls - (long long)polls_left, cfg.after_polls);
+    }
 }
 
 static void *(*alone_start)(void *);
@@ -335,7 +353,7 @@ int mt_run_main(int argc, char **argv, int (*user_main)(int, char **), int (*res
     if (cfg.restore) {
         int role = restore_from(cfg.restore, &alone_start);
         if (role == TH_ROLE_FINISHED)
-            pthread_exit(NULL);  /* main had ended; its threads go on */
+            th_main_leaves(0);  /* main had ended; its threads go on */
         if (role == TH_ROLE_ALONE)
             resume_main = resume_alone;  /* a moved thread: its function, then the end */
         if (!resume_main)
@@ -352,20 +370,7 @@ int mt_run_main(int argc, char **argv, int (*user_main)(int, char **), int (*res
         mt_state_set(control_idle_state(th_self_id()));
         rc = run_bottom(resume_main, user_main(argc, args));
     }
-    if (cfg.thread && cfg.thread > th_last_id()) {
-        /* nothing counted: a thread that never existed is a wrong number,
-         * not a program that ended early */
-        char n[16];
-        snprintf(n, sizeof n, "%u", cfg.thread);
-        die("MIGTHREAD_THREAD=%s names no thread of this program", n);
-    }
-    if (cfg.after_polls > 0 && __atomic_load_n(&polls_left, __ATOMIC_RELAXED) > 0) {
-        /* The count ran out before the program did: say how far it got,
-         * so that scripts can pick positions that exist. */
-        fflush(stdout);
-        fprintf(stderr, "migthread: the program ended after %lld adaptation points, before MIGTHREAD_AFTER_POLLS=%lld\n",
-                cfg.after_polls - (long long)polls_left, cfg.after_polls);
-    }
+    control_program_ends();
     mt_state_set(MT_STATE_IDLE);
     return rc;
 }

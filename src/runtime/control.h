@@ -23,4 +23,9 @@ void control_capture_begins(void);
 /* The control thread received trigger signal sig (for the latency report). */
 void control_note_request(int sig);
 
+/* The end-of-program checks (a MIGTHREAD_THREAD that named no thread dies
+ * with one line; a poll count that never ran out is reported), made when
+ * main returns or when the last thread ends after main's pthread_exit. */
+void control_program_ends(void);
+
 #endif

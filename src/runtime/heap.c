@@ -7,13 +7,17 @@
  *
  * New memory is zeroed: a checkpoint may come while the program is still
  * filling a block, and a pointer slot it has not written yet must read as
- * NULL, not as garbage that no restore could translate. */
+ * NULL, not as garbage that no restore could translate. Small blocks are
+ * zeroed by hand rather than by calloc, which bypasses glibc's per-thread
+ * cache (tcache) and so costs twice a malloc; large ones keep calloc,
+ * which knows when fresh pages from the kernel are zero already. */
 #include <errno.h>
 #include <malloc.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "error.h"
 #include "migthread-gen.h"
 #include "state.h"
 #include "types.h"
@@ -32,21 +36,47 @@ static void track(void *p, size_t size, const mt_type *t)
         return;
     if (!t || t->size == 0 || size % t->size != 0)
         t = bytes_type();
-    mt_error err;
-    if (mt_heap_track(p, t, size / t->size, &err) < 0)
-        mt_die(&err);  /* the tracker is out of memory: a checkpoint would be wrong */
+    if (state_heap_add(p, t, size / t->size) < 0) {
+        /* the tracker is out of memory: a checkpoint would be wrong */
+        mt_error err;
+        mt_fail(&err, MT_ENOMEM, "out of memory tracking a heap block");
+        mt_die(&err);
+    }
+}
+
+/* Below this size calloc would not find fresh zero pages anyway. */
+enum { ZERO_BY_HAND_MAX = 4096 };
+
+/* Out of line, or gcc turns malloc and memset back into calloc. */
+static __attribute__((noinline)) void zero(void *p, size_t size)
+{
+    memset(p, 0, size);
+}
+
+static void *zeroed(size_t size)
+{
+    if (size > ZERO_BY_HAND_MAX)
+        return calloc(1, size);
+    void *p = malloc(size);
+    if (p)
+        zero(p, size);
+    return p;
 }
 
 void *mt_malloc(size_t size, const mt_type *t)
 {
-    void *p = calloc(1, size);
+    void *p = zeroed(size);
     track(p, size, t);
     return p;
 }
 
 void *mt_calloc(size_t n, size_t size, const mt_type *t)
 {
-    void *p = calloc(n, size);
+    if (size && n > SIZE_MAX / size) {
+        errno = ENOMEM;  /* as calloc says it */
+        return NULL;
+    }
+    void *p = zeroed(n * size);
     track(p, n * size, t);
     return p;
 }
@@ -58,8 +88,7 @@ void *mt_realloc(void *old, size_t size, const mt_type *t)
     const struct mt_type *old_type = NULL;
     uint64_t old_count = 0;
     size_t old_size = 0;
-    if (old && state_heap_find(old, &old_type, &old_count)) {
-        state_heap_release(old);
+    if (old && state_heap_take(old, &old_type, &old_count)) {
         old_size = (size_t)old_count * old_type->size;
     } else if (old) {
         /* a block from untracked code (strndup, getline): all of it that
@@ -68,8 +97,7 @@ void *mt_realloc(void *old, size_t size, const mt_type *t)
     }
     void *p = realloc(old, size);
     if (!p && size && old_type) {
-        mt_error err;
-        mt_heap_track(old, old_type, (size_t)old_count, &err);
+        track(old, old_size, old_type);
         return NULL;
     }
     if (p && size > old_size)

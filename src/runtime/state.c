@@ -187,59 +187,117 @@ const st_function *state_find_function(uint64_t id)
 
 /* ---- Tracked heap ------------------------------------------------------------ */
 
-static blockmap live_blocks;
-
-/* The blocks freed lately, so that a checkpoint can tell a dangling
- * pointer (hash.c's grow() frees each key while the old array, still in
- * its frame, keeps pointing at it) from a pointer into memory it never
- * knew. Two generations bound the memory: when the newer holds a window's
- * worth, the older is dropped. A block is forgotten here once a new block
- * starts at its address. */
-static blockmap freed_new, freed_old;
+/* One map holds the live blocks and the blocks freed lately, so that a
+ * checkpoint can tell a dangling pointer (hash.c's grow() frees each key
+ * while the old array, still in its frame, keeps pointing at it) from a
+ * pointer into memory it never knew. A free tags its entry in place and an
+ * allocation at the same address overwrites it, so malloc and free cost
+ * one probe each, and a block is forgotten as freed once a new block
+ * starts at its address. Two generations bound the memory: when the newer
+ * holds a window's worth, the older is dropped.
+ *
+ * The tag lives in the low bits of the type pointer (a type is aligned to
+ * at least 4): FREED, and GEN_ONE for a freed entry of generation 1. */
+static blockmap blocks;
+static size_t nlive;            /* untagged entries */
+static size_t nfreed[2];        /* freed entries of each generation */
+static unsigned newer;          /* the generation frees go to now */
 enum { FREED_WINDOW_MIN = 1 << 16 };
+enum { FREED = 1, GEN_ONE = 2, TAGS = 3 };
 
-static void remember_freed(const st_heap_block *b)
+_Static_assert(_Alignof(struct mt_type) >= 4, "two tag bits in a type pointer");
+
+static uintptr_t tag_of(const st_heap_block *b)
 {
-    size_t window = live_blocks.live * 2;
+    return (uintptr_t)b->type & TAGS;
+}
+
+static unsigned gen_of(uintptr_t tag)
+{
+    return (tag & GEN_ONE) != 0;
+}
+
+static int is_older_freed(const st_heap_block *b, void *unused)
+{
+    (void)unused;
+    uintptr_t tag = tag_of(b);
+    return (tag & FREED) && gen_of(tag) != newer;
+}
+
+/* Before a free is remembered: when the newer generation holds a window's
+ * worth, the older one goes and the newer becomes the older. 1 when it
+ * did (entries have moved). */
+static int age_freed(void)
+{
+    size_t window = nlive * 2;
     if (window < FREED_WINDOW_MIN)
         window = FREED_WINDOW_MIN;
-    if (freed_new.live >= window) {
-        blockmap_clear(&freed_old);
-        freed_old = freed_new;
-        freed_new = (blockmap){ 0 };
+    if (nfreed[newer] < window)
+        return 0;
+    blockmap_drop_if(&blocks, is_older_freed, NULL);
+    nfreed[!newer] = 0;
+    newer = !newer;
+    return 1;
+}
+
+int state_heap_add(void *block, const mt_type *t, size_t count)
+{
+    st_heap_block b = { block, t, count }, old;
+    state_lock();
+    int r = blockmap_put(&blocks, &b, &old);
+    if (r == 0)
+        nlive++;
+    else if (r == 1 && (tag_of(&old) & FREED)) {
+        nfreed[gen_of(tag_of(&old))]--;
+        nlive++;
     }
-    blockmap_put(&freed_new, b);  /* out of memory: a pointer into it stays refused */
+    state_unlock();
+    return r < 0 ? -1 : 0;
 }
 
 int mt_heap_track(void *block, const mt_type *t, size_t count, mt_error *err)
 {
     if (!block || !t || count == 0)
         return mt_fail(err, MT_EUSAGE, "mt_heap_track: bad arguments");
-    st_heap_block b = { block, t, count };
-    state_lock();
-    if (freed_new.live)
-        blockmap_del(&freed_new, block, NULL);
-    if (freed_old.live)
-        blockmap_del(&freed_old, block, NULL);
-    int rc = blockmap_put(&live_blocks, &b);
-    state_unlock();
-    return rc < 0 ? mt_fail(err, MT_ENOMEM, "out of memory tracking a heap block") : 0;
+    if (state_heap_add(block, t, count) < 0)
+        return mt_fail(err, MT_ENOMEM, "out of memory tracking a heap block");
+    return 0;
 }
 
 void mt_heap_forget(void *block)
 {
     state_lock();
-    blockmap_del(&live_blocks, block, NULL);
+    st_heap_block *b = blockmap_get(&blocks, block);
+    if (b && !tag_of(b)) {
+        blockmap_del(&blocks, block, NULL);
+        nlive--;
+    }
     state_unlock();
+}
+
+int state_heap_take(void *block, const struct mt_type **t, uint64_t *count)
+{
+    state_lock();
+    st_heap_block *b = blockmap_get(&blocks, block);
+    int found = b && !tag_of(b);
+    if (found) {
+        *t = b->type;
+        *count = b->count;
+        if (age_freed())  /* entries moved: b is looked up again */
+            b = blockmap_get(&blocks, block);
+        b->type = (const mt_type *)((uintptr_t)b->type | FREED | (newer ? GEN_ONE : 0));
+        nlive--;
+        nfreed[newer]++;
+    }
+    state_unlock();
+    return found;
 }
 
 void state_heap_release(void *block)
 {
-    st_heap_block b;
-    state_lock();
-    if (blockmap_del(&live_blocks, block, &b))
-        remember_freed(&b);
-    state_unlock();
+    const struct mt_type *t;
+    uint64_t count;
+    state_heap_take(block, &t, &count);
 }
 
 int state_heap_find(const void *p, const struct mt_type **t, uint64_t *count)
@@ -252,29 +310,48 @@ int state_heap_find(const void *p, const struct mt_type **t, uint64_t *count)
 
 int state_heap_find_locked(const void *p, const struct mt_type **t, uint64_t *count)
 {
-    const st_heap_block *b = blockmap_get(&live_blocks, p);
-    if (b) {
-        *t = b->type;
-        *count = b->count;
-    }
-    return b != NULL;
+    const st_heap_block *b = blockmap_get(&blocks, p);
+    if (!b || tag_of(b))
+        return 0;
+    *t = b->type;
+    *count = b->count;
+    return 1;
+}
+
+/* Visits the entries of one kind, freed ones with their tags taken off. */
+typedef struct visit {
+    int freed;
+    int (*fn)(const st_heap_block *b, void *ctx);
+    void *ctx;
+} visit;
+
+static int visit_one(const st_heap_block *b, void *ctx)
+{
+    visit *v = ctx;
+    if (!v->freed)
+        return tag_of(b) ? 0 : v->fn(b, v->ctx);
+    if (!tag_of(b))
+        return 0;
+    st_heap_block clean = { b->addr, (const mt_type *)((uintptr_t)b->type & ~(uintptr_t)TAGS), b->count };
+    return v->fn(&clean, v->ctx);
 }
 
 int state_heap_each(int (*fn)(const st_heap_block *b, void *ctx), void *ctx)
 {
     if (!fn) {  /* count only */
-        *(size_t *)ctx = live_blocks.live;
+        *(size_t *)ctx = nlive;
         return 0;
     }
-    return blockmap_each(&live_blocks, fn, ctx);
+    visit v = { 0, fn, ctx };
+    return blockmap_each(&blocks, visit_one, &v);
 }
 
 int state_freed_each(int (*fn)(const st_heap_block *b, void *ctx), void *ctx)
 {
     if (!fn) {
-        *(size_t *)ctx = freed_new.live + freed_old.live;
+        *(size_t *)ctx = nfreed[0] + nfreed[1];
         return 0;
     }
-    int r = blockmap_each(&freed_new, fn, ctx);
-    return r ? r : blockmap_each(&freed_old, fn, ctx);
+    visit v = { 1, fn, ctx };
+    return blockmap_each(&blocks, visit_one, &v);
 }

@@ -53,9 +53,15 @@ int state_heap_find(const void *p, const struct mt_type **t, uint64_t *count);
 int state_heap_find_locked(const void *p, const struct mt_type **t, uint64_t *count);
 const st_function *state_find_function(uint64_t id);
 
+/* Tracks a block (mt_heap_track without the checks of its arguments,
+ * which the allocation wrappers need not make). -1 when out of memory. */
+int state_heap_add(void *block, const struct mt_type *t, size_t count);
 /* Untracks a block the program frees and remembers its range among the
  * blocks freed lately (mt_heap_forget only untracks). */
 void state_heap_release(void *block);
+/* The same, and 1 with the block's type and count when it was tracked
+ * (realloc needs them): one lookup where find and release make two. */
+int state_heap_take(void *block, const struct mt_type **t, uint64_t *count);
 /* Like state_heap_each, over the blocks freed lately; their ranges may
  * overlap each other and live blocks. The caller holds the state lock. */
 int state_freed_each(int (*fn)(const st_heap_block *b, void *ctx), void *ctx);

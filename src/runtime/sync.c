@@ -55,7 +55,7 @@ static uint32_t *kind_of(mutex_rep *r)
 
 typedef struct cond_rep {
     uint32_t seq;       /* bumped by each signal that wakes someone */
-    uint32_t waiters;   /* asleep, not woken yet (a hint for signal, not saved) */
+    uint32_t waiters;   /* queued, not woken yet (a hint for signal, not saved) */
 } cond_rep;
 
 typedef struct barrier_rep {
@@ -266,7 +266,11 @@ int mt_pthread_cond_destroy(void *cond)
 
 /* A wait a capture interrupts resumes as a spurious wake-up: it takes the
  * mutex again and returns, and the program's loop around it checks its
- * condition, as POSIX requires of every program. */
+ * condition, as POSIX requires of every program. The waiter is queued
+ * (threads.c) before it lets the mutex go, so a signal from the thread
+ * that takes the mutex next finds it; a signal wakes the longest waiter
+ * alone, and a waiter that gives way leaves the queue unwoken, so the
+ * signal goes to one that stays. */
 int mt_pthread_cond_wait(void *cond, void *mutex)
 {
     cond_rep *c = cond;
@@ -275,58 +279,62 @@ int mt_pthread_cond_wait(void *cond, void *mutex)
         return lock_mutex(m);
     if (load(&m->owner) != me())
         return EPERM;
+    th_waiter w;
     th_lock();
-    uint32_t seq = c->seq;
+    th_waiter_add(&w, c);
     __atomic_add_fetch(&c->waiters, 1, __ATOMIC_SEQ_CST);
     th_unlock();
     uint32_t count = m->count;
     m->count = 1;
     mt_pthread_mutex_unlock(m);
     th_lock();
-    while (load(&c->seq) == seq) {
+    while (!w.woken) {
         if (th_give_way()) {
-            /* no signal came, so this thread is still counted */
+            th_waiter_leave(&w);  /* no signal came: still queued and counted */
             __atomic_sub_fetch(&c->waiters, 1, __ATOMIC_SEQ_CST);
             th_unlock();
             return 0;
         }
-        th_sleep(c);
+        th_waiter_sleep(&w);
     }
-    th_unlock();  /* the signal that bumped seq counted this thread out */
+    th_waiter_leave(&w);  /* the signal that woke it counted it out */
+    th_unlock();
     if (lock_slow(m, me()))
         return 0;
     m->count = count;
     return 0;
 }
 
-/* Wakes every thread asleep on c and counts them out, so that the signals
- * that follow before anyone waits again cost one load: a waiter that was
- * woken but has not run yet is no longer counted. */
-static SLOW void cond_wake_all(cond_rep *c)
+/* Wakes the longest waiter on c, or all of them, and counts them out, so
+ * that a signal with nobody left to wake costs one load. A count with no
+ * queued waiter behind it (a stale hint, as in a moved thread's process)
+ * is put right. */
+static SLOW void cond_wake_slow(cond_rep *c, int all)
 {
     th_lock();
-    __atomic_add_fetch(&c->seq, 1, __ATOMIC_RELAXED);
-    __atomic_store_n(&c->waiters, 0, __ATOMIC_SEQ_CST);
-    th_wake(c);
+    size_t n = th_wake_waiters(c, all);
+    if (n) {
+        __atomic_add_fetch(&c->seq, 1, __ATOMIC_RELAXED);
+        __atomic_sub_fetch(&c->waiters, (uint32_t)n, __ATOMIC_SEQ_CST);
+    }
+    if (!n || all)
+        __atomic_store_n(&c->waiters, 0, __ATOMIC_SEQ_CST);
     th_unlock();
 }
 
-static void cond_wake(cond_rep *c)
-{
-    if (__atomic_load_n(&c->waiters, __ATOMIC_SEQ_CST))
-        cond_wake_all(c);
-}
-
-/* Both wake every waiter: POSIX allows a signal to wake more than one. */
 int mt_pthread_cond_signal(void *cond)
 {
-    cond_wake(cond);
+    cond_rep *c = cond;
+    if (__atomic_load_n(&c->waiters, __ATOMIC_SEQ_CST))
+        cond_wake_slow(c, 0);
     return 0;
 }
 
 int mt_pthread_cond_broadcast(void *cond)
 {
-    cond_wake(cond);
+    cond_rep *c = cond;
+    if (__atomic_load_n(&c->waiters, __ATOMIC_SEQ_CST))
+        cond_wake_slow(c, 1);
     return 0;
 }
 

@@ -47,6 +47,8 @@ static pthread_cond_t channels[NCHANNELS] = {             /* runtime waits, by o
     [0 ... NCHANNELS - 1] = PTHREAD_COND_INITIALIZER
 };
 
+/* Condition waits queued by object, oldest first (see th_waiter_add). */
+static th_waiter *waitq[NCHANNELS];
 static th_thread *threads;       /* main first, then by creation */
 static uint32_t next_id = 2;
 static _Thread_local th_thread *self;
@@ -61,6 +63,9 @@ static struct {
 static volatile sig_atomic_t sig_pending, sig_leave, sig_target;
 
 static int control_started;
+/* main ended by pthread_exit or moved to another process: the last thread
+ * to end ends the process. */
+static int main_gone;
 
 /* ---- Thread-local variables ------------------------------------------------- */
 
@@ -110,10 +115,15 @@ static void tls_snapshot(th_thread *t)
 
 /* ---- The registry ------------------------------------------------------------- */
 
-static pthread_cond_t *channel_of(const void *obj)
+static size_t channel_index(const void *obj)
 {
     uintptr_t a = (uintptr_t)obj;
-    return &channels[(a >> 4 ^ a >> 10) % NCHANNELS];
+    return (a >> 4 ^ a >> 10) % NCHANNELS;
+}
+
+static pthread_cond_t *channel_of(const void *obj)
+{
+    return &channels[channel_index(obj)];
 }
 
 static th_thread *find(uint32_t id)
@@ -236,8 +246,11 @@ static int activate(int kind, uint32_t target, int leave)
     for (th_thread *t = threads; t; t = t->next)
         if (t->status == TH_RUNNING && t->native_live)
             ask(t);
-    for (int i = 0; i < NCHANNELS; i++)
+    for (int i = 0; i < NCHANNELS; i++) {
         pthread_cond_broadcast(&channels[i]);
+        for (th_waiter *w = waitq[i]; w; w = w->next)
+            pthread_cond_signal(&w->cv);
+    }
     return 0;
 }
 
@@ -354,6 +367,69 @@ void th_wake(const void *obj)
     pthread_cond_broadcast(channel_of(obj));
 }
 
+/* ---- Waits woken one at a time ----------------------------------------------- */
+
+/* A condition wait sleeps on a condition variable of its own, queued under
+ * its object's address, so that a signal wakes one thread (the one
+ * waiting longest) instead of all; a capture request wakes them all
+ * (activate), and a waiter that gives way takes itself off the queue
+ * first, so no signal is handed to a thread that has left. */
+
+void th_waiter_add(th_waiter *w, const void *obj)
+{
+    w->obj = obj;
+    w->woken = 0;
+    w->next = NULL;
+    pthread_cond_init(&w->cv, NULL);
+    th_waiter **p = &waitq[channel_index(obj)];
+    while (*p)
+        p = &(*p)->next;
+    *p = w;
+}
+
+void th_waiter_leave(th_waiter *w)
+{
+    if (!w->woken)
+        for (th_waiter **p = &waitq[channel_index(w->obj)]; *p; p = &(*p)->next)
+            if (*p == w) {
+                *p = w->next;
+                break;
+            }
+    pthread_cond_destroy(&w->cv);
+}
+
+void th_waiter_sleep(th_waiter *w)
+{
+    th_thread *t = self;
+    t->sleeping = 1;
+    t->stuck = control_in_callback();
+    if (cap.active)
+        pthread_cond_broadcast(&changed);
+    pthread_cond_wait(&w->cv, &lock);
+    t->sleeping = t->stuck = 0;
+}
+
+/* Takes the longest waiter on obj off the queue and wakes it (or every
+ * waiter, with all): returns how many. */
+size_t th_wake_waiters(const void *obj, int all)
+{
+    size_t n = 0;
+    for (th_waiter **p = &waitq[channel_index(obj)]; *p;) {
+        th_waiter *w = *p;
+        if (w->obj != obj) {
+            p = &w->next;
+            continue;
+        }
+        *p = w->next;
+        w->woken = 1;
+        pthread_cond_signal(&w->cv);
+        n++;
+        if (!all)
+            break;
+    }
+    return n;
+}
+
 void th_gate(void)
 {
     th_thread *t = self;
@@ -409,6 +485,55 @@ static void finish_thread_locked(th_thread *t, void *retval, th_status status)
         free(t->tls);
         free(t);
     }
+}
+
+static int any_running(void)
+{
+    for (th_thread *t = threads; t; t = t->next)
+        if (t->status == TH_RUNNING && t->native_live)
+            return 1;
+    return 0;
+}
+
+/* The C library ends a process when its last thread ends, but the
+ * runtime's control thread never does: so the last thread of the program
+ * ends it, with status 0 as the C library would, after the end-of-program
+ * checks that returning from main would have made. */
+static _Noreturn void end_program(void)
+{
+    control_program_ends();
+    exit(0);
+}
+
+/* The calling thread is done for good (returned, called pthread_exit or
+ * moved to another process). */
+static void thread_ends(th_thread *t, void *retval, th_status status)
+{
+    pthread_mutex_lock(&lock);
+    if (t->is_main)
+        main_gone = 1;
+    finish_thread_locked(t, retval, status);  /* frees t if detached */
+    int last = main_gone && !any_running();
+    pthread_mutex_unlock(&lock);
+    if (last)
+        end_program();
+}
+
+_Noreturn void th_main_leaves(int moved)
+{
+    th_thread *t = me();
+    if (moved) {
+        thread_ends(t, MT_THREAD_MIGRATED, TH_MIGRATED);
+    } else {  /* a restored main that had ended before the checkpoint */
+        pthread_mutex_lock(&lock);
+        main_gone = 1;
+        int last = !any_running();
+        pthread_mutex_unlock(&lock);
+        if (last)
+            end_program();
+    }
+    fflush(NULL);
+    pthread_exit(NULL);
 }
 
 int th_capture_reached_bottom(void)
@@ -528,9 +653,7 @@ static void *thread_main(void *p)
     while (mt_state_now() == MT_STATE_UNWINDING) {
         if (!th_capture_reached_bottom()) {   /* migrated: it goes on elsewhere */
             frames_pins_drop();
-            pthread_mutex_lock(&lock);
-            finish_thread_locked(t, MT_THREAD_MIGRATED, TH_MIGRATED);
-            pthread_mutex_unlock(&lock);
+            thread_ends(t, MT_THREAD_MIGRATED, TH_MIGRATED);
             return NULL;
         }
         frames_set_state_after_rewind(control_idle_state(t->id));
@@ -538,9 +661,7 @@ static void *thread_main(void *p)
         rv = twin();
     }
     frames_pins_drop();
-    pthread_mutex_lock(&lock);
-    finish_thread_locked(t, rv, TH_FINISHED);
-    pthread_mutex_unlock(&lock);
+    thread_ends(t, rv, TH_FINISHED);
     return NULL;
 }
 
@@ -643,9 +764,7 @@ _Noreturn void mt_pthread_exit(void *retval)
 {
     th_thread *t = me();
     frames_pins_drop();
-    pthread_mutex_lock(&lock);
-    finish_thread_locked(t, retval, TH_FINISHED);
-    pthread_mutex_unlock(&lock);
+    thread_ends(t, retval, TH_FINISHED);
     fflush(NULL);
     pthread_exit(NULL);
 }

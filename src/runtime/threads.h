@@ -63,6 +63,11 @@ int th_at_safe_point(void);
  * a checkpoint taken to exit. */
 int th_capture_reached_bottom(void);
 
+/* The main thread leaves without ending the process: moved to another
+ * process (moved), or restored after it had called pthread_exit. The
+ * process ends when its last thread does. */
+_Noreturn void th_main_leaves(int moved);
+
 /* Runtime waits, all under th_lock. Before each sleep a blocking call
  * asks th_give_way: 1 means a capture wants this thread, which is now
  * unwinding; the call undoes what it began and returns, and is re-entered
@@ -73,6 +78,23 @@ void th_unlock(void);
 int th_give_way(void);
 void th_sleep(const void *obj);
 void th_wake(const void *obj);
+/* Waits woken one at a time (condition variables), all under th_lock.
+ * th_waiter_add queues w (on the caller's stack) on obj's queue;
+ * th_waiter_sleep waits until a wake or a capture request (wake-ups may
+ * be spurious: check w->woken); th_waiter_leave takes w off the queue if
+ * no wake did, and must come before w goes out of scope.
+ * th_wake_waiters wakes the longest waiter on obj, or all of them, and
+ * returns how many it woke. */
+typedef struct th_waiter {
+    const void *obj;
+    int woken;                /* taken off the queue by a wake */
+    pthread_cond_t cv;
+    struct th_waiter *next;
+} th_waiter;
+void th_waiter_add(th_waiter *w, const void *obj);
+void th_waiter_sleep(th_waiter *w);
+void th_waiter_leave(th_waiter *w);
+size_t th_wake_waiters(const void *obj, int all);
 /* Before a blocking call returns into the program: waits while another
  * thread is being captured (th_lock held). */
 void th_gate(void);
