@@ -59,6 +59,23 @@ static void replace_expr(walk *w, CXCursor c, const char *value)
     ed_text(ed_add(&w->t->eb, cur_start(c), cur_end(c), 0), text);
 }
 
+/* Visits a binary operator's two operands, the right one after taking
+ * the order its lifted code will start at (*head); 1 when the right one
+ * made sites, which must then move with it. */
+static int visit_operands(walk *w, kids ch, int *head)
+{
+    if (ch.n != 2) {  /* not a binary operator as libclang shows them */
+        for (int i = 0; i < ch.n; i++)
+            visit(w, ch.c[i], 0, 0, 0);
+        return 0;
+    }
+    visit(w, ch.c[0], 0, 0, 0);
+    *head = next_order(w->fn);
+    int sites = w->fn->nsites;
+    visit(w, ch.c[1], 0, 0, 0);
+    return w->fn->nsites > sites;
+}
+
 /* a && b, a || b, with sites in b: before the statement
  *     t = !!(a); if (t) { sites of b; t = !!(b); }     (if (!t) for ||)
  * and t in its place. The sites of a go first, as for any operand. */
@@ -66,12 +83,8 @@ void visit_logical(walk *w, CXCursor c, int is_or)
 {
     func *fn = w->fn;
     kids ch = children(c);
-    for (int i = 0; i < ch.n && i < 1; i++)
-        visit(w, ch.c[i], 0, 0, 0);
-    int head = next_order(fn), sites = fn->nsites;
-    for (int i = 1; i < ch.n; i++)
-        visit(w, ch.c[i], 0, 0, 0);
-    if (fn->nsites > sites && ch.n == 2) {
+    int head;
+    if (visit_operands(w, ch, &head)) {
         unsigned at = lift_point(w);
         int tail = next_order(fn);
         char *tmp = carrying_temp(fn, clang_getCursorType(c), at, tail);
@@ -156,14 +169,9 @@ void visit_conditional(walk *w, CXCursor c)
  * and (b) in the comma's place. */
 void visit_comma(walk *w, CXCursor c)
 {
-    func *fn = w->fn;
     kids ch = children(c);
-    for (int i = 0; i < ch.n && i < 1; i++)
-        visit(w, ch.c[i], 0, 0, 0);
-    int head = next_order(fn), sites = fn->nsites;
-    for (int i = 1; i < ch.n; i++)
-        visit(w, ch.c[i], 0, 0, 0);
-    if (fn->nsites > sites && ch.n == 2) {
+    int head;
+    if (visit_operands(w, ch, &head)) {
         unsigned at = lift_point(w);
         edit *e = lifted_text(w, at, head, "(void)(");
         operand(e, ch.c[0]);
