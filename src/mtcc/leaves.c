@@ -9,9 +9,10 @@
  *
  * Inside a leaf, a loop that calls only leaves without loops is an
  * innermost loop, with no poll, as if they were inlined (they usually
- * are); a call to a leaf that loops counts as a loop. Elsewhere (main is
- * never a leaf) a loop that calls any leaf polls, so that a long loop of
- * small calls still has an adaptation point. */
+ * are); a call to a leaf that loops counts as a loop. Elsewhere (main,
+ * thread functions and any function whose address is taken are never
+ * leaves) a loop that calls any leaf polls, so that a long loop of small
+ * calls still has an adaptation point. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -129,11 +130,40 @@ static fninfo *find_fn(tunit *t, CXCursor canon)
     return NULL;
 }
 
+/* Functions named other than as the callee of a call (passed to
+ * pthread_create or qsort, kept in a table) are roots like main: they may
+ * run long, called from places a leaf's callers cannot see, so they are
+ * not leaves. callee says c is in a call's callee position. */
+static void find_address_taken(tunit *t, CXCursor c, int callee)
+{
+    enum CXCursorKind k = clang_getCursorKind(c);
+    if (k == CXCursor_DeclRefExpr && !callee) {
+        CXCursor d = clang_getCursorReferenced(c);
+        fninfo *f = clang_getCursorKind(d) == CXCursor_FunctionDecl ? find_fn(t, clang_getCanonicalCursor(d)) : NULL;
+        if (f)
+            f->unwinds = 1;
+    }
+    int through = k == CXCursor_UnexposedExpr || k == CXCursor_ParenExpr;
+    kids ch = children(c);
+    for (int i = 0; i < ch.n; i++)
+        find_address_taken(t, ch.c[i], k == CXCursor_CallExpr ? i == 0 : through && callee);
+    free(ch.c);
+}
+
+static enum CXChildVisitResult address_taken_at_top(CXCursor c, CXCursor parent, CXClientData data)
+{
+    (void)parent;
+    if (!in_system_header(c))
+        find_address_taken(data, c, 0);
+    return CXChildVisit_Continue;
+}
+
 /* A function becomes a leaf once all its callees are, and none called in
  * a loop may run long (that loop would poll, rewrite.c): cycles never do. */
 void find_leaves(tunit *t)
 {
     clang_visitChildren(clang_getTranslationUnitCursor(t->tu), collect_function, t);
+    clang_visitChildren(clang_getTranslationUnitCursor(t->tu), address_taken_at_top, t);
     for (int changed = 1; changed;) {
         changed = 0;
         for (int i = 0; i < t->nfns; i++) {
