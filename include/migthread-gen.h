@@ -100,6 +100,15 @@ char *mt_strdup(const char *s);
 char *mt_strndup(const char *s, size_t n);
 void *mt_reallocarray(void *p, size_t n, size_t size, const mt_type *t);
 void *mt_aligned_alloc(size_t align, size_t size, const mt_type *t);
+/* The library calls that allocate for the program. Their FILE * and
+ * va_list parameters are written without <stdio.h> and <stdarg.h>, whose
+ * definitions the preprocessed text that includes this header has already;
+ * they return what getline (ssize_t) and asprintf return. */
+int mt_posix_memalign(void **out, size_t align, size_t size, const mt_type *t);
+long mt_getline(char **line, size_t *n, void *stream);
+long mt_getdelim(char **line, size_t *n, int delim, void *stream);
+int mt_asprintf(char **out, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+int mt_vasprintf(char **out, const char *fmt, __builtin_va_list ap);
 
 /* Identity-only blocks (string literals, read-only tables): their
  * addresses translate, their contents are never written over. */

@@ -437,6 +437,9 @@ static char *build_one(opts *o, const char *src, int k, const char *triple, cons
      * misreads as dangling pointers; clang knows neither option */
     push(&cc, "-Wno-unknown-warning-option");
     push(&cc, "-Wno-dangling-pointer");
+    /* and as locals that may be used uninitialized: a resume assigns them
+     * before it jumps to where they are read */
+    push(&cc, "-Wno-maybe-uninitialized");
     push(&cc, "-c");
     push(&cc, mpath);
     push(&cc, "-o");

@@ -615,7 +615,7 @@ void transform_function(tunit *t, CXCursor c)
     if (fn->is_main && !fn->ret_void)
         sb_put(&tail, " return 0;");
     if (tail.s)
-        ed_text(ed_add(&t->eb, fn->body_end - 1, fn->body_end - 1, 1 << 28), tail.s);
+        ed_text(ed_add(&t->eb, fn->body_end - 1, fn->body_end - 1, 2000000000), tail.s);  /* after every closer */
     free(tail.s);
     emit_twin(t, fn);
 }

@@ -70,7 +70,7 @@ static int visit_operands(walk *w, kids ch, int *head)
         return 0;
     }
     visit(w, ch.c[0], 0, 0, 0);
-    *head = next_order(w->fn);
+    *head = next_order(w);
     int sites = w->fn->nsites;
     visit(w, ch.c[1], 0, 0, 0);
     return w->fn->nsites > sites;
@@ -86,7 +86,7 @@ void visit_logical(walk *w, CXCursor c, int is_or)
     int head;
     if (visit_operands(w, ch, &head)) {
         unsigned at = lift_point(w);
-        int tail = next_order(fn);
+        int tail = next_order(w);
         char *tmp = carrying_temp(fn, clang_getCursorType(c), at, tail);
         char text[96];
         snprintf(text, sizeof text, "%s = !!(", tmp);
@@ -132,9 +132,9 @@ void visit_conditional(walk *w, CXCursor c)
         return;
     }
     visit(w, ch.c[0], 0, 0, 0);
-    int head = next_order(fn), sites = fn->nsites;
+    int head = next_order(w), sites = fn->nsites;
     visit(w, ch.c[1], 0, 0, 0);
-    int middle = next_order(fn);
+    int middle = next_order(w);
     visit(w, ch.c[2], 0, 0, 0);
     if (fn->nsites > sites) {
         CXType type = clang_getCursorType(c);
@@ -147,7 +147,7 @@ void visit_conditional(walk *w, CXCursor c)
         }
         free(named);
         unsigned at = lift_point(w);
-        int tail = next_order(fn);
+        int tail = next_order(w);
         char *tmp = is_void ? NULL : carrying_temp(fn, type, at, tail);
         edit *e = lifted_text(w, at, head, "if (");
         operand(e, ch.c[0]);
@@ -221,10 +221,10 @@ static void move_to_body_end(walk *w, CXCursor body, CXCursor part, unsigned end
     edit *hide = ed_add(eb, cur_start(part), cur_end(part), -1);  /* before the part's own edits */
     hide->hidden = 1;
     ed_text(hide, blank);
-    edit *e = lifted_text(w, end, next_order(w->fn), before);
+    edit *e = lifted_text(w, end, next_order(w), before);
     operand(e, part);
     ed_text(e, after);
-    ed_text(ed_add(eb, end, end, 1 << 30), " }");
+    ed_text(ed_add(eb, end, end, closing_order(w->nanc, CLOSE_MOVED)), " }");
     jump_continues(w, body, label);
 }
 
@@ -233,9 +233,12 @@ static void move_to_body_end(walk *w, CXCursor body, CXCursor part, unsigned end
 void lift_do_condition(walk *w, CXCursor body, CXCursor cond)
 {
     unsigned end = stmt_end(w->t, body);
-    int head = next_order(w->fn);
+    int base = w->order_base;
+    w->order_base = moved_code_base(w->nanc);
+    int head = next_order(w);
     if (visit_lifted(w, cond, end))
         move_to_body_end(w, body, cond, end, head, "if (!(", ")) break; ", "1");
+    w->order_base = base;
 }
 
 /* for (I; C; N) B, with sites in N:
@@ -243,9 +246,12 @@ void lift_do_condition(walk *w, CXCursor body, CXCursor cond)
 void lift_for_increment(walk *w, CXCursor body, CXCursor inc)
 {
     unsigned end = stmt_end(w->t, body);
-    int head = next_order(w->fn);
+    int base = w->order_base;
+    w->order_base = moved_code_base(w->nanc);
+    int head = next_order(w);
     if (visit_lifted(w, inc, end))
         move_to_body_end(w, body, inc, end, head, "(void)(", "); ", "");
+    w->order_base = base;
 }
 
 void for_parts(tunit *t, CXCursor loop, kids ch, int *init, int *cond, int *inc)
@@ -288,7 +294,7 @@ void visit_binary_conditional(walk *w, CXCursor c)
     func *fn = w->fn;
     kids ch = children(c);
     visit(w, ch.c[0], 0, 0, 0);
-    int head = next_order(fn), sites = fn->nsites;
+    int head = next_order(w), sites = fn->nsites;
     visit(w, ch.c[3], 0, 0, 0);
     if (fn->nsites > sites) {
         CXType type = clang_getCursorType(c);
@@ -300,7 +306,7 @@ void visit_binary_conditional(walk *w, CXCursor c)
         }
         free(named);
         unsigned at = lift_point(w);
-        int tail = next_order(fn);
+        int tail = next_order(w);
         char *tmp = carrying_temp(fn, type, at, tail);
         char text[96];
         snprintf(text, sizeof text, "%s = (", tmp);

@@ -64,7 +64,7 @@ static site *new_site(walk *w, int kind)
     s->kind = kind;
     s->fn = fn;
     s->temp_index = -1;
-    s->order = next_order(fn);
+    s->order = next_order(w);
     s->nloops = w->nloops;
     s->loops = xcalloc((size_t)(w->nloops ? w->nloops : 1), sizeof *s->loops);
     memcpy(s->loops, w->loops, (size_t)w->nloops * sizeof *s->loops);
@@ -88,9 +88,23 @@ char *new_temp(func *fn, CXType type)
     return xstrdup(name);
 }
 
-int next_order(func *fn)
+int next_order(walk *w)
 {
-    return ++fn->orders;
+    if (w->fn->orders >= ORDER_SPAN - 16)
+        fatal("%s is too large to transform (more than %d pieces of lifted code)", w->fn->name, ORDER_SPAN - 16);
+    return w->order_base + ++w->fn->orders;
+}
+
+int closing_order(int depth, int slot)
+{
+    if (depth > MAX_DEPTH)
+        fatal("statements nested more than %d deep", MAX_DEPTH);
+    return CLOSING_TOP - ORDER_SPAN * depth + slot;
+}
+
+int moved_code_base(int depth)
+{
+    return closing_order(depth + 1, 8);
 }
 
 unsigned lift_point(walk *w)
@@ -101,7 +115,8 @@ unsigned lift_point(walk *w)
     unsigned at = cur_start(w->anchor);
     if (w->anchor_wrap) {
         ed_text(ed_add(&t->eb, at, at, -1), "{ ");
-        ed_text(ed_add(&t->eb, stmt_end(t, w->anchor), stmt_end(t, w->anchor), 1 << 30), " }");
+        unsigned end = stmt_end(t, w->anchor);
+        ed_text(ed_add(&t->eb, end, end, closing_order(w->anchor_depth, CLOSE_WRAP)), " }");
         w->anchor_wrap = 0;
     }
     return at;
@@ -121,7 +136,9 @@ static const char *heap_wrapper(const char *name)
     static const char *const map[][2] = { { "malloc", "mt_malloc" }, { "calloc", "mt_calloc" },
         { "realloc", "mt_realloc" }, { "free", "mt_free" }, { "strdup", "mt_strdup" },
         { "strndup", "mt_strndup" }, { "reallocarray", "mt_reallocarray" },
-        { "aligned_alloc", "mt_aligned_alloc" }, { NULL, NULL } };
+        { "aligned_alloc", "mt_aligned_alloc" }, { "posix_memalign", "mt_posix_memalign" },
+        { "getline", "mt_getline" }, { "getdelim", "mt_getdelim" }, { "asprintf", "mt_asprintf" },
+        { "vasprintf", "mt_vasprintf" }, { NULL, NULL } };
     for (int i = 0; map[i][0]; i++)
         if (strcmp(name, map[i][0]) == 0)
             return map[i][1];
@@ -229,6 +246,38 @@ static int alloc_type(walk *w, CXCursor call, CXType *elem)
     return find_sizeof_type(w->t, call, elem);
 }
 
+/* posix_memalign((void **)&p, ...): the block's element type is what p
+ * points to. */
+static int out_param_type(tunit *t, CXCursor call, CXType *elem)
+{
+    if (clang_Cursor_getNumArguments(call) < 1)
+        return 0;
+    CXCursor a = clang_Cursor_getArgument(call, 0);
+    for (int depth = 0; depth < 16; depth++) {
+        enum CXCursorKind k = clang_getCursorKind(a);
+        kids ch = children(a);
+        CXCursor inner = ch.n ? ch.c[ch.n - 1] : clang_getNullCursor();
+        free(ch.c);
+        if (clang_Cursor_isNull(inner))
+            return 0;
+        if (k == CXCursor_UnaryOperator) {
+            char *op = operator_of(t->tu, a);
+            int addr = strcmp(op, "&") == 0;
+            free(op);
+            CXType p = clang_getCanonicalType(clang_getCursorType(inner));
+            if (!addr || p.kind != CXType_Pointer ||
+                clang_getCanonicalType(clang_getPointeeType(p)).kind == CXType_Void)
+                return 0;
+            *elem = clang_getPointeeType(clang_getCursorType(inner));
+            return 1;
+        }
+        if (k != CXCursor_UnexposedExpr && k != CXCursor_CStyleCastExpr && k != CXCursor_ParenExpr)
+            return 0;
+        a = inner;
+    }
+    return 0;
+}
+
 static void rewrite_heap_call(walk *w, CXCursor c, const char *wrapper)
 {
     tunit *t = w->t;
@@ -239,12 +288,16 @@ static void rewrite_heap_call(walk *w, CXCursor c, const char *wrapper)
     }
     ed_text(ed_add(&t->eb, cur_start(ch.c[0]), cur_end(ch.c[0]), 0), wrapper);
     free(ch.c);
-    if (strcmp(wrapper, "mt_free") == 0 || strncmp(wrapper, "mt_str", 6) == 0)
-        return;  /* untyped: strings are bytes */
+    static const char *const untyped[] = { "mt_free", "mt_strdup", "mt_strndup", "mt_getline", "mt_getdelim",
+                                           "mt_asprintf", "mt_vasprintf", NULL };
+    for (int i = 0; untyped[i]; i++)
+        if (strcmp(wrapper, untyped[i]) == 0)
+            return;  /* text is bytes */
     CXType elem;
     const char *ref = NULL, *why = NULL;
     unsigned long long count;
-    if (alloc_type(w, c, &elem))
+    int known = strcmp(wrapper, "mt_posix_memalign") == 0 ? out_param_type(w->t, c, &elem) : 0;
+    if (known || alloc_type(w, c, &elem))
         ref = tr_ref(t->tr, elem, &count, &why);
     if (!ref)
         warn_at(c, "the type of this allocation is unknown; it is saved as raw bytes");
@@ -764,7 +817,7 @@ static void rewrite_while(walk *w, CXCursor c, CXCursor cond, CXCursor body)
     ed_text(ed_add(eb, cur_start(cond), cur_start(cond), 1 << 29), "if (!(");
     ed_text(ed_add(eb, cur_end(cond), cur_start(body), 0), ")) break; ");
     unsigned end = stmt_end(w->t, body);
-    ed_text(ed_add(eb, end, end, 1 << 30), " }");
+    ed_text(ed_add(eb, end, end, closing_order(w->nanc, CLOSE_LOOP_REWRITE)), " }");
 }
 
 /* for (I; C; N) B, with calls in C, becomes for (I; ; N) { sites;
@@ -781,12 +834,12 @@ static void rewrite_for(walk *w, CXCursor cond, CXCursor body)
     ed_text(ed_add(eb, top, top, -200), "{ ");
     /* after the condition's sites, before the body's (a body that is a
      * single statement lifts its calls to this same offset) */
-    edit *e = ed_add(eb, top, top, next_order(w->fn));
+    edit *e = ed_add(eb, top, top, next_order(w));
     ed_text(e, "if (!(");
     ed_range_all(e, cur_start(cond), cur_end(cond));
     ed_text(e, ")) break; ");
     unsigned end = stmt_end(w->t, body);
-    ed_text(ed_add(eb, end, end, 1 << 30), " }");
+    ed_text(ed_add(eb, end, end, closing_order(w->nanc, CLOSE_LOOP_REWRITE)), " }");
 }
 
 /* Liveness (live.c) needs the loops around each site. */
@@ -836,9 +889,9 @@ static void visit_for_init(walk *w, CXCursor loop, CXCursor init)
         edit *hide = ed_add(eb, cur_start(init), cur_end(init), -1);
         hide->hidden = 1;
         ed_text(hide, ";");
-        ed_range_all(ed_add(eb, at, at, next_order(w->fn)), cur_start(init), cur_end(init));
+        ed_range_all(ed_add(eb, at, at, next_order(w)), cur_start(init), cur_end(init));
         unsigned end = stmt_end(w->t, loop);
-        ed_text(ed_add(eb, end, end, 1 << 30), " }");
+        ed_text(ed_add(eb, end, end, closing_order(w->nanc, CLOSE_FOR_INIT)), " }");
         return;
     }
     visit(w, init, 0, 0, 0);
@@ -922,10 +975,11 @@ void visit(walk *w, CXCursor c, int stmt_pos, int wrap, int loop_body)
     tunit *t = w->t;
     enum CXCursorKind k = clang_getCursorKind(c);
     CXCursor saved_anchor = w->anchor;
-    int saved_wrap = w->anchor_wrap;
+    int saved_wrap = w->anchor_wrap, saved_depth = w->anchor_depth;
     if (stmt_pos) {
         w->anchor = c;
         w->anchor_wrap = wrap;
+        w->anchor_depth = w->nanc + 1;  /* with c, pushed below */
     }
     push_ancestor(w, c);
     int sites_before = w->fn->nsites;
@@ -1030,11 +1084,12 @@ void visit(walk *w, CXCursor c, int stmt_pos, int wrap, int loop_body)
         unsigned end = stmt_end(t, c);
         site *s = new_site(w, SITE_POLL);
         s->pos = end;
-        ed_site(ed_add(&t->eb, end, end, 1 << 20), s);
-        ed_text(ed_add(&t->eb, end, end, (1 << 20) + 1), " }");
+        ed_site(ed_add(&t->eb, end, end, closing_order(w->nanc - 1, CLOSE_POLL)), s);  /* the loop's depth */
+        ed_text(ed_add(&t->eb, end, end, closing_order(w->nanc - 1, CLOSE_BODY)), " }");
     }
     w->nanc--;
     w->anchor = saved_anchor;
+    w->anchor_depth = saved_depth;
     w->anchor_wrap = saved_wrap;
 }
 

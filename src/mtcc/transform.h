@@ -103,6 +103,8 @@ typedef struct walk {
     int *scope, nscope, capscope;
     CXCursor anchor;
     int anchor_wrap;
+    int anchor_depth;         /* the anchor's depth among the ancestors */
+    int order_base;           /* added to next_order's (code moved to a body's end) */
     int anchor_at_set;        /* lifted code goes to anchor_at instead */
     unsigned anchor_at;
     int cond_ctx, unevaluated, loop_header;
@@ -129,12 +131,23 @@ void visit(walk *w, CXCursor c, int stmt_pos, int wrap, int loop_body);
 /* A new temporary of the function, named __mt_tN. */
 char *new_temp(func *fn, CXType type);
 /* Orders code lifted to one offset: each site and each piece of lifted
- * text takes the next, so that they render in the order they were made. */
-int next_order(func *fn);
+ * text takes the next, so that they render in the order they were made
+ * (above w->order_base, which code moved to a loop body's end sets). */
+int next_order(walk *w);
 /* Where calls of the statement being visited are lifted to: before it (the
  * statement braced first when it is the body of a control statement), or
  * where a loop moved its condition. */
 unsigned lift_point(walk *w);
+/* Where several constructs end at one offset, what closes them (a loop
+ * body's poll, braces mtcc added) renders innermost first: the order for
+ * the construct at AST depth depth (ancestors, itself included), by slot. */
+enum { CLOSE_POLL, CLOSE_BODY, CLOSE_MOVED, CLOSE_LOOP_REWRITE, CLOSE_FOR_INIT, CLOSE_WRAP };
+enum { CLOSING_TOP = 1500000000, ORDER_SPAN = 1 << 20, MAX_DEPTH = 1300 };
+int closing_order(int depth, int slot);
+/* The order base for code moved to the end of the body of the loop at
+ * depth: after whatever inside the body ends there, before the loop's own
+ * closers. */
+int moved_code_base(int depth);
 
 /* ---- lift.c ---- */
 /* Visits c with the calls it lifts placed at offset at (where a loop moved

@@ -10,10 +10,14 @@
  * NULL, not as garbage that no restore could translate. Small blocks are
  * zeroed by hand rather than by calloc, which bypasses glibc's per-thread
  * cache (tcache) and so costs twice a malloc; large ones keep calloc,
- * which knows when fresh pages from the kernel are zero already. */
+ * which knows when fresh pages from the kernel are zero already.
+ * posix_memalign, getline, getdelim, asprintf and vasprintf allocate too:
+ * their blocks are tracked the same way (the text ones as bytes). */
 #include <errno.h>
 #include <malloc.h>
+#include <stdarg.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -148,4 +152,56 @@ void *mt_aligned_alloc(size_t align, size_t size, const mt_type *t)
         memset(p, 0, size);
     track(p, size, t);
     return p;
+}
+
+int mt_posix_memalign(void **out, size_t align, size_t size, const mt_type *t)
+{
+    int rc = posix_memalign(out, align, size);
+    if (rc == 0) {
+        memset(*out, 0, size);
+        track(*out, size, t);
+    }
+    return rc;
+}
+
+/* getline and getdelim grow *line with realloc: the old block is untracked
+ * first (its address may not survive) and the buffer tracked as bytes
+ * afterwards, whatever the call did, with what lies past the text zeroed. */
+long mt_getdelim(char **line, size_t *n, int delim, void *stream)
+{
+    const struct mt_type *old_type;
+    uint64_t old_count;
+    if (*line)
+        state_heap_take(*line, &old_type, &old_count);
+    ssize_t got = getdelim(line, n, delim, stream);
+    if (*line && *n) {
+        /* at the end of the stream the last line stays (glibc keeps it) */
+        size_t used = got > 0 ? (size_t)got + 1 : strnlen(*line, *n) + 1;
+        if (used < *n)
+            memset(*line + used, 0, *n - used);
+        track(*line, *n, NULL);
+    }
+    return (long)got;
+}
+
+long mt_getline(char **line, size_t *n, void *stream)
+{
+    return mt_getdelim(line, n, '\n', stream);
+}
+
+int mt_vasprintf(char **out, const char *fmt, va_list ap)
+{
+    int n = vasprintf(out, fmt, ap);
+    if (n >= 0)
+        track(*out, (size_t)n + 1, NULL);
+    return n;
+}
+
+int mt_asprintf(char **out, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    int n = mt_vasprintf(out, fmt, ap);
+    va_end(ap);
+    return n;
 }
