@@ -228,30 +228,33 @@ static void move_to_body_end(walk *w, CXCursor body, CXCursor part, unsigned end
     jump_continues(w, body, label);
 }
 
-/* do B while (C), with sites in C:
- *     do { B __mt_next_N: ; sites of C; if (!(C)) break; } while (1) */
-void lift_do_condition(walk *w, CXCursor body, CXCursor cond)
+/* Visits a loop part that runs after the body, its lifted code at the
+ * body's end (in the order band of code moved there), and moves it there
+ * when it made sites, written as before + the part + after. */
+static void lift_to_body_end(walk *w, CXCursor body, CXCursor part, const char *before, const char *after,
+                             const char *blank)
 {
     unsigned end = stmt_end(w->t, body);
     int base = w->order_base;
     w->order_base = moved_code_base(w->nanc);
     int head = next_order(w);
-    if (visit_lifted(w, cond, end))
-        move_to_body_end(w, body, cond, end, head, "if (!(", ")) break; ", "1");
+    if (visit_lifted(w, part, end))
+        move_to_body_end(w, body, part, end, head, before, after, blank);
     w->order_base = base;
+}
+
+/* do B while (C), with sites in C:
+ *     do { B __mt_next_N: ; sites of C; if (!(C)) break; } while (1) */
+void lift_do_condition(walk *w, CXCursor body, CXCursor cond)
+{
+    lift_to_body_end(w, body, cond, "if (!(", ")) break; ", "1");
 }
 
 /* for (I; C; N) B, with sites in N:
  *     for (I; C; ) { B __mt_next_N: ; sites of N; (void)(N); } */
 void lift_for_increment(walk *w, CXCursor body, CXCursor inc)
 {
-    unsigned end = stmt_end(w->t, body);
-    int base = w->order_base;
-    w->order_base = moved_code_base(w->nanc);
-    int head = next_order(w);
-    if (visit_lifted(w, inc, end))
-        move_to_body_end(w, body, inc, end, head, "(void)(", "); ", "");
-    w->order_base = base;
+    lift_to_body_end(w, body, inc, "(void)(", "); ", "");
 }
 
 void for_parts(tunit *t, CXCursor loop, kids ch, int *init, int *cond, int *inc)
