@@ -470,7 +470,7 @@ static void emit_fallback(tunit *t, func *fn)
 {
     /* a leaf that calls nothing back never had an adaptation point, nor
      * anything that runs while it does: no capture to hold off */
-    int leaf = is_leaf(t, fn->cursor, NULL) && !calls_back(t, fn->cursor) && !fn->is_main;
+    int leaf = fn->is_leaf && !calls_back(t, fn->cursor) && !fn->is_main;
     if (!leaf)
         warn_at(fn->fallback_at, "%s in %s: the function has no adaptation points", fn->fallback_why, fn->name);
     /* its static locals stay inside it, where no registration reaches */
@@ -556,9 +556,9 @@ void transform_function(tunit *t, CXCursor c)
     analyze(t, fn, body);
     /* No capture happens while a leaf runs (leaves.c), so no pointer to its
      * locals is ever saved: they stay ordinary locals, unpinned. */
-    int leaf = is_leaf(t, c, NULL);
+    fn->is_leaf = is_leaf(t, c, NULL);
     for (int i = 0; i < fn->nvars; i++) {
-        if (leaf && !fn->vars[i].is_param)
+        if (fn->is_leaf && !fn->vars[i].is_param)
             fn->vars[i].pinned = 0;
         fn->npinned += fn->vars[i].pinned;
     }
@@ -571,7 +571,7 @@ void transform_function(tunit *t, CXCursor c)
         free(w.scope);
         free(w.anc);
         free(w.loops);
-        if (leaf && fn->nsites && !fn->fallback)
+        if (fn->is_leaf && fn->nsites && !fn->fallback)
             fatal("internal error: %s, found to be a leaf, has %d resume sites", fn->name, fn->nsites);
         liveness(fn, body);
     }

@@ -41,9 +41,7 @@ static int is_loop(enum CXCursorKind k)
     return k == CXCursor_ForStmt || k == CXCursor_WhileStmt || k == CXCursor_DoStmt;
 }
 
-/* A call's callee of the program (not the system's), or a null cursor;
- * *unknown is set for a call through a pointer and for pthread calls. */
-static CXCursor program_callee(CXCursor call, int *unknown)
+CXCursor program_callee(CXCursor call, int *unknown)
 {
     CXCursor callee = called_function(call);
     *unknown = clang_Cursor_isNull(callee);
@@ -57,7 +55,7 @@ static CXCursor program_callee(CXCursor call, int *unknown)
     return system ? clang_getNullCursor() : clang_getCanonicalCursor(callee);
 }
 
-static int passes_function(CXCursor call)
+int passes_function(CXCursor call)
 {
     int n = clang_Cursor_getNumArguments(call);
     for (int i = 0; i < n; i++) {

@@ -104,6 +104,21 @@ void visit_logical(walk *w, CXCursor c, int is_or)
     free(ch.c);
 }
 
+/* The type of conditional expression c, which a temporary carries: 1
+ * when it can be written (or is void), else the function falls back. */
+static int carriable(func *fn, CXCursor c, CXType *type, int *is_void)
+{
+    *type = clang_getCursorType(c);
+    *is_void = clang_getCanonicalType(*type).kind == CXType_Void;
+    char *named = *is_void ? NULL : declarator(*type, "x");
+    if (!*is_void && !named) {
+        set_fallback(fn, c, "a conditional expression whose type cannot be named");
+        return 0;
+    }
+    free(named);
+    return 1;
+}
+
 /* Appends "t = x; " (or "(void)(x); " without a temporary). */
 static void assign_arm(edit *e, const char *tmp, CXCursor arm)
 {
@@ -136,16 +151,9 @@ void visit_conditional(walk *w, CXCursor c)
     visit(w, ch.c[1], 0, 0, 0);
     int middle = next_order(w);
     visit(w, ch.c[2], 0, 0, 0);
-    if (fn->nsites > sites) {
-        CXType type = clang_getCursorType(c);
-        int is_void = clang_getCanonicalType(type).kind == CXType_Void;
-        char *named = is_void ? NULL : declarator(type, "x");
-        if (!is_void && !named) {
-            set_fallback(fn, c, "a conditional expression whose type cannot be named");
-            free(ch.c);
-            return;
-        }
-        free(named);
+    CXType type;
+    int is_void;
+    if (fn->nsites > sites && carriable(fn, c, &type, &is_void)) {
         unsigned at = lift_point(w);
         int tail = next_order(w);
         char *tmp = is_void ? NULL : carrying_temp(fn, type, at, tail);
@@ -299,15 +307,9 @@ void visit_binary_conditional(walk *w, CXCursor c)
     visit(w, ch.c[0], 0, 0, 0);
     int head = next_order(w), sites = fn->nsites;
     visit(w, ch.c[3], 0, 0, 0);
-    if (fn->nsites > sites) {
-        CXType type = clang_getCursorType(c);
-        char *named = declarator(type, "x");
-        if (!named) {
-            set_fallback(fn, c, "a conditional expression whose type cannot be named");
-            free(ch.c);
-            return;
-        }
-        free(named);
+    CXType type;
+    int is_void;
+    if (fn->nsites > sites && carriable(fn, c, &type, &is_void)) {
         unsigned at = lift_point(w);
         int tail = next_order(w);
         char *tmp = carrying_temp(fn, type, at, tail);

@@ -307,20 +307,6 @@ static void rewrite_heap_call(walk *w, CXCursor c, const char *wrapper)
     ed_text(ed_add(&t->eb, close, close, 0), arg);
 }
 
-static int has_fnptr_arg(CXCursor call)
-{
-    int n = clang_Cursor_getNumArguments(call);
-    for (int i = 0; i < n; i++) {
-        CXType a = clang_getCanonicalType(clang_getCursorType(clang_Cursor_getArgument(call, (unsigned)i)));
-        if (a.kind == CXType_Pointer) {
-            CXType p = clang_getCanonicalType(clang_getPointeeType(a));
-            if (p.kind == CXType_FunctionProto || p.kind == CXType_FunctionNoProto)
-                return 1;
-        }
-    }
-    return 0;
-}
-
 /* A call into code mtcc did not transform that may call back: it runs
  * with captures held off. A replacement of the call rather than insertions
  * around it, so that the call moves as one piece when its operand is
@@ -493,14 +479,14 @@ static void visit_call(walk *w, CXCursor c)
             return;
         }
         if (opaque) {
-            if (has_fnptr_arg(c))
+            if (passes_function(c))
                 guard_callback(w, c);
             return;
         }
         int looping;
         if (is_leaf(w->t, callee, &looping)) {
             /* no site; the loop around it polls unless this is a leaf too (leaves.c) */
-            w->leaf_calls += looping || !is_leaf(w->t, w->fn->cursor, NULL);
+            w->leaf_calls += looping || !w->fn->is_leaf;
             return;
         }
     }
@@ -674,16 +660,9 @@ static void split_declaration(walk *w, CXCursor c, kids ch)
  * is not the system's, or through a pointer (pthread calls count too). */
 static int may_call_site(CXCursor c)
 {
-    if (clang_getCursorKind(c) == CXCursor_CallExpr) {
-        CXCursor callee = called_function(c);
-        if (clang_Cursor_isNull(callee) || !in_system_header(callee))
-            return 1;
-        char *name = spell(callee);
-        int pthread = strncmp(name, "pthread_", 8) == 0;
-        free(name);
-        if (pthread)
-            return 1;
-    }
+    int unknown;
+    if (clang_getCursorKind(c) == CXCursor_CallExpr && (!clang_Cursor_isNull(program_callee(c, &unknown)) || unknown))
+        return 1;
     kids ch = children(c);
     int found = 0;
     for (int i = 0; i < ch.n && !found; i++)

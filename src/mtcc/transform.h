@@ -57,6 +57,7 @@ typedef struct func {
     char *name, *reg_name, *cname;     /* cname: the identifier used in generated names */
     int is_static, is_main, is_variadic, no_return;
     int fallback;                      /* unsupported construct: no adaptation points */
+    int is_leaf;                       /* can never unwind (leaves.c) */
     const char *fallback_why;
     CXCursor fallback_at;
     CXType ret;
@@ -183,6 +184,11 @@ void rewrite_fallback_calls(tunit *t, func *fn, CXCursor body);
 CXCursor called_function(CXCursor call);
 
 /* ---- leaves.c ---- */
+/* A call's callee of the program (not the system's), canonical, or a null
+ * cursor; *unknown is set for a call through a pointer and for pthreads. */
+CXCursor program_callee(CXCursor call, int *unknown);
+/* 1 when a call passes a function pointer (qsort's comparator). */
+int passes_function(CXCursor call);
 /* Finds the functions of the unit that can never unwind (before any is
  * transformed); a call to one gets no resume site. */
 void find_leaves(tunit *t);
