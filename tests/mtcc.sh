@@ -157,11 +157,26 @@ for prog in bst pointers hash; do
 done
 
 # ---- liveness: sites save only live variables (src/mtcc/live.c) -----------------------------
+$mtcc --print-transformed tests/mtcc/inputs/tworesults.c >"$dir/tworesults.c" 2>"$dir/err"
+check "diff: the site after diff(n - 1) saves n and its result, not the second result" \
+    'grep -q "__mt_save_diff_1(int n, long __mt_t1)$" "$dir/tworesults.c"'
+check "diff: the site after diff(n - 2) saves the two results only (n is dead)" \
+    'grep -q "__mt_save_diff_2(long __mt_t1, long __mt_t2)$" "$dir/tworesults.c"'
+
+# ---- self tail calls become jumps (src/mtcc/tailcall.c) ----------------------------------------
 $mtcc --print-transformed bench/kernels/fib.c >"$dir/fib.kernel.c" 2>"$dir/err"
-check "fib: the site after fib(n - 1) saves n and its result, not the second result" \
-    'grep -q "__mt_save_fib_1(int n, long __mt_t1)$" "$dir/fib.kernel.c"'
-check "fib: the site after fib(n - 2) saves the two results only (n is dead)" \
-    'grep -q "__mt_save_fib_2(long __mt_t1, long __mt_t2)$" "$dir/fib.kernel.c"'
+check "fib: fib(n - 2) is a jump back with the sum accumulated, not a call" \
+    'grep -q "goto __mt_tail;" "$dir/fib.kernel.c" && ! grep -q "fib(n - 2)" "$dir/fib.kernel.c"'
+check "fib: one site, after fib(n - 1), saving n, the accumulator and the result (no poll at the jump)" \
+    'grep -q "__mt_save_fib_1(int n, long __mt_acc, long __mt_t1)$" "$dir/fib.kernel.c" &&
+     ! grep -q "__mt_save_fib_2" "$dir/fib.kernel.c"'
+# A walk of a 200000-node list by tail calls: the plain -O2 build runs it in
+# constant stack, and so must mtcc's, also with a smaller stack.
+$mtcc -O2 -Wall -Wextra -Werror -o "$dir/tailrec" tests/corpus/tailrec.c 2>"$dir/err"
+gcc -O2 -o "$dir/tailrec.plain" tests/corpus/tailrec.c && "$dir/tailrec.plain" >"$dir/tailrec.want"
+check "tailrec.c: a 200000-deep tail recursion runs in a 256 KiB stack" \
+    '(ulimit -s 256; "$dir/tailrec" >"$dir/tailrec.out" 2>&1) && cmp -s "$dir/tailrec.out" "$dir/tailrec.want"'
+
 # live.c's variables are read again only in a later iteration, after a
 # backward goto, or when resuming in a call through a table: checkpoint one
 # round at every adaptation point, continue and restore.

@@ -82,10 +82,13 @@ static void plan_cleanup(int nsources)
 {
     static const char *const kinds[] = { "i", "mt.c", "o" };
     ntmp_files = 0;
-    tmp_files = xcalloc((size_t)nsources * 3 + 1, sizeof *tmp_files);
+    tmp_files = xcalloc((size_t)nsources * 3 + 2, sizeof *tmp_files);
     char path[PATH_MAX];
-    snprintf(path, sizeof path, "%s/machine", tmpdir);
-    tmp_files[ntmp_files++] = xstrdup(path);
+    static const char *const queries[] = { "machine", "params" };  /* dump_machine's, inline_budget's */
+    for (int q = 0; q < 2; q++) {
+        snprintf(path, sizeof path, "%s/%s", tmpdir, queries[q]);
+        tmp_files[ntmp_files++] = xstrdup(path);
+    }
     for (int k = 0; k < nsources; k++)
         for (int j = 0; j < 3; j++) {
             snprintf(path, sizeof path, "%s/%d.%s", tmpdir, k, kinds[j]);
@@ -103,8 +106,10 @@ static void plan_cleanup(int nsources)
     }
 }
 
-/* Runs a command; returns its exit status (127 when it cannot start). */
-static int run(argv_t *a, const char *out_file)
+/* Runs a command, its output to out_file if not NULL and its messages
+ * to /dev/null if quiet; returns its exit status (127 when it cannot
+ * start). */
+static int spawn(argv_t *a, const char *out_file, int quiet)
 {
     if (mtcc_verbose) {
         for (int i = 0; i < a->n; i++)
@@ -117,6 +122,8 @@ static int run(argv_t *a, const char *out_file)
     if (pid == 0) {
         if (out_file && !freopen(out_file, "w", stdout))
             _exit(127);
+        if (quiet && !freopen("/dev/null", "w", stderr))
+            _exit(127);
         execvp(a->v[0], a->v);
         _exit(127);
     }
@@ -126,6 +133,11 @@ static int run(argv_t *a, const char *out_file)
         ;
     running_child = 0;
     return WIFEXITED(st) ? WEXITSTATUS(st) : 128;
+}
+
+static int run(argv_t *a, const char *out_file)
+{
+    return spawn(a, out_file, 0);
 }
 
 /* The compiler's target triple, from COMPILER -dumpmachine. */
@@ -165,6 +177,48 @@ static char *target_of(const char *cc, const argv_t *flags)
         t = i686;
     }
     return t;
+}
+
+/* gcc weighs a function for inlining by its size, and the checks mtcc adds
+ * after calls make a small recursive function (fib, once tailcall.c made
+ * it a loop) look too large to inline into itself, which the plain build
+ * does: its instructions doubled. So mtcc raises gcc's limit for
+ * inlining functions not declared inline by about two checks' worth (10
+ * of its size units) above what the optimization level sets; NULL for a
+ * compiler that does not report the limit (clang), for levels that do
+ * not inline by size, and when the user set it. */
+static char *inline_budget(const char *cc, const argv_t *flags)
+{
+    argv_t q = { 0 };
+    push(&q, cc);
+    for (int i = 0; i < flags->n; i++) {
+        const char *f = flags->v[i];
+        if (strstr(f, "max-inline-insns-auto") || strncmp(f, "-finline-limit", 14) == 0)
+            return NULL;
+        if (strncmp(f, "-O", 2) == 0)
+            push(&q, f);
+    }
+    push(&q, "-Q");
+    push(&q, "--help=params");
+    char path[PATH_MAX];
+    snprintf(path, sizeof path, "%s/params", tmpdir);
+    if (spawn(&q, path, 1) != 0)  /* clang knows no --help=params */
+        return NULL;
+    FILE *f = fopen(path, "r");
+    char line[512];
+    long limit = -1;
+    while (f && fgets(line, sizeof line, f)) {
+        const char *p = strstr(line, "--param=max-inline-insns-auto=");
+        if (p)
+            limit = strtol(p + strlen("--param=max-inline-insns-auto="), NULL, 10);
+    }
+    if (f)
+        fclose(f);
+    if (limit <= 0)
+        return NULL;
+    char param[64];
+    snprintf(param, sizeof param, "--param=max-inline-insns-auto=%ld", limit + 10);
+    return xstrdup(param);
 }
 
 /* gcc's triples mostly work for clang; these do not. */
@@ -243,6 +297,7 @@ typedef struct opts {
     int dep_file, dep_named, dep_target; /* -MD/-MMD, -MF, -MT/-MQ given */
     argv_t flags, link_flags, sources, objects;
     argv_t dep_flags;           /* for the preprocessor only */
+    char *inline_param;         /* inline_budget's, or NULL */
 } opts;
 
 /* Dependency output (-MD, -MMD, -MF f, ...) belongs to the preprocessing
@@ -440,6 +495,8 @@ static char *build_one(opts *o, const char *src, int k, const char *triple, cons
     /* and as locals that may be used uninitialized: a resume assigns them
      * before it jumps to where they are read */
     push(&cc, "-Wno-maybe-uninitialized");
+    if (o->inline_param)
+        push(&cc, o->inline_param);
     push(&cc, "-c");
     push(&cc, mpath);
     push(&cc, "-o");
@@ -484,6 +541,8 @@ int main(int argc, char **argv)
     atexit(cleanup);
     plan_cleanup(o.sources.n);
     char *triple = target_of(o.cc, &o.flags);
+    if (!o.print_transformed)
+        o.inline_param = inline_budget(o.cc, &o.flags);
     char *dir = self_dir();
     char incdir[PATH_MAX], lib[PATH_MAX];
     snprintf(incdir, sizeof incdir, "%s/../include", dir);

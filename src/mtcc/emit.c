@@ -36,7 +36,7 @@ static char *writable_declarator(CXType t, const char *name)
 /* The declaration of a variable's copy (frame member, twin local, pinned
  * member): writable, and a parameter written as an array is the pointer
  * it is. */
-static char *var_declarator(const var *v, const char *name)
+char *var_declarator(const var *v, const char *name)
 {
     if (!v->decayed)
         return writable_declarator(v->type, name);
@@ -347,6 +347,13 @@ static void declare_locals(func *fn, strbuf *b, int twin, const char *pin_ref)
                 sb_printf(b, " %s;", d);
                 free(d);
             }
+    if (!twin && fn->tail_op) {  /* tailcall.c: what the jumps accumulated */
+        char *d = var_declarator(&fn->vars[fn->tail_acc], "__mt_acc");
+        sb_printf(b, " %s = %d;", d, fn->tail_op == '*');
+        free(d);
+    }
+    if (!twin && fn->tail_calls)
+        sb_put(b, TAIL_LABEL);
     for (int i = 0; i < fn->ntemps; i++) {
         char *d = declarator(fn->temp_types[i], fn->temps[i]);
         sb_printf(b, " %s = {0};", d);  /* a known value, though only saved once assigned */
@@ -438,6 +445,8 @@ static void emit_twin(tunit *t, func *fn)
             sb_printf(&b, " case %d: goto __mt_in_%d;", 2 * s->no + 1, s->no);
     }
     sb_put(&b, " default: mt_frame_bad_site(); }\n");
+    if (fn->tail_calls)  /* after the dispatch: a jump back must not pop again */
+        sb_put(&b, TAIL_LABEL "\n");
     edit *e = ed_add(&t->eb, fn->body_end, fn->body_end, 50);
     ed_text(e, b.s);
     free(b.s);
@@ -562,17 +571,20 @@ void transform_function(tunit *t, CXCursor c)
             fn->vars[i].pinned = 0;
         fn->npinned += fn->vars[i].pinned;
     }
+    plan_tail_calls(t, fn, body);
     int first_edit = t->eb.nedits;
     int strings_before = t->nstrings;
     size_t reg_before = t->reg.len;
     if (!fn->fallback) {
         walk w = { .t = t, .fn = fn, .anchor = body };  /* parameters are saved separately: not in scope */
+        begin_tail_loop(&w);
         visit(&w, body, 0, 0, 0);
         free(w.scope);
         free(w.anc);
         free(w.loops);
         if (fn->is_leaf && fn->nsites && !fn->fallback)
             fatal("internal error: %s, found to be a leaf, has %d resume sites", fn->name, fn->nsites);
+        add_accumulator(fn);
         liveness(fn, body);
     }
     const char *pin_ref = NULL;

@@ -178,7 +178,7 @@ void liveness(func *fn, CXCursor body)
         s->live = xcalloc((size_t)(fn->nvars ? fn->nvars : 1), 1);
         s->live_temp = xcalloc((size_t)(fn->ntemps ? fn->ntemps : 1), 1);
         for (int v = 0; v < fn->nvars; v++)
-            s->live[v] = tangled || r.opaque || var_live(fn, s, &r, v);
+            s->live[v] = tangled || r.opaque || fn->vars[v].always_live || var_live(fn, s, &r, v);
         for (int j = 0; j < fn->nsites; j++) {
             const site *k = fn->sites[j];
             if (k->temp_index >= 0)

@@ -56,7 +56,7 @@ static void push_ancestor(walk *w, CXCursor c)
     w->anc[w->nanc++] = c;
 }
 
-static site *new_site(walk *w, int kind)
+site *new_site(walk *w, int kind)
 {
     func *fn = w->fn;
     site *s = xcalloc(1, sizeof *s);
@@ -426,7 +426,7 @@ static int is_unevaluated(tunit *t, CXCursor c)
     return uneval;
 }
 
-static int contains_call(CXCursor c)
+int contains_call(CXCursor c)
 {
     if (clang_getCursorKind(c) == CXCursor_CallExpr)
         return 1;
@@ -930,6 +930,8 @@ static void visit_return(walk *w, CXCursor c)
 {
     tunit *t = w->t;
     func *fn = w->fn;
+    if (visit_tail_return(w, c))
+        return;
     visit_children_as(w, c, 0, 1 << 30, 0, 0, 0);
     if (!fn->npinned)
         return;
@@ -992,7 +994,8 @@ void visit(walk *w, CXCursor c, int stmt_pos, int wrap, int loop_body)
         break;
     }
     case CXCursor_CallExpr:
-        visit_call(w, c);
+        if (!visit_tail_statement(w, c))
+            visit_call(w, c);
         break;
     case CXCursor_StringLiteral:
         if (!w->unevaluated)

@@ -14,6 +14,7 @@ typedef struct var {
     CXType type;
     int is_param, pinned, is_static;
     int decayed;       /* a parameter written as an array: a pointer to its element */
+    int always_live;   /* saved at every site (tailcall.c's accumulator) */
     char *static_name; /* hoisted static locals */
 } var;
 
@@ -58,6 +59,9 @@ typedef struct func {
     int is_static, is_main, is_variadic, no_return;
     int fallback;                      /* unsupported construct: no adaptation points */
     int is_leaf;                       /* can never unwind (leaves.c) */
+    int tail_calls;                    /* calls to itself that become jumps (tailcall.c) */
+    int tail_op;                       /* '+' or '*' when they accumulate, else 0 */
+    int tail_acc;                      /* the accumulator's variable */
     const char *fallback_why;
     CXCursor fallback_at;
     CXType ret;
@@ -129,6 +133,9 @@ void analyze(tunit *t, func *fn, CXCursor c);
 
 /* ---- rewrite.c ---- */
 void visit(walk *w, CXCursor c, int stmt_pos, int wrap, int loop_body);
+site *new_site(walk *w, int kind);
+/* 1 when expression c holds a call. */
+int contains_call(CXCursor c);
 /* A new temporary of the function, named __mt_tN. */
 char *new_temp(func *fn, CXType type);
 /* Orders code lifted to one offset: each site and each piece of lifted
@@ -200,12 +207,31 @@ int is_leaf(tunit *t, CXCursor callee, int *looping);
 int calls_back(tunit *t, CXCursor fn);
 void free_leaves(tunit *t);
 
+/* ---- tailcall.c ---- */
+/* Decides whether the function's self tail calls become jumps: sets
+ * fn->tail_calls (their number) and fn->tail_op. */
+void plan_tail_calls(tunit *t, func *fn, CXCursor body);
+/* The jumps' target, after the locals mtcc declares (and, in the twin,
+ * after the dispatch on the resume point). */
+#define TAIL_LABEL " __mt_tail: __attribute__((unused));"
+/* Makes the body a loop around every site, for liveness. */
+void begin_tail_loop(walk *w);
+/* A return (or, in a void function, a call statement) rewritten as a
+ * jump, or as a return of the accumulated value: 1 when it handled it. */
+int visit_tail_return(walk *w, CXCursor ret);
+int visit_tail_statement(walk *w, CXCursor call);
+/* The accumulator, as a variable saved at every site. */
+void add_accumulator(func *fn);
+
 /* ---- live.c ---- */
 /* Fills each site's live and live_temp, after the walk made the sites. */
 void liveness(func *fn, CXCursor body);
 
 /* ---- emit.c ---- */
 void emit_site(editbuf *eb, site *s, strbuf *out);
+/* The declaration of variable v under the given name (a parameter written
+ * as an array is declared as the pointer it is). */
+char *var_declarator(const var *v, const char *name);
 void transform_function(tunit *t, CXCursor c);
 
 #endif

@@ -155,16 +155,26 @@ int mt_pthread_mutex_destroy(void *mutex)
     return load(&((mutex_rep *)mutex)->owner) ? EBUSY : 0;
 }
 
+/* Takes a lock whose owner is gone (a thread that did not come along to
+ * this process, or ended holding the lock). Under th_lock: th_alive walks
+ * the thread list, which join and detach change. */
+static int take_from_gone(mutex_rep *r, uint32_t id, uint32_t owner)
+{
+    return owner && owner != id && !th_alive(owner) &&
+           __atomic_compare_exchange_n(&r->owner, &owner, id, 0, __ATOMIC_SEQ_CST, __ATOMIC_RELAXED);
+}
+
 static int try_take(mutex_rep *r, uint32_t id)
 {
-    uint32_t free_ = 0;
-    if (__atomic_compare_exchange_n(&r->owner, &free_, id, 0, __ATOMIC_SEQ_CST, __ATOMIC_RELAXED))
+    uint32_t owner = 0;
+    if (__atomic_compare_exchange_n(&r->owner, &owner, id, 0, __ATOMIC_SEQ_CST, __ATOMIC_RELAXED))
         return 1;
-    /* an owner that is gone (a thread that did not come along to this
-     * process, or ended holding the lock) gives the lock up */
-    if (free_ != id && !th_alive(free_))
-        return __atomic_compare_exchange_n(&r->owner, &free_, id, 0, __ATOMIC_SEQ_CST, __ATOMIC_RELAXED);
-    return 0;
+    if (owner == id)
+        return 0;
+    th_lock();
+    int taken = take_from_gone(r, id, owner);
+    th_unlock();
+    return taken;
 }
 
 /* Returns 0 holding the lock, or 1 when a capture interrupted the wait. */
@@ -177,7 +187,7 @@ static int lock_slow(mutex_rep *r, uint32_t id)
         __atomic_add_fetch(&r->waiters, 1, __ATOMIC_SEQ_CST);
         uint32_t seen = 0;
         if (__atomic_compare_exchange_n(&r->owner, &seen, id, 0, __ATOMIC_SEQ_CST, __ATOMIC_RELAXED) ||
-            (!th_alive(seen) && try_take(r, id))) {
+            take_from_gone(r, id, seen)) {
             __atomic_sub_fetch(&r->waiters, 1, __ATOMIC_SEQ_CST);
             break;
         }

@@ -147,6 +147,15 @@ check "-v prints the preprocessing command" grep -Eq '^(cc|gcc)( .*)? -E .*types
 check "-v prints the compile command" grep -Eq '^(cc|gcc) .* -c .* -o v\.o' "$W/err"
 mt -c -o quiet.o "$IN/types.c"
 check "without -v nothing is printed" [ ! -s "$W/err" ]
+# gcc's limit for inlining by size, raised by 10 above the level's (15 at
+# -O2, 30 at -O3) for the checks after calls; a limit the user sets stays.
+mt -v -O2 -c -o o2.o "$IN/types.c"
+check "-O2: gcc's inlining limit goes from 15 to 25" grep -q -- ' --param=max-inline-insns-auto=25 ' "$W/err"
+mt -v -O3 -c -o o3.o "$IN/types.c"
+check "-O3: gcc's inlining limit goes from 30 to 40" grep -q -- ' --param=max-inline-insns-auto=40 ' "$W/err"
+mt -v -O2 --param=max-inline-insns-auto=7 -c -o own.o "$IN/types.c"
+check "a limit the user sets is passed alone" \
+    sh -c '! grep -q "max-inline-insns-auto=[0-9][0-9]" "$1" && grep -q "max-inline-insns-auto=7" "$1"' sh "$W/err"
 if have_lib "$host_triple"; then
     mt -v -o vlink "$IN/types.c"
     check "-v prints the link command with the runtime" grep -q "libmigthread\.a" "$W/err"

@@ -1,0 +1,355 @@
+/* tailcall.c: a function's calls to itself in tail position become a jump
+ * back to its start. gcc -O2 makes that loop itself, and then inlines the
+ * remaining recursion into it, but not once a check follows the call: so
+ * mtcc makes the loop first. Without it fib(40) ran 1.9x slower than the
+ * plain build, and a deep tail recursion that -O2 runs in constant stack
+ * overflowed.
+ *
+ *   return f(a, b);            ->  { T0 __mt_a0 = (a); T1 __mt_a1 = (b);
+ *                                    p0 = __mt_a0; p1 = __mt_a1; POLL goto __mt_tail; }
+ *   return e + f(a);  (or e * f(a), with an integer result)
+ *                              ->  __mt_acc = __mt_acc + e, then as above; every
+ *                                  other return x becomes return __mt_acc + x
+ *   f(a); at the end of a function returning void: as the first form.
+ *
+ * The accumulator adds (or multiplies) in unsigned long long, where both
+ * wrap, so regrouping the sum cannot overflow where the original did not;
+ * converting back to the return type keeps the low bits, which are those
+ * of the original's result. A poll at the jump is the adaptation point
+ * the check after the call was, unless the statement's own call checks on
+ * every pass (fib(n - 1) + fib(n - 2)). The function becomes a loop around its
+ * whole body, which liveness must see (a parameter read anywhere is live
+ * at every site); the accumulator is live everywhere.
+ *
+ * Only functions whose parameters can be assigned (none const) and whose
+ * locals are not pinned qualify: a pinned local's address may have been
+ * passed to the call, whose frame the original kept apart. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "mtcc.h"
+#include "transform.h"
+
+/* e without its parentheses and implicit conversions. */
+static CXCursor bare(CXCursor e)
+{
+    for (;;) {
+        enum CXCursorKind k = clang_getCursorKind(e);
+        if (k != CXCursor_ParenExpr && k != CXCursor_UnexposedExpr)
+            return e;
+        kids ch = children(e);
+        CXCursor inner = ch.n == 1 ? ch.c[0] : clang_getNullCursor();
+        free(ch.c);
+        if (clang_Cursor_isNull(inner))
+            return e;  /* GNU a ?: b is unexposed too, with four children */
+        e = inner;
+    }
+}
+
+static int is_self_call(func *fn, CXCursor e)
+{
+    if (clang_getCursorKind(e) != CXCursor_CallExpr)
+        return 0;
+    CXCursor callee = called_function(e);
+    if (clang_Cursor_isNull(callee) ||
+        !same_cursor(clang_getCanonicalCursor(callee), clang_getCanonicalCursor(fn->cursor)))
+        return 0;
+    int nparams = 0;
+    for (int i = 0; i < fn->nvars; i++)
+        nparams += fn->vars[i].is_param;
+    return clang_Cursor_getNumArguments(e) == nparams;
+}
+
+/* An integer type whose arithmetic wraps when done in unsigned long long
+ * and converted back: not _Bool (its conversion is not by bits) and not
+ * wider than 64 bits. */
+static int wrapping_integer(CXType t)
+{
+    t = clang_getCanonicalType(t);
+    switch (t.kind) {
+    case CXType_Char_U: case CXType_UChar: case CXType_UShort: case CXType_UInt:
+    case CXType_ULong: case CXType_ULongLong: case CXType_Char_S: case CXType_SChar:
+    case CXType_Short: case CXType_Int: case CXType_Long: case CXType_LongLong:
+        return clang_Type_getSizeOf(t) <= 8;
+    default:
+        return 0;
+    }
+}
+
+/* What a returned expression is: a tail call (op 0 or the accumulating
+ * operator, with *call and *other set), or nothing (-1). Of a + b with two
+ * self-calls, b is the tail call (it runs last, as mtcc lifts operands
+ * left to right); a self-call on the left is one only when the right
+ * operand calls nothing, so that no call moves across another. */
+static int tail_form(tunit *t, func *fn, CXCursor e, CXCursor *call, CXCursor *other)
+{
+    e = bare(e);
+    if (is_self_call(fn, e)) {
+        *call = e;
+        *other = clang_getNullCursor();
+        return 0;
+    }
+    if (clang_getCursorKind(e) != CXCursor_BinaryOperator || !wrapping_integer(fn->ret) ||
+        !wrapping_integer(clang_getCursorType(e)))
+        return -1;
+    char *op = operator_of(t->tu, e);
+    int c = strcmp(op, "+") == 0 ? '+' : strcmp(op, "*") == 0 ? '*' : -1;
+    free(op);
+    kids ch = children(e);
+    int form = -1;
+    if (c > 0 && ch.n == 2) {
+        CXCursor l = bare(ch.c[0]), r = bare(ch.c[1]);
+        if (is_self_call(fn, r)) {
+            *call = r;
+            *other = ch.c[0];
+            form = c;
+        } else if (is_self_call(fn, l) && !contains_call(ch.c[1])) {
+            *call = l;
+            *other = ch.c[1];
+            form = c;
+        }
+    }
+    free(ch.c);
+    return form;
+}
+
+/* 1 when statement s of block b is followed by a plain return. */
+static int followed_by_return(CXCursor b, CXCursor s)
+{
+    kids ch = children(b);
+    int yes = 0;
+    for (int j = 0; j + 1 < ch.n; j++)
+        if (same_cursor(ch.c[j], s)) {
+            kids next = children(ch.c[j + 1]);
+            yes = clang_getCursorKind(ch.c[j + 1]) == CXCursor_ReturnStmt && next.n == 0;
+            free(next.c);
+        }
+    free(ch.c);
+    return yes;
+}
+
+/* 1 when the statement anc[n-1] (anc[0] being the body) is the last thing
+ * a void function does: followed by a plain return, or the last statement
+ * of blocks and if-branches up to the body. */
+static int in_tail_position(CXCursor *anc, int n)
+{
+    if (n > 1 && clang_getCursorKind(anc[n - 2]) == CXCursor_CompoundStmt && followed_by_return(anc[n - 2], anc[n - 1]))
+        return 1;
+    for (int i = n - 1; i > 0; i--) {
+        enum CXCursorKind pk = clang_getCursorKind(anc[i - 1]);
+        kids ch = children(anc[i - 1]);
+        int ok = ch.n > 0 && (pk == CXCursor_CompoundStmt ? same_cursor(ch.c[ch.n - 1], anc[i])
+                              : pk == CXCursor_IfStmt && !same_cursor(ch.c[0], anc[i]));
+        free(ch.c);
+        if (!ok)
+            return 0;
+    }
+    return 1;
+}
+
+typedef struct scan {
+    tunit *t;
+    func *fn;
+    CXCursor *anc;
+    int nanc, cap;
+    int plain, plus, times;
+} scan;
+
+static void count_tail_calls(scan *s, CXCursor c)
+{
+    if (s->nanc == s->cap) {
+        s->cap = s->cap ? 2 * s->cap : 32;
+        s->anc = xrealloc(s->anc, (size_t)s->cap * sizeof *s->anc);
+    }
+    s->anc[s->nanc++] = c;
+    enum CXCursorKind k = clang_getCursorKind(c);
+    kids ch = children(c);
+    CXCursor call, other;
+    if (k == CXCursor_ReturnStmt && ch.n == 1 && !s->fn->ret_void) {
+        int form = tail_form(s->t, s->fn, ch.c[0], &call, &other);
+        s->plain += form == 0;
+        s->plus += form == '+';
+        s->times += form == '*';
+    } else if (k == CXCursor_CallExpr && s->fn->ret_void && is_self_call(s->fn, c) &&
+               in_tail_position(s->anc, s->nanc)) {
+        s->plain++;
+    }
+    for (int i = 0; i < ch.n; i++)
+        if (clang_isStatement(clang_getCursorKind(ch.c[i])) || clang_getCursorKind(ch.c[i]) == CXCursor_CallExpr)
+            count_tail_calls(s, ch.c[i]);
+    free(ch.c);
+    s->nanc--;
+}
+
+void plan_tail_calls(tunit *t, func *fn, CXCursor body)
+{
+    if (fn->is_main || fn->fallback || fn->npinned ||
+        clang_getCursorType(fn->cursor).kind != CXType_FunctionProto)
+        return;
+    for (int i = 0; i < fn->nvars; i++)
+        if (fn->vars[i].is_param && clang_isConstQualifiedType(fn->vars[i].type))
+            return;
+    scan s = { .t = t, .fn = fn };
+    count_tail_calls(&s, body);
+    free(s.anc);
+    fn->tail_op = s.plus || s.times ? (s.plus >= s.times ? '+' : '*') : 0;
+    fn->tail_calls = s.plain + (fn->tail_op == '+' ? s.plus : s.times);
+}
+
+/* 1 when expression c is itself a call that got a resume site while it
+ * was visited (sites_before being their number before): its check runs
+ * on every pass, before the jump, and is the pass's adaptation point. */
+static int made_call_site(walk *w, CXCursor c, int sites_before)
+{
+    for (int i = sites_before; i < w->fn->nsites; i++) {
+        const site *s = w->fn->sites[i];
+        CXCursor b = bare(c);
+        if (s->kind == SITE_CALL && s->call_start == cur_start(b) && s->call_end == cur_end(b))
+            return 1;
+    }
+    return 0;
+}
+
+/* "{ T0 __mt_a0 = (a0); ...; p0 = __mt_a0; ...; " into e: every argument
+ * is evaluated before any parameter changes. */
+static int assign_params(walk *w, edit *e, CXCursor call)
+{
+    func *fn = w->fn;
+    int n = clang_Cursor_getNumArguments(call), checked = 0;
+    ed_text(e, "{ ");
+    for (int i = 0, p = 0; i < n; i++, p++) {
+        while (!fn->vars[p].is_param)
+            p++;
+        char tmp[32];
+        snprintf(tmp, sizeof tmp, "__mt_a%d", i);
+        CXCursor arg = clang_Cursor_getArgument(call, (unsigned)i);
+        int sites_before = w->fn->nsites;
+        visit(w, arg, 0, 0, 0);
+        checked |= made_call_site(w, arg, sites_before);
+        char *d = var_declarator(&fn->vars[p], tmp);
+        ed_text(e, d);
+        free(d);
+        ed_text(e, " = (");
+        ed_expr(e, cur_start(arg), cur_end(arg));
+        ed_text(e, "); ");
+    }
+    for (int i = 0, p = 0; i < n; i++, p++) {
+        while (!fn->vars[p].is_param)
+            p++;
+        strbuf b = { 0 };
+        sb_printf(&b, "%s = __mt_a%d; ", fn->vars[p].name, i);
+        ed_text(e, b.s);
+        free(b.s);
+    }
+    return checked;
+}
+
+/* The jump that ends a rewritten tail call, after a poll unless a call
+ * of the statement already checked (fib's first call). */
+static void jump_back(walk *w, edit *e, unsigned end, int checked)
+{
+    if (!checked) {
+        site *s = new_site(w, SITE_POLL);
+        s->pos = end;
+        ed_site(e, s);
+    }
+    ed_text(e, "goto __mt_tail; }");
+}
+
+/* "(T)((unsigned long long)__mt_acc + (unsigned long long)(T)(", which the
+ * caller closes with "))" after the operand. */
+static void accumulate_with(func *fn, edit *e)
+{
+    char *cast = declarator(fn->ret, "");
+    strbuf b = { 0 };
+    sb_printf(&b, "(%s)((unsigned long long)__mt_acc %c (unsigned long long)(%s)(", cast, fn->tail_op, cast);
+    ed_text(e, b.s);
+    free(b.s);
+    free(cast);
+}
+
+int visit_tail_return(walk *w, CXCursor ret)
+{
+    func *fn = w->fn;
+    if (!fn->tail_calls || fn->ret_void)
+        return 0;
+    kids ch = children(ret);
+    if (ch.n != 1) {
+        free(ch.c);
+        return 0;
+    }
+    CXCursor value = ch.c[0], call, other;
+    free(ch.c);
+    int form = tail_form(w->t, fn, value, &call, &other);
+    editbuf *eb = &w->t->eb;
+    unsigned end = stmt_end(w->t, ret);
+    if (form == 0 || (form > 0 && form == fn->tail_op)) {
+        edit *e = ed_add(eb, cur_start(ret), end, 0);
+        int checked = 0;
+        if (form > 0) {
+            int sites_before = fn->nsites;
+            visit(w, other, 0, 0, 0);
+            checked = made_call_site(w, other, sites_before);
+            ed_text(e, "{ __mt_acc = ");
+            accumulate_with(fn, e);
+            ed_expr(e, cur_start(other), cur_end(other));
+            ed_text(e, ")); ");
+        }
+        checked |= assign_params(w, e, call);
+        jump_back(w, e, end, checked);
+        if (form > 0)
+            ed_text(e, " }");
+        return 1;
+    }
+    if (!fn->tail_op)
+        return 0;
+    /* any other return of an accumulating function adds what came before */
+    visit(w, value, 0, 0, 0);
+    edit *e = ed_add(eb, cur_start(ret), end, 0);
+    ed_text(e, "return ");
+    accumulate_with(fn, e);
+    ed_expr(e, cur_start(value), cur_end(value));
+    ed_text(e, "));");
+    return 1;
+}
+
+int visit_tail_statement(walk *w, CXCursor call)
+{
+    func *fn = w->fn;
+    if (!fn->tail_calls || !fn->ret_void || !same_cursor(w->anchor, call) || !is_self_call(fn, call) ||
+        !in_tail_position(w->anc, w->nanc))
+        return 0;
+    unsigned end = stmt_end(w->t, call);
+    edit *e = ed_add(&w->t->eb, cur_start(call), end, 0);
+    jump_back(w, e, end, assign_params(w, e, call));
+    return 1;
+}
+
+void begin_tail_loop(walk *w)
+{
+    func *fn = w->fn;
+    if (!fn->tail_calls)
+        return;
+    /* the jumps' target follows the locals mtcc declares (emit.c) */
+    w->caploops = 8;
+    w->loops = xrealloc(w->loops, (size_t)w->caploops * sizeof *w->loops);
+    w->loops[w->nloops++] = (loop_span){ fn->body_start, fn->body_end, fn->body_start, fn->body_end };
+}
+
+void add_accumulator(func *fn)
+{
+    if (!fn->tail_op)
+        return;
+    fn->tail_acc = fn->nvars;
+    fn->vars = xrealloc(fn->vars, (size_t)(fn->nvars + 1) * sizeof *fn->vars);
+    var *v = &fn->vars[fn->nvars++];
+    memset(v, 0, sizeof *v);
+    v->decl = clang_getNullCursor();
+    v->name = xstrdup("__mt_acc");
+    v->written = xstrdup("__mt_acc");
+    v->member = xstrdup("__mt_acc");
+    v->type = fn->ret;
+    v->is_param = 1;     /* declared apart, saved whenever live, as parameters are */
+    v->always_live = 1;
+}
