@@ -1,24 +1,26 @@
 #!/bin/sh
 # overhead.sh: what mtcc costs a running program, and what a checkpoint
-# costs. Six kernels (and an allocation churn and an LZ match finder full
-# of small helpers, reported beside them) are built with `gcc -O2` and with `mtcc -O2` and timed
+# costs. Six kernels (and an allocation churn, an LZ match finder full
+# of small helpers and one long single loop, reported beside them) are
+# built with `gcc -O2` and with `mtcc -O2` and timed
 # alternately in one run (best of 3), with callgrind instruction counts on
 # smaller inputs beside the wall times; then each mtcc build is checkpointed
 # half-way to report state size and capture and restore times (restore
 # from an x86_64 checkpoint, and from an s390x one, both on this machine);
-# then the trigger latency of `migthread checkpoint PID` on loop code.
+# then the trigger latency of `migthread checkpoint PID` on loop code
+# (the stencil's nested loops, and sweep's single loop).
 set -eu
 cd "$(dirname "$0")/.."
 dir=build/bench/kernels
 mkdir -p "$dir"
 mtcc=build/bin/mtcc
 kernels="matmul lu stencil chase fib msort"
-extra="churn lzmatch"   # measured alike, outside the six kernels' mean
+extra="churn lzmatch sweep"   # measured alike, outside the six kernels' mean
 small_args() {
     case "$1" in
         matmul) echo "200 3" ;; lu) echo "250 2" ;; stencil) echo "500 20" ;;
         chase) echo "300000 5" ;; fib) echo "30" ;; msort) echo "1000000" ;;
-        churn) echo "400000" ;; lzmatch) echo "1000000 2" ;;
+        churn) echo "400000" ;; lzmatch) echo "1000000 2" ;; sweep) echo "20000000" ;;
     esac
 }
 now() { date +%s.%N; }
@@ -87,6 +89,17 @@ echo "trigger latency: migthread checkpoint PID on the stencil (checkpoint and c
 lat=""
 for i in 1 2 3 4 5; do
     MIGTHREAD_VERBOSE=1 MIGTHREAD_CHECKPOINT_FILE="$dir/trigger.ckpt" "$dir/stencil.mt" 1500 400 >/dev/null 2>"$dir/trigger.log" &
+    pid=$!
+    sleep 0.3
+    build/bin/migthread checkpoint "$pid"
+    wait "$pid"
+    lat="$lat $(sed -n 's/.*trigger latency \([0-9.]*\) ms/\1/p' "$dir/trigger.log")"
+done
+echo "trigger latency (ms):$lat"
+echo "trigger latency: migthread checkpoint PID on sweep, one long loop cut into chunks (checkpoint and continue)"
+lat=""
+for i in 1 2 3 4 5; do
+    MIGTHREAD_VERBOSE=1 MIGTHREAD_CHECKPOINT_FILE="$dir/trigger.ckpt" "$dir/sweep.mt" >/dev/null 2>"$dir/trigger.log" &
     pid=$!
     sleep 0.3
     build/bin/migthread checkpoint "$pid"

@@ -40,6 +40,21 @@ kids children(CXCursor c)
     return k;
 }
 
+CXCursor bare_expr(CXCursor e)
+{
+    for (;;) {
+        enum CXCursorKind k = clang_getCursorKind(e);
+        if (k != CXCursor_ParenExpr && k != CXCursor_UnexposedExpr)
+            return e;
+        kids ch = children(e);
+        CXCursor inner = ch.n == 1 ? ch.c[0] : clang_getNullCursor();
+        free(ch.c);
+        if (clang_Cursor_isNull(inner))
+            return e;  /* GNU a ?: b is unexposed too, with four children */
+        e = inner;
+    }
+}
+
 char *first_token(CXTranslationUnit tu, CXCursor c)
 {
     CXToken *toks;

@@ -101,6 +101,9 @@ typedef struct kids {
     int n, cap;
 } kids;
 kids children(CXCursor c);
+/* e without its parentheses and implicit conversions (libclang shows
+ * those as unexposed expressions of one child). */
+CXCursor bare_expr(CXCursor e);
 /* The spelling of the first token of a cursor's extent. */
 char *first_token(CXTranslationUnit tu, CXCursor c);
 /* The operator of a binary or unary operator cursor, read from tokens. */

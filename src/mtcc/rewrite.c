@@ -894,6 +894,7 @@ static void visit_loop(walk *w, CXCursor c, int body_first)
     push_loop(w, c, body);
     enum CXCursorKind k = clang_getCursorKind(c);
     int init = -1, cond = -1, inc = -1;
+    int sites_before = w->fn->nsites, leaf_calls_before = w->leaf_calls;
     if (k == CXCursor_ForStmt)
         for_parts(w->t, c, ch, &init, &cond, &inc);
     else
@@ -920,6 +921,11 @@ static void visit_loop(walk *w, CXCursor c, int body_first)
             w->loop_header = save;
         }
     }
+    /* a loop with no adaptation point inside and no loop around it */
+    int alone = w->nloops - (w->fn->tail_calls ? 1 : 0) == 1 && !w->loops_seen &&
+                w->fn->nsites == sites_before && w->leaf_calls == leaf_calls_before;
+    if (k == CXCursor_ForStmt && alone && cond >= 0 && inc >= 0 && !w->cond_ctx && !w->fn->is_leaf)
+        strip_mine(w, ch.c[cond], ch.c[inc], body);
     w->nscope = mark;
     w->loops_seen = outer_loops + 1;
     w->nloops--;

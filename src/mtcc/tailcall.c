@@ -31,22 +31,6 @@
 #include "mtcc.h"
 #include "transform.h"
 
-/* e without its parentheses and implicit conversions. */
-static CXCursor bare(CXCursor e)
-{
-    for (;;) {
-        enum CXCursorKind k = clang_getCursorKind(e);
-        if (k != CXCursor_ParenExpr && k != CXCursor_UnexposedExpr)
-            return e;
-        kids ch = children(e);
-        CXCursor inner = ch.n == 1 ? ch.c[0] : clang_getNullCursor();
-        free(ch.c);
-        if (clang_Cursor_isNull(inner))
-            return e;  /* GNU a ?: b is unexposed too, with four children */
-        e = inner;
-    }
-}
-
 static int is_self_call(func *fn, CXCursor e)
 {
     if (clang_getCursorKind(e) != CXCursor_CallExpr)
@@ -84,7 +68,7 @@ static int wrapping_integer(CXType t)
  * operand calls nothing, so that no call moves across another. */
 static int tail_form(tunit *t, func *fn, CXCursor e, CXCursor *call, CXCursor *other)
 {
-    e = bare(e);
+    e = bare_expr(e);
     if (is_self_call(fn, e)) {
         *call = e;
         *other = clang_getNullCursor();
@@ -99,7 +83,7 @@ static int tail_form(tunit *t, func *fn, CXCursor e, CXCursor *call, CXCursor *o
     kids ch = children(e);
     int form = -1;
     if (c > 0 && ch.n == 2) {
-        CXCursor l = bare(ch.c[0]), r = bare(ch.c[1]);
+        CXCursor l = bare_expr(ch.c[0]), r = bare_expr(ch.c[1]);
         if (is_self_call(fn, r)) {
             *call = r;
             *other = ch.c[0];
@@ -204,7 +188,7 @@ static int made_call_site(walk *w, CXCursor c, int sites_before)
 {
     for (int i = sites_before; i < w->fn->nsites; i++) {
         const site *s = w->fn->sites[i];
-        CXCursor b = bare(c);
+        CXCursor b = bare_expr(c);
         if (s->kind == SITE_CALL && s->call_start == cur_start(b) && s->call_end == cur_end(b))
             return 1;
     }

@@ -223,6 +223,12 @@ int visit_tail_statement(walk *w, CXCursor call);
 /* The accumulator, as a variable saved at every site. */
 void add_accumulator(func *fn);
 
+/* ---- stripmine.c ---- */
+/* Cuts a counted for loop with no adaptation point inside and no loop
+ * around it into chunks with a poll between them (when it can prove the
+ * loop counted; otherwise leaves it). */
+void strip_mine(walk *w, CXCursor cond, CXCursor inc, CXCursor body);
+
 /* ---- live.c ---- */
 /* Fills each site's live and live_temp, after the walk made the sites. */
 void liveness(func *fn, CXCursor body);

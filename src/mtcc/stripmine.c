@@ -1,0 +1,254 @@
+/* stripmine.c: a long loop with no adaptation point of its own and none
+ * around it is cut into chunks with a poll between them, so that a
+ * capture request waits at most one chunk (STRIP_CHUNK iterations), while
+ * the chunk itself stays a counted loop the compiler can still vectorize:
+ *
+ *   for (I; i < n; i++) B
+ *   ->  for (I; i < n; ) { T __mt_e1 = (unsigned long long)(n) - (unsigned long long)(i) > CHUNK
+ *                                      ? i + CHUNK : (n);
+ *                          for (; i < __mt_e1; i++) B  POLL }
+ *
+ * (with <=, the chunk ends at i + CHUNK - 1). The difference is taken in
+ * unsigned long long, where it is exact for any index type of up to 64
+ * bits since i < n holds there, so i + CHUNK cannot overflow.
+ *
+ * Only loops mtcc can prove counted qualify: the index is a local or
+ * parameter of integer type that is not pinned (nothing can write it
+ * through a pointer) and the body does not assign; the bound is made of
+ * constants and such variables that the body does not assign either (a
+ * load through a pointer might change under the body's stores); the step
+ * is i++, ++i or i += 1; the body has no break of its own (it would end
+ * only the chunk), no goto and no label. Loops nested in another loop are
+ * left alone: the enclosing loop polls. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "mtcc.h"
+#include "transform.h"
+
+enum { STRIP_CHUNK = 4096 };
+
+/* The function's variable an expression names (bare), or -1. */
+static int named_var(func *fn, CXCursor e)
+{
+    e = bare_expr(e);
+    if (clang_getCursorKind(e) != CXCursor_DeclRefExpr)
+        return -1;
+    return find_var(fn, clang_getCursorReferenced(e));
+}
+
+static int plain_integer(CXType t)
+{
+    t = clang_getCanonicalType(t);
+    if (clang_isVolatileQualifiedType(t))
+        return 0;
+    switch (t.kind) {
+    case CXType_Char_U: case CXType_UChar: case CXType_UShort: case CXType_UInt:
+    case CXType_ULong: case CXType_ULongLong: case CXType_Char_S: case CXType_SChar:
+    case CXType_Short: case CXType_Int: case CXType_Long: case CXType_LongLong:
+        return clang_Type_getSizeOf(t) <= 8;
+    default:
+        return 0;
+    }
+}
+
+/* A variable an unaliased value can be read from: an unpinned,
+ * non-static local or parameter of plain integer type. */
+static int private_integer(func *fn, int vi)
+{
+    return vi >= 0 && !fn->vars[vi].pinned && !fn->vars[vi].is_static && plain_integer(fn->vars[vi].type);
+}
+
+/* Collects into vars (marking vars[vi]) the variables of a bound made
+ * of literals, private integers, sizeof and arithmetic; 0 for anything
+ * else (a call, a load, an assignment, a global). */
+static int invariant_bound(tunit *t, func *fn, CXCursor e, unsigned char *vars)
+{
+    enum CXCursorKind k = clang_getCursorKind(e);
+    if (k == CXCursor_IntegerLiteral || k == CXCursor_CharacterLiteral)
+        return 1;
+    if (k == CXCursor_DeclRefExpr) {
+        CXCursor d = clang_getCursorReferenced(e);
+        if (clang_getCursorKind(d) == CXCursor_EnumConstantDecl)
+            return 1;
+        int vi = find_var(fn, d);
+        if (!private_integer(fn, vi))
+            return 0;
+        vars[vi] = 1;
+        return 1;
+    }
+    if (k == CXCursor_UnaryExpr) {  /* sizeof, _Alignof */
+        char *tok = first_token(t->tu, e);
+        int ok = strcmp(tok, "sizeof") == 0 || strcmp(tok, "_Alignof") == 0;
+        free(tok);
+        return ok;
+    }
+    if (k == CXCursor_BinaryOperator || k == CXCursor_UnaryOperator) {
+        char *op = operator_of(t->tu, e);
+        static const char *const pure[] = { "+", "-", "*", "/", "%", "<<", ">>", "&", "|", "^", "~", NULL };
+        int ok = 0;
+        for (int i = 0; pure[i]; i++)
+            ok |= strcmp(op, pure[i]) == 0;
+        free(op);
+        if (!ok)
+            return 0;
+    } else if (k != CXCursor_ParenExpr && k != CXCursor_UnexposedExpr && k != CXCursor_CStyleCastExpr) {
+        return 0;
+    }
+    kids ch = children(e);
+    int ok = 1;
+    for (int i = 0; i < ch.n && ok; i++)
+        ok = invariant_bound(t, fn, ch.c[i], vars);
+    free(ch.c);
+    return ok;
+}
+
+typedef struct body_scan {
+    tunit *t;
+    func *fn;
+    const unsigned char *vars;  /* the index and the bound's variables */
+    int switches;               /* switch statements around the node */
+    int bad;
+} body_scan;
+
+/* 1 when unary operator u only reads its operand. */
+static int reads_only(tunit *t, CXCursor u)
+{
+    char *op = operator_of(t->tu, u);
+    int yes = strcmp(op, "-") == 0 || strcmp(op, "+") == 0 || strcmp(op, "!") == 0 || strcmp(op, "~") == 0;
+    free(op);
+    return yes;
+}
+
+/* 1 when c writes (or takes the address of) one of the variables. */
+static int writes(body_scan *s, CXCursor c)
+{
+    enum CXCursorKind k = clang_getCursorKind(c);
+    if (k != CXCursor_BinaryOperator && k != CXCursor_CompoundAssignOperator && k != CXCursor_UnaryOperator)
+        return 0;
+    kids ch = children(c);
+    int vi = ch.n > 0 ? named_var(s->fn, ch.c[0]) : -1;
+    free(ch.c);
+    if (vi < 0 || !s->vars[vi])
+        return 0;
+    if (k == CXCursor_CompoundAssignOperator)
+        return 1;
+    if (k == CXCursor_UnaryOperator)
+        return !reads_only(s->t, c);
+    char *op = operator_of(s->t->tu, c);
+    int assign = strcmp(op, "=") == 0;
+    free(op);
+    return assign;
+}
+
+static void scan_body(body_scan *s, CXCursor c)
+{
+    enum CXCursorKind k = clang_getCursorKind(c);
+    if ((k == CXCursor_BreakStmt && !s->switches) || k == CXCursor_GotoStmt || k == CXCursor_IndirectGotoStmt ||
+        k == CXCursor_LabelStmt || k == CXCursor_StmtExpr || writes(s, c)) {
+        s->bad = 1;
+        return;
+    }
+    s->switches += k == CXCursor_SwitchStmt;
+    kids ch = children(c);
+    for (int i = 0; i < ch.n && !s->bad; i++)
+        scan_body(s, ch.c[i]);
+    free(ch.c);
+    s->switches -= k == CXCursor_SwitchStmt;
+}
+
+/* 1 when inc steps variable vi by one: i++, ++i, i += 1. */
+static int unit_step(tunit *t, func *fn, CXCursor inc, int vi)
+{
+    inc = bare_expr(inc);
+    enum CXCursorKind k = clang_getCursorKind(inc);
+    kids ch = children(inc);
+    int ok = ch.n > 0 && named_var(fn, ch.c[0]) == vi;
+    if (ok && k == CXCursor_UnaryOperator) {
+        char *op = operator_of(t->tu, inc);
+        ok = strcmp(op, "++") == 0;
+        free(op);
+    } else if (ok && k == CXCursor_CompoundAssignOperator && ch.n == 2) {
+        char *op = operator_of(t->tu, inc);
+        CXCursor one = bare_expr(ch.c[1]);
+        char *lit = first_token(t->tu, one);
+        ok = strcmp(op, "+=") == 0 && clang_getCursorKind(one) == CXCursor_IntegerLiteral && strcmp(lit, "1") == 0;
+        free(op);
+        free(lit);
+    } else {
+        ok = 0;
+    }
+    free(ch.c);
+    return ok;
+}
+
+/* The loop's index and bound when it is one stripmine can cut: returns
+ * the index's variable (or -1), with *le set for <= and *bound the bound. */
+static int counted_loop(walk *w, CXCursor cond, CXCursor inc, CXCursor body, int *le, CXCursor *bound)
+{
+    func *fn = w->fn;
+    cond = bare_expr(cond);
+    if (clang_getCursorKind(cond) != CXCursor_BinaryOperator)
+        return -1;
+    char *op = operator_of(w->t->tu, cond);
+    *le = strcmp(op, "<=") == 0;
+    int less = *le || strcmp(op, "<") == 0;
+    free(op);
+    kids ch = children(cond);
+    int vi = less && ch.n == 2 ? named_var(fn, ch.c[0]) : -1;
+    *bound = ch.n == 2 ? ch.c[1] : clang_getNullCursor();
+    free(ch.c);
+    if (!private_integer(fn, vi) || !unit_step(w->t, fn, inc, vi))
+        return -1;
+    unsigned char *vars = xcalloc((size_t)fn->nvars + 1, 1);
+    vars[vi] = 1;
+    body_scan s = { .t = w->t, .fn = fn, .vars = vars };
+    if (invariant_bound(w->t, fn, *bound, vars))
+        scan_body(&s, body);
+    else
+        s.bad = 1;
+    free(vars);
+    return s.bad ? -1 : vi;
+}
+
+void strip_mine(walk *w, CXCursor cond, CXCursor inc, CXCursor body)
+{
+    func *fn = w->fn;
+    editbuf *eb = &w->t->eb;
+    int le;
+    CXCursor bound;
+    int vi = counted_loop(w, cond, inc, body, &le, &bound);
+    if (vi < 0)
+        return;
+    const char *i = fn->vars[vi].name;
+    /* for (I; C; ) with the step moved into the chunk's loop */
+    edit *blank = ed_add(eb, cur_start(inc), cur_end(inc), -1);
+    blank->hidden = 1;
+    ed_text(blank, "");
+    char end[32];
+    snprintf(end, sizeof end, "__mt_e%d", fn->nsites + 1);
+    char *decl = var_declarator(&fn->vars[vi], end);
+    strbuf b = { 0 };
+    sb_printf(&b, "{ %s = (unsigned long long)(", decl);
+    free(decl);
+    edit *e = ed_add(eb, cur_start(body), cur_start(body), -300);
+    ed_text(e, b.s);
+    ed_range_all(e, cur_start(bound), cur_end(bound));
+    b.len = 0;
+    sb_printf(&b, ") - (unsigned long long)(%s) %s %d ? %s + %d : (", i, le ? ">=" : ">", STRIP_CHUNK, i,
+              le ? STRIP_CHUNK - 1 : STRIP_CHUNK);
+    ed_text(e, b.s);
+    ed_range_all(e, cur_start(bound), cur_end(bound));
+    b.len = 0;
+    sb_printf(&b, "); for (; %s %s %s; ", i, le ? "<=" : "<", end);
+    ed_text(e, b.s);
+    ed_range_all(e, cur_start(inc), cur_end(inc));
+    ed_text(e, ") ");
+    free(b.s);
+    unsigned stop = stmt_end(w->t, body);
+    site *s = new_site(w, SITE_POLL);
+    s->pos = stop;
+    ed_site(ed_add(eb, stop, stop, closing_order(w->nanc, CLOSE_POLL)), s);
+    ed_text(ed_add(eb, stop, stop, closing_order(w->nanc, CLOSE_BODY)), " }");
+}
