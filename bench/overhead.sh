@@ -85,25 +85,21 @@ for k in $kernels; do
 done
 
 echo
+# trigger_latency PROGRAM ARGS...: five checkpoint-and-continue requests
+# 0.3 s into a run, the latency each one reports
+trigger_latency() {
+    lat=""
+    for i in 1 2 3 4 5; do
+        MIGTHREAD_VERBOSE=1 MIGTHREAD_CHECKPOINT_FILE="$dir/trigger.ckpt" "$@" >/dev/null 2>"$dir/trigger.log" &
+        pid=$!
+        sleep 0.3
+        build/bin/migthread checkpoint "$pid"
+        wait "$pid"
+        lat="$lat $(sed -n 's/.*trigger latency \([0-9.]*\) ms/\1/p' "$dir/trigger.log")"
+    done
+    echo "trigger latency (ms):$lat"
+}
 echo "trigger latency: migthread checkpoint PID on the stencil (checkpoint and continue)"
-lat=""
-for i in 1 2 3 4 5; do
-    MIGTHREAD_VERBOSE=1 MIGTHREAD_CHECKPOINT_FILE="$dir/trigger.ckpt" "$dir/stencil.mt" 1500 400 >/dev/null 2>"$dir/trigger.log" &
-    pid=$!
-    sleep 0.3
-    build/bin/migthread checkpoint "$pid"
-    wait "$pid"
-    lat="$lat $(sed -n 's/.*trigger latency \([0-9.]*\) ms/\1/p' "$dir/trigger.log")"
-done
-echo "trigger latency (ms):$lat"
+trigger_latency "$dir/stencil.mt" 1500 400
 echo "trigger latency: migthread checkpoint PID on sweep, one long loop cut into chunks (checkpoint and continue)"
-lat=""
-for i in 1 2 3 4 5; do
-    MIGTHREAD_VERBOSE=1 MIGTHREAD_CHECKPOINT_FILE="$dir/trigger.ckpt" "$dir/sweep.mt" >/dev/null 2>"$dir/trigger.log" &
-    pid=$!
-    sleep 0.3
-    build/bin/migthread checkpoint "$pid"
-    wait "$pid"
-    lat="$lat $(sed -n 's/.*trigger latency \([0-9.]*\) ms/\1/p' "$dir/trigger.log")"
-done
-echo "trigger latency (ms):$lat"
+trigger_latency "$dir/sweep.mt"

@@ -55,6 +55,19 @@ CXCursor bare_expr(CXCursor e)
     }
 }
 
+int plain_integer_type(CXType t)
+{
+    t = clang_getCanonicalType(t);
+    switch (t.kind) {
+    case CXType_Char_U: case CXType_UChar: case CXType_UShort: case CXType_UInt:
+    case CXType_ULong: case CXType_ULongLong: case CXType_Char_S: case CXType_SChar:
+    case CXType_Short: case CXType_Int: case CXType_Long: case CXType_LongLong:
+        return clang_Type_getSizeOf(t) <= 8;
+    default:
+        return 0;
+    }
+}
+
 char *first_token(CXTranslationUnit tu, CXCursor c)
 {
     CXToken *toks;

@@ -104,6 +104,9 @@ kids children(CXCursor c);
 /* e without its parentheses and implicit conversions (libclang shows
  * those as unexposed expressions of one child). */
 CXCursor bare_expr(CXCursor e);
+/* 1 for a char, short, int, long or long long, signed or not, of at most
+ * 64 bits (not _Bool, whose conversion is not by bits, nor an enum). */
+int plain_integer_type(CXType t);
 /* The spelling of the first token of a cursor's extent. */
 char *first_token(CXTranslationUnit tu, CXCursor c);
 /* The operator of a binary or unary operator cursor, read from tokens. */

@@ -38,26 +38,13 @@ static int named_var(func *fn, CXCursor e)
     return find_var(fn, clang_getCursorReferenced(e));
 }
 
-static int plain_integer(CXType t)
-{
-    t = clang_getCanonicalType(t);
-    if (clang_isVolatileQualifiedType(t))
-        return 0;
-    switch (t.kind) {
-    case CXType_Char_U: case CXType_UChar: case CXType_UShort: case CXType_UInt:
-    case CXType_ULong: case CXType_ULongLong: case CXType_Char_S: case CXType_SChar:
-    case CXType_Short: case CXType_Int: case CXType_Long: case CXType_LongLong:
-        return clang_Type_getSizeOf(t) <= 8;
-    default:
-        return 0;
-    }
-}
-
 /* A variable an unaliased value can be read from: an unpinned,
  * non-static local or parameter of plain integer type. */
 static int private_integer(func *fn, int vi)
 {
-    return vi >= 0 && !fn->vars[vi].pinned && !fn->vars[vi].is_static && plain_integer(fn->vars[vi].type);
+    const var *v = vi >= 0 ? &fn->vars[vi] : NULL;
+    return v && !v->pinned && !v->is_static && plain_integer_type(v->type) &&
+           !clang_isVolatileQualifiedType(clang_getCanonicalType(v->type));
 }
 
 /* Collects into vars (marking vars[vi]) the variables of a bound made

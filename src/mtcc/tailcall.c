@@ -13,7 +13,9 @@
  *   f(a); at the end of a function returning void: as the first form.
  *
  * The accumulator adds (or multiplies) in unsigned long long, where both
- * wrap, so regrouping the sum cannot overflow where the original did not;
+ * wrap, so regrouping the sum cannot overflow where the original did not
+ * (for results of plain integer types: not _Bool, whose conversion is not
+ * by bits, and not wider than 64 bits);
  * converting back to the return type keeps the low bits, which are those
  * of the original's result. A poll at the jump is the adaptation point
  * the check after the call was, unless the statement's own call checks on
@@ -45,22 +47,6 @@ static int is_self_call(func *fn, CXCursor e)
     return clang_Cursor_getNumArguments(e) == nparams;
 }
 
-/* An integer type whose arithmetic wraps when done in unsigned long long
- * and converted back: not _Bool (its conversion is not by bits) and not
- * wider than 64 bits. */
-static int wrapping_integer(CXType t)
-{
-    t = clang_getCanonicalType(t);
-    switch (t.kind) {
-    case CXType_Char_U: case CXType_UChar: case CXType_UShort: case CXType_UInt:
-    case CXType_ULong: case CXType_ULongLong: case CXType_Char_S: case CXType_SChar:
-    case CXType_Short: case CXType_Int: case CXType_Long: case CXType_LongLong:
-        return clang_Type_getSizeOf(t) <= 8;
-    default:
-        return 0;
-    }
-}
-
 /* What a returned expression is: a tail call (op 0 or the accumulating
  * operator, with *call and *other set), or nothing (-1). Of a + b with two
  * self-calls, b is the tail call (it runs last, as mtcc lifts operands
@@ -74,8 +60,8 @@ static int tail_form(tunit *t, func *fn, CXCursor e, CXCursor *call, CXCursor *o
         *other = clang_getNullCursor();
         return 0;
     }
-    if (clang_getCursorKind(e) != CXCursor_BinaryOperator || !wrapping_integer(fn->ret) ||
-        !wrapping_integer(clang_getCursorType(e)))
+    if (clang_getCursorKind(e) != CXCursor_BinaryOperator || !plain_integer_type(fn->ret) ||
+        !plain_integer_type(clang_getCursorType(e)))
         return -1;
     char *op = operator_of(t->tu, e);
     int c = strcmp(op, "+") == 0 ? '+' : strcmp(op, "*") == 0 ? '*' : -1;
