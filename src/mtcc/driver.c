@@ -522,9 +522,14 @@ int main(int argc, char **argv)
 {
     opts o = { 0 };
     parse_args(argc, argv, &o);
+    static const char usage[] = "usage: mtcc [--cc=COMPILER] [compiler flags] [-c] -o OUT FILES...\n"
+                                "       mtcc [--cc=COMPILER] [flags] --print-transformed FILE.c\n";
+    if (argc == 2 && strcmp(argv[1], "--help") == 0) {
+        fputs(usage, stdout);
+        exit(0);
+    }
     if (argc == 1) {  /* a bare "mtcc" asks how to use it */
-        fprintf(stderr, "usage: mtcc [--cc=COMPILER] [compiler flags] [-c] -o OUT FILES...\n"
-                        "       mtcc [--cc=COMPILER] [flags] --print-transformed FILE.c\n");
+        fputs(usage, stderr);
         exit(2);
     }
     if (o.sources.n == 0 && o.objects.n == 0)

@@ -216,6 +216,9 @@ one_line_failure "flags but no input files" "no input files" -c
 mt
 rc=$?
 check "a bare mtcc prints its usage and fails" [ $rc -ne 0 -a -n "$(grep 'usage: mtcc' "$W/err")" ]
+mt --help
+rc=$?
+check "mtcc --help prints its usage on stdout and succeeds" [ $rc -eq 0 -a -n "$(grep 'usage: mtcc' "$W/out")" ]
 one_line_failure "--print-transformed with two files" "print-transformed" --print-transformed "$IN/multi_a.c" "$IN/multi_b.c"
 one_line_failure "-c -o OUT with two files" "-c|-o" -c -o two.o "$IN/multi_a.c" "$IN/multi_b.c"
 one_line_failure "a compiler that is not installed" "no-such-cc" --cc=no-such-cc -c -o x.o "$IN/types.c"
