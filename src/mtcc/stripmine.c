@@ -13,8 +13,10 @@
  * bits since i < n holds there, so i + CHUNK cannot overflow.
  *
  * Only loops mtcc can prove counted qualify: the index is a local or
- * parameter of integer type that is not pinned (nothing can write it
- * through a pointer) and the body does not assign; the bound is made of
+ * parameter of type int or wider that is not pinned (nothing can write it
+ * through a pointer) and the body does not assign, compared with a bound
+ * of its own type (no conversion on either side, so the chunk's end fits
+ * the index's type); the bound is made of
  * constants and such variables that the body does not assign either (a
  * load through a pointer might change under the body's stores); the step
  * is i++, ++i or i += 1; the body has no break of its own (it would end
@@ -45,6 +47,14 @@ static int private_integer(func *fn, int vi)
     const var *v = vi >= 0 ? &fn->vars[vi] : NULL;
     return v && !v->pinned && !v->is_static && plain_integer_type(v->type) &&
            !clang_isVolatileQualifiedType(clang_getCanonicalType(v->type));
+}
+
+/* An index the comparison does not promote: int or wider. A char or short
+ * index is compared as an int, so the chunk's end, computed in its type,
+ * could wrap where the original comparison does not. */
+static int unpromoted(CXType t)
+{
+    return clang_Type_getSizeOf(clang_getCanonicalType(t)) >= 4;
 }
 
 /* Collects into vars (marking vars[vi]) the variables of a bound made
@@ -170,6 +180,13 @@ static int unit_step(tunit *t, func *fn, CXCursor inc, int vi)
     return ok;
 }
 
+/* 1 when a and b are one integer type, qualifiers aside (an integer
+ * type's kind names it). */
+static int same_integer_type(CXType a, CXType b)
+{
+    return plain_integer_type(a) && clang_getCanonicalType(a).kind == clang_getCanonicalType(b).kind;
+}
+
 /* The loop's index and bound when it is one stripmine can cut: returns
  * the index's variable (or -1), with *le set for <= and *bound the bound. */
 static int counted_loop(walk *w, CXCursor cond, CXCursor inc, CXCursor body, int *le, CXCursor *bound)
@@ -184,9 +201,12 @@ static int counted_loop(walk *w, CXCursor cond, CXCursor inc, CXCursor body, int
     free(op);
     kids ch = children(cond);
     int vi = less && ch.n == 2 ? named_var(fn, ch.c[0]) : -1;
+    int compared_as_index = vi >= 0 && same_integer_type(fn->vars[vi].type, clang_getCursorType(ch.c[0])) &&
+                            same_integer_type(fn->vars[vi].type, clang_getCursorType(ch.c[1]));
     *bound = ch.n == 2 ? ch.c[1] : clang_getNullCursor();
     free(ch.c);
-    if (!private_integer(fn, vi) || !unit_step(w->t, fn, inc, vi))
+    if (!private_integer(fn, vi) || !unpromoted(fn->vars[vi].type) || !compared_as_index ||
+        !unit_step(w->t, fn, inc, vi))
         return -1;
     unsigned char *vars = xcalloc((size_t)fn->nvars + 1, 1);
     vars[vi] = 1;

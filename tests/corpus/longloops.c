@@ -2,7 +2,8 @@
  * cuts into chunks with a poll between them (src/mtcc/stripmine.c):
  * indices of several types, < and <=, a negative start, a bound that is
  * an expression, continue and a switch's break in the body, and loops it
- * must leave whole (a break, a bound read through a pointer). The helpers
+ * must leave whole (a break, a bound read through a pointer, a short
+ * index). The helpers
  * are leaves (their loops run whole, see leaves.c); main's loops are cut. */
 #include <stdio.h>
 #include <stdlib.h>
@@ -48,7 +49,7 @@ static long classify(long lo, long hi)
 
 int main(void)
 {
-    for (unsigned i = 0; i < sizeof bytes; i++)
+    for (size_t i = 0; i < sizeof bytes; i++)
         bytes[i] = (unsigned char)(i * 31 + 7);
     printf("sum of squares: %lld\n", sum_squares(30000));
     printf("checksum: %u\n", checksum(bytes, sizeof bytes));
@@ -64,6 +65,7 @@ int main(void)
         if (a[first] > 990)
             break;
     printf("first above 990: %d\n", first);
+    /* left whole: a short index is compared as an int */
     short t = 0;
     for (short s = -100; s <= 100; s++)
         t = (short)(t + s * s % 17);
