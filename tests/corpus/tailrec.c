@@ -1,7 +1,8 @@
 /* tailrec.c: functions calling themselves in tail position, which mtcc
  * turns into jumps back to their start (src/mtcc/tailcall.c): plain tail
  * calls, sums and products accumulated across them (with wrap-around),
- * void functions ending in a call, tail calls inside loops and branches,
+ * void functions ending in a call, tail calls inside loops, branches and
+ * conditional expressions,
  * arguments that call functions, struct and pointer parameters, and a
  * list walk deeper than the stack would hold as real recursion. */
 #include <stdio.h>
@@ -39,6 +40,10 @@ static int gcd(int a, int b)
         return a;
     return gcd(b, a % b);
 }
+
+/* the same as conditionals, whose arms return or jump */
+static int gcd2(int a, int b) { return b ? gcd2(b, a % b) : a; }
+static long long sumto(long long n, long long acc) { return n == 0 ? acc : sumto(n - 1, acc + n); }
 
 static int search(const int *a, struct span s, int key)
 {
@@ -109,7 +114,8 @@ int main(void)
         printf("fib(%d) = %ld\n", i, fib(i));
     printf("fact(20) = %u, fact(13) = %u\n", fact(20), fact(13));
     printf("alternate(1001) = %d\n", alternate(1001));
-    printf("gcd = %d %d\n", gcd(1071, 462), gcd(832040, 514229));
+    printf("gcd = %d %d %d\n", gcd(1071, 462), gcd(832040, 514229), gcd2(832040, 514229));
+    printf("sumto = %lld\n", sumto(150000, 0));
     int a[500];
     for (int i = 0; i < 500; i++)
         a[i] = 3 * i + 1;
