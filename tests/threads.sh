@@ -11,8 +11,10 @@
 # mtcc line (a bad MIGTHREAD_THREAD, refused pthread calls, a thread stuck
 # in untransformed code), a program whose main leaves by pthread_exit ends
 # (tests/threads/mainexit.c), a condition signal wakes one waiter
-# (tests/threads/wakeone.c), and the runtime's thread code runs under
-# ThreadSanitizer. Usage: threads.sh [PROGRAM...] (default: all).
+# (tests/threads/wakeone.c), an rwlock held by a thread left behind is
+# free where a moved thread goes on (tests/threads/rwleft.c), and the
+# runtime's thread code runs under ThreadSanitizer. Usage: threads.sh
+# [PROGRAM...] (default: all).
 set -u
 cd "$(dirname "$0")/.."
 dsts="x86_64 aarch64 s390x ppc"
@@ -228,6 +230,49 @@ if [ $# -eq 0 ] || [ -n "${THREADS_EXTRAS:-}" ]; then
     [ $rc -eq 0 ] && grep -q "^one signal woke 1 of 4" "$dir/out" && ok ||
         fail "wakeone: exit $rc: $(head -n 1 "$dir/out") $(head -n 1 "$dir/err")"
 
+    # ---- An rwlock held by a thread left behind is free where the mover goes ----
+    # (tests/threads/rwleft.c): thread 3 moves alone while thread 2 holds the
+    # lock for reading (its read lock stayed counted, and the mover's write
+    # lock hung) or for writing, or after thread 2 ended holding a read lock;
+    # then a chain: a process checkpoint restored on ppc, thread 3 moved on
+    # from there, which needs thread 2's read lock known after the restore
+    dir=$out/rwleft
+    rm -rf "$dir" && mkdir -p "$dir"
+    for abi in x86_64 s390x ppc; do
+        build "$abi" "$dir/$abi" tests/threads/rwleft.c || fail "rwleft: mtcc build for $abi"
+    done
+    rw_restore() {  # rw_restore CKPT ABI WHAT: the mover's line, and no hang
+        MIGTHREAD_RESTORE="$1" timeout 120 scripts/abi.sh run "$2" "$dir/$2" >"$dir/moved" 2>"$dir/err"; rc=$?
+        [ $rc -eq 0 ] && [ "$(cat "$dir/moved")" = "$want" ] && ok ||
+            fail "rwleft: $3 -> $2: exit $rc (124: hangs) $(head -n 1 "$dir/moved") $(head -n 1 "$dir/err")"
+    }
+    rw_move() {  # rw_move ABI MODE CKPT [ENV...]: thread 3 leaves the process
+        abi=$1 mode=$2 ck=$3
+        shift 3
+        rm -f "$ck"
+        env "$@" MIGTHREAD_THREAD=3 MIGTHREAD_AFTER_POLLS=2000 MIGTHREAD_EXIT_AFTER_CHECKPOINT=1 \
+            MIGTHREAD_CHECKPOINT_FILE="$ck" timeout 120 scripts/abi.sh run "$abi" "$dir/$abi" $mode >"$dir/stay" 2>"$dir/err"
+        rc=$?
+        [ $rc -eq 0 ] && [ "$(cat "$dir/stay")" = "mover migrated" ] && [ -f "$ck" ] && ok ||
+            fail "rwleft: $mode: thread 3 moving from $abi: exit $rc $(head -n 1 "$dir/stay") $(head -n 1 "$dir/err")"
+    }
+    for mode in read write end; do
+        timeout 60 "$dir/x86_64" $mode >"$dir/own" 2>"$dir/err"; rc=$?
+        want=$(head -n 1 "$dir/own")
+        [ $rc -eq 0 ] && [ "$(sed -n 2p "$dir/own")" = "mover finished here" ] && ok ||
+            fail "rwleft: $mode: exit $rc (124: hangs) $(head -n 1 "$dir/err")"
+        rw_move x86_64 $mode "$dir/$mode.ckpt"
+        for d in x86_64 s390x ppc; do rw_restore "$dir/$mode.ckpt" $d "$mode from x86_64"; done
+    done
+    want=$(timeout 60 "$dir/x86_64" read | head -n 1)
+    rw_move s390x read "$dir/s390x.ckpt"
+    rw_restore "$dir/s390x.ckpt" x86_64 "read from s390x"
+    MIGTHREAD_AFTER_POLLS=5000 MIGTHREAD_EXIT_AFTER_CHECKPOINT=1 MIGTHREAD_CHECKPOINT_FILE="$dir/process.ckpt" \
+        timeout 60 "$dir/x86_64" read >"$dir/before" 2>"$dir/err"
+    [ -f "$dir/process.ckpt" ] && [ ! -s "$dir/before" ] && ok || fail "rwleft: no process checkpoint: $(head -n 1 "$dir/err")"
+    rw_move ppc "" "$dir/chain.ckpt" MIGTHREAD_RESTORE="$dir/process.ckpt"
+    rw_restore "$dir/chain.ckpt" x86_64 "read, restored on ppc, from there"
+
     # ---- ThreadSanitizer over the runtime's thread code ------------------------
     tsan=build/tsan
     if make -s "$tsan/lib/x86_64-linux-gnu/libmigthread.a" >/dev/null; then
@@ -250,6 +295,20 @@ if [ $# -eq 0 ] || [ -n "${THREADS_EXTRAS:-}" ]; then
             fail "tsan: wakeone: $(grep -h -m1 'WARNING: ThreadSanitizer' "$tsan/wakeone.err")"
         elif [ $rc -eq 0 ]; then ok
         else fail "tsan: wakeone: exit $rc: $(head -n 1 "$tsan/wakeone.out")"; fi
+        # a thread capture counts out the readers it leaves behind while they
+        # are stopped; a thread that ends gives its read locks back
+        MTCC_LIBDIR=$tsan/lib $mtcc --cc=gcc -fsanitize=thread -g -O1 -o "$tsan/rwleft" tests/threads/rwleft.c \
+            2>"$tsan/rwleft.log" || fail "tsan: build rwleft"
+        for mode in read end; do
+            rm -f "$tsan/rwleft.ckpt"
+            MIGTHREAD_THREAD=3 MIGTHREAD_AFTER_POLLS=2000 MIGTHREAD_EXIT_AFTER_CHECKPOINT=1 \
+                MIGTHREAD_CHECKPOINT_FILE="$tsan/rwleft.ckpt" timeout 300 "$tsan/rwleft" $mode >"$tsan/rwleft.stay" 2>"$tsan/rwleft.err1"
+            MIGTHREAD_RESTORE="$tsan/rwleft.ckpt" timeout 300 "$tsan/rwleft" >"$tsan/rwleft.moved" 2>"$tsan/rwleft.err2"; rc=$?
+            if grep -q "ThreadSanitizer" "$tsan/rwleft.err1" "$tsan/rwleft.err2"; then
+                fail "tsan: rwleft $mode: $(grep -h -m1 'WARNING: ThreadSanitizer' "$tsan/rwleft.err1" "$tsan/rwleft.err2")"
+            elif [ $rc -eq 0 ] && grep -q "^mover migrated" "$tsan/rwleft.stay" && grep -q "^mover took the lock" "$tsan/rwleft.moved"; then ok
+            else fail "tsan: rwleft $mode: exit $rc: $(head -n 1 "$tsan/rwleft.moved") $(head -n 1 "$tsan/rwleft.err2")"; fi
+        done
     else
         fail "tsan: the runtime does not build with -fsanitize=thread"
     fi

@@ -94,10 +94,23 @@ typedef struct ck_image {
 
 /* ---- Writing (ckpt_write.c) ----------------------------------------------- */
 
+/* A 32-bit value a checkpoint holds in place of the memory at `at`. */
+typedef struct ck_patch {
+    const void *at;
+    uint32_t value;
+} ck_patch;
+
 typedef struct ck_writer {
     st_stream *s;
     uint32_t records;
     mt_error *err;
+    /* Fields whose saved value differs from the live one (the reader
+     * counts of rwlocks held by threads a checkpoint leaves behind, see
+     * sync.c), sorted by address: a block that holds one is written with
+     * the value in place, and memory is left as it is. None unless set
+     * after ck_write_header. */
+    const ck_patch *patches;
+    size_t npatches;
 } ck_writer;
 
 /* Each returns 0, or -1 with the writer's err filled. */
@@ -107,7 +120,7 @@ int ck_write_types(ck_writer *w, const struct mt_type *const *types, uint32_t n)
 int ck_write_funcs(ck_writer *w, const ck_func *funcs, uint32_t n);
 /* ranges sorted and disjoint; writes nothing when n is 0. */
 int ck_write_freed(ck_writer *w, const ck_range *ranges, uint64_t n);
-/* data is b->len bytes, written as they are. */
+/* data is b->len bytes, written as they are but for the writer's patches. */
 int ck_write_block(ck_writer *w, const ck_block *b, const void *data);
 int ck_write_end(ck_writer *w);
 

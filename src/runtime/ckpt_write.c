@@ -63,9 +63,40 @@ static int io_fail(ck_writer *w, const char *what)
                    (unsigned long long)w->s->offset, strerror(errno));
 }
 
-/* Writes one record whose payload is head (a table) followed by data. */
+/* Hashes n bytes into st and writes them: nonzero when the write fails. */
+static int put_bytes(ck_writer *w, XXH3_state_t *st, const void *p, uint64_t n)
+{
+    if (!n)
+        return 0;
+    XXH3_64bits_update(st, p, n);
+    return w->s->write(w->s, p, n) < 0;
+}
+
+/* A block's bytes, with the writer's patches that fall inside it in place
+ * of memory. Patches are sorted by address and few (one per rwlock that
+ * a thread left behind reads), so each block looks at all of them; a
+ * block that holds none streams out as it is. */
+static int put_patched(ck_writer *w, XXH3_state_t *st, const uint8_t *data, uint64_t len)
+{
+    uintptr_t start = (uintptr_t)data;
+    uint64_t done = 0;
+    for (size_t i = 0; i < w->npatches; i++) {
+        uintptr_t at = (uintptr_t)w->patches[i].at;
+        if (at < start + done || at - start + sizeof(uint32_t) > len)
+            continue;
+        uint64_t off = at - start;
+        if (put_bytes(w, st, data + done, off - done) ||
+            put_bytes(w, st, &w->patches[i].value, sizeof(uint32_t)))
+            return 1;
+        done = off + sizeof(uint32_t);
+    }
+    return put_bytes(w, st, data + done, len - done);
+}
+
+/* Writes one record whose payload is head (a table) followed by data
+ * (program memory, with the writer's patches, when patched). */
 static int put_record(ck_writer *w, uint32_t kind, uint32_t flags, const wbuf *head,
-                      const void *data, uint64_t data_len)
+                      const void *data, uint64_t data_len, int patched)
 {
     uint64_t len = head->len + data_len;
     wbuf frame = { 0 };
@@ -79,17 +110,13 @@ static int put_record(ck_writer *w, uint32_t kind, uint32_t flags, const wbuf *h
     XXH3_state_t st;
     memset(&st, 0, sizeof st); /* gcc 12 flags the partial init in reset */
     XXH3_64bits_reset_withSeed(&st, w->records);
-    XXH3_64bits_update(&st, frame.p, frame.len);
-    XXH3_64bits_update(&st, head->p, head->len);
-    XXH3_64bits_update(&st, data, data_len);
+    int r = put_bytes(w, &st, frame.p, frame.len) || put_bytes(w, &st, head->p, head->len) ||
+            (patched ? put_patched(w, &st, data, data_len) : put_bytes(w, &st, data, data_len));
     uint8_t sum[8];
     uint64_t h = XXH3_64bits_digest(&st);
     for (int i = 0; i < 8; i++)
         sum[i] = (uint8_t)(h >> (8 * i));
-    int r = w->s->write(w->s, frame.p, frame.len) < 0 ||
-            (head->len && w->s->write(w->s, head->p, head->len) < 0) ||
-            (data_len && w->s->write(w->s, data, data_len) < 0) ||
-            w->s->write(w->s, sum, sizeof sum) < 0;
+    r = r || w->s->write(w->s, sum, sizeof sum) < 0;
     free(frame.p);
     if (r)
         return io_fail(w, "record");
@@ -102,6 +129,8 @@ int ck_write_header(ck_writer *w, st_stream *s, uint64_t program_id, mt_error *e
     w->s = s;
     w->records = 0;
     w->err = err;
+    w->patches = NULL;
+    w->npatches = 0;
     wbuf b = { 0 };
     wb_put(&b, CK_MAGIC, CK_MAGIC_LEN);
     wb_uint(&b, CK_VERSION, 2);
@@ -121,7 +150,7 @@ int ck_write_header(ck_writer *w, st_stream *s, uint64_t program_id, mt_error *e
 int ck_write_info(ck_writer *w, const char *text)
 {
     wbuf none = { 0 };
-    return put_record(w, CK_INFO, CK_FLAG_SKIPPABLE, &none, text, strlen(text));
+    return put_record(w, CK_INFO, CK_FLAG_SKIPPABLE, &none, text, strlen(text), 0);
 }
 
 static void put_type(wbuf *b, const struct mt_type *t)
@@ -149,7 +178,7 @@ int ck_write_types(ck_writer *w, const struct mt_type *const *types, uint32_t n)
     wb_uint(&b, n, 4);
     for (uint32_t i = 0; i < n; i++)
         put_type(&b, types[i]);
-    int r = put_record(w, CK_TYPES, 0, &b, NULL, 0);
+    int r = put_record(w, CK_TYPES, 0, &b, NULL, 0, 0);
     free(b.p);
     return r;
 }
@@ -163,7 +192,7 @@ int ck_write_funcs(ck_writer *w, const ck_func *funcs, uint32_t n)
         wb_uint(&b, funcs[i].old_addr, 8);
         wb_str(&b, funcs[i].name);
     }
-    int r = put_record(w, CK_FUNCS, 0, &b, NULL, 0);
+    int r = put_record(w, CK_FUNCS, 0, &b, NULL, 0, 0);
     free(b.p);
     return r;
 }
@@ -178,7 +207,7 @@ int ck_write_freed(ck_writer *w, const ck_range *ranges, uint64_t n)
         wb_uint(&b, ranges[i].start, 8);
         wb_uint(&b, ranges[i].len, 8);
     }
-    int r = put_record(w, CK_FREED, 0, &b, NULL, 0);
+    int r = put_record(w, CK_FREED, 0, &b, NULL, 0, 0);
     free(b.p);
     return r;
 }
@@ -193,7 +222,7 @@ int ck_write_block(ck_writer *w, const ck_block *blk, const void *data)
     wb_uint(&b, blk->old_addr, 8);
     wb_uint(&b, blk->count, 8);
     wb_str(&b, blk->name);
-    int r = put_record(w, CK_BLOCK, 0, &b, data, blk->len);
+    int r = put_record(w, CK_BLOCK, 0, &b, data, blk->len, 1);
     free(b.p);
     return r;
 }
@@ -202,7 +231,7 @@ int ck_write_end(ck_writer *w)
 {
     wbuf b = { 0 };
     wb_uint(&b, w->records, 4);
-    int r = put_record(w, CK_END, 0, &b, NULL, 0);
+    int r = put_record(w, CK_END, 0, &b, NULL, 0, 0);
     free(b.p);
     if (r == 0 && st_flush(w->s) < 0)
         r = io_fail(w, "end");

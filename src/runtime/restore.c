@@ -297,7 +297,7 @@ static int commit(loader *ld)
         h->stage = NULL;
         h->new_addr = NULL; /* now owned by the program */
     }
-    th_restore_commit_frames();
+    th_restore_commit();
     return 0;
 }
 

@@ -17,6 +17,7 @@
 #include "frames.h"
 #include "reach.h"
 #include "state.h"
+#include "sync.h"
 #include "threads.h"
 
 static int write_globals(ck_writer *w)
@@ -104,8 +105,12 @@ int state_write(st_stream *s, mt_error *err)
     uint32_t ntypes;
     th_record_type();  /* defined before the type table goes out */
     const struct mt_type *const *types = types_local(&ntypes);
+    ck_patch *patches = NULL;
     state_lock();
     int rc = ck_write_header(&w, s, state_program_id(), err);
+    if (rc == 0)
+        rc = sync_reader_patches(&patches, &w.npatches, err);
+    w.patches = patches;
     if (rc == 0)
         rc = write_info(&w);
     if (rc == 0)
@@ -121,6 +126,7 @@ int state_write(st_stream *s, mt_error *err)
     if (rc == 0)
         rc = ck_write_end(&w);
     state_unlock();
+    free(patches);
     return rc;
 }
 

@@ -6,7 +6,8 @@
  * checkpoint by mt_type_pthread, so a checkpoint converts it like any
  * data and a restored program finds its locks held by the same threads.
  * Uncontended mutexes cost one compare-and-swap, uncontended rwlocks an
- * atomic add or a compare-and-swap, a signal nobody waits for one load;
+ * atomic add or a compare-and-swap (and a read lock an entry in its
+ * thread's list), a signal nobody waits for one load;
  * everything that sleeps goes through threads.c, where a capture can
  * interrupt it. */
 #include <errno.h>
@@ -19,6 +20,7 @@
 #include "error.h"
 #include "frames.h"
 #include "migthread-gen.h"
+#include "sync.h"
 #include "threads.h"
 
 /* A mutex's kind lives where the C library keeps its own: glibc's static
@@ -404,7 +406,62 @@ int mt_pthread_barrier_wait(void *barrier)
  * Only a call that must wait goes to the runtime's lock (where a capture
  * can interrupt it). Readers are preferred, as by glibc's default: a
  * writer that finds readers backs out and waits, so a thread may take a
- * read lock again while a writer waits. */
+ * read lock again while a writer waits.
+ *
+ * Readers have no identity in the lock (a count is all that fits in 32
+ * bytes, and all a reader can update with one atomic add), but a lock
+ * held by a thread that is gone must not stay held: a writer would wait
+ * for it for ever. So each thread also lists the rwlocks it holds for
+ * reading (threads.h: th_reads, its own, written without a lock; others
+ * read it only while it is stopped for a capture). A thread that ends
+ * gives its read locks back, as a mutex whose owner is gone is given up;
+ * a thread capture writes each lock's reader count less the readers that
+ * stay behind (sync_reader_patches, applied as the block is written, so
+ * the live count never changes under the threads that may still wake);
+ * and the moving thread's list travels with it (threads.c), so a restored
+ * thread can be left behind, or end, in its turn. A writer that is gone
+ * is recognised by its number (drop_lost_writer). */
+
+static _Thread_local th_reads *my_reads;
+
+static SLOW th_reads *first_reads(void)
+{
+    my_reads = th_my_reads();
+    return my_reads;
+}
+
+static SLOW void reads_grow(th_reads *r)
+{
+    uint32_t cap = r->cap ? 2 * r->cap : 4;
+    void **grown = realloc(r->locks, cap * sizeof *grown);
+    if (!grown) {
+        fprintf(stderr, "migthread: out of memory noting a read lock\n");
+        exit(1);
+    }
+    r->locks = grown;
+    r->cap = cap;
+}
+
+static void reads_add(rwlock_rep *l)
+{
+    th_reads *r = my_reads ? my_reads : first_reads();
+    if (r->n == r->cap)
+        reads_grow(r);
+    r->locks[r->n++] = l;
+}
+
+/* The newest entry for l goes (a thread gives back its latest locks
+ * first, as a rule); a lock it does not list (given back by another
+ * thread, which POSIX leaves undefined) changes nothing. */
+static void reads_remove(rwlock_rep *l)
+{
+    th_reads *r = my_reads ? my_reads : first_reads();
+    for (uint32_t i = r->n; i-- > 0;)
+        if (r->locks[i] == l) {
+            r->locks[i] = r->locks[--r->n];
+            return;
+        }
+}
 
 int mt_pthread_rwlock_init(void *rwlock, const void *attr)
 {
@@ -431,12 +488,15 @@ static void rw_wake(rwlock_rep *l, int locked)
         wake_counted(&l->waiters, l);
 }
 
-/* 1 holding a read lock; 0 when a writer holds l (counted out again). */
+/* 1 holding a read lock (listed before a capture can see this thread);
+ * 0 when a writer holds l (counted out again). */
 static int rd_try(rwlock_rep *l, int locked)
 {
     __atomic_add_fetch(&l->readers, 1, __ATOMIC_SEQ_CST);
-    if (!__atomic_load_n(&l->writer, __ATOMIC_SEQ_CST))
+    if (!__atomic_load_n(&l->writer, __ATOMIC_SEQ_CST)) {
+        reads_add(l);
         return 1;
+    }
     if (__atomic_sub_fetch(&l->readers, 1, __ATOMIC_SEQ_CST) == 0)
         rw_wake(l, locked);  /* a writer may wait for the readers to leave */
     return 0;
@@ -511,6 +571,19 @@ int mt_pthread_rwlock_wrlock(void *rwlock) { return rw_lock(rwlock, 1, 0); }
 int mt_pthread_rwlock_tryrdlock(void *rwlock) { return rw_lock(rwlock, 0, 1); }
 int mt_pthread_rwlock_trywrlock(void *rwlock) { return rw_lock(rwlock, 1, 1); }
 
+/* Counts one reader out of l: 0, or EPERM when it has none. */
+static int rd_leave(rwlock_rep *l)
+{
+    uint32_t r = load(&l->readers);
+    do {
+        if (r == 0)
+            return EPERM;
+    } while (!__atomic_compare_exchange_n(&l->readers, &r, r - 1, 0, __ATOMIC_SEQ_CST, __ATOMIC_RELAXED));
+    if (r == 1)
+        rw_wake(l, 0);  /* the last reader: a writer may be waiting */
+    return 0;
+}
+
 int mt_pthread_rwlock_unlock(void *rwlock)
 {
     rwlock_rep *l = rwlock;
@@ -519,13 +592,78 @@ int mt_pthread_rwlock_unlock(void *rwlock)
         rw_wake(l, 0);
         return 0;
     }
-    uint32_t r = load(&l->readers);
-    do {
-        if (r == 0)
-            return EPERM;
-    } while (!__atomic_compare_exchange_n(&l->readers, &r, r - 1, 0, __ATOMIC_SEQ_CST, __ATOMIC_RELAXED));
-    if (r == 1)
-        rw_wake(l, 0);  /* the last reader: a writer may be waiting */
+    int rc = rd_leave(l);
+    if (rc == 0)
+        reads_remove(l);
+    return rc;
+}
+
+void sync_drop_reads(void)
+{
+    th_reads *r = my_reads ? my_reads : first_reads();
+    while (r->n)
+        rd_leave(r->locks[--r->n]);
+}
+
+/* ---- The checkpoint's view of reader counts ----------------------------------------------- */
+
+typedef struct patch_set {
+    ck_patch *p;
+    size_t n, cap;
+    int oom;
+} patch_set;
+
+/* The patch of the count at readers, made (with the live count) on first
+ * use; NULL out of memory. The lists are short, so a linear search will
+ * do. */
+static ck_patch *patch_of(patch_set *s, uint32_t *readers)
+{
+    for (size_t i = 0; i < s->n; i++)
+        if (s->p[i].at == readers)
+            return &s->p[i];
+    if (s->n == s->cap) {
+        size_t cap = s->cap ? 2 * s->cap : 8;
+        ck_patch *grown = realloc(s->p, cap * sizeof *grown);
+        if (!grown)
+            return NULL;
+        s->p = grown;
+        s->cap = cap;
+    }
+    s->p[s->n] = (ck_patch){ readers, load(readers) };
+    return &s->p[s->n++];
+}
+
+/* A read lock held by a thread that stays behind: one reader less in the
+ * count saved for its rwlock (a thread lists a lock once per read lock it
+ * took). */
+static void count_out(void *lock, void *ctx)
+{
+    patch_set *s = ctx;
+    ck_patch *p = patch_of(s, &((rwlock_rep *)lock)->readers);
+    if (!p)
+        s->oom = 1;
+    else if (p->value)
+        p->value--;
+}
+
+static int by_address(const void *a, const void *b)
+{
+    uintptr_t x = (uintptr_t)((const ck_patch *)a)->at, y = (uintptr_t)((const ck_patch *)b)->at;
+    return x < y ? -1 : x > y;
+}
+
+int sync_reader_patches(ck_patch **out, size_t *n, mt_error *err)
+{
+    patch_set s = { 0 };
+    th_reads_left_behind(count_out, &s);
+    if (s.oom) {
+        free(s.p);
+        return mt_fail(err, MT_ENOMEM, "out of memory counting the readers left behind");
+    }
+    if (s.n > 1)
+        qsort(s.p, s.n, sizeof *s.p, by_address);
+    *out = s.p;
+    *n = s.n;
     return 0;
 }
 

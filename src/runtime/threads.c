@@ -17,6 +17,7 @@
 #include "control.h"
 #include "error.h"
 #include "state.h"
+#include "sync.h"
 
 typedef enum { TH_RUNNING, TH_FINISHED, TH_MIGRATED } th_status;
 
@@ -37,6 +38,8 @@ typedef struct th_thread {
     void *arg;
     void *retval;
     void **tls;                  /* its thread-local instances */
+    th_reads reads;              /* the rwlocks it holds for reading */
+    uint32_t reads_placed;       /* restored entries placed past reads.n, not committed yet */
     struct th_thread *next;
 } th_thread;
 
@@ -151,6 +154,15 @@ static void unlink_thread(th_thread *t)
         }
 }
 
+/* Forgets a thread that ended and was joined or detached. */
+static void drop_thread(th_thread *t)
+{
+    unlink_thread(t);
+    free(t->tls);
+    free(t->reads.locks);
+    free(t);
+}
+
 static th_thread *new_thread(uint32_t id)
 {
     th_thread *t = calloc(1, sizeof *t);
@@ -198,6 +210,11 @@ uint32_t th_last_id(void)
     uint32_t last = next_id - 1;
     pthread_mutex_unlock(&lock);
     return last;
+}
+
+th_reads *th_my_reads(void)
+{
+    return &me()->reads;
 }
 
 int th_alive(uint32_t id)
@@ -480,11 +497,8 @@ static void finish_thread_locked(th_thread *t, void *retval, th_status status)
     t->native_live = 0;
     th_wake(t);
     pthread_cond_broadcast(&changed);
-    if (t->detached) {
-        unlink_thread(t);
-        free(t->tls);
-        free(t);
-    }
+    if (t->detached)
+        drop_thread(t);
 }
 
 static int any_running(void)
@@ -509,6 +523,7 @@ static _Noreturn void end_program(void)
  * moved to another process). */
 static void thread_ends(th_thread *t, void *retval, th_status status)
 {
+    sync_drop_reads();  /* (t is the calling thread) */
     pthread_mutex_lock(&lock);
     if (t->is_main)
         main_gone = 1;
@@ -733,9 +748,7 @@ int mt_pthread_join(mt_thread_handle handle, void **retval)
         th_gate();
         if (retval)
             *retval = t->retval;
-        unlink_thread(t);
-        free(t->tls);
-        free(t);
+        drop_thread(t);
     }
     pthread_mutex_unlock(&lock);
     return rc;
@@ -750,11 +763,9 @@ int mt_pthread_detach(mt_thread_handle handle)
         rc = ESRCH;
     else if (t->detached)
         rc = EINVAL;
-    else if (t->status != TH_RUNNING) {
-        unlink_thread(t);
-        free(t->tls);
-        free(t);
-    } else
+    else if (t->status != TH_RUNNING)
+        drop_thread(t);
+    else
         t->detached = 1;
     pthread_mutex_unlock(&lock);
     return rc;
@@ -781,10 +792,31 @@ int mt_pthread_equal(mt_thread_handle a, mt_thread_handle b)
 
 /* ---- Saving -------------------------------------------------------------------- */
 
-static const mt_type *record_type;
+static const mt_type *record_type, *read_type;
 
+/* A checkpoint holds each read lock a saved thread holds as a
+ * thread-local block of this name and type (a pointer to the rwlock), so
+ * that the pointer is translated like any other on restore. */
+#define READ_LOCK_NAME "migthread read lock"
+
+typedef struct th_read_lock {
+    void *lock;
+} th_read_lock;
+
+static void define_read_type(void)
+{
+    mt_member m[] = { MT_MEMBER(th_read_lock, lock, MT_CLASS_PTR, 1) };
+    mt_error err;
+    read_type = mt_type_define(READ_LOCK_NAME, sizeof(th_read_lock), _Alignof(th_read_lock), 0, m, 1, &err);
+    if (!read_type)
+        mt_die(&err);
+}
+
+/* Defines the read-lock type too: both go out with every type table. */
 const struct mt_type *th_record_type(void)
 {
+    if (!read_type)
+        define_read_type();
     if (!record_type) {
         mt_member m[] = {
             MT_MEMBER(th_record, id, MT_CLASS_UINT, 1),
@@ -849,6 +881,19 @@ static int write_tls(ck_writer *w, const th_thread *t)
     return 0;
 }
 
+static int write_reads(ck_writer *w, const th_thread *t)
+{
+    _Static_assert(sizeof(th_read_lock) == sizeof(void *), "a list entry is one th_read_lock");
+    for (uint32_t i = 0; i < t->reads.n; i++) {
+        ck_block b = { .role = CK_ROLE_TLS, .type = read_type->index, .key = state_name_key(READ_LOCK_NAME),
+                       .old_addr = (uint64_t)(uintptr_t)&t->reads.locks[i], .count = 1,
+                       .len = read_type->size, .name = READ_LOCK_NAME };
+        if (ck_write_block(w, &b, &t->reads.locks[i]) < 0)
+            return -1;
+    }
+    return 0;
+}
+
 static int write_pin_as_heap(void *data, const struct mt_type *ty, uint64_t count, void *ctx)
 {
     ck_block b = { .role = CK_ROLE_HEAP, .type = ty->index, .old_addr = (uint64_t)(uintptr_t)data,
@@ -881,6 +926,8 @@ int th_write(ck_writer *w)
         if (rc == 0 && t->status == TH_RUNNING)
             rc = write_tls(w, t);
         if (rc == 0 && t->status == TH_RUNNING)
+            rc = write_reads(w, t);
+        if (rc == 0 && t->status == TH_RUNNING)
             rc = frames_write(w, t->frames);
     }
     pthread_mutex_unlock(&lock);
@@ -905,11 +952,23 @@ int th_roots_each(int (*fn)(void *data, const struct mt_type *t, uint64_t count,
         }
         for (size_t i = 0; !r && t->status == TH_RUNNING && t->tls && i < ntls; i++)
             r = fn(t->tls[i], tls_vars[i].type, tls_vars[i].count, ctx);
+        if (!r && t->status == TH_RUNNING && t->reads.n)
+            r = fn(t->reads.locks, read_type, t->reads.n, ctx);
         if (!r && t->status == TH_RUNNING)
             r = frames_each(t->frames, fn, ctx);
     }
     pthread_mutex_unlock(&lock);
     return r;
+}
+
+void th_reads_left_behind(void (*fn)(void *lock, void *ctx), void *ctx)
+{
+    pthread_mutex_lock(&lock);
+    for (th_thread *t = threads; cap.active && cap.kind == TH_CAPTURE_THREAD && t; t = t->next)
+        if (!saved(t) && t->status == TH_RUNNING)
+            for (uint32_t i = 0; i < t->reads.n; i++)
+                fn(t->reads.locks[i], ctx);
+    pthread_mutex_unlock(&lock);
 }
 
 /* ---- Restoring ------------------------------------------------------------------ */
@@ -923,10 +982,38 @@ frames_thread *th_restore_frames(uint32_t id)
 void *th_restore_tls(uint32_t id, uint64_t key, const struct mt_type *ty, uint64_t count)
 {
     th_thread *t = find(id);
+    if (t && key == state_name_key(READ_LOCK_NAME)) {  /* room made by reserve_reads */
+        if (ty != read_type || count != 1 || t->reads.n + t->reads_placed >= t->reads.cap)
+            return NULL;
+        return &t->reads.locks[t->reads.n + t->reads_placed++];
+    }
     for (size_t i = 0; t && t->tls && i < ntls; i++)
         if (tls_vars[i].key == key)
             return tls_vars[i].type == ty && tls_vars[i].count == count ? t->tls[i] : NULL;
     return NULL;
+}
+
+/* Makes room in the lists of the restored threads for the read locks the
+ * image holds for them, one place more per entry, before any is placed:
+ * th_restore_tls hands out places that must not move until the restore
+ * commits them (lock held). */
+static int reserve_reads(const ck_image *img, mt_error *err)
+{
+    uint64_t key = state_name_key(READ_LOCK_NAME);
+    th_thread *t = NULL;
+    for (uint64_t i = 0; i < img->nblocks; i++) {
+        const ck_block *b = &img->blocks[i];
+        if (b->role == CK_ROLE_THREAD)
+            t = find((uint32_t)b->key);
+        if (!t || b->role != CK_ROLE_TLS || b->key != key)
+            continue;
+        void **grown = realloc(t->reads.locks, (t->reads.cap + 1) * sizeof *grown);
+        if (!grown)
+            return mt_fail(err, MT_ENOMEM, "out of memory restoring the read locks of thread %u", t->id);
+        t->reads.locks = grown;
+        t->reads.cap++;
+    }
+    return 0;
 }
 
 int th_restore_prepare(const ck_image *img, mt_error *err)
@@ -972,8 +1059,9 @@ int th_restore_prepare(const ck_image *img, mt_error *err)
     for (th_thread *t = threads; t; t = t->next)
         while (t->restoring && !t->ready)
             pthread_cond_wait(&changed, &lock);
+    int rc = reserve_reads(img, err);
     pthread_mutex_unlock(&lock);
-    return 0;
+    return rc;
 }
 
 void th_restore_record(const th_record *r)
@@ -989,18 +1077,23 @@ void th_restore_record(const th_record *r)
     pthread_mutex_unlock(&lock);
 }
 
-void th_restore_commit_frames(void)
+void th_restore_commit(void)
 {
-    for (th_thread *t = threads; t; t = t->next)
+    for (th_thread *t = threads; t; t = t->next) {
         if (t->frames)
             frames_commit(t->frames);
+        t->reads.n += t->reads_placed;
+        t->reads_placed = 0;
+    }
 }
 
 void th_restore_abandon(void)
 {
-    for (th_thread *t = threads; t; t = t->next)
+    for (th_thread *t = threads; t; t = t->next) {
         if (t->frames)
             frames_abandon(t->frames);
+        t->reads_placed = 0;
+    }
 }
 
 int th_restore_start(void *(**start)(void *))

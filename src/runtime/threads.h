@@ -104,6 +104,21 @@ uint32_t th_last_id(void);
  * thread that did not come along to a new process). */
 int th_alive(uint32_t id);
 
+/* The rwlocks a thread holds for reading, one entry per read lock it took
+ * and has not given back (kept by sync.c, which explains why). A
+ * checkpoint saves the list of each thread it holds, so that a restored
+ * thread knows its read locks too. */
+typedef struct th_reads {
+    void **locks;
+    uint32_t n, cap;
+} th_reads;
+/* The calling thread's list (it lives as long as the thread's entry). */
+th_reads *th_my_reads(void);
+/* Calls fn, under the registry lock, for each read lock held by a thread
+ * that the thread capture under way leaves behind; those threads are
+ * stopped. Nothing outside a thread capture. */
+void th_reads_left_behind(void (*fn)(void *lock, void *ctx), void *ctx);
+
 /* Saving: the threads a checkpoint holds, with their frames and
  * thread-local blocks, after the globals and the heap. */
 int th_write(ck_writer *w);
@@ -121,7 +136,8 @@ int th_restore_prepare(const ck_image *img, mt_error *err);
 /* After a successful restore: the converted thread records. */
 void th_restore_record(const th_record *r);
 void th_restore_abandon(void);
-void th_restore_commit_frames(void);
+/* Commits the restored frames and read-lock lists. */
+void th_restore_commit(void);
 /* Lets the restored threads rewind. Returns what the main thread does:
  * rewind main, rewind *start as a moved thread alone in this process, or
  * nothing (main had called pthread_exit). */
