@@ -207,6 +207,12 @@ check "longloops.c: loops with a break, a bound read through a pointer or a shor
     'grep -q "for (first = 0; first < m; first += 1)" "$dir/longloops.t.c" && grep -q "i < \*bound; i++)" "$dir/longloops.t.c" &&
      grep -q "for (short s = -100; s <= 100; s++)" "$dir/longloops.t.c"'
 
+# ---- short loop nests are innermost loops (src/mtcc/stripmine.c, rewrite.c) ----------------------
+$mtcc --print-transformed tests/mtcc/inputs/shortnest.c >"$dir/shortnest.c" 2>"$dir/err"
+check "a 16x16x16 nest of constant loops has no poll; a 64x64x64 one polls on its outer loop; a long loop around a short one polls" \
+    '! grep -q "__mt_save_block16_" "$dir/shortnest.c" && grep -q "__mt_save_block64_1(" "$dir/shortnest.c" &&
+     ! grep -q "__mt_save_block64_2(" "$dir/shortnest.c" && grep -q "__mt_save_rows_1(" "$dir/shortnest.c"'
+
 # ---- MIGTHREAD_INTERVAL ------------------------------------------------------------------------
 MIGTHREAD_INTERVAL=0.1 MIGTHREAD_CHECKPOINT_FILE="$dir/interval.ckpt" "$dir/slow" >"$dir/interval.out" 2>"$dir/err"
 check "MIGTHREAD_INTERVAL checkpoints periodically and the output stays the same" '[ -f "$dir/interval.ckpt" ] && cmp -s "$dir/interval.out" "$dir/slow.want"'

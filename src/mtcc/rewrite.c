@@ -889,7 +889,10 @@ static void visit_loop(walk *w, CXCursor c, int body_first)
     kids ch = children(c);
     int mark = w->nscope;
     int outer_loops = w->loops_seen;
+    long outer_work = w->inner_work, outer_trips = w->body_trips;
+    int long_before = w->long_loops;
     w->loops_seen = 0;
+    w->inner_work = 1;
     CXCursor body = ch.c[body_first ? 0 : ch.n - 1];
     push_loop(w, c, body);
     enum CXCursorKind k = clang_getCursorKind(c);
@@ -899,6 +902,8 @@ static void visit_loop(walk *w, CXCursor c, int body_first)
         for_parts(w->t, c, ch, &init, &cond, &inc);
     else
         cond = body_first ? 1 : 0;
+    w->body_trips = k == CXCursor_ForStmt && init >= 0 && cond >= 0 && inc >= 0
+                        ? short_trips(w, ch.c[init], ch.c[cond], ch.c[inc], body) : 0;
     for (int i = 0; i < ch.n; i++) {
         int is_body = body_first ? i == 0 : i == ch.n - 1;
         if (is_body) {
@@ -926,6 +931,15 @@ static void visit_loop(walk *w, CXCursor c, int body_first)
                 w->fn->nsites == sites_before && w->leaf_calls == leaf_calls_before;
     if (k == CXCursor_ForStmt && alone && cond >= 0 && inc >= 0 && !w->cond_ctx && !w->fn->is_leaf)
         strip_mine(w, ch.c[cond], ch.c[inc], body);
+    /* A short nest (a few known iterations, nothing inside that polls)
+     * is an innermost loop: the loop around it needs no poll for it. */
+    long trips = w->long_loops == long_before && w->fn->nsites == sites_before &&
+                 w->leaf_calls == leaf_calls_before ? w->body_trips : 0;
+    long work = trips * w->inner_work;
+    if (!trips || work > SHORT_NEST)
+        w->long_loops++;
+    w->inner_work = outer_work > work ? outer_work : work;
+    w->body_trips = outer_trips;
     w->nscope = mark;
     w->loops_seen = outer_loops + 1;
     w->nloops--;
@@ -957,6 +971,24 @@ static void visit_return(walk *w, CXCursor c)
     free(ch.c);
 }
 
+/* What a loop body had seen before it was visited. */
+typedef struct body_marks {
+    int sites, loops, long_loops, leaf_calls;
+} body_marks;
+
+/* 1 when the loop body just visited needs a poll on its back edge: it
+ * has a resume site, a call of a leaf, a loop that is not short, or
+ * short loops whose iterations, with the loop's own, are many. A short
+ * loop in a short loop, up to SHORT_NEST iterations in all, counts as
+ * one innermost loop (a 16x16 block's update). */
+static int body_needs_poll(walk *w, const body_marks *b)
+{
+    if (w->fn->nsites > b->sites || w->leaf_calls > b->leaf_calls || w->long_loops > b->long_loops)
+        return 1;
+    int short_nest = w->body_trips && w->body_trips * w->inner_work <= SHORT_NEST;
+    return w->loops_seen > b->loops && !short_nest;
+}
+
 void visit(walk *w, CXCursor c, int stmt_pos, int wrap, int loop_body)
 {
     tunit *t = w->t;
@@ -969,15 +1001,12 @@ void visit(walk *w, CXCursor c, int stmt_pos, int wrap, int loop_body)
         w->anchor_depth = w->nanc + 1;  /* with c, pushed below */
     }
     push_ancestor(w, c);
-    int sites_before = w->fn->nsites;
-    int loops_before = w->loops_seen;
-    int leaf_calls_before = w->leaf_calls;
+    body_marks before = { w->fn->nsites, w->loops_seen, w->long_loops, w->leaf_calls };
     switch (k) {
     case CXCursor_CompoundStmt: {
         int mark = w->nscope;
         visit_children_as(w, c, 0, 1 << 30, 1, 0, 0);
-        if (loop_body && (w->fn->nsites > sites_before || w->loops_seen > loops_before ||
-                          w->leaf_calls > leaf_calls_before))
+        if (loop_body && body_needs_poll(w, &before))
             add_poll(w, cur_end(c) - 1);
         w->nscope = mark;
         break;
@@ -1066,8 +1095,7 @@ void visit(walk *w, CXCursor c, int stmt_pos, int wrap, int loop_body)
         break;
     }
     /* A loop body that is a single statement: braced, with its poll. */
-    if (loop_body && k != CXCursor_CompoundStmt &&
-        (w->fn->nsites > sites_before || w->loops_seen > loops_before || w->leaf_calls > leaf_calls_before)) {
+    if (loop_body && k != CXCursor_CompoundStmt && body_needs_poll(w, &before)) {
         ed_text(ed_add(&t->eb, cur_start(c), cur_start(c), -100), "{ ");
         unsigned end = stmt_end(t, c);
         site *s = new_site(w, SITE_POLL);

@@ -116,6 +116,9 @@ typedef struct walk {
     int decl_hoisted;         /* a for clause's declaration, moved before the loop */
     int leaf_calls;           /* calls to leaves (no site) seen so far */
     int loops_seen;
+    int long_loops;           /* loops seen that are not short (a poll's reason) */
+    long inner_work;          /* the most iterations of the short loops nested here */
+    long body_trips;          /* the loop being visited runs at most this often (0: unknown) */
     loop_span *loops;         /* the loops around the walk, outermost first */
     int nloops, caploops;
     CXCursor *anc;            /* ancestors, innermost last */
@@ -228,6 +231,12 @@ void add_accumulator(func *fn);
  * around it into chunks with a poll between them (when it can prove the
  * loop counted; otherwise leaves it). */
 void strip_mine(walk *w, CXCursor cond, CXCursor inc, CXCursor body);
+/* How many times a for loop runs at most when that is known from its
+ * text and small (a counted loop between constants); 0 otherwise. */
+long short_trips(walk *w, CXCursor init, CXCursor cond, CXCursor inc, CXCursor body);
+/* The most iterations, all levels together, of a nest of short loops that
+ * counts as one innermost loop: microseconds, so latency stays low. */
+enum { SHORT_NEST = 65536 };
 
 /* ---- live.c ---- */
 /* Fills each site's live and live_temp, after the walk made the sites. */
