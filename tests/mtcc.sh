@@ -200,8 +200,11 @@ check "live.c: checkpoint at each of its ${total:-?} adaptation points, continue
 # ---- long single loops are cut into chunks with a poll between them (src/mtcc/stripmine.c) ------
 $mtcc -O2 -Wall -Wextra -Werror -o "$dir/longloops" tests/corpus/longloops.c 2>"$dir/err"
 polls=$(MIGTHREAD_AFTER_POLLS=1000000000000 "$dir/longloops" 2>&1 >/dev/null | sed -n 's/.*ended after \([0-9]*\) adaptation points.*/\1/p')
-check "longloops.c: main's loops of 50000 and 20000 iterations poll once per chunk of 4096 (18 adaptation points, got ${polls:-none})" \
-    '[ "${polls:-0}" -eq 18 ]'
+# a full chunk of 4096 iterations polls and a shorter rest does not: 50000 and
+# 20000 iterations make 12 + 4 polls, the nest 3 x (2 + 1 of the outer loop),
+# the loop of 30000 with a static 7
+check "longloops.c: main's loops poll once per full chunk of 4096, a nest's outer loop once a turn (32 adaptation points, got ${polls:-none})" \
+    '[ "${polls:-0}" -eq 32 ]'
 $mtcc --print-transformed tests/corpus/longloops.c >"$dir/longloops.t.c" 2>"$dir/err"
 check "longloops.c: loops with a break, a bound read through a pointer or a short index stay whole" \
     'grep -q "for (first = 0; first < m; first += 1)" "$dir/longloops.t.c" && grep -q "i < \*bound; i++)" "$dir/longloops.t.c" &&
@@ -212,6 +215,15 @@ $mtcc --print-transformed tests/mtcc/inputs/shortnest.c >"$dir/shortnest.c" 2>"$
 check "a 16x16x16 nest of constant loops has no poll; a 64x64x64 one polls on its outer loop; a long loop around a short one polls" \
     '! grep -q "__mt_save_block16_" "$dir/shortnest.c" && grep -q "__mt_save_block64_1(" "$dir/shortnest.c" &&
      ! grep -q "__mt_save_block64_2(" "$dir/shortnest.c" && grep -q "__mt_save_rows_1(" "$dir/shortnest.c"'
+
+# ---- a loop whose every turn checks after a call has no back-edge poll (rewrite.c) ----------------
+$mtcc --print-transformed tests/mtcc/inputs/bodypoll.c >"$dir/bodypoll.c" 2>"$dir/err"
+check "a loop that calls on every turn has no back-edge poll; a continue, an if or a goto before the call keeps it" \
+    'grep -q "__mt_save_always_1(" "$dir/bodypoll.c" && ! grep -q "__mt_save_always_2(" "$dir/bodypoll.c" &&
+     grep -q "__mt_save_skipped_2(" "$dir/bodypoll.c" && grep -q "__mt_save_guarded_2(" "$dir/bodypoll.c" &&
+     grep -q "__mt_save_jumped_2(" "$dir/bodypoll.c"'
+$mtcc -O2 -o "$dir/bodypoll" tests/mtcc/inputs/bodypoll.c 2>"$dir/err" && gcc -O2 -o "$dir/bodypoll.plain" tests/mtcc/inputs/bodypoll.c
+check "bodypoll.c prints what the plain build prints" '"$dir/bodypoll" >"$dir/bp.out" && "$dir/bodypoll.plain" >"$dir/bp.want" && cmp -s "$dir/bp.out" "$dir/bp.want"'
 
 # ---- MIGTHREAD_INTERVAL ------------------------------------------------------------------------
 MIGTHREAD_INTERVAL=0.1 MIGTHREAD_CHECKPOINT_FILE="$dir/interval.ckpt" "$dir/slow" >"$dir/interval.out" 2>"$dir/err"

@@ -926,10 +926,10 @@ static void visit_loop(walk *w, CXCursor c, int body_first)
             w->loop_header = save;
         }
     }
-    /* a loop with no adaptation point inside and no loop around it */
-    int alone = w->nloops - (w->fn->tail_calls ? 1 : 0) == 1 && !w->loops_seen &&
-                w->fn->nsites == sites_before && w->leaf_calls == leaf_calls_before;
-    if (k == CXCursor_ForStmt && alone && cond >= 0 && inc >= 0 && !w->cond_ctx && !w->fn->is_leaf)
+    /* an innermost loop with no adaptation point inside, not known short */
+    int innermost = !w->loops_seen && w->fn->nsites == sites_before && w->leaf_calls == leaf_calls_before;
+    if (k == CXCursor_ForStmt && innermost && !w->body_trips && cond >= 0 && inc >= 0 && !w->cond_ctx &&
+        !w->fn->is_leaf)
         strip_mine(w, ch.c[cond], ch.c[inc], body);
     /* A short nest (a few known iterations, nothing inside that polls)
      * is an innermost loop: the loop around it needs no poll for it. */
@@ -989,6 +989,91 @@ static int body_needs_poll(walk *w, const body_marks *b)
     return w->loops_seen > b->loops && !short_nest;
 }
 
+/* The call a statement makes whatever happens: the statement is the call,
+ * assigns its result, or declares one variable initialized with it. A
+ * null cursor for anything else (a call under ?:, && or || may not run). */
+static CXCursor statement_call(tunit *t, CXCursor stmt)
+{
+    enum CXCursorKind k = clang_getCursorKind(stmt);
+    CXCursor e = clang_getNullCursor();
+    kids ch = children(stmt);
+    if (k == CXCursor_CallExpr)
+        e = stmt;
+    else if (k == CXCursor_DeclStmt && ch.n == 1 && clang_getCursorKind(ch.c[0]) == CXCursor_VarDecl)
+        e = clang_Cursor_getVarDeclInitializer(ch.c[0]);
+    else if (k == CXCursor_CompoundAssignOperator && ch.n == 2)
+        e = ch.c[1];
+    else if (k == CXCursor_BinaryOperator && ch.n == 2) {
+        char *op = operator_of(t->tu, stmt);
+        if (strcmp(op, "=") == 0)
+            e = ch.c[1];
+        free(op);
+    }
+    free(ch.c);
+    e = clang_Cursor_isNull(e) ? e : bare_expr(e);
+    return clang_getCursorKind(e) == CXCursor_CallExpr ? e : clang_getNullCursor();
+}
+
+/* 1 when one of the sites made since site number `from` checks after call. */
+static int made_site_for(func *fn, int from, CXCursor call)
+{
+    for (int i = from; i < fn->nsites; i++)
+        if (fn->sites[i]->kind == SITE_CALL && fn->sites[i]->call_start == cur_start(call))
+            return 1;
+    return 0;
+}
+
+/* 1 when c holds a continue of the loop whose body holds c. */
+static int has_own_continue(CXCursor c)
+{
+    enum CXCursorKind k = clang_getCursorKind(c);
+    if (k == CXCursor_ContinueStmt)
+        return 1;
+    if (k == CXCursor_ForStmt || k == CXCursor_WhileStmt || k == CXCursor_DoStmt)
+        return 0;
+    kids ch = children(c);
+    int found = 0;
+    for (int i = 0; i < ch.n && !found; i++)
+        found = has_own_continue(ch.c[i]);
+    free(ch.c);
+    return found;
+}
+
+/* 1 when c holds a label or a goto, which could jump past a statement. */
+static int has_jumps(CXCursor c)
+{
+    enum CXCursorKind k = clang_getCursorKind(c);
+    if (k == CXCursor_LabelStmt || k == CXCursor_GotoStmt || k == CXCursor_IndirectGotoStmt)
+        return 1;
+    kids ch = children(c);
+    int found = 0;
+    for (int i = 0; i < ch.n && !found; i++)
+        found = has_jumps(ch.c[i]);
+    free(ch.c);
+    return found;
+}
+
+/* Visits the statements of a loop body; 1 when every turn of the loop
+ * passes one of them that checks after a call (a statement of its own,
+ * with no continue before it and no label or goto in the body): that
+ * check is the turn's adaptation point, and the back edge needs none. */
+static int visit_loop_body(walk *w, CXCursor body)
+{
+    kids ch = children(body);
+    int polled = 0, open = !has_jumps(body);
+    for (int i = 0; i < ch.n; i++) {
+        int from = w->fn->nsites;
+        visit(w, ch.c[i], 1, 0, 0);
+        CXCursor call = open && !polled ? statement_call(w->t, ch.c[i]) : clang_getNullCursor();
+        if (!clang_Cursor_isNull(call) && made_site_for(w->fn, from, call))
+            polled = 1;
+        else if (open && has_own_continue(ch.c[i]))
+            open = 0;
+    }
+    free(ch.c);
+    return polled;
+}
+
 void visit(walk *w, CXCursor c, int stmt_pos, int wrap, int loop_body)
 {
     tunit *t = w->t;
@@ -1005,8 +1090,12 @@ void visit(walk *w, CXCursor c, int stmt_pos, int wrap, int loop_body)
     switch (k) {
     case CXCursor_CompoundStmt: {
         int mark = w->nscope;
-        visit_children_as(w, c, 0, 1 << 30, 1, 0, 0);
-        if (loop_body && body_needs_poll(w, &before))
+        int polled = 0;
+        if (loop_body)
+            polled = visit_loop_body(w, c);
+        else
+            visit_children_as(w, c, 0, 1 << 30, 1, 0, 0);
+        if (loop_body && !polled && body_needs_poll(w, &before))
             add_poll(w, cur_end(c) - 1);
         w->nscope = mark;
         break;

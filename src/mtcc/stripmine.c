@@ -1,16 +1,22 @@
-/* stripmine.c: a long loop with no adaptation point of its own and none
- * around it is cut into chunks with a poll between them, so that a
- * capture request waits at most one chunk (STRIP_CHUNK iterations), while
- * the chunk itself stays a counted loop the compiler can still vectorize:
+/* stripmine.c: an innermost loop with no adaptation point inside is cut
+ * into chunks with a poll between them, so that a capture request waits
+ * at most one chunk (STRIP_CHUNK iterations), while each chunk stays a
+ * counted loop the compiler can still vectorize. A loop shorter than one
+ * chunk runs as written, since the loop around it polls (or, at the top
+ * of a function, it ends soon):
  *
  *   for (I; i < n; i++) B
- *   ->  for (I; i < n; ) { T __mt_e1 = (unsigned long long)(n) - (unsigned long long)(i) > CHUNK
- *                                      ? i + CHUNK : (n);
- *                          for (; i < __mt_e1; i++) B  POLL }
+ *   ->  for (I; i < n; ) {
+ *           if ((unsigned long long)(n) - (unsigned long long)(i) < CHUNK) { for (; i < n; i++) B }
+ *           else { T __mt_e1 = i + CHUNK; for (; i != __mt_e1; i++) B  POLL } }
  *
- * (with <=, the chunk ends at i + CHUNK - 1). The difference is taken in
- * unsigned long long, where it is exact for any index type of up to 64
- * bits since i < n holds there, so i + CHUNK cannot overflow.
+ * (the same with <=). The difference is taken in unsigned long long,
+ * where it is exact for any index type of up to 64 bits since i < n (or
+ * i <= n) holds there, so i + CHUNK cannot overflow; and with != the
+ * compiler knows the chunk's trip count even for an unsigned index. The test
+ * costs a subtraction and a branch each time the loop starts; cutting
+ * every loop the same way cost 1.7% more instructions on an LU
+ * decomposition of 250 rows (an inner loop of 125 iterations on average).
  *
  * Only loops mtcc can prove counted qualify: the index is a local or
  * parameter of type int or wider that is not pinned (nothing can write it
@@ -20,8 +26,9 @@
  * constants and such variables that the body does not assign either (a
  * load through a pointer might change under the body's stores); the step
  * is i++, ++i or i += 1; the body has no break of its own (it would end
- * only the chunk), no goto and no label. Loops nested in another loop are
- * left alone: the enclosing loop polls.
+ * only the chunk), no goto, no label and no case of a switch around the
+ * loop (the body is written twice; a static declared in it is hoisted out
+ * of the function by rewrite.c, so it stays one variable).
  *
  * The same proof tells a short loop: counted between constants, at most
  * SHORT_TRIPS iterations. rewrite.c treats a nest of short loops (up to
@@ -147,8 +154,9 @@ static int writes(body_scan *s, CXCursor c)
 static void scan_body(body_scan *s, CXCursor c)
 {
     enum CXCursorKind k = clang_getCursorKind(c);
+    int outer_case = (k == CXCursor_CaseStmt || k == CXCursor_DefaultStmt) && !s->switches;
     if ((k == CXCursor_BreakStmt && !s->switches) || k == CXCursor_GotoStmt || k == CXCursor_IndirectGotoStmt ||
-        k == CXCursor_LabelStmt || k == CXCursor_StmtExpr || writes(s, c)) {
+        k == CXCursor_LabelStmt || k == CXCursor_StmtExpr || outer_case || writes(s, c)) {
         s->bad = 1;
         return;
     }
@@ -234,35 +242,36 @@ void strip_mine(walk *w, CXCursor cond, CXCursor inc, CXCursor body)
     if (vi < 0)
         return;
     const char *i = fn->vars[vi].name;
-    /* for (I; C; ) with the step moved into the chunk's loop */
+    unsigned stop = stmt_end(w->t, body);
+    /* for (I; C; ) with the step moved into the two loops below */
     edit *blank = ed_add(eb, cur_start(inc), cur_end(inc), -1);
     blank->hidden = 1;
     ed_text(blank, "");
+    edit *e = ed_add(eb, cur_start(body), cur_start(body), -300);
+    strbuf b = { 0 };
+    ed_text(e, "{ if ((unsigned long long)(");
+    ed_range_all(e, cur_start(bound), cur_end(bound));
+    sb_printf(&b, ") - (unsigned long long)(%s) < %d) { for (; ", i, STRIP_CHUNK);
+    ed_text(e, b.s);
+    ed_range_all(e, cur_start(cond), cur_end(cond));
+    ed_text(e, "; ");
+    ed_range_all(e, cur_start(inc), cur_end(inc));
+    ed_text(e, ") ");
+    ed_range_all(e, cur_start(body), stop);  /* the body, with its edits */
     char end[32];
     snprintf(end, sizeof end, "__mt_e%d", fn->nsites + 1);
     char *decl = var_declarator(&fn->vars[vi], end);
-    strbuf b = { 0 };
-    sb_printf(&b, "{ %s = (unsigned long long)(", decl);
+    b.len = 0;
+    sb_printf(&b, " } else { %s = %s + %d; for (; %s != %s; ", decl, i, STRIP_CHUNK, i, end);
     free(decl);
-    edit *e = ed_add(eb, cur_start(body), cur_start(body), -300);
-    ed_text(e, b.s);
-    ed_range_all(e, cur_start(bound), cur_end(bound));
-    b.len = 0;
-    sb_printf(&b, ") - (unsigned long long)(%s) %s %d ? %s + %d : (", i, le ? ">=" : ">", STRIP_CHUNK, i,
-              le ? STRIP_CHUNK - 1 : STRIP_CHUNK);
-    ed_text(e, b.s);
-    ed_range_all(e, cur_start(bound), cur_end(bound));
-    b.len = 0;
-    sb_printf(&b, "); for (; %s %s %s; ", i, le ? "<=" : "<", end);
     ed_text(e, b.s);
     ed_range_all(e, cur_start(inc), cur_end(inc));
     ed_text(e, ") ");
     free(b.s);
-    unsigned stop = stmt_end(w->t, body);
     site *s = new_site(w, SITE_POLL);
     s->pos = stop;
     ed_site(ed_add(eb, stop, stop, closing_order(w->nanc, CLOSE_POLL)), s);
-    ed_text(ed_add(eb, stop, stop, closing_order(w->nanc, CLOSE_BODY)), " }");
+    ed_text(ed_add(eb, stop, stop, closing_order(w->nanc, CLOSE_BODY)), " } }");
 }
 
 /* The value of a constant integer expression into *v; 0 if it is not one. */

@@ -1,9 +1,9 @@
-/* longloops.c: long loops with no call and no loop around them, which mtcc
- * cuts into chunks with a poll between them (src/mtcc/stripmine.c):
- * indices of several types, < and <=, a negative start, a bound that is
- * an expression, continue and a switch's break in the body, and loops it
- * must leave whole (a break, a bound read through a pointer, a short
- * index). The helpers
+/* longloops.c: long innermost loops with no call, which mtcc cuts into
+ * chunks with a poll between them (src/mtcc/stripmine.c): indices of
+ * several types, < and <=, a negative start, a bound that is an
+ * expression, continue and a switch's break in the body, a loop nested in
+ * another, a static declared in the body, and loops it must leave whole
+ * (a break, a bound read through a pointer, a short index). The helpers
  * are leaves (their loops run whole, see leaves.c); main's loops are cut. */
 #include <stdio.h>
 #include <stdlib.h>
@@ -77,6 +77,20 @@ int main(void)
         skip += j & 15;
     }
     printf("skip: %lld\n", skip);
+    /* nested: the inner loop is cut as well, and the outer one polls */
+    unsigned long long mix = 0;
+    for (int r = 0; r < 3; r++)
+        for (long i = 0; i <= 10000; i++)
+            mix = mix * 31 + (unsigned long long)(i ^ r);
+    printf("mix: %llu\n", mix % 1000003);
+    /* a static in the body stays one variable, though the body is written twice */
+    int odd_total = 0;
+    for (int i = 0; i < m; i++) {
+        static int odd_seen;
+        odd_seen += a[i] & 1;
+        odd_total = odd_seen;
+    }
+    printf("odd: %d\n", odd_total);
     free(a);
     return 0;
 }
