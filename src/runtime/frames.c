@@ -39,7 +39,6 @@ struct frames_thread {
     pin_chunk *pin_top;          /* the shadow stack of pinned records */
     int state_after_rewind;
     int first_in_call;           /* the capture began inside a blocking call */
-    int reissue;                 /* the rewind ends by re-entering that call */
 };
 
 static _Thread_local frames_thread tf;
@@ -59,12 +58,7 @@ void frames_mark_in_call(void)
     tf.first_in_call = 1;
 }
 
-int frames_take_reissue(void)
-{
-    int r = tf.reissue;
-    tf.reissue = 0;
-    return r;
-}
+_Thread_local int frames_reissue;
 
 void *mt_frame_push(const mt_function_info *fi, unsigned site)
 {
@@ -99,7 +93,7 @@ void *mt_frame_pop(const mt_function_info *fi, unsigned *site)
     tf.outer = f->next;
     *site = f->site;
     if (!tf.outer) {  /* the innermost frame: rewinding is over */
-        tf.reissue = f->site & 1;
+        frames_reissue = f->site & 1;
         /* a capture asked for meanwhile keeps its request standing */
         int rewinding = MT_STATE_REWINDING;
         __atomic_compare_exchange_n(&mt_state, &rewinding, tf.state_after_rewind, 0, __ATOMIC_RELAXED,

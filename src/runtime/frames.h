@@ -37,8 +37,16 @@ void frames_set_state_after_rewind(int state);
 /* A blocking call (lock, wait, join) is giving way to a capture: the
  * first frame saved resumes by re-entering the call. */
 void frames_mark_in_call(void);
-/* 1, once, when the rewind that just ended re-enters a blocking call. */
-int frames_take_reissue(void);
+/* 1, once, when the rewind that just ended re-enters a blocking call.
+ * Every blocking call asks, so the flag is read in place: one load. */
+extern _Thread_local int frames_reissue;
+static inline int frames_take_reissue(void)
+{
+    int r = frames_reissue;
+    if (__builtin_expect(r, 0))
+        frames_reissue = 0;
+    return r;
+}
 
 /* Visits a thread's pinned records and saved frame records (roots of the
  * memory graph besides the globals). */

@@ -78,6 +78,8 @@ _Static_assert(sizeof(rwlock_rep) <= sizeof(pthread_rwlock_t), "rwlock state fit
 /* Code off the uncontended paths, kept out of line so that those stay
  * small (no registers saved for calls they do not make). */
 #define SLOW __attribute__((noinline, cold))
+/* The few lines of an uncontended path, kept in their caller. */
+#define FAST inline __attribute__((always_inline))
 
 static _Thread_local uint32_t my_id;
 
@@ -442,7 +444,7 @@ static SLOW void reads_grow(th_reads *r)
     r->cap = cap;
 }
 
-static void reads_add(rwlock_rep *l)
+static FAST void reads_add(rwlock_rep *l)
 {
     th_reads *r = my_reads ? my_reads : first_reads();
     if (r->n == r->cap)
@@ -453,7 +455,7 @@ static void reads_add(rwlock_rep *l)
 /* The newest entry for l goes (a thread gives back its latest locks
  * first, as a rule); a lock it does not list (given back by another
  * thread, which POSIX leaves undefined) changes nothing. */
-static void reads_remove(rwlock_rep *l)
+static FAST void reads_remove(rwlock_rep *l)
 {
     th_reads *r = my_reads ? my_reads : first_reads();
     for (uint32_t i = r->n; i-- > 0;)
@@ -490,7 +492,7 @@ static void rw_wake(rwlock_rep *l, int locked)
 
 /* 1 holding a read lock (listed before a capture can see this thread);
  * 0 when a writer holds l (counted out again). */
-static int rd_try(rwlock_rep *l, int locked)
+static FAST int rd_try(rwlock_rep *l, int locked)
 {
     __atomic_add_fetch(&l->readers, 1, __ATOMIC_SEQ_CST);
     if (!__atomic_load_n(&l->writer, __ATOMIC_SEQ_CST)) {
@@ -503,7 +505,7 @@ static int rd_try(rwlock_rep *l, int locked)
 }
 
 /* 1 holding the write lock; 0 when another holds l (given back). */
-static int wr_try(rwlock_rep *l, uint32_t id, int locked)
+static FAST int wr_try(rwlock_rep *l, uint32_t id, int locked)
 {
     uint32_t none = 0;
     if (!__atomic_compare_exchange_n(&l->writer, &none, id, 0, __ATOMIC_SEQ_CST, __ATOMIC_RELAXED))
@@ -554,22 +556,40 @@ static SLOW int rw_slow(rwlock_rep *l, uint32_t id, int write, int try)
     return rc;
 }
 
-static int rw_lock(rwlock_rep *l, int write, int try)
+/* After a failed first try: EDEADLK for the thread that writes l itself,
+ * else the contended path. */
+static SLOW int rw_contended(rwlock_rep *l, uint32_t id, int write, int try)
+{
+    if (load(&l->writer) == id)
+        return EDEADLK;
+    return rw_slow(l, id, write, try);
+}
+
+/* A reader tries before anything else: an uncontended read lock needs
+ * neither the thread's number nor a call. */
+static int rd_lock(rwlock_rep *l, int try)
+{
+    if (!try)
+        frames_take_reissue();
+    if (rd_try(l, 0))
+        return 0;
+    return rw_contended(l, me(), 0, try);
+}
+
+static int wr_lock(rwlock_rep *l, int try)
 {
     uint32_t id = me();
     if (!try)
         frames_take_reissue();
-    if (load(&l->writer) == id)
-        return EDEADLK;
-    if (write ? wr_try(l, id, 0) : rd_try(l, 0))
+    if (wr_try(l, id, 0))
         return 0;
-    return rw_slow(l, id, write, try);
+    return rw_contended(l, id, 1, try);
 }
 
-int mt_pthread_rwlock_rdlock(void *rwlock) { return rw_lock(rwlock, 0, 0); }
-int mt_pthread_rwlock_wrlock(void *rwlock) { return rw_lock(rwlock, 1, 0); }
-int mt_pthread_rwlock_tryrdlock(void *rwlock) { return rw_lock(rwlock, 0, 1); }
-int mt_pthread_rwlock_trywrlock(void *rwlock) { return rw_lock(rwlock, 1, 1); }
+int mt_pthread_rwlock_rdlock(void *rwlock) { return rd_lock(rwlock, 0); }
+int mt_pthread_rwlock_wrlock(void *rwlock) { return wr_lock(rwlock, 0); }
+int mt_pthread_rwlock_tryrdlock(void *rwlock) { return rd_lock(rwlock, 1); }
+int mt_pthread_rwlock_trywrlock(void *rwlock) { return wr_lock(rwlock, 1); }
 
 /* Counts one reader out of l: 0, or EPERM when it has none. */
 static int rd_leave(rwlock_rep *l)
@@ -587,7 +607,8 @@ static int rd_leave(rwlock_rep *l)
 int mt_pthread_rwlock_unlock(void *rwlock)
 {
     rwlock_rep *l = rwlock;
-    if (load(&l->writer) == me()) {
+    uint32_t writer = load(&l->writer);
+    if (writer && writer == me()) {
         __atomic_store_n(&l->writer, 0, __ATOMIC_SEQ_CST);
         rw_wake(l, 0);
         return 0;

@@ -2,7 +2,8 @@
  * round a thread either writes (adds one to every entry) or reads twice
  * over (a read lock taken again inside a read lock, as POSIX allows even
  * while a writer waits) and checks that every entry is equal; try-locks
- * are mixed in. Only totals that do not depend on scheduling are printed:
+ * are mixed in, and a writer asking again for the lock, to write or to
+ * read, is told EDEADLK. Only totals that do not depend on scheduling are printed:
  * the writes that happened and the torn reads seen (none). */
 #define _POSIX_C_SOURCE 200809L
 #include <errno.h>
@@ -39,7 +40,7 @@ static void write_round(struct worker *w, int try)
         w->bad_rc++;
         return;
     }
-    if (pthread_rwlock_wrlock(&table_lock) != EDEADLK)
+    if (pthread_rwlock_wrlock(&table_lock) != EDEADLK || pthread_rwlock_rdlock(&table_lock) != EDEADLK)
         w->bad_rc++;
     for (int i = 0; i < ENTRIES; i++)
         table[i]++;
