@@ -102,4 +102,4 @@ trigger_latency() {
 echo "trigger latency: migthread checkpoint PID on the stencil (checkpoint and continue)"
 trigger_latency "$dir/stencil.mt" 1500 400
 echo "trigger latency: migthread checkpoint PID on sweep, one long loop cut into chunks (checkpoint and continue)"
-trigger_latency "$dir/sweep.mt"
+trigger_latency "$dir/sweep.mt" 4000000000  # vectorized in chunks, 1.5e9 iterations end within 0.3 s
