@@ -444,12 +444,25 @@ static SLOW void reads_grow(th_reads *r)
     r->cap = cap;
 }
 
-static FAST void reads_add(rwlock_rep *l)
+/* Notes l in the thread's list; returns 0. The thread's first note, and
+ * one that needs room, go out of line (reads_add), so that an uncontended
+ * read lock saves no registers. */
+static SLOW int reads_add_slow(rwlock_rep *l)
 {
     th_reads *r = my_reads ? my_reads : first_reads();
     if (r->n == r->cap)
         reads_grow(r);
     r->locks[r->n++] = l;
+    return 0;
+}
+
+static FAST int reads_add(rwlock_rep *l)
+{
+    th_reads *r = my_reads;
+    if (__builtin_expect(!r || r->n == r->cap, 0))
+        return reads_add_slow(l);
+    r->locks[r->n++] = l;
+    return 0;
 }
 
 /* The newest entry for l goes (a thread gives back its latest locks
@@ -492,15 +505,26 @@ static void rw_wake(rwlock_rep *l, int locked)
 
 /* 1 holding a read lock (listed before a capture can see this thread);
  * 0 when a writer holds l (counted out again). */
-static FAST int rd_try(rwlock_rep *l, int locked)
+static FAST int rd_enter(rwlock_rep *l)
 {
     __atomic_add_fetch(&l->readers, 1, __ATOMIC_SEQ_CST);
-    if (!__atomic_load_n(&l->writer, __ATOMIC_SEQ_CST)) {
+    return !__atomic_load_n(&l->writer, __ATOMIC_SEQ_CST);
+}
+
+/* Counts out again a reader that met a writer. */
+static void rd_back_out(rwlock_rep *l, int locked)
+{
+    if (__atomic_sub_fetch(&l->readers, 1, __ATOMIC_SEQ_CST) == 0)
+        rw_wake(l, locked);  /* a writer may wait for the readers to leave */
+}
+
+static FAST int rd_try(rwlock_rep *l, int locked)
+{
+    if (rd_enter(l)) {
         reads_add(l);
         return 1;
     }
-    if (__atomic_sub_fetch(&l->readers, 1, __ATOMIC_SEQ_CST) == 0)
-        rw_wake(l, locked);  /* a writer may wait for the readers to leave */
+    rd_back_out(l, locked);
     return 0;
 }
 
@@ -565,15 +589,21 @@ static SLOW int rw_contended(rwlock_rep *l, uint32_t id, int write, int try)
     return rw_slow(l, id, write, try);
 }
 
+static SLOW int rd_met_writer(rwlock_rep *l, int try)
+{
+    rd_back_out(l, 0);
+    return rw_contended(l, me(), 0, try);
+}
+
 /* A reader tries before anything else: an uncontended read lock needs
  * neither the thread's number nor a call. */
 static int rd_lock(rwlock_rep *l, int try)
 {
     if (!try)
         frames_take_reissue();
-    if (rd_try(l, 0))
-        return 0;
-    return rw_contended(l, me(), 0, try);
+    if (rd_enter(l))
+        return reads_add(l);
+    return rd_met_writer(l, try);
 }
 
 static int wr_lock(rwlock_rep *l, int try)
@@ -604,19 +634,50 @@ static int rd_leave(rwlock_rep *l)
     return 0;
 }
 
-int mt_pthread_rwlock_unlock(void *rwlock)
+
+static SLOW int rd_last_wakes(rwlock_rep *l)
 {
-    rwlock_rep *l = rwlock;
-    uint32_t writer = load(&l->writer);
-    if (writer && writer == me()) {
-        __atomic_store_n(&l->writer, 0, __ATOMIC_SEQ_CST);
-        rw_wake(l, 0);
-        return 0;
-    }
+    rw_wake(l, 0);
+    return 0;
+}
+
+static SLOW int rd_unlock(rwlock_rep *l)
+{
     int rc = rd_leave(l);
     if (rc == 0)
         reads_remove(l);
     return rc;
+}
+
+/* An unlock that finds a writer: the writer's own, or a reader's that met
+ * a writer trying its luck. */
+static SLOW int unlock_with_writer(rwlock_rep *l, uint32_t writer)
+{
+    if (writer != me())
+        return rd_unlock(l);
+    __atomic_store_n(&l->writer, 0, __ATOMIC_SEQ_CST);
+    rw_wake(l, 0);
+    return 0;
+}
+
+/* The usual case first, with no call and no register saved: a reader
+ * gives back the read lock it took last. */
+int mt_pthread_rwlock_unlock(void *rwlock)
+{
+    rwlock_rep *l = rwlock;
+    uint32_t writer = load(&l->writer);
+    if (writer)
+        return unlock_with_writer(l, writer);
+    th_reads *r = my_reads;
+    uint32_t readers = load(&l->readers);
+    if (r && r->n && r->locks[r->n - 1] == l && readers != 0 &&
+        __atomic_compare_exchange_n(&l->readers, &readers, readers - 1, 0, __ATOMIC_SEQ_CST, __ATOMIC_RELAXED)) {
+        r->n--;
+        if (readers == 1 && __atomic_load_n(&l->waiters, __ATOMIC_SEQ_CST))
+            return rd_last_wakes(l);  /* the last reader: a writer may be waiting */
+        return 0;
+    }
+    return rd_unlock(l);
 }
 
 void sync_drop_reads(void)
