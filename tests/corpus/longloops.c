@@ -2,8 +2,9 @@
  * chunks with a poll between them (src/mtcc/stripmine.c): indices of
  * several types, < and <=, a negative start, a bound that is an
  * expression, continue and a switch's break in the body, a loop nested in
- * another, a static declared in the body, and loops it must leave whole
- * (a break, a bound read through a pointer, a short index). The helpers
+ * another, a static declared in the body, loops that end next to their
+ * type's limits, and loops it must leave whole (a break, a bound read
+ * through a pointer, a short index). The helpers
  * are leaves (their loops run whole, see leaves.c); main's loops are cut. */
 #include <stdio.h>
 #include <stdlib.h>
@@ -91,6 +92,14 @@ int main(void)
         odd_total = odd_seen;
     }
     printf("odd: %d\n", odd_total);
+    /* loops that end next to their type's limits: a chunk's end never wraps */
+    unsigned top = 0;
+    for (unsigned u = 4294960000u; u < 4294967295u; u++)
+        top += u & 7;
+    long long edge = 0;
+    for (int k = 2147483647 - 5000; k <= 2147483647 - 1; k++)
+        edge += k & 3;
+    printf("limits: %u %lld\n", top, edge);
     free(a);
     return 0;
 }
