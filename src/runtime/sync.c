@@ -503,8 +503,7 @@ static void rw_wake(rwlock_rep *l, int locked)
         wake_counted(&l->waiters, l);
 }
 
-/* 1 holding a read lock (listed before a capture can see this thread);
- * 0 when a writer holds l (counted out again). */
+/* Counts a reader in: 1 when no writer holds l. */
 static FAST int rd_enter(rwlock_rep *l)
 {
     __atomic_add_fetch(&l->readers, 1, __ATOMIC_SEQ_CST);
@@ -518,6 +517,8 @@ static void rd_back_out(rwlock_rep *l, int locked)
         rw_wake(l, locked);  /* a writer may wait for the readers to leave */
 }
 
+/* 1 holding a read lock (listed before a capture can see this thread);
+ * 0 when a writer holds l (counted out again). */
 static FAST int rd_try(rwlock_rep *l, int locked)
 {
     if (rd_enter(l)) {
@@ -634,7 +635,7 @@ static int rd_leave(rwlock_rep *l)
     return 0;
 }
 
-
+/* The last reader is gone and someone sleeps on l: a writer may wait. */
 static SLOW int rd_last_wakes(rwlock_rep *l)
 {
     rw_wake(l, 0);
@@ -674,7 +675,7 @@ int mt_pthread_rwlock_unlock(void *rwlock)
         __atomic_compare_exchange_n(&l->readers, &readers, readers - 1, 0, __ATOMIC_SEQ_CST, __ATOMIC_RELAXED)) {
         r->n--;
         if (readers == 1 && __atomic_load_n(&l->waiters, __ATOMIC_SEQ_CST))
-            return rd_last_wakes(l);  /* the last reader: a writer may be waiting */
+            return rd_last_wakes(l);
         return 0;
     }
     return rd_unlock(l);
