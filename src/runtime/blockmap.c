@@ -39,34 +39,7 @@ static void table_free(st_heap_block *slots, size_t cap)
         munmap(slots, cap * sizeof(st_heap_block));
 }
 
-/* The slot is the address's own bits (in 8-byte units, malloc's least
- * alignment), folded with the bits above the table's size: blocks
- * allocated one after another land in neighbouring slots, so the probes of
- * a program that allocates as it goes stay in cache (a multiplicative hash
- * that scattered them cost 2.5 times the wall time on the churn
- * benchmark). malloc's blocks start at least 16 bytes apart on every ABI,
- * so at most every other slot of a stretch is a home slot, and runs of
- * full slots stay short. Blocks tracked closer together (mt_heap_track on
- * the elements of one array) make runs as long as the array: still
- * correct, but every deletion in such a run walks to its end. */
-static size_t slot_of(const blockmap *m, const void *p)
-{
-    uintptr_t a = (uintptr_t)p >> 3;
-    return (size_t)(a ^ (a >> (64 - m->shift))) & (m->cap - 1);
-}
-
-/* The slot holding addr, or the empty slot that ends its probe. */
-static size_t probe(const blockmap *m, const void *addr)
-{
-    size_t mask = m->cap - 1;
-    size_t j = slot_of(m, addr);
-    while (m->slots[j].addr && m->slots[j].addr != addr)
-        j = (j + 1) & mask;
-    return j;
-}
-
-/* Doubles the table (out of line: the put that needs it is rare). */
-static __attribute__((noinline)) int grow(blockmap *m)
+int blockmap_grow(blockmap *m)
 {
     unsigned log2 = m->cap ? 64 - m->shift + 1 : FIRST_CAP_LOG2;
     blockmap fresh = { .slots = table_new((size_t)1 << log2),
@@ -75,24 +48,11 @@ static __attribute__((noinline)) int grow(blockmap *m)
         return -1;
     for (size_t i = 0; i < m->cap; i++)
         if (m->slots[i].addr)
-            fresh.slots[probe(&fresh, m->slots[i].addr)] = m->slots[i];
+            fresh.slots[blockmap_probe(&fresh, m->slots[i].addr)] = m->slots[i];
     if (m->slots)
         table_free(m->slots, m->cap);
     *m = fresh;
     return 0;
-}
-
-int blockmap_put(blockmap *m, const st_heap_block *b, st_heap_block *old)
-{
-    if ((m->live + 1) * 2 > m->cap && grow(m) < 0)
-        return -1;
-    st_heap_block *s = &m->slots[probe(m, b->addr)];
-    int replaced = s->addr != NULL;
-    if (replaced && old)
-        *old = *s;
-    m->live += !replaced;
-    *s = *b;
-    return replaced;
 }
 
 /* Empties slot hole and moves back each later entry of its run that may
@@ -102,7 +62,7 @@ static void remove_at(blockmap *m, size_t hole)
 {
     size_t mask = m->cap - 1;
     for (size_t k = (hole + 1) & mask; m->slots[k].addr; k = (k + 1) & mask) {
-        size_t home = slot_of(m, m->slots[k].addr);
+        size_t home = blockmap_slot_of(m, m->slots[k].addr);
         if (((k - home) & mask) >= ((k - hole) & mask)) {
             m->slots[hole] = m->slots[k];
             hole = k;
@@ -116,21 +76,13 @@ int blockmap_del(blockmap *m, const void *addr, st_heap_block *out)
 {
     if (!m->live || !addr)
         return 0;
-    size_t j = probe(m, addr);
+    size_t j = blockmap_probe(m, addr);
     if (!m->slots[j].addr)
         return 0;
     if (out)
         *out = m->slots[j];
     remove_at(m, j);
     return 1;
-}
-
-st_heap_block *blockmap_get(const blockmap *m, const void *addr)
-{
-    if (!m->live || !addr)
-        return NULL;
-    size_t j = probe(m, addr);
-    return m->slots[j].addr ? &m->slots[j] : NULL;
 }
 
 int blockmap_each(const blockmap *m, int (*fn)(const st_heap_block *b, void *ctx), void *ctx)

@@ -34,18 +34,26 @@ static const mt_type *bytes_type(void)
     return t;
 }
 
+/* The tracker is out of memory: a checkpoint would be wrong. */
+static __attribute__((noinline, cold)) void tracking_failed(void)
+{
+    mt_error err;
+    mt_fail(&err, MT_ENOMEM, "out of memory tracking a heap block");
+    mt_die(&err);
+}
+
 static void track(void *p, size_t size, const mt_type *t)
 {
     if (!p || size == 0)
         return;
-    if (!t || t->size == 0 || size % t->size != 0)
+    size_t elem = t ? t->size : 0;
+    size_t count = elem ? size / elem : 0;
+    if (count == 0 || count * elem != size) {  /* not a whole number of elements */
         t = bytes_type();
-    if (state_heap_add(p, t, size / t->size) < 0) {
-        /* the tracker is out of memory: a checkpoint would be wrong */
-        mt_error err;
-        mt_fail(&err, MT_ENOMEM, "out of memory tracking a heap block");
-        mt_die(&err);
+        count = size;
     }
+    if (state_heap_add(p, t, count) < 0)
+        tracking_failed();
 }
 
 /* Below this size calloc would not find fresh zero pages anyway. */

@@ -36,12 +36,9 @@ static void futex(atomic_int *word, int op, int val)
     syscall(SYS_futex, word, op | FUTEX_PRIVATE_FLAG, val, NULL, NULL, 0);
 }
 
-void state_lock(void)
+/* The lock word is taken: mark it contended and sleep until it is free. */
+static __attribute__((noinline, cold)) void lock_contended(int c)
 {
-    int c = 0;
-    if (atomic_compare_exchange_strong_explicit(&lock_word, &c, 1, memory_order_acquire,
-                                                memory_order_relaxed))
-        return;
     if (c != 2)
         c = atomic_exchange_explicit(&lock_word, 2, memory_order_acquire);
     while (c != 0) {
@@ -50,11 +47,23 @@ void state_lock(void)
     }
 }
 
-void state_unlock(void)
+/* Every malloc and free takes the lock: its uncontended half is inline
+ * here, one compare-and-swap and one exchange. */
+static inline void lock_here(void)
+{
+    int c = 0;
+    if (!atomic_compare_exchange_strong_explicit(&lock_word, &c, 1, memory_order_acquire, memory_order_relaxed))
+        lock_contended(c);
+}
+
+static inline void unlock_here(void)
 {
     if (atomic_exchange_explicit(&lock_word, 0, memory_order_release) == 2)
         futex(&lock_word, FUTEX_WAKE, 1);
 }
+
+void state_lock(void) { lock_here(); }
+void state_unlock(void) { unlock_here(); }
 
 uint64_t state_name_key(const char *name)
 {
@@ -243,7 +252,7 @@ static int age_freed(void)
 int state_heap_add(void *block, const mt_type *t, size_t count)
 {
     st_heap_block b = { block, t, count }, old;
-    state_lock();
+    lock_here();
     int r = blockmap_put(&blocks, &b, &old);
     if (r == 0)
         nlive++;
@@ -251,7 +260,7 @@ int state_heap_add(void *block, const mt_type *t, size_t count)
         nfreed[gen_of(tag_of(&old))]--;
         nlive++;
     }
-    state_unlock();
+    unlock_here();
     return r < 0 ? -1 : 0;
 }
 
@@ -275,9 +284,11 @@ void mt_heap_forget(void *block)
     state_unlock();
 }
 
-int state_heap_take(void *block, const struct mt_type **t, uint64_t *count)
+/* state_heap_take, inline in both its callers: free asks for nothing
+ * back, and its copies of the entry then cost nothing. */
+static inline int take_block(void *block, const struct mt_type **t, uint64_t *count)
 {
-    state_lock();
+    lock_here();
     st_heap_block *b = blockmap_get(&blocks, block);
     int found = b && !tag_of(b);
     if (found) {
@@ -289,15 +300,20 @@ int state_heap_take(void *block, const struct mt_type **t, uint64_t *count)
         nlive--;
         nfreed[newer]++;
     }
-    state_unlock();
+    unlock_here();
     return found;
+}
+
+int state_heap_take(void *block, const struct mt_type **t, uint64_t *count)
+{
+    return take_block(block, t, count);
 }
 
 void state_heap_release(void *block)
 {
     const struct mt_type *t;
     uint64_t count;
-    state_heap_take(block, &t, &count);
+    take_block(block, &t, &count);
 }
 
 int state_heap_find(const void *p, const struct mt_type **t, uint64_t *count)
