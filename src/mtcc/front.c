@@ -40,6 +40,20 @@ kids children(CXCursor c)
     return k;
 }
 
+int any_node(CXCursor c, int (*hit)(CXCursor), int (*closed)(CXCursor))
+{
+    if (hit(c))
+        return 1;
+    if (closed && closed(c))
+        return 0;
+    kids ch = children(c);
+    int found = 0;
+    for (int i = 0; i < ch.n && !found; i++)
+        found = any_node(ch.c[i], hit, closed);
+    free(ch.c);
+    return found;
+}
+
 CXCursor bare_expr(CXCursor e)
 {
     for (;;) {

@@ -101,6 +101,9 @@ typedef struct kids {
     int n, cap;
 } kids;
 kids children(CXCursor c);
+/* 1 when hit holds for c or a node below it; below a node for which
+ * closed holds (if given) nothing is looked at. */
+int any_node(CXCursor c, int (*hit)(CXCursor), int (*closed)(CXCursor));
 /* e without its parentheses and implicit conversions (libclang shows
  * those as unexposed expressions of one child). */
 CXCursor bare_expr(CXCursor e);

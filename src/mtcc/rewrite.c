@@ -426,16 +426,14 @@ static int is_unevaluated(tunit *t, CXCursor c)
     return uneval;
 }
 
+static int is_call(CXCursor c)
+{
+    return clang_getCursorKind(c) == CXCursor_CallExpr;
+}
+
 int contains_call(CXCursor c)
 {
-    if (clang_getCursorKind(c) == CXCursor_CallExpr)
-        return 1;
-    kids ch = children(c);
-    int found = 0;
-    for (int i = 0; i < ch.n && !found; i++)
-        found = contains_call(ch.c[i]);
-    free(ch.c);
-    return found;
+    return any_node(c, is_call, NULL);
 }
 
 /* The function a call names, or a null cursor for a call through an
@@ -658,17 +656,15 @@ static void split_declaration(walk *w, CXCursor c, kids ch)
 
 /* 1 when a call in c may become a resume site: a call to a function that
  * is not the system's, or through a pointer (pthread calls count too). */
-static int may_call_site(CXCursor c)
+static int is_program_call(CXCursor c)
 {
     int unknown;
-    if (clang_getCursorKind(c) == CXCursor_CallExpr && (!clang_Cursor_isNull(program_callee(c, &unknown)) || unknown))
-        return 1;
-    kids ch = children(c);
-    int found = 0;
-    for (int i = 0; i < ch.n && !found; i++)
-        found = may_call_site(ch.c[i]);
-    free(ch.c);
-    return found;
+    return is_call(c) && (!clang_Cursor_isNull(program_callee(c, &unknown)) || unknown);
+}
+
+static int may_call_site(CXCursor c)
+{
+    return any_node(c, is_program_call, NULL);
 }
 
 /* 1 when an initializer after the first may lift calls: they must not go
@@ -1023,34 +1019,22 @@ static int made_site_for(func *fn, int from, CXCursor call)
     return 0;
 }
 
-/* 1 when c holds a continue of the loop whose body holds c. */
-static int has_own_continue(CXCursor c)
+static int is_continue(CXCursor c)
 {
-    enum CXCursorKind k = clang_getCursorKind(c);
-    if (k == CXCursor_ContinueStmt)
-        return 1;
-    if (k == CXCursor_ForStmt || k == CXCursor_WhileStmt || k == CXCursor_DoStmt)
-        return 0;
-    kids ch = children(c);
-    int found = 0;
-    for (int i = 0; i < ch.n && !found; i++)
-        found = has_own_continue(ch.c[i]);
-    free(ch.c);
-    return found;
+    return clang_getCursorKind(c) == CXCursor_ContinueStmt;
 }
 
-/* 1 when c holds a label or a goto, which could jump past a statement. */
-static int has_jumps(CXCursor c)
+static int is_loop(CXCursor c)
 {
     enum CXCursorKind k = clang_getCursorKind(c);
-    if (k == CXCursor_LabelStmt || k == CXCursor_GotoStmt || k == CXCursor_IndirectGotoStmt)
-        return 1;
-    kids ch = children(c);
-    int found = 0;
-    for (int i = 0; i < ch.n && !found; i++)
-        found = has_jumps(ch.c[i]);
-    free(ch.c);
-    return found;
+    return k == CXCursor_ForStmt || k == CXCursor_WhileStmt || k == CXCursor_DoStmt;
+}
+
+/* A label or a goto, which could jump past a statement. */
+static int is_jump(CXCursor c)
+{
+    enum CXCursorKind k = clang_getCursorKind(c);
+    return k == CXCursor_LabelStmt || k == CXCursor_GotoStmt || k == CXCursor_IndirectGotoStmt;
 }
 
 /* Visits the statements of a loop body; 1 when every turn of the loop
@@ -1060,14 +1044,14 @@ static int has_jumps(CXCursor c)
 static int visit_loop_body(walk *w, CXCursor body)
 {
     kids ch = children(body);
-    int polled = 0, open = !has_jumps(body);
+    int polled = 0, open = !any_node(body, is_jump, NULL);
     for (int i = 0; i < ch.n; i++) {
         int from = w->fn->nsites;
         visit(w, ch.c[i], 1, 0, 0);
         CXCursor call = open && !polled ? statement_call(w->t, ch.c[i]) : clang_getNullCursor();
         if (!clang_Cursor_isNull(call) && made_site_for(w->fn, from, call))
             polled = 1;
-        else if (open && has_own_continue(ch.c[i]))
+        else if (open && any_node(ch.c[i], is_continue, is_loop))  /* a continue of this loop */
             open = 0;
     }
     free(ch.c);
