@@ -3,7 +3,7 @@
 # output before it is the whole output and a failed restore prints nothing,
 # which joined together still equals the uninterrupted run). Sourced by
 # tests/*.sh (POSIX sh); each function returns 0 or 1 and, on 1, leaves the
-# reason in $rt_why for the suite's FAIL line.
+# reason in $rt_why for the suite's FAIL line (empty after a success).
 #
 #   rt_checkpoint CKPT OUT POLLS CMD...  checkpoint after POLLS adaptation points and leave
 #   rt_continue   CKPT OUT POLLS CMD...  checkpoint after POLLS and carry on
@@ -27,6 +27,7 @@ rt_why=""
 rt_first() { head -n 1 "$1" 2>/dev/null; }
 
 rt_captured() {  # rt_captured CKPT ERR RC
+    rt_why=""
     if [ "$3" -ne 0 ]; then rt_why="the checkpointing run exited $3: $(rt_first "$2")"; return 1; fi
     if [ ! -f "$1" ]; then rt_why="no checkpoint file $1: $(rt_first "$2")"; return 1; fi
     if ! grep -qF "migthread: checkpoint $1: " "$2"; then
@@ -53,7 +54,7 @@ rt_checkpoint() { rt_capture_as 1 "$@"; }
 rt_continue() { rt_capture_as 0 "$@"; }
 
 rt_restore() {  # rt_restore CKPT OUT CMD...
-    rt_ck=$1 rt_out=$2
+    rt_ck=$1 rt_out=$2 rt_why=""
     shift 2
     if [ ! -f "$rt_ck" ]; then rt_why="no checkpoint file $rt_ck to restore"; return 1; fi
     env MIGTHREAD_RESTORE="$rt_ck" MIGTHREAD_VERBOSE=1 "$@" >"$rt_out" 2>"$rt_out.err"
@@ -66,6 +67,7 @@ rt_restore() {  # rt_restore CKPT OUT CMD...
 }
 
 rt_joined() {  # rt_joined BEFORE AFTER WANT
+    rt_why=""
     if cat "$1" "$2" | cmp -s - "$3"; then return 0; fi
     rt_why="the output before and after the checkpoint differs from the uninterrupted run"
     return 1
