@@ -3,7 +3,9 @@
 # positions on x86_64 and on s390x and restored on all six ABIs. A restore
 # passes when the output printed before the checkpoint followed by the
 # restored run's output equals the uninterrupted output; checkpoint-and-
-# continue must leave the output unchanged. Destinations on which the
+# continue must leave the output unchanged (tests/lib/roundtrip.sh: only
+# once the file, its checkpoint line and the restore's exit 0 are seen).
+# Destinations on which the
 # program's own output differs (floating point, libc) are skipped and
 # named in the summary. A native sweep then restores each program at
 # CORPUS_SWEEP (default 24) more positions spread over its run. Usage:

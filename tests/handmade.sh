@@ -4,7 +4,9 @@
 # positions, checkpoint-and-continue must leave the output unchanged, and a
 # checkpoint taken on x86_64 or s390x and restored on each of the six ABIs
 # must produce, after the output printed before the checkpoint, exactly
-# the rest of the uninterrupted output.
+# the rest of the uninterrupted output; tests/lib/roundtrip.sh first
+# requires the file, its checkpoint line and the restore's exit 0, and is
+# itself shown to fail when no checkpoint is taken.
 set -u
 cd "$(dirname "$0")/.."
 . tests/lib/roundtrip.sh

@@ -5,7 +5,8 @@
 # (qemu-i386 and qemu-arm cannot run threaded programs here). A restore
 # passes when the output before the checkpoint followed by the restored
 # run's output equals the uninterrupted output; checkpoint-and-continue
-# must not change it. mutexkind also runs and resumes on i686 and armhf,
+# must not change it (tests/lib/roundtrip.sh requires each checkpoint
+# and restore to have happened). mutexkind also runs and resumes on i686 and armhf,
 # linked statically. Then a thread migrates alone (tests/threads/migrate.c),
 # a checkpoint is asked for by signal, error paths give one migthread: or
 # mtcc line (a bad MIGTHREAD_THREAD, refused pthread calls, a thread stuck
