@@ -5,9 +5,8 @@
 # restored run's output equals the uninterrupted output; checkpoint-and-
 # continue must leave the output unchanged (tests/lib/roundtrip.sh: only
 # once the file, its checkpoint line and the restore's exit 0 are seen).
-# Destinations on which the
-# program's own output differs (floating point, libc) are skipped and
-# named in the summary. A native sweep then restores each program at
+# Destinations on which the program's own output differs (floating point,
+# libc) are skipped and named in the summary. A native sweep then restores each program at
 # CORPUS_SWEEP (default 24) more positions spread over its run. Usage:
 # corpus.sh [PROGRAM...] (default: all).
 set -u
