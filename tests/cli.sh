@@ -1,8 +1,11 @@
 #!/bin/sh
 # cli.sh: the migthread command line: every option of inspect, and bad
-# input giving one "migthread:" line and a non-zero exit.
+# input giving one "migthread:" line and a non-zero exit; a round trip
+# through `migthread restart`, and a record spliced from another
+# checkpoint of the same program refused by inspect and by restart.
 set -u
 cd "$(dirname "$0")/.."
+. tests/lib/roundtrip.sh
 mt=build/bin/migthread
 dir=build/cli-test
 rm -rf "$dir" && mkdir -p "$dir"
@@ -47,6 +50,55 @@ one_error_line "corrupted file"
 grep -q 'checksum mismatch in record' "$dir/err" && ok || bad "a flipped byte is a checksum mismatch"
 expect_exit 1 "inspect a directory" "$mt" inspect "$dir"
 one_error_line "directory"
+
+# ---- records are bound to their checkpoint ------------------------------------
+# Two checkpoints of fib at the same adaptation point: the same records at
+# the same places, each checksummed with its own checkpoint's id. The
+# framing is walked here (header, then kind, flags, length, payload,
+# checksum) to find a block record that lies at the same offset in both.
+build/bin/mtcc -O2 -o "$dir/fib" tests/corpus/fib.c && "$dir/fib" >"$dir/fib.want" || bad "mtcc builds fib"
+for c in a b; do
+    rt_checkpoint "$dir/$c.ckpt" "$dir/$c.before" 500 "$dir/fib" && ok || bad "fib checkpoint $c: $rt_why"
+done
+rt_restore "$dir/a.ckpt" "$dir/a.after" "$mt" restart "$dir/a.ckpt" && rt_joined "$dir/a.before" "$dir/a.after" "$dir/fib.want" &&
+    ok || bad "migthread restart: $rt_why"
+"$mt" inspect "$dir/a.ckpt" | sed -n 's/^checkpoint id: //p' >"$dir/ids"
+"$mt" inspect --json "$dir/b.ckpt" | python3 -c 'import json,sys; print(json.load(sys.stdin)["checkpoint_id"])' >>"$dir/ids"
+[ "$(grep -cE '^[0-9a-f]{16}$' "$dir/ids")" -eq 2 ] && [ "$(sort -u "$dir/ids" | wc -l)" -eq 2 ] && ok ||
+    bad "inspect shows a checkpoint id, different for each checkpoint: $(tr '\n' ' ' <"$dir/ids")"
+cp "$dir/a.ckpt" "$dir/spliced.ckpt"
+where=$(python3 - "$dir/spliced.ckpt" "$dir/b.ckpt" <<'PY'
+import struct, sys
+def records(b):
+    off = 16 + struct.unpack_from("<I", b, 12)[0] + 24
+    i = 0
+    while off + 16 <= len(b):
+        kind, _, n = struct.unpack_from("<IIQ", b, off)
+        yield i, off, kind, 16 + n + 8
+        off += 16 + n + 8
+        i += 1
+a, b = (bytearray(open(p, "rb").read()) for p in sys.argv[1:3])
+rb = {i: (off, size) for i, off, kind, size in records(b) if kind == 2}
+for i, off, kind, size in records(a):
+    if kind == 2 and rb.get(i) == (off, size):
+        a[off:off + size] = b[off:off + size]
+        open(sys.argv[1], "wb").write(a)
+        print(i, off)
+        break
+PY
+)
+if [ -n "$where" ]; then
+    ok
+    expect_exit 1 "inspect a spliced file" "$mt" inspect "$dir/spliced.ckpt"
+    one_error_line "spliced file"
+    grep -qx "migthread: $dir/spliced.ckpt: checksum mismatch in record ${where% *} at offset ${where#* }" "$dir/err" && ok ||
+        bad "a record from another checkpoint is a checksum mismatch in record ${where% *}: $(head -n 1 "$dir/err")"
+    expect_exit 1 "restart a spliced file" "$mt" restart "$dir/spliced.ckpt"
+    one_error_line "restart of a spliced file"
+    [ ! -s "$dir/out" ] && ok || bad "a spliced checkpoint resumed and printed"
+else
+    bad "no block record at the same place in two checkpoints of fib"
+fi
 
 echo "cli: $passed passed, $failed failed"
 [ "$failed" -eq 0 ]

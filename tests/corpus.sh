@@ -3,13 +3,15 @@
 # positions on x86_64 and on s390x and restored on all six ABIs. A restore
 # passes when the output printed before the checkpoint followed by the
 # restored run's output equals the uninterrupted output; checkpoint-and-
-# continue must leave the output unchanged. Destinations on which the
-# program's own output differs (floating point, libc) are skipped and
-# named in the summary. A native sweep then restores each program at
+# continue must leave the output unchanged (tests/lib/roundtrip.sh: only
+# once the file, its checkpoint line and the restore's exit 0 are seen).
+# Destinations on which the program's own output differs (floating point,
+# libc) are skipped and named in the summary. A native sweep then restores each program at
 # CORPUS_SWEEP (default 24) more positions spread over its run. Usage:
 # corpus.sh [PROGRAM...] (default: all).
 set -u
 cd "$(dirname "$0")/.."
+. tests/lib/roundtrip.sh
 abis=$(scripts/abi.sh list)
 mtcc=build/bin/mtcc
 out=build/corpus
@@ -43,17 +45,16 @@ for prog in $programs; do
     [ -n "$total" ] && [ "$total" -ge 3 ] || { fail "$prog: too few adaptation points (${total:-?})"; continue; }
     n=0
     for pos in 1 $((total / 3)) $((2 * total / 3)); do
-        MIGTHREAD_AFTER_POLLS=$pos MIGTHREAD_CHECKPOINT_FILE="$dir/cont.ckpt" "$dir/x86_64" >"$dir/cont"
-        cmp -s "$dir/cont" "$dir/want" && n=$((n + 1)) || fail "$prog: checkpoint-and-continue at $pos changed the output"
+        rt_continue "$dir/cont.ckpt" "$dir/cont" $pos "$dir/x86_64" && cmp -s "$dir/cont" "$dir/want" && n=$((n + 1)) ||
+            fail "$prog: checkpoint-and-continue at $pos: ${rt_why:-changed the output}"
         for s in x86_64 s390x; do
             ck="$dir/$s.$pos.ckpt"
-            MIGTHREAD_AFTER_POLLS=$pos MIGTHREAD_EXIT_AFTER_CHECKPOINT=1 MIGTHREAD_CHECKPOINT_FILE="$ck" \
-                scripts/abi.sh run "$s" "$dir/$s" >"$dir/before" 2>"$dir/err"
-            [ -f "$ck" ] || { fail "$prog: no checkpoint on $s at $pos: $(head -n 1 "$dir/err")"; continue; }
+            rt_checkpoint "$ck" "$dir/before" $pos scripts/abi.sh run "$s" "$dir/$s" ||
+                { fail "$prog: no checkpoint on $s at $pos: $rt_why"; continue; }
             for d in $ok_dsts; do
-                MIGTHREAD_RESTORE="$ck" scripts/abi.sh run "$d" "$dir/$d" >"$dir/after" 2>"$dir/err"
-                if cat "$dir/before" "$dir/after" | cmp -s - "$dir/want"; then n=$((n + 1))
-                else fail "$prog: $s -> $d at $pos of $total: $(head -n 1 "$dir/err")"; fi
+                rt_restore "$ck" "$dir/after" scripts/abi.sh run "$d" "$dir/$d" &&
+                    rt_joined "$dir/before" "$dir/after" "$dir/want" && n=$((n + 1)) ||
+                    fail "$prog: $s -> $d at $pos of $total: $rt_why"
             done
         done
     done
@@ -63,11 +64,9 @@ for prog in $programs; do
     while [ "$k" -le "$sweep" ]; do
         pos=$((k * total / (sweep + 1) + 1))
         ck="$dir/sweep.ckpt"
-        MIGTHREAD_AFTER_POLLS=$pos MIGTHREAD_EXIT_AFTER_CHECKPOINT=1 MIGTHREAD_CHECKPOINT_FILE="$ck" \
-            "$dir/x86_64" >"$dir/before" 2>"$dir/err"
-        MIGTHREAD_RESTORE="$ck" "$dir/x86_64" >"$dir/after" 2>"$dir/err"
-        if cat "$dir/before" "$dir/after" | cmp -s - "$dir/want"; then n=$((n + 1))
-        else fail "$prog: sweep x86_64 -> x86_64 at $pos of $total: $(head -n 1 "$dir/err")"; fi
+        rt_checkpoint "$ck" "$dir/before" $pos "$dir/x86_64" && rt_restore "$ck" "$dir/after" "$dir/x86_64" &&
+            rt_joined "$dir/before" "$dir/after" "$dir/want" && n=$((n + 1)) ||
+            fail "$prog: sweep x86_64 -> x86_64 at $pos of $total: $rt_why"
         k=$((k + 1))
     done
     passed=$((passed + n))

@@ -4,9 +4,12 @@
 # positions, checkpoint-and-continue must leave the output unchanged, and a
 # checkpoint taken on x86_64 or s390x and restored on each of the six ABIs
 # must produce, after the output printed before the checkpoint, exactly
-# the rest of the uninterrupted output.
+# the rest of the uninterrupted output; tests/lib/roundtrip.sh first
+# requires the file, its checkpoint line and the restore's exit 0, and is
+# itself shown to fail when no checkpoint is taken.
 set -u
 cd "$(dirname "$0")/.."
+. tests/lib/roundtrip.sh
 abis=$(scripts/abi.sh list)
 dir=build/handmade
 rm -rf "$dir" && mkdir -p "$dir"
@@ -16,19 +19,32 @@ result() {
     if [ "$1" = ok ]; then passed=$((passed + 1)); else failed=$((failed + 1)); echo "  FAIL: $2"; fi
 }
 for n in 1 7 500 12345 40000; do
-    MIGTHREAD_AFTER_POLLS=$n MIGTHREAD_CHECKPOINT_FILE="$dir/cont.ckpt" build/test/x86_64/tree_mt >"$dir/cont"
-    cmp -s "$dir/cont" "$dir/want" && result ok || result bad "checkpoint-and-continue at $n polls changed the output"
+    rt_continue "$dir/cont.ckpt" "$dir/cont" $n build/test/x86_64/tree_mt && cmp -s "$dir/cont" "$dir/want" && result ok ||
+        result bad "checkpoint-and-continue at $n polls: ${rt_why:-changed the output}"
     for src in x86_64 s390x; do
         ck="$dir/$src.$n.ckpt"
-        MIGTHREAD_AFTER_POLLS=$n MIGTHREAD_EXIT_AFTER_CHECKPOINT=1 MIGTHREAD_CHECKPOINT_FILE="$ck" \
-            scripts/abi.sh run "$src" "build/test/$src/tree_mt" >"$dir/before"
+        rt_checkpoint "$ck" "$dir/before" $n scripts/abi.sh run "$src" "build/test/$src/tree_mt" ||
+            { result bad "$src at $n polls: $rt_why"; continue; }
         for dst in $abis; do
-            MIGTHREAD_RESTORE="$ck" scripts/abi.sh run "$dst" "build/test/$dst/tree_mt" >"$dir/after" 2>"$dir/err"
-            if cat "$dir/before" "$dir/after" | cmp -s - "$dir/want"; then result ok
-            else result bad "$src -> $dst at $n polls: $(head -n 1 "$dir/err")"; fi
+            rt_restore "$ck" "$dir/after" scripts/abi.sh run "$dst" "build/test/$dst/tree_mt" &&
+                rt_joined "$dir/before" "$dir/after" "$dir/want" && result ok || result bad "$src -> $dst at $n polls: $rt_why"
         done
     done
 done
+# The helper itself: a poll count past the program's end takes no
+# checkpoint, and both kinds of capture must then fail (the old checks
+# passed: the output before was the whole output, the failed restore
+# printed nothing); so must a restore of a file that is not there.
+rt_why=""
+past=1000000000000
+rt_checkpoint "$dir/none.ckpt" "$dir/before" $past build/test/x86_64/tree_mt
+[ $? -ne 0 ] && [ -n "$rt_why" ] && cmp -s "$dir/before" "$dir/want" && result ok ||
+    result bad "the round-trip helper accepts a run that took no checkpoint"
+rt_continue "$dir/none.ckpt" "$dir/cont" $past build/test/x86_64/tree_mt && result bad "the helper accepts a continued run without a checkpoint" || result ok
+rt_restore "$dir/none.ckpt" "$dir/after" build/test/x86_64/tree_mt && result bad "the helper accepts a restore of no file" || result ok
+MIGTHREAD_CHECKPOINT_FILE="$dir/quiet.ckpt" MIGTHREAD_AFTER_POLLS=500 MIGTHREAD_EXIT_AFTER_CHECKPOINT=1 \
+    build/test/x86_64/tree_mt >/dev/null 2>"$dir/quiet.err"
+rt_captured "$dir/quiet.ckpt" "$dir/quiet.err" 0 && result bad "the helper accepts a capture without its verbose line" || result ok
 # A damaged checkpoint and a foreign program's are refused in one line.
 printf 'garbage' >"$dir/bad.ckpt"
 MIGTHREAD_RESTORE="$dir/bad.ckpt" build/test/x86_64/tree_mt >/dev/null 2>"$dir/err"

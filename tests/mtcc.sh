@@ -5,6 +5,7 @@
 # `migthread checkpoint PID`.
 set -u
 cd "$(dirname "$0")/.."
+. tests/lib/roundtrip.sh
 mtcc=build/bin/mtcc
 mt=build/bin/migthread
 dir=build/mtcc-test
@@ -12,7 +13,7 @@ rm -rf "$dir" && mkdir -p "$dir"
 passed=0 failed=0
 ok() { passed=$((passed + 1)); }
 bad() { failed=$((failed + 1)); echo "  FAIL: $1"; }
-check() { if eval "$2"; then ok; else bad "$1"; fi; }
+check() { rt_why=""; if eval "$2"; then ok; else bad "$1${rt_why:+ ($rt_why)}"; fi; }
 one_line() { [ "$(wc -l <"$1")" -eq 1 ] && grep -q "^$2" "$1"; }
 
 # ---- driver options -------------------------------------------------------------
@@ -55,11 +56,11 @@ for what in "setjmp/longjmp" "alloca" "variable-length array" "inline assembly" 
 done
 check "a static local of a function without adaptation points is named as not saved" \
     'grep -q "unsupported.c:[0-9]*: mtcc: static local calls in with_vla_recursion is not saved" "$dir/unsup.err"'
-MIGTHREAD_AFTER_POLLS=50 MIGTHREAD_CHECKPOINT_FILE="$dir/unsup.ckpt" "$dir/unsup" >"$dir/unsup.out"
-check "a program with unsupported functions still runs right" 'cmp -s "$dir/unsup.out" "$dir/unsup.want"'
+check "a program with unsupported functions still runs right, and checkpoints" \
+    'rt_continue "$dir/unsup.ckpt" "$dir/unsup.out" 50 "$dir/unsup" && cmp -s "$dir/unsup.out" "$dir/unsup.want"'
 
 # ---- inspect shows the stack ----------------------------------------------------------------
-MIGTHREAD_AFTER_POLLS=500 MIGTHREAD_EXIT_AFTER_CHECKPOINT=1 MIGTHREAD_CHECKPOINT_FILE="$dir/fib.stack.ckpt" "$dir/fib" >/dev/null
+check "fib checkpoints at 500" 'rt_checkpoint "$dir/fib.stack.ckpt" "$dir/fib.before" 500 "$dir/fib"'
 $mt inspect "$dir/fib.stack.ckpt" >"$dir/fib.inspect"
 check "inspect lists frames with functions, sites and variables" 'grep -q "^  #0 main, resume site" "$dir/fib.inspect" && grep -q "^  #1 fib.c:fib, resume site .* (in the call)" "$dir/fib.inspect" && grep -qE "^      n +=" "$dir/fib.inspect"'
 $mt inspect --json "$dir/fib.stack.ckpt" >"$dir/fib.json"
@@ -67,10 +68,10 @@ check "inspect --json lists the frames" 'python3 -c "import json,sys; d=json.loa
 
 # ---- refusals --------------------------------------------------------------------------
 $mtcc -O2 -o "$dir/record.x86_64" tests/mtcc/record.c && $mtcc --cc=i686-linux-gnu-gcc -O2 -o "$dir/record.i686" tests/mtcc/record.c
-MIGTHREAD_AFTER_POLLS=50 MIGTHREAD_EXIT_AFTER_CHECKPOINT=1 MIGTHREAD_CHECKPOINT_FILE="$dir/record.ckpt" "$dir/record.x86_64" >/dev/null
+check "record checkpoints at 50" 'rt_checkpoint "$dir/record.ckpt" "$dir/record.before" 50 "$dir/record.x86_64"'
 MIGTHREAD_RESTORE="$dir/record.ckpt" scripts/abi.sh run i686 "$dir/record.i686" >/dev/null 2>"$dir/err"; rc=$?
 check "a 64-bit long is refused on ILP32" '[ $rc -ne 0 ] && one_line "$dir/err" "migthread: precision loss in struct record member l"'
-MIGTHREAD_AFTER_POLLS=50 MIGTHREAD_EXIT_AFTER_CHECKPOINT=1 MIGTHREAD_CHECKPOINT_FILE="$dir/fib.ckpt" "$dir/fib" >/dev/null
+check "fib checkpoints at 50" 'rt_checkpoint "$dir/fib.ckpt" "$dir/fib.before" 50 "$dir/fib"'
 MIGTHREAD_RESTORE="$dir/fib.ckpt" "$dir/record.x86_64" >/dev/null 2>"$dir/err"; rc=$?
 check "another program's checkpoint is refused" '[ $rc -ne 0 ] && one_line "$dir/err" "migthread: checkpoint was made by another program"'
 head -c 300 "$dir/fib.ckpt" >"$dir/short.ckpt"
@@ -81,26 +82,27 @@ check "a bad MIGTHREAD_AFTER_POLLS is refused" '[ $rc -ne 0 ] && one_line "$dir/
 
 # ---- only reachable heap blocks are saved --------------------------------------------------
 $mtcc -O2 -o "$dir/leak" tests/mtcc/leak.c
-MIGTHREAD_AFTER_POLLS=100 MIGTHREAD_EXIT_AFTER_CHECKPOINT=1 MIGTHREAD_CHECKPOINT_FILE="$dir/leak.ckpt" "$dir/leak" >"$dir/leak.before"
+check "leak checkpoints at 100" 'rt_checkpoint "$dir/leak.ckpt" "$dir/leak.before" 100 "$dir/leak"'
 $mt inspect "$dir/leak.ckpt" >"$dir/leak.inspect"
 check "leaked blocks are not saved (10 of 100 reachable)" '[ "$(grep -c "^  heap .*struct node" "$dir/leak.inspect")" -eq 10 ]'
-MIGTHREAD_RESTORE="$dir/leak.ckpt" "$dir/leak" >"$dir/leak.after"
-check "the program resumes with its reachable blocks" 'cat "$dir/leak.before" "$dir/leak.after" | grep -qx "sum 450"'
+check "the program resumes with its reachable blocks" \
+    'rt_restore "$dir/leak.ckpt" "$dir/leak.after" "$dir/leak" && cat "$dir/leak.before" "$dir/leak.after" | grep -qx "sum 450"'
 
 # ---- dangling pointers: into the poison region; unknown ones refused --------------
 $mtcc -O2 -o "$dir/dangling" tests/mtcc/dangling.c 2>"$dir/err"
 ckd="$dir/dangling.ckpt"
-MIGTHREAD_AFTER_POLLS=100 MIGTHREAD_EXIT_AFTER_CHECKPOINT=1 MIGTHREAD_CHECKPOINT_FILE="$ckd" "$dir/dangling" >/dev/null
+check "dangling checkpoints at 100" 'rt_checkpoint "$ckd" "$dir/dangling.before" 100 "$dir/dangling"'
 $mt inspect "$ckd" >"$dir/dangling.inspect"
 check "a pointer into a freed block is saved as dangling" 'grep -q "^freed: 1 ranges" "$dir/dangling.inspect" && grep -q "^  *6 bytes at" "$dir/dangling.inspect"'
-MIGTHREAD_RESTORE="$ckd" "$dir/dangling" >"$dir/dangling.out" 2>"$dir/err"; rc=$?
-check "a checkpoint holding a dangling pointer restores" '[ $rc -eq 0 ] && grep -qx "sum 3600" "$dir/dangling.out" && [ ! -s "$dir/err" ]'
+check "a checkpoint holding a dangling pointer restores (no word on stderr but the restore line)" \
+    'rt_restore "$ckd" "$dir/dangling.out" "$dir/dangling" && grep -qx "sum 3600" "$dir/dangling.out" &&
+     [ "$(grep -vc "^migthread: restored " "$dir/dangling.out.err")" -eq 0 ]'
 MIGTHREAD_RESTORE="$ckd" USE_STALE=1 "$dir/dangling" >"$dir/dangling.out" 2>"$dir/err"; rc=$?
 check "using the dangling pointer after a restore ends with one line" '[ $rc -eq 1 ] && one_line "$dir/err" "migthread: the program used a pointer into memory it had freed"'
 $mtcc --cc=s390x-linux-gnu-gcc -O2 -o "$dir/dangling.s390x" tests/mtcc/dangling.c 2>"$dir/err"
-MIGTHREAD_RESTORE="$ckd" scripts/abi.sh run s390x "$dir/dangling.s390x" >"$dir/dangling.out" 2>"$dir/err"; rc=$?
-check "a dangling pointer crosses to s390x" '[ $rc -eq 0 ] && grep -qx "sum 3600" "$dir/dangling.out"'
-STRAY=1 MIGTHREAD_AFTER_POLLS=100 MIGTHREAD_EXIT_AFTER_CHECKPOINT=1 MIGTHREAD_CHECKPOINT_FILE="$ckd" "$dir/dangling" >/dev/null
+check "a dangling pointer crosses to s390x" \
+    'rt_restore "$ckd" "$dir/dangling.out" scripts/abi.sh run s390x "$dir/dangling.s390x" && grep -qx "sum 3600" "$dir/dangling.out"'
+check "a stray pointer checkpoints at 100" 'rt_checkpoint "$ckd" "$dir/dangling.before" 100 env STRAY=1 "$dir/dangling"'
 MIGTHREAD_RESTORE="$ckd" "$dir/dangling" >/dev/null 2>"$dir/err"; rc=$?
 check "a pointer into memory never known is refused, naming the variable" '[ $rc -ne 0 ] && one_line "$dir/err" "migthread: pointer 0x[0-9a-f]* points into nothing saved.*stray"'
 
@@ -111,35 +113,40 @@ for abi in x86_64 s390x i686 aarch64; do
     # shellcheck disable=SC2086
     $mtcc --cc=${cc%% *} ${cc#* } -O2 -o "$dir/bst.$abi" tests/corpus/bst.c
 done
-: >"$dir/chain.out"
-MIGTHREAD_AFTER_POLLS=30000 MIGTHREAD_EXIT_AFTER_CHECKPOINT=1 MIGTHREAD_CHECKPOINT_FILE="$dir/c1.ckpt" \
-    "$dir/bst.x86_64" >>"$dir/chain.out"
-prev="$dir/c1.ckpt" k=2
-for abi in s390x i686 aarch64; do
-    MIGTHREAD_RESTORE="$prev" MIGTHREAD_AFTER_POLLS=40000 MIGTHREAD_EXIT_AFTER_CHECKPOINT=1 \
-        MIGTHREAD_CHECKPOINT_FILE="$dir/c$k.ckpt" scripts/abi.sh run "$abi" "$dir/bst.$abi" >>"$dir/chain.out"
-    prev="$dir/c$k.ckpt" k=$((k + 1))
-done
-MIGTHREAD_RESTORE="$prev" "$dir/bst.x86_64" >>"$dir/chain.out"
-check "the chain x86_64 -> s390x -> i686 -> aarch64 -> x86_64 finishes right" 'cmp -s "$dir/chain.out" "$dir/bst.want" && [ -f "$dir/c4.ckpt" ]'
+# (each leg restores the one before and checkpoints again: rt_checkpoint
+# requires the new checkpoint; each leg's output is kept apart)
+chain() {
+    rt_checkpoint "$dir/c1.ckpt" "$dir/leg1" 30000 "$dir/bst.x86_64" || return 1
+    prev="$dir/c1.ckpt" k=2
+    for abi in s390x i686 aarch64; do
+        rt_checkpoint "$dir/c$k.ckpt" "$dir/leg$k" 40000 env MIGTHREAD_RESTORE="$prev" \
+            scripts/abi.sh run "$abi" "$dir/bst.$abi" || return 1
+        prev="$dir/c$k.ckpt" k=$((k + 1))
+    done
+    rt_restore "$prev" "$dir/leg5" "$dir/bst.x86_64" &&
+        cat "$dir/leg1" "$dir/leg2" "$dir/leg3" "$dir/leg4" "$dir/leg5" >"$dir/chain.out"
+}
+check "the chain x86_64 -> s390x -> i686 -> aarch64 -> x86_64 finishes right" 'chain && cmp -s "$dir/chain.out" "$dir/bst.want"'
 
 # ---- migthread checkpoint PID ----------------------------------------------------------------
 gcc -O2 -o "$dir/slow.plain" tests/mtcc/slow.c && "$dir/slow.plain" >"$dir/slow.want"
 $mtcc -O2 -o "$dir/slow" tests/mtcc/slow.c
-MIGTHREAD_CHECKPOINT_FILE="$dir/slow.ckpt" "$dir/slow" >"$dir/slow.before" &
+rm -f "$dir/slow.ckpt" "$dir/slow2.ckpt"
+MIGTHREAD_VERBOSE=1 MIGTHREAD_CHECKPOINT_FILE="$dir/slow.ckpt" "$dir/slow" >"$dir/slow.before" 2>"$dir/slow.before.err" &
 pid=$!
 sleep 0.3
 $mt checkpoint --exit "$pid"
 wait "$pid"; rc=$?
-check "migthread checkpoint --exit stops the program after a checkpoint" '[ $rc -eq 0 ] && [ -f "$dir/slow.ckpt" ]'
-$mt restart "$dir/slow.ckpt" >"$dir/slow.after" 2>"$dir/err"
-check "migthread restart resumes it" 'cat "$dir/slow.before" "$dir/slow.after" | cmp -s - "$dir/slow.want"'
-MIGTHREAD_CHECKPOINT_FILE="$dir/slow2.ckpt" "$dir/slow" >"$dir/slow.cont" &
+check "migthread checkpoint --exit stops the program after a checkpoint" 'rt_captured "$dir/slow.ckpt" "$dir/slow.before.err" $rc'
+check "migthread restart resumes it" \
+    'rt_restore "$dir/slow.ckpt" "$dir/slow.after" $mt restart "$dir/slow.ckpt" && rt_joined "$dir/slow.before" "$dir/slow.after" "$dir/slow.want"'
+MIGTHREAD_VERBOSE=1 MIGTHREAD_CHECKPOINT_FILE="$dir/slow2.ckpt" "$dir/slow" >"$dir/slow.cont" 2>"$dir/slow.cont.err" &
 pid=$!
 sleep 0.3
 $mt checkpoint "$pid"
-wait "$pid"
-check "migthread checkpoint lets the program continue unchanged" '[ -f "$dir/slow2.ckpt" ] && cmp -s "$dir/slow.cont" "$dir/slow.want"'
+wait "$pid"; rc=$?
+check "migthread checkpoint lets the program continue unchanged" \
+    'rt_captured "$dir/slow2.ckpt" "$dir/slow.cont.err" $rc && cmp -s "$dir/slow.cont" "$dir/slow.want"'
 $mt checkpoint 999999999 2>"$dir/err"; rc=$?
 check "checkpoint of a missing process is refused" '[ $rc -ne 0 ] && one_line "$dir/err" "migthread: cannot signal process"'
 $mt restart --binary /etc/passwd "$dir/slow.ckpt" 2>"$dir/err"; rc=$?
@@ -149,11 +156,11 @@ check "restart with a non-ELF binary is refused" '[ $rc -ne 0 ] && one_line "$di
 for prog in bst pointers hash; do
     $mtcc -O1 -g -fsanitize=address,undefined -fno-sanitize-recover=all -o "$dir/san.$prog" "tests/corpus/$prog.c" 2>/dev/null
     "$dir/san.$prog" >"$dir/san.want" 2>"$dir/san.err"
-    MIGTHREAD_AFTER_POLLS=777 MIGTHREAD_EXIT_AFTER_CHECKPOINT=1 MIGTHREAD_CHECKPOINT_FILE="$dir/san.ckpt" \
-        "$dir/san.$prog" >"$dir/san.before" 2>>"$dir/san.err"
-    MIGTHREAD_RESTORE="$dir/san.ckpt" "$dir/san.$prog" >"$dir/san.after" 2>>"$dir/san.err"
+    rm -f "$dir/san.before.err" "$dir/san.after.err"
     check "$prog under ASan/UBSan: checkpoint and restore, no report" \
-        'cat "$dir/san.before" "$dir/san.after" | cmp -s - "$dir/san.want" && ! grep -qE "ERROR: AddressSanitizer|runtime error" "$dir/san.err"'
+        'rt_checkpoint "$dir/san.ckpt" "$dir/san.before" 777 "$dir/san.$prog" && rt_restore "$dir/san.ckpt" "$dir/san.after" "$dir/san.$prog" &&
+         rt_joined "$dir/san.before" "$dir/san.after" "$dir/san.want" &&
+         ! grep -qsE "ERROR: AddressSanitizer|runtime error" "$dir/san.err" "$dir/san.before.err" "$dir/san.after.err"'
 done
 
 # ---- liveness: sites save only live variables (src/mtcc/live.c) -----------------------------
@@ -186,13 +193,12 @@ check "live.c builds with -Wall -Wextra -Werror" '[ -x "$dir/live" ]'
 total=$(MIGTHREAD_AFTER_POLLS=1000000000000 "$dir/live" 1 2>&1 >/dev/null | sed -n 's/.*ended after \([0-9]*\) adaptation points.*/\1/p')
 live_bad=0 live_first=""
 for pos in $(seq 1 "${total:-0}"); do
-    MIGTHREAD_AFTER_POLLS=$pos MIGTHREAD_CHECKPOINT_FILE="$dir/live.cont.ckpt" timeout 10 "$dir/live" 1 >"$dir/live.cont" 2>/dev/null
-    cmp -s "$dir/live.cont" "$dir/live.want" || { live_bad=$((live_bad + 1)); live_first=${live_first:-"continue at $pos"}; }
-    MIGTHREAD_AFTER_POLLS=$pos MIGTHREAD_EXIT_AFTER_CHECKPOINT=1 MIGTHREAD_CHECKPOINT_FILE="$dir/live.ckpt" \
-        timeout 10 "$dir/live" 1 >"$dir/live.before" 2>/dev/null
-    MIGTHREAD_RESTORE="$dir/live.ckpt" timeout 10 "$dir/live" >"$dir/live.after" 2>/dev/null
-    cat "$dir/live.before" "$dir/live.after" | cmp -s - "$dir/live.want" ||
-        { live_bad=$((live_bad + 1)); live_first=${live_first:-"restore at $pos"}; }
+    rt_continue "$dir/live.cont.ckpt" "$dir/live.cont" $pos timeout 10 "$dir/live" 1 && cmp -s "$dir/live.cont" "$dir/live.want" ||
+        { live_bad=$((live_bad + 1)); live_first=${live_first:-"continue at $pos${rt_why:+: $rt_why}"}; }
+    rt_checkpoint "$dir/live.ckpt" "$dir/live.before" $pos timeout 10 "$dir/live" 1 &&
+        rt_restore "$dir/live.ckpt" "$dir/live.after" timeout 10 "$dir/live" &&
+        rt_joined "$dir/live.before" "$dir/live.after" "$dir/live.want" ||
+        { live_bad=$((live_bad + 1)); live_first=${live_first:-"restore at $pos: $rt_why"}; }
 done
 check "live.c: checkpoint at each of its ${total:-?} adaptation points, continued and restored, ends right ($live_bad wrong${live_first:+, first: $live_first})" \
     '[ "${total:-0}" -gt 100 ] && [ "$live_bad" -eq 0 ]'
@@ -231,8 +237,10 @@ $mtcc -O2 -o "$dir/bodypoll" tests/mtcc/inputs/bodypoll.c 2>"$dir/err" && gcc -O
 check "bodypoll.c prints what the plain build prints" '"$dir/bodypoll" >"$dir/bp.out" && "$dir/bodypoll.plain" >"$dir/bp.want" && cmp -s "$dir/bp.out" "$dir/bp.want"'
 
 # ---- MIGTHREAD_INTERVAL ------------------------------------------------------------------------
-MIGTHREAD_INTERVAL=0.1 MIGTHREAD_CHECKPOINT_FILE="$dir/interval.ckpt" "$dir/slow" >"$dir/interval.out" 2>"$dir/err"
-check "MIGTHREAD_INTERVAL checkpoints periodically and the output stays the same" '[ -f "$dir/interval.ckpt" ] && cmp -s "$dir/interval.out" "$dir/slow.want"'
+rm -f "$dir/interval.ckpt"
+MIGTHREAD_VERBOSE=1 MIGTHREAD_INTERVAL=0.1 MIGTHREAD_CHECKPOINT_FILE="$dir/interval.ckpt" "$dir/slow" >"$dir/interval.out" 2>"$dir/err"; rc=$?
+check "MIGTHREAD_INTERVAL checkpoints periodically and the output stays the same" \
+    'rt_captured "$dir/interval.ckpt" "$dir/err" $rc && cmp -s "$dir/interval.out" "$dir/slow.want"'
 
 echo "mtcc: $passed passed, $failed failed"
 [ "$failed" -eq 0 ]

@@ -5,7 +5,8 @@
 # (qemu-i386 and qemu-arm cannot run threaded programs here). A restore
 # passes when the output before the checkpoint followed by the restored
 # run's output equals the uninterrupted output; checkpoint-and-continue
-# must not change it. mutexkind also runs and resumes on i686 and armhf,
+# must not change it (tests/lib/roundtrip.sh requires each checkpoint
+# and restore to have happened). mutexkind also runs and resumes on i686 and armhf,
 # linked statically. Then a thread migrates alone (tests/threads/migrate.c),
 # a checkpoint is asked for by signal, error paths give one migthread: or
 # mtcc line (a bad MIGTHREAD_THREAD, refused pthread calls, a thread stuck
@@ -17,6 +18,7 @@
 # [PROGRAM...] (default: all).
 set -u
 cd "$(dirname "$0")/.."
+. tests/lib/roundtrip.sh
 dsts="x86_64 aarch64 s390x ppc"
 mtcc=build/bin/mtcc
 mt=build/bin/migthread
@@ -39,9 +41,8 @@ build() {  # build ABI OUT SOURCES...
 # destination (DIR/ABI is the binary)
 restore_everywhere() {
     for d in ${6:-$dsts}; do
-        MIGTHREAD_RESTORE="$1" timeout 300 scripts/abi.sh run "$d" "$3/$d" >"$3/after" 2>"$3/err"
-        if cat "$2" "$3/after" | cmp -s - "$4"; then ok
-        else fail "$prog: $5 -> $d: $(head -n 1 "$3/err")"; fi
+        rt_restore "$1" "$3/after" timeout 300 scripts/abi.sh run "$d" "$3/$d" && rt_joined "$2" "$3/after" "$4" && ok ||
+            fail "$prog: $5 -> $d: $rt_why"
     done
 }
 
@@ -61,20 +62,17 @@ for prog in $programs; do
     total=$(sed -n 's/.*ended after \([0-9]*\) adaptation points.*/\1/p' "$dir/count")
     [ -n "$total" ] && [ "$total" -ge 10 ] || { fail "$prog: too few adaptation points (${total:-?})"; continue; }
     for pos in $((total / 10)) $((total / 2)) $((9 * total / 10)); do
-        MIGTHREAD_AFTER_POLLS=$pos MIGTHREAD_CHECKPOINT_FILE="$dir/cont.ckpt" timeout 300 "$dir/x86_64" >"$dir/cont"
-        cmp -s "$dir/cont" "$dir/want" && ok || fail "$prog: checkpoint-and-continue at $pos changed the output"
+        rt_continue "$dir/cont.ckpt" "$dir/cont" $pos timeout 300 "$dir/x86_64" && cmp -s "$dir/cont" "$dir/want" && ok ||
+            fail "$prog: checkpoint-and-continue at $pos: ${rt_why:-changed the output}"
         ck=$dir/x86_64.$pos.ckpt
-        MIGTHREAD_AFTER_POLLS=$pos MIGTHREAD_EXIT_AFTER_CHECKPOINT=1 MIGTHREAD_CHECKPOINT_FILE="$ck" \
-            timeout 300 "$dir/x86_64" >"$dir/before" 2>"$dir/err"
-        [ -f "$ck" ] || { fail "$prog: no checkpoint at $pos: $(head -n 1 "$dir/err")"; continue; }
+        rt_checkpoint "$ck" "$dir/before" $pos timeout 300 "$dir/x86_64" || { fail "$prog: no checkpoint at $pos: $rt_why"; continue; }
         restore_everywhere "$ck" "$dir/before" "$dir" "$dir/want" "x86_64 at $pos of $total"
     done
     pos=$((total / 3))
     ck=$dir/s390x.ckpt
-    MIGTHREAD_AFTER_POLLS=$pos MIGTHREAD_EXIT_AFTER_CHECKPOINT=1 MIGTHREAD_CHECKPOINT_FILE="$ck" \
-        timeout 300 scripts/abi.sh run s390x "$dir/s390x" >"$dir/before" 2>"$dir/err"
-    if [ -f "$ck" ]; then restore_everywhere "$ck" "$dir/before" "$dir" "$dir/want" "s390x at $pos"
-    else fail "$prog: no checkpoint on s390x: $(head -n 1 "$dir/err")"; fi
+    if rt_checkpoint "$ck" "$dir/before" $pos timeout 300 scripts/abi.sh run s390x "$dir/s390x"
+    then restore_everywhere "$ck" "$dir/before" "$dir" "$dir/want" "s390x at $pos"
+    else fail "$prog: no checkpoint on s390x: $rt_why"; fi
     echo "  $prog: done ($total adaptation points)"
 done
 
@@ -89,18 +87,19 @@ if [ $# -eq 0 ] || [ -n "${THREADS_EXTRAS:-}" ]; then
     want=$(sed -n 's/^total //p' "$dir/want")
     for n in 2 3 4; do
         ck=$dir/t$n.ckpt
-        MIGTHREAD_THREAD=$n MIGTHREAD_AFTER_POLLS=2000 MIGTHREAD_EXIT_AFTER_CHECKPOINT=1 \
-            MIGTHREAD_CHECKPOINT_FILE="$ck" "$dir/x86_64" >"$dir/stay" 2>"$dir/err"
+        rt_checkpoint "$ck" "$dir/stay" 2000 env MIGTHREAD_THREAD=$n "$dir/x86_64" ||
+            { fail "migrate: thread $n: $rt_why"; continue; }
         grep -q "^thread $n migrated" "$dir/stay" && ok || fail "migrate: the join on thread $n does not say it migrated"
         for d in x86_64 s390x; do
-            MIGTHREAD_RESTORE="$ck" scripts/abi.sh run "$d" "$dir/$d" >"$dir/moved" 2>"$dir/err"
+            rt_restore "$ck" "$dir/moved" scripts/abi.sh run "$d" "$dir/$d" || { fail "migrate: thread $n to $d: $rt_why"; continue; }
             sum=$(cat "$dir/stay" "$dir/moved" | sed -n 's/^part [0-9]* //p' | awk '{ s += $1 } END { printf "%.0f", s }')
-            [ "$sum" = "$want" ] && ok || fail "migrate: thread $n to $d: parts add up to $sum, not $want $(head -n 1 "$dir/err")"
+            [ "$sum" = "$want" ] && ok || fail "migrate: thread $n to $d: parts add up to $sum, not $want"
         done
         # checkpoint without leaving: the process is unchanged
         # (the workers print in the order they finish: compared sorted)
-        MIGTHREAD_THREAD=$n MIGTHREAD_AFTER_POLLS=2000 MIGTHREAD_CHECKPOINT_FILE="$ck" "$dir/x86_64" >"$dir/cont"
-        [ "$(sort "$dir/cont")" = "$(sort "$dir/want")" ] && ok || fail "migrate: a checkpoint of thread $n changed the output"
+        rt_continue "$ck" "$dir/cont" 2000 env MIGTHREAD_THREAD=$n "$dir/x86_64" &&
+            [ "$(sort "$dir/cont")" = "$(sort "$dir/want")" ] && ok ||
+            fail "migrate: a checkpoint of thread $n: ${rt_why:-changed the output}"
     done
 
     # ---- By signal: a whole process, then one thread, from the command line ----
@@ -109,30 +108,30 @@ if [ $# -eq 0 ] || [ -n "${THREADS_EXTRAS:-}" ]; then
     "$dir/x86_64" $big >"$dir/want.big"
     want=$(sed -n 's/^total //p' "$dir/want.big")
     rm -f "$dir/sig.ckpt"
-    MIGTHREAD_CHECKPOINT_FILE="$dir/sig.ckpt" "$dir/x86_64" $big >"$dir/before" &
+    MIGTHREAD_VERBOSE=1 MIGTHREAD_CHECKPOINT_FILE="$dir/sig.ckpt" "$dir/x86_64" $big >"$dir/before" 2>"$dir/before.err" &
     pid=$!
     sleep 0.3
     "$mt" checkpoint --exit "$pid" || fail "signal: migthread checkpoint failed"
-    wait "$pid"
-    if [ -f "$dir/sig.ckpt" ]; then
-        MIGTHREAD_RESTORE="$dir/sig.ckpt" "$dir/x86_64" >"$dir/after"
-        [ "$(sort "$dir/before" "$dir/after")" = "$(sort "$dir/want.big")" ] && ok ||
-            fail "signal: the whole process restored does not finish the same"
+    wait "$pid"; rc=$?
+    if rt_captured "$dir/sig.ckpt" "$dir/before.err" $rc; then
+        rt_restore "$dir/sig.ckpt" "$dir/after" "$dir/x86_64" &&
+            [ "$(sort "$dir/before" "$dir/after")" = "$(sort "$dir/want.big")" ] && ok ||
+            fail "signal: the whole process restored does not finish the same ${rt_why}"
     else
-        fail "signal: no checkpoint of the whole process"
+        fail "signal: no checkpoint of the whole process: $rt_why"
     fi
     rm -f "$dir/sig.ckpt"
-    MIGTHREAD_CHECKPOINT_FILE="$dir/sig.ckpt" "$dir/x86_64" $big >"$dir/stay" &
+    MIGTHREAD_VERBOSE=1 MIGTHREAD_CHECKPOINT_FILE="$dir/sig.ckpt" "$dir/x86_64" $big >"$dir/stay" 2>"$dir/stay.err" &
     pid=$!
     sleep 0.3
     "$mt" checkpoint --exit --thread 3 "$pid" || fail "signal: migthread checkpoint --thread failed"
-    wait "$pid"
-    if grep -q "^thread 3 migrated" "$dir/stay"; then
-        MIGTHREAD_RESTORE="$dir/sig.ckpt" "$dir/x86_64" >"$dir/moved"
+    wait "$pid"; rc=$?
+    if rt_captured "$dir/sig.ckpt" "$dir/stay.err" $rc && grep -q "^thread 3 migrated" "$dir/stay"; then
+        rt_restore "$dir/sig.ckpt" "$dir/moved" "$dir/x86_64" || fail "signal: thread 3 moved: $rt_why"
         sum=$(cat "$dir/stay" "$dir/moved" | sed -n 's/^part [0-9]* //p' | awk '{ s += $1 } END { printf "%.0f", s }')
         [ "$sum" = "$want" ] && ok || fail "signal: thread 3 moved, parts add up to $sum, not $want"
     else
-        fail "signal: thread 3 did not migrate: $(head -n 3 "$dir/stay" | tr '\n' ' ')"
+        fail "signal: thread 3 did not migrate: ${rt_why:-$(head -n 3 "$dir/stay" | tr '\n' ' ')}"
     fi
     "$mt" checkpoint --thread x 1 2>"$dir/err"; [ $? -ne 0 ] && grep -q '^migthread: ' "$dir/err" && ok ||
         fail "signal: a bad thread number is not refused"
@@ -144,8 +143,7 @@ if [ $# -eq 0 ] || [ -n "${THREADS_EXTRAS:-}" ]; then
     rm -rf "$mk" && mkdir -p "$mk"
     gcc -O2 -pthread -o "$mk/plain" tests/threads/programs/mutexkind.c && "$mk/plain" >"$mk/want"
     build x86_64 "$mk/x86_64" tests/threads/programs/mutexkind.c || fail "mutexkind: mtcc build for x86_64"
-    MIGTHREAD_AFTER_POLLS=200000 MIGTHREAD_EXIT_AFTER_CHECKPOINT=1 MIGTHREAD_CHECKPOINT_FILE="$mk/mid.ckpt" \
-        timeout 300 "$mk/x86_64" >"$mk/before"
+    rt_checkpoint "$mk/mid.ckpt" "$mk/before" 200000 timeout 300 "$mk/x86_64" || fail "mutexkind: x86_64 at 200000: $rt_why"
     for abi in i686 armhf; do
         build "$abi" "$mk/$abi" -static tests/threads/programs/mutexkind.c || { fail "mutexkind: mtcc build for $abi"; continue; }
         timeout 300 scripts/abi.sh run "$abi" "$mk/$abi" >"$mk/own" && cmp -s "$mk/own" "$mk/want" && ok ||
@@ -211,12 +209,11 @@ if [ $# -eq 0 ] || [ -n "${THREADS_EXTRAS:-}" ]; then
         ok
         # checkpointed once main has left: the restore's main is gone too
         pos=$((total / 2)) ck=$dir/half.ckpt
-        MIGTHREAD_AFTER_POLLS=$pos MIGTHREAD_EXIT_AFTER_CHECKPOINT=1 MIGTHREAD_CHECKPOINT_FILE="$ck" \
-            timeout 60 "$dir/x86_64" >"$dir/before" 2>"$dir/err"
+        rt_checkpoint "$ck" "$dir/before" $pos timeout 60 "$dir/x86_64" || fail "mainexit: at $pos of $total: $rt_why"
         for d in x86_64 s390x; do
-            MIGTHREAD_RESTORE="$ck" timeout 300 scripts/abi.sh run "$d" "$dir/$d" >"$dir/after" 2>"$dir/err"; rc=$?
-            [ $rc -eq 0 ] && [ "$(sort "$dir/before" "$dir/after")" = "$(cat "$dir/want")" ] && ok ||
-                fail "mainexit: restored on $d at $pos of $total: exit $rc $(head -n 1 "$dir/err")"
+            rt_restore "$ck" "$dir/after" timeout 300 scripts/abi.sh run "$d" "$dir/$d" &&
+                [ "$(sort "$dir/before" "$dir/after")" = "$(cat "$dir/want")" ] && ok ||
+                fail "mainexit: restored on $d at $pos of $total: ${rt_why:-the output differs}"
         done
     else
         fail "mainexit: no report of the adaptation points counted (${total:-none})"
@@ -241,20 +238,16 @@ if [ $# -eq 0 ] || [ -n "${THREADS_EXTRAS:-}" ]; then
     for abi in x86_64 s390x ppc; do
         build "$abi" "$dir/$abi" tests/threads/rwleft.c || fail "rwleft: mtcc build for $abi"
     done
-    rw_restore() {  # rw_restore CKPT ABI WHAT: the mover's line, and no hang
-        MIGTHREAD_RESTORE="$1" timeout 120 scripts/abi.sh run "$2" "$dir/$2" >"$dir/moved" 2>"$dir/err"; rc=$?
-        [ $rc -eq 0 ] && [ "$(cat "$dir/moved")" = "$want" ] && ok ||
-            fail "rwleft: $3 -> $2: exit $rc (124: hangs) $(head -n 1 "$dir/moved") $(head -n 1 "$dir/err")"
+    rw_restore() {  # rw_restore CKPT ABI WHAT: the mover's line, and no hang (exit 124)
+        rt_restore "$1" "$dir/moved" timeout 120 scripts/abi.sh run "$2" "$dir/$2" && [ "$(cat "$dir/moved")" = "$want" ] && ok ||
+            fail "rwleft: $3 -> $2: ${rt_why:-$(head -n 1 "$dir/moved")}"
     }
     rw_move() {  # rw_move ABI MODE CKPT [ENV...]: thread 3 leaves the process
         abi=$1 mode=$2 ck=$3
         shift 3
-        rm -f "$ck"
-        env "$@" MIGTHREAD_THREAD=3 MIGTHREAD_AFTER_POLLS=2000 MIGTHREAD_EXIT_AFTER_CHECKPOINT=1 \
-            MIGTHREAD_CHECKPOINT_FILE="$ck" timeout 120 scripts/abi.sh run "$abi" "$dir/$abi" $mode >"$dir/stay" 2>"$dir/err"
-        rc=$?
-        [ $rc -eq 0 ] && [ "$(cat "$dir/stay")" = "mover migrated" ] && [ -f "$ck" ] && ok ||
-            fail "rwleft: $mode: thread 3 moving from $abi: exit $rc $(head -n 1 "$dir/stay") $(head -n 1 "$dir/err")"
+        rt_checkpoint "$ck" "$dir/stay" 2000 env "$@" MIGTHREAD_THREAD=3 timeout 120 scripts/abi.sh run "$abi" "$dir/$abi" $mode &&
+            [ "$(cat "$dir/stay")" = "mover migrated" ] && ok ||
+            fail "rwleft: $mode: thread 3 moving from $abi: ${rt_why:-$(head -n 1 "$dir/stay")}"
     }
     for mode in read write end; do
         timeout 60 "$dir/x86_64" $mode >"$dir/own" 2>"$dir/err"; rc=$?
@@ -267,9 +260,8 @@ if [ $# -eq 0 ] || [ -n "${THREADS_EXTRAS:-}" ]; then
     want=$(timeout 60 "$dir/x86_64" read | head -n 1)
     rw_move s390x read "$dir/s390x.ckpt"
     rw_restore "$dir/s390x.ckpt" x86_64 "read from s390x"
-    MIGTHREAD_AFTER_POLLS=5000 MIGTHREAD_EXIT_AFTER_CHECKPOINT=1 MIGTHREAD_CHECKPOINT_FILE="$dir/process.ckpt" \
-        timeout 60 "$dir/x86_64" read >"$dir/before" 2>"$dir/err"
-    [ -f "$dir/process.ckpt" ] && [ ! -s "$dir/before" ] && ok || fail "rwleft: no process checkpoint: $(head -n 1 "$dir/err")"
+    rt_checkpoint "$dir/process.ckpt" "$dir/before" 5000 timeout 60 "$dir/x86_64" read && [ ! -s "$dir/before" ] && ok ||
+        fail "rwleft: no process checkpoint: ${rt_why:-output before it}"
     rw_move ppc "" "$dir/chain.ckpt" MIGTHREAD_RESTORE="$dir/process.ckpt"
     rw_restore "$dir/chain.ckpt" x86_64 "read, restored on ppc, from there"
 
@@ -280,13 +272,14 @@ if [ $# -eq 0 ] || [ -n "${THREADS_EXTRAS:-}" ]; then
             MTCC_LIBDIR=$tsan/lib $mtcc --cc=gcc -fsanitize=thread -g -O1 -o "$tsan/$p" \
                 tests/threads/programs/$p.c 2>"$tsan/$p.log" || { fail "tsan: build $p"; continue; }
             total=$(MIGTHREAD_AFTER_POLLS=1000000000 "$tsan/$p" 2>&1 >/dev/null | sed -n 's/.*ended after \([0-9]*\).*/\1/p')
-            MIGTHREAD_AFTER_POLLS=$((${total:-2} / 2)) MIGTHREAD_EXIT_AFTER_CHECKPOINT=1 \
-                MIGTHREAD_CHECKPOINT_FILE="$tsan/$p.ckpt" "$tsan/$p" >"$tsan/$p.before" 2>"$tsan/$p.err1"
-            MIGTHREAD_RESTORE="$tsan/$p.ckpt" "$tsan/$p" >"$tsan/$p.after" 2>"$tsan/$p.err2"
-            if grep -q "ThreadSanitizer" "$tsan/$p.err1" "$tsan/$p.err2"; then
-                fail "tsan: $p: $(grep -h -m1 'WARNING: ThreadSanitizer' "$tsan/$p.err1" "$tsan/$p.err2")"
-            elif cat "$tsan/$p.before" "$tsan/$p.after" | cmp -s - "$out/$p/want"; then ok
-            else fail "tsan: $p: output differs after the restore"; fi
+            rm -f "$tsan/$p.after.err"
+            rt_checkpoint "$tsan/$p.ckpt" "$tsan/$p.before" $((${total:-2} / 2)) "$tsan/$p" &&
+                rt_restore "$tsan/$p.ckpt" "$tsan/$p.after" "$tsan/$p" && rt_joined "$tsan/$p.before" "$tsan/$p.after" "$out/$p/want"
+            rc=$?
+            if grep -qs "ThreadSanitizer" "$tsan/$p.before.err" "$tsan/$p.after.err"; then
+                fail "tsan: $p: $(grep -hs -m1 'WARNING: ThreadSanitizer' "$tsan/$p.before.err" "$tsan/$p.after.err")"
+            elif [ $rc -eq 0 ]; then ok
+            else fail "tsan: $p: $rt_why"; fi
         done
         MTCC_LIBDIR=$tsan/lib $mtcc --cc=gcc -fsanitize=thread -g -O1 -o "$tsan/wakeone" tests/threads/wakeone.c \
             2>"$tsan/wakeone.log" || fail "tsan: build wakeone"
@@ -300,14 +293,14 @@ if [ $# -eq 0 ] || [ -n "${THREADS_EXTRAS:-}" ]; then
         MTCC_LIBDIR=$tsan/lib $mtcc --cc=gcc -fsanitize=thread -g -O1 -o "$tsan/rwleft" tests/threads/rwleft.c \
             2>"$tsan/rwleft.log" || fail "tsan: build rwleft"
         for mode in read end; do
-            rm -f "$tsan/rwleft.ckpt"
-            MIGTHREAD_THREAD=3 MIGTHREAD_AFTER_POLLS=2000 MIGTHREAD_EXIT_AFTER_CHECKPOINT=1 \
-                MIGTHREAD_CHECKPOINT_FILE="$tsan/rwleft.ckpt" timeout 300 "$tsan/rwleft" $mode >"$tsan/rwleft.stay" 2>"$tsan/rwleft.err1"
-            MIGTHREAD_RESTORE="$tsan/rwleft.ckpt" timeout 300 "$tsan/rwleft" >"$tsan/rwleft.moved" 2>"$tsan/rwleft.err2"; rc=$?
-            if grep -q "ThreadSanitizer" "$tsan/rwleft.err1" "$tsan/rwleft.err2"; then
-                fail "tsan: rwleft $mode: $(grep -h -m1 'WARNING: ThreadSanitizer' "$tsan/rwleft.err1" "$tsan/rwleft.err2")"
+            rm -f "$tsan/rwleft.moved.err"
+            rt_checkpoint "$tsan/rwleft.ckpt" "$tsan/rwleft.stay" 2000 env MIGTHREAD_THREAD=3 timeout 300 "$tsan/rwleft" $mode &&
+                rt_restore "$tsan/rwleft.ckpt" "$tsan/rwleft.moved" timeout 300 "$tsan/rwleft"
+            rc=$?
+            if grep -qs "ThreadSanitizer" "$tsan/rwleft.stay.err" "$tsan/rwleft.moved.err"; then
+                fail "tsan: rwleft $mode: $(grep -hs -m1 'WARNING: ThreadSanitizer' "$tsan/rwleft.stay.err" "$tsan/rwleft.moved.err")"
             elif [ $rc -eq 0 ] && grep -q "^mover migrated" "$tsan/rwleft.stay" && grep -q "^mover took the lock" "$tsan/rwleft.moved"; then ok
-            else fail "tsan: rwleft $mode: exit $rc: $(head -n 1 "$tsan/rwleft.moved") $(head -n 1 "$tsan/rwleft.err2")"; fi
+            else fail "tsan: rwleft $mode: ${rt_why:-$(head -n 1 "$tsan/rwleft.moved")}"; fi
         done
     else
         fail "tsan: the runtime does not build with -fsanitize=thread"

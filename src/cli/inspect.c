@@ -141,6 +141,7 @@ static void print_text(const char *path, const ck_image *img, const totals *t)
            (unsigned long long)img->total_bytes, img->nrecords, CK_VERSION);
     printf("writer: %s\n", arch_describe(&img->arch, arch, sizeof arch));
     printf("program: %016llx\n", (unsigned long long)img->program_id);
+    printf("checkpoint id: %016llx\n", (unsigned long long)img->checkpoint_id);
     printf("types: %u\n", img->ntypes);
     for (uint32_t i = 0; i < img->ntypes; i++) {
         const struct mt_type *ty = img->types[i];
@@ -196,9 +197,11 @@ static void print_json(const char *path, const ck_image *img, const totals *t)
     printf(",\"bytes\":%llu,\"records\":%u,\"version\":%d,\"writer\":",
            (unsigned long long)img->total_bytes, img->nrecords, CK_VERSION);
     json_str(arch_describe(&img->arch, arch, sizeof arch));
-    printf(",\"big_endian\":%s,\"pointer_size\":%u,\"long_size\":%u,\"program\":\"%016llx\",\"types\":[",
+    printf(",\"big_endian\":%s,\"pointer_size\":%u,\"long_size\":%u,\"program\":\"%016llx\","
+           "\"checkpoint_id\":\"%016llx\",\"types\":[",
            img->arch.byte_order == ARCH_BIG ? "true" : "false", img->arch.scalar[AS_PTR].size,
-           img->arch.scalar[AS_LONG].size, (unsigned long long)img->program_id);
+           img->arch.scalar[AS_LONG].size, (unsigned long long)img->program_id,
+           (unsigned long long)img->checkpoint_id);
     for (uint32_t i = 0; i < img->ntypes; i++) {
         mt_type_format(img->types[i], tag, sizeof tag);
         printf("%s{\"name\":", i ? "," : "");

@@ -1,9 +1,11 @@
 /* ckpt.h: the checkpoint container, its constants and its in-memory image.
  *
  * Layout (all framing integers little-endian; docs/checkpoint-format.md):
- *   header: magic, version, the writer's mt_arch, program id, checksum
- *   records: kind, flags, payload length, payload, checksum
- *   ... an END record closes the stream.
+ *   header: magic, version, the writer's mt_arch, program id, checkpoint id,
+ *           checksum
+ *   records: kind, flags, payload length, payload, checksum (seeded from
+ *            the checkpoint id and the record's number)
+ *   ... an END record closes the stream with a checksum of all before it.
  * Block payloads are the writer's memory as it was: the reader converts.
  * All magic numbers of the format live here. */
 #ifndef MT_CKPT_H
@@ -11,13 +13,20 @@
 
 #include <stdint.h>
 
+#include <xxhash.h>
+
 #include "arch.h"
 #include "stream.h"
 #include "types.h"
 
 #define CK_MAGIC "MIGTHRD\0"
 #define CK_MAGIC_LEN 8
-#define CK_VERSION 2
+/* magic, version, flags, descriptor length, descriptor, program id,
+ * checkpoint id, checksum */
+#define CK_HEADER_LEN (CK_MAGIC_LEN + 2 + 2 + 4 + sizeof(mt_arch) + 8 + 8 + 8)
+/* 3 binds records to their checkpoint (the checkpoint id in every record's
+ * seed, the END record's checksum of the whole stream); 2 added threads. */
+#define CK_VERSION 3
 
 enum ck_kind {
     CK_TYPES = 1,   /* the writer's type table */
@@ -77,6 +86,7 @@ typedef struct ck_func {
 typedef struct ck_image {
     mt_arch arch;               /* the writer's */
     uint64_t program_id;
+    uint64_t checkpoint_id;     /* random, one per checkpoint written */
     struct mt_type **types;     /* the writer's layouts */
     uint32_t ntypes;
     ck_block *blocks;
@@ -103,6 +113,8 @@ typedef struct ck_patch {
 typedef struct ck_writer {
     st_stream *s;
     uint32_t records;
+    uint64_t checkpoint_id;     /* seeds every record's checksum */
+    XXH3_state_t whole;         /* every byte written so far, for the END record */
     mt_error *err;
     /* Fields whose saved value differs from the live one (the reader
      * counts of rwlocks held by threads a checkpoint leaves behind, see
@@ -123,6 +135,13 @@ int ck_write_freed(ck_writer *w, const ck_range *ranges, uint64_t n);
 /* data is b->len bytes, written as they are but for the writer's patches. */
 int ck_write_block(ck_writer *w, const ck_block *b, const void *data);
 int ck_write_end(ck_writer *w);
+/* A record of any kind with the given payload, framed and checksummed like
+ * the others (tests write kinds of later versions with it). */
+int ck_write_raw(ck_writer *w, uint32_t kind, uint32_t flags, const void *payload, uint64_t len);
+
+/* The seed of record number `record`'s checksum in checkpoint `checkpoint_id`:
+ * a record copied from another checkpoint, even at the same number, fails. */
+uint64_t ck_record_seed(uint64_t checkpoint_id, uint32_t record);
 
 /* ---- Reading (ckpt_read.c) ------------------------------------------------ */
 

@@ -5,6 +5,9 @@
  * payloads grown only as their bytes actually arrive (a socket that
  * promises a terabyte gets no terabyte buffer), checksums before parsing,
  * and every index and size in the parsed tables against its bounds. Each
+ * record's checksum is seeded from the header's checkpoint id, and the END
+ * record's checksum of every byte before it is compared with a hash kept
+ * while reading, so a record from another checkpoint is refused. Each
  * failure is one line naming the record and the offset. */
 #include "ckpt.h"
 
@@ -68,6 +71,7 @@ typedef struct reader {
     uint32_t record;     /* number of the record being read */
     uint64_t rec_offset; /* where it starts */
     int have_types, have_funcs, have_freed;
+    XXH3_state_t whole;  /* every byte before the record being read */
 } reader;
 
 static int corrupt(reader *r, const char *fmt, const char *detail)
@@ -130,7 +134,7 @@ static uint8_t *read_payload(reader *r, uint64_t len)
 
 static int read_header(reader *r)
 {
-    uint8_t h[CK_MAGIC_LEN + 8 + sizeof(mt_arch) + 16];
+    uint8_t h[CK_HEADER_LEN];
     long long n = r->s->read(r->s, h, sizeof h);
     if (n < 0)
         return mt_fail(r->err, MT_EIO, "cannot read checkpoint header: %s", strerror(errno));
@@ -140,6 +144,10 @@ static int read_header(reader *r)
     uint64_t version = get_uint(&c, 2);
     get_uint(&c, 2);
     uint64_t arch_len = get_uint(&c, 4);
+    if (!c.bad && version < CK_VERSION)
+        return mt_fail(r->err, MT_EFORMAT,
+                       "checkpoint format version %llu is older than this build reads (%d): write it again",
+                       (unsigned long long)version, CK_VERSION);
     if (!c.bad && version != CK_VERSION)
         return mt_fail(r->err, MT_EFORMAT, "checkpoint format version %llu, this build reads %d",
                        (unsigned long long)version, CK_VERSION);
@@ -152,9 +160,11 @@ static int read_header(reader *r)
     c.p += sizeof(mt_arch);
     c.left -= sizeof(mt_arch);
     r->img->program_id = get_uint(&c, 8);
+    r->img->checkpoint_id = get_uint(&c, 8);
     uint64_t sum = get_uint(&c, 8);
     if (sum != XXH3_64bits(h, sizeof h - 8))
         return mt_fail(r->err, MT_ECHECKSUM, "checksum mismatch in the checkpoint header");
+    XXH3_64bits_update(&r->whole, h, sizeof h);
     if (arch_validate(&r->img->arch) < 0)
         return mt_fail(r->err, MT_EFORMAT, "corrupt checkpoint: the writer's architecture descriptor is invalid");
     return 0;
@@ -364,6 +374,22 @@ static int parse_block(reader *r, uint8_t *payload, uint64_t len)
 
 /* ---- Records -------------------------------------------------------------- */
 
+/* The END record: the count of records before it, then the XXH3-64 of every
+ * byte before it. Each record passed its own check, seeded from this
+ * file's id; this one ties them to each other. Returns 1, or -1. */
+static int check_end(reader *r, const uint8_t *payload, uint64_t len)
+{
+    cursor e = { payload, len, 0 };
+    uint64_t count = get_uint(&e, 4), whole = get_uint(&e, 8);
+    if (e.bad || e.left || count != r->record)
+        return corrupt(r, "%s", "end record does not match the stream");
+    if (whole != XXH3_64bits_digest(&r->whole))
+        return mt_fail(r->err, MT_ECHECKSUM,
+                       "checksum mismatch in the end record at offset %llu: the records before it "
+                       "do not belong to one checkpoint", (unsigned long long)r->rec_offset);
+    return 1;
+}
+
 /* Reads one record. Returns 1 after the END record, 0 to go on, -1. */
 static int read_record(reader *r)
 {
@@ -394,7 +420,7 @@ static int read_record(reader *r)
     }
     XXH3_state_t st;
     memset(&st, 0, sizeof st); /* gcc 12 flags the partial init in reset */
-    XXH3_64bits_reset_withSeed(&st, r->record);
+    XXH3_64bits_reset_withSeed(&st, ck_record_seed(r->img->checkpoint_id, r->record));
     XXH3_64bits_update(&st, h, sizeof h);
     XXH3_64bits_update(&st, payload, len);
     cursor sc = { sum, 8, 0 };
@@ -402,6 +428,11 @@ static int read_record(reader *r)
         free(payload);
         return mt_fail(r->err, MT_ECHECKSUM, "checksum mismatch in record %u at offset %llu",
                        r->record, (unsigned long long)r->rec_offset);
+    }
+    if (kind != CK_END) { /* the END record's own bytes are not in its sum */
+        XXH3_64bits_update(&r->whole, h, sizeof h);
+        XXH3_64bits_update(&r->whole, payload, len);
+        XXH3_64bits_update(&r->whole, sum, sizeof sum);
     }
     int rc = 0;
     switch (known ? kind : 0) {
@@ -415,12 +446,7 @@ static int read_record(reader *r)
             r->img->info[len] = '\0';
         }
         break;
-    case CK_END: {
-        cursor e = { payload, len, 0 };
-        uint64_t count = get_uint(&e, 4);
-        rc = e.bad || e.left || count != r->record ? corrupt(r, "%s", "end record does not match the stream") : 1;
-        break;
-    }
+    case CK_END: rc = check_end(r, payload, len); break;
     default: break; /* a skippable record of a later version */
     }
     free(payload);
@@ -437,6 +463,7 @@ ck_image *ck_read(st_stream *s, mt_error *err)
         return NULL;
     }
     reader r = { .s = s, .img = img, .err = err };
+    XXH3_64bits_reset(&r.whole);
     int rc = read_header(&r);
     while (rc == 0)
         rc = read_record(&r);

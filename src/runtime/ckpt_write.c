@@ -1,13 +1,18 @@
 /* ckpt_write.c: writing the checkpoint container to a stream.
  *
  * Records are framed as kind, flags, length, payload, checksum; the
- * checksum (XXH3-64, seeded with the record's number so that records
- * cannot be reordered or repeated unnoticed) is computed while the payload
- * streams out, so large blocks are never copied. */
+ * checksum (XXH3-64, seeded from the checkpoint's random id and the
+ * record's number, so that records cannot be reordered, repeated or taken
+ * from another checkpoint unnoticed) is computed while the payload streams
+ * out, so large blocks are never copied. A second XXH3 state runs over
+ * every byte, and the END record carries its digest. */
 #include "ckpt.h"
 
 #include <errno.h>
 #include <string.h>
+#include <sys/random.h>
+#include <time.h>
+#include <unistd.h>
 
 #include <xxhash.h>
 
@@ -63,13 +68,46 @@ static int io_fail(ck_writer *w, const char *what)
                    (unsigned long long)w->s->offset, strerror(errno));
 }
 
+/* Writes n bytes, adding them to the whole-stream hash: nonzero when the
+ * write fails. */
+static int emit(ck_writer *w, const void *p, uint64_t n)
+{
+    if (!n)
+        return 0;
+    XXH3_64bits_update(&w->whole, p, n);
+    return w->s->write(w->s, p, n) < 0;
+}
+
 /* Hashes n bytes into st and writes them: nonzero when the write fails. */
 static int put_bytes(ck_writer *w, XXH3_state_t *st, const void *p, uint64_t n)
 {
     if (!n)
         return 0;
     XXH3_64bits_update(st, p, n);
-    return w->s->write(w->s, p, n) < 0;
+    return emit(w, p, n);
+}
+
+uint64_t ck_record_seed(uint64_t checkpoint_id, uint32_t record)
+{
+    uint8_t le[4];
+    for (int i = 0; i < 4; i++)
+        le[i] = (uint8_t)(record >> (8 * i));
+    return XXH3_64bits_withSeed(le, sizeof le, checkpoint_id);
+}
+
+/* A fresh random id for each checkpoint. Without getrandom (an old kernel,
+ * a seccomp filter) the clock, the process and a counter stand in: ids
+ * need to differ, not to be secret. */
+static uint64_t new_checkpoint_id(void)
+{
+    uint64_t id;
+    if (getrandom(&id, sizeof id, GRND_NONBLOCK) == (ssize_t)sizeof id)
+        return id;
+    static uint64_t counter;
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    uint64_t mix[4] = { (uint64_t)ts.tv_sec, (uint64_t)ts.tv_nsec, (uint64_t)getpid(), ++counter };
+    return XXH3_64bits(mix, sizeof mix);
 }
 
 /* A block's bytes, with the writer's patches that fall inside it in place
@@ -109,14 +147,14 @@ static int put_record(ck_writer *w, uint32_t kind, uint32_t flags, const wbuf *h
     }
     XXH3_state_t st;
     memset(&st, 0, sizeof st); /* gcc 12 flags the partial init in reset */
-    XXH3_64bits_reset_withSeed(&st, w->records);
+    XXH3_64bits_reset_withSeed(&st, ck_record_seed(w->checkpoint_id, w->records));
     int r = put_bytes(w, &st, frame.p, frame.len) || put_bytes(w, &st, head->p, head->len) ||
             (patched ? put_patched(w, &st, data, data_len) : put_bytes(w, &st, data, data_len));
     uint8_t sum[8];
     uint64_t h = XXH3_64bits_digest(&st);
     for (int i = 0; i < 8; i++)
         sum[i] = (uint8_t)(h >> (8 * i));
-    r = r || w->s->write(w->s, sum, sizeof sum) < 0;
+    r = r || emit(w, sum, sizeof sum);
     free(frame.p);
     if (r)
         return io_fail(w, "record");
@@ -131,6 +169,9 @@ int ck_write_header(ck_writer *w, st_stream *s, uint64_t program_id, mt_error *e
     w->err = err;
     w->patches = NULL;
     w->npatches = 0;
+    w->checkpoint_id = new_checkpoint_id();
+    memset(&w->whole, 0, sizeof w->whole); /* gcc 12 flags the partial init in reset */
+    XXH3_64bits_reset(&w->whole);
     wbuf b = { 0 };
     wb_put(&b, CK_MAGIC, CK_MAGIC_LEN);
     wb_uint(&b, CK_VERSION, 2);
@@ -138,11 +179,12 @@ int ck_write_header(ck_writer *w, st_stream *s, uint64_t program_id, mt_error *e
     wb_uint(&b, sizeof(mt_arch), 4);
     wb_put(&b, arch_local(), sizeof(mt_arch));
     wb_uint(&b, program_id, 8);
+    wb_uint(&b, w->checkpoint_id, 8);
     if (b.oom)
         return mt_fail(err, MT_ENOMEM, "out of memory writing a checkpoint");
     wb_uint(&b, XXH3_64bits(b.p, b.len), 8);
     int r = b.oom ? mt_fail(err, MT_ENOMEM, "out of memory writing a checkpoint")
-            : s->write(s, b.p, b.len) < 0 ? io_fail(w, "header") : 0;
+            : emit(w, b.p, b.len) ? io_fail(w, "header") : 0;
     free(b.p);
     return r;
 }
@@ -227,10 +269,19 @@ int ck_write_block(ck_writer *w, const ck_block *blk, const void *data)
     return r;
 }
 
+int ck_write_raw(ck_writer *w, uint32_t kind, uint32_t flags, const void *payload, uint64_t len)
+{
+    wbuf none = { 0 };
+    return put_record(w, kind, flags, &none, payload, len, 0);
+}
+
+/* The END record: the number of records before it and the XXH3-64 of every
+ * byte before it, so no record can be swapped for another file's. */
 int ck_write_end(ck_writer *w)
 {
     wbuf b = { 0 };
     wb_uint(&b, w->records, 4);
+    wb_uint(&b, XXH3_64bits_digest(&w->whole), 8);
     int r = put_record(w, CK_END, 0, &b, NULL, 0, 0);
     free(b.p);
     if (r == 0 && st_flush(w->s) < 0)

@@ -1,7 +1,8 @@
 /* test_ckpt.c: the checkpoint container: round trips, and every way a
  * file can be bad (truncated at every length, a byte flipped at every
  * offset, wrong version, hostile lengths, unknown records, trailing
- * bytes) giving one clean error; atomic saves; loads refused whole. */
+ * bytes, a record spliced in from another checkpoint) giving one clean
+ * error; atomic saves; loads refused whole. */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -116,7 +117,7 @@ static long long never_known(st_stream *s) { (void)s; return -1; }
  * socket) is refused when the bytes stop coming, without allocating it. */
 static void test_hostile_length(const uint8_t *buf, size_t len)
 {
-    size_t header = CK_MAGIC_LEN + 8 + sizeof(mt_arch) + 16;
+    size_t header = CK_HEADER_LEN;
     uint8_t *evil = malloc(header + 16 + 64);
     memcpy(evil, buf, header);
     uint8_t rec[16] = { 2, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0 }; /* BLOCK, 2^40 bytes */
@@ -145,6 +146,12 @@ static void test_version_and_trailing(const uint8_t *buf, size_t len)
     snprintf(want, sizeof want, "checkpoint format version %d, this build reads %d", CK_VERSION + 1, CK_VERSION);
     CHECK_STR(err.msg, want);
     memcpy(copy, buf, len);
+    copy[CK_MAGIC_LEN] = CK_VERSION - 1;  /* a file of the format before */
+    CHECK(read_memory(copy, len, &err) == NULL);
+    snprintf(want, sizeof want, "checkpoint format version %d is older than this build reads (%d): write it again",
+             CK_VERSION - 1, CK_VERSION);
+    CHECK_STR(err.msg, want);
+    memcpy(copy, buf, len);
     copy[len] = 0;
     CHECK(read_memory(copy, len + 1, &err) == NULL && strstr(err.msg, "after the end record"));
     CHECK(read_memory((const uint8_t *)"hello", 5, &err) == NULL);
@@ -162,35 +169,107 @@ static void test_unknown_records(void)
     const struct mt_type *const *types = types_local(&ntypes);
     for (int skippable = 0; skippable <= 1; skippable++) {
         size_t len;
-        uint8_t *buf;
         st_init_mem_writer(&s);
         ck_write_header(&w, &s, 42, &err);
         ck_write_types(&w, types, ntypes);
-        w.records = 1;
-        /* A record of a kind from a later version, framed by hand. */
-        uint8_t rec[16] = { 99, 0, 0, 0, (uint8_t)skippable, 0, 0, 0, 3, 0, 0, 0, 0, 0, 0, 0 };
-        /* checksum over header and payload, seeded with the record number */
-        uint8_t payload[3] = { 'x', 'y', 'z' };
-        XXH3_state_t st;
-        memset(&st, 0, sizeof st); /* gcc 12 flags the partial init in reset */
-        XXH3_64bits_reset_withSeed(&st, 1);
-        XXH3_64bits_update(&st, rec, 16);
-        XXH3_64bits_update(&st, payload, 3);
-        uint64_t h = XXH3_64bits_digest(&st);
-        uint8_t sum[8];
-        for (int i = 0; i < 8; i++)
-            sum[i] = (uint8_t)(h >> (8 * i));
-        s.write(&s, rec, 16);
-        s.write(&s, payload, 3);
-        s.write(&s, sum, 8);
-        w.records = 2;
+        ck_write_raw(&w, 99, skippable ? CK_FLAG_SKIPPABLE : 0, "xyz", 3); /* a later version's kind */
         ck_write_end(&w);
-        buf = st_mem_take(&s, &len);
+        uint8_t *buf = st_mem_take(&s, &len);
         ck_image *img = read_memory(buf, len, &err);
         CHECK(skippable ? img != NULL : img == NULL && strstr(err.msg, "unknown record kind"));
         ck_image_free(img);
         free(buf);
     }
+}
+
+/* A record framed by hand with the right seed for its place, but outside
+ * the writer's whole-stream hash (as when it was put there afterwards),
+ * passes its own check and is caught by the END record's. */
+static void test_end_covers_the_stream(void)
+{
+    st_stream s;
+    mt_error err;
+    ck_writer w;
+    uint32_t ntypes;
+    const struct mt_type *const *types = types_local(&ntypes);
+    st_init_mem_writer(&s);
+    ck_write_header(&w, &s, 42, &err);
+    ck_write_types(&w, types, ntypes);
+    uint8_t rec[16] = { 99, 0, 0, 0, CK_FLAG_SKIPPABLE, 0, 0, 0, 3, 0, 0, 0, 0, 0, 0, 0 };
+    XXH3_state_t st;
+    memset(&st, 0, sizeof st); /* gcc 12 flags the partial init in reset */
+    XXH3_64bits_reset_withSeed(&st, ck_record_seed(w.checkpoint_id, w.records));
+    XXH3_64bits_update(&st, rec, 16);
+    XXH3_64bits_update(&st, "xyz", 3);
+    uint64_t h = XXH3_64bits_digest(&st);
+    uint8_t sum[8];
+    for (int i = 0; i < 8; i++)
+        sum[i] = (uint8_t)(h >> (8 * i));
+    s.write(&s, rec, 16);
+    s.write(&s, "xyz", 3);
+    s.write(&s, sum, 8);
+    w.records++;
+    ck_write_end(&w);
+    size_t len;
+    uint8_t *buf = st_mem_take(&s, &len);
+    CHECK(read_memory(buf, len, &err) == NULL && err.code == MT_ECHECKSUM);
+    CHECK(strstr(err.msg, "end record") && strstr(err.msg, "do not belong to one checkpoint"));
+    free(buf);
+}
+
+static uint64_t le_at(const uint8_t *p, unsigned size)
+{
+    uint64_t v = 0;
+    for (unsigned i = 0; i < size; i++)
+        v |= (uint64_t)p[i] << (8 * i);
+    return v;
+}
+
+/* Where record number `index` starts, found by walking the framing (header,
+ * then kind, flags, length, payload, checksum); its total size in *size. */
+static size_t record_at(const uint8_t *buf, size_t len, uint32_t index, size_t *size)
+{
+    size_t off = CK_MAGIC_LEN + 8 + le_at(buf + CK_MAGIC_LEN + 4, 4) + 8 + 8 + 8;
+    for (uint32_t i = 0; off + 16 <= len; i++) {
+        *size = 16 + le_at(buf + off + 8, 8) + 8;
+        if (i == index)
+            return off;
+        off += *size;
+    }
+    return 0;
+}
+
+/* Two checkpoints of one process, the second after the global changed: its
+ * g_pair record, at the same number and of the same length, put in place
+ * of the first's is refused (before format 3 it verified). */
+static void test_splice(void)
+{
+    size_t len_a, len_b;
+    uint8_t *a = save_to_memory(&len_a);
+    g_pair.a = 8;
+    uint8_t *b = save_to_memory(&len_b);
+    g_pair.a = 7;
+    CHECK(len_a == len_b);
+    uint32_t global = UINT32_MAX;
+    mt_error err;
+    ck_image *img = read_memory(a, len_a, &err);
+    for (uint64_t i = 0; img && i < img->nblocks; i++)
+        if (img->blocks[i].role == CK_ROLE_GLOBAL && strcmp(img->blocks[i].name, "g_pair") == 0)
+            global = img->blocks[i].record;
+    ck_image_free(img);
+    size_t size_a = 0, size_b = 0;
+    size_t at_a = record_at(a, len_a, global, &size_a), at_b = record_at(b, len_b, global, &size_b);
+    CHECK(global != UINT32_MAX && at_a && at_a == at_b && size_a == size_b);
+    CHECK(memcmp(a + at_a, b + at_b, size_a) != 0);
+    if (at_a && at_a == at_b && size_a == size_b) {
+        memcpy(a + at_a, b + at_b, size_a);
+        CHECK(read_memory(a, len_a, &err) == NULL && err.code == MT_ECHECKSUM);
+        char want[80];
+        snprintf(want, sizeof want, "checksum mismatch in record %u at offset %zu", global, at_a);
+        CHECK_STR(err.msg, want);
+    }
+    free(a);
+    free(b);
 }
 
 static int file_exists(const char *p)
@@ -240,6 +319,8 @@ int main(void)
     test_hostile_length(buf, len);
     test_version_and_trailing(buf, len);
     test_unknown_records();
+    test_end_covers_the_stream();
+    test_splice();
     test_save_and_load();
     free(buf);
     return check_done("ckpt");
