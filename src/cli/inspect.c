@@ -91,6 +91,8 @@ static void format_value(const tmember *m, const uint8_t *p, int big, char *buf,
         break;
     case MT_CLASS_PTR:
     case MT_CLASS_FNPTR: snprintf(buf, cap, v ? "0x%llx" : "NULL", (unsigned long long)v); break;
+    case MT_CLASS_ADDR_SINT:
+    case MT_CLASS_ADDR_UINT: snprintf(buf, cap, "0x%llx (may be an address)", (unsigned long long)v); break;
     default: snprintf(buf, cap, "(%u bytes)", m->size); break;
     }
 }

@@ -248,10 +248,26 @@ static double now(void)
     return ts.tv_sec + ts.tv_nsec * 1e-9;
 }
 
-void control_write_checkpoint(int leave)
+/* The first spot mtcc found where an address is computed in a way no
+ * checkpoint can follow (XOR-ed, hashed, split): set at start-up. */
+static const char *hidden_refusal;
+
+void mt_hidden_unsafe(const char *spot)
+{
+    if (!hidden_refusal)
+        hidden_refusal = spot;
+}
+
+int control_write_checkpoint(int leave)
 {
     double t0 = now();
     fflush(NULL);  /* output before the checkpoint joins output after it */
+    if (hidden_refusal) {
+        /* refused at capture: no file, and the program runs on even when
+         * asked to exit after the checkpoint (no job lost to it) */
+        fprintf(stderr, "migthread: checkpoint refused: %s\n", hidden_refusal);
+        return -1;
+    }
     mt_error err;
     if (mt_save(cfg.path, &err) < 0)
         die("%s", err.msg);
@@ -274,6 +290,7 @@ void control_write_checkpoint(int leave)
         fflush(NULL);
         exit(0);
     }
+    return 0;
 }
 
 /* Reads and places a checkpoint: the threads it holds are created and

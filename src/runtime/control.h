@@ -14,8 +14,10 @@ int control_idle_state(uint32_t thread_id);
 int control_in_callback(void);
 
 /* Flushes stdio and writes the checkpoint (dies with one line on
- * failure); exits with status 0 afterwards when leave is set. */
-void control_write_checkpoint(int leave);
+ * failure); exits with status 0 afterwards when leave is set. Returns 0,
+ * or -1 when the checkpoint is refused at capture (one line printed, no
+ * file written, the program to run on). */
+int control_write_checkpoint(int leave);
 
 /* A thread starts unwinding for a capture (for the latency report). */
 void control_capture_begins(void);

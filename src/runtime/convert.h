@@ -22,10 +22,17 @@ typedef struct cv_plan cv_plan;
 typedef int (*cv_translate_fn)(void *ctx, uint64_t old_addr, uint64_t *new_addr,
                                mt_error *err);
 
+/* Translates an integer that may hold an address: returns 1 with
+ * *new_addr set when old_value points into a saved object, 0 when it is a
+ * plain number (converted as an integer), -1 with err filled. */
+typedef int (*cv_translate_addr_fn)(void *ctx, uint64_t old_value, uint64_t *new_addr,
+                                    mt_error *err);
+
 typedef struct cv_ctx {
     unsigned lossy;                /* nonzero: narrow instead of failing */
     cv_translate_fn translate_ptr; /* data pointers; NULL: refuse any */
     cv_translate_fn translate_fn;  /* function pointers; NULL: refuse any */
+    cv_translate_addr_fn translate_addr; /* address-holding integers; NULL: numbers */
     void *cb_ctx;
 } cv_ctx;
 

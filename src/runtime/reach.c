@@ -12,7 +12,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "kernels.h"
 #include "threads.h"
+
+/* The host's byte order, for reading an integer slot of any width. */
+#define ARCH_HOST_BIG (__BYTE_ORDER__ == __ORDER_BIG_ENDIAN__)
 
 typedef struct walker {
     reach_set *rs;
@@ -112,6 +116,12 @@ static void scan_member(walker *w, const tmember *m, const unsigned char *base)
             void *p;
             memcpy(&p, base + m->offset + (size_t)k * m->size, sizeof p);
             reach_slot(w, (uintptr_t)p);
+        }
+    } else if (type_class_is_addr(m->cls)) {
+        /* an integer that may hold an address keeps what it points into */
+        for (uint32_t k = 0; k < m->count; k++) {
+            uint64_t v = k_load_uint(base + m->offset + (size_t)k * m->size, m->size, ARCH_HOST_BIG);
+            reach_pointer(w, (uintptr_t)v);
         }
     } else if (m->cls == MT_CLASS_STRUCT && m->type->has_pointers) {
         scan_type(w, m->type, base + m->offset, m->count);

@@ -568,9 +568,9 @@ int th_capture_reached_bottom(void)
         while (!others_stopped(t))
             pthread_cond_wait(&changed, &lock);
         pthread_mutex_unlock(&lock);
-        control_write_checkpoint(0);
+        int written = control_write_checkpoint(0) == 0;
         pthread_mutex_lock(&lock);
-        if (cap.leave) {
+        if (cap.leave && written) {
             frames_clear(t->frames);
             stays = 0;
         }
