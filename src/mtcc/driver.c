@@ -341,6 +341,8 @@ static void parse_args(int argc, char **argv, opts *o)
             o->pedantic = 1;
         if (strncmp(a, "--cc=", 5) == 0)
             o->cc = a + 5;
+        else if (strncmp(a, "--hidden-pointers-safe=", 23) == 0)
+            hidden_declare_safe(a + 23);
         else if (strcmp(a, "--print-transformed") == 0)
             o->print_transformed = 1;
         else if (strcmp(a, "-v") == 0)
@@ -447,6 +449,7 @@ static char *build_one(opts *o, const char *src, int k, const char *triple, cons
     argv_t pp = { 0 };
     push(&pp, o->cc);
     push(&pp, "-E");
+    push(&pp, HIDDEN_ANNOTATION_DEFINE);
     for (int i = 0; i < o->flags.n; i++)
         push(&pp, o->flags.v[i]);
     add_dep_flags(o, &pp, src, o->compile_only ? obj_out : NULL);

@@ -233,11 +233,12 @@ static int alloc_type(walk *w, CXCursor call, CXType *elem)
                 dest = clang_getCursorType(ch.c[0]);
             free(ch.c);
         }
+        CXType written = dest;  /* uintptr_t *, not one ABI's unsigned long * */
         dest = clang_getCanonicalType(dest);
         if (dest.kind == CXType_Pointer) {
             CXType p = clang_getCanonicalType(clang_getPointeeType(dest));
             if (p.kind != CXType_Void) {
-                *elem = clang_getPointeeType(dest);
+                *elem = clang_getPointeeType(written.kind == CXType_Pointer ? written : dest);
                 return 1;
             }
         }
@@ -739,7 +740,7 @@ static void visit_decl_stmt(walk *w, CXCursor c)
             unsigned long long count;
             char where[400];
             snprintf(where, sizeof where, "%s:%s:%s", t->base, fn->cname, v->name);
-            const char *why, *ref = tr_ref_at(t->tr, v->type, nm, where, &count, &why);
+            const char *why, *ref = tr_ref_var_at(t->tr, v->decl, nm, where, &count, &why);
             if (ref)
                 sb_printf(&t->reg, "    if (mt_register_%s(\"%s:%s:%s\", &%s, %s, %llu, &err) < 0) goto fail;\n",
                           elements_const(v->type) ? "constant" : "global", t->base, fn->cname, v->name, nm,

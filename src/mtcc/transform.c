@@ -36,7 +36,7 @@ static void register_global(tunit *t, CXCursor c)
     unsigned long long count;
     char reg[400];
     snprintf(reg, sizeof reg, sc == CX_SC_Static ? "%s:%s" : "%s%s", sc == CX_SC_Static ? t->base : "", name);
-    const char *why, *ref = tr_ref_at(t->tr, ty, name, reg, &count, &why);
+    const char *why, *ref = tr_ref_var_at(t->tr, c, name, reg, &count, &why);
     int constant = elements_const(ty);
     if (ref && clang_getCursorTLSKind(c) != CXTLS_None) {
         /* one instance per thread: each thread finds its own through the accessor */
@@ -226,6 +226,7 @@ char *transform_file(const char *ipath, const char *orig_name, const char *tripl
         fatal("%s does not parse; not transformed", orig_name);
     t.tu = tu;
     find_leaves(&t);
+    hidden_infer(tu, &t.reg);
     clang_visitChildren(clang_getTranslationUnitCursor(tu), top_level, &t);
     free_leaves(&t);
     t.hash = hash_sources(&t);
