@@ -389,7 +389,7 @@ static void check_operator(CXCursor e)
         /* tag bits: an address and a number (a mask, a tag) */
         int follows = (op[0] == '&' || op[0] == '|') && am != bm;
         if (!follows)
-            add_spot(e, am ? a : b, am && bm ? "combined with another address" : what);
+            add_spot(e, am ? a : b, am && bm && (op[0] == '&' || op[0] == '|') ? "combined with another address" : what);
     }
     free(op);
 }
