@@ -35,6 +35,7 @@ static struct {
     int nmarks;
     int changed;
     int collect;  /* the last round records the spots */
+    int notes_only; /* the first round: what calls pass to pointer parameters */
     spot *spots;
     int nspots;
     int safe_depth; /* inside MT_NOT_A_POINTER(...) */
@@ -240,6 +241,18 @@ static int small_mask(long long v) { return v >= 0 && v < TAG_MASK_LIMIT; }
 
 static int addr_expr(CXCursor e);
 
+/* A pointer parameter that every call passes a number cast to a pointer
+ * ("n:" marks, never "p:"): pthread_create(&t, NULL, work, (void *)i). */
+static int holds_numbers(CXCursor e)
+{
+    e = strip_parens(e);
+    if (clang_getCursorKind(e) != CXCursor_DeclRefExpr)
+        return 0;
+    CXCursor d = clang_getCursorReferenced(e);
+    return clang_getCursorKind(d) == CXCursor_ParmDecl && key_marked(decl_key('n', d)) &&
+           !key_marked(decl_key('p', d));
+}
+
 /* a & m or a | m with one address: its tag bits set or stripped, still an
  * address; a & small (a constant) extracts the tag, a number. */
 static int addr_masked(const char *op, CXCursor a, CXCursor b)
@@ -284,9 +297,11 @@ static int addr_expr(CXCursor e)
         free(ch.c);
         if (clang_Cursor_isNull(in))
             return 0;
-        if (is_integer(clang_getCursorType(e)) && is_address_type(clang_getCursorType(in)))
-            return 1;
-        return addr_expr(in);
+        if (!is_address_type(clang_getCursorType(in)))
+            return addr_expr(in);
+        /* only an explicit cast turns an address into an integer (an
+         * implicit one here is a decay, or va_arg reading its list) */
+        return k == CXCursor_CStyleCastExpr && is_integer(clang_getCursorType(e)) && !holds_numbers(in);
     }
     switch (k) {
     case CXCursor_DeclRefExpr:
@@ -413,7 +428,8 @@ static void check_cast(CXCursor e)
     CXType to = clang_getCursorType(e);
     if (clang_Cursor_isNull(in) || !is_integer(to))
         return;
-    if (clang_Type_getSizeOf(to) < hs.ptr_size && (addr_expr(in) || is_address_type(clang_getCursorType(in))))
+    int address = addr_expr(in) || (is_address_type(clang_getCursorType(in)) && !holds_numbers(in));
+    if (clang_Type_getSizeOf(to) < hs.ptr_size && address)
         add_spot(e, in, "split (cast to a narrower integer)");
 }
 
@@ -486,19 +502,60 @@ static void check_memcpy(CXCursor call)
     key_mark(key);
 }
 
+/* An argument that is a number cast to a pointer: (void *)(size_t)i. */
+static int number_cast(CXCursor arg)
+{
+    arg = strip_parens(arg);
+    if (clang_getCursorKind(arg) != CXCursor_CStyleCastExpr)
+        return 0;
+    kids ch = children(arg);
+    CXCursor in = ch.n ? ch.c[ch.n - 1] : clang_getNullCursor();
+    free(ch.c);
+    return !clang_Cursor_isNull(in) && (is_integer(clang_getCursorType(in)) || number_cast(in));
+}
+
+/* What a call passes to a pointer parameter: numbers only, or not. */
+static void note_pointer_param(CXCursor parm, CXCursor arg)
+{
+    if (clang_getCanonicalType(clang_getCursorType(parm)).kind == CXType_Pointer)
+        key_mark(decl_key(number_cast(arg) ? 'n' : 'p', parm));
+}
+
+/* pthread_create(&t, attr, start, arg): arg is start's parameter. */
+static void check_thread_start(CXCursor call, CXCursor callee)
+{
+    char *name = spell(callee);
+    int create = strcmp(name, "pthread_create") == 0 && clang_Cursor_getNumArguments(call) == 4;
+    free(name);
+    if (!create)
+        return;
+    CXCursor start = clang_getCursorDefinition(
+        clang_getCursorReferenced(strip_parens(clang_Cursor_getArgument(call, 2))));
+    if (!clang_Cursor_isNull(start) && clang_getCursorKind(start) == CXCursor_FunctionDecl &&
+        clang_Cursor_getNumArguments(start) == 1)
+        note_pointer_param(clang_Cursor_getArgument(start, 0), clang_Cursor_getArgument(call, 3));
+}
+
 /* Arguments that carry addresses into a defined function's integer
- * parameters. */
+ * parameters, or numbers into its pointer parameters. */
 static void check_call(CXCursor call)
 {
-    check_memcpy(call);
-    CXCursor callee = clang_getCursorDefinition(clang_getCursorReferenced(call));
+    if (!hs.notes_only)
+        check_memcpy(call);
+    CXCursor ref = clang_getCursorReferenced(call);
+    if (clang_Cursor_isNull(ref))
+        return;
+    check_thread_start(call, ref);
+    CXCursor callee = clang_getCursorDefinition(ref);
     if (clang_Cursor_isNull(callee) || clang_getCursorKind(callee) != CXCursor_FunctionDecl)
         return;
     int n = clang_Cursor_getNumArguments(call), np = clang_Cursor_getNumArguments(callee);
     for (int i = 0; i < n && i < np; i++) {
         CXCursor parm = clang_Cursor_getArgument(callee, (unsigned)i);
-        if (is_integer(clang_getCursorType(parm)) && addr_expr(clang_Cursor_getArgument(call, (unsigned)i)))
+        CXCursor arg = clang_Cursor_getArgument(call, (unsigned)i);
+        if (!hs.notes_only && is_integer(clang_getCursorType(parm)) && addr_expr(arg))
             key_mark(decl_key('v', parm));
+        note_pointer_param(parm, arg);
     }
 }
 
@@ -514,6 +571,12 @@ static enum CXChildVisitResult walk_child(CXCursor c, CXCursor parent, CXClientD
 static void walk_node(CXCursor c, CXCursor fn)
 {
     enum CXCursorKind k = clang_getCursorKind(c);
+    if (hs.notes_only) {
+        if (k == CXCursor_CallExpr)
+            check_call(c);
+        clang_visitChildren(c, walk_child, &fn);
+        return;
+    }
     int annotated = not_a_pointer_annotation(c);
     hs.safe_depth += annotated;
     if (k == CXCursor_VarDecl) {
@@ -594,6 +657,11 @@ void hidden_infer(CXTranslationUnit tu, strbuf *reg)
     hs.ptr_size = clang_TargetInfo_getPointerWidth(ti) / 8;
     clang_TargetInfo_dispose(ti);
     CXCursor top = clang_getTranslationUnitCursor(tu);
+    /* numbers passed as pointers first: they make casts of those
+     * parameters numbers, which the marks (only ever added) rely on */
+    hs.notes_only = 1;
+    clang_visitChildren(top, walk_top, NULL);
+    hs.notes_only = 0;
     int rounds = 0;
     do {
         hs.changed = 0;
