@@ -1,10 +1,12 @@
 /* hiddenptr.c: pointers kept in integers (uintptr_t, intptr_t, long) in
  * globals, locals, struct members, arrays and heap blocks, some with a tag
- * in their low bits, next to integers of the same storage that are not
- * addresses. A restore on another ABI must give each the new address. */
+ * in their low bits, a function's address, a pointer copied by memcpy into
+ * an address-taken local, next to integers of the same storage that are
+ * not addresses. A restore on another ABI must give each the new address. */
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 struct node {
     long value;
@@ -24,6 +26,10 @@ static long counter_addr;         /* a pointer to a global counter */
 static long counter;
 static uintptr_t *table;          /* a heap array of addresses */
 static const long plain_numbers[3] = { 123456789, -5, 42 };
+
+static uintptr_t scale_fn;        /* a function */
+
+static long scale(long x) { return x * 3 + 1; }
 
 static struct node *untag(uintptr_t u) { return (struct node *)(u & ~(uintptr_t)1); }
 
@@ -82,11 +88,15 @@ int main(void)
         slots[i] = (uintptr_t)b;
     }
     slots[3] = (uintptr_t)plain_numbers[0];  /* a number in address storage */
+    scale_fn = (uintptr_t)&scale;
+    long *first = (long *)table[1];
+    uintptr_t copied;                        /* pinned: its address is taken */
+    memcpy(&copied, &first, sizeof first);
     long total = 0;
     for (int round = 0; round < 400; round++) {
         if (round < 60)
             push(&lists[round % 2], round - 5);
-        total += step(round) % 100003;
+        total += step(round) % 100003 + ((long (*)(long))scale_fn)(*(long *)copied);
         if (round % 50 == 0)
             printf("round %d: total %ld counter %ld\n", round, total, counter);
     }
