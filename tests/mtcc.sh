@@ -1,6 +1,7 @@
 #!/bin/sh
 # mtcc.sh: the mtcc driver's options and errors, the diagnostics for
-# unsupported C, refusals (precision loss, another program's checkpoint),
+# unsupported C, refusals (precision loss, another program's checkpoint,
+# a checkpoint refused at capture for an address XOR-ed),
 # a migration chain across four ABIs, and checkpoints triggered by
 # `migthread checkpoint PID`.
 set -u
