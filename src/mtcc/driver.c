@@ -3,6 +3,8 @@
  *   mtcc [--cc=COMPILER] [compiler flags] [-c] -o OUT FILES...
  *   mtcc [--cc=COMPILER] [flags] --print-transformed FILE.c
  *
+ * --hidden-pointers-safe=FILE:LINE (repeatable) declares an address that
+ * the pointer inference cannot follow at that line safe (hidden.c).
  * Each .c file is preprocessed by the real compiler (MTCC_CC or --cc,
  * default cc), transformed, and compiled; the link adds the runtime built
  * for the compiler's target (COMPILER -dumpmachine). */
@@ -526,7 +528,8 @@ int main(int argc, char **argv)
     opts o = { 0 };
     parse_args(argc, argv, &o);
     static const char usage[] = "usage: mtcc [--cc=COMPILER] [compiler flags] [-c] -o OUT FILES...\n"
-                                "       mtcc [--cc=COMPILER] [flags] --print-transformed FILE.c\n";
+                                "       mtcc [--cc=COMPILER] [flags] --print-transformed FILE.c\n"
+                                "       --hidden-pointers-safe=FILE:LINE  an address computed there is the user's to vouch for\n";
     if (argc == 2 && strcmp(argv[1], "--help") == 0) {
         fputs(usage, stdout);
         exit(0);
