@@ -416,6 +416,7 @@ static const char *register_records(tunit *t, func *fn, const char **pin_ref_out
         }
     for (int i = 0; i < fn->ntemps; i++) {
         names[n] = fn->temps[i];
+        addr[n] = (unsigned char)hidden_any();
         types[n++] = fn->temp_types[i];
     }
     if (fn->npinned) {

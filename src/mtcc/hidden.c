@@ -157,6 +157,14 @@ int hidden_elem(CXType elem)
     return 0;
 }
 
+int hidden_any(void)
+{
+    for (int i = 0; i < hs.nmarks; i++)
+        if (strchr("vfdr", hs.marks[i][0]))
+            return 1;
+    return 0;
+}
+
 int hidden_decl(CXCursor decl)
 {
     CXType elem = element_of(clang_getCursorType(decl));

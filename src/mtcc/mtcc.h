@@ -176,6 +176,10 @@ void hidden_infer(CXTranslationUnit tu, strbuf *reg);
 int hidden_decl(CXCursor decl);
 /* 1 when integers of type elem reached through pointers may hold one. */
 int hidden_elem(CXType elem);
+/* 1 when the file has any integer that may hold an address: then the
+ * temporaries that carry a lifted call's integer result across another
+ * call are treated as such too (which value one carries is not known). */
+int hidden_any(void);
 
 /* ---- transform.c (with analyze.c, rewrite.c, emit.c; see transform.h) ----------- */
 
