@@ -644,29 +644,43 @@ static int declared_safe(const spot *s)
     return 0;
 }
 
-static void reset(void)
+static void reset_spots(void)
 {
-    for (int i = 0; i < hs.nmarks; i++)
-        free(hs.marks[i]);
-    free(hs.marks);
     for (int i = 0; i < hs.nspots; i++) {
         free(hs.spots[i].file);
         free(hs.spots[i].text);
     }
     free(hs.spots);
-    memset(&hs, 0, sizeof hs);
+    hs.spots = NULL;
+    hs.nspots = 0;
 }
 
-void hidden_infer(CXTranslationUnit tu, strbuf *reg)
+/* Several files built in one command share their marks (a struct member
+ * one file stores an address in is marked in every file, so that every
+ * file describes the struct alike); a file built alone starts afresh. */
+static int program_marks;
+
+static void reset(void)
+{
+    reset_spots();
+    if (program_marks)
+        return;
+    for (int i = 0; i < hs.nmarks; i++)
+        free(hs.marks[i]);
+    free(hs.marks);
+    hs.marks = NULL;
+    hs.nmarks = 0;
+}
+
+void hidden_program_begin(void)
 {
     reset();
-    hs.tu = tu;
-    CXTargetInfo ti = clang_getTranslationUnitTargetInfo(tu);
-    hs.ptr_size = clang_TargetInfo_getPointerWidth(ti) / 8;
-    clang_TargetInfo_dispose(ti);
-    CXCursor top = clang_getTranslationUnitCursor(tu);
-    /* numbers passed as pointers first: they make casts of those
-     * parameters numbers, which the marks (only ever added) rely on */
+    program_marks = 1;
+}
+
+/* The notes on pointer parameters, then the marks' fixpoint. */
+static void infer_marks(CXCursor top)
+{
     hs.notes_only = 1;
     clang_visitChildren(top, walk_top, NULL);
     hs.notes_only = 0;
@@ -675,6 +689,32 @@ void hidden_infer(CXTranslationUnit tu, strbuf *reg)
         hs.changed = 0;
         clang_visitChildren(top, walk_top, NULL);
     } while (hs.changed && ++rounds < MAX_ROUNDS);
+}
+
+static void begin_unit(CXTranslationUnit tu)
+{
+    reset();
+    hs.tu = tu;
+    hs.collect = 0;
+    hs.safe_depth = 0;
+    CXTargetInfo ti = clang_getTranslationUnitTargetInfo(tu);
+    hs.ptr_size = clang_TargetInfo_getPointerWidth(ti) / 8;
+    clang_TargetInfo_dispose(ti);
+}
+
+int hidden_prescan(CXTranslationUnit tu)
+{
+    begin_unit(tu);
+    int before = hs.nmarks;
+    infer_marks(clang_getTranslationUnitCursor(tu));
+    return hs.nmarks > before;
+}
+
+void hidden_infer(CXTranslationUnit tu, strbuf *reg)
+{
+    begin_unit(tu);
+    CXCursor top = clang_getTranslationUnitCursor(tu);
+    infer_marks(top);
     hs.collect = 1;
     clang_visitChildren(top, walk_top, NULL);
     for (int i = 0; i < hs.nspots; i++) {

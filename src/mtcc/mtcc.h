@@ -171,6 +171,10 @@ void hidden_declare_safe(const char *file_line);
  * appends to reg the runtime calls that refuse checkpoints for them. The
  * marks hold until the next call. */
 void hidden_infer(CXTranslationUnit tu, strbuf *reg);
+/* Several files in one command: their marks are shared from now on. */
+void hidden_program_begin(void);
+/* Adds the marks one file implies; returns 1 when any was new. */
+int hidden_prescan(CXTranslationUnit tu);
 /* 1 when a variable, parameter or member (an integer or array of them)
  * may hold an address. */
 int hidden_decl(CXCursor decl);
@@ -183,6 +187,9 @@ int hidden_any(void);
 
 /* ---- transform.c (with analyze.c, rewrite.c, emit.c; see transform.h) ----------- */
 
+/* The pointer inference's look at one preprocessed file of several
+ * (hidden.c); returns 1 when it marked anything new. */
+int transform_prescan(const char *ipath, const char *triple, char **extra_args, int nextra);
 /* Rewrites one preprocessed file; returns the new text (malloc'd). */
 char *transform_file(const char *ipath, const char *orig_name, const char *triple,
                      char **extra_args, int nextra);

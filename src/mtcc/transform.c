@@ -177,14 +177,10 @@ static void emit_registration(tunit *t, strbuf *out, int has_main, func *main_fn
               main_fn->fallback ? "0" : "(int (*)(void))__mt_twin_main");
 }
 
-char *transform_file(const char *ipath, const char *orig_name, const char *triple, char **extra_args,
-                     int nextra)
+/* Parses a preprocessed file for the target; NULL when libclang cannot. */
+static CXTranslationUnit parse_unit(CXIndex index, const char *ipath, const char *triple, char **extra_args,
+                                    int nextra)
 {
-    tunit t = { 0 };
-    const char *slash = strrchr(orig_name, '/');
-    t.base = slash ? slash + 1 : orig_name;
-    t.eb.src = read_file(ipath, &t.eb.len);
-    t.tr = tr_new(t.base);
     /* gcc's <stdatomic.h> expands to __atomic builtins on _Atomic objects,
      * which clang refuses: for the parse only, _Atomic T reads as T (the
      * output keeps the text, so gcc still compiles the atomics) */
@@ -201,12 +197,37 @@ char *transform_file(const char *ipath, const char *orig_name, const char *tripl
         args[i] = fixed[i];
     for (int i = 0; i < nextra; i++)
         args[nfixed + i] = extra_args[i];
-    CXIndex index = clang_createIndex(0, 0);
     CXTranslationUnit tu = NULL;
     enum CXErrorCode ec = clang_parseTranslationUnit2(index, ipath, args, nfixed + nextra, NULL, 0,
                                                       CXTranslationUnit_KeepGoing, &tu);
-    if (ec != CXError_Success || !tu)
+    free(args);
+    return ec == CXError_Success ? tu : NULL;
+}
+
+int transform_prescan(const char *ipath, const char *triple, char **extra_args, int nextra)
+{
+    CXIndex index = clang_createIndex(0, 0);
+    CXTranslationUnit tu = parse_unit(index, ipath, triple, extra_args, nextra);
+    int grew = tu ? hidden_prescan(tu) : 0;
+    if (tu)
+        clang_disposeTranslationUnit(tu);
+    clang_disposeIndex(index);
+    return grew;
+}
+
+char *transform_file(const char *ipath, const char *orig_name, const char *triple, char **extra_args,
+                     int nextra)
+{
+    tunit t = { 0 };
+    const char *slash = strrchr(orig_name, '/');
+    t.base = slash ? slash + 1 : orig_name;
+    t.eb.src = read_file(ipath, &t.eb.len);
+    t.tr = tr_new(t.base);
+    CXIndex index = clang_createIndex(0, 0);
+    CXTranslationUnit tu = parse_unit(index, ipath, triple, extra_args, nextra);
+    if (!tu)
         fatal("libclang could not parse %s", orig_name);
+
     int errors = 0;
     for (unsigned i = 0; i < clang_getNumDiagnostics(tu); i++) {
         CXDiagnostic d = clang_getDiagnostic(tu, i);
@@ -246,7 +267,6 @@ char *transform_file(const char *ipath, const char *orig_name, const char *tripl
     emit_registration(&t, &out, main_fn != NULL, main_fn);
     clang_disposeTranslationUnit(tu);
     clang_disposeIndex(index);
-    free(args);
     return out.s;
 }
 
