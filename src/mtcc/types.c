@@ -374,7 +374,7 @@ const char *tr_ref_at(typereg *tr, CXType t, const char *expr, const char *path,
 static const char *pthread_object(CXType t)
 {
     static const char *const kinds[] = { "pthread_mutex_t", "pthread_cond_t", "pthread_barrier_t",
-                                         "pthread_rwlock_t", NULL };
+                                         "pthread_rwlock_t", "sem_t", NULL };
     while (t.kind == CXType_Typedef || t.kind == CXType_Elaborated) {
         if (t.kind == CXType_Elaborated) {
             t = clang_Type_getNamedType(t);
