@@ -131,6 +131,16 @@ static SLOW void wake_counted(uint32_t *waiters, const void *obj)
 
 /* ---- Descriptors ----------------------------------------------------------------- */
 
+/* A jmp_buf (struct __jmp_buf_tag) is described as holding nothing: no
+ * capture can happen while the function that called setjmp on it runs
+ * (mtcc makes such a function fall back: no adaptation point in it, none
+ * below it starts a capture; a leaf has none at all), so at any capture
+ * every jmp_buf was filled by a call that has returned, or by another
+ * thread, and C gives a longjmp to it no meaning. Its bytes (stack
+ * addresses and return addresses, mangled with a key of the process)
+ * mean nothing to a reader: another ABI gets zeros (but for one byte, the
+ * member a type must have); a build with the same layout gets the bytes
+ * copied. A jmp_buf the restored program fills again works as ever. */
 const mt_type *mt_type_pthread(const char *kind, size_t size, size_t align)
 {
     static const char *const names[][4] = {
@@ -139,6 +149,7 @@ const mt_type *mt_type_pthread(const char *kind, size_t size, size_t align)
         { "pthread_barrier_t", "count", "arrived", "generation" },
         { "pthread_rwlock_t", "writer", "readers", NULL },
         { "sem_t", "count", NULL, NULL },
+        { "jmp_buf", "stale", NULL, NULL },  /* see below */
     };
     for (size_t k = 0; k < sizeof names / sizeof names[0]; k++) {
         if (strcmp(kind, names[k][0]) != 0)
@@ -149,6 +160,8 @@ const mt_type *mt_type_pthread(const char *kind, size_t size, size_t align)
             m[n] = (mt_member){ names[k][n + 1], MT_CLASS_UINT, 4, 4 * n, 1, NULL };
         if (k == 0)  /* the mutex kind sits where glibc keeps its own */
             m[2].offset = MUTEX_KIND_AT;
+        if (strcmp(kind, "jmp_buf") == 0)  /* one byte: a type needs a member */
+            m[0].size = 1;
         mt_error err;
         const mt_type *t = mt_type_define(kind, size, align, 0, m, n, &err);
         if (!t)
