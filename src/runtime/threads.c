@@ -1218,9 +1218,12 @@ void th_restore_commit(void)
             frames_commit(t->frames);
         t->reads.n += t->reads_placed;
         t->reads_placed = 0;
+    }
+    /* after every thread's records: a condition may live in another
+     * thread's pinned locals */
+    for (th_thread *t = threads; t; t = t->next)
         if (t->wait_placed)
             requeue_wait(t);
-    }
     pthread_mutex_unlock(&lock);
 }
 
