@@ -47,20 +47,20 @@ static void barrier(struct barrier *b)
     pthread_mutex_unlock(&b->lock);
 }
 
-static unsigned long val[2][P], sum;
+static unsigned long long val[2][P], sum;
 
 static void *worker(void *arg)
 {
     long id = (long)arg;
     for (int r = 0; r < ROUNDS; r++) {
-        const unsigned long *cur = val[r & 1];
-        unsigned long h = (unsigned long)id + 1;
+        const unsigned long long *cur = val[r & 1];
+        unsigned long long h = (unsigned long long)id + 1;
         for (int k = 0; k < WORK; k++)
-            h = (h ^ (cur[(id + k) % P] + (unsigned long)k)) * 1099511628211UL % 4294967291UL;
+            h = (h ^ (cur[(id + k) % P] + (unsigned long long)k)) * 1099511628211ULL % 4294967291ULL;
         val[(r & 1) ^ 1][id] = h;
         barrier(&bars[0]);
         if (id == 0)
-            sum = (sum * 31 + val[(r & 1) ^ 1][r % P]) % 4294967291UL;
+            sum = (sum * 31 + val[(r & 1) ^ 1][r % P]) % 4294967291ULL;
         barrier(&bars[1]);
     }
     return NULL;
@@ -93,14 +93,14 @@ int main(void)
     }
     pthread_t t[P];
     for (long i = 0; i < P; i++)
-        val[0][i] = (unsigned long)(i * 5 + 3);
+        val[0][i] = (unsigned long long)(i * 5 + 3);
     for (long i = 1; i < P; i++)
         pthread_create(&t[i], NULL, worker, (void *)i);
     worker((void *)0);
     for (long i = 1; i < P; i++)
         pthread_join(t[i], NULL);
-    printf("sum %lu\n", sum);
+    printf("sum %llu\n", sum);
     for (int i = 0; i < P; i++)
-        printf("val %d: %lu\n", i, val[ROUNDS & 1][i]);
+        printf("val %d: %llu\n", i, val[ROUNDS & 1][i]);
     return 0;
 }
