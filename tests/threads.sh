@@ -372,7 +372,7 @@ if [ $# -eq 0 ] || [ -n "${THREADS_EXTRAS:-}" ]; then
     # ---- ThreadSanitizer over the runtime's thread code ------------------------
     tsan=build/tsan
     if make -s "$tsan/lib/x86_64-linux-gnu/libmigthread.a" >/dev/null; then
-        for p in prodcons spawn rwlocks; do
+        for p in prodcons spawn rwlocks condbarrier semaphores; do
             MTCC_LIBDIR=$tsan/lib $mtcc --cc=gcc -fsanitize=thread -g -O1 -o "$tsan/$p" \
                 tests/threads/programs/$p.c 2>"$tsan/$p.log" || { fail "tsan: build $p"; continue; }
             total=$(MIGTHREAD_AFTER_POLLS=1000000000 "$tsan/$p" 2>&1 >/dev/null | sed -n 's/.*ended after \([0-9]*\).*/\1/p')
