@@ -374,7 +374,8 @@ const char *tr_ref_at(typereg *tr, CXType t, const char *expr, const char *path,
 static const char *pthread_object(CXType t)
 {
     static const char *const kinds[] = { "pthread_mutex_t", "pthread_cond_t", "pthread_barrier_t",
-                                         "pthread_rwlock_t", "sem_t", NULL };
+                                         "pthread_rwlock_t", "sem_t", "pthread_mutexattr_t", "pthread_condattr_t",
+                                         "pthread_rwlockattr_t", "pthread_barrierattr_t", NULL };
     while (t.kind == CXType_Typedef || t.kind == CXType_Elaborated) {
         if (t.kind == CXType_Elaborated) {
             t = clang_Type_getNamedType(t);

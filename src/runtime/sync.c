@@ -47,6 +47,9 @@ enum { MUTEX_NORMAL, MUTEX_RECURSIVE, MUTEX_ERRORCHECK };
 _Static_assert(MUTEX_KIND_AT >= sizeof(mutex_rep) && MUTEX_KIND_AT % 4 == 0 &&
                    MUTEX_KIND_AT + sizeof(uint32_t) <= sizeof(pthread_mutex_t),
                "the kind is apart from the rest of the mutex state");
+_Static_assert(sizeof(pthread_mutexattr_t) >= 4 && sizeof(pthread_condattr_t) >= 4 &&
+                   sizeof(pthread_rwlockattr_t) >= 8 && sizeof(pthread_barrierattr_t) >= 4,
+               "attribute objects begin with the ints mt_type_pthread describes");
 #ifdef __GLIBC__
 _Static_assert((int)PTHREAD_MUTEX_NORMAL == MUTEX_NORMAL && (int)PTHREAD_MUTEX_RECURSIVE_NP == MUTEX_RECURSIVE &&
                    (int)PTHREAD_MUTEX_ERRORCHECK_NP == MUTEX_ERRORCHECK,
@@ -150,6 +153,13 @@ const mt_type *mt_type_pthread(const char *kind, size_t size, size_t align)
         { "pthread_rwlock_t", "writer", "readers", NULL },
         { "sem_t", "count", NULL, NULL },
         { "jmp_buf", "stale", NULL, NULL },  /* see below */
+        /* glibc's attribute objects begin with ints of the same meaning on
+         * every ABI (internaltypes.h: mutexkind, value, lockkind and
+         * pshared; aarch64's objects are 8 bytes, the others' 4 or 8) */
+        { "pthread_mutexattr_t", "kind", NULL, NULL },
+        { "pthread_condattr_t", "value", NULL, NULL },
+        { "pthread_rwlockattr_t", "kind", "pshared", NULL },
+        { "pthread_barrierattr_t", "pshared", NULL, NULL },
     };
     for (size_t k = 0; k < sizeof names / sizeof names[0]; k++) {
         if (strcmp(kind, names[k][0]) != 0)

@@ -4,7 +4,9 @@
  * one condition on CLOCK_REALTIME, one on CLOCK_MONOTONIC
  * (pthread_condattr_setclock): a timed wait that returned early, or after
  * a restore without its broadcast, leaves a barrier early and breaks the
- * checksum. */
+ * checksum. Mutex and condition attributes live in main's frame throughout
+ * (glibc's unions, converted as the ints they are). */
+#define _XOPEN_SOURCE 700
 #include <errno.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -66,7 +68,6 @@ static void *worker(void *arg)
     return NULL;
 }
 
-/* (a pthread_condattr_t is glibc's union: kept out of main's frame) */
 static void init_bars(void)
 {
     for (int i = 0; i < 2; i++) {
@@ -82,6 +83,13 @@ static void init_bars(void)
 
 int main(void)
 {
+    /* attribute objects in main's frame across every checkpoint */
+    pthread_mutexattr_t ma;
+    pthread_condattr_t ca;
+    pthread_mutexattr_init(&ma);
+    pthread_mutexattr_settype(&ma, PTHREAD_MUTEX_RECURSIVE);
+    pthread_condattr_init(&ca);
+    pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
     init_bars();
     for (int i = 0; i < 2; i++) {
         pthread_mutex_lock(&bars[i].lock);
@@ -100,6 +108,14 @@ int main(void)
     for (long i = 1; i < P; i++)
         pthread_join(t[i], NULL);
     printf("sum %llu\n", sum);
+    int type;
+    clockid_t clock;
+    pthread_mutexattr_gettype(&ma, &type);
+    pthread_condattr_getclock(&ca, &clock);
+    printf("attributes: %s mutex, %s clock\n", type == PTHREAD_MUTEX_RECURSIVE ? "recursive" : "other",
+           clock == CLOCK_MONOTONIC ? "monotonic" : "other");
+    pthread_mutexattr_destroy(&ma);
+    pthread_condattr_destroy(&ca);
     for (int i = 0; i < P; i++)
         printf("val %d: %llu\n", i, val[ROUNDS & 1][i]);
     return 0;
