@@ -163,6 +163,8 @@ int mt_pthread_cond_destroy(void *cond);
 int mt_pthread_cond_wait(void *cond, void *mutex);
 int mt_pthread_cond_signal(void *cond);
 int mt_pthread_cond_broadcast(void *cond);
+/* abstime is a const struct timespec * */
+int mt_pthread_cond_timedwait(void *cond, void *mutex, const void *abstime);
 
 int mt_pthread_barrier_init(void *barrier, const void *attr, unsigned count);
 int mt_pthread_barrier_destroy(void *barrier);
@@ -178,8 +180,19 @@ int mt_pthread_rwlock_unlock(void *rwlock);
 
 int mt_pthread_once(int *once, void (*init)(void));
 
-/* The descriptor of a pthread_mutex_t, pthread_cond_t, pthread_barrier_t
- * or pthread_rwlock_t (named by kind): the portable state kept in it. */
+/* POSIX semaphores (unnamed ones: sem_open is refused by mtcc). A sem_t
+ * keeps its count, saved and converted like the objects above; sem_wait
+ * and sem_timedwait are safe points. They return 0, or -1 with errno. */
+int mt_sem_init(void *sem, int pshared, unsigned value);
+int mt_sem_destroy(void *sem);
+int mt_sem_wait(void *sem);
+int mt_sem_trywait(void *sem);
+int mt_sem_timedwait(void *sem, const void *abstime);
+int mt_sem_post(void *sem);
+int mt_sem_getvalue(void *sem, int *value);
+
+/* The descriptor of a pthread_mutex_t, pthread_cond_t, pthread_barrier_t,
+ * pthread_rwlock_t or sem_t (named by kind): the portable state kept in it. */
 const mt_type *mt_type_pthread(const char *kind, size_t size, size_t align);
 
 /* Prints "migthread: " and the error, and exits with status 1. */

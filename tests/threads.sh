@@ -162,7 +162,7 @@ if [ $# -eq 0 ] || [ -n "${THREADS_EXTRAS:-}" ]; then
     # pthread calls the runtime does not model: refused at their line, nothing built
     src=tests/threads/refused.c
     $mtcc -O2 -o "$dir/refused" "$src" 2>"$dir/err"; rc=$?
-    for call in pthread_kill pthread_cancel; do
+    for call in pthread_kill pthread_cancel sem_open; do
         line=$(grep -n "$call(" "$src" | cut -d: -f1)
         [ $rc -ne 0 ] && grep -q "^$src:$line: mtcc: error: $call is not supported" "$dir/err" && ok ||
             fail "mtcc: $call is not refused at $src:$line (exit $rc)"
@@ -265,10 +265,106 @@ if [ $# -eq 0 ] || [ -n "${THREADS_EXTRAS:-}" ]; then
     rw_move ppc "" "$dir/chain.ckpt" MIGTHREAD_RESTORE="$dir/process.ckpt"
     rw_restore "$dir/chain.ckpt" x86_64 "read, restored on ppc, from there"
 
+    # ---- Waits survive a capture (tests/threads/programs/condbarrier.c and
+    # semaphores.c, tests/corpus/jmpbuf.c): every check proves the checkpoint
+    # happened (file, MIGTHREAD_VERBOSE line, restore exit 0) before it
+    # compares. condbarrier waits once, with no loop (SPLASH's BARRIER): a
+    # wake-up after a restore that the run would not have had breaks it.
+    dir=$out/waits
+    rm -rf "$dir" && mkdir -p "$dir"
+    proven() {  # proven CKPT ERR: the file and the verbose checkpoint line
+        [ -f "$1" ] && grep -q "^migthread: checkpoint $1: " "$2"
+    }
+    waits_restore() {  # waits_restore CKPT ABI BIN BEFORE WANT WHAT
+        MIGTHREAD_RESTORE="$1" timeout 300 scripts/abi.sh run "$2" "$3" >"$dir/after" 2>"$dir/err2"; rc=$?
+        [ $rc -eq 0 ] && cat "$4" "$dir/after" | cmp -s - "$5" && ok ||
+            fail "$6 -> $2: exit $rc (124: hangs) $(head -n 1 "$dir/err2")"
+    }
+    for prog in condbarrier semaphores; do
+        gcc -O2 -pthread -o "$dir/$prog.plain" tests/threads/programs/$prog.c && "$dir/$prog.plain" >"$dir/$prog.want"
+        for abi in $dsts; do
+            build "$abi" "$dir/$prog.$abi" tests/threads/programs/$prog.c || fail "waits: $prog: mtcc build for $abi"
+        done
+        MIGTHREAD_AFTER_POLLS=1000000000 timeout 300 "$dir/$prog.x86_64" >/dev/null 2>"$dir/count"
+        total=$(sed -n 's/.*ended after \([0-9]*\) adaptation points.*/\1/p' "$dir/count")
+        [ -n "$total" ] && [ "$total" -ge 100 ] || { fail "waits: $prog: too few adaptation points (${total:-?})"; continue; }
+        i=0
+        for pos in $((total / 50)) $((total / 7)) $((total / 4)) $((total / 3)) $((total / 2)) $((2 * total / 3)) \
+                   $((4 * total / 5)) $((19 * total / 20)); do
+            i=$((i + 1))
+            ck=$dir/$prog.$pos.ckpt
+            rm -f "$ck"
+            MIGTHREAD_VERBOSE=1 MIGTHREAD_AFTER_POLLS=$pos MIGTHREAD_CHECKPOINT_FILE="$ck" \
+                timeout 300 "$dir/$prog.x86_64" >"$dir/cont" 2>"$dir/err"
+            proven "$ck" "$dir/err" && cmp -s "$dir/cont" "$dir/$prog.want" && ok ||
+                fail "waits: $prog: checkpoint-and-continue at $pos: $(head -n 1 "$dir/err")"
+            rm -f "$ck"
+            MIGTHREAD_VERBOSE=1 MIGTHREAD_AFTER_POLLS=$pos MIGTHREAD_EXIT_AFTER_CHECKPOINT=1 MIGTHREAD_CHECKPOINT_FILE="$ck" \
+                timeout 300 "$dir/$prog.x86_64" >"$dir/before" 2>"$dir/err"
+            proven "$ck" "$dir/err" || { fail "waits: $prog: no checkpoint at $pos: $(head -n 1 "$dir/err")"; continue; }
+            d=$(echo $dsts | cut -d' ' -f$((i % 4 + 1)))   # every position on x86_64, and on one other ABI each
+            for d in x86_64 $d; do
+                waits_restore "$ck" "$d" "$dir/$prog.$d" "$dir/before" "$dir/$prog.want" "waits: $prog at $pos of $total"
+                [ "$d" = x86_64 ] || break
+            done
+        done
+        # one thread's checkpoint while the others wait: nothing changes
+        for n in 2 4; do
+            ck=$dir/$prog.t$n.ckpt
+            rm -f "$ck"
+            MIGTHREAD_VERBOSE=1 MIGTHREAD_THREAD=$n MIGTHREAD_AFTER_POLLS=$((total / 20)) MIGTHREAD_CHECKPOINT_FILE="$ck" \
+                timeout 300 "$dir/$prog.x86_64" >"$dir/cont" 2>"$dir/err"
+            proven "$ck" "$dir/err" && cmp -s "$dir/cont" "$dir/$prog.want" && ok ||
+                fail "waits: $prog: a checkpoint of thread $n changed the output: $(head -n 1 "$dir/err")"
+        done
+        # from s390x, where the waits were saved big-endian
+        ck=$dir/$prog.s390x.ckpt
+        rm -f "$ck"
+        MIGTHREAD_VERBOSE=1 MIGTHREAD_AFTER_POLLS=$((total / 3)) MIGTHREAD_EXIT_AFTER_CHECKPOINT=1 MIGTHREAD_CHECKPOINT_FILE="$ck" \
+            timeout 300 scripts/abi.sh run s390x "$dir/$prog.s390x" >"$dir/before" 2>"$dir/err"
+        if proven "$ck" "$dir/err"; then
+            for d in x86_64 ppc; do
+                waits_restore "$ck" "$d" "$dir/$prog.$d" "$dir/before" "$dir/$prog.want" "waits: $prog from s390x"
+            done
+        else
+            fail "waits: $prog: no checkpoint on s390x: $(head -n 1 "$dir/err")"
+        fi
+    done
+    # a thread asked to move alone while it waits on a condition nobody
+    # there could signal: one line, no checkpoint, the program ends normally
+    build x86_64 "$dir/condleft" tests/threads/condleft.c || fail "waits: condleft: mtcc build"
+    rm -f "$dir/left.ckpt"
+    MIGTHREAD_CHECKPOINT_FILE="$dir/left.ckpt" "$dir/condleft" 1500 >"$dir/out" 2>"$dir/err" &
+    pid=$!
+    for i in $(seq 200); do grep -q "worker waits" "$dir/out" && break; sleep 0.05; done
+    "$mt" checkpoint --exit --thread 2 "$pid" || fail "waits: condleft: migthread checkpoint --thread failed"
+    wait "$pid"; rc=$?
+    [ $rc -eq 0 ] && one_line "$dir/err" "migthread: no checkpoint: thread 2 waits in pthread_cond_wait" &&
+        grep -q "^worker woke 1$" "$dir/out" && [ ! -f "$dir/left.ckpt" ] && ok ||
+        fail "waits: condleft: exit $rc, $(head -n 1 "$dir/err") $(tail -n 1 "$dir/out")"
+    # a jmp_buf (global, in a struct, in main's frame) filled by setjmp in
+    # functions that fall back: stale at every capture, so it travels (the
+    # corpus restores it on every ABI; here the checkpoint is proven)
+    gcc -O2 -o "$dir/jmpbuf.plain" tests/corpus/jmpbuf.c && "$dir/jmpbuf.plain" >"$dir/jmpbuf.want"
+    for abi in x86_64 s390x; do
+        build "$abi" "$dir/jmpbuf.$abi" tests/corpus/jmpbuf.c 2>/dev/null || fail "waits: jmpbuf: mtcc build for $abi"
+    done
+    ck=$dir/jmpbuf.ckpt
+    rm -f "$ck"
+    MIGTHREAD_VERBOSE=1 MIGTHREAD_AFTER_POLLS=150000 MIGTHREAD_EXIT_AFTER_CHECKPOINT=1 MIGTHREAD_CHECKPOINT_FILE="$ck" \
+        "$dir/jmpbuf.x86_64" >"$dir/before" 2>"$dir/err"
+    if proven "$ck" "$dir/err"; then
+        for d in x86_64 s390x; do
+            waits_restore "$ck" "$d" "$dir/jmpbuf.$d" "$dir/before" "$dir/jmpbuf.want" "waits: jmpbuf"
+        done
+    else
+        fail "waits: jmpbuf: no checkpoint: $(head -n 1 "$dir/err")"
+    fi
+
     # ---- ThreadSanitizer over the runtime's thread code ------------------------
     tsan=build/tsan
     if make -s "$tsan/lib/x86_64-linux-gnu/libmigthread.a" >/dev/null; then
-        for p in prodcons spawn rwlocks; do
+        for p in prodcons spawn rwlocks condbarrier semaphores; do
             MTCC_LIBDIR=$tsan/lib $mtcc --cc=gcc -fsanitize=thread -g -O1 -o "$tsan/$p" \
                 tests/threads/programs/$p.c 2>"$tsan/$p.log" || { fail "tsan: build $p"; continue; }
             total=$(MIGTHREAD_AFTER_POLLS=1000000000 "$tsan/$p" 2>&1 >/dev/null | sed -n 's/.*ended after \([0-9]*\).*/\1/p')

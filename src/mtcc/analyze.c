@@ -160,7 +160,8 @@ static int variably_modified(CXType t)
 }
 
 static const char *const forbidden[] = { "setjmp", "_setjmp", "__sigsetjmp", "sigsetjmp",
-    "longjmp", "_longjmp", "siglongjmp", "alloca", "__builtin_alloca", NULL };
+    "longjmp", "_longjmp", "siglongjmp", "__builtin_setjmp", "__builtin_longjmp", "alloca", "__builtin_alloca",
+    NULL };
 
 /* Inside a GNU statement expression (the expansion of atomic_load and
  * other macros): its variables live only there, so they are left out of

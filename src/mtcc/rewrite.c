@@ -159,19 +159,24 @@ static const pthread_call pthread_calls[] = {
     { "pthread_mutex_init", 0 }, { "pthread_mutex_destroy", 0 }, { "pthread_mutex_lock", 1 },
     { "pthread_mutex_trylock", 0 }, { "pthread_mutex_unlock", 0 },
     { "pthread_cond_init", 0 }, { "pthread_cond_destroy", 0 }, { "pthread_cond_wait", 1 },
-    { "pthread_cond_signal", 0 }, { "pthread_cond_broadcast", 0 },
+    { "pthread_cond_signal", 0 }, { "pthread_cond_broadcast", 0 }, { "pthread_cond_timedwait", 1 },
     { "pthread_barrier_init", 0 }, { "pthread_barrier_destroy", 0 }, { "pthread_barrier_wait", 1 },
     { "pthread_rwlock_init", 0 }, { "pthread_rwlock_destroy", 0 }, { "pthread_rwlock_rdlock", 1 },
     { "pthread_rwlock_wrlock", 1 }, { "pthread_rwlock_tryrdlock", 0 }, { "pthread_rwlock_trywrlock", 0 },
     { "pthread_rwlock_unlock", 0 }, { "pthread_once", 1 },
+    { "sem_init", 0 }, { "sem_destroy", 0 }, { "sem_wait", 1 }, { "sem_trywait", 0 }, { "sem_timedwait", 1 },
+    { "sem_post", 0 }, { "sem_getvalue", 0 },
     { NULL, 0 }
 };
 
-/* pthread functions that work on the objects above or on thread handles
- * in ways the runtime does not model: refused rather than run on state
- * they would misread. (Attribute calls and keys are left alone.) */
+/* pthread and semaphore functions that work on the objects above or on
+ * thread handles in ways the runtime does not model: refused rather than
+ * run on state they would misread (sem_open's named semaphores live
+ * outside the process). (Attribute calls and keys are left alone.) */
 static int pthread_unsupported(const char *name)
 {
+    if (strncmp(name, "sem_", 4) == 0)
+        return 1;
     static const char *const ok_prefixes[] = { "pthread_attr_", "pthread_mutexattr_", "pthread_condattr_",
                                                "pthread_barrierattr_", "pthread_rwlockattr_",
                                                "pthread_key_", "pthread_getspecific", "pthread_setspecific",
@@ -389,7 +394,7 @@ static site *make_call_site(walk *w, CXCursor c, CXCursor callee)
 
 static void refuse_pthread(CXCursor c, const char *name)
 {
-    error_at(c, "%s is not supported: MigThread models pthread_create, join, detach, exit, self, equal, mutexes, condition variables, barriers, rwlocks and once", name);
+    error_at(c, "%s is not supported: MigThread models pthread_create, join, detach, exit, self, equal, mutexes, condition variables, barriers, rwlocks, once and unnamed semaphores", name);
 }
 
 /* pthread_mutex_lock(m) -> mt_pthread_mutex_lock(m) */

@@ -374,7 +374,8 @@ const char *tr_ref_at(typereg *tr, CXType t, const char *expr, const char *path,
 static const char *pthread_object(CXType t)
 {
     static const char *const kinds[] = { "pthread_mutex_t", "pthread_cond_t", "pthread_barrier_t",
-                                         "pthread_rwlock_t", NULL };
+                                         "pthread_rwlock_t", "sem_t", "pthread_mutexattr_t", "pthread_condattr_t",
+                                         "pthread_rwlockattr_t", "pthread_barrierattr_t", NULL };
     while (t.kind == CXType_Typedef || t.kind == CXType_Elaborated) {
         if (t.kind == CXType_Elaborated) {
             t = clang_Type_getNamedType(t);
@@ -389,6 +390,17 @@ static const char *pthread_object(CXType t)
             }
         clang_disposeString(n);
         t = clang_getTypedefDeclUnderlyingType(clang_getTypeDeclaration(t));
+    }
+    /* jmp_buf and sigjmp_buf are arrays of struct __jmp_buf_tag: the
+     * runtime describes it as holding nothing a reader needs (its own
+     * comment in sync.c says why) */
+    CXType canon = clang_getCanonicalType(t);
+    if (canon.kind == CXType_Record) {
+        CXString n = clang_getCursorSpelling(clang_getTypeDeclaration(canon));
+        int jmp = strcmp(clang_getCString(n), "__jmp_buf_tag") == 0;
+        clang_disposeString(n);
+        if (jmp)
+            return "jmp_buf";
     }
     return NULL;
 }
@@ -408,8 +420,9 @@ static const char *ref_at(typereg *tr, CXType t, const char *expr, const char *p
         int pidx = find(tr, key);
         if (pidx < 0) {
             pidx = remember(tr, key);
+            const char *spelled = strcmp(pthread_kind, "jmp_buf") == 0 ? "struct __jmp_buf_tag" : pthread_kind;
             sb_printf(&tr->defs, "    __mt_ty[%d] = mt_type_pthread(\"%s\", sizeof(%s), _Alignof(%s));\n", pidx,
-                      pthread_kind, pthread_kind, pthread_kind);
+                      pthread_kind, spelled, spelled);
         }
         snprintf(pref, sizeof pref, "__mt_ty[%d]", pidx);
         return pref;
