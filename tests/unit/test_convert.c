@@ -262,7 +262,7 @@ static void test_nested_and_unions(void)
     cv_plan_free(p);
 
     union u { int i; float f; };
-    mt_member um[] = { { "i", MT_CLASS_SINT, sizeof(int), 0, 1, NULL }, { "f", MT_CLASS_FLOAT, sizeof(float), 0, 1, NULL } };
+    mt_member um[] = { { "i", MT_CLASS_SINT, sizeof(int), 0, 1, NULL, 0 }, { "f", MT_CLASS_FLOAT, sizeof(float), 0, 1, NULL, 0 } };
     const mt_type *lu = mt_type_define("union u", sizeof(union u), _Alignof(union u), 1, um, 2, &err);
     CHECK(lu != NULL);
     cv_plan *same = cv_plan_compile(lu, arch_local(), lu, &err);

@@ -109,7 +109,7 @@ static void test_bad_layouts(void)
     CHECK(type_check_layout("union u", 8, 1, un, 2, &err) == 0);
     tmember unbad[] = { { "a", MT_CLASS_SINT, 4, 0, 1, NULL }, { "b", MT_CLASS_FLOAT, 8, 4, 1, NULL } };
     CHECK(type_check_layout("union u", 16, 1, unbad, 2, &err) < 0);
-    mt_member big = { "x", MT_CLASS_SINT, 4, 0, SIZE_MAX / 2, NULL };
+    mt_member big = { "x", MT_CLASS_SINT, 4, 0, SIZE_MAX / 2, NULL, 0 };
     CHECK(mt_type_define("struct big", 8, 4, 0, &big, 1, &err) == NULL);
 }
 
