@@ -70,6 +70,20 @@ $mtcc -O2 -o "$dir/record.x86_64" tests/mtcc/record.c && $mtcc --cc=i686-linux-g
 MIGTHREAD_AFTER_POLLS=50 MIGTHREAD_EXIT_AFTER_CHECKPOINT=1 MIGTHREAD_CHECKPOINT_FILE="$dir/record.ckpt" "$dir/record.x86_64" >/dev/null
 MIGTHREAD_RESTORE="$dir/record.ckpt" scripts/abi.sh run i686 "$dir/record.i686" >/dev/null 2>"$dir/err"; rc=$?
 check "a 64-bit long is refused on ILP32" '[ $rc -ne 0 ] && one_line "$dir/err" "migthread: precision loss in struct record member l"'
+# a plain char bit-field is signed on x86 and unsigned on aarch64: a value only one side holds is refused
+$mtcc -O2 -o "$dir/charbits.x86_64" tests/mtcc/charbits.c && $mtcc --cc=aarch64-linux-gnu-gcc -O2 -o "$dir/charbits.aarch64" tests/mtcc/charbits.c
+ckb="$dir/charbits.ckpt"
+rm -f "$ckb"; VALUE=-3 MIGTHREAD_AFTER_POLLS=50 MIGTHREAD_EXIT_AFTER_CHECKPOINT=1 MIGTHREAD_CHECKPOINT_FILE="$ckb" "$dir/charbits.x86_64" >/dev/null
+MIGTHREAD_RESTORE="$ckb" scripts/abi.sh run aarch64 "$dir/charbits.aarch64" >/dev/null 2>"$dir/err"; rc=$?
+check "a negative char bit-field is refused where char is unsigned" '[ -f "$ckb" ] && [ $rc -ne 0 ] && one_line "$dir/err" "migthread: precision loss in struct holder member f.c (global charbits.c:h)"'
+$mt inspect "$ckb" >"$dir/charbits.inspect"
+check "inspect shows bit-fields and their values" 'grep -q "^      bit-field c: signed, 4 bits from bit 0 of byte 4" "$dir/charbits.inspect" && grep -qE "^      s.b += -9 \(s5@0.3\)" "$dir/charbits.inspect"'
+rm -f "$ckb"; VALUE=12 MIGTHREAD_AFTER_POLLS=50 MIGTHREAD_EXIT_AFTER_CHECKPOINT=1 MIGTHREAD_CHECKPOINT_FILE="$ckb" scripts/abi.sh run aarch64 "$dir/charbits.aarch64" >/dev/null
+MIGTHREAD_RESTORE="$ckb" "$dir/charbits.x86_64" >/dev/null 2>"$dir/err"; rc=$?
+check "a char bit-field above a signed one's range is refused" '[ -f "$ckb" ] && [ $rc -ne 0 ] && one_line "$dir/err" "migthread: precision loss in struct holder member f.c (global charbits.c:h)"'
+rm -f "$ckb"; VALUE=5 MIGTHREAD_VERBOSE=1 MIGTHREAD_AFTER_POLLS=50 MIGTHREAD_EXIT_AFTER_CHECKPOINT=1 MIGTHREAD_CHECKPOINT_FILE="$ckb" "$dir/charbits.x86_64" >/dev/null 2>"$dir/err"
+MIGTHREAD_RESTORE="$ckb" scripts/abi.sh run aarch64 "$dir/charbits.aarch64" >"$dir/charbits.out" 2>/dev/null; rc=$?
+check "a char bit-field both sides hold converts" '[ -f "$ckb" ] && grep -q "^migthread: checkpoint" "$dir/err" && [ $rc -eq 0 ] && grep -qx "c 5 u 9 n 4950 a 5 b -9" "$dir/charbits.out"'
 MIGTHREAD_AFTER_POLLS=50 MIGTHREAD_EXIT_AFTER_CHECKPOINT=1 MIGTHREAD_CHECKPOINT_FILE="$dir/fib.ckpt" "$dir/fib" >/dev/null
 MIGTHREAD_RESTORE="$dir/fib.ckpt" "$dir/record.x86_64" >/dev/null 2>"$dir/err"; rc=$?
 check "another program's checkpoint is refused" '[ $rc -ne 0 ] && one_line "$dir/err" "migthread: checkpoint was made by another program"'
