@@ -232,7 +232,7 @@ static void bitfield_line(field_ctx *fc, CXCursor c, const char *name, CXType ca
     sb_printf(&fc->tr->funcs,
               "static unsigned long long __mt_bf_%d(const void *__mt_o, int *__mt_positive)\n{\n"
               "    const %s *__mt_r = (const %s *)__mt_o;\n"
-              "    double __mt_sign = __mt_r->%s;  /* compared as an integer, a 1-bit field warns */\n"
+              "    double __mt_sign = (double)__mt_r->%s;  /* compared as an integer, a 1-bit field warns */\n"
               "    *__mt_positive = __mt_sign > 0;\n"
               "    return (unsigned long long)__mt_r->%s;\n}\n",
               k, fc->c_name, fc->c_name, name, name);
