@@ -230,6 +230,7 @@ static void bitfield_line(field_ctx *fc, CXCursor c, const char *name, CXType ca
     }
     int k = fc->tr->nreaders++;
     sb_printf(&fc->tr->funcs,
+              "__attribute__((unused))  /* its record may yet fail to be described */\n"
               "static unsigned long long __mt_bf_%d(const void *__mt_o, int *__mt_positive)\n{\n"
               "    const %s *__mt_r = (const %s *)__mt_o;\n"
               "    double __mt_sign = (double)__mt_r->%s;  /* compared as an integer, a 1-bit field warns */\n"
