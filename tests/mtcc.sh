@@ -71,6 +71,19 @@ $mtcc -O2 -o "$dir/record.x86_64" tests/mtcc/record.c && $mtcc --cc=i686-linux-g
 check "record checkpoints at 50" 'rt_checkpoint "$dir/record.ckpt" "$dir/record.before" 50 "$dir/record.x86_64"'
 MIGTHREAD_RESTORE="$dir/record.ckpt" scripts/abi.sh run i686 "$dir/record.i686" >/dev/null 2>"$dir/err"; rc=$?
 check "a 64-bit long is refused on ILP32" '[ $rc -ne 0 ] && one_line "$dir/err" "migthread: precision loss in struct record member l"'
+# a plain char bit-field is signed on x86 and unsigned on aarch64: a value only one side holds is refused
+$mtcc -O2 -o "$dir/charbits.x86_64" tests/mtcc/charbits.c && $mtcc --cc=aarch64-linux-gnu-gcc -O2 -o "$dir/charbits.aarch64" tests/mtcc/charbits.c
+ckb="$dir/charbits.ckpt"
+check "charbits checkpoints -3 on x86_64" 'rt_checkpoint "$ckb" "$dir/charbits.before" 50 env VALUE=-3 "$dir/charbits.x86_64"'
+MIGTHREAD_RESTORE="$ckb" scripts/abi.sh run aarch64 "$dir/charbits.aarch64" >/dev/null 2>"$dir/err"; rc=$?
+check "a negative char bit-field is refused where char is unsigned" '[ $rc -ne 0 ] && one_line "$dir/err" "migthread: precision loss in struct holder member f.c (global charbits.c:h)"'
+$mt inspect "$ckb" >"$dir/charbits.inspect"
+check "inspect shows bit-fields and their values" 'grep -q "^      bit-field c: signed, 4 bits from bit 0 of byte 4" "$dir/charbits.inspect" && grep -qE "^      s.b += -9 \(s5@0.3\)" "$dir/charbits.inspect"'
+check "charbits checkpoints 12 on aarch64" 'rt_checkpoint "$ckb" "$dir/charbits.before" 50 env VALUE=12 scripts/abi.sh run aarch64 "$dir/charbits.aarch64"'
+MIGTHREAD_RESTORE="$ckb" "$dir/charbits.x86_64" >/dev/null 2>"$dir/err"; rc=$?
+check "a char bit-field above a signed one's range is refused" '[ $rc -ne 0 ] && one_line "$dir/err" "migthread: precision loss in struct holder member f.c (global charbits.c:h)"'
+check "charbits checkpoints 5 on x86_64" 'rt_checkpoint "$ckb" "$dir/charbits.before" 50 env VALUE=5 "$dir/charbits.x86_64"'
+check "a char bit-field both sides hold converts" 'rt_restore "$ckb" "$dir/charbits.out" scripts/abi.sh run aarch64 "$dir/charbits.aarch64" && grep -qx "c 5 u 9 n 4950 a 5 b -9" "$dir/charbits.out"'
 check "fib checkpoints at 50" 'rt_checkpoint "$dir/fib.ckpt" "$dir/fib.before" 50 "$dir/fib"'
 MIGTHREAD_RESTORE="$dir/fib.ckpt" "$dir/record.x86_64" >/dev/null 2>"$dir/err"; rc=$?
 check "another program's checkpoint is refused" '[ $rc -ne 0 ] && one_line "$dir/err" "migthread: checkpoint was made by another program"'

@@ -145,12 +145,15 @@ const char *tr_struct(typereg *tr, const char *c_name, const char *id_name, int 
 CXCursor tr_why_at(void);
 /* Writes the descriptor definitions (into the registration function). */
 void tr_emit(typereg *tr, strbuf *out);
+/* Writes the functions the definitions use (a reader per bit-field, by
+ * which the runtime finds its bits), at file scope before them. */
+void tr_emit_functions(typereg *tr, strbuf *out);
 int tr_count(typereg *tr);
 /* What the registry holds at a moment, to forget what a function that
  * then falls back had described (its frame and pinned records). */
 typedef struct tr_mark {
-    size_t defs_len;
-    int nrecs, ntypes;
+    size_t defs_len, funcs_len;
+    int nrecs, ntypes, nreaders;
 } tr_mark;
 tr_mark tr_get_mark(typereg *tr);
 void tr_rollback(typereg *tr, tr_mark m);

@@ -20,6 +20,8 @@ typedef struct trec {
 
 struct typereg {
     strbuf defs;
+    strbuf funcs;  /* bit-field readers, at file scope */
+    int nreaders;
     trec *recs;
     int nrecs, ntypes;
     char *base;  /* the source's base name, for anonymous records' names */
@@ -36,7 +38,7 @@ int tr_count(typereg *tr) { return tr->ntypes; }
 
 tr_mark tr_get_mark(typereg *tr)
 {
-    return (tr_mark){ tr->defs.len, tr->nrecs, tr->ntypes };
+    return (tr_mark){ tr->defs.len, tr->funcs.len, tr->nrecs, tr->ntypes, tr->nreaders };
 }
 
 void tr_rollback(typereg *tr, tr_mark m)
@@ -48,12 +50,22 @@ void tr_rollback(typereg *tr, tr_mark m)
     tr->defs.len = m.defs_len;
     if (tr->defs.s)
         tr->defs.s[m.defs_len] = '\0';
+    tr->nreaders = m.nreaders;
+    tr->funcs.len = m.funcs_len;
+    if (tr->funcs.s)
+        tr->funcs.s[m.funcs_len] = '\0';
 }
 
 void tr_emit(typereg *tr, strbuf *out)
 {
     if (tr->defs.s)
         sb_put(out, tr->defs.s);
+}
+
+void tr_emit_functions(typereg *tr, strbuf *out)
+{
+    if (tr->funcs.s)
+        sb_put(out, tr->funcs.s);
 }
 
 static int find(typereg *tr, const char *key)
@@ -108,6 +120,15 @@ static const char *scalar_class(CXType canon, const char **idname)
     }
     default: return NULL;
     }
+}
+
+/* The class of the parts of a _Complex type, or NULL. */
+static const char *complex_class(CXType canon)
+{
+    if (canon.kind != CXType_Complex)
+        return NULL;
+    const char *idname, *cls = scalar_class(clang_getCanonicalType(clang_getElementType(canon)), &idname);
+    return cls && strcmp(cls, "MT_CLASS_PTR") != 0 && strcmp(cls, "MT_CLASS_FNPTR") != 0 ? cls : NULL;
 }
 
 /* Where the last failure to describe a type was: the member at fault, or
@@ -197,6 +218,28 @@ static const char *ref_at(typereg *tr, CXType t, const char *expr, const char *p
 
 static const char *pthread_object(CXType t);
 
+/* Appends the member line of bit-field name and the function that reads
+ * it, through which the runtime finds its bits on each ABI (bitfield.c):
+ * it reads, so a const member is described too. */
+static void bitfield_line(field_ctx *fc, CXCursor c, const char *name, CXType canon)
+{
+    const char *idname, *cls = scalar_class(canon, &idname);
+    if (!cls || canon.kind == CXType_Pointer) {
+        member_why(fc, c, "bit-field", name);
+        return;
+    }
+    int k = fc->tr->nreaders++;
+    sb_printf(&fc->tr->funcs,
+              "__attribute__((unused))  /* its record may yet fail to be described */\n"
+              "static unsigned long long __mt_bf_%d(const void *__mt_o, int *__mt_positive)\n{\n"
+              "    const %s *__mt_r = (const %s *)__mt_o;\n"
+              "    double __mt_sign = (double)__mt_r->%s;  /* compared as an integer, a 1-bit field warns */\n"
+              "    *__mt_positive = __mt_sign > 0;\n"
+              "    return (unsigned long long)__mt_r->%s;\n}\n",
+              k, fc->c_name, fc->c_name, name, name);
+    sb_printf(&fc->members, "        MT_BITFIELD(%s, __mt_bf_%d),\n", name, k);
+}
+
 static enum CXChildVisitResult add_field(CXCursor c, CXCursor parent, CXClientData data)
 {
     (void)parent;
@@ -221,9 +264,12 @@ static enum CXChildVisitResult add_field(CXCursor c, CXCursor parent, CXClientDa
     CXType t = clang_getCursorType(c);
     CXType canon = clang_getCanonicalType(t);
     const char *why = NULL;
-    if (clang_Cursor_isBitField(c))
-        member_why(fc, c, "bit-field", name);
-    else if (canon.kind == CXType_IncompleteArray)
+    if (clang_Cursor_isBitField(c)) {
+        if (*name)  /* an unnamed one is padding: it holds no value */
+            bitfield_line(fc, c, name, canon);
+        else
+            fc->n--;
+    } else if (canon.kind == CXType_IncompleteArray)
         member_why(fc, c, "flexible array", name);
     else if (!*name)
         member_why(fc, c, "anonymous struct or union", name);
@@ -265,6 +311,10 @@ static const char *member_line(typereg *tr, const char *c_name, const char *path
     const char *idname, *cls = scalar_class(canon, &idname);
     if (cls) {
         sb_printf(out, "        MT_MEMBER_OF(%s, %s, %s, %llu, 0),\n", c_name, name, cls, count);
+        return "";
+    }
+    if ((cls = complex_class(canon))) {  /* the real and imaginary parts: two elements each */
+        sb_printf(out, "        MT_MEMBER_OF(%s, %s, %s, %llu, 0),\n", c_name, name, cls, 2 * count);
         return "";
     }
     if (canon.kind != CXType_Record) {
@@ -446,7 +496,8 @@ static const char *ref_at(typereg *tr, CXType t, const char *expr, const char *p
         free(e);
         return r;
     }
-    if (!cls) {
+    const char *parts = complex_class(canon);
+    if (!cls && !parts) {
         *why = unsupported_kind(canon);
         return NULL;
     }
@@ -463,8 +514,14 @@ static const char *ref_at(typereg *tr, CXType t, const char *expr, const char *p
         idx = remember(tr, key);
         /* Named as declared ("long", "size_t"): the source's spelling is
          * the same on every ABI, and int and long stay distinct types. */
-        sb_printf(&tr->defs, "    __mt_ty[%d] = mt_type_scalar(\"%s\", %s, sizeof(%s), _Alignof(%s));\n",
-                  idx, spelled, cls, spelled, spelled);
+        if (parts)  /* _Complex: a real and an imaginary part */
+            sb_printf(&tr->defs, "    {\n        mt_member m[] = { { \"\", %s, sizeof(%s) / 2, 0, 2, 0, 0 } };\n"
+                                 "        __mt_ty[%d] = mt_type_define(\"%s\", sizeof(%s), _Alignof(%s), 0, m, 1, &err);\n"
+                                 "        if (!__mt_ty[%d]) goto fail;\n    }\n",
+                      parts, spelled, idx, spelled, spelled, spelled, idx);
+        else
+            sb_printf(&tr->defs, "    __mt_ty[%d] = mt_type_scalar(\"%s\", %s, sizeof(%s), _Alignof(%s));\n",
+                      idx, spelled, cls, spelled, spelled);
     }
     free(spelled);
     snprintf(ref, sizeof ref, "__mt_ty[%d]", idx);

@@ -180,6 +180,11 @@ static int parse_member(reader *r, cursor *c, uint32_t tindex, tmember *m)
     m->offset = (uint32_t)get_uint(c, 4);
     m->count = (uint32_t)get_uint(c, 4);
     uint64_t sub = get_uint(c, 4);
+    if (m->cls == MT_CLASS_BITFIELD) {  /* where its bits are: checked with the layout */
+        m->bit_width = (uint8_t)get_uint(c, 1);
+        m->bit_pos = (uint8_t)get_uint(c, 1);
+        m->bit_flags = (uint8_t)get_uint(c, 1);
+    }
     if (c->bad)
         return corrupt(r, "%s", "type table overruns its record");
     int aggregate = m->cls == MT_CLASS_STRUCT || m->cls == MT_CLASS_UNION;

@@ -211,6 +211,11 @@ static void put_type(wbuf *b, const struct mt_type *t)
         wb_uint(b, m->offset, 4);
         wb_uint(b, m->count, 4);
         wb_uint(b, m->type ? m->type->index : UINT32_MAX, 4);
+        if (m->cls == MT_CLASS_BITFIELD) {
+            wb_uint(b, m->bit_width, 1);
+            wb_uint(b, m->bit_pos, 1);
+            wb_uint(b, m->bit_flags, 1);
+        }
     }
 }
 

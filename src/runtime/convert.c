@@ -15,7 +15,7 @@
 #include "kernels.h"
 #include "ldouble.h"
 
-enum op_kind { OP_COPY, OP_ZERO, OP_SWAP, OP_INT, OP_FLOAT, OP_LDOUBLE, OP_PTR, OP_FNPTR, OP_SUB };
+enum op_kind { OP_COPY, OP_ZERO, OP_SWAP, OP_INT, OP_FLOAT, OP_LDOUBLE, OP_PTR, OP_FNPTR, OP_SUB, OP_BITS };
 
 typedef struct cv_op {
     uint8_t kind;
@@ -26,6 +26,7 @@ typedef struct cv_op {
     uint32_t n;             /* items per element */
     uint32_t sstep, dstep;  /* distance between items */
     cv_plan *sub;           /* OP_SUB: the plan of the nested struct */
+    const tmember *sm, *dm; /* OP_BITS: the bit-field in each layout */
 } cv_op;
 
 struct cv_plan {
@@ -57,7 +58,7 @@ static int add_op(cv_plan *p, cv_op op, mt_error *err)
         return 0;
     }
     if (prev && prev->kind == op.kind && op.kind != OP_SUB && op.kind != OP_COPY &&
-        op.kind != OP_ZERO && prev->ssize == op.ssize && prev->dsize == op.dsize &&
+        op.kind != OP_ZERO && op.kind != OP_BITS && prev->ssize == op.ssize && prev->dsize == op.dsize &&
         prev->is_signed == op.is_signed && prev->sstep == op.sstep &&
         prev->dstep == op.dstep && op.soff == prev->soff + prev->n * prev->sstep &&
         op.doff == prev->doff + prev->n * prev->dstep ) {
@@ -82,7 +83,8 @@ static int same_layout(const struct mt_type *s, const struct mt_type *d)
         return 0;
     for (uint32_t i = 0; i < s->nmembers; i++) {
         const tmember *a = &s->members[i], *b = &d->members[i];
-        if (a->offset != b->offset || a->size != b->size)
+        if (a->offset != b->offset || a->size != b->size || a->bit_width != b->bit_width ||
+            a->bit_pos != b->bit_pos || a->bit_flags != b->bit_flags)
             return 0;
         if (a->type && !same_layout(a->type, b->type))
             return 0;
@@ -200,6 +202,12 @@ static int add_struct_array(cv_plan *p, const tmember *sm, const tmember *dm, ui
 static int add_member(cv_plan *p, const tmember *sm, const tmember *dm, uint32_t sbase,
                       uint32_t dbase, int pointers_only, mt_error *err)
 {
+    if (sm->cls == MT_CLASS_BITFIELD) {
+        /* each value moves from the writer's bits to the reader's */
+        cv_op op = { .kind = OP_BITS, .soff = sbase + sm->offset, .doff = dbase + dm->offset, .n = 1,
+                     .sstep = sm->size, .dstep = dm->size, .sm = sm, .dm = dm };
+        return pointers_only ? 0 : add_op(p, op, err);
+    }
     if (sm->cls == MT_CLASS_UNION)
         return pointers_only ? 0 : add_union(p, sm, dm, sbase, dbase, err);
     if (sm->cls == MT_CLASS_STRUCT) {
@@ -240,11 +248,16 @@ static int add_type(cv_plan *p, const struct mt_type *s, const struct mt_type *d
     uint32_t dend = 0;
     for (uint32_t i = 0; i < s->nmembers; i++) {
         const tmember *sm = &s->members[i], *dm = &d->members[i];
-        if (!pointers_only && add_gap(p, dbase + dend, dbase + dm->offset, err) < 0)
+        uint32_t end = dm->offset + dm->size * dm->count;
+        /* a bit-field's bytes not yet written by the one before it are
+         * zeroed first: its unused bits are padding */
+        uint32_t gap_end = dm->cls == MT_CLASS_BITFIELD ? end : dm->offset;
+        if (!pointers_only && add_gap(p, dbase + dend, dbase + gap_end, err) < 0)
             return -1;
         if (add_member(p, sm, dm, sbase, dbase, pointers_only, err) < 0)
             return -1;
-        dend = dm->offset + dm->size * dm->count;
+        if (end > dend)
+            dend = end;
     }
     return pointers_only ? 0 : add_gap(p, dbase + dend, dbase + d->size, err);
 }
@@ -254,7 +267,7 @@ static void mark_uniform(cv_plan *p)
     if (p->nops != 1 || p->copy_first)
         return;
     const cv_op *op = &p->ops[0];
-    p->uniform = op->kind != OP_SUB && op->soff == 0 && op->doff == 0 &&
+    p->uniform = op->kind != OP_SUB && op->kind != OP_BITS && op->soff == 0 && op->doff == 0 &&
                  op->n * op->sstep == p->src->size && op->n * op->dstep == p->dst->size &&
                  (op->kind != OP_COPY && op->kind != OP_ZERO ? 1 : op->len == p->dst->size);
 }
@@ -322,8 +335,10 @@ typedef struct run_state {
 } run_state;
 
 /* Writes the path of the member holding byte off of type t, such as
- * "l", "in.l" or "v[3]", into buf. */
-static void member_path(const struct mt_type *t, uint64_t off, char *buf, size_t cap)
+ * "l", "in.l" or "v[3]", into buf. Bit-fields share bytes: of those, only
+ * want is taken. */
+static void member_path(const struct mt_type *t, uint64_t off, const tmember *want, char *buf,
+                        size_t cap)
 {
     buf[0] = '\0';
     size_t used = 0;
@@ -331,6 +346,8 @@ static void member_path(const struct mt_type *t, uint64_t off, char *buf, size_t
         const tmember *hit = NULL;
         for (uint32_t i = 0; i < t->nmembers && !hit; i++) {
             const tmember *m = &t->members[i];
+            if (m->cls == MT_CLASS_BITFIELD && m != want)
+                continue;
             if (off >= m->offset && off < m->offset + (uint64_t)m->size * m->count)
                 hit = m;
         }
@@ -347,12 +364,13 @@ static void member_path(const struct mt_type *t, uint64_t off, char *buf, size_t
     }
 }
 
-static int fail_at(run_state *rs, const uint8_t *item, int code, const char *what)
+static int fail_member(run_state *rs, const uint8_t *item, const tmember *want, int code,
+                       const char *what)
 {
     const struct mt_type *t = rs->plan->src;
     size_t at = (size_t)(item - rs->src_base);
     char path[128];
-    member_path(t, at % t->size, path, sizeof path);
+    member_path(t, at % t->size, want, path, sizeof path);
     if (path[0])
         mt_fail(rs->err, code, "%s in %s member %s", what, t->name, path);
     else
@@ -360,6 +378,52 @@ static int fail_at(run_state *rs, const uint8_t *item, int code, const char *wha
     if (rs->count > 1)
         mt_error_context(rs->err, "element %zu", at / t->size);
     return -1;
+}
+
+static int fail_at(run_state *rs, const uint8_t *item, int code, const char *what)
+{
+    return fail_member(rs, item, NULL, code, what);
+}
+
+static k_bits bits_of(const tmember *m)
+{
+    return (k_bits){ (uint8_t)m->size, (uint8_t)type_bit_shift(m), m->bit_width,
+                     (uint8_t)((m->bit_flags & TYPE_BIT_MSB) != 0) };
+}
+
+/* The value of a bit-field's raw bits v, as a 64-bit two's complement
+ * integer (sign-extended when the member is signed); *neg when below 0. */
+static uint64_t bits_value(uint64_t v, const tmember *m, int *neg)
+{
+    unsigned w = m->bit_width;
+    *neg = (m->bit_flags & TYPE_BIT_SIGNED) && (v >> (w - 1) & 1);
+    return *neg && w < 64 ? v | ~(uint64_t)0 << w : v;
+}
+
+/* 1 when value v (neg: negative) is a value of dst's width and signedness. */
+static int bits_fit(uint64_t v, int neg, const tmember *dst)
+{
+    unsigned dw = dst->bit_width;
+    if (!(dst->bit_flags & TYPE_BIT_SIGNED))
+        return !neg && (dw >= 64 || v >> dw == 0);
+    /* signed: the bits from the sign bit up are all equal */
+    uint64_t top = v >> (dw - 1);
+    return neg ? top == ~(uint64_t)0 >> (dw - 1) : top == 0;
+}
+
+/* Moves n bit-field values from the writer's bits into the reader's. */
+static int run_bits(run_state *rs, const cv_op *op, uint8_t *d, size_t dstep,
+                    const uint8_t *s, size_t sstep, size_t n)
+{
+    k_bits sb = bits_of(op->sm), db = bits_of(op->dm);
+    for (size_t i = 0; i < n; i++) {
+        int neg;
+        uint64_t v = bits_value(k_bits_load(s + i * sstep, &sb), op->sm, &neg);
+        if (!rs->ctx->lossy && !bits_fit(v, neg, op->dm))
+            return fail_member(rs, s + i * sstep, op->sm, MT_ELOSS, "precision loss");
+        k_bits_store(d + i * dstep, &db, v);
+    }
+    return 0;
 }
 
 static int run_float(run_state *rs, const cv_op *op, uint8_t *d, size_t dstep,
@@ -464,6 +528,7 @@ static int run_items(run_state *rs, const cv_op *op, uint8_t *d, size_t dstep,
     case OP_LDOUBLE: return run_ldouble(rs, op, d, dstep, s, sstep, n);
     case OP_PTR:
     case OP_FNPTR: return run_pointers(rs, op, d, dstep, s, sstep, n);
+    case OP_BITS: return run_bits(rs, op, d, dstep, s, sstep, n);
     default: return run_sub(rs, op, d, dstep, s, sstep, n);
     }
 }
@@ -551,6 +616,8 @@ static int map_in_type(const struct mt_type *s, const struct mt_type *d, uint64_
     }
     for (uint32_t i = 0; i < s->nmembers; i++) {
         const tmember *sm = &s->members[i], *dm = &d->members[i];
+        if (sm->cls == MT_CLASS_BITFIELD)
+            continue;  /* no pointer points into a bit-field */
         uint64_t start = sm->offset, end = start + (uint64_t)sm->size * sm->count;
         if (off >= start && off < end)
             return map_in_member(sm, dm, off - start, out);

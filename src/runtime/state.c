@@ -77,7 +77,7 @@ int mt_register_global_bytes(const char *name, void *addr, size_t size, mt_error
 {
     char tname[300];
     snprintf(tname, sizeof tname, "raw %s", name);
-    mt_member m = { "bytes", MT_CLASS_BYTES, 1, 0, size, NULL };
+    mt_member m = { "bytes", MT_CLASS_BYTES, 1, 0, size, NULL, 0 };
     const mt_type *t = mt_type_define(tname, size, 1, 0, &m, 1, err);
     return t ? mt_register_global(name, addr, t, 1, err) : -1;
 }

@@ -167,7 +167,7 @@ const mt_type *mt_type_pthread(const char *kind, size_t size, size_t align)
         mt_member m[3];
         size_t n = 0;
         for (; n < 3 && names[k][n + 1]; n++)
-            m[n] = (mt_member){ names[k][n + 1], MT_CLASS_UINT, 4, 4 * n, 1, NULL };
+            m[n] = (mt_member){ names[k][n + 1], MT_CLASS_UINT, 4, 4 * n, 1, NULL, 0 };
         if (k == 0)  /* the mutex kind sits where glibc keeps its own */
             m[2].offset = MUTEX_KIND_AT;
         if (strcmp(kind, "jmp_buf") == 0)  /* one byte: a type needs a member */

@@ -16,11 +16,26 @@
 typedef struct tmember {
     char *name;
     uint8_t cls;            /* mt_class */
-    uint32_t size;          /* one element; for STRUCT/UNION the type's size */
-    uint32_t offset;
+    uint32_t size;          /* one element; for STRUCT/UNION the type's size;
+                               for BITFIELD the bytes its bits touch */
+    uint32_t offset;        /* for BITFIELD the first of those bytes */
     uint32_t count;
     const struct mt_type *type; /* STRUCT and UNION only */
+    /* BITFIELD only: the value's bits are bits [bit_pos, bit_pos + bit_width)
+     * of its bytes, numbered from the least significant bit of the first
+     * byte up, or with TYPE_BIT_MSB from the most significant bit of the
+     * first byte down, the value's most significant bit first. */
+    uint8_t bit_width;      /* 1..64 */
+    uint8_t bit_pos;        /* 0..7 */
+    uint8_t bit_flags;      /* TYPE_BIT_* */
 } tmember;
+
+enum {
+    TYPE_BIT_SIGNED = 1,    /* two's complement */
+    TYPE_BIT_MSB = 2,       /* numbered from the most significant bit */
+    TYPE_BIT_FLAGS = 3,     /* every flag there is */
+    TYPE_BIT_MAX_WIDTH = 64
+};
 
 struct mt_type {
     uint64_t id;            /* identity: equal on every ABI */
@@ -64,5 +79,23 @@ const struct mt_type *types_local_find(uint64_t id);
 
 /* 1 when a scalar class and size make sense together. */
 int type_scalar_size_ok(int cls, uint32_t size);
+
+/* 1 when a bit-field member's window (size bytes) fits its bit position
+ * and width, and its flags are known. */
+int type_bitfield_ok(const tmember *m);
+
+/* The shift of a bit-field's value in its bytes read as one integer
+ * (kernels.h's k_bits). */
+static inline unsigned type_bit_shift(const tmember *m)
+{
+    return m->bit_flags & TYPE_BIT_MSB ? 8u * m->size - m->bit_pos - m->bit_width : m->bit_pos;
+}
+
+/* Finds where the bit-field that read reads lies in an object of size
+ * bytes aligned to align, by reading it from objects with chosen bits set
+ * (bitfield.c); fills m's offset, size and bit_* fields. Returns 0, or -1
+ * with err naming type tname and the member. */
+int type_probe_bitfield(const char *tname, size_t size, size_t align, mt_bitfield_read read,
+                        tmember *m, mt_error *err);
 
 #endif

@@ -30,9 +30,9 @@ static const mt_type *local_rec(void)
 static struct mt_type *ppc_rec(void)
 {
     tmember m[] = {
-        { "a", MT_CLASS_BYTES, 1, 0, 1, NULL }, { "b", MT_CLASS_SINT, 2, 2, 1, NULL },
-        { "c", MT_CLASS_SINT, 4, 4, 1, NULL }, { "d", MT_CLASS_SINT, 4, 8, 1, NULL },
-        { "e", MT_CLASS_FLOAT, 8, 16, 1, NULL },
+        { "a", MT_CLASS_BYTES, 1, 0, 1, NULL, 0, 0, 0 }, { "b", MT_CLASS_SINT, 2, 2, 1, NULL, 0, 0, 0 },
+        { "c", MT_CLASS_SINT, 4, 4, 1, NULL, 0, 0, 0 }, { "d", MT_CLASS_SINT, 4, 8, 1, NULL, 0, 0, 0 },
+        { "e", MT_CLASS_FLOAT, 8, 16, 1, NULL, 0, 0, 0 },
     };
     mt_error err;
     return type_new("struct rec", 24, 8, 0, m, 5, &err);
@@ -106,7 +106,7 @@ static void test_precision_loss(void)
     mt_member m[] = { MT_MEMBER(struct record, l, MT_CLASS_SINT, 1) };
     const mt_type *local = mt_type_define("struct record", sizeof(struct record), _Alignof(struct record), 0, m, 1, &err);
     /* A little-endian LP64 writer (x86_64) holding a value of 64 bits. */
-    tmember wm[] = { { "l", MT_CLASS_SINT, 8, 0, 1, NULL } };
+    tmember wm[] = { { "l", MT_CLASS_SINT, 8, 0, 1, NULL, 0, 0, 0 } };
     struct mt_type *writer = type_new("struct record", 8, 8, 0, wm, 1, &err);
     mt_arch wa = foreign_arch(0, 8);
     cv_plan *p = cv_plan_compile(writer, &wa, local, &err);
@@ -211,7 +211,7 @@ static void test_pointers(void)
     CHECK(cv_run(p, dst, src, 1, &none, &err) < 0);
     cv_plan_free(p);
     /* A 4-byte big-endian writer's pointers widen (or stay) to ours. */
-    tmember wm[] = { { "p", MT_CLASS_PTR, 4, 0, 1, NULL }, { "f", MT_CLASS_FNPTR, 4, 4, 1, NULL } };
+    tmember wm[] = { { "p", MT_CLASS_PTR, 4, 0, 1, NULL, 0, 0, 0 }, { "f", MT_CLASS_FNPTR, 4, 4, 1, NULL, 0, 0, 0 } };
     struct mt_type *writer = type_new("struct pp", 8, 4, 0, wm, 2, &err);
     mt_arch wa = foreign_arch(1, 4);
     p = cv_plan_compile(writer, &wa, local, &err);
@@ -262,7 +262,7 @@ static void test_nested_and_unions(void)
     cv_plan_free(p);
 
     union u { int i; float f; };
-    mt_member um[] = { { "i", MT_CLASS_SINT, sizeof(int), 0, 1, NULL }, { "f", MT_CLASS_FLOAT, sizeof(float), 0, 1, NULL } };
+    mt_member um[] = { { "i", MT_CLASS_SINT, sizeof(int), 0, 1, NULL, 0 }, { "f", MT_CLASS_FLOAT, sizeof(float), 0, 1, NULL, 0 } };
     const mt_type *lu = mt_type_define("union u", sizeof(union u), _Alignof(union u), 1, um, 2, &err);
     CHECK(lu != NULL);
     cv_plan *same = cv_plan_compile(lu, arch_local(), lu, &err);
@@ -275,8 +275,8 @@ static void test_nested_and_unions(void)
 static void test_mismatch(void)
 {
     mt_error err;
-    tmember a[] = { { "x", MT_CLASS_SINT, 4, 0, 1, NULL } };
-    tmember b[] = { { "y", MT_CLASS_SINT, 4, 0, 1, NULL } };
+    tmember a[] = { { "x", MT_CLASS_SINT, 4, 0, 1, NULL, 0, 0, 0 } };
+    tmember b[] = { { "y", MT_CLASS_SINT, 4, 0, 1, NULL, 0, 0, 0 } };
     struct mt_type *ta = type_new("struct m", 4, 4, 0, a, 1, &err);
     struct mt_type *tb = type_new("struct m", 4, 4, 0, b, 1, &err);
     CHECK(cv_plan_compile(ta, arch_local(), tb, &err) == NULL && err.code == MT_ETYPE);
