@@ -22,6 +22,8 @@ typedef struct tmember {
     const struct mt_type *type; /* STRUCT and UNION only */
 } tmember;
 
+struct flex_info;
+
 struct mt_type {
     uint64_t id;            /* identity: equal on every ABI */
     char *name;
@@ -31,6 +33,10 @@ struct mt_type {
     uint8_t has_pointers;   /* a PTR or FNPTR anywhere inside */
     uint32_t nmembers;
     tmember *members;       /* in declaration order (increasing offset) */
+    /* A heap block type with a trailing array (flex.c): set on the
+     * descriptor mtcc passes to the allocation wrappers and on each block
+     * type made from it; NULL for every other type. */
+    const struct flex_info *flex;
 };
 
 /* Limits that keep a hostile description from costing much. */

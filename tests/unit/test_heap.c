@@ -122,7 +122,7 @@ static size_t freed_count(void)
 static void test_freed_window(void)
 {
     size_t before = freed_count();
-    double *d = mt_malloc(3 * sizeof *d, t_double);
+    double *d = mt_malloc(3 * sizeof *d, t_double, NULL);
     mt_free(d);
     CHECK(freed_count() == before + 1);
     mt_error err;
@@ -158,11 +158,11 @@ static void test_freed_window(void)
 static void test_realloc_keeps_bytes(void)
 {
     char *s = strdup("hello");  /* libc's, not the wrapper's: untracked */
-    char *g = mt_realloc(s, 4096, NULL);
+    char *g = mt_realloc(s, 4096, NULL, NULL);
     CHECK(g && strcmp(g, "hello") == 0 && g[4095] == 0);
-    char *t = mt_malloc(4, NULL);
+    char *t = mt_malloc(4, NULL, NULL);
     memcpy(t, "abcd", 4);
-    t = mt_realloc(t, 64, NULL);
+    t = mt_realloc(t, 64, NULL, NULL);
     CHECK(t && memcmp(t, "abcd", 4) == 0 && t[4] == 0 && t[63] == 0);
     mt_free(g);
     mt_free(t);
@@ -179,7 +179,7 @@ static void test_dangling_restore(void)
     const mt_type *t_holder = mt_type_define("struct holder", sizeof(struct holder),
                                              _Alignof(struct holder), 0, m, 2, &err);
     CHECK(mt_register_global("g_holder", &g_holder, t_holder, 1, &err) == 0);
-    double *d = mt_malloc(4 * sizeof *d, t_double);
+    double *d = mt_malloc(4 * sizeof *d, t_double, NULL);
     g_holder.a = 5;
     g_holder.p = d + 2;
     mt_free(d);  /* g_holder.p dangles */
