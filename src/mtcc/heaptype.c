@@ -585,8 +585,9 @@ static const alloc_fn *alloc_call(CXCursor c)
     if (clang_getCursorKind(c) != CXCursor_CallExpr)
         return NULL;
     CXCursor callee = clang_getCursorReferenced(c);
+    /* the library's, or declared by the program without a body here */
     if (clang_Cursor_isNull(callee) || clang_getCursorKind(callee) != CXCursor_FunctionDecl ||
-        !in_system_header(callee))
+        (!in_system_header(callee) && !clang_Cursor_isNull(clang_getCursorDefinition(callee))))
         return NULL;
     CXString n = clang_getCursorSpelling(callee);
     const alloc_fn *fn = find_alloc_fn(clang_getCString(n));
@@ -803,6 +804,9 @@ static void note_use(scan *s, CXType to, CXCursor e, CXCursor at)
         CXType pointee = clang_getPointeeType(to);
         int h = holds(pointee, 0);
         CXString sp = clang_getTypeSpelling(pointee);
+        const char *spelled = clang_getCString(sp);
+        while (strncmp(spelled, "const ", 6) == 0 || strncmp(spelled, "volatile ", 9) == 0)
+            spelled = strchr(spelled, ' ') + 1;  /* the type, not how this use may touch it */
         for (int i = 0; i < s->nsites; i++) {
             asite *a = &s->sites[i];
             if (!mark[i] || !a->untyped || (a->flags & h) == h)
@@ -811,13 +815,13 @@ static void note_use(scan *s, CXType to, CXCursor e, CXCursor at)
             if ((h & HOLDS_POINTERS) && !(a->flags & HOLDS_POINTERS)) {
                 warn_at(at, "the block from the allocation at %s is used as %s, which holds pointers: declare the "
                         "allocator with --lib-spec or type the allocation; a checkpoint that holds it is refused",
-                        a->where, clang_getCString(sp));
+                        a->where, spelled);
                 free(a->used_as);
                 a->used_as = NULL;
             }
             if (!a->used_as || (h & HOLDS_POINTERS)) {
                 char buf[700];
-                snprintf(buf, sizeof buf, "%s at %s", clang_getCString(sp), use_where);
+                snprintf(buf, sizeof buf, "%s at %s", spelled, use_where);
                 free(a->used_as);
                 a->used_as = xstrdup(buf);
             }
