@@ -28,7 +28,7 @@ static void test_blockmap(void)
     enum { N = 5000 };
     static char arena[N * 8];
     for (int i = 0; i < N; i++)
-        ok &= blockmap_put(&m, &(st_heap_block){ arena + 8 * i, t_double, 1 }, NULL) == 0;
+        ok &= blockmap_put(&m, &(st_heap_block){ arena + 8 * i, t_double, 1, NULL }, NULL) == 0;
     CHECK(ok && m.live == N);
     for (int i = 0; i < N; i += 2)
         ok &= blockmap_del(&m, arena + 8 * i, NULL) == 1;
@@ -36,7 +36,7 @@ static void test_blockmap(void)
     CHECK(m.live == N / 2 && blockmap_get(&m, arena) == NULL && blockmap_get(&m, arena + 8) != NULL);
     CHECK(blockmap_del(&m, arena, NULL) == 0);
     for (int i = 0; i < N; i++)  /* half new, half replacing */
-        ok &= blockmap_put(&m, &(st_heap_block){ arena + 8 * i, t_double, 2 }, NULL) == (i % 2);
+        ok &= blockmap_put(&m, &(st_heap_block){ arena + 8 * i, t_double, 2, NULL }, NULL) == (i % 2);
     CHECK(ok && m.live == N);
     int twos = 0;
     for (int i = 0; i < N; i++) {
@@ -80,7 +80,7 @@ static void test_blockmap_random(void)
         st_heap_block old;
         switch ((seed >> 24) % 3) {
         case 0: {
-            int r = blockmap_put(&m, &(st_heap_block){ a, t_double, (uint64_t)step + 1 }, &old);
+            int r = blockmap_put(&m, &(st_heap_block){ a, t_double, (uint64_t)step + 1, NULL }, &old);
             ok &= r == (want[i] != 0) && (!r || old.count == want[i]);
             live += !want[i];
             want[i] = (uint64_t)step + 1;
