@@ -848,6 +848,11 @@ void heap_scan_unit(CXTranslationUnit tu)
     unit.tu = tu;
     CXCursor root = clang_getTranslationUnitCursor(tu);
     find_sites(&unit, root);
+    int untyped = 0;
+    for (int i = 0; i < unit.nsites; i++)
+        untyped |= unit.sites[i].untyped;
+    if (!untyped)
+        return;  /* nothing to follow */
     int rounds = 0;
     do {
         unit.changed = 0;

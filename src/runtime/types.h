@@ -68,6 +68,13 @@ void type_free(struct mt_type *t);
 const struct mt_type *const *types_local(uint32_t *count);
 const struct mt_type *types_local_find(uint64_t id);
 
+/* 1 for a type of single bytes (char, unsigned char, the raw bytes of a
+ * block mtcc could not type): its blocks say nothing of what they hold. */
+static inline int type_is_bytes(const struct mt_type *t)
+{
+    return t->nmembers == 1 && t->size == 1 && t->members[0].name[0] == '\0' && t->members[0].count == 1;
+}
+
 /* 1 when a scalar class and size make sense together. */
 int type_scalar_size_ok(int cls, uint32_t size);
 
