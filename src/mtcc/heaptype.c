@@ -9,32 +9,17 @@
  * result goes to (an initialized variable, an assignment, a cast). A
  * struct with a flexible array member always makes a flexible block.
  *
- * Blocks left untyped (bytes) are followed through the unit, flow-
- * insensitively: the variables, members and parameters that hold them,
- * and the functions that return them (a pool allocator handing out
- * pieces). Where such a value becomes a pointer to a type holding
- * pointers, mtcc says so and marks the allocation site, and a capture
- * refuses the block; a type with multi-byte numbers marks it for the
- * restore to refuse across ABIs. Every allocation passes a static site
- * (file:line) that the runtime keeps with the block for its messages. */
+ * Blocks left untyped (bytes) are followed through the unit by
+ * heapflow.c. Every allocation passes a static site (file:line and what
+ * its block is used as) that the runtime keeps with the block for its
+ * refusals. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "transform.h"
+#include "heaptype.h"
 
 /* ---- sizeof operands -------------------------------------------------------------- */
-
-/* A type as a size expression names it: a libclang type, or (for a sizeof
- * of a written type that libclang does not expose, such as long or
- * struct item *) its spelling and runtime class. */
-typedef struct sz_type {
-    int ok;
-    CXType type;
-    char spelled[200];
-    const char *cls;     /* MT_CLASS_* when spelled */
-    int multibyte;       /* spelled: a number wider than a byte */
-} sz_type;
 
 static char **tokens_of(CXTranslationUnit tu, CXCursor c, unsigned *n, CXToken **toks)
 {
@@ -259,14 +244,6 @@ static void add_terms(CXTranslationUnit tu, CXCursor e, term *terms, int *n)
     }
 }
 
-/* What an allocation makes. */
-enum { AT_NONE, AT_ELEM, AT_FLEX, AT_TRAIL };
-typedef struct choice {
-    int kind;
-    sz_type elem;    /* AT_ELEM: the element; AT_TRAIL: the trailing element */
-    CXType header;   /* AT_FLEX, AT_TRAIL: the struct before the array */
-} choice;
-
 static int has_fam(CXType t)
 {
     CXType c = clang_getCanonicalType(t);
@@ -355,7 +332,7 @@ static choice from_pair(CXTranslationUnit tu, CXCursor a, CXCursor b)
 
 /* 1 for char, signed and unsigned char and void: a pointer to them says
  * nothing about the block. */
-static int says_nothing(CXType t)
+int heap_says_nothing(CXType t)
 {
     CXType c = clang_getCanonicalType(t);
     return c.kind == CXType_Void || c.kind == CXType_Char_S || c.kind == CXType_Char_U ||
@@ -452,7 +429,7 @@ static choice elem_choice(CXType t)
 static choice choose(CXTranslationUnit tu, CXCursor *anc, int nanc, CXCursor call, const alloc_fn *fn)
 {
     CXType dest;
-    if (strcmp(fn->name, "posix_memalign") == 0 && out_param(tu, call, &dest) && !says_nothing(dest))
+    if (strcmp(fn->name, "posix_memalign") == 0 && out_param(tu, call, &dest) && !heap_says_nothing(dest))
         return has_fam(dest) ? (choice){ .kind = AT_FLEX, .header = dest } : elem_choice(dest);
     int nargs = clang_Cursor_getNumArguments(call);
     choice size = { .kind = AT_NONE };
@@ -463,7 +440,7 @@ static choice choose(CXTranslationUnit tu, CXCursor *anc, int nanc, CXCursor cal
         size = from_size(tu, clang_Cursor_getArgument(call, (unsigned)fn->size_arg));
     if (size.kind == AT_FLEX || size.kind == AT_TRAIL)
         return size;
-    if (destination(anc, nanc, call, &dest) && !says_nothing(dest))
+    if (destination(anc, nanc, call, &dest) && !heap_says_nothing(dest))
         return has_fam(dest) ? (choice){ .kind = AT_FLEX, .header = dest } : elem_choice(dest);
     if (size.kind == AT_ELEM && is_record(&size.elem) && has_fam(size.elem.type))
         return (choice){ .kind = AT_FLEX, .header = size.elem.type };
@@ -473,110 +450,26 @@ static choice choose(CXTranslationUnit tu, CXCursor *anc, int nanc, CXCursor cal
     return size;
 }
 
-/* ---- What a type holds ------------------------------------------------------------------ */
-
-enum { HOLDS_POINTERS = 1, HOLDS_NUMBERS = 2 };
-
-static int holds(CXType t, int depth)
-{
-    CXType c = clang_getCanonicalType(t);
-    if (depth > 16)
-        return HOLDS_POINTERS;  /* assume the worst */
-    switch (c.kind) {
-    case CXType_Pointer:
-    case CXType_BlockPointer: return HOLDS_POINTERS;
-    case CXType_Void:
-    case CXType_Bool:
-    case CXType_Char_S:
-    case CXType_Char_U:
-    case CXType_SChar:
-    case CXType_UChar: return 0;
-    case CXType_ConstantArray:
-    case CXType_IncompleteArray:
-    case CXType_VariableArray: return holds(clang_getArrayElementType(c), depth + 1);
-    case CXType_Record: {
-        int h = 0;
-        kids ch = children(clang_getTypeDeclaration(c));
-        for (int i = 0; i < ch.n; i++)
-            if (clang_getCursorKind(ch.c[i]) == CXCursor_FieldDecl)
-                h |= holds(clang_getCursorType(ch.c[i]), depth + 1);
-        free(ch.c);
-        return h;
-    }
-    default: return HOLDS_NUMBERS;
-    }
-}
 
 /* ---- The unit's allocation sites ------------------------------------------------------------ */
 
-/* One allocation call of the unit. */
-typedef struct asite {
-    unsigned offset;       /* the call's start */
-    choice ch;
-    int untyped;           /* the block will be bytes */
-    int flags;             /* HOLDS_* seen done with it */
-    char *used_as;         /* the first such use: "struct node at f.c:30" */
-    char *where;           /* "f.c:12" */
-    int emitted;           /* its mt_site is defined (by number) */
-    int number;
-} asite;
-
-/* A declaration (variable, member, parameter) or function that holds or
- * returns untyped blocks, with the sites they may come from. */
-typedef struct holder {
-    CXCursor decl;
-    unsigned char *from;   /* per site */
-} holder;
-
-typedef struct scan {
+/* The allocation calls of the unit being transformed (one at a time). */
+typedef struct unit_sites {
     CXTranslationUnit tu;
     asite *sites;
     int nsites, capsites;
-    holder *holders;
-    int nholders, capholders;
-    int changed;
-    CXCursor *anc;
+    CXCursor *anc;         /* the ancestors of the cursor visited */
     int nanc, capanc;
-} scan;
+} unit_sites;
 
-static scan unit;           /* the unit being transformed (one at a time) */
-static int site_numbers;    /* site names stay unique across the units of one run */
+static unit_sites unit;
+static int site_numbers;   /* site names stay unique across the units of one run */
 
-static char *where_of(CXCursor c)
+static asite *site_at(unit_sites *u, unsigned offset)
 {
-    CXString file;
-    unsigned line, col;
-    clang_getPresumedLocation(clang_getCursorLocation(c), &file, &line, &col);
-    const char *f = clang_getCString(file), *slash = strrchr(f, '/');
-    char buf[600];
-    snprintf(buf, sizeof buf, "%s:%u", slash ? slash + 1 : f, line);
-    clang_disposeString(file);
-    return xstrdup(buf);
-}
-
-static holder *holder_of(scan *s, CXCursor decl, int add)
-{
-    decl = clang_getCanonicalCursor(decl);
-    for (int i = 0; i < s->nholders; i++)
-        if (clang_equalCursors(s->holders[i].decl, decl))
-            return &s->holders[i];
-    if (!add)
-        return NULL;
-    if (s->nholders == s->capholders) {
-        s->capholders = s->capholders ? s->capholders * 2 : 32;
-        s->holders = xrealloc(s->holders, (size_t)s->capholders * sizeof *s->holders);
-    }
-    holder *h = &s->holders[s->nholders++];
-    h->decl = decl;
-    h->from = xcalloc((size_t)(s->nsites ? s->nsites : 1), 1);
-    return h;
-}
-
-static asite *site_at(scan *s, unsigned offset)
-{
-    for (int i = 0; i < s->nsites; i++)
-        if (s->sites[i].offset == offset)
-            return &s->sites[i];
+    for (int i = 0; i < u->nsites; i++)
+        if (u->sites[i].offset == offset)
+            return &u->sites[i];
     return NULL;
 }
 
@@ -595,242 +488,72 @@ static const alloc_fn *alloc_call(CXCursor c)
     return fn;
 }
 
-static void push(scan *s, CXCursor c)
+/* 1 when the block will be bytes: nothing said, or char. */
+static int untyped_choice(const choice *ch)
 {
-    if (s->nanc == s->capanc) {
-        s->capanc = s->capanc ? s->capanc * 2 : 64;
-        s->anc = xrealloc(s->anc, (size_t)s->capanc * sizeof *s->anc);
-    }
-    s->anc[s->nanc++] = c;
+    if (ch->kind == AT_NONE)
+        return 1;
+    if (ch->kind != AT_ELEM)
+        return 0;
+    if (ch->elem.cls)
+        return strcmp(ch->elem.cls, "MT_CLASS_BYTES") == 0 || !ch->elem.multibyte;
+    return heap_says_nothing(ch->elem.type);
 }
 
-/* First pass: every allocation call and its choice. */
-static void find_sites(scan *s, CXCursor c)
+/* A typed site's marks: what its block holds, should it still end up
+ * bytes (a size that is not a whole number of elements). */
+static void mark_typed(asite *a)
 {
-    push(s, c);
+    const choice *ch = &a->ch;
+    CXType t = ch->kind == AT_ELEM ? ch->elem.type : ch->header;
+    if (ch->kind == AT_ELEM && ch->elem.cls) {
+        a->flags = strstr(ch->elem.cls, "PTR") ? HOLDS_POINTERS : HOLDS_NUMBERS;
+        a->used_as = xstrdup(ch->elem.spelled);
+        return;
+    }
+    a->flags = heap_holds(t);
+    if (ch->kind == AT_TRAIL)
+        a->flags |= ch->elem.cls ? HOLDS_NUMBERS | (strstr(ch->elem.cls, "PTR") ? HOLDS_POINTERS : 0)
+                                 : heap_holds(ch->elem.type);
+    CXString sp = clang_getTypeSpelling(t);
+    a->used_as = xstrdup(clang_getCString(sp));
+    clang_disposeString(sp);
+}
+
+static void add_site(unit_sites *u, CXCursor c, const alloc_fn *fn)
+{
+    if (u->nsites == u->capsites) {
+        u->capsites = u->capsites ? u->capsites * 2 : 16;
+        u->sites = xrealloc(u->sites, (size_t)u->capsites * sizeof *u->sites);
+    }
+    asite *a = &u->sites[u->nsites++];
+    memset(a, 0, sizeof *a);
+    a->offset = cur_start(c);
+    a->ch = choose(u->tu, u->anc, u->nanc - 1, c, fn);
+    a->where = heap_where(c);
+    a->untyped = untyped_choice(&a->ch);
+    if (!a->untyped)
+        mark_typed(a);
+}
+
+/* Every allocation call and its choice, with the ancestors for the
+ * destination. */
+static void find_sites(unit_sites *u, CXCursor c)
+{
+    if (u->nanc == u->capanc) {
+        u->capanc = u->capanc ? u->capanc * 2 : 64;
+        u->anc = xrealloc(u->anc, (size_t)u->capanc * sizeof *u->anc);
+    }
+    u->anc[u->nanc++] = c;
     const alloc_fn *fn = alloc_call(c);
-    if (fn) {
-        if (s->nsites == s->capsites) {
-            s->capsites = s->capsites ? s->capsites * 2 : 16;
-            s->sites = xrealloc(s->sites, (size_t)s->capsites * sizeof *s->sites);
-        }
-        asite *a = &s->sites[s->nsites++];
-        memset(a, 0, sizeof *a);
-        a->offset = cur_start(c);
-        a->ch = choose(s->tu, s->anc, s->nanc - 1, c, fn);
-        a->where = where_of(c);
-        a->untyped = a->ch.kind == AT_NONE ||
-                     (a->ch.kind == AT_ELEM && (a->ch.elem.cls ? strcmp(a->ch.elem.cls, "MT_CLASS_BYTES") == 0 ||
-                                                                     !a->ch.elem.multibyte
-                                                               : says_nothing(a->ch.elem.type)));
-        if (!a->untyped) {  /* what the block holds, should it still end up bytes (a size not a multiple) */
-            CXType t = a->ch.kind == AT_ELEM ? a->ch.elem.type : a->ch.header;
-            a->flags = a->ch.kind == AT_ELEM && a->ch.elem.cls
-                           ? (strstr(a->ch.elem.cls, "PTR") ? HOLDS_POINTERS : HOLDS_NUMBERS)
-                           : holds(t, 0);
-            if (a->ch.kind == AT_TRAIL && !a->ch.elem.cls)
-                a->flags |= holds(a->ch.elem.type, 0);
-            CXString sp = clang_getTypeSpelling(t);
-            a->used_as = xstrdup(a->ch.kind == AT_ELEM && a->ch.elem.cls ? a->ch.elem.spelled : clang_getCString(sp));
-            clang_disposeString(sp);
-        }
-    }
+    if (fn)
+        add_site(u, c, fn);
     kids ch = children(c);
     for (int i = 0; i < ch.n; i++)
         if (!in_system_header(ch.c[i]))
-            find_sites(s, ch.c[i]);
+            find_sites(u, ch.c[i]);
     free(ch.c);
-    s->nanc--;
-}
-
-/* 1 when the value of e may be (or point into) an untyped block: it
- * reads a variable, member or parameter that holds one, calls a function
- * that returns one, or is such an allocation. Only pointer-valued parts
- * count (pool + used, &pool[used], but not pool[used]); mark (if set) gets
- * the sites. */
-static int reads_holders(scan *s, CXCursor e, unsigned char *mark, int under_addr)
-{
-    enum CXCursorKind k = clang_getCursorKind(e);
-    if (k == CXCursor_UnaryExpr)
-        return 0;  /* sizeof, _Alignof: not evaluated */
-    int any = 0;
-    if (k == CXCursor_DeclRefExpr || k == CXCursor_MemberRefExpr || k == CXCursor_CallExpr) {
-        CXCursor ref = clang_getCursorReferenced(e);
-        holder *h = clang_Cursor_isNull(ref) ? NULL : holder_of(s, ref, 0);
-        if (h) {
-            any = 1;
-            for (int i = 0; mark && i < s->nsites; i++)
-                mark[i] |= h->from[i];
-        }
-    }
-    if (k == CXCursor_CallExpr) {
-        asite *a = site_at(s, cur_start(e));
-        if (a && a->untyped) {
-            any = 1;
-            if (mark)
-                mark[a - s->sites] = 1;
-        }
-        return any;  /* its arguments are not its value */
-    }
-    if (k == CXCursor_MemberRefExpr && !under_addr)
-        return any;  /* a member's value, not its struct's address */
-    int addr = under_addr;
-    if (k == CXCursor_UnaryOperator) {
-        char *op = operator_of(s->tu, e);
-        addr |= strcmp(op, "&") == 0;
-        int deref = strcmp(op, "*") == 0;
-        free(op);
-        if (deref && !under_addr)
-            return any;
-    }
-    kids ch = children(e);
-    for (int i = 0; i < ch.n; i++) {
-        CXType ct = clang_getCanonicalType(clang_getCursorType(ch.c[i]));
-        int pointerish = ct.kind == CXType_Pointer || ct.kind == CXType_ConstantArray ||
-                         ct.kind == CXType_IncompleteArray;
-        if (k == CXCursor_ArraySubscriptExpr && i > 0)
-            continue;  /* the index */
-        if (addr || pointerish || (k == CXCursor_ArraySubscriptExpr && i == 0))
-            any |= reads_holders(s, ch.c[i], mark, addr);
-    }
-    free(ch.c);
-    return any;
-}
-
-/* decl (a variable, member, parameter or function) gets the sites e reads. */
-static void flow(scan *s, CXCursor decl, CXCursor e)
-{
-    if (clang_Cursor_isNull(decl) || clang_Cursor_isNull(e))
-        return;
-    unsigned char *mark = xcalloc((size_t)(s->nsites ? s->nsites : 1), 1);
-    if (reads_holders(s, e, mark, 0)) {
-        holder *h = holder_of(s, decl, 1);
-        for (int i = 0; i < s->nsites; i++)
-            if (mark[i] && !h->from[i]) {
-                h->from[i] = 1;
-                s->changed = 1;
-            }
-    }
-    free(mark);
-}
-
-static void note_use(scan *s, CXType to, CXCursor e, CXCursor at);
-
-/* The declaration an lvalue names (p, s.pool, s->pool, pools[i]), or a
- * null cursor. */
-static CXCursor lvalue_decl(CXCursor e)
-{
-    e = strip(e);
-    enum CXCursorKind k = clang_getCursorKind(e);
-    if (k == CXCursor_ArraySubscriptExpr) {
-        kids ch = children(e);
-        CXCursor base = ch.n ? ch.c[0] : clang_getNullCursor();
-        free(ch.c);
-        return clang_Cursor_isNull(base) ? base : lvalue_decl(base);
-    }
-    if (k == CXCursor_DeclRefExpr || k == CXCursor_MemberRefExpr)
-        return clang_getCursorReferenced(e);
-    return clang_getNullCursor();
-}
-
-static CXCursor enclosing_function(scan *s)
-{
-    for (int i = s->nanc - 1; i >= 0; i--)
-        if (clang_getCursorKind(s->anc[i]) == CXCursor_FunctionDecl)
-            return s->anc[i];
-    return clang_getNullCursor();
-}
-
-/* Second pass, repeated until nothing changes: values flow into
- * variables, members, parameters and return values; conversions to
- * pointers are uses. */
-static void flows(scan *s, CXCursor c, int uses)
-{
-    push(s, c);
-    enum CXCursorKind k = clang_getCursorKind(c);
-    kids ch = children(c);
-    if (k == CXCursor_VarDecl && ch.n > 0) {
-        CXCursor init = ch.c[ch.n - 1];
-        if (clang_getCanonicalType(clang_getCursorType(c)).kind == CXType_Pointer) {
-            flow(s, c, init);
-            if (uses)
-                note_use(s, clang_getCursorType(c), init, c);
-        }
-    } else if (k == CXCursor_BinaryOperator && ch.n == 2 && binary_op(s->tu, c, "=") &&
-               clang_getCanonicalType(clang_getCursorType(ch.c[0])).kind == CXType_Pointer) {
-        flow(s, lvalue_decl(ch.c[0]), ch.c[1]);
-        if (uses)
-            note_use(s, clang_getCursorType(ch.c[0]), ch.c[1], c);
-    } else if (k == CXCursor_CompoundAssignOperator && ch.n == 2) {
-        /* p += n keeps what p holds */
-    } else if (k == CXCursor_ReturnStmt && ch.n == 1) {
-        CXCursor f = enclosing_function(s);
-        if (!clang_Cursor_isNull(f) && clang_getCanonicalType(clang_getCursorResultType(f)).kind == CXType_Pointer) {
-            flow(s, f, ch.c[0]);
-            if (uses)
-                note_use(s, clang_getCursorResultType(f), ch.c[0], c);
-        }
-    } else if (k == CXCursor_CStyleCastExpr && ch.n > 0 && uses) {
-        note_use(s, clang_getCursorType(c), ch.c[ch.n - 1], c);
-    } else if (k == CXCursor_CallExpr) {
-        CXCursor callee = clang_getCursorReferenced(c);
-        CXCursor def = clang_Cursor_isNull(callee) ? callee : clang_getCursorDefinition(callee);
-        int nargs = clang_Cursor_getNumArguments(c);
-        for (int i = 0; !clang_Cursor_isNull(def) && i < nargs && i < clang_Cursor_getNumArguments(def); i++) {
-            CXCursor parm = clang_Cursor_getArgument(def, (unsigned)i);
-            if (clang_getCanonicalType(clang_getCursorType(parm)).kind != CXType_Pointer)
-                continue;
-            flow(s, parm, clang_Cursor_getArgument(c, (unsigned)i));
-            if (uses)
-                note_use(s, clang_getCursorType(parm), clang_Cursor_getArgument(c, (unsigned)i), c);
-        }
-    }
-    for (int i = 0; i < ch.n; i++)
-        if (!in_system_header(ch.c[i]))
-            flows(s, ch.c[i], uses);
-    free(ch.c);
-    s->nanc--;
-}
-
-/* e, holding untyped blocks, becomes a pointer to: what the pointed-to
- * type holds marks the sites, and a type with pointers is reported. */
-static void note_use(scan *s, CXType to, CXCursor e, CXCursor at)
-{
-    CXType c = clang_getCanonicalType(to);
-    if (c.kind != CXType_Pointer || says_nothing(clang_getPointeeType(c)))
-        return;
-    unsigned char *mark = xcalloc((size_t)(s->nsites ? s->nsites : 1), 1);
-    if (reads_holders(s, e, mark, 0)) {
-        CXType pointee = clang_getPointeeType(to);
-        int h = holds(pointee, 0);
-        CXString sp = clang_getTypeSpelling(pointee);
-        const char *spelled = clang_getCString(sp);
-        while (strncmp(spelled, "const ", 6) == 0 || strncmp(spelled, "volatile ", 9) == 0)
-            spelled = strchr(spelled, ' ') + 1;  /* the type, not how this use may touch it */
-        for (int i = 0; i < s->nsites; i++) {
-            asite *a = &s->sites[i];
-            if (!mark[i] || !a->untyped || (a->flags & h) == h)
-                continue;
-            char *use_where = where_of(at);
-            if ((h & HOLDS_POINTERS) && !(a->flags & HOLDS_POINTERS)) {
-                warn_at(at, "the block from the allocation at %s is used as %s, which holds pointers: declare the "
-                        "allocator with --lib-spec or type the allocation; a checkpoint that holds it is refused",
-                        a->where, spelled);
-                free(a->used_as);
-                a->used_as = NULL;
-            }
-            if (!a->used_as || (h & HOLDS_POINTERS)) {
-                char buf[700];
-                snprintf(buf, sizeof buf, "%s at %s", spelled, use_where);
-                free(a->used_as);
-                a->used_as = xstrdup(buf);
-            }
-            a->flags |= h;
-            free(use_where);
-        }
-        clang_disposeString(sp);
-    }
-    free(mark);
+    u->nanc--;
 }
 
 void heap_scan_unit(CXTranslationUnit tu)
@@ -839,26 +562,16 @@ void heap_scan_unit(CXTranslationUnit tu)
         free(unit.sites[i].used_as);
         free(unit.sites[i].where);
     }
-    for (int i = 0; i < unit.nholders; i++)
-        free(unit.holders[i].from);
     free(unit.sites);
-    free(unit.holders);
     free(unit.anc);
     memset(&unit, 0, sizeof unit);
     unit.tu = tu;
-    CXCursor root = clang_getTranslationUnitCursor(tu);
-    find_sites(&unit, root);
+    find_sites(&unit, clang_getTranslationUnitCursor(tu));
     int untyped = 0;
     for (int i = 0; i < unit.nsites; i++)
         untyped |= unit.sites[i].untyped;
-    if (!untyped)
-        return;  /* nothing to follow */
-    int rounds = 0;
-    do {
-        unit.changed = 0;
-        flows(&unit, root, 0);
-    } while (unit.changed && ++rounds < 32);
-    flows(&unit, root, 1);
+    if (untyped)  /* else nothing to follow */
+        heap_follow(tu, unit.sites, unit.nsites);
 }
 
 /* ---- The rewritten call ------------------------------------------------------------------- */

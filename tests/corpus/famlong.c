@@ -1,8 +1,9 @@
 /* famlong.c: series of longs in structs with a flexible array member,
  * allocated as sizeof(struct) + n * sizeof(long), grown with realloc to a
  * new length and summed after a restore: the array's elements convert
- * (a 64-bit long becomes i686's 32-bit one), and a grown block keeps its
- * type with its new length. */
+ * (a 64-bit long becomes i686's 32-bit one), and a grown or shrunk block
+ * keeps its type with its new length, also when realloc's size is a plain
+ * byte count going through a void *. */
 #include <stdio.h>
 #include <stdlib.h>
 
@@ -33,6 +34,20 @@ static struct series *grow(struct series *s, int more)
     return s;
 }
 
+static size_t bytes_for(int n)
+{
+    return sizeof(struct series) + (size_t)n * sizeof(long);
+}
+
+/* Drops the last element through a void *: nothing there says the type. */
+static struct series *shrink(struct series *s)
+{
+    void *p = realloc(s, bytes_for(s->n - 1));
+    s = p;
+    s->n--;
+    return s;
+}
+
 /* Recursive, so that it polls: a capture can stop inside it. */
 static long sum(const struct series *s, int from)
 {
@@ -50,6 +65,8 @@ int main(void)
         int k = round % 6;
         if (round % 4 == 3)
             all[k] = grow(all[k], 5);
+        if (round % 5 == 1)
+            all[k] = shrink(all[k]);
         long s = sum(all[k], 0);
         total += s;
         printf("round %d series %c n=%d sum %ld\n", round, all[k]->tag, all[k]->n, s);
