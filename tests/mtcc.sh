@@ -87,6 +87,17 @@ check "leaked blocks are not saved (10 of 100 reachable)" '[ "$(grep -c "^  heap
 MIGTHREAD_RESTORE="$dir/leak.ckpt" "$dir/leak" >"$dir/leak.after"
 check "the program resumes with its reachable blocks" 'cat "$dir/leak.before" "$dir/leak.after" | grep -qx "sum 450"'
 
+# ---- heap blocks typed from the size's shape or the destination ------------------------------
+for f in famlong famptr heapshapes; do
+    $mtcc --print-transformed tests/corpus/$f.c >"$dir/$f.t.c" 2>"$dir/err"
+    check "every allocation of $f.c is typed" '[ -s "$dir/$f.t.c" ] && ! grep -q "type of this allocation is unknown" "$dir/err"'
+done
+check "sizeof(struct) + n * sizeof(E) with a flexible array member gives its block type" \
+    'grep -q "mt_type_flex(__mt_ty\[[0-9]*\], \"items\", __builtin_offsetof(struct table, items)" "$dir/famptr.t.c"'
+check "sizeof(struct) + n * sizeof(E) without one gives a header and elements" \
+    'grep -q "mt_type_flex(__mt_ty\[[0-9]*\], \"\[\]\", sizeof(struct header)" "$dir/famptr.t.c"'
+check "each allocation passes its site" 'grep -q "static const mt_site __mt_site_[0-9]* __attribute__((unused)) = { \"heapshapes.c:[0-9]*\"" "$dir/heapshapes.t.c"'
+
 # ---- untyped heap blocks: refused by allocation site, never restored wrong -----------------
 $mtcc -O2 -o "$dir/pool" tests/mtcc/pool.c 2>"$dir/pool.err"
 check "a pool's pieces used as a struct with pointers are diagnosed at build time" \
