@@ -106,6 +106,11 @@ rm -f "$dir/pool.ckpt"
 MIGTHREAD_AFTER_POLLS=30 MIGTHREAD_EXIT_AFTER_CHECKPOINT=1 MIGTHREAD_CHECKPOINT_FILE="$dir/pool.ckpt" "$dir/pool" >/dev/null 2>"$dir/err"
 check "the capture refuses the pool's block, naming its allocation site" \
     '[ ! -f "$dir/pool.ckpt" ] && one_line "$dir/err" "migthread: heap block allocated at pool.c:20 (32768 bytes, untyped) is used as struct shape at pool.c:[0-9]*, which holds pointers"'
+$mtcc -O2 -o "$dir/arena" tests/mtcc/arena.c 2>"$dir/arena.err"
+rm -f "$dir/arena.ckpt"
+MIGTHREAD_AFTER_POLLS=20 MIGTHREAD_EXIT_AFTER_CHECKPOINT=1 MIGTHREAD_CHECKPOINT_FILE="$dir/arena.ckpt" "$dir/arena" >/dev/null 2>"$dir/err"
+check "an arena's chars (a flexible array member) used as structs with pointers are refused by site" \
+    'grep -q "mtcc: the block from the allocation at arena.c:13 is used as struct obj" "$dir/arena.err" && [ ! -f "$dir/arena.ckpt" ] && one_line "$dir/err" "migthread: heap block allocated at arena.c:13 .* is used as struct obj at arena.c:[0-9]*, which holds pointers"'
 $mtcc -O2 -o "$dir/rawnums" tests/mtcc/rawnums.c 2>/dev/null &&
     $mtcc --cc=s390x-linux-gnu-gcc -O2 -o "$dir/rawnums.s390x" tests/mtcc/rawnums.c 2>/dev/null
 "$dir/rawnums" >"$dir/rawnums.want"

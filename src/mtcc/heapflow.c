@@ -159,8 +159,11 @@ static int reads_holders(scan *s, CXCursor e, unsigned char *mark, int under_add
         }
         return any;  /* its arguments are not its value */
     }
-    if (k == CXCursor_MemberRefExpr && !under_addr)
-        return any;  /* a member's value, not its struct's address */
+    CXType et = clang_getCanonicalType(clang_getCursorType(e));
+    int array = et.kind == CXType_ConstantArray || et.kind == CXType_IncompleteArray;
+    if (k == CXCursor_MemberRefExpr && !under_addr && !array)
+        return any;  /* a member's value, not its struct's address (an array member's is) */
+    under_addr |= k == CXCursor_MemberRefExpr && array;
     int addr = under_addr;
     if (k == CXCursor_UnaryOperator) {
         char *op = operator_of(s->tu, e);
@@ -298,6 +301,9 @@ static void note_use(scan *s, CXType to, CXCursor e, CXCursor at)
             asite *a = &s->sites[i];
             if (!mark[i] || !a->untyped || (a->flags & h) == h)
                 continue;
+            if (a->ch.kind == AT_FLEX && clang_equalTypes(clang_getCanonicalType(pointee),
+                                                          clang_getCanonicalType(a->ch.header)))
+                continue;  /* the block as its own header: typed */
             char *use_where = heap_where(at);
             if ((h & HOLDS_POINTERS) && !(a->flags & HOLDS_POINTERS)) {
                 warn_at(at, "the block from the allocation at %s is used as %s, which holds pointers: declare the "

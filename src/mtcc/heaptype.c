@@ -244,19 +244,29 @@ static void add_terms(CXTranslationUnit tu, CXCursor e, term *terms, int *n)
     }
 }
 
-static int has_fam(CXType t)
+/* The element type of record t's flexible array member; 0 when it has none. */
+static int fam_element(CXType t, CXType *elem)
 {
     CXType c = clang_getCanonicalType(t);
     if (c.kind != CXType_Record)
         return 0;
     int found = 0;
     kids ch = children(clang_getTypeDeclaration(c));
-    for (int i = 0; i < ch.n; i++)
-        if (clang_getCursorKind(ch.c[i]) == CXCursor_FieldDecl &&
-            clang_getCanonicalType(clang_getCursorType(ch.c[i])).kind == CXType_IncompleteArray)
+    for (int i = 0; i < ch.n; i++) {
+        CXType ft = clang_getCanonicalType(clang_getCursorType(ch.c[i]));
+        if (clang_getCursorKind(ch.c[i]) == CXCursor_FieldDecl && ft.kind == CXType_IncompleteArray) {
+            *elem = clang_getArrayElementType(ft);
             found = 1;
+        }
+    }
     free(ch.c);
     return found;
+}
+
+static int has_fam(CXType t)
+{
+    CXType elem;
+    return fam_element(t, &elem);
 }
 
 static int is_record(const sz_type *s)
@@ -488,11 +498,15 @@ static const alloc_fn *alloc_call(CXCursor c)
     return fn;
 }
 
-/* 1 when the block will be bytes: nothing said, or char. */
+/* 1 when the block will be bytes, or end in bytes: nothing said, char,
+ * or a struct whose flexible array member is of char. */
 static int untyped_choice(const choice *ch)
 {
+    CXType elem;
     if (ch->kind == AT_NONE)
         return 1;
+    if (ch->kind == AT_FLEX)  /* a header before chars: the chars are an arena's bytes */
+        return fam_element(ch->header, &elem) && heap_says_nothing(elem);
     if (ch->kind != AT_ELEM)
         return 0;
     if (ch->elem.cls)

@@ -32,6 +32,14 @@ static inline int flex_is_desc(const struct mt_type *t)
     return t->flex && t->flex->desc == t;
 }
 
+/* 1 when a block of type t is bytes, or ends in an array of bytes (a
+ * header before an arena of chars): its bytes say nothing of what they
+ * hold, so mtcc's marks of its allocation site decide. */
+static inline int flex_untyped(const struct mt_type *t)
+{
+    return type_is_bytes(t) || (t->flex && type_is_bytes(t->flex->elem));
+}
+
 /* The block type of a size-byte allocation made with descriptor desc, or
  * NULL when the size cannot hold the header's members (or the type could
  * not be made): the block is then bytes. */

@@ -81,7 +81,7 @@ static const cv_plan *plan_for(loader *ld, uint32_t type_index)
  * numbers: its bytes are right only where the writer's ABI is this one. */
 static int untyped_numbers(const loader *ld, const ck_block *b, const struct mt_type *local)
 {
-    return (b->aux & MT_SITE_NUMBERS) && type_is_bytes(local) && !arch_equal(&ld->img->arch, arch_local());
+    return (b->aux & MT_SITE_NUMBERS) && flex_untyped(local) && !arch_equal(&ld->img->arch, arch_local());
 }
 
 static int find_home(loader *ld, const ck_block *b, home *h)

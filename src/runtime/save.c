@@ -14,6 +14,7 @@
 
 #include "ckpt.h"
 #include "error.h"
+#include "flex.h"
 #include "frames.h"
 #include "migthread-gen.h"
 #include "reach.h"
@@ -42,7 +43,7 @@ static int write_globals(ck_writer *w)
 static int refuse_untyped(const st_heap_block *h, ck_writer *w)
 {
     const mt_site *site = h->site;
-    if (!site || !(site->flags & MT_SITE_POINTERS) || !type_is_bytes(h->type))
+    if (!site || !(site->flags & MT_SITE_POINTERS) || !flex_untyped(h->type))
         return 0;
     mt_fail(w->err, MT_EPOINTER,
             "heap block allocated at %s (%llu bytes, untyped) is used as %s, which holds pointers: "
