@@ -3,7 +3,8 @@
  * sized with offsetof, and a header followed by doubles
  * (malloc(sizeof(struct header) + n * sizeof(double)), read through
  * (double *)(h + 1)): after a restore the pointers in the array point at
- * the restored items and the doubles are doubles. */
+ * the restored items, a pointer into the array points at the same
+ * element, and the doubles are doubles. */
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -27,6 +28,7 @@ struct header {
 };
 
 static struct table *table, *chain;
+static struct item **cursor;  /* into table's flexible array */
 static struct header *samples;
 
 static struct item *new_item(int i)
@@ -69,6 +71,7 @@ static double mean(const struct header *h, int i)
 int main(void)
 {
     table = new_table("items", 9);
+    cursor = &table->items[5];
     chain = malloc(offsetof(struct table, items) + 4 * sizeof(struct item *));
     chain->label = "chains";
     chain->n = 4;
@@ -89,6 +92,8 @@ int main(void)
         printf("round %d: %s %s weight %ld, %s %ld, mean %.3f kind %d\n", round, table->label, it->name,
                it->weight, chain->label, w, mean(samples, 0), samples->kind);
         it->weight += round;
+        cursor = &table->items[(cursor - table->items + 2) % table->n];
+        printf("cursor at %s\n", (*cursor)->name);
     }
     for (int i = 0; i < table->n; i++)
         free(table->items[i]);
