@@ -78,7 +78,7 @@ static const char *keyword_class(char **s, unsigned from, unsigned to, int *mult
 /* sizeof(type) with the type written: a pointer (by its '*'), a named
  * type (its TypeRef), or keywords; array bounds are left out (the element
  * is what a block holds). */
-static void written_type(CXCursor e, CXCursor first, char **s, unsigned open, unsigned close, sz_type *out)
+static void written_type(CXCursor first, char **s, unsigned open, unsigned close, sz_type *out)
 {
     unsigned end = close;
     int depth = 0, star = 0, fn = 0;
@@ -95,7 +95,6 @@ static void written_type(CXCursor e, CXCursor first, char **s, unsigned open, un
             star = 1;
         }
     }
-    (void)e;
     if (star) {
         out->cls = fn ? "MT_CLASS_FNPTR" : "MT_CLASS_PTR";
         out->multibyte = 1;
@@ -133,7 +132,7 @@ static int sizeof_type(CXTranslationUnit tu, CXCursor e, sz_type *out)
                       (is_type_keyword(s[2]) || clang_Cursor_isNull(first) ||
                        clang_getCursorKind(first) == CXCursor_TypeRef);
         if (written)
-            written_type(e, first, s, 1, n - 1, out);
+            written_type(first, s, 1, n - 1, out);
         else if (!clang_Cursor_isNull(first)) {
             out->type = clang_getCursorType(first);
             out->ok = out->type.kind != CXType_Invalid;
