@@ -91,24 +91,50 @@ void mt_callback_leave(void);
 static inline int mt_callback_scope_begin(void) { mt_callback_enter(); return 0; }
 static inline void mt_callback_scope_end(int *unused) { (void)unused; mt_callback_leave(); }
 
-/* Heap allocation with the element type, tracked for checkpoints. */
-void *mt_malloc(size_t size, const mt_type *t);
-void *mt_calloc(size_t n, size_t size, const mt_type *t);
-void *mt_realloc(void *p, size_t size, const mt_type *t);
+/* Where a heap block was allocated: one static object per allocation
+ * site in mtcc's output, kept with the block (a pointer, so a malloc costs
+ * no more) and saved with it, so that a refusal names the site. */
+typedef struct mt_site {
+    const char *where;     /* "file.c:12" */
+    unsigned flags;        /* MT_SITE_*: what mtcc saw done with an untyped block */
+    const char *used_as;   /* for the messages: "struct node at file.c:30", or NULL */
+} mt_site;
+enum {
+    MT_SITE_POINTERS = 1,  /* used as a type holding pointers: a capture refuses it */
+    MT_SITE_NUMBERS = 2    /* used as a type with multi-byte numbers: a restore onto
+                              another ABI refuses it */
+};
+
+/* Heap allocation with the element type (or a descriptor from
+ * mt_type_flex), tracked for checkpoints. site may be NULL. realloc with
+ * t NULL keeps the block's type (a flexible block gets its new length). */
+void *mt_malloc(size_t size, const mt_type *t, const mt_site *site);
+void *mt_calloc(size_t n, size_t size, const mt_type *t, const mt_site *site);
+void *mt_realloc(void *p, size_t size, const mt_type *t, const mt_site *site);
 void mt_free(void *p);
 char *mt_strdup(const char *s);
 char *mt_strndup(const char *s, size_t n);
-void *mt_reallocarray(void *p, size_t n, size_t size, const mt_type *t);
-void *mt_aligned_alloc(size_t align, size_t size, const mt_type *t);
+void *mt_reallocarray(void *p, size_t n, size_t size, const mt_type *t, const mt_site *site);
+void *mt_aligned_alloc(size_t align, size_t size, const mt_type *t, const mt_site *site);
 /* The library calls that allocate for the program. Their FILE * and
  * va_list parameters are written without <stdio.h> and <stdarg.h>, whose
  * definitions the preprocessed text that includes this header has already;
  * they return what getline (ssize_t) and asprintf return. */
-int mt_posix_memalign(void **out, size_t align, size_t size, const mt_type *t);
+int mt_posix_memalign(void **out, size_t align, size_t size, const mt_type *t, const mt_site *site);
 long mt_getline(char **line, size_t *n, void *stream);
 long mt_getdelim(char **line, size_t *n, int delim, void *stream);
 int mt_asprintf(char **out, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 int mt_vasprintf(char **out, const char *fmt, __builtin_va_list ap);
+
+/* The type of a heap block that ends in an array whose length the
+ * allocation's size gives: a struct header with a flexible array member
+ * named member at offset (offsetof), or a header followed by elements
+ * (offset sizeof(header), member "[]"). elem is the array's element type
+ * and elem_count the scalars in one element (int a[][3]: 3). Each
+ * allocation becomes the header and as many elements as its size holds.
+ * Returns NULL with err filled on bad arguments or out of memory. */
+const mt_type *mt_type_flex(const mt_type *header, const char *member, size_t offset, const mt_type *elem,
+                            size_t elem_count, mt_error *err);
 
 /* Identity-only blocks (string literals, read-only tables): their
  * addresses translate, their contents are never written over. */

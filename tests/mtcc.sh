@@ -101,6 +101,43 @@ check "leaked blocks are not saved (10 of 100 reachable)" '[ "$(grep -c "^  heap
 check "the program resumes with its reachable blocks" \
     'rt_restore "$dir/leak.ckpt" "$dir/leak.after" "$dir/leak" && cat "$dir/leak.before" "$dir/leak.after" | grep -qx "sum 450"'
 
+# ---- heap blocks typed from the size's shape or the destination ------------------------------
+for f in famlong famptr heapshapes; do
+    $mtcc --print-transformed tests/corpus/$f.c >"$dir/$f.t.c" 2>"$dir/err"
+    check "every allocation of $f.c is typed" '[ -s "$dir/$f.t.c" ] && ! grep -q "type of this allocation is unknown" "$dir/err"'
+done
+check "sizeof(struct) + n * sizeof(E) with a flexible array member gives its block type" \
+    'grep -q "mt_type_flex(__mt_ty\[[0-9]*\], \"items\", __builtin_offsetof(struct table, items)" "$dir/famptr.t.c"'
+check "sizeof(struct) + n * sizeof(E) without one gives a header and elements" \
+    'grep -q "mt_type_flex(__mt_ty\[[0-9]*\], \"\[\]\", sizeof(struct header)" "$dir/famptr.t.c"'
+check "each allocation passes its site" 'grep -q "static const mt_site __mt_site_[0-9]* __attribute__((unused)) = { \"heapshapes.c:[0-9]*\"" "$dir/heapshapes.t.c"'
+
+# ---- untyped heap blocks: refused by allocation site, never restored wrong -----------------
+$mtcc -O2 -o "$dir/pool" tests/mtcc/pool.c 2>"$dir/pool.err"
+check "a pool's pieces used as a struct with pointers are diagnosed at build time" \
+    'grep -q "^tests/mtcc/pool.c:[0-9]*: mtcc: the block from the allocation at pool.c:20 is used as struct shape, which holds pointers" "$dir/pool.err"'
+rm -f "$dir/pool.ckpt"
+MIGTHREAD_AFTER_POLLS=30 MIGTHREAD_EXIT_AFTER_CHECKPOINT=1 MIGTHREAD_CHECKPOINT_FILE="$dir/pool.ckpt" "$dir/pool" >/dev/null 2>"$dir/err"
+check "the capture refuses the pool's block, naming its allocation site" \
+    '[ ! -f "$dir/pool.ckpt" ] && one_line "$dir/err" "migthread: heap block allocated at pool.c:20 (32768 bytes, untyped) is used as struct shape at pool.c:[0-9]*, which holds pointers"'
+$mtcc -O2 -o "$dir/arena" tests/mtcc/arena.c 2>"$dir/arena.err"
+rm -f "$dir/arena.ckpt"
+MIGTHREAD_AFTER_POLLS=20 MIGTHREAD_EXIT_AFTER_CHECKPOINT=1 MIGTHREAD_CHECKPOINT_FILE="$dir/arena.ckpt" "$dir/arena" >/dev/null 2>"$dir/err"
+check "an arena's chars (a flexible array member) used as structs with pointers are refused by site" \
+    'grep -q "mtcc: the block from the allocation at arena.c:13 is used as struct obj" "$dir/arena.err" && [ ! -f "$dir/arena.ckpt" ] && one_line "$dir/err" "migthread: heap block allocated at arena.c:13 .* is used as struct obj at arena.c:[0-9]*, which holds pointers"'
+$mtcc -O2 -o "$dir/rawnums" tests/mtcc/rawnums.c 2>/dev/null &&
+    $mtcc --cc=s390x-linux-gnu-gcc -O2 -o "$dir/rawnums.s390x" tests/mtcc/rawnums.c 2>/dev/null
+"$dir/rawnums" >"$dir/rawnums.want"
+rm -f "$dir/rawnums.ckpt"
+MIGTHREAD_VERBOSE=1 MIGTHREAD_AFTER_POLLS=40 MIGTHREAD_EXIT_AFTER_CHECKPOINT=1 MIGTHREAD_CHECKPOINT_FILE="$dir/rawnums.ckpt" \
+    "$dir/rawnums" >"$dir/rawnums.before" 2>"$dir/err"
+check "an untyped block used as longs is saved" '[ -f "$dir/rawnums.ckpt" ] && grep -q "^migthread: checkpoint" "$dir/err"'
+MIGTHREAD_RESTORE="$dir/rawnums.ckpt" "$dir/rawnums" >"$dir/rawnums.after" 2>"$dir/err"; rc=$?
+check "its bytes restore on the same ABI" '[ $rc -eq 0 ] && cat "$dir/rawnums.before" "$dir/rawnums.after" | cmp -s - "$dir/rawnums.want"'
+MIGTHREAD_RESTORE="$dir/rawnums.ckpt" scripts/abi.sh run s390x "$dir/rawnums.s390x" >/dev/null 2>"$dir/err"; rc=$?
+check "another byte order refuses it, naming its allocation site" \
+    '[ $rc -ne 0 ] && one_line "$dir/err" "migthread: heap block allocated at rawnums.c:14 .* is untyped and used as a type with numbers of more than one byte"'
+
 # ---- dangling pointers: into the poison region; unknown ones refused --------------
 $mtcc -O2 -o "$dir/dangling" tests/mtcc/dangling.c 2>"$dir/err"
 ckd="$dir/dangling.ckpt"

@@ -136,6 +136,15 @@ const char *tr_ref(typereg *tr, CXType t, unsigned long long *count, const char 
  * __typeof__(expr) and named "struct <anon in file.c at path>". */
 const char *tr_ref_at(typereg *tr, CXType t, const char *expr, const char *path, unsigned long long *count,
                       const char **why);
+/* Heap block types that end in an array of run-time length (the
+ * runtime's mt_type_flex): for a struct with a flexible array member
+ * (NULL when record has none or its element cannot be described), for a
+ * header followed by count-scalar elements of elem_ref (NULL when the
+ * header cannot be named), and the descriptor of a scalar or pointer type
+ * known only by its spelling (a sizeof(type) operand) and class. */
+const char *tr_flex_ref(typereg *tr, CXType record);
+const char *tr_trailing_ref(typereg *tr, CXType header, const char *elem_ref, unsigned long long count);
+const char *tr_ref_spelled(typereg *tr, const char *spelling, const char *cls);
 /* Describes a generated struct (frame or pin) from member names and
  * types; returns its reference expression. */
 const char *tr_struct(typereg *tr, const char *c_name, const char *id_name, int n,

@@ -197,92 +197,6 @@ static const pthread_call *find_pthread_call(const char *name)
     return NULL;
 }
 
-/* The element type an allocation makes: the destination pointer's target
- * (an assignment, an initializer, a cast), else the operand of a sizeof
- * in the arguments. */
-static int find_sizeof_type(tunit *t, CXCursor c, CXType *out)
-{
-    if (clang_getCursorKind(c) == CXCursor_UnaryExpr) {
-        char *tok = first_token(t->tu, c);
-        int is_sizeof = strcmp(tok, "sizeof") == 0;
-        free(tok);
-        kids ch = children(c);
-        if (is_sizeof && ch.n > 0) {
-            *out = clang_getCursorType(ch.c[0]);
-            free(ch.c);
-            return 1;
-        }
-        free(ch.c);
-    }
-    kids ch = children(c);
-    int found = 0;
-    for (int i = 0; i < ch.n && !found; i++)
-        found = find_sizeof_type(t, ch.c[i], out);
-    free(ch.c);
-    return found;
-}
-
-static int alloc_type(walk *w, CXCursor call, CXType *elem)
-{
-    for (int i = w->nanc - 1; i >= 0; i--) {
-        CXCursor a = w->anc[i];
-        enum CXCursorKind k = clang_getCursorKind(a);
-        if (k == CXCursor_UnexposedExpr || k == CXCursor_ParenExpr || same_cursor(a, call))
-            continue;
-        CXType dest = { .kind = CXType_Invalid };
-        if (k == CXCursor_CStyleCastExpr || k == CXCursor_VarDecl)
-            dest = clang_getCursorType(a);
-        else if (k == CXCursor_BinaryOperator) {
-            kids ch = children(a);
-            if (ch.n == 2)
-                dest = clang_getCursorType(ch.c[0]);
-            free(ch.c);
-        }
-        dest = clang_getCanonicalType(dest);
-        if (dest.kind == CXType_Pointer) {
-            CXType p = clang_getCanonicalType(clang_getPointeeType(dest));
-            if (p.kind != CXType_Void) {
-                *elem = clang_getPointeeType(dest);
-                return 1;
-            }
-        }
-        break;
-    }
-    return find_sizeof_type(w->t, call, elem);
-}
-
-/* posix_memalign((void **)&p, ...): the block's element type is what p
- * points to. */
-static int out_param_type(tunit *t, CXCursor call, CXType *elem)
-{
-    if (clang_Cursor_getNumArguments(call) < 1)
-        return 0;
-    CXCursor a = clang_Cursor_getArgument(call, 0);
-    for (int depth = 0; depth < 16; depth++) {
-        enum CXCursorKind k = clang_getCursorKind(a);
-        kids ch = children(a);
-        CXCursor inner = ch.n ? ch.c[ch.n - 1] : clang_getNullCursor();
-        free(ch.c);
-        if (clang_Cursor_isNull(inner))
-            return 0;
-        if (k == CXCursor_UnaryOperator) {
-            char *op = operator_of(t->tu, a);
-            int addr = strcmp(op, "&") == 0;
-            free(op);
-            CXType p = clang_getCanonicalType(clang_getCursorType(inner));
-            if (!addr || p.kind != CXType_Pointer ||
-                clang_getCanonicalType(clang_getPointeeType(p)).kind == CXType_Void)
-                return 0;
-            *elem = clang_getPointeeType(clang_getCursorType(inner));
-            return 1;
-        }
-        if (k != CXCursor_UnexposedExpr && k != CXCursor_CStyleCastExpr && k != CXCursor_ParenExpr)
-            return 0;
-        a = inner;
-    }
-    return 0;
-}
-
 static void rewrite_heap_call(walk *w, CXCursor c, const char *wrapper)
 {
     tunit *t = w->t;
@@ -298,16 +212,8 @@ static void rewrite_heap_call(walk *w, CXCursor c, const char *wrapper)
     for (int i = 0; untyped[i]; i++)
         if (strcmp(wrapper, untyped[i]) == 0)
             return;  /* text is bytes */
-    CXType elem;
-    const char *ref = NULL, *why = NULL;
-    unsigned long long count;
-    int known = strcmp(wrapper, "mt_posix_memalign") == 0 ? out_param_type(w->t, c, &elem) : 0;
-    if (known || alloc_type(w, c, &elem))
-        ref = tr_ref(t->tr, elem, &count, &why);
-    if (!ref)
-        warn_at(c, "the type of this allocation is unknown; it is saved as raw bytes");
-    char arg[80];
-    snprintf(arg, sizeof arg, ", %s", ref ? ref : "0");
+    char arg[160];
+    heap_type_args(t, w->anc, w->nanc, c, wrapper + 3, arg, sizeof arg);  /* heaptype.c */
     unsigned close = cur_end(c) - 1;  /* the ')' */
     ed_text(ed_add(&t->eb, close, close, 0), arg);
 }

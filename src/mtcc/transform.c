@@ -226,6 +226,7 @@ char *transform_file(const char *ipath, const char *orig_name, const char *tripl
     if (errors)
         fatal("%s does not parse; not transformed", orig_name);
     t.tu = tu;
+    heap_scan_unit(tu);
     find_leaves(&t);
     clang_visitChildren(clang_getTranslationUnitCursor(tu), top_level, &t);
     free_leaves(&t);

@@ -249,4 +249,11 @@ void emit_site(editbuf *eb, site *s, strbuf *out);
 char *var_declarator(const var *v, const char *name);
 void transform_function(tunit *t, CXCursor c);
 
+/* heaptype.c: the unit's allocation sites and what is done with the
+ * blocks mtcc cannot type (run once per unit, before rewriting), and the
+ * arguments a typed heap call gets after its own: ", TYPE, &SITE" for the
+ * call to name (malloc, calloc, ...), with the ancestors of the call. */
+void heap_scan_unit(CXTranslationUnit tu);
+void heap_type_args(tunit *t, CXCursor *anc, int nanc, CXCursor call, const char *name, char *out, size_t cap);
+
 #endif

@@ -198,6 +198,7 @@ typedef struct field_ctx {
     const char *path;  /* the record's identity name: where nested anonymous records are */
     strbuf members;
     int n;
+    CXCursor fam;      /* its flexible array member, if any (described apart: flex_ref) */
     const char *why;
     char whybuf[400];  /* "bit-field member mode of struct flags" */
 } field_ctx;
@@ -217,6 +218,7 @@ static const char *ref_at(typereg *tr, CXType t, const char *expr, const char *p
                           unsigned long long *count, const char **why);
 
 static const char *pthread_object(CXType t);
+static void flex_define(typereg *tr, const char *rec_key, int rec_idx, const char *c_name, CXCursor fam);
 
 /* Appends the member line of bit-field name and the function that reads
  * it, through which the runtime finds its bits on each ABI (bitfield.c):
@@ -270,7 +272,7 @@ static enum CXChildVisitResult add_field(CXCursor c, CXCursor parent, CXClientDa
         else
             fc->n--;
     } else if (canon.kind == CXType_IncompleteArray)
-        member_why(fc, c, "flexible array", name);
+        fc->fam = c;  /* not a member of the header: the heap block's type adds it */
     else if (!*name)
         member_why(fc, c, "anonymous struct or union", name);
     else if (!member_line(fc->tr, fc->c_name, fc->path, name, t, &fc->members, &why)) {
@@ -290,7 +292,7 @@ static enum CXChildVisitResult add_field(CXCursor c, CXCursor parent, CXClientDa
         fc->why = fc->whybuf;
     }
     clang_disposeString(n);
-    fc->n++;
+    fc->n += clang_Cursor_isNull(fc->fam);
     return fc->why ? CXChildVisit_Break : CXChildVisit_Continue;
 }
 
@@ -370,7 +372,7 @@ static const char *record_ref(typereg *tr, CXType t, CXType canon, const char *e
         return NULL;
     }
     int anonymous = !c_name_named;
-    field_ctx fc = { .tr = tr, .c_name = c_name, .path = anonymous ? path : id_name };
+    field_ctx fc = { .tr = tr, .c_name = c_name, .path = anonymous ? path : id_name, .fam = clang_getNullCursor() };
     clang_visitChildren(decl, add_field, &fc);
     if (fc.why || fc.n == 0) {
         static char whybuf[400];  /* fc dies here; the text must not */
@@ -387,8 +389,99 @@ static const char *record_ref(typereg *tr, CXType t, CXType canon, const char *e
                          "        if (!__mt_ty[%d]) goto fail;\n    }\n",
               fc.members.s, idx, id_name, c_name, c_name, is_union, fc.n, idx);
     free(fc.members.s);
+    if (!clang_Cursor_isNull(fc.fam))
+        flex_define(tr, key, idx, c_name, fc.fam);
     free(c_name);
     free(id_name);
+    snprintf(ref, sizeof ref, "__mt_ty[%d]", idx);
+    return ref;
+}
+
+/* The heap block type of a struct with a flexible array member (the
+ * struct's own descriptor leaves the array out): mt_type_flex of the
+ * header, the array's name, offset and element. Keyed "flex:" + the
+ * record's key. A element mtcc cannot describe leaves the struct without
+ * one: its heap blocks are bytes. */
+static void flex_define(typereg *tr, const char *rec_key, int rec_idx, const char *c_name, CXCursor fam)
+{
+    CXString n = clang_getCursorSpelling(fam);
+    char *name = xstrdup(clang_getCString(n));
+    clang_disposeString(n);
+    unsigned long long count;
+    const char *why;
+    CXCursor saved_why_at = why_at;
+    const char *eref = ref_at(tr, clang_getArrayElementType(clang_getCursorType(fam)), NULL, NULL, &count, &why);
+    why_at = saved_why_at;
+    if (eref) {
+        char elem[64], key[600];
+        snprintf(elem, sizeof elem, "%s", eref);
+        snprintf(key, sizeof key, "flex:%s", rec_key);
+        int idx = remember(tr, key);
+        sb_printf(&tr->defs, "    __mt_ty[%d] = mt_type_flex(__mt_ty[%d], \"%s\", __builtin_offsetof(%s, %s), %s, %llu, &err);\n"
+                             "    if (!__mt_ty[%d]) goto fail;\n",
+                  idx, rec_idx, name, c_name, name, elem, count, idx);
+    }
+    free(name);
+}
+
+const char *tr_flex_ref(typereg *tr, CXType record)
+{
+    CXType canon = clang_getCanonicalType(record);
+    if (canon.kind != CXType_Record)
+        return NULL;
+    CXString usr = clang_getCursorUSR(clang_getTypeDeclaration(canon));
+    char key[600];
+    snprintf(key, sizeof key, "flex:rec:%s", clang_getCString(usr));
+    clang_disposeString(usr);
+    if (find(tr, key) < 0) {
+        unsigned long long count;
+        const char *why;
+        tr_ref(tr, record, &count, &why);  /* defines the record and its flex type */
+    }
+    int idx = find(tr, key);
+    if (idx < 0)
+        return NULL;
+    static char ref[64];
+    snprintf(ref, sizeof ref, "__mt_ty[%d]", idx);
+    return ref;
+}
+
+const char *tr_trailing_ref(typereg *tr, CXType header, const char *elem_ref, unsigned long long count)
+{
+    unsigned long long one;
+    const char *why, *href = tr_ref(tr, header, &one, &why);
+    char *c_name = declarator(clang_getCanonicalType(header), "");
+    if (!href || one != 1 || !c_name || clang_getCanonicalType(header).kind != CXType_Record) {
+        free(c_name);
+        return NULL;
+    }
+    char h[64], key[700];
+    snprintf(h, sizeof h, "%s", href);
+    snprintf(key, sizeof key, "trail:%s:%s:%llu", h, elem_ref, count);
+    int idx = find(tr, key);
+    if (idx < 0) {
+        idx = remember(tr, key);
+        sb_printf(&tr->defs, "    __mt_ty[%d] = mt_type_flex(%s, \"[]\", sizeof(%s), %s, %llu, &err);\n"
+                             "    if (!__mt_ty[%d]) goto fail;\n",
+                  idx, h, c_name, elem_ref, count, idx);
+    }
+    free(c_name);
+    static char ref[64];
+    snprintf(ref, sizeof ref, "__mt_ty[%d]", idx);
+    return ref;
+}
+
+const char *tr_ref_spelled(typereg *tr, const char *spelling, const char *cls)
+{
+    char key[300];
+    snprintf(key, sizeof key, "scalar:%s", spelling);
+    int idx = find(tr, key);
+    if (idx < 0) {
+        idx = remember(tr, key);
+        sb_printf(&tr->defs, "    __mt_ty[%d] = mt_type_scalar(\"%s\", %s, sizeof(%s), _Alignof(%s));\n", idx, spelling,
+                  cls, spelling, spelling);
+    }
+    static char ref[64];
     snprintf(ref, sizeof ref, "__mt_ty[%d]", idx);
     return ref;
 }

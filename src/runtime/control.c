@@ -219,7 +219,7 @@ static void install_triggers(void)
 static char **copy_argv(int argc, char **argv)
 {
     const mt_type *ptr = mt_type_scalar("char *", MT_CLASS_PTR, sizeof(char *), _Alignof(char *));
-    char **copy = mt_malloc((size_t)(argc + 1) * sizeof *copy, ptr);
+    char **copy = mt_malloc((size_t)(argc + 1) * sizeof *copy, ptr, NULL);
     if (!copy)
         die("%s", "out of memory copying the arguments");
     for (int i = 0; i < argc; i++)

@@ -16,7 +16,9 @@
 #include "ckpt.h"
 #include "convert.h"
 #include "error.h"
+#include "flex.h"
 #include "frames.h"
+#include "migthread-gen.h"
 #include "poison.h"
 #include "restore.h"
 #include "state.h"
@@ -48,6 +50,9 @@ static const char *describe(const ck_block *b, char *buf, size_t cap)
                                    "thread-local" };
     if (b->role == CK_ROLE_GLOBAL || b->role == CK_ROLE_TLS)
         snprintf(buf, cap, "%s %s", roles[b->role], b->name);
+    else if (b->role == CK_ROLE_HEAP && b->name[0])  /* its allocation site */
+        snprintf(buf, cap, "heap block allocated at %s (0x%llx, record %u)", b->name,
+                 (unsigned long long)b->old_addr, b->record);
     else
         snprintf(buf, cap, "%s 0x%llx, record %u", roles[b->role], (unsigned long long)b->old_addr,
                  b->record);
@@ -60,6 +65,8 @@ static const cv_plan *plan_for(loader *ld, uint32_t type_index)
         return ld->plans[type_index];
     const struct mt_type *src = ld->img->types[type_index];
     const struct mt_type *dst = types_local_find(src->id);
+    if (!dst)
+        dst = flex_local_match(src);  /* a flexible block of a length this run has not made */
     if (!dst) {
         mt_fail(ld->err, MT_ETYPE, "type %s of the checkpoint does not exist in this program", src->name);
         return NULL;
@@ -69,6 +76,13 @@ static const cv_plan *plan_for(loader *ld, uint32_t type_index)
 }
 
 /* ---- Homes ------------------------------------------------------------------- */
+
+/* An untyped heap block that mtcc saw used as a type with multi-byte
+ * numbers: its bytes are right only where the writer's ABI is this one. */
+static int untyped_numbers(const loader *ld, const ck_block *b, const struct mt_type *local)
+{
+    return (b->aux & MT_SITE_NUMBERS) && flex_untyped(local) && !arch_equal(&ld->img->arch, arch_local());
+}
 
 static int find_home(loader *ld, const ck_block *b, home *h)
 {
@@ -90,6 +104,10 @@ static int find_home(loader *ld, const ck_block *b, home *h)
             return 0;  /* identity only: its address maps, its bytes stay */
         h->stage = calloc(1, bytes);
     } else if (b->role == CK_ROLE_HEAP) {
+        if (untyped_numbers(ld, b, local))
+            return mt_fail(ld->err, MT_ETYPE, "%s is untyped and used as a type with numbers of more than one "
+                           "byte, which cannot be converted between these ABIs (type the allocation)",
+                           describe(b, what, sizeof what));
         h->new_addr = h->stage = calloc(1, bytes);
     } else if (b->count != 1) {
         return mt_fail(ld->err, MT_EFORMAT, "corrupt checkpoint: %s holds %llu records",
@@ -289,8 +307,9 @@ static int commit(loader *ld)
             th_restore_record((const th_record *)h->stage);
             free(h->stage);
         } else if (h->block->role == CK_ROLE_HEAP &&
-                   mt_heap_track(h->new_addr, local, h->block->count, ld->err) < 0) {
-            return -1;
+                   state_heap_add(h->new_addr, local, h->block->count,
+                                  state_site_intern(h->block->name, (unsigned)h->block->aux)) < 0) {
+            return mt_fail(ld->err, MT_ENOMEM, "out of memory tracking a heap block");
         }
         if (h->stage != h->new_addr)
             free(h->stage);

@@ -14,7 +14,9 @@
 
 #include "ckpt.h"
 #include "error.h"
+#include "flex.h"
 #include "frames.h"
+#include "migthread-gen.h"
 #include "reach.h"
 #include "state.h"
 #include "sync.h"
@@ -35,11 +37,30 @@ static int write_globals(ck_writer *w)
     return 0;
 }
 
+/* A block mtcc could not type whose bytes the program uses as a type
+ * holding pointers (pieces of a pool): no reader could translate them, so
+ * the capture refuses it, naming its allocation site. */
+static int refuse_untyped(const st_heap_block *h, ck_writer *w)
+{
+    const mt_site *site = h->site;
+    if (!site || !(site->flags & MT_SITE_POINTERS) || !flex_untyped(h->type))
+        return 0;
+    mt_fail(w->err, MT_EPOINTER,
+            "heap block allocated at %s (%llu bytes, untyped) is used as %s, which holds pointers: "
+            "it cannot be saved (type the allocation or declare the allocator with --lib-spec)",
+            site->where, (unsigned long long)(h->count * h->type->size),
+            site->used_as ? site->used_as : "a type");
+    return 1;
+}
+
 static int write_heap_block(const st_heap_block *h, void *ctx)
 {
-    ck_block b = { .role = CK_ROLE_HEAP, .type = h->type->index,
+    if (refuse_untyped(h, ctx))
+        return 1;
+    /* the name is the allocation site, aux its MT_SITE_* flags (restore.c) */
+    ck_block b = { .role = CK_ROLE_HEAP, .type = h->type->index, .aux = h->site ? h->site->flags : 0,
                    .old_addr = (uint64_t)(uintptr_t)h->addr, .count = h->count,
-                   .len = h->count * h->type->size, .name = "" };
+                   .len = h->count * h->type->size, .name = h->site ? (char *)h->site->where : "" };
     return ck_write_block(ctx, &b, h->addr) < 0 ? 1 : 0;
 }
 

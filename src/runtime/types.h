@@ -37,6 +37,8 @@ enum {
     TYPE_BIT_MAX_WIDTH = 64
 };
 
+struct flex_info;
+
 struct mt_type {
     uint64_t id;            /* identity: equal on every ABI */
     char *name;
@@ -46,6 +48,10 @@ struct mt_type {
     uint8_t has_pointers;   /* a PTR or FNPTR anywhere inside */
     uint32_t nmembers;
     tmember *members;       /* in declaration order (increasing offset) */
+    /* A heap block type with a trailing array (flex.c): set on the
+     * descriptor mtcc passes to the allocation wrappers and on each block
+     * type made from it; NULL for every other type. */
+    const struct flex_info *flex;
 };
 
 /* Limits that keep a hostile description from costing much. */
@@ -76,6 +82,13 @@ void type_free(struct mt_type *t);
 /* The local type table, in definition order (nested types come first). */
 const struct mt_type *const *types_local(uint32_t *count);
 const struct mt_type *types_local_find(uint64_t id);
+
+/* 1 for a type of single bytes (char, unsigned char, the raw bytes of a
+ * block mtcc could not type): its blocks say nothing of what they hold. */
+static inline int type_is_bytes(const struct mt_type *t)
+{
+    return t->nmembers == 1 && t->size == 1 && t->members[0].name[0] == '\0' && t->members[0].count == 1;
+}
 
 /* 1 when a scalar class and size make sense together. */
 int type_scalar_size_ok(int cls, uint32_t size);
