@@ -16,6 +16,7 @@
 
 #include "control.h"
 #include "error.h"
+#include "libc_state.h"
 #include "state.h"
 #include "sync.h"
 
@@ -362,6 +363,7 @@ int th_give_way(void)
             cancel_capture(t);
         return 0;
     }
+    lc_errno_note(errno);
     mt_state_set(MT_STATE_UNWINDING);
     frames_mark_in_call();
     control_capture_begins();
@@ -612,6 +614,8 @@ static void *control_main(void *unused)
         int sig = sigwaitinfo(&set, &si);
         if (sig < 0)
             continue;
+        if (lc_signal_deliver_owned(sig, &si))
+            continue;  /* the program's own handler had it */
         uint32_t target = si.si_code == SI_QUEUE && si.si_value.sival_int > 0 ? (uint32_t)si.si_value.sival_int : 0;
         control_note_request(sig);
         th_request(target ? TH_CAPTURE_THREAD : TH_CAPTURE_PROCESS, target, sig == SIGUSR2);
