@@ -122,10 +122,14 @@ static void cut(int64_t i, char *lo, char *hi)
 
 int mt_munmap(void *addr, size_t len)
 {
-    char *lo = addr, *hi = lo + page_up(len);
+    /* the kernel unmaps whole pages; a restored region is heap memory
+     * that may share its pages with its neighbours, and loses only the
+     * bytes named */
+    char *lo = addr;
     int mapped_part = 1;
     for (int64_t i = tab.n - 1; i >= 0; i--) {
         lm_region *r = &tab.r[i];
+        char *hi = lo + (r->mapped ? page_up(len) : len);
         if (r->addr < hi && lo < r->addr + r->len) {
             mapped_part &= r->mapped;
             cut(i, lo, hi);

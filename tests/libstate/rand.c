@@ -8,14 +8,14 @@
 static unsigned short xsub[3] = { 1, 2, 3 };
 static char big_state[256], small_state[32];
 
-static long work(long x, int n)
+static unsigned work(unsigned x, int n)
 {
     for (int i = 0; i < n; i++)
-        x = x * 31 + i;
+        x = x * 31 + (unsigned)i;
     return x;
 }
 
-static void round_of(int r, long *acc)
+static void round_of(int r, unsigned *acc)
 {
     int a = rand();
     long b = random();
@@ -23,13 +23,13 @@ static void round_of(int r, long *acc)
     long d = lrand48(), e = mrand48();
     double f = erand48(xsub);
     long g = nrand48(xsub), h = jrand48(xsub);
-    *acc = work(*acc + a, 50);
+    *acc = work(*acc + (unsigned)a, 50);
     printf("%d: %d %ld %.17g %ld %ld %.17g %ld %ld\n", r, a, b, c, d, e, f, g, h);
 }
 
 int main(int argc, char **argv)
 {
-    long acc = 0;
+    unsigned acc = 0;
     if (argc > 1) {
         unsigned seed = (unsigned)strtoul(argv[1], NULL, 10);
         srand(seed);
@@ -62,6 +62,6 @@ int main(int argc, char **argv)
     srandom(argc > 1 ? 4242 : 1);
     for (int r = 140; r < 160; r++)
         round_of(r, &acc);
-    printf("acc %ld\n", acc);
+    printf("acc %u\n", acc);
     return 0;
 }
