@@ -22,7 +22,7 @@ pass() { passed=$((passed + 1)); }
 build() {
     prog=$1
     shift
-    gcc -O2 -o "$out/$prog.plain" "tests/libstate/$prog.c" || { fail "$prog: plain build"; return 1; }
+    gcc -O2 -pthread -o "$out/$prog.plain" "tests/libstate/$prog.c" || { fail "$prog: plain build"; return 1; }
     for abi in "$@"; do
         cc=$(scripts/abi.sh cc "$abi")
         # shellcheck disable=SC2086
@@ -111,6 +111,13 @@ export LIBSTATE_WORD
 trio env /dev/null 1 50
 echo "  anonymous mmap"
 trio mmap /dev/null 1 60
+
+echo "  a threaded program's own SIGUSR1 handler"
+if build threadsig x86_64; then
+    "$out/threadsig.plain" >"$out/threadsig.want"
+    same threadsig x86_64 /dev/null "$out/threadsig.want"
+    for pos in 20 60; do roundtrip threadsig x86_64 x86_64 "$pos" "$out/threadsig.want" /dev/null; done
+fi
 
 echo "  fork"
 if build fork x86_64; then

@@ -138,6 +138,18 @@ typedef struct ls_mask {
 static ls_disp disp[LS_NSIG];
 static _Thread_local ls_mask mine;
 static void (*taken_hook)(int sig);
+/* The control thread reads the records while program threads write them
+ * (a disposition changed, a restore's commit): it reads ownership from
+ * these bits (by portable number, of this process only: set by record()
+ * and by a restore's reinstall) and an entry under the lock. */
+static unsigned owned_bits;
+static pthread_mutex_t disp_lock = PTHREAD_MUTEX_INITIALIZER;
+
+static void note_owned(int p)
+{
+    if (p < FIRST_RT)
+        __atomic_or_fetch(&owned_bits, 1u << p, __ATOMIC_RELAXED);
+}
 
 void lc_signal_set_taken_hook(void (*hook)(int sig)) { taken_hook = hook; }
 
@@ -149,7 +161,7 @@ static int is_trigger(int sig)
 int lc_signal_owned(int sig)
 {
     int p = portable(sig);
-    return p && disp[p].kind != KIND_NONE;
+    return p && p < FIRST_RT && (__atomic_load_n(&owned_bits, __ATOMIC_RELAXED) & (1u << p));
 }
 
 /* A trigger signal the runtime still uses. */
@@ -171,7 +183,8 @@ static void record(int sig, const struct sigaction *sa)
     int p = portable(sig);
     if (!p)
         return;  /* no portable name: a restore has nothing to reinstall */
-    int first = disp[p].kind == KIND_NONE;
+    int first = !lc_signal_owned(sig);
+    pthread_mutex_lock(&disp_lock);
     ls_disp *d = &disp[p];
     d->flags = flags_portable(sa->sa_flags);
     void (*h)(int) = sa->sa_handler;
@@ -184,8 +197,20 @@ static void record(int sig, const struct sigaction *sa)
         d->handler = (d->flags & F_SIGINFO) ? (void (*)(void))sa->sa_sigaction : (void (*)(void))h;
     }
     set_to_list(&sa->sa_mask, d->mask);
-    if (first && is_trigger(sig) && taken_hook)
-        taken_hook(sig);
+    pthread_mutex_unlock(&disp_lock);
+    note_owned(p);
+    if (first && is_trigger(sig)) {
+        /* the runtime may have blocked it in this thread (threads.c): it
+         * is the program's now, blocked only if the program said so */
+        if (!(mine.set && mine.blocked[p])) {
+            sigset_t one;
+            sigemptyset(&one);
+            sigaddset(&one, sig);
+            pthread_sigmask(SIG_UNBLOCK, &one, NULL);
+        }
+        if (taken_hook)
+            taken_hook(sig);
+    }
 }
 
 /* ---- The wrappers ---------------------------------------------------------------------------- */
@@ -327,12 +352,14 @@ int mt_sigprocmask(int how, const void *set, void *old)
 
 void lc_signal_capture(void)
 {
+    pthread_mutex_lock(&disp_lock);
     for (int p = 1; p < LS_NSIG; p++) {
         int sig = local_of(p);
         struct sigaction cur;
         if (disp[p].kind == KIND_HANDLER && sig && sigaction(sig, NULL, &cur) == 0 && cur.sa_handler == SIG_DFL)
             disp[p].kind = KIND_DEFAULT, disp[p].handler = NULL;  /* SA_RESETHAND ran */
     }
+    pthread_mutex_unlock(&disp_lock);
 }
 
 static int refuse(mt_error *err, int p, const char *why)
@@ -383,6 +410,7 @@ int lc_signal_reinstall(mt_error *err)
             sa.sa_handler = (void (*)(int))d->handler;
         if (sigaction(sig, &sa, NULL) < 0)
             return refuse(err, p, "cannot be reinstalled here");
+        note_owned(p);
         if (is_trigger(sig) && taken_hook)
             taken_hook(sig);
     }
@@ -391,23 +419,26 @@ int lc_signal_reinstall(mt_error *err)
 
 void lc_signal_mask_put_back(void)
 {
-    if (!mine.set)
-        return;
     sigset_t set, cur;
     int missing;
-    if (list_to_set(mine.blocked, &set, &missing) < 0) {
+    pthread_sigmask(SIG_BLOCK, NULL, &cur);
+    set = cur;
+    if (mine.set && list_to_set(mine.blocked, &set, &missing) < 0) {
         mt_error err;
         refuse(&err, missing, "is in a thread's mask but this ABI has no such signal");
         mt_die(&err);
     }
-    pthread_sigmask(SIG_BLOCK, NULL, &cur);
     for (int p = 1; p < LS_NSIG; p++) {
         int sig = local_of(p);
-        if (sig && runtime_uses(sig)) {  /* the runtime's bit stays as it is */
+        if (!sig || !is_trigger(sig))
+            continue;
+        if (runtime_uses(sig)) {  /* the runtime's bit stays as it is */
             if (sigismember(&cur, sig) == 1)
                 sigaddset(&set, sig);
             else
                 sigdelset(&set, sig);
+        } else if (!mine.set) {
+            sigdelset(&set, sig);  /* the program's, which it never blocked */
         }
     }
     pthread_sigmask(SIG_SETMASK, &set, NULL);
@@ -415,10 +446,14 @@ void lc_signal_mask_put_back(void)
 
 int lc_signal_deliver_owned(int sig, void *si)
 {
-    int p = portable(sig);
-    if (!p || disp[p].kind == KIND_NONE)
+    if (!lc_signal_owned(sig))
         return 0;
-    ls_disp *d = &disp[p];
+    int p = portable(sig);
+    pthread_mutex_lock(&disp_lock);
+    ls_disp entry = disp[p], *d = &entry;
+    if (d->flags & F_RESETHAND)
+        disp[p].kind = KIND_DEFAULT, disp[p].handler = NULL;
+    pthread_mutex_unlock(&disp_lock);
     if (d->kind == KIND_IGNORE)
         return 1;
     if (d->kind == KIND_DEFAULT) {  /* the default action, here */
@@ -437,8 +472,6 @@ int lc_signal_deliver_owned(int sig, void *si)
         ((void (*)(int, siginfo_t *, void *))d->handler)(sig, si, NULL);
     else
         ((void (*)(int))d->handler)(sig);
-    if (d->flags & F_RESETHAND)
-        d->kind = KIND_DEFAULT, d->handler = NULL;
     return 1;
 }
 

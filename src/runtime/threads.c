@@ -601,14 +601,22 @@ int th_capture_reached_bottom(void)
 
 /* ---- pthread_create and its kin -------------------------------------------------- */
 
+/* The trigger signals the runtime still has: one the program installed a
+ * disposition of its own for is the program's (libc_signal.c). */
+static void trigger_set(sigset_t *set)
+{
+    static const int triggers[] = { SIGUSR1, SIGUSR2, SIGALRM };
+    sigemptyset(set);
+    for (size_t i = 0; i < sizeof triggers / sizeof triggers[0]; i++)
+        if (!lc_signal_owned(triggers[i]))
+            sigaddset(set, triggers[i]);
+}
+
 static void *control_main(void *unused)
 {
     (void)unused;
     sigset_t set;
-    sigemptyset(&set);
-    sigaddset(&set, SIGUSR1);
-    sigaddset(&set, SIGUSR2);
-    sigaddset(&set, SIGALRM);
+    trigger_set(&set);
     for (;;) {
         siginfo_t si;
         int sig = sigwaitinfo(&set, &si);
@@ -631,10 +639,7 @@ static void start_control_thread(void)
         return;
     control_started = 1;
     sigset_t set;
-    sigemptyset(&set);
-    sigaddset(&set, SIGUSR1);
-    sigaddset(&set, SIGUSR2);
-    sigaddset(&set, SIGALRM);
+    trigger_set(&set);
     pthread_sigmask(SIG_BLOCK, &set, NULL);
     pthread_attr_t a;
     pthread_attr_init(&a);
