@@ -98,6 +98,9 @@ trio() {
     done
 }
 
+echo "  rand declared again by the program, and a rand of the program's own"
+trio redecl /dev/null 10 30
+trio ownrand /dev/null 10 30
 echo "  errno"
 trio errno /dev/null 1 50
 echo "  signal handlers and masks"

@@ -2,7 +2,8 @@
  * (src/runtime/libc_*.c): a call to one of them, declared by a system
  * header, is renamed to the runtime's version, which does the same work
  * with its state where a checkpoint sees it. A function of the same name
- * that the program defines itself is not in a system header and stays. */
+ * that the program declares only itself (no system header), or defines in
+ * the same file, stays the program's. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -37,6 +38,8 @@ static enum CXChildVisitResult find_label(CXCursor c, CXCursor parent, CXClientD
 
 const char *libc_wrapper(CXCursor callee, const char *name)
 {
+    if (!clang_Cursor_isNull(clang_getCursorDefinition(callee)))
+        return NULL;  /* the program's own rand, defined in this file */
     for (int i = 0; renamed[i][0]; i++) {
         if (strcmp(name, renamed[i][0]) != 0)
             continue;

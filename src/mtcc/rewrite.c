@@ -464,7 +464,9 @@ static void visit_call(walk *w, CXCursor c)
         char *name = spell(callee);
         int opaque = in_system_header(callee) || strncmp(name, "__builtin", 9) == 0;
         const char *wrapper = opaque ? heap_wrapper(name) : NULL;
-        const char *lib = opaque ? libc_wrapper(callee, name) : NULL;
+        /* a redeclaration by the program after the system header's is the same function */
+        int sys = opaque || in_system_header(clang_getCanonicalCursor(callee));
+        const char *lib = sys ? libc_wrapper(callee, name) : NULL;
         if (opaque && strcmp(name, "mmap") == 0)
             wrapper = "mt_mmap";  /* typed like an allocation (libc_mmap.c) */
         const pthread_call *pc = opaque && !lib ? find_pthread_call(name) : NULL;
