@@ -38,7 +38,7 @@ enum { LEHMER_A = 16807, LEHMER_Q = 127773, LEHMER_R = 2836 };
 /* Outputs discarded after seeding, per word of state. */
 enum { RAND_WARMUP = 10 };
 /* States initstate handed out that setstate can return to. */
-enum { RAND_PARKED = 16 };
+enum { RAND_PARKED = 8 };
 
 /* One generator: its shape, its two positions and its words. */
 typedef struct lr_gen {

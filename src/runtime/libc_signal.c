@@ -126,13 +126,13 @@ typedef struct ls_disp {
     int32_t kind;                 /* KIND_*: NONE, the program never set it */
     int32_t flags;                /* portable F_ bits */
     void (*handler)(void);        /* sa_handler or sa_sigaction, by F_SIGINFO */
-    unsigned char mask[LS_NSIG];  /* signals blocked while it runs */
+    uint64_t mask;                /* signals blocked while it runs, bit p for portable p */
 } ls_disp;
 
 /* A thread's mask, as the program set it. */
 typedef struct ls_mask {
     int32_t set;                  /* 0: the program never changed it */
-    unsigned char blocked[LS_NSIG];
+    uint64_t blocked;             /* bit p: portable signal p blocked */
 } ls_mask;
 
 static ls_disp disp[LS_NSIG];
@@ -170,11 +170,22 @@ static int runtime_uses(int sig)
     return is_trigger(sig) && !lc_signal_owned(sig);
 }
 
-static void set_to_list(const sigset_t *set, unsigned char list[LS_NSIG])
+static int has(uint64_t bits, int p)
 {
+    return (bits >> p) & 1;
+}
+
+static void put(uint64_t *bits, int p, int on)
+{
+    *bits = on ? *bits | (uint64_t)1 << p : *bits & ~((uint64_t)1 << p);
+}
+
+static void set_to_list(const sigset_t *set, uint64_t *list)
+{
+    *list = 0;
     for (int p = 1; p < LS_NSIG; p++) {
         int sig = local_of(p);
-        list[p] = sig && sigismember(set, sig) == 1;
+        put(list, p, sig && sigismember(set, sig) == 1);
     }
 }
 
@@ -196,13 +207,13 @@ static void record(int sig, const struct sigaction *sa)
         d->kind = KIND_HANDLER;
         d->handler = (d->flags & F_SIGINFO) ? (void (*)(void))sa->sa_sigaction : (void (*)(void))h;
     }
-    set_to_list(&sa->sa_mask, d->mask);
+    set_to_list(&sa->sa_mask, &d->mask);
     pthread_mutex_unlock(&disp_lock);
     note_owned(p);
     if (first && is_trigger(sig)) {
         /* the runtime may have blocked it in this thread (threads.c): it
          * is the program's now, blocked only if the program said so */
-        if (!(mine.set && mine.blocked[p])) {
+        if (!(mine.set && has(mine.blocked, p))) {
             sigset_t one;
             sigemptyset(&one);
             sigaddset(&one, sig);
@@ -266,7 +277,7 @@ void (*mt_sysv_signal(int sig, void (*handler)(int)))(int)
 static int view_bit(int sig)
 {
     int p = portable(sig);
-    return mine.set && p && mine.blocked[p];
+    return mine.set && p && has(mine.blocked, p);
 }
 
 static int apply_how(int how, const sigset_t *set, sigset_t *cur)
@@ -279,7 +290,7 @@ static int apply_how(int how, const sigset_t *set, sigset_t *cur)
         int was = runtime_uses(sig) ? view_bit(sig) : sigismember(cur, sig) == 1;
         int now = how == SIG_BLOCK ? (was || in) : how == SIG_UNBLOCK ? (was && !in) : in;
         if (runtime_uses(sig))
-            mine.blocked[p] = (unsigned char)now;  /* the real bit stays the runtime's */
+            put(&mine.blocked, p, now);  /* the real bit stays the runtime's */
         else if (now)
             sigaddset(cur, sig);
         else
@@ -297,15 +308,14 @@ static int change_mask(int how, const sigset_t *set, sigset_t *old)
     sigset_t cur;
     pthread_sigmask(SIG_BLOCK, NULL, &cur);
     sigset_t before = cur;
-    unsigned char view_before[LS_NSIG];
-    memcpy(view_before, mine.blocked, sizeof view_before);
+    uint64_t view_before = mine.blocked;
     int had_view = mine.set;
     if (set) {
         if (!mine.set) {
-            set_to_list(&cur, mine.blocked);
+            set_to_list(&cur, &mine.blocked);
             for (int p = 1; p < LS_NSIG; p++)
                 if (local_of(p) && runtime_uses(local_of(p)))
-                    mine.blocked[p] = 0;
+                    put(&mine.blocked, p, 0);
             mine.set = 1;
         }
         apply_how(how, set, &cur);
@@ -315,7 +325,7 @@ static int change_mask(int how, const sigset_t *set, sigset_t *old)
         for (int p = 1; p < LS_NSIG; p++) {
             int sig = local_of(p);
             if (sig && !runtime_uses(sig))
-                mine.blocked[p] = sigismember(&cur, sig) == 1;
+                put(&mine.blocked, p, sigismember(&cur, sig) == 1);
         }
     }
     if (old) {
@@ -324,7 +334,7 @@ static int change_mask(int how, const sigset_t *set, sigset_t *old)
             int sig = local_of(p);
             if (!sig || !runtime_uses(sig))
                 continue;
-            if (had_view && view_before[p])
+            if (had_view && has(view_before, p))
                 sigaddset(old, sig);
             else
                 sigdelset(old, sig);
@@ -368,11 +378,11 @@ static int refuse(mt_error *err, int p, const char *why)
     return mt_fail(err, MT_ETYPE, "the disposition of %s the program installed %s", name_of(p, buf, sizeof buf), why);
 }
 
-static int list_to_set(const unsigned char list[LS_NSIG], sigset_t *set, int *missing)
+static int list_to_set(uint64_t list, sigset_t *set, int *missing)
 {
     sigemptyset(set);
     for (int p = 1; p < LS_NSIG; p++) {
-        if (!list[p])
+        if (!has(list, p))
             continue;
         int sig = local_of(p);
         if (!sig) {
@@ -488,12 +498,12 @@ int lc_signal_register(mt_error *err)
         MT_MEMBER(ls_disp, kind, MT_CLASS_SINT, 1),
         MT_MEMBER(ls_disp, flags, MT_CLASS_SINT, 1),
         MT_MEMBER(ls_disp, handler, MT_CLASS_FNPTR, 1),
-        MT_MEMBER(ls_disp, mask, MT_CLASS_UINT, LS_NSIG),
+        MT_MEMBER(ls_disp, mask, MT_CLASS_UINT, 1),
     };
     const mt_type *dt = mt_type_define("<libc signal disposition>", sizeof(ls_disp), _Alignof(ls_disp), 0, dm, 4, err);
     mt_member mm[] = {
         MT_MEMBER(ls_mask, set, MT_CLASS_SINT, 1),
-        MT_MEMBER(ls_mask, blocked, MT_CLASS_UINT, LS_NSIG),
+        MT_MEMBER(ls_mask, blocked, MT_CLASS_UINT, 1),
     };
     const mt_type *mt = mt_type_define("<libc signal mask>", sizeof(ls_mask), _Alignof(ls_mask), 0, mm, 2, err);
     if (!dt || !mt)
