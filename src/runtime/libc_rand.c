@@ -220,6 +220,8 @@ static char *initstate_locked(unsigned seed, char *buf, size_t n)
 
 static char *setstate_locked(char *buf)
 {
+    if (buf && buf == name_of_current())
+        return buf;  /* the generator in use already */
     lr_parked *p = buf ? parked_for(buf) : NULL;
     if (!p) {
         /* a state glibc's layout would be read from: not one of ours */
