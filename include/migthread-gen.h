@@ -221,6 +221,41 @@ int mt_sem_getvalue(void *sem, int *value);
  * pthread_rwlock_t or sem_t (named by kind): the portable state kept in it. */
 const mt_type *mt_type_pthread(const char *kind, size_t size, size_t align);
 
+/* ---- C library state (libc_*.c) ------------------------------------------------
+ * mtcc renames calls to these C library functions (when a system header
+ * declares them) to the runtime's, which keep their state where a
+ * checkpoint sees it: the generators compute glibc's very numbers from a
+ * registered state; signal dispositions and masks are recorded to be
+ * reinstalled by a restore; fork makes the child its own instance; an
+ * anonymous mmap is a tracked block. Types from system headers are
+ * written as what they are on Linux (pid_t int, sigset_t and struct
+ * sigaction passed through void *). */
+int mt_rand(void);
+void mt_srand(unsigned seed);
+long mt_random(void);
+void mt_srandom(unsigned seed);
+char *mt_initstate(unsigned seed, char *buf, size_t n);
+char *mt_setstate(char *buf);
+double mt_drand48(void);
+double mt_erand48(unsigned short xsubi[3]);
+long mt_lrand48(void);
+long mt_nrand48(unsigned short xsubi[3]);
+long mt_mrand48(void);
+long mt_jrand48(unsigned short xsubi[3]);
+void mt_srand48(long seed);
+unsigned short *mt_seed48(unsigned short seed16v[3]);
+void mt_lcong48(unsigned short param[7]);
+
+void (*mt_signal(int sig, void (*handler)(int)))(int);
+void (*mt_sysv_signal(int sig, void (*handler)(int)))(int);
+int mt_sigaction(int sig, const void *act, void *old);
+int mt_sigprocmask(int how, const void *set, void *old);
+int mt_pthread_sigmask(int how, const void *set, void *old);
+
+int mt_fork(void);
+void *mt_mmap(void *addr, size_t len, int prot, int flags, int fd, long long off, const mt_type *t);
+int mt_munmap(void *addr, size_t len);
+
 /* Prints "migthread: " and the error, and exits with status 1. */
 _Noreturn void mt_die(const mt_error *err);
 

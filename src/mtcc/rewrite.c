@@ -375,10 +375,22 @@ static void visit_call(walk *w, CXCursor c)
         char *name = spell(callee);
         int opaque = in_system_header(callee) || strncmp(name, "__builtin", 9) == 0;
         const char *wrapper = opaque ? heap_wrapper(name) : NULL;
-        const pthread_call *pc = opaque ? find_pthread_call(name) : NULL;
-        if (opaque && !pc && pthread_unsupported(name))
+        /* a redeclaration by the program after the system header's is the same function */
+        int sys = opaque || in_system_header(clang_getCanonicalCursor(callee));
+        const char *lib = sys ? libc_wrapper(callee, name) : NULL;
+        if (opaque && strcmp(name, "mmap") == 0)
+            wrapper = "mt_mmap";  /* typed like an allocation (libc_mmap.c) */
+        const pthread_call *pc = opaque && !lib ? find_pthread_call(name) : NULL;
+        if (opaque && !pc && !lib && pthread_unsupported(name))
             refuse_pthread(c, name);
         free(name);
+        if (lib) {  /* C library state the runtime keeps */
+            kids ch = children(c);
+            if (ch.n > 0)
+                ed_text(ed_add(&w->t->eb, cur_start(ch.c[0]), cur_end(ch.c[0]), 0), lib);
+            free(ch.c);
+            return;
+        }
         if (wrapper) {
             rewrite_heap_call(w, c, wrapper);
             return;

@@ -242,6 +242,11 @@ enum { SHORT_NEST = 65536 };
 /* Fills each site's live and live_temp, after the walk made the sites. */
 void liveness(func *fn, CXCursor body);
 
+/* ---- libc.c ---- */
+/* The runtime's replacement for a call to the C library function name
+ * (declared by callee, in a system header) whose state it keeps, or NULL. */
+const char *libc_wrapper(CXCursor callee, const char *name);
+
 /* ---- emit.c ---- */
 void emit_site(editbuf *eb, site *s, strbuf *out);
 /* The declaration of variable v under the given name (a parameter written

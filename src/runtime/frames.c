@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "error.h"
+#include "libc_state.h"
 #include "state.h"
 
 /* Records start on this boundary, enough for any scalar. */
@@ -98,6 +99,9 @@ void *mt_frame_pop(const mt_function_info *fi, unsigned *site)
         int rewinding = MT_STATE_REWINDING;
         __atomic_compare_exchange_n(&mt_state, &rewinding, tf.state_after_rewind, 0, __ATOMIC_RELAXED,
                                     __ATOMIC_RELAXED);
+        /* the thread's library state, last: its code goes on next */
+        lc_signal_mask_put_back();
+        lc_errno_put_back();
     }
     return FRAME_DATA(f);
 }

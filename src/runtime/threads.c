@@ -16,6 +16,7 @@
 
 #include "control.h"
 #include "error.h"
+#include "libc_state.h"
 #include "state.h"
 #include "sync.h"
 
@@ -382,6 +383,7 @@ int th_give_way(void)
             cancel_capture(t, "waits in a function mtcc could not transform");
         return 0;
     }
+    lc_errno_note(errno);
     mt_state_set(MT_STATE_UNWINDING);
     frames_mark_in_call();
     control_capture_begins();
@@ -655,19 +657,29 @@ int th_capture_reached_bottom(void)
 
 /* ---- pthread_create and its kin -------------------------------------------------- */
 
+/* The trigger signals the runtime still has: one the program installed a
+ * disposition of its own for is the program's (libc_signal.c). */
+static void trigger_set(sigset_t *set)
+{
+    static const int triggers[] = { SIGUSR1, SIGUSR2, SIGALRM };
+    sigemptyset(set);
+    for (size_t i = 0; i < sizeof triggers / sizeof triggers[0]; i++)
+        if (!lc_signal_owned(triggers[i]))
+            sigaddset(set, triggers[i]);
+}
+
 static void *control_main(void *unused)
 {
     (void)unused;
     sigset_t set;
-    sigemptyset(&set);
-    sigaddset(&set, SIGUSR1);
-    sigaddset(&set, SIGUSR2);
-    sigaddset(&set, SIGALRM);
+    trigger_set(&set);
     for (;;) {
         siginfo_t si;
         int sig = sigwaitinfo(&set, &si);
         if (sig < 0)
             continue;
+        if (lc_signal_deliver_owned(sig, &si))
+            continue;  /* the program's own handler had it */
         uint32_t target = si.si_code == SI_QUEUE && si.si_value.sival_int > 0 ? (uint32_t)si.si_value.sival_int : 0;
         control_note_request(sig);
         th_request(target ? TH_CAPTURE_THREAD : TH_CAPTURE_PROCESS, target, sig == SIGUSR2);
@@ -683,10 +695,7 @@ static void start_control_thread(void)
         return;
     control_started = 1;
     sigset_t set;
-    sigemptyset(&set);
-    sigaddset(&set, SIGUSR1);
-    sigaddset(&set, SIGUSR2);
-    sigaddset(&set, SIGALRM);
+    trigger_set(&set);
     pthread_sigmask(SIG_BLOCK, &set, NULL);
     pthread_attr_t a;
     pthread_attr_init(&a);
