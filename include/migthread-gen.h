@@ -253,7 +253,7 @@ int mt_sigprocmask(int how, const void *set, void *old);
 int mt_pthread_sigmask(int how, const void *set, void *old);
 
 int mt_fork(void);
-void *mt_mmap(void *addr, size_t len, int prot, int flags, int fd, long long off, const mt_type *t);
+void *mt_mmap(void *addr, size_t len, int prot, int flags, int fd, long long off, const mt_type *t, const mt_site *site);
 int mt_munmap(void *addr, size_t len);
 
 /* Prints "migthread: " and the error, and exits with status 1. */

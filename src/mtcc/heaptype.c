@@ -412,7 +412,7 @@ typedef struct alloc_fn {
 
 static const alloc_fn alloc_fns[] = {
     { "malloc", 0, -1 }, { "calloc", 1, 0 }, { "realloc", 1, -1 }, { "reallocarray", 2, 1 },
-    { "aligned_alloc", 1, -1 }, { "posix_memalign", 2, -1 }, { NULL, 0, 0 }
+    { "aligned_alloc", 1, -1 }, { "posix_memalign", 2, -1 }, { "mmap", 1, -1 }, { NULL, 0, 0 }
 };
 
 static const alloc_fn *find_alloc_fn(const char *name)

@@ -23,7 +23,7 @@ int lc_env_track(mt_error *err)
     while (environ && environ[n])
         n++;
     const mt_type *ptr = mt_type_scalar("char *", MT_CLASS_PTR, sizeof(char *), _Alignof(char *));
-    char **copy = mt_malloc((n + 1) * sizeof *copy, ptr);
+    char **copy = mt_malloc((n + 1) * sizeof *copy, ptr, NULL);
     if (!copy)
         return mt_fail(err, MT_ENOMEM, "out of memory copying the environment");
     for (size_t i = 0; i < n; i++)

@@ -25,6 +25,7 @@ typedef struct lm_region {
     char *addr;
     uint64_t len;
     const mt_type *type;  /* the element type it is tracked with: not saved */
+    const mt_site *site;  /* where it was mapped, which refusals name */
     int32_t mapped;       /* 1: mapped by this process; 0: restored into the heap */
 } lm_region;
 
@@ -51,35 +52,35 @@ static _Noreturn void out_of_memory(void)
 
 /* Tracks [addr, addr + len) as a block of t where it is a whole number of
  * t, else as bytes. */
-static void track(char *addr, size_t len, const mt_type *t)
+static void track(char *addr, size_t len, const mt_type *t, const mt_site *site)
 {
     size_t elem = t ? mt_type_size(t) : 0;
     if (!elem || len % elem)
         t = bytes_type(), elem = 1;
-    if (len && state_heap_add(addr, t, len / elem) < 0)
+    if (len && state_heap_add(addr, t, len / elem, site) < 0)
         out_of_memory();
 }
 
-static void add_region(char *addr, size_t len, const mt_type *t, int mapped)
+static void add_region(char *addr, size_t len, const mt_type *t, const mt_site *site, int mapped)
 {
     if (tab.n == tab.cap) {
         int64_t cap = tab.cap ? tab.cap * 2 : 8;
-        lm_region *grown = mt_realloc(tab.r, (size_t)cap * sizeof *grown, region_type);
+        lm_region *grown = mt_realloc(tab.r, (size_t)cap * sizeof *grown, region_type, NULL);
         if (!grown)
             out_of_memory();
         tab.r = grown;
         tab.cap = cap;
     }
-    tab.r[tab.n++] = (lm_region){ addr, len, t, mapped };
-    track(addr, len, t);
+    tab.r[tab.n++] = (lm_region){ addr, len, t, site, mapped };
+    track(addr, len, t, site);
 }
 
-void *mt_mmap(void *addr, size_t len, int prot, int flags, int fd, long long off, const mt_type *t)
+void *mt_mmap(void *addr, size_t len, int prot, int flags, int fd, long long off, const mt_type *t, const mt_site *site)
 {
     void *p = mmap(addr, len, prot, flags, fd, (off_t)off);
     int private_anon = (flags & MAP_ANONYMOUS) && (flags & MAP_PRIVATE) && !(flags & MAP_SHARED);
     if (p != MAP_FAILED && private_anon && (prot & PROT_READ))
-        add_region(p, len, t, 1);
+        add_region(p, len, t, site, 1);
     return p;
 }
 
@@ -100,12 +101,13 @@ static void cut(int64_t i, char *lo, char *hi)
         lo = r.addr;
     if (hi > end)
         hi = end;
-    state_heap_release(r.addr);
+    st_heap_block was;  /* a restored region's site lives in its heap entry only */
+    const mt_site *site = state_heap_take(r.addr, &was) ? was.site : r.site;
     if (r.mapped) {
         if (lo > r.addr)
-            add_region(r.addr, (size_t)(lo - r.addr), r.type, 1);
+            add_region(r.addr, (size_t)(lo - r.addr), r.type, site, 1);
         if (hi < end)
-            add_region(hi, (size_t)(end - hi), r.type, 1);
+            add_region(hi, (size_t)(end - hi), r.type, site, 1);
         return;
     }
     /* a restored region is one heap allocation: it is freed whole when
@@ -115,9 +117,9 @@ static void cut(int64_t i, char *lo, char *hi)
         return;
     }
     if (lo > r.addr)
-        add_region(r.addr, (size_t)(lo - r.addr), r.type, 0);
+        add_region(r.addr, (size_t)(lo - r.addr), r.type, site, 0);
     if (hi < end)
-        add_region(hi, (size_t)(end - hi), r.type, 0);
+        add_region(hi, (size_t)(end - hi), r.type, site, 0);
 }
 
 int mt_munmap(void *addr, size_t len)
@@ -147,6 +149,7 @@ static void mark_restored(void)
 {
     for (int64_t i = 0; i < tab.n; i++) {
         tab.r[i].mapped = 0;
+        tab.r[i].site = NULL;  /* not saved: cut() takes it from the heap entry */
         const struct mt_type *t;
         uint64_t count;
         tab.r[i].type = state_heap_find(tab.r[i].addr, &t, &count) ? t : NULL;

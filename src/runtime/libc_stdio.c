@@ -56,7 +56,7 @@ int lc_stdio_capture(mt_error *err)
     if (!f->_IO_read_ptr || f->_IO_read_end <= f->_IO_read_ptr)
         return 0;
     size_t n = (size_t)(f->_IO_read_end - f->_IO_read_ptr);
-    char *copy = mt_malloc(n, NULL);
+    char *copy = mt_malloc(n, NULL, NULL);
     if (!copy)
         return mt_fail(err, MT_ENOMEM, "out of memory saving stdin's %zu unread bytes", n);
     memcpy(copy, f->_IO_read_ptr, n);
