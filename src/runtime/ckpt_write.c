@@ -214,6 +214,8 @@ int ck_write_freed(ck_writer *w, const ck_range *ranges, uint64_t n)
 
 int ck_write_block(ck_writer *w, const ck_block *blk, const void *data)
 {
+    if (w->block_seen && w->block_seen(w->block_seen_ctx, blk, data, w->err) < 0)
+        return -1;
     wbuf b = { 0 };
     wb_uint(&b, blk->role, 1);
     wb_uint(&b, blk->type, 4);
@@ -223,6 +225,23 @@ int ck_write_block(ck_writer *w, const ck_block *blk, const void *data)
     wb_uint(&b, blk->count, 8);
     wb_str(&b, blk->name);
     int r = put_record(w, CK_BLOCK, 0, &b, data, blk->len, 1);
+    free(b.p);
+    return r;
+}
+
+int ck_write_unions(ck_writer *w, const ck_union *u, uint64_t n)
+{
+    if (n == 0)
+        return 0;
+    wbuf b = { 0 };
+    wb_uint(&b, n, 8);
+    for (uint64_t i = 0; i < n; i++) {
+        wb_uint(&b, u[i].block, 8);
+        wb_uint(&b, u[i].offset, 8);
+        wb_uint(&b, u[i].type, 4);
+        wb_uint(&b, u[i].member, 4);
+    }
+    int r = put_record(w, CK_UNIONS, 0, &b, NULL, 0, 0);
     free(b.p);
     return r;
 }

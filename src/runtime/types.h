@@ -29,6 +29,7 @@ struct mt_type {
     uint32_t index;         /* position in its table (local or image) */
     uint8_t is_union;
     uint8_t has_pointers;   /* a PTR or FNPTR anywhere inside */
+    uint8_t has_unions;     /* a union anywhere inside, or the type is one */
     uint32_t nmembers;
     tmember *members;       /* in declaration order (increasing offset) */
 };
