@@ -120,6 +120,16 @@ int mt_vasprintf(char **out, const char *fmt, __builtin_va_list ap);
 void *mt_union_set(const volatile void *u, unsigned member, const mt_type *t);
 void *mt_union_copy(const volatile void *dst, const volatile void *src, const mt_type *t);
 void *mt_union_forget(const volatile void *dst, const mt_type *t);
+/* `X = Y` for objects holding unions, Y an object: copies size bytes and
+ * the members, evaluating each operand once. */
+void *mt_union_assign(const volatile void *dst, const volatile void *src, size_t size, const mt_type *t);
+/* A function returning a value whose type holds unions hands the
+ * members over (src NULL: none known) to the caller that stores the value
+ * (`X = f()`, `T x = f();`); any other take forgets dst's members. */
+void *mt_union_ret(const volatile void *src, const mt_type *t);
+void *mt_union_take(const volatile void *dst, const mt_type *t);
+#define MT_UNION_RET(addr, t) (*(__typeof__(addr))mt_union_ret((addr), (t)))
+#define MT_UNION_TAKE(addr, t) (*(__typeof__(addr))mt_union_take((addr), (t)))
 /* `BASE.m = v` becomes `MT_UNION_AT(&(BASE), i, t).m = v` and `P->m = v`
  * `MT_UNION_VIA((P), i, t)->m = v`: the operand is evaluated once (the
  * other mention is inside __typeof__). */

@@ -363,7 +363,11 @@ static void declare_locals(func *fn, strbuf *b, int twin, const char *pin_ref)
         if (twin)
             sb_printf(b, " struct __mt_pin_%s *__mt_p;", fn->cname);
         else {
-            sb_printf(b, " struct __mt_pin_%s *__mt_p = mt_pin_enter(%s);", fn->cname, pin_ref);
+            int unions = 0;  /* what the runtime knew at the record's address is forgotten (unions.c) */
+            for (int i = 0; i < fn->nvars; i++)
+                unions |= fn->vars[i].pinned && holds_union(fn->vars[i].type);
+            sb_printf(b, " struct __mt_pin_%s *__mt_p = mt_pin_enter%s(%s);", fn->cname, unions ? "_u" : "",
+                      pin_ref);
             /* a parameter whose address is taken lives in the record from the start */
             for (int i = 0; i < fn->nvars; i++)
                 if (fn->vars[i].is_param && fn->vars[i].pinned)

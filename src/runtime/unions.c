@@ -205,11 +205,90 @@ void *mt_union_copy(const volatile void *dst, const volatile void *src, const mt
     return (void *)(uintptr_t)dst;
 }
 
+void *mt_union_assign(const volatile void *dst, const volatile void *src, size_t size, const mt_type *t)
+{
+    memmove((void *)(uintptr_t)dst, (const void *)(uintptr_t)src, size);
+    return mt_union_copy(dst, src, t);
+}
+
 void *mt_union_forget(const volatile void *dst, const mt_type *t)
 {
     pthread_mutex_lock(&lock);
     forget((const void *)(uintptr_t)dst, t, 1);
     pthread_mutex_unlock(&lock);
+    return (void *)(uintptr_t)dst;
+}
+
+/* A value of a type holding unions, returned by a function: the members
+ * of its unions wait here, per thread, for the caller that stores the
+ * value (mt_union_take). Every return of such a value in mtcc's output
+ * sets or clears it, so what a take finds is the latest return's. */
+static _Thread_local struct {
+    const mt_type *type;   /* NULL: nothing known */
+    uint32_t *members;     /* per union position, UINT32_MAX: unknown */
+    size_t n, cap;
+} returned;
+
+typedef struct stash_ctx {
+    uintptr_t base;
+    int oom;
+} stash_ctx;
+
+static void stash_one(void *ctx, uintptr_t offset, const struct mt_type *u)
+{
+    stash_ctx *c = ctx;
+    if (returned.n == returned.cap) {
+        size_t cap = returned.cap ? returned.cap * 2 : 16;
+        uint32_t *grown = realloc(returned.members, cap * sizeof *grown);
+        if (!grown) {
+            c->oom = 1;
+            return;
+        }
+        returned.members = grown;
+        returned.cap = cap;
+    }
+    long k = get(c->base + offset, u);
+    returned.members[returned.n++] = k < 0 ? UINT32_MAX : (uint32_t)k;
+}
+
+static void unstash_one(void *ctx, uintptr_t offset, const struct mt_type *u)
+{
+    stash_ctx *c = ctx;
+    uint32_t k = returned.n < returned.cap ? returned.members[returned.n++] : UINT32_MAX;
+    if (k == UINT32_MAX)
+        del(c->base + offset, u);
+    else if (put(c->base + offset, u, k) < 0)
+        c->oom = 1;
+}
+
+void *mt_union_ret(const volatile void *src, const mt_type *t)
+{
+    returned.type = NULL;
+    returned.n = 0;
+    if (!src)
+        return NULL;
+    stash_ctx c = { (uintptr_t)src, 0 };
+    pthread_mutex_lock(&lock);
+    each_union(t, 0, 1, stash_one, &c);
+    pthread_mutex_unlock(&lock);
+    returned.type = c.oom ? NULL : t;
+    return (void *)(uintptr_t)src;
+}
+
+void *mt_union_take(const volatile void *dst, const mt_type *t)
+{
+    stash_ctx c = { (uintptr_t)dst, 0 };
+    pthread_mutex_lock(&lock);
+    if (returned.type == t) {
+        returned.n = 0;
+        each_union(t, 0, 1, unstash_one, &c);
+    } else {
+        forget((const void *)(uintptr_t)dst, t, 1);
+    }
+    pthread_mutex_unlock(&lock);
+    returned.type = NULL;
+    if (c.oom)
+        table_failed();
     return (void *)(uintptr_t)dst;
 }
 
