@@ -236,10 +236,21 @@ static void note_whole(tunit *t, CXCursor assign, CXCursor x, CXCursor y)
         ed_expr(e, cur_start(x), cur_end(x));
         snprintf(buf, sizeof buf, "), %s))", ref);
         ed_text(e, buf);
+    } else if (returned_by_program(y)) {
+        /* after the call, which C does not order against X's address: X's
+         * address first, then the store, then the take */
+        edit *e = ed_add(&t->eb, cur_start(assign), cur_end(assign), UNION_EDIT_ORDER);
+        ed_text(e, "__extension__ ({ __typeof__(&(");
+        ed_expr(e, cur_start(x), cur_end(x));
+        ed_text(e, ")) __mt_ud = &(");
+        ed_expr(e, cur_start(x), cur_end(x));
+        ed_text(e, "); *__mt_ud = (");
+        ed_expr(e, cur_start(y), cur_end(y));
+        snprintf(buf, sizeof buf, "); mt_union_take(__mt_ud, %s); *__mt_ud; })", ref);
+        ed_text(e, buf);
     } else {
         snprintf(buf, sizeof buf, "), %s)", ref);
-        wrap_range(t, cur_start(x), cur_end(x), returned_by_program(y) ? "MT_UNION_TAKE(&(" : "MT_UNION_FORGET(&(",
-                   buf);
+        wrap_range(t, cur_start(x), cur_end(x), "MT_UNION_FORGET(&(", buf);
     }
     free(ref);
 }
