@@ -131,6 +131,8 @@ int ck_write_header(ck_writer *w, st_stream *s, uint64_t program_id, mt_error *e
     w->err = err;
     w->patches = NULL;
     w->npatches = 0;
+    w->block_seen = NULL;
+    w->block_seen_ctx = NULL;
     wbuf b = { 0 };
     wb_put(&b, CK_MAGIC, CK_MAGIC_LEN);
     wb_uint(&b, CK_VERSION, 2);

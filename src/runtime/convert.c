@@ -538,10 +538,11 @@ static int union_unknown(run_state *rs, const union_plan *u, const uint8_t *s)
     char path[128];
     member_path(t, at % t->size, path, sizeof path);
     const char *why = u->src->has_pointers ? "it may hold a pointer" : "its members differ between these ABIs";
+    const char *un = strncmp(u->src->name, "union ", 6) == 0 ? "" : "union ";
     if (t == u->src || !path[0])
-        mt_fail(rs->err, MT_ETYPE, "union %s: its active member is unknown and %s", u->src->name, why);
+        mt_fail(rs->err, MT_ETYPE, "%s%s: its active member is unknown and %s", un, u->src->name, why);
     else
-        mt_fail(rs->err, MT_ETYPE, "union %s in %s member %s: its active member is unknown and %s",
+        mt_fail(rs->err, MT_ETYPE, "%s%s in %s member %s: its active member is unknown and %s", un,
                 u->src->name, t->name, path, why);
     if (rs->count > 1)
         mt_error_context(rs->err, "element %zu", at / t->size);

@@ -495,8 +495,8 @@ static int walk_union(cap_walk *w, const struct mt_type *u, uint64_t offset)
         char at[400];
         where(w, at, sizeof at);
         return mt_fail(w->err, MT_EPOINTER,
-                       "union %s in %s may hold a pointer (a member is one) and its active member is unknown",
-                       u->name, at);
+                       "%s%s in %s may hold a pointer (a member is one) and its active member is unknown",
+                       strncmp(u->name, "union ", 6) == 0 ? "" : "union ", u->name, at);
     }
     return 0;
 }
@@ -557,7 +557,8 @@ static int by_position(const void *a, const void *b)
 
 void unions_capture_sort(un_capture *c)
 {
-    qsort(c->entries, c->n, sizeof *c->entries, by_position);
+    if (c->n > 1)
+        qsort(c->entries, c->n, sizeof *c->entries, by_position);
 }
 
 void unions_capture_free(un_capture *c)
