@@ -123,6 +123,7 @@ void type_free(struct mt_type *t)
         free(t->members[i].name);
     free(t->members);
     free(t->name);
+    free(t->union_positions);
     free(t);
 }
 

@@ -10,16 +10,17 @@
  * was written after its object was created. */
 #include "unions.h"
 
-#include <pthread.h>
+#include <sched.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include <xxhash.h>
-
 #include "error.h"
 #include "migthread-gen.h"
 #include "state.h"
+
+static void table_failed(void);
 
 /* ---- The side table ----------------------------------------------------------- */
 
@@ -31,13 +32,32 @@ typedef struct un_slot {
 
 static un_slot *slots;
 static size_t cap, live;           /* cap a power of two or 0; live <= cap / 2 */
-static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
+/* One lock for the table: held for a probe or a walk over one value's
+ * unions, so waiters spin (yielding) rather than sleep. */
+static atomic_int lock_word;
+
+static inline void table_lock(void)
+{
+    while (atomic_exchange_explicit(&lock_word, 1, memory_order_acquire))
+        sched_yield();
+}
+
+static inline void table_unlock(void)
+{
+    atomic_store_explicit(&lock_word, 0, memory_order_release);
+}
 
 enum { FIRST_CAP = 1024 };
 
+/* The slot is the address's own bits, folded with the bits above the
+ * table's size, as blockmap.h does for heap blocks (neighbouring unions
+ * land in neighbouring slots, so a walk over an array stays in cache),
+ * and a few bits of the type, which tells apart unions that start at one
+ * address. */
 static size_t slot_of(uintptr_t addr, const struct mt_type *t)
 {
-    return (size_t)XXH3_64bits_withSeed(&addr, sizeof addr, (uint64_t)(uintptr_t)t) & (cap - 1);
+    uintptr_t a = addr >> 2, k = (uintptr_t)t >> 4;
+    return (size_t)(a ^ (a >> 20) ^ (a >> 40) ^ k ^ (k >> 12)) & (cap - 1);
 }
 
 /* The slot holding the key, or the empty slot that ends its probe. */
@@ -121,24 +141,80 @@ static void del_range(uintptr_t from, uintptr_t to)
     }
 }
 
-/* Calls fn on every union object inside count elements of t at base:
- * the unions of its members, nested ones too (inside every member of a
- * union, so positions may overlap). */
-typedef void (*position_fn)(void *ctx, uintptr_t offset, const struct mt_type *u);
+/* Every union object inside one element of a type, nested ones too
+ * (inside every member of a union, so positions may overlap), as a flat
+ * list made on first use: the walks below run on every copy of a value. */
+typedef struct un_position {
+    uintptr_t offset;
+    const struct mt_type *u;
+} un_position;
 
-static void each_union(const struct mt_type *t, uintptr_t offset, uint64_t count, position_fn fn, void *ctx)
+typedef struct pos_list {
+    un_position *p;
+    uint32_t n, cap;
+    int oom;
+} pos_list;
+
+static void collect_positions(pos_list *l, const struct mt_type *t, uintptr_t offset, uint64_t count)
 {
-    if (!t->has_unions)
-        return;
-    for (uint64_t e = 0; e < count; e++) {
+    for (uint64_t e = 0; e < count && !l->oom; e++) {
         uintptr_t at = offset + (uintptr_t)(e * t->size);
-        if (t->is_union)
-            fn(ctx, at, t);
+        if (t->is_union) {
+            if (l->n == l->cap) {
+                uint32_t cap = l->cap ? l->cap * 2 : 4;
+                un_position *grown = realloc(l->p, cap * sizeof *grown);
+                if (!grown) {
+                    l->oom = 1;
+                    return;
+                }
+                l->p = grown;
+                l->cap = cap;
+            }
+            l->p[l->n++] = (un_position){ at, t };
+        }
         for (uint32_t i = 0; i < t->nmembers; i++) {
             const tmember *m = &t->members[i];
             if (m->type && m->type->has_unions)
-                each_union(m->type, at + m->offset, m->count, fn, ctx);
+                collect_positions(l, m->type, at + m->offset, m->count);
         }
+    }
+}
+
+/* The positions of t's unions; the caller holds the lock. */
+static const un_position *positions_of(const struct mt_type *t, uint32_t *n)
+{
+    if (!t->union_positions) {
+        pos_list l = { 0 };
+        collect_positions(&l, t, 0, 1);
+        if (l.oom || !l.n) {
+            free(l.p);
+            if (l.oom)
+                table_failed();
+            *n = 0;
+            return NULL;
+        }
+        struct mt_type *w = (struct mt_type *)t;  /* a cache: the type's meaning is unchanged */
+        w->nunion_positions = l.n;
+        w->union_positions = l.p;
+    }
+    *n = t->nunion_positions;
+    return t->union_positions;
+}
+
+/* Calls fn on every union object inside count elements of t at offset. */
+typedef void (*position_fn)(void *ctx, uintptr_t offset, const struct mt_type *u);
+
+static inline __attribute__((always_inline)) void each_union(const struct mt_type *t, uintptr_t offset,
+                                                             uint64_t count, position_fn fn, void *ctx)
+{
+    if (!t->has_unions)
+        return;
+    uint32_t n;
+    const un_position *p = positions_of(t, &n);
+    for (uint64_t e = 0; e < count; e++) {
+        uintptr_t at = offset + (uintptr_t)(e * t->size);
+        for (uint32_t i = 0; i < n; i++)
+            fn(ctx, at + p[i].offset, p[i].u);
     }
 }
 
@@ -170,9 +246,9 @@ static __attribute__((noinline, cold)) void table_failed(void)
 
 void *mt_union_set(const volatile void *u, unsigned member, const mt_type *t)
 {
-    pthread_mutex_lock(&lock);
+    table_lock();
     int rc = put((uintptr_t)u, t, member);
-    pthread_mutex_unlock(&lock);
+    table_unlock();
     if (rc < 0)
         table_failed();
     return (void *)(uintptr_t)u;
@@ -196,10 +272,10 @@ static void copy_one(void *ctx, uintptr_t offset, const struct mt_type *u)
 void *mt_union_copy(const volatile void *dst, const volatile void *src, const mt_type *t)
 {
     copy_ctx c = { (uintptr_t)dst, (uintptr_t)src, 0 };
-    pthread_mutex_lock(&lock);
+    table_lock();
     if (live && c.dst != c.src)
         each_union(t, 0, 1, copy_one, &c);
-    pthread_mutex_unlock(&lock);
+    table_unlock();
     if (c.failed)
         table_failed();
     return (void *)(uintptr_t)dst;
@@ -213,9 +289,9 @@ void *mt_union_assign(const volatile void *dst, const volatile void *src, size_t
 
 void *mt_union_forget(const volatile void *dst, const mt_type *t)
 {
-    pthread_mutex_lock(&lock);
+    table_lock();
     forget((const void *)(uintptr_t)dst, t, 1);
-    pthread_mutex_unlock(&lock);
+    table_unlock();
     return (void *)(uintptr_t)dst;
 }
 
@@ -268,9 +344,9 @@ void *mt_union_ret(const volatile void *src, const mt_type *t)
     if (!src)
         return NULL;
     stash_ctx c = { (uintptr_t)src, 0 };
-    pthread_mutex_lock(&lock);
+    table_lock();
     each_union(t, 0, 1, stash_one, &c);
-    pthread_mutex_unlock(&lock);
+    table_unlock();
     returned.type = c.oom ? NULL : t;
     return (void *)(uintptr_t)src;
 }
@@ -278,14 +354,14 @@ void *mt_union_ret(const volatile void *src, const mt_type *t)
 void *mt_union_take(const volatile void *dst, const mt_type *t)
 {
     stash_ctx c = { (uintptr_t)dst, 0 };
-    pthread_mutex_lock(&lock);
+    table_lock();
     if (returned.type == t) {
         returned.n = 0;
         each_union(t, 0, 1, unstash_one, &c);
     } else {
         forget((const void *)(uintptr_t)dst, t, 1);
     }
-    pthread_mutex_unlock(&lock);
+    table_unlock();
     returned.type = NULL;
     if (c.oom)
         table_failed();
@@ -296,9 +372,9 @@ void *mt_union_take(const volatile void *dst, const mt_type *t)
 static void *fresh_block(void *p, size_t size, const mt_type *t)
 {
     if (p && t && t->size) {
-        pthread_mutex_lock(&lock);
+        table_lock();
         forget(p, t, size / t->size);
-        pthread_mutex_unlock(&lock);
+        table_unlock();
     }
     return p;
 }
@@ -368,7 +444,7 @@ void *mt_realloc_u(void *old, size_t size, const mt_type *t)
     /* the heap's lock is never taken inside this one (a capture takes
      * them the other way round) */
     int known = old && t && t->size && state_heap_find(old, &ot, &count) && ot == t;
-    pthread_mutex_lock(&lock);
+    table_lock();
     if (known && live) {
         each_union(t, (uintptr_t)old, count, count_one, &m);
         m.members = malloc((m.n ? m.n : 1) * sizeof *m.members);
@@ -377,20 +453,20 @@ void *mt_realloc_u(void *old, size_t size, const mt_type *t)
         each_union(t, (uintptr_t)old, count, take_one, &m);
         forget(old, t, count);
     }
-    pthread_mutex_unlock(&lock);
+    table_unlock();
     void *p = mt_realloc(old, size, t);
     fresh_block(p, size, t);
     if (p && m.members) {
         uint64_t keep = size / t->size < count ? size / t->size : count;
         m.at = 0;
-        pthread_mutex_lock(&lock);
+        table_lock();
         each_union(t, (uintptr_t)p, keep, give_one, &m);
-        pthread_mutex_unlock(&lock);
+        table_unlock();
     } else if (!p && m.members) {  /* the old block stays: so do its members */
         m.at = 0;
-        pthread_mutex_lock(&lock);
+        table_lock();
         each_union(t, (uintptr_t)old, count, give_one, &m);
-        pthread_mutex_unlock(&lock);
+        table_unlock();
     }
     free(m.members);
     return p;
@@ -407,9 +483,9 @@ void *mt_reallocarray_u(void *old, size_t n, size_t size, const mt_type *t)
 
 long unions_active(const void *addr, const struct mt_type *u)
 {
-    pthread_mutex_lock(&lock);
+    table_lock();
     long m = get((uintptr_t)addr, u);
-    pthread_mutex_unlock(&lock);
+    table_unlock();
     return m;
 }
 
@@ -540,9 +616,9 @@ int unions_block_seen(void *ctx, const ck_block *b, const void *data, mt_error *
         return 0;  /* identity only: its bytes are never written over */
     cap_walk w = { .c = ctx, .b = b, .block_type = types[b->type], .data = data,
                    .use_table = b->role != CK_ROLE_FRAME, .err = err };
-    pthread_mutex_lock(&lock);
+    table_lock();
     int rc = walk_type(&w, w.block_type, 0, b->count);
-    pthread_mutex_unlock(&lock);
+    table_unlock();
     return rc;
 }
 
@@ -589,17 +665,17 @@ long unions_image_member(const ck_image *img, uint64_t addr, uint32_t type)
 
 void unions_reset(void)
 {
-    pthread_mutex_lock(&lock);
+    table_lock();
     if (live)
         memset(slots, 0, cap * sizeof *slots);
     live = 0;
-    pthread_mutex_unlock(&lock);
+    table_unlock();
 }
 
 int unions_install(void *addr, const struct mt_type *u, uint32_t member, mt_error *err)
 {
-    pthread_mutex_lock(&lock);
+    table_lock();
     int rc = put((uintptr_t)addr, u, member);
-    pthread_mutex_unlock(&lock);
+    table_unlock();
     return rc < 0 ? mt_fail(err, MT_ENOMEM, "out of memory restoring the members of unions") : 0;
 }
