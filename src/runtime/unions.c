@@ -57,7 +57,7 @@ enum { FIRST_CAP = 1024 };
 static size_t slot_of(uintptr_t addr, const struct mt_type *t)
 {
     uintptr_t a = addr >> 2, k = (uintptr_t)t >> 4;
-    return (size_t)(a ^ (a >> 20) ^ (a >> 40) ^ k ^ (k >> 12)) & (cap - 1);
+    return (size_t)(a ^ (a >> 20) ^ ((a >> 20) >> 20) ^ k ^ (k >> 12)) & (cap - 1);
 }
 
 /* The slot holding the key, or the empty slot that ends its probe. */
