@@ -571,8 +571,8 @@ void transform_function(tunit *t, CXCursor c)
      * locals is ever saved: they stay ordinary locals, unpinned. */
     fn->is_leaf = is_leaf(t, c, NULL);
     for (int i = 0; i < fn->nvars; i++) {
-        if (fn->is_leaf && !fn->vars[i].is_param)
-            fn->vars[i].pinned = 0;
+        if (fn->is_leaf && !fn->vars[i].is_param && !holds_union(fn->vars[i].type))
+            fn->vars[i].pinned = 0;  /* one holding a union keeps its record: entering it forgets stale members */
         fn->npinned += fn->vars[i].pinned;
     }
     plan_tail_calls(t, fn, body);

@@ -274,9 +274,14 @@ void union_note_return(tunit *t, CXType ret, CXCursor stmt)
     if (is_object(t, e)) {
         snprintf(buf, sizeof buf, "), %s)", ref);
         wrap_range(t, cur_start(e), cur_end(e), "MT_UNION_RET(&(", buf);
-    } else {
-        snprintf(buf, sizeof buf, "(mt_union_ret(0, %s), (", ref);
-        wrap_range(t, cur_start(e), cur_end(e), buf, "))");
+    } else {  /* cleared after E, whose own calls may hand over members */
+        snprintf(buf, sizeof buf, "); mt_union_ret(0, %s); __mt_rv; })", ref);
+        edit *r = ed_add(&t->eb, cur_start(e), cur_end(e), UNION_EDIT_ORDER);
+        ed_text(r, "__extension__ ({ __typeof__(");
+        ed_expr(r, cur_start(e), cur_end(e));
+        ed_text(r, ") __mt_rv = (");
+        ed_expr(r, cur_start(e), cur_end(e));
+        ed_text(r, buf);
     }
     free(ref);
 }
