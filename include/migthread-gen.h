@@ -137,6 +137,7 @@ void *mt_union_take(const volatile void *dst, const mt_type *t);
 #define MT_UNION_VIA(ptr, member, t) ((__typeof__(ptr))mt_union_set((ptr), (member), (t)))
 #define MT_UNION_COPY(addr, src, t) (*(__typeof__(addr))mt_union_copy((addr), (src), (t)))
 #define MT_UNION_FORGET(addr, t) (*(__typeof__(addr))mt_union_forget((addr), (t)))
+#define MT_UNION_FORGET_VIA(ptr, t) ((__typeof__(ptr))mt_union_forget((ptr), (t)))
 /* The allocation wrappers and pin records of types that hold unions:
  * what was known of the unions at the new object's address is
  * forgotten (realloc moves it along). */

@@ -105,6 +105,24 @@ else
     bad "unknown.c -DUNKNOWN_POINTER does not build"
 fi
 
+# ---- a union member array given to strcpy: unknown, never guessed -------------------------
+if build escape tests/unions/escape.c; then
+    total=$(total_of escape)
+    roundtrip escape x86_64 x86_64 "$((total / 2))"
+    roundtrip escape s390x s390x "$((total / 2))"
+    if checkpoint escape x86_64 "$((total / 2))"; then
+        $mt restart --binary "$dir/escape.s390x" "$dir/escape.ckpt" >/dev/null 2>"$dir/escape.rerr"
+        rc=$?
+        if [ $rc -ne 0 ] && one_line "$dir/escape.rerr" &&
+            grep -q "union U in function main local s.u\[0\]: its active member is unknown" "$dir/escape.rerr"; then ok
+        else bad "a union given to strcpy is not refused by name across byte orders: $(head -n 1 "$dir/escape.rerr")"; fi
+    else
+        bad "escape.c: no checkpoint ($(head -n 1 "$dir/escape.cerr"))"
+    fi
+else
+    bad "escape.c does not build"
+fi
+
 # ---- csmith programs with unions ----------------------------------------------------------
 for seed in $seeds; do
     name=csmith$seed

@@ -216,6 +216,133 @@ static int returned_by_program(CXCursor e)
     return !clang_Cursor_isNull(program_callee(e, &unknown)) || unknown;
 }
 
+/* Makes the evaluation of e, a value of a type holding unions (ref),
+ * leave its members for mt_union_take: a call to a function of the
+ * program does (its return did), an object hands its own over, a
+ * conditional does what its arm does, and anything else clears them once
+ * it is computed (its own calls may have handed some over). */
+static void carry(tunit *t, CXCursor e, const char *ref, int depth)
+{
+    CXCursor b = bare_expr(e);
+    if (clang_getCursorKind(b) == CXCursor_ConditionalOperator && depth < 16) {
+        kids ch = children(b);
+        if (ch.n == 3) {
+            carry(t, ch.c[1], ref, depth + 1);
+            carry(t, ch.c[2], ref, depth + 1);
+            free(ch.c);
+            return;
+        }
+        free(ch.c);
+    }
+    if (returned_by_program(b))
+        return;
+    char buf[160];
+    if (is_object(t, b)) {
+        snprintf(buf, sizeof buf, "), %s)", ref);
+        wrap_range(t, cur_start(b), cur_end(b), "MT_UNION_RET(&(", buf);
+        return;
+    }
+    snprintf(buf, sizeof buf, "); mt_union_ret(0, %s); __mt_rv; })", ref);
+    edit *r = ed_add(&t->eb, cur_start(b), cur_end(b), UNION_EDIT_ORDER);
+    ed_text(r, "__extension__ ({ __typeof__(");
+    ed_expr(r, cur_start(b), cur_end(b));
+    ed_text(r, ") __mt_rv = (");
+    ed_expr(r, cur_start(b), cur_end(b));
+    ed_text(r, buf);
+}
+
+/* The unions along e's member path (as note_chain finds them) are
+ * forgotten: code mtcc does not see may store into them. */
+static void forget_chain(tunit *t, CXCursor e)
+{
+    e = bare_expr(e);
+    for (int depth = 0; depth < 64; depth++) {
+        enum CXCursorKind k = clang_getCursorKind(e);
+        kids ch = children(e);
+        CXCursor base = ch.n ? ch.c[0] : clang_getNullCursor();
+        free(ch.c);
+        if (clang_Cursor_isNull(base))
+            return;
+        if (k == CXCursor_MemberRefExpr) {
+            CXType bt = clang_getCanonicalType(clang_getCursorType(base));
+            int arrow = bt.kind == CXType_Pointer;
+            CXType rt = arrow ? clang_getCanonicalType(clang_getPointeeType(bt)) : bt;
+            char *ref = is_union_record(rt) ? type_ref(t, rt) : NULL;
+            if (ref) {
+                char post[96];
+                snprintf(post, sizeof post, "), %s)", ref);
+                wrap_range(t, cur_start(base), cur_end(base), arrow ? "MT_UNION_FORGET_VIA((" : "MT_UNION_FORGET(&(",
+                           post);
+            }
+            free(ref);
+            if (arrow)
+                return;
+            e = bare_expr(base);
+        } else if (k == CXCursor_ArraySubscriptExpr) {
+            CXCursor arr = bare_expr(base);
+            if (clang_getCanonicalType(clang_getCursorType(arr)).kind != CXType_ConstantArray)
+                return;
+            e = arr;
+        } else {
+            return;
+        }
+    }
+}
+
+static CXCursor strip_casts(CXCursor e)
+{
+    for (int depth = 0; depth < 16; depth++) {
+        e = bare_expr(e);
+        if (clang_getCursorKind(e) != CXCursor_CStyleCastExpr)
+            return e;
+        kids ch = children(e);
+        CXCursor inner = ch.n ? ch.c[ch.n - 1] : clang_getNullCursor();
+        free(ch.c);
+        if (clang_Cursor_isNull(inner))
+            return e;
+        e = inner;
+    }
+    return e;
+}
+
+/* A call into the system (memcpy, strcpy, fread...) may store into what
+ * it is given: `&X` of an object holding unions forgets X's members, and
+ * `&u.m` or an array member `u.s` of a union forgets u's. */
+static void note_system_call(tunit *t, CXCursor call)
+{
+    CXCursor callee = clang_getCursorReferenced(call);
+    if (clang_Cursor_isNull(callee) || !in_system_header(callee))
+        return;
+    int n = clang_Cursor_getNumArguments(call);
+    for (int i = 0; i < n; i++) {
+        CXCursor a = strip_casts(clang_Cursor_getArgument(call, (unsigned)i));
+        CXCursor target = a;
+        if (clang_getCursorKind(a) == CXCursor_UnaryOperator) {
+            char *op = first_token(t->tu, a);
+            int addr = strcmp(op, "&") == 0;
+            free(op);
+            if (!addr)
+                continue;
+            kids ch = children(a);
+            target = ch.n ? bare_expr(ch.c[0]) : clang_getNullCursor();
+            free(ch.c);
+            if (clang_Cursor_isNull(target))
+                continue;
+            char *ref = holds_union(clang_getCursorType(target)) ? type_ref(t, clang_getCursorType(target)) : NULL;
+            if (ref) {
+                char post[96];
+                snprintf(post, sizeof post, "), %s)", ref);
+                wrap_range(t, cur_start(target), cur_end(target), "MT_UNION_FORGET(&(", post);
+                free(ref);
+                continue;  /* the object's own unions: its path's are left as they are */
+            }
+        } else if (clang_getCanonicalType(clang_getCursorType(a)).kind != CXType_ConstantArray) {
+            continue;  /* only an array member, decayed, gives the callee a union's bytes */
+        }
+        forget_chain(t, target);
+    }
+}
+
 /* X = Y for objects holding unions: Y's members go along when Y is an
  * object, else X's are forgotten. */
 static void note_whole(tunit *t, CXCursor assign, CXCursor x, CXCursor y)
@@ -224,19 +351,41 @@ static void note_whole(tunit *t, CXCursor assign, CXCursor x, CXCursor y)
     if (!ref)
         return;
     char buf[160];
-    if (is_object(t, y)) {
+    CXCursor lit = bare_expr(y);
+    kids lk = children(lit);
+    CXCursor list = clang_getCursorKind(lit) == CXCursor_CompoundLiteralExpr && lk.n
+                        ? lk.c[lk.n - 1] : clang_getNullCursor();
+    free(lk.c);
+    if (!clang_Cursor_isNull(list) && clang_getCursorKind(list) == CXCursor_InitListExpr) {
+        /* X = (T){ ... }: the members the braces name, as for an initializer */
+        strbuf tags = { 0 };
+        union_init_tags(t, clang_getCursorType(x), list, "*__mt_ud", &tags);
         edit *e = ed_add(&t->eb, cur_start(assign), cur_end(assign), UNION_EDIT_ORDER);
-        ed_text(e, "(*(__typeof__(&(");
+        ed_text(e, "__extension__ ({ __typeof__(&(");
         ed_expr(e, cur_start(x), cur_end(x));
-        ed_text(e, ")))mt_union_assign(&(");
+        ed_text(e, ")) __mt_ud = &(");
         ed_expr(e, cur_start(x), cur_end(x));
-        ed_text(e, "), &(");
+        ed_text(e, "); *__mt_ud = (");
         ed_expr(e, cur_start(y), cur_end(y));
-        ed_text(e, "), sizeof(");
-        ed_expr(e, cur_start(x), cur_end(x));
-        snprintf(buf, sizeof buf, "), %s))", ref);
+        snprintf(buf, sizeof buf, "); mt_union_forget(__mt_ud, %s);", ref);
         ed_text(e, buf);
-    } else if (returned_by_program(y)) {
+        if (tags.s)
+            ed_text(e, tags.s);
+        ed_text(e, " *__mt_ud; })");
+        free(tags.s);
+    } else if (is_object(t, y)) {
+        /* a statement expression: its value may go unused without a warning */
+        edit *e = ed_add(&t->eb, cur_start(assign), cur_end(assign), UNION_EDIT_ORDER);
+        ed_text(e, "__extension__ ({ __typeof__(&(");
+        ed_expr(e, cur_start(x), cur_end(x));
+        ed_text(e, ")) __mt_ud = &(");
+        ed_expr(e, cur_start(x), cur_end(x));
+        ed_text(e, "); mt_union_assign(__mt_ud, &(");
+        ed_expr(e, cur_start(y), cur_end(y));
+        snprintf(buf, sizeof buf, "), sizeof *__mt_ud, %s); *__mt_ud; })", ref);
+        ed_text(e, buf);
+    } else {
+        carry(t, y, ref, 0);
         /* after the call, which C does not order against X's address: X's
          * address first, then the store, then the take */
         edit *e = ed_add(&t->eb, cur_start(assign), cur_end(assign), UNION_EDIT_ORDER);
@@ -248,9 +397,6 @@ static void note_whole(tunit *t, CXCursor assign, CXCursor x, CXCursor y)
         ed_expr(e, cur_start(y), cur_end(y));
         snprintf(buf, sizeof buf, "); mt_union_take(__mt_ud, %s); *__mt_ud; })", ref);
         ed_text(e, buf);
-    } else {
-        snprintf(buf, sizeof buf, "), %s)", ref);
-        wrap_range(t, cur_start(x), cur_end(x), "MT_UNION_FORGET(&(", buf);
     }
     free(ref);
 }
@@ -265,24 +411,11 @@ void union_note_return(tunit *t, CXType ret, CXCursor stmt)
     kids ch = children(stmt);
     CXCursor e = ch.n ? ch.c[0] : clang_getNullCursor();
     free(ch.c);
-    if (clang_Cursor_isNull(e) || returned_by_program(e))
+    if (clang_Cursor_isNull(e))
         return;
     char *ref = type_ref(t, ret);
-    if (!ref)
-        return;
-    char buf[160];
-    if (is_object(t, e)) {
-        snprintf(buf, sizeof buf, "), %s)", ref);
-        wrap_range(t, cur_start(e), cur_end(e), "MT_UNION_RET(&(", buf);
-    } else {  /* cleared after E, whose own calls may hand over members */
-        snprintf(buf, sizeof buf, "); mt_union_ret(0, %s); __mt_rv; })", ref);
-        edit *r = ed_add(&t->eb, cur_start(e), cur_end(e), UNION_EDIT_ORDER);
-        ed_text(r, "__extension__ ({ __typeof__(");
-        ed_expr(r, cur_start(e), cur_end(e));
-        ed_text(r, ") __mt_rv = (");
-        ed_expr(r, cur_start(e), cur_end(e));
-        ed_text(r, buf);
-    }
+    if (ref)
+        carry(t, e, ref, 0);
     free(ref);
 }
 
@@ -307,6 +440,10 @@ static int unary_store(tunit *t, CXCursor c)
 void union_note_store(tunit *t, CXCursor c)
 {
     enum CXCursorKind k = clang_getCursorKind(c);
+    if (k == CXCursor_CallExpr) {
+        note_system_call(t, c);
+        return;
+    }
     if (k != CXCursor_BinaryOperator && k != CXCursor_CompoundAssignOperator && k != CXCursor_UnaryOperator)
         return;
     kids ch = children(c);
@@ -514,11 +651,12 @@ void union_pinned_init(tunit *t, edit *e, const char *obj, CXType type, CXCursor
         return;
     }
     char *ref = type_ref(t, type);
-    if (ref && returned_by_program(init)) {  /* Value v = f(); */
+    if (ref && !(is_object(t, init) && !has_side_effects(t, init))) {  /* Value v = f(); */
+        carry(t, init, ref, 0);
         char buf[1200];
         snprintf(buf, sizeof buf, " mt_union_take(&(%s), %s);", obj, ref);
         ed_text(e, buf);
-    } else if (ref && is_object(t, init) && !has_side_effects(t, init)) {  /* Value v = w; */
+    } else if (ref) {  /* Value v = w; */
         char buf[1200];
         snprintf(buf, sizeof buf, " mt_union_copy(&(%s), &(", obj);
         ed_text(e, buf);

@@ -72,7 +72,7 @@ static int add_op(cv_plan *p, cv_op op, mt_error *err)
         return 0;
     }
     if (prev && prev->kind == op.kind && op.kind != OP_SUB && op.kind != OP_COPY &&
-        op.kind != OP_ZERO && prev->ssize == op.ssize && prev->dsize == op.dsize &&
+        op.kind != OP_ZERO && (op.kind != OP_UNION || prev->un == op.un) && prev->ssize == op.ssize && prev->dsize == op.dsize &&
         prev->is_signed == op.is_signed && prev->sstep == op.sstep &&
         prev->dstep == op.dstep && op.soff == prev->soff + prev->n * prev->sstep &&
         op.doff == prev->doff + prev->n * prev->dstep ) {
@@ -539,7 +539,12 @@ static int union_unknown(run_state *rs, const union_plan *u, const uint8_t *s)
     member_path(t, at % t->size, path, sizeof path);
     const char *why = u->src->has_pointers ? "it may hold a pointer" : "its members differ between these ABIs";
     const char *un = strncmp(u->src->name, "union ", 6) == 0 ? "" : "union ";
-    if (t == u->src || !path[0])
+    const char *fn = strncmp(t->name, "pin ", 4) == 0 ? t->name + 4
+                     : strncmp(t->name, "frame ", 6) == 0 ? t->name + 6 : NULL;
+    if (fn && path[0])  /* a record of locals: the function and the local */
+        mt_fail(rs->err, MT_ETYPE, "%s%s in function %s local %s: its active member is unknown and %s", un,
+                u->src->name, fn, path, why);
+    else if (t == u->src || !path[0])
         mt_fail(rs->err, MT_ETYPE, "%s%s: its active member is unknown and %s", un, u->src->name, why);
     else
         mt_fail(rs->err, MT_ETYPE, "%s%s in %s member %s: its active member is unknown and %s", un,
