@@ -126,7 +126,7 @@ fi
 # ---- csmith programs with unions ----------------------------------------------------------
 for seed in $seeds; do
     name=csmith$seed
-    csmith --seed "$seed" --no-bitfields -o "$dir/$name.c" >/dev/null 2>&1 || { bad "csmith --seed $seed"; continue; }
+    (cd "$dir" && csmith --seed "$seed" --no-bitfields -o "$name.c" >/dev/null 2>&1) || { bad "csmith --seed $seed"; continue; }
     grep -q "^union U" "$dir/$name.c" || { bad "csmith seed $seed has no union"; continue; }
     build "$name" "$dir/$name.c" -I/usr/include/csmith || { bad "csmith seed $seed does not build"; continue; }
     total=$(total_of "$name")
