@@ -21,7 +21,7 @@ RUNTIME_HDR := $(wildcard src/runtime/*.h) include/migthread.h include/migthread
 
 HOST_LIB := build/lib/$(HOST_TRIPLE)/libmigthread.a
 
-.PHONY: all cross check demo bench bench-convert bench-overhead bench-threads deps clean unit matrix fuzz-smoke
+.PHONY: all cross check demo bench bench-convert bench-overhead bench-threads bench-unions deps clean unit matrix fuzz-smoke
 all: $(HOST_LIB) build/bin/migthread build/bin/mtcc build/include/migthread.h build/include/migthread-gen.h
 
 deps:
@@ -150,7 +150,11 @@ bench-threads: deps
 	@$(MAKE) --no-print-directory all
 	bench/threads.sh
 
-bench: bench-convert bench-overhead bench-threads
+bench-unions: deps
+	@$(MAKE) --no-print-directory all
+	bench/unions.sh
+
+bench: bench-convert bench-overhead bench-threads bench-unions
 
 clean:
 	rm -rf build

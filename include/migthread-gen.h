@@ -136,6 +136,45 @@ int mt_vasprintf(char **out, const char *fmt, __builtin_va_list ap);
 const mt_type *mt_type_flex(const mt_type *header, const char *member, size_t offset, const mt_type *elem,
                             size_t elem_count, mt_error *err);
 
+/* ---- Unions (unions.c) --------------------------------------------------------
+ * Which member of a union object is active: mtcc reports every store
+ * into a union member (an assignment, compound assignment, increment or
+ * decrement, an initializer, a member's address taken), so that a
+ * capture can save the member and a restore convert by it. Each returns
+ * its first argument. t is the union's descriptor (for mt_union_copy and
+ * mt_union_forget, the type of the whole object, which holds unions). */
+void *mt_union_set(const volatile void *u, unsigned member, const mt_type *t);
+void *mt_union_copy(const volatile void *dst, const volatile void *src, const mt_type *t);
+void *mt_union_forget(const volatile void *dst, const mt_type *t);
+/* `X = Y` for objects holding unions, Y an object: copies size bytes and
+ * the members, evaluating each operand once. */
+void *mt_union_assign(const volatile void *dst, const volatile void *src, size_t size, const mt_type *t);
+/* A function returning a value whose type holds unions hands the
+ * members over (src NULL: none known) to the caller that stores the value
+ * (`X = f()`, `T x = f();`); any other take forgets dst's members. */
+void *mt_union_ret(const volatile void *src, const mt_type *t);
+void *mt_union_take(const volatile void *dst, const mt_type *t);
+#define MT_UNION_RET(addr, t) (*(__typeof__(addr))mt_union_ret((addr), (t)))
+#define MT_UNION_TAKE(addr, t) (*(__typeof__(addr))mt_union_take((addr), (t)))
+/* `BASE.m = v` becomes `MT_UNION_AT(&(BASE), i, t).m = v` and `P->m = v`
+ * `MT_UNION_VIA((P), i, t)->m = v`: the operand is evaluated once (the
+ * other mention is inside __typeof__). */
+#define MT_UNION_AT(addr, member, t) (*(__typeof__(addr))mt_union_set((addr), (member), (t)))
+#define MT_UNION_VIA(ptr, member, t) ((__typeof__(ptr))mt_union_set((ptr), (member), (t)))
+#define MT_UNION_COPY(addr, src, t) (*(__typeof__(addr))mt_union_copy((addr), (src), (t)))
+#define MT_UNION_FORGET(addr, t) (*(__typeof__(addr))mt_union_forget((addr), (t)))
+#define MT_UNION_FORGET_VIA(ptr, t) ((__typeof__(ptr))mt_union_forget((ptr), (t)))
+/* The allocation wrappers and pin records of types that hold unions:
+ * what was known of the unions at the new object's address is
+ * forgotten (realloc moves it along). */
+void *mt_pin_enter_u(const mt_type *t);
+void *mt_malloc_u(size_t size, const mt_type *t, const mt_site *site);
+void *mt_calloc_u(size_t n, size_t size, const mt_type *t, const mt_site *site);
+void *mt_realloc_u(void *p, size_t size, const mt_type *t, const mt_site *site);
+void *mt_reallocarray_u(void *p, size_t n, size_t size, const mt_type *t, const mt_site *site);
+void *mt_aligned_alloc_u(size_t align, size_t size, const mt_type *t, const mt_site *site);
+int mt_posix_memalign_u(void **out, size_t align, size_t size, const mt_type *t, const mt_site *site);
+
 /* Identity-only blocks (string literals, read-only tables): their
  * addresses translate, their contents are never written over. */
 int mt_register_constant(const char *name, const void *addr, const mt_type *t,

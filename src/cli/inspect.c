@@ -226,6 +226,7 @@ static void print_text(const char *path, const ck_image *img, const totals *t)
     for (uint64_t i = 0; i < img->nfreed; i++)
         printf("  %10llu bytes at 0x%llx\n", (unsigned long long)img->freed[i].len,
                (unsigned long long)img->freed[i].start);
+    printf("unions: %llu with a known active member\n", (unsigned long long)img->nunions);
     printf("totals: globals %llu bytes in %llu, heap %llu bytes in %llu blocks, frames %llu bytes in %llu\n",
            (unsigned long long)t->global_bytes, (unsigned long long)t->nglobals,
            (unsigned long long)t->heap_bytes, (unsigned long long)t->nheap,

@@ -202,7 +202,8 @@ void analyze(tunit *t, func *fn, CXCursor c)
                 set_fallback(fn, c, "a variable-length array");
             else if (variably_modified(v->type))
                 set_fallback(fn, c, "a pointer to a variable-length array");
-            else if (ct.kind == CXType_ConstantArray || clang_isConstQualifiedType(v->type))
+            else if (ct.kind == CXType_ConstantArray || clang_isConstQualifiedType(v->type) ||
+                     holds_union(v->type))  /* the runtime knows its unions by address (unions.c) */
                 v->pinned = !v->is_static;
             char *d = declarator(v->type, "x");
             if (!d)

@@ -248,9 +248,13 @@ void ed_render(editbuf *eb, unsigned start, unsigned end, int skip_exact, strbuf
             continue;
         if (skip_exact && e->start == e->end && (e->start == end || e->start == start) && end > start)
             continue;  /* insertions at either edge belong to the enclosing text */
+        if (e->busy)
+            continue;  /* an edit whose text holds its own range (unions.c) */
         sb_putn(out, eb->src + pos, e->start - pos);
         size_t before = out->len;
+        ((edit *)e)->busy = 1;
         render_segs(eb, e, out);
+        ((edit *)e)->busy = 0;
         if (eb->markers && count_lines(out->s ? out->s + before : "", out->len - before) !=
                                count_lines(eb->src + e->start, e->end - e->start))
             put_marker(eb, e->end, out);

@@ -363,7 +363,11 @@ static void declare_locals(func *fn, strbuf *b, int twin, const char *pin_ref)
         if (twin)
             sb_printf(b, " struct __mt_pin_%s *__mt_p;", fn->cname);
         else {
-            sb_printf(b, " struct __mt_pin_%s *__mt_p = mt_pin_enter(%s);", fn->cname, pin_ref);
+            int unions = 0;  /* what the runtime knew at the record's address is forgotten (unions.c) */
+            for (int i = 0; i < fn->nvars; i++)
+                unions |= fn->vars[i].pinned && holds_union(fn->vars[i].type);
+            sb_printf(b, " struct __mt_pin_%s *__mt_p = mt_pin_enter%s(%s);", fn->cname, unions ? "_u" : "",
+                      pin_ref);
             /* a parameter whose address is taken lives in the record from the start */
             for (int i = 0; i < fn->nvars; i++)
                 if (fn->vars[i].is_param && fn->vars[i].pinned)
@@ -567,8 +571,8 @@ void transform_function(tunit *t, CXCursor c)
      * locals is ever saved: they stay ordinary locals, unpinned. */
     fn->is_leaf = is_leaf(t, c, NULL);
     for (int i = 0; i < fn->nvars; i++) {
-        if (fn->is_leaf && !fn->vars[i].is_param)
-            fn->vars[i].pinned = 0;
+        if (fn->is_leaf && !fn->vars[i].is_param && !holds_union(fn->vars[i].type))
+            fn->vars[i].pinned = 0;  /* one holding a union keeps its record: entering it forgets stale members */
         fn->npinned += fn->vars[i].pinned;
     }
     plan_tail_calls(t, fn, body);

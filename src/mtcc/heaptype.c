@@ -633,12 +633,16 @@ static void define_site(tunit *t, asite *a)
     ed_text(ed_add(&t->eb, at, at, -10), text);
 }
 
-void heap_type_args(tunit *t, CXCursor *anc, int nanc, CXCursor call, const char *name, char *out, size_t cap)
+void heap_type_args(tunit *t, CXCursor *anc, int nanc, CXCursor call, const char *name, char *out, size_t cap,
+                    CXType *elem)
 {
     const alloc_fn *fn = find_alloc_fn(name);
     asite *a = unit.tu == t->tu ? site_at(&unit, cur_start(call)) : NULL;
     choice ch = a ? a->ch : fn ? choose(t->tu, anc, nanc, call, fn) : (choice){ .kind = AT_NONE };
     const char *ref = choice_ref(t->tr, &ch);
+    elem->kind = CXType_Invalid;
+    if (ref && ch.kind == AT_ELEM && !ch.elem.cls)
+        *elem = ch.elem.type;
     if (!ref && strcmp(name, "realloc") != 0 && strcmp(name, "reallocarray") != 0)
         warn_at(call, "the type of this allocation is unknown; it is saved as raw bytes");
     char r[64];

@@ -50,6 +50,7 @@ typedef struct edit {
     unsigned start, end;   /* start == end: an insertion */
     int order;             /* among insertions at one offset */
     int hidden;            /* ignored inside SEG_RANGE_ALL renderings */
+    int busy;              /* being rendered: its own SEG_EXPR of its range leaves it out */
     seg *segs;
     int nsegs;
 } edit;

@@ -205,15 +205,19 @@ static void rewrite_heap_call(walk *w, CXCursor c, const char *wrapper)
         free(ch.c);
         return;
     }
-    ed_text(ed_add(&t->eb, cur_start(ch.c[0]), cur_end(ch.c[0]), 0), wrapper);
+    unsigned name_start = cur_start(ch.c[0]), name_end = cur_end(ch.c[0]);
     free(ch.c);
     static const char *const untyped[] = { "mt_free", "mt_strdup", "mt_strndup", "mt_getline", "mt_getdelim",
                                            "mt_asprintf", "mt_vasprintf", NULL };
     for (int i = 0; untyped[i]; i++)
-        if (strcmp(wrapper, untyped[i]) == 0)
+        if (strcmp(wrapper, untyped[i]) == 0) {
+            ed_text(ed_add(&t->eb, name_start, name_end, 0), wrapper);
             return;  /* text is bytes */
+        }
     char arg[160];
-    heap_type_args(t, w->anc, w->nanc, c, wrapper + 3, arg, sizeof arg);  /* heaptype.c */
+    CXType elem;  /* the element type when the block is an array of one type */
+    heap_type_args(t, w->anc, w->nanc, c, wrapper + 3, arg, sizeof arg, &elem);  /* heaptype.c */
+    ed_text(ed_add(&t->eb, name_start, name_end, 0), elem.kind != CXType_Invalid ? union_heap_wrapper(wrapper, elem) : wrapper);
     unsigned close = cur_end(c) - 1;  /* the ')' */
     ed_text(ed_add(&t->eb, close, close, 0), arg);
 }
@@ -493,8 +497,19 @@ void hoist_decaying_strings(walk *w, CXCursor c, CXCursor parent)
 }
 
 /* A pinned variable's initializer becomes an assignment into its record
- * (arrays and structs through a temporary of the declared type). */
-static void pinned_init(edit *e, const var *v, CXCursor init)
+ * (arrays and structs through a temporary of the declared type), followed
+ * by what it tells of the variable's unions (unions.c). */
+static void pinned_init_value(edit *e, const var *v, CXCursor init);
+
+static void pinned_init(tunit *t, edit *e, const var *v, CXCursor init)
+{
+    pinned_init_value(e, v, init);
+    char obj[300];
+    snprintf(obj, sizeof obj, "__mt_p->%s", v->member);
+    union_pinned_init(t, e, obj, v->type, init);
+}
+
+static void pinned_init_value(edit *e, const var *v, CXCursor init)
 {
     char buf[400];
     CXType ct = clang_getCanonicalType(v->type);
@@ -558,7 +573,7 @@ static void split_declaration(walk *w, CXCursor c, kids ch)
         if (v->pinned) {
             if (!clang_Cursor_isNull(init)) {
                 ed_text(e, " ");
-                pinned_init(e, v, init);
+                pinned_init(t, e, v, init);
             }
             continue;
         }
@@ -663,10 +678,13 @@ static void visit_decl_stmt(walk *w, CXCursor c)
             char where[400];
             snprintf(where, sizeof where, "%s:%s:%s", t->base, fn->cname, v->name);
             const char *why, *ref = tr_ref_at(t->tr, v->type, nm, where, &count, &why);
-            if (ref)
+            if (ref) {
                 sb_printf(&t->reg, "    if (mt_register_%s(\"%s:%s:%s\", &%s, %s, %llu, &err) < 0) goto fail;\n",
                           elements_const(v->type) ? "constant" : "global", t->base, fn->cname, v->name, nm,
                           ref, count);
+                if (!elements_const(v->type))
+                    union_init_tags(t, v->type, init, nm, &t->reg);
+            }
             else
                 warn_at(d, "static local %s is not saved: %s", v->name, why);
         } else if (v->pinned) {
@@ -674,7 +692,7 @@ static void visit_decl_stmt(walk *w, CXCursor c)
             if (clang_Cursor_isNull(init))
                 ed_text(e, ";");
             else
-                pinned_init(e, v, init);
+                pinned_init(t, e, v, init);
         } else {
             /* A site saves every live local in scope, and a local whose
              * first assignment comes after the site is live there (live.c
@@ -1090,6 +1108,10 @@ void visit(walk *w, CXCursor c, int stmt_pos, int wrap, int loop_body)
         visit_children_as(w, c, 0, 1 << 30, 0, 0, 0);
         break;
     }
+    if (!w->unevaluated)
+        union_note_store(t, c);
+    if (k == CXCursor_ReturnStmt)
+        union_note_return(t, w->fn->ret, c);
     /* A loop body that is a single statement: braced, with its poll. */
     if (loop_body && k != CXCursor_CompoundStmt && body_needs_poll(w, &before)) {
         ed_text(ed_add(&t->eb, cur_start(c), cur_start(c), -100), "{ ");
@@ -1146,6 +1168,10 @@ static void fallback_visit(walk *w, CXCursor c)
     w->unevaluated -= uneval;
     if (clang_getCursorKind(c) == CXCursor_CallExpr)
         fallback_call(w, c);
+    if (!w->unevaluated)
+        union_note_store(w->t, c);
+    if (clang_getCursorKind(c) == CXCursor_ReturnStmt)
+        union_note_return(w->t, w->fn->ret, c);
     w->nanc--;
 }
 

@@ -46,10 +46,10 @@ static void register_global(tunit *t, CXCursor c)
                   ref, count);
     } else if (clang_getCursorTLSKind(c) != CXTLS_None) {
         error_at(c, "thread-local %s: %s type is not supported", name, why ? why : "its");
-    } else if (ref)
+    } else if (ref) {
         sb_printf(&t->reg, "    if (mt_register_%s(\"%s\", (void *)&%s, %s, %llu, &err) < 0) goto fail;\n",
                   constant ? "constant" : "global", reg, name, ref, count);
-    else {
+    } else {
         CXCursor at = tr_why_at();
         if (clang_Cursor_isNull(at))
             warn_at(c, "global %s: %s type is not supported (saved as raw bytes)", name, why);
@@ -58,6 +58,21 @@ static void register_global(tunit *t, CXCursor c)
         sb_printf(&t->reg, "    if (mt_register_global_bytes(\"%s\", (void *)&%s, sizeof %s, &err) < 0) goto fail;\n",
                   reg, name, name);
     }
+    free(name);
+}
+
+/* The union members a global's initializer initializes (unions.c); a
+ * constant's never change and a thread-local's instances are the
+ * threads' own: neither needs them. */
+static void global_union_tags(tunit *t, CXCursor c)
+{
+    CXType ty = clang_getCursorType(c);
+    CXCursor init = clang_Cursor_getVarDeclInitializer(c);
+    if (clang_Cursor_getStorageClass(c) == CX_SC_Extern || clang_Cursor_isNull(init) || elements_const(ty) ||
+        clang_getCursorTLSKind(c) != CXTLS_None)
+        return;
+    char *name = spell(c);
+    union_init_tags(t, ty, init, name, &t->reg);
     free(name);
 }
 
@@ -145,6 +160,7 @@ static enum CXChildVisitResult top_level(CXCursor c, CXCursor parent, CXClientDa
     else if (k == CXCursor_VarDecl) {
         hoist_global_strings(t, c);
         register_global(t, c);
+        global_union_tags(t, c);
     }
     return CXChildVisit_Continue;
 }

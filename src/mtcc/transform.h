@@ -134,6 +134,23 @@ int find_var(func *fn, CXCursor decl);
 int add_var(func *fn, CXCursor decl, int is_param);
 void analyze(tunit *t, func *fn, CXCursor c);
 
+/* ---- unions.c ---- */
+/* 1 when objects of type t hold a union (t is one, or has one inside). */
+int holds_union(CXType t);
+/* Edits after the walk visited c (an assignment, compound assignment, ++,
+ * -- or &) that tell the runtime which union members it stores into. */
+void union_note_store(tunit *t, CXCursor c);
+/* The same for a return statement of a function returning ret. */
+void union_note_return(tunit *t, CXType ret, CXCursor stmt);
+/* Appends " mt_union_set(...);" statements to out for the union members
+ * that init (a braced initializer) initializes in the object obj (C text). */
+void union_init_tags(tunit *t, CXType type, CXCursor init, const char *obj, strbuf *out);
+/* The same after a pinned local's initialization (edit e), which copies
+ * the members of an object it is initialized from. */
+void union_pinned_init(tunit *t, edit *e, const char *obj, CXType type, CXCursor init);
+/* The allocation wrapper for blocks of elem: the _u one when they hold unions. */
+const char *union_heap_wrapper(const char *wrapper, CXType elem);
+
 /* ---- rewrite.c ---- */
 void visit(walk *w, CXCursor c, int stmt_pos, int wrap, int loop_body);
 site *new_site(walk *w, int kind);
@@ -259,6 +276,9 @@ void transform_function(tunit *t, CXCursor c);
  * arguments a typed heap call gets after its own: ", TYPE, &SITE" for the
  * call to name (malloc, calloc, ...), with the ancestors of the call. */
 void heap_scan_unit(CXTranslationUnit tu);
-void heap_type_args(tunit *t, CXCursor *anc, int nanc, CXCursor call, const char *name, char *out, size_t cap);
+/* elem: the element type when the block is an array of one described
+ * type, else of kind CXType_Invalid. */
+void heap_type_args(tunit *t, CXCursor *anc, int nanc, CXCursor call, const char *name, char *out, size_t cap,
+                    CXType *elem);
 
 #endif

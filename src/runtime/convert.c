@@ -15,7 +15,9 @@
 #include "kernels.h"
 #include "ldouble.h"
 
-enum op_kind { OP_COPY, OP_ZERO, OP_SWAP, OP_INT, OP_FLOAT, OP_LDOUBLE, OP_PTR, OP_FNPTR, OP_SUB, OP_BITS };
+enum op_kind { OP_COPY, OP_ZERO, OP_SWAP, OP_INT, OP_FLOAT, OP_LDOUBLE, OP_PTR, OP_FNPTR, OP_SUB, OP_BITS, OP_UNION };
+
+typedef struct union_plan union_plan;
 
 typedef struct cv_op {
     uint8_t kind;
@@ -27,7 +29,18 @@ typedef struct cv_op {
     uint32_t sstep, dstep;  /* distance between items */
     cv_plan *sub;           /* OP_SUB: the plan of the nested struct */
     const tmember *sm, *dm; /* OP_BITS: the bit-field in each layout */
+    union_plan *un;         /* OP_UNION: the plans of the union's members */
 } cv_op;
+
+/* A union converts by its active member, known per object only when the
+ * plan runs: one plan per member, each over a one-member view of the
+ * union (the rest of the reader's union zeroed). */
+struct union_plan {
+    const struct mt_type *src, *dst;
+    struct mt_type *views;  /* 2 * nmembers: the writer's and the reader's view of member i */
+    cv_plan **members;
+    int copyable;           /* an unknown member is copied: same layout and representation, no pointers */
+};
 
 struct cv_plan {
     const struct mt_type *src, *dst;
@@ -40,6 +53,8 @@ struct cv_plan {
     cv_op *ops;
     uint32_t nsubs;
     cv_plan **subs;
+    uint32_t nunions;
+    union_plan **unions;
 };
 
 /* Elements converted per pass over the operation list: enough to keep
@@ -58,7 +73,7 @@ static int add_op(cv_plan *p, cv_op op, mt_error *err)
         return 0;
     }
     if (prev && prev->kind == op.kind && op.kind != OP_SUB && op.kind != OP_COPY &&
-        op.kind != OP_ZERO && op.kind != OP_BITS && prev->ssize == op.ssize && prev->dsize == op.dsize &&
+        op.kind != OP_ZERO && op.kind != OP_BITS && (op.kind != OP_UNION || prev->un == op.un) && prev->ssize == op.ssize && prev->dsize == op.dsize &&
         prev->is_signed == op.is_signed && prev->sstep == op.sstep &&
         prev->dstep == op.dstep && op.soff == prev->soff + prev->n * prev->sstep &&
         op.doff == prev->doff + prev->n * prev->dstep ) {
@@ -154,16 +169,81 @@ static cv_op scalar_op(const cv_plan *p, const tmember *sm, const tmember *dm)
 static int add_type(cv_plan *p, const struct mt_type *s, const struct mt_type *d,
                     uint32_t sbase, uint32_t dbase, int pointers_only, mt_error *err);
 
+static int has_class(const struct mt_type *t, int cls)
+{
+    for (uint32_t i = 0; i < t->nmembers; i++)
+        if (t->members[i].cls == cls || (t->members[i].type && has_class(t->members[i].type, cls)))
+            return 1;
+    return 0;
+}
+
+static void union_plan_free(union_plan *u)
+{
+    if (!u)
+        return;
+    for (uint32_t i = 0; u->members && i < u->src->nmembers; i++)
+        cv_plan_free(u->members[i]);
+    free(u->members);
+    free(u->views);
+    free(u);
+}
+
+/* The type holding member m of union u alone (names and members are
+ * borrowed from u, which outlives the plan). */
+static void member_view(struct mt_type *v, const struct mt_type *u, uint32_t m)
+{
+    const tmember *tm = &u->members[m];
+    *v = (struct mt_type){ .id = u->id, .name = u->name, .size = u->size, .align = u->align,
+                           .nmembers = 1, .members = (tmember *)tm };
+    v->has_pointers = tm->cls == MT_CLASS_PTR || tm->cls == MT_CLASS_FNPTR ||
+                      (tm->type && tm->type->has_pointers);
+    v->has_unions = tm->type && tm->type->has_unions;
+}
+
+static union_plan *union_plan_compile(const cv_plan *p, const struct mt_type *su, const struct mt_type *du,
+                                      mt_error *err)
+{
+    union_plan *u = calloc(1, sizeof *u);
+    uint32_t n = su->nmembers;
+    if (!u || !(u->views = calloc(2 * (size_t)n, sizeof *u->views)) ||
+        !(u->members = calloc(n, sizeof *u->members))) {
+        union_plan_free(u);
+        mt_fail(err, MT_ENOMEM, "out of memory compiling a conversion plan");
+        return NULL;
+    }
+    u->src = su;
+    u->dst = du;
+    for (uint32_t i = 0; i < n; i++) {
+        member_view(&u->views[2 * i], su, i);
+        member_view(&u->views[2 * i + 1], du, i);
+        if (!(u->members[i] = compile(&u->views[2 * i], &p->src_arch, &u->views[2 * i + 1], err))) {
+            union_plan_free(u);
+            return NULL;
+        }
+    }
+    u->copyable = !p->swap && same_layout(su, du) && !su->has_pointers &&
+                  (p->src_arch.ldouble == arch_local()->ldouble || !has_class(su, MT_CLASS_LDOUBLE));
+    return u;
+}
+
+/* count unions at sbase + sm->offset: converted by their active members. */
 static int add_union(cv_plan *p, const tmember *sm, const tmember *dm, uint32_t sbase,
                      uint32_t dbase, mt_error *err)
 {
-    if (sm->size != dm->size || p->swap || sm->type->has_pointers)
-        return mt_fail(err, MT_ETYPE,
-                       "union %s member %s cannot be converted between these ABIs (its active member is unknown)",
-                       sm->type->name, dm->name);
-    cv_op op = { .kind = OP_COPY, .soff = sbase + sm->offset, .doff = dbase + dm->offset,
-                 .n = 1, .len = sm->size * sm->count };
-    op.sstep = op.dstep = op.len;
+    if (members_match(sm->type, dm->type, err) < 0)
+        return -1;
+    union_plan *u = union_plan_compile(p, sm->type, dm->type, err);
+    if (!u)
+        return -1;
+    union_plan **grown = realloc(p->unions, (p->nunions + 1) * sizeof *grown);
+    if (!grown) {
+        union_plan_free(u);
+        return mt_fail(err, MT_ENOMEM, "out of memory compiling a conversion plan");
+    }
+    p->unions = grown;
+    p->unions[p->nunions++] = u;
+    cv_op op = { .kind = OP_UNION, .soff = sbase + sm->offset, .doff = dbase + dm->offset,
+                 .n = sm->count, .sstep = sm->size, .dstep = dm->size, .un = u };
     return add_op(p, op, err);
 }
 
@@ -209,7 +289,7 @@ static int add_member(cv_plan *p, const tmember *sm, const tmember *dm, uint32_t
         return pointers_only ? 0 : add_op(p, op, err);
     }
     if (sm->cls == MT_CLASS_UNION)
-        return pointers_only ? 0 : add_union(p, sm, dm, sbase, dbase, err);
+        return pointers_only && !sm->type->has_pointers ? 0 : add_union(p, sm, dm, sbase, dbase, err);
     if (sm->cls == MT_CLASS_STRUCT) {
         if (pointers_only && !sm->type->has_pointers)
             return 0;
@@ -240,10 +320,10 @@ static int add_type(cv_plan *p, const struct mt_type *s, const struct mt_type *d
 {
     if (members_match(s, d, err) < 0)
         return -1;
-    if (s->is_union) {
-        tmember whole_s = { .name = "", .cls = MT_CLASS_UNION, .size = s->size, .count = 1, .type = s };
-        tmember whole_d = { .name = "", .cls = MT_CLASS_UNION, .size = d->size, .count = 1, .type = d };
-        return pointers_only ? 0 : add_union(p, &whole_s, &whole_d, sbase, dbase, err);
+    if (s->is_union) {  /* the block's own type, or an element of an array of unions */
+        tmember whole_s = { .name = s->name, .cls = MT_CLASS_UNION, .size = s->size, .count = 1, .type = s };
+        tmember whole_d = { .name = d->name, .cls = MT_CLASS_UNION, .size = d->size, .count = 1, .type = d };
+        return pointers_only && !s->has_pointers ? 0 : add_union(p, &whole_s, &whole_d, sbase, dbase, err);
     }
     uint32_t dend = 0;
     for (uint32_t i = 0; i < s->nmembers; i++) {
@@ -267,7 +347,7 @@ static void mark_uniform(cv_plan *p)
     if (p->nops != 1 || p->copy_first)
         return;
     const cv_op *op = &p->ops[0];
-    p->uniform = op->kind != OP_SUB && op->kind != OP_BITS && op->soff == 0 && op->doff == 0 &&
+    p->uniform = op->kind != OP_SUB && op->kind != OP_BITS && op->kind != OP_UNION && op->soff == 0 && op->doff == 0 &&
                  op->n * op->sstep == p->src->size && op->n * op->dstep == p->dst->size &&
                  (op->kind != OP_COPY && op->kind != OP_ZERO ? 1 : op->len == p->dst->size);
 }
@@ -314,6 +394,9 @@ void cv_plan_free(cv_plan *p)
     for (uint32_t i = 0; i < p->nsubs; i++)
         cv_plan_free(p->subs[i]);
     free(p->subs);
+    for (uint32_t i = 0; i < p->nunions; i++)
+        union_plan_free(p->unions[i]);
+    free(p->unions);
     free(p->ops);
     free(p);
 }
@@ -504,6 +587,65 @@ static int run_sub(run_state *rs, const cv_op *op, uint8_t *d, size_t dstep,
     return 0;
 }
 
+static int all_zero(const uint8_t *p, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (p[i])
+            return 0;
+    return 1;
+}
+
+static int union_unknown(run_state *rs, const union_plan *u, const uint8_t *s)
+{
+    const struct mt_type *t = rs->plan->src;
+    size_t at = (size_t)(s - rs->src_base);
+    char path[128];
+    member_path(t, at % t->size, NULL, path, sizeof path);
+    const char *why = u->src->has_pointers ? "it may hold a pointer" : "its members differ between these ABIs";
+    const char *un = strncmp(u->src->name, "union ", 6) == 0 ? "" : "union ";
+    const char *fn = strncmp(t->name, "pin ", 4) == 0 ? t->name + 4
+                     : strncmp(t->name, "frame ", 6) == 0 ? t->name + 6 : NULL;
+    if (fn && path[0])  /* a record of locals: the function and the local */
+        mt_fail(rs->err, MT_ETYPE, "%s%s in function %s local %s: its active member is unknown and %s", un,
+                u->src->name, fn, path, why);
+    else if (t == u->src || !path[0])
+        mt_fail(rs->err, MT_ETYPE, "%s%s: its active member is unknown and %s", un, u->src->name, why);
+    else
+        mt_fail(rs->err, MT_ETYPE, "%s%s in %s member %s: its active member is unknown and %s", un,
+                u->src->name, t->name, path, why);
+    if (rs->count > 1)
+        mt_error_context(rs->err, "element %zu", at / t->size);
+    return -1;
+}
+
+/* Each union converts by its active member; one with no known member
+ * is zero when its bytes are, else copied when that is exact, else
+ * refused. */
+static int run_unions(run_state *rs, const cv_op *op, uint8_t *d, size_t dstep,
+                      const uint8_t *s, size_t sstep, size_t n)
+{
+    const union_plan *u = op->un;
+    const cv_ctx *ctx = rs->ctx;
+    for (size_t i = 0; i < n; i++) {
+        const uint8_t *si = s + i * sstep;
+        uint8_t *di = d + i * dstep;
+        long m = -1;
+        if (ctx->union_member && ctx->src_data)
+            m = ctx->union_member(ctx->cb_ctx, ctx->src_old + (uint64_t)(si - ctx->src_data), u->src);
+        if (m >= 0 && (uint32_t)m < u->src->nmembers) {
+            if (cv_run(u->members[m], di, si, 1, ctx, rs->err) < 0)
+                return -1;
+        } else if (all_zero(si, u->src->size)) {
+            memset(di, 0, u->dst->size);
+        } else if (u->copyable) {
+            memcpy(di, si, u->src->size);
+        } else {
+            return union_unknown(rs, u, si);
+        }
+    }
+    return 0;
+}
+
 /* Applies op to n items at d and s. */
 static int run_items(run_state *rs, const cv_op *op, uint8_t *d, size_t dstep,
                      const uint8_t *s, size_t sstep, size_t n)
@@ -529,6 +671,7 @@ static int run_items(run_state *rs, const cv_op *op, uint8_t *d, size_t dstep,
     case OP_PTR:
     case OP_FNPTR: return run_pointers(rs, op, d, dstep, s, sstep, n);
     case OP_BITS: return run_bits(rs, op, d, dstep, s, sstep, n);
+    case OP_UNION: return run_unions(rs, op, d, dstep, s, sstep, n);
     default: return run_sub(rs, op, d, dstep, s, sstep, n);
     }
 }

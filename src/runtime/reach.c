@@ -4,15 +4,17 @@
  * descriptors; raw-byte blocks (allocations mtcc could not type) are
  * scanned conservatively, every aligned pointer-sized word, since keeping
  * an extra block is harmless and losing one is not (a word there marks no
- * freed range: a restore copies raw bytes as they are). Unions are opaque
- * and not scanned: a block reachable only through a union is refused at
- * restore as a pointer into nothing saved, never silently wrong. */
+ * freed range: a restore copies raw bytes as they are). A union is
+ * scanned through its active member (unions.c); one whose active member
+ * is unknown through every pointer member, conservatively (a capture
+ * refuses it anyway unless its bytes are zero). */
 #include "reach.h"
 
 #include <stdlib.h>
 #include <string.h>
 
 #include "threads.h"
+#include "unions.h"
 
 typedef struct walker {
     reach_set *rs;
@@ -104,10 +106,22 @@ static void reach_slot(walker *w, uintptr_t p)
 }
 
 static void scan_type(walker *w, const struct mt_type *t, const unsigned char *data, uint64_t count);
+static void scan_member(walker *w, const tmember *m, const unsigned char *base);
+
+static void scan_union(walker *w, const struct mt_type *u, const unsigned char *data)
+{
+    long active = unions_active(data, u);
+    for (uint32_t i = 0; i < u->nmembers; i++)
+        if (active < 0 || (uint32_t)active == i)
+            scan_member(w, &u->members[i], data);
+}
 
 static void scan_member(walker *w, const tmember *m, const unsigned char *base)
 {
-    if (m->cls == MT_CLASS_PTR) {
+    if (m->cls == MT_CLASS_UNION && m->type->has_pointers) {
+        for (uint32_t k = 0; k < m->count; k++)
+            scan_union(w, m->type, base + m->offset + (size_t)k * m->size);
+    } else if (m->cls == MT_CLASS_PTR) {
         for (uint32_t k = 0; k < m->count; k++) {
             void *p;
             memcpy(&p, base + m->offset + (size_t)k * m->size, sizeof p);
@@ -130,8 +144,13 @@ static void scan_type(walker *w, const struct mt_type *t, const unsigned char *d
         }
         return;
     }
-    if (!t->has_pointers || t->is_union)
+    if (!t->has_pointers)
         return;
+    if (t->is_union) {
+        for (uint64_t e = 0; e < count; e++)
+            scan_union(w, t, data + e * t->size);
+        return;
+    }
     for (uint64_t e = 0; e < count; e++)
         for (uint32_t i = 0; i < t->nmembers; i++)
             scan_member(w, &t->members[i], data + e * t->size);

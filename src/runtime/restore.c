@@ -23,6 +23,7 @@
 #include "restore.h"
 #include "state.h"
 #include "threads.h"
+#include "unions.h"
 
 /* One old block and its new home. */
 typedef struct home {
@@ -278,19 +279,51 @@ static int index_functions(loader *ld)
 
 /* ---- Conversion and commit -------------------------------------------------------- */
 
+static long union_member(void *ctx, uint64_t old_addr, const struct mt_type *u)
+{
+    const loader *ld = ctx;
+    return unions_image_member(ld->img, old_addr, u->index);
+}
+
 static int convert_all(loader *ld, unsigned flags)
 {
     cv_ctx ctx = { .lossy = flags & MT_LOAD_LOSSY, .translate_ptr = translate_ptr,
-                   .translate_fn = translate_fn, .cb_ctx = ld };
+                   .translate_fn = translate_fn, .cb_ctx = ld, .union_member = union_member };
     for (uint64_t i = 0; i < ld->nhomes; i++) {
         const home *h = &ld->homes[i];
         if (!h->stage)
             continue;  /* a constant */
+        ctx.src_data = h->block->data;
+        ctx.src_old = h->old_start;
         if (cv_run(h->plan, h->stage, h->block->data, h->block->count, &ctx, ld->err) < 0) {
             char what[200];
             mt_error_context(ld->err, "%s", describe(h->block, what, sizeof what));
             return -1;
         }
+    }
+    return 0;
+}
+
+/* The restored unions' active members go back into the side table, at
+ * their new addresses, so that a later checkpoint knows them too. */
+static int install_unions(loader *ld)
+{
+    const ck_image *img = ld->img;
+    if (!img->nunions && !unions_in_program())
+        return 0;
+    unions_reset();
+    for (uint64_t i = 0; i < img->nunions; i++) {
+        const ck_union *u = &img->unions[i];
+        const home *h = home_of(ld, u->block);
+        uint64_t off;
+        const struct mt_type *local = types_local_find(img->types[u->type]->id);
+        if (!h || h->old_start != u->block || !h->new_addr || !local || u->offset >= h->block->len)
+            return mt_fail(ld->err, MT_EFORMAT, "corrupt checkpoint: union member of no saved union at 0x%llx",
+                           (unsigned long long)(u->block + u->offset));
+        if (cv_map_offset(h->plan, u->offset, h->block->count, &off) < 0)
+            continue;  /* inside a union whose layout changed: unknown from now on, which is safe */
+        if (unions_install(h->new_addr + off, local, u->member, ld->err) < 0)
+            return -1;
     }
     return 0;
 }
@@ -351,6 +384,8 @@ int restore_image(const ck_image *img, unsigned flags, mt_error *err)
         rc = index_functions(&ld);
     if (rc == 0)
         rc = convert_all(&ld, flags);
+    if (rc == 0)
+        rc = install_unions(&ld);
     if (rc == 0)
         rc = commit(&ld);
     if (rc < 0)

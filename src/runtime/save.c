@@ -21,6 +21,7 @@
 #include "state.h"
 #include "sync.h"
 #include "threads.h"
+#include "unions.h"
 
 static int write_globals(ck_writer *w)
 {
@@ -127,11 +128,16 @@ int state_write(st_stream *s, mt_error *err)
     th_record_type();  /* defined before the type table goes out */
     const struct mt_type *const *types = types_local(&ntypes);
     ck_patch *patches = NULL;
+    un_capture unions = { 0 };
     state_lock();
     int rc = ck_write_header(&w, s, state_program_id(), err);
     if (rc == 0)
         rc = sync_reader_patches(&patches, &w.npatches, err);
     w.patches = patches;
+    if (unions_in_program()) {  /* programs without unions pay nothing */
+        w.block_seen = unions_block_seen;
+        w.block_seen_ctx = &unions;
+    }
     if (rc == 0)
         rc = write_info(&w);
     if (rc == 0)
@@ -144,9 +150,14 @@ int state_write(st_stream *s, mt_error *err)
         rc = write_heap(&w);
     if (rc == 0)
         rc = th_write(&w);
+    if (rc == 0) {
+        unions_capture_sort(&unions);
+        rc = ck_write_unions(&w, unions.entries, unions.n);
+    }
     if (rc == 0)
         rc = ck_write_end(&w);
     state_unlock();
+    unions_capture_free(&unions);
     free(patches);
     return rc;
 }

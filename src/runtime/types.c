@@ -148,6 +148,7 @@ void type_free(struct mt_type *t)
         free(t->members[i].name);
     free(t->members);
     free(t->name);
+    free(t->union_positions);
     free(t);
 }
 
@@ -179,7 +180,9 @@ struct mt_type *type_new(const char *name, uint32_t size, uint32_t align,
             goto nomem;
         t->nmembers = i + 1;
         t->has_pointers |= (uint8_t)member_has_pointers(&m[i]);
+        t->has_unions |= (uint8_t)(is_aggregate(m[i].cls) && m[i].type->has_unions);
     }
+    t->has_unions |= t->is_union;
     t->id = type_identity(name, is_union, m, n);
     return t;
 nomem:

@@ -46,6 +46,9 @@ struct mt_type {
     uint32_t index;         /* position in its table (local or image) */
     uint8_t is_union;
     uint8_t has_pointers;   /* a PTR or FNPTR anywhere inside */
+    uint8_t has_unions;     /* a union anywhere inside, or the type is one */
+    struct un_position *union_positions; /* unions.c's flat list of them, made on first use */
+    uint32_t nunion_positions;
     uint32_t nmembers;
     tmember *members;       /* in declaration order (increasing offset) */
     /* A heap block type with a trailing array (flex.c): set on the
