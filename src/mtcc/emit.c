@@ -242,7 +242,11 @@ static func *new_func(tunit *t, CXCursor c)
     CXType ft = clang_getCursorType(c);
     fn->ret = clang_getResultType(ft);
     fn->ret_void = clang_getCanonicalType(fn->ret).kind == CXType_Void;
-    fn->is_variadic = clang_isFunctionTypeVariadic(ft);
+    /* libclang calls a definition without a prototype (int main(),
+     * int f(a) int a; {...}) variadic: it is not, its parameters are the
+     * ones it names */
+    fn->is_variadic = ft.kind == CXType_FunctionProto && clang_isFunctionTypeVariadic(ft);
+    fn->unprototyped = ft.kind == CXType_FunctionNoProto;
     /* The parameters as the declaration lists them: among the cursor's
      * children are also the unnamed parameters of a returned function
      * pointer's type, int (*pick(int k))(int, int). */
@@ -498,8 +502,9 @@ static void emit_fallback(tunit *t, func *fn)
                   fn->reg_name, fn->name);
         return;
     }
-    if (fn->is_variadic || fn->no_return || !params_writable(fn)) {
-        /* no wrapper can pass its arguments on (a variadic function, a
+    if (fn->is_variadic || fn->unprototyped || fn->no_return || !params_writable(fn)) {
+        /* no wrapper can pass its arguments on (a variadic function, an
+         * unprototyped one, whose callers promote the arguments, a
          * variable-length array parameter) or should return (noreturn):
          * the body holds captures off */
         ed_text(ed_add(&t->eb, fn->body_start + 1, fn->body_start + 1, 0),

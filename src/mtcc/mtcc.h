@@ -59,6 +59,7 @@ typedef struct editbuf {
     size_t len;
     edit *edits;
     int nedits, cap;
+    int sorted;            /* edits sorted by position since the last ed_add (per file, not per process) */
     int twin;              /* rendering the resume twin */
     int markers;           /* re-synchronise line numbers after generated text */
     struct linemap *lines; /* built on first use by the markers */
@@ -85,6 +86,10 @@ void ed_twin_text(edit *e, const char *text);
  * number of lines, and precedes every copied range, so that the compiler's
  * messages name the user's file and line. */
 void ed_render(editbuf *eb, unsigned start, unsigned end, int skip_exact, strbuf *out);
+/* skip_exact for a function body rendered as its twin: the insertions at
+ * its start are its own (a call lifted before a first statement written
+ * right after the '{'), those at its end are not (the twin itself). */
+enum { ED_BODY = 4 };
 
 /* ---- front.c: libclang helpers ------------------------------------------------- */
 

@@ -192,6 +192,21 @@ static const pthread_call *find_pthread_call(const char *name)
     return NULL;
 }
 
+int library_callee(CXCursor callee)
+{
+    if (in_system_header(callee))
+        return 1;
+    char *name = spell(callee);
+    int lib = strncmp(name, "__builtin", 9) == 0;
+    /* extern void *malloc(unsigned); written by the program itself, or an
+     * implicit declaration: the C library's function all the same, unless
+     * the unit defines it */
+    if (!lib && (heap_wrapper(name) || find_pthread_call(name) || pthread_unsupported(name)))
+        lib = clang_Cursor_isNull(clang_getCursorDefinition(callee));
+    free(name);
+    return lib;
+}
+
 /* The element type an allocation makes: the destination pointer's target
  * (an assignment, an initializer, a cast), else the operand of a sizeof
  * in the arguments. */
@@ -450,6 +465,28 @@ CXCursor called_function(CXCursor call)
     return through_call ? clang_getNullCursor() : callee;
 }
 
+/* A call to a function with no declaration in scope (getpid without
+ * <unistd.h>, which C90 and gcc allow): the compiler declares it in the
+ * calling function's block only, where the twin cannot see it, so the
+ * implicit declaration is written out at file scope before the function. */
+static void declare_implicit(walk *w, CXCursor callee)
+{
+    CXCursor parent = clang_getCursorLexicalParent(callee);
+    if (clang_getCursorKind(parent) == CXCursor_TranslationUnit ||
+        !clang_Range_isNull(clang_getCursorExtent(callee)))
+        return;  /* written by the program */
+    char *name = spell(callee);
+    char *decl = declarator(clang_getCursorType(callee), name);
+    free(name);
+    if (!decl)
+        return;
+    unsigned at = cur_start(w->t->cur_fn_decl);
+    edit *e = ed_add(&w->t->eb, at, at, -10);
+    ed_text(e, decl);
+    ed_text(e, ";\n");
+    free(decl);
+}
+
 static void visit_call(walk *w, CXCursor c)
 {
     kids ch = children(c);
@@ -461,8 +498,9 @@ static void visit_call(walk *w, CXCursor c)
     CXCursor callee = called_function(c);
     int direct = !clang_Cursor_isNull(callee);
     if (direct) {
+        declare_implicit(w, callee);
         char *name = spell(callee);
-        int opaque = in_system_header(callee) || strncmp(name, "__builtin", 9) == 0;
+        int opaque = library_callee(callee);
         const char *wrapper = opaque ? heap_wrapper(name) : NULL;
         const pthread_call *pc = opaque ? find_pthread_call(name) : NULL;
         if (opaque && !pc && pthread_unsupported(name))
@@ -1195,7 +1233,7 @@ static void fallback_call(walk *w, CXCursor c)
     if (clang_Cursor_isNull(callee) || clang_getCursorKind(callee) != CXCursor_FunctionDecl)
         return;
     char *name = spell(callee);
-    int opaque = in_system_header(callee) || strncmp(name, "__builtin", 9) == 0;
+    int opaque = library_callee(callee);
     const char *wrapper = opaque ? heap_wrapper(name) : NULL;
     const pthread_call *pc = opaque ? find_pthread_call(name) : NULL;
     if (wrapper && !w->unevaluated)

@@ -164,8 +164,8 @@ static void emit_registration(tunit *t, strbuf *out, int has_main, func *main_fn
               (unsigned long long)t->hash);
     if (!has_main)
         return;
-    CXType ft = clang_getCursorType(main_fn->cursor);
-    int nargs = clang_getNumArgTypes(ft);
+    /* the parameters it names: also int main(argc, argv) int argc; ... */
+    int nargs = clang_Cursor_getNumArguments(main_fn->cursor);
     sb_put(out, "static int __mt_main_adapter(int argc, char **argv)\n{\n");
     if (nargs == 0)
         sb_put(out, "    (void)argc; (void)argv;\n    return __mt_user_main();\n}\n");
@@ -194,7 +194,10 @@ char *transform_file(const char *ipath, const char *orig_name, const char *tripl
     const char *float128 = quad_long_double ? "-D_Float128=long double" : "-D_Float128=__float128";
     const char *fixed[] = { "-x", "c", "-target", triple, "-D_Atomic=", "-D_Float32=float", "-D_Float64=double", "-D_Float32x=double",
                             "-D_Float64x=long double", float128, "-D__malloc__(...)=__malloc__",
-                            "-Wno-everything" };
+                            "-Wno-everything",
+                            /* FILE *logf; int index; as gcc accepts them: no
+                             * predeclared library functions in the parse */
+                            "-fno-builtin" };
     int nfixed = (int)(sizeof fixed / sizeof fixed[0]);
     const char **args = xcalloc((size_t)(nfixed + nextra + 1), sizeof *args);
     for (int i = 0; i < nfixed; i++)

@@ -57,6 +57,7 @@ typedef struct func {
     CXCursor cursor;
     char *name, *reg_name, *cname;     /* cname: the identifier used in generated names */
     int is_static, is_main, is_variadic, no_return;
+    int unprototyped;                  /* int f() {...}, int f(a) int a; {...} */
     int fallback;                      /* unsupported construct: no adaptation points */
     int is_leaf;                       /* can never unwind (leaves.c) */
     int tail_calls;                    /* calls to itself that become jumps (tailcall.c) */
@@ -189,6 +190,11 @@ void hoist_decaying_strings(walk *w, CXCursor c, CXCursor parent);
  * runtime's (renamed, and allocations typed); nothing else changes. */
 void rewrite_fallback_calls(tunit *t, func *fn, CXCursor body);
 
+/* 1 for a function of the C library or the compiler (declared in a system
+ * header, a __builtin), also when the program declares a library function
+ * the runtime wraps (malloc, pthread_create...) itself and does not define
+ * it: its calls are the runtime's whatever declared them. */
+int library_callee(CXCursor callee);
 /* The function a call names, or a null cursor for a call through an
  * expression (pick(k)(h) included). */
 CXCursor called_function(CXCursor call);
