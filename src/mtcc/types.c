@@ -471,8 +471,11 @@ const char *tr_struct(typereg *tr, const char *c_name, const char *id_name, int 
         return NULL;
     }
     int idx = remember(tr, id_name);
-    if (n == 0)
-        sb_printf(&tr->defs, "    __mt_ty[%d] = 0;\n", idx);
+    if (n == 0)  /* a frame that saves nothing is still a frame of the stack: its one char */
+        sb_printf(&tr->defs, "    {\n        mt_member m[] = { MT_MEMBER_OF(%s, __mt_unused, MT_CLASS_BYTES, 1, 0) };\n"
+                             "        __mt_ty[%d] = mt_type_define(\"%s\", sizeof(%s), _Alignof(%s), 0, m, 1, &err);\n"
+                             "        if (!__mt_ty[%d]) goto fail;\n    }\n",
+                  c_name, idx, id_name, c_name, c_name, idx);
     else
         sb_printf(&tr->defs, "    {\n        mt_member m[] = {\n%s        };\n"
                              "        __mt_ty[%d] = mt_type_define(\"%s\", sizeof(%s), _Alignof(%s), 0, m, %d, &err);\n"
