@@ -201,8 +201,8 @@ void analyze(tunit *t, func *fn, CXCursor c)
                 set_fallback(fn, c, "a variable-length array");
             else if (variably_modified(v->type))
                 set_fallback(fn, c, "a pointer to a variable-length array");
-            else if (ct.kind == CXType_ConstantArray || clang_isConstQualifiedType(v->type))
-                v->pinned = !v->is_static;
+            else if (ct.kind == CXType_ConstantArray || not_assignable(v->type))
+                v->pinned = !v->is_static;  /* initialized in its record, never assigned */
             char *d = declarator(v->type, "x");
             if (!d)
                 set_fallback(fn, c, "a local whose type cannot be named at file scope");

@@ -49,6 +49,16 @@ char *var_declarator(const var *v, const char *name)
     return declarator(written.kind != CXType_Invalid ? written : elem, inner);
 }
 
+/* " dst = src;", or a memcpy for an object that cannot be assigned (a
+ * struct with a const member): how mtcc's code copies a saved value. */
+static void copy_value(strbuf *out, const char *dst, const char *src, CXType t)
+{
+    if (not_assignable(t))
+        sb_printf(out, " __builtin_memcpy((void *)&%s, (const void *)&%s, sizeof %s);", dst, src, dst);
+    else
+        sb_printf(out, " %s = %s;", dst, src);
+}
+
 /* ---- emitting a site (edit.c calls this while rendering) --------------------------- */
 
 /* 1 when variable i is saved at site s and reloaded there in the twin:
@@ -111,12 +121,17 @@ static void save_helper(site *s, strbuf *out)
     sb_printf(out, ")\n{\n    if (!mt_adapt())\n        return 0;\n"
                    "    struct __mt_frame_%s *__mt_s = mt_frame_push(&__mt_fi_%s, %d);\n   ",
               fn->cname, fn->cname, s->no);
+    char dst[340];
     for (int i = 0; i < fn->nvars; i++)
-        if (site_saves(s, i))
-            sb_printf(out, " __mt_s->%s = %s;", fn->vars[i].member, fn->vars[i].member);
+        if (site_saves(s, i)) {
+            snprintf(dst, sizeof dst, "__mt_s->%s", fn->vars[i].member);
+            copy_value(out, dst, fn->vars[i].member, fn->vars[i].type);
+        }
     for (int i = 0; i < fn->ntemps; i++)
-        if (s->live_temp[i])
-            sb_printf(out, " __mt_s->%s = %s;", fn->temps[i], fn->temps[i]);
+        if (s->live_temp[i]) {
+            snprintf(dst, sizeof dst, "__mt_s->%s", fn->temps[i]);
+            copy_value(out, dst, fn->temps[i], fn->temp_types[i]);
+        }
     if (fn->npinned)
         sb_put(out, " __mt_s->__mt_p = __mt_p;");
     sb_put(out, "\n    return 1;\n}\n");
@@ -142,15 +157,34 @@ static void save_code(site *s, strbuf *out)
 static void restore_code(site *s, int in_call, strbuf *out)
 {
     func *fn = s->fn;
+    char src[340];
     for (int i = 0; i < fn->nvars; i++)
-        if (site_saves(s, i))
-            sb_printf(out, " %s = __mt_f->%s;", fn->vars[i].name, fn->vars[i].member);
+        if (site_saves(s, i)) {
+            snprintf(src, sizeof src, "__mt_f->%s", fn->vars[i].member);
+            copy_value(out, fn->vars[i].name, src, fn->vars[i].type);
+        }
     for (int i = 0; i < fn->ntemps; i++)
-        if (s->live_temp[i] && !(in_call && i == s->temp_index))
-            sb_printf(out, " %s = __mt_f->%s;", fn->temps[i], fn->temps[i]);
+        if (s->live_temp[i] && !(in_call && i == s->temp_index)) {
+            snprintf(src, sizeof src, "__mt_f->%s", fn->temps[i]);
+            copy_value(out, fn->temps[i], src, fn->temp_types[i]);
+        }
     if (fn->npinned)
         sb_put(out, " __mt_p = __mt_f->__mt_p;");
     sb_put(out, " mt_frame_release(__mt_f);");
+}
+
+/* "call;" or "temp = call;", the value taken through a local of its own
+ * type when the temporary cannot be assigned (a struct with a const
+ * member: initialized, then copied). */
+static void call_statement(const site *s, const char *call, strbuf *out)
+{
+    if (!s->temp)
+        sb_printf(out, "%s;", call);
+    else if (not_assignable(s->fn->temp_types[s->temp_index]))
+        sb_printf(out, "{ __typeof__(%s) __mt_v = %s; __builtin_memcpy((void *)&%s, (const void *)&__mt_v, sizeof __mt_v); }",
+                  s->temp, call, s->temp);
+    else
+        sb_printf(out, "%s = %s;", s->temp, call);
 }
 
 void emit_site(editbuf *eb, site *s, strbuf *out)
@@ -158,25 +192,29 @@ void emit_site(editbuf *eb, site *s, strbuf *out)
     strbuf call = { 0 };
     if (s->kind == SITE_CALL)
         ed_render(eb, s->call_start, s->call_end, 1, &call);
-    const char *assign = s->temp ? s->temp : "";
-    const char *eq = s->temp ? " = " : "";
     if (s->kind == SITE_CALL && eb->twin) {
         sb_printf(out, "if (0) { __mt_in_%d:", s->no);
         restore_code(s, 1, out);
-        sb_printf(out, " %s%s", assign, eq);
+        sb_put(out, " ");
+        strbuf resumed = { 0 };
         if (s->reissue) {
-            sb_printf(out, "%s;", call.s);
+            sb_put(&resumed, call.s);
         } else if (s->direct_twin) {
-            sb_printf(out, "%s();", s->direct_twin);
+            sb_printf(&resumed, "%s()", s->direct_twin);
         } else {
             strbuf callee = { 0 };
             ed_render(eb, s->callee_start, s->callee_end, 3, &callee);
-            sb_printf(out, "((%s)mt_twin_of((void (*)(void))(%s)))();", s->fnptr_type, callee.s ? callee.s : "");
+            sb_printf(&resumed, "((%s)mt_twin_of((void (*)(void))(%s)))()", s->fnptr_type, callee.s ? callee.s : "");
             free(callee.s);
         }
-        sb_printf(out, " } else %s%s%s; ", assign, eq, call.s);
+        call_statement(s, resumed.s, out);
+        free(resumed.s);
+        sb_put(out, " } else ");
+        call_statement(s, call.s, out);
+        sb_put(out, " ");
     } else if (s->kind == SITE_CALL) {
-        sb_printf(out, "%s%s%s; ", assign, eq, call.s);
+        call_statement(s, call.s, out);
+        sb_put(out, " ");
     }
     save_code(s, out);
     if (eb->twin) {
@@ -370,8 +408,11 @@ static void declare_locals(func *fn, strbuf *b, int twin, const char *pin_ref)
             sb_printf(b, " struct __mt_pin_%s *__mt_p = mt_pin_enter(%s);", fn->cname, pin_ref);
             /* a parameter whose address is taken lives in the record from the start */
             for (int i = 0; i < fn->nvars; i++)
-                if (fn->vars[i].is_param && fn->vars[i].pinned)
-                    sb_printf(b, " __mt_p->%s = %s;", fn->vars[i].member, fn->vars[i].name);
+                if (fn->vars[i].is_param && fn->vars[i].pinned) {
+                    char dst[340];
+                    snprintf(dst, sizeof dst, "__mt_p->%s", fn->vars[i].member);
+                    copy_value(b, dst, fn->vars[i].name, fn->vars[i].type);
+                }
         }
     }
 }

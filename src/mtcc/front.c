@@ -253,3 +253,30 @@ char *declarator(CXType t, const char *name)
     }
     }
 }
+
+static enum CXVisitorResult const_field(CXCursor field, CXClientData data)
+{
+    if (not_assignable(clang_getCursorType(field))) {
+        *(int *)data = 1;
+        return CXVisit_Break;
+    }
+    return CXVisit_Continue;
+}
+
+int not_assignable(CXType t)
+{
+    for (int depth = 0; depth < 64; depth++) {
+        CXType canon = clang_getCanonicalType(t);
+        if (clang_isConstQualifiedType(t) || clang_isConstQualifiedType(canon))
+            return 1;
+        if (canon.kind == CXType_ConstantArray || canon.kind == CXType_IncompleteArray) {
+            t = clang_getArrayElementType(canon);
+            continue;
+        }
+        int found = 0;
+        if (canon.kind == CXType_Record)
+            clang_Type_visitFields(canon, const_field, &found);
+        return found;
+    }
+    return 0;
+}

@@ -115,6 +115,11 @@ CXCursor bare_expr(CXCursor e);
 /* 1 for a char, short, int, long or long long, signed or not, of at most
  * 64 bits (not _Bool, whose conversion is not by bits, nor an enum). */
 int plain_integer_type(CXType t);
+/* 1 when an object of type t cannot be assigned as a whole: it is const,
+ * or a struct or union with a const member at any depth (csmith's
+ * `const union U1 l`, a struct with a const field). mtcc's own copies of
+ * such an object are made with memcpy. */
+int not_assignable(CXType t);
 /* The spelling of the first token of a cursor's extent. */
 char *first_token(CXTranslationUnit tu, CXCursor c);
 /* The operator of a binary or unary operator cursor, read from tokens. */
