@@ -93,6 +93,7 @@ typedef struct tunit {
     strbuf reg;               /* registration statements */
     strbuf helpers;           /* file-scope helpers the registration uses */
     int nstrings;
+    int nliterals;            /* file-scope compound literals made objects (transform.c) */
     uint64_t hash;
     CXCursor cur_fn_decl;     /* where hoisted file-scope text goes */
     char **globals;           /* registered so far */
