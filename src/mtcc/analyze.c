@@ -142,8 +142,7 @@ static CXCursor root_var(CXCursor e)
 
 /* ---- pass 1: variables, pinning, unsupported constructs ------------------------------ */
 
-/* A variable-length array, or a pointer to or array of one: int (*rows)[n]. */
-static int variably_modified(CXType t)
+int variably_modified(CXType t)
 {
     for (int depth = 0; depth < 64; depth++) {
         CXType c = clang_getCanonicalType(t);

@@ -38,6 +38,11 @@ static char *writable_declarator(CXType t, const char *name)
  * it is. */
 char *var_declarator(const var *v, const char *name)
 {
+    if (v->vla_ptr) {  /* its type names its bounds, which a frame cannot */
+        char *d = xcalloc(1, strlen(name) + 8);
+        sprintf(d, "void *%s", name);
+        return d;
+    }
     if (!v->decayed)
         return writable_declarator(v->type, name);
     CXType elem = clang_getArrayElementType(clang_getCanonicalType(v->type));
@@ -294,7 +299,7 @@ static func *new_func(tunit *t, CXCursor c)
         int vi = add_var(fn, p, 1);
         /* char *argv[] is a char ** (libclang gives the type as written) */
         enum CXTypeKind k = clang_getCanonicalType(fn->vars[vi].type).kind;
-        fn->vars[vi].decayed = k == CXType_IncompleteArray || k == CXType_ConstantArray;
+        fn->vars[vi].decayed = k == CXType_IncompleteArray || k == CXType_ConstantArray || k == CXType_VariableArray;
         if (!*fn->vars[vi].name)
             set_fallback(fn, c, "an unnamed parameter");
     }
@@ -340,7 +345,7 @@ static char *twin_head(const func *fn)
 static void emit_prologue(tunit *t, func *fn, const char *pin_ref)
 {
     strbuf b = { 0 };
-    char *proto = declarator(clang_getCursorType(fn->cursor), fn->is_main ? "__mt_user_main" : fn->name);
+    char *proto = proto_declarator(clang_getCursorType(fn->cursor), fn->is_main ? "__mt_user_main" : fn->name);
     char *twin = twin_head(fn);
     sb_printf(&b, "\n%s%s;\nstatic %s;\n", fn->is_static ? "static " : "", proto, twin);
     free(proto);
@@ -384,7 +389,7 @@ static void declare_locals(func *fn, strbuf *b, int twin, const char *pin_ref)
 {
     if (twin)
         for (int i = 0; i < fn->nvars; i++)
-            if (fn->vars[i].is_param) {
+            if (fn->vars[i].is_param && !fn->vars[i].vla_ptr) {  /* those after the pop (vla.c) */
                 char *d = var_declarator(&fn->vars[i], fn->vars[i].name);
                 sb_printf(b, " %s;", d);
                 free(d);
@@ -431,7 +436,7 @@ static const char *register_records(tunit *t, func *fn, const char **pin_ref_out
             if (fn->vars[i].pinned) {
                 names[n] = fn->vars[i].member;
                 types[n].kind = CXType_Invalid;  /* a decayed parameter: a data pointer */
-                if (!fn->vars[i].decayed)
+                if (!fn->vars[i].decayed && !fn->vars[i].vla_ptr)
                     types[n] = fn->vars[i].type;
                 n++;
             }
@@ -450,7 +455,7 @@ static const char *register_records(tunit *t, func *fn, const char **pin_ref_out
         if (!fn->vars[i].pinned && !fn->vars[i].is_static) {
             names[n] = fn->vars[i].member;
             types[n].kind = CXType_Invalid;
-            if (!fn->vars[i].decayed)
+            if (!fn->vars[i].decayed && !fn->vars[i].vla_ptr)
                 types[n] = fn->vars[i].type;
             n++;
         }
@@ -481,8 +486,10 @@ static void emit_twin(tunit *t, func *fn)
     sb_printf(&b, "\nstatic %s\n{", head);
     free(head);
     declare_locals(fn, &b, 1, NULL);
-    sb_printf(&b, " unsigned __mt_site; struct __mt_frame_%s *__mt_f = mt_frame_pop(&__mt_fi_%s, &__mt_site);\n"
-                  "    switch (__mt_site) {", fn->cname, fn->cname);
+    sb_printf(&b, " unsigned __mt_site; struct __mt_frame_%s *__mt_f = mt_frame_pop(&__mt_fi_%s, &__mt_site);\n",
+              fn->cname, fn->cname);
+    declare_vla_params(t, fn, &b);
+    sb_put(&b, "    switch (__mt_site) {");
     for (int i = 0; i < fn->nsites; i++) {
         site *s = fn->sites[i];
         sb_printf(&b, " case %d: goto __mt_af_%d;", 2 * s->no, s->no);
@@ -585,7 +592,7 @@ static void emit_fallback(tunit *t, func *fn)
     ed_text(ed_add(&t->eb, fn->body_end, fn->body_end, 50), b.s);
     char proto_name[300];
     snprintf(proto_name, sizeof proto_name, "%s", inner);
-    char *proto = declarator(ft, proto_name);
+    char *proto = proto_declarator(ft, proto_name);
     /* the wrapper's prototype too: the body may call itself through it */
     char *outer_head = fn_head(fn, outer, n ? params.s : "void");
     strbuf pro = { 0 };
@@ -617,6 +624,7 @@ void transform_function(tunit *t, CXCursor c)
             fn->vars[i].pinned = 0;
         fn->npinned += fn->vars[i].pinned;
     }
+    plan_vla_params(t, fn, body);
     plan_tail_calls(t, fn, body);
     int first_edit = t->eb.nedits;
     int strings_before = t->nstrings;

@@ -100,6 +100,9 @@ int in_system_header(CXCursor c);
  * abstract declarator): "int (*name)(int)", "char *name". NULL when the
  * type cannot be written at file scope (anonymous or local types). */
 char *declarator(CXType t, const char *name);
+/* The same in a prototype, where a variable-length array is written [*]:
+ * void mul(int n, double (*a)[*]). */
+char *proto_declarator(CXType t, const char *name);
 /* Children of a cursor, in order. */
 typedef struct kids {
     CXCursor *c;

@@ -14,7 +14,9 @@ typedef struct var {
     CXType type;
     int is_param, pinned, is_static;
     int decayed;       /* a parameter written as an array: a pointer to its element */
-    int always_live;   /* saved at every site (tailcall.c's accumulator) */
+    int always_live;   /* saved at every site (tailcall.c's accumulator, vla.c's bounds) */
+    int vla_ptr;       /* a parameter pointing to a variable-length array: saved as void * (vla.c) */
+    int vla_bound;     /* a parameter such a parameter's type depends on */
     char *static_name; /* hoisted static locals */
 } var;
 
@@ -244,6 +246,20 @@ long short_trips(walk *w, CXCursor init, CXCursor cond, CXCursor inc, CXCursor b
 /* The most iterations, all levels together, of a nest of short loops that
  * counts as one innermost loop: microseconds, so latency stays low. */
 enum { SHORT_NEST = 65536 };
+
+/* ---- vla.c ---- */
+/* A variable-length array, or a pointer to or array of one: int (*rows)[n]. */
+int variably_modified(CXType t);
+/* 1 for a parameter whose type (adjusted: an array is a pointer) is
+ * variably modified: double (*a)[n], double a[n][m]. */
+int variably_modified_param(const var *v);
+/* Marks such parameters (vla_ptr) and their bounds (vla_bound, saved at
+ * every site), or makes the function fall back when a bound is not a
+ * parameter, has side effects or changes in the body. */
+void plan_vla_params(tunit *t, func *fn, CXCursor body);
+/* In the twin, after the frame is popped: the bounds reloaded, then the
+ * parameters declared with their types as written. */
+void declare_vla_params(tunit *t, func *fn, strbuf *out);
 
 /* ---- live.c ---- */
 /* Fills each site's live and live_temp, after the walk made the sites. */
