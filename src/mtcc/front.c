@@ -264,6 +264,9 @@ static char *decl_of(CXType t, const char *name, int vla_star)
         return r;
     }
     default: {
+        CXType canon = clang_getCanonicalType(t);
+        if (t.kind == CXType_Unexposed && canon.kind != CXType_Unexposed)
+            return decl_of(canon, name, vla_star);  /* __typeof__(acc): its expression is local */
         CXString sp = clang_getTypeSpelling(t);
         const char *base = clang_getCString(sp);
         if (writable_spelling(base) && !declared_in_function(t))

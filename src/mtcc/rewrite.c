@@ -636,6 +636,8 @@ static void pinned_init(edit *e, const var *v, CXCursor init)
  * before its own statement, after the variables declared before it. Each
  * variable's piece of the text, up to and including the comma after it,
  * is replaced by its statement; lifted code goes between the pieces. */
+static void visit_type_operands(walk *w, CXCursor d, CXCursor init);
+
 static void split_declaration(walk *w, CXCursor c, kids ch)
 {
     tunit *t = w->t;
@@ -658,6 +660,7 @@ static void split_declaration(walk *w, CXCursor c, kids ch)
         }
         var *v = &fn->vars[vi];
         CXCursor init = clang_Cursor_getVarDeclInitializer(d);
+        visit_type_operands(w, d, init);
         if (!clang_Cursor_isNull(init)) {
             w->anc[w->nanc++] = d;
             if (i == 0)
@@ -718,6 +721,20 @@ static int later_init_calls(kids ch)
     return 0;
 }
 
+/* The expressions in a declaration's type, __typeof__(acc) *p: not
+ * evaluated, but a pinned or renamed variable they name is renamed there
+ * too (the frame's copy is declared by the canonical type). */
+static void visit_type_operands(walk *w, CXCursor d, CXCursor init)
+{
+    kids ch = children(d);
+    w->unevaluated++;
+    for (int i = 0; i < ch.n; i++)
+        if (clang_Cursor_isNull(init) || !clang_equalCursors(ch.c[i], init))
+            visit(w, ch.c[i], 0, 0, 0);
+    w->unevaluated--;
+    free(ch.c);
+}
+
 static void visit_decl_stmt(walk *w, CXCursor c)
 {
     tunit *t = w->t;
@@ -751,6 +768,7 @@ static void visit_decl_stmt(walk *w, CXCursor c)
             continue;
         }
         var *v = &fn->vars[vi];
+        visit_type_operands(w, d, init);
         if (!v->is_static && !clang_Cursor_isNull(init)) {
             w->anc[w->nanc++] = d;  /* the declaration is the initializer's context */
             visit(w, init, 0, 0, 0);

@@ -199,11 +199,17 @@ static const char *pthread_object(CXType t);
 
 static enum CXChildVisitResult add_field(CXCursor c, CXCursor parent, CXClientData data)
 {
-    (void)parent;
     field_ctx *fc = data;
     if (fc->why)
         return CXChildVisit_Continue;
     enum CXCursorKind k = clang_getCursorKind(c);
+    if (k == CXCursor_StructDecl && clang_getCursorKind(parent) == CXCursor_StructDecl &&
+        clang_Cursor_isAnonymousRecordDecl(c)) {
+        /* an anonymous struct in a struct: its members are the outer
+         * struct's, by name and offset (offsetof reaches them) */
+        clang_visitChildren(c, add_field, fc);
+        return fc->why ? CXChildVisit_Break : CXChildVisit_Continue;
+    }
     if ((k == CXCursor_StructDecl || k == CXCursor_UnionDecl) && clang_Cursor_isAnonymousRecordDecl(c)) {
         /* a C11 anonymous member: libclang shows its record, not its
          * (implicit, unnamed) field; it must not be dropped in silence */
