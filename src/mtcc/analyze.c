@@ -198,12 +198,14 @@ void analyze(tunit *t, func *fn, CXCursor c)
             v->is_static = sc == CX_SC_Static;
             if (ct.kind == CXType_VariableArray || ct.kind == CXType_IncompleteArray)
                 set_fallback(fn, c, "a variable-length array");
+            else if (variably_modified(v->type) && ct.kind == CXType_Pointer && !v->is_static)
+                add_vla_bounds(t, fn, i);  /* double (*a)[n]: a pointer (vla.c) */
             else if (variably_modified(v->type))
                 set_fallback(fn, c, "a pointer to a variable-length array");
             else if (ct.kind == CXType_ConstantArray || not_assignable(v->type))
                 v->pinned = !v->is_static;  /* initialized in its record, never assigned */
-            char *d = declarator(v->type, "x");
-            if (!d)
+            char *d = fn->vars[i].vla_ptr ? NULL : declarator(fn->vars[i].type, "x");
+            if (!d && !fn->vars[i].vla_ptr)
                 set_fallback(fn, c, "a local whose type cannot be named at file scope");
             free(d);
         }

@@ -312,8 +312,12 @@ static void rewrite_heap_call(walk *w, CXCursor c, const char *wrapper)
     const char *ref = NULL, *why = NULL;
     unsigned long long count;
     int known = strcmp(wrapper, "mt_posix_memalign") == 0 ? out_param_type(w->t, c, &elem) : 0;
-    if (known || alloc_type(w, c, &elem))
+    if (known || alloc_type(w, c, &elem)) {
+        /* double (*a)[n] = malloc(...): rows of n doubles are doubles */
+        while (clang_getCanonicalType(elem).kind == CXType_VariableArray)
+            elem = clang_getArrayElementType(clang_getCanonicalType(elem));
         ref = tr_ref(t->tr, elem, &count, &why);
+    }
     if (!ref)
         warn_at(c, "the type of this allocation is unknown; it is saved as raw bytes");
     char arg[80];
@@ -816,6 +820,8 @@ static void visit_decl_stmt(walk *w, CXCursor c)
             if (clang_Cursor_isNull(init))
                 ed_text(ed_add(&t->eb, cur_end(d), cur_end(d), 0), " = {0}");
             name_local(w, vi);
+            if (fn->vars[vi].vla_ptr)
+                rewrite_vla_decl(w, c, vi);
             scope_push(w, vi);
         }
     }
@@ -1146,7 +1152,9 @@ void visit(walk *w, CXCursor c, int stmt_pos, int wrap, int loop_body)
     case CXCursor_DeclRefExpr: {
         CXCursor d = clang_getCursorReferenced(c);
         int vi = find_var(w->fn, d);
-        if (vi >= 0 && w->fn->vars[vi].pinned) {
+        if (vi >= 0 && rewrite_vla_use(w, c, vi)) {
+            /* read through its type (vla.c) */
+        } else if (vi >= 0 && w->fn->vars[vi].pinned) {
             char buf[80];
             snprintf(buf, sizeof buf, "__mt_p->%s", w->fn->vars[vi].member);
             ed_text(ed_add(&t->eb, cur_start(c), cur_end(c), 0), buf);

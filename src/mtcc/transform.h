@@ -15,8 +15,10 @@ typedef struct var {
     int is_param, pinned, is_static;
     int decayed;       /* a parameter written as an array: a pointer to its element */
     int always_live;   /* saved at every site (tailcall.c's accumulator, vla.c's bounds) */
-    int vla_ptr;       /* a parameter pointing to a variable-length array: saved as void * (vla.c) */
+    int vla_ptr;       /* a parameter or local pointing to a variable-length array: saved as void * (vla.c) */
     int vla_bound;     /* a parameter such a parameter's type depends on */
+    int bounds, nbounds; /* a local vla_ptr: the variables holding its bounds' values (vla.c) */
+    char *vla_type;    /* its type with those variables as bounds: "double (*)[__mt_b3_0]" */
     char *static_name; /* hoisted static locals */
 } var;
 
@@ -260,6 +262,16 @@ void plan_vla_params(tunit *t, func *fn, CXCursor body);
 /* In the twin, after the frame is popped: the bounds reloaded, then the
  * parameters declared with their types as written. */
 void declare_vla_params(tunit *t, func *fn, strbuf *out);
+/* A local double (*a)[n] = init (pass 1): its bounds get variables of
+ * their own, __mt_bK_J, which hold their values from the declaration on
+ * and are saved at every site in their scope. */
+void add_vla_bounds(tunit *t, func *fn, int vi);
+/* Pass 2: the declaration becomes "int __mt_bK_0 = (n); void *a = init;"
+ * and every use of a reads ((double (*)[__mt_bK_0])a), so that no
+ * variably modified declaration is left for the twin to jump over. */
+void rewrite_vla_decl(walk *w, CXCursor decl_stmt, int vi);
+/* A use of such a local (a DeclRefExpr): 1 when it rewrote it. */
+int rewrite_vla_use(walk *w, CXCursor ref, int vi);
 
 /* ---- live.c ---- */
 /* Fills each site's live and live_temp, after the walk made the sites. */

@@ -3,6 +3,7 @@
  * pointer, saved as a data pointer; its type is remade in the twin from
  * its bounds, which must then be the values they had on entry: bounds
  * that are parameters never assigned in the body, saved at every site. */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -157,12 +158,178 @@ void declare_vla_params(tunit *t, func *fn, strbuf *out)
         if (fn->vars[i].vla_bound)
             sb_printf(out, " %s = __mt_f->%s;", fn->vars[i].name, fn->vars[i].member);
     for (int i = 0; i < fn->nvars; i++) {
-        if (!fn->vars[i].vla_ptr)
-            continue;
+        if (!fn->vars[i].vla_ptr || !fn->vars[i].is_param)
+            continue;  /* a local one is a void * in the body (rewrite_vla_decl) */
         char *d = written_as_local(t, &fn->vars[i]);
         if (!d)
             fatal("internal error: cannot read the declaration of parameter %s of %s", fn->vars[i].name, fn->name);
         sb_printf(out, " %s;", d);
         free(d);
     }
+}
+
+/* ---- locals: double (*a)[n] = malloc(...) ------------------------------------------- */
+
+static int any_effect(tunit *t, CXCursor c)
+{
+    if (has_side_effect(t, c))
+        return 1;
+    kids ch = children(c);
+    int found = 0;
+    for (int i = 0; i < ch.n && !found; i++)
+        found = any_effect(t, ch.c[i]);
+    free(ch.c);
+    return found;
+}
+
+void add_vla_bounds(tunit *t, func *fn, int vi)
+{
+    CXCursor d = fn->vars[vi].decl;
+    CXCursor init = clang_Cursor_getVarDeclInitializer(d);
+    fn->vars[vi].vla_ptr = 1;
+    fn->vars[vi].bounds = fn->nvars;
+    int n = 0;
+    kids ch = children(d);  /* the bounds, then the initializer */
+    for (int k = 0; k < ch.n; k++) {
+        CXCursor e = ch.c[k];
+        if (!clang_isExpression(clang_getCursorKind(e)) || (!clang_Cursor_isNull(init) && clang_equalCursors(e, init)))
+            continue;
+        if (any_effect(t, e)) {
+            set_fallback(fn, e, "a bound with side effects in a pointer to a variable-length array");
+            break;
+        }
+        int b = add_var(fn, e, 0);
+        var *bv = &fn->vars[b];
+        char name[64];
+        snprintf(name, sizeof name, "__mt_b%d_%d", vi, n++);
+        free(bv->name);
+        free(bv->written);
+        free(bv->member);
+        bv->name = xstrdup(name);
+        bv->written = xstrdup(name);
+        bv->member = xstrdup(name);
+        bv->always_live = 1;  /* read through the pointer's type, which liveness does not see */
+    }
+    free(ch.c);
+    fn->vars[vi].nbounds = n;
+}
+
+/* The declarator's end: before " = init", or the declaration's end. */
+static unsigned declarator_end(tunit *t, CXCursor d)
+{
+    CXCursor init = clang_Cursor_getVarDeclInitializer(d);
+    unsigned eq;
+    if (!clang_Cursor_isNull(init) && find_token(t->tu, d, cur_start(d), "=", &eq))
+        return eq;
+    return cur_end(d);
+}
+
+/* "double (*)[__mt_b3_0]": the declaration's text without the name, each
+ * bound replaced by its variable. Bounds are the declaration's
+ * children in any order; they are spliced in by position. */
+static char *vla_type_name(tunit *t, func *fn, int vi)
+{
+    var *v = &fn->vars[vi];
+    unsigned start = cur_start(v->decl), end = declarator_end(t, v->decl), at;
+    clang_getFileLocation(clang_getCursorLocation(v->decl), NULL, NULL, NULL, &at);
+    strbuf b = { 0 };
+    unsigned pos = start;
+    for (;;) {
+        unsigned next = end, next_end = end;
+        const char *with = NULL;
+        if (at >= pos && at < next) {
+            next = at;
+            next_end = at + (unsigned)strlen(v->written);
+            with = "";
+        }
+        for (int k = 0; k < v->nbounds; k++) {
+            CXCursor e = fn->vars[v->bounds + k].decl;
+            if (cur_start(e) >= pos && cur_start(e) < next) {
+                next = cur_start(e);
+                next_end = cur_end(e);
+                with = fn->vars[v->bounds + k].name;
+            }
+        }
+        sb_putn(&b, t->eb.src + pos, next - pos);
+        if (!with) {
+            while (b.len && (b.s[b.len - 1] == ' ' || b.s[b.len - 1] == '\n' || b.s[b.len - 1] == '\t'))
+                b.s[--b.len] = '\0';
+            break;
+        }
+        sb_put(&b, with);
+        pos = next_end;
+    }
+    return b.s ? b.s : xstrdup("");
+}
+
+void rewrite_vla_decl(walk *w, CXCursor decl_stmt, int vi)
+{
+    tunit *t = w->t;
+    func *fn = w->fn;
+    var *v = &fn->vars[vi];
+    kids ch = children(decl_stmt);
+    int single = ch.n == 1;
+    free(ch.c);
+    int in_block = w->nanc >= 2 && clang_getCursorKind(w->anc[w->nanc - 2]) == CXCursor_CompoundStmt;
+    if (!single || !in_block || v->pinned) {
+        set_fallback(fn, v->decl, !single ? "a pointer to a variable-length array declared with other variables"
+                                  : !in_block ? "a pointer to a variable-length array declared in a for clause"
+                                              : "a pointer to a variable-length array whose address is taken");
+        return;
+    }
+    CXCursor init = clang_Cursor_getVarDeclInitializer(v->decl);
+    unsigned start = cur_start(v->decl);
+    unsigned end = clang_Cursor_isNull(init) ? cur_end(v->decl) : cur_start(init);
+    edit *e = ed_add(&t->eb, start, end, 0);
+    for (int k = 0; k < v->nbounds; k++) {
+        var *bv = &fn->vars[v->bounds + k];
+        char *d = declarator(bv->type, bv->name);
+        if (!d) {
+            set_fallback(fn, bv->decl, "a bound of a type that cannot be named");
+            return;
+        }
+        ed_text(e, d);
+        ed_text(e, " = (");
+        ed_expr(e, cur_start(bv->decl), cur_end(bv->decl));
+        ed_text(e, "); ");
+        free(d);
+        scope_push(w, v->bounds + k);
+    }
+    char head[320];
+    snprintf(head, sizeof head, "void *%s%s", v->name, clang_Cursor_isNull(init) ? "" : " = ");
+    ed_text(e, head);
+}
+
+int rewrite_vla_use(walk *w, CXCursor ref, int vi)
+{
+    func *fn = w->fn;
+    var *v = &fn->vars[vi];
+    if (!v->vla_ptr || v->is_param)
+        return 0;
+    if (!v->vla_type)
+        v->vla_type = vla_type_name(w->t, fn, vi);
+    CXCursor user = clang_getNullCursor();  /* the nearest ancestor that is not parentheses */
+    for (int i = w->nanc - 2; i >= 0 && clang_Cursor_isNull(user); i--)
+        if (clang_getCursorKind(w->anc[i]) != CXCursor_ParenExpr)
+            user = w->anc[i];
+    enum CXCursorKind k = clang_getCursorKind(user);
+    int target = 0;
+    if ((k == CXCursor_BinaryOperator || k == CXCursor_CompoundAssignOperator || k == CXCursor_UnaryOperator) &&
+        has_side_effect(w->t, user)) {
+        char *op = operator_of(w->t->tu, user);
+        target = strcmp(op, "=") == 0 && cur_start(user) == cur_start(ref);
+        free(op);
+        if (!target) {  /* a += 1, a++: arithmetic on the pointer type */
+            set_fallback(fn, ref, "a pointer to a variable-length array changed by arithmetic");
+            return 1;
+        }
+    }
+    char *text = xcalloc(1, strlen(v->vla_type) + strlen(v->name) + 8);
+    if (target)
+        sprintf(text, "%s", v->name);
+    else
+        sprintf(text, "((%s)%s)", v->vla_type, v->name);
+    ed_text(ed_add(&w->t->eb, cur_start(ref), cur_end(ref), 0), text);
+    free(text);
+    return 1;
 }

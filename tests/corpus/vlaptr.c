@@ -1,6 +1,8 @@
 /* vlaptr.c: numeric kernels taking pointers to variable-length arrays
- * (double (*a)[n], long a[n][m], a three-dimensional one) and the calls
- * that pass them, with casts to such types at the call. */
+ * (long (*a)[n], long a[n][m], a three-dimensional one), the calls that
+ * pass them (with casts to such types at the call), and such pointers as
+ * locals, allocated with malloc(n * sizeof *a), indexed, reassigned and
+ * passed on, their bounds changing after the declaration. */
 #include <stdio.h>
 #include <stdlib.h>
 
@@ -51,6 +53,30 @@ static long round_of(int n, long (*a)[n], long (*b)[n], long (*c)[n], int r)
     return trace_sum(n, n, c);
 }
 
+static long locals(int n)
+{
+    long (*a)[n] = malloc(n * sizeof *a);
+    long (*b)[n] = malloc(sizeof(long[n][n]));
+    long (*c)[n];
+    c = malloc(n * sizeof *c);
+    int d = n / 3 + 1;
+    int (*v)[d][d + 1] = malloc(d * sizeof *v);
+    n = n + 0 * d;  /* the bounds were taken at the declarations */
+    long s = 0;
+    for (int r = 0; r < 3; r++) {
+        s += round_of(n, a, b, c, r) + a[n - 1][r] + c[r][n / 2];
+        s += cube(d, v) + v[d - 1][d - 1][d];
+        long (*t)[n] = a;
+        a = b;
+        b = t;
+    }
+    free(a);
+    free(b);
+    free(c);
+    free(v);
+    return s;
+}
+
 int main(void)
 {
     int n = 24, d = 9;
@@ -60,6 +86,8 @@ int main(void)
     for (int r = 0; r < 12; r++) {
         total += round_of(n, (long (*)[n])a, (long (*)[n])b, (long (*)[n])c, r);
         total += cube(d, (int (*)[d][d + 1])v);
+        if (r % 4 == 3)
+            total += locals(10 + r);
         printf("round %d: %ld\n", r, total);
     }
     free(a);
