@@ -499,7 +499,7 @@ static void emit_twin(tunit *t, func *fn)
     sb_put(&b, " default: mt_frame_bad_site(); }\n");
     if (fn->tail_calls)  /* after the dispatch: a jump back must not pop again */
         sb_put(&b, TAIL_LABEL "\n");
-    edit *e = ed_add(&t->eb, fn->body_end, fn->body_end, 50);
+    edit *e = ed_add(&t->eb, fn->body_end, fn->body_end, TWIN_ORDER);
     ed_text(e, b.s);
     free(b.s);
     /* the body, rendered as the twin */

@@ -472,7 +472,8 @@ CXCursor called_function(CXCursor call)
 /* A call to a function with no declaration in scope (getpid without
  * <unistd.h>, which C90 and gcc allow): the compiler declares it in the
  * calling function's block only, where the twin cannot see it, so the
- * implicit declaration is written out at file scope before the function. */
+ * implicit declaration is written out at file scope between the function
+ * and its twin (the function itself keeps the compiler's diagnostic). */
 static void declare_implicit(walk *w, CXCursor callee)
 {
     CXCursor parent = clang_getCursorLexicalParent(callee);
@@ -484,10 +485,11 @@ static void declare_implicit(walk *w, CXCursor callee)
     free(name);
     if (!decl)
         return;
-    unsigned at = cur_start(w->t->cur_fn_decl);
-    edit *e = ed_add(&w->t->eb, at, at, -10);
+    unsigned at = w->fn->body_end;
+    edit *e = ed_add(&w->t->eb, at, at, TWIN_ORDER - 1);
+    ed_text(e, "\n");
     ed_text(e, decl);
-    ed_text(e, ";\n");
+    ed_text(e, ";");
     free(decl);
 }
 

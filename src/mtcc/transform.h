@@ -279,6 +279,9 @@ void liveness(func *fn, CXCursor body);
 
 /* ---- emit.c ---- */
 void emit_site(editbuf *eb, site *s, strbuf *out);
+/* The order of the twin's insertion after the function's body (what the
+ * twin needs declared goes just before it). */
+enum { TWIN_ORDER = 50 };
 /* The declaration of variable v under the given name (a parameter written
  * as an array is declared as the pointer it is). */
 char *var_declarator(const var *v, const char *name);
