@@ -752,6 +752,12 @@ static void visit_decl_stmt(walk *w, CXCursor c)
         if (vi >= 0 && (fn->vars[vi].pinned || fn->vars[vi].is_static))
             special++;
     }
+    for (int i = 0; i < ch.n; i++) {
+        int vi = find_var(fn, ch.c[i]);
+        if (vi >= 0 && fn->vars[vi].vla_ptr && (ch.n > 1 || fn->vars[vi].pinned))
+            set_fallback(fn, ch.c[i], ch.n > 1 ? "a pointer to a variable-length array declared with other variables"
+                                               : "a pointer to a variable-length array whose address is taken");
+    }
     int in_block = w->decl_hoisted ||
                    (w->nanc >= 2 && clang_getCursorKind(w->anc[w->nanc - 2]) == CXCursor_CompoundStmt);
     w->decl_hoisted = 0;

@@ -267,14 +267,10 @@ void rewrite_vla_decl(walk *w, CXCursor decl_stmt, int vi)
     tunit *t = w->t;
     func *fn = w->fn;
     var *v = &fn->vars[vi];
-    kids ch = children(decl_stmt);
-    int single = ch.n == 1;
-    free(ch.c);
+    (void)decl_stmt;  /* alone in it, not pinned (visit_decl_stmt) */
     int in_block = w->nanc >= 2 && clang_getCursorKind(w->anc[w->nanc - 2]) == CXCursor_CompoundStmt;
-    if (!single || !in_block || v->pinned) {
-        set_fallback(fn, v->decl, !single ? "a pointer to a variable-length array declared with other variables"
-                                  : !in_block ? "a pointer to a variable-length array declared in a for clause"
-                                              : "a pointer to a variable-length array whose address is taken");
+    if (!in_block) {
+        set_fallback(fn, v->decl, "a pointer to a variable-length array declared in a for clause");
         return;
     }
     CXCursor init = clang_Cursor_getVarDeclInitializer(v->decl);
