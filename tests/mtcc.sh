@@ -286,6 +286,29 @@ check "a loop that calls on every turn has no back-edge poll; a continue, an if 
 $mtcc -O2 -o "$dir/bodypoll" tests/mtcc/inputs/bodypoll.c 2>"$dir/err" && gcc -O2 -o "$dir/bodypoll.plain" tests/mtcc/inputs/bodypoll.c
 check "bodypoll.c prints what the plain build prints" '"$dir/bodypoll" >"$dir/bp.out" && "$dir/bodypoll.plain" >"$dir/bp.want" && cmp -s "$dir/bp.out" "$dir/bp.want"'
 
+# ---- C in every shape: builds, prints what gcc's build prints, round-trips -------------------------
+# Each input is checkpointed at three adaptation points (the file removed
+# first; the checkpoint file and MIGTHREAD_VERBOSE's line required) and
+# restored with a zero exit before the output is compared.
+for prog in callpos constmembers; do
+    src=tests/mtcc/inputs/$prog.c
+    gcc -O2 -w -o "$dir/$prog.plain" "$src" && "$dir/$prog.plain" >"$dir/$prog.want"
+    $mtcc -O2 -w -o "$dir/$prog" "$src" 2>"$dir/err"
+    check "$prog.c builds with mtcc and prints what the plain build prints" \
+        '"$dir/$prog" >"$dir/$prog.out" 2>/dev/null && cmp -s "$dir/$prog.out" "$dir/$prog.want"'
+    total=$(MIGTHREAD_AFTER_POLLS=1000000000000 "$dir/$prog" 2>&1 >/dev/null | sed -n 's/.*ended after \([0-9]*\) adaptation points.*/\1/p')
+    for pos in 1 $((${total:-3} / 2)) $((${total:-3} - 1)); do
+        ck="$dir/$prog.ckpt"
+        rm -f "$ck"
+        MIGTHREAD_VERBOSE=1 MIGTHREAD_AFTER_POLLS=$pos MIGTHREAD_EXIT_AFTER_CHECKPOINT=1 MIGTHREAD_CHECKPOINT_FILE="$ck" \
+            "$dir/$prog" >"$dir/$prog.before" 2>"$dir/$prog.verbose"
+        MIGTHREAD_RESTORE="$ck" "$dir/$prog" >"$dir/$prog.after" 2>"$dir/err"; rc=$?
+        check "$prog.c: a checkpoint at $pos of ${total:-?} restores and ends right" \
+            '[ -f "$ck" ] && grep -q "^migthread: checkpoint " "$dir/$prog.verbose" && [ $rc -eq 0 ] &&
+             cat "$dir/$prog.before" "$dir/$prog.after" | cmp -s - "$dir/$prog.want"'
+    done
+done
+
 # ---- MIGTHREAD_INTERVAL ------------------------------------------------------------------------
 rm -f "$dir/interval.ckpt"
 MIGTHREAD_VERBOSE=1 MIGTHREAD_INTERVAL=0.1 MIGTHREAD_CHECKPOINT_FILE="$dir/interval.ckpt" "$dir/slow" >"$dir/interval.out" 2>"$dir/err"; rc=$?

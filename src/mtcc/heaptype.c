@@ -639,6 +639,9 @@ void heap_type_args(tunit *t, CXCursor *anc, int nanc, CXCursor call, const char
     const alloc_fn *fn = find_alloc_fn(name);
     asite *a = unit.tu == t->tu ? site_at(&unit, cur_start(call)) : NULL;
     choice ch = a ? a->ch : fn ? choose(t->tu, anc, nanc, call, fn) : (choice){ .kind = AT_NONE };
+    /* double (*a)[n] = malloc(...): rows of n doubles are doubles (vla.c) */
+    while (ch.kind == AT_ELEM && !ch.elem.cls && clang_getCanonicalType(ch.elem.type).kind == CXType_VariableArray)
+        ch.elem.type = clang_getArrayElementType(clang_getCanonicalType(ch.elem.type));
     const char *ref = choice_ref(t->tr, &ch);
     elem->kind = CXType_Invalid;
     if (ref && ch.kind == AT_ELEM && !ch.elem.cls)

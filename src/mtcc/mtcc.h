@@ -60,6 +60,7 @@ typedef struct editbuf {
     size_t len;
     edit *edits;
     int nedits, cap;
+    int sorted;            /* edits sorted by position since the last ed_add (per file, not per process) */
     int twin;              /* rendering the resume twin */
     int markers;           /* re-synchronise line numbers after generated text */
     struct linemap *lines; /* built on first use by the markers */
@@ -86,6 +87,10 @@ void ed_twin_text(edit *e, const char *text);
  * number of lines, and precedes every copied range, so that the compiler's
  * messages name the user's file and line. */
 void ed_render(editbuf *eb, unsigned start, unsigned end, int skip_exact, strbuf *out);
+/* skip_exact for a function body rendered as its twin: the insertions at
+ * its start are its own (a call lifted before a first statement written
+ * right after the '{'), those at its end are not (the twin itself). */
+enum { ED_BODY = 4 };
 
 /* ---- front.c: libclang helpers ------------------------------------------------- */
 
@@ -96,6 +101,9 @@ int in_system_header(CXCursor c);
  * abstract declarator): "int (*name)(int)", "char *name". NULL when the
  * type cannot be written at file scope (anonymous or local types). */
 char *declarator(CXType t, const char *name);
+/* The same in a prototype, where a variable-length array is written [*]:
+ * void mul(int n, double (*a)[*]). */
+char *proto_declarator(CXType t, const char *name);
 /* Children of a cursor, in order. */
 typedef struct kids {
     CXCursor *c;
@@ -111,6 +119,11 @@ CXCursor bare_expr(CXCursor e);
 /* 1 for a char, short, int, long or long long, signed or not, of at most
  * 64 bits (not _Bool, whose conversion is not by bits, nor an enum). */
 int plain_integer_type(CXType t);
+/* 1 when an object of type t cannot be assigned as a whole: it is const,
+ * or a struct or union with a const member at any depth (csmith's
+ * `const union U1 l`, a struct with a const field). mtcc's own copies of
+ * such an object are made with memcpy. */
+int not_assignable(CXType t);
 /* The spelling of the first token of a cursor's extent. */
 char *first_token(CXTranslationUnit tu, CXCursor c);
 /* The operator of a binary or unary operator cursor, read from tokens. */

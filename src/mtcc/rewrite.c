@@ -197,6 +197,21 @@ static const pthread_call *find_pthread_call(const char *name)
     return NULL;
 }
 
+int library_callee(CXCursor callee)
+{
+    if (in_system_header(callee))
+        return 1;
+    char *name = spell(callee);
+    int lib = strncmp(name, "__builtin", 9) == 0;
+    /* extern void *malloc(unsigned); written by the program itself, or an
+     * implicit declaration: the C library's function all the same, unless
+     * the unit defines it */
+    if (!lib && (heap_wrapper(name) || find_pthread_call(name) || pthread_unsupported(name)))
+        lib = clang_Cursor_isNull(clang_getCursorDefinition(callee));
+    free(name);
+    return lib;
+}
+
 static void rewrite_heap_call(walk *w, CXCursor c, const char *wrapper)
 {
     tunit *t = w->t;
@@ -365,6 +380,30 @@ CXCursor called_function(CXCursor call)
     return through_call ? clang_getNullCursor() : callee;
 }
 
+/* A call to a function with no declaration in scope (getpid without
+ * <unistd.h>, which C90 and gcc allow): the compiler declares it in the
+ * calling function's block only, where the twin cannot see it, so the
+ * implicit declaration is written out at file scope between the function
+ * and its twin (the function itself keeps the compiler's diagnostic). */
+static void declare_implicit(walk *w, CXCursor callee)
+{
+    CXCursor parent = clang_getCursorLexicalParent(callee);
+    if (clang_getCursorKind(parent) == CXCursor_TranslationUnit ||
+        !clang_Range_isNull(clang_getCursorExtent(callee)))
+        return;  /* written by the program */
+    char *name = spell(callee);
+    char *decl = declarator(clang_getCursorType(callee), name);
+    free(name);
+    if (!decl)
+        return;
+    unsigned at = w->fn->body_end;
+    edit *e = ed_add(&w->t->eb, at, at, TWIN_ORDER - 1);
+    ed_text(e, "\n");
+    ed_text(e, decl);
+    ed_text(e, ";");
+    free(decl);
+}
+
 static void visit_call(walk *w, CXCursor c)
 {
     kids ch = children(c);
@@ -376,8 +415,9 @@ static void visit_call(walk *w, CXCursor c)
     CXCursor callee = called_function(c);
     int direct = !clang_Cursor_isNull(callee);
     if (direct) {
+        declare_implicit(w, callee);
         char *name = spell(callee);
-        int opaque = in_system_header(callee) || strncmp(name, "__builtin", 9) == 0;
+        int opaque = library_callee(callee);
         const char *wrapper = opaque ? heap_wrapper(name) : NULL;
         /* a redeclaration by the program after the system header's is the same function */
         int sys = opaque || in_system_header(clang_getCanonicalCursor(callee));
@@ -536,6 +576,8 @@ static void pinned_init_value(edit *e, const var *v, CXCursor init)
  * before its own statement, after the variables declared before it. Each
  * variable's piece of the text, up to and including the comma after it,
  * is replaced by its statement; lifted code goes between the pieces. */
+static void visit_type_operands(walk *w, CXCursor d, CXCursor init);
+
 static void split_declaration(walk *w, CXCursor c, kids ch)
 {
     tunit *t = w->t;
@@ -558,6 +600,7 @@ static void split_declaration(walk *w, CXCursor c, kids ch)
         }
         var *v = &fn->vars[vi];
         CXCursor init = clang_Cursor_getVarDeclInitializer(d);
+        visit_type_operands(w, d, init);
         if (!clang_Cursor_isNull(init)) {
             w->anc[w->nanc++] = d;
             if (i == 0)
@@ -618,6 +661,20 @@ static int later_init_calls(kids ch)
     return 0;
 }
 
+/* The expressions in a declaration's type, __typeof__(acc) *p: not
+ * evaluated, but a pinned or renamed variable they name is renamed there
+ * too (the frame's copy is declared by the canonical type). */
+static void visit_type_operands(walk *w, CXCursor d, CXCursor init)
+{
+    kids ch = children(d);
+    w->unevaluated++;
+    for (int i = 0; i < ch.n; i++)
+        if (clang_Cursor_isNull(init) || !clang_equalCursors(ch.c[i], init))
+            visit(w, ch.c[i], 0, 0, 0);
+    w->unevaluated--;
+    free(ch.c);
+}
+
 static void visit_decl_stmt(walk *w, CXCursor c)
 {
     tunit *t = w->t;
@@ -628,6 +685,12 @@ static void visit_decl_stmt(walk *w, CXCursor c)
         int vi = find_var(fn, ch.c[i]);
         if (vi >= 0 && (fn->vars[vi].pinned || fn->vars[vi].is_static))
             special++;
+    }
+    for (int i = 0; i < ch.n; i++) {
+        int vi = find_var(fn, ch.c[i]);
+        if (vi >= 0 && fn->vars[vi].vla_ptr && (ch.n > 1 || fn->vars[vi].pinned))
+            set_fallback(fn, ch.c[i], ch.n > 1 ? "a pointer to a variable-length array declared with other variables"
+                                               : "a pointer to a variable-length array whose address is taken");
     }
     int in_block = w->decl_hoisted ||
                    (w->nanc >= 2 && clang_getCursorKind(w->anc[w->nanc - 2]) == CXCursor_CompoundStmt);
@@ -651,6 +714,7 @@ static void visit_decl_stmt(walk *w, CXCursor c)
             continue;
         }
         var *v = &fn->vars[vi];
+        visit_type_operands(w, d, init);
         if (!v->is_static && !clang_Cursor_isNull(init)) {
             w->anc[w->nanc++] = d;  /* the declaration is the initializer's context */
             visit(w, init, 0, 0, 0);
@@ -701,6 +765,8 @@ static void visit_decl_stmt(walk *w, CXCursor c)
             if (clang_Cursor_isNull(init))
                 ed_text(ed_add(&t->eb, cur_end(d), cur_end(d), 0), " = {0}");
             name_local(w, vi);
+            if (fn->vars[vi].vla_ptr)
+                rewrite_vla_decl(w, c, vi);
             scope_push(w, vi);
         }
     }
@@ -1031,7 +1097,9 @@ void visit(walk *w, CXCursor c, int stmt_pos, int wrap, int loop_body)
     case CXCursor_DeclRefExpr: {
         CXCursor d = clang_getCursorReferenced(c);
         int vi = find_var(w->fn, d);
-        if (vi >= 0 && w->fn->vars[vi].pinned) {
+        if (vi >= 0 && rewrite_vla_use(w, c, vi)) {
+            /* read through its type (vla.c) */
+        } else if (vi >= 0 && w->fn->vars[vi].pinned) {
             char buf[80];
             snprintf(buf, sizeof buf, "__mt_p->%s", w->fn->vars[vi].member);
             ed_text(ed_add(&t->eb, cur_start(c), cur_end(c), 0), buf);
@@ -1140,7 +1208,7 @@ static void fallback_call(walk *w, CXCursor c)
     if (clang_Cursor_isNull(callee) || clang_getCursorKind(callee) != CXCursor_FunctionDecl)
         return;
     char *name = spell(callee);
-    int opaque = in_system_header(callee) || strncmp(name, "__builtin", 9) == 0;
+    int opaque = library_callee(callee);
     const char *wrapper = opaque ? heap_wrapper(name) : NULL;
     const pthread_call *pc = opaque ? find_pthread_call(name) : NULL;
     if (wrapper && !w->unevaluated)

@@ -244,11 +244,17 @@ static void bitfield_line(field_ctx *fc, CXCursor c, const char *name, CXType ca
 
 static enum CXChildVisitResult add_field(CXCursor c, CXCursor parent, CXClientData data)
 {
-    (void)parent;
     field_ctx *fc = data;
     if (fc->why)
         return CXChildVisit_Continue;
     enum CXCursorKind k = clang_getCursorKind(c);
+    if (k == CXCursor_StructDecl && clang_getCursorKind(parent) == CXCursor_StructDecl &&
+        clang_Cursor_isAnonymousRecordDecl(c)) {
+        /* an anonymous struct in a struct: its members are the outer
+         * struct's, by name and offset (offsetof reaches them) */
+        clang_visitChildren(c, add_field, fc);
+        return fc->why ? CXChildVisit_Break : CXChildVisit_Continue;
+    }
     if ((k == CXCursor_StructDecl || k == CXCursor_UnionDecl) && clang_Cursor_isAnonymousRecordDecl(c)) {
         /* a C11 anonymous member: libclang shows its record, not its
          * (implicit, unnamed) field; it must not be dropped in silence */
@@ -634,8 +640,11 @@ const char *tr_struct(typereg *tr, const char *c_name, const char *id_name, int 
         return NULL;
     }
     int idx = remember(tr, id_name);
-    if (n == 0)
-        sb_printf(&tr->defs, "    __mt_ty[%d] = 0;\n", idx);
+    if (n == 0)  /* a frame that saves nothing is still a frame of the stack: its one char */
+        sb_printf(&tr->defs, "    {\n        mt_member m[] = { MT_MEMBER_OF(%s, __mt_unused, MT_CLASS_BYTES, 1, 0) };\n"
+                             "        __mt_ty[%d] = mt_type_define(\"%s\", sizeof(%s), _Alignof(%s), 0, m, 1, &err);\n"
+                             "        if (!__mt_ty[%d]) goto fail;\n    }\n",
+                  c_name, idx, id_name, c_name, c_name, idx);
     else
         sb_printf(&tr->defs, "    {\n        mt_member m[] = {\n%s        };\n"
                              "        __mt_ty[%d] = mt_type_define(\"%s\", sizeof(%s), _Alignof(%s), 0, m, %d, &err);\n"
