@@ -138,7 +138,8 @@ one_seed() {
     for s in $sources; do
         case " $dsts " in *" $s "*) ;; *) continue ;; esac
         total=$(count_points "$s")
-        [ -n "$total" ] && [ "$total" -ge 1 ] || { note CRASH "count@$s" "no adaptation point count"; continue; }
+        [ -n "$total" ] || { note CRASH "count@$s" "no adaptation point count"; continue; }
+        [ "$total" -ge 1 ] || { note skip "count@$s" "no adaptation point"; continue; }
         last=""
         k=0
         while [ $k -lt "$positions" ]; do

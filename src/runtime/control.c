@@ -248,13 +248,17 @@ static double now(void)
     return ts.tv_sec + ts.tv_nsec * 1e-9;
 }
 
-void control_write_checkpoint(int leave)
+int control_write_checkpoint(int leave)
 {
     double t0 = now();
     fflush(NULL);  /* output before the checkpoint joins output after it */
     mt_error err;
-    if (mt_save(cfg.path, &err) < 0)
-        die("%s", err.msg);
+    if (mt_save(cfg.path, &err) < 0) {
+        /* No job is lost to a checkpoint that was not written: one line,
+         * no file, and the program carries on (it does not leave). */
+        fprintf(stderr, "migthread: %s\n", err.msg);
+        return -1;
+    }
     if (cfg.verbose) {
         FILE *f = fopen(cfg.path, "rb");
         long size = -1;
@@ -274,6 +278,7 @@ void control_write_checkpoint(int leave)
         fflush(NULL);
         exit(0);
     }
+    return 0;
 }
 
 /* Reads and places a checkpoint: the threads it holds are created and

@@ -321,38 +321,12 @@ typedef struct run_state {
     mt_error *err;
 } run_state;
 
-/* Writes the path of the member holding byte off of type t, such as
- * "l", "in.l" or "v[3]", into buf. */
-static void member_path(const struct mt_type *t, uint64_t off, char *buf, size_t cap)
-{
-    buf[0] = '\0';
-    size_t used = 0;
-    while (t && !t->is_union && used + 1 < cap) {
-        const tmember *hit = NULL;
-        for (uint32_t i = 0; i < t->nmembers && !hit; i++) {
-            const tmember *m = &t->members[i];
-            if (off >= m->offset && off < m->offset + (uint64_t)m->size * m->count)
-                hit = m;
-        }
-        if (!hit)
-            break;
-        uint64_t k = (off - hit->offset) / hit->size;
-        int n = hit->count > 1
-                    ? snprintf(buf + used, cap - used, "%s%s[%llu]", used ? "." : "", hit->name,
-                               (unsigned long long)k)
-                    : snprintf(buf + used, cap - used, "%s%s", used ? "." : "", hit->name);
-        used += n > 0 ? (size_t)n : 0;
-        off = (off - hit->offset) % hit->size;
-        t = hit->type;
-    }
-}
-
 static int fail_at(run_state *rs, const uint8_t *item, int code, const char *what)
 {
     const struct mt_type *t = rs->plan->src;
     size_t at = (size_t)(item - rs->src_base);
     char path[128];
-    member_path(t, at % t->size, path, sizeof path);
+    types_member_path(t, at % t->size, path, sizeof path);
     if (path[0])
         mt_fail(rs->err, code, "%s in %s member %s", what, t->name, path);
     else

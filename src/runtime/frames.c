@@ -209,6 +209,14 @@ static int pins_each(pin_chunk *c, int (*fn)(pin_hdr *h, void *ctx), void *ctx)
     return r;
 }
 
+void frames_dead_pins_each(const frames_thread *ft, void (*fn)(uintptr_t start, uintptr_t end, void *ctx),
+                           void *ctx)
+{
+    for (const pin_chunk *c = ft->pin_top; c; c = c->below)
+        if (c->used < c->cap)
+            fn((uintptr_t)(CHUNK_MEM(c) + c->used), (uintptr_t)(CHUNK_MEM(c) + c->cap), ctx);
+}
+
 /* ---- Writing --------------------------------------------------------------------- */
 
 static int write_pin(pin_hdr *h, void *ctx)

@@ -53,6 +53,12 @@ static inline int frames_take_reissue(void)
 int frames_each(const frames_thread *ft,
                 int (*fn)(void *data, const struct mt_type *t, uint64_t count, void *ctx), void *ctx);
 
+/* Visits the unused tail of each chunk of a thread's shadow stack: the
+ * records of calls that have returned, which a pointer may still name
+ * (a dangling pointer to a local, like one to a freed block). */
+void frames_dead_pins_each(const frames_thread *ft, void (*fn)(uintptr_t start, uintptr_t end, void *ctx),
+                           void *ctx);
+
 int frames_pins_each(const frames_thread *ft,
                      int (*fn)(void *data, const struct mt_type *t, uint64_t count, void *ctx), void *ctx);
 

@@ -568,9 +568,9 @@ int th_capture_reached_bottom(void)
         while (!others_stopped(t))
             pthread_cond_wait(&changed, &lock);
         pthread_mutex_unlock(&lock);
-        control_write_checkpoint(0);
+        int written = control_write_checkpoint(0) == 0;
         pthread_mutex_lock(&lock);
-        if (cap.leave) {
+        if (cap.leave && written) {  /* a refused thread stays */
             frames_clear(t->frames);
             stays = 0;
         }
@@ -584,7 +584,7 @@ int th_capture_reached_bottom(void)
         if (cap.generation == gen && !cap.writing) {
             cap.writing = 1;
             pthread_mutex_unlock(&lock);
-            control_write_checkpoint(cap.leave);  /* exits when asked to */
+            control_write_checkpoint(cap.leave);  /* exits when asked to and written */
             pthread_mutex_lock(&lock);
             for (th_thread *o = threads; o; o = o->next)
                 o->parked = 0;
@@ -963,6 +963,17 @@ int th_roots_each(int (*fn)(void *data, const struct mt_type *t, uint64_t count,
     }
     pthread_mutex_unlock(&lock);
     return r;
+}
+
+void th_frames_each(void (*fn)(const frames_thread *ft, void *ctx), void *ctx)
+{
+    pthread_mutex_lock(&lock);
+    if (!cap.active)
+        fn(frames_mine(), ctx);
+    for (th_thread *t = threads; cap.active && t; t = t->next)
+        if (t->status == TH_RUNNING && t->frames)
+            fn(t->frames, ctx);
+    pthread_mutex_unlock(&lock);
 }
 
 void th_reads_left_behind(void (*fn)(void *lock, void *ctx), void *ctx)

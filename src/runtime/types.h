@@ -9,6 +9,7 @@
 #ifndef MT_TYPES_H
 #define MT_TYPES_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #include "migthread.h"
@@ -61,6 +62,11 @@ void type_free(struct mt_type *t);
 /* The local type table, in definition order (nested types come first). */
 const struct mt_type *const *types_local(uint32_t *count);
 const struct mt_type *types_local_find(uint64_t id);
+
+/* Writes into buf the path of the member holding byte off of one element
+ * of t, such as "l", "in.l" or "v[3]" (empty when off is in padding); it
+ * stops at a union, whose active member is not known here. */
+void types_member_path(const struct mt_type *t, uint64_t off, char *buf, size_t cap);
 
 /* 1 when a scalar class and size make sense together. */
 int type_scalar_size_ok(int cls, uint32_t size);
