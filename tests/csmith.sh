@@ -13,7 +13,9 @@
 #   HANG        a run that outlived its timeout
 #   BUILD-FAIL  mtcc cannot build what gcc builds
 # Usage: csmith.sh [SEED...]; without seeds COUNT (default 10) seeds from
-# SEED (default 1). CSMITH_JOBS (default 2) runs seeds in parallel,
+# SEED (default 1); `csmith.sh --regress` runs the reduced programs in
+# tests/csmith/ instead (one marked "csmith.sh: every check passes" fails
+# on a refusal too, class UNEXPECTED-REFUSAL). CSMITH_JOBS (default 2) runs seeds in parallel,
 # CSMITH_POSITIONS (default 4) is the number of checkpoint positions.
 # Exits non-zero when any check is WRONG, CRASH, HANG or BUILD-FAIL.
 set -u
@@ -127,10 +129,25 @@ at_position() {
 }
 
 one_seed() {
-    seed=$1 d=$out/$1
+    case "$1" in
+        *.c) seed=$(basename "$1" .c) ;;
+        *) seed=$1 ;;
+    esac
+    d=$out/$seed
     rm -rf "$d" && mkdir -p "$d"
     : >"$d/results"
-    csmith --seed "$seed" -o "$d/prog.c" >/dev/null 2>&1 || { note skip csmith "csmith failed"; return; }
+    case "$1" in
+        *.c) cp "$1" "$d/prog.c" ;;
+        *) csmith --seed "$seed" -o "$d/prog.c" >/dev/null 2>&1 || { note skip csmith "csmith failed"; return; } ;;
+    esac
+    run_checks
+    # a regression program marked so must pass every check, refusals too
+    if grep -q 'csmith.sh: every check passes' "$d/prog.c"; then
+        sed -i 's/^refused /UNEXPECTED-REFUSAL /' "$d/results"
+    fi
+}
+
+run_checks() {
     gcc -ffp-contract=off $flags "$d/prog.c" -o "$d/plain.x86_64" 2>"$d/build.log" || { note skip build "gcc fails"; return; }
     timeout -k 1 "$t_plain" "$d/plain.x86_64" 1 </dev/null >/dev/null 2>&1 || { note skip run "does not end within ${t_plain}s"; return; }
     build_all || return
@@ -158,21 +175,23 @@ if [ "${1:-}" = "--one" ]; then
     exit 0
 fi
 
-if [ $# -gt 0 ]; then seeds="$*"
+if [ "${1:-}" = "--regress" ]; then seeds=$(ls tests/csmith/*.c)
+elif [ $# -gt 0 ]; then seeds="$*"
 else seeds=$(seq "${SEED:-1}" $((${SEED:-1} + ${COUNT:-10} - 1))); fi
 [ -x build/bin/mtcc ] || { echo "csmith: build/bin/mtcc is missing (make all cross)"; exit 2; }
 mkdir -p "$out"
 for s in $seeds; do echo "$s"; done | xargs -P "${CSMITH_JOBS:-2}" -n 1 sh tests/csmith.sh --one
 
-all=$(for s in $seeds; do cat "$out/$s/results" 2>/dev/null; done)
+all=$(for s in $seeds; do cat "$out/$(basename "$s" .c)/results" 2>/dev/null; done)
 echo "csmith: $(echo "$seeds" | wc -w) seeds"
-for c in pass refused skip WRONG CRASH HANG BUILD-FAIL; do
+for c in pass refused skip WRONG CRASH HANG BUILD-FAIL UNEXPECTED-REFUSAL; do
     n=$(echo "$all" | grep -c "^$c ")
     [ "$n" -eq 0 ] && continue
-    echo "  $c: $n checks, seeds$(echo "$all" | awk -v c="$c" '$1 == c { print $2 }' | sort -un | tr '\n' ' ' | sed 's/^/ /')"
+    echo "  $c: $n checks, seeds$(echo "$all" | awk -v c="$c" '$1 == c { print $2 }' | sort -u | tr '\n' ' ' | sed 's/^/ /')"
 done
 echo "$all" | awk '$1 == "refused" { $1 = ""; s = $2; $2 = ""; $3 = ""; print }' | sort | uniq -c | sort -rn |
     head -n 20 | sed 's/^/    refused: /'
-echo "$all" | awk '$1 ~ /^(WRONG|CRASH|HANG|BUILD-FAIL)$/' | head -n 40 | sed 's/^/    /'
-if echo "$all" | grep -qE '^(WRONG|CRASH|HANG|BUILD-FAIL) '; then echo "csmith: FAILED"; exit 1; fi
+bad='^(WRONG|CRASH|HANG|BUILD-FAIL|UNEXPECTED-REFUSAL) '
+echo "$all" | grep -E "$bad" | head -n 40 | sed 's/^/    /'
+if echo "$all" | grep -qE "$bad"; then echo "csmith: FAILED"; exit 1; fi
 echo "csmith: no wrong result, crash, hang or build failure"

@@ -152,13 +152,36 @@ static cv_op scalar_op(const cv_plan *p, const tmember *sm, const tmember *dm)
 static int add_type(cv_plan *p, const struct mt_type *s, const struct mt_type *d,
                     uint32_t sbase, uint32_t dbase, int pointers_only, mt_error *err);
 
+/* A union refusal names the member path that leads to the union, built
+ * as the failure returns through the enclosing structs: "in member a.b". */
+#define UNION_PATH " in member "
+
+static void union_path_prefix(mt_error *err, const char *name)
+{
+    if (!err || err->code != MT_ETYPE || strncmp(err->msg, "union ", 6) != 0 || !name[0])
+        return;
+    char *at = strstr(err->msg, UNION_PATH);
+    size_t cap = sizeof err->msg;
+    if (!at) {
+        size_t used = strlen(err->msg);
+        snprintf(err->msg + used, cap - used, UNION_PATH "%s", name);
+        return;
+    }
+    at += strlen(UNION_PATH);
+    char rest[sizeof err->msg];
+    snprintf(rest, sizeof rest, "%s", at);
+    snprintf(at, cap - (size_t)(at - err->msg), "%s.%s", name, rest);
+}
+
 static int add_union(cv_plan *p, const tmember *sm, const tmember *dm, uint32_t sbase,
                      uint32_t dbase, mt_error *err)
 {
-    if (sm->size != dm->size || p->swap || sm->type->has_pointers)
-        return mt_fail(err, MT_ETYPE,
-                       "union %s member %s cannot be converted between these ABIs (its active member is unknown)",
-                       sm->type->name, dm->name);
+    if (sm->size != dm->size || p->swap || sm->type->has_pointers) {
+        mt_fail(err, MT_ETYPE, "%s cannot be converted between these ABIs (its active member is unknown)",
+                sm->type->name);
+        union_path_prefix(err, dm->name);
+        return -1;
+    }
     cv_op op = { .kind = OP_COPY, .soff = sbase + sm->offset, .doff = dbase + dm->offset,
                  .n = 1, .len = sm->size * sm->count };
     op.sstep = op.dstep = op.len;
@@ -170,16 +193,23 @@ static int add_union(cv_plan *p, const tmember *sm, const tmember *dm, uint32_t 
 static int add_struct_array(cv_plan *p, const tmember *sm, const tmember *dm, uint32_t sbase,
                             uint32_t dbase, int pointers_only, mt_error *err)
 {
+    char name[200];
     if (sm->count <= 4) {
         for (uint32_t k = 0; k < sm->count; k++)
             if (add_type(p, sm->type, dm->type, sbase + sm->offset + k * sm->size,
-                         dbase + dm->offset + k * dm->size, pointers_only, err) < 0)
+                         dbase + dm->offset + k * dm->size, pointers_only, err) < 0) {
+                snprintf(name, sizeof name, "%s[%u]", sm->name, k);
+                union_path_prefix(err, name);
                 return -1;
+            }
         return 0;
     }
     cv_plan *sub = compile(sm->type, &p->src_arch, dm->type, err);
-    if (!sub)
+    if (!sub) {
+        snprintf(name, sizeof name, "%s[]", sm->name);
+        union_path_prefix(err, name);
         return -1;
+    }
     cv_plan **grown = realloc(p->subs, (p->nsubs + 1) * sizeof *grown);
     if (!grown) {
         cv_plan_free(sub);
@@ -200,14 +230,20 @@ static int add_struct_array(cv_plan *p, const tmember *sm, const tmember *dm, ui
 static int add_member(cv_plan *p, const tmember *sm, const tmember *dm, uint32_t sbase,
                       uint32_t dbase, int pointers_only, mt_error *err)
 {
+    /* a union with a pointer is refused even where its bytes are copied:
+     * no one knows whether to translate them */
     if (sm->cls == MT_CLASS_UNION)
-        return pointers_only ? 0 : add_union(p, sm, dm, sbase, dbase, err);
+        return pointers_only && !sm->type->has_pointers ? 0 : add_union(p, sm, dm, sbase, dbase, err);
     if (sm->cls == MT_CLASS_STRUCT) {
         if (pointers_only && !sm->type->has_pointers)
             return 0;
-        if (sm->count == 1)
-            return add_type(p, sm->type, dm->type, sbase + sm->offset, dbase + dm->offset,
-                            pointers_only, err);
+        if (sm->count == 1) {
+            if (add_type(p, sm->type, dm->type, sbase + sm->offset, dbase + dm->offset,
+                         pointers_only, err) == 0)
+                return 0;
+            union_path_prefix(err, sm->name);
+            return -1;
+        }
         return add_struct_array(p, sm, dm, sbase, dbase, pointers_only, err);
     }
     cv_op op = scalar_op(p, sm, dm);
@@ -235,7 +271,7 @@ static int add_type(cv_plan *p, const struct mt_type *s, const struct mt_type *d
     if (s->is_union) {
         tmember whole_s = { .name = "", .cls = MT_CLASS_UNION, .size = s->size, .count = 1, .type = s };
         tmember whole_d = { .name = "", .cls = MT_CLASS_UNION, .size = d->size, .count = 1, .type = d };
-        return pointers_only ? 0 : add_union(p, &whole_s, &whole_d, sbase, dbase, err);
+        return pointers_only && !s->has_pointers ? 0 : add_union(p, &whole_s, &whole_d, sbase, dbase, err);
     }
     uint32_t dend = 0;
     for (uint32_t i = 0; i < s->nmembers; i++) {

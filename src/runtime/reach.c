@@ -242,7 +242,7 @@ static void scan_member(walker *w, const tmember *m, const unsigned char *base)
     } else if (m->cls == MT_CLASS_STRUCT && m->type->has_pointers) {
         scan_type(w, m->type, base + m->offset, m->count);
     } else if (m->cls == MT_CLASS_UNION && union_unrestorable(m->type)) {
-        refuse(w, base + m->offset, "union %s holds a pointer and its active member is unknown",
+        refuse(w, base + m->offset, "%s holds a pointer and its active member is unknown",
                m->type->name);
     }
 }
@@ -256,7 +256,7 @@ static void scan_type(walker *w, const struct mt_type *t, const unsigned char *d
         return;
     }
     if (t->is_union && union_unrestorable(t))
-        refuse(w, data, "union %s holds a pointer and its active member is unknown", t->name);
+        refuse(w, data, "%s holds a pointer and its active member is unknown", t->name);
     if (!t->has_pointers || t->is_union)
         return;
     for (uint64_t e = 0; e < count && !w->refused; e++)
