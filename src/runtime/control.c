@@ -347,6 +347,7 @@ static int resume_alone(void)
 
 int mt_run_main(int argc, char **argv, int (*user_main)(int, char **), int (*resume_main)(void))
 {
+    frames_note_stack(&argc);
     read_config(argc > 0 ? argv[0] : "program");
     th_init_main();
     register_streams();

@@ -368,7 +368,7 @@ static int collect_freed(const st_heap_block *b, void *ctx)
 
 static void collect_dead_pins(const frames_thread *ft, void *ctx)
 {
-    frames_dead_pins_each(ft, add_range, ctx);
+    frames_dead_each(ft, add_range, ctx);
 }
 
 static int by_start(const void *a, const void *b)
@@ -379,8 +379,8 @@ static int by_start(const void *a, const void *b)
 
 /* What a pointer may dangle into, as sorted, disjoint ranges: the freed
  * blocks (a block freed, its memory reused for a larger one and freed
- * again gives overlapping entries) and the records of returned calls on
- * the shadow stacks. */
+ * again gives overlapping entries) and the locals of returned calls (on
+ * the shadow stacks and the C stacks). */
 static int collect_freed_ranges(reach_set *rs)
 {
     range_list l = { 0 };

@@ -647,6 +647,7 @@ static void *thread_main(void *p)
 {
     th_thread *t = p;
     self = t;
+    frames_note_stack(&t);
     pthread_mutex_lock(&lock);
     t->state = &mt_state;
     t->frames = frames_mine();

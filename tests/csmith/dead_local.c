@@ -1,12 +1,22 @@
-/* dead_local.c: a global keeps the address of a local of a call that has
- * returned and never uses it again (csmith seeds 2 and 11, reduced). The
- * checkpoint must hold it as a dangling pointer, as one into a freed block,
- * not refuse it as a pointer into nothing saved.
+/* dead_local.c: globals keep the addresses of locals of calls that have
+ * returned and never use them again (csmith seeds 2 and 11, reduced): one
+ * in a pinned record on the shadow stack, one on the C stack (a leaf's
+ * locals are not pinned). The checkpoint must hold them as dangling
+ * pointers, as ones into a freed block, not refuse them as pointers into
+ * nothing saved.
  * csmith.sh: every check passes */
 #include <stdio.h>
 
 static int *keep;   /* into the pinned locals of a returned call */
+static int *kept;   /* into the C stack frame of a returned leaf */
 static long total;
+
+static long leaf(long n)
+{
+    int local[4] = { (int)n, 4, 5, 6 };
+    kept = &local[2];
+    return local[n & 3];
+}
 
 /* recursive, so not a leaf: its array lives in a pinned record */
 static long work(long n)
@@ -21,7 +31,7 @@ int main(void)
 {
     long acc = 0;
     for (int i = 0; i < 200; i++)
-        acc += work(i % 7);
-    printf("%ld %ld %d\n", acc, total, keep != NULL);
+        acc += work(i % 7) + leaf(i);
+    printf("%ld %ld %d %d\n", acc, total, keep != NULL, kept != NULL);
     return 0;
 }
