@@ -15,7 +15,8 @@
 # Usage: csmith.sh [SEED...]; without seeds COUNT (default 10) seeds from
 # SEED (default 1); `csmith.sh --regress` runs the reduced programs in
 # tests/csmith/ instead (one marked "csmith.sh: every check passes" fails
-# on a refusal too, class UNEXPECTED-REFUSAL). CSMITH_JOBS (default 2) runs seeds in parallel,
+# on a refusal too, class UNEXPECTED-REFUSAL); `--smoke` runs those and a
+# few fixed seeds (make check). CSMITH_JOBS (default 2) runs seeds in parallel,
 # CSMITH_POSITIONS (default 4) is the number of checkpoint positions.
 # Exits non-zero when any check is WRONG, CRASH, HANG or BUILD-FAIL.
 set -u
@@ -175,7 +176,11 @@ if [ "${1:-}" = "--one" ]; then
     exit 0
 fi
 
+# make check's smoke: the reduced regressions and seeds that pass today
+# (docs/csmith.md lists the seeds that do not, and why).
+SMOKE_SEEDS="1 6 13 14 17 18"
 if [ "${1:-}" = "--regress" ]; then seeds=$(ls tests/csmith/*.c)
+elif [ "${1:-}" = "--smoke" ]; then seeds="$(ls tests/csmith/*.c) $SMOKE_SEEDS"
 elif [ $# -gt 0 ]; then seeds="$*"
 else seeds=$(seq "${SEED:-1}" $((${SEED:-1} + ${COUNT:-10} - 1))); fi
 [ -x build/bin/mtcc ] || { echo "csmith: build/bin/mtcc is missing (make all cross)"; exit 2; }

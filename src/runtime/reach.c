@@ -213,14 +213,14 @@ static int union_unrestorable(const struct mt_type *u)
 }
 
 /* Raw bytes are copied, never translated: a word that points into a saved
- * object would be stale after any restore. */
+ * object, or at a function, would be stale after any restore. */
 static void scan_raw(walker *w, const unsigned char *data, size_t bytes)
 {
     for (size_t off = 0; off + sizeof(void *) <= bytes; off += sizeof(void *)) {
         void *p;
         memcpy(&p, data + off, sizeof p);
         uintptr_t v = (uintptr_t)p;
-        if (v >= LOWEST_MAPPING && (reach_pointer(w, v) || in_root(w, v)))
+        if (v >= LOWEST_MAPPING && (reach_pointer(w, v) || in_root(w, v) || is_function(w, v)))
             refuse(w, data + off, "untyped bytes hold what looks like pointer %p (bytes are copied, not translated)", p);
     }
 }

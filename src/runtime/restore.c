@@ -60,12 +60,21 @@ static const char *describe(const loader *ld, const ck_block *b, char *buf, size
     return buf;
 }
 
+/* The name mt_register_global_bytes gives an opaque global's type. */
+#define RAW_PREFIX "raw "
+
 static const cv_plan *plan_for(loader *ld, uint32_t type_index)
 {
     if (ld->plans[type_index])
         return ld->plans[type_index];
     const struct mt_type *src = ld->img->types[type_index];
     const struct mt_type *dst = types_local_find(src->id);
+    if (!dst && strncmp(src->name, RAW_PREFIX, strlen(RAW_PREFIX)) == 0) {
+        /* an opaque global's type is its name and byte count */
+        mt_fail(ld->err, MT_ETYPE, "%u raw bytes of a type mtcc cannot describe have another size in this program",
+                src->size);
+        return NULL;
+    }
     if (!dst) {
         mt_fail(ld->err, MT_ETYPE, "type %s of the checkpoint does not exist in this program", src->name);
         return NULL;
@@ -76,13 +85,26 @@ static const cv_plan *plan_for(loader *ld, uint32_t type_index)
 
 /* ---- Homes ------------------------------------------------------------------- */
 
+/* The bytes of an opaque global (a bit-field, an unnamed member: mtcc
+ * saves it as raw bytes) mean something else under the other byte order;
+ * a constant's bytes are never written, only its address maps. */
+static int raw_elsewhere(const loader *ld, const ck_block *b)
+{
+    const struct mt_type *src = ld->img->types[b->type];
+    if (strncmp(src->name, RAW_PREFIX, strlen(RAW_PREFIX)) != 0 || (b->role == CK_ROLE_GLOBAL && b->aux) ||
+        ld->img->arch.byte_order == arch_local()->byte_order)
+        return 0;
+    return mt_fail(ld->err, MT_ETYPE, "%u raw bytes of a type mtcc cannot describe cannot be read under another byte order",
+                   src->size);
+}
+
 static int find_home(loader *ld, const ck_block *b, home *h)
 {
     char what[200];
     h->block = b;
     h->old_start = b->old_addr;
     h->old_end = b->old_addr + b->len;
-    if (!(h->plan = plan_for(ld, b->type))) {
+    if (!(h->plan = plan_for(ld, b->type)) || raw_elsewhere(ld, b) < 0) {
         mt_error_context(ld->err, "%s", describe(ld, b, what, sizeof what));
         return -1;
     }
