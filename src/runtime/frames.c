@@ -218,7 +218,8 @@ void frames_note_stack(const void *top)
     tf.os = pthread_self();
 }
 
-void frames_dead_each(const frames_thread *ft, void (*fn)(uintptr_t start, uintptr_t end, void *ctx), void *ctx)
+void frames_dead_each(const frames_thread *ft, int capture, void (*fn)(uintptr_t start, uintptr_t end, void *ctx),
+                      void *ctx)
 {
     for (const pin_chunk *c = ft->pin_top; c; c = c->below)
         if (c->used < c->cap)
@@ -230,7 +231,7 @@ void frames_dead_each(const frames_thread *ft, void (*fn)(uintptr_t start, uintp
     pthread_attr_t attr;
     void *lo;
     size_t size;
-    if (!ft->stack_top || pthread_getattr_np(ft->os, &attr) != 0)
+    if (!capture || !ft->stack_top || pthread_getattr_np(ft->os, &attr) != 0)
         return;
     if (pthread_attr_getstack(&attr, &lo, &size) == 0 && (uintptr_t)lo < ft->stack_top)
         fn((uintptr_t)lo, ft->stack_top, ctx);

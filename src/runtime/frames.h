@@ -59,9 +59,11 @@ void frames_note_stack(const void *top);
 
 /* Visits what a thread's dangling pointers to locals may point into: the
  * unused tail of each chunk of its shadow stack (pinned records of calls
- * that have returned) and its C stack below its first frame (locals of
- * leaves that have returned). Only meaningful during a capture. */
-void frames_dead_each(const frames_thread *ft, void (*fn)(uintptr_t start, uintptr_t end, void *ctx), void *ctx);
+ * that have returned) and, during a capture (capture set: the thread is
+ * stopped at an adaptation point), its C stack below its first frame
+ * (locals of leaves that have returned). */
+void frames_dead_each(const frames_thread *ft, int capture, void (*fn)(uintptr_t start, uintptr_t end, void *ctx),
+                      void *ctx);
 
 int frames_pins_each(const frames_thread *ft,
                      int (*fn)(void *data, const struct mt_type *t, uint64_t count, void *ctx), void *ctx);

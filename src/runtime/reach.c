@@ -366,9 +366,9 @@ static int collect_freed(const st_heap_block *b, void *ctx)
     return 0;
 }
 
-static void collect_dead_pins(const frames_thread *ft, void *ctx)
+static void collect_dead_locals(const frames_thread *ft, int capture, void *ctx)
 {
-    frames_dead_each(ft, add_range, ctx);
+    frames_dead_each(ft, capture, add_range, ctx);
 }
 
 static int by_start(const void *a, const void *b)
@@ -385,7 +385,7 @@ static int collect_freed_ranges(reach_set *rs)
 {
     range_list l = { 0 };
     state_freed_each(collect_freed, &l);
-    th_frames_each(collect_dead_pins, &l);
+    th_frames_each(collect_dead_locals, &l);
     if (l.oom) {
         free(l.r);
         return -1;

@@ -966,14 +966,14 @@ int th_roots_each(int (*fn)(void *data, const struct mt_type *t, uint64_t count,
     return r;
 }
 
-void th_frames_each(void (*fn)(const frames_thread *ft, void *ctx), void *ctx)
+void th_frames_each(void (*fn)(const frames_thread *ft, int capture, void *ctx), void *ctx)
 {
     pthread_mutex_lock(&lock);
     if (!cap.active)
-        fn(frames_mine(), ctx);
+        fn(frames_mine(), 0, ctx);
     for (th_thread *t = threads; cap.active && t; t = t->next)
         if (t->status == TH_RUNNING && t->frames)
-            fn(t->frames, ctx);
+            fn(t->frames, 1, ctx);
     pthread_mutex_unlock(&lock);
 }
 
