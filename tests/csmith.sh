@@ -139,7 +139,7 @@ one_seed() {
     : >"$d/results"
     case "$1" in
         *.c) cp "$1" "$d/prog.c" ;;
-        *) csmith --seed "$seed" -o "$d/prog.c" >/dev/null 2>&1 || { note skip csmith "csmith failed"; return; } ;;
+        *) (cd "$d" && csmith --seed "$seed" -o prog.c >/dev/null 2>&1) || { note skip csmith "csmith failed"; return; } ;;
     esac
     run_checks
     # a regression program marked so must pass every check, refusals too
