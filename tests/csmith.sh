@@ -149,6 +149,7 @@ one_seed() {
 }
 
 run_checks() {
+    # shellcheck disable=SC2086
     gcc -ffp-contract=off $flags "$d/prog.c" -o "$d/plain.x86_64" 2>"$d/build.log" || { note skip build "gcc fails"; return; }
     timeout -k 1 "$t_plain" "$d/plain.x86_64" 1 </dev/null >/dev/null 2>&1 || { note skip run "does not end within ${t_plain}s"; return; }
     build_all || return
