@@ -183,6 +183,9 @@ int mt_register_constant(const char *name, const void *addr, const mt_type *t,
 /* A global whose type mtcc cannot describe: saved as size raw bytes,
  * restored only by a build where it has the same size. */
 int mt_register_global_bytes(const char *name, void *addr, size_t size, mt_error *err);
+/* The same for a const global (it may live in read-only memory): identity
+ * only, its bytes are never written over. */
+int mt_register_constant_bytes(const char *name, const void *addr, size_t size, mt_error *err);
 
 /* Each translation unit adds a hash of its source to the program's
  * identity (in any order: the parts are summed). */

@@ -45,7 +45,8 @@ enum {
     MT_ELOSS,      /* a value does not fit the reader's representation */
     MT_EPOINTER,   /* a pointer points into nothing that was saved */
     MT_ENOMEM,     /* out of memory */
-    MT_EUSAGE      /* the API was called wrongly */
+    MT_EUSAGE,     /* the API was called wrongly */
+    MT_EREFUSED    /* a capture no reader could restore (mt_save writes nothing) */
 };
 
 /* ---- Type descriptors ------------------------------------------------ */

@@ -152,9 +152,25 @@ check "using the dangling pointer after a restore ends with one line" '[ $rc -eq
 $mtcc --cc=s390x-linux-gnu-gcc -O2 -o "$dir/dangling.s390x" tests/mtcc/dangling.c 2>"$dir/err"
 check "a dangling pointer crosses to s390x" \
     'rt_restore "$ckd" "$dir/dangling.out" scripts/abi.sh run s390x "$dir/dangling.s390x" && grep -qx "sum 3600" "$dir/dangling.out"'
-check "a stray pointer checkpoints at 100" 'rt_checkpoint "$ckd" "$dir/dangling.before" 100 env STRAY=1 "$dir/dangling"'
-MIGTHREAD_RESTORE="$ckd" "$dir/dangling" >/dev/null 2>"$dir/err"; rc=$?
-check "a pointer into memory never known is refused, naming the variable" '[ $rc -ne 0 ] && one_line "$dir/err" "migthread: pointer 0x[0-9a-f]* points into nothing saved.*stray"'
+# ---- refused at capture: no file, one line naming the variable, the job goes on -------
+rm -f "$ckd"
+STRAY=1 MIGTHREAD_AFTER_POLLS=100 MIGTHREAD_EXIT_AFTER_CHECKPOINT=1 MIGTHREAD_CHECKPOINT_FILE="$ckd" "$dir/dangling" >"$dir/out" 2>"$dir/err"; rc=$?
+check "a pointer into memory never known is refused at capture, naming the variable" '[ $rc -eq 0 ] && [ ! -e "$ckd" ] && one_line "$dir/err" "migthread: pointer 0x[0-9a-f]* points into nothing saved in global dangling.c:stray; checkpoint refused" && grep -qx "sum 3600" "$dir/out"'
+check "a refused capture leaves no temporary file" '[ -z "$(ls "$dir" | grep "dangling.ckpt.tmp")" ]'
+$mtcc -O2 -o "$dir/refuse" tests/mtcc/refuse_capture.c 2>"$dir/build.err"
+"$dir/refuse" >"$dir/refuse.want"
+rm -f "$dir/refuse.ckpt"
+MIGTHREAD_AFTER_POLLS=100 MIGTHREAD_EXIT_AFTER_CHECKPOINT=1 MIGTHREAD_CHECKPOINT_FILE="$dir/refuse.ckpt" "$dir/refuse" >"$dir/out" 2>"$dir/err"; rc=$?
+check "a pointer into a fallen-back function's static buffer is refused at capture; the program finishes" '[ $rc -eq 0 ] && [ ! -e "$dir/refuse.ckpt" ] && one_line "$dir/err" "migthread: pointer 0x[0-9a-f]* points into nothing saved in global refuse_capture.c:held; checkpoint refused" && cmp -s "$dir/out" "$dir/refuse.want"'
+rm -f "$dir/refuse.stop"
+MIGTHREAD_CHECKPOINT_FILE="$dir/refuse.ckpt" "$dir/refuse" "$dir/refuse.stop" >"$dir/out" 2>"$dir/err" &
+pid=$!
+sleep 0.3
+$mt checkpoint --exit "$pid" >/dev/null 2>&1
+sleep 0.5
+touch "$dir/refuse.stop"
+wait "$pid"; rc=$?
+check "migthread checkpoint --exit of a refused capture does not end the program" '[ $rc -eq 0 ] && [ ! -e "$dir/refuse.ckpt" ] && one_line "$dir/err" "migthread: pointer 0x[0-9a-f]* points into nothing saved in global refuse_capture.c:held" && grep -qx "run 1: stopped" "$dir/out"'
 
 # ---- a chain: x86_64 -> s390x -> i686 -> aarch64 -> x86_64 ------------------------------
 gcc -O2 -o "$dir/bst.plain" tests/corpus/bst.c && "$dir/bst.plain" >"$dir/bst.want"

@@ -64,8 +64,8 @@ static void register_object(tunit *t, CXCursor c, const char *name, const char *
             warn_at(c, "global %s: %s type is not supported (saved as raw bytes)", name, why);
         else
             warn_at(at, "%s is not supported (global %s is saved as raw bytes)", why, name);
-        sb_printf(&t->reg, "    if (mt_register_global_bytes(\"%s\", (void *)&%s, sizeof %s, &err) < 0) goto fail;\n",
-                  reg, name, name);
+        sb_printf(&t->reg, "    if (mt_register_%s_bytes(\"%s\", (void *)&%s, sizeof %s, &err) < 0) goto fail;\n",
+                  constant ? "constant" : "global", reg, name, name);
     }
 }
 

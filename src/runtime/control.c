@@ -314,15 +314,20 @@ static double now(void)
     return ts.tv_sec + ts.tv_nsec * 1e-9;
 }
 
-void control_write_checkpoint(int leave)
+int control_write_checkpoint(int leave)
 {
     double t0 = now();
     fflush(NULL);  /* output before the checkpoint joins output after it */
     mt_error err;
     lc_signal_capture();
-    if (lc_stdio_capture(&err) < 0 || mt_save(cfg.path, &err) < 0)
-        die("%s", err.msg);
+    int saved = lc_stdio_capture(&err) == 0 && mt_save(cfg.path, &err) == 0;
     lc_stdio_release();
+    if (!saved) {
+        /* No job is lost to a checkpoint that was not written: one line,
+         * no file, and the program carries on (it does not leave). */
+        fprintf(stderr, "migthread: %s\n", err.msg);
+        return -1;
+    }
     if (cfg.verbose) {
         FILE *f = fopen(cfg.path, "rb");
         long size = -1;
@@ -342,6 +347,7 @@ void control_write_checkpoint(int leave)
         fflush(NULL);
         exit(0);
     }
+    return 0;
 }
 
 /* Reads and places a checkpoint: the threads it holds are created and
@@ -413,6 +419,7 @@ static int resume_alone(void)
 
 int mt_run_main(int argc, char **argv, int (*user_main)(int, char **), int (*resume_main)(void))
 {
+    frames_note_stack(&argc);
     read_config(argc > 0 ? argv[0] : "program");
     th_init_main();
     register_streams();

@@ -226,6 +226,28 @@ static union_plan *union_plan_compile(const cv_plan *p, const struct mt_type *su
     return u;
 }
 
+/* A union refusal found while compiling a plan names the member path that
+ * leads to the union, built as the failure returns through the enclosing
+ * structs: "in member a.b". */
+#define UNION_PATH " in member "
+
+static void union_path_prefix(mt_error *err, const char *name)
+{
+    if (!err || err->code != MT_ETYPE || strncmp(err->msg, "union ", 6) != 0 || !name[0])
+        return;
+    char *at = strstr(err->msg, UNION_PATH);
+    size_t cap = sizeof err->msg;
+    if (!at) {
+        size_t used = strlen(err->msg);
+        snprintf(err->msg + used, cap - used, UNION_PATH "%s", name);
+        return;
+    }
+    at += strlen(UNION_PATH);
+    char rest[sizeof err->msg];
+    snprintf(rest, sizeof rest, "%s", at);
+    snprintf(at, cap - (size_t)(at - err->msg), "%s.%s", name, rest);
+}
+
 /* count unions at sbase + sm->offset: converted by their active members. */
 static int add_union(cv_plan *p, const tmember *sm, const tmember *dm, uint32_t sbase,
                      uint32_t dbase, mt_error *err)
@@ -252,16 +274,23 @@ static int add_union(cv_plan *p, const tmember *sm, const tmember *dm, uint32_t 
 static int add_struct_array(cv_plan *p, const tmember *sm, const tmember *dm, uint32_t sbase,
                             uint32_t dbase, int pointers_only, mt_error *err)
 {
+    char name[200];
     if (sm->count <= 4) {
         for (uint32_t k = 0; k < sm->count; k++)
             if (add_type(p, sm->type, dm->type, sbase + sm->offset + k * sm->size,
-                         dbase + dm->offset + k * dm->size, pointers_only, err) < 0)
+                         dbase + dm->offset + k * dm->size, pointers_only, err) < 0) {
+                snprintf(name, sizeof name, "%s[%u]", sm->name, k);
+                union_path_prefix(err, name);
                 return -1;
+            }
         return 0;
     }
     cv_plan *sub = compile(sm->type, &p->src_arch, dm->type, err);
-    if (!sub)
+    if (!sub) {
+        snprintf(name, sizeof name, "%s[]", sm->name);
+        union_path_prefix(err, name);
         return -1;
+    }
     cv_plan **grown = realloc(p->subs, (p->nsubs + 1) * sizeof *grown);
     if (!grown) {
         cv_plan_free(sub);
@@ -293,9 +322,13 @@ static int add_member(cv_plan *p, const tmember *sm, const tmember *dm, uint32_t
     if (sm->cls == MT_CLASS_STRUCT) {
         if (pointers_only && !sm->type->has_pointers)
             return 0;
-        if (sm->count == 1)
-            return add_type(p, sm->type, dm->type, sbase + sm->offset, dbase + dm->offset,
-                            pointers_only, err);
+        if (sm->count == 1) {
+            if (add_type(p, sm->type, dm->type, sbase + sm->offset, dbase + dm->offset,
+                         pointers_only, err) == 0)
+                return 0;
+            union_path_prefix(err, sm->name);
+            return -1;
+        }
         return add_struct_array(p, sm, dm, sbase, dbase, pointers_only, err);
     }
     cv_op op = scalar_op(p, sm, dm);
@@ -417,43 +450,13 @@ typedef struct run_state {
     mt_error *err;
 } run_state;
 
-/* Writes the path of the member holding byte off of type t, such as
- * "l", "in.l" or "v[3]", into buf. Bit-fields share bytes: of those, only
- * want is taken. */
-static void member_path(const struct mt_type *t, uint64_t off, const tmember *want, char *buf,
-                        size_t cap)
-{
-    buf[0] = '\0';
-    size_t used = 0;
-    while (t && !t->is_union && used + 1 < cap) {
-        const tmember *hit = NULL;
-        for (uint32_t i = 0; i < t->nmembers && !hit; i++) {
-            const tmember *m = &t->members[i];
-            if (m->cls == MT_CLASS_BITFIELD && m != want)
-                continue;
-            if (off >= m->offset && off < m->offset + (uint64_t)m->size * m->count)
-                hit = m;
-        }
-        if (!hit)
-            break;
-        uint64_t k = (off - hit->offset) / hit->size;
-        int n = hit->count > 1
-                    ? snprintf(buf + used, cap - used, "%s%s[%llu]", used ? "." : "", hit->name,
-                               (unsigned long long)k)
-                    : snprintf(buf + used, cap - used, "%s%s", used ? "." : "", hit->name);
-        used += n > 0 ? (size_t)n : 0;
-        off = (off - hit->offset) % hit->size;
-        t = hit->type;
-    }
-}
-
 static int fail_member(run_state *rs, const uint8_t *item, const tmember *want, int code,
                        const char *what)
 {
     const struct mt_type *t = rs->plan->src;
     size_t at = (size_t)(item - rs->src_base);
     char path[128];
-    member_path(t, at % t->size, want, path, sizeof path);
+    types_member_path(t, at % t->size, want, path, sizeof path);
     if (path[0])
         mt_fail(rs->err, code, "%s in %s member %s", what, t->name, path);
     else
@@ -600,7 +603,7 @@ static int union_unknown(run_state *rs, const union_plan *u, const uint8_t *s)
     const struct mt_type *t = rs->plan->src;
     size_t at = (size_t)(s - rs->src_base);
     char path[128];
-    member_path(t, at % t->size, NULL, path, sizeof path);
+    types_member_path(t, at % t->size, NULL, path, sizeof path);
     const char *why = u->src->has_pointers ? "it may hold a pointer" : "its members differ between these ABIs";
     const char *un = strncmp(u->src->name, "union ", 6) == 0 ? "" : "union ";
     const char *fn = strncmp(t->name, "pin ", 4) == 0 ? t->name + 4

@@ -81,19 +81,18 @@ static int write_freed(ck_writer *w, const reach_set *rs)
 }
 
 /* Writes the heap blocks reachable from the roots and the freed ranges
- * they dangle into; every block if the traversal runs out of memory. */
-static int write_heap(ck_writer *w)
+ * they dangle into; every block if the traversal ran out of memory (rs
+ * NULL). */
+static int write_heap(ck_writer *w, const reach_set *rs)
 {
-    reach_set rs;
-    if (reach_compute(&rs) < 0)
+    if (!rs)
         return state_heap_each(write_heap_block, w) ? -1 : 0;
     int rc = 0;
-    for (size_t i = 0; i < rs.n && rc == 0; i++)
-        if (rs.marked[i] && write_heap_block(&rs.blocks[i], w))
+    for (size_t i = 0; i < rs->n && rc == 0; i++)
+        if (rs->marked[i] && write_heap_block(&rs->blocks[i], w))
             rc = -1;
     if (rc == 0)
-        rc = write_freed(w, &rs);
-    reach_free(&rs);
+        rc = write_freed(w, rs);
     return rc;
 }
 
@@ -130,7 +129,11 @@ int state_write(st_stream *s, mt_error *err)
     ck_patch *patches = NULL;
     un_capture unions = { 0 };
     state_lock();
-    int rc = ck_write_header(&w, s, state_program_id(), err);
+    /* the pointer graph first: a checkpoint no reader could restore is
+     * refused before anything is written */
+    reach_set rs;
+    int reach = reach_compute(&rs, err);
+    int rc = reach == REACH_REFUSED ? -1 : ck_write_header(&w, s, state_program_id(), err);
     if (rc == 0)
         rc = sync_reader_patches(&patches, &w.npatches, err);
     w.patches = patches;
@@ -147,7 +150,7 @@ int state_write(st_stream *s, mt_error *err)
     if (rc == 0)
         rc = write_globals(&w);
     if (rc == 0)
-        rc = write_heap(&w);
+        rc = write_heap(&w, reach == 0 ? &rs : NULL);
     if (rc == 0)
         rc = th_write(&w);
     if (rc == 0) {
@@ -158,6 +161,8 @@ int state_write(st_stream *s, mt_error *err)
         rc = ck_write_end(&w);
     state_unlock();
     unions_capture_free(&unions);
+    if (reach == 0)
+        reach_free(&rs);
     free(patches);
     return rc;
 }

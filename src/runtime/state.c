@@ -74,15 +74,6 @@ uint64_t state_name_key(const char *name)
 void mt_set_program_id(uint64_t id) { program_id = id; }
 void mt_add_program_part(uint64_t part) { program_id += part; }
 
-int mt_register_global_bytes(const char *name, void *addr, size_t size, mt_error *err)
-{
-    char tname[300];
-    snprintf(tname, sizeof tname, "raw %s", name);
-    mt_member m = { "bytes", MT_CLASS_BYTES, 1, 0, size, NULL, 0 };
-    const mt_type *t = mt_type_define(tname, size, 1, 0, &m, 1, err);
-    return t ? mt_register_global(name, addr, t, 1, err) : -1;
-}
-
 _Noreturn void mt_die(const mt_error *err)
 {
     fflush(stdout);
@@ -158,6 +149,25 @@ int mt_register_constant(const char *name, const void *addr, const mt_type *t, s
                          mt_error *err)
 {
     return register_block(name, (void *)addr, t, count, 1, err);
+}
+
+static int register_bytes(const char *name, void *addr, size_t size, int constant, mt_error *err)
+{
+    char tname[300];
+    snprintf(tname, sizeof tname, "raw %s", name);
+    mt_member m = { "bytes", MT_CLASS_BYTES, 1, 0, size, NULL, NULL };
+    const mt_type *t = mt_type_define(tname, size, 1, 0, &m, 1, err);
+    return t ? register_block(name, addr, t, 1, constant, err) : -1;
+}
+
+int mt_register_global_bytes(const char *name, void *addr, size_t size, mt_error *err)
+{
+    return register_bytes(name, addr, size, 0, err);
+}
+
+int mt_register_constant_bytes(const char *name, const void *addr, size_t size, mt_error *err)
+{
+    return register_bytes(name, (void *)addr, size, 1, err);
 }
 
 int mt_register_function(const char *name, void (*fn)(void), mt_error *err)

@@ -626,9 +626,9 @@ int th_capture_reached_bottom(void)
         while (!others_stopped(t))
             pthread_cond_wait(&changed, &lock);
         pthread_mutex_unlock(&lock);
-        control_write_checkpoint(0);
+        int written = control_write_checkpoint(0) == 0;
         pthread_mutex_lock(&lock);
-        if (cap.leave) {
+        if (cap.leave && written) {  /* a refused thread stays */
             frames_clear(t->frames);
             stays = 0;
         }
@@ -642,7 +642,7 @@ int th_capture_reached_bottom(void)
         if (cap.generation == gen && !cap.writing) {
             cap.writing = 1;
             pthread_mutex_unlock(&lock);
-            control_write_checkpoint(cap.leave);  /* exits when asked to */
+            control_write_checkpoint(cap.leave);  /* exits when asked to and written */
             pthread_mutex_lock(&lock);
             for (th_thread *o = threads; o; o = o->next)
                 o->parked = 0;
@@ -712,6 +712,7 @@ static void *thread_main(void *p)
 {
     th_thread *t = p;
     self = t;
+    frames_note_stack(&t);
     pthread_mutex_lock(&lock);
     t->state = &mt_state;
     t->frames = frames_mine();
@@ -1075,6 +1076,17 @@ int th_roots_each(int (*fn)(void *data, const struct mt_type *t, uint64_t count,
     }
     pthread_mutex_unlock(&lock);
     return r;
+}
+
+void th_frames_each(void (*fn)(const frames_thread *ft, int capture, void *ctx), void *ctx)
+{
+    pthread_mutex_lock(&lock);
+    if (!cap.active)
+        fn(frames_mine(), 0, ctx);
+    for (th_thread *t = threads; cap.active && t; t = t->next)
+        if (t->status == TH_RUNNING && t->frames)
+            fn(t->frames, 1, ctx);
+    pthread_mutex_unlock(&lock);
 }
 
 void th_reads_left_behind(void (*fn)(void *lock, void *ctx), void *ctx)

@@ -145,6 +145,9 @@ int th_write(ck_writer *w);
 /* Visits the roots of the captured threads: frames, pinned records,
  * thread-local instances. */
 int th_roots_each(int (*fn)(void *data, const struct mt_type *t, uint64_t count, void *ctx), void *ctx);
+/* Visits the frames of every thread whose pinned records th_roots_each
+ * visits (the calling thread's alone when no capture runs: capture 0). */
+void th_frames_each(void (*fn)(const frames_thread *ft, int capture, void *ctx), void *ctx);
 
 /* Restoring (restore.c): the frames of thread id, the home of its
  * instance of thread-local key. */

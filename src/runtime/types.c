@@ -366,3 +366,29 @@ size_t mt_type_format(const mt_type *t, char *buf, size_t cap)
         buf[tb.len < cap ? tb.len : cap - 1] = '\0';
     return tb.len;
 }
+
+void types_member_path(const struct mt_type *t, uint64_t off, const tmember *want, char *buf, size_t cap)
+{
+    buf[0] = '\0';
+    size_t used = 0;
+    while (t && !t->is_union && used + 1 < cap) {
+        const tmember *hit = NULL;
+        for (uint32_t i = 0; i < t->nmembers && !hit; i++) {
+            const tmember *m = &t->members[i];
+            if (m->cls == MT_CLASS_BITFIELD && m != want)
+                continue;  /* bit-fields share bytes: of those, only want is taken */
+            if (off >= m->offset && off < m->offset + (uint64_t)m->size * m->count)
+                hit = m;
+        }
+        if (!hit)
+            break;
+        uint64_t k = (off - hit->offset) / hit->size;
+        int n = hit->count > 1
+                    ? snprintf(buf + used, cap - used, "%s%s[%llu]", used ? "." : "", hit->name,
+                               (unsigned long long)k)
+                    : snprintf(buf + used, cap - used, "%s%s", used ? "." : "", hit->name);
+        used += n > 0 ? (size_t)n : 0;
+        off = (off - hit->offset) % hit->size;
+        t = hit->type;
+    }
+}

@@ -9,6 +9,7 @@
 #ifndef MT_TYPES_H
 #define MT_TYPES_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #include "migthread.h"
@@ -92,6 +93,12 @@ static inline int type_is_bytes(const struct mt_type *t)
 {
     return t->nmembers == 1 && t->size == 1 && t->members[0].name[0] == '\0' && t->members[0].count == 1;
 }
+
+/* Writes into buf the path of the member holding byte off of one element
+ * of t, such as "l", "in.l" or "v[3]" (empty when off is in padding); it
+ * stops at a union, whose active member is not known here. Bit-fields
+ * share bytes: of those only want (or none, with NULL) is taken. */
+void types_member_path(const struct mt_type *t, uint64_t off, const tmember *want, char *buf, size_t cap);
 
 /* 1 when a scalar class and size make sense together. */
 int type_scalar_size_ok(int cls, uint32_t size);
