@@ -58,6 +58,7 @@ for prog in $programs; do
     done
     # (timeouts: a lock that misbehaves hangs rather than fails)
     timeout 300 "$dir/x86_64" >"$dir/own" && cmp -s "$dir/own" "$dir/want" && ok || fail "$prog: the mtcc build's output differs"
+    # (counting the adaptation points: no checkpoint is taken)
     MIGTHREAD_AFTER_POLLS=1000000000 timeout 300 "$dir/x86_64" >/dev/null 2>"$dir/count"
     total=$(sed -n 's/.*ended after \([0-9]*\) adaptation points.*/\1/p' "$dir/count")
     [ -n "$total" ] && [ "$total" -ge 10 ] || { fail "$prog: too few adaptation points (${total:-?})"; continue; }
@@ -103,7 +104,8 @@ if [ $# -eq 0 ] || [ -n "${THREADS_EXTRAS:-}" ]; then
     done
 
     # ---- By signal: a whole process, then one thread, from the command line ----
-    # (x86_64 only: the programs must run long enough to be caught mid-way)
+    # (x86_64 only: the programs must run long enough to be caught mid-way;
+    # captured by signal, so started here, and rt_captured proves each one)
     big=2000000000
     "$dir/x86_64" $big >"$dir/want.big"
     want=$(sed -n 's/^total //p' "$dir/want.big")
@@ -152,6 +154,7 @@ if [ $# -eq 0 ] || [ -n "${THREADS_EXTRAS:-}" ]; then
     done
 
     # ---- Error paths: one migthread: line, and what the program does then ------
+    # (run directly: each must take no checkpoint, which the helper refuses)
     # MIGTHREAD_THREAD that names no thread (migrate has threads 1 to 5)
     for v in abc 0 9; do
         MIGTHREAD_THREAD=$v MIGTHREAD_AFTER_POLLS=2000 MIGTHREAD_CHECKPOINT_FILE="$dir/bad.ckpt" \
@@ -199,10 +202,12 @@ if [ $# -eq 0 ] || [ -n "${THREADS_EXTRAS:-}" ]; then
     timeout 60 "$dir/x86_64" >"$dir/out"; rc=$?
     [ $rc -eq 0 ] && [ "$(sort "$dir/out")" = "$(cat "$dir/want")" ] && ok ||
         fail "mainexit: exit $rc (124: the process outlived its threads)"
+    # (refused, so run directly: no checkpoint may be taken)
     MIGTHREAD_THREAD=9 MIGTHREAD_AFTER_POLLS=2000 MIGTHREAD_CHECKPOINT_FILE="$dir/bad.ckpt" \
         timeout 60 "$dir/x86_64" >/dev/null 2>"$dir/err"; rc=$?
     [ $rc -ne 0 ] && [ $rc -ne 124 ] && one_line "$dir/err" "migthread: MIGTHREAD_THREAD=9 names no thread" &&
         [ ! -f "$dir/bad.ckpt" ] && ok || fail "mainexit: MIGTHREAD_THREAD=9: exit $rc, $(head -n 1 "$dir/err")"
+    # (counting the adaptation points: no checkpoint is taken)
     MIGTHREAD_AFTER_POLLS=1000000000 timeout 60 "$dir/x86_64" >/dev/null 2>"$dir/count"
     total=$(sed -n 's/.*ended after \([0-9]*\) adaptation points.*/\1/p' "$dir/count")
     if [ -n "$total" ] && [ "$total" -ge 10 ]; then
@@ -319,6 +324,7 @@ if [ $# -eq 0 ] || [ -n "${THREADS_EXTRAS:-}" ]; then
     done
     # a thread asked to move alone while it waits on a condition nobody
     # there could signal: one line, no checkpoint, the program ends normally
+    # (a refusal, so run directly)
     build x86_64 "$dir/condleft" tests/threads/condleft.c || fail "waits: condleft: mtcc build"
     rm -f "$dir/left.ckpt"
     MIGTHREAD_CHECKPOINT_FILE="$dir/left.ckpt" "$dir/condleft" 1500 >"$dir/out" 2>"$dir/err" &
@@ -351,6 +357,7 @@ if [ $# -eq 0 ] || [ -n "${THREADS_EXTRAS:-}" ]; then
         for p in prodcons spawn rwlocks condbarrier semaphores; do
             MTCC_LIBDIR=$tsan/lib $mtcc --cc=gcc -fsanitize=thread -g -O1 -o "$tsan/$p" \
                 tests/threads/programs/$p.c 2>"$tsan/$p.log" || { fail "tsan: build $p"; continue; }
+            # (counting the adaptation points: no checkpoint is taken)
             total=$(MIGTHREAD_AFTER_POLLS=1000000000 "$tsan/$p" 2>&1 >/dev/null | sed -n 's/.*ended after \([0-9]*\).*/\1/p')
             rm -f "$tsan/$p.after.err"
             rt_checkpoint "$tsan/$p.ckpt" "$tsan/$p.before" $((${total:-2} / 2)) "$tsan/$p" &&
