@@ -166,13 +166,14 @@ for abi in x86_64 s390x i686 aarch64; do
     $mtcc --cc=${cc%% *} ${cc#* } -O2 -o "$dir/bst.$abi" tests/corpus/bst.c
 done
 # (each leg restores the one before and checkpoints again: rt_checkpoint
-# requires the new checkpoint; each leg's output is kept apart)
+# requires the new checkpoint, rt_restored the restore's line; each leg's
+# output is kept apart)
 chain() {
     rt_checkpoint "$dir/c1.ckpt" "$dir/leg1" 30000 "$dir/bst.x86_64" || return 1
     prev="$dir/c1.ckpt" k=2
     for abi in s390x i686 aarch64; do
         rt_checkpoint "$dir/c$k.ckpt" "$dir/leg$k" 40000 env MIGTHREAD_RESTORE="$prev" \
-            scripts/abi.sh run "$abi" "$dir/bst.$abi" || return 1
+            scripts/abi.sh run "$abi" "$dir/bst.$abi" && rt_restored "$prev" "$dir/leg$k.err" || return 1
         prev="$dir/c$k.ckpt" k=$((k + 1))
     done
     rt_restore "$prev" "$dir/leg5" "$dir/bst.x86_64" &&
@@ -200,6 +201,7 @@ $mt checkpoint "$pid"
 wait "$pid"; rc=$?
 check "migthread checkpoint lets the program continue unchanged" \
     'rt_captured "$dir/slow2.ckpt" "$dir/slow.cont.err" $rc && cmp -s "$dir/slow.cont" "$dir/slow.want"'
+# (refusals: run directly)
 $mt checkpoint 999999999 2>"$dir/err"; rc=$?
 check "checkpoint of a missing process is refused" '[ $rc -ne 0 ] && one_line "$dir/err" "migthread: cannot signal process"'
 $mt restart --binary /etc/passwd "$dir/slow.ckpt" 2>"$dir/err"; rc=$?
@@ -292,6 +294,7 @@ $mtcc -O2 -o "$dir/bodypoll" tests/mtcc/inputs/bodypoll.c 2>"$dir/err" && gcc -O
 check "bodypoll.c prints what the plain build prints" '"$dir/bodypoll" >"$dir/bp.out" && "$dir/bodypoll.plain" >"$dir/bp.want" && cmp -s "$dir/bp.out" "$dir/bp.want"'
 
 # ---- MIGTHREAD_INTERVAL ------------------------------------------------------------------------
+# (captured by a timer, so run here; rt_captured proves the checkpoint)
 rm -f "$dir/interval.ckpt"
 MIGTHREAD_VERBOSE=1 MIGTHREAD_INTERVAL=0.1 MIGTHREAD_CHECKPOINT_FILE="$dir/interval.ckpt" "$dir/slow" >"$dir/interval.out" 2>"$dir/err"; rc=$?
 check "MIGTHREAD_INTERVAL checkpoints periodically and the output stays the same" \

@@ -268,6 +268,7 @@ if [ $# -eq 0 ] || [ -n "${THREADS_EXTRAS:-}" ]; then
     rt_checkpoint "$dir/process.ckpt" "$dir/before" 5000 timeout 60 "$dir/x86_64" read && [ ! -s "$dir/before" ] && ok ||
         fail "rwleft: no process checkpoint: ${rt_why:-output before it}"
     rw_move ppc "" "$dir/chain.ckpt" MIGTHREAD_RESTORE="$dir/process.ckpt"
+    rt_restored "$dir/process.ckpt" "$dir/stay.err" && ok || fail "rwleft: the chain's restore on ppc: $rt_why"
     rw_restore "$dir/chain.ckpt" x86_64 "read, restored on ppc, from there"
 
     # ---- Waits survive a capture (tests/threads/programs/condbarrier.c and

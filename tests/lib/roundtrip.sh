@@ -14,6 +14,9 @@
 #   rt_captured   CKPT ERR RC            the checks of a capture run some other way
 #                                        (by signal, by interval): exit RC was 0, the
 #                                        file exists, ERR holds the checkpoint line
+#   rt_restored   CKPT ERR               ERR holds the line of CKPT's restore: for a
+#                                        leg of a chain, a capture whose CMD is
+#                                        `env MIGTHREAD_RESTORE=CKPT ...` (OUT.err)
 #
 # A capture removes CKPT first, runs CMD with MIGTHREAD_VERBOSE=1 and
 # MIGTHREAD_CHECKPOINT_FILE=CKPT (stdout to OUT, stderr to OUT.err), then
@@ -71,8 +74,13 @@ rt_restore_exit() {  # rt_restore_exit RC CKPT OUT CMD...
     if [ $rt_rc -ne "$rt_want" ]; then
         rt_why="the restore exited $rt_rc, not $rt_want: $(rt_first "$rt_out.err")"; return 1
     fi
-    if ! grep -qF "migthread: restored $rt_ck in " "$rt_out.err"; then
-        rt_why="no restore line on stderr: $(rt_first "$rt_out.err")"; return 1
+    rt_restored "$rt_ck" "$rt_out.err"
+}
+
+rt_restored() {  # rt_restored CKPT ERR
+    rt_why=""
+    if ! grep -qF "migthread: restored $1 in " "$2"; then
+        rt_why="no line of the restore of $1 on stderr: $(rt_first "$2")"; return 1
     fi
     return 0
 }
