@@ -5,12 +5,14 @@
 # a restore on every ABI), errno, signal handlers and masks (also a
 # handler for a signal the runtime uses), stdin's read-ahead under fgets,
 # getenv and environ pointers, anonymous mmap regions, and fork (the child
-# has its own count and file). Every round trip removes the checkpoint
-# first, requires the file, the MIGTHREAD_VERBOSE checkpoint line and the
-# restore's zero exit, and only then compares the output with the
-# uninterrupted run's.
+# has its own count and file). Every capture and restore goes through
+# tests/lib/roundtrip.sh: it removes the checkpoint first, requires the
+# file, the MIGTHREAD_VERBOSE checkpoint line and the restore's exit (0, or
+# the forked child's own status), and only then is the output compared with
+# the uninterrupted run's.
 set -u
 cd "$(dirname "$0")/.."
+. tests/lib/roundtrip.sh
 mtcc=build/bin/mtcc
 out=build/libstate
 mkdir -p "$out"
@@ -38,17 +40,11 @@ roundtrip() {
     prog=$1 src=$2 dst=$3 pos=$4 want=$5 input=$6
     shift 6
     ck=$out/$prog.$src.$pos.ckpt
-    rm -f "$ck"
-    MIGTHREAD_VERBOSE=1 MIGTHREAD_AFTER_POLLS=$pos MIGTHREAD_EXIT_AFTER_CHECKPOINT=1 MIGTHREAD_CHECKPOINT_FILE=$ck \
-        scripts/abi.sh run "$src" "$out/$prog.$src" "$@" <"$input" >"$out/before" 2>"$out/err"
-    [ -f "$ck" ] || { fail "$prog $*: no checkpoint on $src at $pos: $(head -n 1 "$out/err")"; return; }
-    grep -q "^migthread: checkpoint $ck: " "$out/err" ||
-        { fail "$prog $*: no checkpoint line on $src at $pos"; return; }
-    MIGTHREAD_RESTORE=$ck scripts/abi.sh run "$dst" "$out/$prog.$dst" <"$input" >"$out/after" 2>"$out/err"
-    rc=$?
-    [ $rc -eq 0 ] || { fail "$prog $*: $src -> $dst at $pos: exit $rc: $(head -n 1 "$out/err")"; return; }
-    if cat "$out/before" "$out/after" | cmp -s - "$want"; then pass
-    else fail "$prog $*: $src -> $dst at $pos: output differs"; fi
+    if ! rt_checkpoint "$ck" "$out/before" "$pos" scripts/abi.sh run "$src" "$out/$prog.$src" "$@" <"$input"; then
+        fail "$prog $*: no checkpoint on $src at $pos: $rt_why"
+    elif rt_restore "$ck" "$out/after" scripts/abi.sh run "$dst" "$out/$prog.$dst" <"$input" &&
+        rt_joined "$out/before" "$out/after" "$want"; then pass
+    else fail "$prog $*: $src -> $dst at $pos: $rt_why"; fi
 }
 
 # same PROG ABI INPUT WANT [ARGS]: the mtcc build's uninterrupted output is
@@ -127,29 +123,33 @@ if build fork x86_64; then
     "$out/fork.plain" >"$out/fork.want"
     same fork x86_64 /dev/null "$out/fork.want"
     # the child counts 30 points: only the parent reaches 45, and only its file is written
-    rm -f "$out/f.ckpt" "$out"/f.ckpt.*
-    MIGTHREAD_VERBOSE=1 MIGTHREAD_AFTER_POLLS=45 MIGTHREAD_EXIT_AFTER_CHECKPOINT=1 MIGTHREAD_CHECKPOINT_FILE="$out/f.ckpt" \
-        "$out/fork.x86_64" >"$out/before" 2>"$out/err"
-    if [ -f "$out/f.ckpt" ] && grep -q "^migthread: checkpoint $out/f.ckpt: " "$out/err" && ! ls "$out"/f.ckpt.* >/dev/null 2>&1 &&
-        MIGTHREAD_RESTORE="$out/f.ckpt" "$out/fork.x86_64" >"$out/after" 2>"$out/err2" &&
-        cat "$out/before" "$out/after" | cmp -s - "$out/fork.want"; then pass
-    else fail "fork: the parent's checkpoint and restore at 45"; fi
-    # both reach 25: two files, the parent's untouched by the child, and the run goes on unchanged
-    rm -f "$out/f.ckpt" "$out"/f.ckpt.*
-    MIGTHREAD_VERBOSE=1 MIGTHREAD_AFTER_POLLS=25 MIGTHREAD_CHECKPOINT_FILE="$out/f.ckpt" \
-        "$out/fork.x86_64" >"$out/cont" 2>"$out/err"
-    child=$(ls "$out"/f.ckpt.* 2>/dev/null)
-    lines=$(grep -c "^migthread: checkpoint $out/f.ckpt" "$out/err")
-    if [ -f "$out/f.ckpt" ] && [ -n "$child" ] && [ "$lines" -eq 2 ] && cmp -s "$out/cont" "$out/fork.want"; then pass
-    else fail "fork: parent and child checkpoints at 25 (files: $(ls "$out"/f.ckpt* 2>/dev/null | tr '\n' ' '))"; fi
+    rm -f "$out"/f.ckpt.*
+    if ! rt_checkpoint "$out/f.ckpt" "$out/before" 45 "$out/fork.x86_64"; then
+        fail "fork: the parent's checkpoint at 45: $rt_why"
+    elif ls "$out"/f.ckpt.* >/dev/null 2>&1; then
+        fail "fork: the child reached 45 too: $(ls "$out"/f.ckpt.* | tr '\n' ' ')"
+    elif rt_restore "$out/f.ckpt" "$out/after" "$out/fork.x86_64" && rt_joined "$out/before" "$out/after" "$out/fork.want"; then pass
+    else fail "fork: the parent's restore at 45: $rt_why"; fi
+    # both reach 25: two files (the child's is <file>.<childpid>), the
+    # parent's untouched by the child, and the run goes on unchanged
+    rm -f "$out"/f.ckpt.*
+    child=""
+    if rt_continue "$out/f.ckpt" "$out/cont" 25 "$out/fork.x86_64"; then
+        child=$(ls "$out"/f.ckpt.* 2>/dev/null)
+        lines=$(grep -c "^migthread: checkpoint $out/f.ckpt" "$out/cont.err")
+        if [ -z "$child" ] || ! rt_captured "$child" "$out/cont.err" 0; then
+            child=""
+            fail "fork: no child checkpoint at 25: ${rt_why:-no file $out/f.ckpt.<pid>}"
+        elif [ "$lines" -eq 2 ] && cmp -s "$out/cont" "$out/fork.want"; then pass
+        else fail "fork: parent and child checkpoints at 25: $lines checkpoint lines, or the output changed"; fi
+    else
+        fail "fork: the parent's checkpoint at 25: $rt_why"
+    fi
     # each restores: the child's run ends with the child's status, the parent's as the parent
     if [ -n "$child" ]; then
-        MIGTHREAD_RESTORE="$child" "$out/fork.x86_64" >"$out/after" 2>"$out/err"
-        rc=$?
-        [ $rc -eq 3 ] && pass || fail "fork: the child's restore exited $rc, not the child's 3"
-        MIGTHREAD_RESTORE="$out/f.ckpt" "$out/fork.x86_64" >"$out/after" 2>"$out/err"
-        rc=$?
-        grep -q "^parent 30 " "$out/after" && [ $rc -eq 0 ] && pass || fail "fork: the parent's restore (exit $rc)"
+        rt_restore_exit 3 "$child" "$out/after" "$out/fork.x86_64" && pass || fail "fork: the child's restore: $rt_why"
+        rt_restore "$out/f.ckpt" "$out/after" "$out/fork.x86_64" && grep -q "^parent 30 " "$out/after" && pass ||
+            fail "fork: the parent's restore: ${rt_why:-no parent 30 line}"
     fi
 fi
 
