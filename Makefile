@@ -21,7 +21,7 @@ RUNTIME_HDR := $(wildcard src/runtime/*.h) include/migthread.h include/migthread
 
 HOST_LIB := build/lib/$(HOST_TRIPLE)/libmigthread.a
 
-.PHONY: all cross check demo bench bench-convert bench-overhead bench-threads deps clean unit matrix fuzz-smoke
+.PHONY: all cross check demo bench bench-convert bench-overhead bench-threads bench-unions deps clean unit matrix fuzz-smoke fuzz-csmith
 all: $(HOST_LIB) build/bin/migthread build/bin/mtcc build/include/migthread.h build/include/migthread-gen.h
 
 deps:
@@ -123,6 +123,14 @@ matrix: $(MATRIX_BINS)
 fuzz-smoke: build/test/fuzz_ckpt $(MATRIX_BINS)
 	@tests/fuzz-smoke.sh
 
+# Differential testing on csmith programs: COUNT programs from seed SEED
+# (tests/csmith.sh; docs/design.md records the long runs).
+COUNT ?= 100
+SEED ?= 1
+fuzz-csmith: deps
+	@$(MAKE) --no-print-directory all cross
+	@COUNT=$(COUNT) SEED=$(SEED) tests/csmith.sh
+
 check: deps
 	@$(MAKE) --no-print-directory all cross
 	@$(MAKE) --no-print-directory $(UNIT_BINS) $(MATRIX_BINS) $(HANDMADE_BINS) build/test/fuzz_ckpt build/bin/migthread
@@ -150,7 +158,11 @@ bench-threads: deps
 	@$(MAKE) --no-print-directory all
 	bench/threads.sh
 
-bench: bench-convert bench-overhead bench-threads
+bench-unions: deps
+	@$(MAKE) --no-print-directory all
+	bench/unions.sh
+
+bench: bench-convert bench-overhead bench-threads bench-unions
 
 clean:
 	rm -rf build

@@ -91,24 +91,89 @@ void mt_callback_leave(void);
 static inline int mt_callback_scope_begin(void) { mt_callback_enter(); return 0; }
 static inline void mt_callback_scope_end(int *unused) { (void)unused; mt_callback_leave(); }
 
-/* Heap allocation with the element type, tracked for checkpoints. */
-void *mt_malloc(size_t size, const mt_type *t);
-void *mt_calloc(size_t n, size_t size, const mt_type *t);
-void *mt_realloc(void *p, size_t size, const mt_type *t);
+/* Where a heap block was allocated: one static object per allocation
+ * site in mtcc's output, kept with the block (a pointer, so a malloc costs
+ * no more) and saved with it, so that a refusal names the site. */
+typedef struct mt_site {
+    const char *where;     /* "file.c:12" */
+    unsigned flags;        /* MT_SITE_*: what mtcc saw done with an untyped block */
+    const char *used_as;   /* for the messages: "struct node at file.c:30", or NULL */
+} mt_site;
+enum {
+    MT_SITE_POINTERS = 1,  /* used as a type holding pointers: a capture refuses it */
+    MT_SITE_NUMBERS = 2    /* used as a type with multi-byte numbers: a restore onto
+                              another ABI refuses it */
+};
+
+/* Heap allocation with the element type (or a descriptor from
+ * mt_type_flex), tracked for checkpoints. site may be NULL. realloc with
+ * t NULL keeps the block's type (a flexible block gets its new length). */
+void *mt_malloc(size_t size, const mt_type *t, const mt_site *site);
+void *mt_calloc(size_t n, size_t size, const mt_type *t, const mt_site *site);
+void *mt_realloc(void *p, size_t size, const mt_type *t, const mt_site *site);
 void mt_free(void *p);
 char *mt_strdup(const char *s);
 char *mt_strndup(const char *s, size_t n);
-void *mt_reallocarray(void *p, size_t n, size_t size, const mt_type *t);
-void *mt_aligned_alloc(size_t align, size_t size, const mt_type *t);
+void *mt_reallocarray(void *p, size_t n, size_t size, const mt_type *t, const mt_site *site);
+void *mt_aligned_alloc(size_t align, size_t size, const mt_type *t, const mt_site *site);
 /* The library calls that allocate for the program. Their FILE * and
  * va_list parameters are written without <stdio.h> and <stdarg.h>, whose
  * definitions the preprocessed text that includes this header has already;
  * they return what getline (ssize_t) and asprintf return. */
-int mt_posix_memalign(void **out, size_t align, size_t size, const mt_type *t);
+int mt_posix_memalign(void **out, size_t align, size_t size, const mt_type *t, const mt_site *site);
 long mt_getline(char **line, size_t *n, void *stream);
 long mt_getdelim(char **line, size_t *n, int delim, void *stream);
 int mt_asprintf(char **out, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 int mt_vasprintf(char **out, const char *fmt, __builtin_va_list ap);
+
+/* The type of a heap block that ends in an array whose length the
+ * allocation's size gives: a struct header with a flexible array member
+ * named member at offset (offsetof), or a header followed by elements
+ * (offset sizeof(header), member "[]"). elem is the array's element type
+ * and elem_count the scalars in one element (int a[][3]: 3). Each
+ * allocation becomes the header and as many elements as its size holds.
+ * Returns NULL with err filled on bad arguments or out of memory. */
+const mt_type *mt_type_flex(const mt_type *header, const char *member, size_t offset, const mt_type *elem,
+                            size_t elem_count, mt_error *err);
+
+/* ---- Unions (unions.c) --------------------------------------------------------
+ * Which member of a union object is active: mtcc reports every store
+ * into a union member (an assignment, compound assignment, increment or
+ * decrement, an initializer, a member's address taken), so that a
+ * capture can save the member and a restore convert by it. Each returns
+ * its first argument. t is the union's descriptor (for mt_union_copy and
+ * mt_union_forget, the type of the whole object, which holds unions). */
+void *mt_union_set(const volatile void *u, unsigned member, const mt_type *t);
+void *mt_union_copy(const volatile void *dst, const volatile void *src, const mt_type *t);
+void *mt_union_forget(const volatile void *dst, const mt_type *t);
+/* `X = Y` for objects holding unions, Y an object: copies size bytes and
+ * the members, evaluating each operand once. */
+void *mt_union_assign(const volatile void *dst, const volatile void *src, size_t size, const mt_type *t);
+/* A function returning a value whose type holds unions hands the
+ * members over (src NULL: none known) to the caller that stores the value
+ * (`X = f()`, `T x = f();`); any other take forgets dst's members. */
+void *mt_union_ret(const volatile void *src, const mt_type *t);
+void *mt_union_take(const volatile void *dst, const mt_type *t);
+#define MT_UNION_RET(addr, t) (*(__typeof__(addr))mt_union_ret((addr), (t)))
+#define MT_UNION_TAKE(addr, t) (*(__typeof__(addr))mt_union_take((addr), (t)))
+/* `BASE.m = v` becomes `MT_UNION_AT(&(BASE), i, t).m = v` and `P->m = v`
+ * `MT_UNION_VIA((P), i, t)->m = v`: the operand is evaluated once (the
+ * other mention is inside __typeof__). */
+#define MT_UNION_AT(addr, member, t) (*(__typeof__(addr))mt_union_set((addr), (member), (t)))
+#define MT_UNION_VIA(ptr, member, t) ((__typeof__(ptr))mt_union_set((ptr), (member), (t)))
+#define MT_UNION_COPY(addr, src, t) (*(__typeof__(addr))mt_union_copy((addr), (src), (t)))
+#define MT_UNION_FORGET(addr, t) (*(__typeof__(addr))mt_union_forget((addr), (t)))
+#define MT_UNION_FORGET_VIA(ptr, t) ((__typeof__(ptr))mt_union_forget((ptr), (t)))
+/* The allocation wrappers and pin records of types that hold unions:
+ * what was known of the unions at the new object's address is
+ * forgotten (realloc moves it along). */
+void *mt_pin_enter_u(const mt_type *t);
+void *mt_malloc_u(size_t size, const mt_type *t, const mt_site *site);
+void *mt_calloc_u(size_t n, size_t size, const mt_type *t, const mt_site *site);
+void *mt_realloc_u(void *p, size_t size, const mt_type *t, const mt_site *site);
+void *mt_reallocarray_u(void *p, size_t n, size_t size, const mt_type *t, const mt_site *site);
+void *mt_aligned_alloc_u(size_t align, size_t size, const mt_type *t, const mt_site *site);
+int mt_posix_memalign_u(void **out, size_t align, size_t size, const mt_type *t, const mt_site *site);
 
 /* Identity-only blocks (string literals, read-only tables): their
  * addresses translate, their contents are never written over. */
@@ -118,6 +183,9 @@ int mt_register_constant(const char *name, const void *addr, const mt_type *t,
 /* A global whose type mtcc cannot describe: saved as size raw bytes,
  * restored only by a build where it has the same size. */
 int mt_register_global_bytes(const char *name, void *addr, size_t size, mt_error *err);
+/* The same for a const global (it may live in read-only memory): identity
+ * only, its bytes are never written over. */
+int mt_register_constant_bytes(const char *name, const void *addr, size_t size, mt_error *err);
 
 /* A spot where mtcc saw an address computed in a way no checkpoint can
  * follow (XOR-ed, hashed, split; "file.c:12: the address in x is
@@ -169,6 +237,8 @@ int mt_pthread_cond_destroy(void *cond);
 int mt_pthread_cond_wait(void *cond, void *mutex);
 int mt_pthread_cond_signal(void *cond);
 int mt_pthread_cond_broadcast(void *cond);
+/* abstime is a const struct timespec * */
+int mt_pthread_cond_timedwait(void *cond, void *mutex, const void *abstime);
 
 int mt_pthread_barrier_init(void *barrier, const void *attr, unsigned count);
 int mt_pthread_barrier_destroy(void *barrier);
@@ -184,9 +254,55 @@ int mt_pthread_rwlock_unlock(void *rwlock);
 
 int mt_pthread_once(int *once, void (*init)(void));
 
-/* The descriptor of a pthread_mutex_t, pthread_cond_t, pthread_barrier_t
- * or pthread_rwlock_t (named by kind): the portable state kept in it. */
+/* POSIX semaphores (unnamed ones: sem_open is refused by mtcc). A sem_t
+ * keeps its count, saved and converted like the objects above; sem_wait
+ * and sem_timedwait are safe points. They return 0, or -1 with errno. */
+int mt_sem_init(void *sem, int pshared, unsigned value);
+int mt_sem_destroy(void *sem);
+int mt_sem_wait(void *sem);
+int mt_sem_trywait(void *sem);
+int mt_sem_timedwait(void *sem, const void *abstime);
+int mt_sem_post(void *sem);
+int mt_sem_getvalue(void *sem, int *value);
+
+/* The descriptor of a pthread_mutex_t, pthread_cond_t, pthread_barrier_t,
+ * pthread_rwlock_t or sem_t (named by kind): the portable state kept in it. */
 const mt_type *mt_type_pthread(const char *kind, size_t size, size_t align);
+
+/* ---- C library state (libc_*.c) ------------------------------------------------
+ * mtcc renames calls to these C library functions (when a system header
+ * declares them) to the runtime's, which keep their state where a
+ * checkpoint sees it: the generators compute glibc's very numbers from a
+ * registered state; signal dispositions and masks are recorded to be
+ * reinstalled by a restore; fork makes the child its own instance; an
+ * anonymous mmap is a tracked block. Types from system headers are
+ * written as what they are on Linux (pid_t int, sigset_t and struct
+ * sigaction passed through void *). */
+int mt_rand(void);
+void mt_srand(unsigned seed);
+long mt_random(void);
+void mt_srandom(unsigned seed);
+char *mt_initstate(unsigned seed, char *buf, size_t n);
+char *mt_setstate(char *buf);
+double mt_drand48(void);
+double mt_erand48(unsigned short xsubi[3]);
+long mt_lrand48(void);
+long mt_nrand48(unsigned short xsubi[3]);
+long mt_mrand48(void);
+long mt_jrand48(unsigned short xsubi[3]);
+void mt_srand48(long seed);
+unsigned short *mt_seed48(unsigned short seed16v[3]);
+void mt_lcong48(unsigned short param[7]);
+
+void (*mt_signal(int sig, void (*handler)(int)))(int);
+void (*mt_sysv_signal(int sig, void (*handler)(int)))(int);
+int mt_sigaction(int sig, const void *act, void *old);
+int mt_sigprocmask(int how, const void *set, void *old);
+int mt_pthread_sigmask(int how, const void *set, void *old);
+
+int mt_fork(void);
+void *mt_mmap(void *addr, size_t len, int prot, int flags, int fd, long long off, const mt_type *t, const mt_site *site);
+int mt_munmap(void *addr, size_t len);
 
 /* Prints "migthread: " and the error, and exits with status 1. */
 _Noreturn void mt_die(const mt_error *err);

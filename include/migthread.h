@@ -45,7 +45,8 @@ enum {
     MT_ELOSS,      /* a value does not fit the reader's representation */
     MT_EPOINTER,   /* a pointer points into nothing that was saved */
     MT_ENOMEM,     /* out of memory */
-    MT_EUSAGE      /* the API was called wrongly */
+    MT_EUSAGE,     /* the API was called wrongly */
+    MT_EREFUSED    /* a capture no reader could restore (mt_save writes nothing) */
 };
 
 /* ---- Type descriptors ------------------------------------------------ */
@@ -63,6 +64,7 @@ typedef enum mt_class {
     MT_CLASS_FNPTR,     /* function pointer: translated by function table */
     MT_CLASS_STRUCT,    /* nested struct: see mt_member.type */
     MT_CLASS_UNION,     /* nested union: see mt_member.type */
+    MT_CLASS_BITFIELD = 11, /* integer bit-field: see mt_member.read */
     /* An integer that may hold an address (mtcc's pointer inference:
      * uintptr_t u = (uintptr_t)p). A value that points into a saved
      * object is translated like a pointer, its offset (and so low tag
@@ -73,6 +75,16 @@ typedef enum mt_class {
 
 typedef struct mt_type mt_type;  /* opaque; owned by the runtime */
 
+/* Reads a bit-field member of the object at obj: its value converted to
+ * unsigned long long, and in *positive whether the value is greater than
+ * zero. The runtime finds the member's bits, width and signedness on each
+ * ABI by calling it on objects in which it has set chosen bits, so a
+ * bit-field is described without offsetof (which it has not):
+ *     static unsigned long long read_mode(const void *o, int *positive)
+ *     { const struct S *s = o; *positive = s->mode > 0; return (unsigned long long)s->mode; }
+ */
+typedef unsigned long long (*mt_bitfield_read)(const void *obj, int *positive);
+
 /* One member of a struct or union, as the source declares it. Arrays are
  * one member with count elements (the product of all dimensions). */
 typedef struct mt_member {
@@ -82,14 +94,17 @@ typedef struct mt_member {
     size_t offset;       /* offsetof(T, member) */
     size_t count;        /* number of elements, at least 1 */
     const mt_type *type; /* the nested type for STRUCT and UNION, else NULL */
+    mt_bitfield_read read; /* BITFIELD only (size and offset are then found by it) */
 } mt_member;
 
 /* Fills an mt_member from a struct type, a member name and its class;
  * count is the number of array elements (1 for a plain member). */
 #define MT_MEMBER(T, m, cls, count) \
-    { #m, (cls), sizeof(((T *)0)->m) / (count), MT_OFFSETOF(T, m), (count), NULL }
+    { #m, (cls), sizeof(((T *)0)->m) / (count), MT_OFFSETOF(T, m), (count), NULL, 0 }
 #define MT_MEMBER_OF(T, m, cls, count, subtype) \
-    { #m, (cls), sizeof(((T *)0)->m) / (count), MT_OFFSETOF(T, m), (count), (subtype) }
+    { #m, (cls), sizeof(((T *)0)->m) / (count), MT_OFFSETOF(T, m), (count), (subtype), 0 }
+/* A named bit-field member m, read by the function read (above). */
+#define MT_BITFIELD(m, read) { #m, MT_CLASS_BITFIELD, 0, 0, 1, 0, (read) }
 
 /* Defines a struct type (or a union, when is_union is set) from its
  * members, which must be given in declaration order. The type's identity
@@ -109,7 +124,10 @@ const mt_type *mt_type_scalar(const char *name, mt_class cls, size_t size,
 
 /* Writes the tag of a type in the seeds' tuple notation, e.g.
  * "(8,-1)(0,0)(4,1)(4,0)": (size,count) scalars, (size,-count) pointers,
- * (bytes,0) padding, ((...),count) nested aggregates. Returns the length
+ * (bytes,0) padding, ((...),count) nested aggregates; a bit-field is
+ * (s7@2.4,1), signed (u: unsigned), 7 bits from bit 4 of byte 2, bits
+ * counted from the byte's least significant bit (from its most significant
+ * bit when the position ends in M, as big-endian ABIs lay them out). Returns the length
  * the full text needs; writes at most cap bytes (always NUL-terminated). */
 size_t mt_type_format(const mt_type *t, char *buf, size_t cap);
 

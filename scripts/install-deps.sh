@@ -8,6 +8,7 @@ PACKAGES="
 make gcc clang libclang-14-dev libclang-rt-14-dev llvm-14
 libxxhash-dev libtirpc-dev pkg-config valgrind python3
 qemu-user
+csmith libcsmith-dev cvise
 gcc-i686-linux-gnu libc6-dev-i386-cross
 gcc-aarch64-linux-gnu libc6-dev-arm64-cross
 gcc-s390x-linux-gnu libc6-dev-s390x-cross

@@ -17,6 +17,9 @@ run "command line" tests/cli.sh
 run "mtcc driver and diagnostics" tests/mtcc.sh
 run "mtcc driver options on six targets" tests/mtcc/test-driver.sh
 run "mtcc corpus on six ABIs" tests/corpus.sh
+run "C library state across a checkpoint" tests/libstate.sh
+run "unions: active members, refusals, csmith" tests/unions.sh
 run "threaded programs on four ABIs, thread migration, ThreadSanitizer" tests/threads.sh
+run "csmith programs, plain against mtcc, checkpointed and restored (fixed seeds)" tests/csmith.sh --smoke
 if [ $status -eq 0 ]; then echo "check: all suites passed"; else echo "check: FAILED"; fi
 exit $status

@@ -40,6 +40,7 @@ for prog in $programs; do
         else skipped="$skipped $prog@$abi"; fi
     done
     case " $ok_dsts " in *" x86_64 "*) ;; *) fail "$prog: the mtcc build's output differs from the plain build's"; continue ;; esac
+    # (counting the adaptation points: no checkpoint is taken)
     MIGTHREAD_AFTER_POLLS=1000000000000 "$dir/x86_64" >/dev/null 2>"$dir/count"
     total=$(sed -n 's/.*ended after \([0-9]*\) adaptation points.*/\1/p' "$dir/count")
     [ -n "$total" ] && [ "$total" -ge 3 ] || { fail "$prog: too few adaptation points (${total:-?})"; continue; }

@@ -42,10 +42,15 @@ rt_checkpoint "$dir/none.ckpt" "$dir/before" $past build/test/x86_64/tree_mt
     result bad "the round-trip helper accepts a run that took no checkpoint"
 rt_continue "$dir/none.ckpt" "$dir/cont" $past build/test/x86_64/tree_mt && result bad "the helper accepts a continued run without a checkpoint" || result ok
 rt_restore "$dir/none.ckpt" "$dir/after" build/test/x86_64/tree_mt && result bad "the helper accepts a restore of no file" || result ok
+# a resumed run that ends with exit 0 where another status is expected
+rt_restore_exit 3 "$dir/x86_64.500.ckpt" "$dir/after" build/test/x86_64/tree_mt &&
+    result bad "the helper accepts a restore that exited 0 where 3 was expected" || result ok
+# (run directly on purpose: the helper always sets MIGTHREAD_VERBOSE)
 MIGTHREAD_CHECKPOINT_FILE="$dir/quiet.ckpt" MIGTHREAD_AFTER_POLLS=500 MIGTHREAD_EXIT_AFTER_CHECKPOINT=1 \
     build/test/x86_64/tree_mt >/dev/null 2>"$dir/quiet.err"
 rt_captured "$dir/quiet.ckpt" "$dir/quiet.err" 0 && result bad "the helper accepts a capture without its verbose line" || result ok
-# A damaged checkpoint and a foreign program's are refused in one line.
+# A damaged checkpoint and a foreign program's are refused in one line
+# (restored directly: the helper accepts only a restore that succeeds).
 printf 'garbage' >"$dir/bad.ckpt"
 MIGTHREAD_RESTORE="$dir/bad.ckpt" build/test/x86_64/tree_mt >/dev/null 2>"$dir/err"
 [ $? -ne 0 ] && [ "$(wc -l <"$dir/err")" -eq 1 ] && grep -q '^migthread: not a MigThread checkpoint' "$dir/err" \

@@ -58,6 +58,7 @@ for prog in $programs; do
     done
     # (timeouts: a lock that misbehaves hangs rather than fails)
     timeout 300 "$dir/x86_64" >"$dir/own" && cmp -s "$dir/own" "$dir/want" && ok || fail "$prog: the mtcc build's output differs"
+    # (counting the adaptation points: no checkpoint is taken)
     MIGTHREAD_AFTER_POLLS=1000000000 timeout 300 "$dir/x86_64" >/dev/null 2>"$dir/count"
     total=$(sed -n 's/.*ended after \([0-9]*\) adaptation points.*/\1/p' "$dir/count")
     [ -n "$total" ] && [ "$total" -ge 10 ] || { fail "$prog: too few adaptation points (${total:-?})"; continue; }
@@ -103,7 +104,8 @@ if [ $# -eq 0 ] || [ -n "${THREADS_EXTRAS:-}" ]; then
     done
 
     # ---- By signal: a whole process, then one thread, from the command line ----
-    # (x86_64 only: the programs must run long enough to be caught mid-way)
+    # (x86_64 only: the programs must run long enough to be caught mid-way;
+    # captured by signal, so started here, and rt_captured proves each one)
     big=2000000000
     "$dir/x86_64" $big >"$dir/want.big"
     want=$(sed -n 's/^total //p' "$dir/want.big")
@@ -152,6 +154,7 @@ if [ $# -eq 0 ] || [ -n "${THREADS_EXTRAS:-}" ]; then
     done
 
     # ---- Error paths: one migthread: line, and what the program does then ------
+    # (run directly: each must take no checkpoint, which the helper refuses)
     # MIGTHREAD_THREAD that names no thread (migrate has threads 1 to 5)
     for v in abc 0 9; do
         MIGTHREAD_THREAD=$v MIGTHREAD_AFTER_POLLS=2000 MIGTHREAD_CHECKPOINT_FILE="$dir/bad.ckpt" \
@@ -162,7 +165,7 @@ if [ $# -eq 0 ] || [ -n "${THREADS_EXTRAS:-}" ]; then
     # pthread calls the runtime does not model: refused at their line, nothing built
     src=tests/threads/refused.c
     $mtcc -O2 -o "$dir/refused" "$src" 2>"$dir/err"; rc=$?
-    for call in pthread_kill pthread_cancel; do
+    for call in pthread_kill pthread_cancel sem_open; do
         line=$(grep -n "$call(" "$src" | cut -d: -f1)
         [ $rc -ne 0 ] && grep -q "^$src:$line: mtcc: error: $call is not supported" "$dir/err" && ok ||
             fail "mtcc: $call is not refused at $src:$line (exit $rc)"
@@ -199,10 +202,12 @@ if [ $# -eq 0 ] || [ -n "${THREADS_EXTRAS:-}" ]; then
     timeout 60 "$dir/x86_64" >"$dir/out"; rc=$?
     [ $rc -eq 0 ] && [ "$(sort "$dir/out")" = "$(cat "$dir/want")" ] && ok ||
         fail "mainexit: exit $rc (124: the process outlived its threads)"
+    # (refused, so run directly: no checkpoint may be taken)
     MIGTHREAD_THREAD=9 MIGTHREAD_AFTER_POLLS=2000 MIGTHREAD_CHECKPOINT_FILE="$dir/bad.ckpt" \
         timeout 60 "$dir/x86_64" >/dev/null 2>"$dir/err"; rc=$?
     [ $rc -ne 0 ] && [ $rc -ne 124 ] && one_line "$dir/err" "migthread: MIGTHREAD_THREAD=9 names no thread" &&
         [ ! -f "$dir/bad.ckpt" ] && ok || fail "mainexit: MIGTHREAD_THREAD=9: exit $rc, $(head -n 1 "$dir/err")"
+    # (counting the adaptation points: no checkpoint is taken)
     MIGTHREAD_AFTER_POLLS=1000000000 timeout 60 "$dir/x86_64" >/dev/null 2>"$dir/count"
     total=$(sed -n 's/.*ended after \([0-9]*\) adaptation points.*/\1/p' "$dir/count")
     if [ -n "$total" ] && [ "$total" -ge 10 ]; then
@@ -263,14 +268,97 @@ if [ $# -eq 0 ] || [ -n "${THREADS_EXTRAS:-}" ]; then
     rt_checkpoint "$dir/process.ckpt" "$dir/before" 5000 timeout 60 "$dir/x86_64" read && [ ! -s "$dir/before" ] && ok ||
         fail "rwleft: no process checkpoint: ${rt_why:-output before it}"
     rw_move ppc "" "$dir/chain.ckpt" MIGTHREAD_RESTORE="$dir/process.ckpt"
+    rt_restored "$dir/process.ckpt" "$dir/stay.err" && ok || fail "rwleft: the chain's restore on ppc: $rt_why"
     rw_restore "$dir/chain.ckpt" x86_64 "read, restored on ppc, from there"
+
+    # ---- Waits survive a capture (tests/threads/programs/condbarrier.c and
+    # semaphores.c, tests/corpus/jmpbuf.c): every capture and restore goes
+    # through tests/lib/roundtrip.sh, which proves the checkpoint happened
+    # before anything is compared. condbarrier waits once, with no loop
+    # (SPLASH's BARRIER): a wake-up after a restore that the run would not
+    # have had breaks it.
+    dir=$out/waits
+    rm -rf "$dir" && mkdir -p "$dir"
+    waits_restore() {  # waits_restore CKPT ABI BIN BEFORE WANT WHAT
+        rt_restore "$1" "$dir/after" timeout 300 scripts/abi.sh run "$2" "$3" && rt_joined "$4" "$dir/after" "$5" && ok ||
+            fail "$6 -> $2: $rt_why (exit 124: hangs)"
+    }
+    for prog in condbarrier semaphores; do
+        gcc -O2 -pthread -o "$dir/$prog.plain" tests/threads/programs/$prog.c && "$dir/$prog.plain" >"$dir/$prog.want"
+        for abi in $dsts; do
+            build "$abi" "$dir/$prog.$abi" tests/threads/programs/$prog.c || fail "waits: $prog: mtcc build for $abi"
+        done
+        # (counting the adaptation points: no checkpoint is taken)
+        MIGTHREAD_AFTER_POLLS=1000000000 timeout 300 "$dir/$prog.x86_64" >/dev/null 2>"$dir/count"
+        total=$(sed -n 's/.*ended after \([0-9]*\) adaptation points.*/\1/p' "$dir/count")
+        [ -n "$total" ] && [ "$total" -ge 100 ] || { fail "waits: $prog: too few adaptation points (${total:-?})"; continue; }
+        i=0
+        for pos in $((total / 50)) $((total / 7)) $((total / 4)) $((total / 3)) $((total / 2)) $((2 * total / 3)) \
+                   $((4 * total / 5)) $((19 * total / 20)); do
+            i=$((i + 1))
+            ck=$dir/$prog.$pos.ckpt
+            rt_continue "$ck" "$dir/cont" $pos timeout 300 "$dir/$prog.x86_64" && cmp -s "$dir/cont" "$dir/$prog.want" && ok ||
+                fail "waits: $prog: checkpoint-and-continue at $pos: ${rt_why:-changed the output}"
+            rt_checkpoint "$ck" "$dir/before" $pos timeout 300 "$dir/$prog.x86_64" ||
+                { fail "waits: $prog: no checkpoint at $pos: $rt_why"; continue; }
+            d=$(echo $dsts | cut -d' ' -f$((i % 4 + 1)))   # every position on x86_64, and on one other ABI each
+            for d in x86_64 $d; do
+                waits_restore "$ck" "$d" "$dir/$prog.$d" "$dir/before" "$dir/$prog.want" "waits: $prog at $pos of $total"
+                [ "$d" = x86_64 ] || break
+            done
+        done
+        # one thread's checkpoint while the others wait: nothing changes
+        for n in 2 4; do
+            rt_continue "$dir/$prog.t$n.ckpt" "$dir/cont" $((total / 20)) env MIGTHREAD_THREAD=$n timeout 300 "$dir/$prog.x86_64" &&
+                cmp -s "$dir/cont" "$dir/$prog.want" && ok ||
+                fail "waits: $prog: a checkpoint of thread $n: ${rt_why:-changed the output}"
+        done
+        # from s390x, where the waits were saved big-endian
+        ck=$dir/$prog.s390x.ckpt
+        if rt_checkpoint "$ck" "$dir/before" $((total / 3)) timeout 300 scripts/abi.sh run s390x "$dir/$prog.s390x"; then
+            for d in x86_64 ppc; do
+                waits_restore "$ck" "$d" "$dir/$prog.$d" "$dir/before" "$dir/$prog.want" "waits: $prog from s390x"
+            done
+        else
+            fail "waits: $prog: no checkpoint on s390x: $rt_why"
+        fi
+    done
+    # a thread asked to move alone while it waits on a condition nobody
+    # there could signal: one line, no checkpoint, the program ends normally
+    # (a refusal, so run directly)
+    build x86_64 "$dir/condleft" tests/threads/condleft.c || fail "waits: condleft: mtcc build"
+    rm -f "$dir/left.ckpt"
+    MIGTHREAD_CHECKPOINT_FILE="$dir/left.ckpt" "$dir/condleft" 1500 >"$dir/out" 2>"$dir/err" &
+    pid=$!
+    for i in $(seq 200); do grep -q "worker waits" "$dir/out" && break; sleep 0.05; done
+    "$mt" checkpoint --exit --thread 2 "$pid" || fail "waits: condleft: migthread checkpoint --thread failed"
+    wait "$pid"; rc=$?
+    [ $rc -eq 0 ] && one_line "$dir/err" "migthread: no checkpoint: thread 2 waits in pthread_cond_wait" &&
+        grep -q "^worker woke 1$" "$dir/out" && [ ! -f "$dir/left.ckpt" ] && ok ||
+        fail "waits: condleft: exit $rc, $(head -n 1 "$dir/err") $(tail -n 1 "$dir/out")"
+    # a jmp_buf (global, in a struct, in main's frame) filled by setjmp in
+    # functions that fall back: stale at every capture, so it travels (the
+    # corpus restores it on every ABI; here the checkpoint is proven)
+    gcc -O2 -o "$dir/jmpbuf.plain" tests/corpus/jmpbuf.c && "$dir/jmpbuf.plain" >"$dir/jmpbuf.want"
+    for abi in x86_64 s390x; do
+        build "$abi" "$dir/jmpbuf.$abi" tests/corpus/jmpbuf.c 2>/dev/null || fail "waits: jmpbuf: mtcc build for $abi"
+    done
+    ck=$dir/jmpbuf.ckpt
+    if rt_checkpoint "$ck" "$dir/before" 150000 "$dir/jmpbuf.x86_64"; then
+        for d in x86_64 s390x; do
+            waits_restore "$ck" "$d" "$dir/jmpbuf.$d" "$dir/before" "$dir/jmpbuf.want" "waits: jmpbuf"
+        done
+    else
+        fail "waits: jmpbuf: no checkpoint: $rt_why"
+    fi
 
     # ---- ThreadSanitizer over the runtime's thread code ------------------------
     tsan=build/tsan
     if make -s "$tsan/lib/x86_64-linux-gnu/libmigthread.a" >/dev/null; then
-        for p in prodcons spawn rwlocks; do
+        for p in prodcons spawn rwlocks condbarrier semaphores; do
             MTCC_LIBDIR=$tsan/lib $mtcc --cc=gcc -fsanitize=thread -g -O1 -o "$tsan/$p" \
                 tests/threads/programs/$p.c 2>"$tsan/$p.log" || { fail "tsan: build $p"; continue; }
+            # (counting the adaptation points: no checkpoint is taken)
             total=$(MIGTHREAD_AFTER_POLLS=1000000000 "$tsan/$p" 2>&1 >/dev/null | sed -n 's/.*ended after \([0-9]*\).*/\1/p')
             rm -f "$tsan/$p.after.err"
             rt_checkpoint "$tsan/$p.ckpt" "$tsan/$p.before" $((${total:-2} / 2)) "$tsan/$p" &&

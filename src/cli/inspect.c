@@ -61,6 +61,27 @@ static void tally(const ck_image *img, totals *tot)
     }
 }
 
+static void json_str(const char *s);
+
+/* A bit-field's value, read by the writer's bit positions (p is its
+ * first byte), and where it was: "-20 (s7@2.4)". */
+static void format_bitfield(const tmember *m, const uint8_t *p, char *buf, size_t cap)
+{
+    k_bits w = { (uint8_t)m->size, (uint8_t)type_bit_shift(m), m->bit_width,
+                 (uint8_t)((m->bit_flags & TYPE_BIT_MSB) != 0) };
+    uint64_t v = k_bits_load(p, &w);
+    int is_signed = m->bit_flags & TYPE_BIT_SIGNED;
+    if (is_signed && m->bit_width < 64 && (v >> (m->bit_width - 1) & 1))
+        v |= ~(uint64_t)0 << m->bit_width;
+    char where[32];
+    snprintf(where, sizeof where, "%c%u@%u.%u%s", is_signed ? 's' : 'u', m->bit_width, m->offset, m->bit_pos,
+             m->bit_flags & TYPE_BIT_MSB ? "M" : "");
+    if (is_signed)
+        snprintf(buf, cap, "%lld (%s)", (long long)v, where);
+    else
+        snprintf(buf, cap, "%llu (%s)", (unsigned long long)v, where);
+}
+
 /* One scalar of the writer's, as text: integers in decimal, floats by
  * their IEEE bits, pointers in hex. */
 static void format_value(const tmember *m, const uint8_t *p, int big, char *buf, size_t cap)
@@ -93,6 +114,7 @@ static void format_value(const tmember *m, const uint8_t *p, int big, char *buf,
     case MT_CLASS_FNPTR: snprintf(buf, cap, v ? "0x%llx" : "NULL", (unsigned long long)v); break;
     case MT_CLASS_ADDR_SINT:
     case MT_CLASS_ADDR_UINT: snprintf(buf, cap, "0x%llx (may be an address)", (unsigned long long)v); break;
+    case MT_CLASS_BITFIELD: format_bitfield(m, p, buf, cap); break;
     default: snprintf(buf, cap, "(%u bytes)", m->size); break;
     }
 }
@@ -103,6 +125,43 @@ static const char *function_name(const ck_image *img, uint64_t id)
         if (img->funcs[i].id == id)
             return img->funcs[i].name;
     return "?";
+}
+
+/* The bit-fields of a struct variable (one element at data), one line
+ * each, "var.member = value (where)", or with json as more members of
+ * the frame's variables object. */
+static void print_var_bitfields(const char *var, const tmember *v, const uint8_t *data, int json)
+{
+    if (!v->type || v->count != 1 || v->type->is_union)
+        return;
+    for (uint32_t k = 0; k < v->type->nmembers; k++) {
+        const tmember *m = &v->type->members[k];
+        if (m->cls != MT_CLASS_BITFIELD)
+            continue;
+        char name[96], value[96];
+        snprintf(name, sizeof name, "%s.%s", var, m->name);
+        format_bitfield(m, data + m->offset, value, sizeof value);
+        if (!json) {
+            printf("      %-16s = %s\n", name, value);
+            continue;
+        }
+        putchar(',');
+        json_str(name);
+        putchar(':');
+        json_str(value);
+    }
+}
+
+/* The bit-fields of type t, one line each: where the writer keeps them. */
+static void print_type_bitfields(const struct mt_type *t)
+{
+    for (uint32_t k = 0; k < t->nmembers; k++) {
+        const tmember *m = &t->members[k];
+        if (m->cls == MT_CLASS_BITFIELD)
+            printf("      bit-field %s: %s, %u bits from bit %u of byte %u (bits counted from the %s)\n", m->name,
+                   m->bit_flags & TYPE_BIT_SIGNED ? "signed" : "unsigned", m->bit_width, m->bit_pos, m->offset,
+                   m->bit_flags & TYPE_BIT_MSB ? "most significant" : "least significant");
+    }
 }
 
 /* The frames, outermost first: function, resume site, variables. */
@@ -132,6 +191,7 @@ static void print_frames(const ck_image *img)
                 format_value(m, b->data + m->offset, big, value, sizeof value);
             }
             printf("      %-16s = %s\n", m->name, value);
+            print_var_bitfields(m->name, m, b->data + m->offset, 0);
         }
     }
 }
@@ -149,6 +209,7 @@ static void print_text(const char *path, const ck_image *img, const totals *t)
         const struct mt_type *ty = img->types[i];
         size_t need = mt_type_format(ty, tag, sizeof tag);
         printf("  %-24s %6u bytes  %s%s\n", ty->name, ty->size, tag, need >= sizeof tag ? "..." : "");
+        print_type_bitfields(ty);
     }
     printf("functions: %u\n", img->nfuncs);
     for (uint32_t i = 0; i < img->nfuncs; i++)
@@ -167,6 +228,7 @@ static void print_text(const char *path, const ck_image *img, const totals *t)
     for (uint64_t i = 0; i < img->nfreed; i++)
         printf("  %10llu bytes at 0x%llx\n", (unsigned long long)img->freed[i].len,
                (unsigned long long)img->freed[i].start);
+    printf("unions: %llu with a known active member\n", (unsigned long long)img->nunions);
     printf("totals: globals %llu bytes in %llu, heap %llu bytes in %llu blocks, frames %llu bytes in %llu\n",
            (unsigned long long)t->global_bytes, (unsigned long long)t->nglobals,
            (unsigned long long)t->heap_bytes, (unsigned long long)t->nheap,
@@ -191,6 +253,26 @@ static void json_str(const char *s)
     putchar('"');
 }
 
+/* ,"bitfields":[{"name":..,"signed":..,"width":..,"byte":..,"bit":..,
+ * "msb_first":..}] for a type that has bit-fields. */
+static void json_bitfields(const struct mt_type *t)
+{
+    int first = 1;
+    for (uint32_t k = 0; k < t->nmembers; k++) {
+        const tmember *m = &t->members[k];
+        if (m->cls != MT_CLASS_BITFIELD)
+            continue;
+        printf("%s{\"name\":", first ? ",\"bitfields\":[" : ",");
+        json_str(m->name);
+        printf(",\"signed\":%s,\"width\":%u,\"byte\":%u,\"bit\":%u,\"msb_first\":%s}",
+               m->bit_flags & TYPE_BIT_SIGNED ? "true" : "false", m->bit_width, m->offset, m->bit_pos,
+               m->bit_flags & TYPE_BIT_MSB ? "true" : "false");
+        first = 0;
+    }
+    if (!first)
+        printf("]");
+}
+
 static void print_json(const char *path, const ck_image *img, const totals *t)
 {
     char arch[160], tag[4096];
@@ -210,6 +292,7 @@ static void print_json(const char *path, const ck_image *img, const totals *t)
         json_str(img->types[i]->name);
         printf(",\"size\":%u,\"tag\":", img->types[i]->size);
         json_str(tag);
+        json_bitfields(img->types[i]);
         printf("}");
     }
     printf("],\"functions\":[");
@@ -253,6 +336,7 @@ static void print_json(const char *path, const ck_image *img, const totals *t)
             json_str(m->name);
             putchar(':');
             json_str(value);
+            print_var_bitfields(m->name, m, b->data + m->offset, 1);
         }
         printf("}}");
         first = 0;

@@ -142,8 +142,7 @@ static CXCursor root_var(CXCursor e)
 
 /* ---- pass 1: variables, pinning, unsupported constructs ------------------------------ */
 
-/* A variable-length array, or a pointer to or array of one: int (*rows)[n]. */
-static int variably_modified(CXType t)
+int variably_modified(CXType t)
 {
     for (int depth = 0; depth < 64; depth++) {
         CXType c = clang_getCanonicalType(t);
@@ -160,7 +159,8 @@ static int variably_modified(CXType t)
 }
 
 static const char *const forbidden[] = { "setjmp", "_setjmp", "__sigsetjmp", "sigsetjmp",
-    "longjmp", "_longjmp", "siglongjmp", "alloca", "__builtin_alloca", NULL };
+    "longjmp", "_longjmp", "siglongjmp", "__builtin_setjmp", "__builtin_longjmp", "alloca", "__builtin_alloca",
+    NULL };
 
 /* Inside a GNU statement expression (the expansion of atomic_load and
  * other macros): its variables live only there, so they are left out of
@@ -199,12 +199,16 @@ void analyze(tunit *t, func *fn, CXCursor c)
             v->is_static = sc == CX_SC_Static;
             if (ct.kind == CXType_VariableArray || ct.kind == CXType_IncompleteArray)
                 set_fallback(fn, c, "a variable-length array");
+            else if (variably_modified(v->type) && ct.kind == CXType_Pointer && !v->is_static)
+                add_vla_bounds(t, fn, i);  /* double (*a)[n]: a pointer (vla.c) */
             else if (variably_modified(v->type))
                 set_fallback(fn, c, "a pointer to a variable-length array");
-            else if (ct.kind == CXType_ConstantArray || clang_isConstQualifiedType(v->type))
+            else if (ct.kind == CXType_ConstantArray || not_assignable(v->type) ||
+                     holds_union(v->type))  /* initialized in its record, never assigned; the runtime
+                                               knows its unions by address (unions.c) */
                 v->pinned = !v->is_static;
-            char *d = declarator(v->type, "x");
-            if (!d)
+            char *d = fn->vars[i].vla_ptr ? NULL : declarator(fn->vars[i].type, "x");
+            if (!d && !fn->vars[i].vla_ptr)
                 set_fallback(fn, c, "a local whose type cannot be named at file scope");
             free(d);
         }

@@ -148,6 +148,7 @@ edit *ed_add(editbuf *eb, unsigned start, unsigned end, int order)
         eb->edits = xrealloc(eb->edits, (size_t)eb->cap * sizeof *eb->edits);
     }
     edit *e = &eb->edits[eb->nedits++];
+    eb->sorted = 0;
     memset(e, 0, sizeof *e);
     e->start = start;
     e->end = end;
@@ -215,7 +216,7 @@ static void render_segs(editbuf *eb, const edit *e, strbuf *out)
             eb->twin = 1;
             if (eb->markers && spans_lines(eb, s->start, s->end))
                 put_marker(eb, s->start, out);
-            ed_render(eb, s->start, s->end, 1, out);  /* not the twin's own insertion */
+            ed_render(eb, s->start, s->end, ED_BODY, out);  /* not the twin's own insertion */
             eb->twin = was;
         }
         else if (s->kind == SEG_RANGE || s->kind == SEG_EXPR) {
@@ -232,10 +233,9 @@ static void render_segs(editbuf *eb, const edit *e, strbuf *out)
 
 void ed_render(editbuf *eb, unsigned start, unsigned end, int skip_exact, strbuf *out)
 {
-    static int sorted_count = -1;
-    if (sorted_count != eb->nedits) {
+    if (!eb->sorted) {
         qsort(eb->edits, (size_t)eb->nedits, sizeof *eb->edits, by_position);
-        sorted_count = eb->nedits;
+        eb->sorted = 1;
     }
     unsigned pos = start;
     for (int i = 0; i < eb->nedits; i++) {
@@ -246,11 +246,18 @@ void ed_render(editbuf *eb, unsigned start, unsigned end, int skip_exact, strbuf
             continue;
         if (skip_exact == 1 && e->start == start && e->end == end && e->start != e->end)
             continue;
-        if (skip_exact && e->start == e->end && (e->start == end || e->start == start) && end > start)
+        if (skip_exact == ED_BODY && e->start == e->end && e->start == end)
+            continue;  /* the twin's own insertion after the body */
+        if (skip_exact && skip_exact != ED_BODY && e->start == e->end && (e->start == end || e->start == start) &&
+            end > start)
             continue;  /* insertions at either edge belong to the enclosing text */
+        if (e->busy)
+            continue;  /* an edit whose text holds its own range (unions.c) */
         sb_putn(out, eb->src + pos, e->start - pos);
         size_t before = out->len;
+        ((edit *)e)->busy = 1;
         render_segs(eb, e, out);
+        ((edit *)e)->busy = 0;
         if (eb->markers && count_lines(out->s ? out->s + before : "", out->len - before) !=
                                count_lines(eb->src + e->start, e->end - e->start))
             put_marker(eb, e->end, out);

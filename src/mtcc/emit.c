@@ -38,6 +38,11 @@ static char *writable_declarator(CXType t, const char *name)
  * it is. */
 char *var_declarator(const var *v, const char *name)
 {
+    if (v->vla_ptr) {  /* its type names its bounds, which a frame cannot */
+        char *d = xcalloc(1, strlen(name) + 8);
+        sprintf(d, "void *%s", name);
+        return d;
+    }
     if (!v->decayed)
         return writable_declarator(v->type, name);
     CXType elem = clang_getArrayElementType(clang_getCanonicalType(v->type));
@@ -47,6 +52,16 @@ char *var_declarator(const var *v, const char *name)
     snprintf(inner, sizeof inner, paren ? "(*%s)" : "*%s", name);
     CXType written = clang_getArrayElementType(v->type);  /* invalid through a typedef */
     return declarator(written.kind != CXType_Invalid ? written : elem, inner);
+}
+
+/* " dst = src;", or a memcpy for an object that cannot be assigned (a
+ * struct with a const member): how mtcc's code copies a saved value. */
+static void copy_value(strbuf *out, const char *dst, const char *src, CXType t)
+{
+    if (not_assignable(t))
+        sb_printf(out, " __builtin_memcpy((void *)&%s, (const void *)&%s, sizeof %s);", dst, src, dst);
+    else
+        sb_printf(out, " %s = %s;", dst, src);
 }
 
 /* ---- emitting a site (edit.c calls this while rendering) --------------------------- */
@@ -111,12 +126,17 @@ static void save_helper(site *s, strbuf *out)
     sb_printf(out, ")\n{\n    if (!mt_adapt())\n        return 0;\n"
                    "    struct __mt_frame_%s *__mt_s = mt_frame_push(&__mt_fi_%s, %d);\n   ",
               fn->cname, fn->cname, s->no);
+    char dst[340];
     for (int i = 0; i < fn->nvars; i++)
-        if (site_saves(s, i))
-            sb_printf(out, " __mt_s->%s = %s;", fn->vars[i].member, fn->vars[i].member);
+        if (site_saves(s, i)) {
+            snprintf(dst, sizeof dst, "__mt_s->%s", fn->vars[i].member);
+            copy_value(out, dst, fn->vars[i].member, fn->vars[i].type);
+        }
     for (int i = 0; i < fn->ntemps; i++)
-        if (s->live_temp[i])
-            sb_printf(out, " __mt_s->%s = %s;", fn->temps[i], fn->temps[i]);
+        if (s->live_temp[i]) {
+            snprintf(dst, sizeof dst, "__mt_s->%s", fn->temps[i]);
+            copy_value(out, dst, fn->temps[i], fn->temp_types[i]);
+        }
     if (fn->npinned)
         sb_put(out, " __mt_s->__mt_p = __mt_p;");
     sb_put(out, "\n    return 1;\n}\n");
@@ -142,15 +162,34 @@ static void save_code(site *s, strbuf *out)
 static void restore_code(site *s, int in_call, strbuf *out)
 {
     func *fn = s->fn;
+    char src[340];
     for (int i = 0; i < fn->nvars; i++)
-        if (site_saves(s, i))
-            sb_printf(out, " %s = __mt_f->%s;", fn->vars[i].name, fn->vars[i].member);
+        if (site_saves(s, i)) {
+            snprintf(src, sizeof src, "__mt_f->%s", fn->vars[i].member);
+            copy_value(out, fn->vars[i].name, src, fn->vars[i].type);
+        }
     for (int i = 0; i < fn->ntemps; i++)
-        if (s->live_temp[i] && !(in_call && i == s->temp_index))
-            sb_printf(out, " %s = __mt_f->%s;", fn->temps[i], fn->temps[i]);
+        if (s->live_temp[i] && !(in_call && i == s->temp_index)) {
+            snprintf(src, sizeof src, "__mt_f->%s", fn->temps[i]);
+            copy_value(out, fn->temps[i], src, fn->temp_types[i]);
+        }
     if (fn->npinned)
         sb_put(out, " __mt_p = __mt_f->__mt_p;");
     sb_put(out, " mt_frame_release(__mt_f);");
+}
+
+/* "call;" or "temp = call;", the value taken through a local of its own
+ * type when the temporary cannot be assigned (a struct with a const
+ * member: initialized, then copied). */
+static void call_statement(const site *s, const char *call, strbuf *out)
+{
+    if (!s->temp)
+        sb_printf(out, "%s;", call);
+    else if (not_assignable(s->fn->temp_types[s->temp_index]))
+        sb_printf(out, "{ __typeof__(%s) __mt_v = %s; __builtin_memcpy((void *)&%s, (const void *)&__mt_v, sizeof __mt_v); }",
+                  s->temp, call, s->temp);
+    else
+        sb_printf(out, "%s = %s;", s->temp, call);
 }
 
 void emit_site(editbuf *eb, site *s, strbuf *out)
@@ -158,25 +197,29 @@ void emit_site(editbuf *eb, site *s, strbuf *out)
     strbuf call = { 0 };
     if (s->kind == SITE_CALL)
         ed_render(eb, s->call_start, s->call_end, 1, &call);
-    const char *assign = s->temp ? s->temp : "";
-    const char *eq = s->temp ? " = " : "";
     if (s->kind == SITE_CALL && eb->twin) {
         sb_printf(out, "if (0) { __mt_in_%d:", s->no);
         restore_code(s, 1, out);
-        sb_printf(out, " %s%s", assign, eq);
+        sb_put(out, " ");
+        strbuf resumed = { 0 };
         if (s->reissue) {
-            sb_printf(out, "%s;", call.s);
+            sb_put(&resumed, call.s);
         } else if (s->direct_twin) {
-            sb_printf(out, "%s();", s->direct_twin);
+            sb_printf(&resumed, "%s()", s->direct_twin);
         } else {
             strbuf callee = { 0 };
             ed_render(eb, s->callee_start, s->callee_end, 3, &callee);
-            sb_printf(out, "((%s)mt_twin_of((void (*)(void))(%s)))();", s->fnptr_type, callee.s ? callee.s : "");
+            sb_printf(&resumed, "((%s)mt_twin_of((void (*)(void))(%s)))()", s->fnptr_type, callee.s ? callee.s : "");
             free(callee.s);
         }
-        sb_printf(out, " } else %s%s%s; ", assign, eq, call.s);
+        call_statement(s, resumed.s, out);
+        free(resumed.s);
+        sb_put(out, " } else ");
+        call_statement(s, call.s, out);
+        sb_put(out, " ");
     } else if (s->kind == SITE_CALL) {
-        sb_printf(out, "%s%s%s; ", assign, eq, call.s);
+        call_statement(s, call.s, out);
+        sb_put(out, " ");
     }
     save_code(s, out);
     if (eb->twin) {
@@ -242,7 +285,11 @@ static func *new_func(tunit *t, CXCursor c)
     CXType ft = clang_getCursorType(c);
     fn->ret = clang_getResultType(ft);
     fn->ret_void = clang_getCanonicalType(fn->ret).kind == CXType_Void;
-    fn->is_variadic = clang_isFunctionTypeVariadic(ft);
+    /* libclang calls a definition without a prototype (int main(),
+     * int f(a) int a; {...}) variadic: it is not, its parameters are the
+     * ones it names */
+    fn->is_variadic = ft.kind == CXType_FunctionProto && clang_isFunctionTypeVariadic(ft);
+    fn->unprototyped = ft.kind == CXType_FunctionNoProto;
     /* The parameters as the declaration lists them: among the cursor's
      * children are also the unnamed parameters of a returned function
      * pointer's type, int (*pick(int k))(int, int). */
@@ -252,7 +299,7 @@ static func *new_func(tunit *t, CXCursor c)
         int vi = add_var(fn, p, 1);
         /* char *argv[] is a char ** (libclang gives the type as written) */
         enum CXTypeKind k = clang_getCanonicalType(fn->vars[vi].type).kind;
-        fn->vars[vi].decayed = k == CXType_IncompleteArray || k == CXType_ConstantArray;
+        fn->vars[vi].decayed = k == CXType_IncompleteArray || k == CXType_ConstantArray || k == CXType_VariableArray;
         if (!*fn->vars[vi].name)
             set_fallback(fn, c, "an unnamed parameter");
     }
@@ -298,7 +345,7 @@ static char *twin_head(const func *fn)
 static void emit_prologue(tunit *t, func *fn, const char *pin_ref)
 {
     strbuf b = { 0 };
-    char *proto = declarator(clang_getCursorType(fn->cursor), fn->is_main ? "__mt_user_main" : fn->name);
+    char *proto = proto_declarator(clang_getCursorType(fn->cursor), fn->is_main ? "__mt_user_main" : fn->name);
     char *twin = twin_head(fn);
     sb_printf(&b, "\n%s%s;\nstatic %s;\n", fn->is_static ? "static " : "", proto, twin);
     free(proto);
@@ -342,7 +389,7 @@ static void declare_locals(func *fn, strbuf *b, int twin, const char *pin_ref)
 {
     if (twin)
         for (int i = 0; i < fn->nvars; i++)
-            if (fn->vars[i].is_param) {
+            if (fn->vars[i].is_param && !fn->vars[i].vla_ptr) {  /* those after the pop (vla.c) */
                 char *d = var_declarator(&fn->vars[i], fn->vars[i].name);
                 sb_printf(b, " %s;", d);
                 free(d);
@@ -363,11 +410,18 @@ static void declare_locals(func *fn, strbuf *b, int twin, const char *pin_ref)
         if (twin)
             sb_printf(b, " struct __mt_pin_%s *__mt_p;", fn->cname);
         else {
-            sb_printf(b, " struct __mt_pin_%s *__mt_p = mt_pin_enter(%s);", fn->cname, pin_ref);
+            int unions = 0;  /* what the runtime knew at the record's address is forgotten (unions.c) */
+            for (int i = 0; i < fn->nvars; i++)
+                unions |= fn->vars[i].pinned && holds_union(fn->vars[i].type);
+            sb_printf(b, " struct __mt_pin_%s *__mt_p = mt_pin_enter%s(%s);", fn->cname, unions ? "_u" : "",
+                      pin_ref);
             /* a parameter whose address is taken lives in the record from the start */
             for (int i = 0; i < fn->nvars; i++)
-                if (fn->vars[i].is_param && fn->vars[i].pinned)
-                    sb_printf(b, " __mt_p->%s = %s;", fn->vars[i].member, fn->vars[i].name);
+                if (fn->vars[i].is_param && fn->vars[i].pinned) {
+                    char dst[340];
+                    snprintf(dst, sizeof dst, "__mt_p->%s", fn->vars[i].member);
+                    copy_value(b, dst, fn->vars[i].name, fn->vars[i].type);
+                }
         }
     }
 }
@@ -387,7 +441,7 @@ static const char *register_records(tunit *t, func *fn, const char **pin_ref_out
             if (fn->vars[i].pinned) {
                 names[n] = fn->vars[i].member;
                 types[n].kind = CXType_Invalid;  /* a decayed parameter: a data pointer */
-                if (!fn->vars[i].decayed)
+                if (!fn->vars[i].decayed && !fn->vars[i].vla_ptr)
                     types[n] = fn->vars[i].type;
                 addr[n] = (unsigned char)hidden_decl(fn->vars[i].decl);
                 n++;
@@ -409,7 +463,7 @@ static const char *register_records(tunit *t, func *fn, const char **pin_ref_out
         if (!fn->vars[i].pinned && !fn->vars[i].is_static) {
             names[n] = fn->vars[i].member;
             types[n].kind = CXType_Invalid;
-            if (!fn->vars[i].decayed)
+            if (!fn->vars[i].decayed && !fn->vars[i].vla_ptr)
                 types[n] = fn->vars[i].type;
             addr[n] = (unsigned char)hidden_decl(fn->vars[i].decl);
             n++;
@@ -443,8 +497,10 @@ static void emit_twin(tunit *t, func *fn)
     sb_printf(&b, "\nstatic %s\n{", head);
     free(head);
     declare_locals(fn, &b, 1, NULL);
-    sb_printf(&b, " unsigned __mt_site; struct __mt_frame_%s *__mt_f = mt_frame_pop(&__mt_fi_%s, &__mt_site);\n"
-                  "    switch (__mt_site) {", fn->cname, fn->cname);
+    sb_printf(&b, " unsigned __mt_site; struct __mt_frame_%s *__mt_f = mt_frame_pop(&__mt_fi_%s, &__mt_site);\n",
+              fn->cname, fn->cname);
+    declare_vla_params(t, fn, &b);
+    sb_put(&b, "    switch (__mt_site) {");
     for (int i = 0; i < fn->nsites; i++) {
         site *s = fn->sites[i];
         sb_printf(&b, " case %d: goto __mt_af_%d;", 2 * s->no, s->no);
@@ -454,7 +510,7 @@ static void emit_twin(tunit *t, func *fn)
     sb_put(&b, " default: mt_frame_bad_site(); }\n");
     if (fn->tail_calls)  /* after the dispatch: a jump back must not pop again */
         sb_put(&b, TAIL_LABEL "\n");
-    edit *e = ed_add(&t->eb, fn->body_end, fn->body_end, 50);
+    edit *e = ed_add(&t->eb, fn->body_end, fn->body_end, TWIN_ORDER);
     ed_text(e, b.s);
     free(b.s);
     /* the body, rendered as the twin */
@@ -505,8 +561,9 @@ static void emit_fallback(tunit *t, func *fn)
                   fn->reg_name, fn->name);
         return;
     }
-    if (fn->is_variadic || fn->no_return || !params_writable(fn)) {
-        /* no wrapper can pass its arguments on (a variadic function, a
+    if (fn->is_variadic || fn->unprototyped || fn->no_return || !params_writable(fn)) {
+        /* no wrapper can pass its arguments on (a variadic function, an
+         * unprototyped one, whose callers promote the arguments, a
          * variable-length array parameter) or should return (noreturn):
          * the body holds captures off */
         ed_text(ed_add(&t->eb, fn->body_start + 1, fn->body_start + 1, 0),
@@ -546,7 +603,7 @@ static void emit_fallback(tunit *t, func *fn)
     ed_text(ed_add(&t->eb, fn->body_end, fn->body_end, 50), b.s);
     char proto_name[300];
     snprintf(proto_name, sizeof proto_name, "%s", inner);
-    char *proto = declarator(ft, proto_name);
+    char *proto = proto_declarator(ft, proto_name);
     /* the wrapper's prototype too: the body may call itself through it */
     char *outer_head = fn_head(fn, outer, n ? params.s : "void");
     strbuf pro = { 0 };
@@ -574,10 +631,11 @@ void transform_function(tunit *t, CXCursor c)
      * locals is ever saved: they stay ordinary locals, unpinned. */
     fn->is_leaf = is_leaf(t, c, NULL);
     for (int i = 0; i < fn->nvars; i++) {
-        if (fn->is_leaf && !fn->vars[i].is_param)
-            fn->vars[i].pinned = 0;
+        if (fn->is_leaf && !fn->vars[i].is_param && !holds_union(fn->vars[i].type))
+            fn->vars[i].pinned = 0;  /* one holding a union keeps its record: entering it forgets stale members */
         fn->npinned += fn->vars[i].pinned;
     }
+    plan_vla_params(t, fn, body);
     plan_tail_calls(t, fn, body);
     int first_edit = t->eb.nedits;
     int strings_before = t->nstrings;

@@ -186,7 +186,20 @@ static int declared_in_function(CXType t)
     return 0;
 }
 
+static char *decl_of(CXType t, const char *name, int vla_star);
+
 char *declarator(CXType t, const char *name)
+{
+    return decl_of(t, name, 0);
+}
+
+char *proto_declarator(CXType t, const char *name)
+{
+    return decl_of(t, name, 1);
+}
+
+/* vla_star: a variable-length array is written [*], as in a prototype. */
+static char *decl_of(CXType t, const char *name, int vla_star)
 {
     char *inner, *r = NULL;
     const char *q = clang_isConstQualifiedType(t) ? " const" : "";
@@ -194,11 +207,12 @@ char *declarator(CXType t, const char *name)
     case CXType_Pointer: {
         CXType p = clang_getPointeeType(t);
         int paren = p.kind == CXType_ConstantArray || p.kind == CXType_IncompleteArray ||
-                    p.kind == CXType_FunctionProto || p.kind == CXType_FunctionNoProto;
+                    p.kind == CXType_VariableArray || p.kind == CXType_FunctionProto ||
+                    p.kind == CXType_FunctionNoProto;
         char *star = cat3(*q ? "*const " : "*", "", name);
         inner = paren ? cat3("(", star, ")") : xstrdup(star);
         free(star);
-        r = declarator(p, inner);
+        r = decl_of(p, inner, vla_star);
         free(inner);
         return r;
     }
@@ -206,25 +220,31 @@ char *declarator(CXType t, const char *name)
         char num[48];
         snprintf(num, sizeof num, "[%lld]", clang_getArraySize(t));
         inner = cat3(name, num, "");
-        r = declarator(clang_getArrayElementType(t), inner);
+        r = decl_of(clang_getArrayElementType(t), inner, vla_star);
         free(inner);
         return r;
     }
     case CXType_IncompleteArray:  /* a parameter as written: char *argv[] */
         inner = cat3(name, "[]", "");
-        r = declarator(clang_getArrayElementType(t), inner);
+        r = decl_of(clang_getArrayElementType(t), inner, vla_star);
         free(inner);
         return r;
     case CXType_VariableArray:
+        if (!vla_star)
+            return NULL;  /* int (*rows)[n]: its size lives in one function */
+        inner = cat3(name, "[*]", "");
+        r = decl_of(clang_getArrayElementType(t), inner, vla_star);
+        free(inner);
+        return r;
     case CXType_DependentSizedArray:
-        return NULL;  /* int (*rows)[n]: its size lives in one function */
+        return NULL;
     case CXType_FunctionProto:
     case CXType_FunctionNoProto: {
         strbuf params = { 0 };
         sb_put(&params, "(");
         int n = clang_getNumArgTypes(t);
         for (int i = 0; i < n; i++) {
-            char *a = declarator(clang_getArgType(t, (unsigned)i), "");
+            char *a = decl_of(clang_getArgType(t, (unsigned)i), "", vla_star);
             if (!a)
                 return NULL;
             sb_printf(&params, "%s%s", i ? ", " : "", a);
@@ -239,11 +259,14 @@ char *declarator(CXType t, const char *name)
         sb_put(&params, ")");
         inner = cat3(name, params.s, "");
         free(params.s);
-        r = declarator(clang_getResultType(t), inner);
+        r = decl_of(clang_getResultType(t), inner, vla_star);
         free(inner);
         return r;
     }
     default: {
+        CXType canon = clang_getCanonicalType(t);
+        if (t.kind == CXType_Unexposed && canon.kind != CXType_Unexposed)
+            return decl_of(canon, name, vla_star);  /* __typeof__(acc): its expression is local */
         CXString sp = clang_getTypeSpelling(t);
         const char *base = clang_getCString(sp);
         if (writable_spelling(base) && !declared_in_function(t))
@@ -252,4 +275,31 @@ char *declarator(CXType t, const char *name)
         return r;
     }
     }
+}
+
+static enum CXVisitorResult const_field(CXCursor field, CXClientData data)
+{
+    if (not_assignable(clang_getCursorType(field))) {
+        *(int *)data = 1;
+        return CXVisit_Break;
+    }
+    return CXVisit_Continue;
+}
+
+int not_assignable(CXType t)
+{
+    for (int depth = 0; depth < 64; depth++) {
+        CXType canon = clang_getCanonicalType(t);
+        if (clang_isConstQualifiedType(t) || clang_isConstQualifiedType(canon))
+            return 1;
+        if (canon.kind == CXType_ConstantArray || canon.kind == CXType_IncompleteArray) {
+            t = clang_getArrayElementType(canon);
+            continue;
+        }
+        int found = 0;
+        if (canon.kind == CXType_Record)
+            clang_Type_visitFields(canon, const_field, &found);
+        return found;
+    }
+    return 0;
 }

@@ -49,8 +49,8 @@ CXCursor program_callee(CXCursor call, int *unknown)
         return callee;
     CXString sp = clang_getCursorSpelling(callee);
     const char *name = clang_getCString(sp);
-    int system = in_system_header(callee) || strncmp(name, "__builtin", 9) == 0;
-    *unknown = system && strncmp(name, "pthread_", 8) == 0;
+    int system = library_callee(callee);
+    *unknown = system && (strncmp(name, "pthread_", 8) == 0 || strncmp(name, "sem_", 4) == 0);
     clang_disposeString(sp);
     return system ? clang_getNullCursor() : clang_getCanonicalCursor(callee);
 }

@@ -50,6 +50,7 @@ typedef struct edit {
     unsigned start, end;   /* start == end: an insertion */
     int order;             /* among insertions at one offset */
     int hidden;            /* ignored inside SEG_RANGE_ALL renderings */
+    int busy;              /* being rendered: its own SEG_EXPR of its range leaves it out */
     seg *segs;
     int nsegs;
 } edit;
@@ -59,6 +60,7 @@ typedef struct editbuf {
     size_t len;
     edit *edits;
     int nedits, cap;
+    int sorted;            /* edits sorted by position since the last ed_add (per file, not per process) */
     int twin;              /* rendering the resume twin */
     int markers;           /* re-synchronise line numbers after generated text */
     struct linemap *lines; /* built on first use by the markers */
@@ -85,6 +87,10 @@ void ed_twin_text(edit *e, const char *text);
  * number of lines, and precedes every copied range, so that the compiler's
  * messages name the user's file and line. */
 void ed_render(editbuf *eb, unsigned start, unsigned end, int skip_exact, strbuf *out);
+/* skip_exact for a function body rendered as its twin: the insertions at
+ * its start are its own (a call lifted before a first statement written
+ * right after the '{'), those at its end are not (the twin itself). */
+enum { ED_BODY = 4 };
 
 /* ---- front.c: libclang helpers ------------------------------------------------- */
 
@@ -95,6 +101,9 @@ int in_system_header(CXCursor c);
  * abstract declarator): "int (*name)(int)", "char *name". NULL when the
  * type cannot be written at file scope (anonymous or local types). */
 char *declarator(CXType t, const char *name);
+/* The same in a prototype, where a variable-length array is written [*]:
+ * void mul(int n, double (*a)[*]). */
+char *proto_declarator(CXType t, const char *name);
 /* Children of a cursor, in order. */
 typedef struct kids {
     CXCursor *c;
@@ -110,6 +119,11 @@ CXCursor bare_expr(CXCursor e);
 /* 1 for a char, short, int, long or long long, signed or not, of at most
  * 64 bits (not _Bool, whose conversion is not by bits, nor an enum). */
 int plain_integer_type(CXType t);
+/* 1 when an object of type t cannot be assigned as a whole: it is const,
+ * or a struct or union with a const member at any depth (csmith's
+ * `const union U1 l`, a struct with a const field). mtcc's own copies of
+ * such an object are made with memcpy. */
+int not_assignable(CXType t);
 /* The spelling of the first token of a cursor's extent. */
 char *first_token(CXTranslationUnit tu, CXCursor c);
 /* The operator of a binary or unary operator cursor, read from tokens. */
@@ -140,6 +154,15 @@ const char *tr_ref_at(typereg *tr, CXType t, const char *expr, const char *path,
  * class when hidden.c marked it. */
 const char *tr_ref_var_at(typereg *tr, CXCursor decl, const char *expr, const char *path,
                           unsigned long long *count, const char **why);
+/* Heap block types that end in an array of run-time length (the
+ * runtime's mt_type_flex): for a struct with a flexible array member
+ * (NULL when record has none or its element cannot be described), for a
+ * header followed by count-scalar elements of elem_ref (NULL when the
+ * header cannot be named), and the descriptor of a scalar or pointer type
+ * known only by its spelling (a sizeof(type) operand) and class. */
+const char *tr_flex_ref(typereg *tr, CXType record);
+const char *tr_trailing_ref(typereg *tr, CXType header, const char *elem_ref, unsigned long long count);
+const char *tr_ref_spelled(typereg *tr, const char *spelling, const char *cls);
 /* Describes a generated struct (frame or pin) from member names and
  * types (addr, when not NULL: per member, 1 for an integer that may hold
  * an address); returns its reference expression. */
@@ -150,12 +173,15 @@ const char *tr_struct(typereg *tr, const char *c_name, const char *id_name, int 
 CXCursor tr_why_at(void);
 /* Writes the descriptor definitions (into the registration function). */
 void tr_emit(typereg *tr, strbuf *out);
+/* Writes the functions the definitions use (a reader per bit-field, by
+ * which the runtime finds its bits), at file scope before them. */
+void tr_emit_functions(typereg *tr, strbuf *out);
 int tr_count(typereg *tr);
 /* What the registry holds at a moment, to forget what a function that
  * then falls back had described (its frame and pinned records). */
 typedef struct tr_mark {
-    size_t defs_len;
-    int nrecs, ntypes;
+    size_t defs_len, funcs_len;
+    int nrecs, ntypes, nreaders;
 } tr_mark;
 tr_mark tr_get_mark(typereg *tr);
 void tr_rollback(typereg *tr, tr_mark m);

@@ -159,19 +159,24 @@ static const pthread_call pthread_calls[] = {
     { "pthread_mutex_init", 0 }, { "pthread_mutex_destroy", 0 }, { "pthread_mutex_lock", 1 },
     { "pthread_mutex_trylock", 0 }, { "pthread_mutex_unlock", 0 },
     { "pthread_cond_init", 0 }, { "pthread_cond_destroy", 0 }, { "pthread_cond_wait", 1 },
-    { "pthread_cond_signal", 0 }, { "pthread_cond_broadcast", 0 },
+    { "pthread_cond_signal", 0 }, { "pthread_cond_broadcast", 0 }, { "pthread_cond_timedwait", 1 },
     { "pthread_barrier_init", 0 }, { "pthread_barrier_destroy", 0 }, { "pthread_barrier_wait", 1 },
     { "pthread_rwlock_init", 0 }, { "pthread_rwlock_destroy", 0 }, { "pthread_rwlock_rdlock", 1 },
     { "pthread_rwlock_wrlock", 1 }, { "pthread_rwlock_tryrdlock", 0 }, { "pthread_rwlock_trywrlock", 0 },
     { "pthread_rwlock_unlock", 0 }, { "pthread_once", 1 },
+    { "sem_init", 0 }, { "sem_destroy", 0 }, { "sem_wait", 1 }, { "sem_trywait", 0 }, { "sem_timedwait", 1 },
+    { "sem_post", 0 }, { "sem_getvalue", 0 },
     { NULL, 0 }
 };
 
-/* pthread functions that work on the objects above or on thread handles
- * in ways the runtime does not model: refused rather than run on state
- * they would misread. (Attribute calls and keys are left alone.) */
+/* pthread and semaphore functions that work on the objects above or on
+ * thread handles in ways the runtime does not model: refused rather than
+ * run on state they would misread (sem_open's named semaphores live
+ * outside the process). (Attribute calls and keys are left alone.) */
 static int pthread_unsupported(const char *name)
 {
+    if (strncmp(name, "sem_", 4) == 0)
+        return 1;
     static const char *const ok_prefixes[] = { "pthread_attr_", "pthread_mutexattr_", "pthread_condattr_",
                                                "pthread_barrierattr_", "pthread_rwlockattr_",
                                                "pthread_key_", "pthread_getspecific", "pthread_setspecific",
@@ -192,91 +197,19 @@ static const pthread_call *find_pthread_call(const char *name)
     return NULL;
 }
 
-/* The element type an allocation makes: the destination pointer's target
- * (an assignment, an initializer, a cast), else the operand of a sizeof
- * in the arguments. */
-static int find_sizeof_type(tunit *t, CXCursor c, CXType *out)
+int library_callee(CXCursor callee)
 {
-    if (clang_getCursorKind(c) == CXCursor_UnaryExpr) {
-        char *tok = first_token(t->tu, c);
-        int is_sizeof = strcmp(tok, "sizeof") == 0;
-        free(tok);
-        kids ch = children(c);
-        if (is_sizeof && ch.n > 0) {
-            *out = clang_getCursorType(ch.c[0]);
-            free(ch.c);
-            return 1;
-        }
-        free(ch.c);
-    }
-    kids ch = children(c);
-    int found = 0;
-    for (int i = 0; i < ch.n && !found; i++)
-        found = find_sizeof_type(t, ch.c[i], out);
-    free(ch.c);
-    return found;
-}
-
-static int alloc_type(walk *w, CXCursor call, CXType *elem)
-{
-    for (int i = w->nanc - 1; i >= 0; i--) {
-        CXCursor a = w->anc[i];
-        enum CXCursorKind k = clang_getCursorKind(a);
-        if (k == CXCursor_UnexposedExpr || k == CXCursor_ParenExpr || same_cursor(a, call))
-            continue;
-        CXType dest = { .kind = CXType_Invalid };
-        if (k == CXCursor_CStyleCastExpr || k == CXCursor_VarDecl)
-            dest = clang_getCursorType(a);
-        else if (k == CXCursor_BinaryOperator) {
-            kids ch = children(a);
-            if (ch.n == 2)
-                dest = clang_getCursorType(ch.c[0]);
-            free(ch.c);
-        }
-        CXType written = dest;  /* uintptr_t *, not one ABI's unsigned long * */
-        dest = clang_getCanonicalType(dest);
-        if (dest.kind == CXType_Pointer) {
-            CXType p = clang_getCanonicalType(clang_getPointeeType(dest));
-            if (p.kind != CXType_Void) {
-                *elem = clang_getPointeeType(written.kind == CXType_Pointer ? written : dest);
-                return 1;
-            }
-        }
-        break;
-    }
-    return find_sizeof_type(w->t, call, elem);
-}
-
-/* posix_memalign((void **)&p, ...): the block's element type is what p
- * points to. */
-static int out_param_type(tunit *t, CXCursor call, CXType *elem)
-{
-    if (clang_Cursor_getNumArguments(call) < 1)
-        return 0;
-    CXCursor a = clang_Cursor_getArgument(call, 0);
-    for (int depth = 0; depth < 16; depth++) {
-        enum CXCursorKind k = clang_getCursorKind(a);
-        kids ch = children(a);
-        CXCursor inner = ch.n ? ch.c[ch.n - 1] : clang_getNullCursor();
-        free(ch.c);
-        if (clang_Cursor_isNull(inner))
-            return 0;
-        if (k == CXCursor_UnaryOperator) {
-            char *op = operator_of(t->tu, a);
-            int addr = strcmp(op, "&") == 0;
-            free(op);
-            CXType p = clang_getCanonicalType(clang_getCursorType(inner));
-            if (!addr || p.kind != CXType_Pointer ||
-                clang_getCanonicalType(clang_getPointeeType(p)).kind == CXType_Void)
-                return 0;
-            *elem = clang_getPointeeType(clang_getCursorType(inner));
-            return 1;
-        }
-        if (k != CXCursor_UnexposedExpr && k != CXCursor_CStyleCastExpr && k != CXCursor_ParenExpr)
-            return 0;
-        a = inner;
-    }
-    return 0;
+    if (in_system_header(callee))
+        return 1;
+    char *name = spell(callee);
+    int lib = strncmp(name, "__builtin", 9) == 0;
+    /* extern void *malloc(unsigned); written by the program itself, or an
+     * implicit declaration: the C library's function all the same, unless
+     * the unit defines it */
+    if (!lib && (heap_wrapper(name) || find_pthread_call(name) || pthread_unsupported(name)))
+        lib = clang_Cursor_isNull(clang_getCursorDefinition(callee));
+    free(name);
+    return lib;
 }
 
 static void rewrite_heap_call(walk *w, CXCursor c, const char *wrapper)
@@ -287,23 +220,19 @@ static void rewrite_heap_call(walk *w, CXCursor c, const char *wrapper)
         free(ch.c);
         return;
     }
-    ed_text(ed_add(&t->eb, cur_start(ch.c[0]), cur_end(ch.c[0]), 0), wrapper);
+    unsigned name_start = cur_start(ch.c[0]), name_end = cur_end(ch.c[0]);
     free(ch.c);
     static const char *const untyped[] = { "mt_free", "mt_strdup", "mt_strndup", "mt_getline", "mt_getdelim",
                                            "mt_asprintf", "mt_vasprintf", NULL };
     for (int i = 0; untyped[i]; i++)
-        if (strcmp(wrapper, untyped[i]) == 0)
+        if (strcmp(wrapper, untyped[i]) == 0) {
+            ed_text(ed_add(&t->eb, name_start, name_end, 0), wrapper);
             return;  /* text is bytes */
-    CXType elem;
-    const char *ref = NULL, *why = NULL;
-    unsigned long long count;
-    int known = strcmp(wrapper, "mt_posix_memalign") == 0 ? out_param_type(w->t, c, &elem) : 0;
-    if (known || alloc_type(w, c, &elem))
-        ref = tr_ref(t->tr, elem, &count, &why);
-    if (!ref)
-        warn_at(c, "the type of this allocation is unknown; it is saved as raw bytes");
-    char arg[80];
-    snprintf(arg, sizeof arg, ", %s", ref ? ref : "0");
+        }
+    char arg[160];
+    CXType elem;  /* the element type when the block is an array of one type */
+    heap_type_args(t, w->anc, w->nanc, c, wrapper + 3, arg, sizeof arg, &elem);  /* heaptype.c */
+    ed_text(ed_add(&t->eb, name_start, name_end, 0), elem.kind != CXType_Invalid ? union_heap_wrapper(wrapper, elem) : wrapper);
     unsigned close = cur_end(c) - 1;  /* the ')' */
     ed_text(ed_add(&t->eb, close, close, 0), arg);
 }
@@ -390,7 +319,7 @@ static site *make_call_site(walk *w, CXCursor c, CXCursor callee)
 
 static void refuse_pthread(CXCursor c, const char *name)
 {
-    error_at(c, "%s is not supported: MigThread models pthread_create, join, detach, exit, self, equal, mutexes, condition variables, barriers, rwlocks and once", name);
+    error_at(c, "%s is not supported: MigThread models pthread_create, join, detach, exit, self, equal, mutexes, condition variables, barriers, rwlocks, once and unnamed semaphores", name);
 }
 
 /* pthread_mutex_lock(m) -> mt_pthread_mutex_lock(m) */
@@ -451,6 +380,30 @@ CXCursor called_function(CXCursor call)
     return through_call ? clang_getNullCursor() : callee;
 }
 
+/* A call to a function with no declaration in scope (getpid without
+ * <unistd.h>, which C90 and gcc allow): the compiler declares it in the
+ * calling function's block only, where the twin cannot see it, so the
+ * implicit declaration is written out at file scope between the function
+ * and its twin (the function itself keeps the compiler's diagnostic). */
+static void declare_implicit(walk *w, CXCursor callee)
+{
+    CXCursor parent = clang_getCursorLexicalParent(callee);
+    if (clang_getCursorKind(parent) == CXCursor_TranslationUnit ||
+        !clang_Range_isNull(clang_getCursorExtent(callee)))
+        return;  /* written by the program */
+    char *name = spell(callee);
+    char *decl = declarator(clang_getCursorType(callee), name);
+    free(name);
+    if (!decl)
+        return;
+    unsigned at = w->fn->body_end;
+    edit *e = ed_add(&w->t->eb, at, at, TWIN_ORDER - 1);
+    ed_text(e, "\n");
+    ed_text(e, decl);
+    ed_text(e, ";");
+    free(decl);
+}
+
 static void visit_call(walk *w, CXCursor c)
 {
     kids ch = children(c);
@@ -462,13 +415,26 @@ static void visit_call(walk *w, CXCursor c)
     CXCursor callee = called_function(c);
     int direct = !clang_Cursor_isNull(callee);
     if (direct) {
+        declare_implicit(w, callee);
         char *name = spell(callee);
-        int opaque = in_system_header(callee) || strncmp(name, "__builtin", 9) == 0;
+        int opaque = library_callee(callee);
         const char *wrapper = opaque ? heap_wrapper(name) : NULL;
-        const pthread_call *pc = opaque ? find_pthread_call(name) : NULL;
-        if (opaque && !pc && pthread_unsupported(name))
+        /* a redeclaration by the program after the system header's is the same function */
+        int sys = opaque || in_system_header(clang_getCanonicalCursor(callee));
+        const char *lib = sys ? libc_wrapper(callee, name) : NULL;
+        if (opaque && strcmp(name, "mmap") == 0)
+            wrapper = "mt_mmap";  /* typed like an allocation (libc_mmap.c) */
+        const pthread_call *pc = opaque && !lib ? find_pthread_call(name) : NULL;
+        if (opaque && !pc && !lib && pthread_unsupported(name))
             refuse_pthread(c, name);
         free(name);
+        if (lib) {  /* C library state the runtime keeps */
+            kids ch = children(c);
+            if (ch.n > 0)
+                ed_text(ed_add(&w->t->eb, cur_start(ch.c[0]), cur_end(ch.c[0]), 0), lib);
+            free(ch.c);
+            return;
+        }
         if (wrapper) {
             rewrite_heap_call(w, c, wrapper);
             return;
@@ -571,8 +537,19 @@ void hoist_decaying_strings(walk *w, CXCursor c, CXCursor parent)
 }
 
 /* A pinned variable's initializer becomes an assignment into its record
- * (arrays and structs through a temporary of the declared type). */
-static void pinned_init(edit *e, const var *v, CXCursor init)
+ * (arrays and structs through a temporary of the declared type), followed
+ * by what it tells of the variable's unions (unions.c). */
+static void pinned_init_value(edit *e, const var *v, CXCursor init);
+
+static void pinned_init(tunit *t, edit *e, const var *v, CXCursor init)
+{
+    pinned_init_value(e, v, init);
+    char obj[300];
+    snprintf(obj, sizeof obj, "__mt_p->%s", v->member);
+    union_pinned_init(t, e, obj, v->type, init);
+}
+
+static void pinned_init_value(edit *e, const var *v, CXCursor init)
 {
     char buf[400];
     CXType ct = clang_getCanonicalType(v->type);
@@ -599,6 +576,8 @@ static void pinned_init(edit *e, const var *v, CXCursor init)
  * before its own statement, after the variables declared before it. Each
  * variable's piece of the text, up to and including the comma after it,
  * is replaced by its statement; lifted code goes between the pieces. */
+static void visit_type_operands(walk *w, CXCursor d, CXCursor init);
+
 static void split_declaration(walk *w, CXCursor c, kids ch)
 {
     tunit *t = w->t;
@@ -621,6 +600,7 @@ static void split_declaration(walk *w, CXCursor c, kids ch)
         }
         var *v = &fn->vars[vi];
         CXCursor init = clang_Cursor_getVarDeclInitializer(d);
+        visit_type_operands(w, d, init);
         if (!clang_Cursor_isNull(init)) {
             w->anc[w->nanc++] = d;
             if (i == 0)
@@ -636,7 +616,7 @@ static void split_declaration(walk *w, CXCursor c, kids ch)
         if (v->pinned) {
             if (!clang_Cursor_isNull(init)) {
                 ed_text(e, " ");
-                pinned_init(e, v, init);
+                pinned_init(t, e, v, init);
             }
             continue;
         }
@@ -681,6 +661,20 @@ static int later_init_calls(kids ch)
     return 0;
 }
 
+/* The expressions in a declaration's type, __typeof__(acc) *p: not
+ * evaluated, but a pinned or renamed variable they name is renamed there
+ * too (the frame's copy is declared by the canonical type). */
+static void visit_type_operands(walk *w, CXCursor d, CXCursor init)
+{
+    kids ch = children(d);
+    w->unevaluated++;
+    for (int i = 0; i < ch.n; i++)
+        if (clang_Cursor_isNull(init) || !clang_equalCursors(ch.c[i], init))
+            visit(w, ch.c[i], 0, 0, 0);
+    w->unevaluated--;
+    free(ch.c);
+}
+
 static void visit_decl_stmt(walk *w, CXCursor c)
 {
     tunit *t = w->t;
@@ -691,6 +685,12 @@ static void visit_decl_stmt(walk *w, CXCursor c)
         int vi = find_var(fn, ch.c[i]);
         if (vi >= 0 && (fn->vars[vi].pinned || fn->vars[vi].is_static))
             special++;
+    }
+    for (int i = 0; i < ch.n; i++) {
+        int vi = find_var(fn, ch.c[i]);
+        if (vi >= 0 && fn->vars[vi].vla_ptr && (ch.n > 1 || fn->vars[vi].pinned))
+            set_fallback(fn, ch.c[i], ch.n > 1 ? "a pointer to a variable-length array declared with other variables"
+                                               : "a pointer to a variable-length array whose address is taken");
     }
     int in_block = w->decl_hoisted ||
                    (w->nanc >= 2 && clang_getCursorKind(w->anc[w->nanc - 2]) == CXCursor_CompoundStmt);
@@ -714,6 +714,7 @@ static void visit_decl_stmt(walk *w, CXCursor c)
             continue;
         }
         var *v = &fn->vars[vi];
+        visit_type_operands(w, d, init);
         if (!v->is_static && !clang_Cursor_isNull(init)) {
             w->anc[w->nanc++] = d;  /* the declaration is the initializer's context */
             visit(w, init, 0, 0, 0);
@@ -741,10 +742,13 @@ static void visit_decl_stmt(walk *w, CXCursor c)
             char where[400];
             snprintf(where, sizeof where, "%s:%s:%s", t->base, fn->cname, v->name);
             const char *why, *ref = tr_ref_var_at(t->tr, v->decl, nm, where, &count, &why);
-            if (ref)
+            if (ref) {
                 sb_printf(&t->reg, "    if (mt_register_%s(\"%s:%s:%s\", &%s, %s, %llu, &err) < 0) goto fail;\n",
                           elements_const(v->type) ? "constant" : "global", t->base, fn->cname, v->name, nm,
                           ref, count);
+                if (!elements_const(v->type))
+                    union_init_tags(t, v->type, init, nm, &t->reg);
+            }
             else
                 warn_at(d, "static local %s is not saved: %s", v->name, why);
         } else if (v->pinned) {
@@ -752,7 +756,7 @@ static void visit_decl_stmt(walk *w, CXCursor c)
             if (clang_Cursor_isNull(init))
                 ed_text(e, ";");
             else
-                pinned_init(e, v, init);
+                pinned_init(t, e, v, init);
         } else {
             /* A site saves every live local in scope, and a local whose
              * first assignment comes after the site is live there (live.c
@@ -761,6 +765,8 @@ static void visit_decl_stmt(walk *w, CXCursor c)
             if (clang_Cursor_isNull(init))
                 ed_text(ed_add(&t->eb, cur_end(d), cur_end(d), 0), " = {0}");
             name_local(w, vi);
+            if (fn->vars[vi].vla_ptr)
+                rewrite_vla_decl(w, c, vi);
             scope_push(w, vi);
         }
     }
@@ -1091,7 +1097,9 @@ void visit(walk *w, CXCursor c, int stmt_pos, int wrap, int loop_body)
     case CXCursor_DeclRefExpr: {
         CXCursor d = clang_getCursorReferenced(c);
         int vi = find_var(w->fn, d);
-        if (vi >= 0 && w->fn->vars[vi].pinned) {
+        if (vi >= 0 && rewrite_vla_use(w, c, vi)) {
+            /* read through its type (vla.c) */
+        } else if (vi >= 0 && w->fn->vars[vi].pinned) {
             char buf[80];
             snprintf(buf, sizeof buf, "__mt_p->%s", w->fn->vars[vi].member);
             ed_text(ed_add(&t->eb, cur_start(c), cur_end(c), 0), buf);
@@ -1168,6 +1176,10 @@ void visit(walk *w, CXCursor c, int stmt_pos, int wrap, int loop_body)
         visit_children_as(w, c, 0, 1 << 30, 0, 0, 0);
         break;
     }
+    if (!w->unevaluated)
+        union_note_store(t, c);
+    if (k == CXCursor_ReturnStmt)
+        union_note_return(t, w->fn->ret, c);
     /* A loop body that is a single statement: braced, with its poll. */
     if (loop_body && k != CXCursor_CompoundStmt && body_needs_poll(w, &before)) {
         ed_text(ed_add(&t->eb, cur_start(c), cur_start(c), -100), "{ ");
@@ -1196,7 +1208,7 @@ static void fallback_call(walk *w, CXCursor c)
     if (clang_Cursor_isNull(callee) || clang_getCursorKind(callee) != CXCursor_FunctionDecl)
         return;
     char *name = spell(callee);
-    int opaque = in_system_header(callee) || strncmp(name, "__builtin", 9) == 0;
+    int opaque = library_callee(callee);
     const char *wrapper = opaque ? heap_wrapper(name) : NULL;
     const pthread_call *pc = opaque ? find_pthread_call(name) : NULL;
     if (wrapper && !w->unevaluated)
@@ -1224,6 +1236,10 @@ static void fallback_visit(walk *w, CXCursor c)
     w->unevaluated -= uneval;
     if (clang_getCursorKind(c) == CXCursor_CallExpr)
         fallback_call(w, c);
+    if (!w->unevaluated)
+        union_note_store(w->t, c);
+    if (clang_getCursorKind(c) == CXCursor_ReturnStmt)
+        union_note_return(w->t, w->fn->ret, c);
     w->nanc--;
 }
 

@@ -18,6 +18,8 @@
 
 /* ---- globals and the registration function -------------------------------------------------- */
 
+static void register_object(tunit *t, CXCursor c, const char *name, const char *reg, CXType ty);
+
 static void register_global(tunit *t, CXCursor c)
 {
     enum CX_StorageClass sc = clang_Cursor_getStorageClass(c);
@@ -32,11 +34,21 @@ static void register_global(tunit *t, CXCursor c)
         }
     t->globals = xrealloc(t->globals, (size_t)(t->nglobals + 1) * sizeof *t->globals);
     t->globals[t->nglobals++] = xstrdup(name);
-    CXType ty = clang_getCursorType(c);
-    unsigned long long count;
     char reg[400];
     snprintf(reg, sizeof reg, sc == CX_SC_Static ? "%s:%s" : "%s%s", sc == CX_SC_Static ? t->base : "", name);
-    const char *why, *ref = tr_ref_var_at(t->tr, c, name, reg, &count, &why);
+    register_object(t, c, name, reg, clang_getCursorType(c));
+    free(name);
+}
+
+/* Registers a static object named name in the code as reg; c is where a
+ * diagnostic points (and says whether it is thread-local). */
+static void register_object(tunit *t, CXCursor c, const char *name, const char *reg, CXType ty)
+{
+    unsigned long long count;
+    /* a declared variable's integers get the address class when hidden.c marked it */
+    const char *why, *ref = clang_isDeclaration(clang_getCursorKind(c))
+                                ? tr_ref_var_at(t->tr, c, name, reg, &count, &why)
+                                : tr_ref_at(t->tr, ty, name, reg, &count, &why);
     int constant = elements_const(ty);
     if (ref && clang_getCursorTLSKind(c) != CXTLS_None) {
         /* one instance per thread: each thread finds its own through the accessor */
@@ -46,18 +58,113 @@ static void register_global(tunit *t, CXCursor c)
                   ref, count);
     } else if (clang_getCursorTLSKind(c) != CXTLS_None) {
         error_at(c, "thread-local %s: %s type is not supported", name, why ? why : "its");
-    } else if (ref)
+    } else if (ref) {
         sb_printf(&t->reg, "    if (mt_register_%s(\"%s\", (void *)&%s, %s, %llu, &err) < 0) goto fail;\n",
                   constant ? "constant" : "global", reg, name, ref, count);
-    else {
+    } else {
         CXCursor at = tr_why_at();
         if (clang_Cursor_isNull(at))
             warn_at(c, "global %s: %s type is not supported (saved as raw bytes)", name, why);
         else
             warn_at(at, "%s is not supported (global %s is saved as raw bytes)", why, name);
-        sb_printf(&t->reg, "    if (mt_register_global_bytes(\"%s\", (void *)&%s, sizeof %s, &err) < 0) goto fail;\n",
-                  reg, name, name);
+        sb_printf(&t->reg, "    if (mt_register_%s_bytes(\"%s\", (void *)&%s, sizeof %s, &err) < 0) goto fail;\n",
+                  constant ? "constant" : "global", reg, name, name);
     }
+}
+
+/* ---- file-scope compound literals --------------------------------------------------- */
+
+/* static Obj *p = &(Obj){ 3, 0 }; int *v = (int[]){ 1, 2 };  The literal
+ * is an object of static storage that a pointer keeps: it becomes a named
+ * static object (static Obj __mt_cl_0 = { 3, 0 };), declared before the
+ * variable and registered like a global, so that the pointer translates.
+ * A literal used as a value (Obj o = (Obj){ 1 }) stays as it is. */
+typedef struct literals {
+    tunit *t;
+    CXCursor var;
+    edit *decls;       /* the declarations, innermost literal first */
+    char *var_name;
+    int n;
+} literals;
+
+static int keeps_address(CXCursor lit, CXCursor parent)
+{
+    if (clang_getCanonicalType(clang_getCursorType(lit)).kind == CXType_ConstantArray)
+        return 1;  /* decays to a pointer */
+    if (clang_getCursorKind(parent) != CXCursor_UnaryOperator)
+        return 0;
+    char *op = operator_of(clang_Cursor_getTranslationUnit(lit), parent);
+    int addr = strcmp(op, "&") == 0;
+    free(op);
+    return addr;
+}
+
+static void hoist_literal(literals *l, CXCursor lit)
+{
+    tunit *t = l->t;
+    kids ch = children(lit);
+    CXCursor init = ch.n ? ch.c[ch.n - 1] : clang_getNullCursor();
+    free(ch.c);
+    char name[64];
+    snprintf(name, sizeof name, "__mt_cl_%d", t->nliterals);
+    CXType ty = clang_getCursorType(lit);
+    char *decl = declarator(ty, name);
+    if (!decl || clang_getCursorKind(init) != CXCursor_InitListExpr) {
+        free(decl);
+        return;  /* an anonymous type: left unregistered (a restore refuses a pointer into it by name) */
+    }
+    t->nliterals++;
+    if (!l->decls) {
+        unsigned at = cur_start(l->var);
+        l->decls = ed_add(&t->eb, at, at, -9);  /* after the strings hoisted from it (-10) */
+    }
+    ed_text(l->decls, "static ");
+    ed_text(l->decls, decl);
+    ed_text(l->decls, " = ");
+    ed_range(l->decls, cur_start(init), cur_end(init));
+    ed_text(l->decls, ";\n");
+    free(decl);
+    ed_text(ed_add(&t->eb, cur_start(lit), cur_end(lit), 0), name);
+    char reg[400];
+    snprintf(reg, sizeof reg, "%s:%s:literal%d", t->base, l->var_name, ++l->n);
+    register_object(t, lit, name, reg, ty);
+}
+
+/* Post-order: an inner literal is declared before the one holding it. */
+static void find_literals(literals *l, CXCursor c, CXCursor parent)
+{
+    kids ch = children(c);
+    enum CXCursorKind k = clang_getCursorKind(c);
+    int transparent = k == CXCursor_ParenExpr || k == CXCursor_UnexposedExpr;
+    for (int i = 0; i < ch.n; i++)
+        find_literals(l, ch.c[i], transparent ? parent : c);
+    free(ch.c);
+    if (k == CXCursor_CompoundLiteralExpr && keeps_address(c, parent))
+        hoist_literal(l, c);
+}
+
+static void hoist_global_literals(tunit *t, CXCursor c)
+{
+    CXCursor init = clang_Cursor_getVarDeclInitializer(c);
+    if (clang_Cursor_isNull(init))
+        return;
+    literals l = { .t = t, .var = c, .var_name = spell(c) };
+    find_literals(&l, init, c);
+    free(l.var_name);
+}
+
+/* The union members a global's initializer initializes (unions.c); a
+ * constant's never change and a thread-local's instances are the
+ * threads' own: neither needs them. */
+static void global_union_tags(tunit *t, CXCursor c)
+{
+    CXType ty = clang_getCursorType(c);
+    CXCursor init = clang_Cursor_getVarDeclInitializer(c);
+    if (clang_Cursor_getStorageClass(c) == CX_SC_Extern || clang_Cursor_isNull(init) || elements_const(ty) ||
+        clang_getCursorTLSKind(c) != CXTLS_None)
+        return;
+    char *name = spell(c);
+    union_init_tags(t, ty, init, name, &t->reg);
     free(name);
 }
 
@@ -144,7 +251,9 @@ static enum CXChildVisitResult top_level(CXCursor c, CXCursor parent, CXClientDa
         transform_function(t, c);
     else if (k == CXCursor_VarDecl) {
         hoist_global_strings(t, c);
+        hoist_global_literals(t, c);
         register_global(t, c);
+        global_union_tags(t, c);
     }
     return CXChildVisit_Continue;
 }
@@ -154,6 +263,7 @@ static void emit_registration(tunit *t, strbuf *out, int has_main, func *main_fn
     sb_printf(out, "\n\n/* ---- generated by mtcc: registration of %s ---- */\n", t->base);
     if (t->helpers.s)
         sb_put(out, t->helpers.s);
+    tr_emit_functions(t->tr, out);
     sb_printf(out, "__attribute__((constructor)) static void __mt_register_unit(void)\n{\n"
                    "    mt_error err;\n    const mt_type *__mt_char = mt_type_scalar(\"char\", MT_CLASS_BYTES, 1, 1);\n"
                    "    (void)__mt_char;\n");
@@ -164,8 +274,8 @@ static void emit_registration(tunit *t, strbuf *out, int has_main, func *main_fn
               (unsigned long long)t->hash);
     if (!has_main)
         return;
-    CXType ft = clang_getCursorType(main_fn->cursor);
-    int nargs = clang_getNumArgTypes(ft);
+    /* the parameters it names: also int main(argc, argv) int argc; ... */
+    int nargs = clang_Cursor_getNumArguments(main_fn->cursor);
     sb_put(out, "static int __mt_main_adapter(int argc, char **argv)\n{\n");
     if (nargs == 0)
         sb_put(out, "    (void)argc; (void)argv;\n    return __mt_user_main();\n}\n");
@@ -190,7 +300,10 @@ static CXTranslationUnit parse_unit(CXIndex index, const char *ipath, const char
     const char *float128 = quad_long_double ? "-D_Float128=long double" : "-D_Float128=__float128";
     const char *fixed[] = { "-x", "c", "-target", triple, "-D_Atomic=", "-D_Float32=float", "-D_Float64=double", "-D_Float32x=double",
                             "-D_Float64x=long double", float128, "-D__malloc__(...)=__malloc__",
-                            "-Wno-everything" };
+                            "-Wno-everything",
+                            /* FILE *logf; int index; as gcc accepts them: no
+                             * predeclared library functions in the parse */
+                            "-fno-builtin" };
     int nfixed = (int)(sizeof fixed / sizeof fixed[0]);
     const char **args = xcalloc((size_t)(nfixed + nextra + 1), sizeof *args);
     for (int i = 0; i < nfixed; i++)
@@ -246,6 +359,7 @@ char *transform_file(const char *ipath, const char *orig_name, const char *tripl
     if (errors)
         fatal("%s does not parse; not transformed", orig_name);
     t.tu = tu;
+    heap_scan_unit(tu);
     find_leaves(&t);
     hidden_infer(tu, &t.reg);
     clang_visitChildren(clang_getTranslationUnitCursor(tu), top_level, &t);

@@ -14,7 +14,11 @@ typedef struct var {
     CXType type;
     int is_param, pinned, is_static;
     int decayed;       /* a parameter written as an array: a pointer to its element */
-    int always_live;   /* saved at every site (tailcall.c's accumulator) */
+    int always_live;   /* saved at every site (tailcall.c's accumulator, vla.c's bounds) */
+    int vla_ptr;       /* a parameter or local pointing to a variable-length array: saved as void * (vla.c) */
+    int vla_bound;     /* a parameter such a parameter's type depends on */
+    int bounds, nbounds; /* a local vla_ptr: the variables holding its bounds' values (vla.c) */
+    char *vla_type;    /* its type with those variables as bounds: "double (*)[__mt_b3_0]" */
     char *static_name; /* hoisted static locals */
 } var;
 
@@ -57,6 +61,7 @@ typedef struct func {
     CXCursor cursor;
     char *name, *reg_name, *cname;     /* cname: the identifier used in generated names */
     int is_static, is_main, is_variadic, no_return;
+    int unprototyped;                  /* int f() {...}, int f(a) int a; {...} */
     int fallback;                      /* unsupported construct: no adaptation points */
     int is_leaf;                       /* can never unwind (leaves.c) */
     int tail_calls;                    /* calls to itself that become jumps (tailcall.c) */
@@ -92,6 +97,7 @@ typedef struct tunit {
     strbuf reg;               /* registration statements */
     strbuf helpers;           /* file-scope helpers the registration uses */
     int nstrings;
+    int nliterals;            /* file-scope compound literals made objects (transform.c) */
     uint64_t hash;
     CXCursor cur_fn_decl;     /* where hoisted file-scope text goes */
     char **globals;           /* registered so far */
@@ -133,6 +139,23 @@ void set_fallback(func *fn, CXCursor at, const char *why);
 int find_var(func *fn, CXCursor decl);
 int add_var(func *fn, CXCursor decl, int is_param);
 void analyze(tunit *t, func *fn, CXCursor c);
+
+/* ---- unions.c ---- */
+/* 1 when objects of type t hold a union (t is one, or has one inside). */
+int holds_union(CXType t);
+/* Edits after the walk visited c (an assignment, compound assignment, ++,
+ * -- or &) that tell the runtime which union members it stores into. */
+void union_note_store(tunit *t, CXCursor c);
+/* The same for a return statement of a function returning ret. */
+void union_note_return(tunit *t, CXType ret, CXCursor stmt);
+/* Appends " mt_union_set(...);" statements to out for the union members
+ * that init (a braced initializer) initializes in the object obj (C text). */
+void union_init_tags(tunit *t, CXType type, CXCursor init, const char *obj, strbuf *out);
+/* The same after a pinned local's initialization (edit e), which copies
+ * the members of an object it is initialized from. */
+void union_pinned_init(tunit *t, edit *e, const char *obj, CXType type, CXCursor init);
+/* The allocation wrapper for blocks of elem: the _u one when they hold unions. */
+const char *union_heap_wrapper(const char *wrapper, CXType elem);
 
 /* ---- rewrite.c ---- */
 void visit(walk *w, CXCursor c, int stmt_pos, int wrap, int loop_body);
@@ -189,6 +212,11 @@ void hoist_decaying_strings(walk *w, CXCursor c, CXCursor parent);
  * runtime's (renamed, and allocations typed); nothing else changes. */
 void rewrite_fallback_calls(tunit *t, func *fn, CXCursor body);
 
+/* 1 for a function of the C library or the compiler (declared in a system
+ * header, a __builtin), also when the program declares a library function
+ * the runtime wraps (malloc, pthread_create...) itself and does not define
+ * it: its calls are the runtime's whatever declared them. */
+int library_callee(CXCursor callee);
 /* The function a call names, or a null cursor for a call through an
  * expression (pick(k)(h) included). */
 CXCursor called_function(CXCursor call);
@@ -238,15 +266,57 @@ long short_trips(walk *w, CXCursor init, CXCursor cond, CXCursor inc, CXCursor b
  * counts as one innermost loop: microseconds, so latency stays low. */
 enum { SHORT_NEST = 65536 };
 
+/* ---- vla.c ---- */
+/* A variable-length array, or a pointer to or array of one: int (*rows)[n]. */
+int variably_modified(CXType t);
+/* 1 for a parameter whose type (adjusted: an array is a pointer) is
+ * variably modified: double (*a)[n], double a[n][m]. */
+int variably_modified_param(const var *v);
+/* Marks such parameters (vla_ptr) and their bounds (vla_bound, saved at
+ * every site), or makes the function fall back when a bound is not a
+ * parameter, has side effects or changes in the body. */
+void plan_vla_params(tunit *t, func *fn, CXCursor body);
+/* In the twin, after the frame is popped: the bounds reloaded, then the
+ * parameters declared with their types as written. */
+void declare_vla_params(tunit *t, func *fn, strbuf *out);
+/* A local double (*a)[n] = init (pass 1): its bounds get variables of
+ * their own, __mt_bK_J, which hold their values from the declaration on
+ * and are saved at every site in their scope. */
+void add_vla_bounds(tunit *t, func *fn, int vi);
+/* Pass 2: the declaration becomes "int __mt_bK_0 = (n); void *a = init;"
+ * and every use of a reads ((double (*)[__mt_bK_0])a), so that no
+ * variably modified declaration is left for the twin to jump over. */
+void rewrite_vla_decl(walk *w, CXCursor decl_stmt, int vi);
+/* A use of such a local (a DeclRefExpr): 1 when it rewrote it. */
+int rewrite_vla_use(walk *w, CXCursor ref, int vi);
+
 /* ---- live.c ---- */
 /* Fills each site's live and live_temp, after the walk made the sites. */
 void liveness(func *fn, CXCursor body);
 
+/* ---- libc.c ---- */
+/* The runtime's replacement for a call to the C library function name
+ * (declared by callee, in a system header) whose state it keeps, or NULL. */
+const char *libc_wrapper(CXCursor callee, const char *name);
+
 /* ---- emit.c ---- */
 void emit_site(editbuf *eb, site *s, strbuf *out);
+/* The order of the twin's insertion after the function's body (what the
+ * twin needs declared goes just before it). */
+enum { TWIN_ORDER = 50 };
 /* The declaration of variable v under the given name (a parameter written
  * as an array is declared as the pointer it is). */
 char *var_declarator(const var *v, const char *name);
 void transform_function(tunit *t, CXCursor c);
+
+/* heaptype.c: the unit's allocation sites and what is done with the
+ * blocks mtcc cannot type (run once per unit, before rewriting), and the
+ * arguments a typed heap call gets after its own: ", TYPE, &SITE" for the
+ * call to name (malloc, calloc, ...), with the ancestors of the call. */
+void heap_scan_unit(CXTranslationUnit tu);
+/* elem: the element type when the block is an array of one described
+ * type, else of kind CXType_Invalid. */
+void heap_type_args(tunit *t, CXCursor *anc, int nanc, CXCursor call, const char *name, char *out, size_t cap,
+                    CXType *elem);
 
 #endif

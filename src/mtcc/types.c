@@ -20,6 +20,8 @@ typedef struct trec {
 
 struct typereg {
     strbuf defs;
+    strbuf funcs;  /* bit-field readers, at file scope */
+    int nreaders;
     trec *recs;
     int nrecs, ntypes;
     char *base;  /* the source's base name, for anonymous records' names */
@@ -36,7 +38,7 @@ int tr_count(typereg *tr) { return tr->ntypes; }
 
 tr_mark tr_get_mark(typereg *tr)
 {
-    return (tr_mark){ tr->defs.len, tr->nrecs, tr->ntypes };
+    return (tr_mark){ tr->defs.len, tr->funcs.len, tr->nrecs, tr->ntypes, tr->nreaders };
 }
 
 void tr_rollback(typereg *tr, tr_mark m)
@@ -48,12 +50,22 @@ void tr_rollback(typereg *tr, tr_mark m)
     tr->defs.len = m.defs_len;
     if (tr->defs.s)
         tr->defs.s[m.defs_len] = '\0';
+    tr->nreaders = m.nreaders;
+    tr->funcs.len = m.funcs_len;
+    if (tr->funcs.s)
+        tr->funcs.s[m.funcs_len] = '\0';
 }
 
 void tr_emit(typereg *tr, strbuf *out)
 {
     if (tr->defs.s)
         sb_put(out, tr->defs.s);
+}
+
+void tr_emit_functions(typereg *tr, strbuf *out)
+{
+    if (tr->funcs.s)
+        sb_put(out, tr->funcs.s);
 }
 
 static int find(typereg *tr, const char *key)
@@ -118,6 +130,15 @@ static const char *addr_class(const char *cls)
     if (strcmp(cls, "MT_CLASS_UINT") == 0)
         return "MT_CLASS_ADDR_UINT";
     return cls;
+}
+
+/* The class of the parts of a _Complex type, or NULL. */
+static const char *complex_class(CXType canon)
+{
+    if (canon.kind != CXType_Complex)
+        return NULL;
+    const char *idname, *cls = scalar_class(clang_getCanonicalType(clang_getElementType(canon)), &idname);
+    return cls && strcmp(cls, "MT_CLASS_PTR") != 0 && strcmp(cls, "MT_CLASS_FNPTR") != 0 ? cls : NULL;
 }
 
 /* Where the last failure to describe a type was: the member at fault, or
@@ -187,6 +208,7 @@ typedef struct field_ctx {
     const char *path;  /* the record's identity name: where nested anonymous records are */
     strbuf members;
     int n;
+    CXCursor fam;      /* its flexible array member, if any (described apart: flex_ref) */
     const char *why;
     char whybuf[400];  /* "bit-field member mode of struct flags" */
 } field_ctx;
@@ -206,14 +228,43 @@ static const char *ref_at(typereg *tr, CXType t, int addr, const char *expr, con
                           unsigned long long *count, const char **why);
 
 static const char *pthread_object(CXType t);
+static void flex_define(typereg *tr, const char *rec_key, int rec_idx, const char *c_name, CXCursor fam);
+
+/* Appends the member line of bit-field name and the function that reads
+ * it, through which the runtime finds its bits on each ABI (bitfield.c):
+ * it reads, so a const member is described too. */
+static void bitfield_line(field_ctx *fc, CXCursor c, const char *name, CXType canon)
+{
+    const char *idname, *cls = scalar_class(canon, &idname);
+    if (!cls || canon.kind == CXType_Pointer) {
+        member_why(fc, c, "bit-field", name);
+        return;
+    }
+    int k = fc->tr->nreaders++;
+    sb_printf(&fc->tr->funcs,
+              "__attribute__((unused))  /* its record may yet fail to be described */\n"
+              "static unsigned long long __mt_bf_%d(const void *__mt_o, int *__mt_positive)\n{\n"
+              "    const %s *__mt_r = (const %s *)__mt_o;\n"
+              "    double __mt_sign = (double)__mt_r->%s;  /* compared as an integer, a 1-bit field warns */\n"
+              "    *__mt_positive = __mt_sign > 0;\n"
+              "    return (unsigned long long)__mt_r->%s;\n}\n",
+              k, fc->c_name, fc->c_name, name, name);
+    sb_printf(&fc->members, "        MT_BITFIELD(%s, __mt_bf_%d),\n", name, k);
+}
 
 static enum CXChildVisitResult add_field(CXCursor c, CXCursor parent, CXClientData data)
 {
-    (void)parent;
     field_ctx *fc = data;
     if (fc->why)
         return CXChildVisit_Continue;
     enum CXCursorKind k = clang_getCursorKind(c);
+    if (k == CXCursor_StructDecl && clang_getCursorKind(parent) == CXCursor_StructDecl &&
+        clang_Cursor_isAnonymousRecordDecl(c)) {
+        /* an anonymous struct in a struct: its members are the outer
+         * struct's, by name and offset (offsetof reaches them) */
+        clang_visitChildren(c, add_field, fc);
+        return fc->why ? CXChildVisit_Break : CXChildVisit_Continue;
+    }
     if ((k == CXCursor_StructDecl || k == CXCursor_UnionDecl) && clang_Cursor_isAnonymousRecordDecl(c)) {
         /* a C11 anonymous member: libclang shows its record, not its
          * (implicit, unnamed) field; it must not be dropped in silence */
@@ -231,10 +282,13 @@ static enum CXChildVisitResult add_field(CXCursor c, CXCursor parent, CXClientDa
     CXType t = clang_getCursorType(c);
     CXType canon = clang_getCanonicalType(t);
     const char *why = NULL;
-    if (clang_Cursor_isBitField(c))
-        member_why(fc, c, "bit-field", name);
-    else if (canon.kind == CXType_IncompleteArray)
-        member_why(fc, c, "flexible array", name);
+    if (clang_Cursor_isBitField(c)) {
+        if (*name)  /* an unnamed one is padding: it holds no value */
+            bitfield_line(fc, c, name, canon);
+        else
+            fc->n--;
+    } else if (canon.kind == CXType_IncompleteArray)
+        fc->fam = c;  /* not a member of the header: the heap block's type adds it */
     else if (!*name)
         member_why(fc, c, "anonymous struct or union", name);
     else if (!member_line(fc->tr, fc->c_name, fc->path, name, t, hidden_decl(c), &fc->members, &why)) {
@@ -254,7 +308,7 @@ static enum CXChildVisitResult add_field(CXCursor c, CXCursor parent, CXClientDa
         fc->why = fc->whybuf;
     }
     clang_disposeString(n);
-    fc->n++;
+    fc->n += clang_Cursor_isNull(fc->fam);
     return fc->why ? CXChildVisit_Break : CXChildVisit_Continue;
 }
 
@@ -277,6 +331,10 @@ static const char *member_line(typereg *tr, const char *c_name, const char *path
         cls = addr_class(cls);
     if (cls) {
         sb_printf(out, "        MT_MEMBER_OF(%s, %s, %s, %llu, 0),\n", c_name, name, cls, count);
+        return "";
+    }
+    if ((cls = complex_class(canon))) {  /* the real and imaginary parts: two elements each */
+        sb_printf(out, "        MT_MEMBER_OF(%s, %s, %s, %llu, 0),\n", c_name, name, cls, 2 * count);
         return "";
     }
     if (canon.kind != CXType_Record) {
@@ -332,7 +390,7 @@ static const char *record_ref(typereg *tr, CXType t, CXType canon, const char *e
         return NULL;
     }
     int anonymous = !c_name_named;
-    field_ctx fc = { .tr = tr, .c_name = c_name, .path = anonymous ? path : id_name };
+    field_ctx fc = { .tr = tr, .c_name = c_name, .path = anonymous ? path : id_name, .fam = clang_getNullCursor() };
     clang_visitChildren(decl, add_field, &fc);
     if (fc.why || fc.n == 0) {
         static char whybuf[400];  /* fc dies here; the text must not */
@@ -349,8 +407,100 @@ static const char *record_ref(typereg *tr, CXType t, CXType canon, const char *e
                          "        if (!__mt_ty[%d]) goto fail;\n    }\n",
               fc.members.s, idx, id_name, c_name, c_name, is_union, fc.n, idx);
     free(fc.members.s);
+    if (!clang_Cursor_isNull(fc.fam))
+        flex_define(tr, key, idx, c_name, fc.fam);
     free(c_name);
     free(id_name);
+    snprintf(ref, sizeof ref, "__mt_ty[%d]", idx);
+    return ref;
+}
+
+/* The heap block type of a struct with a flexible array member (the
+ * struct's own descriptor leaves the array out): mt_type_flex of the
+ * header, the array's name, offset and element. Keyed "flex:" + the
+ * record's key. A element mtcc cannot describe leaves the struct without
+ * one: its heap blocks are bytes. */
+static void flex_define(typereg *tr, const char *rec_key, int rec_idx, const char *c_name, CXCursor fam)
+{
+    CXString n = clang_getCursorSpelling(fam);
+    char *name = xstrdup(clang_getCString(n));
+    clang_disposeString(n);
+    unsigned long long count;
+    const char *why;
+    CXCursor saved_why_at = why_at;
+    const char *eref = ref_at(tr, clang_getArrayElementType(clang_getCursorType(fam)), hidden_decl(fam), NULL, NULL,
+                              &count, &why);
+    why_at = saved_why_at;
+    if (eref) {
+        char elem[64], key[600];
+        snprintf(elem, sizeof elem, "%s", eref);
+        snprintf(key, sizeof key, "flex:%s", rec_key);
+        int idx = remember(tr, key);
+        sb_printf(&tr->defs, "    __mt_ty[%d] = mt_type_flex(__mt_ty[%d], \"%s\", __builtin_offsetof(%s, %s), %s, %llu, &err);\n"
+                             "    if (!__mt_ty[%d]) goto fail;\n",
+                  idx, rec_idx, name, c_name, name, elem, count, idx);
+    }
+    free(name);
+}
+
+const char *tr_flex_ref(typereg *tr, CXType record)
+{
+    CXType canon = clang_getCanonicalType(record);
+    if (canon.kind != CXType_Record)
+        return NULL;
+    CXString usr = clang_getCursorUSR(clang_getTypeDeclaration(canon));
+    char key[600];
+    snprintf(key, sizeof key, "flex:rec:%s", clang_getCString(usr));
+    clang_disposeString(usr);
+    if (find(tr, key) < 0) {
+        unsigned long long count;
+        const char *why;
+        tr_ref(tr, record, &count, &why);  /* defines the record and its flex type */
+    }
+    int idx = find(tr, key);
+    if (idx < 0)
+        return NULL;
+    static char ref[64];
+    snprintf(ref, sizeof ref, "__mt_ty[%d]", idx);
+    return ref;
+}
+
+const char *tr_trailing_ref(typereg *tr, CXType header, const char *elem_ref, unsigned long long count)
+{
+    unsigned long long one;
+    const char *why, *href = tr_ref(tr, header, &one, &why);
+    char *c_name = declarator(clang_getCanonicalType(header), "");
+    if (!href || one != 1 || !c_name || clang_getCanonicalType(header).kind != CXType_Record) {
+        free(c_name);
+        return NULL;
+    }
+    char h[64], key[700];
+    snprintf(h, sizeof h, "%s", href);
+    snprintf(key, sizeof key, "trail:%s:%s:%llu", h, elem_ref, count);
+    int idx = find(tr, key);
+    if (idx < 0) {
+        idx = remember(tr, key);
+        sb_printf(&tr->defs, "    __mt_ty[%d] = mt_type_flex(%s, \"[]\", sizeof(%s), %s, %llu, &err);\n"
+                             "    if (!__mt_ty[%d]) goto fail;\n",
+                  idx, h, c_name, elem_ref, count, idx);
+    }
+    free(c_name);
+    static char ref[64];
+    snprintf(ref, sizeof ref, "__mt_ty[%d]", idx);
+    return ref;
+}
+
+const char *tr_ref_spelled(typereg *tr, const char *spelling, const char *cls)
+{
+    char key[300];
+    snprintf(key, sizeof key, "scalar:%s", spelling);
+    int idx = find(tr, key);
+    if (idx < 0) {
+        idx = remember(tr, key);
+        sb_printf(&tr->defs, "    __mt_ty[%d] = mt_type_scalar(\"%s\", %s, sizeof(%s), _Alignof(%s));\n", idx, spelling,
+                  cls, spelling, spelling);
+    }
+    static char ref[64];
     snprintf(ref, sizeof ref, "__mt_ty[%d]", idx);
     return ref;
 }
@@ -393,7 +543,8 @@ const char *tr_ref_at(typereg *tr, CXType t, const char *expr, const char *path,
 static const char *pthread_object(CXType t)
 {
     static const char *const kinds[] = { "pthread_mutex_t", "pthread_cond_t", "pthread_barrier_t",
-                                         "pthread_rwlock_t", NULL };
+                                         "pthread_rwlock_t", "sem_t", "pthread_mutexattr_t", "pthread_condattr_t",
+                                         "pthread_rwlockattr_t", "pthread_barrierattr_t", NULL };
     while (t.kind == CXType_Typedef || t.kind == CXType_Elaborated) {
         if (t.kind == CXType_Elaborated) {
             t = clang_Type_getNamedType(t);
@@ -408,6 +559,17 @@ static const char *pthread_object(CXType t)
             }
         clang_disposeString(n);
         t = clang_getTypedefDeclUnderlyingType(clang_getTypeDeclaration(t));
+    }
+    /* jmp_buf and sigjmp_buf are arrays of struct __jmp_buf_tag: the
+     * runtime describes it as holding nothing a reader needs (its own
+     * comment in sync.c says why) */
+    CXType canon = clang_getCanonicalType(t);
+    if (canon.kind == CXType_Record) {
+        CXString n = clang_getCursorSpelling(clang_getTypeDeclaration(canon));
+        int jmp = strcmp(clang_getCString(n), "__jmp_buf_tag") == 0;
+        clang_disposeString(n);
+        if (jmp)
+            return "jmp_buf";
     }
     return NULL;
 }
@@ -427,8 +589,9 @@ static const char *ref_at(typereg *tr, CXType t, int addr, const char *expr, con
         int pidx = find(tr, key);
         if (pidx < 0) {
             pidx = remember(tr, key);
+            const char *spelled = strcmp(pthread_kind, "jmp_buf") == 0 ? "struct __jmp_buf_tag" : pthread_kind;
             sb_printf(&tr->defs, "    __mt_ty[%d] = mt_type_pthread(\"%s\", sizeof(%s), _Alignof(%s));\n", pidx,
-                      pthread_kind, pthread_kind, pthread_kind);
+                      pthread_kind, spelled, spelled);
         }
         snprintf(pref, sizeof pref, "__mt_ty[%d]", pidx);
         return pref;
@@ -452,7 +615,8 @@ static const char *ref_at(typereg *tr, CXType t, int addr, const char *expr, con
         free(e);
         return r;
     }
-    if (!cls) {
+    const char *parts = complex_class(canon);
+    if (!cls && !parts) {
         *why = unsupported_kind(canon);
         return NULL;
     }
@@ -472,8 +636,14 @@ static const char *ref_at(typereg *tr, CXType t, int addr, const char *expr, con
         idx = remember(tr, key);
         /* Named as declared ("long", "size_t"): the source's spelling is
          * the same on every ABI, and int and long stay distinct types. */
-        sb_printf(&tr->defs, "    __mt_ty[%d] = mt_type_scalar(\"%s\", %s, sizeof(%s), _Alignof(%s));\n",
-                  idx, spelled, cls, spelled, spelled);
+        if (parts)  /* _Complex: a real and an imaginary part */
+            sb_printf(&tr->defs, "    {\n        mt_member m[] = { { \"\", %s, sizeof(%s) / 2, 0, 2, 0, 0 } };\n"
+                                 "        __mt_ty[%d] = mt_type_define(\"%s\", sizeof(%s), _Alignof(%s), 0, m, 1, &err);\n"
+                                 "        if (!__mt_ty[%d]) goto fail;\n    }\n",
+                      parts, spelled, idx, spelled, spelled, spelled, idx);
+        else
+            sb_printf(&tr->defs, "    __mt_ty[%d] = mt_type_scalar(\"%s\", %s, sizeof(%s), _Alignof(%s));\n",
+                      idx, spelled, cls, spelled, spelled);
     }
     free(spelled);
     snprintf(ref, sizeof ref, "__mt_ty[%d]", idx);
@@ -493,8 +663,11 @@ const char *tr_struct(typereg *tr, const char *c_name, const char *id_name, int 
         return NULL;
     }
     int idx = remember(tr, id_name);
-    if (n == 0)
-        sb_printf(&tr->defs, "    __mt_ty[%d] = 0;\n", idx);
+    if (n == 0)  /* a frame that saves nothing is still a frame of the stack: its one char */
+        sb_printf(&tr->defs, "    {\n        mt_member m[] = { MT_MEMBER_OF(%s, __mt_unused, MT_CLASS_BYTES, 1, 0) };\n"
+                             "        __mt_ty[%d] = mt_type_define(\"%s\", sizeof(%s), _Alignof(%s), 0, m, 1, &err);\n"
+                             "        if (!__mt_ty[%d]) goto fail;\n    }\n",
+                  c_name, idx, id_name, c_name, c_name, idx);
     else
         sb_printf(&tr->defs, "    {\n        mt_member m[] = {\n%s        };\n"
                              "        __mt_ty[%d] = mt_type_define(\"%s\", sizeof(%s), _Alignof(%s), 0, m, %d, &err);\n"

@@ -34,6 +34,7 @@ enum ck_kind {
     CK_FUNCS = 3,   /* the writer's function table */
     CK_INFO = 4,    /* free text about the writer (skippable) */
     CK_FREED = 5,   /* address ranges the writer had freed that saved pointers point into */
+    CK_UNIONS = 9,  /* the active member of each union object in the saved blocks (unions.c) */
     CK_END = 0x7f454e44 /* "DNE\x7f": closes the stream */
 };
 
@@ -76,6 +77,14 @@ typedef struct ck_range {
     uint64_t start, len;
 } ck_range;
 
+/* A union object inside a saved block and its active member: the union
+ * of writer type `type` (an index into the type table) at offset bytes
+ * into the block that starts at old address `block`. */
+typedef struct ck_union {
+    uint64_t block, offset;
+    uint32_t type, member;
+} ck_union;
+
 typedef struct ck_func {
     uint64_t id;        /* hash of the name */
     uint64_t old_addr;
@@ -95,6 +104,8 @@ typedef struct ck_image {
     uint32_t nfuncs;
     ck_range *freed;            /* sorted and disjoint */
     uint64_t nfreed;
+    ck_union *unions;           /* sorted by block + offset, then type */
+    uint64_t nunions;
     char *info;                 /* INFO text, or NULL */
     uint64_t total_bytes;       /* the size of the stream */
     uint32_t nrecords;
@@ -123,6 +134,11 @@ typedef struct ck_writer {
      * after ck_write_header. */
     const ck_patch *patches;
     size_t npatches;
+    /* Called with every block before it goes out (unions.c notes the
+     * active members of the unions in it); a negative return, with err
+     * filled, fails the write. None unless set after ck_write_header. */
+    int (*block_seen)(void *ctx, const ck_block *b, const void *data, mt_error *err);
+    void *block_seen_ctx;
 } ck_writer;
 
 /* Each returns 0, or -1 with the writer's err filled. */
@@ -134,6 +150,9 @@ int ck_write_funcs(ck_writer *w, const ck_func *funcs, uint32_t n);
 int ck_write_freed(ck_writer *w, const ck_range *ranges, uint64_t n);
 /* data is b->len bytes, written as they are but for the writer's patches. */
 int ck_write_block(ck_writer *w, const ck_block *b, const void *data);
+/* The active members of union objects, sorted as ck_image.unions;
+ * writes nothing when n is 0. */
+int ck_write_unions(ck_writer *w, const ck_union *u, uint64_t n);
 int ck_write_end(ck_writer *w);
 /* A record of any kind with the given payload, framed and checksummed like
  * the others (tests write kinds of later versions with it). */

@@ -70,7 +70,7 @@ typedef struct reader {
     mt_error *err;
     uint32_t record;     /* number of the record being read */
     uint64_t rec_offset; /* where it starts */
-    int have_types, have_funcs, have_freed;
+    int have_types, have_funcs, have_freed, have_unions;
     XXH3_state_t whole;  /* every byte before the record being read */
 } reader;
 
@@ -180,6 +180,11 @@ static int parse_member(reader *r, cursor *c, uint32_t tindex, tmember *m)
     m->offset = (uint32_t)get_uint(c, 4);
     m->count = (uint32_t)get_uint(c, 4);
     uint64_t sub = get_uint(c, 4);
+    if (m->cls == MT_CLASS_BITFIELD) {  /* where its bits are: checked with the layout */
+        m->bit_width = (uint8_t)get_uint(c, 1);
+        m->bit_pos = (uint8_t)get_uint(c, 1);
+        m->bit_flags = (uint8_t)get_uint(c, 1);
+    }
     if (c->bad)
         return corrupt(r, "%s", "type table overruns its record");
     int aggregate = m->cls == MT_CLASS_STRUCT || m->cls == MT_CLASS_UNION;
@@ -301,6 +306,46 @@ static int parse_freed(reader *r, const uint8_t *p, uint64_t len)
     return 0;
 }
 
+/* The active members of the writer's union objects: each names a union
+ * type of the table and one of its members, in the order of their
+ * addresses (then types: a union may start where the union holding it
+ * does), so that a restore can search them. */
+static int parse_unions(reader *r, const uint8_t *p, uint64_t len)
+{
+    enum { ENTRY_BYTES = 24 };
+    if (r->have_unions || !r->have_types)
+        return corrupt(r, "%s", r->have_unions ? "a second table of union members"
+                                                : "union members before the type table");
+    r->have_unions = 1;
+    cursor c = { p, len, 0 };
+    uint64_t n = get_uint(&c, 8);
+    if (c.bad || n == 0 || n != c.left / ENTRY_BYTES || c.left % ENTRY_BYTES != 0)
+        return corrupt(r, "%s", "bad count of union members");
+    ck_image *img = r->img;
+    img->unions = calloc(n, sizeof *img->unions);
+    if (!img->unions)
+        return mt_fail(r->err, MT_ENOMEM, "out of memory reading the union members");
+    uint64_t limit = img->arch.scalar[AS_PTR].size == 4 ? (uint64_t)1 << 32 : UINT64_MAX;
+    for (uint64_t i = 0; i < n; i++) {
+        ck_union *u = &img->unions[i];
+        u->block = get_uint(&c, 8);
+        u->offset = get_uint(&c, 8);
+        u->type = (uint32_t)get_uint(&c, 4);
+        u->member = (uint32_t)get_uint(&c, 4);
+        if (u->block == 0 || u->offset >= limit - u->block)
+            return corrupt(r, "%s", "union member out of the writer's address space");
+        if (u->type >= img->ntypes || !img->types[u->type]->is_union ||
+            u->member >= img->types[u->type]->nmembers)
+            return corrupt(r, "%s", "union member of no union in the type table");
+        const ck_union *prev = i ? &img->unions[i - 1] : NULL;
+        uint64_t at = u->block + u->offset, prev_at = prev ? prev->block + prev->offset : 0;
+        if (prev && (at < prev_at || (at == prev_at && u->type <= prev->type)))
+            return corrupt(r, "%s", "union members out of order");
+        img->nunions = i + 1;
+    }
+    return 0;
+}
+
 static int keep_buffer(reader *r, uint8_t *buf)
 {
     ck_image *img = r->img;
@@ -407,7 +452,7 @@ static int read_record(reader *r)
     uint32_t kind = (uint32_t)get_uint(&c, 4), flags = (uint32_t)get_uint(&c, 4);
     uint64_t len = get_uint(&c, 8);
     int known = kind == CK_TYPES || kind == CK_BLOCK || kind == CK_FUNCS || kind == CK_INFO ||
-                kind == CK_FREED || kind == CK_END;
+                kind == CK_FREED || kind == CK_UNIONS || kind == CK_END;
     if (!known && !(flags & CK_FLAG_SKIPPABLE))
         return corrupt(r, "unknown record kind%s", "");
     uint8_t *payload = read_payload(r, len);
@@ -439,6 +484,7 @@ static int read_record(reader *r)
     case CK_TYPES: rc = parse_types(r, payload, len); break;
     case CK_FUNCS: rc = parse_funcs(r, payload, len); break;
     case CK_FREED: rc = parse_freed(r, payload, len); break;
+    case CK_UNIONS: rc = parse_unions(r, payload, len); break;
     case CK_BLOCK: rc = parse_block(r, payload, len); payload = NULL; break;
     case CK_INFO:
         if (!r->img->info && (r->img->info = malloc(len + 1))) {
@@ -495,6 +541,7 @@ void ck_image_free(ck_image *img)
         free(img->funcs[i].name);
     free(img->funcs);
     free(img->freed);
+    free(img->unions);
     for (uint64_t i = 0; i < img->nbuffers; i++)
         free(img->buffers[i]);
     free(img->buffers);

@@ -172,6 +172,8 @@ int ck_write_header(ck_writer *w, st_stream *s, uint64_t program_id, mt_error *e
     w->checkpoint_id = new_checkpoint_id();
     memset(&w->whole, 0, sizeof w->whole); /* gcc 12 flags the partial init in reset */
     XXH3_64bits_reset(&w->whole);
+    w->block_seen = NULL;
+    w->block_seen_ctx = NULL;
     wbuf b = { 0 };
     wb_put(&b, CK_MAGIC, CK_MAGIC_LEN);
     wb_uint(&b, CK_VERSION, 2);
@@ -211,6 +213,11 @@ static void put_type(wbuf *b, const struct mt_type *t)
         wb_uint(b, m->offset, 4);
         wb_uint(b, m->count, 4);
         wb_uint(b, m->type ? m->type->index : UINT32_MAX, 4);
+        if (m->cls == MT_CLASS_BITFIELD) {
+            wb_uint(b, m->bit_width, 1);
+            wb_uint(b, m->bit_pos, 1);
+            wb_uint(b, m->bit_flags, 1);
+        }
     }
 }
 
@@ -256,6 +263,8 @@ int ck_write_freed(ck_writer *w, const ck_range *ranges, uint64_t n)
 
 int ck_write_block(ck_writer *w, const ck_block *blk, const void *data)
 {
+    if (w->block_seen && w->block_seen(w->block_seen_ctx, blk, data, w->err) < 0)
+        return -1;
     wbuf b = { 0 };
     wb_uint(&b, blk->role, 1);
     wb_uint(&b, blk->type, 4);
@@ -273,6 +282,23 @@ int ck_write_raw(ck_writer *w, uint32_t kind, uint32_t flags, const void *payloa
 {
     wbuf none = { 0 };
     return put_record(w, kind, flags, &none, payload, len, 0);
+}
+
+int ck_write_unions(ck_writer *w, const ck_union *u, uint64_t n)
+{
+    if (n == 0)
+        return 0;
+    wbuf b = { 0 };
+    wb_uint(&b, n, 8);
+    for (uint64_t i = 0; i < n; i++) {
+        wb_uint(&b, u[i].block, 8);
+        wb_uint(&b, u[i].offset, 8);
+        wb_uint(&b, u[i].type, 4);
+        wb_uint(&b, u[i].member, 4);
+    }
+    int r = put_record(w, CK_UNIONS, 0, &b, NULL, 0, 0);
+    free(b.p);
+    return r;
 }
 
 /* The END record: the number of records before it and the XXH3-64 of every

@@ -14,10 +14,12 @@
 #include <string.h>
 #include <sys/time.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "control.h"
 #include "error.h"
 #include "frames.h"
+#include "libc_state.h"
 #include "migthread-gen.h"
 #include "restore.h"
 #include "threads.h"
@@ -85,6 +87,18 @@ static int count_poll(void)
     return 1;
 }
 
+/* A safe point reached: 1 when this thread unwinds. The program's errno
+ * is noted for the checkpoint and left as it was either way. */
+static int at_safe_point(void)
+{
+    int e = errno;
+    int unwind = th_at_safe_point();
+    if (unwind)
+        lc_errno_note(e);
+    errno = e;
+    return unwind;
+}
+
 int mt_adapt(void)
 {
     switch (mt_state_now()) {
@@ -93,11 +107,11 @@ int mt_adapt(void)
     case MT_STATE_PENDING:
         if (callback_depth)
             return 0;  /* inside a callback from untransformed code: later */
-        return th_at_safe_point();
+        return at_safe_point();
     case MT_STATE_COUNTING:
         if (!count_poll())
             return 0;
-        return th_at_safe_point();
+        return at_safe_point();
     default:
         return 0;
     }
@@ -190,6 +204,53 @@ static void read_config(const char *argv0)
     cfg.restore = restore && *restore ? restore : NULL;
 }
 
+static void arm_interval(void)
+{
+    struct itimerval it;
+    it.it_value.tv_sec = (time_t)cfg.interval;
+    it.it_value.tv_usec = (suseconds_t)((cfg.interval - (double)it.it_value.tv_sec) * 1e6);
+    if (it.it_value.tv_sec == 0 && it.it_value.tv_usec == 0)
+        it.it_value.tv_usec = 1;
+    it.it_interval = it.it_value;
+    setitimer(ITIMER_REAL, &it, NULL);
+}
+
+/* The program installed a disposition of its own for sig, a trigger
+ * signal: it is the program's now (libc_signal.c). SIGALRM was the
+ * interval timer's: the timer stops, or the program would get its alarms. */
+static void trigger_taken(int sig)
+{
+    if (sig != SIGALRM || !(cfg.interval > 0))
+        return;
+    struct itimerval off;
+    memset(&off, 0, sizeof off);
+    setitimer(ITIMER_REAL, &off, NULL);
+    cfg.interval = 0;
+    fprintf(stderr, "migthread: MIGTHREAD_INTERVAL is off: the program handles SIGALRM itself\n");
+}
+
+/* In the child of a fork: a new instance of the program, with its own
+ * count of adaptation points and its own checkpoint file,
+ * <parent's file>.<pid>, so that it never writes over the parent's. */
+static void fork_child(void)
+{
+    size_t len = strlen(cfg.path);
+    snprintf(cfg.path + len, sizeof cfg.path - len, ".%ld", (long)getpid());
+    if (th_last_id() > 1) {
+        /* only the forking thread lives on: a capture would wait for the
+         * others for ever, so this child does not checkpoint */
+        __atomic_store_n(&polls_left, 0, __ATOMIC_RELAXED);
+        cfg.after_polls = 0;
+        cfg.interval = 0;
+        mt_state_set(MT_STATE_IDLE);
+        return;
+    }
+    __atomic_store_n(&polls_left, (long)cfg.after_polls, __ATOMIC_RELAXED);
+    mt_state_set(control_idle_state(th_self_id()));
+    if (cfg.interval > 0)
+        arm_interval();  /* a child inherits no interval timer */
+}
+
 static void install_triggers(void)
 {
     struct sigaction sa;
@@ -201,14 +262,10 @@ static void install_triggers(void)
     sigaction(SIGUSR2, &sa, NULL);
     if (cfg.interval > 0) {
         sigaction(SIGALRM, &sa, NULL);
-        struct itimerval it;
-        it.it_value.tv_sec = (time_t)cfg.interval;
-        it.it_value.tv_usec = (suseconds_t)((cfg.interval - (double)it.it_value.tv_sec) * 1e6);
-        if (it.it_value.tv_sec == 0 && it.it_value.tv_usec == 0)
-            it.it_value.tv_usec = 1;
-        it.it_interval = it.it_value;
-        setitimer(ITIMER_REAL, &it, NULL);
+        arm_interval();
     }
+    lc_signal_set_taken_hook(trigger_taken);
+    lc_fork_set_child_hook(fork_child);
 }
 
 /* ---- argv and the standard streams ------------------------------------------------ */
@@ -219,7 +276,7 @@ static void install_triggers(void)
 static char **copy_argv(int argc, char **argv)
 {
     const mt_type *ptr = mt_type_scalar("char *", MT_CLASS_PTR, sizeof(char *), _Alignof(char *));
-    char **copy = mt_malloc((size_t)(argc + 1) * sizeof *copy, ptr);
+    char **copy = mt_malloc((size_t)(argc + 1) * sizeof *copy, ptr, NULL);
     if (!copy)
         die("%s", "out of memory copying the arguments");
     for (int i = 0; i < argc; i++)
@@ -239,6 +296,15 @@ static void register_streams(void)
         die("%s", err.msg);
 }
 
+/* The C library's state that the runtime keeps (libc_*.c). */
+static void register_libc(void)
+{
+    mt_error err;
+    if (lc_env_track(&err) < 0 || lc_rand_register(&err) < 0 || lc_errno_register(&err) < 0 ||
+        lc_signal_register(&err) < 0 || lc_stdio_register(&err) < 0 || lc_mmap_register(&err) < 0)
+        die("%s", err.msg);
+}
+
 /* ---- Capture and restore ---------------------------------------------------------- */
 
 static double now(void)
@@ -248,29 +314,20 @@ static double now(void)
     return ts.tv_sec + ts.tv_nsec * 1e-9;
 }
 
-/* The first spot mtcc found where an address is computed in a way no
- * checkpoint can follow (XOR-ed, hashed, split): set at start-up. */
-static const char *hidden_refusal;
-
-void mt_hidden_unsafe(const char *spot)
-{
-    if (!hidden_refusal)
-        hidden_refusal = spot;
-}
-
 int control_write_checkpoint(int leave)
 {
     double t0 = now();
     fflush(NULL);  /* output before the checkpoint joins output after it */
-    if (hidden_refusal) {
-        /* refused at capture: no file, and the program runs on even when
-         * asked to exit after the checkpoint (no job lost to it) */
-        fprintf(stderr, "migthread: checkpoint refused: %s\n", hidden_refusal);
+    mt_error err;
+    lc_signal_capture();
+    int saved = lc_stdio_capture(&err) == 0 && mt_save(cfg.path, &err) == 0;
+    lc_stdio_release();
+    if (!saved) {
+        /* No job is lost to a checkpoint that was not written: one line,
+         * no file, and the program carries on (it does not leave). */
+        fprintf(stderr, "migthread: %s\n", err.msg);
         return -1;
     }
-    mt_error err;
-    if (mt_save(cfg.path, &err) < 0)
-        die("%s", err.msg);
     if (cfg.verbose) {
         FILE *f = fopen(cfg.path, "rb");
         long size = -1;
@@ -303,6 +360,9 @@ static int restore_from(const char *path, void *(**start)(void *))
     if (!img)
         die("%s", err.msg);
     if (th_restore_prepare(img, &err) < 0 || restore_image(img, 0, &err) < 0)
+        die("%s", err.msg);
+    /* the library's state, before any thread of the program goes on */
+    if (lc_signal_reinstall(&err) < 0 || lc_stdio_reinstate(&err) < 0 || lc_mmap_restored(&err) < 0)
         die("%s", err.msg);
     ck_image_free(img);
     int role = th_restore_start(start);
@@ -359,9 +419,11 @@ static int resume_alone(void)
 
 int mt_run_main(int argc, char **argv, int (*user_main)(int, char **), int (*resume_main)(void))
 {
+    frames_note_stack(&argc);
     read_config(argc > 0 ? argv[0] : "program");
     th_init_main();
     register_streams();
+    register_libc();
     char **args = copy_argv(argc, argv);
     install_triggers();
     int rc;

@@ -13,10 +13,10 @@ int control_idle_state(uint32_t thread_id);
 /* 1 while the calling thread runs a callback from untransformed code. */
 int control_in_callback(void);
 
-/* Flushes stdio and writes the checkpoint (dies with one line on
- * failure); exits with status 0 afterwards when leave is set. Returns 0,
- * or -1 when the checkpoint is refused at capture (one line printed, no
- * file written, the program to run on). */
+/* Flushes stdio and writes the checkpoint; exits with status 0 afterwards
+ * when leave is set. Returns 0, or -1 when none was written (a capture no
+ * reader could restore, an I/O error): one `migthread:` line, no file, and
+ * the caller carries on without leaving. */
 int control_write_checkpoint(int leave);
 
 /* A thread starts unwinding for a capture (for the latency report). */

@@ -15,7 +15,9 @@
 #include "kernels.h"
 #include "ldouble.h"
 
-enum op_kind { OP_COPY, OP_ZERO, OP_SWAP, OP_INT, OP_FLOAT, OP_LDOUBLE, OP_PTR, OP_FNPTR, OP_ADDR, OP_SUB };
+enum op_kind { OP_COPY, OP_ZERO, OP_SWAP, OP_INT, OP_FLOAT, OP_LDOUBLE, OP_PTR, OP_FNPTR, OP_ADDR, OP_SUB, OP_BITS, OP_UNION };
+
+typedef struct union_plan union_plan;
 
 typedef struct cv_op {
     uint8_t kind;
@@ -26,7 +28,19 @@ typedef struct cv_op {
     uint32_t n;             /* items per element */
     uint32_t sstep, dstep;  /* distance between items */
     cv_plan *sub;           /* OP_SUB: the plan of the nested struct */
+    const tmember *sm, *dm; /* OP_BITS: the bit-field in each layout */
+    union_plan *un;         /* OP_UNION: the plans of the union's members */
 } cv_op;
+
+/* A union converts by its active member, known per object only when the
+ * plan runs: one plan per member, each over a one-member view of the
+ * union (the rest of the reader's union zeroed). */
+struct union_plan {
+    const struct mt_type *src, *dst;
+    struct mt_type *views;  /* 2 * nmembers: the writer's and the reader's view of member i */
+    cv_plan **members;
+    int copyable;           /* an unknown member is copied: same layout and representation, no pointers */
+};
 
 struct cv_plan {
     const struct mt_type *src, *dst;
@@ -39,6 +53,8 @@ struct cv_plan {
     cv_op *ops;
     uint32_t nsubs;
     cv_plan **subs;
+    uint32_t nunions;
+    union_plan **unions;
 };
 
 /* Elements converted per pass over the operation list: enough to keep
@@ -57,7 +73,7 @@ static int add_op(cv_plan *p, cv_op op, mt_error *err)
         return 0;
     }
     if (prev && prev->kind == op.kind && op.kind != OP_SUB && op.kind != OP_COPY &&
-        op.kind != OP_ZERO && prev->ssize == op.ssize && prev->dsize == op.dsize &&
+        op.kind != OP_ZERO && op.kind != OP_BITS && (op.kind != OP_UNION || prev->un == op.un) && prev->ssize == op.ssize && prev->dsize == op.dsize &&
         prev->is_signed == op.is_signed && prev->sstep == op.sstep &&
         prev->dstep == op.dstep && op.soff == prev->soff + prev->n * prev->sstep &&
         op.doff == prev->doff + prev->n * prev->dstep ) {
@@ -82,7 +98,8 @@ static int same_layout(const struct mt_type *s, const struct mt_type *d)
         return 0;
     for (uint32_t i = 0; i < s->nmembers; i++) {
         const tmember *a = &s->members[i], *b = &d->members[i];
-        if (a->offset != b->offset || a->size != b->size)
+        if (a->offset != b->offset || a->size != b->size || a->bit_width != b->bit_width ||
+            a->bit_pos != b->bit_pos || a->bit_flags != b->bit_flags)
             return 0;
         if (a->type && !same_layout(a->type, b->type))
             return 0;
@@ -157,16 +174,103 @@ static cv_op scalar_op(const cv_plan *p, const tmember *sm, const tmember *dm)
 static int add_type(cv_plan *p, const struct mt_type *s, const struct mt_type *d,
                     uint32_t sbase, uint32_t dbase, int pointers_only, mt_error *err);
 
+static int has_class(const struct mt_type *t, int cls)
+{
+    for (uint32_t i = 0; i < t->nmembers; i++)
+        if (t->members[i].cls == cls || (t->members[i].type && has_class(t->members[i].type, cls)))
+            return 1;
+    return 0;
+}
+
+static void union_plan_free(union_plan *u)
+{
+    if (!u)
+        return;
+    for (uint32_t i = 0; u->members && i < u->src->nmembers; i++)
+        cv_plan_free(u->members[i]);
+    free(u->members);
+    free(u->views);
+    free(u);
+}
+
+/* The type holding member m of union u alone (names and members are
+ * borrowed from u, which outlives the plan). */
+static void member_view(struct mt_type *v, const struct mt_type *u, uint32_t m)
+{
+    const tmember *tm = &u->members[m];
+    *v = (struct mt_type){ .id = u->id, .name = u->name, .size = u->size, .align = u->align,
+                           .nmembers = 1, .members = (tmember *)tm };
+    v->has_pointers = tm->cls == MT_CLASS_PTR || tm->cls == MT_CLASS_FNPTR || type_class_is_addr(tm->cls) ||
+                      (tm->type && tm->type->has_pointers);
+    v->has_unions = tm->type && tm->type->has_unions;
+}
+
+static union_plan *union_plan_compile(const cv_plan *p, const struct mt_type *su, const struct mt_type *du,
+                                      mt_error *err)
+{
+    union_plan *u = calloc(1, sizeof *u);
+    uint32_t n = su->nmembers;
+    if (!u || !(u->views = calloc(2 * (size_t)n, sizeof *u->views)) ||
+        !(u->members = calloc(n, sizeof *u->members))) {
+        union_plan_free(u);
+        mt_fail(err, MT_ENOMEM, "out of memory compiling a conversion plan");
+        return NULL;
+    }
+    u->src = su;
+    u->dst = du;
+    for (uint32_t i = 0; i < n; i++) {
+        member_view(&u->views[2 * i], su, i);
+        member_view(&u->views[2 * i + 1], du, i);
+        if (!(u->members[i] = compile(&u->views[2 * i], &p->src_arch, &u->views[2 * i + 1], err))) {
+            union_plan_free(u);
+            return NULL;
+        }
+    }
+    u->copyable = !p->swap && same_layout(su, du) && !su->has_pointers &&
+                  (p->src_arch.ldouble == arch_local()->ldouble || !has_class(su, MT_CLASS_LDOUBLE));
+    return u;
+}
+
+/* A union refusal found while compiling a plan names the member path that
+ * leads to the union, built as the failure returns through the enclosing
+ * structs: "in member a.b". */
+#define UNION_PATH " in member "
+
+static void union_path_prefix(mt_error *err, const char *name)
+{
+    if (!err || err->code != MT_ETYPE || strncmp(err->msg, "union ", 6) != 0 || !name[0])
+        return;
+    char *at = strstr(err->msg, UNION_PATH);
+    size_t cap = sizeof err->msg;
+    if (!at) {
+        size_t used = strlen(err->msg);
+        snprintf(err->msg + used, cap - used, UNION_PATH "%s", name);
+        return;
+    }
+    at += strlen(UNION_PATH);
+    char rest[sizeof err->msg];
+    snprintf(rest, sizeof rest, "%s", at);
+    snprintf(at, cap - (size_t)(at - err->msg), "%s.%s", name, rest);
+}
+
+/* count unions at sbase + sm->offset: converted by their active members. */
 static int add_union(cv_plan *p, const tmember *sm, const tmember *dm, uint32_t sbase,
                      uint32_t dbase, mt_error *err)
 {
-    if (sm->size != dm->size || p->swap || sm->type->has_pointers)
-        return mt_fail(err, MT_ETYPE,
-                       "union %s member %s cannot be converted between these ABIs (its active member is unknown)",
-                       sm->type->name, dm->name);
-    cv_op op = { .kind = OP_COPY, .soff = sbase + sm->offset, .doff = dbase + dm->offset,
-                 .n = 1, .len = sm->size * sm->count };
-    op.sstep = op.dstep = op.len;
+    if (members_match(sm->type, dm->type, err) < 0)
+        return -1;
+    union_plan *u = union_plan_compile(p, sm->type, dm->type, err);
+    if (!u)
+        return -1;
+    union_plan **grown = realloc(p->unions, (p->nunions + 1) * sizeof *grown);
+    if (!grown) {
+        union_plan_free(u);
+        return mt_fail(err, MT_ENOMEM, "out of memory compiling a conversion plan");
+    }
+    p->unions = grown;
+    p->unions[p->nunions++] = u;
+    cv_op op = { .kind = OP_UNION, .soff = sbase + sm->offset, .doff = dbase + dm->offset,
+                 .n = sm->count, .sstep = sm->size, .dstep = dm->size, .un = u };
     return add_op(p, op, err);
 }
 
@@ -175,16 +279,23 @@ static int add_union(cv_plan *p, const tmember *sm, const tmember *dm, uint32_t 
 static int add_struct_array(cv_plan *p, const tmember *sm, const tmember *dm, uint32_t sbase,
                             uint32_t dbase, int pointers_only, mt_error *err)
 {
+    char name[200];
     if (sm->count <= 4) {
         for (uint32_t k = 0; k < sm->count; k++)
             if (add_type(p, sm->type, dm->type, sbase + sm->offset + k * sm->size,
-                         dbase + dm->offset + k * dm->size, pointers_only, err) < 0)
+                         dbase + dm->offset + k * dm->size, pointers_only, err) < 0) {
+                snprintf(name, sizeof name, "%s[%u]", sm->name, k);
+                union_path_prefix(err, name);
                 return -1;
+            }
         return 0;
     }
     cv_plan *sub = compile(sm->type, &p->src_arch, dm->type, err);
-    if (!sub)
+    if (!sub) {
+        snprintf(name, sizeof name, "%s[]", sm->name);
+        union_path_prefix(err, name);
         return -1;
+    }
     cv_plan **grown = realloc(p->subs, (p->nsubs + 1) * sizeof *grown);
     if (!grown) {
         cv_plan_free(sub);
@@ -205,14 +316,24 @@ static int add_struct_array(cv_plan *p, const tmember *sm, const tmember *dm, ui
 static int add_member(cv_plan *p, const tmember *sm, const tmember *dm, uint32_t sbase,
                       uint32_t dbase, int pointers_only, mt_error *err)
 {
+    if (sm->cls == MT_CLASS_BITFIELD) {
+        /* each value moves from the writer's bits to the reader's */
+        cv_op op = { .kind = OP_BITS, .soff = sbase + sm->offset, .doff = dbase + dm->offset, .n = 1,
+                     .sstep = sm->size, .dstep = dm->size, .sm = sm, .dm = dm };
+        return pointers_only ? 0 : add_op(p, op, err);
+    }
     if (sm->cls == MT_CLASS_UNION)
-        return pointers_only ? 0 : add_union(p, sm, dm, sbase, dbase, err);
+        return pointers_only && !sm->type->has_pointers ? 0 : add_union(p, sm, dm, sbase, dbase, err);
     if (sm->cls == MT_CLASS_STRUCT) {
         if (pointers_only && !sm->type->has_pointers)
             return 0;
-        if (sm->count == 1)
-            return add_type(p, sm->type, dm->type, sbase + sm->offset, dbase + dm->offset,
-                            pointers_only, err);
+        if (sm->count == 1) {
+            if (add_type(p, sm->type, dm->type, sbase + sm->offset, dbase + dm->offset,
+                         pointers_only, err) == 0)
+                return 0;
+            union_path_prefix(err, sm->name);
+            return -1;
+        }
         return add_struct_array(p, sm, dm, sbase, dbase, pointers_only, err);
     }
     cv_op op = scalar_op(p, sm, dm);
@@ -237,19 +358,24 @@ static int add_type(cv_plan *p, const struct mt_type *s, const struct mt_type *d
 {
     if (members_match(s, d, err) < 0)
         return -1;
-    if (s->is_union) {
-        tmember whole_s = { .name = "", .cls = MT_CLASS_UNION, .size = s->size, .count = 1, .type = s };
-        tmember whole_d = { .name = "", .cls = MT_CLASS_UNION, .size = d->size, .count = 1, .type = d };
-        return pointers_only ? 0 : add_union(p, &whole_s, &whole_d, sbase, dbase, err);
+    if (s->is_union) {  /* the block's own type, or an element of an array of unions */
+        tmember whole_s = { .name = s->name, .cls = MT_CLASS_UNION, .size = s->size, .count = 1, .type = s };
+        tmember whole_d = { .name = d->name, .cls = MT_CLASS_UNION, .size = d->size, .count = 1, .type = d };
+        return pointers_only && !s->has_pointers ? 0 : add_union(p, &whole_s, &whole_d, sbase, dbase, err);
     }
     uint32_t dend = 0;
     for (uint32_t i = 0; i < s->nmembers; i++) {
         const tmember *sm = &s->members[i], *dm = &d->members[i];
-        if (!pointers_only && add_gap(p, dbase + dend, dbase + dm->offset, err) < 0)
+        uint32_t end = dm->offset + dm->size * dm->count;
+        /* a bit-field's bytes not yet written by the one before it are
+         * zeroed first: its unused bits are padding */
+        uint32_t gap_end = dm->cls == MT_CLASS_BITFIELD ? end : dm->offset;
+        if (!pointers_only && add_gap(p, dbase + dend, dbase + gap_end, err) < 0)
             return -1;
         if (add_member(p, sm, dm, sbase, dbase, pointers_only, err) < 0)
             return -1;
-        dend = dm->offset + dm->size * dm->count;
+        if (end > dend)
+            dend = end;
     }
     return pointers_only ? 0 : add_gap(p, dbase + dend, dbase + d->size, err);
 }
@@ -259,7 +385,7 @@ static void mark_uniform(cv_plan *p)
     if (p->nops != 1 || p->copy_first)
         return;
     const cv_op *op = &p->ops[0];
-    p->uniform = op->kind != OP_SUB && op->soff == 0 && op->doff == 0 &&
+    p->uniform = op->kind != OP_SUB && op->kind != OP_BITS && op->kind != OP_UNION && op->soff == 0 && op->doff == 0 &&
                  op->n * op->sstep == p->src->size && op->n * op->dstep == p->dst->size &&
                  (op->kind != OP_COPY && op->kind != OP_ZERO ? 1 : op->len == p->dst->size);
 }
@@ -306,6 +432,9 @@ void cv_plan_free(cv_plan *p)
     for (uint32_t i = 0; i < p->nsubs; i++)
         cv_plan_free(p->subs[i]);
     free(p->subs);
+    for (uint32_t i = 0; i < p->nunions; i++)
+        union_plan_free(p->unions[i]);
+    free(p->unions);
     free(p->ops);
     free(p);
 }
@@ -326,38 +455,13 @@ typedef struct run_state {
     mt_error *err;
 } run_state;
 
-/* Writes the path of the member holding byte off of type t, such as
- * "l", "in.l" or "v[3]", into buf. */
-static void member_path(const struct mt_type *t, uint64_t off, char *buf, size_t cap)
-{
-    buf[0] = '\0';
-    size_t used = 0;
-    while (t && !t->is_union && used + 1 < cap) {
-        const tmember *hit = NULL;
-        for (uint32_t i = 0; i < t->nmembers && !hit; i++) {
-            const tmember *m = &t->members[i];
-            if (off >= m->offset && off < m->offset + (uint64_t)m->size * m->count)
-                hit = m;
-        }
-        if (!hit)
-            break;
-        uint64_t k = (off - hit->offset) / hit->size;
-        int n = hit->count > 1
-                    ? snprintf(buf + used, cap - used, "%s%s[%llu]", used ? "." : "", hit->name,
-                               (unsigned long long)k)
-                    : snprintf(buf + used, cap - used, "%s%s", used ? "." : "", hit->name);
-        used += n > 0 ? (size_t)n : 0;
-        off = (off - hit->offset) % hit->size;
-        t = hit->type;
-    }
-}
-
-static int fail_at(run_state *rs, const uint8_t *item, int code, const char *what)
+static int fail_member(run_state *rs, const uint8_t *item, const tmember *want, int code,
+                       const char *what)
 {
     const struct mt_type *t = rs->plan->src;
     size_t at = (size_t)(item - rs->src_base);
     char path[128];
-    member_path(t, at % t->size, path, sizeof path);
+    types_member_path(t, at % t->size, want, path, sizeof path);
     if (path[0])
         mt_fail(rs->err, code, "%s in %s member %s", what, t->name, path);
     else
@@ -365,6 +469,52 @@ static int fail_at(run_state *rs, const uint8_t *item, int code, const char *wha
     if (rs->count > 1)
         mt_error_context(rs->err, "element %zu", at / t->size);
     return -1;
+}
+
+static int fail_at(run_state *rs, const uint8_t *item, int code, const char *what)
+{
+    return fail_member(rs, item, NULL, code, what);
+}
+
+static k_bits bits_of(const tmember *m)
+{
+    return (k_bits){ (uint8_t)m->size, (uint8_t)type_bit_shift(m), m->bit_width,
+                     (uint8_t)((m->bit_flags & TYPE_BIT_MSB) != 0) };
+}
+
+/* The value of a bit-field's raw bits v, as a 64-bit two's complement
+ * integer (sign-extended when the member is signed); *neg when below 0. */
+static uint64_t bits_value(uint64_t v, const tmember *m, int *neg)
+{
+    unsigned w = m->bit_width;
+    *neg = (m->bit_flags & TYPE_BIT_SIGNED) && (v >> (w - 1) & 1);
+    return *neg && w < 64 ? v | ~(uint64_t)0 << w : v;
+}
+
+/* 1 when value v (neg: negative) is a value of dst's width and signedness. */
+static int bits_fit(uint64_t v, int neg, const tmember *dst)
+{
+    unsigned dw = dst->bit_width;
+    if (!(dst->bit_flags & TYPE_BIT_SIGNED))
+        return !neg && (dw >= 64 || v >> dw == 0);
+    /* signed: the bits from the sign bit up are all equal */
+    uint64_t top = v >> (dw - 1);
+    return neg ? top == ~(uint64_t)0 >> (dw - 1) : top == 0;
+}
+
+/* Moves n bit-field values from the writer's bits into the reader's. */
+static int run_bits(run_state *rs, const cv_op *op, uint8_t *d, size_t dstep,
+                    const uint8_t *s, size_t sstep, size_t n)
+{
+    k_bits sb = bits_of(op->sm), db = bits_of(op->dm);
+    for (size_t i = 0; i < n; i++) {
+        int neg;
+        uint64_t v = bits_value(k_bits_load(s + i * sstep, &sb), op->sm, &neg);
+        if (!rs->ctx->lossy && !bits_fit(v, neg, op->dm))
+            return fail_member(rs, s + i * sstep, op->sm, MT_ELOSS, "precision loss");
+        k_bits_store(d + i * dstep, &db, v);
+    }
+    return 0;
 }
 
 static int run_float(run_state *rs, const cv_op *op, uint8_t *d, size_t dstep,
@@ -473,6 +623,65 @@ static int run_sub(run_state *rs, const cv_op *op, uint8_t *d, size_t dstep,
     return 0;
 }
 
+static int all_zero(const uint8_t *p, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (p[i])
+            return 0;
+    return 1;
+}
+
+static int union_unknown(run_state *rs, const union_plan *u, const uint8_t *s)
+{
+    const struct mt_type *t = rs->plan->src;
+    size_t at = (size_t)(s - rs->src_base);
+    char path[128];
+    types_member_path(t, at % t->size, NULL, path, sizeof path);
+    const char *why = u->src->has_pointers ? "it may hold a pointer" : "its members differ between these ABIs";
+    const char *un = strncmp(u->src->name, "union ", 6) == 0 ? "" : "union ";
+    const char *fn = strncmp(t->name, "pin ", 4) == 0 ? t->name + 4
+                     : strncmp(t->name, "frame ", 6) == 0 ? t->name + 6 : NULL;
+    if (fn && path[0])  /* a record of locals: the function and the local */
+        mt_fail(rs->err, MT_ETYPE, "%s%s in function %s local %s: its active member is unknown and %s", un,
+                u->src->name, fn, path, why);
+    else if (t == u->src || !path[0])
+        mt_fail(rs->err, MT_ETYPE, "%s%s: its active member is unknown and %s", un, u->src->name, why);
+    else
+        mt_fail(rs->err, MT_ETYPE, "%s%s in %s member %s: its active member is unknown and %s", un,
+                u->src->name, t->name, path, why);
+    if (rs->count > 1)
+        mt_error_context(rs->err, "element %zu", at / t->size);
+    return -1;
+}
+
+/* Each union converts by its active member; one with no known member
+ * is zero when its bytes are, else copied when that is exact, else
+ * refused. */
+static int run_unions(run_state *rs, const cv_op *op, uint8_t *d, size_t dstep,
+                      const uint8_t *s, size_t sstep, size_t n)
+{
+    const union_plan *u = op->un;
+    const cv_ctx *ctx = rs->ctx;
+    for (size_t i = 0; i < n; i++) {
+        const uint8_t *si = s + i * sstep;
+        uint8_t *di = d + i * dstep;
+        long m = -1;
+        if (ctx->union_member && ctx->src_data)
+            m = ctx->union_member(ctx->cb_ctx, ctx->src_old + (uint64_t)(si - ctx->src_data), u->src);
+        if (m >= 0 && (uint32_t)m < u->src->nmembers) {
+            if (cv_run(u->members[m], di, si, 1, ctx, rs->err) < 0)
+                return -1;
+        } else if (all_zero(si, u->src->size)) {
+            memset(di, 0, u->dst->size);
+        } else if (u->copyable) {
+            memcpy(di, si, u->src->size);
+        } else {
+            return union_unknown(rs, u, si);
+        }
+    }
+    return 0;
+}
+
 /* Applies op to n items at d and s. */
 static int run_items(run_state *rs, const cv_op *op, uint8_t *d, size_t dstep,
                      const uint8_t *s, size_t sstep, size_t n)
@@ -498,6 +707,8 @@ static int run_items(run_state *rs, const cv_op *op, uint8_t *d, size_t dstep,
     case OP_PTR:
     case OP_FNPTR: return run_pointers(rs, op, d, dstep, s, sstep, n);
     case OP_ADDR: return run_addrs(rs, op, d, dstep, s, sstep, n);
+    case OP_BITS: return run_bits(rs, op, d, dstep, s, sstep, n);
+    case OP_UNION: return run_unions(rs, op, d, dstep, s, sstep, n);
     default: return run_sub(rs, op, d, dstep, s, sstep, n);
     }
 }
@@ -585,6 +796,8 @@ static int map_in_type(const struct mt_type *s, const struct mt_type *d, uint64_
     }
     for (uint32_t i = 0; i < s->nmembers; i++) {
         const tmember *sm = &s->members[i], *dm = &d->members[i];
+        if (sm->cls == MT_CLASS_BITFIELD)
+            continue;  /* no pointer points into a bit-field */
         uint64_t start = sm->offset, end = start + (uint64_t)sm->size * sm->count;
         if (off >= start && off < end)
             return map_in_member(sm, dm, off - start, out);

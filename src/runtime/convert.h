@@ -28,18 +28,30 @@ typedef int (*cv_translate_fn)(void *ctx, uint64_t old_addr, uint64_t *new_addr,
 typedef int (*cv_translate_addr_fn)(void *ctx, uint64_t old_value, uint64_t *new_addr,
                                     mt_error *err);
 
+/* The writer's active member of the union of writer type u at old
+ * address old_addr, or -1 when unknown. */
+typedef long (*cv_union_fn)(void *ctx, uint64_t old_addr, const struct mt_type *u);
+
 typedef struct cv_ctx {
     unsigned lossy;                /* nonzero: narrow instead of failing */
     cv_translate_fn translate_ptr; /* data pointers; NULL: refuse any */
     cv_translate_fn translate_fn;  /* function pointers; NULL: refuse any */
     cv_translate_addr_fn translate_addr; /* address-holding integers; NULL: numbers */
     void *cb_ctx;
+    /* Unions are converted by their active member: union_member (NULL:
+     * every one unknown) is asked with the old address of each, which is
+     * src_old plus its distance from src_data (the block being run). A
+     * union whose member is unknown is zero when its bytes are, copied
+     * when every member has the same layout and representation on both
+     * sides and none is a pointer, and refused otherwise. */
+    cv_union_fn union_member;
+    const uint8_t *src_data;
+    uint64_t src_old;
 } cv_ctx;
 
 /* Compiles the conversion of src (laid out by the writer, whose ABI is
  * src_arch) into dst (a local type with the same identity). Fails with
- * MT_ETYPE when the member lists differ, or for a union that cannot be
- * converted between these ABIs. */
+ * MT_ETYPE when the member lists differ. */
 cv_plan *cv_plan_compile(const struct mt_type *src, const mt_arch *src_arch,
                          const struct mt_type *dst, mt_error *err);
 void cv_plan_free(cv_plan *p);

@@ -6,11 +6,13 @@
  * them are translated like any other block. */
 #include "frames.h"
 
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "error.h"
+#include "libc_state.h"
 #include "state.h"
 
 /* Records start on this boundary, enough for any scalar. */
@@ -37,6 +39,8 @@ struct frames_thread {
     frame_rec *outer;            /* head: the outermost saved frame */
     frame_rec *pending_head, *pending_tail; /* built by a restore */
     pin_chunk *pin_top;          /* the shadow stack of pinned records */
+    uintptr_t stack_top;         /* the C stack below this is the program's (0: not known) */
+    pthread_t os;                /* the OS thread, for its stack's bounds */
     int state_after_rewind;
     int first_in_call;           /* the capture began inside a blocking call */
 };
@@ -98,6 +102,9 @@ void *mt_frame_pop(const mt_function_info *fi, unsigned *site)
         int rewinding = MT_STATE_REWINDING;
         __atomic_compare_exchange_n(&mt_state, &rewinding, tf.state_after_rewind, 0, __ATOMIC_RELAXED,
                                     __ATOMIC_RELAXED);
+        /* the thread's library state, last: its code goes on next */
+        lc_signal_mask_put_back();
+        lc_errno_put_back();
     }
     return FRAME_DATA(f);
 }
@@ -207,6 +214,32 @@ static int pins_each(pin_chunk *c, int (*fn)(pin_hdr *h, void *ctx), void *ctx)
         off += HDR_SIZE + ROUND_UP(h->size);
     }
     return r;
+}
+
+void frames_note_stack(const void *top)
+{
+    tf.stack_top = (uintptr_t)top;
+    tf.os = pthread_self();
+}
+
+void frames_dead_each(const frames_thread *ft, int capture, void (*fn)(uintptr_t start, uintptr_t end, void *ctx),
+                      void *ctx)
+{
+    for (const pin_chunk *c = ft->pin_top; c; c = c->below)
+        if (c->used < c->cap)
+            fn((uintptr_t)(CHUNK_MEM(c) + c->used), (uintptr_t)(CHUNK_MEM(c) + c->cap), ctx);
+    /* At a capture no live object of the program is on the C stack below
+     * its first frame (address-taken locals are pinned, leaves and
+     * fallen-back functions are not running), so a pointer there names a
+     * local of a leaf that has returned. */
+    pthread_attr_t attr;
+    void *lo;
+    size_t size;
+    if (!capture || !ft->stack_top || pthread_getattr_np(ft->os, &attr) != 0)
+        return;
+    if (pthread_attr_getstack(&attr, &lo, &size) == 0 && (uintptr_t)lo < ft->stack_top)
+        fn((uintptr_t)lo, ft->stack_top, ctx);
+    pthread_attr_destroy(&attr);
 }
 
 /* ---- Writing --------------------------------------------------------------------- */

@@ -53,6 +53,18 @@ static inline int frames_take_reissue(void)
 int frames_each(const frames_thread *ft,
                 int (*fn)(void *data, const struct mt_type *t, uint64_t count, void *ctx), void *ctx);
 
+/* Notes where the calling thread's program stack begins: top is the
+ * address of a local in the runtime's frame below the program's first. */
+void frames_note_stack(const void *top);
+
+/* Visits what a thread's dangling pointers to locals may point into: the
+ * unused tail of each chunk of its shadow stack (pinned records of calls
+ * that have returned) and, during a capture (capture set: the thread is
+ * stopped at an adaptation point), its C stack below its first frame
+ * (locals of leaves that have returned). */
+void frames_dead_each(const frames_thread *ft, int capture, void (*fn)(uintptr_t start, uintptr_t end, void *ctx),
+                      void *ctx);
+
 int frames_pins_each(const frames_thread *ft,
                      int (*fn)(void *data, const struct mt_type *t, uint64_t count, void *ctx), void *ctx);
 

@@ -12,7 +12,11 @@
  * cache (tcache) and so costs twice a malloc; large ones keep calloc,
  * which knows when fresh pages from the kernel are zero already.
  * posix_memalign, getline, getdelim, asprintf and vasprintf allocate too:
- * their blocks are tracked the same way (the text ones as bytes). */
+ * their blocks are tracked the same way (the text ones as bytes).
+ *
+ * A block whose type ends in an array of run-time length (a flexible
+ * array member) gets a block type for its length (flex.c); each block
+ * keeps its allocation site, which its refusals name. */
 #include <errno.h>
 #include <malloc.h>
 #include <stdarg.h>
@@ -22,6 +26,7 @@
 #include <string.h>
 
 #include "error.h"
+#include "flex.h"
 #include "migthread-gen.h"
 #include "state.h"
 #include "types.h"
@@ -42,17 +47,19 @@ static __attribute__((noinline, cold)) void tracking_failed(void)
     mt_die(&err);
 }
 
-static void track(void *p, size_t size, const mt_type *t)
+static void track(void *p, size_t size, const mt_type *t, const mt_site *site)
 {
     if (!p || size == 0)
         return;
+    if (t && flex_is_desc(t))
+        t = flex_block_type(t, size);  /* one element of the type for this length */
     size_t elem = t ? t->size : 0;
     size_t count = elem ? size / elem : 0;
     if (count == 0 || count * elem != size) {  /* not a whole number of elements */
         t = bytes_type();
         count = size;
     }
-    if (state_heap_add(p, t, count) < 0)
+    if (state_heap_add(p, t, count, site) < 0)
         tracking_failed();
 }
 
@@ -75,46 +82,59 @@ static void *zeroed(size_t size)
     return p;
 }
 
-void *mt_malloc(size_t size, const mt_type *t)
+void *mt_malloc(size_t size, const mt_type *t, const mt_site *site)
 {
     void *p = zeroed(size);
-    track(p, size, t);
+    track(p, size, t, site);
     return p;
 }
 
-void *mt_calloc(size_t n, size_t size, const mt_type *t)
+void *mt_calloc(size_t n, size_t size, const mt_type *t, const mt_site *site)
 {
     if (size && n > SIZE_MAX / size) {
         errno = ENOMEM;  /* as calloc says it */
         return NULL;
     }
     void *p = zeroed(n * size);
-    track(p, n * size, t);
+    track(p, n * size, t, site);
     return p;
 }
 
-void *mt_realloc(void *old, size_t size, const mt_type *t)
+/* The type a realloc without one keeps: the block's own (a flexible
+ * block's descriptor, which gives it its new length), unless it was bytes. */
+static const mt_type *kept_type(const mt_type *old)
+{
+    if (old == bytes_type())
+        return NULL;
+    return old->flex ? old->flex->desc : old;
+}
+
+void *mt_realloc(void *old, size_t size, const mt_type *t, const mt_site *site)
 {
     /* Untrack first: after realloc the old address means nothing. When
      * realloc fails the old block is still there, so track it again. */
-    const struct mt_type *old_type = NULL;
-    uint64_t old_count = 0;
+    st_heap_block was = { 0 };
     size_t old_size = 0;
-    if (old && state_heap_take(old, &old_type, &old_count)) {
-        old_size = (size_t)old_count * old_type->size;
+    if (old && state_heap_take(old, &was)) {
+        old_size = (size_t)was.count * was.type->size;
+        if (!t)
+            t = kept_type(was.type);
+        if (was.site)
+            site = was.site;  /* the block is where it was first allocated */
     } else if (old) {
         /* a block from untracked code (strndup, getline): all of it that
          * malloc gave is kept, only what realloc adds is zeroed */
         old_size = malloc_usable_size(old);
     }
     void *p = realloc(old, size);
-    if (!p && size && old_type) {
-        track(old, old_size, old_type);
+    if (!p && size && was.type) {
+        if (state_heap_add(old, was.type, was.count, was.site) < 0)
+            tracking_failed();
         return NULL;
     }
     if (p && size > old_size)
         memset((unsigned char *)p + old_size, 0, size - old_size);
-    track(p, size, t);
+    track(p, size, t, site);
     return p;
 }
 
@@ -127,7 +147,7 @@ void mt_free(void *p)
 char *mt_strdup(const char *s)
 {
     size_t n = strlen(s) + 1;
-    char *p = mt_malloc(n, NULL);
+    char *p = mt_malloc(n, NULL, NULL);
     if (p)
         memcpy(p, s, n);
     return p;
@@ -136,7 +156,7 @@ char *mt_strdup(const char *s)
 char *mt_strndup(const char *s, size_t n)
 {
     size_t len = strnlen(s, n);
-    char *p = mt_malloc(len + 1, NULL);
+    char *p = mt_malloc(len + 1, NULL, NULL);
     if (p) {
         memcpy(p, s, len);
         p[len] = '\0';
@@ -144,30 +164,30 @@ char *mt_strndup(const char *s, size_t n)
     return p;
 }
 
-void *mt_reallocarray(void *old, size_t n, size_t size, const mt_type *t)
+void *mt_reallocarray(void *old, size_t n, size_t size, const mt_type *t, const mt_site *site)
 {
     if (size && n > SIZE_MAX / size) {
         errno = ENOMEM;
         return NULL;
     }
-    return mt_realloc(old, n * size, t);
+    return mt_realloc(old, n * size, t, site);
 }
 
-void *mt_aligned_alloc(size_t align, size_t size, const mt_type *t)
+void *mt_aligned_alloc(size_t align, size_t size, const mt_type *t, const mt_site *site)
 {
     void *p = aligned_alloc(align, size);
     if (p)
         memset(p, 0, size);
-    track(p, size, t);
+    track(p, size, t, site);
     return p;
 }
 
-int mt_posix_memalign(void **out, size_t align, size_t size, const mt_type *t)
+int mt_posix_memalign(void **out, size_t align, size_t size, const mt_type *t, const mt_site *site)
 {
     int rc = posix_memalign(out, align, size);
     if (rc == 0) {
         memset(*out, 0, size);
-        track(*out, size, t);
+        track(*out, size, t, site);
     }
     return rc;
 }
@@ -177,17 +197,16 @@ int mt_posix_memalign(void **out, size_t align, size_t size, const mt_type *t)
  * afterwards, whatever the call did, with what lies past the text zeroed. */
 long mt_getdelim(char **line, size_t *n, int delim, void *stream)
 {
-    const struct mt_type *old_type;
-    uint64_t old_count;
+    st_heap_block was;
     if (*line)
-        state_heap_take(*line, &old_type, &old_count);
+        state_heap_take(*line, &was);
     ssize_t got = getdelim(line, n, delim, stream);
     if (*line && *n) {
         /* at the end of the stream the last line stays (glibc keeps it) */
         size_t used = got > 0 ? (size_t)got + 1 : strnlen(*line, *n) + 1;
         if (used < *n)
             memset(*line + used, 0, *n - used);
-        track(*line, *n, NULL);
+        track(*line, *n, NULL, NULL);
     }
     return (long)got;
 }
@@ -201,7 +220,7 @@ int mt_vasprintf(char **out, const char *fmt, va_list ap)
 {
     int n = vasprintf(out, fmt, ap);
     if (n >= 0)
-        track(*out, (size_t)n + 1, NULL);
+        track(*out, (size_t)n + 1, NULL, NULL);
     return n;
 }
 

@@ -156,6 +156,52 @@ void k_store_uint(uint8_t *p, unsigned size, int big, uint64_t v)
     }
 }
 
+/* Byte k of the window counted from its least significant end. */
+static inline unsigned window_byte(const k_bits *w, unsigned k)
+{
+    return w->msb ? w->nbytes - 1u - k : k;
+}
+
+static inline uint64_t width_mask(unsigned width)
+{
+    return width >= 64 ? ~(uint64_t)0 : ((uint64_t)1 << width) - 1;
+}
+
+/* The part of value v (already at the value's place, shifted by `shift`)
+ * that falls into byte k of the window. */
+static inline uint8_t byte_of(uint64_t v, unsigned k, unsigned shift)
+{
+    int at = 8 * (int)k - (int)shift;
+    if (at < 0)
+        return (uint8_t)(v << -at);
+    return at < 64 ? (uint8_t)(v >> at) : 0;
+}
+
+uint64_t k_bits_load(const uint8_t *p, const k_bits *w)
+{
+    uint64_t v = 0;
+    for (unsigned k = 0; k < w->nbytes; k++) {
+        int at = 8 * (int)k - (int)w->shift;
+        uint64_t b = p[window_byte(w, k)];
+        if (at < 0)
+            v |= b >> -at;
+        else if (at < 64)
+            v |= b << at;
+    }
+    return v & width_mask(w->width);
+}
+
+void k_bits_store(uint8_t *p, const k_bits *w, uint64_t v)
+{
+    uint64_t mask = width_mask(w->width);
+    v &= mask;
+    for (unsigned k = 0; k < w->nbytes; k++) {
+        uint8_t keep = (uint8_t)~byte_of(mask, k, w->shift);
+        uint8_t *b = &p[window_byte(w, k)];
+        *b = (uint8_t)((*b & keep) | byte_of(v, k, w->shift));
+    }
+}
+
 static int local_big(void)
 {
     const uint16_t one = 1;

@@ -21,6 +21,19 @@ void k_zero(uint8_t *dst, size_t dstep, size_t n, size_t len);
 uint64_t k_load_uint(const uint8_t *p, unsigned size, int big);
 void k_store_uint(uint8_t *p, unsigned size, int big, uint64_t v);
 
+/* Where a bit-field's value lies in its bytes: read the nbytes bytes as
+ * one unsigned integer (little-endian, or big-endian when msb is set); the
+ * value is its bits [shift, shift + width). nbytes is at most 9. */
+typedef struct k_bits {
+    uint8_t nbytes, shift, width, msb;
+} k_bits;
+
+/* The value's width bits, zero-extended. */
+uint64_t k_bits_load(const uint8_t *p, const k_bits *w);
+/* Replaces the value's bits with the low width bits of v; the other bits
+ * of the bytes stay. */
+void k_bits_store(uint8_t *p, const k_bits *w, uint64_t v);
+
 /* Integer resizing. Returns the index of the first item whose value does
  * not fit (when lossy is 0; that item is not written), or n. */
 size_t k_int(uint8_t *dst, size_t dstep, unsigned dsize, const uint8_t *src, size_t sstep,

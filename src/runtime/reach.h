@@ -22,9 +22,16 @@ typedef struct reach_set {
     size_t nfreed;
 } reach_set;
 
-/* Computes the reachable blocks. Returns 0, or -1 when out of memory (the
- * caller then saves every block). The state lock is held by the caller. */
-int reach_compute(reach_set *rs);
+/* reach_compute's answer when no reader could restore the state. */
+#define REACH_REFUSED (-2)
+
+/* Computes the reachable blocks and checks every pointer the checkpoint
+ * would hold. Returns 0; -1 when out of memory (the caller then saves
+ * every block); or REACH_REFUSED with err naming the variable, the member
+ * and the reason (a pointer into nothing saved, a pointer in raw bytes or
+ * in a union, an unregistered function, a program whose addresses mtcc
+ * saw hidden: mt_hidden_unsafe). The state lock is held by the caller. */
+int reach_compute(reach_set *rs, mt_error *err);
 void reach_free(reach_set *rs);
 
 #endif

@@ -16,11 +16,14 @@
 #include "ckpt.h"
 #include "convert.h"
 #include "error.h"
+#include "flex.h"
 #include "frames.h"
+#include "migthread-gen.h"
 #include "poison.h"
 #include "restore.h"
 #include "state.h"
 #include "threads.h"
+#include "unions.h"
 
 /* One old block and its new home. */
 typedef struct home {
@@ -42,17 +45,29 @@ typedef struct loader {
     uint32_t thread;               /* whose blocks are being placed */
 } loader;
 
-static const char *describe(const ck_block *b, char *buf, size_t cap)
+/* Names a block for messages: a global by its name, a frame or pinned
+ * record by its type ("frame f.c:g", whose members are g's locals), a heap
+ * block by its type and old address. */
+static const char *describe(const loader *ld, const ck_block *b, char *buf, size_t cap)
 {
     static const char *roles[] = { "?", "global", "heap block", "frame", "pinned locals", "thread",
                                    "thread-local" };
+    const char *tname = b->type < ld->img->ntypes ? ld->img->types[b->type]->name : "?";
     if (b->role == CK_ROLE_GLOBAL || b->role == CK_ROLE_TLS)
         snprintf(buf, cap, "%s %s", roles[b->role], b->name);
+    else if (b->role == CK_ROLE_HEAP && b->name[0])  /* its allocation site */
+        snprintf(buf, cap, "heap block allocated at %s (0x%llx, record %u)", b->name,
+                 (unsigned long long)b->old_addr, b->record);
+    else if (b->role == CK_ROLE_FRAME || b->role == CK_ROLE_PIN)
+        snprintf(buf, cap, "%s, record %u", tname, b->record);
     else
-        snprintf(buf, cap, "%s 0x%llx, record %u", roles[b->role], (unsigned long long)b->old_addr,
-                 b->record);
+        snprintf(buf, cap, "%s of %s at 0x%llx, record %u", roles[b->role], tname,
+                 (unsigned long long)b->old_addr, b->record);
     return buf;
 }
+
+/* The name mt_register_global_bytes gives an opaque global's type. */
+#define RAW_PREFIX "raw "
 
 static const cv_plan *plan_for(loader *ld, uint32_t type_index)
 {
@@ -60,6 +75,14 @@ static const cv_plan *plan_for(loader *ld, uint32_t type_index)
         return ld->plans[type_index];
     const struct mt_type *src = ld->img->types[type_index];
     const struct mt_type *dst = types_local_find(src->id);
+    if (!dst && strncmp(src->name, RAW_PREFIX, strlen(RAW_PREFIX)) != 0)
+        dst = flex_local_match(src);  /* a flexible block of a length this run has not made */
+    if (!dst && strncmp(src->name, RAW_PREFIX, strlen(RAW_PREFIX)) == 0) {
+        /* an opaque global's type is its name and byte count */
+        mt_fail(ld->err, MT_ETYPE, "%u raw bytes of a type mtcc cannot describe have another size in this program",
+                src->size);
+        return NULL;
+    }
     if (!dst) {
         mt_fail(ld->err, MT_ETYPE, "type %s of the checkpoint does not exist in this program", src->name);
         return NULL;
@@ -70,57 +93,83 @@ static const cv_plan *plan_for(loader *ld, uint32_t type_index)
 
 /* ---- Homes ------------------------------------------------------------------- */
 
+/* An untyped heap block that mtcc saw used as a type with multi-byte
+ * numbers: its bytes are right only where the writer's ABI is this one. */
+static int untyped_numbers(const loader *ld, const ck_block *b, const struct mt_type *local)
+{
+    return (b->aux & MT_SITE_NUMBERS) && flex_untyped(local) && !arch_equal(&ld->img->arch, arch_local());
+}
+
+/* The bytes of an opaque global (a bit-field, an unnamed member: mtcc
+ * saves it as raw bytes) mean something else under the other byte order;
+ * a constant's bytes are never written, only its address maps. */
+static int raw_elsewhere(const loader *ld, const ck_block *b)
+{
+    const struct mt_type *src = ld->img->types[b->type];
+    if (strncmp(src->name, RAW_PREFIX, strlen(RAW_PREFIX)) != 0 || (b->role == CK_ROLE_GLOBAL && b->aux) ||
+        ld->img->arch.byte_order == arch_local()->byte_order)
+        return 0;
+    return mt_fail(ld->err, MT_ETYPE, "%u raw bytes of a type mtcc cannot describe cannot be read under another byte order",
+                   src->size);
+}
+
 static int find_home(loader *ld, const ck_block *b, home *h)
 {
     char what[200];
     h->block = b;
     h->old_start = b->old_addr;
     h->old_end = b->old_addr + b->len;
-    if (!(h->plan = plan_for(ld, b->type)))
+    if (!(h->plan = plan_for(ld, b->type)) || raw_elsewhere(ld, b) < 0) {
+        mt_error_context(ld->err, "%s", describe(ld, b, what, sizeof what));
         return -1;
+    }
     const struct mt_type *local = types_local_find(ld->img->types[b->type]->id);
     uint64_t bytes = b->count * local->size;
     if (b->role == CK_ROLE_GLOBAL) {
         const st_global *g = state_find_global(b->key);
         if (!g || g->type != local || g->count != b->count || g->constant != (b->aux != 0))
             return mt_fail(ld->err, MT_ETYPE, "%s of the checkpoint does not match this program",
-                           describe(b, what, sizeof what));
+                           describe(ld, b, what, sizeof what));
         h->new_addr = g->addr;
         if (g->constant)
             return 0;  /* identity only: its address maps, its bytes stay */
         h->stage = calloc(1, bytes);
     } else if (b->role == CK_ROLE_HEAP) {
+        if (untyped_numbers(ld, b, local))
+            return mt_fail(ld->err, MT_ETYPE, "%s is untyped and used as a type with numbers of more than one "
+                           "byte, which cannot be converted between these ABIs (type the allocation)",
+                           describe(ld, b, what, sizeof what));
         h->new_addr = h->stage = calloc(1, bytes);
     } else if (b->count != 1) {
         return mt_fail(ld->err, MT_EFORMAT, "corrupt checkpoint: %s holds %llu records",
-                       describe(b, what, sizeof what), (unsigned long long)b->count);
+                       describe(ld, b, what, sizeof what), (unsigned long long)b->count);
     } else if (b->role == CK_ROLE_THREAD) {
         if (local != th_record_type())
-            return mt_fail(ld->err, MT_EFORMAT, "corrupt checkpoint: %s", describe(b, what, sizeof what));
+            return mt_fail(ld->err, MT_EFORMAT, "corrupt checkpoint: %s", describe(ld, b, what, sizeof what));
         ld->thread = (uint32_t)b->key;
         h->new_addr = h->stage = calloc(1, bytes);
     } else if (b->role == CK_ROLE_TLS) {
         if (!(h->new_addr = th_restore_tls(ld->thread, b->key, local, b->count)))
             return mt_fail(ld->err, MT_ETYPE, "%s of the checkpoint does not match this program",
-                           describe(b, what, sizeof what));
+                           describe(ld, b, what, sizeof what));
         h->stage = calloc(1, bytes);
     } else {
         frames_thread *ft = th_restore_frames(ld->thread);
         if (!ft)
             return mt_fail(ld->err, MT_EFORMAT, "corrupt checkpoint: %s of thread %u, which it does not hold",
-                           describe(b, what, sizeof what), ld->thread);
+                           describe(ld, b, what, sizeof what), ld->thread);
         if (b->role == CK_ROLE_PIN) {
             h->new_addr = h->stage = frames_new_pin(ft, local);
         } else {
             if (!frames_info_by_id(b->key))
                 return mt_fail(ld->err, MT_EPROGRAM, "%s belongs to a function this program does not have",
-                               describe(b, what, sizeof what));
+                               describe(ld, b, what, sizeof what));
             h->new_addr = h->stage = frames_new_frame(ft, b->key, b->aux, local);
         }
     }
     if (!h->stage)
         return mt_fail(ld->err, MT_ENOMEM, "out of memory for %s (%llu bytes)",
-                       describe(b, what, sizeof what), (unsigned long long)bytes);
+                       describe(ld, b, what, sizeof what), (unsigned long long)bytes);
     return 0;
 }
 
@@ -294,19 +343,51 @@ static int index_functions(loader *ld)
 
 /* ---- Conversion and commit -------------------------------------------------------- */
 
+static long union_member(void *ctx, uint64_t old_addr, const struct mt_type *u)
+{
+    const loader *ld = ctx;
+    return unions_image_member(ld->img, old_addr, u->index);
+}
+
 static int convert_all(loader *ld, unsigned flags)
 {
     cv_ctx ctx = { .lossy = flags & MT_LOAD_LOSSY, .translate_ptr = translate_ptr,
-                   .translate_fn = translate_fn, .translate_addr = translate_addr, .cb_ctx = ld };
+                   .translate_fn = translate_fn, .translate_addr = translate_addr, .cb_ctx = ld, .union_member = union_member };
     for (uint64_t i = 0; i < ld->nhomes; i++) {
         const home *h = &ld->homes[i];
         if (!h->stage)
             continue;  /* a constant */
+        ctx.src_data = h->block->data;
+        ctx.src_old = h->old_start;
         if (cv_run(h->plan, h->stage, h->block->data, h->block->count, &ctx, ld->err) < 0) {
             char what[200];
-            mt_error_context(ld->err, "%s", describe(h->block, what, sizeof what));
+            mt_error_context(ld->err, "%s", describe(ld, h->block, what, sizeof what));
             return -1;
         }
+    }
+    return 0;
+}
+
+/* The restored unions' active members go back into the side table, at
+ * their new addresses, so that a later checkpoint knows them too. */
+static int install_unions(loader *ld)
+{
+    const ck_image *img = ld->img;
+    if (!img->nunions && !unions_in_program())
+        return 0;
+    unions_reset();
+    for (uint64_t i = 0; i < img->nunions; i++) {
+        const ck_union *u = &img->unions[i];
+        const home *h = home_of(ld, u->block);
+        uint64_t off;
+        const struct mt_type *local = types_local_find(img->types[u->type]->id);
+        if (!h || h->old_start != u->block || !h->new_addr || !local || u->offset >= h->block->len)
+            return mt_fail(ld->err, MT_EFORMAT, "corrupt checkpoint: union member of no saved union at 0x%llx",
+                           (unsigned long long)(u->block + u->offset));
+        if (cv_map_offset(h->plan, u->offset, h->block->count, &off) < 0)
+            continue;  /* inside a union whose layout changed: unknown from now on, which is safe */
+        if (unions_install(h->new_addr + off, local, u->member, ld->err) < 0)
+            return -1;
     }
     return 0;
 }
@@ -323,8 +404,9 @@ static int commit(loader *ld)
             th_restore_record((const th_record *)h->stage);
             free(h->stage);
         } else if (h->block->role == CK_ROLE_HEAP &&
-                   mt_heap_track(h->new_addr, local, h->block->count, ld->err) < 0) {
-            return -1;
+                   state_heap_add(h->new_addr, local, h->block->count,
+                                  state_site_intern(h->block->name, (unsigned)h->block->aux)) < 0) {
+            return mt_fail(ld->err, MT_ENOMEM, "out of memory tracking a heap block");
         }
         if (h->stage != h->new_addr)
             free(h->stage);
@@ -366,6 +448,8 @@ int restore_image(const ck_image *img, unsigned flags, mt_error *err)
         rc = index_functions(&ld);
     if (rc == 0)
         rc = convert_all(&ld, flags);
+    if (rc == 0)
+        rc = install_unions(&ld);
     if (rc == 0)
         rc = commit(&ld);
     if (rc < 0)

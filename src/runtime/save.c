@@ -14,11 +14,14 @@
 
 #include "ckpt.h"
 #include "error.h"
+#include "flex.h"
 #include "frames.h"
+#include "migthread-gen.h"
 #include "reach.h"
 #include "state.h"
 #include "sync.h"
 #include "threads.h"
+#include "unions.h"
 
 static int write_globals(ck_writer *w)
 {
@@ -35,11 +38,30 @@ static int write_globals(ck_writer *w)
     return 0;
 }
 
+/* A block mtcc could not type whose bytes the program uses as a type
+ * holding pointers (pieces of a pool): no reader could translate them, so
+ * the capture refuses it, naming its allocation site. */
+static int refuse_untyped(const st_heap_block *h, ck_writer *w)
+{
+    const mt_site *site = h->site;
+    if (!site || !(site->flags & MT_SITE_POINTERS) || !flex_untyped(h->type))
+        return 0;
+    mt_fail(w->err, MT_EPOINTER,
+            "heap block allocated at %s (%llu bytes, untyped) is used as %s, which holds pointers: "
+            "it cannot be saved (type the allocation or declare the allocator with --lib-spec)",
+            site->where, (unsigned long long)(h->count * h->type->size),
+            site->used_as ? site->used_as : "a type");
+    return 1;
+}
+
 static int write_heap_block(const st_heap_block *h, void *ctx)
 {
-    ck_block b = { .role = CK_ROLE_HEAP, .type = h->type->index,
+    if (refuse_untyped(h, ctx))
+        return 1;
+    /* the name is the allocation site, aux its MT_SITE_* flags (restore.c) */
+    ck_block b = { .role = CK_ROLE_HEAP, .type = h->type->index, .aux = h->site ? h->site->flags : 0,
                    .old_addr = (uint64_t)(uintptr_t)h->addr, .count = h->count,
-                   .len = h->count * h->type->size, .name = "" };
+                   .len = h->count * h->type->size, .name = h->site ? (char *)h->site->where : "" };
     return ck_write_block(ctx, &b, h->addr) < 0 ? 1 : 0;
 }
 
@@ -59,19 +81,18 @@ static int write_freed(ck_writer *w, const reach_set *rs)
 }
 
 /* Writes the heap blocks reachable from the roots and the freed ranges
- * they dangle into; every block if the traversal runs out of memory. */
-static int write_heap(ck_writer *w)
+ * they dangle into; every block if the traversal ran out of memory (rs
+ * NULL). */
+static int write_heap(ck_writer *w, const reach_set *rs)
 {
-    reach_set rs;
-    if (reach_compute(&rs) < 0)
+    if (!rs)
         return state_heap_each(write_heap_block, w) ? -1 : 0;
     int rc = 0;
-    for (size_t i = 0; i < rs.n && rc == 0; i++)
-        if (rs.marked[i] && write_heap_block(&rs.blocks[i], w))
+    for (size_t i = 0; i < rs->n && rc == 0; i++)
+        if (rs->marked[i] && write_heap_block(&rs->blocks[i], w))
             rc = -1;
     if (rc == 0)
-        rc = write_freed(w, &rs);
-    reach_free(&rs);
+        rc = write_freed(w, rs);
     return rc;
 }
 
@@ -106,11 +127,20 @@ int state_write(st_stream *s, mt_error *err)
     th_record_type();  /* defined before the type table goes out */
     const struct mt_type *const *types = types_local(&ntypes);
     ck_patch *patches = NULL;
+    un_capture unions = { 0 };
     state_lock();
-    int rc = ck_write_header(&w, s, state_program_id(), err);
+    /* the pointer graph first: a checkpoint no reader could restore is
+     * refused before anything is written */
+    reach_set rs;
+    int reach = reach_compute(&rs, err);
+    int rc = reach == REACH_REFUSED ? -1 : ck_write_header(&w, s, state_program_id(), err);
     if (rc == 0)
         rc = sync_reader_patches(&patches, &w.npatches, err);
     w.patches = patches;
+    if (unions_in_program()) {  /* programs without unions pay nothing */
+        w.block_seen = unions_block_seen;
+        w.block_seen_ctx = &unions;
+    }
     if (rc == 0)
         rc = write_info(&w);
     if (rc == 0)
@@ -120,12 +150,19 @@ int state_write(st_stream *s, mt_error *err)
     if (rc == 0)
         rc = write_globals(&w);
     if (rc == 0)
-        rc = write_heap(&w);
+        rc = write_heap(&w, reach == 0 ? &rs : NULL);
     if (rc == 0)
         rc = th_write(&w);
+    if (rc == 0) {
+        unions_capture_sort(&unions);
+        rc = ck_write_unions(&w, unions.entries, unions.n);
+    }
     if (rc == 0)
         rc = ck_write_end(&w);
     state_unlock();
+    unions_capture_free(&unions);
+    if (reach == 0)
+        reach_free(&rs);
     free(patches);
     return rc;
 }

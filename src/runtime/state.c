@@ -5,6 +5,7 @@
 #include "state.h"
 
 #include <linux/futex.h>
+#include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -72,15 +73,6 @@ uint64_t state_name_key(const char *name)
 
 void mt_set_program_id(uint64_t id) { program_id = id; }
 void mt_add_program_part(uint64_t part) { program_id += part; }
-
-int mt_register_global_bytes(const char *name, void *addr, size_t size, mt_error *err)
-{
-    char tname[300];
-    snprintf(tname, sizeof tname, "raw %s", name);
-    mt_member m = { "bytes", MT_CLASS_BYTES, 1, 0, size, NULL };
-    const mt_type *t = mt_type_define(tname, size, 1, 0, &m, 1, err);
-    return t ? mt_register_global(name, addr, t, 1, err) : -1;
-}
 
 _Noreturn void mt_die(const mt_error *err)
 {
@@ -157,6 +149,25 @@ int mt_register_constant(const char *name, const void *addr, const mt_type *t, s
                          mt_error *err)
 {
     return register_block(name, (void *)addr, t, count, 1, err);
+}
+
+static int register_bytes(const char *name, void *addr, size_t size, int constant, mt_error *err)
+{
+    char tname[300];
+    snprintf(tname, sizeof tname, "raw %s", name);
+    mt_member m = { "bytes", MT_CLASS_BYTES, 1, 0, size, NULL, NULL };
+    const mt_type *t = mt_type_define(tname, size, 1, 0, &m, 1, err);
+    return t ? register_block(name, addr, t, 1, constant, err) : -1;
+}
+
+int mt_register_global_bytes(const char *name, void *addr, size_t size, mt_error *err)
+{
+    return register_bytes(name, addr, size, 0, err);
+}
+
+int mt_register_constant_bytes(const char *name, const void *addr, size_t size, mt_error *err)
+{
+    return register_bytes(name, (void *)addr, size, 1, err);
 }
 
 int mt_register_function(const char *name, void (*fn)(void), mt_error *err)
@@ -249,9 +260,9 @@ static int age_freed(void)
     return 1;
 }
 
-int state_heap_add(void *block, const mt_type *t, size_t count)
+int state_heap_add(void *block, const mt_type *t, size_t count, const struct mt_site *site)
 {
-    st_heap_block b = { block, t, count }, old;
+    st_heap_block b = { block, t, count, site }, old;
     lock_here();
     int r = blockmap_put(&blocks, &b, &old);
     if (r == 0)
@@ -268,7 +279,7 @@ int mt_heap_track(void *block, const mt_type *t, size_t count, mt_error *err)
 {
     if (!block || !t || count == 0)
         return mt_fail(err, MT_EUSAGE, "mt_heap_track: bad arguments");
-    if (state_heap_add(block, t, count) < 0)
+    if (state_heap_add(block, t, count, NULL) < 0)
         return mt_fail(err, MT_ENOMEM, "out of memory tracking a heap block");
     return 0;
 }
@@ -286,14 +297,13 @@ void mt_heap_forget(void *block)
 
 /* state_heap_take, inline in both its callers: free asks for nothing
  * back, and its copies of the entry then cost nothing. */
-static inline int take_block(void *block, const struct mt_type **t, uint64_t *count)
+static inline int take_block(void *block, st_heap_block *out)
 {
     lock_here();
     st_heap_block *b = blockmap_get(&blocks, block);
     int found = b && !tag_of(b);
     if (found) {
-        *t = b->type;
-        *count = b->count;
+        *out = *b;
         if (age_freed())  /* entries moved: b is looked up again */
             b = blockmap_get(&blocks, block);
         b->type = (const mt_type *)((uintptr_t)b->type | FREED | (newer ? GEN_ONE : 0));
@@ -304,16 +314,15 @@ static inline int take_block(void *block, const struct mt_type **t, uint64_t *co
     return found;
 }
 
-int state_heap_take(void *block, const struct mt_type **t, uint64_t *count)
+int state_heap_take(void *block, st_heap_block *out)
 {
-    return take_block(block, t, count);
+    return take_block(block, out);
 }
 
 void state_heap_release(void *block)
 {
-    const struct mt_type *t;
-    uint64_t count;
-    take_block(block, &t, &count);
+    st_heap_block b;
+    take_block(block, &b);
 }
 
 int state_heap_find(const void *p, const struct mt_type **t, uint64_t *count)
@@ -348,7 +357,8 @@ static int visit_one(const st_heap_block *b, void *ctx)
         return tag_of(b) ? 0 : v->fn(b, v->ctx);
     if (!tag_of(b))
         return 0;
-    st_heap_block clean = { b->addr, (const mt_type *)((uintptr_t)b->type & ~(uintptr_t)TAGS), b->count };
+    st_heap_block clean = { b->addr, (const mt_type *)((uintptr_t)b->type & ~(uintptr_t)TAGS), b->count,
+                            b->site };
     return v->fn(&clean, v->ctx);
 }
 
@@ -370,4 +380,37 @@ int state_freed_each(int (*fn)(const st_heap_block *b, void *ctx), void *ctx)
     }
     visit v = { 1, fn, ctx };
     return blockmap_each(&blocks, visit_one, &v);
+}
+
+/* ---- Allocation sites of restored blocks ---------------------------------------- */
+
+typedef struct interned_site {
+    mt_site site;
+    struct interned_site *next;
+} interned_site;
+
+static interned_site *sites;
+static pthread_mutex_t sites_lock = PTHREAD_MUTEX_INITIALIZER;
+
+const struct mt_site *state_site_intern(const char *where, unsigned flags)
+{
+    if (!where || !*where)
+        return NULL;
+    pthread_mutex_lock(&sites_lock);
+    interned_site *s = sites;
+    while (s && (s->site.flags != flags || strcmp(s->site.where, where) != 0))
+        s = s->next;
+    if (!s && (s = calloc(1, sizeof *s)) != NULL) {
+        char *copy = malloc(strlen(where) + 1);
+        if (!copy) {
+            free(s);
+            s = NULL;
+        } else {
+            s->site = (mt_site){ strcpy(copy, where), flags, NULL };
+            s->next = sites;
+            sites = s;
+        }
+    }
+    pthread_mutex_unlock(&sites_lock);
+    return s ? &s->site : NULL;
 }

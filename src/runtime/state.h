@@ -25,10 +25,13 @@ typedef struct st_function {
     void (*fn)(void);
 } st_function;
 
+struct mt_site;
+
 typedef struct st_heap_block {
     void *addr;
     const struct mt_type *type;
     uint64_t count;
+    const struct mt_site *site;  /* where it was allocated (migthread-gen.h), or NULL */
 } st_heap_block;
 
 uint64_t state_name_key(const char *name);
@@ -55,16 +58,22 @@ const st_function *state_find_function(uint64_t id);
 
 /* Tracks a block (mt_heap_track without the checks of its arguments,
  * which the allocation wrappers need not make). -1 when out of memory. */
-int state_heap_add(void *block, const struct mt_type *t, size_t count);
+int state_heap_add(void *block, const struct mt_type *t, size_t count, const struct mt_site *site);
 /* Untracks a block the program frees and remembers its range among the
  * blocks freed lately (mt_heap_forget only untracks). */
 void state_heap_release(void *block);
-/* The same, and 1 with the block's type and count when it was tracked
- * (realloc needs them): one lookup where find and release make two. */
-int state_heap_take(void *block, const struct mt_type **t, uint64_t *count);
+/* The same, and 1 with the block's entry when it was tracked (realloc
+ * needs its type, count and site): one lookup where find and release make
+ * two. */
+int state_heap_take(void *block, st_heap_block *out);
 /* Like state_heap_each, over the blocks freed lately; their ranges may
  * overlap each other and live blocks. The caller holds the state lock. */
 int state_freed_each(int (*fn)(const st_heap_block *b, void *ctx), void *ctx);
+
+/* The allocation site a restored heap block keeps, made once per where
+ * and flags (the checkpoint names it; the program's own site objects are
+ * not known by name). NULL for an empty where or when out of memory. */
+const struct mt_site *state_site_intern(const char *where, unsigned flags);
 
 /* Writes the registered state as a checkpoint to s (save.c). */
 int state_write(st_stream *s, mt_error *err);

@@ -11,11 +11,14 @@
  * everything that sleeps goes through threads.c, where a capture can
  * interrupt it. */
 #include <errno.h>
+#include <limits.h>
 #include <pthread.h>
+#include <semaphore.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "error.h"
 #include "frames.h"
@@ -44,6 +47,9 @@ enum { MUTEX_NORMAL, MUTEX_RECURSIVE, MUTEX_ERRORCHECK };
 _Static_assert(MUTEX_KIND_AT >= sizeof(mutex_rep) && MUTEX_KIND_AT % 4 == 0 &&
                    MUTEX_KIND_AT + sizeof(uint32_t) <= sizeof(pthread_mutex_t),
                "the kind is apart from the rest of the mutex state");
+_Static_assert(sizeof(pthread_mutexattr_t) >= 4 && sizeof(pthread_condattr_t) >= 4 &&
+                   sizeof(pthread_rwlockattr_t) >= 8 && sizeof(pthread_barrierattr_t) >= 4,
+               "attribute objects begin with the ints mt_type_pthread describes");
 #ifdef __GLIBC__
 _Static_assert((int)PTHREAD_MUTEX_NORMAL == MUTEX_NORMAL && (int)PTHREAD_MUTEX_RECURSIVE_NP == MUTEX_RECURSIVE &&
                    (int)PTHREAD_MUTEX_ERRORCHECK_NP == MUTEX_ERRORCHECK,
@@ -57,6 +63,7 @@ static uint32_t *kind_of(mutex_rep *r)
 
 typedef struct cond_rep {
     uint32_t seq;       /* bumped by each signal that wakes someone */
+    uint32_t clock;     /* the clock of a timed wait's deadline (pthread_condattr_setclock) */
     uint32_t waiters;   /* queued, not woken yet (a hint for signal, not saved) */
 } cond_rep;
 
@@ -75,11 +82,24 @@ _Static_assert(sizeof(cond_rep) <= sizeof(pthread_cond_t), "condition state fits
 _Static_assert(sizeof(barrier_rep) <= sizeof(pthread_barrier_t), "barrier state fits");
 _Static_assert(sizeof(rwlock_rep) <= sizeof(pthread_rwlock_t), "rwlock state fits");
 
+/* A semaphore is its count: the threads waiting for it are threads asleep
+ * in sem_wait, at a safe point like any blocking call, which take nothing
+ * until they return. So a capture saves the count, and a waiter resumed
+ * on any ABI waits again for the same count. */
+typedef struct sem_rep {
+    uint32_t count;
+    uint32_t waiters;   /* asleep in a wait, not woken yet (a hint for post, not saved) */
+} sem_rep;
+
+_Static_assert(sizeof(sem_rep) <= sizeof(sem_t), "semaphore state fits");
+
 /* Code off the uncontended paths, kept out of line so that those stay
  * small (no registers saved for calls they do not make). */
 #define SLOW __attribute__((noinline, cold))
 /* The few lines of an uncontended path, kept in their caller. */
 #define FAST inline __attribute__((always_inline))
+
+enum { NS_PER_S = 1000000000 };
 
 static _Thread_local uint32_t my_id;
 
@@ -114,13 +134,32 @@ static SLOW void wake_counted(uint32_t *waiters, const void *obj)
 
 /* ---- Descriptors ----------------------------------------------------------------- */
 
+/* A jmp_buf (struct __jmp_buf_tag) is described as holding nothing: no
+ * capture can happen while the function that called setjmp on it runs
+ * (mtcc makes such a function fall back: no adaptation point in it, none
+ * below it starts a capture; a leaf has none at all), so at any capture
+ * every jmp_buf was filled by a call that has returned, or by another
+ * thread, and C gives a longjmp to it no meaning. Its bytes (stack
+ * addresses and return addresses, mangled with a key of the process)
+ * mean nothing to a reader: another ABI gets zeros (but for one byte, the
+ * member a type must have); a build with the same layout gets the bytes
+ * copied. A jmp_buf the restored program fills again works as ever. */
 const mt_type *mt_type_pthread(const char *kind, size_t size, size_t align)
 {
     static const char *const names[][4] = {
         { "pthread_mutex_t", "owner", "count", "kind" },
-        { "pthread_cond_t", "seq", NULL, NULL },
+        { "pthread_cond_t", "seq", "clock", NULL },
         { "pthread_barrier_t", "count", "arrived", "generation" },
         { "pthread_rwlock_t", "writer", "readers", NULL },
+        { "sem_t", "count", NULL, NULL },
+        { "jmp_buf", "stale", NULL, NULL },  /* see below */
+        /* glibc's attribute objects begin with ints of the same meaning on
+         * every ABI (internaltypes.h: mutexkind, value, lockkind and
+         * pshared; aarch64's objects are 8 bytes, the others' 4 or 8) */
+        { "pthread_mutexattr_t", "kind", NULL, NULL },
+        { "pthread_condattr_t", "value", NULL, NULL },
+        { "pthread_rwlockattr_t", "kind", "pshared", NULL },
+        { "pthread_barrierattr_t", "pshared", NULL, NULL },
     };
     for (size_t k = 0; k < sizeof names / sizeof names[0]; k++) {
         if (strcmp(kind, names[k][0]) != 0)
@@ -128,9 +167,11 @@ const mt_type *mt_type_pthread(const char *kind, size_t size, size_t align)
         mt_member m[3];
         size_t n = 0;
         for (; n < 3 && names[k][n + 1]; n++)
-            m[n] = (mt_member){ names[k][n + 1], MT_CLASS_UINT, 4, 4 * n, 1, NULL };
+            m[n] = (mt_member){ names[k][n + 1], MT_CLASS_UINT, 4, 4 * n, 1, NULL, 0 };
         if (k == 0)  /* the mutex kind sits where glibc keeps its own */
             m[2].offset = MUTEX_KIND_AT;
+        if (strcmp(kind, "jmp_buf") == 0)  /* one byte: a type needs a member */
+            m[0].size = 1;
         mt_error err;
         const mt_type *t = mt_type_define(kind, size, align, 0, m, n, &err);
         if (!t)
@@ -267,8 +308,11 @@ int mt_pthread_mutex_unlock(void *mutex)
 
 int mt_pthread_cond_init(void *cond, const void *attr)
 {
-    (void)attr;
+    clockid_t clock = CLOCK_REALTIME;
+    if (attr)
+        pthread_condattr_getclock(attr, &clock);
     memset(cond, 0, sizeof(pthread_cond_t));
+    ((cond_rep *)cond)->clock = (uint32_t)clock;
     return 0;
 }
 
@@ -278,45 +322,114 @@ int mt_pthread_cond_destroy(void *cond)
     return 0;
 }
 
-/* A wait a capture interrupts resumes as a spurious wake-up: it takes the
- * mutex again and returns, and the program's loop around it checks its
- * condition, as POSIX requires of every program. The waiter is queued
- * (threads.c) before it lets the mutex go, so a signal from the thread
- * that takes the mutex next finds it; a signal wakes the longest waiter
- * alone, and a waiter that gives way leaves the queue unwoken, so the
- * signal goes to one that stays. */
-int mt_pthread_cond_wait(void *cond, void *mutex)
+/* The runtime's sleeps time out on CLOCK_REALTIME: a deadline on another
+ * clock (CLOCK_MONOTONIC) becomes the same distance from now. */
+static struct timespec realtime_deadline(const struct timespec *abs, clockid_t clock)
 {
-    cond_rep *c = cond;
-    mutex_rep *m = mutex;
-    if (frames_take_reissue())
-        return lock_mutex(m);
-    if (load(&m->owner) != me())
-        return EPERM;
-    th_waiter w;
-    th_lock();
-    th_waiter_add(&w, c);
-    __atomic_add_fetch(&c->waiters, 1, __ATOMIC_SEQ_CST);
-    th_unlock();
-    uint32_t count = m->count;
-    m->count = 1;
-    mt_pthread_mutex_unlock(m);
-    th_lock();
-    while (!w.woken) {
-        if (th_give_way()) {
-            th_waiter_leave(&w);  /* no signal came: still queued and counted */
-            __atomic_sub_fetch(&c->waiters, 1, __ATOMIC_SEQ_CST);
-            th_unlock();
-            return 0;
-        }
-        th_waiter_sleep(&w);
+    if (clock == CLOCK_REALTIME)
+        return *abs;
+    struct timespec now, rt;
+    clock_gettime(clock, &now);
+    clock_gettime(CLOCK_REALTIME, &rt);
+    long long ns = (long long)(abs->tv_sec - now.tv_sec) * NS_PER_S + (abs->tv_nsec - now.tv_nsec) + rt.tv_nsec;
+    long long sec = ns / NS_PER_S, rem = ns % NS_PER_S;
+    if (rem < 0) {
+        rem += NS_PER_S;
+        sec--;
     }
-    th_waiter_leave(&w);  /* the signal that woke it counted it out */
+    return (struct timespec){ rt.tv_sec + (time_t)sec, (long)rem };
+}
+
+static int bad_deadline(const struct timespec *abs)
+{
+    return abs->tv_nsec < 0 || abs->tv_nsec >= NS_PER_S;
+}
+
+static _Thread_local th_waiter *my_waiter;
+
+static th_waiter *waiter_of_me(void)
+{
+    return my_waiter ? my_waiter : (my_waiter = th_my_waiter());
+}
+
+/* The waiting half of a condition wait, also where a resumed one goes on:
+ * sleeps until a signal took w off the queue (or the deadline passed),
+ * then takes the mutex again. A capture finds the thread either asleep,
+ * still queued, or taking the mutex; either way it gives way without
+ * leaving the queue, and the resumed call comes back here (see
+ * mt_pthread_cond_wait). Returns 0 or ETIMEDOUT. */
+static int cond_finish(cond_rep *c, mutex_rep *m, th_waiter *w, const struct timespec *deadline)
+{
+    th_lock();
+    while (w->woken == TH_WAIT_QUEUED) {
+        if (th_give_way_waiting("pthread_cond_wait")) {
+            th_unlock();
+            return 0;  /* still queued and counted */
+        }
+        if (th_waiter_sleep(w, deadline) == ETIMEDOUT && w->woken == TH_WAIT_QUEUED) {
+            th_waiter_leave(w);
+            w->woken = TH_WAIT_TIMEDOUT;
+            __atomic_sub_fetch(&c->waiters, 1, __ATOMIC_SEQ_CST);
+        }
+    }
     th_unlock();
     if (lock_slow(m, me()))
-        return 0;
-    m->count = count;
-    return 0;
+        return 0;  /* a capture while taking the mutex: taken on resume */
+    m->count = w->count;
+    th_lock();
+    int rc = w->woken == TH_WAIT_TIMEDOUT ? ETIMEDOUT : 0;
+    w->obj = NULL;
+    th_unlock();
+    return rc;
+}
+
+/* A wait a capture interrupts is saved with its thread (threads.h), and
+ * the call the resumed program makes again goes on with that wait: it
+ * sleeps until the signal it would have had, or takes its mutex again if
+ * that signal came before the capture. So a resumed program sees no
+ * wake-up that the uninterrupted run would not have had (code that waits
+ * once, with no loop, relies on that). The waiter is queued (threads.c)
+ * before it lets the mutex go, so a signal from the thread that takes the
+ * mutex next finds it; a signal wakes the longest waiter alone. */
+static int cond_wait(cond_rep *c, mutex_rep *m, const struct timespec *abs)
+{
+    th_waiter *w = waiter_of_me();
+    if (frames_take_reissue()) {
+        if (w->obj == c)
+            return cond_finish(c, m, w, abs);
+        return lock_mutex(m);  /* (a checkpoint that did not save the wait) */
+    }
+    if (load(&m->owner) != me())
+        return EPERM;
+    th_lock();
+    th_waiter_add(w, c);
+    w->mutex = m;
+    w->count = m->count;
+    __atomic_add_fetch(&c->waiters, 1, __ATOMIC_SEQ_CST);
+    th_unlock();
+    m->count = 1;
+    mt_pthread_mutex_unlock(m);
+    return cond_finish(c, m, w, abs);
+}
+
+int mt_pthread_cond_wait(void *cond, void *mutex)
+{
+    return cond_wait(cond, mutex, NULL);
+}
+
+int mt_pthread_cond_timedwait(void *cond, void *mutex, const void *abstime)
+{
+    cond_rep *c = cond;
+    const struct timespec *abs = abstime;
+    if (bad_deadline(abs))
+        return EINVAL;
+    struct timespec rt = realtime_deadline(abs, (clockid_t)load(&c->clock));
+    return cond_wait(c, mutex, &rt);
+}
+
+void sync_cond_waiter_restored(void *cond)
+{
+    __atomic_add_fetch(&((cond_rep *)cond)->waiters, 1, __ATOMIC_SEQ_CST);
 }
 
 /* Wakes the longest waiter on c, or all of them, and counts them out, so
@@ -747,6 +860,124 @@ int sync_reader_patches(ck_patch **out, size_t *n, mt_error *err)
         qsort(s.p, s.n, sizeof *s.p, by_address);
     *out = s.p;
     *n = s.n;
+    return 0;
+}
+
+/* ---- Semaphores ------------------------------------------------------------------------ */
+
+int mt_sem_init(void *sem, int pshared, unsigned value)
+{
+    if (value > SEM_VALUE_MAX) {
+        errno = EINVAL;
+        return -1;
+    }
+    if (pshared) {  /* the runtime's waits are in one process only */
+        errno = ENOSYS;
+        return -1;
+    }
+    memset(sem, 0, sizeof(sem_t));
+    ((sem_rep *)sem)->count = value;
+    return 0;
+}
+
+int mt_sem_destroy(void *sem)
+{
+    (void)sem;
+    return 0;
+}
+
+/* Takes one from the count: 1, or 0 when it is zero. */
+static int sem_take(sem_rep *s)
+{
+    /* sequentially consistent: a waiter counts itself in, then looks */
+    uint32_t v = __atomic_load_n(&s->count, __ATOMIC_SEQ_CST);
+    while (v > 0)
+        if (__atomic_compare_exchange_n(&s->count, &v, v - 1, 0, __ATOMIC_ACQUIRE, __ATOMIC_RELAXED))
+            return 1;
+    return 0;
+}
+
+/* The contended wait, under th_lock: counted as a waiter before each try
+ * (see wake_counted), asleep until a post, the deadline or a capture
+ * (then it gives way, having taken nothing, and the call is made again on
+ * resume). Returns 0 with one taken, 0 after giving way, or ETIMEDOUT. */
+static SLOW int sem_slow(sem_rep *s, const struct timespec *deadline)
+{
+    th_lock();
+    int rc = 0;
+    for (;;) {
+        __atomic_add_fetch(&s->waiters, 1, __ATOMIC_SEQ_CST);
+        if (sem_take(s))
+            break;
+        if (th_give_way_waiting("sem_wait")) {
+            __atomic_sub_fetch(&s->waiters, 1, __ATOMIC_SEQ_CST);
+            th_unlock();
+            return 0;
+        }
+        if (th_sleep_until(s, deadline) == ETIMEDOUT) {
+            if (!sem_take(s))
+                rc = ETIMEDOUT;
+            break;
+        }
+    }
+    __atomic_sub_fetch(&s->waiters, 1, __ATOMIC_SEQ_CST);
+    if (rc == 0)
+        th_gate();
+    th_unlock();
+    return rc;
+}
+
+int mt_sem_wait(void *sem)
+{
+    frames_take_reissue();
+    if (sem_take(sem))
+        return 0;
+    return sem_slow(sem, NULL);
+}
+
+int mt_sem_trywait(void *sem)
+{
+    if (sem_take(sem))
+        return 0;
+    errno = EAGAIN;
+    return -1;
+}
+
+int mt_sem_timedwait(void *sem, const void *abstime)
+{
+    frames_take_reissue();
+    if (sem_take(sem))
+        return 0;
+    const struct timespec *abs = abstime;
+    if (bad_deadline(abs)) {
+        errno = EINVAL;
+        return -1;
+    }
+    if (sem_slow(sem, abs) == ETIMEDOUT) {
+        errno = ETIMEDOUT;
+        return -1;
+    }
+    return 0;
+}
+
+int mt_sem_post(void *sem)
+{
+    sem_rep *s = sem;
+    uint32_t v = load(&s->count);
+    do {
+        if (v >= SEM_VALUE_MAX) {
+            errno = EOVERFLOW;
+            return -1;
+        }
+    } while (!__atomic_compare_exchange_n(&s->count, &v, v + 1, 0, __ATOMIC_SEQ_CST, __ATOMIC_RELAXED));
+    if (__atomic_load_n(&s->waiters, __ATOMIC_SEQ_CST))
+        wake_counted(&s->waiters, s);
+    return 0;
+}
+
+int mt_sem_getvalue(void *sem, int *value)
+{
+    *value = (int)load(&((sem_rep *)sem)->count);
     return 0;
 }
 

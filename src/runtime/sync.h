@@ -19,4 +19,8 @@ void sync_drop_reads(void);
  * a thread capture. Returns 0, or -1 with err. */
 int sync_reader_patches(ck_patch **out, size_t *n, mt_error *err);
 
+/* A restored thread waits on cond again (threads.c queued it): counted
+ * among the condition's waiters, so that a signal looks for it. */
+void sync_cond_waiter_restored(void *cond);
+
 #endif

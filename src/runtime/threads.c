@@ -16,10 +16,20 @@
 
 #include "control.h"
 #include "error.h"
+#include "libc_state.h"
 #include "state.h"
 #include "sync.h"
 
 typedef enum { TH_RUNNING, TH_FINISHED, TH_MIGRATED } th_status;
+
+/* A condition wait as a checkpoint holds it: a thread-local block of the
+ * thread that waits (WAIT_NAME), whose pointers translate like any
+ * other's. */
+typedef struct th_wait_rec {
+    void *cond, *mutex;
+    uint32_t count, woken;       /* th_waiter's */
+    uint64_t ticket;
+} th_wait_rec;
 
 typedef struct th_thread {
     uint32_t id;
@@ -40,6 +50,9 @@ typedef struct th_thread {
     void **tls;                  /* its thread-local instances */
     th_reads reads;              /* the rwlocks it holds for reading */
     uint32_t reads_placed;       /* restored entries placed past reads.n, not committed yet */
+    th_waiter wait;              /* its condition wait (th_my_waiter) */
+    th_wait_rec wait_in;         /* a restored condition wait, not committed yet */
+    int wait_placed;             /* ... wait_in holds one */
     struct th_thread *next;
 } th_thread;
 
@@ -52,6 +65,7 @@ static pthread_cond_t channels[NCHANNELS] = {             /* runtime waits, by o
 
 /* Condition waits queued by object, oldest first (see th_waiter_add). */
 static th_waiter *waitq[NCHANNELS];
+static uint64_t next_ticket = 1;
 static th_thread *threads;       /* main first, then by creation */
 static uint32_t next_id = 2;
 static _Thread_local th_thread *self;
@@ -160,6 +174,7 @@ static void drop_thread(th_thread *t)
     unlink_thread(t);
     free(t->tls);
     free(t->reads.locks);
+    pthread_cond_destroy(&t->wait.cv);
     free(t);
 }
 
@@ -171,6 +186,7 @@ static th_thread *new_thread(uint32_t id)
         exit(1);
     }
     t->id = id;
+    pthread_cond_init(&t->wait.cv, NULL);
     return t;
 }
 
@@ -215,6 +231,11 @@ uint32_t th_last_id(void)
 th_reads *th_my_reads(void)
 {
     return &me()->reads;
+}
+
+th_waiter *th_my_waiter(void)
+{
+    return &me()->wait;
 }
 
 int th_alive(uint32_t id)
@@ -300,10 +321,10 @@ static void finish_capture(void)
 /* A thread that must stop waits inside a function mtcc could not make
  * safe (see its warnings): it cannot unwind, so there is no checkpoint;
  * the threads that did stop carry on. */
-static void cancel_capture(const th_thread *t)
+static void cancel_capture(const th_thread *t, const char *why)
 {
     fflush(stdout);
-    fprintf(stderr, "migthread: no checkpoint: thread %u waits in a function mtcc could not transform\n", t->id);
+    fprintf(stderr, "migthread: no checkpoint: thread %u %s\n", t->id, why);
     for (th_thread *o = threads; o; o = o->next)
         o->parked = 0;
     finish_capture();
@@ -359,13 +380,42 @@ int th_give_way(void)
         return 0;
     if (control_in_callback()) {
         if (cap.kind == TH_CAPTURE_THREAD)
-            cancel_capture(t);
+            cancel_capture(t, "waits in a function mtcc could not transform");
         return 0;
     }
+    lc_errno_note(errno);
     mt_state_set(MT_STATE_UNWINDING);
     frames_mark_in_call();
     control_capture_begins();
     return 1;
+}
+
+int th_give_way_waiting(const char *what)
+{
+    th_thread *t = self;
+    if (must_unwind(t) && cap.kind == TH_CAPTURE_THREAD && !control_in_callback()) {
+        char why[160];
+        snprintf(why, sizeof why, "waits in %s, which no thread could end where it would go alone", what);
+        cancel_capture(t, why);
+        return 0;
+    }
+    return th_give_way();
+}
+
+int th_sleep_until(const void *obj, const struct timespec *deadline)
+{
+    if (!deadline) {
+        th_sleep(obj);
+        return 0;
+    }
+    th_thread *t = self;
+    t->sleeping = 1;
+    t->stuck = control_in_callback();
+    if (cap.active)
+        pthread_cond_broadcast(&changed);
+    int rc = pthread_cond_timedwait(channel_of(obj), &lock, deadline);
+    t->sleeping = t->stuck = 0;
+    return rc == ETIMEDOUT ? ETIMEDOUT : 0;
 }
 
 void th_sleep(const void *obj)
@@ -389,41 +439,49 @@ void th_wake(const void *obj)
 /* A condition wait sleeps on a condition variable of its own, queued under
  * its object's address, so that a signal wakes one thread (the one
  * waiting longest) instead of all; a capture request wakes them all
- * (activate), and a waiter that gives way takes itself off the queue
- * first, so no signal is handed to a thread that has left. */
+ * (activate). A waiter that gives way to a capture stays queued (see
+ * threads.h): a signal sent while it is saved is its own, as it would
+ * have been without the capture. */
+
+/* Puts w on its object's queue behind every waiter with a smaller ticket
+ * (a new waiter has the largest; a restored one its saved place). */
+static void enqueue(th_waiter *w)
+{
+    th_waiter **p = &waitq[channel_index(w->obj)];
+    while (*p && (*p)->ticket < w->ticket)
+        p = &(*p)->next;
+    w->next = *p;
+    *p = w;
+}
 
 void th_waiter_add(th_waiter *w, const void *obj)
 {
     w->obj = obj;
-    w->woken = 0;
-    w->next = NULL;
-    pthread_cond_init(&w->cv, NULL);
-    th_waiter **p = &waitq[channel_index(obj)];
-    while (*p)
-        p = &(*p)->next;
-    *p = w;
+    w->woken = TH_WAIT_QUEUED;
+    w->ticket = next_ticket++;
+    enqueue(w);
 }
 
 void th_waiter_leave(th_waiter *w)
 {
-    if (!w->woken)
+    if (w->woken == TH_WAIT_QUEUED)
         for (th_waiter **p = &waitq[channel_index(w->obj)]; *p; p = &(*p)->next)
             if (*p == w) {
                 *p = w->next;
                 break;
             }
-    pthread_cond_destroy(&w->cv);
 }
 
-void th_waiter_sleep(th_waiter *w)
+int th_waiter_sleep(th_waiter *w, const struct timespec *deadline)
 {
     th_thread *t = self;
     t->sleeping = 1;
     t->stuck = control_in_callback();
     if (cap.active)
         pthread_cond_broadcast(&changed);
-    pthread_cond_wait(&w->cv, &lock);
+    int rc = deadline ? pthread_cond_timedwait(&w->cv, &lock, deadline) : pthread_cond_wait(&w->cv, &lock);
     t->sleeping = t->stuck = 0;
+    return rc == ETIMEDOUT ? ETIMEDOUT : 0;
 }
 
 /* Takes the longest waiter on obj off the queue and wakes it (or every
@@ -438,7 +496,7 @@ size_t th_wake_waiters(const void *obj, int all)
             continue;
         }
         *p = w->next;
-        w->woken = 1;
+        w->woken = TH_WAIT_WOKEN;
         pthread_cond_signal(&w->cv);
         n++;
         if (!all)
@@ -570,7 +628,7 @@ int th_capture_reached_bottom(void)
         pthread_mutex_unlock(&lock);
         int written = control_write_checkpoint(0) == 0;
         pthread_mutex_lock(&lock);
-        if (cap.leave && written) {
+        if (cap.leave && written) {  /* a refused thread stays */
             frames_clear(t->frames);
             stays = 0;
         }
@@ -580,11 +638,11 @@ int th_capture_reached_bottom(void)
         while (cap.generation == gen && !cap.writing && !all_parked() && !blocking_capture())
             pthread_cond_wait(&changed, &lock);
         if (cap.generation == gen && !cap.writing && !all_parked())
-            cancel_capture(blocking_capture());
+            cancel_capture(blocking_capture(), "waits in a function mtcc could not transform");
         if (cap.generation == gen && !cap.writing) {
             cap.writing = 1;
             pthread_mutex_unlock(&lock);
-            control_write_checkpoint(cap.leave);  /* exits when asked to */
+            control_write_checkpoint(cap.leave);  /* exits when asked to and written */
             pthread_mutex_lock(&lock);
             for (th_thread *o = threads; o; o = o->next)
                 o->parked = 0;
@@ -599,19 +657,29 @@ int th_capture_reached_bottom(void)
 
 /* ---- pthread_create and its kin -------------------------------------------------- */
 
+/* The trigger signals the runtime still has: one the program installed a
+ * disposition of its own for is the program's (libc_signal.c). */
+static void trigger_set(sigset_t *set)
+{
+    static const int triggers[] = { SIGUSR1, SIGUSR2, SIGALRM };
+    sigemptyset(set);
+    for (size_t i = 0; i < sizeof triggers / sizeof triggers[0]; i++)
+        if (!lc_signal_owned(triggers[i]))
+            sigaddset(set, triggers[i]);
+}
+
 static void *control_main(void *unused)
 {
     (void)unused;
     sigset_t set;
-    sigemptyset(&set);
-    sigaddset(&set, SIGUSR1);
-    sigaddset(&set, SIGUSR2);
-    sigaddset(&set, SIGALRM);
+    trigger_set(&set);
     for (;;) {
         siginfo_t si;
         int sig = sigwaitinfo(&set, &si);
         if (sig < 0)
             continue;
+        if (lc_signal_deliver_owned(sig, &si))
+            continue;  /* the program's own handler had it */
         uint32_t target = si.si_code == SI_QUEUE && si.si_value.sival_int > 0 ? (uint32_t)si.si_value.sival_int : 0;
         control_note_request(sig);
         th_request(target ? TH_CAPTURE_THREAD : TH_CAPTURE_PROCESS, target, sig == SIGUSR2);
@@ -627,10 +695,7 @@ static void start_control_thread(void)
         return;
     control_started = 1;
     sigset_t set;
-    sigemptyset(&set);
-    sigaddset(&set, SIGUSR1);
-    sigaddset(&set, SIGUSR2);
-    sigaddset(&set, SIGALRM);
+    trigger_set(&set);
     pthread_sigmask(SIG_BLOCK, &set, NULL);
     pthread_attr_t a;
     pthread_attr_init(&a);
@@ -647,6 +712,7 @@ static void *thread_main(void *p)
 {
     th_thread *t = p;
     self = t;
+    frames_note_stack(&t);
     pthread_mutex_lock(&lock);
     t->state = &mt_state;
     t->frames = frames_mine();
@@ -796,7 +862,10 @@ int mt_pthread_equal(mt_thread_handle a, mt_thread_handle b)
 
 /* ---- Saving -------------------------------------------------------------------- */
 
-static const mt_type *record_type, *read_type;
+static const mt_type *record_type, *read_type, *wait_type;
+
+/* A saved condition wait's block (th_wait_rec). */
+#define WAIT_NAME "migthread condition wait"
 
 /* A checkpoint holds each read lock a saved thread holds as a
  * thread-local block of this name and type (a pointer to the rwlock), so
@@ -816,11 +885,30 @@ static void define_read_type(void)
         mt_die(&err);
 }
 
-/* Defines the read-lock type too: both go out with every type table. */
+static void define_wait_type(void)
+{
+    mt_member m[] = {
+        MT_MEMBER(th_wait_rec, cond, MT_CLASS_PTR, 1),
+        MT_MEMBER(th_wait_rec, mutex, MT_CLASS_PTR, 1),
+        MT_MEMBER(th_wait_rec, count, MT_CLASS_UINT, 1),
+        MT_MEMBER(th_wait_rec, woken, MT_CLASS_UINT, 1),
+        MT_MEMBER(th_wait_rec, ticket, MT_CLASS_UINT, 1),
+    };
+    mt_error err;
+    wait_type = mt_type_define(WAIT_NAME, sizeof(th_wait_rec), _Alignof(th_wait_rec), 0, m,
+                               sizeof m / sizeof m[0], &err);
+    if (!wait_type)
+        mt_die(&err);
+}
+
+/* Defines the read-lock and wait types too: they go out with every type
+ * table. */
 const struct mt_type *th_record_type(void)
 {
     if (!read_type)
         define_read_type();
+    if (!wait_type)
+        define_wait_type();
     if (!record_type) {
         mt_member m[] = {
             MT_MEMBER(th_record, id, MT_CLASS_UINT, 1),
@@ -898,6 +986,25 @@ static int write_reads(ck_writer *w, const th_thread *t)
     return 0;
 }
 
+static th_wait_rec wait_of(const th_thread *t)
+{
+    const th_waiter *w = &t->wait;
+    return (th_wait_rec){ (void *)w->obj, w->mutex, w->count, w->woken, w->ticket };
+}
+
+/* The condition wait a thread is in, if any (a thread gives way to a
+ * capture still queued, or woken and taking its mutex again). */
+static int write_wait(ck_writer *w, const th_thread *t)
+{
+    if (!t->wait.obj)
+        return 0;
+    th_wait_rec r = wait_of(t);
+    ck_block b = { .role = CK_ROLE_TLS, .type = wait_type->index, .key = state_name_key(WAIT_NAME),
+                   .old_addr = (uint64_t)(uintptr_t)&t->wait, .count = 1, .len = wait_type->size,
+                   .name = WAIT_NAME };
+    return ck_write_block(w, &b, &r) < 0 ? -1 : 0;
+}
+
 static int write_pin_as_heap(void *data, const struct mt_type *ty, uint64_t count, void *ctx)
 {
     ck_block b = { .role = CK_ROLE_HEAP, .type = ty->index, .old_addr = (uint64_t)(uintptr_t)data,
@@ -932,6 +1039,8 @@ int th_write(ck_writer *w)
         if (rc == 0 && t->status == TH_RUNNING)
             rc = write_reads(w, t);
         if (rc == 0 && t->status == TH_RUNNING)
+            rc = write_wait(w, t);
+        if (rc == 0 && t->status == TH_RUNNING)
             rc = frames_write(w, t->frames);
     }
     pthread_mutex_unlock(&lock);
@@ -958,11 +1067,26 @@ int th_roots_each(int (*fn)(void *data, const struct mt_type *t, uint64_t count,
             r = fn(t->tls[i], tls_vars[i].type, tls_vars[i].count, ctx);
         if (!r && t->status == TH_RUNNING && t->reads.n)
             r = fn(t->reads.locks, read_type, t->reads.n, ctx);
+        if (!r && t->status == TH_RUNNING && t->wait.obj) {
+            th_wait_rec rec = wait_of(t);
+            r = fn(&rec, wait_type, 1, ctx);  /* the scan reads it at once */
+        }
         if (!r && t->status == TH_RUNNING)
             r = frames_each(t->frames, fn, ctx);
     }
     pthread_mutex_unlock(&lock);
     return r;
+}
+
+void th_frames_each(void (*fn)(const frames_thread *ft, int capture, void *ctx), void *ctx)
+{
+    pthread_mutex_lock(&lock);
+    if (!cap.active)
+        fn(frames_mine(), 0, ctx);
+    for (th_thread *t = threads; cap.active && t; t = t->next)
+        if (t->status == TH_RUNNING && t->frames)
+            fn(t->frames, 1, ctx);
+    pthread_mutex_unlock(&lock);
 }
 
 void th_reads_left_behind(void (*fn)(void *lock, void *ctx), void *ctx)
@@ -990,6 +1114,12 @@ void *th_restore_tls(uint32_t id, uint64_t key, const struct mt_type *ty, uint64
         if (ty != read_type || count != 1 || t->reads.n + t->reads_placed >= t->reads.cap)
             return NULL;
         return &t->reads.locks[t->reads.n + t->reads_placed++];
+    }
+    if (t && key == state_name_key(WAIT_NAME)) {
+        if (ty != wait_type || count != 1 || t->wait_placed)
+            return NULL;
+        t->wait_placed = 1;
+        return &t->wait_in;
     }
     for (size_t i = 0; t && t->tls && i < ntls; i++)
         if (tls_vars[i].key == key)
@@ -1081,14 +1211,41 @@ void th_restore_record(const th_record *r)
     pthread_mutex_unlock(&lock);
 }
 
+/* A restored thread's condition wait goes back on its queue, in its old
+ * place among the others, before any restored thread runs; its ticket
+ * keeps the order, and new waiters queue behind every restored one. */
+static void requeue_wait(th_thread *t)
+{
+    th_waiter *w = &t->wait;
+    w->obj = t->wait_in.cond;
+    w->mutex = t->wait_in.mutex;
+    w->count = t->wait_in.count;
+    w->woken = t->wait_in.woken;
+    w->ticket = t->wait_in.ticket;
+    if (w->ticket >= next_ticket)
+        next_ticket = w->ticket + 1;
+    if (w->woken == TH_WAIT_QUEUED) {
+        enqueue(w);
+        sync_cond_waiter_restored(t->wait_in.cond);
+    }
+    t->wait_placed = 0;
+}
+
 void th_restore_commit(void)
 {
+    pthread_mutex_lock(&lock);
     for (th_thread *t = threads; t; t = t->next) {
         if (t->frames)
             frames_commit(t->frames);
         t->reads.n += t->reads_placed;
         t->reads_placed = 0;
     }
+    /* after every thread's records: a condition may live in another
+     * thread's pinned locals */
+    for (th_thread *t = threads; t; t = t->next)
+        if (t->wait_placed)
+            requeue_wait(t);
+    pthread_mutex_unlock(&lock);
 }
 
 void th_restore_abandon(void)
@@ -1097,6 +1254,7 @@ void th_restore_abandon(void)
         if (t->frames)
             frames_abandon(t->frames);
         t->reads_placed = 0;
+        t->wait_placed = 0;
     }
 }
 

@@ -11,6 +11,7 @@
 
 #include <pthread.h>
 #include <stdint.h>
+#include <time.h>
 
 #include "ckpt.h"
 #include "frames.h"
@@ -78,23 +79,42 @@ void th_unlock(void);
 int th_give_way(void);
 void th_sleep(const void *obj);
 void th_wake(const void *obj);
-/* Waits woken one at a time (condition variables), all under th_lock.
- * th_waiter_add queues w (on the caller's stack) on obj's queue;
- * th_waiter_sleep waits until a wake or a capture request (wake-ups may
- * be spurious: check w->woken); th_waiter_leave takes w off the queue if
- * no wake did, and must come before w goes out of scope.
- * th_wake_waiters wakes the longest waiter on obj, or all of them, and
- * returns how many it woke. */
+/* Condition waits, woken one at a time, all under th_lock. Each thread
+ * has one waiter (th_my_waiter), kept in its registry entry rather than
+ * on its stack: a wait that gives way to a capture stays queued while the
+ * thread unwinds, so a signal sent meanwhile still wakes it, and the
+ * checkpoint saves the wait (the condition, the mutex, whether a signal
+ * came, its place in the queue); the restore queues it again, in the same
+ * order, before any thread runs. The resumed call then goes on waiting
+ * (see sync.c): no wake-up the uninterrupted run would not have had.
+ * th_waiter_add queues w on obj's queue (oldest first); th_waiter_sleep
+ * waits until a wake, a capture request or the deadline (ETIMEDOUT; NULL:
+ * none); wake-ups may be spurious: check w->woken. th_waiter_leave takes w
+ * off the queue if no wake did. th_wake_waiters wakes the longest waiter
+ * on obj, or all of them, and returns how many it woke. */
 typedef struct th_waiter {
-    const void *obj;
-    int woken;                /* taken off the queue by a wake */
+    const void *obj;          /* the condition variable; NULL: no wait */
+    void *mutex;              /* the mutex the wait gives back and takes again */
+    uint32_t count;           /* the mutex's recursion count, given back with it */
+    uint32_t woken;           /* TH_WAIT_* */
+    uint64_t ticket;          /* its place in the queue (older: smaller) */
     pthread_cond_t cv;
     struct th_waiter *next;
 } th_waiter;
+enum { TH_WAIT_QUEUED = 0, TH_WAIT_WOKEN = 1, TH_WAIT_TIMEDOUT = 2 };
+th_waiter *th_my_waiter(void);
 void th_waiter_add(th_waiter *w, const void *obj);
-void th_waiter_sleep(th_waiter *w);
+int th_waiter_sleep(th_waiter *w, const struct timespec *deadline);
 void th_waiter_leave(th_waiter *w);
 size_t th_wake_waiters(const void *obj, int all);
+/* th_sleep with a deadline on CLOCK_REALTIME: ETIMEDOUT once it passed. */
+int th_sleep_until(const void *obj, const struct timespec *deadline);
+/* th_give_way for a wait that only another thread can end (a condition
+ * wait not yet signalled, a semaphore at zero): a thread capture of this
+ * very thread is given up with one line (alone in a new process, nobody
+ * could end the wait), and the thread goes on waiting. what names the
+ * wait in that line. */
+int th_give_way_waiting(const char *what);
 /* Before a blocking call returns into the program: waits while another
  * thread is being captured (th_lock held). */
 void th_gate(void);
@@ -125,6 +145,9 @@ int th_write(ck_writer *w);
 /* Visits the roots of the captured threads: frames, pinned records,
  * thread-local instances. */
 int th_roots_each(int (*fn)(void *data, const struct mt_type *t, uint64_t count, void *ctx), void *ctx);
+/* Visits the frames of every thread whose pinned records th_roots_each
+ * visits (the calling thread's alone when no capture runs: capture 0). */
+void th_frames_each(void (*fn)(const frames_thread *ft, int capture, void *ctx), void *ctx);
 
 /* Restoring (restore.c): the frames of thread id, the home of its
  * instance of thread-local key. */

@@ -38,10 +38,29 @@ static int is_aggregate(int cls)
     return cls == MT_CLASS_STRUCT || cls == MT_CLASS_UNION;
 }
 
-static int check_member(const char *tname, uint32_t tsize, int is_union,
-                        const tmember *m, uint64_t prev_end, mt_error *err)
+int type_bitfield_ok(const tmember *m)
 {
-    if (is_aggregate(m->cls)) {
+    unsigned bits = (unsigned)m->bit_pos + m->bit_width;
+    return m->cls == MT_CLASS_BITFIELD && m->bit_width >= 1 && m->bit_width <= TYPE_BIT_MAX_WIDTH &&
+           m->bit_pos < 8 && !(m->bit_flags & ~TYPE_BIT_FLAGS) && m->count == 1 &&
+           m->size == (bits + 7) / 8;
+}
+
+/* Where the members seen so far end: bytes no later member may reuse, and
+ * the first byte of the last bit-field (the next one may share it). */
+typedef struct layout_end {
+    uint64_t bytes;
+    uint64_t bitfield_start;
+} layout_end;
+
+static int check_member(const char *tname, uint32_t tsize, int is_union,
+                        const tmember *m, layout_end *prev, mt_error *err)
+{
+    if (m->cls == MT_CLASS_BITFIELD) {
+        if (!type_bitfield_ok(m))
+            return mt_fail(err, MT_ETYPE, "type %s member %s: a bit-field of %u bits at bit %u cannot span %u bytes",
+                           tname, m->name, m->bit_width, m->bit_pos, m->size);
+    } else if (is_aggregate(m->cls)) {
         if (!m->type || m->type->size != m->size ||
             (m->cls == MT_CLASS_UNION) != (m->type->is_union != 0))
             return mt_fail(err, MT_ETYPE, "type %s member %s: nested type missing or inconsistent",
@@ -54,9 +73,17 @@ static int check_member(const char *tname, uint32_t tsize, int is_union,
     if (m->count == 0 || end > tsize)
         return mt_fail(err, MT_ETYPE, "type %s member %s lies outside the type (%u bytes)",
                        tname, m->name, tsize);
-    if (is_union ? m->offset != 0 : m->offset < prev_end)
+    /* bit-fields in a row may share bytes, in declaration order */
+    int shares = m->cls == MT_CLASS_BITFIELD && m->offset >= prev->bitfield_start;
+    if (is_union ? m->offset != 0 : m->offset < prev->bytes && !shares)
         return mt_fail(err, MT_ETYPE, "type %s member %s overlaps the member before it",
                        tname, m->name);
+    if (m->cls == MT_CLASS_BITFIELD)
+        prev->bitfield_start = m->offset;
+    else
+        prev->bitfield_start = UINT64_MAX;
+    if (end > prev->bytes)
+        prev->bytes = end;
     return 0;
 }
 
@@ -66,12 +93,10 @@ int type_check_layout(const char *name, uint32_t size, int is_union,
     if (n == 0 || n > TYPE_MAX_MEMBERS || size == 0 || size > TYPE_MAX_SIZE)
         return mt_fail(err, MT_ETYPE, "type %s: %u members in %u bytes is not a layout",
                        name, n, size);
-    uint64_t prev_end = 0;
-    for (uint32_t i = 0; i < n; i++) {
-        if (check_member(name, size, is_union, &m[i], prev_end, err) < 0)
+    layout_end prev = { 0, UINT64_MAX };
+    for (uint32_t i = 0; i < n; i++)
+        if (check_member(name, size, is_union, &m[i], &prev, err) < 0)
             return -1;
-        prev_end = (uint64_t)m[i].offset + (uint64_t)m[i].size * m[i].count;
-    }
     return 0;
 }
 
@@ -125,6 +150,7 @@ void type_free(struct mt_type *t)
         free(t->members[i].name);
     free(t->members);
     free(t->name);
+    free(t->union_positions);
     free(t);
 }
 
@@ -156,7 +182,9 @@ struct mt_type *type_new(const char *name, uint32_t size, uint32_t align,
             goto nomem;
         t->nmembers = i + 1;
         t->has_pointers |= (uint8_t)member_has_pointers(&m[i]);
+        t->has_unions |= (uint8_t)(is_aggregate(m[i].cls) && m[i].type->has_unions);
     }
+    t->has_unions |= t->is_union;
     t->id = type_identity(name, is_union, m, n);
     return t;
 nomem:
@@ -244,6 +272,20 @@ static int convert_member(const mt_member *in, tmember *out)
            narrow_u32(in->count, &out->count);
 }
 
+/* Converts the members of a definition; bit-fields are probed. */
+static int convert_members(const char *name, size_t size, size_t align, const mt_member *in,
+                           tmember *out, size_t n, mt_error *err)
+{
+    for (size_t i = 0; i < n; i++) {
+        if (convert_member(&in[i], &out[i]) < 0)
+            return mt_fail(err, MT_ETYPE, "type %s member %s is too large", name, in[i].name);
+        if (in[i].cls == MT_CLASS_BITFIELD &&
+            type_probe_bitfield(name, size, align, in[i].read, &out[i], err) < 0)
+            return -1;
+    }
+    return 0;
+}
+
 const mt_type *mt_type_define(const char *name, size_t size, size_t align, int is_union,
                               const mt_member *members, size_t nmembers, mt_error *err)
 {
@@ -256,12 +298,10 @@ const mt_type *mt_type_define(const char *name, size_t size, size_t align, int i
         mt_fail(err, MT_ENOMEM, "out of memory defining type %s", name ? name : "?");
         return NULL;
     }
-    for (size_t i = 0; i < nmembers; i++)
-        if (convert_member(&members[i], &m[i]) < 0) {
-            free(m);
-            mt_fail(err, MT_ETYPE, "type %s member %s is too large", name, members[i].name);
-            return NULL;
-        }
+    if (convert_members(name ? name : "?", size, align, members, m, nmembers, err) < 0) {
+        free(m);
+        return NULL;
+    }
     struct mt_type *t = type_new(name, (uint32_t)size, (uint32_t)align, is_union, m,
                                  (uint32_t)nmembers, err);
     free(m);
@@ -270,7 +310,7 @@ const mt_type *mt_type_define(const char *name, size_t size, size_t align, int i
 
 const mt_type *mt_type_scalar(const char *name, mt_class cls, size_t size, size_t align)
 {
-    mt_member m = { "", cls, size, 0, 1, NULL };
+    mt_member m = { "", cls, size, 0, 1, NULL, 0 };
     mt_error err;
     return mt_type_define(name, size, align, 0, &m, 1, &err);
 }
@@ -303,6 +343,10 @@ static void format_members(const struct mt_type *t, textbuf *tb)
             put(tb, "(", 0, 0);
             format_members(m->type, tb);
             put(tb, ",%lld)", m->count, 0);
+        } else if (m->cls == MT_CLASS_BITFIELD) {
+            /* (u3@1.4,1): an unsigned 3-bit field from bit 4 of byte 1 */
+            put(tb, m->bit_flags & TYPE_BIT_SIGNED ? "(s%lld@%lld" : "(u%lld@%lld", m->bit_width, m->offset);
+            put(tb, m->bit_flags & TYPE_BIT_MSB ? ".%lldM,1)" : ".%lld,1)", m->bit_pos, 0);
         } else if (m->cls == MT_CLASS_PTR || m->cls == MT_CLASS_FNPTR) {
             put(tb, "(%lld,-%lld)", m->size, m->count);
         } else {
@@ -323,4 +367,30 @@ size_t mt_type_format(const mt_type *t, char *buf, size_t cap)
     if (cap)
         buf[tb.len < cap ? tb.len : cap - 1] = '\0';
     return tb.len;
+}
+
+void types_member_path(const struct mt_type *t, uint64_t off, const tmember *want, char *buf, size_t cap)
+{
+    buf[0] = '\0';
+    size_t used = 0;
+    while (t && !t->is_union && used + 1 < cap) {
+        const tmember *hit = NULL;
+        for (uint32_t i = 0; i < t->nmembers && !hit; i++) {
+            const tmember *m = &t->members[i];
+            if (m->cls == MT_CLASS_BITFIELD && m != want)
+                continue;  /* bit-fields share bytes: of those, only want is taken */
+            if (off >= m->offset && off < m->offset + (uint64_t)m->size * m->count)
+                hit = m;
+        }
+        if (!hit)
+            break;
+        uint64_t k = (off - hit->offset) / hit->size;
+        int n = hit->count > 1
+                    ? snprintf(buf + used, cap - used, "%s%s[%llu]", used ? "." : "", hit->name,
+                               (unsigned long long)k)
+                    : snprintf(buf + used, cap - used, "%s%s", used ? "." : "", hit->name);
+        used += n > 0 ? (size_t)n : 0;
+        off = (off - hit->offset) % hit->size;
+        t = hit->type;
+    }
 }

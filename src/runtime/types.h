@@ -9,6 +9,7 @@
 #ifndef MT_TYPES_H
 #define MT_TYPES_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #include "migthread.h"
@@ -16,11 +17,28 @@
 typedef struct tmember {
     char *name;
     uint8_t cls;            /* mt_class */
-    uint32_t size;          /* one element; for STRUCT/UNION the type's size */
-    uint32_t offset;
+    uint32_t size;          /* one element; for STRUCT/UNION the type's size;
+                               for BITFIELD the bytes its bits touch */
+    uint32_t offset;        /* for BITFIELD the first of those bytes */
     uint32_t count;
     const struct mt_type *type; /* STRUCT and UNION only */
+    /* BITFIELD only: the value's bits are bits [bit_pos, bit_pos + bit_width)
+     * of its bytes, numbered from the least significant bit of the first
+     * byte up, or with TYPE_BIT_MSB from the most significant bit of the
+     * first byte down, the value's most significant bit first. */
+    uint8_t bit_width;      /* 1..64 */
+    uint8_t bit_pos;        /* 0..7 */
+    uint8_t bit_flags;      /* TYPE_BIT_* */
 } tmember;
+
+enum {
+    TYPE_BIT_SIGNED = 1,    /* two's complement */
+    TYPE_BIT_MSB = 2,       /* numbered from the most significant bit */
+    TYPE_BIT_FLAGS = 3,     /* every flag there is */
+    TYPE_BIT_MAX_WIDTH = 64
+};
+
+struct flex_info;
 
 struct mt_type {
     uint64_t id;            /* identity: equal on every ABI */
@@ -29,8 +47,15 @@ struct mt_type {
     uint32_t index;         /* position in its table (local or image) */
     uint8_t is_union;
     uint8_t has_pointers;   /* a PTR or FNPTR anywhere inside */
+    uint8_t has_unions;     /* a union anywhere inside, or the type is one */
+    struct un_position *union_positions; /* unions.c's flat list of them, made on first use */
+    uint32_t nunion_positions;
     uint32_t nmembers;
     tmember *members;       /* in declaration order (increasing offset) */
+    /* A heap block type with a trailing array (flex.c): set on the
+     * descriptor mtcc passes to the allocation wrappers and on each block
+     * type made from it; NULL for every other type. */
+    const struct flex_info *flex;
 };
 
 /* Limits that keep a hostile description from costing much. */
@@ -68,7 +93,38 @@ static inline int type_class_is_addr(int cls)
     return cls == MT_CLASS_ADDR_SINT || cls == MT_CLASS_ADDR_UINT;
 }
 
+/* 1 for a type of single bytes (char, unsigned char, the raw bytes of a
+ * block mtcc could not type): its blocks say nothing of what they hold. */
+static inline int type_is_bytes(const struct mt_type *t)
+{
+    return t->nmembers == 1 && t->size == 1 && t->members[0].name[0] == '\0' && t->members[0].count == 1;
+}
+
+/* Writes into buf the path of the member holding byte off of one element
+ * of t, such as "l", "in.l" or "v[3]" (empty when off is in padding); it
+ * stops at a union, whose active member is not known here. Bit-fields
+ * share bytes: of those only want (or none, with NULL) is taken. */
+void types_member_path(const struct mt_type *t, uint64_t off, const tmember *want, char *buf, size_t cap);
+
 /* 1 when a scalar class and size make sense together. */
 int type_scalar_size_ok(int cls, uint32_t size);
+
+/* 1 when a bit-field member's window (size bytes) fits its bit position
+ * and width, and its flags are known. */
+int type_bitfield_ok(const tmember *m);
+
+/* The shift of a bit-field's value in its bytes read as one integer
+ * (kernels.h's k_bits). */
+static inline unsigned type_bit_shift(const tmember *m)
+{
+    return m->bit_flags & TYPE_BIT_MSB ? 8u * m->size - m->bit_pos - m->bit_width : m->bit_pos;
+}
+
+/* Finds where the bit-field that read reads lies in an object of size
+ * bytes aligned to align, by reading it from objects with chosen bits set
+ * (bitfield.c); fills m's offset, size and bit_* fields. Returns 0, or -1
+ * with err naming type tname and the member. */
+int type_probe_bitfield(const char *tname, size_t size, size_t align, mt_bitfield_read read,
+                        tmember *m, mt_error *err);
 
 #endif

@@ -49,7 +49,7 @@ static struct node *insert(struct node *t, int key)
 {
     struct node *__r1;
     if (!t) {
-        t = mt_malloc(sizeof *t, __mt_t_node);
+        t = mt_malloc(sizeof *t, __mt_t_node, NULL);
         t->key = key;
         t->left = t->right = NULL;
         return t;
@@ -89,7 +89,7 @@ static struct node *__mt_twin_insert(void)
     default: abort();
     }
     if (!t) {
-        t = mt_malloc(sizeof *t, __mt_t_node);
+        t = mt_malloc(sizeof *t, __mt_t_node, NULL);
         t->key = key;
         t->left = t->right = NULL;
         return t;

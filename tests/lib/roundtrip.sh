@@ -8,15 +8,25 @@
 #   rt_checkpoint CKPT OUT POLLS CMD...  checkpoint after POLLS adaptation points and leave
 #   rt_continue   CKPT OUT POLLS CMD...  checkpoint after POLLS and carry on
 #   rt_restore    CKPT OUT CMD...        resume CKPT (MIGTHREAD_RESTORE) with CMD
+#   rt_restore_exit RC CKPT OUT CMD...   the same, for a program whose resumed run
+#                                        ends with exit RC (a forked child's status)
 #   rt_joined     BEFORE AFTER WANT      BEFORE then AFTER equals WANT
 #   rt_captured   CKPT ERR RC            the checks of a capture run some other way
 #                                        (by signal, by interval): exit RC was 0, the
 #                                        file exists, ERR holds the checkpoint line
+#   rt_restored   CKPT ERR               ERR holds the line of CKPT's restore: for a
+#                                        leg of a chain, a capture whose CMD is
+#                                        `env MIGTHREAD_RESTORE=CKPT ...` (OUT.err)
 #
 # A capture removes CKPT first, runs CMD with MIGTHREAD_VERBOSE=1 and
 # MIGTHREAD_CHECKPOINT_FILE=CKPT (stdout to OUT, stderr to OUT.err), then
 # requires exit 0, the file and the runtime's "migthread: checkpoint CKPT:"
-# line. A restore requires exit 0 and the "migthread: restored CKPT" line.
+# line. A restore requires exit 0 (RC for rt_restore_exit) and the
+# "migthread: restored CKPT" line. Standard input is the caller's: a program
+# that reads it is fed by redirecting the call (rt_checkpoint ... <FILE).
+# A checkpoint file a forked child writes (CKPT.PID) is the caller's to
+# check; rt_captured CKPT.PID ERR RC proves it, and each CKPT.PID can be
+# resumed like any other.
 # CMD may begin with `env VAR=...`, `timeout`, or `scripts/abi.sh run ABI`.
 # Several programs (threads) print their summary on stderr too: the lines
 # are looked for anywhere in it.
@@ -53,15 +63,24 @@ rt_capture_as() {  # rt_capture_as EXIT(0|1) CKPT OUT POLLS CMD...
 rt_checkpoint() { rt_capture_as 1 "$@"; }
 rt_continue() { rt_capture_as 0 "$@"; }
 
-rt_restore() {  # rt_restore CKPT OUT CMD...
-    rt_ck=$1 rt_out=$2 rt_why=""
-    shift 2
+rt_restore() { rt_restore_exit 0 "$@"; }
+
+rt_restore_exit() {  # rt_restore_exit RC CKPT OUT CMD...
+    rt_want=$1 rt_ck=$2 rt_out=$3 rt_why=""
+    shift 3
     if [ ! -f "$rt_ck" ]; then rt_why="no checkpoint file $rt_ck to restore"; return 1; fi
     env MIGTHREAD_RESTORE="$rt_ck" MIGTHREAD_VERBOSE=1 "$@" >"$rt_out" 2>"$rt_out.err"
     rt_rc=$?
-    if [ $rt_rc -ne 0 ]; then rt_why="the restore exited $rt_rc: $(rt_first "$rt_out.err")"; return 1; fi
-    if ! grep -qF "migthread: restored $rt_ck in " "$rt_out.err"; then
-        rt_why="no restore line on stderr: $(rt_first "$rt_out.err")"; return 1
+    if [ $rt_rc -ne "$rt_want" ]; then
+        rt_why="the restore exited $rt_rc, not $rt_want: $(rt_first "$rt_out.err")"; return 1
+    fi
+    rt_restored "$rt_ck" "$rt_out.err"
+}
+
+rt_restored() {  # rt_restored CKPT ERR
+    rt_why=""
+    if ! grep -qF "migthread: restored $1 in " "$2"; then
+        rt_why="no line of the restore of $1 on stderr: $(rt_first "$2")"; return 1
     fi
     return 0
 }

@@ -6,9 +6,10 @@
  * KIND "state" holds every scalar kind at limits all ABIs share, nested
  * structs with padding, arrays of structs, long doubles, pointers into and
  * across blocks (interior, one past the end, NULL), function pointers and
- * strings. KIND "long" and "ldouble" hold a value that some readers cannot
+ * strings, bit-fields (packed too) and complex numbers. KIND "long" and "ldouble" hold a value that some readers cannot
  * represent: the check expects precision loss exactly there, and checks
  * that a lossy load then succeeds. */
+#include <complex.h>
 #include <float.h>
 #include <limits.h>
 #include <stdint.h>
@@ -181,6 +182,10 @@ static const mt_type *define(const char *name, size_t size, size_t align, const 
 
 #define A(T) _Alignof(T)
 
+/* Bit-fields and complex numbers, below. */
+static void register_bits(void);
+static void build_bits(void);
+
 static void define_types(void)
 {
     mt_member sc[] = {
@@ -260,6 +265,7 @@ static void register_state(void)
     reg("g_outer", &g_outer, t_outer, 1);
     reg("g_recs", &g_recs, t_charp, 1);  /* any data pointer type will do */
     reg("g_ints", &g_ints, t_charp, 1);
+    register_bits();
     if (mt_register_function("add1", (void (*)(void))add1, &err) < 0 ||
         mt_register_function("twice", (void (*)(void))twice, &err) < 0)
         die("registering functions", &err);
@@ -320,6 +326,93 @@ static void build_state(void)
     o->fn2 = twice;
     o->fnull = NULL;
     memcpy(o->name, "migthread!", 11);
+    build_bits();
+}
+
+/* ---- Bit-fields and complex numbers -------------------------------------------- */
+
+struct bits {
+    char c;
+    unsigned a : 3;
+    int d : 7;
+    unsigned long long w : 40;
+    signed char sc : 5;
+    unsigned : 0;
+    long long v : 63;
+    _Bool t : 1;
+};
+
+struct __attribute__((packed)) pbits {
+    char c;
+    unsigned a : 4;
+    unsigned long long b : 63;  /* from bit 12: nine bytes */
+    short s : 9;
+};
+
+#define BIT_READER(T, m)                                                  \
+    static unsigned long long read_##T##_##m(const void *o, int *pos)    \
+    {                                                                     \
+        const struct T *r = o;                                            \
+        double sign = r->m;                                               \
+        *pos = sign > 0;                                                  \
+        return (unsigned long long)r->m;                                  \
+    }
+BIT_READER(bits, a) BIT_READER(bits, d) BIT_READER(bits, w) BIT_READER(bits, sc) BIT_READER(bits, v)
+BIT_READER(bits, t) BIT_READER(pbits, a) BIT_READER(pbits, b) BIT_READER(pbits, s)
+
+static struct bits g_bits[3];
+static struct pbits g_pbits[2];
+static double _Complex g_z[2];
+static long double _Complex g_lz;
+
+static void register_bits(void)
+{
+    mt_member bm[] = { MT_MEMBER(struct bits, c, MT_CLASS_BYTES, 1), MT_BITFIELD(a, read_bits_a),
+                       MT_BITFIELD(d, read_bits_d), MT_BITFIELD(w, read_bits_w), MT_BITFIELD(sc, read_bits_sc),
+                       MT_BITFIELD(v, read_bits_v), MT_BITFIELD(t, read_bits_t) };
+    reg("g_bits", g_bits, define("struct bits", sizeof(struct bits), A(struct bits), bm, 7), 3);
+    mt_member pm[] = { MT_MEMBER(struct pbits, c, MT_CLASS_BYTES, 1), MT_BITFIELD(a, read_pbits_a),
+                       MT_BITFIELD(b, read_pbits_b), MT_BITFIELD(s, read_pbits_s) };
+    reg("g_pbits", g_pbits, define("struct pbits", sizeof(struct pbits), 1, pm, 4), 2);
+    mt_member zm[] = { { "", MT_CLASS_FLOAT, sizeof(double), 0, 2, NULL, 0 } };
+    reg("g_z", g_z, define("double _Complex", sizeof(double _Complex), A(double _Complex), zm, 1), 2);
+    mt_member lm[] = { { "", MT_CLASS_LDOUBLE, sizeof(long double), 0, 2, NULL, 0 } };
+    reg("g_lz", &g_lz, define("long double _Complex", sizeof g_lz, A(long double _Complex), lm, 1), 1);
+}
+
+static void fill_bits(struct bits *b, struct pbits *p, int k)
+{
+    *b = (struct bits){ (char)('a' + k), (unsigned)(5 + k), -20 - 20 * k, 0xFEDCBA9876ull - (unsigned)k, -16 + k,
+                        k == 1 ? -0x4000000000000000ll : 0x3FFFFFFFFFFFFFFFll - k, k % 2 };
+    *p = (struct pbits){ (char)('A' + k), (unsigned)(9 + k), 0x7FFFFFFFFFFFFFFFull - (unsigned)k, (short)(-256 + k) };
+}
+
+static void build_bits(void)
+{
+    struct pbits spare;
+    for (int k = 0; k < 3; k++)
+        fill_bits(&g_bits[k], k < 2 ? &g_pbits[k] : &spare, k);
+    g_z[0] = 1.5 + 2.25 * _Complex_I;
+    g_z[1] = -0.125 - 4096.0 * _Complex_I;
+    g_lz = 0.75L + -3.5L * _Complex_I;
+}
+
+static void verify_bits(void)
+{
+    for (int k = 0; k < 3; k++) {
+        struct bits want;
+        struct pbits pwant;
+        fill_bits(&want, &pwant, k);
+        const struct bits *g = &g_bits[k];
+        EXPECT(g->c == want.c && g->a == want.a && g->d == want.d && g->w == want.w && g->sc == want.sc);
+        EXPECT(g->v == want.v && g->t == want.t);
+        if (k < 2)
+            EXPECT(g_pbits[k].c == pwant.c && g_pbits[k].a == pwant.a && g_pbits[k].b == pwant.b &&
+                   g_pbits[k].s == pwant.s);
+    }
+    EXPECT(__real__ g_z[0] == 1.5 && __imag__ g_z[0] == 2.25 && __real__ g_z[1] == -0.125 &&
+           __imag__ g_z[1] == -4096.0);
+    EXPECT(__real__ g_lz == 0.75L && __imag__ g_lz == -3.5L);
 }
 
 /* ---- Verification -------------------------------------------------------------- */
@@ -353,6 +446,7 @@ static void verify_state(const mt_arch *writer)
         verify_scalars(&g_mixed[k], &want);
         EXPECT(same_ld(g_mixed[k].ld, want.ld));
     }
+    verify_bits();
     (void)writer;
 }
 

@@ -2,7 +2,8 @@
  * at a block the program freed (legal C while it is not used): a restore
  * points it into the poison region, and using it then ends the program
  * with one line. With STRAY set at the start, `stray` points into memory
- * the runtime never knew (the environment), which a restore refuses. */
+ * the runtime never knew (the C library's text of an error message),
+ * which a restore refuses. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -33,7 +34,7 @@ int main(void)
     stale = items[3].name;
     free(items[3].name);        /* items[3].name and stale now dangle */
     items[3].name = NULL;
-    stray = getenv("STRAY");
+    stray = getenv("STRAY") ? strerror(1) : NULL;
     long sum = 0;
     for (int i = 0; i < 400; i++)
         sum += weigh(i);

@@ -1,8 +1,10 @@
 /* refused.c: pthread calls the runtime does not model. mtcc refuses the
  * file with a file:line diagnostic for each, in a transformed function
- * (pthread_kill) and in one that falls back (pthread_cancel, beside a
- * variable-length array), and builds nothing. */
+ * (pthread_kill, sem_open's named semaphore) and in one that falls back
+ * (pthread_cancel, beside a variable-length array), and builds nothing. */
+#include <fcntl.h>
 #include <pthread.h>
+#include <semaphore.h>
 #include <signal.h>
 #include <stdio.h>
 
@@ -24,6 +26,9 @@ int main(void)
     pthread_t t;
     pthread_create(&t, NULL, work, NULL);
     pthread_kill(t, 0);
+    sem_t *named = sem_open("/migthread-refused", O_CREAT, 0600, 1);
+    if (named != SEM_FAILED)
+        sem_close(named);
     stop(t, 1);
     pthread_join(t, NULL);
     puts("done");

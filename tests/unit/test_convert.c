@@ -30,9 +30,9 @@ static const mt_type *local_rec(void)
 static struct mt_type *ppc_rec(void)
 {
     tmember m[] = {
-        { "a", MT_CLASS_BYTES, 1, 0, 1, NULL }, { "b", MT_CLASS_SINT, 2, 2, 1, NULL },
-        { "c", MT_CLASS_SINT, 4, 4, 1, NULL }, { "d", MT_CLASS_SINT, 4, 8, 1, NULL },
-        { "e", MT_CLASS_FLOAT, 8, 16, 1, NULL },
+        { "a", MT_CLASS_BYTES, 1, 0, 1, NULL, 0, 0, 0 }, { "b", MT_CLASS_SINT, 2, 2, 1, NULL, 0, 0, 0 },
+        { "c", MT_CLASS_SINT, 4, 4, 1, NULL, 0, 0, 0 }, { "d", MT_CLASS_SINT, 4, 8, 1, NULL, 0, 0, 0 },
+        { "e", MT_CLASS_FLOAT, 8, 16, 1, NULL, 0, 0, 0 },
     };
     mt_error err;
     return type_new("struct rec", 24, 8, 0, m, 5, &err);
@@ -106,7 +106,7 @@ static void test_precision_loss(void)
     mt_member m[] = { MT_MEMBER(struct record, l, MT_CLASS_SINT, 1) };
     const mt_type *local = mt_type_define("struct record", sizeof(struct record), _Alignof(struct record), 0, m, 1, &err);
     /* A little-endian LP64 writer (x86_64) holding a value of 64 bits. */
-    tmember wm[] = { { "l", MT_CLASS_SINT, 8, 0, 1, NULL } };
+    tmember wm[] = { { "l", MT_CLASS_SINT, 8, 0, 1, NULL, 0, 0, 0 } };
     struct mt_type *writer = type_new("struct record", 8, 8, 0, wm, 1, &err);
     mt_arch wa = foreign_arch(0, 8);
     cv_plan *p = cv_plan_compile(writer, &wa, local, &err);
@@ -211,7 +211,7 @@ static void test_pointers(void)
     CHECK(cv_run(p, dst, src, 1, &none, &err) < 0);
     cv_plan_free(p);
     /* A 4-byte big-endian writer's pointers widen (or stay) to ours. */
-    tmember wm[] = { { "p", MT_CLASS_PTR, 4, 0, 1, NULL }, { "f", MT_CLASS_FNPTR, 4, 4, 1, NULL } };
+    tmember wm[] = { { "p", MT_CLASS_PTR, 4, 0, 1, NULL, 0, 0, 0 }, { "f", MT_CLASS_FNPTR, 4, 4, 1, NULL, 0, 0, 0 } };
     struct mt_type *writer = type_new("struct pp", 8, 4, 0, wm, 2, &err);
     mt_arch wa = foreign_arch(1, 4);
     p = cv_plan_compile(writer, &wa, local, &err);
@@ -248,7 +248,8 @@ static void test_address_integers(void)
     cv_plan_free(same);
     /* A big-endian ILP32 writer: an address with a tag bit, a negative
      * number, a number that is not an address. */
-    tmember wm[] = { { "s", MT_CLASS_ADDR_SINT, 4, 0, 1, NULL }, { "u", MT_CLASS_ADDR_UINT, 4, 4, 2, NULL } };
+    tmember wm[] = { { .name = "s", .cls = MT_CLASS_ADDR_SINT, .size = 4, .offset = 0, .count = 1 },
+                     { .name = "u", .cls = MT_CLASS_ADDR_UINT, .size = 4, .offset = 4, .count = 2 } };
     struct mt_type *writer = type_new("struct ai", 12, 4, 0, wm, 2, &err);
     mt_arch wa = foreign_arch(1, 4);
     cv_plan *p = cv_plan_compile(writer, &wa, local, &err);
@@ -273,6 +274,14 @@ static void test_address_integers(void)
 
 struct small { short x; int y; };
 struct holder { char c; struct small s[7]; int tail; };
+
+/* The union at old address 0x1000 was last stored through member f (1). */
+static long member_f(void *ctx, uint64_t old_addr, const struct mt_type *u)
+{
+    (void)ctx;
+    (void)u;
+    return old_addr == 0x1000 ? 1 : -1;
+}
 
 static void test_nested_and_unions(void)
 {
@@ -310,21 +319,38 @@ static void test_nested_and_unions(void)
     cv_plan_free(p);
 
     union u { int i; float f; };
-    mt_member um[] = { { "i", MT_CLASS_SINT, sizeof(int), 0, 1, NULL }, { "f", MT_CLASS_FLOAT, sizeof(float), 0, 1, NULL } };
+    mt_member um[] = { { "i", MT_CLASS_SINT, sizeof(int), 0, 1, NULL, 0 }, { "f", MT_CLASS_FLOAT, sizeof(float), 0, 1, NULL, 0 } };
     const mt_type *lu = mt_type_define("union u", sizeof(union u), _Alignof(union u), 1, um, 2, &err);
     CHECK(lu != NULL);
     cv_plan *same = cv_plan_compile(lu, arch_local(), lu, &err);
     CHECK(same != NULL && cv_plan_is_copy(same));
     cv_plan_free(same);
+    /* Across byte orders a union converts by its active member; with no
+     * member known it is refused by name, unless its bytes are zero. */
     cv_plan *q = cv_plan_compile(lu, &wa, lu, &err);
-    CHECK(q == NULL && err.code == MT_ETYPE && strstr(err.msg, "union u") != NULL);
+    CHECK(q != NULL);
+    uint8_t ub[sizeof(union u)];
+    union u out;
+    float one_half = 1.5f;
+    uint32_t bits;
+    memcpy(&bits, &one_half, 4);
+    k_store_uint(ub, 4, wbig, bits);
+    cv_ctx unknown = { 0 };
+    CHECK(cv_run(q, &out, ub, 1, &unknown, &err) < 0 && err.code == MT_ETYPE &&
+          strstr(err.msg, "union u") != NULL && strstr(err.msg, "active member is unknown") != NULL);
+    cv_ctx known = { .union_member = member_f, .src_data = ub, .src_old = 0x1000 };
+    CHECK(cv_run(q, &out, ub, 1, &known, &err) == 0 && out.f == 1.5f);
+    uint8_t zero[sizeof(union u)] = { 0 };
+    out.i = 7;
+    CHECK(cv_run(q, &out, zero, 1, &unknown, &err) == 0 && out.i == 0);
+    cv_plan_free(q);
 }
 
 static void test_mismatch(void)
 {
     mt_error err;
-    tmember a[] = { { "x", MT_CLASS_SINT, 4, 0, 1, NULL } };
-    tmember b[] = { { "y", MT_CLASS_SINT, 4, 0, 1, NULL } };
+    tmember a[] = { { "x", MT_CLASS_SINT, 4, 0, 1, NULL, 0, 0, 0 } };
+    tmember b[] = { { "y", MT_CLASS_SINT, 4, 0, 1, NULL, 0, 0, 0 } };
     struct mt_type *ta = type_new("struct m", 4, 4, 0, a, 1, &err);
     struct mt_type *tb = type_new("struct m", 4, 4, 0, b, 1, &err);
     CHECK(cv_plan_compile(ta, arch_local(), tb, &err) == NULL && err.code == MT_ETYPE);

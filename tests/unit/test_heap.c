@@ -28,7 +28,7 @@ static void test_blockmap(void)
     enum { N = 5000 };
     static char arena[N * 8];
     for (int i = 0; i < N; i++)
-        ok &= blockmap_put(&m, &(st_heap_block){ arena + 8 * i, t_double, 1 }, NULL) == 0;
+        ok &= blockmap_put(&m, &(st_heap_block){ arena + 8 * i, t_double, 1, NULL }, NULL) == 0;
     CHECK(ok && m.live == N);
     for (int i = 0; i < N; i += 2)
         ok &= blockmap_del(&m, arena + 8 * i, NULL) == 1;
@@ -36,7 +36,7 @@ static void test_blockmap(void)
     CHECK(m.live == N / 2 && blockmap_get(&m, arena) == NULL && blockmap_get(&m, arena + 8) != NULL);
     CHECK(blockmap_del(&m, arena, NULL) == 0);
     for (int i = 0; i < N; i++)  /* half new, half replacing */
-        ok &= blockmap_put(&m, &(st_heap_block){ arena + 8 * i, t_double, 2 }, NULL) == (i % 2);
+        ok &= blockmap_put(&m, &(st_heap_block){ arena + 8 * i, t_double, 2, NULL }, NULL) == (i % 2);
     CHECK(ok && m.live == N);
     int twos = 0;
     for (int i = 0; i < N; i++) {
@@ -80,7 +80,7 @@ static void test_blockmap_random(void)
         st_heap_block old;
         switch ((seed >> 24) % 3) {
         case 0: {
-            int r = blockmap_put(&m, &(st_heap_block){ a, t_double, (uint64_t)step + 1 }, &old);
+            int r = blockmap_put(&m, &(st_heap_block){ a, t_double, (uint64_t)step + 1, NULL }, &old);
             ok &= r == (want[i] != 0) && (!r || old.count == want[i]);
             live += !want[i];
             want[i] = (uint64_t)step + 1;
@@ -122,7 +122,7 @@ static size_t freed_count(void)
 static void test_freed_window(void)
 {
     size_t before = freed_count();
-    double *d = mt_malloc(3 * sizeof *d, t_double);
+    double *d = mt_malloc(3 * sizeof *d, t_double, NULL);
     mt_free(d);
     CHECK(freed_count() == before + 1);
     mt_error err;
@@ -158,11 +158,11 @@ static void test_freed_window(void)
 static void test_realloc_keeps_bytes(void)
 {
     char *s = strdup("hello");  /* libc's, not the wrapper's: untracked */
-    char *g = mt_realloc(s, 4096, NULL);
+    char *g = mt_realloc(s, 4096, NULL, NULL);
     CHECK(g && strcmp(g, "hello") == 0 && g[4095] == 0);
-    char *t = mt_malloc(4, NULL);
+    char *t = mt_malloc(4, NULL, NULL);
     memcpy(t, "abcd", 4);
-    t = mt_realloc(t, 64, NULL);
+    t = mt_realloc(t, 64, NULL, NULL);
     CHECK(t && memcmp(t, "abcd", 4) == 0 && t[4] == 0 && t[63] == 0);
     mt_free(g);
     mt_free(t);
@@ -179,7 +179,7 @@ static void test_dangling_restore(void)
     const mt_type *t_holder = mt_type_define("struct holder", sizeof(struct holder),
                                              _Alignof(struct holder), 0, m, 2, &err);
     CHECK(mt_register_global("g_holder", &g_holder, t_holder, 1, &err) == 0);
-    double *d = mt_malloc(4 * sizeof *d, t_double);
+    double *d = mt_malloc(4 * sizeof *d, t_double, NULL);
     g_holder.a = 5;
     g_holder.p = d + 2;
     mt_free(d);  /* g_holder.p dangles */

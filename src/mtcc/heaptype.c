@@ -1,0 +1,663 @@
+/* heaptype.c: the type of each heap allocation, and what the program does
+ * with the blocks mtcc cannot type.
+ *
+ * The type comes from the size expression, normalised to a sum of
+ * products (parentheses, implicit conversions and integer casts dropped):
+ * sizeof(T) + n * sizeof(E) is a block of T followed by elements (T's
+ * flexible array member when it has one), a single product with one sizeof
+ * gives the element, in any operand order; else from the pointer the
+ * result goes to (an initialized variable, an assignment, a cast). A
+ * struct with a flexible array member always makes a flexible block.
+ *
+ * Blocks left untyped (bytes) are followed through the unit by
+ * heapflow.c. Every allocation passes a static site (file:line and what
+ * its block is used as) that the runtime keeps with the block for its
+ * refusals. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "heaptype.h"
+
+/* ---- sizeof operands -------------------------------------------------------------- */
+
+static char **tokens_of(CXTranslationUnit tu, CXCursor c, unsigned *n, CXToken **toks)
+{
+    clang_tokenize(tu, clang_getCursorExtent(c), toks, n);
+    char **s = xcalloc(*n ? *n : 1, sizeof *s);
+    for (unsigned i = 0; i < *n; i++) {
+        CXString sp = clang_getTokenSpelling(tu, (*toks)[i]);
+        s[i] = xstrdup(clang_getCString(sp));
+        clang_disposeString(sp);
+    }
+    return s;
+}
+
+static void free_tokens(CXTranslationUnit tu, char **s, unsigned n, CXToken *toks)
+{
+    for (unsigned i = 0; i < n; i++)
+        free(s[i]);
+    free(s);
+    clang_disposeTokens(tu, toks, n);
+}
+
+static int is_type_keyword(const char *t)
+{
+    static const char *const kw[] = { "char", "short", "int", "long", "signed", "unsigned", "float", "double",
+                                      "_Bool", "void", "struct", "union", "enum", "const", "volatile", NULL };
+    for (int i = 0; kw[i]; i++)
+        if (strcmp(t, kw[i]) == 0)
+            return 1;
+    return 0;
+}
+
+static int has_token(char **s, unsigned from, unsigned to, const char *t)
+{
+    for (unsigned i = from; i < to; i++)
+        if (strcmp(s[i], t) == 0)
+            return 1;
+    return 0;
+}
+
+/* The class of a builtin scalar written with keywords, or NULL. */
+static const char *keyword_class(char **s, unsigned from, unsigned to, int *multibyte)
+{
+    *multibyte = !has_token(s, from, to, "char") && !has_token(s, from, to, "_Bool");
+    if (has_token(s, from, to, "void") || has_token(s, from, to, "_Complex") || has_token(s, from, to, "__int128"))
+        return NULL;
+    if (has_token(s, from, to, "float") || has_token(s, from, to, "double"))
+        return has_token(s, from, to, "long") && has_token(s, from, to, "double") ? "MT_CLASS_LDOUBLE"
+                                                                                   : "MT_CLASS_FLOAT";
+    if (has_token(s, from, to, "_Bool"))
+        return "MT_CLASS_BOOL";
+    if (has_token(s, from, to, "char") && !has_token(s, from, to, "signed") && !has_token(s, from, to, "unsigned"))
+        return "MT_CLASS_BYTES";
+    return has_token(s, from, to, "unsigned") ? "MT_CLASS_UINT" : "MT_CLASS_SINT";
+}
+
+/* sizeof(type) with the type written: a pointer (by its '*'), a named
+ * type (its TypeRef), or keywords; array bounds are left out (the element
+ * is what a block holds). */
+static void written_type(CXCursor first, char **s, unsigned open, unsigned close, sz_type *out)
+{
+    unsigned end = close;
+    int depth = 0, star = 0, fn = 0;
+    for (unsigned i = open + 1; i < close; i++) {
+        if (strcmp(s[i], "(") == 0 || strcmp(s[i], "[") == 0) {
+            if (depth == 0 && strcmp(s[i], "[") == 0 && end == close)
+                end = i;
+            if (depth == 0 && strcmp(s[i], "(") == 0 && i > open + 1 && strcmp(s[i - 1], ")") == 0)
+                fn = 1;  /* (*)(...) */
+            depth++;
+        } else if (strcmp(s[i], ")") == 0 || strcmp(s[i], "]") == 0) {
+            depth--;
+        } else if (strcmp(s[i], "*") == 0) {
+            star = 1;
+        }
+    }
+    if (star) {
+        out->cls = fn ? "MT_CLASS_FNPTR" : "MT_CLASS_PTR";
+        out->multibyte = 1;
+    } else if (!clang_Cursor_isNull(first) && clang_getCursorKind(first) == CXCursor_TypeRef) {
+        out->type = clang_getCursorType(first);
+        out->ok = out->type.kind != CXType_Invalid;
+        return;
+    } else if (!(out->cls = keyword_class(s, open + 1, end, &out->multibyte))) {
+        return;
+    }
+    if (star && fn)
+        end = close;  /* a function pointer is spelled whole */
+    size_t len = 0;
+    for (unsigned i = open + 1; i < end; i++) {
+        int n = snprintf(out->spelled + len, sizeof out->spelled - len, "%s%s", len ? " " : "", s[i]);
+        if (n < 0 || (size_t)n >= sizeof out->spelled - len)
+            return;
+        len += (size_t)n;
+    }
+    out->ok = len > 0;
+}
+
+/* The type a sizeof names: its operand's type, or the type written. */
+static int sizeof_type(CXTranslationUnit tu, CXCursor e, sz_type *out)
+{
+    memset(out, 0, sizeof *out);
+    unsigned n;
+    CXToken *toks;
+    char **s = tokens_of(tu, e, &n, &toks);
+    int is_sizeof = n > 0 && strcmp(s[0], "sizeof") == 0;
+    if (is_sizeof) {
+        kids ch = children(e);
+        CXCursor first = ch.n ? ch.c[0] : clang_getNullCursor();
+        int written = n > 2 && strcmp(s[1], "(") == 0 && strcmp(s[n - 1], ")") == 0 &&
+                      (is_type_keyword(s[2]) || clang_Cursor_isNull(first) ||
+                       clang_getCursorKind(first) == CXCursor_TypeRef);
+        if (written)
+            written_type(first, s, 1, n - 1, out);
+        else if (!clang_Cursor_isNull(first)) {
+            out->type = clang_getCursorType(first);
+            out->ok = out->type.kind != CXType_Invalid;
+        }
+        free(ch.c);
+    }
+    free_tokens(tu, s, n, toks);
+    return is_sizeof;
+}
+
+/* ---- Size expressions ------------------------------------------------------------- */
+
+/* e without parentheses, implicit conversions and casts (to integers). */
+static CXCursor strip(CXCursor e)
+{
+    for (int depth = 0; depth < 64; depth++) {
+        enum CXCursorKind k = clang_getCursorKind(e);
+        if (k != CXCursor_ParenExpr && k != CXCursor_UnexposedExpr && k != CXCursor_CStyleCastExpr)
+            return e;
+        kids ch = children(e);
+        if (ch.n == 0 || (k != CXCursor_CStyleCastExpr && ch.n != 1)) {
+            free(ch.c);
+            return e;
+        }
+        CXCursor inner = ch.c[ch.n - 1];
+        free(ch.c);
+        if (clang_getCursorKind(inner) == CXCursor_TypeRef)
+            return e;
+        e = inner;
+    }
+    return e;
+}
+
+enum { MAX_TERMS = 8, MAX_FACTORS = 8 };
+
+/* One product: the sizeofs among its factors (at most two kept). */
+typedef struct term {
+    int nfactors, nsizeof;
+    sz_type sz;          /* the first sizeof */
+    CXType offsetof_of;  /* __builtin_offsetof(T, m) alone: T */
+    int is_offsetof;
+} term;
+
+static int binary_op(CXTranslationUnit tu, CXCursor e, const char *op)
+{
+    if (clang_getCursorKind(e) != CXCursor_BinaryOperator)
+        return 0;
+    char *o = operator_of(tu, e);
+    int r = strcmp(o, op) == 0;
+    free(o);
+    return r;
+}
+
+/* __builtin_offsetof(T, m) (what offsetof expands to): libclang shows it
+ * as an unexposed expression of T's TypeRef and the member. */
+static int is_offsetof(CXTranslationUnit tu, CXCursor e)
+{
+    if (clang_getCursorKind(e) != CXCursor_UnexposedExpr)
+        return 0;
+    char *tok = first_token(tu, e);
+    int r = strcmp(tok, "__builtin_offsetof") == 0;
+    free(tok);
+    return r;
+}
+
+static void add_factors(CXTranslationUnit tu, CXCursor e, term *t)
+{
+    e = strip(e);
+    if (binary_op(tu, e, "*")) {
+        kids ch = children(e);
+        for (int i = 0; i < ch.n; i++)
+            add_factors(tu, ch.c[i], t);
+        free(ch.c);
+        return;
+    }
+    t->nfactors++;
+    sz_type sz;
+    if (clang_getCursorKind(e) == CXCursor_UnaryExpr && sizeof_type(tu, e, &sz)) {
+        if (t->nsizeof++ == 0)
+            t->sz = sz;
+    } else if (is_offsetof(tu, e)) {
+        kids ch = children(e);
+        if (ch.n > 0 && clang_getCursorKind(ch.c[0]) == CXCursor_TypeRef) {
+            t->offsetof_of = clang_getCursorType(ch.c[0]);
+            t->is_offsetof = 1;
+        }
+        free(ch.c);
+    }
+}
+
+static void add_terms(CXTranslationUnit tu, CXCursor e, term *terms, int *n)
+{
+    e = strip(e);
+    if (binary_op(tu, e, "+")) {
+        kids ch = children(e);
+        for (int i = 0; i < ch.n; i++)
+            add_terms(tu, ch.c[i], terms, n);
+        free(ch.c);
+        return;
+    }
+    if (*n == MAX_TERMS) {
+        (*n)++;  /* too many: not a shape this knows */
+        return;
+    }
+    if (*n < MAX_TERMS) {
+        memset(&terms[*n], 0, sizeof terms[*n]);
+        add_factors(tu, e, &terms[(*n)++]);
+    }
+}
+
+/* The element type of record t's flexible array member; 0 when it has none. */
+static int fam_element(CXType t, CXType *elem)
+{
+    CXType c = clang_getCanonicalType(t);
+    if (c.kind != CXType_Record)
+        return 0;
+    int found = 0;
+    kids ch = children(clang_getTypeDeclaration(c));
+    for (int i = 0; i < ch.n; i++) {
+        CXType ft = clang_getCanonicalType(clang_getCursorType(ch.c[i]));
+        if (clang_getCursorKind(ch.c[i]) == CXCursor_FieldDecl && ft.kind == CXType_IncompleteArray) {
+            *elem = clang_getArrayElementType(ft);
+            found = 1;
+        }
+    }
+    free(ch.c);
+    return found;
+}
+
+static int has_fam(CXType t)
+{
+    CXType elem;
+    return fam_element(t, &elem);
+}
+
+static int is_record(const sz_type *s)
+{
+    return s->ok && !s->cls && clang_getCanonicalType(s->type).kind == CXType_Record;
+}
+
+/* The header of a sum: a term that is sizeof(struct T) or offsetof(T, m) alone. */
+static int header_term(const term *t, CXType *h)
+{
+    if (t->nfactors != 1)
+        return 0;
+    if (t->is_offsetof) {
+        *h = t->offsetof_of;
+        return 1;
+    }
+    if (t->nsizeof == 1 && is_record(&t->sz)) {
+        *h = t->sz.type;
+        return 1;
+    }
+    return 0;
+}
+
+/* The choice a size expression gives. */
+static choice from_size(CXTranslationUnit tu, CXCursor size)
+{
+    term terms[MAX_TERMS];
+    int n = 0;
+    choice ch = { .kind = AT_NONE };
+    add_terms(tu, size, terms, &n);
+    if (n == 0 || n > MAX_TERMS)
+        return ch;
+    for (int i = 0; i < n && n > 1; i++) {
+        CXType h;
+        if (header_term(&terms[i], &h) && has_fam(h)) {
+            ch.kind = AT_FLEX;  /* the other terms only say how long its array is */
+            ch.header = h;
+            return ch;
+        }
+    }
+    if (n == 2) {
+        for (int i = 0; i < 2; i++) {
+            CXType h;
+            const term *other = &terms[1 - i];
+            if (header_term(&terms[i], &h) && !terms[i].is_offsetof && other->nsizeof == 1 && other->sz.ok) {
+                ch.kind = AT_TRAIL;
+                ch.header = h;
+                ch.elem = other->sz;
+                return ch;
+            }
+        }
+    }
+    if (n == 1 && terms[0].nsizeof == 1 && terms[0].sz.ok) {
+        ch.kind = AT_ELEM;
+        ch.elem = terms[0].sz;
+    }
+    return ch;
+}
+
+/* calloc(n, size) and reallocarray(p, n, size): the two factors, in
+ * either order, each of which may be the whole story. */
+static choice from_pair(CXTranslationUnit tu, CXCursor a, CXCursor b)
+{
+    choice x = from_size(tu, a), y = from_size(tu, b);
+    if (x.kind != AT_NONE && y.kind == AT_NONE)
+        return x;
+    if (y.kind != AT_NONE && x.kind == AT_NONE)
+        return y;
+    return (choice){ .kind = AT_NONE };
+}
+
+/* ---- Destinations ------------------------------------------------------------------- */
+
+/* 1 for char, signed and unsigned char and void: a pointer to them says
+ * nothing about the block. */
+int heap_says_nothing(CXType t)
+{
+    CXType c = clang_getCanonicalType(t);
+    return c.kind == CXType_Void || c.kind == CXType_Char_S || c.kind == CXType_Char_U ||
+           c.kind == CXType_SChar || c.kind == CXType_UChar;
+}
+
+/* The pointer type the call's value goes to: an initialized variable,
+ * the left side of an assignment, a cast. */
+static int destination(CXCursor *anc, int nanc, CXCursor call, CXType *pointee)
+{
+    for (int i = nanc - 1; i >= 0; i--) {
+        CXCursor a = anc[i];
+        enum CXCursorKind k = clang_getCursorKind(a);
+        if (k == CXCursor_UnexposedExpr || k == CXCursor_ParenExpr || clang_equalCursors(a, call))
+            continue;
+        CXType dest = { .kind = CXType_Invalid };
+        if (k == CXCursor_CStyleCastExpr || k == CXCursor_VarDecl)
+            dest = clang_getCursorType(a);
+        else if (k == CXCursor_BinaryOperator) {
+            kids ch = children(a);
+            if (ch.n == 2)
+                dest = clang_getCursorType(ch.c[0]);
+            free(ch.c);
+        }
+        CXType canon = clang_getCanonicalType(dest);
+        if (canon.kind != CXType_Pointer)
+            return 0;
+        /* the pointee as written (uintptr_t, not one ABI's unsigned long)
+         * unless a typedef names the pointer itself */
+        *pointee = clang_getPointeeType(dest.kind == CXType_Pointer ? dest : canon);
+        return 1;
+    }
+    return 0;
+}
+
+/* posix_memalign((void **)&p, ...): what p points to. */
+static int out_param(CXTranslationUnit tu, CXCursor call, CXType *elem)
+{
+    if (clang_Cursor_getNumArguments(call) < 1)
+        return 0;
+    CXCursor a = clang_Cursor_getArgument(call, 0);
+    for (int depth = 0; depth < 16; depth++) {
+        enum CXCursorKind k = clang_getCursorKind(a);
+        kids ch = children(a);
+        CXCursor inner = ch.n ? ch.c[ch.n - 1] : clang_getNullCursor();
+        free(ch.c);
+        if (clang_Cursor_isNull(inner))
+            return 0;
+        if (k == CXCursor_UnaryOperator) {
+            char *op = operator_of(tu, a);
+            int addr = strcmp(op, "&") == 0;
+            free(op);
+            CXType p = clang_getCanonicalType(clang_getCursorType(inner));
+            if (!addr || p.kind != CXType_Pointer)
+                return 0;
+            *elem = clang_getPointeeType(clang_getCursorType(inner));
+            return 1;
+        }
+        if (k != CXCursor_UnexposedExpr && k != CXCursor_CStyleCastExpr && k != CXCursor_ParenExpr)
+            return 0;
+        a = inner;
+    }
+    return 0;
+}
+
+/* The library's allocating functions and where their size is. */
+typedef struct alloc_fn {
+    const char *name;
+    int size_arg, pair_arg;  /* the size, and with pair_arg >= 0 the count it multiplies */
+} alloc_fn;
+
+static const alloc_fn alloc_fns[] = {
+    { "malloc", 0, -1 }, { "calloc", 1, 0 }, { "realloc", 1, -1 }, { "reallocarray", 2, 1 },
+    { "aligned_alloc", 1, -1 }, { "posix_memalign", 2, -1 }, { "mmap", 1, -1 }, { NULL, 0, 0 }
+};
+
+static const alloc_fn *find_alloc_fn(const char *name)
+{
+    for (int i = 0; alloc_fns[i].name; i++)
+        if (strcmp(name, alloc_fns[i].name) == 0)
+            return &alloc_fns[i];
+    return NULL;
+}
+
+static choice elem_choice(CXType t)
+{
+    choice ch = { .kind = AT_ELEM };
+    ch.elem.ok = 1;
+    ch.elem.type = t;
+    return ch;
+}
+
+/* The size's flexible or trailing shape first (it says more than any
+ * destination), then the destination unless it is char or void, then
+ * the size's sizeof. A struct with a flexible array member as the
+ * element is always a flexible block. */
+static choice choose(CXTranslationUnit tu, CXCursor *anc, int nanc, CXCursor call, const alloc_fn *fn)
+{
+    CXType dest;
+    if (strcmp(fn->name, "posix_memalign") == 0 && out_param(tu, call, &dest) && !heap_says_nothing(dest))
+        return has_fam(dest) ? (choice){ .kind = AT_FLEX, .header = dest } : elem_choice(dest);
+    int nargs = clang_Cursor_getNumArguments(call);
+    choice size = { .kind = AT_NONE };
+    if (fn->pair_arg >= 0 && nargs > fn->size_arg)
+        size = from_pair(tu, clang_Cursor_getArgument(call, (unsigned)fn->pair_arg),
+                         clang_Cursor_getArgument(call, (unsigned)fn->size_arg));
+    else if (nargs > fn->size_arg)
+        size = from_size(tu, clang_Cursor_getArgument(call, (unsigned)fn->size_arg));
+    if (size.kind == AT_FLEX || size.kind == AT_TRAIL)
+        return size;
+    if (destination(anc, nanc, call, &dest) && !heap_says_nothing(dest))
+        return has_fam(dest) ? (choice){ .kind = AT_FLEX, .header = dest } : elem_choice(dest);
+    if (size.kind == AT_ELEM && is_record(&size.elem) && has_fam(size.elem.type))
+        return (choice){ .kind = AT_FLEX, .header = size.elem.type };
+    if (size.kind == AT_NONE && destination(anc, nanc, call, &dest) &&
+        clang_getCanonicalType(dest).kind != CXType_Void)
+        return elem_choice(dest);  /* char: bytes, as the program says */
+    return size;
+}
+
+
+/* ---- The unit's allocation sites ------------------------------------------------------------ */
+
+/* The allocation calls of the unit being transformed (one at a time). */
+typedef struct unit_sites {
+    CXTranslationUnit tu;
+    asite *sites;
+    int nsites, capsites;
+    CXCursor *anc;         /* the ancestors of the cursor visited */
+    int nanc, capanc;
+} unit_sites;
+
+static unit_sites unit;
+static int site_numbers;   /* site names stay unique across the units of one run */
+
+static asite *site_at(unit_sites *u, unsigned offset)
+{
+    for (int i = 0; i < u->nsites; i++)
+        if (u->sites[i].offset == offset)
+            return &u->sites[i];
+    return NULL;
+}
+
+static const alloc_fn *alloc_call(CXCursor c)
+{
+    if (clang_getCursorKind(c) != CXCursor_CallExpr)
+        return NULL;
+    CXCursor callee = clang_getCursorReferenced(c);
+    /* the library's, or declared by the program without a body here */
+    if (clang_Cursor_isNull(callee) || clang_getCursorKind(callee) != CXCursor_FunctionDecl ||
+        (!in_system_header(callee) && !clang_Cursor_isNull(clang_getCursorDefinition(callee))))
+        return NULL;
+    CXString n = clang_getCursorSpelling(callee);
+    const alloc_fn *fn = find_alloc_fn(clang_getCString(n));
+    clang_disposeString(n);
+    return fn;
+}
+
+/* 1 when the block will be bytes, or end in bytes: nothing said, char,
+ * or a struct whose flexible array member is of char. */
+static int untyped_choice(const choice *ch)
+{
+    CXType elem;
+    if (ch->kind == AT_NONE)
+        return 1;
+    if (ch->kind == AT_FLEX)  /* a header before chars: the chars are an arena's bytes */
+        return fam_element(ch->header, &elem) && heap_says_nothing(elem);
+    if (ch->kind != AT_ELEM)
+        return 0;
+    if (ch->elem.cls)
+        return strcmp(ch->elem.cls, "MT_CLASS_BYTES") == 0 || !ch->elem.multibyte;
+    return heap_says_nothing(ch->elem.type);
+}
+
+/* A typed site's marks: what its block holds, should it still end up
+ * bytes (a size that is not a whole number of elements). */
+static void mark_typed(asite *a)
+{
+    const choice *ch = &a->ch;
+    CXType t = ch->kind == AT_ELEM ? ch->elem.type : ch->header;
+    if (ch->kind == AT_ELEM && ch->elem.cls) {
+        a->flags = strstr(ch->elem.cls, "PTR") ? HOLDS_POINTERS : HOLDS_NUMBERS;
+        a->used_as = xstrdup(ch->elem.spelled);
+        return;
+    }
+    a->flags = heap_holds(t);
+    if (ch->kind == AT_TRAIL)
+        a->flags |= ch->elem.cls ? HOLDS_NUMBERS | (strstr(ch->elem.cls, "PTR") ? HOLDS_POINTERS : 0)
+                                 : heap_holds(ch->elem.type);
+    CXString sp = clang_getTypeSpelling(t);
+    a->used_as = xstrdup(clang_getCString(sp));
+    clang_disposeString(sp);
+}
+
+static void add_site(unit_sites *u, CXCursor c, const alloc_fn *fn)
+{
+    if (u->nsites == u->capsites) {
+        u->capsites = u->capsites ? u->capsites * 2 : 16;
+        u->sites = xrealloc(u->sites, (size_t)u->capsites * sizeof *u->sites);
+    }
+    asite *a = &u->sites[u->nsites++];
+    memset(a, 0, sizeof *a);
+    a->offset = cur_start(c);
+    a->ch = choose(u->tu, u->anc, u->nanc - 1, c, fn);
+    a->where = heap_where(c);
+    a->untyped = untyped_choice(&a->ch);
+    if (!a->untyped)
+        mark_typed(a);
+}
+
+/* Every allocation call and its choice, with the ancestors for the
+ * destination. */
+static void find_sites(unit_sites *u, CXCursor c)
+{
+    if (u->nanc == u->capanc) {
+        u->capanc = u->capanc ? u->capanc * 2 : 64;
+        u->anc = xrealloc(u->anc, (size_t)u->capanc * sizeof *u->anc);
+    }
+    u->anc[u->nanc++] = c;
+    const alloc_fn *fn = alloc_call(c);
+    if (fn)
+        add_site(u, c, fn);
+    kids ch = children(c);
+    for (int i = 0; i < ch.n; i++)
+        if (!in_system_header(ch.c[i]))
+            find_sites(u, ch.c[i]);
+    free(ch.c);
+    u->nanc--;
+}
+
+void heap_scan_unit(CXTranslationUnit tu)
+{
+    for (int i = 0; i < unit.nsites; i++) {
+        free(unit.sites[i].used_as);
+        free(unit.sites[i].where);
+    }
+    free(unit.sites);
+    free(unit.anc);
+    memset(&unit, 0, sizeof unit);
+    unit.tu = tu;
+    find_sites(&unit, clang_getTranslationUnitCursor(tu));
+    int untyped = 0;
+    for (int i = 0; i < unit.nsites; i++)
+        untyped |= unit.sites[i].untyped;
+    if (untyped)  /* else nothing to follow */
+        heap_follow(tu, unit.sites, unit.nsites);
+}
+
+/* ---- The rewritten call ------------------------------------------------------------------- */
+
+/* The descriptor expression for a choice, or NULL (bytes). */
+static const char *choice_ref(typereg *tr, const choice *ch)
+{
+    unsigned long long count;
+    const char *why;
+    if (ch->kind == AT_FLEX)
+        return tr_flex_ref(tr, ch->header);
+    if (ch->kind == AT_NONE || !ch->elem.ok)
+        return NULL;
+    const char *eref;
+    if (ch->elem.cls) {
+        eref = tr_ref_spelled(tr, ch->elem.spelled, ch->elem.cls);
+        count = 1;
+    } else if (ch->kind == AT_ELEM && has_fam(ch->elem.type)) {
+        return tr_flex_ref(tr, ch->elem.type);
+    } else {
+        eref = tr_ref(tr, ch->elem.type, &count, &why);
+    }
+    if (!eref || ch->kind == AT_ELEM)
+        return eref;
+    char e[64];
+    snprintf(e, sizeof e, "%s", eref);
+    return tr_trailing_ref(tr, ch->header, e, count);
+}
+
+/* Defines the call's mt_site before the function around it. */
+static void define_site(tunit *t, asite *a)
+{
+    if (a->emitted)
+        return;
+    a->emitted = 1;
+    a->number = site_numbers++;
+    unsigned at = cur_start(t->cur_fn_decl);
+    char text[1200];
+    int flags = (a->flags & HOLDS_POINTERS ? 1 : 0) | (a->flags & HOLDS_NUMBERS ? 2 : 0);
+    if (a->used_as && !strchr(a->used_as, '"') && !strchr(a->used_as, '\\'))
+        snprintf(text, sizeof text, "static const mt_site __mt_site_%d __attribute__((unused)) = { \"%s\", %d, \"%s\" };\n", a->number,
+                 a->where, flags, a->used_as);
+    else
+        snprintf(text, sizeof text, "static const mt_site __mt_site_%d __attribute__((unused)) = { \"%s\", %d, 0 };\n", a->number, a->where,
+                 flags);
+    ed_text(ed_add(&t->eb, at, at, -10), text);
+}
+
+void heap_type_args(tunit *t, CXCursor *anc, int nanc, CXCursor call, const char *name, char *out, size_t cap,
+                    CXType *elem)
+{
+    const alloc_fn *fn = find_alloc_fn(name);
+    asite *a = unit.tu == t->tu ? site_at(&unit, cur_start(call)) : NULL;
+    choice ch = a ? a->ch : fn ? choose(t->tu, anc, nanc, call, fn) : (choice){ .kind = AT_NONE };
+    /* double (*a)[n] = malloc(...): rows of n doubles are doubles (vla.c) */
+    while (ch.kind == AT_ELEM && !ch.elem.cls && clang_getCanonicalType(ch.elem.type).kind == CXType_VariableArray)
+        ch.elem.type = clang_getArrayElementType(clang_getCanonicalType(ch.elem.type));
+    const char *ref = choice_ref(t->tr, &ch);
+    elem->kind = CXType_Invalid;
+    if (ref && ch.kind == AT_ELEM && !ch.elem.cls)
+        *elem = ch.elem.type;
+    if (!ref && strcmp(name, "realloc") != 0 && strcmp(name, "reallocarray") != 0)
+        warn_at(call, "the type of this allocation is unknown; it is saved as raw bytes");
+    char r[64];
+    snprintf(r, sizeof r, "%s", ref ? ref : "0");
+    if (!a) {
+        snprintf(out, cap, ", %s, 0", r);
+        return;
+    }
+    a->emitted = 0;  /* a function that falls back is rewritten again: define it again */
+    define_site(t, a);
+    snprintf(out, cap, ", %s, &__mt_site_%d", r, a->number);
+}

@@ -1,0 +1,57 @@
+/* libc.c: the C library functions whose hidden state the runtime keeps
+ * (src/runtime/libc_*.c): a call to one of them, declared by a system
+ * header, is renamed to the runtime's version, which does the same work
+ * with its state where a checkpoint sees it. A function of the same name
+ * that the program declares only itself (no system header), or defines in
+ * the same file, stays the program's. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "mtcc.h"
+#include "transform.h"
+
+static const char *const renamed[][2] = {
+    /* generators (libc_rand.c) */
+    { "rand", "mt_rand" }, { "srand", "mt_srand" }, { "random", "mt_random" }, { "srandom", "mt_srandom" },
+    { "initstate", "mt_initstate" }, { "setstate", "mt_setstate" },
+    { "drand48", "mt_drand48" }, { "erand48", "mt_erand48" }, { "lrand48", "mt_lrand48" },
+    { "nrand48", "mt_nrand48" }, { "mrand48", "mt_mrand48" }, { "jrand48", "mt_jrand48" },
+    { "srand48", "mt_srand48" }, { "seed48", "mt_seed48" }, { "lcong48", "mt_lcong48" },
+    /* signals (libc_signal.c) */
+    { "signal", "mt_signal" }, { "sigaction", "mt_sigaction" }, { "sigprocmask", "mt_sigprocmask" },
+    { "pthread_sigmask", "mt_pthread_sigmask" },
+    /* processes and memory (libc_fork.c, libc_mmap.c) */
+    { "fork", "mt_fork" }, { "munmap", "mt_munmap" },
+    { NULL, NULL } };
+
+/* The label a declaration is linked by (glibc's signal() is __sysv_signal
+ * in strict ISO C modes), or NULL. */
+static enum CXChildVisitResult find_label(CXCursor c, CXCursor parent, CXClientData data)
+{
+    (void)parent;
+    if (clang_getCursorKind(c) == CXCursor_AsmLabelAttr) {
+        *(char **)data = spell(c);
+        return CXChildVisit_Break;
+    }
+    return CXChildVisit_Continue;
+}
+
+const char *libc_wrapper(CXCursor callee, const char *name)
+{
+    if (!clang_Cursor_isNull(clang_getCursorDefinition(callee)))
+        return NULL;  /* the program's own rand, defined in this file */
+    for (int i = 0; renamed[i][0]; i++) {
+        if (strcmp(name, renamed[i][0]) != 0)
+            continue;
+        if (strcmp(name, "signal") == 0) {
+            char *label = NULL;
+            clang_visitChildren(callee, find_label, &label);
+            int sysv = label && strstr(label, "sysv_signal");
+            free(label);
+            if (sysv)
+                return "mt_sysv_signal";
+        }
+        return renamed[i][1];
+    }
+    return NULL;
+}

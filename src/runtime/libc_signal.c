@@ -1,0 +1,514 @@
+/* libc_signal.c: the signal dispositions and masks a program installs.
+ *
+ * mtcc renames signal, sigaction, sigprocmask and pthread_sigmask to the
+ * wrappers here. They do the call and record what the program asked for
+ * in a portable form: the handler as a function pointer (translated like
+ * any), flags and masks by signal name rather than by the ABI's bits
+ * (sigset_t and the SA_ values are the ABI's own). A restore reinstalls
+ * the dispositions before the program goes on, and each thread's mask
+ * when its rewinding is over.
+ *
+ * The runtime's trigger signals (SIGUSR1, SIGUSR2, and SIGALRM for
+ * MIGTHREAD_INTERVAL) stay the runtime's until the program installs a
+ * disposition of its own for one: from then on that signal is the
+ * program's (its handler runs; in a threaded program, where the runtime's
+ * control thread receives these signals, the control thread runs it), and
+ * the runtime no longer uses it. */
+#include <errno.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "error.h"
+#include "libc_state.h"
+#include "migthread-gen.h"
+
+/* ---- Portable signal numbers ----------------------------------------------------------- */
+
+/* A signal's portable number is its place in this table (the numbering of
+ * Linux's generic ABI), or FIRST_RT + k for SIGRTMIN + k. */
+enum { LS_NSIG = 64, FIRST_RT = 32 };
+static const struct {
+    const char *name;
+    int local;
+} named[FIRST_RT] = {
+    [1] = { "SIGHUP", SIGHUP }, [2] = { "SIGINT", SIGINT }, [3] = { "SIGQUIT", SIGQUIT },
+    [4] = { "SIGILL", SIGILL }, [5] = { "SIGTRAP", SIGTRAP }, [6] = { "SIGABRT", SIGABRT },
+    [7] = { "SIGBUS", SIGBUS }, [8] = { "SIGFPE", SIGFPE }, [9] = { "SIGKILL", SIGKILL },
+    [10] = { "SIGUSR1", SIGUSR1 }, [11] = { "SIGSEGV", SIGSEGV }, [12] = { "SIGUSR2", SIGUSR2 },
+    [13] = { "SIGPIPE", SIGPIPE }, [14] = { "SIGALRM", SIGALRM }, [15] = { "SIGTERM", SIGTERM },
+#ifdef SIGSTKFLT
+    [16] = { "SIGSTKFLT", SIGSTKFLT },
+#endif
+    [17] = { "SIGCHLD", SIGCHLD }, [18] = { "SIGCONT", SIGCONT }, [19] = { "SIGSTOP", SIGSTOP },
+    [20] = { "SIGTSTP", SIGTSTP }, [21] = { "SIGTTIN", SIGTTIN }, [22] = { "SIGTTOU", SIGTTOU },
+    [23] = { "SIGURG", SIGURG }, [24] = { "SIGXCPU", SIGXCPU }, [25] = { "SIGXFSZ", SIGXFSZ },
+    [26] = { "SIGVTALRM", SIGVTALRM }, [27] = { "SIGPROF", SIGPROF }, [28] = { "SIGWINCH", SIGWINCH },
+    [29] = { "SIGIO", SIGIO },
+#ifdef SIGPWR
+    [30] = { "SIGPWR", SIGPWR },
+#endif
+    [31] = { "SIGSYS", SIGSYS },
+};
+
+/* 0 for a signal with no portable number. */
+static int portable(int sig)
+{
+    for (int p = 1; p < FIRST_RT; p++)
+        if (named[p].name && named[p].local == sig)
+            return p;
+    if (sig >= SIGRTMIN && sig <= SIGRTMAX && FIRST_RT + sig - SIGRTMIN < LS_NSIG)
+        return FIRST_RT + sig - SIGRTMIN;
+    return 0;
+}
+
+/* The local number of portable signal p, or 0 when this ABI has none. */
+static int local_of(int p)
+{
+    if (p > 0 && p < FIRST_RT)
+        return named[p].name ? named[p].local : 0;
+    if (p >= FIRST_RT && p < LS_NSIG && SIGRTMIN + (p - FIRST_RT) <= SIGRTMAX)
+        return SIGRTMIN + (p - FIRST_RT);
+    return 0;
+}
+
+static const char *name_of(int p, char *buf, size_t cap)
+{
+    if (p > 0 && p < FIRST_RT && named[p].name)
+        return named[p].name;
+    snprintf(buf, cap, p >= FIRST_RT ? "SIGRTMIN+%d" : "signal %d", p >= FIRST_RT ? p - FIRST_RT : p);
+    return buf;
+}
+
+/* Portable SA_ flags; OTHER stands for bits this table does not know,
+ * which a restore refuses rather than drop. */
+enum { F_NOCLDSTOP = 1, F_NOCLDWAIT = 2, F_SIGINFO = 4, F_ONSTACK = 8, F_RESTART = 16, F_NODEFER = 32,
+       F_RESETHAND = 64, F_OTHER = 128 };
+static const struct {
+    int portable;
+    int local;
+} flag_map[] = { { F_NOCLDSTOP, SA_NOCLDSTOP }, { F_NOCLDWAIT, SA_NOCLDWAIT }, { F_SIGINFO, SA_SIGINFO },
+                 { F_ONSTACK, SA_ONSTACK }, { F_RESTART, SA_RESTART }, { F_NODEFER, SA_NODEFER },
+                 { F_RESETHAND, SA_RESETHAND } };
+enum { NFLAGS = sizeof flag_map / sizeof flag_map[0] };
+/* glibc sets it on every sigaction itself: not the program's. */
+#define SA_RESTORER_BIT 0x04000000
+
+static int32_t flags_portable(int local)
+{
+    int32_t p = 0;
+    local &= ~SA_RESTORER_BIT;
+    for (int i = 0; i < NFLAGS; i++)
+        if (local & flag_map[i].local) {
+            p |= flag_map[i].portable;
+            local &= ~flag_map[i].local;
+        }
+    return local ? p | F_OTHER : p;
+}
+
+static int flags_local(int32_t p)
+{
+    int local = 0;
+    for (int i = 0; i < NFLAGS; i++)
+        if (p & flag_map[i].portable)
+            local |= flag_map[i].local;
+    return local;
+}
+
+/* ---- The records -------------------------------------------------------------------------- */
+
+enum { KIND_NONE = 0, KIND_DEFAULT, KIND_IGNORE, KIND_HANDLER };
+
+/* What the program installed for one signal (by portable number). */
+typedef struct ls_disp {
+    int32_t kind;                 /* KIND_*: NONE, the program never set it */
+    int32_t flags;                /* portable F_ bits */
+    void (*handler)(void);        /* sa_handler or sa_sigaction, by F_SIGINFO */
+    uint64_t mask;                /* signals blocked while it runs, bit p for portable p */
+} ls_disp;
+
+/* A thread's mask, as the program set it. */
+typedef struct ls_mask {
+    int32_t set;                  /* 0: the program never changed it */
+    uint64_t blocked;             /* bit p: portable signal p blocked */
+} ls_mask;
+
+static ls_disp disp[LS_NSIG];
+static _Thread_local ls_mask mine;
+static void (*taken_hook)(int sig);
+/* The control thread reads the records while program threads write them
+ * (a disposition changed, a restore's commit): it reads ownership from
+ * these bits (by portable number, of this process only: set by record()
+ * and by a restore's reinstall) and an entry under the lock. */
+static unsigned owned_bits;
+static pthread_mutex_t disp_lock = PTHREAD_MUTEX_INITIALIZER;
+
+static void note_owned(int p)
+{
+    if (p < FIRST_RT)
+        __atomic_or_fetch(&owned_bits, 1u << p, __ATOMIC_RELAXED);
+}
+
+void lc_signal_set_taken_hook(void (*hook)(int sig)) { taken_hook = hook; }
+
+static int is_trigger(int sig)
+{
+    return sig == SIGUSR1 || sig == SIGUSR2 || sig == SIGALRM;
+}
+
+int lc_signal_owned(int sig)
+{
+    int p = portable(sig);
+    return p && p < FIRST_RT && (__atomic_load_n(&owned_bits, __ATOMIC_RELAXED) & (1u << p));
+}
+
+/* A trigger signal the runtime still uses. */
+static int runtime_uses(int sig)
+{
+    return is_trigger(sig) && !lc_signal_owned(sig);
+}
+
+static int has(uint64_t bits, int p)
+{
+    return (bits >> p) & 1;
+}
+
+static void put(uint64_t *bits, int p, int on)
+{
+    *bits = on ? *bits | (uint64_t)1 << p : *bits & ~((uint64_t)1 << p);
+}
+
+static void set_to_list(const sigset_t *set, uint64_t *list)
+{
+    *list = 0;
+    for (int p = 1; p < LS_NSIG; p++) {
+        int sig = local_of(p);
+        put(list, p, sig && sigismember(set, sig) == 1);
+    }
+}
+
+static void record(int sig, const struct sigaction *sa)
+{
+    int p = portable(sig);
+    if (!p)
+        return;  /* no portable name: a restore has nothing to reinstall */
+    int first = !lc_signal_owned(sig);
+    pthread_mutex_lock(&disp_lock);
+    ls_disp *d = &disp[p];
+    d->flags = flags_portable(sa->sa_flags);
+    void (*h)(int) = sa->sa_handler;
+    if (h == SIG_DFL)
+        d->kind = KIND_DEFAULT, d->handler = NULL;
+    else if (h == SIG_IGN)
+        d->kind = KIND_IGNORE, d->handler = NULL;
+    else {
+        d->kind = KIND_HANDLER;
+        d->handler = (d->flags & F_SIGINFO) ? (void (*)(void))sa->sa_sigaction : (void (*)(void))h;
+    }
+    set_to_list(&sa->sa_mask, &d->mask);
+    pthread_mutex_unlock(&disp_lock);
+    note_owned(p);
+    if (first && is_trigger(sig)) {
+        /* the runtime may have blocked it in this thread (threads.c): it
+         * is the program's now, blocked only if the program said so */
+        if (!(mine.set && has(mine.blocked, p))) {
+            sigset_t one;
+            sigemptyset(&one);
+            sigaddset(&one, sig);
+            pthread_sigmask(SIG_UNBLOCK, &one, NULL);
+        }
+        if (taken_hook)
+            taken_hook(sig);
+    }
+}
+
+/* ---- The wrappers ---------------------------------------------------------------------------- */
+
+/* What the program sees of a trigger the runtime uses: the default. */
+static void hide_runtime(int sig, struct sigaction *old)
+{
+    if (old && runtime_uses(sig)) {
+        memset(old, 0, sizeof *old);
+        old->sa_handler = SIG_DFL;
+        sigemptyset(&old->sa_mask);
+    }
+}
+
+int mt_sigaction(int sig, const void *act, void *old)
+{
+    const struct sigaction *sa = act;
+    int rc = sigaction(sig, sa, old);
+    if (rc == 0) {
+        hide_runtime(sig, old);
+        if (sa)
+            record(sig, sa);
+    }
+    return rc;
+}
+
+static void (*install(int sig, void (*handler)(int), int flags))(int)
+{
+    struct sigaction sa, old;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = handler;
+    sa.sa_flags = flags;
+    sigemptyset(&sa.sa_mask);
+    if (mt_sigaction(sig, &sa, &old) < 0)
+        return SIG_ERR;
+    return old.sa_handler;
+}
+
+/* BSD semantics, glibc's signal() by default: restarted calls, the
+ * signal blocked while its handler runs. */
+void (*mt_signal(int sig, void (*handler)(int)))(int)
+{
+    return install(sig, handler, SA_RESTART);
+}
+
+/* System V semantics, glibc's signal() in strict ISO C modes. */
+void (*mt_sysv_signal(int sig, void (*handler)(int)))(int)
+{
+    return install(sig, handler, SA_RESETHAND | SA_NODEFER);
+}
+
+/* The program's view of a trigger the runtime uses: what it asked for. */
+static int view_bit(int sig)
+{
+    int p = portable(sig);
+    return mine.set && p && has(mine.blocked, p);
+}
+
+static int apply_how(int how, const sigset_t *set, sigset_t *cur)
+{
+    for (int p = 1; p < LS_NSIG; p++) {
+        int sig = local_of(p);
+        if (!sig)
+            continue;
+        int in = sigismember(set, sig) == 1;
+        int was = runtime_uses(sig) ? view_bit(sig) : sigismember(cur, sig) == 1;
+        int now = how == SIG_BLOCK ? (was || in) : how == SIG_UNBLOCK ? (was && !in) : in;
+        if (runtime_uses(sig))
+            put(&mine.blocked, p, now);  /* the real bit stays the runtime's */
+        else if (now)
+            sigaddset(cur, sig);
+        else
+            sigdelset(cur, sig);
+    }
+    return 0;
+}
+
+/* Both calls: the new mask is applied, the program's view recorded, and
+ * the runtime's own bits kept. Returns an error number. */
+static int change_mask(int how, const sigset_t *set, sigset_t *old)
+{
+    if (set && how != SIG_BLOCK && how != SIG_UNBLOCK && how != SIG_SETMASK)
+        return EINVAL;
+    sigset_t cur;
+    pthread_sigmask(SIG_BLOCK, NULL, &cur);
+    sigset_t before = cur;
+    uint64_t view_before = mine.blocked;
+    int had_view = mine.set;
+    if (set) {
+        if (!mine.set) {
+            set_to_list(&cur, &mine.blocked);
+            for (int p = 1; p < LS_NSIG; p++)
+                if (local_of(p) && runtime_uses(local_of(p)))
+                    put(&mine.blocked, p, 0);
+            mine.set = 1;
+        }
+        apply_how(how, set, &cur);
+        int rc = pthread_sigmask(SIG_SETMASK, &cur, NULL);
+        if (rc)
+            return rc;
+        for (int p = 1; p < LS_NSIG; p++) {
+            int sig = local_of(p);
+            if (sig && !runtime_uses(sig))
+                put(&mine.blocked, p, sigismember(&cur, sig) == 1);
+        }
+    }
+    if (old) {
+        *old = before;
+        for (int p = 1; p < LS_NSIG; p++) {
+            int sig = local_of(p);
+            if (!sig || !runtime_uses(sig))
+                continue;
+            if (had_view && has(view_before, p))
+                sigaddset(old, sig);
+            else
+                sigdelset(old, sig);
+        }
+    }
+    return 0;
+}
+
+int mt_pthread_sigmask(int how, const void *set, void *old)
+{
+    return change_mask(how, set, old);
+}
+
+int mt_sigprocmask(int how, const void *set, void *old)
+{
+    int rc = change_mask(how, set, old);
+    if (rc) {
+        errno = rc;
+        return -1;
+    }
+    return 0;
+}
+
+/* ---- Capture, restore and the control thread ---------------------------------------------- */
+
+void lc_signal_capture(void)
+{
+    pthread_mutex_lock(&disp_lock);
+    for (int p = 1; p < LS_NSIG; p++) {
+        int sig = local_of(p);
+        struct sigaction cur;
+        if (disp[p].kind == KIND_HANDLER && sig && sigaction(sig, NULL, &cur) == 0 && cur.sa_handler == SIG_DFL)
+            disp[p].kind = KIND_DEFAULT, disp[p].handler = NULL;  /* SA_RESETHAND ran */
+    }
+    pthread_mutex_unlock(&disp_lock);
+}
+
+static int refuse(mt_error *err, int p, const char *why)
+{
+    char buf[32];
+    return mt_fail(err, MT_ETYPE, "the disposition of %s the program installed %s", name_of(p, buf, sizeof buf), why);
+}
+
+static int list_to_set(uint64_t list, sigset_t *set, int *missing)
+{
+    sigemptyset(set);
+    for (int p = 1; p < LS_NSIG; p++) {
+        if (!has(list, p))
+            continue;
+        int sig = local_of(p);
+        if (!sig) {
+            *missing = p;
+            return -1;
+        }
+        sigaddset(set, sig);
+    }
+    return 0;
+}
+
+int lc_signal_reinstall(mt_error *err)
+{
+    for (int p = 1; p < LS_NSIG; p++) {
+        ls_disp *d = &disp[p];
+        if (d->kind == KIND_NONE)
+            continue;
+        int sig = local_of(p), missing;
+        if (!sig)
+            return refuse(err, p, "cannot be reinstalled: this ABI has no such signal");
+        if (d->flags & F_OTHER)
+            return refuse(err, p, "has flags MigThread does not know");
+        struct sigaction sa;
+        memset(&sa, 0, sizeof sa);
+        if (list_to_set(d->mask, &sa.sa_mask, &missing) < 0)
+            return refuse(err, missing, "is in a handler's mask but this ABI has no such signal");
+        sa.sa_flags = flags_local(d->flags);
+        if (d->kind == KIND_DEFAULT)
+            sa.sa_handler = SIG_DFL;
+        else if (d->kind == KIND_IGNORE)
+            sa.sa_handler = SIG_IGN;
+        else if (d->flags & F_SIGINFO)
+            sa.sa_sigaction = (void (*)(int, siginfo_t *, void *))d->handler;
+        else
+            sa.sa_handler = (void (*)(int))d->handler;
+        if (sigaction(sig, &sa, NULL) < 0)
+            return refuse(err, p, "cannot be reinstalled here");
+        note_owned(p);
+        if (is_trigger(sig) && taken_hook)
+            taken_hook(sig);
+    }
+    return 0;
+}
+
+void lc_signal_mask_put_back(void)
+{
+    sigset_t set, cur;
+    int missing;
+    pthread_sigmask(SIG_BLOCK, NULL, &cur);
+    set = cur;
+    if (mine.set && list_to_set(mine.blocked, &set, &missing) < 0) {
+        mt_error err;
+        refuse(&err, missing, "is in a thread's mask but this ABI has no such signal");
+        mt_die(&err);
+    }
+    for (int p = 1; p < LS_NSIG; p++) {
+        int sig = local_of(p);
+        if (!sig || !is_trigger(sig))
+            continue;
+        if (runtime_uses(sig)) {  /* the runtime's bit stays as it is */
+            if (sigismember(&cur, sig) == 1)
+                sigaddset(&set, sig);
+            else
+                sigdelset(&set, sig);
+        } else if (!mine.set) {
+            sigdelset(&set, sig);  /* the program's, which it never blocked */
+        }
+    }
+    pthread_sigmask(SIG_SETMASK, &set, NULL);
+}
+
+int lc_signal_deliver_owned(int sig, void *si)
+{
+    if (!lc_signal_owned(sig))
+        return 0;
+    int p = portable(sig);
+    pthread_mutex_lock(&disp_lock);
+    ls_disp entry = disp[p], *d = &entry;
+    if (d->flags & F_RESETHAND)
+        disp[p].kind = KIND_DEFAULT, disp[p].handler = NULL;
+    pthread_mutex_unlock(&disp_lock);
+    if (d->kind == KIND_IGNORE)
+        return 1;
+    if (d->kind == KIND_DEFAULT) {  /* the default action, here */
+        struct sigaction dfl;
+        memset(&dfl, 0, sizeof dfl);
+        dfl.sa_handler = SIG_DFL;
+        sigaction(sig, &dfl, NULL);
+        sigset_t one;
+        sigemptyset(&one);
+        sigaddset(&one, sig);
+        pthread_sigmask(SIG_UNBLOCK, &one, NULL);
+        raise(sig);
+        return 1;
+    }
+    if (d->flags & F_SIGINFO)
+        ((void (*)(int, siginfo_t *, void *))d->handler)(sig, si, NULL);
+    else
+        ((void (*)(int))d->handler)(sig);
+    return 1;
+}
+
+/* ---- Registration ------------------------------------------------------------------------------- */
+
+static void *mine_addr(void)
+{
+    return &mine;
+}
+
+int lc_signal_register(mt_error *err)
+{
+    mt_member dm[] = {
+        MT_MEMBER(ls_disp, kind, MT_CLASS_SINT, 1),
+        MT_MEMBER(ls_disp, flags, MT_CLASS_SINT, 1),
+        MT_MEMBER(ls_disp, handler, MT_CLASS_FNPTR, 1),
+        MT_MEMBER(ls_disp, mask, MT_CLASS_UINT, 1),
+    };
+    const mt_type *dt = mt_type_define("<libc signal disposition>", sizeof(ls_disp), _Alignof(ls_disp), 0, dm, 4, err);
+    mt_member mm[] = {
+        MT_MEMBER(ls_mask, set, MT_CLASS_SINT, 1),
+        MT_MEMBER(ls_mask, blocked, MT_CLASS_UINT, 1),
+    };
+    const mt_type *mt = mt_type_define("<libc signal mask>", sizeof(ls_mask), _Alignof(ls_mask), 0, mm, 2, err);
+    if (!dt || !mt)
+        return -1;
+    if (mt_register_global("<libc:signals>", disp, dt, LS_NSIG, err) < 0)
+        return -1;
+    return mt_register_tls("<libc:sigmask>", mine_addr, mt, 1, err);
+}

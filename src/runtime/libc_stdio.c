@@ -1,0 +1,103 @@
+/* libc_stdio.c: what stdin had read ahead, across a checkpoint.
+ *
+ * fgets, fgetc, scanf and their kin read stdin a buffer at a time: at a
+ * capture, the bytes still unread in stdin's buffer exist nowhere else.
+ * They are copied into a tracked block that a registered global points
+ * at, with the offset of file descriptor 0 when it is a regular file. A
+ * restore gives stdin a buffer (setvbuf) and puts the bytes in it as
+ * unread input (the read pointers of glibc's FILE, public in
+ * <bits/types/struct_FILE.h>), so they come first; when the new stdin is a
+ * regular file it is first positioned at the saved offset, which is what
+ * the original process had taken from the file. (A pipe or terminal
+ * cannot be positioned: the user gives the input from that point on.)
+ * All six ABIs use glibc, whose FILE has these fields. */
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "error.h"
+#include "libc_state.h"
+#include "migthread-gen.h"
+
+/* glibc's flag (libio.h, not installed) for a stream reading from its
+ * ungetc backup area: input pushed back that is not what was read there.
+ * Which bytes of the main buffer follow it is glibc's internal business,
+ * so such a capture is refused rather than guessed. */
+#define GLIBC_IO_IN_BACKUP 0x100
+
+typedef struct ls_stdin {
+    char *pending;     /* a tracked block with the unread bytes, or NULL */
+    int64_t npending;
+    int64_t offset;    /* fd 0's offset when it was a regular file, else -1 */
+} ls_stdin;
+
+static ls_stdin saved;
+
+static int64_t regular_offset(void)
+{
+    struct stat sb;
+    if (fstat(STDIN_FILENO, &sb) < 0 || !S_ISREG(sb.st_mode))
+        return -1;
+    off_t at = lseek(STDIN_FILENO, 0, SEEK_CUR);
+    return at < 0 ? -1 : (int64_t)at;
+}
+
+int lc_stdio_capture(mt_error *err)
+{
+    FILE *f = stdin;
+    saved = (ls_stdin){ NULL, 0, regular_offset() };
+    if (f->_IO_write_ptr > f->_IO_write_base)
+        return 0;  /* writing, not reading: nothing read ahead */
+    if (f->_flags & GLIBC_IO_IN_BACKUP)
+        return mt_fail(err, MT_EUSAGE, "stdin holds input pushed back with ungetc that its buffer does not hold; it cannot be saved");
+    if (!f->_IO_read_ptr || f->_IO_read_end <= f->_IO_read_ptr)
+        return 0;
+    size_t n = (size_t)(f->_IO_read_end - f->_IO_read_ptr);
+    char *copy = mt_malloc(n, NULL, NULL);
+    if (!copy)
+        return mt_fail(err, MT_ENOMEM, "out of memory saving stdin's %zu unread bytes", n);
+    memcpy(copy, f->_IO_read_ptr, n);
+    saved.pending = copy;
+    saved.npending = (int64_t)n;
+    return 0;
+}
+
+void lc_stdio_release(void)
+{
+    mt_free(saved.pending);
+    saved.pending = NULL;
+    saved.npending = 0;
+}
+
+int lc_stdio_reinstate(mt_error *err)
+{
+    if (saved.offset >= 0 && regular_offset() >= 0 && lseek(STDIN_FILENO, (off_t)saved.offset, SEEK_SET) < 0)
+        return mt_fail(err, MT_EIO, "cannot position stdin at offset %lld, where the checkpointed program was",
+                       (long long)saved.offset);
+    size_t n = (size_t)saved.npending;
+    if (n > 0) {
+        size_t size = n > BUFSIZ ? n : BUFSIZ;
+        char *buf = malloc(size);  /* stdin's for good: never freed */
+        if (!buf || setvbuf(stdin, buf, _IOFBF, size) != 0)
+            return mt_fail(err, MT_ENOMEM, "cannot give stdin a buffer for its %zu unread bytes", n);
+        memcpy(buf, saved.pending, n);
+        stdin->_IO_read_base = stdin->_IO_read_ptr = buf;
+        stdin->_IO_read_end = buf + n;
+    }
+    lc_stdio_release();
+    return 0;
+}
+
+int lc_stdio_register(mt_error *err)
+{
+    mt_member m[] = {
+        MT_MEMBER(ls_stdin, pending, MT_CLASS_PTR, 1),
+        MT_MEMBER(ls_stdin, npending, MT_CLASS_SINT, 1),
+        MT_MEMBER(ls_stdin, offset, MT_CLASS_SINT, 1),
+    };
+    const mt_type *t = mt_type_define("<libc stdin>", sizeof(ls_stdin), _Alignof(ls_stdin), 0, m, 3, err);
+    return t ? mt_register_global("<libc:stdin>", &saved, t, 1, err) : -1;
+}

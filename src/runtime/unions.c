@@ -1,0 +1,681 @@
+/* unions.c: the active member of each union object (see unions.h).
+ *
+ * The side table maps (address, union type) to the member last stored
+ * into: the type is part of the key because a union can start where the
+ * union or struct holding it starts. Only calls that mtcc emits for
+ * programs with unions touch it. An entry can outlive its object (a
+ * freed block, a returned frame), so everything that creates an object
+ * holding unions (the _u allocation wrappers, mt_pin_enter_u) first
+ * forgets the entries at its union positions: an entry found at capture
+ * was written after its object was created. */
+#include "unions.h"
+
+#include <sched.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "error.h"
+#include "migthread-gen.h"
+#include "state.h"
+
+static void table_failed(void);
+
+/* ---- The side table ----------------------------------------------------------- */
+
+typedef struct un_slot {
+    uintptr_t addr;                /* 0: empty */
+    const struct mt_type *type;
+    uint32_t member;
+} un_slot;
+
+static un_slot *slots;
+static size_t cap, live;           /* cap a power of two or 0; live <= cap / 2 */
+/* One lock for the table: held for a probe or a walk over one value's
+ * unions, so waiters spin (yielding) rather than sleep. */
+static atomic_int lock_word;
+
+static inline void table_lock(void)
+{
+    while (atomic_exchange_explicit(&lock_word, 1, memory_order_acquire))
+        sched_yield();
+}
+
+static inline void table_unlock(void)
+{
+    atomic_store_explicit(&lock_word, 0, memory_order_release);
+}
+
+enum { FIRST_CAP = 1024 };
+
+/* The slot is the address's own bits, folded with the bits above the
+ * table's size, as blockmap.h does for heap blocks (neighbouring unions
+ * land in neighbouring slots, so a walk over an array stays in cache),
+ * and a few bits of the type, which tells apart unions that start at one
+ * address. */
+static size_t slot_of(uintptr_t addr, const struct mt_type *t)
+{
+    uintptr_t a = addr >> 2, k = (uintptr_t)t >> 4;
+    return (size_t)(a ^ (a >> 20) ^ ((a >> 20) >> 20) ^ k ^ (k >> 12)) & (cap - 1);
+}
+
+/* The slot holding the key, or the empty slot that ends its probe. */
+static size_t probe(uintptr_t addr, const struct mt_type *t)
+{
+    size_t j = slot_of(addr, t);
+    while (slots[j].addr && (slots[j].addr != addr || slots[j].type != t))
+        j = (j + 1) & (cap - 1);
+    return j;
+}
+
+static int grow(void)
+{
+    size_t old_cap = cap, new_cap = cap ? cap * 2 : FIRST_CAP;
+    un_slot *old = slots, *fresh = calloc(new_cap, sizeof *fresh);
+    if (!fresh)
+        return -1;
+    slots = fresh;
+    cap = new_cap;
+    for (size_t i = 0; i < old_cap; i++)
+        if (old[i].addr)
+            slots[probe(old[i].addr, old[i].type)] = old[i];
+    free(old);
+    return 0;
+}
+
+static int put(uintptr_t addr, const struct mt_type *t, uint32_t member)
+{
+    if ((live + 1) * 2 > cap && grow() < 0)
+        return -1;
+    un_slot *s = &slots[probe(addr, t)];
+    live += s->addr == 0;
+    *s = (un_slot){ addr, t, member };
+    return 0;
+}
+
+static long get(uintptr_t addr, const struct mt_type *t)
+{
+    if (!live)
+        return -1;
+    const un_slot *s = &slots[probe(addr, t)];
+    return s->addr ? (long)s->member : -1;
+}
+
+/* Empties slot j and moves later entries of its run back (linear
+ * probing's deletion), so that every probe still finds its key. */
+static void del_slot(size_t j)
+{
+    size_t mask = cap - 1;
+    slots[j].addr = 0;
+    live--;
+    for (size_t k = (j + 1) & mask; slots[k].addr; k = (k + 1) & mask) {
+        size_t home = slot_of(slots[k].addr, slots[k].type);
+        /* k's entry may move to j when j lies cyclically in [home, k) */
+        if (((k - home) & mask) >= ((k - j) & mask)) {
+            slots[j] = slots[k];
+            slots[k].addr = 0;
+            j = k;
+        }
+    }
+}
+
+static void del(uintptr_t addr, const struct mt_type *t)
+{
+    if (!live)
+        return;
+    size_t j = probe(addr, t);
+    if (slots[j].addr)
+        del_slot(j);
+}
+
+/* Drops every entry in [from, to): for objects with more union positions
+ * than the table has entries. */
+static void del_range(uintptr_t from, uintptr_t to)
+{
+    for (size_t j = 0; j < cap && live;) {
+        if (slots[j].addr >= from && slots[j].addr < to)
+            del_slot(j);  /* an entry may have moved into j: look again */
+        else
+            j++;
+    }
+}
+
+/* Every union object inside one element of a type, nested ones too
+ * (inside every member of a union, so positions may overlap), as a flat
+ * list made on first use: the walks below run on every copy of a value. */
+typedef struct un_position {
+    uintptr_t offset;
+    const struct mt_type *u;
+} un_position;
+
+typedef struct pos_list {
+    un_position *p;
+    uint32_t n, cap;
+    int oom;
+} pos_list;
+
+static void collect_positions(pos_list *l, const struct mt_type *t, uintptr_t offset, uint64_t count)
+{
+    for (uint64_t e = 0; e < count && !l->oom; e++) {
+        uintptr_t at = offset + (uintptr_t)(e * t->size);
+        if (t->is_union) {
+            if (l->n == l->cap) {
+                uint32_t cap = l->cap ? l->cap * 2 : 4;
+                un_position *grown = realloc(l->p, cap * sizeof *grown);
+                if (!grown) {
+                    l->oom = 1;
+                    return;
+                }
+                l->p = grown;
+                l->cap = cap;
+            }
+            l->p[l->n++] = (un_position){ at, t };
+        }
+        for (uint32_t i = 0; i < t->nmembers; i++) {
+            const tmember *m = &t->members[i];
+            if (m->type && m->type->has_unions)
+                collect_positions(l, m->type, at + m->offset, m->count);
+        }
+    }
+}
+
+/* The positions of t's unions; the caller holds the lock. */
+static const un_position *positions_of(const struct mt_type *t, uint32_t *n)
+{
+    if (!t->union_positions) {
+        pos_list l = { 0 };
+        collect_positions(&l, t, 0, 1);
+        if (l.oom || !l.n) {
+            free(l.p);
+            if (l.oom)
+                table_failed();
+            *n = 0;
+            return NULL;
+        }
+        struct mt_type *w = (struct mt_type *)t;  /* a cache: the type's meaning is unchanged */
+        w->nunion_positions = l.n;
+        w->union_positions = l.p;
+    }
+    *n = t->nunion_positions;
+    return t->union_positions;
+}
+
+/* Calls fn on every union object inside count elements of t at offset. */
+typedef void (*position_fn)(void *ctx, uintptr_t offset, const struct mt_type *u);
+
+static inline __attribute__((always_inline)) void each_union(const struct mt_type *t, uintptr_t offset,
+                                                             uint64_t count, position_fn fn, void *ctx)
+{
+    if (!t->has_unions)
+        return;
+    uint32_t n;
+    const un_position *p = positions_of(t, &n);
+    for (uint64_t e = 0; e < count; e++) {
+        uintptr_t at = offset + (uintptr_t)(e * t->size);
+        for (uint32_t i = 0; i < n; i++)
+            fn(ctx, at + p[i].offset, p[i].u);
+    }
+}
+
+static void forget_one(void *ctx, uintptr_t offset, const struct mt_type *u)
+{
+    del((uintptr_t)ctx + offset, u);
+}
+
+/* Forgets what is known of the unions in count elements of t at p. */
+static void forget(const void *p, const struct mt_type *t, uint64_t count)
+{
+    if (!live || !p || !t || !t->has_unions)
+        return;
+    if (count > live)
+        del_range((uintptr_t)p, (uintptr_t)p + (uintptr_t)(count * t->size));
+    else
+        each_union(t, 0, count, forget_one, (void *)p);
+}
+
+/* ---- What mtcc's output calls ---------------------------------------------------------- */
+
+/* The table is out of memory: a capture could not tell the members. */
+static __attribute__((noinline, cold)) void table_failed(void)
+{
+    mt_error err;
+    mt_fail(&err, MT_ENOMEM, "out of memory noting the active member of a union");
+    mt_die(&err);
+}
+
+void *mt_union_set(const volatile void *u, unsigned member, const mt_type *t)
+{
+    table_lock();
+    int rc = put((uintptr_t)u, t, member);
+    table_unlock();
+    if (rc < 0)
+        table_failed();
+    return (void *)(uintptr_t)u;
+}
+
+typedef struct copy_ctx {
+    uintptr_t dst, src;
+    int failed;
+} copy_ctx;
+
+static void copy_one(void *ctx, uintptr_t offset, const struct mt_type *u)
+{
+    copy_ctx *c = ctx;
+    long m = get(c->src + offset, u);
+    if (m < 0)
+        del(c->dst + offset, u);
+    else if (put(c->dst + offset, u, (uint32_t)m) < 0)
+        c->failed = 1;
+}
+
+void *mt_union_copy(const volatile void *dst, const volatile void *src, const mt_type *t)
+{
+    copy_ctx c = { (uintptr_t)dst, (uintptr_t)src, 0 };
+    table_lock();
+    if (live && c.dst != c.src)
+        each_union(t, 0, 1, copy_one, &c);
+    table_unlock();
+    if (c.failed)
+        table_failed();
+    return (void *)(uintptr_t)dst;
+}
+
+void *mt_union_assign(const volatile void *dst, const volatile void *src, size_t size, const mt_type *t)
+{
+    memmove((void *)(uintptr_t)dst, (const void *)(uintptr_t)src, size);
+    return mt_union_copy(dst, src, t);
+}
+
+void *mt_union_forget(const volatile void *dst, const mt_type *t)
+{
+    table_lock();
+    forget((const void *)(uintptr_t)dst, t, 1);
+    table_unlock();
+    return (void *)(uintptr_t)dst;
+}
+
+/* A value of a type holding unions, returned by a function: the members
+ * of its unions wait here, per thread, for the caller that stores the
+ * value (mt_union_take). Every return of such a value in mtcc's output
+ * sets or clears it, so what a take finds is the latest return's. */
+static _Thread_local struct {
+    const mt_type *type;   /* NULL: nothing known */
+    uint32_t *members;     /* per union position, UINT32_MAX: unknown */
+    size_t n, cap;
+} returned;
+
+typedef struct stash_ctx {
+    uintptr_t base;
+    int oom;
+} stash_ctx;
+
+static void stash_one(void *ctx, uintptr_t offset, const struct mt_type *u)
+{
+    stash_ctx *c = ctx;
+    if (returned.n == returned.cap) {
+        size_t cap = returned.cap ? returned.cap * 2 : 16;
+        uint32_t *grown = realloc(returned.members, cap * sizeof *grown);
+        if (!grown) {
+            c->oom = 1;
+            return;
+        }
+        returned.members = grown;
+        returned.cap = cap;
+    }
+    long k = get(c->base + offset, u);
+    returned.members[returned.n++] = k < 0 ? UINT32_MAX : (uint32_t)k;
+}
+
+static void unstash_one(void *ctx, uintptr_t offset, const struct mt_type *u)
+{
+    stash_ctx *c = ctx;
+    uint32_t k = returned.n < returned.cap ? returned.members[returned.n++] : UINT32_MAX;
+    if (k == UINT32_MAX)
+        del(c->base + offset, u);
+    else if (put(c->base + offset, u, k) < 0)
+        c->oom = 1;
+}
+
+void *mt_union_ret(const volatile void *src, const mt_type *t)
+{
+    returned.type = NULL;
+    returned.n = 0;
+    if (!src)
+        return NULL;
+    stash_ctx c = { (uintptr_t)src, 0 };
+    table_lock();
+    each_union(t, 0, 1, stash_one, &c);
+    table_unlock();
+    returned.type = c.oom ? NULL : t;
+    return (void *)(uintptr_t)src;
+}
+
+void *mt_union_take(const volatile void *dst, const mt_type *t)
+{
+    stash_ctx c = { (uintptr_t)dst, 0 };
+    table_lock();
+    if (returned.type == t) {
+        returned.n = 0;
+        each_union(t, 0, 1, unstash_one, &c);
+    } else {
+        forget((const void *)(uintptr_t)dst, t, 1);
+    }
+    table_unlock();
+    returned.type = NULL;
+    if (c.oom)
+        table_failed();
+    return (void *)(uintptr_t)dst;
+}
+
+/* A new heap block of elements of t: nothing is known of its unions. */
+static void *fresh_block(void *p, size_t size, const mt_type *t)
+{
+    if (p && t && t->size) {
+        table_lock();
+        forget(p, t, size / t->size);
+        table_unlock();
+    }
+    return p;
+}
+
+void *mt_pin_enter_u(const mt_type *t)
+{
+    return fresh_block(mt_pin_enter(t), t->size, t);
+}
+
+void *mt_malloc_u(size_t size, const mt_type *t, const mt_site *site)
+{
+    return fresh_block(mt_malloc(size, t, site), size, t);
+}
+
+void *mt_calloc_u(size_t n, size_t size, const mt_type *t, const mt_site *site)
+{
+    return fresh_block(mt_calloc(n, size, t, site), n * size, t);
+}
+
+void *mt_aligned_alloc_u(size_t align, size_t size, const mt_type *t, const mt_site *site)
+{
+    return fresh_block(mt_aligned_alloc(align, size, t, site), size, t);
+}
+
+int mt_posix_memalign_u(void **out, size_t align, size_t size, const mt_type *t, const mt_site *site)
+{
+    int rc = mt_posix_memalign(out, align, size, t, site);
+    if (rc == 0)
+        fresh_block(*out, size, t);
+    return rc;
+}
+
+/* The members of the unions that stay in a block realloc moved go with
+ * them; the rest of the new block knows nothing. */
+typedef struct moved_tags {
+    uint32_t *members;   /* per union position, UINT32_MAX: unknown */
+    size_t n, at;
+} moved_tags;
+
+static void count_one(void *ctx, uintptr_t offset, const struct mt_type *u)
+{
+    (void)offset;
+    (void)u;
+    ((moved_tags *)ctx)->n++;
+}
+
+static void take_one(void *ctx, uintptr_t offset, const struct mt_type *u)
+{
+    moved_tags *m = ctx;
+    long k = get(offset, u);  /* offset is absolute here */
+    m->members[m->at++] = k < 0 ? UINT32_MAX : (uint32_t)k;
+}
+
+static void give_one(void *ctx, uintptr_t offset, const struct mt_type *u)
+{
+    moved_tags *m = ctx;
+    uint32_t k = m->members[m->at++];
+    if (k != UINT32_MAX && put(offset, u, k) < 0)
+        table_failed();
+}
+
+void *mt_realloc_u(void *old, size_t size, const mt_type *t, const mt_site *site)
+{
+    const struct mt_type *ot;
+    uint64_t count = 0;
+    moved_tags m = { 0 };
+    /* the heap's lock is never taken inside this one (a capture takes
+     * them the other way round) */
+    int known = old && t && t->size && state_heap_find(old, &ot, &count) && ot == t;
+    table_lock();
+    if (known && live) {
+        each_union(t, (uintptr_t)old, count, count_one, &m);
+        m.members = malloc((m.n ? m.n : 1) * sizeof *m.members);
+        if (!m.members)
+            table_failed();
+        each_union(t, (uintptr_t)old, count, take_one, &m);
+        forget(old, t, count);
+    }
+    table_unlock();
+    void *p = mt_realloc(old, size, t, site);
+    fresh_block(p, size, t);
+    if (p && m.members) {
+        uint64_t keep = size / t->size < count ? size / t->size : count;
+        m.at = 0;
+        table_lock();
+        each_union(t, (uintptr_t)p, keep, give_one, &m);
+        table_unlock();
+    } else if (!p && m.members) {  /* the old block stays: so do its members */
+        m.at = 0;
+        table_lock();
+        each_union(t, (uintptr_t)old, count, give_one, &m);
+        table_unlock();
+    }
+    free(m.members);
+    return p;
+}
+
+void *mt_reallocarray_u(void *old, size_t n, size_t size, const mt_type *t, const mt_site *site)
+{
+    if (size && n > SIZE_MAX / size)
+        return mt_reallocarray(old, n, size, t, site);  /* fails as reallocarray does */
+    return mt_realloc_u(old, n * size, t, site);
+}
+
+/* ---- Queries ------------------------------------------------------------------------ */
+
+long unions_active(const void *addr, const struct mt_type *u)
+{
+    table_lock();
+    long m = get((uintptr_t)addr, u);
+    table_unlock();
+    return m;
+}
+
+int unions_in_program(void)
+{
+    uint32_t n;
+    const struct mt_type *const *t = types_local(&n);
+    for (uint32_t i = 0; i < n; i++)
+        if (t[i]->has_unions)
+            return 1;
+    return 0;
+}
+
+/* ---- Capture ---------------------------------------------------------------------- */
+
+typedef struct cap_walk {
+    un_capture *c;
+    const ck_block *b;
+    const struct mt_type *block_type;
+    const uint8_t *data;
+    int use_table;       /* 0 for frame records: their unions' stores were made elsewhere */
+    char path[256];
+    mt_error *err;
+} cap_walk;
+
+static int note(cap_walk *w, uint64_t offset, const struct mt_type *u, uint32_t member)
+{
+    un_capture *c = w->c;
+    if (c->n == c->cap) {
+        uint64_t ncap = c->cap ? c->cap * 2 : 256;
+        ck_union *grown = realloc(c->entries, ncap * sizeof *grown);
+        if (!grown)
+            return mt_fail(w->err, MT_ENOMEM, "out of memory noting the members of unions");
+        c->entries = grown;
+        c->cap = ncap;
+    }
+    c->entries[c->n++] = (ck_union){ w->b->old_addr, offset, u->index, member };
+    return 0;
+}
+
+static int all_zero(const uint8_t *p, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (p[i])
+            return 0;
+    return 1;
+}
+
+/* "global g member v.as", "function main local v.as", "heap block 0x10 (struct cell) member [3].v" */
+static void where(const cap_walk *w, char *buf, size_t n)
+{
+    const ck_block *b = w->b;
+    const char *tn = w->block_type->name, *path = w->path[0] == '.' ? w->path + 1 : w->path;
+    if (b->role == CK_ROLE_PIN || b->role == CK_ROLE_FRAME) {
+        const char *fn = strchr(tn, ' ');
+        snprintf(buf, n, "function %s local %s", fn ? fn + 1 : tn, path);
+    } else if (b->role == CK_ROLE_HEAP) {
+        snprintf(buf, n, "heap block 0x%llx (%s)%s%s", (unsigned long long)b->old_addr, tn,
+                 *path ? " member " : "", w->path);
+    } else {
+        snprintf(buf, n, "%s %s%s%s", b->role == CK_ROLE_TLS ? "thread-local" : "global", b->name,
+                 *path ? " member " : "", path);
+    }
+}
+
+static int walk_type(cap_walk *w, const struct mt_type *t, uint64_t offset, uint64_t count);
+
+static int walk_union(cap_walk *w, const struct mt_type *u, uint64_t offset)
+{
+    const uint8_t *bytes = w->data + offset;
+    long m = w->use_table ? get((uintptr_t)(w->b->old_addr + offset), u) : -1;
+    if (m >= 0 && (uint32_t)m < u->nmembers) {
+        if (note(w, offset, u, (uint32_t)m) < 0)
+            return -1;
+        const tmember *am = &u->members[m];
+        size_t len = strlen(w->path);
+        snprintf(w->path + len, sizeof w->path - len, ".%s", am->name);
+        int rc = am->type ? walk_type(w, am->type, offset + am->offset, am->count) : 0;
+        w->path[len] = '\0';
+        return rc;
+    }
+    if (u->has_pointers && !all_zero(bytes, u->size)) {
+        char at[400];
+        where(w, at, sizeof at);
+        return mt_fail(w->err, MT_EPOINTER,
+                       "%s%s in %s may hold a pointer (a member is one) and its active member is unknown",
+                       strncmp(u->name, "union ", 6) == 0 ? "" : "union ", u->name, at);
+    }
+    return 0;
+}
+
+static int walk_type(cap_walk *w, const struct mt_type *t, uint64_t offset, uint64_t count)
+{
+    if (!t->has_unions)
+        return 0;
+    size_t len = strlen(w->path);
+    for (uint64_t e = 0; e < count; e++) {
+        uint64_t at = offset + e * t->size;
+        if (count > 1)
+            snprintf(w->path + len, sizeof w->path - len, "[%llu]", (unsigned long long)e);
+        if (t->is_union) {
+            if (walk_union(w, t, at) < 0)
+                return -1;
+            continue;
+        }
+        size_t elen = strlen(w->path);
+        for (uint32_t i = 0; i < t->nmembers; i++) {
+            const tmember *m = &t->members[i];
+            if (!m->type || !m->type->has_unions)
+                continue;
+            snprintf(w->path + elen, sizeof w->path - elen, ".%s", m->name);
+            if (walk_type(w, m->type, at + m->offset, m->count) < 0)
+                return -1;
+            w->path[elen] = '\0';
+        }
+    }
+    w->path[len] = '\0';
+    return 0;
+}
+
+int unions_block_seen(void *ctx, const ck_block *b, const void *data, mt_error *err)
+{
+    uint32_t ntypes;
+    const struct mt_type *const *types = types_local(&ntypes);
+    if (b->type >= ntypes || !types[b->type]->has_unions || b->role == CK_ROLE_THREAD)
+        return 0;
+    if (b->role == CK_ROLE_GLOBAL && b->aux)
+        return 0;  /* identity only: its bytes are never written over */
+    cap_walk w = { .c = ctx, .b = b, .block_type = types[b->type], .data = data,
+                   .use_table = b->role != CK_ROLE_FRAME, .err = err };
+    table_lock();
+    int rc = walk_type(&w, w.block_type, 0, b->count);
+    table_unlock();
+    return rc;
+}
+
+static int by_position(const void *a, const void *b)
+{
+    const ck_union *x = a, *y = b;
+    uint64_t xa = x->block + x->offset, ya = y->block + y->offset;
+    if (xa != ya)
+        return xa < ya ? -1 : 1;
+    return x->type < y->type ? -1 : x->type > y->type;
+}
+
+void unions_capture_sort(un_capture *c)
+{
+    if (c->n > 1)
+        qsort(c->entries, c->n, sizeof *c->entries, by_position);
+}
+
+void unions_capture_free(un_capture *c)
+{
+    free(c->entries);
+    memset(c, 0, sizeof *c);
+}
+
+/* ---- Restore ------------------------------------------------------------------------ */
+
+long unions_image_member(const ck_image *img, uint64_t addr, uint32_t type)
+{
+    uint64_t lo = 0, hi = img->nunions;
+    while (lo < hi) {
+        uint64_t mid = lo + (hi - lo) / 2;
+        const ck_union *u = &img->unions[mid];
+        uint64_t at = u->block + u->offset;
+        if (at < addr || (at == addr && u->type < type))
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    if (lo == img->nunions)
+        return -1;
+    const ck_union *u = &img->unions[lo];
+    return u->block + u->offset == addr && u->type == type ? (long)u->member : -1;
+}
+
+void unions_reset(void)
+{
+    table_lock();
+    if (live)
+        memset(slots, 0, cap * sizeof *slots);
+    live = 0;
+    table_unlock();
+}
+
+int unions_install(void *addr, const struct mt_type *u, uint32_t member, mt_error *err)
+{
+    table_lock();
+    int rc = put((uintptr_t)addr, u, member);
+    table_unlock();
+    return rc < 0 ? mt_fail(err, MT_ENOMEM, "out of memory restoring the members of unions") : 0;
+}

@@ -1,0 +1,58 @@
+/* unions.h: which member of each union object is active (seed 4.4: "the
+ * preprocessor tells the runtime which member is active").
+ *
+ * mtcc's output reports every store into a union member (mt_union_set in
+ * migthread-gen.h); the runtime keeps the last one per union object in a
+ * side table keyed by the object's address and union type, which only
+ * programs with unions fill. A capture saves the active member of every
+ * union object in the blocks it writes (the UNIONS record); a restore
+ * converts each union by it and puts the table back. */
+#ifndef MT_UNIONS_H
+#define MT_UNIONS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "ckpt.h"
+#include "types.h"
+
+/* The member of the union object of type u at addr last stored into, or
+ * -1 when no store is known. */
+long unions_active(const void *addr, const struct mt_type *u);
+
+/* 1 when some local type holds a union: a capture then notes members. */
+int unions_in_program(void);
+
+/* ---- Capture ---------------------------------------------------------------- */
+
+/* What a capture collects while its blocks go out. */
+typedef struct un_capture {
+    ck_union *entries;
+    uint64_t n, cap;
+} un_capture;
+
+/* The ck_writer.block_seen hook (ctx is an un_capture): notes the active
+ * member of every union object in the block. Fails, naming the block,
+ * the member and the reason, for a union that may hold a pointer (a
+ * pointer member) whose active member is unknown and whose bytes are not
+ * all zero: no reader could restore it. */
+int unions_block_seen(void *ctx, const ck_block *b, const void *data, mt_error *err);
+
+/* The entries, sorted for the UNIONS record. */
+void unions_capture_sort(un_capture *c);
+void unions_capture_free(un_capture *c);
+
+/* ---- Restore ------------------------------------------------------------------ */
+
+/* The writer's active member of the union of writer type index `type`
+ * at old address addr in img, or -1. */
+long unions_image_member(const ck_image *img, uint64_t addr, uint32_t type);
+
+/* Empties the table (a restore replaces the program's state). */
+void unions_reset(void);
+
+/* Records member as active in the union object of type u at addr.
+ * Returns 0, or -1 with err filled when out of memory. */
+int unions_install(void *addr, const struct mt_type *u, uint32_t member, mt_error *err);
+
+#endif

@@ -1,0 +1,3 @@
+/* twins/twins.h: two files that differ only in names (twins/a.c, b.c). */
+long a_work(int n);
+long b_work(int n);

@@ -1,0 +1,142 @@
+#!/bin/sh
+# unions.sh: the active member of unions (seed 4.4). Programs whose unions
+# hold ints, doubles and pointers round-trip from x86_64 to s390x and i686
+# (and back from s390x); a union whose member mtcc could not see is copied
+# on the same ABI, refused by name across byte orders, and refused at
+# capture when it may hold a pointer; csmith programs with unions (no
+# bit-fields: another part of the work) round-trip x86_64 -> s390x, i686.
+# Every round trip removes the checkpoint first and requires the file, the
+# MIGTHREAD_VERBOSE checkpoint line and the restore's zero exit before it
+# compares output. Usage: unions.sh (UNIONS_CSMITH="seeds" to choose).
+set -u
+cd "$(dirname "$0")/.."
+mtcc=build/bin/mtcc
+mt=build/bin/migthread
+dir=build/unions-test
+rm -rf "$dir" && mkdir -p "$dir"
+seeds=${UNIONS_CSMITH:-7 9 12 24 30}
+passed=0 failed=0
+ok() { passed=$((passed + 1)); }
+bad() { failed=$((failed + 1)); echo "  FAIL: $1"; }
+one_line() { [ "$(wc -l <"$1")" -eq 1 ] && grep -q "^migthread: " "$1"; }
+
+# build NAME SOURCE FLAGS...: NAME.plain (gcc) and NAME.ABI (mtcc) for x86_64, s390x, i686
+build() {
+    name=$1 src=$2
+    shift 2
+    gcc -O1 -w "$@" "$src" -o "$dir/$name.plain" || return 1
+    "$dir/$name.plain" >"$dir/$name.want" || return 1
+    for abi in x86_64 s390x i686; do
+        cc=$(scripts/abi.sh cc "$abi")
+        # shellcheck disable=SC2086
+        $mtcc --cc=${cc%% *} ${cc#* } -O1 -w "$@" -o "$dir/$name.$abi" "$src" 2>"$dir/$name.build" || return 1
+    done
+}
+
+total_of() {
+    MIGTHREAD_AFTER_POLLS=1000000000000 "$dir/$1.x86_64" 2>&1 >/dev/null |
+        sed -n 's/.*ended after \([0-9]*\) adaptation points.*/\1/p'
+}
+
+# checkpoint NAME ABI POS: a fresh checkpoint $dir/NAME.ckpt and the output before it; 0 when it was written
+checkpoint() {
+    rm -f "$dir/$1.ckpt"
+    MIGTHREAD_VERBOSE=1 MIGTHREAD_AFTER_POLLS=$3 MIGTHREAD_EXIT_AFTER_CHECKPOINT=1 \
+        MIGTHREAD_CHECKPOINT_FILE="$dir/$1.ckpt" scripts/abi.sh run "$2" "$dir/$1.$2" >"$dir/$1.before" 2>"$dir/$1.cerr"
+    [ -f "$dir/$1.ckpt" ] && grep -q "^migthread: checkpoint $dir/$1.ckpt" "$dir/$1.cerr"
+}
+
+# roundtrip NAME FROM TO POS: the checkpoint happened, the restore exits 0, the output joins
+roundtrip() {
+    if ! checkpoint "$1" "$2" "$4"; then
+        bad "$1 $2 -> $3 at $4: no checkpoint ($(head -n 1 "$dir/$1.cerr"))"
+        return
+    fi
+    timeout 300 $mt restart --binary "$dir/$1.$3" "$dir/$1.ckpt" >"$dir/$1.after" 2>"$dir/$1.rerr"
+    rc=$?
+    if [ $rc -ne 0 ]; then
+        bad "$1 $2 -> $3 at $4: restore exit $rc ($(head -n 1 "$dir/$1.rerr"))"
+    elif cat "$dir/$1.before" "$dir/$1.after" | cmp -s - "$dir/$1.want"; then
+        ok
+    else
+        bad "$1 $2 -> $3 at $4: output differs"
+    fi
+}
+
+# ---- the active member travels: assignments, address taken, returns ---------------
+if build assign tests/unions/assign.c; then
+    total=$(total_of assign)
+    for to in x86_64 s390x i686; do
+        roundtrip assign x86_64 "$to" "$((total / 2))"
+    done
+    roundtrip assign s390x x86_64 "$((total / 2))"
+    $mt inspect "$dir/assign.ckpt" >"$dir/assign.inspect"
+    grep -q "^unions: [1-9][0-9]* with a known active member" "$dir/assign.inspect" && ok ||
+        bad "the checkpoint of assign.c lists no union member"
+else
+    bad "assign.c does not build"
+fi
+
+# ---- a member mtcc could not see -------------------------------------------------------
+if build unknown tests/unions/unknown.c; then
+    total=$(total_of unknown)
+    roundtrip unknown x86_64 x86_64 "$((total / 2))"   # the same ABI: copied
+    roundtrip unknown x86_64 i686 "$((total / 2))"     # same byte order and layout: copied
+    if checkpoint unknown x86_64 "$((total / 2))"; then
+        $mt restart --binary "$dir/unknown.s390x" "$dir/unknown.ckpt" >/dev/null 2>"$dir/unknown.rerr"
+        rc=$?
+        if [ $rc -ne 0 ] && one_line "$dir/unknown.rerr" && grep -q "union num in struct holder member val: its active member is unknown" "$dir/unknown.rerr" &&
+            grep -q "(global h)" "$dir/unknown.rerr"; then ok
+        else bad "an unknown member across byte orders is not refused by name: $(head -n 1 "$dir/unknown.rerr")"; fi
+    else
+        bad "unknown.c: no checkpoint ($(head -n 1 "$dir/unknown.cerr"))"
+    fi
+else
+    bad "unknown.c does not build"
+fi
+
+if build unknownptr tests/unions/unknown.c -DUNKNOWN_POINTER; then
+    total=$(total_of unknownptr)
+    checkpoint unknownptr x86_64 "$((total / 2))"
+    if [ ! -f "$dir/unknownptr.ckpt" ] && one_line "$dir/unknownptr.cerr" &&
+        grep -q "union ref in global h member link may hold a pointer (a member is one) and its active member is unknown" "$dir/unknownptr.cerr"; then ok
+    else bad "a union that may hold a pointer is not refused at capture by name: $(head -n 1 "$dir/unknownptr.cerr")"; fi
+else
+    bad "unknown.c -DUNKNOWN_POINTER does not build"
+fi
+
+# ---- a union member array given to strcpy: unknown, never guessed -------------------------
+if build escape tests/unions/escape.c; then
+    total=$(total_of escape)
+    roundtrip escape x86_64 x86_64 "$((total / 2))"
+    roundtrip escape s390x s390x "$((total / 2))"
+    if checkpoint escape x86_64 "$((total / 2))"; then
+        $mt restart --binary "$dir/escape.s390x" "$dir/escape.ckpt" >/dev/null 2>"$dir/escape.rerr"
+        rc=$?
+        if [ $rc -ne 0 ] && one_line "$dir/escape.rerr" &&
+            grep -q "union U in function main local s.u\[0\]: its active member is unknown" "$dir/escape.rerr"; then ok
+        else bad "a union given to strcpy is not refused by name across byte orders: $(head -n 1 "$dir/escape.rerr")"; fi
+    else
+        bad "escape.c: no checkpoint ($(head -n 1 "$dir/escape.cerr"))"
+    fi
+else
+    bad "escape.c does not build"
+fi
+
+# ---- csmith programs with unions ----------------------------------------------------------
+for seed in $seeds; do
+    name=csmith$seed
+    (cd "$dir" && csmith --seed "$seed" --no-bitfields -o "$name.c" >/dev/null 2>&1) || { bad "csmith --seed $seed"; continue; }
+    grep -q "^union U" "$dir/$name.c" || { bad "csmith seed $seed has no union"; continue; }
+    build "$name" "$dir/$name.c" -I/usr/include/csmith || { bad "csmith seed $seed does not build"; continue; }
+    total=$(total_of "$name")
+    for to in x86_64 s390x i686; do
+        scripts/abi.sh run "$to" "$dir/$name.$to" >"$dir/$name.own.$to" 2>/dev/null
+        cmp -s "$dir/$name.own.$to" "$dir/$name.want" || continue   # the program's own output differs there
+        roundtrip "$name" x86_64 "$to" "$((total / 2 + 1))"
+    done
+    $mt inspect "$dir/$name.ckpt" | grep -q "^unions: [1-9]" && ok || bad "csmith seed $seed: no union member saved"
+done
+
+echo "unions: $passed passed, $failed failed"
+[ "$failed" -eq 0 ]
