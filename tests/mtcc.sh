@@ -69,6 +69,16 @@ check "declared safe (MT_NOT_A_POINTER): no warning, the checkpoint is written" 
     '[ ! -s "$dir/xor.ann.err" ] && rt_continue "$dir/xor.ann.ckpt" "$dir/xor.ann.out" 500 "$dir/xor.ann" &&
      cmp -s "$dir/xor.ann.out" "$dir/xor.want"'
 
+# heap blocks of uintptr_t: typed as written on a 64-bit and a 32-bit ABI alike
+for abi in x86_64 i686; do
+    cc=$(scripts/abi.sh cc "$abi")
+    $mtcc --cc=${cc%% *} ${cc#* } --print-transformed tests/mtcc/inputs/wordheap.c >"$dir/wordheap.$abi.c" 2>"$dir/err"
+    check "heap blocks of uintptr_t (pointer as written, a typedef of it, sizeof) are typed uintptr_t on $abi" \
+        'ty=$(sed -n "s/.*__mt_ty\[\([0-9]*\)\] = mt_type_scalar(\"uintptr_t\", MT_CLASS_ADDR_UINT,.*/\1/p" "$dir/wordheap.$abi.c") &&
+         all=$(grep -c "mt_[a-z]*alloc(" "$dir/wordheap.$abi.c") && [ -n "$ty" ] && [ "$all" -ge 3 ] &&
+         [ "$(grep -c "mt_[a-z]*alloc(.*__mt_ty\[$ty\], &__mt_site_" "$dir/wordheap.$abi.c")" -eq "$all" ]'
+done
+
 # ---- unsupported constructs: diagnosed, and the program still right ---------------
 gcc -O2 -o "$dir/unsup.plain" tests/mtcc/unsupported.c && "$dir/unsup.plain" >"$dir/unsup.want"
 $mtcc -O2 -o "$dir/unsup" tests/mtcc/unsupported.c 2>"$dir/unsup.err"

@@ -24,6 +24,7 @@
 #include <string.h>
 
 #include "error.h"
+#include "flex.h"
 #include "frames.h"
 #include "kernels.h"
 #include "migthread-gen.h"
@@ -435,6 +436,15 @@ static int collect_freed_ranges(reach_set *rs)
     return 0;
 }
 
+/* A block mtcc could not type that the program uses as a type holding
+ * pointers (pieces of a pool): save.c refuses it by its allocation site,
+ * which tells more than the first word in its bytes that looks like a
+ * pointer, so its bytes are not scanned here. */
+static int untyped_with_pointers(const st_heap_block *b)
+{
+    return b->site && (b->site->flags & MT_SITE_POINTERS) && flex_untyped(b->type);
+}
+
 /* The first spot mtcc found where an address is computed in a way no
  * checkpoint can follow (XOR-ed, hashed, split): set at start-up by the
  * program's registration; every capture is then refused with it. */
@@ -475,7 +485,8 @@ int reach_compute(reach_set *rs, mt_error *err)
         th_roots_each(scan_root, &w);
     while (w.depth > 0 && !w.oom && !w.refused) {
         const st_heap_block *b = &rs->blocks[w.stack[--w.depth]];
-        scan_object(&w, "heap block", NULL, b->addr, b->type, b->count);
+        if (!untyped_with_pointers(b))
+            scan_object(&w, "heap block", NULL, b->addr, b->type, b->count);
     }
     free(w.stack);
     free(w.roots);
