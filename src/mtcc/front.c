@@ -127,6 +127,17 @@ char *operator_of(CXTranslationUnit tu, CXCursor c)
     return op ? op : xstrdup("");
 }
 
+/* 1 when e is a binary operator spelled op. */
+int binary_op(CXTranslationUnit tu, CXCursor e, const char *op)
+{
+    if (clang_getCursorKind(e) != CXCursor_BinaryOperator)
+        return 0;
+    char *o = operator_of(tu, e);
+    int r = strcmp(o, op) == 0;
+    free(o);
+    return r;
+}
+
 int find_token(CXTranslationUnit tu, CXCursor c, unsigned from, const char *tok, unsigned *at)
 {
     CXToken *toks;

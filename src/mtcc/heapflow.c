@@ -120,16 +120,6 @@ static void push(scan *s, CXCursor c)
     s->anc[s->nanc++] = c;
 }
 
-static int binary_op(CXTranslationUnit tu, CXCursor e, const char *op)
-{
-    if (clang_getCursorKind(e) != CXCursor_BinaryOperator)
-        return 0;
-    char *o = operator_of(tu, e);
-    int r = strcmp(o, op) == 0;
-    free(o);
-    return r;
-}
-
 /* 1 when the value of e may be (or point into) an untyped block: it
  * reads a variable, member or parameter that holds one, calls a function
  * that returns one, or is such an allocation. Only pointer-valued parts

@@ -176,16 +176,6 @@ typedef struct term {
     int is_offsetof;
 } term;
 
-static int binary_op(CXTranslationUnit tu, CXCursor e, const char *op)
-{
-    if (clang_getCursorKind(e) != CXCursor_BinaryOperator)
-        return 0;
-    char *o = operator_of(tu, e);
-    int r = strcmp(o, op) == 0;
-    free(o);
-    return r;
-}
-
 /* __builtin_offsetof(T, m) (what offsetof expands to): libclang shows it
  * as an unexposed expression of T's TypeRef and the member. */
 static int is_offsetof(CXTranslationUnit tu, CXCursor e)

@@ -128,6 +128,7 @@ int not_assignable(CXType t);
 char *first_token(CXTranslationUnit tu, CXCursor c);
 /* The operator of a binary or unary operator cursor, read from tokens. */
 char *operator_of(CXTranslationUnit tu, CXCursor c);
+int binary_op(CXTranslationUnit tu, CXCursor e, const char *op);
 /* Finds the first token spelled tok in c's extent at or after offset from
  * and outside any bracket opened after from; stops at a bracket that
  * closes one opened before from. Returns 1 and sets *at to its offset. */
