@@ -625,9 +625,9 @@ static const char *ref_at(typereg *tr, CXType t, int addr, const char *expr, con
         *why = "a type that cannot be named at file scope";
         return NULL;
     }
-    if (addr || hidden_elem(elem))
+    if (cls && (addr || hidden_elem(elem)))  /* a _Complex has no class of its own */
         cls = addr_class(cls);
-    int is_addr = strncmp(cls, "MT_CLASS_ADDR", 13) == 0;
+    int is_addr = cls && strncmp(cls, "MT_CLASS_ADDR", 13) == 0;
     char key[300];
     snprintf(key, sizeof key, "%s:%s", is_addr ? "addr" : "scalar", spelled);
     static char ref[64];
