@@ -22,6 +22,7 @@
 #include <string.h>
 
 #include "error.h"
+#include "flex.h"
 #include "frames.h"
 #include "threads.h"
 #include "unions.h"
@@ -422,6 +423,21 @@ static int collect_freed_ranges(reach_set *rs)
     return 0;
 }
 
+/* An untyped block that mtcc saw used as a type holding pointers (a pool
+ * allocator's pieces): its bytes would be copied, never translated. */
+static int untyped_with_pointers(walker *w, const st_heap_block *b)
+{
+    const mt_site *site = b->site;
+    if (!site || !(site->flags & MT_SITE_POINTERS) || !flex_untyped(b->type))
+        return 0;
+    w->refused = 1;
+    mt_fail(w->err, MT_EREFUSED,
+            "heap block allocated at %s (%llu bytes, untyped) is used as %s, which holds pointers: "
+            "it cannot be saved (type the allocation); checkpoint refused, the program carries on",
+            site->where, (unsigned long long)(b->count * b->type->size), site->used_as ? site->used_as : "a type");
+    return 1;
+}
+
 int reach_compute(reach_set *rs, mt_error *err)
 {
     memset(rs, 0, sizeof *rs);
@@ -447,7 +463,11 @@ int reach_compute(reach_set *rs, mt_error *err)
         th_roots_each(scan_root, &w);
     while (w.depth > 0 && !w.oom && !w.refused) {
         const st_heap_block *b = &rs->blocks[w.stack[--w.depth]];
-        scan_object(&w, "heap block", NULL, b->addr, b->type, b->count);
+        if (untyped_with_pointers(&w, b))
+            break;
+        /* named by where it was allocated, when mtcc said */
+        scan_object(&w, b->site ? "heap block allocated at" : "heap block", b->site ? b->site->where : NULL,
+                    b->addr, b->type, b->count);
     }
     free(w.stack);
     free(w.roots);
