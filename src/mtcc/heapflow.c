@@ -296,8 +296,8 @@ static void note_use(scan *s, CXType to, CXCursor e, CXCursor at)
                 continue;  /* the block as its own header: typed */
             char *use_where = heap_where(at);
             if ((h & HOLDS_POINTERS) && !(a->flags & HOLDS_POINTERS)) {
-                warn_at(at, "the block from the allocation at %s is used as %s, which holds pointers: declare the "
-                        "allocator with --lib-spec or type the allocation; a checkpoint that holds it is refused",
+                warn_at(at, "the block from the allocation at %s is used as %s, which holds pointers: type the "
+                        "allocation (with a sizeof of that type); a checkpoint that holds it is refused",
                         a->where, spelled);
                 free(a->used_as);
                 a->used_as = NULL;

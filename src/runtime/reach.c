@@ -436,13 +436,19 @@ static int collect_freed_ranges(reach_set *rs)
     return 0;
 }
 
-/* A block mtcc could not type that the program uses as a type holding
- * pointers (pieces of a pool): save.c refuses it by its allocation site,
- * which tells more than the first word in its bytes that looks like a
- * pointer, so its bytes are not scanned here. */
-static int untyped_with_pointers(const st_heap_block *b)
+/* An untyped block that mtcc saw used as a type holding pointers (a pool
+ * allocator's pieces): its bytes would be copied, never translated. */
+static int untyped_with_pointers(walker *w, const st_heap_block *b)
 {
-    return b->site && (b->site->flags & MT_SITE_POINTERS) && flex_untyped(b->type);
+    const mt_site *site = b->site;
+    if (!site || !(site->flags & MT_SITE_POINTERS) || !flex_untyped(b->type))
+        return 0;
+    w->refused = 1;
+    mt_fail(w->err, MT_EREFUSED,
+            "heap block allocated at %s (%llu bytes, untyped) is used as %s, which holds pointers: "
+            "it cannot be saved (type the allocation); checkpoint refused, the program carries on",
+            site->where, (unsigned long long)(b->count * b->type->size), site->used_as ? site->used_as : "a type");
+    return 1;
 }
 
 /* The first spot mtcc found where an address is computed in a way no
@@ -485,8 +491,11 @@ int reach_compute(reach_set *rs, mt_error *err)
         th_roots_each(scan_root, &w);
     while (w.depth > 0 && !w.oom && !w.refused) {
         const st_heap_block *b = &rs->blocks[w.stack[--w.depth]];
-        if (!untyped_with_pointers(b))
-            scan_object(&w, "heap block", NULL, b->addr, b->type, b->count);
+        if (untyped_with_pointers(&w, b))
+            break;
+        /* named by where it was allocated, when mtcc said */
+        scan_object(&w, b->site ? "heap block allocated at" : "heap block", b->site ? b->site->where : NULL,
+                    b->addr, b->type, b->count);
     }
     free(w.stack);
     free(w.roots);

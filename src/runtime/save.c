@@ -48,7 +48,7 @@ static int refuse_untyped(const st_heap_block *h, ck_writer *w)
         return 0;
     mt_fail(w->err, MT_EPOINTER,
             "heap block allocated at %s (%llu bytes, untyped) is used as %s, which holds pointers: "
-            "it cannot be saved (type the allocation or declare the allocator with --lib-spec)",
+            "it cannot be saved (type the allocation)",
             site->where, (unsigned long long)(h->count * h->type->size),
             site->used_as ? site->used_as : "a type");
     return 1;
