@@ -187,6 +187,12 @@ int mt_register_global_bytes(const char *name, void *addr, size_t size, mt_error
  * only, its bytes are never written over. */
 int mt_register_constant_bytes(const char *name, const void *addr, size_t size, mt_error *err);
 
+/* A spot where mtcc saw an address computed in a way no checkpoint can
+ * follow (XOR-ed, hashed, split; "file.c:12: the address in x is
+ * XOR-ed"): every checkpoint of the program is then refused at capture,
+ * by that name, and the program runs on. */
+void mt_hidden_unsafe(const char *spot);
+
 /* Each translation unit adds a hash of its source to the program's
  * identity (in any order: the parts are summed). */
 void mt_add_program_part(uint64_t part);

@@ -64,7 +64,13 @@ typedef enum mt_class {
     MT_CLASS_FNPTR,     /* function pointer: translated by function table */
     MT_CLASS_STRUCT,    /* nested struct: see mt_member.type */
     MT_CLASS_UNION,     /* nested union: see mt_member.type */
-    MT_CLASS_BITFIELD   /* integer bit-field: see mt_member.read */
+    MT_CLASS_BITFIELD = 11, /* integer bit-field: see mt_member.read */
+    /* An integer that may hold an address (mtcc's pointer inference:
+     * uintptr_t u = (uintptr_t)p). A value that points into a saved
+     * object is translated like a pointer, its offset (and so low tag
+     * bits) kept; any other value is converted as the integer it is. */
+    MT_CLASS_ADDR_SINT = 12,
+    MT_CLASS_ADDR_UINT = 13
 } mt_class;
 
 typedef struct mt_type mt_type;  /* opaque; owned by the runtime */

@@ -1,6 +1,7 @@
 #!/bin/sh
 # mtcc.sh: the mtcc driver's options and errors, the diagnostics for
-# unsupported C, refusals (precision loss, another program's checkpoint),
+# unsupported C, refusals (precision loss, another program's checkpoint,
+# a checkpoint refused at capture for an address XOR-ed),
 # a migration chain across four ABIs, and checkpoints triggered by
 # `migthread checkpoint PID`.
 set -u
@@ -46,6 +47,37 @@ $mtcc -o "$dir/x" "$dir/syntax.c" >/dev/null 2>"$dir/err"; rc=$?
 check "a syntax error fails the build" '[ $rc -ne 0 ] && grep -q "syntax.c:1" "$dir/err" && tail -n 1 "$dir/err" | grep -q "^mtcc: "'
 $mtcc >/dev/null 2>"$dir/err"; rc=$?
 check "no arguments print usage" '[ $rc -eq 2 ] && grep -q "^usage: mtcc" "$dir/err"'
+
+# ---- hidden pointers: an address XOR-ed is diagnosed and refused at capture ------
+gcc -O2 -o "$dir/xor.plain" tests/mtcc/xorlist.c && "$dir/xor.plain" >"$dir/xor.want"
+$mtcc -O2 -o "$dir/xor" tests/mtcc/xorlist.c 2>"$dir/xor.err"
+check "an XOR-ed address is diagnosed at build time with file:line" \
+    'one_line "$dir/xor.err" "mtcc: xorlist.c:[0-9]*: warning: the address in a is XOR-ed: a checkpoint of this program is refused"'
+rm -f "$dir/xor.ckpt"
+MIGTHREAD_VERBOSE=1 MIGTHREAD_AFTER_POLLS=500 MIGTHREAD_EXIT_AFTER_CHECKPOINT=1 MIGTHREAD_CHECKPOINT_FILE="$dir/xor.ckpt" \
+    "$dir/xor" >"$dir/xor.out" 2>"$dir/xor.run"; rc=$?
+check "its checkpoint is refused at capture by name: no file, the program runs on to the right end" \
+    '[ $rc -eq 0 ] && one_line "$dir/xor.run" "migthread: checkpoint refused: xorlist.c:[0-9]*: the address in a is XOR-ed" &&
+     [ ! -f "$dir/xor.ckpt" ] && cmp -s "$dir/xor.out" "$dir/xor.want"'
+line=$(sed -n 's/^mtcc: xorlist.c:\([0-9]*\):.*/\1/p' "$dir/xor.err" | head -n 1)
+$mtcc -O2 --hidden-pointers-safe="xorlist.c:${line:-0}" -o "$dir/xor.safe" tests/mtcc/xorlist.c 2>"$dir/xor.safe.err"
+check "declared safe (--hidden-pointers-safe=FILE:LINE): no warning, the checkpoint is written" \
+    '[ ! -s "$dir/xor.safe.err" ] && rt_continue "$dir/xor.safe.ckpt" "$dir/xor.safe.out" 500 "$dir/xor.safe" &&
+     cmp -s "$dir/xor.safe.out" "$dir/xor.want"'
+$mtcc -O2 -DANNOTATE -o "$dir/xor.ann" tests/mtcc/xorlist.c 2>"$dir/xor.ann.err"
+check "declared safe (MT_NOT_A_POINTER): no warning, the checkpoint is written" \
+    '[ ! -s "$dir/xor.ann.err" ] && rt_continue "$dir/xor.ann.ckpt" "$dir/xor.ann.out" 500 "$dir/xor.ann" &&
+     cmp -s "$dir/xor.ann.out" "$dir/xor.want"'
+
+# heap blocks of uintptr_t: typed as written on a 64-bit and a 32-bit ABI alike
+for abi in x86_64 i686; do
+    cc=$(scripts/abi.sh cc "$abi")
+    $mtcc --cc=${cc%% *} ${cc#* } --print-transformed tests/mtcc/inputs/wordheap.c >"$dir/wordheap.$abi.c" 2>"$dir/err"
+    check "heap blocks of uintptr_t (pointer as written, a typedef of it, sizeof) are typed uintptr_t on $abi" \
+        'ty=$(sed -n "s/.*__mt_ty\[\([0-9]*\)\] = mt_type_scalar(\"uintptr_t\", MT_CLASS_ADDR_UINT,.*/\1/p" "$dir/wordheap.$abi.c") &&
+         all=$(grep -c "mt_[a-z]*alloc(" "$dir/wordheap.$abi.c") && [ -n "$ty" ] && [ "$all" -ge 3 ] &&
+         [ "$(grep -c "mt_[a-z]*alloc(.*__mt_ty\[$ty\], &__mt_site_" "$dir/wordheap.$abi.c")" -eq "$all" ]'
+done
 
 # ---- unsupported constructs: diagnosed, and the program still right ---------------
 gcc -O2 -o "$dir/unsup.plain" tests/mtcc/unsupported.c && "$dir/unsup.plain" >"$dir/unsup.want"

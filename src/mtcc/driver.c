@@ -3,6 +3,8 @@
  *   mtcc [--cc=COMPILER] [compiler flags] [-c] -o OUT FILES...
  *   mtcc [--cc=COMPILER] [flags] --print-transformed FILE.c
  *
+ * --hidden-pointers-safe=FILE:LINE (repeatable) declares an address that
+ * the pointer inference cannot follow at that line safe (hidden.c).
  * Each .c file is preprocessed by the real compiler (MTCC_CC or --cc,
  * default cc), transformed, and compiled; the link adds the runtime built
  * for the compiler's target (COMPILER -dumpmachine). */
@@ -19,6 +21,9 @@
 #include <unistd.h>
 
 #include "mtcc.h"
+
+/* Rounds of the several-file inference: marks only grow, this bounds it. */
+#define PRESCAN_ROUNDS 8
 
 typedef struct argv_t {
     char **v;
@@ -341,6 +346,8 @@ static void parse_args(int argc, char **argv, opts *o)
             o->pedantic = 1;
         if (strncmp(a, "--cc=", 5) == 0)
             o->cc = a + 5;
+        else if (strncmp(a, "--hidden-pointers-safe=", 23) == 0)
+            hidden_declare_safe(a + 23);
         else if (strcmp(a, "--print-transformed") == 0)
             o->print_transformed = 1;
         else if (strcmp(a, "-v") == 0)
@@ -436,6 +443,60 @@ static char *iso_line_directives(const char *text)
 }
 
 /* Preprocesses, transforms and compiles one file; returns the object. */
+/* cc -E of one source into ipath (with its dependency flags when deps). */
+static void preprocess(opts *o, const char *src, const char *ipath, int deps, const char *obj_out)
+{
+    argv_t pp = { 0 };
+    push(&pp, o->cc);
+    push(&pp, "-E");
+    push(&pp, HIDDEN_ANNOTATION_DEFINE);
+    for (int i = 0; i < o->flags.n; i++)
+        push(&pp, o->flags.v[i]);
+    if (deps)
+        add_dep_flags(o, &pp, src, o->compile_only ? obj_out : NULL);
+    push(&pp, src);
+    push(&pp, "-o");
+    push(&pp, ipath);
+    if (run(&pp, NULL) != 0)
+        fatal("preprocessing %s failed", src);
+}
+
+/* The -std= the parse uses: the user's, or gnu11. */
+static argv_t std_flags(const opts *o)
+{
+    argv_t std = { 0 };
+    for (int i = 0; i < o->flags.n; i++)
+        if (strncmp(o->flags.v[i], "-std=", 5) == 0)
+            push(&std, o->flags.v[i]);
+    if (!std.n)
+        push(&std, "-std=gnu11");
+    return std;
+}
+
+/* Several files in one command: the pointer inference looks at all of
+ * them until no file adds a mark, so that each file describes a shared
+ * struct alike (hidden.c). */
+static void prescan(opts *o, const char *triple)
+{
+    if (o->sources.n < 2)
+        return;
+    hidden_program_begin();
+    argv_t std = std_flags(o);
+    for (int i = 0; i < o->sources.n; i++) {
+        char ipath[PATH_MAX];
+        snprintf(ipath, sizeof ipath, "%s/%d.i", tmpdir, i);
+        preprocess(o, o->sources.v[i], ipath, 0, NULL);
+    }
+    for (int round = 0, grew = 1; grew && round < PRESCAN_ROUNDS; round++) {
+        grew = 0;
+        for (int i = 0; i < o->sources.n; i++) {
+            char ipath[PATH_MAX];
+            snprintf(ipath, sizeof ipath, "%s/%d.i", tmpdir, i);
+            grew |= transform_prescan(ipath, clang_triple(triple), std.v, std.n);
+        }
+    }
+}
+
 static char *build_one(opts *o, const char *src, int k, const char *triple, const char *incdir,
                        const char *obj_out)
 {
@@ -444,23 +505,8 @@ static char *build_one(opts *o, const char *src, int k, const char *triple, cons
     char ipath[PATH_MAX], mpath[PATH_MAX], opath[PATH_MAX];
     snprintf(ipath, sizeof ipath, "%s/%d.i", tmpdir, k);
     snprintf(mpath, sizeof mpath, "%s/%d.mt.c", tmpdir, k);
-    argv_t pp = { 0 };
-    push(&pp, o->cc);
-    push(&pp, "-E");
-    for (int i = 0; i < o->flags.n; i++)
-        push(&pp, o->flags.v[i]);
-    add_dep_flags(o, &pp, src, o->compile_only ? obj_out : NULL);
-    push(&pp, src);
-    push(&pp, "-o");
-    push(&pp, ipath);
-    if (run(&pp, NULL) != 0)
-        fatal("preprocessing %s failed", src);
-    argv_t std = { 0 };
-    for (int i = 0; i < o->flags.n; i++)
-        if (strncmp(o->flags.v[i], "-std=", 5) == 0)
-            push(&std, o->flags.v[i]);
-    if (!std.n)
-        push(&std, "-std=gnu11");
+    preprocess(o, src, ipath, 1, obj_out);
+    argv_t std = std_flags(o);
     char *text = transform_file(ipath, src, clang_triple(triple), std.v, std.n);
     if (o->pedantic) {
         char *iso = iso_line_directives(text);
@@ -523,7 +569,8 @@ int main(int argc, char **argv)
     opts o = { 0 };
     parse_args(argc, argv, &o);
     static const char usage[] = "usage: mtcc [--cc=COMPILER] [compiler flags] [-c] -o OUT FILES...\n"
-                                "       mtcc [--cc=COMPILER] [flags] --print-transformed FILE.c\n";
+                                "       mtcc [--cc=COMPILER] [flags] --print-transformed FILE.c\n"
+                                "       --hidden-pointers-safe=FILE:LINE  an address computed there is the user's to vouch for\n";
     if (argc == 2 && strcmp(argv[1], "--help") == 0) {
         fputs(usage, stdout);
         exit(0);
@@ -557,6 +604,7 @@ int main(int argc, char **argv)
         snprintf(lib, sizeof lib, "%s/%s/libmigthread.a", libdir, rt);
     else
         snprintf(lib, sizeof lib, "%s/../lib/%s/libmigthread.a", dir, rt);
+    prescan(&o, triple);
     argv_t objs = { 0 };
     for (int i = 0; i < o.sources.n; i++) {
         const char *out = NULL;

@@ -432,6 +432,7 @@ static const char *register_records(tunit *t, func *fn, const char **pin_ref_out
     int n = 0;
     const char **names = xcalloc((size_t)(fn->nvars + fn->ntemps + 2), sizeof *names);
     CXType *types = xcalloc((size_t)(fn->nvars + fn->ntemps + 2), sizeof *types);
+    unsigned char *addr = xcalloc((size_t)(fn->nvars + fn->ntemps + 2), 1);
     char cname[300], idname[300];
     const char *why = NULL;
     *pin_ref_out = NULL;
@@ -442,16 +443,19 @@ static const char *register_records(tunit *t, func *fn, const char **pin_ref_out
                 types[n].kind = CXType_Invalid;  /* a decayed parameter: a data pointer */
                 if (!fn->vars[i].decayed && !fn->vars[i].vla_ptr)
                     types[n] = fn->vars[i].type;
+                addr[n] = (unsigned char)hidden_decl(fn->vars[i].decl);
                 n++;
             }
         snprintf(cname, sizeof cname, "struct __mt_pin_%s", fn->cname);
         snprintf(idname, sizeof idname, "pin %s", fn->reg_name);
-        const char *r = tr_struct(t->tr, cname, idname, n, names, types, &why);
+        const char *r = tr_struct(t->tr, cname, idname, n, names, types, addr, &why);
         if (!r) {
             free(names);
             free(types);
+            free(addr);
             return why;
         }
+        memset(addr, 0, (size_t)(fn->nvars + fn->ntemps + 2));
         *pin_ref_out = xstrdup(r);
         n = 0;
     }
@@ -461,10 +465,12 @@ static const char *register_records(tunit *t, func *fn, const char **pin_ref_out
             types[n].kind = CXType_Invalid;
             if (!fn->vars[i].decayed && !fn->vars[i].vla_ptr)
                 types[n] = fn->vars[i].type;
+            addr[n] = (unsigned char)hidden_decl(fn->vars[i].decl);
             n++;
         }
     for (int i = 0; i < fn->ntemps; i++) {
         names[n] = fn->temps[i];
+        addr[n] = (unsigned char)hidden_any();
         types[n++] = fn->temp_types[i];
     }
     if (fn->npinned) {
@@ -473,9 +479,10 @@ static const char *register_records(tunit *t, func *fn, const char **pin_ref_out
     }
     snprintf(cname, sizeof cname, "struct __mt_frame_%s", fn->cname);
     snprintf(idname, sizeof idname, "frame %s", fn->reg_name);
-    const char *r = tr_struct(t->tr, cname, idname, n, names, types, &why);
+    const char *r = tr_struct(t->tr, cname, idname, n, names, types, addr, &why);
     free(names);
     free(types);
+    free(addr);
     if (!r)
         return why;
     sb_printf(&t->reg, "    __mt_fi_%s.frame = %s;\n", fn->cname, r);

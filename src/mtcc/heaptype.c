@@ -338,6 +338,26 @@ int heap_says_nothing(CXType t)
            c.kind == CXType_SChar || c.kind == CXType_UChar;
 }
 
+/* What pointer type t points to, as written: uintptr_t, not one ABI's
+ * unsigned long, also through typedefs of the pointer itself (typedef
+ * uintptr_t *words), so that a block has one type identity on every ABI.
+ * 0 when t is no pointer. */
+static int pointee_as_written(CXType t, CXType *pointee)
+{
+    if (clang_getCanonicalType(t).kind != CXType_Pointer)
+        return 0;
+    for (int depth = 0; depth < 64 && t.kind != CXType_Pointer; depth++) {
+        if (t.kind == CXType_Elaborated)
+            t = clang_Type_getNamedType(t);
+        else if (t.kind == CXType_Typedef)
+            t = clang_getTypedefDeclUnderlyingType(clang_getTypeDeclaration(t));
+        else
+            break;
+    }
+    *pointee = clang_getPointeeType(t.kind == CXType_Pointer ? t : clang_getCanonicalType(t));
+    return 1;
+}
+
 /* The pointer type the call's value goes to: an initialized variable,
  * the left side of an assignment, a cast. */
 static int destination(CXCursor *anc, int nanc, CXCursor call, CXType *pointee)
@@ -356,10 +376,7 @@ static int destination(CXCursor *anc, int nanc, CXCursor call, CXType *pointee)
                 dest = clang_getCursorType(ch.c[0]);
             free(ch.c);
         }
-        if (clang_getCanonicalType(dest).kind != CXType_Pointer)
-            return 0;
-        *pointee = clang_getPointeeType(dest);
-        return 1;
+        return pointee_as_written(dest, pointee);
     }
     return 0;
 }
@@ -381,11 +398,7 @@ static int out_param(CXTranslationUnit tu, CXCursor call, CXType *elem)
             char *op = operator_of(tu, a);
             int addr = strcmp(op, "&") == 0;
             free(op);
-            CXType p = clang_getCanonicalType(clang_getCursorType(inner));
-            if (!addr || p.kind != CXType_Pointer)
-                return 0;
-            *elem = clang_getPointeeType(clang_getCursorType(inner));
-            return 1;
+            return addr && pointee_as_written(clang_getCursorType(inner), elem);
         }
         if (k != CXCursor_UnexposedExpr && k != CXCursor_CStyleCastExpr && k != CXCursor_ParenExpr)
             return 0;

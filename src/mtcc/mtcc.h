@@ -151,6 +151,10 @@ const char *tr_ref(typereg *tr, CXType t, unsigned long long *count, const char 
  * __typeof__(expr) and named "struct <anon in file.c at path>". */
 const char *tr_ref_at(typereg *tr, CXType t, const char *expr, const char *path, unsigned long long *count,
                       const char **why);
+/* The same for a variable or parameter decl: its integers get the address
+ * class when hidden.c marked it. */
+const char *tr_ref_var_at(typereg *tr, CXCursor decl, const char *expr, const char *path,
+                          unsigned long long *count, const char **why);
 /* Heap block types that end in an array of run-time length (the
  * runtime's mt_type_flex): for a struct with a flexible array member
  * (NULL when record has none or its element cannot be described), for a
@@ -161,9 +165,10 @@ const char *tr_flex_ref(typereg *tr, CXType record);
 const char *tr_trailing_ref(typereg *tr, CXType header, const char *elem_ref, unsigned long long count);
 const char *tr_ref_spelled(typereg *tr, const char *spelling, const char *cls);
 /* Describes a generated struct (frame or pin) from member names and
- * types; returns its reference expression. */
+ * types (addr, when not NULL: per member, 1 for an integer that may hold
+ * an address); returns its reference expression. */
 const char *tr_struct(typereg *tr, const char *c_name, const char *id_name, int n,
-                      const char **names, CXType *types, const char **why);
+                      const char **names, CXType *types, const unsigned char *addr, const char **why);
 /* The member at fault in the last failed tr_ref or tr_struct, so that a
  * diagnostic can name its line; a null cursor when the type itself was. */
 CXCursor tr_why_at(void);
@@ -182,8 +187,36 @@ typedef struct tr_mark {
 tr_mark tr_get_mark(typereg *tr);
 void tr_rollback(typereg *tr, tr_mark m);
 
+/* ---- hidden.c: the pointer inference for integers that hold addresses ---------- */
+
+/* The definition mtcc gives MT_NOT_A_POINTER(e) when it preprocesses. */
+#define HIDDEN_ANNOTATION_DEFINE "-DMT_NOT_A_POINTER(e)=((void)sizeof(struct __mt_not_a_pointer *), (e))"
+/* --hidden-pointers-safe=FILE:LINE: the user vouches for that spot. */
+void hidden_declare_safe(const char *file_line);
+/* Runs the inference over a translation unit: marks the integer storage
+ * that may hold addresses, warns about the spots it cannot follow and
+ * appends to reg the runtime calls that refuse checkpoints for them. The
+ * marks hold until the next call. */
+void hidden_infer(CXTranslationUnit tu, strbuf *reg);
+/* Several files in one command: their marks are shared from now on. */
+void hidden_program_begin(void);
+/* Adds the marks one file implies; returns 1 when any was new. */
+int hidden_prescan(CXTranslationUnit tu);
+/* 1 when a variable, parameter or member (an integer or array of them)
+ * may hold an address. */
+int hidden_decl(CXCursor decl);
+/* 1 when integers of type elem reached through pointers may hold one. */
+int hidden_elem(CXType elem);
+/* 1 when the file has any integer that may hold an address: then the
+ * temporaries that carry a lifted call's integer result across another
+ * call are treated as such too (which value one carries is not known). */
+int hidden_any(void);
+
 /* ---- transform.c (with analyze.c, rewrite.c, emit.c; see transform.h) ----------- */
 
+/* The pointer inference's look at one preprocessed file of several
+ * (hidden.c); returns 1 when it marked anything new. */
+int transform_prescan(const char *ipath, const char *triple, char **extra_args, int nextra);
 /* Rewrites one preprocessed file; returns the new text (malloc'd). */
 char *transform_file(const char *ipath, const char *orig_name, const char *triple,
                      char **extra_args, int nextra);

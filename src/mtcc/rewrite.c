@@ -741,7 +741,7 @@ static void visit_decl_stmt(walk *w, CXCursor c)
             unsigned long long count;
             char where[400];
             snprintf(where, sizeof where, "%s:%s:%s", t->base, fn->cname, v->name);
-            const char *why, *ref = tr_ref_at(t->tr, v->type, nm, where, &count, &why);
+            const char *why, *ref = tr_ref_var_at(t->tr, v->decl, nm, where, &count, &why);
             if (ref) {
                 sb_printf(&t->reg, "    if (mt_register_%s(\"%s:%s:%s\", &%s, %s, %llu, &err) < 0) goto fail;\n",
                           elements_const(v->type) ? "constant" : "global", t->base, fn->cname, v->name, nm,

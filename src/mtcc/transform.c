@@ -45,7 +45,10 @@ static void register_global(tunit *t, CXCursor c)
 static void register_object(tunit *t, CXCursor c, const char *name, const char *reg, CXType ty)
 {
     unsigned long long count;
-    const char *why, *ref = tr_ref_at(t->tr, ty, name, reg, &count, &why);
+    /* a declared variable's integers get the address class when hidden.c marked it */
+    const char *why, *ref = clang_isDeclaration(clang_getCursorKind(c))
+                                ? tr_ref_var_at(t->tr, c, name, reg, &count, &why)
+                                : tr_ref_at(t->tr, ty, name, reg, &count, &why);
     int constant = elements_const(ty);
     if (ref && clang_getCursorTLSKind(c) != CXTLS_None) {
         /* one instance per thread: each thread finds its own through the accessor */
@@ -284,14 +287,10 @@ static void emit_registration(tunit *t, strbuf *out, int has_main, func *main_fn
               main_fn->fallback ? "0" : "(int (*)(void))__mt_twin_main");
 }
 
-char *transform_file(const char *ipath, const char *orig_name, const char *triple, char **extra_args,
-                     int nextra)
+/* Parses a preprocessed file for the target; NULL when libclang cannot. */
+static CXTranslationUnit parse_unit(CXIndex index, const char *ipath, const char *triple, char **extra_args,
+                                    int nextra)
 {
-    tunit t = { 0 };
-    const char *slash = strrchr(orig_name, '/');
-    t.base = slash ? slash + 1 : orig_name;
-    t.eb.src = read_file(ipath, &t.eb.len);
-    t.tr = tr_new(t.base);
     /* gcc's <stdatomic.h> expands to __atomic builtins on _Atomic objects,
      * which clang refuses: for the parse only, _Atomic T reads as T (the
      * output keeps the text, so gcc still compiles the atomics) */
@@ -311,12 +310,37 @@ char *transform_file(const char *ipath, const char *orig_name, const char *tripl
         args[i] = fixed[i];
     for (int i = 0; i < nextra; i++)
         args[nfixed + i] = extra_args[i];
-    CXIndex index = clang_createIndex(0, 0);
     CXTranslationUnit tu = NULL;
     enum CXErrorCode ec = clang_parseTranslationUnit2(index, ipath, args, nfixed + nextra, NULL, 0,
                                                       CXTranslationUnit_KeepGoing, &tu);
-    if (ec != CXError_Success || !tu)
+    free(args);
+    return ec == CXError_Success ? tu : NULL;
+}
+
+int transform_prescan(const char *ipath, const char *triple, char **extra_args, int nextra)
+{
+    CXIndex index = clang_createIndex(0, 0);
+    CXTranslationUnit tu = parse_unit(index, ipath, triple, extra_args, nextra);
+    int grew = tu ? hidden_prescan(tu) : 0;
+    if (tu)
+        clang_disposeTranslationUnit(tu);
+    clang_disposeIndex(index);
+    return grew;
+}
+
+char *transform_file(const char *ipath, const char *orig_name, const char *triple, char **extra_args,
+                     int nextra)
+{
+    tunit t = { 0 };
+    const char *slash = strrchr(orig_name, '/');
+    t.base = slash ? slash + 1 : orig_name;
+    t.eb.src = read_file(ipath, &t.eb.len);
+    t.tr = tr_new(t.base);
+    CXIndex index = clang_createIndex(0, 0);
+    CXTranslationUnit tu = parse_unit(index, ipath, triple, extra_args, nextra);
+    if (!tu)
         fatal("libclang could not parse %s", orig_name);
+
     int errors = 0;
     for (unsigned i = 0; i < clang_getNumDiagnostics(tu); i++) {
         CXDiagnostic d = clang_getDiagnostic(tu, i);
@@ -337,6 +361,7 @@ char *transform_file(const char *ipath, const char *orig_name, const char *tripl
     t.tu = tu;
     heap_scan_unit(tu);
     find_leaves(&t);
+    hidden_infer(tu, &t.reg);
     clang_visitChildren(clang_getTranslationUnitCursor(tu), top_level, &t);
     free_leaves(&t);
     t.hash = hash_sources(&t);
@@ -356,7 +381,6 @@ char *transform_file(const char *ipath, const char *orig_name, const char *tripl
     emit_registration(&t, &out, main_fn != NULL, main_fn);
     clang_disposeTranslationUnit(tu);
     clang_disposeIndex(index);
-    free(args);
     return out.s;
 }
 

@@ -122,6 +122,16 @@ static const char *scalar_class(CXType canon, const char **idname)
     }
 }
 
+/* The class of an integer that may hold an address (hidden.c's marks). */
+static const char *addr_class(const char *cls)
+{
+    if (strcmp(cls, "MT_CLASS_SINT") == 0)
+        return "MT_CLASS_ADDR_SINT";
+    if (strcmp(cls, "MT_CLASS_UINT") == 0)
+        return "MT_CLASS_ADDR_UINT";
+    return cls;
+}
+
 /* The class of the parts of a _Complex type, or NULL. */
 static const char *complex_class(CXType canon)
 {
@@ -213,8 +223,8 @@ static void member_why(field_ctx *fc, CXCursor c, const char *what, const char *
 }
 
 static const char *member_line(typereg *tr, const char *c_name, const char *path, const char *name,
-                               CXType t, strbuf *out, const char **why);
-static const char *ref_at(typereg *tr, CXType t, const char *expr, const char *path,
+                               CXType t, int addr, strbuf *out, const char **why);
+static const char *ref_at(typereg *tr, CXType t, int addr, const char *expr, const char *path,
                           unsigned long long *count, const char **why);
 
 static const char *pthread_object(CXType t);
@@ -281,7 +291,7 @@ static enum CXChildVisitResult add_field(CXCursor c, CXCursor parent, CXClientDa
         fc->fam = c;  /* not a member of the header: the heap block's type adds it */
     else if (!*name)
         member_why(fc, c, "anonymous struct or union", name);
-    else if (!member_line(fc->tr, fc->c_name, fc->path, name, t, &fc->members, &why)) {
+    else if (!member_line(fc->tr, fc->c_name, fc->path, name, t, hidden_decl(c), &fc->members, &why)) {
         unsigned long long count;
         CXType elem = clang_getCanonicalType(strip_arrays(t, &count, &why));
         int nested = elem.kind == CXType_Record && !clang_Cursor_isNull(why_at);
@@ -303,9 +313,9 @@ static enum CXChildVisitResult add_field(CXCursor c, CXCursor parent, CXClientDa
 }
 
 /* Appends "MT_MEMBER_OF(...)," for one member of struct c_name, whose
- * identity name is path. */
+ * identity name is path; addr: an integer member that may hold an address. */
 static const char *member_line(typereg *tr, const char *c_name, const char *path, const char *name,
-                               CXType t, strbuf *out, const char **why)
+                               CXType t, int addr, strbuf *out, const char **why)
 {
     unsigned long long count;
     if (t.kind == CXType_Invalid) {  /* a generated pointer member */
@@ -317,6 +327,8 @@ static const char *member_line(typereg *tr, const char *c_name, const char *path
         return NULL;
     CXType canon = clang_getCanonicalType(elem);
     const char *idname, *cls = scalar_class(canon, &idname);
+    if (cls && (addr || hidden_elem(elem)))
+        cls = addr_class(cls);
     if (cls) {
         sb_printf(out, "        MT_MEMBER_OF(%s, %s, %s, %llu, 0),\n", c_name, name, cls, count);
         return "";
@@ -333,7 +345,7 @@ static const char *member_line(typereg *tr, const char *c_name, const char *path
     char expr[600], where[600];
     snprintf(expr, sizeof expr, "((%s *)0)->%s", c_name, name);
     snprintf(where, sizeof where, "%s.%s", path, name);
-    const char *ref = ref_at(tr, t, expr, where, &one, why);
+    const char *ref = ref_at(tr, t, 0, expr, where, &one, why);
     if (!ref)
         return NULL;
     CXCursor decl = clang_getTypeDeclaration(canon);
@@ -416,7 +428,8 @@ static void flex_define(typereg *tr, const char *rec_key, int rec_idx, const cha
     unsigned long long count;
     const char *why;
     CXCursor saved_why_at = why_at;
-    const char *eref = ref_at(tr, clang_getArrayElementType(clang_getCursorType(fam)), NULL, NULL, &count, &why);
+    const char *eref = ref_at(tr, clang_getArrayElementType(clang_getCursorType(fam)), hidden_decl(fam), NULL, NULL,
+                              &count, &why);
     why_at = saved_why_at;
     if (eref) {
         char elem[64], key[600];
@@ -511,11 +524,18 @@ const char *tr_ref(typereg *tr, CXType t, unsigned long long *count, const char 
     return tr_ref_at(tr, t, NULL, NULL, count, why);
 }
 
+const char *tr_ref_var_at(typereg *tr, CXCursor decl, const char *expr, const char *path,
+                          unsigned long long *count, const char **why)
+{
+    why_at = clang_getNullCursor();
+    return ref_at(tr, clang_getCursorType(decl), hidden_decl(decl), expr, path, count, why);
+}
+
 const char *tr_ref_at(typereg *tr, CXType t, const char *expr, const char *path, unsigned long long *count,
                       const char **why)
 {
     why_at = clang_getNullCursor();
-    return ref_at(tr, t, expr, path, count, why);
+    return ref_at(tr, t, 0, expr, path, count, why);
 }
 
 /* The pthread object a typedef chain names (pthread_mutex_t...), whose
@@ -554,7 +574,7 @@ static const char *pthread_object(CXType t)
     return NULL;
 }
 
-static const char *ref_at(typereg *tr, CXType t, const char *expr, const char *path,
+static const char *ref_at(typereg *tr, CXType t, int addr, const char *expr, const char *path,
                           unsigned long long *count, const char **why)
 {
     *why = NULL;
@@ -605,8 +625,11 @@ static const char *ref_at(typereg *tr, CXType t, const char *expr, const char *p
         *why = "a type that cannot be named at file scope";
         return NULL;
     }
+    if (cls && (addr || hidden_elem(elem)))  /* a _Complex has no class of its own */
+        cls = addr_class(cls);
+    int is_addr = cls && strncmp(cls, "MT_CLASS_ADDR", 13) == 0;
     char key[300];
-    snprintf(key, sizeof key, "scalar:%s", spelled);
+    snprintf(key, sizeof key, "%s:%s", is_addr ? "addr" : "scalar", spelled);
     static char ref[64];
     int idx = find(tr, key);
     if (idx < 0) {
@@ -628,13 +651,13 @@ static const char *ref_at(typereg *tr, CXType t, const char *expr, const char *p
 }
 
 const char *tr_struct(typereg *tr, const char *c_name, const char *id_name, int n,
-                      const char **names, CXType *types, const char **why)
+                      const char **names, CXType *types, const unsigned char *addr, const char **why)
 {
     strbuf m = { 0 };
     *why = NULL;
     why_at = clang_getNullCursor();
     for (int i = 0; i < n && !*why; i++)
-        member_line(tr, c_name, id_name, names[i], types[i], &m, why);
+        member_line(tr, c_name, id_name, names[i], types[i], addr && addr[i], &m, why);
     if (*why) {
         free(m.s);
         return NULL;

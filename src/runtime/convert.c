@@ -15,7 +15,7 @@
 #include "kernels.h"
 #include "ldouble.h"
 
-enum op_kind { OP_COPY, OP_ZERO, OP_SWAP, OP_INT, OP_FLOAT, OP_LDOUBLE, OP_PTR, OP_FNPTR, OP_SUB, OP_BITS, OP_UNION };
+enum op_kind { OP_COPY, OP_ZERO, OP_SWAP, OP_INT, OP_FLOAT, OP_LDOUBLE, OP_PTR, OP_FNPTR, OP_ADDR, OP_SUB, OP_BITS, OP_UNION };
 
 typedef struct union_plan union_plan;
 
@@ -134,6 +134,11 @@ static cv_op scalar_op(const cv_plan *p, const tmember *sm, const tmember *dm)
     switch (sm->cls) {
     case MT_CLASS_PTR: op.kind = OP_PTR; return op;
     case MT_CLASS_FNPTR: op.kind = OP_FNPTR; return op;
+    case MT_CLASS_ADDR_SINT:
+    case MT_CLASS_ADDR_UINT:
+        op.kind = OP_ADDR;
+        op.is_signed = sm->cls == MT_CLASS_ADDR_SINT;
+        return op;
     case MT_CLASS_LDOUBLE:
         if (p->src_arch.ldouble != la->ldouble || !same_size)
             op.kind = OP_LDOUBLE;
@@ -195,7 +200,7 @@ static void member_view(struct mt_type *v, const struct mt_type *u, uint32_t m)
     const tmember *tm = &u->members[m];
     *v = (struct mt_type){ .id = u->id, .name = u->name, .size = u->size, .align = u->align,
                            .nmembers = 1, .members = (tmember *)tm };
-    v->has_pointers = tm->cls == MT_CLASS_PTR || tm->cls == MT_CLASS_FNPTR ||
+    v->has_pointers = tm->cls == MT_CLASS_PTR || tm->cls == MT_CLASS_FNPTR || type_class_is_addr(tm->cls) ||
                       (tm->type && tm->type->has_pointers);
     v->has_unions = tm->type && tm->type->has_unions;
 }
@@ -332,7 +337,7 @@ static int add_member(cv_plan *p, const tmember *sm, const tmember *dm, uint32_t
         return add_struct_array(p, sm, dm, sbase, dbase, pointers_only, err);
     }
     cv_op op = scalar_op(p, sm, dm);
-    if (pointers_only && op.kind != OP_PTR && op.kind != OP_FNPTR)
+    if (pointers_only && op.kind != OP_PTR && op.kind != OP_FNPTR && op.kind != OP_ADDR)
         return 0;
     op.soff = sbase + sm->offset;
     op.doff = dbase + dm->offset;
@@ -579,6 +584,34 @@ static int run_pointers(run_state *rs, const cv_op *op, uint8_t *d, size_t dstep
     return 0;
 }
 
+/* Integers that may hold addresses: each value that points into a saved
+ * object is translated, any other is converted as the integer it is. */
+static int run_addrs(run_state *rs, const cv_op *op, uint8_t *d, size_t dstep,
+                     const uint8_t *s, size_t sstep, size_t n)
+{
+    int sbig = rs->plan->src_arch.byte_order == ARCH_BIG;
+    int dbig = arch_local()->byte_order == ARCH_BIG;
+    cv_translate_addr_fn fn = rs->ctx->translate_addr;
+    for (size_t i = 0; i < n; i++) {
+        uint64_t old = k_load_uint(s + i * sstep, op->ssize, sbig), now = 0;
+        mt_error inner = { 0, "" };
+        int rc = old != 0 && fn ? fn(rs->ctx->cb_ctx, old, &now, &inner) : 0;
+        if (rc < 0)
+            return fail_at(rs, s + i * sstep, MT_EPOINTER, inner.msg);
+        if (rc == 0) {
+            size_t bad = k_int(d + i * dstep, dstep, op->dsize, s + i * sstep, sstep, op->ssize, sbig,
+                               op->is_signed, (int)rs->ctx->lossy, 1);
+            if (bad != 1)
+                return fail_at(rs, s + i * sstep, MT_ELOSS, "precision loss");
+            continue;
+        }
+        if (op->dsize < sizeof now && now >> (8 * op->dsize) != 0)
+            return fail_at(rs, s + i * sstep, MT_ELOSS, "an address that does not fit");
+        k_store_uint(d + i * dstep, op->dsize, dbig, now);
+    }
+    return 0;
+}
+
 static int run_sub(run_state *rs, const cv_op *op, uint8_t *d, size_t dstep,
                    const uint8_t *s, size_t sstep, size_t n)
 {
@@ -673,6 +706,7 @@ static int run_items(run_state *rs, const cv_op *op, uint8_t *d, size_t dstep,
     case OP_LDOUBLE: return run_ldouble(rs, op, d, dstep, s, sstep, n);
     case OP_PTR:
     case OP_FNPTR: return run_pointers(rs, op, d, dstep, s, sstep, n);
+    case OP_ADDR: return run_addrs(rs, op, d, dstep, s, sstep, n);
     case OP_BITS: return run_bits(rs, op, d, dstep, s, sstep, n);
     case OP_UNION: return run_unions(rs, op, d, dstep, s, sstep, n);
     default: return run_sub(rs, op, d, dstep, s, sstep, n);

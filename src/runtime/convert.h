@@ -22,6 +22,12 @@ typedef struct cv_plan cv_plan;
 typedef int (*cv_translate_fn)(void *ctx, uint64_t old_addr, uint64_t *new_addr,
                                mt_error *err);
 
+/* Translates an integer that may hold an address: returns 1 with
+ * *new_addr set when old_value points into a saved object, 0 when it is a
+ * plain number (converted as an integer), -1 with err filled. */
+typedef int (*cv_translate_addr_fn)(void *ctx, uint64_t old_value, uint64_t *new_addr,
+                                    mt_error *err);
+
 /* The writer's active member of the union of writer type u at old
  * address old_addr, or -1 when unknown. */
 typedef long (*cv_union_fn)(void *ctx, uint64_t old_addr, const struct mt_type *u);
@@ -30,6 +36,7 @@ typedef struct cv_ctx {
     unsigned lossy;                /* nonzero: narrow instead of failing */
     cv_translate_fn translate_ptr; /* data pointers; NULL: refuse any */
     cv_translate_fn translate_fn;  /* function pointers; NULL: refuse any */
+    cv_translate_addr_fn translate_addr; /* address-holding integers; NULL: numbers */
     void *cb_ctx;
     /* Unions are converted by their active member: union_member (NULL:
      * every one unknown) is asked with the old address of each, which is

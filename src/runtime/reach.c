@@ -13,7 +13,9 @@
  * capture too. A union is scanned through its active member (unions.c);
  * one whose active member is unknown through every pointer member, keeping
  * what they may point to without refusing (the capture refuses such a
- * union in save.c unless its bytes are zero). */
+ * union in save.c unless its bytes are zero). An integer that may hold an
+ * address (mtcc's pointer inference) keeps the block it points into but is
+ * never refused: one that points nowhere is a number. */
 #include "reach.h"
 
 #include <stdarg.h>
@@ -24,6 +26,8 @@
 #include "error.h"
 #include "flex.h"
 #include "frames.h"
+#include "kernels.h"
+#include "migthread-gen.h"
 #include "threads.h"
 #include "unions.h"
 
@@ -35,6 +39,9 @@
 typedef struct root_range {
     uintptr_t start, end;
 } root_range;
+
+/* The host's byte order, for reading an integer slot of any width. */
+#define ARCH_HOST_BIG (__BYTE_ORDER__ == __ORDER_BIG_ENDIAN__)
 
 typedef struct walker {
     reach_set *rs;
@@ -254,6 +261,12 @@ static void scan_member(walker *w, const tmember *m, const unsigned char *base)
             else
                 fn_slot(w, slot, (uintptr_t)p);
         }
+    } else if (type_class_is_addr(m->cls)) {
+        /* an integer that may hold an address keeps what it points into */
+        for (uint32_t k = 0; k < m->count; k++) {
+            uint64_t v = k_load_uint(base + m->offset + (size_t)k * m->size, m->size, ARCH_HOST_BIG);
+            reach_pointer(w, (uintptr_t)v);
+        }
     } else if (m->cls == MT_CLASS_STRUCT && m->type->has_pointers) {
         scan_type(w, m->type, base + m->offset, m->count);
     }
@@ -438,9 +451,24 @@ static int untyped_with_pointers(walker *w, const st_heap_block *b)
     return 1;
 }
 
+/* The first spot mtcc found where an address is computed in a way no
+ * checkpoint can follow (XOR-ed, hashed, split): set at start-up by the
+ * program's registration; every capture is then refused with it. */
+static const char *hidden_refusal;
+
+void mt_hidden_unsafe(const char *spot)
+{
+    if (!hidden_refusal)
+        hidden_refusal = spot;
+}
+
 int reach_compute(reach_set *rs, mt_error *err)
 {
     memset(rs, 0, sizeof *rs);
+    if (hidden_refusal) {
+        mt_fail(err, MT_EREFUSED, "checkpoint refused: %s", hidden_refusal);
+        return REACH_REFUSED;
+    }
     size_t n = 0;
     state_heap_each(NULL, &n);  /* counts */
     rs->blocks = malloc((n ? n : 1) * sizeof *rs->blocks);

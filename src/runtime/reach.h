@@ -29,8 +29,8 @@ typedef struct reach_set {
  * would hold. Returns 0; -1 when out of memory (the caller then saves
  * every block); or REACH_REFUSED with err naming the variable, the member
  * and the reason (a pointer into nothing saved, a pointer in raw bytes or
- * in a union, an unregistered function). The state lock is held by the
- * caller. */
+ * in a union, an unregistered function, a program whose addresses mtcc
+ * saw hidden: mt_hidden_unsafe). The state lock is held by the caller. */
 int reach_compute(reach_set *rs, mt_error *err);
 void reach_free(reach_set *rs);
 

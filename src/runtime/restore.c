@@ -286,6 +286,40 @@ static int translate_fn(void *ctx, uint64_t old, uint64_t *now, mt_error *err)
     return 0;
 }
 
+/* An integer that may hold an address (mtcc's pointer inference): a value
+ * inside a saved block translates with its offset; one whose offset falls
+ * inside a scalar that changes size is a tagged pointer (low bits below
+ * the writer's alignment of the block's type), translated without the tag
+ * and given it back; a registered function's address translates; a value
+ * inside a range the writer freed dangles; any other value is a number. */
+static int translate_addr(void *ctx, uint64_t old, uint64_t *now, mt_error *err)
+{
+    const loader *ld = ctx;
+    if (old < LOWEST_MAPPING)
+        return 0;
+    const home *h = home_of(ld, old);
+    if (h) {
+        uint64_t off, rel = old - h->old_start;
+        uint64_t tag = rel & (uint64_t)(ld->img->types[h->block->type]->align - 1);
+        if (cv_map_offset(h->plan, rel, h->block->count, &off) == 0) {
+            *now = (uint64_t)(uintptr_t)(h->new_addr + off);
+            return 1;
+        }
+        if (tag && cv_map_offset(h->plan, rel - tag, h->block->count, &off) == 0) {
+            *now = (uint64_t)(uintptr_t)(h->new_addr + off) + tag;
+            return 1;
+        }
+        return mt_fail(err, MT_EPOINTER, "integer 0x%llx holds an address between the members of a block",
+                       (unsigned long long)old);
+    }
+    mt_error ignored;
+    if (translate_fn(ctx, old, now, &ignored) == 0)
+        return 1;
+    if (translate_freed(ld, old, now, &ignored) == 0)
+        return 1;
+    return 0;
+}
+
 static int by_func_addr(const void *a, const void *b)
 {
     const ck_func *x = *(const ck_func *const *)a, *y = *(const ck_func *const *)b;
@@ -318,7 +352,7 @@ static long union_member(void *ctx, uint64_t old_addr, const struct mt_type *u)
 static int convert_all(loader *ld, unsigned flags)
 {
     cv_ctx ctx = { .lossy = flags & MT_LOAD_LOSSY, .translate_ptr = translate_ptr,
-                   .translate_fn = translate_fn, .cb_ctx = ld, .union_member = union_member };
+                   .translate_fn = translate_fn, .translate_addr = translate_addr, .cb_ctx = ld, .union_member = union_member };
     for (uint64_t i = 0; i < ld->nhomes; i++) {
         const home *h = &ld->homes[i];
         if (!h->stage)

@@ -21,7 +21,9 @@ int type_scalar_size_ok(int cls, uint32_t size)
     switch (cls) {
     case MT_CLASS_BYTES: return size == 1;
     case MT_CLASS_SINT:
-    case MT_CLASS_UINT: return size == 1 || size == 2 || size == 4 || size == 8;
+    case MT_CLASS_UINT:
+    case MT_CLASS_ADDR_SINT:
+    case MT_CLASS_ADDR_UINT: return size == 1 || size == 2 || size == 4 || size == 8;
     case MT_CLASS_BOOL: return size == 1 || size == 2 || size == 4;
     case MT_CLASS_FLOAT: return size == 4 || size == 8;
     case MT_CLASS_LDOUBLE: return size == 8 || size == 12 || size == 16;
@@ -154,7 +156,7 @@ void type_free(struct mt_type *t)
 
 static int member_has_pointers(const tmember *m)
 {
-    if (m->cls == MT_CLASS_PTR || m->cls == MT_CLASS_FNPTR)
+    if (m->cls == MT_CLASS_PTR || m->cls == MT_CLASS_FNPTR || type_class_is_addr(m->cls))
         return 1;
     return is_aggregate(m->cls) && m->type->has_pointers;
 }

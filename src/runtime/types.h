@@ -87,6 +87,12 @@ void type_free(struct mt_type *t);
 const struct mt_type *const *types_local(uint32_t *count);
 const struct mt_type *types_local_find(uint64_t id);
 
+/* 1 for the classes of integers that may hold an address. */
+static inline int type_class_is_addr(int cls)
+{
+    return cls == MT_CLASS_ADDR_SINT || cls == MT_CLASS_ADDR_UINT;
+}
+
 /* 1 for a type of single bytes (char, unsigned char, the raw bytes of a
  * block mtcc could not type): its blocks say nothing of what they hold. */
 static inline int type_is_bytes(const struct mt_type *t)

@@ -223,6 +223,55 @@ static void test_pointers(void)
     type_free(writer);
 }
 
+/* An integer that may hold an address: 0x2000..0x2fff is "saved" and
+ * moves by 0x1000; anything else is a number. */
+static int translate_addr_window(void *ctx, uint64_t old, uint64_t *now, mt_error *err)
+{
+    (void)ctx;
+    if (old == 0xbad0)
+        return mt_fail(err, MT_EPOINTER, "integer 0x%llx holds an address between the members of a block",
+                       (unsigned long long)old);
+    if (old < 0x2000 || old >= 0x3000)
+        return 0;
+    *now = old + 0x1000;
+    return 1;
+}
+
+static void test_address_integers(void)
+{
+    struct ai { intptr_t s; uintptr_t u[2]; };
+    mt_error err;
+    mt_member m[] = { MT_MEMBER(struct ai, s, MT_CLASS_ADDR_SINT, 1), MT_MEMBER(struct ai, u, MT_CLASS_ADDR_UINT, 2) };
+    const mt_type *local = mt_type_define("struct ai", sizeof(struct ai), _Alignof(struct ai), 0, m, 2, &err);
+    cv_plan *same = local ? cv_plan_compile(local, arch_local(), local, &err) : NULL;
+    CHECK(same && !cv_plan_is_copy(same));  /* the values are looked at even on the same ABI */
+    cv_plan_free(same);
+    /* A big-endian ILP32 writer: an address with a tag bit, a negative
+     * number, a number that is not an address. */
+    tmember wm[] = { { .name = "s", .cls = MT_CLASS_ADDR_SINT, .size = 4, .offset = 0, .count = 1 },
+                     { .name = "u", .cls = MT_CLASS_ADDR_UINT, .size = 4, .offset = 4, .count = 2 } };
+    struct mt_type *writer = type_new("struct ai", 12, 4, 0, wm, 2, &err);
+    mt_arch wa = foreign_arch(1, 4);
+    cv_plan *p = cv_plan_compile(writer, &wa, local, &err);
+    CHECK(p != NULL);
+    uint8_t raw[12];
+    k_store_uint(raw, 4, 1, (uint32_t)(int32_t)-5);
+    k_store_uint(raw + 4, 4, 1, 0x2001);
+    k_store_uint(raw + 8, 4, 1, 123456789);
+    struct ai dst;
+    cv_ctx ctx = { .translate_addr = translate_addr_window };
+    CHECK(cv_run(p, &dst, raw, 1, &ctx, &err) == 0);
+    CHECK(dst.s == -5 && dst.u[0] == 0x3001 && dst.u[1] == 123456789);
+    k_store_uint(raw, 4, 1, 0xbad0);
+    CHECK(cv_run(p, &dst, raw, 1, &ctx, &err) < 0 && err.code == MT_EPOINTER);
+    CHECK_STR(err.msg, "integer 0xbad0 holds an address between the members of a block in struct ai member s");
+    cv_ctx none = { 0 };  /* no translation: every value is a number */
+    k_store_uint(raw, 4, 1, 0x2000);
+    CHECK(cv_run(p, &dst, raw, 1, &none, &err) == 0 && dst.s == 0x2000);
+    cv_plan_free(p);
+    type_free(writer);
+}
+
 struct small { short x; int y; };
 struct holder { char c; struct small s[7]; int tail; };
 
@@ -316,6 +365,7 @@ int main(void)
     test_int_resizing();
     test_swaps();
     test_pointers();
+    test_address_integers();
     test_nested_and_unions();
     test_mismatch();
     return check_done("convert");
