@@ -314,3 +314,16 @@ int not_assignable(CXType t)
     }
     return 0;
 }
+
+/* The value of a constant integer expression into *v; 0 if it is not one. */
+int constant_int(CXCursor e, long long *v)
+{
+    CXEvalResult r = clang_Cursor_Evaluate(e);
+    if (!r)
+        return 0;
+    int ok = clang_EvalResult_getKind(r) == CXEval_Int;
+    if (ok)
+        *v = clang_EvalResult_getAsLongLong(r);
+    clang_EvalResult_dispose(r);
+    return ok;
+}

@@ -232,19 +232,6 @@ static char *storage_key(CXCursor lv)
     }
 }
 
-/* An integer constant's value; 0 when e is not one. */
-static int constant_of(CXCursor e, long long *v)
-{
-    CXEvalResult r = clang_Cursor_Evaluate(e);
-    if (!r)
-        return 0;
-    int ok = clang_EvalResult_getKind(r) == CXEval_Int;
-    if (ok)
-        *v = clang_EvalResult_getAsLongLong(r);
-    clang_EvalResult_dispose(r);
-    return ok;
-}
-
 static int small_mask(long long v) { return v >= 0 && v < TAG_MASK_LIMIT; }
 
 static int addr_expr(CXCursor e);
@@ -269,7 +256,7 @@ static int addr_masked(const char *op, CXCursor a, CXCursor b)
     int am = addr_expr(a), bm = addr_expr(b);
     if (am == bm)
         return 0;
-    if (strcmp(op, "&") == 0 && constant_of(am ? b : a, &m))
+    if (strcmp(op, "&") == 0 && constant_int(am ? b : a, &m))
         return !small_mask(m);
     return 1;
 }

@@ -129,6 +129,7 @@ char *first_token(CXTranslationUnit tu, CXCursor c);
 /* The operator of a binary or unary operator cursor, read from tokens. */
 char *operator_of(CXTranslationUnit tu, CXCursor c);
 int binary_op(CXTranslationUnit tu, CXCursor e, const char *op);
+int constant_int(CXCursor e, long long *v);
 /* Finds the first token spelled tok in c's extent at or after offset from
  * and outside any bracket opened after from; stops at a bracket that
  * closes one opened before from. Returns 1 and sets *at to its offset. */

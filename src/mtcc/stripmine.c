@@ -274,19 +274,6 @@ void strip_mine(walk *w, CXCursor cond, CXCursor inc, CXCursor body)
     ed_text(ed_add(eb, stop, stop, closing_order(w->nanc, CLOSE_BODY)), " } }");
 }
 
-/* The value of a constant integer expression into *v; 0 if it is not one. */
-static int constant_value(CXCursor e, long long *v)
-{
-    CXEvalResult r = clang_Cursor_Evaluate(e);
-    if (!r)
-        return 0;
-    int ok = clang_EvalResult_getKind(r) == CXEval_Int;
-    if (ok)
-        *v = clang_EvalResult_getAsLongLong(r);
-    clang_EvalResult_dispose(r);
-    return ok;
-}
-
 /* The start the for clause init gives index vi, if a constant: i = K or
  * a declaration T i = K. */
 static int constant_start(func *fn, CXCursor init, int vi, long long *v)
@@ -295,10 +282,10 @@ static int constant_start(func *fn, CXCursor init, int vi, long long *v)
     kids ch = children(init);
     int ok = 0;
     if (k == CXCursor_BinaryOperator && ch.n == 2 && named_var(fn, ch.c[0]) == vi)
-        ok = constant_value(ch.c[1], v);
+        ok = constant_int(ch.c[1], v);
     else if (k == CXCursor_DeclStmt && ch.n == 1 && find_var(fn, ch.c[0]) == vi) {
         kids d = children(ch.c[0]);
-        ok = d.n > 0 && constant_value(d.c[d.n - 1], v);
+        ok = d.n > 0 && constant_int(d.c[d.n - 1], v);
         free(d.c);
     }
     free(ch.c);
@@ -312,7 +299,7 @@ long short_trips(walk *w, CXCursor init, CXCursor cond, CXCursor inc, CXCursor b
     long long start, end;
     int vi = counted_loop(w, cond, inc, body, &le, &bound);
     if (vi < 0 || clang_Cursor_isNull(init) || !constant_start(w->fn, init, vi, &start) ||
-        !constant_value(bound, &end) || start < 0 || end < start || end - start + le > SHORT_TRIPS)
+        !constant_int(bound, &end) || start < 0 || end < start || end - start + le > SHORT_TRIPS)
         return 0;
     return (long)(end - start + le);
 }
