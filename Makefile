@@ -57,9 +57,15 @@ build/bin/migthread: $(wildcard src/cli/*.c) $(HOST_LIB)
 
 # mtcc links libclang; the headers its output includes go to build/include.
 LLVM := /usr/lib/llvm-14
-build/bin/mtcc: $(wildcard src/mtcc/*.c src/mtcc/*.h) build/xxhash/xxhash.h
+build/bin/mtcc: $(wildcard src/mtcc/*.c src/mtcc/*.h) build/xxhash/xxhash.h build/gen/libc_spec.inc
 	@mkdir -p $(dir $@)
-	$(CC) $(BASEFLAGS) $(CFLAGS) -I$(LLVM)/include $(filter %.c,$^) -L$(LLVM)/lib -lclang -Wl,-rpath,$(LLVM)/lib -o $@
+	$(CC) $(BASEFLAGS) $(CFLAGS) -Ibuild/gen -I$(LLVM)/include $(filter %.c,$^) -L$(LLVM)/lib -lclang -Wl,-rpath,$(LLVM)/lib -o $@
+
+# The built-in spec of the heap functions (docs/lib-spec.md), compiled into
+# mtcc as one C string: each line quoted, backslashes and quotes escaped.
+build/gen/libc_spec.inc: share/migthread/libc.spec
+	@mkdir -p $(dir $@)
+	sed -e 's/\\/\\\\/g' -e 's/"/\\"/g' -e 's/^/"/' -e 's/$$/\\n"/' $< > $@
 
 build/include/%.h: include/%.h
 	@mkdir -p $(dir $@)

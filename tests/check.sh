@@ -17,6 +17,7 @@ run "command line" tests/cli.sh
 run "mtcc driver and diagnostics" tests/mtcc.sh
 run "mtcc driver options on six targets" tests/mtcc/test-driver.sh
 run "mtcc corpus on six ABIs" tests/corpus.sh
+run "mtcc --lib-spec: a program's own allocator" tests/libspec.sh
 run "C library state across a checkpoint" tests/libstate.sh
 run "unions: active members, refusals, csmith" tests/unions.sh
 run "threaded programs on four ABIs, thread migration, ThreadSanitizer" tests/threads.sh

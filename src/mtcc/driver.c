@@ -5,6 +5,8 @@
  *
  * --hidden-pointers-safe=FILE:LINE (repeatable) declares an address that
  * the pointer inference cannot follow at that line safe (hidden.c).
+ * --lib-spec FILE (repeatable) declares the functions of a library or of
+ * the program that allocate, resize or free heap blocks (libspec.c).
  * Each .c file is preprocessed by the real compiler (MTCC_CC or --cc,
  * default cc), transformed, and compiled; the link adds the runtime built
  * for the compiler's target (COMPILER -dumpmachine). */
@@ -20,6 +22,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "libspec.h"
 #include "mtcc.h"
 
 /* Rounds of the several-file inference: marks only grow, this bounds it. */
@@ -348,6 +351,13 @@ static void parse_args(int argc, char **argv, opts *o)
             o->cc = a + 5;
         else if (strncmp(a, "--hidden-pointers-safe=", 23) == 0)
             hidden_declare_safe(a + 23);
+        else if (strncmp(a, "--lib-spec=", 11) == 0)
+            libspec_load_file(a + 11);
+        else if (strcmp(a, "--lib-spec") == 0) {
+            if (++i >= argc)
+                fatal("--lib-spec needs a file name");
+            libspec_load_file(argv[i]);
+        }
         else if (strcmp(a, "--print-transformed") == 0)
             o->print_transformed = 1;
         else if (strcmp(a, "-v") == 0)
@@ -570,7 +580,8 @@ int main(int argc, char **argv)
     parse_args(argc, argv, &o);
     static const char usage[] = "usage: mtcc [--cc=COMPILER] [compiler flags] [-c] -o OUT FILES...\n"
                                 "       mtcc [--cc=COMPILER] [flags] --print-transformed FILE.c\n"
-                                "       --hidden-pointers-safe=FILE:LINE  an address computed there is the user's to vouch for\n";
+                                "       --hidden-pointers-safe=FILE:LINE  an address computed there is the user's to vouch for\n"
+                                "       --lib-spec FILE  functions that allocate, resize or free heap blocks (docs/lib-spec.md)\n";
     if (argc == 2 && strcmp(argv[1], "--help") == 0) {
         fputs(usage, stdout);
         exit(0);

@@ -131,6 +131,12 @@ static int reads_holders(scan *s, CXCursor e, unsigned char *mark, int under_add
     if (k == CXCursor_UnaryExpr)
         return 0;  /* sizeof, _Alignof: not evaluated */
     int any = 0;
+    asite *call_site = k == CXCursor_CallExpr ? site_at(s, cur_start(e)) : NULL;
+    if (call_site) {  /* an allocation (a spec's pool_alloc too): its own block, not what its body returns */
+        if (call_site->untyped && mark)
+            mark[call_site - s->sites] = 1;
+        return call_site->untyped;
+    }
     if (k == CXCursor_DeclRefExpr || k == CXCursor_MemberRefExpr || k == CXCursor_CallExpr) {
         CXCursor ref = clang_getCursorReferenced(e);
         holder *h = clang_Cursor_isNull(ref) ? NULL : holder_of(s, ref, 0);
@@ -140,15 +146,8 @@ static int reads_holders(scan *s, CXCursor e, unsigned char *mark, int under_add
                 mark[i] |= h->from[i];
         }
     }
-    if (k == CXCursor_CallExpr) {
-        asite *a = site_at(s, cur_start(e));
-        if (a && a->untyped) {
-            any = 1;
-            if (mark)
-                mark[a - s->sites] = 1;
-        }
+    if (k == CXCursor_CallExpr)
         return any;  /* its arguments are not its value */
-    }
     CXType et = clang_getCanonicalType(clang_getCursorType(e));
     int array = et.kind == CXType_ConstantArray || et.kind == CXType_IncompleteArray;
     if (k == CXCursor_MemberRefExpr && !under_addr && !array)

@@ -18,6 +18,7 @@
 #include <string.h>
 
 #include "heaptype.h"
+#include "libspec.h"
 
 /* ---- sizeof operands -------------------------------------------------------------- */
 
@@ -381,12 +382,12 @@ static int destination(CXCursor *anc, int nanc, CXCursor call, CXType *pointee)
     return 0;
 }
 
-/* posix_memalign((void **)&p, ...): what p points to. */
-static int out_param(CXTranslationUnit tu, CXCursor call, CXType *elem)
+/* posix_memalign((void **)&p, ...): what p points to (argument arg). */
+static int out_param(CXTranslationUnit tu, CXCursor call, unsigned arg, CXType *elem)
 {
-    if (clang_Cursor_getNumArguments(call) < 1)
+    if (clang_Cursor_getNumArguments(call) <= (int)arg)
         return 0;
-    CXCursor a = clang_Cursor_getArgument(call, 0);
+    CXCursor a = clang_Cursor_getArgument(call, arg);
     for (int depth = 0; depth < 16; depth++) {
         enum CXCursorKind k = clang_getCursorKind(a);
         kids ch = children(a);
@@ -407,25 +408,6 @@ static int out_param(CXTranslationUnit tu, CXCursor call, CXType *elem)
     return 0;
 }
 
-/* The library's allocating functions and where their size is. */
-typedef struct alloc_fn {
-    const char *name;
-    int size_arg, pair_arg;  /* the size, and with pair_arg >= 0 the count it multiplies */
-} alloc_fn;
-
-static const alloc_fn alloc_fns[] = {
-    { "malloc", 0, -1 }, { "calloc", 1, 0 }, { "realloc", 1, -1 }, { "reallocarray", 2, 1 },
-    { "aligned_alloc", 1, -1 }, { "posix_memalign", 2, -1 }, { "mmap", 1, -1 }, { NULL, 0, 0 }
-};
-
-static const alloc_fn *find_alloc_fn(const char *name)
-{
-    for (int i = 0; alloc_fns[i].name; i++)
-        if (strcmp(name, alloc_fns[i].name) == 0)
-            return &alloc_fns[i];
-    return NULL;
-}
-
 static choice elem_choice(CXType t)
 {
     choice ch = { .kind = AT_ELEM };
@@ -438,18 +420,18 @@ static choice elem_choice(CXType t)
  * destination), then the destination unless it is char or void, then
  * the size's sizeof. A struct with a flexible array member as the
  * element is always a flexible block. */
-static choice choose(CXTranslationUnit tu, CXCursor *anc, int nanc, CXCursor call, const alloc_fn *fn)
+static choice choose(CXTranslationUnit tu, CXCursor *anc, int nanc, CXCursor call, const ls_entry *fn)
 {
     CXType dest;
-    if (strcmp(fn->name, "posix_memalign") == 0 && out_param(tu, call, &dest) && !heap_says_nothing(dest))
+    if (fn->out && out_param(tu, call, (unsigned)fn->out - 1, &dest) && !heap_says_nothing(dest))
         return has_fam(dest) ? (choice){ .kind = AT_FLEX, .header = dest } : elem_choice(dest);
     int nargs = clang_Cursor_getNumArguments(call);
     choice size = { .kind = AT_NONE };
-    if (fn->pair_arg >= 0 && nargs > fn->size_arg)
-        size = from_pair(tu, clang_Cursor_getArgument(call, (unsigned)fn->pair_arg),
-                         clang_Cursor_getArgument(call, (unsigned)fn->size_arg));
-    else if (nargs > fn->size_arg)
-        size = from_size(tu, clang_Cursor_getArgument(call, (unsigned)fn->size_arg));
+    if (fn->count && nargs >= fn->size && nargs >= fn->count)
+        size = from_pair(tu, clang_Cursor_getArgument(call, (unsigned)fn->count - 1),
+                         clang_Cursor_getArgument(call, (unsigned)fn->size - 1));
+    else if (fn->size && nargs >= fn->size)
+        size = from_size(tu, clang_Cursor_getArgument(call, (unsigned)fn->size - 1));
     if (size.kind == AT_FLEX || size.kind == AT_TRAIL)
         return size;
     if (destination(anc, nanc, call, &dest) && !heap_says_nothing(dest))
@@ -485,18 +467,23 @@ static asite *site_at(unit_sites *u, unsigned offset)
     return NULL;
 }
 
-static const alloc_fn *alloc_call(CXCursor c)
+/* The spec's declaration of an allocating call, or NULL: the library's
+ * function (or one declared by the program without a body here), or any
+ * function a user's spec declares. */
+static const ls_entry *alloc_call(CXCursor c)
 {
     if (clang_getCursorKind(c) != CXCursor_CallExpr)
         return NULL;
     CXCursor callee = clang_getCursorReferenced(c);
-    /* the library's, or declared by the program without a body here */
-    if (clang_Cursor_isNull(callee) || clang_getCursorKind(callee) != CXCursor_FunctionDecl ||
-        (!in_system_header(callee) && !clang_Cursor_isNull(clang_getCursorDefinition(callee))))
+    if (clang_Cursor_isNull(callee) || clang_getCursorKind(callee) != CXCursor_FunctionDecl)
         return NULL;
     CXString n = clang_getCursorSpelling(callee);
-    const alloc_fn *fn = find_alloc_fn(clang_getCString(n));
+    const ls_entry *fn = libspec_find(clang_getCString(n));
     clang_disposeString(n);
+    if (!fn || !(fn->verb == LS_ALLOC || fn->verb == LS_CALLOC || fn->verb == LS_REALLOC))
+        return NULL;
+    if (fn->builtin && !in_system_header(callee) && !clang_Cursor_isNull(clang_getCursorDefinition(callee)))
+        return NULL;  /* the program's own malloc */
     return fn;
 }
 
@@ -536,7 +523,7 @@ static void mark_typed(asite *a)
     clang_disposeString(sp);
 }
 
-static void add_site(unit_sites *u, CXCursor c, const alloc_fn *fn)
+static void add_site(unit_sites *u, CXCursor c, const ls_entry *fn)
 {
     if (u->nsites == u->capsites) {
         u->capsites = u->capsites ? u->capsites * 2 : 16;
@@ -561,7 +548,7 @@ static void find_sites(unit_sites *u, CXCursor c)
         u->anc = xrealloc(u->anc, (size_t)u->capanc * sizeof *u->anc);
     }
     u->anc[u->nanc++] = c;
-    const alloc_fn *fn = alloc_call(c);
+    const ls_entry *fn = alloc_call(c);
     if (fn)
         add_site(u, c, fn);
     kids ch = children(c);
@@ -636,12 +623,11 @@ static void define_site(tunit *t, asite *a)
     ed_text(ed_add(&t->eb, at, at, -10), text);
 }
 
-void heap_type_args(tunit *t, CXCursor *anc, int nanc, CXCursor call, const char *name, char *out, size_t cap,
+void heap_type_args(tunit *t, CXCursor *anc, int nanc, CXCursor call, const ls_entry *fn, char *out, size_t cap,
                     CXType *elem)
 {
-    const alloc_fn *fn = find_alloc_fn(name);
     asite *a = unit.tu == t->tu ? site_at(&unit, cur_start(call)) : NULL;
-    choice ch = a ? a->ch : fn ? choose(t->tu, anc, nanc, call, fn) : (choice){ .kind = AT_NONE };
+    choice ch = a ? a->ch : choose(t->tu, anc, nanc, call, fn);
     /* double (*a)[n] = malloc(...): rows of n doubles are doubles (vla.c) */
     while (ch.kind == AT_ELEM && !ch.elem.cls && clang_getCanonicalType(ch.elem.type).kind == CXType_VariableArray)
         ch.elem.type = clang_getArrayElementType(clang_getCanonicalType(ch.elem.type));
@@ -649,7 +635,7 @@ void heap_type_args(tunit *t, CXCursor *anc, int nanc, CXCursor call, const char
     elem->kind = CXType_Invalid;
     if (ref && ch.kind == AT_ELEM && !ch.elem.cls)
         *elem = ch.elem.type;
-    if (!ref && strcmp(name, "realloc") != 0 && strcmp(name, "reallocarray") != 0)
+    if (!ref && fn->verb != LS_REALLOC)  /* a resize without a type keeps the block's */
         warn_at(call, "the type of this allocation is unknown; it is saved as raw bytes");
     char r[64];
     snprintf(r, sizeof r, "%s", ref ? ref : "0");

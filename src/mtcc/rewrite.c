@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "mtcc.h"
+#include "libspec.h"
 #include "transform.h"
 
 /* ---- pass 2: rewriting ------------------------------------------------------------------ */
@@ -130,19 +131,14 @@ static void before_anchor(walk *w, site *s)
     ed_site(ed_add(&w->t->eb, at, at, s->order), s);
 }
 
-/* The heap functions that get typed, tracked replacements. */
-static const char *heap_wrapper(const char *name)
+/* The spec's declaration of a function whose calls get typed, tracked
+ * replacements (libspec.c): the built-in ones for the library's functions
+ * (opaque), and whatever a user's spec declares, the program's own
+ * functions included. */
+static const ls_entry *heap_call(const char *name, int opaque)
 {
-    static const char *const map[][2] = { { "malloc", "mt_malloc" }, { "calloc", "mt_calloc" },
-        { "realloc", "mt_realloc" }, { "free", "mt_free" }, { "strdup", "mt_strdup" },
-        { "strndup", "mt_strndup" }, { "reallocarray", "mt_reallocarray" },
-        { "aligned_alloc", "mt_aligned_alloc" }, { "posix_memalign", "mt_posix_memalign" },
-        { "getline", "mt_getline" }, { "getdelim", "mt_getdelim" }, { "asprintf", "mt_asprintf" },
-        { "vasprintf", "mt_vasprintf" }, { NULL, NULL } };
-    for (int i = 0; map[i][0]; i++)
-        if (strcmp(name, map[i][0]) == 0)
-            return map[i][1];
-    return NULL;
+    const ls_entry *e = libspec_find(name);
+    return e && (opaque || !e->builtin) ? e : NULL;
 }
 
 /* The pthread calls the runtime replaces (threads.c, sync.c). Blocking
@@ -206,13 +202,116 @@ int library_callee(CXCursor callee)
     /* extern void *malloc(unsigned); written by the program itself, or an
      * implicit declaration: the C library's function all the same, unless
      * the unit defines it */
-    if (!lib && (heap_wrapper(name) || find_pthread_call(name) || pthread_unsupported(name)))
+    if (!lib && (libspec_find(name) || find_pthread_call(name) || pthread_unsupported(name)))
         lib = clang_Cursor_isNull(clang_getCursorDefinition(callee));
     free(name);
     return lib;
 }
 
-static void rewrite_heap_call(walk *w, CXCursor c, const char *wrapper)
+/* The runtime function that does what a verb says, for a declared
+ * function without a wrapper of its own. */
+static const char *runtime_of(const ls_entry *fn)
+{
+    switch (fn->verb) {
+    case LS_CALLOC: return "mt_calloc";
+    case LS_REALLOC: return fn->count ? "mt_reallocarray" : "mt_realloc";
+    case LS_FREE: return "mt_free";
+    default: return "mt_malloc";
+    }
+}
+
+/* Checks a declared function's parameters against its spec; 0 (after an
+ * error) when its calls cannot be adapted. */
+static int adaptable(CXCursor call, const ls_entry *fn, CXType ft)
+{
+    int nparams = clang_getNumArgTypes(ft);
+    if (nparams < 0 || clang_isFunctionTypeVariadic(ft)) {
+        error_at(call, "%s (declared at %s) needs a prototype with a fixed number of parameters", fn->name, fn->where);
+        return 0;
+    }
+    int args[] = { fn->size, fn->count, fn->ptr };
+    for (int i = 0; i < 3; i++)
+        if (args[i] > nparams) {
+            error_at(call, "%s names argument %d of %s, which takes %d", fn->where, args[i], fn->name, nparams);
+            return 0;
+        }
+    return 1;
+}
+
+/* Writes, before the function being rewritten, an adapter that takes the
+ * declared function's arguments (and for an allocation the type and site)
+ * and calls the runtime's function instead; returns its name, or NULL
+ * after an error. The declared function is not called: the spec says it
+ * only hands out, resizes or frees memory. */
+static char *lib_adapter(tunit *t, CXCursor call, const ls_entry *fn, const char *runtime)
+{
+    static int adapters;  /* names stay unique across the units of one run */
+    CXCursor callee = clang_getCursorReferenced(call);
+    CXType ft = clang_getCursorType(callee);
+    if (!adaptable(call, fn, ft))
+        return NULL;
+    char name[64];
+    snprintf(name, sizeof name, "__mt_lib_%d", adapters++);
+    strbuf params = { 0 }, body = { 0 };
+    int nparams = clang_getNumArgTypes(ft);
+    for (int i = 0; i < nparams; i++) {
+        char pname[16];
+        snprintf(pname, sizeof pname, "__a%d", i + 1);
+        char *d = declarator(clang_getArgType(ft, (unsigned)i), pname);
+        if (!d) {
+            error_at(call, "a parameter of %s (declared at %s) has a type mtcc cannot name", fn->name, fn->where);
+            free(params.s);
+            free(body.s);
+            return NULL;
+        }
+        sb_printf(&params, "%s%s", i ? ", " : "", d);
+        sb_printf(&body, "(void)__a%d; ", i + 1);
+        free(d);
+    }
+    if (fn->verb != LS_FREE)
+        sb_printf(&params, "%sconst mt_type *__mt_t, const mt_site *__mt_s", nparams ? ", " : "");
+    else if (nparams == 0)
+        sb_put(&params, "void");
+    CXType rt = clang_getResultType(ft);
+    if (fn->verb == LS_FREE)
+        sb_printf(&body, "mt_free(__a%d);%s", fn->ptr, rt.kind == CXType_Void ? "" : " ");
+    else if (fn->verb == LS_CALLOC)
+        sb_printf(&body, "return %s(__a%d, __a%d, __mt_t, __mt_s);", runtime, fn->count, fn->size);
+    else if (fn->verb == LS_REALLOC && fn->count)
+        sb_printf(&body, "return %s(__a%d, __a%d, __a%d, __mt_t, __mt_s);", runtime, fn->ptr, fn->count, fn->size);
+    else if (fn->verb == LS_REALLOC)
+        sb_printf(&body, "return %s(__a%d, __a%d, __mt_t, __mt_s);", runtime, fn->ptr, fn->size);
+    else
+        sb_printf(&body, "return %s(__a%d, __mt_t, __mt_s);", runtime, fn->size);
+    CXType rtc = clang_getCanonicalType(rt);
+    if (fn->verb == LS_FREE && rt.kind != CXType_Void) {
+        char *r = declarator(rt, "__mt_r");
+        sb_printf(&body, "%s = { 0 }; return __mt_r;", r ? r : "int __mt_r");
+        free(r);
+    }
+    char head[300];
+    snprintf(head, sizeof head, "%s(%s)", name, params.s);
+    char *decl = fn->verb != LS_FREE && rtc.kind != CXType_Pointer ? NULL : declarator(rt, head);
+    if (!decl) {
+        error_at(call, "%s (declared at %s) must return a pointer", fn->name, fn->where);
+        free(params.s);
+        free(body.s);
+        return NULL;
+    }
+    strbuf text = { 0 };
+    sb_printf(&text, "static __attribute__((unused)) %s { %s }\n", decl, body.s);
+    unsigned at = cur_start(t->cur_fn_decl);
+    ed_text(ed_add(&t->eb, at, at, -10), text.s);
+    free(text.s);
+    free(decl);
+    free(params.s);
+    free(body.s);
+    return xstrdup(name);
+}
+
+/* malloc(n) -> mt_malloc(n, TYPE, &SITE); a call to a function a user's
+ * spec declares without a wrapper goes through an adapter (lib_adapter). */
+static void rewrite_heap_call(walk *w, CXCursor c, const ls_entry *fn)
 {
     tunit *t = w->t;
     kids ch = children(c);
@@ -222,17 +321,25 @@ static void rewrite_heap_call(walk *w, CXCursor c, const char *wrapper)
     }
     unsigned name_start = cur_start(ch.c[0]), name_end = cur_end(ch.c[0]);
     free(ch.c);
-    static const char *const untyped[] = { "mt_free", "mt_strdup", "mt_strndup", "mt_getline", "mt_getdelim",
-                                           "mt_asprintf", "mt_vasprintf", NULL };
-    for (int i = 0; untyped[i]; i++)
-        if (strcmp(wrapper, untyped[i]) == 0) {
-            ed_text(ed_add(&t->eb, name_start, name_end, 0), wrapper);
-            return;  /* text is bytes */
-        }
+    char *to;
+    if (fn->verb == LS_FREE || fn->verb == LS_BYTES) {  /* text is bytes */
+        to = fn->wrapper ? xstrdup(fn->wrapper) : lib_adapter(t, c, fn, "mt_free");
+        if (to)
+            ed_text(ed_add(&t->eb, name_start, name_end, 0), to);
+        free(to);
+        return;
+    }
     char arg[160];
     CXType elem;  /* the element type when the block is an array of one type */
-    heap_type_args(t, w->anc, w->nanc, c, wrapper + 3, arg, sizeof arg, &elem);  /* heaptype.c */
-    ed_text(ed_add(&t->eb, name_start, name_end, 0), elem.kind != CXType_Invalid ? union_heap_wrapper(wrapper, elem) : wrapper);
+    heap_type_args(t, w->anc, w->nanc, c, fn, arg, sizeof arg, &elem);  /* heaptype.c */
+    const char *runtime = fn->wrapper ? fn->wrapper : runtime_of(fn);
+    if (elem.kind != CXType_Invalid)
+        runtime = union_heap_wrapper(runtime, elem);
+    to = fn->wrapper ? xstrdup(runtime) : lib_adapter(t, c, fn, runtime);
+    if (!to)
+        return;
+    ed_text(ed_add(&t->eb, name_start, name_end, 0), to);
+    free(to);
     unsigned close = cur_end(c) - 1;  /* the ')' */
     ed_text(ed_add(&t->eb, close, close, 0), arg);
 }
@@ -418,12 +525,10 @@ static void visit_call(walk *w, CXCursor c)
         declare_implicit(w, callee);
         char *name = spell(callee);
         int opaque = library_callee(callee);
-        const char *wrapper = opaque ? heap_wrapper(name) : NULL;
+        const ls_entry *heap = heap_call(name, opaque);
         /* a redeclaration by the program after the system header's is the same function */
         int sys = opaque || in_system_header(clang_getCanonicalCursor(callee));
         const char *lib = sys ? libc_wrapper(callee, name) : NULL;
-        if (opaque && strcmp(name, "mmap") == 0)
-            wrapper = "mt_mmap";  /* typed like an allocation (libc_mmap.c) */
         const pthread_call *pc = opaque && !lib ? find_pthread_call(name) : NULL;
         if (opaque && !pc && !lib && pthread_unsupported(name))
             refuse_pthread(c, name);
@@ -435,8 +540,8 @@ static void visit_call(walk *w, CXCursor c)
             free(ch.c);
             return;
         }
-        if (wrapper) {
-            rewrite_heap_call(w, c, wrapper);
+        if (heap) {
+            rewrite_heap_call(w, c, heap);
             return;
         }
         if (pc) {
@@ -1209,10 +1314,10 @@ static void fallback_call(walk *w, CXCursor c)
         return;
     char *name = spell(callee);
     int opaque = library_callee(callee);
-    const char *wrapper = opaque ? heap_wrapper(name) : NULL;
+    const ls_entry *heap = heap_call(name, opaque);
     const pthread_call *pc = opaque ? find_pthread_call(name) : NULL;
-    if (wrapper && !w->unevaluated)
-        rewrite_heap_call(w, c, wrapper);
+    if (heap && !w->unevaluated)
+        rewrite_heap_call(w, c, heap);
     else if (pc)
         rename_pthread(w, c, pc);
     else if (opaque && pthread_unsupported(name))

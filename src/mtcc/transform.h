@@ -312,11 +312,12 @@ void transform_function(tunit *t, CXCursor c);
 /* heaptype.c: the unit's allocation sites and what is done with the
  * blocks mtcc cannot type (run once per unit, before rewriting), and the
  * arguments a typed heap call gets after its own: ", TYPE, &SITE" for the
- * call to name (malloc, calloc, ...), with the ancestors of the call. */
+ * call to fn (a spec's allocating function), with the ancestors of the call. */
 void heap_scan_unit(CXTranslationUnit tu);
+struct ls_entry;
 /* elem: the element type when the block is an array of one described
  * type, else of kind CXType_Invalid. */
-void heap_type_args(tunit *t, CXCursor *anc, int nanc, CXCursor call, const char *name, char *out, size_t cap,
+void heap_type_args(tunit *t, CXCursor *anc, int nanc, CXCursor call, const struct ls_entry *fn, char *out, size_t cap,
                     CXType *elem);
 
 #endif
