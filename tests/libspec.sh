@@ -3,8 +3,9 @@
 # pool allocator, declared in a spec, checkpoints on x86_64 and s390x and
 # restores exactly on x86_64, s390x, i686 and aarch64; the same program
 # without the spec gets mtcc's build-time diagnostic and its captures are
-# refused by name while it carries on; the built-in spec gives what mtcc
-# did without one; bad spec files give one mtcc: line and a non-zero exit.
+# refused by name while it carries on; a library function declared to keep
+# a pointer (strtok) refuses the captures after its call, by name; the
+# built-in spec gives what mtcc did without one; bad spec files give one mtcc: line and a non-zero exit.
 # Every capture and restore goes through tests/lib/roundtrip.sh.
 set -u
 cd "$(dirname "$0")/.."
@@ -43,6 +44,7 @@ bad ident "1: 'pool-alloc' is not a C function name" "alloc pool-alloc size=2"
 bad field "1: 'size' is not key=value" "alloc pool_alloc size"
 bad out "1: out= needs wrapper=" "alloc pool_alloc out=1 size=2"
 bad bytes "1: bytes my_strdup needs wrapper=" "bytes my_strdup"
+bad keeps "1: keeps takes no wrapper=" "keeps strtok ptr=1 wrapper=my_strtok"
 $mtcc --lib-spec "$out/no-such.spec" -O2 -o "$out/never" tests/libspec/pool.c >/dev/null 2>"$out/err"
 rc=$?
 check "a missing spec file" '[ $rc -ne 0 ] && one_line "$out/err" "mtcc: $out/no-such.spec: cannot read: No such file or directory"'
@@ -99,6 +101,20 @@ rc=$?
 check "the capture is refused by the pool's allocation site: $(head -n 1 "$out/nospec.err")" \
     '[ ! -f "$out/nospec.ckpt" ] && one_line "$out/nospec.err" "migthread: heap block allocated at pool.c:27 (32768 bytes, untyped) is used as struct shape at pool.c:[0-9]*, which holds pointers"'
 check "the program carries on to its end after the refusal" '[ $rc -eq 0 ] && cmp -s "$out/nospec.out" "$out/pool.want"'
+
+echo "  a library function that keeps a pointer"
+gcc -O2 -o "$out/keeps.plain" tests/libspec/keeps.c && "$out/keeps.plain" >"$out/keeps.want"
+$mtcc --lib-spec tests/libspec/keeps.spec -O2 -o "$out/keeps" tests/libspec/keeps.c 2>"$out/keeps.build"
+check "keeps.c with its spec builds" '[ -x "$out/keeps" ] && [ ! -s "$out/keeps.build" ]'
+ck=$out/keeps.ckpt
+check "a checkpoint before the first strtok restores" \
+    'rt_checkpoint "$ck" "$out/before" 10 "$out/keeps" && rt_restore "$ck" "$out/after" "$out/keeps" && rt_joined "$out/before" "$out/after" "$out/keeps.want"'
+rm -f "$ck"
+MIGTHREAD_AFTER_POLLS=40 MIGTHREAD_EXIT_AFTER_CHECKPOINT=1 MIGTHREAD_CHECKPOINT_FILE="$ck" "$out/keeps" >"$out/keeps.out" 2>"$out/keeps.err"
+rc=$?
+check "a capture after strtok is refused by name: $(head -n 1 "$out/keeps.err")" \
+    '[ ! -f "$ck" ] && one_line "$out/keeps.err" "migthread: checkpoint refused: keeps.c:27: strtok keeps its argument 1, a pointer the library holds on to that no restore can translate (tests/libspec/keeps.spec:2)"'
+check "the program carries on to its end after the refusal" '[ $rc -eq 0 ] && cmp -s "$out/keeps.out" "$out/keeps.want"'
 
 echo "libspec: $passed passed, $failed failed"
 [ "$failed" -eq 0 ]

@@ -61,14 +61,15 @@ static const struct {
     const char *name;
     ls_verb verb;
 } verbs[] = { { "alloc", LS_ALLOC }, { "calloc", LS_CALLOC }, { "realloc", LS_REALLOC },
-              { "free", LS_FREE },   { "bytes", LS_BYTES },   { NULL, LS_ALLOC } };
+              { "free", LS_FREE },   { "bytes", LS_BYTES },   { "keeps", LS_KEEPS },
+              { NULL, LS_ALLOC } };
 
 static ls_verb verb_of(const reader *r, const char *word)
 {
     for (int i = 0; verbs[i].name; i++)
         if (strcmp(word, verbs[i].name) == 0)
             return verbs[i].verb;
-    spec_error(r, "unknown verb '%s' (alloc, calloc, realloc, free or bytes)", word);
+    spec_error(r, "unknown verb '%s' (alloc, calloc, realloc, free, bytes or keeps)", word);
 }
 
 /* An argument number: 1 to MAX_ARG, digits only. */
@@ -92,6 +93,7 @@ static const struct {
     [LS_REALLOC] = { K_PTR | K_SIZE, K_PTR | K_SIZE | K_COUNT | K_WRAPPER },
     [LS_FREE] = { K_PTR, K_PTR | K_WRAPPER },
     [LS_BYTES] = { K_WRAPPER, K_WRAPPER },
+    [LS_KEEPS] = { K_PTR, K_PTR },
 };
 
 static const char *const key_names[] = { "size", "count", "ptr", "out", "wrapper", NULL };

@@ -11,7 +11,8 @@ typedef enum ls_verb {
     LS_CALLOC,   /* returns a new zeroed block of count= times size= bytes */
     LS_REALLOC,  /* resizes the block ptr= to size= (times count=) bytes */
     LS_FREE,     /* frees the block ptr= */
-    LS_BYTES     /* makes blocks of text (wrapper= tracks them as bytes) */
+    LS_BYTES,    /* makes blocks of text (wrapper= tracks them as bytes) */
+    LS_KEEPS     /* a library function that keeps the pointer ptr= after it returns */
 } ls_verb;
 
 /* One declared function. Argument numbers count from 1; 0 is none. */

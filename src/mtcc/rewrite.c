@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "mtcc.h"
+#include "heaptype.h"
 #include "libspec.h"
 #include "transform.h"
 
@@ -138,7 +139,40 @@ static void before_anchor(walk *w, site *s)
 static const ls_entry *heap_call(const char *name, int opaque)
 {
     const ls_entry *e = libspec_find(name);
-    return e && (opaque || !e->builtin) ? e : NULL;
+    return e && e->verb != LS_KEEPS && (opaque || !e->builtin) ? e : NULL;
+}
+
+/* For a call to a library function a spec says keeps a pointer: the
+ * statement that refuses every capture from then on (no restore can give
+ * the library a translated copy), as "mt_hidden_unsafe(\"...\"), ";
+ * else NULL. */
+static char *keeps_prefix(CXCursor c, const char *name, int opaque)
+{
+    const ls_entry *e = libspec_find(name);
+    if (!e || e->verb != LS_KEEPS || !opaque)
+        return NULL;
+    char *where = heap_where(c);
+    strbuf b = { 0 };
+    sb_printf(&b, "%s: %s keeps its argument %d, a pointer the library holds on to that no restore can translate (%s)",
+              where, name, e->ptr, e->where);
+    free(where);
+    strbuf out = { 0 };
+    sb_put(&out, "mt_hidden_unsafe(\"");
+    for (const char *p = b.s; *p; p++)
+        sb_printf(&out, "%c", *p == '"' || *p == '\\' ? '_' : *p);
+    sb_put(&out, "\"), ");
+    free(b.s);
+    return out.s;
+}
+
+/* (PREFIX CALL): the call, after what prefix does. */
+static void prefix_call(walk *w, CXCursor c, const char *prefix)
+{
+    edit *e = ed_add(&w->t->eb, cur_start(c), cur_end(c), 0);
+    ed_text(e, "(");
+    ed_text(e, prefix);
+    ed_range(e, cur_start(c), cur_end(c));
+    ed_text(e, ")");
 }
 
 /* The pthread calls the runtime replaces (threads.c, sync.c). Blocking
@@ -348,20 +382,22 @@ static void rewrite_heap_call(walk *w, CXCursor c, const ls_entry *fn)
  * with captures held off. A replacement of the call rather than insertions
  * around it, so that the call moves as one piece when its operand is
  * lifted (lift.c). */
-static void guard_callback(walk *w, CXCursor c)
+static void guard_callback(walk *w, CXCursor c, const char *prefix)
 {
     tunit *t = w->t;
     CXType rt = clang_getCursorType(c);
     edit *e = ed_add(&t->eb, cur_start(c), cur_end(c), 0);
+    ed_text(e, "(");
+    ed_text(e, prefix);  /* a kept pointer's refusal (keeps_prefix), or "" */
     if (same_cursor(w->anchor, c) || rt.kind == CXType_Void) {
-        ed_text(e, "(mt_callback_enter(), ");
+        ed_text(e, "mt_callback_enter(), ");
         ed_range(e, cur_start(c), cur_end(c));
         ed_text(e, ", mt_callback_leave())");
         return;
     }
     char *tmp = new_temp(w->fn, rt);
     char text[64];
-    snprintf(text, sizeof text, "(mt_callback_enter(), %s = ", tmp);
+    snprintf(text, sizeof text, "mt_callback_enter(), %s = ", tmp);
     ed_text(e, text);
     ed_range(e, cur_start(c), cur_end(c));
     snprintf(text, sizeof text, ", mt_callback_leave(), %s)", tmp);
@@ -532,6 +568,8 @@ static void visit_call(walk *w, CXCursor c)
         const pthread_call *pc = opaque && !lib ? find_pthread_call(name) : NULL;
         if (opaque && !pc && !lib && pthread_unsupported(name))
             refuse_pthread(c, name);
+        /* a kept pointer's refusal, for a call left as it is */
+        char *kept = !lib && !heap && !pc ? keeps_prefix(c, name, opaque) : NULL;
         free(name);
         if (lib) {  /* C library state the runtime keeps */
             kids ch = children(c);
@@ -550,9 +588,13 @@ static void visit_call(walk *w, CXCursor c)
         }
         if (opaque) {
             if (passes_function(c))
-                guard_callback(w, c);
+                guard_callback(w, c, kept ? kept : "");
+            else if (kept)
+                prefix_call(w, c, kept);
+            free(kept);
             return;
         }
+        free(kept);
         int looping;
         if (is_leaf(w->t, callee, &looping)) {
             /* no site; the loop around it polls unless this is a leaf too (leaves.c) */
@@ -1322,6 +1364,10 @@ static void fallback_call(walk *w, CXCursor c)
         rename_pthread(w, c, pc);
     else if (opaque && pthread_unsupported(name))
         refuse_pthread(c, name);
+    char *kept = w->unevaluated ? NULL : keeps_prefix(c, name, opaque);
+    if (kept)
+        prefix_call(w, c, kept);
+    free(kept);
     free(name);
 }
 
