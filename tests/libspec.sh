@@ -45,6 +45,18 @@ bad field "1: 'size' is not key=value" "alloc pool_alloc size"
 bad out "1: out= needs wrapper=" "alloc pool_alloc out=1 size=2"
 bad bytes "1: bytes my_strdup needs wrapper=" "bytes my_strdup"
 bad keeps "1: keeps takes no wrapper=" "keeps strtok ptr=1 wrapper=my_strtok"
+python3 -c "print('alloc pool_alloc size=2 # ' + 'x' * 1100)" >"$out/long.spec"
+$mtcc --lib-spec "$out/long.spec" -O2 -o "$out/never" tests/libspec/pool.c >/dev/null 2>"$out/err"
+rc=$?
+check "a line too long" '[ $rc -ne 0 ] && one_line "$out/err" "mtcc: $out/long.spec:1: line longer than 1024 characters"'
+$mtcc --lib-spec "$out" -O2 -o "$out/never" tests/libspec/pool.c >/dev/null 2>"$out/err"
+rc=$?
+check "a directory for a spec" '[ $rc -ne 0 ] && one_line "$out/err" "mtcc: $out: cannot read: Is a directory"'
+# tabs, comments after fields, blank and comment-only lines, CRLF ends: taken
+printf 'alloc\tpool_alloc\tsize=2   # the piece\r\n\r\n  # nothing\r\nfree pool_free ptr=2\r\n' >"$out/crlf.spec"
+$mtcc --lib-spec="$out/crlf.spec" --print-transformed tests/libspec/pool.c >"$out/crlf.c" 2>"$out/err"
+rc=$?
+check "tabs, comments and CRLF are read (--lib-spec=FILE)" '[ $rc -eq 0 ] && grep -q "return mt_malloc(__a2, __mt_t, __mt_s)" "$out/crlf.c" && grep -q "mt_free(__a2)" "$out/crlf.c"'
 $mtcc --lib-spec "$out/no-such.spec" -O2 -o "$out/never" tests/libspec/pool.c >/dev/null 2>"$out/err"
 rc=$?
 check "a missing spec file" '[ $rc -ne 0 ] && one_line "$out/err" "mtcc: $out/no-such.spec: cannot read: No such file or directory"'
