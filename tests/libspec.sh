@@ -70,6 +70,16 @@ rc=$?
 check "an argument the function does not take: $(head -n 1 "$out/err")" \
     '[ $rc -ne 0 ] && grep -q "^tests/libspec/pool.c:[0-9]*: mtcc: error: $out/arity.spec:1 names argument 3 of pool_alloc, which takes 2" "$out/err"'
 
+# misdecl SPEC_TEXT PATTERN: misdeclared.c with SPEC_TEXT is refused at the call, not built
+misdecl() {
+    printf '%s\n' "$1" >"$out/misdecl.spec"
+    $mtcc --lib-spec "$out/misdecl.spec" -O2 -o "$out/never" tests/libspec/misdeclared.c >/dev/null 2>"$out/err"
+    rc=$? want="^tests/libspec/misdeclared.c:$2"
+    check "misdeclared: $(head -n 1 "$out/err")" '[ $rc -ne 0 ] && [ ! -f "$out/never" ] && grep -q "$want" "$out/err"'
+}
+misdecl "free node_free ptr=2" "16: mtcc: error: node_free (declared at $out/misdecl.spec:1) must return void"
+misdecl "alloc node_new size=1" "15: mtcc: error: node_new (declared at $out/misdecl.spec:1) needs a prototype with a fixed number"
+
 echo "  the built-in spec is the same format"
 for prog in tests/corpus/*.c tests/mtcc/pool.c; do
     $mtcc --print-transformed "$prog" >"$out/builtin.c" 2>/dev/null

@@ -272,6 +272,46 @@ static int adaptable(CXCursor call, const ls_entry *fn, CXType ft)
     return 1;
 }
 
+/* The statements of an adapter: the runtime's call with the declared
+ * arguments (__a1, __a2, ...), the others only evaluated. */
+static void adapter_body(strbuf *body, const ls_entry *fn, const char *runtime, int nparams)
+{
+    for (int i = 0; i < nparams; i++)
+        sb_printf(body, "(void)__a%d; ", i + 1);
+    if (fn->verb == LS_FREE)
+        sb_printf(body, "mt_free(__a%d);", fn->ptr);
+    else if (fn->verb == LS_CALLOC)
+        sb_printf(body, "return %s(__a%d, __a%d, __mt_t, __mt_s);", runtime, fn->count, fn->size);
+    else if (fn->verb == LS_REALLOC && fn->count)
+        sb_printf(body, "return %s(__a%d, __a%d, __a%d, __mt_t, __mt_s);", runtime, fn->ptr, fn->count, fn->size);
+    else if (fn->verb == LS_REALLOC)
+        sb_printf(body, "return %s(__a%d, __a%d, __mt_t, __mt_s);", runtime, fn->ptr, fn->size);
+    else
+        sb_printf(body, "return %s(__a%d, __mt_t, __mt_s);", runtime, fn->size);
+}
+
+/* The adapter's parameters: the declared function's, named __a1, __a2,
+ * ..., and for an allocation the type and site; 0 when a type cannot be
+ * named. */
+static int adapter_params(strbuf *params, CXType ft, const ls_entry *fn)
+{
+    int nparams = clang_getNumArgTypes(ft);
+    for (int i = 0; i < nparams; i++) {
+        char pname[16];
+        snprintf(pname, sizeof pname, "__a%d", i + 1);
+        char *d = declarator(clang_getArgType(ft, (unsigned)i), pname);
+        if (!d)
+            return 0;
+        sb_printf(params, "%s%s", i ? ", " : "", d);
+        free(d);
+    }
+    if (fn->verb != LS_FREE)
+        sb_printf(params, "%sconst mt_type *__mt_t, const mt_site *__mt_s", nparams ? ", " : "");
+    else if (nparams == 0)
+        sb_put(params, "void");
+    return 1;
+}
+
 /* Writes, before the function being rewritten, an adapter that takes the
  * declared function's arguments (and for an allocation the type and site)
  * and calls the runtime's function instead; returns its name, or NULL
@@ -280,67 +320,39 @@ static int adaptable(CXCursor call, const ls_entry *fn, CXType ft)
 static char *lib_adapter(tunit *t, CXCursor call, const ls_entry *fn, const char *runtime)
 {
     static int adapters;  /* names stay unique across the units of one run */
-    CXCursor callee = clang_getCursorReferenced(call);
-    CXType ft = clang_getCursorType(callee);
+    CXType ft = clang_getCursorType(clang_getCursorReferenced(call));
     if (!adaptable(call, fn, ft))
         return NULL;
+    CXType rt = clang_getResultType(ft);
     char name[64];
     snprintf(name, sizeof name, "__mt_lib_%d", adapters++);
-    strbuf params = { 0 }, body = { 0 };
-    int nparams = clang_getNumArgTypes(ft);
-    for (int i = 0; i < nparams; i++) {
-        char pname[16];
-        snprintf(pname, sizeof pname, "__a%d", i + 1);
-        char *d = declarator(clang_getArgType(ft, (unsigned)i), pname);
-        if (!d) {
-            error_at(call, "a parameter of %s (declared at %s) has a type mtcc cannot name", fn->name, fn->where);
-            free(params.s);
-            free(body.s);
-            return NULL;
-        }
-        sb_printf(&params, "%s%s", i ? ", " : "", d);
-        sb_printf(&body, "(void)__a%d; ", i + 1);
-        free(d);
+    strbuf params = { 0 }, body = { 0 }, text = { 0 };
+    char *decl = NULL;
+    if (!adapter_params(&params, ft, fn)) {
+        error_at(call, "a parameter of %s (declared at %s) has a type mtcc cannot name", fn->name, fn->where);
+    } else {
+        char head[300];
+        snprintf(head, sizeof head, "%s(%s)", name, params.s);
+        /* a free that returns something: what it would return is not known */
+        int free_void = fn->verb == LS_FREE && clang_getCanonicalType(rt).kind == CXType_Void;
+        if (free_void || (fn->verb != LS_FREE && clang_getCanonicalType(rt).kind == CXType_Pointer))
+            decl = declarator(rt, head);
+        if (!decl)
+            error_at(call, "%s (declared at %s) must return %s", fn->name, fn->where,
+                     fn->verb == LS_FREE ? "void (what it returns is not known)" : "a pointer");
     }
-    if (fn->verb != LS_FREE)
-        sb_printf(&params, "%sconst mt_type *__mt_t, const mt_site *__mt_s", nparams ? ", " : "");
-    else if (nparams == 0)
-        sb_put(&params, "void");
-    CXType rt = clang_getResultType(ft);
-    if (fn->verb == LS_FREE)
-        sb_printf(&body, "mt_free(__a%d);%s", fn->ptr, rt.kind == CXType_Void ? "" : " ");
-    else if (fn->verb == LS_CALLOC)
-        sb_printf(&body, "return %s(__a%d, __a%d, __mt_t, __mt_s);", runtime, fn->count, fn->size);
-    else if (fn->verb == LS_REALLOC && fn->count)
-        sb_printf(&body, "return %s(__a%d, __a%d, __a%d, __mt_t, __mt_s);", runtime, fn->ptr, fn->count, fn->size);
-    else if (fn->verb == LS_REALLOC)
-        sb_printf(&body, "return %s(__a%d, __a%d, __mt_t, __mt_s);", runtime, fn->ptr, fn->size);
-    else
-        sb_printf(&body, "return %s(__a%d, __mt_t, __mt_s);", runtime, fn->size);
-    CXType rtc = clang_getCanonicalType(rt);
-    if (fn->verb == LS_FREE && rt.kind != CXType_Void) {
-        char *r = declarator(rt, "__mt_r");
-        sb_printf(&body, "%s = { 0 }; return __mt_r;", r ? r : "int __mt_r");
-        free(r);
+    int made = decl != NULL;
+    if (made) {
+        adapter_body(&body, fn, runtime, clang_getNumArgTypes(ft));
+        sb_printf(&text, "static __attribute__((unused)) %s { %s }\n", decl, body.s);
+        unsigned at = cur_start(t->cur_fn_decl);
+        ed_text(ed_add(&t->eb, at, at, -10), text.s);
     }
-    char head[300];
-    snprintf(head, sizeof head, "%s(%s)", name, params.s);
-    char *decl = fn->verb != LS_FREE && rtc.kind != CXType_Pointer ? NULL : declarator(rt, head);
-    if (!decl) {
-        error_at(call, "%s (declared at %s) must return a pointer", fn->name, fn->where);
-        free(params.s);
-        free(body.s);
-        return NULL;
-    }
-    strbuf text = { 0 };
-    sb_printf(&text, "static __attribute__((unused)) %s { %s }\n", decl, body.s);
-    unsigned at = cur_start(t->cur_fn_decl);
-    ed_text(ed_add(&t->eb, at, at, -10), text.s);
     free(text.s);
     free(decl);
     free(params.s);
     free(body.s);
-    return xstrdup(name);
+    return made ? xstrdup(name) : NULL;
 }
 
 /* malloc(n) -> mt_malloc(n, TYPE, &SITE); a call to a function a user's
