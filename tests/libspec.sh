@@ -70,6 +70,8 @@ rc=$?
 check "an argument the function does not take: $(head -n 1 "$out/err")" \
     '[ $rc -ne 0 ] && grep -q "^tests/libspec/pool.c:[0-9]*: mtcc: error: $out/arity.spec:1 names argument 3 of pool_alloc, which takes 2" "$out/err"'
 
+$mtcc --help >"$out/help"
+check "mtcc --help names --lib-spec" 'grep -q -- "--lib-spec FILE" "$out/help"'
 # misdecl SPEC_TEXT PATTERN: misdeclared.c with SPEC_TEXT is refused at the call, not built
 misdecl() {
     printf '%s\n' "$1" >"$out/misdecl.spec"
