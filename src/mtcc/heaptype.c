@@ -9,6 +9,10 @@
  * result goes to (an initialized variable, an assignment, a cast). A
  * struct with a flexible array member always makes a flexible block.
  *
+ * Which calls allocate, and which argument is the size or the count,
+ * comes from the spec table (libspec.c: the built-in libc.spec and the
+ * user's --lib-spec files).
+ *
  * Blocks left untyped (bytes) are followed through the unit by
  * heapflow.c. Every allocation passes a static site (file:line and what
  * its block is used as) that the runtime keeps with the block for its
