@@ -114,6 +114,25 @@ for src in x86_64 s390x; do
     done
 done
 
+echo "  an arena defined in another file of the program"
+gcc -O2 -o "$out/arena.plain" tests/libspec/arena/main.c tests/libspec/arena/arena.c && "$out/arena.plain" >"$out/arena.want"
+for abi in x86_64 s390x i686; do
+    cc=$(scripts/abi.sh cc "$abi")
+    # shellcheck disable=SC2086
+    $mtcc --lib-spec tests/libspec/arena/arena.spec --cc=${cc%% *} ${cc#* } -O2 -o "$out/arena.$abi" \
+        tests/libspec/arena/main.c tests/libspec/arena/arena.c 2>"$out/arena.build"
+    check "the arena builds for $abi without a diagnostic" '[ -x "$out/arena.$abi" ] && [ ! -s "$out/arena.build" ]'
+done
+ck=$out/arena.ckpt
+if rt_checkpoint "$ck" "$out/before" 300 scripts/abi.sh run x86_64 "$out/arena.x86_64"; then
+    for dst in s390x i686; do
+        check "arena: x86_64 -> $dst" \
+            'rt_restore "$ck" "$out/after" scripts/abi.sh run "$dst" "$out/arena.$dst" && rt_joined "$out/before" "$out/after" "$out/arena.want"'
+    done
+else
+    fail "arena: no checkpoint on x86_64 at 300: $rt_why"
+fi
+
 echo "  the same pool without its spec"
 $mtcc -O2 -o "$out/nospec" tests/libspec/pool.c 2>"$out/nospec.build"
 check "mtcc says at build time that the pool's pieces are used as struct shape" \
