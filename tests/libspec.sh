@@ -5,7 +5,9 @@
 # without the spec gets mtcc's build-time diagnostic and its captures are
 # refused by name while it carries on; a library function declared to keep
 # a pointer (strtok) refuses the captures after its call, by name; the
-# built-in spec gives what mtcc did without one; bad spec files give one mtcc: line and a non-zero exit.
+# built-in spec gives what mtcc did without one; an arena defined in
+# another file of the program round-trips too; bad spec files and
+# misdeclared functions give mtcc's diagnostic and a non-zero exit.
 # Every capture and restore goes through tests/lib/roundtrip.sh.
 set -u
 cd "$(dirname "$0")/.."
