@@ -1,26 +1,88 @@
-/* stream.c: file-descriptor and memory backends of st_stream. */
+/* stream.c: file-descriptor and memory backends of st_stream.
+ *
+ * A write that fails never ends the program: the signals a failing write
+ * raises (SIGXFSZ past the file-size limit, SIGPIPE on a closed pipe or
+ * socket) are held off the writing thread while it writes, and the error
+ * (EFBIG, EPIPE) goes back to the caller instead. */
 #include "stream.h"
 
 #include <errno.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <pthread.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
+
+/* ---- File descriptors ---------------------------------------------------- */
+
+/* ---- Signals a failing write raises --------------------------------------- */
+
+/* The writing thread's mask while it writes, and what was pending before. */
+typedef struct held {
+    sigset_t old;      /* the thread's mask before: put back as it was */
+    sigset_t pending;  /* of the held signals, those already pending */
+} held;
+
+static void held_set(sigset_t *set)
+{
+    sigemptyset(set);
+    sigaddset(set, SIGXFSZ);
+    sigaddset(set, SIGPIPE);
+}
+
+/* Blocks SIGXFSZ and SIGPIPE on the calling thread only: the program's
+ * dispositions are left alone, and its other threads are not touched. */
+static void hold(held *h)
+{
+    sigset_t set;
+    held_set(&set);
+    pthread_sigmask(SIG_BLOCK, &set, &h->old);
+    sigemptyset(&h->pending);
+    if (sigismember(&h->old, SIGXFSZ) == 1 || sigismember(&h->old, SIGPIPE) == 1)
+        sigpending(&h->pending);  /* the program blocks them: one may be its own */
+}
+
+/* Takes back the signal our own failed write raised (the kernel sends it
+ * to the writing thread with EFBIG or EPIPE), unless one was pending
+ * before, then restores the mask. errno is kept for the caller. */
+static void release(const held *h, int failed_errno)
+{
+    int sig = failed_errno == EFBIG ? SIGXFSZ : failed_errno == EPIPE ? SIGPIPE : 0;
+    if (sig && sigismember(&h->pending, sig) != 1) {
+        sigset_t one;
+        sigemptyset(&one);
+        sigaddset(&one, sig);
+        struct timespec none = { 0, 0 };
+        while (sigtimedwait(&one, NULL, &none) < 0 && errno == EINTR)
+            ;
+    }
+    pthread_sigmask(SIG_SETMASK, &h->old, NULL);
+    if (failed_errno)
+        errno = failed_errno;
+}
 
 /* ---- File descriptors ---------------------------------------------------- */
 
 static int fd_write_all(int fd, const uint8_t *p, size_t len)
 {
+    held h;
+    hold(&h);
+    int failed = 0;
     while (len > 0) {
         ssize_t n = write(fd, p, len);
         if (n < 0 && errno == EINTR)
             continue;
-        if (n <= 0)
-            return -1;
+        if (n <= 0) {
+            failed = n < 0 ? errno : ENOSPC;  /* a write of nothing: the device is full */
+            break;
+        }
         p += n;
         len -= (size_t)n;
     }
-    return 0;
+    release(&h, failed);
+    return failed ? -1 : 0;
 }
 
 int st_flush(st_stream *s)

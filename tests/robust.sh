@@ -1,0 +1,118 @@
+#!/bin/sh
+# robust.sh: a checkpoint that cannot be written never ends the program,
+# and a reader never hangs or balloons (issue 13, items 4 and 5).
+# Writers: a missing directory, a full disk (a 64 KB tmpfs), a file-size
+# limit (ulimit -f): the program runs to its end with exit 0 and its whole
+# normal output, also with MIGTHREAD_EXIT_AFTER_CHECKPOINT=1, says why in
+# one migthread: line, leaves no temporary file and the previous
+# checkpoint as it was (checksum before and after). A writer's temporary
+# file left behind by a dead process (simulated, and a real kill -9
+# mid-write) is gone after the next checkpoint; a live process's stays.
+# Readers: see the second half.
+set -u
+cd "$(dirname "$0")/.."
+. tests/lib/roundtrip.sh
+mt=build/bin/migthread
+dir=build/robust
+rm -rf "$dir" && mkdir -p "$dir"
+passed=0 failed=0
+ok() { passed=$((passed + 1)); }
+bad() { failed=$((failed + 1)); echo "  FAIL: $1"; }
+
+build/bin/mtcc -O2 -o "$dir/bulk" tests/robust/bulk.c && "$dir/bulk" >"$dir/bulk.want" && "$dir/bulk" 8 >"$dir/small.want" ||
+    { echo "robust: cannot build tests/robust/bulk.c"; exit 1; }
+
+# ---- a failed checkpoint never ends the program ------------------------------
+
+# fails_but_runs WHAT CKPT ENVIRONMENT... : bulk checkpoints to CKPT after 20
+# adaptation points and cannot; the run must end as an uninterrupted one.
+fails_but_runs() {
+    what=$1 ck=$2
+    shift 2
+    before=$(md5sum "$ck" 2>/dev/null | cut -d' ' -f1)
+    env MIGTHREAD_AFTER_POLLS=20 MIGTHREAD_VERBOSE=1 MIGTHREAD_CHECKPOINT_FILE="$ck" "$@" "$dir/bulk" \
+        >"$dir/out" 2>"$dir/err"
+    rc=$?
+    [ $rc -eq 0 ] && ok || bad "$what: the program exited $rc: $(head -n 1 "$dir/err")"
+    cmp -s "$dir/out" "$dir/bulk.want" && ok || bad "$what: the output is not the uninterrupted run's"
+    if [ "$(wc -l <"$dir/err")" -eq 1 ] && grep -q "^migthread: checkpoint $ck not written: " "$dir/err"; then ok
+    else bad "$what: stderr is not one 'checkpoint not written' line"; sed 's/^/    /' "$dir/err"; fi
+    after=$(md5sum "$ck" 2>/dev/null | cut -d' ' -f1)
+    [ "$before" = "$after" ] && ok || bad "$what: the previous checkpoint changed ($before, now $after)"
+    ls "$ck".tmp.* >/dev/null 2>&1 && bad "$what: a temporary file is left: $(ls "$ck".tmp.*)" || ok
+}
+
+# a good checkpoint first, which every failure must leave as it is
+previous() {
+    rt_continue "$1" "$dir/prev.out" 20 "$dir/bulk" 8 && cmp -s "$dir/prev.out" "$dir/small.want" && ok ||
+        bad "the first checkpoint to $1: $rt_why"
+}
+
+for leave in 0 1; do
+    fails_but_runs "missing directory (exit $leave)" "$dir/nowhere/b.ckpt" MIGTHREAD_EXIT_AFTER_CHECKPOINT=$leave
+    grep -q 'No such file or directory' "$dir/err" && ok || bad "missing directory: the reason is not named"
+done
+
+# ulimit -f counts 1024-byte blocks: 64 holds the small checkpoint, not the big one
+previous "$dir/limit.ckpt"
+for leave in 0 1; do
+    (ulimit -f 64 && fails_but_runs "ulimit -f (exit $leave)" "$dir/limit.ckpt" MIGTHREAD_EXIT_AFTER_CHECKPOINT=$leave
+     echo "$passed $failed" >"$dir/counts")
+    read -r passed failed <"$dir/counts"
+    grep -q 'File too large' "$dir/err" && ok || bad "ulimit -f: EFBIG is not named: $(head -n 1 "$dir/err")"
+done
+
+# a full disk: a tmpfs of 64 KB (root only)
+fs="$dir/tmpfs"
+mkdir -p "$fs"
+if [ "$(id -u)" -eq 0 ] && mount -t tmpfs -o size=64k tmpfs "$fs" 2>/dev/null; then
+    previous "$fs/b.ckpt"
+    for leave in 0 1; do
+        fails_but_runs "full disk (exit $leave)" "$fs/b.ckpt" MIGTHREAD_EXIT_AFTER_CHECKPOINT=$leave
+        grep -q 'No space left on device' "$dir/err" && ok || bad "full disk: ENOSPC is not named: $(head -n 1 "$dir/err")"
+    done
+    umount "$fs"
+else
+    echo "  (full disk: skipped, cannot mount a tmpfs without root)"
+fi
+
+# ---- temporary files of dead writers -------------------------------------------
+
+ck="$dir/sweep.ckpt"
+sh -c 'exit 0' & dead=$!
+wait $dead
+head -c 100 "$dir/limit.ckpt" >"$ck.tmp.$dead"           # a dead writer's, started
+sleep 1000 & live=$!                                        # a live process: never removed
+head -c 100 "$dir/limit.ckpt" >"$ck.tmp.$live"
+echo "not a checkpoint" >"$ck.tmp.99999999"                 # no such PID, but not ours
+rt_continue "$ck" "$dir/sweep.out" 20 "$dir/bulk" 8 && ok || bad "checkpoint after dead writers: $rt_why"
+[ ! -e "$ck.tmp.$dead" ] && ok || bad "the dead writer's temporary file $ck.tmp.$dead is still there"
+[ -e "$ck.tmp.$live" ] && ok || bad "the live process's temporary file was removed"
+[ -e "$ck.tmp.99999999" ] && ok || bad "a file that is not a checkpoint's start was removed"
+kill "$live"
+wait "$live" 2>/dev/null
+rm -f "$ck".tmp.*
+
+# a real writer killed mid-write: stopped once its temporary file exists
+# (then it cannot rename it any more), then killed
+ck="$dir/killed.ckpt"
+rm -f "$ck" "$ck".tmp.*
+MIGTHREAD_AFTER_POLLS=20 MIGTHREAD_CHECKPOINT_FILE="$ck" "$dir/bulk" 262144 >/dev/null 2>&1 & writer=$!
+while [ ! -e "$ck.tmp.$writer" ] && [ ! -e "$ck" ] && kill -0 "$writer" 2>/dev/null; do
+    :  # the writer starts at its 20th adaptation point: no sleep
+done
+kill -STOP "$writer" 2>/dev/null
+if [ -e "$ck.tmp.$writer" ]; then
+    kill -KILL "$writer"
+    wait "$writer" 2>/dev/null
+    [ -e "$ck.tmp.$writer" ] && ok || bad "the killed writer left no temporary file"
+    rt_continue "$ck" "$dir/killed.out" 20 "$dir/bulk" 8 && ok || bad "checkpoint after a killed writer: $rt_why"
+    [ ! -e "$ck.tmp.$writer" ] && ok || bad "the killed writer's temporary file is still there"
+else
+    kill -KILL "$writer" 2>/dev/null
+    wait "$writer" 2>/dev/null
+    bad "the writer of 256 MB finished before it could be stopped"
+fi
+
+echo "robust: $passed passed, $failed failed"
+[ "$failed" -eq 0 ]
