@@ -8,7 +8,13 @@
 # checkpoint as it was (checksum before and after). A writer's temporary
 # file left behind by a dead process (simulated, and a real kill -9
 # mid-write) is gone after the next checkpoint; a live process's stays.
-# Readers: see the second half.
+# Readers: a FIFO without a writer, a socket, a device and a directory
+# given by path fail at once with one line (inspect, restart and
+# MIGTHREAD_RESTORE, each under `timeout` so that a regression fails
+# instead of hanging); a checkpoint streamed through a FIFO or a pipe as
+# standard input ('-') restores, also without --binary (read once); a
+# sparse 1 TB file whose first record claims nearly all of it fails at
+# once in little memory, and one of 1 GB fails without holding it.
 set -u
 cd "$(dirname "$0")/.."
 . tests/lib/roundtrip.sh
@@ -113,6 +119,90 @@ else
     wait "$writer" 2>/dev/null
     bad "the writer of 256 MB finished before it could be stopped"
 fi
+
+# ---- readers never hang and never balloon ---------------------------------------
+
+build/bin/mtcc -O2 -o "$dir/fib" tests/corpus/fib.c && "$dir/fib" >"$dir/fib.want" || bad "mtcc builds fib"
+ck="$dir/fib.ckpt"
+rt_checkpoint "$ck" "$dir/fib.before" 500 "$dir/fib" && ok || bad "fib checkpoint: $rt_why"
+
+# refused PATH WHAT: inspect, restart and MIGTHREAD_RESTORE of PATH each fail
+# at once, with one line naming PATH and what it is
+refused() {
+    for how in inspect restart restore; do
+        case $how in
+        inspect) timeout 10 "$mt" inspect "$1" >"$dir/out" 2>"$dir/err" ;;
+        restart) timeout 10 "$mt" restart "$1" >"$dir/out" 2>"$dir/err" ;;
+        restore) MIGTHREAD_RESTORE="$1" timeout 10 "$dir/fib" >"$dir/out" 2>"$dir/err" ;;
+        esac
+        rc=$?
+        [ $rc -ne 0 ] && [ $rc -ne 124 ] && ok || bad "$how of $2: exit $rc (124: it hung)"
+        if [ "$(wc -l <"$dir/err")" -eq 1 ] && grep -qF "migthread: $1 is $2" "$dir/err"; then ok
+        else bad "$how of $2: stderr is not one line naming it"; sed 's/^/    /' "$dir/err"; fi
+        [ ! -s "$dir/out" ] && ok || bad "$how of $2 printed something"
+    done
+}
+rm -f "$dir/fifo" && mkfifo "$dir/fifo"
+refused "$dir/fifo" "a FIFO"
+refused /dev/zero "a device"
+refused "$dir" "a directory"
+python3 -c 'import socket,sys; socket.socket(socket.AF_UNIX).bind(sys.argv[1])' "$dir/sock" &&
+    refused "$dir/sock" "a socket" || bad "cannot make a Unix socket to test with"
+
+# streams given on purpose: a FIFO that a writer fills once, and a pipe,
+# as standard input, without --binary (the header is read once)
+cat "$ck" >"$dir/fifo" &
+feeder=$!
+MIGTHREAD_VERBOSE=1 timeout 20 "$mt" restart - <"$dir/fifo" >"$dir/fib.after" 2>"$dir/fib.after.err"
+rc=$?
+[ $rc -eq 0 ] && rt_restored "-" "$dir/fib.after.err" && rt_joined "$dir/fib.before" "$dir/fib.after" "$dir/fib.want" &&
+    ok || bad "restart - from a FIFO (exit $rc): $rt_why $(head -n 1 "$dir/fib.after.err")"
+wait $feeder
+cat "$ck" | MIGTHREAD_VERBOSE=1 MIGTHREAD_RESTORE=- timeout 20 "$dir/fib" >"$dir/fib.after" 2>"$dir/fib.after.err"
+rc=$?
+[ $rc -eq 0 ] && rt_restored "-" "$dir/fib.after.err" && rt_joined "$dir/fib.before" "$dir/fib.after" "$dir/fib.want" &&
+    ok || bad "MIGTHREAD_RESTORE=- from a pipe (exit $rc): $rt_why $(head -n 1 "$dir/fib.after.err")"
+cat "$ck" | timeout 20 "$mt" inspect - >"$dir/out" 2>"$dir/err" && grep -q '^checkpoint standard input: ' "$dir/out" &&
+    ok || bad "inspect - from a pipe: $(head -n 1 "$dir/err")"
+timeout 20 "$mt" restart --binary "$dir/fib" - <"$ck" >"$dir/fib.after" 2>"$dir/err" &&
+    rt_joined "$dir/fib.before" "$dir/fib.after" "$dir/fib.want" && ok || bad "restart --binary PROG -: $(head -n 1 "$dir/err")"
+timeout 20 "$mt" restart - </dev/null >"$dir/out" 2>"$dir/err"
+[ $? -eq 1 ] && [ "$(wc -l <"$dir/err")" -eq 1 ] && ok || bad "restart - of nothing: not one line and exit 1"
+
+# a sparse file of 1 TB whose first record claims nearly all of it: fails
+# at once, in little memory; 1 GB of nothing fails without being held
+sparse() {  # sparse FILE SIZE CLAIM: the checkpoint's header, one record header
+    python3 - "$ck" "$@" <<'PY'
+import struct, sys
+src, out, size, claim = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4])
+head = open(src, "rb").read(16 + struct.unpack_from("<I", open(src, "rb").read(16), 12)[0] + 24)
+with open(out, "wb") as f:
+    f.write(head + struct.pack("<IIQ", 2, 0, claim))
+    f.truncate(size)
+PY
+}
+peak() {  # peak KB MSG CMD...: CMD fails with MSG in stderr and a peak RSS below KB
+    limit=$1 msg=$2
+    shift 2
+    /usr/bin/time -f '%M' -o "$dir/rss" timeout 60 "$@" >"$dir/out" 2>"$dir/err"
+    rc=$?
+    rss=$(tail -n 1 "$dir/rss")
+    [ $rc -eq 1 ] && grep -q "$msg" "$dir/err" && [ "$rss" -lt "$limit" ] && ok ||
+        bad "$*: exit $rc, peak $rss KB (limit $limit): $(head -n 1 "$dir/err")"
+}
+tb=1099511627776
+if sparse "$dir/tera.ckpt" $tb $((tb - 200)) 2>"$dir/err"; then
+    peak 20000 'claims 1099511627576 bytes, more than this process can hold' "$mt" inspect "$dir/tera.ckpt"
+    peak 20000 'claims 1099511627576 bytes, more than this process can hold' env MIGTHREAD_RESTORE="$dir/tera.ckpt" "$dir/fib"
+    peak 20000 'claims 1099511627576 bytes, more than this process can hold' "$mt" restart "$dir/tera.ckpt"
+    (ulimit -v 200000 && "$mt" inspect "$dir/tera.ckpt" >"$dir/out" 2>"$dir/err")
+    grep -q 'more than this process can hold' "$dir/err" && ok || bad "inspect under ulimit -v: $(head -n 1 "$dir/err")"
+    sparse "$dir/giga.ckpt" $((1073741824 + 200)) 1073741824
+    peak 60000 'checksum mismatch in record 0 at offset' "$mt" inspect "$dir/giga.ckpt"
+else
+    bad "cannot make a sparse file: $(head -n 1 "$dir/err")"
+fi
+rm -f "$dir/tera.ckpt" "$dir/giga.ckpt"
 
 echo "robust: $passed passed, $failed failed"
 [ "$failed" -eq 0 ]
