@@ -68,6 +68,14 @@ for leave in 0 1; do
     grep -q 'File too large' "$dir/err" && ok || bad "ulimit -f: EFBIG is not named: $(head -n 1 "$dir/err")"
 done
 
+# the program's own SIGXFSZ handler is not run by the runtime's write, and
+# stays the program's
+build/bin/mtcc -O2 -o "$dir/xfsz" tests/robust/xfsz.c && "$dir/xfsz" >"$dir/xfsz.want" || bad "mtcc builds xfsz.c"
+(ulimit -f 64 && MIGTHREAD_AFTER_POLLS=10 MIGTHREAD_CHECKPOINT_FILE="$dir/xfsz.ckpt" "$dir/xfsz" >"$dir/out" 2>"$dir/err"
+ echo $? >"$dir/rc")
+[ "$(cat "$dir/rc")" -eq 0 ] && cmp -s "$dir/out" "$dir/xfsz.want" && grep -q 'File too large' "$dir/err" && ok ||
+    bad "a program with its own SIGXFSZ handler: exit $(cat "$dir/rc"), $(tail -n 1 "$dir/out"), $(head -n 1 "$dir/err")"
+
 # a full disk: a tmpfs of 64 KB (root only)
 fs="$dir/tmpfs"
 mkdir -p "$fs"
@@ -81,6 +89,21 @@ if [ "$(id -u)" -eq 0 ] && mount -t tmpfs -o size=64k tmpfs "$fs" 2>/dev/null; t
 else
     echo "  (full disk: skipped, cannot mount a tmpfs without root)"
 fi
+
+# a capture-time refusal (a pointer into nothing saved) also keeps the
+# previous checkpoint, and the program does not exit
+build/bin/mtcc -O2 -o "$dir/dangling" tests/mtcc/dangling.c 2>/dev/null && "$dir/dangling" >"$dir/dangling.want" ||
+    bad "mtcc builds tests/mtcc/dangling.c"
+ck="$dir/refused.ckpt"
+rt_continue "$ck" "$dir/out" 100 "$dir/dangling" && ok || bad "a checkpoint of dangling: $rt_why"
+before=$(md5sum "$ck" | cut -d' ' -f1)
+STRAY=1 MIGTHREAD_AFTER_POLLS=100 MIGTHREAD_EXIT_AFTER_CHECKPOINT=1 MIGTHREAD_CHECKPOINT_FILE="$ck" "$dir/dangling" \
+    >"$dir/out" 2>"$dir/err"
+rc=$?
+[ $rc -eq 0 ] && cmp -s "$dir/out" "$dir/dangling.want" && [ "$(wc -l <"$dir/err")" -eq 1 ] &&
+    grep -q '^migthread: .*checkpoint refused' "$dir/err" && ok || bad "a refused capture: exit $rc, $(head -n 1 "$dir/err")"
+[ "$(md5sum "$ck" | cut -d' ' -f1)" = "$before" ] && ok || bad "a refused capture changed the previous checkpoint"
+ls "$ck".tmp.* >/dev/null 2>&1 && bad "a refused capture left a temporary file" || ok
 
 # ---- temporary files of dead writers -------------------------------------------
 
