@@ -189,6 +189,20 @@ cat "$ck" | timeout 20 "$mt" inspect - >"$dir/out" 2>"$dir/err" && grep -q '^che
     ok || bad "inspect - from a pipe: $(head -n 1 "$dir/err")"
 timeout 20 "$mt" restart --binary "$dir/fib" - <"$ck" >"$dir/fib.after" 2>"$dir/err" &&
     rt_joined "$dir/fib.before" "$dir/fib.after" "$dir/fib.want" && ok || bad "restart --binary PROG -: $(head -n 1 "$dir/err")"
+# across ABIs: an s390x checkpoint through a pipe, restarted under qemu
+# without --binary (the descriptors pass through qemu-user)
+cc=$(scripts/abi.sh cc s390x)
+# shellcheck disable=SC2086
+if build/bin/mtcc --cc=${cc%% *} ${cc#* } -O2 -o "$dir/fib.s390x" tests/corpus/fib.c 2>"$dir/err"; then
+    rt_checkpoint "$dir/s390x.ckpt" "$dir/fib.before" 500 scripts/abi.sh run s390x "$dir/fib.s390x" && ok ||
+        bad "fib checkpoint on s390x: $rt_why"
+    cat "$dir/s390x.ckpt" | MIGTHREAD_VERBOSE=1 timeout 60 "$mt" restart - >"$dir/fib.after" 2>"$dir/fib.after.err"
+    rc=$?
+    [ $rc -eq 0 ] && rt_restored "-" "$dir/fib.after.err" && rt_joined "$dir/fib.before" "$dir/fib.after" "$dir/fib.want" &&
+        ok || bad "restart - of an s390x checkpoint from a pipe (exit $rc): $rt_why $(head -n 1 "$dir/fib.after.err")"
+else
+    bad "mtcc builds fib for s390x: $(head -n 1 "$dir/err")"
+fi
 timeout 20 "$mt" restart - </dev/null >"$dir/out" 2>"$dir/err"
 [ $? -eq 1 ] && [ "$(wc -l <"$dir/err")" -eq 1 ] && ok || bad "restart - of nothing: not one line and exit 1"
 

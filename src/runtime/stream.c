@@ -7,15 +7,13 @@
 #include "stream.h"
 
 #include <errno.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
-#include <pthread.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
-
-/* ---- File descriptors ---------------------------------------------------- */
 
 /* ---- Signals a failing write raises --------------------------------------- */
 
