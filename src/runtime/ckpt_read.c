@@ -625,8 +625,8 @@ char *ck_read_info(st_stream *s, mt_error *err)
     char *info = NULL;
     if (rc >= 0 && img->info)
         info = img->info, img->info = NULL;
-    else if (rc >= 0)
-        mt_fail(err, MT_EFORMAT, "the checkpoint's first record says nothing about its writer");
+    else if (rc >= 0 && !(info = calloc(1, 1)))  /* no INFO first: nothing said */
+        mt_fail(err, MT_ENOMEM, "out of memory reading a checkpoint");
     ck_image_free(img);
     return info;
 }
