@@ -73,8 +73,8 @@ typedef struct reader {
     uint32_t record;     /* number of the record being read */
     uint64_t rec_offset; /* where it starts */
     int have_types, have_funcs, have_freed, have_unions;
-    uint64_t mem_limit;  /* memory_limit(), once a record asks */
     XXH3_state_t whole;  /* every byte before the record being read */
+    uint64_t mem_limit;  /* memory_limit(), once a record asks */
 } reader;
 
 static int corrupt(reader *r, const char *fmt, const char *detail)
