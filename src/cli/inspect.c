@@ -4,9 +4,11 @@
  * corrupt checkpoint gives the same one-line error a restore would. */
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "ckpt.h"
 #include "cli.h"
+#include "input.h"
 #include "kernels.h"
 #include "restore.h"
 
@@ -369,15 +371,23 @@ int cmd_inspect(int argc, char **argv)
     for (int i = 0; i < argc; i++) {
         if (strcmp(argv[i], "--json") == 0)
             json = 1;
-        else if (argv[i][0] == '-' || path)
-            return cli_usage("inspect [--json] FILE");
+        else if ((argv[i][0] == '-' && strcmp(argv[i], IN_STDIN) != 0) || path)
+            return cli_usage("inspect [--json] FILE|-");
         else
             path = argv[i];
     }
     if (!path)
-        return cli_usage("inspect [--json] FILE");
+        return cli_usage("inspect [--json] FILE|-");
     mt_error err;
-    ck_image *img = restore_read_file(path, &err);
+    int stdin_given = strcmp(path, IN_STDIN) == 0;  /* any stream, given on purpose */
+    int fd = stdin_given ? STDIN_FILENO : in_open_file(path, &err);
+    if (fd < 0)
+        return cli_fail("%s", err.msg);
+    ck_image *img = in_read_fd(fd, NULL, 0, &err);
+    if (!stdin_given)
+        close(fd);
+    if (stdin_given)
+        path = "standard input";
     if (!img)
         return cli_fail("%s: %s", path, err.msg);
     totals t;

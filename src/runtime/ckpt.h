@@ -168,6 +168,11 @@ uint64_t ck_record_seed(uint64_t checkpoint_id, uint32_t record);
  * one line naming the record and offset for any truncation, corruption,
  * bad version or hostile length. */
 ck_image *ck_read(st_stream *s, mt_error *err);
+/* Reads the header and the first record, which a writer makes its INFO
+ * record, and returns that text (the caller frees it; empty when the
+ * first record is another kind), or NULL with err set. Reads nothing more: with st_keep, the bytes read can be handed to
+ * the reader that reads the rest (migthread restart). */
+char *ck_read_info(st_stream *s, mt_error *err);
 void ck_image_free(ck_image *img);
 
 #endif

@@ -15,6 +15,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
+#include <sys/sysinfo.h>
 
 #include <xxhash.h>
 
@@ -72,6 +74,7 @@ typedef struct reader {
     uint64_t rec_offset; /* where it starts */
     int have_types, have_funcs, have_freed, have_unions;
     XXH3_state_t whole;  /* every byte before the record being read */
+    uint64_t mem_limit;  /* memory_limit(), once a record asks */
 } reader;
 
 static int corrupt(reader *r, const char *fmt, const char *detail)
@@ -95,17 +98,94 @@ static int read_exact(reader *r, void *buf, size_t len, const char *what)
     return 0;
 }
 
-/* Reads a payload of len bytes, growing the buffer only as data arrives. */
-static uint8_t *read_payload(reader *r, uint64_t len)
+/* A payload is read this much at a time, and its buffer grows (doubling,
+ * so that a large one is copied a few times only) when a chunk does not
+ * fit: what is held stays within twice what actually arrived. */
+#define READ_CHUNK ((size_t)1 << 20)
+
+/* The most bytes this process can hold: its address space and data
+ * limits, the machine's memory and swap, and size_t. A record claiming
+ * more can never be loaded, so it fails before a byte of it is read (a
+ * sparse file of a terabyte of zeros, a stream that promises one). */
+static uint64_t memory_limit(void)
+{
+    uint64_t limit = SIZE_MAX;
+    struct rlimit rl;
+    if (getrlimit(RLIMIT_AS, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY && rl.rlim_cur < limit)
+        limit = rl.rlim_cur;
+    if (getrlimit(RLIMIT_DATA, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY && rl.rlim_cur < limit)
+        limit = rl.rlim_cur;
+    struct sysinfo si;
+    if (sysinfo(&si) == 0) {
+        uint64_t machine = ((uint64_t)si.totalram + si.totalswap) * (si.mem_unit ? si.mem_unit : 1);
+        if (machine && machine < limit)
+            limit = machine;
+    }
+    return limit;
+}
+
+/* The claimed length against the format's bound, what the file still
+ * holds (regular files: st_size) and what this process can hold. */
+static int check_claim(reader *r, uint64_t len)
 {
     long long left = r->s->remaining(r->s);
-    if (len > CK_MAX_PAYLOAD || (left >= 0 && len + 8 > (uint64_t)left)) {
-        mt_fail(r->err, MT_EFORMAT,
-                "truncated checkpoint: record %u at offset %llu claims %llu bytes, the file holds fewer",
-                r->record, (unsigned long long)r->rec_offset, (unsigned long long)len);
-        return NULL;
+    if (len > CK_MAX_PAYLOAD || (left >= 0 && len + 8 > (uint64_t)left))
+        return mt_fail(r->err, MT_EFORMAT,
+                       "truncated checkpoint: record %u at offset %llu claims %llu bytes, the file holds fewer",
+                       r->record, (unsigned long long)r->rec_offset, (unsigned long long)len);
+    if (!r->mem_limit)
+        r->mem_limit = memory_limit();
+    if (len > r->mem_limit)
+        return mt_fail(r->err, MT_ENOMEM,
+                       "record %u at offset %llu claims %llu bytes, more than this process can hold (%llu)",
+                       r->record, (unsigned long long)r->rec_offset, (unsigned long long)len,
+                       (unsigned long long)r->mem_limit);
+    return 0;
+}
+
+/* Records larger than this that lie over a hole of a sparse file are
+ * checked against their checksum before they are read into memory: a
+ * terabyte of nothing costs a pass over it, never its size in memory.
+ * (Checkpoints as written hold no holes, so they are read once.) */
+#define VERIFY_FIRST ((uint64_t)16 << 20)
+
+/* The first pass over a large record of a regular file: its checksum
+ * (over the 16 header bytes h and the payload) without holding it.
+ * 0 when it matches or the stream cannot look ahead, else -1. */
+static int verify_ahead(reader *r, const uint8_t *h, uint64_t len)
+{
+    if (len < VERIFY_FIRST || !r->s->peek || !r->s->sparse || !r->s->sparse(r->s, 0, len))
+        return 0;
+    uint8_t *chunk = malloc(READ_CHUNK);
+    if (!chunk)
+        return 0;  /* the ordinary read checks it */
+    XXH3_state_t st;
+    memset(&st, 0, sizeof st);
+    XXH3_64bits_reset_withSeed(&st, ck_record_seed(r->img->checkpoint_id, r->record));
+    XXH3_64bits_update(&st, h, 16);
+    uint64_t at = 0;
+    long long n = 0;
+    while (at < len && (n = r->s->peek(r->s, at, chunk, len - at < READ_CHUNK ? (size_t)(len - at) : READ_CHUNK)) > 0) {
+        XXH3_64bits_update(&st, chunk, (size_t)n);
+        at += (uint64_t)n;
     }
-    size_t cap = len < (1u << 20) ? (size_t)len : (1u << 20), have = 0;
+    uint8_t sum[8];
+    int known = n >= 0 && at == len && r->s->peek(r->s, len, sum, sizeof sum) == (long long)sizeof sum;
+    free(chunk);
+    if (!known)
+        return 0;  /* cannot look ahead after all, or short: the ordinary read says so */
+    cursor sc = { sum, 8, 0 };
+    if (get_uint(&sc, 8) == XXH3_64bits_digest(&st))
+        return 0;
+    return mt_fail(r->err, MT_ECHECKSUM, "checksum mismatch in record %u at offset %llu", r->record,
+                   (unsigned long long)r->rec_offset);
+}
+
+/* Reads a payload of len bytes in chunks, growing the buffer only as
+ * data arrives. */
+static uint8_t *read_payload(reader *r, uint64_t len)
+{
+    size_t cap = len < READ_CHUNK ? (size_t)len : READ_CHUNK, have = 0;
     uint8_t *buf = malloc(cap ? cap : 1);
     while (buf && have < len) {
         if (have == cap) {
@@ -115,11 +195,12 @@ static uint8_t *read_payload(reader *r, uint64_t len)
                 break;
             buf = grown;
         }
-        if (read_exact(r, buf + have, cap - have, "record payload") < 0) {
+        size_t chunk = cap - have < READ_CHUNK ? cap - have : READ_CHUNK;
+        if (read_exact(r, buf + have, chunk, "record payload") < 0) {
             free(buf);
             return NULL;
         }
-        have = cap;
+        have += chunk;
     }
     if (!buf || have < len) {
         free(buf);
@@ -455,6 +536,8 @@ static int read_record(reader *r)
                 kind == CK_FREED || kind == CK_UNIONS || kind == CK_END;
     if (!known && !(flags & CK_FLAG_SKIPPABLE))
         return corrupt(r, "unknown record kind%s", "");
+    if (check_claim(r, len) < 0 || verify_ahead(r, h, len) < 0)
+        return -1;
     uint8_t *payload = read_payload(r, len);
     if (!payload)
         return -1;
@@ -525,6 +608,27 @@ ck_image *ck_read(st_stream *s, mt_error *err)
     img->nrecords = r.record;
     img->total_bytes = s->offset;
     return img;
+}
+
+char *ck_read_info(st_stream *s, mt_error *err)
+{
+    ck_image *img = calloc(1, sizeof *img);
+    if (!img) {
+        mt_fail(err, MT_ENOMEM, "out of memory reading a checkpoint");
+        return NULL;
+    }
+    reader r = { .s = s, .img = img, .err = err };
+    XXH3_64bits_reset(&r.whole);
+    int rc = read_header(&r);
+    if (rc == 0)
+        rc = read_record(&r);
+    char *info = NULL;
+    if (rc >= 0 && img->info)
+        info = img->info, img->info = NULL;
+    else if (rc >= 0 && !(info = calloc(1, 1)))  /* no INFO first: nothing said */
+        mt_fail(err, MT_ENOMEM, "out of memory reading a checkpoint");
+    ck_image_free(img);
+    return info;
 }
 
 void ck_image_free(ck_image *img)

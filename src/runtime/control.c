@@ -19,6 +19,7 @@
 #include "control.h"
 #include "error.h"
 #include "frames.h"
+#include "input.h"
 #include "libc_state.h"
 #include "migthread-gen.h"
 #include "restore.h"
@@ -356,7 +357,7 @@ static int restore_from(const char *path, void *(**start)(void *))
 {
     double t0 = now();
     mt_error err;
-    ck_image *img = restore_read_file(path, &err);
+    ck_image *img = in_read_restore(path, &err);  /* a file, "-" or migthread restart's stream */
     if (!img)
         die("%s", err.msg);
     if (th_restore_prepare(img, &err) < 0 || restore_image(img, 0, &err) < 0)

@@ -18,6 +18,7 @@
 #include "error.h"
 #include "flex.h"
 #include "frames.h"
+#include "input.h"
 #include "migthread-gen.h"
 #include "poison.h"
 #include "restore.h"
@@ -460,20 +461,12 @@ int restore_image(const ck_image *img, unsigned flags, mt_error *err)
 
 ck_image *restore_read_file(const char *path, mt_error *err)
 {
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0) {
-        mt_fail(err, MT_EIO, "cannot open %s: %s", path, strerror(errno));
+    if (strcmp(path, IN_STDIN) == 0)
+        return in_read_fd(STDIN_FILENO, NULL, 0, err);
+    int fd = in_open_file(path, err);
+    if (fd < 0)
         return NULL;
-    }
-    st_stream *s = malloc(sizeof *s);
-    ck_image *img = NULL;
-    if (!s)
-        mt_fail(err, MT_ENOMEM, "out of memory reading %s", path);
-    else {
-        st_init_fd(s, fd);
-        img = ck_read(s, err);
-    }
-    free(s);
+    ck_image *img = in_read_fd(fd, NULL, 0, err);
     close(fd);
     return img;
 }

@@ -4,7 +4,9 @@
 
 #include "ckpt.h"
 
-/* Reads and validates a checkpoint file. NULL with err filled on failure. */
+/* Reads and validates a checkpoint file: a regular file (anything else
+ * is refused unopened, input.h), or standard input when path is "-".
+ * NULL with err filled on failure. */
 ck_image *restore_read_file(const char *path, mt_error *err);
 
 /* Converts an image into this program's globals and fresh heap blocks.

@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "ckpt.h"
+#include "ckpt_tmp.h"
 #include "error.h"
 #include "flex.h"
 #include "frames.h"
@@ -179,14 +180,29 @@ static int fsync_dir_of(const char *path)
     return r;
 }
 
+/* A failed write names the checkpoint it was for: the stream only knew
+ * the record and the offset. */
+static int write_failed(mt_error *err, const char *path)
+{
+    if (err && err->code == MT_EIO) {
+        char why[sizeof err->msg];
+        snprintf(why, sizeof why, "%s", err->msg);
+        mt_fail(err, MT_EIO, "checkpoint %s not written: %s", path, why);
+    }
+    return -1;
+}
+
 int mt_save(const char *path, mt_error *err)
 {
     char tmp[4096];
-    if (snprintf(tmp, sizeof tmp, "%s.tmp.%ld", path, (long)getpid()) >= (int)sizeof tmp)
+    if (ck_tmp_name(path, tmp, sizeof tmp) < 0)
         return mt_fail(err, MT_EUSAGE, "checkpoint path too long: %s", path);
+    ck_tmp_sweep(path);  /* what writers killed mid-write left behind */
     int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
     if (fd < 0)
-        return mt_fail(err, MT_EIO, "cannot create %s: %s", tmp, strerror(errno));
+        return mt_fail(err, MT_EIO, "checkpoint %s not written: cannot create %s: %s", path, tmp,
+                       strerror(errno));
+    ck_tmp_lock(fd);  /* held until close: the file is not a dead writer's */
     st_stream *s = malloc(sizeof *s);
     if (!s) {
         close(fd);
@@ -203,8 +219,8 @@ int mt_save(const char *path, mt_error *err)
     if (rc == 0 && rename(tmp, path) < 0)
         rc = mt_fail(err, MT_EIO, "cannot rename %s to %s: %s", tmp, path, strerror(errno));
     if (rc < 0) {
-        unlink(tmp);
-        return -1;
+        unlink(tmp);  /* the previous checkpoint at path stays as it was */
+        return write_failed(err, path);
     }
     fsync_dir_of(path);
     return 0;

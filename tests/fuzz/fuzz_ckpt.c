@@ -3,14 +3,20 @@
  * Each input is read as a checkpoint; when it validates, every type's tag
  * is printed to a buffer and the image is restored into this program's
  * state (a small struct with pointers, a heap array, long doubles), which
- * drives plan compilation and conversion with hostile layouts too. With
+ * drives plan compilation and conversion with hostile layouts too. Each
+ * input is also read through a file descriptor with its first bytes
+ * handed over as already read (migthread restart's way), which must give
+ * the same verdict as the memory read. With
  * MT_FUZZ_SEED=PATH set, the target first writes a valid seed there. */
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
 
 #include "ckpt.h"
+#include "input.h"
 #include "migthread.h"
 #include "restore.h"
 #include "state.h"
@@ -66,12 +72,36 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
     return 0;
 }
 
+/* The input read as a regular file behind a prefix of its first bytes
+ * (as many as its last byte says): the verdict must be the memory
+ * reader's, code and message alike. */
+static void read_as_file(const uint8_t *data, size_t size, const ck_image *want, const mt_error *why)
+{
+    static int fd = -1;
+    if (fd < 0 && (fd = memfd_create("fuzz-ckpt", 0)) < 0)
+        return;
+    size_t prefix = size ? data[size - 1] % (size + 1) : 0;
+    if (ftruncate(fd, 0) < 0 || pwrite(fd, data + prefix, size - prefix, 0) != (ssize_t)(size - prefix) ||
+        lseek(fd, 0, SEEK_SET) < 0)
+        return;
+    mt_error err;
+    ck_image *img = in_read_fd(fd, data, prefix, &err);
+    if (!img != !want || (img && img->nrecords != want->nrecords) ||
+        (!img && (err.code != why->code || strcmp(err.msg, why->msg) != 0))) {
+        fprintf(stderr, "fuzz: read through a file (prefix %zu) differs: %s / %s\n", prefix,
+                img ? "ok" : err.msg, want ? "ok" : why->msg);
+        abort();
+    }
+    ck_image_free(img);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     st_stream s;
     mt_error err;
     st_init_mem_reader(&s, data, size);
     ck_image *img = ck_read(&s, &err);
+    read_as_file(data, size, img, &err);
     if (!img)
         return 0;
     char tag[256];

@@ -4,9 +4,12 @@
  * bytes, a record spliced in from another checkpoint) giving one clean
  * error; atomic saves; loads refused whole. */
 #include <errno.h>
+#include <pthread.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -114,7 +117,9 @@ static void test_flips(const uint8_t *buf, size_t len)
 static long long never_known(st_stream *s) { (void)s; return -1; }
 
 /* A record that claims a terabyte over a stream whose size is unknown (a
- * socket) is refused when the bytes stop coming, without allocating it. */
+ * socket) is refused at once, more than any process here can hold; one
+ * that claims 64 MB is refused when the bytes stop coming, without
+ * allocating it. */
 static void test_hostile_length(const uint8_t *buf, size_t len)
 {
     size_t header = CK_HEADER_LEN;
@@ -127,6 +132,11 @@ static void test_hostile_length(const uint8_t *buf, size_t len)
     st_init_mem_reader(&s, evil, header + 16 + 64);
     s.remaining = never_known;
     mt_error err;
+    CHECK(ck_read(&s, &err) == NULL && strstr(err.msg, "claims") != NULL);
+    evil[header + 13] = 0;
+    evil[header + 11] = 4;  /* 2^26 bytes */
+    st_init_mem_reader(&s, evil, header + 16 + 64);
+    s.remaining = never_known;
     CHECK(ck_read(&s, &err) == NULL && err.code == MT_EFORMAT);
     CHECK(strstr(err.msg, "truncated") != NULL);
     /* With the size known, the claim is refused before any reading. */
@@ -308,6 +318,41 @@ static void test_save_and_load(void)
     rmdir(dir);
 }
 
+/* A write that fails returns its error and never ends the process: past
+ * the file-size limit (EFBIG, SIGXFSZ) and into a pipe nobody reads
+ * (EPIPE, SIGPIPE); no signal is left pending and the mask is as it was. */
+static void test_failing_writes(void)
+{
+    static uint8_t big[200000];
+    sigset_t before, after, pending;
+    pthread_sigmask(SIG_BLOCK, NULL, &before);
+    int p[2];
+    CHECK(pipe(p) == 0);
+    close(p[0]);
+    st_stream *s = malloc(sizeof *s);
+    st_init_fd(s, p[1]);
+    CHECK(s->write(s, big, sizeof big) < 0 && errno == EPIPE);
+    close(p[1]);
+    char path[] = "/tmp/mt-test-fsize-XXXXXX";
+    int fd = mkstemp(path);
+    struct rlimit old, small = { 4096, 0 };
+    CHECK(fd >= 0 && getrlimit(RLIMIT_FSIZE, &old) == 0);
+    small.rlim_max = old.rlim_max;
+    if (setrlimit(RLIMIT_FSIZE, &small) == 0) {
+        st_init_fd(s, fd);
+        CHECK(s->write(s, big, sizeof big) < 0 && errno == EFBIG);
+        setrlimit(RLIMIT_FSIZE, &old);
+    }
+    close(fd);
+    unlink(path);
+    free(s);
+    pthread_sigmask(SIG_BLOCK, NULL, &after);
+    sigpending(&pending);
+    CHECK(!sigismember(&pending, SIGPIPE) && !sigismember(&pending, SIGXFSZ));
+    CHECK(sigismember(&after, SIGPIPE) == sigismember(&before, SIGPIPE) &&
+          sigismember(&after, SIGXFSZ) == sigismember(&before, SIGXFSZ));
+}
+
 int main(void)
 {
     setup();
@@ -322,6 +367,7 @@ int main(void)
     test_end_covers_the_stream();
     test_splice();
     test_save_and_load();
+    test_failing_writes();
     free(buf);
     return check_done("ckpt");
 }

@@ -1,0 +1,153 @@
+/* input.c: where a checkpoint is read from (input.h).
+ *
+ * open(2) of a FIFO blocks until a writer comes, and a read of a device
+ * or socket may never end: a path is therefore checked with stat before
+ * it is opened, opened without blocking, and checked again on the
+ * descriptor (the name may have changed in between). Streams come only
+ * as descriptors the caller hands over on purpose. */
+#include "input.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "error.h"
+
+/* What a file that is not a regular one is, for the message. */
+static const char *kind_of(mode_t mode)
+{
+    if (S_ISDIR(mode))
+        return "a directory";
+    if (S_ISFIFO(mode))
+        return "a FIFO";
+    if (S_ISSOCK(mode))
+        return "a socket";
+    if (S_ISCHR(mode) || S_ISBLK(mode))
+        return "a device";
+    return "not a regular file";
+}
+
+static int refuse_kind(mt_error *err, const char *path, mode_t mode)
+{
+    if (S_ISDIR(mode) || S_ISREG(mode))
+        return mt_fail(err, MT_EUSAGE, "%s is %s, not a checkpoint file", path, kind_of(mode));
+    return mt_fail(err, MT_EUSAGE,
+                   "%s is %s, not a checkpoint file: a stream is read only when given as standard input ('-')",
+                   path, kind_of(mode));
+}
+
+int in_open_file(const char *path, mt_error *err)
+{
+    struct stat sb;
+    if (stat(path, &sb) < 0)
+        return mt_fail(err, MT_EIO, "cannot open %s: %s", path, strerror(errno));
+    if (!S_ISREG(sb.st_mode))
+        return refuse_kind(err, path, sb.st_mode);
+    int fd = open(path, O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
+    if (fd < 0)
+        return mt_fail(err, MT_EIO, "cannot open %s: %s", path, strerror(errno));
+    if (fstat(fd, &sb) < 0 || !S_ISREG(sb.st_mode)) {
+        close(fd);
+        return refuse_kind(err, path, sb.st_mode);
+    }
+    fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK);
+    return fd;
+}
+
+ck_image *in_read_fd(int fd, const void *prefix, size_t n, mt_error *err)
+{
+    st_stream *s = malloc(sizeof *s);
+    if (!s) {
+        mt_fail(err, MT_ENOMEM, "out of memory reading a checkpoint");
+        return NULL;
+    }
+    st_init_fd_after(s, fd, prefix, n);
+    ck_image *img = ck_read(s, err);
+    free(s);
+    return img;
+}
+
+/* A descriptor number from the environment, or -1 when unset. */
+static int env_fd(const char *name, mt_error *err)
+{
+    const char *v = getenv(name);
+    if (!v || !*v)
+        return -1;
+    char *end;
+    errno = 0;
+    long fd = strtol(v, &end, 10);
+    if (*end || errno || fd < 0 || fd > 65535 || fcntl((int)fd, F_GETFD) < 0) {
+        mt_fail(err, MT_EUSAGE, "%s=%s is not an open descriptor", name, v);
+        return -2;
+    }
+    return (int)fd;
+}
+
+/* All the bytes of the prefix descriptor (a small file migthread restart
+ * wrote: the header and first record it read to find the program). */
+static uint8_t *read_prefix(int fd, size_t *n, mt_error *err)
+{
+    size_t cap = 4096, len = 0;
+    uint8_t *buf = malloc(cap);
+    for (;;) {
+        if (buf && len == cap) {
+            uint8_t *grown = realloc(buf, cap * 2);
+            if (!grown)
+                free(buf);
+            buf = grown;
+            cap *= 2;
+        }
+        if (!buf) {
+            mt_fail(err, MT_ENOMEM, "out of memory reading a checkpoint");
+            return NULL;
+        }
+        ssize_t got = read(fd, buf + len, cap - len);
+        if (got < 0 && errno == EINTR)
+            continue;
+        if (got < 0) {
+            free(buf);
+            mt_fail(err, MT_EIO, "cannot read the checkpoint's first bytes: %s", strerror(errno));
+            return NULL;
+        }
+        if (got == 0)
+            break;
+        len += (size_t)got;
+    }
+    *n = len;
+    return buf;
+}
+
+/* The checkpoint on inherited descriptor fd, after the prefix on pfd. */
+static ck_image *read_handed(int fd, int pfd, mt_error *err)
+{
+    size_t n = 0;
+    uint8_t *prefix = pfd >= 0 ? read_prefix(pfd, &n, err) : NULL;
+    ck_image *img = pfd < 0 || prefix ? in_read_fd(fd, prefix, n, err) : NULL;
+    free(prefix);
+    if (pfd >= 0)
+        close(pfd);
+    if (fd != STDIN_FILENO)
+        close(fd);  /* the program never sees it */
+    return img;
+}
+
+ck_image *in_read_restore(const char *path, mt_error *err)
+{
+    int fd = env_fd("MIGTHREAD_RESTORE_FD", err);
+    int pfd = fd >= 0 ? env_fd("MIGTHREAD_RESTORE_PREFIX_FD", err) : -1;
+    if (fd == -2 || pfd == -2)
+        return NULL;
+    if (fd >= 0)
+        return read_handed(fd, pfd, err);
+    if (strcmp(path, IN_STDIN) == 0)
+        return in_read_fd(STDIN_FILENO, NULL, 0, err);
+    fd = in_open_file(path, err);
+    if (fd < 0)
+        return NULL;
+    ck_image *img = in_read_fd(fd, NULL, 0, err);
+    close(fd);
+    return img;
+}

@@ -1,0 +1,33 @@
+/* input.h: where a checkpoint is read from. A path must name a regular
+ * file: a FIFO, a socket or a device is refused before it is opened, so
+ * that no reader waits for ever on one. Any other kind of stream is
+ * handed over explicitly: "-" (standard input) or an inherited descriptor
+ * (migthread restart). */
+#ifndef MT_INPUT_H
+#define MT_INPUT_H
+
+#include <stddef.h>
+
+#include "ckpt.h"
+
+/* The name that stands for standard input. */
+#define IN_STDIN "-"
+
+/* Opens path for reading when it is a regular file; returns the
+ * descriptor (close-on-exec), or -1 with err set to one line naming the
+ * path and what it is instead. */
+int in_open_file(const char *path, mt_error *err);
+
+/* Reads a whole checkpoint: the n bytes at prefix (bytes already taken
+ * from the stream, may be 0), then fd up to the END record. Reads nothing
+ * after the END record of a stream that is not a regular file. */
+ck_image *in_read_fd(int fd, const void *prefix, size_t n, mt_error *err);
+
+/* Reads the checkpoint a restored program starts from: named by path
+ * (MIGTHREAD_RESTORE: a regular file, or "-" for standard input), or,
+ * when MIGTHREAD_RESTORE_FD is set (migthread restart sets it), from that
+ * inherited descriptor, after the bytes in MIGTHREAD_RESTORE_PREFIX_FD;
+ * both descriptors are closed once read. */
+ck_image *in_read_restore(const char *path, mt_error *err);
+
+#endif
