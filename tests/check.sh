@@ -14,6 +14,7 @@ run "ABI matrix" tests/matrix.sh
 run "stack frames on a hand-transformed program" tests/handmade.sh
 run "fuzzing smoke run" tests/fuzz-smoke.sh
 run "command line" tests/cli.sh
+run "make install and the Debian packages, used with the build tree hidden; the build's dependencies" tests/install.sh
 run "mtcc driver and diagnostics" tests/mtcc.sh
 run "mtcc driver options on six targets" tests/mtcc/test-driver.sh
 run "mtcc corpus on six ABIs" tests/corpus.sh
