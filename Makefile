@@ -110,12 +110,13 @@ build/include/%.h: include/%.h
 	@mkdir -p $(dir $@)
 	cp $< $@
 
-# ---- man pages, pkg-config, install -------------------------------------------------
+# ---- man pages, pkg-config, install, Debian packages -------------------------------------------------
 # The man pages are help2man's rendering of --help and --version, with the
 # sections --help does not carry from docs/man/*.h2m: they cannot drift
 # from the programs (tests/install.sh compares them).
 man: build/man/mtcc.1 build/man/migthread.1
 build/man/%.1: build/bin/% docs/man/%.h2m
+	@command -v help2man >/dev/null || { echo "make: help2man is missing (make deps)" >&2; exit 1; }
 	@mkdir -p $(dir $@)
 	help2man --no-info --include=docs/man/$*.h2m --output=$@ $<
 
@@ -133,10 +134,11 @@ build/migthread.pc: src/runtime/migthread.pc.in debian/changelog FORCE
 	@if cmp -s $@.new $@; then rm $@.new; else mv $@.new $@; fi
 FORCE:
 
-# Every runtime built (the host's, and the foreign ABIs' after make cross)
+# The runtime of every ABI whose compiler is installed (the host's always)
 # goes to LIBDIR/migthread/<triple>/; mtcc finds them, and the headers in
 # INCLUDEDIR/migthread, relative to itself.
-BUILT_LIBS = $(sort $(HOST_LIB) $(wildcard build/lib/*/libmigthread.a))
+have_cc = $(shell command -v $(firstword $(call abicc,$(1))) 2>/dev/null)
+BUILT_LIBS = $(sort $(HOST_LIB) $(foreach abi,$(FOREIGN),$(if $(call have_cc,$(abi)),build/lib/$(call triple,$(abi))/libmigthread.a)))
 install: all man build/migthread.pc $(BUILT_LIBS)
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(INCLUDEDIR)/migthread $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(PKGCONFIGDIR)
 	install -m 755 build/bin/mtcc build/bin/migthread $(DESTDIR)$(BINDIR)
@@ -161,7 +163,7 @@ uninstall:
 deb: deps
 	rm -rf build/deb && mkdir -p build/deb/migthread-$(VERSION)
 	tar --exclude=./build --exclude=./.git -cf - . | tar -C build/deb/migthread-$(VERSION) -xf -
-	cd build/deb/migthread-$(VERSION) && dpkg-buildpackage -b -us -uc
+	cd build/deb/migthread-$(VERSION) && dpkg-buildpackage -b -us -uc -jauto
 	lintian --fail-on error,warning build/deb/*.changes
 
 # ---- tests ------------------------------------------------------------------------------
