@@ -779,7 +779,8 @@ static void check_args(int argc, const opts *o)
         fatal("-c, -S and -E need a .c file");
 }
 
-/* --version, and -v alone: mtcc's version (then, for -v, the compiler's). */
+/* --version, and -v without input files: mtcc's version (then, for -v,
+ * the compiler's). */
 static void print_version(const opts *o, int with_compiler)
 {
     printf("mtcc (MigThread) %s\n", MIGTHREAD_VERSION);
@@ -800,8 +801,8 @@ int main(int argc, char **argv)
         fputs(usage, stdout);
         exit(0);
     }
-    if (o.version || (argc == 2 && mtcc_verbose))
-        print_version(&o, !o.version);
+    if (o.version || (mtcc_verbose && o.sources.n == 0 && o.objects.n == 0))
+        print_version(&o, !o.version);  /* cc -v alone: the compiler's version */
     check_args(argc, &o);
     snprintf(tmpdir, sizeof tmpdir, "%s/mtcc-XXXXXX", getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp");
     if (!mkdtemp(tmpdir))
