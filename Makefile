@@ -1,15 +1,36 @@
 # MigThread build. `make` builds the host tools and runtime, `make cross`
-# the runtime for the five foreign ABIs, `make check` runs every test on
-# every ABI, `make demo` the main job, `make bench` the benchmarks.
+# the runtime for the five foreign ABIs, `make install` puts them under
+# PREFIX, `make deb` builds Debian packages, `make check` runs every test
+# on every ABI, `make demo` the main job, `make bench` the benchmarks.
+#
+# Knobs: PREFIX (default /usr/local) and DESTDIR for install; WERROR=1
+# turns warnings into errors (make check and CI set it); NO_DEPS=1 keeps
+# every target away from apt-get (a packager's build); CPPFLAGS, CFLAGS
+# and LDFLAGS apply to the host's objects and tools, CROSS_CFLAGS (default
+# CFLAGS) to the foreign ABIs' runtimes.
 
 CC       ?= gcc
 ifeq ($(origin CC),default)
 CC       := gcc
 endif
-WARN     := -Wall -Wextra -Werror
 CFLAGS   ?= -O2 -g
+CROSS_CFLAGS ?= $(CFLAGS)
+WARN     := -Wall -Wextra $(if $(filter 1,$(WERROR)),-Werror)
+# -MMD -MP: each object writes the headers it read to a .d file beside it,
+# so touching a header rebuilds only the objects that include it.
+DEPFLAGS := -MMD -MP
 BASEFLAGS := -std=c11 -D_GNU_SOURCE $(WARN) -Iinclude -Isrc/runtime -Ibuild/xxhash -DXXH_INLINE_ALL
 HOST_TRIPLE := $(shell $(CC) -dumpmachine)
+
+# One version, the newest entry of debian/changelog.
+VERSION  := $(shell sed -n '1s/^[^(]*(\([^)]*\)).*/\1/p' debian/changelog)
+
+# Where libclang and xxHash are, from their own tools.
+LLVM_CONFIG ?= llvm-config-14
+PKG_CONFIG  ?= pkg-config
+LLVM_INCLUDEDIR := $(shell $(LLVM_CONFIG) --includedir 2>/dev/null)
+LLVM_LIBDIR     := $(shell $(LLVM_CONFIG) --libdir 2>/dev/null)
+XXHASH_INCLUDEDIR := $(shell $(PKG_CONFIG) --variable=includedir libxxhash 2>/dev/null)
 
 ABIS     := x86_64 i686 aarch64 s390x ppc armhf
 FOREIGN  := i686 aarch64 s390x ppc armhf
@@ -18,29 +39,38 @@ abicc     = $(shell scripts/abi.sh cc $(1))
 
 RUNTIME_SRC := $(wildcard src/runtime/*.c)
 RUNTIME_HDR := $(wildcard src/runtime/*.h) include/migthread.h include/migthread-gen.h
+MTCC_OBJS   := $(patsubst src/mtcc/%.c,build/obj/mtcc/%.o,$(wildcard src/mtcc/*.c))
+CLI_OBJS    := $(patsubst src/cli/%.c,build/obj/cli/%.o,$(wildcard src/cli/*.c))
 
 HOST_LIB := build/lib/$(HOST_TRIPLE)/libmigthread.a
+HEADERS  := build/include/migthread.h build/include/migthread-gen.h
 
-.PHONY: all cross check demo bench bench-convert bench-overhead bench-threads bench-unions deps clean unit matrix fuzz-smoke fuzz-csmith
-all: $(HOST_LIB) build/bin/migthread build/bin/mtcc build/include/migthread.h build/include/migthread-gen.h
+.PHONY: all cross check demo bench bench-convert bench-overhead bench-threads bench-unions deps clean unit matrix \
+        fuzz-smoke fuzz-csmith man install uninstall deb
+all: $(HOST_LIB) build/bin/migthread build/bin/mtcc $(HEADERS)
 
+# Installs the Debian packages the build and the tests need (only those
+# missing); NO_DEPS=1 skips it.
 deps:
-	@scripts/install-deps.sh
+	@$(if $(filter 1,$(NO_DEPS)),:,scripts/install-deps.sh)
 
 # xxhash.h is used header-only (XXH_INLINE_ALL), so the runtime needs no
 # libxxhash for the foreign ABIs: each compiler finds the host's header
 # through this private include directory.
 build/xxhash/xxhash.h:
+	@test -n "$(XXHASH_INCLUDEDIR)" || { echo "make: pkg-config knows no libxxhash (make deps)" >&2; exit 1; }
 	@mkdir -p $(dir $@)
-	ln -sf /usr/include/xxhash.h $@
+	ln -sf $(XXHASH_INCLUDEDIR)/xxhash.h $@
 
 # ---- the runtime, per ABI ----------------------------------------------------
 # build/obj/<abi>/*.o -> build/lib/<triple>/libmigthread.a. kernels.c is
-# built with -O3 so that its contiguous loops vectorize.
+# built with -O3 so that its contiguous loops vectorize. The host's ABI
+# takes CPPFLAGS and CFLAGS, the others CROSS_CFLAGS.
+abiflags = $(if $(filter $(HOST_TRIPLE),$(call triple,$(1))),$(CPPFLAGS) $(CFLAGS),$(CROSS_CFLAGS))
 define runtime_rules
-build/obj/$(1)/%.o: src/runtime/%.c $(RUNTIME_HDR) build/xxhash/xxhash.h
+build/obj/$(1)/%.o: src/runtime/%.c | build/xxhash/xxhash.h
 	@mkdir -p $$(dir $$@)
-	$$(call abicc,$(1)) $(BASEFLAGS) $(CFLAGS) $$(if $$(filter kernels.c,$$(notdir $$<)),-O3) -c $$< -o $$@
+	$$(call abicc,$(1)) $(BASEFLAGS) $(DEPFLAGS) $$(call abiflags,$(1)) $$(if $$(filter kernels.c,$$(notdir $$<)),-O3) -c $$< -o $$@
 
 build/lib/$(call triple,$(1))/libmigthread.a: $(patsubst src/runtime/%.c,build/obj/$(1)/%.o,$(RUNTIME_SRC))
 	@mkdir -p $$(dir $$@)
@@ -51,15 +81,30 @@ $(foreach abi,$(ABIS),$(eval $(call runtime_rules,$(abi))))
 cross: $(foreach abi,$(FOREIGN),build/lib/$(call triple,$(abi))/libmigthread.a)
 
 # ---- host tools -------------------------------------------------------------------
-build/bin/migthread: $(wildcard src/cli/*.c) $(HOST_LIB)
-	@mkdir -p $(dir $@)
-	$(CC) $(BASEFLAGS) $(CFLAGS) $(filter %.c,$^) $(HOST_LIB) -o $@
+# Each source of mtcc and of the migthread command is one object, so make -j
+# compiles them side by side and a change recompiles only its own file.
+# The version reaches the two files that print it.
+TOOLFLAGS = $(BASEFLAGS) $(DEPFLAGS) -DMIGTHREAD_VERSION='"$(VERSION)"' $(CPPFLAGS) $(CFLAGS)
+build/obj/mtcc/driver.o build/obj/cli/main.o: debian/changelog
 
-# mtcc links libclang; the headers its output includes go to build/include.
-LLVM := /usr/lib/llvm-14
-build/bin/mtcc: $(wildcard src/mtcc/*.c src/mtcc/*.h) build/xxhash/xxhash.h build/gen/libc_spec.inc
+build/obj/cli/%.o: src/cli/%.c | build/xxhash/xxhash.h
 	@mkdir -p $(dir $@)
-	$(CC) $(BASEFLAGS) $(CFLAGS) -Ibuild/gen -I$(LLVM)/include $(filter %.c,$^) -L$(LLVM)/lib -lclang -Wl,-rpath,$(LLVM)/lib -o $@
+	$(CC) $(TOOLFLAGS) -c $< -o $@
+
+build/bin/migthread: $(CLI_OBJS) $(HOST_LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) $^ -o $@
+
+# mtcc links libclang (Debian's lives in the default library path: no
+# rpath); the headers its output includes go to build/include.
+build/obj/mtcc/%.o: src/mtcc/%.c | build/xxhash/xxhash.h build/gen/libc_spec.inc
+	@test -n "$(LLVM_INCLUDEDIR)" || { echo "make: $(LLVM_CONFIG) is missing (make deps)" >&2; exit 1; }
+	@mkdir -p $(dir $@)
+	$(CC) $(TOOLFLAGS) -Ibuild/gen -I$(LLVM_INCLUDEDIR) -c $< -o $@
+
+build/bin/mtcc: $(MTCC_OBJS)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) $^ -L$(LLVM_LIBDIR) -lclang -o $@
 
 # The built-in spec of the heap functions (docs/lib-spec.md), compiled into
 # mtcc as one C string: each line quoted, backslashes and quotes escaped.
@@ -71,8 +116,66 @@ build/include/%.h: include/%.h
 	@mkdir -p $(dir $@)
 	cp $< $@
 
+# ---- man pages, pkg-config, install, Debian packages -------------------------------------------------
+# The man pages are help2man's rendering of --help and --version, with the
+# sections --help does not carry from docs/man/*.h2m: they cannot drift
+# from the programs (tests/install.sh compares them).
+man: build/man/mtcc.1 build/man/migthread.1
+build/man/%.1: build/bin/% docs/man/%.h2m
+	@command -v help2man >/dev/null || { echo "make: help2man is missing (make deps)" >&2; exit 1; }
+	@mkdir -p $(dir $@)
+	help2man --no-info --include=docs/man/$*.h2m --output=$@ $<
+
+PREFIX     ?= /usr/local
+BINDIR     ?= $(PREFIX)/bin
+LIBDIR     ?= $(PREFIX)/lib
+INCLUDEDIR ?= $(PREFIX)/include
+MANDIR     ?= $(PREFIX)/share/man
+PKGCONFIGDIR ?= $(LIBDIR)/pkgconfig
+
+build/migthread.pc: src/runtime/migthread.pc.in debian/changelog FORCE
+	@mkdir -p $(dir $@)
+	@sed -e 's|@PREFIX@|$(PREFIX)|; s|@LIBDIR@|$(LIBDIR)|; s|@INCLUDEDIR@|$(INCLUDEDIR)|' \
+	     -e 's|@TRIPLE@|$(HOST_TRIPLE)|; s|@VERSION@|$(VERSION)|' $< >$@.new
+	@if cmp -s $@.new $@; then rm $@.new; else mv $@.new $@; fi
+FORCE:
+
+# The runtime of every ABI whose compiler is installed (the host's always)
+# goes to LIBDIR/migthread/<triple>/; mtcc finds them, and the headers in
+# INCLUDEDIR/migthread, relative to itself.
+have_cc = $(shell command -v $(firstword $(call abicc,$(1))) 2>/dev/null)
+BUILT_LIBS = $(sort $(HOST_LIB) $(foreach abi,$(FOREIGN),$(if $(call have_cc,$(abi)),build/lib/$(call triple,$(abi))/libmigthread.a)))
+install: all man build/migthread.pc $(BUILT_LIBS)
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(INCLUDEDIR)/migthread $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(PKGCONFIGDIR)
+	install -m 755 build/bin/mtcc build/bin/migthread $(DESTDIR)$(BINDIR)
+	install -m 644 $(HEADERS) $(DESTDIR)$(INCLUDEDIR)/migthread
+	install -m 644 build/man/mtcc.1 build/man/migthread.1 $(DESTDIR)$(MANDIR)/man1
+	install -m 644 build/migthread.pc $(DESTDIR)$(PKGCONFIGDIR)
+	set -e; for lib in $(BUILT_LIBS); do \
+	    t=$$(basename $$(dirname $$lib)); \
+	    install -d $(DESTDIR)$(LIBDIR)/migthread/$$t; \
+	    install -m 644 $$lib $(DESTDIR)$(LIBDIR)/migthread/$$t; \
+	done
+
+uninstall:
+	rm -f $(DESTDIR)$(BINDIR)/mtcc $(DESTDIR)$(BINDIR)/migthread
+	rm -f $(DESTDIR)$(MANDIR)/man1/mtcc.1 $(DESTDIR)$(MANDIR)/man1/migthread.1
+	rm -f $(DESTDIR)$(PKGCONFIGDIR)/migthread.pc
+	rm -rf $(DESTDIR)$(INCLUDEDIR)/migthread $(DESTDIR)$(LIBDIR)/migthread
+
+# The Debian packages, built from a copy of the sources in build/deb (the
+# packaging's own clean step must not remove this build tree), then
+# checked by lintian: build/deb/*.deb.
+deb: deps
+	rm -rf build/deb && mkdir -p build/deb/migthread-$(VERSION)
+	tar --exclude=./build --exclude=./.git -cf - . | tar -C build/deb/migthread-$(VERSION) -xf -
+	cd build/deb/migthread-$(VERSION) && dpkg-buildpackage -b -us -uc -jauto
+	lintian --fail-on error,warning build/deb/*.changes
+
 # ---- tests ------------------------------------------------------------------------------
-# Every test program is built for every ABI: build/test/<abi>/<name>.
+# Every test program is built for every ABI: build/test/<abi>/<name> (no
+# .d files there: tests/run-unit.sh runs every file; a test is relinked
+# whenever its runtime changes, and so after any runtime header).
 UNIT_TESTS := $(patsubst tests/unit/%.c,%,$(wildcard tests/unit/test_*.c))
 
 define test_rules
@@ -109,13 +212,13 @@ build/test/fuzz_ckpt: tests/fuzz/fuzz_ckpt.c $(RUNTIME_SRC) $(RUNTIME_HDR) build
 
 # The runtime under ThreadSanitizer, for tests/threads.sh (MTCC_LIBDIR).
 TSAN_OBJS := $(patsubst src/runtime/%.c,build/tsan/obj/%.o,$(RUNTIME_SRC))
-build/tsan/obj/%.o: src/runtime/%.c $(RUNTIME_HDR) build/xxhash/xxhash.h
+build/tsan/obj/%.o: src/runtime/%.c | build/xxhash/xxhash.h
 	@mkdir -p $(dir $@)
-	gcc $(BASEFLAGS) -O1 -g -fsanitize=thread -c $< -o $@
+	gcc $(BASEFLAGS) $(DEPFLAGS) -O1 -g -fsanitize=thread -c $< -o $@
 # the kernels' ifunc resolvers run before TSan is set up; they touch no shared state
-build/tsan/obj/kernels.o: src/runtime/kernels.c $(RUNTIME_HDR)
+build/tsan/obj/kernels.o: src/runtime/kernels.c | build/xxhash/xxhash.h
 	@mkdir -p $(dir $@)
-	gcc $(BASEFLAGS) -O2 -c $< -o $@
+	gcc $(BASEFLAGS) $(DEPFLAGS) -O2 -c $< -o $@
 build/tsan/lib/x86_64-linux-gnu/libmigthread.a: $(TSAN_OBJS)
 	@mkdir -p $(dir $@)
 	rm -f $@ && ar rcs $@ $^
@@ -137,10 +240,12 @@ fuzz-csmith: deps
 	@$(MAKE) --no-print-directory all cross
 	@COUNT=$(COUNT) SEED=$(SEED) tests/csmith.sh
 
+# make check builds with -Werror (WERROR=1 unless set otherwise), and so
+# do the makes its tests start (the variable travels in MAKEFLAGS).
 check: deps
-	@$(MAKE) --no-print-directory all cross
-	@$(MAKE) --no-print-directory $(UNIT_BINS) $(MATRIX_BINS) $(HANDMADE_BINS) build/test/fuzz_ckpt build/bin/migthread
-	@tests/check.sh
+	@$(MAKE) --no-print-directory WERROR=$(or $(WERROR),1) all cross
+	@$(MAKE) --no-print-directory WERROR=$(or $(WERROR),1) $(UNIT_BINS) $(MATRIX_BINS) $(HANDMADE_BINS) build/test/fuzz_ckpt build/bin/migthread
+	@WERROR=$(or $(WERROR),1) tests/check.sh
 
 demo: deps
 	@$(MAKE) --no-print-directory all cross
@@ -172,3 +277,6 @@ bench: bench-convert bench-overhead bench-threads bench-unions
 
 clean:
 	rm -rf build
+
+# The dependency files the compilers wrote (none before the first build).
+-include $(wildcard build/obj/*/*.d build/tsan/obj/*.d)

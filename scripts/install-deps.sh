@@ -1,7 +1,8 @@
 #!/bin/sh
 # Installs the Debian packages MigThread needs, only those missing.
 # Idempotent and quiet when everything is present; runs apt-get update only
-# when something must be installed. `make check` and `make demo` call it first.
+# when something must be installed. `make check`, `make demo` and `make deb`
+# call it first (not with NO_DEPS=1); `make`, `make install` never do.
 set -eu
 
 PACKAGES="
@@ -9,6 +10,7 @@ make gcc clang libclang-14-dev libclang-rt-14-dev llvm-14
 libxxhash-dev libtirpc-dev pkg-config valgrind python3
 qemu-user
 csmith libcsmith-dev cvise
+help2man dpkg-dev debhelper lintian
 gcc-i686-linux-gnu libc6-dev-i386-cross
 gcc-aarch64-linux-gnu libc6-dev-arm64-cross
 gcc-s390x-linux-gnu libc6-dev-s390x-cross

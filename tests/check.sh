@@ -15,6 +15,7 @@ run "stack frames on a hand-transformed program" tests/handmade.sh
 run "fuzzing smoke run" tests/fuzz-smoke.sh
 run "command line" tests/cli.sh
 run "failed checkpoints never end the program, readers never hang" tests/robust.sh
+run "make install and the Debian packages, used with the build tree hidden; the build's dependencies" tests/install.sh
 run "mtcc driver and diagnostics" tests/mtcc.sh
 run "mtcc driver options on six targets" tests/mtcc/test-driver.sh
 run "mtcc corpus on six ABIs" tests/corpus.sh

@@ -34,6 +34,28 @@ expect_exit 0 "inspect --json" "$mt" inspect --json "$dir/s390x.ckpt"
 python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); assert d["big_endian"] and d["pointer_size"]==8 and len(d["blocks"])>5' "$dir/out" && ok || bad "inspect --json is valid JSON with the blocks"
 
 expect_exit 2 "no arguments" "$mt"
+
+# --help, --version, help COMMAND, COMMAND --help (stdout, exit 0); every
+# command that --help lists has a summary of its own in help.c
+expect_exit 0 "--help" "$mt" --help
+grep -q '^Usage: migthread COMMAND' "$dir/out" && [ ! -s "$dir/err" ] && ok || bad "--help prints the usage on stdout"
+cp "$dir/out" "$dir/help"
+for c in $(sed -n 's/^migthread \([a-z]*\).*:$/\1/p' "$dir/help"); do
+    expect_exit 0 "help $c" "$mt" help "$c"
+    { head -n 1 "$dir/out" | grep -q "^Usage: migthread $c" && [ "$(wc -l <"$dir/out")" -ge 2 ]; } && ok ||
+        bad "help $c: a usage line and a summary"
+    cp "$dir/out" "$dir/help.$c"
+    expect_exit 0 "$c --help" "$mt" "$c" --help
+    cmp -s "$dir/out" "$dir/help.$c" && ok || bad "$c --help is help $c"
+done
+[ -s "$dir/help.checkpoint" ] && [ -s "$dir/help.restart" ] && [ -s "$dir/help.inspect" ] && ok ||
+    bad "--help lists checkpoint, restart and inspect"
+grep -q -- '--thread N' "$dir/help.checkpoint" && grep -q -- '--binary PROG' "$dir/help.restart" &&
+    grep -q -- '--json' "$dir/help.inspect" && ok || bad "each command's help names its options"
+expect_exit 2 "help of an unknown command" "$mt" help frobnicate
+expect_exit 0 "--version" "$mt" --version
+[ "$(cat "$dir/out")" = "migthread (MigThread) $(sed -n '1s/^[^(]*(\([^)]*\)).*/\1/p' debian/changelog)" ] && ok ||
+    bad "--version prints the version of debian/changelog"
 expect_exit 2 "unknown command" "$mt" frobnicate
 expect_exit 2 "inspect without a file" "$mt" inspect
 expect_exit 2 "inspect with an unknown option" "$mt" inspect --yaml "$dir/s390x.ckpt"

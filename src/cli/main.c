@@ -1,4 +1,5 @@
-/* main.c: the migthread command: dispatches to its subcommands. */
+/* main.c: the migthread command: dispatches to its subcommands; --help,
+ * --version and `help COMMAND` (the texts are help.c's). */
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -22,24 +23,61 @@ int cli_usage(const char *synopsis)
     return 2;
 }
 
-static const struct {
-    const char *name;
-    int (*run)(int argc, char **argv);
-    const char *synopsis;
-} commands[] = {
+static int cmd_help(int argc, char **argv);
+
+static const cli_command commands[] = {
     { "checkpoint", cmd_checkpoint, "checkpoint [--exit] [--thread N] PID" },
-    { "restart", cmd_restart, "restart [--binary PROG] FILE" },
-    { "inspect", cmd_inspect, "inspect [--json] FILE" },
+    { "restart", cmd_restart, "restart [--binary PROG] FILE|-" },
+    { "inspect", cmd_inspect, "inspect [--json] FILE|-" },
+    { "help", cmd_help, "help [COMMAND]" },
 };
+#define NCOMMANDS (sizeof commands / sizeof commands[0])
+
+static const cli_command *find_command(const char *name)
+{
+    for (size_t i = 0; i < NCOMMANDS; i++)
+        if (strcmp(name, commands[i].name) == 0)
+            return &commands[i];
+    return NULL;
+}
+
+/* migthread help [COMMAND]: on stdout, exit 0; an unknown COMMAND is 2. */
+static int cmd_help(int argc, char **argv)
+{
+    if (argc == 0) {
+        cli_print_help(stdout, commands, NCOMMANDS);
+        return 0;
+    }
+    const cli_command *cmd = argc == 1 ? find_command(argv[0]) : NULL;
+    if (!cmd)
+        return cli_usage("help [COMMAND]");
+    cli_print_command_help(stdout, cmd);
+    return 0;
+}
+
+/* The first line is help2man's version of the man page. */
+static int print_version(void)
+{
+    printf("migthread (MigThread) %s\n", MIGTHREAD_VERSION);
+    return 0;
+}
 
 int main(int argc, char **argv)
 {
-    if (argc >= 2)
-        for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
-            if (strcmp(argv[1], commands[i].name) == 0)
-                return commands[i].run(argc - 2, argv + 2);
+    if (argc >= 2 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0))
+        return cmd_help(0, NULL);
+    if (argc >= 2 && strcmp(argv[1], "--version") == 0)
+        return print_version();
+    const cli_command *cmd = argc >= 2 ? find_command(argv[1]) : NULL;
+    if (cmd && argc == 3 && strcmp(argv[2], "--help") == 0) {  /* migthread COMMAND --help */
+        cli_print_command_help(stdout, cmd);
+        return 0;
+    }
+    if (cmd)
+        return cmd->run(argc - 2, argv + 2);
     fprintf(stderr, "usage:\n");
-    for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
+    for (size_t i = 0; i < NCOMMANDS; i++)
         fprintf(stderr, "  migthread %s\n", commands[i].synopsis);
+    fprintf(stderr, "  migthread --help | --version\n");
     return 2;
 }

@@ -1,6 +1,6 @@
 /* driver.c: mtcc, a drop-in for cc in the manner of mpicc.
  *
- *   mtcc [--cc=COMPILER] [compiler flags] [-c] -o OUT FILES...
+ *   mtcc [--cc=COMPILER] [compiler flags] [-c|-S|-E] [-o OUT] FILES...
  *   mtcc [--cc=COMPILER] [flags] --print-transformed FILE.c
  *
  * --hidden-pointers-safe=FILE:LINE (repeatable) declares an address that
@@ -9,7 +9,10 @@
  * the program that allocate, resize or free heap blocks (libspec.c).
  * Each .c file is preprocessed by the real compiler (MTCC_CC or --cc,
  * default cc), transformed, and compiled; the link adds the runtime built
- * for the compiler's target (COMPILER -dumpmachine). */
+ * for the compiler's target (COMPILER -dumpmachine). As with cc, no -o
+ * gives a.out (FILE.o with -c, FILE.s with -S, stdout with -E), -v prints
+ * the commands and passes -v on, and flags mtcc does not know go to the
+ * compiler. usage[] below is --help and, through help2man, mtcc.1. */
 #include <errno.h>
 #include <ftw.h>
 #include <libgen.h>
@@ -114,16 +117,48 @@ static void plan_cleanup(int nsources)
     }
 }
 
+/* -show: print the build's commands, run only the compiler's queries. */
+static int show_only;
+
+/* Prints one argument so that a shell reads it back unchanged. */
+static void put_shell_word(const char *w, FILE *f)
+{
+    if (*w && strspn(w, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-+=/.,:@%") ==
+                  strlen(w)) {
+        fputs(w, f);
+        return;
+    }
+    fputc('\'', f);
+    for (; *w; w++)
+        if (*w == '\'')
+            fputs("'\\''", f);
+        else
+            fputc(*w, f);
+    fputc('\'', f);
+}
+
+/* A command as -v and -show print it: one line, shell-quoted. */
+static void print_command(const argv_t *a, const char *out_file, FILE *f)
+{
+    for (int i = 0; i < a->n; i++) {
+        if (i)
+            fputc(' ', f);
+        put_shell_word(a->v[i], f);
+    }
+    if (out_file) {
+        fputs(" > ", f);
+        put_shell_word(out_file, f);
+    }
+    fputc('\n', f);
+}
+
 /* Runs a command, its output to out_file if not NULL and its messages
  * to /dev/null if quiet; returns its exit status (127 when it cannot
- * start). */
+ * start). -v prints it first (on stderr). */
 static int spawn(argv_t *a, const char *out_file, int quiet)
 {
-    if (mtcc_verbose) {
-        for (int i = 0; i < a->n; i++)
-            fprintf(stderr, "%s%s", i ? " " : "", a->v[i]);
-        fprintf(stderr, "%s%s\n", out_file ? " > " : "", out_file ? out_file : "");
-    }
+    if (mtcc_verbose)
+        print_command(a, out_file, stderr);
     pid_t pid = fork();
     if (pid < 0)
         fatal("cannot fork: %s", strerror(errno));
@@ -143,8 +178,13 @@ static int spawn(argv_t *a, const char *out_file, int quiet)
     return WIFEXITED(st) ? WEXITSTATUS(st) : 128;
 }
 
+/* A step of the build: with -show it is printed (on stdout) instead. */
 static int run(argv_t *a, const char *out_file)
 {
+    if (show_only) {
+        print_command(a, out_file, stdout);
+        return 0;
+    }
     return spawn(a, out_file, 0);
 }
 
@@ -156,7 +196,7 @@ static char *dump_machine(const char *cc)
     argv_t a = { 0 };
     push(&a, cc);
     push(&a, "-dumpmachine");
-    if (run(&a, path) != 0)
+    if (spawn(&a, path, 0) != 0)
         fatal("cannot run the compiler '%s' (is it installed?)", cc);
     FILE *f = fopen(path, "r");
     char buf[256] = "";
@@ -272,6 +312,34 @@ static char *self_dir(void)
     return xstrdup(dirname(exe));
 }
 
+/* dir/rel as an absolute path without "..", if it exists. */
+static int existing_path(const char *dir, const char *rel, char *out)
+{
+    char path[PATH_MAX];
+    snprintf(path, sizeof path, "%s/%s", dir, rel);
+    return realpath(path, out) != NULL;
+}
+
+/* Where the headers mtcc's output includes and the runtimes are, both
+ * relative to mtcc itself, so that an installed mtcc and the build tree's
+ * each use their own: PREFIX/bin/mtcc has PREFIX/include/migthread and
+ * PREFIX/lib/migthread/<triple>/ (make install), build/bin/mtcc has
+ * build/include and build/lib/<triple>/. MTCC_LIBDIR names another
+ * directory of <triple>/libmigthread.a. */
+static void find_runtime(char incdir[PATH_MAX], char libroot[PATH_MAX])
+{
+    char *dir = self_dir(), probe[PATH_MAX];
+    int installed = existing_path(dir, "../include/migthread/migthread-gen.h", probe);
+    if (!existing_path(dir, installed ? "../include/migthread" : "../include", incdir))
+        snprintf(incdir, PATH_MAX, "%s/../include", dir);
+    if (!existing_path(dir, installed ? "../lib/migthread" : "../lib", libroot))
+        snprintf(libroot, PATH_MAX, "%s/../lib%s", dir, installed ? "/migthread" : "");
+    const char *env = getenv("MTCC_LIBDIR");
+    if (env && *env)
+        snprintf(libroot, PATH_MAX, "%s", env);
+    free(dir);
+}
+
 static int has_suffix(const char *s, const char *suf)
 {
     size_t a = strlen(s), b = strlen(suf);
@@ -298,15 +366,38 @@ static int takes_value(const char *f)
     return 0;
 }
 
+/* How far a command goes, as cc's -E, -S and -c choose (the earliest wins). */
+enum stage { STAGE_LINK, STAGE_OBJECT, STAGE_ASSEMBLY, STAGE_PREPROCESSED };
+
 typedef struct opts {
     const char *cc, *out;
-    int compile_only, print_transformed;
+    enum stage stage;
+    int print_transformed;
+    int help, version;          /* --help, --version */
     int pedantic;               /* -pedantic and kin: no GNU line markers */
     int dep_file, dep_named, dep_target; /* -MD/-MMD, -MF, -MT/-MQ given */
     argv_t flags, link_flags, sources, objects;
     argv_t dep_flags;           /* for the preprocessor only */
+    argv_t mtcc_flags;          /* mtcc's own options, for -show's transform line */
     char *inline_param;         /* inline_budget's, or NULL */
 } opts;
+
+/* -c, -S and -E: cc stops at the earliest stage asked for. */
+static int take_stage_flag(opts *o, const char *a)
+{
+    enum stage st;
+    if (strcmp(a, "-c") == 0)
+        st = STAGE_OBJECT;
+    else if (strcmp(a, "-S") == 0)
+        st = STAGE_ASSEMBLY;
+    else if (strcmp(a, "-E") == 0)
+        st = STAGE_PREPROCESSED;
+    else
+        return 0;
+    if (st > o->stage)
+        o->stage = st;
+    return 1;
+}
 
 /* Dependency output (-MD, -MMD, -MF f, ...) belongs to the preprocessing
  * of the user's file, never to the compilation of mtcc's output; returns
@@ -349,21 +440,31 @@ static void parse_args(int argc, char **argv, opts *o)
             o->pedantic = 1;
         if (strncmp(a, "--cc=", 5) == 0)
             o->cc = a + 5;
-        else if (strncmp(a, "--hidden-pointers-safe=", 23) == 0)
+        else if (strncmp(a, "--hidden-pointers-safe=", 23) == 0) {
             hidden_declare_safe(a + 23);
-        else if (strncmp(a, "--lib-spec=", 11) == 0)
+            push(&o->mtcc_flags, a);
+        } else if (strncmp(a, "--lib-spec=", 11) == 0) {
             libspec_load_file(a + 11);
-        else if (strcmp(a, "--lib-spec") == 0) {
+            push(&o->mtcc_flags, a);
+        } else if (strcmp(a, "--lib-spec") == 0) {
             if (++i >= argc)
                 fatal("--lib-spec needs a file name");
             libspec_load_file(argv[i]);
-        }
-        else if (strcmp(a, "--print-transformed") == 0)
+            push(&o->mtcc_flags, a);
+            push(&o->mtcc_flags, argv[i]);
+        } else if (strcmp(a, "--print-transformed") == 0)
             o->print_transformed = 1;
-        else if (strcmp(a, "-v") == 0)
+        else if (strcmp(a, "--help") == 0)
+            o->help = 1;
+        else if (strcmp(a, "--version") == 0)
+            o->version = 1;
+        else if (strcmp(a, "-show") == 0)
+            show_only = 1;
+        else if (strcmp(a, "-v") == 0) {  /* mtcc's commands, and the compiler's own */
             mtcc_verbose = 1;
-        else if (strcmp(a, "-c") == 0)
-            o->compile_only = 1;
+            push(&o->flags, a);
+        } else if (take_stage_flag(o, a))
+            ;
         else if ((taken = take_dep_flag(o, argc, argv, i)) > 0)
             i += taken - 1;
         else if (strcmp(a, "-o") == 0) {
@@ -403,7 +504,7 @@ static void add_dep_flags(const opts *o, argv_t *pp, const char *src, const char
         push(pp, o->dep_flags.v[i]);
     if (!o->dep_file || o->dep_named)
         return;
-    const char *base = obj_out ? obj_out : o->out;
+    const char *base = obj_out ? obj_out : o->out ? o->out : "a.out";  /* a link: cc -MD x.c writes a.d */
     char dep[PATH_MAX];
     size_t n = strlen(base);
     if (obj_out && has_suffix(base, ".o"))
@@ -463,7 +564,7 @@ static void preprocess(opts *o, const char *src, const char *ipath, int deps, co
     for (int i = 0; i < o->flags.n; i++)
         push(&pp, o->flags.v[i]);
     if (deps)
-        add_dep_flags(o, &pp, src, o->compile_only ? obj_out : NULL);
+        add_dep_flags(o, &pp, src, o->stage != STAGE_LINK ? obj_out : NULL);
     push(&pp, src);
     push(&pp, "-o");
     push(&pp, ipath);
@@ -507,15 +608,56 @@ static void prescan(opts *o, const char *triple)
     }
 }
 
-static char *build_one(opts *o, const char *src, int k, const char *triple, const char *incdir,
-                       const char *obj_out)
+/* foo.c -> foo.SUFFIX ("o", "s"), in the working directory, as cc does. */
+static char *default_output(const char *src, const char *suffix)
 {
-    if (access(src, R_OK) != 0)
-        fatal("cannot read %s: %s", src, strerror(errno));
-    char ipath[PATH_MAX], mpath[PATH_MAX], opath[PATH_MAX];
+    char *copy = xstrdup(src);
+    char *base = basename(copy);
+    char *o = xcalloc(1, strlen(base) + strlen(suffix) + 1);
+    strcpy(o, base);
+    strcpy(o + strlen(o) - 1, suffix);
+    free(copy);
+    return o;
+}
+
+/* -show cannot transform a file it has not preprocessed: it prints the
+ * command that writes the same transformed C instead. */
+static void show_transform(const opts *o, const char *src, const char *mpath)
+{
+    char *dir = self_dir();
+    argv_t t = { 0 };
+    char self[PATH_MAX + 8];
+    snprintf(self, sizeof self, "%s/mtcc", dir);
+    push(&t, self);
+    char cc[PATH_MAX];
+    snprintf(cc, sizeof cc, "--cc=%s", o->cc);
+    push(&t, cc);
+    for (int i = 0; i < o->mtcc_flags.n; i++)
+        push(&t, o->mtcc_flags.v[i]);
+    for (int i = 0; i < o->flags.n; i++)
+        push(&t, o->flags.v[i]);
+    push(&t, "--print-transformed");
+    push(&t, src);
+    print_command(&t, mpath, stdout);
+    free(dir);
+}
+
+/* Preprocesses and transforms one file into mpath (--print-transformed:
+ * prints it and exits). */
+static void transform_one(opts *o, const char *src, int k, const char *triple, const char *obj_out,
+                          const char *mpath)
+{
+    char ipath[PATH_MAX];
     snprintf(ipath, sizeof ipath, "%s/%d.i", tmpdir, k);
-    snprintf(mpath, sizeof mpath, "%s/%d.mt.c", tmpdir, k);
-    preprocess(o, src, ipath, 1, obj_out);
+    /* gcc names the dependency file and its target after FILE.o for -S
+     * and -E as well */
+    char *dep_obj = o->stage == STAGE_OBJECT ? NULL : default_output(src, "o");
+    preprocess(o, src, ipath, 1, dep_obj ? dep_obj : obj_out);
+    free(dep_obj);
+    if (show_only) {
+        show_transform(o, src, mpath);
+        return;
+    }
     argv_t std = std_flags(o);
     char *text = transform_file(ipath, src, clang_triple(triple), std.v, std.n);
     if (o->pedantic) {
@@ -531,8 +673,22 @@ static char *build_one(opts *o, const char *src, int k, const char *triple, cons
     if (!f || fputs(text, f) < 0 || fclose(f) != 0)
         fatal("cannot write %s", mpath);
     free(text);
-    if (obj_out)
-        snprintf(opath, sizeof opath, "%s", obj_out);
+}
+
+/* Preprocesses, transforms and compiles one file as far as the stage
+ * asks (-E: the transformed C preprocessed again, its header expanded;
+ * -S: assembly; else an object); returns the output (NULL for -E to
+ * stdout). */
+static char *build_one(opts *o, const char *src, int k, const char *triple, const char *incdir,
+                       const char *out)
+{
+    if (access(src, R_OK) != 0)
+        fatal("cannot read %s: %s", src, strerror(errno));
+    char mpath[PATH_MAX], opath[PATH_MAX];
+    snprintf(mpath, sizeof mpath, "%s/%d.mt.c", tmpdir, k);
+    transform_one(o, src, k, triple, out, mpath);
+    if (out)
+        snprintf(opath, sizeof opath, "%s", out);
     else
         snprintf(opath, sizeof opath, "%s/%d.o", tmpdir, k);
     argv_t cc = { 0 };
@@ -553,84 +709,146 @@ static char *build_one(opts *o, const char *src, int k, const char *triple, cons
     push(&cc, "-Wno-maybe-uninitialized");
     if (o->inline_param)
         push(&cc, o->inline_param);
-    push(&cc, "-c");
+    static const char *const stage_flag[] = {
+        [STAGE_LINK] = "-c", [STAGE_OBJECT] = "-c", [STAGE_ASSEMBLY] = "-S", [STAGE_PREPROCESSED] = "-E"
+    };
+    push(&cc, stage_flag[o->stage]);
     push(&cc, mpath);
-    push(&cc, "-o");
-    push(&cc, opath);
+    if (o->stage != STAGE_PREPROCESSED || out) {
+        push(&cc, "-o");
+        push(&cc, opath);
+    }
     if (run(&cc, NULL) != 0)
         fatal("compiling the transformed %s failed (MTCC_KEEP=1 keeps %s)", src, mpath);
-    return xstrdup(opath);
+    return o->stage == STAGE_PREPROCESSED && !out ? NULL : xstrdup(opath);
 }
 
-/* foo.c -> foo.o, in the working directory, as cc -c does. */
-static char *default_object(const char *src)
+/* Where one source's output goes for -c, -S and -E (NULL: stdout, or a
+ * temporary object for a link); *made is what the caller frees. */
+static const char *output_of(const opts *o, const char *src, char **made)
 {
-    char *copy = xstrdup(src);
-    char *base = basename(copy);
-    char *o = xcalloc(1, strlen(base) + 3);
-    strcpy(o, base);
-    strcpy(o + strlen(o) - 2, ".o");
-    free(copy);
-    return o;
+    *made = NULL;
+    if (o->stage == STAGE_LINK || o->out)
+        return o->stage == STAGE_LINK ? NULL : o->out;
+    if (o->stage == STAGE_PREPROCESSED)
+        return NULL;
+    return *made = default_output(src, o->stage == STAGE_ASSEMBLY ? "s" : "o");
+}
+
+/* --help, and through help2man the man page mtcc.1: keep to help2man's
+ * form ("Usage:", "  or:", options indented, "Environment:"). */
+static const char usage[] =
+    "Usage: mtcc [OPTION]... [COMPILER FLAG]... FILE...\n"
+    "  or:  mtcc [OPTION]... [COMPILER FLAG]... --print-transformed FILE.c\n"
+    "Build C programs whose running state can be checkpointed and restored,\n"
+    "also on another ABI. mtcc is a drop-in for cc, in the manner of mpicc:\n"
+    "each .c file is preprocessed by the real compiler, transformed, and\n"
+    "compiled; the link adds the MigThread runtime built for the compiler's\n"
+    "target (COMPILER -dumpmachine). FILEs are .c sources, objects and libraries.\n"
+    "\n"
+    "Options of mtcc:\n"
+    "  --cc=COMPILER        the real compiler (default: $MTCC_CC, else cc)\n"
+    "  --print-transformed  print the transformed C of one .c file on stdout\n"
+    "  --hidden-pointers-safe=FILE:LINE\n"
+    "                       vouch for an address mtcc cannot follow at FILE:LINE\n"
+    "                       (repeatable): it is restored as the integer it was\n"
+    "  --lib-spec FILE      functions of a library or of the program that allocate,\n"
+    "                       resize or free heap blocks (repeatable; docs/lib-spec.md)\n"
+    "  -show                print the commands mtcc would run, run none (the\n"
+    "                       transform step as a --print-transformed command)\n"
+    "  --help               print this help and exit\n"
+    "  --version            print the version and exit\n"
+    "\n"
+    "Compiler flags, as cc takes them:\n"
+    "  -o FILE              write the output to FILE (default a.out; with -c\n"
+    "                       FILE.o, with -S FILE.s, with -E stdout)\n"
+    "  -c                   compile to an object, do not link\n"
+    "  -S                   write the assembly of the transformed C\n"
+    "  -E                   print the transformed C, preprocessed\n"
+    "  -v                   print the commands mtcc runs, and pass -v to the compiler\n"
+    "  -MD, -MMD, -MF FILE, -MT TARGET, -MQ TARGET, -MP\n"
+    "                       write the dependency files cc writes (-M and -MM alone\n"
+    "                       are refused)\n"
+    "  -m32                 link the i686 runtime\n"
+    "Every other flag goes to the compiler (-l, -L and -Wl, to the link alone).\n"
+    "\n"
+    "Environment:\n"
+    "  MTCC_CC              the real compiler, when --cc is not given\n"
+    "  MTCC_LIBDIR          a directory of TRIPLE/libmigthread.a to link instead\n"
+    "                       of the runtimes installed with mtcc\n"
+    "  MTCC_KEEP=1          keep the temporary files (in $TMPDIR, default /tmp)\n";
+
+/* Rejects what cc would reject about outputs; a bare "mtcc" asks how. */
+static void check_args(int argc, const opts *o)
+{
+    if (argc == 1) {
+        fputs(usage, stderr);
+        exit(2);
+    }
+    if (o->sources.n == 0 && o->objects.n == 0)
+        fatal("no input files");
+    if (o->print_transformed && o->sources.n != 1)
+        fatal("--print-transformed takes exactly one .c file");
+    if (o->stage != STAGE_LINK && o->out && o->sources.n > 1)
+        fatal("-o with -c, -S or -E takes one .c file");
+    if (o->stage != STAGE_LINK && o->sources.n == 0)
+        fatal("-c, -S and -E need a .c file");
+}
+
+/* --version, and -v without input files: mtcc's version (then, for -v,
+ * the compiler's). */
+static void print_version(const opts *o, int with_compiler)
+{
+    printf("mtcc (MigThread) %s\n", MIGTHREAD_VERSION);
+    fflush(stdout);
+    if (!with_compiler)
+        exit(0);
+    argv_t a = { 0 };
+    push(&a, o->cc);
+    push(&a, "-v");
+    exit(spawn(&a, NULL, 0));
 }
 
 int main(int argc, char **argv)
 {
     opts o = { 0 };
     parse_args(argc, argv, &o);
-    static const char usage[] = "usage: mtcc [--cc=COMPILER] [compiler flags] [-c] -o OUT FILES...\n"
-                                "       mtcc [--cc=COMPILER] [flags] --print-transformed FILE.c\n"
-                                "       --hidden-pointers-safe=FILE:LINE  an address computed there is the user's to vouch for\n"
-                                "       --lib-spec FILE  functions that allocate, resize or free heap blocks (docs/lib-spec.md)\n";
-    if (argc == 2 && strcmp(argv[1], "--help") == 0) {
+    if (o.help) {
         fputs(usage, stdout);
         exit(0);
     }
-    if (argc == 1) {  /* a bare "mtcc" asks how to use it */
-        fputs(usage, stderr);
-        exit(2);
-    }
-    if (o.sources.n == 0 && o.objects.n == 0)
-        fatal("no input files");
-    if (o.print_transformed && o.sources.n != 1)
-        fatal("--print-transformed takes exactly one .c file");
-    if (!o.print_transformed && !o.out && !o.compile_only)
-        fatal("missing -o OUT");
-    if (o.compile_only && o.out && o.sources.n > 1)
-        fatal("-c with -o takes one .c file");
+    if (o.version || (mtcc_verbose && o.sources.n == 0 && o.objects.n == 0))
+        print_version(&o, !o.version);  /* cc -v alone: the compiler's version */
+    check_args(argc, &o);
     snprintf(tmpdir, sizeof tmpdir, "%s/mtcc-XXXXXX", getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp");
     if (!mkdtemp(tmpdir))
         fatal("cannot create a temporary directory: %s", strerror(errno));
     atexit(cleanup);
     plan_cleanup(o.sources.n);
     char *triple = target_of(o.cc, &o.flags);
-    if (!o.print_transformed)
+    if (!o.print_transformed && o.stage != STAGE_PREPROCESSED)
         o.inline_param = inline_budget(o.cc, &o.flags);
-    char *dir = self_dir();
-    char incdir[PATH_MAX], lib[PATH_MAX];
-    snprintf(incdir, sizeof incdir, "%s/../include", dir);
-    const char *libdir = getenv("MTCC_LIBDIR");
+    char incdir[PATH_MAX], libroot[PATH_MAX], lib[PATH_MAX + 256];
+    find_runtime(incdir, libroot);
     char *rt = runtime_triple(triple);
-    if (libdir && *libdir)
-        snprintf(lib, sizeof lib, "%s/%s/libmigthread.a", libdir, rt);
-    else
-        snprintf(lib, sizeof lib, "%s/../lib/%s/libmigthread.a", dir, rt);
-    prescan(&o, triple);
+    snprintf(lib, sizeof lib, "%s/%s/libmigthread.a", libroot, rt);
+    if (!show_only)
+        prescan(&o, triple);
     argv_t objs = { 0 };
     for (int i = 0; i < o.sources.n; i++) {
-        const char *out = NULL;
-        char *def = NULL;
-        if (o.compile_only)
-            out = o.out ? o.out : (def = default_object(o.sources.v[i]));
+        char *made;
+        const char *out = output_of(&o, o.sources.v[i], &made);
         char *obj = build_one(&o, o.sources.v[i], i, triple, incdir, out);
-        push(&objs, obj);
+        if (obj)
+            push(&objs, obj);
         free(obj);
-        free(def);
+        free(made);
     }
-    if (o.compile_only)
+    if (o.stage != STAGE_LINK)
         return 0;
     if (access(lib, R_OK) != 0)
         fatal("no runtime for %s at %s (run make cross)", rt, lib);
+    const char *exe = o.out ? o.out : "a.out";
     argv_t ld = { 0 };
     push(&ld, o.cc);
     for (int i = 0; i < o.flags.n; i++)
@@ -643,8 +861,8 @@ int main(int argc, char **argv)
     for (int i = 0; i < o.link_flags.n; i++)
         push(&ld, o.link_flags.v[i]);
     push(&ld, "-o");
-    push(&ld, o.out);
+    push(&ld, exe);
     if (run(&ld, NULL) != 0)
-        fatal("linking %s failed", o.out);
+        fatal("linking %s failed", exe);
     return 0;
 }

@@ -1,0 +1,82 @@
+/* help.c: what `migthread --help`, `migthread help COMMAND` and
+ * `migthread COMMAND --help` print. `migthread --help` is also the source
+ * of the man page migthread.1 (help2man), so it keeps to help2man's form:
+ * "Usage:", indented options, sections ending in ":". */
+#include <stdio.h>
+#include <string.h>
+
+#include "cli.h"
+
+/* Each command's summary and options; a command missing here is
+ * described by its synopsis alone (tests/cli.sh requires every one). */
+static const struct {
+    const char *name, *summary, *options;
+} help_text[] = {
+    { "checkpoint",
+      "  Ask a running program built with mtcc to checkpoint at its next\n"
+      "  adaptation point (SIGUSR1; with --exit SIGUSR2). The checkpoint goes where\n"
+      "  the program's MIGTHREAD_CHECKPOINT_FILE says (default PROGRAM.ckpt in its\n"
+      "  working directory).\n",
+      "  --exit               the program exits once the checkpoint is written\n"
+      "  --thread N           save thread N alone (main is 1); with --exit it leaves\n"
+      "                       the process, the other threads carry on\n" },
+    { "restart",
+      "  Resume a checkpoint: run PROG with MIGTHREAD_RESTORE=FILE, under the matching\n"
+      "  qemu-user when PROG was built for another ABI. FILE is a regular file, or -\n"
+      "  for a checkpoint arriving on standard input (a pipe or a socket), read once;\n"
+      "  a FIFO, socket or device given by path is refused at once.\n",
+      "  --binary PROG        the program to resume in (default: the executable that\n"
+      "                       wrote FILE)\n" },
+    { "inspect",
+      "  Print what a checkpoint holds: the writer's ABI, the program identity, the\n"
+      "  types, frames, globals and heap blocks, byte totals and the pointer graph's\n"
+      "  size; the file is validated on the way (- reads standard input).\n",
+      "  --json               the same as one JSON object\n" },
+    { "help",
+      "  Print the help of COMMAND, or of every command.\n",
+      NULL },
+};
+
+static void print_command_help(FILE *out, const cli_command *cmd)
+{
+    for (size_t i = 0; i < sizeof help_text / sizeof help_text[0]; i++)
+        if (strcmp(help_text[i].name, cmd->name) == 0) {
+            fprintf(out, "%s", help_text[i].summary);
+            if (help_text[i].options)  /* after a blank line, or help2man runs them on */
+                fprintf(out, "\n%s", help_text[i].options);
+        }
+}
+
+int cli_has_help(const char *name)
+{
+    for (size_t i = 0; i < sizeof help_text / sizeof help_text[0]; i++)
+        if (strcmp(help_text[i].name, name) == 0)
+            return 1;
+    return 0;
+}
+
+void cli_print_help(FILE *out, const cli_command *cmds, size_t ncmds)
+{
+    fprintf(out, "Usage: migthread COMMAND [ARGUMENT]...\n"
+                 "  or:  migthread help COMMAND\n"
+                 "Checkpoint, restart and inspect programs built with mtcc, the MigThread\n"
+                 "compiler: a checkpoint taken on one ABI resumes on any of x86_64, i686,\n"
+                 "aarch64, s390x, 32-bit PowerPC and armhf.\n"
+                 "\n"
+                 "Options:\n"
+                 "  --help               print this help and exit\n"
+                 "  --version            print the version and exit\n");
+    for (size_t i = 0; i < ncmds; i++) {
+        fprintf(out, "\nmigthread %s:\n", cmds[i].synopsis);  /* a help2man subsection */
+        print_command_help(out, &cmds[i]);
+    }
+    fprintf(out, "\nExit status:\n"
+                 "  0 on success; 1 with one line starting \"migthread:\" on stderr when\n"
+                 "  something fails; 2 for a command line it does not understand.\n");
+}
+
+void cli_print_command_help(FILE *out, const cli_command *cmd)
+{
+    fprintf(out, "Usage: migthread %s\n", cmd->synopsis);
+    print_command_help(out, cmd);
+}
