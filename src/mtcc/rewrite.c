@@ -728,6 +728,131 @@ static void pinned_init_value(edit *e, const var *v, CXCursor init)
     }
 }
 
+/* ---- a declaration whose initializer names what it declares -------------------- */
+
+static int may_call_site(CXCursor c);
+
+/* 1 when c names the variable declared by d (sizeof *p, &p, __typeof__(p),
+ * also where a macro wrote them: mtcc reads the preprocessed text). */
+static int names_var(CXCursor c, CXCursor d)
+{
+    if (clang_getCursorKind(c) == CXCursor_DeclRefExpr && clang_equalCursors(clang_getCursorReferenced(c), d))
+        return 1;
+    kids ch = children(c);
+    int found = 0;
+    for (int i = 0; i < ch.n && !found; i++)
+        found = names_var(ch.c[i], d);
+    free(ch.c);
+    return found;
+}
+
+/* 1 when variable vi must be declared before its initializer's lifted code
+ * runs: the code names the variable, which C puts in scope in its own
+ * initializer (`struct item *it = get(sizeof *it);`, `void *p = f(&p);`),
+ * or the variable points to a variable-length array, whose bounds C
+ * evaluates before the initializer. A pinned variable lives in its record
+ * from the function's start, a static one at file scope: neither needs it. */
+static int declared_first(func *fn, int vi, CXCursor init)
+{
+    const var *v = &fn->vars[vi];
+    if (v->is_static || v->pinned || clang_Cursor_isNull(init) || !may_call_site(init))
+        return 0;
+    return v->vla_ptr || names_var(init, v->decl);
+}
+
+/* The '=' between variable d's declarator and its initializer init: the
+ * last '=' token before it (a declarator may hold others, in a bound). */
+static int initializer_equals(tunit *t, CXCursor d, CXCursor init, unsigned *eq)
+{
+    CXToken *toks;
+    unsigned n, found = 0;
+    clang_tokenize(t->tu, clang_getCursorExtent(d), &toks, &n);
+    for (unsigned i = 0; i < n; i++) {
+        unsigned off;
+        clang_getFileLocation(clang_getTokenLocation(t->tu, toks[i]), NULL, NULL, NULL, &off);
+        if (off >= cur_start(init))
+            break;
+        CXString sp = clang_getTokenSpelling(t->tu, toks[i]);
+        if (clang_getTokenKind(toks[i]) == CXToken_Punctuation && strcmp(clang_getCString(sp), "=") == 0) {
+            *eq = off;
+            found = 1;
+        }
+        clang_disposeString(sp);
+    }
+    clang_disposeTokens(t->tu, toks, n);
+    return (int)found;
+}
+
+/* "x =", the assignment that replaces a declared-first variable's '=':
+ * a braced initializer becomes a compound literal of x's type. */
+static void assigned_text(char *buf, size_t size, const var *v, CXCursor init)
+{
+    if (!clang_Cursor_isNull(init) && clang_getCursorKind(init) == CXCursor_InitListExpr)
+        snprintf(buf, size, "%s = (__typeof__(%s))", v->name, v->name);
+    else
+        snprintf(buf, size, "%s =", v->name);
+}
+
+/* `T x = init;` for a variable declared first (declared_first): inside the
+ * declaration's own text, so that its type, however written, stays
+ *     T x = {0}; sites of init; x = init;
+ * x is in scope at those sites (saved there, zero until assigned, as an
+ * uninitialized local is), and the initializer is assigned: a braced one as
+ * a compound literal of x's type. Returns the offset the sites go to; 0
+ * when the declaration cannot be read (the function falls back). */
+static unsigned declare_ahead(walk *w, int vi, CXCursor init)
+{
+    var *v = &w->fn->vars[vi];
+    unsigned eq;
+    if (!initializer_equals(w->t, v->decl, init, &eq)) {
+        set_fallback(w->fn, v->decl, "a declaration whose initializer names it, which mtcc could not read");
+        return 0;
+    }
+    ed_text(ed_add(&w->t->eb, eq, eq, next_order(w)), "= {0}; ");
+    char text[640];
+    assigned_text(text, sizeof text, v, init);
+    ed_text(ed_add(&w->t->eb, eq, eq + 1, 0), text);
+    scope_push(w, vi);
+    return eq;
+}
+
+/* The same in a declaration of several variables split into statements
+ * (split_declaration), where the variable's own statement starts at
+ * piece: its declaration goes in before the sites there. */
+static int declare_piece_ahead(walk *w, int vi, unsigned piece, int is_first)
+{
+    var *v = &w->fn->vars[vi];
+    char *decl = declarator(v->type, v->name);
+    if (!decl) {
+        set_fallback(w->fn, v->decl, "a local whose type cannot be named at file scope");
+        return 0;
+    }
+    edit *e = ed_add(&w->t->eb, piece, piece, next_order(w));
+    ed_text(e, is_first ? "; " : " ");  /* a label before the declaration keeps its statement */
+    ed_text(e, decl);
+    ed_text(e, " = {0};");
+    free(decl);
+    scope_push(w, vi);
+    return 1;
+}
+
+/* The references to static locals in a static local's initializer
+ * (`static void *self = &self;`, `static int *p = &q;`): the initializer
+ * moves to file scope with them, where they have their new names. */
+static void rename_statics(walk *w, CXCursor c)
+{
+    if (clang_getCursorKind(c) == CXCursor_DeclRefExpr) {
+        int vi = find_var(w->fn, clang_getCursorReferenced(c));
+        if (vi >= 0 && w->fn->vars[vi].is_static && w->fn->vars[vi].static_name)
+            ed_text(ed_add(&w->t->eb, cur_start(c), cur_end(c), 0), w->fn->vars[vi].static_name);
+        return;
+    }
+    kids ch = children(c);
+    for (int i = 0; i < ch.n; i++)
+        rename_statics(w, ch.c[i]);
+    free(ch.c);
+}
+
 /* `T a = f(), *b = g(&a);` where some of the variables are pinned, or a
  * later initializer calls a function: one statement per variable, in order
  * (a pinned one an assignment into its record, an ordinary one its own
@@ -760,6 +885,13 @@ static void split_declaration(walk *w, CXCursor c, kids ch)
         var *v = &fn->vars[vi];
         CXCursor init = clang_Cursor_getVarDeclInitializer(d);
         visit_type_operands(w, d, init);
+        int first = 0;
+        if (!v->pinned) {
+            name_local(w, vi);  /* before the initializer, where C has the new name in scope */
+            first = declared_first(fn, vi, init);
+        }
+        if (first && !declare_piece_ahead(w, vi, piece, i == 0))
+            return;
         if (!clang_Cursor_isNull(init)) {
             w->anc[w->nanc++] = d;
             if (i == 0)
@@ -780,17 +912,22 @@ static void split_declaration(walk *w, CXCursor c, kids ch)
             continue;
         }
         char buf[400];
-        name_local(w, vi);
-        char *decl = declarator(v->type, v->name);
-        snprintf(buf, sizeof buf, " %s = ", decl ? decl : v->name);
+        char *decl = first ? NULL : declarator(v->type, v->name);
+        if (first)
+            assigned_text(buf, sizeof buf, v, init);
+        else
+            snprintf(buf, sizeof buf, "%s =", decl ? decl : v->name);
         free(decl);
+        ed_text(e, " ");
         ed_text(e, buf);
+        ed_text(e, " ");
         if (clang_Cursor_isNull(init))
             ed_text(e, "{0}");
         else
             ed_expr(e, cur_start(init), cur_end(init));
         ed_text(e, ";");
-        scope_push(w, vi);
+        if (!first)
+            scope_push(w, vi);
     }
 }
 
@@ -874,15 +1011,28 @@ static void visit_decl_stmt(walk *w, CXCursor c)
         }
         var *v = &fn->vars[vi];
         visit_type_operands(w, d, init);
+        int first = 0;
+        if (!v->is_static && !v->pinned) {
+            name_local(w, vi);  /* before the initializer, where C has the new name in scope */
+            if (v->vla_ptr)
+                rewrite_vla_decl(w, c, vi);
+            first = declared_first(fn, vi, init);
+        }
         if (!v->is_static && !clang_Cursor_isNull(init)) {
+            unsigned at = first ? declare_ahead(w, vi, init) : 0;
             w->anc[w->nanc++] = d;  /* the declaration is the initializer's context */
-            visit(w, init, 0, 0, 0);
+            if (at)
+                visit_lifted(w, init, at);
+            else
+                visit(w, init, 0, 0, 0);
             w->nanc--;
         }
         if (v->is_static) {
             char nm[300];
             snprintf(nm, sizeof nm, "__mt_s_%s_%s", fn->cname, v->name);
             v->static_name = xstrdup(nm);
+            if (!clang_Cursor_isNull(init))
+                rename_statics(w, init);
             char *decl = declarator(v->type, nm);
             unsigned at = cur_start(t->cur_fn_decl);
             edit *e = ed_add(&t->eb, at, at, -5);
@@ -923,10 +1073,8 @@ static void visit_decl_stmt(walk *w, CXCursor c)
              * zero is one of the values it could have had. */
             if (clang_Cursor_isNull(init))
                 ed_text(ed_add(&t->eb, cur_end(d), cur_end(d), 0), " = {0}");
-            name_local(w, vi);
-            if (fn->vars[vi].vla_ptr)
-                rewrite_vla_decl(w, c, vi);
-            scope_push(w, vi);
+            if (!first)
+                scope_push(w, vi);
         }
     }
     free(ch.c);
@@ -1003,6 +1151,10 @@ static int needs_statements(func *fn, CXCursor decl)
     for (int i = 0; i < ch.n; i++) {
         int vi = find_var(fn, ch.c[i]);
         pinned |= vi >= 0 && fn->vars[vi].pinned;
+    }
+    for (int i = 0; i < ch.n; i++) {
+        int vi = find_var(fn, ch.c[i]);
+        pinned |= vi >= 0 && declared_first(fn, vi, clang_Cursor_getVarDeclInitializer(ch.c[i]));
     }
     int yes = pinned || later_init_calls(ch);
     free(ch.c);
