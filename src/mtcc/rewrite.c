@@ -731,17 +731,40 @@ static void pinned_init_value(edit *e, const var *v, CXCursor init)
 /* ---- a declaration whose initializer names what it declares -------------------- */
 
 static int may_call_site(CXCursor c);
+static int is_program_call(CXCursor c);
+
+/* 1 when the code of c moves out of its expression whole, to before the
+ * statement, where it may make a site: a call that may be a resume site
+ * (arguments and all), or &&, ||, ?:, ?: (GNU) or a comma holding one
+ * (lift.c moves their condition and operands too). */
+static int moves_out(tunit *t, CXCursor c)
+{
+    enum CXCursorKind k = clang_getCursorKind(c);
+    if (k == CXCursor_CallExpr)
+        return is_program_call(c);
+    int moves = k == CXCursor_ConditionalOperator || is_binary_conditional(t, c);
+    if (k == CXCursor_BinaryOperator) {
+        char *op = operator_of(t->tu, c);
+        moves = strcmp(op, "&&") == 0 || strcmp(op, "||") == 0 || strcmp(op, ",") == 0;
+        free(op);
+    }
+    return moves && may_call_site(c);
+}
 
 /* 1 when c names the variable declared by d (sizeof *p, &p, __typeof__(p),
- * also where a macro wrote them: mtcc reads the preprocessed text). */
-static int names_var(CXCursor c, CXCursor d)
+ * also where a macro wrote them: mtcc reads the preprocessed text) in code
+ * that moves out of the initializer (moves_out; moved when already 1).
+ * What stays in place may name it: `struct pt p = { f(), p.x }` keeps
+ * p.x in the initializer, read as the compiler reads it. */
+static int names_var_moved(tunit *t, CXCursor c, CXCursor d, int moved)
 {
     if (clang_getCursorKind(c) == CXCursor_DeclRefExpr && clang_equalCursors(clang_getCursorReferenced(c), d))
-        return 1;
+        return moved;
+    moved = moved || moves_out(t, c);
     kids ch = children(c);
     int found = 0;
     for (int i = 0; i < ch.n && !found; i++)
-        found = names_var(ch.c[i], d);
+        found = names_var_moved(t, ch.c[i], d, moved);
     free(ch.c);
     return found;
 }
@@ -752,12 +775,12 @@ static int names_var(CXCursor c, CXCursor d)
  * or the variable points to a variable-length array, whose bounds C
  * evaluates before the initializer. A pinned variable lives in its record
  * from the function's start, a static one at file scope: neither needs it. */
-static int declared_first(func *fn, int vi, CXCursor init)
+static int declared_first(tunit *t, func *fn, int vi, CXCursor init)
 {
     const var *v = &fn->vars[vi];
     if (v->is_static || v->pinned || clang_Cursor_isNull(init) || !may_call_site(init))
         return 0;
-    return v->vla_ptr || names_var(init, v->decl);
+    return v->vla_ptr || names_var_moved(t, init, v->decl, 0);
 }
 
 /* The '=' between variable d's declarator and its initializer init: the
@@ -888,7 +911,7 @@ static void split_declaration(walk *w, CXCursor c, kids ch)
         int first = 0;
         if (!v->pinned) {
             name_local(w, vi);  /* before the initializer, where C has the new name in scope */
-            first = declared_first(fn, vi, init);
+            first = declared_first(t, fn, vi, init);
         }
         if (first && !declare_piece_ahead(w, vi, piece, i == 0))
             return;
@@ -991,7 +1014,13 @@ static void visit_decl_stmt(walk *w, CXCursor c)
     int in_block = w->decl_hoisted ||
                    (w->nanc >= 2 && clang_getCursorKind(w->anc[w->nanc - 2]) == CXCursor_CompoundStmt);
     w->decl_hoisted = 0;
-    int split = ch.n > 1 && (special || later_init_calls(ch));
+    int nvar = 0, firsts = 0;  /* a variable declared first cannot share its statement */
+    for (int i = 0; i < ch.n; i++) {
+        int vi = find_var(fn, ch.c[i]);
+        nvar += clang_getCursorKind(ch.c[i]) == CXCursor_VarDecl;
+        firsts += vi >= 0 && declared_first(t, fn, vi, clang_Cursor_getVarDeclInitializer(ch.c[i]));
+    }
+    int split = ch.n > 1 && (special || later_init_calls(ch) || (firsts && nvar > 1));
     if (split && !in_block)
         set_fallback(fn, c, special ? "a declaration of several variables, some address-taken, const, arrays or static"
                                     : "a call in the initializer of a second variable in a for loop's first clause");
@@ -1016,7 +1045,7 @@ static void visit_decl_stmt(walk *w, CXCursor c)
             name_local(w, vi);  /* before the initializer, where C has the new name in scope */
             if (v->vla_ptr)
                 rewrite_vla_decl(w, c, vi);
-            first = declared_first(fn, vi, init);
+            first = declared_first(t, fn, vi, init);
         }
         if (!v->is_static && !clang_Cursor_isNull(init)) {
             unsigned at = first ? declare_ahead(w, vi, init) : 0;
@@ -1144,19 +1173,16 @@ static void push_loop(walk *w, CXCursor loop, CXCursor body)
 /* 1 when a for clause's declaration must become statements of its own
  * (visit_decl_stmt): it declares a pinned variable, or several variables
  * of which a later one's initializer calls a function. */
-static int needs_statements(func *fn, CXCursor decl)
+static int needs_statements(tunit *t, func *fn, CXCursor decl)
 {
     kids ch = children(decl);
-    int pinned = 0;
+    int apart = 0;  /* a variable pinned or declared first (declared_first) */
     for (int i = 0; i < ch.n; i++) {
         int vi = find_var(fn, ch.c[i]);
-        pinned |= vi >= 0 && fn->vars[vi].pinned;
+        apart |= vi >= 0 && (fn->vars[vi].pinned ||
+                             declared_first(t, fn, vi, clang_Cursor_getVarDeclInitializer(ch.c[i])));
     }
-    for (int i = 0; i < ch.n; i++) {
-        int vi = find_var(fn, ch.c[i]);
-        pinned |= vi >= 0 && declared_first(fn, vi, clang_Cursor_getVarDeclInitializer(ch.c[i]));
-    }
-    int yes = pinned || later_init_calls(ch);
+    int yes = apart || later_init_calls(ch);
     free(ch.c);
     return yes;
 }
@@ -1173,7 +1199,7 @@ static void visit_for_init(walk *w, CXCursor loop, CXCursor init)
     editbuf *eb = &w->t->eb;
     int sites = w->fn->nsites;
     int is_decl = clang_getCursorKind(init) == CXCursor_DeclStmt;
-    if (is_decl && needs_statements(w->fn, init)) {
+    if (is_decl && needs_statements(w->t, w->fn, init)) {
         unsigned at = lift_point(w);
         ed_text(ed_add(eb, at, at, 0), "{ ");
         w->decl_hoisted = 1;
