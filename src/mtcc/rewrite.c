@@ -859,15 +859,37 @@ static int declare_piece_ahead(walk *w, int vi, unsigned piece, int is_first)
     return 1;
 }
 
-/* The references to static locals in a static local's initializer
- * (`static void *self = &self;`, `static int *p = &q;`): the initializer
- * moves to file scope with them, where they have their new names. */
+/* An automatic local named where only its type counts (sizeof n,
+ * __typeof__(n) in a static local's initializer), out of its scope: an
+ * object of its type, (*(T (*))0), never evaluated. NULL when the type
+ * cannot be named there. */
+static char *typed_stand_in(const var *v)
+{
+    char *decl = declarator(v->type, "(*)");
+    if (!decl)
+        return NULL;
+    char *text = xcalloc(1, strlen(decl) + 16);
+    sprintf(text, "(*(%s)0)", decl);
+    free(decl);
+    return text;
+}
+
+/* The locals named in a static local's initializer, which moves to file
+ * scope: a static one by its new name (`static void *self = &self;`,
+ * `static int *p = &q;`), an automatic one (only in sizeof or
+ * __typeof__, C allows no more) by an object of its type, else a global
+ * of the same name would be read there. */
 static void rename_statics(walk *w, CXCursor c)
 {
     if (clang_getCursorKind(c) == CXCursor_DeclRefExpr) {
         int vi = find_var(w->fn, clang_getCursorReferenced(c));
-        if (vi >= 0 && w->fn->vars[vi].is_static && w->fn->vars[vi].static_name)
-            ed_text(ed_add(&w->t->eb, cur_start(c), cur_end(c), 0), w->fn->vars[vi].static_name);
+        const var *v = vi >= 0 ? &w->fn->vars[vi] : NULL;
+        char *text = !v ? NULL : v->is_static ? (v->static_name ? xstrdup(v->static_name) : NULL) : typed_stand_in(v);
+        if (text)
+            ed_text(ed_add(&w->t->eb, cur_start(c), cur_end(c), 0), text);
+        else if (v && !v->is_static)
+            set_fallback(w->fn, c, "a static local whose initializer names a local of a type that cannot be named");
+        free(text);
         return;
     }
     kids ch = children(c);

@@ -2,7 +2,9 @@
  * the new variable is in scope in its own initializer, so sizeof x there
  * is the new x's size, whether the initializer calls a function (whose
  * call mtcc lifts out of the declaration) or not. An outer local, a
- * parameter and a global are hidden; the output is the same on every ABI. */
+ * parameter and a global are hidden. A static local's initializer, which
+ * mtcc moves to file scope, names locals in sizeof and __typeof__ and
+ * other static locals. The output is the same on every ABI. */
 #include <stdio.h>
 
 long depth = 1000;
@@ -43,11 +45,24 @@ static int step(int v)
     return id(v) + (v > 100 ? inner(v - 100) : 0);
 }
 
+static int sizes(int k)
+{
+    char depth = (char)step(k % 3);          /* hides the global long depth */
+    static size_t size = sizeof depth;       /* 1: the local's size */
+    static __typeof__(depth) copy = 7;       /* a char */
+    static void *self = &self;
+    static size_t *at = &size;
+    int row[6];
+    row[0] = step(k);
+    static size_t count = sizeof row / sizeof row[0];
+    return (int)*at + (int)sizeof copy + (int)count + row[0] + depth + (self == &self);
+}
+
 int main(void)
 {
     long sum = 0;
     for (int r = 0; r < 40; r++) {
-        sum += inner(r) + step(r);
+        sum += inner(r) + step(r) + sizes(r);
         printf("round %d: %ld\n", r, sum);
     }
     printf("depth %ld\n", depth);
