@@ -3,7 +3,9 @@
  * sizeof *it, sizeof it, &p, __typeof__(it), a macro that names it, a
  * second declarator naming itself or the first, a for clause, a braced
  * initializer, a pointer to a variable-length array, a local that shadows
- * an outer one or a global, static locals naming themselves. mtcc lifts
+ * an outer one or a global, static locals naming themselves; const,
+ * volatile and attributed variables, one after a label or a case, two
+ * declarators each naming itself, && naming it. mtcc lifts
  * the calls before the declaration: the variable must already exist there
  * (and be the new one, not the one it hides). */
 #include <stdio.h>
@@ -113,6 +115,43 @@ static int statics(void)
     return (self == &self) + (*ps)++;
 }
 
+static int qualified(int k)
+{
+    struct item *const it = keep(malloc(sizeof *it));  /* const: kept in its record */
+    it->value = k;
+    volatile int x = id((int)sizeof x);
+    int y __attribute__((unused)) = id((int)sizeof y);
+    __attribute__((aligned(16))) int z = id((int)sizeof z);
+    int v = it->value + x + y + z + id(k) && id((int)sizeof v);
+    free(it);
+    return v;
+}
+
+static int placed(int k)
+{
+    if (k % 2)
+        goto odd;
+    switch (k % 3) {
+    case 1: {
+        int x = id((int)sizeof x);
+        return x;
+    }
+    default:
+        break;
+    }
+    return 0;
+odd:;
+    struct item *it = keep(malloc(sizeof *it)), *jt = keep(malloc(sizeof *jt));
+    it->value = k;
+    jt->value = 1;
+    int v = it->value + jt->value;
+    for (int i = id(k), j = id((int)sizeof j + i); i < k + 3; i++)
+        v += j;
+    free(it);
+    free(jt);
+    return v;
+}
+
 static void release(struct item *head)
 {
     while (head) {
@@ -131,7 +170,7 @@ int main(void)
             head = i % 2 ? push(head, r + i) : push_typeof(head, r - i);
         sum += walk(head);
         sum += self_address() + several(r) + braced(r) + shadows(r) + conditional(r) + statics();
-        sum += (long)vla_row(r % 7 + 1);
+        sum += (long)vla_row(r % 7 + 1) + qualified(r) + placed(r);
         release(head);
         printf("round %d: %ld (width %ld)\n", r, sum, width);
     }
