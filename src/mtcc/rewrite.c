@@ -841,9 +841,14 @@ static unsigned declare_ahead(walk *w, int vi, CXCursor init)
 
 /* The same in a declaration of several variables split into statements
  * (split_declaration), where the variable's own statement starts at
- * piece: its declaration goes in before the sites there. */
+ * piece: its declaration goes in before the sites there. The first
+ * variable's sites go where the statement's go (before the loop for a
+ * for clause's declaration, which moves there after them), and so does
+ * its declaration. */
 static int declare_piece_ahead(walk *w, int vi, unsigned piece, int is_first)
 {
+    if (is_first)
+        piece = lift_point(w);
     var *v = &w->fn->vars[vi];
     char *decl = declarator(v->type, v->name);
     if (!decl) {

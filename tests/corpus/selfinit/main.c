@@ -147,6 +147,13 @@ odd:;
     int v = it->value + jt->value;
     for (int i = id(k), j = id((int)sizeof j + i); i < k + 3; i++)
         v += j;
+    for (struct item *p = keep(malloc(sizeof *p)), *q = keep(malloc(sizeof *q)); p; p = NULL) {
+        p->value = id(k);
+        q->value = 2;
+        v += p->value * q->value;
+        free(p);
+        free(q);
+    }
     free(it);
     free(jt);
     return v;
