@@ -728,6 +728,181 @@ static void pinned_init_value(edit *e, const var *v, CXCursor init)
     }
 }
 
+/* ---- a declaration whose initializer names what it declares -------------------- */
+
+static int may_call_site(CXCursor c);
+static int is_program_call(CXCursor c);
+
+/* 1 when the code of c moves out of its expression whole, to before the
+ * statement, where it may make a site: a call that may be a resume site
+ * (arguments and all), or &&, ||, ?:, ?: (GNU) or a comma holding one
+ * (lift.c moves their condition and operands too). */
+static int moves_out(tunit *t, CXCursor c)
+{
+    enum CXCursorKind k = clang_getCursorKind(c);
+    if (k == CXCursor_CallExpr)
+        return is_program_call(c);
+    int moves = k == CXCursor_ConditionalOperator || is_binary_conditional(t, c);
+    if (k == CXCursor_BinaryOperator) {
+        char *op = operator_of(t->tu, c);
+        moves = strcmp(op, "&&") == 0 || strcmp(op, "||") == 0 || strcmp(op, ",") == 0;
+        free(op);
+    }
+    return moves && may_call_site(c);
+}
+
+/* 1 when c names the variable declared by d (sizeof *p, &p, __typeof__(p),
+ * also where a macro wrote them: mtcc reads the preprocessed text) in code
+ * that moves out of the initializer (moves_out; moved when already 1).
+ * What stays in place may name it: `struct pt p = { f(), p.x }` keeps
+ * p.x in the initializer, read as the compiler reads it. */
+static int names_var_moved(tunit *t, CXCursor c, CXCursor d, int moved)
+{
+    if (clang_getCursorKind(c) == CXCursor_DeclRefExpr && clang_equalCursors(clang_getCursorReferenced(c), d))
+        return moved;
+    moved = moved || moves_out(t, c);
+    kids ch = children(c);
+    int found = 0;
+    for (int i = 0; i < ch.n && !found; i++)
+        found = names_var_moved(t, ch.c[i], d, moved);
+    free(ch.c);
+    return found;
+}
+
+/* 1 when variable vi must be declared before its initializer's lifted code
+ * runs: the code names the variable, which C puts in scope in its own
+ * initializer (`struct item *it = get(sizeof *it);`, `void *p = f(&p);`),
+ * or the variable points to a variable-length array, whose bounds C
+ * evaluates before the initializer. A pinned variable lives in its record
+ * from the function's start, a static one at file scope: neither needs it. */
+static int declared_first(tunit *t, func *fn, int vi, CXCursor init)
+{
+    const var *v = &fn->vars[vi];
+    if (v->is_static || v->pinned || clang_Cursor_isNull(init) || !may_call_site(init))
+        return 0;
+    return v->vla_ptr || names_var_moved(t, init, v->decl, 0);
+}
+
+/* The '=' between variable d's declarator and its initializer init: the
+ * last '=' token before it (a declarator may hold others, in a bound). */
+static int initializer_equals(tunit *t, CXCursor d, CXCursor init, unsigned *eq)
+{
+    CXToken *toks;
+    unsigned n, found = 0;
+    clang_tokenize(t->tu, clang_getCursorExtent(d), &toks, &n);
+    for (unsigned i = 0; i < n; i++) {
+        unsigned off;
+        clang_getFileLocation(clang_getTokenLocation(t->tu, toks[i]), NULL, NULL, NULL, &off);
+        if (off >= cur_start(init))
+            break;
+        CXString sp = clang_getTokenSpelling(t->tu, toks[i]);
+        if (clang_getTokenKind(toks[i]) == CXToken_Punctuation && strcmp(clang_getCString(sp), "=") == 0) {
+            *eq = off;
+            found = 1;
+        }
+        clang_disposeString(sp);
+    }
+    clang_disposeTokens(t->tu, toks, n);
+    return (int)found;
+}
+
+/* "x =", the assignment that replaces a declared-first variable's '=':
+ * a braced initializer becomes a compound literal of x's type. */
+static void assigned_text(char *buf, size_t size, const var *v, CXCursor init)
+{
+    if (!clang_Cursor_isNull(init) && clang_getCursorKind(init) == CXCursor_InitListExpr)
+        snprintf(buf, size, "%s = (__typeof__(%s))", v->name, v->name);
+    else
+        snprintf(buf, size, "%s =", v->name);
+}
+
+/* `T x = init;` for a variable declared first (declared_first): inside the
+ * declaration's own text, so that its type, however written, stays
+ *     T x = {0}; sites of init; x = init;
+ * x is in scope at those sites (saved there, zero until assigned, as an
+ * uninitialized local is), and the initializer is assigned: a braced one as
+ * a compound literal of x's type. Returns the offset the sites go to; 0
+ * when the declaration cannot be read (the function falls back). */
+static unsigned declare_ahead(walk *w, int vi, CXCursor init)
+{
+    var *v = &w->fn->vars[vi];
+    unsigned eq;
+    if (!initializer_equals(w->t, v->decl, init, &eq)) {
+        set_fallback(w->fn, v->decl, "a declaration whose initializer names it, which mtcc could not read");
+        return 0;
+    }
+    ed_text(ed_add(&w->t->eb, eq, eq, next_order(w)), "= {0}; ");
+    char text[640];
+    assigned_text(text, sizeof text, v, init);
+    ed_text(ed_add(&w->t->eb, eq, eq + 1, 0), text);
+    scope_push(w, vi);
+    return eq;
+}
+
+/* The same in a declaration of several variables split into statements
+ * (split_declaration), where the variable's own statement starts at
+ * piece: its declaration goes in before the sites there. The first
+ * variable's sites go where the statement's go (before the loop for a
+ * for clause's declaration, which moves there after them), and so does
+ * its declaration. */
+static int declare_piece_ahead(walk *w, int vi, unsigned piece, int is_first)
+{
+    if (is_first)
+        piece = lift_point(w);
+    var *v = &w->fn->vars[vi];
+    char *decl = declarator(v->type, v->name);
+    if (!decl) {
+        set_fallback(w->fn, v->decl, "a local whose type cannot be named at file scope");
+        return 0;
+    }
+    edit *e = ed_add(&w->t->eb, piece, piece, next_order(w));
+    ed_text(e, is_first ? "; " : " ");  /* a label before the declaration keeps its statement */
+    ed_text(e, decl);
+    ed_text(e, " = {0};");
+    free(decl);
+    scope_push(w, vi);
+    return 1;
+}
+
+/* An automatic local named where only its type counts (sizeof n,
+ * __typeof__(n) in a static local's initializer), out of its scope: an
+ * object of its type, (*(T (*))0), never evaluated. NULL when the type
+ * cannot be named there. */
+static char *typed_stand_in(const var *v)
+{
+    char *decl = declarator(v->type, "(*)");
+    if (!decl)
+        return NULL;
+    char *text = xcalloc(1, strlen(decl) + 16);
+    sprintf(text, "(*(%s)0)", decl);
+    free(decl);
+    return text;
+}
+
+/* The locals named in a static local's initializer, which moves to file
+ * scope: a static one by its new name (`static void *self = &self;`,
+ * `static int *p = &q;`), an automatic one (only in sizeof or
+ * __typeof__, C allows no more) by an object of its type, else a global
+ * of the same name would be read there. */
+static void rename_statics(walk *w, CXCursor c)
+{
+    if (clang_getCursorKind(c) == CXCursor_DeclRefExpr) {
+        int vi = find_var(w->fn, clang_getCursorReferenced(c));
+        const var *v = vi >= 0 ? &w->fn->vars[vi] : NULL;
+        char *text = !v ? NULL : v->is_static ? (v->static_name ? xstrdup(v->static_name) : NULL) : typed_stand_in(v);
+        if (text)
+            ed_text(ed_add(&w->t->eb, cur_start(c), cur_end(c), 0), text);
+        else if (v && !v->is_static)
+            set_fallback(w->fn, c, "a static local whose initializer names a local of a type that cannot be named");
+        free(text);
+        return;
+    }
+    kids ch = children(c);
+    for (int i = 0; i < ch.n; i++)
+        rename_statics(w, ch.c[i]);
+    free(ch.c);
+}
+
 /* `T a = f(), *b = g(&a);` where some of the variables are pinned, or a
  * later initializer calls a function: one statement per variable, in order
  * (a pinned one an assignment into its record, an ordinary one its own
@@ -760,6 +935,13 @@ static void split_declaration(walk *w, CXCursor c, kids ch)
         var *v = &fn->vars[vi];
         CXCursor init = clang_Cursor_getVarDeclInitializer(d);
         visit_type_operands(w, d, init);
+        int first = 0;
+        if (!v->pinned) {
+            name_local(w, vi);  /* before the initializer, where C has the new name in scope */
+            first = declared_first(t, fn, vi, init);
+        }
+        if (first && !declare_piece_ahead(w, vi, piece, i == 0))
+            return;
         if (!clang_Cursor_isNull(init)) {
             w->anc[w->nanc++] = d;
             if (i == 0)
@@ -780,17 +962,22 @@ static void split_declaration(walk *w, CXCursor c, kids ch)
             continue;
         }
         char buf[400];
-        name_local(w, vi);
-        char *decl = declarator(v->type, v->name);
-        snprintf(buf, sizeof buf, " %s = ", decl ? decl : v->name);
+        char *decl = first ? NULL : declarator(v->type, v->name);
+        if (first)
+            assigned_text(buf, sizeof buf, v, init);
+        else
+            snprintf(buf, sizeof buf, "%s =", decl ? decl : v->name);
         free(decl);
+        ed_text(e, " ");
         ed_text(e, buf);
+        ed_text(e, " ");
         if (clang_Cursor_isNull(init))
             ed_text(e, "{0}");
         else
             ed_expr(e, cur_start(init), cur_end(init));
         ed_text(e, ";");
-        scope_push(w, vi);
+        if (!first)
+            scope_push(w, vi);
     }
 }
 
@@ -854,7 +1041,13 @@ static void visit_decl_stmt(walk *w, CXCursor c)
     int in_block = w->decl_hoisted ||
                    (w->nanc >= 2 && clang_getCursorKind(w->anc[w->nanc - 2]) == CXCursor_CompoundStmt);
     w->decl_hoisted = 0;
-    int split = ch.n > 1 && (special || later_init_calls(ch));
+    int nvar = 0, firsts = 0;  /* a variable declared first cannot share its statement */
+    for (int i = 0; i < ch.n; i++) {
+        int vi = find_var(fn, ch.c[i]);
+        nvar += clang_getCursorKind(ch.c[i]) == CXCursor_VarDecl;
+        firsts += vi >= 0 && declared_first(t, fn, vi, clang_Cursor_getVarDeclInitializer(ch.c[i]));
+    }
+    int split = ch.n > 1 && (special || later_init_calls(ch) || (firsts && nvar > 1));
     if (split && !in_block)
         set_fallback(fn, c, special ? "a declaration of several variables, some address-taken, const, arrays or static"
                                     : "a call in the initializer of a second variable in a for loop's first clause");
@@ -874,15 +1067,28 @@ static void visit_decl_stmt(walk *w, CXCursor c)
         }
         var *v = &fn->vars[vi];
         visit_type_operands(w, d, init);
+        int first = 0;
+        if (!v->is_static && !v->pinned) {
+            name_local(w, vi);  /* before the initializer, where C has the new name in scope */
+            if (v->vla_ptr)
+                rewrite_vla_decl(w, c, vi);
+            first = declared_first(t, fn, vi, init);
+        }
         if (!v->is_static && !clang_Cursor_isNull(init)) {
+            unsigned at = first ? declare_ahead(w, vi, init) : 0;
             w->anc[w->nanc++] = d;  /* the declaration is the initializer's context */
-            visit(w, init, 0, 0, 0);
+            if (at)
+                visit_lifted(w, init, at);
+            else
+                visit(w, init, 0, 0, 0);
             w->nanc--;
         }
         if (v->is_static) {
             char nm[300];
             snprintf(nm, sizeof nm, "__mt_s_%s_%s", fn->cname, v->name);
             v->static_name = xstrdup(nm);
+            if (!clang_Cursor_isNull(init))
+                rename_statics(w, init);
             char *decl = declarator(v->type, nm);
             unsigned at = cur_start(t->cur_fn_decl);
             edit *e = ed_add(&t->eb, at, at, -5);
@@ -923,10 +1129,8 @@ static void visit_decl_stmt(walk *w, CXCursor c)
              * zero is one of the values it could have had. */
             if (clang_Cursor_isNull(init))
                 ed_text(ed_add(&t->eb, cur_end(d), cur_end(d), 0), " = {0}");
-            name_local(w, vi);
-            if (fn->vars[vi].vla_ptr)
-                rewrite_vla_decl(w, c, vi);
-            scope_push(w, vi);
+            if (!first)
+                scope_push(w, vi);
         }
     }
     free(ch.c);
@@ -996,15 +1200,16 @@ static void push_loop(walk *w, CXCursor loop, CXCursor body)
 /* 1 when a for clause's declaration must become statements of its own
  * (visit_decl_stmt): it declares a pinned variable, or several variables
  * of which a later one's initializer calls a function. */
-static int needs_statements(func *fn, CXCursor decl)
+static int needs_statements(tunit *t, func *fn, CXCursor decl)
 {
     kids ch = children(decl);
-    int pinned = 0;
+    int apart = 0;  /* a variable pinned or declared first (declared_first) */
     for (int i = 0; i < ch.n; i++) {
         int vi = find_var(fn, ch.c[i]);
-        pinned |= vi >= 0 && fn->vars[vi].pinned;
+        apart |= vi >= 0 && (fn->vars[vi].pinned ||
+                             declared_first(t, fn, vi, clang_Cursor_getVarDeclInitializer(ch.c[i])));
     }
-    int yes = pinned || later_init_calls(ch);
+    int yes = apart || later_init_calls(ch);
     free(ch.c);
     return yes;
 }
@@ -1021,7 +1226,7 @@ static void visit_for_init(walk *w, CXCursor loop, CXCursor init)
     editbuf *eb = &w->t->eb;
     int sites = w->fn->nsites;
     int is_decl = clang_getCursorKind(init) == CXCursor_DeclStmt;
-    if (is_decl && needs_statements(w->fn, init)) {
+    if (is_decl && needs_statements(w->t, w->fn, init)) {
         unsigned at = lift_point(w);
         ed_text(ed_add(eb, at, at, 0), "{ ");
         w->decl_hoisted = 1;

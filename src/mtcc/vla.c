@@ -275,7 +275,7 @@ void rewrite_vla_decl(walk *w, CXCursor decl_stmt, int vi)
     }
     CXCursor init = clang_Cursor_getVarDeclInitializer(v->decl);
     unsigned start = cur_start(v->decl);
-    unsigned end = clang_Cursor_isNull(init) ? cur_end(v->decl) : cur_start(init);
+    unsigned end = declarator_end(t, v->decl);  /* its '=' stays: an initializer may be declared first there */
     edit *e = ed_add(&t->eb, start, end, 0);
     for (int k = 0; k < v->nbounds; k++) {
         var *bv = &fn->vars[v->bounds + k];
@@ -292,7 +292,7 @@ void rewrite_vla_decl(walk *w, CXCursor decl_stmt, int vi)
         scope_push(w, v->bounds + k);
     }
     char head[320];
-    snprintf(head, sizeof head, "void *%s%s", v->name, clang_Cursor_isNull(init) ? "" : " = ");
+    snprintf(head, sizeof head, "void *%s%s", v->name, clang_Cursor_isNull(init) ? "" : " ");
     ed_text(e, head);
 }
 
