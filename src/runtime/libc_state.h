@@ -49,6 +49,18 @@ int lc_stdio_capture(mt_error *err);
 void lc_stdio_release(void);
 int lc_stdio_reinstate(mt_error *err);
 
+/* Open files (libc_files.c): lc_files_capture takes their state just
+ * before a checkpoint is written (a pipe, socket, device or unnamed file
+ * is refused, naming its descriptor), and the checkpoint writer puts it
+ * in a FILES record; lc_files_release after it. lc_files_reopen, after a
+ * checkpoint is read and before its blocks are placed, opens each file
+ * again on its descriptor and names its stream, so that FILE pointers
+ * translate. 0 or -1 with err. */
+struct ck_image;
+int lc_files_capture(mt_error *err);
+void lc_files_release(void);
+int lc_files_reopen(const struct ck_image *img, mt_error *err);
+
 /* The environment (libc_env.c): environ becomes tracked copies, so that
  * getenv's pointers translate. 0 or -1 with err. */
 int lc_env_track(mt_error *err);
