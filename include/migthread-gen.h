@@ -312,6 +312,8 @@ struct _IO_FILE *mt_freopen(const char *path, const char *mode, struct _IO_FILE 
 int mt_fclose(struct _IO_FILE *f);
 struct _IO_FILE *mt_tmpfile(void);
 struct _IO_FILE *mt_popen(const char *command, const char *mode);
+struct _IO_FILE *mt_fmemopen(void *buf, size_t size, const char *mode);
+struct _IO_FILE *mt_open_memstream(char **buf, size_t *size);
 int mt_pclose(struct _IO_FILE *f);
 int mt_open(const char *path, int flags, ...);
 int mt_openat(int dirfd, const char *path, int flags, ...);

@@ -51,19 +51,20 @@ filetrip() {
     prog=$1 pos=$2 setup=$3 outputs=$4
     shift 5
     want=$out/$prog.want
-    rm -rf "$want" "$out/$prog.src"
-    mkdir -p "$want" "$out/$prog.src"
+    src=$out/$prog.src.$pos before=$out/$prog.before.$pos
+    rm -rf "$want" "$src"
+    mkdir -p "$want" "$src"
     $setup "$want"
-    $setup "$out/$prog.src"
+    $setup "$src"
     (cd "$want" && "$out/$prog.plain" "$@" >"$want.stdout") || { fail "$prog: the plain run failed"; return; }
     ck=$out/$prog.$pos.ckpt
-    if ! rt_checkpoint "$ck" "$out/$prog.before" "$pos" env -C "$out/$prog.src" \
+    if ! rt_checkpoint "$ck" "$before" "$pos" env -C "$src" \
         "$root/scripts/abi.sh" run x86_64 "$out/$prog.x86_64" "$@"; then
         fail "$prog: no checkpoint at $pos: $rt_why"
         return
     fi
     for f in $outputs; do
-        if cmp -s "$out/$prog.src/$f" "$want/$f" || [ ! -s "$out/$prog.src/$f" ]; then
+        if cmp -s "$src/$f" "$want/$f" || [ ! -s "$src/$f" ]; then
             fail "$prog: $f is not mid-way at the checkpoint at $pos"
             return
         fi
@@ -74,9 +75,9 @@ filetrip() {
     for dst in $dsts; do
         dir=$out/$prog.run.$dst
         rm -rf "$dir"
-        cp -r "$out/$prog.src" "$dir"
+        cp -r "$src" "$dir"
         if rt_restore "$ck" "$out/$prog.after" env -C "$dir" "$root/scripts/abi.sh" run "$dst" "$out/$prog.$dst" &&
-            rt_joined "$out/$prog.before" "$out/$prog.after" "$want.stdout"; then
+            rt_joined "$before" "$out/$prog.after" "$want.stdout"; then
             same=1
             for f in $outputs; do cmp -s "$dir/$f" "$want/$f" || same=0; done
             if [ $same = 1 ]; then pass; else fail "$prog: x86_64 -> $dst at $pos: the files differ from the uninterrupted run's"; fi
@@ -91,6 +92,26 @@ build fds && filetrip fds 1500 setup_text out.txt -- in.txt out.txt
 build append && filetrip append 200 setup_logs "log.txt sums.txt" -- log.txt sums.txt
 build update && filetrip update 600 setup_update data.txt -- data.txt
 
+# A checkpoint the program continues from leaves its files as an
+# uninterrupted run's; a restored run checkpoints its reopened files again
+# (a chain: x86_64, then s390x, then i686).
+echo "  checkpoint and continue; a chain of restores"
+if [ -x "$out/fgets.x86_64" ]; then
+    dir=$out/fgets.cont
+    rm -rf "$dir" && mkdir -p "$dir" && setup_text "$dir"
+    if rt_continue "$out/fgets.cont.ckpt" "$out/fgets.cont.out" 700 env -C "$dir" "$out/fgets.x86_64" in.txt out.txt &&
+        cmp -s "$out/fgets.cont.out" "$out/fgets.want.stdout" && cmp -s "$dir/out.txt" "$out/fgets.want/out.txt"; then pass
+    else fail "fgets: checkpoint and continue: ${rt_why:-the output differs}"; fi
+    dir=$out/fgets.chain
+    rm -rf "$dir" && cp -r "$out/fgets.src.700" "$dir"
+    if rt_checkpoint "$out/fgets.chain.ckpt" "$out/fgets.leg" 700 env -C "$dir" MIGTHREAD_RESTORE="$out/fgets.700.ckpt" \
+            "$root/scripts/abi.sh" run s390x "$out/fgets.s390x" && rt_restored "$out/fgets.700.ckpt" "$out/fgets.leg.err" &&
+        rt_restore "$out/fgets.chain.ckpt" "$out/fgets.end" env -C "$dir" "$root/scripts/abi.sh" run i686 "$out/fgets.i686" &&
+        cat "$out/fgets.before.700" "$out/fgets.leg" "$out/fgets.end" | cmp -s - "$out/fgets.want.stdout" &&
+        cmp -s "$dir/out.txt" "$out/fgets.want/out.txt"; then pass
+    else fail "fgets: chain x86_64 -> s390x -> i686: ${rt_why:-the output differs}"; fi
+fi
+
 # refused PROG WHY CHANGE: the restore of fgets's checkpoint at 700, in a
 # copy of its directory that CHANGE spoils, exits non-zero with one
 # `migthread:` line naming in.txt and WHY, before main continues: nothing
@@ -99,12 +120,12 @@ refused() {
     why=$1 change=$2
     dir=$out/fgets.spoilt
     rm -rf "$dir"
-    cp -r "$out/fgets.src" "$dir"
+    cp -r "$out/fgets.src.700" "$dir"
     (cd "$dir" && eval "$change")
     env -C "$dir" MIGTHREAD_RESTORE="$out/fgets.700.ckpt" "$out/fgets.x86_64" >"$out/spoilt.out" 2>"$out/spoilt.err"
     rc=$?
     if [ $rc -ne 0 ] && [ "$(wc -l <"$out/spoilt.err")" -eq 1 ] && grep -q "^migthread: .*in\.txt.*$why" "$out/spoilt.err" &&
-        [ ! -s "$out/spoilt.out" ] && cmp -s "$dir/out.txt" "$out/fgets.src/out.txt"; then pass
+        [ ! -s "$out/spoilt.out" ] && cmp -s "$dir/out.txt" "$out/fgets.src.700/out.txt"; then pass
     else fail "refusal ($why): exit $rc, stderr: $(head -n 2 "$out/spoilt.err")"; fi
 }
 
@@ -142,6 +163,20 @@ if build pipe; then
         else fail "$kind closed before the capture: $rt_why"; fi
     done
 fi
+
+# A pointer into a file mapping: refused at the capture by name.
+echo "  a pointer into a file mapping is refused at capture"
+if gcc -O2 -o "$out/mapped.plain" tests/files/mapped.c && $mtcc -O2 -o "$out/mapped.x86_64" tests/files/mapped.c; then
+    "$out/mapped.plain" tests/files/mapped.c >"$out/mapped.want"
+    rm -f "$out/mapped.ckpt"
+    MIGTHREAD_AFTER_POLLS=500 MIGTHREAD_EXIT_AFTER_CHECKPOINT=1 MIGTHREAD_CHECKPOINT_FILE="$out/mapped.ckpt" \
+        "$out/mapped.x86_64" tests/files/mapped.c >"$out/mapped.out" 2>"$out/mapped.err"
+    rc=$?
+    if [ $rc -eq 0 ] && [ ! -f "$out/mapped.ckpt" ] && cmp -s "$out/mapped.out" "$out/mapped.want" &&
+        grep -q "^migthread: pointer 0x[0-9a-f]* points into nothing saved in global mapped.c:map; checkpoint refused, the program carries on" "$out/mapped.err"
+    then pass
+    else fail "file mapping at capture: exit $rc, stderr: $(head -n 1 "$out/mapped.err")"; fi
+else fail "mapped: build"; fi
 
 echo "files: $passed passed, $failed failed"
 [ "$failed" -eq 0 ]

@@ -151,10 +151,10 @@ static void drop_locked(lf_file *e)
 
 static void track(int fd, FILE *f, const char *path, const char *what)
 {
-    if (fd < 0)
+    if (fd < 0 && !f)
         return;
     pthread_mutex_lock(&lock);
-    lf_file *old = by_fd(fd);  /* closed behind the runtime's back */
+    lf_file *old = fd >= 0 ? by_fd(fd) : NULL;  /* closed behind the runtime's back */
     if (old)
         drop_locked(old);
     add_locked(fd, f, path, what, 0);
@@ -163,6 +163,8 @@ static void track(int fd, FILE *f, const char *path, const char *what)
 
 static void untrack_fd(int fd)
 {
+    if (fd < 0)
+        return;  /* a stream in memory has no descriptor */
     pthread_mutex_lock(&lock);
     lf_file *e = by_fd(fd);
     if (e)
@@ -249,6 +251,24 @@ FILE *mt_tmpfile(void)
     FILE *f = tmpfile();
     if (f)
         track(fileno(f), f, NULL, "an unnamed temporary file (tmpfile)");
+    return f;
+}
+
+/* Streams in memory have no descriptor (fileno gives -1): refused at a
+ * capture while they are open. */
+FILE *mt_fmemopen(void *buf, size_t size, const char *mode)
+{
+    FILE *f = fmemopen(buf, size, mode);
+    if (f)
+        track(-1, f, NULL, "a stream in memory (fmemopen)");
+    return f;
+}
+
+FILE *mt_open_memstream(char **buf, size_t *size)
+{
+    FILE *f = open_memstream(buf, size);
+    if (f)
+        track(-1, f, NULL, "a stream in memory (open_memstream)");
     return f;
 }
 
@@ -421,7 +441,9 @@ static const char *kind_of(mode_t m)
 /* "fd 4 (out.txt)" or "fd 4" for the messages. */
 static void describe(const lf_file *e, char *buf, size_t cap)
 {
-    if (e->path)
+    if (e->fd < 0)
+        snprintf(buf, cap, "a stream");
+    else if (e->path)
         snprintf(buf, cap, "file descriptor %d (%s%s)", e->fd, e->f ? "a stream on " : "", e->path);
     else
         snprintf(buf, cap, "file descriptor %d%s", e->fd, e->f ? " (a stream)" : "");
@@ -494,6 +516,8 @@ static int take_stream(const lf_file *e, ck_file *out, mt_error *err)
 static int take_one(const lf_file *e, ck_file *out, mt_error *err)
 {
     struct stat sb;
+    if (e->fd < 0 && e->what)
+        return refuse(err, e, e->what);
     if (fstat(e->fd, &sb) < 0)
         return 1;  /* closed by code mtcc did not build: nothing to save */
     if (e->what)
