@@ -518,8 +518,11 @@ static int take_one(const lf_file *e, ck_file *out, mt_error *err)
     struct stat sb;
     if (e->fd < 0 && e->what)
         return refuse(err, e, e->what);
-    if (fstat(e->fd, &sb) < 0)
-        return 1;  /* closed by code mtcc did not build: nothing to save */
+    if (fstat(e->fd, &sb) < 0) {
+        /* closed by code mtcc did not build: a bare descriptor is gone, but
+         * a stream's name would reach the checkpoint without its file */
+        return e->f ? refuse(err, e, "a stream whose descriptor was closed by code mtcc did not build") : 1;
+    }
     if (e->what)
         return refuse(err, e, e->what);
     if (!S_ISREG(sb.st_mode))

@@ -1,7 +1,8 @@
 /* libc_state.h: the state the C library keeps for a program, kept where a
  * checkpoint sees it (libc_rand.c, libc_errno.c, libc_signal.c,
- * libc_stdio.c, libc_files.c, libc_env.c, libc_mmap.c, libc_fork.c). control.c registers
- * it at start-up, and calls the hooks around a capture and a restore. */
+ * libc_stdio.c, libc_files.c, libc_env.c, libc_mmap.c, libc_fork.c).
+ * control.c registers it at start-up, and calls the hooks around a
+ * capture and a restore. */
 #ifndef MT_LIBC_STATE_H
 #define MT_LIBC_STATE_H
 
