@@ -91,6 +91,7 @@ build fread && filetrip fread 900 setup_text out.bin -- in.txt out.bin
 build fds && filetrip fds 1500 setup_text out.txt -- in.txt out.txt
 build append && filetrip append 200 setup_logs "log.txt sums.txt" -- log.txt sums.txt
 build update && filetrip update 600 setup_update data.txt -- data.txt
+build fdopen && filetrip fdopen 250 setup_update out.txt -- data.txt out.txt
 
 # A checkpoint the program continues from leaves its files as an
 # uninterrupted run's; a restored run checkpoints its reopened files again
