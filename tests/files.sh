@@ -2,15 +2,19 @@
 # files.sh: open files across a checkpoint (tests/files/). Programs that
 # read an input file (fgets, fread, read) and write an output file
 # (fprintf, fwrite, write and lseek; appending; a file read and written in
-# place) are checkpointed mid-file on x86_64 and restored on s390x, i686
+# place; streams made with fdopen, descriptors moved with dup2 and shared
+# with dup) are checkpointed mid-file on x86_64 and restored on s390x, i686
 # and aarch64, in a directory of their own holding a copy of the files as
 # the checkpoint left them: the output files must be byte-identical to an
-# uninterrupted run's. A missing or truncated input file at the restore is
+# uninterrupted run's. So must they after a checkpoint the program
+# continues from, a chain of restores, and two threads writing a file
+# each. A missing or truncated input file at the restore is
 # refused by name before main continues; a pipe or socket open at the
 # capture is refused then, and the program finishes normally. Every
 # capture and restore goes through tests/lib/roundtrip.sh, which removes
 # the checkpoint first and requires the file, the checkpoint line and the
-# restore's exit 0 before anything is compared.
+# restore's exit 0 before anything is compared. A pointer into a file
+# mapping is refused at the capture.
 set -u
 cd "$(dirname "$0")/.."
 . tests/lib/roundtrip.sh
@@ -92,6 +96,21 @@ build fds && filetrip fds 1500 setup_text out.txt -- in.txt out.txt
 build append && filetrip append 200 setup_logs "log.txt sums.txt" -- log.txt sums.txt
 build update && filetrip update 600 setup_update data.txt -- data.txt
 build fdopen && filetrip fdopen 250 setup_update out.txt -- data.txt out.txt
+
+# Two threads, a file each: a process checkpoint (its position counted by
+# both threads, so how far each file got varies) restores on s390x.
+echo "  two threads writing a file each, x86_64 -> s390x"
+if gcc -O2 -pthread -o "$out/threads.plain" tests/files/threads.c && $mtcc -O2 -o "$out/threads.x86_64" tests/files/threads.c -lpthread &&
+    $mtcc --cc=s390x-linux-gnu-gcc -O2 -o "$out/threads.s390x" tests/files/threads.c -lpthread; then
+    rm -rf "$out/threads.want" "$out/threads.run" && mkdir -p "$out/threads.want" "$out/threads.run"
+    (cd "$out/threads.want" && "$out/threads.plain" >../threads.want.stdout)
+    if rt_checkpoint "$out/threads.ckpt" "$out/threads.before" 2000 env -C "$out/threads.run" "$out/threads.x86_64" &&
+        rt_restore "$out/threads.ckpt" "$out/threads.after" env -C "$out/threads.run" "$root/scripts/abi.sh" run s390x "$out/threads.s390x" &&
+        rt_joined "$out/threads.before" "$out/threads.after" "$out/threads.want.stdout" &&
+        cmp -s "$out/threads.run/t0.txt" "$out/threads.want/t0.txt" && cmp -s "$out/threads.run/t1.txt" "$out/threads.want/t1.txt"
+    then pass
+    else fail "threads: ${rt_why:-the files differ from the uninterrupted run's}"; fi
+else fail "threads: build"; fi
 
 # A checkpoint the program continues from leaves its files as an
 # uninterrupted run's; a restored run checkpoints its reopened files again
