@@ -13,8 +13,8 @@
 # capture is refused then, and the program finishes normally. Every
 # capture and restore goes through tests/lib/roundtrip.sh, which removes
 # the checkpoint first and requires the file, the checkpoint line and the
-# restore's exit 0 before anything is compared. A pointer into a file
-# mapping is refused at the capture.
+# restore's exit 0 before anything is compared. A file removed after its
+# open and a pointer into a file mapping are refused at the capture.
 set -u
 cd "$(dirname "$0")/.."
 . tests/lib/roundtrip.sh
@@ -183,6 +183,28 @@ if build pipe; then
         else fail "$kind closed before the capture: $rt_why"; fi
     done
 fi
+
+# A file removed after it was opened: refused at the capture by name;
+# a checkpoint after it is closed restores.
+echo "  a file removed after its open is refused at capture"
+if gcc -O2 -o "$out/unlinked.plain" tests/files/unlinked.c && $mtcc -O2 -o "$out/unlinked.x86_64" tests/files/unlinked.c; then
+    dir=$out/unlinked.run
+    rm -rf "$dir" && mkdir -p "$dir"
+    (cd "$dir" && "$out/unlinked.plain" >"$out/unlinked.want")
+    rm -f "$out/unlinked.ckpt"
+    MIGTHREAD_AFTER_POLLS=500 MIGTHREAD_EXIT_AFTER_CHECKPOINT=1 MIGTHREAD_CHECKPOINT_FILE="$out/unlinked.ckpt" \
+        env -C "$dir" "$out/unlinked.x86_64" >"$out/unlinked.out" 2>"$out/unlinked.err"
+    rc=$?
+    if [ $rc -eq 0 ] && [ ! -f "$out/unlinked.ckpt" ] && cmp -s "$out/unlinked.out" "$out/unlinked.want" &&
+        [ "$(wc -l <"$out/unlinked.err")" -eq 1 ] &&
+        grep -q "^migthread: file descriptor 3 (a stream on scratch.tmp) is no longer under its name .*checkpoint refused, the program carries on" "$out/unlinked.err"
+    then pass
+    else fail "removed file at capture: exit $rc, stderr: $(head -n 1 "$out/unlinked.err")"; fi
+    if rt_checkpoint "$out/unlinked.ckpt" "$out/unlinked.before" 3000 env -C "$dir" "$out/unlinked.x86_64" &&
+        rt_restore "$out/unlinked.ckpt" "$out/unlinked.after" env -C "$dir" "$out/unlinked.x86_64" &&
+        rt_joined "$out/unlinked.before" "$out/unlinked.after" "$out/unlinked.want"; then pass
+    else fail "removed file closed before the capture: $rt_why"; fi
+else fail "unlinked: build"; fi
 
 # A pointer into a file mapping: refused at the capture by name.
 echo "  a pointer into a file mapping is refused at capture"

@@ -539,6 +539,11 @@ static int take_one(const lf_file *e, ck_file *out, mt_error *err)
                  (fl & O_APPEND ? CK_FILE_APPEND : 0) | (fd_flags & FD_CLOEXEC ? CK_FILE_CLOEXEC : 0);
     if (!(out->path = path_to_save(e, err)))
         return -1;
+    /* the name must still be this file's, or the restore would open
+     * another one, or none, after this process may have gone */
+    struct stat named;
+    if (stat(out->path, &named) < 0 || named.st_dev != sb.st_dev || named.st_ino != sb.st_ino)
+        return refuse(err, e, "no longer under its name (renamed or deleted since it was opened)");
     return e->f ? take_stream(e, out, err) : 0;
 }
 
