@@ -149,6 +149,14 @@ static void drop_locked(lf_file *e)
     ntab--;
 }
 
+/* A bare descriptor 0, 1 or 2 (a file opened after the program closed a
+ * standard descriptor, or put there with dup2: a redirection) stays the
+ * restoring process's own, as the standard streams do. */
+static int standard(int fd, FILE *f)
+{
+    return fd >= 0 && fd <= STDERR_FILENO && !f;
+}
+
 static void track(int fd, FILE *f, const char *path, const char *what)
 {
     if (fd < 0 && !f)
@@ -157,7 +165,8 @@ static void track(int fd, FILE *f, const char *path, const char *what)
     lf_file *old = fd >= 0 ? by_fd(fd) : NULL;  /* closed behind the runtime's back */
     if (old)
         drop_locked(old);
-    add_locked(fd, f, path, what, 0);
+    if (!standard(fd, f))
+        add_locked(fd, f, path, what, 0);
     pthread_mutex_unlock(&lock);
 }
 
@@ -181,7 +190,7 @@ static void track_dup(int oldfd, int newfd)
     lf_file *old = by_fd(newfd);
     if (old)
         drop_locked(old);
-    lf_file *from = by_fd(oldfd);
+    lf_file *from = standard(newfd, NULL) ? NULL : by_fd(oldfd);
     if (from) {
         lf_file src = *from;  /* add_locked may move the table */
         lf_file *e = add_locked(newfd, NULL, src.path, src.what, src.group);
