@@ -33,10 +33,9 @@
 #include "state.h"
 
 /* glibc's stream flags (libio.h, not installed): the indicators feof and
- * ferror read, and input pushed back with ungetc (see libc_stdio.c). */
+ * ferror read. */
 #define GLIBC_IO_EOF_SEEN 0x10
 #define GLIBC_IO_ERR_SEEN 0x20
-#define GLIBC_IO_IN_BACKUP 0x100
 
 enum { NAME_LEN = 40, PATH_LEN = 4096 };
 
@@ -508,15 +507,16 @@ static int take_stream(const lf_file *e, ck_file *out, mt_error *err)
         out->flags |= CK_FILE_ERROR;
     if (f->_IO_write_ptr > f->_IO_write_base)
         return refuse(err, e, "holding output it could not write");
-    if (f->_flags & GLIBC_IO_IN_BACKUP)
+    const char *at;
+    size_t n;
+    if (lc_stream_read_ahead(f, &at, &n) < 0)
         return refuse(err, e, "holding input pushed back with ungetc that its buffer does not hold");
-    if (!f->_IO_read_ptr || f->_IO_read_end <= f->_IO_read_ptr)
+    if (n == 0)
         return 0;
-    size_t n = (size_t)(f->_IO_read_end - f->_IO_read_ptr);
     uint8_t *bytes = malloc(n);
     if (!bytes)
         return mt_fail(err, MT_ENOMEM, "out of memory saving %zu unread bytes of a stream", n);
-    memcpy(bytes, f->_IO_read_ptr, n);
+    memcpy(bytes, at, n);
     out->unread = bytes;
     out->nunread = n;
     return 0;
@@ -673,16 +673,9 @@ static FILE *restore_stream(const ck_file *f, mt_error *err)
         mt_fail(err, MT_EIO, "cannot reopen the stream on %s: %s", f->path, strerror(errno));
         return NULL;
     }
-    if (f->nunread) {
-        size_t size = f->nunread > BUFSIZ ? (size_t)f->nunread : BUFSIZ;
-        char *buf = malloc(size);  /* the stream's for good */
-        if (!buf || setvbuf(s, buf, _IOFBF, size) != 0) {
-            mt_fail(err, MT_ENOMEM, "cannot give the stream on %s a buffer for its unread input", f->path);
-            return NULL;
-        }
-        memcpy(buf, f->unread, (size_t)f->nunread);
-        s->_IO_read_base = s->_IO_read_ptr = buf;
-        s->_IO_read_end = buf + f->nunread;
+    if (lc_stream_give_unread(s, f->unread, (size_t)f->nunread) < 0) {
+        mt_fail(err, MT_ENOMEM, "cannot give the stream on %s a buffer for its unread input", f->path);
+        return NULL;
     }
     if (f->flags & CK_FILE_EOF)
         s->_flags |= GLIBC_IO_EOF_SEEN;

@@ -6,6 +6,8 @@
 #ifndef MT_LIBC_STATE_H
 #define MT_LIBC_STATE_H
 
+#include <stdio.h>
+
 #include "migthread.h"
 
 /* Each registers its runtime globals (or thread-locals); 0 or -1 with err. */
@@ -49,6 +51,15 @@ void lc_signal_capture(void);
 int lc_stdio_capture(mt_error *err);
 void lc_stdio_release(void);
 int lc_stdio_reinstate(mt_error *err);
+
+/* A stream's read-ahead (libc_stdio.c; glibc's FILE read pointers).
+ * lc_stream_read_ahead: the bytes f's buffer has read and not given out
+ * (*n 0 when none, or when f is writing); -1 when input pushed back with
+ * ungetc stands in the way, which cannot be saved. lc_stream_give_unread:
+ * makes n bytes the next input f gives out, in a buffer of its own; 0, or
+ * -1 when out of memory. */
+int lc_stream_read_ahead(FILE *f, const char **at, size_t *n);
+int lc_stream_give_unread(FILE *f, const void *bytes, size_t n);
 
 /* Open files (libc_files.c): lc_files_capture takes their state just
  * before a checkpoint is written (a pipe, socket, device or unnamed file
