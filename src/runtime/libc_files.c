@@ -446,7 +446,8 @@ static const char *kind_of(mode_t m)
     return "not a regular file";
 }
 
-/* "fd 4 (out.txt)" or "fd 4" for the messages. */
+/* "file descriptor 4 (a stream on out.txt)", "file descriptor 4" or "a
+ * stream" (one in memory), for the messages. */
 static void describe(const lf_file *e, char *buf, size_t cap)
 {
     if (e->fd < 0)
