@@ -304,6 +304,32 @@ int mt_fork(void);
 void *mt_mmap(void *addr, size_t len, int prot, int flags, int fd, long long off, const mt_type *t, const mt_site *site);
 int mt_munmap(void *addr, size_t len);
 
+/* Open files (libc_files.c): glibc's calls, with the descriptor's path
+ * and kind noted so that a checkpoint can save or refuse it. */
+struct _IO_FILE *mt_fopen(const char *path, const char *mode);
+struct _IO_FILE *mt_fdopen(int fd, const char *mode);
+struct _IO_FILE *mt_freopen(const char *path, const char *mode, struct _IO_FILE *f);
+int mt_fclose(struct _IO_FILE *f);
+struct _IO_FILE *mt_tmpfile(void);
+struct _IO_FILE *mt_popen(const char *command, const char *mode);
+struct _IO_FILE *mt_fmemopen(void *buf, size_t size, const char *mode);
+struct _IO_FILE *mt_open_memstream(char **buf, size_t *size);
+int mt_pclose(struct _IO_FILE *f);
+int mt_open(const char *path, int flags, ...);
+int mt_openat(int dirfd, const char *path, int flags, ...);
+int mt_creat(const char *path, unsigned mode);
+int mt_mkstemp(char *template_);
+int mt_close(int fd);
+int mt_dup(int fd);
+int mt_dup2(int fd, int nfd);
+int mt_dup3(int fd, int nfd, int flags);
+int mt_pipe(int fds[2]);
+int mt_pipe2(int fds[2], int flags);
+int mt_socket(int domain, int type, int protocol);
+int mt_socketpair(int domain, int type, int protocol, int fds[2]);
+int mt_accept(int fd, void *addr, unsigned *len);
+int mt_accept4(int fd, void *addr, unsigned *len, int flags);
+
 /* Prints "migthread: " and the error, and exits with status 1. */
 _Noreturn void mt_die(const mt_error *err);
 

@@ -21,6 +21,7 @@ run "mtcc driver options on six targets" tests/mtcc/test-driver.sh
 run "mtcc corpus on six ABIs" tests/corpus.sh
 run "mtcc --lib-spec: a program's own allocator" tests/libspec.sh
 run "C library state across a checkpoint" tests/libstate.sh
+run "open files across a checkpoint" tests/files.sh
 run "unions: active members, refusals, csmith" tests/unions.sh
 run "threaded programs on four ABIs, thread migration, ThreadSanitizer" tests/threads.sh
 run "csmith programs, plain against mtcc, checkpointed and restored (fixed seeds)" tests/csmith.sh --smoke

@@ -64,6 +64,7 @@ static void tally(const ck_image *img, totals *tot)
 }
 
 static void json_str(const char *s);
+static void print_files(const ck_image *img);
 
 /* A bit-field's value, read by the writer's bit positions (p is its
  * first byte), and where it was: "-20 (s7@2.4)". */
@@ -231,12 +232,39 @@ static void print_text(const char *path, const ck_image *img, const totals *t)
         printf("  %10llu bytes at 0x%llx\n", (unsigned long long)img->freed[i].len,
                (unsigned long long)img->freed[i].start);
     printf("unions: %llu with a known active member\n", (unsigned long long)img->nunions);
+    print_files(img);
     printf("totals: globals %llu bytes in %llu, heap %llu bytes in %llu blocks, frames %llu bytes in %llu\n",
            (unsigned long long)t->global_bytes, (unsigned long long)t->nglobals,
            (unsigned long long)t->heap_bytes, (unsigned long long)t->nheap,
            (unsigned long long)t->frame_bytes, (unsigned long long)t->nframes);
     printf("pointer graph: %llu pointers set of %llu slots\n", (unsigned long long)t->ptr_live,
            (unsigned long long)t->ptr_slots);
+}
+
+/* An open file's access as fopen would say it, then what else it is. */
+static void file_mode(const ck_file *f, char *buf, size_t cap)
+{
+    int r = (f->flags & CK_FILE_READ) != 0, w = (f->flags & CK_FILE_WRITE) != 0;
+    const char *mode = f->flags & CK_FILE_APPEND ? (r ? "a+" : "a") : r && w ? "r+" : w ? "w" : "r";
+    snprintf(buf, cap, "%s%s%s%s%s", mode, f->flags & CK_FILE_STREAM ? " stream" : "",
+             f->flags & CK_FILE_EOF ? " eof" : "", f->flags & CK_FILE_ERROR ? " error" : "",
+             f->flags & CK_FILE_CLOEXEC ? " cloexec" : "");
+}
+
+/* The FILES record: each file with its descriptor, mode and offset. */
+static void print_files(const ck_image *img)
+{
+    printf("files: %u open\n", img->nfiles);
+    for (uint32_t i = 0; i < img->nfiles; i++) {
+        const ck_file *f = &img->files[i];
+        char mode[64];
+        file_mode(f, mode, sizeof mode);
+        printf("  fd %-4d %-24s offset %-10llu unread %-6llu %s", f->fd, mode, (unsigned long long)f->offset,
+               (unsigned long long)f->nunread, f->path);
+        if (f->group != f->id)
+            printf(" (shares file <file %llu>)", (unsigned long long)f->group);
+        printf("  <file %llu>\n", (unsigned long long)f->id);
+    }
 }
 
 /* Prints s as a JSON string (names come from the file: escape them). */
@@ -357,6 +385,19 @@ static void print_json(const char *path, const ck_image *img, const totals *t)
     for (uint64_t i = 0; i < img->nfreed; i++)
         printf("%s{\"bytes\":%llu,\"address\":%llu}", i ? "," : "",
                (unsigned long long)img->freed[i].len, (unsigned long long)img->freed[i].start);
+    printf("],\"files\":[");
+    for (uint32_t i = 0; i < img->nfiles; i++) {
+        const ck_file *f = &img->files[i];
+        char mode[64];
+        file_mode(f, mode, sizeof mode);
+        printf("%s{\"id\":%llu,\"shares\":%llu,\"fd\":%d,\"mode\":", i ? "," : "", (unsigned long long)f->id,
+               (unsigned long long)f->group, f->fd);
+        json_str(mode);
+        printf(",\"offset\":%llu,\"unread\":%llu,\"path\":", (unsigned long long)f->offset,
+               (unsigned long long)f->nunread);
+        json_str(f->path);
+        printf("}");
+    }
     printf("],\"totals\":{\"global_bytes\":%llu,\"heap_bytes\":%llu,\"heap_blocks\":%llu,"
            "\"frame_bytes\":%llu,\"pointer_slots\":%llu,\"pointers_set\":%llu}}\n",
            (unsigned long long)t->global_bytes, (unsigned long long)t->heap_bytes,

@@ -22,6 +22,17 @@ static const char *const renamed[][2] = {
     { "pthread_sigmask", "mt_pthread_sigmask" },
     /* processes and memory (libc_fork.c, libc_mmap.c) */
     { "fork", "mt_fork" }, { "munmap", "mt_munmap" },
+    /* open files (libc_files.c); the 64 names are the same calls under
+     * _LARGEFILE64_SOURCE, and the runtime opens large files anyway */
+    { "fopen", "mt_fopen" }, { "fopen64", "mt_fopen" }, { "fdopen", "mt_fdopen" },
+    { "freopen", "mt_freopen" }, { "freopen64", "mt_freopen" }, { "fclose", "mt_fclose" },
+    { "tmpfile", "mt_tmpfile" }, { "tmpfile64", "mt_tmpfile" }, { "popen", "mt_popen" }, { "fmemopen", "mt_fmemopen" },
+    { "open_memstream", "mt_open_memstream" }, { "pclose", "mt_pclose" },
+    { "open", "mt_open" }, { "open64", "mt_open" }, { "openat", "mt_openat" }, { "openat64", "mt_openat" },
+    { "creat", "mt_creat" }, { "creat64", "mt_creat" }, { "mkstemp", "mt_mkstemp" }, { "mkstemp64", "mt_mkstemp" },
+    { "close", "mt_close" }, { "dup", "mt_dup" }, { "dup2", "mt_dup2" }, { "dup3", "mt_dup3" },
+    { "pipe", "mt_pipe" }, { "pipe2", "mt_pipe2" }, { "socket", "mt_socket" }, { "socketpair", "mt_socketpair" },
+    { "accept", "mt_accept" }, { "accept4", "mt_accept4" },
     { NULL, NULL } };
 
 /* The label a declaration is linked by (glibc's signal() is __sysv_signal

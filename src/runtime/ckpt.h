@@ -35,6 +35,7 @@ enum ck_kind {
     CK_INFO = 4,    /* free text about the writer (skippable) */
     CK_FREED = 5,   /* address ranges the writer had freed that saved pointers point into */
     CK_UNIONS = 9,  /* the active member of each union object in the saved blocks (unions.c) */
+    CK_FILES = 10,  /* the program's open files: path, descriptor, offset, unread input (libc_files.c) */
     CK_END = 0x7f454e44 /* "DNE\x7f": closes the stream */
 };
 
@@ -85,6 +86,31 @@ typedef struct ck_union {
     uint32_t type, member;
 } ck_union;
 
+/* An open file of the writer (a FILES record entry). Its stream, when it
+ * has one, is the identity-only global named "<file ID>". */
+enum {
+    CK_FILE_READ = 1,      /* opened for reading */
+    CK_FILE_WRITE = 2,     /* opened for writing */
+    CK_FILE_APPEND = 4,    /* every write goes to the end */
+    CK_FILE_CLOEXEC = 8,   /* closed by exec */
+    CK_FILE_STREAM = 16,   /* a FILE * of the program reads or writes it */
+    CK_FILE_EOF = 32,      /* the stream's end-of-file indicator */
+    CK_FILE_ERROR = 64,    /* the stream's error indicator */
+    CK_FILE_KNOWN = 127
+};
+enum { CK_MAX_FILES = 1 << 16, CK_MAX_UNREAD = 1 << 24 };
+
+typedef struct ck_file {
+    uint64_t id;        /* the writer's number for it, unique in the checkpoint */
+    uint64_t group;     /* the id of the entry whose open file it shares (dup), or id */
+    int32_t fd;         /* its descriptor in the writer, 3 or more */
+    uint32_t flags;     /* CK_FILE_* */
+    uint64_t offset;    /* the descriptor's file offset */
+    char *path;         /* relative paths are the reader's cwd's */
+    uint64_t nunread;   /* bytes the stream had read ahead and not given out */
+    const uint8_t *unread;
+} ck_file;
+
 typedef struct ck_func {
     uint64_t id;        /* hash of the name */
     uint64_t old_addr;
@@ -106,6 +132,8 @@ typedef struct ck_image {
     uint64_t nfreed;
     ck_union *unions;           /* sorted by block + offset, then type */
     uint64_t nunions;
+    ck_file *files;             /* in id order; groups refer to earlier entries */
+    uint32_t nfiles;
     char *info;                 /* INFO text, or NULL */
     uint64_t total_bytes;       /* the size of the stream */
     uint32_t nrecords;
@@ -153,6 +181,8 @@ int ck_write_block(ck_writer *w, const ck_block *b, const void *data);
 /* The active members of union objects, sorted as ck_image.unions;
  * writes nothing when n is 0. */
 int ck_write_unions(ck_writer *w, const ck_union *u, uint64_t n);
+/* The open files, in id order; writes nothing when n is 0. */
+int ck_write_files(ck_writer *w, const ck_file *f, uint32_t n);
 int ck_write_end(ck_writer *w);
 /* A record of any kind with the given payload, framed and checksummed like
  * the others (tests write kinds of later versions with it). */

@@ -72,7 +72,7 @@ typedef struct reader {
     mt_error *err;
     uint32_t record;     /* number of the record being read */
     uint64_t rec_offset; /* where it starts */
-    int have_types, have_funcs, have_freed, have_unions;
+    int have_types, have_funcs, have_freed, have_unions, have_files;
     XXH3_state_t whole;  /* every byte before the record being read */
     uint64_t mem_limit;  /* memory_limit(), once a record asks */
 } reader;
@@ -427,6 +427,67 @@ static int parse_unions(reader *r, const uint8_t *p, uint64_t len)
     return 0;
 }
 
+static int keep_buffer(reader *r, uint8_t *buf);
+
+/* One open file: known flags, a name, a descriptor that is no standard
+ * stream, an id after the one before it, a group naming an earlier entry
+ * (or itself) and bounded unread input. */
+static int parse_file(reader *r, cursor *c, ck_file *f, const ck_file *prev)
+{
+    f->id = get_uint(c, 8);
+    f->group = get_uint(c, 8);
+    f->fd = (int32_t)get_uint(c, 4);
+    f->flags = (uint32_t)get_uint(c, 4);
+    f->offset = get_uint(c, 8);
+    f->path = get_str(c);
+    f->nunread = get_uint(c, 8);
+    if (c->bad || f->nunread > c->left || f->nunread > CK_MAX_UNREAD)
+        return corrupt(r, "%s", "open file entry overruns its record");
+    f->unread = c->p;
+    c->p += f->nunread;
+    c->left -= f->nunread;
+    if (!f->path[0] || f->fd < 3 || (f->flags & ~(uint32_t)CK_FILE_KNOWN) ||
+        !(f->flags & (CK_FILE_READ | CK_FILE_WRITE)) || (f->offset >> 62) ||
+        (f->nunread && !(f->flags & CK_FILE_STREAM)))
+        return corrupt(r, "open file %s: bad descriptor, flags or offset", f->path);
+    if ((prev && f->id <= prev->id) || f->group > f->id)
+        return corrupt(r, "open file %s: out of order", f->path);
+    return 0;
+}
+
+/* The open files of the writer (libc_files.c), in id order. The payload
+ * is kept: unread input points into it. */
+static int parse_files(reader *r, uint8_t *payload, uint64_t len)
+{
+    if (r->have_files) {
+        free(payload);
+        return corrupt(r, "%s", "a second table of open files");
+    }
+    r->have_files = 1;
+    if (keep_buffer(r, payload) < 0) {
+        free(payload);
+        return -1;
+    }
+    cursor c = { payload, len, 0 };
+    uint64_t n = get_uint(&c, 4);
+    if (c.bad || n == 0 || n > CK_MAX_FILES)
+        return corrupt(r, "%s", "bad count of open files");
+    ck_image *img = r->img;
+    if (!(img->files = calloc(n, sizeof *img->files)))
+        return mt_fail(r->err, MT_ENOMEM, "out of memory reading the open files");
+    for (uint32_t i = 0; i < n; i++) {
+        img->nfiles = i + 1;  /* freed with the image from here on */
+        if (parse_file(r, &c, &img->files[i], i ? &img->files[i - 1] : NULL) < 0)
+            return -1;
+        for (uint32_t j = 0; j < i; j++)
+            if (img->files[j].fd == img->files[i].fd)
+                return corrupt(r, "open file %s: a descriptor saved twice", img->files[i].path);
+    }
+    if (c.left)
+        return corrupt(r, "%s", "bytes after the last open file");
+    return 0;
+}
+
 static int keep_buffer(reader *r, uint8_t *buf)
 {
     ck_image *img = r->img;
@@ -533,7 +594,7 @@ static int read_record(reader *r)
     uint32_t kind = (uint32_t)get_uint(&c, 4), flags = (uint32_t)get_uint(&c, 4);
     uint64_t len = get_uint(&c, 8);
     int known = kind == CK_TYPES || kind == CK_BLOCK || kind == CK_FUNCS || kind == CK_INFO ||
-                kind == CK_FREED || kind == CK_UNIONS || kind == CK_END;
+                kind == CK_FREED || kind == CK_UNIONS || kind == CK_FILES || kind == CK_END;
     if (!known && !(flags & CK_FLAG_SKIPPABLE))
         return corrupt(r, "unknown record kind%s", "");
     if (check_claim(r, len) < 0 || verify_ahead(r, h, len) < 0)
@@ -569,6 +630,7 @@ static int read_record(reader *r)
     case CK_FREED: rc = parse_freed(r, payload, len); break;
     case CK_UNIONS: rc = parse_unions(r, payload, len); break;
     case CK_BLOCK: rc = parse_block(r, payload, len); payload = NULL; break;
+    case CK_FILES: rc = parse_files(r, payload, len); payload = NULL; break;
     case CK_INFO:
         if (!r->img->info && (r->img->info = malloc(len + 1))) {
             memcpy(r->img->info, payload, len);
@@ -646,6 +708,9 @@ void ck_image_free(ck_image *img)
     free(img->funcs);
     free(img->freed);
     free(img->unions);
+    for (uint32_t i = 0; i < img->nfiles; i++)
+        free(img->files[i].path);
+    free(img->files);
     for (uint64_t i = 0; i < img->nbuffers; i++)
         free(img->buffers[i]);
     free(img->buffers);

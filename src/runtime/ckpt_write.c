@@ -301,6 +301,28 @@ int ck_write_unions(ck_writer *w, const ck_union *u, uint64_t n)
     return r;
 }
 
+int ck_write_files(ck_writer *w, const ck_file *f, uint32_t n)
+{
+    if (n == 0)
+        return 0;
+    wbuf b = { 0 };
+    wb_uint(&b, n, 4);
+    for (uint32_t i = 0; i < n; i++) {
+        wb_uint(&b, f[i].id, 8);
+        wb_uint(&b, f[i].group, 8);
+        wb_uint(&b, (uint32_t)f[i].fd, 4);
+        wb_uint(&b, f[i].flags, 4);
+        wb_uint(&b, f[i].offset, 8);
+        wb_str(&b, f[i].path);
+        wb_uint(&b, f[i].nunread, 8);
+        if (f[i].nunread)
+            wb_put(&b, f[i].unread, (size_t)f[i].nunread);
+    }
+    int r = put_record(w, CK_FILES, 0, &b, NULL, 0, 0);
+    free(b.p);
+    return r;
+}
+
 /* The END record: the number of records before it and the XXH3-64 of every
  * byte before it, so no record can be swapped for another file's. */
 int ck_write_end(ck_writer *w)

@@ -321,8 +321,9 @@ int control_write_checkpoint(int leave)
     fflush(NULL);  /* output before the checkpoint joins output after it */
     mt_error err;
     lc_signal_capture();
-    int saved = lc_stdio_capture(&err) == 0 && mt_save(cfg.path, &err) == 0;
+    int saved = lc_stdio_capture(&err) == 0 && lc_files_capture(&err) == 0 && mt_save(cfg.path, &err) == 0;
     lc_stdio_release();
+    lc_files_release();
     if (!saved) {
         /* No job is lost to a checkpoint that was not written: one line,
          * no file, and the program carries on (it does not leave). */
@@ -360,7 +361,7 @@ static int restore_from(const char *path, void *(**start)(void *))
     ck_image *img = in_read_restore(path, &err);  /* a file, "-" or migthread restart's stream */
     if (!img)
         die("%s", err.msg);
-    if (th_restore_prepare(img, &err) < 0 || restore_image(img, 0, &err) < 0)
+    if (lc_files_reopen(img, &err) < 0 || th_restore_prepare(img, &err) < 0 || restore_image(img, 0, &err) < 0)
         die("%s", err.msg);
     /* the library's state, before any thread of the program goes on */
     if (lc_signal_reinstall(&err) < 0 || lc_stdio_reinstate(&err) < 0 || lc_mmap_restored(&err) < 0)

@@ -1,9 +1,12 @@
 /* libc_state.h: the state the C library keeps for a program, kept where a
  * checkpoint sees it (libc_rand.c, libc_errno.c, libc_signal.c,
- * libc_stdio.c, libc_env.c, libc_mmap.c, libc_fork.c). control.c registers
- * it at start-up, and calls the hooks around a capture and a restore. */
+ * libc_stdio.c, libc_files.c, libc_env.c, libc_mmap.c, libc_fork.c).
+ * control.c registers it at start-up, and calls the hooks around a
+ * capture and a restore. */
 #ifndef MT_LIBC_STATE_H
 #define MT_LIBC_STATE_H
+
+#include <stdio.h>
 
 #include "migthread.h"
 
@@ -48,6 +51,27 @@ void lc_signal_capture(void);
 int lc_stdio_capture(mt_error *err);
 void lc_stdio_release(void);
 int lc_stdio_reinstate(mt_error *err);
+
+/* A stream's read-ahead (libc_stdio.c; glibc's FILE read pointers).
+ * lc_stream_read_ahead: the bytes f's buffer has read and not given out
+ * (*n 0 when none, or when f is writing); -1 when input pushed back with
+ * ungetc stands in the way, which cannot be saved. lc_stream_give_unread:
+ * makes n bytes the next input f gives out, in a buffer of its own; 0, or
+ * -1 when out of memory. */
+int lc_stream_read_ahead(FILE *f, const char **at, size_t *n);
+int lc_stream_give_unread(FILE *f, const void *bytes, size_t n);
+
+/* Open files (libc_files.c): lc_files_capture takes their state just
+ * before a checkpoint is written (a pipe, socket, device or unnamed file
+ * is refused, naming its descriptor), and the checkpoint writer puts it
+ * in a FILES record; lc_files_release after it. lc_files_reopen, after a
+ * checkpoint is read and before its blocks are placed, opens each file
+ * again on its descriptor and names its stream, so that FILE pointers
+ * translate. 0 or -1 with err. */
+struct ck_image;
+int lc_files_capture(mt_error *err);
+void lc_files_release(void);
+int lc_files_reopen(const struct ck_image *img, mt_error *err);
 
 /* The environment (libc_env.c): environ becomes tracked copies, so that
  * getenv's pointers translate. 0 or -1 with err. */

@@ -1,4 +1,5 @@
-/* libc_stdio.c: what stdin had read ahead, across a checkpoint.
+/* libc_stdio.c: what stdin had read ahead, across a checkpoint (and the
+ * reading of any stream's read-ahead, which libc_files.c shares).
  *
  * fgets, fgetc, scanf and their kin read stdin a buffer at a time: at a
  * capture, the bytes still unread in stdin's buffer exist nowhere else.
@@ -45,21 +46,54 @@ static int64_t regular_offset(void)
     return at < 0 ? -1 : (int64_t)at;
 }
 
-int lc_stdio_capture(mt_error *err)
+/* ---- A stream's read-ahead (also libc_files.c's) ------------------------------ */
+
+int lc_stream_read_ahead(FILE *f, const char **at, size_t *n)
 {
-    FILE *f = stdin;
-    saved = (ls_stdin){ NULL, 0, regular_offset() };
+    *at = NULL;
+    *n = 0;
     if (f->_IO_write_ptr > f->_IO_write_base)
         return 0;  /* writing, not reading: nothing read ahead */
     if (f->_flags & GLIBC_IO_IN_BACKUP)
-        return mt_fail(err, MT_EUSAGE, "stdin holds input pushed back with ungetc that its buffer does not hold; it cannot be saved");
+        return -1;
     if (!f->_IO_read_ptr || f->_IO_read_end <= f->_IO_read_ptr)
         return 0;
-    size_t n = (size_t)(f->_IO_read_end - f->_IO_read_ptr);
+    *at = f->_IO_read_ptr;
+    *n = (size_t)(f->_IO_read_end - f->_IO_read_ptr);
+    return 0;
+}
+
+int lc_stream_give_unread(FILE *f, const void *bytes, size_t n)
+{
+    if (n == 0)
+        return 0;
+    size_t size = n > BUFSIZ ? n : BUFSIZ;
+    char *buf = malloc(size);  /* the stream's for good: never freed */
+    if (!buf || setvbuf(f, buf, _IOFBF, size) != 0) {
+        free(buf);
+        return -1;
+    }
+    memcpy(buf, bytes, n);
+    f->_IO_read_base = f->_IO_read_ptr = buf;
+    f->_IO_read_end = buf + n;
+    return 0;
+}
+
+/* ---- stdin ------------------------------------------------------------------------ */
+
+int lc_stdio_capture(mt_error *err)
+{
+    saved = (ls_stdin){ NULL, 0, regular_offset() };
+    const char *at;
+    size_t n;
+    if (lc_stream_read_ahead(stdin, &at, &n) < 0)
+        return mt_fail(err, MT_EUSAGE, "stdin holds input pushed back with ungetc that its buffer does not hold; it cannot be saved");
+    if (n == 0)
+        return 0;
     char *copy = mt_malloc(n, NULL, NULL);
     if (!copy)
         return mt_fail(err, MT_ENOMEM, "out of memory saving stdin's %zu unread bytes", n);
-    memcpy(copy, f->_IO_read_ptr, n);
+    memcpy(copy, at, n);
     saved.pending = copy;
     saved.npending = (int64_t)n;
     return 0;
@@ -78,15 +112,8 @@ int lc_stdio_reinstate(mt_error *err)
         return mt_fail(err, MT_EIO, "cannot position stdin at offset %lld, where the checkpointed program was",
                        (long long)saved.offset);
     size_t n = (size_t)saved.npending;
-    if (n > 0) {
-        size_t size = n > BUFSIZ ? n : BUFSIZ;
-        char *buf = malloc(size);  /* stdin's for good: never freed */
-        if (!buf || setvbuf(stdin, buf, _IOFBF, size) != 0)
-            return mt_fail(err, MT_ENOMEM, "cannot give stdin a buffer for its %zu unread bytes", n);
-        memcpy(buf, saved.pending, n);
-        stdin->_IO_read_base = stdin->_IO_read_ptr = buf;
-        stdin->_IO_read_end = buf + n;
-    }
+    if (lc_stream_give_unread(stdin, saved.pending, n) < 0)
+        return mt_fail(err, MT_ENOMEM, "cannot give stdin a buffer for its %zu unread bytes", n);
     lc_stdio_release();
     return 0;
 }

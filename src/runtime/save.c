@@ -121,6 +121,13 @@ static int write_info(ck_writer *w)
     return ck_write_info(w, text);
 }
 
+static int (*record_writer)(struct ck_writer *w);
+
+void state_set_record_writer(int (*fn)(struct ck_writer *w))
+{
+    record_writer = fn;
+}
+
 int state_write(st_stream *s, mt_error *err)
 {
     ck_writer w;
@@ -148,6 +155,8 @@ int state_write(st_stream *s, mt_error *err)
         rc = ck_write_types(&w, types, ntypes);
     if (rc == 0)
         rc = write_functions(&w);
+    if (rc == 0 && record_writer)
+        rc = record_writer(&w);
     if (rc == 0)
         rc = write_globals(&w);
     if (rc == 0)

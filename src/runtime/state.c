@@ -193,6 +193,19 @@ int mt_register_function(const char *name, void (*fn)(void), mt_error *err)
     return rc;
 }
 
+void state_forget_global(const char *name)
+{
+    uint64_t key = state_name_key(name);
+    state_lock();
+    for (size_t i = 0; i < nglobals; i++)
+        if (globals[i].key == key) {
+            free(globals[i].name);
+            globals[i] = globals[--nglobals];
+            break;
+        }
+    state_unlock();
+}
+
 const st_global *state_globals(size_t *n) { *n = nglobals; return globals; }
 const st_function *state_functions(size_t *n) { *n = nfunctions; return functions; }
 const st_global *state_find_global(uint64_t key) { return find_global_locked(key); }

@@ -49,6 +49,9 @@ const st_function *state_functions(size_t *n);
 int state_heap_each(int (*fn)(const st_heap_block *b, void *ctx), void *ctx);
 
 const st_global *state_find_global(uint64_t key);
+/* Unregisters the global of that name (a closed stream's identity,
+ * libc_files.c); nothing when there is none. */
+void state_forget_global(const char *name);
 
 /* 1 and the block's type and count when p starts a tracked block. */
 int state_heap_find(const void *p, const struct mt_type **t, uint64_t *count);
@@ -77,5 +80,11 @@ const struct mt_site *state_site_intern(const char *where, unsigned flags);
 
 /* Writes the registered state as a checkpoint to s (save.c). */
 int state_write(st_stream *s, mt_error *err);
+
+struct ck_writer;
+/* A writer of records kept above this layer (the open files,
+ * libc_files.c), called after the function table: 0, or -1 with the
+ * writer's err filled, which fails the checkpoint. NULL: none. */
+void state_set_record_writer(int (*fn)(struct ck_writer *w));
 
 #endif

@@ -227,6 +227,66 @@ static void test_end_covers_the_stream(void)
     free(buf);
 }
 
+/* A checkpoint holding the open files f[0..n): the image read back, or
+ * NULL with err filled. */
+static ck_image *files_image(const ck_file *f, uint32_t n, mt_error *err)
+{
+    st_stream s;
+    ck_writer w;
+    uint32_t ntypes;
+    const struct mt_type *const *types = types_local(&ntypes);
+    st_init_mem_writer(&s);
+    ck_write_header(&w, &s, 42, err);
+    ck_write_types(&w, types, ntypes);
+    ck_write_files(&w, f, n);
+    ck_write_end(&w);
+    size_t len;
+    uint8_t *buf = st_mem_take(&s, &len);
+    ck_image *img = read_memory(buf, len, err);
+    free(buf);
+    return img;
+}
+
+/* The FILES record: every field back as written (the unread input
+ * included, which outlives the payload it came in), and each broken rule
+ * refused as corrupt. */
+static void test_files_record(void)
+{
+    static const uint8_t unread[] = "rest of the line\nnext";
+    ck_file good[2] = {
+        { .id = 1, .group = 1, .fd = 3, .flags = CK_FILE_READ | CK_FILE_STREAM | CK_FILE_EOF, .offset = 4096,
+          .path = "in.txt", .nunread = sizeof unread - 1, .unread = unread },
+        { .id = 5, .group = 1, .fd = 7, .flags = CK_FILE_WRITE | CK_FILE_APPEND | CK_FILE_CLOEXEC,
+          .offset = 1ull << 40, .path = "/tmp/out.log" },
+    };
+    mt_error err;
+    ck_image *img = files_image(good, 2, &err);
+    CHECK(img && img->nfiles == 2);
+    if (img && img->nfiles == 2) {
+        const ck_file *a = &img->files[0], *b = &img->files[1];
+        CHECK(a->id == 1 && a->group == 1 && a->fd == 3 && a->offset == 4096 && strcmp(a->path, "in.txt") == 0);
+        CHECK(a->flags == good[0].flags && a->nunread == sizeof unread - 1 && memcmp(a->unread, unread, a->nunread) == 0);
+        CHECK(b->id == 5 && b->group == 1 && b->fd == 7 && b->offset == 1ull << 40 && b->nunread == 0);
+        CHECK(b->flags == good[1].flags && strcmp(b->path, "/tmp/out.log") == 0);
+    }
+    ck_image_free(img);
+    for (int bad = 0; bad < 7; bad++) {
+        ck_file f[2] = { good[0], good[1] };
+        switch (bad) {
+        case 0: f[0].fd = 2; break;                    /* a standard stream */
+        case 1: f[1].flags |= 128; break;              /* an unknown flag */
+        case 2: f[1].flags = CK_FILE_APPEND; break;    /* neither read nor write */
+        case 3: f[0].path = ""; break;                 /* no name */
+        case 4: f[1].fd = 3; break;                    /* a descriptor twice */
+        case 5: f[1].id = 1; break;                    /* ids out of order */
+        case 6: f[0].flags &= ~(uint32_t)CK_FILE_STREAM; break; /* unread input without a stream */
+        }
+        img = files_image(f, 2, &err);
+        CHECK(img == NULL && err.code == MT_EFORMAT && strstr(err.msg, "corrupt checkpoint"));
+        ck_image_free(img);
+    }
+}
+
 static uint64_t le_at(const uint8_t *p, unsigned size)
 {
     uint64_t v = 0;
@@ -365,6 +425,7 @@ int main(void)
     test_version_and_trailing(buf, len);
     test_unknown_records();
     test_end_covers_the_stream();
+    test_files_record();
     test_splice();
     test_save_and_load();
     test_failing_writes();
