@@ -35,9 +35,10 @@ huge=1000000000000000           # MIGTHREAD_AFTER_POLLS that never runs out: the
 # One program a line, fields split by `|` (blank lines and # comments skipped):
 #   name | suite | directory under SRCDIR | sources | flags | arguments | stdin | kind | drop | prep
 # sources are shell globs in the directory; kind is `seq` or `threads`; drop
-# is an extended regular expression of output lines that differ from run to
-# run (timings), removed before any comparison, or `-`; prep is a command run
-# in the program's copy before the build (with $SRC set to SRCDIR), or `-`.
+# lists extended regular expressions of output lines that differ from run
+# to run (timings), removed before any comparison, or `-`; prep is a command run
+# in the program's copy before the build (with $SRC set to SRCDIR), or `-`;
+# flags and arguments may be `-` for none; drop is comma-separated patterns.
 
 field() { echo "$entry" | cut -d'|' -f"$1" | sed 's/^ *//; s/ *$//'; }
 
@@ -207,7 +208,11 @@ one_program() {
     d=$out/$name
     suite=$(field 2) dir=$(field 3) files=$(field 4) flags=$(field 5) args=$(field 6)
     stdin=$(field 7) kind=$(field 8) drop=$(field 9) prep=$(field 10)
-    [ "$drop" = "-" ] && drop='^\b$'   # a pattern that matches no line
+    [ "$flags" = "-" ] && flags=""
+    [ "$args" = "-" ] && args=""
+    # the lines to drop: a comma-separated list of patterns (`|` splits fields)
+    if [ "$drop" = "-" ]; then drop='^\b$'   # a pattern that matches no line
+    else drop=$(echo "$drop" | sed 's/,/|/g'); fi
     lib=""
     run_abis=$abis
     if [ "$kind" = threads ]; then run_abis=$threaded_abis lib=-pthread; fi
