@@ -40,7 +40,7 @@ huge=1000000000000000           # MIGTHREAD_AFTER_POLLS that never runs out: the
 # in the program's copy before the build (with $SRC set to SRCDIR), or `-`;
 # flags and arguments may be `-` for none; drop is comma-separated patterns.
 
-field() { echo "$entry" | cut -d'|' -f"$1" | sed 's/^ *//; s/ *$//'; }
+field() { printf '%s\n' "$entry" | cut -d'|' -f"$1" | sed 's/^ *//; s/ *$//'; }
 
 # ---- one program ------------------------------------------------------------------
 # Writes $d/results, one line per check: CLASS NAME WHAT DETAIL.
@@ -106,7 +106,7 @@ build_all() {
         # shellcheck disable=SC2086
         (cd "$d/src" && "$repo/build/bin/mtcc" --cc=${cc%% *} ${cc#* } $base_flags $flags $files \
             -o "$d/mt.$abi" -lm $lib) >>"$d/build.log" 2>&1 ||
-            { note BUILD-FAIL "mtcc@$abi" "$(grep -m 1 -e 'error' "$d/build.log")"; return 1; }
+            { note BUILD-FAIL "mtcc@$abi" "$(grep -m 1 -e 'error:' "$d/build.log")"; return 1; }
     done
 }
 
@@ -241,7 +241,7 @@ table() {
         n=$(basename "$dd") r=$dd/results
         [ -f "$r" ] || continue
         su=$(cat "$dd/suite" 2>/dev/null)
-        bad=$(grep -vE '^(pass|refused) ' "$r" | grep -vE '^skip (dest|plain)@' | head -n 1)
+        bad=$(grep -vE '^(pass|refused) ' "$r" | grep -vE '^skip [^ ]+ (dest|plain)@' | head -n 1)
         for s in $sources; do
             tot=$(awk -v s="$s" '$1 == s { print $2 }' "$dd/counts" 2>/dev/null)
             if [ -z "$tot" ]; then
@@ -252,8 +252,9 @@ table() {
             row="| $n | $su | $s | $pos ($tot) |"
             for dst in $abis; do
                 c=$(cell "$r" "@$s:[0-9]+%:[0-9]+/[0-9]+->$dst( |\$)")
-                if [ "$c" = "-" ] && ! grep -qE "^refused [^ ]+ capture@$s:" "$r"; then
-                    c=$(grep -qE "skip [^ ]+ dest@$dst " "$r" && echo "not a destination" || echo "-")
+                if ! grep -q "@$dst" "$r"; then c="not run (threads)"
+                elif [ "$c" = "-" ] && ! grep -qE "^refused [^ ]+ capture@$s:" "$r"; then
+                    c=$(grep -qE "skip [^ ]+ (dest|plain)@$dst " "$r" && echo "not a destination" || echo "-")
                 else c=$(cell "$r" "(restore@$s:[0-9]+%:[0-9]+/[0-9]+->$dst|capture@$s:[0-9]+%:[0-9]+/[0-9]+)( |\$)"); fi
                 row="$row $c |"
             done
