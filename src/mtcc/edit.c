@@ -2,6 +2,7 @@
  * the preprocessed text, rendered on demand, so that a piece of code can
  * be emitted twice (in a function and in its resume twin) and a call can
  * be moved out of its expression with its own inner edits applied. */
+#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -190,6 +191,23 @@ void ed_expr(edit *e, unsigned start, unsigned end)
     s->end = end;
 }
 
+void ed_in_place(edit *e, unsigned start, unsigned end)
+{
+    seg *s = add_seg(e, SEG_IN_PLACE);
+    s->start = start;
+    s->end = end;
+}
+
+edit *ed_replace_by_name(editbuf *eb, unsigned start, unsigned end, const char *name)
+{
+    edit *e = ed_add(eb, start, end, 0);
+    unsigned char before = start > 0 && start <= eb->len ? (unsigned char)eb->src[start - 1] : ' ';
+    if (isalnum(before) || before == '_')
+        ed_text(e, " ");
+    ed_text(e, name);
+    return e;
+}
+
 static int by_position(const void *a, const void *b)
 {
     const edit *x = a, *y = b;
@@ -219,10 +237,11 @@ static void render_segs(editbuf *eb, const edit *e, strbuf *out)
             ed_render(eb, s->start, s->end, ED_BODY, out);  /* not the twin's own insertion */
             eb->twin = was;
         }
-        else if (s->kind == SEG_RANGE || s->kind == SEG_EXPR) {
+        else if (s->kind == SEG_RANGE || s->kind == SEG_EXPR || s->kind == SEG_IN_PLACE) {
             if (eb->markers && spans_lines(eb, s->start, s->end))
                 put_marker(eb, s->start, out);
-            ed_render(eb, s->start, s->end, s->kind == SEG_RANGE, out);
+            ed_render(eb, s->start, s->end,
+                      s->kind == SEG_IN_PLACE ? ED_IN_PLACE : s->kind == SEG_RANGE, out);
         }
         else if (s->kind == SEG_RANGE_ALL)
             ed_render(eb, s->start, s->end, 2, out);

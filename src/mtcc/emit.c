@@ -486,7 +486,7 @@ static const char *register_records(tunit *t, func *fn, const char **pin_ref_out
     if (!r)
         return why;
     sb_printf(&t->reg, "    __mt_fi_%s.frame = %s;\n", fn->cname, r);
-    sb_printf(&t->reg, "    if (mt_register_function_info(&__mt_fi_%s, &err) < 0) goto fail;\n", fn->cname);
+    sb_printf(&t->reg, "    if (mt_register_function_info(&__mt_fi_%s, &__mt_regerr) < 0) goto fail;\n", fn->cname);
     return NULL;
 }
 
@@ -557,7 +557,7 @@ static void emit_fallback(tunit *t, func *fn)
     char inner[300];
     snprintf(inner, sizeof inner, "%s%s", inner_prefix, fn->name);
     if (leaf) {  /* no wrapper to keep it from being inlined */
-        sb_printf(&t->reg, "    if (mt_register_function(\"%s\", (void (*)(void))%s, &err) < 0) goto fail;\n",
+        sb_printf(&t->reg, "    if (mt_register_function(\"%s\", (void (*)(void))%s, &__mt_regerr) < 0) goto fail;\n",
                   fn->reg_name, fn->name);
         return;
     }
@@ -571,7 +571,7 @@ static void emit_fallback(tunit *t, func *fn)
                 " mt_callback_scope_begin();");
         if (fn->is_main)
             ed_text(ed_add(&t->eb, off, off + 4, 0), "__mt_user_main");
-        sb_printf(&t->reg, "    if (mt_register_function(\"%s\", (void (*)(void))%s, &err) < 0) goto fail;\n",
+        sb_printf(&t->reg, "    if (mt_register_function(\"%s\", (void (*)(void))%s, &__mt_regerr) < 0) goto fail;\n",
                   fn->reg_name, fn->is_main ? "__mt_user_main" : fn->name);
         return;
     }
@@ -615,7 +615,7 @@ static void emit_fallback(tunit *t, func *fn)
     ed_text(ed_add(&t->eb, cur_start(fn->cursor), cur_start(fn->cursor), -20), pro.s);
     free(pro.s);
     free(b.s);
-    sb_printf(&t->reg, "    if (mt_register_function(\"%s\", (void (*)(void))%s, &err) < 0) goto fail;\n",
+    sb_printf(&t->reg, "    if (mt_register_function(\"%s\", (void (*)(void))%s, &__mt_regerr) < 0) goto fail;\n",
               fn->reg_name, outer);
 }
 

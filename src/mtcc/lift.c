@@ -56,7 +56,7 @@ static void replace_expr(walk *w, CXCursor c, const char *value)
         snprintf(text, sizeof text, "(void)0");
     else
         snprintf(text, sizeof text, same_cursor(w->anchor, c) ? "(void)%s" : "%s", value);
-    ed_text(ed_add(&w->t->eb, cur_start(c), cur_end(c), 0), text);
+    ed_replace_by_name(&w->t->eb, cur_start(c), cur_end(c), text);
 }
 
 /* Visits a binary operator's two operands, the right one after taking

@@ -38,7 +38,7 @@ extern int mtcc_verbose;
 /* A piece of replacement text: literal text, the (edited) source of a
  * range, or a resume site, which renders differently in a function and in
  * its twin. */
-enum { SEG_TEXT, SEG_RANGE, SEG_SITE, SEG_TWIN_ONLY, SEG_NORMAL_ONLY, SEG_TWIN_BODY, SEG_RANGE_ALL, SEG_EXPR };
+enum { SEG_TEXT, SEG_RANGE, SEG_SITE, SEG_TWIN_ONLY, SEG_NORMAL_ONLY, SEG_TWIN_BODY, SEG_RANGE_ALL, SEG_EXPR, SEG_IN_PLACE };
 typedef struct seg {
     int kind;
     char *text;
@@ -77,6 +77,15 @@ void ed_range_all(edit *e, unsigned start, unsigned end);
  * exactly its range too (a lifted call there is its temporary, not a
  * second call) and insertions at its edges (a guarded callback's). */
 void ed_expr(edit *e, unsigned start, unsigned end);
+/* The edited text of an expression wrapped where it stands (a union store's
+ * base): every edit inside it and one on exactly its range, but not the
+ * insertions at its edges, which the enclosing text renders (a call lifted
+ * before the statement that the expression begins). */
+void ed_in_place(edit *e, unsigned start, unsigned end);
+/* A replacement of [start, end) by a name (a lifted call's temporary), with
+ * a space in front where the source glues the range to a word before it
+ * (`return(*f)(x)`, which would otherwise read `return__mt_t1`). */
+edit *ed_replace_by_name(editbuf *eb, unsigned start, unsigned end, const char *name);
 void ed_site(edit *e, struct site *s);
 void ed_twin_text(edit *e, const char *text);
 /* Renders [start, end) with every edit inside it applied (an edit exactly
@@ -91,6 +100,9 @@ void ed_render(editbuf *eb, unsigned start, unsigned end, int skip_exact, strbuf
  * its start are its own (a call lifted before a first statement written
  * right after the '{'), those at its end are not (the twin itself). */
 enum { ED_BODY = 4 };
+/* skip_exact for an expression wrapped in place (SEG_IN_PLACE): a
+ * replacement of the whole range kept, insertions at its edges left out. */
+enum { ED_IN_PLACE = 3 };
 
 /* ---- front.c: libclang helpers ------------------------------------------------- */
 

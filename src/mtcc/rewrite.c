@@ -468,7 +468,7 @@ static site *make_call_site(walk *w, CXCursor c, CXCursor callee)
         snprintf(use, sizeof use, "(void)%s", s->temp);
         ed_text(ed_add(&t->eb, s->call_start, s->call_end, 0), use);
     } else
-        ed_text(ed_add(&t->eb, s->call_start, s->call_end, 0), s->temp ? s->temp : "(void)0");
+        ed_replace_by_name(&t->eb, s->call_start, s->call_end, s->temp ? s->temp : "(void)0");
     return s;
 }
 
@@ -669,7 +669,7 @@ void hoist_string(walk *w, CXCursor c)
     ed_range(e, cur_start(c), cur_end(c));
     ed_text(e, ";\n");
     ed_text(ed_add(&t->eb, cur_start(c), cur_end(c), 0), name);
-    sb_printf(&t->reg, "    if (mt_register_constant(\"%s:str:%d\", %s, __mt_char, sizeof %s, &err) < 0) goto fail;\n",
+    sb_printf(&t->reg, "    if (mt_register_constant(\"%s:str:%d\", %s, __mt_char, sizeof %s, &__mt_regerr) < 0) goto fail;\n",
               t->base, n, name, name);
 }
 
@@ -1091,12 +1091,14 @@ static void visit_decl_stmt(walk *w, CXCursor c)
                 rename_statics(w, init);
             char *decl = declarator(v->type, nm);
             unsigned at = cur_start(t->cur_fn_decl);
+            /* (before ed_add: hoisting adds edits, which may move the one held) */
+            if (!clang_Cursor_isNull(init))
+                hoist_decaying_strings(w, init, d);
             edit *e = ed_add(&t->eb, at, at, -5);
             char head[400];
             snprintf(head, sizeof head, "static %s", decl ? decl : nm);
             ed_text(e, head);
             if (!clang_Cursor_isNull(init)) {
-                hoist_decaying_strings(w, init, d);
                 ed_text(e, " = ");
                 ed_range(e, cur_start(init), cur_end(init));
             }
@@ -1108,7 +1110,7 @@ static void visit_decl_stmt(walk *w, CXCursor c)
             snprintf(where, sizeof where, "%s:%s:%s", t->base, fn->cname, v->name);
             const char *why, *ref = tr_ref_var_at(t->tr, v->decl, nm, where, &count, &why);
             if (ref) {
-                sb_printf(&t->reg, "    if (mt_register_%s(\"%s:%s:%s\", &%s, %s, %llu, &err) < 0) goto fail;\n",
+                sb_printf(&t->reg, "    if (mt_register_%s(\"%s:%s:%s\", &%s, %s, %llu, &__mt_regerr) < 0) goto fail;\n",
                           elements_const(v->type) ? "constant" : "global", t->base, fn->cname, v->name, nm,
                           ref, count);
                 if (!elements_const(v->type))

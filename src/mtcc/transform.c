@@ -54,12 +54,12 @@ static void register_object(tunit *t, CXCursor c, const char *name, const char *
         /* one instance per thread: each thread finds its own through the accessor */
         int n = t->nglobals;
         sb_printf(&t->helpers, "static void *__mt_tls_%d(void) { return (void *)&%s; }\n", n, name);
-        sb_printf(&t->reg, "    if (mt_register_tls(\"%s\", __mt_tls_%d, %s, %llu, &err) < 0) goto fail;\n", reg, n,
+        sb_printf(&t->reg, "    if (mt_register_tls(\"%s\", __mt_tls_%d, %s, %llu, &__mt_regerr) < 0) goto fail;\n", reg, n,
                   ref, count);
     } else if (clang_getCursorTLSKind(c) != CXTLS_None) {
         error_at(c, "thread-local %s: %s type is not supported", name, why ? why : "its");
     } else if (ref) {
-        sb_printf(&t->reg, "    if (mt_register_%s(\"%s\", (void *)&%s, %s, %llu, &err) < 0) goto fail;\n",
+        sb_printf(&t->reg, "    if (mt_register_%s(\"%s\", (void *)&%s, %s, %llu, &__mt_regerr) < 0) goto fail;\n",
                   constant ? "constant" : "global", reg, name, ref, count);
     } else {
         CXCursor at = tr_why_at();
@@ -67,7 +67,7 @@ static void register_object(tunit *t, CXCursor c, const char *name, const char *
             warn_at(c, "global %s: %s type is not supported (saved as raw bytes)", name, why);
         else
             warn_at(at, "%s is not supported (global %s is saved as raw bytes)", why, name);
-        sb_printf(&t->reg, "    if (mt_register_%s_bytes(\"%s\", (void *)&%s, sizeof %s, &err) < 0) goto fail;\n",
+        sb_printf(&t->reg, "    if (mt_register_%s_bytes(\"%s\", (void *)&%s, sizeof %s, &__mt_regerr) < 0) goto fail;\n",
                   constant ? "constant" : "global", reg, name, name);
     }
 }
@@ -265,12 +265,12 @@ static void emit_registration(tunit *t, strbuf *out, int has_main, func *main_fn
         sb_put(out, t->helpers.s);
     tr_emit_functions(t->tr, out);
     sb_printf(out, "__attribute__((constructor)) static void __mt_register_unit(void)\n{\n"
-                   "    mt_error err;\n    const mt_type *__mt_char = mt_type_scalar(\"char\", MT_CLASS_BYTES, 1, 1);\n"
+                   "    mt_error __mt_regerr;\n    const mt_type *__mt_char = mt_type_scalar(\"char\", MT_CLASS_BYTES, 1, 1);\n"
                    "    (void)__mt_char;\n");
     tr_emit(t->tr, out);
     if (t->reg.s)
         sb_put(out, t->reg.s);
-    sb_printf(out, "    mt_add_program_part(0x%016llxull);\n    return;\nfail:\n    mt_die(&err);\n}\n",
+    sb_printf(out, "    mt_add_program_part(0x%016llxull);\n    return;\nfail:\n    mt_die(&__mt_regerr);\n}\n",
               (unsigned long long)t->hash);
     if (!has_main)
         return;

@@ -402,8 +402,8 @@ static const char *record_ref(typereg *tr, CXType t, CXType canon, const char *e
         return NULL;
     }
     idx = remember(tr, key);
-    sb_printf(&tr->defs, "    {\n        mt_member m[] = {\n%s        };\n"
-                         "        __mt_ty[%d] = mt_type_define(\"%s\", sizeof(%s), _Alignof(%s), %d, m, %d, &err);\n"
+    sb_printf(&tr->defs, "    {\n        mt_member __mt_members[] = {\n%s        };\n"
+                         "        __mt_ty[%d] = mt_type_define(\"%s\", sizeof(%s), _Alignof(%s), %d, __mt_members, %d, &__mt_regerr);\n"
                          "        if (!__mt_ty[%d]) goto fail;\n    }\n",
               fc.members.s, idx, id_name, c_name, c_name, is_union, fc.n, idx);
     free(fc.members.s);
@@ -436,7 +436,7 @@ static void flex_define(typereg *tr, const char *rec_key, int rec_idx, const cha
         snprintf(elem, sizeof elem, "%s", eref);
         snprintf(key, sizeof key, "flex:%s", rec_key);
         int idx = remember(tr, key);
-        sb_printf(&tr->defs, "    __mt_ty[%d] = mt_type_flex(__mt_ty[%d], \"%s\", __builtin_offsetof(%s, %s), %s, %llu, &err);\n"
+        sb_printf(&tr->defs, "    __mt_ty[%d] = mt_type_flex(__mt_ty[%d], \"%s\", __builtin_offsetof(%s, %s), %s, %llu, &__mt_regerr);\n"
                              "    if (!__mt_ty[%d]) goto fail;\n",
                   idx, rec_idx, name, c_name, name, elem, count, idx);
     }
@@ -480,7 +480,7 @@ const char *tr_trailing_ref(typereg *tr, CXType header, const char *elem_ref, un
     int idx = find(tr, key);
     if (idx < 0) {
         idx = remember(tr, key);
-        sb_printf(&tr->defs, "    __mt_ty[%d] = mt_type_flex(%s, \"[]\", sizeof(%s), %s, %llu, &err);\n"
+        sb_printf(&tr->defs, "    __mt_ty[%d] = mt_type_flex(%s, \"[]\", sizeof(%s), %s, %llu, &__mt_regerr);\n"
                              "    if (!__mt_ty[%d]) goto fail;\n",
                   idx, h, c_name, elem_ref, count, idx);
     }
@@ -637,8 +637,8 @@ static const char *ref_at(typereg *tr, CXType t, int addr, const char *expr, con
         /* Named as declared ("long", "size_t"): the source's spelling is
          * the same on every ABI, and int and long stay distinct types. */
         if (parts)  /* _Complex: a real and an imaginary part */
-            sb_printf(&tr->defs, "    {\n        mt_member m[] = { { \"\", %s, sizeof(%s) / 2, 0, 2, 0, 0 } };\n"
-                                 "        __mt_ty[%d] = mt_type_define(\"%s\", sizeof(%s), _Alignof(%s), 0, m, 1, &err);\n"
+            sb_printf(&tr->defs, "    {\n        mt_member __mt_members[] = { { \"\", %s, sizeof(%s) / 2, 0, 2, 0, 0 } };\n"
+                                 "        __mt_ty[%d] = mt_type_define(\"%s\", sizeof(%s), _Alignof(%s), 0, __mt_members, 1, &__mt_regerr);\n"
                                  "        if (!__mt_ty[%d]) goto fail;\n    }\n",
                       parts, spelled, idx, spelled, spelled, spelled, idx);
         else
@@ -664,13 +664,13 @@ const char *tr_struct(typereg *tr, const char *c_name, const char *id_name, int 
     }
     int idx = remember(tr, id_name);
     if (n == 0)  /* a frame that saves nothing is still a frame of the stack: its one char */
-        sb_printf(&tr->defs, "    {\n        mt_member m[] = { MT_MEMBER_OF(%s, __mt_unused, MT_CLASS_BYTES, 1, 0) };\n"
-                             "        __mt_ty[%d] = mt_type_define(\"%s\", sizeof(%s), _Alignof(%s), 0, m, 1, &err);\n"
+        sb_printf(&tr->defs, "    {\n        mt_member __mt_members[] = { MT_MEMBER_OF(%s, __mt_unused, MT_CLASS_BYTES, 1, 0) };\n"
+                             "        __mt_ty[%d] = mt_type_define(\"%s\", sizeof(%s), _Alignof(%s), 0, __mt_members, 1, &__mt_regerr);\n"
                              "        if (!__mt_ty[%d]) goto fail;\n    }\n",
                   c_name, idx, id_name, c_name, c_name, idx);
     else
-        sb_printf(&tr->defs, "    {\n        mt_member m[] = {\n%s        };\n"
-                             "        __mt_ty[%d] = mt_type_define(\"%s\", sizeof(%s), _Alignof(%s), 0, m, %d, &err);\n"
+        sb_printf(&tr->defs, "    {\n        mt_member __mt_members[] = {\n%s        };\n"
+                             "        __mt_ty[%d] = mt_type_define(\"%s\", sizeof(%s), _Alignof(%s), 0, __mt_members, %d, &__mt_regerr);\n"
                              "        if (!__mt_ty[%d]) goto fail;\n    }\n",
                   m.s, idx, id_name, c_name, c_name, n, idx);
     free(m.s);

@@ -152,7 +152,7 @@ static void wrap_range(tunit *t, unsigned start, unsigned end, const char *pre, 
 {
     edit *e = ed_add(&t->eb, start, end, UNION_EDIT_ORDER);
     ed_text(e, pre);
-    ed_expr(e, start, end);
+    ed_in_place(e, start, end);
     ed_text(e, post);
 }
 

@@ -390,6 +390,28 @@ static int run_bottom(int (*resume_main)(void), int rc)
     return rc;
 }
 
+/* How far the count got when the program ends before MIGTHREAD_AFTER_POLLS
+ * ran out, so that scripts can pick positions that exist; said once. */
+static void report_count(void)
+{
+    static int reported;
+    if (reported || cfg.after_polls <= 0 || __atomic_load_n(&polls_left, __ATOMIC_RELAXED) <= 0)
+        return;
+    reported = 1;
+    fflush(stdout);
+    fprintf(stderr, "migthread: the program ended after %lld adaptation points, before MIGTHREAD_AFTER_POLLS=%lld\n",
+            cfg.after_polls - (long long)polls_left, cfg.after_polls);
+}
+
+/* The same for a program that ends by calling exit(0) (on_exit: the runtime
+ * exits non-zero after its own one-line errors, which must stay alone). */
+static void report_count_at_exit(int status, void *unused)
+{
+    (void)unused;
+    if (status == 0)
+        report_count();
+}
+
 /* The checks made when the program ends, by returning from main or, after
  * main called pthread_exit, when its last thread ends (threads.c). */
 void control_program_ends(void)
@@ -401,13 +423,7 @@ void control_program_ends(void)
         snprintf(n, sizeof n, "%u", cfg.thread);
         die("MIGTHREAD_THREAD=%s names no thread of this program", n);
     }
-    if (cfg.after_polls > 0 && __atomic_load_n(&polls_left, __ATOMIC_RELAXED) > 0) {
-        /* The count ran out before the program did: say how far it got,
-         * so that scripts can pick positions that exist. */
-        fflush(stdout);
-        fprintf(stderr, "migthread: the program ended after %lld adaptation points, before MIGTHREAD_AFTER_POLLS=%lld\n",
-                cfg.after_polls - (long long)polls_left, cfg.after_polls);
-    }
+    report_count();
 }
 
 static void *(*alone_start)(void *);
@@ -429,8 +445,10 @@ int mt_run_main(int argc, char **argv, int (*user_main)(int, char **), int (*res
     char **args = copy_argv(argc, argv);
     install_triggers();
     int rc;
-    if (cfg.after_polls > 0)
+    if (cfg.after_polls > 0) {
         polls_left = (long)cfg.after_polls;
+        on_exit(report_count_at_exit, NULL);
+    }
     if (cfg.restore) {
         int role = restore_from(cfg.restore, &alone_start);
         if (role == TH_ROLE_FINISHED)
