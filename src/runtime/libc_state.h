@@ -1,6 +1,6 @@
 /* libc_state.h: the state the C library keeps for a program, kept where a
  * checkpoint sees it (libc_rand.c, libc_errno.c, libc_signal.c,
- * libc_stdio.c, libc_env.c, libc_mmap.c, libc_fork.c). control.c registers
+ * libc_stdio.c, libc_env.c, libc_mmap.c, libc_fork.c). program.c registers
  * it at start-up, and calls the hooks around a capture and a restore. */
 #ifndef MT_LIBC_STATE_H
 #define MT_LIBC_STATE_H
@@ -36,7 +36,7 @@ int lc_signal_owned(int sig);
  * and returns 1; 0 when it is the runtime's trigger. */
 int lc_signal_deliver_owned(int sig, void *si);
 /* Called (outside any handler) when the program takes sig, a signal the
- * runtime was using: control.c gives up what it used it for. */
+ * runtime was using: trigger.c gives up what it used it for. */
 void lc_signal_set_taken_hook(void (*hook)(int sig));
 /* At a capture: the records brought up to date with the kernel's
  * dispositions (a SA_RESETHAND handler that ran is gone). */
@@ -54,7 +54,7 @@ int lc_stdio_reinstate(mt_error *err);
 int lc_env_track(mt_error *err);
 
 /* fork (libc_fork.c): the runtime's callback for a new child, which
- * control.c sets (a new instance: its own count and checkpoint file). */
+ * program.c sets (a new instance: its own count and checkpoint file). */
 void lc_fork_set_child_hook(void (*hook)(void));
 
 #endif

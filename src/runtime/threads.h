@@ -38,6 +38,27 @@ enum {
 /* The runtime's descriptor of th_record. */
 const struct mt_type *th_record_type(void);
 
+/* What the layer above hands the thread code, which imports nothing
+ * above it (program.c sets them before main runs). */
+typedef struct th_hooks {
+    /* The state a thread returns to after a capture (safepoint.c). */
+    int (*idle_state)(uint32_t thread_id);
+    /* 1 while the calling thread runs a callback from untransformed code. */
+    int (*in_callback)(void);
+    /* A thread starts unwinding for a capture (the latency report). */
+    void (*capture_begins)(void);
+    /* Writes the checkpoint; exits with status 0 afterwards when leave is
+     * set and it was written. 0, or -1 when none was written (one
+     * `migthread:` line said why; the program carries on). */
+    int (*write_checkpoint)(int leave);
+    /* The end-of-program checks, when the last thread ends after main
+     * called pthread_exit. */
+    void (*program_ends)(void);
+    /* The program creates a thread (or a restore does): called first. */
+    void (*threads_begin)(void);
+} th_hooks;
+void th_set_hooks(const th_hooks *h);
+
 /* The calling thread becomes thread 1 (mt_run_main calls this first). */
 void th_init_main(void);
 uint32_t th_self_id(void);
