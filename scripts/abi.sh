@@ -43,6 +43,8 @@ case "$cmd" in
         abi="$1"; shift
         triple=$(triple_of "$abi")
         if [ "$abi" = x86_64 ]; then exec "$@"; fi
+        # qemu-i386 hangs in a dynamic glibc's pthread_create: no control thread
+        if [ "$abi" = i686 ] && [ -z "${MIGTHREAD_CONTROL:-}" ]; then export MIGTHREAD_CONTROL=0; fi
         exec "$(qemu_of "$abi")" -L "/usr/$triple" "$@" ;;
     *) echo "usage: abi.sh list | cc ABI | triple ABI | run ABI PROG [ARGS]" >&2; exit 2 ;;
 esac

@@ -14,6 +14,7 @@ run "ABI matrix" tests/matrix.sh
 run "stack frames on a hand-transformed program" tests/handmade.sh
 run "fuzzing smoke run" tests/fuzz-smoke.sh
 run "command line" tests/cli.sh
+run "control channel: migthread checkpoint and list" tests/control.sh
 run "mtcc driver and diagnostics" tests/mtcc.sh
 run "mtcc driver options on six targets" tests/mtcc/test-driver.sh
 run "mtcc corpus on six ABIs" tests/corpus.sh

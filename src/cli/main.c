@@ -27,7 +27,8 @@ static const struct {
     int (*run)(int argc, char **argv);
     const char *synopsis;
 } commands[] = {
-    { "checkpoint", cmd_checkpoint, "checkpoint [--exit] [--thread N] PID" },
+    { "checkpoint", cmd_checkpoint, "checkpoint [-o FILE|-] [--exit] [--thread N] [--timeout SECONDS] PID" },
+    { "list", cmd_list, "list" },
     { "restart", cmd_restart, "restart [--binary PROG] FILE" },
     { "inspect", cmd_inspect, "inspect [--json] FILE" },
 };

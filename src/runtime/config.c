@@ -75,6 +75,17 @@ void cfg_read(const char *argv0)
             cfg_die("MIGTHREAD_INTERVAL must be a positive number of seconds, not '%s'", interval);
     }
     cfg.thread = env_thread();
+    cfg.signals = env_count("MIGTHREAD_SIGNALS") != 0;
+    cfg.allow_root = env_count("MIGTHREAD_ALLOW_ROOT") != 0;
+    /* MIGTHREAD_CONTROL=0: no control thread, for an emulator that cannot
+     * run a second thread (qemu-i386 with a dynamic glibc hangs in
+     * pthread_create); what needs the thread is then refused. */
+    const char *control = getenv("MIGTHREAD_CONTROL");
+    cfg.control = !(control && *control) || env_count("MIGTHREAD_CONTROL") != 0;
+    if (!cfg.control && cfg.interval > 0)
+        cfg_die("%s", "MIGTHREAD_INTERVAL needs the control thread, which MIGTHREAD_CONTROL=0 turns off");
+    if (!cfg.control && cfg.signals)
+        cfg_die("%s", "MIGTHREAD_SIGNALS needs the control thread, which MIGTHREAD_CONTROL=0 turns off");
     const char *restore = getenv("MIGTHREAD_RESTORE");
     cfg.restore = restore && *restore ? restore : NULL;
 }

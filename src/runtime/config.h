@@ -16,6 +16,9 @@ typedef struct config {
     const char *restore;    /* MIGTHREAD_RESTORE */
     int verbose;            /* MIGTHREAD_VERBOSE: one line per checkpoint */
     uint32_t thread;        /* MIGTHREAD_THREAD: a thread checkpoint of this thread */
+    int signals;            /* MIGTHREAD_SIGNALS: SIGUSR1/SIGUSR2 are triggers too */
+    int allow_root;         /* MIGTHREAD_ALLOW_ROOT: root may use the control channel */
+    int control;            /* not MIGTHREAD_CONTROL=0: the channel and its thread */
 } config;
 
 extern config cfg;

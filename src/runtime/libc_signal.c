@@ -8,9 +8,10 @@
  * the dispositions before the program goes on, and each thread's mask
  * when its rewinding is over.
  *
- * The runtime's trigger signals (SIGUSR1, SIGUSR2, and SIGALRM for
- * MIGTHREAD_INTERVAL) stay the runtime's until the program installs a
- * disposition of its own for one: from then on that signal is the
+ * By default the runtime uses no signal (requests come through the
+ * control channel). With MIGTHREAD_SIGNALS=1 the trigger signals (SIGUSR1,
+ * SIGUSR2) stay the runtime's until the program installs a disposition
+ * of its own for one: from then on that signal is the
  * program's (its handler runs; in a threaded program, where the runtime's
  * control thread receives these signals, the control thread runs it), and
  * the runtime no longer uses it. */
@@ -153,9 +154,14 @@ static void note_owned(int p)
 
 void lc_signal_set_taken_hook(void (*hook)(int sig)) { taken_hook = hook; }
 
+/* MIGTHREAD_SIGNALS=1 only: by default the runtime uses no signal. */
+static int triggers_on;
+
+void lc_signal_use_triggers(void) { triggers_on = 1; }
+
 static int is_trigger(int sig)
 {
-    return sig == SIGUSR1 || sig == SIGUSR2 || sig == SIGALRM;
+    return triggers_on && (sig == SIGUSR1 || sig == SIGUSR2);
 }
 
 int lc_signal_owned(int sig)

@@ -35,6 +35,10 @@ int lc_signal_owned(int sig);
  * program owns it, runs the program's handler as the kernel would have
  * and returns 1; 0 when it is the runtime's trigger. */
 int lc_signal_deliver_owned(int sig, void *si);
+/* MIGTHREAD_SIGNALS=1: SIGUSR1 and SIGUSR2 are the runtime's triggers
+ * until the program installs a disposition of its own (by default the
+ * runtime uses no signal). */
+void lc_signal_use_triggers(void);
 /* Called (outside any handler) when the program takes sig, a signal the
  * runtime was using: trigger.c gives up what it used it for. */
 void lc_signal_set_taken_hook(void (*hook)(int sig));

@@ -6,18 +6,25 @@
  * thread, threads.c calls the writer handed to it here; then the program
  * either exits or rewinds from memory and carries on as if nothing had
  * happened. */
+#include <errno.h>
+#include <limits.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
 
+#include "channel.h"
 #include "config.h"
+#include "error.h"
 #include "frames.h"
 #include "libc_state.h"
 #include "migthread-gen.h"
 #include "restore.h"
 #include "safepoint.h"
+#include "state.h"
+#include "stream.h"
 #include "threads.h"
 #include "trigger.h"
 #include "types.h"
@@ -71,13 +78,14 @@ static void fork_child(void)
          * others for ever, so this child does not checkpoint */
         sp_polls_reset(0);
         cfg.after_polls = 0;
-        tg_child_interval(1);
+        cfg.interval = 0;
+        ch_child(1);
         mt_state_set(MT_STATE_IDLE);
         return;
     }
     sp_polls_reset((long)cfg.after_polls);
     mt_state_set(sp_idle_state(th_self_id()));
-    tg_child_interval(0);
+    ch_child(0);  /* its own socket, and its own interval timer */
 }
 
 /* ---- The checkpoint writer ---------------------------------------------------------- */
@@ -89,39 +97,80 @@ static double now(void)
     return ts.tv_sec + ts.tv_nsec * 1e-9;
 }
 
-/* Flushes stdio and writes the checkpoint; exits with status 0 afterwards
- * when leave is set. Returns 0, or -1 when none was written (a capture no
- * reader could restore, an I/O error): one `migthread:` line, no file, and
- * the caller carries on without leaving. threads.c calls it (th_hooks). */
-static int control_write_checkpoint(int leave)
+/* Writes the checkpoint into a descriptor the requester passed (a file,
+ * a pipe, a socket): a peer that goes away is an error, not SIGPIPE. */
+static int save_to_fd(int fd, long long *size, mt_error *err)
+{
+    st_stream *s = malloc(sizeof *s);
+    if (!s)
+        return mt_fail(err, MT_ENOMEM, "out of memory saving a checkpoint");
+    sigset_t pipe_only, old;
+    sigemptyset(&pipe_only);
+    sigaddset(&pipe_only, SIGPIPE);
+    pthread_sigmask(SIG_BLOCK, &pipe_only, &old);
+    st_init_fd(s, fd);
+    int rc = state_write(s, err);
+    *size = (long long)s->offset;
+    free(s);
+    struct timespec zero = { 0, 0 };
+    while (sigtimedwait(&pipe_only, NULL, &zero) > 0)
+        ;  /* a SIGPIPE the write raised: the error said it */
+    pthread_sigmask(SIG_SETMASK, &old, NULL);
+    return rc;
+}
+
+static long long file_size(const char *path)
+{
+    FILE *f = fopen(path, "rb");
+    long size = -1;
+    if (f && fseek(f, 0, SEEK_END) == 0)
+        size = ftell(f);
+    if (f)
+        fclose(f);
+    return size;
+}
+
+/* Flushes stdio and writes the checkpoint (where a channel request said,
+ * or cfg.path); exits with status 0 afterwards when leave is set. Returns
+ * 0, or -1 when none was written (a capture no reader could restore, an
+ * I/O error): one `migthread:` line, no file, and the caller carries on
+ * without leaving. threads.c calls it (th_hooks). */
+static int control_write_checkpoint(int leave, int requester)
 {
     double t0 = now();
     fflush(NULL);  /* output before the checkpoint joins output after it */
+    char path[CFG_PATH_MAX];
+    int fd = -1;
+    if (!ch_target(requester, path, sizeof path, &fd))
+        snprintf(path, sizeof path, "%s", cfg.path);
     mt_error err;
+    long long size = -1;
     lc_signal_capture();
-    int saved = lc_stdio_capture(&err) == 0 && mt_save(cfg.path, &err) == 0;
+    int saved = lc_stdio_capture(&err) == 0 &&
+                (fd >= 0 ? save_to_fd(fd, &size, &err) : mt_save(path, &err)) == 0;
     lc_stdio_release();
     if (!saved) {
         /* No job is lost to a checkpoint that was not written: one line,
          * no file, and the program carries on (it does not leave). */
         fprintf(stderr, "migthread: %s\n", err.msg);
+        ch_failed(requester, err.msg);
         return -1;
     }
+    const char *shown = fd >= 0 ? "(descriptor)" : path;
+    if (fd < 0)
+        size = file_size(path);
+    double ms = (now() - t0) * 1e3;
+    char full[PATH_MAX];
+    ch_written(requester, fd >= 0 ? NULL : realpath(path, full) ? full : path, size < 0 ? 0 : (uint64_t)size, ms);
     if (cfg.verbose) {
-        FILE *f = fopen(cfg.path, "rb");
-        long size = -1;
-        if (f && fseek(f, 0, SEEK_END) == 0)
-            size = ftell(f);
-        if (f)
-            fclose(f);
-        fprintf(stderr, "migthread: checkpoint %s: %ld bytes, written in %.3f ms\n", cfg.path,
-                size, (now() - t0) * 1e3);
-        double ms;
-        if (tg_latency(&ms))
-            fprintf(stderr, "migthread: trigger latency %.3f ms\n", ms);
+        fprintf(stderr, "migthread: checkpoint %s: %lld bytes, written in %.3f ms\n", shown, size, ms);
+        double lat;
+        if (ch_latency(&lat))
+            fprintf(stderr, "migthread: trigger latency %.3f ms\n", lat);
     }
     if (leave) {
         fflush(NULL);
+        ch_before_exit(requester);
         exit(0);
     }
     return 0;
@@ -201,10 +250,10 @@ static int resume_alone(void)
 static const th_hooks hooks = {
     .idle_state = sp_idle_state,
     .in_callback = sp_in_callback,
-    .capture_begins = tg_capture_begins,
+    .capture_begins = ch_capture_begins,
     .write_checkpoint = control_write_checkpoint,
+    .capture_ends = ch_capture_ends,
     .program_ends = control_program_ends,
-    .threads_begin = tg_start_control_thread,
 };
 
 int mt_run_main(int argc, char **argv, int (*user_main)(int, char **), int (*resume_main)(void))
@@ -232,6 +281,7 @@ int mt_run_main(int argc, char **argv, int (*user_main)(int, char **), int (*res
         /* a restored run may count toward its own checkpoint (a chain) */
         frames_set_state_after_rewind(sp_idle_state(th_self_id()));
         mt_state_set(MT_STATE_REWINDING);
+        ch_start(argc > 0 ? argv[0] : "program");
         rc = run_bottom(resume_main, resume_main());
         if (role == TH_ROLE_ALONE) {
             fflush(NULL);
@@ -239,6 +289,7 @@ int mt_run_main(int argc, char **argv, int (*user_main)(int, char **), int (*res
         }
     } else {
         mt_state_set(sp_idle_state(th_self_id()));
+        ch_start(argc > 0 ? argv[0] : "program");
         rc = run_bottom(resume_main, user_main(argc, args));
     }
     control_program_ends();

@@ -71,12 +71,11 @@ static _Thread_local th_thread *self;
 
 static struct {
     int active, kind, leave, writing;
+    int begun;                   /* a thread started unwinding: too late to cancel */
+    int requester;               /* who asked (th_request_from), told at the end */
     uint32_t target;
     unsigned long generation;
 } cap;
-
-/* A signal handler's request in a program with one thread. */
-static volatile sig_atomic_t sig_pending, sig_leave, sig_target;
 
 /* What the layer above handed down (th_set_hooks). */
 static th_hooks hooks;
@@ -275,7 +274,7 @@ static void ask(th_thread *t)
             break;
 }
 
-static int activate(int kind, uint32_t target, int leave)
+static int activate(int kind, uint32_t target, int leave, int requester)
 {
     if (cap.active)
         return -1;
@@ -286,6 +285,8 @@ static int activate(int kind, uint32_t target, int leave)
     cap.target = target;
     cap.leave = leave;
     cap.writing = 0;
+    cap.begun = 0;
+    cap.requester = requester;
     for (th_thread *t = threads; t; t = t->next)
         if (t->status == TH_RUNNING && t->native_live)
             ask(t);
@@ -297,30 +298,48 @@ static int activate(int kind, uint32_t target, int leave)
     return 0;
 }
 
-int th_request(int kind, uint32_t target, int leave)
+int th_request_from(int kind, uint32_t target, int leave, int requester)
 {
     /* not me(): the control thread is no thread of the program */
     pthread_mutex_lock(&lock);
-    int r = activate(kind, target, leave);
+    int r = activate(kind, target, leave, requester);
     pthread_mutex_unlock(&lock);
     return r;
 }
 
-void th_request_from_signal(uint32_t target, int leave)
+int th_request(int kind, uint32_t target, int leave)
 {
-    sig_target = (sig_atomic_t)target;
-    sig_leave = leave;
-    sig_pending = 1;
-    if (self && __atomic_load_n(&mt_state, __ATOMIC_RELAXED) != MT_STATE_UNWINDING)
-        mt_state_set(MT_STATE_PENDING);
+    return th_request_from(kind, target, leave, TH_BY_PROGRAM);
 }
 
-static void finish_capture(void)
+/* The capture is over; why is NULL when the writer ran (it reported). */
+static void finish_capture(const char *why)
 {
+    int requester = cap.requester;
     cap.active = 0;
     cap.writing = 0;
     cap.generation++;
     pthread_cond_broadcast(&changed);
+    if (hooks.capture_ends)
+        hooks.capture_ends(requester, why);
+}
+
+int th_cancel(int requester)
+{
+    pthread_mutex_lock(&lock);
+    int r = -1;
+    if (cap.active && cap.requester == requester && !cap.begun) {
+        for (th_thread *t = threads; t; t = t->next) {
+            int pending = MT_STATE_PENDING;
+            if (t->state)
+                __atomic_compare_exchange_n(t->state, &pending, hooks.idle_state(t->id), 0, __ATOMIC_RELAXED,
+                                            __ATOMIC_RELAXED);
+        }
+        finish_capture("cancelled");
+        r = 0;
+    }
+    pthread_mutex_unlock(&lock);
+    return r;
 }
 
 /* A thread that must stop waits inside a function mtcc could not make
@@ -329,10 +348,12 @@ static void finish_capture(void)
 static void cancel_capture(const th_thread *t, const char *why)
 {
     fflush(stdout);
-    fprintf(stderr, "migthread: no checkpoint: thread %u %s\n", t->id, why);
+    char line[256];
+    snprintf(line, sizeof line, "no checkpoint: thread %u %s", t->id, why);
+    fprintf(stderr, "migthread: %s\n", line);
     for (th_thread *o = threads; o; o = o->next)
         o->parked = 0;
-    finish_capture();
+    finish_capture(line);
 }
 
 /* ---- Safe points ---------------------------------------------------------------- */
@@ -359,14 +380,10 @@ int th_at_safe_point(void)
 {
     th_thread *t = me();
     pthread_mutex_lock(&lock);
-    if (!cap.active && sig_pending) {
-        sig_pending = 0;
-        uint32_t target = (uint32_t)sig_target;
-        activate(target ? TH_CAPTURE_THREAD : TH_CAPTURE_PROCESS, target ? target : 0, sig_leave);
-    }
     int unwind = 0;
     if (must_unwind(t)) {
         mt_state_set(MT_STATE_UNWINDING);
+        cap.begun = 1;
         hooks.capture_begins();
         unwind = 1;
     } else if (cap.active) {
@@ -391,6 +408,7 @@ int th_give_way(void)
     lc_errno_note(errno);
     mt_state_set(MT_STATE_UNWINDING);
     frames_mark_in_call();
+    cap.begun = 1;
     hooks.capture_begins();
     return 1;
 }
@@ -553,8 +571,12 @@ static int others_stopped(const th_thread *me_)
 
 static void finish_thread_locked(th_thread *t, void *retval, th_status status)
 {
-    if (cap.active && cap.kind == TH_CAPTURE_THREAD && cap.target == t->id && !t->parked)
-        finish_capture();  /* it ended before reaching a safe point */
+    if (cap.active && cap.kind == TH_CAPTURE_THREAD && cap.target == t->id && !t->parked) {
+        /* it ended before reaching a safe point */
+        char why[96];
+        snprintf(why, sizeof why, "no checkpoint: thread %u ended before it reached an adaptation point", t->id);
+        finish_capture(why);
+    }
     t->status = status;
     t->retval = retval;
     t->native_live = 0;
@@ -631,14 +653,14 @@ int th_capture_reached_bottom(void)
         while (!others_stopped(t))
             pthread_cond_wait(&changed, &lock);
         pthread_mutex_unlock(&lock);
-        int written = hooks.write_checkpoint(0) == 0;
+        int written = hooks.write_checkpoint(0, cap.requester) == 0;
         pthread_mutex_lock(&lock);
         if (cap.leave && written) {  /* a refused thread stays */
             frames_clear(t->frames);
             stays = 0;
         }
         t->parked = 0;
-        finish_capture();
+        finish_capture(NULL);
     } else {
         while (cap.generation == gen && !cap.writing && !all_parked() && !blocking_capture())
             pthread_cond_wait(&changed, &lock);
@@ -647,11 +669,11 @@ int th_capture_reached_bottom(void)
         if (cap.generation == gen && !cap.writing) {
             cap.writing = 1;
             pthread_mutex_unlock(&lock);
-            hooks.write_checkpoint(cap.leave);  /* exits when asked to and written */
+            hooks.write_checkpoint(cap.leave, cap.requester);  /* exits when asked to and written */
             pthread_mutex_lock(&lock);
             for (th_thread *o = threads; o; o = o->next)
                 o->parked = 0;
-            finish_capture();
+            finish_capture(NULL);
         }
         while (cap.generation == gen)
             pthread_cond_wait(&changed, &lock);
@@ -722,7 +744,6 @@ static int spawn(th_thread *t, const pthread_attr_t *user)
 int mt_pthread_create(mt_thread_handle *handle, const void *attr, void *(*start)(void *), void *arg)
 {
     me();
-    hooks.threads_begin();
     th_thread *t = new_thread(0);
     t->start = start;
     t->arg = arg;
@@ -1138,7 +1159,6 @@ int th_restore_prepare(const ck_image *img, mt_error *err)
         t->native_live = 1;
         link_thread(t);
         pthread_mutex_unlock(&lock);
-        hooks.threads_begin();
         if (spawn(t, NULL) != 0)
             return mt_fail(err, MT_ENOMEM, "cannot create thread %u to restore it", id);
         pthread_mutex_lock(&lock);
