@@ -100,6 +100,31 @@ check "own SIGUSR1/SIGALRM handlers: checkpointed by MIGTHREAD_INTERVAL, handler
     "rt_captured '$dir/own.ckpt' '$dir/own.err' $rc && cmp -s '$dir/own.out' '$dir/ownsig.want'"
 check "... and SIGUSR1 is the program's: no handler of the runtime's by default" "grep -q 'usr1 30 ' '$dir/own.out'"
 
+# ---- by default SIGUSR1 keeps its meaning: it ends a program without a handler --------------
+"$dir/slow" >/dev/null 2>&1 &
+pid=$!
+$mt checkpoint --timeout 5 --thread 99 "$pid" >/dev/null 2>&1  # (waits for its socket)
+kill -USR1 "$pid"
+wait "$pid"; rc=$?
+check "SIGUSR1 has its default meaning (no handler of the runtime's)" "[ $rc -eq $((128 + $(kill -l USR1))) ]"
+
+# ---- MIGTHREAD_SIGNALS=1: the old trigger, chained to the program's handler ----------------
+# (the program raises SIGUSR1 itself: each one asks for a checkpoint and
+# still reaches its handler, so its count is unchanged)
+rm -f "$dir/sig.ckpt"
+MIGTHREAD_SIGNALS=1 MIGTHREAD_VERBOSE=1 MIGTHREAD_CHECKPOINT_FILE="$dir/sig.ckpt" "$dir/ownsig" >"$dir/sig.out" 2>"$dir/sig.err"; rc=$?
+check "MIGTHREAD_SIGNALS=1: SIGUSR1 checkpoints and the program's own handler still runs" \
+    "rt_captured '$dir/sig.ckpt' '$dir/sig.err' $rc && cmp -s '$dir/sig.out' '$dir/ownsig.want'"
+rm -f "$dir/usr.ckpt"
+MIGTHREAD_SIGNALS=1 MIGTHREAD_VERBOSE=1 MIGTHREAD_CHECKPOINT_FILE="$dir/usr.ckpt" "$dir/slow" >"$dir/usr.before" 2>"$dir/usr.err" &
+pid=$!
+$mt checkpoint --timeout 5 --thread 99 "$pid" >/dev/null 2>&1  # (waits for its socket: the handler is in place before it)
+kill -USR2 "$pid"
+wait "$pid"; rc=$?
+check "MIGTHREAD_SIGNALS=1: SIGUSR2 from outside checkpoints and exits" "rt_captured '$dir/usr.ckpt' '$dir/usr.err' $rc"
+check "... and it restores" \
+    "rt_restore '$dir/usr.ckpt' '$dir/usr.after' '$dir/slow' && rt_joined '$dir/usr.before' '$dir/usr.after' '$dir/slow.want'"
+
 # ---- --thread -----------------------------------------------------------------------------
 MIGTHREAD_CHECKPOINT_FILE="$dir/t.ckpt" "$dir/slow" >/dev/null 2>&1 &
 pid=$!

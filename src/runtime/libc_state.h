@@ -5,6 +5,8 @@
 #ifndef MT_LIBC_STATE_H
 #define MT_LIBC_STATE_H
 
+#include <signal.h>
+
 #include "migthread.h"
 
 /* Each registers its runtime globals (or thread-locals); 0 or -1 with err. */
@@ -26,22 +28,13 @@ void lc_errno_put_back(void);
 /* Signals (libc_signal.c). lc_signal_reinstall: after a restore, before
  * the program goes on, the dispositions the program had installed; 0 or
  * -1 with err. lc_signal_mask_put_back: the calling thread's mask, when
- * its rewinding is over. lc_signal_owned: 1 when the program installed
- * a handler of its own for sig (the runtime then leaves it alone). */
+ * its rewinding is over. */
 int lc_signal_reinstall(mt_error *err);
 void lc_signal_mask_put_back(void);
-int lc_signal_owned(int sig);
-/* The control thread (threads.c) took sig (a siginfo_t *): when the
- * program owns it, runs the program's handler as the kernel would have
- * and returns 1; 0 when it is the runtime's trigger. */
-int lc_signal_deliver_owned(int sig, void *si);
-/* MIGTHREAD_SIGNALS=1: SIGUSR1 and SIGUSR2 are the runtime's triggers
- * until the program installs a disposition of its own (by default the
- * runtime uses no signal). */
-void lc_signal_use_triggers(void);
-/* Called (outside any handler) when the program takes sig, a signal the
- * runtime was using: trigger.c gives up what it used it for. */
-void lc_signal_set_taken_hook(void (*hook)(int sig));
+/* MIGTHREAD_SIGNALS=1: SIGUSR1 and SIGUSR2 run fn (async-signal-safe),
+ * then the handler the program installed, if any (by default the runtime
+ * installs no handler at all). */
+void lc_signal_use_triggers(void (*fn)(int sig, siginfo_t *si));
 /* At a capture: the records brought up to date with the kernel's
  * dispositions (a SA_RESETHAND handler that ran is gone). */
 void lc_signal_capture(void);
