@@ -105,8 +105,8 @@ check "... and SIGUSR1 is the program's: no handler of the runtime's by default"
 pid=$!
 $mt checkpoint --timeout 5 --thread 99 "$pid" >/dev/null 2>&1  # (waits for its socket)
 kill -USR1 "$pid"
-wait "$pid"; rc=$?
-check "SIGUSR1 has its default meaning (no handler of the runtime's)" "[ $rc -eq $((128 + $(kill -l USR1))) ]"
+{ wait "$pid"; rc=$?; } 2>/dev/null
+check "SIGUSR1 has its default meaning (no handler of the runtime's)" "[ $rc -gt 128 ] && [ \"\$(kill -l $rc)\" = USR1 ]"
 
 # ---- MIGTHREAD_SIGNALS=1: the old trigger, chained to the program's handler ----------------
 # (the program raises SIGUSR1 itself: each one asks for a checkpoint and
