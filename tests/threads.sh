@@ -112,7 +112,7 @@ if [ $# -eq 0 ] || [ -n "${THREADS_EXTRAS:-}" ]; then
     rm -f "$dir/sig.ckpt"
     MIGTHREAD_VERBOSE=1 MIGTHREAD_CHECKPOINT_FILE="$dir/sig.ckpt" "$dir/x86_64" $big >"$dir/before" 2>"$dir/before.err" &
     pid=$!
-    "$mt" checkpoint --exit --timeout 20 "$pid" || fail "signal: migthread checkpoint failed"
+    "$mt" checkpoint --exit --timeout 20 "$pid" >/dev/null || fail "signal: migthread checkpoint failed"
     wait "$pid"; rc=$?
     if rt_captured "$dir/sig.ckpt" "$dir/before.err" $rc; then
         rt_restore "$dir/sig.ckpt" "$dir/after" "$dir/x86_64" &&
