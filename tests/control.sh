@@ -76,6 +76,19 @@ check "-o -: the checkpoint streams through the requester's descriptor" \
 check "... and it restores" \
     "rt_restore '$dir/fd.ckpt' '$dir/after' '$dir/slow' && rt_joined '$dir/before' '$dir/after' '$dir/slow.want'"
 
+# ---- a program under qemu-s390x: the channel across byte orders, restored on x86_64 --------
+cc=$(scripts/abi.sh cc s390x)
+# shellcheck disable=SC2086
+$mtcc --cc=${cc%% *} ${cc#* } -O2 -o "$dir/slow.s390x" tests/mtcc/slow.c
+rm -f "$dir/be.ckpt"
+MIGTHREAD_VERBOSE=1 scripts/abi.sh run s390x "$dir/slow.s390x" >"$dir/before" 2>"$dir/before.err" &
+pid=$!
+$mt checkpoint -o "$dir/be.ckpt" --exit --timeout 30 "$pid" >"$dir/out" 2>"$dir/err"; crc=$?
+wait "$pid"; rc=$?
+check "s390x under qemu: checkpointed through the channel" "[ $crc -eq 0 ] && rt_captured '$dir/be.ckpt' '$dir/before.err' $rc"
+check "... and restored on x86_64" \
+    "rt_restore '$dir/be.ckpt' '$dir/after' '$dir/slow' && rt_joined '$dir/before' '$dir/after' '$dir/slow.want'"
+
 # ---- --timeout: no adaptation point, nothing happens ------------------------------------------
 rm -f "$dir/np.ckpt"
 MIGTHREAD_CHECKPOINT_FILE="$dir/np.ckpt" "$dir/nopoint" >"$dir/np.out" 2>"$dir/np.err" &
