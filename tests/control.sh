@@ -216,6 +216,26 @@ $mt list >"$dir/list"
 check "list shows the program" "grep -q '^$pid  *$dir/nopoint  *.*/$pid.sock\$' '$dir/list'"
 wait "$pid"
 
+# ---- stale sockets -----------------------------------------------------------------------------
+# (a program killed by SIGKILL leaves its socket: the next MigThread
+# program removes it, its PID being gone; one whose PID lives on in
+# another process that does not listen is removed by list)
+"$dir/nopoint" 30 >/dev/null 2>&1 &
+pid=$!
+$mt checkpoint --timeout 5 --thread 9 "$pid" >/dev/null 2>&1  # (waits for its socket)
+sock=$(ls /tmp/migthread-"$(id -u)"/"$pid".sock "${XDG_RUNTIME_DIR:-/nonexistent}"/migthread/"$pid".sock 2>/dev/null | head -n 1)
+kill -9 "$pid"; { wait "$pid"; } 2>/dev/null
+check "a killed program's socket is left behind" "[ -S '$sock' ]"
+"$dir/nopoint" 0 >/dev/null 2>&1
+check "... and the next program removes it" "[ -n '$sock' ] && [ ! -e '$sock' ]"
+sleep 30 &
+spid=$!
+fake=$(dirname "${sock:-/tmp/x/y}")/$spid.sock
+python3 -c 'import socket, sys; socket.socket(socket.AF_UNIX).bind(sys.argv[1])' "$fake"
+$mt list >/dev/null
+check "list removes a socket nobody listens on" "[ ! -e '$fake' ]"
+kill "$spid"; { wait "$spid"; } 2>/dev/null
+
 # ---- another user ---------------------------------------------------------------------------
 if [ "$(id -u)" -eq 0 ] && command -v setpriv >/dev/null && id nobody >/dev/null 2>&1; then
     chmod 755 "$dir" && mkdir -p "$dir/nobody" && chmod 1777 "$dir/nobody"
