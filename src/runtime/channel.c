@@ -332,8 +332,9 @@ static void serve(int fd)
     char why[CM_TEXT_MAX + 1];
     struct timeval tv = { CM_READ_MS / 1000, 0 };
     setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
-    if (peer_refused(fd, why, sizeof why)) {
-        send_error(fd, peer_refused(fd, why, sizeof why));
+    const char *refused = peer_refused(fd, why, sizeof why);
+    if (refused) {
+        send_error(fd, refused);
         close(fd);
         return;
     }
@@ -398,7 +399,8 @@ static void tend_request(short client_events)
     int gone = (client_events & (POLLHUP | POLLERR)) != 0;
     if (client_events & POLLIN) {
         char c;
-        gone = recv(ch.client, &c, 1, MSG_DONTWAIT) <= 0 || gone;  /* a requester says nothing more */
+        ssize_t n = recv(ch.client, &c, 1, MSG_DONTWAIT);  /* a requester says nothing more */
+        gone = gone || n == 0 || (n < 0 && errno != EAGAIN && errno != EINTR);
     }
     int late = !begun && deadline >= 0 && now_ms() >= deadline;
     if ((gone || late) && th_cancel(TH_BY_CHANNEL) == 0) {
