@@ -77,8 +77,14 @@ static struct {
     unsigned long generation;
 } cap;
 
-/* What the layer above handed down (th_set_hooks). */
-static th_hooks hooks;
+/* What the layer above handed down (th_set_hooks); until then (a program
+ * that uses the runtime without mt_run_main) nothing is ever captured. */
+static int no_idle_state(uint32_t id) { (void)id; return MT_STATE_IDLE; }
+static int no_callback(void) { return 0; }
+static void no_event(void) {}
+static int no_writer(int leave, int requester) { (void)leave; (void)requester; return -1; }
+static th_hooks hooks = { .idle_state = no_idle_state, .in_callback = no_callback, .capture_begins = no_event,
+                          .write_checkpoint = no_writer, .program_ends = no_event };
 /* main ended by pthread_exit or moved to another process: the last thread
  * to end ends the process. */
 static int main_gone;
