@@ -43,6 +43,9 @@ case "$cmd" in
         abi="$1"; shift
         triple=$(triple_of "$abi")
         if [ "$abi" = x86_64 ]; then exec "$@"; fi
+        # qemu-i386 (and at times qemu-arm) hangs in a dynamically linked
+        # program's first pthread_create: no control thread there
+        case "$abi" in i686|armhf) [ -z "${MIGTHREAD_CONTROL:-}" ] && export MIGTHREAD_CONTROL=0 ;; esac
         exec "$(qemu_of "$abi")" -L "/usr/$triple" "$@" ;;
     *) echo "usage: abi.sh list | cc ABI | triple ABI | run ABI PROG [ARGS]" >&2; exit 2 ;;
 esac

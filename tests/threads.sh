@@ -112,8 +112,7 @@ if [ $# -eq 0 ] || [ -n "${THREADS_EXTRAS:-}" ]; then
     rm -f "$dir/sig.ckpt"
     MIGTHREAD_VERBOSE=1 MIGTHREAD_CHECKPOINT_FILE="$dir/sig.ckpt" "$dir/x86_64" $big >"$dir/before" 2>"$dir/before.err" &
     pid=$!
-    sleep 0.3
-    "$mt" checkpoint --exit "$pid" || fail "signal: migthread checkpoint failed"
+    "$mt" checkpoint --exit --timeout 20 "$pid" >/dev/null || fail "signal: migthread checkpoint failed"
     wait "$pid"; rc=$?
     if rt_captured "$dir/sig.ckpt" "$dir/before.err" $rc; then
         rt_restore "$dir/sig.ckpt" "$dir/after" "$dir/x86_64" &&
@@ -125,8 +124,10 @@ if [ $# -eq 0 ] || [ -n "${THREADS_EXTRAS:-}" ]; then
     rm -f "$dir/sig.ckpt"
     MIGTHREAD_VERBOSE=1 MIGTHREAD_CHECKPOINT_FILE="$dir/sig.ckpt" "$dir/x86_64" $big >"$dir/stay" 2>"$dir/stay.err" &
     pid=$!
-    sleep 0.3
-    "$mt" checkpoint --exit --thread 3 "$pid" || fail "signal: migthread checkpoint --thread failed"
+    # (thread 3 may not exist yet: asked again until it does, no sleep)
+    for i in $(seq 2000); do "$mt" checkpoint --exit --thread 3 --timeout 20 "$pid" >/dev/null 2>"$dir/ask.err" && break
+        grep -q "has no thread 3" "$dir/ask.err" || break; done
+    grep -q . "$dir/ask.err" && ! grep -q "has no thread 3" "$dir/ask.err" && fail "signal: migthread checkpoint --thread failed: $(cat "$dir/ask.err")"
     wait "$pid"; rc=$?
     if rt_captured "$dir/sig.ckpt" "$dir/stay.err" $rc && grep -q "^thread 3 migrated" "$dir/stay"; then
         rt_restore "$dir/sig.ckpt" "$dir/moved" "$dir/x86_64" || fail "signal: thread 3 moved: $rt_why"
@@ -185,7 +186,8 @@ if [ $# -eq 0 ] || [ -n "${THREADS_EXTRAS:-}" ]; then
     MIGTHREAD_CHECKPOINT_FILE="$dir/t.ckpt" "$dir/x86_64" 300000000 >"$dir/out" 2>"$dir/err" &
     pid=$!
     for i in $(seq 200); do grep -q "worker waits" "$dir/out" && break; sleep 0.05; done
-    "$mt" checkpoint --exit --thread 2 "$pid" || fail "stuck: migthread checkpoint --thread failed"
+    "$mt" checkpoint --exit --thread 2 "$pid" >/dev/null 2>"$dir/ask.err" && fail "stuck: migthread checkpoint --thread said yes"
+    one_line "$dir/ask.err" "$stuck_line" && ok || fail "stuck: the requester was not told: $(head -n 1 "$dir/ask.err")"
     wait "$pid"; rc=$?
     [ $rc -eq 0 ] && one_line "$dir/err" "$stuck_line" && grep -q "^worker 21 " "$dir/out" && [ ! -f "$dir/t.ckpt" ] && ok ||
         fail "stuck: thread capture: exit $rc, $(head -n 1 "$dir/err")"
@@ -331,7 +333,9 @@ if [ $# -eq 0 ] || [ -n "${THREADS_EXTRAS:-}" ]; then
     MIGTHREAD_CHECKPOINT_FILE="$dir/left.ckpt" "$dir/condleft" 1500 >"$dir/out" 2>"$dir/err" &
     pid=$!
     for i in $(seq 200); do grep -q "worker waits" "$dir/out" && break; sleep 0.05; done
-    "$mt" checkpoint --exit --thread 2 "$pid" || fail "waits: condleft: migthread checkpoint --thread failed"
+    "$mt" checkpoint --exit --thread 2 "$pid" >/dev/null 2>"$dir/ask.err" && fail "waits: condleft: migthread checkpoint --thread said yes"
+    one_line "$dir/ask.err" "migthread: no checkpoint: thread 2 waits in pthread_cond_wait" && ok ||
+        fail "waits: condleft: the requester was not told: $(head -n 1 "$dir/ask.err")"
     wait "$pid"; rc=$?
     [ $rc -eq 0 ] && one_line "$dir/err" "migthread: no checkpoint: thread 2 waits in pthread_cond_wait" &&
         grep -q "^worker woke 1$" "$dir/out" && [ ! -f "$dir/left.ckpt" ] && ok ||

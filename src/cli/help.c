@@ -13,13 +13,22 @@ static const struct {
     const char *name, *summary, *options;
 } help_text[] = {
     { "checkpoint",
-      "  Ask a running program built with mtcc to checkpoint at its next\n"
-      "  adaptation point (SIGUSR1; with --exit SIGUSR2). The checkpoint goes where\n"
-      "  the program's MIGTHREAD_CHECKPOINT_FILE says (default PROGRAM.ckpt in its\n"
-      "  working directory).\n",
+      "  Ask a running program built with mtcc, through its control channel, to\n"
+      "  checkpoint at its next adaptation point, wait for the outcome and print the\n"
+      "  file, its size and the time it took (exit 0), or the program's reason (exit\n"
+      "  1). No signal is sent: a process without a channel is not a MigThread\n"
+      "  program and is left alone. The checkpoint goes where the program's\n"
+      "  MIGTHREAD_CHECKPOINT_FILE says (default PROGRAM.ckpt in its working\n"
+      "  directory) unless -o says otherwise.\n",
+      "  -o FILE              write the checkpoint to FILE (- : standard output)\n"
       "  --exit               the program exits once the checkpoint is written\n"
       "  --thread N           save thread N alone (main is 1); with --exit it leaves\n"
-      "                       the process, the other threads carry on\n" },
+      "                       the process, the other threads carry on\n"
+      "  --timeout SECONDS    give up after SECONDS without an adaptation point (or\n"
+      "                       without the program's socket), leaving it as it was\n" },
+    { "list",
+      "  List this user's MigThread processes: PID, program and control socket.\n",
+      NULL },
     { "restart",
       "  Resume a checkpoint: run PROG with MIGTHREAD_RESTORE=FILE, under the matching\n"
       "  qemu-user when PROG was built for another ABI. FILE is a regular file, or -\n"

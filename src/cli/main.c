@@ -26,7 +26,8 @@ int cli_usage(const char *synopsis)
 static int cmd_help(int argc, char **argv);
 
 static const cli_command commands[] = {
-    { "checkpoint", cmd_checkpoint, "checkpoint [--exit] [--thread N] PID" },
+    { "checkpoint", cmd_checkpoint, "checkpoint [-o FILE|-] [--exit] [--thread N] [--timeout SECONDS] PID" },
+    { "list", cmd_list, "list" },
     { "restart", cmd_restart, "restart [--binary PROG] FILE|-" },
     { "inspect", cmd_inspect, "inspect [--json] FILE|-" },
     { "help", cmd_help, "help [COMMAND]" },

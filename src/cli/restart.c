@@ -178,6 +178,10 @@ int cmd_restart(int argc, char **argv)
         return cli_fail("%s is built for ELF machine %u, which MigThread does not know", binary, machine);
     if (hand_over(file, fd, pfd) < 0)
         return cli_fail("cannot set MIGTHREAD_RESTORE: %s", strerror(errno));
+    /* qemu-i386 (and at times qemu-arm) hangs in a dynamically linked
+     * program's first pthread_create: no control thread there */
+    if (qemu && (strcmp(qemu, "qemu-i386") == 0 || strcmp(qemu, "qemu-arm") == 0) && !getenv("MIGTHREAD_CONTROL"))
+        setenv("MIGTHREAD_CONTROL", "0", 1);
     if (qemu)
         execlp(qemu, qemu, "-L", sysroot, binary, (char *)NULL);
     else

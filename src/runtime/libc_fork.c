@@ -2,7 +2,7 @@
  *
  * The child of a fork is a process of its own: it counts its own
  * adaptation points and writes its own checkpoint file, never the
- * parent's. The wrapper forks and, in the child, runs the hook control.c
+ * parent's. The wrapper forks and, in the child, runs the hook program.c
  * set, which gives the child its count and file name. */
 #include <unistd.h>
 

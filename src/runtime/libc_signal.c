@@ -8,12 +8,13 @@
  * the dispositions before the program goes on, and each thread's mask
  * when its rewinding is over.
  *
- * The runtime's trigger signals (SIGUSR1, SIGUSR2, and SIGALRM for
- * MIGTHREAD_INTERVAL) stay the runtime's until the program installs a
- * disposition of its own for one: from then on that signal is the
- * program's (its handler runs; in a threaded program, where the runtime's
- * control thread receives these signals, the control thread runs it), and
- * the runtime no longer uses it. */
+ * By default the runtime uses no signal (requests come through the
+ * control channel). With MIGTHREAD_SIGNALS=1, SIGUSR1 and SIGUSR2 are
+ * trigger signals: the kernel runs the runtime's handler, which posts the
+ * request and then chains to the disposition the program installed (its
+ * handler runs as the kernel would have run it; ignored or default: the
+ * request alone). The program sees and saves its own disposition, never
+ * the runtime's. */
 #include <errno.h>
 #include <pthread.h>
 #include <signal.h>
@@ -137,37 +138,24 @@ typedef struct ls_mask {
 
 static ls_disp disp[LS_NSIG];
 static _Thread_local ls_mask mine;
-static void (*taken_hook)(int sig);
-/* The control thread reads the records while program threads write them
- * (a disposition changed, a restore's commit): it reads ownership from
- * these bits (by portable number, of this process only: set by record()
- * and by a restore's reinstall) and an entry under the lock. */
-static unsigned owned_bits;
+/* MIGTHREAD_SIGNALS=1: the runtime's part of a trigger signal. */
+static void (*trigger_fn)(int sig, siginfo_t *si);
+/* The records are read (a capture, sigaction's old value) while other
+ * threads write them: under the lock. */
 static pthread_mutex_t disp_lock = PTHREAD_MUTEX_INITIALIZER;
-
-static void note_owned(int p)
-{
-    if (p < FIRST_RT)
-        __atomic_or_fetch(&owned_bits, 1u << p, __ATOMIC_RELAXED);
-}
-
-void lc_signal_set_taken_hook(void (*hook)(int sig)) { taken_hook = hook; }
 
 static int is_trigger(int sig)
 {
-    return sig == SIGUSR1 || sig == SIGUSR2 || sig == SIGALRM;
+    return trigger_fn && (sig == SIGUSR1 || sig == SIGUSR2);
 }
 
-int lc_signal_owned(int sig)
-{
-    int p = portable(sig);
-    return p && p < FIRST_RT && (__atomic_load_n(&owned_bits, __ATOMIC_RELAXED) & (1u << p));
-}
-
-/* A trigger signal the runtime still uses. */
+/* A signal whose real mask bit is the runtime's, not the program's: none
+ * since the runtime blocks no signal of the program's (triggers included:
+ * the program's mask applies to them as to any). */
 static int runtime_uses(int sig)
 {
-    return is_trigger(sig) && !lc_signal_owned(sig);
+    (void)sig;
+    return 0;
 }
 
 static int has(uint64_t bits, int p)
@@ -194,7 +182,6 @@ static void record(int sig, const struct sigaction *sa)
     int p = portable(sig);
     if (!p)
         return;  /* no portable name: a restore has nothing to reinstall */
-    int first = !lc_signal_owned(sig);
     pthread_mutex_lock(&disp_lock);
     ls_disp *d = &disp[p];
     d->flags = flags_portable(sa->sa_flags);
@@ -209,42 +196,46 @@ static void record(int sig, const struct sigaction *sa)
     }
     set_to_list(&sa->sa_mask, &d->mask);
     pthread_mutex_unlock(&disp_lock);
-    note_owned(p);
-    if (first && is_trigger(sig)) {
-        /* the runtime may have blocked it in this thread (threads.c): it
-         * is the program's now, blocked only if the program said so */
-        if (!(mine.set && has(mine.blocked, p))) {
-            sigset_t one;
-            sigemptyset(&one);
-            sigaddset(&one, sig);
-            pthread_sigmask(SIG_UNBLOCK, &one, NULL);
-        }
-        if (taken_hook)
-            taken_hook(sig);
-    }
 }
 
 /* ---- The wrappers ---------------------------------------------------------------------------- */
 
-/* What the program sees of a trigger the runtime uses: the default. */
-static void hide_runtime(int sig, struct sigaction *old)
+static int list_to_set(uint64_t list, sigset_t *set, int *missing);
+
+/* What the program installed for a trigger signal, as sigaction's old
+ * value (the kernel holds the runtime's handler). */
+static void program_view(int sig, struct sigaction *old)
 {
-    if (old && runtime_uses(sig)) {
-        memset(old, 0, sizeof *old);
+    int p = portable(sig), missing;
+    memset(old, 0, sizeof *old);
+    pthread_mutex_lock(&disp_lock);
+    ls_disp d = disp[p];
+    pthread_mutex_unlock(&disp_lock);
+    old->sa_flags = flags_local(d.flags);
+    if (d.kind == KIND_IGNORE)
+        old->sa_handler = SIG_IGN;
+    else if (d.kind != KIND_HANDLER)
         old->sa_handler = SIG_DFL;
-        sigemptyset(&old->sa_mask);
-    }
+    else if (d.flags & F_SIGINFO)
+        old->sa_sigaction = (void (*)(int, siginfo_t *, void *))d.handler;
+    else
+        old->sa_handler = (void (*)(int))d.handler;
+    list_to_set(d.mask, &old->sa_mask, &missing);
 }
 
 int mt_sigaction(int sig, const void *act, void *old)
 {
     const struct sigaction *sa = act;
-    int rc = sigaction(sig, sa, old);
-    if (rc == 0) {
-        hide_runtime(sig, old);
+    if (is_trigger(sig)) {  /* recorded only: the kernel keeps the runtime's handler */
+        if (old)
+            program_view(sig, old);
         if (sa)
             record(sig, sa);
+        return 0;
     }
+    int rc = sigaction(sig, sa, old);
+    if (rc == 0 && sa)
+        record(sig, sa);
     return rc;
 }
 
@@ -366,7 +357,8 @@ void lc_signal_capture(void)
     for (int p = 1; p < LS_NSIG; p++) {
         int sig = local_of(p);
         struct sigaction cur;
-        if (disp[p].kind == KIND_HANDLER && sig && sigaction(sig, NULL, &cur) == 0 && cur.sa_handler == SIG_DFL)
+        if (disp[p].kind == KIND_HANDLER && sig && !is_trigger(sig) && sigaction(sig, NULL, &cur) == 0 &&
+            cur.sa_handler == SIG_DFL)
             disp[p].kind = KIND_DEFAULT, disp[p].handler = NULL;  /* SA_RESETHAND ran */
     }
     pthread_mutex_unlock(&disp_lock);
@@ -418,12 +410,9 @@ int lc_signal_reinstall(mt_error *err)
             sa.sa_sigaction = (void (*)(int, siginfo_t *, void *))d->handler;
         else
             sa.sa_handler = (void (*)(int))d->handler;
-        if (sigaction(sig, &sa, NULL) < 0)
+        if (!is_trigger(sig) && sigaction(sig, &sa, NULL) < 0)
             return refuse(err, p, "cannot be reinstalled here");
-        note_owned(p);
-        if (is_trigger(sig) && taken_hook)
-            taken_hook(sig);
-    }
+        }
     return 0;
 }
 
@@ -454,35 +443,35 @@ void lc_signal_mask_put_back(void)
     pthread_sigmask(SIG_SETMASK, &set, NULL);
 }
 
-int lc_signal_deliver_owned(int sig, void *si)
+/* The kernel's handler of a trigger signal: the runtime's request, then
+ * the program's own disposition. Reads the record without the lock (a
+ * handler cannot take it); a program changing the disposition while the
+ * signal arrives gets the old or the new one. */
+static void on_trigger(int sig, siginfo_t *si, void *ctx)
 {
-    if (!lc_signal_owned(sig))
-        return 0;
+    trigger_fn(sig, si);
     int p = portable(sig);
-    pthread_mutex_lock(&disp_lock);
-    ls_disp entry = disp[p], *d = &entry;
-    if (d->flags & F_RESETHAND)
+    ls_disp d = disp[p];
+    if (d.kind != KIND_HANDLER)
+        return;  /* default or ignored: the request is the whole meaning */
+    if (d.flags & F_RESETHAND)
         disp[p].kind = KIND_DEFAULT, disp[p].handler = NULL;
-    pthread_mutex_unlock(&disp_lock);
-    if (d->kind == KIND_IGNORE)
-        return 1;
-    if (d->kind == KIND_DEFAULT) {  /* the default action, here */
-        struct sigaction dfl;
-        memset(&dfl, 0, sizeof dfl);
-        dfl.sa_handler = SIG_DFL;
-        sigaction(sig, &dfl, NULL);
-        sigset_t one;
-        sigemptyset(&one);
-        sigaddset(&one, sig);
-        pthread_sigmask(SIG_UNBLOCK, &one, NULL);
-        raise(sig);
-        return 1;
-    }
-    if (d->flags & F_SIGINFO)
-        ((void (*)(int, siginfo_t *, void *))d->handler)(sig, si, NULL);
+    if (d.flags & F_SIGINFO)
+        ((void (*)(int, siginfo_t *, void *))d.handler)(sig, si, ctx);
     else
-        ((void (*)(int))d->handler)(sig);
-    return 1;
+        ((void (*)(int))d.handler)(sig);
+}
+
+void lc_signal_use_triggers(void (*fn)(int sig, siginfo_t *si))
+{
+    trigger_fn = fn;
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_sigaction = on_trigger;
+    sa.sa_flags = SA_RESTART | SA_SIGINFO | SA_NODEFER;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGUSR1, &sa, NULL);
+    sigaction(SIGUSR2, &sa, NULL);
 }
 
 /* ---- Registration ------------------------------------------------------------------------------- */

@@ -1,11 +1,12 @@
 /* libc_state.h: the state the C library keeps for a program, kept where a
  * checkpoint sees it (libc_rand.c, libc_errno.c, libc_signal.c,
  * libc_stdio.c, libc_files.c, libc_env.c, libc_mmap.c, libc_fork.c).
- * control.c registers it at start-up, and calls the hooks around a
+ * program.c registers it at start-up, and calls the hooks around a
  * capture and a restore. */
 #ifndef MT_LIBC_STATE_H
 #define MT_LIBC_STATE_H
 
+#include <signal.h>
 #include <stdio.h>
 
 #include "migthread.h"
@@ -29,18 +30,13 @@ void lc_errno_put_back(void);
 /* Signals (libc_signal.c). lc_signal_reinstall: after a restore, before
  * the program goes on, the dispositions the program had installed; 0 or
  * -1 with err. lc_signal_mask_put_back: the calling thread's mask, when
- * its rewinding is over. lc_signal_owned: 1 when the program installed
- * a handler of its own for sig (the runtime then leaves it alone). */
+ * its rewinding is over. */
 int lc_signal_reinstall(mt_error *err);
 void lc_signal_mask_put_back(void);
-int lc_signal_owned(int sig);
-/* The control thread (threads.c) took sig (a siginfo_t *): when the
- * program owns it, runs the program's handler as the kernel would have
- * and returns 1; 0 when it is the runtime's trigger. */
-int lc_signal_deliver_owned(int sig, void *si);
-/* Called (outside any handler) when the program takes sig, a signal the
- * runtime was using: control.c gives up what it used it for. */
-void lc_signal_set_taken_hook(void (*hook)(int sig));
+/* MIGTHREAD_SIGNALS=1: SIGUSR1 and SIGUSR2 run fn (async-signal-safe),
+ * then the handler the program installed, if any (by default the runtime
+ * installs no handler at all). */
+void lc_signal_use_triggers(void (*fn)(int sig, siginfo_t *si));
 /* At a capture: the records brought up to date with the kernel's
  * dispositions (a SA_RESETHAND handler that ran is gone). */
 void lc_signal_capture(void);
@@ -78,7 +74,7 @@ int lc_files_reopen(const struct ck_image *img, mt_error *err);
 int lc_env_track(mt_error *err);
 
 /* fork (libc_fork.c): the runtime's callback for a new child, which
- * control.c sets (a new instance: its own count and checkpoint file). */
+ * program.c sets (a new instance: its own count and checkpoint file). */
 void lc_fork_set_child_hook(void (*hook)(void));
 
 #endif

@@ -1,6 +1,6 @@
-/* threads.c: the thread registry, pthread_create/join/exit, the control
- * thread that turns signals into capture requests, and the rendezvous of
- * a capture.
+/* threads.c: the thread registry, pthread_create/join/exit and the
+ * rendezvous of a capture. It calls nothing above it: the checkpoint
+ * writer and the rest come as hooks (th_set_hooks).
  *
  * One lock guards the registry, the capture and every runtime wait, so
  * that a request can wake all sleepers at once: a thread asleep in a
@@ -14,7 +14,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "control.h"
 #include "error.h"
 #include "libc_state.h"
 #include "state.h"
@@ -72,17 +71,28 @@ static _Thread_local th_thread *self;
 
 static struct {
     int active, kind, leave, writing;
+    int begun;                   /* a thread started unwinding: too late to cancel */
+    int requester;               /* who asked (th_request_from), told at the end */
     uint32_t target;
     unsigned long generation;
 } cap;
 
-/* A signal handler's request in a program with one thread. */
-static volatile sig_atomic_t sig_pending, sig_leave, sig_target;
-
-static int control_started;
+/* What the layer above handed down (th_set_hooks); until then (a program
+ * that uses the runtime without mt_run_main) nothing is ever captured. */
+static int no_idle_state(uint32_t id) { (void)id; return MT_STATE_IDLE; }
+static int no_callback(void) { return 0; }
+static void no_event(void) {}
+static int no_writer(int leave, int requester) { (void)leave; (void)requester; return -1; }
+static th_hooks hooks = { .idle_state = no_idle_state, .in_callback = no_callback, .capture_begins = no_event,
+                          .write_checkpoint = no_writer, .program_ends = no_event };
 /* main ended by pthread_exit or moved to another process: the last thread
  * to end ends the process. */
 static int main_gone;
+
+void th_set_hooks(const th_hooks *h)
+{
+    hooks = *h;
+}
 
 /* ---- Thread-local variables ------------------------------------------------- */
 
@@ -270,7 +280,7 @@ static void ask(th_thread *t)
             break;
 }
 
-static int activate(int kind, uint32_t target, int leave)
+static int activate(int kind, uint32_t target, int leave, int requester)
 {
     if (cap.active)
         return -1;
@@ -281,6 +291,8 @@ static int activate(int kind, uint32_t target, int leave)
     cap.target = target;
     cap.leave = leave;
     cap.writing = 0;
+    cap.begun = 0;
+    cap.requester = requester;
     for (th_thread *t = threads; t; t = t->next)
         if (t->status == TH_RUNNING && t->native_live)
             ask(t);
@@ -292,30 +304,48 @@ static int activate(int kind, uint32_t target, int leave)
     return 0;
 }
 
-int th_request(int kind, uint32_t target, int leave)
+int th_request_from(int kind, uint32_t target, int leave, int requester)
 {
     /* not me(): the control thread is no thread of the program */
     pthread_mutex_lock(&lock);
-    int r = activate(kind, target, leave);
+    int r = activate(kind, target, leave, requester);
     pthread_mutex_unlock(&lock);
     return r;
 }
 
-void th_request_from_signal(uint32_t target, int leave)
+int th_request(int kind, uint32_t target, int leave)
 {
-    sig_target = (sig_atomic_t)target;
-    sig_leave = leave;
-    sig_pending = 1;
-    if (self && __atomic_load_n(&mt_state, __ATOMIC_RELAXED) != MT_STATE_UNWINDING)
-        mt_state_set(MT_STATE_PENDING);
+    return th_request_from(kind, target, leave, TH_BY_PROGRAM);
 }
 
-static void finish_capture(void)
+/* The capture is over; why is NULL when the writer ran (it reported). */
+static void finish_capture(const char *why)
 {
+    int requester = cap.requester;
     cap.active = 0;
     cap.writing = 0;
     cap.generation++;
     pthread_cond_broadcast(&changed);
+    if (hooks.capture_ends)
+        hooks.capture_ends(requester, why);
+}
+
+int th_cancel(int requester)
+{
+    pthread_mutex_lock(&lock);
+    int r = -1;
+    if (cap.active && cap.requester == requester && !cap.begun) {
+        for (th_thread *t = threads; t; t = t->next) {
+            int pending = MT_STATE_PENDING;
+            if (t->state)
+                __atomic_compare_exchange_n(t->state, &pending, hooks.idle_state(t->id), 0, __ATOMIC_RELAXED,
+                                            __ATOMIC_RELAXED);
+        }
+        finish_capture("cancelled");
+        r = 0;
+    }
+    pthread_mutex_unlock(&lock);
+    return r;
 }
 
 /* A thread that must stop waits inside a function mtcc could not make
@@ -324,10 +354,12 @@ static void finish_capture(void)
 static void cancel_capture(const th_thread *t, const char *why)
 {
     fflush(stdout);
-    fprintf(stderr, "migthread: no checkpoint: thread %u %s\n", t->id, why);
+    char line[256];
+    snprintf(line, sizeof line, "no checkpoint: thread %u %s", t->id, why);
+    fprintf(stderr, "migthread: %s\n", line);
     for (th_thread *o = threads; o; o = o->next)
         o->parked = 0;
-    finish_capture();
+    finish_capture(line);
 }
 
 /* ---- Safe points ---------------------------------------------------------------- */
@@ -347,27 +379,23 @@ static void pause_here(th_thread *t)
     while (cap.active && cap.generation == gen)
         pthread_cond_wait(&changed, &lock);
     t->paused = 0;
-    mt_state_set(control_idle_state(t->id));
+    mt_state_set(hooks.idle_state(t->id));
 }
 
 int th_at_safe_point(void)
 {
     th_thread *t = me();
     pthread_mutex_lock(&lock);
-    if (!cap.active && sig_pending) {
-        sig_pending = 0;
-        uint32_t target = (uint32_t)sig_target;
-        activate(target ? TH_CAPTURE_THREAD : TH_CAPTURE_PROCESS, target ? target : 0, sig_leave);
-    }
     int unwind = 0;
     if (must_unwind(t)) {
         mt_state_set(MT_STATE_UNWINDING);
-        control_capture_begins();
+        cap.begun = 1;
+        hooks.capture_begins();
         unwind = 1;
     } else if (cap.active) {
         pause_here(t);
     } else {
-        mt_state_set(control_idle_state(t->id));
+        mt_state_set(hooks.idle_state(t->id));
     }
     pthread_mutex_unlock(&lock);
     return unwind;
@@ -378,7 +406,7 @@ int th_give_way(void)
     th_thread *t = self;
     if (!must_unwind(t))
         return 0;
-    if (control_in_callback()) {
+    if (hooks.in_callback()) {
         if (cap.kind == TH_CAPTURE_THREAD)
             cancel_capture(t, "waits in a function mtcc could not transform");
         return 0;
@@ -386,14 +414,15 @@ int th_give_way(void)
     lc_errno_note(errno);
     mt_state_set(MT_STATE_UNWINDING);
     frames_mark_in_call();
-    control_capture_begins();
+    cap.begun = 1;
+    hooks.capture_begins();
     return 1;
 }
 
 int th_give_way_waiting(const char *what)
 {
     th_thread *t = self;
-    if (must_unwind(t) && cap.kind == TH_CAPTURE_THREAD && !control_in_callback()) {
+    if (must_unwind(t) && cap.kind == TH_CAPTURE_THREAD && !hooks.in_callback()) {
         char why[160];
         snprintf(why, sizeof why, "waits in %s, which no thread could end where it would go alone", what);
         cancel_capture(t, why);
@@ -410,7 +439,7 @@ int th_sleep_until(const void *obj, const struct timespec *deadline)
     }
     th_thread *t = self;
     t->sleeping = 1;
-    t->stuck = control_in_callback();
+    t->stuck = hooks.in_callback();
     if (cap.active)
         pthread_cond_broadcast(&changed);
     int rc = pthread_cond_timedwait(channel_of(obj), &lock, deadline);
@@ -422,7 +451,7 @@ void th_sleep(const void *obj)
 {
     th_thread *t = self;
     t->sleeping = 1;
-    t->stuck = control_in_callback();
+    t->stuck = hooks.in_callback();
     if (cap.active)
         pthread_cond_broadcast(&changed);
     pthread_cond_wait(channel_of(obj), &lock);
@@ -476,7 +505,7 @@ int th_waiter_sleep(th_waiter *w, const struct timespec *deadline)
 {
     th_thread *t = self;
     t->sleeping = 1;
-    t->stuck = control_in_callback();
+    t->stuck = hooks.in_callback();
     if (cap.active)
         pthread_cond_broadcast(&changed);
     int rc = deadline ? pthread_cond_timedwait(&w->cv, &lock, deadline) : pthread_cond_wait(&w->cv, &lock);
@@ -548,8 +577,12 @@ static int others_stopped(const th_thread *me_)
 
 static void finish_thread_locked(th_thread *t, void *retval, th_status status)
 {
-    if (cap.active && cap.kind == TH_CAPTURE_THREAD && cap.target == t->id && !t->parked)
-        finish_capture();  /* it ended before reaching a safe point */
+    if (cap.active && cap.kind == TH_CAPTURE_THREAD && cap.target == t->id && !t->parked) {
+        /* it ended before reaching a safe point */
+        char why[96];
+        snprintf(why, sizeof why, "no checkpoint: thread %u ended before it reached an adaptation point", t->id);
+        finish_capture(why);
+    }
     t->status = status;
     t->retval = retval;
     t->native_live = 0;
@@ -573,7 +606,7 @@ static int any_running(void)
  * checks that returning from main would have made. */
 static _Noreturn void end_program(void)
 {
-    control_program_ends();
+    hooks.program_ends();
     exit(0);
 }
 
@@ -626,14 +659,14 @@ int th_capture_reached_bottom(void)
         while (!others_stopped(t))
             pthread_cond_wait(&changed, &lock);
         pthread_mutex_unlock(&lock);
-        int written = control_write_checkpoint(0) == 0;
+        int written = hooks.write_checkpoint(0, cap.requester) == 0;
         pthread_mutex_lock(&lock);
         if (cap.leave && written) {  /* a refused thread stays */
             frames_clear(t->frames);
             stays = 0;
         }
         t->parked = 0;
-        finish_capture();
+        finish_capture(NULL);
     } else {
         while (cap.generation == gen && !cap.writing && !all_parked() && !blocking_capture())
             pthread_cond_wait(&changed, &lock);
@@ -642,11 +675,11 @@ int th_capture_reached_bottom(void)
         if (cap.generation == gen && !cap.writing) {
             cap.writing = 1;
             pthread_mutex_unlock(&lock);
-            control_write_checkpoint(cap.leave);  /* exits when asked to and written */
+            hooks.write_checkpoint(cap.leave, cap.requester);  /* exits when asked to and written */
             pthread_mutex_lock(&lock);
             for (th_thread *o = threads; o; o = o->next)
                 o->parked = 0;
-            finish_capture();
+            finish_capture(NULL);
         }
         while (cap.generation == gen)
             pthread_cond_wait(&changed, &lock);
@@ -656,57 +689,6 @@ int th_capture_reached_bottom(void)
 }
 
 /* ---- pthread_create and its kin -------------------------------------------------- */
-
-/* The trigger signals the runtime still has: one the program installed a
- * disposition of its own for is the program's (libc_signal.c). */
-static void trigger_set(sigset_t *set)
-{
-    static const int triggers[] = { SIGUSR1, SIGUSR2, SIGALRM };
-    sigemptyset(set);
-    for (size_t i = 0; i < sizeof triggers / sizeof triggers[0]; i++)
-        if (!lc_signal_owned(triggers[i]))
-            sigaddset(set, triggers[i]);
-}
-
-static void *control_main(void *unused)
-{
-    (void)unused;
-    sigset_t set;
-    trigger_set(&set);
-    for (;;) {
-        siginfo_t si;
-        int sig = sigwaitinfo(&set, &si);
-        if (sig < 0)
-            continue;
-        if (lc_signal_deliver_owned(sig, &si))
-            continue;  /* the program's own handler had it */
-        uint32_t target = si.si_code == SI_QUEUE && si.si_value.sival_int > 0 ? (uint32_t)si.si_value.sival_int : 0;
-        control_note_request(sig);
-        th_request(target ? TH_CAPTURE_THREAD : TH_CAPTURE_PROCESS, target, sig == SIGUSR2);
-    }
-    return NULL;
-}
-
-/* Once the program has threads, the trigger signals go to one thread of
- * the runtime's own, which can take locks (a handler cannot). */
-static void start_control_thread(void)
-{
-    if (control_started)
-        return;
-    control_started = 1;
-    sigset_t set;
-    trigger_set(&set);
-    pthread_sigmask(SIG_BLOCK, &set, NULL);
-    pthread_attr_t a;
-    pthread_attr_init(&a);
-    pthread_attr_setdetachstate(&a, PTHREAD_CREATE_DETACHED);
-    pthread_t tid;
-    if (pthread_create(&tid, &a, control_main, NULL) != 0) {
-        fprintf(stderr, "migthread: cannot start the control thread\n");
-        exit(1);
-    }
-    pthread_attr_destroy(&a);
-}
 
 static void *thread_main(void *p)
 {
@@ -724,12 +706,12 @@ static void *thread_main(void *p)
         while (t->restoring)
             pthread_cond_wait(&changed, &lock);
     }
-    mt_state_set(cap.active ? MT_STATE_PENDING : control_idle_state(t->id));
+    mt_state_set(cap.active ? MT_STATE_PENDING : hooks.idle_state(t->id));
     pthread_mutex_unlock(&lock);
     void *(*twin)(void) = (void *(*)(void))mt_twin_of((void (*)(void))t->start);
     void *rv;
     if (resumed) {
-        frames_set_state_after_rewind(control_idle_state(t->id));
+        frames_set_state_after_rewind(hooks.idle_state(t->id));
         mt_state_set(MT_STATE_REWINDING);
         rv = twin();
     } else {
@@ -741,7 +723,7 @@ static void *thread_main(void *p)
             thread_ends(t, MT_THREAD_MIGRATED, TH_MIGRATED);
             return NULL;
         }
-        frames_set_state_after_rewind(control_idle_state(t->id));
+        frames_set_state_after_rewind(hooks.idle_state(t->id));
         mt_state_set(MT_STATE_REWINDING);
         rv = twin();
     }
@@ -768,7 +750,6 @@ static int spawn(th_thread *t, const pthread_attr_t *user)
 int mt_pthread_create(mt_thread_handle *handle, const void *attr, void *(*start)(void *), void *arg)
 {
     me();
-    start_control_thread();
     th_thread *t = new_thread(0);
     t->start = start;
     t->arg = arg;
@@ -1184,8 +1165,6 @@ int th_restore_prepare(const ck_image *img, mt_error *err)
         t->native_live = 1;
         link_thread(t);
         pthread_mutex_unlock(&lock);
-        if (!control_started)
-            start_control_thread();
         if (spawn(t, NULL) != 0)
             return mt_fail(err, MT_ENOMEM, "cannot create thread %u to restore it", id);
         pthread_mutex_lock(&lock);

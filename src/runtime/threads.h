@@ -38,20 +38,51 @@ enum {
 /* The runtime's descriptor of th_record. */
 const struct mt_type *th_record_type(void);
 
+/* What the layer above hands the thread code, which imports nothing
+ * above it (program.c sets them before main runs). */
+typedef struct th_hooks {
+    /* The state a thread returns to after a capture (safepoint.c). */
+    int (*idle_state)(uint32_t thread_id);
+    /* 1 while the calling thread runs a callback from untransformed code. */
+    int (*in_callback)(void);
+    /* A thread starts unwinding for a capture (the latency report). */
+    void (*capture_begins)(void);
+    /* Writes the checkpoint a request of requester (TH_BY_*) asked for;
+     * exits with status 0 afterwards when leave is set and it was written.
+     * 0, or -1 when none was written (one `migthread:` line said why; the
+     * program carries on). */
+    int (*write_checkpoint)(int leave, int requester);
+    /* The capture requester asked for is over (under the thread lock: it
+     * must not call back in): why is NULL when write_checkpoint ran, else
+     * why there is no checkpoint ("cancelled" after th_cancel). */
+    void (*capture_ends)(int requester, const char *why);
+    /* The end-of-program checks, when the last thread ends after main
+     * called pthread_exit. */
+    void (*program_ends)(void);
+} th_hooks;
+void th_set_hooks(const th_hooks *h);
+
 /* The calling thread becomes thread 1 (mt_run_main calls this first). */
 void th_init_main(void);
 uint32_t th_self_id(void);
 
+/* Who asked for a capture: told to write_checkpoint and capture_ends. */
+enum { TH_BY_PROGRAM = 0, TH_BY_CHANNEL = 1 };
+
 /* Asks for a capture (from the control thread, a poll count or a
- * signal seen by an adaptation point). target: the thread of a thread
- * capture. leave: exit after a process checkpoint; a moved thread leaves
- * its process after a thread checkpoint. Returns 0, or -1 when a capture
- * is already under way or the target does not exist. */
+ * trigger signal). target: the thread of a thread capture. leave: exit
+ * after a process checkpoint; a moved thread leaves its process after a
+ * thread checkpoint. Returns 0, or -1 when a capture is already under way
+ * or the target does not exist. th_request is th_request_from with
+ * TH_BY_PROGRAM. */
+int th_request_from(int kind, uint32_t target, int leave, int requester);
 int th_request(int kind, uint32_t target, int leave);
 
-/* A signal handler's request, taken up by the next adaptation point
- * (async-signal-safe). */
-void th_request_from_signal(uint32_t target, int leave);
+/* Takes back requester's capture if no thread has begun to unwind for it:
+ * every state word goes back to idle and the program carries on as if
+ * nothing had been asked. 0, or -1 when there is none or it is too late
+ * (the checkpoint will be written). */
+int th_cancel(int requester);
 
 /* An adaptation point saw its state word pending: 1 when this thread
  * must unwind, 0 to carry on (after waiting, if another thread is being

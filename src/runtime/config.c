@@ -1,0 +1,91 @@
+/* config.c: the MIGTHREAD_* environment variables, read once when the
+ * program starts. Every value is checked: one that is not understood
+ * ends the program with one line before main runs. */
+#include "config.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+config cfg;
+
+void cfg_die(const char *fmt, const char *detail)
+{
+    fflush(stdout);
+    fprintf(stderr, "migthread: ");
+    fprintf(stderr, fmt, detail);
+    fputc('\n', stderr);
+    exit(1);
+}
+
+static const char *base_name(const char *path)
+{
+    const char *slash = strrchr(path, '/');
+    return slash ? slash + 1 : path;
+}
+
+static long long env_count(const char *name)
+{
+    const char *v = getenv(name);
+    if (!v || !*v)
+        return 0;
+    char *end;
+    errno = 0;
+    long long n = strtoll(v, &end, 10);
+    if (*end || errno || n < 0)
+        cfg_die("%s must be a non-negative whole number", name);
+    return n;
+}
+
+/* MIGTHREAD_THREAD: unset or empty is no thread; anything else must name
+ * one (main is 1), since 0 or a word would silently checkpoint the whole
+ * process instead. */
+static uint32_t env_thread(void)
+{
+    const char *v = getenv("MIGTHREAD_THREAD");
+    if (!v || !*v)
+        return 0;
+    char *end;
+    errno = 0;
+    long long n = strtoll(v, &end, 10);
+    if (*end || errno || n < 1 || n > UINT32_MAX)
+        cfg_die("MIGTHREAD_THREAD must be a thread number (main is 1), not '%s'", v);
+    return (uint32_t)n;
+}
+
+void cfg_read(const char *argv0)
+{
+    const char *path = getenv("MIGTHREAD_CHECKPOINT_FILE");
+    if (path && *path)
+        snprintf(cfg.path, sizeof cfg.path, "%s", path);
+    else
+        snprintf(cfg.path, sizeof cfg.path, "%s.ckpt", base_name(argv0));
+    cfg.after_polls = env_count("MIGTHREAD_AFTER_POLLS");
+    if (cfg.after_polls > LONG_MAX)
+        cfg_die("MIGTHREAD_AFTER_POLLS is larger than this ABI counts (%s)", getenv("MIGTHREAD_AFTER_POLLS"));
+    cfg.exit_after = env_count("MIGTHREAD_EXIT_AFTER_CHECKPOINT") != 0;
+    cfg.verbose = env_count("MIGTHREAD_VERBOSE") != 0;
+    const char *interval = getenv("MIGTHREAD_INTERVAL");
+    if (interval && *interval) {
+        char *end;
+        cfg.interval = strtod(interval, &end);
+        if (*end || !(cfg.interval > 0))
+            cfg_die("MIGTHREAD_INTERVAL must be a positive number of seconds, not '%s'", interval);
+    }
+    cfg.thread = env_thread();
+    cfg.signals = env_count("MIGTHREAD_SIGNALS") != 0;
+    cfg.allow_root = env_count("MIGTHREAD_ALLOW_ROOT") != 0;
+    /* MIGTHREAD_CONTROL=0: no control thread, for an emulator that cannot
+     * run a second thread (qemu-i386 with a dynamic glibc hangs in
+     * pthread_create); what needs the thread is then refused. */
+    const char *control = getenv("MIGTHREAD_CONTROL");
+    cfg.control = !(control && *control) || env_count("MIGTHREAD_CONTROL") != 0;
+    if (!cfg.control && cfg.interval > 0)
+        cfg_die("%s", "MIGTHREAD_INTERVAL needs the control thread, which MIGTHREAD_CONTROL=0 turns off");
+    if (!cfg.control && cfg.signals)
+        cfg_die("%s", "MIGTHREAD_SIGNALS needs the control thread, which MIGTHREAD_CONTROL=0 turns off");
+    const char *restore = getenv("MIGTHREAD_RESTORE");
+    cfg.restore = restore && *restore ? restore : NULL;
+}

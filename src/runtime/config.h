@@ -1,0 +1,35 @@
+/* config.h: the runtime's configuration, read once from the environment
+ * (MIGTHREAD_*) when the program starts (config.c). The other runtime
+ * files read cfg; only start-up and a fork's child change it. */
+#ifndef MT_CONFIG_H
+#define MT_CONFIG_H
+
+#include <stdint.h>
+
+enum { CFG_PATH_MAX = 4096 };
+
+typedef struct config {
+    char path[CFG_PATH_MAX];  /* MIGTHREAD_CHECKPOINT_FILE, or <program>.ckpt */
+    long long after_polls;  /* MIGTHREAD_AFTER_POLLS, 0: off */
+    double interval;        /* MIGTHREAD_INTERVAL seconds, 0: off */
+    int exit_after;         /* MIGTHREAD_EXIT_AFTER_CHECKPOINT */
+    const char *restore;    /* MIGTHREAD_RESTORE */
+    int verbose;            /* MIGTHREAD_VERBOSE: one line per checkpoint */
+    uint32_t thread;        /* MIGTHREAD_THREAD: a thread checkpoint of this thread */
+    int signals;            /* MIGTHREAD_SIGNALS: SIGUSR1/SIGUSR2 are triggers too */
+    int allow_root;         /* MIGTHREAD_ALLOW_ROOT: root may use the control channel */
+    int control;            /* not MIGTHREAD_CONTROL=0: the channel and its thread */
+} config;
+
+extern config cfg;
+
+/* Reads every MIGTHREAD_* variable into cfg; argv0 names the default
+ * checkpoint file. A value that is not understood ends the program with
+ * one line (cfg_die): a typo must not silently mean "no checkpoint". */
+void cfg_read(const char *argv0);
+
+/* A start-up failure: flushes stdout, prints "migthread: " and fmt with
+ * detail on stderr, and exits with status 1. */
+_Noreturn void cfg_die(const char *fmt, const char *detail);
+
+#endif

@@ -1,0 +1,88 @@
+/* ctlmsg.h: the control channel's wire format and its socket directory,
+ * shared by the runtime (channel.c) and the migthread command. Every
+ * frame is length-prefixed, versioned and checked field by field;
+ * docs/design.md ("The control channel") writes the layout down. */
+#ifndef MT_CTLMSG_H
+#define MT_CTLMSG_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+enum {
+    CM_MAGIC = 0x4d544348,     /* "MTCH", the first four bytes of every frame */
+    CM_VERSION = 1,
+    CM_HEADER = 12,            /* magic u32, version u16, kind u16, body length u32 */
+    CM_BODY_MAX = 16384,       /* a longer body is refused before it is read */
+    CM_TEXT_MAX = 4095,        /* the longest text field (a path, a message) */
+    CM_READ_MS = 2000          /* a request must arrive whole within this */
+};
+
+/* Frame kinds: requests, then replies. */
+enum {
+    CM_HELLO = 1,              /* who are you: PID, PROGRAM, PATH */
+    CM_CHECKPOINT = 2,         /* PATH or FD, THREAD, FLAGS, TIMEOUT_MS */
+    CM_OK = 128,               /* done: PATH, SIZE, WAIT_US, WRITE_US (or HELLO's fields) */
+    CM_ERROR = 129,            /* MESSAGE: the program's `migthread:` reason */
+    CM_BEGUN = 130             /* the capture began; the answer follows when written */
+};
+
+/* Field tags: tag u16, length u16, value. Integers are big-endian. */
+enum {
+    CM_F_PATH = 1,             /* text: where to write; in CM_OK, the file written */
+    CM_F_THREAD = 2,           /* u32 >= 1: a thread checkpoint of this thread */
+    CM_F_FLAGS = 3,            /* u32, CM_FLAG_* bits */
+    CM_F_TIMEOUT_MS = 4,       /* u32 >= 1: give up if no adaptation point by then */
+    CM_F_FD = 5,               /* empty: a descriptor rides with the frame (SCM_RIGHTS) */
+    CM_F_MESSAGE = 16,         /* text */
+    CM_F_SIZE = 17,            /* u64: bytes written */
+    CM_F_WAIT_US = 18,         /* u64: from the request to the capture */
+    CM_F_WRITE_US = 19,        /* u64: writing the checkpoint */
+    CM_F_PID = 20,             /* u32 */
+    CM_F_PROGRAM = 21,         /* text: the program's argv[0] */
+    CM_F_LAST = 21
+};
+
+enum { CM_FLAG_EXIT = 1 };
+
+/* One frame, decoded. have holds bit (1 << tag) for each field present. */
+typedef struct cm_msg {
+    uint16_t kind;
+    uint32_t have;
+    char path[CM_TEXT_MAX + 1], message[CM_TEXT_MAX + 1], program[CM_TEXT_MAX + 1];
+    uint32_t thread, flags, timeout_ms, pid;
+    uint64_t size, wait_us, write_us;
+    int fd;                    /* a received (or to be sent) descriptor, or -1 */
+} cm_msg;
+
+/* An empty frame of kind. */
+void cm_init(cm_msg *m, uint16_t kind);
+/* Marks field tag present (its value is set in m by the caller). */
+void cm_set(cm_msg *m, int tag);
+int cm_has(const cm_msg *m, int tag);
+
+/* Sends m as one frame (m->fd with it when CM_F_FD is set). 0, or -1
+ * with errno. Never raises SIGPIPE. */
+int cm_send(int sock, const cm_msg *m);
+
+/* Receives one frame within timeout_ms (-1: no limit). Returns 0; 1 when
+ * the peer closed before the first byte; -1 with a reason in why (a
+ * timeout, a bad frame: every field is checked). A descriptor that came
+ * with the frame is in m->fd, else m->fd is -1. */
+int cm_recv(int sock, cm_msg *m, int timeout_ms, char *why, size_t cap);
+
+/* The control sockets' directories for uid, in the order they are tried:
+ * $XDG_RUNTIME_DIR/migthread (when set, for the caller's own uid), then
+ * /tmp/migthread-UID. Writes the which'th into buf; 0, or -1 when there
+ * is no such one. */
+int cm_socket_dir(uid_t uid, int which, char *buf, size_t cap);
+
+/* The socket of process pid in dir. 0, or -1 when it does not fit a
+ * Unix socket address. */
+int cm_socket_path(const char *dir, long pid, char *buf, size_t cap);
+
+/* 0 when dir is a directory owned by uid with no rights for others;
+ * -1 with the reason in why otherwise. */
+int cm_check_dir(const char *dir, uid_t uid, char *why, size_t cap);
+
+#endif

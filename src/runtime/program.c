@@ -1,0 +1,318 @@
+/* program.c: the program's real main and the checkpoint writer.
+ *
+ * mt_run_main reads the configuration, registers what the C library
+ * keeps, installs the triggers, and runs main (or restores a checkpoint
+ * and resumes it). When a capture's unwinding reaches the bottom of a
+ * thread, threads.c calls the writer handed to it here; then the program
+ * either exits or rewinds from memory and carries on as if nothing had
+ * happened. */
+#include <errno.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "channel.h"
+#include "config.h"
+#include "error.h"
+#include "frames.h"
+#include "input.h"
+#include "libc_state.h"
+#include "migthread-gen.h"
+#include "restore.h"
+#include "safepoint.h"
+#include "state.h"
+#include "stream.h"
+#include "threads.h"
+#include "trigger.h"
+#include "types.h"
+
+/* ---- argv and the standard streams ------------------------------------------------ */
+
+/* main's argv points into the initial process stack; the program gets a
+ * tracked copy, so that pointers to the arguments translate and a
+ * restored program sees its original arguments. */
+static char **copy_argv(int argc, char **argv)
+{
+    const mt_type *ptr = mt_type_scalar("char *", MT_CLASS_PTR, sizeof(char *), _Alignof(char *));
+    char **copy = mt_malloc((size_t)(argc + 1) * sizeof *copy, ptr, NULL);
+    if (!copy)
+        cfg_die("%s", "out of memory copying the arguments");
+    for (int i = 0; i < argc; i++)
+        if (!(copy[i] = mt_strdup(argv[i])))
+            cfg_die("%s", "out of memory copying the arguments");
+    copy[argc] = NULL;
+    return copy;
+}
+
+static void register_streams(void)
+{
+    const mt_type *byte = mt_type_scalar("char", MT_CLASS_BYTES, 1, 1);
+    mt_error err;
+    if (mt_register_constant("<stdin>", stdin, byte, 1, &err) < 0 ||
+        mt_register_constant("<stdout>", stdout, byte, 1, &err) < 0 ||
+        mt_register_constant("<stderr>", stderr, byte, 1, &err) < 0)
+        cfg_die("%s", err.msg);
+}
+
+/* The C library's state that the runtime keeps (libc_*.c). */
+static void register_libc(void)
+{
+    mt_error err;
+    if (lc_env_track(&err) < 0 || lc_rand_register(&err) < 0 || lc_errno_register(&err) < 0 ||
+        lc_signal_register(&err) < 0 || lc_stdio_register(&err) < 0 || lc_mmap_register(&err) < 0)
+        cfg_die("%s", err.msg);
+}
+
+/* In the child of a fork: a new instance of the program, with its own
+ * count of adaptation points and its own checkpoint file,
+ * <parent's file>.<pid>, so that it never writes over the parent's. */
+static void fork_child(void)
+{
+    size_t len = strlen(cfg.path);
+    snprintf(cfg.path + len, sizeof cfg.path - len, ".%ld", (long)getpid());
+    if (th_last_id() > 1) {
+        /* only the forking thread lives on: a capture would wait for the
+         * others for ever, so this child does not checkpoint */
+        sp_polls_reset(0);
+        cfg.after_polls = 0;
+        cfg.interval = 0;
+        ch_child(1);
+        mt_state_set(MT_STATE_IDLE);
+        return;
+    }
+    sp_polls_reset((long)cfg.after_polls);
+    mt_state_set(sp_idle_state(th_self_id()));
+    ch_child(0);  /* its own socket, and its own interval timer */
+}
+
+/* ---- The checkpoint writer ---------------------------------------------------------- */
+
+static double now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return ts.tv_sec + ts.tv_nsec * 1e-9;
+}
+
+/* Writes the checkpoint into a descriptor the requester passed (a file,
+ * a pipe, a socket): a peer that goes away is an error, not SIGPIPE. */
+static int save_to_fd(int fd, long long *size, mt_error *err)
+{
+    st_stream *s = malloc(sizeof *s);
+    if (!s)
+        return mt_fail(err, MT_ENOMEM, "out of memory saving a checkpoint");
+    sigset_t pipe_only, old;
+    sigemptyset(&pipe_only);
+    sigaddset(&pipe_only, SIGPIPE);
+    pthread_sigmask(SIG_BLOCK, &pipe_only, &old);
+    st_init_fd(s, fd);
+    int rc = state_write(s, err);
+    *size = (long long)s->offset;
+    free(s);
+    struct timespec zero = { 0, 0 };
+    while (sigtimedwait(&pipe_only, NULL, &zero) > 0)
+        ;  /* a SIGPIPE the write raised: the error said it */
+    pthread_sigmask(SIG_SETMASK, &old, NULL);
+    return rc;
+}
+
+static long long file_size(const char *path)
+{
+    FILE *f = fopen(path, "rb");
+    long size = -1;
+    if (f && fseek(f, 0, SEEK_END) == 0)
+        size = ftell(f);
+    if (f)
+        fclose(f);
+    return size;
+}
+
+/* Flushes stdio and writes the checkpoint (where a channel request said,
+ * or cfg.path); exits with status 0 afterwards when leave is set. Returns
+ * 0, or -1 when none was written (a capture no reader could restore, an
+ * I/O error): one `migthread:` line, no file, and the caller carries on
+ * without leaving. threads.c calls it (th_hooks). */
+static int control_write_checkpoint(int leave, int requester)
+{
+    double t0 = now();
+    fflush(NULL);  /* output before the checkpoint joins output after it */
+    char path[CFG_PATH_MAX];
+    int fd = -1;
+    if (!ch_target(requester, path, sizeof path, &fd))
+        snprintf(path, sizeof path, "%s", cfg.path);
+    mt_error err;
+    long long size = -1;
+    lc_signal_capture();
+    int saved = lc_stdio_capture(&err) == 0 && lc_files_capture(&err) == 0 &&
+                (fd >= 0 ? save_to_fd(fd, &size, &err) : mt_save(path, &err)) == 0;
+    lc_stdio_release();
+    lc_files_release();
+    if (!saved) {
+        /* No job is lost to a checkpoint that was not written: one line,
+         * no file, and the program carries on (it does not leave). */
+        fprintf(stderr, "migthread: %s\n", err.msg);
+        ch_failed(requester, err.msg);
+        return -1;
+    }
+    const char *shown = fd >= 0 ? "(descriptor)" : path;
+    if (fd < 0)
+        size = file_size(path);
+    double ms = (now() - t0) * 1e3;
+    char full[PATH_MAX];
+    ch_written(requester, fd >= 0 ? NULL : realpath(path, full) ? full : path, size < 0 ? 0 : (uint64_t)size, ms);
+    if (cfg.verbose) {
+        fprintf(stderr, "migthread: checkpoint %s: %lld bytes, written in %.3f ms\n", shown, size, ms);
+        double lat;
+        if (ch_latency(&lat))
+            fprintf(stderr, "migthread: trigger latency %.3f ms\n", lat);
+    }
+    if (leave) {
+        fflush(NULL);
+        ch_before_exit(requester);
+        exit(0);
+    }
+    return 0;
+}
+
+/* ---- Restore and the bottom of main ---------------------------------------------------- */
+
+/* Reads and places a checkpoint: the threads it holds are created and
+ * wait until every frame is in place. */
+static int restore_from(const char *path, void *(**start)(void *))
+{
+    double t0 = now();
+    mt_error err;
+    ck_image *img = in_read_restore(path, &err);  /* a file, "-" or migthread restart's stream */
+    if (!img)
+        cfg_die("%s", err.msg);
+    if (lc_files_reopen(img, &err) < 0 || th_restore_prepare(img, &err) < 0 || restore_image(img, 0, &err) < 0)
+        cfg_die("%s", err.msg);
+    /* the library's state, before any thread of the program goes on */
+    if (lc_signal_reinstall(&err) < 0 || lc_stdio_reinstate(&err) < 0 || lc_mmap_restored(&err) < 0)
+        cfg_die("%s", err.msg);
+    ck_image_free(img);
+    int role = th_restore_start(start);
+    if (role == TH_ROLE_MAIN && !frames_pending(frames_mine()))
+        cfg_die("%s holds no stack to resume", path);
+    if (cfg.verbose)
+        fprintf(stderr, "migthread: restored %s in %.3f ms\n", path, (now() - t0) * 1e3);
+    return role;
+}
+
+/* Runs the bottom of the main thread's stack until it ends for good:
+ * each time a capture unwinds it, the checkpoint is written (or waited
+ * for) and the stack rewinds. */
+static int run_bottom(int (*resume_main)(void), int rc)
+{
+    while (mt_state_now() == MT_STATE_UNWINDING) {
+        if (!th_capture_reached_bottom())
+            th_main_leaves(1);  /* the main thread moved elsewhere */
+        frames_set_state_after_rewind(sp_idle_state(th_self_id()));
+        mt_state_set(MT_STATE_REWINDING);
+        rc = resume_main();
+    }
+    return rc;
+}
+
+/* How far the count got when the program ends before MIGTHREAD_AFTER_POLLS
+ * ran out, so that scripts can pick positions that exist; said once. */
+static void report_count(void)
+{
+    static int reported;
+    long left = sp_polls_left();
+    if (reported || cfg.after_polls <= 0 || left <= 0)
+        return;
+    reported = 1;
+    fflush(stdout);
+    fprintf(stderr, "migthread: the program ended after %lld adaptation points, before MIGTHREAD_AFTER_POLLS=%lld\n",
+            cfg.after_polls - (long long)left, cfg.after_polls);
+}
+
+/* The same for a program that ends by calling exit(0) (on_exit: the runtime
+ * exits non-zero after its own one-line errors, which must stay alone). */
+static void report_count_at_exit(int status, void *unused)
+{
+    (void)unused;
+    if (status == 0)
+        report_count();
+}
+
+/* The checks made when the program ends, by returning from main or, after
+ * main called pthread_exit, when its last thread ends (threads.c). */
+static void control_program_ends(void)
+{
+    if (cfg.thread && cfg.thread > th_last_id()) {
+        /* nothing counted: a thread that never existed is a wrong number,
+         * not a program that ended early */
+        char n[16];
+        snprintf(n, sizeof n, "%u", cfg.thread);
+        cfg_die("MIGTHREAD_THREAD=%s names no thread of this program", n);
+    }
+    report_count();
+}
+
+static void *(*alone_start)(void *);
+
+static int resume_alone(void)
+{
+    void *(*twin)(void) = (void *(*)(void))mt_twin_of((void (*)(void))alone_start);
+    twin();
+    return 0;
+}
+
+/* What the thread code calls back into (it imports nothing above it). */
+static const th_hooks hooks = {
+    .idle_state = sp_idle_state,
+    .in_callback = sp_in_callback,
+    .capture_begins = ch_capture_begins,
+    .write_checkpoint = control_write_checkpoint,
+    .capture_ends = ch_capture_ends,
+    .program_ends = control_program_ends,
+};
+
+int mt_run_main(int argc, char **argv, int (*user_main)(int, char **), int (*resume_main)(void))
+{
+    frames_note_stack(&argc);
+    cfg_read(argc > 0 ? argv[0] : "program");
+    th_set_hooks(&hooks);
+    th_init_main();
+    register_streams();
+    register_libc();
+    char **args = copy_argv(argc, argv);
+    tg_install();
+    lc_fork_set_child_hook(fork_child);
+    int rc;
+    if (cfg.after_polls > 0) {
+        sp_polls_reset((long)cfg.after_polls);
+        on_exit(report_count_at_exit, NULL);
+    }
+    if (cfg.restore) {
+        int role = restore_from(cfg.restore, &alone_start);
+        if (role == TH_ROLE_FINISHED)
+            th_main_leaves(0);  /* main had ended; its threads go on */
+        if (role == TH_ROLE_ALONE)
+            resume_main = resume_alone;  /* a moved thread: its function, then the end */
+        if (!resume_main)
+            cfg_die("%s", "this program's main cannot be resumed (see mtcc's warnings)");
+        /* a restored run may count toward its own checkpoint (a chain) */
+        frames_set_state_after_rewind(sp_idle_state(th_self_id()));
+        mt_state_set(MT_STATE_REWINDING);
+        ch_start(argc > 0 ? argv[0] : "program");
+        rc = run_bottom(resume_main, resume_main());
+        if (role == TH_ROLE_ALONE) {
+            fflush(NULL);
+            exit(0);
+        }
+    } else {
+        mt_state_set(sp_idle_state(th_self_id()));
+        ch_start(argc > 0 ? argv[0] : "program");
+        rc = run_bottom(resume_main, user_main(argc, args));
+    }
+    control_program_ends();
+    mt_state_set(MT_STATE_IDLE);
+    return rc;
+}
