@@ -362,6 +362,7 @@ char *transform_file(const char *ipath, const char *orig_name, const char *tripl
     heap_scan_unit(tu);
     find_leaves(&t);
     hidden_infer(tu, &t.reg);
+    punned_scan(tu);
     clang_visitChildren(clang_getTranslationUnitCursor(tu), top_level, &t);
     free_leaves(&t);
     t.hash = hash_sources(&t);

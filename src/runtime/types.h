@@ -17,6 +17,7 @@
 typedef struct tmember {
     char *name;
     uint8_t cls;            /* mt_class */
+    uint8_t pun_read;       /* a union member read while another may be the one stored (mt_type_punned) */
     uint32_t size;          /* one element; for STRUCT/UNION the type's size;
                                for BITFIELD the bytes its bits touch */
     uint32_t offset;        /* for BITFIELD the first of those bytes */
@@ -46,6 +47,7 @@ struct mt_type {
     uint32_t size, align;
     uint32_t index;         /* position in its table (local or image) */
     uint8_t is_union;
+    uint8_t punned;         /* a union whose bytes the program reads as another type (mt_type_punned) */
     uint8_t has_pointers;   /* a PTR or FNPTR anywhere inside */
     uint8_t has_unions;     /* a union anywhere inside, or the type is one */
     struct un_position *union_positions; /* unions.c's flat list of them, made on first use */

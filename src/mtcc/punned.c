@@ -1,0 +1,604 @@
+/* punned.c: which union types a program reads through a member other than
+ * the one it stored (type punning), found flow-insensitively over a file.
+ * The bytes of such a union mean what its stored member's representation
+ * makes them mean when read as another member: byte order and layout
+ * decide, so a restore refuses them where those differ (convert.c).
+ *
+ * Every use of a union member is classified by one walk from the top with
+ * an access context, so every expression shape (., ->, array elements,
+ * nested members, macros, conditionals) reduces to the same cases:
+ * stored (assigned, initialized, ++/--, address taken as a pointer to
+ * something writable), read (a value used, or its address taken as a
+ * pointer to const). A member read and never stored in the file makes its
+ * union punned; so does a view of a union's bytes as another type (a cast
+ * of a pointer to a union, to a type holding one or to a member, into a
+ * pointer to another non-void type; a system function other than the
+ * copying, freeing and sorting ones given such a pointer). */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "mtcc.h"
+
+enum access {
+    AC_READ,      /* the value is used */
+    AC_READ_RO,   /* the value becomes a pointer to const: an address taken reads only */
+    AC_STORE,     /* the object is written */
+    AC_RW,        /* read and written (++, +=) */
+    AC_ADDR,      /* its address escapes as a pointer to something writable */
+    AC_ADDR_RO    /* its address escapes as a pointer to const */
+};
+
+enum { PUN_READ = 1, PUN_STORED = 2 };
+
+typedef struct pun_field {
+    char *usr;       /* the union's USR */
+    CXCursor field;
+    unsigned flags;
+} pun_field;
+
+static pun_field *fields;
+static int nfields, capfields;
+static char **viewed;   /* USRs of unions whose bytes are viewed as another type */
+static int nviewed, capviewed;
+/* The extents of the & operators whose result is a pointer to const:
+ * they read, and store nothing (unions.c asks). */
+typedef struct span {
+    unsigned start, end;
+} span;
+static span *ro_addrs;
+static int nro, capro;
+
+static char *usr_of(CXCursor decl)
+{
+    CXString u = clang_getCursorUSR(clang_getCanonicalCursor(decl));
+    char *s = xstrdup(clang_getCString(u));
+    clang_disposeString(u);
+    return s;
+}
+
+static void note_field(CXCursor field, unsigned flags)
+{
+    CXCursor parent = clang_getCursorSemanticParent(field);
+    if (clang_getCursorKind(parent) != CXCursor_UnionDecl || !flags)
+        return;
+    for (int i = 0; i < nfields; i++)
+        if (clang_equalCursors(fields[i].field, field)) {
+            fields[i].flags |= flags;
+            return;
+        }
+    if (nfields == capfields) {
+        capfields = capfields ? capfields * 2 : 64;
+        fields = xrealloc(fields, (size_t)capfields * sizeof *fields);
+    }
+    fields[nfields++] = (pun_field){ usr_of(parent), field, flags };
+}
+
+static void note_viewed(CXCursor decl)
+{
+    char *u = usr_of(decl);
+    for (int i = 0; i < nviewed; i++)
+        if (strcmp(viewed[i], u) == 0) {
+            free(u);
+            return;
+        }
+    if (nviewed == capviewed) {
+        capviewed = capviewed ? capviewed * 2 : 16;
+        viewed = xrealloc(viewed, (size_t)capviewed * sizeof *viewed);
+    }
+    viewed[nviewed++] = u;
+}
+
+static unsigned flags_of(enum access a)
+{
+    switch (a) {
+    case AC_READ:
+    case AC_READ_RO:
+    case AC_ADDR_RO: return PUN_READ;
+    case AC_STORE: return PUN_STORED;
+    default: return PUN_READ | PUN_STORED;
+    }
+}
+
+/* ---- types ------------------------------------------------------------------ */
+
+static int is_array(CXType t)
+{
+    enum CXTypeKind k = clang_getCanonicalType(t).kind;
+    return k == CXType_ConstantArray || k == CXType_IncompleteArray || k == CXType_VariableArray ||
+           k == CXType_DependentSizedArray;
+}
+
+static CXType elem_of(CXType t)
+{
+    t = clang_getCanonicalType(t);
+    while (is_array(t))
+        t = clang_getCanonicalType(clang_getArrayElementType(t));
+    return t;
+}
+
+/* The canonical spelling of t without its outer qualifiers, to compare
+ * types as a pointer conversion sees them. */
+static char *bare_spelling(CXType t)
+{
+    CXString s = clang_getTypeSpelling(clang_getCanonicalType(t));
+    const char *p = clang_getCString(s);
+    for (int again = 1; again;) {
+        again = 0;
+        static const char *const quals[] = { "const ", "volatile ", "restrict ", "_Atomic " };
+        for (int i = 0; i < 4; i++)
+            if (strncmp(p, quals[i], strlen(quals[i])) == 0) {
+                p += strlen(quals[i]);
+                again = 1;
+            }
+    }
+    char *r = xstrdup(p);
+    clang_disposeString(s);
+    return r;
+}
+
+static int same_type(CXType a, CXType b)
+{
+    char *x = bare_spelling(a), *y = bare_spelling(b);
+    int eq = strcmp(x, y) == 0;
+    free(x);
+    free(y);
+    return eq;
+}
+
+static int is_void(CXType t) { return clang_getCanonicalType(t).kind == CXType_Void; }
+
+static int is_char(CXType t)
+{
+    switch (clang_getCanonicalType(t).kind) {
+    case CXType_Char_S: case CXType_Char_U: case CXType_SChar: case CXType_UChar: return 1;
+    default: return 0;
+    }
+}
+
+/* Calls fn on every union declaration inside t (t itself, members of
+ * records at any depth, array elements). */
+typedef struct held_walk {
+    void (*fn)(CXCursor decl, void *ctx);
+    void *ctx;
+    int depth;
+} held_walk;
+
+static void each_held(CXType t, held_walk *h);
+
+static enum CXChildVisitResult held_field(CXCursor c, CXCursor parent, CXClientData data)
+{
+    (void)parent;
+    if (clang_getCursorKind(c) == CXCursor_FieldDecl)
+        each_held(clang_getCursorType(c), data);
+    return CXChildVisit_Continue;
+}
+
+static void each_held(CXType t, held_walk *h)
+{
+    CXType c = elem_of(t);
+    if (c.kind != CXType_Record || h->depth > 32)
+        return;
+    CXCursor decl = clang_getTypeDeclaration(c);
+    if (clang_getCursorKind(decl) == CXCursor_UnionDecl)
+        h->fn(decl, h->ctx);
+    h->depth++;
+    clang_visitChildren(decl, held_field, h);
+    h->depth--;
+}
+
+typedef struct find_decl {
+    CXCursor want;
+    int found;
+} find_decl;
+
+static void match_decl(CXCursor decl, void *ctx)
+{
+    find_decl *f = ctx;
+    f->found |= clang_equalCursors(clang_getCanonicalCursor(decl), clang_getCanonicalCursor(f->want));
+}
+
+static int holds(CXType t, CXCursor decl)
+{
+    find_decl f = { decl, 0 };
+    held_walk h = { match_decl, &f, 0 };
+    each_held(t, &h);
+    return f.found;
+}
+
+/* Each union in `from` that `to` does not also hold is viewed. */
+typedef struct view_ctx {
+    CXType other;
+} view_ctx;
+
+static void view_unless_held(CXCursor decl, void *ctx)
+{
+    if (!holds(((view_ctx *)ctx)->other, decl))
+        note_viewed(decl);
+}
+
+static void view_all(CXCursor decl, void *ctx)
+{
+    (void)ctx;
+    note_viewed(decl);
+}
+
+/* ---- origins of pointers -------------------------------------------------------- */
+
+static CXCursor strip(CXCursor e)
+{
+    for (int depth = 0; depth < 32; depth++) {
+        enum CXCursorKind k = clang_getCursorKind(e);
+        if (k != CXCursor_ParenExpr && k != CXCursor_UnexposedExpr && k != CXCursor_CStyleCastExpr)
+            return e;
+        kids ch = children(e);
+        CXCursor inner = ch.n ? ch.c[ch.n - 1] : clang_getNullCursor();
+        int one = k == CXCursor_CStyleCastExpr || ch.n == 1;
+        free(ch.c);
+        if (clang_Cursor_isNull(inner) || !one)
+            return e;
+        e = inner;
+    }
+    return e;
+}
+
+static int unary_is(CXTranslationUnit tu, CXCursor c, const char *op)
+{
+    if (clang_getCursorKind(c) != CXCursor_UnaryOperator)
+        return 0;
+    char *o = first_token(tu, c);
+    int r = strcmp(o, op) == 0;
+    free(o);
+    return r;
+}
+
+/* The union member whose storage a pointer expression points into (&u.m,
+ * &u.m[2], u.arr decayed): its field, or a null cursor. */
+static CXCursor member_origin(CXTranslationUnit tu, CXCursor e)
+{
+    e = strip(e);
+    if (unary_is(tu, e, "&")) {
+        kids ch = children(e);
+        e = ch.n ? bare_expr(ch.c[0]) : clang_getNullCursor();
+        free(ch.c);
+    } else if (!is_array(clang_getCursorType(e))) {
+        return clang_getNullCursor();
+    }
+    for (int depth = 0; depth < 32 && !clang_Cursor_isNull(e); depth++) {
+        enum CXCursorKind k = clang_getCursorKind(e);
+        if (k == CXCursor_MemberRefExpr) {
+            CXCursor f = clang_getCursorReferenced(e);
+            return clang_getCursorKind(clang_getCursorSemanticParent(f)) == CXCursor_UnionDecl
+                       ? f : clang_getNullCursor();
+        }
+        if (k != CXCursor_ArraySubscriptExpr)
+            return clang_getNullCursor();
+        kids ch = children(e);
+        CXCursor base = ch.n ? bare_expr(ch.c[0]) : clang_getNullCursor();
+        free(ch.c);
+        if (clang_Cursor_isNull(base) || !is_array(clang_getCursorType(base)))
+            return clang_getNullCursor();
+        e = base;
+    }
+    return clang_getNullCursor();
+}
+
+/* The type a pointer expression points to (an array decays to its element). */
+static CXType pointee_of(CXType t)
+{
+    CXType c = clang_getCanonicalType(t);
+    if (c.kind == CXType_Pointer)
+        return clang_getPointeeType(c);
+    if (is_array(c))
+        return clang_getArrayElementType(c);
+    CXType none = { CXType_Invalid, { 0 } };
+    return none;
+}
+
+/* A conversion of the pointer `from` (an expression) to a pointer to
+ * `to`: the bytes of unions it reaches are viewed as another type. */
+static void check_view(CXTranslationUnit tu, CXCursor from, CXType to)
+{
+    CXType pf = pointee_of(clang_getCursorType(from));
+    if (pf.kind == CXType_Invalid || to.kind == CXType_Invalid || is_void(pf) || is_void(to) || same_type(pf, to))
+        return;
+    view_ctx a = { to }, b = { pf };
+    held_walk ha = { view_unless_held, &a, 0 }, hb = { view_unless_held, &b, 0 };
+    each_held(pf, &ha);
+    each_held(to, &hb);
+    CXCursor f = member_origin(tu, from);
+    if (!clang_Cursor_isNull(f) && !same_type(elem_of(clang_getCursorType(f)), to))
+        note_viewed(clang_getCursorSemanticParent(f));
+}
+
+/* ---- system functions given a union's bytes --------------------------------------- */
+
+static int harmless_call(const char *name, int arg, CXCursor call, CXTranslationUnit tu)
+{
+    static const char *const harmless[] = { "free", "cfree", "realloc", "reallocarray", "memset", "bzero",
+                                             "explicit_bzero", "qsort", "qsort_r", "bsearch", "fread", "read",
+                                             "pread", "recv", "recvfrom", "pthread_create", NULL };
+    if (strncmp(name, "__builtin_", 10) == 0)
+        name += 10;
+    for (int i = 0; harmless[i]; i++)
+        if (strcmp(name, harmless[i]) == 0)
+            return 1;
+    int copy = strcmp(name, "memcpy") == 0 || strcmp(name, "memmove") == 0 || strcmp(name, "mempcpy") == 0;
+    if (!copy)
+        return 0;
+    if (arg == 0)
+        return 1;  /* the destination: written, and the runtime forgets its member */
+    if (arg != 1 || clang_Cursor_getNumArguments(call) < 2)
+        return 0;
+    /* a copy between objects of one type */
+    CXType d = pointee_of(clang_getCursorType(strip(clang_Cursor_getArgument(call, 0))));
+    CXType s = pointee_of(clang_getCursorType(strip(clang_Cursor_getArgument(call, 1))));
+    (void)tu;
+    return d.kind != CXType_Invalid && s.kind != CXType_Invalid && !is_void(d) && same_type(d, s);
+}
+
+static void check_system_call(CXTranslationUnit tu, CXCursor call)
+{
+    CXCursor callee = clang_getCursorReferenced(call);
+    if (clang_Cursor_isNull(callee) || clang_getCursorKind(callee) != CXCursor_FunctionDecl)
+        return;
+    CXString sp = clang_getCursorSpelling(callee);
+    char *name = xstrdup(clang_getCString(sp));
+    clang_disposeString(sp);
+    int system = in_system_header(callee) || strncmp(name, "__builtin_", 10) == 0;
+    int n = clang_Cursor_getNumArguments(call);
+    for (int i = 0; system && i < n; i++) {
+        CXCursor a = strip(clang_Cursor_getArgument(call, (unsigned)i));
+        CXType pt = pointee_of(clang_getCursorType(a));
+        CXCursor f = member_origin(tu, a);
+        int member = !clang_Cursor_isNull(f) && !is_char(elem_of(clang_getCursorType(f)));
+        int whole = pt.kind != CXType_Invalid && clang_Cursor_isNull(f);
+        if ((!member && !whole) || harmless_call(name, i, call, tu))
+            continue;
+        if (member)
+            note_viewed(clang_getCursorSemanticParent(f));
+        held_walk h = { view_all, NULL, 0 };
+        if (whole)
+            each_held(pt, &h);
+    }
+    free(name);
+}
+
+/* ---- the walk -------------------------------------------------------------------- */
+
+typedef struct pun_walk {
+    CXTranslationUnit tu;
+} pun_walk;
+
+static void visit(pun_walk *w, CXCursor c, enum access ac);
+
+static void visit_kids(pun_walk *w, CXCursor c, enum access ac)
+{
+    kids ch = children(c);
+    for (int i = 0; i < ch.n; i++)
+        visit(w, ch.c[i], ac);
+    free(ch.c);
+}
+
+/* 1 for a pointer to a const-qualified type. */
+static int points_to_const(CXType t)
+{
+    CXType c = clang_getCanonicalType(t);
+    return c.kind == CXType_Pointer && clang_isConstQualifiedType(clang_getPointeeType(c));
+}
+
+/* An array used as a value decays: its address escapes. */
+static enum access decayed(CXType t, enum access ac)
+{
+    if (!is_array(t))
+        return ac;
+    return ac == AC_READ ? AC_ADDR : ac == AC_READ_RO ? AC_ADDR_RO : ac;
+}
+
+static void visit_member(pun_walk *w, CXCursor c, enum access ac)
+{
+    ac = decayed(clang_getCursorType(c), ac);
+    note_field(clang_getCursorReferenced(c), flags_of(ac));
+    kids ch = children(c);
+    if (ch.n) {
+        CXCursor base = ch.c[0];
+        int arrow = clang_getCanonicalType(clang_getCursorType(base)).kind == CXType_Pointer;
+        visit(w, base, arrow ? AC_READ : ac == AC_READ_RO ? AC_READ : ac);
+    }
+    free(ch.c);
+}
+
+static void visit_subscript(pun_walk *w, CXCursor c, enum access ac)
+{
+    kids ch = children(c);
+    for (int i = 0; i < ch.n; i++) {
+        CXCursor b = bare_expr(ch.c[i]);
+        if (is_array(clang_getCursorType(b)))
+            visit(w, b, ac == AC_READ_RO ? AC_READ : ac);  /* an element of the array object */
+        else
+            visit(w, ch.c[i], AC_READ);
+    }
+    free(ch.c);
+}
+
+static void visit_cast(pun_walk *w, CXCursor c, enum access ac, int implicit)
+{
+    kids ch = children(c);
+    CXCursor inner = ch.n ? ch.c[ch.n - 1] : clang_getNullCursor();
+    if (!clang_Cursor_isNull(inner) && (!implicit || ch.n == 1)) {
+        CXType to = clang_getCursorType(c);
+        if (clang_getCanonicalType(to).kind == CXType_Pointer)
+            check_view(w->tu, inner, clang_getPointeeType(clang_getCanonicalType(to)));
+        enum access next = points_to_const(to) ? AC_READ_RO
+                           : implicit ? ac
+                           : ac == AC_READ_RO ? AC_READ_RO : AC_READ;
+        for (int i = 0; i + 1 < ch.n; i++)
+            visit(w, ch.c[i], AC_READ);
+        visit(w, inner, next);
+    } else {
+        for (int i = 0; i < ch.n; i++)
+            visit(w, ch.c[i], ac);
+    }
+    free(ch.c);
+}
+
+static void visit_operator(pun_walk *w, CXCursor c, enum access ac)
+{
+    kids ch = children(c);
+    enum CXCursorKind k = clang_getCursorKind(c);
+    if (k == CXCursor_CompoundAssignOperator && ch.n == 2) {
+        visit(w, ch.c[0], AC_RW);
+        visit(w, ch.c[1], AC_READ);
+    } else if (k == CXCursor_BinaryOperator && ch.n == 2) {
+        char *op = operator_of(w->tu, c);
+        visit(w, ch.c[0], strcmp(op, "=") == 0 ? AC_STORE : AC_READ);
+        visit(w, ch.c[1], strcmp(op, ",") == 0 ? ac : AC_READ);
+        free(op);
+    } else if (k == CXCursor_UnaryOperator && ch.n == 1) {
+        char *first = first_token(w->tu, c), *op = operator_of(w->tu, c);
+        enum access next = AC_READ;
+        if (strcmp(op, "++") == 0 || strcmp(op, "--") == 0)
+            next = AC_RW;
+        else if (strcmp(first, "&") == 0)
+            next = ac == AC_READ_RO ? AC_ADDR_RO : AC_ADDR;
+        if (next == AC_ADDR_RO) {
+            if (nro == capro) {
+                capro = capro ? capro * 2 : 64;
+                ro_addrs = xrealloc(ro_addrs, (size_t)capro * sizeof *ro_addrs);
+            }
+            ro_addrs[nro++] = (span){ cur_start(c), cur_end(c) };
+        }
+        visit(w, ch.c[0], next);
+        free(first);
+        free(op);
+    } else {
+        for (int i = 0; i < ch.n; i++)
+            visit(w, ch.c[i], AC_READ);
+    }
+    free(ch.c);
+}
+
+/* A braced initializer of a union stores its designated member, or its
+ * first; the values inside are walked like any expression. */
+static void visit_init_list(pun_walk *w, CXCursor c)
+{
+    CXType t = clang_getCanonicalType(clang_getCursorType(c));
+    CXCursor decl = clang_getTypeDeclaration(t);
+    kids ch = children(c);
+    if (t.kind == CXType_Record && clang_getCursorKind(decl) == CXCursor_UnionDecl && ch.n) {
+        CXCursor first = ch.c[0];
+        kids d = children(first);
+        int designated = clang_getCursorKind(first) == CXCursor_UnexposedExpr && d.n >= 2 &&
+                         clang_getCursorKind(d.c[0]) == CXCursor_MemberRef;
+        if (designated) {
+            note_field(clang_getCursorReferenced(d.c[0]), PUN_STORED);
+        } else {
+            kids f = children(decl);
+            for (int i = 0; i < f.n; i++)
+                if (clang_getCursorKind(f.c[i]) == CXCursor_FieldDecl) {
+                    note_field(f.c[i], PUN_STORED);
+                    break;
+                }
+            free(f.c);
+        }
+        free(d.c);
+    }
+    /* designators further in (.a.u.m = v) store into the unions they name */
+    for (int i = 0; i < ch.n; i++) {
+        kids d = children(ch.c[i]);
+        if (clang_getCursorKind(ch.c[i]) == CXCursor_UnexposedExpr && d.n >= 2)
+            for (int j = 0; j + 1 < d.n; j++)
+                if (clang_getCursorKind(d.c[j]) == CXCursor_MemberRef)
+                    note_field(clang_getCursorReferenced(d.c[j]), PUN_STORED);
+        free(d.c);
+        visit(w, ch.c[i], AC_READ);
+    }
+    free(ch.c);
+}
+
+static void visit(pun_walk *w, CXCursor c, enum access ac)
+{
+    switch (clang_getCursorKind(c)) {
+    case CXCursor_UnaryExpr:   /* sizeof, _Alignof: not evaluated */
+    case CXCursor_TypeRef:
+    case CXCursor_MemberRef:
+        return;
+    case CXCursor_ParenExpr: visit_kids(w, c, ac); return;
+    case CXCursor_MemberRefExpr: visit_member(w, c, ac); return;
+    case CXCursor_ArraySubscriptExpr: visit_subscript(w, c, ac); return;
+    case CXCursor_CStyleCastExpr: visit_cast(w, c, ac, 0); return;
+    case CXCursor_UnexposedExpr: visit_cast(w, c, ac, 1); return;
+    case CXCursor_BinaryOperator:
+    case CXCursor_CompoundAssignOperator:
+    case CXCursor_UnaryOperator: visit_operator(w, c, ac); return;
+    case CXCursor_InitListExpr: visit_init_list(w, c); return;
+    case CXCursor_ConditionalOperator: {
+        kids ch = children(c);
+        for (int i = 0; i < ch.n; i++)
+            visit(w, ch.c[i], i == 0 ? AC_READ : ac);
+        free(ch.c);
+        return;
+    }
+    case CXCursor_CallExpr:
+        check_system_call(w->tu, c);
+        visit_kids(w, c, AC_READ);
+        return;
+    default:
+        visit_kids(w, c, AC_READ);
+        return;
+    }
+}
+
+static enum CXChildVisitResult top(CXCursor c, CXCursor parent, CXClientData data)
+{
+    (void)parent;
+    if (!in_system_header(c))
+        visit(data, c, AC_READ);
+    return CXChildVisit_Continue;
+}
+
+/* ---- interface -------------------------------------------------------------------- */
+
+void punned_scan(CXTranslationUnit tu)
+{
+    for (int i = 0; i < nfields; i++)
+        free(fields[i].usr);
+    for (int i = 0; i < nviewed; i++)
+        free(viewed[i]);
+    nfields = nviewed = nro = 0;
+    pun_walk w = { tu };
+    clang_visitChildren(clang_getTranslationUnitCursor(tu), top, &w);
+}
+
+int punned_read_only_address(CXCursor c)
+{
+    unsigned start = cur_start(c), end = cur_end(c);
+    for (int i = 0; i < nro; i++)
+        if (ro_addrs[i].start == start && ro_addrs[i].end == end)
+            return 1;
+    return 0;
+}
+
+void punned_marks(CXCursor decl, const char *ref, strbuf *out)
+{
+    if (clang_getCursorKind(decl) != CXCursor_UnionDecl)
+        return;
+    char *u = usr_of(decl);
+    int view = 0;
+    for (int i = 0; i < nviewed && !view; i++)
+        view = strcmp(viewed[i], u) == 0;
+    if (view)
+        sb_printf(out, "    mt_type_punned(%s, 0);\n", ref);
+    for (int i = 0; i < nfields && !view; i++) {
+        if (strcmp(fields[i].usr, u) != 0 || (fields[i].flags & (PUN_READ | PUN_STORED)) != PUN_READ)
+            continue;
+        CXString n = clang_getCursorSpelling(fields[i].field);
+        const char *name = clang_getCString(n);
+        if (*name)
+            sb_printf(out, "    mt_type_punned(%s, \"%s\");\n", ref, name);
+        else   /* an unnamed member is no member of the description: the whole union */
+            sb_printf(out, "    mt_type_punned(%s, 0);\n", ref);
+        clang_disposeString(n);
+    }
+    free(u);
+}
