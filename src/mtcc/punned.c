@@ -31,8 +31,16 @@ enum access {
 
 enum { PUN_READ = 1, PUN_STORED = 2 };
 
+/* A member's uses: in every object of its union type (object NULL), or
+ * in one named object, a variable's union at a fixed path ("c:@g_646|",
+ * "c:@s|.u", "c:@arr|[]"), whose only uses are by its name (the variable's
+ * address, or the address of a part holding the union, never taken; no
+ * whole value stored into it but its initializer). Such an object can
+ * show a member read and never stored even when other objects of the type
+ * store it (csmith's g_646). */
 typedef struct pun_field {
     char *usr;       /* the union's USR */
+    char *object;    /* NULL, or the object's key */
     CXCursor field;
     unsigned flags;
 } pun_field;
@@ -41,6 +49,8 @@ static pun_field *fields;
 static int nfields, capfields;
 static char **viewed;   /* USRs of unions whose bytes are viewed as another type */
 static int nviewed, capviewed;
+static char **escaped;  /* USRs of variables whose unions are reached otherwise than by name */
+static int nescaped, capescaped;
 /* The extents of the & operators whose result is a pointer to const:
  * they read, and store nothing (unions.c asks). */
 typedef struct span {
@@ -57,13 +67,18 @@ static char *usr_of(CXCursor decl)
     return s;
 }
 
-static void note_field(CXCursor field, unsigned flags)
+static int same_object(const char *a, const char *b)
+{
+    return a == b || (a && b && strcmp(a, b) == 0);
+}
+
+static void note_use(CXCursor field, const char *object, unsigned flags)
 {
     CXCursor parent = clang_getCursorSemanticParent(field);
     if (clang_getCursorKind(parent) != CXCursor_UnionDecl || !flags)
         return;
     for (int i = 0; i < nfields; i++)
-        if (clang_equalCursors(fields[i].field, field)) {
+        if (clang_equalCursors(fields[i].field, field) && same_object(fields[i].object, object)) {
             fields[i].flags |= flags;
             return;
         }
@@ -71,7 +86,33 @@ static void note_field(CXCursor field, unsigned flags)
         capfields = capfields ? capfields * 2 : 64;
         fields = xrealloc(fields, (size_t)capfields * sizeof *fields);
     }
-    fields[nfields++] = (pun_field){ usr_of(parent), field, flags };
+    fields[nfields++] = (pun_field){ usr_of(parent), object ? xstrdup(object) : NULL, field, flags };
+}
+
+static void note_field(CXCursor field, unsigned flags)
+{
+    note_use(field, NULL, flags);
+}
+
+static void note_escaped(const char *var)
+{
+    for (int i = 0; i < nescaped; i++)
+        if (strcmp(escaped[i], var) == 0)
+            return;
+    if (nescaped == capescaped) {
+        capescaped = capescaped ? capescaped * 2 : 16;
+        escaped = xrealloc(escaped, (size_t)capescaped * sizeof *escaped);
+    }
+    escaped[nescaped++] = xstrdup(var);
+}
+
+static int is_escaped(const char *object)
+{
+    size_t n = strcspn(object, "|");
+    for (int i = 0; i < nescaped; i++)
+        if (strlen(escaped[i]) == n && strncmp(escaped[i], object, n) == 0)
+            return 1;
+    return 0;
 }
 
 static void note_viewed(CXCursor decl)
@@ -204,6 +245,20 @@ static int holds(CXType t, CXCursor decl)
     held_walk h = { match_decl, &f, 0 };
     each_held(t, &h);
     return f.found;
+}
+
+static void found_any(CXCursor decl, void *ctx)
+{
+    (void)decl;
+    *(int *)ctx = 1;
+}
+
+static int holds_any(CXType t)
+{
+    int found = 0;
+    held_walk h = { found_any, &found, 0 };
+    each_held(t, &h);
+    return found;
 }
 
 /* Each union in `from` that `to` does not also hold is viewed. */
@@ -364,6 +419,71 @@ static void check_system_call(CXTranslationUnit tu, CXCursor call)
     free(name);
 }
 
+/* ---- named objects ----------------------------------------------------------------- */
+
+/* The key of the object e designates when it is a variable or a part of
+ * one reached by '.' and array elements ("USR.s[].u"), malloc'd; NULL
+ * otherwise (through a pointer, a parameter, a call's value). With
+ * root_only, the variable's USR alone. */
+static char *object_key(CXCursor e, int root_only)
+{
+    char path[512] = "";
+    for (int depth = 0; depth < 32; depth++) {
+        e = bare_expr(e);
+        enum CXCursorKind k = clang_getCursorKind(e);
+        char part[256];
+        if (k == CXCursor_DeclRefExpr) {
+            CXCursor v = clang_getCursorReferenced(e);
+            if (clang_getCursorKind(v) != CXCursor_VarDecl)
+                return NULL;
+            char *u = usr_of(v);
+            if (root_only)
+                return u;
+            char *key = xcalloc(1, strlen(u) + strlen(path) + 2);
+            sprintf(key, "%s|%s", u, path);  /* a USR holds '.' and '[' but never '|' */
+            free(u);
+            return key;
+        }
+        kids ch = children(e);
+        CXCursor base = ch.n ? ch.c[0] : clang_getNullCursor();
+        if (k == CXCursor_ArraySubscriptExpr) {
+            base = clang_getNullCursor();
+            for (int i = 0; i < ch.n; i++)
+                if (is_array(clang_getCursorType(bare_expr(ch.c[i]))))
+                    base = ch.c[i];
+            snprintf(part, sizeof part, "[]");
+        } else if (k == CXCursor_MemberRefExpr && !clang_Cursor_isNull(base) &&
+                   clang_getCanonicalType(clang_getCursorType(base)).kind != CXType_Pointer) {
+            CXString n = clang_getCursorSpelling(e);
+            snprintf(part, sizeof part, ".%s", clang_getCString(n));
+            clang_disposeString(n);
+        } else {
+            base = clang_getNullCursor();
+        }
+        free(ch.c);
+        if (clang_Cursor_isNull(base) || strlen(part) + strlen(path) + 1 >= sizeof path)
+            return NULL;
+        memmove(path + strlen(part), path, strlen(path) + 1);
+        memcpy(path, part, strlen(part));
+        e = base;
+    }
+    return NULL;
+}
+
+/* An object holding unions whose address escapes, or into which a whole
+ * value is stored: its variable's unions are reached otherwise than by
+ * name from now on. */
+static void note_whole_access(CXCursor e, enum access ac)
+{
+    if (ac == AC_READ || ac == AC_READ_RO || !clang_isExpression(clang_getCursorKind(e)) ||
+        !holds_any(clang_getCursorType(e)))
+        return;
+    char *var = object_key(e, 1);
+    if (var)
+        note_escaped(var);
+    free(var);
+}
+
 /* ---- the walk -------------------------------------------------------------------- */
 
 typedef struct pun_walk {
@@ -395,30 +515,61 @@ static enum access decayed(CXType t, enum access ac)
     return ac == AC_READ ? AC_ADDR : ac == AC_READ_RO ? AC_ADDR_RO : ac;
 }
 
+/* A use of part of an object (e.m, e[i] of an array): each union member
+ * along the path is used as ac says, in its type and in the named object
+ * it belongs to; what is not a part (a pointer, an index) is read. */
+static void visit_part(pun_walk *w, CXCursor e, enum access ac)
+{
+    for (int depth = 0; depth < 64; depth++) {
+        e = bare_expr(e);
+        enum CXCursorKind k = clang_getCursorKind(e);
+        kids ch = children(e);
+        if (k == CXCursor_MemberRefExpr && ch.n) {
+            CXCursor base = ch.c[0];
+            int arrow = clang_getCanonicalType(clang_getCursorType(base)).kind == CXType_Pointer;
+            CXCursor field = clang_getCursorReferenced(e);
+            note_field(field, flags_of(ac));
+            char *object = arrow ? NULL : object_key(base, 0);
+            if (object)
+                note_use(field, object, flags_of(ac));
+            free(object);
+            free(ch.c);
+            if (arrow) {
+                visit(w, base, AC_READ);
+                return;
+            }
+            e = base;
+            continue;
+        }
+        if (k == CXCursor_ArraySubscriptExpr) {
+            CXCursor arr = clang_getNullCursor();
+            for (int i = 0; i < ch.n; i++) {
+                if (clang_Cursor_isNull(arr) && is_array(clang_getCursorType(bare_expr(ch.c[i]))))
+                    arr = ch.c[i];
+                else
+                    visit(w, ch.c[i], AC_READ);
+            }
+            free(ch.c);
+            if (clang_Cursor_isNull(arr))
+                return;
+            e = arr;
+            continue;
+        }
+        free(ch.c);
+        if (k != CXCursor_DeclRefExpr)
+            visit(w, e, AC_READ);
+        return;
+    }
+}
+
 static void visit_member(pun_walk *w, CXCursor c, enum access ac)
 {
-    ac = decayed(clang_getCursorType(c), ac);
-    note_field(clang_getCursorReferenced(c), flags_of(ac));
-    kids ch = children(c);
-    if (ch.n) {
-        CXCursor base = ch.c[0];
-        int arrow = clang_getCanonicalType(clang_getCursorType(base)).kind == CXType_Pointer;
-        visit(w, base, arrow ? AC_READ : ac == AC_READ_RO ? AC_READ : ac);
-    }
-    free(ch.c);
+    visit_part(w, c, ac == AC_READ_RO ? AC_READ : ac);
 }
 
 static void visit_subscript(pun_walk *w, CXCursor c, enum access ac)
 {
-    kids ch = children(c);
-    for (int i = 0; i < ch.n; i++) {
-        CXCursor b = bare_expr(ch.c[i]);
-        if (is_array(clang_getCursorType(b)))
-            visit(w, b, ac == AC_READ_RO ? AC_READ : ac);  /* an element of the array object */
-        else
-            visit(w, ch.c[i], AC_READ);
-    }
-    free(ch.c);
+    visit_part(w, c, ac == AC_READ_RO ? AC_READ : ac);
 }
 
 static void visit_cast(pun_walk *w, CXCursor c, enum access ac, int implicit)
@@ -432,6 +583,8 @@ static void visit_cast(pun_walk *w, CXCursor c, enum access ac, int implicit)
         enum access next = points_to_const(to) ? AC_READ_RO
                            : implicit ? ac
                            : ac == AC_READ_RO ? AC_READ_RO : AC_READ;
+        if (clang_getCanonicalType(to).kind == CXType_Pointer)
+            next = decayed(clang_getCursorType(inner), next);
         for (int i = 0; i + 1 < ch.n; i++)
             visit(w, ch.c[i], AC_READ);
         visit(w, inner, next);
@@ -518,6 +671,7 @@ static void visit_init_list(pun_walk *w, CXCursor c)
 
 static void visit(pun_walk *w, CXCursor c, enum access ac)
 {
+    note_whole_access(c, ac);
     switch (clang_getCursorKind(c)) {
     case CXCursor_UnaryExpr:   /* sizeof, _Alignof: not evaluated */
     case CXCursor_TypeRef:
@@ -537,6 +691,21 @@ static void visit(pun_walk *w, CXCursor c, enum access ac)
         for (int i = 0; i < ch.n; i++)
             visit(w, ch.c[i], i == 0 ? AC_READ : ac);
         free(ch.c);
+        return;
+    }
+    case CXCursor_VarDecl: {
+        /* a value stored whole (not braces): the variable's unions take
+         * whatever members that value had */
+        kids ch = children(c);
+        CXCursor init = ch.n ? ch.c[ch.n - 1] : clang_getNullCursor();
+        if (!clang_Cursor_isNull(init) && clang_isExpression(clang_getCursorKind(init)) &&
+            clang_getCursorKind(bare_expr(init)) != CXCursor_InitListExpr && holds_any(clang_getCursorType(c))) {
+            char *u = usr_of(c);
+            note_escaped(u);
+            free(u);
+        }
+        free(ch.c);
+        visit_kids(w, c, AC_READ);
         return;
     }
     case CXCursor_CallExpr:
@@ -565,7 +734,11 @@ void punned_scan(CXTranslationUnit tu)
         free(fields[i].usr);
     for (int i = 0; i < nviewed; i++)
         free(viewed[i]);
-    nfields = nviewed = nro = 0;
+    for (int i = 0; i < nfields; i++)
+        free(fields[i].object);
+    for (int i = 0; i < nescaped; i++)
+        free(escaped[i]);
+    nfields = nviewed = nro = nescaped = 0;
     pun_walk w = { tu };
     clang_visitChildren(clang_getTranslationUnitCursor(tu), top, &w);
 }
@@ -590,7 +763,15 @@ void punned_marks(CXCursor decl, const char *ref, strbuf *out)
     if (view)
         sb_printf(out, "    mt_type_punned(%s, 0);\n", ref);
     for (int i = 0; i < nfields && !view; i++) {
-        if (strcmp(fields[i].usr, u) != 0 || (fields[i].flags & (PUN_READ | PUN_STORED)) != PUN_READ)
+        if (strcmp(fields[i].usr, u) != 0 || (fields[i].flags & (PUN_READ | PUN_STORED)) != PUN_READ ||
+            (fields[i].object && is_escaped(fields[i].object)))
+            continue;
+        int again = 0;  /* one mark per member */
+        for (int j = 0; j < i && !again; j++)
+            again = clang_equalCursors(fields[j].field, fields[i].field) &&
+                    (fields[j].flags & (PUN_READ | PUN_STORED)) == PUN_READ &&
+                    !(fields[j].object && is_escaped(fields[j].object));
+        if (again)
             continue;
         CXString n = clang_getCursorSpelling(fields[i].field);
         const char *name = clang_getCString(n);
