@@ -14,9 +14,15 @@
  * of a pointer to a union, to a type holding one or to a member, into a
  * pointer to another non-void type; a system function other than the
  * copying, freeing and sorting ones given such a pointer). */
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#ifndef XXH_INLINE_ALL
+#define XXH_INLINE_ALL
+#endif
+#include <xxhash.h>
 
 #include "mtcc.h"
 
@@ -43,10 +49,13 @@ typedef struct pun_field {
     char *object;    /* NULL, or the object's key */
     CXCursor field;
     unsigned flags;
+    uint64_t hash;   /* of the field and the object: the index's key */
 } pun_field;
 
 static pun_field *fields;
 static int nfields, capfields;
+static int *index_of;   /* open addressing over fields: -1 empty; size a power of two */
+static size_t nindex;
 static char **viewed;   /* USRs of unions whose bytes are viewed as another type */
 static int nviewed, capviewed;
 static char **escaped;  /* USRs of variables whose unions are reached otherwise than by name */
@@ -77,16 +86,35 @@ static void note_use(CXCursor field, const char *object, unsigned flags)
     CXCursor parent = clang_getCursorSemanticParent(field);
     if (clang_getCursorKind(parent) != CXCursor_UnionDecl || !flags)
         return;
-    for (int i = 0; i < nfields; i++)
-        if (clang_equalCursors(fields[i].field, field) && same_object(fields[i].object, object)) {
-            fields[i].flags |= flags;
+    uint64_t h = XXH3_64bits_withSeed(object ? object : "", object ? strlen(object) : 0, clang_hashCursor(field));
+    size_t j = nindex ? (size_t)h & (nindex - 1) : 0;
+    for (; nindex && index_of[j] >= 0; j = (j + 1) & (nindex - 1)) {
+        pun_field *f = &fields[index_of[j]];
+        if (f->hash == h && clang_equalCursors(f->field, field) && same_object(f->object, object)) {
+            f->flags |= flags;
             return;
         }
+    }
     if (nfields == capfields) {
         capfields = capfields ? capfields * 2 : 64;
         fields = xrealloc(fields, (size_t)capfields * sizeof *fields);
     }
-    fields[nfields++] = (pun_field){ usr_of(parent), object ? xstrdup(object) : NULL, field, flags };
+    fields[nfields] = (pun_field){ usr_of(parent), object ? xstrdup(object) : NULL, field, flags, h };
+    if ((size_t)(nfields + 1) * 2 > nindex) {  /* grow, and place every entry again */
+        nindex = nindex ? nindex * 2 : 256;
+        index_of = xrealloc(index_of, nindex * sizeof *index_of);
+        for (size_t k = 0; k < nindex; k++)
+            index_of[k] = -1;
+        for (int i = 0; i <= nfields; i++) {
+            size_t k = (size_t)fields[i].hash & (nindex - 1);
+            while (index_of[k] >= 0)
+                k = (k + 1) & (nindex - 1);
+            index_of[k] = i;
+        }
+    } else {
+        index_of[j] = nfields;
+    }
+    nfields++;
 }
 
 static void note_field(CXCursor field, unsigned flags)
@@ -739,6 +767,8 @@ void punned_scan(CXTranslationUnit tu)
     for (int i = 0; i < nescaped; i++)
         free(escaped[i]);
     nfields = nviewed = nro = nescaped = 0;
+    for (size_t k = 0; k < nindex; k++)
+        index_of[k] = -1;
     pun_walk w = { tu };
     clang_visitChildren(clang_getTranslationUnitCursor(tu), top, &w);
 }
