@@ -9,11 +9,13 @@
  * nested members, macros, conditionals) reduces to the same cases:
  * stored (assigned, initialized, ++/--, address taken as a pointer to
  * something writable), read (a value used, or its address taken as a
- * pointer to const). A member read and never stored in the file makes its
- * union punned; so does a view of a union's bytes as another type (a cast
- * of a pointer to a union, to a type holding one or to a member, into a
- * pointer to another non-void type; a system function other than the
- * copying, freeing and sorting ones given such a pointer). */
+ * pointer to const). A member read and never stored in the file, in its
+ * type or in one variable reached only by name, is marked as read while
+ * another is stored (mt_type_punned); a union whose bytes are viewed as
+ * another type is marked whole (a pointer to it, to a type holding it or
+ * to a member converted to a pointer to another non-void type; a system
+ * function other than the copying, freeing and sorting ones given such a
+ * pointer). docs/design.md, "Unions", says what stays unseen. */
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -396,7 +398,7 @@ static void check_view(CXTranslationUnit tu, CXCursor from, CXType to)
 
 /* ---- system functions given a union's bytes --------------------------------------- */
 
-static int harmless_call(const char *name, int arg, CXCursor call, CXTranslationUnit tu)
+static int harmless_call(const char *name, int arg, CXCursor call)
 {
     static const char *const harmless[] = { "free", "cfree", "realloc", "reallocarray", "memset", "bzero",
                                              "explicit_bzero", "qsort", "qsort_r", "bsearch", "fread", "read",
@@ -416,7 +418,6 @@ static int harmless_call(const char *name, int arg, CXCursor call, CXTranslation
     /* a copy between objects of one type */
     CXType d = pointee_of(clang_getCursorType(strip(clang_Cursor_getArgument(call, 0))));
     CXType s = pointee_of(clang_getCursorType(strip(clang_Cursor_getArgument(call, 1))));
-    (void)tu;
     return d.kind != CXType_Invalid && s.kind != CXType_Invalid && !is_void(d) && same_type(d, s);
 }
 
@@ -436,7 +437,7 @@ static void check_system_call(CXTranslationUnit tu, CXCursor call)
         CXCursor f = member_origin(tu, a);
         int member = !clang_Cursor_isNull(f) && !is_char(elem_of(clang_getCursorType(f)));
         int whole = pt.kind != CXType_Invalid && clang_Cursor_isNull(f);
-        if ((!member && !whole) || harmless_call(name, i, call, tu))
+        if ((!member && !whole) || harmless_call(name, i, call))
             continue;
         if (member)
             note_viewed(clang_getCursorSemanticParent(f));

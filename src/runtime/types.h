@@ -17,7 +17,6 @@
 typedef struct tmember {
     char *name;
     uint8_t cls;            /* mt_class */
-    uint8_t pun_read;       /* a union member read while another may be the one stored (mt_type_punned) */
     uint32_t size;          /* one element; for STRUCT/UNION the type's size;
                                for BITFIELD the bytes its bits touch */
     uint32_t offset;        /* for BITFIELD the first of those bytes */
@@ -30,6 +29,7 @@ typedef struct tmember {
     uint8_t bit_width;      /* 1..64 */
     uint8_t bit_pos;        /* 0..7 */
     uint8_t bit_flags;      /* TYPE_BIT_* */
+    uint8_t pun_read;       /* a union member read while another may be the one stored (mt_type_punned) */
 } tmember;
 
 enum {
