@@ -513,6 +513,76 @@ static void note_whole_access(CXCursor e, enum access ac)
     free(var);
 }
 
+enum { PATH_CAP = 1024 };
+
+/* The members a braced initializer stores into the unions of the named
+ * object key (of type t): a union's designated member or its first, at
+ * every depth. A form not followed (brace elision, an index designator)
+ * stores nothing here, which only marks more members read-only. */
+static void init_stores(CXType t, CXCursor list, const char *key, int depth)
+{
+    CXType c = clang_getCanonicalType(t);
+    if (depth > 16 || clang_getCursorKind(list) != CXCursor_InitListExpr || !holds_any(c))
+        return;
+    CXCursor decl = clang_getTypeDeclaration(c);
+    int is_union = c.kind == CXType_Record && clang_getCursorKind(decl) == CXCursor_UnionDecl;
+    kids fields = { 0 };
+    if (c.kind == CXType_Record) {
+        kids all = children(decl);
+        for (int i = 0; i < all.n; i++)
+            if (clang_getCursorKind(all.c[i]) == CXCursor_FieldDecl) {
+                if (fields.n == fields.cap) {
+                    fields.cap = fields.cap ? fields.cap * 2 : 8;
+                    fields.c = xrealloc(fields.c, (size_t)fields.cap * sizeof *fields.c);
+                }
+                fields.c[fields.n++] = all.c[i];
+            }
+        free(all.c);
+    }
+    kids ch = children(list);
+    for (int i = 0, pos = 0; i < ch.n; i++, pos++) {
+        CXCursor value = ch.c[i], field = clang_getNullCursor();
+        kids d = children(value);
+        if (clang_getCursorKind(value) == CXCursor_UnexposedExpr && d.n >= 2) {  /* .m = value */
+            if (clang_getCursorKind(d.c[0]) != CXCursor_MemberRef || d.n != 2) {
+                free(d.c);
+                break;  /* an index or a chain of designators: not followed */
+            }
+            field = clang_getCursorReferenced(d.c[0]);
+            value = d.c[1];
+            for (pos = 0; pos < fields.n && !clang_equalCursors(fields.c[pos], field); pos++)
+                ;
+        } else if (c.kind == CXType_Record) {
+            field = pos < fields.n ? fields.c[pos] : clang_getNullCursor();
+        }
+        free(d.c);
+        char sub[PATH_CAP];
+        CXType st;
+        if (is_array(c)) {
+            snprintf(sub, sizeof sub, "%s[]", key);
+            st = clang_getArrayElementType(c);
+        } else if (!clang_Cursor_isNull(field)) {
+            if (is_union)
+                note_use(field, key, PUN_STORED);
+            CXString n = clang_getCursorSpelling(field);
+            snprintf(sub, sizeof sub, "%s.%s", key, clang_getCString(n));
+            clang_disposeString(n);
+            st = clang_getCursorType(field);
+        } else {
+            break;
+        }
+        if (clang_getCursorKind(bare_expr(value)) == CXCursor_InitListExpr)
+            init_stores(st, bare_expr(value), sub, depth + 1);
+        else if (holds_any(st) && !clang_equalTypes(clang_getCanonicalType(clang_getCursorType(value)),
+                                                     clang_getCanonicalType(st)))
+            break;  /* brace elision: the values that follow fill this one */
+        if (is_union)
+            break;  /* a union takes one value */
+    }
+    free(ch.c);
+    free(fields.c);
+}
+
 /* ---- the walk -------------------------------------------------------------------- */
 
 typedef struct pun_walk {
@@ -728,9 +798,15 @@ static void visit(pun_walk *w, CXCursor c, enum access ac)
         kids ch = children(c);
         CXCursor init = ch.n ? ch.c[ch.n - 1] : clang_getNullCursor();
         if (!clang_Cursor_isNull(init) && clang_isExpression(clang_getCursorKind(init)) &&
-            clang_getCursorKind(bare_expr(init)) != CXCursor_InitListExpr && holds_any(clang_getCursorType(c))) {
+            holds_any(clang_getCursorType(c))) {
             char *u = usr_of(c);
-            note_escaped(u);
+            if (clang_getCursorKind(bare_expr(init)) == CXCursor_InitListExpr) {
+                char key[PATH_CAP];
+                snprintf(key, sizeof key, "%s|", u);
+                init_stores(clang_getCursorType(c), bare_expr(init), key, 0);
+            } else {
+                note_escaped(u);
+            }
             free(u);
         }
         free(ch.c);
