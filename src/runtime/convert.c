@@ -682,12 +682,6 @@ static int same_bits(const union_plan *u, uint32_t a, uint32_t r)
     return 1;
 }
 
-/* A punned union whose member m is known and whose bytes are not zero:
- * copied whole where every member means the same on both ABIs; else
- * converted by m where every member read while m may be the one stored
- * gets the same bits; else refused. */
-static int union_punned(run_state *rs, const union_plan *u, uint32_t m, uint8_t *d, const uint8_t *s);
-
 /* A punned union whose member m is known, on ABIs where every member has
  * the same layout and representation: its bytes mean the same to every
  * member, so all of them are copied (not only m's), and then m's
@@ -713,6 +707,10 @@ static int union_punned_copy(run_state *rs, const union_plan *u, uint32_t m, uin
     return rc;
 }
 
+/* A punned union whose member m is known and whose bytes are not zero:
+ * copied whole where every member means the same on both ABIs; else
+ * converted by m where every member read while m may be the one stored
+ * gets the same bits; else refused. */
 static int union_punned(run_state *rs, const union_plan *u, uint32_t m, uint8_t *d, const uint8_t *s)
 {
     if (u->same_repr)
@@ -734,8 +732,7 @@ static int union_punned(run_state *rs, const union_plan *u, uint32_t m, uint8_t 
 /* Each union converts by its active member; one with no known member
  * is zero when its bytes are, else copied when that is exact, else
  * refused. A punned union (read through another member than the one
- * stored) whose bytes are not zero is copied whole where every member
- * means the same on both ABIs, and refused elsewhere. */
+ * stored) whose bytes are not zero goes to union_punned. */
 static int run_unions(run_state *rs, const cv_op *op, uint8_t *d, size_t dstep,
                       const uint8_t *s, size_t sstep, size_t n)
 {
