@@ -667,19 +667,20 @@ static int union_unknown(run_state *rs, const union_plan *u, const uint8_t *s)
 }
 
 /* 1 when member r of a union read while member a is the one stored reads
- * the same value on both ABIs: both plain numbers of one size, the same
- * on both sides (a value converted keeps its bits then). */
-static int same_bits(const union_plan *u, uint32_t a, uint32_t r)
+ * the same value on both ABIs: both plain numbers at one offset, each of
+ * one size on both sides, and either of one size or under one byte order
+ * (a value converted keeps its bits, and r reads the same bytes of them). */
+static int same_bits(const union_plan *u, int swap, uint32_t a, uint32_t r)
 {
     if (a == r)
         return 1;
     const tmember *m[4] = { &u->src->members[a], &u->dst->members[a], &u->src->members[r], &u->dst->members[r] };
     for (int i = 0; i < 4; i++) {
         int number = m[i]->cls == MT_CLASS_SINT || m[i]->cls == MT_CLASS_UINT || m[i]->cls == MT_CLASS_FLOAT;
-        if (!number || m[i]->count != 1 || m[i]->offset != m[0]->offset || m[i]->size != m[0]->size)
+        if (!number || m[i]->count != 1 || m[i]->offset != m[0]->offset)
             return 0;
     }
-    return 1;
+    return m[0]->size == m[1]->size && m[2]->size == m[3]->size && (!swap || m[0]->size == m[2]->size);
 }
 
 /* A punned union whose member m is known, on ABIs where every member has
@@ -719,7 +720,7 @@ static int union_punned(run_state *rs, const union_plan *u, uint32_t m, uint8_t 
         return union_refused(rs, u, s, "its bytes are read as another type (type punning) and its members "
                                        "differ between these ABIs");
     for (uint32_t r = 0; r < u->src->nmembers; r++) {
-        if (!(u->src->members[r].pun_read || u->dst->members[r].pun_read) || same_bits(u, m, r))
+        if (!(u->src->members[r].pun_read || u->dst->members[r].pun_read) || same_bits(u, rs->plan->swap, m, r))
             continue;
         char why[sizeof rs->err->msg];
         snprintf(why, sizeof why, "member %s is read while member %s is the one stored (type punning), "

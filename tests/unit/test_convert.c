@@ -404,6 +404,27 @@ static void test_punned_unions(void)
     CHECK(p && cv_run(p, &fo, raw, 1, &known, &err) == 0 && fo.f == 1.5f);
     cv_plan_free(p);
 
+    /* the same byte order, another layout (a long of 4 bytes): narrow reads
+     * the same low bytes of wide on both sides, converted by wide */
+    union lw { int64_t wide; int16_t narrow; long l; };
+    mt_member lm[] = { { "wide", MT_CLASS_SINT, 8, 0, 1, NULL, 0 }, { "narrow", MT_CLASS_SINT, 2, 0, 1, NULL, 0 },
+                       { "l", MT_CLASS_SINT, sizeof(long), 0, 1, NULL, 0 } };
+    const mt_type *ll = mt_type_define("union lw", sizeof(union lw), _Alignof(union lw), 1, lm, 3, &err);
+    mt_type_punned(ll, "narrow");
+    tmember wl[] = { { "wide", MT_CLASS_SINT, 8, 0, 1, NULL, 0, 0, 0, 0 }, { "narrow", MT_CLASS_SINT, 2, 0, 1, NULL, 0, 0, 0, 1 },
+                     { "l", MT_CLASS_SINT, sizeof(long) == 8 ? 4 : 8, 0, 1, NULL, 0, 0, 0, 0 } };
+    struct mt_type *writer = type_new("union lw", 8, 4, 1, wl, 3, &err);
+    mt_arch other = foreign_arch(arch_local()->byte_order == ARCH_BIG, sizeof(long) == 8 ? 4 : 8);
+    p = writer ? cv_plan_compile(writer, &other, ll, &err) : NULL;
+    int big = arch_local()->byte_order == ARCH_BIG;
+    k_store_uint(raw, 8, big, 0x0001000200030004ull);
+    known.src_data = raw;
+    union lw lo;
+    CHECK(p && cv_run(p, &lo, raw, 1, &known, &err) == 0 && lo.wide == 0x0001000200030004ll &&
+          lo.narrow == (big ? 1 : 4));
+    cv_plan_free(p);
+    type_free(writer);
+
     /* the same byte order, another descriptor: copied whole, not only the
      * member stored (c stored, i read: i keeps its other bytes) */
     union ci { char c; int32_t i; };
