@@ -117,6 +117,15 @@ const mt_type *mt_type_define(const char *name, size_t size, size_t align,
                               int is_union, const mt_member *members,
                               size_t nmembers, mt_error *err);
 
+/* Marks a union type as read through a member other than the one stored
+ * (mtcc finds them): member is read while another may be the one stored,
+ * or, when NULL, the union's bytes are read as another type (a pointer of
+ * another type, a system function). A restore between ABIs where the
+ * union's members differ refuses such a union unless its bytes are zero,
+ * or its stored member and every member so read mean the same bits on both
+ * sides. Marks are kept across definitions of one identity. */
+void mt_type_punned(const mt_type *t, const char *member);
+
 /* A scalar type used on its own (a heap array of long, a char buffer):
  * name is the C spelling ("long", "unsigned char", "char *"). */
 const mt_type *mt_type_scalar(const char *name, mt_class cls, size_t size,

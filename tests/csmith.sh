@@ -178,8 +178,9 @@ if [ "${1:-}" = "--one" ]; then
 fi
 
 # make check's smoke: the reduced regressions and seeds that pass today
-# (docs/csmith.md lists the seeds that do not, and why).
-SMOKE_SEEDS="1 6 11 13 14 25"
+# (docs/csmith.md lists the seeds that do not, and why); 31 reads a union
+# through a member other than the one stored (refused across byte orders).
+SMOKE_SEEDS="1 6 11 13 14 25 31"
 if [ "${1:-}" = "--regress" ]; then seeds=$(ls tests/csmith/*.c)
 elif [ "${1:-}" = "--smoke" ]; then seeds="$(ls tests/csmith/*.c) $SMOKE_SEEDS"
 elif [ $# -gt 0 ]; then seeds="$*"

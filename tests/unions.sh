@@ -4,7 +4,9 @@
 # (and back from s390x); a union whose member mtcc could not see is copied
 # on the same ABI, refused by name across byte orders, and refused at
 # capture when it may hold a pointer; csmith programs with unions (no
-# bit-fields: another part of the work) round-trip x86_64 -> s390x, i686.
+# bit-fields: another part of the work) round-trip x86_64 -> s390x, i686;
+# a union read through another member than the one stored (punned.c) is
+# refused by name across byte orders and copied under the same one.
 # Every round trip removes the checkpoint first and requires the file, the
 # MIGTHREAD_VERBOSE checkpoint line and the restore's zero exit before it
 # compares output. Usage: unions.sh (UNIONS_CSMITH="seeds" to choose).
@@ -121,6 +123,39 @@ if build escape tests/unions/escape.c; then
     fi
 else
     bad "escape.c does not build"
+fi
+
+# ---- type punning: read through a member other than the one stored --------------------
+# mtcc marks the union punned; the same byte order and layout copy it, another
+# byte order refuses it by name (x86_64 -> s390x and back); a tagged union
+# whose reads match its stores still converts exactly across byte orders.
+for shape in PUN_GLOBAL:g PUN_LOCAL:main PUN_HEAP:punned.c PUN_STRUCT:hs PUN_CONST:g PUN_VIEW:g; do
+    def=${shape%%:*} where=${shape#*:} name=$(echo "${shape%%:*}" | tr 'A-Z' 'a-z')
+    if ! build "$name" tests/unions/punned.c "-D$def"; then bad "punned.c -D$def does not build"; continue; fi
+    total=$(total_of "$name")
+    roundtrip "$name" x86_64 x86_64 "$((total / 2))"
+    roundtrip "$name" x86_64 i686 "$((total / 2))"     # same byte order and layout: copied
+    for pair in x86_64:s390x s390x:x86_64; do
+        from=${pair%%:*} to=${pair#*:}
+        if checkpoint "$name" "$from" "$((total / 2))"; then
+            $mt restart --binary "$dir/$name.$to" "$dir/$name.ckpt" >/dev/null 2>"$dir/$name.rerr"
+            rc=$?
+            if [ $rc -ne 0 ] && one_line "$dir/$name.rerr" && grep -q "^migthread: union pun.*(type punning)" "$dir/$name.rerr" &&
+                grep -q "$where" "$dir/$name.rerr"; then ok
+            else bad "-D$def $from -> $to: a punned union is not refused by name: exit $rc, $(head -n 1 "$dir/$name.rerr")"; fi
+        else
+            bad "-D$def: no checkpoint on $from ($(head -n 1 "$dir/$name.cerr"))"
+        fi
+    done
+done
+if build tagged tests/unions/punned.c -DTAGGED; then
+    total=$(total_of tagged)
+    for to in x86_64 s390x i686; do
+        roundtrip tagged x86_64 "$to" "$((total / 2))"
+    done
+    roundtrip tagged s390x x86_64 "$((total / 2))"
+else
+    bad "punned.c -DTAGGED does not build"
 fi
 
 # ---- csmith programs with unions ----------------------------------------------------------

@@ -225,6 +225,17 @@ int hidden_elem(CXType elem);
  * call are treated as such too (which value one carries is not known). */
 int hidden_any(void);
 
+/* ---- punned.c: union types read through a member other than the one stored ---- */
+
+/* Finds, over one file, the union types it reads through a member it
+ * never stores, or whose bytes it views as another type. */
+void punned_scan(CXTranslationUnit tu);
+/* Appends to out the mt_type_punned calls for the union declared at decl,
+ * whose descriptor is ref (punned_scan's last file). */
+void punned_marks(CXCursor decl, const char *ref, strbuf *out);
+/* 1 when c, an & operator, makes a pointer to const: it stores nothing. */
+int punned_read_only_address(CXCursor c);
+
 /* ---- transform.c (with analyze.c, rewrite.c, emit.c; see transform.h) ----------- */
 
 /* The pointer inference's look at one preprocessed file of several

@@ -359,6 +359,7 @@ char *transform_file(const char *ipath, const char *orig_name, const char *tripl
     if (errors)
         fatal("%s does not parse; not transformed", orig_name);
     t.tu = tu;
+    punned_scan(tu);  /* before any type is described: the marks go with the descriptors */
     heap_scan_unit(tu);
     find_leaves(&t);
     hidden_infer(tu, &t.reg);

@@ -407,6 +407,9 @@ static const char *record_ref(typereg *tr, CXType t, CXType canon, const char *e
                          "        if (!__mt_ty[%d]) goto fail;\n    }\n",
               fc.members.s, idx, id_name, c_name, c_name, is_union, fc.n, idx);
     free(fc.members.s);
+    snprintf(ref, sizeof ref, "__mt_ty[%d]", idx);
+    if (is_union)
+        punned_marks(decl, ref, &tr->defs);
     if (!clang_Cursor_isNull(fc.fam))
         flex_define(tr, key, idx, c_name, fc.fam);
     free(c_name);

@@ -1,6 +1,7 @@
 /* unions.c: telling the runtime which member of a union object is active
  * (seed 4.4). Every store into a union member (assignment, compound
- * assignment, ++ and --, a member's address taken) reports the member,
+ * assignment, ++ and --, a member's address taken, unless as a pointer
+ * to const: punned.c) reports the member,
  * a whole assignment of an object holding unions carries the members
  * along (or forgets them when the source is no object), and initializers
  * report the members they initialize, designated or first by default.
@@ -453,7 +454,7 @@ void union_note_store(tunit *t, CXCursor c)
     }
     CXCursor lhs = ch.c[0];
     if (k == CXCursor_UnaryOperator) {
-        if (unary_store(t, c))
+        if (unary_store(t, c) && !punned_read_only_address(c))
             note_chain(t, lhs);
     } else if (k == CXCursor_CompoundAssignOperator) {
         note_chain(t, lhs);

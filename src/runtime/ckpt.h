@@ -41,6 +41,12 @@ enum ck_kind {
 
 enum { CK_FLAG_SKIPPABLE = 1 };  /* readers that do not know the kind skip it */
 
+/* A type's kind byte in the TYPES record: a union, and a union whose
+ * bytes the program reads as another type; a bit of a member's class
+ * byte: a union member read while another may be the one stored. A
+ * reader older than these marks refuses the table as corrupt. */
+enum { CK_TYPE_UNION = 1, CK_TYPE_PUNNED = 2, CK_MEMBER_PUN_READ = 0x40 };
+
 enum ck_role {
     CK_ROLE_GLOBAL = 1, /* key: hash of the global's name */
     CK_ROLE_HEAP = 2,   /* key: 0 */

@@ -256,7 +256,9 @@ static int read_header(reader *r)
 static int parse_member(reader *r, cursor *c, uint32_t tindex, tmember *m)
 {
     m->name = get_str(c);
-    m->cls = (uint8_t)get_uint(c, 1);
+    uint64_t cls = get_uint(c, 1);
+    m->cls = (uint8_t)(cls & ~(uint64_t)CK_MEMBER_PUN_READ);
+    m->pun_read = (cls & CK_MEMBER_PUN_READ) != 0;
     m->size = (uint32_t)get_uint(c, 4);
     m->offset = (uint32_t)get_uint(c, 4);
     m->count = (uint32_t)get_uint(c, 4);
@@ -287,7 +289,8 @@ static int parse_type(reader *r, cursor *c, uint32_t index)
     uint64_t id = get_uint(c, 8), size = get_uint(c, 4), align = get_uint(c, 4);
     uint64_t is_union = get_uint(c, 1), n = get_uint(c, 4);
     char *name = get_str(c);
-    if (c->bad || n == 0 || n > TYPE_MAX_MEMBERS || n * 19 > c->left || is_union > 1) {
+    if (c->bad || n == 0 || n > TYPE_MAX_MEMBERS || n * 19 > c->left ||
+        is_union > (CK_TYPE_UNION | CK_TYPE_PUNNED) || is_union == CK_TYPE_PUNNED) {
         free(name);
         return corrupt(r, "%s", "bad type table entry");
     }
@@ -298,11 +301,13 @@ static int parse_type(reader *r, cursor *c, uint32_t index)
     struct mt_type *t = NULL;
     if (rc == 0) {
         mt_error why;
-        t = type_new(name, (uint32_t)size, (uint32_t)align, (int)is_union, m, (uint32_t)n, &why);
+        t = type_new(name, (uint32_t)size, (uint32_t)align, (int)(is_union & CK_TYPE_UNION), m, (uint32_t)n, &why);
         if (!t)
             rc = corrupt(r, "%s", why.msg);
         else if (t->id != id)
             rc = corrupt(r, "type %s has the wrong identity", name);
+        else
+            t->punned = (is_union & CK_TYPE_PUNNED) != 0;
     }
     if (rc == 0) {
         t->index = index;

@@ -202,13 +202,13 @@ static void put_type(wbuf *b, const struct mt_type *t)
     wb_uint(b, t->id, 8);
     wb_uint(b, t->size, 4);
     wb_uint(b, t->align, 4);
-    wb_uint(b, t->is_union, 1);
+    wb_uint(b, (t->is_union ? CK_TYPE_UNION : 0) | (t->punned ? CK_TYPE_PUNNED : 0), 1);
     wb_uint(b, t->nmembers, 4);
     wb_str(b, t->name);
     for (uint32_t i = 0; i < t->nmembers; i++) {
         const tmember *m = &t->members[i];
         wb_str(b, m->name);
-        wb_uint(b, m->cls, 1);
+        wb_uint(b, m->cls | (m->pun_read ? CK_MEMBER_PUN_READ : 0), 1);
         wb_uint(b, m->size, 4);
         wb_uint(b, m->offset, 4);
         wb_uint(b, m->count, 4);

@@ -40,6 +40,9 @@ struct union_plan {
     struct mt_type *views;  /* 2 * nmembers: the writer's and the reader's view of member i */
     cv_plan **members;
     int copyable;           /* an unknown member is copied: same layout and representation, no pointers */
+    int same_repr;          /* every member has the same layout and representation (pointers aside) */
+    int viewed;             /* its bytes are read as another type (mtcc's mark) */
+    int punned;             /* viewed, or a member is read while another may be stored */
 };
 
 struct cv_plan {
@@ -226,8 +229,13 @@ static union_plan *union_plan_compile(const cv_plan *p, const struct mt_type *su
             return NULL;
         }
     }
-    u->copyable = !p->swap && same_layout(su, du) && !su->has_pointers &&
-                  (p->src_arch.ldouble == arch_local()->ldouble || !has_class(su, MT_CLASS_LDOUBLE));
+    u->same_repr = !p->swap && same_layout(su, du) &&
+                   (p->src_arch.ldouble == arch_local()->ldouble || !has_class(su, MT_CLASS_LDOUBLE));
+    u->copyable = u->same_repr && !su->has_pointers;
+    u->viewed = su->punned || du->punned;
+    u->punned = u->viewed;
+    for (uint32_t i = 0; i < n; i++)
+        u->punned |= su->members[i].pun_read || du->members[i].pun_read;
     return u;
 }
 
@@ -631,32 +639,101 @@ static int all_zero(const uint8_t *p, size_t n)
     return 1;
 }
 
-static int union_unknown(run_state *rs, const union_plan *u, const uint8_t *s)
+/* Refuses the union at s, naming where it is and why. */
+static int union_refused(run_state *rs, const union_plan *u, const uint8_t *s, const char *why)
 {
     const struct mt_type *t = rs->plan->src;
     size_t at = (size_t)(s - rs->src_base);
     char path[128];
     types_member_path(t, at % t->size, NULL, path, sizeof path);
-    const char *why = u->src->has_pointers ? "it may hold a pointer" : "its members differ between these ABIs";
     const char *un = strncmp(u->src->name, "union ", 6) == 0 ? "" : "union ";
     const char *fn = strncmp(t->name, "pin ", 4) == 0 ? t->name + 4
                      : strncmp(t->name, "frame ", 6) == 0 ? t->name + 6 : NULL;
     if (fn && path[0])  /* a record of locals: the function and the local */
-        mt_fail(rs->err, MT_ETYPE, "%s%s in function %s local %s: its active member is unknown and %s", un,
-                u->src->name, fn, path, why);
+        mt_fail(rs->err, MT_ETYPE, "%s%s in function %s local %s: %s", un, u->src->name, fn, path, why);
     else if (t == u->src || !path[0])
-        mt_fail(rs->err, MT_ETYPE, "%s%s: its active member is unknown and %s", un, u->src->name, why);
+        mt_fail(rs->err, MT_ETYPE, "%s%s: %s", un, u->src->name, why);
     else
-        mt_fail(rs->err, MT_ETYPE, "%s%s in %s member %s: its active member is unknown and %s", un,
-                u->src->name, t->name, path, why);
+        mt_fail(rs->err, MT_ETYPE, "%s%s in %s member %s: %s", un, u->src->name, t->name, path, why);
     if (rs->count > 1)
         mt_error_context(rs->err, "element %zu", at / t->size);
     return -1;
 }
 
+static int union_unknown(run_state *rs, const union_plan *u, const uint8_t *s)
+{
+    return union_refused(rs, u, s, u->src->has_pointers ? "its active member is unknown and it may hold a pointer"
+                                                        : "its active member is unknown and its members differ between these ABIs");
+}
+
+/* 1 when member r of a union read while member a is the one stored reads
+ * the same value on both ABIs: both plain numbers at one offset, each of
+ * one size on both sides, and either of one size or under one byte order
+ * (a value converted keeps its bits, and r reads the same bytes of them). */
+static int same_bits(const union_plan *u, int swap, uint32_t a, uint32_t r)
+{
+    if (a == r)
+        return 1;
+    const tmember *m[4] = { &u->src->members[a], &u->dst->members[a], &u->src->members[r], &u->dst->members[r] };
+    for (int i = 0; i < 4; i++) {
+        int number = m[i]->cls == MT_CLASS_SINT || m[i]->cls == MT_CLASS_UINT || m[i]->cls == MT_CLASS_FLOAT;
+        if (!number || m[i]->count != 1 || m[i]->offset != m[0]->offset)
+            return 0;
+    }
+    return m[0]->size == m[1]->size && m[2]->size == m[3]->size && (!swap || m[0]->size == m[2]->size);
+}
+
+/* A punned union whose member m is known, on ABIs where every member has
+ * the same layout and representation: its bytes mean the same to every
+ * member, so all of them are copied (not only m's), and then m's
+ * pointers translated over them. */
+static int union_punned_copy(run_state *rs, const union_plan *u, uint32_t m, uint8_t *d, const uint8_t *s)
+{
+    memcpy(d, s, u->src->size);
+    const tmember *am = &u->src->members[m];
+    int pointers = am->cls == MT_CLASS_PTR || am->cls == MT_CLASS_FNPTR || type_class_is_addr(am->cls) ||
+                   (am->type && am->type->has_pointers);
+    if (!pointers)
+        return 0;
+    uint8_t small[256], *tmp = u->dst->size <= sizeof small ? small : malloc(u->dst->size);
+    if (!tmp)
+        return mt_fail(rs->err, MT_ENOMEM, "out of memory converting a union");
+    int rc = cv_run(u->members[m], tmp, s, 1, rs->ctx, rs->err);
+    if (rc == 0) {  /* the member's own bytes, its pointers translated */
+        size_t from = u->dst->members[m].offset, len = (size_t)u->dst->members[m].size * u->dst->members[m].count;
+        memcpy(d + from, tmp + from, len);
+    }
+    if (tmp != small)
+        free(tmp);
+    return rc;
+}
+
+/* A punned union whose member m is known and whose bytes are not zero:
+ * copied whole where every member means the same on both ABIs; else
+ * converted by m where every member read while m may be the one stored
+ * gets the same bits; else refused. */
+static int union_punned(run_state *rs, const union_plan *u, uint32_t m, uint8_t *d, const uint8_t *s)
+{
+    if (u->same_repr)
+        return union_punned_copy(rs, u, m, d, s);
+    if (u->viewed)
+        return union_refused(rs, u, s, "its bytes are read as another type (type punning) and its members "
+                                       "differ between these ABIs");
+    for (uint32_t r = 0; r < u->src->nmembers; r++) {
+        if (!(u->src->members[r].pun_read || u->dst->members[r].pun_read) || same_bits(u, rs->plan->swap, m, r))
+            continue;
+        char why[sizeof rs->err->msg];
+        snprintf(why, sizeof why, "member %s is read while member %s is the one stored (type punning), "
+                 "and what it reads differs between these ABIs", u->src->members[r].name, u->src->members[m].name);
+        return union_refused(rs, u, s, why);
+    }
+    return cv_run(u->members[m], d, s, 1, rs->ctx, rs->err);
+}
+
 /* Each union converts by its active member; one with no known member
  * is zero when its bytes are, else copied when that is exact, else
- * refused. */
+ * refused. A punned union (read through another member than the one
+ * stored) whose bytes are not zero goes to union_punned. */
 static int run_unions(run_state *rs, const cv_op *op, uint8_t *d, size_t dstep,
                       const uint8_t *s, size_t sstep, size_t n)
 {
@@ -668,7 +745,10 @@ static int run_unions(run_state *rs, const cv_op *op, uint8_t *d, size_t dstep,
         long m = -1;
         if (ctx->union_member && ctx->src_data)
             m = ctx->union_member(ctx->cb_ctx, ctx->src_old + (uint64_t)(si - ctx->src_data), u->src);
-        if (m >= 0 && (uint32_t)m < u->src->nmembers) {
+        if (m >= 0 && (uint32_t)m < u->src->nmembers && u->punned && !all_zero(si, u->src->size)) {
+            if (union_punned(rs, u, (uint32_t)m, di, si) < 0)
+                return -1;
+        } else if (m >= 0 && (uint32_t)m < u->src->nmembers) {
             if (cv_run(u->members[m], di, si, 1, ctx, rs->err) < 0)
                 return -1;
         } else if (all_zero(si, u->src->size)) {

@@ -315,6 +315,19 @@ const mt_type *mt_type_scalar(const char *name, mt_class cls, size_t size, size_
     return mt_type_define(name, size, align, 0, &m, 1, &err);
 }
 
+void mt_type_punned(const mt_type *t, const char *member)
+{
+    struct mt_type *w = (struct mt_type *)t;  /* a mark on the shared definition, set at start-up */
+    if (!w || !w->is_union)
+        return;
+    for (uint32_t i = 0; member && i < w->nmembers; i++)
+        if (strcmp(w->members[i].name, member) == 0) {
+            w->members[i].pun_read = 1;
+            return;
+        }
+    w->punned = 1;  /* the bytes, or a member this description does not list */
+}
+
 uint64_t mt_type_identity(const mt_type *t) { return t->id; }
 size_t mt_type_size(const mt_type *t) { return t->size; }
 const char *mt_type_name(const mt_type *t) { return t->name; }

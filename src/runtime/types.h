@@ -29,6 +29,7 @@ typedef struct tmember {
     uint8_t bit_width;      /* 1..64 */
     uint8_t bit_pos;        /* 0..7 */
     uint8_t bit_flags;      /* TYPE_BIT_* */
+    uint8_t pun_read;       /* a union member read while another may be the one stored (mt_type_punned) */
 } tmember;
 
 enum {
@@ -46,6 +47,7 @@ struct mt_type {
     uint32_t size, align;
     uint32_t index;         /* position in its table (local or image) */
     uint8_t is_union;
+    uint8_t punned;         /* a union whose bytes the program reads as another type (mt_type_punned) */
     uint8_t has_pointers;   /* a PTR or FNPTR anywhere inside */
     uint8_t has_unions;     /* a union anywhere inside, or the type is one */
     struct un_position *union_positions; /* unions.c's flat list of them, made on first use */

@@ -33,6 +33,13 @@ static void setup(void)
     mt_member m[] = { MT_MEMBER(struct pair, a, MT_CLASS_SINT, 1), MT_MEMBER(struct pair, p, MT_CLASS_PTR, 1) };
     t_pair = mt_type_define("struct pair", sizeof(struct pair), _Alignof(struct pair), 0, m, 2, &err);
     t_double = mt_type_scalar("double", MT_CLASS_FLOAT, sizeof(double), _Alignof(double));
+    /* two unions read through a member other than the one stored: the
+     * marks travel in the type table */
+    union pun { long long wide; short narrow; };
+    mt_member um[] = { { "wide", MT_CLASS_SINT, sizeof(long long), 0, 1, NULL, 0 },
+                       { "narrow", MT_CLASS_SINT, sizeof(short), 0, 1, NULL, 0 } };
+    mt_type_punned(mt_type_define("union pun", sizeof(union pun), _Alignof(union pun), 1, um, 2, &err), "narrow");
+    mt_type_punned(mt_type_define("union view", sizeof(union pun), _Alignof(union pun), 1, um, 2, &err), NULL);
     mt_set_program_id(42);
     mt_register_global("g_pair", &g_pair, t_pair, 1, &err);
     g_heap = malloc(4 * sizeof(double));
@@ -78,6 +85,16 @@ static void test_round_trip(const uint8_t *buf, size_t len)
                  memcmp(b->data, g_heap, 4 * sizeof(double)) == 0;
     }
     CHECK(globals == 1 && heaps == 1);
+    int marks = 0;
+    for (uint32_t i = 0; i < img->ntypes; i++) {
+        const struct mt_type *t = img->types[i];
+        if (strcmp(t->name, "union pun") == 0)
+            marks += t->is_union && !t->punned && !t->members[0].pun_read && t->members[1].pun_read &&
+                     t->members[1].cls == MT_CLASS_SINT;
+        if (strcmp(t->name, "union view") == 0)
+            marks += t->is_union && t->punned && !t->members[1].pun_read;
+    }
+    CHECK(marks == 2);
     ck_image_free(img);
 }
 

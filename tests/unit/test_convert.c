@@ -30,9 +30,9 @@ static const mt_type *local_rec(void)
 static struct mt_type *ppc_rec(void)
 {
     tmember m[] = {
-        { "a", MT_CLASS_BYTES, 1, 0, 1, NULL, 0, 0, 0 }, { "b", MT_CLASS_SINT, 2, 2, 1, NULL, 0, 0, 0 },
-        { "c", MT_CLASS_SINT, 4, 4, 1, NULL, 0, 0, 0 }, { "d", MT_CLASS_SINT, 4, 8, 1, NULL, 0, 0, 0 },
-        { "e", MT_CLASS_FLOAT, 8, 16, 1, NULL, 0, 0, 0 },
+        { "a", MT_CLASS_BYTES, 1, 0, 1, NULL, 0, 0, 0, 0 }, { "b", MT_CLASS_SINT, 2, 2, 1, NULL, 0, 0, 0, 0 },
+        { "c", MT_CLASS_SINT, 4, 4, 1, NULL, 0, 0, 0, 0 }, { "d", MT_CLASS_SINT, 4, 8, 1, NULL, 0, 0, 0, 0 },
+        { "e", MT_CLASS_FLOAT, 8, 16, 1, NULL, 0, 0, 0, 0 },
     };
     mt_error err;
     return type_new("struct rec", 24, 8, 0, m, 5, &err);
@@ -106,7 +106,7 @@ static void test_precision_loss(void)
     mt_member m[] = { MT_MEMBER(struct record, l, MT_CLASS_SINT, 1) };
     const mt_type *local = mt_type_define("struct record", sizeof(struct record), _Alignof(struct record), 0, m, 1, &err);
     /* A little-endian LP64 writer (x86_64) holding a value of 64 bits. */
-    tmember wm[] = { { "l", MT_CLASS_SINT, 8, 0, 1, NULL, 0, 0, 0 } };
+    tmember wm[] = { { "l", MT_CLASS_SINT, 8, 0, 1, NULL, 0, 0, 0, 0 } };
     struct mt_type *writer = type_new("struct record", 8, 8, 0, wm, 1, &err);
     mt_arch wa = foreign_arch(0, 8);
     cv_plan *p = cv_plan_compile(writer, &wa, local, &err);
@@ -211,7 +211,7 @@ static void test_pointers(void)
     CHECK(cv_run(p, dst, src, 1, &none, &err) < 0);
     cv_plan_free(p);
     /* A 4-byte big-endian writer's pointers widen (or stay) to ours. */
-    tmember wm[] = { { "p", MT_CLASS_PTR, 4, 0, 1, NULL, 0, 0, 0 }, { "f", MT_CLASS_FNPTR, 4, 4, 1, NULL, 0, 0, 0 } };
+    tmember wm[] = { { "p", MT_CLASS_PTR, 4, 0, 1, NULL, 0, 0, 0, 0 }, { "f", MT_CLASS_FNPTR, 4, 4, 1, NULL, 0, 0, 0, 0 } };
     struct mt_type *writer = type_new("struct pp", 8, 4, 0, wm, 2, &err);
     mt_arch wa = foreign_arch(1, 4);
     p = cv_plan_compile(writer, &wa, local, &err);
@@ -346,11 +346,105 @@ static void test_nested_and_unions(void)
     cv_plan_free(q);
 }
 
+/* The union at old address 0x1000 was last stored through member 0. */
+static long member_0(void *ctx, uint64_t old_addr, const struct mt_type *u)
+{
+    (void)ctx;
+    (void)u;
+    return old_addr == 0x1000 ? 0 : -1;
+}
+
+/* Unions read through a member other than the one stored (mt_type_punned). */
+static void test_punned_unions(void)
+{
+    mt_error err;
+    mt_arch swapped = foreign_arch(arch_local()->byte_order != ARCH_BIG, sizeof(long));
+    int wbig = swapped.byte_order == ARCH_BIG;
+    cv_ctx known = { .union_member = member_0, .src_old = 0x1000 };
+
+    /* wide stored, narrow read: refused across byte orders, naming both */
+    union wn { int64_t wide; int16_t narrow; };
+    mt_member wm[] = { { "wide", MT_CLASS_SINT, 8, 0, 1, NULL, 0 }, { "narrow", MT_CLASS_SINT, 2, 0, 1, NULL, 0 } };
+    const mt_type *lw = mt_type_define("union wn", sizeof(union wn), _Alignof(union wn), 1, wm, 2, &err);
+    CHECK(lw != NULL);
+    mt_type_punned(lw, "narrow");
+    CHECK(lw->members[1].pun_read && !lw->members[0].pun_read && !lw->punned);
+    cv_plan *p = cv_plan_compile(lw, &swapped, lw, &err);
+    CHECK(p != NULL);
+    uint8_t raw[8];
+    k_store_uint(raw, 8, wbig, 0x0001000200030004ull);
+    union wn out;
+    known.src_data = raw;
+    CHECK(cv_run(p, &out, raw, 1, &known, &err) < 0 && err.code == MT_ETYPE &&
+          strstr(err.msg, "member narrow is read while member wide is the one stored (type punning)") != NULL);
+    uint8_t zero[8] = { 0 };  /* zero in every member on every ABI */
+    known.src_data = zero;
+    CHECK(cv_run(p, &out, zero, 1, &known, &err) == 0 && out.wide == 0);
+    cv_plan_free(p);
+
+    /* viewed as bytes: refused too */
+    union vb { int32_t i; float f; };
+    mt_member vm[] = { { "i", MT_CLASS_SINT, 4, 0, 1, NULL, 0 }, { "f", MT_CLASS_FLOAT, 4, 0, 1, NULL, 0 } };
+    const mt_type *lv = mt_type_define("union vb", sizeof(union vb), _Alignof(union vb), 1, vm, 2, &err);
+    mt_type_punned(lv, NULL);
+    CHECK(lv->punned);
+    p = cv_plan_compile(lv, &swapped, lv, &err);
+    k_store_uint(raw, 4, wbig, 0x3fc00000u);
+    known.src_data = raw;
+    CHECK(p && cv_run(p, &out, raw, 1, &known, &err) < 0 && strstr(err.msg, "its bytes are read as another type") != NULL);
+    cv_plan_free(p);
+
+    /* i stored, f read: the same bits on both byte orders, converted */
+    union fi { int32_t i; float f; };
+    mt_member fm[] = { { "i", MT_CLASS_SINT, 4, 0, 1, NULL, 0 }, { "f", MT_CLASS_FLOAT, 4, 0, 1, NULL, 0 } };
+    const mt_type *lf = mt_type_define("union fi", sizeof(union fi), _Alignof(union fi), 1, fm, 2, &err);
+    mt_type_punned(lf, "f");
+    p = cv_plan_compile(lf, &swapped, lf, &err);
+    union fi fo;
+    CHECK(p && cv_run(p, &fo, raw, 1, &known, &err) == 0 && fo.f == 1.5f);
+    cv_plan_free(p);
+
+    /* the same byte order, another layout (a long of 4 bytes): narrow reads
+     * the same low bytes of wide on both sides, converted by wide */
+    union lw { int64_t wide; int16_t narrow; long l; };
+    mt_member lm[] = { { "wide", MT_CLASS_SINT, 8, 0, 1, NULL, 0 }, { "narrow", MT_CLASS_SINT, 2, 0, 1, NULL, 0 },
+                       { "l", MT_CLASS_SINT, sizeof(long), 0, 1, NULL, 0 } };
+    const mt_type *ll = mt_type_define("union lw", sizeof(union lw), _Alignof(union lw), 1, lm, 3, &err);
+    mt_type_punned(ll, "narrow");
+    tmember wl[] = { { "wide", MT_CLASS_SINT, 8, 0, 1, NULL, 0, 0, 0, 0 }, { "narrow", MT_CLASS_SINT, 2, 0, 1, NULL, 0, 0, 0, 1 },
+                     { "l", MT_CLASS_SINT, sizeof(long) == 8 ? 4 : 8, 0, 1, NULL, 0, 0, 0, 0 } };
+    struct mt_type *writer = type_new("union lw", 8, 4, 1, wl, 3, &err);
+    mt_arch other = foreign_arch(arch_local()->byte_order == ARCH_BIG, sizeof(long) == 8 ? 4 : 8);
+    p = writer ? cv_plan_compile(writer, &other, ll, &err) : NULL;
+    int big = arch_local()->byte_order == ARCH_BIG;
+    k_store_uint(raw, 8, big, 0x0001000200030004ull);
+    known.src_data = raw;
+    union lw lo;
+    CHECK(p && cv_run(p, &lo, raw, 1, &known, &err) == 0 && lo.wide == 0x0001000200030004ll &&
+          lo.narrow == (big ? 1 : 4));
+    cv_plan_free(p);
+    type_free(writer);
+
+    /* the same byte order, another descriptor: copied whole, not only the
+     * member stored (c stored, i read: i keeps its other bytes) */
+    union ci { char c; int32_t i; };
+    mt_member cm[] = { { "c", MT_CLASS_BYTES, 1, 0, 1, NULL, 0 }, { "i", MT_CLASS_SINT, 4, 0, 1, NULL, 0 } };
+    const mt_type *lc = mt_type_define("union ci", sizeof(union ci), _Alignof(union ci), 1, cm, 2, &err);
+    mt_type_punned(lc, "i");
+    mt_arch near = *arch_local();
+    near.char_signed = !near.char_signed;
+    p = cv_plan_compile(lc, &near, lc, &err);
+    union ci in = { .i = 0x11223344 }, co = { .i = 0 };
+    known.src_data = (const uint8_t *)&in;
+    CHECK(p && cv_run(p, &co, &in, 1, &known, &err) == 0 && co.i == 0x11223344);
+    cv_plan_free(p);
+}
+
 static void test_mismatch(void)
 {
     mt_error err;
-    tmember a[] = { { "x", MT_CLASS_SINT, 4, 0, 1, NULL, 0, 0, 0 } };
-    tmember b[] = { { "y", MT_CLASS_SINT, 4, 0, 1, NULL, 0, 0, 0 } };
+    tmember a[] = { { "x", MT_CLASS_SINT, 4, 0, 1, NULL, 0, 0, 0, 0 } };
+    tmember b[] = { { "y", MT_CLASS_SINT, 4, 0, 1, NULL, 0, 0, 0, 0 } };
     struct mt_type *ta = type_new("struct m", 4, 4, 0, a, 1, &err);
     struct mt_type *tb = type_new("struct m", 4, 4, 0, b, 1, &err);
     CHECK(cv_plan_compile(ta, arch_local(), tb, &err) == NULL && err.code == MT_ETYPE);
@@ -367,6 +461,7 @@ int main(void)
     test_pointers();
     test_address_integers();
     test_nested_and_unions();
+    test_punned_unions();
     test_mismatch();
     return check_done("convert");
 }

@@ -78,7 +78,7 @@ static void test_reader_match(void)
 {
     size_t off = offsetof(struct series, v);
     tmember m[3] = { header->members[0], header->members[1],
-                     { "v", MT_CLASS_SINT, sizeof(long), (uint32_t)off, 17, NULL, 0, 0, 0 } };
+                     { "v", MT_CLASS_SINT, sizeof(long), (uint32_t)off, 17, NULL, 0, 0, 0, 0 } };
     mt_error err;
     struct mt_type *w = type_new("struct series+v", (uint32_t)(off + 17 * sizeof(long)), header->align, 0, m, 3, &err);
     CHECK(w && !types_local_find(w->id));

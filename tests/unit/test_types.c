@@ -76,14 +76,14 @@ static void test_tag_text(void)
 static void test_identity(void)
 {
     /* The same declaration laid out for ILP32 and LP64 has one identity. */
-    tmember lp64[] = { { "p", MT_CLASS_PTR, 8, 0, 1, NULL, 0, 0, 0 }, { "l", MT_CLASS_SINT, 8, 8, 1, NULL, 0, 0, 0 } };
-    tmember ilp32[] = { { "p", MT_CLASS_PTR, 4, 0, 1, NULL, 0, 0, 0 }, { "l", MT_CLASS_SINT, 4, 4, 1, NULL, 0, 0, 0 } };
+    tmember lp64[] = { { "p", MT_CLASS_PTR, 8, 0, 1, NULL, 0, 0, 0, 0 }, { "l", MT_CLASS_SINT, 8, 8, 1, NULL, 0, 0, 0, 0 } };
+    tmember ilp32[] = { { "p", MT_CLASS_PTR, 4, 0, 1, NULL, 0, 0, 0, 0 }, { "l", MT_CLASS_SINT, 4, 4, 1, NULL, 0, 0, 0, 0 } };
     CHECK(type_identity("struct s", 0, lp64, 2) == type_identity("struct s", 0, ilp32, 2));
-    tmember renamed[] = { { "p", MT_CLASS_PTR, 8, 0, 1, NULL, 0, 0, 0 }, { "m", MT_CLASS_SINT, 8, 8, 1, NULL, 0, 0, 0 } };
+    tmember renamed[] = { { "p", MT_CLASS_PTR, 8, 0, 1, NULL, 0, 0, 0, 0 }, { "m", MT_CLASS_SINT, 8, 8, 1, NULL, 0, 0, 0, 0 } };
     CHECK(type_identity("struct s", 0, lp64, 2) != type_identity("struct s", 0, renamed, 2));
-    tmember unsig[] = { { "p", MT_CLASS_PTR, 8, 0, 1, NULL, 0, 0, 0 }, { "l", MT_CLASS_UINT, 8, 8, 1, NULL, 0, 0, 0 } };
+    tmember unsig[] = { { "p", MT_CLASS_PTR, 8, 0, 1, NULL, 0, 0, 0, 0 }, { "l", MT_CLASS_UINT, 8, 8, 1, NULL, 0, 0, 0, 0 } };
     CHECK(type_identity("struct s", 0, lp64, 2) != type_identity("struct s", 0, unsig, 2));
-    tmember arr[] = { { "p", MT_CLASS_PTR, 8, 0, 1, NULL, 0, 0, 0 }, { "l", MT_CLASS_SINT, 8, 8, 2, NULL, 0, 0, 0 } };
+    tmember arr[] = { { "p", MT_CLASS_PTR, 8, 0, 1, NULL, 0, 0, 0, 0 }, { "l", MT_CLASS_SINT, 8, 8, 2, NULL, 0, 0, 0, 0 } };
     CHECK(type_identity("struct s", 0, lp64, 2) != type_identity("struct s", 0, arr, 2));
     CHECK(type_identity("struct s", 0, lp64, 2) != type_identity("union s", 1, lp64, 2));
     CHECK(type_identity("struct s", 0, lp64, 2) != type_identity("struct t", 0, lp64, 2));
@@ -92,22 +92,22 @@ static void test_identity(void)
 static void test_bad_layouts(void)
 {
     mt_error err;
-    tmember overrun[] = { { "a", MT_CLASS_SINT, 4, 0, 1, NULL, 0, 0, 0 }, { "b", MT_CLASS_SINT, 4, 4, 2, NULL, 0, 0, 0 } };
+    tmember overrun[] = { { "a", MT_CLASS_SINT, 4, 0, 1, NULL, 0, 0, 0, 0 }, { "b", MT_CLASS_SINT, 4, 4, 2, NULL, 0, 0, 0, 0 } };
     CHECK(type_check_layout("struct s", 8, 0, overrun, 2, &err) < 0 && err.code == MT_ETYPE);
     CHECK(strstr(err.msg, "member b") != NULL);
-    tmember overlap[] = { { "a", MT_CLASS_SINT, 4, 0, 1, NULL, 0, 0, 0 }, { "b", MT_CLASS_SINT, 4, 2, 1, NULL, 0, 0, 0 } };
+    tmember overlap[] = { { "a", MT_CLASS_SINT, 4, 0, 1, NULL, 0, 0, 0, 0 }, { "b", MT_CLASS_SINT, 4, 2, 1, NULL, 0, 0, 0, 0 } };
     CHECK(type_check_layout("struct s", 8, 0, overlap, 2, &err) < 0);
-    tmember badsize[] = { { "a", MT_CLASS_FLOAT, 6, 0, 1, NULL, 0, 0, 0 } };
+    tmember badsize[] = { { "a", MT_CLASS_FLOAT, 6, 0, 1, NULL, 0, 0, 0, 0 } };
     CHECK(type_check_layout("struct s", 8, 0, badsize, 1, &err) < 0);
-    tmember badclass[] = { { "a", 77, 4, 0, 1, NULL, 0, 0, 0 } };
+    tmember badclass[] = { { "a", 77, 4, 0, 1, NULL, 0, 0, 0, 0 } };
     CHECK(type_check_layout("struct s", 8, 0, badclass, 1, &err) < 0);
-    tmember nonested[] = { { "a", MT_CLASS_STRUCT, 4, 0, 1, NULL, 0, 0, 0 } };
+    tmember nonested[] = { { "a", MT_CLASS_STRUCT, 4, 0, 1, NULL, 0, 0, 0, 0 } };
     CHECK(type_check_layout("struct s", 8, 0, nonested, 1, &err) < 0);
-    tmember zero[] = { { "a", MT_CLASS_SINT, 4, 0, 0, NULL, 0, 0, 0 } };
+    tmember zero[] = { { "a", MT_CLASS_SINT, 4, 0, 0, NULL, 0, 0, 0, 0 } };
     CHECK(type_check_layout("struct s", 8, 0, zero, 1, &err) < 0);
-    tmember un[] = { { "a", MT_CLASS_SINT, 4, 0, 1, NULL, 0, 0, 0 }, { "b", MT_CLASS_FLOAT, 8, 0, 1, NULL, 0, 0, 0 } };
+    tmember un[] = { { "a", MT_CLASS_SINT, 4, 0, 1, NULL, 0, 0, 0, 0 }, { "b", MT_CLASS_FLOAT, 8, 0, 1, NULL, 0, 0, 0, 0 } };
     CHECK(type_check_layout("union u", 8, 1, un, 2, &err) == 0);
-    tmember unbad[] = { { "a", MT_CLASS_SINT, 4, 0, 1, NULL, 0, 0, 0 }, { "b", MT_CLASS_FLOAT, 8, 4, 1, NULL, 0, 0, 0 } };
+    tmember unbad[] = { { "a", MT_CLASS_SINT, 4, 0, 1, NULL, 0, 0, 0, 0 }, { "b", MT_CLASS_FLOAT, 8, 4, 1, NULL, 0, 0, 0, 0 } };
     CHECK(type_check_layout("union u", 16, 1, unbad, 2, &err) < 0);
     mt_member big = { "x", MT_CLASS_SINT, 4, 0, SIZE_MAX / 2, NULL, 0 };
     CHECK(mt_type_define("struct big", 8, 4, 0, &big, 1, &err) == NULL);
