@@ -19,7 +19,8 @@
 # SEED (default 1); `csmith.sh --regress` runs the reduced programs in
 # tests/csmith/ instead (one marked "csmith.sh: every check passes" fails
 # on a refusal too, class UNEXPECTED-REFUSAL); `--smoke` runs those and a
-# few fixed seeds (make check). CSMITH_JOBS (default 2) runs seeds in parallel,
+# few fixed seeds (make check); `--summary [SEED...]` only summarises
+# the results a run left in build/csmith (a long run's chunks). CSMITH_JOBS (default 2) runs seeds in parallel,
 # CSMITH_POSITIONS (default 3) is the number of checkpoint positions,
 # CSMITH_TIMEOUT (default 1) the CPU seconds a plain native run may take (a
 # program that runs longer is skipped, and the summary counts it),
@@ -178,7 +179,7 @@ run_checks() {
     gcc -ffp-contract=off $flags "$d/prog.c" -o "$d/plain.x86_64" 2>"$d/build.log" || { note skip build "gcc fails"; return; }
     # CPU time, not wall time: on a loaded machine the same programs are skipped
     # shellcheck disable=SC3045 # dash and bash have ulimit -t
-    (ulimit -t "$t_plain" && timeout -k 1 $t_run "$d/plain.x86_64" 1 </dev/null >/dev/null 2>&1) ||
+    (ulimit -t "$t_plain" && timeout -k 1 $t_run "$d/plain.x86_64" 1 </dev/null >/dev/null) 2>/dev/null ||
         { note skip run "does not end within ${t_plain} s of CPU"; return; }
     t0=$(now_ms)
     build_all
@@ -218,13 +219,16 @@ fi
 # make check's smoke: the reduced regressions and seeds that pass today
 # (docs/csmith.md lists the seeds that do not, and why).
 SMOKE_SEEDS="1 6 11 13 14 25"
+summary_only=0
+if [ "${1:-}" = "--summary" ]; then summary_only=1; shift; fi
 if [ "${1:-}" = "--regress" ]; then seeds=$(ls tests/csmith/*.c)
 elif [ "${1:-}" = "--smoke" ]; then seeds="$(ls tests/csmith/*.c) $SMOKE_SEEDS"
 elif [ $# -gt 0 ]; then seeds="$*"
 else seeds=$(seq "${SEED:-1}" $((${SEED:-1} + ${COUNT:-10} - 1))); fi
 [ -x build/bin/mtcc ] || { echo "csmith: build/bin/mtcc is missing (make all cross)"; exit 2; }
 mkdir -p "$out"
-for s in $seeds; do echo "$s"; done | xargs -P "${CSMITH_JOBS:-2}" -n 1 sh tests/csmith.sh --one
+[ $summary_only = 1 ] ||
+    for s in $seeds; do echo "$s"; done | xargs -P "${CSMITH_JOBS:-2}" -n 1 sh tests/csmith.sh --one
 
 all=$(for s in $seeds; do cat "$out/$(basename "$s" .c)/results" 2>/dev/null; done)
 echo "csmith: $(echo "$seeds" | wc -w) seeds"
