@@ -683,18 +683,10 @@ static int same_bits(const union_plan *u, int swap, uint32_t a, uint32_t r)
     return m[0]->size == m[1]->size && m[2]->size == m[3]->size && (!swap || m[0]->size == m[2]->size);
 }
 
-/* A punned union whose member m is known, on ABIs where every member has
- * the same layout and representation: its bytes mean the same to every
- * member, so all of them are copied (not only m's), and then m's
- * pointers translated over them. */
-static int union_punned_copy(run_state *rs, const union_plan *u, uint32_t m, uint8_t *d, const uint8_t *s)
+/* Member m converted over bytes already in d: only m's own bytes are
+ * written, so what the other members read of the rest stays. */
+static int union_overlay_member(run_state *rs, const union_plan *u, uint32_t m, uint8_t *d, const uint8_t *s)
 {
-    memcpy(d, s, u->src->size);
-    const tmember *am = &u->src->members[m];
-    int pointers = am->cls == MT_CLASS_PTR || am->cls == MT_CLASS_FNPTR || type_class_is_addr(am->cls) ||
-                   (am->type && am->type->has_pointers);
-    if (!pointers)
-        return 0;
     uint8_t small[256], *tmp = u->dst->size <= sizeof small ? small : malloc(u->dst->size);
     if (!tmp)
         return mt_fail(rs->err, MT_ENOMEM, "out of memory converting a union");
@@ -706,6 +698,19 @@ static int union_punned_copy(run_state *rs, const union_plan *u, uint32_t m, uin
     if (tmp != small)
         free(tmp);
     return rc;
+}
+
+/* A punned union whose member m is known, on ABIs where every member has
+ * the same layout and representation: its bytes mean the same to every
+ * member, so all of them are copied (not only m's), and then m's
+ * pointers translated over them. */
+static int union_punned_copy(run_state *rs, const union_plan *u, uint32_t m, uint8_t *d, const uint8_t *s)
+{
+    memcpy(d, s, u->src->size);
+    const tmember *am = &u->src->members[m];
+    int pointers = am->cls == MT_CLASS_PTR || am->cls == MT_CLASS_FNPTR || type_class_is_addr(am->cls) ||
+                   (am->type && am->type->has_pointers);
+    return pointers ? union_overlay_member(rs, u, m, d, s) : 0;
 }
 
 /* A punned union whose member m is known and whose bytes are not zero:
@@ -727,7 +732,15 @@ static int union_punned(run_state *rs, const union_plan *u, uint32_t m, uint8_t 
                  "and what it reads differs between these ABIs", u->src->members[r].name, u->src->members[m].name);
         return union_refused(rs, u, s, why);
     }
-    return cv_run(u->members[m], d, s, 1, rs->ctx, rs->err);
+    if (rs->plan->swap)  /* every member read is m's size: m's conversion holds all it reads */
+        return cv_run(u->members[m], d, s, 1, rs->ctx, rs->err);
+    /* One byte order: a member read may be longer than m (stored as a
+     * uint32_t, read as a uint64_t) and read bytes beyond m, which keep
+     * what the writer had there (seed 1240 of the csmith run). */
+    size_t keep = u->src->size < u->dst->size ? u->src->size : u->dst->size;
+    memset(d, 0, u->dst->size);
+    memcpy(d, s, keep);
+    return union_overlay_member(rs, u, m, d, s);
 }
 
 /* Each union converts by its active member; one with no known member
