@@ -28,6 +28,25 @@ passed=0 failed=0
 ok() { passed=$((passed + 1)); }
 fail() { failed=$((failed + 1)); echo "  FAIL $1"; }
 one_line() { [ "$(wc -l <"$1")" -eq 1 ] && grep -q "^$2" "$1"; }  # one_line FILE PREFIX
+# start_until LINE OUT ERR CMD...: CMD in the background (its pid in $pid),
+# returning once it has printed LINE (or ended); its output goes on into
+# OUT through a FIFO drained by $drain. No sleep: the line is the signal.
+start_until() {
+    su_line=$1 su_out=$2 su_err=$3
+    shift 3
+    rm -f "$su_out.fifo" && mkfifo "$su_out.fifo"
+    "$@" >"$su_out.fifo" 2>"$su_err" &
+    pid=$!
+    exec 9<"$su_out.fifo"
+    : >"$su_out"
+    while IFS= read -r su_l <&9; do
+        printf '%s\n' "$su_l" >>"$su_out"
+        [ "$su_l" = "$su_line" ] && break
+    done
+    cat <&9 >>"$su_out" &
+    drain=$!
+    exec 9<&-
+}
 
 build() {  # build ABI OUT SOURCES...
     abi=$1 dst=$2
@@ -183,12 +202,11 @@ if [ $# -eq 0 ] || [ -n "${THREADS_EXTRAS:-}" ]; then
         "$dir/x86_64" >"$dir/out" 2>"$dir/err"; rc=$?
     [ $rc -eq 0 ] && one_line "$dir/err" "$stuck_line" && cmp -s "$dir/out" "$dir/want" && [ ! -f "$dir/p.ckpt" ] && ok ||
         fail "stuck: process capture: exit $rc, $(head -n 1 "$dir/err")"
-    MIGTHREAD_CHECKPOINT_FILE="$dir/t.ckpt" "$dir/x86_64" 300000000 >"$dir/out" 2>"$dir/err" &
-    pid=$!
-    for i in $(seq 200); do grep -q "worker waits" "$dir/out" && break; sleep 0.05; done
+    start_until "worker waits" "$dir/out" "$dir/err" env MIGTHREAD_CHECKPOINT_FILE="$dir/t.ckpt" "$dir/x86_64" 300000000
     "$mt" checkpoint --exit --thread 2 "$pid" >/dev/null 2>"$dir/ask.err" && fail "stuck: migthread checkpoint --thread said yes"
     one_line "$dir/ask.err" "$stuck_line" && ok || fail "stuck: the requester was not told: $(head -n 1 "$dir/ask.err")"
     wait "$pid"; rc=$?
+    wait "$drain"
     [ $rc -eq 0 ] && one_line "$dir/err" "$stuck_line" && grep -q "^worker 21 " "$dir/out" && [ ! -f "$dir/t.ckpt" ] && ok ||
         fail "stuck: thread capture: exit $rc, $(head -n 1 "$dir/err")"
 
@@ -330,13 +348,12 @@ if [ $# -eq 0 ] || [ -n "${THREADS_EXTRAS:-}" ]; then
     # (a refusal, so run directly)
     build x86_64 "$dir/condleft" tests/threads/condleft.c || fail "waits: condleft: mtcc build"
     rm -f "$dir/left.ckpt"
-    MIGTHREAD_CHECKPOINT_FILE="$dir/left.ckpt" "$dir/condleft" 1500 >"$dir/out" 2>"$dir/err" &
-    pid=$!
-    for i in $(seq 200); do grep -q "worker waits" "$dir/out" && break; sleep 0.05; done
+    start_until "worker waits" "$dir/out" "$dir/err" env MIGTHREAD_CHECKPOINT_FILE="$dir/left.ckpt" "$dir/condleft" 1500
     "$mt" checkpoint --exit --thread 2 "$pid" >/dev/null 2>"$dir/ask.err" && fail "waits: condleft: migthread checkpoint --thread said yes"
     one_line "$dir/ask.err" "migthread: no checkpoint: thread 2 waits in pthread_cond_wait" && ok ||
         fail "waits: condleft: the requester was not told: $(head -n 1 "$dir/ask.err")"
     wait "$pid"; rc=$?
+    wait "$drain"
     [ $rc -eq 0 ] && one_line "$dir/err" "migthread: no checkpoint: thread 2 waits in pthread_cond_wait" &&
         grep -q "^worker woke 1$" "$dir/out" && [ ! -f "$dir/left.ckpt" ] && ok ||
         fail "waits: condleft: exit $rc, $(head -n 1 "$dir/err") $(tail -n 1 "$dir/out")"
