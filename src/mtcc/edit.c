@@ -200,7 +200,7 @@ void ed_in_place(edit *e, unsigned start, unsigned end)
 
 edit *ed_replace_by_name(editbuf *eb, unsigned start, unsigned end, const char *name)
 {
-    edit *e = ed_add(eb, start, end, 0);
+    edit *e = ed_add(eb, start, end, ORDER_PLAIN);
     unsigned char before = start > 0 && start <= eb->len ? (unsigned char)eb->src[start - 1] : ' ';
     if (isalnum(before) || before == '_')
         ed_text(e, " ");

@@ -184,7 +184,7 @@ void visit_comma(walk *w, CXCursor c)
         edit *e = lifted_text(w, at, head, "(void)(");
         operand(e, ch.c[0]);
         ed_text(e, "); ");
-        e = ed_add(&w->t->eb, cur_start(c), cur_end(c), 0);
+        e = ed_add(&w->t->eb, cur_start(c), cur_end(c), ORDER_PLAIN);
         ed_text(e, same_cursor(w->anchor, c) ? "(void)(" : "(");
         operand(e, ch.c[1]);
         ed_text(e, ")");
@@ -200,7 +200,7 @@ static void jump_continues(walk *w, CXCursor c, const char *label)
     if (k == CXCursor_ContinueStmt) {
         char text[64];
         snprintf(text, sizeof text, "goto %s", label);
-        ed_text(ed_add(&w->t->eb, cur_start(c), cur_end(c), 0), text);
+        ed_text(ed_add(&w->t->eb, cur_start(c), cur_end(c), ORDER_PLAIN), text);
         return;
     }
     if (k == CXCursor_ForStmt || k == CXCursor_WhileStmt || k == CXCursor_DoStmt)
@@ -222,11 +222,11 @@ static void move_to_body_end(walk *w, CXCursor body, CXCursor part, unsigned end
     editbuf *eb = &w->t->eb;
     char label[48];
     snprintf(label, sizeof label, "__mt_next_%d", head);
-    ed_text(ed_add(eb, cur_start(body), cur_start(body), -150), "{ ");
+    ed_text(ed_add(eb, cur_start(body), cur_start(body), ORDER_MOVED_BRACE), "{ ");
     char text[64];
     snprintf(text, sizeof text, "%s: ; ", label);
     lifted_text(w, end, head, text);
-    edit *hide = ed_add(eb, cur_start(part), cur_end(part), -1);  /* before the part's own edits */
+    edit *hide = ed_add(eb, cur_start(part), cur_end(part), ORDER_HIDDEN);  /* before the part's own edits */
     hide->hidden = 1;
     ed_text(hide, blank);
     edit *e = lifted_text(w, end, next_order(w), before);

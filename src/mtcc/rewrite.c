@@ -37,7 +37,7 @@ void name_local(walk *w, int vi)
     nv->name = xstrdup(name);
     unsigned at;
     clang_getFileLocation(clang_getCursorLocation(nv->decl), NULL, NULL, NULL, &at);
-    ed_text(ed_add(&w->t->eb, at, at + (unsigned)strlen(nv->written), 0), name);
+    ed_text(ed_add(&w->t->eb, at, at + (unsigned)strlen(nv->written), ORDER_PLAIN), name);
 }
 
 void scope_push(walk *w, int vi)
@@ -116,7 +116,7 @@ unsigned lift_point(walk *w)
         return w->anchor_at;
     unsigned at = cur_start(w->anchor);
     if (w->anchor_wrap) {
-        ed_text(ed_add(&t->eb, at, at, -1), "{ ");
+        ed_text(ed_add(&t->eb, at, at, ORDER_WRAP), "{ ");
         unsigned end = stmt_end(t, w->anchor);
         ed_text(ed_add(&t->eb, end, end, closing_order(w->anchor_depth, CLOSE_WRAP)), " }");
         w->anchor_wrap = 0;
@@ -168,7 +168,7 @@ static char *keeps_prefix(CXCursor c, const char *name, int opaque)
 /* (PREFIX CALL): the call, after what prefix does. */
 static void prefix_call(walk *w, CXCursor c, const char *prefix)
 {
-    edit *e = ed_add(&w->t->eb, cur_start(c), cur_end(c), 0);
+    edit *e = ed_add(&w->t->eb, cur_start(c), cur_end(c), ORDER_PLAIN);
     ed_text(e, "(");
     ed_text(e, prefix);
     ed_range(e, cur_start(c), cur_end(c));
@@ -346,7 +346,7 @@ static char *lib_adapter(tunit *t, CXCursor call, const ls_entry *fn, const char
         adapter_body(&body, fn, runtime, clang_getNumArgTypes(ft));
         sb_printf(&text, "static __attribute__((unused)) %s { %s }\n", decl, body.s);
         unsigned at = cur_start(t->cur_fn_decl);
-        ed_text(ed_add(&t->eb, at, at, -10), text.s);
+        ed_text(ed_add(&t->eb, at, at, ORDER_HOISTED), text.s);
     }
     free(text.s);
     free(decl);
@@ -371,7 +371,7 @@ static void rewrite_heap_call(walk *w, CXCursor c, const ls_entry *fn)
     if (fn->verb == LS_FREE || fn->verb == LS_BYTES) {  /* text is bytes */
         to = fn->wrapper ? xstrdup(fn->wrapper) : lib_adapter(t, c, fn, "mt_free");
         if (to)
-            ed_text(ed_add(&t->eb, name_start, name_end, 0), to);
+            ed_text(ed_add(&t->eb, name_start, name_end, ORDER_PLAIN), to);
         free(to);
         return;
     }
@@ -384,10 +384,10 @@ static void rewrite_heap_call(walk *w, CXCursor c, const ls_entry *fn)
     to = fn->wrapper ? xstrdup(runtime) : lib_adapter(t, c, fn, runtime);
     if (!to)
         return;
-    ed_text(ed_add(&t->eb, name_start, name_end, 0), to);
+    ed_text(ed_add(&t->eb, name_start, name_end, ORDER_PLAIN), to);
     free(to);
     unsigned close = cur_end(c) - 1;  /* the ')' */
-    ed_text(ed_add(&t->eb, close, close, 0), arg);
+    ed_text(ed_add(&t->eb, close, close, ORDER_PLAIN), arg);
 }
 
 /* A call into code mtcc did not transform that may call back: it runs
@@ -398,7 +398,7 @@ static void guard_callback(walk *w, CXCursor c, const char *prefix)
 {
     tunit *t = w->t;
     CXType rt = clang_getCursorType(c);
-    edit *e = ed_add(&t->eb, cur_start(c), cur_end(c), 0);
+    edit *e = ed_add(&t->eb, cur_start(c), cur_end(c), ORDER_PLAIN);
     ed_text(e, "(");
     ed_text(e, prefix);  /* a kept pointer's refusal (keeps_prefix), or "" */
     if (same_cursor(w->anchor, c) || rt.kind == CXType_Void) {
@@ -466,7 +466,7 @@ static site *make_call_site(walk *w, CXCursor c, CXCursor callee)
     if (s->temp && whole_statement) {  /* f(x); whose result is unused */
         char use[64];
         snprintf(use, sizeof use, "(void)%s", s->temp);
-        ed_text(ed_add(&t->eb, s->call_start, s->call_end, 0), use);
+        ed_text(ed_add(&t->eb, s->call_start, s->call_end, ORDER_PLAIN), use);
     } else
         ed_replace_by_name(&t->eb, s->call_start, s->call_end, s->temp ? s->temp : "(void)0");
     return s;
@@ -484,7 +484,7 @@ static void rename_pthread(walk *w, CXCursor c, const pthread_call *pc)
     if (ch.n > 0) {
         char wrapper[64];
         snprintf(wrapper, sizeof wrapper, "mt_%s", pc->name);
-        ed_text(ed_add(&w->t->eb, cur_start(ch.c[0]), cur_end(ch.c[0]), 0), wrapper);
+        ed_text(ed_add(&w->t->eb, cur_start(ch.c[0]), cur_end(ch.c[0]), ORDER_PLAIN), wrapper);
     }
     free(ch.c);
 }
@@ -552,7 +552,7 @@ static void declare_implicit(walk *w, CXCursor callee)
     if (!decl)
         return;
     unsigned at = w->fn->body_end;
-    edit *e = ed_add(&w->t->eb, at, at, TWIN_ORDER - 1);
+    edit *e = ed_add(&w->t->eb, at, at, ORDER_TWIN_DECLS);
     ed_text(e, "\n");
     ed_text(e, decl);
     ed_text(e, ";");
@@ -586,7 +586,7 @@ static void visit_call(walk *w, CXCursor c)
         if (lib) {  /* C library state the runtime keeps */
             kids ch = children(c);
             if (ch.n > 0)
-                ed_text(ed_add(&w->t->eb, cur_start(ch.c[0]), cur_end(ch.c[0]), 0), lib);
+                ed_text(ed_add(&w->t->eb, cur_start(ch.c[0]), cur_end(ch.c[0]), ORDER_PLAIN), lib);
             free(ch.c);
             return;
         }
@@ -662,13 +662,13 @@ void hoist_string(walk *w, CXCursor c)
     char name[48];
     snprintf(name, sizeof name, "__mt_str_%d", n);
     unsigned at = cur_start(t->cur_fn_decl);
-    edit *e = ed_add(&t->eb, at, at, -10);
+    edit *e = ed_add(&t->eb, at, at, ORDER_HOISTED);
     char head[96];
     snprintf(head, sizeof head, "static char %s[] = ", name);
     ed_text(e, head);
     ed_range(e, cur_start(c), cur_end(c));
     ed_text(e, ";\n");
-    ed_text(ed_add(&t->eb, cur_start(c), cur_end(c), 0), name);
+    ed_text(ed_add(&t->eb, cur_start(c), cur_end(c), ORDER_PLAIN), name);
     sb_printf(&t->reg, "    if (mt_register_constant(\"%s:str:%d\", %s, __mt_char, sizeof %s, &__mt_regerr) < 0) goto fail;\n",
               t->base, n, name, name);
 }
@@ -834,7 +834,7 @@ static unsigned declare_ahead(walk *w, int vi, CXCursor init)
     ed_text(ed_add(&w->t->eb, eq, eq, next_order(w)), "= {0}; ");
     char text[640];
     assigned_text(text, sizeof text, v, init);
-    ed_text(ed_add(&w->t->eb, eq, eq + 1, 0), text);
+    ed_text(ed_add(&w->t->eb, eq, eq + 1, ORDER_PLAIN), text);
     scope_push(w, vi);
     return eq;
 }
@@ -891,7 +891,7 @@ static void rename_statics(walk *w, CXCursor c)
         const var *v = vi >= 0 ? &w->fn->vars[vi] : NULL;
         char *text = !v ? NULL : v->is_static ? (v->static_name ? xstrdup(v->static_name) : NULL) : typed_stand_in(v);
         if (text)
-            ed_text(ed_add(&w->t->eb, cur_start(c), cur_end(c), 0), text);
+            ed_text(ed_add(&w->t->eb, cur_start(c), cur_end(c), ORDER_PLAIN), text);
         else if (v && !v->is_static)
             set_fallback(w->fn, c, "a static local whose initializer names a local of a type that cannot be named");
         free(text);
@@ -950,7 +950,7 @@ static void split_declaration(walk *w, CXCursor c, kids ch)
                 visit_lifted(w, init, piece);
             w->nanc--;
         }
-        edit *e = ed_add(&t->eb, piece, end, 0);
+        edit *e = ed_add(&t->eb, piece, end, ORDER_PLAIN);
         if (i == 0)
             ed_text(e, ";");  /* a label or case before the declaration keeps its statement */
         piece = end;
@@ -1094,7 +1094,7 @@ static void visit_decl_stmt(walk *w, CXCursor c)
             /* (before ed_add: hoisting adds edits, which may move the one held) */
             if (!clang_Cursor_isNull(init))
                 hoist_decaying_strings(w, init, d);
-            edit *e = ed_add(&t->eb, at, at, -5);
+            edit *e = ed_add(&t->eb, at, at, ORDER_STATIC_LOCAL);
             char head[400];
             snprintf(head, sizeof head, "static %s", decl ? decl : nm);
             ed_text(e, head);
@@ -1104,7 +1104,7 @@ static void visit_decl_stmt(walk *w, CXCursor c)
             }
             ed_text(e, ";\n");
             free(decl);
-            ed_text(ed_add(&t->eb, cur_start(c), stmt_end(t, c), 0), ";");
+            ed_text(ed_add(&t->eb, cur_start(c), stmt_end(t, c), ORDER_PLAIN), ";");
             unsigned long long count;
             char where[400];
             snprintf(where, sizeof where, "%s:%s:%s", t->base, fn->cname, v->name);
@@ -1119,7 +1119,7 @@ static void visit_decl_stmt(walk *w, CXCursor c)
             else
                 warn_at(d, "static local %s is not saved: %s", v->name, why);
         } else if (v->pinned) {
-            edit *e = ed_add(&t->eb, cur_start(c), stmt_end(t, c), 0);
+            edit *e = ed_add(&t->eb, cur_start(c), stmt_end(t, c), ORDER_PLAIN);
             if (clang_Cursor_isNull(init))
                 ed_text(e, ";");
             else
@@ -1130,7 +1130,7 @@ static void visit_decl_stmt(walk *w, CXCursor c)
              * counts writes as uses), so none may be left indeterminate:
              * zero is one of the values it could have had. */
             if (clang_Cursor_isNull(init))
-                ed_text(ed_add(&t->eb, cur_end(d), cur_end(d), 0), " = {0}");
+                ed_text(ed_add(&t->eb, cur_end(d), cur_end(d), ORDER_PLAIN), " = {0}");
             if (!first)
                 scope_push(w, vi);
         }
@@ -1160,9 +1160,9 @@ static void rewrite_while(walk *w, CXCursor c, CXCursor cond, CXCursor body)
     editbuf *eb = &w->t->eb;
     if (!visit_lifted(w, cond, cur_start(cond)))
         return;
-    ed_text(ed_add(eb, cur_start(c), cur_start(cond), 0), "for (;;) { ");
-    ed_text(ed_add(eb, cur_start(cond), cur_start(cond), 1 << 29), "if (!(");
-    ed_text(ed_add(eb, cur_end(cond), cur_start(body), 0), ")) break; ");
+    ed_text(ed_add(eb, cur_start(c), cur_start(cond), ORDER_PLAIN), "for (;;) { ");
+    ed_text(ed_add(eb, cur_start(cond), cur_start(cond), ORDER_LOOP_COND), "if (!(");
+    ed_text(ed_add(eb, cur_end(cond), cur_start(body), ORDER_PLAIN), ")) break; ");
     unsigned end = stmt_end(w->t, body);
     ed_text(ed_add(eb, end, end, closing_order(w->nanc, CLOSE_LOOP_REWRITE)), " }");
 }
@@ -1175,10 +1175,10 @@ static void rewrite_for(walk *w, CXCursor cond, CXCursor body)
     unsigned top = cur_start(body);
     if (!visit_lifted(w, cond, top))
         return;
-    edit *blank = ed_add(eb, cur_start(cond), cur_end(cond), -1);  /* before the call's own edit */
+    edit *blank = ed_add(eb, cur_start(cond), cur_end(cond), ORDER_HIDDEN);  /* before the call's own edit */
     blank->hidden = 1;
     ed_text(blank, "");
-    ed_text(ed_add(eb, top, top, -200), "{ ");
+    ed_text(ed_add(eb, top, top, ORDER_WHILE_BRACE), "{ ");
     /* after the condition's sites, before the body's (a body that is a
      * single statement lifts its calls to this same offset) */
     edit *e = ed_add(eb, top, top, next_order(w));
@@ -1230,11 +1230,11 @@ static void visit_for_init(walk *w, CXCursor loop, CXCursor init)
     int is_decl = clang_getCursorKind(init) == CXCursor_DeclStmt;
     if (is_decl && needs_statements(w->t, w->fn, init)) {
         unsigned at = lift_point(w);
-        ed_text(ed_add(eb, at, at, 0), "{ ");
+        ed_text(ed_add(eb, at, at, ORDER_PLAIN), "{ ");
         w->decl_hoisted = 1;
         visit(w, init, 0, 0, 0);
         w->decl_hoisted = 0;
-        edit *hide = ed_add(eb, cur_start(init), cur_end(init), -1);
+        edit *hide = ed_add(eb, cur_start(init), cur_end(init), ORDER_HIDDEN);
         hide->hidden = 1;
         ed_text(hide, ";");
         ed_range_all(ed_add(eb, at, at, next_order(w)), cur_start(init), cur_end(init));
@@ -1244,8 +1244,8 @@ static void visit_for_init(walk *w, CXCursor loop, CXCursor init)
     }
     visit(w, init, 0, 0, 0);
     if (w->fn->nsites > sites && !is_decl) {
-        ed_text(ed_add(eb, cur_start(init), cur_start(init), -3), "(void)(");
-        ed_text(ed_add(eb, cur_end(init), cur_end(init), -3), ")");
+        ed_text(ed_add(eb, cur_start(init), cur_start(init), ORDER_VOID_CAST), "(void)(");
+        ed_text(ed_add(eb, cur_end(init), cur_end(init), ORDER_VOID_CAST), ")");
     }
 }
 
@@ -1325,7 +1325,7 @@ static void visit_return(walk *w, CXCursor c)
     if (!fn->npinned)
         return;
     kids ch = children(c);
-    edit *e = ed_add(&t->eb, cur_start(c), stmt_end(t, c), 0);
+    edit *e = ed_add(&t->eb, cur_start(c), stmt_end(t, c), ORDER_PLAIN);
     if (ch.n == 0 || fn->ret_void) {
         ed_text(e, "{ mt_pin_leave(__mt_p); return; }");
     } else {
@@ -1468,11 +1468,11 @@ void visit(walk *w, CXCursor c, int stmt_pos, int wrap, int loop_body)
         } else if (vi >= 0 && w->fn->vars[vi].pinned) {
             char buf[80];
             snprintf(buf, sizeof buf, "__mt_p->%s", w->fn->vars[vi].member);
-            ed_text(ed_add(&t->eb, cur_start(c), cur_end(c), 0), buf);
+            ed_text(ed_add(&t->eb, cur_start(c), cur_end(c), ORDER_PLAIN), buf);
         } else if (vi >= 0 && w->fn->vars[vi].is_static && w->fn->vars[vi].static_name) {
-            ed_text(ed_add(&t->eb, cur_start(c), cur_end(c), 0), w->fn->vars[vi].static_name);
+            ed_text(ed_add(&t->eb, cur_start(c), cur_end(c), ORDER_PLAIN), w->fn->vars[vi].static_name);
         } else if (vi >= 0 && strcmp(w->fn->vars[vi].name, w->fn->vars[vi].written) != 0) {
-            ed_text(ed_add(&t->eb, cur_start(c), cur_end(c), 0), w->fn->vars[vi].name);  /* renamed */
+            ed_text(ed_add(&t->eb, cur_start(c), cur_end(c), ORDER_PLAIN), w->fn->vars[vi].name);  /* renamed */
         }
         break;
     }
@@ -1548,7 +1548,7 @@ void visit(walk *w, CXCursor c, int stmt_pos, int wrap, int loop_body)
         union_note_return(t, w->fn->ret, c);
     /* A loop body that is a single statement: braced, with its poll. */
     if (loop_body && k != CXCursor_CompoundStmt && body_needs_poll(w, &before)) {
-        ed_text(ed_add(&t->eb, cur_start(c), cur_start(c), -100), "{ ");
+        ed_text(ed_add(&t->eb, cur_start(c), cur_start(c), ORDER_POLL_BRACE), "{ ");
         unsigned end = stmt_end(t, c);
         site *s = new_site(w, SITE_POLL);
         s->pos = end;

@@ -316,7 +316,7 @@ int visit_tail_return(walk *w, CXCursor ret)
     editbuf *eb = &w->t->eb;
     unsigned end = stmt_end(w->t, ret);
     if (conditional_tail(fn, value, arms)) {  /* if (c) { a } else { b } */
-        edit *e = ed_add(eb, cur_start(ret), end, 0);
+        edit *e = ed_add(eb, cur_start(ret), end, ORDER_PLAIN);
         visit(w, arms[0], 0, 0, 0);
         ed_text(e, "{ if (");
         ed_expr(e, cur_start(arms[0]), cur_end(arms[0]));
@@ -330,7 +330,7 @@ int visit_tail_return(walk *w, CXCursor ret)
     int form = tail_form(w->t, fn, value, &call, &other);
     if (form != 0 && !fn->tail_op)
         return 0;  /* an ordinary return */
-    return_or_jump(w, ed_add(eb, cur_start(ret), end, 0), value, end);
+    return_or_jump(w, ed_add(eb, cur_start(ret), end, ORDER_PLAIN), value, end);
     return 1;
 }
 
@@ -341,7 +341,7 @@ int visit_tail_statement(walk *w, CXCursor call)
         !in_tail_position(w->anc, w->nanc))
         return 0;
     unsigned end = stmt_end(w->t, call);
-    edit *e = ed_add(&w->t->eb, cur_start(call), end, 0);
+    edit *e = ed_add(&w->t->eb, cur_start(call), end, ORDER_PLAIN);
     jump_back(w, e, end, assign_params(w, e, call));
     return 1;
 }

@@ -176,7 +176,7 @@ unsigned lift_point(walk *w);
  * body's poll, braces mtcc added) renders innermost first: the order for
  * the construct at AST depth depth (ancestors, itself included), by slot. */
 enum { CLOSE_POLL, CLOSE_BODY, CLOSE_MOVED, CLOSE_LOOP_REWRITE, CLOSE_FOR_INIT, CLOSE_WRAP };
-enum { CLOSING_TOP = 1500000000, ORDER_SPAN = 1 << 20, MAX_DEPTH = 1300 };
+enum { CLOSING_TOP = ORDER_CLOSING_TOP, ORDER_SPAN = 1 << 20, MAX_DEPTH = 1300 };
 int closing_order(int depth, int slot);
 /* The order base for code moved to the end of the body of the loop at
  * depth: after whatever inside the body ends there, before the loop's own
@@ -301,9 +301,6 @@ const char *libc_wrapper(CXCursor callee, const char *name);
 
 /* ---- emit.c ---- */
 void emit_site(editbuf *eb, site *s, strbuf *out);
-/* The order of the twin's insertion after the function's body (what the
- * twin needs declared goes just before it). */
-enum { TWIN_ORDER = 50 };
 /* The declaration of variable v under the given name (a parameter written
  * as an array is declared as the pointer it is). */
 char *var_declarator(const var *v, const char *name);
