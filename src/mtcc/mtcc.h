@@ -64,6 +64,9 @@ typedef struct editbuf {
     int twin;              /* rendering the resume twin */
     int markers;           /* re-synchronise line numbers after generated text */
     struct linemap *lines; /* built on first use by the markers */
+    /* Renders a resume site's code (SEG_SITE): given by the layer that
+     * knows sites (emit_site), so that this one does not call up. */
+    void (*render_site)(struct editbuf *eb, struct site *s, strbuf *out);
 } editbuf;
 
 /* Where several edits start at one offset, insertions render before

@@ -335,6 +335,7 @@ char *transform_file(const char *ipath, const char *orig_name, const char *tripl
     const char *slash = strrchr(orig_name, '/');
     t.base = slash ? slash + 1 : orig_name;
     t.eb.src = read_file(ipath, &t.eb.len);
+    t.eb.render_site = emit_site;
     t.tr = tr_new(t.base);
     CXIndex index = clang_createIndex(0, 0);
     CXTranslationUnit tu = parse_unit(index, ipath, triple, extra_args, nextra);
