@@ -159,6 +159,13 @@ kids children(CXCursor c);
 /* 1 when hit holds for c or a node below it; below a node for which
  * closed holds (if given) nothing is looked at. */
 int any_node(CXCursor c, int (*hit)(CXCursor), int (*closed)(CXCursor));
+/* 1 when c is a call. */
+int is_call(CXCursor c);
+/* 1 when expression c holds a call. */
+int contains_call(CXCursor c);
+/* The function a call names, or a null cursor for a call through an
+ * expression (pick(k)(h) included). */
+CXCursor called_function(CXCursor call);
 /* e without its parentheses and implicit conversions (libclang shows
  * those as unexposed expressions of one child). */
 CXCursor bare_expr(CXCursor e);

@@ -511,30 +511,6 @@ static int is_unevaluated(tunit *t, CXCursor c)
     return uneval;
 }
 
-static int is_call(CXCursor c)
-{
-    return clang_getCursorKind(c) == CXCursor_CallExpr;
-}
-
-int contains_call(CXCursor c)
-{
-    return any_node(c, is_call, NULL);
-}
-
-/* The function a call names, or a null cursor for a call through an
- * expression. libclang's referenced cursor of pick(k)(h) is pick, whose
- * twin is not the one to resume in: a callee holding a call is indirect. */
-CXCursor called_function(CXCursor call)
-{
-    CXCursor callee = clang_getCursorReferenced(call);
-    if (clang_Cursor_isNull(callee) || clang_getCursorKind(callee) != CXCursor_FunctionDecl)
-        return clang_getNullCursor();
-    kids ch = children(call);
-    int through_call = ch.n > 0 && contains_call(ch.c[0]);
-    free(ch.c);
-    return through_call ? clang_getNullCursor() : callee;
-}
-
 /* A call to a function with no declaration in scope (getpid without
  * <unistd.h>, which C90 and gcc allow): the compiler declares it in the
  * calling function's block only, where the twin cannot see it, so the

@@ -139,6 +139,9 @@ void set_fallback(func *fn, CXCursor at, const char *why);
 int find_var(func *fn, CXCursor decl);
 int add_var(func *fn, CXCursor decl, int is_param);
 void analyze(tunit *t, func *fn, CXCursor c);
+/* The declaration of variable v under the given name (a parameter written
+ * as an array is declared as the pointer it is). */
+char *var_declarator(const var *v, const char *name);
 
 /* ---- unions.c ---- */
 /* 1 when objects of type t hold a union (t is one, or has one inside). */
@@ -160,8 +163,6 @@ const char *union_heap_wrapper(const char *wrapper, CXType elem);
 /* ---- rewrite.c ---- */
 void visit(walk *w, CXCursor c, int stmt_pos, int wrap, int loop_body);
 site *new_site(walk *w, int kind);
-/* 1 when expression c holds a call. */
-int contains_call(CXCursor c);
 /* A new temporary of the function, named __mt_tN. */
 char *new_temp(func *fn, CXType type);
 /* Orders code lifted to one offset: each site and each piece of lifted
@@ -217,9 +218,6 @@ void rewrite_fallback_calls(tunit *t, func *fn, CXCursor body);
  * the runtime wraps (malloc, pthread_create...) itself and does not define
  * it: its calls are the runtime's whatever declared them. */
 int library_callee(CXCursor callee);
-/* The function a call names, or a null cursor for a call through an
- * expression (pick(k)(h) included). */
-CXCursor called_function(CXCursor call);
 
 /* ---- leaves.c ---- */
 /* A call's callee of the program (not the system's), canonical, or a null
@@ -301,9 +299,6 @@ const char *libc_wrapper(CXCursor callee, const char *name);
 
 /* ---- emit.c ---- */
 void emit_site(editbuf *eb, site *s, strbuf *out);
-/* The declaration of variable v under the given name (a parameter written
- * as an array is declared as the pointer it is). */
-char *var_declarator(const var *v, const char *name);
 void transform_function(tunit *t, CXCursor c);
 
 /* heaptype.c: the unit's allocation sites and what is done with the
