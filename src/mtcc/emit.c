@@ -598,7 +598,7 @@ void transform_function(tunit *t, CXCursor c)
     if (!fn->fallback) {
         walk w = { .t = t, .fn = fn, .anchor = body };  /* parameters are saved separately: not in scope */
         begin_tail_loop(&w);
-        visit(&w, body, 0, 0, 0);
+        visit(&w, body, VISIT_PART);
         free(w.scope);
         free(w.anc);
         free(w.loops);

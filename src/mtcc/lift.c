@@ -16,7 +16,7 @@ int visit_lifted(walk *w, CXCursor c, unsigned at)
     unsigned old_at = w->anchor_at;
     w->anchor_at_set = 1;
     w->anchor_at = at;
-    visit(w, c, 0, 0, 0);
+    visit(w, c, VISIT_PART);
     w->anchor_at_set = set;
     w->anchor_at = old_at;
     return w->fn->nsites > before;
@@ -66,13 +66,13 @@ static int visit_operands(walk *w, kids ch, int *head)
 {
     if (ch.n != 2) {  /* not a binary operator as libclang shows them */
         for (int i = 0; i < ch.n; i++)
-            visit(w, ch.c[i], 0, 0, 0);
+            visit(w, ch.c[i], VISIT_PART);
         return 0;
     }
-    visit(w, ch.c[0], 0, 0, 0);
+    visit(w, ch.c[0], VISIT_PART);
     *head = next_order(w);
     int sites = w->fn->nsites;
-    visit(w, ch.c[1], 0, 0, 0);
+    visit(w, ch.c[1], VISIT_PART);
     return w->fn->nsites > sites;
 }
 
@@ -140,17 +140,17 @@ void visit_conditional(walk *w, CXCursor c)
     if (ch.n != 3) {
         for (int i = 0; i < ch.n; i++) {
             w->cond_ctx += i > 0;
-            visit(w, ch.c[i], 0, 0, 0);
+            visit(w, ch.c[i], VISIT_PART);
             w->cond_ctx -= i > 0;
         }
         free(ch.c);
         return;
     }
-    visit(w, ch.c[0], 0, 0, 0);
+    visit(w, ch.c[0], VISIT_PART);
     int head = next_order(w), sites = fn->nsites;
-    visit(w, ch.c[1], 0, 0, 0);
+    visit(w, ch.c[1], VISIT_PART);
     int middle = next_order(w);
-    visit(w, ch.c[2], 0, 0, 0);
+    visit(w, ch.c[2], VISIT_PART);
     CXType type;
     int is_void;
     if (fn->nsites > sites && carriable(fn, c, &type, &is_void)) {
@@ -304,9 +304,9 @@ void visit_binary_conditional(walk *w, CXCursor c)
 {
     func *fn = w->fn;
     kids ch = children(c);
-    visit(w, ch.c[0], 0, 0, 0);
+    visit(w, ch.c[0], VISIT_PART);
     int head = next_order(w), sites = fn->nsites;
-    visit(w, ch.c[3], 0, 0, 0);
+    visit(w, ch.c[3], VISIT_PART);
     CXType type;
     int is_void;
     if (fn->nsites > sites && carriable(fn, c, &type, &is_void)) {

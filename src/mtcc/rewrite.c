@@ -14,7 +14,7 @@
 
 /* ---- pass 2: rewriting ------------------------------------------------------------------ */
 
-void visit(walk *w, CXCursor c, int stmt_pos, int wrap, int loop_body);
+void visit(walk *w, CXCursor c, int how);
 
 /* A local that hides another of the same name (an outer local or a
  * parameter) is renamed, in its declaration and its uses (visit): a site
@@ -539,7 +539,7 @@ static void visit_call(walk *w, CXCursor c)
 {
     kids ch = children(c);
     for (int i = 0; i < ch.n; i++)
-        visit(w, ch.c[i], 0, 0, 0);
+        visit(w, ch.c[i], VISIT_PART);
     free(ch.c);
     if (w->unevaluated)
         return;
@@ -921,7 +921,7 @@ static void split_declaration(walk *w, CXCursor c, kids ch)
         if (!clang_Cursor_isNull(init)) {
             w->anc[w->nanc++] = d;
             if (i == 0)
-                visit(w, init, 0, 0, 0);
+                visit(w, init, VISIT_PART);
             else
                 visit_lifted(w, init, piece);
             w->nanc--;
@@ -992,7 +992,7 @@ static void visit_type_operands(walk *w, CXCursor d, CXCursor init)
     w->unevaluated++;
     for (int i = 0; i < ch.n; i++)
         if (clang_Cursor_isNull(init) || !clang_equalCursors(ch.c[i], init))
-            visit(w, ch.c[i], 0, 0, 0);
+            visit(w, ch.c[i], VISIT_PART);
     w->unevaluated--;
     free(ch.c);
 }
@@ -1038,7 +1038,7 @@ static void visit_decl_stmt(walk *w, CXCursor c)
         CXCursor init = clang_getCursorKind(d) == CXCursor_VarDecl ? clang_Cursor_getVarDeclInitializer(d)
                                                                   : clang_getNullCursor();
         if (vi < 0) {
-            visit(w, d, 0, 0, 0);
+            visit(w, d, VISIT_PART);
             continue;
         }
         var *v = &fn->vars[vi];
@@ -1056,7 +1056,7 @@ static void visit_decl_stmt(walk *w, CXCursor c)
             if (at)
                 visit_lifted(w, init, at);
             else
-                visit(w, init, 0, 0, 0);
+                visit(w, init, VISIT_PART);
             w->nanc--;
         }
         if (v->is_static) {
@@ -1121,12 +1121,20 @@ static void add_poll(walk *w, unsigned at)
     ed_site(ed_add(&w->t->eb, at, at, s->order), s);
 }
 
-static void visit_children_as(walk *w, CXCursor c, int from, int to, int stmt_pos, int wrap, int loop_body)
+static void visit_children_as(walk *w, CXCursor c, int how)
 {
     kids ch = children(c);
-    for (int i = from; i < ch.n && i < to; i++)
-        visit(w, ch.c[i], stmt_pos, wrap, loop_body);
+    for (int i = 0; i < ch.n; i++)
+        visit(w, ch.c[i], how);
     free(ch.c);
+}
+
+/* How the body s of a control statement is visited: a statement, braced
+ * (VISIT_WRAP) when it is not a block, so that code lifted before it stays
+ * inside the control statement. */
+static int as_body(CXCursor s)
+{
+    return VISIT_STMT | (clang_getCursorKind(s) != CXCursor_CompoundStmt ? VISIT_WRAP : 0);
 }
 
 /* while (C) B, with calls in C, becomes for (;;) { sites; if (!(C)) break; B }:
@@ -1208,7 +1216,7 @@ static void visit_for_init(walk *w, CXCursor loop, CXCursor init)
         unsigned at = lift_point(w);
         ed_text(ed_add(eb, at, at, ORDER_PLAIN), "{ ");
         w->decl_hoisted = 1;
-        visit(w, init, 0, 0, 0);
+        visit(w, init, VISIT_PART);
         w->decl_hoisted = 0;
         edit *hide = ed_add(eb, cur_start(init), cur_end(init), ORDER_HIDDEN);
         hide->hidden = 1;
@@ -1218,7 +1226,7 @@ static void visit_for_init(walk *w, CXCursor loop, CXCursor init)
         ed_text(ed_add(eb, end, end, closing_order(w->nanc, CLOSE_FOR_INIT)), " }");
         return;
     }
-    visit(w, init, 0, 0, 0);
+    visit(w, init, VISIT_PART);
     if (w->fn->nsites > sites && !is_decl) {
         ed_text(ed_add(eb, cur_start(init), cur_start(init), ORDER_VOID_CAST), "(void)(");
         ed_text(ed_add(eb, cur_end(init), cur_end(init), ORDER_VOID_CAST), ")");
@@ -1252,7 +1260,7 @@ static void visit_loop(walk *w, CXCursor c, int body_first)
     for (int i = 0; i < ch.n; i++) {
         int is_body = body_first ? i == 0 : i == ch.n - 1;
         if (is_body) {
-            visit(w, ch.c[i], 1, clang_getCursorKind(ch.c[i]) != CXCursor_CompoundStmt, 1);
+            visit(w, ch.c[i], as_body(ch.c[i]) | VISIT_LOOP_BODY);
         } else if (i == cond && !w->cond_ctx && k == CXCursor_DoStmt) {
             lift_do_condition(w, body, ch.c[i]);
         } else if (i == cond && !w->cond_ctx) {
@@ -1267,7 +1275,7 @@ static void visit_loop(walk *w, CXCursor c, int body_first)
         } else {
             int save = w->loop_header;
             w->loop_header = 1;
-            visit(w, ch.c[i], 0, 0, 0);
+            visit(w, ch.c[i], VISIT_PART);
             w->loop_header = save;
         }
     }
@@ -1297,7 +1305,7 @@ static void visit_return(walk *w, CXCursor c)
     func *fn = w->fn;
     if (visit_tail_return(w, c))
         return;
-    visit_children_as(w, c, 0, 1 << 30, 0, 0, 0);
+    visit_children_as(w, c, VISIT_PART);
     if (!fn->npinned)
         return;
     kids ch = children(c);
@@ -1396,7 +1404,7 @@ static int visit_loop_body(walk *w, CXCursor body)
     int polled = 0, open = !any_node(body, is_jump, NULL);
     for (int i = 0; i < ch.n; i++) {
         int from = w->fn->nsites;
-        visit(w, ch.c[i], 1, 0, 0);
+        visit(w, ch.c[i], VISIT_STMT);
         CXCursor call = open && !polled ? statement_call(w->t, ch.c[i]) : clang_getNullCursor();
         if (!clang_Cursor_isNull(call) && made_site_for(w->fn, from, call))
             polled = 1;
@@ -1407,8 +1415,10 @@ static int visit_loop_body(walk *w, CXCursor body)
     return polled;
 }
 
-void visit(walk *w, CXCursor c, int stmt_pos, int wrap, int loop_body)
+void visit(walk *w, CXCursor c, int how)
 {
+    int stmt_pos = (how & VISIT_STMT) != 0, wrap = (how & VISIT_WRAP) != 0;
+    int loop_body = (how & VISIT_LOOP_BODY) != 0;
     tunit *t = w->t;
     enum CXCursorKind k = clang_getCursorKind(c);
     CXCursor saved_anchor = w->anchor;
@@ -1427,7 +1437,7 @@ void visit(walk *w, CXCursor c, int stmt_pos, int wrap, int loop_body)
         if (loop_body)
             polled = visit_loop_body(w, c);
         else
-            visit_children_as(w, c, 0, 1 << 30, 1, 0, 0);
+            visit_children_as(w, c, VISIT_STMT);
         if (loop_body && !polled && body_needs_poll(w, &before))
             add_poll(w, cur_end(c) - 1);
         w->nscope = mark;
@@ -1463,7 +1473,7 @@ void visit(walk *w, CXCursor c, int stmt_pos, int wrap, int loop_body)
     case CXCursor_UnaryExpr: {
         int uneval = is_unevaluated(t, c);
         w->unevaluated += uneval;
-        visit_children_as(w, c, 0, 1 << 30, 0, 0, 0);
+        visit_children_as(w, c, VISIT_PART);
         w->unevaluated -= uneval;
         break;
     }
@@ -1474,7 +1484,7 @@ void visit(walk *w, CXCursor c, int stmt_pos, int wrap, int loop_body)
         if (is_binary_conditional(t, c))
             visit_binary_conditional(w, c);
         else
-            visit_children_as(w, c, 0, 1 << 30, 0, 0, 0);
+            visit_children_as(w, c, VISIT_PART);
         break;
     case CXCursor_BinaryOperator: {
         char *op = operator_of(t->tu, c);
@@ -1483,14 +1493,14 @@ void visit(walk *w, CXCursor c, int stmt_pos, int wrap, int loop_body)
         else if (strcmp(op, ",") == 0)
             visit_comma(w, c);
         else
-            visit_children_as(w, c, 0, 1 << 30, 0, 0, 0);
+            visit_children_as(w, c, VISIT_PART);
         free(op);
         break;
     }
     case CXCursor_IfStmt: {
         kids ch = children(c);
         for (int i = 0; i < ch.n; i++)
-            visit(w, ch.c[i], i > 0, i > 0 && clang_getCursorKind(ch.c[i]) != CXCursor_CompoundStmt, 0);
+            visit(w, ch.c[i], i > 0 ? as_body(ch.c[i]) : VISIT_PART);
         free(ch.c);
         break;
     }
@@ -1500,7 +1510,7 @@ void visit(walk *w, CXCursor c, int stmt_pos, int wrap, int loop_body)
     case CXCursor_LabelStmt: {
         kids ch = children(c);
         for (int i = 0; i < ch.n; i++)
-            visit(w, ch.c[i], i == ch.n - 1, 0, 0);
+            visit(w, ch.c[i], i == ch.n - 1 ? VISIT_STMT : VISIT_PART);
         free(ch.c);
         break;
     }
@@ -1515,7 +1525,7 @@ void visit(walk *w, CXCursor c, int stmt_pos, int wrap, int loop_body)
         visit_return(w, c);
         break;
     default:
-        visit_children_as(w, c, 0, 1 << 30, 0, 0, 0);
+        visit_children_as(w, c, VISIT_PART);
         break;
     }
     if (!w->unevaluated)

@@ -161,7 +161,15 @@ void union_pinned_init(tunit *t, edit *e, const char *obj, CXType type, CXCursor
 const char *union_heap_wrapper(const char *wrapper, CXType elem);
 
 /* ---- rewrite.c ---- */
-void visit(walk *w, CXCursor c, int stmt_pos, int wrap, int loop_body);
+/* How visit takes a node (flags; VISIT_PART alone for a part of the
+ * statement being visited, whose calls are lifted before that statement). */
+enum visit_how {
+    VISIT_PART = 0,
+    VISIT_STMT = 1 << 0,       /* a statement: the calls in it are lifted to just before it */
+    VISIT_WRAP = 1 << 1,       /* with VISIT_STMT: braced first when code is lifted before it */
+    VISIT_LOOP_BODY = 1 << 2   /* a loop's body: given a poll at its end when it needs one */
+};
+void visit(walk *w, CXCursor c, int how);
 site *new_site(walk *w, int kind);
 /* A new temporary of the function, named __mt_tN. */
 char *new_temp(func *fn, CXType type);
