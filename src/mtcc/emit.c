@@ -596,7 +596,7 @@ void transform_function(tunit *t, CXCursor c)
     int strings_before = t->nstrings;
     size_t reg_before = t->reg.len;
     if (!fn->fallback) {
-        walk w = { .t = t, .fn = fn, .anchor = body };  /* parameters are saved separately: not in scope */
+        walk w = { .t = t, .fn = fn, .anchor.stmt = body };  /* parameters are saved separately: not in scope */
         begin_tail_loop(&w);
         visit(&w, body, VISIT_PART);
         free(w.scope);

@@ -12,13 +12,12 @@
 
 int visit_lifted(walk *w, CXCursor c, unsigned at)
 {
-    int before = w->fn->nsites, set = w->anchor_at_set;
-    unsigned old_at = w->anchor_at;
-    w->anchor_at_set = 1;
-    w->anchor_at = at;
+    int before = w->fn->nsites;
+    lift_anchor saved = w->anchor;
+    w->anchor.at_set = 1;
+    w->anchor.at = at;
     visit(w, c, VISIT_PART);
-    w->anchor_at_set = set;
-    w->anchor_at = old_at;
+    w->anchor = saved;
     return w->fn->nsites > before;
 }
 
@@ -55,7 +54,7 @@ static void replace_expr(walk *w, CXCursor c, const char *value)
     if (!value)
         snprintf(text, sizeof text, "(void)0");
     else
-        snprintf(text, sizeof text, same_cursor(w->anchor, c) ? "(void)%s" : "%s", value);
+        snprintf(text, sizeof text, same_cursor(w->anchor.stmt, c) ? "(void)%s" : "%s", value);
     ed_replace_by_name(&w->t->eb, cur_start(c), cur_end(c), text);
 }
 
@@ -185,7 +184,7 @@ void visit_comma(walk *w, CXCursor c)
         operand(e, ch.c[0]);
         ed_text(e, "); ");
         e = ed_add(&w->t->eb, cur_start(c), cur_end(c), ORDER_PLAIN);
-        ed_text(e, same_cursor(w->anchor, c) ? "(void)(" : "(");
+        ed_text(e, same_cursor(w->anchor.stmt, c) ? "(void)(" : "(");
         operand(e, ch.c[1]);
         ed_text(e, ")");
     }

@@ -112,14 +112,14 @@ int moved_code_base(int depth)
 unsigned lift_point(walk *w)
 {
     tunit *t = w->t;
-    if (w->anchor_at_set)
-        return w->anchor_at;
-    unsigned at = cur_start(w->anchor);
-    if (w->anchor_wrap) {
+    if (w->anchor.at_set)
+        return w->anchor.at;
+    unsigned at = cur_start(w->anchor.stmt);
+    if (w->anchor.wrap) {
         ed_text(ed_add(&t->eb, at, at, ORDER_WRAP), "{ ");
-        unsigned end = stmt_end(t, w->anchor);
-        ed_text(ed_add(&t->eb, end, end, closing_order(w->anchor_depth, CLOSE_WRAP)), " }");
-        w->anchor_wrap = 0;
+        unsigned end = stmt_end(t, w->anchor.stmt);
+        ed_text(ed_add(&t->eb, end, end, closing_order(w->anchor.depth, CLOSE_WRAP)), " }");
+        w->anchor.wrap = 0;
     }
     return at;
 }
@@ -401,7 +401,7 @@ static void guard_callback(walk *w, CXCursor c, const char *prefix)
     edit *e = ed_add(&t->eb, cur_start(c), cur_end(c), ORDER_PLAIN);
     ed_text(e, "(");
     ed_text(e, prefix);  /* a kept pointer's refusal (keeps_prefix), or "" */
-    if (same_cursor(w->anchor, c) || rt.kind == CXType_Void) {
+    if (same_cursor(w->anchor.stmt, c) || rt.kind == CXType_Void) {
         ed_text(e, "mt_callback_enter(), ");
         ed_range(e, cur_start(c), cur_end(c));
         ed_text(e, ", mt_callback_leave())");
@@ -461,7 +461,7 @@ static site *make_call_site(walk *w, CXCursor c, CXCursor callee)
         s->temp = new_temp(fn, rt);
         s->temp_index = fn->ntemps - 1;
     }
-    int whole_statement = same_cursor(w->anchor, c);
+    int whole_statement = same_cursor(w->anchor.stmt, c);
     before_anchor(w, s);
     if (s->temp && whole_statement) {  /* f(x); whose result is unused */
         char use[64];
@@ -1421,12 +1421,11 @@ void visit(walk *w, CXCursor c, int how)
     int loop_body = (how & VISIT_LOOP_BODY) != 0;
     tunit *t = w->t;
     enum CXCursorKind k = clang_getCursorKind(c);
-    CXCursor saved_anchor = w->anchor;
-    int saved_wrap = w->anchor_wrap, saved_depth = w->anchor_depth;
+    lift_anchor saved = w->anchor;
     if (stmt_pos) {
-        w->anchor = c;
-        w->anchor_wrap = wrap;
-        w->anchor_depth = w->nanc + 1;  /* with c, pushed below */
+        w->anchor.stmt = c;
+        w->anchor.wrap = wrap;
+        w->anchor.depth = w->nanc + 1;  /* with c, pushed below */
     }
     push_ancestor(w, c);
     body_marks before = { w->fn->nsites, w->loops_seen, w->long_loops, w->leaf_calls };
@@ -1542,9 +1541,7 @@ void visit(walk *w, CXCursor c, int how)
         ed_text(ed_add(&t->eb, end, end, closing_order(w->nanc - 1, CLOSE_BODY)), " }");
     }
     w->nanc--;
-    w->anchor = saved_anchor;
-    w->anchor_depth = saved_depth;
-    w->anchor_wrap = saved_wrap;
+    w->anchor = saved;
 }
 
 /* ---- functions that fall back ------------------------------------------------------- */

@@ -337,7 +337,7 @@ int visit_tail_return(walk *w, CXCursor ret)
 int visit_tail_statement(walk *w, CXCursor call)
 {
     func *fn = w->fn;
-    if (!fn->tail_calls || !fn->ret_void || !same_cursor(w->anchor, call) || !is_self_call(fn, call) ||
+    if (!fn->tail_calls || !fn->ret_void || !same_cursor(w->anchor.stmt, call) || !is_self_call(fn, call) ||
         !in_tail_position(w->anc, w->nanc))
         return 0;
     unsigned end = stmt_end(w->t, call);

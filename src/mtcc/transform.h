@@ -108,16 +108,22 @@ typedef struct tunit {
     int nfns;
 } tunit;
 
+/* Where the calls of the statement being visited are lifted to
+ * (lift_point): a nested visit that moves it saves and restores it whole. */
+typedef struct lift_anchor {
+    CXCursor stmt;            /* the statement: lifted code goes before it */
+    int wrap;                 /* stmt is braced first (the body of a control statement) */
+    int depth;                /* stmt's depth among the ancestors */
+    int at_set;               /* lifted code goes to at instead */
+    unsigned at;
+} lift_anchor;
+
 typedef struct walk {
     tunit *t;
     func *fn;
     int *scope, nscope, capscope;
-    CXCursor anchor;
-    int anchor_wrap;
-    int anchor_depth;         /* the anchor's depth among the ancestors */
+    lift_anchor anchor;
     int order_base;           /* added to next_order's (code moved to a body's end) */
-    int anchor_at_set;        /* lifted code goes to anchor_at instead */
-    unsigned anchor_at;
     int cond_ctx, unevaluated, loop_header;
     int decl_hoisted;         /* a for clause's declaration, moved before the loop */
     int leaf_calls;           /* calls to leaves (no site) seen so far */
