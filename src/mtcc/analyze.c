@@ -1,6 +1,7 @@
 /* analyze.c: the first pass over a function: its variables, which of them
  * must be pinned (address taken, arrays, const), and the constructs that
- * make it fall back (setjmp, alloca, VLAs, inline assembly, computed goto). */
+ * make it fall back (setjmp, alloca, VLAs, inline assembly, computed goto);
+ * and how a variable's copy (frame member, twin local) is declared. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -247,3 +248,47 @@ void analyze(tunit *t, func *fn, CXCursor c)
     free(ch.c);
 }
 
+/* ---- declarations of variables' copies ------------------------------------------------ */
+
+/* The declaration of a variable of type t without its top-level const:
+ * a pinned const local's member (its initializer is an assignment), and a
+ * const parameter's frame member and twin local (a resume assigns them).
+ * A pointee's const stays. */
+static char *writable_declarator(CXType t, const char *name)
+{
+    if (!clang_isConstQualifiedType(t))
+        return declarator(t, name);
+    if (t.kind == CXType_Pointer) {  /* T *const p: the pointer part, unqualified */
+        CXType p = clang_getPointeeType(t);
+        int paren = p.kind == CXType_ConstantArray || p.kind == CXType_FunctionProto ||
+                    p.kind == CXType_FunctionNoProto;  /* int (*const f)(int) */
+        char inner[300];
+        snprintf(inner, sizeof inner, paren ? "(*%s)" : "*%s", name);
+        return declarator(p, inner);
+    }
+    char *d = declarator(t, name);
+    if (d && strncmp(d, "const ", 6) == 0)
+        memmove(d, d + 6, strlen(d + 6) + 1);
+    return d;
+}
+
+/* The declaration of a variable's copy (frame member, twin local, pinned
+ * member): writable, and a parameter written as an array is the pointer
+ * it is. */
+char *var_declarator(const var *v, const char *name)
+{
+    if (v->vla_ptr) {  /* its type names its bounds, which a frame cannot */
+        char *d = xcalloc(1, strlen(name) + 8);
+        sprintf(d, "void *%s", name);
+        return d;
+    }
+    if (!v->decayed)
+        return writable_declarator(v->type, name);
+    CXType elem = clang_getArrayElementType(clang_getCanonicalType(v->type));
+    enum CXTypeKind k = clang_getCanonicalType(elem).kind;
+    int paren = k == CXType_ConstantArray || k == CXType_IncompleteArray;  /* int (*m)[3] */
+    char inner[300];
+    snprintf(inner, sizeof inner, paren ? "(*%s)" : "*%s", name);
+    CXType written = clang_getArrayElementType(v->type);  /* invalid through a typedef */
+    return declarator(written.kind != CXType_Invalid ? written : elem, inner);
+}

@@ -140,8 +140,6 @@ static int spans_lines(const editbuf *eb, unsigned start, unsigned end)
     return end > start && memchr(eb->src + start, '\n', end - start) != NULL;
 }
 
-void emit_site(editbuf *eb, struct site *s, strbuf *out); /* transform.c */
-
 edit *ed_add(editbuf *eb, unsigned start, unsigned end, int order)
 {
     if (eb->nedits == eb->cap) {
@@ -200,7 +198,7 @@ void ed_in_place(edit *e, unsigned start, unsigned end)
 
 edit *ed_replace_by_name(editbuf *eb, unsigned start, unsigned end, const char *name)
 {
-    edit *e = ed_add(eb, start, end, 0);
+    edit *e = ed_add(eb, start, end, ORDER_PLAIN);
     unsigned char before = start > 0 && start <= eb->len ? (unsigned char)eb->src[start - 1] : ' ';
     if (isalnum(before) || before == '_')
         ed_text(e, " ");
@@ -246,7 +244,7 @@ static void render_segs(editbuf *eb, const edit *e, strbuf *out)
         else if (s->kind == SEG_RANGE_ALL)
             ed_render(eb, s->start, s->end, 2, out);
         else if (s->kind == SEG_SITE)
-            emit_site(eb, s->site, out);
+            eb->render_site(eb, s->site, out);
     }
 }
 

@@ -9,51 +9,6 @@
 #include "mtcc.h"
 #include "transform.h"
 
-/* ---- declarations of variables' copies ------------------------------------------------ */
-
-/* The declaration of a variable of type t without its top-level const:
- * a pinned const local's member (its initializer is an assignment), and a
- * const parameter's frame member and twin local (a resume assigns them).
- * A pointee's const stays. */
-static char *writable_declarator(CXType t, const char *name)
-{
-    if (!clang_isConstQualifiedType(t))
-        return declarator(t, name);
-    if (t.kind == CXType_Pointer) {  /* T *const p: the pointer part, unqualified */
-        CXType p = clang_getPointeeType(t);
-        int paren = p.kind == CXType_ConstantArray || p.kind == CXType_FunctionProto ||
-                    p.kind == CXType_FunctionNoProto;  /* int (*const f)(int) */
-        char inner[300];
-        snprintf(inner, sizeof inner, paren ? "(*%s)" : "*%s", name);
-        return declarator(p, inner);
-    }
-    char *d = declarator(t, name);
-    if (d && strncmp(d, "const ", 6) == 0)
-        memmove(d, d + 6, strlen(d + 6) + 1);
-    return d;
-}
-
-/* The declaration of a variable's copy (frame member, twin local, pinned
- * member): writable, and a parameter written as an array is the pointer
- * it is. */
-char *var_declarator(const var *v, const char *name)
-{
-    if (v->vla_ptr) {  /* its type names its bounds, which a frame cannot */
-        char *d = xcalloc(1, strlen(name) + 8);
-        sprintf(d, "void *%s", name);
-        return d;
-    }
-    if (!v->decayed)
-        return writable_declarator(v->type, name);
-    CXType elem = clang_getArrayElementType(clang_getCanonicalType(v->type));
-    enum CXTypeKind k = clang_getCanonicalType(elem).kind;
-    int paren = k == CXType_ConstantArray || k == CXType_IncompleteArray;  /* int (*m)[3] */
-    char inner[300];
-    snprintf(inner, sizeof inner, paren ? "(*%s)" : "*%s", name);
-    CXType written = clang_getArrayElementType(v->type);  /* invalid through a typedef */
-    return declarator(written.kind != CXType_Invalid ? written : elem, inner);
-}
-
 /* " dst = src;", or a memcpy for an object that cannot be assigned (a
  * struct with a const member): how mtcc's code copies a saved value. */
 static void copy_value(strbuf *out, const char *dst, const char *src, CXType t)
@@ -381,7 +336,7 @@ static void emit_prologue(tunit *t, func *fn, const char *pin_ref)
     for (int i = 0; i < fn->nsites; i++)
         save_helper(fn->sites[i], &b);
     unsigned at = cur_start(fn->cursor);
-    ed_text(ed_add(&t->eb, at, at, -20), b.s);
+    ed_text(ed_add(&t->eb, at, at, ORDER_FN_PROLOGUE), b.s);
     free(b.s);
 }
 
@@ -510,7 +465,7 @@ static void emit_twin(tunit *t, func *fn)
     sb_put(&b, " default: mt_frame_bad_site(); }\n");
     if (fn->tail_calls)  /* after the dispatch: a jump back must not pop again */
         sb_put(&b, TAIL_LABEL "\n");
-    edit *e = ed_add(&t->eb, fn->body_end, fn->body_end, TWIN_ORDER);
+    edit *e = ed_add(&t->eb, fn->body_end, fn->body_end, ORDER_TWIN);
     ed_text(e, b.s);
     free(b.s);
     /* the body, rendered as the twin */
@@ -566,16 +521,16 @@ static void emit_fallback(tunit *t, func *fn)
          * unprototyped one, whose callers promote the arguments, a
          * variable-length array parameter) or should return (noreturn):
          * the body holds captures off */
-        ed_text(ed_add(&t->eb, fn->body_start + 1, fn->body_start + 1, 0),
+        ed_text(ed_add(&t->eb, fn->body_start + 1, fn->body_start + 1, ORDER_PLAIN),
                 " int __mt_cb __attribute__((cleanup(mt_callback_scope_end), unused)) ="
                 " mt_callback_scope_begin();");
         if (fn->is_main)
-            ed_text(ed_add(&t->eb, off, off + 4, 0), "__mt_user_main");
+            ed_text(ed_add(&t->eb, off, off + 4, ORDER_PLAIN), "__mt_user_main");
         sb_printf(&t->reg, "    if (mt_register_function(\"%s\", (void (*)(void))%s, &__mt_regerr) < 0) goto fail;\n",
                   fn->reg_name, fn->is_main ? "__mt_user_main" : fn->name);
         return;
     }
-    ed_text(ed_add(&t->eb, off, off + (unsigned)strlen(fn->name), 0), inner);
+    ed_text(ed_add(&t->eb, off, off + (unsigned)strlen(fn->name), ORDER_PLAIN), inner);
     strbuf b = { 0 };
     const char *outer = fn->is_main ? "__mt_user_main" : fn->name;
     strbuf params = { 0 }, args = { 0 };
@@ -600,7 +555,7 @@ static void emit_fallback(tunit *t, func *fn)
         free(r);
     }
     free(args.s);
-    ed_text(ed_add(&t->eb, fn->body_end, fn->body_end, 50), b.s);
+    ed_text(ed_add(&t->eb, fn->body_end, fn->body_end, ORDER_CALLBACK_WRAPPER), b.s);
     char proto_name[300];
     snprintf(proto_name, sizeof proto_name, "%s", inner);
     char *proto = proto_declarator(ft, proto_name);
@@ -612,7 +567,7 @@ static void emit_fallback(tunit *t, func *fn)
     free(outer_head);
     free(params.s);
     free(proto);
-    ed_text(ed_add(&t->eb, cur_start(fn->cursor), cur_start(fn->cursor), -20), pro.s);
+    ed_text(ed_add(&t->eb, cur_start(fn->cursor), cur_start(fn->cursor), ORDER_FN_PROLOGUE), pro.s);
     free(pro.s);
     free(b.s);
     sb_printf(&t->reg, "    if (mt_register_function(\"%s\", (void (*)(void))%s, &__mt_regerr) < 0) goto fail;\n",
@@ -641,9 +596,9 @@ void transform_function(tunit *t, CXCursor c)
     int strings_before = t->nstrings;
     size_t reg_before = t->reg.len;
     if (!fn->fallback) {
-        walk w = { .t = t, .fn = fn, .anchor = body };  /* parameters are saved separately: not in scope */
+        walk w = { .t = t, .fn = fn, .anchor.stmt = body };  /* parameters are saved separately: not in scope */
         begin_tail_loop(&w);
-        visit(&w, body, 0, 0, 0);
+        visit(&w, body, VISIT_PART);
         free(w.scope);
         free(w.anc);
         free(w.loops);
@@ -674,12 +629,12 @@ void transform_function(tunit *t, CXCursor c)
     if (fn->is_main) {
         unsigned off;
         clang_getFileLocation(clang_getCursorLocation(c), NULL, NULL, NULL, &off);
-        ed_text(ed_add(&t->eb, off, off + 4, 0), "__mt_user_main");
+        ed_text(ed_add(&t->eb, off, off + 4, ORDER_PLAIN), "__mt_user_main");
     }
     emit_prologue(t, fn, pin_ref);
     strbuf b = { 0 };
     declare_locals(fn, &b, 0, pin_ref);
-    edit *e = ed_add(&t->eb, fn->body_start + 1, fn->body_start + 1, -1000);
+    edit *e = ed_add(&t->eb, fn->body_start + 1, fn->body_start + 1, ORDER_LOCALS);
     e->segs = xrealloc(e->segs, sizeof *e->segs);
     memset(e->segs, 0, sizeof *e->segs);
     e->segs[0].kind = SEG_NORMAL_ONLY;
@@ -692,7 +647,7 @@ void transform_function(tunit *t, CXCursor c)
     if (fn->is_main && !fn->ret_void)
         sb_put(&tail, " return 0;");
     if (tail.s)
-        ed_text(ed_add(&t->eb, fn->body_end - 1, fn->body_end - 1, 2000000000), tail.s);  /* after every closer */
+        ed_text(ed_add(&t->eb, fn->body_end - 1, fn->body_end - 1, ORDER_FN_TAIL), tail.s);  /* after every closer */
     free(tail.s);
     emit_twin(t, fn);
 }

@@ -54,6 +54,30 @@ int any_node(CXCursor c, int (*hit)(CXCursor), int (*closed)(CXCursor))
     return found;
 }
 
+int is_call(CXCursor c)
+{
+    return clang_getCursorKind(c) == CXCursor_CallExpr;
+}
+
+int contains_call(CXCursor c)
+{
+    return any_node(c, is_call, NULL);
+}
+
+/* The function a call names, or a null cursor for a call through an
+ * expression. libclang's referenced cursor of pick(k)(h) is pick, whose
+ * twin is not the one to resume in: a callee holding a call is indirect. */
+CXCursor called_function(CXCursor call)
+{
+    CXCursor callee = clang_getCursorReferenced(call);
+    if (clang_Cursor_isNull(callee) || clang_getCursorKind(callee) != CXCursor_FunctionDecl)
+        return clang_getNullCursor();
+    kids ch = children(call);
+    int through_call = ch.n > 0 && contains_call(ch.c[0]);
+    free(ch.c);
+    return through_call ? clang_getNullCursor() : callee;
+}
+
 CXCursor bare_expr(CXCursor e)
 {
     for (;;) {

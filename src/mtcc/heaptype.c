@@ -624,7 +624,7 @@ static void define_site(tunit *t, asite *a)
     else
         snprintf(text, sizeof text, "static const mt_site __mt_site_%d __attribute__((unused)) = { \"%s\", %d, 0 };\n", a->number, a->where,
                  flags);
-    ed_text(ed_add(&t->eb, at, at, -10), text);
+    ed_text(ed_add(&t->eb, at, at, ORDER_HOISTED), text);
 }
 
 void heap_type_args(tunit *t, CXCursor *anc, int nanc, CXCursor call, const ls_entry *fn, char *out, size_t cap,

@@ -12,13 +12,12 @@
 
 int visit_lifted(walk *w, CXCursor c, unsigned at)
 {
-    int before = w->fn->nsites, set = w->anchor_at_set;
-    unsigned old_at = w->anchor_at;
-    w->anchor_at_set = 1;
-    w->anchor_at = at;
-    visit(w, c, 0, 0, 0);
-    w->anchor_at_set = set;
-    w->anchor_at = old_at;
+    int before = w->fn->nsites;
+    lift_anchor saved = w->anchor;
+    w->anchor.at_set = 1;
+    w->anchor.at = at;
+    visit(w, c, VISIT_PART);
+    w->anchor = saved;
     return w->fn->nsites > before;
 }
 
@@ -55,7 +54,7 @@ static void replace_expr(walk *w, CXCursor c, const char *value)
     if (!value)
         snprintf(text, sizeof text, "(void)0");
     else
-        snprintf(text, sizeof text, same_cursor(w->anchor, c) ? "(void)%s" : "%s", value);
+        snprintf(text, sizeof text, same_cursor(w->anchor.stmt, c) ? "(void)%s" : "%s", value);
     ed_replace_by_name(&w->t->eb, cur_start(c), cur_end(c), text);
 }
 
@@ -66,13 +65,13 @@ static int visit_operands(walk *w, kids ch, int *head)
 {
     if (ch.n != 2) {  /* not a binary operator as libclang shows them */
         for (int i = 0; i < ch.n; i++)
-            visit(w, ch.c[i], 0, 0, 0);
+            visit(w, ch.c[i], VISIT_PART);
         return 0;
     }
-    visit(w, ch.c[0], 0, 0, 0);
+    visit(w, ch.c[0], VISIT_PART);
     *head = next_order(w);
     int sites = w->fn->nsites;
-    visit(w, ch.c[1], 0, 0, 0);
+    visit(w, ch.c[1], VISIT_PART);
     return w->fn->nsites > sites;
 }
 
@@ -140,17 +139,17 @@ void visit_conditional(walk *w, CXCursor c)
     if (ch.n != 3) {
         for (int i = 0; i < ch.n; i++) {
             w->cond_ctx += i > 0;
-            visit(w, ch.c[i], 0, 0, 0);
+            visit(w, ch.c[i], VISIT_PART);
             w->cond_ctx -= i > 0;
         }
         free(ch.c);
         return;
     }
-    visit(w, ch.c[0], 0, 0, 0);
+    visit(w, ch.c[0], VISIT_PART);
     int head = next_order(w), sites = fn->nsites;
-    visit(w, ch.c[1], 0, 0, 0);
+    visit(w, ch.c[1], VISIT_PART);
     int middle = next_order(w);
-    visit(w, ch.c[2], 0, 0, 0);
+    visit(w, ch.c[2], VISIT_PART);
     CXType type;
     int is_void;
     if (fn->nsites > sites && carriable(fn, c, &type, &is_void)) {
@@ -184,8 +183,8 @@ void visit_comma(walk *w, CXCursor c)
         edit *e = lifted_text(w, at, head, "(void)(");
         operand(e, ch.c[0]);
         ed_text(e, "); ");
-        e = ed_add(&w->t->eb, cur_start(c), cur_end(c), 0);
-        ed_text(e, same_cursor(w->anchor, c) ? "(void)(" : "(");
+        e = ed_add(&w->t->eb, cur_start(c), cur_end(c), ORDER_PLAIN);
+        ed_text(e, same_cursor(w->anchor.stmt, c) ? "(void)(" : "(");
         operand(e, ch.c[1]);
         ed_text(e, ")");
     }
@@ -200,7 +199,7 @@ static void jump_continues(walk *w, CXCursor c, const char *label)
     if (k == CXCursor_ContinueStmt) {
         char text[64];
         snprintf(text, sizeof text, "goto %s", label);
-        ed_text(ed_add(&w->t->eb, cur_start(c), cur_end(c), 0), text);
+        ed_text(ed_add(&w->t->eb, cur_start(c), cur_end(c), ORDER_PLAIN), text);
         return;
     }
     if (k == CXCursor_ForStmt || k == CXCursor_WhileStmt || k == CXCursor_DoStmt)
@@ -222,11 +221,11 @@ static void move_to_body_end(walk *w, CXCursor body, CXCursor part, unsigned end
     editbuf *eb = &w->t->eb;
     char label[48];
     snprintf(label, sizeof label, "__mt_next_%d", head);
-    ed_text(ed_add(eb, cur_start(body), cur_start(body), -150), "{ ");
+    ed_text(ed_add(eb, cur_start(body), cur_start(body), ORDER_MOVED_BRACE), "{ ");
     char text[64];
     snprintf(text, sizeof text, "%s: ; ", label);
     lifted_text(w, end, head, text);
-    edit *hide = ed_add(eb, cur_start(part), cur_end(part), -1);  /* before the part's own edits */
+    edit *hide = ed_add(eb, cur_start(part), cur_end(part), ORDER_HIDDEN);  /* before the part's own edits */
     hide->hidden = 1;
     ed_text(hide, blank);
     edit *e = lifted_text(w, end, next_order(w), before);
@@ -304,9 +303,9 @@ void visit_binary_conditional(walk *w, CXCursor c)
 {
     func *fn = w->fn;
     kids ch = children(c);
-    visit(w, ch.c[0], 0, 0, 0);
+    visit(w, ch.c[0], VISIT_PART);
     int head = next_order(w), sites = fn->nsites;
-    visit(w, ch.c[3], 0, 0, 0);
+    visit(w, ch.c[3], VISIT_PART);
     CXType type;
     int is_void;
     if (fn->nsites > sites && carriable(fn, c, &type, &is_void)) {

@@ -64,8 +64,42 @@ typedef struct editbuf {
     int twin;              /* rendering the resume twin */
     int markers;           /* re-synchronise line numbers after generated text */
     struct linemap *lines; /* built on first use by the markers */
+    /* Renders a resume site's code (SEG_SITE): given by the layer that
+     * knows sites (emit_site), so that this one does not call up. */
+    void (*render_site)(struct editbuf *eb, struct site *s, strbuf *out);
 } editbuf;
 
+/* Where several edits start at one offset, insertions render before
+ * replacements, and each kind in ascending order of its edit_order: what
+ * opens (the file's head, a frame's locals, braces mtcc adds) comes before
+ * what it encloses (code lifted before a statement, numbered from 1 by
+ * next_order), and what closes (closing_order, counting down from
+ * ORDER_CLOSING_TOP by nesting depth so that the innermost closes first)
+ * comes after it.  The values are part of the output: changing one reorders
+ * generated text. */
+enum edit_order {
+    ORDER_FILE_HEAD = -(1 << 30),  /* the generated header and type table, before everything at offset 0 */
+    ORDER_LOCALS = -1000,          /* a frame's locals after its body's '{': before code lifted there */
+    ORDER_STRIPMINE_HEAD = -300,   /* a strip-mined loop's inner loop at its body's start */
+    ORDER_WHILE_BRACE = -200,      /* the '{' around a loop body that receives the loop's condition */
+    ORDER_MOVED_BRACE = -150,      /* the '{' around a body a part of the loop is moved to the end of */
+    ORDER_POLL_BRACE = -100,       /* the '{' around a single-statement loop body given a poll */
+    ORDER_UNION_OPERAND = -50,     /* a union operand's replacement: before the edits it renders inside itself */
+    ORDER_FN_PROLOGUE = -20,       /* save helpers and the prologue before a function */
+    ORDER_HOISTED = -10,           /* strings, adapters, site descriptors hoisted before a function */
+    ORDER_LITERAL_DECLS = -9,      /* a literal's declarations: after the strings hoisted from it */
+    ORDER_STATIC_LOCAL = -5,       /* a static local moved before its function: after what its initialiser hoisted */
+    ORDER_VOID_CAST = -3,          /* "(void)(" ")" around a for-init that made sites */
+    ORDER_WRAP = -1,               /* a '{' bracing a statement: before code lifted before it */
+    ORDER_HIDDEN = -1,             /* a part blanked or hidden: before the part's own edits */
+    ORDER_PLAIN = 0,               /* a replacement or insertion with nothing else at its offset */
+    ORDER_TWIN_DECLS = 49,         /* what the twin needs declared: just before the twin */
+    ORDER_TWIN = 50,               /* the resume twin after a function's body */
+    ORDER_CALLBACK_WRAPPER = 50,   /* a callback's wrapper after its function's body (the twin's slot) */
+    ORDER_LOOP_COND = 1 << 29,     /* "if (!(" before a moved condition: after the code lifted there */
+    ORDER_CLOSING_TOP = 1500000000, /* closing_order counts down from here by depth */
+    ORDER_FN_TAIL = 2000000000     /* a function's epilogue before its '}': after every closer */
+};
 edit *ed_add(editbuf *eb, unsigned start, unsigned end, int order);
 void ed_text(edit *e, const char *text);
 void ed_range(edit *e, unsigned start, unsigned end);
@@ -125,6 +159,13 @@ kids children(CXCursor c);
 /* 1 when hit holds for c or a node below it; below a node for which
  * closed holds (if given) nothing is looked at. */
 int any_node(CXCursor c, int (*hit)(CXCursor), int (*closed)(CXCursor));
+/* 1 when c is a call. */
+int is_call(CXCursor c);
+/* 1 when expression c holds a call. */
+int contains_call(CXCursor c);
+/* The function a call names, or a null cursor for a call through an
+ * expression (pick(k)(h) included). */
+CXCursor called_function(CXCursor call);
 /* e without its parentheses and implicit conversions (libclang shows
  * those as unexposed expressions of one child). */
 CXCursor bare_expr(CXCursor e);

@@ -14,7 +14,7 @@
 
 /* ---- pass 2: rewriting ------------------------------------------------------------------ */
 
-void visit(walk *w, CXCursor c, int stmt_pos, int wrap, int loop_body);
+void visit(walk *w, CXCursor c, int how);
 
 /* A local that hides another of the same name (an outer local or a
  * parameter) is renamed, in its declaration and its uses (visit): a site
@@ -37,7 +37,7 @@ void name_local(walk *w, int vi)
     nv->name = xstrdup(name);
     unsigned at;
     clang_getFileLocation(clang_getCursorLocation(nv->decl), NULL, NULL, NULL, &at);
-    ed_text(ed_add(&w->t->eb, at, at + (unsigned)strlen(nv->written), 0), name);
+    ed_text(ed_add(&w->t->eb, at, at + (unsigned)strlen(nv->written), ORDER_PLAIN), name);
 }
 
 void scope_push(walk *w, int vi)
@@ -112,14 +112,14 @@ int moved_code_base(int depth)
 unsigned lift_point(walk *w)
 {
     tunit *t = w->t;
-    if (w->anchor_at_set)
-        return w->anchor_at;
-    unsigned at = cur_start(w->anchor);
-    if (w->anchor_wrap) {
-        ed_text(ed_add(&t->eb, at, at, -1), "{ ");
-        unsigned end = stmt_end(t, w->anchor);
-        ed_text(ed_add(&t->eb, end, end, closing_order(w->anchor_depth, CLOSE_WRAP)), " }");
-        w->anchor_wrap = 0;
+    if (w->anchor.at_set)
+        return w->anchor.at;
+    unsigned at = cur_start(w->anchor.stmt);
+    if (w->anchor.wrap) {
+        ed_text(ed_add(&t->eb, at, at, ORDER_WRAP), "{ ");
+        unsigned end = stmt_end(t, w->anchor.stmt);
+        ed_text(ed_add(&t->eb, end, end, closing_order(w->anchor.depth, CLOSE_WRAP)), " }");
+        w->anchor.wrap = 0;
     }
     return at;
 }
@@ -168,7 +168,7 @@ static char *keeps_prefix(CXCursor c, const char *name, int opaque)
 /* (PREFIX CALL): the call, after what prefix does. */
 static void prefix_call(walk *w, CXCursor c, const char *prefix)
 {
-    edit *e = ed_add(&w->t->eb, cur_start(c), cur_end(c), 0);
+    edit *e = ed_add(&w->t->eb, cur_start(c), cur_end(c), ORDER_PLAIN);
     ed_text(e, "(");
     ed_text(e, prefix);
     ed_range(e, cur_start(c), cur_end(c));
@@ -346,7 +346,7 @@ static char *lib_adapter(tunit *t, CXCursor call, const ls_entry *fn, const char
         adapter_body(&body, fn, runtime, clang_getNumArgTypes(ft));
         sb_printf(&text, "static __attribute__((unused)) %s { %s }\n", decl, body.s);
         unsigned at = cur_start(t->cur_fn_decl);
-        ed_text(ed_add(&t->eb, at, at, -10), text.s);
+        ed_text(ed_add(&t->eb, at, at, ORDER_HOISTED), text.s);
     }
     free(text.s);
     free(decl);
@@ -371,7 +371,7 @@ static void rewrite_heap_call(walk *w, CXCursor c, const ls_entry *fn)
     if (fn->verb == LS_FREE || fn->verb == LS_BYTES) {  /* text is bytes */
         to = fn->wrapper ? xstrdup(fn->wrapper) : lib_adapter(t, c, fn, "mt_free");
         if (to)
-            ed_text(ed_add(&t->eb, name_start, name_end, 0), to);
+            ed_text(ed_add(&t->eb, name_start, name_end, ORDER_PLAIN), to);
         free(to);
         return;
     }
@@ -384,10 +384,10 @@ static void rewrite_heap_call(walk *w, CXCursor c, const ls_entry *fn)
     to = fn->wrapper ? xstrdup(runtime) : lib_adapter(t, c, fn, runtime);
     if (!to)
         return;
-    ed_text(ed_add(&t->eb, name_start, name_end, 0), to);
+    ed_text(ed_add(&t->eb, name_start, name_end, ORDER_PLAIN), to);
     free(to);
     unsigned close = cur_end(c) - 1;  /* the ')' */
-    ed_text(ed_add(&t->eb, close, close, 0), arg);
+    ed_text(ed_add(&t->eb, close, close, ORDER_PLAIN), arg);
 }
 
 /* A call into code mtcc did not transform that may call back: it runs
@@ -398,10 +398,10 @@ static void guard_callback(walk *w, CXCursor c, const char *prefix)
 {
     tunit *t = w->t;
     CXType rt = clang_getCursorType(c);
-    edit *e = ed_add(&t->eb, cur_start(c), cur_end(c), 0);
+    edit *e = ed_add(&t->eb, cur_start(c), cur_end(c), ORDER_PLAIN);
     ed_text(e, "(");
     ed_text(e, prefix);  /* a kept pointer's refusal (keeps_prefix), or "" */
-    if (same_cursor(w->anchor, c) || rt.kind == CXType_Void) {
+    if (same_cursor(w->anchor.stmt, c) || rt.kind == CXType_Void) {
         ed_text(e, "mt_callback_enter(), ");
         ed_range(e, cur_start(c), cur_end(c));
         ed_text(e, ", mt_callback_leave())");
@@ -461,12 +461,12 @@ static site *make_call_site(walk *w, CXCursor c, CXCursor callee)
         s->temp = new_temp(fn, rt);
         s->temp_index = fn->ntemps - 1;
     }
-    int whole_statement = same_cursor(w->anchor, c);
+    int whole_statement = same_cursor(w->anchor.stmt, c);
     before_anchor(w, s);
     if (s->temp && whole_statement) {  /* f(x); whose result is unused */
         char use[64];
         snprintf(use, sizeof use, "(void)%s", s->temp);
-        ed_text(ed_add(&t->eb, s->call_start, s->call_end, 0), use);
+        ed_text(ed_add(&t->eb, s->call_start, s->call_end, ORDER_PLAIN), use);
     } else
         ed_replace_by_name(&t->eb, s->call_start, s->call_end, s->temp ? s->temp : "(void)0");
     return s;
@@ -484,7 +484,7 @@ static void rename_pthread(walk *w, CXCursor c, const pthread_call *pc)
     if (ch.n > 0) {
         char wrapper[64];
         snprintf(wrapper, sizeof wrapper, "mt_%s", pc->name);
-        ed_text(ed_add(&w->t->eb, cur_start(ch.c[0]), cur_end(ch.c[0]), 0), wrapper);
+        ed_text(ed_add(&w->t->eb, cur_start(ch.c[0]), cur_end(ch.c[0]), ORDER_PLAIN), wrapper);
     }
     free(ch.c);
 }
@@ -511,30 +511,6 @@ static int is_unevaluated(tunit *t, CXCursor c)
     return uneval;
 }
 
-static int is_call(CXCursor c)
-{
-    return clang_getCursorKind(c) == CXCursor_CallExpr;
-}
-
-int contains_call(CXCursor c)
-{
-    return any_node(c, is_call, NULL);
-}
-
-/* The function a call names, or a null cursor for a call through an
- * expression. libclang's referenced cursor of pick(k)(h) is pick, whose
- * twin is not the one to resume in: a callee holding a call is indirect. */
-CXCursor called_function(CXCursor call)
-{
-    CXCursor callee = clang_getCursorReferenced(call);
-    if (clang_Cursor_isNull(callee) || clang_getCursorKind(callee) != CXCursor_FunctionDecl)
-        return clang_getNullCursor();
-    kids ch = children(call);
-    int through_call = ch.n > 0 && contains_call(ch.c[0]);
-    free(ch.c);
-    return through_call ? clang_getNullCursor() : callee;
-}
-
 /* A call to a function with no declaration in scope (getpid without
  * <unistd.h>, which C90 and gcc allow): the compiler declares it in the
  * calling function's block only, where the twin cannot see it, so the
@@ -552,7 +528,7 @@ static void declare_implicit(walk *w, CXCursor callee)
     if (!decl)
         return;
     unsigned at = w->fn->body_end;
-    edit *e = ed_add(&w->t->eb, at, at, TWIN_ORDER - 1);
+    edit *e = ed_add(&w->t->eb, at, at, ORDER_TWIN_DECLS);
     ed_text(e, "\n");
     ed_text(e, decl);
     ed_text(e, ";");
@@ -563,7 +539,7 @@ static void visit_call(walk *w, CXCursor c)
 {
     kids ch = children(c);
     for (int i = 0; i < ch.n; i++)
-        visit(w, ch.c[i], 0, 0, 0);
+        visit(w, ch.c[i], VISIT_PART);
     free(ch.c);
     if (w->unevaluated)
         return;
@@ -586,7 +562,7 @@ static void visit_call(walk *w, CXCursor c)
         if (lib) {  /* C library state the runtime keeps */
             kids ch = children(c);
             if (ch.n > 0)
-                ed_text(ed_add(&w->t->eb, cur_start(ch.c[0]), cur_end(ch.c[0]), 0), lib);
+                ed_text(ed_add(&w->t->eb, cur_start(ch.c[0]), cur_end(ch.c[0]), ORDER_PLAIN), lib);
             free(ch.c);
             return;
         }
@@ -662,13 +638,13 @@ void hoist_string(walk *w, CXCursor c)
     char name[48];
     snprintf(name, sizeof name, "__mt_str_%d", n);
     unsigned at = cur_start(t->cur_fn_decl);
-    edit *e = ed_add(&t->eb, at, at, -10);
+    edit *e = ed_add(&t->eb, at, at, ORDER_HOISTED);
     char head[96];
     snprintf(head, sizeof head, "static char %s[] = ", name);
     ed_text(e, head);
     ed_range(e, cur_start(c), cur_end(c));
     ed_text(e, ";\n");
-    ed_text(ed_add(&t->eb, cur_start(c), cur_end(c), 0), name);
+    ed_text(ed_add(&t->eb, cur_start(c), cur_end(c), ORDER_PLAIN), name);
     sb_printf(&t->reg, "    if (mt_register_constant(\"%s:str:%d\", %s, __mt_char, sizeof %s, &__mt_regerr) < 0) goto fail;\n",
               t->base, n, name, name);
 }
@@ -834,7 +810,7 @@ static unsigned declare_ahead(walk *w, int vi, CXCursor init)
     ed_text(ed_add(&w->t->eb, eq, eq, next_order(w)), "= {0}; ");
     char text[640];
     assigned_text(text, sizeof text, v, init);
-    ed_text(ed_add(&w->t->eb, eq, eq + 1, 0), text);
+    ed_text(ed_add(&w->t->eb, eq, eq + 1, ORDER_PLAIN), text);
     scope_push(w, vi);
     return eq;
 }
@@ -891,7 +867,7 @@ static void rename_statics(walk *w, CXCursor c)
         const var *v = vi >= 0 ? &w->fn->vars[vi] : NULL;
         char *text = !v ? NULL : v->is_static ? (v->static_name ? xstrdup(v->static_name) : NULL) : typed_stand_in(v);
         if (text)
-            ed_text(ed_add(&w->t->eb, cur_start(c), cur_end(c), 0), text);
+            ed_text(ed_add(&w->t->eb, cur_start(c), cur_end(c), ORDER_PLAIN), text);
         else if (v && !v->is_static)
             set_fallback(w->fn, c, "a static local whose initializer names a local of a type that cannot be named");
         free(text);
@@ -945,12 +921,12 @@ static void split_declaration(walk *w, CXCursor c, kids ch)
         if (!clang_Cursor_isNull(init)) {
             w->anc[w->nanc++] = d;
             if (i == 0)
-                visit(w, init, 0, 0, 0);
+                visit(w, init, VISIT_PART);
             else
                 visit_lifted(w, init, piece);
             w->nanc--;
         }
-        edit *e = ed_add(&t->eb, piece, end, 0);
+        edit *e = ed_add(&t->eb, piece, end, ORDER_PLAIN);
         if (i == 0)
             ed_text(e, ";");  /* a label or case before the declaration keeps its statement */
         piece = end;
@@ -1016,7 +992,7 @@ static void visit_type_operands(walk *w, CXCursor d, CXCursor init)
     w->unevaluated++;
     for (int i = 0; i < ch.n; i++)
         if (clang_Cursor_isNull(init) || !clang_equalCursors(ch.c[i], init))
-            visit(w, ch.c[i], 0, 0, 0);
+            visit(w, ch.c[i], VISIT_PART);
     w->unevaluated--;
     free(ch.c);
 }
@@ -1062,7 +1038,7 @@ static void visit_decl_stmt(walk *w, CXCursor c)
         CXCursor init = clang_getCursorKind(d) == CXCursor_VarDecl ? clang_Cursor_getVarDeclInitializer(d)
                                                                   : clang_getNullCursor();
         if (vi < 0) {
-            visit(w, d, 0, 0, 0);
+            visit(w, d, VISIT_PART);
             continue;
         }
         var *v = &fn->vars[vi];
@@ -1080,7 +1056,7 @@ static void visit_decl_stmt(walk *w, CXCursor c)
             if (at)
                 visit_lifted(w, init, at);
             else
-                visit(w, init, 0, 0, 0);
+                visit(w, init, VISIT_PART);
             w->nanc--;
         }
         if (v->is_static) {
@@ -1094,7 +1070,7 @@ static void visit_decl_stmt(walk *w, CXCursor c)
             /* (before ed_add: hoisting adds edits, which may move the one held) */
             if (!clang_Cursor_isNull(init))
                 hoist_decaying_strings(w, init, d);
-            edit *e = ed_add(&t->eb, at, at, -5);
+            edit *e = ed_add(&t->eb, at, at, ORDER_STATIC_LOCAL);
             char head[400];
             snprintf(head, sizeof head, "static %s", decl ? decl : nm);
             ed_text(e, head);
@@ -1104,7 +1080,7 @@ static void visit_decl_stmt(walk *w, CXCursor c)
             }
             ed_text(e, ";\n");
             free(decl);
-            ed_text(ed_add(&t->eb, cur_start(c), stmt_end(t, c), 0), ";");
+            ed_text(ed_add(&t->eb, cur_start(c), stmt_end(t, c), ORDER_PLAIN), ";");
             unsigned long long count;
             char where[400];
             snprintf(where, sizeof where, "%s:%s:%s", t->base, fn->cname, v->name);
@@ -1119,7 +1095,7 @@ static void visit_decl_stmt(walk *w, CXCursor c)
             else
                 warn_at(d, "static local %s is not saved: %s", v->name, why);
         } else if (v->pinned) {
-            edit *e = ed_add(&t->eb, cur_start(c), stmt_end(t, c), 0);
+            edit *e = ed_add(&t->eb, cur_start(c), stmt_end(t, c), ORDER_PLAIN);
             if (clang_Cursor_isNull(init))
                 ed_text(e, ";");
             else
@@ -1130,7 +1106,7 @@ static void visit_decl_stmt(walk *w, CXCursor c)
              * counts writes as uses), so none may be left indeterminate:
              * zero is one of the values it could have had. */
             if (clang_Cursor_isNull(init))
-                ed_text(ed_add(&t->eb, cur_end(d), cur_end(d), 0), " = {0}");
+                ed_text(ed_add(&t->eb, cur_end(d), cur_end(d), ORDER_PLAIN), " = {0}");
             if (!first)
                 scope_push(w, vi);
         }
@@ -1145,12 +1121,20 @@ static void add_poll(walk *w, unsigned at)
     ed_site(ed_add(&w->t->eb, at, at, s->order), s);
 }
 
-static void visit_children_as(walk *w, CXCursor c, int from, int to, int stmt_pos, int wrap, int loop_body)
+static void visit_children_as(walk *w, CXCursor c, int how)
 {
     kids ch = children(c);
-    for (int i = from; i < ch.n && i < to; i++)
-        visit(w, ch.c[i], stmt_pos, wrap, loop_body);
+    for (int i = 0; i < ch.n; i++)
+        visit(w, ch.c[i], how);
     free(ch.c);
+}
+
+/* How the body s of a control statement is visited: a statement, braced
+ * (VISIT_WRAP) when it is not a block, so that code lifted before it stays
+ * inside the control statement. */
+static int as_body(CXCursor s)
+{
+    return VISIT_STMT | (clang_getCursorKind(s) != CXCursor_CompoundStmt ? VISIT_WRAP : 0);
 }
 
 /* while (C) B, with calls in C, becomes for (;;) { sites; if (!(C)) break; B }:
@@ -1160,9 +1144,9 @@ static void rewrite_while(walk *w, CXCursor c, CXCursor cond, CXCursor body)
     editbuf *eb = &w->t->eb;
     if (!visit_lifted(w, cond, cur_start(cond)))
         return;
-    ed_text(ed_add(eb, cur_start(c), cur_start(cond), 0), "for (;;) { ");
-    ed_text(ed_add(eb, cur_start(cond), cur_start(cond), 1 << 29), "if (!(");
-    ed_text(ed_add(eb, cur_end(cond), cur_start(body), 0), ")) break; ");
+    ed_text(ed_add(eb, cur_start(c), cur_start(cond), ORDER_PLAIN), "for (;;) { ");
+    ed_text(ed_add(eb, cur_start(cond), cur_start(cond), ORDER_LOOP_COND), "if (!(");
+    ed_text(ed_add(eb, cur_end(cond), cur_start(body), ORDER_PLAIN), ")) break; ");
     unsigned end = stmt_end(w->t, body);
     ed_text(ed_add(eb, end, end, closing_order(w->nanc, CLOSE_LOOP_REWRITE)), " }");
 }
@@ -1175,10 +1159,10 @@ static void rewrite_for(walk *w, CXCursor cond, CXCursor body)
     unsigned top = cur_start(body);
     if (!visit_lifted(w, cond, top))
         return;
-    edit *blank = ed_add(eb, cur_start(cond), cur_end(cond), -1);  /* before the call's own edit */
+    edit *blank = ed_add(eb, cur_start(cond), cur_end(cond), ORDER_HIDDEN);  /* before the call's own edit */
     blank->hidden = 1;
     ed_text(blank, "");
-    ed_text(ed_add(eb, top, top, -200), "{ ");
+    ed_text(ed_add(eb, top, top, ORDER_WHILE_BRACE), "{ ");
     /* after the condition's sites, before the body's (a body that is a
      * single statement lifts its calls to this same offset) */
     edit *e = ed_add(eb, top, top, next_order(w));
@@ -1230,11 +1214,11 @@ static void visit_for_init(walk *w, CXCursor loop, CXCursor init)
     int is_decl = clang_getCursorKind(init) == CXCursor_DeclStmt;
     if (is_decl && needs_statements(w->t, w->fn, init)) {
         unsigned at = lift_point(w);
-        ed_text(ed_add(eb, at, at, 0), "{ ");
+        ed_text(ed_add(eb, at, at, ORDER_PLAIN), "{ ");
         w->decl_hoisted = 1;
-        visit(w, init, 0, 0, 0);
+        visit(w, init, VISIT_PART);
         w->decl_hoisted = 0;
-        edit *hide = ed_add(eb, cur_start(init), cur_end(init), -1);
+        edit *hide = ed_add(eb, cur_start(init), cur_end(init), ORDER_HIDDEN);
         hide->hidden = 1;
         ed_text(hide, ";");
         ed_range_all(ed_add(eb, at, at, next_order(w)), cur_start(init), cur_end(init));
@@ -1242,10 +1226,10 @@ static void visit_for_init(walk *w, CXCursor loop, CXCursor init)
         ed_text(ed_add(eb, end, end, closing_order(w->nanc, CLOSE_FOR_INIT)), " }");
         return;
     }
-    visit(w, init, 0, 0, 0);
+    visit(w, init, VISIT_PART);
     if (w->fn->nsites > sites && !is_decl) {
-        ed_text(ed_add(eb, cur_start(init), cur_start(init), -3), "(void)(");
-        ed_text(ed_add(eb, cur_end(init), cur_end(init), -3), ")");
+        ed_text(ed_add(eb, cur_start(init), cur_start(init), ORDER_VOID_CAST), "(void)(");
+        ed_text(ed_add(eb, cur_end(init), cur_end(init), ORDER_VOID_CAST), ")");
     }
 }
 
@@ -1276,7 +1260,7 @@ static void visit_loop(walk *w, CXCursor c, int body_first)
     for (int i = 0; i < ch.n; i++) {
         int is_body = body_first ? i == 0 : i == ch.n - 1;
         if (is_body) {
-            visit(w, ch.c[i], 1, clang_getCursorKind(ch.c[i]) != CXCursor_CompoundStmt, 1);
+            visit(w, ch.c[i], as_body(ch.c[i]) | VISIT_LOOP_BODY);
         } else if (i == cond && !w->cond_ctx && k == CXCursor_DoStmt) {
             lift_do_condition(w, body, ch.c[i]);
         } else if (i == cond && !w->cond_ctx) {
@@ -1291,7 +1275,7 @@ static void visit_loop(walk *w, CXCursor c, int body_first)
         } else {
             int save = w->loop_header;
             w->loop_header = 1;
-            visit(w, ch.c[i], 0, 0, 0);
+            visit(w, ch.c[i], VISIT_PART);
             w->loop_header = save;
         }
     }
@@ -1321,11 +1305,11 @@ static void visit_return(walk *w, CXCursor c)
     func *fn = w->fn;
     if (visit_tail_return(w, c))
         return;
-    visit_children_as(w, c, 0, 1 << 30, 0, 0, 0);
+    visit_children_as(w, c, VISIT_PART);
     if (!fn->npinned)
         return;
     kids ch = children(c);
-    edit *e = ed_add(&t->eb, cur_start(c), stmt_end(t, c), 0);
+    edit *e = ed_add(&t->eb, cur_start(c), stmt_end(t, c), ORDER_PLAIN);
     if (ch.n == 0 || fn->ret_void) {
         ed_text(e, "{ mt_pin_leave(__mt_p); return; }");
     } else {
@@ -1420,7 +1404,7 @@ static int visit_loop_body(walk *w, CXCursor body)
     int polled = 0, open = !any_node(body, is_jump, NULL);
     for (int i = 0; i < ch.n; i++) {
         int from = w->fn->nsites;
-        visit(w, ch.c[i], 1, 0, 0);
+        visit(w, ch.c[i], VISIT_STMT);
         CXCursor call = open && !polled ? statement_call(w->t, ch.c[i]) : clang_getNullCursor();
         if (!clang_Cursor_isNull(call) && made_site_for(w->fn, from, call))
             polled = 1;
@@ -1431,16 +1415,17 @@ static int visit_loop_body(walk *w, CXCursor body)
     return polled;
 }
 
-void visit(walk *w, CXCursor c, int stmt_pos, int wrap, int loop_body)
+void visit(walk *w, CXCursor c, int how)
 {
+    int stmt_pos = (how & VISIT_STMT) != 0, wrap = (how & VISIT_WRAP) != 0;
+    int loop_body = (how & VISIT_LOOP_BODY) != 0;
     tunit *t = w->t;
     enum CXCursorKind k = clang_getCursorKind(c);
-    CXCursor saved_anchor = w->anchor;
-    int saved_wrap = w->anchor_wrap, saved_depth = w->anchor_depth;
+    lift_anchor saved = w->anchor;
     if (stmt_pos) {
-        w->anchor = c;
-        w->anchor_wrap = wrap;
-        w->anchor_depth = w->nanc + 1;  /* with c, pushed below */
+        w->anchor.stmt = c;
+        w->anchor.wrap = wrap;
+        w->anchor.depth = w->nanc + 1;  /* with c, pushed below */
     }
     push_ancestor(w, c);
     body_marks before = { w->fn->nsites, w->loops_seen, w->long_loops, w->leaf_calls };
@@ -1451,7 +1436,7 @@ void visit(walk *w, CXCursor c, int stmt_pos, int wrap, int loop_body)
         if (loop_body)
             polled = visit_loop_body(w, c);
         else
-            visit_children_as(w, c, 0, 1 << 30, 1, 0, 0);
+            visit_children_as(w, c, VISIT_STMT);
         if (loop_body && !polled && body_needs_poll(w, &before))
             add_poll(w, cur_end(c) - 1);
         w->nscope = mark;
@@ -1468,11 +1453,11 @@ void visit(walk *w, CXCursor c, int stmt_pos, int wrap, int loop_body)
         } else if (vi >= 0 && w->fn->vars[vi].pinned) {
             char buf[80];
             snprintf(buf, sizeof buf, "__mt_p->%s", w->fn->vars[vi].member);
-            ed_text(ed_add(&t->eb, cur_start(c), cur_end(c), 0), buf);
+            ed_text(ed_add(&t->eb, cur_start(c), cur_end(c), ORDER_PLAIN), buf);
         } else if (vi >= 0 && w->fn->vars[vi].is_static && w->fn->vars[vi].static_name) {
-            ed_text(ed_add(&t->eb, cur_start(c), cur_end(c), 0), w->fn->vars[vi].static_name);
+            ed_text(ed_add(&t->eb, cur_start(c), cur_end(c), ORDER_PLAIN), w->fn->vars[vi].static_name);
         } else if (vi >= 0 && strcmp(w->fn->vars[vi].name, w->fn->vars[vi].written) != 0) {
-            ed_text(ed_add(&t->eb, cur_start(c), cur_end(c), 0), w->fn->vars[vi].name);  /* renamed */
+            ed_text(ed_add(&t->eb, cur_start(c), cur_end(c), ORDER_PLAIN), w->fn->vars[vi].name);  /* renamed */
         }
         break;
     }
@@ -1487,7 +1472,7 @@ void visit(walk *w, CXCursor c, int stmt_pos, int wrap, int loop_body)
     case CXCursor_UnaryExpr: {
         int uneval = is_unevaluated(t, c);
         w->unevaluated += uneval;
-        visit_children_as(w, c, 0, 1 << 30, 0, 0, 0);
+        visit_children_as(w, c, VISIT_PART);
         w->unevaluated -= uneval;
         break;
     }
@@ -1498,7 +1483,7 @@ void visit(walk *w, CXCursor c, int stmt_pos, int wrap, int loop_body)
         if (is_binary_conditional(t, c))
             visit_binary_conditional(w, c);
         else
-            visit_children_as(w, c, 0, 1 << 30, 0, 0, 0);
+            visit_children_as(w, c, VISIT_PART);
         break;
     case CXCursor_BinaryOperator: {
         char *op = operator_of(t->tu, c);
@@ -1507,14 +1492,14 @@ void visit(walk *w, CXCursor c, int stmt_pos, int wrap, int loop_body)
         else if (strcmp(op, ",") == 0)
             visit_comma(w, c);
         else
-            visit_children_as(w, c, 0, 1 << 30, 0, 0, 0);
+            visit_children_as(w, c, VISIT_PART);
         free(op);
         break;
     }
     case CXCursor_IfStmt: {
         kids ch = children(c);
         for (int i = 0; i < ch.n; i++)
-            visit(w, ch.c[i], i > 0, i > 0 && clang_getCursorKind(ch.c[i]) != CXCursor_CompoundStmt, 0);
+            visit(w, ch.c[i], i > 0 ? as_body(ch.c[i]) : VISIT_PART);
         free(ch.c);
         break;
     }
@@ -1524,7 +1509,7 @@ void visit(walk *w, CXCursor c, int stmt_pos, int wrap, int loop_body)
     case CXCursor_LabelStmt: {
         kids ch = children(c);
         for (int i = 0; i < ch.n; i++)
-            visit(w, ch.c[i], i == ch.n - 1, 0, 0);
+            visit(w, ch.c[i], i == ch.n - 1 ? VISIT_STMT : VISIT_PART);
         free(ch.c);
         break;
     }
@@ -1539,7 +1524,7 @@ void visit(walk *w, CXCursor c, int stmt_pos, int wrap, int loop_body)
         visit_return(w, c);
         break;
     default:
-        visit_children_as(w, c, 0, 1 << 30, 0, 0, 0);
+        visit_children_as(w, c, VISIT_PART);
         break;
     }
     if (!w->unevaluated)
@@ -1548,7 +1533,7 @@ void visit(walk *w, CXCursor c, int stmt_pos, int wrap, int loop_body)
         union_note_return(t, w->fn->ret, c);
     /* A loop body that is a single statement: braced, with its poll. */
     if (loop_body && k != CXCursor_CompoundStmt && body_needs_poll(w, &before)) {
-        ed_text(ed_add(&t->eb, cur_start(c), cur_start(c), -100), "{ ");
+        ed_text(ed_add(&t->eb, cur_start(c), cur_start(c), ORDER_POLL_BRACE), "{ ");
         unsigned end = stmt_end(t, c);
         site *s = new_site(w, SITE_POLL);
         s->pos = end;
@@ -1556,9 +1541,7 @@ void visit(walk *w, CXCursor c, int stmt_pos, int wrap, int loop_body)
         ed_text(ed_add(&t->eb, end, end, closing_order(w->nanc - 1, CLOSE_BODY)), " }");
     }
     w->nanc--;
-    w->anchor = saved_anchor;
-    w->anchor_depth = saved_depth;
-    w->anchor_wrap = saved_wrap;
+    w->anchor = saved;
 }
 
 /* ---- functions that fall back ------------------------------------------------------- */

@@ -244,10 +244,10 @@ void strip_mine(walk *w, CXCursor cond, CXCursor inc, CXCursor body)
     const char *i = fn->vars[vi].name;
     unsigned stop = stmt_end(w->t, body);
     /* for (I; C; ) with the step moved into the two loops below */
-    edit *blank = ed_add(eb, cur_start(inc), cur_end(inc), -1);
+    edit *blank = ed_add(eb, cur_start(inc), cur_end(inc), ORDER_HIDDEN);
     blank->hidden = 1;
     ed_text(blank, "");
-    edit *e = ed_add(eb, cur_start(body), cur_start(body), -300);
+    edit *e = ed_add(eb, cur_start(body), cur_start(body), ORDER_STRIPMINE_HEAD);
     strbuf b = { 0 };
     ed_text(e, "{ if ((unsigned long long)(");
     ed_range_all(e, cur_start(bound), cur_end(bound));

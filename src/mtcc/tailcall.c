@@ -224,7 +224,7 @@ static int assign_params(walk *w, edit *e, CXCursor call)
         snprintf(tmp, sizeof tmp, "__mt_a%d", i);
         CXCursor arg = clang_Cursor_getArgument(call, (unsigned)i);
         int sites_before = w->fn->nsites;
-        visit(w, arg, 0, 0, 0);
+        visit(w, arg, VISIT_PART);
         checked |= made_call_site(w, arg, sites_before);
         char *d = var_declarator(&fn->vars[p], tmp);
         ed_text(e, d);
@@ -280,7 +280,7 @@ static void return_or_jump(walk *w, edit *e, CXCursor value, unsigned end)
         int checked = 0;
         if (form > 0) {
             int sites_before = fn->nsites;
-            visit(w, other, 0, 0, 0);
+            visit(w, other, VISIT_PART);
             checked = made_call_site(w, other, sites_before);
             ed_text(e, "{ __mt_acc = ");
             accumulate_with(fn, e);
@@ -293,7 +293,7 @@ static void return_or_jump(walk *w, edit *e, CXCursor value, unsigned end)
             ed_text(e, " }");
         return;
     }
-    visit(w, value, 0, 0, 0);
+    visit(w, value, VISIT_PART);
     ed_text(e, "return ");
     if (fn->tail_op)
         accumulate_with(fn, e);
@@ -316,8 +316,8 @@ int visit_tail_return(walk *w, CXCursor ret)
     editbuf *eb = &w->t->eb;
     unsigned end = stmt_end(w->t, ret);
     if (conditional_tail(fn, value, arms)) {  /* if (c) { a } else { b } */
-        edit *e = ed_add(eb, cur_start(ret), end, 0);
-        visit(w, arms[0], 0, 0, 0);
+        edit *e = ed_add(eb, cur_start(ret), end, ORDER_PLAIN);
+        visit(w, arms[0], VISIT_PART);
         ed_text(e, "{ if (");
         ed_expr(e, cur_start(arms[0]), cur_end(arms[0]));
         ed_text(e, ") { ");
@@ -330,18 +330,18 @@ int visit_tail_return(walk *w, CXCursor ret)
     int form = tail_form(w->t, fn, value, &call, &other);
     if (form != 0 && !fn->tail_op)
         return 0;  /* an ordinary return */
-    return_or_jump(w, ed_add(eb, cur_start(ret), end, 0), value, end);
+    return_or_jump(w, ed_add(eb, cur_start(ret), end, ORDER_PLAIN), value, end);
     return 1;
 }
 
 int visit_tail_statement(walk *w, CXCursor call)
 {
     func *fn = w->fn;
-    if (!fn->tail_calls || !fn->ret_void || !same_cursor(w->anchor, call) || !is_self_call(fn, call) ||
+    if (!fn->tail_calls || !fn->ret_void || !same_cursor(w->anchor.stmt, call) || !is_self_call(fn, call) ||
         !in_tail_position(w->anc, w->nanc))
         return 0;
     unsigned end = stmt_end(w->t, call);
-    edit *e = ed_add(&w->t->eb, cur_start(call), end, 0);
+    edit *e = ed_add(&w->t->eb, cur_start(call), end, ORDER_PLAIN);
     jump_back(w, e, end, assign_params(w, e, call));
     return 1;
 }

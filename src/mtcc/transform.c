@@ -116,7 +116,7 @@ static void hoist_literal(literals *l, CXCursor lit)
     t->nliterals++;
     if (!l->decls) {
         unsigned at = cur_start(l->var);
-        l->decls = ed_add(&t->eb, at, at, -9);  /* after the strings hoisted from it (-10) */
+        l->decls = ed_add(&t->eb, at, at, ORDER_LITERAL_DECLS);  /* after the strings hoisted from it */
     }
     ed_text(l->decls, "static ");
     ed_text(l->decls, decl);
@@ -124,7 +124,7 @@ static void hoist_literal(literals *l, CXCursor lit)
     ed_range(l->decls, cur_start(init), cur_end(init));
     ed_text(l->decls, ";\n");
     free(decl);
-    ed_text(ed_add(&t->eb, cur_start(lit), cur_end(lit), 0), name);
+    ed_text(ed_add(&t->eb, cur_start(lit), cur_end(lit), ORDER_PLAIN), name);
     char reg[400];
     snprintf(reg, sizeof reg, "%s:%s:literal%d", t->base, l->var_name, ++l->n);
     register_object(t, lit, name, reg, ty);
@@ -335,6 +335,7 @@ char *transform_file(const char *ipath, const char *orig_name, const char *tripl
     const char *slash = strrchr(orig_name, '/');
     t.base = slash ? slash + 1 : orig_name;
     t.eb.src = read_file(ipath, &t.eb.len);
+    t.eb.render_site = emit_site;
     t.tr = tr_new(t.base);
     CXIndex index = clang_createIndex(0, 0);
     CXTranslationUnit tu = parse_unit(index, ipath, triple, extra_args, nextra);
@@ -374,7 +375,7 @@ char *transform_file(const char *ipath, const char *orig_name, const char *tripl
         fatal("%s uses what MigThread cannot migrate; not transformed", orig_name);
     strbuf head = { 0 };
     sb_printf(&head, "#include \"migthread-gen.h\"\nstatic const mt_type *__mt_ty[%d];\n", tr_count(t.tr) + 1);
-    ed_text(ed_add(&t.eb, 0, 0, -(1 << 30)), head.s);
+    ed_text(ed_add(&t.eb, 0, 0, ORDER_FILE_HEAD), head.s);
     free(head.s);
     strbuf out = { 0 };
     t.eb.markers = 1;

@@ -108,16 +108,22 @@ typedef struct tunit {
     int nfns;
 } tunit;
 
+/* Where the calls of the statement being visited are lifted to
+ * (lift_point): a nested visit that moves it saves and restores it whole. */
+typedef struct lift_anchor {
+    CXCursor stmt;            /* the statement: lifted code goes before it */
+    int wrap;                 /* stmt is braced first (the body of a control statement) */
+    int depth;                /* stmt's depth among the ancestors */
+    int at_set;               /* lifted code goes to at instead */
+    unsigned at;
+} lift_anchor;
+
 typedef struct walk {
     tunit *t;
     func *fn;
     int *scope, nscope, capscope;
-    CXCursor anchor;
-    int anchor_wrap;
-    int anchor_depth;         /* the anchor's depth among the ancestors */
+    lift_anchor anchor;
     int order_base;           /* added to next_order's (code moved to a body's end) */
-    int anchor_at_set;        /* lifted code goes to anchor_at instead */
-    unsigned anchor_at;
     int cond_ctx, unevaluated, loop_header;
     int decl_hoisted;         /* a for clause's declaration, moved before the loop */
     int leaf_calls;           /* calls to leaves (no site) seen so far */
@@ -139,6 +145,9 @@ void set_fallback(func *fn, CXCursor at, const char *why);
 int find_var(func *fn, CXCursor decl);
 int add_var(func *fn, CXCursor decl, int is_param);
 void analyze(tunit *t, func *fn, CXCursor c);
+/* The declaration of variable v under the given name (a parameter written
+ * as an array is declared as the pointer it is). */
+char *var_declarator(const var *v, const char *name);
 
 /* ---- unions.c ---- */
 /* 1 when objects of type t hold a union (t is one, or has one inside). */
@@ -158,10 +167,16 @@ void union_pinned_init(tunit *t, edit *e, const char *obj, CXType type, CXCursor
 const char *union_heap_wrapper(const char *wrapper, CXType elem);
 
 /* ---- rewrite.c ---- */
-void visit(walk *w, CXCursor c, int stmt_pos, int wrap, int loop_body);
+/* How visit takes a node (flags; VISIT_PART alone for a part of the
+ * statement being visited, whose calls are lifted before that statement). */
+enum visit_how {
+    VISIT_PART = 0,
+    VISIT_STMT = 1 << 0,       /* a statement: the calls in it are lifted to just before it */
+    VISIT_WRAP = 1 << 1,       /* with VISIT_STMT: braced first when code is lifted before it */
+    VISIT_LOOP_BODY = 1 << 2   /* a loop's body: given a poll at its end when it needs one */
+};
+void visit(walk *w, CXCursor c, int how);
 site *new_site(walk *w, int kind);
-/* 1 when expression c holds a call. */
-int contains_call(CXCursor c);
 /* A new temporary of the function, named __mt_tN. */
 char *new_temp(func *fn, CXType type);
 /* Orders code lifted to one offset: each site and each piece of lifted
@@ -176,7 +191,7 @@ unsigned lift_point(walk *w);
  * body's poll, braces mtcc added) renders innermost first: the order for
  * the construct at AST depth depth (ancestors, itself included), by slot. */
 enum { CLOSE_POLL, CLOSE_BODY, CLOSE_MOVED, CLOSE_LOOP_REWRITE, CLOSE_FOR_INIT, CLOSE_WRAP };
-enum { CLOSING_TOP = 1500000000, ORDER_SPAN = 1 << 20, MAX_DEPTH = 1300 };
+enum { CLOSING_TOP = ORDER_CLOSING_TOP, ORDER_SPAN = 1 << 20, MAX_DEPTH = 1300 };
 int closing_order(int depth, int slot);
 /* The order base for code moved to the end of the body of the loop at
  * depth: after whatever inside the body ends there, before the loop's own
@@ -217,9 +232,6 @@ void rewrite_fallback_calls(tunit *t, func *fn, CXCursor body);
  * the runtime wraps (malloc, pthread_create...) itself and does not define
  * it: its calls are the runtime's whatever declared them. */
 int library_callee(CXCursor callee);
-/* The function a call names, or a null cursor for a call through an
- * expression (pick(k)(h) included). */
-CXCursor called_function(CXCursor call);
 
 /* ---- leaves.c ---- */
 /* A call's callee of the program (not the system's), canonical, or a null
@@ -301,12 +313,6 @@ const char *libc_wrapper(CXCursor callee, const char *name);
 
 /* ---- emit.c ---- */
 void emit_site(editbuf *eb, site *s, strbuf *out);
-/* The order of the twin's insertion after the function's body (what the
- * twin needs declared goes just before it). */
-enum { TWIN_ORDER = 50 };
-/* The declaration of variable v under the given name (a parameter written
- * as an array is declared as the pointer it is). */
-char *var_declarator(const var *v, const char *name);
 void transform_function(tunit *t, CXCursor c);
 
 /* heaptype.c: the unit's allocation sites and what is done with the

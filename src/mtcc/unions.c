@@ -14,9 +14,6 @@
 #include "mtcc.h"
 #include "transform.h"
 
-/* Edits replacing an operand come before other edits on the same text
- * (a pinned local's rename), which they render inside themselves. */
-enum { UNION_EDIT_ORDER = -50 };
 
 static int is_union_record(CXType t)
 {
@@ -151,7 +148,7 @@ static int is_object(tunit *t, CXCursor e)
 /* A replacement of [start, end) by pre, the edited text of the range, post. */
 static void wrap_range(tunit *t, unsigned start, unsigned end, const char *pre, const char *post)
 {
-    edit *e = ed_add(&t->eb, start, end, UNION_EDIT_ORDER);
+    edit *e = ed_add(&t->eb, start, end, ORDER_UNION_OPERAND);
     ed_text(e, pre);
     ed_in_place(e, start, end);
     ed_text(e, post);
@@ -244,7 +241,7 @@ static void carry(tunit *t, CXCursor e, const char *ref, int depth)
         return;
     }
     snprintf(buf, sizeof buf, "); mt_union_ret(0, %s); __mt_rv; })", ref);
-    edit *r = ed_add(&t->eb, cur_start(b), cur_end(b), UNION_EDIT_ORDER);
+    edit *r = ed_add(&t->eb, cur_start(b), cur_end(b), ORDER_UNION_OPERAND);
     ed_text(r, "__extension__ ({ __typeof__(");
     ed_expr(r, cur_start(b), cur_end(b));
     ed_text(r, ") __mt_rv = (");
@@ -361,7 +358,7 @@ static void note_whole(tunit *t, CXCursor assign, CXCursor x, CXCursor y)
         /* X = (T){ ... }: the members the braces name, as for an initializer */
         strbuf tags = { 0 };
         union_init_tags(t, clang_getCursorType(x), list, "*__mt_ud", &tags);
-        edit *e = ed_add(&t->eb, cur_start(assign), cur_end(assign), UNION_EDIT_ORDER);
+        edit *e = ed_add(&t->eb, cur_start(assign), cur_end(assign), ORDER_UNION_OPERAND);
         ed_text(e, "__extension__ ({ __typeof__(&(");
         ed_expr(e, cur_start(x), cur_end(x));
         ed_text(e, ")) __mt_ud = &(");
@@ -376,7 +373,7 @@ static void note_whole(tunit *t, CXCursor assign, CXCursor x, CXCursor y)
         free(tags.s);
     } else if (is_object(t, y)) {
         /* a statement expression: its value may go unused without a warning */
-        edit *e = ed_add(&t->eb, cur_start(assign), cur_end(assign), UNION_EDIT_ORDER);
+        edit *e = ed_add(&t->eb, cur_start(assign), cur_end(assign), ORDER_UNION_OPERAND);
         ed_text(e, "__extension__ ({ __typeof__(&(");
         ed_expr(e, cur_start(x), cur_end(x));
         ed_text(e, ")) __mt_ud = &(");
@@ -389,7 +386,7 @@ static void note_whole(tunit *t, CXCursor assign, CXCursor x, CXCursor y)
         carry(t, y, ref, 0);
         /* after the call, which C does not order against X's address: X's
          * address first, then the store, then the take */
-        edit *e = ed_add(&t->eb, cur_start(assign), cur_end(assign), UNION_EDIT_ORDER);
+        edit *e = ed_add(&t->eb, cur_start(assign), cur_end(assign), ORDER_UNION_OPERAND);
         ed_text(e, "__extension__ ({ __typeof__(&(");
         ed_expr(e, cur_start(x), cur_end(x));
         ed_text(e, ")) __mt_ud = &(");

@@ -276,7 +276,7 @@ void rewrite_vla_decl(walk *w, CXCursor decl_stmt, int vi)
     CXCursor init = clang_Cursor_getVarDeclInitializer(v->decl);
     unsigned start = cur_start(v->decl);
     unsigned end = declarator_end(t, v->decl);  /* its '=' stays: an initializer may be declared first there */
-    edit *e = ed_add(&t->eb, start, end, 0);
+    edit *e = ed_add(&t->eb, start, end, ORDER_PLAIN);
     for (int k = 0; k < v->nbounds; k++) {
         var *bv = &fn->vars[v->bounds + k];
         char *d = declarator(bv->type, bv->name);
@@ -325,7 +325,7 @@ int rewrite_vla_use(walk *w, CXCursor ref, int vi)
         sprintf(text, "%s", v->name);
     else
         sprintf(text, "((%s)%s)", v->vla_type, v->name);
-    ed_text(ed_add(&w->t->eb, cur_start(ref), cur_end(ref), 0), text);
+    ed_text(ed_add(&w->t->eb, cur_start(ref), cur_end(ref), ORDER_PLAIN), text);
     free(text);
     return 1;
 }
