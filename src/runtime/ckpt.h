@@ -52,11 +52,40 @@ enum ck_role {
     CK_ROLE_HEAP = 2,   /* key: 0 */
     CK_ROLE_FRAME = 3,  /* key: function id, aux: resume site */
     CK_ROLE_PIN = 4,    /* a pinned record of address-taken locals */
-    CK_ROLE_THREAD = 5, /* key: logical thread number, aux: TH_REC_* flags; the
+    CK_ROLE_THREAD = 5, /* key: logical thread number, aux: CK_THREAD_* flags; the
                            TLS, PIN and FRAME blocks after it are this thread's */
     CK_ROLE_TLS = 6,    /* key: hash of the thread-local variable's name */
     CK_ROLE_MAX = 6
 };
+
+/* A THREAD block's aux (its th_record's flags). */
+enum ck_thread_flag {
+    CK_THREAD_MAIN = 1,       /* the thread that runs main */
+    CK_THREAD_FINISHED = 2,   /* returned; not yet joined */
+    CK_THREAD_DETACHED = 4,
+    CK_THREAD_ALONE = 8       /* a thread checkpoint: resumes as a process of its own */
+};
+
+/* A FRAME block's aux: the resume site shifted up by CK_FRAME_SITE_SHIFT,
+ * with CK_FRAME_IN_CALL set when the frame resumes inside its call
+ * (re-entering it) rather than after it. */
+enum { CK_FRAME_IN_CALL = 1, CK_FRAME_SITE_SHIFT = 1 };
+
+/* The woken field of a saved condition wait (a CK_NAME_WAIT block). */
+enum { CK_WAIT_QUEUED = 0, CK_WAIT_WOKEN = 1, CK_WAIT_TIMEDOUT = 2 };
+
+/* Names of the runtime's own blocks and their types: a block's key is the
+ * hash of its name, so these are part of the format. */
+#define CK_NAME_THREAD "migthread thread"           /* the type of a THREAD block */
+#define CK_NAME_WAIT "migthread condition wait"     /* a thread's condition wait (TLS) */
+#define CK_NAME_READ_LOCK "migthread read lock"     /* a read lock a thread holds (TLS) */
+#define CK_NAME_ERRNO "<libc:errno>"                /* TLS */
+#define CK_NAME_MMAP "<libc:mmap>"
+#define CK_NAME_RANDOM "<libc:random>"
+#define CK_NAME_SIGNALS "<libc:signals>"
+#define CK_NAME_SIGMASK "<libc:sigmask>"            /* TLS */
+#define CK_NAME_STDIN "<libc:stdin>"
+#define CK_NAME_FILE_FMT "<file %llu>"              /* an open stream, by its CK_FILES id */
 
 /* Bounds on what a reader accepts, so that a hostile file costs little. */
 enum {

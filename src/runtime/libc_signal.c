@@ -22,6 +22,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "ckpt.h"
 #include "error.h"
 #include "libc_state.h"
 #include "migthread-gen.h"
@@ -497,7 +498,7 @@ int lc_signal_register(mt_error *err)
     const mt_type *mt = mt_type_define("<libc signal mask>", sizeof(ls_mask), _Alignof(ls_mask), 0, mm, 2, err);
     if (!dt || !mt)
         return -1;
-    if (mt_register_global("<libc:signals>", disp, dt, LS_NSIG, err) < 0)
+    if (mt_register_global(CK_NAME_SIGNALS, disp, dt, LS_NSIG, err) < 0)
         return -1;
-    return mt_register_tls("<libc:sigmask>", mine_addr, mt, 1, err);
+    return mt_register_tls(CK_NAME_SIGMASK, mine_addr, mt, 1, err);
 }

@@ -361,14 +361,14 @@ static th_waiter *waiter_of_me(void)
 static int cond_finish(cond_rep *c, mutex_rep *m, th_waiter *w, const struct timespec *deadline)
 {
     th_lock();
-    while (w->woken == TH_WAIT_QUEUED) {
+    while (w->woken == CK_WAIT_QUEUED) {
         if (th_give_way_waiting("pthread_cond_wait")) {
             th_unlock();
             return 0;  /* still queued and counted */
         }
-        if (th_waiter_sleep(w, deadline) == ETIMEDOUT && w->woken == TH_WAIT_QUEUED) {
+        if (th_waiter_sleep(w, deadline) == ETIMEDOUT && w->woken == CK_WAIT_QUEUED) {
             th_waiter_leave(w);
-            w->woken = TH_WAIT_TIMEDOUT;
+            w->woken = CK_WAIT_TIMEDOUT;
             __atomic_sub_fetch(&c->waiters, 1, __ATOMIC_SEQ_CST);
         }
     }
@@ -377,7 +377,7 @@ static int cond_finish(cond_rep *c, mutex_rep *m, th_waiter *w, const struct tim
         return 0;  /* a capture while taking the mutex: taken on resume */
     m->count = w->count;
     th_lock();
-    int rc = w->woken == TH_WAIT_TIMEDOUT ? ETIMEDOUT : 0;
+    int rc = w->woken == CK_WAIT_TIMEDOUT ? ETIMEDOUT : 0;
     w->obj = NULL;
     th_unlock();
     return rc;
