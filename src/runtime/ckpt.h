@@ -74,6 +74,16 @@ enum { CK_FRAME_IN_CALL = 1, CK_FRAME_SITE_SHIFT = 1 };
 /* The woken field of a saved condition wait (a CK_NAME_WAIT block). */
 enum { CK_WAIT_QUEUED = 0, CK_WAIT_WOKEN = 1, CK_WAIT_TIMEDOUT = 2 };
 
+/* A saved signal disposition (the CK_NAME_SIGNALS block, libc_signal.c):
+ * its kind, and its sigaction flags as portable bits; CK_SA_OTHER stands
+ * for local bits without a portable one, which a restore refuses rather
+ * than drop. */
+enum { CK_DISP_NONE = 0, CK_DISP_DEFAULT = 1, CK_DISP_IGNORE = 2, CK_DISP_HANDLER = 3 };
+enum {
+    CK_SA_NOCLDSTOP = 1, CK_SA_NOCLDWAIT = 2, CK_SA_SIGINFO = 4, CK_SA_ONSTACK = 8, CK_SA_RESTART = 16,
+    CK_SA_NODEFER = 32, CK_SA_RESETHAND = 64, CK_SA_OTHER = 128
+};
+
 /* Names of the runtime's own blocks and their types: a block's key is the
  * hash of its name, so these are part of the format. */
 #define CK_NAME_THREAD "migthread thread"           /* the type of a THREAD block */
