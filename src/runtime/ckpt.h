@@ -84,6 +84,12 @@ enum {
     CK_SA_NODEFER = 32, CK_SA_RESETHAND = 64, CK_SA_OTHER = 128
 };
 
+/* Values the runtime keeps inside the program's objects, which travel
+ * with them (sync.c): a pthread_mutex_t's kind member, and the int of a
+ * pthread_once_t. */
+enum { CK_MUTEX_NORMAL = 0, CK_MUTEX_RECURSIVE = 1, CK_MUTEX_ERRORCHECK = 2 };
+enum { CK_ONCE_NOT_RUN = 0, CK_ONCE_RUNNING = 1, CK_ONCE_DONE = 2 };
+
 /* Names of the runtime's own blocks and their types: a block's key is the
  * hash of its name, so these are part of the format. */
 #define CK_NAME_THREAD "migthread thread"           /* the type of a THREAD block */
