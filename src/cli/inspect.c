@@ -267,8 +267,8 @@ static void print_files(const ck_image *img)
         printf("  fd %-4d %-24s offset %-10llu unread %-6llu %s", f->fd, mode, (unsigned long long)f->offset,
                (unsigned long long)f->nunread, f->path);
         if (f->group != f->id)
-            printf(" (shares file <file %llu>)", (unsigned long long)f->group);
-        printf("  <file %llu>\n", (unsigned long long)f->id);
+            printf(" (shares file " CK_NAME_FILE_FMT ")", (unsigned long long)f->group);
+        printf("  " CK_NAME_FILE_FMT "\n", (unsigned long long)f->id);
     }
 }
 
