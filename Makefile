@@ -38,6 +38,12 @@ triple    = $(shell scripts/abi.sh triple $(1))
 abicc     = $(shell scripts/abi.sh cc $(1))
 
 RUNTIME_SRC := $(wildcard src/runtime/*.c)
+# The conversion engine: layouts, ABIs and the kernels that convert between
+# them. It needs nothing of the rest of the runtime (error.c is a leaf),
+# and builds as its own archive as well, libmtconvert.a, that the
+# CONVERT_TESTS link alone (a call up out of the engine fails their link).
+CONVERT_SRC := $(addprefix src/runtime/,arch.c types.c convert.c kernels.c ldouble.c bitfield.c error.c)
+CONVERT_TESTS := test_convert test_types test_ldouble
 RUNTIME_HDR := $(wildcard src/runtime/*.h) include/migthread.h include/migthread-gen.h
 MTCC_OBJS   := $(patsubst src/mtcc/%.c,build/obj/mtcc/%.o,$(wildcard src/mtcc/*.c))
 CLI_OBJS    := $(patsubst src/cli/%.c,build/obj/cli/%.o,$(wildcard src/cli/*.c))
@@ -47,7 +53,7 @@ HEADERS  := build/include/migthread.h build/include/migthread-gen.h
 
 .PHONY: all cross check demo bench bench-convert bench-overhead bench-threads bench-unions deps clean unit matrix \
         fuzz-smoke fuzz-csmith man install uninstall deb
-all: $(HOST_LIB) build/bin/migthread build/bin/mtcc $(HEADERS)
+all: $(HOST_LIB) build/lib/$(HOST_TRIPLE)/libmtconvert.a build/bin/migthread build/bin/mtcc $(HEADERS)
 
 # Installs the Debian packages the build and the tests need (only those
 # missing); NO_DEPS=1 skips it.
@@ -75,10 +81,14 @@ build/obj/$(1)/%.o: src/runtime/%.c | build/xxhash/xxhash.h
 build/lib/$(call triple,$(1))/libmigthread.a: $(patsubst src/runtime/%.c,build/obj/$(1)/%.o,$(RUNTIME_SRC))
 	@mkdir -p $$(dir $$@)
 	rm -f $$@ && ar rcs $$@ $$^
+
+build/lib/$(call triple,$(1))/libmtconvert.a: $(patsubst src/runtime/%.c,build/obj/$(1)/%.o,$(CONVERT_SRC))
+	@mkdir -p $$(dir $$@)
+	rm -f $$@ && ar rcs $$@ $$^
 endef
 $(foreach abi,$(ABIS),$(eval $(call runtime_rules,$(abi))))
 
-cross: $(foreach abi,$(FOREIGN),build/lib/$(call triple,$(abi))/libmigthread.a)
+cross: $(foreach abi,$(FOREIGN),build/lib/$(call triple,$(abi))/libmigthread.a build/lib/$(call triple,$(abi))/libmtconvert.a)
 
 # ---- host tools -------------------------------------------------------------------
 # Each source of mtcc and of the migthread command is one object, so make -j
@@ -183,6 +193,11 @@ build/test/$(1)/%: tests/unit/%.c tests/unit/check.h build/lib/$(call triple,$(1
 	@mkdir -p $$(dir $$@)
 	$$(call abicc,$(1)) $(BASEFLAGS) $(CFLAGS) -Itests/unit $$< build/lib/$(call triple,$(1))/libmigthread.a -o $$@
 
+# The engine's tests link libmtconvert.a and nothing else.
+$(addprefix build/test/$(1)/,$(CONVERT_TESTS)): build/test/$(1)/%: tests/unit/%.c tests/unit/check.h build/lib/$(call triple,$(1))/libmtconvert.a
+	@mkdir -p $$(dir $$@)
+	$$(call abicc,$(1)) $(BASEFLAGS) $(CFLAGS) -Itests/unit $$< build/lib/$(call triple,$(1))/libmtconvert.a -o $$@
+
 build/test/$(1)/matrix: tests/matrix/matrix.c build/lib/$(call triple,$(1))/libmigthread.a
 	@mkdir -p $$(dir $$@)
 	$$(call abicc,$(1)) $(BASEFLAGS) $(CFLAGS) $$< build/lib/$(call triple,$(1))/libmigthread.a -o $$@
@@ -199,6 +214,11 @@ SAN := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-po
 build/test/asan/%: tests/unit/%.c tests/unit/check.h $(RUNTIME_SRC) $(RUNTIME_HDR) build/xxhash/xxhash.h
 	@mkdir -p $(dir $@)
 	$(CC) $(BASEFLAGS) -O1 -g $(SAN) -Itests/unit $< $(RUNTIME_SRC) -o $@
+
+# (the engine's tests over the engine's sources only)
+$(addprefix build/test/asan/,$(CONVERT_TESTS)): build/test/asan/%: tests/unit/%.c tests/unit/check.h $(CONVERT_SRC) $(RUNTIME_HDR) build/xxhash/xxhash.h
+	@mkdir -p $(dir $@)
+	$(CC) $(BASEFLAGS) -O1 -g $(SAN) -Itests/unit $< $(CONVERT_SRC) -o $@
 
 UNIT_BINS := $(foreach abi,$(ABIS),$(addprefix build/test/$(abi)/,$(UNIT_TESTS))) \
              $(addprefix build/test/asan/,$(UNIT_TESTS))

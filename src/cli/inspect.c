@@ -43,8 +43,11 @@ static void count_pointers(const struct mt_type *t, const uint8_t *data, uint64_
 
 static const char *role_name(int role)
 {
-    static const char *const names[] = { "?", "global", "heap", "frame", "pinned", "thread", "tls" };
-    return role >= 1 && role <= CK_ROLE_MAX ? names[role] : "?";
+    static const char *const names[CK_ROLE_MAX + 1] = {
+        [CK_ROLE_GLOBAL] = "global", [CK_ROLE_HEAP] = "heap", [CK_ROLE_FRAME] = "frame",
+        [CK_ROLE_PIN] = "pinned",    [CK_ROLE_THREAD] = "thread", [CK_ROLE_TLS] = "tls",
+    };
+    return role >= 1 && role <= CK_ROLE_MAX && names[role] ? names[role] : "?";
 }
 
 static void tally(const ck_image *img, totals *tot)
@@ -174,9 +177,10 @@ static void print_frames(const ck_image *img)
     for (uint64_t i = 0; i < img->nblocks; i++) {
         const ck_block *b = &img->blocks[i];
         if (b->role == CK_ROLE_THREAD) {
-            printf("  thread %llu%s%s%s%s\n", (unsigned long long)b->key, b->aux & 1 ? " (main)" : "",
-                   b->aux & 2 ? " (finished, not joined)" : "", b->aux & 4 ? " (detached)" : "",
-                   b->aux & 8 ? " (moved alone: resumes as a process of its own)" : "");
+            printf("  thread %llu%s%s%s%s\n", (unsigned long long)b->key, b->aux & CK_THREAD_MAIN ? " (main)" : "",
+                   b->aux & CK_THREAD_FINISHED ? " (finished, not joined)" : "",
+                   b->aux & CK_THREAD_DETACHED ? " (detached)" : "",
+                   b->aux & CK_THREAD_ALONE ? " (moved alone: resumes as a process of its own)" : "");
             n = 0;
             continue;
         }
@@ -184,7 +188,8 @@ static void print_frames(const ck_image *img)
             continue;
         const struct mt_type *t = img->types[b->type];
         printf("  #%d %s, resume site %llu (%s)\n", n++, function_name(img, b->key),
-               (unsigned long long)(b->aux / 2), b->aux & 1 ? "in the call" : "after the call");
+               (unsigned long long)(b->aux >> CK_FRAME_SITE_SHIFT),
+               b->aux & CK_FRAME_IN_CALL ? "in the call" : "after the call");
         for (uint32_t k = 0; k < t->nmembers; k++) {
             const tmember *m = &t->members[k];
             char value[64];
@@ -262,8 +267,8 @@ static void print_files(const ck_image *img)
         printf("  fd %-4d %-24s offset %-10llu unread %-6llu %s", f->fd, mode, (unsigned long long)f->offset,
                (unsigned long long)f->nunread, f->path);
         if (f->group != f->id)
-            printf(" (shares file <file %llu>)", (unsigned long long)f->group);
-        printf("  <file %llu>\n", (unsigned long long)f->id);
+            printf(" (shares file " CK_NAME_FILE_FMT ")", (unsigned long long)f->group);
+        printf("  " CK_NAME_FILE_FMT "\n", (unsigned long long)f->id);
     }
 }
 
@@ -337,8 +342,9 @@ static void print_json(const char *path, const ck_image *img, const totals *t)
         if (b->role != CK_ROLE_THREAD)
             continue;
         printf("%s{\"thread\":%llu,\"main\":%s,\"finished\":%s,\"detached\":%s,\"alone\":%s}",
-               first ? "" : ",", (unsigned long long)b->key, b->aux & 1 ? "true" : "false",
-               b->aux & 2 ? "true" : "false", b->aux & 4 ? "true" : "false", b->aux & 8 ? "true" : "false");
+               first ? "" : ",", (unsigned long long)b->key, b->aux & CK_THREAD_MAIN ? "true" : "false",
+               b->aux & CK_THREAD_FINISHED ? "true" : "false", b->aux & CK_THREAD_DETACHED ? "true" : "false",
+               b->aux & CK_THREAD_ALONE ? "true" : "false");
         first = 0;
     }
     printf("],\"frames\":[");
@@ -353,8 +359,8 @@ static void print_json(const char *path, const ck_image *img, const totals *t)
         const struct mt_type *ft = img->types[b->type];
         printf("%s{\"thread\":%llu,\"function\":", first ? "" : ",", thread);
         json_str(function_name(img, b->key));
-        printf(",\"site\":%llu,\"in_call\":%s,\"variables\":{", (unsigned long long)(b->aux / 2),
-               b->aux & 1 ? "true" : "false");
+        printf(",\"site\":%llu,\"in_call\":%s,\"variables\":{", (unsigned long long)(b->aux >> CK_FRAME_SITE_SHIFT),
+               b->aux & CK_FRAME_IN_CALL ? "true" : "false");
         for (uint32_t k = 0; k < ft->nmembers; k++) {
             const tmember *m = &ft->members[k];
             char value[64];

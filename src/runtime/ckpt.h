@@ -52,11 +52,56 @@ enum ck_role {
     CK_ROLE_HEAP = 2,   /* key: 0 */
     CK_ROLE_FRAME = 3,  /* key: function id, aux: resume site */
     CK_ROLE_PIN = 4,    /* a pinned record of address-taken locals */
-    CK_ROLE_THREAD = 5, /* key: logical thread number, aux: TH_REC_* flags; the
+    CK_ROLE_THREAD = 5, /* key: logical thread number, aux: CK_THREAD_* flags; the
                            TLS, PIN and FRAME blocks after it are this thread's */
     CK_ROLE_TLS = 6,    /* key: hash of the thread-local variable's name */
     CK_ROLE_MAX = 6
 };
+
+/* A THREAD block's aux (its th_record's flags). */
+enum ck_thread_flag {
+    CK_THREAD_MAIN = 1,       /* the thread that runs main */
+    CK_THREAD_FINISHED = 2,   /* returned; not yet joined */
+    CK_THREAD_DETACHED = 4,
+    CK_THREAD_ALONE = 8       /* a thread checkpoint: resumes as a process of its own */
+};
+
+/* A FRAME block's aux: the resume site shifted up by CK_FRAME_SITE_SHIFT,
+ * with CK_FRAME_IN_CALL set when the frame resumes inside its call
+ * (re-entering it) rather than after it. */
+enum { CK_FRAME_IN_CALL = 1, CK_FRAME_SITE_SHIFT = 1 };
+
+/* The woken field of a saved condition wait (a CK_NAME_WAIT block). */
+enum { CK_WAIT_QUEUED = 0, CK_WAIT_WOKEN = 1, CK_WAIT_TIMEDOUT = 2 };
+
+/* A saved signal disposition (the CK_NAME_SIGNALS block, libc_signal.c):
+ * its kind, and its sigaction flags as portable bits; CK_SA_OTHER stands
+ * for local bits without a portable one, which a restore refuses rather
+ * than drop. */
+enum { CK_DISP_NONE = 0, CK_DISP_DEFAULT = 1, CK_DISP_IGNORE = 2, CK_DISP_HANDLER = 3 };
+enum {
+    CK_SA_NOCLDSTOP = 1, CK_SA_NOCLDWAIT = 2, CK_SA_SIGINFO = 4, CK_SA_ONSTACK = 8, CK_SA_RESTART = 16,
+    CK_SA_NODEFER = 32, CK_SA_RESETHAND = 64, CK_SA_OTHER = 128
+};
+
+/* Values the runtime keeps inside the program's objects, which travel
+ * with them (sync.c): a pthread_mutex_t's kind member, and the int of a
+ * pthread_once_t. */
+enum { CK_MUTEX_NORMAL = 0, CK_MUTEX_RECURSIVE = 1, CK_MUTEX_ERRORCHECK = 2 };
+enum { CK_ONCE_NOT_RUN = 0, CK_ONCE_RUNNING = 1, CK_ONCE_DONE = 2 };
+
+/* Names of the runtime's own blocks and their types: a block's key is the
+ * hash of its name, so these are part of the format. */
+#define CK_NAME_THREAD "migthread thread"           /* the type of a THREAD block */
+#define CK_NAME_WAIT "migthread condition wait"     /* a thread's condition wait (TLS) */
+#define CK_NAME_READ_LOCK "migthread read lock"     /* a read lock a thread holds (TLS) */
+#define CK_NAME_ERRNO "<libc:errno>"                /* TLS */
+#define CK_NAME_MMAP "<libc:mmap>"
+#define CK_NAME_RANDOM "<libc:random>"
+#define CK_NAME_SIGNALS "<libc:signals>"
+#define CK_NAME_SIGMASK "<libc:sigmask>"            /* TLS */
+#define CK_NAME_STDIN "<libc:stdin>"
+#define CK_NAME_FILE_FMT "<file %llu>"              /* an open stream, by its CK_FILES id */
 
 /* Bounds on what a reader accepts, so that a hostile file costs little. */
 enum {

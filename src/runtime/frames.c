@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "ckpt.h"
 #include "error.h"
 #include "libc_state.h"
 #include "state.h"
@@ -25,7 +26,7 @@ typedef struct frame_rec {
     struct frame_rec *next;      /* toward the innermost frame */
     uint64_t fn_id;
     const struct mt_type *type;
-    unsigned site;               /* site * 2 + 1 when resuming in the call */
+    unsigned site;               /* a FRAME block's aux (CK_FRAME_IN_CALL, CK_FRAME_SITE_SHIFT) */
 } frame_rec;
 
 #define FRAME_DATA(f) ((unsigned char *)(f) + ROUND_UP(sizeof(frame_rec)))
@@ -78,7 +79,7 @@ void *mt_frame_push(const mt_function_info *fi, unsigned site)
      * its call (or at its poll), unless the capture interrupted a blocking
      * call (a lock, a join), which it then re-enters; every later frame
      * resumes in its call. */
-    f->site = site * 2 + (tf.outer != NULL || tf.first_in_call);
+    f->site = site << CK_FRAME_SITE_SHIFT | ((tf.outer != NULL || tf.first_in_call) ? CK_FRAME_IN_CALL : 0);
     tf.first_in_call = 0;
     f->next = tf.outer;
     tf.outer = f;
@@ -97,7 +98,7 @@ void *mt_frame_pop(const mt_function_info *fi, unsigned *site)
     tf.outer = f->next;
     *site = f->site;
     if (!tf.outer) {  /* the innermost frame: rewinding is over */
-        frames_reissue = f->site & 1;
+        frames_reissue = (f->site & CK_FRAME_IN_CALL) != 0;
         /* a capture asked for meanwhile keeps its request standing */
         int rewinding = MT_STATE_REWINDING;
         __atomic_compare_exchange_n(&mt_state, &rewinding, tf.state_after_rewind, 0, __ATOMIC_RELAXED,

@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <stdint.h>
 
+#include "ckpt.h"
 #include "libc_state.h"
 #include "migthread-gen.h"
 
@@ -31,5 +32,5 @@ static void *noted_addr(void)
 int lc_errno_register(mt_error *err)
 {
     const mt_type *t = mt_type_scalar("int", MT_CLASS_SINT, sizeof(int32_t), _Alignof(int32_t));
-    return mt_register_tls("<libc:errno>", noted_addr, t, 1, err);
+    return mt_register_tls(CK_NAME_ERRNO, noted_addr, t, 1, err);
 }

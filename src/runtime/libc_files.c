@@ -61,7 +61,7 @@ static int write_record(struct ck_writer *w);
 
 static void stream_name(uint64_t id, char *buf)
 {
-    snprintf(buf, NAME_LEN, "<file %llu>", (unsigned long long)id);
+    snprintf(buf, NAME_LEN, CK_NAME_FILE_FMT, (unsigned long long)id);
 }
 
 static char *copy(const char *s)

@@ -15,6 +15,7 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
+#include "ckpt.h"
 #include "error.h"
 #include "libc_state.h"
 #include "migthread-gen.h"
@@ -181,5 +182,5 @@ int lc_mmap_register(mt_error *err)
     const mt_type *t = mt_type_define("<libc mmap table>", sizeof(lm_table), _Alignof(lm_table), 0, tm, 3, err);
     if (!region_type || !t)
         return -1;
-    return mt_register_global("<libc:mmap>", &tab, t, 1, err);
+    return mt_register_global(CK_NAME_MMAP, &tab, t, 1, err);
 }

@@ -14,6 +14,7 @@
 #include <stdint.h>
 #include <string.h>
 
+#include "ckpt.h"
 #include "error.h"
 #include "libc_state.h"
 #include "migthread-gen.h"
@@ -394,5 +395,5 @@ int lc_rand_register(mt_error *err)
         MT_MEMBER_OF(lr_state, lcg, MT_CLASS_STRUCT, 1, lcg48),
     };
     const mt_type *t = mt_type_define("<libc random state>", sizeof(lr_state), _Alignof(lr_state), 0, sm, 6, err);
-    return t ? mt_register_global("<libc:random>", &st, t, 1, err) : -1;
+    return t ? mt_register_global(CK_NAME_RANDOM, &st, t, 1, err) : -1;
 }

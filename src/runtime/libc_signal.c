@@ -22,6 +22,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "ckpt.h"
 #include "error.h"
 #include "libc_state.h"
 #include "migthread-gen.h"
@@ -83,16 +84,13 @@ static const char *name_of(int p, char *buf, size_t cap)
     return buf;
 }
 
-/* Portable SA_ flags; OTHER stands for bits this table does not know,
- * which a restore refuses rather than drop. */
-enum { F_NOCLDSTOP = 1, F_NOCLDWAIT = 2, F_SIGINFO = 4, F_ONSTACK = 8, F_RESTART = 16, F_NODEFER = 32,
-       F_RESETHAND = 64, F_OTHER = 128 };
+/* The local SA_ flags and their portable CK_SA_ bits (ckpt.h). */
 static const struct {
     int portable;
     int local;
-} flag_map[] = { { F_NOCLDSTOP, SA_NOCLDSTOP }, { F_NOCLDWAIT, SA_NOCLDWAIT }, { F_SIGINFO, SA_SIGINFO },
-                 { F_ONSTACK, SA_ONSTACK }, { F_RESTART, SA_RESTART }, { F_NODEFER, SA_NODEFER },
-                 { F_RESETHAND, SA_RESETHAND } };
+} flag_map[] = { { CK_SA_NOCLDSTOP, SA_NOCLDSTOP }, { CK_SA_NOCLDWAIT, SA_NOCLDWAIT }, { CK_SA_SIGINFO, SA_SIGINFO },
+                 { CK_SA_ONSTACK, SA_ONSTACK }, { CK_SA_RESTART, SA_RESTART }, { CK_SA_NODEFER, SA_NODEFER },
+                 { CK_SA_RESETHAND, SA_RESETHAND } };
 enum { NFLAGS = sizeof flag_map / sizeof flag_map[0] };
 /* glibc sets it on every sigaction itself: not the program's. */
 #define SA_RESTORER_BIT 0x04000000
@@ -106,7 +104,7 @@ static int32_t flags_portable(int local)
             p |= flag_map[i].portable;
             local &= ~flag_map[i].local;
         }
-    return local ? p | F_OTHER : p;
+    return local ? p | CK_SA_OTHER : p;
 }
 
 static int flags_local(int32_t p)
@@ -120,13 +118,11 @@ static int flags_local(int32_t p)
 
 /* ---- The records -------------------------------------------------------------------------- */
 
-enum { KIND_NONE = 0, KIND_DEFAULT, KIND_IGNORE, KIND_HANDLER };
-
 /* What the program installed for one signal (by portable number). */
 typedef struct ls_disp {
-    int32_t kind;                 /* KIND_*: NONE, the program never set it */
-    int32_t flags;                /* portable F_ bits */
-    void (*handler)(void);        /* sa_handler or sa_sigaction, by F_SIGINFO */
+    int32_t kind;                 /* CK_DISP_*: NONE, the program never set it */
+    int32_t flags;                /* portable CK_SA_ bits */
+    void (*handler)(void);        /* sa_handler or sa_sigaction, by CK_SA_SIGINFO */
     uint64_t mask;                /* signals blocked while it runs, bit p for portable p */
 } ls_disp;
 
@@ -187,12 +183,12 @@ static void record(int sig, const struct sigaction *sa)
     d->flags = flags_portable(sa->sa_flags);
     void (*h)(int) = sa->sa_handler;
     if (h == SIG_DFL)
-        d->kind = KIND_DEFAULT, d->handler = NULL;
+        d->kind = CK_DISP_DEFAULT, d->handler = NULL;
     else if (h == SIG_IGN)
-        d->kind = KIND_IGNORE, d->handler = NULL;
+        d->kind = CK_DISP_IGNORE, d->handler = NULL;
     else {
-        d->kind = KIND_HANDLER;
-        d->handler = (d->flags & F_SIGINFO) ? (void (*)(void))sa->sa_sigaction : (void (*)(void))h;
+        d->kind = CK_DISP_HANDLER;
+        d->handler = (d->flags & CK_SA_SIGINFO) ? (void (*)(void))sa->sa_sigaction : (void (*)(void))h;
     }
     set_to_list(&sa->sa_mask, &d->mask);
     pthread_mutex_unlock(&disp_lock);
@@ -212,11 +208,11 @@ static void program_view(int sig, struct sigaction *old)
     ls_disp d = disp[p];
     pthread_mutex_unlock(&disp_lock);
     old->sa_flags = flags_local(d.flags);
-    if (d.kind == KIND_IGNORE)
+    if (d.kind == CK_DISP_IGNORE)
         old->sa_handler = SIG_IGN;
-    else if (d.kind != KIND_HANDLER)
+    else if (d.kind != CK_DISP_HANDLER)
         old->sa_handler = SIG_DFL;
-    else if (d.flags & F_SIGINFO)
+    else if (d.flags & CK_SA_SIGINFO)
         old->sa_sigaction = (void (*)(int, siginfo_t *, void *))d.handler;
     else
         old->sa_handler = (void (*)(int))d.handler;
@@ -357,9 +353,9 @@ void lc_signal_capture(void)
     for (int p = 1; p < LS_NSIG; p++) {
         int sig = local_of(p);
         struct sigaction cur;
-        if (disp[p].kind == KIND_HANDLER && sig && !is_trigger(sig) && sigaction(sig, NULL, &cur) == 0 &&
+        if (disp[p].kind == CK_DISP_HANDLER && sig && !is_trigger(sig) && sigaction(sig, NULL, &cur) == 0 &&
             cur.sa_handler == SIG_DFL)
-            disp[p].kind = KIND_DEFAULT, disp[p].handler = NULL;  /* SA_RESETHAND ran */
+            disp[p].kind = CK_DISP_DEFAULT, disp[p].handler = NULL;  /* SA_RESETHAND ran */
     }
     pthread_mutex_unlock(&disp_lock);
 }
@@ -390,23 +386,23 @@ int lc_signal_reinstall(mt_error *err)
 {
     for (int p = 1; p < LS_NSIG; p++) {
         ls_disp *d = &disp[p];
-        if (d->kind == KIND_NONE)
+        if (d->kind == CK_DISP_NONE)
             continue;
         int sig = local_of(p), missing;
         if (!sig)
             return refuse(err, p, "cannot be reinstalled: this ABI has no such signal");
-        if (d->flags & F_OTHER)
+        if (d->flags & CK_SA_OTHER)
             return refuse(err, p, "has flags MigThread does not know");
         struct sigaction sa;
         memset(&sa, 0, sizeof sa);
         if (list_to_set(d->mask, &sa.sa_mask, &missing) < 0)
             return refuse(err, missing, "is in a handler's mask but this ABI has no such signal");
         sa.sa_flags = flags_local(d->flags);
-        if (d->kind == KIND_DEFAULT)
+        if (d->kind == CK_DISP_DEFAULT)
             sa.sa_handler = SIG_DFL;
-        else if (d->kind == KIND_IGNORE)
+        else if (d->kind == CK_DISP_IGNORE)
             sa.sa_handler = SIG_IGN;
-        else if (d->flags & F_SIGINFO)
+        else if (d->flags & CK_SA_SIGINFO)
             sa.sa_sigaction = (void (*)(int, siginfo_t *, void *))d->handler;
         else
             sa.sa_handler = (void (*)(int))d->handler;
@@ -452,11 +448,11 @@ static void on_trigger(int sig, siginfo_t *si, void *ctx)
     trigger_fn(sig, si);
     int p = portable(sig);
     ls_disp d = disp[p];
-    if (d.kind != KIND_HANDLER)
+    if (d.kind != CK_DISP_HANDLER)
         return;  /* default or ignored: the request is the whole meaning */
-    if (d.flags & F_RESETHAND)
-        disp[p].kind = KIND_DEFAULT, disp[p].handler = NULL;
-    if (d.flags & F_SIGINFO)
+    if (d.flags & CK_SA_RESETHAND)
+        disp[p].kind = CK_DISP_DEFAULT, disp[p].handler = NULL;
+    if (d.flags & CK_SA_SIGINFO)
         ((void (*)(int, siginfo_t *, void *))d.handler)(sig, si, ctx);
     else
         ((void (*)(int))d.handler)(sig);
@@ -497,7 +493,7 @@ int lc_signal_register(mt_error *err)
     const mt_type *mt = mt_type_define("<libc signal mask>", sizeof(ls_mask), _Alignof(ls_mask), 0, mm, 2, err);
     if (!dt || !mt)
         return -1;
-    if (mt_register_global("<libc:signals>", disp, dt, LS_NSIG, err) < 0)
+    if (mt_register_global(CK_NAME_SIGNALS, disp, dt, LS_NSIG, err) < 0)
         return -1;
-    return mt_register_tls("<libc:sigmask>", mine_addr, mt, 1, err);
+    return mt_register_tls(CK_NAME_SIGMASK, mine_addr, mt, 1, err);
 }

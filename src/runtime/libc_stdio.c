@@ -19,6 +19,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "ckpt.h"
 #include "error.h"
 #include "libc_state.h"
 #include "migthread-gen.h"
@@ -126,5 +127,5 @@ int lc_stdio_register(mt_error *err)
         MT_MEMBER(ls_stdin, offset, MT_CLASS_SINT, 1),
     };
     const mt_type *t = mt_type_define("<libc stdin>", sizeof(ls_stdin), _Alignof(ls_stdin), 0, m, 3, err);
-    return t ? mt_register_global("<libc:stdin>", &saved, t, 1, err) : -1;
+    return t ? mt_register_global(CK_NAME_STDIN, &saved, t, 1, err) : -1;
 }

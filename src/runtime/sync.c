@@ -20,6 +20,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "ckpt.h"
 #include "error.h"
 #include "frames.h"
 #include "migthread-gen.h"
@@ -42,8 +43,6 @@ typedef struct mutex_rep {
     uint32_t waiters;   /* asleep in lock, not woken yet (a hint for unlock, not saved) */
 } mutex_rep;
 
-enum { MUTEX_NORMAL, MUTEX_RECURSIVE, MUTEX_ERRORCHECK };
-
 _Static_assert(MUTEX_KIND_AT >= sizeof(mutex_rep) && MUTEX_KIND_AT % 4 == 0 &&
                    MUTEX_KIND_AT + sizeof(uint32_t) <= sizeof(pthread_mutex_t),
                "the kind is apart from the rest of the mutex state");
@@ -51,8 +50,8 @@ _Static_assert(sizeof(pthread_mutexattr_t) >= 4 && sizeof(pthread_condattr_t) >=
                    sizeof(pthread_rwlockattr_t) >= 8 && sizeof(pthread_barrierattr_t) >= 4,
                "attribute objects begin with the ints mt_type_pthread describes");
 #ifdef __GLIBC__
-_Static_assert((int)PTHREAD_MUTEX_NORMAL == MUTEX_NORMAL && (int)PTHREAD_MUTEX_RECURSIVE_NP == MUTEX_RECURSIVE &&
-                   (int)PTHREAD_MUTEX_ERRORCHECK_NP == MUTEX_ERRORCHECK,
+_Static_assert((int)PTHREAD_MUTEX_NORMAL == CK_MUTEX_NORMAL && (int)PTHREAD_MUTEX_RECURSIVE_NP == CK_MUTEX_RECURSIVE &&
+                   (int)PTHREAD_MUTEX_ERRORCHECK_NP == CK_MUTEX_ERRORCHECK,
                "glibc's initializers store the kinds sync.c uses");
 #endif
 
@@ -190,8 +189,8 @@ int mt_pthread_mutex_init(void *mutex, const void *attr)
     if (attr)
         pthread_mutexattr_gettype(attr, &type);
     memset(mutex, 0, sizeof(pthread_mutex_t));
-    *kind_of(mutex) = type == PTHREAD_MUTEX_RECURSIVE ? MUTEX_RECURSIVE
-                    : type == PTHREAD_MUTEX_ERRORCHECK ? MUTEX_ERRORCHECK : MUTEX_NORMAL;
+    *kind_of(mutex) = type == PTHREAD_MUTEX_RECURSIVE ? CK_MUTEX_RECURSIVE
+                    : type == PTHREAD_MUTEX_ERRORCHECK ? CK_MUTEX_ERRORCHECK : CK_MUTEX_NORMAL;
     return 0;
 }
 
@@ -258,11 +257,11 @@ static int lock_mutex(mutex_rep *r)
         return 0;
     }
     if (free_ == id) {
-        if (*kind_of(r) == MUTEX_RECURSIVE) {
+        if (*kind_of(r) == CK_MUTEX_RECURSIVE) {
             r->count++;
             return 0;
         }
-        if (*kind_of(r) == MUTEX_ERRORCHECK)
+        if (*kind_of(r) == CK_MUTEX_ERRORCHECK)
             return EDEADLK;
     }
     lock_slow(r, id);
@@ -283,7 +282,7 @@ int mt_pthread_mutex_trylock(void *mutex)
         r->count = 1;
         return 0;
     }
-    if (load(&r->owner) == id && *kind_of(r) == MUTEX_RECURSIVE) {
+    if (load(&r->owner) == id && *kind_of(r) == CK_MUTEX_RECURSIVE) {
         r->count++;
         return 0;
     }
@@ -295,7 +294,7 @@ int mt_pthread_mutex_unlock(void *mutex)
     mutex_rep *r = mutex;
     if (load(&r->owner) != me())
         return EPERM;
-    if (*kind_of(r) == MUTEX_RECURSIVE && --r->count > 0)
+    if (*kind_of(r) == CK_MUTEX_RECURSIVE && --r->count > 0)
         return 0;
     r->count = 0;
     __atomic_exchange_n(&r->owner, 0, __ATOMIC_SEQ_CST);
@@ -361,14 +360,14 @@ static th_waiter *waiter_of_me(void)
 static int cond_finish(cond_rep *c, mutex_rep *m, th_waiter *w, const struct timespec *deadline)
 {
     th_lock();
-    while (w->woken == TH_WAIT_QUEUED) {
+    while (w->woken == CK_WAIT_QUEUED) {
         if (th_give_way_waiting("pthread_cond_wait")) {
             th_unlock();
             return 0;  /* still queued and counted */
         }
-        if (th_waiter_sleep(w, deadline) == ETIMEDOUT && w->woken == TH_WAIT_QUEUED) {
+        if (th_waiter_sleep(w, deadline) == ETIMEDOUT && w->woken == CK_WAIT_QUEUED) {
             th_waiter_leave(w);
-            w->woken = TH_WAIT_TIMEDOUT;
+            w->woken = CK_WAIT_TIMEDOUT;
             __atomic_sub_fetch(&c->waiters, 1, __ATOMIC_SEQ_CST);
         }
     }
@@ -377,7 +376,7 @@ static int cond_finish(cond_rep *c, mutex_rep *m, th_waiter *w, const struct tim
         return 0;  /* a capture while taking the mutex: taken on resume */
     m->count = w->count;
     th_lock();
-    int rc = w->woken == TH_WAIT_TIMEDOUT ? ETIMEDOUT : 0;
+    int rc = w->woken == CK_WAIT_TIMEDOUT ? ETIMEDOUT : 0;
     w->obj = NULL;
     th_unlock();
     return rc;
@@ -983,35 +982,33 @@ int mt_sem_getvalue(void *sem, int *value)
 
 /* ---- Once --------------------------------------------------------------------------------- */
 
-enum { ONCE_NOT_RUN = 0, ONCE_RUNNING = 1, ONCE_DONE = 2 };
-
 /* The routine runs as a callback (no capture starts inside it); threads
  * waiting for it are at a safe point. */
 int mt_pthread_once(int *once, void (*init)(void))
 {
-    if (__atomic_load_n(once, __ATOMIC_ACQUIRE) == ONCE_DONE)
+    if (__atomic_load_n(once, __ATOMIC_ACQUIRE) == CK_ONCE_DONE)
         return 0;
     frames_take_reissue();
     th_lock();
-    while (__atomic_load_n(once, __ATOMIC_RELAXED) == ONCE_RUNNING) {
+    while (__atomic_load_n(once, __ATOMIC_RELAXED) == CK_ONCE_RUNNING) {
         if (th_give_way()) {
             th_unlock();
             return 0;
         }
         th_sleep(once);
     }
-    if (__atomic_load_n(once, __ATOMIC_RELAXED) == ONCE_DONE) {
+    if (__atomic_load_n(once, __ATOMIC_RELAXED) == CK_ONCE_DONE) {
         th_gate();
         th_unlock();
         return 0;
     }
-    __atomic_store_n(once, ONCE_RUNNING, __ATOMIC_RELAXED);
+    __atomic_store_n(once, CK_ONCE_RUNNING, __ATOMIC_RELAXED);
     th_unlock();
     mt_callback_enter();
     init();
     mt_callback_leave();
     th_lock();
-    __atomic_store_n(once, ONCE_DONE, __ATOMIC_RELEASE);
+    __atomic_store_n(once, CK_ONCE_DONE, __ATOMIC_RELEASE);
     th_wake(once);
     th_unlock();
     return 0;

@@ -486,14 +486,14 @@ static void enqueue(th_waiter *w)
 void th_waiter_add(th_waiter *w, const void *obj)
 {
     w->obj = obj;
-    w->woken = TH_WAIT_QUEUED;
+    w->woken = CK_WAIT_QUEUED;
     w->ticket = next_ticket++;
     enqueue(w);
 }
 
 void th_waiter_leave(th_waiter *w)
 {
-    if (w->woken == TH_WAIT_QUEUED)
+    if (w->woken == CK_WAIT_QUEUED)
         for (th_waiter **p = &waitq[channel_index(w->obj)]; *p; p = &(*p)->next)
             if (*p == w) {
                 *p = w->next;
@@ -525,7 +525,7 @@ size_t th_wake_waiters(const void *obj, int all)
             continue;
         }
         *p = w->next;
-        w->woken = TH_WAIT_WOKEN;
+        w->woken = CK_WAIT_WOKEN;
         pthread_cond_signal(&w->cv);
         n++;
         if (!all)
@@ -845,13 +845,13 @@ int mt_pthread_equal(mt_thread_handle a, mt_thread_handle b)
 
 static const mt_type *record_type, *read_type, *wait_type;
 
-/* A saved condition wait's block (th_wait_rec). */
-#define WAIT_NAME "migthread condition wait"
+/* A saved condition wait's block (th_wait_rec) is named WAIT_NAME. */
+#define WAIT_NAME CK_NAME_WAIT
 
 /* A checkpoint holds each read lock a saved thread holds as a
  * thread-local block of this name and type (a pointer to the rwlock), so
  * that the pointer is translated like any other on restore. */
-#define READ_LOCK_NAME "migthread read lock"
+#define READ_LOCK_NAME CK_NAME_READ_LOCK
 
 typedef struct th_read_lock {
     void *lock;
@@ -900,7 +900,7 @@ const struct mt_type *th_record_type(void)
             MT_MEMBER(th_record, retval, MT_CLASS_PTR, 1),
         };
         mt_error err;
-        record_type = mt_type_define("migthread thread", sizeof(th_record), _Alignof(th_record), 0, m,
+        record_type = mt_type_define(CK_NAME_THREAD, sizeof(th_record), _Alignof(th_record), 0, m,
                                      sizeof m / sizeof m[0], &err);
         if (!record_type)
             mt_die(&err);
@@ -924,13 +924,13 @@ static th_record record_of(const th_thread *t)
 {
     th_record r = { t->id, 0, next_id, t->start, NULL, NULL };
     if (t->is_main)
-        r.flags |= TH_REC_MAIN;
+        r.flags |= CK_THREAD_MAIN;
     if (t->detached)
-        r.flags |= TH_REC_DETACHED;
+        r.flags |= CK_THREAD_DETACHED;
     if (t->status != TH_RUNNING)
-        r.flags |= TH_REC_FINISHED;
+        r.flags |= CK_THREAD_FINISHED;
     if ((cap.active && cap.kind == TH_CAPTURE_THREAD) || t->lone)
-        r.flags |= TH_REC_ALONE;
+        r.flags |= CK_THREAD_ALONE;
     /* A result that is not a block of the program (a number cast to a
      * pointer) travels as a number. */
     const mt_type *ty;
@@ -1140,23 +1140,23 @@ int th_restore_prepare(const ck_image *img, mt_error *err)
         const ck_block *b = &img->blocks[i];
         if (b->role != CK_ROLE_THREAD)
             continue;
-        if (b->key == 0 || b->key > UINT32_MAX || (find((uint32_t)b->key) && !(b->aux & TH_REC_MAIN))) {
+        if (b->key == 0 || b->key > UINT32_MAX || (find((uint32_t)b->key) && !(b->aux & CK_THREAD_MAIN))) {
             pthread_mutex_unlock(&lock);
             return mt_fail(err, MT_EFORMAT, "corrupt checkpoint: thread %llu in record %u",
                            (unsigned long long)b->key, b->record);
         }
         uint32_t id = (uint32_t)b->key;
-        if (b->aux & (TH_REC_MAIN | TH_REC_ALONE)) {
+        if (b->aux & (CK_THREAD_MAIN | CK_THREAD_ALONE)) {
             m->id = id;   /* the main thread goes on as this one */
-            m->is_main = (b->aux & TH_REC_MAIN) != 0;
-            m->lone = (b->aux & TH_REC_ALONE) != 0;
-            if (b->aux & TH_REC_FINISHED)
+            m->is_main = (b->aux & CK_THREAD_MAIN) != 0;
+            m->lone = (b->aux & CK_THREAD_ALONE) != 0;
+            if (b->aux & CK_THREAD_FINISHED)
                 m->status = TH_FINISHED;
             continue;
         }
         th_thread *t = new_thread(id);
-        t->detached = (b->aux & TH_REC_DETACHED) != 0;
-        if (b->aux & TH_REC_FINISHED) {
+        t->detached = (b->aux & CK_THREAD_DETACHED) != 0;
+        if (b->aux & CK_THREAD_FINISHED) {
             t->status = TH_FINISHED;
             link_thread(t);
             continue;
@@ -1203,7 +1203,7 @@ static void requeue_wait(th_thread *t)
     w->ticket = t->wait_in.ticket;
     if (w->ticket >= next_ticket)
         next_ticket = w->ticket + 1;
-    if (w->woken == TH_WAIT_QUEUED) {
+    if (w->woken == CK_WAIT_QUEUED) {
         enqueue(w);
         sync_cond_waiter_restored(t->wait_in.cond);
     }

@@ -21,19 +21,13 @@ enum { TH_CAPTURE_PROCESS = 1, TH_CAPTURE_THREAD = 2 };
 /* The record a checkpoint holds for each thread (a THREAD block). */
 typedef struct th_record {
     uint32_t id;
-    uint32_t flags;           /* TH_REC_* */
+    uint32_t flags;           /* CK_THREAD_* */
     uint32_t next_id;         /* the number the next new thread gets */
     void *(*start)(void *);   /* NULL for the main thread */
     void *arg;
     void *retval;             /* a finished thread's result */
 } th_record;
 
-enum {
-    TH_REC_MAIN = 1,          /* the thread that runs main */
-    TH_REC_FINISHED = 2,      /* returned; not yet joined */
-    TH_REC_DETACHED = 4,
-    TH_REC_ALONE = 8          /* a thread checkpoint: resumes as a process of its own */
-};
 
 /* The runtime's descriptor of th_record. */
 const struct mt_type *th_record_type(void);
@@ -127,12 +121,11 @@ typedef struct th_waiter {
     const void *obj;          /* the condition variable; NULL: no wait */
     void *mutex;              /* the mutex the wait gives back and takes again */
     uint32_t count;           /* the mutex's recursion count, given back with it */
-    uint32_t woken;           /* TH_WAIT_* */
+    uint32_t woken;           /* CK_WAIT_* */
     uint64_t ticket;          /* its place in the queue (older: smaller) */
     pthread_cond_t cv;
     struct th_waiter *next;
 } th_waiter;
-enum { TH_WAIT_QUEUED = 0, TH_WAIT_WOKEN = 1, TH_WAIT_TIMEDOUT = 2 };
 th_waiter *th_my_waiter(void);
 void th_waiter_add(th_waiter *w, const void *obj);
 int th_waiter_sleep(th_waiter *w, const struct timespec *deadline);
