@@ -37,6 +37,25 @@ static long owner_of(long pid)
     return stat(path, &st) < 0 ? -1 : (long)st.st_uid;
 }
 
+/* Connects to the socket at path (shorter than sun_path: cm_socket_path
+ * checks): a descriptor, or -1 with connect's errno. */
+static int connect_path(const char *path)
+{
+    struct sockaddr_un a;
+    memset(&a, 0, sizeof a);
+    a.sun_family = AF_UNIX;
+    memcpy(a.sun_path, path, strlen(path) + 1);
+    int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (fd < 0)
+        return -1;
+    if (connect(fd, (struct sockaddr *)&a, sizeof a) == 0)
+        return fd;
+    int err = errno;
+    close(fd);
+    errno = err;
+    return -1;
+}
+
 /* Connects to pid's socket: a descriptor, or -1 with errno (ENOENT: no
  * socket in any place it may be). */
 static int connect_to(long pid, uid_t uid)
@@ -46,18 +65,11 @@ static int connect_to(long pid, uid_t uid)
         char dir[4096], path[4096];
         if (cm_socket_dir(uid, which, dir, sizeof dir) < 0 || cm_socket_path(dir, pid, path, sizeof path) < 0)
             continue;
-        struct sockaddr_un a;
-        memset(&a, 0, sizeof a);
-        a.sun_family = AF_UNIX;
-        memcpy(a.sun_path, path, strlen(path) + 1);
-        int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-        if (fd < 0)
-            return -1;
-        if (connect(fd, (struct sockaddr *)&a, sizeof a) == 0)
+        int fd = connect_path(path);
+        if (fd >= 0)
             return fd;
         if (errno != ENOENT)
             err = errno;
-        close(fd);
     }
     errno = err;
     return -1;
@@ -209,19 +221,15 @@ static void list_one(const char *dir, const char *name)
     char path[4096];
     if (pid <= 0 || strcmp(end, ".sock") != 0 || cm_socket_path(dir, pid, path, sizeof path) < 0)
         return;
-    struct sockaddr_un a;
-    memset(&a, 0, sizeof a);
-    a.sun_family = AF_UNIX;
-    memcpy(a.sun_path, path, strlen(path) + 1);
-    int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    if (fd < 0)
-        return;
-    cm_msg *m = malloc(sizeof *m);
-    char why[4200];
-    if (connect(fd, (struct sockaddr *)&a, sizeof a) < 0) {
+    int fd = connect_path(path);
+    if (fd < 0) {
         if (errno == ECONNREFUSED)
             unlink(path);  /* nobody listens: a process that is gone */
-    } else if (m) {
+        return;
+    }
+    cm_msg *m = malloc(sizeof *m);
+    char why[4200];
+    if (m) {
         cm_init(m, CM_HELLO);
         if (cm_send(fd, m) == 0 && cm_recv(fd, m, CM_READ_MS, why, sizeof why) == 0 && m->kind == CM_OK)
             printf("%-8ld %-24s %s\n", (long)m->pid, m->program, path);
