@@ -152,6 +152,7 @@ edit *ed_add(editbuf *eb, unsigned start, unsigned end, int order)
     e->start = start;
     e->end = end;
     e->order = order;
+    e->seq = eb->nedits;
     return e;
 }
 
@@ -217,7 +218,11 @@ static int by_position(const void *a, const void *b)
         return xi ? -1 : 1;
     if (x->order != y->order)
         return x->order < y->order ? -1 : 1;
-    return x->end > y->end ? -1 : x->end < y->end;
+    if (x->end != y->end)
+        return x->end > y->end ? -1 : 1;
+    /* equal in every way that matters (a twin and a callback wrapper at
+     * one function's end): the order they were made in, whatever qsort does */
+    return x->seq < y->seq ? -1 : x->seq > y->seq;
 }
 
 static void render_segs(editbuf *eb, const edit *e, strbuf *out)

@@ -51,6 +51,7 @@ typedef struct edit {
     int order;             /* among insertions at one offset */
     int hidden;            /* ignored inside SEG_RANGE_ALL renderings */
     int busy;              /* being rendered: its own SEG_EXPR of its range leaves it out */
+    int seq;               /* creation order: the last tie-break of the sort (qsort is not stable) */
     seg *segs;
     int nsegs;
 } edit;
