@@ -14,7 +14,9 @@
 # capture and restore goes through tests/lib/roundtrip.sh, which removes
 # the checkpoint first and requires the file, the checkpoint line and the
 # restore's exit 0 before anything is compared. A file removed after its
-# open and a pointer into a file mapping are refused at the capture.
+# open, a locked file and a pointer into a file mapping are refused at the
+# capture. Copies made with fcntl(F_DUPFD), O_NONBLOCK and a stream's
+# buffering mode (setvbuf) continue.
 set -u
 cd "$(dirname "$0")/.."
 . tests/lib/roundtrip.sh
@@ -43,6 +45,7 @@ build() {
 # The input files, written into directory $1 (deterministic).
 setup_text() { awk 'BEGIN { for (i = 1; i <= 3000; i++) { printf "%d", i; for (k = 0; k < i % 37; k++) printf " w%d", k * i; print "" } }' >"$1/in.txt"; }
 setup_update() { awk 'BEGIN { for (i = 1; i <= 400; i++) printf "%11d\n", i * 17 }' >"$1/data.txt"; }
+setup_modes() { awk 'BEGIN { for (i = 1; i <= 800; i++) print "line", i * 7 }' >"$1/in.txt"; }
 setup_logs() { printf 'old line 1\nold line 2\n' >"$1/log.txt"; printf 'sums\n' >"$1/sums.txt"; }
 
 # filetrip PROG POS SETUP OUTPUTS -- ARGS: PROG runs in a directory of
@@ -96,6 +99,8 @@ build fds && filetrip fds 1500 setup_text out.txt -- in.txt out.txt
 build append && filetrip append 200 setup_logs "log.txt sums.txt" -- log.txt sums.txt
 build update && filetrip update 600 setup_update data.txt -- data.txt
 build fdopen && filetrip fdopen 250 setup_update out.txt -- data.txt out.txt
+echo "  fcntl(F_DUPFD) copies, O_NONBLOCK, unbuffered and line-buffered streams, x86_64 -> $dsts"
+build modes && filetrip modes 250 setup_modes "out.txt raw.txt lines.txt" --
 
 # Two threads, a file each: a process checkpoint (its position counted by
 # both threads, so how far each file got varies) restores on s390x.
@@ -186,6 +191,23 @@ fi
 
 # A file removed after it was opened: refused at the capture by name;
 # a checkpoint after it is closed restores.
+echo "  a locked file is refused at capture"
+if [ -x "$out/modes.x86_64" ]; then
+    dir=$out/modes.lock
+    rm -rf "$dir" && mkdir -p "$dir" && setup_modes "$dir"
+    (cd "$dir" && "$out/modes.plain" lock >"$out/modes.lock.want")
+    rm -rf "$dir" && mkdir -p "$dir" && setup_modes "$dir"
+    rm -f "$out/modes.lock.ckpt"
+    MIGTHREAD_AFTER_POLLS=250 MIGTHREAD_EXIT_AFTER_CHECKPOINT=1 MIGTHREAD_CHECKPOINT_FILE="$out/modes.lock.ckpt" \
+        env -C "$dir" "$out/modes.x86_64" lock >"$out/modes.lock.out" 2>"$out/modes.lock.err"
+    rc=$?
+    if [ $rc -eq 0 ] && [ ! -f "$out/modes.lock.ckpt" ] && cmp -s "$out/modes.lock.out" "$out/modes.lock.want" &&
+        [ "$(wc -l <"$out/modes.lock.err")" -eq 1 ] &&
+        grep -q "^migthread: file descriptor [0-9]* (in.txt) is locked by this process .*checkpoint refused, the program carries on" "$out/modes.lock.err"
+    then pass
+    else fail "locked file at capture: exit $rc, stderr: $(head -n 1 "$out/modes.lock.err")"; fi
+fi
+
 echo "  a file removed after its open is refused at capture"
 if gcc -O2 -o "$out/unlinked.plain" tests/files/unlinked.c && $mtcc -O2 -o "$out/unlinked.x86_64" tests/files/unlinked.c; then
     dir=$out/unlinked.run

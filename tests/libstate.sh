@@ -4,6 +4,7 @@
 # mtcc build's numbers equal glibc's for several seeds, and continue after
 # a restore on every ABI), errno, signal handlers and masks (also a
 # handler for a signal the runtime uses), stdin's read-ahead under fgets,
+# the buffering modes set on stdout and stderr,
 # getenv and environ pointers, anonymous mmap regions, and fork (the child
 # has its own count and file). Every capture and restore goes through
 # tests/lib/roundtrip.sh: it removes the checkpoint first, requires the
@@ -104,6 +105,8 @@ trio signals /dev/null 1 50
 echo "  stdin read ahead by fgets"
 seq 1 2000 | sed 's/^/input line /' >"$out/lines.in"
 trio lines "$out/lines.in" 1 700
+echo "  the standard streams' buffering (setvbuf, setlinebuf)"
+trio stdbuf /dev/null 1 50
 echo "  getenv and environ"
 LIBSTATE_WORD=migrated
 export LIBSTATE_WORD

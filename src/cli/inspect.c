@@ -251,9 +251,10 @@ static void file_mode(const ck_file *f, char *buf, size_t cap)
 {
     int r = (f->flags & CK_FILE_READ) != 0, w = (f->flags & CK_FILE_WRITE) != 0;
     const char *mode = f->flags & CK_FILE_APPEND ? (r ? "a+" : "a") : r && w ? "r+" : w ? "w" : "r";
-    snprintf(buf, cap, "%s%s%s%s%s", mode, f->flags & CK_FILE_STREAM ? " stream" : "",
+    snprintf(buf, cap, "%s%s%s%s%s%s%s", mode, f->flags & CK_FILE_STREAM ? " stream" : "",
              f->flags & CK_FILE_EOF ? " eof" : "", f->flags & CK_FILE_ERROR ? " error" : "",
-             f->flags & CK_FILE_CLOEXEC ? " cloexec" : "");
+             f->flags & CK_FILE_CLOEXEC ? " cloexec" : "", f->flags & CK_FILE_NONBLOCK ? " nonblock" : "",
+             f->flags & CK_FILE_UNBUFFERED ? " unbuffered" : f->flags & CK_FILE_LINE_BUFFERED ? " line-buffered" : "");
 }
 
 /* The FILES record: each file with its descriptor, mode and offset. */

@@ -31,6 +31,8 @@ static const char *const renamed[][2] = {
     { "open", "mt_open" }, { "open64", "mt_open" }, { "openat", "mt_openat" }, { "openat64", "mt_openat" },
     { "creat", "mt_creat" }, { "creat64", "mt_creat" }, { "mkstemp", "mt_mkstemp" }, { "mkstemp64", "mt_mkstemp" },
     { "close", "mt_close" }, { "dup", "mt_dup" }, { "dup2", "mt_dup2" }, { "dup3", "mt_dup3" },
+    { "fcntl", "mt_fcntl" }, { "fcntl64", "mt_fcntl" },
+    { "setvbuf", "mt_setvbuf" }, { "setbuf", "mt_setbuf" }, { "setbuffer", "mt_setbuffer" }, { "setlinebuf", "mt_setlinebuf" },
     { "pipe", "mt_pipe" }, { "pipe2", "mt_pipe2" }, { "socket", "mt_socket" }, { "socketpair", "mt_socketpair" },
     { "accept", "mt_accept" }, { "accept4", "mt_accept4" },
     { NULL, NULL } };

@@ -101,6 +101,7 @@ enum { CK_ONCE_NOT_RUN = 0, CK_ONCE_RUNNING = 1, CK_ONCE_DONE = 2 };
 #define CK_NAME_SIGNALS "<libc:signals>"
 #define CK_NAME_SIGMASK "<libc:sigmask>"            /* TLS */
 #define CK_NAME_STDIN "<libc:stdin>"
+#define CK_NAME_STDBUF "<libc:stdio buffering>"      /* the buffering modes the program set on stdin, stdout, stderr */
 #define CK_NAME_FILE_FMT "<file %llu>"              /* an open stream, by its CK_FILES id */
 
 /* Bounds on what a reader accepts, so that a hostile file costs little. */
@@ -147,7 +148,10 @@ enum {
     CK_FILE_STREAM = 16,   /* a FILE * of the program reads or writes it */
     CK_FILE_EOF = 32,      /* the stream's end-of-file indicator */
     CK_FILE_ERROR = 64,    /* the stream's error indicator */
-    CK_FILE_KNOWN = 127
+    CK_FILE_NONBLOCK = 128, /* O_NONBLOCK (set with open or fcntl F_SETFL) */
+    CK_FILE_UNBUFFERED = 256,    /* the stream is unbuffered (setvbuf _IONBF) */
+    CK_FILE_LINE_BUFFERED = 512, /* the stream is line buffered (setvbuf _IOLBF); never with 256 */
+    CK_FILE_KNOWN = 1023
 };
 enum { CK_MAX_FILES = 1 << 16, CK_MAX_UNREAD = 1 << 24 };
 

@@ -453,7 +453,9 @@ static int parse_file(reader *r, cursor *c, ck_file *f, const ck_file *prev)
     c->left -= f->nunread;
     if (!f->path[0] || f->fd < 3 || (f->flags & ~(uint32_t)CK_FILE_KNOWN) ||
         !(f->flags & (CK_FILE_READ | CK_FILE_WRITE)) || (f->offset >> 62) ||
-        (f->nunread && !(f->flags & CK_FILE_STREAM)))
+        (f->nunread && !(f->flags & CK_FILE_STREAM)) ||
+        ((f->flags & CK_FILE_UNBUFFERED) && (f->flags & CK_FILE_LINE_BUFFERED)) ||
+        ((f->flags & (CK_FILE_UNBUFFERED | CK_FILE_LINE_BUFFERED)) && !(f->flags & CK_FILE_STREAM)))
         return corrupt(r, "open file %s: bad descriptor, flags or offset", f->path);
     if ((prev && f->id <= prev->id) || f->group > f->id)
         return corrupt(r, "open file %s: out of order", f->path);

@@ -36,6 +36,9 @@
  * ferror read. */
 #define GLIBC_IO_EOF_SEEN 0x10
 #define GLIBC_IO_ERR_SEEN 0x20
+/* ... and its buffering mode, which setvbuf sets */
+#define GLIBC_IO_UNBUFFERED 0x0002
+#define GLIBC_IO_LINE_BUF 0x0200
 
 enum { NAME_LEN = 40, PATH_LEN = 4096 };
 
@@ -377,6 +380,20 @@ int mt_dup3(int fd, int nfd, int flags)
     return r;
 }
 
+/* fcntl's third argument is an int or a pointer by command; glibc's own
+ * fcntl reads it as a pointer, which carries either on every ABI here. */
+int mt_fcntl(int fd, int cmd, ...)
+{
+    va_list ap;
+    va_start(ap, cmd);
+    void *arg = va_arg(ap, void *);
+    va_end(ap);
+    int r = fcntl(fd, cmd, arg);
+    if (cmd == F_DUPFD || cmd == F_DUPFD_CLOEXEC)
+        track_dup(fd, r);
+    return r;
+}
+
 int mt_pipe(int fds[2])
 {
     int r = pipe(fds);
@@ -506,6 +523,10 @@ static int take_stream(const lf_file *e, ck_file *out, mt_error *err)
         out->flags |= CK_FILE_EOF;
     if (f->_flags & GLIBC_IO_ERR_SEEN)
         out->flags |= CK_FILE_ERROR;
+    if (f->_flags & GLIBC_IO_UNBUFFERED)
+        out->flags |= CK_FILE_UNBUFFERED;
+    else if (f->_flags & GLIBC_IO_LINE_BUF)
+        out->flags |= CK_FILE_LINE_BUFFERED;
     if (f->_IO_write_ptr > f->_IO_write_base)
         return refuse(err, e, "holding output it could not write");
     const char *at;
@@ -521,6 +542,24 @@ static int take_stream(const lf_file *e, ck_file *out, mt_error *err)
     out->unread = bytes;
     out->nunread = n;
     return 0;
+}
+
+/* Whether this process holds a lock on fd's file (fcntl, lockf, flock,
+ * OFD): the kernel lists them in fdinfo, also those taken by code mtcc
+ * did not build. A restore could not take them again for sure (another
+ * process may have the file by then), so such a file is refused. */
+static int holds_lock(int fd)
+{
+    char name[64], line[256];
+    snprintf(name, sizeof name, "/proc/self/fdinfo/%d", fd);
+    FILE *info = fopen(name, "re");
+    if (!info)
+        return 0;
+    int found = 0;
+    while (!found && fgets(line, sizeof line, info))
+        found = strncmp(line, "lock:", 5) == 0;
+    fclose(info);
+    return found;
 }
 
 static int take_one(const lf_file *e, ck_file *out, mt_error *err)
@@ -539,6 +578,8 @@ static int take_one(const lf_file *e, ck_file *out, mt_error *err)
         return refuse(err, e, kind_of(sb.st_mode));
     if (e->fd < 3)
         return refuse(err, e, "in the place of a standard stream");
+    if (holds_lock(e->fd))
+        return refuse(err, e, "locked by this process (fcntl, lockf or flock), and a restore cannot be sure to lock it again");
     int fl = fcntl(e->fd, F_GETFL), fd_flags = fcntl(e->fd, F_GETFD);
     off_t at = lseek(e->fd, 0, SEEK_CUR);
     if (fl < 0 || fd_flags < 0 || at < 0)
@@ -546,7 +587,8 @@ static int take_one(const lf_file *e, ck_file *out, mt_error *err)
     *out = (ck_file){ .id = e->id, .group = e->group, .fd = e->fd, .offset = (uint64_t)at };
     int acc = fl & O_ACCMODE;
     out->flags = (acc != O_WRONLY ? CK_FILE_READ : 0) | (acc != O_RDONLY ? CK_FILE_WRITE : 0) |
-                 (fl & O_APPEND ? CK_FILE_APPEND : 0) | (fd_flags & FD_CLOEXEC ? CK_FILE_CLOEXEC : 0);
+                 (fl & O_APPEND ? CK_FILE_APPEND : 0) | (fd_flags & FD_CLOEXEC ? CK_FILE_CLOEXEC : 0) |
+                 (fl & O_NONBLOCK ? CK_FILE_NONBLOCK : 0);
     if (!(out->path = path_to_save(e, err)))
         return -1;
     /* the name must still be this file's, or the restore would open
@@ -642,7 +684,8 @@ static int reopen_spare(const ck_file *f, const ck_file *all, const int *spare, 
     int acc = (f->flags & CK_FILE_READ) && (f->flags & CK_FILE_WRITE) ? O_RDWR
               : (f->flags & CK_FILE_WRITE)                            ? O_WRONLY
                                                                       : O_RDONLY;
-    int fd = open(f->path, acc | (f->flags & CK_FILE_APPEND ? O_APPEND : 0) | O_CLOEXEC);
+    int fd = open(f->path, acc | (f->flags & CK_FILE_APPEND ? O_APPEND : 0) |
+                               (f->flags & CK_FILE_NONBLOCK ? O_NONBLOCK : 0) | O_CLOEXEC);
     if (fd < 0)
         return mt_fail(err, MT_EIO, "cannot reopen %s (file descriptor %d of the checkpointed program): %s",
                        f->path, f->fd, strerror(errno));
@@ -676,6 +719,14 @@ static FILE *restore_stream(const ck_file *f, mt_error *err)
     }
     if (lc_stream_give_unread(s, f->unread, (size_t)f->nunread) < 0) {
         mt_fail(err, MT_ENOMEM, "cannot give the stream on %s a buffer for its unread input", f->path);
+        return NULL;
+    }
+    /* the program's buffering mode (a stream with unread input keeps the
+     * full buffer that holds it: that input is read ahead already) */
+    int mode = f->flags & CK_FILE_UNBUFFERED ? _IONBF : f->flags & CK_FILE_LINE_BUFFERED ? _IOLBF : _IOFBF;
+    if (!f->nunread && mode != _IOFBF && setvbuf(s, NULL, mode, 0) != 0) {
+        mt_fail(err, MT_EIO, "cannot make the stream on %s %s buffered again", f->path,
+                mode == _IONBF ? "un" : "line");
         return NULL;
     }
     if (f->flags & CK_FILE_EOF)

@@ -41,9 +41,10 @@ void lc_signal_use_triggers(void (*fn)(int sig, siginfo_t *si));
  * dispositions (a SA_RESETHAND handler that ran is gone). */
 void lc_signal_capture(void);
 
-/* stdin's unread input (libc_stdio.c): lc_stdio_capture just before a
- * checkpoint is written, lc_stdio_release after it; lc_stdio_reinstate
- * after a restore. 0 or -1 with err. */
+/* stdin's unread input and the standard streams' buffering modes
+ * (libc_stdio.c): lc_stdio_capture just before a checkpoint is written,
+ * lc_stdio_release after it; lc_stdio_reinstate after a restore. 0 or -1
+ * with err. */
 int lc_stdio_capture(mt_error *err);
 void lc_stdio_release(void);
 int lc_stdio_reinstate(mt_error *err);

@@ -1,5 +1,6 @@
-/* libc_stdio.c: what stdin had read ahead, across a checkpoint (and the
- * reading of any stream's read-ahead, which libc_files.c shares).
+/* libc_stdio.c: what stdin had read ahead, and the buffering the program
+ * chose for the standard streams, across a checkpoint (and the reading of
+ * any stream's read-ahead, which libc_files.c shares).
  *
  * fgets, fgetc, scanf and their kin read stdin a buffer at a time: at a
  * capture, the bytes still unread in stdin's buffer exist nowhere else.
@@ -37,6 +38,19 @@ typedef struct ls_stdin {
 } ls_stdin;
 
 static ls_stdin saved;
+
+/* The buffering mode the program set (setvbuf and its kin) on stdin,
+ * stdout and stderr: a restored process's standard streams are its own,
+ * but an unbuffered stdout must stay unbuffered, or output interleaves
+ * with stderr otherwise than in the uninterrupted run. Other streams'
+ * modes travel with their files (libc_files.c). */
+enum { STD_STREAMS = 3, MODE_DEFAULT = 0, MODE_NONE = 1, MODE_LINE = 2, MODE_FULL = 3 };
+
+typedef struct ls_stdbuf {
+    int32_t mode[STD_STREAMS];  /* MODE_*, by file descriptor */
+} ls_stdbuf;
+
+static ls_stdbuf buffering;
 
 static int64_t regular_offset(void)
 {
@@ -80,6 +94,63 @@ int lc_stream_give_unread(FILE *f, const void *bytes, size_t n)
     return 0;
 }
 
+/* ---- The standard streams' buffering ------------------------------------------------ */
+
+static int std_index(FILE *f)
+{
+    return f == stdin ? 0 : f == stdout ? 1 : f == stderr ? 2 : -1;
+}
+
+static void note_mode(FILE *f, int mode)
+{
+    int i = std_index(f);
+    if (i >= 0)
+        buffering.mode[i] = mode == _IONBF ? MODE_NONE : mode == _IOLBF ? MODE_LINE : MODE_FULL;
+}
+
+int mt_setvbuf(FILE *f, char *buf, int mode, size_t size)
+{
+    int r = setvbuf(f, buf, mode, size);
+    if (r == 0)
+        note_mode(f, mode);
+    return r;
+}
+
+void mt_setbuf(FILE *f, char *buf)
+{
+    setbuf(f, buf);
+    note_mode(f, buf ? _IOFBF : _IONBF);
+}
+
+void mt_setbuffer(FILE *f, char *buf, size_t size)
+{
+    setbuffer(f, buf, size);
+    note_mode(f, buf ? _IOFBF : _IONBF);
+}
+
+void mt_setlinebuf(FILE *f)
+{
+    setlinebuf(f);
+    note_mode(f, _IOLBF);
+}
+
+/* The program's buffer (its own array, perhaps) stays the program's: the
+ * restored stream gets one from glibc, in the mode the program chose. A
+ * stdin holding unread input keeps the buffer that holds it. */
+static int reinstate_buffering(mt_error *err)
+{
+    FILE *std[STD_STREAMS] = { stdin, stdout, stderr };
+    static const int modes[] = { [MODE_NONE] = _IONBF, [MODE_LINE] = _IOLBF, [MODE_FULL] = _IOFBF };
+    for (int i = 0; i < STD_STREAMS; i++) {
+        int32_t m = buffering.mode[i];
+        if (m == MODE_DEFAULT || (i == 0 && saved.npending))
+            continue;
+        if (m < MODE_NONE || m > MODE_FULL || setvbuf(std[i], NULL, modes[m], 0) != 0)
+            return mt_fail(err, MT_EIO, "cannot give the standard stream on file descriptor %d its buffering mode again", i);
+    }
+    return 0;
+}
+
 /* ---- stdin ------------------------------------------------------------------------ */
 
 int lc_stdio_capture(mt_error *err)
@@ -115,8 +186,9 @@ int lc_stdio_reinstate(mt_error *err)
     size_t n = (size_t)saved.npending;
     if (lc_stream_give_unread(stdin, saved.pending, n) < 0)
         return mt_fail(err, MT_ENOMEM, "cannot give stdin a buffer for its %zu unread bytes", n);
+    int rc = reinstate_buffering(err);
     lc_stdio_release();
-    return 0;
+    return rc;
 }
 
 int lc_stdio_register(mt_error *err)
@@ -127,5 +199,9 @@ int lc_stdio_register(mt_error *err)
         MT_MEMBER(ls_stdin, offset, MT_CLASS_SINT, 1),
     };
     const mt_type *t = mt_type_define("<libc stdin>", sizeof(ls_stdin), _Alignof(ls_stdin), 0, m, 3, err);
-    return t ? mt_register_global(CK_NAME_STDIN, &saved, t, 1, err) : -1;
+    if (!t || mt_register_global(CK_NAME_STDIN, &saved, t, 1, err) < 0)
+        return -1;
+    mt_member b[] = { MT_MEMBER(ls_stdbuf, mode, MT_CLASS_SINT, STD_STREAMS) };
+    const mt_type *tb = mt_type_define("<libc stdio buffering>", sizeof(ls_stdbuf), _Alignof(ls_stdbuf), 0, b, 1, err);
+    return tb ? mt_register_global(CK_NAME_STDBUF, &buffering, tb, 1, err) : -1;
 }

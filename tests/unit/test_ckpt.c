@@ -287,16 +287,18 @@ static void test_files_record(void)
         CHECK(b->flags == good[1].flags && strcmp(b->path, "/tmp/out.log") == 0);
     }
     ck_image_free(img);
-    for (int bad = 0; bad < 7; bad++) {
+    for (int bad = 0; bad < 9; bad++) {
         ck_file f[2] = { good[0], good[1] };
         switch (bad) {
         case 0: f[0].fd = 2; break;                    /* a standard stream */
-        case 1: f[1].flags |= 128; break;              /* an unknown flag */
+        case 1: f[1].flags |= CK_FILE_KNOWN + 1; break; /* an unknown flag */
         case 2: f[1].flags = CK_FILE_APPEND; break;    /* neither read nor write */
         case 3: f[0].path = ""; break;                 /* no name */
         case 4: f[1].fd = 3; break;                    /* a descriptor twice */
         case 5: f[1].id = 1; break;                    /* ids out of order */
         case 6: f[0].flags &= ~(uint32_t)CK_FILE_STREAM; break; /* unread input without a stream */
+        case 7: f[0].flags |= CK_FILE_UNBUFFERED | CK_FILE_LINE_BUFFERED; break; /* two modes */
+        case 8: f[1].flags |= CK_FILE_LINE_BUFFERED; break; /* a mode without a stream */
         }
         img = files_image(f, 2, &err);
         CHECK(img == NULL && err.code == MT_EFORMAT && strstr(err.msg, "corrupt checkpoint"));
