@@ -1,0 +1,187 @@
+/* stream.c: the data after the handshake, chunk by chunk, each encrypted
+ * and authenticated by crypto_secretstream_xchacha20poly1305 (one state
+ * per direction). The state advances with every chunk, so a chunk
+ * replayed, reordered, altered or left out fails to decrypt; the last one
+ * carries TAG_FINAL, so a stream cut short is told apart from one that
+ * ended. On the wire a chunk is its ciphertext length (4 bytes,
+ * big-endian; also the chunk's additional data, so it is authenticated)
+ * and the ciphertext. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "internal.h"
+
+#define TAG_MESSAGE crypto_secretstream_xchacha20poly1305_TAG_MESSAGE
+#define TAG_FINAL crypto_secretstream_xchacha20poly1305_TAG_FINAL
+
+net_session *net_session_new(int fd, int timeout_ms,
+                             crypto_secretstream_xchacha20poly1305_state *tx,
+                             const unsigned char rx_key[NET_STREAM_KEY_BYTES],
+                             const unsigned char rx_hdr[NET_STREAM_HDR_BYTES],
+                             const net_peer *peer, net_error *err)
+{
+    net_session *s = calloc(1, sizeof *s);
+    if (s) {
+        s->wire = malloc(NET_CHUNK_LEN_BYTES + NET_CHUNK_WIRE_MAX);
+        s->plain = malloc(NET_CHUNK_MAX);
+    }
+    if (!s || !s->wire || !s->plain) {
+        net_close(s);
+        net_fail(err, NET_EIO, "out of memory for a session");
+        return NULL;
+    }
+    s->fd = fd;
+    s->timeout_ms = timeout_ms;
+    s->tx = *tx;
+    s->peer = *peer;
+    if (crypto_secretstream_xchacha20poly1305_init_pull(&s->rx, rx_hdr, rx_key) != 0) {
+        net_close(s);
+        net_fail(err, NET_EPROTO, "the peer's stream header is invalid");
+        return NULL;
+    }
+    return s;
+}
+
+const net_peer *net_session_peer(const net_session *s)
+{
+    return &s->peer;
+}
+
+void net_close(net_session *s)
+{
+    if (!s)
+        return;
+    free(s->wire);
+    if (s->plain)
+        sodium_memzero(s->plain, NET_CHUNK_MAX);
+    free(s->plain);
+    sodium_memzero(s, sizeof *s);
+    free(s);
+}
+
+/* Records the first error of a session (later calls repeat it). -1. */
+static int broken(net_session *s, const net_error *e, net_error *err)
+{
+    if (s->broken.code == NET_OK)
+        s->broken = *e;
+    if (err)
+        *err = s->broken;
+    return -1;
+}
+
+/* ---- sending ------------------------------------------------------------------------------------ */
+
+/* Encrypts and writes one chunk of n <= NET_CHUNK_MAX bytes. 0 or -1. */
+static int push_chunk(net_session *s, const unsigned char *p, size_t n, unsigned char tag, net_error *err)
+{
+    unsigned char *len = s->wire, *ct = s->wire + NET_CHUNK_LEN_BYTES;
+    net_put32(len, (uint32_t)(n + NET_CHUNK_ABYTES));
+    crypto_secretstream_xchacha20poly1305_push(&s->tx, ct, NULL, p, n, len, NET_CHUNK_LEN_BYTES, tag);
+    net_error e;
+    if (net_write_full(s->fd, s->wire, NET_CHUNK_LEN_BYTES + n + NET_CHUNK_ABYTES, net_deadline(s->timeout_ms),
+                       "a chunk", &e) < 0)
+        return broken(s, &e, err);
+    return 0;
+}
+
+/* The state a send needs: not broken, not finished. 0 or -1. */
+static int can_send(net_session *s, net_error *err)
+{
+    if (s->broken.code != NET_OK)
+        return broken(s, &s->broken, err);
+    if (s->sent_final)
+        return net_fail(err, NET_ESTATE, "nothing may be sent after the end of the stream");
+    return 0;
+}
+
+int net_send(net_session *s, const void *buf, size_t len, net_error *err)
+{
+    if (can_send(s, err) < 0)
+        return -1;
+    const unsigned char *p = buf;
+    while (len > 0) {
+        size_t n = len < NET_CHUNK_MAX ? len : NET_CHUNK_MAX;
+        if (push_chunk(s, p, n, TAG_MESSAGE, err) < 0)
+            return -1;
+        p += n;
+        len -= n;
+    }
+    return 0;
+}
+
+int net_finish(net_session *s, net_error *err)
+{
+    if (can_send(s, err) < 0 || push_chunk(s, NULL, 0, TAG_FINAL, err) < 0)
+        return -1;
+    s->sent_final = 1;
+    return 0;
+}
+
+/* ---- receiving ---------------------------------------------------------------------------------- */
+
+/* Reads the next chunk's length and ciphertext into s->wire; the length
+ * is checked against the limit before any byte of the body is read. A
+ * peer that closes, at a chunk's boundary or inside one, before the final
+ * chunk has cut the stream. Returns the ciphertext length or -1. */
+static long read_chunk(net_session *s, net_error *e)
+{
+    int64_t deadline = net_deadline(s->timeout_ms);
+    int at_start = 0;
+    if (net_read_full(s->fd, s->wire, NET_CHUNK_LEN_BYTES, deadline, "a chunk's length", &at_start, e) < 0) {
+        if (e->code == NET_ECLOSED)
+            return net_fail(e, NET_ETRUNCATED, at_start ? "the stream ended without its final chunk (cut short)"
+                                                        : "the stream was cut inside a chunk's length");
+        return -1;
+    }
+    uint32_t n = net_get32(s->wire);
+    if (n > NET_CHUNK_WIRE_MAX)
+        return net_fail(e, NET_ETOOBIG, "a chunk of %u bytes announced, over the limit of %u", n,
+                        (unsigned)NET_CHUNK_WIRE_MAX);
+    if (n < NET_CHUNK_ABYTES)
+        return net_fail(e, NET_ECORRUPT, "a chunk of %u bytes announced, shorter than its tag", n);
+    if (net_read_full(s->fd, s->wire + NET_CHUNK_LEN_BYTES, n, deadline, "a chunk", NULL, e) < 0) {
+        if (e->code == NET_ECLOSED)
+            return net_fail(e, NET_ETRUNCATED, "the stream was cut inside a chunk");
+        return -1;
+    }
+    return (long)n;
+}
+
+/* Reads and decrypts the next chunk into s->plain. 0 or -1. */
+static int pull_chunk(net_session *s, net_error *e)
+{
+    long n = read_chunk(s, e);
+    if (n < 0)
+        return -1;
+    unsigned long long len = 0;
+    unsigned char tag = 0;
+    if (crypto_secretstream_xchacha20poly1305_pull(&s->rx, s->plain, &len, &tag,
+                                                   s->wire + NET_CHUNK_LEN_BYTES, (unsigned long long)n,
+                                                   s->wire, NET_CHUNK_LEN_BYTES) != 0)
+        return net_fail(e, NET_ECORRUPT, "a chunk does not authenticate (altered, replayed, reordered, or one left out)");
+    if (tag != TAG_MESSAGE && tag != TAG_FINAL)
+        return net_fail(e, NET_ECORRUPT, "a chunk with tag %d, which this protocol never sends", tag);
+    s->plain_len = (size_t)len;
+    s->plain_off = 0;
+    s->got_final = tag == TAG_FINAL;
+    return 0;
+}
+
+ssize_t net_recv(net_session *s, void *buf, size_t cap, net_error *err)
+{
+    if (s->broken.code != NET_OK)
+        return broken(s, &s->broken, err);
+    while (s->plain_off == s->plain_len) {   /* empty chunks carry nothing: read on */
+        if (s->got_final)
+            return 0;
+        net_error e;
+        if (pull_chunk(s, &e) < 0)
+            return broken(s, &e, err);
+    }
+    size_t n = s->plain_len - s->plain_off;
+    if (n > cap)
+        n = cap;
+    memcpy(buf, s->plain + s->plain_off, n);
+    s->plain_off += n;
+    return (ssize_t)n;
+}
