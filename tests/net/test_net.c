@@ -124,10 +124,13 @@ static void start_client(pthread_t *t, client_job *j, int fd, const net_keys *k,
 typedef struct relay {
     int client_fd, server_fd;   /* its ends towards each */
     long flip_c2s, flip_s2c;    /* offset of the byte to flip in each direction, -1 none */
+    unsigned char *record;      /* when not NULL, what the client sent is kept here */
+    size_t record_cap, recorded;
 } relay;
 
-/* Copies src to dst, flipping the byte at *flip when it passes. 0 at EOF. */
-static int relay_some(int src, int dst, long *seen, long flip)
+/* Copies src to dst, flipping the byte at *flip when it passes and
+ * keeping a copy in r's record when rec. 0 at EOF. */
+static int relay_some(relay *r, int rec, int src, int dst, long *seen, long flip)
 {
     unsigned char buf[4096];
     ssize_t n = read(src, buf, sizeof buf);
@@ -138,6 +141,10 @@ static int relay_some(int src, int dst, long *seen, long flip)
     if (flip >= *seen && flip < *seen + n)
         buf[flip - *seen] ^= 0x20;
     *seen += n;
+    if (rec && r->record && r->recorded + (size_t)n <= r->record_cap) {
+        memcpy(r->record + r->recorded, buf, (size_t)n);
+        r->recorded += (size_t)n;
+    }
     return write(dst, buf, (size_t)n) == n;
 }
 
@@ -150,9 +157,9 @@ static void *relay_main(void *arg)
         struct pollfd p[2] = { { r->client_fd, open_c ? POLLIN : 0, 0 }, { r->server_fd, open_s ? POLLIN : 0, 0 } };
         if (poll(p, 2, 5000) <= 0)
             break;
-        if (p[0].revents && !relay_some(r->client_fd, r->server_fd, &c2s, r->flip_c2s))
+        if (p[0].revents && !relay_some(r, 1, r->client_fd, r->server_fd, &c2s, r->flip_c2s))
             open_c = 0;
-        if (p[1].revents && !relay_some(r->server_fd, r->client_fd, &s2c, r->flip_s2c))
+        if (p[1].revents && !relay_some(r, 0, r->server_fd, r->client_fd, &s2c, r->flip_s2c))
             open_s = 0;
     }
     return NULL;
@@ -382,6 +389,8 @@ static void test_round_trips(void)
 /* A handshake with the given keys and lists, through a relay that flips a
  * byte (offsets < 0: none). The two ends' error codes (NET_OK when it
  * succeeded) go to *ccode and *scode, their messages to cmsg, smsg. */
+static relay *recording;   /* when set, the next handshake's relay records into it */
+
 static void handshake(const net_keys *ck, const net_authorized *servers, const net_keys *sk,
                       const net_authorized *clients, long flip_c2s, long flip_s2c,
                       int *ccode, int *scode, char *cmsg, char *smsg)
@@ -389,7 +398,9 @@ static void handshake(const net_keys *ck, const net_authorized *servers, const n
     int c[2], s[2];
     pair(c);
     pair(s);
-    relay r = { c[1], s[0], flip_c2s, flip_s2c };
+    relay r = { c[1], s[0], flip_c2s, flip_s2c, NULL, 0, 0 };
+    if (recording)
+        r = (relay){ c[1], s[0], flip_c2s, flip_s2c, recording->record, recording->record_cap, 0 };
     pthread_t rt, ct;
     pthread_create(&rt, NULL, relay_main, &r);
     client_job j;
@@ -408,6 +419,8 @@ static void handshake(const net_keys *ck, const net_authorized *servers, const n
     shutdown(c[0], SHUT_RDWR);
     shutdown(s[1], SHUT_RDWR);
     pthread_join(rt, NULL);
+    if (recording)
+        recording->recorded = r.recorded;
     close(c[0]); close(c[1]); close(s[0]); close(s[1]);
 }
 
@@ -547,6 +560,18 @@ static void test_raw_handshakes(void)
     CHECK(server_facing(hello, 5, 0, msg, &ms) == NET_ETIMEOUT && ms < timeout_ms + 1000);
     /* a peer that hangs up at once */
     CHECK(server_facing(NULL, 0, 1, msg, NULL) == NET_ECLOSED);
+
+    /* a good client's bytes recorded and replayed to the server: its
+     * proof covered the server's ephemeral key of that session, not this one */
+    unsigned char rec[1024];
+    relay r = { -1, -1, -1, -1, rec, sizeof rec, 0 };
+    int cc, sc;
+    char cmsg[320];
+    recording = &r;
+    handshake(&client_keys, &trust_server, &server_keys, &allow_client, -1, -1, &cc, &sc, cmsg, msg);
+    recording = NULL;
+    CHECK(cc == NET_OK && sc == NET_OK && r.recorded == C2S_CLIENT_MAC + 32);
+    CHECK(server_facing(rec, r.recorded, 1, msg, NULL) == NET_ESIG && strstr(msg, "client's signature does not verify"));
 }
 
 /* ---- the stream's failures ---------------------------------------------------------------------- */
