@@ -71,17 +71,21 @@ int net_keys_write(const char *path, const net_keys *keys, net_error *err)
         return net_fail(err, NET_EKEYFILE, "cannot create %s: %s", path, strerror(errno));
     char text[KEYFILE_MAX];
     secret_text(keys, text, sizeof text);
-    net_error werr;
-    int rc = fchmod(fd, 0600) == 0 ? 0 : -1;   /* whatever the umask */
-    if (rc == 0)
-        rc = net_write_full(fd, text, strlen(text), net_deadline(NET_TIMEOUT_MS), path, &werr);
-    if (rc == 0 && fsync(fd) != 0)
-        rc = -1;
+    net_error werr = { NET_OK, "" };
+    const char *why = NULL;
+    if (fchmod(fd, 0600) != 0)   /* whatever the umask */
+        why = strerror(errno);
+    else if (net_write_full(fd, text, strlen(text), net_deadline(NET_TIMEOUT_MS), path, &werr) < 0)
+        why = werr.msg;
+    else if (fsync(fd) != 0)
+        why = strerror(errno);
     sodium_memzero(text, sizeof text);
-    if (close(fd) != 0 || rc != 0) {
-        int e = errno;
+    if (close(fd) != 0 && !why)
+        why = strerror(errno);
+    if (why) {
+        net_fail(err, NET_EKEYFILE, "cannot write %s: %s", path, why);
         unlink(path);
-        return net_fail(err, NET_EKEYFILE, "cannot write %s: %s", path, strerror(e));
+        return -1;
     }
     return 0;
 }
