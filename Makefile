@@ -31,9 +31,10 @@ PKG_CONFIG  ?= pkg-config
 LLVM_INCLUDEDIR := $(shell $(LLVM_CONFIG) --includedir 2>/dev/null)
 LLVM_LIBDIR     := $(shell $(LLVM_CONFIG) --libdir 2>/dev/null)
 XXHASH_INCLUDEDIR := $(shell $(PKG_CONFIG) --variable=includedir libxxhash 2>/dev/null)
-# libsodium (the network layer's cryptography), for the host's tools only.
-SODIUM_CFLAGS := $(shell $(PKG_CONFIG) --cflags libsodium 2>/dev/null)
-SODIUM_LIBS   := $(shell $(PKG_CONFIG) --libs libsodium 2>/dev/null)
+# libsodium (the network layer's cryptography) and zstd (its optional
+# compression), for the host's tools only.
+NETLIB_CFLAGS := $(shell $(PKG_CONFIG) --cflags libsodium libzstd 2>/dev/null)
+NETLIB_LIBS   := $(shell $(PKG_CONFIG) --libs libsodium libzstd 2>/dev/null)
 
 ABIS     := x86_64 i686 aarch64 s390x ppc armhf
 FOREIGN  := i686 aarch64 s390x ppc armhf
@@ -111,13 +112,13 @@ build/obj/cli/%.o: src/cli/%.c | build/xxhash/xxhash.h
 
 build/bin/migthread: $(CLI_OBJS) $(HOST_LIB) $(NET_LIB)
 	@mkdir -p $(dir $@)
-	$(CC) $(LDFLAGS) $^ $(SODIUM_LIBS) -o $@
+	$(CC) $(LDFLAGS) $^ $(NETLIB_LIBS) -o $@
 
 # The network layer is compiled without the runtime's include paths, so
 # an include of a runtime header (a call up or sideways) fails its build.
-NETFLAGS = -std=c11 -D_GNU_SOURCE $(WARN) $(DEPFLAGS) $(SODIUM_CFLAGS) $(CPPFLAGS) $(CFLAGS)
+NETFLAGS = -std=c11 -D_GNU_SOURCE $(WARN) $(DEPFLAGS) $(NETLIB_CFLAGS) $(CPPFLAGS) $(CFLAGS)
 build/obj/net/%.o: src/net/%.c
-	@test -n "$(SODIUM_LIBS)" || { echo "make: pkg-config knows no libsodium (make deps)" >&2; exit 1; }
+	@test -n "$(NETLIB_LIBS)" || { echo "make: pkg-config knows no libsodium or no libzstd (make deps)" >&2; exit 1; }
 	@mkdir -p $(dir $@)
 	$(CC) $(NETFLAGS) -c $< -o $@
 
@@ -272,12 +273,12 @@ matrix: $(MATRIX_BINS)
 # The network layer's test, natively over libmtnet.a and with ASan/UBSan
 # over its sources (tests/net.sh runs both).
 NET_TESTS := build/test/net/test_net build/test/asan/net/test_net
-build/test/net/test_net: tests/net/test_net.c tests/unit/check.h src/net/net.h $(NET_LIB)
+build/test/net/test_net: tests/net/test_net.c tests/unit/check.h $(wildcard src/net/*.h) $(NET_LIB)
 	@mkdir -p $(dir $@)
-	$(CC) -std=c11 -D_GNU_SOURCE $(WARN) $(CFLAGS) $(SODIUM_CFLAGS) -Isrc/net -Itests/unit $< $(NET_LIB) $(SODIUM_LIBS) -lpthread -o $@
+	$(CC) -std=c11 -D_GNU_SOURCE $(WARN) $(CFLAGS) $(NETLIB_CFLAGS) -Isrc/net -Itests/unit $< $(NET_LIB) $(NETLIB_LIBS) -lpthread -o $@
 build/test/asan/net/test_net: tests/net/test_net.c tests/unit/check.h $(NET_SRC) $(wildcard src/net/*.h)
 	@mkdir -p $(dir $@)
-	$(CC) -std=c11 -D_GNU_SOURCE $(WARN) -O1 -g $(SAN) $(SODIUM_CFLAGS) -Isrc/net -Itests/unit $< $(NET_SRC) $(SODIUM_LIBS) -lpthread -o $@
+	$(CC) -std=c11 -D_GNU_SOURCE $(WARN) -O1 -g $(SAN) $(NETLIB_CFLAGS) -Isrc/net -Itests/unit $< $(NET_SRC) $(NETLIB_LIBS) -lpthread -o $@
 
 fuzz-smoke: build/test/fuzz_ckpt $(MATRIX_BINS)
 	@tests/fuzz-smoke.sh

@@ -5,6 +5,7 @@
 
 #include <sodium.h>
 #include <stdint.h>
+#include <zstd.h>
 
 #include "net.h"
 
@@ -42,8 +43,12 @@ static inline uint32_t net_get32(const unsigned char *p)
 #define NET_STREAM_HDR_BYTES crypto_secretstream_xchacha20poly1305_HEADERBYTES
 #define NET_CHUNK_ABYTES crypto_secretstream_xchacha20poly1305_ABYTES
 #define NET_CHUNK_LEN_BYTES 4
+/* A chunk's plaintext: one byte saying how the data is encoded, the data. */
+#define NET_ENC_BYTES 1
+enum { NET_ENC_RAW = 0, NET_ENC_ZSTD = 1 };
+#define NET_PLAIN_MAX (NET_ENC_BYTES + NET_CHUNK_MAX)
 /* The largest ciphertext a chunk's length field may announce. */
-#define NET_CHUNK_WIRE_MAX (NET_CHUNK_MAX + NET_CHUNK_ABYTES)
+#define NET_CHUNK_WIRE_MAX (NET_PLAIN_MAX + NET_CHUNK_ABYTES)
 
 struct net_session {
     int fd;
@@ -54,8 +59,14 @@ struct net_session {
     int got_final;          /* the peer's FINAL arrived: net_recv returns 0 */
     net_error broken;       /* the first stream error; later calls repeat it */
     unsigned char *wire;    /* one chunk as it travels: length, ciphertext */
-    unsigned char *plain;   /* the last chunk received, decrypted */
-    size_t plain_len, plain_off;
+    unsigned char *out;     /* the plaintext of the chunk being sent */
+    unsigned char *plain;   /* the plaintext of the last chunk received */
+    unsigned char *unz;     /* its data decompressed (made at the first compressed chunk) */
+    const unsigned char *data;  /* the last chunk's data: in plain or unz */
+    size_t data_len, data_off;
+    int level;              /* zstd level of the chunks sent, 0: none */
+    ZSTD_CCtx *cctx;        /* made by net_compress */
+    ZSTD_DCtx *dctx;        /* made at the first compressed chunk received */
 };
 
 /* Makes a session once the handshake has its two stream keys and the two

@@ -124,6 +124,12 @@ int net_send(net_session *s, const void *buf, size_t len, net_error *err);
 /* Marks the clean end of this direction (a FINAL chunk); nothing may be
  * sent after it. 0 or -1. */
 int net_finish(net_session *s, net_error *err);
+/* From now on the chunks sent are compressed with zstd at level (1 to
+ * ZSTD's maximum; 0 turns it off), each when that makes it smaller; a
+ * receiver needs no setting. Compression before encryption lets an
+ * observer learn how compressible the data is (docs/security.md). 0 or -1. */
+#define NET_COMPRESS_LEVEL 3
+int net_compress(net_session *s, int level, net_error *err);
 /* Reads up to cap bytes: the count (> 0), 0 at the clean end (the peer's
  * net_finish), or -1: NET_ETRUNCATED when the stream ends without its
  * final chunk, NET_ECORRUPT when a chunk does not authenticate. */

@@ -5,7 +5,8 @@
  * carries TAG_FINAL, so a stream cut short is told apart from one that
  * ended. On the wire a chunk is its ciphertext length (4 bytes,
  * big-endian; also the chunk's additional data, so it is authenticated)
- * and the ciphertext. */
+ * and the ciphertext; the plaintext is an encoding byte (raw, or zstd
+ * after net_compress) and the data. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -23,9 +24,10 @@ net_session *net_session_new(int fd, int timeout_ms,
     net_session *s = calloc(1, sizeof *s);
     if (s) {
         s->wire = malloc(NET_CHUNK_LEN_BYTES + NET_CHUNK_WIRE_MAX);
-        s->plain = malloc(NET_CHUNK_MAX);
+        s->out = malloc(NET_PLAIN_MAX);
+        s->plain = malloc(NET_PLAIN_MAX);
     }
-    if (!s || !s->wire || !s->plain) {
+    if (!s || !s->wire || !s->out || !s->plain) {
         net_close(s);
         net_fail(err, NET_EIO, "out of memory for a session");
         return NULL;
@@ -52,9 +54,18 @@ void net_close(net_session *s)
     if (!s)
         return;
     free(s->wire);
+    /* the plaintext buffers held the program's state: wiped, not just freed */
+    if (s->out)
+        sodium_memzero(s->out, NET_PLAIN_MAX);
     if (s->plain)
-        sodium_memzero(s->plain, NET_CHUNK_MAX);
+        sodium_memzero(s->plain, NET_PLAIN_MAX);
+    if (s->unz)
+        sodium_memzero(s->unz, NET_CHUNK_MAX);
+    free(s->out);
     free(s->plain);
+    free(s->unz);
+    ZSTD_freeCCtx(s->cctx);
+    ZSTD_freeDCtx(s->dctx);
     sodium_memzero(s, sizeof *s);
     free(s);
 }
@@ -71,12 +82,42 @@ static int broken(net_session *s, const net_error *e, net_error *err)
 
 /* ---- sending ------------------------------------------------------------------------------------ */
 
-/* Encrypts and writes one chunk of n <= NET_CHUNK_MAX bytes. 0 or -1. */
-static int push_chunk(net_session *s, const unsigned char *p, size_t n, unsigned char tag, net_error *err)
+int net_compress(net_session *s, int level, net_error *err)
+{
+    if (level < 0 || level > ZSTD_maxCLevel())
+        return net_fail(err, NET_ESTATE, "compression level %d is not between 0 and %d", level, ZSTD_maxCLevel());
+    if (level > 0 && !s->cctx && !(s->cctx = ZSTD_createCCtx()))
+        return net_fail(err, NET_EIO, "out of memory for a compressor");
+    s->level = level;
+    return 0;
+}
+
+/* Puts n <= NET_CHUNK_MAX bytes of data in s->out behind their encoding
+ * byte: compressed when net_compress asked for it and it saves space,
+ * else as they are. Returns the plaintext's length. */
+static size_t encode_chunk(net_session *s, const unsigned char *p, size_t n)
+{
+    if (s->level > 0 && n > 0) {
+        /* capacity n - 1: only a smaller result is worth the receiver's work */
+        size_t z = ZSTD_compressCCtx(s->cctx, s->out + NET_ENC_BYTES, n - 1, p, n, s->level);
+        if (!ZSTD_isError(z)) {
+            s->out[0] = NET_ENC_ZSTD;
+            return NET_ENC_BYTES + z;
+        }
+    }
+    s->out[0] = NET_ENC_RAW;
+    if (n > 0)
+        memcpy(s->out + NET_ENC_BYTES, p, n);
+    return NET_ENC_BYTES + n;
+}
+
+/* Encrypts the n bytes of plaintext in s->out and writes them as one
+ * chunk. 0 or -1. */
+static int push_chunk(net_session *s, size_t n, unsigned char tag, net_error *err)
 {
     unsigned char *len = s->wire, *ct = s->wire + NET_CHUNK_LEN_BYTES;
     net_put32(len, (uint32_t)(n + NET_CHUNK_ABYTES));
-    crypto_secretstream_xchacha20poly1305_push(&s->tx, ct, NULL, p, n, len, NET_CHUNK_LEN_BYTES, tag);
+    crypto_secretstream_xchacha20poly1305_push(&s->tx, ct, NULL, s->out, n, len, NET_CHUNK_LEN_BYTES, tag);
     net_error e;
     if (net_write_full(s->fd, s->wire, NET_CHUNK_LEN_BYTES + n + NET_CHUNK_ABYTES, net_deadline(s->timeout_ms),
                        "a chunk", &e) < 0)
@@ -101,7 +142,7 @@ int net_send(net_session *s, const void *buf, size_t len, net_error *err)
     const unsigned char *p = buf;
     while (len > 0) {
         size_t n = len < NET_CHUNK_MAX ? len : NET_CHUNK_MAX;
-        if (push_chunk(s, p, n, TAG_MESSAGE, err) < 0)
+        if (push_chunk(s, encode_chunk(s, p, n), TAG_MESSAGE, err) < 0)
             return -1;
         p += n;
         len -= n;
@@ -111,7 +152,7 @@ int net_send(net_session *s, const void *buf, size_t len, net_error *err)
 
 int net_finish(net_session *s, net_error *err)
 {
-    if (can_send(s, err) < 0 || push_chunk(s, NULL, 0, TAG_FINAL, err) < 0)
+    if (can_send(s, err) < 0 || push_chunk(s, encode_chunk(s, NULL, 0), TAG_FINAL, err) < 0)
         return -1;
     s->sent_final = 1;
     return 0;
@@ -147,7 +188,37 @@ static long read_chunk(net_session *s, net_error *e)
     return (long)n;
 }
 
-/* Reads and decrypts the next chunk into s->plain. 0 or -1. */
+/* Sets s->data to the data of the plaintext in s->plain (len bytes):
+ * as it is, or decompressed into s->unz, never beyond NET_CHUNK_MAX. A
+ * chunk that decrypted but does not decode came from a peer that holds
+ * the session's key: a broken or hostile peer, refused all the same. */
+static int decode_chunk(net_session *s, size_t len, net_error *e)
+{
+    if (len < NET_ENC_BYTES)
+        return net_fail(e, NET_ECORRUPT, "a chunk without its encoding byte");
+    const unsigned char *p = s->plain + NET_ENC_BYTES;
+    size_t n = len - NET_ENC_BYTES;
+    if (s->plain[0] == NET_ENC_RAW) {
+        s->data = p;
+        s->data_len = n;
+        return 0;
+    }
+    if (s->plain[0] != NET_ENC_ZSTD)
+        return net_fail(e, NET_ECORRUPT, "a chunk of unknown encoding %d", s->plain[0]);
+    if (!s->dctx && !(s->dctx = ZSTD_createDCtx()))
+        return net_fail(e, NET_EIO, "out of memory for a decompressor");
+    if (!s->unz && !(s->unz = malloc(NET_CHUNK_MAX)))
+        return net_fail(e, NET_EIO, "out of memory for a decompressed chunk");
+    size_t z = ZSTD_decompressDCtx(s->dctx, s->unz, NET_CHUNK_MAX, p, n);
+    if (ZSTD_isError(z))
+        return net_fail(e, NET_ECORRUPT, "a compressed chunk does not decompress within %u bytes: %s",
+                        NET_CHUNK_MAX, ZSTD_getErrorName(z));
+    s->data = s->unz;
+    s->data_len = z;
+    return 0;
+}
+
+/* Reads, decrypts and decodes the next chunk. 0 or -1. */
 static int pull_chunk(net_session *s, net_error *e)
 {
     long n = read_chunk(s, e);
@@ -161,8 +232,9 @@ static int pull_chunk(net_session *s, net_error *e)
         return net_fail(e, NET_ECORRUPT, "a chunk does not authenticate (altered, replayed, reordered, or one left out)");
     if (tag != TAG_MESSAGE && tag != TAG_FINAL)
         return net_fail(e, NET_ECORRUPT, "a chunk with tag %d, which this protocol never sends", tag);
-    s->plain_len = (size_t)len;
-    s->plain_off = 0;
+    if (decode_chunk(s, (size_t)len, e) < 0)
+        return -1;
+    s->data_off = 0;
     s->got_final = tag == TAG_FINAL;
     return 0;
 }
@@ -171,17 +243,17 @@ ssize_t net_recv(net_session *s, void *buf, size_t cap, net_error *err)
 {
     if (s->broken.code != NET_OK)
         return broken(s, &s->broken, err);
-    while (s->plain_off == s->plain_len) {   /* empty chunks carry nothing: read on */
+    while (s->data_off == s->data_len) {   /* empty chunks carry nothing: read on */
         if (s->got_final)
             return 0;
         net_error e;
         if (pull_chunk(s, &e) < 0)
             return broken(s, &e, err);
     }
-    size_t n = s->plain_len - s->plain_off;
+    size_t n = s->data_len - s->data_off;
     if (n > cap)
         n = cap;
-    memcpy(buf, s->plain + s->plain_off, n);
-    s->plain_off += n;
+    memcpy(buf, s->data + s->data_off, n);
+    s->data_off += n;
     return (ssize_t)n;
 }

@@ -2,7 +2,8 @@
  * authorized-keys parser, the handshake with each way it must fail, and
  * the encrypted stream against tampered, replayed, reordered, dropped and
  * truncated chunks, a length of 4 GiB and silent peers. Streams run over
- * a socketpair and loopback TCP. NET_TEST_TIMEOUT_MS (default 1000) is
+ * a socketpair and loopback TCP, with and without zstd, and forged
+ * compressed chunks (a decompression bomb). NET_TEST_TIMEOUT_MS (default 1000) is
  * the timeout the failing cases wait for. */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -19,7 +20,7 @@
 #include <unistd.h>
 
 #include "check.h"
-#include "net.h"
+#include "internal.h"   /* white-box: the compression tests forge chunks with the session's own state */
 
 static int timeout_ms = 1000;
 static char dir[64];
@@ -81,6 +82,7 @@ typedef struct client_job {
     const unsigned char *data;   /* sent after the handshake, then FINAL */
     size_t len;
     int send;                    /* send data and finish */
+    int level;                   /* net_compress level before sending */
     net_session *s;
     net_error err;
     int send_rc;
@@ -94,7 +96,9 @@ static void *client_main(void *arg)
         shutdown(j->fd, SHUT_RDWR);   /* what a client that gives up does: hang up */
         return NULL;
     }
-    if (j->send) {
+    if (j->level && net_compress(j->s, j->level, &j->err) < 0)
+        j->send_rc = -1;
+    if (j->send && j->send_rc == 0) {
         /* in uneven pieces, so chunk boundaries fall anywhere */
         size_t off = 0, piece = 1;
         j->send_rc = 0;
@@ -110,9 +114,9 @@ static void *client_main(void *arg)
     return NULL;
 }
 
+/* Starts net_client in a thread; j's data, send and level are kept. */
 static void start_client(pthread_t *t, client_job *j, int fd, const net_keys *k, const net_authorized *servers)
 {
-    memset(j, 0, sizeof *j);
     j->fd = fd;
     j->keys = k;
     j->servers = servers;
@@ -322,14 +326,16 @@ static int client_reads_done(net_session *s)
 }
 
 /* One round trip of len bytes between connected cfd and sfd. */
-static void round_trip(int cfd, int sfd, const unsigned char *data, size_t len, const char *how)
+static void round_trip(int cfd, int sfd, const unsigned char *data, size_t len, int level, const char *how)
 {
     pthread_t t;
     client_job j;
-    start_client(&t, &j, cfd, &client_keys, &trust_server);
+    memset(&j, 0, sizeof j);
     j.data = data;
     j.len = len;
     j.send = 1;
+    j.level = level;
+    start_client(&t, &j, cfd, &client_keys, &trust_server);
     net_error err;
     net_session *s = net_server(sfd, &server_keys, &allow_client, timeout_ms, &err);
     if (!CHECK(s != NULL))
@@ -364,12 +370,22 @@ static void test_round_trips(void)
     static const size_t sizes[] = { 0, 1, 17, 64 * 1024, NET_CHUNK_MAX - 1, NET_CHUNK_MAX, NET_CHUNK_MAX + 1,
                                     5 * MIB + 3 };
     size_t max = 5 * MIB + 3;
-    unsigned char *data = malloc(max);
+    unsigned char *data = malloc(max), *text = malloc(max);
     randombytes_buf(data, max);
+    for (size_t i = 0; i < max; i++)   /* compressible, but not all alike */
+        text[i] = (unsigned char)("checkpoint "[i % 11] + (i % 4099 == 0));
     for (size_t i = 0; i < sizeof sizes / sizeof sizes[0]; i++) {
         int sv[2];
         pair(sv);
-        round_trip(sv[0], sv[1], data, sizes[i], "round trip over a socketpair");
+        round_trip(sv[0], sv[1], data, sizes[i], 0, "round trip over a socketpair");
+        close(sv[0]);
+        close(sv[1]);
+        pair(sv);
+        round_trip(sv[0], sv[1], text, sizes[i], NET_COMPRESS_LEVEL, "compressed round trip of text");
+        close(sv[0]);
+        close(sv[1]);
+        pair(sv);
+        round_trip(sv[0], sv[1], data, sizes[i], 19, "compressed round trip of random bytes");
         close(sv[0]);
         close(sv[1]);
     }
@@ -377,11 +393,16 @@ static void test_round_trips(void)
     for (size_t i = 0; i < sizeof tcp_sizes / sizeof tcp_sizes[0]; i++) {
         int sv[2];
         tcp_pair(sv);
-        round_trip(sv[0], sv[1], data, tcp_sizes[i], "round trip over loopback TCP");
+        round_trip(sv[0], sv[1], data, tcp_sizes[i], 0, "round trip over loopback TCP");
+        close(sv[0]);
+        close(sv[1]);
+        tcp_pair(sv);
+        round_trip(sv[0], sv[1], text, tcp_sizes[i], 1, "compressed round trip over loopback TCP");
         close(sv[0]);
         close(sv[1]);
     }
     free(data);
+    free(text);
 }
 
 /* ---- the handshake's failures ------------------------------------------------------------------- */
@@ -404,6 +425,7 @@ static void handshake(const net_keys *ck, const net_authorized *servers, const n
     pthread_t rt, ct;
     pthread_create(&rt, NULL, relay_main, &r);
     client_job j;
+    memset(&j, 0, sizeof j);
     start_client(&ct, &j, c[0], ck, servers);
     net_error err = { 0, "" };
     net_session *ss = net_server(s[1], sk, clients, timeout_ms, &err);
@@ -588,6 +610,7 @@ static void fix_open(stream_fix *f)
     pair(f->sv);
     pthread_t t;
     client_job j;
+    memset(&j, 0, sizeof j);
     start_client(&t, &j, f->sv[0], &client_keys, &trust_server);
     net_error err;
     f->s = net_server(f->sv[1], &server_keys, &allow_client, timeout_ms, &err);
@@ -738,7 +761,12 @@ static void test_stream_failures(void)
     close(q);
     fix_close(&f);
     fix_open(&f);
-    chunk over = { { 0, 0x04, 0x00, 0x12 }, 4 };   /* one byte over the largest chunk */
+    /* one byte over the largest chunk: its data, encoding byte and tag */
+    chunk over = { { 0 }, 4 };
+    uint32_t limit = NET_CHUNK_MAX + 1 + crypto_secretstream_xchacha20poly1305_ABYTES + 1;
+    over.b[1] = (unsigned char)(limit >> 16);
+    over.b[2] = (unsigned char)(limit >> 8);
+    over.b[3] = (unsigned char)limit;
     q = feed_server(&f, SEQ(&over), 1, 0);
     CHECK(net_recv(f.s, buf, sizeof buf, &err) < 0 && err.code == NET_ETOOBIG);
     close(q);
@@ -770,6 +798,96 @@ static void test_stream_failures(void)
     fix_close(&f);
 }
 
+/* ---- compression ------------------------------------------------------------------------------ */
+
+/* The length field of the next chunk on the server's end; its body is skipped. */
+static uint32_t next_chunk_length(stream_fix *f)
+{
+    unsigned char len[4];
+    read_all(f->sv[1], len, 4);
+    uint32_t n = (uint32_t)len[0] << 24 | (uint32_t)len[1] << 16 | (uint32_t)len[2] << 8 | len[3];
+    unsigned char *skip = malloc(n);
+    read_all(f->sv[1], skip, n);
+    free(skip);
+    return n;
+}
+
+/* Sends a chunk whose plaintext the test chose, with the client's own
+ * stream state (what a peer holding the session key could send). */
+static void forge_chunk(stream_fix *f, const unsigned char *plain, size_t n, unsigned char tag)
+{
+    unsigned char *wire = malloc(4 + n + NET_CHUNK_ABYTES);
+    net_put32(wire, (uint32_t)(n + NET_CHUNK_ABYTES));
+    crypto_secretstream_xchacha20poly1305_push(&f->c->tx, wire + 4, NULL, plain, n, wire, 4, tag);
+    write_all(f->sv[0], wire, 4 + n + NET_CHUNK_ABYTES);
+    free(wire);
+}
+
+/* The server's error on reading a forged chunk (NET_OK if it read one),
+ * after a good chunk "ok" that leaves the receiver's buffers in use. */
+static int forged_read(const unsigned char *plain, size_t n)
+{
+    stream_fix f;
+    fix_open(&f);
+    const unsigned char good[3] = { NET_ENC_RAW, 'o', 'k' };
+    forge_chunk(&f, good, sizeof good, crypto_secretstream_xchacha20poly1305_TAG_MESSAGE);
+    forge_chunk(&f, plain, n, crypto_secretstream_xchacha20poly1305_TAG_MESSAGE);
+    net_error err = { 0, "" };
+    char buf[64];
+    CHECK(net_recv(f.s, buf, sizeof buf, &err) == 2);
+    int code = net_recv(f.s, buf, sizeof buf, &err) < 0 ? err.code : NET_OK;
+    fix_close(&f);
+    return code;
+}
+
+static void test_compression(void)
+{
+    stream_fix f;
+    net_error err;
+    size_t n = 200 * 1024;
+    unsigned char *zeros = calloc(1, 2 * NET_CHUNK_MAX), *noise = malloc(1024);
+    randombytes_buf(noise, 1024);
+
+    /* it happens: 200 KiB of zeros take a few hundred bytes; random bytes go
+     * as they are (encoding byte, data, tag); off again, zeros go whole */
+    fix_open(&f);
+    CHECK(net_compress(f.c, NET_COMPRESS_LEVEL, &err) == 0);
+    net_send(f.c, zeros, n, &err);
+    uint32_t z = next_chunk_length(&f);
+    if (!CHECK(z < 1024))
+        printf("  200 KiB of zeros took %u bytes\n", z);
+    net_send(f.c, noise, 1024, &err);
+    CHECK(next_chunk_length(&f) == 1 + 1024 + NET_CHUNK_ABYTES);
+    CHECK(net_compress(f.c, 0, &err) == 0);
+    net_send(f.c, zeros, n, &err);
+    CHECK(next_chunk_length(&f) == 1 + n + NET_CHUNK_ABYTES);
+    CHECK(net_compress(f.c, 1000, &err) < 0 && err.code == NET_ESTATE);
+    fix_close(&f);
+
+    /* forged chunks: a bomb that would expand past the chunk limit, zstd
+     * garbage, an unknown encoding, no encoding byte at all */
+    size_t cap = ZSTD_compressBound(2 * NET_CHUNK_MAX);
+    unsigned char *bomb = malloc(1 + cap);
+    bomb[0] = NET_ENC_ZSTD;
+    size_t bl = ZSTD_compress(bomb + 1, cap, zeros, 2 * NET_CHUNK_MAX, 3);
+    CHECK(!ZSTD_isError(bl) && bl < 1024);
+    CHECK(forged_read(bomb, 1 + bl) == NET_ECORRUPT);
+    bomb[1 + bl / 2] ^= 0x55;   /* the same frame damaged */
+    CHECK(forged_read(bomb, 1 + bl) == NET_ECORRUPT);
+    memset(bomb + 1, 0x5a, 64);
+    CHECK(forged_read(bomb, 1 + 64) == NET_ECORRUPT);
+    /* a valid zstd frame behind an encoding this protocol does not have */
+    size_t fl = ZSTD_compress(bomb + 1, cap, "abc", 3, 3);
+    bomb[0] = NET_ENC_ZSTD;
+    CHECK(forged_read(bomb, 1 + fl) == NET_OK);   /* the forger's own control case */
+    bomb[0] = NET_ENC_ZSTD + 1;
+    CHECK(forged_read(bomb, 1 + fl) == NET_ECORRUPT);
+    CHECK(forged_read(bomb, 0) == NET_ECORRUPT);
+    free(bomb);
+    free(zeros);
+    free(noise);
+}
+
 int main(void)
 {
     const char *t = getenv("NET_TEST_TIMEOUT_MS");
@@ -791,6 +909,7 @@ int main(void)
     test_handshake_failures();
     test_raw_handshakes();
     test_stream_failures();
+    test_compression();
 
     net_authorized_free(&trust_server);
     net_authorized_free(&trust_other);
