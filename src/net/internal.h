@@ -57,7 +57,10 @@ struct net_session {
     net_peer peer;          /* who the handshake proved is at the other end */
     int sent_final;         /* net_finish done: nothing more may be sent */
     int got_final;          /* the peer's FINAL arrived: net_recv returns 0 */
-    net_error broken;       /* the first stream error; later calls repeat it */
+    /* The first error of each direction; later calls in that direction
+     * repeat it. Apart, so that an end whose reading failed (a timeout, a
+     * corrupt chunk) can still tell its peer why. */
+    net_error tx_err, rx_err;
     unsigned char *wire;    /* one chunk as it travels: length, ciphertext */
     unsigned char *out;     /* the plaintext of the chunk being sent */
     unsigned char *plain;   /* the plaintext of the last chunk received */

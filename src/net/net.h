@@ -119,7 +119,9 @@ net_session *net_server(int fd, const net_keys *keys, const net_authorized *clie
 const net_peer *net_session_peer(const net_session *s);
 
 /* Sends len bytes (any length, 0 sends nothing) as chunks of at most
- * NET_CHUNK_MAX. 0 or -1; after an error the session is broken. */
+ * NET_CHUNK_MAX. 0 or -1; after an error every later send fails the same
+ * way. The two directions fail apart: an end whose reading failed may
+ * still send (say why) and one whose sending failed may still read. */
 int net_send(net_session *s, const void *buf, size_t len, net_error *err);
 /* Marks the clean end of this direction (a FINAL chunk); nothing may be
  * sent after it. 0 or -1. */
@@ -132,7 +134,8 @@ int net_finish(net_session *s, net_error *err);
 int net_compress(net_session *s, int level, net_error *err);
 /* Reads up to cap bytes: the count (> 0), 0 at the clean end (the peer's
  * net_finish), or -1: NET_ETRUNCATED when the stream ends without its
- * final chunk, NET_ECORRUPT when a chunk does not authenticate. */
+ * final chunk, NET_ECORRUPT when a chunk does not authenticate; after an
+ * error every later read fails the same way. */
 ssize_t net_recv(net_session *s, void *buf, size_t cap, net_error *err);
 /* Wipes and frees the session; the descriptor is not closed. */
 void net_close(net_session *s);

@@ -70,13 +70,14 @@ void net_close(net_session *s)
     free(s);
 }
 
-/* Records the first error of a session (later calls repeat it). -1. */
-static int broken(net_session *s, const net_error *e, net_error *err)
+/* Records the first error of one direction (*slot); later calls in that
+ * direction repeat it. -1. */
+static int broken(net_error *slot, const net_error *e, net_error *err)
 {
-    if (s->broken.code == NET_OK)
-        s->broken = *e;
+    if (slot->code == NET_OK)
+        *slot = *e;
     if (err)
-        *err = s->broken;
+        *err = *slot;
     return -1;
 }
 
@@ -121,15 +122,15 @@ static int push_chunk(net_session *s, size_t n, unsigned char tag, net_error *er
     net_error e;
     if (net_write_full(s->fd, s->wire, NET_CHUNK_LEN_BYTES + n + NET_CHUNK_ABYTES, net_deadline(s->timeout_ms),
                        "a chunk", &e) < 0)
-        return broken(s, &e, err);
+        return broken(&s->tx_err, &e, err);
     return 0;
 }
 
 /* The state a send needs: not broken, not finished. 0 or -1. */
 static int can_send(net_session *s, net_error *err)
 {
-    if (s->broken.code != NET_OK)
-        return broken(s, &s->broken, err);
+    if (s->tx_err.code != NET_OK)
+        return broken(&s->tx_err, &s->tx_err, err);
     if (s->sent_final)
         return net_fail(err, NET_ESTATE, "nothing may be sent after the end of the stream");
     return 0;
@@ -241,14 +242,14 @@ static int pull_chunk(net_session *s, net_error *e)
 
 ssize_t net_recv(net_session *s, void *buf, size_t cap, net_error *err)
 {
-    if (s->broken.code != NET_OK)
-        return broken(s, &s->broken, err);
+    if (s->rx_err.code != NET_OK)
+        return broken(&s->rx_err, &s->rx_err, err);
     while (s->data_off == s->data_len) {   /* empty chunks carry nothing: read on */
         if (s->got_final)
             return 0;
         net_error e;
         if (pull_chunk(s, &e) < 0)
-            return broken(s, &e, err);
+            return broken(&s->rx_err, &e, err);
     }
     size_t n = s->data_len - s->data_off;
     if (n > cap)

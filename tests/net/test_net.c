@@ -780,6 +780,16 @@ static void test_stream_failures(void)
     CHECK(net_finish(f.c, &err) < 0 && err.code == NET_ESTATE);
     fix_close(&f);
 
+    /* a read that failed leaves the other direction working: the server
+     * timed out waiting and still tells the client why */
+    fix_open(&f);
+    CHECK(net_recv(f.s, buf, sizeof buf, &err) < 0 && err.code == NET_ETIMEOUT);
+    CHECK(net_send(f.s, "timeout", 7, &err) == 0 && net_finish(f.s, &err) == 0);
+    CHECK(net_recv(f.c, buf, sizeof buf, &err) == 7 && memcmp(buf, "timeout", 7) == 0 &&
+          net_recv(f.c, buf, sizeof buf, &err) == 0);
+    CHECK(net_recv(f.s, buf, sizeof buf, &err) < 0 && err.code == NET_ETIMEOUT);   /* still broken */
+    fix_close(&f);
+
     /* a client that vanishes: the server's reader sees a cut stream */
     fix_open(&f);
     net_send(f.c, "partial", 7, &err);
