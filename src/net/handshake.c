@@ -43,6 +43,7 @@ enum { KDF_STREAM = 1, KDF_MAC = 2 };
 /* One end's handshake in progress. */
 typedef struct hs {
     int fd;
+    int client;                           /* this end is the client: it may be refused */
     int64_t deadline;
     crypto_generichash_state transcript;  /* every byte of every frame so far */
     unsigned char e_pk[EPK_BYTES], e_sk[crypto_kx_SECRETKEYBYTES];
@@ -54,10 +55,11 @@ typedef struct hs {
 
 /* ---- the transcript, keys, signatures ---------------------------------------------------------- */
 
-static void hs_start(hs *h, int fd, int timeout_ms)
+static void hs_start(hs *h, int fd, int client, int timeout_ms)
 {
     memset(h, 0, sizeof *h);
     h->fd = fd;
+    h->client = client;
     h->deadline = net_deadline(timeout_ms);
     crypto_generichash_init(&h->transcript, NULL, 0, HASH_BYTES);
     crypto_kx_keypair(h->e_pk, h->e_sk);
@@ -151,8 +153,8 @@ static int refused(const unsigned char *body, net_error *err)
 
 /* Reads one frame of the given type and body size into frame (header
  * first). The magic and version are checked before anything else, the
- * type and length before the body is read. A RESULT that arrives in
- * place of another frame is the server's refusal. 0 or -1. */
+ * type and length before the body is read. A RESULT that reaches the
+ * client in place of another frame is the server's refusal. 0 or -1. */
 static int read_frame(hs *h, int type, unsigned char *frame, size_t body_len, const char *what, net_error *err)
 {
     if (net_read_full(h->fd, frame, HS_HDR_BYTES, h->deadline, what, NULL, err) < 0)
@@ -164,7 +166,7 @@ static int read_frame(hs *h, int type, unsigned char *frame, size_t body_len, co
         return net_fail(err, NET_EVERSION, "the peer speaks protocol version %d, this end version %d",
                         frame[4], NET_VERSION);
     size_t len = (size_t)frame[6] << 8 | frame[7];
-    if (frame[5] == HS_RESULT && type != HS_RESULT && len == RESULT_BYTES) {
+    if (h->client && frame[5] == HS_RESULT && type != HS_RESULT && len == RESULT_BYTES) {
         if (net_read_full(h->fd, frame + HS_HDR_BYTES, RESULT_BYTES, h->deadline, "the server's refusal", NULL, err) < 0)
             return -1;
         return refused(frame + HS_HDR_BYTES, err);
@@ -269,7 +271,7 @@ net_session *net_client(int fd, const net_keys *keys, const net_authorized *serv
     if (net_init(err) < 0)
         return NULL;
     hs h;
-    hs_start(&h, fd, timeout_ms);
+    hs_start(&h, fd, 1, timeout_ms);
     const net_peer *server = NULL;
     unsigned char rx_hdr[NET_STREAM_HDR_BYTES];
     net_session *s = NULL;
@@ -351,7 +353,7 @@ net_session *net_server(int fd, const net_keys *keys, const net_authorized *clie
     if (net_init(err) < 0)
         return NULL;
     hs h;
-    hs_start(&h, fd, timeout_ms);
+    hs_start(&h, fd, 0, timeout_ms);
     const net_peer *client = NULL;
     unsigned char rx_hdr[NET_STREAM_HDR_BYTES];
     net_session *s = NULL;

@@ -574,6 +574,10 @@ static void test_raw_handshakes(void)
     CHECK(server_facing(big, sizeof big, 0, msg, &ms) == NET_EPROTO && ms < timeout_ms / 2);
     unsigned char wrong_type[8 + 32] = { 'M', 'T', 'N', 'T', NET_VERSION, 3, 0, 32 };
     CHECK(server_facing(wrong_type, sizeof wrong_type, 1, msg, NULL) == NET_EPROTO);
+    /* a "client" sending a refusal is no refusal: a frame of the wrong type */
+    unsigned char result[8 + 33] = { 'M', 'T', 'N', 'T', NET_VERSION, 4, 0, 33, 1 };
+    CHECK(server_facing(result, sizeof result, 1, msg, NULL) == NET_EPROTO);
+    CHECK(client_facing(result, sizeof result, msg, NULL) == NET_EREFUSED && strstr(msg, "authorized list"));
 
     /* silent peers: a timeout, not a hang */
     CHECK(server_facing(NULL, 0, 0, msg, &ms) == NET_ETIMEOUT && ms >= timeout_ms - 50 && ms < timeout_ms + 1000);
