@@ -472,6 +472,52 @@ static void expect_handshake(const char *what, const net_keys *ck, const net_aut
         printf("  client %d \"%s\", server %d \"%s\"\n", cc, cmsg, sc, smsg);
 }
 
+static int server_facing(const void *bytes, size_t n, int hang_up, char *msg, int64_t *ms);
+static int client_facing(const void *bytes, size_t n, int hang_up, char *msg, int64_t *ms);
+
+/* Every single byte of the handshake flipped in transit, one at a time,
+ * in each direction: never may both ends come out with a session. (A
+ * flip of the last frame's MAC leaves the server content and the client
+ * refusing; that still counts as failed: the server's first read will
+ * find a client that hung up.) */
+static void test_every_byte_flipped(void)
+{
+    static const struct { long c2s_len, s2c_len; } total = { C2S_CLIENT_MAC + 32, S2C_RESULT + HDR + 33 };
+    int both = 0, cc, sc;
+    char cmsg[320], smsg[320];
+    for (long off = 0; off < total.c2s_len; off++) {
+        handshake(&client_keys, &trust_server, &server_keys, &allow_client, off, -1, &cc, &sc, cmsg, smsg);
+        if (cc == NET_OK && sc == NET_OK && both++ < 3)
+            printf("  a flip of byte %ld from the client went unnoticed\n", off);
+    }
+    for (long off = 0; off < total.s2c_len; off++) {
+        handshake(&client_keys, &trust_server, &server_keys, &allow_client, -1, off, &cc, &sc, cmsg, smsg);
+        if (cc == NET_OK && sc == NET_OK && both++ < 3)
+            printf("  a flip of byte %ld from the server went unnoticed\n", off);
+        if (cc == NET_OK && sc != NET_OK && both++ < 3)
+            printf("  the client accepted a server that failed (byte %ld)\n", off);
+    }
+    CHECK(both == 0);
+}
+
+/* Random bytes of random lengths to a server and to a client: an error,
+ * never a crash, a hang or a session. */
+static void test_random_garbage(void)
+{
+    unsigned char junk[512];
+    char msg[320];
+    int sessions = 0;
+    for (int i = 0; i < 200; i++) {
+        size_t n = 1 + randombytes_uniform(sizeof junk);
+        randombytes_buf(junk, n);
+        if (i % 2)   /* half of them start like a frame, to get past the magic */
+            memcpy(junk, "MTNT\1", 5 < n ? 5 : n);
+        sessions += server_facing(junk, n, 1, msg, NULL) == NET_OK;
+        sessions += client_facing(junk, n, 1, msg, NULL) == NET_OK;
+    }
+    CHECK(sessions == 0);
+}
+
 static void test_handshake_failures(void)
 {
     expect_handshake("good keys through the relay", &client_keys, &trust_server, &allow_client, -1, -1,
@@ -523,12 +569,14 @@ static int server_facing(const void *bytes, size_t n, int hang_up, char *msg, in
 }
 
 /* A client facing raw bytes from a "server". */
-static int client_facing(const void *bytes, size_t n, char *msg, int64_t *ms)
+static int client_facing(const void *bytes, size_t n, int hang_up, char *msg, int64_t *ms)
 {
     int sv[2];
     pair(sv);
     if (n)
         write_all(sv[1], bytes, n);
+    if (hang_up)
+        shutdown(sv[1], SHUT_WR);
     net_error err = { 0, "" };
     int64_t t0 = now_ms();
     net_session *s = net_client(sv[0], &client_keys, &trust_server, timeout_ms, &err);
@@ -547,7 +595,7 @@ static void test_raw_handshakes(void)
     int64_t ms;
     const char http[] = "GET / HTTP/1.1\r\nHost: x\r\n\r\n";
     CHECK(server_facing(http, sizeof http - 1, 1, msg, NULL) == NET_EGARBAGE && strstr(msg, "not a MigThread peer"));
-    CHECK(client_facing(http, sizeof http - 1, msg, NULL) == NET_EGARBAGE);
+    CHECK(client_facing(http, sizeof http - 1, 0, msg, NULL) == NET_EGARBAGE);
 
     /* a hello of version 2: the server says it is version 1, in a RESULT */
     unsigned char hello[8 + 32] = { 'M', 'T', 'N', 'T', 2, 1, 0, 32 };
@@ -563,7 +611,7 @@ static void test_raw_handshakes(void)
     close(sv[0]);
     close(sv[1]);
     unsigned char v2[8 + 33] = { 'M', 'T', 'N', 'T', 2, 4, 0, 33, 3 };
-    CHECK(client_facing(v2, sizeof v2, msg, NULL) == NET_EVERSION);
+    CHECK(client_facing(v2, sizeof v2, 0, msg, NULL) == NET_EVERSION);
 
     /* a hello cut short, then the peer hangs up */
     hello[4] = NET_VERSION;
@@ -577,11 +625,11 @@ static void test_raw_handshakes(void)
     /* a "client" sending a refusal is no refusal: a frame of the wrong type */
     unsigned char result[8 + 33] = { 'M', 'T', 'N', 'T', NET_VERSION, 4, 0, 33, 1 };
     CHECK(server_facing(result, sizeof result, 1, msg, NULL) == NET_EPROTO);
-    CHECK(client_facing(result, sizeof result, msg, NULL) == NET_EREFUSED && strstr(msg, "authorized list"));
+    CHECK(client_facing(result, sizeof result, 0, msg, NULL) == NET_EREFUSED && strstr(msg, "authorized list"));
 
     /* silent peers: a timeout, not a hang */
     CHECK(server_facing(NULL, 0, 0, msg, &ms) == NET_ETIMEOUT && ms >= timeout_ms - 50 && ms < timeout_ms + 1000);
-    CHECK(client_facing(NULL, 0, msg, &ms) == NET_ETIMEOUT && ms >= timeout_ms - 50 && ms < timeout_ms + 1000);
+    CHECK(client_facing(NULL, 0, 0, msg, &ms) == NET_ETIMEOUT && ms >= timeout_ms - 50 && ms < timeout_ms + 1000);
     /* a peer that dribbles a byte at a time cannot stretch the handshake */
     CHECK(server_facing(hello, 5, 0, msg, &ms) == NET_ETIMEOUT && ms < timeout_ms + 1000);
     /* a peer that hangs up at once */
@@ -922,6 +970,8 @@ int main(void)
     test_round_trips();
     test_handshake_failures();
     test_raw_handshakes();
+    test_every_byte_flipped();
+    test_random_garbage();
     test_stream_failures();
     test_compression();
 
