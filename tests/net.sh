@@ -3,8 +3,9 @@
 # of keys, authorized files, the handshake and the encrypted stream, run
 # natively and under AddressSanitizer and UBSan (NET_TEST_TIMEOUT_MS, 1000
 # by default, is the timeout its silent peers wait for); then keygen's
-# command line: the key file's mode, the public line, no overwrite, one
-# "migthread:" line and a non-zero exit on every error.
+# command line: the key file's mode, the public line, no overwrite,
+# --public refusing a key file others may read, one "migthread:" line and
+# a non-zero exit on every error.
 set -u
 cd "$(dirname "$0")/.."
 mt=build/bin/migthread
@@ -51,9 +52,27 @@ umask 000
 "$mt" keygen "$dir/id3" >/dev/null 2>&1 && [ "$(stat -c %a "$dir/id3")" = 600 ] && ok || bad "mode 600 whatever the umask"
 umask 022
 "$mt" keygen >/dev/null 2>"$dir/err"; rc=$?
-[ $rc -eq 2 ] && grep -q "^usage: migthread keygen KEYFILE" "$dir/err" && ok || bad "keygen without KEYFILE: usage, exit 2"
+[ $rc -eq 2 ] && grep -q "^usage: migthread keygen \[--public\] KEYFILE" "$dir/err" && ok || bad "keygen without KEYFILE: usage, exit 2"
+
+# --public: the same line again from the key file, which must stay private
+"$mt" keygen --public "$key" >"$dir/out" 2>"$dir/err" && [ "$(cat "$dir/out")" = "$pub" ] && [ ! -s "$dir/err" ] && ok ||
+    bad "keygen --public prints the key's public line"
+for mode in 640 604 644 660; do
+    chmod "$mode" "$key"
+    "$mt" keygen --public "$key" >"$dir/out" 2>"$dir/err"; rc=$?
+    [ $rc -eq 1 ] && one_error_line "key file $key refused: readable or writable by group or others" && [ ! -s "$dir/out" ] && ok ||
+        bad "keygen --public refuses a key file of mode $mode (exit $rc)"
+done
+chmod 400 "$key"
+"$mt" keygen --public "$key" >/dev/null 2>&1 && ok || bad "a key file of mode 400 is fine"
+"$mt" keygen --public "$dir/missing" >/dev/null 2>"$dir/err"; rc=$?
+[ $rc -eq 1 ] && one_error_line "cannot open key file" && ok || bad "keygen --public on a missing file (exit $rc)"
+echo "mt-ed25519-secret nonsense" >"$dir/junk"; chmod 600 "$dir/junk"
+"$mt" keygen --public "$dir/junk" >/dev/null 2>"$dir/err"; rc=$?
+[ $rc -eq 1 ] && one_error_line "is not a MigThread secret key file" && ok || bad "keygen --public on junk (exit $rc)"
+"$mt" keygen --public >/dev/null 2>&1; [ $? -eq 2 ] && ok || bad "keygen --public without KEYFILE: exit 2"
 "$mt" keygen a b >/dev/null 2>&1; [ $? -eq 2 ] && ok || bad "keygen with two files: exit 2"
-"$mt" --help | grep -q "^migthread keygen KEYFILE:" && ok || bad "--help lists keygen"
+"$mt" --help | grep -q "^migthread keygen \[--public\] KEYFILE:" && ok || bad "--help lists keygen"
 
 echo "net: $passed passed, $failed failed"
 [ "$failed" -eq 0 ]

@@ -47,7 +47,7 @@ static const struct {
       "  that group or others may read is refused when used), and the public key is\n"
       "  printed alone on one line, \"mt-ed25519 BASE64\", the form an authorized\n"
       "  file lists (one key per line, an optional name after it, # comments).\n",
-      NULL },
+      "  --public             print the public key of the existing KEYFILE instead\n" },
     { "help",
       "  Print the help of COMMAND, or of every command.\n",
       NULL },
