@@ -36,6 +36,8 @@ enum { RES_OK = 0, RES_UNKNOWN = 1, RES_BADSIG = 2, RES_VERSION = 3 };
  * client's signature can never pass for a server's. */
 #define LABEL_SERVER "migthread-net-v1 server"
 #define LABEL_CLIENT "migthread-net-v1 client"
+#define SIGNED_MAX (sizeof LABEL_SERVER - 1 + HASH_BYTES)   /* the labels are of one length */
+_Static_assert(sizeof LABEL_SERVER == sizeof LABEL_CLIENT, "the labels differ in length");
 /* The context of crypto_kdf: the stream and MAC keys of one direction. */
 #define KDF_CONTEXT "mtnet-v1"
 enum { KDF_STREAM = 1, KDF_MAC = 2 };
@@ -101,7 +103,7 @@ static size_t signed_message(unsigned char *out, const char *label, const unsign
 /* Signs and MACs the transcript so far into sig and mac. */
 static void hs_prove(const hs *h, const net_keys *keys, const char *label, unsigned char *sig, unsigned char *mac)
 {
-    unsigned char hash[HASH_BYTES], m[64];
+    unsigned char hash[HASH_BYTES], m[SIGNED_MAX];
     hs_hash(h, hash);
     size_t n = signed_message(m, label, hash);
     crypto_sign_detached(sig, NULL, m, n, keys->sk);
@@ -112,7 +114,7 @@ static void hs_prove(const hs *h, const net_keys *keys, const char *label, unsig
 static int hs_verify(const hs *h, const unsigned char pk[NET_PK_BYTES], const char *label,
                      const unsigned char *sig, const unsigned char *mac, const char *who, net_error *err)
 {
-    unsigned char hash[HASH_BYTES], m[64];
+    unsigned char hash[HASH_BYTES], m[SIGNED_MAX];
     hs_hash(h, hash);
     size_t n = signed_message(m, label, hash);
     if (crypto_sign_verify_detached(sig, m, n, pk) != 0)
