@@ -61,8 +61,11 @@ struct net_session {
      * repeat it. Apart, so that an end whose reading failed (a timeout, a
      * corrupt chunk) can still tell its peer why. */
     net_error tx_err, rx_err;
-    unsigned char *wire;    /* one chunk as it travels: length, ciphertext */
-    unsigned char *out;     /* the plaintext of the chunk being sent */
+    /* The buffers of each direction are apart, so that one thread may send
+     * while another receives (the two states are apart already). */
+    unsigned char *wire_tx; /* the chunk being sent as it travels: length, ciphertext */
+    unsigned char *out;     /* its plaintext */
+    unsigned char *wire_rx; /* the chunk being received as it travels */
     unsigned char *plain;   /* the plaintext of the last chunk received */
     unsigned char *unz;     /* its data decompressed (made at the first compressed chunk) */
     const unsigned char *data;  /* the last chunk's data: in plain or unz */

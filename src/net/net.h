@@ -103,6 +103,9 @@ void net_authorized_free(net_authorized *list);
 #define NET_CHUNK_MAX (256u * 1024u)
 #define NET_TIMEOUT_MS 10000
 
+/* A session may be used by two threads at once, one sending (net_send,
+ * net_finish) and one receiving (net_recv); not by two senders or two
+ * receivers. */
 typedef struct net_session net_session;
 
 /* Runs the handshake as the client over fd (a connected stream socket or

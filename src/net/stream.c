@@ -23,11 +23,12 @@ net_session *net_session_new(int fd, int timeout_ms,
 {
     net_session *s = calloc(1, sizeof *s);
     if (s) {
-        s->wire = malloc(NET_CHUNK_LEN_BYTES + NET_CHUNK_WIRE_MAX);
+        s->wire_tx = malloc(NET_CHUNK_LEN_BYTES + NET_CHUNK_WIRE_MAX);
+        s->wire_rx = malloc(NET_CHUNK_LEN_BYTES + NET_CHUNK_WIRE_MAX);
         s->out = malloc(NET_PLAIN_MAX);
         s->plain = malloc(NET_PLAIN_MAX);
     }
-    if (!s || !s->wire || !s->out || !s->plain) {
+    if (!s || !s->wire_tx || !s->wire_rx || !s->out || !s->plain) {
         net_close(s);
         net_fail(err, NET_EIO, "out of memory for a session");
         return NULL;
@@ -53,7 +54,8 @@ void net_close(net_session *s)
 {
     if (!s)
         return;
-    free(s->wire);
+    free(s->wire_tx);
+    free(s->wire_rx);
     /* the plaintext buffers held the program's state: wiped, not just freed */
     if (s->out)
         sodium_memzero(s->out, NET_PLAIN_MAX);
@@ -116,11 +118,11 @@ static size_t encode_chunk(net_session *s, const unsigned char *p, size_t n)
  * chunk. 0 or -1. */
 static int push_chunk(net_session *s, size_t n, unsigned char tag, net_error *err)
 {
-    unsigned char *len = s->wire, *ct = s->wire + NET_CHUNK_LEN_BYTES;
+    unsigned char *len = s->wire_tx, *ct = s->wire_tx + NET_CHUNK_LEN_BYTES;
     net_put32(len, (uint32_t)(n + NET_CHUNK_ABYTES));
     crypto_secretstream_xchacha20poly1305_push(&s->tx, ct, NULL, s->out, n, len, NET_CHUNK_LEN_BYTES, tag);
     net_error e;
-    if (net_write_full(s->fd, s->wire, NET_CHUNK_LEN_BYTES + n + NET_CHUNK_ABYTES, net_deadline(s->timeout_ms),
+    if (net_write_full(s->fd, s->wire_tx, NET_CHUNK_LEN_BYTES + n + NET_CHUNK_ABYTES, net_deadline(s->timeout_ms),
                        "a chunk", &e) < 0)
         return broken(&s->tx_err, &e, err);
     return 0;
@@ -161,7 +163,7 @@ int net_finish(net_session *s, net_error *err)
 
 /* ---- receiving ---------------------------------------------------------------------------------- */
 
-/* Reads the next chunk's length and ciphertext into s->wire; the length
+/* Reads the next chunk's length and ciphertext into s->wire_rx; the length
  * is checked against the limit before any byte of the body is read. A
  * peer that closes, at a chunk's boundary or inside one, before the final
  * chunk has cut the stream. Returns the ciphertext length or -1. */
@@ -169,19 +171,19 @@ static long read_chunk(net_session *s, net_error *e)
 {
     int64_t deadline = net_deadline(s->timeout_ms);
     int at_start = 0;
-    if (net_read_full(s->fd, s->wire, NET_CHUNK_LEN_BYTES, deadline, "a chunk's length", &at_start, e) < 0) {
+    if (net_read_full(s->fd, s->wire_rx, NET_CHUNK_LEN_BYTES, deadline, "a chunk's length", &at_start, e) < 0) {
         if (e->code == NET_ECLOSED)
             return net_fail(e, NET_ETRUNCATED, at_start ? "the stream ended without its final chunk (cut short)"
                                                         : "the stream was cut inside a chunk's length");
         return -1;
     }
-    uint32_t n = net_get32(s->wire);
+    uint32_t n = net_get32(s->wire_rx);
     if (n > NET_CHUNK_WIRE_MAX)
         return net_fail(e, NET_ETOOBIG, "a chunk of %u bytes announced, over the limit of %u", n,
                         (unsigned)NET_CHUNK_WIRE_MAX);
     if (n < NET_CHUNK_ABYTES)
         return net_fail(e, NET_ECORRUPT, "a chunk of %u bytes announced, shorter than its tag", n);
-    if (net_read_full(s->fd, s->wire + NET_CHUNK_LEN_BYTES, n, deadline, "a chunk", NULL, e) < 0) {
+    if (net_read_full(s->fd, s->wire_rx + NET_CHUNK_LEN_BYTES, n, deadline, "a chunk", NULL, e) < 0) {
         if (e->code == NET_ECLOSED)
             return net_fail(e, NET_ETRUNCATED, "the stream was cut inside a chunk");
         return -1;
@@ -228,8 +230,8 @@ static int pull_chunk(net_session *s, net_error *e)
     unsigned long long len = 0;
     unsigned char tag = 0;
     if (crypto_secretstream_xchacha20poly1305_pull(&s->rx, s->plain, &len, &tag,
-                                                   s->wire + NET_CHUNK_LEN_BYTES, (unsigned long long)n,
-                                                   s->wire, NET_CHUNK_LEN_BYTES) != 0)
+                                                   s->wire_rx + NET_CHUNK_LEN_BYTES, (unsigned long long)n,
+                                                   s->wire_rx, NET_CHUNK_LEN_BYTES) != 0)
         return net_fail(e, NET_ECORRUPT, "a chunk does not authenticate (altered, replayed, reordered, or one left out)");
     if (tag != TAG_MESSAGE && tag != TAG_FINAL)
         return net_fail(e, NET_ECORRUPT, "a chunk with tag %d, which this protocol never sends", tag);

@@ -860,6 +860,65 @@ static void test_stream_failures(void)
     fix_close(&f);
 }
 
+/* ---- both directions at once --------------------------------------------------------------------- */
+
+typedef struct duplex {
+    net_session *s;
+    const unsigned char *data;   /* to send, or what should arrive */
+    size_t len;
+    unsigned char *got;
+    size_t got_len;
+    int rc;
+} duplex;
+
+static void *duplex_send(void *arg)
+{
+    duplex *d = arg;
+    net_error err;
+    d->rc = net_send(d->s, d->data, d->len, &err) == 0 && net_finish(d->s, &err) == 0;
+    return NULL;
+}
+
+static void *duplex_recv(void *arg)
+{
+    duplex *d = arg;
+    net_error err;
+    ssize_t n;
+    while ((n = net_recv(d->s, d->got + d->got_len, 65536, &err)) > 0)
+        d->got_len += (size_t)n;
+    d->rc = n == 0 && d->got_len == d->len && memcmp(d->got, d->data, d->len) == 0;
+    return NULL;
+}
+
+/* Each end sends 5 MiB while it receives the other's 5 MiB, each
+ * direction in its own thread (neither could finish sending unless the
+ * other end read meanwhile). */
+static void test_full_duplex(void)
+{
+    size_t len = 5 * MIB;
+    unsigned char *a = malloc(len), *b = malloc(len);
+    randombytes_buf(a, len);
+    randombytes_buf(b, len);
+    stream_fix f;
+    fix_open(&f);
+    duplex d[4] = {
+        { f.c, a, len, NULL, 0, 0 }, { f.s, b, len, NULL, 0, 0 },                      /* senders */
+        { f.s, a, len, malloc(len + 65536), 0, 0 }, { f.c, b, len, malloc(len + 65536), 0, 0 },  /* receivers */
+    };
+    pthread_t t[4];
+    for (int i = 0; i < 4; i++)
+        pthread_create(&t[i], NULL, i < 2 ? duplex_send : duplex_recv, &d[i]);
+    for (int i = 0; i < 4; i++)
+        pthread_join(t[i], NULL);
+    CHECK(d[0].rc && d[1].rc);
+    CHECK(d[2].rc && d[3].rc);
+    free(d[2].got);
+    free(d[3].got);
+    fix_close(&f);
+    free(a);
+    free(b);
+}
+
 /* ---- compression ------------------------------------------------------------------------------ */
 
 /* The length field of the next chunk on the server's end; its body is skipped. */
@@ -973,6 +1032,7 @@ int main(void)
     test_every_byte_flipped();
     test_random_garbage();
     test_stream_failures();
+    test_full_duplex();
     test_compression();
 
     net_authorized_free(&trust_server);
