@@ -31,6 +31,10 @@ PKG_CONFIG  ?= pkg-config
 LLVM_INCLUDEDIR := $(shell $(LLVM_CONFIG) --includedir 2>/dev/null)
 LLVM_LIBDIR     := $(shell $(LLVM_CONFIG) --libdir 2>/dev/null)
 XXHASH_INCLUDEDIR := $(shell $(PKG_CONFIG) --variable=includedir libxxhash 2>/dev/null)
+# libsodium (the network layer's cryptography) and zstd (its optional
+# compression), for the host's tools only.
+NETLIB_CFLAGS := $(shell $(PKG_CONFIG) --cflags libsodium libzstd 2>/dev/null)
+NETLIB_LIBS   := $(shell $(PKG_CONFIG) --libs libsodium libzstd 2>/dev/null)
 
 ABIS     := x86_64 i686 aarch64 s390x ppc armhf
 FOREIGN  := i686 aarch64 s390x ppc armhf
@@ -47,6 +51,11 @@ CONVERT_TESTS := test_convert test_types test_ldouble
 RUNTIME_HDR := $(wildcard src/runtime/*.h) include/migthread.h include/migthread-gen.h
 MTCC_OBJS   := $(patsubst src/mtcc/%.c,build/obj/mtcc/%.o,$(wildcard src/mtcc/*.c))
 CLI_OBJS    := $(patsubst src/cli/%.c,build/obj/cli/%.o,$(wildcard src/cli/*.c))
+# The network layer (src/net/): keys, handshake, encrypted stream; the
+# host's tools link it as libmtnet.a with libsodium.
+NET_SRC     := $(wildcard src/net/*.c)
+NET_OBJS    := $(patsubst src/net/%.c,build/obj/net/%.o,$(NET_SRC))
+NET_LIB     := build/net/libmtnet.a
 
 HOST_LIB := build/lib/$(HOST_TRIPLE)/libmigthread.a
 HEADERS  := build/include/migthread.h build/include/migthread-gen.h
@@ -101,9 +110,21 @@ build/obj/cli/%.o: src/cli/%.c | build/xxhash/xxhash.h
 	@mkdir -p $(dir $@)
 	$(CC) $(TOOLFLAGS) -c $< -o $@
 
-build/bin/migthread: $(CLI_OBJS) $(HOST_LIB)
+build/bin/migthread: $(CLI_OBJS) $(HOST_LIB) $(NET_LIB)
 	@mkdir -p $(dir $@)
-	$(CC) $(LDFLAGS) $^ -o $@
+	$(CC) $(LDFLAGS) $^ $(NETLIB_LIBS) -o $@
+
+# The network layer is compiled without the runtime's include paths, so
+# an include of a runtime header (a call up or sideways) fails its build.
+NETFLAGS = -std=c11 -D_GNU_SOURCE $(WARN) $(DEPFLAGS) $(NETLIB_CFLAGS) $(CPPFLAGS) $(CFLAGS)
+build/obj/net/%.o: src/net/%.c
+	@test -n "$(NETLIB_LIBS)" || { echo "make: pkg-config knows no libsodium or no libzstd (make deps)" >&2; exit 1; }
+	@mkdir -p $(dir $@)
+	$(CC) $(NETFLAGS) -c $< -o $@
+
+$(NET_LIB): $(NET_OBJS)
+	@mkdir -p $(dir $@)
+	rm -f $@ && ar rcs $@ $^
 
 # mtcc links libclang (Debian's lives in the default library path: no
 # rpath); the headers its output includes go to build/include.
@@ -249,6 +270,16 @@ unit: $(UNIT_BINS)
 matrix: $(MATRIX_BINS)
 	@tests/matrix.sh
 
+# The network layer's test, natively over libmtnet.a and with ASan/UBSan
+# over its sources (tests/net.sh runs both).
+NET_TESTS := build/test/net/test_net build/test/asan/net/test_net
+build/test/net/test_net: tests/net/test_net.c tests/unit/check.h $(wildcard src/net/*.h) $(NET_LIB)
+	@mkdir -p $(dir $@)
+	$(CC) -std=c11 -D_GNU_SOURCE $(WARN) $(CFLAGS) $(NETLIB_CFLAGS) -Isrc/net -Itests/unit $< $(NET_LIB) $(NETLIB_LIBS) -lpthread -o $@
+build/test/asan/net/test_net: tests/net/test_net.c tests/unit/check.h $(NET_SRC) $(wildcard src/net/*.h)
+	@mkdir -p $(dir $@)
+	$(CC) -std=c11 -D_GNU_SOURCE $(WARN) -O1 -g $(SAN) $(NETLIB_CFLAGS) -Isrc/net -Itests/unit $< $(NET_SRC) $(NETLIB_LIBS) -lpthread -o $@
+
 fuzz-smoke: build/test/fuzz_ckpt $(MATRIX_BINS)
 	@tests/fuzz-smoke.sh
 
@@ -264,7 +295,7 @@ fuzz-csmith: deps
 # do the makes its tests start (the variable travels in MAKEFLAGS).
 check: deps
 	@$(MAKE) --no-print-directory WERROR=$(or $(WERROR),1) all cross
-	@$(MAKE) --no-print-directory WERROR=$(or $(WERROR),1) $(UNIT_BINS) $(MATRIX_BINS) $(HANDMADE_BINS) build/test/fuzz_ckpt build/bin/migthread
+	@$(MAKE) --no-print-directory WERROR=$(or $(WERROR),1) $(UNIT_BINS) $(MATRIX_BINS) $(HANDMADE_BINS) $(NET_TESTS) build/test/fuzz_ckpt build/bin/migthread
 	@WERROR=$(or $(WERROR),1) tests/check.sh
 
 demo: deps

@@ -6,6 +6,7 @@ int cmd_inspect(int argc, char **argv);
 int cmd_checkpoint(int argc, char **argv);
 int cmd_restart(int argc, char **argv);
 int cmd_list(int argc, char **argv);
+int cmd_keygen(int argc, char **argv);
 
 /* Print one "migthread: ..." line on stderr; return the exit status 1. */
 int cli_fail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

@@ -41,6 +41,13 @@ static const struct {
       "  types, frames, globals and heap blocks, byte totals and the pointer graph's\n"
       "  size; the file is validated on the way (- reads standard input).\n",
       "  --json               the same as one JSON object\n" },
+    { "keygen",
+      "  Make an identity key pair for migration: the secret key goes to KEYFILE, a\n"
+      "  new file of mode 0600 (an existing file is never overwritten; a key file\n"
+      "  that group or others may read is refused when used), and the public key is\n"
+      "  printed alone on one line, \"mt-ed25519 BASE64\", the form an authorized\n"
+      "  file lists (one key per line, an optional name after it, # comments).\n",
+      "  --public             print the public key of the existing KEYFILE instead\n" },
     { "help",
       "  Print the help of COMMAND, or of every command.\n",
       NULL },

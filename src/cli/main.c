@@ -30,6 +30,7 @@ static const cli_command commands[] = {
     { "list", cmd_list, "list" },
     { "restart", cmd_restart, "restart [--binary PROG] FILE|-" },
     { "inspect", cmd_inspect, "inspect [--json] FILE|-" },
+    { "keygen", cmd_keygen, "keygen [--public] KEYFILE" },
     { "help", cmd_help, "help [COMMAND]" },
 };
 #define NCOMMANDS (sizeof commands / sizeof commands[0])
