@@ -29,6 +29,7 @@ static const cli_command commands[] = {
     { "checkpoint", cmd_checkpoint, "checkpoint [-o FILE|-] [--exit] [--thread N] [--timeout SECONDS] PID" },
     { "list", cmd_list, "list" },
     { "restart", cmd_restart, "restart [--binary PROG] FILE|-" },
+    { "run", cmd_run, "run [--dir DIR] [--interval SECONDS] [--signal SIG] -- PROGRAM [ARG]..." },
     { "inspect", cmd_inspect, "inspect [--json] FILE|-" },
     { "help", cmd_help, "help [COMMAND]" },
 };
