@@ -17,6 +17,7 @@ run "command line" tests/cli.sh
 run "failed checkpoints never end the program, readers never hang" tests/robust.sh
 run "make install and the Debian packages, used with the build tree hidden; the build's dependencies" tests/install.sh
 run "control channel: migthread checkpoint and list" tests/control.sh
+run "migthread run: a job's checkpoints, signals, resume on another ABI" tests/run.sh
 run "mtcc driver and diagnostics" tests/mtcc.sh
 run "mtcc driver options on six targets" tests/mtcc/test-driver.sh
 run "mtcc corpus on six ABIs" tests/corpus.sh
