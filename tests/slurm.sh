@@ -38,13 +38,15 @@ gcc -O2 -o "$dir/plain" tests/run/ticker.c && "$dir/plain" $steps >"$dir/want" 2
 cluster_start "$dir/cluster" || { echo "slurm: the cluster did not start"; tail -n 5 "$dir"/cluster/log/*; exit 1; }
 mkdir -p "$dir/work" && cd "$dir/work" || exit 1
 
-# submit NAME SBATCH-OPTIONS...: submits examples/slurm/job.sh for the job
-# (held: `scontrol release`), output in NAME.out and NAME.err; $jid.
+# submit NAME SBATCH-OPTIONS...: submits examples/slurm/$script (job.sh
+# unless set) for the job (held: `scontrol release`), output in NAME.out
+# and NAME.err; $jid.
+script=job.sh
 submit() {
     name=$1
     shift
     jid=$(sbatch --parsable --hold -J "$name" -o "$dir/$name.out" -e "$dir/$name.err" "$@" \
-        "$root/examples/slurm/job.sh" "$job" $steps) || return 1
+        "$root/examples/slurm/$script" "$job" $steps) || return 1
 }
 # until_true DESCRIPTION CONDITION: waits (polling, 90 s at most) for CONDITION.
 until_true() {
@@ -79,7 +81,9 @@ check "... resumed on another node ($first, then $second), exit 0" \
 check "... its output equals the uninterrupted run's" "cmp -s '$dir/warn.out' '$dir/want'"
 
 # ---- requeued out of the x86 partition into the s390x one ------------------------------------------
-submit hetero -p x86,s390x && scontrol release "$jid"
+script=any-abi.sh  # (its partitions: x86,s390x)
+submit hetero && scontrol release "$jid"
+script=job.sh
 until_true "the job to run" '[ "$(state $jid)" = RUNNING ] && [ $(ticks $dir/hetero.err) -ge 3 ]'
 first=$(node_of "$jid")
 scontrol update NodeName=n1,n2 State=DRAIN Reason=test  # x86 is full: the job may go to s390x
