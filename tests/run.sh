@@ -26,7 +26,7 @@ $mtcc -O2 -o "$job.x86_64-linux-gnu" tests/run/ticker.c
 cc=$(scripts/abi.sh cc s390x)
 # shellcheck disable=SC2086
 $mtcc --cc=${cc%% *} ${cc#* } -O2 -o "$job.s390x-linux-gnu" tests/run/ticker.c
-gcc -O2 -o "$dir/plain" tests/run/ticker.c && "$dir/plain" 20 >"$dir/want" 2>/dev/null
+gcc -O2 -o "$dir/plain" tests/run/ticker.c && "$dir/plain" 20 >"$dir/want" 2>/dev/null && "$dir/plain" 60 >"$dir/want60" 2>/dev/null
 s390x_runner="$dir/runner qemu-s390x -L /usr/s390x-linux-gnu"
 printf '#!/bin/sh\necho "$@" >>"%s/runner.used"\nexec "$@"\n' "$dir" >"$dir/runner" && chmod +x "$dir/runner"
 
@@ -91,7 +91,7 @@ check "... resumed again: the output equals the uninterrupted run's" "[ $rc -eq 
 
 # ---- --interval, and a crash: the output since the last checkpoint is not repeated -----------
 ck=$dir/crash/run.ckpt
-start crash --dir "$dir/crash" --interval 0.3 -- "$job" 20
+start crash --dir "$dir/crash" --interval 0.3 -- "$job" 60
 upto "migthread: checkpoint $ck: *"
 upto 'tick *' 2  # output written after that checkpoint
 child=$(pgrep -P "$run")
@@ -100,10 +100,10 @@ finish
 cut=$(grep -a -o 'writer-stdout-size: [0-9]*' "$ck" | cut -d' ' -f2)
 check "--interval: a checkpoint while the job went on, then killed hard" \
     "[ $rc -eq 137 ] && [ -f '$ck' ] && [ -n '$cut' ] && [ \$(wc -c <'$dir/crash.out') -gt '${cut:-0}' ]"
-start crash --dir "$dir/crash" --interval 0.3 -- "$job" 20
+start crash --dir "$dir/crash" --interval 0.3 -- "$job" 60
 finish
 check "... resumed from it: exit 0" "[ $rc -eq 0 ] && rt_restored '$ck' '$dir/crash.err'"
-check "... its output cut back to the checkpoint's: equal to the uninterrupted run's" "cmp -s '$dir/crash.out' '$dir/want'"
+check "... its output cut back to the checkpoint's: equal to the uninterrupted run's" "cmp -s '$dir/crash.out' '$dir/want60'"
 check "... and checkpoints went on after the resume" "[ \$(grep -c '^migthread: checkpoint $ck' '$dir/crash.err') -ge 2 ]"
 
 # ---- the node's ABI: an s390x build under its runner --------------------------------------------
