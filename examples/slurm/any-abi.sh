@@ -15,9 +15,5 @@
 #SBATCH --partition=x86,s390x
 #SBATCH --requeue --open-mode=append --signal=B:USR1@120
 
-migthread run --dir "ckpt-$SLURM_JOB_ID" --interval "${CKPT_INTERVAL:-600}" -- "$@" &
-trap "kill -USR1 $!" USR1 TERM
-wait $!; wait $!
-rc=$?
-[ $rc -eq 75 ] && scontrol requeue "$SLURM_JOB_ID"
-exit $rc
+migthread run --dir "ckpt-$SLURM_JOB_ID" --interval "${CKPT_INTERVAL:-600}" -- "$@" & trap "kill -USR1 $!" USR1 TERM; wait $!; wait $!
+rc=$?; [ $rc -eq 75 ] && scontrol requeue "$SLURM_JOB_ID"; exit $rc

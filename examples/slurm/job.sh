@@ -9,12 +9,10 @@
 # periodic checkpoint (the output written since is cut from the output
 # file, so none of it is there twice). PROGRAM may be a prefix of builds per
 # ABI (PROGRAM.x86_64-linux-gnu, PROGRAM.aarch64-linux-gnu, ...).
+#
+# Slurm signals the batch shell alone, and a shell runs its traps only
+# between commands: run is started in the background, the trap passes the
+# warning on, and the first wait ends at the signal, the second with run.
 #SBATCH --requeue --open-mode=append --signal=B:USR1@120
-
-# Slurm signals the batch shell alone: it passes the warning on to run.
-migthread run --dir "ckpt-$SLURM_JOB_ID" --interval "${CKPT_INTERVAL:-600}" -- "$@" &
-trap "kill -USR1 $!" USR1 TERM
-wait $!; wait $!  # (the first wait ends at the signal; the second, with run)
-rc=$?
-[ $rc -eq 75 ] && scontrol requeue "$SLURM_JOB_ID"
-exit $rc
+migthread run --dir "ckpt-$SLURM_JOB_ID" --interval "${CKPT_INTERVAL:-600}" -- "$@" & trap "kill -USR1 $!" USR1 TERM; wait $!; wait $!
+rc=$?; [ $rc -eq 75 ] && scontrol requeue "$SLURM_JOB_ID"; exit $rc
