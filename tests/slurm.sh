@@ -117,7 +117,7 @@ until_true "the job to run" '[ "$(state $jid)" = RUNNING ] && [ $(ticks $dir/fai
 scancel -b --signal=USR1 "$jid"
 until_true "the job to end" '[ "$(state $jid)" = COMPLETED ]'
 check "a failing checkpoint: said, the job ran on to exit 0, never requeued" \
-    "grep -q '^migthread: .*run.ckpt' '$dir/fail.err' && [ \"\$(restarts $jid)\" = 0 ]"
+    "grep -q '^migthread: no checkpoint on the signal, the program carries on: .*run.ckpt' '$dir/fail.err' && [ \"\$(restarts $jid)\" = 0 ]"
 check "... its output equals the uninterrupted run's" "cmp -s '$dir/fail.out' '$dir/want'"
 
 echo "slurm: $passed passed, $failed failed"

@@ -10,6 +10,9 @@ int cmd_run(int argc, char **argv);
 
 /* Print one "migthread: ..." line on stderr; return the exit status 1. */
 int cli_fail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* Put "CONTEXT: " before the reason of every cli_fail line until it is
+ * set back to NULL (what failed, for a reason told by a lower layer). */
+void cli_fail_context(const char *context);
 /* Print a usage line for a subcommand; return the exit status 2. */
 int cli_usage(const char *synopsis);
 

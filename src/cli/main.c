@@ -6,11 +6,20 @@
 
 #include "cli.h"
 
+static const char *fail_context;
+
+void cli_fail_context(const char *context)
+{
+    fail_context = context;
+}
+
 int cli_fail(const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
     fputs("migthread: ", stderr);
+    if (fail_context)
+        fprintf(stderr, "%s: ", fail_context);
     vfprintf(stderr, fmt, ap);
     fputc('\n', stderr);
     va_end(ap);

@@ -250,7 +250,11 @@ static int checkpoint(const run_opts *o, pid_t child, int leave)
         m->flags = CM_FLAG_EXIT;
         cm_set(m, CM_F_FLAGS);
     }
+    char context[64];
+    snprintf(context, sizeof context, "%s, the program carries on", leave ? "no checkpoint on the signal" : "no periodic checkpoint");
+    cli_fail_context(context);
     int rc = cli_ask_checkpoint((long)child, m, RUN_ASK_MS);
+    cli_fail_context(NULL);
     free(m);
     return rc;
 }
