@@ -47,6 +47,7 @@ upto() {
     n=${2:-1}
     while IFS= read -r line <&3; do
         printf '%s\n' "$line" >>"$dir/$name.err"
+        # shellcheck disable=SC2254 # (PATTERN is a pattern)
         case $line in $1) n=$((n - 1)); [ $n -eq 0 ] && return 0 ;; esac
     done
     return 1
@@ -95,7 +96,7 @@ start crash --dir "$dir/crash" --interval 0.3 -- "$job" 60
 upto "migthread: checkpoint $ck: *"
 upto 'tick *' 2  # output written after that checkpoint
 child=$(pgrep -P "$run")
-kill -KILL "$run" $child  # the node dies
+kill -KILL "$run" "$child"  # the node dies
 finish
 cut=$(grep -a -o 'writer-stdout-size: [0-9]*' "$ck" | cut -d' ' -f2)
 check "--interval: a checkpoint while the job went on, then killed hard" \

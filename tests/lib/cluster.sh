@@ -101,7 +101,7 @@ EOF
     for node in n1 n2 n3; do
         mkdir -p "$1/spool/$node"
         unshare --pid --uts --mount --fork --mount-proc --kill-child=SIGKILL \
-            bash -c "hostname $node; mkdir -p /tmp/migthread-0 && mount -t tmpfs -o mode=700 tmpfs /tmp/migthread-0 && slurmd -D -N $node & wait" \
+            bash -c "hostname $node; mkdir -p -m 700 /tmp/migthread-0 && mount -t tmpfs -o mode=700 tmpfs /tmp/migthread-0 && slurmd -D -N $node & wait" \
             >"$1/log/slurmd.$node.out" 2>&1 &
         eval "cluster_node_$node=$!"
         cluster_nodes="$cluster_nodes $!"
