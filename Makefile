@@ -60,7 +60,7 @@ NET_LIB     := build/net/libmtnet.a
 HOST_LIB := build/lib/$(HOST_TRIPLE)/libmigthread.a
 HEADERS  := build/include/migthread.h build/include/migthread-gen.h
 
-.PHONY: all cross check demo bench bench-convert bench-overhead bench-threads bench-unions deps clean unit matrix \
+.PHONY: all cross check check-slurm demo bench bench-convert bench-overhead bench-threads bench-unions deps clean unit matrix \
         fuzz-smoke fuzz-csmith man install uninstall deb
 all: $(HOST_LIB) build/lib/$(HOST_TRIPLE)/libmtconvert.a build/bin/migthread build/bin/mtcc $(HEADERS)
 
@@ -297,6 +297,12 @@ check: deps
 	@$(MAKE) --no-print-directory WERROR=$(or $(WERROR),1) all cross
 	@$(MAKE) --no-print-directory WERROR=$(or $(WERROR),1) $(UNIT_BINS) $(MATRIX_BINS) $(HANDMADE_BINS) $(NET_TESTS) build/test/fuzz_ckpt build/bin/migthread
 	@WERROR=$(or $(WERROR),1) tests/check.sh
+
+# migthread run under a Slurm cluster that tests/slurm.sh starts and stops
+# (make check runs it too, through tests/check.sh).
+check-slurm: deps
+	@$(MAKE) --no-print-directory all cross
+	@tests/slurm.sh
 
 demo: deps
 	@$(MAKE) --no-print-directory all cross

@@ -8,7 +8,7 @@ set -eu
 PACKAGES="
 make gcc clang libclang-14-dev libclang-rt-14-dev llvm-14
 libxxhash-dev libtirpc-dev libsodium-dev libzstd-dev pkg-config valgrind python3
-qemu-user
+qemu-user slurm-wlm munge
 csmith libcsmith-dev cvise
 help2man dpkg-dev debhelper lintian
 gcc-i686-linux-gnu libc6-dev-i386-cross

@@ -18,6 +18,8 @@ run "failed checkpoints never end the program, readers never hang" tests/robust.
 run "make install and the Debian packages, used with the build tree hidden; the build's dependencies" tests/install.sh
 run "control channel: migthread checkpoint and list" tests/control.sh
 run "network layer: keys, handshake, encrypted stream; migthread keygen" tests/net.sh
+run "migthread run: a job's checkpoints, signals, resume on another ABI" tests/run.sh
+run "migthread run under a Slurm cluster: warned, requeued, another partition's ABI, a node lost" tests/slurm.sh
 run "mtcc driver and diagnostics" tests/mtcc.sh
 run "mtcc driver options on six targets" tests/mtcc/test-driver.sh
 run "mtcc corpus on six ABIs" tests/corpus.sh

@@ -7,11 +7,29 @@ int cmd_checkpoint(int argc, char **argv);
 int cmd_restart(int argc, char **argv);
 int cmd_list(int argc, char **argv);
 int cmd_keygen(int argc, char **argv);
+int cmd_run(int argc, char **argv);
 
 /* Print one "migthread: ..." line on stderr; return the exit status 1. */
 int cli_fail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* Put "CONTEXT: " before the reason of every cli_fail line until it is
+ * set back to NULL (what failed, for a reason told by a lower layer). */
+void cli_fail_context(const char *context);
 /* Print a usage line for a subcommand; return the exit status 2. */
 int cli_usage(const char *synopsis);
+
+/* ---- control.c: asking a program through its control channel ---- */
+struct cm_msg;
+/* Sends the CHECKPOINT request m to process pid, waiting up to wait_ms for
+ * the socket of a program just started, and waits for the outcome (up to
+ * m's TIMEOUT_MS, when set, for an adaptation point). Returns 0 with the
+ * program's OK in m, or 1 after one "migthread:" line (the program's
+ * reason, or why it could not be asked). */
+int cli_ask_checkpoint(long pid, struct cm_msg *m, long long wait_ms);
+
+/* ---- restart.c ---- */
+/* The value of the line "KEY: value" of a checkpoint's INFO text
+ * (malloc'd), or NULL when there is none. */
+char *cli_info_value(const char *info, const char *key);
 
 /* ---- help.c: --help, help COMMAND (and so the man page) ---- */
 #include <stddef.h>

@@ -128,6 +128,42 @@ static int absolute(const char *file, char *out, size_t cap)
     return snprintf(out, cap, "%s/%s", strcmp(dir, "/") ? dir : "", base) < (int)cap ? 0 : (errno = ENAMETOOLONG, -1);
 }
 
+int cli_ask_checkpoint(long pid, cm_msg *m, long long wait_ms)
+{
+    int fd = reach(pid, wait_ms);
+    if (fd < 0)
+        return 1;
+    /* (a send the program cut short: its refusal may be waiting to be read) */
+    int sent = cm_send(fd, m), send_errno = errno;
+    /* The program answers by its deadline if no adaptation point comes;
+     * after BEGUN, the write takes what it takes. */
+    char why[4200];
+    long long grace = sent < 0 ? CM_READ_MS : cm_has(m, CM_F_TIMEOUT_MS) ? (long long)m->timeout_ms + 5000 : -1;
+    for (;;) {
+        int r = cm_recv(fd, m, grace < 0 ? -1 : (int)grace, why, sizeof why);
+        if (r != 0 && sent < 0) {
+            close(fd);
+            return cli_fail("cannot ask process %ld: %s", pid, strerror(send_errno));
+        }
+        if (r != 0) {
+            close(fd);
+            return r == 1 ? cli_fail("process %ld ended before it answered", pid)
+                          : cli_fail("process %ld did not answer: %s", pid, why);
+        }
+        if (m->kind == CM_BEGUN) {
+            grace = -1;
+            continue;
+        }
+        break;
+    }
+    close(fd);
+    if (m->kind == CM_ERROR)
+        return cli_fail("%s", cm_has(m, CM_F_MESSAGE) ? m->message : "no checkpoint");
+    if (m->kind != CM_OK)
+        return cli_fail("process %ld answered with frame kind %u", pid, m->kind);
+    return 0;
+}
+
 int cmd_checkpoint(int argc, char **argv)
 {
     const char *synopsis = "checkpoint [-o FILE|-] [--exit] [--thread N] [--timeout SECONDS] PID";
@@ -174,37 +210,10 @@ int cmd_checkpoint(int argc, char **argv)
             return cli_fail("cannot write %s: %s", out, strerror(errno));
         cm_set(m, CM_F_PATH);
     }
-    int fd = reach(pid, (long long)(timeout * 1e3));
-    if (fd < 0)
+    if (cli_ask_checkpoint(pid, m, (long long)(timeout * 1e3)) != 0) {
+        free(m);
         return 1;
-    /* (a send the program cut short: its refusal may be waiting to be read) */
-    int sent = cm_send(fd, m), send_errno = errno;
-    /* The program answers by its deadline if no adaptation point comes;
-     * after BEGUN, the write takes what it takes. */
-    char why[4200];
-    long long grace = sent < 0 ? CM_READ_MS : timeout > 0 ? (long long)(timeout * 1e3) + 5000 : -1;
-    for (;;) {
-        int r = cm_recv(fd, m, grace < 0 ? -1 : (int)grace, why, sizeof why);
-        if (r != 0 && sent < 0) {
-            close(fd);
-            return cli_fail("cannot ask process %ld: %s", pid, strerror(send_errno));
-        }
-        if (r != 0) {
-            close(fd);
-            return r == 1 ? cli_fail("process %ld ended before it answered", pid)
-                          : cli_fail("process %ld did not answer: %s", pid, why);
-        }
-        if (m->kind == CM_BEGUN) {
-            grace = -1;
-            continue;
-        }
-        break;
     }
-    close(fd);
-    if (m->kind == CM_ERROR)
-        return cli_fail("%s", cm_has(m, CM_F_MESSAGE) ? m->message : "no checkpoint");
-    if (m->kind != CM_OK)
-        return cli_fail("process %ld answered with frame kind %u", pid, m->kind);
     FILE *line = out && strcmp(out, "-") == 0 ? stderr : stdout;
     fprintf(line, "%s: %llu bytes, captured %.3f ms after the request, written in %.3f ms\n",
             cm_has(m, CM_F_PATH) ? m->path : "-", (unsigned long long)m->size, m->wait_us / 1e3, m->write_us / 1e3);

@@ -36,6 +36,22 @@ static const struct {
       "  a FIFO, socket or device given by path is refused at once.\n",
       "  --binary PROG        the program to resume in (default: the executable that\n"
       "                       wrote FILE)\n" },
+    { "run",
+      "  Run PROGRAM as a batch job's step: start its build for this node's ABI\n"
+      "  (PROGRAM/TRIPLE when PROGRAM is a directory, else PROGRAM.TRIPLE, else\n"
+      "  PROGRAM), or, when DIR holds the job's checkpoint (DIR/run.ckpt), resume it.\n"
+      "  The ABI is MIGTHREAD_NODE_ABI, else `uname -m`; MIGTHREAD_RUNNER_<abi> (for\n"
+      "  instance MIGTHREAD_RUNNER_s390x=\"qemu-s390x -L /usr/s390x-linux-gnu\") runs\n"
+      "  that ABI's build under an emulator. On SIG or SIGTERM the program is\n"
+      "  checkpointed into DIR and leaves, and run exits 75 (requeue the job); a\n"
+      "  checkpoint that fails is reported and the program carries on. Otherwise run\n"
+      "  exits with the program's status (128+N for signal N); after exit 0 the\n"
+      "  checkpoint is removed. A resumed run cuts a regular-file standard output\n"
+      "  back to its size at the checkpoint, so that no output is there twice.\n",
+      "  --dir DIR            the job's checkpoint directory (default: .)\n"
+      "  --interval SECONDS   also checkpoint every SECONDS, the program going on; the\n"
+      "                       previous checkpoint stays until the new one is whole\n"
+      "  --signal SIG         the warning signal, by name or number (default: USR1)\n" },
     { "inspect",
       "  Print what a checkpoint holds: the writer's ABI, the program identity, the\n"
       "  types, frames, globals and heap blocks, byte totals and the pointer graph's\n"

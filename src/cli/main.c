@@ -6,11 +6,20 @@
 
 #include "cli.h"
 
+static const char *fail_context;
+
+void cli_fail_context(const char *context)
+{
+    fail_context = context;
+}
+
 int cli_fail(const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
     fputs("migthread: ", stderr);
+    if (fail_context)
+        fprintf(stderr, "%s: ", fail_context);
     vfprintf(stderr, fmt, ap);
     fputc('\n', stderr);
     va_end(ap);
@@ -29,6 +38,7 @@ static const cli_command commands[] = {
     { "checkpoint", cmd_checkpoint, "checkpoint [-o FILE|-] [--exit] [--thread N] [--timeout SECONDS] PID" },
     { "list", cmd_list, "list" },
     { "restart", cmd_restart, "restart [--binary PROG] FILE|-" },
+    { "run", cmd_run, "run [--dir DIR] [--interval SECONDS] [--signal SIG] -- PROGRAM [ARG]..." },
     { "inspect", cmd_inspect, "inspect [--json] FILE|-" },
     { "keygen", cmd_keygen, "keygen [--public] KEYFILE" },
     { "help", cmd_help, "help [COMMAND]" },

@@ -58,15 +58,16 @@ static int elf_machine(const char *path, unsigned *machine)
     return 0;
 }
 
-/* The value of the "writer-exe: " line of an INFO text, or NULL. */
-static char *exe_in(const char *info)
+char *cli_info_value(const char *info, const char *key)
 {
-    const char *p = info ? strstr(info, "writer-exe: ") : NULL;
-    if (!p)
-        return NULL;
-    p += strlen("writer-exe: ");
-    size_t n = strcspn(p, "\n");
-    return n ? strndup(p, n) : NULL;
+    size_t klen = strlen(key);
+    for (const char *p = info; p && *p; p = strchr(p, '\n') ? strchr(p, '\n') + 1 : NULL)
+        if (strncmp(p, key, klen) == 0 && p[klen] == ':' && p[klen + 1] == ' ') {
+            p += klen + 2;
+            size_t n = strcspn(p, "\n");
+            return n ? strndup(p, n) : NULL;
+        }
+    return NULL;
 }
 
 /* A descriptor holding the n bytes at buf from its start, for the
@@ -111,7 +112,7 @@ static char *find_writer(int fd, const char *label, int *pfd)
     size_t n;
     uint8_t *kept = st_kept(s, &n);
     free(s);
-    char *exe = info ? exe_in(info) : NULL;
+    char *exe = info ? cli_info_value(info, "writer-exe") : NULL;
     if (!info)
         cli_fail("%s: %s", label, err.msg);
     else if (!exe)

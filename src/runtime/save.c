@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "ckpt.h"
@@ -111,13 +112,27 @@ static int write_functions(ck_writer *w)
     return rc;
 }
 
+/* When standard output is a regular file (a batch job's output file), its
+ * size and inode at the capture (stdio is flushed by then): `migthread
+ * run` cuts the file back to that size when it resumes this checkpoint,
+ * so that output written after it is not there twice. */
+static void stdout_file(char *out, size_t cap)
+{
+    struct stat st;
+    *out = '\0';
+    if (fstat(STDOUT_FILENO, &st) == 0 && S_ISREG(st.st_mode))
+        snprintf(out, cap, "writer-stdout-size: %lld\nwriter-stdout-inode: %llu\n", (long long)st.st_size,
+                 (unsigned long long)st.st_ino);
+}
+
 static int write_info(ck_writer *w)
 {
-    char text[4500], arch[128], exe[4096];
+    char text[4700], arch[128], exe[4096], out[128];
     ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
     exe[n > 0 ? n : 0] = '\0';
-    snprintf(text, sizeof text, "writer-arch: %s\nwriter-pid: %ld\nwriter-exe: %s\n",
-             arch_describe(arch_local(), arch, sizeof arch), (long)getpid(), exe);
+    stdout_file(out, sizeof out);
+    snprintf(text, sizeof text, "writer-arch: %s\nwriter-pid: %ld\nwriter-exe: %s\n%s",
+             arch_describe(arch_local(), arch, sizeof arch), (long)getpid(), exe, out);
     return ck_write_info(w, text);
 }
 
