@@ -112,6 +112,18 @@ wait "$pid"; rc=$?
 check "migthread checkpoint PID of a program that measures its stack: refused by name, the program runs on" \
     '[ $rc -eq 0 ] && [ ! -e "$p.ckpt" ] && peek_refused "$p.err" && grep -q "checkpoint refused: stackpeek.c:" "$p.mt" &&
      cmp -s "$p.out" "$p.want"'
+# several files in one command: main.c keeps its local's address in a
+# global that depth.c measures (main.c's local must stay on the C stack)
+p="$dir/peek2"
+gcc -O2 -o "$p.plain" tests/mtcc/stackpeek2/main.c tests/mtcc/stackpeek2/depth.c && "$p.plain" >"$p.want"
+$mtcc -O2 -o "$p" tests/mtcc/stackpeek2/main.c tests/mtcc/stackpeek2/depth.c 2>"$p.err"
+"$p" >"$p.out" 2>"$p.run"; rc=$?
+rm -f "$p.ckpt"
+MIGTHREAD_AFTER_POLLS=5000 MIGTHREAD_EXIT_AFTER_CHECKPOINT=1 MIGTHREAD_CHECKPOINT_FILE="$p.ckpt" "$p" >"$p.cout" 2>"$p.crun"; crc=$?
+check "stack measure across two files in one command: diagnosed, run as the plain build, refused at capture" \
+    'one_line "$p.err" "mtcc: depth.c:[0-9]*: warning: the address of local here of walk and the address of a local kept in stack_start" &&
+     [ $rc -eq 0 ] && grep -qx "walked 20000" "$p.want" && cmp -s "$p.out" "$p.want" &&
+     [ $crc -eq 0 ] && one_line "$p.crun" "migthread: checkpoint refused: depth.c:" && [ ! -e "$p.ckpt" ] && cmp -s "$p.cout" "$p.want"'
 gcc -O2 -o "$dir/stackarray.plain" tests/mtcc/stackarray.c && "$dir/stackarray.plain" >"$dir/stackarray.want"
 $mtcc -O2 -o "$dir/stackarray" tests/mtcc/stackarray.c 2>"$dir/stackarray.err"
 check "pointers into one local compared and subtracted: no warning, and it round-trips" \

@@ -29,10 +29,13 @@ enum origin_kind {
     O_ESCAPED,  /* read from storage that holds the address of a local (a global stack_start) */
 };
 
+/* Names outlive the translation unit they were found in (several files in
+ * one command share the marks): they are strings, never cursors. */
 typedef struct origin {
     enum origin_kind kind;
-    CXCursor decl;  /* O_LOCAL: the local; O_ESCAPED: the storage it was read from */
-    int array;      /* O_LOCAL: a pointer into a local array, which pointers into it may be compared with */
+    const char *local; /* O_LOCAL: "here of depth", interned (one pointer per local) */
+    const char *via;   /* O_ESCAPED: the storage it was read from ("stack_start"), or NULL */
+    int array;         /* O_LOCAL: a pointer into a local array, which pointers into it may be compared with */
 } origin;
 
 typedef struct peek_spot {
@@ -41,18 +44,27 @@ typedef struct peek_spot {
     char *text;
 } peek_spot;
 
-/* A mark: storage that holds the address of a local. A parameter that
- * calls pass the address of one and the same local keeps that local as
+/* A mark: storage that holds the address of a local. A parameter or
+ * local given the address of one and the same local keeps that local as
  * its origin (pointers into it may be compared); any other storage holds
  * an escaped address. */
 typedef struct peek_mark {
-    char *key;        /* "v:USR" a variable or parameter, "f:USR" a member, "r:USR" what a function returns */
-    CXCursor local;   /* the local a parameter's calls pass, or a null cursor: escaped */
+    char *key;         /* "v:USR" a variable or parameter, "f:USR" a member, "r:USR" what a function returns */
+    char *name;        /* as written, for messages */
+    const char *local; /* the local it points into (interned), or NULL: escaped */
 } peek_mark;
+
+/* A local whose address was seen: "USR" and "here of depth". */
+typedef struct peek_local {
+    char *usr;
+    char *text;
+} peek_local;
 
 static struct {
     peek_mark *marks;
     int nmarks;
+    peek_local *locals;
+    int nlocals;
     int changed;
     int collect;   /* the last round records the spots */
     peek_spot *spots;
@@ -91,16 +103,14 @@ static peek_mark *find_mark(CXCursor decl, char kind)
     return r;
 }
 
-static int marked(CXCursor decl) { return find_mark(decl, 0) != NULL; }
-
-/* Marks decl (kind 0: by its own kind) as holding local's address, or an
- * escaped one (local null); two different locals make it escaped. */
-static void mark_as(CXCursor decl, char kind, CXCursor local)
+/* Marks decl (kind 0: by its own kind) as holding the address of local,
+ * or an escaped one (local NULL); two different locals make it escaped. */
+static void mark_as(CXCursor decl, char kind, const char *local)
 {
     peek_mark *m = find_mark(decl, kind);
     if (m) {
-        if (!clang_Cursor_isNull(m->local) && !clang_equalCursors(m->local, local)) {
-            m->local = clang_getNullCursor();
+        if (m->local && m->local != local) {
+            m->local = NULL;
             ps.changed = 1;
         }
         return;
@@ -109,11 +119,34 @@ static void mark_as(CXCursor decl, char kind, CXCursor local)
     if (!key)
         return;
     ps.marks = xrealloc(ps.marks, (size_t)(ps.nmarks + 1) * sizeof *ps.marks);
-    ps.marks[ps.nmarks++] = (peek_mark){ key, local };
+    ps.marks[ps.nmarks++] = (peek_mark){ key, spell(decl), local };
     ps.changed = 1;
 }
 
-static void mark(CXCursor decl) { mark_as(decl, 0, clang_getNullCursor()); }
+static void mark(CXCursor decl) { mark_as(decl, 0, NULL); }
+
+/* The one string that stands for local d in every file: "here of depth". */
+static const char *intern_local(CXCursor d)
+{
+    CXString usr = clang_getCursorUSR(d);
+    const char *u = clang_getCString(usr);
+    const char *r = NULL;
+    for (int i = 0; i < ps.nlocals && !r; i++)
+        if (strcmp(ps.locals[i].usr, u ? u : "") == 0)
+            r = ps.locals[i].text;
+    if (!r) {
+        char *name = spell(d), *fn = spell(clang_getCursorSemanticParent(d));
+        char *text = xcalloc(1, strlen(name) + strlen(fn) + 8);
+        sprintf(text, "%s of %s", name, fn);
+        free(name);
+        free(fn);
+        ps.locals = xrealloc(ps.locals, (size_t)(ps.nlocals + 1) * sizeof *ps.locals);
+        ps.locals[ps.nlocals++] = (peek_local){ xstrdup(u ? u : ""), text };
+        r = text;
+    }
+    clang_disposeString(usr);
+    return r;
+}
 
 /* ---- What an expression's address comes from ---------------------------------------------- */
 
@@ -154,20 +187,23 @@ static int automatic(CXCursor d)
     if (k != CXCursor_VarDecl)
         return 0;
     enum CX_StorageClass sc = clang_Cursor_getStorageClass(d);
-    return sc != CX_SC_Static && sc != CX_SC_Extern && clang_getCursorKind(clang_getCursorSemanticParent(d)) != CXCursor_TranslationUnit;
+    return sc != CX_SC_Static && sc != CX_SC_Extern &&
+           clang_getCursorKind(clang_getCursorSemanticParent(d)) != CXCursor_TranslationUnit;
 }
 
-static origin none(void) { return (origin){ O_NONE, clang_getNullCursor(), 0 }; }
+static origin none(void) { return (origin){ O_NONE, NULL, NULL, 0 }; }
 
-/* Two arms of ?: that differ: an address from somewhere else than one
- * local, never to be matched with that local. */
+static origin escaped(const char *via) { return (origin){ O_ESCAPED, NULL, via, 0 }; }
+
+/* An address plus a number, or either arm of ?:. Arms from two objects
+ * are never to be matched with one of them. */
 static origin merge(origin a, origin b)
 {
     if (a.kind == O_NONE)
         return b;
-    if (b.kind == O_NONE || (a.kind == O_LOCAL && b.kind == O_LOCAL && clang_equalCursors(a.decl, b.decl)))
+    if (b.kind == O_NONE || (a.kind == O_LOCAL && b.kind == O_LOCAL && a.local == b.local))
         return a;
-    return (origin){ O_ESCAPED, a.kind == O_ESCAPED ? a.decl : b.decl, 0 };
+    return escaped(a.kind == O_ESCAPED ? a.via : b.via);
 }
 
 /* The object whose address &lv takes: a local reached through `.` and
@@ -182,7 +218,7 @@ static origin address_of(CXCursor lv)
             CXCursor d = clang_getCursorReferenced(lv);
             if (!automatic(d))
                 return none();
-            return (origin){ O_LOCAL, d, into_array || is_array(clang_getCursorType(d)) };
+            return (origin){ O_LOCAL, intern_local(d), NULL, into_array || is_array(clang_getCursorType(d)) };
         }
         CXCursor base = child_at(lv, 0);
         if (clang_Cursor_isNull(base))
@@ -253,17 +289,18 @@ static origin classify(CXCursor e)
     case CXCursor_MemberRefExpr: {
         CXCursor d = clang_getCursorReferenced(e);
         const peek_mark *m = find_mark(d, 0);
-        if (m && !clang_Cursor_isNull(m->local))
-            return (origin){ O_LOCAL, m->local, 0 };  /* a parameter: the address of a caller's local */
+        if (m && m->local)
+            return (origin){ O_LOCAL, m->local, NULL, 0 };  /* given one local's address (a caller's) */
         if (m)
-            return (origin){ O_ESCAPED, d, 0 };
+            return escaped(m->name);
         if (is_array(clang_getCursorType(e)))
             return address_of(e);  /* a local array decays to its address */
         return none();
     }
     case CXCursor_CallExpr: {
         CXCursor callee = clang_getCursorReferenced(e);
-        return !clang_Cursor_isNull(callee) && find_mark(callee, 'r') ? (origin){ O_ESCAPED, callee, 0 } : none();
+        const peek_mark *m = clang_Cursor_isNull(callee) ? NULL : find_mark(callee, 'r');
+        return m ? escaped(m->name) : none();
     }
     default: return none();
     }
@@ -280,7 +317,7 @@ static void keep(CXCursor d, origin what)
     if (what.kind == O_ESCAPED)
         mark(d);
     else if (what.kind == O_LOCAL && !what.array)
-        mark_as(d, 0, automatic(d) ? what.decl : clang_getNullCursor());
+        mark_as(d, 0, automatic(d) ? what.local : NULL);
 }
 
 static void store(CXCursor lhs, origin what)
@@ -329,20 +366,14 @@ static void add_spot(CXCursor at, const char *text)
  * kept in stack_start", "the address of another object". */
 static char *describe(origin o)
 {
-    if (o.kind == O_NONE)
-        return xstrdup("the address of another object");
-    char *name = spell(o.decl);
-    char *fn = o.kind == O_LOCAL ? spell(clang_getCursorSemanticParent(o.decl)) : NULL;
-    char *r = xcalloc(1, strlen(name) + (fn ? strlen(fn) : 0) + 64);
+    char text[400];
     if (o.kind == O_LOCAL)
-        sprintf(r, "the address of local %s of %s", name, fn);
-    else if (automatic(o.decl) && !marked(o.decl))  /* c ? &a : &b */
-        sprintf(r, "the address of local %s or of another object", name);
+        snprintf(text, sizeof text, "the address of local %s", o.local);
+    else if (o.kind == O_ESCAPED && o.via)
+        snprintf(text, sizeof text, "the address of a local kept in %s", o.via);
     else
-        sprintf(r, "the address of a local kept in %s", name);
-    free(name);
-    free(fn);
-    return r;
+        snprintf(text, sizeof text, "the address of %s", o.kind == O_ESCAPED ? "one of several objects" : "another object");
+    return xstrdup(text);
 }
 
 /* 1 when the two sides may be addresses of different objects, one of
@@ -353,7 +384,7 @@ static int different_objects(origin a, origin b)
     if (a.kind == O_NONE && b.kind == O_NONE)
         return 0;
     if (a.kind == O_LOCAL && b.kind == O_LOCAL)
-        return !clang_equalCursors(a.decl, b.decl);
+        return a.local != b.local;
     if (a.kind == O_NONE || b.kind == O_NONE) {
         origin o = a.kind == O_NONE ? b : a;
         return o.kind == O_ESCAPED || !o.array;  /* a pointer variable may point into a local array */
@@ -440,7 +471,7 @@ static void walk_node(CXCursor c, CXCursor fn)
     } else if (k == CXCursor_ReturnStmt && !clang_Cursor_isNull(fn)) {
         origin o = classify(last_child(c));
         if (o.kind == O_ESCAPED || (o.kind == O_LOCAL && !o.array))
-            mark_as(fn, 'r', clang_getNullCursor());  /* void *approx_sp(void) { char c; return &c; } */
+            mark_as(fn, 'r', NULL);  /* void *approx_sp(void) { char c; return &c; } */
     }
     if (k == CXCursor_FunctionDecl)
         fn = c;
@@ -470,11 +501,20 @@ static void reset(void)
     ps.unit_found = 0;
     if (ps.program)
         return;
-    for (int i = 0; i < ps.nmarks; i++)
+    for (int i = 0; i < ps.nmarks; i++) {
         free(ps.marks[i].key);
+        free(ps.marks[i].name);
+    }
     free(ps.marks);
     ps.marks = NULL;
     ps.nmarks = 0;
+    for (int i = 0; i < ps.nlocals; i++) {
+        free(ps.locals[i].usr);
+        free(ps.locals[i].text);
+    }
+    free(ps.locals);
+    ps.locals = NULL;
+    ps.nlocals = 0;
 }
 
 /* The marks' fixpoint, then one more round that records the spots. */
