@@ -193,6 +193,13 @@ int mt_register_constant_bytes(const char *name, const void *addr, size_t size, 
  * by that name, and the program runs on. */
 void mt_hidden_unsafe(const char *spot);
 
+/* A spot where mtcc saw the program look at its own C stack (the address
+ * of a local compared with or subtracted from another object's: "file.c:12:
+ * the address of local here of depth ..."): mtcc left its locals on the C
+ * stack, and every capture is refused by that name before any thread
+ * unwinds (the stack stays as it is), and the program runs on. */
+void mt_stack_unsafe(const char *spot);
+
 /* Each translation unit adds a hash of its source to the program's
  * identity (in any order: the parts are summed). */
 void mt_add_program_part(uint64_t part);

@@ -1,7 +1,8 @@
 #!/bin/sh
 # mtcc.sh: the mtcc driver's options and errors, the diagnostics for
 # unsupported C, refusals (precision loss, another program's checkpoint,
-# a checkpoint refused at capture for an address XOR-ed),
+# a checkpoint refused at capture for an address XOR-ed or for a program
+# that looks at its own C stack),
 # a migration chain across four ABIs, and checkpoints triggered by
 # `migthread checkpoint PID`.
 set -u
@@ -68,6 +69,67 @@ $mtcc -O2 -DANNOTATE -o "$dir/xor.ann" tests/mtcc/xorlist.c 2>"$dir/xor.ann.err"
 check "declared safe (MT_NOT_A_POINTER): no warning, the checkpoint is written" \
     '[ ! -s "$dir/xor.ann.err" ] && rt_continue "$dir/xor.ann.ckpt" "$dir/xor.ann.out" 500 "$dir/xor.ann" &&
      cmp -s "$dir/xor.ann.out" "$dir/xor.want"'
+
+# ---- programs that look at their own C stack: kept there, diagnosed, refused at capture ----
+# (tests/mtcc/stackpeek.c: a recursion-depth check from a local of main in
+# six shapes; each one ran differently under mtcc before its locals stayed
+# on the C stack)
+peek_refused() {  # peek_refused ERR: exactly the one refusal line, naming the spot
+    one_line "$1" "migthread: checkpoint refused: stackpeek.c:[0-9]*: the address of .*(the program looks at its own C stack"
+}
+for shape in 1 2 3 4 5 6; do
+    p="$dir/peek$shape"
+    gcc -O2 -DSHAPE=$shape -o "$p.plain" tests/mtcc/stackpeek.c && "$p.plain" >"$p.want"
+    $mtcc -O2 -DSHAPE=$shape -o "$p" tests/mtcc/stackpeek.c 2>"$p.err"
+    check "stack measure, shape $shape: diagnosed at build time with file:line" \
+        'one_line "$p.err" "mtcc: stackpeek.c:[0-9]*: warning: the address of .*: the program looks at its own C stack"'
+    "$p" >"$p.out" 2>"$p.run"; rc=$?
+    check "stack measure, shape $shape: the uninterrupted run equals the plain build's" \
+        '[ $rc -eq 0 ] && [ ! -s "$p.run" ] && grep -qx "walked 20000" "$p.want" && cmp -s "$p.out" "$p.want"'
+    rm -f "$p.ckpt"
+    MIGTHREAD_VERBOSE=1 MIGTHREAD_AFTER_POLLS=5000 MIGTHREAD_EXIT_AFTER_CHECKPOINT=1 MIGTHREAD_CHECKPOINT_FILE="$p.ckpt" \
+        "$p" >"$p.cout" 2>"$p.crun"; rc=$?
+    check "stack measure, shape $shape: its checkpoint is refused at capture by name, no file, the program runs on" \
+        '[ $rc -eq 0 ] && peek_refused "$p.crun" && [ ! -e "$p.ckpt" ] && cmp -s "$p.cout" "$p.want"'
+done
+for abi in i686 aarch64 s390x ppc armhf; do
+    cc=$(scripts/abi.sh cc "$abi")
+    p="$dir/peek1.$abi"
+    # shellcheck disable=SC2086
+    $cc -O2 -o "$p.plain" tests/mtcc/stackpeek.c && scripts/abi.sh run "$abi" "$p.plain" >"$p.want"
+    # shellcheck disable=SC2086
+    $mtcc --cc=${cc%% *} ${cc#* } -O2 -o "$p" tests/mtcc/stackpeek.c 2>/dev/null
+    scripts/abi.sh run "$abi" "$p" >"$p.out" 2>"$p.run"; rc=$?
+    check "stack measure on $abi: the uninterrupted run equals the plain build's" \
+        '[ $rc -eq 0 ] && grep -qx "walked 20000" "$p.want" && cmp -s "$p.out" "$p.want"'
+done
+p="$dir/peek1" && rm -f "$p.stop" "$p.ckpt"
+MIGTHREAD_CHECKPOINT_FILE="$p.ckpt" "$p" "$p.stop" >"$p.out" 2>"$p.err" &
+pid=$!
+$mt checkpoint --exit --timeout 10 "$pid" >/dev/null 2>"$p.mt"
+touch "$p.stop"
+wait "$pid"; rc=$?
+check "migthread checkpoint PID of a program that measures its stack: refused by name, the program runs on" \
+    '[ $rc -eq 0 ] && [ ! -e "$p.ckpt" ] && peek_refused "$p.err" && grep -q "checkpoint refused: stackpeek.c:" "$p.mt" &&
+     cmp -s "$p.out" "$p.want"'
+# several files in one command: main.c keeps its local's address in a
+# global that depth.c measures (main.c's local must stay on the C stack)
+p="$dir/peek2"
+gcc -O2 -o "$p.plain" tests/mtcc/stackpeek2/main.c tests/mtcc/stackpeek2/depth.c && "$p.plain" >"$p.want"
+$mtcc -O2 -o "$p" tests/mtcc/stackpeek2/main.c tests/mtcc/stackpeek2/depth.c 2>"$p.err"
+"$p" >"$p.out" 2>"$p.run"; rc=$?
+rm -f "$p.ckpt"
+MIGTHREAD_AFTER_POLLS=5000 MIGTHREAD_EXIT_AFTER_CHECKPOINT=1 MIGTHREAD_CHECKPOINT_FILE="$p.ckpt" "$p" >"$p.cout" 2>"$p.crun"; crc=$?
+check "stack measure across two files in one command: diagnosed, run as the plain build, refused at capture" \
+    'one_line "$p.err" "mtcc: depth.c:[0-9]*: warning: the address of local here of walk and the address of a local kept in stack_start" &&
+     [ $rc -eq 0 ] && grep -qx "walked 20000" "$p.want" && cmp -s "$p.out" "$p.want" &&
+     [ $crc -eq 0 ] && one_line "$p.crun" "migthread: checkpoint refused: depth.c:" && [ ! -e "$p.ckpt" ] && cmp -s "$p.cout" "$p.want"'
+gcc -O2 -o "$dir/stackarray.plain" tests/mtcc/stackarray.c && "$dir/stackarray.plain" >"$dir/stackarray.want"
+$mtcc -O2 -o "$dir/stackarray" tests/mtcc/stackarray.c 2>"$dir/stackarray.err"
+check "pointers into one local compared and subtracted: no warning, and it round-trips" \
+    '[ ! -s "$dir/stackarray.err" ] && rt_checkpoint "$dir/stackarray.ckpt" "$dir/stackarray.before" 1500 "$dir/stackarray" &&
+     rt_restore "$dir/stackarray.ckpt" "$dir/stackarray.after" "$dir/stackarray" &&
+     rt_joined "$dir/stackarray.before" "$dir/stackarray.after" "$dir/stackarray.want"'
 
 # heap blocks of uintptr_t: typed as written on a 64-bit and a 32-bit ABI alike
 for abi in x86_64 i686; do

@@ -592,6 +592,7 @@ static void prescan(opts *o, const char *triple)
     if (o->sources.n < 2)
         return;
     hidden_program_begin();
+    stackpeek_program_begin();
     argv_t std = std_flags(o);
     for (int i = 0; i < o->sources.n; i++) {
         char ipath[PATH_MAX];

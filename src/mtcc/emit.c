@@ -574,6 +574,17 @@ static void emit_fallback(tunit *t, func *fn)
               fn->reg_name, outer);
 }
 
+/* In a program that looks at its own C stack (stackpeek.c) a local whose
+ * address is taken stays where the plain build has it, on the C stack:
+ * its captures are refused before any unwinding, so it is never saved. An
+ * array, a const object and one holding a union keep their records
+ * (their copies and initializers are written for a record). */
+static int stays_on_c_stack(const var *v)
+{
+    CXType ct = clang_getCanonicalType(v->type);
+    return ct.kind != CXType_ConstantArray && !not_assignable(v->type) && !holds_union(v->type);
+}
+
 void transform_function(tunit *t, CXCursor c)
 {
     func *fn = new_func(t, c);
@@ -585,9 +596,12 @@ void transform_function(tunit *t, CXCursor c)
     /* No capture happens while a leaf runs (leaves.c), so no pointer to its
      * locals is ever saved: they stay ordinary locals, unpinned. */
     fn->is_leaf = is_leaf(t, c, NULL);
+    int on_c_stack = stackpeek_found();
     for (int i = 0; i < fn->nvars; i++) {
         if (fn->is_leaf && !fn->vars[i].is_param && !holds_union(fn->vars[i].type))
             fn->vars[i].pinned = 0;  /* one holding a union keeps its record: entering it forgets stale members */
+        else if (on_c_stack && stays_on_c_stack(&fn->vars[i]))
+            fn->vars[i].pinned = 0;
         fn->npinned += fn->vars[i].pinned;
     }
     plan_vla_params(t, fn, body);

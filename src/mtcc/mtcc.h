@@ -267,6 +267,23 @@ int hidden_elem(CXType elem);
  * call are treated as such too (which value one carries is not known). */
 int hidden_any(void);
 
+/* ---- stackpeek.c: programs that look at their own C stack --------------------- */
+
+/* Finds, over a translation unit, where the address of a local is
+ * compared with or subtracted from another object's (a stack-depth check,
+ * a conservative collector's stack scan): warns with file:line and appends
+ * to reg the runtime calls that refuse every capture of the program. */
+void stackpeek_infer(CXTranslationUnit tu, strbuf *reg);
+/* Several files in one command: a local's address kept in a global of one
+ * file and measured in another is followed, and a spot in any file keeps
+ * the locals of every file on the C stack. */
+void stackpeek_program_begin(void);
+/* Adds what one file implies; returns 1 when a new mark was added. */
+int stackpeek_prescan(CXTranslationUnit tu);
+/* 1 when the file being transformed (or the command's program) looks at
+ * its C stack: its locals are then never pinned (emit.c). */
+int stackpeek_found(void);
+
 /* ---- punned.c: union types read through a member other than the one stored ---- */
 
 /* Finds, over one file, the union types it reads through a member it

@@ -322,6 +322,7 @@ int transform_prescan(const char *ipath, const char *triple, char **extra_args, 
     CXIndex index = clang_createIndex(0, 0);
     CXTranslationUnit tu = parse_unit(index, ipath, triple, extra_args, nextra);
     int grew = tu ? hidden_prescan(tu) : 0;
+    grew |= tu ? stackpeek_prescan(tu) : 0;
     if (tu)
         clang_disposeTranslationUnit(tu);
     clang_disposeIndex(index);
@@ -364,6 +365,7 @@ char *transform_file(const char *ipath, const char *orig_name, const char *tripl
     heap_scan_unit(tu);
     find_leaves(&t);
     hidden_infer(tu, &t.reg);
+    stackpeek_infer(tu, &t.reg);  /* before any function is transformed: it decides their pinning */
     clang_visitChildren(clang_getTranslationUnitCursor(tu), top_level, &t);
     free_leaves(&t);
     t.hash = hash_sources(&t);

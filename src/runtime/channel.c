@@ -29,6 +29,7 @@
 
 #include "config.h"
 #include "ctlmsg.h"
+#include "safepoint.h"
 #include "threads.h"
 
 enum { EXIT_WAIT_MS = 3000, SIGNAL_RECORD = 6 };
@@ -313,6 +314,11 @@ static int start_checkpoint(int fd, cm_msg *m, char *why, size_t cap)
         return snprintf(why, cap, "bad request: a timeout of 0"), 0;
     if (ch.active)
         return snprintf(why, cap, "a checkpoint asked for through the control channel is under way"), 0;
+    if (sp_refusal()) {  /* refused before any unwinding: the program's line, the same answer */
+        fflush(stdout);
+        fprintf(stderr, "migthread: checkpoint refused: %s\n", sp_refusal());
+        return snprintf(why, cap, "checkpoint refused: %s", sp_refusal()), 0;
+    }
     int leave = (m->flags & CM_FLAG_EXIT) != 0;
     pthread_mutex_lock(&ch.mu);
     ch.active = 1;
@@ -392,7 +398,7 @@ static void drain_wake(void)
                 int leave = buf[i + 1];
                 uint32_t target = (uint32_t)buf[i + 2] << 24 | (uint32_t)buf[i + 3] << 16 |
                                   (uint32_t)buf[i + 4] << 8 | buf[i + 5];
-                th_request(target ? TH_CAPTURE_THREAD : TH_CAPTURE_PROCESS, target, leave);
+                sp_request(target ? TH_CAPTURE_THREAD : TH_CAPTURE_PROCESS, target, leave);
                 i += SIGNAL_RECORD - 1;
             }
 }
@@ -476,7 +482,7 @@ static void *control_main(void *unused)
         tend_request(p[2].revents);
         if (next_tick >= 0 && now_ms() >= next_tick) {
             have_request = 0;  /* the timer's own: no latency to report */
-            th_request(TH_CAPTURE_PROCESS, 0, 0);
+            sp_request(TH_CAPTURE_PROCESS, 0, 0);
             next_tick = now_ms() + (long long)(cfg.interval * 1e3);
         }
         if (p[1].revents & POLLIN) {

@@ -7,6 +7,7 @@
 #include "safepoint.h"
 
 #include <errno.h>
+#include <stdio.h>
 
 #include "config.h"
 #include "libc_state.h"
@@ -60,6 +61,32 @@ static int set_aside(int cur)
     return 0;
 }
 
+/* Set by the registration of a program that looks at its own C stack
+ * (stackpeek.c in mtcc): its locals stay on the C stack, where unwinding
+ * and rewinding would move them, so a capture is refused before it
+ * begins, not after the unwinding as other refusals are. */
+static const char *stack_refusal;
+
+void mt_stack_unsafe(const char *spot)
+{
+    if (!stack_refusal)
+        stack_refusal = spot;
+}
+
+const char *sp_refusal(void)
+{
+    return stack_refusal;
+}
+
+int sp_request(int kind, uint32_t target, int leave)
+{
+    if (!stack_refusal)
+        return th_request(kind, target, leave);
+    fflush(stdout);  /* the line after the output that came before it */
+    fprintf(stderr, "migthread: checkpoint refused: %s\n", stack_refusal);
+    return -1;
+}
+
 /* A counted adaptation point: 1 when it was the last one. */
 static int count_poll(void)
 {
@@ -70,7 +97,7 @@ static int count_poll(void)
         mt_state_set(MT_STATE_IDLE);
         return 0;
     }
-    th_request(cfg.thread ? TH_CAPTURE_THREAD : TH_CAPTURE_PROCESS, cfg.thread, cfg.exit_after);
+    sp_request(cfg.thread ? TH_CAPTURE_THREAD : TH_CAPTURE_PROCESS, cfg.thread, cfg.exit_after);
     return 1;
 }
 

@@ -20,4 +20,12 @@ long sp_polls_reset(long count);
 /* The adaptation points not yet counted. */
 long sp_polls_left(void);
 
+/* Why every capture of this program is refused before any thread unwinds
+ * (mt_stack_unsafe: it looks at its own C stack), or NULL. */
+const char *sp_refusal(void);
+
+/* th_request, unless every capture is refused: then one `migthread:
+ * checkpoint refused: ...` line, no capture, and -1. */
+int sp_request(int kind, uint32_t target, int leave);
+
 #endif
