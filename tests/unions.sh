@@ -6,7 +6,9 @@
 # capture when it may hold a pointer; csmith programs with unions (no
 # bit-fields: another part of the work) round-trip x86_64 -> s390x, i686;
 # a union read through another member than the one stored (punned.c) is
-# refused by name across byte orders and copied under the same one.
+# refused by name across byte orders and copied under the same one. A
+# pointer into a union whose layout differs translates when every member
+# covering its offset maps it alike (interior.c), else it is refused.
 # Every round trip removes the checkpoint first and requires the file, the
 # MIGTHREAD_VERBOSE checkpoint line and the restore's zero exit before it
 # compares output. Usage: unions.sh (UNIONS_CSMITH="seeds" to choose).
@@ -156,6 +158,27 @@ if build tagged tests/unions/punned.c -DTAGGED; then
     roundtrip tagged s390x x86_64 "$((total / 2))"
 else
     bad "punned.c -DTAGGED does not build"
+fi
+
+# ---- pointers into a union whose layout differs (interior.c) ------------------------------
+# an offset that every member covering it maps alike translates, whichever
+# member is active; one that two members map apart is refused by name
+if build interior tests/unions/interior.c; then
+    total=$(total_of interior)
+    roundtrip interior x86_64 i686 "$((total / 2))"
+    roundtrip interior x86_64 x86_64 "$((total / 2))"
+else
+    bad "interior.c does not build"
+fi
+if build ambiguous tests/unions/interior.c -DAMBIGUOUS && checkpoint ambiguous x86_64 "$(($(total_of ambiguous) / 2))"; then
+    $mt restart --binary "$dir/ambiguous.i686" "$dir/ambiguous.ckpt" >"$dir/ambiguous.after" 2>"$dir/ambiguous.rerr"
+    rc=$?
+    if [ $rc -ne 0 ] && one_line "$dir/ambiguous.rerr" && [ ! -s "$dir/ambiguous.after" ] &&
+        grep -q "^migthread: pointer 0x[0-9a-f]* points between the members of a block in const uint64_t \* (global interior.c:into_f)" "$dir/ambiguous.rerr"
+    then ok
+    else bad "interior.c -DAMBIGUOUS x86_64 -> i686: not refused by name: exit $rc, $(head -n 1 "$dir/ambiguous.rerr")"; fi
+else
+    bad "interior.c -DAMBIGUOUS: no checkpoint"
 fi
 
 # ---- csmith programs with unions ----------------------------------------------------------

@@ -874,6 +874,29 @@ static int map_in_member(const tmember *sm, const tmember *dm, uint64_t rel, uin
     return 0;
 }
 
+/* A union's members all start at 0 and the active one may be unknown: an
+ * offset maps when every member that covers it maps it to the same place,
+ * whichever member the pointer was taken from. */
+static int map_in_union(const struct mt_type *s, const struct mt_type *d, uint64_t off, uint64_t *out)
+{
+    if (same_layout(s, d)) {
+        *out = off;
+        return 0;
+    }
+    int found = 0;
+    for (uint32_t i = 0; i < s->nmembers; i++) {
+        const tmember *sm = &s->members[i];
+        uint64_t mapped;
+        if (sm->cls == MT_CLASS_BITFIELD || off >= (uint64_t)sm->size * sm->count)
+            continue;
+        if (map_in_member(sm, &d->members[i], off, &mapped) < 0 || (found && mapped != *out))
+            return -1;
+        *out = mapped;
+        found = 1;
+    }
+    return found ? 0 : -1;
+}
+
 static int map_in_type(const struct mt_type *s, const struct mt_type *d, uint64_t off,
                        uint64_t *out)
 {
@@ -881,12 +904,8 @@ static int map_in_type(const struct mt_type *s, const struct mt_type *d, uint64_
         *out = 0;
         return 0;
     }
-    if (s->is_union) {
-        if (!same_layout(s, d))
-            return -1;
-        *out = off;
-        return 0;
-    }
+    if (s->is_union)
+        return map_in_union(s, d, off, out);
     for (uint32_t i = 0; i < s->nmembers; i++) {
         const tmember *sm = &s->members[i], *dm = &d->members[i];
         if (sm->cls == MT_CLASS_BITFIELD)
