@@ -646,7 +646,8 @@ static int union_refused(run_state *rs, const union_plan *u, const uint8_t *s, c
     size_t at = (size_t)(s - rs->src_base);
     char path[128];
     types_member_path(t, at % t->size, NULL, path, sizeof path);
-    const char *un = strncmp(u->src->name, "union ", 6) == 0 ? "" : "union ";
+    /* the name says "union" already, perhaps after a qualifier ("volatile union U1") */
+    const char *un = strstr(u->src->name, "union ") ? "" : "union ";
     const char *fn = strncmp(t->name, "pin ", 4) == 0 ? t->name + 4
                      : strncmp(t->name, "frame ", 6) == 0 ? t->name + 6 : NULL;
     if (fn && path[0])  /* a record of locals: the function and the local */
