@@ -48,6 +48,11 @@ struct frames_thread {
 
 static _Thread_local frames_thread tf;
 
+/* The thread's state word (migthread-gen.h), which every adaptation point
+ * polls and which the unwinding and rewinding here drive; safepoint.c
+ * tells what a pending request or the poll count does with it. */
+_Thread_local int mt_state;
+
 frames_thread *frames_mine(void)
 {
     return &tf;

@@ -8,7 +8,7 @@
  * Uncontended mutexes cost one compare-and-swap, uncontended rwlocks an
  * atomic add or a compare-and-swap (and a read lock an entry in its
  * thread's list), a signal nobody waits for one load;
- * everything that sleeps goes through threads.c, where a capture can
+ * everything that sleeps goes through th_wait.c, where a capture can
  * interrupt it. */
 #include <errno.h>
 #include <limits.h>
@@ -798,6 +798,15 @@ void sync_drop_reads(void)
     th_reads *r = my_reads ? my_reads : first_reads();
     while (r->n)
         rd_leave(r->locks[--r->n]);
+}
+
+/* The thread code, below, calls these two through hooks, handed to it as
+ * the program starts (before any thread can end or be restored). */
+__attribute__((constructor)) static void hand_hooks_down(void)
+{
+    static const th_sync_hooks hooks = { .thread_ends = sync_drop_reads,
+                                         .cond_waiter_restored = sync_cond_waiter_restored };
+    th_set_sync_hooks(&hooks);
 }
 
 /* ---- The checkpoint's view of reader counts ----------------------------------------------- */

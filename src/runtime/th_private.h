@@ -6,7 +6,7 @@
 
 #include "threads.h"
 
-#include "types.h"
+#include "tlsvars.h"
 
 typedef enum { TH_RUNNING, TH_FINISHED, TH_MIGRATED } th_status;
 
@@ -35,7 +35,8 @@ typedef struct th_thread {
     void *(*start)(void *);
     void *arg;
     void *retval;
-    void **tls;                  /* its thread-local instances */
+    void **tls;                  /* its thread-local instances, by tls_at's numbers */
+    size_t ntls;                 /* ... how many were noted */
     th_reads reads;              /* the rwlocks it holds for reading */
     uint32_t reads_placed;       /* restored entries placed past reads.n, not committed yet */
     th_waiter wait;              /* its condition wait (th_my_waiter) */
@@ -63,19 +64,9 @@ typedef struct th_capture_state {
 } th_capture_state;
 extern th_capture_state th_cap;
 
-/* What the layer above handed down (th_set_hooks). */
+/* What the layers above handed down (th_set_hooks, th_set_sync_hooks). */
 extern th_hooks th_hook;
-
-/* The program's thread-local variables (mt_register_tls). */
-typedef struct tls_var {
-    char *name;
-    uint64_t key;
-    void *(*addr)(void);
-    const mt_type *type;
-    size_t count;
-} tls_var;
-extern tls_var *th_tls_vars;
-extern size_t th_ntls;
+extern th_sync_hooks th_sync;
 
 /* ---- th_registry.c: entries (th_mu held unless said) */
 th_thread *th_find(uint32_t id);

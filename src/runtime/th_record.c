@@ -7,7 +7,6 @@
 
 #include "error.h"
 #include "state.h"
-#include "sync.h"
 
 /* ---- Saving -------------------------------------------------------------------- */
 
@@ -112,10 +111,11 @@ static th_record record_of(const th_thread *t)
 
 static int write_tls(ck_writer *w, const th_thread *t)
 {
-    for (size_t i = 0; i < th_ntls && t->tls; i++) {
-        ck_block b = { .role = CK_ROLE_TLS, .type = th_tls_vars[i].type->index, .key = th_tls_vars[i].key,
-                       .old_addr = (uint64_t)(uintptr_t)t->tls[i], .count = th_tls_vars[i].count,
-                       .len = th_tls_vars[i].count * th_tls_vars[i].type->size, .name = th_tls_vars[i].name };
+    for (size_t i = 0; i < t->ntls; i++) {
+        tls_var v = tls_at(i);
+        ck_block b = { .role = CK_ROLE_TLS, .type = v.type->index, .key = v.key,
+                       .old_addr = (uint64_t)(uintptr_t)t->tls[i], .count = v.count,
+                       .len = v.count * v.type->size, .name = v.name };
         if (ck_write_block(w, &b, t->tls[i]) < 0)
             return -1;
     }
@@ -212,8 +212,10 @@ int th_roots_each(int (*fn)(void *data, const struct mt_type *t, uint64_t count,
             th_record rec = record_of(t);
             r = fn(&rec, th_record_type(), 1, ctx);  /* the scan reads it at once */
         }
-        for (size_t i = 0; !r && t->status == TH_RUNNING && t->tls && i < th_ntls; i++)
-            r = fn(t->tls[i], th_tls_vars[i].type, th_tls_vars[i].count, ctx);
+        for (size_t i = 0; !r && t->status == TH_RUNNING && i < t->ntls; i++) {
+            tls_var v = tls_at(i);
+            r = fn(t->tls[i], v.type, v.count, ctx);
+        }
         if (!r && t->status == TH_RUNNING && t->reads.n)
             r = fn(t->reads.locks, read_type, t->reads.n, ctx);
         if (!r && t->status == TH_RUNNING && t->wait.obj) {
@@ -270,9 +272,11 @@ void *th_restore_tls(uint32_t id, uint64_t key, const struct mt_type *ty, uint64
         t->wait_placed = 1;
         return &t->wait_in;
     }
-    for (size_t i = 0; t && t->tls && i < th_ntls; i++)
-        if (th_tls_vars[i].key == key)
-            return th_tls_vars[i].type == ty && th_tls_vars[i].count == count ? t->tls[i] : NULL;
+    for (size_t i = 0; t && i < t->ntls; i++) {
+        tls_var v = tls_at(i);
+        if (v.key == key)
+            return v.type == ty && v.count == count ? t->tls[i] : NULL;
+    }
     return NULL;
 }
 
@@ -325,7 +329,7 @@ static void requeue_wait(th_thread *t)
     w->ticket = t->wait_in.ticket;
     th_waiter_requeue(w);
     if (w->woken == CK_WAIT_QUEUED)
-        sync_cond_waiter_restored(t->wait_in.cond);
+        th_sync.cond_waiter_restored(t->wait_in.cond);
     t->wait_placed = 0;
 }
 

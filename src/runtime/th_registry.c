@@ -5,10 +5,8 @@
 
 #include <stdio.h>
 #include <stdlib.h>
-#include <string.h>
 
 #include "error.h"
-#include "state.h"
 
 pthread_mutex_t th_mu = PTHREAD_MUTEX_INITIALIZER;
 pthread_cond_t th_changed = PTHREAD_COND_INITIALIZER;
@@ -31,42 +29,32 @@ void th_set_hooks(const th_hooks *h)
     th_hook = *h;
 }
 
-/* ---- Thread-local variables ------------------------------------------------- */
+static void no_thread_end(void) {}
+static void no_waiter(void *cond) { (void)cond; }
+th_sync_hooks th_sync = { .thread_ends = no_thread_end, .cond_waiter_restored = no_waiter };
 
-tls_var *th_tls_vars;
-size_t th_ntls;
-
-int mt_register_tls(const char *name, void *(*addr)(void), const mt_type *t, size_t count, mt_error *err)
+void th_set_sync_hooks(const th_sync_hooks *h)
 {
-    pthread_mutex_lock(&th_mu);
-    tls_var *grown = realloc(th_tls_vars, (th_ntls + 1) * sizeof *grown);
-    char *copy = strdup(name);
-    if (!grown || !copy) {
-        free(copy);
-        if (grown)
-            th_tls_vars = grown;
-        pthread_mutex_unlock(&th_mu);
-        return mt_fail(err, MT_ENOMEM, "out of memory registering %s", name);
-    }
-    th_tls_vars = grown;
-    th_tls_vars[th_ntls++] = (tls_var){ copy, state_name_key(name), addr, t, count };
-    pthread_mutex_unlock(&th_mu);
-    return 0;
+    th_sync = *h;
 }
+
+/* ---- Thread-local variables ------------------------------------------------- */
 
 /* Notes where the calling thread's thread-locals are (lock held). */
 void th_tls_snapshot(th_thread *t)
 {
-    if (!th_ntls)
+    size_t n = tls_count();
+    if (!n)
         return;
-    void **grown = realloc(t->tls, th_ntls * sizeof *grown);
+    void **grown = realloc(t->tls, n * sizeof *grown);
     if (!grown) {
         fprintf(stderr, "migthread: out of memory noting thread-local variables\n");
         exit(1);
     }
     t->tls = grown;
-    for (size_t i = 0; i < th_ntls; i++)
-        t->tls[i] = th_tls_vars[i].addr();
+    t->ntls = n;
+    for (size_t i = 0; i < n; i++)
+        t->tls[i] = tls_at(i).addr();
 }
 
 /* ---- The registry ------------------------------------------------------------- */

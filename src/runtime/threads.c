@@ -15,7 +15,6 @@
 #include <stdlib.h>
 
 #include "error.h"
-#include "sync.h"
 
 /* main ended by pthread_exit or moved to another process: the last thread
  * to end ends the process. */
@@ -68,7 +67,7 @@ static _Noreturn void end_program(void)
  * moved to another process). */
 static void thread_ends(th_thread *t, void *retval, th_status status)
 {
-    sync_drop_reads();  /* (t is the calling thread) */
+    th_sync.thread_ends();  /* (t is the calling thread) */
     pthread_mutex_lock(&th_mu);
     if (t->is_main)
         main_gone = 1;
