@@ -177,8 +177,7 @@ const mt_type *mt_type_pthread(const char *kind, size_t size, size_t align)
             mt_die(&err);
         return t;
     }
-    fprintf(stderr, "migthread: no descriptor for %s\n", kind);
-    exit(1);
+    mt_fatal("no descriptor for %s", kind);
 }
 
 /* ---- Mutexes ---------------------------------------------------------------------- */
@@ -548,10 +547,8 @@ static SLOW void reads_grow(th_reads *r)
 {
     uint32_t cap = r->cap ? 2 * r->cap : 4;
     void **grown = realloc(r->locks, cap * sizeof *grown);
-    if (!grown) {
-        fprintf(stderr, "migthread: out of memory noting a read lock\n");
-        exit(1);
-    }
+    if (!grown)
+        mt_fatal("out of memory noting a read lock");
     r->locks = grown;
     r->cap = cap;
 }

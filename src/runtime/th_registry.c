@@ -47,10 +47,8 @@ void th_tls_snapshot(th_thread *t)
     if (!n)
         return;
     void **grown = realloc(t->tls, n * sizeof *grown);
-    if (!grown) {
-        fprintf(stderr, "migthread: out of memory noting thread-local variables\n");
-        exit(1);
-    }
+    if (!grown)
+        mt_fatal("out of memory noting thread-local variables");
     t->tls = grown;
     t->ntls = n;
     for (size_t i = 0; i < n; i++)
@@ -97,10 +95,8 @@ void th_drop(th_thread *t)
 th_thread *th_new(uint32_t id)
 {
     th_thread *t = calloc(1, sizeof *t);
-    if (!t) {
-        fprintf(stderr, "migthread: out of memory creating a thread\n");
-        exit(1);
-    }
+    if (!t)
+        mt_fatal("out of memory creating a thread");
     t->id = id;
     pthread_cond_init(&t->wait.cv, NULL);
     return t;
