@@ -75,6 +75,14 @@ static unsigned msb_number(unsigned p)
     return BITS_PER_BYTE * (p / BITS_PER_BYTE) + (BITS_PER_BYTE - 1) - p % BITS_PER_BYTE;
 }
 
+int type_bitfield_ok(const tmember *m)
+{
+    unsigned bits = (unsigned)m->bit_pos + m->bit_width;
+    return m->cls == MT_CLASS_BITFIELD && m->bit_width >= 1 && m->bit_width <= TYPE_BIT_MAX_WIDTH &&
+           m->bit_pos < 8 && !(m->bit_flags & ~TYPE_BIT_FLAGS) && m->count == 1 &&
+           m->size == (bits + 7) / 8;
+}
+
 /* Describes value bits at[0..width) (memory bits of the window) as a run
  * in one of the two numberings; 0, or -1 when they form neither. */
 static int fit_numbering(const unsigned *at, unsigned width, tmember *m)

@@ -9,16 +9,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-config cfg;
+#include "error.h"
 
-void cfg_die(const char *fmt, const char *detail)
-{
-    fflush(stdout);
-    fprintf(stderr, "migthread: ");
-    fprintf(stderr, fmt, detail);
-    fputc('\n', stderr);
-    exit(1);
-}
+config cfg;
 
 static const char *base_name(const char *path)
 {
@@ -35,7 +28,7 @@ static long long env_count(const char *name)
     errno = 0;
     long long n = strtoll(v, &end, 10);
     if (*end || errno || n < 0)
-        cfg_die("%s must be a non-negative whole number", name);
+        mt_fatal("%s must be a non-negative whole number", name);
     return n;
 }
 
@@ -51,7 +44,7 @@ static uint32_t env_thread(void)
     errno = 0;
     long long n = strtoll(v, &end, 10);
     if (*end || errno || n < 1 || n > UINT32_MAX)
-        cfg_die("MIGTHREAD_THREAD must be a thread number (main is 1), not '%s'", v);
+        mt_fatal("MIGTHREAD_THREAD must be a thread number (main is 1), not '%s'", v);
     return (uint32_t)n;
 }
 
@@ -64,7 +57,7 @@ void cfg_read(const char *argv0)
         snprintf(cfg.path, sizeof cfg.path, "%s.ckpt", base_name(argv0));
     cfg.after_polls = env_count("MIGTHREAD_AFTER_POLLS");
     if (cfg.after_polls > LONG_MAX)
-        cfg_die("MIGTHREAD_AFTER_POLLS is larger than this ABI counts (%s)", getenv("MIGTHREAD_AFTER_POLLS"));
+        mt_fatal("MIGTHREAD_AFTER_POLLS is larger than this ABI counts (%s)", getenv("MIGTHREAD_AFTER_POLLS"));
     cfg.exit_after = env_count("MIGTHREAD_EXIT_AFTER_CHECKPOINT") != 0;
     cfg.verbose = env_count("MIGTHREAD_VERBOSE") != 0;
     const char *interval = getenv("MIGTHREAD_INTERVAL");
@@ -72,7 +65,7 @@ void cfg_read(const char *argv0)
         char *end;
         cfg.interval = strtod(interval, &end);
         if (*end || !(cfg.interval > 0))
-            cfg_die("MIGTHREAD_INTERVAL must be a positive number of seconds, not '%s'", interval);
+            mt_fatal("MIGTHREAD_INTERVAL must be a positive number of seconds, not '%s'", interval);
     }
     cfg.thread = env_thread();
     cfg.signals = env_count("MIGTHREAD_SIGNALS") != 0;
@@ -83,9 +76,9 @@ void cfg_read(const char *argv0)
     const char *control = getenv("MIGTHREAD_CONTROL");
     cfg.control = !(control && *control) || env_count("MIGTHREAD_CONTROL") != 0;
     if (!cfg.control && cfg.interval > 0)
-        cfg_die("%s", "MIGTHREAD_INTERVAL needs the control thread, which MIGTHREAD_CONTROL=0 turns off");
+        mt_fatal("MIGTHREAD_INTERVAL needs the control thread, which MIGTHREAD_CONTROL=0 turns off");
     if (!cfg.control && cfg.signals)
-        cfg_die("%s", "MIGTHREAD_SIGNALS needs the control thread, which MIGTHREAD_CONTROL=0 turns off");
+        mt_fatal("MIGTHREAD_SIGNALS needs the control thread, which MIGTHREAD_CONTROL=0 turns off");
     const char *restore = getenv("MIGTHREAD_RESTORE");
     cfg.restore = restore && *restore ? restore : NULL;
 }

@@ -25,11 +25,7 @@ extern config cfg;
 
 /* Reads every MIGTHREAD_* variable into cfg; argv0 names the default
  * checkpoint file. A value that is not understood ends the program with
- * one line (cfg_die): a typo must not silently mean "no checkpoint". */
+ * one line (mt_fatal): a typo must not silently mean "no checkpoint". */
 void cfg_read(const char *argv0);
-
-/* A start-up failure: flushes stdout, prints "migthread: " and fmt with
- * detail on stderr, and exits with status 1. */
-_Noreturn void cfg_die(const char *fmt, const char *detail);
 
 #endif

@@ -14,4 +14,16 @@ int mt_fail(mt_error *err, int code, const char *fmt, ...)
 void mt_error_context(mt_error *err, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 
+/* The runtime's one way to end the program on an error it cannot return:
+ * flushes stdout (the program's output comes first), prints one line,
+ * "migthread: " and the printf-formatted message, on stderr and exits
+ * with status 1. Every fatal message goes through it (or, in a signal
+ * handler, through mt_fatal_in_handler). */
+_Noreturn void mt_fatal(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* mt_fatal for a signal handler, async-signal-safe: the line is put
+ * together without stdio, written with one write(2), and the program
+ * ends with _exit(1) (stdout is not flushed: stdio may be mid-call). */
+_Noreturn void mt_fatal_in_handler(const char *msg);
+
 #endif

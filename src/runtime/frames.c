@@ -48,6 +48,11 @@ struct frames_thread {
 
 static _Thread_local frames_thread tf;
 
+/* The thread's state word (migthread-gen.h), which every adaptation point
+ * polls and which the unwinding and rewinding here drive; safepoint.c
+ * tells what a pending request or the poll count does with it. */
+_Thread_local int mt_state;
+
 frames_thread *frames_mine(void)
 {
     return &tf;
@@ -69,10 +74,8 @@ void *mt_frame_push(const mt_function_info *fi, unsigned site)
 {
     size_t size = fi->frame ? fi->frame->size : 0;
     frame_rec *f = calloc(1, ROUND_UP(sizeof(frame_rec)) + size);
-    if (!f) {
-        fprintf(stderr, "migthread: out of memory saving the frame of %s\n", fi->name);
-        exit(1);
-    }
+    if (!f)
+        mt_fatal("out of memory saving the frame of %s", fi->name);
     f->fn_id = fi->id;
     f->type = fi->frame;
     /* The first frame saved is where the capture began: it resumes after
@@ -91,9 +94,8 @@ void *mt_frame_pop(const mt_function_info *fi, unsigned *site)
     frame_rec *f = tf.outer;
     if (!f || f->fn_id != fi->id) {
         const mt_function_info *saved = f ? frames_info_by_id(f->fn_id) : NULL;
-        fprintf(stderr, "migthread: resuming %s, but the saved frame is %s\n", fi->name,
-                f ? (saved ? saved->name : "of an unknown function") : "missing");
-        exit(1);
+        mt_fatal("resuming %s, but the saved frame is %s", fi->name,
+                 f ? (saved ? saved->name : "of an unknown function") : "missing");
     }
     tf.outer = f->next;
     *site = f->site;
@@ -112,9 +114,7 @@ void *mt_frame_pop(const mt_function_info *fi, unsigned *site)
 
 _Noreturn void mt_frame_bad_site(void)
 {
-    fflush(stdout);
-    fprintf(stderr, "migthread: a saved frame names a resume site its function does not have\n");
-    exit(1);
+    mt_fatal("a saved frame names a resume site its function does not have");
 }
 
 void mt_frame_release(void *record)
@@ -160,10 +160,8 @@ static void *pin_enter(frames_thread *ft, const mt_type *t)
     if (!c || c->cap - c->used < need) {
         size_t cap = need > CHUNK_SIZE ? need : CHUNK_SIZE;
         pin_chunk *fresh = malloc(ROUND_UP(sizeof(pin_chunk)) + cap);
-        if (!fresh) {
-            fprintf(stderr, "migthread: out of memory for the locals of a call\n");
-            exit(1);
-        }
+        if (!fresh)
+            mt_fatal("out of memory for the locals of a call");
         fresh->below = c;
         fresh->cap = cap;
         fresh->used = 0;
@@ -384,6 +382,5 @@ void (*mt_twin_of(void (*fn)(void)))(void)
     for (size_t i = 0; i < ninfos; i++)
         if (infos[i]->fn == fn)
             return infos[i]->twin;
-    fprintf(stderr, "migthread: resuming a call through a pointer to an unknown function\n");
-    exit(1);
+    mt_fatal("resuming a call through a pointer to an unknown function");
 }

@@ -18,8 +18,9 @@
 static unsigned char *poison_base;
 static struct sigaction previous;
 
-/* Async-signal-safe: write and _exit only. A fault elsewhere goes back to
- * the handler the program had, and the faulting access runs again. */
+/* Async-signal-safe: mt_fatal_in_handler (write and _exit) and sigaction
+ * only, no stdio (the fault may come inside it). A fault elsewhere goes
+ * back to the handler the program had, and the faulting access runs again. */
 static void on_fault(int sig, siginfo_t *si, void *uc)
 {
     (void)uc;
@@ -28,11 +29,7 @@ static void on_fault(int sig, siginfo_t *si, void *uc)
         sigaction(sig, &previous, NULL);
         return;
     }
-    static const char msg[] =
-        "migthread: the program used a pointer into memory it had freed before the checkpoint\n";
-    ssize_t r = write(2, msg, sizeof msg - 1);
-    (void)r;
-    _exit(1);
+    mt_fatal_in_handler("the program used a pointer into memory it had freed before the checkpoint");
 }
 
 static int reserve(mt_error *err)

@@ -40,10 +40,10 @@ static char **copy_argv(int argc, char **argv)
     const mt_type *ptr = mt_type_scalar("char *", MT_CLASS_PTR, sizeof(char *), _Alignof(char *));
     char **copy = mt_malloc((size_t)(argc + 1) * sizeof *copy, ptr, NULL);
     if (!copy)
-        cfg_die("%s", "out of memory copying the arguments");
+        mt_fatal("out of memory copying the arguments");
     for (int i = 0; i < argc; i++)
         if (!(copy[i] = mt_strdup(argv[i])))
-            cfg_die("%s", "out of memory copying the arguments");
+            mt_fatal("out of memory copying the arguments");
     copy[argc] = NULL;
     return copy;
 }
@@ -55,7 +55,7 @@ static void register_streams(void)
     if (mt_register_constant("<stdin>", stdin, byte, 1, &err) < 0 ||
         mt_register_constant("<stdout>", stdout, byte, 1, &err) < 0 ||
         mt_register_constant("<stderr>", stderr, byte, 1, &err) < 0)
-        cfg_die("%s", err.msg);
+        mt_fatal("%s", err.msg);
 }
 
 /* The C library's state that the runtime keeps (libc_*.c). */
@@ -64,7 +64,7 @@ static void register_libc(void)
     mt_error err;
     if (lc_env_track(&err) < 0 || lc_rand_register(&err) < 0 || lc_errno_register(&err) < 0 ||
         lc_signal_register(&err) < 0 || lc_stdio_register(&err) < 0 || lc_mmap_register(&err) < 0)
-        cfg_die("%s", err.msg);
+        mt_fatal("%s", err.msg);
 }
 
 /* In the child of a fork: a new instance of the program, with its own
@@ -188,16 +188,16 @@ static int restore_from(const char *path, void *(**start)(void *))
     mt_error err;
     ck_image *img = in_read_restore(path, &err);  /* a file, "-" or migthread restart's stream */
     if (!img)
-        cfg_die("%s", err.msg);
+        mt_fatal("%s", err.msg);
     if (lc_files_reopen(img, &err) < 0 || th_restore_prepare(img, &err) < 0 || restore_image(img, 0, &err) < 0)
-        cfg_die("%s", err.msg);
+        mt_fatal("%s", err.msg);
     /* the library's state, before any thread of the program goes on */
     if (lc_signal_reinstall(&err) < 0 || lc_stdio_reinstate(&err) < 0 || lc_mmap_restored(&err) < 0)
-        cfg_die("%s", err.msg);
+        mt_fatal("%s", err.msg);
     ck_image_free(img);
     int role = th_restore_start(start);
     if (role == TH_ROLE_MAIN && !frames_pending(frames_mine()))
-        cfg_die("%s holds no stack to resume", path);
+        mt_fatal("%s holds no stack to resume", path);
     if (cfg.verbose)
         fprintf(stderr, "migthread: restored %s in %.3f ms\n", path, (now() - t0) * 1e3);
     return role;
@@ -250,7 +250,7 @@ static void control_program_ends(void)
          * not a program that ended early */
         char n[16];
         snprintf(n, sizeof n, "%u", cfg.thread);
-        cfg_die("MIGTHREAD_THREAD=%s names no thread of this program", n);
+        mt_fatal("MIGTHREAD_THREAD=%s names no thread of this program", n);
     }
     report_count();
 }
@@ -297,7 +297,7 @@ int mt_run_main(int argc, char **argv, int (*user_main)(int, char **), int (*res
         if (role == TH_ROLE_ALONE)
             resume_main = resume_alone;  /* a moved thread: its function, then the end */
         if (!resume_main)
-            cfg_die("%s", "this program's main cannot be resumed (see mtcc's warnings)");
+            mt_fatal("this program's main cannot be resumed (see mtcc's warnings)");
         /* a restored run may count toward its own checkpoint (a chain) */
         frames_set_state_after_rewind(sp_idle_state(th_self_id()));
         mt_state_set(MT_STATE_REWINDING);

@@ -1,9 +1,10 @@
-/* safepoint.c: the state word and the adaptation points.
+/* safepoint.c: what the state word means at an adaptation point (the word
+ * itself lives in frames.c, below the thread code, which sets it too).
  *
  * A request (trigger.c, the poll count here, the API) only sets a
  * thread's state word; mt_adapt, which every adaptation point calls when
  * the word is not idle, decides whether this thread starts unwinding now
- * (threads.c holds the rendezvous). */
+ * (th_capture.c holds the rendezvous). */
 #include "safepoint.h"
 
 #include <errno.h>
@@ -13,8 +14,6 @@
 #include "libc_state.h"
 #include "migthread-gen.h"
 #include "threads.h"
-
-_Thread_local int mt_state;
 
 static _Thread_local int callback_depth;
 /* The state word set aside while a callback from untransformed code runs

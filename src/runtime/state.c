@@ -74,12 +74,6 @@ uint64_t state_name_key(const char *name)
 void mt_set_program_id(uint64_t id) { program_id = id; }
 void mt_add_program_part(uint64_t part) { program_id += part; }
 
-_Noreturn void mt_die(const mt_error *err)
-{
-    fflush(stdout);
-    fprintf(stderr, "migthread: %s\n", err->msg);
-    exit(1);
-}
 uint64_t state_program_id(void) { return program_id; }
 
 /* Grows *arr (of elements of size elem) to hold one more. */

@@ -8,7 +8,7 @@
  * Uncontended mutexes cost one compare-and-swap, uncontended rwlocks an
  * atomic add or a compare-and-swap (and a read lock an entry in its
  * thread's list), a signal nobody waits for one load;
- * everything that sleeps goes through threads.c, where a capture can
+ * everything that sleeps goes through th_wait.c, where a capture can
  * interrupt it. */
 #include <errno.h>
 #include <limits.h>
@@ -177,8 +177,7 @@ const mt_type *mt_type_pthread(const char *kind, size_t size, size_t align)
             mt_die(&err);
         return t;
     }
-    fprintf(stderr, "migthread: no descriptor for %s\n", kind);
-    exit(1);
+    mt_fatal("no descriptor for %s", kind);
 }
 
 /* ---- Mutexes ---------------------------------------------------------------------- */
@@ -548,10 +547,8 @@ static SLOW void reads_grow(th_reads *r)
 {
     uint32_t cap = r->cap ? 2 * r->cap : 4;
     void **grown = realloc(r->locks, cap * sizeof *grown);
-    if (!grown) {
-        fprintf(stderr, "migthread: out of memory noting a read lock\n");
-        exit(1);
-    }
+    if (!grown)
+        mt_fatal("out of memory noting a read lock");
     r->locks = grown;
     r->cap = cap;
 }
@@ -798,6 +795,15 @@ void sync_drop_reads(void)
     th_reads *r = my_reads ? my_reads : first_reads();
     while (r->n)
         rd_leave(r->locks[--r->n]);
+}
+
+/* The thread code, below, calls these two through hooks, handed to it as
+ * the program starts (before any thread can end or be restored). */
+__attribute__((constructor)) static void hand_hooks_down(void)
+{
+    static const th_sync_hooks hooks = { .thread_ends = sync_drop_reads,
+                                         .cond_waiter_restored = sync_cond_waiter_restored };
+    th_set_sync_hooks(&hooks);
 }
 
 /* ---- The checkpoint's view of reader counts ----------------------------------------------- */

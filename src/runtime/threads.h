@@ -56,6 +56,17 @@ typedef struct th_hooks {
 } th_hooks;
 void th_set_hooks(const th_hooks *h);
 
+/* What sync.c, above the thread code, has it call: sync.c registers them
+ * as the program starts (a program without sync.c has no read locks and
+ * no condition waits, and needs none). */
+typedef struct th_sync_hooks {
+    /* The calling thread ends: it gives back the read locks it holds. */
+    void (*thread_ends)(void);
+    /* A restored condition wait on cond is queued again (th_mu held). */
+    void (*cond_waiter_restored)(void *cond);
+} th_sync_hooks;
+void th_set_sync_hooks(const th_sync_hooks *h);
+
 /* The calling thread becomes thread 1 (mt_run_main calls this first). */
 void th_init_main(void);
 uint32_t th_self_id(void);

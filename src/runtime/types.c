@@ -38,14 +38,6 @@ static int is_aggregate(int cls)
     return cls == MT_CLASS_STRUCT || cls == MT_CLASS_UNION;
 }
 
-int type_bitfield_ok(const tmember *m)
-{
-    unsigned bits = (unsigned)m->bit_pos + m->bit_width;
-    return m->cls == MT_CLASS_BITFIELD && m->bit_width >= 1 && m->bit_width <= TYPE_BIT_MAX_WIDTH &&
-           m->bit_pos < 8 && !(m->bit_flags & ~TYPE_BIT_FLAGS) && m->count == 1 &&
-           m->size == (bits + 7) / 8;
-}
-
 /* Where the members seen so far end: bytes no later member may reuse, and
  * the first byte of the last bit-field (the next one may share it). */
 typedef struct layout_end {

@@ -112,7 +112,7 @@ void types_member_path(const struct mt_type *t, uint64_t off, const tmember *wan
 int type_scalar_size_ok(int cls, uint32_t size);
 
 /* 1 when a bit-field member's window (size bytes) fits its bit position
- * and width, and its flags are known. */
+ * and width, and its flags are known (bitfield.c, below this file). */
 int type_bitfield_ok(const tmember *m);
 
 /* The shift of a bit-field's value in its bytes read as one integer

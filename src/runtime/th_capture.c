@@ -1,0 +1,259 @@
+/* th_capture.c: the rendezvous of a capture: a request marks every
+ * thread's state word, each thread stops at its next safe point (unwinds,
+ * gives way in a blocking call, or pauses in place), and the last to stop
+ * has the checkpoint written through the hooks (th_set_hooks). */
+#include "th_private.h"
+
+#include <errno.h>
+#include <stdio.h>
+
+#include "libc_state.h"
+
+/* ---- Requests ------------------------------------------------------------------ */
+
+/* Asks thread t to stop at its next safe point; a thread still rewinding
+ * sees the request once its rewind ends (frames.c leaves it standing). */
+static void ask(th_thread *t)
+{
+    if (!t->state)
+        return;  /* not started yet: it looks at the capture when it starts */
+    int old = __atomic_load_n(t->state, __ATOMIC_RELAXED);
+    while (old == MT_STATE_IDLE || old == MT_STATE_COUNTING || old == MT_STATE_REWINDING)
+        if (__atomic_compare_exchange_n(t->state, &old, MT_STATE_PENDING, 0, __ATOMIC_RELAXED,
+                                        __ATOMIC_RELAXED))
+            break;
+}
+
+static int activate(int kind, uint32_t target, int leave, int requester)
+{
+    if (th_cap.active)
+        return -1;
+    if (kind == TH_CAPTURE_THREAD && !th_alive(target))
+        return -1;
+    th_cap.active = 1;
+    th_cap.kind = kind;
+    th_cap.target = target;
+    th_cap.leave = leave;
+    th_cap.writing = 0;
+    th_cap.begun = 0;
+    th_cap.requester = requester;
+    for (th_thread *t = th_all; t; t = t->next)
+        if (t->status == TH_RUNNING && t->native_live)
+            ask(t);
+    th_wake_all_sleepers();
+    return 0;
+}
+
+int th_request_from(int kind, uint32_t target, int leave, int requester)
+{
+    /* not th_me(): the control thread is no thread of the program */
+    pthread_mutex_lock(&th_mu);
+    int r = activate(kind, target, leave, requester);
+    pthread_mutex_unlock(&th_mu);
+    return r;
+}
+
+int th_request(int kind, uint32_t target, int leave)
+{
+    return th_request_from(kind, target, leave, TH_BY_PROGRAM);
+}
+
+void th_capture_finish(const char *why)
+{
+    int requester = th_cap.requester;
+    th_cap.active = 0;
+    th_cap.writing = 0;
+    th_cap.generation++;
+    pthread_cond_broadcast(&th_changed);
+    if (th_hook.capture_ends)
+        th_hook.capture_ends(requester, why);
+}
+
+int th_cancel(int requester)
+{
+    pthread_mutex_lock(&th_mu);
+    int r = -1;
+    if (th_cap.active && th_cap.requester == requester && !th_cap.begun) {
+        for (th_thread *t = th_all; t; t = t->next) {
+            int pending = MT_STATE_PENDING;
+            if (t->state)
+                __atomic_compare_exchange_n(t->state, &pending, th_hook.idle_state(t->id), 0, __ATOMIC_RELAXED,
+                                            __ATOMIC_RELAXED);
+        }
+        th_capture_finish("cancelled");
+        r = 0;
+    }
+    pthread_mutex_unlock(&th_mu);
+    return r;
+}
+
+/* A thread that must stop waits inside a function mtcc could not make
+ * safe (see its warnings): it cannot unwind, so there is no checkpoint;
+ * the threads that did stop carry on. */
+static void cancel_capture(const th_thread *t, const char *why)
+{
+    fflush(stdout);
+    char line[256];
+    snprintf(line, sizeof line, "no checkpoint: thread %u %s", t->id, why);
+    fprintf(stderr, "migthread: %s\n", line);
+    for (th_thread *o = th_all; o; o = o->next)
+        o->parked = 0;
+    th_capture_finish(line);
+}
+
+/* ---- Safe points ---------------------------------------------------------------- */
+
+static int must_unwind(const th_thread *t)
+{
+    return th_cap.active && !t->parked && (th_cap.kind == TH_CAPTURE_PROCESS || th_cap.target == t->id);
+}
+
+/* Waits in place until the capture of another thread is over. */
+static void pause_here(th_thread *t)
+{
+    unsigned long gen = th_cap.generation;
+    t->paused = 1;
+    th_tls_snapshot(t);
+    pthread_cond_broadcast(&th_changed);
+    while (th_cap.active && th_cap.generation == gen)
+        pthread_cond_wait(&th_changed, &th_mu);
+    t->paused = 0;
+    mt_state_set(th_hook.idle_state(t->id));
+}
+
+int th_at_safe_point(void)
+{
+    th_thread *t = th_me();
+    pthread_mutex_lock(&th_mu);
+    int unwind = 0;
+    if (must_unwind(t)) {
+        mt_state_set(MT_STATE_UNWINDING);
+        th_cap.begun = 1;
+        th_hook.capture_begins();
+        unwind = 1;
+    } else if (th_cap.active) {
+        pause_here(t);
+    } else {
+        mt_state_set(th_hook.idle_state(t->id));
+    }
+    pthread_mutex_unlock(&th_mu);
+    return unwind;
+}
+
+int th_give_way(void)
+{
+    th_thread *t = th_current;
+    if (!must_unwind(t))
+        return 0;
+    if (th_hook.in_callback()) {
+        if (th_cap.kind == TH_CAPTURE_THREAD)
+            cancel_capture(t, "waits in a function mtcc could not transform");
+        return 0;
+    }
+    lc_errno_note(errno);
+    mt_state_set(MT_STATE_UNWINDING);
+    frames_mark_in_call();
+    th_cap.begun = 1;
+    th_hook.capture_begins();
+    return 1;
+}
+
+int th_give_way_waiting(const char *what)
+{
+    th_thread *t = th_current;
+    if (must_unwind(t) && th_cap.kind == TH_CAPTURE_THREAD && !th_hook.in_callback()) {
+        char why[160];
+        snprintf(why, sizeof why, "waits in %s, which no thread could end where it would go alone", what);
+        cancel_capture(t, why);
+        return 0;
+    }
+    return th_give_way();
+}
+
+void th_gate(void)
+{
+    th_thread *t = th_current;
+    if (th_cap.active && !must_unwind(t))
+        pause_here(t);
+}
+
+/* ---- The rendezvous --------------------------------------------------------------- */
+
+static int all_parked(void)
+{
+    for (th_thread *t = th_all; t; t = t->next)
+        if (t->status == TH_RUNNING && t->native_live && !t->parked)
+            return 0;
+    return 1;
+}
+
+/* A thread that keeps a process capture from completing: every thread
+ * not parked is asleep where it cannot unwind. NULL otherwise. */
+static const th_thread *blocking_capture(void)
+{
+    const th_thread *stuck = NULL;
+    for (th_thread *t = th_all; t; t = t->next) {
+        if (t->status != TH_RUNNING || !t->native_live || t->parked)
+            continue;
+        if (!t->stuck)
+            return NULL;
+        stuck = t;
+    }
+    return stuck;
+}
+
+static int others_stopped(const th_thread *me_)
+{
+    for (th_thread *t = th_all; t; t = t->next)
+        if (t != me_ && t->status == TH_RUNNING && t->native_live && !t->paused && !t->sleeping &&
+            !t->parked)
+            return 0;
+    return 1;
+}
+
+int th_capture_reached_bottom(void)
+{
+    th_thread *t = th_me();
+    pthread_mutex_lock(&th_mu);
+    unsigned long gen = th_cap.generation;
+    t->parked = 1;
+    th_tls_snapshot(t);
+    /* No broadcast: the threads parked before wait for the capture to
+     * end, or to be the one that completes it, and the thread that parks
+     * last sees that itself; waking them all at each park made 16 threads
+     * on 2 cores take 2-4 ms to stop. What else ends their wait (a thread
+     * that ends, or sleeps where it cannot unwind) broadcasts. */
+    int stays = 1;
+    if (th_cap.kind == TH_CAPTURE_THREAD) {
+        while (!others_stopped(t))
+            pthread_cond_wait(&th_changed, &th_mu);
+        pthread_mutex_unlock(&th_mu);
+        int written = th_hook.write_checkpoint(0, th_cap.requester) == 0;
+        pthread_mutex_lock(&th_mu);
+        if (th_cap.leave && written) {  /* a refused thread stays */
+            frames_clear(t->frames);
+            stays = 0;
+        }
+        t->parked = 0;
+        th_capture_finish(NULL);
+    } else {
+        while (th_cap.generation == gen && !th_cap.writing && !all_parked() && !blocking_capture())
+            pthread_cond_wait(&th_changed, &th_mu);
+        if (th_cap.generation == gen && !th_cap.writing && !all_parked())
+            cancel_capture(blocking_capture(), "waits in a function mtcc could not transform");
+        if (th_cap.generation == gen && !th_cap.writing) {
+            th_cap.writing = 1;
+            pthread_mutex_unlock(&th_mu);
+            th_hook.write_checkpoint(th_cap.leave, th_cap.requester);  /* exits when asked to and written */
+            pthread_mutex_lock(&th_mu);
+            for (th_thread *o = th_all; o; o = o->next)
+                o->parked = 0;
+            th_capture_finish(NULL);
+        }
+        while (th_cap.generation == gen)
+            pthread_cond_wait(&th_changed, &th_mu);
+    }
+    pthread_mutex_unlock(&th_mu);
+    return stays;
+}
+
