@@ -10,6 +10,7 @@ run() {
     "$@" || status=1
 }
 run "unit tests on every ABI and under ASan/UBSan" tests/run-unit.sh
+run "runtime layers: no circle of calls between files" sh scripts/layers.sh -q
 run "ABI matrix" tests/matrix.sh
 run "stack frames on a hand-transformed program" tests/handmade.sh
 run "fuzzing smoke run" tests/fuzz-smoke.sh
