@@ -156,7 +156,7 @@ int state_write(st_stream *s, mt_error *err)
      * refused before anything is written */
     reach_set rs;
     int reach = reach_compute(&rs, err);
-    int rc = reach == REACH_REFUSED ? -1 : ck_write_header(&w, s, state_program_id(), err);
+    int rc = reach == REACH_REFUSED || th_tls_check(err) < 0 ? -1 : ck_write_header(&w, s, state_program_id(), err);
     if (rc == 0)
         rc = sync_reader_patches(&patches, &w.npatches, err);
     w.patches = patches;

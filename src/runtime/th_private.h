@@ -37,6 +37,7 @@ typedef struct th_thread {
     void *retval;
     void **tls;                  /* its thread-local instances, by tls_at's numbers */
     size_t ntls;                 /* ... how many were noted */
+    int tls_lost;                /* the last noting ran out of memory: a capture must refuse */
     th_reads reads;              /* the rwlocks it holds for reading */
     uint32_t reads_placed;       /* restored entries placed past reads.n, not committed yet */
     th_waiter wait;              /* its condition wait (th_my_waiter) */

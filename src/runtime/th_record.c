@@ -161,6 +161,20 @@ static int write_pin_as_heap(void *data, const struct mt_type *ty, uint64_t coun
     return ck_write_block(ctx, &b, data) < 0;
 }
 
+int th_tls_check(mt_error *err)
+{
+    pthread_mutex_lock(&th_mu);
+    uint32_t lost = 0;
+    for (th_thread *t = th_all; t && !lost; t = t->next)
+        if (th_cap.active && saved(t) && t->status == TH_RUNNING && t->tls_lost)
+            lost = t->id;
+    pthread_mutex_unlock(&th_mu);
+    if (lost)
+        return mt_fail(err, MT_ENOMEM, "out of memory noting thread %u's thread-local variables; "
+                       "checkpoint refused, the program carries on", lost);
+    return 0;
+}
+
 int th_write(ck_writer *w)
 {
     pthread_mutex_lock(&th_mu);

@@ -40,15 +40,18 @@ void th_set_sync_hooks(const th_sync_hooks *h)
 
 /* ---- Thread-local variables ------------------------------------------------- */
 
-/* Notes where the calling thread's thread-locals are (lock held). */
+/* Notes where the calling thread's thread-locals are (lock held). Out of
+ * memory, the thread runs on and a capture that needs them refuses
+ * (th_tls_check): a checkpoint never costs the job. */
 void th_tls_snapshot(th_thread *t)
 {
     size_t n = tls_count();
     if (!n)
         return;
     void **grown = realloc(t->tls, n * sizeof *grown);
+    t->tls_lost = !grown;
     if (!grown)
-        mt_fatal("out of memory noting thread-local variables");
+        return;
     t->tls = grown;
     t->ntls = n;
     for (size_t i = 0; i < n; i++)

@@ -177,6 +177,9 @@ void th_reads_left_behind(void (*fn)(void *lock, void *ctx), void *ctx);
 /* Saving: the threads a checkpoint holds, with their frames and
  * thread-local blocks, after the globals and the heap. */
 int th_write(ck_writer *w);
+/* Before anything is written: 0, or -1 with err when a thread to be saved
+ * could not note its thread-local variables (out of memory). */
+int th_tls_check(mt_error *err);
 /* Visits the roots of the captured threads: frames, pinned records,
  * thread-local instances. */
 int th_roots_each(int (*fn)(void *data, const struct mt_type *t, uint64_t count, void *ctx), void *ctx);
