@@ -289,7 +289,7 @@ static void emit_registration(tunit *t, strbuf *out, int has_main, func *main_fn
 
 /* Parses a preprocessed file for the target; NULL when libclang cannot. */
 static CXTranslationUnit parse_unit(CXIndex index, const char *ipath, const char *triple, char **extra_args,
-                                    int nextra)
+                                    int nextra, const char *text)
 {
     /* gcc's <stdatomic.h> expands to __atomic builtins on _Atomic objects,
      * which clang refuses: for the parse only, _Atomic T reads as T (the
@@ -311,37 +311,17 @@ static CXTranslationUnit parse_unit(CXIndex index, const char *ipath, const char
     for (int i = 0; i < nextra; i++)
         args[nfixed + i] = extra_args[i];
     CXTranslationUnit tu = NULL;
-    enum CXErrorCode ec = clang_parseTranslationUnit2(index, ipath, args, nfixed + nextra, NULL, 0,
-                                                      CXTranslationUnit_KeepGoing, &tu);
+    /* text, when given, is the file's contents (normalised) */
+    struct CXUnsavedFile unsaved = { ipath, text, text ? (unsigned long)strlen(text) : 0 };
+    enum CXErrorCode ec = clang_parseTranslationUnit2(index, ipath, args, nfixed + nextra, text ? &unsaved : NULL,
+                                                      text ? 1 : 0, CXTranslationUnit_KeepGoing, &tu);
     free(args);
     return ec == CXError_Success ? tu : NULL;
 }
 
-int transform_prescan(const char *ipath, const char *triple, char **extra_args, int nextra)
+/* Stops with the parse's errors, each at its original file and line. */
+static void check_parse(CXTranslationUnit tu, const char *orig_name)
 {
-    CXIndex index = clang_createIndex(0, 0);
-    CXTranslationUnit tu = parse_unit(index, ipath, triple, extra_args, nextra);
-    int grew = tu ? hidden_prescan(tu) : 0;
-    if (tu)
-        clang_disposeTranslationUnit(tu);
-    clang_disposeIndex(index);
-    return grew;
-}
-
-char *transform_file(const char *ipath, const char *orig_name, const char *triple, char **extra_args,
-                     int nextra)
-{
-    tunit t = { 0 };
-    const char *slash = strrchr(orig_name, '/');
-    t.base = slash ? slash + 1 : orig_name;
-    t.eb.src = read_file(ipath, &t.eb.len);
-    t.eb.render_site = emit_site;
-    t.tr = tr_new(t.base);
-    CXIndex index = clang_createIndex(0, 0);
-    CXTranslationUnit tu = parse_unit(index, ipath, triple, extra_args, nextra);
-    if (!tu)
-        fatal("libclang could not parse %s", orig_name);
-
     int errors = 0;
     for (unsigned i = 0; i < clang_getNumDiagnostics(tu); i++) {
         CXDiagnostic d = clang_getDiagnostic(tu, i);
@@ -359,6 +339,48 @@ char *transform_file(const char *ipath, const char *orig_name, const char *tripl
     }
     if (errors)
         fatal("%s does not parse; not transformed", orig_name);
+}
+
+int transform_prescan(const char *ipath, const char *triple, char **extra_args, int nextra)
+{
+    CXIndex index = clang_createIndex(0, 0);
+    CXTranslationUnit tu = parse_unit(index, ipath, triple, extra_args, nextra, NULL);
+    int grew = tu ? hidden_prescan(tu) : 0;
+    if (tu)
+        clang_disposeTranslationUnit(tu);
+    clang_disposeIndex(index);
+    return grew;
+}
+
+char *transform_file(const char *ipath, const char *orig_name, const char *triple, char **extra_args,
+                     int nextra)
+{
+    tunit t = { 0 };
+    const char *slash = strrchr(orig_name, '/');
+    t.base = slash ? slash + 1 : orig_name;
+    t.eb.src = read_file(ipath, &t.eb.len);
+    t.eb.render_site = emit_site;
+    t.tr = tr_new(t.base);
+    CXIndex index = clang_createIndex(0, 0);
+    CXTranslationUnit tu = parse_unit(index, ipath, triple, extra_args, nextra, NULL);
+    if (!tu)
+        fatal("libclang could not parse %s", orig_name);
+    check_parse(tu, orig_name);
+    /* every later pass reads the normalised text */
+    t.tu = tu;
+    char *normal = normalise_unit(&t);
+    if (normal) {
+        clang_disposeTranslationUnit(tu);
+        free((char *)t.eb.src);
+        t.eb.src = normal;
+        t.eb.len = strlen(normal);
+        tu = parse_unit(index, ipath, triple, extra_args, nextra, normal);
+        if (!tu)
+            fatal("libclang could not parse %s once normalised", orig_name);
+        check_parse(tu, orig_name);
+    }
+    t.tu = tu;
+
     t.tu = tu;
     punned_scan(tu);  /* before any type is described: the marks go with the descriptors */
     heap_scan_unit(tu);
