@@ -112,8 +112,9 @@ static char *arm_cast(CXType from, CXType to)
     return b.s;
 }
 
-/* Appends the branch that returns value (casts: the conversions of the
- * conditionals around it, innermost first); 0 when it cannot be written. */
+/* Appends the branch that returns value; casts are the conversions of the
+ * conditionals around it, written outermost first, so that C applies the
+ * innermost first. 0 when a cast cannot be written. */
 static int returned_branch(norm *n, pieces *ps, CXCursor value, const char *casts)
 {
     CXCursor v = bare_expr(value);
@@ -150,7 +151,6 @@ static int returned_branch(norm *n, pieces *ps, CXCursor value, const char *cast
         sb_put(&ps->pending, "; return; }");
         return 1;
     }
-    /* the casts apply outermost first: the innermost conversion is the last written */
     sb_put(&ps->pending, "return ");
     sb_put(&ps->pending, casts);
     sb_put(&ps->pending, "(");
@@ -159,9 +159,8 @@ static int returned_branch(norm *n, pieces *ps, CXCursor value, const char *cast
     return 1;
 }
 
-/* The casts are kept innermost last in the string: a branch inside two
- * conditionals reads (outer)(inner)(leaf), the order C converts it in
- * reversed, so they are collected outermost first. */
+/* Replaces the text around the kept ranges of [start, end) by the pieces'
+ * text (the last after the last range). */
 static void rewrite_pieces(norm *n, pieces *ps, unsigned start, unsigned end)
 {
     unsigned pos = start;
@@ -302,7 +301,12 @@ static int plain_local(norm *n, CXCursor var)
     CXType ty = clang_getCursorType(var);
     if ((sc != CX_SC_None && sc != CX_SC_Auto && sc != CX_SC_Register) || clang_isVolatileQualifiedType(ty))
         return 0;
-    return uses_of(n, var, n->fn).addressed == 0;
+    kids ch = children(var);
+    int attributes = 0;   /* cleanup(f) takes its address, asm("r") names a register */
+    for (int i = 0; i < ch.n; i++)
+        attributes += clang_isAttribute(clang_getCursorKind(ch.c[i]));
+    free(ch.c);
+    return !attributes && uses_of(n, var, n->fn).addressed == 0;
 }
 
 /* 1 when e has no side effect and reads only constants and plain locals

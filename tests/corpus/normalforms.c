@@ -25,12 +25,12 @@ static int small(int n)
 static long fibc(int n) { return small(n) ? n : fibc(n - 1) + fibc(n - 2); }
 
 /* nested conditionals, each arm accumulating or returning */
-static long tri(int n)
+static long long tri(int n)
 {
     return n <= 0 ? 0
          : n % 3 == 0 ? 3 + tri(n - 1)
          : n % 3 == 1 ? tri(n - 1) + n
-         : (long)(n % 7) + tri(n - 1);
+         : (long long)(n % 7) + tri(n - 1);
 }
 
 /* a product that wraps around, as a conditional */
@@ -43,9 +43,9 @@ static long long rounded(long long n, long long acc)
     return n == 0 ? acc : n < 0 ? 0.5 : rounded(n - 1, acc + 1);
 }
 
-/* an unsigned conditional: the arms convert to unsigned long before the
- * return's unsigned long long (a wrap-around at 2^32 or 2^64) */
-static unsigned long long widened(int n, unsigned long u)
+/* arms of unsigned types: 3u widens to the conditional's unsigned long long,
+ * and the sum wraps around at 2^64 */
+static unsigned long long widened(int n, unsigned long long u)
 {
     return n > 0 ? widened(n - 1, u + 7) : n < -1 ? 3u : u;
 }
@@ -57,7 +57,7 @@ static struct node *find(struct node *p, int key)
 }
 
 /* a deep sum: a jump with an accumulator */
-static long sum(long n) { return n == 0 ? 0 : n + sum(n - 1); }
+static long long sum(long long n) { return n == 0 ? 0 : n + sum(n - 1); }
 
 /* void functions: a returned void conditional, and one as a statement */
 static long long walked;
@@ -89,12 +89,12 @@ static long fibv(int n)
     long b = fibv(n - 2);
     return a + b;
 }
-static unsigned long powmod(unsigned long k, int n)
+static unsigned long long powmod(unsigned long long k, int n)
 {
-    unsigned long r;
+    unsigned long long r;
     if (n == 0)
         return 1;
-    unsigned long base = k % 1000;
+    unsigned long long base = k % 1000;
     r = powmod(k, n - 1);
     return base * r;
 }
@@ -138,10 +138,10 @@ int main(void)
         printf("fib(%d) = %ld\n", i, fib(i));
     long fc = fibc(20);
     printf("fibc(20) = %ld after %d probes\n", fc, probes);
-    printf("tri = %ld\n", tri(DEEP));
+    printf("tri = %lld\n", tri(DEEP));
     printf("fact(20) = %u, fact(13) = %u\n", fact(20), fact(13));
     printf("rounded = %lld %lld\n", rounded(3, (1LL << 60) + 1), rounded(300, 0));
-    printf("widened = %llu %llu\n", widened(5, 7), widened(-2, 0) + widened(DEEP, (unsigned long)-1 - DEEP));
+    printf("widened = %llu %llu\n", widened(5, 7), widened(-2, 0) + widened(DEEP, (unsigned long long)-1 - DEEP));
     struct node *head = NULL;
     for (int i = DEEP; i > 0; i--) {
         struct node *n = malloc(sizeof *n);
@@ -151,12 +151,12 @@ int main(void)
     }
     struct node *f = find(head, DEEP - 3);
     printf("find = %d %s\n", f ? f->key : -1, find(head, -5) ? "found" : "absent");
-    printf("sum = %ld\n", sum(DEEP));
+    printf("sum = %lld\n", sum(DEEP));
     down(DEEP);
     down2(DEEP);
     printf("walked = %lld\n", walked);
     printf("depth = %ld, fibv(22) = %ld\n", depth(DEEP), fibv(22));
-    printf("powmod = %lu, last = %d\n", powmod(123456789, DEEP), last(DEEP));
+    printf("powmod = %llu, last = %d\n", powmod(123456789, DEEP), last(DEEP));
     printf("counted = %ld, viaptr = %ld\n", counted(300), viaptr(300));
     printf("count_by = %ld\n", count_by(DEEP, 3));
     while (head) {
