@@ -37,10 +37,11 @@ static long long tri(int n)
 static unsigned fact(unsigned n) { return n <= 1 ? 1u : n * fact(n - 1); }
 
 /* arms of different types: each converts to the conditional's type, here
- * double, before the return's long long (2^60 + 1 rounds on the way) */
-static long long rounded(long long n, long long acc)
+ * float, before the return's long long (2^24 + 3 rounds to 2^24 + 4 on
+ * the way; an int converts to float in one rounding on every ABI) */
+static long long rounded(int n, int acc)
 {
-    return n == 0 ? acc : n < 0 ? 0.5 : rounded(n - 1, acc + 1);
+    return n == 0 ? acc : n < 0 ? 0.5f : rounded(n - 1, acc + 1);
 }
 
 /* arms of unsigned types: 3u widens to the conditional's unsigned long long,
@@ -140,7 +141,7 @@ int main(void)
     printf("fibc(20) = %ld after %d probes\n", fc, probes);
     printf("tri = %lld\n", tri(DEEP));
     printf("fact(20) = %u, fact(13) = %u\n", fact(20), fact(13));
-    printf("rounded = %lld %lld\n", rounded(3, (1LL << 60) + 1), rounded(300, 0));
+    printf("rounded = %lld %lld\n", rounded(3, 1 << 24), rounded(300, 0));
     printf("widened = %llu %llu\n", widened(5, 7), widened(-2, 0) + widened(DEEP, (unsigned long long)-1 - DEEP));
     struct node *head = NULL;
     for (int i = DEEP; i > 0; i--) {
