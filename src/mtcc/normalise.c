@@ -89,16 +89,54 @@ static int is_conditional(CXCursor c)
     return clang_getCursorKind(bare_expr(c)) == CXCursor_ConditionalOperator;
 }
 
+/* An enum type's integer type, else the canonical type. */
+static CXType integer_view(CXType t)
+{
+    t = clang_getCanonicalType(t);
+    return t.kind == CXType_Enum ? clang_getCanonicalType(clang_getEnumDeclIntegerType(clang_getTypeDeclaration(t))) : t;
+}
+
+/* 1 for an unsigned integer kind, 0 for a signed one, -1 otherwise
+ * (wchar_t's signedness is the target's). */
+static int unsigned_kind(enum CXTypeKind k)
+{
+    switch (k) {
+    case CXType_Bool: case CXType_Char_U: case CXType_UChar: case CXType_Char16: case CXType_Char32:
+    case CXType_UShort: case CXType_UInt: case CXType_ULong: case CXType_ULongLong: case CXType_UInt128:
+        return 1;
+    case CXType_Char_S: case CXType_SChar: case CXType_Short: case CXType_Int: case CXType_Long:
+    case CXType_LongLong: case CXType_Int128:
+        return 0;
+    default:
+        return -1;
+    }
+}
+
+/* 1 when type to holds every value of type from exactly (an integer in a
+ * wider one that keeps its sign, float in double): converting through to
+ * then gives what converting straight to the return type gives, since a
+ * conversion depends on the value only. */
+static int holds_every_value(CXType from, CXType to)
+{
+    from = integer_view(from);
+    to = integer_view(to);
+    long long fs = clang_Type_getSizeOf(from), ts = clang_Type_getSizeOf(to);
+    int fu = unsigned_kind(from.kind), tu = unsigned_kind(to.kind);
+    if (fu >= 0 && tu >= 0 && fs > 0 && ts > 0)
+        return from.kind == CXType_Bool || (fu == tu && ts >= fs) || (fu && !tu && ts > fs);
+    return (from.kind == CXType_Float && (to.kind == CXType_Double || to.kind == CXType_LongDouble)) ||
+           (from.kind == CXType_Double && to.kind == CXType_LongDouble);
+}
+
 /* The cast that converts a value of type from as a conditional of type
  * to does, or "" when none is needed; NULL when it cannot be written. */
 static char *arm_cast(CXType from, CXType to)
 {
     from = clang_getCanonicalType(from);
     to = clang_getCanonicalType(to);
-    if (clang_equalTypes(from, to))
+    if (clang_equalTypes(from, to) || holds_every_value(from, to))
         return xstrdup("");
-    if (to.kind == CXType_Enum)   /* converting to an enum is converting to its integer type */
-        to = clang_getCanonicalType(clang_getEnumDeclIntegerType(clang_getTypeDeclaration(to)));
+    to = integer_view(to);   /* converting to an enum is converting to its integer type */
     int arithmetic = (to.kind >= CXType_Bool && to.kind <= CXType_LongDouble) || to.kind == CXType_Complex ||
                      to.kind == CXType_Float128;
     if (!arithmetic)

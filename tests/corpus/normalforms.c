@@ -129,6 +129,36 @@ static long viaptr(int n)
     return r + 2;
 }
 
+/* conditionals of other types: an enum (its arms' integer type holds
+ * every value, no cast, still a jump), a struct, a function pointer;
+ * conditionals under a switch's cases and after a label */
+enum color { RED, GREEN, BLUE };
+static enum color hue(int n) { return n > 5 ? hue(n - 1) : n ? BLUE : 0; }
+struct pt { int x, y; };
+static struct pt mid(struct pt a, struct pt b, int k)
+{
+    return k <= 0 ? a : mid(b, (struct pt){ (a.x + b.x) / 2, (a.y + b.y) / 2 }, k - 1);
+}
+static int inc(int v) { return v + 1; }
+static int dec(int v) { return v - 1; }
+static int (*chooser(int n))(int) { return n > 1 ? chooser(n - 2) : n ? inc : dec; }
+static int cases(int n)
+{
+    switch (n % 4) {
+    case 0: return n ? cases(n - 1) + 4 : 0;
+    case 1: return cases(n - 1);
+    default: return n < 0 ? -1 : 2 + cases(n - 1);
+    }
+}
+static int labelled(int n)
+{
+    if (n > 3)
+        goto big;
+    return n ? labelled(n - 1) + 1 : 0;
+big:
+    return n > 10 ? 10 : labelled(n - 1) * 2;
+}
+
 /* written by a macro, on one line */
 #define DEFINE_COUNT(name, T) static T name(T n, T step) { return n <= 0 ? 0 : step + name(n - step, step); }
 DEFINE_COUNT(count_by, long)
@@ -160,6 +190,9 @@ int main(void)
     printf("powmod = %llu, last = %d\n", powmod(123456789, DEEP), last(DEEP));
     printf("counted = %ld, viaptr = %ld\n", counted(300), viaptr(300));
     printf("count_by = %ld\n", count_by(DEEP, 3));
+    struct pt m = mid((struct pt){ 0, 0 }, (struct pt){ 1000, 800 }, 10);
+    printf("hue = %d, mid = %d %d, chooser = %d %d\n", hue(DEEP), m.x, m.y, chooser(DEEP + 1)(5), chooser(DEEP)(5));
+    printf("cases = %d, labelled = %d %d %d\n", cases(DEEP), labelled(3), labelled(7), labelled(20));
     while (head) {
         struct node *next = head->next;
         free(head);
