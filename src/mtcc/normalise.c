@@ -278,8 +278,9 @@ static void normalise_conditional_statement(norm *n, CXCursor c)
  * e + r, *, and return r;) where f is the function itself, r a local of f's
  * return type (no conversion), neither static nor volatile, whose address
  * is never taken, not read in e, and (declared there) read nowhere else.
- * Only + and * of plain integers: the forms tailcall.c accumulates. It
- * evaluates e before the call where the original evaluated it after, so e
+ * Only + and * of plain integers: the forms tailcall.c accumulates. Its
+ * jump evaluates e before the call's arguments where the original
+ * evaluated it after the call, so e
  * must read nothing the call can change: only constants and locals whose
  * address is never taken, with no side effect; and the arguments, which
  * ran before the call already, must assign nothing. */
@@ -510,7 +511,7 @@ static void normalise_kept_call(norm *n, CXCursor s, CXCursor ret)
 
 /* ---- the walk ------------------------------------------------------------------------------ */
 
-static void normalise_statement(norm *n, CXCursor c, CXCursor parent, int branch);
+static void normalise_statement(norm *n, CXCursor c, int branch);
 
 static void normalise_children(norm *n, CXCursor c)
 {
@@ -520,16 +521,16 @@ static void normalise_children(norm *n, CXCursor c)
         /* statement places: a block's items, an if's branches, a label's or case's statement */
         int branch = k == CXCursor_CompoundStmt || (k == CXCursor_IfStmt && i > 0) ||
                      ((k == CXCursor_LabelStmt || k == CXCursor_CaseStmt || k == CXCursor_DefaultStmt) && i == ch.n - 1);
-        normalise_statement(n, ch.c[i], c, branch);
+        normalise_statement(n, ch.c[i], branch);
         if (k == CXCursor_CompoundStmt && i + 1 < ch.n)
             normalise_kept_call(n, ch.c[i], ch.c[i + 1]);
     }
     free(ch.c);
 }
 
-static void normalise_statement(norm *n, CXCursor c, CXCursor parent, int branch)
+/* c at a statement's place (branch: where an expression is a statement of its own) */
+static void normalise_statement(norm *n, CXCursor c, int branch)
 {
-    (void)parent;
     enum CXCursorKind k = clang_getCursorKind(c);
     if (k == CXCursor_ReturnStmt)
         normalise_return(n, c);
