@@ -321,6 +321,7 @@ bench-convert: deps
 bench-overhead: deps
 	@$(MAKE) --no-print-directory all cross
 	bench/overhead.sh
+	bench/recforms.sh
 
 bench-threads: deps
 	@$(MAKE) --no-print-directory all

@@ -344,6 +344,22 @@ $mtcc -O2 -Wall -Wextra -Werror -o "$dir/tailrec" tests/corpus/tailrec.c 2>"$dir
 gcc -O2 -o "$dir/tailrec.plain" tests/corpus/tailrec.c && "$dir/tailrec.plain" >"$dir/tailrec.want"
 check "tailrec.c: a 200000-deep tail recursion runs in a 256 KiB stack" \
     '(ulimit -s 256; "$dir/tailrec" >"$dir/tailrec.out" 2>&1) && cmp -s "$dir/tailrec.out" "$dir/tailrec.want"'
+# The same recursions written as conditionals, kept locals, void
+# conditionals and a macro's one line (src/mtcc/normalise.c): each is a
+# jump, 200000 deep in a 256 KiB stack, printing what gcc's build prints.
+$mtcc -O2 -Wall -Wextra -Werror -o "$dir/normalforms" tests/corpus/normalforms.c 2>"$dir/err"
+gcc -O2 -o "$dir/normalforms.plain" tests/corpus/normalforms.c && "$dir/normalforms.plain" >"$dir/normalforms.want"
+check "normalforms.c: every form's 200000-deep recursion runs in a 256 KiB stack, as gcc's prints" \
+    '(ulimit -s 256; "$dir/normalforms" >"$dir/normalforms.out" 2>&1) && cmp -s "$dir/normalforms.out" "$dir/normalforms.want"'
+$mtcc --print-transformed tests/corpus/normalforms.c >"$dir/normalforms.c" 2>"$dir/err"
+check "normalforms.c: fib as a conditional is fib as an if (a jump, one site, no poll at the jump)" \
+    'grep -q "__mt_save_fib_1(int n, long __mt_acc, long __mt_t1)$" "$dir/normalforms.c" &&
+     ! grep -q "__mt_save_fib_2" "$dir/normalforms.c" && ! grep -q "fib(n - 2)" "$dir/normalforms.c"'
+check "normalforms.c: fibv keeps no local for fibv(n - 2) (no poll at the jump after fibv(n - 1) checked)" \
+    '! grep -q "fibv(n - 2)" "$dir/normalforms.c" && ! grep -q "__mt_save_fibv_2" "$dir/normalforms.c"'
+check "normalforms.c: a global read after the call, an address taken: the local stays" \
+    'grep -q "long r = __mt_t1;" "$dir/normalforms.c" && grep -q "return r + seen;" "$dir/normalforms.c" &&
+     grep -q "__mt_p->r = __mt_t1;" "$dir/normalforms.c"'
 
 # live.c's variables are read again only in a later iteration, after a
 # backward goto, or when resuming in a call through a table: checkpoint one

@@ -1415,6 +1415,24 @@ static int visit_loop_body(walk *w, CXCursor body)
     return polled;
 }
 
+/* Visits a block's items, noting (w->after_check) the item that follows
+ * one whose call checks whatever happens: a self tail call there needs
+ * no poll of its own (tailcall.c), its pass has one. */
+static void visit_block_items(walk *w, CXCursor block)
+{
+    CXCursor saved = w->after_check;
+    kids ch = children(block);
+    for (int i = 0; i < ch.n; i++) {
+        int from = w->fn->nsites;
+        visit(w, ch.c[i], VISIT_STMT);
+        CXCursor call = statement_call(w->t, ch.c[i]);
+        int checked = !clang_Cursor_isNull(call) && made_site_for(w->fn, from, call);
+        w->after_check = checked && i + 1 < ch.n ? ch.c[i + 1] : clang_getNullCursor();
+    }
+    free(ch.c);
+    w->after_check = saved;
+}
+
 void visit(walk *w, CXCursor c, int how)
 {
     int stmt_pos = (how & VISIT_STMT) != 0, wrap = (how & VISIT_WRAP) != 0;
@@ -1436,7 +1454,7 @@ void visit(walk *w, CXCursor c, int how)
         if (loop_body)
             polled = visit_loop_body(w, c);
         else
-            visit_children_as(w, c, VISIT_STMT);
+            visit_block_items(w, c);
         if (loop_body && !polled && body_needs_poll(w, &before))
             add_poll(w, cur_end(c) - 1);
         w->nscope = mark;

@@ -118,32 +118,6 @@ static int in_tail_position(CXCursor *anc, int n)
     return 1;
 }
 
-/* Of a returned c ? a : b, the condition and the arms (ch[0..2]) when it
- * can become an if whose arms return or jump: an arm is a plain tail call
- * and nothing else in it calls a function, so that no call needs lifting
- * out of an arm (it would run on both paths). */
-static int conditional_tail(func *fn, CXCursor value, CXCursor ch[3])
-{
-    value = bare_expr(value);
-    if (clang_getCursorKind(value) != CXCursor_ConditionalOperator)
-        return 0;
-    kids k = children(value);
-    int ok = k.n == 3 && !contains_call(k.c[0]), tails = 0;
-    for (int i = 1; i < 3 && ok; i++) {
-        CXCursor arm = bare_expr(k.c[i]);
-        if (!contains_call(arm))
-            continue;
-        ok = is_self_call(fn, arm);
-        for (int j = 0; ok && j < clang_Cursor_getNumArguments(arm); j++)
-            ok = !contains_call(clang_Cursor_getArgument(arm, (unsigned)j));
-        tails++;
-    }
-    for (int i = 0; i < 3 && i < k.n; i++)
-        ch[i] = k.c[i];
-    free(k.c);
-    return ok && tails > 0;
-}
-
 typedef struct scan {
     tunit *t;
     func *fn;
@@ -162,10 +136,7 @@ static void count_tail_calls(scan *s, CXCursor c)
     enum CXCursorKind k = clang_getCursorKind(c);
     kids ch = children(c);
     CXCursor call, other;
-    CXCursor arms[3];
-    if (k == CXCursor_ReturnStmt && ch.n == 1 && !s->fn->ret_void && conditional_tail(s->fn, ch.c[0], arms)) {
-        s->plain++;
-    } else if (k == CXCursor_ReturnStmt && ch.n == 1 && !s->fn->ret_void) {
+    if (k == CXCursor_ReturnStmt && ch.n == 1 && !s->fn->ret_void) {
         int form = tail_form(s->t, s->fn, ch.c[0], &call, &other);
         s->plain += form == 0;
         s->plus += form == '+';
@@ -270,18 +241,18 @@ static void accumulate_with(func *fn, edit *e)
 
 /* Appends to e what returning value becomes: a jump for a tail call the
  * function turns into one, else a return (of the accumulated value in an
- * accumulating function). end is where the statement ends. */
-static void return_or_jump(walk *w, edit *e, CXCursor value, unsigned end)
+ * accumulating function). end is where the statement ends; checked is 1
+ * when the statement before it checked after a call on this same pass. */
+static void return_or_jump(walk *w, edit *e, CXCursor value, unsigned end, int checked)
 {
     func *fn = w->fn;
     CXCursor call, other;
     int form = tail_form(w->t, fn, value, &call, &other);
     if (form == 0 || (form > 0 && form == fn->tail_op)) {
-        int checked = 0;
         if (form > 0) {
             int sites_before = fn->nsites;
             visit(w, other, VISIT_PART);
-            checked = made_call_site(w, other, sites_before);
+            checked |= made_call_site(w, other, sites_before);
             ed_text(e, "{ __mt_acc = ");
             accumulate_with(fn, e);
             ed_expr(e, cur_start(other), cur_end(other));
@@ -309,28 +280,17 @@ int visit_tail_return(walk *w, CXCursor ret)
     if (!fn->tail_calls || fn->ret_void)
         return 0;
     kids ch = children(ret);
-    CXCursor value = ch.n == 1 ? ch.c[0] : clang_getNullCursor(), call, other, arms[3];
+    CXCursor value = ch.n == 1 ? ch.c[0] : clang_getNullCursor(), call, other;
     free(ch.c);
     if (clang_Cursor_isNull(value))
         return 0;
-    editbuf *eb = &w->t->eb;
-    unsigned end = stmt_end(w->t, ret);
-    if (conditional_tail(fn, value, arms)) {  /* if (c) { a } else { b } */
-        edit *e = ed_add(eb, cur_start(ret), end, ORDER_PLAIN);
-        visit(w, arms[0], VISIT_PART);
-        ed_text(e, "{ if (");
-        ed_expr(e, cur_start(arms[0]), cur_end(arms[0]));
-        ed_text(e, ") { ");
-        return_or_jump(w, e, arms[1], end);
-        ed_text(e, " } else { ");
-        return_or_jump(w, e, arms[2], end);
-        ed_text(e, " } }");
-        return 1;
-    }
     int form = tail_form(w->t, fn, value, &call, &other);
     if (form != 0 && !fn->tail_op)
         return 0;  /* an ordinary return */
-    return_or_jump(w, ed_add(eb, cur_start(ret), end, ORDER_PLAIN), value, end);
+    /* (a returned c ? a : b is an if by now: normalise.c) */
+    unsigned end = stmt_end(w->t, ret);
+    return_or_jump(w, ed_add(&w->t->eb, cur_start(ret), end, ORDER_PLAIN), value, end,
+                   same_cursor(w->after_check, ret));
     return 1;
 }
 

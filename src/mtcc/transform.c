@@ -289,7 +289,7 @@ static void emit_registration(tunit *t, strbuf *out, int has_main, func *main_fn
 
 /* Parses a preprocessed file for the target; NULL when libclang cannot. */
 static CXTranslationUnit parse_unit(CXIndex index, const char *ipath, const char *triple, char **extra_args,
-                                    int nextra)
+                                    int nextra, const char *text)
 {
     /* gcc's <stdatomic.h> expands to __atomic builtins on _Atomic objects,
      * which clang refuses: for the parse only, _Atomic T reads as T (the
@@ -311,16 +311,40 @@ static CXTranslationUnit parse_unit(CXIndex index, const char *ipath, const char
     for (int i = 0; i < nextra; i++)
         args[nfixed + i] = extra_args[i];
     CXTranslationUnit tu = NULL;
-    enum CXErrorCode ec = clang_parseTranslationUnit2(index, ipath, args, nfixed + nextra, NULL, 0,
-                                                      CXTranslationUnit_KeepGoing, &tu);
+    /* text, when given, is the file's contents (normalised) */
+    struct CXUnsavedFile unsaved = { ipath, text, text ? (unsigned long)strlen(text) : 0 };
+    enum CXErrorCode ec = clang_parseTranslationUnit2(index, ipath, args, nfixed + nextra, text ? &unsaved : NULL,
+                                                      text ? 1 : 0, CXTranslationUnit_KeepGoing, &tu);
     free(args);
     return ec == CXError_Success ? tu : NULL;
+}
+
+/* Stops with the parse's errors, each at its original file and line. */
+static void check_parse(CXTranslationUnit tu, const char *orig_name)
+{
+    int errors = 0;
+    for (unsigned i = 0; i < clang_getNumDiagnostics(tu); i++) {
+        CXDiagnostic d = clang_getDiagnostic(tu, i);
+        if (clang_getDiagnosticSeverity(d) >= CXDiagnostic_Error) {
+            /* the original file and line, from the preprocessor's markers */
+            CXString file, text = clang_getDiagnosticSpelling(d);
+            unsigned line, col;
+            clang_getPresumedLocation(clang_getDiagnosticLocation(d), &file, &line, &col);
+            fprintf(stderr, "%s:%u:%u: error: %s\n", clang_getCString(file), line, col, clang_getCString(text));
+            clang_disposeString(file);
+            clang_disposeString(text);
+            errors++;
+        }
+        clang_disposeDiagnostic(d);
+    }
+    if (errors)
+        fatal("%s does not parse; not transformed", orig_name);
 }
 
 int transform_prescan(const char *ipath, const char *triple, char **extra_args, int nextra)
 {
     CXIndex index = clang_createIndex(0, 0);
-    CXTranslationUnit tu = parse_unit(index, ipath, triple, extra_args, nextra);
+    CXTranslationUnit tu = parse_unit(index, ipath, triple, extra_args, nextra, NULL);
     int grew = tu ? hidden_prescan(tu) : 0;
     grew |= tu ? stackpeek_prescan(tu) : 0;
     if (tu)
@@ -339,27 +363,23 @@ char *transform_file(const char *ipath, const char *orig_name, const char *tripl
     t.eb.render_site = emit_site;
     t.tr = tr_new(t.base);
     CXIndex index = clang_createIndex(0, 0);
-    CXTranslationUnit tu = parse_unit(index, ipath, triple, extra_args, nextra);
+    CXTranslationUnit tu = parse_unit(index, ipath, triple, extra_args, nextra, NULL);
     if (!tu)
         fatal("libclang could not parse %s", orig_name);
-
-    int errors = 0;
-    for (unsigned i = 0; i < clang_getNumDiagnostics(tu); i++) {
-        CXDiagnostic d = clang_getDiagnostic(tu, i);
-        if (clang_getDiagnosticSeverity(d) >= CXDiagnostic_Error) {
-            /* the original file and line, from the preprocessor's markers */
-            CXString file, text = clang_getDiagnosticSpelling(d);
-            unsigned line, col;
-            clang_getPresumedLocation(clang_getDiagnosticLocation(d), &file, &line, &col);
-            fprintf(stderr, "%s:%u:%u: error: %s\n", clang_getCString(file), line, col, clang_getCString(text));
-            clang_disposeString(file);
-            clang_disposeString(text);
-            errors++;
-        }
-        clang_disposeDiagnostic(d);
+    check_parse(tu, orig_name);
+    /* every later pass reads the normalised text */
+    t.tu = tu;
+    char *normal = normalise_unit(&t);
+    if (normal) {
+        clang_disposeTranslationUnit(tu);
+        free((char *)t.eb.src);
+        t.eb.src = normal;
+        t.eb.len = strlen(normal);
+        tu = parse_unit(index, ipath, triple, extra_args, nextra, normal);
+        if (!tu)
+            fatal("libclang could not parse %s once normalised", orig_name);
+        check_parse(tu, orig_name);
     }
-    if (errors)
-        fatal("%s does not parse; not transformed", orig_name);
     t.tu = tu;
     punned_scan(tu);  /* before any type is described: the marks go with the descriptors */
     heap_scan_unit(tu);

@@ -133,6 +133,7 @@ typedef struct walk {
     long body_trips;          /* the loop being visited runs at most this often (0: unknown) */
     loop_span *loops;         /* the loops around the walk, outermost first */
     int nloops, caploops;
+    CXCursor after_check;     /* the block item just after one that checks after its call, if any */
     CXCursor *anc;            /* ancestors, innermost last */
     int nanc, capanc;
 } walk;
@@ -249,6 +250,13 @@ int is_leaf(tunit *t, CXCursor callee, int *looping);
  * (qsort's comparator), which may be one with adaptation points. */
 int calls_back(tunit *t, CXCursor fn);
 void free_leaves(tunit *t);
+
+/* ---- normalise.c ---- */
+/* The unit's text with equivalent forms rewritten into the ones the later
+ * passes match (a returned conditional as an if, a self-call kept in a
+ * local only to be returned as the returned call), lines kept; NULL when
+ * nothing changed. Reads t->tu and t->eb.src. */
+char *normalise_unit(tunit *t);
 
 /* ---- tailcall.c ---- */
 /* Decides whether the function's self tail calls become jumps: sets
