@@ -67,6 +67,19 @@ roundtrip() {
     fi
 }
 
+# roundtrip_or_refused NAME FROM TO POS: as roundtrip, but a restore refused
+# with one line that names a union is right too (a union whose active
+# member may be stale: two members' addresses kept; README, "Unions")
+roundtrip_or_refused() {
+    if checkpoint "$1" "$2" "$4" &&
+        ! timeout 300 $mt restart --binary "$dir/$1.$3" "$dir/$1.ckpt" >"$dir/$1.after" 2>"$dir/$1.rerr" &&
+        one_line "$dir/$1.rerr" && grep -q "^migthread: .*union .*(type punning)" "$dir/$1.rerr" && [ ! -s "$dir/$1.after" ]; then
+        ok
+    else
+        roundtrip "$@"
+    fi
+}
+
 # ---- the active member travels: assignments, address taken, returns ---------------
 if build assign tests/unions/assign.c; then
     total=$(total_of assign)
@@ -118,7 +131,7 @@ if build escape tests/unions/escape.c; then
         $mt restart --binary "$dir/escape.s390x" "$dir/escape.ckpt" >/dev/null 2>"$dir/escape.rerr"
         rc=$?
         if [ $rc -ne 0 ] && one_line "$dir/escape.rerr" &&
-            grep -q "union U in function main local s.u\[0\]: its active member is unknown" "$dir/escape.rerr"; then ok
+            grep -qE "^migthread: union U( in function main local s.u\[0\]: its active member is unknown|: member [a-z]+ is read while member [a-z]+ is the one stored)" "$dir/escape.rerr"; then ok
         else bad "a union given to strcpy is not refused by name across byte orders: $(head -n 1 "$dir/escape.rerr")"; fi
     else
         bad "escape.c: no checkpoint ($(head -n 1 "$dir/escape.cerr"))"
@@ -191,7 +204,7 @@ for seed in $seeds; do
     for to in x86_64 s390x i686; do
         scripts/abi.sh run "$to" "$dir/$name.$to" >"$dir/$name.own.$to" 2>/dev/null
         cmp -s "$dir/$name.own.$to" "$dir/$name.want" || continue   # the program's own output differs there
-        roundtrip "$name" x86_64 "$to" "$((total / 2 + 1))"
+        roundtrip_or_refused "$name" x86_64 "$to" "$((total / 2 + 1))"
     done
     $mt inspect "$dir/$name.ckpt" | grep -q "^unions: [1-9]" && ok || bad "csmith seed $seed: no union member saved"
 done

@@ -701,8 +701,8 @@ static int union_overlay_member(run_state *rs, const union_plan *u, uint32_t m, 
     return rc;
 }
 
-/* A punned union whose member m is known, on ABIs where every member has
- * the same layout and representation: its bytes mean the same to every
+/* A union whose member m is known, on ABIs where every member has the
+ * same layout and representation: its bytes mean the same to every
  * member, so all of them are copied (not only m's), and then m's
  * pointers translated over them. */
 static int union_punned_copy(run_state *rs, const union_plan *u, uint32_t m, uint8_t *d, const uint8_t *s)
@@ -761,6 +761,12 @@ static int run_unions(run_state *rs, const cv_op *op, uint8_t *d, size_t dstep,
             m = ctx->union_member(ctx->cb_ctx, ctx->src_old + (uint64_t)(si - ctx->src_data), u->src);
         if (m >= 0 && (uint32_t)m < u->src->nmembers && u->punned && !all_zero(si, u->src->size)) {
             if (union_punned(rs, u, (uint32_t)m, di, si) < 0)
+                return -1;
+        } else if (m >= 0 && (uint32_t)m < u->src->nmembers && u->same_repr) {
+            /* every member means the same bytes on both ABIs: all of them
+             * are kept, so a member read on a path mtcc did not see while
+             * m was stored still reads what it did (csmith seed 1675) */
+            if (union_punned_copy(rs, u, (uint32_t)m, di, si) < 0)
                 return -1;
         } else if (m >= 0 && (uint32_t)m < u->src->nmembers) {
             if (cv_run(u->members[m], di, si, 1, ctx, rs->err) < 0)
