@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -294,6 +295,22 @@ static int migrate(mig *m)
     return rc == 0 ? commit(m) : rc;
 }
 
+/* After a refusal the client may still be sending: its bytes are read
+ * and dropped until it closes (bounded), so that the close is not a
+ * reset that would take the REFUSED message with it. */
+static void drain(int fd)
+{
+    shutdown(fd, SHUT_WR);
+    double until = now_s() + NET_TIMEOUT_MS / 1e3;
+    char sink[4096];
+    for (;;) {
+        double left = until - now_s();
+        struct pollfd p = { fd, POLLIN, 0 };
+        if (left <= 0 || poll(&p, 1, (int)(left * 1e3) + 1) <= 0 || read(fd, sink, sizeof sink) <= 0)
+            return;
+    }
+}
+
 void d_session(const d_config *cfg, int fd, const char *from)
 {
     double t0 = now_s();
@@ -315,7 +332,8 @@ void d_session(const d_config *cfg, int fd, const char *from)
     char key[NET_PUBLIC_TEXT_MAX];
     net_public_text(peer->pk, key);
     snprintf(m->who, sizeof m->who, "%s from %s", peer->name[0] ? peer->name : key, from);
-    if (migrate(m) == 0)
+    int ok = migrate(m) == 0;
+    if (ok)
         run_committed(m);
     else {
         d_kill(&m->child);
@@ -324,6 +342,8 @@ void d_session(const d_config *cfg, int fd, const char *from)
         snprintf(m->why, sizeof m->why, "not migrated: %.1100s", why);
     }
     d_log("%s: %s: %llu bytes in %.3f s: %s", m->who, m->program, (unsigned long long)m->bytes, now_s() - t0, m->why);
+    if (!ok)
+        drain(fd);
     net_close(m->s);
     free(m);
 }
