@@ -188,9 +188,23 @@ start again "$dir/src/ticker" 40
 upto 3 "$dir/again.err" 'tick 1'
 migrate again.m "$pid" "127.0.0.1:$a_port"
 finish
+logupto 4 a 'migthreadd: * ticker: * bytes in * s: *'
 cat "$dir/again.out" "$dir/again.m.out" >"$dir/again.all"
 check "A serves on: a migration after the failures, the uninterrupted output" \
     "[ $mrc -eq 0 ] && held again && grep -q '^migthread: restored migration' '$dir/again.m.err' && cmp -s '$dir/again.all' '$dir/want40'"
+
+# --detach: migrate ends at once; the program's output goes to A's workdir
+start detach "$dir/src/ticker" 40
+upto 3 "$dir/detach.err" 'tick 1'
+migrate detach.m --detach "$pid" "127.0.0.1:$a_port"
+finish
+logupto 4 a 'migthreadd: * ticker: * bytes in * s: *'  # at the program's end
+apid=$(sed -n 's/^127.0.0.1:[0-9]*: process \([0-9]*\) at .*/\1/p' "$dir/detach.m.out")
+cat "$dir/detach.out" "$dir/wa/ticker.$apid.out" >"$dir/detach.all" 2>/dev/null
+check "--detach: migrate exits 0 with one line naming the process; the source was held and exited" \
+    "[ $mrc -eq 0 ] && [ -n '$apid' ] && [ ! -s '$dir/detach.m.err' ] && held detach && [ $rc -eq 0 ]"
+check "... A logged the program's end; its output in the workdir completes the uninterrupted run's" \
+    "tail -n 1 '$dir/a.log' | grep -q 'committed; the program ended with status 0' && grep -q '^migthread: restored migration' '$dir/wa/ticker.$apid.err' && cmp -s '$dir/detach.all' '$dir/want40'"
 
 echo "migrate: $passed passed, $failed failed"
 [ $failed -eq 0 ]
