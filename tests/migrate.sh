@@ -176,6 +176,20 @@ logupto 6 d 'migthreadd: *'
 printf '#!/bin/sh\nkill -KILL $PPID\n' >"$dir/pd/ticker" && chmod +x "$dir/pd/ticker"
 fails killed "$dir/src/ticker" "$d_port" 'no migration, the program carries on: ' --key "$dir/user.key" --known "$dir/known"
 check "... the source had been held" "held killed"
+# migrate killed while the source is held (D's build never says ready):
+# the hang-up of the control connection resumes the source
+printf '#!/bin/sh\nexec sleep 120\n' >"$dir/pd/ticker"
+start hangup "$dir/src/ticker" 60
+upto 3 "$dir/hangup.err" 'tick 1'
+"$mt" migrate --key "$dir/user.key" --known "$dir/known" "$pid" "127.0.0.1:$d_port" >/dev/null 2>&1 &
+mpid=$!
+upto 3 "$dir/hangup.err" 'migthread: checkpoint (descriptor): *'
+kill -KILL $mpid
+finish
+check "migrate killed while the source is held: the source resumes, its uninterrupted output" \
+    "[ $rc -eq 0 ] && cmp -s '$dir/hangup.out' '$dir/want60'"
+logupto 6 d 'migthreadd: *'
+check "... D kills its build and logs it" "tail -n 1 '$dir/d.log' | grep -q 'ticker: .*not migrated' && ! pid_in '$dir/wd' >/dev/null"
 # garbage to both daemons; each logs it and serves on
 for d in a d; do
     if [ $d = a ]; then p=$a_port fd=4 dp=$a_pid; else p=$d_port fd=6 dp=$d_pid; fi
