@@ -9,8 +9,9 @@
 # migrate prints one line and exits 1, and the daemon keeps serving. No
 # test sleeps: the daemons' logs and the programs' stderr are FIFOs read up
 # to the line waited for.
+# shellcheck disable=SC2154 # (the daemons' ports and pids, and line, are set through eval)
 set -u
-cd "$(dirname "$0")/.."
+cd "$(dirname "$0")/.." || exit 1
 mt=$(pwd)/build/bin/migthread
 mtd=$(pwd)/build/bin/migthreadd
 dir=$(pwd)/build/migrate-test
@@ -173,6 +174,7 @@ fails identity "$dir/src/ticker" "$d_port" 'no migration, the program carries on
 check "... the source had been held; the build's refusal is the reason" "held identity && grep -q 'made by another program' '$dir/identity.m.err'"
 logupto 6 d 'migthreadd: *'
 # the destination dies in the middle of the stream: D's build kills its session process
+# shellcheck disable=SC2016 # ($PPID is the script's own)
 printf '#!/bin/sh\nkill -KILL $PPID\n' >"$dir/pd/ticker" && chmod +x "$dir/pd/ticker"
 fails killed "$dir/src/ticker" "$d_port" 'no migration, the program carries on: ' --key "$dir/user.key" --known "$dir/known"
 check "... the source had been held" "held killed"
