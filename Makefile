@@ -62,7 +62,7 @@ HEADERS  := build/include/migthread.h build/include/migthread-gen.h
 
 .PHONY: all cross check check-slurm demo bench bench-convert bench-overhead bench-threads bench-unions deps clean unit matrix \
         fuzz-smoke fuzz-csmith man install uninstall deb
-all: $(HOST_LIB) build/lib/$(HOST_TRIPLE)/libmtconvert.a build/bin/migthread build/bin/mtcc $(HEADERS)
+all: $(HOST_LIB) build/lib/$(HOST_TRIPLE)/libmtconvert.a build/bin/migthread build/bin/migthreadd build/bin/mtcc $(HEADERS)
 
 # Installs the Debian packages the build and the tests need (only those
 # missing); NO_DEPS=1 skips it.
@@ -125,6 +125,17 @@ build/obj/net/%.o: src/net/%.c
 $(NET_LIB): $(NET_OBJS)
 	@mkdir -p $(dir $@)
 	rm -f $@ && ar rcs $@ $^
+
+# migthreadd (src/daemon/): over the network layer only, without the
+# runtime's include paths (it runs builds, it never restores itself).
+DAEMON_OBJS := $(patsubst src/daemon/%.c,build/obj/daemon/%.o,$(wildcard src/daemon/*.c))
+build/obj/daemon/%.o: src/daemon/%.c
+	@mkdir -p $(dir $@)
+	$(CC) $(NETFLAGS) -Isrc/net -c $< -o $@
+
+build/bin/migthreadd: $(DAEMON_OBJS) $(NET_LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) $^ $(NETLIB_LIBS) -o $@
 
 # mtcc links libclang (Debian's lives in the default library path: no
 # rpath); the headers its output includes go to build/include.

@@ -8,6 +8,7 @@ int cmd_restart(int argc, char **argv);
 int cmd_list(int argc, char **argv);
 int cmd_keygen(int argc, char **argv);
 int cmd_run(int argc, char **argv);
+int cmd_migrate(int argc, char **argv);
 
 /* Print one "migthread: ..." line on stderr; return the exit status 1. */
 int cli_fail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
@@ -25,6 +26,10 @@ struct cm_msg;
  * program's OK in m, or 1 after one "migthread:" line (the program's
  * reason, or why it could not be asked). */
 int cli_ask_checkpoint(long pid, struct cm_msg *m, long long wait_ms);
+
+/* Connects to process pid's control socket (waiting up to wait_ms for a
+ * program just started): the descriptor, or -1 after one "migthread:" line. */
+int cli_control_connect(long pid, long long wait_ms);
 
 /* ---- restart.c ---- */
 /* The value of the line "KEY: value" of a checkpoint's INFO text

@@ -96,6 +96,11 @@ static int reach(long pid, long long wait_ms)
     }
 }
 
+int cli_control_connect(long pid, long long wait_ms)
+{
+    return reach(pid, wait_ms);
+}
+
 static int parse_seconds(const char *s, double *out)
 {
     char *end;

@@ -57,6 +57,19 @@ static const struct {
       "  types, frames, globals and heap blocks, byte totals and the pointer graph's\n"
       "  size; the file is validated on the way (- reads standard input).\n",
       "  --json               the same as one JSON object\n" },
+    { "migrate",
+      "  Move the running program PID to the migthreadd at HOST:PORT: it checkpoints\n"
+      "  at its next adaptation point into the authenticated stream and stays stopped\n"
+      "  until the destination has restored everything; then it exits there and goes\n"
+      "  on at HOST. Any failure before that (a key refused, no build of the program,\n"
+      "  a restore refused, the link cut) resumes it here as if nothing had happened.\n"
+      "  Without --detach the program's output comes back here and migrate exits with\n"
+      "  its exit status.\n",
+      "  --key KEYFILE        this user's key (default ~/.migthread/key)\n"
+      "  --known FILE         the daemons' public keys, an authorized file\n"
+      "                       (default ~/.migthread/known)\n"
+      "  --detach             leave it running there, its output in the daemon's workdir\n"
+      "  --timeout SECONDS    wait this long for an adaptation point (default 30)\n" },
     { "keygen",
       "  Make an identity key pair for migration: the secret key goes to KEYFILE, a\n"
       "  new file of mode 0600 (an existing file is never overwritten; a key file\n"

@@ -55,7 +55,7 @@ static int out_of_the_way(int fd)
 
 static struct {
     pthread_mutex_t mu;
-    pthread_cond_t replied_cv;
+    pthread_cond_t replied_cv, decided_cv;
     int listen_fd, wake[2];
     pid_t owner;                 /* the process that made the socket */
     char path[sizeof(((struct sockaddr_un *)0)->sun_path)];
@@ -68,10 +68,14 @@ static struct {
     uint32_t timeout_ms;
     int begun, begun_sent, over, replied;
     int ok;
+    /* CM_FLAG_HOLD: the writer waits (holding) for the requester's byte,
+     * read by the control thread once the answer is out (awaiting) */
+    int hold, holding, awaiting, decision;
     char result_path[CFG_PATH_MAX], why[CM_TEXT_MAX + 1];
     uint64_t size, write_us;
     struct timespec asked, capture_at;
 } ch = { .mu = PTHREAD_MUTEX_INITIALIZER, .replied_cv = PTHREAD_COND_INITIALIZER,
+         .decided_cv = PTHREAD_COND_INITIALIZER,
          .listen_fd = -1, .wake = { -1, -1 }, .client = -1, .dest_fd = -1 };
 
 /* The latency MIGTHREAD_VERBOSE reports. */
@@ -191,6 +195,26 @@ void ch_before_exit(int requester)
     pthread_mutex_unlock(&ch.mu);
 }
 
+int ch_hold(int requester)
+{
+    if (requester != TH_BY_CHANNEL)
+        return 0;
+    pthread_mutex_lock(&ch.mu);
+    int decision = 0;
+    if (ch.active && ch.hold && ch.ok) {
+        ch.holding = 1;
+        ch.decision = 0;
+        ch.over = 1;
+        wake_up('e');
+        while (!ch.decision)
+            pthread_cond_wait(&ch.decided_cv, &ch.mu);
+        decision = ch.decision;
+        ch.holding = 0;
+    }
+    pthread_mutex_unlock(&ch.mu);
+    return decision == CM_DECIDE_EXIT;
+}
+
 void ch_post_signal(uint32_t target, int leave)
 {
     clock_gettime(CLOCK_MONOTONIC, &requested_at);  /* async-signal-safe */
@@ -245,6 +269,20 @@ static void finish_request(void)
         cm_send(ch.client, m);
     }
     free(m);
+    if (ch.holding) {
+        /* the checkpoint is out (the descriptor's end tells its reader);
+         * the requester's decision comes on the connection, or a hang-up */
+        if (ch.dest_fd >= 0)
+            close(ch.dest_fd);
+        ch.dest_fd = -1;
+        if (ch.client >= 0) {
+            ch.awaiting = 1;
+            pthread_mutex_unlock(&ch.mu);
+            return;
+        }
+        ch.decision = CM_DECIDE_RESUME;
+        pthread_cond_broadcast(&ch.decided_cv);
+    }
     if (ch.client >= 0)
         close(ch.client);
     if (ch.dest_fd >= 0)
@@ -304,8 +342,10 @@ static void answer_hello(int fd)
  * now waits for the outcome. */
 static int start_checkpoint(int fd, cm_msg *m, char *why, size_t cap)
 {
-    if (m->flags & ~(uint32_t)CM_FLAG_EXIT)
+    if (m->flags & ~(uint32_t)(CM_FLAG_EXIT | CM_FLAG_HOLD) || m->flags == (CM_FLAG_EXIT | CM_FLAG_HOLD))
         return snprintf(why, cap, "bad request: unknown flags 0x%x", m->flags), 0;
+    if (cm_has(m, CM_F_THREAD) && (m->flags & CM_FLAG_HOLD))
+        return snprintf(why, cap, "bad request: only a whole-process checkpoint can be held"), 0;
     if (cm_has(m, CM_F_THREAD) && m->thread == 0)
         return snprintf(why, cap, "bad request: thread 0 (the main thread is 1)"), 0;
     if (cm_has(m, CM_F_PATH) && (cm_has(m, CM_F_FD) || m->path[0] != '/'))
@@ -329,6 +369,8 @@ static int start_checkpoint(int fd, cm_msg *m, char *why, size_t cap)
     ch.timeout_ms = m->timeout_ms;
     ch.deadline = cm_has(m, CM_F_TIMEOUT_MS) ? now_ms() + m->timeout_ms : -1;
     ch.begun = ch.begun_sent = ch.over = ch.replied = ch.ok = 0;
+    ch.hold = (m->flags & CM_FLAG_HOLD) != 0;
+    ch.holding = ch.awaiting = ch.decision = 0;
     ch.why[0] = ch.result_path[0] = '\0';
     clock_gettime(CLOCK_MONOTONIC, &ch.asked);
     pthread_mutex_unlock(&ch.mu);
@@ -403,10 +445,37 @@ static void drain_wake(void)
             }
 }
 
+/* A held process: the requester's byte (or its hang-up) decides whether
+ * it exits or resumes; the request is then over. */
+static void take_decision(short client_events)
+{
+    if (!client_events)
+        return;
+    char c = CM_DECIDE_RESUME;
+    ssize_t n = recv(ch.client, &c, 1, MSG_DONTWAIT);
+    if (n < 0 && (errno == EAGAIN || errno == EINTR) && !(client_events & (POLLHUP | POLLERR)))
+        return;
+    pthread_mutex_lock(&ch.mu);
+    close(ch.client);
+    ch.client = -1;
+    ch.awaiting = 0;
+    ch.active = 0;
+    ch.replied = 1;
+    ch.decision = n == 1 && c == CM_DECIDE_EXIT ? CM_DECIDE_EXIT : CM_DECIDE_RESUME;
+    pthread_cond_broadcast(&ch.decided_cv);
+    pthread_cond_broadcast(&ch.replied_cv);
+    pthread_mutex_unlock(&ch.mu);
+}
+
 /* The request under way: its answer, a requester gone, a deadline. */
 static void tend_request(short client_events)
 {
     pthread_mutex_lock(&ch.mu);
+    if (ch.awaiting) {
+        pthread_mutex_unlock(&ch.mu);
+        take_decision(client_events);
+        return;
+    }
     int active = ch.active, over = ch.over, begun = ch.begun, sent = ch.begun_sent;
     long long deadline = ch.deadline;
     uint32_t timeout_ms = ch.timeout_ms;
@@ -468,7 +537,7 @@ static void *control_main(void *unused)
     for (;;) {
         struct pollfd p[3] = { { ch.wake[0], POLLIN, 0 }, { ch.listen_fd, POLLIN, 0 }, { -1, POLLIN, 0 } };
         pthread_mutex_lock(&ch.mu);
-        if (ch.active && ch.client >= 0 && !ch.over)
+        if (ch.active && ch.client >= 0 && (!ch.over || ch.awaiting))
             p[2].fd = ch.client;
         long long deadline = ch.active && !ch.begun ? ch.deadline : -1;
         pthread_mutex_unlock(&ch.mu);
@@ -608,8 +677,9 @@ void ch_child(int off)
             close(ch.wake[i]);
     pthread_mutex_init(&ch.mu, NULL);
     pthread_cond_init(&ch.replied_cv, NULL);
+    pthread_cond_init(&ch.decided_cv, NULL);
     ch.listen_fd = ch.client = ch.dest_fd = ch.wake[0] = ch.wake[1] = -1;
-    ch.active = 0;
+    ch.active = ch.hold = ch.holding = ch.awaiting = 0;
     ch.path[0] = '\0';
     if (!off && cfg.control)
         open_all();

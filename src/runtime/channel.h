@@ -35,6 +35,11 @@ void ch_failed(int requester, const char *why);
  * until the requester has its answer. */
 void ch_before_exit(int requester);
 
+/* After ch_written: when the request asked to hold (CM_FLAG_HOLD), sends
+ * the answer and blocks until the requester decides; 1 when the process
+ * must exit, 0 when it resumes (also when there was no hold). */
+int ch_hold(int requester);
+
 /* th_hooks: a thread began to unwind; a capture is over. */
 void ch_capture_begins(void);
 void ch_capture_ends(int requester, const char *why);

@@ -151,3 +151,41 @@ ck_image *in_read_restore(const char *path, mt_error *err)
     close(fd);
     return img;
 }
+
+/* Where the ready descriptor goes: above the program's usual numbers
+ * (a restored file takes its own number back) and below the control
+ * channel's (channel.c's CH_FD_FLOOR). */
+enum { IN_READY_FLOOR = 850 };
+
+int in_ready_fd(mt_error *err)
+{
+    int fd = env_fd("MIGTHREAD_READY_FD", err);
+    if (fd < 0)
+        return fd;
+    int high = fcntl(fd, F_DUPFD_CLOEXEC, IN_READY_FLOOR);
+    if (high < 0) {
+        mt_fail(err, MT_EIO, "MIGTHREAD_READY_FD: %s", strerror(errno));
+        return -2;
+    }
+    close(fd);
+    return high;
+}
+
+int in_await_go(int fd, mt_error *err)
+{
+    static const char ready[] = "ready\n";
+    ssize_t w;
+    do
+        w = write(fd, ready, sizeof ready - 1);
+    while (w < 0 && errno == EINTR);
+    char c = 0;
+    ssize_t r = -1;
+    if (w == (ssize_t)(sizeof ready - 1))
+        do
+            r = read(fd, &c, 1);
+        while (r < 0 && errno == EINTR);
+    close(fd);
+    if (r == 1 && c == 'g')
+        return 0;
+    return mt_fail(err, MT_EIO, "%s", "the migration was called off before this restored program went on");
+}

@@ -30,4 +30,15 @@ ck_image *in_read_fd(int fd, const void *prefix, size_t n, mt_error *err);
  * both descriptors are closed once read. */
 ck_image *in_read_restore(const char *path, mt_error *err);
 
+/* migthreadd's two-phase commit (docs/design.md, "Live migration"): the
+ * descriptor in MIGTHREAD_READY_FD, or -1 when unset (-2 with err: not a
+ * descriptor). Taken before anything is restored, moved out of the way of
+ * the program's own descriptor numbers, close-on-exec. */
+int in_ready_fd(mt_error *err);
+/* Writes "ready\n" on fd once the whole state is read, verified and
+ * rebuilt, then blocks until the daemon answers: 0 on "go" (one byte 'g'),
+ * -1 with err on anything else or end of file (the program must not go
+ * on: the source resumes instead). Closes fd. */
+int in_await_go(int fd, mt_error *err);
+
 #endif

@@ -170,6 +170,10 @@ static int control_write_checkpoint(int leave, int requester)
         if (ch_latency(&lat))
             fprintf(stderr, "migthread: trigger latency %.3f ms\n", lat);
     }
+    /* migthread migrate: stopped until the destination is ready (exit)
+     * or the migration failed (carry on as if nothing had happened) */
+    if (ch_hold(requester))
+        leave = 1;
     if (leave) {
         fflush(NULL);
         ch_before_exit(requester);
@@ -186,6 +190,9 @@ static int restore_from(const char *path, void *(**start)(void *))
 {
     double t0 = now();
     mt_error err;
+    int ready_fd = in_ready_fd(&err);  /* migthreadd's, before a restored file can take its number */
+    if (ready_fd == -2)
+        cfg_die("%s", err.msg);
     ck_image *img = in_read_restore(path, &err);  /* a file, "-" or migthread restart's stream */
     if (!img)
         mt_fatal("%s", err.msg);
@@ -195,6 +202,10 @@ static int restore_from(const char *path, void *(**start)(void *))
     if (lc_signal_reinstall(&err) < 0 || lc_stdio_reinstate(&err) < 0 || lc_mmap_restored(&err) < 0)
         mt_fatal("%s", err.msg);
     ck_image_free(img);
+    /* everything is read, verified and in place, and no thread of the
+     * program has gone on: the daemon's READY, then its COMMIT (or not) */
+    if (ready_fd >= 0 && in_await_go(ready_fd, &err) < 0)
+        cfg_die("%s", err.msg);
     int role = th_restore_start(start);
     if (role == TH_ROLE_MAIN && !frames_pending(frames_mine()))
         mt_fatal("%s holds no stack to resume", path);

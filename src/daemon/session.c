@@ -1,0 +1,349 @@
+/* session.c: one migration, from the accepted connection to its log line
+ * (docs/design.md, "Live migration"): authenticate, take the checkpoint
+ * into the build it names, READY once the restore is whole, the program
+ * goes only on COMMIT; then its output and exit status go back (or, with
+ * detach, to files in the workdir). Any failure before COMMIT kills the
+ * restored program and the source carries on. */
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "daemon.h"
+#include "msg.h"
+
+#define KEEPALIVE_MS 3000        /* a NOOP when nothing else was sent for this long */
+#define RESTORE_MS (600 * 1000)  /* the longest a restore may take to say ready */
+#define PREFIX_MAX (80u * 1024u) /* header and INFO record, bounded by programs.c's INFO_MAX */
+
+typedef struct mig {
+    const d_config *cfg;
+    net_session *s;
+    char who[NET_NAME_MAX + 64], program[256], build[4096], why[1200];
+    uint64_t bytes;
+    int detach;
+    d_child child;
+    unsigned char buf[NET_MSG_DATA_MAX];
+} mig;
+
+static double now_s(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return ts.tv_sec + ts.tv_nsec * 1e-9;
+}
+
+static int write_all(int fd, const void *p, size_t n)
+{
+    for (size_t done = 0; done < n;) {
+        ssize_t w = write(fd, (const char *)p + done, n - done);
+        if (w < 0 && errno == EINTR)
+            continue;
+        if (w <= 0)
+            return -1;
+        done += (size_t)w;
+    }
+    return 0;
+}
+
+/* Tells the client why, and keeps the reason for the log. -1. */
+static int refuse(mig *m, const char *why)
+{
+    net_error e;
+    snprintf(m->why, sizeof m->why, "%s", why);
+    net_msg_send(m->s, MIG_REFUSED, why, strlen(why) > NET_MSG_TEXT_MAX ? NET_MSG_TEXT_MAX : strlen(why), &e);
+    net_finish(m->s, &e);
+    return -1;
+}
+
+/* The next message that is not a NOOP. -1 with m->why on an error. */
+static int next_msg(mig *m, unsigned *type, size_t *len)
+{
+    net_error e;
+    for (;;) {
+        int r = net_msg_recv(m->s, type, m->buf, sizeof m->buf, len, &e);
+        if (r == 1)
+            return snprintf(m->why, sizeof m->why, "the client ended the session early"), -1;
+        if (r < 0)
+            return snprintf(m->why, sizeof m->why, "%s", e.msg), -1;
+        if (*type != MIG_NOOP)
+            return 0;
+    }
+}
+
+/* Takes DATA until the header and INFO record are here: the build. */
+static int choose_build(mig *m, unsigned char *prefix, size_t *n)
+{
+    char why[1024];
+    for (;;) {
+        long span = d_info_span(prefix, *n, why, sizeof why);
+        if (span < 0)
+            return refuse(m, why);
+        if (span > 0)
+            break;
+        unsigned type;
+        size_t len;
+        if (next_msg(m, &type, &len) < 0)
+            return -1;
+        if (type != MIG_DATA || *n + len > PREFIX_MAX)
+            return refuse(m, "the checkpoint's first record did not come as expected");
+        memcpy(prefix + *n, m->buf, len);
+        *n += len;
+    }
+    int abi;
+    if (d_program_name(prefix, *n, m->program, sizeof m->program, why, sizeof why) < 0 ||
+        d_find_build(m->cfg, m->program, m->build, sizeof m->build, &abi, why, sizeof why) < 0)
+        return refuse(m, why);
+    if (d_spawn(m->cfg, m->build, abi, &m->child, why, sizeof why) < 0)
+        return refuse(m, why);
+    return 0;
+}
+
+/* The restored program died: its reason to the client. */
+static int program_refused(mig *m)
+{
+    char why[1024];
+    d_reason(&m->child, why, sizeof why);
+    return refuse(m, why);
+}
+
+/* DATA into the program's pipe until END. */
+static int feed(mig *m, const unsigned char *prefix, size_t n)
+{
+    m->bytes = n;
+    if (write_all(m->child.ckpt_fd, prefix, n) < 0)
+        return program_refused(m);
+    for (;;) {
+        unsigned type;
+        size_t len;
+        if (next_msg(m, &type, &len) < 0)
+            return -1;
+        if (type == MIG_END && len == 8) {
+            if (net_get_u64(m->buf) != m->bytes)
+                return refuse(m, "the checkpoint's length does not match its END");
+            close(m->child.ckpt_fd);
+            m->child.ckpt_fd = -1;
+            return 0;
+        }
+        if (type == MIG_ABORT)
+            return snprintf(m->why, sizeof m->why, "the source called it off"), -1;
+        if (type != MIG_DATA)
+            return refuse(m, "a message out of place in the checkpoint");
+        m->bytes += len;
+        if (write_all(m->child.ckpt_fd, m->buf, len) < 0)
+            return program_refused(m);
+    }
+}
+
+/* Waits for the program's "ready\n", with NOOPs to the client meanwhile. */
+static int await_ready(mig *m)
+{
+    char got[8];
+    size_t n = 0;
+    double until = now_s() + RESTORE_MS / 1e3;
+    while (n < 6) {
+        struct pollfd p = { m->child.ready_fd, POLLIN, 0 };
+        int r = poll(&p, 1, KEEPALIVE_MS);
+        net_error e;
+        if (r == 0) {
+            if (now_s() > until)
+                return refuse(m, "the restore did not finish in time");
+            if (net_msg_send(m->s, MIG_NOOP, NULL, 0, &e) < 0)
+                return snprintf(m->why, sizeof m->why, "%s", e.msg), -1;
+            continue;
+        }
+        ssize_t k = r < 0 ? 0 : read(m->child.ready_fd, got + n, 6 - n);
+        if (k < 0 && errno == EINTR)
+            continue;
+        if (k <= 0)
+            return program_refused(m);
+        n += (size_t)k;
+    }
+    if (memcmp(got, "ready\n", 6) != 0)
+        return program_refused(m);
+    return 0;
+}
+
+/* READY, then COMMIT or not. */
+static int commit(mig *m)
+{
+    net_error e;
+    if (net_msg_send(m->s, MIG_READY, m->build, strlen(m->build) > NET_MSG_TEXT_MAX ? NET_MSG_TEXT_MAX : strlen(m->build), &e) < 0)
+        return snprintf(m->why, sizeof m->why, "%s", e.msg), -1;
+    unsigned type;
+    size_t len;
+    if (next_msg(m, &type, &len) < 0)
+        return -1;
+    if (type == MIG_ABORT)
+        return snprintf(m->why, sizeof m->why, "the source called it off: %.*s", (int)len, (char *)m->buf), -1;
+    if (type != MIG_COMMIT)
+        return snprintf(m->why, sizeof m->why, "a message of type %u in place of COMMIT", type), -1;
+    if (write_all(m->child.ready_fd, "g", 1) < 0)
+        return snprintf(m->why, sizeof m->why, "the restored program ended before it could go on"), -1;
+    close(m->child.ready_fd);
+    m->child.ready_fd = -1;
+    return 0;
+}
+
+/* Output goes to WORKDIR/PROGRAM.PID.out and .err from now on (detach,
+ * or a client that went away: the committed program runs on). */
+static int to_files(mig *m, int files[2])
+{
+    const char *ext[2] = { "out", "err" };
+    for (int i = 0; i < 2; i++) {
+        char path[4400];
+        snprintf(path, sizeof path, "%s/%s.%ld.%s", m->cfg->workdir ? m->cfg->workdir : ".", m->program,
+                 (long)m->child.pid, ext[i]);
+        files[i] = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
+        if (files[i] < 0)
+            return -1;
+    }
+    return 0;
+}
+
+/* The program's stdout and stderr until both end; its wait status. */
+static int relay(mig *m, int attached)
+{
+    int fds[2] = { m->child.out_fd, m->child.err_fd }, files[2] = { -1, -1 };
+    if (!attached && to_files(m, files) < 0)
+        d_log("%s: %s: cannot open its output files; its output is lost", m->who, m->program);
+    net_error e;
+    while (fds[0] >= 0 || fds[1] >= 0) {
+        struct pollfd p[2] = { { fds[0], POLLIN, 0 }, { fds[1], POLLIN, 0 } };
+        int r = poll(p, 2, attached ? KEEPALIVE_MS : -1);
+        if (r == 0 && net_msg_send(m->s, MIG_NOOP, NULL, 0, &e) < 0)
+            attached = 0, to_files(m, files);
+        for (int i = 0; i < 2 && r > 0; i++) {
+            if (!p[i].revents)
+                continue;
+            ssize_t k = read(fds[i], m->buf, sizeof m->buf);
+            if (k < 0 && errno == EINTR)
+                continue;
+            if (k <= 0) {
+                close(fds[i]);
+                fds[i] = -1;
+            } else if (attached && net_msg_send(m->s, i ? MIG_ERR : MIG_OUT, m->buf, (size_t)k, &e) < 0) {
+                attached = 0;  /* the client is gone; the program is not */
+                if (to_files(m, files) == 0)
+                    write_all(files[i], m->buf, (size_t)k);
+            } else if (!attached && files[i] >= 0)
+                write_all(files[i], m->buf, (size_t)k);
+        }
+    }
+    m->child.out_fd = m->child.err_fd = -1;
+    int status = 0;
+    while (waitpid(m->child.pid, &status, 0) < 0 && errno == EINTR)
+        ;
+    m->child.pid = -1;
+    for (int i = 0; i < 2; i++)
+        if (files[i] >= 0)
+            close(files[i]);
+    int code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+    unsigned char b[4];
+    net_put_u32(b, (uint32_t)code);
+    if (attached && (net_msg_send(m->s, MIG_EXIT, b, sizeof b, &e) < 0 || net_finish(m->s, &e) < 0))
+        attached = 0;
+    snprintf(m->why, sizeof m->why, "committed; the program ended with status %d%s", code,
+             attached || m->detach ? "" : " (the client left: its output is in the workdir)");
+    return 0;
+}
+
+/* After COMMIT: the output back to the client, or DETACHED and files. */
+static void run_committed(mig *m)
+{
+    if (!m->detach) {
+        relay(m, 1);
+        return;
+    }
+    char text[NET_MSG_TEXT_MAX];
+    int n = snprintf(text, sizeof text, "process %ld at %s; its output goes to %s/%s.%ld.out and .err",
+                     (long)m->child.pid, m->build, m->cfg->workdir ? m->cfg->workdir : ".", m->program, (long)m->child.pid);
+    net_error e;
+    net_msg_send(m->s, MIG_DETACHED, text, n < (int)sizeof text ? (size_t)n : sizeof text - 1, &e);
+    net_finish(m->s, &e);
+    relay(m, 0);
+}
+
+/* The migration's steps up to the program's go. 0 once committed. */
+static int migrate(mig *m)
+{
+    unsigned type;
+    size_t len;
+    if (next_msg(m, &type, &len) < 0)
+        return -1;
+    if (type != MIG_REQUEST || len != 4)
+        return refuse(m, "the session did not begin with a migration request");
+    uint32_t flags = net_get_u32(m->buf);
+    if (flags & ~(uint32_t)MIG_FLAG_DETACH)
+        return refuse(m, "a migration request with flags this daemon does not know");
+    m->detach = (flags & MIG_FLAG_DETACH) != 0;
+    unsigned char *prefix = malloc(PREFIX_MAX);
+    size_t n = 0;
+    int rc = prefix ? choose_build(m, prefix, &n) : refuse(m, "out of memory");
+    if (rc == 0)
+        rc = feed(m, prefix, n);
+    free(prefix);
+    if (rc == 0)
+        rc = await_ready(m);
+    return rc == 0 ? commit(m) : rc;
+}
+
+/* After a refusal the client may still be sending: its bytes are read
+ * and dropped until it closes (bounded), so that the close is not a
+ * reset that would take the REFUSED message with it. */
+static void drain(int fd)
+{
+    shutdown(fd, SHUT_WR);
+    double until = now_s() + NET_TIMEOUT_MS / 1e3;
+    char sink[4096];
+    for (;;) {
+        double left = until - now_s();
+        struct pollfd p = { fd, POLLIN, 0 };
+        if (left <= 0 || poll(&p, 1, (int)(left * 1e3) + 1) <= 0 || read(fd, sink, sizeof sink) <= 0)
+            return;
+    }
+}
+
+void d_session(const d_config *cfg, int fd, const char *from)
+{
+    double t0 = now_s();
+    mig *m = calloc(1, sizeof *m);
+    if (!m) {
+        d_log("%s: out of memory", from);
+        return;
+    }
+    *m = (mig){ .cfg = cfg, .child = { .pid = -1, .ckpt_fd = -1, .ready_fd = -1, .out_fd = -1, .err_fd = -1 } };
+    snprintf(m->program, sizeof m->program, "-");
+    net_error e;
+    m->s = net_server(fd, &cfg->keys, &cfg->clients, NET_TIMEOUT_MS, &e);
+    if (!m->s) {
+        d_log("%s: no session: %s", from, e.msg);
+        free(m);
+        return;
+    }
+    const net_peer *peer = net_session_peer(m->s);
+    char key[NET_PUBLIC_TEXT_MAX];
+    net_public_text(peer->pk, key);
+    snprintf(m->who, sizeof m->who, "%s from %s", peer->name[0] ? peer->name : key, from);
+    int ok = migrate(m) == 0;
+    if (ok)
+        run_committed(m);
+    else {
+        d_kill(&m->child);
+        char why[sizeof m->why];
+        snprintf(why, sizeof why, "%s", m->why);
+        snprintf(m->why, sizeof m->why, "not migrated: %.1100s", why);
+    }
+    d_log("%s: %s: %llu bytes in %.3f s: %s", m->who, m->program, (unsigned long long)m->bytes, now_s() - t0, m->why);
+    if (!ok)
+        drain(fd);
+    net_close(m->s);
+    free(m);
+}

@@ -1,0 +1,49 @@
+/* msg.h: typed messages over a net session, and the migration protocol's
+ * message types (docs/design.md, "Live migration"), shared by migthreadd
+ * and migthread migrate. A message is a 6-byte header (version, type,
+ * big-endian body length) and its body; the receiver bounds the length
+ * before it reads the body. */
+#ifndef MT_NET_MSG_H
+#define MT_NET_MSG_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "net.h"
+
+#define NET_MSG_VERSION 1
+#define NET_MSG_HEADER 6
+#define NET_MSG_DATA_MAX (64u * 1024u)  /* DATA, OUT, ERR bodies */
+#define NET_MSG_TEXT_MAX 1024u          /* REFUSED, ABORT, READY, DETACHED texts */
+
+/* The migration protocol, client (migthread migrate) and server (migthreadd). */
+enum {
+    MIG_REQUEST = 1,   /* C->S u32 flags (MIG_FLAG_*) */
+    MIG_DATA = 2,      /* C->S checkpoint bytes */
+    MIG_END = 3,       /* C->S u64 total bytes of DATA */
+    MIG_COMMIT = 4,    /* C->S empty: let the restored program go */
+    MIG_ABORT = 5,     /* C->S text: why the source calls it off */
+    MIG_NOOP = 6,      /* both ways, empty: keeps an idle session within its timeout */
+    MIG_READY = 16,    /* S->C text: the build restored, waiting for COMMIT */
+    MIG_REFUSED = 17,  /* S->C text: why there is no restore */
+    MIG_OUT = 18,      /* S->C the program's stdout bytes */
+    MIG_ERR = 19,      /* S->C the program's stderr bytes */
+    MIG_EXIT = 20,     /* S->C u32 status: exit code, or 128 + signal */
+    MIG_DETACHED = 21  /* S->C text: the program runs on, where its output goes */
+};
+enum { MIG_FLAG_DETACH = 1 };
+
+/* Sends one message. 0 or -1. */
+int net_msg_send(net_session *s, unsigned type, const void *body, size_t len, net_error *err);
+/* Receives one message into buf (a body longer than cap is NET_ETOOBIG,
+ * refused before it is read). 0 with *type and *len set; 1 at the peer's
+ * clean end before a header; -1 (NET_EVERSION, NET_ECLOSED, ...). */
+int net_msg_recv(net_session *s, unsigned *type, void *buf, size_t cap, size_t *len, net_error *err);
+
+/* Big-endian integers of message bodies. */
+void net_put_u32(unsigned char *p, uint32_t v);
+void net_put_u64(unsigned char *p, uint64_t v);
+uint32_t net_get_u32(const unsigned char *p);
+uint64_t net_get_u64(const unsigned char *p);
+
+#endif

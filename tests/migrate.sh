@@ -1,0 +1,226 @@
+#!/bin/sh
+# migrate.sh: live migration over loopback. Two daemons on two ports with
+# their own program and work directories stand in for two hosts: A runs
+# x86_64 builds, B only s390x builds under qemu-user (--runner). A program
+# goes x86_64 -> B (s390x) -> A (x86_64) with the uninterrupted output.
+# Failures (a key the daemon does not know, no build of the program, a
+# build that refuses the restore, the destination killed mid-stream,
+# garbage): the source carries on and ends with its uninterrupted output,
+# migrate prints one line and exits 1, and the daemon keeps serving. No
+# test sleeps: the daemons' logs and the programs' stderr are FIFOs read up
+# to the line waited for.
+# shellcheck disable=SC2154 # (the daemons' ports and pids, and line, are set through eval)
+set -u
+cd "$(dirname "$0")/.." || exit 1
+mt=$(pwd)/build/bin/migthread
+mtd=$(pwd)/build/bin/migthreadd
+dir=$(pwd)/build/migrate-test
+rm -rf "$dir" && mkdir -p "$dir" && chmod 700 "$dir"
+passed=0 failed=0 why=""
+check() {  # check DESCRIPTION CONDITION
+    if eval "$2"; then passed=$((passed + 1)); else failed=$((failed + 1)); echo "  FAIL: $1 $why"; fi
+    why=""
+}
+pids=""
+trap 'for p in $pids; do kill -KILL "$p" 2>/dev/null; done' EXIT
+trap 'echo "  FAIL: the suite did not end within 600 s"; exit 1' INT TERM
+# a guard, not a wait: a step that hangs fails the suite instead of make check
+(trap 'kill $s; exit' TERM; sleep 600 & s=$!; wait $s; kill -TERM $$) >/dev/null 2>&1 </dev/null &
+pids="$pids $!"
+
+# ---- builds, keys, the plain run's output -----------------------------------------------------
+mkdir -p "$dir/pa" "$dir/pb" "$dir/pd" "$dir/src" "$dir/wa" "$dir/wb" "$dir/wd"
+build/bin/mtcc -O2 -o "$dir/src/ticker" tests/run/ticker.c
+cp "$dir/src/ticker" "$dir/pa/ticker"
+cp "$dir/src/ticker" "$dir/src/other"  # a program no daemon has
+cc=$(scripts/abi.sh cc s390x)
+# shellcheck disable=SC2086
+build/bin/mtcc --cc=${cc%% *} ${cc#* } -O2 -o "$dir/pb/ticker.s390x-linux-gnu" tests/run/ticker.c
+build/bin/mtcc -O2 -o "$dir/pd/ticker" tests/control/nopoint.c  # same name, another program
+gcc -O2 -o "$dir/plain" tests/run/ticker.c
+for n in 40 60; do "$dir/plain" $n >"$dir/want$n" 2>/dev/null; done
+for k in hosta hostb user stranger; do "$mt" keygen "$dir/$k.key" >"$dir/$k.pub"; done
+cp "$dir/user.pub" "$dir/authorized"
+cat "$dir/hosta.pub" "$dir/hostb.pub" >"$dir/known"
+chmod 600 "$dir/authorized" "$dir/known"
+
+# ---- the daemons -----------------------------------------------------------------------------
+# daemon NAME FD PROGRAMS WORKDIR [OPTION]...: migthreadd on the first free
+# port from 47300 up, its log (stderr) on a FIFO open on descriptor FD;
+# $port and its pid in $NAME_pid.
+daemon() {
+    name=$1 fd=$2 progs=$3 work=$4
+    shift 4
+    port=47300
+    while [ $port -lt 47400 ]; do
+        rm -f "$dir/$name.fifo" && mkfifo "$dir/$name.fifo"
+        MIGTHREAD_VERBOSE=1 "$mtd" --listen 127.0.0.1:$port --key "$dir/host$name.key" \
+            --authorized "$dir/authorized" --programs "$progs" --workdir "$work" "$@" 2>"$dir/$name.fifo" &
+        eval "${name}_pid=$!"
+        pids="$pids $!"
+        eval "exec $fd<\"$dir/$name.fifo\""
+        if logupto "$fd" "$name" 'migthreadd: listening on *'; then eval "${name}_port=$port"; return 0; fi
+        port=$((port + 1))
+    done
+    echo "  FAIL: no port for daemon $name"; exit 1
+}
+# logupto FD NAME PATTERN: reads daemon NAME's log up to a line matching
+# PATTERN (kept in NAME.log); 1 when the log ends first.
+logupto() {
+    while eval "IFS= read -r line <&$1"; do
+        printf '%s\n' "$line" >>"$dir/$2.log"
+        # shellcheck disable=SC2254
+        case $line in $3) return 0 ;; esac
+    done
+    return 1
+}
+daemon a 4 "$dir/pa" "$dir/wa"
+daemon b 5 "$dir/pb" "$dir/wb" --runner "s390x=qemu-s390x -L /usr/s390x-linux-gnu"
+cp "$dir/hosta.key" "$dir/hostd.key" && chmod 600 "$dir/hostd.key"
+daemon d 6 "$dir/pd" "$dir/wd"
+
+# ---- programs ------------------------------------------------------------------------------
+# start NAME PROGRAM STEPS: the program in the background (MIGTHREAD_VERBOSE),
+# stdout to NAME.out, stderr on descriptor 3 (a FIFO); $pid.
+start() {
+    name=$1
+    rm -f "$dir/$name.fifo" && mkfifo "$dir/$name.fifo"
+    MIGTHREAD_VERBOSE=1 "$2" "$3" >"$dir/$name.out" 2>"$dir/$name.fifo" &
+    pid=$!
+    exec 3<"$dir/$name.fifo"
+}
+# upto FD FILE PATTERN: reads FD up to a line matching PATTERN, kept in FILE.
+upto() {
+    while eval "IFS= read -r line <&$1"; do
+        printf '%s\n' "$line" >>"$2"
+        # shellcheck disable=SC2254
+        case $line in $3) return 0 ;; esac
+    done
+    return 1
+}
+# finish: the rest of the program's stderr; its status in $rc.
+finish() {
+    cat <&3 >>"$dir/$name.err"
+    exec 3<&-
+    wait "$pid"; rc=$?
+}
+# migrate NAME ARGS...: migthread migrate, stdout to NAME.out, stderr to NAME.err; $mrc.
+migrate() {
+    m=$1
+    shift
+    "$mt" migrate --key "$dir/user.key" --known "$dir/known" "$@" >"$dir/$m.out" 2>"$dir/$m.err"
+    mrc=$?
+}
+one_line() { [ "$(wc -l <"$1")" -eq 1 ] && grep -q "^migthread: $2" "$1"; }
+# held NAME: the source's stderr shows the checkpoint it was held after.
+held() { grep -q '^migthread: checkpoint (descriptor): [0-9]* bytes' "$dir/$1.err"; }
+# pid_in DIR: the process whose working directory is DIR (a restored program).
+pid_in() {
+    for p in /proc/[0-9]*; do
+        [ "$(readlink "$p/cwd" 2>/dev/null)" = "$1" ] && { echo "${p#/proc/}"; return 0; }
+    done
+    return 1
+}
+
+# ---- x86_64 -> s390x (B) -> x86_64 (A) ----------------------------------------------------------
+start chain "$dir/src/ticker" 40
+upto 3 "$dir/chain.err" 'tick 2'
+rm -f "$dir/m1.fifo" && mkfifo "$dir/m1.fifo"
+"$mt" migrate --key "$dir/user.key" --known "$dir/known" "$pid" "127.0.0.1:$b_port" >"$dir/m1.out" 2>"$dir/m1.fifo" &
+m1=$!
+exec 7<"$dir/m1.fifo"
+upto 7 "$dir/m1.err" 'tick *'  # the program goes on at B
+finish
+check "to B: the source was held, then exited 0" "held chain && [ $rc -eq 0 ]"
+check "... B restored it (s390x under qemu)" "grep -q '^migthread: restored migration' '$dir/m1.err' && [ \"\$(readlink /proc/$(pid_in "$dir/wb")/exe)\" = /usr/bin/qemu-s390x ]"
+bpid=$(pid_in "$dir/wb")
+migrate m2 "$bpid" "127.0.0.1:$a_port"
+cat <&7 >>"$dir/m1.err"; exec 7<&-
+wait $m1; m1rc=$?
+check "B to A: migrate exits with the program's status 0, after the restore line" "[ $mrc -eq 0 ] && grep -q '^migthread: restored migration' '$dir/m2.err'"
+check "... the first migrate exits 0 (the program left B with status 0)" "[ $m1rc -eq 0 ]"
+logupto 5 b 'migthreadd: * ticker: * bytes in * s: *'
+logupto 4 a 'migthreadd: * ticker: * bytes in * s: *'
+check "... each daemon logged one committed migration" \
+    "grep -q 'ticker: [1-9][0-9]* bytes in .*: committed; the program ended with status 0' '$dir/a.log' && grep -q 'committed' '$dir/b.log'"
+cat "$dir/chain.out" "$dir/m1.out" "$dir/m2.out" >"$dir/chain.all"
+check "... the output (source, B, A) equals the uninterrupted run's" "cmp -s '$dir/chain.all' '$dir/want40'"
+check "... and it was spread over the three" "[ -s '$dir/chain.out' ] && [ -s '$dir/m1.out' ] && [ -s '$dir/m2.out' ]"
+
+# ---- failures: the source carries on --------------------------------------------------------------
+# fails NAME PROGRAM PORT REASON [OPTION]...: migrate fails with one line
+# naming REASON, the source ends with exit 0 and the uninterrupted output.
+fails() {
+    name=$1 prog=$2 to=$3 reason=$4
+    shift 4
+    start "$name" "$prog" 60
+    upto 3 "$dir/$name.err" 'tick 1'
+    "$mt" migrate "$@" "$pid" "127.0.0.1:$to" >"$dir/$name.m.out" 2>"$dir/$name.m.err"
+    mrc=$?
+    finish
+    check "$name: migrate exits 1 with one line" "[ $mrc -eq 1 ] && one_line '$dir/$name.m.err' '$reason'"
+    check "... the source ends with exit 0 and the uninterrupted output" "[ $rc -eq 0 ] && cmp -s '$dir/$name.out' '$dir/want60'"
+}
+fails stranger "$dir/src/ticker" "$a_port" '.*its key is not in the server.s authorized list' --key "$dir/stranger.key" --known "$dir/known"
+logupto 4 a 'migthreadd: *'
+check "... A logged it: no session" "tail -n 1 '$dir/a.log' | grep -q 'no session: .*not authorized'"
+fails unknown "$dir/src/other" "$a_port" 'no migration, the program carries on: .*refused it: no build of program other' \
+    --key "$dir/user.key" --known "$dir/known"
+check "... the source had been held" "held unknown"
+logupto 4 a 'migthreadd: *'
+check "... A logged it" "tail -n 1 '$dir/a.log' | grep -q 'other: .*not migrated: no build of program other'"
+fails identity "$dir/src/ticker" "$d_port" 'no migration, the program carries on: .*refused it: the restore was refused: ' \
+    --key "$dir/user.key" --known "$dir/known"
+check "... the source had been held; the build's refusal is the reason" "held identity && grep -q 'made by another program' '$dir/identity.m.err'"
+logupto 6 d 'migthreadd: *'
+# the destination dies in the middle of the stream: D's build kills its session process
+# shellcheck disable=SC2016 # ($PPID is the script's own)
+printf '#!/bin/sh\nkill -KILL $PPID\n' >"$dir/pd/ticker" && chmod +x "$dir/pd/ticker"
+fails killed "$dir/src/ticker" "$d_port" 'no migration, the program carries on: ' --key "$dir/user.key" --known "$dir/known"
+check "... the source had been held" "held killed"
+# migrate killed while the source is held (D's build never says ready):
+# the hang-up of the control connection resumes the source
+printf '#!/bin/sh\nexec sleep 120\n' >"$dir/pd/ticker"
+start hangup "$dir/src/ticker" 60
+upto 3 "$dir/hangup.err" 'tick 1'
+"$mt" migrate --key "$dir/user.key" --known "$dir/known" "$pid" "127.0.0.1:$d_port" >/dev/null 2>&1 &
+mpid=$!
+upto 3 "$dir/hangup.err" 'migthread: checkpoint (descriptor): *'
+kill -KILL $mpid
+finish
+check "migrate killed while the source is held: the source resumes, its uninterrupted output" \
+    "[ $rc -eq 0 ] && cmp -s '$dir/hangup.out' '$dir/want60'"
+logupto 6 d 'migthreadd: *'
+check "... D kills its build and logs it" "tail -n 1 '$dir/d.log' | grep -q 'ticker: .*not migrated' && ! pid_in '$dir/wd' >/dev/null"
+# garbage to both daemons; each logs it and serves on
+for d in a d; do
+    if [ $d = a ]; then p=$a_port fd=4 dp=$a_pid; else p=$d_port fd=6 dp=$d_pid; fi
+    bash -c 'head -c 5000 /dev/urandom >/dev/tcp/127.0.0.1/$1' _ "$p" 2>/dev/null
+    logupto $fd $d 'migthreadd: *no session*'
+    check "garbage to $d: one log line, the daemon is still there" "kill -0 $dp && tail -n 1 '$dir/$d.log' | grep -q 'no session'"
+done
+# A still migrates after all of that
+start again "$dir/src/ticker" 40
+upto 3 "$dir/again.err" 'tick 1'
+migrate again.m "$pid" "127.0.0.1:$a_port"
+finish
+logupto 4 a 'migthreadd: * ticker: * bytes in * s: *'
+cat "$dir/again.out" "$dir/again.m.out" >"$dir/again.all"
+check "A serves on: a migration after the failures, the uninterrupted output" \
+    "[ $mrc -eq 0 ] && held again && grep -q '^migthread: restored migration' '$dir/again.m.err' && cmp -s '$dir/again.all' '$dir/want40'"
+
+# --detach: migrate ends at once; the program's output goes to A's workdir
+start detach "$dir/src/ticker" 40
+upto 3 "$dir/detach.err" 'tick 1'
+migrate detach.m --detach "$pid" "127.0.0.1:$a_port"
+finish
+logupto 4 a 'migthreadd: * ticker: * bytes in * s: *'  # at the program's end
+apid=$(sed -n 's/^127.0.0.1:[0-9]*: process \([0-9]*\) at .*/\1/p' "$dir/detach.m.out")
+cat "$dir/detach.out" "$dir/wa/ticker.$apid.out" >"$dir/detach.all" 2>/dev/null
+check "--detach: migrate exits 0 with one line naming the process; the source was held and exited" \
+    "[ $mrc -eq 0 ] && [ -n '$apid' ] && [ ! -s '$dir/detach.m.err' ] && held detach && [ $rc -eq 0 ]"
+check "... A logged the program's end; its output in the workdir completes the uninterrupted run's" \
+    "tail -n 1 '$dir/a.log' | grep -q 'committed; the program ended with status 0' && grep -q '^migthread: restored migration' '$dir/wa/ticker.$apid.err' && cmp -s '$dir/detach.all' '$dir/want40'"
+
+echo "migrate: $passed passed, $failed failed"
+[ $failed -eq 0 ]
