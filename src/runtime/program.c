@@ -192,7 +192,7 @@ static int restore_from(const char *path, void *(**start)(void *))
     mt_error err;
     int ready_fd = in_ready_fd(&err);  /* migthreadd's, before a restored file can take its number */
     if (ready_fd == -2)
-        cfg_die("%s", err.msg);
+        mt_fatal("%s", err.msg);
     ck_image *img = in_read_restore(path, &err);  /* a file, "-" or migthread restart's stream */
     if (!img)
         mt_fatal("%s", err.msg);
@@ -205,7 +205,7 @@ static int restore_from(const char *path, void *(**start)(void *))
     /* everything is read, verified and in place, and no thread of the
      * program has gone on: the daemon's READY, then its COMMIT (or not) */
     if (ready_fd >= 0 && in_await_go(ready_fd, &err) < 0)
-        cfg_die("%s", err.msg);
+        mt_fatal("%s", err.msg);
     int role = th_restore_start(start);
     if (role == TH_ROLE_MAIN && !frames_pending(frames_mine()))
         mt_fatal("%s holds no stack to resume", path);
