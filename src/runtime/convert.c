@@ -714,6 +714,16 @@ static int union_punned_copy(run_state *rs, const union_plan *u, uint32_t m, uin
     return pointers ? union_overlay_member(rs, u, m, d, s) : 0;
 }
 
+/* Under one byte order: the writer's bytes (as many as both sides hold),
+ * then member m converted over them, its pointers translated. */
+static int union_keep_and_overlay(run_state *rs, const union_plan *u, uint32_t m, uint8_t *d, const uint8_t *s)
+{
+    size_t keep = u->src->size < u->dst->size ? u->src->size : u->dst->size;
+    memset(d, 0, u->dst->size);
+    memcpy(d, s, keep);
+    return union_overlay_member(rs, u, m, d, s);
+}
+
 /* A punned union whose member m is known and whose bytes are not zero:
  * copied whole where every member means the same on both ABIs; else
  * converted by m where every member read while m may be the one stored
@@ -738,10 +748,7 @@ static int union_punned(run_state *rs, const union_plan *u, uint32_t m, uint8_t 
     /* One byte order: a member read may be longer than m (stored as a
      * uint32_t, read as a uint64_t) and read bytes beyond m, which keep
      * what the writer had there (seed 1240 of the csmith run). */
-    size_t keep = u->src->size < u->dst->size ? u->src->size : u->dst->size;
-    memset(d, 0, u->dst->size);
-    memcpy(d, s, keep);
-    return union_overlay_member(rs, u, m, d, s);
+    return union_keep_and_overlay(rs, u, m, d, s);
 }
 
 /* Each union converts by its active member; one with no known member
@@ -767,6 +774,13 @@ static int run_unions(run_state *rs, const cv_op *op, uint8_t *d, size_t dstep,
              * are kept, so a member read on a path mtcc did not see while
              * m was stored still reads what it did (csmith seed 1675) */
             if (union_punned_copy(rs, u, (uint32_t)m, di, si) < 0)
+                return -1;
+        } else if (m >= 0 && (uint32_t)m < u->src->nmembers && !rs->plan->swap) {
+            /* one byte order, layouts apart: the writer's bytes beyond m
+             * are kept, m converted over them, as for a punned union (a
+             * member stored through a pointer kept from before m was
+             * stored reads its bytes again: csmith seed 1881) */
+            if (union_keep_and_overlay(rs, u, (uint32_t)m, di, si) < 0)
                 return -1;
         } else if (m >= 0 && (uint32_t)m < u->src->nmembers) {
             if (cv_run(u->members[m], di, si, 1, ctx, rs->err) < 0)
