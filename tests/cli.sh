@@ -66,9 +66,17 @@ expect_exit 1 "inspect a truncated file" "$mt" inspect "$dir/short.ckpt"
 one_error_line "truncated file"
 grep -q 'truncated' "$dir/err" && ok || bad "truncated file is called truncated"
 cp "$dir/s390x.ckpt" "$dir/flip.ckpt"
-# (a byte in the middle: inside a record's payload, wherever the INFO text's
-# length, which holds paths, has put the record headers)
-python3 -c 'import sys; p=sys.argv[1]; b=bytearray(open(p,"rb").read()); b[len(b)//2]^=0xff; open(p,"wb").write(b)' "$dir/flip.ckpt"
+# (a byte in the middle of the largest block record's payload: the framing is
+# walked, since the INFO text's length, which holds paths, moves the records)
+PYTHONPATH=tests/lib python3 - "$dir/flip.ckpt" <<'PY'
+import sys
+from records import BLOCK, RECORD_HEAD, records
+p = sys.argv[1]
+b = bytearray(open(p, "rb").read())
+n, off = max((n, off) for _, off, kind, n in records(b) if kind == BLOCK)
+b[off + RECORD_HEAD + n // 2] ^= 0xff
+open(p, "wb").write(b)
+PY
 expect_exit 1 "inspect a corrupted file" "$mt" inspect "$dir/flip.ckpt"
 one_error_line "corrupted file"
 grep -q 'checksum mismatch in record' "$dir/err" && ok || bad "a flipped byte is a checksum mismatch"
@@ -92,21 +100,15 @@ rt_restore "$dir/a.ckpt" "$dir/a.after" "$mt" restart "$dir/a.ckpt" && rt_joined
 [ "$(grep -cE '^[0-9a-f]{16}$' "$dir/ids")" -eq 2 ] && [ "$(sort -u "$dir/ids" | wc -l)" -eq 2 ] && ok ||
     bad "inspect shows a checkpoint id, different for each checkpoint: $(tr '\n' ' ' <"$dir/ids")"
 cp "$dir/a.ckpt" "$dir/spliced.ckpt"
-where=$(python3 - "$dir/spliced.ckpt" "$dir/b.ckpt" <<'PY'
-import struct, sys
-def records(b):
-    off = 16 + struct.unpack_from("<I", b, 12)[0] + 24
-    i = 0
-    while off + 16 <= len(b):
-        kind, _, n = struct.unpack_from("<IIQ", b, off)
-        yield i, off, kind, 16 + n + 8
-        off += 16 + n + 8
-        i += 1
+where=$(PYTHONPATH=tests/lib python3 - "$dir/spliced.ckpt" "$dir/b.ckpt" <<'PY'
+import sys
+from records import BLOCK, RECORD_HEAD, RECORD_TAIL, records
 a, b = (bytearray(open(p, "rb").read()) for p in sys.argv[1:3])
-rb = {i: (off, size) for i, off, kind, size in records(b) if kind == 2}
-for i, off, kind, size in records(a):
-    if kind == 2 and i in rb and rb[i][1] == size:
-        a[off:off + size] = b[rb[i][0]:rb[i][0] + size]
+size = lambda n: RECORD_HEAD + n + RECORD_TAIL
+rb = {i: (off, size(n)) for i, off, kind, n in records(b) if kind == BLOCK}
+for i, off, kind, n in records(a):
+    if kind == BLOCK and i in rb and rb[i][1] == size(n):
+        a[off:off + size(n)] = b[rb[i][0]:rb[i][0] + size(n)]
         open(sys.argv[1], "wb").write(a)
         print(i, off)
         break
