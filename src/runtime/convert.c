@@ -705,7 +705,7 @@ static int union_overlay_member(run_state *rs, const union_plan *u, uint32_t m, 
  * same layout and representation: its bytes mean the same to every
  * member, so all of them are copied (not only m's), and then m's
  * pointers translated over them. */
-static int union_punned_copy(run_state *rs, const union_plan *u, uint32_t m, uint8_t *d, const uint8_t *s)
+static int union_copy_whole(run_state *rs, const union_plan *u, uint32_t m, uint8_t *d, const uint8_t *s)
 {
     memcpy(d, s, u->src->size);
     const tmember *am = &u->src->members[m];
@@ -731,7 +731,7 @@ static int union_keep_and_overlay(run_state *rs, const union_plan *u, uint32_t m
 static int union_punned(run_state *rs, const union_plan *u, uint32_t m, uint8_t *d, const uint8_t *s)
 {
     if (u->same_repr)
-        return union_punned_copy(rs, u, m, d, s);
+        return union_copy_whole(rs, u, m, d, s);
     if (u->viewed)
         return union_refused(rs, u, s, "its bytes are read as another type (type punning) and its members "
                                        "differ between these ABIs");
@@ -773,7 +773,7 @@ static int run_unions(run_state *rs, const cv_op *op, uint8_t *d, size_t dstep,
             /* every member means the same bytes on both ABIs: all of them
              * are kept, so a member read on a path mtcc did not see while
              * m was stored still reads what it did (csmith seed 1675) */
-            if (union_punned_copy(rs, u, (uint32_t)m, di, si) < 0)
+            if (union_copy_whole(rs, u, (uint32_t)m, di, si) < 0)
                 return -1;
         } else if (m >= 0 && (uint32_t)m < u->src->nmembers && !rs->plan->swap) {
             /* one byte order, layouts apart: the writer's bytes beyond m
