@@ -62,7 +62,7 @@ shape() {
         die "tc tbf failed"
 }
 
-ip netns exec "$dst" "$root/build/bin/migthreadd" --listen "$addr_b:$port" --key "$dir/host.key" \
+MIGTHREAD_VERBOSE=1 ip netns exec "$dst" "$root/build/bin/migthreadd" --listen "$addr_b:$port" --key "$dir/host.key" \
     --authorized "$dir/authorized" --programs "$dir/progs" --workdir "$dir/work" 2>"$dir/daemon.log" &
 dpid=$!
 for _ in $(seq 100); do grep -q 'listening on' "$dir/daemon.log" && break; sleep 0.05; done
