@@ -182,8 +182,12 @@ static int verify_ahead(reader *r, const uint8_t *h, uint64_t len)
 }
 
 /* Reads a payload of len bytes in chunks, growing the buffer only as
- * data arrives. */
-static uint8_t *read_payload(reader *r, uint64_t len)
+ * data arrives. Each chunk goes into the record's checksum st and, when
+ * whole is set, the stream's as it arrives: a stream that comes over a
+ * network is hashed while the next bytes travel, not in two more passes
+ * over a large record after its last byte (docs/performance.md, live
+ * migration). */
+static uint8_t *read_payload(reader *r, uint64_t len, XXH3_state_t *st, XXH3_state_t *whole)
 {
     size_t cap = len < READ_CHUNK ? (size_t)len : READ_CHUNK, have = 0;
     uint8_t *buf = malloc(cap ? cap : 1);
@@ -200,6 +204,9 @@ static uint8_t *read_payload(reader *r, uint64_t len)
             free(buf);
             return NULL;
         }
+        XXH3_64bits_update(st, buf + have, chunk);
+        if (whole)
+            XXH3_64bits_update(whole, buf + have, chunk);
         have += chunk;
     }
     if (!buf || have < len) {
@@ -606,7 +613,17 @@ static int read_record(reader *r)
         return corrupt(r, "unknown record kind%s", "");
     if (check_claim(r, len) < 0 || verify_ahead(r, h, len) < 0)
         return -1;
-    uint8_t *payload = read_payload(r, len);
+    XXH3_state_t st;
+    memset(&st, 0, sizeof st); /* gcc 12 flags the partial init in reset */
+    XXH3_64bits_reset_withSeed(&st, ck_record_seed(r->img->checkpoint_id, r->record));
+    XXH3_64bits_update(&st, h, sizeof h);
+    /* the END record's own bytes are not in the stream's sum; a record
+     * that fails its own check fails the whole read, so the stream's sum
+     * may take the bytes before they are checked */
+    XXH3_state_t *whole = kind != CK_END ? &r->whole : NULL;
+    if (whole)
+        XXH3_64bits_update(whole, h, sizeof h);
+    uint8_t *payload = read_payload(r, len, &st, whole);
     if (!payload)
         return -1;
     uint8_t sum[8];
@@ -614,22 +631,14 @@ static int read_record(reader *r)
         free(payload);
         return -1;
     }
-    XXH3_state_t st;
-    memset(&st, 0, sizeof st); /* gcc 12 flags the partial init in reset */
-    XXH3_64bits_reset_withSeed(&st, ck_record_seed(r->img->checkpoint_id, r->record));
-    XXH3_64bits_update(&st, h, sizeof h);
-    XXH3_64bits_update(&st, payload, len);
     cursor sc = { sum, 8, 0 };
     if (get_uint(&sc, 8) != XXH3_64bits_digest(&st)) {
         free(payload);
         return mt_fail(r->err, MT_ECHECKSUM, "checksum mismatch in record %u at offset %llu",
                        r->record, (unsigned long long)r->rec_offset);
     }
-    if (kind != CK_END) { /* the END record's own bytes are not in its sum */
-        XXH3_64bits_update(&r->whole, h, sizeof h);
-        XXH3_64bits_update(&r->whole, payload, len);
-        XXH3_64bits_update(&r->whole, sum, sizeof sum);
-    }
+    if (whole)
+        XXH3_64bits_update(whole, sum, sizeof sum);
     int rc = 0;
     switch (known ? kind : 0) {
     case CK_TYPES: rc = parse_types(r, payload, len); break;
