@@ -26,13 +26,18 @@ fi
 root=$(pwd)
 mt=$root/build/bin/migthread
 dir=$root/build/bench/migrate
-ns=mb$$ src=mb$$a dst=mb$$b va=mb$$va vb=mb$$vb
+src=mb$$a dst=mb$$b va=mb$$va vb=mb$$vb
 addr_a=10.231.0.1 addr_b=10.231.0.2 port=47500
-dpid=""
+dpid="" live="" naive=""
+# every process left in the two namespaces (an interrupted run's programs),
+# then the namespaces; the veth pair goes with them
 cleanup() {
     [ -n "$dpid" ] && kill "$dpid" 2>/dev/null && wait "$dpid" 2>/dev/null
-    ip netns del "$src" 2>/dev/null
-    ip netns del "$dst" 2>/dev/null
+    for n in "$src" "$dst"; do
+        # shellcheck disable=SC2046 # one pid a word
+        ip netns pids "$n" >/dev/null 2>&1 && kill -KILL $(ip netns pids "$n") 2>/dev/null
+        ip netns del "$n" 2>/dev/null
+    done
 }
 trap cleanup EXIT
 trap 'exit 1' INT TERM HUP
@@ -47,19 +52,22 @@ cp "$dir/user.pub" "$dir/authorized" && cp "$dir/host.pub" "$dir/known"
 chmod 600 "$dir/authorized" "$dir/known"
 
 # ---- the two hosts and the link ---------------------------------------------------------------
-ip netns add "$src" && ip netns add "$dst" || die "cannot make network namespaces"
+if ! { ip netns add "$src" && ip netns add "$dst"; }; then die "cannot make network namespaces"; fi
 ip link add "$va" netns "$src" type veth peer name "$vb" netns "$dst" || die "cannot make a veth pair"
-ip -n "$src" addr add "$addr_a/24" dev "$va" && ip -n "$dst" addr add "$addr_b/24" dev "$vb" || die "no addresses"
+if ! { ip -n "$src" addr add "$addr_a/24" dev "$va" && ip -n "$dst" addr add "$addr_b/24" dev "$vb"; }; then
+    die "cannot give the link its addresses"
+fi
 for n in "$src" "$dst"; do ip -n "$n" link set lo up; done
-ip -n "$src" link set "$va" up && ip -n "$dst" link set "$vb" up || die "cannot bring the link up"
+if ! { ip -n "$src" link set "$va" up && ip -n "$dst" link set "$vb" up; }; then die "cannot bring the link up"; fi
 # shape RATE: tbf on both ends; the bucket holds 4 ms of the rate (at least
 # 64 KB, one offloaded segment), the queue 50 ms
 shape() {
     burst=$(( $1 * 1000000 / 8 / 250 ))
     [ "$burst" -lt 65536 ] && burst=65536
-    ip netns exec "$src" tc qdisc replace dev "$va" root tbf rate "${1}mbit" burst "$burst" latency 50ms &&
-        ip netns exec "$dst" tc qdisc replace dev "$vb" root tbf rate "${1}mbit" burst "$burst" latency 50ms ||
-        die "tc tbf failed"
+    ip netns exec "$src" tc qdisc replace dev "$va" root tbf rate "${1}mbit" burst "$burst" latency 50ms ||
+        die "tc tbf on $va failed"
+    ip netns exec "$dst" tc qdisc replace dev "$vb" root tbf rate "${1}mbit" burst "$burst" latency 50ms ||
+        die "tc tbf on $vb failed"
 }
 
 MIGTHREAD_VERBOSE=1 ip netns exec "$dst" "$root/build/bin/migthreadd" --listen "$addr_b:$port" --key "$dir/host.key" \
@@ -79,7 +87,7 @@ for rate in $rates; do
     shape "$rate"
     for mb in $sizes; do
         for way in live naive; do
-            line=$(MIGTHREAD_VERBOSE= ip netns exec "$src" python3 bench/migrate/measure.py --way $way --mt "$mt" \
+            line=$(MIGTHREAD_VERBOSE='' ip netns exec "$src" python3 bench/migrate/measure.py --way $way --mt "$mt" \
                 --prog "$dir/hold" --dest-prog "$dir/progs/hold" --key "$dir/user.key" --known "$dir/known" \
                 --addr "$addr_b" --port $port --dest-ns "$dst" --dir "$dir" --mb "$mb")
             case $line in "$way "*) eval "$way=\$line" ;; *) die "$rate Mbit/s, $mb MB, $way: $line" ;; esac
