@@ -541,10 +541,12 @@ static const cv_plan *early_plan(restore_early *e, const ck_image *img, uint32_t
         if (!(e->plans = calloc(img->ntypes ? img->ntypes : 1, sizeof *e->plans)))
             return NULL;
     }
+    if (t >= e->nplans)
+        return NULL;
     mt_error ignored;
-    if (!e->plans[t] && t < e->nplans)
+    if (!e->plans[t])
         e->plans[t] = cv_plan_compile(img->types[t], &img->arch, local, &ignored);
-    return t < e->nplans ? e->plans[t] : NULL;
+    return e->plans[t];
 }
 
 /* Whether block b (its header, datalen bytes of data) converts early:
@@ -561,7 +563,7 @@ static const cv_plan *early_plan_of(restore_early *e, const ck_image *img, const
         return NULL;
     }
     const struct mt_type *src = img->types[b->type], *local = types_local_find(src->id);
-    if (!local || b->count == 0 || datalen / src->size != b->count || datalen % src->size ||
+    if (!local || b->count == 0 || src->size == 0 || datalen / src->size != b->count || datalen % src->size ||
         strncmp(src->name, RAW_PREFIX, strlen(RAW_PREFIX)) == 0 || untyped_numbers(img, b, local))
         return NULL;
     const cv_plan *p = early_plan(e, img, b->type, local);
