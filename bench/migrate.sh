@@ -6,16 +6,19 @@
 # (migthread migrate) and the naive way (checkpoint to a file, a plain TCP
 # copy over the same link, restart), each figure beside its target.
 # Needs root. Usage: bench/migrate.sh [--full] [--sizes "MB..."] [--rates "MBIT..."]
-# (default sizes 1 16 128; --full adds 1024, about 4 more minutes).
+# [--dest-abi ABI] (default sizes 1 16 128; --full adds 1024, about 4 more
+# minutes; --dest-abi: the destination runs that ABI's build under qemu-user,
+# so the state is converted on arrival, e.g. s390x: every number swapped).
 set -u
 cd "$(dirname "$0")/.." || exit 1
-sizes="1 16 128" rates="100 1000"
+sizes="1 16 128" rates="100 1000" dest_abi=""
 while [ $# -gt 0 ]; do
     case $1 in
         --full) sizes="1 16 128 1024" ;;
         --sizes) sizes=$2; shift ;;
         --rates) rates=$2; shift ;;
-        *) echo "usage: bench/migrate.sh [--full] [--sizes \"MB...\"] [--rates \"MBIT...\"]" >&2; exit 2 ;;
+        --dest-abi) dest_abi=$2; shift ;;
+        *) echo "usage: bench/migrate.sh [--full] [--sizes \"MB...\"] [--rates \"MBIT...\"] [--dest-abi ABI]" >&2; exit 2 ;;
     esac
     shift
 done
@@ -46,7 +49,16 @@ die() { echo "bench-migrate: $*"; exit 1; }
 # ---- the program, keys ------------------------------------------------------------------------
 rm -rf "$dir" && mkdir -p "$dir/progs" "$dir/work" && chmod 700 "$dir"
 build/bin/mtcc -O2 -o "$dir/hold" bench/migrate/hold.c || die "cannot build bench/migrate/hold.c"
-cp "$dir/hold" "$dir/progs/hold"
+dest_prog=$dir/progs/hold runner=""
+if [ -z "$dest_abi" ]; then
+    cp "$dir/hold" "$dest_prog"
+else
+    cc=$(scripts/abi.sh cc "$dest_abi") || die "unknown ABI $dest_abi"
+    dest_prog=$dir/progs/hold.$(scripts/abi.sh triple "$dest_abi")
+    # shellcheck disable=SC2086 # the compiler and its options
+    build/bin/mtcc --cc=${cc%% *} ${cc#* } -O2 -o "$dest_prog" bench/migrate/hold.c || die "no $dest_abi build"
+    runner="$dest_abi=$root/scripts/abi.sh run $dest_abi"  # (qemu-user, as the tests run it)
+fi
 for k in host user; do "$mt" keygen "$dir/$k.key" >"$dir/$k.pub" || die "keygen failed"; done
 cp "$dir/user.pub" "$dir/authorized" && cp "$dir/host.pub" "$dir/known"
 chmod 600 "$dir/authorized" "$dir/known"
@@ -71,7 +83,8 @@ shape() {
 }
 
 MIGTHREAD_VERBOSE=1 ip netns exec "$dst" "$root/build/bin/migthreadd" --listen "$addr_b:$port" --key "$dir/host.key" \
-    --authorized "$dir/authorized" --programs "$dir/progs" --workdir "$dir/work" 2>"$dir/daemon.log" &
+    --authorized "$dir/authorized" --programs "$dir/progs" --workdir "$dir/work" ${runner:+--runner "$runner"} \
+    2>"$dir/daemon.log" &
 dpid=$!
 for _ in $(seq 100); do grep -q 'listening on' "$dir/daemon.log" && break; sleep 0.05; done
 grep -q 'listening on' "$dir/daemon.log" || die "migthreadd did not start: $(cat "$dir/daemon.log")"
@@ -79,7 +92,8 @@ grep -q 'listening on' "$dir/daemon.log" || die "migthreadd did not start: $(cat
 # ---- the runs ---------------------------------------------------------------------------------
 # get KEY LINE: the value of KEY=VALUE in LINE
 get() { printf '%s\n' "$2" | tr ' ' '\n' | sed -n "s/^$1=//p"; }
-printf 'machine: %s, %s cores, %s\n' "$(sed -n 's/^model name[^:]*: //p' /proc/cpuinfo | head -1)" "$(nproc)" "$(uname -r)"
+printf 'machine: %s, %s cores, %s; destination %s\n' "$(sed -n 's/^model name[^:]*: //p' /proc/cpuinfo | head -1)" \
+    "$(nproc)" "$(uname -r)" "${dest_abi:-x86_64 (same ABI)}"
 printf '%-6s %6s %10s | %9s %9s %9s %4s | %9s %9s %9s %9s %4s\n' rate MB bytes wire total target ok \
     stopped naive copy target ok
 fails=0
@@ -88,7 +102,7 @@ for rate in $rates; do
     for mb in $sizes; do
         for way in live naive; do
             line=$(MIGTHREAD_VERBOSE='' ip netns exec "$src" python3 bench/migrate/measure.py --way $way --mt "$mt" \
-                --prog "$dir/hold" --dest-prog "$dir/progs/hold" --key "$dir/user.key" --known "$dir/known" \
+                --prog "$dir/hold" --dest-prog "$dest_prog" --key "$dir/user.key" --known "$dir/known" \
                 --addr "$addr_b" --port $port --dest-ns "$dst" --dir "$dir" --mb "$mb")
             case $line in "$way "*) eval "$way=\$line" ;; *) die "$rate Mbit/s, $mb MB, $way: $line" ;; esac
         done
