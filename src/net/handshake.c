@@ -6,8 +6,11 @@
  * the identity to this very exchange. Message by message in
  * docs/security.md. Every read shares one deadline: no peer can hold the
  * handshake longer than the timeout. */
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/socket.h>
 
 #include "internal.h"
 
@@ -59,6 +62,13 @@ typedef struct hs {
 
 static void hs_start(hs *h, int fd, int client, int timeout_ms)
 {
+    /* Every write of this layer is a whole frame or chunk, worth sending at
+     * once. With Nagle's algorithm a message's second chunk (a header, then
+     * its body) waited for the peer's delayed ACK: 40 ms for READY, in the
+     * time the program is stopped (docs/performance.md, live migration).
+     * Not a TCP socket (a pipe, a Unix socket): the call fails, harmlessly. */
+    int one = 1;
+    setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
     memset(h, 0, sizeof *h);
     h->fd = fd;
     h->client = client;

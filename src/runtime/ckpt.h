@@ -253,6 +253,22 @@ uint64_t ck_record_seed(uint64_t checkpoint_id, uint32_t record);
  * one line naming the record and offset for any truncation, corruption,
  * bad version or hostile length. */
 ck_image *ck_read(st_stream *s, mt_error *err);
+/* What a reader that works while the stream arrives is told (ck_read_with).
+ * part: a BLOCK record's payload so far, its first have of len bytes, after
+ * each piece that came (not yet checked: what part makes stays apart).
+ * block: that record read whole and its own checksum verified. The stream
+ * as a whole is verified only at its END: nothing made from it may be
+ * used before ck_read_with returns the image. Either may be NULL. */
+typedef struct ck_read_hooks {
+    void (*part)(void *ctx, const ck_image *img, const uint8_t *payload, uint64_t have, uint64_t len);
+    void (*block)(void *ctx, const ck_image *img, const ck_block *b);
+    void *ctx;
+} ck_read_hooks;
+ck_image *ck_read_with(st_stream *s, const ck_read_hooks *hooks, mt_error *err);
+/* The header of a BLOCK record's payload from its first n bytes: its
+ * fields in *b (no name: b->name is NULL, b->data and b->len unset), and
+ * the offset of its data; 0 while n is too short, -1 when malformed. */
+long ck_block_header(const uint8_t *p, uint64_t n, ck_block *b);
 /* Reads the header and the first record, which a writer makes its INFO
  * record, and returns that text (the caller frees it; empty when the
  * first record is another kind), or NULL with err set. Reads nothing more: with st_keep, the bytes read can be handed to

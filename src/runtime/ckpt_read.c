@@ -75,6 +75,7 @@ typedef struct reader {
     int have_types, have_funcs, have_freed, have_unions, have_files;
     XXH3_state_t whole;  /* every byte before the record being read */
     uint64_t mem_limit;  /* memory_limit(), once a record asks */
+    const ck_read_hooks *hooks; /* ck_read_with's, or NULL */
 } reader;
 
 static int corrupt(reader *r, const char *fmt, const char *detail)
@@ -182,9 +183,14 @@ static int verify_ahead(reader *r, const uint8_t *h, uint64_t len)
 }
 
 /* Reads a payload of len bytes in chunks, growing the buffer only as
- * data arrives. */
-static uint8_t *read_payload(reader *r, uint64_t len)
+ * data arrives. Each chunk goes into the record's checksum st and, when
+ * whole is set, the stream's as it arrives: a stream that comes over a
+ * network is hashed while the next bytes travel, not in two more passes
+ * over a large record after its last byte (docs/performance.md, live
+ * migration). */
+static uint8_t *read_payload(reader *r, uint32_t kind, uint64_t len, XXH3_state_t *st, XXH3_state_t *whole)
 {
+    int tell = kind == CK_BLOCK && r->hooks && r->hooks->part;
     size_t cap = len < READ_CHUNK ? (size_t)len : READ_CHUNK, have = 0;
     uint8_t *buf = malloc(cap ? cap : 1);
     while (buf && have < len) {
@@ -200,7 +206,12 @@ static uint8_t *read_payload(reader *r, uint64_t len)
             free(buf);
             return NULL;
         }
+        XXH3_64bits_update(st, buf + have, chunk);
+        if (whole)
+            XXH3_64bits_update(whole, buf + have, chunk);
         have += chunk;
+        if (tell)
+            r->hooks->part(r->hooks->ctx, r->img, buf, have, len);
     }
     if (!buf || have < len) {
         free(buf);
@@ -540,17 +551,36 @@ static int check_block(reader *r, const ck_block *b)
     return 0;
 }
 
+/* The fixed fields of a block record's payload. */
+static void get_block_fields(cursor *c, ck_block *b)
+{
+    b->role = (uint8_t)get_uint(c, 1);
+    b->type = (uint32_t)get_uint(c, 4);
+    b->key = get_uint(c, 8);
+    b->aux = get_uint(c, 8);
+    b->old_addr = get_uint(c, 8);
+    b->count = get_uint(c, 8);
+}
+
+long ck_block_header(const uint8_t *p, uint64_t n, ck_block *b)
+{
+    cursor c = { p, n, 0 };
+    *b = (ck_block){ 0 };
+    get_block_fields(&c, b);
+    uint64_t name = get_uint(&c, 2);
+    if (!c.bad && name > CK_MAX_NAME)
+        return -1;
+    if (c.bad || c.left < name)
+        return 0;
+    return (long)(n - c.left + name);
+}
+
 /* Takes ownership of payload (kept alive for the block's data). */
 static int parse_block(reader *r, uint8_t *payload, uint64_t len)
 {
     cursor c = { payload, len, 0 };
     ck_block b = { .record = r->record };
-    b.role = (uint8_t)get_uint(&c, 1);
-    b.type = (uint32_t)get_uint(&c, 4);
-    b.key = get_uint(&c, 8);
-    b.aux = get_uint(&c, 8);
-    b.old_addr = get_uint(&c, 8);
-    b.count = get_uint(&c, 8);
+    get_block_fields(&c, &b);
     b.name = get_str(&c);
     b.data = c.p;
     b.len = c.left;
@@ -563,6 +593,8 @@ static int parse_block(reader *r, uint8_t *payload, uint64_t len)
         rc = add_block(r, &b);
     if (rc < 0)
         free(b.name);
+    else if (r->hooks && r->hooks->block)
+        r->hooks->block(r->hooks->ctx, r->img, &r->img->blocks[r->img->nblocks - 1]);
     return rc;
 }
 
@@ -606,7 +638,17 @@ static int read_record(reader *r)
         return corrupt(r, "unknown record kind%s", "");
     if (check_claim(r, len) < 0 || verify_ahead(r, h, len) < 0)
         return -1;
-    uint8_t *payload = read_payload(r, len);
+    XXH3_state_t st;
+    memset(&st, 0, sizeof st); /* gcc 12 flags the partial init in reset */
+    XXH3_64bits_reset_withSeed(&st, ck_record_seed(r->img->checkpoint_id, r->record));
+    XXH3_64bits_update(&st, h, sizeof h);
+    /* the END record's own bytes are not in the stream's sum; a record
+     * that fails its own check fails the whole read, so the stream's sum
+     * may take the bytes before they are checked */
+    XXH3_state_t *whole = kind != CK_END ? &r->whole : NULL;
+    if (whole)
+        XXH3_64bits_update(whole, h, sizeof h);
+    uint8_t *payload = read_payload(r, kind, len, &st, whole);
     if (!payload)
         return -1;
     uint8_t sum[8];
@@ -614,22 +656,14 @@ static int read_record(reader *r)
         free(payload);
         return -1;
     }
-    XXH3_state_t st;
-    memset(&st, 0, sizeof st); /* gcc 12 flags the partial init in reset */
-    XXH3_64bits_reset_withSeed(&st, ck_record_seed(r->img->checkpoint_id, r->record));
-    XXH3_64bits_update(&st, h, sizeof h);
-    XXH3_64bits_update(&st, payload, len);
     cursor sc = { sum, 8, 0 };
     if (get_uint(&sc, 8) != XXH3_64bits_digest(&st)) {
         free(payload);
         return mt_fail(r->err, MT_ECHECKSUM, "checksum mismatch in record %u at offset %llu",
                        r->record, (unsigned long long)r->rec_offset);
     }
-    if (kind != CK_END) { /* the END record's own bytes are not in its sum */
-        XXH3_64bits_update(&r->whole, h, sizeof h);
-        XXH3_64bits_update(&r->whole, payload, len);
-        XXH3_64bits_update(&r->whole, sum, sizeof sum);
-    }
+    if (whole)
+        XXH3_64bits_update(whole, sum, sizeof sum);
     int rc = 0;
     switch (known ? kind : 0) {
     case CK_TYPES: rc = parse_types(r, payload, len); break;
@@ -655,12 +689,17 @@ static int read_record(reader *r)
 
 ck_image *ck_read(st_stream *s, mt_error *err)
 {
+    return ck_read_with(s, NULL, err);
+}
+
+ck_image *ck_read_with(st_stream *s, const ck_read_hooks *hooks, mt_error *err)
+{
     ck_image *img = calloc(1, sizeof *img);
     if (!img) {
         mt_fail(err, MT_ENOMEM, "out of memory reading a checkpoint");
         return NULL;
     }
-    reader r = { .s = s, .img = img, .err = err };
+    reader r = { .s = s, .img = img, .err = err, .hooks = hooks };
     XXH3_64bits_reset(&r.whole);
     int rc = read_header(&r);
     while (rc == 0)

@@ -452,6 +452,19 @@ int cv_plan_is_copy(const cv_plan *p)
     return p->is_copy;
 }
 
+int cv_plan_self_contained(const cv_plan *p)
+{
+    if (p->is_copy)
+        return 1;
+    for (uint32_t i = 0; i < p->nops; i++) {
+        const cv_op *op = &p->ops[i];
+        if (op->kind == OP_PTR || op->kind == OP_FNPTR || op->kind == OP_ADDR || op->kind == OP_UNION ||
+            (op->kind == OP_SUB && !cv_plan_self_contained(op->sub)))
+            return 0;
+    }
+    return 1;
+}
+
 /* ---- Running ------------------------------------------------------------ */
 
 /* Where a run is, for messages. */

@@ -60,6 +60,11 @@ void cv_plan_free(cv_plan *p);
  * pointers to translate). */
 int cv_plan_is_copy(const cv_plan *p);
 
+/* 1 when running the plan needs nothing beyond the block's own bytes: no
+ * pointer or address to translate, no union's active member to look up.
+ * Such a block converts as soon as it arrives (restore.h, early). */
+int cv_plan_self_contained(const cv_plan *p);
+
 /* Converts count elements from src (writer's bytes) into dst. Returns 0,
  * or -1 with err naming the type and member ("precision loss in struct
  * record member l") and the element. */

@@ -57,7 +57,7 @@ int in_open_file(const char *path, mt_error *err)
     return fd;
 }
 
-ck_image *in_read_fd(int fd, const void *prefix, size_t n, mt_error *err)
+static ck_image *read_fd_with(int fd, const void *prefix, size_t n, const ck_read_hooks *hooks, mt_error *err)
 {
     st_stream *s = malloc(sizeof *s);
     if (!s) {
@@ -65,9 +65,14 @@ ck_image *in_read_fd(int fd, const void *prefix, size_t n, mt_error *err)
         return NULL;
     }
     st_init_fd_after(s, fd, prefix, n);
-    ck_image *img = ck_read(s, err);
+    ck_image *img = ck_read_with(s, hooks, err);
     free(s);
     return img;
+}
+
+ck_image *in_read_fd(int fd, const void *prefix, size_t n, mt_error *err)
+{
+    return read_fd_with(fd, prefix, n, NULL, err);
 }
 
 /* A descriptor number from the environment, or -1 when unset. */
@@ -121,11 +126,11 @@ static uint8_t *read_prefix(int fd, size_t *n, mt_error *err)
 }
 
 /* The checkpoint on inherited descriptor fd, after the prefix on pfd. */
-static ck_image *read_handed(int fd, int pfd, mt_error *err)
+static ck_image *read_handed(int fd, int pfd, const ck_read_hooks *hooks, mt_error *err)
 {
     size_t n = 0;
     uint8_t *prefix = pfd >= 0 ? read_prefix(pfd, &n, err) : NULL;
-    ck_image *img = pfd < 0 || prefix ? in_read_fd(fd, prefix, n, err) : NULL;
+    ck_image *img = pfd < 0 || prefix ? read_fd_with(fd, prefix, n, hooks, err) : NULL;
     free(prefix);
     if (pfd >= 0)
         close(pfd);
@@ -136,18 +141,23 @@ static ck_image *read_handed(int fd, int pfd, mt_error *err)
 
 ck_image *in_read_restore(const char *path, mt_error *err)
 {
+    return in_read_restore_with(path, NULL, err);
+}
+
+ck_image *in_read_restore_with(const char *path, const ck_read_hooks *hooks, mt_error *err)
+{
     int fd = env_fd("MIGTHREAD_RESTORE_FD", err);
     int pfd = fd >= 0 ? env_fd("MIGTHREAD_RESTORE_PREFIX_FD", err) : -1;
     if (fd == -2 || pfd == -2)
         return NULL;
     if (fd >= 0)
-        return read_handed(fd, pfd, err);
+        return read_handed(fd, pfd, hooks, err);
     if (strcmp(path, IN_STDIN) == 0)
-        return in_read_fd(STDIN_FILENO, NULL, 0, err);
+        return read_fd_with(STDIN_FILENO, NULL, 0, hooks, err);
     fd = in_open_file(path, err);
     if (fd < 0)
         return NULL;
-    ck_image *img = in_read_fd(fd, NULL, 0, err);
+    ck_image *img = read_fd_with(fd, NULL, 0, hooks, err);
     close(fd);
     return img;
 }

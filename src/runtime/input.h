@@ -29,6 +29,8 @@ ck_image *in_read_fd(int fd, const void *prefix, size_t n, mt_error *err);
  * inherited descriptor, after the bytes in MIGTHREAD_RESTORE_PREFIX_FD;
  * both descriptors are closed once read. */
 ck_image *in_read_restore(const char *path, mt_error *err);
+/* The same, telling hooks of each block as it arrives (ck_read_with). */
+ck_image *in_read_restore_with(const char *path, const ck_read_hooks *hooks, mt_error *err);
 
 /* migthreadd's two-phase commit (docs/design.md, "Live migration"): the
  * descriptor in MIGTHREAD_READY_FD, or -1 when unset (-2 with err: not a

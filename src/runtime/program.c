@@ -193,11 +193,16 @@ static int restore_from(const char *path, void *(**start)(void *))
     int ready_fd = in_ready_fd(&err);  /* migthreadd's, before a restored file can take its number */
     if (ready_fd == -2)
         mt_fatal("%s", err.msg);
-    ck_image *img = in_read_restore(path, &err);  /* a file, "-" or migthread restart's stream */
+    /* a file, "-" or migthread restart's stream; blocks convert as they come */
+    restore_early *early = restore_early_new(0);
+    ck_read_hooks hooks = { restore_early_part, restore_early_block, early };
+    ck_image *img = in_read_restore_with(path, early ? &hooks : NULL, &err);
     if (!img)
         mt_fatal("%s", err.msg);
-    if (lc_files_reopen(img, &err) < 0 || th_restore_prepare(img, &err) < 0 || restore_image(img, 0, &err) < 0)
+    if (lc_files_reopen(img, &err) < 0 || th_restore_prepare(img, &err) < 0 ||
+        restore_image_early(img, early, 0, &err) < 0)
         mt_fatal("%s", err.msg);
+    restore_early_free(early);
     /* the library's state, before any thread of the program goes on */
     if (lc_signal_reinstall(&err) < 0 || lc_stdio_reinstate(&err) < 0 || lc_mmap_restored(&err) < 0)
         mt_fatal("%s", err.msg);

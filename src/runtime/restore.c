@@ -33,6 +33,7 @@ typedef struct home {
     uint8_t *new_addr;             /* final address (global or heap) */
     uint8_t *stage;                /* where conversion writes */
     const cv_plan *plan;
+    int converted;                 /* early, as it arrived: only placed now */
 } home;
 
 typedef struct loader {
@@ -44,7 +45,28 @@ typedef struct loader {
     const ck_func **fn_sorted;
     mt_error *err;
     uint32_t thread;               /* whose blocks are being placed */
+    restore_early *early;          /* blocks converted as they arrived, or NULL */
 } loader;
+
+/* Blocks converted while the stream still arrives (restore.h): their
+ * bytes, by block index, until a home takes them; and the block record
+ * arriving now, converted element by element as its bytes come. */
+struct restore_early {
+    unsigned flags;
+    int off;                       /* nothing more early: another program's checkpoint, no memory */
+    cv_plan **plans;               /* per writer type, handed to the loader */
+    uint32_t nplans;
+    uint8_t **stage;               /* per block index: its converted bytes, or NULL */
+    uint64_t nstage;
+    uint64_t taken;                /* blocks the loader placed as converted here */
+    int cur_state;                 /* the record arriving: CUR_* */
+    ck_block cur_block;            /* its header */
+    const cv_plan *cur_plan;
+    uint8_t *cur;                  /* its converted elements so far */
+    uint64_t cur_off, cur_done;    /* where its data starts; elements converted */
+    size_t cur_ssz, cur_dsz;       /* an element's size in the writer, here */
+};
+enum { CUR_HEADER, CUR_CONVERTING, CUR_NOT_EARLY };
 
 /* Names a block for messages: a global by its name, a frame or pinned
  * record by its type ("frame f.c:g", whose members are g's locals), a heap
@@ -96,9 +118,21 @@ static const cv_plan *plan_for(loader *ld, uint32_t type_index)
 
 /* An untyped heap block that mtcc saw used as a type with multi-byte
  * numbers: its bytes are right only where the writer's ABI is this one. */
-static int untyped_numbers(const loader *ld, const ck_block *b, const struct mt_type *local)
+static int untyped_numbers(const ck_image *img, const ck_block *b, const struct mt_type *local)
 {
-    return (b->aux & MT_SITE_NUMBERS) && flex_untyped(local) && !arch_equal(&ld->img->arch, arch_local());
+    return (b->aux & MT_SITE_NUMBERS) && flex_untyped(local) && !arch_equal(&img->arch, arch_local());
+}
+
+/* The bytes of block b converted early, now the caller's; NULL when none. */
+static uint8_t *take_early(loader *ld, const ck_block *b)
+{
+    uint64_t i = (uint64_t)(b - ld->img->blocks);
+    if (!ld->early || i >= ld->early->nstage)
+        return NULL;
+    uint8_t *stage = ld->early->stage[i];
+    ld->early->stage[i] = NULL;
+    ld->early->taken += stage != NULL;
+    return stage;
 }
 
 /* The bytes of an opaque global (a bit-field, an unnamed member: mtcc
@@ -136,11 +170,14 @@ static int find_home(loader *ld, const ck_block *b, home *h)
             return 0;  /* identity only: its address maps, its bytes stay */
         h->stage = calloc(1, bytes);
     } else if (b->role == CK_ROLE_HEAP) {
-        if (untyped_numbers(ld, b, local))
+        if (untyped_numbers(ld->img, b, local))
             return mt_fail(ld->err, MT_ETYPE, "%s is untyped and used as a type with numbers of more than one "
                            "byte, which cannot be converted between these ABIs (type the allocation)",
                            describe(ld, b, what, sizeof what));
-        h->new_addr = h->stage = calloc(1, bytes);
+        h->new_addr = h->stage = take_early(ld, b);
+        h->converted = h->stage != NULL;
+        if (!h->converted)
+            h->new_addr = h->stage = calloc(1, bytes);
     } else if (b->count != 1) {
         return mt_fail(ld->err, MT_EFORMAT, "corrupt checkpoint: %s holds %llu records",
                        describe(ld, b, what, sizeof what), (unsigned long long)b->count);
@@ -356,8 +393,8 @@ static int convert_all(loader *ld, unsigned flags)
                    .translate_fn = translate_fn, .translate_addr = translate_addr, .cb_ctx = ld, .union_member = union_member };
     for (uint64_t i = 0; i < ld->nhomes; i++) {
         const home *h = &ld->homes[i];
-        if (!h->stage)
-            continue;  /* a constant */
+        if (!h->stage || h->converted)
+            continue;  /* a constant, or converted as it arrived */
         ctx.src_data = h->block->data;
         ctx.src_old = h->old_start;
         if (cv_run(h->plan, h->stage, h->block->data, h->block->count, &ctx, ld->err) < 0) {
@@ -437,11 +474,20 @@ static void loader_free(loader *ld)
 
 int restore_image(const ck_image *img, unsigned flags, mt_error *err)
 {
+    return restore_image_early(img, NULL, flags, err);
+}
+
+int restore_image_early(const ck_image *img, restore_early *early, unsigned flags, mt_error *err)
+{
     if (img->program_id != state_program_id())
         return mt_fail(err, MT_EPROGRAM, "checkpoint was made by another program");
     th_record_type();
-    loader ld = { .img = img, .err = err };
-    ld.plans = calloc(img->ntypes ? img->ntypes : 1, sizeof *ld.plans);
+    loader ld = { .img = img, .err = err, .early = early && early->flags == flags ? early : NULL };
+    if (ld.early && ld.early->plans && ld.early->nplans == img->ntypes) {
+        ld.plans = ld.early->plans;  /* the plans compiled early go on */
+        ld.early->plans = NULL;
+    } else
+        ld.plans = calloc(img->ntypes ? img->ntypes : 1, sizeof *ld.plans);
     int rc = ld.plans ? 0 : mt_fail(err, MT_ENOMEM, "out of memory loading a checkpoint");
     if (rc == 0)
         rc = place_blocks(&ld);
@@ -457,6 +503,157 @@ int restore_image(const ck_image *img, unsigned flags, mt_error *err)
         th_restore_abandon();
     loader_free(&ld);
     return rc;
+}
+
+/* ---- Early conversion ------------------------------------------------------------ */
+
+restore_early *restore_early_new(unsigned flags)
+{
+    restore_early *e = calloc(1, sizeof *e);
+    if (e)
+        e->flags = flags;
+    return e;
+}
+
+/* Room for block index i's bytes; 0, or -1 out of memory. */
+static int early_room(restore_early *e, uint64_t i)
+{
+    if (i < e->nstage)
+        return 0;
+    uint64_t cap = e->nstage ? e->nstage : 64;
+    while (cap <= i)
+        cap *= 2;
+    uint8_t **grown = realloc(e->stage, cap * sizeof *grown);
+    if (!grown)
+        return -1;
+    memset(grown + e->nstage, 0, (cap - e->nstage) * sizeof *grown);
+    e->stage = grown;
+    e->nstage = cap;
+    return 0;
+}
+
+/* The plan of writer type t into local, compiled once; NULL when it does
+ * not compile (the loader compiles it again and says why). */
+static const cv_plan *early_plan(restore_early *e, const ck_image *img, uint32_t t, const struct mt_type *local)
+{
+    if (!e->plans) {
+        e->nplans = img->ntypes;
+        if (!(e->plans = calloc(img->ntypes ? img->ntypes : 1, sizeof *e->plans)))
+            return NULL;
+    }
+    if (t >= e->nplans)
+        return NULL;
+    mt_error ignored;
+    if (!e->plans[t])
+        e->plans[t] = cv_plan_compile(img->types[t], &img->arch, local, &ignored);
+    return e->plans[t];
+}
+
+/* Whether block b (its header, datalen bytes of data) converts early:
+ * a heap block of a type this program has, whose plan needs nothing
+ * beyond its own bytes. Anything unusual (no local type, a raw or untyped
+ * block, a malformed header) is left to the loader, which does it the
+ * usual way and says why when it fails. */
+static const cv_plan *early_plan_of(restore_early *e, const ck_image *img, const ck_block *b, uint64_t datalen)
+{
+    if (b->role != CK_ROLE_HEAP || b->type >= img->ntypes)
+        return NULL;
+    if (img->program_id != state_program_id()) {
+        e->off = 1;
+        return NULL;
+    }
+    const struct mt_type *src = img->types[b->type], *local = types_local_find(src->id);
+    if (!local || b->count == 0 || src->size == 0 || datalen / src->size != b->count || datalen % src->size ||
+        strncmp(src->name, RAW_PREFIX, strlen(RAW_PREFIX)) == 0 || untyped_numbers(img, b, local))
+        return NULL;
+    const cv_plan *p = early_plan(e, img, b->type, local);
+    return p && cv_plan_self_contained(p) ? p : NULL;
+}
+
+static void early_drop_current(restore_early *e, int state)
+{
+    free(e->cur);
+    e->cur = NULL;
+    e->cur_state = state;
+}
+
+/* The first bytes of a block record: its header, and its home if it
+ * converts early. */
+static void early_begin(restore_early *e, const ck_image *img, const uint8_t *payload, uint64_t have, uint64_t len)
+{
+    long off = ck_block_header(payload, have, &e->cur_block);
+    if (off == 0)
+        return;  /* more bytes first */
+    e->cur_state = CUR_NOT_EARLY;
+    if (off < 0 || (uint64_t)off > len || !(e->cur_plan = early_plan_of(e, img, &e->cur_block, len - (uint64_t)off)))
+        return;
+    const struct mt_type *local = types_local_find(img->types[e->cur_block.type]->id);
+    if (!(e->cur = calloc(1, e->cur_block.count * local->size)))
+        return;
+    e->cur_ssz = img->types[e->cur_block.type]->size;
+    e->cur_dsz = local->size;
+    e->cur_off = (uint64_t)off;
+    e->cur_done = 0;
+    e->cur_state = CUR_CONVERTING;
+}
+
+void restore_early_part(void *ctx, const ck_image *img, const uint8_t *payload, uint64_t have, uint64_t len)
+{
+    restore_early *e = ctx;
+    if (e->off)
+        return;
+    if (e->cur_state == CUR_HEADER)
+        early_begin(e, img, payload, have, len);
+    if (e->cur_state != CUR_CONVERTING || have < e->cur_off)
+        return;
+    /* the elements whose bytes are all here; each converts on its own */
+    size_t ssz = e->cur_ssz, dsz = e->cur_dsz;
+    uint64_t upto = (have - e->cur_off) / ssz;
+    if (upto > e->cur_block.count)
+        upto = e->cur_block.count;
+    if (upto <= e->cur_done)
+        return;
+    const uint8_t *src = payload + e->cur_off + e->cur_done * ssz;
+    cv_ctx cx = { .lossy = e->flags & MT_LOAD_LOSSY, .src_data = payload + e->cur_off,
+                  .src_old = e->cur_block.old_addr };
+    mt_error ignored;
+    if (cv_run(e->cur_plan, e->cur + e->cur_done * dsz, src, (size_t)(upto - e->cur_done), &cx, &ignored) < 0)
+        early_drop_current(e, CUR_NOT_EARLY);  /* a value that does not fit: the loader says so */
+    else
+        e->cur_done = upto;
+}
+
+void restore_early_block(void *ctx, const ck_image *img, const ck_block *b)
+{
+    restore_early *e = ctx;
+    uint64_t i = (uint64_t)(b - img->blocks);
+    /* the record read whole and checked: its converted bytes are kept
+     * when they are all there and it is the block they were made for */
+    if (e->cur_state == CUR_CONVERTING && e->cur_done == b->count && b->role == e->cur_block.role &&
+        b->type == e->cur_block.type && b->old_addr == e->cur_block.old_addr && early_room(e, i) == 0) {
+        e->stage[i] = e->cur;
+        e->cur = NULL;
+    }
+    early_drop_current(e, CUR_HEADER);
+}
+
+uint64_t restore_early_taken(const restore_early *e)
+{
+    return e ? e->taken : 0;
+}
+
+void restore_early_free(restore_early *e)
+{
+    if (!e)
+        return;
+    free(e->cur);
+    for (uint64_t i = 0; i < e->nstage; i++)
+        free(e->stage[i]);
+    free(e->stage);
+    for (uint32_t i = 0; e->plans && i < e->nplans; i++)
+        cv_plan_free(e->plans[i]);
+    free(e->plans);
+    free(e);
 }
 
 ck_image *restore_read_file(const char *path, mt_error *err)

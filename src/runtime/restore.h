@@ -13,4 +13,24 @@ ck_image *restore_read_file(const char *path, mt_error *err);
  * All or nothing: on failure the program is untouched. */
 int restore_image(const ck_image *img, unsigned flags, mt_error *err);
 
+/* Pipelined restore (docs/design.md, live migration): while a checkpoint
+ * arrives, each heap block whose conversion needs nothing beyond its own
+ * bytes (no pointer, no union) is converted into its new home piece by
+ * piece as its bytes come (ck_read_with's hooks); restore_image_early then
+ * places those and converts the rest: only what translates pointers waits
+ * for the end. The result is the same as restore_image's, all or nothing:
+ * nothing early is visible to the program before it succeeds. */
+typedef struct restore_early restore_early;
+/* NULL when out of memory (then restore without it). */
+restore_early *restore_early_new(unsigned flags);
+/* ck_read_hooks' part and block, with the restore_early as ctx. */
+void restore_early_part(void *early, const ck_image *img, const uint8_t *payload, uint64_t have, uint64_t len);
+void restore_early_block(void *early, const ck_image *img, const ck_block *b);
+/* restore_image, taking the blocks converted early (early may be NULL). */
+int restore_image_early(const ck_image *img, restore_early *early, unsigned flags, mt_error *err);
+/* How many blocks restore_image_early placed as converted early. */
+uint64_t restore_early_taken(const restore_early *e);
+/* Frees what no restore took. */
+void restore_early_free(restore_early *e);
+
 #endif

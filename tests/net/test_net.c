@@ -9,6 +9,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <poll.h>
 #include <pthread.h>
 #include <sodium.h>
@@ -365,6 +366,15 @@ static void tcp_pair(int sv[2])
     close(l);
 }
 
+/* Whether Nagle's algorithm is off on fd: a session sets it, or a message's
+ * second chunk waits for the peer's delayed ACK (40 ms for each READY). */
+static int nodelay(int fd)
+{
+    int on = 0;
+    socklen_t len = sizeof on;
+    return getsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &on, &len) == 0 && on;
+}
+
 static void test_round_trips(void)
 {
     static const size_t sizes[] = { 0, 1, 17, 64 * 1024, NET_CHUNK_MAX - 1, NET_CHUNK_MAX, NET_CHUNK_MAX + 1,
@@ -394,6 +404,7 @@ static void test_round_trips(void)
         int sv[2];
         tcp_pair(sv);
         round_trip(sv[0], sv[1], data, tcp_sizes[i], 0, "round trip over loopback TCP");
+        CHECK(nodelay(sv[0]) && nodelay(sv[1]));
         close(sv[0]);
         close(sv[1]);
         tcp_pair(sv);
