@@ -140,6 +140,11 @@ int net_compress(net_session *s, int level, net_error *err);
  * final chunk, NET_ECORRUPT when a chunk does not authenticate; after an
  * error every later read fails the same way. */
 ssize_t net_recv(net_session *s, void *buf, size_t cap, net_error *err);
+/* The bytes of chunks (length fields and ciphertext) this session has
+ * written and read since the handshake: what the link carried, TCP's own
+ * headers aside (migrate --compress and the daemon's log show them). Each
+ * count belongs to its direction's thread. */
+void net_session_bytes(const net_session *s, unsigned long long *sent, unsigned long long *received);
 /* Wipes and frees the session; the descriptor is not closed. */
 void net_close(net_session *s);
 

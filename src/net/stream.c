@@ -50,6 +50,14 @@ const net_peer *net_session_peer(const net_session *s)
     return &s->peer;
 }
 
+void net_session_bytes(const net_session *s, unsigned long long *sent, unsigned long long *received)
+{
+    if (sent)
+        *sent = s->wire_sent;
+    if (received)
+        *received = s->wire_received;
+}
+
 void net_close(net_session *s)
 {
     if (!s)
@@ -125,6 +133,7 @@ static int push_chunk(net_session *s, size_t n, unsigned char tag, net_error *er
     if (net_write_full(s->fd, s->wire_tx, NET_CHUNK_LEN_BYTES + n + NET_CHUNK_ABYTES, net_deadline(s->timeout_ms),
                        "a chunk", &e) < 0)
         return broken(&s->tx_err, &e, err);
+    s->wire_sent += NET_CHUNK_LEN_BYTES + n + NET_CHUNK_ABYTES;
     return 0;
 }
 
@@ -188,6 +197,7 @@ static long read_chunk(net_session *s, net_error *e)
             return net_fail(e, NET_ETRUNCATED, "the stream was cut inside a chunk");
         return -1;
     }
+    s->wire_received += NET_CHUNK_LEN_BYTES + (uint64_t)n;
     return (long)n;
 }
 
