@@ -8,8 +8,6 @@
 #include <time.h>
 #include <unistd.h>
 
-#define MIB (1024.0 * 1024.0)
-
 static double now_s(void)
 {
     struct timespec ts;
@@ -23,14 +21,26 @@ void progress_start(mg_progress *p, int quiet, const char *dest)
     p->t0 = p->drawn_at = now_s();
 }
 
+/* n bytes as "512 B", "3.4 KiB", "12.0 MiB" or "1.25 GiB". */
+static const char *human(double n, char *buf, size_t cap)
+{
+    static const char *const unit[] = { "B", "KiB", "MiB", "GiB", "TiB" };
+    size_t u = 0;
+    while (n >= 1024 && u + 1 < sizeof unit / sizeof unit[0])
+        n /= 1024, u++;
+    snprintf(buf, cap, u == 0 ? "%.0f %s" : "%.1f %s", n, unit[u]);
+    return buf;
+}
+
 static void draw(mg_progress *p, const char *end)
 {
     double t = now_s(), streaming = p->stream_from > 0 ? (p->stream_to > 0 ? p->stream_to : t) - p->stream_from : 0;
-    char wire[64] = "";
+    char sent[32], wire[32], rate[32], on_wire[64] = "";
     if (p->wire && p->wire != p->bytes)
-        snprintf(wire, sizeof wire, " (%.1f MiB on the wire)", p->wire / MIB);
-    fprintf(stderr, "\rmigrate %s: %s, %.1f MiB sent%s, %.1f MiB/s, %.1f s\033[K%s", p->dest, p->phase,
-            p->bytes / MIB, wire, streaming > 0 ? p->bytes / MIB / streaming : 0.0, t - p->t0, end);
+        snprintf(on_wire, sizeof on_wire, " (%s on the wire)", human((double)p->wire, wire, sizeof wire));
+    fprintf(stderr, "\rmigrate %s: %s, %s sent%s, %s/s, %.1f s\033[K%s", p->dest, p->phase,
+            human((double)p->bytes, sent, sizeof sent), on_wire,
+            human(streaming > 0 ? p->bytes / streaming : 0.0, rate, sizeof rate), t - p->t0, end);
     fflush(stderr);
     p->drawn_at = t;
     p->shown = *end == '\0';

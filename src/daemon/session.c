@@ -300,7 +300,7 @@ static int discard(mig *m)
 {
     d_kill(&m->child);
     char text[NET_MSG_TEXT_MAX];
-    int n = snprintf(text, sizeof text, "%s restored it whole; discarded (dry run)", m->build);
+    int n = snprintf(text, sizeof text, "%s restored it whole and was discarded before it ran", m->build);
     net_error e;
     if (net_msg_send(m->s, MIG_READY, text, n < (int)sizeof text ? (size_t)n : sizeof text - 1, &e) < 0 ||
         net_finish(m->s, &e) < 0)
