@@ -236,6 +236,16 @@ check "... the source was held, then went on without thread 3 (its join: moved) 
 check "... thread 3's later steps came from G; all steps, sorted, are the uninterrupted run's" \
     "grep -q '^t3 step 39 ' '$dir/th1.m.out' && ! grep -q '^t[24] ' '$dir/th1.m.out' && cmp -s '$dir/th1.steps' '$dir/want.workers'"
 logupto 5 g 'migthreadd: * workers: * bytes in * s: *'
+start th0 "$dir/src/workers" 40
+upto 3 "$dir/th0.err" 'tick t3 1'
+migrate th0.m --thread 3 "$pid" "127.0.0.1:$i_port"
+finish
+steps_of "$dir/th0.out" >"$dir/th0.steps"
+check "--thread 3 to I, which has no build: one line, exit 1; the thread was held, then went on here" \
+    "[ $mrc -eq 1 ] && one_line '$dir/th0.m.err' 'no migration, the program carries on: .*refused it: no build of program workers' && held th0"
+check "... every join here, all steps the uninterrupted run's" \
+    "[ $rc -eq 0 ] && [ \$(grep -c '^t[234] done' '$dir/th0.out') -eq 3 ] && cmp -s '$dir/th0.steps' '$dir/want.workers'"
+logupto 8 i 'migthreadd: *'
 start th2 "$dir/src/workers" 40
 upto 3 "$dir/th2.err" 'tick t2 1'
 migrate th2.m "$pid" "127.0.0.1:$g_port"

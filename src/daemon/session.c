@@ -285,6 +285,7 @@ static int accept_request(mig *m, uint32_t flags)
     m->detach = (flags & MIG_FLAG_DETACH) != 0;
     m->dry_run = (flags & MIG_FLAG_DRY_RUN) != 0;
     m->compressed = (flags & MIG_FLAG_COMPRESS) != 0;
+    net_accept_compressed(m->s, m->compressed);  /* ACCEPTED goes before any compressed chunk can come */
     unsigned char b[4];
     net_put_u32(b, flags);
     net_error e;
@@ -367,6 +368,7 @@ void d_session(const d_config *cfg, int fd, const char *from)
         free(m);
         return;
     }
+    net_accept_compressed(m->s, 0);  /* until REQUEST asks and ACCEPTED agrees */
     const net_peer *peer = net_session_peer(m->s);
     char key[NET_PUBLIC_TEXT_MAX];
     net_public_text(peer->pk, key);

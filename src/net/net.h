@@ -135,6 +135,10 @@ int net_finish(net_session *s, net_error *err);
  * observer learn how compressible the data is (docs/security.md). 0 or -1. */
 #define NET_COMPRESS_LEVEL 3
 int net_compress(net_session *s, int level, net_error *err);
+/* Whether compressed chunks are taken from the peer (yes, the default) or
+ * refused (NET_EPROTO): a protocol that agrees on compression first (the
+ * migration's REQUEST and ACCEPTED) turns it off until it has agreed. */
+void net_accept_compressed(net_session *s, int yes);
 /* Reads up to cap bytes: the count (> 0), 0 at the clean end (the peer's
  * net_finish), or -1: NET_ETRUNCATED when the stream ends without its
  * final chunk, NET_ECORRUPT when a chunk does not authenticate; after an

@@ -103,6 +103,11 @@ int net_compress(net_session *s, int level, net_error *err)
     return 0;
 }
 
+void net_accept_compressed(net_session *s, int yes)
+{
+    s->refuse_zstd = !yes;
+}
+
 /* Puts n <= NET_CHUNK_MAX bytes of data in s->out behind their encoding
  * byte: compressed when net_compress asked for it and it saves space,
  * else as they are. Returns the plaintext's length. */
@@ -218,6 +223,8 @@ static int decode_chunk(net_session *s, size_t len, net_error *e)
     }
     if (s->plain[0] != NET_ENC_ZSTD)
         return net_fail(e, NET_ECORRUPT, "a chunk of unknown encoding %d", s->plain[0]);
+    if (s->refuse_zstd)
+        return net_fail(e, NET_EPROTO, "a compressed chunk, and compression was not agreed on");
     if (!s->dctx && !(s->dctx = ZSTD_createDCtx()))
         return net_fail(e, NET_EIO, "out of memory for a decompressor");
     if (!s->unz && !(s->unz = malloc(NET_CHUNK_MAX)))
