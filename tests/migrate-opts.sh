@@ -41,12 +41,12 @@ cross() {  # cross ABI OUT SOURCE
     # shellcheck disable=SC2086
     build/bin/mtcc --cc=${cc%% *} ${cc#* } -O2 -o "$2" "$3"
 }
-for p in run/ticker migrate/pattern migrate/wide migrate/workers; do
+for p in run/ticker migrate/pattern migrate/wide migrate/workers migrate/reader; do
     n=${p#*/}
     build/bin/mtcc -O2 -o "$dir/src/$n" "tests/$p.c"
     gcc -O2 -pthread -o "$dir/plain.$n" "tests/$p.c"
 done
-for n in ticker pattern workers; do cp "$dir/src/$n" "$dir/pa/$n"; done
+for n in ticker pattern workers reader; do cp "$dir/src/$n" "$dir/pa/$n"; done
 cp "$dir/src/ticker" "$dir/src/other"  # a program no daemon has
 cross s390x "$dir/pg/ticker.s390x-linux-gnu" tests/run/ticker.c
 cross s390x "$dir/pg/workers.s390x-linux-gnu" tests/migrate/workers.c
@@ -98,10 +98,10 @@ daemon i 8 "$dir/pi" "$dir/wi" --runner "i686=qemu-i386 -L /usr/i686-linux-gnu"
 lastlog() { tail -n 1 "$dir/$1.log"; }
 
 # ---- programs (as tests/migrate.sh) ----------------------------------------------------------
-start() {  # start NAME PROGRAM STEPS: stdout to NAME.out, stderr on descriptor 3; $pid
+start() {  # start NAME PROGRAM STEPS [ARG]: stdout to NAME.out, stderr on descriptor 3; $pid
     name=$1
     rm -f "$dir/$name.fifo" && mkfifo "$dir/$name.fifo"
-    MIGTHREAD_VERBOSE=1 "$2" "$3" >"$dir/$name.out" 2>"$dir/$name.fifo" &
+    MIGTHREAD_VERBOSE=1 "$2" "$3" ${4:+"$4"} >"$dir/$name.out" 2>"$dir/$name.fifo" &
     pid=$!
     exec 3<"$dir/$name.fifo"
 }
@@ -192,6 +192,34 @@ dryfails key "$dir/src/ticker" "$a_port" "$dir/want.ticker" '127.0.0.1:[0-9]*: .
     --key "$dir/stranger.key" --known "$dir/known"
 check "... never captured (refused at the handshake)" "! held key"
 logupto 4 a 'migthreadd: *'
+
+# a file the program has open, by a relative path: not in A's workdir, then there
+mkdir -p "$dir/rd"
+seq 1000 1060 | sed 's/^/line /' >"$dir/rd/data.txt"
+(cd "$dir/rd" && "$dir/plain.reader" 60 data.txt >"$dir/want.reader" 2>/dev/null)
+cd "$dir/rd" || exit 1
+start files "$dir/src/reader" 60 data.txt
+cd - >/dev/null || exit 1
+upto 3 "$dir/files.err" 'tick 1'
+migrate files.m1 --dry-run "$pid" "127.0.0.1:$a_port"
+logupto 4 a 'migthreadd: *'
+cp "$dir/rd/data.txt" "$dir/wa/data.txt"
+migrate files.m2 --dry-run "$pid" "127.0.0.1:$a_port"
+m2rc=$mrc
+logupto 4 a 'migthreadd: *'
+rm -f "$dir/wa/data.txt"
+finish
+check "--dry-run, a file missing at the destination: exit 1, one line naming it" \
+    "one_line '$dir/files.m1.err' 'dry run: the migration would fail: 127.0.0.1:[0-9]* refused it: the restore was refused: cannot reopen data.txt'"
+check "... the file there: it would succeed; the source ends with the uninterrupted output" \
+    "[ $m2rc -eq 0 ] && grep -q 'would succeed' '$dir/files.m2.out' && [ $rc -eq 0 ] && cmp -s '$dir/files.out' '$dir/want.reader'"
+
+# command-line mistakes: one line or the usage, nothing asked of anyone
+"$mt" migrate --dry-run --detach 1 127.0.0.1:1 >/dev/null 2>"$dir/bad1.err"; b1=$?
+"$mt" migrate --thread x 1 127.0.0.1:1 >/dev/null 2>"$dir/bad2.err"; b2=$?
+"$mt" migrate --compress 1 >/dev/null 2>"$dir/bad3.err"; b3=$?
+check "--dry-run with --detach, --thread x: one line, exit 1; a missing HOST:PORT: the usage, exit 2" \
+    "[ $b1 -eq 1 ] && one_line '$dir/bad1.err' '--dry-run leaves nothing running' && [ $b2 -eq 1 ] && one_line '$dir/bad2.err' \"'x' is not a thread number\" && [ $b3 -eq 2 ] && grep -q '^usage: migthread migrate .*--dry-run' '$dir/bad3.err'"
 
 # ---- --compress ---------------------------------------------------------------------------
 for mode in plain zstd; do
