@@ -54,7 +54,7 @@ cross i686 "$dir/pi/wide.i686-linux-gnu" tests/migrate/wide.c
 "$dir/plain.ticker" 60 >"$dir/want.ticker" 2>/dev/null
 "$dir/plain.pattern" 30 >"$dir/want.pattern" 2>/dev/null
 "$dir/plain.wide" 60 >"$dir/want.wide" 2>/dev/null
-"$dir/plain.workers" 40 2>/dev/null | grep ' step ' | sort >"$dir/want.workers"
+"$dir/plain.workers" 200 2>/dev/null | grep ' step ' | sort >"$dir/want.workers"
 for k in hosta hostg hostn hosti user stranger; do "$mt" keygen "$dir/$k.key" >"$dir/$k.pub"; done
 cp "$dir/user.pub" "$dir/authorized"
 cat "$dir/hosta.pub" "$dir/hostg.pub" "$dir/hostn.pub" "$dir/hosti.pub" >"$dir/known"
@@ -253,7 +253,7 @@ check "... N logged it" "lastlog n | grep -q 'not migrated: this daemon takes no
 
 # ---- threads: one leaves alone, then a whole threaded program, x86_64 -> s390x ----------------
 steps_of() { cat "$@" | grep ' step ' | sort; }
-start th1 "$dir/src/workers" 40
+start th1 "$dir/src/workers" 200
 upto 3 "$dir/th1.err" 'tick t3 1'
 migrate th1.m --thread 3 "$pid" "127.0.0.1:$g_port"
 finish
@@ -262,9 +262,9 @@ check "--thread 3 to G (s390x): migrate exits 0, the restore's line" "[ $mrc -eq
 check "... the source was held, then went on without thread 3 (its join: moved) and exited 0" \
     "held th1 && [ $rc -eq 0 ] && grep -q '^t3 moved' '$dir/th1.out' && grep -q '^t2 done' '$dir/th1.out' && grep -q '^t4 done' '$dir/th1.out'"
 check "... thread 3's later steps came from G; all steps, sorted, are the uninterrupted run's" \
-    "grep -q '^t3 step 39 ' '$dir/th1.m.out' && ! grep -q '^t[24] ' '$dir/th1.m.out' && cmp -s '$dir/th1.steps' '$dir/want.workers'"
+    "grep -q '^t3 step 199 ' '$dir/th1.m.out' && ! grep -q '^t[24] ' '$dir/th1.m.out' && cmp -s '$dir/th1.steps' '$dir/want.workers'"
 logupto 5 g 'migthreadd: * workers: * bytes in * s: *'
-start th0 "$dir/src/workers" 40
+start th0 "$dir/src/workers" 200
 upto 3 "$dir/th0.err" 'tick t3 1'
 migrate th0.m --thread 3 "$pid" "127.0.0.1:$i_port"
 finish
@@ -274,7 +274,7 @@ check "--thread 3 to I, which has no build: one line, exit 1; the thread was hel
 check "... every join here, all steps the uninterrupted run's" \
     "[ $rc -eq 0 ] && [ \$(grep -c '^t[234] done' '$dir/th0.out') -eq 3 ] && cmp -s '$dir/th0.steps' '$dir/want.workers'"
 logupto 8 i 'migthreadd: *'
-start th2 "$dir/src/workers" 40
+start th2 "$dir/src/workers" 200
 upto 3 "$dir/th2.err" 'tick t2 1'
 migrate th2.m "$pid" "127.0.0.1:$g_port"
 finish
