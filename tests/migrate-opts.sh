@@ -204,9 +204,11 @@ upto 3 "$dir/files.err" 'tick 1'
 migrate files.m1 --dry-run "$pid" "127.0.0.1:$a_port"
 logupto 4 a 'migthreadd: *'
 cp "$dir/rd/data.txt" "$dir/wa/data.txt"
-migrate files.m2 --dry-run "$pid" "127.0.0.1:$a_port"
+migrate files.m2 --dry-run --compress "$pid" "127.0.0.1:$a_port"
 m2rc=$mrc
 logupto 4 a 'migthreadd: *'
+check "... the file there (and compressed): A logs a dry run that would succeed" \
+    "lastlog a | grep -q 'reader: .*dry run: the restore would succeed; discarded (.* on the wire, zstd)'"
 rm -f "$dir/wa/data.txt"
 finish
 check "--dry-run, a file missing at the destination: exit 1, one line naming it" \
