@@ -169,6 +169,7 @@ static int deliver(mg *g, size_t n, net_error *e)
     }
     memcpy(g->held + g->sent, g->buf, n);
     g->sent += n;
+    progress_bytes(&g->progress, g->sent, 0);  /* taken so far; nothing on the wire yet */
     net_error k;  /* the daemon waits for DATA meanwhile: keep its session alive */
     if (now_s() - g->last_msg >= KEEPALIVE_MS / 1e3 && send_msg(g, MIG_NOOP, NULL, 0, &k) < 0)
         *e = k;
