@@ -15,6 +15,9 @@ int cli_fail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* Put "CONTEXT: " before the reason of every cli_fail line until it is
  * set back to NULL (what failed, for a reason told by a lower layer). */
 void cli_fail_context(const char *context);
+/* Calls fn before each cli_fail line (NULL: nothing): migrate's progress
+ * line erases itself. */
+void cli_fail_before(void (*fn)(void));
 /* Print a usage line for a subcommand; return the exit status 2. */
 int cli_usage(const char *synopsis);
 

@@ -64,11 +64,21 @@ static const struct {
       "  on at HOST. Any failure before that (a key refused, no build of the program,\n"
       "  a restore refused, the link cut) resumes it here as if nothing had happened.\n"
       "  Without --detach the program's output comes back here and migrate exits with\n"
-      "  its exit status.\n",
+      "  its exit status. On a terminal a progress line on stderr shows the phase\n"
+      "  (connecting, streaming, restoring, running), the bytes sent and the rate.\n",
       "  --key KEYFILE        this user's key (default ~/.migthread/key)\n"
       "  --known FILE         the daemons' public keys, an authorized file\n"
       "                       (default ~/.migthread/known)\n"
       "  --detach             leave it running there, its output in the daemon's workdir\n"
+      "  --dry-run            check only: the program checkpoints and goes on at once,\n"
+      "                       the destination restores the state whole and discards it\n"
+      "                       (it never runs); prints that the migration would succeed\n"
+      "                       (exit 0) or the reason it would not (exit 1)\n"
+      "  --compress           zstd on the stream, for slow links (a daemon started with\n"
+      "                       --no-compress refuses it before the program is touched)\n"
+      "  --thread N           thread N alone leaves (main is 1); the rest of the process\n"
+      "                       goes on here, a join on N gives MT_THREAD_MIGRATED\n"
+      "  --quiet              no progress line\n"
       "  --timeout SECONDS    wait this long for an adaptation point (default 30)\n" },
     { "keygen",
       "  Make an identity key pair for migration: the secret key goes to KEYFILE, a\n"

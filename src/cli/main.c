@@ -13,10 +13,19 @@ void cli_fail_context(const char *context)
     fail_context = context;
 }
 
+static void (*before_line)(void);
+
+void cli_fail_before(void (*fn)(void))
+{
+    before_line = fn;
+}
+
 int cli_fail(const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
+    if (before_line)
+        before_line();
     fputs("migthread: ", stderr);
     if (fail_context)
         fprintf(stderr, "%s: ", fail_context);
@@ -40,7 +49,7 @@ static const cli_command commands[] = {
     { "restart", cmd_restart, "restart [--binary PROG] FILE|-" },
     { "run", cmd_run, "run [--dir DIR] [--interval SECONDS] [--signal SIG] -- PROGRAM [ARG]..." },
     { "inspect", cmd_inspect, "inspect [--json] FILE|-" },
-    { "migrate", cmd_migrate, "migrate [--key KEYFILE] [--known FILE] [--detach] [--timeout SECONDS] PID HOST:PORT" },
+    { "migrate", cmd_migrate, "migrate [--key KEYFILE] [--known FILE] [--detach] [--dry-run] [--compress] [--thread N] [--quiet] [--timeout SECONDS] PID HOST:PORT" },
     { "keygen", cmd_keygen, "keygen [--public] KEYFILE" },
     { "help", cmd_help, "help [COMMAND]" },
 };

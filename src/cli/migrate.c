@@ -1,10 +1,13 @@
 /* migrate.c: `migthread migrate [--key KEYFILE] [--known FILE] [--detach]
- * [--timeout SECONDS] PID HOST:PORT` moves a running program to HOST's
+ * [--dry-run] [--compress] [--thread N] [--quiet] [--timeout SECONDS] PID
+ * HOST:PORT` moves a running program (or its thread N) to HOST's
  * migthreadd. The program checkpoints into a pipe and stays stopped
  * (CM_FLAG_HOLD); the bytes go on over an authenticated session; only
  * after the daemon's READY does this send COMMIT and tell the program to
- * exit. Any failure before that resumes it as if nothing had happened.
- * docs/design.md, "Live migration". */
+ * exit (or thread N to leave). Any failure before that resumes it as if
+ * nothing had happened. A dry run checkpoints without stopping (the
+ * program carries on at once), and the daemon restores up to READY and
+ * discards. docs/design.md, "Live migration". */
 #include <errno.h>
 #include <fcntl.h>
 #include <netdb.h>
@@ -14,10 +17,12 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "cli.h"
 #include "ctlmsg.h"
+#include "progress.h"
 #include "../net/msg.h"
 #include "../net/net.h"
 
@@ -25,14 +30,59 @@
 #define ASK_MS_DEFAULT 30000    /* for an adaptation point */
 #define EXIT_WAIT_MS 10000      /* for the source to end after the decision */
 
+#define SYNOPSIS "migrate [--key KEYFILE] [--known FILE] [--detach] [--dry-run] [--compress] [--thread N] " \
+                 "[--quiet] [--timeout SECONDS] PID HOST:PORT"
+
+/* What the command line asked for. */
+typedef struct mg_opts {
+    const char *key, *known;
+    uint32_t flags;             /* MIG_FLAG_*, as REQUEST carries them */
+    uint32_t timeout_ms;        /* for an adaptation point */
+    uint32_t thread;            /* thread N alone; 0: the whole process */
+    int quiet;                  /* no progress line */
+} mg_opts;
+
 typedef struct mg {
     long pid;
     const char *dest;
     int ctl;                    /* the program's control connection, held */
+    int dry_run;
     net_session *s;
     uint64_t sent, size;
+    unsigned char *held;        /* a dry run's checkpoint, taken at the pipe's pace */
+    size_t held_cap;
+    double last_msg;            /* when a message last went to the daemon */
+    mg_progress progress;
     unsigned char buf[NET_MSG_DATA_MAX];
 } mg;
+
+static double now_s(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return ts.tv_sec + ts.tv_nsec * 1e-9;
+}
+
+/* What every failure line says happened to the program. */
+static const char *outcome(const mg *g)
+{
+    return g->dry_run ? "dry run: the migration would fail" : "no migration, the program carries on";
+}
+
+/* One message to the daemon, noting when (the keepalive's clock). */
+static int send_msg(mg *g, unsigned type, const void *body, size_t len, net_error *e)
+{
+    g->last_msg = now_s();
+    return net_msg_send(g->s, type, body, len, e);
+}
+
+/* The progress line's counts after a DATA. */
+static void progress_sent(mg *g)
+{
+    unsigned long long wire;
+    net_session_bytes(g->s, &wire, NULL);
+    progress_bytes(&g->progress, g->sent, wire);
+}
 
 /* The program carries on as if nothing had happened; one line, exit 1. */
 static int resume_source(mg *g, const char *fmt, const char *why)
@@ -47,7 +97,7 @@ static int resume_source(mg *g, const char *fmt, const char *why)
     net_error e;
     if (g->s)  /* the daemon's log says why; it may be gone already */
         net_msg_send(g->s, MIG_ABORT, "the source called it off", strlen("the source called it off"), &e);
-    cli_fail_context("no migration, the program carries on");
+    cli_fail_context(outcome(g));
     cli_fail(fmt, g->dest, why);
     cli_fail_context(NULL);
     return 1;
@@ -93,6 +143,62 @@ static void daemon_reason(mg *g, char *why, size_t cap)
         }
 }
 
+/* n bytes of the checkpoint (in g->buf): on as DATA, or, in a dry run,
+ * kept (the program is not held: it must not wait for the network). */
+static int deliver(mg *g, size_t n, net_error *e)
+{
+    if (!g->dry_run) {
+        if (send_msg(g, MIG_DATA, g->buf, n, e) < 0)
+            return -1;
+        g->sent += n;
+        progress_sent(g);
+        return 0;
+    }
+    if (g->sent + n > g->held_cap) {
+        size_t cap = g->held_cap ? g->held_cap * 2 : 4 * NET_MSG_DATA_MAX;
+        while (cap < g->sent + n)
+            cap *= 2;
+        unsigned char *p = realloc(g->held, cap);
+        if (!p) {
+            e->code = NET_EIO;
+            snprintf(e->msg, sizeof e->msg, "out of memory for a checkpoint of over %llu bytes",
+                     (unsigned long long)g->sent);
+            return -1;
+        }
+        g->held = p, g->held_cap = cap;
+    }
+    memcpy(g->held + g->sent, g->buf, n);
+    g->sent += n;
+    progress_bytes(&g->progress, g->sent, 0);  /* taken so far; nothing on the wire yet */
+    net_error k;  /* the daemon waits for DATA meanwhile: keep its session alive */
+    if (now_s() - g->last_msg >= KEEPALIVE_MS / 1e3 && send_msg(g, MIG_NOOP, NULL, 0, &k) < 0)
+        *e = k;
+    return e->code ? -1 : 0;
+}
+
+/* A dry run's checkpoint, taken whole (the program has gone on), to the
+ * daemon. 0, or 1 after the line. */
+static int send_held(mg *g)
+{
+    progress_phase(&g->progress, "streaming");
+    net_error e;
+    uint64_t total = g->sent;
+    g->sent = 0;
+    for (uint64_t off = 0; off < total;) {
+        size_t n = total - off < NET_MSG_DATA_MAX ? (size_t)(total - off) : NET_MSG_DATA_MAX;
+        if (send_msg(g, MIG_DATA, g->held + off, n, &e) < 0) {
+            daemon_reason(g, e.msg, sizeof e.msg);
+            return resume_source(g, "%s: %s", e.msg);
+        }
+        off += n;
+        g->sent = off;
+        progress_sent(g);
+    }
+    free(g->held);
+    g->held = NULL;
+    return 0;
+}
+
 /* Sends the checkpoint as it comes out of the pipe, until the program's
  * answer and the pipe's end. 0, or 1 after the line. */
 static int pump(mg *g, int rd)
@@ -104,14 +210,14 @@ static int pump(mg *g, int rd)
     while (m && (!eof || (!ok && g->ctl >= 0))) {
         struct pollfd p[2] = { { eof ? -1 : rd, POLLIN, 0 }, { ok ? -1 : g->ctl, POLLIN, 0 } };
         int r = poll(p, 2, KEEPALIVE_MS);
-        if (r == 0 && !e.code && net_msg_send(g->s, MIG_NOOP, NULL, 0, &e) < 0)
+        if (r == 0 && !e.code && send_msg(g, MIG_NOOP, NULL, 0, &e) < 0)
             continue;
         if (p[0].revents) {
             ssize_t n = read(rd, g->buf, sizeof g->buf);
             if (n <= 0 && !(n < 0 && errno == EINTR))
                 eof = 1;
-            else if (n > 0 && !e.code && net_msg_send(g->s, MIG_DATA, g->buf, (size_t)n, &e) == 0)
-                g->sent += (uint64_t)n;
+            else if (n > 0 && !e.code)
+                deliver(g, (size_t)n, &e);
         }
         if (p[1].revents) {
             int c = cm_recv(g->ctl, m, CM_READ_MS, why, sizeof why);
@@ -147,7 +253,8 @@ static int await_ready(mg *g)
     unsigned char b[8];
     net_put_u64(b, g->sent);
     net_error e;
-    if (net_msg_send(g->s, MIG_END, b, sizeof b, &e) < 0) {
+    progress_phase(&g->progress, "restoring");
+    if (send_msg(g, MIG_END, b, sizeof b, &e) < 0) {
         daemon_reason(g, e.msg, sizeof e.msg);
         return resume_source(g, "%s: %s", e.msg);
     }
@@ -167,12 +274,23 @@ static int await_ready(mg *g)
     }
 }
 
-/* COMMIT, then the source exits; the destination goes on. */
+/* A dry run's answer: READY's text says what restored it; nothing was
+ * committed, the build was discarded, the program never stopped. */
+static int report_dry_run(mg *g)
+{
+    progress_end(&g->progress, "checked");
+    printf("%s: dry run: the migration would succeed: %s\n", g->dest, (char *)g->buf);
+    return 0;
+}
+
+/* COMMIT, then the source exits (or its thread leaves); the destination
+ * goes on. */
 static int commit(mg *g)
 {
     net_error e;
-    if (net_msg_send(g->s, MIG_COMMIT, NULL, 0, &e) < 0)
+    if (send_msg(g, MIG_COMMIT, NULL, 0, &e) < 0)
         return resume_source(g, "%s: %s", e.msg);
+    progress_end(&g->progress, "running");
     char c = CM_DECIDE_EXIT;
     if (write(g->ctl, &c, 1) != 1)
         fprintf(stderr, "migthread: process %ld could not be told to exit: %s\n", g->pid, strerror(errno));
@@ -210,8 +328,9 @@ static int follow(mg *g)
     }
 }
 
-/* Asks the program to checkpoint into a pipe and hold. */
-static int ask(mg *g, uint32_t timeout_ms, int *rd)
+/* Asks the program (or its thread) to checkpoint into a pipe and hold;
+ * in a dry run, to checkpoint and carry on. */
+static int ask(mg *g, const mg_opts *o, int *rd)
 {
     int p[2];
     if (pipe2(p, O_CLOEXEC) < 0)
@@ -223,12 +342,16 @@ static int ask(mg *g, uint32_t timeout_ms, int *rd)
         return m ? 1 : cli_fail("out of memory");
     }
     cm_init(m, CM_CHECKPOINT);
-    m->flags = CM_FLAG_HOLD;
-    m->timeout_ms = timeout_ms;
+    m->flags = g->dry_run ? 0 : CM_FLAG_HOLD;
+    m->timeout_ms = o->timeout_ms;
     m->fd = p[1];
     cm_set(m, CM_F_FLAGS);
     cm_set(m, CM_F_TIMEOUT_MS);
     cm_set(m, CM_F_FD);
+    if (o->thread) {
+        m->thread = o->thread;
+        cm_set(m, CM_F_THREAD);
+    }
     int rc = cm_send(g->ctl, m);
     free(m);
     close(p[1]);
@@ -248,32 +371,62 @@ static const char *default_path(const char *name, char *buf, size_t cap)
     return buf;
 }
 
-static int parse(int argc, char **argv, const char **key, const char **known, uint32_t *flags, uint32_t *timeout_ms,
-                 long *pid, const char **dest)
+/* A number after an option: seconds (--timeout) or a thread (--thread). */
+static int parse_number(const char *opt, const char *arg, mg_opts *o)
 {
-    const char *synopsis = "migrate [--key KEYFILE] [--known FILE] [--detach] [--timeout SECONDS] PID HOST:PORT";
+    char *end;
+    if (strcmp(opt, "--thread") == 0) {
+        long n = strtol(arg, &end, 10);
+        if (*end || n <= 0 || n > 0x7fffffff)
+            return cli_fail("'%s' is not a thread number (the main thread is 1)", arg);
+        o->thread = (uint32_t)n;
+        return 0;
+    }
+    double t = strtod(arg, &end);
+    if (*end || !(t > 0 && t <= 4e6))
+        return cli_fail("'%s' is not a number of seconds", arg);
+    o->timeout_ms = (uint32_t)(t * 1e3) ? (uint32_t)(t * 1e3) : 1;
+    return 0;
+}
+
+/* An option without a value: 1 when it is one. */
+static int parse_switch(const char *arg, mg_opts *o)
+{
+    static const struct { const char *name; uint32_t flag; } sw[] = {
+        { "--detach", MIG_FLAG_DETACH }, { "--dry-run", MIG_FLAG_DRY_RUN }, { "--compress", MIG_FLAG_COMPRESS }
+    };
+    for (size_t i = 0; i < sizeof sw / sizeof sw[0]; i++)
+        if (strcmp(arg, sw[i].name) == 0)
+            return o->flags |= sw[i].flag, 1;
+    if (strcmp(arg, "--quiet") == 0)
+        return o->quiet = 1;
+    return 0;
+}
+
+static int parse(int argc, char **argv, mg_opts *o, long *pid, const char **dest)
+{
     const char *args[2];
     int nargs = 0;
     for (int i = 0; i < argc; i++) {
         if (strcmp(argv[i], "--key") == 0 && i + 1 < argc)
-            *key = argv[++i];
+            o->key = argv[++i];
         else if (strcmp(argv[i], "--known") == 0 && i + 1 < argc)
-            *known = argv[++i];
-        else if (strcmp(argv[i], "--detach") == 0)
-            *flags |= MIG_FLAG_DETACH;
-        else if (strcmp(argv[i], "--timeout") == 0 && i + 1 < argc) {
-            char *end;
-            double t = strtod(argv[++i], &end);
-            if (*end || !(t > 0 && t <= 4e6))
-                return cli_fail("'%s' is not a number of seconds", argv[i]);
-            *timeout_ms = (uint32_t)(t * 1e3) ? (uint32_t)(t * 1e3) : 1;
-        } else if ((argv[i][0] == '-' && argv[i][1]) || nargs == 2)
-            return cli_usage(synopsis);
+            o->known = argv[++i];
+        else if ((strcmp(argv[i], "--timeout") == 0 || strcmp(argv[i], "--thread") == 0) && i + 1 < argc) {
+            if (parse_number(argv[i], argv[i + 1], o) != 0)
+                return 1;
+            i++;
+        } else if (parse_switch(argv[i], o))
+            continue;
+        else if ((argv[i][0] == '-' && argv[i][1]) || nargs == 2)
+            return cli_usage(SYNOPSIS);
         else
             args[nargs++] = argv[i];
     }
     if (nargs != 2)
-        return cli_usage(synopsis);
+        return cli_usage(SYNOPSIS);
+    if ((o->flags & MIG_FLAG_DRY_RUN) && (o->flags & MIG_FLAG_DETACH))
+        return cli_fail("--dry-run leaves nothing running: not with --detach");
     char *end;
     *pid = strtol(args[0], &end, 10);
     if (*end || *pid <= 0)
@@ -300,31 +453,89 @@ static net_session *open_session(mg *g, int *fd, const char *key, const char *kn
     return s;
 }
 
+/* REQUEST, then the daemon's ACCEPTED (its flags ours) or its reason,
+ * before the program is asked anything; compression from then on when
+ * both ends said so. 0, or 1 after the line. */
+static int request(mg *g, const mg_opts *o)
+{
+    unsigned char b[4];
+    net_put_u32(b, o->flags);
+    net_error e;
+    if (send_msg(g, MIG_REQUEST, b, sizeof b, &e) < 0)
+        return cli_fail("%s: %s", g->dest, e.msg);
+    unsigned type = MIG_NOOP;
+    size_t len = 0;
+    int r = 0;
+    while (r == 0 && type == MIG_NOOP)
+        r = net_msg_recv(g->s, &type, g->buf, NET_MSG_TEXT_MAX, &len, &e);
+    int rc = 0;
+    cli_fail_context(outcome(g));
+    if (r != 0)
+        rc = cli_fail("%s: %s", g->dest, r == 1 ? "the daemon ended the session" : e.msg);
+    else if (type == MIG_REFUSED)
+        rc = cli_fail("%s refused it: %.*s", g->dest, (int)len, (char *)g->buf);
+    else if (type != MIG_ACCEPTED || len != 4 || net_get_u32(g->buf) != o->flags)
+        rc = cli_fail("%s: a message of type %u in place of ACCEPTED", g->dest, type);
+    else if ((o->flags & MIG_FLAG_COMPRESS) && net_compress(g->s, NET_COMPRESS_LEVEL, &e) < 0)
+        rc = cli_fail("%s: %s", g->dest, e.msg);
+    cli_fail_context(NULL);
+    return rc;
+}
+
+/* From the program's checkpoint to the end: the output, exit status or
+ * the dry run's answer. */
+static int transfer(mg *g, const mg_opts *o, int *rd)
+{
+    int rc;
+    progress_phase(&g->progress, g->dry_run ? "capturing" : "streaming");
+    if ((rc = ask(g, o, rd)) != 0 || (rc = pump(g, *rd)) != 0)
+        return rc;
+    if (g->dry_run) {
+        close(g->ctl);  /* not held: the program went on once it had written */
+        g->ctl = -1;
+        if ((rc = send_held(g)) != 0)
+            return rc;
+    }
+    if ((rc = await_ready(g)) != 0)
+        return rc;
+    if (g->dry_run)
+        return report_dry_run(g);
+    return (rc = commit(g)) == 0 ? follow(g) : rc;
+}
+
+static mg *the_migration;
+
+static void erase_progress(void)
+{
+    if (the_migration)
+        progress_erase(&the_migration->progress);
+}
+
 int cmd_migrate(int argc, char **argv)
 {
-    const char *key = NULL, *known = NULL;
     char kbuf[4096], abuf[4096];
-    uint32_t flags = 0, timeout_ms = ASK_MS_DEFAULT;
+    mg_opts o = { .timeout_ms = ASK_MS_DEFAULT };
     static mg g = { .ctl = -1 };
-    int rc = parse(argc, argv, &key, &known, &flags, &timeout_ms, &g.pid, &g.dest);
+    int rc = parse(argc, argv, &o, &g.pid, &g.dest);
     if (rc != 0)
         return rc;
+    g.dry_run = (o.flags & MIG_FLAG_DRY_RUN) != 0;
+    the_migration = &g;
+    cli_fail_before(erase_progress);
+    progress_start(&g.progress, o.quiet, g.dest);
+    progress_phase(&g.progress, "connecting");
     signal(SIGPIPE, SIG_IGN);
     int fd = -1, rd = -1;
-    g.s = open_session(&g, &fd, key ? key : default_path("key", kbuf, sizeof kbuf),
-                       known ? known : default_path("known", abuf, sizeof abuf));
+    g.s = open_session(&g, &fd, o.key ? o.key : default_path("key", kbuf, sizeof kbuf),
+                       o.known ? o.known : default_path("known", abuf, sizeof abuf));
     if (!g.s)
         return fd >= 0 ? close(fd), 1 : 1;
-    unsigned char b[4];
-    net_put_u32(b, flags);
-    net_error e;
-    if (net_msg_send(g.s, MIG_REQUEST, b, sizeof b, &e) < 0)
-        rc = cli_fail("%s: %s", g.dest, e.msg);
-    else if ((rc = ask(&g, timeout_ms, &rd)) == 0 && (rc = pump(&g, rd)) == 0 && (rc = await_ready(&g)) == 0 &&
-             (rc = commit(&g)) == 0)
-        rc = follow(&g);
+    if ((rc = request(&g, &o)) == 0)
+        rc = transfer(&g, &o, &rd);
+    progress_erase(&g.progress);
     if (rd >= 0)
         close(rd);
+    free(g.held);
     net_close(g.s);
     close(fd);
     return rc;

@@ -19,6 +19,7 @@ typedef struct d_config {
     const char *programs;        /* the builds that may be run */
     const char *workdir;         /* the programs' working directory, detached output */
     char *runner[D_ABIS][D_RUNNER_WORDS + 1];  /* per ABI: words before the build, NULL-terminated */
+    int no_compress;             /* --no-compress: REQUEST's compress flag refused */
     net_keys keys;
     net_authorized clients;
 } d_config;

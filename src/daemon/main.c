@@ -1,5 +1,5 @@
 /* main.c: migthreadd --listen ADDR:PORT --key KEYFILE --authorized FILE
- * --programs DIR [--workdir DIR] [--runner ABI=COMMAND]...: the receiving
+ * --programs DIR [--workdir DIR] [--runner ABI=COMMAND]... [--no-compress]: the receiving
  * end of `migthread migrate`, one per host. Each connection is served by a
  * process of its own (session.c), at most MAX_CONNECTIONS at once; the
  * listening process only accepts, forks and reaps, so no client can take
@@ -21,7 +21,7 @@
 #define MAX_CONNECTIONS 16
 #define REAP_MS 1000
 #define USAGE "usage: migthreadd --listen ADDR:PORT --key KEYFILE --authorized FILE --programs DIR " \
-              "[--workdir DIR] [--runner ABI=COMMAND]...\n"
+              "[--workdir DIR] [--runner ABI=COMMAND]... [--no-compress]\n"
 
 void d_log(const char *fmt, ...)
 {
@@ -64,6 +64,10 @@ static int parse(int argc, char **argv, d_config *cfg, const char **key, const c
 {
     for (int i = 1; i < argc; i++) {
         const char *o = argv[i];
+        if (strcmp(o, "--no-compress") == 0) {  /* the one option without a value */
+            cfg->no_compress = 1;
+            continue;
+        }
         if (i + 1 >= argc)
             return fputs(USAGE, stderr), 2;
         char *v = argv[++i];

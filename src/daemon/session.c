@@ -3,7 +3,8 @@
  * into the build it names, READY once the restore is whole, the program
  * goes only on COMMIT; then its output and exit status go back (or, with
  * detach, to files in the workdir). Any failure before COMMIT kills the
- * restored program and the source carries on. */
+ * restored program and the source carries on. A dry run stops at READY:
+ * the restored program is killed there, having never run. */
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -28,7 +29,7 @@ typedef struct mig {
     net_session *s;
     char who[NET_NAME_MAX + 64], program[256], build[4096], why[1200];
     uint64_t bytes;
-    int detach;
+    int detach, dry_run, compressed;
     d_child child;
     unsigned char buf[NET_MSG_DATA_MAX];
 } mig;
@@ -271,7 +272,46 @@ static void run_committed(mig *m)
     relay(m, 0);
 }
 
-/* The migration's steps up to the program's go. 0 once committed. */
+/* The flags of REQUEST: ACCEPTED with them, or REFUSED before the
+ * client has touched its program. 0 or -1. */
+static int accept_request(mig *m, uint32_t flags)
+{
+    if (flags & ~(uint32_t)MIG_FLAGS_KNOWN)
+        return refuse(m, "a migration request with flags this daemon does not know");
+    if ((flags & MIG_FLAG_DRY_RUN) && (flags & MIG_FLAG_DETACH))
+        return refuse(m, "a dry run with detach: a dry run leaves nothing running");
+    if ((flags & MIG_FLAG_COMPRESS) && m->cfg->no_compress)
+        return refuse(m, "this daemon takes no compressed streams (migthreadd --no-compress)");
+    m->detach = (flags & MIG_FLAG_DETACH) != 0;
+    m->dry_run = (flags & MIG_FLAG_DRY_RUN) != 0;
+    m->compressed = (flags & MIG_FLAG_COMPRESS) != 0;
+    net_accept_compressed(m->s, m->compressed);  /* ACCEPTED goes before any compressed chunk can come */
+    unsigned char b[4];
+    net_put_u32(b, flags);
+    net_error e;
+    if (net_msg_send(m->s, MIG_ACCEPTED, b, sizeof b, &e) < 0)
+        return snprintf(m->why, sizeof m->why, "%s", e.msg), -1;
+    return 0;
+}
+
+/* A dry run's end: the build restored everything and said ready; it is
+ * killed before it reads 'g' (it never runs a statement), then READY tells
+ * the client the migration would succeed. 1: done, nothing committed. */
+static int discard(mig *m)
+{
+    d_kill(&m->child);
+    char text[NET_MSG_TEXT_MAX];
+    int n = snprintf(text, sizeof text, "%s restored it whole and was discarded before it ran", m->build);
+    net_error e;
+    if (net_msg_send(m->s, MIG_READY, text, n < (int)sizeof text ? (size_t)n : sizeof text - 1, &e) < 0 ||
+        net_finish(m->s, &e) < 0)
+        return snprintf(m->why, sizeof m->why, "dry run: the restore would succeed, but the client left: %s", e.msg), 1;
+    snprintf(m->why, sizeof m->why, "dry run: the restore would succeed; discarded");
+    return 1;
+}
+
+/* The migration's steps up to the program's go. 0 once committed; 1 after
+ * a dry run; -1 on a failure. */
 static int migrate(mig *m)
 {
     unsigned type;
@@ -280,10 +320,8 @@ static int migrate(mig *m)
         return -1;
     if (type != MIG_REQUEST || len != 4)
         return refuse(m, "the session did not begin with a migration request");
-    uint32_t flags = net_get_u32(m->buf);
-    if (flags & ~(uint32_t)MIG_FLAG_DETACH)
-        return refuse(m, "a migration request with flags this daemon does not know");
-    m->detach = (flags & MIG_FLAG_DETACH) != 0;
+    if (accept_request(m, net_get_u32(m->buf)) < 0)
+        return -1;
     unsigned char *prefix = malloc(PREFIX_MAX);
     size_t n = 0;
     int rc = prefix ? choose_build(m, prefix, &n) : refuse(m, "out of memory");
@@ -292,6 +330,8 @@ static int migrate(mig *m)
     free(prefix);
     if (rc == 0)
         rc = await_ready(m);
+    if (rc == 0 && m->dry_run)
+        return discard(m);
     return rc == 0 ? commit(m) : rc;
 }
 
@@ -328,21 +368,25 @@ void d_session(const d_config *cfg, int fd, const char *from)
         free(m);
         return;
     }
+    net_accept_compressed(m->s, 0);  /* until REQUEST asks and ACCEPTED agrees */
     const net_peer *peer = net_session_peer(m->s);
     char key[NET_PUBLIC_TEXT_MAX];
     net_public_text(peer->pk, key);
     snprintf(m->who, sizeof m->who, "%s from %s", peer->name[0] ? peer->name : key, from);
-    int ok = migrate(m) == 0;
-    if (ok)
+    int rc = migrate(m);
+    if (rc == 0)
         run_committed(m);
-    else {
+    else if (rc < 0) {
         d_kill(&m->child);
         char why[sizeof m->why];
         snprintf(why, sizeof why, "%s", m->why);
         snprintf(m->why, sizeof m->why, "not migrated: %.1100s", why);
     }
-    d_log("%s: %s: %llu bytes in %.3f s: %s", m->who, m->program, (unsigned long long)m->bytes, now_s() - t0, m->why);
-    if (!ok)
+    unsigned long long wire;
+    net_session_bytes(m->s, NULL, &wire);
+    d_log("%s: %s: %llu bytes in %.3f s: %s (%llu bytes on the wire%s)", m->who, m->program,
+          (unsigned long long)m->bytes, now_s() - t0, m->why, wire, m->compressed ? ", zstd" : "");
+    if (rc != 0)
         drain(fd);
     net_close(m->s);
     free(m);

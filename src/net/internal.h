@@ -73,6 +73,8 @@ struct net_session {
     int level;              /* zstd level of the chunks sent, 0: none */
     ZSTD_CCtx *cctx;        /* made by net_compress */
     ZSTD_DCtx *dctx;        /* made at the first compressed chunk received */
+    uint64_t wire_sent, wire_received;  /* chunks' bytes on the wire, each direction */
+    int refuse_zstd;        /* net_accept_compressed(s, 0): compressed chunks are an error */
 };
 
 /* Makes a session once the handshake has its two stream keys and the two

@@ -18,7 +18,7 @@
 
 /* The migration protocol, client (migthread migrate) and server (migthreadd). */
 enum {
-    MIG_REQUEST = 1,   /* C->S u32 flags (MIG_FLAG_*) */
+    MIG_REQUEST = 1,   /* C->S u32 flags (MIG_FLAG_*); answered by ACCEPTED or REFUSED */
     MIG_DATA = 2,      /* C->S checkpoint bytes */
     MIG_END = 3,       /* C->S u64 total bytes of DATA */
     MIG_COMMIT = 4,    /* C->S empty: let the restored program go */
@@ -29,9 +29,15 @@ enum {
     MIG_OUT = 18,      /* S->C the program's stdout bytes */
     MIG_ERR = 19,      /* S->C the program's stderr bytes */
     MIG_EXIT = 20,     /* S->C u32 status: exit code, or 128 + signal */
-    MIG_DETACHED = 21  /* S->C text: the program runs on, where its output goes */
+    MIG_DETACHED = 21, /* S->C text: the program runs on, where its output goes */
+    MIG_ACCEPTED = 22  /* S->C u32 flags: REQUEST taken as asked; the client may begin */
 };
-enum { MIG_FLAG_DETACH = 1 };
+/* DETACH: leave the program at the destination. DRY_RUN: restore it up to
+ * READY, then discard it (it never runs). COMPRESS: the client's chunks
+ * after ACCEPTED are zstd-compressed (net_compress). A daemon refuses a
+ * flag it does not know or does not take, before the source is touched. */
+enum { MIG_FLAG_DETACH = 1, MIG_FLAG_DRY_RUN = 2, MIG_FLAG_COMPRESS = 4 };
+#define MIG_FLAGS_KNOWN (MIG_FLAG_DETACH | MIG_FLAG_DRY_RUN | MIG_FLAG_COMPRESS)
 
 /* Sends one message. 0 or -1. */
 int net_msg_send(net_session *s, unsigned type, const void *body, size_t len, net_error *err);

@@ -135,11 +135,20 @@ int net_finish(net_session *s, net_error *err);
  * observer learn how compressible the data is (docs/security.md). 0 or -1. */
 #define NET_COMPRESS_LEVEL 3
 int net_compress(net_session *s, int level, net_error *err);
+/* Whether compressed chunks are taken from the peer (yes, the default) or
+ * refused (NET_EPROTO): a protocol that agrees on compression first (the
+ * migration's REQUEST and ACCEPTED) turns it off until it has agreed. */
+void net_accept_compressed(net_session *s, int yes);
 /* Reads up to cap bytes: the count (> 0), 0 at the clean end (the peer's
  * net_finish), or -1: NET_ETRUNCATED when the stream ends without its
  * final chunk, NET_ECORRUPT when a chunk does not authenticate; after an
  * error every later read fails the same way. */
 ssize_t net_recv(net_session *s, void *buf, size_t cap, net_error *err);
+/* The bytes of chunks (length fields and ciphertext) this session has
+ * written and read since the handshake: what the link carried, TCP's own
+ * headers aside (migrate --compress and the daemon's log show them). Each
+ * count belongs to its direction's thread. */
+void net_session_bytes(const net_session *s, unsigned long long *sent, unsigned long long *received);
 /* Wipes and frees the session; the descriptor is not closed. */
 void net_close(net_session *s);
 

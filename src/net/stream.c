@@ -50,6 +50,14 @@ const net_peer *net_session_peer(const net_session *s)
     return &s->peer;
 }
 
+void net_session_bytes(const net_session *s, unsigned long long *sent, unsigned long long *received)
+{
+    if (sent)
+        *sent = s->wire_sent;
+    if (received)
+        *received = s->wire_received;
+}
+
 void net_close(net_session *s)
 {
     if (!s)
@@ -95,6 +103,11 @@ int net_compress(net_session *s, int level, net_error *err)
     return 0;
 }
 
+void net_accept_compressed(net_session *s, int yes)
+{
+    s->refuse_zstd = !yes;
+}
+
 /* Puts n <= NET_CHUNK_MAX bytes of data in s->out behind their encoding
  * byte: compressed when net_compress asked for it and it saves space,
  * else as they are. Returns the plaintext's length. */
@@ -125,6 +138,7 @@ static int push_chunk(net_session *s, size_t n, unsigned char tag, net_error *er
     if (net_write_full(s->fd, s->wire_tx, NET_CHUNK_LEN_BYTES + n + NET_CHUNK_ABYTES, net_deadline(s->timeout_ms),
                        "a chunk", &e) < 0)
         return broken(&s->tx_err, &e, err);
+    s->wire_sent += NET_CHUNK_LEN_BYTES + n + NET_CHUNK_ABYTES;
     return 0;
 }
 
@@ -188,6 +202,7 @@ static long read_chunk(net_session *s, net_error *e)
             return net_fail(e, NET_ETRUNCATED, "the stream was cut inside a chunk");
         return -1;
     }
+    s->wire_received += NET_CHUNK_LEN_BYTES + (uint64_t)n;
     return (long)n;
 }
 
@@ -208,6 +223,8 @@ static int decode_chunk(net_session *s, size_t len, net_error *e)
     }
     if (s->plain[0] != NET_ENC_ZSTD)
         return net_fail(e, NET_ECORRUPT, "a chunk of unknown encoding %d", s->plain[0]);
+    if (s->refuse_zstd)
+        return net_fail(e, NET_EPROTO, "a compressed chunk, and compression was not agreed on");
     if (!s->dctx && !(s->dctx = ZSTD_createDCtx()))
         return net_fail(e, NET_EIO, "out of memory for a decompressor");
     if (!s->unz && !(s->unz = malloc(NET_CHUNK_MAX)))

@@ -344,8 +344,6 @@ static int start_checkpoint(int fd, cm_msg *m, char *why, size_t cap)
 {
     if (m->flags & ~(uint32_t)(CM_FLAG_EXIT | CM_FLAG_HOLD) || m->flags == (CM_FLAG_EXIT | CM_FLAG_HOLD))
         return snprintf(why, cap, "bad request: unknown flags 0x%x", m->flags), 0;
-    if (cm_has(m, CM_F_THREAD) && (m->flags & CM_FLAG_HOLD))
-        return snprintf(why, cap, "bad request: only a whole-process checkpoint can be held"), 0;
     if (cm_has(m, CM_F_THREAD) && m->thread == 0)
         return snprintf(why, cap, "bad request: thread 0 (the main thread is 1)"), 0;
     if (cm_has(m, CM_F_PATH) && (cm_has(m, CM_F_FD) || m->path[0] != '/'))

@@ -37,7 +37,8 @@ void ch_before_exit(int requester);
 
 /* After ch_written: when the request asked to hold (CM_FLAG_HOLD), sends
  * the answer and blocks until the requester decides; 1 when the process
- * must exit, 0 when it resumes (also when there was no hold). */
+ * (or, after a thread checkpoint, the thread) must leave, 0 when it
+ * resumes (also when there was no hold). */
 int ch_hold(int requester);
 
 /* th_hooks: a thread began to unwind; a capture is over. */

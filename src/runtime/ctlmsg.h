@@ -45,8 +45,9 @@ enum {
 
 /* EXIT: exit after the checkpoint. HOLD: after it is written (OK sent),
  * stay stopped until the requester writes one byte on the connection:
- * CM_DECIDE_EXIT ends the process, anything else (or a hang-up) resumes it
- * (migthread migrate's two-phase commit). */
+ * CM_DECIDE_EXIT ends the process (with THREAD: that thread leaves it),
+ * anything else (or a hang-up) resumes it (migthread migrate's two-phase
+ * commit). */
 enum { CM_FLAG_EXIT = 1, CM_FLAG_HOLD = 2 };
 enum { CM_DECIDE_EXIT = 'x', CM_DECIDE_RESUME = 'r' };
 

@@ -133,10 +133,11 @@ static long long file_size(const char *path)
 
 /* Flushes stdio and writes the checkpoint (where a channel request said,
  * or cfg.path); exits with status 0 afterwards when leave is set. Returns
- * 0, or -1 when none was written (a capture no reader could restore, an
+ * 0; 1 for a thread capture (whole 0) that migthread migrate held and then
+ * told to go (the thread leaves, not the process); or -1 when none was written (a capture no reader could restore, an
  * I/O error): one `migthread:` line, no file, and the caller carries on
  * without leaving. threads.c calls it (th_hooks). */
-static int control_write_checkpoint(int leave, int requester)
+static int control_write_checkpoint(int leave, int requester, int whole)
 {
     double t0 = now();
     fflush(NULL);  /* output before the checkpoint joins output after it */
@@ -172,8 +173,11 @@ static int control_write_checkpoint(int leave, int requester)
     }
     /* migthread migrate: stopped until the destination is ready (exit)
      * or the migration failed (carry on as if nothing had happened) */
-    if (ch_hold(requester))
+    if (ch_hold(requester)) {
+        if (!whole)
+            return 1;  /* the thread leaves; the process goes on */
         leave = 1;
+    }
     if (leave) {
         fflush(NULL);
         ch_before_exit(requester);

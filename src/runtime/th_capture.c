@@ -228,9 +228,9 @@ int th_capture_reached_bottom(void)
         while (!others_stopped(t))
             pthread_cond_wait(&th_changed, &th_mu);
         pthread_mutex_unlock(&th_mu);
-        int written = th_hook.write_checkpoint(0, th_cap.requester) == 0;
+        int r = th_hook.write_checkpoint(0, th_cap.requester, 0);
         pthread_mutex_lock(&th_mu);
-        if (th_cap.leave && written) {  /* a refused thread stays */
+        if ((th_cap.leave && r == 0) || r == 1) {  /* a refused thread stays; a held one leaves when told */
             frames_clear(t->frames);
             stays = 0;
         }
@@ -244,7 +244,7 @@ int th_capture_reached_bottom(void)
         if (th_cap.generation == gen && !th_cap.writing) {
             th_cap.writing = 1;
             pthread_mutex_unlock(&th_mu);
-            th_hook.write_checkpoint(th_cap.leave, th_cap.requester);  /* exits when asked to and written */
+            th_hook.write_checkpoint(th_cap.leave, th_cap.requester, 1);  /* exits when asked to and written */
             pthread_mutex_lock(&th_mu);
             for (th_thread *o = th_all; o; o = o->next)
                 o->parked = 0;

@@ -20,7 +20,7 @@ th_capture_state th_cap;
 static int no_idle_state(uint32_t id) { (void)id; return MT_STATE_IDLE; }
 static int no_callback(void) { return 0; }
 static void no_event(void) {}
-static int no_writer(int leave, int requester) { (void)leave; (void)requester; return -1; }
+static int no_writer(int leave, int requester, int whole) { (void)leave; (void)requester; (void)whole; return -1; }
 th_hooks th_hook = { .idle_state = no_idle_state, .in_callback = no_callback, .capture_begins = no_event,
                      .write_checkpoint = no_writer, .program_ends = no_event };
 

@@ -44,8 +44,10 @@ typedef struct th_hooks {
     /* Writes the checkpoint a request of requester (TH_BY_*) asked for;
      * exits with status 0 afterwards when leave is set and it was written.
      * 0, or -1 when none was written (one `migthread:` line said why; the
-     * program carries on). */
-    int (*write_checkpoint)(int leave, int requester);
+     * program carries on). whole is 0 for a thread capture: a held
+     * request (migthread migrate --thread) that the requester decides to
+     * end returns 1 there instead of exiting, and the thread leaves. */
+    int (*write_checkpoint)(int leave, int requester, int whole);
     /* The capture requester asked for is over (under the thread lock: it
      * must not call back in): why is NULL when write_checkpoint ran, else
      * why there is no checkpoint ("cancelled" after th_cancel). */

@@ -957,10 +957,11 @@ static void forge_chunk(stream_fix *f, const unsigned char *plain, size_t n, uns
 
 /* The server's error on reading a forged chunk (NET_OK if it read one),
  * after a good chunk "ok" that leaves the receiver's buffers in use. */
-static int forged_read(const unsigned char *plain, size_t n)
+static int forged_read_as(const unsigned char *plain, size_t n, int accept_compressed)
 {
     stream_fix f;
     fix_open(&f);
+    net_accept_compressed(f.s, accept_compressed);
     const unsigned char good[3] = { NET_ENC_RAW, 'o', 'k' };
     forge_chunk(&f, good, sizeof good, crypto_secretstream_xchacha20poly1305_TAG_MESSAGE);
     forge_chunk(&f, plain, n, crypto_secretstream_xchacha20poly1305_TAG_MESSAGE);
@@ -970,6 +971,11 @@ static int forged_read(const unsigned char *plain, size_t n)
     int code = net_recv(f.s, buf, sizeof buf, &err) < 0 ? err.code : NET_OK;
     fix_close(&f);
     return code;
+}
+
+static int forged_read(const unsigned char *plain, size_t n)
+{
+    return forged_read_as(plain, n, 1);
 }
 
 static void test_compression(void)
@@ -1012,6 +1018,9 @@ static void test_compression(void)
     size_t fl = ZSTD_compress(bomb + 1, cap, "abc", 3, 3);
     bomb[0] = NET_ENC_ZSTD;
     CHECK(forged_read(bomb, 1 + fl) == NET_OK);   /* the forger's own control case */
+    /* the same, to a receiver that did not agree to compression (migthreadd
+     * before ACCEPTED, or with --no-compress) */
+    CHECK(forged_read_as(bomb, 1 + fl, 0) == NET_EPROTO);
     bomb[0] = NET_ENC_ZSTD + 1;
     CHECK(forged_read(bomb, 1 + fl) == NET_ECORRUPT);
     CHECK(forged_read(bomb, 0) == NET_ECORRUPT);
