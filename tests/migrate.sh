@@ -180,12 +180,16 @@ fails killed "$dir/src/ticker" "$d_port" 'no migration, the program carries on: 
 check "... the source had been held" "held killed"
 # migrate killed while the source is held (D's build never says ready):
 # the hang-up of the control connection resumes the source
-printf '#!/bin/sh\nexec sleep 120\n' >"$dir/pd/ticker"
+# (D's build says on a FIFO that it runs: D has read the request and started
+# the restore, so its log line names the program, before migrate is killed)
+mkfifo "$dir/pd.started"
+printf '#!/bin/sh\necho started >"%s"\nexec sleep 120\n' "$dir/pd.started" >"$dir/pd/ticker"
 start hangup "$dir/src/ticker" 60
 upto 3 "$dir/hangup.err" 'tick 1'
 "$mt" migrate --key "$dir/user.key" --known "$dir/known" "$pid" "127.0.0.1:$d_port" >/dev/null 2>&1 &
 mpid=$!
 upto 3 "$dir/hangup.err" 'migthread: checkpoint (descriptor): *'
+read -r _ <"$dir/pd.started"
 kill -KILL $mpid
 finish
 check "migrate killed while the source is held: the source resumes, its uninterrupted output" \
