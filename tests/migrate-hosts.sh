@@ -1,0 +1,193 @@
+#!/bin/sh
+# migrate-hosts.sh: live migration between hosts that are network namespaces
+# this suite makes (a bridge in a switch namespace, one veth per host,
+# addresses only inside them), each host with its own migthreadd: X runs
+# x86_64 builds (its daemon built with ASan and UBSan), S s390x builds and A
+# aarch64 builds under qemu-user, I i686 builds; the source programs run in
+# namespace SRC. A program goes x86_64 -> S -> A -> X with the uninterrupted
+# output; the link is cut mid-stream; I refuses a long it cannot hold; a
+# recorded session is replayed; garbage, a stranger's key and a cut stream
+# go to the ASan daemon. Everything is torn down on every exit path.
+# Needs root and ip(8): otherwise one SKIP line.
+set -u
+cd "$(dirname "$0")/.." || exit 1
+name=migrate-hosts
+if [ "$(id -u)" -ne 0 ] || ! command -v ip >/dev/null 2>&1 || ! command -v tc >/dev/null 2>&1; then
+    echo "  SKIP: hosts as network namespaces need root, ip(8) and tc(8)"
+    echo "$name: 0 passed, 0 failed, 1 skipped"
+    exit 0
+fi
+root=$(pwd)
+mt=$root/build/bin/migthread
+mtd=$root/build/bin/migthreadd
+asand=$root/build/asan/migthreadd
+proxy=$root/tests/lib/teeproxy.py
+dir=$root/build/migrate-hosts-test
+[ -x "$asand" ] || make --no-print-directory build/asan/migthreadd >/dev/null || exit 1
+rm -rf "$dir" && mkdir -p "$dir" && chmod 700 "$dir"
+passed=0 failed=0 why=""
+check() {  # check DESCRIPTION CONDITION
+    if eval "$2"; then passed=$((passed + 1)); else failed=$((failed + 1)); echo "  FAIL: $1 $why"; fi
+    why=""
+}
+
+# ---- the hosts, and their teardown on every exit path ------------------------------------------
+tag=mh$$  # unique per run: namespaces $tag-sw, $tag-src, $tag-x, ...
+hosts="src x s a i"
+# host addresses on the bridge (10.77.0.0/24 exists only inside the namespaces)
+addr_src=10.77.0.1 addr_x=10.77.0.2 addr_s=10.77.0.3 addr_a=10.77.0.4 addr_i=10.77.0.5
+PORT=4700
+sw=$tag-sw
+teardown() {
+    for h in $hosts sw; do
+        for p in $(ip netns pids "$tag-$h" 2>/dev/null); do kill -KILL "$p" 2>/dev/null; done
+    done
+    for p in ${bg:-}; do kill -KILL "$p" 2>/dev/null; done
+    for h in $hosts sw; do ip netns del "$tag-$h" 2>/dev/null; done
+}
+trap teardown EXIT
+trap 'echo "  FAIL: interrupted"; exit 1' INT TERM HUP
+bg=""
+# a guard, not a wait: a step that hangs fails the suite instead of make check
+(trap 'kill $s; exit' TERM; sleep 300 & s=$!; wait $s; kill -TERM $$) >/dev/null 2>&1 </dev/null &
+guard=$!
+bg="$bg $guard"
+
+in_ns() { h=$1; shift; ip netns exec "$tag-$h" "$@"; }
+make_hosts() {
+    ip netns add "$sw" || return 1
+    ip -n "$sw" link add br0 type bridge && ip -n "$sw" link set br0 up && ip -n "$sw" link set lo up || return 1
+    for h in $hosts; do
+        eval "a=\$addr_$h"
+        ip netns add "$tag-$h" &&
+            ip -n "$sw" link add "e-$h" type veth peer name eth0 netns "$tag-$h" &&
+            ip -n "$sw" link set "e-$h" master br0 up &&
+            ip -n "$tag-$h" addr add "$a/24" dev eth0 &&
+            ip -n "$tag-$h" link set eth0 up && ip -n "$tag-$h" link set lo up || return 1
+    done
+}
+make_hosts || { echo "  FAIL: cannot make the namespaces"; exit 1; }
+
+# waitfor FILE PATTERN [SECONDS]: polls FILE for a line matching the
+# extended regular expression PATTERN; 1 when the time runs out.
+waitfor() {
+    t=$(( ${3:-60} * 10 ))
+    while [ $t -gt 0 ]; do
+        grep -Eq -- "$2" "$1" 2>/dev/null && return 0
+        sleep 0.1
+        t=$((t - 1))
+    done
+    why="(no '$2' in $(basename "$1") within ${3:-60} s)"
+    return 1
+}
+
+# ---- builds, keys, the plain runs -------------------------------------------------------------
+mkdir -p "$dir/src" "$dir/px" "$dir/ps" "$dir/pa" "$dir/pi"
+for h in x s a i; do mkdir -p "$dir/w$h"; done
+build() {  # build ABI OUT
+    cc=$(scripts/abi.sh cc "$1")
+    # shellcheck disable=SC2086
+    build/bin/mtcc --cc=${cc%% *} ${cc#* } -O2 -o "$2" tests/hosts/state.c
+}
+build x86_64 "$dir/src/state" && cp "$dir/src/state" "$dir/px/state" &&
+    build s390x "$dir/ps/state.s390x-linux-gnu" && build aarch64 "$dir/pa/state.aarch64-linux-gnu" &&
+    build i686 "$dir/pi/state.i686-linux-gnu" || { echo "  FAIL: cannot build tests/hosts/state.c"; exit 1; }
+gcc -O2 -o "$dir/plain" tests/hosts/state.c
+# the runs: STEPS KIB MS-PER-STEP, and the uninterrupted output of each
+CHAIN="100 64 60" BIG="50 8192 40" SMALL="40 64 30"
+for run in CHAIN BIG SMALL; do
+    eval "set -- \$$run"
+    "$dir/plain" "$@" >"$dir/want.$run" 2>/dev/null
+done
+for k in hostx hosts hosta hosti user stranger; do "$mt" keygen "$dir/$k.key" >"$dir/$k.pub"; done
+cp "$dir/user.pub" "$dir/authorized"
+cat "$dir/hostx.pub" "$dir/hosts.pub" "$dir/hosta.pub" "$dir/hosti.pub" >"$dir/known"
+chmod 600 "$dir/authorized" "$dir/known"
+
+# ---- the daemons -----------------------------------------------------------------------------
+# daemon HOST BINARY [OPTION]...: migthreadd in HOST's namespace on
+# ADDR:4700, its log in HOST.log; its pid in $HOST_pid.
+daemon() {
+    h=$1 bin=$2
+    shift 2
+    eval "a=\$addr_$h"
+    ASAN_OPTIONS=abort_on_error=0:exitcode=66:detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 MIGTHREAD_VERBOSE=1 \
+        ip netns exec "$tag-$h" "$bin" --listen "$a:$PORT" --key "$dir/host$h.key" --authorized "$dir/authorized" \
+        --programs "$dir/p$h" --workdir "$dir/w$h" "$@" 2>"$dir/$h.log" &
+    eval "${h}_pid=$!"
+    waitfor "$dir/$h.log" '^migthreadd: listening on ' 30 || { echo "  FAIL: daemon $h did not start $why"; exit 1; }
+}
+daemon x "$asand"
+daemon s "$mtd" --runner "s390x=qemu-s390x -L /usr/s390x-linux-gnu"
+daemon a "$mtd" --runner "aarch64=qemu-aarch64 -L /usr/aarch64-linux-gnu"
+daemon i "$mtd" --runner "i686=qemu-i386 -L /usr/i686-linux-gnu"
+
+# ---- programs and migrations -------------------------------------------------------------------
+# start NAME RUN: the program (RUN's arguments) in SRC, MIGTHREAD_VERBOSE,
+# stdout to NAME.out, stderr to NAME.err; $pid.
+start() {
+    n=$1
+    eval "set -- \$$2"
+    MIGTHREAD_VERBOSE=1 ip netns exec "$tag-src" "$dir/src/state" "$@" >"$dir/$n.out" 2>"$dir/$n.err" &
+    pid=$!
+}
+# migrate_from HOST NAME PID DEST [OPTION]...: migthread migrate in HOST's
+# namespace, stdout and stderr to NAME.out and NAME.err; $mrc.
+migrate_from() {
+    h=$1 m=$2 p=$3 to=$4
+    shift 4
+    in_ns "$h" "$mt" migrate --key "$dir/user.key" --known "$dir/known" "$@" "$p" "$to" >"$dir/$m.out" 2>"$dir/$m.err"
+    mrc=$?
+}
+one_line() { [ "$(wc -l <"$1")" -eq 1 ] && grep -Eq "^migthread: $2" "$1"; }
+# held FILE: a program's stderr shows the checkpoint it was held after.
+held() { grep -q '^migthread: checkpoint (descriptor): [0-9]* bytes' "$1"; }
+# pid_in DIR: the process whose working directory is DIR (a restored program).
+pid_in() {
+    for p in /proc/[0-9]*; do
+        [ "$(readlink "$p/cwd" 2>/dev/null)" = "$1" ] && { echo "${p#/proc/}"; return 0; }
+    done
+    return 1
+}
+# on HOST PID QEMU: PID runs in HOST's namespace, as QEMU's process (or natively for -)
+on() {
+    [ "$(ip netns identify "$2" 2>/dev/null)" = "$tag-$1" ] || return 1
+    [ "$3" = - ] || [ "$(readlink "/proc/$2/exe")" = "/usr/bin/$3" ]
+}
+# logged HOST PATTERN: HOST's log has a line matching PATTERN (waited for)
+logged() { waitfor "$dir/$1.log" "$2" 30; }
+status() { wait "$1"; }
+
+# ---- x86_64 (SRC) -> s390x (S) -> aarch64 (A) -> x86_64 (X) ----------------------------------------
+start chain CHAIN
+src_pid=$pid
+waitfor "$dir/chain.err" '^tick 2$'
+migrate_from src m1 "$src_pid" "$addr_s:$PORT" &
+m1=$!
+waitfor "$dir/m1.err" '^tick '  # at S now
+spid=$(pid_in "$dir/ws")
+check "SRC -> S: the source was held, then exited 0" "held '$dir/chain.err' && status $src_pid"
+check "... S restored it in its namespace, as s390x under qemu" \
+    "grep -q '^migthread: restored migration' '$dir/m1.err' && on s '$spid' qemu-s390x"
+migrate_from s m2 "$spid" "$addr_a:$PORT" &
+m2=$!
+waitfor "$dir/m2.err" '^tick '
+apid=$(pid_in "$dir/wa")
+check "S -> A: the program at S was held, then its migrate (SRC's) exited 0" "status $m1 && held '$dir/m1.err'"
+check "... A restored it in its namespace, as aarch64 under qemu" \
+    "grep -q '^migthread: restored migration' '$dir/m2.err' && on a '$apid' qemu-aarch64"
+migrate_from a m3 "$apid" "$addr_x:$PORT"
+check "A -> X: the program at A was held, then its migrate (S's) exited 0" "status $m2 && held '$dir/m2.err'"
+check "... X restored it and its migrate (A's) exits with the program's status 0" \
+    "[ $mrc -eq 0 ] && grep -q '^migthread: restored migration' '$dir/m3.err'"
+check "... each daemon logged one committed migration from the host before it" \
+    "logged s ' from $addr_src:[0-9]+: state: [1-9][0-9]* bytes in .*: committed' &&
+     logged a ' from $addr_s:[0-9]+: state: [1-9][0-9]* bytes in .*: committed' &&
+     logged x ' from $addr_a:[0-9]+: state: [1-9][0-9]* bytes in .*: committed; the program ended with status 0'"
+cat "$dir/chain.out" "$dir/m1.out" "$dir/m2.out" "$dir/m3.out" >"$dir/chain.all"
+check "... the output (SRC, S, A, X) equals the uninterrupted run's, each part non-empty" \
+    "cmp -s '$dir/chain.all' '$dir/want.CHAIN' && [ -s '$dir/chain.out' ] && [ -s '$dir/m1.out' ] &&
+     [ -s '$dir/m2.out' ] && [ -s '$dir/m3.out' ]"
+
+echo "$name: $passed passed, $failed failed"
+[ $failed -eq 0 ]
