@@ -42,7 +42,7 @@ teardown() {
     for h in $hosts sw; do
         for p in $(ip netns pids "$tag-$h" 2>/dev/null); do kill -KILL "$p" 2>/dev/null; done
     done
-    for p in ${bg:-}; do kill -KILL "$p" 2>/dev/null; done
+    for p in ${bg:-}; do kill -TERM "$p" 2>/dev/null; done  # (the guard ends its sleep)
     for h in $hosts sw; do ip netns del "$tag-$h" 2>/dev/null; done
 }
 trap teardown EXIT
@@ -138,6 +138,7 @@ migrate_from() {
     shift 4
     in_ns "$h" "$mt" migrate --key "$dir/user.key" --known "$dir/known" "$@" "$p" "$to" >"$dir/$m.out" 2>"$dir/$m.err"
     mrc=$?
+    return $mrc
 }
 one_line() { [ "$(wc -l <"$1")" -eq 1 ] && grep -Eq "^migthread: $2" "$1"; }
 # held FILE: a program's stderr shows the checkpoint it was held after.
@@ -154,8 +155,29 @@ on() {
     [ "$(ip netns identify "$2" 2>/dev/null)" = "$tag-$1" ] || return 1
     [ "$3" = - ] || [ "$(readlink "/proc/$2/exe")" = "/usr/bin/$3" ]
 }
-# logged HOST PATTERN: HOST's log has a line matching PATTERN (waited for)
-logged() { waitfor "$dir/$1.log" "$2" 30; }
+# mark HOST: the lines of HOST's log so far are not looked at by logged.
+mark() { eval "mark_$1=$(wc -l <"$dir/$1.log")"; }
+# logged HOST PATTERN: a line of HOST's log after its mark matches the
+# extended regular expression PATTERN (waited for, 30 s).
+logged() {
+    eval "from=\$((\${mark_$1:-0} + 1))"
+    t=300
+    while [ $t -gt 0 ]; do
+        tail -n "+$from" "$dir/$1.log" | grep -Eq -- "$2" && return 0
+        sleep 0.1
+        t=$((t - 1))
+    done
+    why="(no '$2' in $1's log within 30 s)"
+    return 1
+}
+# restored NAME: a migrate's stderr shows the destination's restore line.
+restored() { grep -q '^migthread: restored migration' "$dir/$1.err"; }
+# same RUN FILE...: the files joined are RUN's uninterrupted output.
+same() {
+    r=$1
+    shift
+    cat "$@" | cmp -s - "$dir/want.$r"
+}
 status() { wait "$1"; }
 
 # ---- x86_64 (SRC) -> s390x (S) -> aarch64 (A) -> x86_64 (X) ----------------------------------------
@@ -188,6 +210,121 @@ cat "$dir/chain.out" "$dir/m1.out" "$dir/m2.out" "$dir/m3.out" >"$dir/chain.all"
 check "... the output (SRC, S, A, X) equals the uninterrupted run's, each part non-empty" \
     "cmp -s '$dir/chain.all' '$dir/want.CHAIN' && [ -s '$dir/chain.out' ] && [ -s '$dir/m1.out' ] &&
      [ -s '$dir/m2.out' ] && [ -s '$dir/m3.out' ]"
+
+# ---- the link cut mid-stream ----------------------------------------------------------------------
+# SRC's way out is shaped to 20 Mbit/s (tbf; netem is not available), so
+# BIG's 8 MiB state streams for about 3 s; once X has started the build
+# the checkpoint names (it has the first record, the rest is on its way),
+# the switch's end of SRC's cable goes down.
+ip netns exec "$tag-src" tc qdisc add dev eth0 root tbf rate 20mbit burst 32kbit latency 200ms
+mark x
+start cut BIG
+cut_pid=$pid
+waitfor "$dir/cut.err" '^tick 1$'
+migrate_from src cut.m "$cut_pid" "$addr_x:$PORT" &
+mcut=$!
+t=600
+until pid_in "$dir/wx" >/dev/null || [ $t -eq 0 ]; do sleep 0.05; t=$((t - 1)); done
+ip -n "$sw" link set e-src down
+status $mcut
+mrc=$?
+status $cut_pid
+rc=$?
+check "link down mid-stream: migrate exits 1 with one line" "[ $mrc -eq 1 ] && one_line '$dir/cut.m.err' 'no migration, the program carries on: $addr_x:$PORT: '"
+check "... the source had been held, and ends with exit 0 and the uninterrupted output" \
+    "held '$dir/cut.err' && [ $rc -eq 0 ] && same BIG '$dir/cut.out'"
+# the daemon had part of the state when the link went: fewer bytes than the checkpoint's
+size=$(sed -n 's/^migthread: checkpoint (descriptor): \([0-9]*\) bytes.*/\1/p' "$dir/cut.err")
+check "... X logged it, not migrated, with part of the state" \
+    "logged x ' from $addr_src:[0-9]+: state: [1-9][0-9]* bytes in .*: not migrated: ' &&
+     got=\$(sed -n 's/.* from $addr_src:[0-9]*: state: \([0-9]*\) bytes in .*: not migrated: .*/\1/p' '$dir/x.log' | tail -n 1) &&
+     [ \"\$got\" -lt '${size:-0}' ] && ! pid_in '$dir/wx' >/dev/null"
+ip -n "$sw" link set e-src up
+ip netns exec "$tag-src" tc qdisc del dev eth0 root
+
+# ---- a recorded session, replayed; a cut stream; garbage; a stranger --------------------------------
+# The proxy runs in SRC and records what migrate sends to X; the migration
+# through it succeeds (X serves on after the cut link).
+ip netns exec "$tag-src" python3 "$proxy" proxy 127.0.0.1:4800 "$addr_x:$PORT" "$dir/rec.bin" >"$dir/proxy.out" 2>&1 &
+bg="$bg $!"
+waitfor "$dir/proxy.out" '^listening$' 30
+mark x
+start rec SMALL
+rec_pid=$pid
+waitfor "$dir/rec.err" '^tick 1$'
+migrate_from src rec.m "$rec_pid" "127.0.0.1:4800"
+status $rec_pid
+rc=$?
+check "a migration to X through a recording proxy: exit 0, the uninterrupted output" \
+    "[ $mrc -eq 0 ] && [ $rc -eq 0 ] && held '$dir/rec.err' && restored rec.m && same SMALL '$dir/rec.out' '$dir/rec.m.out' &&
+     logged x ' from $addr_src:[0-9]+: state: .*: committed' && [ \$(wc -c <'$dir/rec.bin') -gt 70000 ]"
+mark x
+ip netns exec "$tag-src" python3 "$proxy" send "$addr_x:$PORT" "$dir/rec.bin" >"$dir/replay.out" 2>&1
+check "the recorded session replayed to X: refused at the handshake and logged; no program started" \
+    "logged x '^migthreadd: $addr_src:[0-9]+: no session: the client.s signature does not verify' && ! pid_in '$dir/wx' >/dev/null"
+
+# fails NAME DEST REASON [MIGRATE-OPTION]...: SMALL from SRC; migrate exits
+# 1 with one line matching REASON; the source ends with exit 0 and the
+# uninterrupted output.
+fails() {
+    f=$1 to=$2 reason=$3
+    shift 3
+    start "$f" SMALL
+    fpid=$pid
+    waitfor "$dir/$f.err" '^tick 1$'
+    migrate_from src "$f.m" "$fpid" "$to" "$@"
+    status $fpid
+    rc=$?
+    check "$f: migrate exits 1 with one line" "[ $mrc -eq 1 ] && one_line '$dir/$f.m.err' '$reason'"
+    check "... the source ends with exit 0 and the uninterrupted output" "[ $rc -eq 0 ] && same SMALL '$dir/$f.out'"
+}
+# a stream cut after 30000 of the client's bytes: inside the checkpoint
+ip netns exec "$tag-src" python3 "$proxy" proxy 127.0.0.1:4801 "$addr_x:$PORT" "$dir/cut.bin" 30000 >"$dir/proxy2.out" 2>&1 &
+bg="$bg $!"
+waitfor "$dir/proxy2.out" '^listening$' 30
+mark x
+fails truncated 127.0.0.1:4801 'no migration, the program carries on: 127.0.0.1:4801: '
+check "... the source had been held; X logged the stream cut short" \
+    "held '$dir/truncated.err' && logged x ' from $addr_src:[0-9]+: .* bytes in .*: not migrated: the stream '"
+mark x
+fails stranger "$addr_x:$PORT" ".*its key is not in the server.s authorized list" --key "$dir/stranger.key"
+check "... X logged it: no session" "logged x '^migthreadd: $addr_src:[0-9]+: no session: .*not authorized'"
+mark x
+ip netns exec "$tag-src" bash -c 'head -c 5000 /dev/urandom >"/dev/tcp/$1/$2"' _ "$addr_x" "$PORT" 2>/dev/null
+check "garbage to X: one log line" "logged x '^migthreadd: $addr_src:[0-9]+: no session: '"
+
+# ---- precision loss at the destination ----------------------------------------------------------------
+# I runs i686 builds: its long holds 32 bits, the source's wide needs 44
+mark i
+fails precision "$addr_i:$PORT" "no migration, the program carries on: $addr_i:$PORT refused it: the restore was refused: precision loss .*wide"
+check "... the source had been held; I logged the refusal and started nothing more" \
+    "held '$dir/precision.err' && logged i ' from $addr_src:[0-9]+: state: .*: not migrated: the restore was refused: precision loss' &&
+     ! pid_in '$dir/wi' >/dev/null"
+
+# ---- X (ASan) serves on ---------------------------------------------------------------------------
+mark x
+start last SMALL
+last_pid=$pid
+waitfor "$dir/last.err" '^tick 1$'
+migrate_from src last.m "$last_pid" "$addr_x:$PORT"
+status $last_pid
+rc=$?
+check "X serves on: a migration after all of that, the uninterrupted output" \
+    "[ $mrc -eq 0 ] && [ $rc -eq 0 ] && held '$dir/last.err' && restored last.m && same SMALL '$dir/last.out' '$dir/last.m.out' &&
+     logged x ' from $addr_src:[0-9]+: state: .*: committed; the program ended with status 0'"
+check "X's daemon is the ASan build, still running, and no sanitizer reported anything" \
+    "kill -0 $x_pid && [ \"\$(readlink /proc/$x_pid/exe)\" = '$asand' ] &&
+     ! grep -Eq 'AddressSanitizer|LeakSanitizer|runtime error|SUMMARY:' '$dir/x.log'"
+for h in s a i; do
+    eval "p=\$${h}_pid"
+    check "daemon $h is still running, and logged no crash" "kill -0 $p && ! grep -Eqi 'sanitizer|segmentation|abort' '$dir/$h.log'"
+done
+
+# ---- teardown -------------------------------------------------------------------------------------
+teardown
+check "teardown: no namespace, veth or process of this run is left" \
+    "! ip netns list | grep -q '^$tag-' && ! ip -o link | grep -q 'e-src\\|e-x@' && ! pid_in '$dir/wx' >/dev/null &&
+     ! pid_in '$dir/ws' >/dev/null && ! pid_in '$dir/wa' >/dev/null && ! kill -0 $x_pid 2>/dev/null"
 
 echo "$name: $passed passed, $failed failed"
 [ $failed -eq 0 ]
