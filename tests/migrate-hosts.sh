@@ -213,9 +213,10 @@ check "... the output (SRC, S, A, X) equals the uninterrupted run's, each part n
 
 # ---- the link cut mid-stream ----------------------------------------------------------------------
 # SRC's way out is shaped to 20 Mbit/s (tbf; netem is not available), so
-# BIG's 8 MiB state streams for about 3 s; once X has started the build
-# the checkpoint names (it has the first record, the rest is on its way),
-# the switch's end of SRC's cable goes down.
+# BIG's 8 MiB state streams for 3.4 s at least; 1 s after X has started
+# the build the checkpoint names (it has the first record), when at most
+# 2.5 MB of the rest can have passed, the switch's end of SRC's cable
+# goes down.
 ip netns exec "$tag-src" tc qdisc add dev eth0 root tbf rate 20mbit burst 32kbit latency 200ms
 mark x
 start cut BIG
@@ -224,7 +225,9 @@ waitfor "$dir/cut.err" '^tick 1$'
 migrate_from src cut.m "$cut_pid" "$addr_x:$PORT" &
 mcut=$!
 t=600
-until pid_in "$dir/wx" >/dev/null || [ $t -eq 0 ]; do sleep 0.05; t=$((t - 1)); done
+# (in X: the daemon, the connection's process and the build)
+until [ "$(ip netns pids "$tag-x" | wc -l)" -ge 3 ] || [ $t -eq 0 ]; do sleep 0.05; t=$((t - 1)); done
+sleep 1
 ip -n "$sw" link set e-src down
 status $mcut
 mrc=$?
