@@ -245,6 +245,28 @@ check "... X logged it, not migrated, with part of the state" \
 ip -n "$sw" link set e-src up
 ip netns exec "$tag-src" tc qdisc del dev eth0 root
 
+# ---- the known window: COMMIT lost with the link ---------------------------------------------------
+# docs/design.md, "Failures": a link that fails after COMMIT left migrate
+# and before it reached the daemon loses the job (the source has exited,
+# the daemon kills its build). A proxy in SRC relays until READY, then
+# nothing. migrate cannot know whether COMMIT arrived: it must say so, not
+# that the program runs on (it did before).
+ip netns exec "$tag-src" python3 "$proxy" commitcut 127.0.0.1:4802 "$addr_x:$PORT" >"$dir/proxy3.out" 2>&1 &
+bg="$bg $!"
+waitfor "$dir/proxy3.out" '^listening$' 30
+mark x
+start window SMALL
+window_pid=$pid
+waitfor "$dir/window.err" '^tick 1$'
+migrate_from src window.m "$window_pid" 127.0.0.1:4802
+status $window_pid
+rc=$?
+check "COMMIT lost with the link: migrate exits 1 with one line saying the outcome is unknown" \
+    "[ $mrc -eq 1 ] && one_line '$dir/window.m.err' 'COMMIT went to 127.0.0.1:4802 and the source exited, but .*the daemon.s log says which' &&
+     held '$dir/window.err' && [ $rc -eq 0 ] && waitfor '$dir/proxy3.out' '^READY relayed; dropped [1-9]' 10"
+check "... X's log says the build was killed: the job is lost (the window is open, issue 15)" \
+    "logged x ' from $addr_src:[0-9]+: state: .*: not migrated: timed out' && ! pid_in '$dir/wx' >/dev/null"
+
 # ---- a recorded session, replayed; a cut stream; garbage; a stranger --------------------------------
 # The proxy runs in SRC and records what migrate sends to X; the migration
 # through it succeeds (X serves on after the cut link).
