@@ -5,10 +5,13 @@
 # x86_64 builds (its daemon built with ASan and UBSan), S s390x builds and A
 # aarch64 builds under qemu-user, I i686 builds; the source programs run in
 # namespace SRC. A program goes x86_64 -> S -> A -> X with the uninterrupted
-# output; the link is cut mid-stream; I refuses a long it cannot hold; a
-# recorded session is replayed; garbage, a stranger's key and a cut stream
-# go to the ASan daemon. Everything is torn down on every exit path.
-# Needs root and ip(8): otherwise one SKIP line.
+# output; the link is cut mid-stream; COMMIT is lost with the link (the
+# known window: migrate must not claim the program runs on); I refuses a
+# long it cannot hold; a recorded session is replayed; garbage, a
+# stranger's key and a cut stream go to the ASan daemon, which then serves
+# a good migration. Everything is torn down on every exit path. Needs root,
+# ip(8) and tc(8): otherwise one SKIP line.
+# shellcheck disable=SC2154,SC2034 # (addresses, pids, runs and marks are set and read through eval)
 set -u
 cd "$(dirname "$0")/.." || exit 1
 name=migrate-hosts
@@ -89,9 +92,12 @@ build() {  # build ABI OUT
     # shellcheck disable=SC2086
     build/bin/mtcc --cc=${cc%% *} ${cc#* } -O2 -o "$2" tests/hosts/state.c
 }
-build x86_64 "$dir/src/state" && cp "$dir/src/state" "$dir/px/state" &&
+if ! { build x86_64 "$dir/src/state" && cp "$dir/src/state" "$dir/px/state" &&
     build s390x "$dir/ps/state.s390x-linux-gnu" && build aarch64 "$dir/pa/state.aarch64-linux-gnu" &&
-    build i686 "$dir/pi/state.i686-linux-gnu" || { echo "  FAIL: cannot build tests/hosts/state.c"; exit 1; }
+    build i686 "$dir/pi/state.i686-linux-gnu"; }; then
+    echo "  FAIL: cannot build tests/hosts/state.c"
+    exit 1
+fi
 gcc -O2 -o "$dir/plain" tests/hosts/state.c
 # the runs: STEPS KIB MS-PER-STEP, and the uninterrupted output of each
 CHAIN="100 64 60" BIG="50 8192 40" SMALL="40 64 30"
@@ -315,6 +321,7 @@ mark x
 fails stranger "$addr_x:$PORT" ".*its key is not in the server.s authorized list" --key "$dir/stranger.key"
 check "... X logged it: no session" "logged x '^migthreadd: $addr_src:[0-9]+: no session: .*not authorized'"
 mark x
+# shellcheck disable=SC2016 # (bash expands them)
 ip netns exec "$tag-src" bash -c 'head -c 5000 /dev/urandom >"/dev/tcp/$1/$2"' _ "$addr_x" "$PORT" 2>/dev/null
 check "garbage to X: one log line" "logged x '^migthreadd: $addr_src:[0-9]+: no session: '"
 
@@ -349,7 +356,8 @@ done
 teardown
 check "teardown: no namespace, veth or process of this run is left" \
     "! ip netns list | grep -q '^$tag-' && ! ip -o link | grep -q 'e-src\\|e-x@' && ! pid_in '$dir/wx' >/dev/null &&
-     ! pid_in '$dir/ws' >/dev/null && ! pid_in '$dir/wa' >/dev/null && ! kill -0 $x_pid 2>/dev/null"
+     ! pid_in '$dir/ws' >/dev/null && ! pid_in '$dir/wa' >/dev/null && ! pid_in '$dir/wi' >/dev/null &&
+     ! kill -0 $x_pid 2>/dev/null"
 
 echo "$name: $passed passed, $failed failed"
 [ $failed -eq 0 ]
