@@ -100,7 +100,7 @@ if ! { build x86_64 "$dir/src/state" && cp "$dir/src/state" "$dir/px/state" &&
 fi
 gcc -O2 -o "$dir/plain" tests/hosts/state.c
 # the runs: STEPS KIB MS-PER-STEP, and the uninterrupted output of each
-CHAIN="100 64 60" BIG="50 8192 40" SMALL="40 64 30"
+CHAIN="120 64 60" BIG="60 8192 40" SMALL="60 64 30"
 for run in CHAIN BIG SMALL; do
     eval "set -- \$$run"
     "$dir/plain" "$@" >"$dir/want.$run" 2>/dev/null
@@ -149,10 +149,18 @@ migrate_from() {
 one_line() { [ "$(wc -l <"$1")" -eq 1 ] && grep -Eq "^migthread: $2" "$1"; }
 # held FILE: a program's stderr shows the checkpoint it was held after.
 held() { grep -q '^migthread: checkpoint (descriptor): [0-9]* bytes' "$1"; }
-# pid_in DIR: the process whose working directory is DIR (a restored program).
-pid_in() {
+# pid_on HOST: the process in HOST's namespace whose working directory is
+# HOST's workdir (the program its daemon restored).
+pid_on() {
+    for p in $(ip netns pids "$tag-$1"); do
+        [ "$(readlink "/proc/$p/cwd" 2>/dev/null)" = "$dir/w$1" ] && { echo "$p"; return 0; }
+    done
+    return 1
+}
+# in_workdirs: some process works in a daemon's workdir (all of /proc).
+in_workdirs() {
     for p in /proc/[0-9]*; do
-        [ "$(readlink "$p/cwd" 2>/dev/null)" = "$1" ] && { echo "${p#/proc/}"; return 0; }
+        case $(readlink "$p/cwd" 2>/dev/null) in "$dir"/w?) return 0 ;; esac
     done
     return 1
 }
@@ -193,14 +201,14 @@ waitfor "$dir/chain.err" '^tick 2$'
 migrate_from src m1 "$src_pid" "$addr_s:$PORT" &
 m1=$!
 waitfor "$dir/m1.err" '^tick '  # at S now
-spid=$(pid_in "$dir/ws")
+spid=$(pid_on s)
 check "SRC -> S: the source was held, then exited 0" "held '$dir/chain.err' && status $src_pid"
 check "... S restored it in its namespace, as s390x under qemu" \
     "grep -q '^migthread: restored migration' '$dir/m1.err' && on s '$spid' qemu-s390x"
 migrate_from s m2 "$spid" "$addr_a:$PORT" &
 m2=$!
 waitfor "$dir/m2.err" '^tick '
-apid=$(pid_in "$dir/wa")
+apid=$(pid_on a)
 check "S -> A: the program at S was held, then its migrate (SRC's) exited 0" "status $m1 && held '$dir/m1.err'"
 check "... A restored it in its namespace, as aarch64 under qemu" \
     "grep -q '^migthread: restored migration' '$dir/m2.err' && on a '$apid' qemu-aarch64"
@@ -247,7 +255,7 @@ size=$(sed -n 's/^migthread: checkpoint (descriptor): \([0-9]*\) bytes.*/\1/p' "
 check "... X logged it, not migrated, with part of the state" \
     "logged x ' from $addr_src:[0-9]+: state: [1-9][0-9]* bytes in .*: not migrated: ' &&
      got=\$(sed -n 's/.* from $addr_src:[0-9]*: state: \([0-9]*\) bytes in .*: not migrated: .*/\1/p' '$dir/x.log' | tail -n 1) &&
-     [ \"\$got\" -lt '${size:-0}' ] && ! pid_in '$dir/wx' >/dev/null"
+     [ \"\$got\" -lt '${size:-0}' ] && ! pid_on x >/dev/null"
 ip -n "$sw" link set e-src up
 ip netns exec "$tag-src" tc qdisc del dev eth0 root
 
@@ -271,7 +279,7 @@ check "COMMIT lost with the link: migrate exits 1 with one line saying the outco
     "[ $mrc -eq 1 ] && one_line '$dir/window.m.err' 'COMMIT went to 127.0.0.1:4802 and the source exited, but .*the daemon.s log says which' &&
      held '$dir/window.err' && [ $rc -eq 0 ] && waitfor '$dir/proxy3.out' '^READY relayed; dropped [1-9]' 10"
 check "... X's log says the build was killed: the job is lost (the window is open, issue 15)" \
-    "logged x ' from $addr_src:[0-9]+: state: .*: not migrated: timed out' && ! pid_in '$dir/wx' >/dev/null"
+    "logged x ' from $addr_src:[0-9]+: state: .*: not migrated: timed out' && ! pid_on x >/dev/null"
 
 # ---- a recorded session, replayed; a cut stream; garbage; a stranger --------------------------------
 # The proxy runs in SRC and records what migrate sends to X; the migration
@@ -292,7 +300,7 @@ check "a migration to X through a recording proxy: exit 0, the uninterrupted out
 mark x
 ip netns exec "$tag-src" python3 "$proxy" send "$addr_x:$PORT" "$dir/rec.bin" >"$dir/replay.out" 2>&1
 check "the recorded session replayed to X: refused at the handshake and logged; no program started" \
-    "logged x '^migthreadd: $addr_src:[0-9]+: no session: the client.s signature does not verify' && ! pid_in '$dir/wx' >/dev/null"
+    "logged x '^migthreadd: $addr_src:[0-9]+: no session: the client.s signature does not verify' && ! pid_on x >/dev/null"
 
 # fails NAME DEST REASON [MIGRATE-OPTION]...: SMALL from SRC; migrate exits
 # 1 with one line matching REASON; the source ends with exit 0 and the
@@ -331,7 +339,7 @@ mark i
 fails precision "$addr_i:$PORT" "no migration, the program carries on: $addr_i:$PORT refused it: the restore was refused: precision loss .*wide"
 check "... the source had been held; I logged the refusal and started nothing more" \
     "held '$dir/precision.err' && logged i ' from $addr_src:[0-9]+: state: .*: not migrated: the restore was refused: precision loss' &&
-     ! pid_in '$dir/wi' >/dev/null"
+     ! pid_on i >/dev/null"
 
 # ---- X (ASan) serves on ---------------------------------------------------------------------------
 mark x
@@ -355,9 +363,7 @@ done
 # ---- teardown -------------------------------------------------------------------------------------
 teardown
 check "teardown: no namespace, veth or process of this run is left" \
-    "! ip netns list | grep -q '^$tag-' && ! ip -o link | grep -q 'e-src\\|e-x@' && ! pid_in '$dir/wx' >/dev/null &&
-     ! pid_in '$dir/ws' >/dev/null && ! pid_in '$dir/wa' >/dev/null && ! pid_in '$dir/wi' >/dev/null &&
-     ! kill -0 $x_pid 2>/dev/null"
+    "! ip netns list | grep -q '^$tag-' && ! ip -o link | grep -q 'e-src\\|e-x@' && ! in_workdirs && ! kill -0 $x_pid 2>/dev/null"
 
 echo "$name: $passed passed, $failed failed"
 [ $failed -eq 0 ]
