@@ -186,6 +186,9 @@ upto 3 "$dir/hangup.err" 'tick 1'
 "$mt" migrate --key "$dir/user.key" --known "$dir/known" "$pid" "127.0.0.1:$d_port" >/dev/null 2>&1 &
 mpid=$!
 upto 3 "$dir/hangup.err" 'migthread: checkpoint (descriptor): *'
+# (and D has started its build: its first DATA is there, so D can name the program)
+t=300
+until pid_in "$dir/wd" >/dev/null || [ $t -eq 0 ]; do sleep 0.1; t=$((t - 1)); done
 kill -KILL $mpid
 finish
 check "migrate killed while the source is held: the source resumes, its uninterrupted output" \
