@@ -291,6 +291,13 @@ build/test/asan/net/test_net: tests/net/test_net.c tests/unit/check.h $(NET_SRC)
 	@mkdir -p $(dir $@)
 	$(CC) -std=c11 -D_GNU_SOURCE $(WARN) -O1 -g $(SAN) $(NETLIB_CFLAGS) -Isrc/net -Itests/unit $< $(NET_SRC) $(NETLIB_LIBS) -lpthread -o $@
 
+# migthreadd with AddressSanitizer and UBSan over its sources and the
+# network layer's, for tests/migrate-hosts.sh (a report fails the suite).
+DAEMON_SRC := $(wildcard src/daemon/*.c)
+build/asan/migthreadd: $(DAEMON_SRC) $(wildcard src/daemon/*.h) $(NET_SRC) $(wildcard src/net/*.h)
+	@mkdir -p $(dir $@)
+	$(CC) -std=c11 -D_GNU_SOURCE $(WARN) -O1 -g $(SAN) $(NETLIB_CFLAGS) -Isrc/net $(DAEMON_SRC) $(NET_SRC) $(NETLIB_LIBS) -o $@
+
 fuzz-smoke: build/test/fuzz_ckpt $(MATRIX_BINS)
 	@tests/fuzz-smoke.sh
 
@@ -306,7 +313,7 @@ fuzz-csmith: deps
 # do the makes its tests start (the variable travels in MAKEFLAGS).
 check: deps
 	@$(MAKE) --no-print-directory WERROR=$(or $(WERROR),1) all cross
-	@$(MAKE) --no-print-directory WERROR=$(or $(WERROR),1) $(UNIT_BINS) $(MATRIX_BINS) $(HANDMADE_BINS) $(NET_TESTS) build/test/fuzz_ckpt build/bin/migthread
+	@$(MAKE) --no-print-directory WERROR=$(or $(WERROR),1) $(UNIT_BINS) $(MATRIX_BINS) $(HANDMADE_BINS) $(NET_TESTS) build/test/fuzz_ckpt build/bin/migthread build/asan/migthreadd
 	@WERROR=$(or $(WERROR),1) tests/check.sh
 
 # migthread run under a Slurm cluster that tests/slurm.sh starts and stops

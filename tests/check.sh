@@ -21,6 +21,7 @@ run "control channel: migthread checkpoint and list" tests/control.sh
 run "network layer: keys, handshake, encrypted stream; migthread keygen" tests/net.sh
 run "live migration: migthreadd and migthread migrate, x86_64 -> s390x -> x86_64, failures before COMMIT" tests/migrate.sh
 run "migrate's options: --dry-run, --compress, --thread N, a threaded program, the progress line" tests/migrate-opts.sh
+run "live migration between hosts in network namespaces: x86_64 -> s390x -> aarch64 -> x86_64, link cut, precision, replay, ASan daemon" tests/migrate-hosts.sh
 run "migthread run: a job's checkpoints, signals, resume on another ABI" tests/run.sh
 run "migthread run under a Slurm cluster: warned, requeued, another partition's ABI, a node lost" tests/slurm.sh
 run "mtcc driver and diagnostics" tests/mtcc.sh

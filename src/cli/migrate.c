@@ -303,17 +303,31 @@ static int commit(mg *g)
     return 0;
 }
 
+/* The session ended after COMMIT. Any message after READY was sent after
+ * the daemon had COMMIT and let the program go; without one, COMMIT may
+ * have been lost with the link (the window docs/design.md names), and
+ * then the daemon killed the build: this end cannot tell, so it says so. */
+static int lost_session(const mg *g, int heard, const char *why)
+{
+    if (heard)
+        return cli_fail("the program moved to %s, but the session ended: %s; it runs on there, its output in the "
+                        "daemon's workdir", g->dest, why);
+    return cli_fail("COMMIT went to %s and the source exited, but the session ended before the daemon said "
+                    "anything more: %s; the program runs on there if COMMIT arrived (its output in the daemon's "
+                    "workdir), else it was lost: the daemon's log says which (committed, or not migrated)",
+                    g->dest, why);
+}
+
 /* The program's output and exit status, or DETACHED. */
 static int follow(mg *g)
 {
     net_error e;
-    for (;;) {
+    for (int heard = 0;; heard = 1) {
         unsigned type;
         size_t len;
         int r = net_msg_recv(g->s, &type, g->buf, sizeof g->buf - 1, &len, &e);
         if (r != 0)
-            return cli_fail("the program moved to %s, but the session ended: %s; it runs on there, its output in the "
-                            "daemon's workdir", g->dest, r == 1 ? "no exit status came" : e.msg);
+            return lost_session(g, heard, r == 1 ? "no exit status came" : e.msg);
         if (type == MIG_OUT || type == MIG_ERR) {
             fwrite(g->buf, 1, len, type == MIG_OUT ? stdout : stderr);
             fflush(type == MIG_OUT ? stdout : stderr);
