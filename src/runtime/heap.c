@@ -20,6 +20,7 @@
 #include <errno.h>
 #include <malloc.h>
 #include <sys/mman.h>
+#include <unistd.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -73,18 +74,47 @@ static __attribute__((noinline)) void zero(void *p, size_t size)
     memset(p, 0, size);
 }
 
-/* MIGTHREAD_FORK: a large block's memory is asked for in transparent
- * huge pages (2 MB on x86-64), so that the fork of a forked capture
- * copies one page-table entry per 2 MB instead of 512: at 1 GB of heap,
- * under a millisecond instead of about 30 (docs/performance.md). Only
- * the whole huge pages inside a block are advised, so no block grows
- * into memory it did not ask for; small blocks are left alone. */
-enum { HUGE_PAGE = 2u << 20, HUGE_MIN = 2 * HUGE_PAGE };
+/* MIGTHREAD_FORK: the heap is asked for in transparent huge pages (2 MB
+ * on x86-64), so that the fork of a forked capture copies one page-table
+ * entry per 2 MB instead of 512: at 1 GB of heap, under a millisecond
+ * instead of about 30 (docs/performance.md). The main heap is advised as
+ * it grows; a block of its own mapping (32 MB or more) has the huge
+ * pages inside it advised, so no mapping grows into memory it did not
+ * ask for. The heaps of threads' arenas are left as they are. */
+enum { HUGE_PAGE = 2u << 20, HUGE_MIN = 2 * HUGE_PAGE, HUGE_MMAP_THRESHOLD = 32u << 20, HUGE_TOP_PAD = 64u << 20 };
 static int huge_pages;
+static char *brk_seen;  /* the end of the main heap, advised up to here */
 
 void heap_huge_pages(int on)
 {
     huge_pages = on;
+    if (!on)
+        return;
+    /* Blocks below 32 MB come from the main heap (brk), which is advised
+     * as it grows, rather than from a mapping each (unaligned, so that a
+     * 1 MB block never fills a huge page). It grows 64 MB at a time (of
+     * address space: only what is touched is memory): each growth is a
+     * mapping of its own once advised (its neighbour was touched first),
+     * and only the huge pages wholly inside one are made. */
+    mallopt(M_MMAP_THRESHOLD, HUGE_MMAP_THRESHOLD);
+    mallopt(M_TOP_PAD, HUGE_TOP_PAD);
+    mallopt(M_TRIM_THRESHOLD, 2 * HUGE_TOP_PAD);
+    brk_seen = sbrk(0);
+}
+
+/* The main heap grew (or shrank) since the last look: its new part is
+ * advised. sbrk(0) only reads the C library's note of the break. */
+static void advise_heap_top(void)
+{
+    char *top = sbrk(0);
+    if (top == (char *)-1 || top == brk_seen)
+        return;
+    if (top > brk_seen) {
+        uintptr_t start = (uintptr_t)brk_seen & ~(uintptr_t)(HUGE_PAGE - 1);
+        uintptr_t end = ((uintptr_t)top + HUGE_PAGE - 1) & ~(uintptr_t)(HUGE_PAGE - 1);
+        madvise((void *)start, end - start, MADV_HUGEPAGE);  /* the part past the break is not mapped: ignored */
+    }
+    brk_seen = top;
 }
 
 static void advise_huge(void *p, size_t size)
@@ -97,9 +127,14 @@ static void advise_huge(void *p, size_t size)
 
 static void *zeroed(size_t size)
 {
-    if (size >= HUGE_MIN && huge_pages) {
-        void *p = calloc(1, size);
-        if (p)
+    if (huge_pages) {
+        void *p = size > ZERO_BY_HAND_MAX ? calloc(1, size) : malloc(size);
+        if (!p)
+            return NULL;
+        if (size <= ZERO_BY_HAND_MAX)
+            zero(p, size);
+        advise_heap_top();
+        if (size >= HUGE_MIN)
             advise_huge(p, size);
         return p;
     }
@@ -161,8 +196,11 @@ void *mt_realloc(void *old, size_t size, const mt_type *t, const mt_site *site)
             tracking_failed();
         return NULL;
     }
-    if (p && huge_pages && size >= HUGE_MIN)
-        advise_huge(p, size);
+    if (p && huge_pages) {
+        advise_heap_top();
+        if (size >= HUGE_MIN)
+            advise_huge(p, size);
+    }
     if (p && size > old_size)
         memset((unsigned char *)p + old_size, 0, size - old_size);
     track(p, size, t, site);
