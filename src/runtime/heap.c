@@ -81,7 +81,10 @@ static __attribute__((noinline)) void zero(void *p, size_t size)
  * it grows; a block of its own mapping (32 MB or more) has the huge
  * pages inside it advised, so no mapping grows into memory it did not
  * ask for. The heaps of threads' arenas are left as they are. */
-enum { HUGE_PAGE = 2u << 20, HUGE_MIN = 2 * HUGE_PAGE, HUGE_MMAP_THRESHOLD = 32u << 20, HUGE_TOP_PAD = 64u << 20 };
+enum { HUGE_PAGE = 2u << 20, HUGE_MIN = 2 * HUGE_PAGE, HUGE_MMAP_THRESHOLD = 32u << 20 };
+/* How far the main heap grows at a time: 256 MB of address space, 16 MB
+ * where there are only 4 GB of it. */
+#define HUGE_TOP_PAD (sizeof(void *) >= 8 ? 256u << 20 : 16u << 20)
 static int huge_pages;
 static char *brk_seen;  /* the end of the main heap, advised up to here */
 
@@ -92,13 +95,13 @@ void heap_huge_pages(int on)
         return;
     /* Blocks below 32 MB come from the main heap (brk), which is advised
      * as it grows, rather than from a mapping each (unaligned, so that a
-     * 1 MB block never fills a huge page). It grows 64 MB at a time (of
+     * 1 MB block never fills a huge page). It grows HUGE_TOP_PAD at a time (of
      * address space: only what is touched is memory): each growth is a
      * mapping of its own once advised (its neighbour was touched first),
      * and only the huge pages wholly inside one are made. */
     mallopt(M_MMAP_THRESHOLD, HUGE_MMAP_THRESHOLD);
-    mallopt(M_TOP_PAD, HUGE_TOP_PAD);
-    mallopt(M_TRIM_THRESHOLD, 2 * HUGE_TOP_PAD);
+    mallopt(M_TOP_PAD, (int)HUGE_TOP_PAD);
+    mallopt(M_TRIM_THRESHOLD, (int)(2 * HUGE_TOP_PAD));
     brk_seen = sbrk(0);
 }
 

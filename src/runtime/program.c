@@ -135,6 +135,23 @@ static long long file_size(const char *path)
 
 /* ---- Forked capture ------------------------------------------------------------------ */
 
+/* When the first thread began to unwind for the capture under way (0:
+ * none has): a forked capture's "stopped" counts from there. */
+static double capture_first;
+
+static void capture_begins(void)
+{
+    if (capture_first == 0)
+        capture_first = now();
+    ch_capture_begins();
+}
+
+static void capture_ends(int requester, const char *why)
+{
+    capture_first = 0;
+    ch_capture_ends(requester, why);
+}
+
 /* The forked capture under way (one at a time: fc_wait_idle). The writer
  * reads its copy; the program's stays for the report. */
 static struct forked {
@@ -207,7 +224,7 @@ static int write_forked(int requester, const char *path, int fd, double t0)
         ch_failed(requester, err.msg);
         return -1;
     }
-    forked.stopped_ms = (now() - t0) * 1e3;
+    forked.stopped_ms = (now() - (capture_first > 0 ? capture_first : t0)) * 1e3;
     ch_defer(requester);
     ch_watch(wfd, fc_collect);
     return 0;
@@ -374,9 +391,9 @@ static int resume_alone(void)
 static const th_hooks hooks = {
     .idle_state = sp_idle_state,
     .in_callback = sp_in_callback,
-    .capture_begins = ch_capture_begins,
+    .capture_begins = capture_begins,
     .write_checkpoint = control_write_checkpoint,
-    .capture_ends = ch_capture_ends,
+    .capture_ends = capture_ends,
     .program_ends = control_program_ends,
 };
 
