@@ -71,6 +71,7 @@ static struct {
     /* CM_FLAG_FORK; a forked capture's answer waits for its writer
      * (deferred) as well as for the capture's end (ended) */
     int fork, deferred, ended;
+    int serving;                 /* the control thread runs */
     int watch_fd;                /* ch_watch's descriptor, -1: none */
     void (*watch_done)(void);
     /* CM_FLAG_HOLD: the writer waits (holding) for the requester's byte,
@@ -220,13 +221,17 @@ void ch_resolve(int requester)
     pthread_mutex_unlock(&ch.mu);
 }
 
-void ch_watch(int fd, void (*done)(void))
+int ch_watch(int fd, void (*done)(void))
 {
     pthread_mutex_lock(&ch.mu);
-    ch.watch_fd = fd;
-    ch.watch_done = done;
-    wake_up('w');  /* the control thread polls it from its next turn */
+    int serving = ch.serving;
+    if (serving) {
+        ch.watch_fd = fd;
+        ch.watch_done = done;
+        wake_up('w');  /* the control thread polls it from its next turn */
+    }
     pthread_mutex_unlock(&ch.mu);
+    return serving ? 0 : -1;
 }
 
 /* The watched descriptor is ready: forget it, then call back (which
@@ -716,6 +721,7 @@ static void start_thread(void)
     pthread_attr_destroy(&a);
     if (rc != 0)
         fprintf(stderr, "migthread: no control thread: %s\n", strerror(rc));
+    ch.serving = rc == 0;
 }
 
 static void open_all(void)
@@ -755,6 +761,7 @@ void ch_child(int off)
     pthread_cond_init(&ch.decided_cv, NULL);
     ch.listen_fd = ch.client = ch.dest_fd = ch.wake[0] = ch.wake[1] = ch.watch_fd = -1;
     ch.watch_done = NULL;
+    ch.serving = 0;
     ch.active = ch.hold = ch.holding = ch.awaiting = ch.fork = ch.deferred = ch.ended = 0;
     ch.path[0] = '\0';
     if (!off && cfg.control)

@@ -49,8 +49,9 @@ int ch_forkable(int requester, int by_default);
 void ch_defer(int requester);
 void ch_resolve(int requester);
 /* The control thread calls done() once fd is readable or closed (one
- * descriptor at a time: a forked checkpoint's writer, forkcap.c). */
-void ch_watch(int fd, void (*done)(void));
+ * descriptor at a time: a forked checkpoint's writer, forkcap.c). 0, or
+ * -1 when there is no control thread (the caller waits itself). */
+int ch_watch(int fd, void (*done)(void));
 
 /* th_hooks: a thread began to unwind; a capture is over. */
 void ch_capture_begins(void);

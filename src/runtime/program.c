@@ -167,6 +167,7 @@ static struct forked {
 static int forked_write(void *ctx, long long *size, mt_error *err)
 {
     struct forked *f = ctx;
+    th_unlock();  /* taken across the fork (write_forked); the copy's threads are this one alone */
     if (f->fd >= 0)
         return save_to_fd(f->fd, size, err);
     if (mt_save(f->path, err) < 0)
@@ -214,7 +215,12 @@ static int write_forked(int requester, const char *path, int fd, double t0)
     int wfd = -1;
     if (lc_stdio_capture(&err) == 0 && lc_files_capture(&err) == 0) {
         state_note_writer(1);
+        /* the thread lock, which the copy's writing takes (th_write), is
+         * held across the fork so that no other thread (the control
+         * thread taking a request) holds it there for ever */
+        th_lock();
         wfd = fc_start(forked_write, forked_report, &forked, &err);
+        th_unlock();
         state_note_writer(0);
     }
     lc_stdio_release();
@@ -226,7 +232,8 @@ static int write_forked(int requester, const char *path, int fd, double t0)
     }
     forked.stopped_ms = (now() - (capture_first > 0 ? capture_first : t0)) * 1e3;
     ch_defer(requester);
-    ch_watch(wfd, fc_collect);
+    if (ch_watch(wfd, fc_collect) < 0)
+        fc_collect();  /* no control thread to tend it: the program waits, as for a stopped one */
     return 0;
 }
 
