@@ -14,8 +14,10 @@
  * docs/design.md ("Forked capture"). */
 #include "forkcap.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <stdlib.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
@@ -95,9 +97,42 @@ static void block_signals(void)
     sigprocmask(SIG_SETMASK, &set, NULL);
 }
 
-static _Noreturn void writer_main(int wfd, fc_write_fn write_ckpt, void *ctx)
+/* The writer holds none of the program's descriptors but the ones it
+ * writes to (stdin, stdout and stderr stay): a pipe or a socket the
+ * program closes meanwhile must end for its peer then, not when the
+ * writer is done; the control channel's sockets are the program's. The
+ * numbers are read first, then closed (the listing's own descriptor is
+ * among them). */
+static void close_others(int keep1, int keep2)
+{
+    DIR *d = opendir("/proc/self/fd");
+    if (!d)
+        return;
+    int *fds = NULL;
+    size_t n = 0, cap = 0;
+    struct dirent *e;
+    while ((e = readdir(d))) {
+        int fd = atoi(e->d_name);
+        if (fd <= STDERR_FILENO || fd == keep1 || fd == keep2 || fd == dirfd(d))
+            continue;
+        if (n == cap) {
+            int *grown = realloc(fds, (cap = cap ? 2 * cap : 64) * sizeof *fds);
+            if (!grown)
+                break;
+            fds = grown;
+        }
+        fds[n++] = fd;
+    }
+    closedir(d);
+    for (size_t i = 0; i < n; i++)
+        close(fds[i]);
+    free(fds);
+}
+
+static _Noreturn void writer_main(int wfd, int keep_fd, fc_write_fn write_ckpt, void *ctx)
 {
     block_signals();
+    close_others(wfd, keep_fd);
     report_fd = wfd;
     mt_set_fatal_hook(fatal_in_writer);
     fc_outcome out = { .writer = (long)getpid() };
@@ -190,7 +225,7 @@ static int spawn(int wfd)
     return spawn_detached(wfd);
 }
 
-int fc_start(fc_write_fn write_ckpt, fc_report_fn report, void *ctx, mt_error *err)
+int fc_start(fc_write_fn write_ckpt, fc_report_fn report, void *ctx, int keep_fd, mt_error *err)
 {
     int p[2];
     if (pipe2(p, O_CLOEXEC) < 0)
@@ -204,7 +239,7 @@ int fc_start(fc_write_fn write_ckpt, fc_report_fn report, void *ctx, mt_error *e
     int r = spawn(p[1]);
     if (r == 0) {
         close(p[0]);
-        writer_main(p[1], write_ckpt, ctx);
+        writer_main(p[1], keep_fd, write_ckpt, ctx);
     }
     int spawn_errno = errno;
     close(p[1]);

@@ -219,7 +219,7 @@ static int write_forked(int requester, const char *path, int fd, double t0)
          * held across the fork so that no other thread (the control
          * thread taking a request) holds it there for ever */
         th_lock();
-        wfd = fc_start(forked_write, forked_report, &forked, &err);
+        wfd = fc_start(forked_write, forked_report, &forked, fd, &err);
         th_unlock();
         state_note_writer(0);
     }
