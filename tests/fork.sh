@@ -80,9 +80,10 @@ done
 # ---- children, SIGCHLD, waitpid(-1) and wait() --------------------------------------------------
 ck=$out/children.ckpt
 "$out/children.plain" >"$out/children.want" 2>/dev/null
-if rt_continue "$ck" "$out/children" 100 env MIGTHREAD_FORK=1 "$out/children.x86_64"; then
+if rt_continue "$ck" "$out/children" 100 env MIGTHREAD_FORK=1 "$out/children.x86_64" 7<"$out/list.want"; then
     check "children: the writer is never the program's child, SIGCHLD or wait's" "cmp -s '$out/children' '$out/children.want'"
     check "children: the writer ran while the program did" "grep -q 'another child while running: yes' '$out/children.err'"
+    check "children: the writer holds none of the program's descriptors" "grep -q \"the writer held the program's descriptor: no\" '$out/children.err'"
     rt_restore "$ck" "$out/after" "$out/children.x86_64" && rt_joined /dev/null "$out/after" "$out/children.want"
     check "children: restored" "[ -z \"\$rt_why\" ]"
 else
