@@ -6,10 +6,11 @@
 # before it followed by the restored run's equals the uninterrupted run;
 # a forked and a stopped checkpoint at the same adaptation point inspect
 # the same; a program with children, a SIGCHLD handler, waitpid(-1) and
-# wait() never sees the writer; unflushed stdout is not written twice; a
-# threaded program; the synchronous `migthread checkpoint --fork` answers
-# once the file is complete; failures leave the program running with one
-# line. The output before a continued checkpoint is the first
+# wait() never sees the writer, which holds none of its descriptors;
+# unflushed stdout is not written twice; a threaded program, and one
+# thread of it alone; the synchronous `migthread checkpoint --fork`
+# answers once the file is complete; failures leave the program running
+# with one line. The output before a continued checkpoint is the first
 # writer-stdout-size bytes of the run's output (stdout is a file), the
 # size the checkpoint recorded when the program stopped.
 set -u
@@ -129,6 +130,21 @@ if rt_continue "$ck" "$out/jacobi" $((total / 2)) env MIGTHREAD_FORK=1 timeout 3
     done
 else
     check "jacobi: a forked checkpoint at $((total / 2)) of ${total:-?}" false
+fi
+
+# ---- a thread checkpoint, forked: the other threads paused in place ----------------------------
+build x86_64 "$out/migrate.x86_64" tests/threads/migrate.c || check "migrate: mtcc build" false
+"$out/migrate.x86_64" >"$out/migrate.want"
+ck=$out/thread2.ckpt
+if rt_continue "$ck" "$out/thread2" 2000 env MIGTHREAD_THREAD=2 MIGTHREAD_FORK=1 "$out/migrate.x86_64"; then
+    # (the workers print in the order they finish: compared sorted)
+    check "thread 2 alone, forked: the process carried on unchanged" \
+        "[ \"\$(sort '$out/thread2')\" = \"\$(sort '$out/migrate.want')\" ] && forked_line '$ck' '$out/thread2.err'"
+    rt_restore "$ck" "$out/after" "$out/migrate.x86_64" && [ "$(wc -l <"$out/after")" -eq 1 ] &&
+        grep -qxF "$(cat "$out/after")" "$out/migrate.want"
+    check "thread 2 alone, forked: restored, it finishes its part" "[ -z \"\$rt_why\" ] && grep -qxF \"\$(cat '$out/after')\" '$out/migrate.want'"
+else
+    check "thread 2 alone: a forked checkpoint" false
 fi
 
 # ---- migthread checkpoint --fork: the answer comes when the file is complete ---------------------
