@@ -18,6 +18,7 @@ run "command line" tests/cli.sh
 run "failed checkpoints never end the program, readers never hang" tests/robust.sh
 run "make install and the Debian packages, used with the build tree hidden; the build's dependencies" tests/install.sh
 run "control channel: migthread checkpoint and list" tests/control.sh
+run "forked checkpoints: MIGTHREAD_FORK, checkpoint --fork, three ABIs, children and SIGCHLD, threads" tests/fork.sh
 run "network layer: keys, handshake, encrypted stream; migthread keygen" tests/net.sh
 run "live migration: migthreadd and migthread migrate, x86_64 -> s390x -> x86_64, failures before COMMIT" tests/migrate.sh
 run "migrate's options: --dry-run, --compress, --thread N, a threaded program, the progress line" tests/migrate-opts.sh

@@ -22,6 +22,9 @@ static const struct {
       "  directory) unless -o says otherwise.\n",
       "  -o FILE              write the checkpoint to FILE (- : standard output)\n"
       "  --exit               the program exits once the checkpoint is written\n"
+      "  --fork               a forked copy of the program writes the checkpoint while\n"
+      "                       the program goes on (stopped a few ms); the answer\n"
+      "                       comes once the file is complete (--exit: not forked)\n"
       "  --thread N           save thread N alone (main is 1); with --exit it leaves\n"
       "                       the process, the other threads carry on\n"
       "  --timeout SECONDS    give up after SECONDS without an adaptation point (or\n"

@@ -44,7 +44,7 @@ int cli_usage(const char *synopsis)
 static int cmd_help(int argc, char **argv);
 
 static const cli_command commands[] = {
-    { "checkpoint", cmd_checkpoint, "checkpoint [-o FILE|-] [--exit] [--thread N] [--timeout SECONDS] PID" },
+    { "checkpoint", cmd_checkpoint, "checkpoint [-o FILE|-] [--exit] [--fork] [--thread N] [--timeout SECONDS] PID" },
     { "list", cmd_list, "list" },
     { "restart", cmd_restart, "restart [--binary PROG] FILE|-" },
     { "run", cmd_run, "run [--dir DIR] [--interval SECONDS] [--signal SIG] -- PROGRAM [ARG]..." },

@@ -68,6 +68,12 @@ static struct {
     uint32_t timeout_ms;
     int begun, begun_sent, over, replied;
     int ok;
+    /* CM_FLAG_FORK; a forked capture's answer waits for its writer
+     * (deferred) as well as for the capture's end (ended) */
+    int fork, deferred, ended;
+    int serving;                 /* the control thread runs */
+    int watch_fd;                /* ch_watch's descriptor, -1: none */
+    void (*watch_done)(void);
     /* CM_FLAG_HOLD: the writer waits (holding) for the requester's byte,
      * read by the control thread once the answer is out (awaiting) */
     int hold, holding, awaiting, decision;
@@ -76,7 +82,7 @@ static struct {
     struct timespec asked, capture_at;
 } ch = { .mu = PTHREAD_MUTEX_INITIALIZER, .replied_cv = PTHREAD_COND_INITIALIZER,
          .decided_cv = PTHREAD_COND_INITIALIZER,
-         .listen_fd = -1, .wake = { -1, -1 }, .client = -1, .dest_fd = -1 };
+         .listen_fd = -1, .wake = { -1, -1 }, .client = -1, .dest_fd = -1, .watch_fd = -1 };
 
 /* The latency MIGTHREAD_VERBOSE reports. */
 static struct timespec requested_at, capture_began;
@@ -171,10 +177,76 @@ void ch_capture_ends(int requester, const char *why)
     if (ch.active) {
         if (why && !ch.ok && !ch.why[0])
             snprintf(ch.why, sizeof ch.why, "%s", why);
-        ch.over = 1;
-        wake_up('e');
+        ch.ended = 1;
+        if (!ch.deferred) {
+            ch.over = 1;
+            wake_up('e');
+        }
     }
     pthread_mutex_unlock(&ch.mu);
+}
+
+int ch_forkable(int requester, int by_default)
+{
+    if (requester != TH_BY_CHANNEL)
+        return by_default;
+    pthread_mutex_lock(&ch.mu);
+    int fork = ch.active && !ch.hold && (ch.fork || by_default);
+    pthread_mutex_unlock(&ch.mu);
+    return fork;
+}
+
+void ch_defer(int requester)
+{
+    if (requester != TH_BY_CHANNEL)
+        return;
+    pthread_mutex_lock(&ch.mu);
+    if (ch.active)
+        ch.deferred = 1;
+    pthread_mutex_unlock(&ch.mu);
+}
+
+void ch_resolve(int requester)
+{
+    if (requester != TH_BY_CHANNEL)
+        return;
+    pthread_mutex_lock(&ch.mu);
+    if (ch.active && ch.deferred) {
+        ch.deferred = 0;
+        if (ch.ended) {
+            ch.over = 1;
+            wake_up('e');
+        }
+    }
+    pthread_mutex_unlock(&ch.mu);
+}
+
+int ch_watch(int fd, void (*done)(void))
+{
+    pthread_mutex_lock(&ch.mu);
+    int serving = ch.serving;
+    if (serving) {
+        ch.watch_fd = fd;
+        ch.watch_done = done;
+        wake_up('w');  /* the control thread polls it from its next turn */
+    }
+    pthread_mutex_unlock(&ch.mu);
+    return serving ? 0 : -1;
+}
+
+/* The watched descriptor is ready: forget it, then call back (which
+ * may take the channel's lock). */
+static void tend_watch(short events)
+{
+    if (!events)
+        return;
+    pthread_mutex_lock(&ch.mu);
+    void (*done)(void) = ch.watch_done;
+    ch.watch_fd = -1;
+    ch.watch_done = NULL;
+    pthread_mutex_unlock(&ch.mu);
+    if (done)
+        done();
 }
 
 void ch_before_exit(int requester)
@@ -342,8 +414,11 @@ static void answer_hello(int fd)
  * now waits for the outcome. */
 static int start_checkpoint(int fd, cm_msg *m, char *why, size_t cap)
 {
-    if (m->flags & ~(uint32_t)(CM_FLAG_EXIT | CM_FLAG_HOLD) || m->flags == (CM_FLAG_EXIT | CM_FLAG_HOLD))
+    if (m->flags & ~(uint32_t)(CM_FLAG_EXIT | CM_FLAG_HOLD | CM_FLAG_FORK) ||
+        (m->flags & (CM_FLAG_EXIT | CM_FLAG_HOLD)) == (CM_FLAG_EXIT | CM_FLAG_HOLD))
         return snprintf(why, cap, "bad request: unknown flags 0x%x", m->flags), 0;
+    if ((m->flags & (CM_FLAG_FORK | CM_FLAG_HOLD)) == (CM_FLAG_FORK | CM_FLAG_HOLD))
+        return snprintf(why, cap, "bad request: a held checkpoint cannot be forked"), 0;
     if (cm_has(m, CM_F_THREAD) && m->thread == 0)
         return snprintf(why, cap, "bad request: thread 0 (the main thread is 1)"), 0;
     if (cm_has(m, CM_F_PATH) && (cm_has(m, CM_F_FD) || m->path[0] != '/'))
@@ -368,6 +443,8 @@ static int start_checkpoint(int fd, cm_msg *m, char *why, size_t cap)
     ch.deadline = cm_has(m, CM_F_TIMEOUT_MS) ? now_ms() + m->timeout_ms : -1;
     ch.begun = ch.begun_sent = ch.over = ch.replied = ch.ok = 0;
     ch.hold = (m->flags & CM_FLAG_HOLD) != 0;
+    ch.fork = (m->flags & CM_FLAG_FORK) != 0;
+    ch.deferred = ch.ended = 0;
     ch.holding = ch.awaiting = ch.decision = 0;
     ch.why[0] = ch.result_path[0] = '\0';
     clock_gettime(CLOCK_MONOTONIC, &ch.asked);
@@ -533,19 +610,22 @@ static void *control_main(void *unused)
     block_signals();
     long long next_tick = cfg.interval > 0 ? now_ms() + (long long)(cfg.interval * 1e3) : -1;
     for (;;) {
-        struct pollfd p[3] = { { ch.wake[0], POLLIN, 0 }, { ch.listen_fd, POLLIN, 0 }, { -1, POLLIN, 0 } };
+        struct pollfd p[4] = { { ch.wake[0], POLLIN, 0 }, { ch.listen_fd, POLLIN, 0 }, { -1, POLLIN, 0 },
+                               { -1, POLLIN, 0 } };
         pthread_mutex_lock(&ch.mu);
         if (ch.active && ch.client >= 0 && (!ch.over || ch.awaiting))
             p[2].fd = ch.client;
+        p[3].fd = ch.watch_fd;
         long long deadline = ch.active && !ch.begun ? ch.deadline : -1;
         pthread_mutex_unlock(&ch.mu);
         if (next_tick >= 0 && (deadline < 0 || next_tick < deadline))
             deadline = next_tick;
         int wait = deadline < 0 ? -1 : (int)(deadline > now_ms() ? deadline - now_ms() : 0);
-        if (poll(p, 3, wait) < 0 && errno != EINTR)
+        if (poll(p, 4, wait) < 0 && errno != EINTR)
             continue;
         if (p[0].revents)
             drain_wake();
+        tend_watch(p[3].revents);
         tend_request(p[2].revents);
         if (next_tick >= 0 && now_ms() >= next_tick) {
             have_request = 0;  /* the timer's own: no latency to report */
@@ -639,6 +719,7 @@ static void start_thread(void)
     pthread_attr_destroy(&a);
     if (rc != 0)
         fprintf(stderr, "migthread: no control thread: %s\n", strerror(rc));
+    ch.serving = rc == 0;
 }
 
 static void open_all(void)
@@ -676,8 +757,10 @@ void ch_child(int off)
     pthread_mutex_init(&ch.mu, NULL);
     pthread_cond_init(&ch.replied_cv, NULL);
     pthread_cond_init(&ch.decided_cv, NULL);
-    ch.listen_fd = ch.client = ch.dest_fd = ch.wake[0] = ch.wake[1] = -1;
-    ch.active = ch.hold = ch.holding = ch.awaiting = 0;
+    ch.listen_fd = ch.client = ch.dest_fd = ch.wake[0] = ch.wake[1] = ch.watch_fd = -1;
+    ch.watch_done = NULL;
+    ch.serving = 0;
+    ch.active = ch.hold = ch.holding = ch.awaiting = ch.fork = ch.deferred = ch.ended = 0;
     ch.path[0] = '\0';
     if (!off && cfg.control)
         open_all();

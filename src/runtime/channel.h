@@ -41,6 +41,19 @@ void ch_before_exit(int requester);
  * resumes (also when there was no hold). */
 int ch_hold(int requester);
 
+/* 1 when requester's capture, which lets the program go on, is to be
+ * forked: a channel request that asked for it (CM_FLAG_FORK), or any
+ * that is not held when by_default (MIGTHREAD_FORK=1). */
+int ch_forkable(int requester, int by_default);
+/* A forked capture: the request's answer waits until ch_resolve (after
+ * ch_written or ch_failed), even though the capture ends before. */
+void ch_defer(int requester);
+void ch_resolve(int requester);
+/* The control thread calls done() once fd is readable or closed (one
+ * descriptor at a time: a forked checkpoint's writer, forkcap.c). 0, or
+ * -1 when there is no control thread (the caller waits itself). */
+int ch_watch(int fd, void (*done)(void));
+
 /* th_hooks: a thread began to unwind; a capture is over. */
 void ch_capture_begins(void);
 void ch_capture_ends(int requester, const char *why);

@@ -79,6 +79,10 @@ void cfg_read(const char *argv0)
         mt_fatal("MIGTHREAD_INTERVAL needs the control thread, which MIGTHREAD_CONTROL=0 turns off");
     if (!cfg.control && cfg.signals)
         mt_fatal("MIGTHREAD_SIGNALS needs the control thread, which MIGTHREAD_CONTROL=0 turns off");
+    /* the control thread collects a forked checkpoint's writer and reports */
+    cfg.fork = env_count("MIGTHREAD_FORK") != 0;
+    if (!cfg.control && cfg.fork)
+        mt_fatal("MIGTHREAD_FORK needs the control thread, which MIGTHREAD_CONTROL=0 turns off");
     const char *restore = getenv("MIGTHREAD_RESTORE");
     cfg.restore = restore && *restore ? restore : NULL;
 }

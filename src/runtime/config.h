@@ -19,6 +19,7 @@ typedef struct config {
     int signals;            /* MIGTHREAD_SIGNALS: SIGUSR1/SIGUSR2 are triggers too */
     int allow_root;         /* MIGTHREAD_ALLOW_ROOT: root may use the control channel */
     int control;            /* not MIGTHREAD_CONTROL=0: the channel and its thread */
+    int fork;               /* MIGTHREAD_FORK: checkpoints that let the program go on are forked */
 } config;
 
 extern config cfg;

@@ -42,14 +42,23 @@ void mt_error_context(mt_error *err, const char *fmt, ...)
     snprintf(err->msg + used, sizeof err->msg - used, " (%s)", extra);
 }
 
+static void (*fatal_hook)(const char *line);
+
+void mt_set_fatal_hook(void (*hook)(const char *line))
+{
+    fatal_hook = hook;
+}
+
 _Noreturn void mt_fatal(const char *fmt, ...)
 {
-    fflush(stdout);
     char line[FATAL_LINE_MAX];
     va_list ap;
     va_start(ap, fmt);
     vsnprintf(line, sizeof line, fmt, ap);
     va_end(ap);
+    if (fatal_hook)
+        fatal_hook(line);  /* does not return */
+    fflush(stdout);
     fprintf(stderr, FATAL_PREFIX "%s\n", line);
     exit(FATAL_STATUS);
 }

@@ -26,4 +26,9 @@ _Noreturn void mt_fatal(const char *fmt, ...) __attribute__((format(printf, 1, 2
  * ends with _exit(1) (stdout is not flushed: stdio may be mid-call). */
 _Noreturn void mt_fatal_in_handler(const char *msg);
 
+/* In a process that must never run exit() (a forked checkpoint's writer,
+ * forkcap.c): mt_fatal hands its line (without "migthread: ") to hook,
+ * which must not return. NULL: as above. */
+void mt_set_fatal_hook(void (*hook)(const char *line));
+
 #endif

@@ -18,6 +18,7 @@
 #include "channel.h"
 #include "config.h"
 #include "error.h"
+#include "forkcap.h"
 #include "frames.h"
 #include "input.h"
 #include "libc_state.h"
@@ -72,6 +73,7 @@ static void register_libc(void)
  * <parent's file>.<pid>, so that it never writes over the parent's. */
 static void fork_child(void)
 {
+    fc_child();
     size_t len = strlen(cfg.path);
     snprintf(cfg.path + len, sizeof cfg.path - len, ".%ld", (long)getpid());
     if (th_last_id() > 1) {
@@ -131,20 +133,137 @@ static long long file_size(const char *path)
     return size;
 }
 
+/* ---- Forked capture ------------------------------------------------------------------ */
+
+/* When the first thread began to unwind for the capture under way (0:
+ * none has): a forked capture's "stopped" counts from there. */
+static double capture_first;
+
+static void capture_begins(void)
+{
+    if (capture_first == 0)
+        capture_first = now();
+    ch_capture_begins();
+}
+
+static void capture_ends(int requester, const char *why)
+{
+    capture_first = 0;
+    ch_capture_ends(requester, why);
+}
+
+/* The forked capture under way (one at a time: fc_wait_idle). The writer
+ * reads its copy; the program's stays for the report. */
+static struct forked {
+    int requester;
+    int fd;                 /* the requester's descriptor, or -1: path */
+    char path[CFG_PATH_MAX];
+    double t0, stopped_ms;  /* the writer's start; how long the program stood */
+    int have_latency;
+    double latency_ms;
+} forked;
+
+/* In the writer process. */
+static int forked_write(void *ctx, long long *size, mt_error *err)
+{
+    struct forked *f = ctx;
+    th_unlock();  /* taken across the fork (write_forked); the copy's threads are this one alone */
+    if (f->fd >= 0)
+        return save_to_fd(f->fd, size, err);
+    if (mt_save(f->path, err) < 0)
+        return -1;
+    *size = file_size(f->path);
+    return 0;
+}
+
+/* On the control thread, once the writer is done: the lines a stopped
+ * checkpoint prints, and the requester's answer. */
+static void forked_report(const fc_outcome *out, void *ctx)
+{
+    struct forked *f = ctx;
+    if (!out->ok) {
+        fprintf(stderr, "migthread: %s\n", out->why);
+        ch_failed(f->requester, out->why);
+        ch_resolve(f->requester);
+        return;
+    }
+    double ms = (out->done_at - f->t0) * 1e3;
+    char full[PATH_MAX];
+    ch_written(f->requester, f->fd >= 0 ? NULL : realpath(f->path, full) ? full : f->path,
+               out->size < 0 ? 0 : (uint64_t)out->size, ms);
+    if (cfg.verbose) {
+        fprintf(stderr, "migthread: checkpoint %s: %lld bytes, written in %.3f ms (forked, the program stopped %.3f ms)\n",
+                f->fd >= 0 ? "(descriptor)" : f->path, out->size, ms, f->stopped_ms);
+        if (f->have_latency)
+            fprintf(stderr, "migthread: trigger latency %.3f ms\n", f->latency_ms);
+    }
+    ch_resolve(f->requester);
+}
+
+/* Hands the checkpoint to a forked copy and returns at once: 0, or -1
+ * when no copy could be made (one `migthread:` line). The library's state
+ * that the copy could not see as it is now (file offsets, stdin's
+ * buffer, standard output's size) is taken here, with the program
+ * stopped. */
+static int write_forked(int requester, const char *path, int fd, double t0)
+{
+    forked = (struct forked){ .requester = requester, .fd = fd, .t0 = t0 };
+    snprintf(forked.path, sizeof forked.path, "%s", path);
+    forked.have_latency = ch_latency(&forked.latency_ms);
+    mt_error err;
+    lc_signal_capture();
+    int wfd = -1;
+    if (lc_stdio_capture(&err) == 0 && lc_files_capture(&err) == 0) {
+        state_note_writer(1);
+        /* the thread lock, which the copy's writing takes (th_write), is
+         * held across the fork so that no other thread (the control
+         * thread taking a request) holds it there for ever */
+        th_lock();
+        wfd = fc_start(forked_write, forked_report, &forked, fd, &err);
+        th_unlock();
+        state_note_writer(0);
+    }
+    lc_stdio_release();
+    lc_files_release();
+    if (wfd < 0) {
+        fprintf(stderr, "migthread: %s\n", err.msg);
+        ch_failed(requester, err.msg);
+        return -1;
+    }
+    forked.stopped_ms = (now() - (capture_first > 0 ? capture_first : t0)) * 1e3;
+    ch_defer(requester);
+    if (ch_watch(wfd, fc_collect) < 0)
+        fc_collect();  /* no control thread to tend it: the program waits, as for a stopped one */
+    return 0;
+}
+
+/* A program that ends while a forked checkpoint is being written waits
+ * for it: the file is complete, and reported, before the process is gone. */
+static void wait_for_writer(void)
+{
+    fc_wait_idle();
+}
+
 /* Flushes stdio and writes the checkpoint (where a channel request said,
  * or cfg.path); exits with status 0 afterwards when leave is set. Returns
  * 0; 1 for a thread capture (whole 0) that migthread migrate held and then
  * told to go (the thread leaves, not the process); or -1 when none was written (a capture no reader could restore, an
  * I/O error): one `migthread:` line, no file, and the caller carries on
- * without leaving. threads.c calls it (th_hooks). */
+ * without leaving. A checkpoint after which the program goes on is
+ * forked when asked (MIGTHREAD_FORK, --fork): then 0 means the writer
+ * started, and its outcome is reported when it is done. threads.c calls
+ * it (th_hooks). */
 static int control_write_checkpoint(int leave, int requester, int whole)
 {
     double t0 = now();
+    fc_wait_idle();  /* an earlier forked checkpoint is complete first */
     fflush(NULL);  /* output before the checkpoint joins output after it */
     char path[CFG_PATH_MAX];
     int fd = -1;
     if (!ch_target(requester, path, sizeof path, &fd))
         snprintf(path, sizeof path, "%s", cfg.path);
+    if (!leave && ch_forkable(requester, cfg.fork))
+        return write_forked(requester, path, fd, t0);
     mt_error err;
     long long size = -1;
     lc_signal_capture();
@@ -288,9 +407,9 @@ static int resume_alone(void)
 static const th_hooks hooks = {
     .idle_state = sp_idle_state,
     .in_callback = sp_in_callback,
-    .capture_begins = ch_capture_begins,
+    .capture_begins = capture_begins,
     .write_checkpoint = control_write_checkpoint,
-    .capture_ends = ch_capture_ends,
+    .capture_ends = capture_ends,
     .program_ends = control_program_ends,
 };
 
@@ -305,6 +424,9 @@ int mt_run_main(int argc, char **argv, int (*user_main)(int, char **), int (*res
     char **args = copy_argv(argc, argv);
     tg_install();
     lc_fork_set_child_hook(fork_child);
+    if (cfg.control)
+        atexit(wait_for_writer);
+    heap_huge_pages(cfg.fork);
     int rc;
     if (cfg.after_polls > 0) {
         sp_polls_reset((long)cfg.after_polls);

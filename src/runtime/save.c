@@ -125,14 +125,37 @@ static void stdout_file(char *out, size_t cap)
                  (unsigned long long)st.st_ino);
 }
 
+/* A forked capture's copy of the process writes what the program was
+ * when it stopped: its pid, and its standard output's size then (the
+ * program writes on while the copy works). */
+static struct {
+    int on;
+    long pid;
+    char out[128];
+} noted;
+
+void state_note_writer(int on)
+{
+    noted.on = on;
+    if (on) {
+        noted.pid = (long)getpid();
+        stdout_file(noted.out, sizeof noted.out);
+    }
+}
+
 static int write_info(ck_writer *w)
 {
     char text[4700], arch[128], exe[4096], out[128];
     ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
     exe[n > 0 ? n : 0] = '\0';
-    stdout_file(out, sizeof out);
+    long pid = (long)getpid();
+    if (noted.on) {
+        pid = noted.pid;
+        snprintf(out, sizeof out, "%s", noted.out);
+    } else
+        stdout_file(out, sizeof out);
     snprintf(text, sizeof text, "writer-arch: %s\nwriter-pid: %ld\nwriter-exe: %s\n%s",
-             arch_describe(arch_local(), arch, sizeof arch), (long)getpid(), exe, out);
+             arch_describe(arch_local(), arch, sizeof arch), pid, exe, out);
     return ck_write_info(w, text);
 }
 

@@ -78,8 +78,18 @@ int state_freed_each(int (*fn)(const st_heap_block *b, void *ctx), void *ctx);
  * not known by name). NULL for an empty where or when out of memory. */
 const struct mt_site *state_site_intern(const char *where, unsigned flags);
 
+/* On: heap blocks of 4 MB or more are advised into transparent huge
+ * pages, for forked captures (heap.c, MIGTHREAD_FORK). */
+void heap_huge_pages(int on);
+
 /* Writes the registered state as a checkpoint to s (save.c). */
 int state_write(st_stream *s, mt_error *err);
+
+/* Before a forked capture (on 1, in the program): what the checkpoint
+ * says of its writer (the program's pid, standard output's size) is
+ * taken now, while the program is stopped, and a state_write in the copy
+ * uses it; on 0 it is forgotten, and state_write reads them itself. */
+void state_note_writer(int on);
 
 struct ck_writer;
 /* A writer of records kept above this layer (the open files,
