@@ -121,6 +121,7 @@ daemon() {
         ip netns exec "$tag-$h" "$bin" --listen "$a:$PORT" --key "$dir/host$h.key" --authorized "$dir/authorized" \
         --programs "$dir/p$h" --workdir "$dir/w$h" "$@" 2>"$dir/$h.log" &
     eval "${h}_pid=$!"
+    disown  # (killed by the teardown: no "Killed" line from the shell)
     waitfor "$dir/$h.log" '^migthreadd: listening on ' 30 || { echo "  FAIL: daemon $h did not start $why"; exit 1; }
 }
 daemon x "$asand"
@@ -279,7 +280,7 @@ check "COMMIT lost with the link: migrate exits 1 with one line saying the outco
     "[ $mrc -eq 1 ] && one_line '$dir/window.m.err' 'COMMIT went to 127.0.0.1:4802 and the source exited, but .*the daemon.s log says which' &&
      held '$dir/window.err' && [ $rc -eq 0 ] && waitfor '$dir/proxy3.out' '^READY relayed; dropped [1-9]' 10"
 check "... X's log says the build was killed: the job is lost (the window is open, issue 15)" \
-    "logged x ' from $addr_src:[0-9]+: state: .*: not migrated: timed out' && ! pid_on x >/dev/null"
+    "logged x ' from $addr_src:[0-9]+: state: .*: not migrated: ' && ! pid_on x >/dev/null"
 
 # ---- a recorded session, replayed; a cut stream; garbage; a stranger --------------------------------
 # The proxy runs in SRC and records what migrate sends to X; the migration
