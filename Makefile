@@ -129,9 +129,11 @@ $(NET_LIB): $(NET_OBJS)
 # migthreadd (src/daemon/): over the network layer only, without the
 # runtime's include paths (it runs builds, it never restores itself).
 DAEMON_OBJS := $(patsubst src/daemon/%.c,build/obj/daemon/%.o,$(wildcard src/daemon/*.c))
+# (main.o prints the version: it is rebuilt when debian/changelog changes.)
+build/obj/daemon/main.o: debian/changelog
 build/obj/daemon/%.o: src/daemon/%.c
 	@mkdir -p $(dir $@)
-	$(CC) $(NETFLAGS) -Isrc/net -c $< -o $@
+	$(CC) $(NETFLAGS) -DMIGTHREAD_VERSION='"$(VERSION)"' -Isrc/net -c $< -o $@
 
 build/bin/migthreadd: $(DAEMON_OBJS) $(NET_LIB)
 	@mkdir -p $(dir $@)
@@ -162,7 +164,8 @@ build/include/%.h: include/%.h
 # The man pages are help2man's rendering of --help and --version, with the
 # sections --help does not carry from docs/man/*.h2m: they cannot drift
 # from the programs (tests/install.sh compares them).
-man: build/man/mtcc.1 build/man/migthread.1
+MANPAGES = build/man/mtcc.1 build/man/migthread.1 build/man/migthreadd.1
+man: $(MANPAGES)
 build/man/%.1: build/bin/% docs/man/%.h2m
 	@command -v help2man >/dev/null || { echo "make: help2man is missing (make deps)" >&2; exit 1; }
 	@mkdir -p $(dir $@)
@@ -173,6 +176,7 @@ BINDIR     ?= $(PREFIX)/bin
 LIBDIR     ?= $(PREFIX)/lib
 INCLUDEDIR ?= $(PREFIX)/include
 MANDIR     ?= $(PREFIX)/share/man
+DOCDIR     ?= $(PREFIX)/share/doc/migthread
 PKGCONFIGDIR ?= $(LIBDIR)/pkgconfig
 
 build/migthread.pc: src/runtime/migthread.pc.in debian/changelog FORCE
@@ -187,11 +191,19 @@ FORCE:
 # INCLUDEDIR/migthread, relative to itself.
 have_cc = $(shell command -v $(firstword $(call abicc,$(1))) 2>/dev/null)
 BUILT_LIBS = $(sort $(HOST_LIB) $(foreach abi,$(FOREIGN),$(if $(call have_cc,$(abi)),build/lib/$(call triple,$(abi))/libmigthread.a)))
+# migthreadd goes to BINDIR with the other tools, its page to man1: it is a
+# daemon each user starts for themselves (it runs the programs it receives
+# as its own user and needs no privilege), like ssh-agent or gpg-agent, and
+# an ordinary user's PATH has no sbin. Its systemd user unit is an example
+# only (DOCDIR/examples): installing enables nothing.
+TOOLS = mtcc migthread migthreadd
 install: all man build/migthread.pc $(BUILT_LIBS)
-	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(INCLUDEDIR)/migthread $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(PKGCONFIGDIR)
-	install -m 755 build/bin/mtcc build/bin/migthread $(DESTDIR)$(BINDIR)
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(INCLUDEDIR)/migthread $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(PKGCONFIGDIR) \
+	    $(DESTDIR)$(DOCDIR)/examples
+	install -m 755 $(addprefix build/bin/,$(TOOLS)) $(DESTDIR)$(BINDIR)
 	install -m 644 $(HEADERS) $(DESTDIR)$(INCLUDEDIR)/migthread
-	install -m 644 build/man/mtcc.1 build/man/migthread.1 $(DESTDIR)$(MANDIR)/man1
+	install -m 644 $(MANPAGES) $(DESTDIR)$(MANDIR)/man1
+	install -m 644 examples/systemd/migthreadd.service $(DESTDIR)$(DOCDIR)/examples
 	install -m 644 build/migthread.pc $(DESTDIR)$(PKGCONFIGDIR)
 	set -e; for lib in $(BUILT_LIBS); do \
 	    t=$$(basename $$(dirname $$lib)); \
@@ -200,8 +212,9 @@ install: all man build/migthread.pc $(BUILT_LIBS)
 	done
 
 uninstall:
-	rm -f $(DESTDIR)$(BINDIR)/mtcc $(DESTDIR)$(BINDIR)/migthread
-	rm -f $(DESTDIR)$(MANDIR)/man1/mtcc.1 $(DESTDIR)$(MANDIR)/man1/migthread.1
+	rm -f $(addprefix $(DESTDIR)$(BINDIR)/,$(TOOLS)) $(addprefix $(DESTDIR)$(MANDIR)/man1/,$(addsuffix .1,$(TOOLS)))
+	rm -f $(DESTDIR)$(DOCDIR)/examples/migthreadd.service
+	rmdir $(DESTDIR)$(DOCDIR)/examples $(DESTDIR)$(DOCDIR) 2>/dev/null || true
 	rm -f $(DESTDIR)$(PKGCONFIGDIR)/migthread.pc
 	rm -rf $(DESTDIR)$(INCLUDEDIR)/migthread $(DESTDIR)$(LIBDIR)/migthread
 
@@ -296,7 +309,7 @@ build/test/asan/net/test_net: tests/net/test_net.c tests/unit/check.h $(NET_SRC)
 DAEMON_SRC := $(wildcard src/daemon/*.c)
 build/asan/migthreadd: $(DAEMON_SRC) $(wildcard src/daemon/*.h) $(NET_SRC) $(wildcard src/net/*.h)
 	@mkdir -p $(dir $@)
-	$(CC) -std=c11 -D_GNU_SOURCE $(WARN) -O1 -g $(SAN) $(NETLIB_CFLAGS) -Isrc/net $(DAEMON_SRC) $(NET_SRC) $(NETLIB_LIBS) -o $@
+	$(CC) -std=c11 -D_GNU_SOURCE $(WARN) -O1 -g $(SAN) $(NETLIB_CFLAGS) -DMIGTHREAD_VERSION='"$(VERSION)"' -Isrc/net $(DAEMON_SRC) $(NET_SRC) $(NETLIB_LIBS) -o $@
 
 fuzz-smoke: build/test/fuzz_ckpt $(MATRIX_BINS)
 	@tests/fuzz-smoke.sh

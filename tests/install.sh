@@ -52,8 +52,9 @@ grep -q "cp include/migthread-gen.h build/include/migthread-gen.h" "$W/gen.n" &&
 stage=$W/stage
 make_q install DESTDIR="$stage" PREFIX=/usr && ok || bad "make install DESTDIR=$stage PREFIX=/usr"
 missing=""
-for f in usr/bin/mtcc usr/bin/migthread usr/include/migthread/migthread.h usr/include/migthread/migthread-gen.h \
-    usr/lib/pkgconfig/migthread.pc usr/share/man/man1/mtcc.1 usr/share/man/man1/migthread.1; do
+for f in usr/bin/mtcc usr/bin/migthread usr/bin/migthreadd usr/include/migthread/migthread.h \
+    usr/include/migthread/migthread-gen.h usr/lib/pkgconfig/migthread.pc usr/share/man/man1/mtcc.1 \
+    usr/share/man/man1/migthread.1 usr/share/man/man1/migthreadd.1 usr/share/doc/migthread/examples/migthreadd.service; do
     [ -f "$stage/$f" ] || missing="$missing $f"
 done
 for t in $triples; do [ -f "$stage/usr/lib/migthread/$t/libmigthread.a" ] || missing="$missing $t"; done
@@ -69,7 +70,7 @@ make_q install DESTDIR="$W/again" PREFIX=/opt/mt && make_q uninstall DESTDIR="$W
 staged() {
     work=$W/run-$1
     mkdir -p "$work"
-    cp tests/lib/staged.sh tests/lib/roundtrip.sh tests/corpus/fib.c tests/install/api.c "$work/"
+    cp tests/lib/staged.sh tests/lib/roundtrip.sh tests/corpus/fib.c tests/install/api.c tests/run/ticker.c "$work/"
     for how in "-m" "-r -m"; do
         # shellcheck disable=SC2086
         if unshare $how true 2>/dev/null; then
@@ -102,6 +103,12 @@ else
         bad "make deb builds migthread and migthread-cross"
     [ -f "$debroot/usr/bin/mtcc" ] && [ -f "$debroot/usr/lib/migthread/s390x-linux-gnu/libmigthread.a" ] && ok ||
         bad "the packages hold the tools and the runtimes"
+    # migthreadd is in migthread (with migthread, which needs the same
+    # libraries); dpkg-shlibdeps names libsodium and libzstd in its Depends
+    deps=$(dpkg-deb -f build/deb/migthread_*.deb Depends 2>/dev/null)
+    dpkg-deb -c build/deb/migthread_*.deb 2>/dev/null | grep -q ' \./usr/bin/migthreadd$' &&
+        echo "$deps" | grep -q 'libsodium[0-9]' && echo "$deps" | grep -q 'libzstd[0-9]' && ok ||
+        bad "migthread_*.deb holds migthreadd and depends on libsodium and libzstd (Depends: $deps)"
     staged "dpkg -x" "$debroot" "$debroot/usr/lib/x86_64-linux-gnu/pkgconfig"
 fi
 

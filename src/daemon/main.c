@@ -1,5 +1,6 @@
 /* main.c: migthreadd --listen ADDR:PORT --key KEYFILE --authorized FILE
- * --programs DIR [--workdir DIR] [--runner ABI=COMMAND]... [--no-compress]: the receiving
+ * --programs DIR [--workdir DIR] [--runner ABI=COMMAND]... [--no-compress]
+ * (or --help, --version: help2man makes migthreadd.1 from them): the receiving
  * end of `migthread migrate`, one per host. Each connection is served by a
  * process of its own (session.c), at most MAX_CONNECTIONS at once; the
  * listening process only accepts, forks and reaps, so no client can take
@@ -26,6 +27,39 @@
 #define REAP_MS 1000
 #define USAGE "usage: migthreadd --listen ADDR:PORT --key KEYFILE --authorized FILE --programs DIR " \
               "[--workdir DIR] [--runner ABI=COMMAND]... [--no-compress]\n"
+
+/* --help: on stdout, exit 0. help2man renders it as the man page's
+ * SYNOPSIS, DESCRIPTION and OPTIONS; docs/man/migthreadd.h2m adds the rest. */
+static const char HELP[] =
+    "Usage: migthreadd --listen ADDR:PORT --key KEYFILE --authorized FILE --programs DIR "
+    "[--workdir DIR] [--runner ABI=COMMAND]... [--no-compress]\n"
+    "Receive programs that `migthread migrate` sends, restore each with a build\n"
+    "of its own program found in --programs, and run it as this user. Runs in\n"
+    "the foreground and logs on stderr, one line per migration.\n"
+    "\n"
+    "Options:\n"
+    "  --listen ADDR:PORT   the address and TCP port to accept migrations on\n"
+    "                       (127.0.0.1:PORT, 0.0.0.0:PORT, [::]:PORT)\n"
+    "  --key KEYFILE        this host's key pair (migthread keygen KEYFILE); senders\n"
+    "                       name its public key in their --known file\n"
+    "  --authorized FILE    the public keys allowed to send, one per line (each\n"
+    "                       the line migthread keygen printed), optionally followed\n"
+    "                       by a name for the log\n"
+    "  --programs DIR       the builds that may run, found by the name of the program\n"
+    "                       that wrote the checkpoint: DIR/PROGRAM/TRIPLE,\n"
+    "                       DIR/PROGRAM.TRIPLE, or DIR/PROGRAM for this host's ABI;\n"
+    "                       another ABI's build runs only with its --runner; no\n"
+    "                       binary outside DIR is ever run\n"
+    "  --workdir DIR        the programs' working directory (default: the daemon's);\n"
+    "                       a detached program's output goes to\n"
+    "                       DIR/PROGRAM.PID.out and DIR/PROGRAM.PID.err\n"
+    "  --runner ABI=COMMAND\n"
+    "                       run ABI's builds under COMMAND, for instance\n"
+    "                       s390x=\"qemu-s390x -L /usr/s390x-linux-gnu\" (ABI: x86_64,\n"
+    "                       i686, aarch64, s390x, ppc, armhf); may be repeated\n"
+    "  --no-compress        refuse senders that ask for zstd (migrate --compress)\n"
+    "  --help               this text\n"
+    "  --version            the version\n";
 
 void d_log(const char *fmt, ...)
 {
@@ -66,6 +100,10 @@ static int set_runner(d_config *cfg, char *spec)
 
 static int parse(int argc, char **argv, d_config *cfg, const char **key, const char **auth)
 {
+    if (argc == 2 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0))
+        return fputs(HELP, stdout), -1;
+    if (argc == 2 && strcmp(argv[1], "--version") == 0)  /* the first line is help2man's version */
+        return printf("migthreadd (MigThread) %s\n", MIGTHREAD_VERSION), -1;
     for (int i = 1; i < argc; i++) {
         const char *o = argv[i];
         if (strcmp(o, "--no-compress") == 0) {  /* the one option without a value */
@@ -184,7 +222,7 @@ int main(int argc, char **argv)
     const char *key = NULL, *auth = NULL;
     int rc = parse(argc, argv, &cfg, &key, &auth);
     if (rc != 0)
-        return rc;
+        return rc < 0 ? 0 : rc;  /* -1: --help or --version answered */
     net_error e;
     if (net_keys_load(key, &cfg.keys, &e) < 0 || net_authorized_load(auth, &cfg.clients, &e) < 0)
         return fail("%s%s", e.msg, "");
