@@ -46,8 +46,9 @@ enum {
 /* EXIT: exit after the checkpoint. HOLD: after it is written (OK sent),
  * stay stopped until the requester writes one byte on the connection:
  * CM_DECIDE_EXIT ends the process, anything else (or a hang-up) resumes it
- * (migthread migrate's two-phase commit). */
-enum { CM_FLAG_EXIT = 1, CM_FLAG_HOLD = 2 };
+ * (migthread migrate's two-phase commit). INCREMENTAL: the checkpoint may
+ * refer to the previous one written to the same file (incr.c). */
+enum { CM_FLAG_EXIT = 1, CM_FLAG_HOLD = 2, CM_FLAG_INCREMENTAL = 4 };
 enum { CM_DECIDE_EXIT = 'x', CM_DECIDE_RESUME = 'r' };
 
 /* One frame, decoded. have holds bit (1 << tag) for each field present. */

@@ -16,9 +16,11 @@
 #include <unistd.h>
 
 #include "channel.h"
+#include "ckpt_chain.h"
 #include "config.h"
 #include "error.h"
 #include "frames.h"
+#include "incr.h"
 #include "input.h"
 #include "libc_state.h"
 #include "migthread-gen.h"
@@ -147,6 +149,7 @@ static int control_write_checkpoint(int leave, int requester)
     mt_error err;
     long long size = -1;
     lc_signal_capture();
+    incr_want(cfg.incremental || ch_incremental(requester));
     int saved = lc_stdio_capture(&err) == 0 && lc_files_capture(&err) == 0 &&
                 (fd >= 0 ? save_to_fd(fd, &size, &err) : mt_save(path, &err)) == 0;
     lc_stdio_release();
@@ -166,6 +169,7 @@ static int control_write_checkpoint(int leave, int requester)
     ch_written(requester, fd >= 0 ? NULL : realpath(path, full) ? full : path, size < 0 ? 0 : (uint64_t)size, ms);
     if (cfg.verbose) {
         fprintf(stderr, "migthread: checkpoint %s: %lld bytes, written in %.3f ms\n", shown, size, ms);
+        incr_report(stderr, shown);
         double lat;
         if (ch_latency(&lat))
             fprintf(stderr, "migthread: trigger latency %.3f ms\n", lat);
@@ -193,7 +197,7 @@ static int restore_from(const char *path, void *(**start)(void *))
     int ready_fd = in_ready_fd(&err);  /* migthreadd's, before a restored file can take its number */
     if (ready_fd == -2)
         mt_fatal("%s", err.msg);
-    ck_image *img = in_read_restore(path, &err);  /* a file, "-" or migthread restart's stream */
+    ck_image *img = ck_chain_read_restore(path, &err);  /* a file, "-" or migthread restart's stream; its parents */
     if (!img)
         mt_fatal("%s", err.msg);
     if (lc_files_reopen(img, &err) < 0 || th_restore_prepare(img, &err) < 0 || restore_image(img, 0, &err) < 0)

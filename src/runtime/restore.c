@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "ckpt.h"
+#include "ckpt_chain.h"
 #include "convert.h"
 #include "error.h"
 #include "flex.h"
@@ -439,6 +440,8 @@ int restore_image(const ck_image *img, unsigned flags, mt_error *err)
 {
     if (img->program_id != state_program_id())
         return mt_fail(err, MT_EPROGRAM, "checkpoint was made by another program");
+    if (img->unresolved)  /* a reader that did not follow the chain */
+        return mt_fail(err, MT_EFORMAT, "checkpoint refers to a parent checkpoint that was not read");
     th_record_type();
     loader ld = { .img = img, .err = err };
     ld.plans = calloc(img->ntypes ? img->ntypes : 1, sizeof *ld.plans);
@@ -461,14 +464,7 @@ int restore_image(const ck_image *img, unsigned flags, mt_error *err)
 
 ck_image *restore_read_file(const char *path, mt_error *err)
 {
-    if (strcmp(path, IN_STDIN) == 0)
-        return in_read_fd(STDIN_FILENO, NULL, 0, err);
-    int fd = in_open_file(path, err);
-    if (fd < 0)
-        return NULL;
-    ck_image *img = in_read_fd(fd, NULL, 0, err);
-    close(fd);
-    return img;
+    return ck_chain_read_file(path, err);  /* with its parents */
 }
 
 int mt_load(const char *path, unsigned flags, mt_error *err)
