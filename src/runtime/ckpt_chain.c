@@ -151,6 +151,20 @@ static int parent_path(const ck_image *img, const char *dir, char *buf, size_t c
     return n < (int)cap ? 0 : -1;
 }
 
+static int in_chain(const chain_walk *cw, uint64_t id)
+{
+    for (int i = 0; i < cw->n; i++)
+        if (cw->ids[i] == id)
+            return 1;
+    return 0;
+}
+
+static int cycle(const char *label, const char *ppath, uint64_t id, mt_error *err)
+{
+    return mt_fail(err, MT_EFORMAT, "checkpoint %s refers to parent %s, checkpoint %016llx, which is already in "
+                   "its chain (a cycle)", label, ppath, (unsigned long long)id);
+}
+
 static int resolve(ck_image *img, const char *dir, const char *label, chain_walk *cw, mt_error *err)
 {
     if (!img->has_parent)
@@ -162,10 +176,8 @@ static int resolve(ck_image *img, const char *dir, const char *label, chain_walk
     char ppath[PATH_MAX], pdir[PATH_MAX];
     if (parent_path(img, dir, ppath, sizeof ppath) < 0)
         return mt_fail(err, MT_EFORMAT, "checkpoint %s: its parent's path is too long", label);
-    for (int i = 0; i < cw->n; i++)
-        if (cw->ids[i] == img->parent.id)
-            return mt_fail(err, MT_EFORMAT, "checkpoint %s refers to parent %s, checkpoint %016llx, which is "
-                           "already in its chain (a cycle)", label, ppath, (unsigned long long)img->parent.id);
+    if (in_chain(cw, img->parent.id))
+        return cycle(label, ppath, img->parent.id, err);
     mt_error why;
     int fd = in_open_file(ppath, &why);
     if (fd < 0)
@@ -175,7 +187,12 @@ static int resolve(ck_image *img, const char *dir, const char *label, chain_walk
     if (!pimg)
         return mt_fail(err, why.code, "parent %s of checkpoint %s: %s", ppath, label, why.msg);
     ck_chain_dir(ppath, pdir, sizeof pdir);
-    int rc = check_parent(img, pimg, label, ppath, err);
+    /* a cycle is named as one before the parent's digest, which a cycle
+     * of real files cannot match, says less */
+    int rc = pimg->checkpoint_id == img->parent.id && pimg->has_parent && in_chain(cw, pimg->parent.id)
+             ? cycle(ppath, pimg->parent.path, pimg->parent.id, err) : 0;
+    if (rc == 0)
+        rc = check_parent(img, pimg, label, ppath, err);
     if (rc == 0)
         rc = resolve(pimg, pdir, ppath, cw, err);
     if (rc == 0)

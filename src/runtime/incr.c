@@ -162,7 +162,8 @@ void incr_prepare(const char *path)
         return;
     char abs[PATH_MAX];
     int same_path = in.have && realpath(path, abs) && strcmp(abs, in.path) == 0;
-    if (same_path && in.depth < cfg.incr_max && parent_intact(abs) && link_parent(abs) == 0) {
+    uint32_t max = cfg.incr_max ? cfg.incr_max : CFG_INCR_MAX_DEFAULT;  /* cfg is unread without mt_run_main */
+    if (same_path && in.depth < max && parent_intact(abs) && link_parent(abs) == 0) {
         in.child = 1;
         return;
     }
