@@ -21,6 +21,7 @@ run "control channel: migthread checkpoint and list" tests/control.sh
 run "network layer: keys, handshake, encrypted stream; migthread keygen" tests/net.sh
 run "live migration: migthreadd and migthread migrate, x86_64 -> s390x -> x86_64, failures before COMMIT" tests/migrate.sh
 run "migthread run: a job's checkpoints, signals, resume on another ABI" tests/run.sh
+run "incremental checkpoints: a chain of three on x86_64, s390x and i686; bad parents refused" tests/incremental.sh
 run "migthread run under a Slurm cluster: warned, requeued, another partition's ABI, a node lost" tests/slurm.sh
 run "mtcc driver and diagnostics" tests/mtcc.sh
 run "mtcc driver options on six targets" tests/mtcc/test-driver.sh

@@ -45,6 +45,8 @@ int main(int argc, char **argv)
         for (int k = 0; k < BLOCK_INTS; k++)
             blocks[i][k] = i * 31 + k % 1000;
     }
+    printf("%d blocks ready\n", NBLOCKS);
+    fflush(stdout);  /* a test waits for this line before it asks for checkpoints */
     for (int n = 0; n < steps; n++) {
         step(n);
         printf("step %d: %lld\n", n, total());
