@@ -65,16 +65,21 @@ size() { wc -c <"$1"; }
 ck=$dir/c.ckpt
 CKFLAGS=
 check "three checkpoints of a running program, MIGTHREAD_INCREMENTAL=1" "chain3 '$ck' '$dir/before' MIGTHREAD_INCREMENTAL=1"
+check "... the first is whole and hashed" "grep -q '^migthread: checkpoint $ck is whole (the next one may refer to it), [0-9]* bytes hashed' '$dir/before.err'"
 check "... the second and the third refer to the one before" \
     "[ \$(grep -c '^migthread: checkpoint $ck refers to parent c.ckpt.[0-9a-f]\{16\}: ' '$dir/before.err') -eq 2 ] && [ \$(parents '$ck') -eq 2 ]"
 full=$(ls -S "$ck".* 2>/dev/null | head -n 1)
-state=$(sed -n 's/.*refers to parent .*: [0-9]* of \([0-9]*\) bytes of blocks taken from it$/\1/p' "$dir/before.err" | tail -n 1)
+state=$(sed -n 's/.*refers to parent .*: [0-9]* of \([0-9]*\) bytes of blocks taken from it, .*/\1/p' "$dir/before.err" | tail -n 1)
 check "... each child writes under 5% of the full one's bytes and of the state's" \
     "[ -n '$full' ] && [ \$((\$(size '$ck') * 20)) -lt \$(size '$full') ] && [ \$((\$(size '$ck') * 20)) -lt 0$state ]"
 for abi in x86_64 s390x i686; do
     check "the chain restored on $abi: the uninterrupted output" \
         "rt_restore '$ck' '$dir/after.$abi' scripts/abi.sh run $abi '$dir/pages.$abi' && rt_joined '$dir/before' '$dir/after.$abi' '$dir/want'"
 done
+(cd / && "$mt" restart "$ck" >"$dir/restart.out" 2>"$dir/restart.err")
+rc=$?
+check "migthread restart of the chain from another directory: its parents beside it" \
+    "[ $rc -eq 0 ] && rt_joined '$dir/before' '$dir/restart.out' '$dir/want'"
 "$mt" inspect "$ck" >"$dir/inspect" 2>&1
 check "inspect shows the chain: two parents, their ids, blocks and bytes" \
     "grep -q '^chain: 2 parents' '$dir/inspect' && [ \$(grep -c '^  parent .*c.ckpt.\([0-9a-f]\{16\}\) *checkpoint \1: [0-9]* blocks, [0-9]* bytes' '$dir/inspect') -eq 2 ]"

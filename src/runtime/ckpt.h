@@ -139,6 +139,7 @@ typedef struct ck_delta {
     const uint8_t *literal;     /* the other chunks, in order */
     uint8_t *bytes;             /* resolved: the block's bytes (NULL when borrowed whole) */
     uint8_t *origin;            /* resolved: per chunk, 0 this file, k its k-th parent */
+    int shared;                 /* resolved: its bytes are also another block's */
 } ck_delta;
 
 /* The PARENT record: the checkpoint a child's DELTA blocks refer to. */

@@ -70,8 +70,11 @@ static uint8_t parent_origin(const ck_block *pb, uint64_t offset)
     return pb->delta->origin[offset / pb->delta->chunk];
 }
 
-/* Gives DELTA block b its bytes: its own chunks, and pb's for the others. */
-static int fill_block(ck_block *b, const ck_block *pb, mt_error *err)
+/* Gives DELTA block b its bytes: its own chunks, and pb's for the others.
+ * When b is the only block that refers to pb and pb's bytes are its own
+ * (own), b's chunks are written over pb's and the buffer is handed over:
+ * no copy, no allocation (the parent's image is kept only for its bytes). */
+static int fill_block(ck_block *b, const ck_block *pb, int own, mt_error *err)
 {
     ck_delta *d = b->delta;
     int all_same = 1;
@@ -83,8 +86,18 @@ static int fill_block(ck_block *b, const ck_block *pb, mt_error *err)
         d->origin[i] = chunk_same(d, i) ? (uint8_t)(from < UINT8_MAX - 1 ? from + 1 : from) : 0;
         all_same &= chunk_same(d, i);
     }
-    if (all_same) {
+    if (all_same || own) {
         b->data = pb->data;  /* borrowed: the parent's image lives as long as this one */
+        d->shared = !own;
+        uint8_t *mine = (uint8_t *)pb->data;  /* a payload or resolved buffer of the parent's, writable */
+        const uint8_t *lit = d->literal;
+        for (uint64_t i = 0; i < d->nchunks && !all_same; i++) {
+            uint64_t off = i * d->chunk, n = i + 1 < d->nchunks ? d->chunk : b->len - off;
+            if (!chunk_same(d, i)) {
+                memcpy(mine + off, lit, n);
+                lit += n;
+            }
+        }
         return 0;
     }
     if (!(d->bytes = malloc(b->len)))
@@ -105,21 +118,34 @@ static int fill_block(ck_block *b, const ck_block *pb, mt_error *err)
 
 static int fill_all(ck_image *img, const ck_image *pimg, const char *label, const char *ppath, mt_error *err)
 {
-    for (uint64_t i = 0; i < img->nblocks; i++) {
+    /* how many of img's blocks refer to each of the parent's (0, 1, 2: more) */
+    uint8_t *refs = calloc(pimg->nblocks ? pimg->nblocks : 1, 1);
+    if (!refs)
+        return mt_fail(err, MT_ENOMEM, "out of memory resolving a chain of checkpoints");
+    int rc = 0;
+    for (uint64_t i = 0; i < img->nblocks && rc == 0; i++) {
+        ck_block *b = &img->blocks[i];
+        const ck_block *pb = b->delta ? block_at_record(pimg, b->delta->parent_record) : NULL;
+        if (b->delta && (!pb || pb->len != b->len))
+            rc = mt_fail(err, MT_EFORMAT,
+                         "corrupt checkpoint: record %u of %s refers to record %u of its parent %s, "
+                         "which is no block of %llu bytes", b->record, label, b->delta->parent_record, ppath,
+                         (unsigned long long)b->len);
+        else if (pb && refs[pb - pimg->blocks] < 2)
+            refs[pb - pimg->blocks]++;
+    }
+    for (uint64_t i = 0; i < img->nblocks && rc == 0; i++) {
         ck_block *b = &img->blocks[i];
         if (!b->delta)
             continue;
         const ck_block *pb = block_at_record(pimg, b->delta->parent_record);
-        if (!pb || pb->len != b->len)
-            return mt_fail(err, MT_EFORMAT,
-                           "corrupt checkpoint: record %u of %s refers to record %u of its parent %s, "
-                           "which is no block of %llu bytes", b->record, label, b->delta->parent_record, ppath,
-                           (unsigned long long)b->len);
-        if (fill_block(b, pb, err) < 0)
-            return -1;
-        img->unresolved--;
+        int own = refs[pb - pimg->blocks] == 1 && !(pb->delta && pb->delta->shared);
+        rc = fill_block(b, pb, own, err);
+        if (rc == 0)
+            img->unresolved--;
     }
-    return 0;
+    free(refs);
+    return rc;
 }
 
 /* The parent as read, against what the child says it is. */

@@ -21,6 +21,7 @@
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <xxhash.h>
@@ -62,14 +63,16 @@ static struct {
     char link[PATH_MAX];        /* the parent's chain file */
     table next;
     uint64_t next_id, next_digest, next_size;
-    uint64_t bytes_same, bytes_blocks;
+    uint64_t bytes_same, bytes_blocks, bytes_hashed;
+    double hash_s;              /* spent hashing */
     char (*old_links)[4096];    /* a full checkpoint's: the chain files of the one it replaces */
     int nold;
     uint8_t *same;              /* the chunk map being built */
     size_t same_cap;
     /* what the last one took from its parent, for incr_report */
-    int reported_child;
-    uint64_t rep_same, rep_blocks;
+    int reported, reported_child;
+    uint64_t rep_same, rep_blocks, rep_hashed;
+    double rep_hash_ms;
 } in;
 
 static void table_clear(table *t)
@@ -157,7 +160,8 @@ void incr_prepare(const char *path)
     in.active = in.want;
     in.child = in.written = 0;
     in.nold = 0;
-    in.bytes_same = in.bytes_blocks = 0;
+    in.bytes_same = in.bytes_blocks = in.bytes_hashed = 0;
+    in.hash_s = 0;
     if (!in.active)
         return;
     char abs[PATH_MAX];
@@ -212,8 +216,13 @@ static int block_out(void *ctx, ck_writer *w, const ck_block *b, const void *dat
         return 0;
     XXH128_hash_t *now = &in.next.h[e->first];
     const uint8_t *p = data;
+    struct timespec t0, t1;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
     for (uint64_t i = 0; i < nchunks; i++)
         now[i] = XXH3_128bits(p + i * INCR_CHUNK, i + 1 < nchunks ? INCR_CHUNK : b->len - i * INCR_CHUNK);
+    clock_gettime(CLOCK_MONOTONIC, &t1);
+    in.hash_s += (double)(t1.tv_sec - t0.tv_sec) + (t1.tv_nsec - t0.tv_nsec) * 1e-9;
+    in.bytes_hashed += b->len;
     const entry *pe = in.child ? table_find(&in.prev, b->old_addr) : NULL;
     if (!pe || pe->len != b->len || !map_same(pe, now, nchunks, b->len))
         return 0;
@@ -260,9 +269,12 @@ void incr_commit(const char *path)
     in.depth = in.child ? in.depth + 1 : 0;
     for (int i = 0; !in.child && i < in.nold; i++)
         unlink(in.old_links[i]);
+    in.reported = 1;
     in.reported_child = in.child;
     in.rep_same = in.bytes_same;
     in.rep_blocks = in.bytes_blocks;
+    in.rep_hashed = in.bytes_hashed;
+    in.rep_hash_ms = in.hash_s * 1e3;
     in.active = in.nold = 0;
 }
 
@@ -271,15 +283,20 @@ void incr_abort(void)
     /* the file at the parent's path is as it was: it stays the parent */
     table_clear(&in.next);
     in.active = in.nold = in.written = 0;
-    in.reported_child = 0;
+    in.reported = 0;
 }
 
 void incr_report(FILE *out, const char *path)
 {
-    if (!in.reported_child)
+    if (!in.reported)
         return;
+    in.reported = 0;
     const char *slash = strrchr(in.link, '/');
-    fprintf(out, "migthread: checkpoint %s refers to parent %s: %llu of %llu bytes of blocks taken from it\n", path,
-            slash ? slash + 1 : in.link, (unsigned long long)in.rep_same, (unsigned long long)in.rep_blocks);
-    in.reported_child = 0;
+    if (in.reported_child)
+        fprintf(out, "migthread: checkpoint %s refers to parent %s: %llu of %llu bytes of blocks taken from it, "
+                "%llu bytes hashed in %.3f ms\n", path, slash ? slash + 1 : in.link, (unsigned long long)in.rep_same,
+                (unsigned long long)in.rep_blocks, (unsigned long long)in.rep_hashed, in.rep_hash_ms);
+    else
+        fprintf(out, "migthread: checkpoint %s is whole (the next one may refer to it), %llu bytes hashed in %.3f ms\n",
+                path, (unsigned long long)in.rep_hashed, in.rep_hash_ms);
 }
