@@ -154,7 +154,7 @@ sleep 1.5  # several periods of MIGTHREAD_INTERVAL
 wait "$pid"
 rt_captured "$ck" "$dir/t.before.err" $?
 check "MIGTHREAD_INTERVAL with MIGTHREAD_INCREMENTAL: periodic incremental checkpoints" \
-    "[ -f '$ck' ] && grep -q 'refers to parent' '$dir/t.before.err' && [ \$(grep -c '^migthread: checkpoint $ck: ' '$dir/t.before.err') -ge 5 ]"
+    "[ -f '$ck' ] && grep -q 'refers to parent' '$dir/t.before.err' && [ \$(grep -c '^migthread: checkpoint $ck: ' '$dir/t.before.err') -ge 3 ]"
 check "... at most three parents kept, the chain restores" \
     "[ \$(parents '$ck') -le 3 ] && rt_restore '$ck' '$dir/t.after' '$dir/pages.x86_64' && rt_joined '$dir/t.before' '$dir/t.after' '$dir/want'"
 
