@@ -89,6 +89,31 @@ check "... and --json: three files in the chain" \
 check "... a parent alone is a full checkpoint of version 3" \
     "\"$mt\" inspect '$full' | grep -q 'format version 3' && ! \"$mt\" inspect '$full' | grep -q '^chain:'"
 
+# ---- a chain across restores: each restored process refers to the file it came from --------
+# (MIGTHREAD_AFTER_POLLS, deterministic: each leg leaves after its checkpoint)
+rck=$dir/r.ckpt
+rm -f "$rck" "$rck".*
+leg() {  # leg N [ENV...]: a leg of the chain, output in $dir/r.N
+    n=$1
+    shift
+    env "$@" MIGTHREAD_INCREMENTAL=1 MIGTHREAD_AFTER_POLLS=$POLLS MIGTHREAD_EXIT_AFTER_CHECKPOINT=1 MIGTHREAD_VERBOSE=1 \
+        MIGTHREAD_CHECKPOINT_FILE="$rck" "$dir/pages.x86_64" $STEPS >"$dir/r.$n" 2>"$dir/r.$n.err"
+    rt_captured "$rck" "$dir/r.$n.err" $?
+}
+POLLS=2000
+check "a chain across restores: the first leg writes a whole checkpoint" "leg 1 && ! grep -q 'refers to parent' '$dir/r.1.err'"
+check "... the second, restored from it, refers to it" \
+    "leg 2 MIGTHREAD_RESTORE='$rck' && rt_restored '$rck' '$dir/r.2.err' && grep -q '^migthread: checkpoint $rck refers to parent r.ckpt.[0-9a-f]\{16\}: ' '$dir/r.2.err'"
+check "... the third too: a chain of three" \
+    "leg 3 MIGTHREAD_RESTORE='$rck' && rt_restored '$rck' '$dir/r.3.err' && grep -q 'refers to parent' '$dir/r.3.err' && [ \$(parents '$rck') -eq 2 ]"
+check "... each child under 5% of the whole one" \
+    "[ \$((\$(size '$rck') * 20)) -lt \$(ls -S '$rck'.* | head -n 1 | xargs wc -c | cut -d' ' -f1) ]"
+cat "$dir/r.1" "$dir/r.2" "$dir/r.3" >"$dir/r.before"
+for abi in x86_64 s390x; do
+    check "... restored on $abi: the uninterrupted output" \
+        "rt_restore '$rck' '$dir/r.after.$abi' scripts/abi.sh run $abi '$dir/pages.$abi' && rt_joined '$dir/r.before' '$dir/r.after.$abi' '$dir/want'"
+done
+
 # ---- bad parents: one line, non-zero, nothing run ------------------------------------------
 refused() {  # refused WHAT: the restore of $ck fails with one line matching WHAT
     rm -f "$dir/bad.out"

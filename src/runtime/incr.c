@@ -26,6 +26,7 @@
 
 #include <xxhash.h>
 
+#include "arch.h"
 #include "ckpt_chain.h"
 #include "config.h"
 
@@ -284,6 +285,53 @@ void incr_abort(void)
     table_clear(&in.next);
     in.active = in.nold = in.written = 0;
     in.reported = 0;
+}
+
+/* ---- A restored process -------------------------------------------------------------- */
+
+static int seeding;
+
+void incr_seed_begin(const ck_image *img, const char *path)
+{
+    seeding = 0;
+    if (!cfg.incremental || !arch_equal(&img->arch, arch_local()) || strcmp(path, "-") == 0 ||
+        !realpath(path, in.path))
+        return;  /* another ABI's bytes are never this process's memory */
+    table_clear(&in.next);
+    in.id = img->checkpoint_id;
+    in.digest = img->end_digest;
+    in.size = img->total_bytes;
+    in.depth = 0;
+    for (const ck_image *p = img->parent_img; p; p = p->parent_img)
+        in.depth++;
+    seeding = 1;
+}
+
+/* The hashes of the checkpoint's bytes of b (as read, its chain resolved),
+ * under the address the block has now: where the program's memory still
+ * holds those bytes at its next checkpoint, a chunk refers to them. */
+void incr_seed_block(const ck_block *b, const void *new_addr)
+{
+    if (!seeding || b->len < INCR_MIN_BLOCK)
+        return;
+    uint64_t nchunks = (b->len + INCR_CHUNK - 1) / INCR_CHUNK;
+    entry *e = table_add(&in.next, (uint64_t)(uintptr_t)new_addr, b->len, b->record, nchunks);
+    for (uint64_t i = 0; e && i < nchunks; i++)
+        in.next.h[e->first + i] = XXH3_128bits(b->data + i * INCR_CHUNK,
+                                               i + 1 < nchunks ? INCR_CHUNK : b->len - i * INCR_CHUNK);
+}
+
+void incr_seed_end(void)
+{
+    if (!seeding)
+        return;
+    seeding = 0;
+    qsort(in.next.e, in.next.n, sizeof *in.next.e, by_addr);
+    table t = in.prev;
+    in.prev = in.next;
+    in.next = t;
+    table_clear(&in.next);
+    in.have = 1;
 }
 
 void incr_report(FILE *out, const char *path)

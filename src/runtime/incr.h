@@ -31,6 +31,14 @@ void incr_commit(const char *path);
 /* The write failed: the previous checkpoint stays the parent. */
 void incr_abort(void);
 
+/* A restored process (MIGTHREAD_INCREMENTAL): the checkpoint it was
+ * restored from, when read from a file written on this ABI, is the parent
+ * of its first checkpoint to that file. Begin before the restore, each
+ * block as it is placed (restore_on_placed), end once it succeeded. */
+void incr_seed_begin(const ck_image *img, const char *path);
+void incr_seed_block(const ck_block *b, const void *new_addr);
+void incr_seed_end(void);
+
 /* With MIGTHREAD_VERBOSE: the line that says what the last checkpoint took
  * from its parent (nothing for a full one). */
 void incr_report(FILE *out, const char *path);

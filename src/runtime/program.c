@@ -200,8 +200,11 @@ static int restore_from(const char *path, void *(**start)(void *))
     ck_image *img = ck_chain_read_restore(path, &err);  /* a file, "-" or migthread restart's stream; its parents */
     if (!img)
         mt_fatal("%s", err.msg);
+    incr_seed_begin(img, path);  /* MIGTHREAD_INCREMENTAL: img is the first parent */
+    restore_on_placed(incr_seed_block);
     if (lc_files_reopen(img, &err) < 0 || th_restore_prepare(img, &err) < 0 || restore_image(img, 0, &err) < 0)
         mt_fatal("%s", err.msg);
+    incr_seed_end();
     /* the library's state, before any thread of the program goes on */
     if (lc_signal_reinstall(&err) < 0 || lc_stdio_reinstate(&err) < 0 || lc_mmap_restored(&err) < 0)
         mt_fatal("%s", err.msg);

@@ -394,11 +394,20 @@ static int install_unions(loader *ld)
     return 0;
 }
 
+static void (*placed)(const ck_block *b, const void *new_addr);
+
+void restore_on_placed(void (*fn)(const ck_block *b, const void *new_addr))
+{
+    placed = fn;
+}
+
 static int commit(loader *ld)
 {
     for (uint64_t i = 0; i < ld->nhomes; i++) {
         home *h = &ld->homes[i];
         const struct mt_type *local = types_local_find(ld->img->types[h->block->type]->id);
+        if (placed && h->stage && (h->block->role == CK_ROLE_GLOBAL || h->block->role == CK_ROLE_HEAP))
+            placed(h->block, h->new_addr);
         if (h->block->role == CK_ROLE_GLOBAL || h->block->role == CK_ROLE_TLS) {
             if (h->stage)
                 memcpy(h->new_addr, h->stage, h->block->count * local->size);

@@ -13,4 +13,9 @@ ck_image *restore_read_file(const char *path, mt_error *err);
  * All or nothing: on failure the program is untouched. */
 int restore_image(const ck_image *img, unsigned flags, mt_error *err);
 
+/* Called for each global and heap block a restore puts in place (b is the
+ * checkpoint's, new_addr where its bytes now are): incremental checkpoints
+ * (incr.c) take the checkpoint a process came from as the first parent. */
+void restore_on_placed(void (*fn)(const ck_block *b, const void *new_addr));
+
 #endif
