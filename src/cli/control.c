@@ -171,7 +171,7 @@ int cli_ask_checkpoint(long pid, cm_msg *m, long long wait_ms)
 
 int cmd_checkpoint(int argc, char **argv)
 {
-    const char *synopsis = "checkpoint [-o FILE|-] [--exit] [--fork] [--thread N] [--timeout SECONDS] PID";
+    const char *synopsis = "checkpoint [-o FILE|-] [--exit] [--fork] [--incremental] [--thread N] [--timeout SECONDS] PID";
     cm_msg *m = calloc(1, sizeof *m);
     if (!m)
         return cli_fail("out of memory");
@@ -184,6 +184,9 @@ int cmd_checkpoint(int argc, char **argv)
             cm_set(m, CM_F_FLAGS);
         } else if (strcmp(argv[i], "--fork") == 0) {
             m->flags |= CM_FLAG_FORK;  /* the program forks its writer: the answer comes once it is done */
+            cm_set(m, CM_F_FLAGS);
+        } else if (strcmp(argv[i], "--incremental") == 0) {
+            m->flags |= CM_FLAG_INCREMENTAL;
             cm_set(m, CM_F_FLAGS);
         } else if (strcmp(argv[i], "--thread") == 0 && i + 1 < argc) {
             char *end;

@@ -25,6 +25,9 @@ static const struct {
       "  --fork               a forked copy of the program writes the checkpoint while\n"
       "                       the program goes on (stopped a few ms); the answer\n"
       "                       comes once the file is complete (--exit: not forked)\n"
+      "  --incremental        refer to the previous checkpoint the program wrote to the\n"
+      "                       same file (kept beside it as FILE.ID) for the chunks that\n"
+      "                       did not change; the first one is whole\n"
       "  --thread N           save thread N alone (main is 1); with --exit it leaves\n"
       "                       the process, the other threads carry on\n"
       "  --timeout SECONDS    give up after SECONDS without an adaptation point (or\n"
@@ -54,11 +57,15 @@ static const struct {
       "  --dir DIR            the job's checkpoint directory (default: .)\n"
       "  --interval SECONDS   also checkpoint every SECONDS, the program going on; the\n"
       "                       previous checkpoint stays until the new one is whole\n"
+      "                       (with MIGTHREAD_INCREMENTAL=1 in the environment they\n"
+      "                       are incremental; their chain's files stay in DIR)\n"
       "  --signal SIG         the warning signal, by name or number (default: USR1)\n" },
     { "inspect",
       "  Print what a checkpoint holds: the writer's ABI, the program identity, the\n"
       "  types, frames, globals and heap blocks, byte totals and the pointer graph's\n"
-      "  size; the file is validated on the way (- reads standard input).\n",
+      "  size; the file is validated on the way (- reads standard input). An\n"
+      "  incremental checkpoint's chain is read and validated too, and shown: each\n"
+      "  parent, its id and how many blocks and bytes come from it.\n",
       "  --json               the same as one JSON object\n" },
     { "migrate",
       "  Move the running program PID to the migthreadd at HOST:PORT: it checkpoints\n"

@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "ckpt.h"
+#include "ckpt_chain.h"
 #include "cli.h"
 #include "input.h"
 #include "kernels.h"
@@ -68,6 +69,73 @@ static void tally(const ck_image *img, totals *tot)
 
 static void json_str(const char *s);
 static void print_files(const ck_image *img);
+
+/* ---- The chain of an incremental checkpoint ------------------------------------------ */
+
+/* Where the blocks' bytes come from: [0] this file, [k] its k-th parent. */
+typedef struct chain_use {
+    uint64_t bytes[CK_CHAIN_MAX + 1], blocks[CK_CHAIN_MAX + 1];
+    int depth;
+} chain_use;
+
+static void chain_tally(const ck_image *img, chain_use *u)
+{
+    memset(u, 0, sizeof *u);
+    for (const ck_image *p = img->parent_img; p && u->depth < CK_CHAIN_MAX; p = p->parent_img)
+        u->depth++;
+    for (uint64_t i = 0; i < img->nblocks; i++) {
+        const ck_block *b = &img->blocks[i];
+        const ck_delta *d = b->delta;
+        if (!d || !d->origin) {
+            u->bytes[0] += b->len;
+            u->blocks[0]++;
+            continue;
+        }
+        uint8_t seen[CK_CHAIN_MAX + 1] = { 0 };
+        for (uint64_t c = 0; c < d->nchunks; c++) {
+            int o = d->origin[c] <= u->depth ? d->origin[c] : u->depth;
+            u->bytes[o] += c + 1 < d->nchunks ? d->chunk : b->len - c * d->chunk;
+            seen[o] = 1;
+        }
+        for (int k = 0; k <= u->depth; k++)
+            u->blocks[k] += seen[k];
+    }
+}
+
+static void print_chain(const char *path, const ck_image *img)
+{
+    if (!img->parent_img)
+        return;
+    chain_use u;
+    chain_tally(img, &u);
+    printf("chain: %d parent%s (the blocks' bytes: where they are read from)\n", u.depth, u.depth == 1 ? "" : "s");
+    const ck_image *p = img;
+    const char *file = path;  /* an image's file is the name its child read it by */
+    for (int k = 0; k <= u.depth && p; k++) {
+        printf("  %-6s %-40s checkpoint %016llx: %llu blocks, %llu bytes\n", k ? "parent" : "this", file,
+               (unsigned long long)p->checkpoint_id, (unsigned long long)u.blocks[k], (unsigned long long)u.bytes[k]);
+        file = p->parent_file ? p->parent_file : "?";
+        p = p->parent_img;
+    }
+}
+
+static void json_chain(const char *path, const ck_image *img)
+{
+    chain_use u;
+    chain_tally(img, &u);
+    printf(",\"chain\":[");
+    const ck_image *p = img;
+    const char *file = path;
+    for (int k = 0; k <= u.depth && p; k++) {
+        printf("%s{\"file\":", k ? "," : "");
+        json_str(file);
+        printf(",\"checkpoint_id\":\"%016llx\",\"blocks\":%llu,\"bytes\":%llu}", (unsigned long long)p->checkpoint_id,
+               (unsigned long long)u.blocks[k], (unsigned long long)u.bytes[k]);
+        file = p->parent_file ? p->parent_file : "?";
+        p = p->parent_img;
+    }
+    printf("]");
+}
 
 /* A bit-field's value, read by the writer's bit positions (p is its
  * first byte), and where it was: "-20 (s7@2.4)". */
@@ -208,10 +276,11 @@ static void print_text(const char *path, const ck_image *img, const totals *t)
 {
     char arch[160], tag[512];
     printf("checkpoint %s: %llu bytes, %u records, format version %d\n", path,
-           (unsigned long long)img->total_bytes, img->nrecords, CK_VERSION);
+           (unsigned long long)img->total_bytes, img->nrecords, img->features ? CK_VERSION_CHAIN : CK_VERSION);
     printf("writer: %s\n", arch_describe(&img->arch, arch, sizeof arch));
     printf("program: %016llx\n", (unsigned long long)img->program_id);
     printf("checkpoint id: %016llx\n", (unsigned long long)img->checkpoint_id);
+    print_chain(path, img);
     printf("types: %u\n", img->ntypes);
     for (uint32_t i = 0; i < img->ntypes; i++) {
         const struct mt_type *ty = img->types[i];
@@ -315,13 +384,15 @@ static void print_json(const char *path, const ck_image *img, const totals *t)
     printf("{\"file\":");
     json_str(path);
     printf(",\"bytes\":%llu,\"records\":%u,\"version\":%d,\"writer\":",
-           (unsigned long long)img->total_bytes, img->nrecords, CK_VERSION);
+           (unsigned long long)img->total_bytes, img->nrecords, img->features ? CK_VERSION_CHAIN : CK_VERSION);
     json_str(arch_describe(&img->arch, arch, sizeof arch));
     printf(",\"big_endian\":%s,\"pointer_size\":%u,\"long_size\":%u,\"program\":\"%016llx\","
-           "\"checkpoint_id\":\"%016llx\",\"types\":[",
+           "\"checkpoint_id\":\"%016llx\"",
            img->arch.byte_order == ARCH_BIG ? "true" : "false", img->arch.scalar[AS_PTR].size,
            img->arch.scalar[AS_LONG].size, (unsigned long long)img->program_id,
            (unsigned long long)img->checkpoint_id);
+    json_chain(path, img);
+    printf(",\"types\":[");
     for (uint32_t i = 0; i < img->ntypes; i++) {
         mt_type_format(img->types[i], tag, sizeof tag);
         printf("%s{\"name\":", i ? "," : "");
@@ -434,10 +505,16 @@ int cmd_inspect(int argc, char **argv)
     ck_image *img = in_read_fd(fd, NULL, 0, &err);
     if (!stdin_given)
         close(fd);
+    char dir[4096];
+    ck_chain_dir(stdin_given ? "" : path, dir, sizeof dir);  /* a stream's parents: the working directory's */
     if (stdin_given)
         path = "standard input";
     if (!img)
         return cli_fail("%s: %s", path, err.msg);
+    if (ck_chain_resolve(img, dir, path, &err) < 0) {
+        ck_image_free(img);
+        return cli_fail("%s", err.msg);
+    }
     totals t;
     tally(img, &t);
     if (json)

@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "ckpt.h"
+#include "ckpt_chain.h"
 #include "cli.h"
 #include "ctlmsg.h"
 #include "input.h"
@@ -280,8 +281,10 @@ static int supervise(const run_opts *o, pid_t child, const sigset_t *wanted)
     for (;;) {
         int status;
         if (waitpid(child, &status, WNOHANG) == child) {
-            if (WIFEXITED(status) && WEXITSTATUS(status) == 0)
+            if (WIFEXITED(status) && WEXITSTATUS(status) == 0) {
+                ck_chain_remove_links(o->ckpt);  /* an incremental one's parents (MIGTHREAD_INCREMENTAL) */
                 unlink(o->ckpt);  /* the job is done: a rerun starts afresh */
+            }
             return status_of(status);
         }
         double left = next - now_s();

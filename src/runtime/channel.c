@@ -77,6 +77,7 @@ static struct {
     /* CM_FLAG_HOLD: the writer waits (holding) for the requester's byte,
      * read by the control thread once the answer is out (awaiting) */
     int hold, holding, awaiting, decision;
+    int incremental;             /* CM_FLAG_INCREMENTAL */
     char result_path[CFG_PATH_MAX], why[CM_TEXT_MAX + 1];
     uint64_t size, write_us;
     struct timespec asked, capture_at;
@@ -132,6 +133,16 @@ int ch_target(int requester, char *path, size_t cap, int *fd)
     }
     pthread_mutex_unlock(&ch.mu);
     return mine;
+}
+
+int ch_incremental(int requester)
+{
+    if (requester != TH_BY_CHANNEL)
+        return 0;
+    pthread_mutex_lock(&ch.mu);
+    int inc = ch.active && ch.incremental && ch.dest_fd < 0;
+    pthread_mutex_unlock(&ch.mu);
+    return inc;
 }
 
 void ch_written(int requester, const char *path, uint64_t size, double write_ms)
@@ -414,7 +425,7 @@ static void answer_hello(int fd)
  * now waits for the outcome. */
 static int start_checkpoint(int fd, cm_msg *m, char *why, size_t cap)
 {
-    if (m->flags & ~(uint32_t)(CM_FLAG_EXIT | CM_FLAG_HOLD | CM_FLAG_FORK) ||
+    if (m->flags & ~(uint32_t)(CM_FLAG_EXIT | CM_FLAG_HOLD | CM_FLAG_FORK | CM_FLAG_INCREMENTAL) ||
         (m->flags & (CM_FLAG_EXIT | CM_FLAG_HOLD)) == (CM_FLAG_EXIT | CM_FLAG_HOLD))
         return snprintf(why, cap, "bad request: unknown flags 0x%x", m->flags), 0;
     if ((m->flags & (CM_FLAG_FORK | CM_FLAG_HOLD)) == (CM_FLAG_FORK | CM_FLAG_HOLD))
@@ -445,6 +456,7 @@ static int start_checkpoint(int fd, cm_msg *m, char *why, size_t cap)
     ch.hold = (m->flags & CM_FLAG_HOLD) != 0;
     ch.fork = (m->flags & CM_FLAG_FORK) != 0;
     ch.deferred = ch.ended = 0;
+    ch.incremental = (m->flags & CM_FLAG_INCREMENTAL) != 0;
     ch.holding = ch.awaiting = ch.decision = 0;
     ch.why[0] = ch.result_path[0] = '\0';
     clock_gettime(CLOCK_MONOTONIC, &ch.asked);

@@ -27,6 +27,9 @@ void ch_post_signal(uint32_t target, int leave);
 /* 1 when requester's capture writes where a channel request said: a path
  * (copied to path) or a descriptor (*fd >= 0); 0 to write cfg.path. */
 int ch_target(int requester, char *path, size_t cap, int *fd);
+/* 1 when requester's channel request asked for an incremental checkpoint
+ * (CM_FLAG_INCREMENTAL) into a file. */
+int ch_incremental(int requester);
 /* The checkpoint was written (path NULL: to the descriptor), or not (the
  * reason). */
 void ch_written(int requester, const char *path, uint64_t size, double write_ms);

@@ -27,6 +27,21 @@
 /* 3 binds records to their checkpoint (the checkpoint id in every record's
  * seed, the END record's checksum of the whole stream); 2 added threads. */
 #define CK_VERSION 3
+/* 4: the header's flags name features a reader must have (CK_FEATURE_*),
+ * refused by name when unknown; written only by checkpoints that need one,
+ * so that a checkpoint that stands alone stays readable by version 3. */
+#define CK_VERSION_CHAIN 4
+
+/* Required features (the header's flags, version 4). */
+enum ck_feature {
+    CK_FEATURE_PARENT = 1,  /* refers to a parent checkpoint (PARENT, DELTA records) */
+    CK_FEATURES_KNOWN = 1
+};
+
+/* A reader follows at most this many parents behind a checkpoint. */
+enum { CK_CHAIN_MAX = 64 };
+/* A DELTA record's chunk size: a power of two in these bounds. */
+enum { CK_CHUNK_MIN = 512, CK_CHUNK_MAX = 1 << 24 };
 
 enum ck_kind {
     CK_TYPES = 1,   /* the writer's type table */
@@ -36,6 +51,8 @@ enum ck_kind {
     CK_FREED = 5,   /* address ranges the writer had freed that saved pointers point into */
     CK_UNIONS = 9,  /* the active member of each union object in the saved blocks (unions.c) */
     CK_FILES = 10,  /* the program's open files: path, descriptor, offset, unread input (libc_files.c) */
+    CK_PARENT = 11, /* the parent checkpoint: its id, the digest of its content, its size, its path */
+    CK_DELTA = 12,  /* a block whose unchanged chunks are a parent's block's (incremental) */
     CK_END = 0x7f454e44 /* "DNE\x7f": closes the stream */
 };
 
@@ -113,6 +130,26 @@ enum {
 };
 #define CK_MAX_PAYLOAD ((uint64_t)1 << 40)
 
+/* A DELTA block: which chunks are the parent's (ckpt_chain.c resolves it). */
+typedef struct ck_delta {
+    uint32_t parent_record;     /* the parent's record that holds the block's bytes */
+    uint32_t chunk;             /* bytes per chunk, a power of two; the last may be short */
+    uint64_t nchunks;
+    const uint8_t *same;        /* bit i%8 of byte i/8 set: chunk i is the parent's */
+    const uint8_t *literal;     /* the other chunks, in order */
+    uint8_t *bytes;             /* resolved: the block's bytes (NULL when borrowed whole) */
+    uint8_t *origin;            /* resolved: per chunk, 0 this file, k its k-th parent */
+    int shared;                 /* resolved: its bytes are also another block's */
+} ck_delta;
+
+/* The PARENT record: the checkpoint a child's DELTA blocks refer to. */
+typedef struct ck_parent {
+    uint64_t id;                /* the parent's checkpoint id */
+    uint64_t digest;            /* its END record's digest: XXH3-64 of every byte before it */
+    uint64_t size;              /* its size in bytes */
+    char *path;                 /* relative to the child's directory, or absolute */
+} ck_parent;
+
 typedef struct ck_block {
     uint8_t role;
     uint32_t type;      /* index into the image's types */
@@ -123,6 +160,7 @@ typedef struct ck_block {
     const uint8_t *data;
     char *name;         /* globals: the name; may be empty */
     uint32_t record;    /* record number, for messages */
+    ck_delta *delta;    /* a DELTA record's; data is NULL until ck_chain_resolve */
 } ck_block;
 
 /* [start, start + len) in the writer's address space. */
@@ -190,6 +228,13 @@ typedef struct ck_image {
     ck_file *files;             /* in id order; groups refer to earlier entries */
     uint32_t nfiles;
     char *info;                 /* INFO text, or NULL */
+    uint16_t features;          /* the header's CK_FEATURE_* */
+    int has_parent;             /* a PARENT record was read */
+    ck_parent parent;
+    uint64_t unresolved;        /* DELTA blocks whose bytes are not there yet */
+    struct ck_image *parent_img; /* after ck_chain_resolve: the parent, read and resolved */
+    char *parent_file;          /* ... and where it was read from */
+    uint64_t end_digest;        /* the END record's digest of every byte before it */
     uint64_t total_bytes;       /* the size of the stream */
     uint32_t nrecords;
     uint8_t **buffers;          /* payloads that blocks point into */
@@ -222,10 +267,27 @@ typedef struct ck_writer {
      * filled, fails the write. None unless set after ck_write_header. */
     int (*block_seen)(void *ctx, const ck_block *b, const void *data, mt_error *err);
     void *block_seen_ctx;
+    /* Called with every block before it goes out (incr.c): 1 when it
+     * wrote the block itself (a DELTA record), 0 to write a BLOCK record,
+     * -1 with err filled. None unless set after ck_write_header. */
+    int (*block_out)(void *ctx, struct ck_writer *w, const ck_block *b, const void *data);
+    void *block_out_ctx;
+    uint64_t end_digest;        /* set by ck_write_end: the digest its END record holds */
 } ck_writer;
 
 /* Each returns 0, or -1 with the writer's err filled. */
 int ck_write_header(ck_writer *w, st_stream *s, uint64_t program_id, mt_error *err);
+/* The same with required features (CK_FEATURE_*; 0 writes version 3). */
+int ck_write_header_features(ck_writer *w, st_stream *s, uint64_t program_id, uint16_t features, mt_error *err);
+/* The PARENT record (after INFO, before any block). */
+int ck_write_parent(ck_writer *w, const ck_parent *p);
+/* A DELTA record: b's header, then the chunks of data (b->len bytes) whose
+ * bit in same is clear; the others are record parent_record's of the
+ * parent. */
+int ck_write_delta(ck_writer *w, const ck_block *b, const void *data, uint32_t parent_record, uint32_t chunk,
+                   const uint8_t *same);
+/* 1 when one of the writer's patches falls inside [data, data + len). */
+int ck_block_patched(const ck_writer *w, const void *data, uint64_t len);
 int ck_write_info(ck_writer *w, const char *text);
 int ck_write_types(ck_writer *w, const struct mt_type *const *types, uint32_t n);
 int ck_write_funcs(ck_writer *w, const ck_func *funcs, uint32_t n);
@@ -274,6 +336,9 @@ long ck_block_header(const uint8_t *p, uint64_t n, ck_block *b);
  * first record is another kind), or NULL with err set. Reads nothing more: with st_keep, the bytes read can be handed to
  * the reader that reads the rest (migthread restart). */
 char *ck_read_info(st_stream *s, mt_error *err);
+/* Reads the header and the records before the type table (INFO, PARENT)
+ * and the type table: what a chain's walk needs (has_parent, parent). */
+ck_image *ck_read_start(st_stream *s, mt_error *err);
 void ck_image_free(ck_image *img);
 
 #endif

@@ -234,15 +234,19 @@ static int read_header(reader *r)
         return mt_fail(r->err, MT_EFORMAT, "not a MigThread checkpoint (bad magic)");
     cursor c = { h + CK_MAGIC_LEN, (uint64_t)n - CK_MAGIC_LEN, 0 };
     uint64_t version = get_uint(&c, 2);
-    get_uint(&c, 2);
+    uint64_t features = get_uint(&c, 2);
     uint64_t arch_len = get_uint(&c, 4);
     if (!c.bad && version < CK_VERSION)
         return mt_fail(r->err, MT_EFORMAT,
                        "checkpoint format version %llu is older than this build reads (%d): write it again",
                        (unsigned long long)version, CK_VERSION);
-    if (!c.bad && version != CK_VERSION)
-        return mt_fail(r->err, MT_EFORMAT, "checkpoint format version %llu, this build reads %d",
-                       (unsigned long long)version, CK_VERSION);
+    if (!c.bad && version > CK_VERSION_CHAIN)
+        return mt_fail(r->err, MT_EFORMAT, "checkpoint format version %llu, this build reads %d and %d",
+                       (unsigned long long)version, CK_VERSION, CK_VERSION_CHAIN);
+    if (!c.bad && version == CK_VERSION_CHAIN && (features & ~(uint64_t)CK_FEATURES_KNOWN))
+        return mt_fail(r->err, MT_EFORMAT, "checkpoint needs features this build does not have (header flags 0x%llx)",
+                       (unsigned long long)features);
+    r->img->features = version == CK_VERSION_CHAIN ? (uint16_t)features : 0;  /* version 3 wrote 0 */
     if (c.bad || (size_t)n < sizeof h)
         return mt_fail(r->err, MT_EFORMAT, "truncated checkpoint: the header is short");
     if (arch_len != sizeof(mt_arch))
@@ -598,6 +602,100 @@ static int parse_block(reader *r, uint8_t *payload, uint64_t len)
     return rc;
 }
 
+/* ---- Incremental checkpoints: PARENT and DELTA --------------------------------------- */
+
+/* The parent a child refers to: at most one, before any block, and only
+ * in a checkpoint whose header says it has one. */
+static int parse_parent(reader *r, const uint8_t *p, uint64_t len)
+{
+    ck_image *img = r->img;
+    if (img->has_parent || img->nblocks || !(img->features & CK_FEATURE_PARENT))
+        return corrupt(r, "%s", "a parent record where none can be");
+    cursor c = { p, len, 0 };
+    img->parent.id = get_uint(&c, 8);
+    img->parent.digest = get_uint(&c, 8);
+    img->parent.size = get_uint(&c, 8);
+    img->parent.path = get_str(&c);
+    img->has_parent = 1;
+    if (c.bad || c.left || !img->parent.path || !img->parent.path[0])
+        return corrupt(r, "%s", "bad parent record");
+    return 0;
+}
+
+/* The chunk map of a DELTA block: a power-of-two chunk, the bitmap of
+ * chunks that are the parent's (no bit set past the last chunk), then
+ * exactly the bytes of the others. */
+static int parse_delta_map(reader *r, cursor *c, ck_block *b, ck_delta *d)
+{
+    d->parent_record = (uint32_t)get_uint(c, 4);
+    d->chunk = (uint32_t)get_uint(c, 4);
+    if (c->bad || d->chunk < CK_CHUNK_MIN || d->chunk > CK_CHUNK_MAX || (d->chunk & (d->chunk - 1)))
+        return corrupt(r, "%s", "bad chunk size in a delta block");
+    d->nchunks = (b->len + d->chunk - 1) / d->chunk;
+    uint64_t map = (d->nchunks + 7) / 8, literal = 0;
+    if (c->left < map)
+        return corrupt(r, "%s", "delta block's chunk map overruns its record");
+    d->same = c->p;
+    for (uint64_t i = 0; i < d->nchunks; i++)
+        if (!(d->same[i / 8] >> (i % 8) & 1))
+            literal += i + 1 < d->nchunks ? d->chunk : b->len - i * d->chunk;
+    if (d->nchunks % 8 && d->same[map - 1] >> (d->nchunks % 8))
+        return corrupt(r, "%s", "delta block's chunk map marks chunks past its end");
+    d->literal = c->p + map;
+    if (c->left - map != literal)
+        return corrupt(r, "%s", "delta block's bytes do not match its chunk map");
+    return 0;
+}
+
+/* A DELTA record: a block's header as in BLOCK, its length from its type
+ * and count (its bytes are resolved later, from the parent). Takes
+ * ownership of payload. */
+static int parse_delta(reader *r, uint8_t *payload, uint64_t len)
+{
+    cursor c = { payload, len, 0 };
+    ck_block b = { .record = r->record };
+    b.role = (uint8_t)get_uint(&c, 1);
+    b.type = (uint32_t)get_uint(&c, 4);
+    b.key = get_uint(&c, 8);
+    b.aux = get_uint(&c, 8);
+    b.old_addr = get_uint(&c, 8);
+    b.count = get_uint(&c, 8);
+    b.name = get_str(&c);
+    ck_delta *d = calloc(1, sizeof *d);
+    int rc = c.bad ? corrupt(r, "%s", "block header overruns its record")
+             : !d ? mt_fail(r->err, MT_ENOMEM, "out of memory reading blocks")
+             : !r->img->has_parent ? corrupt(r, "%s", "a delta block without a parent record")
+             : !r->have_types || b.type >= r->img->ntypes ? corrupt(r, "%s", "block of an undefined type") : 0;
+    uint64_t size = rc == 0 ? r->img->types[b.type]->size : 1;
+    if (rc == 0 && (b.count == 0 || b.count > CK_MAX_PAYLOAD / size))
+        rc = corrupt(r, "%s", "delta block of a bad count");
+    b.len = b.count * size;
+    if (rc == 0 && !r->mem_limit)
+        r->mem_limit = memory_limit();
+    if (rc == 0 && b.len > r->mem_limit)
+        rc = mt_fail(r->err, MT_ENOMEM, "record %u at offset %llu claims %llu bytes, more than this process can hold (%llu)",
+                     r->record, (unsigned long long)r->rec_offset, (unsigned long long)b.len,
+                     (unsigned long long)r->mem_limit);
+    if (rc == 0)
+        rc = check_block(r, &b);
+    if (rc == 0)
+        rc = parse_delta_map(r, &c, &b, d);
+    if (rc == 0)
+        rc = keep_buffer(r, payload);
+    else
+        free(payload);
+    b.delta = d;
+    if (rc == 0)
+        rc = add_block(r, &b);
+    if (rc < 0) {
+        free(b.name);
+        free(d);
+        return rc;
+    }
+    r->img->unresolved++;
+    return 0;
+}
+
 /* ---- Records -------------------------------------------------------------- */
 
 /* The END record: the count of records before it, then the XXH3-64 of every
@@ -609,6 +707,7 @@ static int check_end(reader *r, const uint8_t *payload, uint64_t len)
     uint64_t count = get_uint(&e, 4), whole = get_uint(&e, 8);
     if (e.bad || e.left || count != r->record)
         return corrupt(r, "%s", "end record does not match the stream");
+    r->img->end_digest = whole;
     if (whole != XXH3_64bits_digest(&r->whole))
         return mt_fail(r->err, MT_ECHECKSUM,
                        "checksum mismatch in the end record at offset %llu: the records before it "
@@ -633,7 +732,8 @@ static int read_record(reader *r)
     uint32_t kind = (uint32_t)get_uint(&c, 4), flags = (uint32_t)get_uint(&c, 4);
     uint64_t len = get_uint(&c, 8);
     int known = kind == CK_TYPES || kind == CK_BLOCK || kind == CK_FUNCS || kind == CK_INFO ||
-                kind == CK_FREED || kind == CK_UNIONS || kind == CK_FILES || kind == CK_END;
+                kind == CK_FREED || kind == CK_UNIONS || kind == CK_FILES || kind == CK_END ||
+                kind == CK_PARENT || kind == CK_DELTA;
     if (!known && !(flags & CK_FLAG_SKIPPABLE))
         return corrupt(r, "unknown record kind%s", "");
     if (check_claim(r, len) < 0 || verify_ahead(r, h, len) < 0)
@@ -672,6 +772,8 @@ static int read_record(reader *r)
     case CK_UNIONS: rc = parse_unions(r, payload, len); break;
     case CK_BLOCK: rc = parse_block(r, payload, len); payload = NULL; break;
     case CK_FILES: rc = parse_files(r, payload, len); payload = NULL; break;
+    case CK_PARENT: rc = parse_parent(r, payload, len); break;
+    case CK_DELTA: rc = parse_delta(r, payload, len); payload = NULL; break;
     case CK_INFO:
         if (!r->img->info && (r->img->info = malloc(len + 1))) {
             memcpy(r->img->info, payload, len);
@@ -706,6 +808,8 @@ ck_image *ck_read_with(st_stream *s, const ck_read_hooks *hooks, mt_error *err)
         rc = read_record(&r);
     if (rc == 1 && !r.have_types)
         rc = corrupt(&r, "%s", "no type table");
+    if (rc == 1 && (img->features & CK_FEATURE_PARENT) && !img->has_parent)
+        rc = corrupt(&r, "%s", "no parent record in a checkpoint that says it has one");
     if (rc == 1 && s->remaining(s) > 0)
         rc = mt_fail(err, MT_EFORMAT, "corrupt checkpoint: bytes after the end record at offset %llu",
                      (unsigned long long)s->offset);
@@ -715,6 +819,27 @@ ck_image *ck_read_with(st_stream *s, const ck_read_hooks *hooks, mt_error *err)
     }
     img->nrecords = r.record;
     img->total_bytes = s->offset;
+    return img;
+}
+
+ck_image *ck_read_start(st_stream *s, mt_error *err)
+{
+    ck_image *img = calloc(1, sizeof *img);
+    if (!img) {
+        mt_fail(err, MT_ENOMEM, "out of memory reading a checkpoint");
+        return NULL;
+    }
+    reader r = { .s = s, .img = img, .err = err };
+    XXH3_64bits_reset(&r.whole);
+    int rc = read_header(&r);
+    while (rc == 0 && !r.have_types)
+        rc = read_record(&r);
+    if (rc == 1 && !r.have_types)
+        rc = corrupt(&r, "%s", "no type table");
+    if (rc < 0) {
+        ck_image_free(img);
+        return NULL;
+    }
     return img;
 }
 
@@ -746,9 +871,18 @@ void ck_image_free(ck_image *img)
     for (uint32_t i = 0; i < img->ntypes; i++)
         type_free(img->types[i]);
     free(img->types);
-    for (uint64_t i = 0; i < img->nblocks; i++)
+    for (uint64_t i = 0; i < img->nblocks; i++) {
         free(img->blocks[i].name);
+        if (img->blocks[i].delta) {
+            free(img->blocks[i].delta->bytes);
+            free(img->blocks[i].delta->origin);
+            free(img->blocks[i].delta);
+        }
+    }
     free(img->blocks);
+    free(img->parent.path);
+    free(img->parent_file);
+    ck_image_free(img->parent_img);
     for (uint32_t i = 0; i < img->nfuncs; i++)
         free(img->funcs[i].name);
     free(img->funcs);

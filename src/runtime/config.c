@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "ckpt.h"
 #include "error.h"
 
 config cfg;
@@ -48,6 +49,18 @@ static uint32_t env_thread(void)
     return (uint32_t)n;
 }
 
+/* MIGTHREAD_INCREMENTAL and MIGTHREAD_INCREMENTAL_MAX (1 to the chain a
+ * reader follows). */
+static void cfg_incremental(void)
+{
+    cfg.incremental = env_count("MIGTHREAD_INCREMENTAL") != 0;
+    long long max = env_count("MIGTHREAD_INCREMENTAL_MAX");
+    const char *v = getenv("MIGTHREAD_INCREMENTAL_MAX");
+    if (v && *v && (max < 1 || max > CK_CHAIN_MAX))
+        mt_fatal("MIGTHREAD_INCREMENTAL_MAX must be 1 to %d incremental checkpoints in a row, not '%s'", CK_CHAIN_MAX, v);
+    cfg.incr_max = v && *v ? (uint32_t)max : CFG_INCR_MAX_DEFAULT;
+}
+
 void cfg_read(const char *argv0)
 {
     const char *path = getenv("MIGTHREAD_CHECKPOINT_FILE");
@@ -83,6 +96,7 @@ void cfg_read(const char *argv0)
     cfg.fork = env_count("MIGTHREAD_FORK") != 0;
     if (!cfg.control && cfg.fork)
         mt_fatal("MIGTHREAD_FORK needs the control thread, which MIGTHREAD_CONTROL=0 turns off");
+    cfg_incremental();
     const char *restore = getenv("MIGTHREAD_RESTORE");
     cfg.restore = restore && *restore ? restore : NULL;
 }

@@ -7,6 +7,8 @@
 #include <stdint.h>
 
 enum { CFG_PATH_MAX = 4096 };
+/* MIGTHREAD_INCREMENTAL_MAX's default: incremental checkpoints in a row. */
+enum { CFG_INCR_MAX_DEFAULT = 8 };
 
 typedef struct config {
     char path[CFG_PATH_MAX];  /* MIGTHREAD_CHECKPOINT_FILE, or <program>.ckpt */
@@ -20,6 +22,8 @@ typedef struct config {
     int allow_root;         /* MIGTHREAD_ALLOW_ROOT: root may use the control channel */
     int control;            /* not MIGTHREAD_CONTROL=0: the channel and its thread */
     int fork;               /* MIGTHREAD_FORK: checkpoints that let the program go on are forked */
+    int incremental;        /* MIGTHREAD_INCREMENTAL: refer to the previous checkpoint (incr.c) */
+    uint32_t incr_max;      /* MIGTHREAD_INCREMENTAL_MAX: a full checkpoint after this many incremental ones */
 } config;
 
 extern config cfg;

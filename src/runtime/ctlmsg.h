@@ -49,8 +49,10 @@ enum {
  * anything else (or a hang-up) resumes it (migthread migrate's two-phase
  * commit). FORK: the checkpoint is written by a forked copy while the
  * program goes on (forkcap.c); the answer comes once the copy is done.
- * Not with HOLD; with EXIT the program stops anyway and nothing is forked. */
-enum { CM_FLAG_EXIT = 1, CM_FLAG_HOLD = 2, CM_FLAG_FORK = 4 };
+ * Not with HOLD; with EXIT the program stops anyway and nothing is forked.
+ * INCREMENTAL: the checkpoint may refer to the previous one written to the
+ * same file (incr.c). */
+enum { CM_FLAG_EXIT = 1, CM_FLAG_HOLD = 2, CM_FLAG_FORK = 4, CM_FLAG_INCREMENTAL = 8 };
 enum { CM_DECIDE_EXIT = 'x', CM_DECIDE_RESUME = 'r' };
 
 /* One frame, decoded. have holds bit (1 << tag) for each field present. */

@@ -16,10 +16,12 @@
 #include <unistd.h>
 
 #include "channel.h"
+#include "ckpt_chain.h"
 #include "config.h"
 #include "error.h"
 #include "forkcap.h"
 #include "frames.h"
+#include "incr.h"
 #include "input.h"
 #include "libc_state.h"
 #include "migthread-gen.h"
@@ -267,6 +269,7 @@ static int control_write_checkpoint(int leave, int requester, int whole)
     mt_error err;
     long long size = -1;
     lc_signal_capture();
+    incr_want(cfg.incremental || ch_incremental(requester));
     int saved = lc_stdio_capture(&err) == 0 && lc_files_capture(&err) == 0 &&
                 (fd >= 0 ? save_to_fd(fd, &size, &err) : mt_save(path, &err)) == 0;
     lc_stdio_release();
@@ -286,6 +289,7 @@ static int control_write_checkpoint(int leave, int requester, int whole)
     ch_written(requester, fd >= 0 ? NULL : realpath(path, full) ? full : path, size < 0 ? 0 : (uint64_t)size, ms);
     if (cfg.verbose) {
         fprintf(stderr, "migthread: checkpoint %s: %lld bytes, written in %.3f ms\n", shown, size, ms);
+        incr_report(stderr, shown);
         double lat;
         if (ch_latency(&lat))
             fprintf(stderr, "migthread: trigger latency %.3f ms\n", lat);
@@ -316,16 +320,20 @@ static int restore_from(const char *path, void *(**start)(void *))
     int ready_fd = in_ready_fd(&err);  /* migthreadd's, before a restored file can take its number */
     if (ready_fd == -2)
         mt_fatal("%s", err.msg);
-    /* a file, "-" or migthread restart's stream; blocks convert as they come */
+    /* a file, "-" or migthread restart's stream, and its parents; the
+     * blocks of numbers convert as they come */
     restore_early *early = restore_early_new(0);
     ck_read_hooks hooks = { restore_early_part, restore_early_block, early };
-    ck_image *img = in_read_restore_with(path, early ? &hooks : NULL, &err);
+    ck_image *img = ck_chain_read_restore_with(path, early ? &hooks : NULL, &err);
     if (!img)
         mt_fatal("%s", err.msg);
+    incr_seed_begin(img, path);  /* MIGTHREAD_INCREMENTAL: img is the first parent */
+    restore_on_placed(incr_seed_block);
     if (lc_files_reopen(img, &err) < 0 || th_restore_prepare(img, &err) < 0 ||
         restore_image_early(img, early, 0, &err) < 0)
         mt_fatal("%s", err.msg);
     restore_early_free(early);
+    incr_seed_end();
     /* the library's state, before any thread of the program goes on */
     if (lc_signal_reinstall(&err) < 0 || lc_stdio_reinstate(&err) < 0 || lc_mmap_restored(&err) < 0)
         mt_fatal("%s", err.msg);

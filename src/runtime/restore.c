@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "ckpt.h"
+#include "ckpt_chain.h"
 #include "convert.h"
 #include "error.h"
 #include "flex.h"
@@ -430,11 +431,20 @@ static int install_unions(loader *ld)
     return 0;
 }
 
+static void (*placed)(const ck_block *b, const void *new_addr);
+
+void restore_on_placed(void (*fn)(const ck_block *b, const void *new_addr))
+{
+    placed = fn;
+}
+
 static int commit(loader *ld)
 {
     for (uint64_t i = 0; i < ld->nhomes; i++) {
         home *h = &ld->homes[i];
         const struct mt_type *local = types_local_find(ld->img->types[h->block->type]->id);
+        if (placed && h->stage && (h->block->role == CK_ROLE_GLOBAL || h->block->role == CK_ROLE_HEAP))
+            placed(h->block, h->new_addr);
         if (h->block->role == CK_ROLE_GLOBAL || h->block->role == CK_ROLE_TLS) {
             if (h->stage)
                 memcpy(h->new_addr, h->stage, h->block->count * local->size);
@@ -481,6 +491,8 @@ int restore_image_early(const ck_image *img, restore_early *early, unsigned flag
 {
     if (img->program_id != state_program_id())
         return mt_fail(err, MT_EPROGRAM, "checkpoint was made by another program");
+    if (img->unresolved)  /* a reader that did not follow the chain */
+        return mt_fail(err, MT_EFORMAT, "checkpoint refers to a parent checkpoint that was not read");
     th_record_type();
     loader ld = { .img = img, .err = err, .early = early && early->flags == flags ? early : NULL };
     if (ld.early && ld.early->plans && ld.early->nplans == img->ntypes) {
@@ -658,14 +670,7 @@ void restore_early_free(restore_early *e)
 
 ck_image *restore_read_file(const char *path, mt_error *err)
 {
-    if (strcmp(path, IN_STDIN) == 0)
-        return in_read_fd(STDIN_FILENO, NULL, 0, err);
-    int fd = in_open_file(path, err);
-    if (fd < 0)
-        return NULL;
-    ck_image *img = in_read_fd(fd, NULL, 0, err);
-    close(fd);
-    return img;
+    return ck_chain_read_file(path, err);  /* with its parents */
 }
 
 int mt_load(const char *path, unsigned flags, mt_error *err)

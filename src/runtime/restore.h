@@ -33,4 +33,9 @@ uint64_t restore_early_taken(const restore_early *e);
 /* Frees what no restore took. */
 void restore_early_free(restore_early *e);
 
+/* Called for each global and heap block a restore puts in place (b is the
+ * checkpoint's, new_addr where its bytes now are): incremental checkpoints
+ * (incr.c) take the checkpoint a process came from as the first parent. */
+void restore_on_placed(void (*fn)(const ck_block *b, const void *new_addr));
+
 #endif

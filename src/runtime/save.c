@@ -18,6 +18,7 @@
 #include "error.h"
 #include "flex.h"
 #include "frames.h"
+#include "incr.h"
 #include "migthread-gen.h"
 #include "reach.h"
 #include "state.h"
@@ -179,7 +180,8 @@ int state_write(st_stream *s, mt_error *err)
      * refused before anything is written */
     reach_set rs;
     int reach = reach_compute(&rs, err);
-    int rc = reach == REACH_REFUSED || th_tls_check(err) < 0 ? -1 : ck_write_header(&w, s, state_program_id(), err);
+    int rc = reach == REACH_REFUSED || th_tls_check(err) < 0
+             ? -1 : ck_write_header_features(&w, s, state_program_id(), incr_features(), err);
     if (rc == 0)
         rc = sync_reader_patches(&patches, &w.npatches, err);
     w.patches = patches;
@@ -189,6 +191,8 @@ int state_write(st_stream *s, mt_error *err)
     }
     if (rc == 0)
         rc = write_info(&w);
+    if (rc == 0)
+        rc = incr_begin(&w);  /* the parent of an incremental checkpoint */
     if (rc == 0)
         rc = ck_write_types(&w, types, ntypes);
     if (rc == 0)
@@ -207,6 +211,7 @@ int state_write(st_stream *s, mt_error *err)
     }
     if (rc == 0)
         rc = ck_write_end(&w);
+    incr_written(&w, rc);
     state_unlock();
     unions_capture_free(&unions);
     if (reach == 0)
@@ -257,6 +262,7 @@ int mt_save(const char *path, mt_error *err)
         return mt_fail(err, MT_ENOMEM, "out of memory saving a checkpoint");
     }
     st_init_fd(s, fd);
+    incr_prepare(path);  /* a child of the previous checkpoint at path, or a full one */
     int rc = state_write(s, err);
     free(s);
     if (rc == 0 && fsync(fd) < 0)
@@ -267,8 +273,10 @@ int mt_save(const char *path, mt_error *err)
         rc = mt_fail(err, MT_EIO, "cannot rename %s to %s: %s", tmp, path, strerror(errno));
     if (rc < 0) {
         unlink(tmp);  /* the previous checkpoint at path stays as it was */
+        incr_abort();
         return write_failed(err, path);
     }
     fsync_dir_of(path);
+    incr_commit(path);
     return 0;
 }

@@ -166,12 +166,18 @@ static void test_version_and_trailing(const uint8_t *buf, size_t len)
 {
     uint8_t *copy = malloc(len + 1);
     memcpy(copy, buf, len);
-    copy[CK_MAGIC_LEN] = CK_VERSION + 1;  /* a version from the future */
+    copy[CK_MAGIC_LEN] = CK_VERSION_CHAIN + 1;  /* a version from the future */
     mt_error err;
     CHECK(read_memory(copy, len, &err) == NULL);
     char want[80];
-    snprintf(want, sizeof want, "checkpoint format version %d, this build reads %d", CK_VERSION + 1, CK_VERSION);
+    snprintf(want, sizeof want, "checkpoint format version %d, this build reads %d and %d", CK_VERSION_CHAIN + 1,
+             CK_VERSION, CK_VERSION_CHAIN);
     CHECK_STR(err.msg, want);
+    memcpy(copy, buf, len);
+    copy[CK_MAGIC_LEN] = CK_VERSION_CHAIN;  /* a feature this build does not have */
+    copy[CK_MAGIC_LEN + 2] = 2;
+    CHECK(read_memory(copy, len, &err) == NULL);
+    CHECK_STR(err.msg, "checkpoint needs features this build does not have (header flags 0x2)");
     memcpy(copy, buf, len);
     copy[CK_MAGIC_LEN] = CK_VERSION - 1;  /* a file of the format before */
     CHECK(read_memory(copy, len, &err) == NULL);

@@ -1,0 +1,348 @@
+/* ckpt_chain.c: a chain of incremental checkpoints (ckpt_chain.h).
+ *
+ * A child names its parent by path, checkpoint id, the digest of the
+ * parent's whole stream (its END record's) and size; the parent is read
+ * and validated like a single file, then compared with those, so a parent
+ * replaced by a newer checkpoint or changed in any byte is refused. The
+ * child's DELTA blocks then take their unchanged chunks from the parent's
+ * block (a block unchanged whole borrows the parent's bytes: the parent's
+ * image lives as long as the child's). */
+#include "ckpt_chain.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "error.h"
+#include "input.h"
+
+/* The ids met on the way down, for cycles. */
+typedef struct chain_walk {
+    uint64_t ids[CK_CHAIN_MAX + 2];
+    int n;
+} chain_walk;
+
+void ck_chain_dir(const char *path, char *buf, size_t cap)
+{
+    const char *slash = strrchr(path, '/');
+    if (!slash)
+        snprintf(buf, cap, ".");
+    else if (slash == path)
+        snprintf(buf, cap, "/");
+    else
+        snprintf(buf, cap, "%.*s", (int)(slash - path), path);
+}
+
+int ck_chain_link_name(const char *path, uint64_t id, char *buf, size_t cap)
+{
+    return snprintf(buf, cap, "%s.%016llx", path, (unsigned long long)id) < (int)cap ? 0 : -1;
+}
+
+/* The parent's block held in record `record` (blocks are in record order). */
+static const ck_block *block_at_record(const ck_image *img, uint32_t record)
+{
+    uint64_t lo = 0, hi = img->nblocks;
+    while (lo < hi) {
+        uint64_t mid = lo + (hi - lo) / 2;
+        if (img->blocks[mid].record < record)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo < img->nblocks && img->blocks[lo].record == record ? &img->blocks[lo] : NULL;
+}
+
+static int chunk_same(const ck_delta *d, uint64_t i)
+{
+    return d->same[i / 8] >> (i % 8) & 1;
+}
+
+/* Where a chunk of the parent's block came from (0: the parent itself). */
+static uint8_t parent_origin(const ck_block *pb, uint64_t offset)
+{
+    if (!pb->delta || !pb->delta->origin)
+        return 0;
+    return pb->delta->origin[offset / pb->delta->chunk];
+}
+
+/* Gives DELTA block b its bytes: its own chunks, and pb's for the others.
+ * When b is the only block that refers to pb and pb's bytes are its own
+ * (own), b's chunks are written over pb's and the buffer is handed over:
+ * no copy, no allocation (the parent's image is kept only for its bytes). */
+static int fill_block(ck_block *b, const ck_block *pb, int own, mt_error *err)
+{
+    ck_delta *d = b->delta;
+    int all_same = 1;
+    d->origin = malloc(d->nchunks ? d->nchunks : 1);
+    if (!d->origin)
+        return mt_fail(err, MT_ENOMEM, "out of memory resolving a chain of checkpoints");
+    for (uint64_t i = 0; i < d->nchunks; i++) {
+        uint8_t from = parent_origin(pb, i * d->chunk);
+        d->origin[i] = chunk_same(d, i) ? (uint8_t)(from < UINT8_MAX - 1 ? from + 1 : from) : 0;
+        all_same &= chunk_same(d, i);
+    }
+    if (all_same || own) {
+        b->data = pb->data;  /* borrowed: the parent's image lives as long as this one */
+        d->shared = !own;
+        uint8_t *mine = (uint8_t *)pb->data;  /* a payload or resolved buffer of the parent's, writable */
+        const uint8_t *lit = d->literal;
+        for (uint64_t i = 0; i < d->nchunks && !all_same; i++) {
+            uint64_t off = i * d->chunk, n = i + 1 < d->nchunks ? d->chunk : b->len - off;
+            if (!chunk_same(d, i)) {
+                memcpy(mine + off, lit, n);
+                lit += n;
+            }
+        }
+        return 0;
+    }
+    if (!(d->bytes = malloc(b->len)))
+        return mt_fail(err, MT_ENOMEM, "out of memory resolving a block of %llu bytes", (unsigned long long)b->len);
+    const uint8_t *lit = d->literal;
+    for (uint64_t i = 0; i < d->nchunks; i++) {
+        uint64_t off = i * d->chunk, n = i + 1 < d->nchunks ? d->chunk : b->len - off;
+        if (chunk_same(d, i)) {
+            memcpy(d->bytes + off, pb->data + off, n);
+        } else {
+            memcpy(d->bytes + off, lit, n);
+            lit += n;
+        }
+    }
+    b->data = d->bytes;
+    return 0;
+}
+
+static int fill_all(ck_image *img, const ck_image *pimg, const char *label, const char *ppath, mt_error *err)
+{
+    /* how many of img's blocks refer to each of the parent's (0, 1, 2: more) */
+    uint8_t *refs = calloc(pimg->nblocks ? pimg->nblocks : 1, 1);
+    if (!refs)
+        return mt_fail(err, MT_ENOMEM, "out of memory resolving a chain of checkpoints");
+    int rc = 0;
+    for (uint64_t i = 0; i < img->nblocks && rc == 0; i++) {
+        ck_block *b = &img->blocks[i];
+        const ck_block *pb = b->delta ? block_at_record(pimg, b->delta->parent_record) : NULL;
+        if (b->delta && (!pb || pb->len != b->len))
+            rc = mt_fail(err, MT_EFORMAT,
+                         "corrupt checkpoint: record %u of %s refers to record %u of its parent %s, "
+                         "which is no block of %llu bytes", b->record, label, b->delta->parent_record, ppath,
+                         (unsigned long long)b->len);
+        else if (pb && refs[pb - pimg->blocks] < 2)
+            refs[pb - pimg->blocks]++;
+    }
+    for (uint64_t i = 0; i < img->nblocks && rc == 0; i++) {
+        ck_block *b = &img->blocks[i];
+        if (!b->delta)
+            continue;
+        const ck_block *pb = block_at_record(pimg, b->delta->parent_record);
+        int own = refs[pb - pimg->blocks] == 1 && !(pb->delta && pb->delta->shared);
+        rc = fill_block(b, pb, own, err);
+        if (rc == 0)
+            img->unresolved--;
+    }
+    free(refs);
+    return rc;
+}
+
+/* The parent as read, against what the child says it is. */
+static int check_parent(const ck_image *img, const ck_image *pimg, const char *label, const char *ppath,
+                        mt_error *err)
+{
+    const ck_parent *p = &img->parent;
+    if (pimg->checkpoint_id != p->id)
+        return mt_fail(err, MT_EFORMAT,
+                       "checkpoint %s refers to parent %s as checkpoint %016llx, but that file is checkpoint "
+                       "%016llx (replaced since)", label, ppath, (unsigned long long)p->id,
+                       (unsigned long long)pimg->checkpoint_id);
+    if (pimg->end_digest != p->digest || pimg->total_bytes != p->size)
+        return mt_fail(err, MT_ECHECKSUM,
+                       "checkpoint %s refers to parent %s (checkpoint %016llx), whose content has changed since",
+                       label, ppath, (unsigned long long)p->id);
+    if (pimg->program_id != img->program_id)
+        return mt_fail(err, MT_EPROGRAM, "parent %s of checkpoint %s was made by another program", ppath, label);
+    if (memcmp(&pimg->arch, &img->arch, sizeof img->arch) != 0)
+        return mt_fail(err, MT_EFORMAT, "parent %s of checkpoint %s was written on another ABI", ppath, label);
+    return 0;
+}
+
+/* The parent's path: absolute, or relative to the child's directory. */
+static int parent_path(const ck_image *img, const char *dir, char *buf, size_t cap)
+{
+    const char *p = img->parent.path;
+    int n = p[0] == '/' ? snprintf(buf, cap, "%s", p) : snprintf(buf, cap, "%s/%s", dir, p);
+    return n < (int)cap ? 0 : -1;
+}
+
+static int in_chain(const chain_walk *cw, uint64_t id)
+{
+    for (int i = 0; i < cw->n; i++)
+        if (cw->ids[i] == id)
+            return 1;
+    return 0;
+}
+
+static int cycle(const char *label, const char *ppath, uint64_t id, mt_error *err)
+{
+    return mt_fail(err, MT_EFORMAT, "checkpoint %s refers to parent %s, checkpoint %016llx, which is already in "
+                   "its chain (a cycle)", label, ppath, (unsigned long long)id);
+}
+
+static int resolve(ck_image *img, const char *dir, const char *label, chain_walk *cw, mt_error *err)
+{
+    if (!img->has_parent)
+        return 0;
+    cw->ids[cw->n++] = img->checkpoint_id;
+    if (cw->n > CK_CHAIN_MAX)
+        return mt_fail(err, MT_EFORMAT, "checkpoint %s: its chain of parents is longer than %d", label,
+                       CK_CHAIN_MAX);
+    char ppath[PATH_MAX], pdir[PATH_MAX];
+    if (parent_path(img, dir, ppath, sizeof ppath) < 0)
+        return mt_fail(err, MT_EFORMAT, "checkpoint %s: its parent's path is too long", label);
+    if (in_chain(cw, img->parent.id))
+        return cycle(label, ppath, img->parent.id, err);
+    mt_error why;
+    int fd = in_open_file(ppath, &why);
+    if (fd < 0)
+        return mt_fail(err, MT_EIO, "checkpoint %s refers to parent %s: %s", label, ppath, why.msg);
+    ck_image *pimg = in_read_fd(fd, NULL, 0, &why);
+    close(fd);
+    if (!pimg)
+        return mt_fail(err, why.code, "parent %s of checkpoint %s: %s", ppath, label, why.msg);
+    ck_chain_dir(ppath, pdir, sizeof pdir);
+    /* a cycle is named as one before the parent's digest, which a cycle
+     * of real files cannot match, says less */
+    int rc = pimg->checkpoint_id == img->parent.id && pimg->has_parent && in_chain(cw, pimg->parent.id)
+             ? cycle(ppath, pimg->parent.path, pimg->parent.id, err) : 0;
+    if (rc == 0)
+        rc = check_parent(img, pimg, label, ppath, err);
+    if (rc == 0)
+        rc = resolve(pimg, pdir, ppath, cw, err);
+    if (rc == 0)
+        rc = fill_all(img, pimg, label, ppath, err);
+    img->parent_img = pimg;  /* freed with img, also on failure */
+    img->parent_file = strdup(ppath);
+    return rc;
+}
+
+int ck_chain_resolve(ck_image *img, const char *dir, const char *label, mt_error *err)
+{
+    chain_walk *cw = calloc(1, sizeof *cw);
+    if (!cw)
+        return mt_fail(err, MT_ENOMEM, "out of memory reading a chain of checkpoints");
+    int rc = resolve(img, dir, label, cw, err);
+    free(cw);
+    if (rc == 0 && img->unresolved)
+        rc = mt_fail(err, MT_EFORMAT, "corrupt checkpoint: %s has delta blocks without a parent", label);
+    return rc;
+}
+
+ck_image *ck_chain_read_file(const char *path, mt_error *err)
+{
+    int stdin_given = strcmp(path, IN_STDIN) == 0;
+    int fd = stdin_given ? STDIN_FILENO : in_open_file(path, err);
+    if (fd < 0)
+        return NULL;
+    ck_image *img = in_read_fd(fd, NULL, 0, err);
+    if (!stdin_given)
+        close(fd);
+    char dir[PATH_MAX];
+    ck_chain_dir(stdin_given ? "" : path, dir, sizeof dir);
+    if (img && ck_chain_resolve(img, dir, stdin_given ? "from standard input" : path, err) < 0) {
+        ck_image_free(img);
+        return NULL;
+    }
+    return img;
+}
+
+ck_image *ck_chain_read_restore(const char *path, mt_error *err)
+{
+    return ck_chain_read_restore_with(path, NULL, err);
+}
+
+ck_image *ck_chain_read_restore_with(const char *path, const ck_read_hooks *hooks, mt_error *err)
+{
+    ck_image *img = in_read_restore_with(path, hooks, err);
+    char dir[PATH_MAX];
+    ck_chain_dir(strcmp(path, IN_STDIN) == 0 ? "" : path, dir, sizeof dir);
+    if (img && ck_chain_resolve(img, dir, path, err) < 0) {
+        ck_image_free(img);
+        return NULL;
+    }
+    return img;
+}
+
+/* ---- The writer's checks on its own files ------------------------------------------ */
+
+static uint64_t le_uint(const uint8_t *p, unsigned n)
+{
+    uint64_t v = 0;
+    for (unsigned i = 0; i < n; i++)
+        v |= (uint64_t)p[i] << (8 * i);
+    return v;
+}
+
+/* An END record: kind, flags, length 12, record count, digest, checksum. */
+enum { END_RECORD_LEN = 16 + 12 + 8, HEADER_ID_AT = CK_HEADER_LEN - 16 };
+
+int ck_file_is(int fd, uint64_t id, uint64_t digest, uint64_t size)
+{
+    struct stat st;
+    uint8_t head[CK_HEADER_LEN], end[END_RECORD_LEN];
+    if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || (uint64_t)st.st_size != size || size < sizeof head + sizeof end)
+        return 0;
+    if (pread(fd, head, sizeof head, 0) != (ssize_t)sizeof head ||
+        pread(fd, end, sizeof end, (off_t)(size - sizeof end)) != (ssize_t)sizeof end)
+        return 0;
+    return memcmp(head, CK_MAGIC, CK_MAGIC_LEN) == 0 && le_uint(head + HEADER_ID_AT, 8) == id &&
+           le_uint(end, 4) == CK_END && le_uint(end + 8, 8) == 12 && le_uint(end + 20, 8) == digest;
+}
+
+/* path's parent, into buf, when it is one of head's chain files: beside
+ * it, named by ck_chain_link_name(head, its id). 0, or -1 when it is not
+ * (or path has no parent). */
+static int own_parent(const char *head, const char *path, char *buf, size_t cap)
+{
+    mt_error err;
+    int fd = in_open_file(path, &err);
+    st_stream *s = fd >= 0 ? malloc(sizeof *s) : NULL;
+    ck_image *img = NULL;
+    if (s) {
+        st_init_fd(s, fd);
+        img = ck_read_start(s, &err);
+    }
+    free(s);
+    if (fd >= 0)
+        close(fd);
+    const char *slash = strrchr(head, '/');
+    char dir[PATH_MAX], want[PATH_MAX];
+    ck_chain_dir(path, dir, sizeof dir);
+    int rc = img && img->has_parent &&
+             ck_chain_link_name(slash ? slash + 1 : head, img->parent.id, want, sizeof want) == 0 &&
+             strcmp(want, img->parent.path) == 0 && parent_path(img, dir, buf, cap) == 0 ? 0 : -1;
+    ck_image_free(img);
+    return rc;
+}
+
+int ck_chain_links(const char *path, char (*out)[4096], int max)
+{
+    int n = 0;
+    const char *at = path;
+    while (n < max && own_parent(path, at, out[n], sizeof out[n]) == 0)
+        at = out[n++];
+    return n;
+}
+
+void ck_chain_remove_links(const char *path)
+{
+    char (*links)[4096] = malloc(sizeof *links * CK_CHAIN_MAX);
+    if (!links)
+        return;
+    int n = ck_chain_links(path, links, CK_CHAIN_MAX);
+    for (int i = 0; i < n; i++)
+        unlink(links[i]);
+    free(links);
+}

@@ -1,0 +1,350 @@
+/* incr.c: incremental checkpoints, the writer's side (incr.h).
+ *
+ * Content hashes, not dirty tracking: mprotect would need a SIGSEGV
+ * handler of the runtime's own (it installs none) and makes the program's
+ * own system calls into protected memory fail with EFAULT; soft-dirty bits
+ * are Linux- and kernel-configuration-specific, absent under qemu-user,
+ * and cleared for the whole process. A hash sees only content: a chunk
+ * written back to its old bytes counts as unchanged, which is right.
+ *
+ * Each block of INCR_MIN_BLOCK bytes or more is hashed in chunks of
+ * INCR_CHUNK bytes (XXH3-128, libxxhash) as it goes out; the table of
+ * hashes of the last checkpoint file written (by old address and length)
+ * is the parent's. A block of the same address and length whose chunks
+ * partly hash the same goes out as a DELTA record naming the parent's
+ * record; the reader takes the same chunks from the parent file, which
+ * the child names by id, digest and size. */
+#include "incr.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <xxhash.h>
+
+#include "arch.h"
+#include "ckpt_chain.h"
+#include "config.h"
+
+/* The chunk compared and referred to: a page, the unit a program's
+ * changes come in. */
+#define INCR_CHUNK 4096u
+/* Smaller blocks are written whole: a DELTA record's framing and map
+ * cost about as much as they would save. */
+#define INCR_MIN_BLOCK 1024u
+
+/* A block of a checkpoint and where its chunks' hashes start. */
+typedef struct entry {
+    uint64_t addr, len;
+    size_t first;       /* index into the table's hashes */
+    uint32_t record;    /* its record number in that checkpoint */
+} entry;
+
+typedef struct table {
+    entry *e;
+    size_t n, cap;
+    XXH128_hash_t *h;
+    size_t nh, hcap;
+} table;
+
+static struct {
+    int want;
+    /* the last checkpoint file written with hashes: the next one's parent */
+    int have;
+    char path[PATH_MAX];
+    uint64_t id, digest, size;
+    uint32_t depth;             /* parents behind it */
+    table prev;
+    /* the checkpoint being written */
+    int active, child, written;
+    char link[PATH_MAX];        /* the parent's chain file */
+    table next;
+    uint64_t next_id, next_digest, next_size;
+    uint64_t bytes_same, bytes_blocks, bytes_hashed;
+    double hash_s;              /* spent hashing */
+    char (*old_links)[4096];    /* a full checkpoint's: the chain files of the one it replaces */
+    int nold;
+    uint8_t *same;              /* the chunk map being built */
+    size_t same_cap;
+    /* what the last one took from its parent, for incr_report */
+    int reported, reported_child;
+    uint64_t rep_same, rep_blocks, rep_hashed;
+    double rep_hash_ms;
+} in;
+
+static void table_clear(table *t)
+{
+    t->n = t->nh = 0;
+}
+
+static int grow(void **p, size_t *cap, size_t need, size_t size)
+{
+    if (need <= *cap)
+        return 0;
+    size_t c = *cap ? *cap : 64;
+    while (c < need)
+        c *= 2;
+    void *g = realloc(*p, c * size);
+    if (!g)
+        return -1;
+    *p = g;
+    *cap = c;
+    return 0;
+}
+
+/* A new entry with room for nchunks hashes; NULL when out of memory (the
+ * block then has no entry: the next checkpoint writes it whole). */
+static entry *table_add(table *t, uint64_t addr, uint64_t len, uint32_t record, uint64_t nchunks)
+{
+    if (grow((void **)&t->e, &t->cap, t->n + 1, sizeof *t->e) < 0 ||
+        grow((void **)&t->h, &t->hcap, t->nh + nchunks, sizeof *t->h) < 0)
+        return NULL;
+    entry *e = &t->e[t->n++];
+    *e = (entry){ addr, len, t->nh, record };
+    t->nh += nchunks;
+    return e;
+}
+
+static int by_addr(const void *a, const void *b)
+{
+    const entry *x = a, *y = b;
+    return x->addr < y->addr ? -1 : x->addr > y->addr;
+}
+
+static const entry *table_find(const table *t, uint64_t addr)
+{
+    entry key = { .addr = addr };
+    return t->n ? bsearch(&key, t->e, t->n, sizeof *t->e, by_addr) : NULL;
+}
+
+void incr_want(int on)
+{
+    in.want = on;
+}
+
+/* The previous checkpoint is still at abs, as written. */
+static int parent_intact(const char *abs)
+{
+    int fd = open(abs, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+    if (fd < 0)
+        return 0;
+    int ok = ck_file_is(fd, in.id, in.digest, in.size);
+    close(fd);
+    return ok;
+}
+
+/* Keeps the parent under its chain name, which the child names: a hard
+ * link, made before the child replaces abs (one left by an earlier
+ * attempt that failed is the same file). */
+static int link_parent(const char *abs)
+{
+    if (ck_chain_link_name(abs, in.id, in.link, sizeof in.link) < 0)
+        return -1;
+    if (link(abs, in.link) == 0)
+        return 0;
+    if (errno != EEXIST)
+        return -1;
+    int fd = open(in.link, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+    int ok = fd >= 0 && ck_file_is(fd, in.id, in.digest, in.size);
+    if (fd >= 0)
+        close(fd);
+    return ok ? 0 : -1;
+}
+
+void incr_prepare(const char *path)
+{
+    table_clear(&in.next);
+    in.active = in.want;
+    in.child = in.written = 0;
+    in.nold = 0;
+    in.bytes_same = in.bytes_blocks = in.bytes_hashed = 0;
+    in.hash_s = 0;
+    if (!in.active)
+        return;
+    char abs[PATH_MAX];
+    int same_path = in.have && realpath(path, abs) && strcmp(abs, in.path) == 0;
+    uint32_t max = cfg.incr_max ? cfg.incr_max : CFG_INCR_MAX_DEFAULT;  /* cfg is unread without mt_run_main */
+    if (same_path && in.depth < max && parent_intact(abs) && link_parent(abs) == 0) {
+        in.child = 1;
+        return;
+    }
+    /* a full one: the chain files of the checkpoint it replaces go once it is in place */
+    if (!in.old_links)
+        in.old_links = malloc(sizeof *in.old_links * CK_CHAIN_MAX);
+    if (in.old_links)
+        in.nold = ck_chain_links(path, in.old_links, CK_CHAIN_MAX);
+}
+
+uint16_t incr_features(void)
+{
+    return in.active && in.child ? CK_FEATURE_PARENT : 0;
+}
+
+/* The chunk map of a block against the parent's entry pe; 1 when some
+ * chunk is the same. */
+static int map_same(const entry *pe, const XXH128_hash_t *now, uint64_t nchunks, uint64_t len)
+{
+    size_t bytes = (size_t)((nchunks + 7) / 8);
+    if (grow((void **)&in.same, &in.same_cap, bytes, 1) < 0)
+        return 0;
+    memset(in.same, 0, bytes);
+    int any = 0;
+    for (uint64_t i = 0; i < nchunks; i++) {
+        if (!XXH128_isEqual(in.prev.h[pe->first + i], now[i]))
+            continue;
+        in.same[i / 8] |= (uint8_t)(1u << (i % 8));
+        in.bytes_same += i + 1 < nchunks ? INCR_CHUNK : len - i * INCR_CHUNK;
+        any = 1;
+    }
+    return any;
+}
+
+/* The writer's hook (ck_writer.block_out): hashes the block's chunks for
+ * the next checkpoint and, in a child, writes the chunks that changed. */
+static int block_out(void *ctx, ck_writer *w, const ck_block *b, const void *data)
+{
+    (void)ctx;
+    in.bytes_blocks += b->len;
+    if (b->len < INCR_MIN_BLOCK || ck_block_patched(w, data, b->len))
+        return 0;  /* a patched block's bytes are not memory's: never referred to */
+    uint64_t nchunks = (b->len + INCR_CHUNK - 1) / INCR_CHUNK;
+    entry *e = table_add(&in.next, b->old_addr, b->len, w->records, nchunks);
+    if (!e)
+        return 0;
+    XXH128_hash_t *now = &in.next.h[e->first];
+    const uint8_t *p = data;
+    struct timespec t0, t1;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    for (uint64_t i = 0; i < nchunks; i++)
+        now[i] = XXH3_128bits(p + i * INCR_CHUNK, i + 1 < nchunks ? INCR_CHUNK : b->len - i * INCR_CHUNK);
+    clock_gettime(CLOCK_MONOTONIC, &t1);
+    in.hash_s += (double)(t1.tv_sec - t0.tv_sec) + (t1.tv_nsec - t0.tv_nsec) * 1e-9;
+    in.bytes_hashed += b->len;
+    const entry *pe = in.child ? table_find(&in.prev, b->old_addr) : NULL;
+    if (!pe || pe->len != b->len || !map_same(pe, now, nchunks, b->len))
+        return 0;
+    return ck_write_delta(w, b, data, pe->record, INCR_CHUNK, in.same) < 0 ? -1 : 1;
+}
+
+int incr_begin(ck_writer *w)
+{
+    if (!in.active)
+        return 0;
+    w->block_out = block_out;
+    if (!in.child)
+        return 0;
+    const char *slash = strrchr(in.link, '/');
+    ck_parent p = { in.id, in.digest, in.size, slash ? (char *)slash + 1 : in.link };
+    return ck_write_parent(w, &p);
+}
+
+void incr_written(const ck_writer *w, int rc)
+{
+    if (!in.active || rc != 0)
+        return;
+    in.written = 1;
+    in.next_id = w->checkpoint_id;
+    in.next_digest = w->end_digest;
+    in.next_size = w->s->offset;
+}
+
+void incr_commit(const char *path)
+{
+    if (!in.active || !in.written || !realpath(path, in.path)) {
+        incr_abort();
+        return;
+    }
+    qsort(in.next.e, in.next.n, sizeof *in.next.e, by_addr);
+    table t = in.prev;
+    in.prev = in.next;
+    in.next = t;
+    table_clear(&in.next);
+    in.have = 1;
+    in.id = in.next_id;
+    in.digest = in.next_digest;
+    in.size = in.next_size;
+    in.depth = in.child ? in.depth + 1 : 0;
+    for (int i = 0; !in.child && i < in.nold; i++)
+        unlink(in.old_links[i]);
+    in.reported = 1;
+    in.reported_child = in.child;
+    in.rep_same = in.bytes_same;
+    in.rep_blocks = in.bytes_blocks;
+    in.rep_hashed = in.bytes_hashed;
+    in.rep_hash_ms = in.hash_s * 1e3;
+    in.active = in.nold = 0;
+}
+
+void incr_abort(void)
+{
+    /* the file at the parent's path is as it was: it stays the parent */
+    table_clear(&in.next);
+    in.active = in.nold = in.written = 0;
+    in.reported = 0;
+}
+
+/* ---- A restored process -------------------------------------------------------------- */
+
+static int seeding;
+
+void incr_seed_begin(const ck_image *img, const char *path)
+{
+    seeding = 0;
+    if (!cfg.incremental || !arch_equal(&img->arch, arch_local()) || strcmp(path, "-") == 0 ||
+        !realpath(path, in.path))
+        return;  /* another ABI's bytes are never this process's memory */
+    table_clear(&in.next);
+    in.id = img->checkpoint_id;
+    in.digest = img->end_digest;
+    in.size = img->total_bytes;
+    in.depth = 0;
+    for (const ck_image *p = img->parent_img; p; p = p->parent_img)
+        in.depth++;
+    seeding = 1;
+}
+
+/* The hashes of the checkpoint's bytes of b (as read, its chain resolved),
+ * under the address the block has now: where the program's memory still
+ * holds those bytes at its next checkpoint, a chunk refers to them. */
+void incr_seed_block(const ck_block *b, const void *new_addr)
+{
+    if (!seeding || b->len < INCR_MIN_BLOCK)
+        return;
+    uint64_t nchunks = (b->len + INCR_CHUNK - 1) / INCR_CHUNK;
+    entry *e = table_add(&in.next, (uint64_t)(uintptr_t)new_addr, b->len, b->record, nchunks);
+    for (uint64_t i = 0; e && i < nchunks; i++)
+        in.next.h[e->first + i] = XXH3_128bits(b->data + i * INCR_CHUNK,
+                                               i + 1 < nchunks ? INCR_CHUNK : b->len - i * INCR_CHUNK);
+}
+
+void incr_seed_end(void)
+{
+    if (!seeding)
+        return;
+    seeding = 0;
+    qsort(in.next.e, in.next.n, sizeof *in.next.e, by_addr);
+    table t = in.prev;
+    in.prev = in.next;
+    in.next = t;
+    table_clear(&in.next);
+    in.have = 1;
+}
+
+void incr_report(FILE *out, const char *path)
+{
+    if (!in.reported)
+        return;
+    in.reported = 0;
+    const char *slash = strrchr(in.link, '/');
+    if (in.reported_child)
+        fprintf(out, "migthread: checkpoint %s refers to parent %s: %llu of %llu bytes of blocks taken from it, "
+                "%llu bytes hashed in %.3f ms\n", path, slash ? slash + 1 : in.link, (unsigned long long)in.rep_same,
+                (unsigned long long)in.rep_blocks, (unsigned long long)in.rep_hashed, in.rep_hash_ms);
+    else
+        fprintf(out, "migthread: checkpoint %s is whole (the next one may refer to it), %llu bytes hashed in %.3f ms\n",
+                path, (unsigned long long)in.rep_hashed, in.rep_hash_ms);
+}

@@ -1,0 +1,46 @@
+/* incr.h: incremental checkpoints, the writer's side (incr.c). A checkpoint
+ * to the path of the previous one this process wrote refers to it for the
+ * chunks of blocks whose content hash (XXH3-128) did not change; the
+ * previous file is kept beside it under ck_chain_link_name's name. */
+#ifndef MT_INCR_H
+#define MT_INCR_H
+
+#include <stdint.h>
+#include <stdio.h>
+
+#include "ckpt.h"
+
+/* Whether the next checkpoints may be incremental (MIGTHREAD_INCREMENTAL,
+ * migthread checkpoint --incremental): set before each one. */
+void incr_want(int on);
+
+/* Before a checkpoint is written to path (mt_save): decides whether it
+ * refers to the previous one (which must still be at path with the id and
+ * digest it was written with, and is linked to its chain name), or is a
+ * full one that keeps hashes for the next. */
+void incr_prepare(const char *path);
+/* The header's required features for the checkpoint being written. */
+uint16_t incr_features(void);
+/* After the INFO record: the PARENT record, and the writer's block hook. */
+int incr_begin(ck_writer *w);
+/* After the END record (rc: the write's outcome). */
+void incr_written(const ck_writer *w, int rc);
+/* The file is in place at path: its hashes are the next one's parent's;
+ * a full checkpoint removes the chain files the old one at path needed. */
+void incr_commit(const char *path);
+/* The write failed: the previous checkpoint stays the parent. */
+void incr_abort(void);
+
+/* A restored process (MIGTHREAD_INCREMENTAL): the checkpoint it was
+ * restored from, when read from a file written on this ABI, is the parent
+ * of its first checkpoint to that file. Begin before the restore, each
+ * block as it is placed (restore_on_placed), end once it succeeded. */
+void incr_seed_begin(const ck_image *img, const char *path);
+void incr_seed_block(const ck_block *b, const void *new_addr);
+void incr_seed_end(void);
+
+/* With MIGTHREAD_VERBOSE: the line that says what the last checkpoint took
+ * from its parent (nothing for a full one). */
+void incr_report(FILE *out, const char *path);
+
+#endif
