@@ -461,6 +461,16 @@ check "packed members: x86_64's checkpoint at 200 of 400 restores on armhf" \
 check "packed members: armhf's checkpoint at 300 of 400 restores on x86_64" \
     'rt_checkpoint "$p.arm.ckpt" "$p.arm.before" 300 scripts/abi.sh run armhf "$p.armhf" &&
      rt_restore "$p.arm.ckpt" "$p.arm.after" "$p.x86_64" && rt_joined "$p.arm.before" "$p.arm.after" "$p.want"'
+# several files in one command: main.c takes the members' addresses,
+# deref.c (which sees no packed struct's member) accesses them
+p="$dir/packed2"
+gcc -O2 -o "$p.plain" tests/mtcc/packed2/main.c tests/mtcc/packed2/deref.c && "$p.plain" >"$p.want"
+cc=$(scripts/abi.sh cc armhf)
+# shellcheck disable=SC2086
+$mtcc --cc=${cc%% *} ${cc#* } -O2 -o "$p" tests/mtcc/packed2/main.c tests/mtcc/packed2/deref.c 2>"$p.err"
+scripts/abi.sh run armhf "$p" >"$p.out" 2>>"$p.err"; rc=$?
+check "packed members across two files in one command, on armhf: prints what the plain x86_64 build prints" \
+    '[ $rc -eq 0 ] && grep -q "^sum " "$p.want" && cmp -s "$p.out" "$p.want"'
 
 # ---- MIGTHREAD_INTERVAL ------------------------------------------------------------------------
 # (captured by a timer, so run here; rt_captured proves the checkpoint)

@@ -309,9 +309,18 @@ typedef struct urw {
 } urw;
 
 /* A spelling of t that means t at file scope, or NULL: anonymous records
- * and types declared inside a function have none. */
-static char *file_scope_spelling(CXType t)
+ * and types declared inside a function have none, unless written (sugared)
+ * as a typedef name declared at file scope. */
+static char *file_scope_spelling(CXType t, CXType sugared)
 {
+    CXCursor name = clang_getTypeDeclaration(sugared);
+    if (sugared.kind == CXType_Typedef && clang_getCursorKind(name) == CXCursor_TypedefDecl &&
+        clang_getCursorKind(clang_getCursorSemanticParent(name)) == CXCursor_TranslationUnit) {
+        CXString sp = clang_getTypeSpelling(sugared);
+        char *r = xstrdup(clang_getCString(sp));
+        clang_disposeString(sp);
+        return r;
+    }
     CXType c = clang_getCanonicalType(t);
     CXType base = c;
     while (is_array(base))
@@ -331,9 +340,9 @@ static char *file_scope_spelling(CXType t)
 
 /* The typedef name for t, written before the current function the first
  * time; -1 when t cannot be named at file scope. */
-static int typedef_for(urw *u, CXType t)
+static int typedef_for(urw *u, CXType t, CXType sugared)
 {
-    char *s = file_scope_spelling(t);
+    char *s = file_scope_spelling(t, sugared);
     if (!s)
         return -1;
     for (int i = 0; i < u->nspellings; i++)
@@ -363,9 +372,11 @@ static void wrap_pointer(urw *u, CXCursor p)
 {
     CXType t = pointee(clang_getCursorType(p));
     enum CXTypeKind k = clang_getCanonicalType(t).kind;
-    if (k == CXType_Void || k == CXType_FunctionProto || k == CXType_FunctionNoProto || !affected(t))
+    /* an _Atomic object is never packed below its alignment */
+    if (k == CXType_Void || k == CXType_FunctionProto || k == CXType_FunctionNoProto || k == CXType_Atomic ||
+        !affected(t))
         return;
-    int n = typedef_for(u, t);
+    int n = typedef_for(u, t, clang_getPointeeType(clang_getCursorType(p)));
     if (n < 0)
         return;
     char open[64];

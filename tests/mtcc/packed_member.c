@@ -4,9 +4,10 @@
  * folds it into the member in a plain build; mtcc's registered global is
  * loaded), 64-bit integers, doubles and floats, a struct member and its own
  * members, an array member decayed and through a pointer to the array,
- * arrays of packed structs, a pointer member, pointers passed to functions,
- * struct copies. On armhf, ldrd/ldm/VFP loads of such an address die of
- * SIGBUS under qemu-arm: mtcc's build did at the first `*g_wide`. */
+ * arrays of packed structs, a pointer member, a record known only by its
+ * typedef name, pointers passed to functions, struct copies. On armhf,
+ * ldrd/ldm/VFP loads of such an address die of SIGBUS under qemu-arm:
+ * mtcc's build did at the first `*g_wide`. */
 #include <inttypes.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -15,6 +16,11 @@ struct inner {
     int64_t x;
     double y;
 };
+
+typedef struct {  /* a record known only by its typedef name */
+    int64_t a;
+    double b;
+} anon_t;
 
 #pragma pack(push)
 #pragma pack(1)
@@ -28,6 +34,7 @@ struct P {
     int64_t arr[3];
     int32_t *ptr;
     uint8_t tag;
+    anon_t an;
 };
 struct Q {
     int8_t pad;
@@ -36,13 +43,14 @@ struct Q {
 #pragma pack(pop)
 
 static int32_t g_target = 5;
-static struct P g = { 1, 2, 0x1122334455667788ULL, 2.5, 0.75f, { 7, 1.5 }, { 4, 5, 6 }, &g_target, 9 };
+static struct P g = { 1, 2, 0x1122334455667788ULL, 2.5, 0.75f, { 7, 1.5 }, { 4, 5, 6 }, &g_target, 9, { 11, 0.5 } };
 static struct Q g_q[3];
 static volatile uint64_t *g_wide = &g.wide;  /* never written: gcc folds it, mtcc loads it */
 static double *g_d = &g.d;
 static struct inner *g_in = &g.in;
 static int64_t (*g_arr)[3] = &g.arr;
 static int32_t **g_pp = &g.ptr;
+static anon_t *g_an = &g.an;
 static uint64_t g_sum;
 
 static void add(uint64_t v)
@@ -92,6 +100,9 @@ static void step(int k)
     *ed = *ed * 0.5 + 0.5;
     struct inner c = copy_inner(&e->in);
     add((uint64_t)c.x + (uint64_t)(int64_t)(c.y * 2) + *ew);
+    g_an->a += k;
+    g_an->b = g_an->b * 0.5 + 1;
+    add((uint64_t)g_an->a + (uint64_t)(int64_t)(g_an->b * 8));
 }
 
 int main(void)
@@ -99,8 +110,8 @@ int main(void)
     for (int k = 0; k < 400; k++)
         step(k);
     printf("sum %" PRIu64 " wide %" PRIu64 " d %.3f fl %.2f in %" PRId64 " %.3f arr %" PRId64 " %" PRId64 " %" PRId64
-           " target %" PRId32 "\n",
-           g_sum, (uint64_t)g.wide, g.d, (double)g.fl, g.in.x, g.in.y, g.arr[0], g.arr[1], g.arr[2], g_target);
+           " target %" PRId32 " an %" PRId64 "\n",
+           g_sum, (uint64_t)g.wide, g.d, (double)g.fl, g.in.x, g.in.y, g.arr[0], g.arr[1], g.arr[2], g_target, g.an.a);
     for (int i = 0; i < 3; i++)
         printf("q%d %" PRIu64 " %" PRId64 " %.3f\n", i, (uint64_t)g_q[i].p.wide, g_q[i].p.in.x, g_q[i].p.in.y);
     return 0;
