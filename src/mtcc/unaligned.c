@@ -28,6 +28,7 @@
 enum {
     MAX_ROUNDS = 16,                    /* fixpoint rounds over a file */
     MAX_SPELLING = 512,                 /* a type spelled longer is left as it is */
+    ORDER_TYPEDEF = -200000,            /* a typedef before its function: before any cast */
     ORDER_OPEN_BASE = -100000,          /* a cast's opening text: outer before inner */
     ORDER_CLOSE_BASE = 100000           /* its closing text: inner before outer */
 };
@@ -363,7 +364,7 @@ static int typedef_for(urw *u, CXType t, CXType sugared)
     char text[MAX_SPELLING + 96];
     /* on the function's first line: every later line keeps its number */
     snprintf(text, sizeof text, "typedef __typeof__(%s) __mt_unaligned_%d __attribute__((aligned(1))); ", s, n);
-    ed_text(ed_add(&u->eb, cur_start(u->fn), cur_start(u->fn), ORDER_OPEN_BASE * 2), text);
+    ed_text(ed_add(&u->eb, cur_start(u->fn), cur_start(u->fn), ORDER_TYPEDEF), text);
     return n;
 }
 
