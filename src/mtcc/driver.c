@@ -593,6 +593,7 @@ static void prescan(opts *o, const char *triple)
         return;
     hidden_program_begin();
     stackpeek_program_begin();
+    unaligned_program_begin();
     argv_t std = std_flags(o);
     for (int i = 0; i < o->sources.n; i++) {
         char ipath[PATH_MAX];

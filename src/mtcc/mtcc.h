@@ -295,6 +295,13 @@ void punned_marks(CXCursor decl, const char *ref, strbuf *out);
 /* 1 when c, an & operator, makes a pointer to const: it stores nothing. */
 int punned_read_only_address(CXCursor c);
 
+/* ---- unaligned.c: pointers to packed structs' under-aligned members ------------- */
+
+/* Several files in one command: the pointee types found are shared. */
+void unaligned_program_begin(void);
+/* Adds the pointee types one file implies; returns 1 when any was new. */
+int unaligned_prescan(CXTranslationUnit tu);
+
 /* ---- transform.c (with analyze.c, rewrite.c, emit.c; see transform.h) ----------- */
 
 /* The pointer inference's look at one preprocessed file of several

@@ -347,6 +347,7 @@ int transform_prescan(const char *ipath, const char *triple, char **extra_args, 
     CXTranslationUnit tu = parse_unit(index, ipath, triple, extra_args, nextra, NULL);
     int grew = tu ? hidden_prescan(tu) : 0;
     grew |= tu ? stackpeek_prescan(tu) : 0;
+    grew |= tu ? unaligned_prescan(tu) : 0;
     if (tu)
         clang_disposeTranslationUnit(tu);
     clang_disposeIndex(index);
@@ -367,20 +368,24 @@ char *transform_file(const char *ipath, const char *orig_name, const char *tripl
     if (!tu)
         fatal("libclang could not parse %s", orig_name);
     check_parse(tu, orig_name);
-    /* every later pass reads the normalised text */
+    /* every later pass reads the normalised text, its accesses through
+     * pointers to packed members made unaligned ones */
     t.tu = tu;
-    char *normal = normalise_unit(&t);
-    if (normal) {
+    char *(*pre_passes[])(tunit *) = { normalise_unit, unaligned_unit };
+    for (size_t i = 0; i < sizeof pre_passes / sizeof pre_passes[0]; i++) {
+        char *text = pre_passes[i](&t);
+        if (!text)
+            continue;
         clang_disposeTranslationUnit(tu);
         free((char *)t.eb.src);
-        t.eb.src = normal;
-        t.eb.len = strlen(normal);
-        tu = parse_unit(index, ipath, triple, extra_args, nextra, normal);
+        t.eb.src = text;
+        t.eb.len = strlen(text);
+        tu = parse_unit(index, ipath, triple, extra_args, nextra, text);
         if (!tu)
             fatal("libclang could not parse %s once normalised", orig_name);
         check_parse(tu, orig_name);
+        t.tu = tu;
     }
-    t.tu = tu;
     punned_scan(tu);  /* before any type is described: the marks go with the descriptors */
     heap_scan_unit(tu);
     find_leaves(&t);

@@ -258,6 +258,12 @@ void free_leaves(tunit *t);
  * nothing changed. Reads t->tu and t->eb.src. */
 char *normalise_unit(tunit *t);
 
+/* ---- unaligned.c ---- */
+/* The unit's text with every access through a pointer that may hold a
+ * packed struct's under-aligned member made an unaligned one, lines kept;
+ * NULL when nothing changed. Reads t->tu and t->eb.src. */
+char *unaligned_unit(tunit *t);
+
 /* ---- tailcall.c ---- */
 /* Decides whether the function's self tail calls become jumps: sets
  * fn->tail_calls (their number) and fn->tail_op. */
