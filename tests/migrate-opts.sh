@@ -67,71 +67,14 @@ printf '#!/bin/sh\nif rm "%s.on" 2>/dev/null; then cat "%s" >/dev/null; fi\nexec
     "$dir/gate" "$dir/gate" >"$dir/gated" && chmod +x "$dir/gated"
 
 # ---- the daemons (as tests/migrate.sh, from port 47500 up) ---------------------------------------
-daemon() {
-    name=$1 fd=$2 progs=$3 work=$4
-    shift 4
-    port=47500
-    while [ $port -lt 47600 ]; do
-        rm -f "$dir/$name.fifo" && mkfifo "$dir/$name.fifo"
-        MIGTHREAD_VERBOSE=1 "$mtd" --listen 127.0.0.1:$port --key "$dir/host$name.key" \
-            --authorized "$dir/authorized" --programs "$progs" --workdir "$work" "$@" 2>"$dir/$name.fifo" &
-        eval "${name}_pid=$!"
-        pids="$pids $!"
-        eval "exec $fd<\"$dir/$name.fifo\""
-        if logupto "$fd" "$name" 'migthreadd: listening on *'; then eval "${name}_port=$port"; return 0; fi
-        port=$((port + 1))
-    done
-    echo "  FAIL: no port for daemon $name"; exit 1
-}
-logupto() {  # logupto FD NAME PATTERN
-    while eval "IFS= read -r line <&$1"; do
-        printf '%s\n' "$line" >>"$dir/$2.log"
-        # shellcheck disable=SC2254
-        case $line in $3) return 0 ;; esac
-    done
-    return 1
-}
+port_base=47500
+. tests/lib/loopback.sh
 daemon a 4 "$dir/pa" "$dir/wa"
 daemon g 5 "$dir/pg" "$dir/wg" --runner "s390x=$dir/gated"
 daemon n 6 "$dir/pa" "$dir/wn" --no-compress
 daemon i 8 "$dir/pi" "$dir/wi" --runner "i686=qemu-i386 -L /usr/i686-linux-gnu"
 lastlog() { tail -n 1 "$dir/$1.log"; }
 
-# ---- programs (as tests/migrate.sh) ----------------------------------------------------------
-start() {  # start NAME PROGRAM STEPS [ARG]: stdout to NAME.out, stderr on descriptor 3; $pid
-    name=$1
-    rm -f "$dir/$name.fifo" && mkfifo "$dir/$name.fifo"
-    MIGTHREAD_VERBOSE=1 "$2" "$3" ${4:+"$4"} >"$dir/$name.out" 2>"$dir/$name.fifo" &
-    pid=$!
-    exec 3<"$dir/$name.fifo"
-}
-upto() {  # upto FD FILE PATTERN
-    while eval "IFS= read -r line <&$1"; do
-        printf '%s\n' "$line" >>"$2"
-        # shellcheck disable=SC2254
-        case $line in $3) return 0 ;; esac
-    done
-    return 1
-}
-finish() {  # the rest of the program's stderr; its status in $rc
-    cat <&3 >>"$dir/$name.err"
-    exec 3<&-
-    wait "$pid"; rc=$?
-}
-migrate() {  # migrate NAME ARGS...: stdout to NAME.out, stderr to NAME.err; $mrc
-    m=$1
-    shift
-    "$mt" migrate --key "$dir/user.key" --known "$dir/known" "$@" >"$dir/$m.out" 2>"$dir/$m.err"
-    mrc=$?
-}
-one_line() { [ "$(wc -l <"$1")" -eq 1 ] && grep -q "^migthread: $2" "$1"; }
-held() { grep -q '^migthread: checkpoint (descriptor): [0-9]* bytes' "$dir/$1.err"; }
-pid_in() {  # the process whose working directory is $1
-    for p in /proc/[0-9]*; do
-        [ "$(readlink "$p/cwd" 2>/dev/null)" = "$1" ] && { echo "${p#/proc/}"; return 0; }
-    done
-    return 1
-}
 wire() {  # wire NAME: "BYTES WIRE" of daemon NAME's last migration
     lastlog "$1" | sed -n 's/.*: \([0-9]*\) bytes in .* (\([0-9]*\) bytes on the wire.*/\1 \2/p'
 }

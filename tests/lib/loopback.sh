@@ -1,0 +1,75 @@
+# loopback.sh: daemons and programs for the live-migration suites on
+# loopback (tests/migrate.sh, tests/migrate-opts.sh). The suite sets $dir,
+# $mt, $mtd, $pids and $port_base (its first port) before sourcing it.
+# shellcheck shell=sh disable=SC2154 # (dir, mt, mtd, pids and port_base are the suite's)
+
+# daemon NAME FD PROGRAMS WORKDIR [OPTION]...: migthreadd on the first free
+# port from $port_base up, its log (stderr) on a FIFO open on descriptor FD;
+# $NAME_port and $NAME_pid.
+daemon() {
+    name=$1 fd=$2 progs=$3 work=$4
+    shift 4
+    port=$port_base
+    while [ "$port" -lt $((port_base + 100)) ]; do
+        rm -f "$dir/$name.fifo" && mkfifo "$dir/$name.fifo"
+        MIGTHREAD_VERBOSE=1 "$mtd" --listen 127.0.0.1:$port --key "$dir/host$name.key" \
+            --authorized "$dir/authorized" --programs "$progs" --workdir "$work" "$@" 2>"$dir/$name.fifo" &
+        eval "${name}_pid=$!"
+        pids="$pids $!"
+        eval "exec $fd<\"$dir/$name.fifo\""
+        if logupto "$fd" "$name" 'migthreadd: listening on *'; then eval "${name}_port=$port"; return 0; fi
+        port=$((port + 1))
+    done
+    echo "  FAIL: no port for daemon $name"; exit 1
+}
+# logupto FD NAME PATTERN: reads daemon NAME's log up to a line matching
+# PATTERN (kept in NAME.log); 1 when the log ends first.
+logupto() {
+    while eval "IFS= read -r line <&$1"; do
+        printf '%s\n' "$line" >>"$dir/$2.log"
+        # shellcheck disable=SC2254
+        case $line in $3) return 0 ;; esac
+    done
+    return 1
+}
+# start NAME PROGRAM STEPS [ARG]: the program in the background
+# (MIGTHREAD_VERBOSE), stdout to NAME.out, stderr on descriptor 3 (a FIFO); $pid.
+start() {
+    name=$1
+    rm -f "$dir/$name.fifo" && mkfifo "$dir/$name.fifo"
+    MIGTHREAD_VERBOSE=1 "$2" "$3" ${4:+"$4"} >"$dir/$name.out" 2>"$dir/$name.fifo" &
+    pid=$!
+    exec 3<"$dir/$name.fifo"
+}
+# upto FD FILE PATTERN: reads FD up to a line matching PATTERN, kept in FILE.
+upto() {
+    while eval "IFS= read -r line <&$1"; do
+        printf '%s\n' "$line" >>"$2"
+        # shellcheck disable=SC2254
+        case $line in $3) return 0 ;; esac
+    done
+    return 1
+}
+# finish: the rest of the program's stderr; its status in $rc.
+finish() {
+    cat <&3 >>"$dir/$name.err"
+    exec 3<&-
+    wait "$pid"; rc=$?
+}
+# migrate NAME ARGS...: migthread migrate, stdout to NAME.out, stderr to NAME.err; $mrc.
+migrate() {
+    m=$1
+    shift
+    "$mt" migrate --key "$dir/user.key" --known "$dir/known" "$@" >"$dir/$m.out" 2>"$dir/$m.err"
+    mrc=$?
+}
+one_line() { [ "$(wc -l <"$1")" -eq 1 ] && grep -q "^migthread: $2" "$1"; }
+# held NAME: the source's stderr shows the checkpoint it was held after.
+held() { grep -q '^migthread: checkpoint (descriptor): [0-9]* bytes' "$dir/$1.err"; }
+# pid_in DIR: the process whose working directory is DIR (a restored program).
+pid_in() {
+    for p in /proc/[0-9]*; do
+        [ "$(readlink "$p/cwd" 2>/dev/null)" = "$1" ] && { echo "${p#/proc/}"; return 0; }
+    done
+    return 1
+}
