@@ -7,7 +7,9 @@
  * input is also read through a file descriptor with its first bytes
  * handed over as already read (migthread restart's way), which must give
  * the same verdict as the memory read. With
- * MT_FUZZ_SEED=PATH set, the target first writes a valid seed there. */
+ * MT_FUZZ_SEED=PATH set, the target first writes valid seeds: a full
+ * checkpoint, then an incremental one over it (PATH, its parent beside it
+ * as PATH.ID), so that PARENT and DELTA records are fuzzed too. */
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,6 +18,7 @@
 #include <unistd.h>
 
 #include "ckpt.h"
+#include "incr.h"
 #include "input.h"
 #include "migthread.h"
 #include "restore.h"
@@ -24,6 +27,9 @@
 struct cell { short s; long double v; struct cell *next; long n[3]; };
 static struct cell g_cells[2];
 static char *g_text;
+/* large enough to be written as chunks (a DELTA block) in the seed's child */
+enum { PAD_LONGS = 2048 };
+static long g_pad[PAD_LONGS];
 
 static int setup(void)
 {
@@ -38,6 +44,8 @@ static int setup(void)
     mt_set_program_id(0xf022);
     mt_register_global("g_cells", g_cells, tc, 2, &err);
     mt_register_global("g_text", &g_text, tp, 1, &err);
+    mt_register_global("g_pad", g_pad, mt_type_scalar("long", MT_CLASS_SINT, sizeof(long), _Alignof(long)), PAD_LONGS,
+                       &err);
     g_cells[0] = (struct cell){ 1, 2.5L, &g_cells[1], { 1, -2, 3 } };
     g_cells[1] = (struct cell){ -1, -0.5L, NULL, { 4, 5, -6 } };
     g_text = malloc(6);
@@ -58,6 +66,19 @@ static int drop_unreachable(const st_heap_block *b, void *ctx)
     return 0;
 }
 
+/* A full checkpoint at path, then an incremental one over it (one chunk
+ * of g_pad changed): the parent stays beside it as PATH.ID. */
+static int write_seeds(const char *path, mt_error *err)
+{
+    incr_want(1);
+    int rc = mt_save(path, err);
+    g_pad[PAD_LONGS - 1] = 42;
+    if (rc == 0)
+        rc = mt_save(path, err);
+    incr_want(0);
+    return rc;
+}
+
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
     (void)argc;
@@ -65,7 +86,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
     setup();
     const char *seed = getenv("MT_FUZZ_SEED");
     mt_error err;
-    if (seed && mt_save(seed, &err) < 0) {
+    if (seed && write_seeds(seed, &err) < 0) {
         fprintf(stderr, "migthread: %s\n", err.msg);
         exit(1);
     }
