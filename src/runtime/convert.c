@@ -58,6 +58,7 @@ struct cv_plan {
     cv_plan **subs;
     uint32_t nunions;
     union_plan **unions;
+    k_shuffle *shuffle; /* non-NULL: the whole element is one byte shuffle */
 };
 
 /* Elements converted per pass over the operation list: enough to keep
@@ -398,6 +399,48 @@ static void mark_uniform(cv_plan *p)
                  (op->kind != OP_COPY && op->kind != OP_ZERO ? 1 : op->len == p->dst->size);
 }
 
+/* Writes into perm the source byte of each reader byte that op fills;
+ * returns 0 when op is not a plain byte move (copy, swap, zero). */
+static int op_bytes(const cv_op *op, uint8_t *perm)
+{
+    if (op->kind != OP_COPY && op->kind != OP_ZERO && op->kind != OP_SWAP)
+        return 0;
+    uint32_t width = op->kind == OP_SWAP ? op->ssize : op->len;
+    for (uint32_t j = 0; j < op->n; j++)
+        for (uint32_t b = 0; b < width; b++) {
+            uint32_t from = op->soff + j * op->sstep + (op->kind == OP_SWAP ? width - 1 - b : b);
+            perm[op->doff + j * op->dstep + b] = op->kind == OP_ZERO ? K_SHUF_ZERO : (uint8_t)from;
+        }
+    return 1;
+}
+
+/* A plan of byte moves only over small elements becomes one shuffle per
+ * element (kernels.h): one pass instead of one per operation. Reader
+ * bytes no operation writes are zero, as they are in a fresh block. */
+static int mark_shuffle(cv_plan *p, mt_error *err)
+{
+    if (p->is_copy || p->copy_first || p->uniform || p->src->size > K_SHUF_MAX ||
+        p->dst->size > K_SHUF_MAX || p->src->size == 0 || p->dst->size == 0)
+        return 0;
+    k_shuffle *k = calloc(1, sizeof *k);
+    if (!k)
+        return mt_fail(err, MT_ENOMEM, "out of memory compiling a conversion plan");
+    k->ssize = (uint8_t)p->src->size;
+    k->dsize = (uint8_t)p->dst->size;
+    memset(k->perm, K_SHUF_ZERO, sizeof k->perm);
+    for (uint32_t i = 0; i < p->nops; i++)
+        if (!op_bytes(&p->ops[i], k->perm)) {
+            free(k);
+            return 0;
+        }
+    if (!k_shuffle_init(k)) {
+        free(k);
+        return 0;
+    }
+    p->shuffle = k;
+    return 0;
+}
+
 static cv_plan *compile(const struct mt_type *src, const mt_arch *src_arch,
                         const struct mt_type *dst, mt_error *err)
 {
@@ -421,6 +464,8 @@ static cv_plan *compile(const struct mt_type *src, const mt_arch *src_arch,
     if (add_type(p, src, dst, 0, 0, homogeneous, err) < 0)
         goto fail;
     mark_uniform(p);
+    if (mark_shuffle(p, err) < 0)
+        goto fail;
     return p;
 fail:
     cv_plan_free(p);
@@ -444,6 +489,7 @@ void cv_plan_free(cv_plan *p)
         union_plan_free(p->unions[i]);
     free(p->unions);
     free(p->ops);
+    free(p->shuffle);
     free(p);
 }
 
@@ -872,6 +918,10 @@ int cv_run(const cv_plan *p, void *dst, const void *src, size_t count, const cv_
     if (p->uniform) {
         const cv_op *op = &p->ops[0];
         return run_items(&rs, op, dst, op->dstep, src, op->sstep, count * op->n);
+    }
+    if (p->shuffle) {
+        k_shuffle_run(p->shuffle, dst, src, count);
+        return 0;
     }
     size_t chunk = CHUNK_BYTES / (ssz > dsz ? ssz : dsz);
     if (chunk == 0)

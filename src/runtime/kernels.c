@@ -248,3 +248,124 @@ size_t k_int(uint8_t *dst, size_t dstep, unsigned dsize, const uint8_t *src, siz
     }
     return n;
 }
+
+/* ---- Whole-element shuffles ---------------------------------------------- */
+
+/* Where the vectors of an element of size bytes start: one at 0 when it
+ * fits a vector (the load or store runs past the element: only elements
+ * with a whole vector left in the block take the vector path), else every
+ * 16 bytes with the last one flush with the element's end. */
+static uint8_t place_vectors(uint8_t *off, unsigned size)
+{
+    if (size <= K_SHUF_VEC) {
+        off[0] = 0;
+        return 1;
+    }
+    const unsigned vec = K_SHUF_VEC;
+    unsigned nv = (size + vec - 1) / vec;
+    for (unsigned v = 0; v < nv; v++)
+        off[v] = (uint8_t)(v * vec + vec <= size ? v * vec : size - vec);
+    return (uint8_t)nv;
+}
+
+static void shuffle_masks(k_shuffle *k)
+{
+    memset(k->mask, 0x80, sizeof k->mask);
+    for (unsigned v = 0; v < k->nvec; v++)
+        for (unsigned i = 0; i < K_SHUF_VEC && k->voff[v] + i < k->dsize; i++) {
+            unsigned from = k->perm[k->voff[v] + i];
+            if (from == K_SHUF_ZERO)
+                continue;
+            for (unsigned w = 0; w < k->nwin; w++)
+                if (from >= k->woff[w] && from - k->woff[w] < (unsigned)K_SHUF_VEC) {
+                    k->mask[v][w][i] = (uint8_t)(from - k->woff[w]);
+                    break;
+                }
+        }
+}
+
+#if defined(__x86_64__) && defined(__GNUC__)
+#include <immintrin.h>
+#define HAVE_SHUFFLE 1
+
+/* One element: NW windows loaded, NV vectors stored; constant NW and NV
+ * unroll it completely. */
+__attribute__((target("ssse3"), always_inline)) static inline void
+shuffle_one(const __m128i m[K_SHUF_NV][K_SHUF_NV], const k_shuffle *k, uint8_t *d, const uint8_t *s,
+            unsigned nw, unsigned nv)
+{
+    __m128i win[K_SHUF_NV] = { _mm_setzero_si128() };
+    for (unsigned w = 0; w < nw; w++)
+        win[w] = _mm_loadu_si128((const __m128i *)(s + k->woff[w]));
+    for (unsigned v = 0; v < nv; v++) {
+        __m128i acc = _mm_shuffle_epi8(win[0], m[v][0]);
+        for (unsigned w = 1; w < nw; w++)
+            acc = _mm_or_si128(acc, _mm_shuffle_epi8(win[w], m[v][w]));
+        _mm_storeu_si128((__m128i *)(d + k->voff[v]), acc);
+    }
+}
+
+#define SHUFFLE_LOOP(NW, NV) \
+    for (size_t i = 0; i < n; i++) \
+        shuffle_one(m, k, dst + i * dsz, src + i * ssz, NW, NV)
+
+__attribute__((target("ssse3"))) static void shuffle_vec(const k_shuffle *k, uint8_t *dst,
+                                                         const uint8_t *src, size_t n)
+{
+    __m128i m[K_SHUF_NV][K_SHUF_NV];
+    for (unsigned v = 0; v < K_SHUF_NV; v++)
+        for (unsigned w = 0; w < K_SHUF_NV; w++)
+            m[v][w] = _mm_loadu_si128((const __m128i *)k->mask[v][w]);
+    size_t ssz = k->ssize, dsz = k->dsize;
+    if (k->nwin == 1 && k->nvec == 1)
+        SHUFFLE_LOOP(1, 1);
+    else if (k->nwin == 2 && k->nvec == 2)
+        SHUFFLE_LOOP(2, 2);
+    else if (k->nwin == 1 && k->nvec == 2)
+        SHUFFLE_LOOP(1, 2);
+    else if (k->nwin == 2 && k->nvec == 1)
+        SHUFFLE_LOOP(2, 1);
+    else
+        SHUFFLE_LOOP(k->nwin, k->nvec);
+}
+
+static int shuffle_supported(void)
+{
+    return __builtin_cpu_supports("ssse3");
+}
+#else
+#define HAVE_SHUFFLE 0
+static int shuffle_supported(void) { return 0; }
+static void shuffle_vec(const k_shuffle *k, uint8_t *dst, const uint8_t *src, size_t n)
+{
+    (void)k, (void)dst, (void)src, (void)n;
+}
+#endif
+
+int k_shuffle_init(k_shuffle *k)
+{
+    if (k->ssize == 0 || k->dsize == 0 || k->ssize > K_SHUF_MAX || k->dsize > K_SHUF_MAX)
+        return 0;
+    k->nwin = place_vectors(k->woff, k->ssize);
+    k->nvec = place_vectors(k->voff, k->dsize);
+    shuffle_masks(k);
+    return HAVE_SHUFFLE && shuffle_supported();
+}
+
+/* Elements at the end of the block without a whole vector after their
+ * start (small elements only) go byte by byte. */
+static void shuffle_bytes(const k_shuffle *k, uint8_t *dst, const uint8_t *src, size_t n)
+{
+    for (size_t e = 0; e < n; e++, dst += k->dsize, src += k->ssize)
+        for (unsigned i = 0; i < k->dsize; i++)
+            dst[i] = k->perm[i] == K_SHUF_ZERO ? 0 : src[k->perm[i]];
+}
+
+void k_shuffle_run(const k_shuffle *k, uint8_t *dst, const uint8_t *src, size_t n)
+{
+    unsigned small = k->ssize < k->dsize ? k->ssize : k->dsize;
+    size_t tail = small >= K_SHUF_VEC ? 0 : (K_SHUF_VEC + small - 1) / small;
+    size_t nvec = n > tail ? n - tail : 0;
+    shuffle_vec(k, dst, src, nvec);
+    shuffle_bytes(k, dst + nvec * k->dsize, src + nvec * k->ssize, n - nvec);
+}
