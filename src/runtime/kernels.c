@@ -276,63 +276,126 @@ static void shuffle_masks(k_shuffle *k)
             unsigned from = k->perm[k->voff[v] + i];
             if (from == K_SHUF_ZERO)
                 continue;
-            for (unsigned w = 0; w < k->nwin; w++)
+            /* window v first: a layout kept then needs one window per vector */
+            for (unsigned j = 0; j < k->nwin; j++) {
+                unsigned w = (v + j) % k->nwin;
                 if (from >= k->woff[w] && from - k->woff[w] < (unsigned)K_SHUF_VEC) {
                     k->mask[v][w][i] = (uint8_t)(from - k->woff[w]);
                     break;
                 }
+            }
         }
 }
+
+/* The shapes that get a loop of their own: elements of up to 32 bytes,
+ * and those whose vectors each take from one window (the layout kept,
+ * the byte order swapped); any other shape runs the general loop. */
+#define SHUFFLE_CASES \
+    do { \
+        unsigned nw = k->nwin, nv = k->nvec; \
+        if (k->diag && nv == 1) \
+            SHUFFLE_LOOP(1, 1, 1); \
+        else if (k->diag && nv == 2) \
+            SHUFFLE_LOOP(2, 2, 1); \
+        else if (k->diag && nv == 3) \
+            SHUFFLE_LOOP(3, 3, 1); \
+        else if (k->diag && nv == 4) \
+            SHUFFLE_LOOP(4, 4, 1); \
+        else if (nw == 2 && nv == 2) \
+            SHUFFLE_LOOP(2, 2, 0); \
+        else if (nw == 1 && nv == 2) \
+            SHUFFLE_LOOP(1, 2, 0); \
+        else if (nw == 2 && nv == 1) \
+            SHUFFLE_LOOP(2, 1, 0); \
+        else \
+            SHUFFLE_LOOP(nw, nv, 0); \
+    } while (0)
 
 #if defined(__x86_64__) && defined(__GNUC__)
 #include <immintrin.h>
 #define HAVE_SHUFFLE 1
 
-/* One element: NW windows loaded, NV vectors stored; constant NW and NV
- * unroll it completely. */
+/* One element: nw windows loaded, nv vectors stored (with diag, vector v
+ * takes bytes from window v only). Called with constants, it unrolls
+ * completely and the offsets stay in registers. */
 __attribute__((target("ssse3"), always_inline)) static inline void
-shuffle_one(const __m128i m[K_SHUF_NV][K_SHUF_NV], const k_shuffle *k, uint8_t *d, const uint8_t *s,
-            unsigned nw, unsigned nv)
+shuffle_one(const __m128i m[K_SHUF_NV][K_SHUF_NV], const size_t *woff, const size_t *voff, uint8_t *d,
+            const uint8_t *s, unsigned nw, unsigned nv, int diag)
 {
     __m128i win[K_SHUF_NV] = { _mm_setzero_si128() };
     for (unsigned w = 0; w < nw; w++)
-        win[w] = _mm_loadu_si128((const __m128i *)(s + k->woff[w]));
+        win[w] = _mm_loadu_si128((const __m128i *)(s + woff[w]));
     for (unsigned v = 0; v < nv; v++) {
-        __m128i acc = _mm_shuffle_epi8(win[0], m[v][0]);
-        for (unsigned w = 1; w < nw; w++)
+        __m128i acc = _mm_shuffle_epi8(win[diag ? v : 0], m[v][diag ? v : 0]);
+        for (unsigned w = 1; !diag && w < nw; w++)
             acc = _mm_or_si128(acc, _mm_shuffle_epi8(win[w], m[v][w]));
-        _mm_storeu_si128((__m128i *)(d + k->voff[v]), acc);
+        _mm_storeu_si128((__m128i *)(d + voff[v]), acc);
     }
 }
 
-#define SHUFFLE_LOOP(NW, NV) \
+#define SHUFFLE_LOOP(NW, NV, DIAG) \
     for (size_t i = 0; i < n; i++) \
-        shuffle_one(m, k, dst + i * dsz, src + i * ssz, NW, NV)
+        shuffle_one(m, woff, voff, dst + i * dsz, src + i * ssz, NW, NV, DIAG)
 
 __attribute__((target("ssse3"))) static void shuffle_vec(const k_shuffle *k, uint8_t *dst,
                                                          const uint8_t *src, size_t n)
 {
     __m128i m[K_SHUF_NV][K_SHUF_NV];
-    for (unsigned v = 0; v < K_SHUF_NV; v++)
+    size_t woff[K_SHUF_NV], voff[K_SHUF_NV];  /* copies: stores through dst may alias k */
+    for (unsigned v = 0; v < K_SHUF_NV; v++) {
+        woff[v] = k->woff[v];
+        voff[v] = k->voff[v];
         for (unsigned w = 0; w < K_SHUF_NV; w++)
             m[v][w] = _mm_loadu_si128((const __m128i *)k->mask[v][w]);
+    }
     size_t ssz = k->ssize, dsz = k->dsize;
-    if (k->nwin == 1 && k->nvec == 1)
-        SHUFFLE_LOOP(1, 1);
-    else if (k->nwin == 2 && k->nvec == 2)
-        SHUFFLE_LOOP(2, 2);
-    else if (k->nwin == 1 && k->nvec == 2)
-        SHUFFLE_LOOP(1, 2);
-    else if (k->nwin == 2 && k->nvec == 1)
-        SHUFFLE_LOOP(2, 1);
-    else
-        SHUFFLE_LOOP(k->nwin, k->nvec);
+    SHUFFLE_CASES;
 }
 
 static int shuffle_supported(void)
 {
     return __builtin_cpu_supports("ssse3");
 }
+#elif defined(__aarch64__) && defined(__GNUC__)
+#include <arm_neon.h>
+#define HAVE_SHUFFLE 1
+
+/* NEON's table lookup gives 0 for an index past the table, as 0x80
+ * does for SSSE3: the same masks serve. */
+__attribute__((always_inline)) static inline void
+shuffle_one(const uint8x16_t m[K_SHUF_NV][K_SHUF_NV], const size_t *woff, const size_t *voff, uint8_t *d,
+            const uint8_t *s, unsigned nw, unsigned nv, int diag)
+{
+    uint8x16_t win[K_SHUF_NV] = { vdupq_n_u8(0) };
+    for (unsigned w = 0; w < nw; w++)
+        win[w] = vld1q_u8(s + woff[w]);
+    for (unsigned v = 0; v < nv; v++) {
+        uint8x16_t acc = vqtbl1q_u8(win[diag ? v : 0], m[v][diag ? v : 0]);
+        for (unsigned w = 1; !diag && w < nw; w++)
+            acc = vorrq_u8(acc, vqtbl1q_u8(win[w], m[v][w]));
+        vst1q_u8(d + voff[v], acc);
+    }
+}
+
+#define SHUFFLE_LOOP(NW, NV, DIAG) \
+    for (size_t i = 0; i < n; i++) \
+        shuffle_one(m, woff, voff, dst + i * dsz, src + i * ssz, NW, NV, DIAG)
+
+static void shuffle_vec(const k_shuffle *k, uint8_t *dst, const uint8_t *src, size_t n)
+{
+    uint8x16_t m[K_SHUF_NV][K_SHUF_NV];
+    size_t woff[K_SHUF_NV], voff[K_SHUF_NV];  /* copies: stores through dst may alias k */
+    for (unsigned v = 0; v < K_SHUF_NV; v++) {
+        woff[v] = k->woff[v];
+        voff[v] = k->voff[v];
+        for (unsigned w = 0; w < K_SHUF_NV; w++)
+            m[v][w] = vld1q_u8(k->mask[v][w]);
+    }
+    size_t ssz = k->ssize, dsz = k->dsize;
+    SHUFFLE_CASES;
+}
+
+static int shuffle_supported(void) { return 1; }  /* NEON is part of AArch64 */
 #else
 #define HAVE_SHUFFLE 0
 static int shuffle_supported(void) { return 0; }
@@ -349,6 +412,13 @@ int k_shuffle_init(k_shuffle *k)
     k->nwin = place_vectors(k->woff, k->ssize);
     k->nvec = place_vectors(k->voff, k->dsize);
     shuffle_masks(k);
+    k->diag = k->nwin == k->nvec;
+    static const uint8_t none[K_SHUF_VEC] = { 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80,
+                                              0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80 };
+    for (unsigned v = 0; v < k->nvec; v++)
+        for (unsigned w = 0; w < k->nwin; w++)
+            if (v != w && memcmp(k->mask[v][w], none, K_SHUF_VEC) != 0)
+                k->diag = 0;
     return HAVE_SHUFFLE && shuffle_supported();
 }
 

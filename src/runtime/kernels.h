@@ -48,6 +48,7 @@ enum { K_SHUF_MAX = 64, K_SHUF_VEC = 16, K_SHUF_NV = K_SHUF_MAX / K_SHUF_VEC, K_
 typedef struct k_shuffle {
     uint8_t ssize, dsize;              /* element sizes, each at most K_SHUF_MAX */
     uint8_t nwin, nvec;                /* source windows loaded, destination vectors stored */
+    uint8_t diag;                      /* vector v takes bytes from window v only */
     uint8_t woff[K_SHUF_NV], voff[K_SHUF_NV];
     uint8_t perm[K_SHUF_MAX];          /* reader byte i is writer byte perm[i], or 0 (K_SHUF_ZERO) */
     uint8_t mask[K_SHUF_NV][K_SHUF_NV][K_SHUF_VEC]; /* [vector][window]: indices, 0x80 for none */
