@@ -311,7 +311,7 @@ static void shuffle_masks(k_shuffle *k)
             SHUFFLE_LOOP(nw, nv, 0); \
     } while (0)
 
-#if defined(__x86_64__) && defined(__GNUC__)
+#if (defined(__x86_64__) || defined(__i386__)) && defined(__GNUC__)
 #include <immintrin.h>
 #define HAVE_SHUFFLE 1
 
