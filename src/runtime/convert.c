@@ -58,7 +58,9 @@ struct cv_plan {
     cv_plan **subs;
     uint32_t nunions;
     union_plan **unions;
-    k_shuffle *shuffle; /* non-NULL: the whole element is one byte shuffle */
+    k_shuffle *shuffle; /* non-NULL: the byte moves of an element are one shuffle */
+    uint32_t nrest;     /* with shuffle: the other operations, run after it */
+    cv_op *rest;
 };
 
 /* Elements converted per pass over the operation list: enough to keep
@@ -414,30 +416,40 @@ static int op_bytes(const cv_op *op, uint8_t *perm)
     return 1;
 }
 
-/* A plan of byte moves only over small elements becomes one shuffle per
+/* The byte moves of a plan over small elements become one shuffle per
  * element (kernels.h): one pass instead of one per operation. Reader
- * bytes no operation writes are zero, as they are in a fresh block. */
+ * bytes no move writes are zero after it; the other operations (integer
+ * resizing, pointers, bit-fields, unions, nested plans) then run over the
+ * same chunk as before, in their order. No move writes bytes an earlier
+ * operation wrote (operations follow the members, gaps lie between
+ * them), so running the moves first changes no result. */
 static int mark_shuffle(cv_plan *p, mt_error *err)
 {
     if (p->is_copy || p->copy_first || p->uniform || p->src->size > K_SHUF_MAX ||
         p->dst->size > K_SHUF_MAX || p->src->size == 0 || p->dst->size == 0)
         return 0;
     k_shuffle *k = calloc(1, sizeof *k);
-    if (!k)
+    cv_op *rest = malloc(p->nops * sizeof *rest);
+    if (!k || !rest) {
+        free(k);
+        free(rest);
         return mt_fail(err, MT_ENOMEM, "out of memory compiling a conversion plan");
+    }
     k->ssize = (uint8_t)p->src->size;
     k->dsize = (uint8_t)p->dst->size;
     memset(k->perm, K_SHUF_ZERO, sizeof k->perm);
+    uint32_t nrest = 0;
     for (uint32_t i = 0; i < p->nops; i++)
-        if (!op_bytes(&p->ops[i], k->perm)) {
-            free(k);
-            return 0;
-        }
-    if (!k_shuffle_init(k)) {
+        if (!op_bytes(&p->ops[i], k->perm))
+            rest[nrest++] = p->ops[i];
+    if (nrest == p->nops || !k_shuffle_init(k)) {
         free(k);
+        free(rest);
         return 0;
     }
     p->shuffle = k;
+    p->nrest = nrest;
+    p->rest = rest;
     return 0;
 }
 
@@ -490,6 +502,7 @@ void cv_plan_free(cv_plan *p)
     free(p->unions);
     free(p->ops);
     free(p->shuffle);
+    free(p->rest);
     free(p);
 }
 
@@ -919,10 +932,12 @@ int cv_run(const cv_plan *p, void *dst, const void *src, size_t count, const cv_
         const cv_op *op = &p->ops[0];
         return run_items(&rs, op, dst, op->dstep, src, op->sstep, count * op->n);
     }
-    if (p->shuffle) {
+    if (p->shuffle && p->nrest == 0) {
         k_shuffle_run(p->shuffle, dst, src, count);
         return 0;
     }
+    const cv_op *ops = p->shuffle ? p->rest : p->ops;
+    uint32_t nops = p->shuffle ? p->nrest : p->nops;
     size_t chunk = CHUNK_BYTES / (ssz > dsz ? ssz : dsz);
     if (chunk == 0)
         chunk = 1;
@@ -930,8 +945,10 @@ int cv_run(const cv_plan *p, void *dst, const void *src, size_t count, const cv_
         size_t m = count - e0 < chunk ? count - e0 : chunk;
         uint8_t *d = (uint8_t *)dst + e0 * dsz;
         const uint8_t *s = (const uint8_t *)src + e0 * ssz;
-        for (uint32_t i = 0; i < p->nops; i++)
-            if (run_op(&rs, &p->ops[i], d, s, m) < 0)
+        if (p->shuffle)
+            k_shuffle_run(p->shuffle, d, s, m);
+        for (uint32_t i = 0; i < nops; i++)
+            if (run_op(&rs, &ops[i], d, s, m) < 0)
                 return -1;
     }
     return 0;

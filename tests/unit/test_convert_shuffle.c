@@ -202,8 +202,57 @@ static void test_sizes(void)
     type_free(wide);
 }
 
+/* Byte moves beside an integer that changes size: the moves run as the
+ * shuffle, the resizing after it over the same chunk; a value that does
+ * not fit is still refused, naming the member and the element. Writer:
+ * struct { char a; short b; long long d; int c; } with d at 4 (packed),
+ * 16 bytes, byte-swapped; reader: the same with d in 4 bytes at 4, 12. */
+static void test_moves_and_resizing(void)
+{
+    tmember wm[] = { M("a", MT_CLASS_BYTES, 1, 0, 1, NULL), M("b", MT_CLASS_SINT, 2, 2, 1, NULL),
+                     M("d", MT_CLASS_SINT, 8, 4, 1, NULL), M("c", MT_CLASS_SINT, 4, 12, 1, NULL) };
+    tmember lm[] = { M("a", MT_CLASS_BYTES, 1, 0, 1, NULL), M("b", MT_CLASS_SINT, 2, 2, 1, NULL),
+                     M("d", MT_CLASS_SINT, 4, 4, 1, NULL), M("c", MT_CLASS_SINT, 4, 8, 1, NULL) };
+    mt_error err;
+    struct mt_type *w = make("struct rz", 16, 4, wm, 4), *l = make("struct rz", 12, 4, lm, 4);
+    mt_arch wa = *arch_local();
+    int local_big = wa.byte_order == ARCH_BIG;
+    wa.byte_order = local_big ? ARCH_LITTLE : ARCH_BIG;
+    cv_plan *p = cv_plan_compile(w, &wa, l, &err);
+    CHECK(p != NULL);
+    enum { N = 3000, BAD = 2345 };  /* several chunks; the bad element in a later one */
+    uint8_t *src = malloc(N * 16), *dst = malloc(N * 12);
+    memset(src, PAD_BYTE, N * 16);
+    for (int e = 0; e < N; e++) {
+        uint8_t *s = src + e * 16;
+        s[0] = (uint8_t)e;
+        k_store_uint(s + 2, 2, !local_big, (uint64_t)(-e & 0xffff));
+        k_store_uint(s + 4, 8, !local_big, (uint64_t)(int64_t)(e * 1000 - 7));
+        k_store_uint(s + 12, 4, !local_big, (uint64_t)(e * 77 + 1));
+    }
+    cv_ctx ctx = { 0 };
+    CHECK(cv_run(p, dst, src, N, &ctx, &err) == 0);
+    int bad = 0;
+    for (int e = 0; e < N; e++) {
+        const uint8_t *d = dst + e * 12;
+        bad += d[0] != (uint8_t)e || d[1] != 0 || k_load_uint(d + 2, 2, local_big) != (uint64_t)(-e & 0xffff) ||
+               (int32_t)k_load_uint(d + 4, 4, local_big) != e * 1000 - 7 ||
+               k_load_uint(d + 8, 4, local_big) != (uint64_t)(e * 77 + 1);
+    }
+    CHECK(bad == 0);
+    k_store_uint(src + BAD * 16 + 4, 8, !local_big, (uint64_t)1 << 40);
+    CHECK(cv_run(p, dst, src, N, &ctx, &err) < 0 && err.code == MT_ELOSS);
+    CHECK(strstr(err.msg, "precision loss in struct rz member d") != NULL && strstr(err.msg, "element 2345") != NULL);
+    free(src);
+    free(dst);
+    cv_plan_free(p);
+    type_free(w);
+    type_free(l);
+}
+
 int main(void)
 {
+    test_moves_and_resizing();
     test_mixed_widths();
     test_nested();
     test_sizes();
