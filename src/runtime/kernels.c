@@ -234,10 +234,60 @@ static uint64_t sign_extend(uint64_t v, unsigned size)
     return (v ^ sign) - sign;
 }
 
+/* An unsigned integer of size 1, 2, 4 or 8 bytes in the local byte order
+ * (swapped when swap), with one load. */
+static inline uint64_t load_native(const uint8_t *p, unsigned size, int swap)
+{
+    uint16_t v2;
+    uint32_t v4;
+    uint64_t v8;
+    switch (size) {
+    case 1: return p[0];
+    case 2: memcpy(&v2, p, 2); return swap ? bswap16(v2) : v2;
+    case 4: memcpy(&v4, p, 4); return swap ? bswap32(v4) : v4;
+    default: memcpy(&v8, p, 8); return swap ? bswap64(v8) : v8;
+    }
+}
+
+static inline void store_native(uint8_t *p, unsigned size, uint64_t v)
+{
+    uint16_t v2 = (uint16_t)v;
+    uint32_t v4 = (uint32_t)v;
+    switch (size) {
+    case 1: p[0] = (uint8_t)v; break;
+    case 2: memcpy(p, &v2, 2); break;
+    case 4: memcpy(p, &v4, 4); break;
+    default: memcpy(p, &v, 8); break;
+    }
+}
+
+static int power_size(unsigned size)
+{
+    return size == 1 || size == 2 || size == 4 || size == 8;
+}
+
+/* k_int for sizes of 1, 2, 4 and 8 bytes: whole-word loads and stores
+ * instead of a byte at a time (the values and the check are the same). */
+static size_t int_words(uint8_t *dst, size_t dstep, unsigned dsize, const uint8_t *src, size_t sstep,
+                        unsigned ssize, int swap, int is_signed, int lossy, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        uint64_t v = load_native(src + i * sstep, ssize, swap);
+        if (is_signed)
+            v = sign_extend(v, ssize);
+        if (dsize < ssize && !lossy && !int_fits(v, dsize, is_signed))
+            return i;
+        store_native(dst + i * dstep, dsize, v);
+    }
+    return n;
+}
+
 size_t k_int(uint8_t *dst, size_t dstep, unsigned dsize, const uint8_t *src, size_t sstep,
              unsigned ssize, int sbig, int is_signed, int lossy, size_t n)
 {
     int dbig = local_big();
+    if (power_size(ssize) && power_size(dsize))
+        return int_words(dst, dstep, dsize, src, sstep, ssize, sbig != dbig, is_signed, lossy, n);
     for (size_t i = 0; i < n; i++) {
         uint64_t v = k_load_uint(src + i * sstep, ssize, sbig);
         if (is_signed)
