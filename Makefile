@@ -47,7 +47,7 @@ RUNTIME_SRC := $(wildcard src/runtime/*.c)
 # and builds as its own archive as well, libmtconvert.a, that the
 # CONVERT_TESTS link alone (a call up out of the engine fails their link).
 CONVERT_SRC := $(addprefix src/runtime/,arch.c types.c convert.c kernels.c ldouble.c bitfield.c error.c)
-CONVERT_TESTS := test_convert test_types test_ldouble
+CONVERT_TESTS := test_convert test_convert_shuffle test_types test_ldouble
 RUNTIME_HDR := $(wildcard src/runtime/*.h) include/migthread.h include/migthread-gen.h
 MTCC_OBJS   := $(patsubst src/mtcc/%.c,build/obj/mtcc/%.o,$(wildcard src/mtcc/*.c))
 CLI_OBJS    := $(patsubst src/cli/%.c,build/obj/cli/%.o,$(wildcard src/cli/*.c))

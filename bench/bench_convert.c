@@ -222,9 +222,12 @@ int main(int argc, char **argv)
         }
     }
     scalar_table(&b);
-    printf("convert: homo_vs_memcpy=%.2f hetero_int_vs_memcpy=%.2f hetero_struct_vs_xdr=%.2f\n",
+    /* hetero_struct_vs_memcpy: issue 17's target is 0.6 or more */
+    printf("convert: homo_vs_memcpy=%.2f hetero_int_vs_memcpy=%.2f hetero_struct_vs_xdr=%.2f "
+           "hetero_struct_vs_memcpy=%.2f (target >= 0.6)\n",
            at64[K_INT][M_HOMO] / at64[K_INT][M_MEMCPY],
            at64[K_INT][M_HETERO] / at64[K_INT][M_MEMCPY],
-           at64[K_STRUCT][M_HETERO] / at64[K_STRUCT][M_XDR]);
+           at64[K_STRUCT][M_HETERO] / at64[K_STRUCT][M_XDR],
+           at64[K_STRUCT][M_HETERO] / at64[K_STRUCT][M_MEMCPY]);
     return 0;
 }

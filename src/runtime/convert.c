@@ -58,6 +58,9 @@ struct cv_plan {
     cv_plan **subs;
     uint32_t nunions;
     union_plan **unions;
+    k_shuffle *shuffle; /* non-NULL: the byte moves of an element are one shuffle */
+    uint32_t nrest;     /* with shuffle: the other operations, run after it */
+    cv_op *rest;
 };
 
 /* Elements converted per pass over the operation list: enough to keep
@@ -398,6 +401,58 @@ static void mark_uniform(cv_plan *p)
                  (op->kind != OP_COPY && op->kind != OP_ZERO ? 1 : op->len == p->dst->size);
 }
 
+/* Writes into perm the source byte of each reader byte that op fills;
+ * returns 0 when op is not a plain byte move (copy, swap, zero). */
+static int op_bytes(const cv_op *op, uint8_t *perm)
+{
+    if (op->kind != OP_COPY && op->kind != OP_ZERO && op->kind != OP_SWAP)
+        return 0;
+    uint32_t width = op->kind == OP_SWAP ? op->ssize : op->len;
+    for (uint32_t j = 0; j < op->n; j++)
+        for (uint32_t b = 0; b < width; b++) {
+            uint32_t from = op->soff + j * op->sstep + (op->kind == OP_SWAP ? width - 1 - b : b);
+            perm[op->doff + j * op->dstep + b] = op->kind == OP_ZERO ? K_SHUF_ZERO : (uint8_t)from;
+        }
+    return 1;
+}
+
+/* The byte moves of a plan over small elements become one shuffle per
+ * element (kernels.h): one pass instead of one per operation. Reader
+ * bytes no move writes are zero after it; the other operations (integer
+ * resizing, pointers, bit-fields, unions, nested plans) then run over the
+ * same chunk as before, in their order. No move writes bytes an earlier
+ * operation wrote (operations follow the members, gaps lie between
+ * them), so running the moves first changes no result. */
+static int mark_shuffle(cv_plan *p, mt_error *err)
+{
+    if (p->is_copy || p->copy_first || p->uniform || p->src->size > K_SHUF_MAX ||
+        p->dst->size > K_SHUF_MAX || p->src->size == 0 || p->dst->size == 0)
+        return 0;
+    k_shuffle *k = calloc(1, sizeof *k);
+    cv_op *rest = malloc(p->nops * sizeof *rest);
+    if (!k || !rest) {
+        free(k);
+        free(rest);
+        return mt_fail(err, MT_ENOMEM, "out of memory compiling a conversion plan");
+    }
+    k->ssize = (uint8_t)p->src->size;
+    k->dsize = (uint8_t)p->dst->size;
+    memset(k->perm, K_SHUF_ZERO, sizeof k->perm);
+    uint32_t nrest = 0;
+    for (uint32_t i = 0; i < p->nops; i++)
+        if (!op_bytes(&p->ops[i], k->perm))
+            rest[nrest++] = p->ops[i];
+    if (nrest == p->nops || !k_shuffle_init(k)) {
+        free(k);
+        free(rest);
+        return 0;
+    }
+    p->shuffle = k;
+    p->nrest = nrest;
+    p->rest = rest;
+    return 0;
+}
+
 static cv_plan *compile(const struct mt_type *src, const mt_arch *src_arch,
                         const struct mt_type *dst, mt_error *err)
 {
@@ -421,6 +476,8 @@ static cv_plan *compile(const struct mt_type *src, const mt_arch *src_arch,
     if (add_type(p, src, dst, 0, 0, homogeneous, err) < 0)
         goto fail;
     mark_uniform(p);
+    if (mark_shuffle(p, err) < 0)
+        goto fail;
     return p;
 fail:
     cv_plan_free(p);
@@ -444,6 +501,8 @@ void cv_plan_free(cv_plan *p)
         union_plan_free(p->unions[i]);
     free(p->unions);
     free(p->ops);
+    free(p->shuffle);
+    free(p->rest);
     free(p);
 }
 
@@ -873,6 +932,12 @@ int cv_run(const cv_plan *p, void *dst, const void *src, size_t count, const cv_
         const cv_op *op = &p->ops[0];
         return run_items(&rs, op, dst, op->dstep, src, op->sstep, count * op->n);
     }
+    if (p->shuffle && p->nrest == 0) {
+        k_shuffle_run(p->shuffle, dst, src, count);
+        return 0;
+    }
+    const cv_op *ops = p->shuffle ? p->rest : p->ops;
+    uint32_t nops = p->shuffle ? p->nrest : p->nops;
     size_t chunk = CHUNK_BYTES / (ssz > dsz ? ssz : dsz);
     if (chunk == 0)
         chunk = 1;
@@ -880,8 +945,10 @@ int cv_run(const cv_plan *p, void *dst, const void *src, size_t count, const cv_
         size_t m = count - e0 < chunk ? count - e0 : chunk;
         uint8_t *d = (uint8_t *)dst + e0 * dsz;
         const uint8_t *s = (const uint8_t *)src + e0 * ssz;
-        for (uint32_t i = 0; i < p->nops; i++)
-            if (run_op(&rs, &p->ops[i], d, s, m) < 0)
+        if (p->shuffle)
+            k_shuffle_run(p->shuffle, d, s, m);
+        for (uint32_t i = 0; i < nops; i++)
+            if (run_op(&rs, &ops[i], d, s, m) < 0)
                 return -1;
     }
     return 0;

@@ -234,10 +234,60 @@ static uint64_t sign_extend(uint64_t v, unsigned size)
     return (v ^ sign) - sign;
 }
 
+/* An unsigned integer of size 1, 2, 4 or 8 bytes in the local byte order
+ * (swapped when swap), with one load. */
+static inline uint64_t load_native(const uint8_t *p, unsigned size, int swap)
+{
+    uint16_t v2;
+    uint32_t v4;
+    uint64_t v8;
+    switch (size) {
+    case 1: return p[0];
+    case 2: memcpy(&v2, p, 2); return swap ? bswap16(v2) : v2;
+    case 4: memcpy(&v4, p, 4); return swap ? bswap32(v4) : v4;
+    default: memcpy(&v8, p, 8); return swap ? bswap64(v8) : v8;
+    }
+}
+
+static inline void store_native(uint8_t *p, unsigned size, uint64_t v)
+{
+    uint16_t v2 = (uint16_t)v;
+    uint32_t v4 = (uint32_t)v;
+    switch (size) {
+    case 1: p[0] = (uint8_t)v; break;
+    case 2: memcpy(p, &v2, 2); break;
+    case 4: memcpy(p, &v4, 4); break;
+    default: memcpy(p, &v, 8); break;
+    }
+}
+
+static int power_size(unsigned size)
+{
+    return size == 1 || size == 2 || size == 4 || size == 8;
+}
+
+/* k_int for sizes of 1, 2, 4 and 8 bytes: whole-word loads and stores
+ * instead of a byte at a time (the values and the check are the same). */
+static size_t int_words(uint8_t *dst, size_t dstep, unsigned dsize, const uint8_t *src, size_t sstep,
+                        unsigned ssize, int swap, int is_signed, int lossy, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        uint64_t v = load_native(src + i * sstep, ssize, swap);
+        if (is_signed)
+            v = sign_extend(v, ssize);
+        if (dsize < ssize && !lossy && !int_fits(v, dsize, is_signed))
+            return i;
+        store_native(dst + i * dstep, dsize, v);
+    }
+    return n;
+}
+
 size_t k_int(uint8_t *dst, size_t dstep, unsigned dsize, const uint8_t *src, size_t sstep,
              unsigned ssize, int sbig, int is_signed, int lossy, size_t n)
 {
     int dbig = local_big();
+    if (power_size(ssize) && power_size(dsize))
+        return int_words(dst, dstep, dsize, src, sstep, ssize, sbig != dbig, is_signed, lossy, n);
     for (size_t i = 0; i < n; i++) {
         uint64_t v = k_load_uint(src + i * sstep, ssize, sbig);
         if (is_signed)
@@ -247,4 +297,195 @@ size_t k_int(uint8_t *dst, size_t dstep, unsigned dsize, const uint8_t *src, siz
         k_store_uint(dst + i * dstep, dsize, dbig, v);
     }
     return n;
+}
+
+/* ---- Whole-element shuffles ---------------------------------------------- */
+
+/* Where the vectors of an element of size bytes start: one at 0 when it
+ * fits a vector (the load or store runs past the element: only elements
+ * with a whole vector left in the block take the vector path), else every
+ * 16 bytes with the last one flush with the element's end. */
+static uint8_t place_vectors(uint8_t *off, unsigned size)
+{
+    if (size <= K_SHUF_VEC) {
+        off[0] = 0;
+        return 1;
+    }
+    const unsigned vec = K_SHUF_VEC;
+    unsigned nv = (size + vec - 1) / vec;
+    for (unsigned v = 0; v < nv; v++)
+        off[v] = (uint8_t)(v * vec + vec <= size ? v * vec : size - vec);
+    return (uint8_t)nv;
+}
+
+static void shuffle_masks(k_shuffle *k)
+{
+    memset(k->mask, 0x80, sizeof k->mask);
+    for (unsigned v = 0; v < k->nvec; v++)
+        for (unsigned i = 0; i < K_SHUF_VEC && k->voff[v] + i < k->dsize; i++) {
+            unsigned from = k->perm[k->voff[v] + i];
+            if (from == K_SHUF_ZERO)
+                continue;
+            /* window v first: a layout kept then needs one window per vector */
+            for (unsigned j = 0; j < k->nwin; j++) {
+                unsigned w = (v + j) % k->nwin;
+                if (from >= k->woff[w] && from - k->woff[w] < (unsigned)K_SHUF_VEC) {
+                    k->mask[v][w][i] = (uint8_t)(from - k->woff[w]);
+                    break;
+                }
+            }
+        }
+}
+
+/* The shapes that get a loop of their own: elements of up to 32 bytes,
+ * and those whose vectors each take from one window (the layout kept,
+ * the byte order swapped); any other shape runs the general loop. */
+#define SHUFFLE_CASES \
+    do { \
+        unsigned nw = k->nwin, nv = k->nvec; \
+        if (k->diag && nv == 1) \
+            SHUFFLE_LOOP(1, 1, 1); \
+        else if (k->diag && nv == 2) \
+            SHUFFLE_LOOP(2, 2, 1); \
+        else if (k->diag && nv == 3) \
+            SHUFFLE_LOOP(3, 3, 1); \
+        else if (k->diag && nv == 4) \
+            SHUFFLE_LOOP(4, 4, 1); \
+        else if (nw == 2 && nv == 2) \
+            SHUFFLE_LOOP(2, 2, 0); \
+        else if (nw == 1 && nv == 2) \
+            SHUFFLE_LOOP(1, 2, 0); \
+        else if (nw == 2 && nv == 1) \
+            SHUFFLE_LOOP(2, 1, 0); \
+        else \
+            SHUFFLE_LOOP(nw, nv, 0); \
+    } while (0)
+
+#if (defined(__x86_64__) || defined(__i386__)) && defined(__GNUC__)
+#include <immintrin.h>
+#define HAVE_SHUFFLE 1
+
+/* One element: nw windows loaded, nv vectors stored (with diag, vector v
+ * takes bytes from window v only). Called with constants, it unrolls
+ * completely and the offsets stay in registers. */
+__attribute__((target("ssse3"), always_inline)) static inline void
+shuffle_one(const __m128i m[K_SHUF_NV][K_SHUF_NV], const size_t *woff, const size_t *voff, uint8_t *d,
+            const uint8_t *s, unsigned nw, unsigned nv, int diag)
+{
+    __m128i win[K_SHUF_NV] = { _mm_setzero_si128() };
+    for (unsigned w = 0; w < nw; w++)
+        win[w] = _mm_loadu_si128((const __m128i *)(s + woff[w]));
+    for (unsigned v = 0; v < nv; v++) {
+        __m128i acc = _mm_shuffle_epi8(win[diag ? v : 0], m[v][diag ? v : 0]);
+        for (unsigned w = 1; !diag && w < nw; w++)
+            acc = _mm_or_si128(acc, _mm_shuffle_epi8(win[w], m[v][w]));
+        _mm_storeu_si128((__m128i *)(d + voff[v]), acc);
+    }
+}
+
+#define SHUFFLE_LOOP(NW, NV, DIAG) \
+    for (size_t i = 0; i < n; i++) \
+        shuffle_one(m, woff, voff, dst + i * dsz, src + i * ssz, NW, NV, DIAG)
+
+__attribute__((target("ssse3"))) static void shuffle_vec(const k_shuffle *k, uint8_t *dst,
+                                                         const uint8_t *src, size_t n)
+{
+    __m128i m[K_SHUF_NV][K_SHUF_NV];
+    size_t woff[K_SHUF_NV], voff[K_SHUF_NV];  /* copies: stores through dst may alias k */
+    for (unsigned v = 0; v < K_SHUF_NV; v++) {
+        woff[v] = k->woff[v];
+        voff[v] = k->voff[v];
+        for (unsigned w = 0; w < K_SHUF_NV; w++)
+            m[v][w] = _mm_loadu_si128((const __m128i *)k->mask[v][w]);
+    }
+    size_t ssz = k->ssize, dsz = k->dsize;
+    SHUFFLE_CASES;
+}
+
+static int shuffle_supported(void)
+{
+    return __builtin_cpu_supports("ssse3");
+}
+#elif defined(__aarch64__) && defined(__GNUC__)
+#include <arm_neon.h>
+#define HAVE_SHUFFLE 1
+
+/* NEON's table lookup gives 0 for an index past the table, as 0x80
+ * does for SSSE3: the same masks serve. */
+__attribute__((always_inline)) static inline void
+shuffle_one(const uint8x16_t m[K_SHUF_NV][K_SHUF_NV], const size_t *woff, const size_t *voff, uint8_t *d,
+            const uint8_t *s, unsigned nw, unsigned nv, int diag)
+{
+    uint8x16_t win[K_SHUF_NV] = { vdupq_n_u8(0) };
+    for (unsigned w = 0; w < nw; w++)
+        win[w] = vld1q_u8(s + woff[w]);
+    for (unsigned v = 0; v < nv; v++) {
+        uint8x16_t acc = vqtbl1q_u8(win[diag ? v : 0], m[v][diag ? v : 0]);
+        for (unsigned w = 1; !diag && w < nw; w++)
+            acc = vorrq_u8(acc, vqtbl1q_u8(win[w], m[v][w]));
+        vst1q_u8(d + voff[v], acc);
+    }
+}
+
+#define SHUFFLE_LOOP(NW, NV, DIAG) \
+    for (size_t i = 0; i < n; i++) \
+        shuffle_one(m, woff, voff, dst + i * dsz, src + i * ssz, NW, NV, DIAG)
+
+static void shuffle_vec(const k_shuffle *k, uint8_t *dst, const uint8_t *src, size_t n)
+{
+    uint8x16_t m[K_SHUF_NV][K_SHUF_NV];
+    size_t woff[K_SHUF_NV], voff[K_SHUF_NV];  /* copies: stores through dst may alias k */
+    for (unsigned v = 0; v < K_SHUF_NV; v++) {
+        woff[v] = k->woff[v];
+        voff[v] = k->voff[v];
+        for (unsigned w = 0; w < K_SHUF_NV; w++)
+            m[v][w] = vld1q_u8(k->mask[v][w]);
+    }
+    size_t ssz = k->ssize, dsz = k->dsize;
+    SHUFFLE_CASES;
+}
+
+static int shuffle_supported(void) { return 1; }  /* NEON is part of AArch64 */
+#else
+#define HAVE_SHUFFLE 0
+static int shuffle_supported(void) { return 0; }
+static void shuffle_vec(const k_shuffle *k, uint8_t *dst, const uint8_t *src, size_t n)
+{
+    (void)k, (void)dst, (void)src, (void)n;
+}
+#endif
+
+int k_shuffle_init(k_shuffle *k)
+{
+    if (k->ssize == 0 || k->dsize == 0 || k->ssize > K_SHUF_MAX || k->dsize > K_SHUF_MAX)
+        return 0;
+    k->nwin = place_vectors(k->woff, k->ssize);
+    k->nvec = place_vectors(k->voff, k->dsize);
+    shuffle_masks(k);
+    k->diag = k->nwin == k->nvec;
+    static const uint8_t none[K_SHUF_VEC] = { 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80,
+                                              0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80 };
+    for (unsigned v = 0; v < k->nvec; v++)
+        for (unsigned w = 0; w < k->nwin; w++)
+            if (v != w && memcmp(k->mask[v][w], none, K_SHUF_VEC) != 0)
+                k->diag = 0;
+    return HAVE_SHUFFLE && shuffle_supported();
+}
+
+/* Elements at the end of the block without a whole vector after their
+ * start (small elements only) go byte by byte. */
+static void shuffle_bytes(const k_shuffle *k, uint8_t *dst, const uint8_t *src, size_t n)
+{
+    for (size_t e = 0; e < n; e++, dst += k->dsize, src += k->ssize)
+        for (unsigned i = 0; i < k->dsize; i++)
+            dst[i] = k->perm[i] == K_SHUF_ZERO ? 0 : src[k->perm[i]];
+}
+
+void k_shuffle_run(const k_shuffle *k, uint8_t *dst, const uint8_t *src, size_t n)
+{
+    unsigned small = k->ssize < k->dsize ? k->ssize : k->dsize;
+    size_t tail = small >= K_SHUF_VEC ? 0 : (K_SHUF_VEC + small - 1) / small;
+    size_t nvec = n > tail ? n - tail : 0;
+    shuffle_vec(k, dst, src, nvec);
+    shuffle_bytes(k, dst + nvec * k->dsize, src + nvec * k->ssize, n - nvec);
 }

@@ -39,4 +39,26 @@ void k_bits_store(uint8_t *p, const k_bits *w, uint64_t v);
 size_t k_int(uint8_t *dst, size_t dstep, unsigned dsize, const uint8_t *src, size_t sstep,
              unsigned ssize, int sbig, int is_signed, int lossy, size_t n);
 
+/* A whole-element byte shuffle: a struct whose conversion only copies,
+ * byte-swaps and zeroes (no value checks, no pointers) maps each reader
+ * byte to one writer byte or to zero. Run with vector byte shuffles, an
+ * element costs a few instructions instead of one pass per member. */
+enum { K_SHUF_MAX = 64, K_SHUF_VEC = 16, K_SHUF_NV = K_SHUF_MAX / K_SHUF_VEC, K_SHUF_ZERO = 0xff };
+
+typedef struct k_shuffle {
+    uint8_t ssize, dsize;              /* element sizes, each at most K_SHUF_MAX */
+    uint8_t nwin, nvec;                /* source windows loaded, destination vectors stored */
+    uint8_t diag;                      /* vector v takes bytes from window v only */
+    uint8_t woff[K_SHUF_NV], voff[K_SHUF_NV];
+    uint8_t perm[K_SHUF_MAX];          /* reader byte i is writer byte perm[i], or 0 (K_SHUF_ZERO) */
+    uint8_t mask[K_SHUF_NV][K_SHUF_NV][K_SHUF_VEC]; /* [vector][window]: indices, 0x80 for none */
+} k_shuffle;
+
+/* Fills the windows and masks from ssize, dsize and perm; returns 1 when
+ * this machine has the vector shuffle that k_shuffle_run needs, else 0
+ * (the caller keeps its per-member path). */
+int k_shuffle_init(k_shuffle *k);
+/* Converts n elements. */
+void k_shuffle_run(const k_shuffle *k, uint8_t *dst, const uint8_t *src, size_t n);
+
 #endif
