@@ -11,10 +11,11 @@
 # with it less the best of the runs without. Best of CAPSPEED_RUNS
 # (default 3): the machine is shared. CAPSPEED_MB lists the sizes;
 # CAPSPEED_MTCC builds the kernel with another tree's mtcc (and so its
-# runtime), for a before-and-after comparison.
+# runtime), for a before-and-after comparison (CAPSPEED_DIR: where it
+# builds and writes).
 set -eu
 cd "$(dirname "$0")/.."
-dir=build/bench/capspeed
+dir=${CAPSPEED_DIR:-build/bench/capspeed}
 rm -rf "$dir" && mkdir -p "$dir"
 mtcc=${CAPSPEED_MTCC:-build/bin/mtcc}
 mt=build/bin/migthread
@@ -32,6 +33,7 @@ capture() {
     preload=$1
     shift
     rm -f "$dir/c.ckpt" "$dir/out" "$dir/err"
+    sync  # earlier runs' dirty pages would throttle this one's writes
     MIGTHREAD_VERBOSE=1 LD_PRELOAD="$preload" "$@" >"$dir/out" 2>"$dir/err" &
     pid=$!
     while ! grep -q ready "$dir/out" 2>/dev/null; do
