@@ -63,8 +63,10 @@ for shape in global heap ptrs; do
     for mb in $sizes; do
         prog="$dir/capspeed"
         [ "$shape" = global ] && prog="$dir/capspeed_g$mb"
+        # shellcheck disable=SC2046  # "BYTES MS" into $1 and $2
         set -- $(best "$PWD/$dir/nosync.so" "$prog" "$mb" "$shape")
         bytes=$1 ms=$2
+        # shellcheck disable=SC2046
         set -- $(best "" "$prog" "$mb" "$shape")
         synced=$2
         echo "$shape $mb $bytes $ms $synced $target" | awk '{
