@@ -90,7 +90,7 @@ static int emit(ck_writer *w, const void *p, uint64_t n)
  * small ones (headers, tables) are not worth the call. */
 #define AVX2_PIECE_MIN 4096
 
-/* Hashes a large piece into the record's hash and the whole stream's. */
+/* Hashes a piece into the record's hash and the whole stream's. */
 static void hash_piece(ck_writer *w, XXH3_state_t *st, const void *p, size_t n)
 {
 #if CK_HASH_AVX2
