@@ -265,6 +265,14 @@ static void scan_union(walker *w, const struct mt_type *u, const unsigned char *
     w->lenient = was;
 }
 
+/* What scan_member looks at: the members of numbers an element holds
+ * beside its pointers cost no call. */
+static inline int member_may_point(const tmember *m)
+{
+    return m->cls == MT_CLASS_PTR || m->cls == MT_CLASS_FNPTR || type_class_is_addr(m->cls) ||
+           ((m->cls == MT_CLASS_UNION || m->cls == MT_CLASS_STRUCT) && m->type->has_pointers);
+}
+
 static void scan_member(walker *w, const tmember *m, const unsigned char *base)
 {
     if (m->cls == MT_CLASS_UNION && m->type->has_pointers) {
@@ -308,7 +316,8 @@ static void scan_type(walker *w, const struct mt_type *t, const unsigned char *d
     }
     for (uint64_t e = 0; e < count && !w->refused; e++)
         for (uint32_t i = 0; i < t->nmembers; i++)
-            scan_member(w, &t->members[i], data + e * t->size);
+            if (member_may_point(&t->members[i]))
+                scan_member(w, &t->members[i], data + e * t->size);
 }
 
 /* Scans one object, named for messages by kind and name (a root without
