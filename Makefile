@@ -60,7 +60,7 @@ NET_LIB     := build/net/libmtnet.a
 HOST_LIB := build/lib/$(HOST_TRIPLE)/libmigthread.a
 HEADERS  := build/include/migthread.h build/include/migthread-gen.h
 
-.PHONY: all cross check check-slurm demo bench bench-convert bench-overhead bench-threads bench-unions bench-migrate bench-fork bench-incremental deps clean unit matrix \
+.PHONY: all cross check check-slurm demo bench bench-convert bench-overhead bench-threads bench-unions bench-migrate bench-fork bench-incremental bench-capspeed deps clean unit matrix \
         fuzz-smoke fuzz-csmith man install uninstall deb
 all: $(HOST_LIB) build/lib/$(HOST_TRIPLE)/libmtconvert.a build/bin/migthread build/bin/migthreadd build/bin/mtcc $(HEADERS)
 
@@ -372,12 +372,17 @@ bench-fork: deps
 	@$(MAKE) --no-print-directory all
 	bench/forkstop.sh
 
+# capture speed into the page cache, fsync apart (CAPSPEED_MB, CAPSPEED_RUNS)
+bench-capspeed: deps
+	@$(MAKE) --no-print-directory all
+	bench/capspeed.sh
+
 # BENCH_INCR_MB (default 256): the heap of the incremental checkpoint benchmark.
 bench-incremental: deps
 	@$(MAKE) --no-print-directory all
 	bench/incremental.sh
 
-bench: bench-convert bench-overhead bench-threads bench-unions bench-fork bench-incremental bench-migrate
+bench: bench-convert bench-overhead bench-threads bench-unions bench-fork bench-incremental bench-capspeed bench-migrate
 
 clean:
 	rm -rf build

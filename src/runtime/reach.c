@@ -61,6 +61,7 @@ typedef struct walker {
     uint64_t obj_count;
     mt_error *err;
     int refused;
+    size_t last_hit;            /* 1 + the block a pointer fell in last; 0 none yet */
 } walker;
 
 static int by_addr(const void *a, const void *b)
@@ -172,11 +173,29 @@ static void refuse(walker *w, const unsigned char *slot, const char *fmt, ...)
 }
 
 /* Marks the block p points into; 0 when p points into no tracked block. */
+/* find_block, first trying the block the last pointer fell in: a list's
+ * or a tree's nodes in one array point into their own block, and the
+ * search over every block per pointer was most of the scan's time. Only
+ * strictly inside: one past its end may be the next block's start. */
+static long find_block_near(walker *w, uintptr_t p)
+{
+    if (w->last_hit) {
+        const st_heap_block *b = &w->rs->blocks[w->last_hit - 1];
+        uintptr_t start = (uintptr_t)b->addr;
+        if (p >= start && p - start < (uintptr_t)(b->count * b->type->size))
+            return (long)(w->last_hit - 1);
+    }
+    long i = find_block(w->rs, p);
+    if (i >= 0)
+        w->last_hit = (size_t)i + 1;
+    return i;
+}
+
 static int reach_pointer(walker *w, uintptr_t p)
 {
     if (!p)
         return 1;
-    long i = find_block(w->rs, p);
+    long i = find_block_near(w, p);
     if (i < 0)
         return 0;
     if (w->rs->marked[i])
@@ -246,6 +265,14 @@ static void scan_union(walker *w, const struct mt_type *u, const unsigned char *
     w->lenient = was;
 }
 
+/* What scan_member looks at: the members of numbers an element holds
+ * beside its pointers cost no call. */
+static inline int member_may_point(const tmember *m)
+{
+    return m->cls == MT_CLASS_PTR || m->cls == MT_CLASS_FNPTR || type_class_is_addr(m->cls) ||
+           ((m->cls == MT_CLASS_UNION || m->cls == MT_CLASS_STRUCT) && m->type->has_pointers);
+}
+
 static void scan_member(walker *w, const tmember *m, const unsigned char *base)
 {
     if (m->cls == MT_CLASS_UNION && m->type->has_pointers) {
@@ -289,7 +316,8 @@ static void scan_type(walker *w, const struct mt_type *t, const unsigned char *d
     }
     for (uint64_t e = 0; e < count && !w->refused; e++)
         for (uint32_t i = 0; i < t->nmembers; i++)
-            scan_member(w, &t->members[i], data + e * t->size);
+            if (member_may_point(&t->members[i]))
+                scan_member(w, &t->members[i], data + e * t->size);
 }
 
 /* Scans one object, named for messages by kind and name (a root without

@@ -250,6 +250,45 @@ static void test_end_covers_the_stream(void)
     free(buf);
 }
 
+/* Payloads written in pieces (ckpt_write.c: 256 KB, hashed by XXH3's
+ * AVX2 kernel where the CPU has one): every size around the piece and
+ * the kernel's thresholds reads back with both checksums right, checked
+ * by the reader's own XXH3. */
+static void test_large_payloads(void)
+{
+    static const size_t sizes[] = { 1, 4095, 4096, 4097, 262143, 262144, 262145, 3 * 262144 + 4099 };
+    const size_t nsizes = sizeof sizes / sizeof sizes[0];
+    size_t most = sizes[nsizes - 1];
+    uint8_t *payload = malloc(most);
+    CHECK(payload != NULL);
+    if (!payload)
+        return;
+    for (size_t i = 0; i < most; i++)
+        payload[i] = (uint8_t)(i * 2654435761u >> 13);
+    uint32_t ntypes;
+    const struct mt_type *const *types = types_local(&ntypes);
+    for (size_t k = 0; k < nsizes; k++) {
+        st_stream s;
+        ck_writer w;
+        mt_error err;
+        size_t len;
+        st_init_mem_writer(&s);
+        ck_write_header(&w, &s, 42, &err);
+        ck_write_types(&w, types, ntypes);
+        CHECK(ck_write_raw(&w, 99, CK_FLAG_SKIPPABLE, payload, sizes[k]) == 0);
+        CHECK(ck_write_raw(&w, 99, CK_FLAG_SKIPPABLE, payload + 1, sizes[k] - 1) == 0);  /* unaligned */
+        ck_write_end(&w);
+        uint8_t *buf = st_mem_take(&s, &len);
+        ck_image *img = read_memory(buf, len, &err);
+        CHECK(img != NULL && img->total_bytes == len);
+        if (!img)
+            fprintf(stderr, "payload of %zu bytes: %s\n", sizes[k], err.msg);
+        ck_image_free(img);
+        free(buf);
+    }
+    free(payload);
+}
+
 /* A checkpoint holding the open files f[0..n): the image read back, or
  * NULL with err filled. */
 static ck_image *files_image(const ck_file *f, uint32_t n, mt_error *err)
@@ -450,6 +489,7 @@ int main(void)
     test_version_and_trailing(buf, len);
     test_unknown_records();
     test_end_covers_the_stream();
+    test_large_payloads();
     test_files_record();
     test_splice();
     test_save_and_load();
