@@ -69,8 +69,8 @@ cat <&7 >>"$dir/m1.err"; exec 7<&-
 wait $m1; m1rc=$?
 check "B to A: migrate exits with the program's status 0, after the restore line" "[ $mrc -eq 0 ] && grep -q '^migthread: restored migration' '$dir/m2.err'"
 check "... the first migrate exits 0 (the program left B with status 0)" "[ $m1rc -eq 0 ]"
-logupto 5 b 'migthreadd: * ticker: * bytes in * s: *'
-logupto 4 a 'migthreadd: * ticker: * bytes in * s: *'
+logupto 5 b 'migthreadd: * bytes in * s: *'
+logupto 4 a 'migthreadd: * bytes in * s: *'
 check "... each daemon logged one committed migration" \
     "grep -q 'ticker: [1-9][0-9]* bytes in .*: committed; the program ended with status 0' '$dir/a.log' && grep -q 'committed' '$dir/b.log'"
 cat "$dir/chain.out" "$dir/m1.out" "$dir/m2.out" >"$dir/chain.all"
@@ -138,7 +138,7 @@ start again "$dir/src/ticker" 40
 upto 3 "$dir/again.err" 'tick 1'
 migrate again.m "$pid" "127.0.0.1:$a_port"
 finish
-logupto 4 a 'migthreadd: * ticker: * bytes in * s: *'
+logupto 4 a 'migthreadd: * bytes in * s: *'
 cat "$dir/again.out" "$dir/again.m.out" >"$dir/again.all"
 check "A serves on: a migration after the failures, the uninterrupted output" \
     "[ $mrc -eq 0 ] && held again && grep -q '^migthread: restored migration' '$dir/again.m.err' && cmp -s '$dir/again.all' '$dir/want40'"
@@ -148,7 +148,7 @@ start detach "$dir/src/ticker" 40
 upto 3 "$dir/detach.err" 'tick 1'
 migrate detach.m --detach "$pid" "127.0.0.1:$a_port"
 finish
-logupto 4 a 'migthreadd: * ticker: * bytes in * s: *'  # at the program's end
+logupto 4 a 'migthreadd: * bytes in * s: *'  # at the program's end
 apid=$(sed -n 's/^127.0.0.1:[0-9]*: process \([0-9]*\) at .*/\1/p' "$dir/detach.m.out")
 cat "$dir/detach.out" "$dir/wa/ticker.$apid.out" >"$dir/detach.all" 2>/dev/null
 check "--detach: migrate exits 0 with one line naming the process; the source was held and exited" \

@@ -252,18 +252,25 @@ void incr_written(const ck_writer *w, int rc)
     in.next_size = w->s->offset;
 }
 
-void incr_commit(const char *path)
+/* The hashes just taken become the ones the next checkpoint compares
+ * with (sorted by address for its lookups). */
+static void take_next_table(void)
 {
-    if (!in.active || !in.written || !realpath(path, in.path)) {
-        incr_abort();
-        return;
-    }
     qsort(in.next.e, in.next.n, sizeof *in.next.e, by_addr);
     table t = in.prev;
     in.prev = in.next;
     in.next = t;
     table_clear(&in.next);
     in.have = 1;
+}
+
+void incr_commit(const char *path)
+{
+    if (!in.active || !in.written || !realpath(path, in.path)) {
+        incr_abort();
+        return;
+    }
+    take_next_table();
     in.id = in.next_id;
     in.digest = in.next_digest;
     in.size = in.next_size;
@@ -326,12 +333,7 @@ void incr_seed_end(void)
     if (!seeding)
         return;
     seeding = 0;
-    qsort(in.next.e, in.next.n, sizeof *in.next.e, by_addr);
-    table t = in.prev;
-    in.prev = in.next;
-    in.next = t;
-    table_clear(&in.next);
-    in.have = 1;
+    take_next_table();
 }
 
 void incr_report(FILE *out, const char *path)

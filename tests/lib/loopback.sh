@@ -24,14 +24,7 @@ daemon() {
 }
 # logupto FD NAME PATTERN: reads daemon NAME's log up to a line matching
 # PATTERN (kept in NAME.log); 1 when the log ends first.
-logupto() {
-    while eval "IFS= read -r line <&$1"; do
-        printf '%s\n' "$line" >>"$dir/$2.log"
-        # shellcheck disable=SC2254
-        case $line in $3) return 0 ;; esac
-    done
-    return 1
-}
+logupto() { upto "$1" "$dir/$2.log" "$3"; }
 # start NAME PROGRAM STEPS [ARG]: the program in the background
 # (MIGTHREAD_VERBOSE), stdout to NAME.out, stderr on descriptor 3 (a FIFO); $pid.
 start() {
