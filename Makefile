@@ -197,6 +197,8 @@ BUILT_LIBS = $(sort $(HOST_LIB) $(foreach abi,$(FOREIGN),$(if $(call have_cc,$(a
 # an ordinary user's PATH has no sbin. Its systemd user unit is an example
 # only (DOCDIR/examples): installing enables nothing.
 TOOLS = mtcc migthread migthreadd
+# The documents the man pages cite go to DOCDIR beside the examples.
+DOCS = README.md docs/design.md docs/checkpoint-format.md docs/security.md docs/lib-spec.md
 install: all man build/migthread.pc $(BUILT_LIBS)
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(INCLUDEDIR)/migthread $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(PKGCONFIGDIR) \
 	    $(DESTDIR)$(DOCDIR)/examples
@@ -204,6 +206,7 @@ install: all man build/migthread.pc $(BUILT_LIBS)
 	install -m 644 $(HEADERS) $(DESTDIR)$(INCLUDEDIR)/migthread
 	install -m 644 $(MANPAGES) $(DESTDIR)$(MANDIR)/man1
 	install -m 644 examples/systemd/migthreadd.service $(DESTDIR)$(DOCDIR)/examples
+	install -m 644 $(DOCS) $(DESTDIR)$(DOCDIR)
 	install -m 644 build/migthread.pc $(DESTDIR)$(PKGCONFIGDIR)
 	set -e; for lib in $(BUILT_LIBS); do \
 	    t=$$(basename $$(dirname $$lib)); \
@@ -213,7 +216,7 @@ install: all man build/migthread.pc $(BUILT_LIBS)
 
 uninstall:
 	rm -f $(addprefix $(DESTDIR)$(BINDIR)/,$(TOOLS)) $(addprefix $(DESTDIR)$(MANDIR)/man1/,$(addsuffix .1,$(TOOLS)))
-	rm -f $(DESTDIR)$(DOCDIR)/examples/migthreadd.service
+	rm -f $(DESTDIR)$(DOCDIR)/examples/migthreadd.service $(addprefix $(DESTDIR)$(DOCDIR)/,$(notdir $(DOCS)))
 	rmdir $(DESTDIR)$(DOCDIR)/examples $(DESTDIR)$(DOCDIR) 2>/dev/null || true
 	rm -f $(DESTDIR)$(PKGCONFIGDIR)/migthread.pc
 	rm -rf $(DESTDIR)$(INCLUDEDIR)/migthread $(DESTDIR)$(LIBDIR)/migthread

@@ -54,7 +54,8 @@ make_q install DESTDIR="$stage" PREFIX=/usr && ok || bad "make install DESTDIR=$
 missing=""
 for f in usr/bin/mtcc usr/bin/migthread usr/bin/migthreadd usr/include/migthread/migthread.h \
     usr/include/migthread/migthread-gen.h usr/lib/pkgconfig/migthread.pc usr/share/man/man1/mtcc.1 \
-    usr/share/man/man1/migthread.1 usr/share/man/man1/migthreadd.1 usr/share/doc/migthread/examples/migthreadd.service; do
+    usr/share/man/man1/migthread.1 usr/share/man/man1/migthreadd.1 usr/share/doc/migthread/examples/migthreadd.service \
+    usr/share/doc/migthread/security.md usr/share/doc/migthread/design.md; do
     [ -f "$stage/$f" ] || missing="$missing $f"
 done
 for t in $triples; do [ -f "$stage/usr/lib/migthread/$t/libmigthread.a" ] || missing="$missing $t"; done
