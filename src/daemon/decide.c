@@ -87,7 +87,7 @@ static void expire(const char *dir)
             unlink(path);
         else {
             recs[n].t = st.st_mtime;
-            snprintf(recs[n].n, sizeof recs[n].n, "%s", e->d_name);
+            memcpy(recs[n].n, e->d_name, strlen(e->d_name) + 1);  /* shorter than n: checked above */
             if (++n > RECORD_MAX) {  /* keep the newest RECORD_MAX */
                 qsort(recs, n, sizeof *recs, by_age);
                 snprintf(path, sizeof path, "%s/%s", dir, recs[0].n);

@@ -11,7 +11,8 @@
 #       (before) forwards nothing more either way, or (after) forwards the
 #       client's next message (COMMIT: two chunks, header and body), resets
 #       the daemon's connection and forwards nothing more to the client:
-#       a cable cut while COMMIT is in flight; prints "cut" then, and
+#       a cable cut while COMMIT is in flight; prints "cut" once COMMIT's
+#       first bytes have come from the client (before) or gone on (after), and
 #       "READY relayed; dropped N client bytes after it" once the client
 #       closes. Later connections are relayed whole (the link is back), so
 #       that the client's QUERY reaches the daemon.
@@ -136,6 +137,9 @@ def cut(client, server, when):
         server.sendall(pending[:end])
         pending = pending[end:]
         reset(server)
+    else:  # COMMIT's first bytes are here (the client put its source in doubt before it sent them)
+        r, _, _ = select.select([client], [], [], TIMEOUT_S)
+        pending = client.recv(BUF) if r else b""
     print("cut", flush=True)
     dropped = len(pending)
     while True:  # the cable is cut: read and drop until the client goes
