@@ -1,6 +1,6 @@
 /* migrate.c: `migthread migrate [--key KEYFILE] [--known FILE] [--detach]
- * [--dry-run] [--compress] [--thread N] [--quiet] [--timeout SECONDS] PID
- * HOST:PORT` moves a running program (or its thread N) to HOST's
+ * [--dry-run] [--compress] [--thread N] [--quiet] [--timeout SECONDS]
+ * [--resolve] PID HOST:PORT` moves a running program (or its thread N) to HOST's
  * migthreadd. The program checkpoints into a pipe and stays stopped
  * (CM_FLAG_HOLD); the bytes go on over an authenticated session; only
  * after the daemon's READY does this put the program in doubt and send
@@ -38,8 +38,7 @@
 #define OLD_RUNTIME "bad request: unknown flags"  /* how a runtime before CM_FLAG_INDOUBT refuses it */
 
 #define SYNOPSIS "migrate [--key KEYFILE] [--known FILE] [--detach] [--dry-run] [--compress] [--thread N] " \
-                 "[--quiet] [--timeout SECONDS] PID HOST:PORT | migrate [--key KEYFILE] [--known FILE] " \
-                 "--resolve PID HOST:PORT"
+                 "[--quiet] [--timeout SECONDS] [--resolve] PID HOST:PORT"
 
 /* What the command line asked for. */
 typedef struct mg_opts {
