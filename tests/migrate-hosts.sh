@@ -343,7 +343,7 @@ killed_in_doubt() {
     waitfor "$dir/proxy$2.out" '^cut$' 30
     for p in $(ip netns pids "$tag-src"); do
         [ "$(tr '\0' ' ' <"/proc/$p/cmdline" 2>/dev/null)" = "$mt migrate --key $dir/user.key --known $dir/known $kpid 127.0.0.1:$2 " ] &&
-            kill -KILL "$p"
+            kill -KILL "$p" 2>/dev/null
     done
     wait $mkill 2>/dev/null
     n1=$(ticks "$1")
