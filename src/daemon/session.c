@@ -214,9 +214,9 @@ static int go(mig *m, int acknowledge)
 static int commit(mig *m)
 {
     net_error e;
+    m->ready_sent = 1;  /* (a READY cut short is one too: the end records aborted) */
     if (net_msg_send(m->s, MIG_READY, m->build, strlen(m->build) > NET_MSG_TEXT_MAX ? NET_MSG_TEXT_MAX : strlen(m->build), &e) < 0)
         return snprintf(m->why, sizeof m->why, "%s", e.msg), -1;
-    m->ready_sent = 1;
     unsigned type;
     size_t len;
     if (next_msg(m, &type, &len) < 0)
