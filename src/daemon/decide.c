@@ -56,47 +56,58 @@ static int sync_dir(const char *dir)
     return rc;
 }
 
-/* A record's file name and age, for the count bound. */
+/* A record's file name and time, for the count bound. */
 typedef struct rec {
-    time_t t;
+    struct timespec t;
     char n[32];
 } rec;
 
 static int by_age(const void *a, const void *b)
 {
-    time_t x = ((const rec *)a)->t, y = ((const rec *)b)->t;
-    return (x > y) - (x < y);
+    const struct timespec *x = &((const rec *)a)->t, *y = &((const rec *)b)->t;
+    if (x->tv_sec != y->tv_sec)
+        return (x->tv_sec > y->tv_sec) - (x->tv_sec < y->tv_sec);
+    return (x->tv_nsec > y->tv_nsec) - (x->tv_nsec < y->tv_nsec);
 }
 
-/* Records older than RECORD_TTL_S go, and the oldest beyond RECORD_MAX. */
-static void expire(const char *dir)
+/* Records older than RECORD_TTL_S go, then the oldest beyond RECORD_MAX;
+ * never keep (the decision just written). */
+static void expire(const char *dir, const char *keep)
 {
     DIR *d = opendir(dir);
     if (!d)
         return;
-    rec *recs = malloc(sizeof *recs * (RECORD_MAX + 1));
-    size_t n = 0;
+    rec *recs = NULL;
+    size_t n = 0, cap = 0;
     time_t now = time(NULL);
     char path[4500];
-    for (struct dirent *e; recs && (e = readdir(d));) {
+    for (struct dirent *e; (e = readdir(d));) {
         struct stat st;
         snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
-        if (e->d_name[0] == '.' || strlen(e->d_name) >= sizeof recs->n || stat(path, &st) < 0)
+        if (e->d_name[0] == '.' || strcmp(e->d_name, keep) == 0 || strlen(e->d_name) >= sizeof recs->n ||
+            stat(path, &st) < 0)
             continue;
-        if (now - st.st_mtime > RECORD_TTL_S)
+        if (now - st.st_mtime > RECORD_TTL_S) {
             unlink(path);
-        else {
-            recs[n].t = st.st_mtime;
-            memcpy(recs[n].n, e->d_name, strlen(e->d_name) + 1);  /* shorter than n: checked above */
-            if (++n > RECORD_MAX) {  /* keep the newest RECORD_MAX */
-                qsort(recs, n, sizeof *recs, by_age);
-                snprintf(path, sizeof path, "%s/%s", dir, recs[0].n);
-                unlink(path);
-                memmove(recs, recs + 1, sizeof *recs * --n);
-            }
+            continue;
         }
+        if (n == cap) {
+            rec *more = realloc(recs, sizeof *recs * (cap = cap ? cap * 2 : 256));
+            if (!more)
+                break;
+            recs = more;
+        }
+        recs[n].t = st.st_mtim;
+        memcpy(recs[n++].n, e->d_name, strlen(e->d_name) + 1);  /* shorter than n: checked above */
     }
     closedir(d);
+    if (recs && n >= RECORD_MAX) {  /* with keep, RECORD_MAX stay */
+        qsort(recs, n, sizeof *recs, by_age);
+        for (size_t i = 0; i + RECORD_MAX <= n; i++) {
+            snprintf(path, sizeof path, "%s/%s", dir, recs[i].n);
+            unlink(path);
+        }
+    }
     free(recs);
 }
 
@@ -123,7 +134,7 @@ int d_decide(const d_config *cfg, uint64_t id, int want, char *why, size_t cap)
     unlink(tmp);
     if (linked) {  /* the file is synced; the directory's entry as well where it can be */
         sync_dir(dir);
-        expire(dir);
+        expire(dir, strrchr(path, '/') + 1);
         return want;
     }
     if (ok && !linked && err == EEXIST && (had = read_decision(path)) >= 0)
