@@ -288,6 +288,7 @@ proxy_cut() {
     waitfor "$dir/$3" '^listening$' 30
 }
 # workdir_out: the output file in X's workdir of its last program
+# shellcheck disable=SC2012 # (names the suite chose: PROGRAM.PID.out)
 workdir_out() { ls -t "$dir"/wx/state.*.out 2>/dev/null | head -n 1; }
 # ticks NAME: how many tick lines NAME.err holds
 ticks() { grep -c '^tick ' "$dir/$1.err"; }
