@@ -134,14 +134,17 @@ for d in a d; do
     check "garbage to $d: one log line, the daemon is still there" "kill -0 $dp && tail -n 1 '$dir/$d.log' | grep -q 'no session'"
 done
 # A still migrates after all of that. Its decisions (docs/design.md,
-# "Failures") are seeded first: one 31 days old and 4096 recent ones;
-# the migration's own record then says committed, the old one is gone and
-# so is one recent one (at most 4096 stay; which, among the seeded ones
-# touched within one clock tick, is not asked).
+# "Failures") are seeded first: one 31 days old, one committed of three
+# minutes ago and 4095 not committed (empty) of two minutes ago; the
+# migration's own record then says committed, the old one is gone, and
+# so is one of the not committed (at most 4096 stay, a committed one the
+# last to go; which one, among those touched within one clock tick, is
+# not asked).
 rec=$dir/wa/.migthreadd-decisions
 rm -rf "$rec" && mkdir -m 700 "$rec"
 touch -d '31 days ago' "$rec/ee00000000000000"
-(cd "$rec" && seq -f 'ff%014.0f' 1 4096 | xargs touch)
+(cd "$rec" && seq -f 'ff%014.0f' 1 4095 | xargs touch -d '2 minutes ago')
+printf 'committed\n' >"$rec/dd00000000000000" && touch -d '3 minutes ago' "$rec/dd00000000000000"
 start again "$dir/src/ticker" 40
 upto 3 "$dir/again.err" 'tick 1'
 migrate again.m "$pid" "127.0.0.1:$a_port"
@@ -150,9 +153,9 @@ logupto 4 a 'migthreadd: * bytes in * s: *'
 cat "$dir/again.out" "$dir/again.m.out" >"$dir/again.all"
 check "A serves on: a migration after the failures, the uninterrupted output" \
     "[ $mrc -eq 0 ] && held again && grep -q '^migthread: restored migration' '$dir/again.m.err' && cmp -s '$dir/again.all' '$dir/want40'"
-check "... A recorded it committed before it let it go; 4096 records stay, the expired one is gone" \
-    "[ \"\$(grep -l '^committed\$' '$rec'/* | wc -l)\" -eq 1 ] && [ \"\$(ls '$rec' | wc -l)\" -eq 4096 ] &&
-     [ ! -e '$rec/ee00000000000000' ]"
+check "... A recorded it committed before it let it go; 4096 records stay, the expired one is gone, the older committed one stays" \
+    "[ \"\$(grep -l '^committed\$' '$rec'/* | wc -l)\" -eq 2 ] && [ \"\$(ls '$rec' | wc -l)\" -eq 4096 ] &&
+     [ ! -e '$rec/ee00000000000000' ] && [ -e '$rec/dd00000000000000' ]"
 
 # --detach: migrate ends at once; the program's output goes to A's workdir
 start detach "$dir/src/ticker" 40

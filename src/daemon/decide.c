@@ -18,7 +18,9 @@
 
 #define DECISIONS ".migthreadd-decisions"
 #define RECORD_TTL_S (30L * 24 * 3600)  /* a held source is resolved long before */
-#define RECORD_MAX 4096                 /* beyond this, the oldest go first */
+#define RECORD_MAX 4096                 /* beyond this, the oldest aborted ones go first */
+#define RECORD_SETTLE_S 60              /* not before: a session may still wait for that COMMIT */
+#define RECORD_CAP 65536                /* beyond this, the oldest committed ones too */
 
 static const char *const words[] = { [D_COMMITTED] = "committed\n", [D_ABORTED] = "aborted\n" };
 
@@ -70,8 +72,36 @@ static int by_age(const void *a, const void *b)
     return (x->tv_nsec > y->tv_nsec) - (x->tv_nsec < y->tv_nsec);
 }
 
-/* Records older than RECORD_TTL_S go, then the oldest beyond RECORD_MAX;
- * never keep (the decision just written). */
+/* Beyond RECORD_MAX records (with the one just written, not among recs),
+ * the oldest aborted ones go: an id without a record is answered aborted
+ * anyway, so no answer changes, once no session can still be waiting for
+ * that COMMIT (a query's presumed abort must outlive it: RECORD_SETTLE_S).
+ * A committed record goes only beyond RECORD_CAP: its loss would answer
+ * aborted for a program that runs. */
+static void trim(const char *dir, rec *recs, size_t n)
+{
+    size_t total = n + 1;
+    if (total <= RECORD_MAX)
+        return;
+    qsort(recs, n, sizeof *recs, by_age);
+    char path[4500];
+    time_t now = time(NULL);
+    for (int pass = 0; pass < 2; pass++) {
+        size_t bound = pass == 0 ? RECORD_MAX : RECORD_CAP;
+        for (size_t i = 0; i < n && total > bound; i++) {
+            snprintf(path, sizeof path, "%s/%s", dir, recs[i].n);
+            if (!recs[i].n[0] || (pass == 0 && (now - recs[i].t.tv_sec < RECORD_SETTLE_S ||
+                                                read_decision(path) == D_COMMITTED)))
+                continue;
+            unlink(path);
+            recs[i].n[0] = '\0';  /* gone */
+            total--;
+        }
+    }
+}
+
+/* Records older than RECORD_TTL_S go, then trim's; never keep (the
+ * decision just written). */
 static void expire(const char *dir, const char *keep)
 {
     DIR *d = opendir(dir);
@@ -101,13 +131,8 @@ static void expire(const char *dir, const char *keep)
         memcpy(recs[n++].n, e->d_name, strlen(e->d_name) + 1);  /* shorter than n: checked above */
     }
     closedir(d);
-    if (recs && n >= RECORD_MAX) {  /* with keep, RECORD_MAX stay */
-        qsort(recs, n, sizeof *recs, by_age);
-        for (size_t i = 0; i + RECORD_MAX <= n; i++) {
-            snprintf(path, sizeof path, "%s/%s", dir, recs[i].n);
-            unlink(path);
-        }
-    }
+    if (recs)
+        trim(dir, recs, n);
     free(recs);
 }
 
