@@ -5,7 +5,8 @@
 # replay itself; or that cuts the link while the client's COMMIT is in
 # flight, before or after it reaches the daemon.
 #   teeproxy.py proxy LISTEN_HOST:PORT TARGET_HOST:PORT RECORD [CUT_AFTER]
-#       prints "listening" once it listens; serves one client, then exits
+#       prints "listening" once it listens ("listening PORT" for port 0: the
+#       one the system chose); serves one client, then exits
 #   teeproxy.py commitcut LISTEN_HOST:PORT TARGET_HOST:PORT [before|after]
 #       relays until the daemon's READY has reached the client, then
 #       (before) forwards nothing more either way, or (after) forwards the
@@ -185,7 +186,8 @@ def proxy(listen, target, path, cut_after, when=None):
     lsock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     lsock.bind(address(listen))
     lsock.listen(1)
-    print("listening", flush=True)
+    port = address(listen)[1]
+    print("listening" if port else "listening %d" % lsock.getsockname()[1], flush=True)
     lsock.settimeout(TIMEOUT_S)
     client, _ = lsock.accept()
     server = socket.create_connection(address(target), timeout=TIMEOUT_S)
