@@ -5,8 +5,10 @@
 # x86_64 builds (its daemon built with ASan and UBSan), S s390x builds and A
 # aarch64 builds under qemu-user, I i686 builds; the source programs run in
 # namespace SRC. A program goes x86_64 -> S -> A -> X with the uninterrupted
-# output; the link is cut mid-stream; COMMIT is lost with the link (the
-# known window: migrate must not claim the program runs on); I refuses a
+# output; the link is cut mid-stream; the link is cut while COMMIT is in
+# flight, before and after it reaches X (nothing lost, nothing run twice:
+# X's record decides), and with migrate killed in doubt, then
+# `migrate --resolve`; I refuses a
 # long it cannot hold; a recorded session is replayed; garbage, a
 # stranger's key and a cut stream go to the ASan daemon, which then serves
 # a good migration. Everything is torn down on every exit path. Needs root,
@@ -52,7 +54,7 @@ trap teardown EXIT
 trap 'echo "  FAIL: interrupted"; exit 1' INT TERM HUP
 bg=""
 # a guard, not a wait: a step that hangs fails the suite instead of make check
-(trap 'kill $s; exit' TERM; sleep 300 & s=$!; wait $s; kill -TERM $$) >/dev/null 2>&1 </dev/null &
+(trap 'kill $s; exit' TERM; sleep 420 & s=$!; wait $s; kill -TERM $$) >/dev/null 2>&1 </dev/null &
 guard=$!
 bg="$bg $guard"
 
@@ -194,6 +196,17 @@ same() {
     cat "$@" | cmp -s - "$dir/want.$r"
 }
 status() { wait "$1"; }
+# status_within PID SECONDS: its exit status, or 137 after SECONDS (then it is killed:
+# a source left held in doubt must fail the check, not hang the suite)
+status_within() {
+    t=$(($2 * 10))
+    while [ $t -gt 0 ] && kill -0 "$1" 2>/dev/null && [ "$(cut -d' ' -f3 "/proc/$1/stat" 2>/dev/null)" != Z ]; do
+        sleep 0.1
+        t=$((t - 1))
+    done
+    [ $t -gt 0 ] || kill -KILL "$1" 2>/dev/null
+    wait "$1"
+}
 
 # ---- x86_64 (SRC) -> s390x (S) -> aarch64 (A) -> x86_64 (X) ----------------------------------------
 start chain CHAIN
@@ -260,27 +273,123 @@ check "... X logged it, not migrated, with part of the state" \
 ip -n "$sw" link set e-src up
 ip netns exec "$tag-src" tc qdisc del dev eth0 root
 
-# ---- the known window: COMMIT lost with the link ---------------------------------------------------
-# docs/design.md, "Failures": a link that fails after COMMIT left migrate
-# and before it reached the daemon loses the job (the source has exited,
-# the daemon kills its build). A proxy in SRC relays until READY, then
-# nothing. migrate cannot know whether COMMIT arrived: it must say so, not
-# that the program runs on (it did before).
-ip netns exec "$tag-src" python3 "$proxy" commitcut 127.0.0.1:4802 "$addr_x:$PORT" >"$dir/proxy3.out" 2>&1 &
-bg="$bg $!"
-waitfor "$dir/proxy3.out" '^listening$' 30
+# ---- the link cut while COMMIT is in flight ----------------------------------------------------------
+# docs/design.md, "Failures": a proxy in SRC relays until READY, then cuts
+# the link, before COMMIT reaches X (commitcut before) or just after (after:
+# COMMIT goes through, X's connection is reset, nothing more reaches
+# migrate); later connections through it are relayed (the link is back).
+# The source waits in doubt; migrate, its session lost, asks X for the
+# recorded outcome (QUERY) and the source then resumes (X never ran it) or
+# exits (X runs it, its output in X's workdir once the client is gone).
+# proxy_cut PORT WHEN NAME: the proxy on 127.0.0.1:PORT, its output NAME.
+proxy_cut() {
+    ip netns exec "$tag-src" python3 "$proxy" commitcut "127.0.0.1:$1" "$addr_x:$PORT" "$2" >"$dir/$3" 2>&1 &
+    bg="$bg $!"
+    waitfor "$dir/$3" '^listening$' 30
+}
+# workdir_out: the output file in X's workdir of its last program
+# shellcheck disable=SC2012 # (names the suite chose: PROGRAM.PID.out)
+workdir_out() { ls -t "$dir"/wx/state.*.out 2>/dev/null | head -n 1; }
+# ticks NAME: how many tick lines NAME.err holds
+ticks() { grep -c '^tick ' "$dir/$1.err"; }
+
+proxy_cut 4802 before proxy3.out
 mark x
 start window SMALL
 window_pid=$pid
 waitfor "$dir/window.err" '^tick 1$'
 migrate_from src window.m "$window_pid" 127.0.0.1:4802
-status $window_pid
+status_within $window_pid 20
 rc=$?
-check "COMMIT lost with the link: migrate exits 1 with one line saying the outcome is unknown" \
-    "[ $mrc -eq 1 ] && one_line '$dir/window.m.err' 'COMMIT went to 127.0.0.1:4802 and the source exited, but .*the daemon.s log says which' &&
-     held '$dir/window.err' && [ $rc -eq 0 ] && waitfor '$dir/proxy3.out' '^READY relayed; dropped [1-9]' 10"
-check "... X's log says the build was killed: the job is lost (the window is open, issue 15)" \
-    "logged x ' from $addr_src:[0-9]+: state: .*: not migrated: ' && ! pid_on x >/dev/null"
+check "COMMIT cut before X: migrate asks X, which never committed: one line, the source resumed" \
+    "[ $mrc -eq 1 ] && one_line '$dir/window.m.err' 'no migration, the program carries on: 127.0.0.1:4802: the session ended after COMMIT .*the daemon.s record says it did not commit' &&
+     waitfor '$dir/proxy3.out' '^READY relayed; dropped [1-9]' 10"
+check "... the source had been held, and ends with exit 0 and the uninterrupted output (nothing lost)" \
+    "held '$dir/window.err' && [ $rc -eq 0 ] && same SMALL '$dir/window.out'"
+check "... X recorded it aborted (the query) and killed its build: it never ran (nothing twice)" \
+    "logged x ' from $addr_src:[0-9]+: -: 0 bytes in .*: query for migration [0-9a-f]{16}: aborted' &&
+     logged x ' from $addr_src:[0-9]+: state: .*: not migrated: ' && ! pid_on x >/dev/null &&
+     ! grep -q '^migthread: restored migration' '$dir/window.m.err'"
+
+proxy_cut 4803 after proxy4.out
+mark x
+start after SMALL
+after_pid=$pid
+waitfor "$dir/after.err" '^tick 1$'
+migrate_from src after.m "$after_pid" 127.0.0.1:4803
+status_within $after_pid 20
+rc=$?
+check "COMMIT cut after X had it: migrate asks X, which committed: one line, the source exited" \
+    "[ $mrc -eq 1 ] && one_line '$dir/after.m.err' 'the program moved to 127.0.0.1:4803, but the session ended after COMMIT .*the daemon.s record says committed' &&
+     held '$dir/after.err' && [ $rc -eq 0 ] && waitfor '$dir/proxy4.out' '^cut$' 10"
+check "... X committed it once and ran it to the end with the client gone" \
+    "logged x ' from $addr_src:[0-9]+: state: .*: committed; the program ended with status 0 \(the client left' &&
+     logged x ' from $addr_src:[0-9]+: -: 0 bytes in .*: query for migration [0-9a-f]{16}: committed' &&
+     [ \$(tail -n +\$((mark_x + 1)) '$dir/x.log' | grep -c ': state: .*: committed') -eq 1 ]"
+out=$(workdir_out)
+check "... the source's output, then X's (its workdir), is the uninterrupted run's (nothing lost, nothing twice)" \
+    "[ -n '$out' ] && [ -s '$dir/after.out' ] && same SMALL '$dir/after.out' '$out'"
+
+# migrate killed in doubt: the source stays held (neither exits nor
+# resumes: the hang-up no longer resumes it) until `migrate --resolve`
+# asks X, directly, for the outcome: committed (after) or aborted (before).
+# killed_in_doubt NAME PORT: SMALL through the proxy on PORT; migrate is
+# killed once the proxy has cut the link after READY; $kpid, $mkill.
+killed_in_doubt() {
+    start "$1" SMALL
+    kpid=$pid
+    waitfor "$dir/$1.err" '^tick 1$'
+    migrate_from src "$1.m" "$kpid" "127.0.0.1:$2" &
+    mkill=$!
+    waitfor "$dir/proxy$2.out" '^cut$' 30
+    for p in $(ip netns pids "$tag-src"); do
+        [ "$(tr '\0' ' ' <"/proc/$p/cmdline" 2>/dev/null)" = "$mt migrate --key $dir/user.key --known $dir/known $kpid 127.0.0.1:$2 " ] &&
+            kill -KILL "$p" 2>/dev/null
+    done
+    wait $mkill 2>/dev/null
+    n1=$(ticks "$1")
+    sleep 1.5
+}
+resolve() {  # resolve NAME: migrate --resolve in SRC, straight to X; $mrc
+    in_ns src "$mt" migrate --key "$dir/user.key" --known "$dir/known" --resolve "$kpid" "$addr_x:$PORT" \
+        >"$dir/$1.r.out" 2>"$dir/$1.r.err"
+    mrc=$?
+}
+proxy_cut 4804 after proxy4804.out
+mark x
+killed_in_doubt doubt1 4804
+check "migrate killed after COMMIT reached X: the source is held in doubt (alive, no tick for 1.5 s)" \
+    "held '$dir/doubt1.err' && kill -0 $kpid && [ $n1 -eq \$(ticks doubt1) ] &&
+     logged x ' from $addr_src:[0-9]+: state: .*: committed'"
+resolve doubt1
+status_within $kpid 20
+rc=$?
+check "... --resolve asks X (committed): one line, exit 0, the source exited 0" \
+    "[ $mrc -eq 0 ] && [ \"\$(cat '$dir/doubt1.r.out')\" = '$kpid: the migration to $addr_x:$PORT committed: the source exited, the program runs on there' ] &&
+     [ ! -s '$dir/doubt1.r.err' ] && [ $rc -eq 0 ]"
+logged x ' from [0-9.:]+: state: .*: committed; the program ended with status 0'
+out=$(workdir_out)
+check "... the source's output, then X's, is the uninterrupted run's" "[ -n '$out' ] && same SMALL '$dir/doubt1.out' '$out'"
+proxy_cut 4805 before proxy4805.out
+mark x
+killed_in_doubt doubt2 4805
+check "migrate killed with COMMIT lost: the source is held in doubt (alive, no tick for 1.5 s)" \
+    "held '$dir/doubt2.err' && kill -0 $kpid && [ $n1 -eq \$(ticks doubt2) ]"
+resolve doubt2
+status_within $kpid 20
+rc=$?
+check "... --resolve asks X (aborted: X never had COMMIT): one line, exit 0; the source resumed, exit 0, uninterrupted output" \
+    "[ $mrc -eq 0 ] && [ \"\$(cat '$dir/doubt2.r.out')\" = '$kpid: the migration to $addr_x:$PORT did not commit: the program carries on' ] &&
+     [ $rc -eq 0 ] && same SMALL '$dir/doubt2.out'"
+check "... X never ran it: its build killed, the query logged" \
+    "logged x ' from $addr_src:[0-9]+: state: .*: not migrated: ' && logged x 'query for migration [0-9a-f]{16}: aborted' && ! pid_on x >/dev/null"
+start plain SMALL
+kpid=$pid
+waitfor "$dir/plain.err" '^tick 1$'
+resolve plain
+kill -KILL $pid
+check "--resolve for a program not held in doubt: one line, exit 1" \
+    "[ $mrc -eq 1 ] && one_line '$dir/plain.r.err' 'process $pid is not held in doubt: there is nothing to resolve'"
 
 # ---- a recorded session, replayed; a cut stream; garbage; a stranger --------------------------------
 # The proxy runs in SRC and records what migrate sends to X; the migration

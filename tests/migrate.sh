@@ -133,7 +133,18 @@ for d in a d; do
     logupto $fd $d 'migthreadd: *no session*'
     check "garbage to $d: one log line, the daemon is still there" "kill -0 $dp && tail -n 1 '$dir/$d.log' | grep -q 'no session'"
 done
-# A still migrates after all of that
+# A still migrates after all of that. Its decisions (docs/design.md,
+# "Failures") are seeded first: one 31 days old, one committed of three
+# minutes ago and 4095 not committed (empty) of two minutes ago; the
+# migration's own record then says committed, the old one is gone, and
+# so is one of the not committed (at most 4096 stay, a committed one the
+# last to go; which one, among those touched within one clock tick, is
+# not asked).
+rec=$dir/wa/.migthreadd-decisions
+rm -rf "$rec" && mkdir -m 700 "$rec"
+touch -d '31 days ago' "$rec/ee00000000000000"
+(cd "$rec" && seq -f 'ff%014.0f' 1 4095 | xargs touch -d '2 minutes ago')
+printf 'committed\n' >"$rec/dd00000000000000" && touch -d '3 minutes ago' "$rec/dd00000000000000"
 start again "$dir/src/ticker" 40
 upto 3 "$dir/again.err" 'tick 1'
 migrate again.m "$pid" "127.0.0.1:$a_port"
@@ -142,6 +153,9 @@ logupto 4 a 'migthreadd: * bytes in * s: *'
 cat "$dir/again.out" "$dir/again.m.out" >"$dir/again.all"
 check "A serves on: a migration after the failures, the uninterrupted output" \
     "[ $mrc -eq 0 ] && held again && grep -q '^migthread: restored migration' '$dir/again.m.err' && cmp -s '$dir/again.all' '$dir/want40'"
+check "... A recorded it committed before it let it go; 4096 records stay, the expired one is gone, the older committed one stays" \
+    "[ \"\$(grep -l '^committed\$' '$rec'/* | wc -l)\" -eq 2 ] && [ \"\$(ls '$rec' | wc -l)\" -eq 4096 ] &&
+     [ ! -e '$rec/ee00000000000000' ] && [ -e '$rec/dd00000000000000' ]"
 
 # --detach: migrate ends at once; the program's output goes to A's workdir
 start detach "$dir/src/ticker" 40
@@ -155,6 +169,36 @@ check "--detach: migrate exits 0 with one line naming the process; the source wa
     "[ $mrc -eq 0 ] && [ -n '$apid' ] && [ ! -s '$dir/detach.m.err' ] && held detach && [ $rc -eq 0 ]"
 check "... A logged the program's end; its output in the workdir completes the uninterrupted run's" \
     "tail -n 1 '$dir/a.log' | grep -q 'committed; the program ended with status 0' && grep -q '^migthread: restored migration' '$dir/wa/ticker.$apid.err' && cmp -s '$dir/detach.all' '$dir/want40'"
+
+# ---- migrate killed in doubt, then --resolve ---------------------------------------------------
+# A proxy (tests/lib/teeproxy.py commitcut after) relays to A until READY,
+# lets COMMIT through, resets A's side and sends migrate nothing more;
+# migrate is killed then. The source stays held in doubt (the hang-up no
+# longer resumes it) while A runs the program to its end; --resolve asks A
+# (committed), the source exits, and its output with A's workdir file is
+# the uninterrupted run's: had the source resumed, steps would repeat.
+rm -f "$dir/proxy.fifo" && mkfifo "$dir/proxy.fifo"
+python3 tests/lib/teeproxy.py commitcut 127.0.0.1:0 "127.0.0.1:$a_port" after >"$dir/proxy.fifo" 2>&1 &
+pids="$pids $!"
+exec 8<"$dir/proxy.fifo"
+upto 8 "$dir/proxy.log" 'listening *'
+pport=$(sed -n 's/^listening //p' "$dir/proxy.log")
+start doubt "$dir/src/ticker" 60
+upto 3 "$dir/doubt.err" 'tick 1'
+"$mt" migrate --key "$dir/user.key" --known "$dir/known" "$pid" "127.0.0.1:$pport" >/dev/null 2>&1 &
+mpid=$!
+upto 8 "$dir/proxy.log" 'cut'
+kill -KILL $mpid && wait $mpid 2>/dev/null
+logupto 4 a 'migthreadd: * bytes in * s: *'  # at the program's end at A
+check "migrate killed after COMMIT reached A: A ran the program to its end, the source is still held" \
+    "tail -n 1 '$dir/a.log' | grep -q 'committed; the program ended with status 0 (the client left' && kill -0 $pid"
+migrate doubt.r --resolve "$pid" "127.0.0.1:$a_port"
+finish
+# shellcheck disable=SC2012 # (PROGRAM.PID.out, names the daemon chose)
+aout=$(ls -t "$dir"/wa/ticker.*.out | head -n 1)
+check "... --resolve: one line, exit 0; the source exited 0; its output and A's are the uninterrupted run's" \
+    "[ $mrc -eq 0 ] && [ \"\$(cat '$dir/doubt.r.out')\" = '$pid: the migration to 127.0.0.1:$a_port committed: the source exited, the program runs on there' ] &&
+     [ ! -s '$dir/doubt.r.err' ] && [ $rc -eq 0 ] && held doubt && cat '$dir/doubt.out' '$aout' | cmp -s - '$dir/want60'"
 
 echo "migrate: $passed passed, $failed failed"
 [ $failed -eq 0 ]

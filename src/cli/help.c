@@ -73,6 +73,10 @@ static const struct {
       "  until the destination has restored everything; then it exits there and goes\n"
       "  on at HOST. Any failure before that (a key refused, no build of the program,\n"
       "  a restore refused, the link cut) resumes it here as if nothing had happened.\n"
+      "  Once COMMIT has gone, the destination's record decides: if the link fails\n"
+      "  then, migrate asks the daemon again whether it committed; if it cannot\n"
+      "  learn, the program stays held here in doubt (it neither runs nor exits)\n"
+      "  until migrate --resolve asks for it.\n"
       "  Without --detach the program's output comes back here and migrate exits with\n"
       "  its exit status. On a terminal a progress line on stderr shows the phase\n"
       "  (connecting, streaming, restoring, running), the bytes sent and the rate.\n",
@@ -89,7 +93,11 @@ static const struct {
       "  --thread N           thread N alone leaves (main is 1); the rest of the process\n"
       "                       goes on here, a join on N gives MT_THREAD_MIGRATED\n"
       "  --quiet              no progress line\n"
-      "  --timeout SECONDS    wait this long for an adaptation point (default 30)\n" },
+      "  --timeout SECONDS    wait this long for an adaptation point (default 30)\n"
+      "  --resolve            for a program PID held in doubt after its migrate was\n"
+      "                       lost: ask the daemon at HOST:PORT whether the migration\n"
+      "                       committed; the program then exits here (it runs there)\n"
+      "                       or carries on here; with --key and --known only\n" },
     { "keygen",
       "  Make an identity key pair for migration: the secret key goes to KEYFILE, a\n"
       "  new file of mode 0600 (an existing file is never overwritten; a key file\n"

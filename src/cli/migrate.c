@@ -1,13 +1,16 @@
 /* migrate.c: `migthread migrate [--key KEYFILE] [--known FILE] [--detach]
- * [--dry-run] [--compress] [--thread N] [--quiet] [--timeout SECONDS] PID
- * HOST:PORT` moves a running program (or its thread N) to HOST's
+ * [--dry-run] [--compress] [--thread N] [--quiet] [--timeout SECONDS]
+ * [--resolve] PID HOST:PORT` moves a running program (or its thread N) to HOST's
  * migthreadd. The program checkpoints into a pipe and stays stopped
  * (CM_FLAG_HOLD); the bytes go on over an authenticated session; only
- * after the daemon's READY does this send COMMIT and tell the program to
- * exit (or thread N to leave). Any failure before that resumes it as if
- * nothing had happened. A dry run checkpoints without stopping (the
- * program carries on at once), and the daemon restores up to READY and
- * discards. docs/design.md, "Live migration". */
+ * after the daemon's READY does this put the program in doubt and send
+ * COMMIT, and only once the daemon has recorded the commit does it tell
+ * the program to exit (or thread N to leave). Any failure before COMMIT
+ * resumes it as if nothing had happened; after it, the daemon's recorded
+ * outcome decides (QUERY), or the program stays held in doubt for
+ * `migrate --resolve PID HOST:PORT`. A dry run checkpoints without
+ * stopping (the program carries on at once), and the daemon restores up
+ * to READY and discards. docs/design.md, "Live migration". */
 #include <errno.h>
 #include <fcntl.h>
 #include <netdb.h>
@@ -29,9 +32,13 @@
 #define KEEPALIVE_MS 3000       /* a NOOP to the daemon while the program has not begun */
 #define ASK_MS_DEFAULT 30000    /* for an adaptation point */
 #define EXIT_WAIT_MS 10000      /* for the source to end after the decision */
+#define QUERY_TRIES 3           /* sessions that ask the daemon for an outcome */
+#define QUERY_PAUSE_S 2         /* between them */
+#define ASK_AGAIN 2             /* pump: the program refused CM_FLAG_INDOUBT; ask without it */
+#define OLD_RUNTIME "bad request: unknown flags"  /* how a runtime before CM_FLAG_INDOUBT refuses it */
 
 #define SYNOPSIS "migrate [--key KEYFILE] [--known FILE] [--detach] [--dry-run] [--compress] [--thread N] " \
-                 "[--quiet] [--timeout SECONDS] PID HOST:PORT"
+                 "[--quiet] [--timeout SECONDS] [--resolve] PID HOST:PORT"
 
 /* What the command line asked for. */
 typedef struct mg_opts {
@@ -40,6 +47,7 @@ typedef struct mg_opts {
     uint32_t timeout_ms;        /* for an adaptation point */
     uint32_t thread;            /* thread N alone; 0: the whole process */
     int quiet;                  /* no progress line */
+    int resolve;                /* --resolve: a source held in doubt, decided by the daemon's record */
 } mg_opts;
 
 typedef struct mg {
@@ -47,6 +55,10 @@ typedef struct mg {
     const char *dest;
     int ctl;                    /* the program's control connection, held */
     int dry_run;
+    int doubt;                  /* the program's runtime takes CM_FLAG_INDOUBT (1 until it refuses it) */
+    const char *key, *known;    /* for the sessions of a QUERY */
+    unsigned char head[MIG_ID_OFFSET + MIG_ID_SIZE];  /* the checkpoint's first bytes: its identity */
+    uint64_t id;                /* the migration's: the checkpoint's identity */
     net_session *s;
     uint64_t sent, size;
     unsigned char *held;        /* a dry run's checkpoint, taken at the pipe's pace */
@@ -103,22 +115,47 @@ static int resume_source(mg *g, const char *fmt, const char *why)
     return 1;
 }
 
-static int connect_to(const char *spec)
+/* connect(2) within NET_TIMEOUT_MS (a host whose link is down would
+ * otherwise take the kernel's SYN retries, minutes); the descriptor is
+ * blocking again after. 0, or -1 with errno. */
+static int connect_within(int fd, const struct sockaddr *a, socklen_t alen)
+{
+    int fl = fcntl(fd, F_GETFL);
+    fcntl(fd, F_SETFL, fl | O_NONBLOCK);
+    int rc = connect(fd, a, alen);
+    if (rc < 0 && errno == EINPROGRESS) {
+        struct pollfd p = { fd, POLLOUT, 0 };
+        int err = 0;
+        socklen_t elen = sizeof err;
+        if (poll(&p, 1, NET_TIMEOUT_MS) <= 0)
+            err = ETIMEDOUT;
+        else if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &elen) < 0)
+            err = errno;
+        rc = err ? (errno = err, -1) : 0;
+    }
+    int saved = errno;
+    fcntl(fd, F_SETFL, fl);
+    errno = saved;
+    return rc;
+}
+
+/* The connected descriptor, or -1 with why. */
+static int connect_to(const char *spec, char *why, size_t cap)
 {
     char host[256];
     const char *colon = strrchr(spec, ':');
     if (!colon || colon == spec || (size_t)(colon - spec) >= sizeof host)
-        return cli_fail("'%s' is not HOST:PORT", spec), -1;
+        return snprintf(why, cap, "'%s' is not HOST:PORT", spec), -1;
     memcpy(host, spec, (size_t)(colon - spec));
     host[colon - spec] = '\0';
     struct addrinfo hints = { .ai_socktype = SOCK_STREAM }, *ai;
     int rc = getaddrinfo(host, colon + 1, &hints, &ai);
     if (rc != 0)
-        return cli_fail("%s: %s", spec, gai_strerror(rc)), -1;
+        return snprintf(why, cap, "%s: %s", spec, gai_strerror(rc)), -1;
     int fd = -1, err = 0;
     for (struct addrinfo *a = ai; a && fd < 0; a = a->ai_next) {
         fd = socket(a->ai_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
-        if (fd >= 0 && connect(fd, a->ai_addr, a->ai_addrlen) < 0) {
+        if (fd >= 0 && connect_within(fd, a->ai_addr, a->ai_addrlen) < 0) {
             err = errno;
             close(fd);
             fd = -1;
@@ -126,7 +163,7 @@ static int connect_to(const char *spec)
     }
     freeaddrinfo(ai);
     if (fd < 0)
-        cli_fail("cannot connect to %s: %s", spec, strerror(err));
+        snprintf(why, cap, "cannot connect to %s: %s", spec, strerror(err));
     return fd;
 }
 
@@ -147,6 +184,10 @@ static void daemon_reason(mg *g, char *why, size_t cap)
  * kept (the program is not held: it must not wait for the network). */
 static int deliver(mg *g, size_t n, net_error *e)
 {
+    if (g->sent < sizeof g->head) {  /* the migration id is the checkpoint's */
+        size_t k = sizeof g->head - g->sent < n ? sizeof g->head - g->sent : n;
+        memcpy(g->head + g->sent, g->buf, k);
+    }
     if (!g->dry_run) {
         if (send_msg(g, MIG_DATA, g->buf, n, e) < 0)
             return -1;
@@ -236,6 +277,8 @@ static int pump(mg *g, int rd)
         }
     }
     free(m);
+    if (!ok && g->doubt && g->sent == 0 && strncmp(why, OLD_RUNTIME, strlen(OLD_RUNTIME)) == 0)
+        return close(g->ctl), g->ctl = -1, g->doubt = 0, ASK_AGAIN;  /* a runtime without in-doubt holds */
     if (!ok)
         return close(g->ctl), g->ctl = -1, cli_fail("%s", why[0] ? why : "no checkpoint");
     if (e.code) {
@@ -283,51 +326,178 @@ static int report_dry_run(mg *g)
     return 0;
 }
 
-/* COMMIT, then the source exits (or its thread leaves); the destination
- * goes on. */
-static int commit(mg *g)
+/* Connection and handshake: the session, or NULL with why. */
+static net_session *open_session(mg *g, int *fd, char *why, size_t cap)
 {
+    net_keys keys;
+    net_authorized servers = { 0 };
     net_error e;
-    if (send_msg(g, MIG_COMMIT, NULL, 0, &e) < 0)
-        return resume_source(g, "%s: %s", e.msg);
-    progress_end(&g->progress, "running");
-    char c = CM_DECIDE_EXIT;
+    *fd = -1;
+    if (net_keys_load(g->key, &keys, &e) < 0 || net_authorized_load(g->known, &servers, &e) < 0) {
+        snprintf(why, cap, "%s", e.msg);
+        return NULL;
+    }
+    net_session *s = (*fd = connect_to(g->dest, why, cap)) < 0 ? NULL : net_client(*fd, &keys, &servers, NET_TIMEOUT_MS, &e);
+    if (*fd >= 0 && !s)
+        snprintf(why, cap, "%s: %s", g->dest, e.msg);
+    net_keys_wipe(&keys);
+    net_authorized_free(&servers);
+    return s;
+}
+
+/* The source's decision: CM_DECIDE_EXIT (then its end is awaited: its
+ * socket closes when it is gone) or CM_DECIDE_RESUME. */
+static void release(mg *g, char c)
+{
     if (write(g->ctl, &c, 1) != 1)
-        fprintf(stderr, "migthread: process %ld could not be told to exit: %s\n", g->pid, strerror(errno));
-    struct pollfd p = { g->ctl, POLLIN, 0 };
-    if (poll(&p, 1, EXIT_WAIT_MS) <= 0)  /* its socket closes when it is gone */
-        fprintf(stderr, "migthread: process %ld did not end within %d s after the migration\n", g->pid,
-                EXIT_WAIT_MS / 1000);
+        fprintf(stderr, "migthread: process %ld could not be told to %s: %s\n", g->pid,
+                c == CM_DECIDE_EXIT ? "exit" : "resume", strerror(errno));
+    else if (c == CM_DECIDE_EXIT) {
+        struct pollfd p = { g->ctl, POLLIN, 0 };
+        if (poll(&p, 1, EXIT_WAIT_MS) <= 0)
+            fprintf(stderr, "migthread: process %ld did not end within %d s after the migration\n", g->pid,
+                    EXIT_WAIT_MS / 1000);
+    }
     close(g->ctl);
     g->ctl = -1;
+}
+
+/* One QUERY session: the daemon's recorded outcome of g->id
+ * (MIG_OUTCOME_*); 0 when no session came about (why: worth another
+ * try); -1 when the daemon answered without an outcome (why: a daemon
+ * that does not know QUERY refuses it). */
+static int query_once(mg *g, char *why, size_t cap)
+{
+    int fd;
+    net_session *s = open_session(g, &fd, why, cap);
+    if (!s) {
+        if (fd >= 0)
+            close(fd);
+        return 0;
+    }
+    unsigned char b[MIG_ID_SIZE];
+    net_put_u64(b, g->id);
+    net_error e = { 0 };
+    unsigned type = MIG_NOOP;
+    size_t len = 0;
+    int r = net_msg_send(s, MIG_QUERY, b, sizeof b, &e), rc = -1;
+    while (r == 0 && type == MIG_NOOP)
+        r = net_msg_recv(s, &type, g->buf, NET_MSG_TEXT_MAX, &len, &e);
+    uint32_t v = r == 0 && len == 4 ? net_get_u32(g->buf) : 0;
+    if (r != 0)
+        rc = 0, snprintf(why, cap, "%s: %s", g->dest, r == 1 ? "the daemon ended the session" : e.msg);
+    else if (type == MIG_OUTCOME && (v == MIG_OUTCOME_COMMITTED || v == MIG_OUTCOME_ABORTED))
+        rc = (int)v;
+    else if (type == MIG_REFUSED)
+        snprintf(why, cap, "%s cannot tell: %.*s", g->dest, (int)len, (char *)g->buf);
+    else
+        snprintf(why, cap, "%s: a message of type %u in place of OUTCOME", g->dest, type);
+    net_close(s);
+    close(fd);
+    return rc;
+}
+
+/* The daemon's recorded outcome, over up to QUERY_TRIES new sessions:
+ * MIG_OUTCOME_*, or -1 with why. */
+static int query(mg *g, char *why, size_t cap)
+{
+    for (int i = 0; i < QUERY_TRIES; i++) {
+        if (i)
+            sleep(QUERY_PAUSE_S);
+        int rc = query_once(g, why, cap);
+        if (rc != 0)
+            return rc;
+    }
+    return -1;
+}
+
+/* The session ended after COMMIT went and before the daemon said it had
+ * it: COMMIT may or may not have arrived. The daemon's record decides
+ * (QUERY); without an answer the source stays held in doubt (the
+ * hang-up does not resume it) and the line says how to resolve it. */
+static int settle(mg *g, const char *lost)
+{
+    char why[1200], text[2600];
+    progress_phase(&g->progress, "asking");
+    int o = query(g, why, sizeof why);
+    if (o == MIG_OUTCOME_COMMITTED) {
+        release(g, CM_DECIDE_EXIT);
+        return cli_fail("the program moved to %s, but the session ended after COMMIT (%s); the daemon's record says "
+                        "committed: the source exited and the program runs on there, its output in the daemon's workdir",
+                        g->dest, lost);
+    }
+    if (o == MIG_OUTCOME_ABORTED) {
+        snprintf(text, sizeof text, "the session ended after COMMIT (%s), and the daemon's record says it did not commit",
+                 lost);
+        return resume_source(g, "%s: %s", text);
+    }
+    if (!g->doubt) {  /* it would resume on the hang-up, and may have committed: it exits, as before */
+        release(g, CM_DECIDE_EXIT);
+        return cli_fail("COMMIT went to %s and the source exited (its runtime cannot be held in doubt), but the "
+                        "session ended (%s) and the outcome could not be learned (%s): the daemon's log says whether "
+                        "the program runs on there (committed) or not (not migrated)", g->dest, lost, why);
+    }
+    close(g->ctl);
+    g->ctl = -1;
+    return cli_fail("process %ld is held in doubt: COMMIT went to %s, but the session ended (%s) and the outcome could "
+                    "not be learned (%s); it neither runs nor exits until `migthread migrate --resolve %ld %s` asks "
+                    "the daemon", g->pid, g->dest, lost, why, g->pid, g->dest);
+}
+
+/* The source in doubt first (from then on a hang-up no longer resumes
+ * it), then COMMIT with the migration's id. COMMITTED, or from a daemon
+ * that does not know it any message after READY (it sends none before it
+ * lets the program go), lets the source exit (or its thread leave); the
+ * daemon's REFUSED resumes it; a session lost settles by QUERY. 0 with
+ * the first message to follow in *pending (0: none yet). */
+static int commit(mg *g, unsigned *pending, size_t *plen)
+{
+    unsigned char d[1 + MIG_ID_SIZE] = { CM_DECIDE_DOUBT };
+    g->id = 0;  /* little-endian in the header */
+    for (int i = MIG_ID_SIZE - 1; i >= 0; i--)
+        g->id = g->id << 8 | g->head[MIG_ID_OFFSET + i];
+    net_put_u64(d + 1, g->id);
+    if (g->doubt && write(g->ctl, d, sizeof d) != (ssize_t)sizeof d)
+        return resume_source(g, "%s: %s", "the program could not be put in doubt before COMMIT");
+    net_error e;
+    if (send_msg(g, MIG_COMMIT, d + 1, MIG_ID_SIZE, &e) < 0)
+        return settle(g, e.msg);
+    unsigned type;
+    size_t len;
+    int r = net_msg_recv(g->s, &type, g->buf, sizeof g->buf - 1, &len, &e);
+    if (r != 0)
+        return settle(g, r == 1 ? "the daemon ended the session" : e.msg);
+    g->buf[len] = '\0';
+    if (type == MIG_REFUSED)
+        return resume_source(g, "%s refused it: %s", (char *)g->buf);
+    if (type == MIG_COMMITTED && (len != MIG_ID_SIZE || net_get_u64(g->buf) != g->id))
+        return settle(g, "a COMMITTED for another migration");
+    *pending = type == MIG_COMMITTED ? 0 : type;
+    *plen = len;
+    progress_end(&g->progress, "running");
+    release(g, CM_DECIDE_EXIT);
     return 0;
 }
 
-/* The session ended after COMMIT. Any message after READY was sent after
- * the daemon had COMMIT and let the program go; without one, COMMIT may
- * have been lost with the link (the window docs/design.md names), and
- * then the daemon killed the build: this end cannot tell, so it says so. */
-static int lost_session(const mg *g, int heard, const char *why)
+/* The session ended after the daemon let the program go. */
+static int lost_session(const mg *g, const char *why)
 {
-    if (heard)
-        return cli_fail("the program moved to %s, but the session ended: %s; it runs on there, its output in the "
-                        "daemon's workdir", g->dest, why);
-    return cli_fail("COMMIT went to %s and the source exited, but the session ended before the daemon said "
-                    "anything more: %s; the program runs on there if COMMIT arrived (its output in the daemon's "
-                    "workdir), else it was lost: the daemon's log says which (committed, or not migrated)",
-                    g->dest, why);
+    return cli_fail("the program moved to %s, but the session ended: %s; it runs on there, its output in the "
+                    "daemon's workdir", g->dest, why);
 }
 
-/* The program's output and exit status, or DETACHED. */
-static int follow(mg *g)
+/* The program's output and exit status, or DETACHED; pending: a message
+ * already in g->buf (0: none). */
+static int follow(mg *g, unsigned pending, size_t plen)
 {
     net_error e;
-    for (int heard = 0;; heard = 1) {
-        unsigned type;
-        size_t len;
-        int r = net_msg_recv(g->s, &type, g->buf, sizeof g->buf - 1, &len, &e);
+    for (;;) {
+        unsigned type = pending;
+        size_t len = plen;
+        int r = pending ? 0 : net_msg_recv(g->s, &type, g->buf, sizeof g->buf - 1, &len, &e);
+        pending = 0;
         if (r != 0)
-            return lost_session(g, heard, r == 1 ? "no exit status came" : e.msg);
+            return lost_session(g, r == 1 ? "no exit status came" : e.msg);
         if (type == MIG_OUT || type == MIG_ERR) {
             fwrite(g->buf, 1, len, type == MIG_OUT ? stdout : stderr);
             fflush(type == MIG_OUT ? stdout : stderr);
@@ -340,6 +510,48 @@ static int follow(mg *g)
         } else if (type != MIG_NOOP)
             return cli_fail("%s sent a message of type %u after the migration", g->dest, type);
     }
+}
+
+/* --resolve: a source held in doubt (its migrate gone) is released by the
+ * daemon's record: it exits when the migration committed, resumes when
+ * it did not; without an answer it stays held. */
+static int resolve(mg *g)
+{
+    char why[1200];
+    cm_msg *m = calloc(1, sizeof *m);
+    if (!m)
+        return cli_fail("out of memory");
+    if ((g->ctl = cli_control_connect(g->pid, 0)) < 0)
+        return free(m), 1;
+    cm_init(m, CM_RESOLVE);
+    int rc = cm_send(g->ctl, m) < 0 ? (snprintf(why, sizeof why, "cannot ask process %ld: %s", g->pid, strerror(errno)), -1)
+                                     : cm_recv(g->ctl, m, CM_READ_MS, why, sizeof why);
+    if (rc == 1)
+        snprintf(why, sizeof why, "process %ld ended before it answered", g->pid);
+    else if (rc == 0 && m->kind == CM_ERROR)
+        rc = -1, snprintf(why, sizeof why, "%.1100s", m->message);
+    else if (rc == 0 && (m->kind != CM_OK || !cm_has(m, CM_F_ID)))
+        rc = -1, snprintf(why, sizeof why, "process %ld answered without a migration id", g->pid);
+    g->id = m->id;
+    free(m);
+    if (rc != 0) {
+        close(g->ctl);
+        g->ctl = -1;
+        return cli_fail("%s", why);
+    }
+    int o = query(g, why, sizeof why);
+    if (o == MIG_OUTCOME_COMMITTED || o == MIG_OUTCOME_ABORTED) {
+        release(g, o == MIG_OUTCOME_COMMITTED ? CM_DECIDE_EXIT : CM_DECIDE_RESUME);
+        printf(o == MIG_OUTCOME_COMMITTED ? "%ld: the migration to %s committed: the source exited, the program runs on there\n"
+                                          : "%ld: the migration to %s did not commit: the program carries on\n",
+               g->pid, g->dest);
+        return 0;
+    }
+    close(g->ctl);
+    g->ctl = -1;
+    return cli_fail("process %ld is still held in doubt: the outcome of its migration to %s could not be learned (%s); "
+                    "run `migthread migrate --resolve %ld %s` again once the daemon can be reached",
+                    g->pid, g->dest, why, g->pid, g->dest);
 }
 
 /* Asks the program (or its thread) to checkpoint into a pipe and hold;
@@ -356,7 +568,7 @@ static int ask(mg *g, const mg_opts *o, int *rd)
         return m ? 1 : cli_fail("out of memory");
     }
     cm_init(m, CM_CHECKPOINT);
-    m->flags = g->dry_run ? 0 : CM_FLAG_HOLD;
+    m->flags = g->dry_run ? 0 : CM_FLAG_HOLD | (g->doubt ? CM_FLAG_INDOUBT : 0);
     m->timeout_ms = o->timeout_ms;
     m->fd = p[1];
     cm_set(m, CM_F_FLAGS);
@@ -414,6 +626,8 @@ static int parse_switch(const char *arg, mg_opts *o)
             return o->flags |= sw[i].flag, 1;
     if (strcmp(arg, "--quiet") == 0)
         return o->quiet = 1;
+    if (strcmp(arg, "--resolve") == 0)
+        return o->resolve = 1;
     return 0;
 }
 
@@ -441,30 +655,14 @@ static int parse(int argc, char **argv, mg_opts *o, long *pid, const char **dest
         return cli_usage(SYNOPSIS);
     if ((o->flags & MIG_FLAG_DRY_RUN) && (o->flags & MIG_FLAG_DETACH))
         return cli_fail("--dry-run leaves nothing running: not with --detach");
+    if (o->resolve && (o->flags || o->thread || o->timeout_ms != ASK_MS_DEFAULT))
+        return cli_fail("--resolve releases a held program: only --key, --known and --quiet go with it");
     char *end;
     *pid = strtol(args[0], &end, 10);
     if (*end || *pid <= 0)
         return cli_fail("'%s' is not a process id", args[0]);
     *dest = args[1];
     return 0;
-}
-
-/* Connection and handshake: the session, or NULL after the line. */
-static net_session *open_session(mg *g, int *fd, const char *key, const char *known)
-{
-    net_keys keys;
-    net_authorized servers = { 0 };
-    net_error e;
-    if (net_keys_load(key, &keys, &e) < 0 || net_authorized_load(known, &servers, &e) < 0) {
-        cli_fail("%s", e.msg);
-        return NULL;
-    }
-    net_session *s = (*fd = connect_to(g->dest)) < 0 ? NULL : net_client(*fd, &keys, &servers, NET_TIMEOUT_MS, &e);
-    if (*fd >= 0 && !s)
-        cli_fail("%s: %s", g->dest, e.msg);
-    net_keys_wipe(&keys);
-    net_authorized_free(&servers);
-    return s;
 }
 
 /* REQUEST, then the daemon's ACCEPTED (its flags ours) or its reason,
@@ -502,7 +700,12 @@ static int transfer(mg *g, const mg_opts *o, int *rd)
 {
     int rc;
     progress_phase(&g->progress, g->dry_run ? "capturing" : "streaming");
-    if ((rc = ask(g, o, rd)) != 0 || (rc = pump(g, *rd)) != 0)
+    if ((rc = ask(g, o, rd)) == 0 && (rc = pump(g, *rd)) == ASK_AGAIN) {
+        close(*rd);  /* nothing was captured: the same request without the flag */
+        *rd = -1;
+        rc = ask(g, o, rd) != 0 ? 1 : pump(g, *rd);
+    }
+    if (rc != 0)
         return rc;
     if (g->dry_run) {
         close(g->ctl);  /* not held: the program went on once it had written */
@@ -514,7 +717,9 @@ static int transfer(mg *g, const mg_opts *o, int *rd)
         return rc;
     if (g->dry_run)
         return report_dry_run(g);
-    return (rc = commit(g)) == 0 ? follow(g) : rc;
+    unsigned pending = 0;
+    size_t plen = 0;
+    return (rc = commit(g, &pending, &plen)) == 0 ? follow(g, pending, plen) : rc;
 }
 
 static mg *the_migration;
@@ -529,21 +734,28 @@ int cmd_migrate(int argc, char **argv)
 {
     char kbuf[4096], abuf[4096];
     mg_opts o = { .timeout_ms = ASK_MS_DEFAULT };
-    static mg g = { .ctl = -1 };
+    static mg g = { .ctl = -1, .doubt = 1 };
     int rc = parse(argc, argv, &o, &g.pid, &g.dest);
     if (rc != 0)
         return rc;
     g.dry_run = (o.flags & MIG_FLAG_DRY_RUN) != 0;
+    g.key = o.key ? o.key : default_path("key", kbuf, sizeof kbuf);
+    g.known = o.known ? o.known : default_path("known", abuf, sizeof abuf);
+    signal(SIGPIPE, SIG_IGN);
+    if (o.resolve)
+        return resolve(&g);
     the_migration = &g;
     cli_fail_before(erase_progress);
     progress_start(&g.progress, o.quiet, g.dest);
     progress_phase(&g.progress, "connecting");
-    signal(SIGPIPE, SIG_IGN);
     int fd = -1, rd = -1;
-    g.s = open_session(&g, &fd, o.key ? o.key : default_path("key", kbuf, sizeof kbuf),
-                       o.known ? o.known : default_path("known", abuf, sizeof abuf));
-    if (!g.s)
-        return fd >= 0 ? close(fd), 1 : 1;
+    char why[1200];
+    g.s = open_session(&g, &fd, why, sizeof why);
+    if (!g.s) {
+        if (fd >= 0)
+            close(fd);
+        return cli_fail("%s", why);
+    }
     if ((rc = request(&g, &o)) == 0)
         rc = transfer(&g, &o, &rd);
     progress_erase(&g.progress);

@@ -54,6 +54,13 @@ void d_kill(d_child *c);
 /* Ends and reaps it; its first `migthread:` line on stderr (its refusal) goes to why. */
 void d_reason(d_child *c, char *why, size_t cap);
 
+/* decide.c: the outcome of migration id, decided once and durably: want
+ * (D_COMMITTED or D_ABORTED) is written unless a decision is already on
+ * disk; returns the decision that stands, or -1 with why when none could
+ * be recorded (then nothing may run). */
+enum { D_COMMITTED = 1, D_ABORTED = 2 };
+int d_decide(const d_config *cfg, uint64_t id, int want, char *why, size_t cap);
+
 /* session.c: one connection, from accept to the log line. */
 void d_session(const d_config *cfg, int fd, const char *from);
 

@@ -1,10 +1,13 @@
 /* session.c: one migration, from the accepted connection to its log line
  * (docs/design.md, "Live migration"): authenticate, take the checkpoint
  * into the build it names, READY once the restore is whole, the program
- * goes only on COMMIT; then its output and exit status go back (or, with
- * detach, to files in the workdir). Any failure before COMMIT kills the
- * restored program and the source carries on. A dry run stops at READY:
- * the restored program is killed there, having never run. */
+ * goes only on COMMIT, once the decision is on disk (decide.c), and
+ * COMMITTED says so; then its output and exit status go back (or, with
+ * detach, to files in the workdir). Any failure before COMMIT records the
+ * migration aborted and kills the restored program, and the source carries
+ * on. A dry run stops at READY: the restored program is killed there,
+ * having never run. A session that begins with QUERY asks for a recorded
+ * decision (an unknown id is decided aborted). */
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -30,6 +33,8 @@ typedef struct mig {
     char who[NET_NAME_MAX + 64], program[256], build[4096], why[1200];
     uint64_t bytes;
     int detach, dry_run, compressed;
+    uint64_t id;                 /* the migration's: the checkpoint's identity */
+    int ready_sent, committed;   /* READY went; COMMIT recorded */
     d_child child;
     unsigned char buf[NET_MSG_DATA_MAX];
 } mig;
@@ -87,8 +92,13 @@ static int choose_build(mig *m, unsigned char *prefix, size_t *n)
         long span = d_info_span(prefix, *n, why, sizeof why);
         if (span < 0)
             return refuse(m, why);
-        if (span > 0)
+        if (span > 0) {
+            uint64_t id = 0;  /* little-endian in the header */
+            for (int i = MIG_ID_SIZE - 1; i >= 0; i--)
+                id = id << 8 | prefix[MIG_ID_OFFSET + i];
+            m->id = id;
             break;
+        }
         unsigned type;
         size_t len;
         if (next_msg(m, &type, &len) < 0)
@@ -172,10 +182,39 @@ static int await_ready(mig *m)
     return 0;
 }
 
+/* COMMIT came: the decision goes on disk before the program goes on (a
+ * query after a lost link must find it), then COMMITTED when the client
+ * named the migration (a client that sent an empty COMMIT does not know
+ * the message). 0, or -1 with nothing run. */
+static int go(mig *m, int acknowledge)
+{
+    char why[1200];
+    struct pollfd p = { m->child.ready_fd, POLLIN, 0 };
+    if (poll(&p, 1, 0) != 0)  /* the build ended (or spoke) after ready: it cannot go on */
+        return program_refused(m);
+    int d = d_decide(m->cfg, m->id, D_COMMITTED, why, sizeof why);
+    if (d < 0)
+        return refuse(m, why);
+    if (d != D_COMMITTED)
+        return refuse(m, "a query for this migration came first and decided it aborted");
+    m->committed = 1;
+    if (write_all(m->child.ready_fd, "g", 1) < 0)  /* a crash after the commit: logged as such */
+        return snprintf(m->why, sizeof m->why, "committed, but the restored program ended before it could go on"), -1;
+    close(m->child.ready_fd);
+    m->child.ready_fd = -1;
+    unsigned char b[MIG_ID_SIZE];
+    net_put_u64(b, m->id);
+    net_error e;
+    if (acknowledge)  /* a client gone now finds the decision by QUERY */
+        net_msg_send(m->s, MIG_COMMITTED, b, sizeof b, &e);
+    return 0;
+}
+
 /* READY, then COMMIT or not. */
 static int commit(mig *m)
 {
     net_error e;
+    m->ready_sent = 1;  /* (a READY cut short is one too: the end records aborted) */
     if (net_msg_send(m->s, MIG_READY, m->build, strlen(m->build) > NET_MSG_TEXT_MAX ? NET_MSG_TEXT_MAX : strlen(m->build), &e) < 0)
         return snprintf(m->why, sizeof m->why, "%s", e.msg), -1;
     unsigned type;
@@ -186,11 +225,28 @@ static int commit(mig *m)
         return snprintf(m->why, sizeof m->why, "the source called it off: %.*s", (int)len, (char *)m->buf), -1;
     if (type != MIG_COMMIT)
         return snprintf(m->why, sizeof m->why, "a message of type %u in place of COMMIT", type), -1;
-    if (write_all(m->child.ready_fd, "g", 1) < 0)
-        return snprintf(m->why, sizeof m->why, "the restored program ended before it could go on"), -1;
-    close(m->child.ready_fd);
-    m->child.ready_fd = -1;
-    return 0;
+    if (len != 0 && (len != MIG_ID_SIZE || net_get_u64(m->buf) != m->id))
+        return refuse(m, "a COMMIT that names another migration");
+    return go(m, len == MIG_ID_SIZE);
+}
+
+/* QUERY: the recorded decision for the id, or, when there is none, the
+ * migration decided aborted now (a session still waiting for its COMMIT
+ * then finds that and never runs the program). 1 once answered. */
+static int answer_query(mig *m, uint64_t id)
+{
+    char why[1200];
+    int d = d_decide(m->cfg, id, D_ABORTED, why, sizeof why);
+    if (d < 0)
+        return refuse(m, why);
+    unsigned char b[4];
+    net_put_u32(b, d == D_COMMITTED ? MIG_OUTCOME_COMMITTED : MIG_OUTCOME_ABORTED);
+    net_error e;
+    if (net_msg_send(m->s, MIG_OUTCOME, b, sizeof b, &e) == 0)
+        net_finish(m->s, &e);
+    snprintf(m->why, sizeof m->why, "query for migration %016llx: %s", (unsigned long long)id,
+             d == D_COMMITTED ? "committed" : "aborted");
+    return 1;
 }
 
 /* Output goes to WORKDIR/PROGRAM.PID.out and .err from now on (detach,
@@ -318,6 +374,8 @@ static int migrate(mig *m)
     size_t len;
     if (next_msg(m, &type, &len) < 0)
         return -1;
+    if (type == MIG_QUERY && len == MIG_ID_SIZE)
+        return answer_query(m, net_get_u64(m->buf));
     if (type != MIG_REQUEST || len != 4)
         return refuse(m, "the session did not begin with a migration request");
     if (accept_request(m, net_get_u32(m->buf)) < 0)
@@ -377,6 +435,9 @@ void d_session(const d_config *cfg, int fd, const char *from)
     if (rc == 0)
         run_committed(m);
     else if (rc < 0) {
+        char dwhy[1200];  /* READY went and no COMMIT took: aborted on disk before the build goes */
+        if (m->ready_sent && !m->committed && d_decide(cfg, m->id, D_ABORTED, dwhy, sizeof dwhy) < 0)
+            d_log("%s: %s: %s", m->who, m->program, dwhy);
         d_kill(&m->child);
         char why[sizeof m->why];
         snprintf(why, sizeof why, "%s", m->why);

@@ -21,17 +21,25 @@ enum {
     MIG_REQUEST = 1,   /* C->S u32 flags (MIG_FLAG_*); answered by ACCEPTED or REFUSED */
     MIG_DATA = 2,      /* C->S checkpoint bytes */
     MIG_END = 3,       /* C->S u64 total bytes of DATA */
-    MIG_COMMIT = 4,    /* C->S empty: let the restored program go */
+    MIG_COMMIT = 4,    /* C->S empty, or u64 the migration id: let the restored program go */
     MIG_ABORT = 5,     /* C->S text: why the source calls it off */
     MIG_NOOP = 6,      /* both ways, empty: keeps an idle session within its timeout */
+    MIG_QUERY = 7,     /* C->S u64 migration id, a session's first message: its outcome? */
     MIG_READY = 16,    /* S->C text: the build restored, waiting for COMMIT */
     MIG_REFUSED = 17,  /* S->C text: why there is no restore */
     MIG_OUT = 18,      /* S->C the program's stdout bytes */
     MIG_ERR = 19,      /* S->C the program's stderr bytes */
     MIG_EXIT = 20,     /* S->C u32 status: exit code, or 128 + signal */
     MIG_DETACHED = 21, /* S->C text: the program runs on, where its output goes */
-    MIG_ACCEPTED = 22  /* S->C u32 flags: REQUEST taken as asked; the client may begin */
+    MIG_ACCEPTED = 22, /* S->C u32 flags: REQUEST taken as asked; the client may begin */
+    MIG_COMMITTED = 23, /* S->C u64 id: COMMIT (with the id) recorded; the program goes on */
+    MIG_OUTCOME = 24   /* S->C u32 MIG_OUTCOME_*: QUERY's answer, a recorded decision */
 };
+/* The migration id is the checkpoint's identity (header bytes 58..65,
+ * little-endian in the file; big-endian in messages): both ends read it
+ * from the stream, and the daemon records its decision under it. */
+enum { MIG_ID_OFFSET = 58, MIG_ID_SIZE = 8 };
+enum { MIG_OUTCOME_COMMITTED = 1, MIG_OUTCOME_ABORTED = 2 };
 /* DETACH: leave the program at the destination. DRY_RUN: restore it up to
  * READY, then discard it (it never runs). COMPRESS: the client's chunks
  * after ACCEPTED are zstd-compressed (net_compress). A daemon refuses a

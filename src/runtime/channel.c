@@ -77,6 +77,11 @@ static struct {
     /* CM_FLAG_HOLD: the writer waits (holding) for the requester's byte,
      * read by the control thread once the answer is out (awaiting) */
     int hold, holding, awaiting, decision;
+    /* CM_FLAG_INDOUBT: the requester may put the hold in doubt (may_doubt);
+     * once it has (in_doubt, with the migration's id), a hang-up no longer
+     * resumes: only 'x' or 'r', from it or a RESOLVE requester, ends it */
+    int may_doubt, in_doubt;
+    uint64_t doubt_id;
     int incremental;             /* CM_FLAG_INCREMENTAL */
     char result_path[CFG_PATH_MAX], why[CM_TEXT_MAX + 1];
     uint64_t size, write_us;
@@ -425,8 +430,9 @@ static void answer_hello(int fd)
  * now waits for the outcome. */
 static int start_checkpoint(int fd, cm_msg *m, char *why, size_t cap)
 {
-    if (m->flags & ~(uint32_t)(CM_FLAG_EXIT | CM_FLAG_HOLD | CM_FLAG_FORK | CM_FLAG_INCREMENTAL) ||
-        (m->flags & (CM_FLAG_EXIT | CM_FLAG_HOLD)) == (CM_FLAG_EXIT | CM_FLAG_HOLD))
+    if (m->flags & ~(uint32_t)(CM_FLAG_EXIT | CM_FLAG_HOLD | CM_FLAG_FORK | CM_FLAG_INCREMENTAL | CM_FLAG_INDOUBT) ||
+        (m->flags & (CM_FLAG_EXIT | CM_FLAG_HOLD)) == (CM_FLAG_EXIT | CM_FLAG_HOLD) ||
+        (m->flags & (CM_FLAG_INDOUBT | CM_FLAG_HOLD)) == CM_FLAG_INDOUBT)
         return snprintf(why, cap, "bad request: unknown flags 0x%x", m->flags), 0;
     if ((m->flags & (CM_FLAG_FORK | CM_FLAG_HOLD)) == (CM_FLAG_FORK | CM_FLAG_HOLD))
         return snprintf(why, cap, "bad request: a held checkpoint cannot be forked"), 0;
@@ -458,6 +464,9 @@ static int start_checkpoint(int fd, cm_msg *m, char *why, size_t cap)
     ch.deferred = ch.ended = 0;
     ch.incremental = (m->flags & CM_FLAG_INCREMENTAL) != 0;
     ch.holding = ch.awaiting = ch.decision = 0;
+    ch.may_doubt = (m->flags & CM_FLAG_INDOUBT) != 0;
+    ch.in_doubt = 0;
+    ch.doubt_id = 0;
     ch.why[0] = ch.result_path[0] = '\0';
     clock_gettime(CLOCK_MONOTONIC, &ch.asked);
     pthread_mutex_unlock(&ch.mu);
@@ -478,6 +487,35 @@ static int start_checkpoint(int fd, cm_msg *m, char *why, size_t cap)
     pthread_mutex_unlock(&ch.mu);
     have_request = 0;
     return 0;
+}
+
+/* A RESOLVE request: a hold in doubt whose requester is gone is taken
+ * over by this connection (OK with PID and the migration's ID; its byte
+ * decides). 1 when fd is kept. */
+static int take_over(int fd, char *why, size_t cap)
+{
+    pthread_mutex_lock(&ch.mu);
+    int doubt = ch.active && ch.awaiting && ch.in_doubt, attached = ch.client >= 0;
+    uint64_t id = ch.doubt_id;
+    if (doubt && !attached)
+        ch.client = fd;
+    pthread_mutex_unlock(&ch.mu);
+    if (!doubt)
+        return snprintf(why, cap, "process %ld is not held in doubt: there is nothing to resolve", (long)getpid()), 0;
+    if (attached)
+        return snprintf(why, cap, "the migrate that holds process %ld in doubt is still connected: it decides",
+                        (long)getpid()), 0;
+    cm_msg *m = malloc(sizeof *m);
+    if (m) {
+        cm_init(m, CM_OK);
+        m->pid = (uint32_t)getpid();
+        m->id = id;
+        cm_set(m, CM_F_PID);
+        cm_set(m, CM_F_ID);
+        cm_send(fd, m);  /* a requester that cannot read it hangs up: the hold stays */
+        free(m);
+    }
+    return 1;
 }
 
 /* One connection: checked, read, answered (or kept, for a checkpoint). */
@@ -503,6 +541,10 @@ static void serve(int fd)
         answer_hello(fd);
     else if (r == 0 && m->kind == CM_CHECKPOINT) {
         kept = start_checkpoint(fd, m, why, sizeof why);
+        if (!kept)
+            send_error(fd, why);
+    } else if (r == 0 && m->kind == CM_RESOLVE && !m->have) {
+        kept = take_over(fd, why, sizeof why);
         if (!kept)
             send_error(fd, why);
     } else if (r == 0)
@@ -532,8 +574,44 @@ static void drain_wake(void)
             }
 }
 
+/* CM_DECIDE_DOUBT came: the migration's id follows in the same write
+ * (read within CM_READ_MS; without it the hold is in doubt all the same,
+ * with id 0). The requester keeps its connection. */
+static void enter_doubt(void)
+{
+    unsigned char b[CM_DOUBT_ID];
+    size_t got = 0;
+    long long until = now_ms() + CM_READ_MS;
+    while (got < sizeof b && now_ms() < until) {
+        struct pollfd p = { ch.client, POLLIN, 0 };
+        if (poll(&p, 1, (int)(until - now_ms())) <= 0)
+            continue;
+        ssize_t n = recv(ch.client, b + got, sizeof b - got, MSG_DONTWAIT);
+        if (n <= 0 && !(n < 0 && (errno == EAGAIN || errno == EINTR)))
+            break;
+        got += n > 0 ? (size_t)n : 0;
+    }
+    uint64_t id = 0;
+    for (size_t i = 0; got == sizeof b && i < sizeof b; i++)
+        id = id << 8 | b[i];
+    pthread_mutex_lock(&ch.mu);
+    ch.in_doubt = 1;
+    ch.doubt_id = id;
+    pthread_mutex_unlock(&ch.mu);
+}
+
+/* A hold in doubt whose requester hung up: the hold stays, for a RESOLVE. */
+static void drop_requester(void)
+{
+    pthread_mutex_lock(&ch.mu);
+    close(ch.client);
+    ch.client = -1;
+    pthread_mutex_unlock(&ch.mu);
+}
+
 /* A held process: the requester's byte (or its hang-up) decides whether
- * it exits or resumes; the request is then over. */
+ * it exits or resumes; the request is then over. In doubt, only 'x' or
+ * 'r' decides: other bytes are ignored, a hang-up leaves it held. */
 static void take_decision(short client_events)
 {
     if (!client_events)
@@ -542,6 +620,19 @@ static void take_decision(short client_events)
     ssize_t n = recv(ch.client, &c, 1, MSG_DONTWAIT);
     if (n < 0 && (errno == EAGAIN || errno == EINTR) && !(client_events & (POLLHUP | POLLERR)))
         return;
+    pthread_mutex_lock(&ch.mu);
+    int may = ch.may_doubt, doubt = ch.in_doubt;
+    pthread_mutex_unlock(&ch.mu);
+    int decides = n == 1 && (c == CM_DECIDE_EXIT || c == CM_DECIDE_RESUME);
+    if (n == 1 && c == CM_DECIDE_DOUBT && may && !doubt) {
+        enter_doubt();
+        return;
+    }
+    if (doubt && !decides) {
+        if (n != 1)
+            drop_requester();
+        return;
+    }
     pthread_mutex_lock(&ch.mu);
     close(ch.client);
     ch.client = -1;
@@ -773,6 +864,7 @@ void ch_child(int off)
     ch.watch_done = NULL;
     ch.serving = 0;
     ch.active = ch.hold = ch.holding = ch.awaiting = ch.fork = ch.deferred = ch.ended = 0;
+    ch.may_doubt = ch.in_doubt = 0;
     ch.path[0] = '\0';
     if (!off && cfg.control)
         open_all();

@@ -82,6 +82,7 @@ static void encode(const cm_msg *m, body *b)
     if (cm_has(m, CM_F_WRITE_US)) field64(b, CM_F_WRITE_US, m->write_us);
     if (cm_has(m, CM_F_PID)) field32(b, CM_F_PID, m->pid);
     if (cm_has(m, CM_F_PROGRAM)) field(b, CM_F_PROGRAM, m->program, strlen(m->program));
+    if (cm_has(m, CM_F_ID)) field64(b, CM_F_ID, m->id);
 }
 
 int cm_send(int sock, const cm_msg *m)
@@ -251,12 +252,13 @@ static int decode_field(cm_msg *m, int tag, const uint8_t *v, uint32_t n)
         else m->pid = x;
         return 0;
     }
-    case CM_F_SIZE: case CM_F_WAIT_US: case CM_F_WRITE_US: {
+    case CM_F_SIZE: case CM_F_WAIT_US: case CM_F_WRITE_US: case CM_F_ID: {
         if (n != 8)
             return -1;
         uint64_t x = get64(v);
         if (tag == CM_F_SIZE) m->size = x;
         else if (tag == CM_F_WAIT_US) m->wait_us = x;
+        else if (tag == CM_F_ID) m->id = x;
         else m->write_us = x;
         return 0;
     }
@@ -291,7 +293,7 @@ static int decode_body(cm_msg *m, const uint8_t *b, size_t len, char *why, size_
 
 static int known_kind(uint32_t kind)
 {
-    return kind == CM_HELLO || kind == CM_CHECKPOINT || kind == CM_OK || kind == CM_ERROR || kind == CM_BEGUN;
+    return kind == CM_HELLO || kind == CM_CHECKPOINT || kind == CM_RESOLVE || kind == CM_OK || kind == CM_ERROR || kind == CM_BEGUN;
 }
 
 int cm_recv(int sock, cm_msg *m, int timeout_ms, char *why, size_t cap)

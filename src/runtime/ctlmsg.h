@@ -22,6 +22,7 @@ enum {
 enum {
     CM_HELLO = 1,              /* who are you: PID, PROGRAM, PATH */
     CM_CHECKPOINT = 2,         /* PATH or FD, THREAD, FLAGS, TIMEOUT_MS */
+    CM_RESOLVE = 3,            /* no fields: a hold in doubt, its ID; the decision byte follows */
     CM_OK = 128,               /* done: PATH, SIZE, WAIT_US, WRITE_US (or HELLO's fields) */
     CM_ERROR = 129,            /* MESSAGE: the program's `migthread:` reason */
     CM_BEGUN = 130             /* the capture began; the answer follows when written */
@@ -40,7 +41,8 @@ enum {
     CM_F_WRITE_US = 19,        /* u64: writing the checkpoint */
     CM_F_PID = 20,             /* u32 */
     CM_F_PROGRAM = 21,         /* text: the program's argv[0] */
-    CM_F_LAST = 21
+    CM_F_ID = 22,              /* u64: the migration a hold in doubt waits on (RESOLVE's OK) */
+    CM_F_LAST = 22
 };
 
 /* EXIT: exit after the checkpoint. HOLD: after it is written (OK sent),
@@ -51,9 +53,16 @@ enum {
  * program goes on (forkcap.c); the answer comes once the copy is done.
  * Not with HOLD; with EXIT the program stops anyway and nothing is forked.
  * INCREMENTAL: the checkpoint may refer to the previous one written to the
- * same file (incr.c). */
-enum { CM_FLAG_EXIT = 1, CM_FLAG_HOLD = 2, CM_FLAG_FORK = 4, CM_FLAG_INCREMENTAL = 8 };
-enum { CM_DECIDE_EXIT = 'x', CM_DECIDE_RESUME = 'r' };
+ * same file (incr.c). INDOUBT (with HOLD only): the requester may put the
+ * hold in doubt with CM_DECIDE_DOUBT and the migration's id (8 bytes,
+ * big-endian) before it commits elsewhere; from then on only
+ * CM_DECIDE_EXIT or CM_DECIDE_RESUME ends the hold, a hang-up does not,
+ * and a RESOLVE request on a new connection may take the decision over
+ * (migthread migrate --resolve). A runtime without it refuses the flag,
+ * so a requester never sends DOUBT to a program that would resume on it. */
+enum { CM_FLAG_EXIT = 1, CM_FLAG_HOLD = 2, CM_FLAG_FORK = 4, CM_FLAG_INCREMENTAL = 8, CM_FLAG_INDOUBT = 16 };
+enum { CM_DECIDE_EXIT = 'x', CM_DECIDE_RESUME = 'r', CM_DECIDE_DOUBT = 'd' };
+enum { CM_DOUBT_ID = 8 };      /* the bytes of the id after CM_DECIDE_DOUBT */
 
 /* One frame, decoded. have holds bit (1 << tag) for each field present. */
 typedef struct cm_msg {
@@ -61,7 +70,7 @@ typedef struct cm_msg {
     uint32_t have;
     char path[CM_TEXT_MAX + 1], message[CM_TEXT_MAX + 1], program[CM_TEXT_MAX + 1];
     uint32_t thread, flags, timeout_ms, pid;
-    uint64_t size, wait_us, write_us;
+    uint64_t size, wait_us, write_us, id;
     int fd;                    /* a received (or to be sent) descriptor, or -1 */
 } cm_msg;
 
