@@ -56,12 +56,17 @@ CLI_OBJS    := $(patsubst src/cli/%.c,build/obj/cli/%.o,$(wildcard src/cli/*.c))
 NET_SRC     := $(wildcard src/net/*.c)
 NET_OBJS    := $(patsubst src/net/%.c,build/obj/net/%.o,$(NET_SRC))
 NET_LIB     := build/net/libmtnet.a
+# Compressed checkpoint files (src/zfile): the host tools only, over
+# Debian's libzstd; a program's runtime never links it.
+ZFILE_SRC   := $(wildcard src/zfile/*.c)
+ZFILE_OBJS  := $(patsubst src/zfile/%.c,build/obj/zfile/%.o,$(ZFILE_SRC))
+ZFILE_LIB   := build/zfile/libmtzfile.a
 
 HOST_LIB := build/lib/$(HOST_TRIPLE)/libmigthread.a
 HEADERS  := build/include/migthread.h build/include/migthread-gen.h
 
 .PHONY: all cross check check-slurm demo bench bench-convert bench-overhead bench-threads bench-unions bench-migrate bench-fork bench-incremental bench-capspeed deps clean unit matrix \
-        fuzz-smoke fuzz-csmith man install uninstall deb
+        bench-compress fuzz-smoke fuzz-csmith man install uninstall deb
 all: $(HOST_LIB) build/lib/$(HOST_TRIPLE)/libmtconvert.a build/bin/migthread build/bin/migthreadd build/bin/mtcc $(HEADERS)
 
 # Installs the Debian packages the build and the tests need (only those
@@ -108,11 +113,11 @@ build/obj/mtcc/driver.o build/obj/cli/main.o: debian/changelog
 
 build/obj/cli/%.o: src/cli/%.c | build/xxhash/xxhash.h
 	@mkdir -p $(dir $@)
-	$(CC) $(TOOLFLAGS) -c $< -o $@
+	$(CC) $(TOOLFLAGS) -Isrc/zfile -c $< -o $@
 
-build/bin/migthread: $(CLI_OBJS) $(HOST_LIB) $(NET_LIB)
+build/bin/migthread: $(CLI_OBJS) $(HOST_LIB) $(NET_LIB) $(ZFILE_LIB)
 	@mkdir -p $(dir $@)
-	$(CC) $(LDFLAGS) $^ $(NETLIB_LIBS) -o $@
+	$(CC) $(LDFLAGS) $^ $(NETLIB_LIBS) -lpthread -o $@
 
 # The network layer is compiled without the runtime's include paths, so
 # an include of a runtime header (a call up or sideways) fails its build.
@@ -123,6 +128,16 @@ build/obj/net/%.o: src/net/%.c
 	$(CC) $(NETFLAGS) -c $< -o $@
 
 $(NET_LIB): $(NET_OBJS)
+	@mkdir -p $(dir $@)
+	rm -f $@ && ar rcs $@ $^
+
+# (like the network layer: no runtime include path, a leaf under the tools)
+build/obj/zfile/%.o: src/zfile/%.c
+	@test -n "$(NETLIB_LIBS)" || { echo "make: pkg-config knows no libzstd (make deps)" >&2; exit 1; }
+	@mkdir -p $(dir $@)
+	$(CC) $(NETFLAGS) -c $< -o $@
+
+$(ZFILE_LIB): $(ZFILE_OBJS)
 	@mkdir -p $(dir $@)
 	rm -f $@ && ar rcs $@ $^
 
@@ -273,6 +288,11 @@ UNIT_BINS := $(foreach abi,$(ABIS),$(addprefix build/test/$(abi)/,$(UNIT_TESTS))
 MATRIX_BINS := $(foreach abi,$(ABIS),build/test/$(abi)/matrix)
 HANDMADE_BINS := $(foreach abi,$(ABIS),build/test/$(abi)/tree_mt)
 
+# The compressed container's reader (src/zfile), fuzzed alone.
+build/test/fuzz_zfile: tests/fuzz/fuzz_zfile.c $(ZFILE_SRC) src/zfile/zfile.h
+	@mkdir -p $(dir $@)
+	clang -std=c11 -D_GNU_SOURCE $(WARN) $(NETLIB_CFLAGS) -Isrc/zfile -O1 -g -fsanitize=fuzzer,address,undefined $< $(ZFILE_SRC) $(NETLIB_LIBS) -o $@
+
 # The fuzz target: libFuzzer through clang, over the container reader.
 build/test/fuzz_ckpt: tests/fuzz/fuzz_ckpt.c $(RUNTIME_SRC) $(RUNTIME_HDR) build/xxhash/xxhash.h
 	@mkdir -p $(dir $@)
@@ -314,7 +334,7 @@ build/asan/migthreadd: $(DAEMON_SRC) $(wildcard src/daemon/*.h) $(NET_SRC) $(wil
 	@mkdir -p $(dir $@)
 	$(CC) -std=c11 -D_GNU_SOURCE $(WARN) -O1 -g $(SAN) $(NETLIB_CFLAGS) -DMIGTHREAD_VERSION='"$(VERSION)"' -Isrc/net $(DAEMON_SRC) $(NET_SRC) $(NETLIB_LIBS) -o $@
 
-fuzz-smoke: build/test/fuzz_ckpt $(MATRIX_BINS)
+fuzz-smoke: build/test/fuzz_ckpt build/test/fuzz_zfile $(MATRIX_BINS)
 	@tests/fuzz-smoke.sh
 
 # Differential testing on csmith programs: COUNT programs from seed SEED
@@ -329,7 +349,7 @@ fuzz-csmith: deps
 # do the makes its tests start (the variable travels in MAKEFLAGS).
 check: deps
 	@$(MAKE) --no-print-directory WERROR=$(or $(WERROR),1) all cross
-	@$(MAKE) --no-print-directory WERROR=$(or $(WERROR),1) $(UNIT_BINS) $(MATRIX_BINS) $(HANDMADE_BINS) $(NET_TESTS) build/test/fuzz_ckpt build/bin/migthread build/asan/migthreadd
+	@$(MAKE) --no-print-directory WERROR=$(or $(WERROR),1) $(UNIT_BINS) $(MATRIX_BINS) $(HANDMADE_BINS) $(NET_TESTS) build/test/fuzz_ckpt build/test/fuzz_zfile build/bin/migthread build/asan/migthreadd
 	@WERROR=$(or $(WERROR),1) tests/check.sh
 
 # migthread run under a Slurm cluster that tests/slurm.sh starts and stops
@@ -385,7 +405,12 @@ bench-incremental: deps
 	@$(MAKE) --no-print-directory all
 	bench/incremental.sh
 
-bench: bench-convert bench-overhead bench-threads bench-unions bench-fork bench-incremental bench-capspeed bench-migrate
+# compressed checkpoint files against plain ones (ZSTATE_MB, ZSTATE_RUNS)
+bench-compress: deps
+	@$(MAKE) --no-print-directory all
+	bench/compress.sh
+
+bench: bench-compress bench-convert bench-overhead bench-threads bench-unions bench-fork bench-incremental bench-capspeed bench-migrate
 
 clean:
 	rm -rf build

@@ -7,7 +7,7 @@ set -eu
 
 PACKAGES="
 make gcc clang libclang-14-dev libclang-rt-14-dev llvm-14
-libxxhash-dev libtirpc-dev libsodium-dev libzstd-dev pkg-config valgrind python3
+libxxhash-dev libtirpc-dev libsodium-dev libzstd-dev zstd pkg-config valgrind python3
 qemu-user slurm-wlm munge
 csmith libcsmith-dev cvise
 help2man dpkg-dev debhelper lintian

@@ -34,6 +34,42 @@ int cli_ask_checkpoint(long pid, struct cm_msg *m, long long wait_ms);
  * program just started): the descriptor, or -1 after one "migthread:" line. */
 int cli_control_connect(long pid, long long wait_ms);
 
+/* ---- zfile.c: compressed checkpoint files (src/zfile) ---- */
+#include <stddef.h>
+#include <stdint.h>
+struct zf_head;
+/* What fd holds (zfile.h's ZF_PLAIN, ZF_CONTAINER, ZF_BARE_ZSTD), from its
+ * first bytes: read by pread from a regular file, else read into pre
+ * (*npre of them, up to ZF_MAGIC_LEN) for the caller to hand on. */
+int cli_zfile_kind(int fd, uint8_t *pre, size_t *npre);
+/* Decompresses the regular file fd once, holding nothing but the window,
+ * and checks it whole (frame, size, the header's id and digest against
+ * the checkpoint inside); then seeks back to its start. 0, or 1 after one
+ * "migthread:" line naming label. */
+int cli_zfile_check(int fd, const char *label);
+/* A pipe's read end on which a process of its own (not this one's child:
+ * this process may exec a program) writes the plain stream decompressed
+ * from pre, then fd; -1 after one "migthread:" line. The feeder says
+ * nothing: a stream it cannot decompress whole ends early, which the
+ * program's reader reports. */
+int cli_zfile_feed(int fd, const uint8_t *pre, size_t npre, const char *label);
+/* The same in a thread (the npre bytes at pre first, as cli_zfile_kind
+ * left them), for a reader in this process: *plain gets the
+ * pipe's read end; NULL when it cannot start. _end waits for the thread
+ * (the reader closed *plain or read it to its end): 0, or -1 with the
+ * decompressor's reason in why; h gets the container header, plain_size
+ * the bytes passed on. */
+typedef struct cli_zfile_reader cli_zfile_reader;
+cli_zfile_reader *cli_zfile_reader_start(int fd, const uint8_t *pre, size_t npre, int *plain);
+int cli_zfile_reader_end(cli_zfile_reader *r, char *why, size_t cap, struct zf_head *h, uint64_t *plain_size);
+/* checkpoint --compress: asks process pid (request m: its flags; its PATH,
+ * or the program's own path when unset) for the plain stream on a pipe and
+ * compresses it into PATH.tmp.PID, synced and renamed over PATH. 0 with
+ * the program's OK in m (PATH set) and the two sizes, or 1 after one
+ * "migthread:" line; a failure leaves the previous file at PATH as it was. */
+int cli_checkpoint_compressed(long pid, struct cm_msg *m, long long wait_ms, uint64_t *file_size,
+                              uint64_t *plain_size);
+
 /* ---- restart.c ---- */
 /* The value of the line "KEY: value" of a checkpoint's INFO text
  * (malloc'd), or NULL when there is none. */

@@ -171,15 +171,18 @@ int cli_ask_checkpoint(long pid, cm_msg *m, long long wait_ms)
 
 int cmd_checkpoint(int argc, char **argv)
 {
-    const char *synopsis = "checkpoint [-o FILE|-] [--exit] [--fork] [--incremental] [--thread N] [--timeout SECONDS] PID";
+    const char *synopsis = "checkpoint [-o FILE|-] [--exit] [--fork] [--incremental] [--compress] [--thread N] [--timeout SECONDS] PID";
     cm_msg *m = calloc(1, sizeof *m);
     if (!m)
         return cli_fail("out of memory");
     cm_init(m, CM_CHECKPOINT);
     const char *pid_arg = NULL, *out = NULL;
     double timeout = 0;
+    int compress = 0;
     for (int i = 0; i < argc; i++) {
-        if (strcmp(argv[i], "--exit") == 0) {
+        if (strcmp(argv[i], "--compress") == 0)
+            compress = 1;  /* this command compresses: the program writes its plain stream to a pipe */
+        else if (strcmp(argv[i], "--exit") == 0) {
             m->flags |= CM_FLAG_EXIT;
             cm_set(m, CM_F_FLAGS);
         } else if (strcmp(argv[i], "--fork") == 0) {
@@ -213,6 +216,11 @@ int cmd_checkpoint(int argc, char **argv)
     long pid = strtol(pid_arg, &end, 10);
     if (*end || pid <= 0)
         return cli_fail("'%s' is not a process id", pid_arg);
+    if (compress && out && strcmp(out, "-") == 0)
+        return cli_fail("--compress writes a file: give -o FILE (a stream is compressed by migthread migrate --compress)");
+    if (compress && (m->flags & CM_FLAG_INCREMENTAL))
+        return cli_fail("--compress with --incremental: a compressed checkpoint is always whole (its parent "
+                        "must be a file the program wrote itself)");
     if (out && strcmp(out, "-") == 0) {
         m->fd = STDOUT_FILENO;  /* the checkpoint streams out; the line goes to stderr */
         cm_set(m, CM_F_FD);
@@ -221,9 +229,17 @@ int cmd_checkpoint(int argc, char **argv)
             return cli_fail("cannot write %s: %s", out, strerror(errno));
         cm_set(m, CM_F_PATH);
     }
-    if (cli_ask_checkpoint(pid, m, (long long)(timeout * 1e3)) != 0) {
+    uint64_t zsize = 0, plain = 0;
+    if ((compress ? cli_checkpoint_compressed(pid, m, (long long)(timeout * 1e3), &zsize, &plain)
+                  : cli_ask_checkpoint(pid, m, (long long)(timeout * 1e3))) != 0) {
         free(m);
         return 1;
+    }
+    if (compress) {
+        printf("%s: %llu bytes, captured %.3f ms after the request, written in %.3f ms (zstd, %llu bytes plain)\n",
+               m->path, (unsigned long long)zsize, m->wait_us / 1e3, m->write_us / 1e3, (unsigned long long)plain);
+        free(m);
+        return 0;
     }
     FILE *line = out && strcmp(out, "-") == 0 ? stderr : stdout;
     fprintf(line, "%s: %llu bytes, captured %.3f ms after the request, written in %.3f ms\n",

@@ -28,6 +28,10 @@ static const struct {
       "  --incremental        refer to the previous checkpoint the program wrote to the\n"
       "                       same file (kept beside it as FILE.ID) for the chunks that\n"
       "                       did not change; the first one is whole\n"
+      "  --compress           write FILE zstd-compressed: the program writes its plain\n"
+      "                       stream to this command, which compresses it; restart,\n"
+      "                       inspect and run find out by themselves (not with -o -\n"
+      "                       nor --incremental)\n"
       "  --thread N           save thread N alone (main is 1); with --exit it leaves\n"
       "                       the process, the other threads carry on\n"
       "  --timeout SECONDS    give up after SECONDS without an adaptation point (or\n"
@@ -39,7 +43,9 @@ static const struct {
       "  Resume a checkpoint: run PROG with MIGTHREAD_RESTORE=FILE, under the matching\n"
       "  qemu-user when PROG was built for another ABI. FILE is a regular file, or -\n"
       "  for a checkpoint arriving on standard input (a pipe or a socket), read once;\n"
-      "  a FIFO, socket or device given by path is refused at once.\n",
+      "  a FIFO, socket or device given by path is refused at once. A compressed\n"
+      "  checkpoint (checkpoint --compress) is checked whole first, then decompressed\n"
+      "  into a pipe the program reads; the program itself never reads zstd.\n",
       "  --binary PROG        the program to resume in (default: the executable that\n"
       "                       wrote FILE)\n" },
     { "run",
@@ -59,13 +65,16 @@ static const struct {
       "                       previous checkpoint stays until the new one is whole\n"
       "                       (with MIGTHREAD_INCREMENTAL=1 in the environment they\n"
       "                       are incremental; their chain's files stay in DIR)\n"
-      "  --signal SIG         the warning signal, by name or number (default: USR1)\n" },
+      "  --signal SIG         the warning signal, by name or number (default: USR1)\n"
+      "  --compress           the checkpoints are zstd-compressed files (checkpoint\n"
+      "                       --compress); a compressed DIR/run.ckpt resumes either way\n" },
     { "inspect",
       "  Print what a checkpoint holds: the writer's ABI, the program identity, the\n"
       "  types, frames, globals and heap blocks, byte totals and the pointer graph's\n"
       "  size; the file is validated on the way (- reads standard input). An\n"
       "  incremental checkpoint's chain is read and validated too, and shown: each\n"
-      "  parent, its id and how many blocks and bytes come from it.\n",
+      "  parent, its id and how many blocks and bytes come from it. A compressed\n"
+      "  checkpoint is decompressed on the way and its file size shown.\n",
       "  --json               the same as one JSON object\n" },
     { "migrate",
       "  Move the running program PID to the migthreadd at HOST:PORT: it checkpoints\n"

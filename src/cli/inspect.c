@@ -2,8 +2,10 @@
  *
  * Reuses the runtime's reader, so inspecting a file also validates it: a
  * corrupt checkpoint gives the same one-line error a restore would. */
+#include <errno.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "ckpt.h"
@@ -12,6 +14,7 @@
 #include "input.h"
 #include "kernels.h"
 #include "restore.h"
+#include "zfile.h"
 
 typedef struct totals {
     uint64_t global_bytes, heap_bytes, frame_bytes;
@@ -483,6 +486,36 @@ static void print_json(const char *path, const ck_image *img, const totals *t)
            (unsigned long long)t->ptr_slots, (unsigned long long)t->ptr_live);
 }
 
+/* A compressed file's checkpoint: a thread decompresses it into a pipe the
+ * reader reads (zfile.c); the file is checked whole and its header against
+ * the checkpoint inside. NULL after one "migthread:" line. */
+static ck_image *read_compressed(int fd, const uint8_t *pre, size_t npre, const char *label, mt_error *err)
+{
+    int plain;
+    cli_zfile_reader *r = cli_zfile_reader_start(fd, pre, npre, &plain);
+    if (!r) {
+        cli_fail("%s: cannot start decompressing: %s", label, strerror(errno));
+        return NULL;
+    }
+    ck_image *img = in_read_fd(plain, NULL, 0, err);
+    close(plain);  /* a reader that stopped early: the thread ends on EPIPE */
+    char why[512];
+    zf_head h;
+    uint64_t size;
+    if (cli_zfile_reader_end(r, why, sizeof why, &h, &size) < 0)
+        cli_fail("%s: %s", label, why);  /* the cause, not the reader's "truncated" */
+    else if (!img)
+        cli_fail("%s: %s", label, err->msg);
+    else if (h.id != img->checkpoint_id || h.digest != img->end_digest || h.size != img->total_bytes)
+        cli_fail("%s: corrupt compressed checkpoint: its container header does not describe the checkpoint "
+                 "inside (checkpoint %016llx, %llu bytes)", label, (unsigned long long)img->checkpoint_id,
+                 (unsigned long long)img->total_bytes);
+    else
+        return img;
+    ck_image_free(img);
+    return NULL;
+}
+
 int cmd_inspect(int argc, char **argv)
 {
     int json = 0;
@@ -502,9 +535,21 @@ int cmd_inspect(int argc, char **argv)
     int fd = stdin_given ? STDIN_FILENO : in_open_file(path, &err);
     if (fd < 0)
         return cli_fail("%s", err.msg);
-    ck_image *img = in_read_fd(fd, NULL, 0, &err);
+    uint8_t pre[ZF_MAGIC_LEN];
+    size_t npre = 0;
+    int kind = cli_zfile_kind(fd, pre, &npre);
+    const char *label = stdin_given ? "standard input" : path;
+    if (kind == ZF_BARE_ZSTD)
+        return cli_fail("%s: a zstd frame without the container header of a compressed checkpoint", label);
+    ck_image *img = NULL;
+    if (kind == ZF_CONTAINER)
+        img = read_compressed(fd, pre, npre, label, &err);
+    else
+        img = in_read_fd(fd, pre, npre, &err);
     if (!stdin_given)
         close(fd);
+    if (!img && kind == ZF_CONTAINER)
+        return 1;
     char dir[4096];
     ck_chain_dir(stdin_given ? "" : path, dir, sizeof dir);  /* a stream's parents: the working directory's */
     if (stdin_given)
@@ -521,6 +566,10 @@ int cmd_inspect(int argc, char **argv)
         print_json(path, img, &t);
     else
         print_text(path, img, &t);
+    struct stat st;
+    if (!json && kind == ZF_CONTAINER && !stdin_given && stat(path, &st) == 0 && st.st_size > 0)
+        printf("compressed: zstd, %lld bytes in the file (%.1f times smaller)\n", (long long)st.st_size,
+               (double)img->total_bytes / (double)st.st_size);
     ck_image_free(img);
     return 0;
 }

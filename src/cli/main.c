@@ -44,10 +44,10 @@ int cli_usage(const char *synopsis)
 static int cmd_help(int argc, char **argv);
 
 static const cli_command commands[] = {
-    { "checkpoint", cmd_checkpoint, "checkpoint [-o FILE|-] [--exit] [--fork] [--thread N] [--timeout SECONDS] PID" },
+    { "checkpoint", cmd_checkpoint, "checkpoint [-o FILE|-] [--exit] [--fork] [--incremental] [--compress] [--thread N] [--timeout SECONDS] PID" },
     { "list", cmd_list, "list" },
     { "restart", cmd_restart, "restart [--binary PROG] FILE|-" },
-    { "run", cmd_run, "run [--dir DIR] [--interval SECONDS] [--signal SIG] -- PROGRAM [ARG]..." },
+    { "run", cmd_run, "run [--dir DIR] [--interval SECONDS] [--signal SIG] [--compress] -- PROGRAM [ARG]..." },
     { "inspect", cmd_inspect, "inspect [--json] FILE|-" },
     { "migrate", cmd_migrate, "migrate [--key KEYFILE] [--known FILE] [--detach] [--dry-run] [--compress] [--thread N] [--quiet] [--timeout SECONDS] [--resolve] PID HOST:PORT" },
     { "keygen", cmd_keygen, "keygen [--public] KEYFILE" },

@@ -20,6 +20,7 @@
 #include "ckpt.h"
 #include "cli.h"
 #include "input.h"
+#include "zfile.h"
 
 /* The qemu-user program and sysroot for an ELF machine, or NULL when the
  * binary runs here natively. */
@@ -98,14 +99,14 @@ static int prefix_file(const void *buf, size_t n)
 /* Reads the header and the INFO record from fd to find the writer's
  * executable; *pfd gets a descriptor with the bytes read. Returns the
  * executable's path (malloc'd) or NULL after printing the reason. */
-static char *find_writer(int fd, const char *label, int *pfd)
+static char *find_writer(int fd, const uint8_t *pre, size_t npre, const char *label, int *pfd)
 {
     st_stream *s = malloc(sizeof *s);
     if (!s) {
         cli_fail("out of memory reading %s", label);
         return NULL;
     }
-    st_init_fd(s, fd);
+    st_init_fd_after(s, fd, pre, npre);
     st_keep(s);
     mt_error err;
     char *info = ck_read_info(s, &err);
@@ -164,8 +165,32 @@ int cmd_restart(int argc, char **argv)
     int fd = from_stdin ? STDIN_FILENO : in_open_file(file, &err);
     if (fd < 0)
         return cli_fail("%s", err.msg);
+    uint8_t pre[ZF_MAGIC_LEN];
+    size_t npre = 0;
+    int kind = cli_zfile_kind(fd, pre, &npre);
+    if (kind == ZF_BARE_ZSTD)
+        return cli_fail("%s: a zstd frame without the container header of a compressed checkpoint", label);
+    if (kind == ZF_CONTAINER) {
+        if (!from_stdin && cli_zfile_check(fd, label) != 0)
+            return 1;
+        int plain = cli_zfile_feed(fd, pre, npre, label);
+        if (plain < 0)
+            return 1;
+        if (from_stdin) {  /* the feeder reads standard input: the program does not */
+            int null = open("/dev/null", O_RDONLY);
+            if (null >= 0 && null != STDIN_FILENO) {
+                dup2(null, STDIN_FILENO);
+                close(null);
+            }
+        } else
+            close(fd);
+        fd = plain;
+        npre = 0;
+    }
     int pfd = -1;
-    char *found = binary ? NULL : find_writer(fd, label, &pfd);
+    if (binary && npre > 0 && (pfd = prefix_file(pre, npre)) < 0)
+        return cli_fail("cannot keep the first bytes of %s: %s", label, strerror(errno));
+    char *found = binary ? NULL : find_writer(fd, pre, npre, label, &pfd);
     if (!binary && !(binary = found))
         return 1;
     unsigned machine;

@@ -5,6 +5,7 @@
  * exits RUN_EXIT_CHECKPOINTED for the job script to requeue the job.
  * docs/design.md ("Batch jobs") says what happens at each signal. */
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <signal.h>
 #include <stdio.h>
@@ -21,6 +22,7 @@
 #include "cli.h"
 #include "ctlmsg.h"
 #include "input.h"
+#include "zfile.h"
 
 #define RUN_CKPT_NAME "run.ckpt"    /* DIR's checkpoint; written through a temporary, renamed whole */
 #define RUN_EXIT_CHECKPOINTED 75    /* sysexits' EX_TEMPFAIL: checkpointed, requeue the job */
@@ -46,6 +48,7 @@ typedef struct run_opts {
     const char *dir;     /* where the job's checkpoint lives */
     double interval;     /* seconds between periodic checkpoints; 0: none */
     int sig;             /* the warning signal */
+    int compress;        /* --compress: the checkpoints are compressed files (zfile.c) */
     char **prog;         /* PROGRAM ARGS..., NULL-terminated */
     char ckpt[PATH_MAX]; /* DIR/run.ckpt, absolute */
 } run_opts;
@@ -73,7 +76,7 @@ static int parse_signal(const char *s)
 /* Fills o from argv; 0, 1 after a "migthread:" line, 2 after the usage. */
 static int parse_args(int argc, char **argv, run_opts *o)
 {
-    const char *synopsis = "run [--dir DIR] [--interval SECONDS] [--signal SIG] -- PROGRAM [ARG]...";
+    const char *synopsis = "run [--dir DIR] [--interval SECONDS] [--signal SIG] [--compress] -- PROGRAM [ARG]...";
     *o = (run_opts){ .dir = ".", .sig = SIGUSR1 };
     int i = 0;
     for (; i < argc && strcmp(argv[i], "--") != 0; i++) {
@@ -87,7 +90,9 @@ static int parse_args(int argc, char **argv, run_opts *o)
         } else if (strcmp(argv[i], "--signal") == 0 && i + 1 < argc) {
             if (!(o->sig = parse_signal(argv[++i])))
                 return cli_fail("'%s' is not a signal that can be waited for", argv[i]);
-        } else
+        } else if (strcmp(argv[i], "--compress") == 0)
+            o->compress = 1;
+        else
             return cli_usage(synopsis);
     }
     if (i + 1 >= argc)
@@ -172,13 +177,26 @@ static void rewind_output(const char *ckpt)
 {
     mt_error err;
     int fd = in_open_file(ckpt, &err);
-    st_stream *s = fd >= 0 ? malloc(sizeof *s) : NULL;
+    uint8_t pre[ZF_MAGIC_LEN];
+    size_t npre;
+    int plain = fd;
+    /* a compressed file: its INFO record through a decompressing thread */
+    cli_zfile_reader *z = fd >= 0 && cli_zfile_kind(fd, pre, &npre) == ZF_CONTAINER
+                          ? cli_zfile_reader_start(fd, pre, npre, &plain) : NULL;
+    st_stream *s = plain >= 0 ? malloc(sizeof *s) : NULL;
     char *info = NULL;
     if (s) {
-        st_init_fd(s, fd);
+        st_init_fd(s, plain);
         info = ck_read_info(s, &err);
     }
     free(s);
+    if (z) {
+        char why[512];
+        zf_head h;
+        uint64_t n;
+        close(plain);  /* the thread stops on EPIPE: only the first records were wanted */
+        cli_zfile_reader_end(z, why, sizeof why, &h, &n);
+    }
     if (fd >= 0)
         close(fd);
     char *size = cli_info_value(info, "writer-stdout-size"), *inode = cli_info_value(info, "writer-stdout-inode");
@@ -197,6 +215,33 @@ static void rewind_output(const char *ckpt)
 }
 
 /* ---- The child and the signals ------------------------------------------------------------ */
+
+/* When ckpt is a compressed file: checked whole, then a pipe from which a
+ * feeder process gives the plain stream (zfile.c). -1 for a plain file,
+ * -2 after a "migthread:" line. */
+static int compressed_stream(const char *ckpt)
+{
+    mt_error err;
+    int fd = in_open_file(ckpt, &err);
+    uint8_t pre[ZF_MAGIC_LEN];
+    size_t npre;
+    if (fd < 0)
+        return -1;  /* the program says why */
+    int plain = -1;
+    if (cli_zfile_kind(fd, pre, &npre) == ZF_CONTAINER)
+        plain = cli_zfile_check(fd, ckpt) != 0 ? -2 : cli_zfile_feed(fd, pre, 0, ckpt);
+    close(fd);
+    return plain == -1 ? -1 : plain < 0 ? -2 : plain;
+}
+
+/* In the child: the program reads the stream on plain (runtime input.c). */
+static int hand_stream(int plain)
+{
+    char num[16];
+    snprintf(num, sizeof num, "%d", plain);
+    unsetenv("MIGTHREAD_RESTORE_PREFIX_FD");
+    return fcntl(plain, F_SETFD, 0) < 0 ? -1 : setenv("MIGTHREAD_RESTORE_FD", num, 1);
+}
 
 /* Starts the build (under its runner) with the args; on resume, with
  * MIGTHREAD_RESTORE. The child's pid, or -1 after a "migthread:" line. */
@@ -219,18 +264,27 @@ static pid_t start(const run_opts *o, const sigset_t *old_mask)
     int resume = is_file(o->ckpt);
     if (resume)
         rewind_output(o->ckpt);
+    int plain = resume ? compressed_stream(o->ckpt) : -1;
+    if (plain == -2)
+        return -1;
     fflush(NULL);
     pid_t pid = fork();
     if (pid == 0) {
         sigprocmask(SIG_SETMASK, old_mask, NULL);
         if (resume)
             setenv("MIGTHREAD_RESTORE", o->ckpt, 1);
+        if (plain >= 0 && hand_stream(plain) < 0) {
+            cli_fail("cannot hand the checkpoint to %s: %s", argv[0], strerror(errno));
+            _exit(RUN_EXIT_EXEC);
+        }
         execvp(argv[0], argv);
         cli_fail("cannot run %s: %s", argv[0], strerror(errno));
         _exit(RUN_EXIT_EXEC);
     }
     if (pid < 0)
         cli_fail("cannot start %s: %s", build, strerror(errno));
+    if (plain >= 0)
+        close(plain);  /* the child's now */
     free(argv);
     return pid;
 }
@@ -254,7 +308,9 @@ static int checkpoint(const run_opts *o, pid_t child, int leave)
     char context[64];
     snprintf(context, sizeof context, "%s, the program carries on", leave ? "no checkpoint on the signal" : "no periodic checkpoint");
     cli_fail_context(context);
-    int rc = cli_ask_checkpoint((long)child, m, RUN_ASK_MS);
+    uint64_t zsize, plain;
+    int rc = o->compress ? cli_checkpoint_compressed((long)child, m, RUN_ASK_MS, &zsize, &plain)
+                         : cli_ask_checkpoint((long)child, m, RUN_ASK_MS);
     cli_fail_context(NULL);
     free(m);
     return rc;

@@ -21,6 +21,16 @@
 
 #define CK_MAGIC "MIGTHRD\0"
 #define CK_MAGIC_LEN 8
+/* A compressed checkpoint file starts with a zstd skippable frame's magic
+ * (the container header, docs/checkpoint-format.md) and a bare zstd frame
+ * with zstd's: only migthread's tools (src/zfile) decompress them; the
+ * runtime knows these four bytes to refuse them with a clear reason. */
+#define CK_ZSTD_MAGIC_LEN 4
+static inline int ck_zstd_magic(const unsigned char *p)
+{
+    unsigned magic = (unsigned)p[0] | (unsigned)p[1] << 8 | (unsigned)p[2] << 16 | (unsigned)p[3] << 24;
+    return magic == 0x184D2A5DU || magic == 0xFD2FB528U;
+}
 /* magic, version, flags, descriptor length, descriptor, program id,
  * checkpoint id, checksum */
 #define CK_HEADER_LEN (CK_MAGIC_LEN + 2 + 2 + 4 + sizeof(mt_arch) + 8 + 8 + 8)

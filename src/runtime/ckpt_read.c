@@ -230,6 +230,9 @@ static int read_header(reader *r)
     long long n = r->s->read(r->s, h, sizeof h);
     if (n < 0)
         return mt_fail(r->err, MT_EIO, "cannot read checkpoint header: %s", strerror(errno));
+    if (n >= CK_ZSTD_MAGIC_LEN && ck_zstd_magic(h))
+        return mt_fail(r->err, MT_EFORMAT, "a compressed checkpoint (zstd), which a program does not read: "
+                       "restore it with `migthread restart FILE`");
     if (n < CK_MAGIC_LEN || memcmp(h, CK_MAGIC, CK_MAGIC_LEN) != 0)
         return mt_fail(r->err, MT_EFORMAT, "not a MigThread checkpoint (bad magic)");
     cursor c = { h + CK_MAGIC_LEN, (uint64_t)n - CK_MAGIC_LEN, 0 };

@@ -60,16 +60,16 @@ static int writer_gone(long pid, int fd)
 
 /* The file is a checkpoint writer's: a regular file of this user that
  * is empty (killed before its first buffer went out) or starts with the
- * checkpoint magic. */
+ * checkpoint magic, or a compressed one's (migthread checkpoint --compress). */
 static int looks_ours(int fd, const struct stat *sb)
 {
     if (!S_ISREG(sb->st_mode) || sb->st_uid != geteuid())
         return 0;
     if (sb->st_size == 0)
         return 1;
-    char magic[CK_MAGIC_LEN];
+    unsigned char magic[CK_MAGIC_LEN];
     return pread(fd, magic, sizeof magic, 0) == (ssize_t)sizeof magic &&
-           memcmp(magic, CK_MAGIC, CK_MAGIC_LEN) == 0;
+           (memcmp(magic, CK_MAGIC, CK_MAGIC_LEN) == 0 || ck_zstd_magic(magic));
 }
 
 /* Removes dir/name when it is a dead writer's temporary file. The file

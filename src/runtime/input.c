@@ -157,6 +157,14 @@ ck_image *in_read_restore_with(const char *path, const ck_read_hooks *hooks, mt_
     fd = in_open_file(path, err);
     if (fd < 0)
         return NULL;
+    unsigned char magic[CK_ZSTD_MAGIC_LEN];
+    if (pread(fd, magic, sizeof magic, 0) == (ssize_t)sizeof magic && ck_zstd_magic(magic)) {
+        /* only migthread's tools decompress (src/zfile): the program is not linked with zstd */
+        close(fd);
+        mt_fail(err, MT_EFORMAT, "%s is a compressed checkpoint (zstd), which a program does not read: "
+                "restore it with `migthread restart %s`", path, path);
+        return NULL;
+    }
     ck_image *img = read_fd_with(fd, NULL, 0, hooks, err);
     close(fd);
     return img;

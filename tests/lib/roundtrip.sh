@@ -8,12 +8,18 @@
 #   rt_checkpoint CKPT OUT POLLS CMD...  checkpoint after POLLS adaptation points and leave
 #   rt_continue   CKPT OUT POLLS CMD...  checkpoint after POLLS and carry on
 #   rt_restore    CKPT OUT CMD...        resume CKPT (MIGTHREAD_RESTORE) with CMD
+#   rt_restart    CKPT OUT CMD...        resume CKPT with CMD, a `migthread restart`
+#                                        command line (a compressed CKPT: the tools
+#                                        decompress, a program never does)
 #   rt_restore_exit RC CKPT OUT CMD...   the same, for a program whose resumed run
 #                                        ends with exit RC (a forked child's status)
 #   rt_joined     BEFORE AFTER WANT      BEFORE then AFTER equals WANT
 #   rt_captured   CKPT ERR RC            the checks of a capture run some other way
 #                                        (by signal, by interval): exit RC was 0, the
 #                                        file exists, ERR holds the checkpoint line
+#   rt_compressed CKPT                   CKPT is a compressed checkpoint file (the
+#                                        container header's magic and tag, then a
+#                                        zstd frame): a test of --compress proves it
 #   rt_restored   CKPT ERR               ERR holds the line of CKPT's restore: for a
 #                                        leg of a chain, a capture whose CMD is
 #                                        `env MIGTHREAD_RESTORE=CKPT ...` (OUT.err)
@@ -77,6 +83,16 @@ rt_restore_exit() {  # rt_restore_exit RC CKPT OUT CMD...
     rt_restored "$rt_ck" "$rt_out.err"
 }
 
+rt_restart() {  # rt_restart CKPT OUT CMD...
+    rt_ck=$1 rt_out=$2 rt_why=""
+    shift 2
+    if [ "$rt_ck" != - ] && [ ! -f "$rt_ck" ]; then rt_why="no checkpoint file $rt_ck to restart"; return 1; fi
+    env MIGTHREAD_VERBOSE=1 "$@" >"$rt_out" 2>"$rt_out.err"
+    rt_rc=$?
+    if [ $rt_rc -ne 0 ]; then rt_why="the restart exited $rt_rc: $(rt_first "$rt_out.err")"; return 1; fi
+    rt_restored "$rt_ck" "$rt_out.err"
+}
+
 rt_restored() {  # rt_restored CKPT ERR
     rt_why=""
     if ! grep -qF "migthread: restored $1 in " "$2"; then
@@ -84,6 +100,17 @@ rt_restored() {  # rt_restored CKPT ERR
     fi
     return 0
 }
+
+rt_compressed() {  # rt_compressed CKPT
+    rt_why=""
+    rt_head=$(od -An -tx1 -N48 "$1" 2>/dev/null | tr -d ' \n')
+    case "$rt_head" in
+        5d2a4d1820000000${RT_ZTAG}????????????????????????????????????????????????28b52ffd*) return 0 ;;
+    esac
+    rt_why="$1 is not a compressed checkpoint (first bytes ${rt_head:-none})"
+    return 1
+}
+RT_ZTAG=4d4947544852445a  # "MIGTHRDZ"
 
 rt_joined() {  # rt_joined BEFORE AFTER WANT
     rt_why=""
