@@ -36,12 +36,14 @@ gcc -std=c11 -D_GNU_SOURCE -O2 -Iinclude -Isrc/runtime -Ibuild/xxhash -DXXH_INLI
     tests/incremental/forge.c build/lib/x86_64-linux-gnu/libmigthread.a
 
 # chain3 CKPT OUT [ENV...]: three checkpoints of a running pages through
-# the channel (the last one --exit); OUT its output up to there
+# the channel (the last one --exit); OUT its output up to there; WRITER:
+# the ABI that runs pages (default x86_64)
 chain3() {
     ck=$1 out=$2
     shift 2
     rm -f "$ck" "$ck".*
-    env MIGTHREAD_VERBOSE=1 MIGTHREAD_CHECKPOINT_FILE="$ck" "$@" "$dir/pages.x86_64" $STEPS $PAUSE >"$out" 2>"$out.err" &
+    env MIGTHREAD_VERBOSE=1 MIGTHREAD_CHECKPOINT_FILE="$ck" "$@" scripts/abi.sh run "${WRITER:-x86_64}" \
+        "$dir/pages.${WRITER:-x86_64}" $STEPS $PAUSE >"$out" 2>"$out.err" &
     pid=$!
     ready "$out"
     # shellcheck disable=SC2086  # CKFLAGS: none or one word
@@ -148,6 +150,28 @@ check "a cycle of parents: refused with one line" "refused '(a cycle)'"
 ck=$dir/forged/deep.65
 check "a chain of 65 parents: refused with one line" "refused 'its chain of parents is longer than 64'"
 ck=$keep
+
+# ---- forked checkpoints in a chain: the copy's hashes come back -----------------------------
+# MIGTHREAD_FORK=1: the first two are written by forked copies, the third
+# (--exit) stopped; the second refers to the first and the third to the
+# second, each a forked one; taken on x86_64 and on s390x (qemu-user)
+for w in x86_64 s390x; do
+    WRITER=$w
+    check "$w, MIGTHREAD_FORK=1 MIGTHREAD_INCREMENTAL=1: three checkpoints, two of them forked" \
+        "chain3 '$dir/k.$w.ckpt' '$dir/k.$w.before' MIGTHREAD_FORK=1 MIGTHREAD_INCREMENTAL=1 && \
+         [ \$(grep -c '^migthread: checkpoint $dir/k.$w.ckpt: .*(forked, the program stopped ' '$dir/k.$w.before.err') -eq 2 ]"
+    check "... the forked first is whole; the forked second refers to it, the third to the second" \
+        "grep -q '^migthread: checkpoint $dir/k.$w.ckpt is whole' '$dir/k.$w.before.err' && \
+         [ \$(grep -c '^migthread: checkpoint $dir/k.$w.ckpt refers to parent k.$w.ckpt.[0-9a-f]\{16\}: ' '$dir/k.$w.before.err') -eq 2 ] && \
+         [ \$(parents '$dir/k.$w.ckpt') -eq 2 ]"
+    check "... the last one under 5% of the whole one" \
+        "[ \$((\$(size '$dir/k.$w.ckpt') * 20)) -lt \$(ls -S '$dir/k.$w.ckpt'.* | head -n 1 | xargs wc -c | cut -d' ' -f1) ]"
+    for abi in x86_64 i686; do
+        check "... taken on $w, the chain restored on $abi" \
+            "rt_restore '$dir/k.$w.ckpt' '$dir/k.$w.after.$abi' scripts/abi.sh run $abi '$dir/pages.$abi' && rt_joined '$dir/k.$w.before' '$dir/k.$w.after.$abi' '$dir/want'"
+    done
+done
+WRITER=
 
 # ---- MIGTHREAD_INCREMENTAL_MAX=1: every other one is full; the old chain goes --------------
 check "MIGTHREAD_INCREMENTAL_MAX=1: three checkpoints" \

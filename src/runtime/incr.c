@@ -21,6 +21,8 @@
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -292,6 +294,159 @@ void incr_abort(void)
     table_clear(&in.next);
     in.active = in.nold = in.written = 0;
     in.reported = 0;
+}
+
+/* ---- A forked checkpoint's table, back to the program -------------------------------- */
+
+/* What the copy sends: this header, the entries, the hashes. Both sides
+ * are the same program on the same ABI: native layout. */
+#define INCR_FORK_MAGIC 0x6d7466696e637231ULL  /* "mtfincr1" */
+typedef struct fork_msg {
+    uint64_t magic;
+    uint64_t id, digest, size;
+    uint64_t n, nh;                    /* entries, hashes */
+    uint64_t rep_same, rep_blocks, rep_hashed;
+    double rep_hash_ms;
+    uint32_t depth;
+    int32_t child;
+    char path[PATH_MAX], link[PATH_MAX];
+} fork_msg;
+
+/* Where the memory file goes: out of the program's way (forkcap.c's
+ * pipe sits at the same height). */
+enum { INCR_FD_FLOOR = 800 };
+
+int incr_fork_begin(void)
+{
+    if (!in.want)
+        return -1;
+    int fd = memfd_create("migthread-incr", MFD_CLOEXEC);
+    if (fd < 0)
+        return -1;
+    int high = fcntl(fd, F_DUPFD_CLOEXEC, INCR_FD_FLOOR);
+    if (high >= 0) {
+        close(fd);
+        fd = high;
+    }
+    return fd;
+}
+
+static int put_all(int fd, const void *buf, size_t len)
+{
+    const uint8_t *p = buf;
+    while (len > 0) {
+        ssize_t n = write(fd, p, len);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0)
+            return -1;
+        p += n;
+        len -= (size_t)n;
+    }
+    return 0;
+}
+
+int incr_send(int fd)
+{
+    if (!in.reported || !in.have)
+        return 0;  /* nothing committed: the program keeps what it had */
+    fork_msg *m = calloc(1, sizeof *m);
+    if (!m)
+        return -1;
+    *m = (fork_msg){ .magic = INCR_FORK_MAGIC, .id = in.id, .digest = in.digest, .size = in.size,
+                     .n = in.prev.n, .nh = in.prev.nh, .rep_same = in.rep_same, .rep_blocks = in.rep_blocks,
+                     .rep_hashed = in.rep_hashed, .rep_hash_ms = in.rep_hash_ms, .depth = in.depth,
+                     .child = in.reported_child };
+    memcpy(m->path, in.path, sizeof m->path);
+    memcpy(m->link, in.link, sizeof m->link);
+    int rc = put_all(fd, m, sizeof *m) < 0 || put_all(fd, in.prev.e, in.prev.n * sizeof *in.prev.e) < 0 ||
+             put_all(fd, in.prev.h, in.prev.nh * sizeof *in.prev.h) < 0 ? -1 : 0;
+    free(m);
+    if (rc < 0 && ftruncate(fd, 0) < 0)
+        rc = -1;  /* (a partial file fails the program's checks anyway) */
+    return rc;
+}
+
+static uint64_t chunks_of(uint64_t len)
+{
+    return (len + INCR_CHUNK - 1) / INCR_CHUNK;
+}
+
+/* The copy's table as the program reads it: every entry's hashes inside
+ * the hashes sent, together exactly all of them, entries in address
+ * order; strings terminated. 0 or -1. */
+static int fork_msg_valid(const fork_msg *m, const entry *e, uint64_t total)
+{
+    if (m->magic != INCR_FORK_MAGIC || !memchr(m->path, 0, sizeof m->path) || !memchr(m->link, 0, sizeof m->link) ||
+        m->depth > CK_CHAIN_MAX)
+        return -1;
+    uint64_t want = (uint64_t)sizeof *m + m->n * sizeof *e + m->nh * sizeof(XXH128_hash_t);
+    if (m->n > total / sizeof *e || m->nh > total / sizeof(XXH128_hash_t) || want != total)
+        return -1;
+    uint64_t sum = 0;
+    for (uint64_t i = 0; i < m->n; i++) {
+        uint64_t k = chunks_of(e[i].len);
+        if (e[i].len == 0 || e[i].first > m->nh || k > m->nh - e[i].first || (i && e[i - 1].addr >= e[i].addr))
+            return -1;
+        sum += k;
+    }
+    return sum == m->nh ? 0 : -1;
+}
+
+static int get_all(int fd, void *buf, size_t len, off_t at)
+{
+    uint8_t *p = buf;
+    while (len > 0) {
+        ssize_t n = pread(fd, p, len, at);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0)
+            return -1;
+        p += n;
+        at += n;
+        len -= (size_t)n;
+    }
+    return 0;
+}
+
+void incr_receive(int fd)
+{
+    struct stat st;
+    fork_msg *m = malloc(sizeof *m);
+    table t = { 0 };
+    int ok = m && fstat(fd, &st) == 0 && (uint64_t)st.st_size > sizeof *m && (uint64_t)st.st_size <= SIZE_MAX &&
+             get_all(fd, m, sizeof *m, 0) == 0 && m->magic == INCR_FORK_MAGIC &&
+             m->n <= (uint64_t)st.st_size / sizeof *t.e && m->nh <= (uint64_t)st.st_size / sizeof *t.h &&
+             grow((void **)&t.e, &t.cap, m->n ? m->n : 1, sizeof *t.e) == 0 &&
+             grow((void **)&t.h, &t.hcap, m->nh ? m->nh : 1, sizeof *t.h) == 0 &&
+             get_all(fd, t.e, m->n * sizeof *t.e, sizeof *m) == 0 &&
+             get_all(fd, t.h, m->nh * sizeof *t.h, (off_t)(sizeof *m + m->n * sizeof *t.e)) == 0 &&
+             fork_msg_valid(m, t.e, (uint64_t)st.st_size) == 0;
+    close(fd);
+    if (ok) {
+        t.n = m->n;
+        t.nh = m->nh;
+        free(in.prev.e);
+        free(in.prev.h);
+        in.prev = t;
+        in.have = 1;
+        in.id = m->id;
+        in.digest = m->digest;
+        in.size = m->size;
+        in.depth = m->depth;
+        memcpy(in.path, m->path, sizeof in.path);
+        memcpy(in.link, m->link, sizeof in.link);
+        in.reported = 1;
+        in.reported_child = m->child;
+        in.rep_same = m->rep_same;
+        in.rep_blocks = m->rep_blocks;
+        in.rep_hashed = m->rep_hashed;
+        in.rep_hash_ms = m->rep_hash_ms;
+    } else {
+        free(t.e);
+        free(t.h);
+    }
+    free(m);
 }
 
 /* ---- A restored process -------------------------------------------------------------- */

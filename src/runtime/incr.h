@@ -31,6 +31,21 @@ void incr_commit(const char *path);
 /* The write failed: the previous checkpoint stays the parent. */
 void incr_abort(void);
 
+/* A forked checkpoint (program.c, forkcap.c) is written in a copy of the
+ * process, whose table of hashes would be lost with it: the copy sends it
+ * back through a memory file, so that the next checkpoint may refer to
+ * the forked one (docs/design.md, "Incremental checkpoints").
+ * incr_fork_begin, in the program before the fork: the memory file, or
+ * -1 (the next checkpoint after this one is then whole). incr_send, in
+ * the copy after mt_save: what the next checkpoint needs; 0 or -1 (the
+ * file is then left empty). incr_receive, in the program once the copy
+ * reported its file complete: takes it over when it is whole and
+ * consistent, else leaves the state as it was (the next checkpoint finds
+ * the file at its path replaced and is whole); closes fd. */
+int incr_fork_begin(void);
+int incr_send(int fd);
+void incr_receive(int fd);
+
 /* A restored process (MIGTHREAD_INCREMENTAL): the checkpoint it was
  * restored from, when read from a file written on this ABI, is the parent
  * of its first checkpoint to that file. Begin before the restore, each

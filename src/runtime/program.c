@@ -159,6 +159,7 @@ static void capture_ends(int requester, const char *why)
 static struct forked {
     int requester;
     int fd;                 /* the requester's descriptor, or -1: path */
+    int incr_fd;            /* the memory file the writer's table of hashes comes back in, or -1 */
     char path[CFG_PATH_MAX];
     double t0, stopped_ms;  /* the writer's start; how long the program stood */
     int have_latency;
@@ -175,6 +176,8 @@ static int forked_write(void *ctx, long long *size, mt_error *err)
     if (mt_save(f->path, err) < 0)
         return -1;
     *size = file_size(f->path);
+    if (f->incr_fd >= 0)
+        incr_send(f->incr_fd);  /* (a failure leaves it empty: the next checkpoint is whole) */
     return 0;
 }
 
@@ -183,6 +186,11 @@ static int forked_write(void *ctx, long long *size, mt_error *err)
 static void forked_report(const fc_outcome *out, void *ctx)
 {
     struct forked *f = ctx;
+    if (f->incr_fd >= 0 && out->ok)
+        incr_receive(f->incr_fd);  /* the next checkpoint may refer to this one */
+    else if (f->incr_fd >= 0)
+        close(f->incr_fd);
+    f->incr_fd = -1;
     if (!out->ok) {
         fprintf(stderr, "migthread: %s\n", out->why);
         ch_failed(f->requester, out->why);
@@ -196,6 +204,7 @@ static void forked_report(const fc_outcome *out, void *ctx)
     if (cfg.verbose) {
         fprintf(stderr, "migthread: checkpoint %s: %lld bytes, written in %.3f ms (forked, the program stopped %.3f ms)\n",
                 f->fd >= 0 ? "(descriptor)" : f->path, out->size, ms, f->stopped_ms);
+        incr_report(stderr, f->path);
         if (f->have_latency)
             fprintf(stderr, "migthread: trigger latency %.3f ms\n", f->latency_ms);
     }
@@ -209,7 +218,7 @@ static void forked_report(const fc_outcome *out, void *ctx)
  * stopped. */
 static int write_forked(int requester, const char *path, int fd, double t0)
 {
-    forked = (struct forked){ .requester = requester, .fd = fd, .t0 = t0 };
+    forked = (struct forked){ .requester = requester, .fd = fd, .incr_fd = -1, .t0 = t0 };
     snprintf(forked.path, sizeof forked.path, "%s", path);
     forked.have_latency = ch_latency(&forked.latency_ms);
     mt_error err;
@@ -221,13 +230,17 @@ static int write_forked(int requester, const char *path, int fd, double t0)
          * held across the fork so that no other thread (the control
          * thread taking a request) holds it there for ever */
         th_lock();
-        wfd = fc_start(forked_write, forked_report, &forked, fd, &err);
+        forked.incr_fd = fd < 0 ? incr_fork_begin() : -1;
+        wfd = fc_start(forked_write, forked_report, &forked, fd >= 0 ? fd : forked.incr_fd, &err);
         th_unlock();
         state_note_writer(0);
     }
     lc_stdio_release();
     lc_files_release();
     if (wfd < 0) {
+        if (forked.incr_fd >= 0)
+            close(forked.incr_fd);
+        forked.incr_fd = -1;
         fprintf(stderr, "migthread: %s\n", err.msg);
         ch_failed(requester, err.msg);
         return -1;
@@ -264,12 +277,13 @@ static int control_write_checkpoint(int leave, int requester, int whole)
     int fd = -1;
     if (!ch_target(requester, path, sizeof path, &fd))
         snprintf(path, sizeof path, "%s", cfg.path);
+    /* (before the fork: the forked writer takes it along) */
+    incr_want(cfg.incremental || ch_incremental(requester));
     if (!leave && ch_forkable(requester, cfg.fork))
         return write_forked(requester, path, fd, t0);
     mt_error err;
     long long size = -1;
     lc_signal_capture();
-    incr_want(cfg.incremental || ch_incremental(requester));
     int saved = lc_stdio_capture(&err) == 0 && lc_files_capture(&err) == 0 &&
                 (fd >= 0 ? save_to_fd(fd, &size, &err) : mt_save(path, &err)) == 0;
     lc_stdio_release();
