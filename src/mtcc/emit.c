@@ -585,6 +585,38 @@ static int stays_on_c_stack(const var *v)
     return ct.kind != CXType_ConstantArray && !not_assignable(v->type) && !holds_union(v->type);
 }
 
+/* 1 when a declaration of fn, from its start to its body or its end,
+ * says noinline (or noipa, which implies it): inline would contradict it. */
+static int says_noinline(tunit *t, CXCursor fn)
+{
+    for (CXCursor d = clang_getCanonicalCursor(fn); !clang_Cursor_isNull(d);) {
+        unsigned from = cur_start(d), to = cur_end(d);
+        CXCursor body = body_of(d);
+        if (!clang_Cursor_isNull(body))
+            to = cur_start(body);
+        for (unsigned i = from; i < to && i < t->eb.len; i++)
+            if (strncmp(t->eb.src + i, "noinline", 8) == 0 || strncmp(t->eb.src + i, "noipa", 5) == 0)
+                return 1;
+        if (same_cursor(d, fn))
+            break;
+        d = fn;  /* the prototype, then the definition */
+    }
+    return 0;
+}
+
+/* A static function called from one place only becomes inline (gcc
+ * inlines such a function whatever its size when its body can go; the
+ * registration's pointer to it and its caller's twin stop that): the
+ * matrix-vector product, called once from main, kept its partial result
+ * in memory, 1.13x the plain build's instructions. */
+static void inline_called_once(tunit *t, func *fn, CXCursor c)
+{
+    if (fn->is_main || !called_once(t, c) || says_noinline(t, c))
+        return;
+    unsigned at = cur_start(c);
+    ed_text(ed_add(&t->eb, at, at, ORDER_PLAIN), "inline ");
+}
+
 void transform_function(tunit *t, CXCursor c)
 {
     func *fn = new_func(t, c);
@@ -645,6 +677,7 @@ void transform_function(tunit *t, CXCursor c)
         clang_getFileLocation(clang_getCursorLocation(c), NULL, NULL, NULL, &off);
         ed_text(ed_add(&t->eb, off, off + 4, ORDER_PLAIN), "__mt_user_main");
     }
+    inline_called_once(t, fn, c);
     emit_prologue(t, fn, pin_ref);
     strbuf b = { 0 };
     declare_locals(fn, &b, 0, pin_ref);

@@ -246,6 +246,9 @@ void find_leaves(tunit *t);
 /* 1 for a leaf; *looping (if not NULL) says whether it may run long (a
  * loop in it or below), so that a loop calling it polls. */
 int is_leaf(tunit *t, CXCursor callee, int *looping);
+/* 1 for a static function called from one place only, never named
+ * otherwise (leaves.c). */
+int called_once(tunit *t, CXCursor fn);
 /* 1 when the function passes a function pointer to the system's code
  * (qsort's comparator), which may be one with adaptation points. */
 int calls_back(tunit *t, CXCursor fn);
