@@ -69,6 +69,11 @@ void *mt_frame_push(const mt_function_info *fi, unsigned site);
  * call the callee's twin again, site * 2 when it resumes after the call.
  * Release the record once its values are loaded. */
 void *mt_frame_pop(const mt_function_info *fi, unsigned *site);
+/* Rewinding: the function whose frame mt_frame_pop would return next
+ * (NULL when none is left). A twin whose function made a call in tail
+ * position without a check after it (its frame was never saved) hands
+ * over to that function's twin. */
+const mt_function_info *mt_frame_next(void);
 void mt_frame_release(void *record);
 
 /* The twin of the function at fn (a function pointer being called on an

@@ -333,6 +333,7 @@ static void emit_prologue(tunit *t, func *fn, const char *pin_ref)
     sb_printf(&b, "static mt_function_info __mt_fi_%s = { \"%s\", (void (*)(void))%s, (void (*)(void))__mt_twin_%s, 0, 0 };\n",
               fn->cname, fn->reg_name, fn->is_main ? "__mt_user_main" : fn->name, fn->cname);
     (void)pin_ref;
+    sibling_prototype(fn, &b);
     for (int i = 0; i < fn->nsites; i++)
         save_helper(fn->sites[i], &b);
     unsigned at = cur_start(fn->cursor);
@@ -354,6 +355,8 @@ static void declare_locals(func *fn, strbuf *b, int twin, const char *pin_ref)
         sb_printf(b, " %s = %d;", d, fn->tail_op == '*');
         free(d);
     }
+    if (fn->tail_countdown)  /* not saved: a resumed loop polls a little later */
+        sb_put(b, TAIL_COUNTDOWN);
     if (!twin && fn->tail_calls)
         sb_put(b, TAIL_LABEL);
     for (int i = 0; i < fn->ntemps; i++) {
@@ -452,6 +455,7 @@ static void emit_twin(tunit *t, func *fn)
     sb_printf(&b, "\nstatic %s\n{", head);
     free(head);
     declare_locals(fn, &b, 1, NULL);
+    sibling_twin_entry(fn, &b);
     sb_printf(&b, " unsigned __mt_site; struct __mt_frame_%s *__mt_f = mt_frame_pop(&__mt_fi_%s, &__mt_site);\n",
               fn->cname, fn->cname);
     declare_vla_params(t, fn, &b);
@@ -638,6 +642,7 @@ void transform_function(tunit *t, CXCursor c)
     }
     plan_vla_params(t, fn, body);
     plan_tail_calls(t, fn, body);
+    plan_sibling_calls(t, fn, body);
     int first_edit = t->eb.nedits;
     int strings_before = t->nstrings;
     size_t reg_before = t->reg.len;

@@ -216,6 +216,12 @@ int called_once(tunit *t, CXCursor fn)
     return calls == 1;
 }
 
+int unwinding_here(tunit *t, CXCursor fn)
+{
+    fninfo *f = find_fn(t, clang_getCanonicalCursor(fn));
+    return f && !f->leaf;
+}
+
 void free_leaves(tunit *t)
 {
     for (int i = 0; i < t->nfns; i++) {

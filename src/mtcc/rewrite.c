@@ -1303,7 +1303,7 @@ static void visit_return(walk *w, CXCursor c)
 {
     tunit *t = w->t;
     func *fn = w->fn;
-    if (visit_tail_return(w, c))
+    if (visit_tail_return(w, c) || visit_sibling_return(w, c))
         return;
     visit_children_as(w, c, VISIT_PART);
     if (!fn->npinned)

@@ -19,7 +19,9 @@
  * converting back to the return type keeps the low bits, which are those
  * of the original's result. A poll at the jump is the adaptation point
  * the check after the call was, unless the statement's own call checks on
- * every pass (fib(n - 1) + fib(n - 2)). The function becomes a loop around its
+ * every pass (fib(n - 1) + fib(n - 2)); when no turn can run long (no
+ * loop, no call but to itself or to a leaf without a loop), it polls once
+ * every TAIL_TURNS turns, counted down in a register. The function becomes a loop around its
  * whole body, which liveness must see (a parameter read anywhere is live
  * at every site); the accumulator is live everywhere.
  *
@@ -152,6 +154,29 @@ static void count_tail_calls(scan *s, CXCursor c)
     s->nanc--;
 }
 
+/* 1 when nothing in c may run long: no loop, and no call but to the
+ * function itself or to a leaf without a loop (a library call may block
+ * or take long). */
+static int short_turns(tunit *t, func *fn, CXCursor c)
+{
+    enum CXCursorKind k = clang_getCursorKind(c);
+    if (k == CXCursor_ForStmt || k == CXCursor_WhileStmt || k == CXCursor_DoStmt || k == CXCursor_GotoStmt ||
+        k == CXCursor_IndirectGotoStmt)
+        return 0;
+    if (k == CXCursor_CallExpr && !is_self_call(fn, c)) {
+        CXCursor callee = called_function(c);
+        int looping = 1;
+        if (clang_Cursor_isNull(callee) || !is_leaf(t, callee, &looping) || looping)
+            return 0;
+    }
+    kids ch = children(c);
+    int ok = 1;
+    for (int i = 0; i < ch.n && ok; i++)
+        ok = short_turns(t, fn, ch.c[i]);
+    free(ch.c);
+    return ok;
+}
+
 void plan_tail_calls(tunit *t, func *fn, CXCursor body)
 {
     if (fn->is_main || fn->fallback || fn->npinned ||
@@ -165,6 +190,7 @@ void plan_tail_calls(tunit *t, func *fn, CXCursor body)
     free(s.anc);
     fn->tail_op = s.plus || s.times ? (s.plus >= s.times ? '+' : '*') : 0;
     fn->tail_calls = s.plain + (fn->tail_op == '+' ? s.plus : s.times);
+    fn->tail_countdown = fn->tail_calls && short_turns(t, fn, body);
 }
 
 /* 1 when expression c is itself a call that got a resume site while it
@@ -222,7 +248,11 @@ static void jump_back(walk *w, edit *e, unsigned end, int checked)
     if (!checked) {
         site *s = new_site(w, SITE_POLL);
         s->pos = end;
+        if (w->fn->tail_countdown)
+            ed_text(e, "if (MT_UNLIKELY(--__mt_cd == 0)) { __mt_cd = " TAIL_TURNS "; ");
         ed_site(e, s);
+        if (w->fn->tail_countdown)
+            ed_text(e, " }");
     }
     ed_text(e, "goto __mt_tail; }");
 }

@@ -67,6 +67,9 @@ typedef struct func {
     int tail_calls;                    /* calls to itself that become jumps (tailcall.c) */
     int tail_op;                       /* '+' or '*' when they accumulate, else 0 */
     int tail_acc;                      /* the accumulator's variable */
+    int tail_countdown;                /* its jumps poll every TAIL_TURNS turns (tailcall.c) */
+    CXCursor *sib_callees;             /* other functions it calls in tail position, no check after */
+    int nsib;
     const char *fallback_why;
     CXCursor fallback_at;
     CXType ret;
@@ -249,6 +252,8 @@ int is_leaf(tunit *t, CXCursor callee, int *looping);
 /* 1 for a static function called from one place only, never named
  * otherwise (leaves.c). */
 int called_once(tunit *t, CXCursor fn);
+/* 1 for a function defined in this unit that is not a leaf (leaves.c). */
+int unwinding_here(tunit *t, CXCursor fn);
 /* 1 when the function passes a function pointer to the system's code
  * (qsort's comparator), which may be one with adaptation points. */
 int calls_back(tunit *t, CXCursor fn);
@@ -274,6 +279,10 @@ void plan_tail_calls(tunit *t, func *fn, CXCursor body);
 /* The jumps' target, after the locals mtcc declares (and, in the twin,
  * after the dispatch on the resume point). */
 #define TAIL_LABEL " __mt_tail: __attribute__((unused));"
+/* How many turns of a loop of self tail calls with short turns run
+ * between two polls (tailcall.c), and the countdown that counts them. */
+#define TAIL_TURNS "256"
+#define TAIL_COUNTDOWN " unsigned __mt_cd = " TAIL_TURNS ";"
 /* Makes the body a loop around every site, for liveness. */
 void begin_tail_loop(walk *w);
 /* A return (or, in a void function, a call statement) rewritten as a
@@ -282,6 +291,18 @@ int visit_tail_return(walk *w, CXCursor ret);
 int visit_tail_statement(walk *w, CXCursor call);
 /* The accumulator, as a variable saved at every site. */
 void add_accumulator(func *fn);
+
+/* ---- sibling.c ---- */
+/* Finds the calls to other functions in tail position that need no check
+ * after them (sets fn->sib_callees). */
+void plan_sibling_calls(tunit *t, func *fn, CXCursor body);
+/* `return g(x);` as a poll and the call alone: 1 when it handled it. */
+int visit_sibling_return(walk *w, CXCursor ret);
+/* The twin's hand-over to the function whose frame comes next, the
+ * prototype of the test it makes, and the tests (with the registration). */
+void sibling_twin_entry(const func *fn, strbuf *b);
+void sibling_prototype(const func *fn, strbuf *b);
+void emit_sibling_reach(tunit *t, strbuf *out);
 
 /* ---- stripmine.c ---- */
 /* Cuts a counted for loop with no adaptation point inside and no loop
