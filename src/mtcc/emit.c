@@ -355,7 +355,7 @@ static void declare_locals(func *fn, strbuf *b, int twin, const char *pin_ref)
         sb_printf(b, " %s = %d;", d, fn->tail_op == '*');
         free(d);
     }
-    if (fn->tail_countdown)  /* not saved: a resumed loop polls a little later */
+    if (fn->tail_countdown == 2)  /* not saved: a resumed loop polls a little later */
         sb_put(b, TAIL_COUNTDOWN);
     if (!twin && fn->tail_calls)
         sb_put(b, TAIL_LABEL);

@@ -67,7 +67,7 @@ typedef struct func {
     int tail_calls;                    /* calls to itself that become jumps (tailcall.c) */
     int tail_op;                       /* '+' or '*' when they accumulate, else 0 */
     int tail_acc;                      /* the accumulator's variable */
-    int tail_countdown;                /* its jumps poll every TAIL_TURNS turns (tailcall.c) */
+    int tail_countdown;                /* its jumps may poll every TAIL_TURNS turns (1), and one does (2) */
     CXCursor *sib_callees;             /* other functions it calls in tail position, no check after */
     int nsib;
     const char *fallback_why;
