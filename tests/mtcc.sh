@@ -368,6 +368,21 @@ check "mutualtail.c: a checkpoint inside is_even/is_odd on x86_64 saves main and
 check "mutualtail.c: restored on s390x, the output joins" \
     'rt_restore "$dir/mutualtail.ckpt" "$dir/mutualtail.after" scripts/abi.sh run s390x "$dir/mutualtail.s390x" &&
      rt_joined "$dir/mutualtail.before" "$dir/mutualtail.after" "$dir/mutualtail.want"'
+# the void states at the end of the run: some checkpoint there saves
+# state_a under main alone (state_b, main's callee, handed over)
+mutual_void() {
+    for pos in $(seq 235895 235915); do
+        rt_checkpoint "$dir/mutualv.ckpt" "$dir/mutualv.before" "$pos" "$dir/mutualtail" || return 1
+        build/bin/migthread inspect "$dir/mutualv.ckpt" | grep "^  #" | sed "s/, resume.*//" | tr -s " " | tr "\n" " " >"$dir/mutualv.frames"
+        [ "$(cat "$dir/mutualv.frames")" = " #0 main  #1 mutualtail.c:state_a " ] || continue
+        rt_restore "$dir/mutualv.ckpt" "$dir/mutualv.after" scripts/abi.sh run s390x "$dir/mutualtail.s390x" &&
+            rt_joined "$dir/mutualv.before" "$dir/mutualv.after" "$dir/mutualtail.want"
+        return
+    done
+    rt_why="no checkpoint saved state_a under main"
+    return 1
+}
+check "mutualtail.c: a checkpoint in void state_a called by state_b in tail position restores on s390x" mutual_void
 $mtcc --print-transformed tests/corpus/normalforms.c >"$dir/normalforms.c" 2>"$dir/err"
 check "normalforms.c: fib as a conditional is fib as an if (a jump, one site, no poll at the jump)" \
     'grep -q "__mt_save_fib_1(int n, long __mt_acc, long __mt_t1)$" "$dir/normalforms.c" &&

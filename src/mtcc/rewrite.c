@@ -1480,7 +1480,7 @@ void visit(walk *w, CXCursor c, int how)
         break;
     }
     case CXCursor_CallExpr:
-        if (!visit_tail_statement(w, c))
+        if (!visit_tail_statement(w, c) && !visit_sibling_statement(w, c))
             visit_call(w, c);
         break;
     case CXCursor_StringLiteral:

@@ -4,6 +4,7 @@
  * plain build's instructions with a call, a check and a return per turn).
  *
  *   return g(a, b);   ->  { POLL return g(a, b); }
+ *   g(a, b);          ->  { POLL g(a, b); }   (the last thing a void function does)
  *
  * The poll before the call is the adaptation point the check after it
  * was; only a call to a function defined earlier in the file (or at the
@@ -17,7 +18,7 @@
  * next saved frame not its own but one of a function that f reaches
  * through such calls (__mt_tailreach_f, written with the registration,
  * when every function's fate is known), and hands over to that function's
- * twin, whose result it returns: the frames that exist are all restored,
+ * twin, whose result it returns (a void twin returns after it): the frames that exist are all restored,
  * and the ones that do not are those gcc's jumps remove too.
  *
  * Only a call to a function defined in this unit that is not a leaf (a
@@ -59,47 +60,61 @@ static CXCursor sibling_callee(tunit *t, func *fn, CXCursor value)
 
 static int may_hand_over(const func *fn)
 {
-    return !fn->is_main && !fn->fallback && !fn->npinned && !fn->tail_op && !fn->ret_void && !fn->is_variadic;
+    return !fn->is_main && !fn->fallback && !fn->npinned && !fn->tail_op && !fn->is_variadic;
 }
 
-static void find_siblings(tunit *t, func *fn, CXCursor c)
+static void add_sibling(func *fn, CXCursor g)
+{
+    for (int i = 0; i < fn->nsib; i++)
+        if (same_cursor(fn->sib_callees[i], g))
+            return;
+    fn->sib_callees = xrealloc(fn->sib_callees, (size_t)(fn->nsib + 1) * sizeof *fn->sib_callees);
+    fn->sib_callees[fn->nsib++] = g;
+}
+
+typedef struct path {
+    CXCursor *anc;  /* the statements from the body down, for in_tail_position */
+    int n, cap;
+} path;
+
+static void find_siblings(tunit *t, func *fn, path *p, CXCursor c)
 {
     enum CXCursorKind k = clang_getCursorKind(c);
     if (k == CXCursor_StmtExpr || clang_isDeclaration(k))
         return;  /* a statement expression's return is the function's, but its value is not */
-    kids ch = children(c);
-    if (k == CXCursor_ReturnStmt && ch.n == 1) {
-        CXCursor g = sibling_callee(t, fn, ch.c[0]);
-        int known = 0;
-        for (int i = 0; i < fn->nsib && !known; i++)
-            known = same_cursor(fn->sib_callees[i], g);
-        if (!clang_Cursor_isNull(g) && !known) {
-            fn->sib_callees = xrealloc(fn->sib_callees, (size_t)(fn->nsib + 1) * sizeof *fn->sib_callees);
-            fn->sib_callees[fn->nsib++] = g;
-        }
+    if (p->n == p->cap) {
+        p->cap = p->cap ? 2 * p->cap : 32;
+        p->anc = xrealloc(p->anc, (size_t)p->cap * sizeof *p->anc);
     }
+    p->anc[p->n++] = c;
+    kids ch = children(c);
+    CXCursor g = clang_getNullCursor();
+    if (k == CXCursor_ReturnStmt && ch.n == 1 && !fn->ret_void)
+        g = sibling_callee(t, fn, ch.c[0]);
+    else if (k == CXCursor_CallExpr && fn->ret_void && in_tail_position(p->anc, p->n))
+        g = sibling_callee(t, fn, c);
+    if (!clang_Cursor_isNull(g))
+        add_sibling(fn, g);
     for (int i = 0; i < ch.n; i++)
-        if (clang_isStatement(clang_getCursorKind(ch.c[i])))
-            find_siblings(t, fn, ch.c[i]);
+        if (clang_isStatement(clang_getCursorKind(ch.c[i])) || clang_getCursorKind(ch.c[i]) == CXCursor_CallExpr)
+            find_siblings(t, fn, p, ch.c[i]);
     free(ch.c);
+    p->n--;
 }
 
 void plan_sibling_calls(tunit *t, func *fn, CXCursor body)
 {
+    path p = { 0 };
     if (may_hand_over(fn))
-        find_siblings(t, fn, body);
+        find_siblings(t, fn, &p, body);
+    free(p.anc);
 }
 
-int visit_sibling_return(walk *w, CXCursor ret)
+/* stmt (a return, or a call statement) as "{ POLL stmt }", where stmt's
+ * call is value's. */
+static int hand_over(walk *w, CXCursor stmt, CXCursor value)
 {
     func *fn = w->fn;
-    if (!fn->nsib || !may_hand_over(fn))
-        return 0;
-    kids ch = children(ret);
-    CXCursor value = ch.n == 1 ? ch.c[0] : clang_getNullCursor();
-    free(ch.c);
-    if (clang_Cursor_isNull(value) || clang_Cursor_isNull(sibling_callee(w->t, fn, value)))
-        return 0;
     CXCursor call = bare_expr(value);
     int n = clang_Cursor_getNumArguments(call);
     for (int i = 0; i < n; i++)
@@ -107,16 +122,38 @@ int visit_sibling_return(walk *w, CXCursor ret)
     CXCursor def = clang_getCursorDefinition(sibling_callee(w->t, fn, value));
     if (!clang_Cursor_isNull(def) && cur_start(def) > cur_start(fn->cursor))
         return 1;  /* a call forward in the file: a cycle of such calls has one going back, which polls */
-    unsigned start = cur_start(ret);
-    edit *e = ed_add(&w->t->eb, start, stmt_end(w->t, ret), ORDER_PLAIN);
+    unsigned start = cur_start(stmt);
+    edit *e = ed_add(&w->t->eb, start, stmt_end(w->t, stmt), ORDER_PLAIN);
     site *s = new_site(w, SITE_POLL);
     s->pos = start;  /* before the call: what its arguments read is live */
     ed_text(e, "{ ");
     ed_site(e, s);
-    ed_text(e, " return ");
+    ed_text(e, fn->ret_void ? " " : " return ");
     ed_expr(e, cur_start(value), cur_end(value));
     ed_text(e, "; }");
     return 1;
+}
+
+int visit_sibling_return(walk *w, CXCursor ret)
+{
+    func *fn = w->fn;
+    if (!fn->nsib || !may_hand_over(fn) || fn->ret_void)
+        return 0;
+    kids ch = children(ret);
+    CXCursor value = ch.n == 1 ? ch.c[0] : clang_getNullCursor();
+    free(ch.c);
+    if (clang_Cursor_isNull(value) || clang_Cursor_isNull(sibling_callee(w->t, fn, value)))
+        return 0;
+    return hand_over(w, ret, value);
+}
+
+int visit_sibling_statement(walk *w, CXCursor call)
+{
+    func *fn = w->fn;
+    if (!fn->nsib || !may_hand_over(fn) || !fn->ret_void || !same_cursor(w->anchor.stmt, call) ||
+        !in_tail_position(w->anc, w->nanc) || clang_Cursor_isNull(sibling_callee(w->t, fn, call)))
+        return 0;
+    return hand_over(w, call, call);
 }
 
 /* The function info of a transformed function of the unit, or NULL. */
@@ -172,8 +209,8 @@ void sibling_twin_entry(const func *fn, strbuf *b)
         return;
     sb_printf(b, " { const mt_function_info *__mt_nf = mt_frame_next();"
                  " if (__mt_nf && __mt_nf != &__mt_fi_%s && __mt_tailreach_%s(__mt_nf))"
-                 " return ((__typeof__(&__mt_twin_%s))__mt_nf->twin)(); }",
-              fn->cname, fn->cname, fn->cname);
+                 " %s((__typeof__(&__mt_twin_%s))__mt_nf->twin)();%s }",
+              fn->cname, fn->cname, fn->ret_void ? "{ " : "return ", fn->cname, fn->ret_void ? " return; }" : "");
 }
 
 void sibling_prototype(const func *fn, strbuf *b)

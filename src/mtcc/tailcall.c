@@ -104,7 +104,7 @@ static int followed_by_return(CXCursor b, CXCursor s)
 /* 1 when the statement anc[n-1] (anc[0] being the body) is the last thing
  * a void function does: followed by a plain return, or the last statement
  * of blocks and if-branches up to the body. */
-static int in_tail_position(CXCursor *anc, int n)
+int in_tail_position(CXCursor *anc, int n)
 {
     if (n > 1 && clang_getCursorKind(anc[n - 2]) == CXCursor_CompoundStmt && followed_by_return(anc[n - 2], anc[n - 1]))
         return 1;

@@ -289,6 +289,9 @@ void begin_tail_loop(walk *w);
  * jump, or as a return of the accumulated value: 1 when it handled it. */
 int visit_tail_return(walk *w, CXCursor ret);
 int visit_tail_statement(walk *w, CXCursor call);
+/* 1 when the statement anc[n-1] (anc[0] being the body) is the last thing
+ * a void function does. */
+int in_tail_position(CXCursor *anc, int n);
 /* The accumulator, as a variable saved at every site. */
 void add_accumulator(func *fn);
 
@@ -298,6 +301,8 @@ void add_accumulator(func *fn);
 void plan_sibling_calls(tunit *t, func *fn, CXCursor body);
 /* `return g(x);` as a poll and the call alone: 1 when it handled it. */
 int visit_sibling_return(walk *w, CXCursor ret);
+/* In a void function, `g(x);` as its last action, the same way. */
+int visit_sibling_statement(walk *w, CXCursor call);
 /* The twin's hand-over to the function whose frame comes next, the
  * prototype of the test it makes, and the tests (with the registration). */
 void sibling_twin_entry(const func *fn, strbuf *b);

@@ -1,7 +1,8 @@
 /* mutualtail.c: functions calling each other in tail position, in several
  * shapes (one-line conditionals, ifs, a macro that writes the functions,
  * a cycle of three, a pointer result, a chain forward into a function
- * that checks after its calls): mtcc makes these calls without a check
+ * that checks after its calls, void functions whose last action is the
+ * call): mtcc makes these calls without a check
  * after them, so a checkpoint lands inside such a cycle with the frames of
  * the functions that called in tail position gone, and a restore must
  * hand over from their twins to the saved frame's. */
@@ -58,6 +59,29 @@ static struct cell *find_even(struct cell *p, int key)
 }
 static struct cell *find_odd(struct cell *p, int key) { return !p || p->key == key ? p : find_even(p->next, key); }
 
+/* void states, each one's last action the next state's call */
+struct counts { long a, b, steps; };
+static void state_b(struct counts *c, unsigned n);
+static void state_a(struct counts *c, unsigned n)
+{
+    c->a++, c->steps++;
+    if (n == 0)
+        return;
+    if (n % 3)
+        state_a(c, n - 1);
+    else
+        state_b(c, n - 1);
+}
+static void state_b(struct counts *c, unsigned n)
+{
+    c->b++, c->steps++;
+    if (n % 1000 == 0)
+        printf("b at %u\n", n);
+    if (n == 0)
+        return;
+    n % 2 ? state_b(c, n - 1) : state_a(c, n - 1);
+}
+
 int main(void)
 {
     enum { CELLS = 3000, TEXT = 20000 };
@@ -79,6 +103,9 @@ int main(void)
         printf("scan %ld\n", gap(text + r, 0, 0));
         printf("cycle %llu\n", c1(20000 + (unsigned long long)r, 1));
         printf("find %d\n", find_even(head, 7 + r)->key);
+        struct counts c = { 0, 0, 0 };
+        state_b(&c, 30000u + (unsigned)r);
+        printf("states %ld %ld %ld\n", c.a, c.b, c.steps);
     }
     while (head) {
         struct cell *next = head->next;
