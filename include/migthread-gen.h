@@ -69,6 +69,11 @@ void *mt_frame_push(const mt_function_info *fi, unsigned site);
  * call the callee's twin again, site * 2 when it resumes after the call.
  * Release the record once its values are loaded. */
 void *mt_frame_pop(const mt_function_info *fi, unsigned *site);
+/* Rewinding: the function whose frame mt_frame_pop would return next
+ * (NULL when none is left). A twin whose function made a call in tail
+ * position without a check after it (its frame was never saved) hands
+ * over to that function's twin. */
+const mt_function_info *mt_frame_next(void);
 void mt_frame_release(void *record);
 
 /* The twin of the function at fn (a function pointer being called on an
@@ -108,14 +113,19 @@ enum {
 /* Heap allocation with the element type (or a descriptor from
  * mt_type_flex), tracked for checkpoints. site may be NULL. realloc with
  * t NULL keeps the block's type (a flexible block gets its new length). */
-void *mt_malloc(size_t size, const mt_type *t, const mt_site *site);
-void *mt_calloc(size_t n, size_t size, const mt_type *t, const mt_site *site);
+/* A new block aliases nothing else and holds no pointer, as malloc's: the
+ * attributes tell the compiler so, as the C library's declarations do
+ * (a product reading two blocks and writing a third keeps its sum in a
+ * register only then; realloc is not such a function). */
+#define MT_NEW_BLOCK(...) __attribute__((malloc, alloc_size(__VA_ARGS__)))
+void *mt_malloc(size_t size, const mt_type *t, const mt_site *site) MT_NEW_BLOCK(1);
+void *mt_calloc(size_t n, size_t size, const mt_type *t, const mt_site *site) MT_NEW_BLOCK(1, 2);
 void *mt_realloc(void *p, size_t size, const mt_type *t, const mt_site *site);
 void mt_free(void *p);
-char *mt_strdup(const char *s);
-char *mt_strndup(const char *s, size_t n);
+char *mt_strdup(const char *s) __attribute__((malloc));
+char *mt_strndup(const char *s, size_t n) __attribute__((malloc));
 void *mt_reallocarray(void *p, size_t n, size_t size, const mt_type *t, const mt_site *site);
-void *mt_aligned_alloc(size_t align, size_t size, const mt_type *t, const mt_site *site);
+void *mt_aligned_alloc(size_t align, size_t size, const mt_type *t, const mt_site *site) MT_NEW_BLOCK(2);
 /* The library calls that allocate for the program. Their FILE * and
  * va_list parameters are written without <stdio.h> and <stdarg.h>, whose
  * definitions the preprocessed text that includes this header has already;
@@ -168,11 +178,11 @@ void *mt_union_take(const volatile void *dst, const mt_type *t);
  * what was known of the unions at the new object's address is
  * forgotten (realloc moves it along). */
 void *mt_pin_enter_u(const mt_type *t);
-void *mt_malloc_u(size_t size, const mt_type *t, const mt_site *site);
-void *mt_calloc_u(size_t n, size_t size, const mt_type *t, const mt_site *site);
+void *mt_malloc_u(size_t size, const mt_type *t, const mt_site *site) MT_NEW_BLOCK(1);
+void *mt_calloc_u(size_t n, size_t size, const mt_type *t, const mt_site *site) MT_NEW_BLOCK(1, 2);
 void *mt_realloc_u(void *p, size_t size, const mt_type *t, const mt_site *site);
 void *mt_reallocarray_u(void *p, size_t n, size_t size, const mt_type *t, const mt_site *site);
-void *mt_aligned_alloc_u(size_t align, size_t size, const mt_type *t, const mt_site *site);
+void *mt_aligned_alloc_u(size_t align, size_t size, const mt_type *t, const mt_site *site) MT_NEW_BLOCK(2);
 int mt_posix_memalign_u(void **out, size_t align, size_t size, const mt_type *t, const mt_site *site);
 
 /* Identity-only blocks (string literals, read-only tables): their

@@ -351,6 +351,38 @@ $mtcc -O2 -Wall -Wextra -Werror -o "$dir/normalforms" tests/corpus/normalforms.c
 gcc -O2 -o "$dir/normalforms.plain" tests/corpus/normalforms.c && "$dir/normalforms.plain" >"$dir/normalforms.want"
 check "normalforms.c: every form's 200000-deep recursion runs in a 256 KiB stack, as gcc's prints" \
     '(ulimit -s 256; "$dir/normalforms" >"$dir/normalforms.out" 2>&1) && cmp -s "$dir/normalforms.out" "$dir/normalforms.want"'
+# Functions calling each other in tail position (src/mtcc/sibling.c): no
+# check after the call, so gcc makes it a jump, 30000 deep in a 256 KiB
+# stack; a checkpoint inside is_even/is_odd saves main's frame and the
+# polling function's only (the caller's frame is gone, as gcc's jump
+# removes it), and an s390x restore hands over from is_even's twin.
+$mtcc -O2 -Wall -Wextra -Werror -o "$dir/mutualtail" tests/corpus/mutualtail.c 2>"$dir/err"
+$mtcc --cc=s390x-linux-gnu-gcc -O2 -o "$dir/mutualtail.s390x" tests/corpus/mutualtail.c 2>>"$dir/err"
+gcc -O2 -o "$dir/mutualtail.plain" tests/corpus/mutualtail.c && "$dir/mutualtail.plain" >"$dir/mutualtail.want"
+check "mutualtail.c: calls in tail position between functions run in a 256 KiB stack, as gcc's print" \
+    '(ulimit -s 256; "$dir/mutualtail" >"$dir/mutualtail.out" 2>&1) && cmp -s "$dir/mutualtail.out" "$dir/mutualtail.want"'
+check "mutualtail.c: a checkpoint inside is_even/is_odd on x86_64 saves main and is_odd only" \
+    'rt_checkpoint "$dir/mutualtail.ckpt" "$dir/mutualtail.before" 101 "$dir/mutualtail" &&
+     build/bin/migthread inspect "$dir/mutualtail.ckpt" | grep "^  #" >"$dir/mutualtail.frames" &&
+     [ "$(sed -n "s/^  #\([0-9]\) \([^,]*\),.*/\1 \2/p" "$dir/mutualtail.frames" | tr "\n" " ")" = "0 main 1 mutualtail.c:is_odd " ]'
+check "mutualtail.c: restored on s390x, the output joins" \
+    'rt_restore "$dir/mutualtail.ckpt" "$dir/mutualtail.after" scripts/abi.sh run s390x "$dir/mutualtail.s390x" &&
+     rt_joined "$dir/mutualtail.before" "$dir/mutualtail.after" "$dir/mutualtail.want"'
+# the void states at the end of the run: some checkpoint there saves
+# state_a under main alone (state_b, main's callee, handed over)
+mutual_void() {
+    for pos in $(seq 235895 235915); do
+        rt_checkpoint "$dir/mutualv.ckpt" "$dir/mutualv.before" "$pos" "$dir/mutualtail" || return 1
+        build/bin/migthread inspect "$dir/mutualv.ckpt" | grep "^  #" | sed "s/, resume.*//" | tr -s " " | tr "\n" " " >"$dir/mutualv.frames"
+        [ "$(cat "$dir/mutualv.frames")" = " #0 main  #1 mutualtail.c:state_a " ] || continue
+        rt_restore "$dir/mutualv.ckpt" "$dir/mutualv.after" scripts/abi.sh run s390x "$dir/mutualtail.s390x" &&
+            rt_joined "$dir/mutualv.before" "$dir/mutualv.after" "$dir/mutualtail.want"
+        return
+    done
+    rt_why="no checkpoint saved state_a under main"
+    return 1
+}
+check "mutualtail.c: a checkpoint in void state_a called by state_b in tail position restores on s390x" mutual_void
 $mtcc --print-transformed tests/corpus/normalforms.c >"$dir/normalforms.c" 2>"$dir/err"
 check "normalforms.c: fib as a conditional is fib as an if (a jump, one site, no poll at the jump)" \
     'grep -q "__mt_save_fib_1(int n, long __mt_acc, long __mt_t1)$" "$dir/normalforms.c" &&

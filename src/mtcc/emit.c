@@ -333,6 +333,7 @@ static void emit_prologue(tunit *t, func *fn, const char *pin_ref)
     sb_printf(&b, "static mt_function_info __mt_fi_%s = { \"%s\", (void (*)(void))%s, (void (*)(void))__mt_twin_%s, 0, 0 };\n",
               fn->cname, fn->reg_name, fn->is_main ? "__mt_user_main" : fn->name, fn->cname);
     (void)pin_ref;
+    sibling_prototype(fn, &b);
     for (int i = 0; i < fn->nsites; i++)
         save_helper(fn->sites[i], &b);
     unsigned at = cur_start(fn->cursor);
@@ -354,6 +355,8 @@ static void declare_locals(func *fn, strbuf *b, int twin, const char *pin_ref)
         sb_printf(b, " %s = %d;", d, fn->tail_op == '*');
         free(d);
     }
+    if (fn->tail_countdown == 2)  /* not saved: a resumed loop polls a little later */
+        sb_put(b, TAIL_COUNTDOWN);
     if (!twin && fn->tail_calls)
         sb_put(b, TAIL_LABEL);
     for (int i = 0; i < fn->ntemps; i++) {
@@ -452,6 +455,7 @@ static void emit_twin(tunit *t, func *fn)
     sb_printf(&b, "\nstatic %s\n{", head);
     free(head);
     declare_locals(fn, &b, 1, NULL);
+    sibling_twin_entry(fn, &b);
     sb_printf(&b, " unsigned __mt_site; struct __mt_frame_%s *__mt_f = mt_frame_pop(&__mt_fi_%s, &__mt_site);\n",
               fn->cname, fn->cname);
     declare_vla_params(t, fn, &b);
@@ -585,6 +589,38 @@ static int stays_on_c_stack(const var *v)
     return ct.kind != CXType_ConstantArray && !not_assignable(v->type) && !holds_union(v->type);
 }
 
+/* 1 when a declaration of fn, from its start to its body or its end,
+ * says noinline (or noipa, which implies it): inline would contradict it. */
+static int says_noinline(tunit *t, CXCursor fn)
+{
+    for (CXCursor d = clang_getCanonicalCursor(fn); !clang_Cursor_isNull(d);) {
+        unsigned from = cur_start(d), to = cur_end(d);
+        CXCursor body = body_of(d);
+        if (!clang_Cursor_isNull(body))
+            to = cur_start(body);
+        for (unsigned i = from; i < to && i < t->eb.len; i++)
+            if (strncmp(t->eb.src + i, "noinline", 8) == 0 || strncmp(t->eb.src + i, "noipa", 5) == 0)
+                return 1;
+        if (same_cursor(d, fn))
+            break;
+        d = fn;  /* the prototype, then the definition */
+    }
+    return 0;
+}
+
+/* A static function called from one place only becomes inline (gcc
+ * inlines such a function whatever its size when its body can go; the
+ * registration's pointer to it and its caller's twin stop that): the
+ * matrix-vector product, called once from main, kept its partial result
+ * in memory, 1.13x the plain build's instructions. */
+static void inline_called_once(tunit *t, func *fn, CXCursor c)
+{
+    if (fn->is_main || !called_once(t, c) || says_noinline(t, c))
+        return;
+    unsigned at = cur_start(c);
+    ed_text(ed_add(&t->eb, at, at, ORDER_PLAIN), "inline ");
+}
+
 void transform_function(tunit *t, CXCursor c)
 {
     func *fn = new_func(t, c);
@@ -606,6 +642,7 @@ void transform_function(tunit *t, CXCursor c)
     }
     plan_vla_params(t, fn, body);
     plan_tail_calls(t, fn, body);
+    plan_sibling_calls(t, fn, body);
     int first_edit = t->eb.nedits;
     int strings_before = t->nstrings;
     size_t reg_before = t->reg.len;
@@ -645,6 +682,7 @@ void transform_function(tunit *t, CXCursor c)
         clang_getFileLocation(clang_getCursorLocation(c), NULL, NULL, NULL, &off);
         ed_text(ed_add(&t->eb, off, off + 4, ORDER_PLAIN), "__mt_user_main");
     }
+    inline_called_once(t, fn, c);
     emit_prologue(t, fn, pin_ref);
     strbuf b = { 0 };
     declare_locals(fn, &b, 0, pin_ref);

@@ -29,6 +29,7 @@ typedef struct fninfo {
     int leaf;
     int looping;        /* a leaf that may run long: a loop in it or below */
     int calls_back;     /* passes a function pointer to the system's code */
+    int address_taken;  /* named other than as a callee */
 } fninfo;
 
 typedef struct scan {
@@ -139,7 +140,7 @@ static void find_address_taken(tunit *t, CXCursor c, int callee)
         CXCursor d = clang_getCursorReferenced(c);
         fninfo *f = clang_getCursorKind(d) == CXCursor_FunctionDecl ? find_fn(t, clang_getCanonicalCursor(d)) : NULL;
         if (f)
-            f->unwinds = 1;
+            f->unwinds = f->address_taken = 1;
     }
     int through = k == CXCursor_UnexposedExpr || k == CXCursor_ParenExpr;
     kids ch = children(c);
@@ -194,6 +195,31 @@ int calls_back(tunit *t, CXCursor fn)
 {
     fninfo *f = find_fn(t, clang_getCanonicalCursor(fn));
     return !f || f->calls_back;
+}
+
+/* 1 for a function of internal linkage that the unit calls from one
+ * place only, in another function, and never names otherwise. gcc inlines
+ * such a function whatever its size (its body then goes); mtcc's
+ * registration takes its address and its caller's twin calls it a second
+ * time, which stops that, so its definition is marked inline (emit.c). */
+int called_once(tunit *t, CXCursor fn)
+{
+    CXCursor canon = clang_getCanonicalCursor(fn);
+    fninfo *f = find_fn(t, canon);
+    if (!f || f->address_taken || clang_getCursorLinkage(fn) != CXLinkage_Internal)
+        return 0;
+    int calls = 0;
+    for (int i = 0; i < t->nfns; i++)
+        for (int j = 0; j < t->fns[i].ncallees; j++)
+            if (clang_equalCursors(t->fns[i].callees[j], canon))
+                calls += &t->fns[i] == f ? 2 : 1;  /* a call of its own: recursive, never inlined whole */
+    return calls == 1;
+}
+
+int unwinding_here(tunit *t, CXCursor fn)
+{
+    fninfo *f = find_fn(t, clang_getCanonicalCursor(fn));
+    return f && !f->leaf;
 }
 
 void free_leaves(tunit *t)

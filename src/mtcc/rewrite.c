@@ -1303,7 +1303,7 @@ static void visit_return(walk *w, CXCursor c)
 {
     tunit *t = w->t;
     func *fn = w->fn;
-    if (visit_tail_return(w, c))
+    if (visit_tail_return(w, c) || visit_sibling_return(w, c))
         return;
     visit_children_as(w, c, VISIT_PART);
     if (!fn->npinned)
@@ -1480,7 +1480,7 @@ void visit(walk *w, CXCursor c, int how)
         break;
     }
     case CXCursor_CallExpr:
-        if (!visit_tail_statement(w, c))
+        if (!visit_tail_statement(w, c) && !visit_sibling_statement(w, c))
             visit_call(w, c);
         break;
     case CXCursor_StringLiteral:

@@ -19,7 +19,9 @@
  * converting back to the return type keeps the low bits, which are those
  * of the original's result. A poll at the jump is the adaptation point
  * the check after the call was, unless the statement's own call checks on
- * every pass (fib(n - 1) + fib(n - 2)). The function becomes a loop around its
+ * every pass (fib(n - 1) + fib(n - 2)); when no turn can run long (no
+ * loop, no call but to itself or to a leaf without a loop), it polls once
+ * every TAIL_TURNS turns, counted down in a register. The function becomes a loop around its
  * whole body, which liveness must see (a parameter read anywhere is live
  * at every site); the accumulator is live everywhere.
  *
@@ -102,7 +104,7 @@ static int followed_by_return(CXCursor b, CXCursor s)
 /* 1 when the statement anc[n-1] (anc[0] being the body) is the last thing
  * a void function does: followed by a plain return, or the last statement
  * of blocks and if-branches up to the body. */
-static int in_tail_position(CXCursor *anc, int n)
+int in_tail_position(CXCursor *anc, int n)
 {
     if (n > 1 && clang_getCursorKind(anc[n - 2]) == CXCursor_CompoundStmt && followed_by_return(anc[n - 2], anc[n - 1]))
         return 1;
@@ -152,6 +154,41 @@ static void count_tail_calls(scan *s, CXCursor c)
     s->nanc--;
 }
 
+/* 1 when nothing in c may run long: no loop, and no call but to the
+ * function itself or to a leaf without a loop (a library call may block
+ * or take long), or a call whose value is returned (it ends the loop: a
+ * state function's call of the next state). */
+static int short_turns(tunit *t, func *fn, CXCursor c)
+{
+    enum CXCursorKind k = clang_getCursorKind(c);
+    if (k == CXCursor_ForStmt || k == CXCursor_WhileStmt || k == CXCursor_DoStmt || k == CXCursor_GotoStmt ||
+        k == CXCursor_IndirectGotoStmt)
+        return 0;
+    if (k == CXCursor_ReturnStmt) {
+        kids ch = children(c);
+        CXCursor call = ch.n == 1 ? bare_expr(ch.c[0]) : clang_getNullCursor();
+        free(ch.c);
+        if (!clang_Cursor_isNull(call) && clang_getCursorKind(call) == CXCursor_CallExpr) {
+            int n = clang_Cursor_getNumArguments(call), ok = 1;
+            for (int i = 0; i < n && ok; i++)
+                ok = short_turns(t, fn, clang_Cursor_getArgument(call, (unsigned)i));
+            return ok;
+        }
+    }
+    if (k == CXCursor_CallExpr && !is_self_call(fn, c)) {
+        CXCursor callee = called_function(c);
+        int looping = 1;
+        if (clang_Cursor_isNull(callee) || !is_leaf(t, callee, &looping) || looping)
+            return 0;
+    }
+    kids ch = children(c);
+    int ok = 1;
+    for (int i = 0; i < ch.n && ok; i++)
+        ok = short_turns(t, fn, ch.c[i]);
+    free(ch.c);
+    return ok;
+}
+
 void plan_tail_calls(tunit *t, func *fn, CXCursor body)
 {
     if (fn->is_main || fn->fallback || fn->npinned ||
@@ -165,20 +202,40 @@ void plan_tail_calls(tunit *t, func *fn, CXCursor body)
     free(s.anc);
     fn->tail_op = s.plus || s.times ? (s.plus >= s.times ? '+' : '*') : 0;
     fn->tail_calls = s.plain + (fn->tail_op == '+' ? s.plus : s.times);
+    fn->tail_countdown = fn->tail_calls && short_turns(t, fn, body);
 }
 
-/* 1 when expression c is itself a call that got a resume site while it
- * was visited (sites_before being their number before): its check runs
- * on every pass, before the jump, and is the pass's adaptation point. */
+/* 1 when expression c runs, on every evaluation, a call that got a resume
+ * site while it was visited (sites_before being their number before): c
+ * itself, or a call inside it that is not in an operand evaluated on some
+ * paths only (an arm of ?:, the right of && or ||, a statement
+ * expression). Its check runs on every pass, before the jump, and is the
+ * pass's adaptation point: `1 + check(n->left) + check(n->right)`. */
 static int made_call_site(walk *w, CXCursor c, int sites_before)
 {
-    for (int i = sites_before; i < w->fn->nsites; i++) {
-        const site *s = w->fn->sites[i];
-        CXCursor b = bare_expr(c);
-        if (s->kind == SITE_CALL && s->call_start == cur_start(b) && s->call_end == cur_end(b))
-            return 1;
+    CXCursor b = bare_expr(c);
+    enum CXCursorKind k = clang_getCursorKind(b);
+    if (k == CXCursor_CallExpr) {
+        for (int i = sites_before; i < w->fn->nsites; i++) {
+            const site *s = w->fn->sites[i];
+            if (s->kind == SITE_CALL && s->call_start == cur_start(b) && s->call_end == cur_end(b))
+                return 1;
+        }
     }
-    return 0;
+    if (k == CXCursor_StmtExpr)
+        return 0;
+    int first_only = k == CXCursor_ConditionalOperator || k == CXCursor_UnexposedExpr;  /* GNU a ?: b is unexposed */
+    if (k == CXCursor_BinaryOperator) {
+        char *op = operator_of(w->t->tu, b);
+        first_only = strcmp(op, "&&") == 0 || strcmp(op, "||") == 0;
+        free(op);
+    }
+    kids ch = children(b);
+    int found = 0;
+    for (int i = 0; i < ch.n && !found && (i == 0 || !first_only); i++)
+        found = made_call_site(w, ch.c[i], sites_before);
+    free(ch.c);
+    return found;
 }
 
 /* "{ T0 __mt_a0 = (a0); ...; p0 = __mt_a0; ...; " into e: every argument
@@ -222,7 +279,13 @@ static void jump_back(walk *w, edit *e, unsigned end, int checked)
     if (!checked) {
         site *s = new_site(w, SITE_POLL);
         s->pos = end;
+        if (w->fn->tail_countdown) {
+            w->fn->tail_countdown = 2;
+            ed_text(e, "if (MT_UNLIKELY(--__mt_cd == 0)) { __mt_cd = " TAIL_TURNS "; ");
+        }
         ed_site(e, s);
+        if (w->fn->tail_countdown)
+            ed_text(e, " }");
     }
     ed_text(e, "goto __mt_tail; }");
 }

@@ -264,6 +264,7 @@ static void emit_registration(tunit *t, strbuf *out, int has_main, func *main_fn
     if (t->helpers.s)
         sb_put(out, t->helpers.s);
     tr_emit_functions(t->tr, out);
+    emit_sibling_reach(t, out);
     sb_printf(out, "__attribute__((constructor)) static void __mt_register_unit(void)\n{\n"
                    "    mt_error __mt_regerr;\n    const mt_type *__mt_char = mt_type_scalar(\"char\", MT_CLASS_BYTES, 1, 1);\n"
                    "    (void)__mt_char;\n");

@@ -67,6 +67,9 @@ typedef struct func {
     int tail_calls;                    /* calls to itself that become jumps (tailcall.c) */
     int tail_op;                       /* '+' or '*' when they accumulate, else 0 */
     int tail_acc;                      /* the accumulator's variable */
+    int tail_countdown;                /* its jumps may poll every TAIL_TURNS turns (1), and one does (2) */
+    CXCursor *sib_callees;             /* other functions it calls in tail position, no check after */
+    int nsib;
     const char *fallback_why;
     CXCursor fallback_at;
     CXType ret;
@@ -246,6 +249,11 @@ void find_leaves(tunit *t);
 /* 1 for a leaf; *looping (if not NULL) says whether it may run long (a
  * loop in it or below), so that a loop calling it polls. */
 int is_leaf(tunit *t, CXCursor callee, int *looping);
+/* 1 for a static function called from one place only, never named
+ * otherwise (leaves.c). */
+int called_once(tunit *t, CXCursor fn);
+/* 1 for a function defined in this unit that is not a leaf (leaves.c). */
+int unwinding_here(tunit *t, CXCursor fn);
 /* 1 when the function passes a function pointer to the system's code
  * (qsort's comparator), which may be one with adaptation points. */
 int calls_back(tunit *t, CXCursor fn);
@@ -271,14 +279,35 @@ void plan_tail_calls(tunit *t, func *fn, CXCursor body);
 /* The jumps' target, after the locals mtcc declares (and, in the twin,
  * after the dispatch on the resume point). */
 #define TAIL_LABEL " __mt_tail: __attribute__((unused));"
+/* How many turns of a loop of self tail calls with short turns run
+ * between two polls (tailcall.c), and the countdown that counts them. */
+#define TAIL_TURNS "256"
+#define TAIL_COUNTDOWN " unsigned __mt_cd = " TAIL_TURNS ";"
 /* Makes the body a loop around every site, for liveness. */
 void begin_tail_loop(walk *w);
 /* A return (or, in a void function, a call statement) rewritten as a
  * jump, or as a return of the accumulated value: 1 when it handled it. */
 int visit_tail_return(walk *w, CXCursor ret);
 int visit_tail_statement(walk *w, CXCursor call);
+/* 1 when the statement anc[n-1] (anc[0] being the body) is the last thing
+ * a void function does. */
+int in_tail_position(CXCursor *anc, int n);
 /* The accumulator, as a variable saved at every site. */
 void add_accumulator(func *fn);
+
+/* ---- sibling.c ---- */
+/* Finds the calls to other functions in tail position that need no check
+ * after them (sets fn->sib_callees). */
+void plan_sibling_calls(tunit *t, func *fn, CXCursor body);
+/* `return g(x);` as a poll and the call alone: 1 when it handled it. */
+int visit_sibling_return(walk *w, CXCursor ret);
+/* In a void function, `g(x);` as its last action, the same way. */
+int visit_sibling_statement(walk *w, CXCursor call);
+/* The twin's hand-over to the function whose frame comes next, the
+ * prototype of the test it makes, and the tests (with the registration). */
+void sibling_twin_entry(const func *fn, strbuf *b);
+void sibling_prototype(const func *fn, strbuf *b);
+void emit_sibling_reach(tunit *t, strbuf *out);
 
 /* ---- stripmine.c ---- */
 /* Cuts a counted for loop with no adaptation point inside and no loop

@@ -112,6 +112,11 @@ void *mt_frame_pop(const mt_function_info *fi, unsigned *site)
     return FRAME_DATA(f);
 }
 
+const mt_function_info *mt_frame_next(void)
+{
+    return tf.outer ? frames_info_by_id(tf.outer->fn_id) : NULL;
+}
+
 _Noreturn void mt_frame_bad_site(void)
 {
     mt_fatal("a saved frame names a resume site its function does not have");
