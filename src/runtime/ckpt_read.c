@@ -718,8 +718,10 @@ static int parse_blocks(reader *r, const uint8_t *payload, uint64_t len)
         end = b.old_addr + b.len;
         total += b.len;  /* each below 2^40: no overflow in 2^32 of them */
         if (rc == 0 && (total > r->mem_limit || total > r->mem_limit - r->unpacked))
-            rc = mt_fail(r->err, MT_ENOMEM, "record %u at offset %llu holds blocks of more bytes than this process can hold (%llu)",
-                         r->record, (unsigned long long)r->rec_offset, (unsigned long long)r->mem_limit);
+            rc = mt_fail(r->err, MT_ENOMEM,
+                         "record %u at offset %llu holds %llu bytes of blocks, more than this process can hold (%llu)",
+                         r->record, (unsigned long long)r->rec_offset, (unsigned long long)(total + r->unpacked),
+                         (unsigned long long)r->mem_limit);
     }
     if (rc == 0 && c.left)
         rc = corrupt(r, "%s", "bytes after the last block of a run");

@@ -635,6 +635,25 @@ void restore_early_part(void *ctx, const ck_image *img, const uint8_t *payload, 
         e->cur_done = upto;
 }
 
+/* A block of a BLOCKS record, read whole and checked, converted at once
+ * (its bytes never came in pieces): small blocks convert while the next
+ * record travels. */
+static void early_whole(restore_early *e, const ck_image *img, const ck_block *b, uint64_t i)
+{
+    const cv_plan *plan = early_plan_of(e, img, b, b->len);
+    if (!plan || early_room(e, i) < 0)
+        return;
+    const struct mt_type *local = types_local_find(img->types[b->type]->id);
+    uint8_t *stage = calloc(1, b->count * local->size);
+    cv_ctx cx = { .lossy = e->flags & MT_LOAD_LOSSY, .src_data = b->data, .src_old = b->old_addr };
+    mt_error ignored;
+    if (stage && cv_run(plan, stage, b->data, (size_t)b->count, &cx, &ignored) < 0) {
+        free(stage);  /* a value that does not fit: the loader says so */
+        stage = NULL;
+    }
+    e->stage[i] = stage;
+}
+
 void restore_early_block(void *ctx, const ck_image *img, const ck_block *b)
 {
     restore_early *e = ctx;
@@ -645,6 +664,8 @@ void restore_early_block(void *ctx, const ck_image *img, const ck_block *b)
         b->type == e->cur_block.type && b->old_addr == e->cur_block.old_addr && early_room(e, i) == 0) {
         e->stage[i] = e->cur;
         e->cur = NULL;
+    } else if (e->cur_state == CUR_HEADER && !e->off && b->data) {
+        early_whole(e, img, b, i);
     }
     early_drop_current(e, CUR_HEADER);
 }
