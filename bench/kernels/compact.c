@@ -3,7 +3,8 @@
  * SHAPE one of list (N heap blocks of 16 bytes on x86_64, a linked list),
  * zeros (N heap blocks of 16 bytes, every other one only zeroed), sparse
  * (a block of N megabytes of which an eighth is written and another
- * eighth only zeroed: a threaded sort's buffers). It fills the state,
+ * eighth only zeroed: a threaded sort's buffers), dense (N megabytes of
+ * numbers in blocks of a megabyte). It fills the state,
  * polls POLLS times (a checkpoint is taken at a poll), then prints a
  * digest of the whole state, the same whether or not it was migrated. */
 #include <stdio.h>
@@ -58,6 +59,21 @@ static void fill_sparse(long mb)
     memset(sparse + eighth, 0, eighth * sizeof *sparse);
 }
 
+static long long **dense;
+static size_t ndense;
+enum { DENSE_BLOCK = 1024 * 1024 / sizeof(long long) };
+
+static void fill_dense(long mb)
+{
+    ndense = (size_t)mb;
+    dense = malloc(ndense * sizeof *dense);
+    for (size_t b = 0; b < ndense; b++) {
+        dense[b] = malloc(DENSE_BLOCK * sizeof **dense);
+        for (size_t i = 0; i < DENSE_BLOCK; i++)
+            dense[b][i] = (long long)(i * 5 + b + 1);
+    }
+}
+
 static unsigned long long digest(void)
 {
     unsigned long long d = 0, n = 0;
@@ -65,6 +81,9 @@ static unsigned long long digest(void)
         d = d * 31 + (unsigned long long)c->v;
     for (size_t i = 0; i < nzeroed; i++)
         d = d * 31 + (unsigned long long)zeroed[i]->v + (zeroed[i]->next != NULL);
+    for (size_t b = 0; b < ndense; b++)
+        for (size_t i = 0; i < DENSE_BLOCK; i += 61)
+            d = d * 31 + (unsigned long long)dense[b][i];
     for (size_t i = 0; i < sparse_n / 4; i++)
         d = d * 31 + (unsigned long long)sparse[i];
     return d ^ n;
@@ -73,12 +92,14 @@ static unsigned long long digest(void)
 int main(int argc, char **argv)
 {
     if (argc != 4) {
-        fprintf(stderr, "usage: compact list|zeros|sparse N POLLS\n");
+        fprintf(stderr, "usage: compact list|zeros|sparse|dense N POLLS\n");
         return 2;
     }
     long n = atol(argv[2]), polls = atol(argv[3]);
     if (strcmp(argv[1], "sparse") == 0)
         fill_sparse(n);
+    else if (strcmp(argv[1], "dense") == 0)
+        fill_dense(n);
     else
         fill_list(n, strcmp(argv[1], "zeros") == 0);
     printf("filled\n");

@@ -158,17 +158,19 @@ typedef struct ck_parent {
     char *path;                 /* relative to the child's directory, or absolute */
 } ck_parent;
 
+/* One per saved block, a million for a million small blocks: the small
+ * fields first, packed. */
 typedef struct ck_block {
     uint8_t role;
+    uint8_t name_shared; /* name is an earlier block's of the same BLOCKS record: not freed */
     uint32_t type;      /* index into the image's types */
+    uint32_t record;    /* record number, for messages */
     uint64_t key, aux;
     uint64_t old_addr;  /* where the block was in the writer */
     uint64_t count;     /* elements */
     uint64_t len;       /* bytes: count * the writer's type size */
     const uint8_t *data;
     char *name;         /* globals: the name; may be empty */
-    int name_shared;    /* name is an earlier block's of the same BLOCKS record: not freed */
-    uint32_t record;    /* record number, for messages */
     ck_delta *delta;    /* a DELTA record's; data is NULL until ck_chain_resolve */
 } ck_block;
 

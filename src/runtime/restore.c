@@ -47,6 +47,7 @@ typedef struct loader {
     mt_error *err;
     uint32_t thread;               /* whose blocks are being placed */
     restore_early *early;          /* blocks converted as they arrived, or NULL */
+    const home *near;              /* the home the last pointer was found in: a hint */
 } loader;
 
 /* Blocks converted while the stream still arrives (restore.h): their
@@ -230,7 +231,14 @@ static int place_blocks(loader *ld)
         if (find_home(ld, &img->blocks[i], &ld->homes[i]) < 0)
             return -1;
     }
-    qsort(ld->homes, ld->nhomes, sizeof *ld->homes, by_old_start);
+    /* the writer goes in address order within each role (heap blocks
+     * all of them): often sorted already, and qsort's merge sort would
+     * copy the whole array */
+    uint64_t sorted = 1;
+    while (sorted < ld->nhomes && ld->homes[sorted - 1].old_start <= ld->homes[sorted].old_start)
+        sorted++;
+    if (sorted < ld->nhomes)
+        qsort(ld->homes, ld->nhomes, sizeof *ld->homes, by_old_start);
     for (uint64_t i = 1; i < ld->nhomes; i++)
         if (ld->homes[i].old_start < ld->homes[i - 1].old_end)
             return mt_fail(ld->err, MT_EFORMAT, "corrupt checkpoint: blocks of records %u and %u overlap",
@@ -242,8 +250,16 @@ static int place_blocks(loader *ld)
 
 /* The block whose range holds addr, one past the end included; a block
  * that starts at addr wins over one that ends there. */
-static const home *home_of(const loader *ld, uint64_t addr)
+static const home *home_of(loader *ld, uint64_t addr)
 {
+    /* a list's or a tree's next node is most often the next block (the
+     * last one looked for, or the one after it): tried before the search */
+    const home *near = ld->near;
+    for (int k = 0; near && k < 2 && near < ld->homes + ld->nhomes; k++, near++)
+        if (addr >= near->old_start && addr < near->old_end) {
+            ld->near = near;
+            return near;
+        }
     uint64_t lo = 0, hi = ld->nhomes;
     while (lo < hi) {
         uint64_t mid = lo + (hi - lo) / 2;
@@ -255,7 +271,10 @@ static const home *home_of(const loader *ld, uint64_t addr)
     if (lo == 0)
         return NULL;
     const home *h = &ld->homes[lo - 1];
-    return addr <= h->old_end ? h : NULL;
+    if (addr > h->old_end)
+        return NULL;
+    ld->near = h;
+    return h;
 }
 
 /* No mapping lives below this on Linux (vm.mmap_min_addr): a pointer
@@ -287,7 +306,7 @@ static int translate_freed(const loader *ld, uint64_t old, uint64_t *now, mt_err
 
 static int translate_ptr(void *ctx, uint64_t old, uint64_t *now, mt_error *err)
 {
-    const loader *ld = ctx;
+    loader *ld = ctx;
     const home *h = home_of(ld, old);
     uint64_t off;
     if (!h && old < LOWEST_MAPPING) {
@@ -333,7 +352,7 @@ static int translate_fn(void *ctx, uint64_t old, uint64_t *now, mt_error *err)
  * inside a range the writer freed dangles; any other value is a number. */
 static int translate_addr(void *ctx, uint64_t old, uint64_t *now, mt_error *err)
 {
-    const loader *ld = ctx;
+    loader *ld = ctx;
     if (old < LOWEST_MAPPING)
         return 0;
     const home *h = home_of(ld, old);
@@ -388,6 +407,23 @@ static long union_member(void *ctx, uint64_t old_addr, const struct mt_type *u)
     return unions_image_member(ld->img, old_addr, u->index);
 }
 
+/* Pages of a copy looked at alone: a checkpoint's zero pieces are zero
+ * pages of the reader's buffer that were never touched (ckpt_read.c). */
+#define SPARSE_PAGE 4096
+
+/* A plain copy into a home that calloc made: the source's all-zero pages
+ * are left out, so memory the program never touched (or only zeroed)
+ * stays untouched here too. A page of data most often starts with a
+ * nonzero byte: dense memory costs a byte a page. */
+static void copy_sparse(uint8_t *dst, const uint8_t *src, uint64_t len)
+{
+    for (uint64_t at = 0; at < len; at += SPARSE_PAGE) {
+        size_t n = len - at < SPARSE_PAGE ? (size_t)(len - at) : SPARSE_PAGE;
+        if (src[at] != 0 || memcmp(src + at, src + at + 1, n - 1) != 0)
+            memcpy(dst + at, src + at, n);
+    }
+}
+
 static int convert_all(loader *ld, unsigned flags)
 {
     cv_ctx ctx = { .lossy = flags & MT_LOAD_LOSSY, .translate_ptr = translate_ptr,
@@ -396,6 +432,10 @@ static int convert_all(loader *ld, unsigned flags)
         const home *h = &ld->homes[i];
         if (!h->stage || h->converted)
             continue;  /* a constant, or converted as it arrived */
+        if (h->block->role == CK_ROLE_HEAP && cv_plan_is_copy(h->plan)) {
+            copy_sparse(h->stage, h->block->data, h->block->len);  /* the home is calloc's */
+            continue;
+        }
         ctx.src_data = h->block->data;
         ctx.src_old = h->old_start;
         if (cv_run(h->plan, h->stage, h->block->data, h->block->count, &ctx, ld->err) < 0) {
@@ -647,7 +687,9 @@ static void early_whole(restore_early *e, const ck_image *img, const ck_block *b
     uint8_t *stage = calloc(1, b->count * local->size);
     cv_ctx cx = { .lossy = e->flags & MT_LOAD_LOSSY, .src_data = b->data, .src_old = b->old_addr };
     mt_error ignored;
-    if (stage && cv_run(plan, stage, b->data, (size_t)b->count, &cx, &ignored) < 0) {
+    if (stage && cv_plan_is_copy(plan))
+        copy_sparse(stage, b->data, b->len);
+    else if (stage && cv_run(plan, stage, b->data, (size_t)b->count, &cx, &ignored) < 0) {
         free(stage);  /* a value that does not fit: the loader says so */
         stage = NULL;
     }
