@@ -165,6 +165,8 @@ typedef struct ck_block {
     uint8_t name_shared; /* name is an earlier block's of the same BLOCKS record: not freed */
     uint32_t type;      /* index into the image's types */
     uint32_t record;    /* record number, for messages */
+    uint32_t alone;     /* 1 + the index in the image's buffers of the payload that holds
+                           this block's bytes and nothing else's, or 0 */
     uint64_t key, aux;
     uint64_t old_addr;  /* where the block was in the writer */
     uint64_t count;     /* elements */
@@ -342,12 +344,15 @@ ck_image *ck_read(st_stream *s, mt_error *err);
 /* What a reader that works while the stream arrives is told (ck_read_with).
  * part: a BLOCK record's payload so far, its first have of len bytes, after
  * each piece that came (not yet checked: what part makes stays apart).
- * block: that record read whole and its own checksum verified. The stream
+ * block: that record read whole and its own checksum verified; returns 1
+ * when the reader may free the block's bytes (b->data is NULL from then
+ * on: the caller converted them), which it does when they are alone in
+ * their payload, else 0. The stream
  * as a whole is verified only at its END: nothing made from it may be
  * used before ck_read_with returns the image. Either may be NULL. */
 typedef struct ck_read_hooks {
     void (*part)(void *ctx, const ck_image *img, const uint8_t *payload, uint64_t have, uint64_t len);
-    void (*block)(void *ctx, const ck_image *img, const ck_block *b);
+    int (*block)(void *ctx, const ck_image *img, const ck_block *b);
     void *ctx;
 } ck_read_hooks;
 ck_image *ck_read_with(st_stream *s, const ck_read_hooks *hooks, mt_error *err);

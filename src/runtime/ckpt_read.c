@@ -549,6 +549,21 @@ static int keep_buffer(reader *r, uint8_t *buf)
     return 0;
 }
 
+/* Hands the block read last to the hooks; frees its bytes when the hook
+ * has taken them and they are alone in their payload (a block converted
+ * as it arrived is not held twice). */
+static void tell_block(reader *r)
+{
+    ck_image *img = r->img;
+    ck_block *b = &img->blocks[img->nblocks - 1];
+    if (!r->hooks || !r->hooks->block || r->hooks->block(r->hooks->ctx, img, b) != 1 || !b->alone)
+        return;
+    free(img->buffers[b->alone - 1]);
+    img->buffers[b->alone - 1] = NULL;
+    b->data = NULL;
+    b->alone = 0;
+}
+
 static int add_block(reader *r, const ck_block *b)
 {
     ck_image *img = r->img;
@@ -617,12 +632,13 @@ static int parse_block(reader *r, uint8_t *payload, uint64_t len)
         rc = keep_buffer(r, payload);
     else
         free(payload);
+    b.alone = (uint32_t)r->img->nbuffers;  /* the index of payload, plus 1 */
     if (rc == 0)
         rc = add_block(r, &b);
     if (rc < 0)
         free(b.name);
-    else if (r->hooks && r->hooks->block)
-        r->hooks->block(r->hooks->ctx, r->img, &r->img->blocks[r->img->nblocks - 1]);
+    else
+        tell_block(r);
     return rc;
 }
 
@@ -747,9 +763,9 @@ static int parse_blocks(reader *r, const uint8_t *payload, uint64_t len)
         b.data = bytes;
         bytes += b.len;
         end = b.old_addr + b.len;
+        b.alone = n == 1 ? (uint32_t)r->img->nbuffers : 0;  /* its buffer was the last kept */
         r->img->blocks[r->img->nblocks++] = b;
-        if (r->hooks && r->hooks->block)
-            r->hooks->block(r->hooks->ctx, r->img, &r->img->blocks[r->img->nblocks - 1]);
+        tell_block(r);
     }
     return 0;
 }

@@ -55,6 +55,7 @@ typedef struct loader {
  * arriving now, converted element by element as its bytes come. */
 struct restore_early {
     unsigned flags;
+    int drop;                      /* the reader may free a block's bytes once converted here */
     int off;                       /* nothing more early: another program's checkpoint, no memory */
     cv_plan **plans;               /* per writer type, handed to the loader */
     uint32_t nplans;
@@ -696,7 +697,7 @@ static void early_whole(restore_early *e, const ck_image *img, const ck_block *b
     e->stage[i] = stage;
 }
 
-void restore_early_block(void *ctx, const ck_image *img, const ck_block *b)
+int restore_early_block(void *ctx, const ck_image *img, const ck_block *b)
 {
     restore_early *e = ctx;
     uint64_t i = (uint64_t)(b - img->blocks);
@@ -710,6 +711,13 @@ void restore_early_block(void *ctx, const ck_image *img, const ck_block *b)
         early_whole(e, img, b, i);
     }
     early_drop_current(e, CUR_HEADER);
+    return e->drop && i < e->nstage && e->stage[i] != NULL;
+}
+
+void restore_early_drop_bytes(restore_early *e, int on)
+{
+    if (e)
+        e->drop = on;
 }
 
 uint64_t restore_early_taken(const restore_early *e)
