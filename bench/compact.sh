@@ -12,14 +12,16 @@
 # Each figure is printed beside its target. Best of COMPACT_RUNS (default
 # 3) for times; the machine is shared. With COMPACT_CALLGRIND=1, the
 # instructions of a restore of the list at 10^5 blocks against the plain
-# build filling it (callgrind).
+# build filling it (callgrind). COMPACT_MTCC builds the kernel with another
+# tree's mtcc (and so its runtime), for a before-and-after comparison
+# (COMPACT_DIR: where it builds and writes). COMPACT_SHAPES: which shapes.
 set -eu
 cd "$(dirname "$0")/.."
-dir=build/bench/compact
+dir=${COMPACT_DIR:-build/bench/compact}
 rm -rf "$dir" && mkdir -p "$dir"
 mt=build/bin/migthread
 runs=${COMPACT_RUNS:-3}
-build/bin/mtcc -O2 -o "$dir/compact" bench/kernels/compact.c
+${COMPACT_MTCC:-build/bin/mtcc} -O2 -o "$dir/compact" bench/kernels/compact.c
 gcc -O2 -o "$dir/plain" bench/kernels/compact.c
 
 # capture SHAPE N: "BYTES MS" of one checkpoint taken once the state is filled
@@ -62,7 +64,7 @@ verdict() { awk -v v="$1" -v t="$2" 'BEGIN { print (v <= t ? "met" : "MISSED") }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'; }
 
 echo "compact state and restore (best of $runs; $(nproc) cores, load $(cut -d' ' -f1 /proc/loadavg))"
-for shape in list sparse dense; do
+for shape in ${COMPACT_SHAPES-list sparse dense}; do
     case $shape in
         list) n=1000000 data=$((n * 16)) ;;
         sparse) n=256 data=$((n * 1024 * 1024 / 8)) ;;
@@ -105,15 +107,36 @@ for shape in list sparse dense; do
     line "restore time / capture time" "$best_res / $best_cap ms  $r" "<= 1.5" "$(verdict "$r" 1.5)"
 done
 
+# callgrind RUN ARGS...: the instructions of one run (PROGRAM TOTALS)
+callgrind() {
+    out=$dir/cg.$1
+    shift
+    valgrind --tool=callgrind --callgrind-out-file="$out" "$@" >/dev/null 2>>"$dir/cg.err"
+    callgrind_annotate "$out" 2>/dev/null | sed -n 's/^\([0-9,]*\) .*PROGRAM TOTALS.*/\1/p' | tr -d ,
+}
+
+# The capture cannot run under valgrind (its x87 emulation makes the
+# writer's probed long double invalid): it runs natively, the restore and
+# the plain build under callgrind.
 if [ "${COMPACT_CALLGRIND:-0}" = 1 ]; then
     n=100000
     plain list $n >/dev/null
-    capture list $n >/dev/null
-    valgrind --tool=callgrind --callgrind-out-file="$dir/cg.restore" env MIGTHREAD_RESTORE="$dir/c.ckpt" \
-        COMPACT_STOP=1 "$dir/compact" list $n 0 >/dev/null 2>"$dir/cg.err"
-    valgrind --tool=callgrind --callgrind-out-file="$dir/cg.plain" "$dir/plain" list $n 1 >/dev/null 2>>"$dir/cg.err"
-    ir() { callgrind_annotate "$1" 2>/dev/null | sed -n 's/^\([0-9,]*\) .*PROGRAM TOTALS.*/\1/p' | tr -d ,; }
-    ri=$(ir "$dir/cg.restore") pi=$(ir "$dir/cg.plain")
-    echo "callgrind, list of 10^5 blocks: restore $ri instructions, the plain build filling it $pi ($(ratio "$ri" "$pi") times)"
+    rm -f "$dir/c.ckpt"
+    MIGTHREAD_AFTER_POLLS=5 MIGTHREAD_EXIT_AFTER_CHECKPOINT=1 MIGTHREAD_CHECKPOINT_FILE="$dir/c.ckpt" \
+        "$dir/compact" list $n 100 >/dev/null 2>&1
+    [ -f "$dir/c.ckpt" ] || { echo "compact: callgrind: no checkpoint" >&2; exit 1; }
+    res=$(MIGTHREAD_RESTORE="$dir/c.ckpt" COMPACT_STOP=1 callgrind restore "$dir/compact" list $n 0)
+    fill=$(callgrind plain "$dir/plain" list $n 1)
+    echo "callgrind, list of 10^5 blocks: restore $res instructions ($((res / n)) a block), the plain build filling it $fill ($(ratio "$res" "$fill") times)"
+fi
+rm -f "$dir/c.ckpt"
+    cap=$(MIGTHREAD_AFTER_POLLS=5 MIGTHREAD_EXIT_AFTER_CHECKPOINT=1 MIGTHREAD_CHECKPOINT_FILE="$dir/c.ckpt" \
+        callgrind capture "$dir/compact" list $n 100)
+    [ -f "$dir/c.ckpt" ] || { echo "compact: callgrind: no checkpoint" >&2; exit 1; }
+    res=$(MIGTHREAD_RESTORE="$dir/c.ckpt" COMPACT_STOP=1 callgrind restore "$dir/compact" list $n 0)
+    cap=$((cap - fill))
+    echo "callgrind, list of 10^5 blocks: capture $cap instructions (the run less the same run without it), restore $res"
+    r=$(ratio "$res" "$cap")
+    line "restore / capture instructions" "$r" "<= 1.5" "$(verdict "$r" 1.5)"
 fi
 rm -f "$dir/c.ckpt"

@@ -42,6 +42,7 @@ typedef struct loader {
     home *homes;                   /* sorted by old_start */
     uint64_t nhomes;
     cv_plan **plans;               /* per writer type, compiled on demand */
+    const struct mt_type **locals; /* per writer type, its local type (plan_for): looked up once */
     uint64_t *fn_old;              /* writer's function addresses, sorted */
     const ck_func **fn_sorted;
     mt_error *err;
@@ -114,6 +115,7 @@ static const cv_plan *plan_for(loader *ld, uint32_t type_index)
         return NULL;
     }
     ld->plans[type_index] = cv_plan_compile(src, &ld->img->arch, dst, ld->err);
+    ld->locals[type_index] = types_local_find(src->id);
     return ld->plans[type_index];
 }
 
@@ -144,8 +146,8 @@ static uint8_t *take_early(loader *ld, const ck_block *b)
 static int raw_elsewhere(const loader *ld, const ck_block *b)
 {
     const struct mt_type *src = ld->img->types[b->type];
-    if (strncmp(src->name, RAW_PREFIX, strlen(RAW_PREFIX)) != 0 || (b->role == CK_ROLE_GLOBAL && b->aux) ||
-        ld->img->arch.byte_order == arch_local()->byte_order)
+    if (ld->img->arch.byte_order == arch_local()->byte_order ||  /* first: a block's cost, a million times */
+        strncmp(src->name, RAW_PREFIX, strlen(RAW_PREFIX)) != 0 || (b->role == CK_ROLE_GLOBAL && b->aux))
         return 0;
     return mt_fail(ld->err, MT_ETYPE, "%u raw bytes of a type mtcc cannot describe cannot be read under another byte order",
                    src->size);
@@ -161,7 +163,7 @@ static int find_home(loader *ld, const ck_block *b, home *h)
         mt_error_context(ld->err, "%s", describe(ld, b, what, sizeof what));
         return -1;
     }
-    const struct mt_type *local = types_local_find(ld->img->types[b->type]->id);
+    const struct mt_type *local = ld->locals[b->type];
     uint64_t bytes = b->count * local->size;
     if (b->role == CK_ROLE_GLOBAL) {
         const st_global *g = state_find_global(b->key);
@@ -483,7 +485,7 @@ static int commit(loader *ld)
 {
     for (uint64_t i = 0; i < ld->nhomes; i++) {
         home *h = &ld->homes[i];
-        const struct mt_type *local = types_local_find(ld->img->types[h->block->type]->id);
+        const struct mt_type *local = ld->locals[h->block->type];
         if (placed && h->stage && (h->block->role == CK_ROLE_GLOBAL || h->block->role == CK_ROLE_HEAP))
             placed(h->block, h->new_addr);
         if (h->block->role == CK_ROLE_GLOBAL || h->block->role == CK_ROLE_TLS) {
@@ -519,6 +521,7 @@ static void loader_free(loader *ld)
     for (uint32_t i = 0; ld->plans && i < ld->img->ntypes; i++)
         cv_plan_free(ld->plans[i]);
     free(ld->plans);
+    free(ld->locals);
     free(ld->fn_old);
     free(ld->fn_sorted);
 }
@@ -541,7 +544,12 @@ int restore_image_early(const ck_image *img, restore_early *early, unsigned flag
         ld.early->plans = NULL;
     } else
         ld.plans = calloc(img->ntypes ? img->ntypes : 1, sizeof *ld.plans);
-    int rc = ld.plans ? 0 : mt_fail(err, MT_ENOMEM, "out of memory loading a checkpoint");
+    ld.locals = calloc(img->ntypes ? img->ntypes : 1, sizeof *ld.locals);
+    if (ld.plans)  /* the early plans: their local types are looked up once more */
+        for (uint32_t t = 0; ld.locals && t < img->ntypes; t++)
+            if (ld.plans[t])
+                ld.locals[t] = types_local_find(img->types[t]->id);
+    int rc = ld.plans && ld.locals ? 0 : mt_fail(err, MT_ENOMEM, "out of memory loading a checkpoint");
     if (rc == 0)
         rc = place_blocks(&ld);
     if (rc == 0)
@@ -615,12 +623,18 @@ static const cv_plan *early_plan_of(restore_early *e, const ck_image *img, const
         e->off = 1;
         return NULL;
     }
-    const struct mt_type *src = img->types[b->type], *local = types_local_find(src->id);
-    if (!local || b->count == 0 || src->size == 0 || datalen / src->size != b->count || datalen % src->size ||
-        strncmp(src->name, RAW_PREFIX, strlen(RAW_PREFIX)) == 0 || untyped_numbers(img, b, local))
+    const struct mt_type *src = img->types[b->type];
+    if (b->count == 0 || src->size == 0 || datalen / src->size != b->count || datalen % src->size)
         return NULL;
-    const cv_plan *p = early_plan(e, img, b->type, local);
-    return p && cv_plan_self_contained(p) ? p : NULL;
+    if (!e->plans || b->type >= e->nplans || !e->plans[b->type]) {  /* a type's first block */
+        const struct mt_type *local = types_local_find(src->id);
+        if (!local || strncmp(src->name, RAW_PREFIX, strlen(RAW_PREFIX)) == 0 || !early_plan(e, img, b->type, local))
+            return NULL;
+    }
+    const cv_plan *p = e->plans[b->type];
+    if (!cv_plan_self_contained(p) || untyped_numbers(img, b, cv_plan_dst(p)))
+        return NULL;
+    return p;
 }
 
 static void early_drop_current(restore_early *e, int state)
@@ -684,8 +698,7 @@ static void early_whole(restore_early *e, const ck_image *img, const ck_block *b
     const cv_plan *plan = early_plan_of(e, img, b, b->len);
     if (!plan || early_room(e, i) < 0)
         return;
-    const struct mt_type *local = types_local_find(img->types[b->type]->id);
-    uint8_t *stage = calloc(1, b->count * local->size);
+    uint8_t *stage = calloc(1, b->count * cv_plan_dst(plan)->size);
     cv_ctx cx = { .lossy = e->flags & MT_LOAD_LOSSY, .src_data = b->data, .src_old = b->old_addr };
     mt_error ignored;
     if (stage && cv_plan_is_copy(plan))
