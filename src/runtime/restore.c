@@ -222,6 +222,47 @@ static int by_old_start(const void *a, const void *b)
     return x->old_start < y->old_start ? -1 : x->old_start > y->old_start;
 }
 
+/* Sorts the homes by old address. The writer writes the heap in address
+ * order, between the globals and the threads' blocks: the longest
+ * ascending run is nearly all of them. The others are sorted apart and
+ * merged in, in one pass and without a copy of the whole array (qsort's
+ * merge sort makes one); many out of order, and qsort does it all. */
+static int sort_homes(loader *ld)
+{
+    home *h = ld->homes;
+    uint64_t n = ld->nhomes, best = 0, best_len = n ? 1 : 0;
+    for (uint64_t i = 0, start = 0; i < n; i++) {
+        if (i > 0 && h[i - 1].old_start > h[i].old_start)
+            start = i;
+        if (i + 1 - start > best_len) {
+            best = start;
+            best_len = i + 1 - start;
+        }
+    }
+    uint64_t m = n - best_len;
+    if (m == 0)
+        return 0;
+    if (m > n / 8) {
+        qsort(h, n, sizeof *h, by_old_start);
+        return 0;
+    }
+    home *rest = malloc(m * sizeof *rest);
+    if (!rest)
+        return -1;
+    memcpy(rest, h, best * sizeof *h);
+    memcpy(rest + best, h + best + best_len, (m - best) * sizeof *h);
+    qsort(rest, m, sizeof *rest, by_old_start);
+    memmove(h + m, h + best, best_len * sizeof *h);  /* the run at the end */
+    /* forward merge: the write index never passes the run's read index */
+    uint64_t i = 0, j = m, k = 0;
+    while (i < m && j < n)
+        h[k++] = rest[i].old_start <= h[j].old_start ? rest[i++] : h[j++];
+    while (i < m)
+        h[k++] = rest[i++];
+    free(rest);
+    return 0;
+}
+
 static int place_blocks(loader *ld)
 {
     const ck_image *img = ld->img;
@@ -234,14 +275,8 @@ static int place_blocks(loader *ld)
         if (find_home(ld, &img->blocks[i], &ld->homes[i]) < 0)
             return -1;
     }
-    /* the writer goes in address order within each role (heap blocks
-     * all of them): often sorted already, and qsort's merge sort would
-     * copy the whole array */
-    uint64_t sorted = 1;
-    while (sorted < ld->nhomes && ld->homes[sorted - 1].old_start <= ld->homes[sorted].old_start)
-        sorted++;
-    if (sorted < ld->nhomes)
-        qsort(ld->homes, ld->nhomes, sizeof *ld->homes, by_old_start);
+    if (sort_homes(ld) < 0)
+        return mt_fail(ld->err, MT_ENOMEM, "out of memory placing blocks");
     for (uint64_t i = 1; i < ld->nhomes; i++)
         if (ld->homes[i].old_start < ld->homes[i - 1].old_end)
             return mt_fail(ld->err, MT_EFORMAT, "corrupt checkpoint: blocks of records %u and %u overlap",
