@@ -549,13 +549,13 @@ static int keep_buffer(reader *r, uint8_t *buf)
     return 0;
 }
 
-/* Hands the block read last to the hooks; frees its bytes when the hook
+/* Hands a block just read to the hooks; frees its bytes when the hook
  * has taken them and they are alone in their payload (a block converted
  * as it arrived is not held twice). */
-static void tell_block(reader *r)
+static void tell_block(reader *r, uint64_t index)
 {
     ck_image *img = r->img;
-    ck_block *b = &img->blocks[img->nblocks - 1];
+    ck_block *b = &img->blocks[index];
     if (!r->hooks || !r->hooks->block || r->hooks->block(r->hooks->ctx, img, b) != 1 || !b->alone)
         return;
     free(img->buffers[b->alone - 1]);
@@ -638,7 +638,7 @@ static int parse_block(reader *r, uint8_t *payload, uint64_t len)
     if (rc < 0)
         free(b.name);
     else
-        tell_block(r);
+        tell_block(r, r->img->nblocks - 1);
     return rc;
 }
 
@@ -719,8 +719,9 @@ static int reserve_blocks(reader *r, uint64_t n)
 /* The bytes of a run's blocks, one buffer for them all: the first pass
  * checks every block and sums their lengths against what this process
  * can hold (zeros cost nothing in the file, so the sum is bounded, not
- * the payload), the second copies the literal pieces. */
-static int parse_blocks(reader *r, const uint8_t *payload, uint64_t len)
+ * the payload), the second copies the literal pieces. Takes ownership
+ * of payload, freed once unpacked, before the hooks see the blocks. */
+static int parse_blocks(reader *r, uint8_t *payload, uint64_t len)
 {
     cursor c = { payload, len, 0 };
     ck_block f = { .record = r->record };
@@ -751,11 +752,13 @@ static int parse_blocks(reader *r, const uint8_t *payload, uint64_t len)
         rc = reserve_blocks(r, n);
     if (rc < 0) {
         free(f.name);
+        free(payload);
         return rc;
     }
     r->unpacked += total;
     c = start;
     end = 0;
+    uint64_t first = r->img->nblocks;
     for (uint32_t i = 0; i < n; i++) {
         ck_block b = f;
         b.name_shared = i > 0;
@@ -765,8 +768,10 @@ static int parse_blocks(reader *r, const uint8_t *payload, uint64_t len)
         end = b.old_addr + b.len;
         b.alone = n == 1 ? (uint32_t)r->img->nbuffers : 0;  /* its buffer was the last kept */
         r->img->blocks[r->img->nblocks++] = b;
-        tell_block(r);
     }
+    free(payload);  /* unpacked: not held beside the blocks while the hooks convert them */
+    for (uint64_t k = first; k < r->img->nblocks; k++)
+        tell_block(r, k);
     return 0;
 }
 
@@ -942,7 +947,7 @@ static int read_record(reader *r)
     case CK_FILES: rc = parse_files(r, payload, len); payload = NULL; break;
     case CK_PARENT: rc = parse_parent(r, payload, len); break;
     case CK_DELTA: rc = parse_delta(r, payload, len); payload = NULL; break;
-    case CK_BLOCKS: rc = parse_blocks(r, payload, len); break;
+    case CK_BLOCKS: rc = parse_blocks(r, payload, len); payload = NULL; break;
     case CK_INFO:
         if (!r->img->info && (r->img->info = malloc(len + 1))) {
             memcpy(r->img->info, payload, len);
