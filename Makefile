@@ -65,7 +65,7 @@ ZFILE_LIB   := build/zfile/libmtzfile.a
 HOST_LIB := build/lib/$(HOST_TRIPLE)/libmigthread.a
 HEADERS  := build/include/migthread.h build/include/migthread-gen.h
 
-.PHONY: all cross check check-slurm demo bench bench-convert bench-overhead bench-threads bench-unions bench-migrate bench-fork bench-incremental bench-capspeed deps clean unit matrix \
+.PHONY: all cross check check-slurm demo bench bench-convert bench-overhead bench-threads bench-unions bench-migrate bench-fork bench-incremental bench-capspeed bench-compact deps clean unit matrix \
         bench-compress fuzz-smoke fuzz-csmith man install uninstall deb
 all: $(HOST_LIB) build/lib/$(HOST_TRIPLE)/libmtconvert.a build/bin/migthread build/bin/migthreadd build/bin/mtcc $(HEADERS)
 
@@ -410,7 +410,13 @@ bench-compress: deps
 	@$(MAKE) --no-print-directory all
 	bench/compress.sh
 
-bench: bench-compress bench-convert bench-overhead bench-threads bench-unions bench-fork bench-incremental bench-capspeed bench-migrate
+# compact state: 10^6 small blocks, zero pages, restore time and memory
+# (COMPACT_RUNS; COMPACT_CALLGRIND=1 adds instruction counts)
+bench-compact: deps
+	@$(MAKE) --no-print-directory all
+	bench/compact.sh
+
+bench: bench-compress bench-convert bench-overhead bench-threads bench-unions bench-fork bench-incremental bench-capspeed bench-compact bench-migrate
 
 clean:
 	rm -rf build

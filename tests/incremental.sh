@@ -88,8 +88,8 @@ check "inspect shows the chain: two parents, their ids, blocks and bytes" \
 "$mt" inspect --json "$ck" >"$dir/inspect.json" 2>&1
 check "... and --json: three files in the chain" \
     "python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); sys.exit(len(d[\"chain\"]) != 3 or d[\"version\"] != 4)' '$dir/inspect.json'"
-check "... a parent alone is a full checkpoint of version 3" \
-    "\"$mt\" inspect '$full' | grep -q 'format version 3' && ! \"$mt\" inspect '$full' | grep -q '^chain:'"
+check "... a parent alone is a full checkpoint (version 4 for its runs of blocks, no chain)" \
+    "\"$mt\" inspect '$full' | grep -q 'format version 4' && ! \"$mt\" inspect '$full' | grep -q '^chain:'"
 
 # ---- a chain across restores: each restored process refers to the file it came from --------
 # (MIGTHREAD_AFTER_POLLS, deterministic: each leg leaves after its checkpoint)

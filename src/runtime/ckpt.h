@@ -45,13 +45,20 @@ static inline int ck_zstd_magic(const unsigned char *p)
 /* Required features (the header's flags, version 4). */
 enum ck_feature {
     CK_FEATURE_PARENT = 1,  /* refers to a parent checkpoint (PARENT, DELTA records) */
-    CK_FEATURES_KNOWN = 1
+    CK_FEATURE_RUNS = 2,    /* blocks in BLOCKS records: runs, delta-encoded addresses, zero holes */
+    CK_FEATURES_KNOWN = 3
 };
 
 /* A reader follows at most this many parents behind a checkpoint. */
 enum { CK_CHAIN_MAX = 64 };
 /* A DELTA record's chunk size: a power of two in these bounds. */
 enum { CK_CHUNK_MIN = 512, CK_CHUNK_MAX = 1 << 24 };
+/* BLOCKS records: blocks smaller than CK_RUN_BLOCK_MAX bytes share one
+ * record with their neighbours (a larger block is always alone in its
+ * record, so that a DELTA can name it by record); a run's payload stops
+ * growing past CK_RUN_BYTES. A larger block whose CK_HOLE_CHUNK-byte
+ * chunks (from its start) are partly all zeros leaves them out. */
+enum { CK_RUN_BLOCK_MAX = 1024, CK_RUN_BYTES = 1 << 20, CK_HOLE_CHUNK = 4096 };
 
 enum ck_kind {
     CK_TYPES = 1,   /* the writer's type table */
@@ -63,6 +70,7 @@ enum ck_kind {
     CK_FILES = 10,  /* the program's open files: path, descriptor, offset, unread input (libc_files.c) */
     CK_PARENT = 11, /* the parent checkpoint: its id, the digest of its content, its size, its path */
     CK_DELTA = 12,  /* a block whose unchanged chunks are a parent's block's (incremental) */
+    CK_BLOCKS = 13, /* blocks of one role, type and name: addresses as gaps, zeros left out */
     CK_END = 0x7f454e44 /* "DNE\x7f": closes the stream */
 };
 
@@ -160,16 +168,21 @@ typedef struct ck_parent {
     char *path;                 /* relative to the child's directory, or absolute */
 } ck_parent;
 
+/* One per saved block, a million for a million small blocks: the small
+ * fields first, packed. */
 typedef struct ck_block {
     uint8_t role;
+    uint8_t name_shared; /* name is an earlier block's of the same BLOCKS record: not freed */
     uint32_t type;      /* index into the image's types */
+    uint32_t record;    /* record number, for messages */
+    uint32_t alone;     /* 1 + the index in the image's buffers of the payload that holds
+                           this block's bytes and nothing else's, or 0 */
     uint64_t key, aux;
     uint64_t old_addr;  /* where the block was in the writer */
     uint64_t count;     /* elements */
     uint64_t len;       /* bytes: count * the writer's type size */
     const uint8_t *data;
     char *name;         /* globals: the name; may be empty */
-    uint32_t record;    /* record number, for messages */
     ck_delta *delta;    /* a DELTA record's; data is NULL until ck_chain_resolve */
 } ck_block;
 
@@ -283,6 +296,16 @@ typedef struct ck_writer {
     int (*block_out)(void *ctx, struct ck_writer *w, const ck_block *b, const void *data);
     void *block_out_ctx;
     uint64_t end_digest;        /* set by ck_write_end: the digest its END record holds */
+    /* CK_FEATURE_RUNS: small heap blocks gather in a BLOCKS record (buf,
+     * its payload so far) until one that cannot join comes, or any other
+     * record; run_first holds the fields they share, run_end the end of
+     * the last one's range. */
+    int runs;
+    uint8_t *run_buf;
+    size_t run_len, run_cap;
+    uint32_t run_n;
+    ck_block run_first;
+    uint64_t run_end;
 } ck_writer;
 
 /* Each returns 0, or -1 with the writer's err filled. */
@@ -311,6 +334,9 @@ int ck_write_unions(ck_writer *w, const ck_union *u, uint64_t n);
 /* The open files, in id order; writes nothing when n is 0. */
 int ck_write_files(ck_writer *w, const ck_file *f, uint32_t n);
 int ck_write_end(ck_writer *w);
+/* Frees what a writer holds (a run gathered and not written, after a
+ * failure); the writer is unusable after it. */
+void ck_write_release(ck_writer *w);
 /* A record of any kind with the given payload, framed and checksummed like
  * the others (tests write kinds of later versions with it). */
 int ck_write_raw(ck_writer *w, uint32_t kind, uint32_t flags, const void *payload, uint64_t len);
@@ -328,12 +354,15 @@ ck_image *ck_read(st_stream *s, mt_error *err);
 /* What a reader that works while the stream arrives is told (ck_read_with).
  * part: a BLOCK record's payload so far, its first have of len bytes, after
  * each piece that came (not yet checked: what part makes stays apart).
- * block: that record read whole and its own checksum verified. The stream
+ * block: that record read whole and its own checksum verified; returns 1
+ * when the reader may free the block's bytes (b->data is NULL from then
+ * on: the caller converted them), which it does when they are alone in
+ * their payload, else 0. The stream
  * as a whole is verified only at its END: nothing made from it may be
  * used before ck_read_with returns the image. Either may be NULL. */
 typedef struct ck_read_hooks {
     void (*part)(void *ctx, const ck_image *img, const uint8_t *payload, uint64_t have, uint64_t len);
-    void (*block)(void *ctx, const ck_image *img, const ck_block *b);
+    int (*block)(void *ctx, const ck_image *img, const ck_block *b);
     void *ctx;
 } ck_read_hooks;
 ck_image *ck_read_with(st_stream *s, const ck_read_hooks *hooks, mt_error *err);

@@ -54,7 +54,12 @@ static const ck_block *block_at_record(const ck_image *img, uint32_t record)
         else
             hi = mid;
     }
-    return lo < img->nblocks && img->blocks[lo].record == record ? &img->blocks[lo] : NULL;
+    if (lo >= img->nblocks || img->blocks[lo].record != record)
+        return NULL;
+    /* a run of blocks (a BLOCKS record) is no one block a DELTA can name */
+    if (lo + 1 < img->nblocks && img->blocks[lo + 1].record == record)
+        return NULL;
+    return &img->blocks[lo];
 }
 
 static int chunk_same(const ck_delta *d, uint64_t i)

@@ -44,6 +44,29 @@ static uint64_t get_uint(cursor *c, unsigned size)
     return v;
 }
 
+/* An unsigned LEB128 number (BLOCKS records): at most ten bytes, no
+ * bits past 64. */
+static uint64_t get_varint(cursor *c)
+{
+    uint64_t v = 0;
+    for (unsigned shift = 0; !c->bad; shift += 7) {
+        if (c->left == 0 || shift > 63) {
+            c->bad = 1;
+            break;
+        }
+        uint8_t byte = *c->p++;
+        c->left--;
+        if (shift == 63 && (byte & 0x7e)) {
+            c->bad = 1;
+            break;
+        }
+        v |= (uint64_t)(byte & 0x7f) << shift;
+        if (!(byte & 0x80))
+            return v;
+    }
+    return 0;
+}
+
 /* Returns a fresh NUL-terminated copy of a length-prefixed string. */
 static char *get_str(cursor *c)
 {
@@ -75,6 +98,7 @@ typedef struct reader {
     int have_types, have_funcs, have_freed, have_unions, have_files;
     XXH3_state_t whole;  /* every byte before the record being read */
     uint64_t mem_limit;  /* memory_limit(), once a record asks */
+    uint64_t unpacked;   /* bytes of blocks BLOCKS records have claimed so far */
     const ck_read_hooks *hooks; /* ck_read_with's, or NULL */
 } reader;
 
@@ -528,6 +552,21 @@ static int keep_buffer(reader *r, uint8_t *buf)
     return 0;
 }
 
+/* Hands a block just read to the hooks; frees its bytes when the hook
+ * has taken them and they are alone in their payload (a block converted
+ * as it arrived is not held twice). */
+static void tell_block(reader *r, uint64_t index)
+{
+    ck_image *img = r->img;
+    ck_block *b = &img->blocks[index];
+    if (!r->hooks || !r->hooks->block || r->hooks->block(r->hooks->ctx, img, b) != 1 || !b->alone)
+        return;
+    free(img->buffers[b->alone - 1]);
+    img->buffers[b->alone - 1] = NULL;
+    b->data = NULL;
+    b->alone = 0;
+}
+
 static int add_block(reader *r, const ck_block *b)
 {
     ck_image *img = r->img;
@@ -596,13 +635,147 @@ static int parse_block(reader *r, uint8_t *payload, uint64_t len)
         rc = keep_buffer(r, payload);
     else
         free(payload);
+    b.alone = (uint32_t)r->img->nbuffers;  /* the index of payload, plus 1 */
     if (rc == 0)
         rc = add_block(r, &b);
     if (rc < 0)
         free(b.name);
-    else if (r->hooks && r->hooks->block)
-        r->hooks->block(r->hooks->ctx, r->img, &r->img->blocks[r->img->nblocks - 1]);
+    else
+        tell_block(r, r->img->nblocks - 1);
     return rc;
+}
+
+/* ---- BLOCKS records: runs of blocks, zero holes ------------------------------------- */
+
+/* One block of a BLOCKS record: its address (the gap after the block
+ * before it, the first's whole), its count and the pieces of its bytes,
+ * literal and zero in turn, exactly covering count * size. Checked
+ * before anything is allocated; with out, the literal bytes are copied
+ * there (zeros are already). */
+static int run_member(reader *r, cursor *c, ck_block *b, uint64_t prev_end, int first, uint8_t *out)
+{
+    uint64_t gap = get_varint(c);
+    b->count = get_varint(c);
+    uint64_t size = r->img->types[b->type]->size;
+    if (c->bad || b->count == 0 || b->count > CK_MAX_PAYLOAD / size)
+        return corrupt(r, "%s", "a block of a run has a bad count");
+    if (!first && gap > UINT64_MAX - prev_end)
+        return corrupt(r, "%s", "block address out of the writer's address space");
+    b->old_addr = first ? gap : prev_end + gap;
+    b->len = b->count * size;
+    if (check_block(r, b) < 0)
+        return -1;
+    for (uint64_t covered = 0, piece = 0; covered < b->len || piece == 0; piece++) {
+        uint64_t n = get_varint(c);
+        int literal = piece % 2 == 0;
+        if (c->bad || n > b->len - covered || (!literal && n == 0) || (literal && n > c->left))
+            return corrupt(r, "%s", "a block of a run does not match its pieces");
+        if (literal && out)
+            memcpy(out + covered, c->p, (size_t)n);
+        if (literal) {
+            c->p += n;
+            c->left -= n;
+        }
+        covered += n;
+    }
+    return 0;
+}
+
+/* The fields a BLOCKS record's blocks share, and their number: at least
+ * one, and no more than its bytes could describe (three each). */
+static int run_head(reader *r, cursor *c, ck_block *f, uint32_t *n)
+{
+    f->role = (uint8_t)get_uint(c, 1);
+    f->type = (uint32_t)get_uint(c, 4);
+    f->key = get_uint(c, 8);
+    f->aux = get_uint(c, 8);
+    f->name = get_str(c);
+    *n = (uint32_t)get_uint(c, 4);
+    if (c->bad)
+        return corrupt(r, "%s", "block header overruns its record");
+    if (f->role < 1 || f->role > CK_ROLE_MAX)
+        return corrupt(r, "%s", "unknown block role");
+    if (!r->have_types || f->type >= r->img->ntypes)
+        return corrupt(r, "%s", "block of an undefined type");
+    if (*n == 0 || *n > c->left / 3)
+        return corrupt(r, "%s", "a run of blocks claims more blocks than it holds");
+    return 0;
+}
+
+/* Room for n more blocks, at once. */
+static int reserve_blocks(reader *r, uint64_t n)
+{
+    ck_image *img = r->img;
+    if (img->nblocks + n <= img->blocks_cap)
+        return 0;
+    uint64_t cap = img->blocks_cap ? img->blocks_cap : 64;
+    while (cap < img->nblocks + n)
+        cap *= 2;
+    ck_block *grown = realloc(img->blocks, cap * sizeof *grown);
+    if (!grown)
+        return mt_fail(r->err, MT_ENOMEM, "out of memory reading blocks");
+    img->blocks = grown;
+    img->blocks_cap = cap;
+    return 0;
+}
+
+/* The bytes of a run's blocks, one buffer for them all: the first pass
+ * checks every block and sums their lengths against what this process
+ * can hold (zeros cost nothing in the file, so the sum is bounded, not
+ * the payload), the second copies the literal pieces. Takes ownership
+ * of payload, freed once unpacked, before the hooks see the blocks. */
+static int parse_blocks(reader *r, uint8_t *payload, uint64_t len)
+{
+    cursor c = { payload, len, 0 };
+    ck_block f = { .record = r->record };
+    uint32_t n = 0;
+    int rc = run_head(r, &c, &f, &n);
+    cursor start = c;
+    uint64_t total = 0, end = 0;
+    for (uint32_t i = 0; i < n && rc == 0; i++) {
+        ck_block b = f;
+        rc = run_member(r, &c, &b, end, i == 0, NULL);
+        end = b.old_addr + b.len;
+        total += b.len;  /* each below 2^40: no overflow in 2^32 of them */
+        if (rc == 0 && (total > r->mem_limit || total > r->mem_limit - r->unpacked))
+            rc = mt_fail(r->err, MT_ENOMEM,
+                         "record %u at offset %llu holds %llu bytes of blocks, more than this process can hold (%llu)",
+                         r->record, (unsigned long long)r->rec_offset, (unsigned long long)(total + r->unpacked),
+                         (unsigned long long)r->mem_limit);
+    }
+    if (rc == 0 && c.left)
+        rc = corrupt(r, "%s", "bytes after the last block of a run");
+    uint8_t *bytes = rc == 0 ? calloc(1, total ? total : 1) : NULL;  /* zero pages stay untouched */
+    if (rc == 0 && !bytes)
+        rc = mt_fail(r->err, MT_ENOMEM, "out of memory reading record %u (%llu bytes of blocks)", r->record,
+                     (unsigned long long)total);
+    if (rc == 0 && (rc = keep_buffer(r, bytes)) < 0)
+        free(bytes);
+    if (rc == 0)
+        rc = reserve_blocks(r, n);
+    if (rc < 0) {
+        free(f.name);
+        free(payload);
+        return rc;
+    }
+    r->unpacked += total;
+    c = start;
+    end = 0;
+    uint64_t first = r->img->nblocks;
+    for (uint32_t i = 0; i < n; i++) {
+        ck_block b = f;
+        b.name_shared = i > 0;
+        run_member(r, &c, &b, end, i == 0, bytes);  /* checked in the first pass */
+        b.data = bytes;
+        bytes += b.len;
+        end = b.old_addr + b.len;
+        b.alone = n == 1 ? (uint32_t)r->img->nbuffers : 0;  /* its buffer was the last kept */
+        r->img->blocks[r->img->nblocks++] = b;
+    }
+    free(payload);  /* unpacked: not held beside the blocks while the hooks convert them */
+    for (uint64_t k = first; k < r->img->nblocks; k++)
+        tell_block(r, k);
+    return 0;
 }
 
 /* ---- Incremental checkpoints: PARENT and DELTA --------------------------------------- */
@@ -736,7 +909,7 @@ static int read_record(reader *r)
     uint64_t len = get_uint(&c, 8);
     int known = kind == CK_TYPES || kind == CK_BLOCK || kind == CK_FUNCS || kind == CK_INFO ||
                 kind == CK_FREED || kind == CK_UNIONS || kind == CK_FILES || kind == CK_END ||
-                kind == CK_PARENT || kind == CK_DELTA;
+                kind == CK_PARENT || kind == CK_DELTA || (kind == CK_BLOCKS && (r->img->features & CK_FEATURE_RUNS));
     if (!known && !(flags & CK_FLAG_SKIPPABLE))
         return corrupt(r, "unknown record kind%s", "");
     if (check_claim(r, len) < 0 || verify_ahead(r, h, len) < 0)
@@ -777,6 +950,7 @@ static int read_record(reader *r)
     case CK_FILES: rc = parse_files(r, payload, len); payload = NULL; break;
     case CK_PARENT: rc = parse_parent(r, payload, len); break;
     case CK_DELTA: rc = parse_delta(r, payload, len); payload = NULL; break;
+    case CK_BLOCKS: rc = parse_blocks(r, payload, len); payload = NULL; break;
     case CK_INFO:
         if (!r->img->info && (r->img->info = malloc(len + 1))) {
             memcpy(r->img->info, payload, len);
@@ -875,7 +1049,8 @@ void ck_image_free(ck_image *img)
         type_free(img->types[i]);
     free(img->types);
     for (uint64_t i = 0; i < img->nblocks; i++) {
-        free(img->blocks[i].name);
+        if (!img->blocks[i].name_shared)
+            free(img->blocks[i].name);
         if (img->blocks[i].delta) {
             free(img->blocks[i].delta->bytes);
             free(img->blocks[i].delta->origin);

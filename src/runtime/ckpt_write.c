@@ -63,6 +63,20 @@ static void wb_str(wbuf *b, const char *s)
     wb_put(b, s, n);
 }
 
+/* An unsigned LEB128 number: seven bits a byte, low first, the top bit
+ * set on every byte but the last (BLOCKS records). */
+static void wb_varint(wbuf *b, uint64_t v)
+{
+    uint8_t tmp[10];
+    size_t n = 0;
+    do {
+        tmp[n] = (uint8_t)(v & 0x7f);
+        v >>= 7;
+        tmp[n++] |= v ? 0x80 : 0;
+    } while (v);
+    wb_put(b, tmp, n);
+}
+
 static int io_fail(ck_writer *w, const char *what)
 {
     return mt_fail(w->err, MT_EIO, "cannot write checkpoint %s at offset %llu: %s", what,
@@ -163,11 +177,17 @@ static int put_patched(ck_writer *w, XXH3_state_t *st, const uint8_t *data, uint
     return put_bytes(w, st, data + done, len - done);
 }
 
+static int flush_run(ck_writer *w);
+
 /* Writes one record whose payload is head (a table) followed by data
- * (program memory, with the writer's patches, when patched). */
+ * (program memory, with the writer's patches, when patched). A run of
+ * blocks gathered so far goes out first: records keep the order of the
+ * calls. */
 static int put_record(ck_writer *w, uint32_t kind, uint32_t flags, const wbuf *head,
                       const void *data, uint64_t data_len, int patched)
 {
+    if (w->run_n && flush_run(w) < 0)
+        return -1;
     uint64_t len = head->len + data_len;
     wbuf frame = { 0 };
     wb_uint(&frame, kind, 4);
@@ -213,6 +233,10 @@ int ck_write_header_features(ck_writer *w, st_stream *s, uint64_t program_id, ui
     w->block_seen_ctx = NULL;
     w->block_out = NULL;
     w->block_out_ctx = NULL;
+    w->runs = (features & CK_FEATURE_RUNS) != 0;
+    w->run_buf = NULL;
+    w->run_len = w->run_cap = 0;
+    w->run_n = 0;
     wbuf b = { 0 };
     wb_put(&b, CK_MAGIC, CK_MAGIC_LEN);
     wb_uint(&b, features ? CK_VERSION_CHAIN : CK_VERSION, 2);
@@ -300,21 +324,224 @@ int ck_write_freed(ck_writer *w, const ck_range *ranges, uint64_t n)
     return r;
 }
 
+/* ---- BLOCKS records: runs of small blocks, zero holes (CK_FEATURE_RUNS) ----------------- */
+
+/* 1 when the n bytes at p are all zero. */
+static int all_zero(const uint8_t *p, uint64_t n)
+{
+    return n == 0 || (p[0] == 0 && memcmp(p, p + 1, (size_t)n - 1) == 0);
+}
+
+/* The fields every block of a BLOCKS record shares, then its count of
+ * blocks. */
+static void put_run_head(wbuf *b, const ck_block *first, uint32_t n)
+{
+    wb_uint(b, first->role, 1);
+    wb_uint(b, first->type, 4);
+    wb_uint(b, first->key, 8);
+    wb_uint(b, first->aux, 8);
+    wb_str(b, first->name);
+    wb_uint(b, n, 4);
+}
+
+static int flush_run(ck_writer *w)
+{
+    uint32_t n = w->run_n;
+    w->run_n = 0;  /* put_record below must not flush it again */
+    wbuf head = { 0 };
+    put_run_head(&head, &w->run_first, n);
+    int r = put_record(w, CK_BLOCKS, 0, &head, w->run_buf, w->run_len, 0);
+    free(head.p);
+    w->run_len = 0;
+    return r;
+}
+
+static int same_name(const char *a, const char *b)
+{
+    return strcmp(a ? a : "", b ? b : "") == 0;
+}
+
+/* Whether blk goes on the run gathered so far: same fields, after its
+ * last block, and room left. */
+static int run_takes(const ck_writer *w, const ck_block *blk)
+{
+    const ck_block *f = &w->run_first;
+    return w->run_n && w->run_n < UINT32_MAX && f->role == blk->role && f->type == blk->type &&
+           f->key == blk->key && f->aux == blk->aux && blk->old_addr >= w->run_end &&
+           w->run_len + blk->len + 32 <= CK_RUN_BYTES && same_name(f->name, blk->name);
+}
+
+/* A small heap block onto the run (a new one when it cannot join the
+ * last): its address as the gap after the block before it, its count,
+ * then its bytes, or only their length when they are all zeros. 1 when
+ * the block does not go in a run (the caller writes it), 0, or -1. */
+static int run_block(ck_writer *w, const ck_block *blk, const void *data)
+{
+    if (blk->role != CK_ROLE_HEAP || blk->len >= CK_RUN_BLOCK_MAX || ck_block_patched(w, data, blk->len)) {
+        if (w->run_n && flush_run(w) < 0)  /* before block_out numbers a record */
+            return -1;
+        return 1;
+    }
+    /* a small block: incr.c's block_out neither hashes nor writes it */
+    if (w->block_out && w->block_out(w->block_out_ctx, w, blk, data) < 0)
+        return -1;
+    if (w->run_n && !run_takes(w, blk) && flush_run(w) < 0)
+        return -1;
+    wbuf b = { w->run_buf, w->run_len, w->run_cap, 0 };
+    wb_varint(&b, w->run_n ? blk->old_addr - w->run_end : blk->old_addr);
+    wb_varint(&b, blk->count);
+    if (all_zero(data, blk->len)) {
+        wb_varint(&b, 0);
+        wb_varint(&b, blk->len);
+    } else {
+        wb_varint(&b, blk->len);
+        wb_put(&b, data, (size_t)blk->len);
+    }
+    w->run_buf = b.p;
+    w->run_len = b.len;
+    w->run_cap = b.cap;
+    if (b.oom)
+        return mt_fail(w->err, MT_ENOMEM, "out of memory writing a checkpoint");
+    if (w->run_n++ == 0)
+        w->run_first = *blk;
+    w->run_end = blk->old_addr + blk->len;
+    return 0;
+}
+
+/* The alternating lengths of a block's literal and zero pieces (literal
+ * first, possibly empty), by chunks of CK_HOLE_CHUNK bytes from its
+ * start; the number of lengths, 0 when no chunk is all zeros or memory
+ * ran out (the block goes out whole). A chunk of data starts with a
+ * nonzero byte most of the time, so dense memory costs a byte a page. */
+static size_t find_holes(const uint8_t *p, uint64_t len, uint64_t **out)
+{
+    size_t n = 0, cap = 0;
+    uint64_t *lens = NULL;
+    int zero_run = 0, any = 0;
+    for (uint64_t at = 0; at < len; at += CK_HOLE_CHUNK) {
+        uint64_t k = len - at < CK_HOLE_CHUNK ? len - at : CK_HOLE_CHUNK;
+        int z = all_zero(p + at, k);
+        any |= z;
+        if (n == 0 || z != zero_run) {
+            if (n == cap) {
+                cap = cap ? cap * 2 : 16;
+                uint64_t *g = realloc(lens, cap * sizeof *g);
+                if (!g) {
+                    free(lens);
+                    return 0;
+                }
+                lens = g;
+            }
+            if (n == 0 && z)
+                lens[n++] = 0;  /* an empty literal piece first */
+            lens[n++] = 0;
+            zero_run = z;
+        }
+        lens[n - 1] += k;
+    }
+    if (!any) {
+        free(lens);
+        return 0;
+    }
+    *out = lens;
+    return n;
+}
+
+static unsigned varint_len(uint64_t v)
+{
+    unsigned n = 1;
+    while (v >>= 7)
+        n++;
+    return n;
+}
+
+/* A block with zero chunks as a BLOCKS record of one, its literal
+ * pieces streamed from memory: 1 when it has none (the caller writes a
+ * BLOCK record), 0, or -1. */
+static int holed_block(ck_writer *w, const ck_block *blk, const void *data)
+{
+    uint64_t *lens = NULL;
+    size_t n = ck_block_patched(w, data, blk->len) ? 0 : find_holes(data, blk->len, &lens);
+    if (n == 0)
+        return 1;
+    wbuf head = { 0 };
+    put_run_head(&head, blk, 1);
+    wb_varint(&head, blk->old_addr);
+    wb_varint(&head, blk->count);
+    uint64_t len = head.len;
+    for (size_t i = 0; i < n; i++)
+        len += varint_len(lens[i]) + (i % 2 == 0 ? lens[i] : 0);
+    wbuf frame = { 0 };
+    wb_uint(&frame, CK_BLOCKS, 4);
+    wb_uint(&frame, 0, 4);
+    wb_uint(&frame, len, 8);
+    int r = frame.oom || head.oom ? mt_fail(w->err, MT_ENOMEM, "out of memory writing a checkpoint") : 0;
+    XXH3_state_t st;
+    memset(&st, 0, sizeof st); /* gcc 12 flags the partial init in reset */
+    XXH3_64bits_reset_withSeed(&st, ck_record_seed(w->checkpoint_id, w->records));
+    int bad = r || put_bytes(w, &st, frame.p, frame.len) || put_bytes(w, &st, head.p, head.len);
+    const uint8_t *p = data;
+    for (size_t i = 0; i < n && !bad; i++) {
+        wbuf v = { 0 };
+        wb_varint(&v, lens[i]);  /* ten bytes at most: never out of memory but for a malloc */
+        bad = v.oom || put_bytes(w, &st, v.p, v.len) || (i % 2 == 0 && put_bytes(w, &st, p, lens[i]));
+        free(v.p);
+        p += lens[i];
+    }
+    uint8_t sum[8];
+    uint64_t h = XXH3_64bits_digest(&st);
+    for (int i = 0; i < 8; i++)
+        sum[i] = (uint8_t)(h >> (8 * i));
+    bad = bad || emit(w, sum, sizeof sum);
+    free(frame.p);
+    free(head.p);
+    free(lens);
+    if (r)
+        return r;
+    if (bad)
+        return io_fail(w, "record");
+    w->records++;
+    return 0;
+}
+
+void ck_write_release(ck_writer *w)
+{
+    free(w->run_buf);
+    w->run_buf = NULL;
+    w->run_len = w->run_cap = 0;
+    w->run_n = 0;
+}
+
+static void put_block_head(wbuf *b, const ck_block *blk)
+{
+    wb_uint(b, blk->role, 1);
+    wb_uint(b, blk->type, 4);
+    wb_uint(b, blk->key, 8);
+    wb_uint(b, blk->aux, 8);
+    wb_uint(b, blk->old_addr, 8);
+    wb_uint(b, blk->count, 8);
+    wb_str(b, blk->name);
+}
+
 int ck_write_block(ck_writer *w, const ck_block *blk, const void *data)
 {
     if (w->block_seen && w->block_seen(w->block_seen_ctx, blk, data, w->err) < 0)
         return -1;
+    if (w->runs) {
+        int r = run_block(w, blk, data);
+        if (r <= 0)
+            return r;
+    }
     int out = w->block_out ? w->block_out(w->block_out_ctx, w, blk, data) : 0;
     if (out != 0)
         return out < 0 ? -1 : 0;
+    if (w->runs) {
+        int r = holed_block(w, blk, data);
+        if (r <= 0)
+            return r;
+    }
     wbuf b = { 0 };
-    wb_uint(&b, blk->role, 1);
-    wb_uint(&b, blk->type, 4);
-    wb_uint(&b, blk->key, 8);
-    wb_uint(&b, blk->aux, 8);
-    wb_uint(&b, blk->old_addr, 8);
-    wb_uint(&b, blk->count, 8);
-    wb_str(&b, blk->name);
+    put_block_head(&b, blk);
     int r = put_record(w, CK_BLOCK, 0, &b, data, blk->len, 1);
     free(b.p);
     return r;
@@ -370,11 +597,15 @@ int ck_write_files(ck_writer *w, const ck_file *f, uint32_t n)
 int ck_write_end(ck_writer *w)
 {
     wbuf b = { 0 };
-    w->end_digest = XXH3_64bits_digest(&w->whole);
-    wb_uint(&b, w->records, 4);
-    wb_uint(&b, w->end_digest, 8);
-    int r = put_record(w, CK_END, 0, &b, NULL, 0, 0);
+    int r = w->run_n ? flush_run(w) : 0;  /* the last run comes before the count */
+    if (r == 0) {
+        w->end_digest = XXH3_64bits_digest(&w->whole);
+        wb_uint(&b, w->records, 4);
+        wb_uint(&b, w->end_digest, 8);
+        r = put_record(w, CK_END, 0, &b, NULL, 0, 0);
+    }
     free(b.p);
+    ck_write_release(w);
     if (r == 0 && st_flush(w->s) < 0)
         r = io_fail(w, "end");
     return r;
@@ -419,14 +650,10 @@ int ck_write_delta(ck_writer *w, const ck_block *blk, const void *data, uint32_t
     for (uint64_t i = 0; i < nchunks; i++)
         if (!chunk_same(same, i))
             literal += i + 1 < nchunks ? chunk : blk->len - i * chunk;
+    if (w->run_n && flush_run(w) < 0)
+        return -1;
     wbuf head = { 0 };
-    wb_uint(&head, blk->role, 1);
-    wb_uint(&head, blk->type, 4);
-    wb_uint(&head, blk->key, 8);
-    wb_uint(&head, blk->aux, 8);
-    wb_uint(&head, blk->old_addr, 8);
-    wb_uint(&head, blk->count, 8);
-    wb_str(&head, blk->name);
+    put_block_head(&head, blk);
     wb_uint(&head, parent_record, 4);
     wb_uint(&head, chunk, 4);
     wb_put(&head, same, (size_t)((nchunks + 7) / 8));

@@ -506,6 +506,11 @@ void cv_plan_free(cv_plan *p)
     free(p);
 }
 
+const struct mt_type *cv_plan_dst(const cv_plan *p)
+{
+    return p->dst;
+}
+
 int cv_plan_is_copy(const cv_plan *p)
 {
     return p->is_copy;

@@ -56,6 +56,9 @@ cv_plan *cv_plan_compile(const struct mt_type *src, const mt_arch *src_arch,
                          const struct mt_type *dst, mt_error *err);
 void cv_plan_free(cv_plan *p);
 
+/* The local type the plan converts into. */
+const struct mt_type *cv_plan_dst(const cv_plan *p);
+
 /* 1 when the plan is a plain memcpy (same layout and representation, no
  * pointers to translate). */
 int cv_plan_is_copy(const cv_plan *p);

@@ -38,6 +38,10 @@
 /* Smaller blocks are written whole: a DELTA record's framing and map
  * cost about as much as they would save. */
 #define INCR_MIN_BLOCK 1024u
+/* A block that may be referred to is alone in its record (ckpt.h): the
+ * writer gathers only smaller ones in runs, and hands them to block_out,
+ * which must leave them alone. */
+_Static_assert(INCR_MIN_BLOCK >= CK_RUN_BLOCK_MAX, "a block hashed here could share its record");
 
 /* A block of a checkpoint and where its chunks' hashes start. */
 typedef struct entry {

@@ -337,6 +337,7 @@ static int restore_from(const char *path, void *(**start)(void *))
     /* a file, "-" or migthread restart's stream, and its parents; the
      * blocks of numbers convert as they come */
     restore_early *early = restore_early_new(0);
+    restore_early_drop_bytes(early, !cfg.incremental);  /* the seeding below hashes them */
     ck_read_hooks hooks = { restore_early_part, restore_early_block, early };
     ck_image *img = ck_chain_read_restore_with(path, early ? &hooks : NULL, &err);
     if (!img)

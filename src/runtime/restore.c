@@ -42,11 +42,13 @@ typedef struct loader {
     home *homes;                   /* sorted by old_start */
     uint64_t nhomes;
     cv_plan **plans;               /* per writer type, compiled on demand */
+    const struct mt_type **locals; /* per writer type, its local type (plan_for): looked up once */
     uint64_t *fn_old;              /* writer's function addresses, sorted */
     const ck_func **fn_sorted;
     mt_error *err;
     uint32_t thread;               /* whose blocks are being placed */
     restore_early *early;          /* blocks converted as they arrived, or NULL */
+    const home *near;              /* the home the last pointer was found in: a hint */
 } loader;
 
 /* Blocks converted while the stream still arrives (restore.h): their
@@ -54,6 +56,7 @@ typedef struct loader {
  * arriving now, converted element by element as its bytes come. */
 struct restore_early {
     unsigned flags;
+    int drop;                      /* the reader may free a block's bytes once converted here */
     int off;                       /* nothing more early: another program's checkpoint, no memory */
     cv_plan **plans;               /* per writer type, handed to the loader */
     uint32_t nplans;
@@ -112,6 +115,7 @@ static const cv_plan *plan_for(loader *ld, uint32_t type_index)
         return NULL;
     }
     ld->plans[type_index] = cv_plan_compile(src, &ld->img->arch, dst, ld->err);
+    ld->locals[type_index] = types_local_find(src->id);
     return ld->plans[type_index];
 }
 
@@ -142,8 +146,8 @@ static uint8_t *take_early(loader *ld, const ck_block *b)
 static int raw_elsewhere(const loader *ld, const ck_block *b)
 {
     const struct mt_type *src = ld->img->types[b->type];
-    if (strncmp(src->name, RAW_PREFIX, strlen(RAW_PREFIX)) != 0 || (b->role == CK_ROLE_GLOBAL && b->aux) ||
-        ld->img->arch.byte_order == arch_local()->byte_order)
+    if (ld->img->arch.byte_order == arch_local()->byte_order ||  /* first: a block's cost, a million times */
+        strncmp(src->name, RAW_PREFIX, strlen(RAW_PREFIX)) != 0 || (b->role == CK_ROLE_GLOBAL && b->aux))
         return 0;
     return mt_fail(ld->err, MT_ETYPE, "%u raw bytes of a type mtcc cannot describe cannot be read under another byte order",
                    src->size);
@@ -159,7 +163,7 @@ static int find_home(loader *ld, const ck_block *b, home *h)
         mt_error_context(ld->err, "%s", describe(ld, b, what, sizeof what));
         return -1;
     }
-    const struct mt_type *local = types_local_find(ld->img->types[b->type]->id);
+    const struct mt_type *local = ld->locals[b->type];
     uint64_t bytes = b->count * local->size;
     if (b->role == CK_ROLE_GLOBAL) {
         const st_global *g = state_find_global(b->key);
@@ -218,6 +222,47 @@ static int by_old_start(const void *a, const void *b)
     return x->old_start < y->old_start ? -1 : x->old_start > y->old_start;
 }
 
+/* Sorts the homes by old address. The writer writes the heap in address
+ * order, between the globals and the threads' blocks: the longest
+ * ascending run is nearly all of them. The others are sorted apart and
+ * merged in, in one pass and without a copy of the whole array (qsort's
+ * merge sort makes one); many out of order, and qsort does it all. */
+static int sort_homes(loader *ld)
+{
+    home *h = ld->homes;
+    uint64_t n = ld->nhomes, best = 0, best_len = n ? 1 : 0;
+    for (uint64_t i = 0, start = 0; i < n; i++) {
+        if (i > 0 && h[i - 1].old_start > h[i].old_start)
+            start = i;
+        if (i + 1 - start > best_len) {
+            best = start;
+            best_len = i + 1 - start;
+        }
+    }
+    uint64_t m = n - best_len;
+    if (m == 0)
+        return 0;
+    if (m > n / 8) {
+        qsort(h, n, sizeof *h, by_old_start);
+        return 0;
+    }
+    home *rest = malloc(m * sizeof *rest);
+    if (!rest)
+        return -1;
+    memcpy(rest, h, best * sizeof *h);
+    memcpy(rest + best, h + best + best_len, (m - best) * sizeof *h);
+    qsort(rest, m, sizeof *rest, by_old_start);
+    memmove(h + m, h + best, best_len * sizeof *h);  /* the run at the end */
+    /* forward merge: the write index never passes the run's read index */
+    uint64_t i = 0, j = m, k = 0;
+    while (i < m && j < n)
+        h[k++] = rest[i].old_start <= h[j].old_start ? rest[i++] : h[j++];
+    while (i < m)
+        h[k++] = rest[i++];
+    free(rest);
+    return 0;
+}
+
 static int place_blocks(loader *ld)
 {
     const ck_image *img = ld->img;
@@ -230,7 +275,8 @@ static int place_blocks(loader *ld)
         if (find_home(ld, &img->blocks[i], &ld->homes[i]) < 0)
             return -1;
     }
-    qsort(ld->homes, ld->nhomes, sizeof *ld->homes, by_old_start);
+    if (sort_homes(ld) < 0)
+        return mt_fail(ld->err, MT_ENOMEM, "out of memory placing blocks");
     for (uint64_t i = 1; i < ld->nhomes; i++)
         if (ld->homes[i].old_start < ld->homes[i - 1].old_end)
             return mt_fail(ld->err, MT_EFORMAT, "corrupt checkpoint: blocks of records %u and %u overlap",
@@ -242,8 +288,16 @@ static int place_blocks(loader *ld)
 
 /* The block whose range holds addr, one past the end included; a block
  * that starts at addr wins over one that ends there. */
-static const home *home_of(const loader *ld, uint64_t addr)
+static const home *home_of(loader *ld, uint64_t addr)
 {
+    /* a list's or a tree's next node is most often the next block (the
+     * last one looked for, or the one after it): tried before the search */
+    const home *near = ld->near;
+    for (int k = 0; near && k < 2 && near < ld->homes + ld->nhomes; k++, near++)
+        if (addr >= near->old_start && addr < near->old_end) {
+            ld->near = near;
+            return near;
+        }
     uint64_t lo = 0, hi = ld->nhomes;
     while (lo < hi) {
         uint64_t mid = lo + (hi - lo) / 2;
@@ -255,7 +309,10 @@ static const home *home_of(const loader *ld, uint64_t addr)
     if (lo == 0)
         return NULL;
     const home *h = &ld->homes[lo - 1];
-    return addr <= h->old_end ? h : NULL;
+    if (addr > h->old_end)
+        return NULL;
+    ld->near = h;
+    return h;
 }
 
 /* No mapping lives below this on Linux (vm.mmap_min_addr): a pointer
@@ -287,7 +344,7 @@ static int translate_freed(const loader *ld, uint64_t old, uint64_t *now, mt_err
 
 static int translate_ptr(void *ctx, uint64_t old, uint64_t *now, mt_error *err)
 {
-    const loader *ld = ctx;
+    loader *ld = ctx;
     const home *h = home_of(ld, old);
     uint64_t off;
     if (!h && old < LOWEST_MAPPING) {
@@ -333,7 +390,7 @@ static int translate_fn(void *ctx, uint64_t old, uint64_t *now, mt_error *err)
  * inside a range the writer freed dangles; any other value is a number. */
 static int translate_addr(void *ctx, uint64_t old, uint64_t *now, mt_error *err)
 {
-    const loader *ld = ctx;
+    loader *ld = ctx;
     if (old < LOWEST_MAPPING)
         return 0;
     const home *h = home_of(ld, old);
@@ -388,6 +445,23 @@ static long union_member(void *ctx, uint64_t old_addr, const struct mt_type *u)
     return unions_image_member(ld->img, old_addr, u->index);
 }
 
+/* Pages of a copy looked at alone: a checkpoint's zero pieces are zero
+ * pages of the reader's buffer that were never touched (ckpt_read.c). */
+#define SPARSE_PAGE 4096
+
+/* A plain copy into a home that calloc made: the source's all-zero pages
+ * are left out, so memory the program never touched (or only zeroed)
+ * stays untouched here too. A page of data most often starts with a
+ * nonzero byte: dense memory costs a byte a page. */
+static void copy_sparse(uint8_t *dst, const uint8_t *src, uint64_t len)
+{
+    for (uint64_t at = 0; at < len; at += SPARSE_PAGE) {
+        size_t n = len - at < SPARSE_PAGE ? (size_t)(len - at) : SPARSE_PAGE;
+        if (src[at] != 0 || memcmp(src + at, src + at + 1, n - 1) != 0)
+            memcpy(dst + at, src + at, n);
+    }
+}
+
 static int convert_all(loader *ld, unsigned flags)
 {
     cv_ctx ctx = { .lossy = flags & MT_LOAD_LOSSY, .translate_ptr = translate_ptr,
@@ -396,6 +470,10 @@ static int convert_all(loader *ld, unsigned flags)
         const home *h = &ld->homes[i];
         if (!h->stage || h->converted)
             continue;  /* a constant, or converted as it arrived */
+        if (h->block->role == CK_ROLE_HEAP && cv_plan_is_copy(h->plan)) {
+            copy_sparse(h->stage, h->block->data, h->block->len);  /* the home is calloc's */
+            continue;
+        }
         ctx.src_data = h->block->data;
         ctx.src_old = h->old_start;
         if (cv_run(h->plan, h->stage, h->block->data, h->block->count, &ctx, ld->err) < 0) {
@@ -442,7 +520,7 @@ static int commit(loader *ld)
 {
     for (uint64_t i = 0; i < ld->nhomes; i++) {
         home *h = &ld->homes[i];
-        const struct mt_type *local = types_local_find(ld->img->types[h->block->type]->id);
+        const struct mt_type *local = ld->locals[h->block->type];
         if (placed && h->stage && (h->block->role == CK_ROLE_GLOBAL || h->block->role == CK_ROLE_HEAP))
             placed(h->block, h->new_addr);
         if (h->block->role == CK_ROLE_GLOBAL || h->block->role == CK_ROLE_TLS) {
@@ -478,6 +556,7 @@ static void loader_free(loader *ld)
     for (uint32_t i = 0; ld->plans && i < ld->img->ntypes; i++)
         cv_plan_free(ld->plans[i]);
     free(ld->plans);
+    free(ld->locals);
     free(ld->fn_old);
     free(ld->fn_sorted);
 }
@@ -500,7 +579,12 @@ int restore_image_early(const ck_image *img, restore_early *early, unsigned flag
         ld.early->plans = NULL;
     } else
         ld.plans = calloc(img->ntypes ? img->ntypes : 1, sizeof *ld.plans);
-    int rc = ld.plans ? 0 : mt_fail(err, MT_ENOMEM, "out of memory loading a checkpoint");
+    ld.locals = calloc(img->ntypes ? img->ntypes : 1, sizeof *ld.locals);
+    if (ld.plans)  /* the early plans: their local types are looked up once more */
+        for (uint32_t t = 0; ld.locals && t < img->ntypes; t++)
+            if (ld.plans[t])
+                ld.locals[t] = types_local_find(img->types[t]->id);
+    int rc = ld.plans && ld.locals ? 0 : mt_fail(err, MT_ENOMEM, "out of memory loading a checkpoint");
     if (rc == 0)
         rc = place_blocks(&ld);
     if (rc == 0)
@@ -574,12 +658,18 @@ static const cv_plan *early_plan_of(restore_early *e, const ck_image *img, const
         e->off = 1;
         return NULL;
     }
-    const struct mt_type *src = img->types[b->type], *local = types_local_find(src->id);
-    if (!local || b->count == 0 || src->size == 0 || datalen / src->size != b->count || datalen % src->size ||
-        strncmp(src->name, RAW_PREFIX, strlen(RAW_PREFIX)) == 0 || untyped_numbers(img, b, local))
+    const struct mt_type *src = img->types[b->type];
+    if (b->count == 0 || src->size == 0 || datalen / src->size != b->count || datalen % src->size)
         return NULL;
-    const cv_plan *p = early_plan(e, img, b->type, local);
-    return p && cv_plan_self_contained(p) ? p : NULL;
+    if (!e->plans || b->type >= e->nplans || !e->plans[b->type]) {  /* a type's first block */
+        const struct mt_type *local = types_local_find(src->id);
+        if (!local || strncmp(src->name, RAW_PREFIX, strlen(RAW_PREFIX)) == 0 || !early_plan(e, img, b->type, local))
+            return NULL;
+    }
+    const cv_plan *p = e->plans[b->type];
+    if (!cv_plan_self_contained(p) || untyped_numbers(img, b, cv_plan_dst(p)))
+        return NULL;
+    return p;
 }
 
 static void early_drop_current(restore_early *e, int state)
@@ -635,7 +725,27 @@ void restore_early_part(void *ctx, const ck_image *img, const uint8_t *payload, 
         e->cur_done = upto;
 }
 
-void restore_early_block(void *ctx, const ck_image *img, const ck_block *b)
+/* A block of a BLOCKS record, read whole and checked, converted at once
+ * (its bytes never came in pieces): small blocks convert while the next
+ * record travels. */
+static void early_whole(restore_early *e, const ck_image *img, const ck_block *b, uint64_t i)
+{
+    const cv_plan *plan = early_plan_of(e, img, b, b->len);
+    if (!plan || early_room(e, i) < 0)
+        return;
+    uint8_t *stage = calloc(1, b->count * cv_plan_dst(plan)->size);
+    cv_ctx cx = { .lossy = e->flags & MT_LOAD_LOSSY, .src_data = b->data, .src_old = b->old_addr };
+    mt_error ignored;
+    if (stage && cv_plan_is_copy(plan))
+        copy_sparse(stage, b->data, b->len);
+    else if (stage && cv_run(plan, stage, b->data, (size_t)b->count, &cx, &ignored) < 0) {
+        free(stage);  /* a value that does not fit: the loader says so */
+        stage = NULL;
+    }
+    e->stage[i] = stage;
+}
+
+int restore_early_block(void *ctx, const ck_image *img, const ck_block *b)
 {
     restore_early *e = ctx;
     uint64_t i = (uint64_t)(b - img->blocks);
@@ -645,8 +755,17 @@ void restore_early_block(void *ctx, const ck_image *img, const ck_block *b)
         b->type == e->cur_block.type && b->old_addr == e->cur_block.old_addr && early_room(e, i) == 0) {
         e->stage[i] = e->cur;
         e->cur = NULL;
+    } else if (e->cur_state == CUR_HEADER && !e->off && b->data) {
+        early_whole(e, img, b, i);
     }
     early_drop_current(e, CUR_HEADER);
+    return e->drop && i < e->nstage && e->stage[i] != NULL;
+}
+
+void restore_early_drop_bytes(restore_early *e, int on)
+{
+    if (e)
+        e->drop = on;
 }
 
 uint64_t restore_early_taken(const restore_early *e)

@@ -25,7 +25,11 @@ typedef struct restore_early restore_early;
 restore_early *restore_early_new(unsigned flags);
 /* ck_read_hooks' part and block, with the restore_early as ctx. */
 void restore_early_part(void *early, const ck_image *img, const uint8_t *payload, uint64_t have, uint64_t len);
-void restore_early_block(void *early, const ck_image *img, const ck_block *b);
+int restore_early_block(void *early, const ck_image *img, const ck_block *b);
+/* With on set, restore_early_block tells the reader to free the bytes of
+ * a block it converted (nothing else will read them: no incremental
+ * checkpoint's seeding, restore_on_placed, needs them). */
+void restore_early_drop_bytes(restore_early *e, int on);
 /* restore_image, taking the blocks converted early (early may be NULL). */
 int restore_image_early(const ck_image *img, restore_early *early, unsigned flags, mt_error *err);
 /* How many blocks restore_image_early placed as converted early. */

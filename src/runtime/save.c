@@ -170,6 +170,7 @@ void state_set_record_writer(int (*fn)(struct ck_writer *w))
 int state_write(st_stream *s, mt_error *err)
 {
     ck_writer w;
+    memset(&w, 0, sizeof w);  /* released below even when the header was never written */
     uint32_t ntypes;
     th_record_type();  /* defined before the type table goes out */
     const struct mt_type *const *types = types_local(&ntypes);
@@ -181,7 +182,7 @@ int state_write(st_stream *s, mt_error *err)
     reach_set rs;
     int reach = reach_compute(&rs, err);
     int rc = reach == REACH_REFUSED || th_tls_check(err) < 0
-             ? -1 : ck_write_header_features(&w, s, state_program_id(), incr_features(), err);
+             ? -1 : ck_write_header_features(&w, s, state_program_id(), incr_features() | CK_FEATURE_RUNS, err);
     if (rc == 0)
         rc = sync_reader_patches(&patches, &w.npatches, err);
     w.patches = patches;
@@ -212,6 +213,7 @@ int state_write(st_stream *s, mt_error *err)
     if (rc == 0)
         rc = ck_write_end(&w);
     incr_written(&w, rc);
+    ck_write_release(&w);
     state_unlock();
     unions_capture_free(&unions);
     if (reach == 0)

@@ -27,6 +27,8 @@
 struct cell { short s; long double v; struct cell *next; long n[3]; };
 static struct cell g_cells[2];
 static char *g_text;
+/* small blocks of one type, one of zeros: a BLOCKS record's run of them */
+static char *g_more[3];
 /* large enough to be written as chunks (a DELTA block) in the seed's child */
 enum { PAD_LONGS = 2048 };
 static long g_pad[PAD_LONGS];
@@ -48,17 +50,24 @@ static int setup(void)
                        &err);
     g_cells[0] = (struct cell){ 1, 2.5L, &g_cells[1], { 1, -2, 3 } };
     g_cells[1] = (struct cell){ -1, -0.5L, NULL, { 4, 5, -6 } };
+    mt_register_global("g_more", g_more, tp, 3, &err);
+    for (int i = 0; i < 3; i++) {
+        g_more[i] = calloc(1, 16);
+        if (i != 1)
+            memcpy(g_more[i], "run of blocks", 14);
+        mt_heap_track(g_more[i], tch, 16, &err);
+    }
     g_text = malloc(6);
     memcpy(g_text, "hello", 6);
     return mt_heap_track(g_text, tch, 6, &err);
 }
 
-/* A restore adds heap blocks; all but the one g_text points to are
+/* A restore adds heap blocks; all but the ones g_text and g_more point to are
  * dropped so that the fuzzer's memory stays flat. */
 static int drop_unreachable(const st_heap_block *b, void *ctx)
 {
     (void)ctx;
-    if (b->addr != g_text) {
+    if (b->addr != g_text && b->addr != g_more[0] && b->addr != g_more[1] && b->addr != g_more[2]) {
         void *p = b->addr;
         mt_heap_forget(p);
         free(p);

@@ -175,9 +175,9 @@ static void test_version_and_trailing(const uint8_t *buf, size_t len)
     CHECK_STR(err.msg, want);
     memcpy(copy, buf, len);
     copy[CK_MAGIC_LEN] = CK_VERSION_CHAIN;  /* a feature this build does not have */
-    copy[CK_MAGIC_LEN + 2] = 2;
+    copy[CK_MAGIC_LEN + 2] = CK_FEATURES_KNOWN + 1;
     CHECK(read_memory(copy, len, &err) == NULL);
-    CHECK_STR(err.msg, "checkpoint needs features this build does not have (header flags 0x2)");
+    CHECK_STR(err.msg, "checkpoint needs features this build does not have (header flags 0x4)");
     memcpy(copy, buf, len);
     copy[CK_MAGIC_LEN] = CK_VERSION - 1;  /* a file of the format before */
     CHECK(read_memory(copy, len, &err) == NULL);
@@ -477,6 +477,145 @@ static void test_failing_writes(void)
           sigismember(&after, SIGXFSZ) == sigismember(&before, SIGXFSZ));
 }
 
+/* ---- BLOCKS records (CK_FEATURE_RUNS) ------------------------------------------- */
+
+/* A checkpoint of the given blocks (data as given), compact when runs. */
+static uint8_t *write_blocks(int runs, const ck_block *b, const void *const *data, int n, size_t *len)
+{
+    st_stream s;
+    mt_error err;
+    ck_writer w;
+    uint32_t ntypes;
+    const struct mt_type *const *types = types_local(&ntypes);
+    st_init_mem_writer(&s);
+    ck_write_header_features(&w, &s, 42, runs ? CK_FEATURE_RUNS : 0, &err);
+    ck_write_types(&w, types, ntypes);
+    for (int i = 0; i < n; i++)
+        CHECK(ck_write_block(&w, &b[i], data[i]) == 0);
+    CHECK(ck_write_end(&w) == 0);
+    return st_mem_take(&s, len);
+}
+
+/* Small heap blocks of one type and site share a record, with their
+ * addresses as gaps and a zero block as its length; a block with zero
+ * pages leaves them out; all read back exactly, in order. */
+static void test_runs_round_trip(void)
+{
+    enum { SMALL = 64, BIG_DOUBLES = 4 * 1024 };
+    static double small[SMALL][2], big[BIG_DOUBLES];
+    ck_block b[SMALL + 1];
+    const void *data[SMALL + 1];
+    for (int i = 0; i < SMALL; i++) {
+        small[i][0] = i % 3 ? i * 0.5 : 0.0;  /* every third block all zeros */
+        small[i][1] = i % 3 ? -i : 0.0;
+        b[i] = (ck_block){ .role = CK_ROLE_HEAP, .type = t_double->index, .old_addr = (uintptr_t)small[i],
+                           .count = 2, .len = sizeof small[i], .name = i < SMALL / 2 ? "a.c:1" : "b.c:2" };
+        data[i] = small[i];
+    }
+    for (int i = 0; i < BIG_DOUBLES; i++)
+        big[i] = i < 512 ? i * 1.5 : 0.0;  /* one page of numbers, then zeros */
+    b[SMALL] = (ck_block){ .role = CK_ROLE_GLOBAL, .type = t_double->index, .key = 9, .old_addr = (uintptr_t)big,
+                           .count = BIG_DOUBLES, .len = sizeof big, .name = "big" };
+    data[SMALL] = big;
+    size_t len, old_len;
+    uint8_t *buf = write_blocks(1, b, data, SMALL + 1, &len);
+    free(write_blocks(0, b, data, SMALL + 1, &old_len));
+    CHECK(len + 8192 < old_len);  /* the zeros and the per-block headers are gone */
+    mt_error err;
+    ck_image *img = read_memory(buf, len, &err);
+    CHECK(img && img->nblocks == SMALL + 1 && img->features == CK_FEATURE_RUNS);
+    int same = 0;
+    for (uint64_t i = 0; img && i < img->nblocks; i++) {
+        const ck_block *r = &img->blocks[i];
+        same += r->role == b[i].role && r->type == b[i].type && r->key == b[i].key && r->old_addr == b[i].old_addr &&
+                r->count == b[i].count && r->len == b[i].len && strcmp(r->name, b[i].name) == 0 &&
+                memcmp(r->data, data[i], (size_t)r->len) == 0;
+    }
+    CHECK(same == SMALL + 1);
+    /* two runs (two sites) and the global: three records of blocks */
+    CHECK(img && img->blocks[0].record == img->blocks[SMALL / 2 - 1].record &&
+          img->blocks[SMALL / 2].record == img->blocks[0].record + 1 &&
+          img->blocks[SMALL].record == img->blocks[0].record + 2);
+    ck_image_free(img);
+    free(buf);
+}
+
+/* A BLOCKS record framed by hand: header fields, n, then the bytes given. */
+static ck_image *read_run(uint16_t features, uint32_t n, const uint8_t *body, size_t body_len, mt_error *err)
+{
+    st_stream s;
+    ck_writer w;
+    uint32_t ntypes;
+    const struct mt_type *const *types = types_local(&ntypes);
+    uint8_t rec[96];
+    size_t at = 0;
+    rec[at++] = CK_ROLE_HEAP;
+    for (int i = 0; i < 4; i++)
+        rec[at++] = (uint8_t)(t_double->index >> (8 * i));
+    memset(rec + at, 0, 16);  /* key, aux */
+    at += 16;
+    rec[at++] = 0;  /* an empty name */
+    rec[at++] = 0;
+    for (int i = 0; i < 4; i++)
+        rec[at++] = (uint8_t)(n >> (8 * i));
+    memcpy(rec + at, body, body_len);
+    st_init_mem_writer(&s);
+    ck_write_header_features(&w, &s, 42, features, err);
+    ck_write_types(&w, types, ntypes);
+    ck_write_raw(&w, CK_BLOCKS, 0, rec, at + body_len);
+    ck_write_end(&w);
+    size_t len;
+    uint8_t *buf = st_mem_take(&s, &len);
+    ck_image *img = read_memory(buf, len, err);
+    free(buf);
+    return img;
+}
+
+/* Hostile BLOCKS records fail with one line before anything is
+ * allocated for what they claim. */
+static void test_runs_hostile(void)
+{
+    mt_error err;
+    /* a block at 0x10000 of one double: gap, count, literal 8 bytes */
+    static const uint8_t good[] = { 0x80, 0x80, 0x04, 1, 8, 1, 2, 3, 4, 5, 6, 7, 8 };
+    ck_image *img = read_run(CK_FEATURE_RUNS, 1, good, sizeof good, &err);
+    CHECK(img && img->nblocks == 1 && img->blocks[0].old_addr == 0x10000 && img->blocks[0].data[7] == 8);
+    ck_image_free(img);
+    /* in a checkpoint without the feature, the kind is unknown */
+    CHECK(!read_run(0, 1, good, sizeof good, &err) && strstr(err.msg, "unknown record kind"));
+    /* four billion blocks in a few bytes */
+    CHECK(!read_run(CK_FEATURE_RUNS, UINT32_MAX, good, sizeof good, &err) &&
+          strstr(err.msg, "claims more blocks than it holds"));
+    /* 2^36 doubles of zeros (512 GB) in a few bytes: more than this process can hold */
+    static const uint8_t zeros[] = { 0x80, 0x80, 0x04, 0x80, 0x80, 0x80, 0x80, 0x80, 0x02, 0,
+                                     0x80, 0x80, 0x80, 0x80, 0x80, 0x10 };
+    CHECK(!read_run(CK_FEATURE_RUNS, 1, zeros, sizeof zeros, &err) &&
+          (strstr(err.msg, "more than this process can hold") || strstr(err.msg, "address space")));  /* ILP32 */
+    /* a number of eleven bytes */
+    static const uint8_t overlong[] = { 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x01,
+                                        1, 8, 1, 2, 3, 4, 5, 6, 7, 8 };
+    CHECK(!read_run(CK_FEATURE_RUNS, 1, overlong, sizeof overlong, &err) && strstr(err.msg, "corrupt checkpoint"));
+    /* a literal piece longer than the block, and one longer than the record */
+    static const uint8_t longer[] = { 0x80, 0x80, 0x04, 1, 9, 1, 2, 3, 4, 5, 6, 7, 8, 9 };
+    CHECK(!read_run(CK_FEATURE_RUNS, 1, longer, sizeof longer, &err) && strstr(err.msg, "does not match its pieces"));
+    static const uint8_t past[] = { 0x80, 0x80, 0x04, 1, 8, 1, 2, 3 };
+    CHECK(!read_run(CK_FEATURE_RUNS, 1, past, sizeof past, &err) && strstr(err.msg, "corrupt checkpoint"));
+    /* an empty zero piece, pieces short of the block, a zero count, a block at 0 */
+    static const uint8_t empty[] = { 0x80, 0x80, 0x04, 1, 4, 1, 2, 3, 4, 0, 0, 0, 0 };
+    CHECK(!read_run(CK_FEATURE_RUNS, 1, empty, sizeof empty, &err) && strstr(err.msg, "does not match its pieces"));
+    static const uint8_t short_[] = { 0x80, 0x80, 0x04, 1, 4, 1, 2, 3, 4 };
+    CHECK(!read_run(CK_FEATURE_RUNS, 1, short_, sizeof short_, &err) && strstr(err.msg, "corrupt checkpoint"));
+    static const uint8_t none[] = { 0x80, 0x80, 0x04, 0, 0, 0, 0, 0 };
+    CHECK(!read_run(CK_FEATURE_RUNS, 1, none, sizeof none, &err) && strstr(err.msg, "bad count"));
+    static const uint8_t at0[] = { 0, 1, 8, 1, 2, 3, 4, 5, 6, 7, 8 };
+    CHECK(!read_run(CK_FEATURE_RUNS, 1, at0, sizeof at0, &err) && strstr(err.msg, "address"));
+    /* a second block whose gap runs past the end of the address space */
+    static const uint8_t wrap[] = { 0x80, 0x80, 0x04, 1, 8, 1, 2, 3, 4, 5, 6, 7, 8,
+                                    0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x01, 1, 8,
+                                    1, 2, 3, 4, 5, 6, 7, 8 };
+    CHECK(!read_run(CK_FEATURE_RUNS, 2, wrap, sizeof wrap, &err) && strstr(err.msg, "address"));
+}
+
 int main(void)
 {
     setup();
@@ -494,6 +633,8 @@ int main(void)
     test_splice();
     test_save_and_load();
     test_failing_writes();
+    test_runs_round_trip();
+    test_runs_hostile();
     free(buf);
     return check_done("ckpt");
 }
