@@ -10,6 +10,12 @@
 #include <stdint.h>
 #include <stdio.h>
 
+/* A call in each loop: mtcc's adaptation points are at calls. */
+static long tick(long k)
+{
+    return k % 7;
+}
+
 #if defined(SAME_VALUE)
 union wide_narrow {
     int64_t wide;
@@ -29,7 +35,7 @@ int main(void)
         flag.wide = k % 3 ? -1 : 0;                     /* narrow: -1 or 0 on both */
         mirror.wide = k * 0x0001000000000001LL;         /* narrow: k from either end */
         fill.w = (uint32_t)(k & 0xff) * 0x01010101u;    /* every byte k */
-        acc += flag.narrow + mirror.narrow * 3 + fill.b[k % 4] * 7;
+        acc += flag.narrow + mirror.narrow * 3 + fill.b[k % 4] * 7 + tick(k);
         if (k % 60 == 0)
             printf("%ld %ld\n", k, acc);
     }
@@ -51,7 +57,7 @@ int main(void)
     long acc = 0;
     for (long k = 1; k <= 300; k++) {
         g.w = 0x00010002 + (int32_t)k * 0x00030005;
-        acc += g.h.x - g.h.y;
+        acc += g.h.x - g.h.y + tick(k);
         if (k % 60 == 0)
             printf("%ld %ld\n", k, acc);
     }
