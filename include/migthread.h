@@ -121,9 +121,11 @@ const mt_type *mt_type_define(const char *name, size_t size, size_t align,
  * (mtcc finds them): member is read while another may be the one stored,
  * or, when NULL, the union's bytes are read as another type (a pointer of
  * another type, a system function). A restore between ABIs where the
- * union's members differ refuses such a union unless its bytes are zero,
- * or its stored member and every member so read mean the same bits on both
- * sides. Marks are kept across definitions of one identity. */
+ * union's members differ refuses such a union unless every member so read
+ * reads the same on both sides: for any value of the stored member (one
+ * offset, one size, one byte order) or for the value it holds (zero and all
+ * ones are the common cases). Marks are kept across definitions of one
+ * identity. */
 void mt_type_punned(const mt_type *t, const char *member);
 
 /* A scalar type used on its own (a heap array of long, a char buffer):

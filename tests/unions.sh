@@ -8,7 +8,9 @@
 # a union read through another member than the one stored (punned.c) is
 # refused by name across byte orders and copied under the same one. A
 # pointer into a union whose layout differs translates when every member
-# covering its offset maps it alike (interior.c), else it is refused.
+# covering its offset maps it alike (interior.c), else it is refused. A
+# punned union whose members read the same values on both sides, or lie
+# alike there, round-trips (same_value.c).
 # Every round trip removes the checkpoint first and requires the file, the
 # MIGTHREAD_VERBOSE checkpoint line and the restore's zero exit before it
 # compares output. Usage: unions.sh (UNIONS_CSMITH="seeds" to choose).
@@ -171,6 +173,37 @@ if build tagged tests/unions/punned.c -DTAGGED; then
     roundtrip tagged s390x x86_64 "$((total / 2))"
 else
     bad "punned.c -DTAGGED does not build"
+fi
+
+# ---- punned unions exact by their values or layouts (same_value.c) -----------------------
+# every value stored reads the same through the member read on both byte
+# orders: restored across them (refused by the member types before); a
+# member read laid out alike on ILP32: restored on i686, refused by name
+# across byte orders
+if build samevalue tests/unions/same_value.c -DSAME_VALUE; then
+    total=$(total_of samevalue)
+    for pos in 2 $((total / 2)) "$total"; do
+        for to in s390x i686; do roundtrip samevalue x86_64 "$to" "$pos"; done
+        roundtrip samevalue s390x x86_64 "$pos"
+    done
+else
+    bad "same_value.c -DSAME_VALUE does not build"
+fi
+if build samelayout tests/unions/same_value.c -DSAME_LAYOUT; then
+    total=$(total_of samelayout)
+    for pos in 1 $((total / 2)) "$total"; do roundtrip samelayout x86_64 i686 "$pos"; done
+    if checkpoint samelayout x86_64 "$((total / 2))"; then
+        $mt restart --binary "$dir/samelayout.s390x" "$dir/samelayout.ckpt" >/dev/null 2>"$dir/samelayout.rerr"
+        rc=$?
+        if [ $rc -ne 0 ] && one_line "$dir/samelayout.rerr" &&
+            grep -q "^migthread: union word_halves: member h is read while member w is the one stored (type punning).*(global same_value.c:g)" "$dir/samelayout.rerr"
+        then ok
+        else bad "same_value.c -DSAME_LAYOUT x86_64 -> s390x: not refused by name: exit $rc, $(head -n 1 "$dir/samelayout.rerr")"; fi
+    else
+        bad "same_value.c -DSAME_LAYOUT: no checkpoint"
+    fi
+else
+    bad "same_value.c -DSAME_LAYOUT does not build"
 fi
 
 # ---- pointers into a union whose layout differs (interior.c) ------------------------------

@@ -744,21 +744,136 @@ static int union_unknown(run_state *rs, const union_plan *u, const uint8_t *s)
                                                         : "its active member is unknown and its members differ between these ABIs");
 }
 
+/* 1 when member t of a union holds only numbers and bytes that one byte
+ * order gives the same bytes: no pointers, no long double. */
+static int plain_member(const tmember *t)
+{
+    int number = t->cls == MT_CLASS_SINT || t->cls == MT_CLASS_UINT || t->cls == MT_CLASS_BOOL ||
+                 t->cls == MT_CLASS_FLOAT || t->cls == MT_CLASS_BYTES;
+    if (number || t->cls == MT_CLASS_BITFIELD)
+        return 1;
+    if (t->cls != MT_CLASS_STRUCT && t->cls != MT_CLASS_UNION)
+        return 0;
+    const int opaque[] = { MT_CLASS_PTR, MT_CLASS_FNPTR, MT_CLASS_ADDR_SINT, MT_CLASS_ADDR_UINT, MT_CLASS_LDOUBLE };
+    for (size_t i = 0; i < sizeof opaque / sizeof opaque[0]; i++)
+        if (has_class(t->type, opaque[i]))
+            return 0;
+    return 1;
+}
+
+/* 1 when member t lies at the same place with the same layout in both. */
+static int member_same_layout(const tmember *a, const tmember *b)
+{
+    return a->offset == b->offset && a->size == b->size && a->count == b->count && a->bit_width == b->bit_width &&
+           a->bit_pos == b->bit_pos && a->bit_flags == b->bit_flags && (!a->type || same_layout(a->type, b->type));
+}
+
 /* 1 when member r of a union read while member a is the one stored reads
- * the same value on both ABIs: both plain numbers at one offset, each of
- * one size on both sides, and either of one size or under one byte order
- * (a value converted keeps its bits, and r reads the same bytes of them). */
+ * the same value on both ABIs, whatever a holds: both plain numbers at one
+ * offset, each of one size on both sides, and either of one size or under
+ * one byte order (a value converted keeps its bits, and r reads the same
+ * bytes of them); or, under one byte order, a a number copied byte for
+ * byte and r of the same layout on both sides, with nothing in it whose
+ * bytes mean another thing there (the union differs only in members that
+ * neither touches: a pointer or a long on ILP32). */
 static int same_bits(const union_plan *u, int swap, uint32_t a, uint32_t r)
 {
     if (a == r)
         return 1;
     const tmember *m[4] = { &u->src->members[a], &u->dst->members[a], &u->src->members[r], &u->dst->members[r] };
+    int numbers = 1;
     for (int i = 0; i < 4; i++) {
         int number = m[i]->cls == MT_CLASS_SINT || m[i]->cls == MT_CLASS_UINT || m[i]->cls == MT_CLASS_FLOAT;
         if (!number || m[i]->count != 1 || m[i]->offset != m[0]->offset)
+            numbers = 0;
+    }
+    if (numbers && m[0]->size == m[1]->size && m[2]->size == m[3]->size && (!swap || m[0]->size == m[2]->size))
+        return 1;
+    /* a's bytes are copied as they are (a bit-field or a struct would have
+     * the bits around its value, or its padding, zeroed) */
+    int copied = m[0]->cls != MT_CLASS_BITFIELD && !m[0]->type && plain_member(m[0]);
+    return !swap && copied && member_same_layout(m[0], m[1]) && plain_member(m[2]) && member_same_layout(m[2], m[3]);
+}
+
+/* ---- The value a union member reads, on each side ---- */
+
+/* A number of size bytes at p in the given byte order, sign-extended. */
+static uint64_t int_value(const uint8_t *p, unsigned size, int big, int is_signed)
+{
+    uint64_t v = k_load_uint(p, size, big);
+    if (is_signed && size < 8 && (v >> (8 * size - 1) & 1))
+        v |= ~(uint64_t)0 << (8 * size);
+    return v;
+}
+
+static int same_item(const tmember *sm, const uint8_t *s, int sbig, const tmember *dm, const uint8_t *d, int dbig);
+
+static int same_members(const struct mt_type *st, const uint8_t *s, int sbig, const struct mt_type *dt,
+                        const uint8_t *d, int dbig)
+{
+    if (st->is_union || dt->is_union || st->nmembers != dt->nmembers)
+        return 0;   /* a nested union has its own active member: not a value here */
+    for (uint32_t i = 0; i < st->nmembers; i++) {
+        const tmember *a = &st->members[i], *b = &dt->members[i];
+        if (!same_item(a, s + a->offset, sbig, b, d + b->offset, dbig))
             return 0;
     }
-    return m[0]->size == m[1]->size && m[2]->size == m[3]->size && (!swap || m[0]->size == m[2]->size);
+    return 1;
+}
+
+/* 1 when the member at s (the writer's layout and byte order) and the one
+ * at d (the reader's) hold the same values, element by element and
+ * member by member; pointers, addresses, long doubles and unions count as
+ * different, as their meaning is no value comparable here. */
+static int same_item(const tmember *sm, const uint8_t *s, int sbig, const tmember *dm, const uint8_t *d, int dbig)
+{
+    if (sm->cls != dm->cls || sm->count != dm->count)
+        return 0;
+    for (uint32_t k = 0; k < sm->count; k++) {
+        const uint8_t *sp = s + (size_t)k * sm->size, *dp = d + (size_t)k * dm->size;
+        int sneg, dneg, same;
+        k_bits sb, db;
+        switch (sm->cls) {
+        case MT_CLASS_SINT:
+        case MT_CLASS_UINT:
+        case MT_CLASS_BOOL:
+            same = int_value(sp, sm->size, sbig, sm->cls == MT_CLASS_SINT) ==
+                   int_value(dp, dm->size, dbig, dm->cls == MT_CLASS_SINT);
+            break;
+        case MT_CLASS_FLOAT:
+            same = sm->size == dm->size && k_load_uint(sp, sm->size, sbig) == k_load_uint(dp, dm->size, dbig);
+            break;
+        case MT_CLASS_BYTES:
+            same = sm->size == dm->size && memcmp(sp, dp, sm->size) == 0;
+            break;
+        case MT_CLASS_BITFIELD:
+            sb = bits_of(sm);
+            db = bits_of(dm);
+            same = bits_value(k_bits_load(sp, &sb), sm, &sneg) == bits_value(k_bits_load(dp, &db), dm, &dneg) &&
+                   sneg == dneg;
+            break;
+        case MT_CLASS_STRUCT:
+            same = same_members(sm->type, sp, sbig, dm->type, dp, dbig);
+            break;
+        default:
+            same = 0;
+            break;
+        }
+        if (!same)
+            return 0;
+    }
+    return 1;
+}
+
+/* 1 when member r reads the same value from the writer's union at s as
+ * from the reader's at d, converted already: true of the value there now,
+ * which is what a restore must reproduce (zero and all ones are the
+ * common cases; it holds whatever the members' layouts). */
+static int reads_same_now(const run_state *rs, const union_plan *u, uint32_t r, const uint8_t *d, const uint8_t *s)
+{
+    int sbig = rs->plan->src_arch.byte_order == ARCH_BIG, dbig = arch_local()->byte_order == ARCH_BIG;
+    const tmember *sm = &u->src->members[r], *dm = &u->dst->members[r];
+    return same_item(sm, s + sm->offset, sbig, dm, d + dm->offset, dbig);
 }
 
 /* Member m converted over bytes already in d: only m's own bytes are
@@ -803,8 +918,9 @@ static int union_keep_and_overlay(run_state *rs, const union_plan *u, uint32_t m
 
 /* A punned union whose member m is known and whose bytes are not zero:
  * copied whole where every member means the same on both ABIs; else
- * converted by m where every member read while m may be the one stored
- * gets the same bits; else refused. */
+ * converted by m, and refused unless every member read while m may be
+ * the one stored reads the same on both sides: for every value of m
+ * (same_bits), or for the value it holds now (reads_same_now). */
 static int union_punned(run_state *rs, const union_plan *u, uint32_t m, uint8_t *d, const uint8_t *s)
 {
     if (u->same_repr)
@@ -812,20 +928,24 @@ static int union_punned(run_state *rs, const union_plan *u, uint32_t m, uint8_t 
     if (u->viewed)
         return union_refused(rs, u, s, "its bytes are read as another type (type punning) and its members "
                                        "differ between these ABIs");
+    /* Across byte orders m alone, the rest zero; under one byte order the
+     * writer's bytes beyond m are kept, m converted over them: a member
+     * read may be longer than m (stored as a uint32_t, read as a
+     * uint64_t) and read them (seed 1240 of the csmith run). */
+    int rc = rs->plan->swap ? cv_run(u->members[m], d, s, 1, rs->ctx, rs->err)
+                            : union_keep_and_overlay(rs, u, m, d, s);
+    if (rc < 0)
+        return -1;
     for (uint32_t r = 0; r < u->src->nmembers; r++) {
-        if (!(u->src->members[r].pun_read || u->dst->members[r].pun_read) || same_bits(u, rs->plan->swap, m, r))
+        if (!(u->src->members[r].pun_read || u->dst->members[r].pun_read) || same_bits(u, rs->plan->swap, m, r) ||
+            reads_same_now(rs, u, r, d, s))
             continue;
         char why[sizeof rs->err->msg];
         snprintf(why, sizeof why, "member %s is read while member %s is the one stored (type punning), "
                  "and what it reads differs between these ABIs", u->src->members[r].name, u->src->members[m].name);
         return union_refused(rs, u, s, why);
     }
-    if (rs->plan->swap)  /* every member read is m's size: m's conversion holds all it reads */
-        return cv_run(u->members[m], d, s, 1, rs->ctx, rs->err);
-    /* One byte order: a member read may be longer than m (stored as a
-     * uint32_t, read as a uint64_t) and read bytes beyond m, which keep
-     * what the writer had there (seed 1240 of the csmith run). */
-    return union_keep_and_overlay(rs, u, m, d, s);
+    return 0;
 }
 
 /* Each union converts by its active member; one with no known member

@@ -440,6 +440,118 @@ static void test_punned_unions(void)
     cv_plan_free(p);
 }
 
+/* A punned union refused by its types is restored when what each member
+ * read holds reads the same value on both sides (across byte orders). */
+static void test_punned_same_value(void)
+{
+    mt_error err;
+    mt_arch swapped = foreign_arch(arch_local()->byte_order != ARCH_BIG, sizeof(long));
+    int wbig = swapped.byte_order == ARCH_BIG;
+    uint8_t raw[8];
+    cv_ctx known = { .union_member = member_0, .src_old = 0x1000, .src_data = raw };
+
+    union wn { int64_t wide; int16_t narrow; };
+    mt_member wm[] = { { "wide", MT_CLASS_SINT, 8, 0, 1, NULL, 0 }, { "narrow", MT_CLASS_SINT, 2, 0, 1, NULL, 0 } };
+    const mt_type *lw = mt_type_define("union wn", sizeof(union wn), _Alignof(union wn), 1, wm, 2, &err);
+    mt_type_punned(lw, "narrow");
+    cv_plan *p = lw ? cv_plan_compile(lw, &swapped, lw, &err) : NULL;
+    CHECK(p != NULL);
+    union wn out;
+    k_store_uint(raw, 8, wbig, ~0ull);  /* all ones: narrow reads -1 on both */
+    CHECK(p && cv_run(p, &out, raw, 1, &known, &err) == 0 && out.wide == -1 && out.narrow == -1);
+    k_store_uint(raw, 8, wbig, 0x0001000000000001ull);  /* narrow reads 1 from either end */
+    CHECK(p && cv_run(p, &out, raw, 1, &known, &err) == 0 && out.wide == 0x0001000000000001ll && out.narrow == 1);
+    k_store_uint(raw, 8, wbig, 0x0002000000000001ull);
+    CHECK(p && cv_run(p, &out, raw, 1, &known, &err) < 0 &&
+          strstr(err.msg, "member narrow is read while member wide is the one stored") != NULL);
+    cv_plan_free(p);
+
+    /* an array read: each element compared */
+    union wb { uint32_t w; uint8_t b[4]; };
+    mt_member bm[] = { { "w", MT_CLASS_UINT, 4, 0, 1, NULL, 0 }, { "b", MT_CLASS_UINT, 1, 0, 4, NULL, 0 } };
+    const mt_type *lb = mt_type_define("union wb", sizeof(union wb), _Alignof(union wb), 1, bm, 2, &err);
+    mt_type_punned(lb, "b");
+    p = lb ? cv_plan_compile(lb, &swapped, lb, &err) : NULL;
+    union wb bo;
+    k_store_uint(raw, 4, wbig, 0x07070707u);
+    CHECK(p && cv_run(p, &bo, raw, 1, &known, &err) == 0 && bo.w == 0x07070707u && bo.b[3] == 7);
+    k_store_uint(raw, 4, wbig, 0x07070708u);
+    CHECK(p && cv_run(p, &bo, raw, 1, &known, &err) < 0 && strstr(err.msg, "member b is read") != NULL);
+    cv_plan_free(p);
+
+    /* a pointer read stays refused, whatever the bits */
+    union wp { int64_t w; char *q; };
+    mt_member pm[] = { { "w", MT_CLASS_SINT, 8, 0, 1, NULL, 0 }, { "q", MT_CLASS_PTR, sizeof(char *), 0, 1, NULL, 0 } };
+    const mt_type *lp = mt_type_define("union wp", sizeof(union wp), _Alignof(union wp), 1, pm, 2, &err);
+    mt_type_punned(lp, "q");
+    p = lp ? cv_plan_compile(lp, &swapped, lp, &err) : NULL;
+    union wp po;
+    k_store_uint(raw, 8, wbig, ~0ull);
+    CHECK(p && cv_run(p, &po, raw, 1, &known, &err) < 0 && strstr(err.msg, "member q is read") != NULL);
+    cv_plan_free(p);
+}
+
+/* Under one byte order with another layout (ILP32 against LP64): a member
+ * read of one layout on both sides reads the bytes of a number stored,
+ * whatever they are; one whose layout differs reads the same only for
+ * some values, compared. */
+static void test_punned_ilp32(void)
+{
+    mt_error err;
+    int big = arch_local()->byte_order == ARCH_BIG;
+    mt_arch other = foreign_arch(big, sizeof(long) == 8 ? 4 : 8);
+    uint32_t olong = sizeof(long) == 8 ? 4 : 8;
+    uint8_t raw[16];
+    cv_ctx known = { .union_member = member_0, .src_old = 0x1000, .src_data = raw };
+
+    /* w stored, h (two int16_t) read; l differs, h and w do not */
+    struct two { int16_t x, y; };
+    mt_member tm[] = { MT_MEMBER(struct two, x, MT_CLASS_SINT, 1), MT_MEMBER(struct two, y, MT_CLASS_SINT, 1) };
+    const mt_type *lt = mt_type_define("struct two", sizeof(struct two), _Alignof(struct two), 0, tm, 2, &err);
+    union wh { int32_t w; struct two h; long l; };
+    mt_member hm[] = { { "w", MT_CLASS_SINT, 4, 0, 1, NULL, 0 }, { "h", MT_CLASS_STRUCT, 4, 0, 1, lt, 0 },
+                       { "l", MT_CLASS_SINT, sizeof(long), 0, 1, NULL, 0 } };
+    const mt_type *lh = mt_type_define("union wh", sizeof(union wh), _Alignof(union wh), 1, hm, 3, &err);
+    mt_type_punned(lh, "h");
+    tmember wt[] = { { "w", MT_CLASS_SINT, 4, 0, 1, NULL, 0, 0, 0, 0 }, { "h", MT_CLASS_STRUCT, 4, 0, 1, lt, 0, 0, 0, 1 },
+                     { "l", MT_CLASS_SINT, olong, 0, 1, NULL, 0, 0, 0, 0 } };
+    struct mt_type *writer = type_new("union wh", olong, olong, 1, wt, 3, &err);
+    cv_plan *p = writer && lh ? cv_plan_compile(writer, &other, lh, &err) : NULL;
+    memset(raw, 0, sizeof raw);
+    k_store_uint(raw, 4, big, 0x12345678u);
+    union wh ho;
+    memset(&ho, 0xEE, sizeof ho);
+    CHECK(p && cv_run(p, &ho, raw, 1, &known, &err) == 0 && ho.w == 0x12345678 &&
+          ho.h.x == (big ? 0x1234 : 0x5678));
+    cv_plan_free(p);
+    type_free(writer);
+
+    /* w (8 bytes) stored, s read: s.b lies at 4 on ILP32, at 8 on LP64 */
+    struct il { int32_t a; long b; };
+    mt_member im[] = { MT_MEMBER(struct il, a, MT_CLASS_SINT, 1), MT_MEMBER(struct il, b, MT_CLASS_SINT, 1) };
+    const mt_type *li = mt_type_define("struct il", sizeof(struct il), _Alignof(struct il), 0, im, 2, &err);
+    union ws { int64_t w; struct il s; };
+    mt_member sm[] = { { "w", MT_CLASS_SINT, 8, 0, 1, NULL, 0 }, { "s", MT_CLASS_STRUCT, sizeof(struct il), 0, 1, li, 0 } };
+    const mt_type *ls = mt_type_define("union ws", sizeof(union ws), _Alignof(union ws), 1, sm, 2, &err);
+    mt_type_punned(ls, "s");
+    tmember wi[] = { { "a", MT_CLASS_SINT, 4, 0, 1, NULL, 0, 0, 0, 0 }, { "b", MT_CLASS_SINT, olong, olong, 1, NULL, 0, 0, 0, 0 } };
+    struct mt_type *wil = type_new("struct il", 2 * olong, olong, 0, wi, 2, &err);
+    tmember ws[] = { { "w", MT_CLASS_SINT, 8, 0, 1, NULL, 0, 0, 0, 0 }, { "s", MT_CLASS_STRUCT, 2 * olong, 0, 1, wil, 0, 0, 0, 1 } };
+    struct mt_type *wsu = wil ? type_new("union ws", 2 * olong, 8, 1, ws, 2, &err) : NULL;
+    p = wsu && ls ? cv_plan_compile(wsu, &other, ls, &err) : NULL;
+    union ws so;
+    memset(raw, 0, sizeof raw);
+    k_store_uint(raw, 8, big, 5);  /* a small number: s.a and s.b read the same on both */
+    int bytes_b_zero = !big;       /* big-endian: a reads the high half, 0 */
+    CHECK(p && (cv_run(p, &so, raw, 1, &known, &err) == 0) == bytes_b_zero);
+    memset(raw, 0, sizeof raw);
+    k_store_uint(raw, 8, big, 0x0000000700000005ull);  /* the high half is s.b on ILP32 only */
+    CHECK(p && cv_run(p, &so, raw, 1, &known, &err) < 0 && strstr(err.msg, "member s is read") != NULL);
+    cv_plan_free(p);
+    type_free(wsu);
+    type_free(wil);
+}
+
 static void test_mismatch(void)
 {
     mt_error err;
@@ -462,6 +574,8 @@ int main(void)
     test_address_integers();
     test_nested_and_unions();
     test_punned_unions();
+    test_punned_same_value();
+    test_punned_ilp32();
     test_mismatch();
     return check_done("convert");
 }
