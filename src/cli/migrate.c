@@ -1,7 +1,9 @@
 /* migrate.c: `migthread migrate [--key KEYFILE] [--known FILE] [--detach]
- * [--dry-run] [--compress] [--thread N] [--quiet] [--timeout SECONDS] PID
- * HOST:PORT` moves a running program (or its thread N) to HOST's
- * migthreadd. The program checkpoints into a pipe and stays stopped
+ * [--dry-run] [--compress] [--no-precopy] [--thread N] [--quiet] [--timeout
+ * SECONDS] PID HOST:PORT` moves a running program (or its thread N) to
+ * HOST's migthreadd. First a pre-copy: a checkpoint taken while the program
+ * runs on, which the daemon keeps; then the program checkpoints (a delta of
+ * the pre-copy: only the chunks changed since) into a pipe and stays stopped
  * (CM_FLAG_HOLD); the bytes go on over an authenticated session; only
  * after the daemon's READY does this send COMMIT and tell the program to
  * exit (or thread N to leave). Any failure before that resumes it as if
@@ -30,8 +32,8 @@
 #define ASK_MS_DEFAULT 30000    /* for an adaptation point */
 #define EXIT_WAIT_MS 10000      /* for the source to end after the decision */
 
-#define SYNOPSIS "migrate [--key KEYFILE] [--known FILE] [--detach] [--dry-run] [--compress] [--thread N] " \
-                 "[--quiet] [--timeout SECONDS] PID HOST:PORT"
+#define SYNOPSIS "migrate [--key KEYFILE] [--known FILE] [--detach] [--dry-run] [--compress] [--no-precopy] " \
+                 "[--thread N] [--quiet] [--timeout SECONDS] PID HOST:PORT"
 
 /* What the command line asked for. */
 typedef struct mg_opts {
@@ -40,6 +42,7 @@ typedef struct mg_opts {
     uint32_t timeout_ms;        /* for an adaptation point */
     uint32_t thread;            /* thread N alone; 0: the whole process */
     int quiet;                  /* no progress line */
+    int no_precopy;             /* --no-precopy: stop and copy the whole state */
 } mg_opts;
 
 typedef struct mg {
@@ -47,9 +50,11 @@ typedef struct mg {
     const char *dest;
     int ctl;                    /* the program's control connection, held */
     int dry_run;
+    int to_memory;              /* the checkpoint is read whole before it is sent (dry run, pre-copy) */
+    int base;                   /* the pre-copy's capture is under way */
     net_session *s;
     uint64_t sent, size;
-    unsigned char *held;        /* a dry run's checkpoint, taken at the pipe's pace */
+    unsigned char *held;        /* a dry run's or pre-copy's checkpoint, taken at the pipe's pace */
     size_t held_cap;
     double last_msg;            /* when a message last went to the daemon */
     mg_progress progress;
@@ -143,11 +148,12 @@ static void daemon_reason(mg *g, char *why, size_t cap)
         }
 }
 
-/* n bytes of the checkpoint (in g->buf): on as DATA, or, in a dry run,
- * kept (the program is not held: it must not wait for the network). */
+/* n bytes of the checkpoint (in g->buf): on as DATA, or, in a dry run or
+ * a pre-copy, kept (the program is not held: it must not wait for the
+ * network). */
 static int deliver(mg *g, size_t n, net_error *e)
 {
-    if (!g->dry_run) {
+    if (!g->to_memory) {
         if (send_msg(g, MIG_DATA, g->buf, n, e) < 0)
             return -1;
         g->sent += n;
@@ -176,8 +182,8 @@ static int deliver(mg *g, size_t n, net_error *e)
     return e->code ? -1 : 0;
 }
 
-/* A dry run's checkpoint, taken whole (the program has gone on), to the
- * daemon. 0, or 1 after the line. */
+/* A dry run's or pre-copy's checkpoint, taken whole (the program has gone
+ * on), to the daemon. 0, or 1 after the line. */
 static int send_held(mg *g)
 {
     progress_phase(&g->progress, "streaming");
@@ -196,6 +202,7 @@ static int send_held(mg *g)
     }
     free(g->held);
     g->held = NULL;
+    g->held_cap = 0;
     return 0;
 }
 
@@ -225,6 +232,8 @@ static int pump(mg *g, int rd)
                 ok = 1, g->size = m->size;
             else if (c == 0 && m->kind == CM_ERROR) {
                 snprintf(why, sizeof why, "%s", m->message);
+                if (g->base && strncmp(why, CM_UNKNOWN_FLAGS, strlen(CM_UNKNOWN_FLAGS)) == 0)
+                    why[0] = '\0';  /* a runtime without pre-copy: no line, a full checkpoint instead */
                 close(g->ctl);
                 g->ctl = -1;
             } else if (c != 0) {
@@ -236,6 +245,8 @@ static int pump(mg *g, int rd)
         }
     }
     free(m);
+    if (!ok && g->base && !why[0] && g->ctl < 0)
+        return 2;
     if (!ok)
         return close(g->ctl), g->ctl = -1, cli_fail("%s", why[0] ? why : "no checkpoint");
     if (e.code) {
@@ -342,9 +353,9 @@ static int follow(mg *g)
     }
 }
 
-/* Asks the program (or its thread) to checkpoint into a pipe and hold;
- * in a dry run, to checkpoint and carry on. */
-static int ask(mg *g, const mg_opts *o, int *rd)
+/* Asks the program (or its thread) to checkpoint into a pipe with flags
+ * (CM_FLAG_*: hold, or carry on in a dry run and a pre-copy). */
+static int ask(mg *g, const mg_opts *o, int *rd, uint32_t flags)
 {
     int p[2];
     if (pipe2(p, O_CLOEXEC) < 0)
@@ -356,7 +367,7 @@ static int ask(mg *g, const mg_opts *o, int *rd)
         return m ? 1 : cli_fail("out of memory");
     }
     cm_init(m, CM_CHECKPOINT);
-    m->flags = g->dry_run ? 0 : CM_FLAG_HOLD;
+    m->flags = flags;
     m->timeout_ms = o->timeout_ms;
     m->fd = p[1];
     cm_set(m, CM_F_FLAGS);
@@ -414,6 +425,8 @@ static int parse_switch(const char *arg, mg_opts *o)
             return o->flags |= sw[i].flag, 1;
     if (strcmp(arg, "--quiet") == 0)
         return o->quiet = 1;
+    if (strcmp(arg, "--no-precopy") == 0)
+        return o->no_precopy = 1;
     return 0;
 }
 
@@ -469,7 +482,8 @@ static net_session *open_session(mg *g, int *fd, const char *key, const char *kn
 
 /* REQUEST, then the daemon's ACCEPTED (its flags ours) or its reason,
  * before the program is asked anything; compression from then on when
- * both ends said so. 0, or 1 after the line. */
+ * both ends said so. 0, or 1 after the line; 2, no line, when a daemon
+ * that does not know pre-copy refused it. */
 static int request(mg *g, const mg_opts *o)
 {
     unsigned char b[4];
@@ -486,6 +500,9 @@ static int request(mg *g, const mg_opts *o)
     cli_fail_context(outcome(g));
     if (r != 0)
         rc = cli_fail("%s: %s", g->dest, r == 1 ? "the daemon ended the session" : e.msg);
+    else if (type == MIG_REFUSED && (o->flags & MIG_FLAG_PRECOPY) &&
+             memmem(g->buf, len, MIG_UNKNOWN_FLAGS, strlen(MIG_UNKNOWN_FLAGS)))
+        rc = 2;  /* a daemon without pre-copy: asked again without it */
     else if (type == MIG_REFUSED)
         rc = cli_fail("%s refused it: %.*s", g->dest, (int)len, (char *)g->buf);
     else if (type != MIG_ACCEPTED || len != 4 || net_get_u32(g->buf) != o->flags)
@@ -496,13 +513,75 @@ static int request(mg *g, const mg_opts *o)
     return rc;
 }
 
+/* PRECOPY with the pre-copy's length, then the daemon's KEPT. 0, or 1
+ * after the line. */
+static int await_kept(mg *g, uint64_t total)
+{
+    unsigned char b[8];
+    net_put_u64(b, total);
+    net_error e;
+    if (send_msg(g, MIG_PRECOPY, b, sizeof b, &e) < 0) {
+        daemon_reason(g, e.msg, sizeof e.msg);
+        return resume_source(g, "%s: %s", e.msg);
+    }
+    for (;;) {
+        unsigned type;
+        size_t len;
+        int r = net_msg_recv(g->s, &type, g->buf, NET_MSG_TEXT_MAX, &len, &e);
+        if (r != 0)
+            return resume_source(g, "%s: %s", r == 1 ? "the daemon ended the session" : e.msg);
+        g->buf[len] = '\0';
+        if (type == MIG_KEPT)
+            return 0;
+        if (type == MIG_REFUSED)
+            return resume_source(g, "%s refused it: %s", (char *)g->buf);
+        if (type != MIG_NOOP)
+            return resume_source(g, "%s: %s", "a message out of place in place of KEPT");
+    }
+}
+
+/* The pre-copy: a checkpoint-and-continue that the program keeps the
+ * hashes of (CM_FLAG_KEEP), read whole at the pipe's pace (the program
+ * never waits for the network), sent while it runs on, kept by the daemon.
+ * *kept 1 when the held checkpoint may be a delta of it; a runtime that
+ * does not know KEEP gives none (PRECOPY of 0 bytes: a full one follows).
+ * 0, or 1 after the line. */
+static int precopy(mg *g, const mg_opts *o, int *rd, int *kept)
+{
+    progress_phase(&g->progress, "pre-copy");
+    g->to_memory = g->base = 1;
+    int rc = ask(g, o, rd, CM_FLAG_KEEP);
+    if (rc == 0)
+        rc = pump(g, *rd);
+    g->to_memory = g->dry_run;
+    g->base = 0;
+    close(*rd);
+    *rd = -1;
+    if (g->ctl >= 0)  /* not held: the program went on once it had written */
+        close(g->ctl);
+    g->ctl = -1;
+    if (rc == 2)
+        g->sent = 0;  /* nothing taken */
+    else if (rc != 0 || (rc = send_held(g)) != 0)
+        return rc;
+    uint64_t total = g->sent;
+    if ((rc = await_kept(g, total)) != 0)
+        return rc;
+    *kept = total > 0;
+    g->sent = g->size = 0;
+    return 0;
+}
+
 /* From the program's checkpoint to the end: the output, exit status or
  * the dry run's answer. */
 static int transfer(mg *g, const mg_opts *o, int *rd)
 {
-    int rc;
+    int rc, kept = 0;
+    if ((o->flags & MIG_FLAG_PRECOPY) && (rc = precopy(g, o, rd, &kept)) != 0)
+        return rc;
     progress_phase(&g->progress, g->dry_run ? "capturing" : "streaming");
-    if ((rc = ask(g, o, rd)) != 0 || (rc = pump(g, *rd)) != 0)
+    uint32_t flags = g->dry_run ? 0 : CM_FLAG_HOLD | (kept ? CM_FLAG_INCREMENTAL : 0);
+    if ((rc = ask(g, o, rd, flags)) != 0 || (rc = pump(g, *rd)) != 0)
         return rc;
     if (g->dry_run) {
         close(g->ctl);  /* not held: the program went on once it had written */
@@ -533,7 +612,9 @@ int cmd_migrate(int argc, char **argv)
     int rc = parse(argc, argv, &o, &g.pid, &g.dest);
     if (rc != 0)
         return rc;
-    g.dry_run = (o.flags & MIG_FLAG_DRY_RUN) != 0;
+    g.dry_run = g.to_memory = (o.flags & MIG_FLAG_DRY_RUN) != 0;
+    if (!g.dry_run && !o.no_precopy)  /* a dry run's capture never stops the program for long anyway */
+        o.flags |= MIG_FLAG_PRECOPY;
     the_migration = &g;
     cli_fail_before(erase_progress);
     progress_start(&g.progress, o.quiet, g.dest);
@@ -544,7 +625,17 @@ int cmd_migrate(int argc, char **argv)
                        o.known ? o.known : default_path("known", abuf, sizeof abuf));
     if (!g.s)
         return fd >= 0 ? close(fd), 1 : 1;
-    if ((rc = request(&g, &o)) == 0)
+    if ((rc = request(&g, &o)) == 2) {  /* a daemon without pre-copy: again, without */
+        net_close(g.s);
+        close(fd);
+        o.flags &= ~(uint32_t)MIG_FLAG_PRECOPY;
+        g.s = open_session(&g, &fd, o.key ? o.key : default_path("key", kbuf, sizeof kbuf),
+                           o.known ? o.known : default_path("known", abuf, sizeof abuf));
+        if (!g.s)
+            return fd >= 0 ? close(fd), 1 : 1;
+        rc = request(&g, &o);
+    }
+    if (rc == 0)
         rc = transfer(&g, &o, &rd);
     progress_erase(&g.progress);
     if (rd >= 0)

@@ -4,7 +4,9 @@
  * goes only on COMMIT; then its output and exit status go back (or, with
  * detach, to files in the workdir). Any failure before COMMIT kills the
  * restored program and the source carries on. A dry run stops at READY:
- * the restored program is killed there, having never run. */
+ * the restored program is killed there, having never run. With pre-copy
+ * a checkpoint taken while the source ran comes first and is kept as a
+ * file in the workdir, which the held checkpoint's delta names. */
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -23,13 +25,16 @@
 #define KEEPALIVE_MS 3000        /* a NOOP when nothing else was sent for this long */
 #define RESTORE_MS (600 * 1000)  /* the longest a restore may take to say ready */
 #define PREFIX_MAX (80u * 1024u) /* header and INFO record, bounded by programs.c's INFO_MAX */
+#define D_HEADER_MAX 128u        /* kept of a pre-copy's first bytes: its header, for the id */
 
 typedef struct mig {
     const d_config *cfg;
     net_session *s;
     char who[NET_NAME_MAX + 64], program[256], build[4096], why[1200];
     uint64_t bytes;
-    int detach, dry_run, compressed;
+    int detach, dry_run, compressed, precopy;
+    uint64_t pre_bytes;         /* the pre-copy's */
+    char parent[4400];          /* the kept pre-copy's file; empty: none */
     d_child child;
     unsigned char buf[NET_MSG_DATA_MAX];
 } mig;
@@ -277,7 +282,7 @@ static void run_committed(mig *m)
 static int accept_request(mig *m, uint32_t flags)
 {
     if (flags & ~(uint32_t)MIG_FLAGS_KNOWN)
-        return refuse(m, "a migration request with flags this daemon does not know");
+        return refuse(m, MIG_UNKNOWN_FLAGS);
     if ((flags & MIG_FLAG_DRY_RUN) && (flags & MIG_FLAG_DETACH))
         return refuse(m, "a dry run with detach: a dry run leaves nothing running");
     if ((flags & MIG_FLAG_COMPRESS) && m->cfg->no_compress)
@@ -285,6 +290,7 @@ static int accept_request(mig *m, uint32_t flags)
     m->detach = (flags & MIG_FLAG_DETACH) != 0;
     m->dry_run = (flags & MIG_FLAG_DRY_RUN) != 0;
     m->compressed = (flags & MIG_FLAG_COMPRESS) != 0;
+    m->precopy = (flags & MIG_FLAG_PRECOPY) != 0;
     net_accept_compressed(m->s, m->compressed);  /* ACCEPTED goes before any compressed chunk can come */
     unsigned char b[4];
     net_put_u32(b, flags);
@@ -310,6 +316,95 @@ static int discard(mig *m)
     return 1;
 }
 
+/* Where the kept pre-copy goes: the restored program's working directory,
+ * which its delta's PARENT record is relative to. */
+static const char *keep_dir(const mig *m)
+{
+    return m->cfg->workdir ? m->cfg->workdir : ".";
+}
+
+/* The pre-copy's DATA into a temporary file until PRECOPY; -1 after a
+ * refusal. fd is the file's. */
+static int take_precopy(mig *m, int fd, unsigned char *head, uint64_t *total)
+{
+    for (;;) {
+        unsigned type;
+        size_t len;
+        if (next_msg(m, &type, &len) < 0)
+            return -1;
+        if (type == MIG_PRECOPY && len == 8) {
+            *total = net_get_u64(m->buf);
+            return *total == m->pre_bytes ? 0 : refuse(m, "the pre-copy's length does not match its PRECOPY");
+        }
+        if (type == MIG_ABORT)
+            return snprintf(m->why, sizeof m->why, "the source called it off"), -1;
+        if (type != MIG_DATA)
+            return refuse(m, "a message out of place in the pre-copy");
+        if (m->pre_bytes < D_HEADER_MAX)
+            memcpy(head + m->pre_bytes, m->buf, len < D_HEADER_MAX - m->pre_bytes ? len : D_HEADER_MAX - m->pre_bytes);
+        m->pre_bytes += len;
+        if (write_all(fd, m->buf, len) < 0) {
+            char why[256];
+            snprintf(why, sizeof why, "cannot keep the pre-copy in %s: %s", keep_dir(m), strerror(errno));
+            return refuse(m, why);
+        }
+    }
+}
+
+/* MIGTHREADD_FAULT (tests only, as CRIU_FAULT): lose-precopy removes the
+ * kept file after KEPT (the parent lost), exit-after-precopy ends this
+ * connection's process there (the destination killed mid-migration). */
+static void precopy_fault(const mig *m)
+{
+    const char *f = getenv("MIGTHREADD_FAULT");
+    if (f && strcmp(f, "lose-precopy") == 0 && m->parent[0])
+        unlink(m->parent);
+    if (f && strcmp(f, "exit-after-precopy") == 0)
+        _exit(1);
+}
+
+/* With pre-copy: the checkpoint taken while the source ran, kept under the
+ * name the held checkpoint's PARENT record gives it (migthread-precopy.ID,
+ * incr.h's incr_stream_name, ID from its header), then KEPT. A PRECOPY of
+ * 0 bytes: none (the source's runtime took none), a full one follows. */
+static int keep_precopy(mig *m)
+{
+    char tmp[4400];
+    snprintf(tmp, sizeof tmp, "%s/migthread-precopy.XXXXXX", keep_dir(m));
+    int fd = mkostemp(tmp, O_CLOEXEC);
+    if (fd < 0) {
+        char why[256];
+        snprintf(why, sizeof why, "cannot keep the pre-copy in %s: %s", keep_dir(m), strerror(errno));
+        return refuse(m, why);
+    }
+    unsigned char head[D_HEADER_MAX];
+    uint64_t total = 0, id;
+    int rc = take_precopy(m, fd, head, &total);
+    if (close(fd) < 0 && rc == 0)
+        rc = refuse(m, "cannot keep the pre-copy: the file could not be closed");
+    if (rc == 0 && total > 0) {
+        if (d_checkpoint_id(head, total < D_HEADER_MAX ? (size_t)total : D_HEADER_MAX, &id) < 0)
+            rc = refuse(m, "the pre-copy is not a MigThread checkpoint");
+        else {
+            snprintf(m->parent, sizeof m->parent, "%s/migthread-precopy.%016llx", keep_dir(m), (unsigned long long)id);
+            if (rename(tmp, m->parent) < 0) {
+                m->parent[0] = '\0';
+                rc = refuse(m, "cannot keep the pre-copy under its name");
+            }
+        }
+    }
+    if (!m->parent[0])
+        unlink(tmp);
+    net_error e;
+    if (rc == 0 && net_msg_send(m->s, MIG_KEPT, NULL, 0, &e) < 0) {
+        snprintf(m->why, sizeof m->why, "%s", e.msg);
+        rc = -1;
+    }
+    if (rc == 0)
+        precopy_fault(m);
+    return rc;
+}
+
 /* The migration's steps up to the program's go. 0 once committed; 1 after
  * a dry run; -1 on a failure. */
 static int migrate(mig *m)
@@ -321,6 +416,8 @@ static int migrate(mig *m)
     if (type != MIG_REQUEST || len != 4)
         return refuse(m, "the session did not begin with a migration request");
     if (accept_request(m, net_get_u32(m->buf)) < 0)
+        return -1;
+    if (m->precopy && keep_precopy(m) < 0)
         return -1;
     unsigned char *prefix = malloc(PREFIX_MAX);
     size_t n = 0;
@@ -374,6 +471,8 @@ void d_session(const d_config *cfg, int fd, const char *from)
     net_public_text(peer->pk, key);
     snprintf(m->who, sizeof m->who, "%s from %s", peer->name[0] ? peer->name : key, from);
     int rc = migrate(m);
+    if (m->parent[0])  /* read whole by the restore before ready, or not needed any more */
+        unlink(m->parent);
     if (rc == 0)
         run_committed(m);
     else if (rc < 0) {
@@ -384,8 +483,11 @@ void d_session(const d_config *cfg, int fd, const char *from)
     }
     unsigned long long wire;
     net_session_bytes(m->s, NULL, &wire);
-    d_log("%s: %s: %llu bytes in %.3f s: %s (%llu bytes on the wire%s)", m->who, m->program,
-          (unsigned long long)m->bytes, now_s() - t0, m->why, wire, m->compressed ? ", zstd" : "");
+    char pre[96] = "";
+    if (m->pre_bytes)
+        snprintf(pre, sizeof pre, ", after a pre-copy of %llu bytes", (unsigned long long)m->pre_bytes);
+    d_log("%s: %s: %llu bytes in %.3f s: %s (%llu bytes on the wire%s)%s", m->who, m->program,
+          (unsigned long long)m->bytes, now_s() - t0, m->why, wire, m->compressed ? ", zstd" : "", pre);
     if (rc != 0)
         drain(fd);
     net_close(m->s);

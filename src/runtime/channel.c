@@ -78,6 +78,7 @@ static struct {
      * read by the control thread once the answer is out (awaiting) */
     int hold, holding, awaiting, decision;
     int incremental;             /* CM_FLAG_INCREMENTAL */
+    int keep;                    /* CM_FLAG_KEEP */
     char result_path[CFG_PATH_MAX], why[CM_TEXT_MAX + 1];
     uint64_t size, write_us;
     struct timespec asked, capture_at;
@@ -145,6 +146,18 @@ int ch_incremental(int requester)
     return inc;
 }
 
+int ch_stream_incr(int requester, int *keep)
+{
+    *keep = 0;
+    if (requester != TH_BY_CHANNEL)
+        return 0;
+    pthread_mutex_lock(&ch.mu);
+    int delta = ch.active && ch.incremental && ch.dest_fd >= 0;
+    *keep = ch.active && ch.keep && ch.dest_fd >= 0;
+    pthread_mutex_unlock(&ch.mu);
+    return delta;
+}
+
 void ch_written(int requester, const char *path, uint64_t size, double write_ms)
 {
     if (requester != TH_BY_CHANNEL)
@@ -202,7 +215,8 @@ int ch_forkable(int requester, int by_default)
     if (requester != TH_BY_CHANNEL)
         return by_default;
     pthread_mutex_lock(&ch.mu);
-    int fork = ch.active && !ch.hold && (ch.fork || by_default);
+    /* a kept parent's hashes must stay in this process: not forked */
+    int fork = ch.active && !ch.hold && !ch.keep && (ch.fork || by_default);
     pthread_mutex_unlock(&ch.mu);
     return fork;
 }
@@ -425,11 +439,13 @@ static void answer_hello(int fd)
  * now waits for the outcome. */
 static int start_checkpoint(int fd, cm_msg *m, char *why, size_t cap)
 {
-    if (m->flags & ~(uint32_t)(CM_FLAG_EXIT | CM_FLAG_HOLD | CM_FLAG_FORK | CM_FLAG_INCREMENTAL) ||
+    if (m->flags & ~(uint32_t)(CM_FLAG_EXIT | CM_FLAG_HOLD | CM_FLAG_FORK | CM_FLAG_INCREMENTAL | CM_FLAG_KEEP) ||
         (m->flags & (CM_FLAG_EXIT | CM_FLAG_HOLD)) == (CM_FLAG_EXIT | CM_FLAG_HOLD))
-        return snprintf(why, cap, "bad request: unknown flags 0x%x", m->flags), 0;
+        return snprintf(why, cap, CM_UNKNOWN_FLAGS " 0x%x", m->flags), 0;
     if ((m->flags & (CM_FLAG_FORK | CM_FLAG_HOLD)) == (CM_FLAG_FORK | CM_FLAG_HOLD))
         return snprintf(why, cap, "bad request: a held checkpoint cannot be forked"), 0;
+    if ((m->flags & CM_FLAG_KEEP) && (!cm_has(m, CM_F_FD) || (m->flags & CM_FLAG_FORK)))
+        return snprintf(why, cap, "bad request: a kept parent is a descriptor's, and not forked"), 0;
     if (cm_has(m, CM_F_THREAD) && m->thread == 0)
         return snprintf(why, cap, "bad request: thread 0 (the main thread is 1)"), 0;
     if (cm_has(m, CM_F_PATH) && (cm_has(m, CM_F_FD) || m->path[0] != '/'))
@@ -457,6 +473,7 @@ static int start_checkpoint(int fd, cm_msg *m, char *why, size_t cap)
     ch.fork = (m->flags & CM_FLAG_FORK) != 0;
     ch.deferred = ch.ended = 0;
     ch.incremental = (m->flags & CM_FLAG_INCREMENTAL) != 0;
+    ch.keep = (m->flags & CM_FLAG_KEEP) != 0;
     ch.holding = ch.awaiting = ch.decision = 0;
     ch.why[0] = ch.result_path[0] = '\0';
     clock_gettime(CLOCK_MONOTONIC, &ch.asked);

@@ -51,9 +51,16 @@ enum {
  * program goes on (forkcap.c); the answer comes once the copy is done.
  * Not with HOLD; with EXIT the program stops anyway and nothing is forked.
  * INCREMENTAL: the checkpoint may refer to the previous one written to the
- * same file (incr.c). */
-enum { CM_FLAG_EXIT = 1, CM_FLAG_HOLD = 2, CM_FLAG_FORK = 4, CM_FLAG_INCREMENTAL = 8 };
+ * same file (incr.c); with FD, to the one KEEP kept (a delta). KEEP (FD
+ * only, not with FORK): the checkpoint's hashes are kept as the parent of
+ * a later INCREMENTAL one to a descriptor (migthread migrate's pre-copy;
+ * the destination holds it under incr_stream_name's name). */
+enum { CM_FLAG_EXIT = 1, CM_FLAG_HOLD = 2, CM_FLAG_FORK = 4, CM_FLAG_INCREMENTAL = 8, CM_FLAG_KEEP = 16 };
 enum { CM_DECIDE_EXIT = 'x', CM_DECIDE_RESUME = 'r' };
+/* How a program's ERROR begins when the request has a flag it does not
+ * know (migrate takes a full checkpoint then, in place of a pre-copy). */
+#define CM_UNKNOWN_FLAGS "bad request: unknown flags"
+
 
 /* One frame, decoded. have holds bit (1 << tag) for each field present. */
 typedef struct cm_msg {
