@@ -190,8 +190,11 @@ static void serve(d_config *cfg, int lfd)
 {
     int running = 0;
     for (;;) {
+        int reaped = 0;
         while (running > 0 && waitpid(-1, NULL, WNOHANG) > 0)
-            running--;
+            running--, reaped = 1;
+        if (reaped)
+            d_sweep_precopies(cfg);
         struct pollfd p = { lfd, POLLIN, 0 };
         if (poll(&p, 1, REAP_MS) <= 0)
             continue;

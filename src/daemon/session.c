@@ -14,6 +14,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <dirent.h>
+#include <sys/file.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -25,7 +27,6 @@
 #define KEEPALIVE_MS 3000        /* a NOOP when nothing else was sent for this long */
 #define RESTORE_MS (600 * 1000)  /* the longest a restore may take to say ready */
 #define PREFIX_MAX (80u * 1024u) /* header and INFO record, bounded by programs.c's INFO_MAX */
-#define D_HEADER_MAX 128u        /* kept of a pre-copy's first bytes: its header, for the id */
 
 typedef struct mig {
     const d_config *cfg;
@@ -35,6 +36,7 @@ typedef struct mig {
     int detach, dry_run, compressed, precopy;
     uint64_t pre_bytes;         /* the pre-copy's */
     char parent[4400];          /* the kept pre-copy's file; empty: none */
+    int parent_fd;              /* open and locked while the session lives (d_sweep_precopies) */
     d_child child;
     unsigned char buf[NET_MSG_DATA_MAX];
 } mig;
@@ -340,8 +342,8 @@ static int take_precopy(mig *m, int fd, unsigned char *head, uint64_t *total)
             return snprintf(m->why, sizeof m->why, "the source called it off"), -1;
         if (type != MIG_DATA)
             return refuse(m, "a message out of place in the pre-copy");
-        if (m->pre_bytes < D_HEADER_MAX)
-            memcpy(head + m->pre_bytes, m->buf, len < D_HEADER_MAX - m->pre_bytes ? len : D_HEADER_MAX - m->pre_bytes);
+        if (m->pre_bytes < PREFIX_MAX)
+            memcpy(head + m->pre_bytes, m->buf, len < PREFIX_MAX - m->pre_bytes ? len : PREFIX_MAX - m->pre_bytes);
         m->pre_bytes += len;
         if (write_all(fd, m->buf, len) < 0) {
             char why[256];
@@ -363,6 +365,43 @@ static void precopy_fault(const mig *m)
         _exit(1);
 }
 
+#define PRECOPY_PREFIX "migthread-precopy."
+
+void d_sweep_precopies(const d_config *cfg)
+{
+    const char *dir = cfg->workdir ? cfg->workdir : ".";
+    DIR *d = opendir(dir);
+    struct dirent *e;
+    while (d && (e = readdir(d)) != NULL) {
+        if (strncmp(e->d_name, PRECOPY_PREFIX, strlen(PRECOPY_PREFIX)) != 0)
+            continue;
+        char path[4400];
+        snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
+        int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
+        if (fd >= 0 && flock(fd, LOCK_EX | LOCK_NB) == 0)
+            unlink(path);  /* no session holds it: its session died */
+        if (fd >= 0)
+            close(fd);
+    }
+    if (d)
+        closedir(d);
+}
+
+/* The pre-copy's first bytes (n): a checkpoint of a program this host
+ * has a build of (else refused before the source is held), and its id. */
+static int precopy_known(mig *m, const unsigned char *head, size_t n, uint64_t *id)
+{
+    char why[1024];
+    int abi;
+    long span = d_info_span(head, n, why, sizeof why);
+    if (span == 0 || d_checkpoint_id(head, n, id) < 0)
+        return refuse(m, "the pre-copy is not a MigThread checkpoint");
+    if (span < 0 || d_program_name(head, (size_t)span, m->program, sizeof m->program, why, sizeof why) < 0 ||
+        d_find_build(m->cfg, m->program, m->build, sizeof m->build, &abi, why, sizeof why) < 0)
+        return refuse(m, why);
+    return 0;
+}
+
 /* With pre-copy: the checkpoint taken while the source ran, kept under the
  * name the held checkpoint's PARENT record gives it (migthread-precopy.ID,
  * incr.h's incr_stream_name, ID from its header), then KEPT. A PRECOPY of
@@ -370,29 +409,31 @@ static void precopy_fault(const mig *m)
 static int keep_precopy(mig *m)
 {
     char tmp[4400];
-    snprintf(tmp, sizeof tmp, "%s/migthread-precopy.XXXXXX", keep_dir(m));
+    snprintf(tmp, sizeof tmp, "%s/" PRECOPY_PREFIX "XXXXXX", keep_dir(m));
     int fd = mkostemp(tmp, O_CLOEXEC);
+    if (fd >= 0)
+        flock(fd, LOCK_EX);  /* this session's: d_sweep_precopies leaves it */
     if (fd < 0) {
         char why[256];
         snprintf(why, sizeof why, "cannot keep the pre-copy in %s: %s", keep_dir(m), strerror(errno));
         return refuse(m, why);
     }
-    unsigned char head[D_HEADER_MAX];
+    unsigned char *head = malloc(PREFIX_MAX);
     uint64_t total = 0, id;
-    int rc = take_precopy(m, fd, head, &total);
-    if (close(fd) < 0 && rc == 0)
-        rc = refuse(m, "cannot keep the pre-copy: the file could not be closed");
+    int rc = head ? take_precopy(m, fd, head, &total) : refuse(m, "out of memory");
+    m->parent_fd = fd;
     if (rc == 0 && total > 0) {
-        if (d_checkpoint_id(head, total < D_HEADER_MAX ? (size_t)total : D_HEADER_MAX, &id) < 0)
-            rc = refuse(m, "the pre-copy is not a MigThread checkpoint");
+        if (precopy_known(m, head, total < PREFIX_MAX ? (size_t)total : PREFIX_MAX, &id) < 0)
+            rc = -1;
         else {
-            snprintf(m->parent, sizeof m->parent, "%s/migthread-precopy.%016llx", keep_dir(m), (unsigned long long)id);
+            snprintf(m->parent, sizeof m->parent, "%s/" PRECOPY_PREFIX "%016llx", keep_dir(m), (unsigned long long)id);
             if (rename(tmp, m->parent) < 0) {
                 m->parent[0] = '\0';
                 rc = refuse(m, "cannot keep the pre-copy under its name");
             }
         }
     }
+    free(head);
     if (!m->parent[0])
         unlink(tmp);
     net_error e;
@@ -456,7 +497,7 @@ void d_session(const d_config *cfg, int fd, const char *from)
         d_log("%s: out of memory", from);
         return;
     }
-    *m = (mig){ .cfg = cfg, .child = { .pid = -1, .ckpt_fd = -1, .ready_fd = -1, .out_fd = -1, .err_fd = -1 } };
+    *m = (mig){ .cfg = cfg, .parent_fd = -1, .child = { .pid = -1, .ckpt_fd = -1, .ready_fd = -1, .out_fd = -1, .err_fd = -1 } };
     snprintf(m->program, sizeof m->program, "-");
     net_error e;
     m->s = net_server(fd, &cfg->keys, &cfg->clients, NET_TIMEOUT_MS, &e);
@@ -473,6 +514,8 @@ void d_session(const d_config *cfg, int fd, const char *from)
     int rc = migrate(m);
     if (m->parent[0])  /* read whole by the restore before ready, or not needed any more */
         unlink(m->parent);
+    if (m->parent_fd >= 0)
+        close(m->parent_fd);
     if (rc == 0)
         run_committed(m);
     else if (rc < 0) {
