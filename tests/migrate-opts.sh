@@ -105,8 +105,8 @@ migrate dry.m "$pid" "127.0.0.1:$a_port"
 finish
 logupto 4 a 'migthreadd: * bytes in * s: *'  # (any outcome: a failed migration must not hang the suite)
 cat "$dir/dry.out" "$dir/dry.m.out" >"$dir/dry.all"
-check "... then a real migration to A: held, restored, the output (source, A) the uninterrupted run's" \
-    "[ $mrc -eq 0 ] && [ $rc -eq 0 ] && [ \$(grep -c '^migthread: checkpoint (descriptor)' '$dir/dry.err') -eq 2 ] && grep -q '^migthread: restored migration' '$dir/dry.m.err' && cmp -s '$dir/dry.all' '$dir/want.ticker'"
+check "... then a real migration to A: held (the dry run's checkpoint, the pre-copy, the held delta), restored, the output (source, A) the uninterrupted run's" \
+    "[ $mrc -eq 0 ] && [ $rc -eq 0 ] && [ \$(checkpoints dry) -eq 3 ] && delta dry && grep -q '^migthread: restored migration' '$dir/dry.m.err' && cmp -s '$dir/dry.all' '$dir/want.ticker'"
 
 # dryfails NAME PROGRAM PORT WANT REASON [OPTION]...: the dry run fails with one
 # line naming REASON; the source ends with exit 0 and the uninterrupted output WANT
