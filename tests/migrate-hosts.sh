@@ -26,7 +26,7 @@ mtd=$root/build/bin/migthreadd
 asand=$root/build/asan/migthreadd
 proxy=$root/tests/lib/teeproxy.py
 dir=$root/build/migrate-hosts-test
-[ -x "$asand" ] || make --no-print-directory build/asan/migthreadd >/dev/null || exit 1
+make --no-print-directory build/asan/migthreadd >/dev/null || exit 1  # (again when its sources changed)
 rm -rf "$dir" && mkdir -p "$dir" && chmod 700 "$dir"
 passed=0 failed=0 why=""
 check() {  # check DESCRIPTION CONDITION

@@ -11,7 +11,9 @@
 # goes to B (s390x) with a held checkpoint that is a delta of the pre-copy,
 # a small part of it; --no-precopy sends it whole; the daemon keeps no
 # file; failures after the pre-copy (the kept file lost, the destination's
-# session gone: E and F, MIGTHREADD_FAULT) resume the source. No
+# session gone: E and F, MIGTHREADD_FAULT) resume the source; a daemon
+# that refuses pre-copy (O, as one from before it) gets a whole held
+# checkpoint in a second session. No
 # test sleeps: the daemons' logs and the programs' stderr are FIFOs read up
 # to the line waited for.
 # shellcheck disable=SC2154 # (the daemons' ports and pids, and line, are set through eval)
@@ -62,7 +64,7 @@ daemon a 4 "$dir/pa" "$dir/wa"
 daemon b 5 "$dir/pb" "$dir/wb" --runner "s390x=qemu-s390x -L /usr/s390x-linux-gnu"
 cp "$dir/hosta.key" "$dir/hostd.key" && chmod 600 "$dir/hostd.key"
 daemon d 6 "$dir/pd" "$dir/wd"
-for h in e f; do cp "$dir/hosta.key" "$dir/host$h.key" && chmod 600 "$dir/host$h.key"; done
+for h in e f o; do cp "$dir/hosta.key" "$dir/host$h.key" && chmod 600 "$dir/host$h.key"; done
 export MIGTHREADD_FAULT=lose-precopy  # E removes the kept pre-copy once it said KEPT
 daemon e 8 "$dir/pa" "$dir/we"
 export MIGTHREADD_FAULT=exit-after-precopy  # F's session process ends there
@@ -213,6 +215,19 @@ done
 check "... F's session gone after the pre-copy: the source had written its pre-copy; F removed the file" \
     "[ \$(checkpoints gone) -ge 1 ] && ! ls '$dir/wf' | grep -q '^migthread-precopy' && kill -0 \$f_pid"
 
+export MIGTHREADD_FAULT=refuse-precopy  # O refuses pre-copy as a daemon from before it does
+mkdir -p "$dir/wo" && daemon o 7 "$dir/pa" "$dir/wo"  # (descriptor 7: m1's FIFO is closed by now)
+unset MIGTHREADD_FAULT
+start old "$dir/src/ticker" 40
+upto 3 "$dir/old.err" 'tick 1'
+migrate old.m "$pid" "127.0.0.1:$o_port"
+finish
+logupto 7 o 'migthreadd: * bytes in * s: *committed*'
+cat "$dir/old.out" "$dir/old.m.out" >"$dir/old.all"
+check "a daemon that refuses pre-copy (O): asked again without it, one whole held checkpoint, no line of it; the uninterrupted output" \
+    "[ $mrc -eq 0 ] && [ \$(checkpoints old) -eq 1 ] && ! delta old && ! grep -q '^migthread: [^r]' '$dir/old.m.err' && cmp -s '$dir/old.all' '$dir/want40'"
+check "... O logged the refusal, then the migration committed" \
+    "grep -q 'not migrated: a migration request with flags this daemon does not know' '$dir/o.log' && tail -n 1 '$dir/o.log' | grep -q 'ticker: .*committed; .*wire)$'"
 
 echo "migrate: $passed passed, $failed failed"
 [ $failed -eq 0 ]

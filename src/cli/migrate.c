@@ -31,6 +31,7 @@
 #define KEEPALIVE_MS 3000       /* a NOOP to the daemon while the program has not begun */
 #define ASK_MS_DEFAULT 30000    /* for an adaptation point */
 #define EXIT_WAIT_MS 10000      /* for the source to end after the decision */
+#define PIPE_BYTES (1 << 20)    /* the checkpoint pipe's size: fewer switches between writer and reader */
 
 #define SYNOPSIS "migrate [--key KEYFILE] [--known FILE] [--detach] [--dry-run] [--compress] [--no-precopy] " \
                  "[--thread N] [--quiet] [--timeout SECONDS] PID HOST:PORT"
@@ -360,6 +361,7 @@ static int ask(mg *g, const mg_opts *o, int *rd, uint32_t flags)
     int p[2];
     if (pipe2(p, O_CLOEXEC) < 0)
         return cli_fail("cannot make a pipe: %s", strerror(errno));
+    (void)fcntl(p[0], F_SETPIPE_SZ, PIPE_BYTES);  /* the default 64 KB where refused (pipe-max-size) */
     cm_msg *m = calloc(1, sizeof *m);
     if (!m || (g->ctl = cli_control_connect(g->pid, 0)) < 0) {
         free(m);

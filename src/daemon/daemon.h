@@ -60,7 +60,8 @@ void d_reason(d_child *c, char *why, size_t cap);
 /* session.c: one connection, from accept to the log line. */
 void d_session(const d_config *cfg, int fd, const char *from);
 /* Removes the pre-copies in the workdir that no session holds (a session
- * process that died keeps its own; the listener calls this after it reaps). */
+ * that died, or a daemon killed before); the listener calls it as it
+ * starts and after it reaps. */
 void d_sweep_precopies(const d_config *cfg);
 
 #endif

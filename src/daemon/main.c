@@ -237,6 +237,7 @@ int main(int argc, char **argv)
     char pub[NET_PUBLIC_TEXT_MAX];
     net_public_text(cfg.keys.pk, pub);
     d_log("listening on %s as %s, programs in %s", cfg.listen, pub, cfg.programs);
+    d_sweep_precopies(&cfg);  /* a daemon killed before left its sessions' pre-copies */
     serve(&cfg, lfd);
     return 0;
 }

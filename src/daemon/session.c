@@ -279,11 +279,19 @@ static void run_committed(mig *m)
     relay(m, 0);
 }
 
+/* MIGTHREADD_FAULT (tests only, as CRIU_FAULT): whether it names f. */
+static int fault(const char *f)
+{
+    const char *v = getenv("MIGTHREADD_FAULT");
+    return v && strcmp(v, f) == 0;
+}
+
 /* The flags of REQUEST: ACCEPTED with them, or REFUSED before the
  * client has touched its program. 0 or -1. */
 static int accept_request(mig *m, uint32_t flags)
 {
-    if (flags & ~(uint32_t)MIG_FLAGS_KNOWN)
+    /* refuse-precopy: as a daemon from before pre-copy would */
+    if (flags & ~(uint32_t)(fault("refuse-precopy") ? MIG_FLAGS_KNOWN & ~MIG_FLAG_PRECOPY : MIG_FLAGS_KNOWN))
         return refuse(m, MIG_UNKNOWN_FLAGS);
     if ((flags & MIG_FLAG_DRY_RUN) && (flags & MIG_FLAG_DETACH))
         return refuse(m, "a dry run with detach: a dry run leaves nothing running");
@@ -353,15 +361,14 @@ static int take_precopy(mig *m, int fd, unsigned char *head, uint64_t *total)
     }
 }
 
-/* MIGTHREADD_FAULT (tests only, as CRIU_FAULT): lose-precopy removes the
- * kept file after KEPT (the parent lost), exit-after-precopy ends this
- * connection's process there (the destination killed mid-migration). */
+/* Failures after KEPT, for tests: lose-precopy removes the kept file (the
+ * parent lost), exit-after-precopy ends this connection's process there
+ * (the destination killed mid-migration). */
 static void precopy_fault(const mig *m)
 {
-    const char *f = getenv("MIGTHREADD_FAULT");
-    if (f && strcmp(f, "lose-precopy") == 0 && m->parent[0])
+    if (fault("lose-precopy") && m->parent[0])
         unlink(m->parent);
-    if (f && strcmp(f, "exit-after-precopy") == 0)
+    if (fault("exit-after-precopy"))
         _exit(1);
 }
 
