@@ -24,7 +24,7 @@ enum {
     MIG_COMMIT = 4,    /* C->S empty: let the restored program go */
     MIG_ABORT = 5,     /* C->S text: why the source calls it off */
     MIG_NOOP = 6,      /* both ways, empty: keeps an idle session within its timeout */
-    MIG_PRECOPY = 7,   /* C->S u64 total bytes of the pre-copy's DATA (0: none); answered by KEPT or REFUSED */
+    MIG_PRECOPY = 8,   /* C->S u64 total bytes of the pre-copy's DATA (0: none); answered by KEPT or REFUSED */
     MIG_READY = 16,    /* S->C text: the build restored, waiting for COMMIT */
     MIG_REFUSED = 17,  /* S->C text: why there is no restore */
     MIG_OUT = 18,      /* S->C the program's stdout bytes */
@@ -32,7 +32,8 @@ enum {
     MIG_EXIT = 20,     /* S->C u32 status: exit code, or 128 + signal */
     MIG_DETACHED = 21, /* S->C text: the program runs on, where its output goes */
     MIG_ACCEPTED = 22, /* S->C u32 flags: REQUEST taken as asked; the client may begin */
-    MIG_KEPT = 23      /* S->C empty: the pre-copy is kept; the held checkpoint (a delta of it) may come */
+    MIG_KEPT = 25      /* S->C empty: the pre-copy is kept; the held checkpoint (a delta of it) may come
+                        * (7, 23, 24 are taken on main: QUERY, COMMITTED, OUTCOME) */
 };
 /* DETACH: leave the program at the destination. DRY_RUN: restore it up to
  * READY, then discard it (it never runs). COMPRESS: the client's chunks

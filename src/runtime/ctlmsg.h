@@ -55,7 +55,7 @@ enum {
  * only, not with FORK): the checkpoint's hashes are kept as the parent of
  * a later INCREMENTAL one to a descriptor (migthread migrate's pre-copy;
  * the destination holds it under incr_stream_name's name). */
-enum { CM_FLAG_EXIT = 1, CM_FLAG_HOLD = 2, CM_FLAG_FORK = 4, CM_FLAG_INCREMENTAL = 8, CM_FLAG_KEEP = 16 };
+enum { CM_FLAG_EXIT = 1, CM_FLAG_HOLD = 2, CM_FLAG_FORK = 4, CM_FLAG_INCREMENTAL = 8, CM_FLAG_KEEP = 32 };  /* (16: INDOUBT on main) */
 enum { CM_DECIDE_EXIT = 'x', CM_DECIDE_RESUME = 'r' };
 /* How a program's ERROR begins when the request has a flag it does not
  * know (migrate takes a full checkpoint then, in place of a pre-copy). */
