@@ -6,7 +6,14 @@
 # Failures (a key the daemon does not know, no build of the program, a
 # build that refuses the restore, the destination killed mid-stream,
 # garbage): the source carries on and ends with its uninterrupted output,
-# migrate prints one line and exits 1, and the daemon keeps serving. No
+# migrate prints one line and exits 1, and the daemon keeps serving.
+# Pre-copy (migrate's default): a program whose 4 MiB table does not change
+# goes to B (s390x) with a held checkpoint that is a delta of the pre-copy,
+# a small part of it; --no-precopy sends it whole; the daemon keeps no
+# file; failures after the pre-copy (the kept file lost, the destination's
+# session gone: E and F, MIGTHREADD_FAULT) resume the source; a daemon
+# that refuses pre-copy (O, as one from before it) gets a whole held
+# checkpoint in a second session. No
 # test sleeps: the daemons' logs and the programs' stderr are FIFOs read up
 # to the line waited for.
 # shellcheck disable=SC2154 # (the daemons' ports and pids, and line, are set through eval)
@@ -29,16 +36,22 @@ trap 'echo "  FAIL: the suite did not end within 600 s"; exit 1' INT TERM
 pids="$pids $!"
 
 # ---- builds, keys, the plain run's output -----------------------------------------------------
-mkdir -p "$dir/pa" "$dir/pb" "$dir/pd" "$dir/src" "$dir/wa" "$dir/wb" "$dir/wd"
+mkdir -p "$dir/pa" "$dir/pb" "$dir/pd" "$dir/src" "$dir/wa" "$dir/wb" "$dir/wd" "$dir/we" "$dir/wf"
 build/bin/mtcc -O2 -o "$dir/src/ticker" tests/run/ticker.c
+build/bin/mtcc -O2 -o "$dir/src/pattern" tests/migrate/pattern.c
 cp "$dir/src/ticker" "$dir/pa/ticker"
+cp "$dir/src/pattern" "$dir/pa/pattern"
 cp "$dir/src/ticker" "$dir/src/other"  # a program no daemon has
 cc=$(scripts/abi.sh cc s390x)
 # shellcheck disable=SC2086
 build/bin/mtcc --cc=${cc%% *} ${cc#* } -O2 -o "$dir/pb/ticker.s390x-linux-gnu" tests/run/ticker.c
+# shellcheck disable=SC2086
+build/bin/mtcc --cc=${cc%% *} ${cc#* } -O2 -o "$dir/pb/pattern.s390x-linux-gnu" tests/migrate/pattern.c
 build/bin/mtcc -O2 -o "$dir/pd/ticker" tests/control/nopoint.c  # same name, another program
 gcc -O2 -o "$dir/plain" tests/run/ticker.c
 for n in 40 60; do "$dir/plain" $n >"$dir/want$n" 2>/dev/null; done
+gcc -O2 -o "$dir/plain.pattern" tests/migrate/pattern.c
+"$dir/plain.pattern" 30 >"$dir/want.pattern" 2>/dev/null
 for k in hosta hostb user stranger; do "$mt" keygen "$dir/$k.key" >"$dir/$k.pub"; done
 cp "$dir/user.pub" "$dir/authorized"
 cat "$dir/hosta.pub" "$dir/hostb.pub" >"$dir/known"
@@ -51,6 +64,12 @@ daemon a 4 "$dir/pa" "$dir/wa"
 daemon b 5 "$dir/pb" "$dir/wb" --runner "s390x=qemu-s390x -L /usr/s390x-linux-gnu"
 cp "$dir/hosta.key" "$dir/hostd.key" && chmod 600 "$dir/hostd.key"
 daemon d 6 "$dir/pd" "$dir/wd"
+for h in e f o; do cp "$dir/hosta.key" "$dir/host$h.key" && chmod 600 "$dir/host$h.key"; done
+export MIGTHREADD_FAULT=lose-precopy  # E removes the kept pre-copy once it said KEPT
+daemon e 8 "$dir/pa" "$dir/we"
+export MIGTHREADD_FAULT=exit-after-precopy  # F's session process ends there
+daemon f 9 "$dir/pa" "$dir/wf"
+unset MIGTHREADD_FAULT
 
 # ---- x86_64 -> s390x (B) -> x86_64 (A) ----------------------------------------------------------
 start chain "$dir/src/ticker" 40
@@ -96,7 +115,7 @@ logupto 4 a 'migthreadd: *'
 check "... A logged it: no session" "tail -n 1 '$dir/a.log' | grep -q 'no session: .*not authorized'"
 fails unknown "$dir/src/other" "$a_port" 'no migration, the program carries on: .*refused it: no build of program other' \
     --key "$dir/user.key" --known "$dir/known"
-check "... the source had been held" "held unknown"
+check "... refused at the pre-copy: the source was never held (one checkpoint, no delta)" "[ \$(checkpoints unknown) -eq 1 ] && ! delta unknown"
 logupto 4 a 'migthreadd: *'
 check "... A logged it" "tail -n 1 '$dir/a.log' | grep -q 'other: .*not migrated: no build of program other'"
 fails identity "$dir/src/ticker" "$d_port" 'no migration, the program carries on: .*refused it: the restore was refused: ' \
@@ -199,6 +218,60 @@ aout=$(ls -t "$dir"/wa/ticker.*.out | head -n 1)
 check "... --resolve: one line, exit 0; the source exited 0; its output and A's are the uninterrupted run's" \
     "[ $mrc -eq 0 ] && [ \"\$(cat '$dir/doubt.r.out')\" = '$pid: the migration to 127.0.0.1:$a_port committed: the source exited, the program runs on there' ] &&
      [ ! -s '$dir/doubt.r.err' ] && [ $rc -eq 0 ] && held doubt && cat '$dir/doubt.out' '$aout' | cmp -s - '$dir/want60'"
+
+# ---- pre-copy ----------------------------------------------------------------------------------
+start pc "$dir/src/pattern" 30
+upto 3 "$dir/pc.err" 'tick 1'
+migrate pc.m "$pid" "127.0.0.1:$b_port"
+finish
+logupto 5 b 'migthreadd: * bytes in * s: *'
+cat "$dir/pc.out" "$dir/pc.m.out" >"$dir/pc.all"
+pc_bytes=$(tail -n 1 "$dir/b.log" | sed -n 's/.*: pattern: \([0-9]*\) bytes in .*: committed; .*, after a pre-copy of \([0-9]*\) bytes$/\1 \2/p')
+pc_held=${pc_bytes% *} pc_pre=${pc_bytes#* }
+check "pre-copy to B (s390x): the source wrote the pre-copy, then a held delta of it, and exited 0" \
+    "[ $mrc -eq 0 ] && [ \$(checkpoints pc) -eq 2 ] && delta pc && [ $rc -eq 0 ]"
+check "... B restored the chain (its line), the output equals the uninterrupted run's" \
+    "grep -q '^migthread: restored migration' '$dir/pc.m.err' && [ -s '$dir/pc.out' ] && [ -s '$dir/pc.m.out' ] && cmp -s '$dir/pc.all' '$dir/want.pattern'"
+why="(B's log: $(tail -n 1 "$dir/b.log"))"
+check "... B logged it committed after a pre-copy of over 4 MiB, the held checkpoint under a quarter of it" \
+    "[ -n '$pc_bytes' ] && [ ${pc_pre:-0} -gt 4194304 ] && [ $((${pc_held:-0} * 4)) -lt ${pc_pre:-0} ]"
+check "... B keeps no pre-copy file" "! ls '$dir/wb' | grep -q '^migthread-precopy'"
+start npc "$dir/src/pattern" 30
+upto 3 "$dir/npc.err" 'tick 1'
+migrate npc.m --no-precopy "$pid" "127.0.0.1:$a_port"
+finish
+logupto 4 a 'migthreadd: * bytes in * s: *'
+cat "$dir/npc.out" "$dir/npc.m.out" >"$dir/npc.all"
+check "--no-precopy to A: one checkpoint, held, whole; A's log says no pre-copy; the uninterrupted output" \
+    "[ $mrc -eq 0 ] && [ \$(checkpoints npc) -eq 1 ] && ! delta npc && tail -n 1 '$dir/a.log' | grep -q 'pattern: [1-9][0-9]* bytes in .*: committed; .*wire)$' && cmp -s '$dir/npc.all' '$dir/want.pattern'"
+fails lost "$dir/src/ticker" "$e_port" \
+    'no migration, the program carries on: .*refused it: the restore was refused: checkpoint .* refers to parent .*migthread-precopy\.' \
+    --key "$dir/user.key" --known "$dir/known"
+check "... the pre-copy's file lost at E: the source had been held with a delta of it" "[ \$(checkpoints lost) -eq 2 ] && delta lost"
+logupto 8 e 'migthreadd: *'
+check "... E logged it not migrated, after the pre-copy" "tail -n 1 '$dir/e.log' | grep -q 'ticker: .*not migrated: .*after a pre-copy of [1-9][0-9]* bytes$'"
+fails gone "$dir/src/ticker" "$f_port" 'no migration, the program carries on: ' --key "$dir/user.key" --known "$dir/known"
+# (F's listener removes a dead session's pre-copy once it reaps it: within its 1 s poll)
+for _ in 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 19 20; do
+    ls "$dir/wf" | grep -q '^migthread-precopy' || break
+    sleep 0.1
+done
+check "... F's session gone after the pre-copy: the source had written its pre-copy; F removed the file" \
+    "[ \$(checkpoints gone) -ge 1 ] && ! ls '$dir/wf' | grep -q '^migthread-precopy' && kill -0 \$f_pid"
+
+export MIGTHREADD_FAULT=refuse-precopy  # O refuses pre-copy as a daemon from before it does
+mkdir -p "$dir/wo" && daemon o 7 "$dir/pa" "$dir/wo"  # (descriptor 7: m1's FIFO is closed by now)
+unset MIGTHREADD_FAULT
+start old "$dir/src/ticker" 40
+upto 3 "$dir/old.err" 'tick 1'
+migrate old.m "$pid" "127.0.0.1:$o_port"
+finish
+logupto 7 o 'migthreadd: * bytes in * s: *committed*'
+cat "$dir/old.out" "$dir/old.m.out" >"$dir/old.all"
+check "a daemon that refuses pre-copy (O): asked again without it, one whole held checkpoint, no line of it; the uninterrupted output" \
+    "[ $mrc -eq 0 ] && [ \$(checkpoints old) -eq 1 ] && ! delta old && ! grep -q '^migthread: [^r]' '$dir/old.m.err' && cmp -s '$dir/old.all' '$dir/want40'"
+check "... O logged the refusal, then the migration committed" \
+    "grep -q 'not migrated: a migration request with flags this daemon does not know' '$dir/o.log' && tail -n 1 '$dir/o.log' | grep -q 'ticker: .*committed; .*wire)$'"
 
 echo "migrate: $passed passed, $failed failed"
 [ $failed -eq 0 ]

@@ -3,13 +3,19 @@
  * the wall clock (CLOCK_REALTIME, seconds) once a millisecond until
  * argv[2] seconds have gone by on that clock. The harness reads the gap
  * between the last line before a migration and the first line after it:
- * the time the program was stopped, seen from inside it. */
+ * the time the program was stopped, seen from inside it. argv[3], HOT
+ * (percent, default 0): the first HOT% of the state is written to all the
+ * time, one word in each of HOT_PAGES pages a line, round and round (a
+ * working set that a pre-copy cannot take ahead: it is all new again
+ * within tens of milliseconds); the rest never changes. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <time.h>
 
 #define MB (1024u * 1024u)
 #define TICK_NS 1000000L  /* between two lines */
+#define PAGE 4096u        /* the unit a checkpoint's delta compares */
+#define HOT_PAGES 256u    /* pages written to between two lines */
 
 static double wall(void)
 {
@@ -29,10 +35,21 @@ static void fill(unsigned long long *data, size_t n)
     }
 }
 
+/* The next HOT_PAGES pages of the hot set, one word each, from *at on. */
+static void touch(unsigned long long *data, size_t hot_words, size_t *at, unsigned long long tick)
+{
+    const size_t step = PAGE / sizeof *data;
+    for (unsigned i = 0; i < HOT_PAGES && hot_words > 0; i++) {
+        data[*at] += tick;
+        *at = *at + step < hot_words ? *at + step : 0;
+    }
+}
+
 int main(int argc, char **argv)
 {
     size_t mb = argc > 1 ? strtoul(argv[1], NULL, 10) : 1;
     double seconds = argc > 2 ? strtod(argv[2], NULL) : 60;
+    double hot = argc > 3 ? strtod(argv[3], NULL) : 0;
     size_t n = mb * MB / sizeof(unsigned long long);
     unsigned long long *data = malloc(n * sizeof *data);
     if (!data) {
@@ -42,7 +59,9 @@ int main(int argc, char **argv)
     fill(data, n);
     double end = wall() + seconds;
     unsigned long long sum = 0;
+    size_t hot_words = (size_t)((double)n * (hot < 0 ? 0 : hot > 100 ? 100 : hot) / 100), at = 0;
     for (size_t i = 0; wall() < end; i++) {
+        touch(data, hot_words, &at, i);
         sum += data[(i * 4099) % n];
         printf("t %.6f\n", wall());
         fflush(stdout);

@@ -77,10 +77,11 @@ static const struct {
       "  checkpoint is decompressed on the way and its file size shown.\n",
       "  --json               the same as one JSON object\n" },
     { "migrate",
-      "  Move the running program PID to the migthreadd at HOST:PORT: it checkpoints\n"
-      "  at its next adaptation point into the authenticated stream and stays stopped\n"
-      "  until the destination has restored everything; then it exits there and goes\n"
-      "  on at HOST. Any failure before that (a key refused, no build of the program,\n"
+      "  Move the running program PID to the migthreadd at HOST:PORT: first a pre-copy\n"
+      "  (a checkpoint the program goes on from at once, sent while it runs, kept by\n"
+      "  the daemon); then it checkpoints at its next adaptation point (only what\n"
+      "  changed since) into the authenticated stream and stays stopped until the\n"
+      "  destination has restored everything; then it exits here and goes on at HOST. Any failure before that (a key refused, no build of the program,\n"
       "  a restore refused, the link cut) resumes it here as if nothing had happened.\n"
       "  Once COMMIT has gone, the destination's record decides: if the link fails\n"
       "  then, migrate asks the daemon again whether it committed; if it cannot\n"
@@ -88,7 +89,8 @@ static const struct {
       "  until migrate --resolve asks for it.\n"
       "  Without --detach the program's output comes back here and migrate exits with\n"
       "  its exit status. On a terminal a progress line on stderr shows the phase\n"
-      "  (connecting, streaming, restoring, running), the bytes sent and the rate.\n",
+      "  (connecting, pre-copy, streaming, restoring, running), the bytes sent and the\n"
+      "  rate.\n",
       "  --key KEYFILE        this user's key (default ~/.migthread/key)\n"
       "  --known FILE         the daemons' public keys, an authorized file\n"
       "                       (default ~/.migthread/known)\n"
@@ -99,6 +101,8 @@ static const struct {
       "                       (exit 0) or the reason it would not (exit 1)\n"
       "  --compress           zstd on the stream, for slow links (a daemon started with\n"
       "                       --no-compress refuses it before the program is touched)\n"
+      "  --no-precopy         no pre-copy: the program is stopped for the whole transfer\n"
+      "                       of its state (a daemon from before pre-copy gets none anyway)\n"
       "  --thread N           thread N alone leaves (main is 1); the rest of the process\n"
       "                       goes on here, a join on N gives MT_THREAD_MIGRATED\n"
       "  --quiet              no progress line\n"

@@ -1,7 +1,9 @@
 /* migrate.c: `migthread migrate [--key KEYFILE] [--known FILE] [--detach]
- * [--dry-run] [--compress] [--thread N] [--quiet] [--timeout SECONDS]
- * [--resolve] PID HOST:PORT` moves a running program (or its thread N) to HOST's
- * migthreadd. The program checkpoints into a pipe and stays stopped
+ * [--dry-run] [--compress] [--no-precopy] [--thread N] [--quiet] [--timeout
+ * SECONDS] [--resolve] PID HOST:PORT` moves a running program (or its thread N) to
+ * HOST's migthreadd. First a pre-copy: a checkpoint taken while the program
+ * runs on, which the daemon keeps; then the program checkpoints (a delta of
+ * the pre-copy: only the chunks changed since) into a pipe and stays stopped
  * (CM_FLAG_HOLD); the bytes go on over an authenticated session; only
  * after the daemon's READY does this put the program in doubt and send
  * COMMIT, and only once the daemon has recorded the commit does it tell
@@ -35,10 +37,11 @@
 #define QUERY_TRIES 3           /* sessions that ask the daemon for an outcome */
 #define QUERY_PAUSE_S 2         /* between them */
 #define ASK_AGAIN 2             /* pump: the program refused CM_FLAG_INDOUBT; ask without it */
-#define OLD_RUNTIME "bad request: unknown flags"  /* how a runtime before CM_FLAG_INDOUBT refuses it */
 
-#define SYNOPSIS "migrate [--key KEYFILE] [--known FILE] [--detach] [--dry-run] [--compress] [--thread N] " \
-                 "[--quiet] [--timeout SECONDS] [--resolve] PID HOST:PORT"
+#define PIPE_BYTES (1 << 20)    /* the checkpoint pipe's size: fewer switches between writer and reader */
+
+#define SYNOPSIS "migrate [--key KEYFILE] [--known FILE] [--detach] [--dry-run] [--compress] [--no-precopy] " \
+                 "[--thread N] [--quiet] [--timeout SECONDS] [--resolve] PID HOST:PORT"
 
 /* What the command line asked for. */
 typedef struct mg_opts {
@@ -48,6 +51,7 @@ typedef struct mg_opts {
     uint32_t thread;            /* thread N alone; 0: the whole process */
     int quiet;                  /* no progress line */
     int resolve;                /* --resolve: a source held in doubt, decided by the daemon's record */
+    int no_precopy;             /* --no-precopy: stop and copy the whole state */
 } mg_opts;
 
 typedef struct mg {
@@ -59,9 +63,11 @@ typedef struct mg {
     const char *key, *known;    /* for the sessions of a QUERY */
     unsigned char head[MIG_ID_OFFSET + MIG_ID_SIZE];  /* the checkpoint's first bytes: its identity */
     uint64_t id;                /* the migration's: the checkpoint's identity */
+    int to_memory;              /* the checkpoint is read whole before it is sent (dry run, pre-copy) */
+    int base;                   /* the pre-copy's capture is under way */
     net_session *s;
     uint64_t sent, size;
-    unsigned char *held;        /* a dry run's checkpoint, taken at the pipe's pace */
+    unsigned char *held;        /* a dry run's or pre-copy's checkpoint, taken at the pipe's pace */
     size_t held_cap;
     double last_msg;            /* when a message last went to the daemon */
     mg_progress progress;
@@ -180,15 +186,16 @@ static void daemon_reason(mg *g, char *why, size_t cap)
         }
 }
 
-/* n bytes of the checkpoint (in g->buf): on as DATA, or, in a dry run,
- * kept (the program is not held: it must not wait for the network). */
+/* n bytes of the checkpoint (in g->buf): on as DATA, or, in a dry run or
+ * a pre-copy, kept (the program is not held: it must not wait for the
+ * network). */
 static int deliver(mg *g, size_t n, net_error *e)
 {
     if (g->sent < sizeof g->head) {  /* the migration id is the checkpoint's */
         size_t k = sizeof g->head - g->sent < n ? sizeof g->head - g->sent : n;
         memcpy(g->head + g->sent, g->buf, k);
     }
-    if (!g->dry_run) {
+    if (!g->to_memory) {
         if (send_msg(g, MIG_DATA, g->buf, n, e) < 0)
             return -1;
         g->sent += n;
@@ -217,8 +224,8 @@ static int deliver(mg *g, size_t n, net_error *e)
     return e->code ? -1 : 0;
 }
 
-/* A dry run's checkpoint, taken whole (the program has gone on), to the
- * daemon. 0, or 1 after the line. */
+/* A dry run's or pre-copy's checkpoint, taken whole (the program has gone
+ * on), to the daemon. 0, or 1 after the line. */
 static int send_held(mg *g)
 {
     progress_phase(&g->progress, "streaming");
@@ -237,6 +244,7 @@ static int send_held(mg *g)
     }
     free(g->held);
     g->held = NULL;
+    g->held_cap = 0;
     return 0;
 }
 
@@ -266,6 +274,8 @@ static int pump(mg *g, int rd)
                 ok = 1, g->size = m->size;
             else if (c == 0 && m->kind == CM_ERROR) {
                 snprintf(why, sizeof why, "%s", m->message);
+                if (g->base && strncmp(why, CM_UNKNOWN_FLAGS, strlen(CM_UNKNOWN_FLAGS)) == 0)
+                    why[0] = '\0';  /* a runtime without pre-copy: no line, a full checkpoint instead */
                 close(g->ctl);
                 g->ctl = -1;
             } else if (c != 0) {
@@ -277,8 +287,10 @@ static int pump(mg *g, int rd)
         }
     }
     free(m);
-    if (!ok && g->doubt && g->sent == 0 && strncmp(why, OLD_RUNTIME, strlen(OLD_RUNTIME)) == 0)
+    if (!ok && g->doubt && g->sent == 0 && strncmp(why, CM_UNKNOWN_FLAGS, strlen(CM_UNKNOWN_FLAGS)) == 0)
         return close(g->ctl), g->ctl = -1, g->doubt = 0, ASK_AGAIN;  /* a runtime without in-doubt holds */
+    if (!ok && g->base && !why[0] && g->ctl < 0)
+        return 2;
     if (!ok)
         return close(g->ctl), g->ctl = -1, cli_fail("%s", why[0] ? why : "no checkpoint");
     if (e.code) {
@@ -554,13 +566,14 @@ static int resolve(mg *g)
                     g->pid, g->dest, why, g->pid, g->dest);
 }
 
-/* Asks the program (or its thread) to checkpoint into a pipe and hold;
- * in a dry run, to checkpoint and carry on. */
-static int ask(mg *g, const mg_opts *o, int *rd)
+/* Asks the program (or its thread) to checkpoint into a pipe with flags
+ * (CM_FLAG_*: hold, or carry on in a dry run and a pre-copy). */
+static int ask(mg *g, const mg_opts *o, int *rd, uint32_t flags)
 {
     int p[2];
     if (pipe2(p, O_CLOEXEC) < 0)
         return cli_fail("cannot make a pipe: %s", strerror(errno));
+    (void)fcntl(p[0], F_SETPIPE_SZ, PIPE_BYTES);  /* the default 64 KB where refused (pipe-max-size) */
     cm_msg *m = calloc(1, sizeof *m);
     if (!m || (g->ctl = cli_control_connect(g->pid, 0)) < 0) {
         free(m);
@@ -568,7 +581,7 @@ static int ask(mg *g, const mg_opts *o, int *rd)
         return m ? 1 : cli_fail("out of memory");
     }
     cm_init(m, CM_CHECKPOINT);
-    m->flags = g->dry_run ? 0 : CM_FLAG_HOLD | (g->doubt ? CM_FLAG_INDOUBT : 0);
+    m->flags = flags | ((flags & CM_FLAG_HOLD) && g->doubt ? CM_FLAG_INDOUBT : 0);
     m->timeout_ms = o->timeout_ms;
     m->fd = p[1];
     cm_set(m, CM_F_FLAGS);
@@ -628,6 +641,8 @@ static int parse_switch(const char *arg, mg_opts *o)
         return o->quiet = 1;
     if (strcmp(arg, "--resolve") == 0)
         return o->resolve = 1;
+    if (strcmp(arg, "--no-precopy") == 0)
+        return o->no_precopy = 1;
     return 0;
 }
 
@@ -667,7 +682,8 @@ static int parse(int argc, char **argv, mg_opts *o, long *pid, const char **dest
 
 /* REQUEST, then the daemon's ACCEPTED (its flags ours) or its reason,
  * before the program is asked anything; compression from then on when
- * both ends said so. 0, or 1 after the line. */
+ * both ends said so. 0, or 1 after the line; 2, no line, when a daemon
+ * that does not know pre-copy refused it. */
 static int request(mg *g, const mg_opts *o)
 {
     unsigned char b[4];
@@ -684,6 +700,9 @@ static int request(mg *g, const mg_opts *o)
     cli_fail_context(outcome(g));
     if (r != 0)
         rc = cli_fail("%s: %s", g->dest, r == 1 ? "the daemon ended the session" : e.msg);
+    else if (type == MIG_REFUSED && (o->flags & MIG_FLAG_PRECOPY) &&
+             memmem(g->buf, len, MIG_UNKNOWN_FLAGS, strlen(MIG_UNKNOWN_FLAGS)))
+        rc = 2;  /* a daemon without pre-copy: asked again without it */
     else if (type == MIG_REFUSED)
         rc = cli_fail("%s refused it: %.*s", g->dest, (int)len, (char *)g->buf);
     else if (type != MIG_ACCEPTED || len != 4 || net_get_u32(g->buf) != o->flags)
@@ -694,16 +713,78 @@ static int request(mg *g, const mg_opts *o)
     return rc;
 }
 
+/* PRECOPY with the pre-copy's length, then the daemon's KEPT. 0, or 1
+ * after the line. */
+static int await_kept(mg *g, uint64_t total)
+{
+    unsigned char b[8];
+    net_put_u64(b, total);
+    net_error e;
+    if (send_msg(g, MIG_PRECOPY, b, sizeof b, &e) < 0) {
+        daemon_reason(g, e.msg, sizeof e.msg);
+        return resume_source(g, "%s: %s", e.msg);
+    }
+    for (;;) {
+        unsigned type;
+        size_t len;
+        int r = net_msg_recv(g->s, &type, g->buf, NET_MSG_TEXT_MAX, &len, &e);
+        if (r != 0)
+            return resume_source(g, "%s: %s", r == 1 ? "the daemon ended the session" : e.msg);
+        g->buf[len] = '\0';
+        if (type == MIG_KEPT)
+            return 0;
+        if (type == MIG_REFUSED)
+            return resume_source(g, "%s refused it: %s", (char *)g->buf);
+        if (type != MIG_NOOP)
+            return resume_source(g, "%s: %s", "a message out of place in place of KEPT");
+    }
+}
+
+/* The pre-copy: a checkpoint-and-continue that the program keeps the
+ * hashes of (CM_FLAG_KEEP), read whole at the pipe's pace (the program
+ * never waits for the network), sent while it runs on, kept by the daemon.
+ * *kept 1 when the held checkpoint may be a delta of it; a runtime that
+ * does not know KEEP gives none (PRECOPY of 0 bytes: a full one follows).
+ * 0, or 1 after the line. */
+static int precopy(mg *g, const mg_opts *o, int *rd, int *kept)
+{
+    progress_phase(&g->progress, "pre-copy");
+    g->to_memory = g->base = 1;
+    int rc = ask(g, o, rd, CM_FLAG_KEEP);
+    if (rc == 0)
+        rc = pump(g, *rd);
+    g->to_memory = g->dry_run;
+    g->base = 0;
+    close(*rd);
+    *rd = -1;
+    if (g->ctl >= 0)  /* not held: the program went on once it had written */
+        close(g->ctl);
+    g->ctl = -1;
+    if (rc == 2)
+        g->sent = 0;  /* nothing taken */
+    else if (rc != 0 || (rc = send_held(g)) != 0)
+        return rc;
+    uint64_t total = g->sent;
+    if ((rc = await_kept(g, total)) != 0)
+        return rc;
+    *kept = total > 0;
+    g->sent = g->size = 0;
+    return 0;
+}
+
 /* From the program's checkpoint to the end: the output, exit status or
  * the dry run's answer. */
 static int transfer(mg *g, const mg_opts *o, int *rd)
 {
-    int rc;
+    int rc, kept = 0;
+    if ((o->flags & MIG_FLAG_PRECOPY) && (rc = precopy(g, o, rd, &kept)) != 0)
+        return rc;
     progress_phase(&g->progress, g->dry_run ? "capturing" : "streaming");
-    if ((rc = ask(g, o, rd)) == 0 && (rc = pump(g, *rd)) == ASK_AGAIN) {
+    uint32_t flags = g->dry_run ? 0 : CM_FLAG_HOLD | (kept ? CM_FLAG_INCREMENTAL : 0);
+    if ((rc = ask(g, o, rd, flags)) == 0 && (rc = pump(g, *rd)) == ASK_AGAIN) {
         close(*rd);  /* nothing was captured: the same request without the flag */
         *rd = -1;
-        rc = ask(g, o, rd) != 0 ? 1 : pump(g, *rd);
+        rc = ask(g, o, rd, flags) != 0 ? 1 : pump(g, *rd);
     }
     if (rc != 0)
         return rc;
@@ -738,7 +819,9 @@ int cmd_migrate(int argc, char **argv)
     int rc = parse(argc, argv, &o, &g.pid, &g.dest);
     if (rc != 0)
         return rc;
-    g.dry_run = (o.flags & MIG_FLAG_DRY_RUN) != 0;
+    g.dry_run = g.to_memory = (o.flags & MIG_FLAG_DRY_RUN) != 0;
+    if (!g.dry_run && !o.no_precopy)  /* a dry run's capture never stops the program for long anyway */
+        o.flags |= MIG_FLAG_PRECOPY;
     g.key = o.key ? o.key : default_path("key", kbuf, sizeof kbuf);
     g.known = o.known ? o.known : default_path("known", abuf, sizeof abuf);
     signal(SIGPIPE, SIG_IGN);
@@ -756,7 +839,19 @@ int cmd_migrate(int argc, char **argv)
             close(fd);
         return cli_fail("%s", why);
     }
-    if ((rc = request(&g, &o)) == 0)
+    if ((rc = request(&g, &o)) == 2) {  /* a daemon without pre-copy: again, without */
+        net_close(g.s);
+        close(fd);
+        o.flags &= ~(uint32_t)MIG_FLAG_PRECOPY;
+        g.s = open_session(&g, &fd, why, sizeof why);
+        if (!g.s) {
+            if (fd >= 0)
+                close(fd);
+            return cli_fail("%s", why);
+        }
+        rc = request(&g, &o);
+    }
+    if (rc == 0)
         rc = transfer(&g, &o, &rd);
     progress_erase(&g.progress);
     if (rd >= 0)

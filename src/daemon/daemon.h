@@ -34,6 +34,9 @@ int d_host_abi(void);
 /* The header and INFO record at the start of a checkpoint: how many bytes
  * they take (0: not all here yet; -1 with why: not a checkpoint). */
 long d_info_span(const unsigned char *p, size_t n, char *why, size_t cap);
+/* The checkpoint id in a checkpoint's header (the first n bytes of it);
+ * -1 when they are not a checkpoint's header. It names a kept pre-copy. */
+int d_checkpoint_id(const unsigned char *p, size_t n, uint64_t *id);
 /* The program name the INFO text names (writer-exe, without its
  * directory or a .TRIPLE suffix), in name; 0 or -1 with why. */
 int d_program_name(const unsigned char *p, size_t n, char *name, size_t cap, char *why, size_t wcap);
@@ -63,5 +66,9 @@ int d_decide(const d_config *cfg, uint64_t id, int want, char *why, size_t cap);
 
 /* session.c: one connection, from accept to the log line. */
 void d_session(const d_config *cfg, int fd, const char *from);
+/* Removes the pre-copies in the workdir that no session holds (a session
+ * that died, or a daemon killed before); the listener calls it as it
+ * starts and after it reaps. */
+void d_sweep_precopies(const d_config *cfg);
 
 #endif

@@ -190,8 +190,11 @@ static void serve(d_config *cfg, int lfd)
 {
     int running = 0;
     for (;;) {
+        int reaped = 0;
         while (running > 0 && waitpid(-1, NULL, WNOHANG) > 0)
-            running--;
+            running--, reaped = 1;
+        if (reaped)
+            d_sweep_precopies(cfg);
         struct pollfd p = { lfd, POLLIN, 0 };
         if (poll(&p, 1, REAP_MS) <= 0)
             continue;
@@ -234,6 +237,7 @@ int main(int argc, char **argv)
     char pub[NET_PUBLIC_TEXT_MAX];
     net_public_text(cfg.keys.pk, pub);
     d_log("listening on %s as %s, programs in %s", cfg.listen, pub, cfg.programs);
+    d_sweep_precopies(&cfg);  /* a daemon killed before left its sessions' pre-copies */
     serve(&cfg, lfd);
     return 0;
 }

@@ -14,6 +14,7 @@
 
 #define CK_MAGIC "MIGTHRD"        /* with its NUL: 8 bytes */
 #define CK_HEADER_BYTES 74        /* magic, version, flags, arch length, arch, ids, checksum */
+#define CK_ID_AT (CK_HEADER_BYTES - 16)  /* the checkpoint id, u64, before the header's checksum */
 #define CK_RECORD_HEAD 16         /* u32 kind, u32 flags, u64 length */
 #define CK_RECORD_TAIL 8          /* u64 checksum */
 #define CK_KIND_INFO 4
@@ -66,6 +67,14 @@ long d_info_span(const unsigned char *p, size_t n, char *why, size_t cap)
         return snprintf(why, cap, "the checkpoint does not begin with the writer's INFO record"), -1;
     size_t span = CK_HEADER_BYTES + CK_RECORD_HEAD + (size_t)len + CK_RECORD_TAIL;
     return n < span ? 0 : (long)span;
+}
+
+int d_checkpoint_id(const unsigned char *p, size_t n, uint64_t *id)
+{
+    if (n < CK_HEADER_BYTES || memcmp(p, CK_MAGIC, sizeof CK_MAGIC) != 0)
+        return -1;
+    *id = le(p + CK_ID_AT, 8);
+    return 0;
 }
 
 /* The value of "key: value" in text (n bytes), into out. */

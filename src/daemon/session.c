@@ -7,7 +7,9 @@
  * migration aborted and kills the restored program, and the source carries
  * on. A dry run stops at READY: the restored program is killed there,
  * having never run. A session that begins with QUERY asks for a recorded
- * decision (an unknown id is decided aborted). */
+ * decision (an unknown id is decided aborted). With pre-copy a
+ * checkpoint taken while the source ran comes first and is kept as a file
+ * in the workdir, which the held checkpoint's delta names. */
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -15,6 +17,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <dirent.h>
+#include <sys/file.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -32,9 +36,12 @@ typedef struct mig {
     net_session *s;
     char who[NET_NAME_MAX + 64], program[256], build[4096], why[1200];
     uint64_t bytes;
-    int detach, dry_run, compressed;
+    int detach, dry_run, compressed, precopy;
     uint64_t id;                 /* the migration's: the checkpoint's identity */
     int ready_sent, committed;   /* READY went; COMMIT recorded */
+    uint64_t pre_bytes;         /* the pre-copy's */
+    char parent[4400];          /* the kept pre-copy's file; empty: none */
+    int parent_fd;              /* open and locked while the session lives (d_sweep_precopies) */
     d_child child;
     unsigned char buf[NET_MSG_DATA_MAX];
 } mig;
@@ -328,12 +335,20 @@ static void run_committed(mig *m)
     relay(m, 0);
 }
 
+/* MIGTHREADD_FAULT (tests only, as CRIU_FAULT): whether it names f. */
+static int fault(const char *f)
+{
+    const char *v = getenv("MIGTHREADD_FAULT");
+    return v && strcmp(v, f) == 0;
+}
+
 /* The flags of REQUEST: ACCEPTED with them, or REFUSED before the
  * client has touched its program. 0 or -1. */
 static int accept_request(mig *m, uint32_t flags)
 {
-    if (flags & ~(uint32_t)MIG_FLAGS_KNOWN)
-        return refuse(m, "a migration request with flags this daemon does not know");
+    /* refuse-precopy: as a daemon from before pre-copy would */
+    if (flags & ~(uint32_t)(fault("refuse-precopy") ? MIG_FLAGS_KNOWN & ~MIG_FLAG_PRECOPY : MIG_FLAGS_KNOWN))
+        return refuse(m, MIG_UNKNOWN_FLAGS);
     if ((flags & MIG_FLAG_DRY_RUN) && (flags & MIG_FLAG_DETACH))
         return refuse(m, "a dry run with detach: a dry run leaves nothing running");
     if ((flags & MIG_FLAG_COMPRESS) && m->cfg->no_compress)
@@ -341,6 +356,7 @@ static int accept_request(mig *m, uint32_t flags)
     m->detach = (flags & MIG_FLAG_DETACH) != 0;
     m->dry_run = (flags & MIG_FLAG_DRY_RUN) != 0;
     m->compressed = (flags & MIG_FLAG_COMPRESS) != 0;
+    m->precopy = (flags & MIG_FLAG_PRECOPY) != 0;
     net_accept_compressed(m->s, m->compressed);  /* ACCEPTED goes before any compressed chunk can come */
     unsigned char b[4];
     net_put_u32(b, flags);
@@ -366,6 +382,133 @@ static int discard(mig *m)
     return 1;
 }
 
+/* Where the kept pre-copy goes: the restored program's working directory,
+ * which its delta's PARENT record is relative to. */
+static const char *keep_dir(const mig *m)
+{
+    return m->cfg->workdir ? m->cfg->workdir : ".";
+}
+
+/* The pre-copy's DATA into a temporary file until PRECOPY; -1 after a
+ * refusal. fd is the file's. */
+static int take_precopy(mig *m, int fd, unsigned char *head, uint64_t *total)
+{
+    for (;;) {
+        unsigned type;
+        size_t len;
+        if (next_msg(m, &type, &len) < 0)
+            return -1;
+        if (type == MIG_PRECOPY && len == 8) {
+            *total = net_get_u64(m->buf);
+            return *total == m->pre_bytes ? 0 : refuse(m, "the pre-copy's length does not match its PRECOPY");
+        }
+        if (type == MIG_ABORT)
+            return snprintf(m->why, sizeof m->why, "the source called it off"), -1;
+        if (type != MIG_DATA)
+            return refuse(m, "a message out of place in the pre-copy");
+        if (m->pre_bytes < PREFIX_MAX)
+            memcpy(head + m->pre_bytes, m->buf, len < PREFIX_MAX - m->pre_bytes ? len : PREFIX_MAX - m->pre_bytes);
+        m->pre_bytes += len;
+        if (write_all(fd, m->buf, len) < 0) {
+            char why[256];
+            snprintf(why, sizeof why, "cannot keep the pre-copy in %s: %s", keep_dir(m), strerror(errno));
+            return refuse(m, why);
+        }
+    }
+}
+
+/* Failures after KEPT, for tests: lose-precopy removes the kept file (the
+ * parent lost), exit-after-precopy ends this connection's process there
+ * (the destination killed mid-migration). */
+static void precopy_fault(const mig *m)
+{
+    if (fault("lose-precopy") && m->parent[0])
+        unlink(m->parent);
+    if (fault("exit-after-precopy"))
+        _exit(1);
+}
+
+#define PRECOPY_PREFIX "migthread-precopy."
+
+void d_sweep_precopies(const d_config *cfg)
+{
+    const char *dir = cfg->workdir ? cfg->workdir : ".";
+    DIR *d = opendir(dir);
+    struct dirent *e;
+    while (d && (e = readdir(d)) != NULL) {
+        if (strncmp(e->d_name, PRECOPY_PREFIX, strlen(PRECOPY_PREFIX)) != 0)
+            continue;
+        char path[4400];
+        snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
+        int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
+        if (fd >= 0 && flock(fd, LOCK_EX | LOCK_NB) == 0)
+            unlink(path);  /* no session holds it: its session died */
+        if (fd >= 0)
+            close(fd);
+    }
+    if (d)
+        closedir(d);
+}
+
+/* The pre-copy's first bytes (n): a checkpoint of a program this host
+ * has a build of (else refused before the source is held), and its id. */
+static int precopy_known(mig *m, const unsigned char *head, size_t n, uint64_t *id)
+{
+    char why[1024];
+    int abi;
+    long span = d_info_span(head, n, why, sizeof why);
+    if (span == 0 || d_checkpoint_id(head, n, id) < 0)
+        return refuse(m, "the pre-copy is not a MigThread checkpoint");
+    if (span < 0 || d_program_name(head, (size_t)span, m->program, sizeof m->program, why, sizeof why) < 0 ||
+        d_find_build(m->cfg, m->program, m->build, sizeof m->build, &abi, why, sizeof why) < 0)
+        return refuse(m, why);
+    return 0;
+}
+
+/* With pre-copy: the checkpoint taken while the source ran, kept under the
+ * name the held checkpoint's PARENT record gives it (migthread-precopy.ID,
+ * incr.h's incr_stream_name, ID from its header), then KEPT. A PRECOPY of
+ * 0 bytes: none (the source's runtime took none), a full one follows. */
+static int keep_precopy(mig *m)
+{
+    char tmp[4400];
+    snprintf(tmp, sizeof tmp, "%s/" PRECOPY_PREFIX "XXXXXX", keep_dir(m));
+    int fd = mkostemp(tmp, O_CLOEXEC);
+    if (fd >= 0)
+        flock(fd, LOCK_EX);  /* this session's: d_sweep_precopies leaves it */
+    if (fd < 0) {
+        char why[256];
+        snprintf(why, sizeof why, "cannot keep the pre-copy in %s: %s", keep_dir(m), strerror(errno));
+        return refuse(m, why);
+    }
+    unsigned char *head = malloc(PREFIX_MAX);
+    uint64_t total = 0, id;
+    int rc = head ? take_precopy(m, fd, head, &total) : refuse(m, "out of memory");
+    m->parent_fd = fd;
+    if (rc == 0 && total > 0) {
+        if (precopy_known(m, head, total < PREFIX_MAX ? (size_t)total : PREFIX_MAX, &id) < 0)
+            rc = -1;
+        else {
+            snprintf(m->parent, sizeof m->parent, "%s/" PRECOPY_PREFIX "%016llx", keep_dir(m), (unsigned long long)id);
+            if (rename(tmp, m->parent) < 0) {
+                m->parent[0] = '\0';
+                rc = refuse(m, "cannot keep the pre-copy under its name");
+            }
+        }
+    }
+    free(head);
+    if (!m->parent[0])
+        unlink(tmp);
+    net_error e;
+    if (rc == 0 && net_msg_send(m->s, MIG_KEPT, NULL, 0, &e) < 0) {
+        snprintf(m->why, sizeof m->why, "%s", e.msg);
+        rc = -1;
+    }
+    if (rc == 0)
+        precopy_fault(m);
+    return rc;
+}
+
 /* The migration's steps up to the program's go. 0 once committed; 1 after
  * a dry run; -1 on a failure. */
 static int migrate(mig *m)
@@ -379,6 +522,8 @@ static int migrate(mig *m)
     if (type != MIG_REQUEST || len != 4)
         return refuse(m, "the session did not begin with a migration request");
     if (accept_request(m, net_get_u32(m->buf)) < 0)
+        return -1;
+    if (m->precopy && keep_precopy(m) < 0)
         return -1;
     unsigned char *prefix = malloc(PREFIX_MAX);
     size_t n = 0;
@@ -417,7 +562,7 @@ void d_session(const d_config *cfg, int fd, const char *from)
         d_log("%s: out of memory", from);
         return;
     }
-    *m = (mig){ .cfg = cfg, .child = { .pid = -1, .ckpt_fd = -1, .ready_fd = -1, .out_fd = -1, .err_fd = -1 } };
+    *m = (mig){ .cfg = cfg, .parent_fd = -1, .child = { .pid = -1, .ckpt_fd = -1, .ready_fd = -1, .out_fd = -1, .err_fd = -1 } };
     snprintf(m->program, sizeof m->program, "-");
     net_error e;
     m->s = net_server(fd, &cfg->keys, &cfg->clients, NET_TIMEOUT_MS, &e);
@@ -432,6 +577,10 @@ void d_session(const d_config *cfg, int fd, const char *from)
     net_public_text(peer->pk, key);
     snprintf(m->who, sizeof m->who, "%s from %s", peer->name[0] ? peer->name : key, from);
     int rc = migrate(m);
+    if (m->parent[0])  /* read whole by the restore before ready, or not needed any more */
+        unlink(m->parent);
+    if (m->parent_fd >= 0)
+        close(m->parent_fd);
     if (rc == 0)
         run_committed(m);
     else if (rc < 0) {
@@ -445,8 +594,11 @@ void d_session(const d_config *cfg, int fd, const char *from)
     }
     unsigned long long wire;
     net_session_bytes(m->s, NULL, &wire);
-    d_log("%s: %s: %llu bytes in %.3f s: %s (%llu bytes on the wire%s)", m->who, m->program,
-          (unsigned long long)m->bytes, now_s() - t0, m->why, wire, m->compressed ? ", zstd" : "");
+    char pre[96] = "";
+    if (m->pre_bytes)
+        snprintf(pre, sizeof pre, ", after a pre-copy of %llu bytes", (unsigned long long)m->pre_bytes);
+    d_log("%s: %s: %llu bytes in %.3f s: %s (%llu bytes on the wire%s)%s", m->who, m->program,
+          (unsigned long long)m->bytes, now_s() - t0, m->why, wire, m->compressed ? ", zstd" : "", pre);
     if (rc != 0)
         drain(fd);
     net_close(m->s);

@@ -25,6 +25,7 @@ enum {
     MIG_ABORT = 5,     /* C->S text: why the source calls it off */
     MIG_NOOP = 6,      /* both ways, empty: keeps an idle session within its timeout */
     MIG_QUERY = 7,     /* C->S u64 migration id, a session's first message: its outcome? */
+    MIG_PRECOPY = 8,   /* C->S u64 total bytes of the pre-copy's DATA (0: none); answered by KEPT or REFUSED */
     MIG_READY = 16,    /* S->C text: the build restored, waiting for COMMIT */
     MIG_REFUSED = 17,  /* S->C text: why there is no restore */
     MIG_OUT = 18,      /* S->C the program's stdout bytes */
@@ -33,7 +34,8 @@ enum {
     MIG_DETACHED = 21, /* S->C text: the program runs on, where its output goes */
     MIG_ACCEPTED = 22, /* S->C u32 flags: REQUEST taken as asked; the client may begin */
     MIG_COMMITTED = 23, /* S->C u64 id: COMMIT (with the id) recorded; the program goes on */
-    MIG_OUTCOME = 24   /* S->C u32 MIG_OUTCOME_*: QUERY's answer, a recorded decision */
+    MIG_OUTCOME = 24,  /* S->C u32 MIG_OUTCOME_*: QUERY's answer, a recorded decision */
+    MIG_KEPT = 25      /* S->C empty: the pre-copy is kept; the held checkpoint (a delta of it) may come */
 };
 /* The migration id is the checkpoint's identity (header bytes 58..65,
  * little-endian in the file; big-endian in messages): both ends read it
@@ -42,10 +44,17 @@ enum { MIG_ID_OFFSET = 58, MIG_ID_SIZE = 8 };
 enum { MIG_OUTCOME_COMMITTED = 1, MIG_OUTCOME_ABORTED = 2 };
 /* DETACH: leave the program at the destination. DRY_RUN: restore it up to
  * READY, then discard it (it never runs). COMPRESS: the client's chunks
- * after ACCEPTED are zstd-compressed (net_compress). A daemon refuses a
- * flag it does not know or does not take, before the source is touched. */
-enum { MIG_FLAG_DETACH = 1, MIG_FLAG_DRY_RUN = 2, MIG_FLAG_COMPRESS = 4 };
-#define MIG_FLAGS_KNOWN (MIG_FLAG_DETACH | MIG_FLAG_DRY_RUN | MIG_FLAG_COMPRESS)
+ * after ACCEPTED are zstd-compressed (net_compress). PRECOPY: a checkpoint
+ * taken while the source ran comes first (DATA, then PRECOPY), the daemon
+ * keeps it as a file and says KEPT; the held checkpoint that follows may
+ * be a delta of it. A daemon refuses a flag it does not know or does not
+ * take, before the source is touched. */
+enum { MIG_FLAG_DETACH = 1, MIG_FLAG_DRY_RUN = 2, MIG_FLAG_COMPRESS = 4, MIG_FLAG_PRECOPY = 8 };
+#define MIG_FLAGS_KNOWN (MIG_FLAG_DETACH | MIG_FLAG_DRY_RUN | MIG_FLAG_COMPRESS | MIG_FLAG_PRECOPY)
+/* A daemon's REFUSED for a flag it does not know (migrate asks again
+ * without pre-copy then: a daemon from before it). */
+#define MIG_UNKNOWN_FLAGS "a migration request with flags this daemon does not know"
+
 
 /* Sends one message. 0 or -1. */
 int net_msg_send(net_session *s, unsigned type, const void *body, size_t len, net_error *err);

@@ -83,6 +83,7 @@ static struct {
     int may_doubt, in_doubt;
     uint64_t doubt_id;
     int incremental;             /* CM_FLAG_INCREMENTAL */
+    int keep;                    /* CM_FLAG_KEEP */
     char result_path[CFG_PATH_MAX], why[CM_TEXT_MAX + 1];
     uint64_t size, write_us;
     struct timespec asked, capture_at;
@@ -150,6 +151,18 @@ int ch_incremental(int requester)
     return inc;
 }
 
+int ch_stream_incr(int requester, int *keep)
+{
+    *keep = 0;
+    if (requester != TH_BY_CHANNEL)
+        return 0;
+    pthread_mutex_lock(&ch.mu);
+    int delta = ch.active && ch.incremental && ch.dest_fd >= 0;
+    *keep = ch.active && ch.keep && ch.dest_fd >= 0;
+    pthread_mutex_unlock(&ch.mu);
+    return delta;
+}
+
 void ch_written(int requester, const char *path, uint64_t size, double write_ms)
 {
     if (requester != TH_BY_CHANNEL)
@@ -207,7 +220,8 @@ int ch_forkable(int requester, int by_default)
     if (requester != TH_BY_CHANNEL)
         return by_default;
     pthread_mutex_lock(&ch.mu);
-    int fork = ch.active && !ch.hold && (ch.fork || by_default);
+    /* a kept parent's hashes must stay in this process: not forked */
+    int fork = ch.active && !ch.hold && !ch.keep && (ch.fork || by_default);
     pthread_mutex_unlock(&ch.mu);
     return fork;
 }
@@ -430,12 +444,14 @@ static void answer_hello(int fd)
  * now waits for the outcome. */
 static int start_checkpoint(int fd, cm_msg *m, char *why, size_t cap)
 {
-    if (m->flags & ~(uint32_t)(CM_FLAG_EXIT | CM_FLAG_HOLD | CM_FLAG_FORK | CM_FLAG_INCREMENTAL | CM_FLAG_INDOUBT) ||
+    if (m->flags & ~(uint32_t)(CM_FLAG_EXIT | CM_FLAG_HOLD | CM_FLAG_FORK | CM_FLAG_INCREMENTAL | CM_FLAG_INDOUBT | CM_FLAG_KEEP) ||
         (m->flags & (CM_FLAG_EXIT | CM_FLAG_HOLD)) == (CM_FLAG_EXIT | CM_FLAG_HOLD) ||
         (m->flags & (CM_FLAG_INDOUBT | CM_FLAG_HOLD)) == CM_FLAG_INDOUBT)
-        return snprintf(why, cap, "bad request: unknown flags 0x%x", m->flags), 0;
+        return snprintf(why, cap, CM_UNKNOWN_FLAGS " 0x%x", m->flags), 0;
     if ((m->flags & (CM_FLAG_FORK | CM_FLAG_HOLD)) == (CM_FLAG_FORK | CM_FLAG_HOLD))
         return snprintf(why, cap, "bad request: a held checkpoint cannot be forked"), 0;
+    if ((m->flags & CM_FLAG_KEEP) && (!cm_has(m, CM_F_FD) || (m->flags & CM_FLAG_FORK)))
+        return snprintf(why, cap, "bad request: a kept parent is a descriptor's, and not forked"), 0;
     if (cm_has(m, CM_F_THREAD) && m->thread == 0)
         return snprintf(why, cap, "bad request: thread 0 (the main thread is 1)"), 0;
     if (cm_has(m, CM_F_PATH) && (cm_has(m, CM_F_FD) || m->path[0] != '/'))
@@ -463,6 +479,7 @@ static int start_checkpoint(int fd, cm_msg *m, char *why, size_t cap)
     ch.fork = (m->flags & CM_FLAG_FORK) != 0;
     ch.deferred = ch.ended = 0;
     ch.incremental = (m->flags & CM_FLAG_INCREMENTAL) != 0;
+    ch.keep = (m->flags & CM_FLAG_KEEP) != 0;
     ch.holding = ch.awaiting = ch.decision = 0;
     ch.may_doubt = (m->flags & CM_FLAG_INDOUBT) != 0;
     ch.in_doubt = 0;

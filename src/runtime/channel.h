@@ -30,6 +30,10 @@ int ch_target(int requester, char *path, size_t cap, int *fd);
 /* 1 when requester's channel request asked for an incremental checkpoint
  * (CM_FLAG_INCREMENTAL) into a file. */
 int ch_incremental(int requester);
+/* Into a descriptor: 1 when the request asked for a delta against the
+ * kept parent (CM_FLAG_INCREMENTAL); *keep 1 when this checkpoint's
+ * hashes are to be kept as that parent (CM_FLAG_KEEP). */
+int ch_stream_incr(int requester, int *keep);
 /* The checkpoint was written (path NULL: to the descriptor), or not (the
  * reason). */
 void ch_written(int requester, const char *path, uint64_t size, double write_ms);

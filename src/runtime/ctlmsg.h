@@ -53,16 +53,24 @@ enum {
  * program goes on (forkcap.c); the answer comes once the copy is done.
  * Not with HOLD; with EXIT the program stops anyway and nothing is forked.
  * INCREMENTAL: the checkpoint may refer to the previous one written to the
- * same file (incr.c). INDOUBT (with HOLD only): the requester may put the
+ * same file (incr.c); with FD, to the one KEEP kept (a delta). KEEP (FD
+ * only, not with FORK): the checkpoint's hashes are kept as the parent of
+ * a later INCREMENTAL one to a descriptor (migthread migrate's pre-copy;
+ * the destination holds it under incr_stream_name's name). INDOUBT (with HOLD only): the requester may put the
  * hold in doubt with CM_DECIDE_DOUBT and the migration's id (8 bytes,
  * big-endian) before it commits elsewhere; from then on only
  * CM_DECIDE_EXIT or CM_DECIDE_RESUME ends the hold, a hang-up does not,
  * and a RESOLVE request on a new connection may take the decision over
  * (migthread migrate --resolve). A runtime without it refuses the flag,
  * so a requester never sends DOUBT to a program that would resume on it. */
-enum { CM_FLAG_EXIT = 1, CM_FLAG_HOLD = 2, CM_FLAG_FORK = 4, CM_FLAG_INCREMENTAL = 8, CM_FLAG_INDOUBT = 16 };
+enum { CM_FLAG_EXIT = 1, CM_FLAG_HOLD = 2, CM_FLAG_FORK = 4, CM_FLAG_INCREMENTAL = 8, CM_FLAG_INDOUBT = 16,
+       CM_FLAG_KEEP = 32 };
 enum { CM_DECIDE_EXIT = 'x', CM_DECIDE_RESUME = 'r', CM_DECIDE_DOUBT = 'd' };
 enum { CM_DOUBT_ID = 8 };      /* the bytes of the id after CM_DECIDE_DOUBT */
+/* How a program's ERROR begins when the request has a flag it does not
+ * know (migrate takes a full checkpoint then, in place of a pre-copy). */
+#define CM_UNKNOWN_FLAGS "bad request: unknown flags"
+
 
 /* One frame, decoded. have holds bit (1 << tag) for each field present. */
 typedef struct cm_msg {

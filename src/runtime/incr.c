@@ -64,6 +64,7 @@ static struct {
     char path[PATH_MAX];
     uint64_t id, digest, size;
     uint32_t depth;             /* parents behind it */
+    int stream;                 /* it went to a descriptor: path is empty, kept by the reader */
     table prev;
     /* the checkpoint being written */
     int active, child, written;
@@ -277,6 +278,7 @@ void incr_commit(const char *path)
         return;
     }
     take_next_table();
+    in.stream = 0;
     in.id = in.next_id;
     in.digest = in.next_digest;
     in.size = in.next_size;
@@ -440,6 +442,7 @@ void incr_receive(int fd)
         in.depth = m->depth;
         memcpy(in.path, m->path, sizeof in.path);
         memcpy(in.link, m->link, sizeof in.link);
+        in.stream = 0;  /* a file: the parent of the next checkpoint to it */
         in.reported = 1;
         in.reported_child = m->child;
         in.rep_same = m->rep_same;
@@ -451,6 +454,55 @@ void incr_receive(int fd)
         free(t.h);
     }
     free(m);
+}
+
+/* ---- Into a descriptor: migthread migrate's pre-copy ------------------------------------- */
+
+static int keeping;  /* the checkpoint being written is to become the kept parent */
+
+int incr_stream_name(uint64_t id, char *buf, size_t cap)
+{
+    return snprintf(buf, cap, "migthread-precopy.%016llx", (unsigned long long)id) < (int)cap ? 0 : -1;
+}
+
+void incr_prepare_stream(int keep, int delta)
+{
+    table_clear(&in.next);
+    in.active = keep || delta;
+    in.child = in.written = 0;
+    in.nold = 0;
+    in.bytes_same = in.bytes_blocks = in.bytes_hashed = 0;
+    in.hash_s = 0;
+    keeping = keep;
+    uint32_t max = cfg.incr_max ? cfg.incr_max : CFG_INCR_MAX_DEFAULT;
+    if (delta && in.have && in.stream && in.depth < max && incr_stream_name(in.id, in.link, sizeof in.link) == 0)
+        in.child = 1;
+}
+
+void incr_stream_done(int rc)
+{
+    if (!in.active || rc != 0 || !in.written) {
+        incr_abort();
+        return;
+    }
+    in.reported = 1;
+    in.reported_child = in.child;
+    in.rep_same = in.bytes_same;
+    in.rep_blocks = in.bytes_blocks;
+    in.rep_hashed = in.bytes_hashed;
+    in.rep_hash_ms = in.hash_s * 1e3;
+    if (keeping) {  /* a file parent is replaced: the next file checkpoint is full */
+        take_next_table();
+        in.stream = 1;
+        in.path[0] = '\0';
+        in.id = in.next_id;
+        in.digest = in.next_digest;
+        in.size = in.next_size;
+        in.depth = in.child ? in.depth + 1 : 0;
+    } else
+        table_clear(&in.next);  /* the kept parent stays the parent */
+    in.active = in.nold = 0;
+    keeping = 0;
 }
 
 /* ---- A restored process -------------------------------------------------------------- */
@@ -468,6 +520,7 @@ void incr_seed_begin(const ck_image *img, const char *path)
     in.digest = img->end_digest;
     in.size = img->total_bytes;
     in.depth = 0;
+    in.stream = 0;
     for (const ck_image *p = img->parent_img; p; p = p->parent_img)
         in.depth++;
     seeding = 1;

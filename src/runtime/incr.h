@@ -45,6 +45,19 @@ void incr_abort(void);
 int incr_fork_begin(void);
 int incr_send(int fd);
 void incr_receive(int fd);
+/* A checkpoint into a descriptor (migthread migrate's pre-copy): keep, its
+ * hashes become the parent of a later delta (a descriptor has no file the
+ * process could check: the reader holds it under incr_stream_name's name,
+ * in its working directory); delta, it refers to that parent when there is
+ * one (else it is full). Either may be 0 (the checkpoint is then full and
+ * leaves the parent as it was). incr_begin and incr_written as for a file;
+ * then incr_stream_done with the write's outcome. */
+void incr_prepare_stream(int keep, int delta);
+void incr_stream_done(int rc);
+/* The name a delta's PARENT record gives its kept parent: relative (the
+ * reader's working directory), from the parent's checkpoint id. 0, or -1
+ * when cap is too small. migthreadd names the file it keeps so. */
+int incr_stream_name(uint64_t id, char *buf, size_t cap);
 
 /* A restored process (MIGTHREAD_INCREMENTAL): the checkpoint it was
  * restored from, when read from a file written on this ABI, is the parent

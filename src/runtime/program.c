@@ -124,6 +124,18 @@ static int save_to_fd(int fd, long long *size, mt_error *err)
     return rc;
 }
 
+/* A channel request's descriptor: a pre-copy keeps this checkpoint's
+ * hashes, and the held checkpoint after it is a delta (incr.h). */
+static int save_to_descriptor(int requester, int fd, long long *size, mt_error *err)
+{
+    int keep;
+    int delta = ch_stream_incr(requester, &keep);
+    incr_prepare_stream(keep, delta);
+    int rc = save_to_fd(fd, size, err);
+    incr_stream_done(rc);
+    return rc;
+}
+
 static long long file_size(const char *path)
 {
     FILE *f = fopen(path, "rb");
@@ -285,7 +297,7 @@ static int control_write_checkpoint(int leave, int requester, int whole)
     long long size = -1;
     lc_signal_capture();
     int saved = lc_stdio_capture(&err) == 0 && lc_files_capture(&err) == 0 &&
-                (fd >= 0 ? save_to_fd(fd, &size, &err) : mt_save(path, &err)) == 0;
+                (fd >= 0 ? save_to_descriptor(requester, fd, &size, &err) : mt_save(path, &err)) == 0;
     lc_stdio_release();
     lc_files_release();
     if (!saved) {
@@ -373,8 +385,7 @@ static int run_bottom(int (*resume_main)(void), int rc)
     while (mt_state_now() == MT_STATE_UNWINDING) {
         if (!th_capture_reached_bottom())
             th_main_leaves(1);  /* the main thread moved elsewhere */
-        frames_set_state_after_rewind(sp_idle_state(th_self_id()));
-        mt_state_set(MT_STATE_REWINDING);
+        th_rewind_begins(sp_idle_state(th_self_id()));
         rc = resume_main();
     }
     return rc;

@@ -177,6 +177,14 @@ void th_gate(void)
         pause_here(t);
 }
 
+void th_rewind_begins(int idle_state)
+{
+    pthread_mutex_lock(&th_mu);  /* activate() asks under it: before this, or seeing REWINDING */
+    frames_set_state_after_rewind(th_cap.active ? MT_STATE_PENDING : idle_state);
+    mt_state_set(MT_STATE_REWINDING);
+    pthread_mutex_unlock(&th_mu);
+}
+
 /* ---- The rendezvous --------------------------------------------------------------- */
 
 static int all_parked(void)

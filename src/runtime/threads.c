@@ -130,8 +130,7 @@ static void *thread_main(void *p)
             thread_ends(t, MT_THREAD_MIGRATED, TH_MIGRATED);
             return NULL;
         }
-        frames_set_state_after_rewind(th_hook.idle_state(t->id));
-        mt_state_set(MT_STATE_REWINDING);
+        th_rewind_begins(th_hook.idle_state(t->id));
         rv = twin();
     }
     frames_pins_drop();

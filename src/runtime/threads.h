@@ -101,6 +101,13 @@ int th_at_safe_point(void);
  * rewinds, 0 when it leaves (a migrated thread); the process exits after
  * a checkpoint taken to exit. */
 int th_capture_reached_bottom(void);
+/* After th_capture_reached_bottom returned 1: the thread rewinds, and its
+ * state after the rewind is idle_state, or PENDING when a capture was
+ * asked for since the last one ended (the request found the thread still
+ * unwinding, a state it may not change: without this, it was lost, and
+ * migthread migrate's held checkpoint right after its pre-copy waited for
+ * its timeout). */
+void th_rewind_begins(int idle_state);
 
 /* The main thread leaves without ending the process: moved to another
  * process (moved), or restored after it had called pthread_exit. The

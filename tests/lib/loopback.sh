@@ -59,6 +59,10 @@ migrate() {
 one_line() { [ "$(wc -l <"$1")" -eq 1 ] && grep -q "^migthread: $2" "$1"; }
 # held NAME: the source's stderr shows the checkpoint it was held after.
 held() { grep -q '^migthread: checkpoint (descriptor): [0-9]* bytes' "$dir/$1.err"; }
+# checkpoints NAME: how many checkpoints the source wrote (with pre-copy,
+# the pre-copy and the held one); delta NAME: one referred to the pre-copy
+checkpoints() { grep -c '^migthread: checkpoint (descriptor): [0-9]* bytes' "$dir/$1.err"; }
+delta() { grep -q '^migthread: checkpoint (descriptor) refers to parent migthread-precopy\.[0-9a-f]\{16\}: ' "$dir/$1.err"; }
 # pid_in DIR: the process whose working directory is DIR (a restored program).
 pid_in() {
     for p in /proc/[0-9]*; do
