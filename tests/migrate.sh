@@ -199,20 +199,21 @@ check "... A logged the program's end; its output in the workdir completes the u
 rm -f "$dir/proxy.fifo" && mkfifo "$dir/proxy.fifo"
 python3 tests/lib/teeproxy.py commitcut 127.0.0.1:0 "127.0.0.1:$a_port" after >"$dir/proxy.fifo" 2>&1 &
 pids="$pids $!"
-exec 8<"$dir/proxy.fifo"
-upto 8 "$dir/proxy.log" 'listening *'
+exec 10<"$dir/proxy.fifo"  # (8 and 9 are E's and F's logs)
+upto 10 "$dir/proxy.log" 'listening *'
 pport=$(sed -n 's/^listening //p' "$dir/proxy.log")
 start doubt "$dir/src/ticker" 60
 upto 3 "$dir/doubt.err" 'tick 1'
 "$mt" migrate --key "$dir/user.key" --known "$dir/known" "$pid" "127.0.0.1:$pport" >/dev/null 2>&1 &
 mpid=$!
-upto 8 "$dir/proxy.log" 'cut'
+upto 10 "$dir/proxy.log" 'cut'
 kill -KILL $mpid && wait $mpid 2>/dev/null
 logupto 4 a 'migthreadd: * bytes in * s: *'  # at the program's end at A
 check "migrate killed after COMMIT reached A: A ran the program to its end, the source is still held" \
     "tail -n 1 '$dir/a.log' | grep -q 'committed; the program ended with status 0 (the client left' && kill -0 $pid"
 migrate doubt.r --resolve "$pid" "127.0.0.1:$a_port"
 finish
+logupto 4 a 'migthreadd: *: query for migration *'  # (A's line for the query, read before the next step awaits its own)
 # shellcheck disable=SC2012 # (PROGRAM.PID.out, names the daemon chose)
 aout=$(ls -t "$dir"/wa/ticker.*.out | head -n 1)
 check "... --resolve: one line, exit 0; the source exited 0; its output and A's are the uninterrupted run's" \
