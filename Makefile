@@ -233,10 +233,12 @@ deb: deps
 # whenever its runtime changes, and so after any runtime header).
 UNIT_TESTS := $(patsubst tests/unit/%.c,%,$(wildcard tests/unit/test_*.c))
 
+# (static on the 32-bit ABIs: qemu-i386 and qemu-arm hang in a dynamically
+# linked program's first pthread_create, and test_heap starts threads)
 define test_rules
 build/test/$(1)/%: tests/unit/%.c tests/unit/check.h build/lib/$(call triple,$(1))/libmigthread.a
 	@mkdir -p $$(dir $$@)
-	$$(call abicc,$(1)) $(BASEFLAGS) $(CFLAGS) -Itests/unit $$< build/lib/$(call triple,$(1))/libmigthread.a -o $$@
+	$$(call abicc,$(1)) $(BASEFLAGS) $(CFLAGS) -Itests/unit $$< build/lib/$(call triple,$(1))/libmigthread.a $(if $(filter i686 armhf,$(1)),-static) -o $$@
 
 # The engine's tests link libmtconvert.a and nothing else.
 $(addprefix build/test/$(1)/,$(CONVERT_TESTS)): build/test/$(1)/%: tests/unit/%.c tests/unit/check.h build/lib/$(call triple,$(1))/libmtconvert.a
