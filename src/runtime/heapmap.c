@@ -96,17 +96,24 @@ int hm_each(int (*fn)(void *addr, uint16_t *e, void *ctx), void *ctx)
     return 0;
 }
 
-static int sweep_one(void *addr, uint16_t *e, void *ctx)
+size_t hm_sweep(uint16_t mask, uint16_t match)
 {
-    (void)addr;
-    int (*drop)(uint16_t v) = *(int (**)(uint16_t))ctx;
-    uint16_t v = hm_load(e);
-    if (v && drop(v))
-        __atomic_compare_exchange_n(e, &v, 0, 0, __ATOMIC_RELAXED, __ATOMIC_RELAXED);
-    return 0;
-}
-
-void hm_sweep(int (*drop)(uint16_t v))
-{
-    hm_each(sweep_one, &drop);
+    size_t live = 0;
+    for (size_t l = 0; l < nleaves; l++) {
+        uint16_t *leaf = hm_top[leaves[l]];
+        for (size_t j = 0; j < HM_LEAF_N; j += PER_WORD) {
+            hm_word w;
+            memcpy(&w, &leaf[j], sizeof w);
+            if (!w)
+                continue;
+            for (size_t k = j; k < j + PER_WORD; k++) {
+                uint16_t v = hm_load(&leaf[k]);
+                if (v && (v & mask) == match)
+                    __atomic_compare_exchange_n(&leaf[k], &v, 0, 0, __ATOMIC_RELAXED, __ATOMIC_RELAXED);
+                else
+                    live += v && !(v & HM_FREED);
+            }
+        }
+    }
+    return live;
 }

@@ -57,8 +57,10 @@ uint16_t *hm_slot_make(const void *p);
  * no thread of the program stores meanwhile, except through hm_sweep. */
 int hm_each(int (*fn)(void *addr, uint16_t *e, void *ctx), void *ctx);
 
-/* Clears every entry for which drop returns nonzero, with a
- * compare-and-swap, so that an entry a thread stores meanwhile stays. */
-void hm_sweep(int (*drop)(uint16_t v));
+/* Clears every entry whose bits under mask are match, with a
+ * compare-and-swap, so that an entry a thread stores meanwhile stays;
+ * returns the number of live (untagged) entries it saw. The caller
+ * serialises it against hm_slot_make. */
+size_t hm_sweep(uint16_t mask, uint16_t match);
 
 #endif

@@ -237,12 +237,14 @@ const st_function *state_find_function(uint64_t id)
  * swept out and the newer becomes the older. */
 enum { FREED_WINDOW_MIN = 1 << 16 };
 
-/* Each thread counts its own tracks and frees (state_heap.h) and adds
- * them to the global counts a batch at a time, so that the window is
- * looked at without an atomic operation on every malloc and free. */
-_Thread_local unsigned state_tl_adds, state_tl_frees;
-static size_t shadow_adds, shadow_frees;    /* atomics (word-sized: 32-bit ABIs lack 64-bit ones): the batches added */
-static size_t freed_newer;                  /* frees counted into the newer generation */
+/* Each thread counts its own frees (state_heap.h) and adds them to the
+ * generation's count a batch at a time, so that the window is looked at
+ * without an atomic operation on every free. The live blocks the window
+ * is measured by are counted by the sweep, which reads every entry. */
+_Thread_local unsigned state_tl_frees;
+static size_t freed_newer;  /* frees counted into the newer generation (an atomic, word-sized:
+                               32-bit ABIs lack 64-bit ones) */
+static size_t table_live;   /* live entries in the table at the last sweep */
 uint16_t state_newer_tag;
 int state_side_used;
 
@@ -325,48 +327,35 @@ static int side_take(void *block, st_heap_block *out, int remember)
     return 1;
 }
 
-static int older_freed_entry(uint16_t v)
-{
-    return (v & HM_FREED) && (v & HM_GEN) != state_newer_tag;
-}
-
 /* A thread's batch of frees is counted: when the newer generation holds
  * a window's worth, the older one is swept out of the table. */
 void state_count_frees(void)
 {
-    __atomic_fetch_add(&shadow_frees, state_tl_frees, __ATOMIC_RELAXED);
     size_t in_newer = __atomic_add_fetch(&freed_newer, state_tl_frees, __ATOMIC_RELAXED);
     state_tl_frees = 0;
-    size_t adds = __atomic_load_n(&shadow_adds, __ATOMIC_RELAXED);
-    size_t frees = __atomic_load_n(&shadow_frees, __ATOMIC_RELAXED);
-    size_t window = adds > frees ? 2 * (adds - frees) : 0;
+    size_t window = 2 * __atomic_load_n(&table_live, __ATOMIC_RELAXED);
     if (window < FREED_WINDOW_MIN)
         window = FREED_WINDOW_MIN;
     if (in_newer < window)
         return;
     lock_here();
     if (__atomic_load_n(&freed_newer, __ATOMIC_RELAXED) >= window) {
-        hm_sweep(older_freed_entry);
+        /* the older generation: freed, with the other tag */
+        table_live = hm_sweep(HM_FREED | HM_GEN, (uint16_t)(HM_FREED | (state_newer_tag ^ HM_GEN)));
         __atomic_store_n(&state_newer_tag, state_newer_tag ^ HM_GEN, __ATOMIC_RELAXED);
         __atomic_store_n(&freed_newer, 0, __ATOMIC_RELAXED);
     }
     unlock_here();
 }
 
-/* After a block went into the table: a batch of tracks is counted, and
- * a live entry the side map may hold for the same address goes. */
+/* After a block went into the table while the side map holds entries:
+ * a live entry it holds for the same address goes. */
 int state_heap_add_after(void *block)
 {
-    if (state_tl_adds >= STATE_COUNT_BATCH) {
-        __atomic_fetch_add(&shadow_adds, state_tl_adds, __ATOMIC_RELAXED);
-        state_tl_adds = 0;
-    }
-    if (__atomic_load_n(&state_side_used, __ATOMIC_RELAXED)) {
-        st_heap_block gone;
-        lock_here();
-        side_take(block, &gone, 0);
-        unlock_here();
-    }
+    st_heap_block gone;
+    lock_here();
+    side_take(block, &gone, 0);
+    unlock_here();
     return 0;
 }
 

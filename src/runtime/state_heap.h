@@ -10,21 +10,22 @@
 #include "heapmap.h"
 #include "state.h"
 
-/* Each thread counts its tracks and frees and hands state.c a batch of
- * them at a time (the window of blocks freed lately). */
+/* Each thread counts its frees and hands state.c a batch of them at a
+ * time (the window of blocks freed lately). */
 enum { STATE_COUNT_BATCH = 1024 };
-extern _Thread_local unsigned state_tl_adds, state_tl_frees;
+extern _Thread_local unsigned state_tl_frees;
 extern int state_side_used;       /* the side map holds entries */
 extern uint16_t state_newer_tag;  /* 0 or HM_GEN: the generation frees go to now */
 
 /* The slow halves (state.c). */
 int state_heap_add_slow(void *block, const struct mt_type *t, size_t count, const struct mt_site *site);
+/* A live entry the side map holds for the same address goes. */
 int state_heap_add_after(void *block);
 int state_heap_take_slow(void *block, st_heap_block *out);
 void state_count_frees(void);
 
 /* state_heap_add. */
-static inline int state_heap_add_inline(void *block, const struct mt_type *t, size_t count,
+static inline __attribute__((always_inline)) int state_heap_add_inline(void *block, const struct mt_type *t, size_t count,
                                         const struct mt_site *site)
 {
     uint16_t *e = hm_slot(block);
@@ -32,14 +33,13 @@ static inline int state_heap_add_inline(void *block, const struct mt_type *t, si
     if (__builtin_expect(!id, 0))
         return state_heap_add_slow(block, t, count, site);
     hm_store(e, id);
-    if (__builtin_expect(++state_tl_adds == STATE_COUNT_BATCH || __atomic_load_n(&state_side_used, __ATOMIC_RELAXED),
-                         0))
+    if (__builtin_expect(__atomic_load_n(&state_side_used, __ATOMIC_RELAXED), 0))
         return state_heap_add_after(block);
     return 0;
 }
 
 /* state_heap_take; with out NULL, state_heap_release. */
-static inline int state_heap_take_inline(void *block, st_heap_block *out)
+static inline __attribute__((always_inline)) int state_heap_take_inline(void *block, st_heap_block *out)
 {
     uint16_t *e = hm_slot(block);
     uint16_t v = e ? hm_load(e) : 0;
