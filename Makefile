@@ -60,7 +60,7 @@ NET_LIB     := build/net/libmtnet.a
 HOST_LIB := build/lib/$(HOST_TRIPLE)/libmigthread.a
 HEADERS  := build/include/migthread.h build/include/migthread-gen.h
 
-.PHONY: all cross check check-slurm demo bench bench-convert bench-overhead bench-threads bench-unions bench-migrate bench-fork bench-incremental bench-capspeed deps clean unit matrix \
+.PHONY: all cross check check-slurm demo bench bench-convert bench-overhead bench-threads bench-unions bench-migrate bench-fork bench-incremental bench-capspeed bench-heaptrack deps clean unit matrix \
         fuzz-smoke fuzz-csmith man install uninstall deb
 all: $(HOST_LIB) build/lib/$(HOST_TRIPLE)/libmtconvert.a build/bin/migthread build/bin/migthreadd build/bin/mtcc $(HEADERS)
 
@@ -379,12 +379,17 @@ bench-capspeed: deps
 	@$(MAKE) --no-print-directory all
 	bench/capspeed.sh
 
+# heap tracking's cost: churn and prodcons, instructions and peak RSS against plain (issue 17)
+bench-heaptrack: deps
+	@$(MAKE) --no-print-directory all
+	bench/heaptrack.sh
+
 # BENCH_INCR_MB (default 256): the heap of the incremental checkpoint benchmark.
 bench-incremental: deps
 	@$(MAKE) --no-print-directory all
 	bench/incremental.sh
 
-bench: bench-convert bench-overhead bench-threads bench-unions bench-fork bench-incremental bench-capspeed bench-migrate
+bench: bench-convert bench-overhead bench-heaptrack bench-threads bench-unions bench-fork bench-incremental bench-capspeed bench-migrate
 
 clean:
 	rm -rf build
