@@ -38,8 +38,13 @@ static int note_leaf(size_t i)
         at--;
     memmove(&leaves[at + 1], &leaves[at], (nleaves - at) * sizeof *leaves);
     leaves[at] = i;
-    nleaves++;
+    __atomic_store_n(&nleaves, nleaves + 1, __ATOMIC_RELAXED);  /* hm_entries reads it without the lock */
     return 0;
+}
+
+size_t hm_entries(void)
+{
+    return __atomic_load_n(&nleaves, __ATOMIC_RELAXED) * HM_LEAF_N;
 }
 
 uint16_t *hm_slot_make(const void *p)
@@ -70,9 +75,16 @@ uint16_t *hm_slot_make(const void *p)
     return hm_slot(p);
 }
 
-/* Entries are read a word at a time: most of a leaf is zero. */
-typedef uint64_t hm_word;
+/* Entries are read a word at a time (most of a leaf is zero), with an
+ * atomic load: threads of the program store into the table while a
+ * sweep reads it. A machine word: 32-bit ABIs have no 64-bit atomics. */
+typedef uintptr_t hm_word;
 enum { PER_WORD = sizeof(hm_word) / sizeof(uint16_t) };
+
+static hm_word load_word(const uint16_t *at)
+{
+    return __atomic_load_n((const hm_word *)(const void *)at, __ATOMIC_RELAXED);
+}
 
 int hm_each(int (*fn)(void *addr, uint16_t *e, void *ctx), void *ctx)
 {
@@ -80,12 +92,10 @@ int hm_each(int (*fn)(void *addr, uint16_t *e, void *ctx), void *ctx)
         uint16_t *leaf = hm_top[leaves[l]];
         uintptr_t base = (uintptr_t)leaves[l] << HM_LEAF_SPAN_LOG2;
         for (size_t j = 0; j < HM_LEAF_N; j += PER_WORD) {
-            hm_word w;
-            memcpy(&w, &leaf[j], sizeof w);
-            if (!w)
+            if (!load_word(&leaf[j]))
                 continue;
             for (size_t k = j; k < j + PER_WORD; k++) {
-                if (!leaf[k])
+                if (!hm_load(&leaf[k]))
                     continue;
                 int r = fn((void *)(base + ((uintptr_t)k << HM_GRANULE_LOG2)), &leaf[k], ctx);
                 if (r)
@@ -96,16 +106,28 @@ int hm_each(int (*fn)(void *addr, uint16_t *e, void *ctx), void *ctx)
     return 0;
 }
 
+/* x in every 16-bit lane of a word */
+#define LANES(x) ((hm_word)(x) * (UINTPTR_MAX / 0xffff))
+
+/* The number of nonzero entries in w: a lane's top bit is set by adding
+ * 0x7fff to its low bits, or was set already. */
+static size_t nonzero_lanes(hm_word w)
+{
+    hm_word top = (((w & LANES(0x7fff)) + LANES(0x7fff)) | w) & LANES(0x8000);
+    return (size_t)(((top >> 15) * LANES(1)) >> (8 * sizeof(hm_word) - 16));
+}
+
 size_t hm_sweep(uint16_t mask, uint16_t match)
 {
     size_t live = 0;
     for (size_t l = 0; l < nleaves; l++) {
         uint16_t *leaf = hm_top[leaves[l]];
         for (size_t j = 0; j < HM_LEAF_N; j += PER_WORD) {
-            hm_word w;
-            memcpy(&w, &leaf[j], sizeof w);
-            if (!w)
+            hm_word w = load_word(&leaf[j]);
+            if (!(w & LANES(HM_FREED))) {  /* live entries only, or none */
+                live += nonzero_lanes(w);
                 continue;
+            }
             for (size_t k = j; k < j + PER_WORD; k++) {
                 uint16_t v = hm_load(&leaf[k]);
                 if (v && (v & mask) == match)

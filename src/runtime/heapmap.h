@@ -57,6 +57,10 @@ uint16_t *hm_slot_make(const void *p);
  * no thread of the program stores meanwhile, except through hm_sweep. */
 int hm_each(int (*fn)(void *addr, uint16_t *e, void *ctx), void *ctx);
 
+/* The number of entries in the leaves made (what hm_each and hm_sweep
+ * read); any thread may ask. */
+size_t hm_entries(void);
+
 /* Clears every entry whose bits under mask are match, with a
  * compare-and-swap, so that an entry a thread stores meanwhile stays;
  * returns the number of live (untagged) entries it saw. The caller

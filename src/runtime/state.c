@@ -233,9 +233,15 @@ const st_function *state_find_function(uint64_t id)
  * never knew. A free tags its entry in place and an allocation at the same
  * address overwrites it, so a block is forgotten as freed once a new block
  * starts at its address. Two generations bound how long: when the newer
- * holds a window's worth (max(65536, twice the live blocks)), the older is
- * swept out and the newer becomes the older. */
+ * holds a window's worth (max(65536, twice the live blocks, a quarter of
+ * the table's entries)), the older is swept out and the newer becomes the
+ * older. */
 enum { FREED_WINDOW_MIN = 1 << 16 };
+/* A sweep reads every entry of the table's leaves: the window is at
+ * least a quarter of them, so that sweeping costs about one word read per
+ * free however sparse the table (each thread's arena has a 4 MB leaf of
+ * its own, mostly empty). */
+enum { SWEEP_ENTRIES_PER_FREE = 4 };
 
 /* Each thread counts its own frees (state_heap.h) and adds them to the
  * generation's count a batch at a time, so that the window is looked at
@@ -336,12 +342,15 @@ void state_count_frees(void)
     size_t window = 2 * __atomic_load_n(&table_live, __ATOMIC_RELAXED);
     if (window < FREED_WINDOW_MIN)
         window = FREED_WINDOW_MIN;
+    if (window < hm_entries() / SWEEP_ENTRIES_PER_FREE)
+        window = hm_entries() / SWEEP_ENTRIES_PER_FREE;
     if (in_newer < window)
         return;
     lock_here();
     if (__atomic_load_n(&freed_newer, __ATOMIC_RELAXED) >= window) {
         /* the older generation: freed, with the other tag */
-        table_live = hm_sweep(HM_FREED | HM_GEN, (uint16_t)(HM_FREED | (state_newer_tag ^ HM_GEN)));
+        size_t live = hm_sweep(HM_FREED | HM_GEN, (uint16_t)(HM_FREED | (state_newer_tag ^ HM_GEN)));
+        __atomic_store_n(&table_live, live, __ATOMIC_RELAXED);
         __atomic_store_n(&state_newer_tag, state_newer_tag ^ HM_GEN, __ATOMIC_RELAXED);
         __atomic_store_n(&freed_newer, 0, __ATOMIC_RELAXED);
     }

@@ -10,10 +10,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <unistd.h>
 
 #include "blockmap.h"
 #include "check.h"
+#include "heapmap.h"
 #include "ckpt.h"
 #include "input.h"
 #include "migthread-gen.h"
@@ -146,15 +148,24 @@ static void test_freed_window(void)
     CHECK(freed_count() == before + 1 && !state_heap_find(d, &ft, &fc));
     mt_heap_forget(d);
     CHECK(freed_count() == before + 1);
-    /* Past the window the older generation goes: memory stays bounded.
-     * (16 bytes apart, as malloc's blocks are: see blockmap.c) */
-    static double many[2 * 200000];
+    /* Past the window the older generation goes: what is remembered
+     * stays bounded. The window is max(65536, twice the live blocks, a
+     * quarter of the table's entries): every granule of 32 MB freed,
+     * more than half the table's entries, passes it twice. */
+    size_t span = (size_t)32 << 20, granule = (size_t)1 << HM_GRANULE_LOG2;
+    unsigned char *region = mmap(NULL, span, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+    CHECK(region != MAP_FAILED);
+    if (region == MAP_FAILED)
+        return;
+    size_t base = freed_count(), frees = span / granule;
     int ok = 1;
-    for (size_t i = 0; i < 2 * 200000; i += 2) {
-        ok &= mt_heap_track(&many[i], t_double, 1, &err) == 0;
-        state_heap_release(&many[i]);
+    for (size_t off = 0; off < span; off += granule) {
+        ok &= mt_heap_track(region + off, t_double, 1, &err) == 0;
+        state_heap_release(region + off);
     }
-    CHECK(ok && freed_count() <= 2 * 65536 && freed_count() >= 65536);
+    size_t window = hm_entries() / 4 > 65536 ? hm_entries() / 4 : 65536, n = freed_count();
+    CHECK(ok && frees > 2 * window && n <= base + 2 * (window + 1024) && n + 1024 >= window);
+    munmap(region, span);
 }
 
 static size_t live_count(void)
