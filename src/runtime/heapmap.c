@@ -47,6 +47,14 @@ size_t hm_entries(void)
     return __atomic_load_n(&nleaves, __ATOMIC_RELAXED) * HM_LEAF_N;
 }
 
+/* A leaf: its entries, then the bits of its pages noted. */
+#define LEAF_BYTES (HM_LEAF_N * sizeof(uint16_t) + HM_LEAF_PAGES)
+
+static uint16_t *map_leaf(void)
+{
+    return map_zero(LEAF_BYTES);
+}
+
 uint16_t *hm_slot_make(const void *p)
 {
     uintptr_t a = (uintptr_t)p;
@@ -63,16 +71,16 @@ uint16_t *hm_slot_make(const void *p)
         __atomic_store_n(&hm_top, top, __ATOMIC_RELEASE);
     }
     if (!top[i]) {
-        uint16_t *leaf = map_zero(HM_LEAF_N * sizeof *leaf);
+        uint16_t *leaf = map_leaf();
         if (!leaf)
             return NULL;
         if (note_leaf(i) < 0) {
-            munmap(leaf, HM_LEAF_N * sizeof *leaf);
+            munmap(leaf, LEAF_BYTES);
             return NULL;
         }
         __atomic_store_n(&top[i], leaf, __ATOMIC_RELEASE);
     }
-    return hm_slot(p);
+    return hm_slot_noted(p);
 }
 
 /* Entries are read a word at a time (most of a leaf is zero), with an
@@ -86,24 +94,51 @@ static hm_word load_word(const uint16_t *at)
     return __atomic_load_n((const hm_word *)(const void *)at, __ATOMIC_RELAXED);
 }
 
-int hm_each(int (*fn)(void *addr, uint16_t *e, void *ctx), void *ctx)
+/* Calls fn(leaf base address, entries of one noted page, index of its
+ * first entry, ctx) for every noted page, by address; stops at nonzero. */
+static int each_page(int (*fn)(uintptr_t base, uint16_t *leaf, size_t first, void *ctx), void *ctx)
 {
     for (size_t l = 0; l < nleaves; l++) {
         uint16_t *leaf = hm_top[leaves[l]];
+        uint8_t *pages = hm_pages_of(leaf);
         uintptr_t base = (uintptr_t)leaves[l] << HM_LEAF_SPAN_LOG2;
-        for (size_t j = 0; j < HM_LEAF_N; j += PER_WORD) {
-            if (!load_word(&leaf[j]))
+        for (size_t pg = 0; pg < HM_LEAF_PAGES; pg++) {
+            if (!__atomic_load_n(&pages[pg], __ATOMIC_RELAXED))
                 continue;
-            for (size_t k = j; k < j + PER_WORD; k++) {
-                if (!hm_load(&leaf[k]))
-                    continue;
-                int r = fn((void *)(base + ((uintptr_t)k << HM_GRANULE_LOG2)), &leaf[k], ctx);
-                if (r)
-                    return r;
-            }
+            int r = fn(base, leaf, pg * HM_PAGE_ENTRIES, ctx);
+            if (r)
+                return r;
         }
     }
     return 0;
+}
+
+typedef struct each_ctx {
+    int (*fn)(void *addr, uint16_t *e, void *ctx);
+    void *ctx;
+} each_ctx;
+
+static int each_in_page(uintptr_t base, uint16_t *leaf, size_t first, void *ctx)
+{
+    each_ctx *c = ctx;
+    for (size_t j = first; j < first + HM_PAGE_ENTRIES; j += PER_WORD) {
+        if (!load_word(&leaf[j]))
+            continue;
+        for (size_t k = j; k < j + PER_WORD; k++) {
+            if (!hm_load(&leaf[k]))
+                continue;
+            int r = c->fn((void *)(base + ((uintptr_t)k << HM_GRANULE_LOG2)), &leaf[k], c->ctx);
+            if (r)
+                return r;
+        }
+    }
+    return 0;
+}
+
+int hm_each(int (*fn)(void *addr, uint16_t *e, void *ctx), void *ctx)
+{
+    each_ctx c = { fn, ctx };
+    return each_page(each_in_page, &c);
 }
 
 /* x in every 16-bit lane of a word */
@@ -117,25 +152,35 @@ static size_t nonzero_lanes(hm_word w)
     return (size_t)(((top >> 15) * LANES(1)) >> (8 * sizeof(hm_word) - 16));
 }
 
-size_t hm_sweep(uint16_t mask, uint16_t match)
+typedef struct sweep_ctx {
+    uint16_t mask, match;
+    size_t live;
+} sweep_ctx;
+
+static int sweep_page(uintptr_t base, uint16_t *leaf, size_t first, void *ctx)
 {
-    size_t live = 0;
-    for (size_t l = 0; l < nleaves; l++) {
-        uint16_t *leaf = hm_top[leaves[l]];
-        for (size_t j = 0; j < HM_LEAF_N; j += PER_WORD) {
-            hm_word w = load_word(&leaf[j]);
-            if (!(w & LANES(HM_FREED))) {  /* live entries only, or none */
-                live += nonzero_lanes(w);
-                continue;
-            }
-            for (size_t k = j; k < j + PER_WORD; k++) {
-                uint16_t v = hm_load(&leaf[k]);
-                if (v && (v & mask) == match)
-                    __atomic_compare_exchange_n(&leaf[k], &v, 0, 0, __ATOMIC_RELAXED, __ATOMIC_RELAXED);
-                else
-                    live += v && !(v & HM_FREED);
-            }
+    (void)base;
+    sweep_ctx *c = ctx;
+    for (size_t j = first; j < first + HM_PAGE_ENTRIES; j += PER_WORD) {
+        hm_word w = load_word(&leaf[j]);
+        if (!(w & LANES(HM_FREED))) {  /* live entries only, or none */
+            c->live += nonzero_lanes(w);
+            continue;
+        }
+        for (size_t k = j; k < j + PER_WORD; k++) {
+            uint16_t v = hm_load(&leaf[k]);
+            if (v && (v & c->mask) == c->match)
+                __atomic_compare_exchange_n(&leaf[k], &v, 0, 0, __ATOMIC_RELAXED, __ATOMIC_RELAXED);
+            else
+                c->live += v && !(v & HM_FREED);
         }
     }
-    return live;
+    return 0;
+}
+
+size_t hm_sweep(uint16_t mask, uint16_t match)
+{
+    sweep_ctx c = { mask, match, 0 };
+    each_page(sweep_page, &c);
+    return c.live;
 }

@@ -47,8 +47,43 @@ static inline uint16_t *hm_slot(const void *p)
 static inline uint16_t hm_load(const uint16_t *e) { return __atomic_load_n(e, __ATOMIC_RELAXED); }
 static inline void hm_store(uint16_t *e, uint16_t v) { __atomic_store_n(e, v, __ATOMIC_RELAXED); }
 
-/* hm_slot, making the table and the leaf when they are missing; NULL
- * when p cannot be held (see hm_slot) or out of memory. The caller
+/* Behind each leaf's entries, a byte per page of them that a block was
+ * ever recorded in: a capture reads only those pages, so that a heap of
+ * large blocks (one entry per leaf) costs a word per block to visit, not
+ * a fault on each of the leaf's 128 zero pages. */
+#define HM_PAGE_ENTRIES ((size_t)4096 / sizeof(uint16_t))
+#define HM_LEAF_PAGES (HM_LEAF_N / HM_PAGE_ENTRIES)
+
+static inline uint8_t *hm_pages_of(uint16_t *leaf) { return (uint8_t *)(leaf + HM_LEAF_N); }
+
+/* Notes the page of leaf that the entry of address a is on: a load and a
+ * test once it is noted. */
+static inline void hm_note(uint16_t *leaf, uintptr_t a)
+{
+    uint8_t *noted = hm_pages_of(leaf) + (a >> HM_GRANULE_LOG2) / HM_PAGE_ENTRIES % HM_LEAF_PAGES;
+    if (__builtin_expect(!__atomic_load_n(noted, __ATOMIC_RELAXED), 0))
+        __atomic_store_n(noted, 1, __ATOMIC_RELAXED);
+}
+
+/* hm_slot for an entry about to be stored: its page is noted. */
+static inline uint16_t *hm_slot_noted(const void *p)
+{
+    uintptr_t a = (uintptr_t)p;
+    uint16_t **top = __atomic_load_n(&hm_top, __ATOMIC_ACQUIRE);
+    if ((a & (((uintptr_t)1 << HM_GRANULE_LOG2) - 1)) || !top)
+        return NULL;
+    uintptr_t i = a >> HM_LEAF_SPAN_LOG2;
+    if (sizeof(void *) >= 8 && i >= HM_TOP_N)
+        return NULL;
+    uint16_t *leaf = __atomic_load_n(&top[i], __ATOMIC_ACQUIRE);
+    if (!leaf)
+        return NULL;
+    hm_note(leaf, a);
+    return &leaf[(a & (((uintptr_t)1 << HM_LEAF_SPAN_LOG2) - 1)) >> HM_GRANULE_LOG2];
+}
+
+/* hm_slot_noted, making the table and the leaf when they are missing;
+ * NULL when p cannot be held (see hm_slot) or out of memory. The caller
  * serialises calls (the state lock). */
 uint16_t *hm_slot_make(const void *p);
 

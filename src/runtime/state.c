@@ -379,7 +379,7 @@ int state_heap_add_slow(void *block, const mt_type *t, size_t count, const struc
     if (id) {
         st_heap_block gone;
         side_take(block, &gone, 0);
-        hm_store(e, id);
+        hm_store(e, id);  /* its page noted by hm_slot_make */
     } else {
         if (e && hm_load(e) && !(hm_load(e) & HM_FREED))
             hm_store(e, 0);  /* the side map's entry replaces it */

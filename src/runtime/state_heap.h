@@ -28,7 +28,7 @@ void state_count_frees(void);
 static inline __attribute__((always_inline)) int state_heap_add_inline(void *block, const struct mt_type *t, size_t count,
                                         const struct mt_site *site)
 {
-    uint16_t *e = hm_slot(block);
+    uint16_t *e = hm_slot_noted(block);
     uint16_t id = e ? hd_id(t, count, site) : 0;
     if (__builtin_expect(!id, 0))
         return state_heap_add_slow(block, t, count, site);
