@@ -52,10 +52,12 @@ for p in $programs; do
     for lib in "$@"; do i=$((i + 1)); builds="$builds lib$i"; done
     # wall time: best of 3, the builds alternated
     for b in $builds; do eval "wall_$b=999"; done
-    for round in 1 2 3; do
+    for _ in 1 2 3; do
         for b in $builds; do
+            t0=$(now)
             # shellcheck disable=SC2046
-            t0=$(now); "$dir/$p.$b" $(big_args "$p") >/dev/null; t1=$(now)
+            "$dir/$p.$b" $(big_args "$p") >/dev/null
+            t1=$(now)
             eval "wall_$b=\$(awk -v a=\"\$wall_$b\" -v b=$t1 -v c=$t0 'BEGIN { d = b - c; print (d < a ? d : a) }')"
         done
     done
@@ -64,7 +66,7 @@ for p in $programs; do
         ins=$(instructions "$dir/$p.$b" $(small_args "$p"))
         # shellcheck disable=SC2046
         kb=$(peak_kb "$dir/$p.$b" $(big_args "$p"))
-        eval "wall=\$wall_$b"
+        wall=$(eval "echo \$wall_$b")
         if [ "$b" = plain ]; then
             ins0=$ins kb0=$kb wall0=$wall
         fi
