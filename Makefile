@@ -65,7 +65,7 @@ ZFILE_LIB   := build/zfile/libmtzfile.a
 HOST_LIB := build/lib/$(HOST_TRIPLE)/libmigthread.a
 HEADERS  := build/include/migthread.h build/include/migthread-gen.h
 
-.PHONY: all cross check check-slurm demo bench bench-convert bench-overhead bench-threads bench-unions bench-migrate bench-fork bench-incremental bench-capspeed bench-compact deps clean unit matrix \
+.PHONY: all cross check check-slurm demo bench bench-convert bench-overhead bench-threads bench-unions bench-migrate bench-fork bench-incremental bench-capspeed bench-compact bench-heaptrack deps clean unit matrix \
         bench-compress fuzz-smoke fuzz-csmith man install uninstall deb
 all: $(HOST_LIB) build/lib/$(HOST_TRIPLE)/libmtconvert.a build/bin/migthread build/bin/migthreadd build/bin/mtcc $(HEADERS)
 
@@ -251,10 +251,12 @@ deb: deps
 # whenever its runtime changes, and so after any runtime header).
 UNIT_TESTS := $(patsubst tests/unit/%.c,%,$(wildcard tests/unit/test_*.c))
 
+# (static on the 32-bit ABIs: qemu-i386 and qemu-arm hang in a dynamically
+# linked program's first pthread_create, and test_heap starts threads)
 define test_rules
 build/test/$(1)/%: tests/unit/%.c tests/unit/check.h build/lib/$(call triple,$(1))/libmigthread.a
 	@mkdir -p $$(dir $$@)
-	$$(call abicc,$(1)) $(BASEFLAGS) $(CFLAGS) -Itests/unit $$< build/lib/$(call triple,$(1))/libmigthread.a -o $$@
+	$$(call abicc,$(1)) $(BASEFLAGS) $(CFLAGS) -Itests/unit $$< build/lib/$(call triple,$(1))/libmigthread.a $(if $(filter i686 armhf,$(1)),-static) -o $$@
 
 # The engine's tests link libmtconvert.a and nothing else.
 $(addprefix build/test/$(1)/,$(CONVERT_TESTS)): build/test/$(1)/%: tests/unit/%.c tests/unit/check.h build/lib/$(call triple,$(1))/libmtconvert.a
@@ -400,6 +402,11 @@ bench-capspeed: deps
 	@$(MAKE) --no-print-directory all
 	bench/capspeed.sh
 
+# heap tracking's cost: churn and prodcons, instructions and peak RSS against plain (issue 17)
+bench-heaptrack: deps
+	@$(MAKE) --no-print-directory all
+	bench/heaptrack.sh
+
 # BENCH_INCR_MB (default 256): the heap of the incremental checkpoint benchmark.
 bench-incremental: deps
 	@$(MAKE) --no-print-directory all
@@ -416,7 +423,7 @@ bench-compact: deps
 	@$(MAKE) --no-print-directory all
 	bench/compact.sh
 
-bench: bench-compress bench-convert bench-overhead bench-threads bench-unions bench-fork bench-incremental bench-capspeed bench-compact bench-migrate
+bench: bench-compress bench-convert bench-overhead bench-heaptrack bench-threads bench-unions bench-fork bench-incremental bench-capspeed bench-compact bench-migrate
 
 clean:
 	rm -rf build

@@ -1,7 +1,7 @@
 /* blockmap.h: an open-addressing hash map from a block's start address to
- * its type and element count, behind the tracked heap (state.c keeps the
- * live blocks and the blocks freed lately in one of these, telling them
- * apart by a tag in the type pointer). */
+ * its type and element count: the tracked heap's side map (state.c keeps
+ * there the blocks its shadow table, heapmap.h, cannot hold, live and
+ * freed lately, telling them apart by a tag in the type pointer). */
 #ifndef MT_BLOCKMAP_H
 #define MT_BLOCKMAP_H
 

@@ -31,6 +31,7 @@
 #include "flex.h"
 #include "migthread-gen.h"
 #include "state.h"
+#include "state_heap.h"
 #include "types.h"
 
 static const mt_type *bytes_type(void)
@@ -61,8 +62,29 @@ static void track(void *p, size_t size, const mt_type *t, const mt_site *site)
         t = bytes_type();
         count = size;
     }
-    if (state_heap_add(p, t, count, site) < 0)
+    if (state_heap_add_inline(p, t, count, site) < 0)
         tracking_failed();
+}
+
+/* Blocks up to this size are zeroed by a few stores (most of a program's
+ * small structs): memset's call costs more than its work there. */
+enum { SMALL_MAX = 32 };
+
+static inline void store8(unsigned char *p)
+{
+    const uint64_t z = 0;
+    memcpy(p, &z, sizeof z);
+}
+
+/* Zeroes size bytes, 8 < size <= SMALL_MAX, by overlapping 8-byte stores. */
+static inline void zero_small(unsigned char *p, size_t size)
+{
+    store8(p);
+    store8(p + size - 8);
+    if (size > 16) {
+        store8(p + 8);
+        store8(p + size - 16);
+    }
 }
 
 /* Below this size calloc would not find fresh zero pages anyway. */
@@ -151,6 +173,16 @@ static void *zeroed(size_t size)
 
 void *mt_malloc(size_t size, const mt_type *t, const mt_site *site)
 {
+    /* the common case, a small struct of one element, straight through */
+    if (__builtin_expect(size > 8 && size <= SMALL_MAX && !huge_pages && t && t->size == size && !t->flex, 1)) {
+        unsigned char *p = malloc(size);
+        if (__builtin_expect(!p, 0))
+            return NULL;
+        zero_small(p, size);
+        if (__builtin_expect(state_heap_add_inline(p, t, 1, site) < 0, 0))
+            tracking_failed();
+        return p;
+    }
     void *p = zeroed(size);
     track(p, size, t, site);
     return p;
@@ -212,7 +244,7 @@ void *mt_realloc(void *old, size_t size, const mt_type *t, const mt_site *site)
 
 void mt_free(void *p)
 {
-    state_heap_release(p);
+    state_heap_take_inline(p, NULL);
     free(p);
 }
 

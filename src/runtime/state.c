@@ -1,7 +1,8 @@
 /* state.c: the registries of globals, functions and tracked heap blocks.
  *
- * The heap registry is a hash map keyed by address (blockmap.c), since
- * mtcc's allocation wrappers hit it on every malloc and free. */
+ * The heap registry is a shadow table indexed by address (heapmap.c),
+ * with a hash map (blockmap.c) for the blocks the table cannot hold,
+ * since mtcc's allocation wrappers hit it on every malloc and free. */
 #include "state.h"
 
 #include <linux/futex.h>
@@ -16,6 +17,9 @@
 #include <xxhash.h>
 
 #include "blockmap.h"
+#include "heapdesc.h"
+#include "heapmap.h"
+#include "state_heap.h"
 #include "error.h"
 #include "migthread-gen.h"
 
@@ -214,22 +218,49 @@ const st_function *state_find_function(uint64_t id)
 
 /* ---- Tracked heap ------------------------------------------------------------ */
 
-/* One map holds the live blocks and the blocks freed lately, so that a
- * checkpoint can tell a dangling pointer (hash.c's grow() frees each key
- * while the old array, still in its frame, keeps pointing at it) from a
- * pointer into memory it never knew. A free tags its entry in place and an
- * allocation at the same address overwrites it, so malloc and free cost
- * one probe each, and a block is forgotten as freed once a new block
- * starts at its address. Two generations bound the memory: when the newer
- * holds a window's worth, the older is dropped.
+/* Most blocks live in the shadow table (heapmap.h): a malloc stores its
+ * block's descriptor id (heapdesc.h) at the entry of its start, a free
+ * tags that entry FREED, both without a lock (at a capture every thread
+ * of the program is stopped). The blocks the table cannot hold (a start
+ * off the granule, an address above its range, a descriptor once the ids
+ * are used up) go to the side map, a hash map under the state lock, as
+ * all blocks did before; state_side_used tells the fast paths whether to look
+ * there at all.
  *
- * The tag lives in the low bits of the type pointer (a type is aligned to
- * at least 4): FREED, and GEN_ONE for a freed entry of generation 1. */
+ * Blocks freed lately are remembered, so that a checkpoint can tell a
+ * dangling pointer (hash.c's grow() frees each key while the old array,
+ * still in its frame, keeps pointing at it) from a pointer into memory it
+ * never knew. A free tags its entry in place and an allocation at the same
+ * address overwrites it, so a block is forgotten as freed once a new block
+ * starts at its address. Two generations bound how long: when the newer
+ * holds a window's worth (max(65536, twice the live blocks, a quarter of
+ * the table's entries)), the older is swept out and the newer becomes the
+ * older. */
+enum { FREED_WINDOW_MIN = 1 << 16 };
+/* A sweep reads every entry of the table's leaves: the window is at
+ * least a quarter of them, so that sweeping costs about one word read per
+ * free however sparse the table (each thread's arena has a 4 MB leaf of
+ * its own, mostly empty). */
+enum { SWEEP_ENTRIES_PER_FREE = 4 };
+
+/* Each thread counts its own frees (state_heap.h) and adds them to the
+ * generation's count a batch at a time, so that the window is looked at
+ * without an atomic operation on every free. The live blocks the window
+ * is measured by are counted by the sweep, which reads every entry. */
+_Thread_local unsigned state_tl_frees;
+static size_t freed_newer;  /* frees counted into the newer generation (an atomic, word-sized:
+                               32-bit ABIs lack 64-bit ones) */
+static size_t table_live;   /* live entries in the table at the last sweep */
+uint16_t state_newer_tag;
+int state_side_used;
+
+/* The side map: tags in the low bits of the type pointer (a type is
+ * aligned to at least 4): FREED, and GEN_ONE for a freed entry of
+ * generation 1. */
 static blockmap blocks;
 static size_t nlive;            /* untagged entries */
 static size_t nfreed[2];        /* freed entries of each generation */
 static unsigned newer;          /* the generation frees go to now */
-enum { FREED_WINDOW_MIN = 1 << 16 };
 enum { FREED = 1, GEN_ONE = 2, TAGS = 3 };
 
 _Static_assert(_Alignof(struct mt_type) >= 4, "two tag bits in a type pointer");
@@ -251,9 +282,9 @@ static int is_older_freed(const st_heap_block *b, void *unused)
     return (tag & FREED) && gen_of(tag) != newer;
 }
 
-/* Before a free is remembered: when the newer generation holds a window's
- * worth, the older one goes and the newer becomes the older. 1 when it
- * did (entries have moved). */
+/* Before a free is remembered in the side map: when the newer
+ * generation holds a window's worth, the older one goes and the newer
+ * becomes the older. 1 when it did (entries have moved). */
 static int age_freed(void)
 {
     size_t window = nlive * 2;
@@ -267,10 +298,9 @@ static int age_freed(void)
     return 1;
 }
 
-int state_heap_add(void *block, const mt_type *t, size_t count, const struct mt_site *site)
+static int side_add(void *block, const mt_type *t, size_t count, const struct mt_site *site)
 {
     st_heap_block b = { block, t, count, site }, old;
-    lock_here();
     int r = blockmap_put(&blocks, &b, &old);
     if (r == 0)
         nlive++;
@@ -278,8 +308,90 @@ int state_heap_add(void *block, const mt_type *t, size_t count, const struct mt_
         nfreed[gen_of(tag_of(&old))]--;
         nlive++;
     }
-    unlock_here();
+    if (r >= 0)
+        __atomic_store_n(&state_side_used, 1, __ATOMIC_RELAXED);
     return r < 0 ? -1 : 0;
+}
+
+/* Untracks block's live entry in the side map, remembering it as freed
+ * when it is; 1 and the entry when there was one. Under the lock. */
+static int side_take(void *block, st_heap_block *out, int remember)
+{
+    st_heap_block *b = blockmap_get(&blocks, block);
+    if (!b || tag_of(b))
+        return 0;
+    *out = *b;
+    nlive--;
+    if (!remember) {
+        blockmap_del(&blocks, block, NULL);
+        return 1;
+    }
+    if (age_freed())  /* entries moved: b is looked up again */
+        b = blockmap_get(&blocks, block);
+    b->type = (const mt_type *)((uintptr_t)b->type | FREED | (newer ? GEN_ONE : 0));
+    nfreed[newer]++;
+    return 1;
+}
+
+/* A thread's batch of frees is counted: when the newer generation holds
+ * a window's worth, the older one is swept out of the table. */
+void state_count_frees(void)
+{
+    size_t in_newer = __atomic_add_fetch(&freed_newer, state_tl_frees, __ATOMIC_RELAXED);
+    state_tl_frees = 0;
+    size_t window = 2 * __atomic_load_n(&table_live, __ATOMIC_RELAXED);
+    if (window < FREED_WINDOW_MIN)
+        window = FREED_WINDOW_MIN;
+    if (window < hm_entries() / SWEEP_ENTRIES_PER_FREE)
+        window = hm_entries() / SWEEP_ENTRIES_PER_FREE;
+    if (in_newer < window)
+        return;
+    lock_here();
+    if (__atomic_load_n(&freed_newer, __ATOMIC_RELAXED) >= window) {
+        /* the older generation: freed, with the other tag */
+        size_t live = hm_sweep(HM_FREED | HM_GEN, (uint16_t)(HM_FREED | (state_newer_tag ^ HM_GEN)));
+        __atomic_store_n(&table_live, live, __ATOMIC_RELAXED);
+        __atomic_store_n(&state_newer_tag, state_newer_tag ^ HM_GEN, __ATOMIC_RELAXED);
+        __atomic_store_n(&freed_newer, 0, __ATOMIC_RELAXED);
+    }
+    unlock_here();
+}
+
+/* After a block went into the table while the side map holds entries:
+ * a live entry it holds for the same address goes. */
+int state_heap_add_after(void *block)
+{
+    st_heap_block gone;
+    lock_here();
+    side_take(block, &gone, 0);
+    unlock_here();
+    return 0;
+}
+
+/* The slow half of state_heap_add: makes the table's leaf, or uses the
+ * side map. */
+int state_heap_add_slow(void *block, const mt_type *t, size_t count, const struct mt_site *site)
+{
+    lock_here();
+    uint16_t *e = hm_slot_make(block);
+    uint16_t id = e ? hd_id(t, count, site) : 0;
+    int rc = 0;
+    if (id) {
+        st_heap_block gone;
+        side_take(block, &gone, 0);
+        hm_store(e, id);  /* its page noted by hm_slot_make */
+    } else {
+        if (e && hm_load(e) && !(hm_load(e) & HM_FREED))
+            hm_store(e, 0);  /* the side map's entry replaces it */
+        rc = side_add(block, t, count, site);
+    }
+    unlock_here();
+    return rc;
+}
+
+int state_heap_add(void *block, const mt_type *t, size_t count, const struct mt_site *site)
+{
+    return state_heap_add_inline(block, t, count, site);
 }
 
 int mt_heap_track(void *block, const mt_type *t, size_t count, mt_error *err)
@@ -291,45 +403,46 @@ int mt_heap_track(void *block, const mt_type *t, size_t count, mt_error *err)
     return 0;
 }
 
+static void fill(st_heap_block *out, void *block, uint16_t v)
+{
+    const hd_desc *d = hd_get(v & HM_ID_MASK);
+    *out = (st_heap_block){ block, d->type, d->count, d->site };
+}
+
 void mt_heap_forget(void *block)
 {
-    state_lock();
-    st_heap_block *b = blockmap_get(&blocks, block);
-    if (b && !tag_of(b)) {
-        blockmap_del(&blocks, block, NULL);
-        nlive--;
+    uint16_t *e = hm_slot(block);
+    if (e && hm_load(e) && !(hm_load(e) & HM_FREED)) {
+        hm_store(e, 0);
+        return;
     }
+    st_heap_block gone;
+    state_lock();
+    side_take(block, &gone, 0);
     state_unlock();
 }
 
-/* state_heap_take, inline in both its callers: free asks for nothing
- * back, and its copies of the entry then cost nothing. */
-static inline int take_block(void *block, st_heap_block *out)
+/* state_heap_take off the table's fast path: the side map. out may be
+ * NULL (a free asks for nothing back). */
+int state_heap_take_slow(void *block, st_heap_block *out)
 {
+    if (!__atomic_load_n(&state_side_used, __ATOMIC_RELAXED) || !block)
+        return 0;
+    st_heap_block b;
     lock_here();
-    st_heap_block *b = blockmap_get(&blocks, block);
-    int found = b && !tag_of(b);
-    if (found) {
-        *out = *b;
-        if (age_freed())  /* entries moved: b is looked up again */
-            b = blockmap_get(&blocks, block);
-        b->type = (const mt_type *)((uintptr_t)b->type | FREED | (newer ? GEN_ONE : 0));
-        nlive--;
-        nfreed[newer]++;
-    }
+    int found = side_take(block, out ? out : &b, 1);
     unlock_here();
     return found;
 }
 
 int state_heap_take(void *block, st_heap_block *out)
 {
-    return take_block(block, out);
+    return state_heap_take_inline(block, out);
 }
 
 void state_heap_release(void *block)
 {
-    st_heap_block b;
-    take_block(block, &b);
+    state_heap_take_inline(block, NULL);
 }
 
 int state_heap_find(const void *p, const struct mt_type **t, uint64_t *count)
@@ -342,6 +455,14 @@ int state_heap_find(const void *p, const struct mt_type **t, uint64_t *count)
 
 int state_heap_find_locked(const void *p, const struct mt_type **t, uint64_t *count)
 {
+    uint16_t *e = hm_slot(p);
+    uint16_t v = e ? hm_load(e) : 0;
+    if (v && !(v & HM_FREED)) {
+        const hd_desc *d = hd_get(v);
+        *t = d->type;
+        *count = d->count;
+        return 1;
+    }
     const st_heap_block *b = blockmap_get(&blocks, p);
     if (!b || tag_of(b))
         return 0;
@@ -355,6 +476,7 @@ typedef struct visit {
     int freed;
     int (*fn)(const st_heap_block *b, void *ctx);
     void *ctx;
+    size_t n;    /* counted when fn is NULL */
 } visit;
 
 static int visit_one(const st_heap_block *b, void *ctx)
@@ -369,24 +491,41 @@ static int visit_one(const st_heap_block *b, void *ctx)
     return v->fn(&clean, v->ctx);
 }
 
-int state_heap_each(int (*fn)(const st_heap_block *b, void *ctx), void *ctx)
+static int visit_entry(void *addr, uint16_t *e, void *ctx)
 {
-    if (!fn) {  /* count only */
-        *(size_t *)ctx = nlive;
+    visit *v = ctx;
+    uint16_t x = hm_load(e);
+    if (!x || !(x & HM_FREED) != !v->freed)
+        return 0;
+    if (!v->fn) {
+        v->n++;
         return 0;
     }
-    visit v = { 0, fn, ctx };
-    return blockmap_each(&blocks, visit_one, &v);
+    st_heap_block b;
+    fill(&b, addr, x);
+    return v->fn(&b, v->ctx);
+}
+
+/* Visits the table's entries, then the side map's, of one kind. */
+static int visit_all(int freed, int (*fn)(const st_heap_block *b, void *ctx), void *ctx)
+{
+    visit v = { freed, fn, ctx, 0 };
+    int r = hm_each(visit_entry, &v);
+    if (!fn) {
+        *(size_t *)ctx = v.n + (freed ? nfreed[0] + nfreed[1] : nlive);
+        return 0;
+    }
+    return r ? r : blockmap_each(&blocks, visit_one, &v);
+}
+
+int state_heap_each(int (*fn)(const st_heap_block *b, void *ctx), void *ctx)
+{
+    return visit_all(0, fn, ctx);
 }
 
 int state_freed_each(int (*fn)(const st_heap_block *b, void *ctx), void *ctx)
 {
-    if (!fn) {
-        *(size_t *)ctx = nfreed[0] + nfreed[1];
-        return 0;
-    }
-    visit v = { 1, fn, ctx };
-    return blockmap_each(&blocks, visit_one, &v);
+    return visit_all(1, fn, ctx);
 }
 
 /* ---- Allocation sites of restored blocks ---------------------------------------- */

@@ -1,17 +1,21 @@
 /* test_heap.c: the tracked heap: the address map under growth, deletion
- * and reuse; blocks freed lately remembered within their window and
+ * and reuse; the shadow table and the blocks it sends to the map (starts
+ * off the granule, descriptors past the last id), from several threads; blocks freed lately remembered within their window and
  * forgotten when a block starts at their address again; realloc keeping
  * the bytes of a block it did not track; a pointer left dangling into a
  * freed block saved as such and restored into the poison region; the
  * freed-range table refused when it is out of order; blocks converted as
  * they arrive (the pipelined restore) and kept apart until the end. */
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <unistd.h>
 
 #include "blockmap.h"
 #include "check.h"
+#include "heapmap.h"
 #include "ckpt.h"
 #include "input.h"
 #include "migthread-gen.h"
@@ -144,15 +148,133 @@ static void test_freed_window(void)
     CHECK(freed_count() == before + 1 && !state_heap_find(d, &ft, &fc));
     mt_heap_forget(d);
     CHECK(freed_count() == before + 1);
-    /* Past the window the older generation goes: memory stays bounded.
-     * (16 bytes apart, as malloc's blocks are: see blockmap.c) */
-    static double many[2 * 200000];
+    /* Past the window the older generation goes: what is remembered
+     * stays bounded. The window is max(65536, twice the live blocks, a
+     * quarter of the table's entries): every granule of 32 MB freed,
+     * more than half the table's entries, passes it twice. */
+    size_t span = (size_t)32 << 20, granule = (size_t)1 << HM_GRANULE_LOG2;
+    unsigned char *region = mmap(NULL, span, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+    CHECK(region != MAP_FAILED);
+    if (region == MAP_FAILED)
+        return;
+    size_t base = freed_count(), frees = span / granule;
     int ok = 1;
-    for (size_t i = 0; i < 2 * 200000; i += 2) {
-        ok &= mt_heap_track(&many[i], t_double, 1, &err) == 0;
-        state_heap_release(&many[i]);
+    for (size_t off = 0; off < span; off += granule) {
+        ok &= mt_heap_track(region + off, t_double, 1, &err) == 0;
+        state_heap_release(region + off);
     }
-    CHECK(ok && freed_count() <= 2 * 65536 && freed_count() >= 65536);
+    size_t window = hm_entries() / 4 > 65536 ? hm_entries() / 4 : 65536, n = freed_count();
+    CHECK(ok && frees > 2 * window && n <= base + 2 * (window + 1024) && n + 1024 >= window);
+    munmap(region, span);
+}
+
+static size_t live_count(void)
+{
+    size_t n = 0;
+    state_lock();
+    state_heap_each(NULL, &n);
+    state_unlock();
+    return n;
+}
+
+typedef struct sum_ctx { const void *lo, *hi; size_t n; uint64_t count; } sum_ctx;
+
+static int sum_in(const st_heap_block *b, void *ctx)
+{
+    sum_ctx *c = ctx;
+    if ((const char *)b->addr >= (const char *)c->lo && (const char *)b->addr < (const char *)c->hi) {
+        c->n++;
+        c->count += b->count;
+    }
+    return 0;
+}
+
+/* Blocks of many descriptors (more than the table's ids), at starts on
+ * and off the granule, one address moved between the table and the map:
+ * each found once with its count, live and freed alike. */
+enum { MANY_DESCS = 20000 };
+static _Alignas(16) double spread[2 * MANY_DESCS + 2];
+
+static void test_shadow_and_side(void)
+{
+    mt_error err;
+    size_t before = live_count();
+    int ok = 1;
+    for (size_t i = 0; i < MANY_DESCS; i++)  /* count i + 1: a descriptor each */
+        ok &= mt_heap_track(&spread[2 * i], t_double, i + 1, &err) == 0;
+    const struct mt_type *ft;
+    uint64_t fc;
+    for (size_t i = 0; i < MANY_DESCS; i++)
+        ok &= state_heap_find(&spread[2 * i], &ft, &fc) && fc == i + 1 && ft == t_double;
+    CHECK(ok && live_count() == before + MANY_DESCS);
+    sum_ctx c = { spread, spread + 2 * MANY_DESCS, 0, 0 };
+    state_lock();
+    state_heap_each(sum_in, &c);
+    state_unlock();
+    CHECK(c.n == MANY_DESCS && c.count == (uint64_t)MANY_DESCS * (MANY_DESCS + 1) / 2);
+    size_t freed = freed_count();
+    for (size_t i = 0; i < MANY_DESCS; i++)
+        state_heap_release(&spread[2 * i]);
+    CHECK(live_count() == before && freed_count() == freed + MANY_DESCS);
+    /* a start off the granule (the elements of one array) */
+    CHECK(mt_heap_track(&spread[1], t_double, 1, &err) == 0 && state_heap_find(&spread[1], &ft, &fc) && fc == 1);
+    CHECK(live_count() == before + 1);
+    state_heap_release(&spread[1]);
+    CHECK(!state_heap_find(&spread[1], &ft, &fc) && live_count() == before);
+    /* an address whose descriptor has no id (in the map) tracked again
+     * with one (in the table), and back: live once each time */
+    CHECK(mt_heap_track(&spread[0], t_double, MANY_DESCS + 5, &err) == 0);
+    CHECK(mt_heap_track(&spread[0], t_double, 1, &err) == 0);
+    CHECK(live_count() == before + 1 && state_heap_find(&spread[0], &ft, &fc) && fc == 1);
+    CHECK(mt_heap_track(&spread[0], t_double, MANY_DESCS + 6, &err) == 0);
+    CHECK(live_count() == before + 1 && state_heap_find(&spread[0], &ft, &fc) && fc == MANY_DESCS + 6);
+    mt_heap_forget(&spread[0]);
+    CHECK(live_count() == before);
+}
+
+/* Threads track and free blocks of their own at once (no lock on the
+ * table's fast path): every block is found, none lost. */
+enum { NTHREADS = 4, PER_THREAD = 50000 };
+static _Alignas(16) char arena[NTHREADS][PER_THREAD][16];
+
+static void *churn_thread(void *arg)
+{
+    char (*mine)[16] = arena[(size_t)arg];
+    mt_error err;
+    for (int round = 0; round < 3; round++)
+        for (size_t i = 0; i < PER_THREAD; i++) {
+            if (mt_heap_track(mine[i], t_double, 2, &err) != 0)
+                return arg;
+            if (i % 3 == (size_t)round)
+                state_heap_release(mine[i]);
+        }
+    return NULL;
+}
+
+static void test_threads(void)
+{
+    size_t before = live_count();
+    pthread_t th[NTHREADS];
+    for (size_t i = 0; i < NTHREADS; i++)
+        pthread_create(&th[i], NULL, churn_thread, (void *)i);
+    int ok = 1;
+    for (size_t i = 0; i < NTHREADS; i++) {
+        void *r;
+        pthread_join(th[i], &r);
+        ok &= r == NULL;
+    }
+    /* the last round leaves two of three blocks live */
+    size_t want = NTHREADS * (PER_THREAD - PER_THREAD / 3);
+    CHECK(ok && live_count() == before + want);
+    sum_ctx c = { arena, (char *)arena + sizeof arena, 0, 0 };
+    state_lock();
+    state_heap_each(sum_in, &c);
+    state_unlock();
+    CHECK(c.n == want && c.count == 2 * want);
+    for (size_t t = 0; t < NTHREADS; t++)
+        for (size_t i = 0; i < PER_THREAD; i++)
+            mt_heap_forget(arena[t][i]);
+    CHECK(live_count() == before);
 }
 
 /* realloc of a block untracked code made keeps its bytes and zeroes only
@@ -318,6 +440,8 @@ int main(void)
     test_blockmap();
     test_blockmap_random();
     test_freed_window();
+    test_shadow_and_side();
+    test_threads();
     test_realloc_keeps_bytes();
     test_dangling_restore();
     test_freed_records();

@@ -1,0 +1,105 @@
+/* heapmap.h: the shadow table of the tracked heap: one 16-bit entry per
+ * granule of address space (16 bytes, malloc's least alignment; 8 on
+ * 32-bit ABIs), found in two steps by address (a top array of leaves,
+ * each covering 4 MB), so that a malloc or free records its block with
+ * one store and no lock, and the table costs an eighth of the heap it
+ * covers at most (only the pages of it that blocks start in are memory).
+ * An entry is 0 (no block starts there) or a block's descriptor id
+ * (heapdesc.h) with two tags: FREED, and GEN, the generation of a freed
+ * entry. state.c keeps the blocks this table cannot hold (unaligned
+ * starts, addresses above its range) in its hash map. */
+#ifndef MT_HEAPMAP_H
+#define MT_HEAPMAP_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define HM_GRANULE_LOG2 (sizeof(void *) >= 8 ? 4u : 3u)
+#define HM_LEAF_SPAN_LOG2 22u  /* each leaf covers 4 MB of address space */
+#define HM_ADDR_BITS (sizeof(void *) >= 8 ? 48u : 32u)
+#define HM_TOP_N ((size_t)1 << (HM_ADDR_BITS - HM_LEAF_SPAN_LOG2))
+#define HM_LEAF_N ((size_t)1 << (HM_LEAF_SPAN_LOG2 - HM_GRANULE_LOG2))
+
+enum { HM_FREED = 0x8000, HM_GEN = 0x4000, HM_ID_MASK = 0x3fff };
+
+/* The leaves by the address bits above HM_LEAF_SPAN_LOG2; NULL until the
+ * first block is recorded. */
+extern uint16_t **hm_top;
+
+/* The entry of the block that would start at p, or NULL when p is not at
+ * a granule's start, above the table's range, or in a leaf not made yet
+ * (hm_slot_make). Lock-free: a leaf, once published, stays. */
+static inline uint16_t *hm_slot(const void *p)
+{
+    uintptr_t a = (uintptr_t)p;
+    uint16_t **top = __atomic_load_n(&hm_top, __ATOMIC_ACQUIRE);
+    if ((a & (((uintptr_t)1 << HM_GRANULE_LOG2) - 1)) || !top)
+        return NULL;
+    uintptr_t i = a >> HM_LEAF_SPAN_LOG2;
+    if (sizeof(void *) >= 8 && i >= HM_TOP_N)
+        return NULL;
+    uint16_t *leaf = __atomic_load_n(&top[i], __ATOMIC_ACQUIRE);
+    if (!leaf)
+        return NULL;
+    return &leaf[(a & (((uintptr_t)1 << HM_LEAF_SPAN_LOG2) - 1)) >> HM_GRANULE_LOG2];
+}
+
+static inline uint16_t hm_load(const uint16_t *e) { return __atomic_load_n(e, __ATOMIC_RELAXED); }
+static inline void hm_store(uint16_t *e, uint16_t v) { __atomic_store_n(e, v, __ATOMIC_RELAXED); }
+
+/* Behind each leaf's entries, a byte per page of them that a block was
+ * ever recorded in: a capture reads only those pages, so that a heap of
+ * large blocks (one entry per leaf) costs a word per block to visit, not
+ * a fault on each of the leaf's 128 zero pages. */
+#define HM_PAGE_ENTRIES ((size_t)4096 / sizeof(uint16_t))
+#define HM_LEAF_PAGES (HM_LEAF_N / HM_PAGE_ENTRIES)
+
+static inline uint8_t *hm_pages_of(uint16_t *leaf) { return (uint8_t *)(leaf + HM_LEAF_N); }
+
+/* Notes the page of leaf that the entry of address a is on: a load and a
+ * test once it is noted. */
+static inline void hm_note(uint16_t *leaf, uintptr_t a)
+{
+    uint8_t *noted = hm_pages_of(leaf) + (a >> HM_GRANULE_LOG2) / HM_PAGE_ENTRIES % HM_LEAF_PAGES;
+    if (__builtin_expect(!__atomic_load_n(noted, __ATOMIC_RELAXED), 0))
+        __atomic_store_n(noted, 1, __ATOMIC_RELAXED);
+}
+
+/* hm_slot for an entry about to be stored: its page is noted. */
+static inline uint16_t *hm_slot_noted(const void *p)
+{
+    uintptr_t a = (uintptr_t)p;
+    uint16_t **top = __atomic_load_n(&hm_top, __ATOMIC_ACQUIRE);
+    if ((a & (((uintptr_t)1 << HM_GRANULE_LOG2) - 1)) || !top)
+        return NULL;
+    uintptr_t i = a >> HM_LEAF_SPAN_LOG2;
+    if (sizeof(void *) >= 8 && i >= HM_TOP_N)
+        return NULL;
+    uint16_t *leaf = __atomic_load_n(&top[i], __ATOMIC_ACQUIRE);
+    if (!leaf)
+        return NULL;
+    hm_note(leaf, a);
+    return &leaf[(a & (((uintptr_t)1 << HM_LEAF_SPAN_LOG2) - 1)) >> HM_GRANULE_LOG2];
+}
+
+/* hm_slot_noted, making the table and the leaf when they are missing;
+ * NULL when p cannot be held (see hm_slot) or out of memory. The caller
+ * serialises calls (the state lock). */
+uint16_t *hm_slot_make(const void *p);
+
+/* Calls fn on every nonzero entry, by address, until it returns nonzero;
+ * returns that value. The caller serialises it against hm_slot_make and
+ * no thread of the program stores meanwhile, except through hm_sweep. */
+int hm_each(int (*fn)(void *addr, uint16_t *e, void *ctx), void *ctx);
+
+/* The number of entries in the leaves made (what hm_each and hm_sweep
+ * read); any thread may ask. */
+size_t hm_entries(void);
+
+/* Clears every entry whose bits under mask are match, with a
+ * compare-and-swap, so that an entry a thread stores meanwhile stays;
+ * returns the number of live (untagged) entries it saw. The caller
+ * serialises it against hm_slot_make. */
+size_t hm_sweep(uint16_t mask, uint16_t match);
+
+#endif

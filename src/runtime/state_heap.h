@@ -1,0 +1,58 @@
+/* state_heap.h: the fast halves of tracking and freeing a heap block,
+ * inline in the allocation wrappers (heap.c) and in state.c: a malloc
+ * stores its descriptor id into the shadow table and a free tags it, each
+ * in about ten instructions, with no lock and no call; anything else (a
+ * leaf to make, the side map, a batch of counts) is a call to state.c. */
+#ifndef MT_STATE_HEAP_H
+#define MT_STATE_HEAP_H
+
+#include "heapdesc.h"
+#include "heapmap.h"
+#include "state.h"
+
+/* Each thread counts its frees and hands state.c a batch of them at a
+ * time (the window of blocks freed lately). */
+enum { STATE_COUNT_BATCH = 1024 };
+extern _Thread_local unsigned state_tl_frees;
+extern int state_side_used;       /* the side map holds entries */
+extern uint16_t state_newer_tag;  /* 0 or HM_GEN: the generation frees go to now */
+
+/* The slow halves (state.c). */
+int state_heap_add_slow(void *block, const struct mt_type *t, size_t count, const struct mt_site *site);
+/* A live entry the side map holds for the same address goes. */
+int state_heap_add_after(void *block);
+int state_heap_take_slow(void *block, st_heap_block *out);
+void state_count_frees(void);
+
+/* state_heap_add. */
+static inline __attribute__((always_inline)) int state_heap_add_inline(void *block, const struct mt_type *t, size_t count,
+                                        const struct mt_site *site)
+{
+    uint16_t *e = hm_slot_noted(block);
+    uint16_t id = e ? hd_id(t, count, site) : 0;
+    if (__builtin_expect(!id, 0))
+        return state_heap_add_slow(block, t, count, site);
+    hm_store(e, id);
+    if (__builtin_expect(__atomic_load_n(&state_side_used, __ATOMIC_RELAXED), 0))
+        return state_heap_add_after(block);
+    return 0;
+}
+
+/* state_heap_take; with out NULL, state_heap_release. */
+static inline __attribute__((always_inline)) int state_heap_take_inline(void *block, st_heap_block *out)
+{
+    uint16_t *e = hm_slot(block);
+    uint16_t v = e ? hm_load(e) : 0;
+    if (__builtin_expect(!v || (v & HM_FREED), 0))
+        return state_heap_take_slow(block, out);
+    if (out) {
+        const hd_desc *d = hd_get(v);
+        *out = (st_heap_block){ block, d->type, d->count, d->site };
+    }
+    hm_store(e, (uint16_t)(v | HM_FREED | __atomic_load_n(&state_newer_tag, __ATOMIC_RELAXED)));
+    if (__builtin_expect(++state_tl_frees == STATE_COUNT_BATCH, 0))
+        state_count_frees();
+    return 1;
+}
+
+#endif
