@@ -302,14 +302,15 @@ static int pump(mg *g, int rd)
     return 0;
 }
 
-/* END, then READY or the daemon's reason. */
-static int await_ready(mg *g)
+/* Sends message type with total (END, PRECOPY), then waits for answer
+ * (READY, KEPT) or the daemon's reason. 0, or 1 after the line (the
+ * source resumed). */
+static int await_answer(mg *g, unsigned type_sent, uint64_t total, unsigned answer, const char *out_of_place)
 {
     unsigned char b[8];
-    net_put_u64(b, g->sent);
+    net_put_u64(b, total);
     net_error e;
-    progress_phase(&g->progress, "restoring");
-    if (send_msg(g, MIG_END, b, sizeof b, &e) < 0) {
+    if (send_msg(g, type_sent, b, sizeof b, &e) < 0) {
         daemon_reason(g, e.msg, sizeof e.msg);
         return resume_source(g, "%s: %s", e.msg);
     }
@@ -320,13 +321,20 @@ static int await_ready(mg *g)
         if (r != 0)
             return resume_source(g, "%s: %s", r == 1 ? "the daemon ended the session" : e.msg);
         g->buf[len] = '\0';
-        if (type == MIG_READY)
+        if (type == answer)
             return 0;
         if (type == MIG_REFUSED)
             return resume_source(g, "%s refused it: %s", (char *)g->buf);
         if (type != MIG_NOOP)
-            return resume_source(g, "%s: %s", "a message out of place in place of READY");
+            return resume_source(g, "%s: %s", out_of_place);
     }
+}
+
+/* END, then READY or the daemon's reason. */
+static int await_ready(mg *g)
+{
+    progress_phase(&g->progress, "restoring");
+    return await_answer(g, MIG_END, g->sent, MIG_READY, "a message out of place in place of READY");
 }
 
 /* A dry run's answer: READY's text says what restored it; nothing was
@@ -717,27 +725,7 @@ static int request(mg *g, const mg_opts *o)
  * after the line. */
 static int await_kept(mg *g, uint64_t total)
 {
-    unsigned char b[8];
-    net_put_u64(b, total);
-    net_error e;
-    if (send_msg(g, MIG_PRECOPY, b, sizeof b, &e) < 0) {
-        daemon_reason(g, e.msg, sizeof e.msg);
-        return resume_source(g, "%s: %s", e.msg);
-    }
-    for (;;) {
-        unsigned type;
-        size_t len;
-        int r = net_msg_recv(g->s, &type, g->buf, NET_MSG_TEXT_MAX, &len, &e);
-        if (r != 0)
-            return resume_source(g, "%s: %s", r == 1 ? "the daemon ended the session" : e.msg);
-        g->buf[len] = '\0';
-        if (type == MIG_KEPT)
-            return 0;
-        if (type == MIG_REFUSED)
-            return resume_source(g, "%s refused it: %s", (char *)g->buf);
-        if (type != MIG_NOOP)
-            return resume_source(g, "%s: %s", "a message out of place in place of KEPT");
-    }
+    return await_answer(g, MIG_PRECOPY, total, MIG_KEPT, "a message out of place in place of KEPT");
 }
 
 /* The pre-copy: a checkpoint-and-continue that the program keeps the

@@ -179,6 +179,24 @@ static int put_patched(ck_writer *w, XXH3_state_t *st, const uint8_t *data, uint
 
 static int flush_run(ck_writer *w);
 
+/* A record's checksum: XXH3-64 of its frame, head and payload, seeded by
+ * the checkpoint's id and the record's index (a record from another
+ * checkpoint, or moved, fails), written little-endian after them. */
+static void sum_begin(const ck_writer *w, XXH3_state_t *st)
+{
+    memset(st, 0, sizeof *st); /* gcc 12 flags the partial init in reset */
+    XXH3_64bits_reset_withSeed(st, ck_record_seed(w->checkpoint_id, w->records));
+}
+
+static int sum_end(ck_writer *w, XXH3_state_t *st)
+{
+    uint8_t sum[8];
+    uint64_t h = XXH3_64bits_digest(st);
+    for (int i = 0; i < 8; i++)
+        sum[i] = (uint8_t)(h >> (8 * i));
+    return emit(w, sum, sizeof sum);
+}
+
 /* Writes one record whose payload is head (a table) followed by data
  * (program memory, with the writer's patches, when patched). A run of
  * blocks gathered so far goes out first: records keep the order of the
@@ -198,15 +216,10 @@ static int put_record(ck_writer *w, uint32_t kind, uint32_t flags, const wbuf *h
         return mt_fail(w->err, MT_ENOMEM, "out of memory writing a checkpoint");
     }
     XXH3_state_t st;
-    memset(&st, 0, sizeof st); /* gcc 12 flags the partial init in reset */
-    XXH3_64bits_reset_withSeed(&st, ck_record_seed(w->checkpoint_id, w->records));
+    sum_begin(w, &st);
     int r = put_bytes(w, &st, frame.p, frame.len) || put_bytes(w, &st, head->p, head->len) ||
             (patched ? put_patched(w, &st, data, data_len) : put_bytes(w, &st, data, data_len));
-    uint8_t sum[8];
-    uint64_t h = XXH3_64bits_digest(&st);
-    for (int i = 0; i < 8; i++)
-        sum[i] = (uint8_t)(h >> (8 * i));
-    r = r || emit(w, sum, sizeof sum);
+    r = r || sum_end(w, &st);
     free(frame.p);
     if (r)
         return io_fail(w, "record");
@@ -477,8 +490,7 @@ static int holed_block(ck_writer *w, const ck_block *blk, const void *data)
     wb_uint(&frame, len, 8);
     int r = frame.oom || head.oom ? mt_fail(w->err, MT_ENOMEM, "out of memory writing a checkpoint") : 0;
     XXH3_state_t st;
-    memset(&st, 0, sizeof st); /* gcc 12 flags the partial init in reset */
-    XXH3_64bits_reset_withSeed(&st, ck_record_seed(w->checkpoint_id, w->records));
+    sum_begin(w, &st);
     int bad = r || put_bytes(w, &st, frame.p, frame.len) || put_bytes(w, &st, head.p, head.len);
     const uint8_t *p = data;
     for (size_t i = 0; i < n && !bad; i++) {
@@ -488,11 +500,7 @@ static int holed_block(ck_writer *w, const ck_block *blk, const void *data)
         free(v.p);
         p += lens[i];
     }
-    uint8_t sum[8];
-    uint64_t h = XXH3_64bits_digest(&st);
-    for (int i = 0; i < 8; i++)
-        sum[i] = (uint8_t)(h >> (8 * i));
-    bad = bad || emit(w, sum, sizeof sum);
+    bad = bad || sum_end(w, &st);
     free(frame.p);
     free(head.p);
     free(lens);
@@ -663,18 +671,13 @@ int ck_write_delta(ck_writer *w, const ck_block *blk, const void *data, uint32_t
     wb_uint(&frame, head.len + literal, 8);
     int r = frame.oom || head.oom ? mt_fail(w->err, MT_ENOMEM, "out of memory writing a checkpoint") : 0;
     XXH3_state_t st;
-    memset(&st, 0, sizeof st); /* gcc 12 flags the partial init in reset */
-    XXH3_64bits_reset_withSeed(&st, ck_record_seed(w->checkpoint_id, w->records));
+    sum_begin(w, &st);
     int bad = r || put_bytes(w, &st, frame.p, frame.len) || put_bytes(w, &st, head.p, head.len);
     const uint8_t *p = data;
     for (uint64_t i = 0; i < nchunks && !bad; i++)
         if (!chunk_same(same, i))
             bad = put_bytes(w, &st, p + i * chunk, i + 1 < nchunks ? chunk : blk->len - i * chunk);
-    uint8_t sum[8];
-    uint64_t h = XXH3_64bits_digest(&st);
-    for (int i = 0; i < 8; i++)
-        sum[i] = (uint8_t)(h >> (8 * i));
-    bad = bad || emit(w, sum, sizeof sum);
+    bad = bad || sum_end(w, &st);
     free(frame.p);
     free(head.p);
     if (r)

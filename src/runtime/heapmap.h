@@ -26,10 +26,11 @@ enum { HM_FREED = 0x8000, HM_GEN = 0x4000, HM_ID_MASK = 0x3fff };
  * first block is recorded. */
 extern uint16_t **hm_top;
 
-/* The entry of the block that would start at p, or NULL when p is not at
- * a granule's start, above the table's range, or in a leaf not made yet
- * (hm_slot_make). Lock-free: a leaf, once published, stays. */
-static inline uint16_t *hm_slot(const void *p)
+/* The leaf that holds the entry of the block that would start at p, or
+ * NULL when p is not at a granule's start, above the table's range, or in
+ * a leaf not made yet (hm_slot_make). Lock-free: a leaf, once published,
+ * stays. */
+static inline uint16_t *hm_leaf_of(const void *p)
 {
     uintptr_t a = (uintptr_t)p;
     uint16_t **top = __atomic_load_n(&hm_top, __ATOMIC_ACQUIRE);
@@ -38,10 +39,20 @@ static inline uint16_t *hm_slot(const void *p)
     uintptr_t i = a >> HM_LEAF_SPAN_LOG2;
     if (sizeof(void *) >= 8 && i >= HM_TOP_N)
         return NULL;
-    uint16_t *leaf = __atomic_load_n(&top[i], __ATOMIC_ACQUIRE);
-    if (!leaf)
-        return NULL;
-    return &leaf[(a & (((uintptr_t)1 << HM_LEAF_SPAN_LOG2) - 1)) >> HM_GRANULE_LOG2];
+    return __atomic_load_n(&top[i], __ATOMIC_ACQUIRE);
+}
+
+/* p's entry in its leaf. */
+static inline uint16_t *hm_in_leaf(uint16_t *leaf, const void *p)
+{
+    return &leaf[((uintptr_t)p & (((uintptr_t)1 << HM_LEAF_SPAN_LOG2) - 1)) >> HM_GRANULE_LOG2];
+}
+
+/* The entry of the block that would start at p, or NULL (hm_leaf_of). */
+static inline uint16_t *hm_slot(const void *p)
+{
+    uint16_t *leaf = hm_leaf_of(p);
+    return leaf ? hm_in_leaf(leaf, p) : NULL;
 }
 
 static inline uint16_t hm_load(const uint16_t *e) { return __atomic_load_n(e, __ATOMIC_RELAXED); }
@@ -68,18 +79,11 @@ static inline void hm_note(uint16_t *leaf, uintptr_t a)
 /* hm_slot for an entry about to be stored: its page is noted. */
 static inline uint16_t *hm_slot_noted(const void *p)
 {
-    uintptr_t a = (uintptr_t)p;
-    uint16_t **top = __atomic_load_n(&hm_top, __ATOMIC_ACQUIRE);
-    if ((a & (((uintptr_t)1 << HM_GRANULE_LOG2) - 1)) || !top)
-        return NULL;
-    uintptr_t i = a >> HM_LEAF_SPAN_LOG2;
-    if (sizeof(void *) >= 8 && i >= HM_TOP_N)
-        return NULL;
-    uint16_t *leaf = __atomic_load_n(&top[i], __ATOMIC_ACQUIRE);
+    uint16_t *leaf = hm_leaf_of(p);
     if (!leaf)
         return NULL;
-    hm_note(leaf, a);
-    return &leaf[(a & (((uintptr_t)1 << HM_LEAF_SPAN_LOG2) - 1)) >> HM_GRANULE_LOG2];
+    hm_note(leaf, (uintptr_t)p);
+    return hm_in_leaf(leaf, p);
 }
 
 /* hm_slot_noted, making the table and the leaf when they are missing;

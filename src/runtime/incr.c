@@ -271,26 +271,40 @@ static void take_next_table(void)
     in.have = 1;
 }
 
-void incr_commit(const char *path)
+/* What MIGTHREAD_VERBOSE's line says about the checkpoint just written. */
+static void keep_report(void)
 {
-    if (!in.active || !in.written || !realpath(path, in.path)) {
-        incr_abort();
-        return;
-    }
-    take_next_table();
-    in.stream = 0;
-    in.id = in.next_id;
-    in.digest = in.next_digest;
-    in.size = in.next_size;
-    in.depth = in.child ? in.depth + 1 : 0;
-    for (int i = 0; !in.child && i < in.nold; i++)
-        unlink(in.old_links[i]);
     in.reported = 1;
     in.reported_child = in.child;
     in.rep_same = in.bytes_same;
     in.rep_blocks = in.bytes_blocks;
     in.rep_hashed = in.bytes_hashed;
     in.rep_hash_ms = in.hash_s * 1e3;
+}
+
+/* The checkpoint just written is the next one's parent: its hashes, id,
+ * digest and size, one deeper in its chain when it is a child; stream:
+ * it went to a descriptor (the reader keeps it, not a file here). */
+static void become_parent(int stream)
+{
+    take_next_table();
+    in.stream = stream;
+    in.id = in.next_id;
+    in.digest = in.next_digest;
+    in.size = in.next_size;
+    in.depth = in.child ? in.depth + 1 : 0;
+}
+
+void incr_commit(const char *path)
+{
+    if (!in.active || !in.written || !realpath(path, in.path)) {
+        incr_abort();
+        return;
+    }
+    become_parent(0);
+    for (int i = 0; !in.child && i < in.nold; i++)
+        unlink(in.old_links[i]);
+    keep_report();
     in.active = in.nold = 0;
 }
 
@@ -485,20 +499,10 @@ void incr_stream_done(int rc)
         incr_abort();
         return;
     }
-    in.reported = 1;
-    in.reported_child = in.child;
-    in.rep_same = in.bytes_same;
-    in.rep_blocks = in.bytes_blocks;
-    in.rep_hashed = in.bytes_hashed;
-    in.rep_hash_ms = in.hash_s * 1e3;
+    keep_report();
     if (keeping) {  /* a file parent is replaced: the next file checkpoint is full */
-        take_next_table();
-        in.stream = 1;
+        become_parent(1);
         in.path[0] = '\0';
-        in.id = in.next_id;
-        in.digest = in.next_digest;
-        in.size = in.next_size;
-        in.depth = in.child ? in.depth + 1 : 0;
     } else
         table_clear(&in.next);  /* the kept parent stays the parent */
     in.active = in.nold = 0;
