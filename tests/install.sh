@@ -27,7 +27,7 @@ compiled() { sed -n 's/.* -c src\/[a-z]*\/\([a-z_]*\)\.c -o build\/obj\/\([a-z0-
 expect_rebuilt() {  # expect_rebuilt HEADER DIR ABI...: the objects of DIR/*.c that include HEADER
     h=$1 d=$2; shift 2
     for c in "$d"/*.c; do
-        gcc -MM -Iinclude -Isrc/runtime -Ibuild/xxhash -I"$(llvm-config-14 --includedir)" "$c" 2>/dev/null |
+        gcc -MM -Iinclude -Isrc/runtime -Isrc/zfile -Isrc/net -Ibuild/xxhash -I"$(llvm-config-14 --includedir)" "$c" 2>/dev/null |
             tr ' \\' '\n\n' | grep -qx "$h" && for a in "$@"; do echo "$a/$(basename "$c" .c)"; done
     done | sort
 }
