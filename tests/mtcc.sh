@@ -314,6 +314,13 @@ $mt restart --binary /etc/passwd "$dir/slow.ckpt" 2>"$dir/err"; rc=$?
 check "restart with a non-ELF binary is refused" '[ $rc -ne 0 ] && one_line "$dir/err" "migthread: /etc/passwd is not an ELF"'
 
 # ---- generated code under AddressSanitizer and UBSan ----------------------------------------
+# Memory errors and undefined behaviour, not leaks: these programs never
+# free what they keep to the end (bst's tree hangs from a local of main),
+# which LeakSanitizer reports or not depending on where that last pointer
+# happens to be at exit (a register in the plain build; the heap table,
+# which holds no pointers, no longer hides it in the mtcc build). The
+# runtime's own leaks are the unit tests' (make unit, under ASan).
+export ASAN_OPTIONS=detect_leaks=0
 for prog in bst pointers hash; do
     $mtcc -O1 -g -fsanitize=address,undefined -fno-sanitize-recover=all -o "$dir/san.$prog" "tests/corpus/$prog.c" 2>/dev/null
     "$dir/san.$prog" >"$dir/san.want" 2>"$dir/san.err"
@@ -323,6 +330,7 @@ for prog in bst pointers hash; do
          rt_joined "$dir/san.before" "$dir/san.after" "$dir/san.want" &&
          ! grep -qsE "ERROR: AddressSanitizer|runtime error" "$dir/san.err" "$dir/san.before.err" "$dir/san.after.err"'
 done
+unset ASAN_OPTIONS
 
 # ---- liveness: sites save only live variables (src/mtcc/live.c) -----------------------------
 $mtcc --print-transformed tests/mtcc/inputs/tworesults.c >"$dir/tworesults.c" 2>"$dir/err"
