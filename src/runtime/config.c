@@ -97,6 +97,8 @@ void cfg_read(const char *argv0)
     if (!cfg.control && cfg.fork)
         mt_fatal("MIGTHREAD_FORK needs the control thread, which MIGTHREAD_CONTROL=0 turns off");
     cfg_incremental();
+    const char *fault = getenv("MIGTHREAD_FAULT");
+    cfg.lose_fork_table = fault && strcmp(fault, CFG_FAULT_LOSE_FORK_TABLE) == 0;
     const char *restore = getenv("MIGTHREAD_RESTORE");
     cfg.restore = restore && *restore ? restore : NULL;
 }
