@@ -13,7 +13,10 @@
 # file; failures after the pre-copy (the kept file lost, the destination's
 # session gone: E and F, MIGTHREADD_FAULT) resume the source; a daemon
 # that refuses pre-copy (O, as one from before it) gets a whole held
-# checkpoint in a second session. No
+# checkpoint in a second session. The pre-copy is forked (the program
+# stands only for the fork); its table of hashes lost on the way back
+# (MIGTHREAD_FAULT=lose-fork-table) gives a whole held checkpoint; a
+# runtime that refuses it forked (refuse-keep-fork) is asked unforked. No
 # test sleeps: the daemons' logs and the programs' stderr are FIFOs read up
 # to the line waited for.
 # shellcheck disable=SC2154 # (the daemons' ports and pids, and line, are set through eval)
@@ -253,8 +256,19 @@ cat "$dir/lt.out" "$dir/lt.m.out" >"$dir/lt.all"
 why="(A's log: $(tail -n 1 "$dir/a.log"))"
 check "the forked pre-copy's table lost (A): two checkpoints, the pre-copy forked, the held one whole, not a delta; the uninterrupted output" \
     "[ $mrc -eq 0 ] && [ \$(checkpoints lt) -eq 2 ] && forked lt && ! delta lt && [ $rc -eq 0 ] && grep -q '^migthread: restored migration' '$dir/lt.m.err' && cmp -s '$dir/lt.all' '$dir/want.pattern'"
-check "... A restored the whole held checkpoint after a pre-copy, its size the pre-copy's" \
-    "tail -n 1 '$dir/a.log' | grep -q 'pattern: [1-9][0-9]\{6,\} bytes in .*: committed; .*, after a pre-copy of [1-9][0-9]\{6,\} bytes$'"
+lt_bytes=$(tail -n 1 "$dir/a.log" | sed -n 's/.*: pattern: \([0-9]*\) bytes in .*: committed; .*, after a pre-copy of \([0-9]*\) bytes$/\1 \2/p')
+check "... A restored the whole held checkpoint after the pre-copy: over 4 MiB, the pre-copy's size" \
+    "[ -n '$lt_bytes' ] && [ ${lt_bytes% *} -gt 4194304 ] && [ ${lt_bytes% *} -eq ${lt_bytes#* } ]"
+export MIGTHREAD_FAULT=refuse-keep-fork  # the runtime refuses a forked pre-copy, as one from before it did
+start rk "$dir/src/pattern" 30
+unset MIGTHREAD_FAULT
+upto 3 "$dir/rk.err" 'tick 1'
+migrate rk.m "$pid" "127.0.0.1:$a_port"
+finish
+logupto 4 a 'migthreadd: * bytes in * s: *'
+cat "$dir/rk.out" "$dir/rk.m.out" >"$dir/rk.all"
+check "a runtime that refuses a forked pre-copy: asked again unforked, no line of it; the held checkpoint a delta; the uninterrupted output" \
+    "[ $mrc -eq 0 ] && [ \$(checkpoints rk) -eq 2 ] && ! forked rk && delta rk && ! grep -q '^migthread: [^r]' '$dir/rk.m.err' && cmp -s '$dir/rk.all' '$dir/want.pattern'"
 start npc "$dir/src/pattern" 30
 upto 3 "$dir/npc.err" 'tick 1'
 migrate npc.m --no-precopy "$pid" "127.0.0.1:$a_port"

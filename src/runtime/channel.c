@@ -450,6 +450,9 @@ static int start_checkpoint(int fd, cm_msg *m, char *why, size_t cap)
         return snprintf(why, cap, CM_UNKNOWN_FLAGS " 0x%x", m->flags), 0;
     if ((m->flags & (CM_FLAG_FORK | CM_FLAG_HOLD)) == (CM_FLAG_FORK | CM_FLAG_HOLD))
         return snprintf(why, cap, "bad request: a held checkpoint cannot be forked"), 0;
+    if ((m->flags & (CM_FLAG_KEEP | CM_FLAG_FORK)) == (CM_FLAG_KEEP | CM_FLAG_FORK) &&
+        cfg.fault == CFG_FAULT_REFUSE_KEEP_FORK)
+        return snprintf(why, cap, CM_KEEP_NOT_FORKED ", and not forked"), 0;  /* as before forked pre-copies */
     if ((m->flags & CM_FLAG_KEEP) && !cm_has(m, CM_F_FD))
         return snprintf(why, cap, "bad request: a kept parent is a descriptor's"), 0;
     if (cm_has(m, CM_F_THREAD) && m->thread == 0)

@@ -188,14 +188,14 @@ static int forked_write(void *ctx, long long *size, mt_error *err)
         incr_prepare_stream(f->keep, f->delta);
         int rc = save_to_fd(f->fd, size, err);
         incr_stream_done(rc);
-        if (rc == 0 && f->keep && f->incr_fd >= 0 && !cfg.lose_fork_table)
+        if (rc == 0 && f->keep && f->incr_fd >= 0 && cfg.fault != CFG_FAULT_LOSE_FORK_TABLE)
             incr_send(f->incr_fd);  /* (a failure leaves it empty: the program then keeps no parent) */
         return rc;
     }
     if (mt_save(f->path, err) < 0)
         return -1;
     *size = file_size(f->path);
-    if (f->incr_fd >= 0 && !cfg.lose_fork_table)
+    if (f->incr_fd >= 0 && cfg.fault != CFG_FAULT_LOSE_FORK_TABLE)
         incr_send(f->incr_fd);  /* (a failure leaves it empty: the next checkpoint is whole) */
     return 0;
 }
