@@ -56,10 +56,10 @@ enum {
  * same file (incr.c); with FD, to the one KEEP kept (a delta). KEEP (FD
  * only): the checkpoint's hashes are kept as the parent of
  * a later INCREMENTAL one to a descriptor (migthread migrate's pre-copy;
- * with FORK the copy sends them back, and a table that does not come
- * back whole leaves no parent: the next one is full. A runtime before
- * that refused KEEP with FORK with CM_KEEP_NOT_FORKED's text;
- * the destination holds it under incr_stream_name's name). INDOUBT (with HOLD only): the requester may put the
+ * the destination holds it under incr_stream_name's name); with FORK the
+ * copy sends them back, and a table that does not come back whole leaves
+ * no parent, so the next one is full (a runtime before that refused KEEP
+ * with FORK with CM_KEEP_NOT_FORKED's text). INDOUBT (with HOLD only): the requester may put the
  * hold in doubt with CM_DECIDE_DOUBT and the migration's id (8 bytes,
  * big-endian) before it commits elsewhere; from then on only
  * CM_DECIDE_EXIT or CM_DECIDE_RESUME ends the hold, a hang-up does not,
