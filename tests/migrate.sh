@@ -13,7 +13,10 @@
 # file; failures after the pre-copy (the kept file lost, the destination's
 # session gone: E and F, MIGTHREADD_FAULT) resume the source; a daemon
 # that refuses pre-copy (O, as one from before it) gets a whole held
-# checkpoint in a second session. No
+# checkpoint in a second session. The pre-copy is forked (the program
+# stands only for the fork); its table of hashes lost on the way back
+# (MIGTHREAD_FAULT=lose-fork-table) gives a whole held checkpoint; a
+# runtime that refuses it forked (refuse-keep-fork) is asked unforked. No
 # test sleeps: the daemons' logs and the programs' stderr are FIFOs read up
 # to the line waited for.
 # shellcheck disable=SC2154 # (the daemons' ports and pids, and line, are set through eval)
@@ -199,14 +202,17 @@ check "... A logged the program's end; its output in the workdir completes the u
 rm -f "$dir/proxy.fifo" && mkfifo "$dir/proxy.fifo"
 python3 tests/lib/teeproxy.py commitcut 127.0.0.1:0 "127.0.0.1:$a_port" after >"$dir/proxy.fifo" 2>&1 &
 pids="$pids $!"
-exec 10<"$dir/proxy.fifo"  # (8 and 9 are E's and F's logs)
-upto 10 "$dir/proxy.log" 'listening *'
+exec 7<"$dir/proxy.fifo"  # (dash takes descriptors 0 to 9 only: 7 until O, 8 and 9 are E's and F's logs)
+upto 7 "$dir/proxy.log" 'listening *'
 pport=$(sed -n 's/^listening //p' "$dir/proxy.log")
 start doubt "$dir/src/ticker" 60
 upto 3 "$dir/doubt.err" 'tick 1'
 "$mt" migrate --key "$dir/user.key" --known "$dir/known" "$pid" "127.0.0.1:$pport" >/dev/null 2>&1 &
 mpid=$!
-upto 10 "$dir/proxy.log" 'cut'
+upto 7 "$dir/proxy.log" 'cut'
+cat <&7 >>"$dir/proxy.log" &  # the rest of its log, read on: descriptor 7 is O's later
+pids="$pids $!"
+exec 7<&-
 kill -KILL $mpid && wait $mpid 2>/dev/null
 logupto 4 a 'migthreadd: * bytes in * s: *'  # at the program's end at A
 check "migrate killed after COMMIT reached A: A ran the program to its end, the source is still held" \
@@ -237,6 +243,32 @@ why="(B's log: $(tail -n 1 "$dir/b.log"))"
 check "... B logged it committed after a pre-copy of over 4 MiB, the held checkpoint under a quarter of it" \
     "[ -n '$pc_bytes' ] && [ ${pc_pre:-0} -gt 4194304 ] && [ $((${pc_held:-0} * 4)) -lt ${pc_pre:-0} ]"
 check "... B keeps no pre-copy file" "! ls '$dir/wb' | grep -q '^migthread-precopy'"
+check "... the pre-copy was forked (the program stood only for the fork), and its table came back whole" \
+    "forked pc && grep -q '^migthread: checkpoint (descriptor) is whole (the next one may refer to it)' '$dir/pc.err'"
+export MIGTHREAD_FAULT=lose-fork-table  # the forked pre-copy's table of hashes never comes back
+start lt "$dir/src/pattern" 30
+unset MIGTHREAD_FAULT
+upto 3 "$dir/lt.err" 'tick 1'
+migrate lt.m "$pid" "127.0.0.1:$a_port"
+finish
+logupto 4 a 'migthreadd: * bytes in * s: *'
+cat "$dir/lt.out" "$dir/lt.m.out" >"$dir/lt.all"
+why="(A's log: $(tail -n 1 "$dir/a.log"))"
+check "the forked pre-copy's table lost (A): two checkpoints, the pre-copy forked, the held one whole, not a delta; the uninterrupted output" \
+    "[ $mrc -eq 0 ] && [ \$(checkpoints lt) -eq 2 ] && forked lt && ! delta lt && [ $rc -eq 0 ] && grep -q '^migthread: restored migration' '$dir/lt.m.err' && cmp -s '$dir/lt.all' '$dir/want.pattern'"
+lt_bytes=$(tail -n 1 "$dir/a.log" | sed -n 's/.*: pattern: \([0-9]*\) bytes in .*: committed; .*, after a pre-copy of \([0-9]*\) bytes$/\1 \2/p')
+check "... A restored the whole held checkpoint after the pre-copy: over 4 MiB, the pre-copy's size" \
+    "[ -n '$lt_bytes' ] && [ ${lt_bytes% *} -gt 4194304 ] && [ ${lt_bytes% *} -eq ${lt_bytes#* } ]"
+export MIGTHREAD_FAULT=refuse-keep-fork  # the runtime refuses a forked pre-copy, as one from before it did
+start rk "$dir/src/pattern" 30
+unset MIGTHREAD_FAULT
+upto 3 "$dir/rk.err" 'tick 1'
+migrate rk.m "$pid" "127.0.0.1:$a_port"
+finish
+logupto 4 a 'migthreadd: * bytes in * s: *'
+cat "$dir/rk.out" "$dir/rk.m.out" >"$dir/rk.all"
+check "a runtime that refuses a forked pre-copy: asked again unforked, no line of it; the held checkpoint a delta; the uninterrupted output" \
+    "[ $mrc -eq 0 ] && [ \$(checkpoints rk) -eq 2 ] && ! forked rk && delta rk && ! grep -q '^migthread: [^r]' '$dir/rk.m.err' && cmp -s '$dir/rk.all' '$dir/want.pattern'"
 start npc "$dir/src/pattern" 30
 upto 3 "$dir/npc.err" 'tick 1'
 migrate npc.m --no-precopy "$pid" "127.0.0.1:$a_port"

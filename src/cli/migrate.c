@@ -60,6 +60,7 @@ typedef struct mg {
     int ctl;                    /* the program's control connection, held */
     int dry_run;
     int doubt;                  /* the program's runtime takes CM_FLAG_INDOUBT (1 until it refuses it) */
+    int fork_pre;               /* ... and CM_FLAG_KEEP with CM_FLAG_FORK (1 until it refuses them) */
     const char *key, *known;    /* for the sessions of a QUERY */
     unsigned char head[MIG_ID_OFFSET + MIG_ID_SIZE];  /* the checkpoint's first bytes: its identity */
     uint64_t id;                /* the migration's: the checkpoint's identity */
@@ -248,6 +249,14 @@ static int send_held(mg *g)
     return 0;
 }
 
+/* The program's runtime refused a forked pre-copy: one from before it
+ * (CM_KEEP_NOT_FORKED), or from before pre-copy (CM_UNKNOWN_FLAGS). */
+static int keep_fork_refused(const char *why)
+{
+    return strncmp(why, CM_KEEP_NOT_FORKED, strlen(CM_KEEP_NOT_FORKED)) == 0 ||
+           strncmp(why, CM_UNKNOWN_FLAGS, strlen(CM_UNKNOWN_FLAGS)) == 0;
+}
+
 /* Sends the checkpoint as it comes out of the pipe, until the program's
  * answer and the pipe's end. 0, or 1 after the line. */
 static int pump(mg *g, int rd)
@@ -274,7 +283,7 @@ static int pump(mg *g, int rd)
                 ok = 1, g->size = m->size;
             else if (c == 0 && m->kind == CM_ERROR) {
                 snprintf(why, sizeof why, "%s", m->message);
-                if (g->base && strncmp(why, CM_UNKNOWN_FLAGS, strlen(CM_UNKNOWN_FLAGS)) == 0)
+                if (g->base && !g->fork_pre && strncmp(why, CM_UNKNOWN_FLAGS, strlen(CM_UNKNOWN_FLAGS)) == 0)
                     why[0] = '\0';  /* a runtime without pre-copy: no line, a full checkpoint instead */
                 close(g->ctl);
                 g->ctl = -1;
@@ -287,6 +296,8 @@ static int pump(mg *g, int rd)
         }
     }
     free(m);
+    if (!ok && g->base && g->fork_pre && g->sent == 0 && keep_fork_refused(why))
+        return close(g->ctl), g->ctl = -1, g->fork_pre = 0, ASK_AGAIN;  /* a runtime that keeps only unforked */
     if (!ok && g->doubt && g->sent == 0 && strncmp(why, CM_UNKNOWN_FLAGS, strlen(CM_UNKNOWN_FLAGS)) == 0)
         return close(g->ctl), g->ctl = -1, g->doubt = 0, ASK_AGAIN;  /* a runtime without in-doubt holds */
     if (!ok && g->base && !why[0] && g->ctl < 0)
@@ -733,14 +744,19 @@ static int await_kept(mg *g, uint64_t total)
  * never waits for the network), sent while it runs on, kept by the daemon.
  * *kept 1 when the held checkpoint may be a delta of it; a runtime that
  * does not know KEEP gives none (PRECOPY of 0 bytes: a full one follows).
+ * Forked (CM_FLAG_FORK: the program stands only for the fork, its copy
+ * writes) where the runtime takes it, else as a stopped capture.
  * 0, or 1 after the line. */
 static int precopy(mg *g, const mg_opts *o, int *rd, int *kept)
 {
     progress_phase(&g->progress, "pre-copy");
     g->to_memory = g->base = 1;
-    int rc = ask(g, o, rd, CM_FLAG_KEEP);
-    if (rc == 0)
-        rc = pump(g, *rd);
+    int rc = ask(g, o, rd, CM_FLAG_KEEP | (g->fork_pre ? CM_FLAG_FORK : 0));
+    if (rc == 0 && (rc = pump(g, *rd)) == ASK_AGAIN) {
+        close(*rd);  /* nothing was captured: kept, not forked */
+        *rd = -1;
+        rc = ask(g, o, rd, CM_FLAG_KEEP) != 0 ? 1 : pump(g, *rd);
+    }
     g->to_memory = g->dry_run;
     g->base = 0;
     close(*rd);
@@ -803,7 +819,7 @@ int cmd_migrate(int argc, char **argv)
 {
     char kbuf[4096], abuf[4096];
     mg_opts o = { .timeout_ms = ASK_MS_DEFAULT };
-    static mg g = { .ctl = -1, .doubt = 1 };
+    static mg g = { .ctl = -1, .doubt = 1, .fork_pre = 1 };
     int rc = parse(argc, argv, &o, &g.pid, &g.dest);
     if (rc != 0)
         return rc;

@@ -20,6 +20,7 @@
 #include <dirent.h>
 #include <sys/file.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -429,6 +430,9 @@ static void precopy_fault(const mig *m)
 }
 
 #define PRECOPY_PREFIX "migthread-precopy."
+/* Names tried for the pre-copy's file: a sweep may take one between its
+ * making and its lock (main.c sweeps whenever a session ends). */
+#define KEEP_TRIES 4
 
 void d_sweep_precopies(const d_config *cfg)
 {
@@ -472,10 +476,19 @@ static int precopy_known(mig *m, const unsigned char *head, size_t n, uint64_t *
 static int keep_precopy(mig *m)
 {
     char tmp[4400];
-    snprintf(tmp, sizeof tmp, "%s/" PRECOPY_PREFIX "XXXXXX", keep_dir(m));
-    int fd = mkostemp(tmp, O_CLOEXEC);
-    if (fd >= 0)
-        flock(fd, LOCK_EX);  /* this session's: d_sweep_precopies leaves it */
+    int fd = -1;
+    for (int i = 0; i < KEEP_TRIES && fd < 0; i++) {
+        snprintf(tmp, sizeof tmp, "%s/" PRECOPY_PREFIX "XXXXXX", keep_dir(m));
+        fd = mkostemp(tmp, O_CLOEXEC);
+        struct stat st;
+        /* this session's once locked: d_sweep_precopies leaves it; one
+         * that a sweep took before the lock is gone (no link): another */
+        if (fd >= 0 && (flock(fd, LOCK_EX) < 0 || fstat(fd, &st) < 0 || st.st_nlink == 0)) {
+            close(fd);
+            fd = -1;
+            errno = ENOENT;
+        }
+    }
     if (fd < 0) {
         char why[256];
         snprintf(why, sizeof why, "cannot keep the pre-copy in %s: %s", keep_dir(m), strerror(errno));

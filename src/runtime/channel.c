@@ -220,8 +220,8 @@ int ch_forkable(int requester, int by_default)
     if (requester != TH_BY_CHANNEL)
         return by_default;
     pthread_mutex_lock(&ch.mu);
-    /* a kept parent's hashes must stay in this process: not forked */
-    int fork = ch.active && !ch.hold && !ch.keep && (ch.fork || by_default);
+    /* a kept parent's hashes come back from the copy (incr_send) */
+    int fork = ch.active && !ch.hold && (ch.fork || by_default);
     pthread_mutex_unlock(&ch.mu);
     return fork;
 }
@@ -450,8 +450,11 @@ static int start_checkpoint(int fd, cm_msg *m, char *why, size_t cap)
         return snprintf(why, cap, CM_UNKNOWN_FLAGS " 0x%x", m->flags), 0;
     if ((m->flags & (CM_FLAG_FORK | CM_FLAG_HOLD)) == (CM_FLAG_FORK | CM_FLAG_HOLD))
         return snprintf(why, cap, "bad request: a held checkpoint cannot be forked"), 0;
-    if ((m->flags & CM_FLAG_KEEP) && (!cm_has(m, CM_F_FD) || (m->flags & CM_FLAG_FORK)))
-        return snprintf(why, cap, "bad request: a kept parent is a descriptor's, and not forked"), 0;
+    if ((m->flags & (CM_FLAG_KEEP | CM_FLAG_FORK)) == (CM_FLAG_KEEP | CM_FLAG_FORK) &&
+        cfg.fault == CFG_FAULT_REFUSE_KEEP_FORK)
+        return snprintf(why, cap, CM_KEEP_NOT_FORKED ", and not forked"), 0;  /* as before forked pre-copies */
+    if ((m->flags & CM_FLAG_KEEP) && !cm_has(m, CM_F_FD))
+        return snprintf(why, cap, "bad request: a kept parent is a descriptor's"), 0;
     if (cm_has(m, CM_F_THREAD) && m->thread == 0)
         return snprintf(why, cap, "bad request: thread 0 (the main thread is 1)"), 0;
     if (cm_has(m, CM_F_PATH) && (cm_has(m, CM_F_FD) || m->path[0] != '/'))

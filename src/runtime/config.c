@@ -97,6 +97,11 @@ void cfg_read(const char *argv0)
     if (!cfg.control && cfg.fork)
         mt_fatal("MIGTHREAD_FORK needs the control thread, which MIGTHREAD_CONTROL=0 turns off");
     cfg_incremental();
+    const char *fault = getenv("MIGTHREAD_FAULT");
+    cfg.fault = !fault                                ? 0
+                : strcmp(fault, "lose-fork-table") == 0  ? CFG_FAULT_LOSE_FORK_TABLE
+                : strcmp(fault, "refuse-keep-fork") == 0 ? CFG_FAULT_REFUSE_KEEP_FORK
+                                                         : 0;
     const char *restore = getenv("MIGTHREAD_RESTORE");
     cfg.restore = restore && *restore ? restore : NULL;
 }

@@ -9,6 +9,10 @@
 enum { CFG_PATH_MAX = 4096 };
 /* MIGTHREAD_INCREMENTAL_MAX's default: incremental checkpoints in a row. */
 enum { CFG_INCR_MAX_DEFAULT = 8 };
+/* The tests' faults (MIGTHREAD_FAULT): lose-fork-table, the table of
+ * hashes a forked copy would send back is lost; refuse-keep-fork, a
+ * pre-copy asked forked is refused as a runtime from before it did. */
+enum { CFG_FAULT_LOSE_FORK_TABLE = 1, CFG_FAULT_REFUSE_KEEP_FORK = 2 };
 
 typedef struct config {
     char path[CFG_PATH_MAX];  /* MIGTHREAD_CHECKPOINT_FILE, or <program>.ckpt */
@@ -24,6 +28,7 @@ typedef struct config {
     int fork;               /* MIGTHREAD_FORK: checkpoints that let the program go on are forked */
     int incremental;        /* MIGTHREAD_INCREMENTAL: refer to the previous checkpoint (incr.c) */
     uint32_t incr_max;      /* MIGTHREAD_INCREMENTAL_MAX: a full checkpoint after this many incremental ones */
+    int fault;              /* MIGTHREAD_FAULT (tests only): CFG_FAULT_*, 0: none */
 } config;
 
 extern config cfg;

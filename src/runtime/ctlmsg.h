@@ -54,9 +54,12 @@ enum {
  * Not with HOLD; with EXIT the program stops anyway and nothing is forked.
  * INCREMENTAL: the checkpoint may refer to the previous one written to the
  * same file (incr.c); with FD, to the one KEEP kept (a delta). KEEP (FD
- * only, not with FORK): the checkpoint's hashes are kept as the parent of
+ * only): the checkpoint's hashes are kept as the parent of
  * a later INCREMENTAL one to a descriptor (migthread migrate's pre-copy;
- * the destination holds it under incr_stream_name's name). INDOUBT (with HOLD only): the requester may put the
+ * the destination holds it under incr_stream_name's name); with FORK the
+ * copy sends them back, and a table that does not come back whole leaves
+ * no parent, so the next one is full (a runtime before that refused KEEP
+ * with FORK with CM_KEEP_NOT_FORKED's text). INDOUBT (with HOLD only): the requester may put the
  * hold in doubt with CM_DECIDE_DOUBT and the migration's id (8 bytes,
  * big-endian) before it commits elsewhere; from then on only
  * CM_DECIDE_EXIT or CM_DECIDE_RESUME ends the hold, a hang-up does not,
@@ -70,6 +73,9 @@ enum { CM_DOUBT_ID = 8 };      /* the bytes of the id after CM_DECIDE_DOUBT */
 /* How a program's ERROR begins when the request has a flag it does not
  * know (migrate takes a full checkpoint then, in place of a pre-copy). */
 #define CM_UNKNOWN_FLAGS "bad request: unknown flags"
+/* How an ERROR began that refused KEEP with FORK (runtimes before
+ * 2026-12-07's forked pre-copy; migrate asks KEEP alone then). */
+#define CM_KEEP_NOT_FORKED "bad request: a kept parent is a descriptor's"
 
 
 /* One frame, decoded. have holds bit (1 << tag) for each field present. */

@@ -103,7 +103,7 @@ static void block_signals(void)
  * writer is done; the control channel's sockets are the program's. The
  * numbers are read first, then closed (the listing's own descriptor is
  * among them). */
-static void close_others(int keep1, int keep2)
+static void close_others(int keep1, int keep2, int keep3)
 {
     DIR *d = opendir("/proc/self/fd");
     if (!d)
@@ -113,7 +113,7 @@ static void close_others(int keep1, int keep2)
     struct dirent *e;
     while ((e = readdir(d))) {
         int fd = atoi(e->d_name);
-        if (fd <= STDERR_FILENO || fd == keep1 || fd == keep2 || fd == dirfd(d))
+        if (fd <= STDERR_FILENO || fd == keep1 || fd == keep2 || fd == keep3 || fd == dirfd(d))
             continue;
         if (n == cap) {
             int *grown = realloc(fds, (cap = cap ? 2 * cap : 64) * sizeof *fds);
@@ -129,10 +129,10 @@ static void close_others(int keep1, int keep2)
     free(fds);
 }
 
-static _Noreturn void writer_main(int wfd, int keep_fd, fc_write_fn write_ckpt, void *ctx)
+static _Noreturn void writer_main(int wfd, const int keep_fd[2], fc_write_fn write_ckpt, void *ctx)
 {
     block_signals();
-    close_others(wfd, keep_fd);
+    close_others(wfd, keep_fd[0], keep_fd[1]);
     report_fd = wfd;
     mt_set_fatal_hook(fatal_in_writer);
     fc_outcome out = { .writer = (long)getpid() };
@@ -225,7 +225,7 @@ static int spawn(int wfd)
     return spawn_detached(wfd);
 }
 
-int fc_start(fc_write_fn write_ckpt, fc_report_fn report, void *ctx, int keep_fd, mt_error *err)
+int fc_start(fc_write_fn write_ckpt, fc_report_fn report, void *ctx, const int keep_fd[2], mt_error *err)
 {
     int p[2];
     if (pipe2(p, O_CLOEXEC) < 0)

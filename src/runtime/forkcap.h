@@ -26,12 +26,13 @@ typedef void (*fc_report_fn)(const fc_outcome *out, void *ctx);
 /* Starts a writer process that runs write(ctx) on a copy of this process
  * and ends with _exit (no atexit handler, no stdio flush, no signal
  * handler of the program ever runs in it). Of the program's descriptors
- * it keeps 0, 1, 2 and keep_fd (where it writes; -1: none). Returns the descriptor that
+ * it keeps 0, 1, 2 and the two of keep_fd (where it writes, and the
+ * memory file its table of hashes goes back in; -1: none). Returns the descriptor that
  * becomes readable when the writer is done (hand it to fc_collect), or -1
  * with err when no writer could be started (nothing is written). The
  * caller first waits for any earlier writer (fc_wait_idle): one at a
  * time. */
-int fc_start(fc_write_fn write, fc_report_fn report, void *ctx, int keep_fd, mt_error *err);
+int fc_start(fc_write_fn write, fc_report_fn report, void *ctx, const int keep_fd[2], mt_error *err);
 
 /* Collects the writer fc_start started: reads its outcome, reaps it, runs
  * its report callback, and wakes fc_wait_idle. Blocks until the writer is

@@ -329,6 +329,7 @@ typedef struct fork_msg {
     double rep_hash_ms;
     uint32_t depth;
     int32_t child;
+    int32_t stream;                    /* a descriptor's pre-copy: the kept parent (no file here) */
     char path[PATH_MAX], link[PATH_MAX];
 } fork_msg;
 
@@ -336,9 +337,9 @@ typedef struct fork_msg {
  * pipe sits at the same height). */
 enum { INCR_FD_FLOOR = 800 };
 
-int incr_fork_begin(void)
+int incr_fork_begin(int keep)
 {
-    if (!in.want)
+    if (!in.want && !keep)
         return -1;
     int fd = memfd_create("migthread-incr", MFD_CLOEXEC);
     if (fd < 0)
@@ -376,7 +377,7 @@ int incr_send(int fd)
     *m = (fork_msg){ .magic = INCR_FORK_MAGIC, .id = in.id, .digest = in.digest, .size = in.size,
                      .n = in.prev.n, .nh = in.prev.nh, .rep_same = in.rep_same, .rep_blocks = in.rep_blocks,
                      .rep_hashed = in.rep_hashed, .rep_hash_ms = in.rep_hash_ms, .depth = in.depth,
-                     .child = in.reported_child };
+                     .child = in.reported_child, .stream = in.stream };
     memcpy(m->path, in.path, sizeof m->path);
     memcpy(m->link, in.link, sizeof m->link);
     int rc = put_all(fd, m, sizeof *m) < 0 || put_all(fd, in.prev.e, in.prev.n * sizeof *in.prev.e) < 0 ||
@@ -429,7 +430,7 @@ static int get_all(int fd, void *buf, size_t len, off_t at)
     return 0;
 }
 
-void incr_receive(int fd)
+int incr_receive(int fd)
 {
     struct stat st;
     fork_msg *m = malloc(sizeof *m);
@@ -456,7 +457,7 @@ void incr_receive(int fd)
         in.depth = m->depth;
         memcpy(in.path, m->path, sizeof in.path);
         memcpy(in.link, m->link, sizeof in.link);
-        in.stream = 0;  /* a file: the parent of the next checkpoint to it */
+        in.stream = m->stream != 0;  /* a file's: the parent of the next checkpoint to it */
         in.reported = 1;
         in.reported_child = m->child;
         in.rep_same = m->rep_same;
@@ -468,6 +469,16 @@ void incr_receive(int fd)
         free(t.h);
     }
     free(m);
+    return ok ? 0 : -1;
+}
+
+void incr_forget(void)
+{
+    table_clear(&in.prev);
+    table_clear(&in.next);
+    in.have = in.stream = 0;
+    in.path[0] = '\0';
+    in.reported = 0;
 }
 
 /* ---- Into a descriptor: migthread migrate's pre-copy ------------------------------------- */

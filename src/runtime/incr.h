@@ -36,15 +36,23 @@ void incr_abort(void);
  * back through a memory file, so that the next checkpoint may refer to
  * the forked one (docs/design.md, "Incremental checkpoints").
  * incr_fork_begin, in the program before the fork: the memory file, or
- * -1 (the next checkpoint after this one is then whole). incr_send, in
+ * -1 (the next checkpoint after this one is then whole); keep: also
+ * when no checkpoint is incremental (a pre-copy to a descriptor, whose
+ * hashes are to be the kept parent). incr_send, in
  * the copy after mt_save: what the next checkpoint needs; 0 or -1 (the
  * file is then left empty). incr_receive, in the program once the copy
  * reported its file complete: takes it over when it is whole and
  * consistent, else leaves the state as it was (the next checkpoint finds
- * the file at its path replaced and is whole); closes fd. */
-int incr_fork_begin(void);
+ * the file at its path replaced and is whole); closes fd; 0 when taken
+ * over, -1 when not. */
+int incr_fork_begin(int keep);
 int incr_send(int fd);
-void incr_receive(int fd);
+int incr_receive(int fd);
+/* No parent at all: the next checkpoint is whole. For a forked pre-copy
+ * (keep: its hashes were to become the kept parent) whose table did not
+ * come back whole: an older kept parent is not the one the destination
+ * holds now, so the held checkpoint must not refer to it. */
+void incr_forget(void);
 /* A checkpoint into a descriptor (migthread migrate's pre-copy): keep, its
  * hashes become the parent of a later delta (a descriptor has no file the
  * process could check: the reader holds it under incr_stream_name's name,

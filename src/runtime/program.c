@@ -172,6 +172,7 @@ static struct forked {
     int requester;
     int fd;                 /* the requester's descriptor, or -1: path */
     int incr_fd;            /* the memory file the writer's table of hashes comes back in, or -1 */
+    int keep, delta;        /* to fd: a pre-copy whose hashes are kept; a delta of the kept one (ch_stream_incr) */
     char path[CFG_PATH_MAX];
     double t0, stopped_ms;  /* the writer's start; how long the program stood */
     int have_latency;
@@ -183,14 +184,35 @@ static int forked_write(void *ctx, long long *size, mt_error *err)
 {
     struct forked *f = ctx;
     th_unlock();  /* taken across the fork (write_forked); the copy's threads are this one alone */
-    if (f->fd >= 0)
-        return save_to_fd(f->fd, size, err);
+    if (f->fd >= 0) {
+        incr_prepare_stream(f->keep, f->delta);
+        int rc = save_to_fd(f->fd, size, err);
+        incr_stream_done(rc);
+        if (rc == 0 && f->keep && f->incr_fd >= 0 && cfg.fault != CFG_FAULT_LOSE_FORK_TABLE)
+            incr_send(f->incr_fd);  /* (a failure leaves it empty: the program then keeps no parent) */
+        return rc;
+    }
     if (mt_save(f->path, err) < 0)
         return -1;
     *size = file_size(f->path);
-    if (f->incr_fd >= 0)
+    if (f->incr_fd >= 0 && cfg.fault != CFG_FAULT_LOSE_FORK_TABLE)
         incr_send(f->incr_fd);  /* (a failure leaves it empty: the next checkpoint is whole) */
     return 0;
+}
+
+/* The copy's table of hashes back in the program. A pre-copy's that did
+ * not come back whole leaves no kept parent: the held checkpoint after it
+ * is whole, never a delta of some other state. */
+static void take_table(struct forked *f, int ok)
+{
+    int taken = -1;
+    if (f->incr_fd >= 0 && ok)
+        taken = incr_receive(f->incr_fd);
+    else if (f->incr_fd >= 0)
+        close(f->incr_fd);
+    f->incr_fd = -1;
+    if (f->keep && taken != 0)
+        incr_forget();
 }
 
 /* On the control thread, once the writer is done: the lines a stopped
@@ -198,11 +220,7 @@ static int forked_write(void *ctx, long long *size, mt_error *err)
 static void forked_report(const fc_outcome *out, void *ctx)
 {
     struct forked *f = ctx;
-    if (f->incr_fd >= 0 && out->ok)
-        incr_receive(f->incr_fd);  /* the next checkpoint may refer to this one */
-    else if (f->incr_fd >= 0)
-        close(f->incr_fd);
-    f->incr_fd = -1;
+    take_table(f, out->ok);  /* the next checkpoint may refer to this one */
     if (!out->ok) {
         fprintf(stderr, "migthread: %s\n", out->why);
         ch_failed(f->requester, out->why);
@@ -216,7 +234,7 @@ static void forked_report(const fc_outcome *out, void *ctx)
     if (cfg.verbose) {
         fprintf(stderr, "migthread: checkpoint %s: %lld bytes, written in %.3f ms (forked, the program stopped %.3f ms)\n",
                 f->fd >= 0 ? "(descriptor)" : f->path, out->size, ms, f->stopped_ms);
-        incr_report(stderr, f->path);
+        incr_report(stderr, f->fd >= 0 ? "(descriptor)" : f->path);
         if (f->have_latency)
             fprintf(stderr, "migthread: trigger latency %.3f ms\n", f->latency_ms);
     }
@@ -231,6 +249,8 @@ static void forked_report(const fc_outcome *out, void *ctx)
 static int write_forked(int requester, const char *path, int fd, double t0)
 {
     forked = (struct forked){ .requester = requester, .fd = fd, .incr_fd = -1, .t0 = t0 };
+    if (fd >= 0)  /* (here: the channel's lock may be held anywhere at the fork) */
+        forked.delta = ch_stream_incr(requester, &forked.keep);
     snprintf(forked.path, sizeof forked.path, "%s", path);
     forked.have_latency = ch_latency(&forked.latency_ms);
     mt_error err;
@@ -242,17 +262,16 @@ static int write_forked(int requester, const char *path, int fd, double t0)
          * held across the fork so that no other thread (the control
          * thread taking a request) holds it there for ever */
         th_lock();
-        forked.incr_fd = fd < 0 ? incr_fork_begin() : -1;
-        wfd = fc_start(forked_write, forked_report, &forked, fd >= 0 ? fd : forked.incr_fd, &err);
+        forked.incr_fd = fd < 0 || forked.keep ? incr_fork_begin(forked.keep) : -1;
+        int keep_fd[2] = { fd, forked.incr_fd };
+        wfd = fc_start(forked_write, forked_report, &forked, keep_fd, &err);
         th_unlock();
         state_note_writer(0);
     }
     lc_stdio_release();
     lc_files_release();
     if (wfd < 0) {
-        if (forked.incr_fd >= 0)
-            close(forked.incr_fd);
-        forked.incr_fd = -1;
+        take_table(&forked, 0);
         fprintf(stderr, "migthread: %s\n", err.msg);
         ch_failed(requester, err.msg);
         return -1;

@@ -63,6 +63,9 @@ held() { grep -q '^migthread: checkpoint (descriptor): [0-9]* bytes' "$dir/$1.er
 # the pre-copy and the held one); delta NAME: one referred to the pre-copy
 checkpoints() { grep -c '^migthread: checkpoint (descriptor): [0-9]* bytes' "$dir/$1.err"; }
 delta() { grep -q '^migthread: checkpoint (descriptor) refers to parent migthread-precopy\.[0-9a-f]\{16\}: ' "$dir/$1.err"; }
+# forked NAME: the source's first checkpoint (the pre-copy) was written by a
+# forked copy; its hashes came back whole when the next line says it is whole
+forked() { grep '^migthread: checkpoint (descriptor): [0-9]* bytes' "$dir/$1.err" | head -n 1 | grep -q '(forked, the program stopped [0-9.]* ms)$'; }
 # pid_in DIR: the process whose working directory is DIR (a restored program).
 pid_in() {
     for p in /proc/[0-9]*; do
