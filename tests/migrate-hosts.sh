@@ -123,7 +123,7 @@ daemon() {
         ip netns exec "$tag-$h" "$bin" --listen "$a:$PORT" --key "$dir/host$h.key" --authorized "$dir/authorized" \
         --programs "$dir/p$h" --workdir "$dir/w$h" "$@" 2>"$dir/$h.log" &
     eval "${h}_pid=$!"
-    disown  # (killed by the teardown: no "Killed" line from the shell)
+    disown 2>/dev/null || :  # (killed by the teardown: no "Killed" line from bash; dash has no disown and prints none)
     waitfor "$dir/$h.log" '^migthreadd: listening on ' 30 || { echo "  FAIL: daemon $h did not start $why"; exit 1; }
 }
 daemon x "$asand"
