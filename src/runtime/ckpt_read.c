@@ -719,6 +719,30 @@ static int reserve_blocks(reader *r, uint64_t n)
     return 0;
 }
 
+/* A checked BLOCKS record's blocks handed to the hooks, which take them:
+ * each block's bytes are unpacked into the home run_home gives it, and
+ * no block stays in the image (a restore of a million small blocks holds
+ * no record of each). c is at the first block. */
+static int hand_run(reader *r, cursor *c, const ck_block *f, uint32_t n)
+{
+    const ck_read_hooks *h = r->hooks;
+    uint64_t end = 0;
+    for (uint32_t i = 0; i < n; i++) {
+        ck_block b = *f;
+        cursor look = *c;
+        run_member(r, &look, &b, end, i == 0, NULL);  /* its fields: checked in the first pass */
+        void *home = h->run_home(h->ctx, r->img, &b);
+        if (!home)
+            return mt_fail(r->err, MT_ENOMEM, "out of memory reading record %u (a block of %llu bytes)", r->record,
+                           (unsigned long long)b.len);
+        run_member(r, c, &b, end, i == 0, home);
+        end = b.old_addr + b.len;
+        if (h->run_block(h->ctx, r->img, &b, home) < 0)
+            return mt_fail(r->err, MT_ENOMEM, "out of memory reading record %u", r->record);
+    }
+    return 0;
+}
+
 /* The bytes of a run's blocks, one buffer for them all: the first pass
  * checks every block and sums their lengths against what this process
  * can hold (zeros cost nothing in the file, so the sum is bounded, not
@@ -731,12 +755,13 @@ static int parse_blocks(reader *r, uint8_t *payload, uint64_t len)
     uint32_t n = 0;
     int rc = run_head(r, &c, &f, &n);
     cursor start = c;
-    uint64_t total = 0, end = 0;
+    uint64_t total = 0, end = 0, max_len = 0;
     for (uint32_t i = 0; i < n && rc == 0; i++) {
         ck_block b = f;
         rc = run_member(r, &c, &b, end, i == 0, NULL);
         end = b.old_addr + b.len;
         total += b.len;  /* each below 2^40: no overflow in 2^32 of them */
+        max_len = b.len > max_len ? b.len : max_len;
         if (rc == 0 && (total > r->mem_limit || total > r->mem_limit - r->unpacked))
             rc = mt_fail(r->err, MT_ENOMEM,
                          "record %u at offset %llu holds %llu bytes of blocks, more than this process can hold (%llu)",
@@ -745,6 +770,14 @@ static int parse_blocks(reader *r, uint8_t *payload, uint64_t len)
     }
     if (rc == 0 && c.left)
         rc = corrupt(r, "%s", "bytes after the last block of a run");
+    if (rc == 0 && max_len < CK_RUN_BLOCK_MAX && r->hooks && r->hooks->run_begin && r->hooks->run_home &&
+        r->hooks->run_block && r->hooks->run_begin(r->hooks->ctx, r->img, &f, n) == 1) {
+        r->unpacked += total;
+        rc = hand_run(r, &start, &f, n);
+        free(f.name);
+        free(payload);
+        return rc;
+    }
     uint8_t *bytes = rc == 0 ? calloc(1, total ? total : 1) : NULL;  /* zero pages stay untouched */
     if (rc == 0 && !bytes)
         rc = mt_fail(r->err, MT_ENOMEM, "out of memory reading record %u (%llu bytes of blocks)", r->record,

@@ -369,7 +369,8 @@ static int restore_from(const char *path, void *(**start)(void *))
      * blocks of numbers convert as they come */
     restore_early *early = restore_early_new(0);
     restore_early_drop_bytes(early, !cfg.incremental);  /* the seeding below hashes them */
-    ck_read_hooks hooks = { restore_early_part, restore_early_block, early };
+    ck_read_hooks hooks = { restore_early_part, restore_early_block, early, restore_early_run_begin,
+                            restore_early_run_home, restore_early_run_block };
     ck_image *img = ck_chain_read_restore_with(path, early ? &hooks : NULL, &err);
     if (!img)
         mt_fatal("%s", err.msg);

@@ -27,6 +27,25 @@
 #include "threads.h"
 #include "unions.h"
 
+/* Small heap blocks placed as their BLOCKS record arrived, by runs: the
+ * address map of blocks whose old addresses and new homes are each a
+ * fixed stride apart (malloc gives one block after another at a fixed
+ * stride), with what the blocks share. The image keeps no record of
+ * them, and the loader no home per block: a million blocks of a list
+ * take a few of these. */
+typedef struct run {
+    uint64_t old_start, old_stride;  /* the first block's old address; the distance to the next */
+    uint8_t *new_base;               /* the first block's home */
+    int64_t new_stride;              /* the distance to the next block's home */
+    uint64_t n;                      /* blocks */
+    uint64_t count, len;             /* each block's elements, and bytes in the writer */
+    uint64_t aux;                    /* the blocks' allocation site flags */
+    const struct mt_site *site;      /* their allocation site, or NULL */
+    uint32_t type, record;
+    uint8_t pending;                 /* the homes hold the writer's bytes: converted by the loader */
+    uint8_t open;                    /* the last of its record so far: the next block may join */
+} run;
+
 /* One old block and its new home. */
 typedef struct home {
     uint64_t old_start, old_end;   /* [start, end) in the writer */
@@ -49,7 +68,29 @@ typedef struct loader {
     uint32_t thread;               /* whose blocks are being placed */
     restore_early *early;          /* blocks converted as they arrived, or NULL */
     const home *near;              /* the home the last pointer was found in: a hint */
+    run *runs;                     /* the early blocks' runs, sorted by old_start */
+    uint64_t nruns;
+    uint64_t run_near;             /* the run the last pointer was found in: a hint */
+    home run_hit;                  /* a block of a run found by home_of, as a home */
+    ck_block run_block;            /* ... and its record */
 } loader;
+
+/* The address of block k of run r. */
+static uint8_t *run_addr(const run *r, uint64_t k)
+{
+    return (uint8_t *)((uintptr_t)r->new_base + (uintptr_t)((int64_t)k * r->new_stride));
+}
+
+/* The distance between a run's blocks in the writer (a lone block: its length). */
+static uint64_t run_stride(const run *r)
+{
+    return r->n > 1 ? r->old_stride : r->len;
+}
+
+static uint64_t run_end(const run *r)
+{
+    return r->old_start + (r->n - 1) * run_stride(r) + r->len;
+}
 
 /* Blocks converted while the stream still arrives (restore.h): their
  * bytes, by block index, until a home takes them; and the block record
@@ -69,17 +110,25 @@ struct restore_early {
     uint8_t *cur;                  /* its converted elements so far */
     uint64_t cur_off, cur_done;    /* where its data starts; elements converted */
     size_t cur_ssz, cur_dsz;       /* an element's size in the writer, here */
+    run *runs;                     /* blocks of BLOCKS records placed as they came */
+    uint64_t nruns, runs_cap, run_blocks;
+    const cv_plan *run_plan;       /* the record arriving: its plan, local type, site */
+    const struct mt_type *run_local;
+    const struct mt_site *run_site;
+    int run_self;                  /* its plan needs nothing beyond a block's own bytes */
+    int failed;                    /* a block placed early did not convert: err says why */
+    mt_error err;
 };
 enum { CUR_HEADER, CUR_CONVERTING, CUR_NOT_EARLY };
 
 /* Names a block for messages: a global by its name, a frame or pinned
  * record by its type ("frame f.c:g", whose members are g's locals), a heap
  * block by its type and old address. */
-static const char *describe(const loader *ld, const ck_block *b, char *buf, size_t cap)
+static const char *describe(const ck_image *img, const ck_block *b, char *buf, size_t cap)
 {
     static const char *roles[] = { "?", "global", "heap block", "frame", "pinned locals", "thread",
                                    "thread-local" };
-    const char *tname = b->type < ld->img->ntypes ? ld->img->types[b->type]->name : "?";
+    const char *tname = b->type < img->ntypes ? img->types[b->type]->name : "?";
     if (b->role == CK_ROLE_GLOBAL || b->role == CK_ROLE_TLS)
         snprintf(buf, cap, "%s %s", roles[b->role], b->name);
     else if (b->role == CK_ROLE_HEAP && b->name[0])  /* its allocation site */
@@ -160,7 +209,7 @@ static int find_home(loader *ld, const ck_block *b, home *h)
     h->old_start = b->old_addr;
     h->old_end = b->old_addr + b->len;
     if (!(h->plan = plan_for(ld, b->type)) || raw_elsewhere(ld, b) < 0) {
-        mt_error_context(ld->err, "%s", describe(ld, b, what, sizeof what));
+        mt_error_context(ld->err, "%s", describe(ld->img, b, what, sizeof what));
         return -1;
     }
     const struct mt_type *local = ld->locals[b->type];
@@ -169,7 +218,7 @@ static int find_home(loader *ld, const ck_block *b, home *h)
         const st_global *g = state_find_global(b->key);
         if (!g || g->type != local || g->count != b->count || g->constant != (b->aux != 0))
             return mt_fail(ld->err, MT_ETYPE, "%s of the checkpoint does not match this program",
-                           describe(ld, b, what, sizeof what));
+                           describe(ld->img, b, what, sizeof what));
         h->new_addr = g->addr;
         if (g->constant)
             return 0;  /* identity only: its address maps, its bytes stay */
@@ -178,41 +227,41 @@ static int find_home(loader *ld, const ck_block *b, home *h)
         if (untyped_numbers(ld->img, b, local))
             return mt_fail(ld->err, MT_ETYPE, "%s is untyped and used as a type with numbers of more than one "
                            "byte, which cannot be converted between these ABIs (type the allocation)",
-                           describe(ld, b, what, sizeof what));
+                           describe(ld->img, b, what, sizeof what));
         h->new_addr = h->stage = take_early(ld, b);
         h->converted = h->stage != NULL;
         if (!h->converted)
             h->new_addr = h->stage = calloc(1, bytes);
     } else if (b->count != 1) {
         return mt_fail(ld->err, MT_EFORMAT, "corrupt checkpoint: %s holds %llu records",
-                       describe(ld, b, what, sizeof what), (unsigned long long)b->count);
+                       describe(ld->img, b, what, sizeof what), (unsigned long long)b->count);
     } else if (b->role == CK_ROLE_THREAD) {
         if (local != th_record_type())
-            return mt_fail(ld->err, MT_EFORMAT, "corrupt checkpoint: %s", describe(ld, b, what, sizeof what));
+            return mt_fail(ld->err, MT_EFORMAT, "corrupt checkpoint: %s", describe(ld->img, b, what, sizeof what));
         ld->thread = (uint32_t)b->key;
         h->new_addr = h->stage = calloc(1, bytes);
     } else if (b->role == CK_ROLE_TLS) {
         if (!(h->new_addr = th_restore_tls(ld->thread, b->key, local, b->count)))
             return mt_fail(ld->err, MT_ETYPE, "%s of the checkpoint does not match this program",
-                           describe(ld, b, what, sizeof what));
+                           describe(ld->img, b, what, sizeof what));
         h->stage = calloc(1, bytes);
     } else {
         frames_thread *ft = th_restore_frames(ld->thread);
         if (!ft)
             return mt_fail(ld->err, MT_EFORMAT, "corrupt checkpoint: %s of thread %u, which it does not hold",
-                           describe(ld, b, what, sizeof what), ld->thread);
+                           describe(ld->img, b, what, sizeof what), ld->thread);
         if (b->role == CK_ROLE_PIN) {
             h->new_addr = h->stage = frames_new_pin(ft, local);
         } else {
             if (!frames_info_by_id(b->key))
                 return mt_fail(ld->err, MT_EPROGRAM, "%s belongs to a function this program does not have",
-                               describe(ld, b, what, sizeof what));
+                               describe(ld->img, b, what, sizeof what));
             h->new_addr = h->stage = frames_new_frame(ft, b->key, b->aux, local);
         }
     }
     if (!h->stage)
         return mt_fail(ld->err, MT_ENOMEM, "out of memory for %s (%llu bytes)",
-                       describe(ld, b, what, sizeof what), (unsigned long long)bytes);
+                       describe(ld->img, b, what, sizeof what), (unsigned long long)bytes);
     return 0;
 }
 
@@ -284,11 +333,84 @@ static int place_blocks(loader *ld)
     return 0;
 }
 
+static int by_run_start(const void *a, const void *b)
+{
+    const run *x = a, *y = b;
+    return x->old_start < y->old_start ? -1 : x->old_start > y->old_start;
+}
+
+/* The records of a run and a home (or another run) whose ranges cross,
+ * the runs taken as the span from their first block to their last: 0
+ * when none do. */
+static int spans_cross(const loader *ld, uint32_t *rec_a, uint32_t *rec_b)
+{
+    uint64_t i = 0, j = 0, prev_end = 0;
+    uint32_t prev_rec = 0;
+    while (i < ld->nruns || j < ld->nhomes) {
+        int take_run = j == ld->nhomes || (i < ld->nruns && ld->runs[i].old_start < ld->homes[j].old_start);
+        uint64_t start = take_run ? ld->runs[i].old_start : ld->homes[j].old_start;
+        uint64_t end = take_run ? run_end(&ld->runs[i]) : ld->homes[j].old_end;
+        uint32_t rec = take_run ? ld->runs[i].record : ld->homes[j].block->record;
+        if ((i || j) && start < prev_end) {
+            *rec_a = prev_rec;
+            *rec_b = rec;
+            return 1;
+        }
+        prev_end = end;
+        prev_rec = rec;
+        i += take_run;
+        j += !take_run;
+    }
+    return 0;
+}
+
+/* Every run of more than one block split into runs of one: a run's span
+ * holds the gaps between its blocks, where the writer may have had other
+ * blocks (its heap is written nearly in address order). */
+static int runs_split(loader *ld)
+{
+    restore_early *e = ld->early;
+    run *one = malloc((e->run_blocks ? e->run_blocks : 1) * sizeof *one);
+    if (!one)
+        return -1;
+    uint64_t n = 0;
+    for (uint64_t i = 0; i < e->nruns; i++)
+        for (uint64_t k = 0; k < e->runs[i].n; k++) {
+            one[n] = e->runs[i];
+            one[n].old_start = e->runs[i].old_start + k * run_stride(&e->runs[i]);
+            one[n].new_base = run_addr(&e->runs[i], k);
+            one[n].n = 1;
+            one[n++].old_stride = 0;
+        }
+    free(e->runs);
+    e->runs = ld->runs = one;
+    e->nruns = e->runs_cap = ld->nruns = n;
+    qsort(ld->runs, ld->nruns, sizeof *ld->runs, by_run_start);
+    return 0;
+}
+
+/* The runs sorted by old address, none crossing another or a home: when
+ * spans cross, the runs are split into their blocks and checked again. */
+static int place_runs(loader *ld)
+{
+    if (!ld->nruns)
+        return 0;
+    qsort(ld->runs, ld->nruns, sizeof *ld->runs, by_run_start);
+    uint32_t a, b;
+    if (!spans_cross(ld, &a, &b))
+        return 0;
+    if (ld->nruns < ld->early->run_blocks && runs_split(ld) < 0)
+        return mt_fail(ld->err, MT_ENOMEM, "out of memory placing blocks");
+    if (spans_cross(ld, &a, &b))
+        return mt_fail(ld->err, MT_EFORMAT, "corrupt checkpoint: blocks of records %u and %u overlap", a, b);
+    return 0;
+}
+
 /* ---- Pointer translation ------------------------------------------------------- */
 
-/* The block whose range holds addr, one past the end included; a block
+/* The home whose range holds addr, one past the end included; a block
  * that starts at addr wins over one that ends there. */
-static const home *home_of(loader *ld, uint64_t addr)
+static const home *home_in(loader *ld, uint64_t addr)
 {
     /* a list's or a tree's next node is most often the next block (the
      * last one looked for, or the one after it): tried before the search */
@@ -313,6 +435,59 @@ static const home *home_of(loader *ld, uint64_t addr)
         return NULL;
     ld->near = h;
     return h;
+}
+
+/* Block k of run r as the loader's run_hit: the home of one block. */
+static const home *run_as_home(loader *ld, const run *r, uint64_t k)
+{
+    const cv_plan *plan = plan_for(ld, r->type);
+    if (!plan)
+        return NULL;
+    ld->run_block = (ck_block){ .role = CK_ROLE_HEAP, .type = r->type, .record = r->record, .aux = r->aux,
+                                .old_addr = r->old_start + k * run_stride(r), .count = r->count, .len = r->len,
+                                .name = (char *)(r->site ? r->site->where : "") };
+    ld->run_hit = (home){ .old_start = ld->run_block.old_addr, .old_end = ld->run_block.old_addr + r->len,
+                          .block = &ld->run_block, .new_addr = run_addr(r, k), .plan = plan, .converted = 1 };
+    return &ld->run_hit;
+}
+
+/* The block of a run whose range holds addr, one past the end included,
+ * as home_of's; the run of the last hit is tried first. */
+static const home *run_home_of(loader *ld, uint64_t addr)
+{
+    uint64_t i = ld->run_near;
+    if (!(i < ld->nruns && addr >= ld->runs[i].old_start && (i + 1 == ld->nruns || addr < ld->runs[i + 1].old_start))) {
+        uint64_t lo = 0, hi = ld->nruns;
+        while (lo < hi) {
+            uint64_t mid = lo + (hi - lo) / 2;
+            if (ld->runs[mid].old_start <= addr)
+                lo = mid + 1;
+            else
+                hi = mid;
+        }
+        if (lo == 0)
+            return NULL;
+        i = lo - 1;
+    }
+    const run *r = &ld->runs[i];
+    uint64_t rel = addr - r->old_start, stride = run_stride(r), k = rel / stride;
+    if (k >= r->n)
+        k = r->n - 1;
+    if (rel - k * stride > r->len)
+        return NULL;  /* past the last block, or between two */
+    ld->run_near = i;
+    return run_as_home(ld, r, k);
+}
+
+/* The block whose range holds addr, one past the end included; a block
+ * that starts at addr wins over one that ends there. */
+static const home *home_of(loader *ld, uint64_t addr)
+{
+    const home *h = home_in(ld, addr);
+    if (!ld->nruns || (h && addr < h->old_end))
+        return h;
+    const home *r = run_home_of(ld, addr);
+    return r && (addr < r->old_end || !h) ? r : h;
 }
 
 /* No mapping lives below this on Linux (vm.mmap_min_addr): a pointer
@@ -462,6 +637,34 @@ static void copy_sparse(uint8_t *dst, const uint8_t *src, uint64_t len)
     }
 }
 
+/* The blocks of runs that hold the writer's bytes (pointers to
+ * translate) converted in their homes, now that every block has one. */
+static int convert_runs(loader *ld, cv_ctx *ctx)
+{
+    uint8_t scratch[CK_RUN_BLOCK_MAX];
+    for (uint64_t i = 0; i < ld->nruns; i++) {
+        const run *r = &ld->runs[i];
+        const cv_plan *plan = r->pending ? plan_for(ld, r->type) : NULL;
+        if (!plan)
+            continue;
+        size_t bytes = (size_t)r->count * ld->locals[r->type]->size;
+        for (uint64_t k = 0; k < r->n; k++) {
+            uint8_t *at = run_addr(r, k);
+            memcpy(scratch, at, (size_t)r->len);
+            memset(at, 0, bytes);
+            ctx->src_data = scratch;
+            ctx->src_old = r->old_start + k * run_stride(r);
+            if (cv_run(plan, at, scratch, (size_t)r->count, ctx, ld->err) < 0) {
+                char what[200];
+                const home *h = run_as_home(ld, r, k);
+                mt_error_context(ld->err, "%s", h ? describe(ld->img, h->block, what, sizeof what) : "a heap block");
+                return -1;
+            }
+        }
+    }
+    return 0;
+}
+
 static int convert_all(loader *ld, unsigned flags)
 {
     cv_ctx ctx = { .lossy = flags & MT_LOAD_LOSSY, .translate_ptr = translate_ptr,
@@ -478,11 +681,11 @@ static int convert_all(loader *ld, unsigned flags)
         ctx.src_old = h->old_start;
         if (cv_run(h->plan, h->stage, h->block->data, h->block->count, &ctx, ld->err) < 0) {
             char what[200];
-            mt_error_context(ld->err, "%s", describe(ld, h->block, what, sizeof what));
+            mt_error_context(ld->err, "%s", describe(ld->img, h->block, what, sizeof what));
             return -1;
         }
     }
-    return 0;
+    return convert_runs(ld, &ctx);
 }
 
 /* The restored unions' active members go back into the side table, at
@@ -498,7 +701,8 @@ static int install_unions(loader *ld)
         const home *h = home_of(ld, u->block);
         uint64_t off;
         const struct mt_type *local = types_local_find(img->types[u->type]->id);
-        if (!h || h->old_start != u->block || !h->new_addr || !local || u->offset >= h->block->len)
+        if (!h || h == &ld->run_hit || h->old_start != u->block || !h->new_addr || !local ||
+            u->offset >= h->block->len)  /* a run's blocks hold no union */
             return mt_fail(ld->err, MT_EFORMAT, "corrupt checkpoint: union member of no saved union at 0x%llx",
                            (unsigned long long)(u->block + u->offset));
         if (cv_map_offset(h->plan, u->offset, h->block->count, &off) < 0)
@@ -516,8 +720,26 @@ void restore_on_placed(void (*fn)(const ck_block *b, const void *new_addr))
     placed = fn;
 }
 
+/* The blocks of runs tracked as the program's: from here on they are
+ * not the restore's to free. */
+static int commit_runs(loader *ld)
+{
+    if (ld->early)
+        ld->early->nruns = 0;
+    for (uint64_t i = 0; i < ld->nruns; i++) {
+        const run *r = &ld->runs[i];
+        const struct mt_type *local = ld->locals[r->type];
+        for (uint64_t k = 0; k < r->n; k++)
+            if (state_heap_add(run_addr(r, k), local, r->count, r->site) < 0)
+                return mt_fail(ld->err, MT_ENOMEM, "out of memory tracking a heap block");
+    }
+    return 0;
+}
+
 static int commit(loader *ld)
 {
+    if (commit_runs(ld) < 0)
+        return -1;
     for (uint64_t i = 0; i < ld->nhomes; i++) {
         home *h = &ld->homes[i];
         const struct mt_type *local = ld->locals[h->block->type];
@@ -585,8 +807,21 @@ int restore_image_early(const ck_image *img, restore_early *early, unsigned flag
             if (ld.plans[t])
                 ld.locals[t] = types_local_find(img->types[t]->id);
     int rc = ld.plans && ld.locals ? 0 : mt_fail(err, MT_ENOMEM, "out of memory loading a checkpoint");
+    if (rc == 0 && early && early->nruns && !ld.early)
+        rc = mt_fail(err, MT_EFORMAT, "blocks placed as the checkpoint arrived were converted with other flags");
+    if (rc == 0 && ld.early && ld.early->failed) {
+        *err = ld.early->err;  /* a block of a run whose value does not fit */
+        rc = -1;
+    }
+    if (rc == 0 && ld.early) {
+        ld.runs = ld.early->runs;
+        ld.nruns = ld.early->nruns;
+        ld.early->taken += ld.early->run_blocks;
+    }
     if (rc == 0)
         rc = place_blocks(&ld);
+    if (rc == 0)
+        rc = place_runs(&ld);
     if (rc == 0)
         rc = index_functions(&ld);
     if (rc == 0)
@@ -762,6 +997,104 @@ int restore_early_block(void *ctx, const ck_image *img, const ck_block *b)
     return e->drop && i < e->nstage && e->stage[i] != NULL;
 }
 
+int restore_early_run_begin(void *ctx, const ck_image *img, const ck_block *first, uint32_t n)
+{
+    restore_early *e = ctx;
+    (void)n;
+    if (e->off || first->role != CK_ROLE_HEAP || first->type >= img->ntypes)
+        return 0;
+    if (img->program_id != state_program_id()) {
+        e->off = 1;
+        return 0;
+    }
+    /* a union's member is looked up by its block, which the image will
+     * not hold; a raw, flexible or untyped block: the usual way, which
+     * says why it fails */
+    const struct mt_type *src = img->types[first->type];
+    if (src->has_unions || strncmp(src->name, RAW_PREFIX, strlen(RAW_PREFIX)) == 0)
+        return 0;
+    const struct mt_type *local = types_local_find(src->id);
+    const cv_plan *plan = local ? early_plan(e, img, first->type, local) : NULL;
+    if (!plan || local->size < src->size || untyped_numbers(img, first, local))
+        return 0;  /* the writer's bytes must fit in the home until converted */
+    const struct mt_site *site = NULL;
+    if (first->name && first->name[0] && !(site = state_site_intern(first->name, (unsigned)first->aux)))
+        return 0;
+    e->run_plan = plan;
+    e->run_local = local;
+    e->run_site = site;
+    e->run_self = cv_plan_self_contained(plan);
+    if (e->nruns)
+        e->runs[e->nruns - 1].open = 0;  /* runs do not cross records: messages name the record */
+    return 1;
+}
+
+void *restore_early_run_home(void *ctx, const ck_image *img, const ck_block *b)
+{
+    restore_early *e = ctx;
+    (void)img;
+    return calloc(1, (size_t)b->count * e->run_local->size);  /* at least b->len: run_begin */
+}
+
+/* A block of numbers converted in its home at once: its bytes copied
+ * aside first (a block of a run is below CK_RUN_BLOCK_MAX bytes). */
+static void run_convert_now(restore_early *e, const ck_image *img, const ck_block *b, uint8_t *home)
+{
+    uint8_t scratch[CK_RUN_BLOCK_MAX];
+    memcpy(scratch, home, (size_t)b->len);
+    memset(home, 0, (size_t)b->count * e->run_local->size);
+    cv_ctx cx = { .lossy = e->flags & MT_LOAD_LOSSY, .src_data = scratch, .src_old = b->old_addr };
+    if (cv_run(e->run_plan, home, scratch, (size_t)b->count, &cx, &e->err) < 0) {
+        char what[200];
+        mt_error_context(&e->err, "%s", describe(img, b, what, sizeof what));
+        e->failed = 1;  /* the restore says so, before anything is placed */
+    }
+}
+
+/* Block b, at home, joins the run of the block before it: 1, else 0. */
+static int run_join(restore_early *e, const ck_block *b, uint8_t *home, int pending)
+{
+    run *r = e->nruns ? &e->runs[e->nruns - 1] : NULL;
+    if (!r || !r->open || r->count != b->count || r->pending != pending)
+        return 0;
+    uint64_t old_gap = b->old_addr - r->old_start;  /* the record's addresses ascend */
+    int64_t new_gap = (int64_t)((uintptr_t)home - (uintptr_t)r->new_base);
+    if (r->n == 1) {
+        r->old_stride = old_gap;
+        r->new_stride = new_gap;
+    } else if (old_gap != r->n * r->old_stride || new_gap != (int64_t)r->n * r->new_stride) {
+        return 0;
+    }
+    r->n++;
+    return 1;
+}
+
+int restore_early_run_block(void *ctx, const ck_image *img, const ck_block *b, void *home)
+{
+    restore_early *e = ctx;
+    if (e->run_self && !cv_plan_is_copy(e->run_plan) && !e->failed)
+        run_convert_now(e, img, b, home);
+    int pending = !e->run_self;
+    e->run_blocks++;
+    if (run_join(e, b, home, pending))
+        return 0;
+    if (e->nruns == e->runs_cap) {
+        uint64_t cap = e->runs_cap ? e->runs_cap * 2 : 64;
+        run *grown = realloc(e->runs, cap * sizeof *grown);
+        if (!grown) {
+            free(home);
+            e->run_blocks--;
+            return -1;
+        }
+        e->runs = grown;
+        e->runs_cap = cap;
+    }
+    e->runs[e->nruns++] = (run){ .old_start = b->old_addr, .new_base = home, .n = 1, .count = b->count,
+                                 .len = b->len, .aux = b->aux, .site = e->run_site, .type = b->type,
+                                 .record = b->record, .pending = (uint8_t)pending, .open = 1 };
+    return 0;
+}
+
 void restore_early_drop_bytes(restore_early *e, int on)
 {
     if (e)
@@ -780,6 +1113,10 @@ void restore_early_free(restore_early *e)
     free(e->cur);
     for (uint64_t i = 0; i < e->nstage; i++)
         free(e->stage[i]);
+    for (uint64_t i = 0; i < e->nruns; i++)  /* placed, never committed */
+        for (uint64_t k = 0; k < e->runs[i].n; k++)
+            free(run_addr(&e->runs[i], k));
+    free(e->runs);
     free(e->stage);
     for (uint32_t i = 0; e->plans && i < e->nplans; i++)
         cv_plan_free(e->plans[i]);

@@ -26,6 +26,16 @@ restore_early *restore_early_new(unsigned flags);
 /* ck_read_hooks' part and block, with the restore_early as ctx. */
 void restore_early_part(void *early, const ck_image *img, const uint8_t *payload, uint64_t have, uint64_t len);
 int restore_early_block(void *early, const ck_image *img, const ck_block *b);
+/* ck_read_hooks' run_begin, run_home and run_block: a BLOCKS record of
+ * small heap blocks is placed as it arrives, each block in a new home
+ * (converted there at once when it holds only numbers, else when the
+ * restore has every home), and kept as runs of blocks a fixed stride
+ * apart in both address spaces: neither the image nor the restore holds
+ * a record per block. restore_on_placed is not told of these (no block
+ * of a run is as large as incr.c hashes). */
+int restore_early_run_begin(void *early, const ck_image *img, const ck_block *first, uint32_t n);
+void *restore_early_run_home(void *early, const ck_image *img, const ck_block *b);
+int restore_early_run_block(void *early, const ck_image *img, const ck_block *b, void *home);
 /* With on set, restore_early_block tells the reader to free the bytes of
  * a block it converted (nothing else will read them: no incremental
  * checkpoint's seeding, restore_on_placed, needs them). */
