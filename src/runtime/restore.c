@@ -788,6 +788,26 @@ int restore_image(const ck_image *img, unsigned flags, mt_error *err)
     return restore_image_early(img, NULL, flags, err);
 }
 
+/* The runs of blocks placed as they arrived, for the loader. */
+static int take_runs(loader *ld, restore_early *early)
+{
+    if (early && early->nruns && !ld->early)
+        return mt_fail(ld->err, MT_EFORMAT, "blocks placed as the checkpoint arrived were converted with other flags");
+    if (!ld->early)
+        return 0;
+    if (ld->early->failed) {
+        *ld->err = ld->early->err;  /* a block of a run whose value does not fit */
+        return -1;
+    }
+    ld->runs = ld->early->runs;
+    ld->nruns = ld->early->nruns;
+    ld->early->taken += ld->early->run_blocks;
+    for (uint64_t i = 0; i < ld->nruns; i++)
+        if (!plan_for(ld, ld->runs[i].type))  /* compiled early: found, and its local type known */
+            return -1;
+    return 0;
+}
+
 int restore_image_early(const ck_image *img, restore_early *early, unsigned flags, mt_error *err)
 {
     if (img->program_id != state_program_id())
@@ -807,17 +827,8 @@ int restore_image_early(const ck_image *img, restore_early *early, unsigned flag
             if (ld.plans[t])
                 ld.locals[t] = types_local_find(img->types[t]->id);
     int rc = ld.plans && ld.locals ? 0 : mt_fail(err, MT_ENOMEM, "out of memory loading a checkpoint");
-    if (rc == 0 && early && early->nruns && !ld.early)
-        rc = mt_fail(err, MT_EFORMAT, "blocks placed as the checkpoint arrived were converted with other flags");
-    if (rc == 0 && ld.early && ld.early->failed) {
-        *err = ld.early->err;  /* a block of a run whose value does not fit */
-        rc = -1;
-    }
-    if (rc == 0 && ld.early) {
-        ld.runs = ld.early->runs;
-        ld.nruns = ld.early->nruns;
-        ld.early->taken += ld.early->run_blocks;
-    }
+    if (rc == 0)
+        rc = take_runs(&ld, early);
     if (rc == 0)
         rc = place_blocks(&ld);
     if (rc == 0)
