@@ -130,13 +130,3 @@ if [ "${COMPACT_CALLGRIND:-0}" = 1 ]; then
     echo "callgrind, list of 10^5 blocks: restore $res instructions ($((res / n)) a block), the plain build filling it $fill ($(ratio "$res" "$fill") times)"
 fi
 rm -f "$dir/c.ckpt"
-    cap=$(MIGTHREAD_AFTER_POLLS=5 MIGTHREAD_EXIT_AFTER_CHECKPOINT=1 MIGTHREAD_CHECKPOINT_FILE="$dir/c.ckpt" \
-        callgrind capture "$dir/compact" list $n 100)
-    [ -f "$dir/c.ckpt" ] || { echo "compact: callgrind: no checkpoint" >&2; exit 1; }
-    res=$(MIGTHREAD_RESTORE="$dir/c.ckpt" COMPACT_STOP=1 callgrind restore "$dir/compact" list $n 0)
-    cap=$((cap - fill))
-    echo "callgrind, list of 10^5 blocks: capture $cap instructions (the run less the same run without it), restore $res"
-    r=$(ratio "$res" "$cap")
-    line "restore / capture instructions" "$r" "<= 1.5" "$(verdict "$r" 1.5)"
-fi
-rm -f "$dir/c.ckpt"

@@ -652,7 +652,7 @@ static int parse_block(reader *r, uint8_t *payload, uint64_t len)
  * literal and zero in turn, exactly covering count * size. Checked
  * before anything is allocated; with out, the literal bytes are copied
  * there (zeros are already). */
-static int run_member(reader *r, cursor *c, ck_block *b, uint64_t prev_end, int first, uint8_t *out)
+static int run_member_head(reader *r, cursor *c, ck_block *b, uint64_t prev_end, int first)
 {
     uint64_t gap = get_varint(c);
     b->count = get_varint(c);
@@ -663,8 +663,13 @@ static int run_member(reader *r, cursor *c, ck_block *b, uint64_t prev_end, int 
         return corrupt(r, "%s", "block address out of the writer's address space");
     b->old_addr = first ? gap : prev_end + gap;
     b->len = b->count * size;
-    if (check_block(r, b) < 0)
-        return -1;
+    return check_block(r, b);
+}
+
+/* The pieces of block b of a run, after its head: with out, the literal
+ * bytes are copied there. */
+static int run_member_pieces(reader *r, cursor *c, const ck_block *b, uint8_t *out)
+{
     for (uint64_t covered = 0, piece = 0; covered < b->len || piece == 0; piece++) {
         uint64_t n = get_varint(c);
         int literal = piece % 2 == 0;
@@ -679,6 +684,11 @@ static int run_member(reader *r, cursor *c, ck_block *b, uint64_t prev_end, int 
         covered += n;
     }
     return 0;
+}
+
+static int run_member(reader *r, cursor *c, ck_block *b, uint64_t prev_end, int first, uint8_t *out)
+{
+    return run_member_head(r, c, b, prev_end, first) < 0 ? -1 : run_member_pieces(r, c, b, out);
 }
 
 /* The fields a BLOCKS record's blocks share, and their number: at least
@@ -729,13 +739,12 @@ static int hand_run(reader *r, cursor *c, const ck_block *f, uint32_t n)
     uint64_t end = 0;
     for (uint32_t i = 0; i < n; i++) {
         ck_block b = *f;
-        cursor look = *c;
-        run_member(r, &look, &b, end, i == 0, NULL);  /* its fields: checked in the first pass */
+        run_member_head(r, c, &b, end, i == 0);  /* checked in the first pass */
         void *home = h->run_home(h->ctx, r->img, &b);
         if (!home)
             return mt_fail(r->err, MT_ENOMEM, "out of memory reading record %u (a block of %llu bytes)", r->record,
                            (unsigned long long)b.len);
-        run_member(r, c, &b, end, i == 0, home);
+        run_member_pieces(r, c, &b, home);
         end = b.old_addr + b.len;
         if (h->run_block(h->ctx, r->img, &b, home) < 0)
             return mt_fail(r->err, MT_ENOMEM, "out of memory reading record %u", r->record);

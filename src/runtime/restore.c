@@ -440,9 +440,7 @@ static const home *home_in(loader *ld, uint64_t addr)
 /* Block k of run r as the loader's run_hit: the home of one block. */
 static const home *run_as_home(loader *ld, const run *r, uint64_t k)
 {
-    const cv_plan *plan = plan_for(ld, r->type);
-    if (!plan)
-        return NULL;
+    const cv_plan *plan = ld->plans[r->type];  /* compiled: take_runs */
     ld->run_block = (ck_block){ .role = CK_ROLE_HEAP, .type = r->type, .record = r->record, .aux = r->aux,
                                 .old_addr = r->old_start + k * run_stride(r), .count = r->count, .len = r->len,
                                 .name = (char *)(r->site ? r->site->where : "") };
@@ -483,6 +481,14 @@ static const home *run_home_of(loader *ld, uint64_t addr)
  * that starts at addr wins over one that ends there. */
 static const home *home_of(loader *ld, uint64_t addr)
 {
+    /* inside a block of the run of the last hit: no home can start
+     * there (the blocks do not overlap, place_runs) */
+    const run *last = ld->run_near < ld->nruns ? &ld->runs[ld->run_near] : NULL;
+    if (last && addr >= last->old_start) {
+        uint64_t stride = run_stride(last), k = (addr - last->old_start) / stride;
+        if (k < last->n && addr - last->old_start - k * stride < last->len)
+            return run_as_home(ld, last, k);
+    }
     const home *h = home_in(ld, addr);
     if (!ld->nruns || (h && addr < h->old_end))
         return h;
