@@ -364,15 +364,15 @@ typedef struct ck_read_hooks {
     void (*part)(void *ctx, const ck_image *img, const uint8_t *payload, uint64_t have, uint64_t len);
     int (*block)(void *ctx, const ck_image *img, const ck_block *b);
     void *ctx;
-    /* A BLOCKS record whose blocks are all smaller than CK_RUN_BLOCK_MAX,
-     * checked (its checksum and every block), before its bytes are
-     * unpacked: run_begin, with the fields they share (first: no address,
-     * count or length) and their number, returns 1 to take them all, and
-     * then they are not in the image. For each: run_home gives zeroed
+    /* A BLOCKS record, checked (its checksum and every block), before its
+     * bytes are unpacked: run_begin, with the fields its blocks share
+     * (first: no address, count or length), their number and the largest
+     * one's length, returns 1 to take them all, and then they are not in
+     * the image. For each: run_home gives zeroed
      * memory of at least b->len bytes where its literal bytes are unpacked
      * (NULL: out of memory, the read fails), and run_block is told once
      * they are there (-1: out of memory). Any may be NULL: none taken. */
-    int (*run_begin)(void *ctx, const ck_image *img, const ck_block *first, uint32_t n);
+    int (*run_begin)(void *ctx, const ck_image *img, const ck_block *first, uint32_t n, uint64_t max_len);
     void *(*run_home)(void *ctx, const ck_image *img, const ck_block *b);
     int (*run_block)(void *ctx, const ck_image *img, const ck_block *b, void *home);
 } ck_read_hooks;

@@ -779,8 +779,8 @@ static int parse_blocks(reader *r, uint8_t *payload, uint64_t len)
     }
     if (rc == 0 && c.left)
         rc = corrupt(r, "%s", "bytes after the last block of a run");
-    if (rc == 0 && max_len < CK_RUN_BLOCK_MAX && r->hooks && r->hooks->run_begin && r->hooks->run_home &&
-        r->hooks->run_block && r->hooks->run_begin(r->hooks->ctx, r->img, &f, n) == 1) {
+    if (rc == 0 && r->hooks && r->hooks->run_begin && r->hooks->run_home && r->hooks->run_block &&
+        r->hooks->run_begin(r->hooks->ctx, r->img, &f, n, max_len) == 1) {
         r->unpacked += total;
         rc = hand_run(r, &start, &f, n);
         free(f.name);

@@ -1014,11 +1014,13 @@ int restore_early_block(void *ctx, const ck_image *img, const ck_block *b)
     return e->drop && i < e->nstage && e->stage[i] != NULL;
 }
 
-int restore_early_run_begin(void *ctx, const ck_image *img, const ck_block *first, uint32_t n)
+int restore_early_run_begin(void *ctx, const ck_image *img, const ck_block *first, uint32_t n, uint64_t max_len)
 {
     restore_early *e = ctx;
-    (void)n;
-    if (e->off || first->role != CK_ROLE_HEAP || first->type >= img->ntypes)
+    /* a large block: only when nothing needs its bytes after (incr.c's
+     * seeding) and they need no conversion (no scratch copy of it) */
+    int large = max_len >= CK_RUN_BLOCK_MAX;
+    if (e->off || first->role != CK_ROLE_HEAP || first->type >= img->ntypes || (large && (n != 1 || !e->drop)))
         return 0;
     if (img->program_id != state_program_id()) {
         e->off = 1;
@@ -1032,7 +1034,7 @@ int restore_early_run_begin(void *ctx, const ck_image *img, const ck_block *firs
         return 0;
     const struct mt_type *local = types_local_find(src->id);
     const cv_plan *plan = local ? early_plan(e, img, first->type, local) : NULL;
-    if (!plan || local->size < src->size || untyped_numbers(img, first, local))
+    if (!plan || local->size < src->size || untyped_numbers(img, first, local) || (large && !cv_plan_is_copy(plan)))
         return 0;  /* the writer's bytes must fit in the home until converted */
     const struct mt_site *site = NULL;
     if (first->name && first->name[0] && !(site = state_site_intern(first->name, (unsigned)first->aux)))

@@ -31,9 +31,12 @@ int restore_early_block(void *early, const ck_image *img, const ck_block *b);
  * (converted there at once when it holds only numbers, else when the
  * restore has every home), and kept as runs of blocks a fixed stride
  * apart in both address spaces: neither the image nor the restore holds
- * a record per block. restore_on_placed is not told of these (no block
- * of a run is as large as incr.c hashes). */
-int restore_early_run_begin(void *early, const ck_image *img, const ck_block *first, uint32_t n);
+ * a record per block. A large block whose bytes need no conversion is
+ * unpacked straight into its home too, when its bytes may be dropped
+ * (restore_early_drop_bytes). restore_on_placed is not told of these
+ * (incr.c hashes only blocks of INCR_MIN_BLOCK bytes or more, which are
+ * taken only when nothing hashes them). */
+int restore_early_run_begin(void *early, const ck_image *img, const ck_block *first, uint32_t n, uint64_t max_len);
 void *restore_early_run_home(void *early, const ck_image *img, const ck_block *b);
 int restore_early_run_block(void *early, const ck_image *img, const ck_block *b, void *home);
 /* With on set, restore_early_block tells the reader to free the bytes of
