@@ -127,6 +127,11 @@ static int read_exact(reader *r, void *buf, size_t len, const char *what)
  * so that a large one is copied a few times only) when a chunk does not
  * fit: what is held stays within twice what actually arrived. */
 #define READ_CHUNK ((size_t)1 << 20)
+/* A payload at most this much over a chunk gets its whole buffer at once:
+ * growing a chunk's buffer for the last few bytes copied all of it (a
+ * block of 1 MB and its record's header: a copy of every byte of a dense
+ * heap). What is held stays within this of what arrived. */
+#define READ_SLACK ((size_t)64 << 10)
 
 /* The most bytes this process can hold: its address space and data
  * limits, the machine's memory and swap, and size_t. A record claiming
@@ -215,7 +220,7 @@ static int verify_ahead(reader *r, const uint8_t *h, uint64_t len)
 static uint8_t *read_payload(reader *r, uint32_t kind, uint64_t len, XXH3_state_t *st, XXH3_state_t *whole)
 {
     int tell = kind == CK_BLOCK && r->hooks && r->hooks->part;
-    size_t cap = len < READ_CHUNK ? (size_t)len : READ_CHUNK, have = 0;
+    size_t cap = len <= READ_CHUNK + READ_SLACK ? (size_t)len : READ_CHUNK, have = 0;
     uint8_t *buf = malloc(cap ? cap : 1);
     while (buf && have < len) {
         if (have == cap) {

@@ -942,7 +942,10 @@ static void early_begin(restore_early *e, const ck_image *img, const uint8_t *pa
     if (off < 0 || (uint64_t)off > len || !(e->cur_plan = early_plan_of(e, img, &e->cur_block, len - (uint64_t)off)))
         return;
     const struct mt_type *local = types_local_find(img->types[e->cur_block.type]->id);
-    if (!(e->cur = calloc(1, e->cur_block.count * local->size)))
+    /* a copy writes every byte before the block is kept (cur_done ==
+     * count): calloc's memset of it would be a pass over it for nothing */
+    size_t bytes = e->cur_block.count * local->size;
+    if (!(e->cur = cv_plan_is_copy(e->cur_plan) ? malloc(bytes) : calloc(1, bytes)))
         return;
     e->cur_ssz = img->types[e->cur_block.type]->size;
     e->cur_dsz = local->size;
