@@ -1,8 +1,9 @@
 /* migrate.c: `migthread migrate [--key KEYFILE] [--known FILE] [--detach]
- * [--dry-run] [--compress] [--no-precopy] [--thread N] [--quiet] [--timeout
- * SECONDS] [--resolve] PID HOST:PORT` moves a running program (or its thread N) to
- * HOST's migthreadd. First a pre-copy: a checkpoint taken while the program
- * runs on, which the daemon keeps; then the program checkpoints (a delta of
+ * [--dry-run] [--compress] [--no-precopy] [--rounds N] [--thread N] [--quiet]
+ * [--timeout SECONDS] [--resolve] PID HOST:PORT` moves a running program (or its
+ * thread N) to HOST's migthreadd. First a pre-copy: a checkpoint taken while
+ * the program runs on, which the daemon keeps, and rounds of what changed
+ * while it crossed (each a delta of the last); then the program checkpoints (a delta of
  * the pre-copy: only the chunks changed since) into a pipe and stays stopped
  * (CM_FLAG_HOLD); the bytes go on over an authenticated session; only
  * after the daemon's READY does this put the program in doubt and send
