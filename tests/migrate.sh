@@ -22,7 +22,9 @@
 # held delta of that round, a chain of three that B (s390x) restores; a
 # program that rewrites its table as it runs (tests/migrate/drift.c) goes
 # to A in rounds that carry its changes, with the uninterrupted output;
-# --rounds 1 sends one pre-copy; a daemon without rounds (R,
+# --rounds 1 sends one pre-copy; a program that changes 8 bytes in every
+# page (tests/migrate/sparse.c) sends a held delta of 512-byte chunks, an
+# eighth of the pages; a daemon without rounds (R,
 # refuse-rounds) gets one pre-copy in a second session. No test sleeps:
 # the daemons' logs and the programs' stderr are FIFOs read up to the line
 # waited for.
@@ -51,6 +53,8 @@ build/bin/mtcc -O2 -o "$dir/src/ticker" tests/run/ticker.c
 build/bin/mtcc -O2 -o "$dir/src/pattern" tests/migrate/pattern.c
 build/bin/mtcc -O2 -o "$dir/src/drift" tests/migrate/drift.c
 cp "$dir/src/drift" "$dir/pa/drift"
+build/bin/mtcc -O2 -o "$dir/src/sparse" tests/migrate/sparse.c
+cp "$dir/src/sparse" "$dir/pa/sparse"
 cp "$dir/src/ticker" "$dir/pa/ticker"
 cp "$dir/src/pattern" "$dir/pa/pattern"
 cp "$dir/src/ticker" "$dir/src/other"  # a program no daemon has
@@ -66,6 +70,8 @@ gcc -O2 -o "$dir/plain.pattern" tests/migrate/pattern.c
 "$dir/plain.pattern" 30 >"$dir/want.pattern" 2>/dev/null
 gcc -O2 -o "$dir/plain.drift" tests/migrate/drift.c
 "$dir/plain.drift" 400 >"$dir/want.drift" 2>/dev/null
+gcc -O2 -o "$dir/plain.sparse" tests/migrate/sparse.c
+"$dir/plain.sparse" 30 >"$dir/want.sparse" 2>/dev/null
 for k in hosta hostb user stranger; do "$mt" keygen "$dir/$k.key" >"$dir/$k.pub"; done
 cp "$dir/user.pub" "$dir/authorized"
 cat "$dir/hosta.pub" "$dir/hostb.pub" >"$dir/known"
@@ -325,6 +331,14 @@ logupto 4 a 'migthreadd: * bytes in * s: *'
 cat "$dir/dr1.out" "$dir/dr1.m.out" >"$dir/dr1.all"
 check "--rounds 1: one pre-copy, the held delta of it; A's log names no rounds; the uninterrupted output" \
     "[ $mrc -eq 0 ] && [ \$(checkpoints dr1) -eq 2 ] && delta dr1 && tail -n 1 '$dir/a.log' | grep -q 'drift: .*committed; .*after a pre-copy of [0-9]* bytes$' && cmp -s '$dir/dr1.all' '$dir/want.drift'"
+start sp "$dir/src/sparse" 30
+upto 3 "$dir/sp.err" 'tick 1'
+migrate sp.m "$pid" "127.0.0.1:$a_port"
+finish
+cat "$dir/sp.out" "$dir/sp.m.out" >"$dir/sp.all"
+why="($(grep 'refers to parent' "$dir/sp.err" | tail -n 1))"
+check "8 bytes changed in each 4 KiB page (sparse.c) to A: the held delta changed, and took over three quarters from the last pre-copy (512-byte chunks); the uninterrupted output" \
+    "[ $mrc -eq 0 ] && held_took sp && [ $rc -eq 0 ] && grep -q '^migthread: restored migration' '$dir/sp.m.err' && cmp -s '$dir/sp.all' '$dir/want.sparse'"
 migrate badrounds --rounds 6 1 "127.0.0.1:$a_port"
 check "--rounds 6: one line, exit 1" "[ $mrc -eq 1 ] && one_line '$dir/badrounds.err' \"'6' is not a number of pre-copy rounds\""
 export MIGTHREADD_FAULT=refuse-rounds  # R refuses rounds as a daemon from before them does
