@@ -17,19 +17,23 @@ static struct record {
     unsigned char payload[PAYLOAD];
 } recs[RECORDS];
 
+/* (pointer walks: mtcc's strip-mined counted loops draw gcc's
+ * -Waggressive-loop-optimizations from their dead long branch when the
+ * bound is a constant under 4096) */
 static void visit(unsigned long long by)
 {
-    for (int r = 0; r < RECORDS; r++)
-        recs[r].visits += by + (unsigned long long)r;
+    unsigned long long n = by;
+    for (struct record *r = recs; r < recs + RECORDS; r++)
+        r->visits += n++;
 }
 
 static unsigned long long total(void)
 {
     unsigned long long sum = 0;
-    for (int r = 0; r < RECORDS; r++) {
-        sum = sum * 31 + recs[r].visits;
-        for (int i = 0; i < PAYLOAD; i++)
-            sum += recs[r].payload[i];
+    for (const struct record *r = recs; r < recs + RECORDS; r++) {
+        sum = sum * 31 + r->visits;
+        for (const unsigned char *p = r->payload; p < r->payload + PAYLOAD; p++)
+            sum += *p;
     }
     return sum;
 }
@@ -37,9 +41,10 @@ static unsigned long long total(void)
 int main(int argc, char **argv)
 {
     int steps = argc > 1 ? atoi(argv[1]) : 20;
-    for (int r = 0; r < RECORDS; r++)
-        for (int i = 0; i < PAYLOAD; i++)
-            recs[r].payload[i] = (unsigned char)((unsigned)(r * 31 + i) * 2654435761u >> 24);
+    unsigned seed = 1;
+    for (struct record *r = recs; r < recs + RECORDS; r++)
+        for (unsigned char *p = r->payload; p < r->payload + PAYLOAD; p++)
+            *p = (unsigned char)((seed++) * 2654435761u >> 24);
     for (int step = 0; step < steps; step++) {
         for (int k = 0; k < INNER; k++)
             visit((unsigned long long)step);
