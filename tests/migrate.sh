@@ -142,17 +142,20 @@ fails identity "$dir/src/ticker" "$d_port" 'no migration, the program carries on
     --key "$dir/user.key" --known "$dir/known"
 check "... the source had been held; the build's refusal is the reason" "held identity && grep -q 'made by another program' '$dir/identity.m.err'"
 logupto 6 d 'migthreadd: *'
-# the destination dies in the middle of the stream: D's build kills its session process
+# the destination dies in the middle of the stream: D's build kills its
+# session process once the held checkpoint's first byte is in its pipe (the
+# daemon starts the build at the pre-copy, which then waits for it)
 # shellcheck disable=SC2016 # ($PPID is the script's own)
-printf '#!/bin/sh\nkill -KILL $PPID\n' >"$dir/pd/ticker" && chmod +x "$dir/pd/ticker"
+printf '#!/bin/sh\nhead -c 1 /dev/fd/820 >/dev/null\nkill -KILL $PPID\n' >"$dir/pd/ticker" && chmod +x "$dir/pd/ticker"
 fails killed "$dir/src/ticker" "$d_port" 'no migration, the program carries on: ' --key "$dir/user.key" --known "$dir/known"
-check "... the source had been held" "held killed"
+check "... the source had been held (the pre-copy and the held checkpoint)" "held killed && [ \$(checkpoints killed) -eq 2 ]"
 # migrate killed while the source is held (D's build never says ready):
 # the hang-up of the control connection resumes the source
-# (D's build says on a FIFO that it runs: D has read the request and started
-# the restore, so its log line names the program, before migrate is killed)
+# (D's build says on a FIFO that the held checkpoint reaches it: D has
+# read the request and started the restore, so its log line names the
+# program, and the source is held, before migrate is killed)
 mkfifo "$dir/pd.started"
-printf '#!/bin/sh\necho started >"%s"\nexec sleep 120\n' "$dir/pd.started" >"$dir/pd/ticker"
+printf '#!/bin/sh\nhead -c 1 /dev/fd/820 >/dev/null\necho started >"%s"\nexec sleep 120\n' "$dir/pd.started" >"$dir/pd/ticker"
 start hangup "$dir/src/ticker" 60
 upto 3 "$dir/hangup.err" 'tick 1'
 "$mt" migrate --key "$dir/user.key" --known "$dir/known" "$pid" "127.0.0.1:$d_port" >/dev/null 2>&1 &

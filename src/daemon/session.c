@@ -119,6 +119,12 @@ static int choose_build(mig *m, unsigned char *prefix, size_t *n)
         *n += len;
     }
     int abi;
+    if (m->child.pid > 0) {  /* started at the pre-copy: the held checkpoint must be the same program's */
+        char name[sizeof m->program];
+        if (d_program_name(prefix, *n, name, sizeof name, why, sizeof why) < 0)
+            return refuse(m, why);
+        return strcmp(name, m->program) == 0 ? 0 : refuse(m, "the held checkpoint is another program's than its pre-copy");
+    }
     if (d_program_name(prefix, *n, m->program, sizeof m->program, why, sizeof why) < 0 ||
         d_find_build(m->cfg, m->program, m->build, sizeof m->build, &abi, why, sizeof why) < 0)
         return refuse(m, why);
@@ -467,17 +473,29 @@ void d_sweep_precopies(const d_config *cfg)
 
 /* The pre-copy's first bytes (n): a checkpoint of a program this host
  * has a build of (else refused before the source is held), and its id. */
-static int precopy_known(mig *m, const unsigned char *head, size_t n, uint64_t *id)
+static int precopy_known(mig *m, const unsigned char *head, size_t n, uint64_t *id, int *abi)
 {
     char why[1024];
-    int abi;
     long span = d_info_span(head, n, why, sizeof why);
     if (span == 0 || d_checkpoint_id(head, n, id) < 0)
         return refuse(m, "the pre-copy is not a MigThread checkpoint");
     if (span < 0 || d_program_name(head, (size_t)span, m->program, sizeof m->program, why, sizeof why) < 0 ||
-        d_find_build(m->cfg, m->program, m->build, sizeof m->build, &abi, why, sizeof why) < 0)
+        d_find_build(m->cfg, m->program, m->build, sizeof m->build, abi, why, sizeof why) < 0)
         return refuse(m, why);
     return 0;
+}
+
+/* After the first pre-copy is kept: the build starts now, while the
+ * source runs on, and waits on its pipe for the held checkpoint, so that
+ * its start (an emulator's under a runner, the dynamic loader's, the
+ * runtime's) is out of the hold. choose_build then checks that the held
+ * checkpoint is the same program's. 0 or -1 after a refusal. */
+static int start_early(mig *m, int abi)
+{
+    char why[1024];
+    if (m->child.pid > 0 || m->dry_run)
+        return 0;
+    return d_spawn(m->cfg, m->build, abi, &m->child, why, sizeof why) < 0 ? refuse(m, why) : 0;
 }
 
 /* With pre-copy: the checkpoint taken while the source ran, kept under the
@@ -510,10 +528,11 @@ static int keep_precopy(mig *m)
     }
     unsigned char *head = malloc(PREFIX_MAX);
     uint64_t total = 0, id;
+    int abi = -1;
     int rc = head ? take_precopy(m, fd, head, &total) : refuse(m, "out of memory");
     m->parent_fd[m->kept++] = fd;
     if (rc == 0 && total > 0) {
-        if (precopy_known(m, head, total < PREFIX_MAX ? (size_t)total : PREFIX_MAX, &id) < 0)
+        if (precopy_known(m, head, total < PREFIX_MAX ? (size_t)total : PREFIX_MAX, &id, &abi) < 0)
             rc = -1;
         else {
             snprintf(parent, sizeof m->parent[0], "%s/" PRECOPY_PREFIX "%016llx", keep_dir(m), (unsigned long long)id);
@@ -526,6 +545,8 @@ static int keep_precopy(mig *m)
     free(head);
     if (!parent[0])
         unlink(tmp);
+    if (rc == 0 && parent[0] && start_early(m, abi) < 0)
+        rc = -1;
     net_error e;
     if (rc == 0 && net_msg_send(m->s, MIG_KEPT, NULL, 0, &e) < 0) {
         snprintf(m->why, sizeof m->why, "%s", e.msg);
