@@ -43,10 +43,13 @@
 
 /* Pre-copy rounds: another (a delta of the last) while the last carried
  * more than ROUND_SMALL_BYTES (about 20 ms at 100 Mbit/s: the hold would
- * gain less than a round's pause costs) and at most half the one before
- * it (a state rewritten faster than the link takes it shrinks no more:
- * its hot part crosses once more in the hold whatever the rounds do). */
+ * gain less than a round's pause costs) beyond twice a delta's chunk map
+ * for the state (one bit for 512 bytes: 1/4096 of the first pre-copy,
+ * which no round removes), and at most half the one before it (a state
+ * rewritten faster than the link takes it shrinks no more: its hot part
+ * crosses once more in the hold whatever the rounds do). */
 #define ROUND_SMALL_BYTES (256u * 1024u)
+#define ROUND_MAP_SHARE 2048
 #define ROUND_SHRINK 2
 
 #define SYNOPSIS "migrate [--key KEYFILE] [--known FILE] [--detach] [--dry-run] [--compress] [--no-precopy] [--rounds N] " \
@@ -758,10 +761,10 @@ static int await_kept(mg *g, uint64_t total)
 }
 
 /* Whether another round is worth it after one of last bytes that
- * followed one of prev (0: the first). */
-static int worth_a_round(uint64_t prev, uint64_t last)
+ * followed one of prev (0: the first), first the first pre-copy's. */
+static int worth_a_round(uint64_t first, uint64_t prev, uint64_t last)
 {
-    return last > ROUND_SMALL_BYTES && (prev == 0 || last * ROUND_SHRINK <= prev);
+    return last > ROUND_SMALL_BYTES + first / ROUND_MAP_SHARE && (prev == 0 || last * ROUND_SHRINK <= prev);
 }
 
 /* One more pre-copy round: ROUND, then a forked checkpoint-and-continue
@@ -804,7 +807,7 @@ static int round_once(mg *g, const mg_opts *o, int *rd, uint64_t *bytes)
 static int more_rounds(mg *g, const mg_opts *o, int *rd, uint64_t first)
 {
     uint64_t prev = 0, last = first;
-    for (int n = 1; n < o->rounds && worth_a_round(prev, last); n++) {
+    for (int n = 1; n < o->rounds && worth_a_round(first, prev, last); n++) {
         uint64_t bytes = 0;
         int rc = round_once(g, o, rd, &bytes);
         if (rc != 0)
