@@ -532,8 +532,12 @@ static int keep_precopy(mig *m)
     int rc = head ? take_precopy(m, fd, head, &total) : refuse(m, "out of memory");
     m->parent_fd[m->kept++] = fd;
     if (rc == 0 && total > 0) {
+        char first[sizeof m->program];  /* a round's must be the first pre-copy's program */
+        snprintf(first, sizeof first, "%s", m->program);
         if (precopy_known(m, head, total < PREFIX_MAX ? (size_t)total : PREFIX_MAX, &id, &abi) < 0)
             rc = -1;
+        else if (m->kept > 1 && strcmp(first, m->program) != 0)
+            rc = refuse(m, "a pre-copy round is another program's than the first");
         else {
             snprintf(parent, sizeof m->parent[0], "%s/" PRECOPY_PREFIX "%016llx", keep_dir(m), (unsigned long long)id);
             if (rename(tmp, parent) < 0) {
