@@ -31,12 +31,6 @@
 #define KEEPALIVE_MS 3000        /* a NOOP when nothing else was sent for this long */
 #define RESTORE_MS (600 * 1000)  /* the longest a restore may take to say ready */
 #define PREFIX_MAX (80u * 1024u) /* header and INFO record, bounded by programs.c's INFO_MAX */
-/* A kept pre-copy's bytes go to the disk as they come, this many at a
- * time (sync_file_range, not waited for): the decision's fsync at COMMIT
- * (decide.c) would otherwise wait, inside the hold, for the file system's
- * journal to write whatever of a large pre-copy is still dirty (a 1 GB one
- * at 1 Gbit/s: seconds). */
-#define WRITEBACK_BYTES (8u << 20)
 
 typedef struct mig {
     const d_config *cfg;
@@ -415,7 +409,7 @@ static const char *keep_dir(const mig *m)
  * refusal. fd is the file's. */
 static int take_precopy(mig *m, int fd, unsigned char *head, uint64_t *total)
 {
-    uint64_t got = 0, flushed = 0;
+    uint64_t got = 0;
     for (;;) {
         unsigned type;
         size_t len;
@@ -437,10 +431,6 @@ static int take_precopy(mig *m, int fd, unsigned char *head, uint64_t *total)
             char why[256];
             snprintf(why, sizeof why, "cannot keep the pre-copy in %s: %s", keep_dir(m), strerror(errno));
             return refuse(m, why);
-        }
-        if (got - flushed >= WRITEBACK_BYTES) {
-            sync_file_range(fd, (off_t)flushed, (off_t)(got - flushed), SYNC_FILE_RANGE_WRITE);  /* (advice) */
-            flushed = got;
         }
     }
 }
