@@ -111,7 +111,7 @@ for rate in $rates; do
     shape "$rate"
     for mb in $sizes; do
         for way in $ways; do
-            line=$(MIGTHREAD_VERBOSE='' ip netns exec "$src" python3 bench/migrate/measure.py --way $way --mt "$mt" \
+            line=$(MIGTHREAD_VERBOSE='' ip netns exec "$src" python3 bench/migrate/measure.py --way "$way" --mt "$mt" \
                 --prog "$dir/hold" --dest-prog "$dest_prog" --key "$dir/user.key" --known "$dir/known" \
                 --addr "$addr_b" --port $port --dest-ns "$dst" --dir "$dir" --mb "$mb" --hot "$hot" --dirty "$dirty")
             case $line in "$way "*) eval "$way=\$line" ;; *) die "$rate Mbit/s, $mb MB, $way: $line" ;; esac
