@@ -7,14 +7,17 @@
 # and copy) and the naive way (checkpoint to a file, a plain TCP copy over
 # the same link, restart), each figure beside its target.
 # Needs root. Usage: bench/migrate.sh [--full] [--sizes "MB..."] [--rates "MBIT..."]
-# [--dest-abi ABI] [--hot PERCENT] (default sizes 1 16 128; --full adds 1024,
-# about 4 more minutes; --dest-abi: the destination runs that ABI's build
-# under qemu-user, so the state is converted on arrival, e.g. s390x: every
-# number swapped; --hot: that part of the state is written to all the time,
-# hold.c's HOT, default 0).
+# [--dest-abi ABI] [--hot PERCENT] [--dirty MBPS] [--one-round] (default sizes
+# 1 16 128; --full adds 1024, about 4 more minutes; --dest-abi: the
+# destination runs that ABI's build under qemu-user, so the state is
+# converted on arrival, e.g. s390x: every number swapped; --hot: that part
+# of the state is written to all the time, hold.c's HOT, default 0;
+# --dirty: the rest is rewritten page after page at MBPS MB/s, hold.c's
+# DIRTY; --one-round: also the live migration with --rounds 1, its
+# stopped time a column).
 set -u
 cd "$(dirname "$0")/.." || exit 1
-sizes="1 16 128" rates="100 1000" dest_abi="" hot=0
+sizes="1 16 128" rates="100 1000" dest_abi="" hot=0 dirty=0 ways="live stopcopy naive"
 while [ $# -gt 0 ]; do
     case $1 in
         --full) sizes="1 16 128 1024" ;;
@@ -22,7 +25,9 @@ while [ $# -gt 0 ]; do
         --rates) rates=$2; shift ;;
         --dest-abi) dest_abi=$2; shift ;;
         --hot) hot=$2; shift ;;
-        *) echo "usage: bench/migrate.sh [--full] [--sizes \"MB...\"] [--rates \"MBIT...\"] [--dest-abi ABI] [--hot PERCENT]" >&2; exit 2 ;;
+        --dirty) dirty=$2; shift ;;
+        --one-round) ways="live oneround stopcopy naive" ;;
+        *) echo "usage: bench/migrate.sh [--full] [--sizes \"MB...\"] [--rates \"MBIT...\"] [--dest-abi ABI] [--hot PERCENT] [--dirty MBPS] [--one-round]" >&2; exit 2 ;;
     esac
     shift
 done
@@ -35,7 +40,7 @@ mt=$root/build/bin/migthread
 dir=$root/build/bench/migrate
 src=mb$$a dst=mb$$b va=mb$$va vb=mb$$vb
 addr_a=10.231.0.1 addr_b=10.231.0.2 port=47500
-dpid="" live="" stopcopy="" naive=""
+dpid="" live="" stopcopy="" naive="" oneround=""
 # every process left in the two namespaces (an interrupted run's programs),
 # then the namespaces; the veth pair goes with them
 cleanup() {
@@ -96,40 +101,42 @@ grep -q 'listening on' "$dir/daemon.log" || die "migthreadd did not start: $(cat
 # ---- the runs ---------------------------------------------------------------------------------
 # get KEY LINE: the value of KEY=VALUE in LINE
 get() { printf '%s\n' "$2" | tr ' ' '\n' | sed -n "s/^$1=//p"; }
-printf 'machine: %s, %s cores, %s; destination %s; hot %s%%\n' "$(sed -n 's/^model name[^:]*: //p' /proc/cpuinfo | head -1)" \
-    "$(nproc)" "$(uname -r)" "${dest_abi:-x86_64 (same ABI)}" "$hot"
-printf '%-6s %6s %10s %10s | %9s %9s %9s %4s | %9s %9s %9s | %9s %9s %9s %4s\n' rate MB bytes held wire total target ok \
-    stopped pause s+c naive copy target ok
+printf 'machine: %s, %s cores, %s; destination %s; hot %s%%; dirty %s MB/s\n' \
+    "$(sed -n 's/^model name[^:]*: //p' /proc/cpuinfo | head -1)" "$(nproc)" "$(uname -r)" "${dest_abi:-x86_64 (same ABI)}" \
+    "$hot" "$dirty"
+printf '%-6s %6s %10s %10s %6s | %9s %9s %9s %4s | %9s %9s %9s %9s | %9s %9s %9s %4s\n' rate MB bytes held rounds wire total \
+    target ok stopped pause 1-round s+c naive copy target ok
 fails=0
 for rate in $rates; do
     shape "$rate"
     for mb in $sizes; do
-        for way in live stopcopy naive; do
-            line=$(MIGTHREAD_VERBOSE='' ip netns exec "$src" python3 bench/migrate/measure.py --way $way --mt "$mt" \
+        for way in $ways; do
+            line=$(MIGTHREAD_VERBOSE='' ip netns exec "$src" python3 bench/migrate/measure.py --way "$way" --mt "$mt" \
                 --prog "$dir/hold" --dest-prog "$dest_prog" --key "$dir/user.key" --known "$dir/known" \
-                --addr "$addr_b" --port $port --dest-ns "$dst" --dir "$dir" --mb "$mb" --hot "$hot")
+                --addr "$addr_b" --port $port --dest-ns "$dst" --dir "$dir" --mb "$mb" --hot "$hot" --dirty "$dirty")
             case $line in "$way "*) eval "$way=\$line" ;; *) die "$rate Mbit/s, $mb MB, $way: $line" ;; esac
+            echo "# $rate Mbit/s $mb MB: $line" >>"$dir/raw"
         done
-        echo "# $rate Mbit/s $mb MB: $live" >>"$dir/raw"
-        echo "# $rate Mbit/s $mb MB: $stopcopy" >>"$dir/raw"
-        echo "# $rate Mbit/s $mb MB: $naive" >>"$dir/raw"
         bytes=$(get bytes "$live")
         awk -v rate="$rate" -v mb="$mb" -v bytes="$bytes" -v held="$(get held "$live")" -v total="$(get total "$live")" \
-            -v stopped="$(get stopped "$live")" -v pause="$(get pause "$live")" -v scstopped="$(get stopped "$stopcopy")" \
+            -v rounds="$(get rounds "$live")" -v stopped="$(get stopped "$live")" -v pause="$(get pause "$live")" \
+            -v one="$(get stopped "$oneround")" -v scstopped="$(get stopped "$stopcopy")" \
             -v nstopped="$(get stopped "$naive")" -v copy="$(get copy "$naive")" '
             BEGIN {
                 wire = bytes * 8 / (rate * 1e6)
                 t1 = 1.2 * wire + 0.05; ok1 = total <= t1 ? "yes" : "NO"
                 if (rate != 100) ok1 = "-"          # the target is set at 100 Mbit/s
                 t2 = nstopped - copy; ok2 = stopped <= t2 ? "yes" : "NO"
-                printf "%-6s %6d %10d %10d | %9.3f %9.3f %9.3f %4s | %9.3f %9.3f %9.3f | %9.3f %9.3f %9.3f %4s\n",
-                       rate, mb, bytes, held, wire, total, t1, ok1, stopped, pause, scstopped, nstopped, copy, t2, ok2
+                printf "%-6s %6d %10d %10d %6d | %9.3f %9.3f %9.3f %4s | %9.3f %9.3f %9s %9.3f | %9.3f %9.3f %9.3f %4s\n",
+                       rate, mb, bytes, held, rounds, wire, total, t1, ok1, stopped, pause, one == "" ? "-" : one,
+                       scstopped, nstopped, copy, t2, ok2
                 exit (ok1 == "NO" || ok2 == "NO")
             }' || fails=$((fails + 1))
     done
 done
 echo "(seconds; bytes: the state's checkpoint (the pre-copy), held: the held checkpoint's (a delta of it);"
 echo " wire = bytes / rate; target = 1.2 wire + 0.05 s at 100 Mbit/s, and naive stopped - copy;"
-echo " stopped: with pre-copy, hold to resume; pause: the pre-copy's capture; s+c: --no-precopy's stopped;"
+echo " rounds: pre-copies before the hold; stopped: with pre-copy, hold to resume; pause: the longest"
+echo " pre-copy capture; 1-round: stopped with --rounds 1 (--one-round); s+c: --no-precopy's stopped;"
 echo " raw figures in $dir/raw)"
 echo "bench-migrate: $fails of the runs missed a target"

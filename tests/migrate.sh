@@ -16,9 +16,18 @@
 # checkpoint in a second session. The pre-copy is forked (the program
 # stands only for the fork); its table of hashes lost on the way back
 # (MIGTHREAD_FAULT=lose-fork-table) gives a whole held checkpoint; a
-# runtime that refuses it forked (refuse-keep-fork) is asked unforked. No
-# test sleeps: the daemons' logs and the programs' stderr are FIFOs read up
-# to the line waited for.
+# runtime that refuses it forked (refuse-keep-fork) is asked unforked.
+# Pre-copy rounds: the 4 MiB table goes as a pre-copy, a second round (a
+# delta of it, which a table that does not change makes small) and the
+# held delta of that round, a chain of three that B (s390x) restores; a
+# program that rewrites its table as it runs (tests/migrate/drift.c) goes
+# to A in rounds that carry its changes, with the uninterrupted output;
+# --rounds 1 sends one pre-copy; a program that changes 8 bytes in every
+# page (tests/migrate/sparse.c) sends a held delta of 512-byte chunks, an
+# eighth of the pages; a daemon without rounds (R,
+# refuse-rounds) gets one pre-copy in a second session. No test sleeps:
+# the daemons' logs and the programs' stderr are FIFOs read up to the line
+# waited for.
 # shellcheck disable=SC2154 # (the daemons' ports and pids, and line, are set through eval)
 set -u
 cd "$(dirname "$0")/.." || exit 1
@@ -42,6 +51,10 @@ pids="$pids $!"
 mkdir -p "$dir/pa" "$dir/pb" "$dir/pd" "$dir/src" "$dir/wa" "$dir/wb" "$dir/wd" "$dir/we" "$dir/wf"
 build/bin/mtcc -O2 -o "$dir/src/ticker" tests/run/ticker.c
 build/bin/mtcc -O2 -o "$dir/src/pattern" tests/migrate/pattern.c
+build/bin/mtcc -O2 -o "$dir/src/drift" tests/migrate/drift.c
+cp "$dir/src/drift" "$dir/pa/drift"
+build/bin/mtcc -O2 -o "$dir/src/sparse" tests/migrate/sparse.c
+cp "$dir/src/sparse" "$dir/pa/sparse"
 cp "$dir/src/ticker" "$dir/pa/ticker"
 cp "$dir/src/pattern" "$dir/pa/pattern"
 cp "$dir/src/ticker" "$dir/src/other"  # a program no daemon has
@@ -55,6 +68,10 @@ gcc -O2 -o "$dir/plain" tests/run/ticker.c
 for n in 40 60; do "$dir/plain" $n >"$dir/want$n" 2>/dev/null; done
 gcc -O2 -o "$dir/plain.pattern" tests/migrate/pattern.c
 "$dir/plain.pattern" 30 >"$dir/want.pattern" 2>/dev/null
+gcc -O2 -o "$dir/plain.drift" tests/migrate/drift.c
+"$dir/plain.drift" 400 >"$dir/want.drift" 2>/dev/null
+gcc -O2 -o "$dir/plain.sparse" tests/migrate/sparse.c
+"$dir/plain.sparse" 30 >"$dir/want.sparse" 2>/dev/null
 for k in hosta hostb user stranger; do "$mt" keygen "$dir/$k.key" >"$dir/$k.pub"; done
 cp "$dir/user.pub" "$dir/authorized"
 cat "$dir/hosta.pub" "$dir/hostb.pub" >"$dir/known"
@@ -67,7 +84,7 @@ daemon a 4 "$dir/pa" "$dir/wa"
 daemon b 5 "$dir/pb" "$dir/wb" --runner "s390x=qemu-s390x -L /usr/s390x-linux-gnu"
 cp "$dir/hosta.key" "$dir/hostd.key" && chmod 600 "$dir/hostd.key"
 daemon d 6 "$dir/pd" "$dir/wd"
-for h in e f o; do cp "$dir/hosta.key" "$dir/host$h.key" && chmod 600 "$dir/host$h.key"; done
+for h in e f o r; do cp "$dir/hosta.key" "$dir/host$h.key" && chmod 600 "$dir/host$h.key"; done
 export MIGTHREADD_FAULT=lose-precopy  # E removes the kept pre-copy once it said KEPT
 daemon e 8 "$dir/pa" "$dir/we"
 export MIGTHREADD_FAULT=exit-after-precopy  # F's session process ends there
@@ -125,17 +142,20 @@ fails identity "$dir/src/ticker" "$d_port" 'no migration, the program carries on
     --key "$dir/user.key" --known "$dir/known"
 check "... the source had been held; the build's refusal is the reason" "held identity && grep -q 'made by another program' '$dir/identity.m.err'"
 logupto 6 d 'migthreadd: *'
-# the destination dies in the middle of the stream: D's build kills its session process
+# the destination dies in the middle of the stream: D's build kills its
+# session process once the held checkpoint's first byte is in its pipe (the
+# daemon starts the build at the pre-copy, which then waits for it)
 # shellcheck disable=SC2016 # ($PPID is the script's own)
-printf '#!/bin/sh\nkill -KILL $PPID\n' >"$dir/pd/ticker" && chmod +x "$dir/pd/ticker"
+printf '#!/bin/sh\nhead -c 1 /dev/fd/820 >/dev/null\nkill -KILL $PPID\n' >"$dir/pd/ticker" && chmod +x "$dir/pd/ticker"
 fails killed "$dir/src/ticker" "$d_port" 'no migration, the program carries on: ' --key "$dir/user.key" --known "$dir/known"
-check "... the source had been held" "held killed"
+check "... the source had been held (the pre-copy and the held checkpoint)" "held killed && [ \$(checkpoints killed) -eq 2 ]"
 # migrate killed while the source is held (D's build never says ready):
 # the hang-up of the control connection resumes the source
-# (D's build says on a FIFO that it runs: D has read the request and started
-# the restore, so its log line names the program, before migrate is killed)
+# (D's build says on a FIFO that the held checkpoint reaches it: D has
+# read the request and started the restore, so its log line names the
+# program, and the source is held, before migrate is killed)
 mkfifo "$dir/pd.started"
-printf '#!/bin/sh\necho started >"%s"\nexec sleep 120\n' "$dir/pd.started" >"$dir/pd/ticker"
+printf '#!/bin/sh\nhead -c 1 /dev/fd/820 >/dev/null\necho started >"%s"\nexec sleep 120\n' "$dir/pd.started" >"$dir/pd/ticker"
 start hangup "$dir/src/ticker" 60
 upto 3 "$dir/hangup.err" 'tick 1'
 "$mt" migrate --key "$dir/user.key" --known "$dir/known" "$pid" "127.0.0.1:$d_port" >/dev/null 2>&1 &
@@ -233,14 +253,16 @@ migrate pc.m "$pid" "127.0.0.1:$b_port"
 finish
 logupto 5 b 'migthreadd: * bytes in * s: *'
 cat "$dir/pc.out" "$dir/pc.m.out" >"$dir/pc.all"
-pc_bytes=$(tail -n 1 "$dir/b.log" | sed -n 's/.*: pattern: \([0-9]*\) bytes in .*: committed; .*, after a pre-copy of \([0-9]*\) bytes$/\1 \2/p')
+pc_bytes=$(tail -n 1 "$dir/b.log" | sed -n 's/.*: pattern: \([0-9]*\) bytes in .*: committed; .*, after a pre-copy of \([0-9]*\) bytes in 2 rounds$/\1 \2/p')
 pc_held=${pc_bytes% *} pc_pre=${pc_bytes#* }
-check "pre-copy to B (s390x): the source wrote the pre-copy, then a held delta of it, and exited 0" \
-    "[ $mrc -eq 0 ] && [ \$(checkpoints pc) -eq 2 ] && delta pc && [ $rc -eq 0 ]"
+check "pre-copy to B (s390x): the source wrote the pre-copy, a second round, then a held delta, and exited 0" \
+    "[ $mrc -eq 0 ] && [ \$(checkpoints pc) -eq 3 ] && delta pc && [ $rc -eq 0 ]"
+check "... the round a delta of the pre-copy, the held checkpoint a delta of the round: a chain of three" \
+    "[ \$(parents pc | wc -l) -eq 2 ] && [ \$(parents pc | sort -u | wc -l) -eq 2 ] && small_round pc"
 check "... B restored the chain (its line), the output equals the uninterrupted run's" \
     "grep -q '^migthread: restored migration' '$dir/pc.m.err' && [ -s '$dir/pc.out' ] && [ -s '$dir/pc.m.out' ] && cmp -s '$dir/pc.all' '$dir/want.pattern'"
 why="(B's log: $(tail -n 1 "$dir/b.log"))"
-check "... B logged it committed after a pre-copy of over 4 MiB, the held checkpoint under a quarter of it" \
+check "... B logged it committed after a pre-copy of over 4 MiB in 2 rounds, the held checkpoint under a quarter of it" \
     "[ -n '$pc_bytes' ] && [ ${pc_pre:-0} -gt 4194304 ] && [ $((${pc_held:-0} * 4)) -lt ${pc_pre:-0} ]"
 check "... B keeps no pre-copy file" "! ls '$dir/wb' | grep -q '^migthread-precopy'"
 check "... the pre-copy was forked (the program stood only for the fork), and its table came back whole" \
@@ -254,11 +276,11 @@ finish
 logupto 4 a 'migthreadd: * bytes in * s: *'
 cat "$dir/lt.out" "$dir/lt.m.out" >"$dir/lt.all"
 why="(A's log: $(tail -n 1 "$dir/a.log"))"
-check "the forked pre-copy's table lost (A): two checkpoints, the pre-copy forked, the held one whole, not a delta; the uninterrupted output" \
-    "[ $mrc -eq 0 ] && [ \$(checkpoints lt) -eq 2 ] && forked lt && ! delta lt && [ $rc -eq 0 ] && grep -q '^migthread: restored migration' '$dir/lt.m.err' && cmp -s '$dir/lt.all' '$dir/want.pattern'"
-lt_bytes=$(tail -n 1 "$dir/a.log" | sed -n 's/.*: pattern: \([0-9]*\) bytes in .*: committed; .*, after a pre-copy of \([0-9]*\) bytes$/\1 \2/p')
-check "... A restored the whole held checkpoint after the pre-copy: over 4 MiB, the pre-copy's size" \
-    "[ -n '$lt_bytes' ] && [ ${lt_bytes% *} -gt 4194304 ] && [ ${lt_bytes% *} -eq ${lt_bytes#* } ]"
+check "the forked pre-copy's table lost (A): three checkpoints, the pre-copy forked, the round and the held one whole, not deltas; the uninterrupted output" \
+    "[ $mrc -eq 0 ] && [ \$(checkpoints lt) -eq 3 ] && forked lt && ! delta lt && [ $rc -eq 0 ] && grep -q '^migthread: restored migration' '$dir/lt.m.err' && cmp -s '$dir/lt.all' '$dir/want.pattern'"
+lt_bytes=$(tail -n 1 "$dir/a.log" | sed -n 's/.*: pattern: \([0-9]*\) bytes in .*: committed; .*, after a pre-copy of \([0-9]*\) bytes in 2 rounds$/\1 \2/p')
+check "... A restored the whole held checkpoint after two whole pre-copies (the second round's table lost too): over 4 MiB, half the pre-copies" \
+    "[ -n '$lt_bytes' ] && [ ${lt_bytes% *} -gt 4194304 ] && [ $((${lt_bytes% *} * 2)) -eq ${lt_bytes#* } ]"
 export MIGTHREAD_FAULT=refuse-keep-fork  # the runtime refuses a forked pre-copy, as one from before it did
 start rk "$dir/src/pattern" 30
 unset MIGTHREAD_FAULT
@@ -291,6 +313,50 @@ for _ in 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 19 20; do
 done
 check "... F's session gone after the pre-copy: the source had written its pre-copy; F removed the file" \
     "[ \$(checkpoints gone) -ge 1 ] && ! ls '$dir/wf' | grep -q '^migthread-precopy' && kill -0 \$f_pid"
+
+# ---- pre-copy rounds ---------------------------------------------------------------------------
+start dr "$dir/src/drift" 400
+upto 3 "$dir/dr.err" 'tick 1'
+migrate dr.m "$pid" "127.0.0.1:$a_port"
+finish
+logupto 4 a 'migthreadd: * bytes in * s: *'
+cat "$dir/dr.out" "$dir/dr.m.out" >"$dir/dr.all"
+why="(A's log: $(tail -n 1 "$dir/a.log"))"
+check "a state rewritten as it runs (drift.c) to A: a pre-copy, rounds, a held delta; the uninterrupted output" \
+    "[ $mrc -eq 0 ] && [ \$(checkpoints dr) -ge 3 ] && [ $rc -eq 0 ] && grep -q '^migthread: restored migration' '$dir/dr.m.err' && [ -s '$dir/dr.out' ] && [ -s '$dir/dr.m.out' ] && cmp -s '$dir/dr.all' '$dir/want.drift'"
+check "... each round a delta of the one before (distinct parents), A logged the rounds" \
+    "[ \$(parents dr | sort -u | wc -l) -eq \$((\$(checkpoints dr) - 1)) ] && tail -n 1 '$dir/a.log' | grep -q 'drift: .*committed; .*after a pre-copy of [0-9]* bytes in [2-5] rounds$'"
+start dr1 "$dir/src/drift" 400
+upto 3 "$dir/dr1.err" 'tick 1'
+migrate dr1.m --rounds 1 "$pid" "127.0.0.1:$a_port"
+finish
+logupto 4 a 'migthreadd: * bytes in * s: *'
+cat "$dir/dr1.out" "$dir/dr1.m.out" >"$dir/dr1.all"
+check "--rounds 1: one pre-copy, the held delta of it; A's log names no rounds; the uninterrupted output" \
+    "[ $mrc -eq 0 ] && [ \$(checkpoints dr1) -eq 2 ] && delta dr1 && tail -n 1 '$dir/a.log' | grep -q 'drift: .*committed; .*after a pre-copy of [0-9]* bytes$' && cmp -s '$dir/dr1.all' '$dir/want.drift'"
+start sp "$dir/src/sparse" 30
+upto 3 "$dir/sp.err" 'tick 1'
+migrate sp.m "$pid" "127.0.0.1:$a_port"
+finish
+cat "$dir/sp.out" "$dir/sp.m.out" >"$dir/sp.all"
+why="($(grep 'refers to parent' "$dir/sp.err" | tail -n 1))"
+check "8 bytes changed in each 4 KiB page (sparse.c) to A: the held delta changed, and took over three quarters from the last pre-copy (512-byte chunks); the uninterrupted output" \
+    "[ $mrc -eq 0 ] && held_took sp && [ $rc -eq 0 ] && grep -q '^migthread: restored migration' '$dir/sp.m.err' && cmp -s '$dir/sp.all' '$dir/want.sparse'"
+migrate badrounds --rounds 6 1 "127.0.0.1:$a_port"
+check "--rounds 6: one line, exit 1" "[ $mrc -eq 1 ] && one_line '$dir/badrounds.err' \"'6' is not a number of pre-copy rounds\""
+export MIGTHREADD_FAULT=refuse-rounds  # R refuses rounds as a daemon from before them does
+mkdir -p "$dir/wr" && daemon r 6 "$dir/pa" "$dir/wr"  # (descriptor 6: D is done by now)
+unset MIGTHREADD_FAULT
+start nr "$dir/src/pattern" 30
+upto 3 "$dir/nr.err" 'tick 1'
+migrate nr.m "$pid" "127.0.0.1:$r_port"
+finish
+logupto 6 r 'migthreadd: * bytes in * s: *committed*'
+cat "$dir/nr.out" "$dir/nr.m.out" >"$dir/nr.all"
+check "a daemon without rounds (R): asked again without them, one pre-copy and its held delta, no line of it; the uninterrupted output" \
+    "[ $mrc -eq 0 ] && [ \$(checkpoints nr) -eq 2 ] && delta nr && ! grep -q '^migthread: [^r]' '$dir/nr.m.err' && cmp -s '$dir/nr.all' '$dir/want.pattern'"
+check "... R logged the refusal, then the migration committed after one pre-copy" \
+    "grep -q 'not migrated: a migration request with flags this daemon does not know' '$dir/r.log' && tail -n 1 '$dir/r.log' | grep -q 'pattern: .*committed; .*after a pre-copy of [0-9]* bytes$'"
 
 export MIGTHREADD_FAULT=refuse-precopy  # O refuses pre-copy as a daemon from before it does
 mkdir -p "$dir/wo" && daemon o 7 "$dir/pa" "$dir/wo"  # (descriptor 7: m1's FIFO is closed by now)

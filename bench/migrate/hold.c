@@ -7,7 +7,11 @@
  * (percent, default 0): the first HOT% of the state is written to all the
  * time, one word in each of HOT_PAGES pages a line, round and round (a
  * working set that a pre-copy cannot take ahead: it is all new again
- * within tens of milliseconds); the rest never changes. */
+ * within tens of milliseconds); the rest never changes. argv[4], DIRTY
+ * (MB/s, default 0): the rest is rewritten too, whole pages one after the
+ * other at that pace, round and round (a program that works through its
+ * state: what it changes grows with the time it is given, which is what
+ * pre-copy rounds shrink). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <time.h>
@@ -16,6 +20,23 @@
 #define TICK_NS 1000000L  /* between two lines */
 #define PAGE 4096u        /* the unit a checkpoint's delta compares */
 #define HOT_PAGES 256u    /* pages written to between two lines */
+
+/* The pages of the cold part (from hot_words on) due by elapsed seconds
+ * at dirty MB/s, rewritten whole from *page on. */
+static void sweep(unsigned long long *data, size_t n, size_t hot_words, double dirty, double elapsed, size_t *done,
+                  unsigned long long tick)
+{
+    const size_t step = PAGE / sizeof *data;
+    size_t pages = (n - hot_words) / step;
+    if (dirty <= 0 || pages == 0)
+        return;
+    size_t due = (size_t)(elapsed * dirty * MB / PAGE);
+    for (; *done < due; (*done)++) {
+        unsigned long long *p = data + hot_words + *done % pages * step;
+        for (size_t w = 0; w < step; w++)
+            p[w] += tick;
+    }
+}
 
 static double wall(void)
 {
@@ -50,6 +71,7 @@ int main(int argc, char **argv)
     size_t mb = argc > 1 ? strtoul(argv[1], NULL, 10) : 1;
     double seconds = argc > 2 ? strtod(argv[2], NULL) : 60;
     double hot = argc > 3 ? strtod(argv[3], NULL) : 0;
+    double dirty = argc > 4 ? strtod(argv[4], NULL) : 0;
     size_t n = mb * MB / sizeof(unsigned long long);
     unsigned long long *data = malloc(n * sizeof *data);
     if (!data) {
@@ -57,11 +79,13 @@ int main(int argc, char **argv)
         return 1;
     }
     fill(data, n);
-    double end = wall() + seconds;
+    double start = wall(), end = start + seconds;
+    size_t swept = 0;
     unsigned long long sum = 0;
     size_t hot_words = (size_t)((double)n * (hot < 0 ? 0 : hot > 100 ? 100 : hot) / 100), at = 0;
     for (size_t i = 0; wall() < end; i++) {
         touch(data, hot_words, &at, i);
+        sweep(data, n, hot_words, dirty, wall() - start, &swept, i);
         sum += data[(i * 4099) % n];
         printf("t %.6f\n", wall());
         fflush(stdout);

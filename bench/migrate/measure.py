@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
 """measure.py: one migration of bench/migrate/hold.c's state, live (with
-pre-copy, migrate's default, or stopcopy: --no-precopy) and the naive way, on the shaped link that bench/migrate.sh set up. It runs in the
+pre-copy, migrate's default, its rounds; oneround: --rounds 1; or stopcopy:
+--no-precopy) and the naive way, on the shaped link that bench/migrate.sh set up. It runs in the
 source's network namespace; the destination's commands go through
 `ip netns exec DEST`. Prints one line of figures per way (key=value) that
 migrate.sh turns into the table; no figure is made up: a step that fails
@@ -74,7 +75,7 @@ def stamp(line):
 
 def start_source(a):
     env = dict(os.environ, MIGTHREAD_VERBOSE="1")
-    p = subprocess.Popen([a.prog, str(a.mb), str(RESUME_S * 2), str(a.hot)], stdout=subprocess.PIPE,
+    p = subprocess.Popen([a.prog, str(a.mb), str(RESUME_S * 2), str(a.hot), str(a.dirty)], stdout=subprocess.PIPE,
                          stderr=subprocess.PIPE, env=env, start_new_session=True)
     out, err = Lines(p.stdout), Lines(p.stderr)
     if not out.wait_for(r"^t ", FIRST_LINE_S):
@@ -97,10 +98,12 @@ def last_tick(out, err):
 
 
 def held_tick(out, err):
-    """With pre-copy the source writes two checkpoints: the pre-copy, after
-    which it goes on, and the held one. The last line before the held one,
-    the sizes of both (pre-copy 0: none), and the longest gap between two
-    lines before the held one (the pre-copy's pause)."""
+    """With pre-copy the source writes the pre-copy and its rounds, after
+    each of which it goes on, and then the held one. The last line before
+    the held one, the sizes of the held one and the first pre-copy (0:
+    none), the bytes of all the pre-copies, how many there were, and the
+    longest gap between two lines before the held one (a pre-copy's
+    pause)."""
     rx = re.compile(r"^migthread: checkpoint .*: ([0-9]+) bytes")
     got = err.wait_for(rx.pattern, RESUME_S)
     if not got:
@@ -110,13 +113,14 @@ def held_tick(out, err):
     t_held, held = ckpts[-1]
     size = int(rx.search(held).group(1))
     pre = int(rx.search(ckpts[0][1]).group(1)) if len(ckpts) > 1 else 0
+    pres = sum(int(rx.search(l).group(1)) for t, l in ckpts[:-1])
     last = out.last_before(r"^t ", t_held)
     if not last:
         fail("no line of the source before its checkpoint")
     with out.cond:
         stamps = [stamp(l) for t, l in out.lines if t <= t_held and l.startswith("t ")]
     pause = max((b - a for a, b in zip(stamps, stamps[1:])), default=0.0) if pre else 0.0
-    return stamp(last), size, pre, pause
+    return stamp(last), size, pre, pause, pres, len(ckpts) - 1
 
 
 def first_line_of(path, timeout):
@@ -151,7 +155,7 @@ def restored_ms(path):
 def live(a):
     src, out, err = start_source(a)
     t0 = time.time()
-    opts = ["--no-precopy"] if a.way == "stopcopy" else []
+    opts = {"stopcopy": ["--no-precopy"], "oneround": ["--rounds", "1"]}.get(a.way, [])
     m = subprocess.run([a.mt, "migrate", "--detach"] + opts + ["--key", a.key, "--known", a.known, str(src.pid),
                         "%s:%d" % (a.addr, a.port)], capture_output=True, text=True, timeout=RESUME_S)
     t_done = time.time()
@@ -161,13 +165,14 @@ def live(a):
     d = re.search(r"process ([0-9]+) at .*; its output goes to (\S+)\.out", m.stdout)
     if not d:
         fail("migrate said no destination process: %s" % m.stdout.strip())
-    t_last, size, pre, pause = held_tick(out, err)
+    t_last, size, pre, pause, pres, rounds = held_tick(out, err)
     t_resume = first_line_of(d.group(2) + ".out", RESUME_S)
     rest_ms = restored_ms(d.group(2) + ".err")
     os.kill(int(d.group(1)), signal.SIGKILL)
     src.wait(timeout=30)
-    print("%s bytes=%d held=%d precopy=%d total=%.4f stopped=%.4f pause=%.4f restore_ms=%.1f migrate_exit=%.4f"
-          % (a.way, pre or size, size, pre, t_resume - t0, t_resume - t_last, pause, rest_ms, t_done - t0),
+    print("%s bytes=%d held=%d precopy=%d precopies=%d rounds=%d total=%.4f stopped=%.4f pause=%.4f restore_ms=%.1f "
+          "migrate_exit=%.4f" % (a.way, pre or size, size, pre, pres, rounds, t_resume - t0, t_resume - t_last, pause,
+                                 rest_ms, t_done - t0),
           flush=True)
 
 
@@ -239,8 +244,9 @@ def main():
     p.add_argument("--port", type=int, required=True)
     p.add_argument("--mb", type=int, required=True)
     p.add_argument("--hot", type=float, default=0)
+    p.add_argument("--dirty", type=float, default=0)
     a = p.parse_args()
-    live(a) if a.way in ("live", "stopcopy") else naive(a)
+    live(a) if a.way in ("live", "stopcopy", "oneround") else naive(a)
 
 
 main()

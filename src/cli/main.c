@@ -49,7 +49,7 @@ static const cli_command commands[] = {
     { "restart", cmd_restart, "restart [--binary PROG] FILE|-" },
     { "run", cmd_run, "run [--dir DIR] [--interval SECONDS] [--signal SIG] [--compress] -- PROGRAM [ARG]..." },
     { "inspect", cmd_inspect, "inspect [--json] FILE|-" },
-    { "migrate", cmd_migrate, "migrate [--key KEYFILE] [--known FILE] [--detach] [--dry-run] [--compress] [--no-precopy] [--thread N] [--quiet] [--timeout SECONDS] [--resolve] PID HOST:PORT" },
+    { "migrate", cmd_migrate, "migrate [--key KEYFILE] [--known FILE] [--detach] [--dry-run] [--compress] [--no-precopy] [--rounds N] [--thread N] [--quiet] [--timeout SECONDS] [--resolve] PID HOST:PORT" },
     { "keygen", cmd_keygen, "keygen [--public] KEYFILE" },
     { "help", cmd_help, "help [COMMAND]" },
 };

@@ -1,8 +1,9 @@
 /* migrate.c: `migthread migrate [--key KEYFILE] [--known FILE] [--detach]
- * [--dry-run] [--compress] [--no-precopy] [--thread N] [--quiet] [--timeout
- * SECONDS] [--resolve] PID HOST:PORT` moves a running program (or its thread N) to
- * HOST's migthreadd. First a pre-copy: a checkpoint taken while the program
- * runs on, which the daemon keeps; then the program checkpoints (a delta of
+ * [--dry-run] [--compress] [--no-precopy] [--rounds N] [--thread N] [--quiet]
+ * [--timeout SECONDS] [--resolve] PID HOST:PORT` moves a running program (or its
+ * thread N) to HOST's migthreadd. First a pre-copy: a checkpoint taken while
+ * the program runs on, which the daemon keeps, and rounds of what changed
+ * while it crossed (each a delta of the last); then the program checkpoints (a delta of
  * the pre-copy: only the chunks changed since) into a pipe and stays stopped
  * (CM_FLAG_HOLD); the bytes go on over an authenticated session; only
  * after the daemon's READY does this put the program in doubt and send
@@ -40,7 +41,18 @@
 
 #define PIPE_BYTES (1 << 20)    /* the checkpoint pipe's size: fewer switches between writer and reader */
 
-#define SYNOPSIS "migrate [--key KEYFILE] [--known FILE] [--detach] [--dry-run] [--compress] [--no-precopy] " \
+/* Pre-copy rounds: another (a delta of the last) while the last carried
+ * more than ROUND_SMALL_BYTES (about 20 ms at 100 Mbit/s: the hold would
+ * gain less than a round's pause costs) beyond twice a delta's chunk map
+ * for the state (one bit for 512 bytes: 1/4096 of the first pre-copy,
+ * which no round removes), and at most half the one before it (a state
+ * rewritten faster than the link takes it shrinks no more: its hot part
+ * crosses once more in the hold whatever the rounds do). */
+#define ROUND_SMALL_BYTES (256u * 1024u)
+#define ROUND_MAP_SHARE 2048
+#define ROUND_SHRINK 2
+
+#define SYNOPSIS "migrate [--key KEYFILE] [--known FILE] [--detach] [--dry-run] [--compress] [--no-precopy] [--rounds N] " \
                  "[--thread N] [--quiet] [--timeout SECONDS] [--resolve] PID HOST:PORT"
 
 /* What the command line asked for. */
@@ -52,6 +64,7 @@ typedef struct mg_opts {
     int quiet;                  /* no progress line */
     int resolve;                /* --resolve: a source held in doubt, decided by the daemon's record */
     int no_precopy;             /* --no-precopy: stop and copy the whole state */
+    int rounds;                 /* --rounds N: at most N pre-copies (MIG_ROUNDS_MAX) */
 } mg_opts;
 
 typedef struct mg {
@@ -633,6 +646,13 @@ static const char *default_path(const char *name, char *buf, size_t cap)
 static int parse_number(const char *opt, const char *arg, mg_opts *o)
 {
     char *end;
+    if (strcmp(opt, "--rounds") == 0) {
+        long n = strtol(arg, &end, 10);
+        if (*end || n < 1 || n > MIG_ROUNDS_MAX)
+            return cli_fail("'%s' is not a number of pre-copy rounds (1 to %d)", arg, MIG_ROUNDS_MAX);
+        o->rounds = (int)n;
+        return 0;
+    }
     if (strcmp(opt, "--thread") == 0) {
         long n = strtol(arg, &end, 10);
         if (*end || n <= 0 || n > 0x7fffffff)
@@ -674,7 +694,8 @@ static int parse(int argc, char **argv, mg_opts *o, long *pid, const char **dest
             o->key = argv[++i];
         else if (strcmp(argv[i], "--known") == 0 && i + 1 < argc)
             o->known = argv[++i];
-        else if ((strcmp(argv[i], "--timeout") == 0 || strcmp(argv[i], "--thread") == 0) && i + 1 < argc) {
+        else if ((strcmp(argv[i], "--timeout") == 0 || strcmp(argv[i], "--thread") == 0 ||
+                  strcmp(argv[i], "--rounds") == 0) && i + 1 < argc) {
             if (parse_number(argv[i], argv[i + 1], o) != 0)
                 return 1;
             i++;
@@ -689,7 +710,7 @@ static int parse(int argc, char **argv, mg_opts *o, long *pid, const char **dest
         return cli_usage(SYNOPSIS);
     if ((o->flags & MIG_FLAG_DRY_RUN) && (o->flags & MIG_FLAG_DETACH))
         return cli_fail("--dry-run leaves nothing running: not with --detach");
-    if (o->resolve && (o->flags || o->thread || o->timeout_ms != ASK_MS_DEFAULT))
+    if (o->resolve && (o->flags || o->thread || o->timeout_ms != ASK_MS_DEFAULT || o->rounds))
         return cli_fail("--resolve releases a held program: only --key, --known and --quiet go with it");
     char *end;
     *pid = strtol(args[0], &end, 10);
@@ -739,6 +760,65 @@ static int await_kept(mg *g, uint64_t total)
     return await_answer(g, MIG_PRECOPY, total, MIG_KEPT, "a message out of place in place of KEPT");
 }
 
+/* Whether another round is worth it after one of last bytes that
+ * followed one of prev (0: the first), first the first pre-copy's. */
+static int worth_a_round(uint64_t first, uint64_t prev, uint64_t last)
+{
+    return last > ROUND_SMALL_BYTES + first / ROUND_MAP_SHARE && (prev == 0 || last * ROUND_SHRINK <= prev);
+}
+
+/* One more pre-copy round: ROUND, then a forked checkpoint-and-continue
+ * that is a delta of the last one kept (CM_FLAG_INCREMENTAL) and is kept
+ * in its place (CM_FLAG_KEEP), read whole, sent, KEPT. *bytes its size;
+ * 0 when the runtime took none (PRECOPY of 0 bytes: the last kept stays
+ * the parent). 0, or 1 after the line. */
+static int round_once(mg *g, const mg_opts *o, int *rd, uint64_t *bytes)
+{
+    net_error e;
+    if (send_msg(g, MIG_ROUND, NULL, 0, &e) < 0) {
+        daemon_reason(g, e.msg, sizeof e.msg);
+        return resume_source(g, "%s: %s", e.msg);
+    }
+    g->to_memory = g->base = 1;
+    int rc = ask(g, o, rd, CM_FLAG_KEEP | CM_FLAG_FORK | CM_FLAG_INCREMENTAL);
+    if (rc == 0)
+        rc = pump(g, *rd);
+    g->to_memory = g->dry_run;
+    g->base = 0;
+    close(*rd);
+    *rd = -1;
+    if (g->ctl >= 0)  /* not held: the program went on once it had written */
+        close(g->ctl);
+    g->ctl = -1;
+    if (rc == 2 || rc == ASK_AGAIN)
+        g->sent = 0;  /* refused before any capture: the program keeps the last parent */
+    else if (rc != 0 || (rc = send_held(g)) != 0)
+        return rc;
+    *bytes = g->sent;
+    rc = await_kept(g, *bytes);
+    g->sent = g->size = 0;
+    return rc;
+}
+
+/* Rounds after the first pre-copy (of first bytes): each sends what the
+ * program changed while the one before crossed the link, until that is
+ * small or shrinks no more, at most o->rounds in all. 0, or 1 after the
+ * line. */
+static int more_rounds(mg *g, const mg_opts *o, int *rd, uint64_t first)
+{
+    uint64_t prev = 0, last = first;
+    for (int n = 1; n < o->rounds && worth_a_round(first, prev, last); n++) {
+        uint64_t bytes = 0;
+        int rc = round_once(g, o, rd, &bytes);
+        if (rc != 0)
+            return rc;
+        if (bytes == 0)
+            break;
+        prev = last, last = bytes;
+    }
+    return 0;
+}
+
 /* The pre-copy: a checkpoint-and-continue that the program keeps the
  * hashes of (CM_FLAG_KEEP), read whole at the pipe's pace (the program
  * never waits for the network), sent while it runs on, kept by the daemon.
@@ -773,6 +853,8 @@ static int precopy(mg *g, const mg_opts *o, int *rd, int *kept)
         return rc;
     *kept = total > 0;
     g->sent = g->size = 0;
+    if (*kept && g->fork_pre && (o->flags & MIG_FLAG_ROUNDS))
+        return more_rounds(g, o, rd, total);
     return 0;
 }
 
@@ -826,6 +908,10 @@ int cmd_migrate(int argc, char **argv)
     g.dry_run = g.to_memory = (o.flags & MIG_FLAG_DRY_RUN) != 0;
     if (!g.dry_run && !o.no_precopy)  /* a dry run's capture never stops the program for long anyway */
         o.flags |= MIG_FLAG_PRECOPY;
+    if (o.rounds == 0)
+        o.rounds = MIG_ROUNDS_MAX;
+    if ((o.flags & MIG_FLAG_PRECOPY) && o.rounds > 1)
+        o.flags |= MIG_FLAG_ROUNDS;
     g.key = o.key ? o.key : default_path("key", kbuf, sizeof kbuf);
     g.known = o.known ? o.known : default_path("known", abuf, sizeof abuf);
     signal(SIGPIPE, SIG_IGN);
@@ -843,17 +929,16 @@ int cmd_migrate(int argc, char **argv)
             close(fd);
         return cli_fail("%s", why);
     }
-    if ((rc = request(&g, &o)) == 2) {  /* a daemon without pre-copy: again, without */
+    while ((rc = request(&g, &o)) == 2) {  /* a daemon without rounds, or pre-copy: again, without */
         net_close(g.s);
         close(fd);
-        o.flags &= ~(uint32_t)MIG_FLAG_PRECOPY;
+        o.flags &= ~(uint32_t)((o.flags & MIG_FLAG_ROUNDS) ? MIG_FLAG_ROUNDS : MIG_FLAG_PRECOPY);
         g.s = open_session(&g, &fd, why, sizeof why);
         if (!g.s) {
             if (fd >= 0)
                 close(fd);
             return cli_fail("%s", why);
         }
-        rc = request(&g, &o);
     }
     if (rc == 0)
         rc = transfer(&g, &o, &rd);

@@ -40,9 +40,11 @@ typedef struct mig {
     int detach, dry_run, compressed, precopy;
     uint64_t id;                 /* the migration's: the checkpoint's identity */
     int ready_sent, committed;   /* READY went; COMMIT recorded */
-    uint64_t pre_bytes;         /* the pre-copy's */
-    char parent[4400];          /* the kept pre-copy's file; empty: none */
-    int parent_fd;              /* open and locked while the session lives (d_sweep_precopies) */
+    int rounds;                 /* ROUNDS accepted: more pre-copies may follow the first */
+    uint64_t pre_bytes;         /* the pre-copies', all rounds */
+    int kept;                   /* pre-copies kept (each after the first a delta of the one before) */
+    char parent[MIG_ROUNDS_MAX][4400];  /* their files; empty: none */
+    int parent_fd[MIG_ROUNDS_MAX];      /* open and locked while the session lives (d_sweep_precopies) */
     d_child child;
     unsigned char buf[NET_MSG_DATA_MAX];
 } mig;
@@ -117,6 +119,12 @@ static int choose_build(mig *m, unsigned char *prefix, size_t *n)
         *n += len;
     }
     int abi;
+    if (m->child.pid > 0) {  /* started at the pre-copy: the held checkpoint must be the same program's */
+        char name[sizeof m->program];
+        if (d_program_name(prefix, *n, name, sizeof name, why, sizeof why) < 0)
+            return refuse(m, why);
+        return strcmp(name, m->program) == 0 ? 0 : refuse(m, "the held checkpoint is another program's than its pre-copy");
+    }
     if (d_program_name(prefix, *n, m->program, sizeof m->program, why, sizeof why) < 0 ||
         d_find_build(m->cfg, m->program, m->build, sizeof m->build, &abi, why, sizeof why) < 0)
         return refuse(m, why);
@@ -347,8 +355,14 @@ static int fault(const char *f)
  * client has touched its program. 0 or -1. */
 static int accept_request(mig *m, uint32_t flags)
 {
-    /* refuse-precopy: as a daemon from before pre-copy would */
-    if (flags & ~(uint32_t)(fault("refuse-precopy") ? MIG_FLAGS_KNOWN & ~MIG_FLAG_PRECOPY : MIG_FLAGS_KNOWN))
+    /* refuse-precopy, refuse-rounds: as a daemon from before pre-copy, or
+     * before its rounds, would */
+    uint32_t known = MIG_FLAGS_KNOWN;
+    if (fault("refuse-precopy"))
+        known &= ~(uint32_t)(MIG_FLAG_PRECOPY | MIG_FLAG_ROUNDS);
+    if (fault("refuse-rounds"))
+        known &= ~(uint32_t)MIG_FLAG_ROUNDS;
+    if (flags & ~known)
         return refuse(m, MIG_UNKNOWN_FLAGS);
     if ((flags & MIG_FLAG_DRY_RUN) && (flags & MIG_FLAG_DETACH))
         return refuse(m, "a dry run with detach: a dry run leaves nothing running");
@@ -358,6 +372,7 @@ static int accept_request(mig *m, uint32_t flags)
     m->dry_run = (flags & MIG_FLAG_DRY_RUN) != 0;
     m->compressed = (flags & MIG_FLAG_COMPRESS) != 0;
     m->precopy = (flags & MIG_FLAG_PRECOPY) != 0;
+    m->rounds = m->precopy && (flags & MIG_FLAG_ROUNDS) != 0;
     net_accept_compressed(m->s, m->compressed);  /* ACCEPTED goes before any compressed chunk can come */
     unsigned char b[4];
     net_put_u32(b, flags);
@@ -394,6 +409,7 @@ static const char *keep_dir(const mig *m)
  * refusal. fd is the file's. */
 static int take_precopy(mig *m, int fd, unsigned char *head, uint64_t *total)
 {
+    uint64_t got = 0;
     for (;;) {
         unsigned type;
         size_t len;
@@ -401,15 +417,16 @@ static int take_precopy(mig *m, int fd, unsigned char *head, uint64_t *total)
             return -1;
         if (type == MIG_PRECOPY && len == 8) {
             *total = net_get_u64(m->buf);
-            return *total == m->pre_bytes ? 0 : refuse(m, "the pre-copy's length does not match its PRECOPY");
+            m->pre_bytes += got;
+            return *total == got ? 0 : refuse(m, "the pre-copy's length does not match its PRECOPY");
         }
         if (type == MIG_ABORT)
             return snprintf(m->why, sizeof m->why, "the source called it off"), -1;
         if (type != MIG_DATA)
             return refuse(m, "a message out of place in the pre-copy");
-        if (m->pre_bytes < PREFIX_MAX)
-            memcpy(head + m->pre_bytes, m->buf, len < PREFIX_MAX - m->pre_bytes ? len : PREFIX_MAX - m->pre_bytes);
-        m->pre_bytes += len;
+        if (got < PREFIX_MAX)
+            memcpy(head + got, m->buf, len < PREFIX_MAX - got ? len : PREFIX_MAX - got);
+        got += len;
         if (write_all(fd, m->buf, len) < 0) {
             char why[256];
             snprintf(why, sizeof why, "cannot keep the pre-copy in %s: %s", keep_dir(m), strerror(errno));
@@ -423,8 +440,8 @@ static int take_precopy(mig *m, int fd, unsigned char *head, uint64_t *total)
  * (the destination killed mid-migration). */
 static void precopy_fault(const mig *m)
 {
-    if (fault("lose-precopy") && m->parent[0])
-        unlink(m->parent);
+    if (fault("lose-precopy") && m->kept > 0 && m->parent[m->kept - 1][0])
+        unlink(m->parent[m->kept - 1]);
     if (fault("exit-after-precopy"))
         _exit(1);
 }
@@ -456,25 +473,40 @@ void d_sweep_precopies(const d_config *cfg)
 
 /* The pre-copy's first bytes (n): a checkpoint of a program this host
  * has a build of (else refused before the source is held), and its id. */
-static int precopy_known(mig *m, const unsigned char *head, size_t n, uint64_t *id)
+static int precopy_known(mig *m, const unsigned char *head, size_t n, uint64_t *id, int *abi)
 {
     char why[1024];
-    int abi;
     long span = d_info_span(head, n, why, sizeof why);
     if (span == 0 || d_checkpoint_id(head, n, id) < 0)
         return refuse(m, "the pre-copy is not a MigThread checkpoint");
     if (span < 0 || d_program_name(head, (size_t)span, m->program, sizeof m->program, why, sizeof why) < 0 ||
-        d_find_build(m->cfg, m->program, m->build, sizeof m->build, &abi, why, sizeof why) < 0)
+        d_find_build(m->cfg, m->program, m->build, sizeof m->build, abi, why, sizeof why) < 0)
         return refuse(m, why);
     return 0;
+}
+
+/* After the first pre-copy is kept: the build starts now, while the
+ * source runs on, and waits on its pipe for the held checkpoint, so that
+ * its start (an emulator's under a runner, the dynamic loader's, the
+ * runtime's) is out of the hold. choose_build then checks that the held
+ * checkpoint is the same program's. 0 or -1 after a refusal. */
+static int start_early(mig *m, int abi)
+{
+    char why[1024];
+    if (m->child.pid > 0 || m->dry_run)
+        return 0;
+    return d_spawn(m->cfg, m->build, abi, &m->child, why, sizeof why) < 0 ? refuse(m, why) : 0;
 }
 
 /* With pre-copy: the checkpoint taken while the source ran, kept under the
  * name the held checkpoint's PARENT record gives it (migthread-precopy.ID,
  * incr.h's incr_stream_name, ID from its header), then KEPT. A PRECOPY of
- * 0 bytes: none (the source's runtime took none), a full one follows. */
+ * 0 bytes: none (the source's runtime took none), a full one follows.
+ * Each round's is kept beside the earlier ones (m->kept counts them): a
+ * later round's PARENT names the round before. */
 static int keep_precopy(mig *m)
 {
+    char *parent = m->parent[m->kept];
     char tmp[4400];
     int fd = -1;
     for (int i = 0; i < KEEP_TRIES && fd < 0; i++) {
@@ -496,22 +528,29 @@ static int keep_precopy(mig *m)
     }
     unsigned char *head = malloc(PREFIX_MAX);
     uint64_t total = 0, id;
+    int abi = -1;
     int rc = head ? take_precopy(m, fd, head, &total) : refuse(m, "out of memory");
-    m->parent_fd = fd;
+    m->parent_fd[m->kept++] = fd;
     if (rc == 0 && total > 0) {
-        if (precopy_known(m, head, total < PREFIX_MAX ? (size_t)total : PREFIX_MAX, &id) < 0)
+        char first[sizeof m->program];  /* a round's must be the first pre-copy's program */
+        snprintf(first, sizeof first, "%s", m->program);
+        if (precopy_known(m, head, total < PREFIX_MAX ? (size_t)total : PREFIX_MAX, &id, &abi) < 0)
             rc = -1;
+        else if (m->kept > 1 && strcmp(first, m->program) != 0)
+            rc = refuse(m, "a pre-copy round is another program's than the first");
         else {
-            snprintf(m->parent, sizeof m->parent, "%s/" PRECOPY_PREFIX "%016llx", keep_dir(m), (unsigned long long)id);
-            if (rename(tmp, m->parent) < 0) {
-                m->parent[0] = '\0';
+            snprintf(parent, sizeof m->parent[0], "%s/" PRECOPY_PREFIX "%016llx", keep_dir(m), (unsigned long long)id);
+            if (rename(tmp, parent) < 0) {
+                parent[0] = '\0';
                 rc = refuse(m, "cannot keep the pre-copy under its name");
             }
         }
     }
     free(head);
-    if (!m->parent[0])
+    if (!parent[0])
         unlink(tmp);
+    if (rc == 0 && parent[0] && start_early(m, abi) < 0)
+        rc = -1;
     net_error e;
     if (rc == 0 && net_msg_send(m->s, MIG_KEPT, NULL, 0, &e) < 0) {
         snprintf(m->why, sizeof m->why, "%s", e.msg);
@@ -520,6 +559,32 @@ static int keep_precopy(mig *m)
     if (rc == 0)
         precopy_fault(m);
     return rc;
+}
+
+/* With ROUNDS, after the first pre-copy's KEPT: each ROUND brings another
+ * pre-copy (a delta of the last kept), until the first message that is
+ * not ROUND, which begins the held checkpoint: its DATA goes to prefix
+ * (*n bytes). 0 or -1. */
+static int keep_rounds(mig *m, unsigned char *prefix, size_t *n)
+{
+    for (;;) {
+        unsigned type;
+        size_t len;
+        if (next_msg(m, &type, &len) < 0)
+            return -1;
+        if (type == MIG_DATA && len <= PREFIX_MAX) {
+            memcpy(prefix, m->buf, len);
+            *n = len;
+            return 0;
+        }
+        if (type != MIG_ROUND || len != 0)
+            return refuse(m, "the checkpoint's first record did not come as expected");
+        if (m->kept >= MIG_ROUNDS_MAX || !m->parent[m->kept - 1][0])
+            return refuse(m, m->kept >= MIG_ROUNDS_MAX ? "more pre-copy rounds than a migration may have"
+                                                       : "a pre-copy round after no pre-copy");
+        if (keep_precopy(m) < 0)
+            return -1;
+    }
 }
 
 /* The migration's steps up to the program's go. 0 once committed; 1 after
@@ -540,7 +605,11 @@ static int migrate(mig *m)
         return -1;
     unsigned char *prefix = malloc(PREFIX_MAX);
     size_t n = 0;
-    int rc = prefix ? choose_build(m, prefix, &n) : refuse(m, "out of memory");
+    int rc = prefix ? 0 : refuse(m, "out of memory");
+    if (rc == 0 && m->rounds)
+        rc = keep_rounds(m, prefix, &n);
+    if (rc == 0)
+        rc = choose_build(m, prefix, &n);
     if (rc == 0)
         rc = feed(m, prefix, n);
     free(prefix);
@@ -575,7 +644,7 @@ void d_session(const d_config *cfg, int fd, const char *from)
         d_log("%s: out of memory", from);
         return;
     }
-    *m = (mig){ .cfg = cfg, .parent_fd = -1, .child = { .pid = -1, .ckpt_fd = -1, .ready_fd = -1, .out_fd = -1, .err_fd = -1 } };
+    *m = (mig){ .cfg = cfg, .child = { .pid = -1, .ckpt_fd = -1, .ready_fd = -1, .out_fd = -1, .err_fd = -1 } };
     snprintf(m->program, sizeof m->program, "-");
     net_error e;
     m->s = net_server(fd, &cfg->keys, &cfg->clients, NET_TIMEOUT_MS, &e);
@@ -590,10 +659,11 @@ void d_session(const d_config *cfg, int fd, const char *from)
     net_public_text(peer->pk, key);
     snprintf(m->who, sizeof m->who, "%s from %s", peer->name[0] ? peer->name : key, from);
     int rc = migrate(m);
-    if (m->parent[0])  /* read whole by the restore before ready, or not needed any more */
-        unlink(m->parent);
-    if (m->parent_fd >= 0)
-        close(m->parent_fd);
+    for (int i = 0; i < m->kept; i++) {
+        if (m->parent[i][0])  /* read whole by the restore before ready, or not needed any more */
+            unlink(m->parent[i]);
+        close(m->parent_fd[i]);
+    }
     if (rc == 0)
         run_committed(m);
     else if (rc < 0) {
@@ -608,7 +678,10 @@ void d_session(const d_config *cfg, int fd, const char *from)
     unsigned long long wire;
     net_session_bytes(m->s, NULL, &wire);
     char pre[96] = "";
-    if (m->pre_bytes)
+    if (m->pre_bytes && m->kept > 1)
+        snprintf(pre, sizeof pre, ", after a pre-copy of %llu bytes in %d rounds", (unsigned long long)m->pre_bytes,
+                 m->kept);
+    else if (m->pre_bytes)
         snprintf(pre, sizeof pre, ", after a pre-copy of %llu bytes", (unsigned long long)m->pre_bytes);
     d_log("%s: %s: %llu bytes in %.3f s: %s (%llu bytes on the wire%s)%s", m->who, m->program,
           (unsigned long long)m->bytes, now_s() - t0, m->why, wire, m->compressed ? ", zstd" : "", pre);

@@ -26,6 +26,7 @@ enum {
     MIG_NOOP = 6,      /* both ways, empty: keeps an idle session within its timeout */
     MIG_QUERY = 7,     /* C->S u64 migration id, a session's first message: its outcome? */
     MIG_PRECOPY = 8,   /* C->S u64 total bytes of the pre-copy's DATA (0: none); answered by KEPT or REFUSED */
+    MIG_ROUND = 9,     /* C->S empty, after KEPT (with ROUNDS): another pre-copy, a delta of the last, follows */
     MIG_READY = 16,    /* S->C text: the build restored, waiting for COMMIT */
     MIG_REFUSED = 17,  /* S->C text: why there is no restore */
     MIG_OUT = 18,      /* S->C the program's stdout bytes */
@@ -47,10 +48,18 @@ enum { MIG_OUTCOME_COMMITTED = 1, MIG_OUTCOME_ABORTED = 2 };
  * after ACCEPTED are zstd-compressed (net_compress). PRECOPY: a checkpoint
  * taken while the source ran comes first (DATA, then PRECOPY), the daemon
  * keeps it as a file and says KEPT; the held checkpoint that follows may
- * be a delta of it. A daemon refuses a flag it does not know or does not
+ * be a delta of it. ROUNDS (with PRECOPY only): after KEPT the client may
+ * send ROUND and another pre-copy (DATA, PRECOPY, KEPT), a delta of the
+ * last one kept, up to MIG_ROUNDS_MAX of them; the held checkpoint is a
+ * delta of the last. A daemon refuses a flag it does not know or does not
  * take, before the source is touched. */
-enum { MIG_FLAG_DETACH = 1, MIG_FLAG_DRY_RUN = 2, MIG_FLAG_COMPRESS = 4, MIG_FLAG_PRECOPY = 8 };
-#define MIG_FLAGS_KNOWN (MIG_FLAG_DETACH | MIG_FLAG_DRY_RUN | MIG_FLAG_COMPRESS | MIG_FLAG_PRECOPY)
+enum { MIG_FLAG_DETACH = 1, MIG_FLAG_DRY_RUN = 2, MIG_FLAG_COMPRESS = 4, MIG_FLAG_PRECOPY = 8, MIG_FLAG_ROUNDS = 16 };
+#define MIG_FLAGS_KNOWN (MIG_FLAG_DETACH | MIG_FLAG_DRY_RUN | MIG_FLAG_COMPRESS | MIG_FLAG_PRECOPY | MIG_FLAG_ROUNDS)
+/* Pre-copies a daemon keeps for one migration, the first included: each
+ * after the first is a delta of the one before, so the held checkpoint's
+ * chain is this deep plus one (within the runtime's CFG_INCR_MAX_DEFAULT,
+ * 8, and ckpt_chain's CK_CHAIN_MAX). */
+enum { MIG_ROUNDS_MAX = 5 };
 /* A daemon's REFUSED for a flag it does not know (migrate asks again
  * without pre-copy then: a daemon from before it). */
 #define MIG_UNKNOWN_FLAGS "a migration request with flags this daemon does not know"

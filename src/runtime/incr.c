@@ -8,7 +8,8 @@
  * written back to its old bytes counts as unchanged, which is right.
  *
  * Each block of INCR_MIN_BLOCK bytes or more is hashed in chunks of
- * INCR_CHUNK bytes (XXH3-128, libxxhash) as it goes out; the table of
+ * INCR_CHUNK bytes (INCR_STREAM_CHUNK into a descriptor) (XXH3-128,
+ * libxxhash) as it goes out; the table of
  * hashes of the last checkpoint file written (by old address and length)
  * is the parent's. A block of the same address and length whose chunks
  * partly hash the same goes out as a DELTA record naming the parent's
@@ -35,6 +36,16 @@
 /* The chunk compared and referred to: a page, the unit a program's
  * changes come in. */
 #define INCR_CHUNK 4096u
+/* Into a descriptor (a migration's pre-copies and held checkpoint): the
+ * smallest chunk a DELTA record may have (checkpoint-format.md). A program
+ * that writes a few words in each of many pages then sends an eighth of
+ * those pages, not all of them, held; the table is 16 bytes a chunk
+ * (3% of the state, for the migration only) and hashing costs no more
+ * (XXH3 runs as fast on 512 bytes as on 4096). */
+#define INCR_STREAM_CHUNK 512u
+/* A DELTA record's chunk: a power of two in this range. */
+#define INCR_CHUNK_MIN 512u
+#define INCR_CHUNK_MAX (1u << 24)
 /* Smaller blocks are written whole: a DELTA record's framing and map
  * cost about as much as they would save. */
 #define INCR_MIN_BLOCK 1024u
@@ -42,6 +53,9 @@
  * writer gathers only smaller ones in runs, and hands them to block_out,
  * which must leave them alone. */
 _Static_assert(INCR_MIN_BLOCK >= CK_RUN_BLOCK_MAX, "a block hashed here could share its record");
+_Static_assert(INCR_STREAM_CHUNK >= INCR_CHUNK_MIN && INCR_CHUNK <= INCR_CHUNK_MAX &&
+               (INCR_STREAM_CHUNK & (INCR_STREAM_CHUNK - 1)) == 0 && (INCR_CHUNK & (INCR_CHUNK - 1)) == 0,
+               "a DELTA record's chunk is a power of two from 512 to 2^24");
 
 /* A block of a checkpoint and where its chunks' hashes start. */
 typedef struct entry {
@@ -51,6 +65,7 @@ typedef struct entry {
 } entry;
 
 typedef struct table {
+    uint32_t chunk;     /* the bytes each hash covers */
     entry *e;
     size_t n, cap;
     XXH128_hash_t *h;
@@ -105,6 +120,11 @@ static int grow(void **p, size_t *cap, size_t need, size_t size)
 
 /* A new entry with room for nchunks hashes; NULL when out of memory (the
  * block then has no entry: the next checkpoint writes it whole). */
+static uint64_t chunks_of(uint64_t len, uint32_t chunk)
+{
+    return (len + chunk - 1) / chunk;
+}
+
 static entry *table_add(table *t, uint64_t addr, uint64_t len, uint32_t record, uint64_t nchunks)
 {
     if (grow((void **)&t->e, &t->cap, t->n + 1, sizeof *t->e) < 0 ||
@@ -165,6 +185,7 @@ static int link_parent(const char *abs)
 void incr_prepare(const char *path)
 {
     table_clear(&in.next);
+    in.next.chunk = INCR_CHUNK;
     in.active = in.want;
     in.child = in.written = 0;
     in.nold = 0;
@@ -193,7 +214,7 @@ uint16_t incr_features(void)
 
 /* The chunk map of a block against the parent's entry pe; 1 when some
  * chunk is the same. */
-static int map_same(const entry *pe, const XXH128_hash_t *now, uint64_t nchunks, uint64_t len)
+static int map_same(const entry *pe, const XXH128_hash_t *now, uint64_t nchunks, uint64_t len, uint32_t chunk)
 {
     size_t bytes = (size_t)((nchunks + 7) / 8);
     if (grow((void **)&in.same, &in.same_cap, bytes, 1) < 0)
@@ -204,7 +225,7 @@ static int map_same(const entry *pe, const XXH128_hash_t *now, uint64_t nchunks,
         if (!XXH128_isEqual(in.prev.h[pe->first + i], now[i]))
             continue;
         in.same[i / 8] |= (uint8_t)(1u << (i % 8));
-        in.bytes_same += i + 1 < nchunks ? INCR_CHUNK : len - i * INCR_CHUNK;
+        in.bytes_same += i + 1 < nchunks ? chunk : len - i * chunk;
         any = 1;
     }
     return any;
@@ -218,7 +239,8 @@ static int block_out(void *ctx, ck_writer *w, const ck_block *b, const void *dat
     in.bytes_blocks += b->len;
     if (b->len < INCR_MIN_BLOCK || ck_block_patched(w, data, b->len))
         return 0;  /* a patched block's bytes are not memory's: never referred to */
-    uint64_t nchunks = (b->len + INCR_CHUNK - 1) / INCR_CHUNK;
+    uint32_t chunk = in.next.chunk;
+    uint64_t nchunks = chunks_of(b->len, chunk);
     entry *e = table_add(&in.next, b->old_addr, b->len, w->records, nchunks);
     if (!e)
         return 0;
@@ -227,14 +249,15 @@ static int block_out(void *ctx, ck_writer *w, const ck_block *b, const void *dat
     struct timespec t0, t1;
     clock_gettime(CLOCK_MONOTONIC, &t0);
     for (uint64_t i = 0; i < nchunks; i++)
-        now[i] = XXH3_128bits(p + i * INCR_CHUNK, i + 1 < nchunks ? INCR_CHUNK : b->len - i * INCR_CHUNK);
+        now[i] = XXH3_128bits(p + i * chunk, i + 1 < nchunks ? chunk : b->len - i * chunk);
     clock_gettime(CLOCK_MONOTONIC, &t1);
     in.hash_s += (double)(t1.tv_sec - t0.tv_sec) + (t1.tv_nsec - t0.tv_nsec) * 1e-9;
     in.bytes_hashed += b->len;
-    const entry *pe = in.child ? table_find(&in.prev, b->old_addr) : NULL;
-    if (!pe || pe->len != b->len || !map_same(pe, now, nchunks, b->len))
+    /* (a parent hashed at another grain is never compared with) */
+    const entry *pe = in.child && in.prev.chunk == chunk ? table_find(&in.prev, b->old_addr) : NULL;
+    if (!pe || pe->len != b->len || !map_same(pe, now, nchunks, b->len, chunk))
         return 0;
-    return ck_write_delta(w, b, data, pe->record, INCR_CHUNK, in.same) < 0 ? -1 : 1;
+    return ck_write_delta(w, b, data, pe->record, chunk, in.same) < 0 ? -1 : 1;
 }
 
 int incr_begin(ck_writer *w)
@@ -320,7 +343,7 @@ void incr_abort(void)
 
 /* What the copy sends: this header, the entries, the hashes. Both sides
  * are the same program on the same ABI: native layout. */
-#define INCR_FORK_MAGIC 0x6d7466696e637231ULL  /* "mtfincr1" */
+#define INCR_FORK_MAGIC 0x6d7466696e637232ULL  /* "mtfincr2" */
 typedef struct fork_msg {
     uint64_t magic;
     uint64_t id, digest, size;
@@ -328,6 +351,7 @@ typedef struct fork_msg {
     uint64_t rep_same, rep_blocks, rep_hashed;
     double rep_hash_ms;
     uint32_t depth;
+    uint32_t chunk;                    /* the bytes each hash covers */
     int32_t child;
     int32_t stream;                    /* a descriptor's pre-copy: the kept parent (no file here) */
     char path[PATH_MAX], link[PATH_MAX];
@@ -377,7 +401,7 @@ int incr_send(int fd)
     *m = (fork_msg){ .magic = INCR_FORK_MAGIC, .id = in.id, .digest = in.digest, .size = in.size,
                      .n = in.prev.n, .nh = in.prev.nh, .rep_same = in.rep_same, .rep_blocks = in.rep_blocks,
                      .rep_hashed = in.rep_hashed, .rep_hash_ms = in.rep_hash_ms, .depth = in.depth,
-                     .child = in.reported_child, .stream = in.stream };
+                     .chunk = in.prev.chunk, .child = in.reported_child, .stream = in.stream };
     memcpy(m->path, in.path, sizeof m->path);
     memcpy(m->link, in.link, sizeof m->link);
     int rc = put_all(fd, m, sizeof *m) < 0 || put_all(fd, in.prev.e, in.prev.n * sizeof *in.prev.e) < 0 ||
@@ -388,25 +412,20 @@ int incr_send(int fd)
     return rc;
 }
 
-static uint64_t chunks_of(uint64_t len)
-{
-    return (len + INCR_CHUNK - 1) / INCR_CHUNK;
-}
-
 /* The copy's table as the program reads it: every entry's hashes inside
  * the hashes sent, together exactly all of them, entries in address
  * order; strings terminated. 0 or -1. */
 static int fork_msg_valid(const fork_msg *m, const entry *e, uint64_t total)
 {
     if (m->magic != INCR_FORK_MAGIC || !memchr(m->path, 0, sizeof m->path) || !memchr(m->link, 0, sizeof m->link) ||
-        m->depth > CK_CHAIN_MAX)
+        m->depth > CK_CHAIN_MAX || m->chunk < INCR_CHUNK_MIN || m->chunk > INCR_CHUNK_MAX || (m->chunk & (m->chunk - 1)))
         return -1;
     uint64_t want = (uint64_t)sizeof *m + m->n * sizeof *e + m->nh * sizeof(XXH128_hash_t);
     if (m->n > total / sizeof *e || m->nh > total / sizeof(XXH128_hash_t) || want != total)
         return -1;
     uint64_t sum = 0;
     for (uint64_t i = 0; i < m->n; i++) {
-        uint64_t k = chunks_of(e[i].len);
+        uint64_t k = chunks_of(e[i].len, m->chunk);
         if (e[i].len == 0 || e[i].first > m->nh || k > m->nh - e[i].first || (i && e[i - 1].addr >= e[i].addr))
             return -1;
         sum += k;
@@ -447,6 +466,7 @@ int incr_receive(int fd)
     if (ok) {
         t.n = m->n;
         t.nh = m->nh;
+        t.chunk = m->chunk;
         free(in.prev.e);
         free(in.prev.h);
         in.prev = t;
@@ -493,6 +513,7 @@ int incr_stream_name(uint64_t id, char *buf, size_t cap)
 void incr_prepare_stream(int keep, int delta)
 {
     table_clear(&in.next);
+    in.next.chunk = INCR_STREAM_CHUNK;
     in.active = keep || delta;
     in.child = in.written = 0;
     in.nold = 0;
@@ -500,7 +521,8 @@ void incr_prepare_stream(int keep, int delta)
     in.hash_s = 0;
     keeping = keep;
     uint32_t max = cfg.incr_max ? cfg.incr_max : CFG_INCR_MAX_DEFAULT;
-    if (delta && in.have && in.stream && in.depth < max && incr_stream_name(in.id, in.link, sizeof in.link) == 0)
+    if (delta && in.have && in.stream && in.prev.chunk == INCR_STREAM_CHUNK && in.depth < max &&
+        incr_stream_name(in.id, in.link, sizeof in.link) == 0)
         in.child = 1;
 }
 
@@ -531,6 +553,7 @@ void incr_seed_begin(const ck_image *img, const char *path)
         !realpath(path, in.path))
         return;  /* another ABI's bytes are never this process's memory */
     table_clear(&in.next);
+    in.next.chunk = INCR_CHUNK;
     in.id = img->checkpoint_id;
     in.digest = img->end_digest;
     in.size = img->total_bytes;
@@ -548,7 +571,7 @@ void incr_seed_block(const ck_block *b, const void *new_addr)
 {
     if (!seeding || b->len < INCR_MIN_BLOCK)
         return;
-    uint64_t nchunks = (b->len + INCR_CHUNK - 1) / INCR_CHUNK;
+    uint64_t nchunks = chunks_of(b->len, INCR_CHUNK);
     entry *e = table_add(&in.next, (uint64_t)(uintptr_t)new_addr, b->len, b->record, nchunks);
     for (uint64_t i = 0; e && i < nchunks; i++)
         in.next.h[e->first + i] = XXH3_128bits(b->data + i * INCR_CHUNK,

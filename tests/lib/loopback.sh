@@ -63,6 +63,21 @@ held() { grep -q '^migthread: checkpoint (descriptor): [0-9]* bytes' "$dir/$1.er
 # the pre-copy and the held one); delta NAME: one referred to the pre-copy
 checkpoints() { grep -c '^migthread: checkpoint (descriptor): [0-9]* bytes' "$dir/$1.err"; }
 delta() { grep -q '^migthread: checkpoint (descriptor) refers to parent migthread-precopy\.[0-9a-f]\{16\}: ' "$dir/$1.err"; }
+# parents NAME: the pre-copies the source's checkpoints referred to, in
+# order (with rounds, each round's parent and then the held one's)
+parents() { sed -n 's/^migthread: checkpoint (descriptor) refers to parent \(migthread-precopy\.[0-9a-f]\{16\}\): .*/\1/p' "$dir/$1.err"; }
+# small_round NAME: the second round took most of its blocks from the first
+# (a table that does not change: all of it but what the program touched)
+small_round() {
+    sed -n 's/^migthread: checkpoint (descriptor) refers to parent migthread-precopy\.[0-9a-f]\{16\}: \([0-9]*\) of \([0-9]*\) bytes.*/\1 \2/p' \
+        "$dir/$1.err" | head -n 1 | { read -r same all && [ $((same * 4)) -gt $((all * 3)) ]; }
+}
+# held_took NAME: the held checkpoint (the last delta) changed, and took
+# over three quarters of its blocks' bytes from its parent
+held_took() {
+    sed -n 's/^migthread: checkpoint (descriptor) refers to parent migthread-precopy\.[0-9a-f]\{16\}: \([0-9]*\) of \([0-9]*\) bytes.*/\1 \2/p' \
+        "$dir/$1.err" | tail -n 1 | { read -r same all && [ "$same" -lt "$all" ] && [ $((same * 4)) -gt $((all * 3)) ]; }
+}
 # forked NAME: the source's first checkpoint (the pre-copy) was written by a
 # forked copy; its hashes came back whole when the next line says it is whole
 forked() { grep '^migthread: checkpoint (descriptor): [0-9]* bytes' "$dir/$1.err" | head -n 1 | grep -q '(forked, the program stopped [0-9.]* ms)$'; }
