@@ -51,6 +51,7 @@ bench_sizes() {
         splash-lu) args="-p2 -n256 -t" ;;
         splash-ocean) args="-n130 -p2 -o" ;;
         splash-water) more="sed -i 's/   64  3 /  216  3 /' small.in" ;;
+        siod) more="sed -i 's/(fib 33)/(fib 25)/' test.scm" ;;
         splash-barnes) more="sed -i 's/^256\$/2048/' small.in" ;;
     esac
     [ -n "$more" ] && prep="$prep && $more"
