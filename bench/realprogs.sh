@@ -51,7 +51,7 @@ bench_sizes() {
         splash-lu) args="-p2 -n256 -t" ;;
         splash-ocean) args="-n130 -p2 -o" ;;
         splash-water) more="sed -i 's/   64  3 /  216  3 /' small.in" ;;
-        lua) args="bench/binarytrees.lua 10" ;;
+        lua) args="bench/binarytrees.lua 8" ;;
         siod) more="sed -i 's/(fib 33)/(fib 25)/' test.scm" ;;
         splash-barnes) more="sed -i 's/^256\$/2048/' small.in" ;;
     esac
@@ -127,7 +127,7 @@ one_program() {
 report() {
     awk -v fmt="$1" -v tg="$target_geo" -v tw="$target_worst" '
     function commas(x,   s) {
-        s = sprintf("%d", x)
+        s = sprintf("%.0f", x)  # %d is 32 bits wide in mawk
         while (s ~ /[0-9][0-9][0-9][0-9]/) sub(/[0-9][0-9][0-9]($|,)/, ",&", s)
         return s
     }
