@@ -9,12 +9,14 @@
 # Inputs are the manifest's (sized for qemu), larger where the plain run
 # would execute fewer than about 30 million instructions (bench_sizes): so
 # that the runtime's start, about 0.16 million instructions, does not weigh;
-# under callgrind each run then takes at most a few seconds. Instruction counts are callgrind's `Collected`
-# (deterministic, so a loaded machine does not change them; threaded programs
-# run serialised by valgrind); wall times are the best of REALPROGS_RUNS
-# (default 3) alternated native runs. Both builds must print the same output
-# (the manifest's varying lines dropped), or the program is marked DIFFERS.
-# The callgrind files stay in build/bench/realprogs/NAME/ for callgrind_annotate.
+# under callgrind each run then takes 0.2 to 10 seconds. Instruction counts
+# are callgrind's `Collected` (deterministic, so a loaded machine does not
+# change them; threaded programs run serialised by valgrind); wall times
+# are the best of REALPROGS_RUNS (default 3) alternated native runs. Both
+# builds must print the same output (the manifest's varying lines dropped),
+# or the program is marked DIFFERS. The callgrind files stay in
+# build/bench/realprogs/NAME/ (REALPROGS_OUT) for callgrind_annotate.
+# Exits non-zero when an mtcc build fails, crashes or prints otherwise.
 set -u
 cd "$(dirname "$0")/.."
 repo=$(pwd)
@@ -182,3 +184,7 @@ for n in $names; do
 done
 echo
 report text
+if cat "$out"/*/result 2>/dev/null | grep -qE '^[^ ]+ [^ ]+ (BUILD-FAIL|CRASH|DIFFERS) '; then
+    echo "bench-realprogs: an mtcc build failed, crashed or printed otherwise (above)"
+    exit 1
+fi
