@@ -65,7 +65,7 @@ ZFILE_LIB   := build/zfile/libmtzfile.a
 HOST_LIB := build/lib/$(HOST_TRIPLE)/libmigthread.a
 HEADERS  := build/include/migthread.h build/include/migthread-gen.h
 
-.PHONY: all cross check check-slurm demo bench bench-convert bench-overhead bench-threads bench-unions bench-migrate bench-fork bench-incremental bench-capspeed bench-compact bench-heaptrack deps clean unit matrix \
+.PHONY: all cross check check-slurm demo bench bench-convert bench-overhead bench-threads bench-unions bench-migrate bench-fork bench-incremental bench-capspeed bench-compact bench-heaptrack bench-realprogs deps clean unit matrix \
         bench-compress fuzz-smoke fuzz-csmith man install uninstall deb
 all: $(HOST_LIB) build/lib/$(HOST_TRIPLE)/libmtconvert.a build/bin/migthread build/bin/migthreadd build/bin/mtcc $(HEADERS)
 
@@ -423,7 +423,13 @@ bench-compact: deps
 	@$(MAKE) --no-print-directory all
 	bench/compact.sh
 
-bench: bench-compress bench-convert bench-overhead bench-heaptrack bench-threads bench-unions bench-fork bench-incremental bench-capspeed bench-compact bench-migrate
+# mtcc's cost on public benchmark programs fetched outside the repository
+# into REALPROGS_SRC (docs/realprogs.md says how; skipped with one line without them)
+bench-realprogs: deps
+	@$(MAKE) --no-print-directory all
+	bench/realprogs.sh "$(REALPROGS_SRC)"
+
+bench: bench-compress bench-convert bench-overhead bench-heaptrack bench-threads bench-unions bench-fork bench-incremental bench-capspeed bench-compact bench-realprogs bench-migrate
 
 clean:
 	rm -rf build

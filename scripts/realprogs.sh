@@ -31,16 +31,8 @@ base_flags="-O1 -w -std=gnu17"
 t_run=${REALPROGS_TIMEOUT:-300} # seconds any run may take, qemu included
 huge=1000000000000000           # MIGTHREAD_AFTER_POLLS that never runs out: the run reports its count
 
-# ---- the manifest -----------------------------------------------------------------
-# One program a line, fields split by `|` (blank lines and # comments skipped):
-#   name | suite | directory under SRCDIR | sources | flags | arguments | stdin | kind | drop | prep
-# sources are shell globs in the directory; kind is `seq` or `threads`; drop
-# lists extended regular expressions of output lines that differ from run
-# to run (timings), removed before any comparison, or `-`; prep is a command run
-# in the program's copy before the build (with $SRC set to SRCDIR), or `-`;
-# flags and arguments may be `-` for none; drop is comma-separated patterns.
-
-field() { printf '%s\n' "$entry" | cut -d'|' -f"$1" | sed 's/^ *//; s/ *$//'; }
+# ---- the manifest (scripts/realprogs-lib.sh reads it) -------------------------------
+. "$repo/scripts/realprogs-lib.sh"
 
 # ---- one program ------------------------------------------------------------------
 # Writes $d/results, one line per check: CLASS NAME WHAT DETAIL.
@@ -83,18 +75,10 @@ judge() {  # judge RC WHAT WANT GOT ERR
 }
 
 prepare() {
-    rm -rf "$d" && mkdir -p "$d"
+    manifest_prepare "$d"
+    rc=$?
     : >"$d/results"
-    [ -d "$SRC/$dir" ] || { note skip source "$SRC/$dir is missing"; return 1; }
-    cp -r "$SRC/$dir" "$d/src"
-    if [ "$prep" != "-" ]; then
-        (cd "$d/src" && SRC=$SRC sh -c "$prep") >"$d/prep.log" 2>&1 ||
-            { note skip prep "$(tail -n 1 "$d/prep.log")"; return 1; }
-    fi
-    case "$stdin" in
-        -) stdin=/dev/null ;;
-        *) stdin=$d/src/$stdin ;;
-    esac
+    [ $rc -eq 0 ] || { note skip "$failed_step" "$why"; return 1; }
 }
 
 build_all() {
@@ -203,19 +187,10 @@ run_checks() {
 }
 
 one_program() {
-    entry=$(grep -v '^ *#' "$manifest" | grep -E "^ *$1 *\|")
-    name=$1
-    d=$out/$name
-    suite=$(field 2) dir=$(field 3) files=$(field 4) flags=$(field 5) args=$(field 6)
-    stdin=$(field 7) kind=$(field 8) drop=$(field 9) prep=$(field 10)
-    [ "$flags" = "-" ] && flags=""
-    [ "$args" = "-" ] && args=""
-    # the lines to drop: a comma-separated list of patterns (`|` splits fields)
-    if [ "$drop" = "-" ]; then drop='^\b$'   # a pattern that matches no line
-    else drop=$(echo "$drop" | sed 's/,/|/g'); fi
-    lib=""
+    d=$out/$1
+    manifest_load "$1" || { echo "realprogs: $1 is not in $manifest" >&2; return; }
     run_abis=$abis
-    if [ "$kind" = threads ]; then run_abis=$threaded_abis lib=-pthread; fi
+    [ "$kind" = threads ] && run_abis=$threaded_abis
     run_checks
     echo "$suite" >"$d/suite"
 }
@@ -279,7 +254,7 @@ shift
 [ -x build/bin/mtcc ] || { echo "realprogs: build/bin/mtcc is missing (make all cross)"; exit 2; }
 renice -n 10 $$ >/dev/null 2>&1
 if [ $# -gt 0 ]; then names="$*"
-else names=$(grep -v -e '^ *#' -e '^ *$' "$manifest" | cut -d'|' -f1 | tr -d ' '); fi
+else names=$(manifest_names); fi
 mkdir -p "$out"
 for n in $names; do echo "$n"; done | xargs -P "${REALPROGS_JOBS:-2}" -n 1 sh scripts/realprogs.sh --one "$SRC"
 

@@ -455,6 +455,12 @@ check "a loop that calls on every turn has no back-edge poll; a continue, an if 
 $mtcc -O2 -o "$dir/bodypoll" tests/mtcc/inputs/bodypoll.c 2>"$dir/err" && gcc -O2 -o "$dir/bodypoll.plain" tests/mtcc/inputs/bodypoll.c
 check "bodypoll.c prints what the plain build prints" '"$dir/bodypoll" >"$dir/bp.out" && "$dir/bodypoll.plain" >"$dir/bp.want" && cmp -s "$dir/bp.out" "$dir/bp.want"'
 
+# ---- the C library's functions declared by the program itself (rewrite.c) ------------------------
+$mtcc --print-transformed tests/corpus/owndecls.c >"$dir/owndecls.t.c" 2>"$dir/err"
+check "a helper calling sqrt declared by the program itself (no <math.h>) is a leaf: no resume site in it or in its caller's loop" \
+    '! grep -q "__mt_save_distance_" "$dir/owndecls.t.c" && ! grep -q "__mt_save_nearest_" "$dir/owndecls.t.c" &&
+     grep -q "__mt_save_main_1(" "$dir/owndecls.t.c"'
+
 # ---- C in every shape: builds, prints what gcc's build prints, round-trips -------------------------
 # Each input is checkpointed at three adaptation points (the file removed
 # first; the checkpoint file and MIGTHREAD_VERBOSE's line required) and

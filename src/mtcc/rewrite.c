@@ -227,6 +227,35 @@ static const pthread_call *find_pthread_call(const char *name)
     return NULL;
 }
 
+/* Functions of the C standard library (C11 7.4 <ctype.h>, 7.12 <math.h>,
+ * 7.22 <stdlib.h>'s conversions and arithmetic, 7.24 <string.h>) that
+ * never call into the program: names reserved for the library, so a
+ * program's own `extern double sqrt(double);` (old code writes that
+ * rather than include <math.h>; Olden's bh and tsp do) declares the
+ * library's function. (Those that take a callback, qsort and bsearch,
+ * and those whose state the runtime keeps, libc.c, are not here.) */
+static int standard_function(const char *name)
+{
+    static const char *const names[] = {
+        "isalnum", "isalpha", "isblank", "iscntrl", "isdigit", "isgraph", "islower", "isprint", "ispunct",
+        "isspace", "isupper", "isxdigit", "tolower", "toupper",
+        "acos", "asin", "atan", "atan2", "cos", "sin", "tan", "acosh", "asinh", "atanh", "cosh", "sinh", "tanh",
+        "exp", "exp2", "expm1", "frexp", "ilogb", "ldexp", "log", "log10", "log1p", "log2", "logb", "modf",
+        "scalbn", "scalbln", "cbrt", "fabs", "hypot", "pow", "sqrt", "erf", "erfc", "lgamma", "tgamma",
+        "ceil", "floor", "nearbyint", "rint", "lrint", "llrint", "round", "lround", "llround", "trunc",
+        "fmod", "remainder", "remquo", "copysign", "nan", "nextafter", "nexttoward", "fdim", "fmax", "fmin",
+        "fma", "sqrtf", "sinf", "cosf", "expf", "logf", "powf", "fabsf", "floorf", "ceilf", "atan2f",
+        "atof", "atoi", "atol", "atoll", "strtod", "strtof", "strtold", "strtol", "strtoll", "strtoul",
+        "strtoull", "abs", "labs", "llabs", "div", "ldiv", "lldiv",
+        "memcpy", "memmove", "strcpy", "strncpy", "strcat", "strncat", "memcmp", "strcmp", "strcoll",
+        "strncmp", "strxfrm", "memchr", "strchr", "strcspn", "strpbrk", "strrchr", "strspn", "strstr",
+        "memset", "strlen", NULL };
+    for (int i = 0; names[i]; i++)
+        if (strcmp(name, names[i]) == 0)
+            return 1;
+    return 0;
+}
+
 int library_callee(CXCursor callee)
 {
     if (in_system_header(callee))
@@ -236,7 +265,8 @@ int library_callee(CXCursor callee)
     /* extern void *malloc(unsigned); written by the program itself, or an
      * implicit declaration: the C library's function all the same, unless
      * the unit defines it */
-    if (!lib && (libspec_find(name) || find_pthread_call(name) || pthread_unsupported(name)))
+    if (!lib && (libspec_find(name) || find_pthread_call(name) || pthread_unsupported(name) ||
+                 standard_function(name)))
         lib = clang_Cursor_isNull(clang_getCursorDefinition(callee));
     free(name);
     return lib;

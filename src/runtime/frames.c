@@ -158,27 +158,57 @@ typedef struct pin_hdr {
 #define HDR_SIZE ROUND_UP(sizeof(pin_hdr))
 enum { CHUNK_SIZE = 64 * 1024 };
 
-static void *pin_enter(frames_thread *ft, const mt_type *t)
+/* Records up to this size are zeroed by stores the compiler writes out
+ * (most pinned records: a few locals, a small array): memset's call costs
+ * more than its work there (pin_fill). */
+enum { PIN_ZERO_INLINE_MAX = 64 };
+
+/* Takes need bytes for a record of type t (size bytes) from chunk c, which
+ * has room, and returns its data, zeroed. Records up to four alignments
+ * are zeroed by stores the compiler writes out; a larger one by memset,
+ * a tail call (it returns its first argument). */
+static inline void *pin_fill(pin_chunk *c, const mt_type *t, size_t size, size_t need)
 {
-    size_t need = HDR_SIZE + ROUND_UP(t->size);
-    pin_chunk *c = ft->pin_top;
-    if (!c || c->cap - c->used < need) {
-        size_t cap = need > CHUNK_SIZE ? need : CHUNK_SIZE;
-        pin_chunk *fresh = malloc(ROUND_UP(sizeof(pin_chunk)) + cap);
-        if (!fresh)
-            mt_fatal("out of memory for the locals of a call");
-        fresh->below = c;
-        fresh->cap = cap;
-        fresh->used = 0;
-        ft->pin_top = c = fresh;
-    }
     pin_hdr *h = (pin_hdr *)(CHUNK_MEM(c) + c->used);
     h->type = t;
-    h->size = t->size;
+    h->size = size;
     c->used += need;
     unsigned char *data = (unsigned char *)h + HDR_SIZE;
-    memset(data, 0, t->size);
-    return data;
+    switch (ROUND_UP(size) / REC_ALIGN) {  /* stores up to the rounding stay in the record */
+    case 1: memset(data, 0, 1 * REC_ALIGN); return data;
+    case 2: memset(data, 0, 2 * REC_ALIGN); return data;
+    case 3: memset(data, 0, 3 * REC_ALIGN); return data;
+    case 4: memset(data, 0, 4 * REC_ALIGN); return data;
+    default: return memset(data, 0, size);
+    }
+}
+_Static_assert(4 * REC_ALIGN == PIN_ZERO_INLINE_MAX, "pin_fill's cases cover PIN_ZERO_INLINE_MAX");
+
+/* The slow path of pin_enter, apart so that the common case (room in the
+ * top chunk) is a pointer bump without a call frame: a fresh chunk of at
+ * least the record's size on top of the thread's stack, then the record. */
+static __attribute__((noinline)) void *pin_enter_fresh(frames_thread *ft, const mt_type *t)
+{
+    size_t need = HDR_SIZE + ROUND_UP(t->size);
+    size_t cap = need > CHUNK_SIZE ? need : CHUNK_SIZE;
+    pin_chunk *fresh = malloc(ROUND_UP(sizeof(pin_chunk)) + cap);
+    if (!fresh)
+        mt_fatal("out of memory for the locals of a call");
+    fresh->below = ft->pin_top;
+    fresh->cap = cap;
+    fresh->used = 0;
+    ft->pin_top = fresh;
+    return pin_fill(fresh, t, t->size, need);
+}
+
+static inline void *pin_enter(frames_thread *ft, const mt_type *t)
+{
+    size_t size = t->size;
+    size_t need = HDR_SIZE + ROUND_UP(size);
+    pin_chunk *c = ft->pin_top;
+    if (__builtin_expect(!c || c->cap - c->used < need, 0))
+        return pin_enter_fresh(ft, t);
+    return pin_fill(c, t, size, need);
 }
 
 void *mt_pin_enter(const mt_type *t)
