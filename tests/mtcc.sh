@@ -352,6 +352,40 @@ $mtcc -O2 -Wall -Wextra -Werror -o "$dir/tailrec" tests/corpus/tailrec.c 2>"$dir
 gcc -O2 -o "$dir/tailrec.plain" tests/corpus/tailrec.c && "$dir/tailrec.plain" >"$dir/tailrec.want"
 check "tailrec.c: a 200000-deep tail recursion runs in a 256 KiB stack" \
     '(ulimit -s 256; "$dir/tailrec" >"$dir/tailrec.out" 2>&1) && cmp -s "$dir/tailrec.out" "$dir/tailrec.want"'
+# A loop of self tail calls with short turns is written TAIL_COPIES (8)
+# times over in the function (tailcall.c): the copies jump to the next
+# without a poll, the last polls every 32 rounds; a body with a label, or
+# longer than TAIL_COPY_BYTES, stays one copy. Checkpoints at polls inside
+# the copied loops (the frame saved is the function's own) restore on
+# s390x and on i686.
+$mtcc --print-transformed tests/corpus/unrolled.c >"$dir/unrolled.c" 2>"$dir/err"
+fn_text() { awk "/^static [a-z ]*\\*?$1\\(.*[^;]\$/,/__mt_twin_$1\\(void\\)\$/" "$dir/unrolled.c" | sed '$d'; }
+check "unrolled.c: sumsq is eight copies with one poll, counting 32 rounds" \
+    '[ "$(fn_text sumsq | grep -o "__mt_tail_[0-9]*:" | tr "\n" " ")" = "__mt_tail_1: __mt_tail_2: __mt_tail_3: __mt_tail_4: __mt_tail_5: __mt_tail_6: __mt_tail_7: " ] &&
+     [ "$(fn_text sumsq | grep -o "__mt_save_sumsq_1(n" | wc -l)" -eq 1 ] && fn_text sumsq | grep -q "__mt_cd = 32;"'
+all_copied() { for f in walk fill find steps manhattan gcd; do fn_text $f | grep -q "__mt_tail_7:" || return 1; done; }
+check "unrolled.c: walk, fill, find, steps, manhattan and gcd are copied too" all_copied
+check "unrolled.c: labelled (a label) and mixed (a long body) are not" \
+    '! fn_text labelled | grep -q "__mt_tail_1" && ! fn_text mixed | grep -q "__mt_tail_1" && fn_text mixed | grep -q "goto __mt_tail;"'
+check "unrolled.c: the twin is one copy, counting 256 turns" \
+    'sed -n "/__mt_twin_sumsq(void)\$/,/^}/p" "$dir/unrolled.c" | grep -q "__mt_cd = 256;" &&
+     ! sed -n "/__mt_twin_sumsq(void)\$/,/^}/p" "$dir/unrolled.c" | grep -q "__mt_tail_1"'
+$mtcc -O2 -Wall -Wextra -Werror -o "$dir/unrolled" tests/corpus/unrolled.c 2>"$dir/err"
+$mtcc --cc=s390x-linux-gnu-gcc -O2 -o "$dir/unrolled.s390x" tests/corpus/unrolled.c 2>>"$dir/err"
+$mtcc --cc=i686-linux-gnu-gcc -O2 -o "$dir/unrolled.i686" tests/corpus/unrolled.c 2>>"$dir/err"
+gcc -O2 -o "$dir/unrolled.plain" tests/corpus/unrolled.c && "$dir/unrolled.plain" >"$dir/unrolled.want"
+unrolled_at() {  # unrolled_at POS FUNCTION: a checkpoint in FUNCTION's loop, restored on s390x and i686
+    rt_checkpoint "$dir/unrolled.ckpt" "$dir/unrolled.before" "$1" "$dir/unrolled" || return 1
+    build/bin/migthread inspect "$dir/unrolled.ckpt" | grep "^  #" | sed "s/, resume.*//" | tr -s " " | tr "\n" " " >"$dir/unrolled.frames"
+    [ "$(cat "$dir/unrolled.frames")" = " #0 main  #1 unrolled.c:$2 " ] || { rt_why="frames $(cat "$dir/unrolled.frames")"; return 1; }
+    for abi in s390x i686; do
+        rt_restore "$dir/unrolled.ckpt" "$dir/unrolled.after" scripts/abi.sh run $abi "$dir/unrolled.$abi" &&
+            rt_joined "$dir/unrolled.before" "$dir/unrolled.after" "$dir/unrolled.want" || return 1
+    done
+}
+for at in 50:sumsq 150:prod 200:walk 300:fill 400:manhattan; do
+    check "unrolled.c: a checkpoint inside ${at#*:}'s copied loop restores on s390x and i686" "unrolled_at ${at%%:*} ${at#*:}"
+done
 # The same recursions written as conditionals, kept locals, void
 # conditionals and a macro's one line (src/mtcc/normalise.c): each is a
 # jump, 200000 deep in a 256 KiB stack, printing what gcc's build prints.
