@@ -355,7 +355,7 @@ check "tailrec.c: a 200000-deep tail recursion runs in a 256 KiB stack" \
 # A loop of self tail calls with short turns is written TAIL_COPIES (8)
 # times over in the function (tailcall.c): the copies jump to the next
 # without a poll, the last polls every 32 rounds; a body with a label, or
-# longer than TAIL_COPY_BYTES, stays one copy. Checkpoints at polls inside
+# longer than TAIL_COPY_BYTES (2048), stays one copy. Checkpoints at polls inside
 # the copied loops (the frame saved is the function's own) restore on
 # s390x and on i686.
 $mtcc --print-transformed tests/corpus/unrolled.c >"$dir/unrolled.c" 2>"$dir/err"
@@ -395,25 +395,29 @@ check "normalforms.c: every form's 200000-deep recursion runs in a 256 KiB stack
     '(ulimit -s 256; "$dir/normalforms" >"$dir/normalforms.out" 2>&1) && cmp -s "$dir/normalforms.out" "$dir/normalforms.want"'
 # Functions calling each other in tail position (src/mtcc/sibling.c): no
 # check after the call, so gcc makes it a jump, 30000 deep in a 256 KiB
-# stack; a checkpoint inside is_even/is_odd saves main's frame and the
-# polling function's only (the caller's frame is gone, as gcc's jump
-# removes it), and an s390x restore hands over from is_even's twin.
+# stack; static ones written together are one function (src/mtcc/merge.c),
+# so a checkpoint inside is_even/is_odd saves main's frame and their
+# group's, and an s390x restore resumes the group; the void states
+# (not merged) hand over from one twin to the other.
 $mtcc -O2 -Wall -Wextra -Werror -o "$dir/mutualtail" tests/corpus/mutualtail.c 2>"$dir/err"
 $mtcc --cc=s390x-linux-gnu-gcc -O2 -o "$dir/mutualtail.s390x" tests/corpus/mutualtail.c 2>>"$dir/err"
 gcc -O2 -o "$dir/mutualtail.plain" tests/corpus/mutualtail.c && "$dir/mutualtail.plain" >"$dir/mutualtail.want"
 check "mutualtail.c: calls in tail position between functions run in a 256 KiB stack, as gcc's print" \
     '(ulimit -s 256; "$dir/mutualtail" >"$dir/mutualtail.out" 2>&1) && cmp -s "$dir/mutualtail.out" "$dir/mutualtail.want"'
-check "mutualtail.c: a checkpoint inside is_even/is_odd on x86_64 saves main and is_odd only" \
+check "mutualtail.c: a checkpoint inside is_even/is_odd on x86_64 saves main and their group only (merge.c)" \
     'rt_checkpoint "$dir/mutualtail.ckpt" "$dir/mutualtail.before" 101 "$dir/mutualtail" &&
      build/bin/migthread inspect "$dir/mutualtail.ckpt" | grep "^  #" >"$dir/mutualtail.frames" &&
-     [ "$(sed -n "s/^  #\([0-9]\) \([^,]*\),.*/\1 \2/p" "$dir/mutualtail.frames" | tr "\n" " ")" = "0 main 1 mutualtail.c:is_odd " ]'
+     [ "$(sed -n "s/^  #\([0-9]\) \([^,]*\),.*/\1 \2/p" "$dir/mutualtail.frames" | tr "\n" " ")" = "0 main 1 mutualtail.c:__mt_group_is_even " ]'
 check "mutualtail.c: restored on s390x, the output joins" \
     'rt_restore "$dir/mutualtail.ckpt" "$dir/mutualtail.after" scripts/abi.sh run s390x "$dir/mutualtail.s390x" &&
      rt_joined "$dir/mutualtail.before" "$dir/mutualtail.after" "$dir/mutualtail.want"'
 # the void states at the end of the run: some checkpoint there saves
 # state_a under main alone (state_b, main's callee, handed over)
 mutual_void() {
-    for pos in $(seq 235895 235915); do
+    total=$(MIGTHREAD_AFTER_POLLS=1000000000000 "$dir/mutualtail" 2>&1 >/dev/null |
+        sed -n 's/.*ended after \([0-9]*\) adaptation points.*/\1/p')
+    [ -n "$total" ] || { rt_why="no count of adaptation points"; return 1; }
+    for pos in $(seq $((total - 85)) $((total - 65))); do
         rt_checkpoint "$dir/mutualv.ckpt" "$dir/mutualv.before" "$pos" "$dir/mutualtail" || return 1
         build/bin/migthread inspect "$dir/mutualv.ckpt" | grep "^  #" | sed "s/, resume.*//" | tr -s " " | tr "\n" " " >"$dir/mutualv.frames"
         [ "$(cat "$dir/mutualv.frames")" = " #0 main  #1 mutualtail.c:state_a " ] || continue

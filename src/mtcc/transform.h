@@ -266,6 +266,10 @@ void free_leaves(tunit *t);
  * local only to be returned as the returned call), lines kept; NULL when
  * nothing changed. Reads t->tu and t->eb.src. */
 char *normalise_unit(tunit *t);
+/* merge.c: static functions written together that call each other only in
+ * tail position become one function (and a wrapper each); the new text,
+ * or NULL when nothing changed. */
+char *merge_unit(tunit *t);
 
 /* ---- unaligned.c ---- */
 /* The unit's text with every access through a pointer that may hold a
@@ -289,7 +293,7 @@ void plan_tail_calls(tunit *t, func *fn, CXCursor body);
  * a poll and the last counts TAIL_TURNS / TAIL_COPIES rounds, so the turns
  * between two polls stay TAIL_TURNS. TAIL_COPY_BYTES bounds the body's
  * preprocessed text. */
-enum { TAIL_TURNS_N = 256, TAIL_COPIES = 8, TAIL_COPY_BYTES = 1024 };
+enum { TAIL_TURNS_N = 256, TAIL_COPIES = 8, TAIL_COPY_BYTES = 2048 };
 #define TAIL_COPY_LABEL "__mt_tail_"
 /* The copies of an unrolled body, inserted by e after the function's own
  * locals (emit.c): nothing when the function has none. */
