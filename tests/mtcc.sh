@@ -386,6 +386,34 @@ unrolled_at() {  # unrolled_at POS FUNCTION: a checkpoint in FUNCTION's loop, re
 for at in 50:sumsq 150:prod 200:walk 300:fill 400:manhattan; do
     check "unrolled.c: a checkpoint inside ${at#*:}'s copied loop restores on s390x and i686" "unrolled_at ${at%%:*} ${at#*:}"
 done
+# Static functions written together that call each other only in tail
+# position are one function with a switch (merge.c): east/north/west (other
+# parameters in each, one named like a global another reads) and the
+# macro's ping/pong; even_l/odd_l (a label) and down/up (a call not in tail
+# position) are left apart. Checkpoints inside a group restore on s390x
+# and i686.
+$mtcc --print-transformed tests/corpus/merged.c >"$dir/merged.c" 2>"$dir/err"
+check "merged.c: east, north and west are one function; ping and pong another" \
+    'grep -q "^static long __mt_group_east(int __mt_w, struct vec __mt_g0_v, int __mt_g0_steps, const char \*__mt_g1_path, long __mt_g1_total, struct vec __mt_g1_at, int __mt_g1_steps, double __mt_g2_scale, struct vec __mt_g2_v, int __mt_g2_steps)" "$dir/merged.c" &&
+     grep -q "^static unsigned int __mt_group_ping(int __mt_w" "$dir/merged.c"'
+check "merged.c: even_l/odd_l (a label) and down/up (a call not in tail position) are not merged" \
+    '! grep -q "__mt_group_even_l\|__mt_group_odd_l\|__mt_group_down\|__mt_group_up" "$dir/merged.c"'
+$mtcc -O2 -o "$dir/merged" tests/corpus/merged.c 2>"$dir/err"
+$mtcc --cc=s390x-linux-gnu-gcc -O2 -o "$dir/merged.s390x" tests/corpus/merged.c 2>>"$dir/err"
+$mtcc --cc=i686-linux-gnu-gcc -O2 -o "$dir/merged.i686" tests/corpus/merged.c 2>>"$dir/err"
+gcc -O2 -o "$dir/merged.plain" tests/corpus/merged.c 2>/dev/null && "$dir/merged.plain" >"$dir/merged.want"
+merged_at() {  # merged_at POS GROUP: a checkpoint in GROUP, restored on s390x and i686
+    rt_checkpoint "$dir/merged.ckpt" "$dir/merged.before" "$1" "$dir/merged" || return 1
+    build/bin/migthread inspect "$dir/merged.ckpt" | grep "^  #" | sed "s/, resume.*//" | tr -s " " | tr "\n" " " >"$dir/merged.frames"
+    [ "$(cat "$dir/merged.frames")" = " #0 main  #1 merged.c:$2 " ] || { rt_why="frames $(cat "$dir/merged.frames")"; return 1; }
+    for abi in s390x i686; do
+        rt_restore "$dir/merged.ckpt" "$dir/merged.after" scripts/abi.sh run $abi "$dir/merged.$abi" &&
+            rt_joined "$dir/merged.before" "$dir/merged.after" "$dir/merged.want" || return 1
+    done
+}
+for at in 60:__mt_group_east 150:__mt_group_east 260:__mt_group_ping; do
+    check "merged.c: a checkpoint at $at restores on s390x and i686" "merged_at ${at%%:*} ${at#*:}"
+done
 # The same recursions written as conditionals, kept locals, void
 # conditionals and a macro's one line (src/mtcc/normalise.c): each is a
 # jump, 200000 deep in a 256 KiB stack, printing what gcc's build prints.
