@@ -265,9 +265,9 @@ typedef struct rename_ctx {
     int nmembers;
 } rename_ctx;
 
-/* The arguments of a call of member `to`: its own from the call (args
- * when a call), the other members' parameters as they are (or zero when
- * zeros is set: the wrapper has none). */
+/* The arguments of a call of member `to`: its own from call (or the
+ * wrapper's parameters when call is null), and for the other members'
+ * parameters zeros (zeros set) or their current values. */
 static void group_args(edit *e, rename_ctx *r, int to, CXCursor call, int zeros)
 {
     char head[64];
@@ -331,7 +331,8 @@ static enum CXChildVisitResult rename_visit(CXCursor c, CXCursor parent, CXClien
     if (k == CXCursor_CallExpr) {
         int to = find_cand(r->m, called_function(c));
         if (to >= 0 && r->m->c[to].group == r->m->c[r->first].group) {
-            /* a tail call of a member: the group's, with the other members' parameters */
+            /* a tail call of a member: the group's, with zeros for the other
+             * members' parameters (dead until a call of their member sets them) */
             edit *e = ed_add(&r->m->eb, cur_start(c), cur_end(c), ORDER_PLAIN);
             ed_text(e, r->group);
             group_args(e, r, r->m->c[to].index, c, 1);
