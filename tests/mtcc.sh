@@ -500,6 +500,11 @@ $mtcc --print-transformed tests/corpus/longloops.c >"$dir/longloops.t.c" 2>"$dir
 check "longloops.c: loops with a break, a bound read through a pointer or a short index stay whole" \
     'grep -q "for (first = 0; first < m; first += 1)" "$dir/longloops.t.c" && grep -q "i < \*bound; i++)" "$dir/longloops.t.c" &&
      grep -q "for (short s = -100; s <= 100; s++)" "$dir/longloops.t.c"'
+# the short loop of a cut loop ends the loop around it (its condition is
+# false by then), so that gcc sees its index start where the loop's does
+check "longloops.c: every cut loop's short loop ends with break before the chunks" \
+    'n=$(grep -o "< 4096) { for (; " "$dir/longloops.t.c" | wc -l) && [ "$n" -ge 3 ] &&
+     [ "$(grep -o "break; } else { [^=;]*__mt_e" "$dir/longloops.t.c" | wc -l)" -eq "$n" ]'
 
 $mtcc --print-transformed tests/mtcc/inputs/duff.c >"$dir/duff.t.c" 2>"$dir/err"
 $mtcc -O2 -o "$dir/duff" tests/mtcc/inputs/duff.c 2>"$dir/err" && gcc -O2 -o "$dir/duff.plain" tests/mtcc/inputs/duff.c
