@@ -352,6 +352,68 @@ $mtcc -O2 -Wall -Wextra -Werror -o "$dir/tailrec" tests/corpus/tailrec.c 2>"$dir
 gcc -O2 -o "$dir/tailrec.plain" tests/corpus/tailrec.c && "$dir/tailrec.plain" >"$dir/tailrec.want"
 check "tailrec.c: a 200000-deep tail recursion runs in a 256 KiB stack" \
     '(ulimit -s 256; "$dir/tailrec" >"$dir/tailrec.out" 2>&1) && cmp -s "$dir/tailrec.out" "$dir/tailrec.want"'
+# A loop of self tail calls with short turns is written TAIL_COPIES (8)
+# times over in the function (tailcall.c): the copies jump to the next
+# without a poll, the last polls every 32 rounds; a body with a label, or
+# longer than TAIL_COPY_BYTES (2048), stays one copy. Checkpoints at polls inside
+# the copied loops (the frame saved is the function's own) restore on
+# s390x and on i686.
+$mtcc --print-transformed tests/corpus/unrolled.c >"$dir/unrolled.c" 2>"$dir/err"
+fn_text() { awk "/^static [a-z ]*\\*?$1\\(.*[^;]\$/,/__mt_twin_$1\\(void\\)\$/" "$dir/unrolled.c" | sed '$d'; }
+check "unrolled.c: sumsq is eight copies with one poll, counting 32 rounds" \
+    '[ "$(fn_text sumsq | grep -o "__mt_tail_[0-9]*:" | tr "\n" " ")" = "__mt_tail_1: __mt_tail_2: __mt_tail_3: __mt_tail_4: __mt_tail_5: __mt_tail_6: __mt_tail_7: " ] &&
+     [ "$(fn_text sumsq | grep -o "__mt_save_sumsq_1(n" | wc -l)" -eq 1 ] && fn_text sumsq | grep -q "__mt_cd = 32;"'
+all_copied() { for f in walk fill find steps manhattan gcd; do fn_text $f | grep -q "__mt_tail_7:" || return 1; done; }
+check "unrolled.c: walk, fill, find, steps, manhattan and gcd are copied too" all_copied
+check "unrolled.c: labelled (a label) and mixed (a long body) are not" \
+    '! fn_text labelled | grep -q "__mt_tail_1" && ! fn_text mixed | grep -q "__mt_tail_1" && fn_text mixed | grep -q "goto __mt_tail;"'
+check "unrolled.c: the twin is one copy, counting 256 turns" \
+    'sed -n "/__mt_twin_sumsq(void)\$/,/^}/p" "$dir/unrolled.c" | grep -q "__mt_cd = 256;" &&
+     ! sed -n "/__mt_twin_sumsq(void)\$/,/^}/p" "$dir/unrolled.c" | grep -q "__mt_tail_1"'
+$mtcc -O2 -Wall -Wextra -Werror -o "$dir/unrolled" tests/corpus/unrolled.c 2>"$dir/err"
+$mtcc --cc=s390x-linux-gnu-gcc -O2 -o "$dir/unrolled.s390x" tests/corpus/unrolled.c 2>>"$dir/err"
+$mtcc --cc=i686-linux-gnu-gcc -O2 -o "$dir/unrolled.i686" tests/corpus/unrolled.c 2>>"$dir/err"
+gcc -O2 -o "$dir/unrolled.plain" tests/corpus/unrolled.c && "$dir/unrolled.plain" >"$dir/unrolled.want"
+unrolled_at() {  # unrolled_at POS FUNCTION: a checkpoint in FUNCTION's loop, restored on s390x and i686
+    rt_checkpoint "$dir/unrolled.ckpt" "$dir/unrolled.before" "$1" "$dir/unrolled" || return 1
+    build/bin/migthread inspect "$dir/unrolled.ckpt" | grep "^  #" | sed "s/, resume.*//" | tr -s " " | tr "\n" " " >"$dir/unrolled.frames"
+    [ "$(cat "$dir/unrolled.frames")" = " #0 main  #1 unrolled.c:$2 " ] || { rt_why="frames $(cat "$dir/unrolled.frames")"; return 1; }
+    for abi in s390x i686; do
+        rt_restore "$dir/unrolled.ckpt" "$dir/unrolled.after" scripts/abi.sh run $abi "$dir/unrolled.$abi" &&
+            rt_joined "$dir/unrolled.before" "$dir/unrolled.after" "$dir/unrolled.want" || return 1
+    done
+}
+for at in 50:sumsq 150:prod 200:walk 300:fill 400:manhattan; do
+    check "unrolled.c: a checkpoint inside ${at#*:}'s copied loop restores on s390x and i686" "unrolled_at ${at%%:*} ${at#*:}"
+done
+# Static functions written together that call each other only in tail
+# position are one function with a switch (merge.c): east/north/west (other
+# parameters in each, one named like a global another reads) and the
+# macro's ping/pong; even_l/odd_l (a label) and down/up (a call not in tail
+# position) are left apart. Checkpoints inside a group restore on s390x
+# and i686.
+$mtcc --print-transformed tests/corpus/merged.c >"$dir/merged.c" 2>"$dir/err"
+check "merged.c: east, north and west are one function; ping and pong another" \
+    'grep -q "^static long __mt_group_east(int __mt_w, struct vec __mt_g0_v, int __mt_g0_steps, const char \*__mt_g1_path, long __mt_g1_total, struct vec __mt_g1_at, int __mt_g1_steps, double __mt_g2_scale, struct vec __mt_g2_v, int __mt_g2_steps)" "$dir/merged.c" &&
+     grep -q "^static unsigned int __mt_group_ping(int __mt_w" "$dir/merged.c"'
+check "merged.c: even_l/odd_l (a label) and down/up (a call not in tail position) are not merged" \
+    '! grep -q "__mt_group_even_l\|__mt_group_odd_l\|__mt_group_down\|__mt_group_up" "$dir/merged.c"'
+$mtcc -O2 -o "$dir/merged" tests/corpus/merged.c 2>"$dir/err"
+$mtcc --cc=s390x-linux-gnu-gcc -O2 -o "$dir/merged.s390x" tests/corpus/merged.c 2>>"$dir/err"
+$mtcc --cc=i686-linux-gnu-gcc -O2 -o "$dir/merged.i686" tests/corpus/merged.c 2>>"$dir/err"
+gcc -O2 -o "$dir/merged.plain" tests/corpus/merged.c 2>/dev/null && "$dir/merged.plain" >"$dir/merged.want"
+merged_at() {  # merged_at POS GROUP: a checkpoint in GROUP, restored on s390x and i686
+    rt_checkpoint "$dir/merged.ckpt" "$dir/merged.before" "$1" "$dir/merged" || return 1
+    build/bin/migthread inspect "$dir/merged.ckpt" | grep "^  #" | sed "s/, resume.*//" | tr -s " " | tr "\n" " " >"$dir/merged.frames"
+    [ "$(cat "$dir/merged.frames")" = " #0 main  #1 merged.c:$2 " ] || { rt_why="frames $(cat "$dir/merged.frames")"; return 1; }
+    for abi in s390x i686; do
+        rt_restore "$dir/merged.ckpt" "$dir/merged.after" scripts/abi.sh run $abi "$dir/merged.$abi" &&
+            rt_joined "$dir/merged.before" "$dir/merged.after" "$dir/merged.want" || return 1
+    done
+}
+for at in 60:__mt_group_east 150:__mt_group_east 260:__mt_group_ping; do
+    check "merged.c: a checkpoint at $at restores on s390x and i686" "merged_at ${at%%:*} ${at#*:}"
+done
 # The same recursions written as conditionals, kept locals, void
 # conditionals and a macro's one line (src/mtcc/normalise.c): each is a
 # jump, 200000 deep in a 256 KiB stack, printing what gcc's build prints.
@@ -361,25 +423,29 @@ check "normalforms.c: every form's 200000-deep recursion runs in a 256 KiB stack
     '(ulimit -s 256; "$dir/normalforms" >"$dir/normalforms.out" 2>&1) && cmp -s "$dir/normalforms.out" "$dir/normalforms.want"'
 # Functions calling each other in tail position (src/mtcc/sibling.c): no
 # check after the call, so gcc makes it a jump, 30000 deep in a 256 KiB
-# stack; a checkpoint inside is_even/is_odd saves main's frame and the
-# polling function's only (the caller's frame is gone, as gcc's jump
-# removes it), and an s390x restore hands over from is_even's twin.
+# stack; static ones written together are one function (src/mtcc/merge.c),
+# so a checkpoint inside is_even/is_odd saves main's frame and their
+# group's, and an s390x restore resumes the group; the void states
+# (not merged) hand over from one twin to the other.
 $mtcc -O2 -Wall -Wextra -Werror -o "$dir/mutualtail" tests/corpus/mutualtail.c 2>"$dir/err"
 $mtcc --cc=s390x-linux-gnu-gcc -O2 -o "$dir/mutualtail.s390x" tests/corpus/mutualtail.c 2>>"$dir/err"
 gcc -O2 -o "$dir/mutualtail.plain" tests/corpus/mutualtail.c && "$dir/mutualtail.plain" >"$dir/mutualtail.want"
 check "mutualtail.c: calls in tail position between functions run in a 256 KiB stack, as gcc's print" \
     '(ulimit -s 256; "$dir/mutualtail" >"$dir/mutualtail.out" 2>&1) && cmp -s "$dir/mutualtail.out" "$dir/mutualtail.want"'
-check "mutualtail.c: a checkpoint inside is_even/is_odd on x86_64 saves main and is_odd only" \
+check "mutualtail.c: a checkpoint inside is_even/is_odd on x86_64 saves main and their group only (merge.c)" \
     'rt_checkpoint "$dir/mutualtail.ckpt" "$dir/mutualtail.before" 101 "$dir/mutualtail" &&
      build/bin/migthread inspect "$dir/mutualtail.ckpt" | grep "^  #" >"$dir/mutualtail.frames" &&
-     [ "$(sed -n "s/^  #\([0-9]\) \([^,]*\),.*/\1 \2/p" "$dir/mutualtail.frames" | tr "\n" " ")" = "0 main 1 mutualtail.c:is_odd " ]'
+     [ "$(sed -n "s/^  #\([0-9]\) \([^,]*\),.*/\1 \2/p" "$dir/mutualtail.frames" | tr "\n" " ")" = "0 main 1 mutualtail.c:__mt_group_is_even " ]'
 check "mutualtail.c: restored on s390x, the output joins" \
     'rt_restore "$dir/mutualtail.ckpt" "$dir/mutualtail.after" scripts/abi.sh run s390x "$dir/mutualtail.s390x" &&
      rt_joined "$dir/mutualtail.before" "$dir/mutualtail.after" "$dir/mutualtail.want"'
 # the void states at the end of the run: some checkpoint there saves
 # state_a under main alone (state_b, main's callee, handed over)
 mutual_void() {
-    for pos in $(seq 235895 235915); do
+    total=$(MIGTHREAD_AFTER_POLLS=1000000000000 "$dir/mutualtail" 2>&1 >/dev/null |
+        sed -n 's/.*ended after \([0-9]*\) adaptation points.*/\1/p')
+    [ -n "$total" ] || { rt_why="no count of adaptation points"; return 1; }
+    for pos in $(seq $((total - 85)) $((total - 65))); do
         rt_checkpoint "$dir/mutualv.ckpt" "$dir/mutualv.before" "$pos" "$dir/mutualtail" || return 1
         build/bin/migthread inspect "$dir/mutualv.ckpt" | grep "^  #" | sed "s/, resume.*//" | tr -s " " | tr "\n" " " >"$dir/mutualv.frames"
         [ "$(cat "$dir/mutualv.frames")" = " #0 main  #1 mutualtail.c:state_a " ] || continue
@@ -434,6 +500,11 @@ $mtcc --print-transformed tests/corpus/longloops.c >"$dir/longloops.t.c" 2>"$dir
 check "longloops.c: loops with a break, a bound read through a pointer or a short index stay whole" \
     'grep -q "for (first = 0; first < m; first += 1)" "$dir/longloops.t.c" && grep -q "i < \*bound; i++)" "$dir/longloops.t.c" &&
      grep -q "for (short s = -100; s <= 100; s++)" "$dir/longloops.t.c"'
+# the short loop of a cut loop ends the loop around it (its condition is
+# false by then), so that gcc sees its index start where the loop's does
+check "longloops.c: every cut loop's short loop ends with break before the chunks" \
+    'n=$(grep -o "< 4096) { for (; " "$dir/longloops.t.c" | wc -l) && [ "$n" -ge 3 ] &&
+     [ "$(grep -o "break; } else { [^=;]*__mt_e" "$dir/longloops.t.c" | wc -l)" -eq "$n" ]'
 
 $mtcc --print-transformed tests/mtcc/inputs/duff.c >"$dir/duff.t.c" 2>"$dir/err"
 $mtcc -O2 -o "$dir/duff" tests/mtcc/inputs/duff.c 2>"$dir/err" && gcc -O2 -o "$dir/duff.plain" tests/mtcc/inputs/duff.c

@@ -168,6 +168,18 @@ static seg *add_seg(edit *e, int kind)
 void ed_text(edit *e, const char *text) { add_seg(e, SEG_TEXT)->text = xstrdup(text); }
 void ed_twin_text(edit *e, const char *text) { add_seg(e, SEG_TWIN_ONLY)->text = xstrdup(text); }
 void ed_site(edit *e, struct site *s) { add_seg(e, SEG_SITE)->site = s; }
+void ed_normal_text(edit *e, const char *text) { add_seg(e, SEG_NORMAL_ONLY)->text = xstrdup(text); }
+void ed_next_copy(edit *e, const char *label) { add_seg(e, SEG_NEXT_COPY)->label = xstrdup(label); }
+
+void ed_copies(edit *e, unsigned start, unsigned end, int count, const char *label, const char *after)
+{
+    seg *s = add_seg(e, SEG_COPIES);
+    s->start = start;
+    s->end = end;
+    s->count = count;
+    s->label = xstrdup(label);
+    s->text = xstrdup(after);
+}
 
 void ed_range_all(edit *e, unsigned start, unsigned end)
 {
@@ -225,11 +237,37 @@ static int by_position(const void *a, const void *b)
     return x->seq < y->seq ? -1 : x->seq > y->seq;
 }
 
+/* The copies of SEG_COPIES s; the edit holding s is busy meanwhile, so
+ * they leave it (and what it declares) out. */
+static void render_copies(editbuf *eb, const seg *s, strbuf *out)
+{
+    int was = eb->copy;
+    for (int c = 1; c <= s->count; c++) {
+        eb->copy = c;
+        sb_put(out, " {");
+        if (eb->markers && spans_lines(eb, s->start, s->end))
+            put_marker(eb, s->start, out);
+        ed_render(eb, s->start, s->end, ED_BODY, out);
+        sb_printf(out, " %s %s%d: __attribute__((unused));", s->text, s->label, c);
+    }
+    eb->copy = was;
+}
+
 static void render_segs(editbuf *eb, const edit *e, strbuf *out)
 {
     for (int i = 0; i < e->nsegs; i++) {
         const seg *s = &e->segs[i];
-        if (s->kind == SEG_TEXT || (s->kind == SEG_TWIN_ONLY && eb->twin) ||
+        if (s->not_in_copy && eb->copy)
+            continue;
+        if (s->kind == SEG_COPIES) {
+            if (!eb->twin)
+                render_copies(eb, s, out);
+        }
+        else if (s->kind == SEG_NEXT_COPY) {
+            if (eb->copy)
+                sb_printf(out, "goto %s%d;", s->label, eb->copy);
+        }
+        else if (s->kind == SEG_TEXT || (s->kind == SEG_TWIN_ONLY && eb->twin) ||
             (s->kind == SEG_NORMAL_ONLY && !eb->twin))
             sb_put(out, s->text);
         else if (s->kind == SEG_TWIN_BODY) {

@@ -355,7 +355,9 @@ static void declare_locals(func *fn, strbuf *b, int twin, const char *pin_ref)
         sb_printf(b, " %s = %d;", d, fn->tail_op == '*');
         free(d);
     }
-    if (fn->tail_countdown == 2)  /* not saved: a resumed loop polls a little later */
+    if (fn->tail_countdown == 2 && !twin && fn->tail_unroll)  /* rounds of TAIL_COPIES turns (tailcall.c) */
+        sb_printf(b, " unsigned __mt_cd = %d;", TAIL_TURNS_N / TAIL_COPIES);
+    else if (fn->tail_countdown == 2)  /* not saved: a resumed loop polls a little later */
         sb_put(b, TAIL_COUNTDOWN);
     if (!twin && fn->tail_calls)
         sb_put(b, TAIL_LABEL);
@@ -693,6 +695,7 @@ void transform_function(tunit *t, CXCursor c)
     e->segs[0].text = xstrdup(b.s ? b.s : "");
     e->nsegs = 1;
     free(b.s);
+    tail_copies(fn, e);
     strbuf tail = { 0 };
     if (fn->npinned)
         sb_put(&tail, " mt_pin_leave(__mt_p);");

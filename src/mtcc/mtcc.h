@@ -38,12 +38,16 @@ extern int mtcc_verbose;
 /* A piece of replacement text: literal text, the (edited) source of a
  * range, or a resume site, which renders differently in a function and in
  * its twin. */
-enum { SEG_TEXT, SEG_RANGE, SEG_SITE, SEG_TWIN_ONLY, SEG_NORMAL_ONLY, SEG_TWIN_BODY, SEG_RANGE_ALL, SEG_EXPR, SEG_IN_PLACE };
+enum { SEG_TEXT, SEG_RANGE, SEG_SITE, SEG_TWIN_ONLY, SEG_NORMAL_ONLY, SEG_TWIN_BODY, SEG_RANGE_ALL, SEG_EXPR, SEG_IN_PLACE,
+       SEG_COPIES, SEG_NEXT_COPY };
 typedef struct seg {
     int kind;
     char *text;
     unsigned start, end;
     struct site *site;
+    int not_in_copy;       /* left out of the copies SEG_COPIES renders */
+    int count;             /* SEG_COPIES: how many copies */
+    char *label;           /* SEG_COPIES, SEG_NEXT_COPY: the copies' labels, numbered from 1 */
 } seg;
 
 typedef struct edit {
@@ -63,6 +67,7 @@ typedef struct editbuf {
     int nedits, cap;
     int sorted;            /* edits sorted by position since the last ed_add (per file, not per process) */
     int twin;              /* rendering the resume twin */
+    int copy;              /* rendering copy N (from 1) of an unrolled body (SEG_COPIES), else 0 */
     int markers;           /* re-synchronise line numbers after generated text */
     struct linemap *lines; /* built on first use by the markers */
     /* Renders a resume site's code (SEG_SITE): given by the layer that
@@ -123,6 +128,16 @@ void ed_in_place(edit *e, unsigned start, unsigned end);
 edit *ed_replace_by_name(editbuf *eb, unsigned start, unsigned end, const char *name);
 void ed_site(edit *e, struct site *s);
 void ed_twin_text(edit *e, const char *text);
+/* The copies of an unrolled loop body (tailcall.c): count copies of the
+ * edited [start, end) (a function body from after its '{' to past its
+ * '}'), each in braces, followed by after (what falling off its end
+ * does) and by its successor's label, `LABEL1:`, `LABEL2:`, ... The
+ * original body, rendered in place after them, is the last copy. Within a
+ * copy, segments marked not_in_copy are left out and SEG_NEXT_COPY is
+ * `goto LABELn;` to the next one. */
+void ed_copies(edit *e, unsigned start, unsigned end, int count, const char *label, const char *after);
+void ed_next_copy(edit *e, const char *label);
+void ed_normal_text(edit *e, const char *text);
 /* Renders [start, end) with every edit inside it applied (an edit exactly
  * equal to the range is skipped when skip_exact is 1; insertions at either
  * edge when it is 1, 2 or 3, so 3 keeps a replacement of the whole range:

@@ -7,7 +7,7 @@
  *
  *   for (I; i < n; i++) B
  *   ->  for (I; i < n; ) {
- *           if ((unsigned long long)(n) - (unsigned long long)(i) < CHUNK) { for (; i < n; i++) B }
+ *           if ((unsigned long long)(n) - (unsigned long long)(i) < CHUNK) { for (; i < n; i++) B break; }
  *           else { T __mt_e1 = i + CHUNK; for (; i != __mt_e1; i++) B  POLL } }
  *
  * (the same with <=). The difference is taken in unsigned long long,
@@ -262,7 +262,10 @@ void strip_mine(walk *w, CXCursor cond, CXCursor inc, CXCursor body)
     snprintf(end, sizeof end, "__mt_e%d", fn->nsites + 1);
     char *decl = var_declarator(&fn->vars[vi], end);
     b.len = 0;
-    sb_printf(&b, " } else { %s = %s + %d; for (; %s != %s; ", decl, i, STRIP_CHUNK, i, end);
+    /* the short loop ends the loop around it (its condition is false
+     * then): saying so lets gcc see the index start at I, not at a phi of
+     * I and the chunks' end, and strength-reduce the body as written */
+    sb_printf(&b, " break; } else { %s = %s + %d; for (; %s != %s; ", decl, i, STRIP_CHUNK, i, end);
     free(decl);
     ed_text(e, b.s);
     ed_range_all(e, cur_start(inc), cur_end(inc));

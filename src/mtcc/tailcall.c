@@ -189,6 +189,8 @@ static int short_turns(tunit *t, func *fn, CXCursor c)
     return ok;
 }
 
+static int copyable(CXCursor c);
+
 void plan_tail_calls(tunit *t, func *fn, CXCursor body)
 {
     if (fn->is_main || fn->fallback || fn->npinned ||
@@ -203,6 +205,39 @@ void plan_tail_calls(tunit *t, func *fn, CXCursor body)
     fn->tail_op = s.plus || s.times ? (s.plus >= s.times ? '+' : '*') : 0;
     fn->tail_calls = s.plain + (fn->tail_op == '+' ? s.plus : s.times);
     fn->tail_countdown = fn->tail_calls && short_turns(t, fn, body);
+    fn->tail_unroll = fn->tail_countdown && fn->body_end - fn->body_start <= TAIL_COPY_BYTES && copyable(body);
+}
+
+/* 1 when statement c can be written several times in one function: no
+ * label (a goto's or a case's outside a switch of its own would be
+ * defined twice) and no asm (its own labels would be). */
+static int copyable(CXCursor c)
+{
+    enum CXCursorKind k = clang_getCursorKind(c);
+    if (k == CXCursor_LabelStmt || k == CXCursor_AsmStmt || k == CXCursor_MSAsmStmt)
+        return 0;
+    kids ch = children(c);
+    int ok = 1;
+    for (int i = 0; i < ch.n && ok; i++)
+        ok = copyable(ch.c[i]);
+    free(ch.c);
+    return ok;
+}
+
+void tail_copies(func *fn, edit *e)
+{
+    if (!fn->tail_unroll || fn->tail_countdown != 2)
+        return;
+    strbuf after = { 0 };  /* falling off a copy's end returns, as the function's end does */
+    if (fn->ret_void)
+        sb_put(&after, "return;");
+    else {
+        char *z = declarator(fn->ret, "__mt_z");
+        sb_printf(&after, "{ %s = {0}; return __mt_z; }", z);
+        free(z);
+    }
+    ed_copies(e, fn->body_start + 1, fn->body_end, TAIL_COPIES - 1, TAIL_COPY_LABEL, after.s);
+    free(after.s);
 }
 
 /* 1 when expression c runs, on every evaluation, a call that got a resume
@@ -276,18 +311,34 @@ static int assign_params(walk *w, edit *e, CXCursor call)
  * of the statement already checked (fib's first call). */
 static void jump_back(walk *w, edit *e, unsigned end, int checked)
 {
+    func *fn = w->fn;
+    int first = e->nsegs;
     if (!checked) {
         site *s = new_site(w, SITE_POLL);
         s->pos = end;
-        if (w->fn->tail_countdown) {
-            w->fn->tail_countdown = 2;
-            ed_text(e, "if (MT_UNLIKELY(--__mt_cd == 0)) { __mt_cd = " TAIL_TURNS "; ");
+        if (fn->tail_countdown) {
+            fn->tail_countdown = 2;
+            ed_text(e, "if (MT_UNLIKELY(--__mt_cd == 0)) { __mt_cd = ");
+            if (fn->tail_unroll) {  /* the function's last copy counts rounds of TAIL_COPIES turns */
+                char n[32];
+                snprintf(n, sizeof n, "%d", TAIL_TURNS_N / TAIL_COPIES);
+                ed_normal_text(e, n);
+                ed_twin_text(e, TAIL_TURNS);
+            } else
+                ed_text(e, TAIL_TURNS);
+            ed_text(e, "; ");
         }
         ed_site(e, s);
-        if (w->fn->tail_countdown)
+        if (fn->tail_countdown)
             ed_text(e, " }");
     }
-    ed_text(e, "goto __mt_tail; }");
+    ed_text(e, "goto __mt_tail;");
+    if (fn->tail_unroll) {  /* a copy jumps to the next, without polling */
+        for (int i = first; i < e->nsegs; i++)
+            e->segs[i].not_in_copy = 1;
+        ed_next_copy(e, TAIL_COPY_LABEL);
+    }
+    ed_text(e, " }");
 }
 
 /* "(T)((unsigned long long)__mt_acc + (unsigned long long)(T)(", which the

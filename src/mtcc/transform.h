@@ -68,6 +68,7 @@ typedef struct func {
     int tail_op;                       /* '+' or '*' when they accumulate, else 0 */
     int tail_acc;                      /* the accumulator's variable */
     int tail_countdown;                /* its jumps may poll every TAIL_TURNS turns (1), and one does (2) */
+    int tail_unroll;                   /* its loop may be written TAIL_COPIES times over (tailcall.c) */
     CXCursor *sib_callees;             /* other functions it calls in tail position, no check after */
     int nsib;
     const char *fallback_why;
@@ -265,6 +266,10 @@ void free_leaves(tunit *t);
  * local only to be returned as the returned call), lines kept; NULL when
  * nothing changed. Reads t->tu and t->eb.src. */
 char *normalise_unit(tunit *t);
+/* merge.c: static functions written together that call each other only in
+ * tail position become one function (and a wrapper each); the new text,
+ * or NULL when nothing changed. */
+char *merge_unit(tunit *t);
 
 /* ---- unaligned.c ---- */
 /* The unit's text with every access through a pointer that may hold a
@@ -283,6 +288,16 @@ void plan_tail_calls(tunit *t, func *fn, CXCursor body);
  * between two polls (tailcall.c), and the countdown that counts them. */
 #define TAIL_TURNS "256"
 #define TAIL_COUNTDOWN " unsigned __mt_cd = " TAIL_TURNS ";"
+/* Such a loop's body, when short, is written TAIL_COPIES times over in
+ * the function (not in its twin): the copies jump to the next one without
+ * a poll and the last counts TAIL_TURNS / TAIL_COPIES rounds, so the turns
+ * between two polls stay TAIL_TURNS. TAIL_COPY_BYTES bounds the body's
+ * preprocessed text. */
+enum { TAIL_TURNS_N = 256, TAIL_COPIES = 8, TAIL_COPY_BYTES = 2048 };
+#define TAIL_COPY_LABEL "__mt_tail_"
+/* The copies of an unrolled body, inserted by e after the function's own
+ * locals (emit.c): nothing when the function has none. */
+void tail_copies(func *fn, edit *e);
 /* Makes the body a loop around every site, for liveness. */
 void begin_tail_loop(walk *w);
 /* A return (or, in a void function, a call statement) rewritten as a
