@@ -506,6 +506,16 @@ check "longloops.c: every cut loop's short loop ends with break before the chunk
     'n=$(grep -o "< 4096) { for (; " "$dir/longloops.t.c" | wc -l) && [ "$n" -ge 3 ] &&
      [ "$(grep -o "break; } else { [^=;]*__mt_e" "$dir/longloops.t.c" | wc -l)" -eq "$n" ]'
 
+# a loop known to run at most one chunk stays whole: cut, its dead chunk
+# loop drew gcc's -Waggressive-loop-optimizations over a shorter array
+$mtcc -O2 -Wall -Wextra -Werror -o "$dir/chunkarray" tests/mtcc/inputs/chunkarray.c 2>"$dir/err"; ca_rc=$?
+gcc -O2 -o "$dir/chunkarray.plain" tests/mtcc/inputs/chunkarray.c
+$mtcc --print-transformed tests/mtcc/inputs/chunkarray.c >"$dir/chunkarray.t.c" 2>"$dir/err"
+check "loops of 4088 constant turns over 4088-byte arrays build under -Wall -Werror (not cut), the 5000-turn one is cut, the output is gcc's" \
+    '[ "$ca_rc" -eq 0 ] && [ "$(grep -o "__mt_e[0-9]* = i + 4096" "$dir/chunkarray.t.c" | sort -u | wc -l)" -ge 1 ] &&
+     ! grep -q "(unsigned long long)(PAYLOAD)\|(unsigned long long)(4088)" "$dir/chunkarray.t.c" &&
+     [ "$("$dir/chunkarray")" = "$("$dir/chunkarray.plain")" ]'
+
 $mtcc --print-transformed tests/mtcc/inputs/duff.c >"$dir/duff.t.c" 2>"$dir/err"
 $mtcc -O2 -o "$dir/duff" tests/mtcc/inputs/duff.c 2>"$dir/err" && gcc -O2 -o "$dir/duff.plain" tests/mtcc/inputs/duff.c
 check "a loop entered by a case label of the switch around it stays whole and runs as the plain build" \

@@ -1313,7 +1313,7 @@ static void visit_loop(walk *w, CXCursor c, int body_first)
     int innermost = !w->loops_seen && w->fn->nsites == sites_before && w->leaf_calls == leaf_calls_before;
     if (k == CXCursor_ForStmt && innermost && !w->body_trips && cond >= 0 && inc >= 0 && !w->cond_ctx &&
         !w->fn->is_leaf)
-        strip_mine(w, ch.c[cond], ch.c[inc], body);
+        strip_mine(w, init >= 0 ? ch.c[init] : clang_getNullCursor(), ch.c[cond], ch.c[inc], body);
     /* A short nest (a few known iterations, nothing inside that polls)
      * is an innermost loop: the loop around it needs no poll for it. */
     long trips = w->long_loops == long_before && w->fn->nsites == sites_before &&

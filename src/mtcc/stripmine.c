@@ -232,14 +232,48 @@ static int counted_loop(walk *w, CXCursor cond, CXCursor inc, CXCursor body, int
     return s.bad ? -1 : vi;
 }
 
-void strip_mine(walk *w, CXCursor cond, CXCursor inc, CXCursor body)
+/* The start the for clause init gives index vi, if a constant: i = K or
+ * a declaration T i = K. */
+static int constant_start(func *fn, CXCursor init, int vi, long long *v)
+{
+    enum CXCursorKind k = clang_getCursorKind(init);
+    kids ch = children(init);
+    int ok = 0;
+    if (k == CXCursor_BinaryOperator && ch.n == 2 && named_var(fn, ch.c[0]) == vi)
+        ok = constant_int(ch.c[1], v);
+    else if (k == CXCursor_DeclStmt && ch.n == 1 && find_var(fn, ch.c[0]) == vi) {
+        kids d = children(ch.c[0]);
+        ok = d.n > 0 && constant_int(d.c[d.n - 1], v);
+        free(d.c);
+    }
+    free(ch.c);
+    return ok;
+}
+
+/* The loop's trip count when its start and bound are constants, or -1. */
+static long long known_trips(walk *w, CXCursor init, int vi, CXCursor bound, int le)
+{
+    long long start, end;
+    if (clang_Cursor_isNull(init) || !constant_start(w->fn, init, vi, &start) || !constant_int(bound, &end) ||
+        start < 0 || end < start)
+        return -1;
+    return end - start + le;
+}
+
+void strip_mine(walk *w, CXCursor init, CXCursor cond, CXCursor inc, CXCursor body)
 {
     func *fn = w->fn;
     editbuf *eb = &w->t->eb;
     int le;
     CXCursor bound;
     int vi = counted_loop(w, cond, inc, body, &le, &bound);
-    if (vi < 0)
+    /* A loop known to run at most one chunk is left as written: the cut's
+     * test would always pick its short loop, and gcc, seeing the dead
+     * chunk loop run STRIP_CHUNK turns over an array shorter than that,
+     * warns that those turns are undefined (-Waggressive-loop-optimizations,
+     * an error under -Werror where the plain build compiles cleanly). */
+    long long trips = vi < 0 ? -1 : known_trips(w, init, vi, bound, le);
+    if (vi < 0 || (trips >= 0 && trips <= STRIP_CHUNK))
         return;
     const char *i = fn->vars[vi].name;
     unsigned stop = stmt_end(w->t, body);
@@ -277,32 +311,11 @@ void strip_mine(walk *w, CXCursor cond, CXCursor inc, CXCursor body)
     ed_text(ed_add(eb, stop, stop, closing_order(w->nanc, CLOSE_BODY)), " } }");
 }
 
-/* The start the for clause init gives index vi, if a constant: i = K or
- * a declaration T i = K. */
-static int constant_start(func *fn, CXCursor init, int vi, long long *v)
-{
-    enum CXCursorKind k = clang_getCursorKind(init);
-    kids ch = children(init);
-    int ok = 0;
-    if (k == CXCursor_BinaryOperator && ch.n == 2 && named_var(fn, ch.c[0]) == vi)
-        ok = constant_int(ch.c[1], v);
-    else if (k == CXCursor_DeclStmt && ch.n == 1 && find_var(fn, ch.c[0]) == vi) {
-        kids d = children(ch.c[0]);
-        ok = d.n > 0 && constant_int(d.c[d.n - 1], v);
-        free(d.c);
-    }
-    free(ch.c);
-    return ok;
-}
-
 long short_trips(walk *w, CXCursor init, CXCursor cond, CXCursor inc, CXCursor body)
 {
     int le;
     CXCursor bound;
-    long long start, end;
     int vi = counted_loop(w, cond, inc, body, &le, &bound);
-    if (vi < 0 || clang_Cursor_isNull(init) || !constant_start(w->fn, init, vi, &start) ||
-        !constant_int(bound, &end) || start < 0 || end < start || end - start + le > SHORT_TRIPS)
-        return 0;
-    return (long)(end - start + le);
+    long long trips = vi < 0 ? -1 : known_trips(w, init, vi, bound, le);
+    return trips >= 0 && trips <= SHORT_TRIPS ? (long)trips : 0;
 }

@@ -328,7 +328,7 @@ void emit_sibling_reach(tunit *t, strbuf *out);
 /* Cuts a counted for loop with no adaptation point inside and no loop
  * around it into chunks with a poll between them (when it can prove the
  * loop counted; otherwise leaves it). */
-void strip_mine(walk *w, CXCursor cond, CXCursor inc, CXCursor body);
+void strip_mine(walk *w, CXCursor init, CXCursor cond, CXCursor inc, CXCursor body);
 /* How many times a for loop runs at most when that is known from its
  * text and small (a counted loop between constants); 0 otherwise. */
 long short_trips(walk *w, CXCursor init, CXCursor cond, CXCursor inc, CXCursor body);
