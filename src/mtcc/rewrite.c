@@ -254,6 +254,18 @@ static const char *runtime_of(const ls_entry *fn)
     }
 }
 
+/* The inline fast path (migthread-heap.h) of a runtime allocation
+ * function that has one: a malloc of a small block at a site is then
+ * malloc, zeroing and one store into the heap table. */
+static const char *fast_of(const char *runtime)
+{
+    if (strcmp(runtime, "mt_malloc") == 0)
+        return "mt_malloc_fast";
+    if (strcmp(runtime, "mt_calloc") == 0)
+        return "mt_calloc_fast";
+    return runtime;
+}
+
 /* Checks a declared function's parameters against its spec; 0 (after an
  * error) when its calls cannot be adapted. */
 static int adaptable(CXCursor call, const ls_entry *fn, CXType ft)
@@ -306,7 +318,7 @@ static int adapter_params(strbuf *params, CXType ft, const ls_entry *fn)
         free(d);
     }
     if (fn->verb != LS_FREE)
-        sb_printf(params, "%sconst mt_type *__mt_t, const mt_site *__mt_s", nparams ? ", " : "");
+        sb_printf(params, "%sconst mt_type *__mt_t, mt_site *__mt_s", nparams ? ", " : "");
     else if (nparams == 0)
         sb_put(params, "void");
     return 1;
@@ -381,6 +393,7 @@ static void rewrite_heap_call(walk *w, CXCursor c, const ls_entry *fn)
     const char *runtime = fn->wrapper ? fn->wrapper : runtime_of(fn);
     if (elem.kind != CXType_Invalid)
         runtime = union_heap_wrapper(runtime, elem);
+    runtime = fast_of(runtime);
     to = fn->wrapper ? xstrdup(runtime) : lib_adapter(t, c, fn, runtime);
     if (!to)
         return;

@@ -224,7 +224,7 @@ const st_function *state_find_function(uint64_t id)
  * of the program is stopped). The blocks the table cannot hold (a start
  * off the granule, an address above its range, a descriptor once the ids
  * are used up) go to the side map, a hash map under the state lock, as
- * all blocks did before; state_side_used tells the fast paths whether to look
+ * all blocks did before; the side bit of mt_heap_rare tells the fast paths whether to look
  * there at all.
  *
  * Blocks freed lately are remembered, so that a checkpoint can tell a
@@ -252,7 +252,7 @@ static size_t freed_newer;  /* frees counted into the newer generation (an atomi
                                32-bit ABIs lack 64-bit ones) */
 static size_t table_live;   /* live entries in the table at the last sweep */
 uint16_t state_newer_tag;
-int state_side_used;
+int mt_heap_rare;  /* MT_HEAP_RARE_SIDE: the side map holds entries (migthread-heap.h) */
 
 /* The side map: tags in the low bits of the type pointer (a type is
  * aligned to at least 4): FREED, and GEN_ONE for a freed entry of
@@ -309,7 +309,7 @@ static int side_add(void *block, const mt_type *t, size_t count, const struct mt
         nlive++;
     }
     if (r >= 0)
-        __atomic_store_n(&state_side_used, 1, __ATOMIC_RELAXED);
+        __atomic_or_fetch(&mt_heap_rare, MT_HEAP_RARE_SIDE, __ATOMIC_RELAXED);
     return r < 0 ? -1 : 0;
 }
 
@@ -426,7 +426,7 @@ void mt_heap_forget(void *block)
  * NULL (a free asks for nothing back). */
 int state_heap_take_slow(void *block, st_heap_block *out)
 {
-    if (!__atomic_load_n(&state_side_used, __ATOMIC_RELAXED) || !block)
+    if (!(__atomic_load_n(&mt_heap_rare, __ATOMIC_RELAXED) & MT_HEAP_RARE_SIDE) || !block)
         return 0;
     st_heap_block b;
     lock_here();
@@ -552,7 +552,7 @@ const struct mt_site *state_site_intern(const char *where, unsigned flags)
             free(s);
             s = NULL;
         } else {
-            s->site = (mt_site){ strcpy(copy, where), flags, NULL };
+            s->site = (mt_site){ strcpy(copy, where), flags, NULL, NULL, 0 };
             s->next = sites;
             sites = s;
         }

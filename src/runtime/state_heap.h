@@ -14,7 +14,6 @@
  * time (the window of blocks freed lately). */
 enum { STATE_COUNT_BATCH = 1024 };
 extern _Thread_local unsigned state_tl_frees;
-extern int state_side_used;       /* the side map holds entries */
 extern uint16_t state_newer_tag;  /* 0 or HM_GEN: the generation frees go to now */
 
 /* The slow halves (state.c). */
@@ -33,7 +32,7 @@ static inline __attribute__((always_inline)) int state_heap_add_inline(void *blo
     if (__builtin_expect(!id, 0))
         return state_heap_add_slow(block, t, count, site);
     hm_store(e, id);
-    if (__builtin_expect(__atomic_load_n(&state_side_used, __ATOMIC_RELAXED), 0))
+    if (__builtin_expect(__atomic_load_n(&mt_heap_rare, __ATOMIC_RELAXED) & MT_HEAP_RARE_SIDE, 0))
         return state_heap_add_after(block);
     return 0;
 }

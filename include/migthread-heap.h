@@ -1,0 +1,103 @@
+/* migthread-heap.h: the fast path of heap tracking, inline at each
+ * allocation site of mtcc's output (docs/design.md, "The heap table").
+ *
+ * A site's mt_site remembers the descriptor id (type, count, site) its
+ * last small block got, keyed by the type and the size, so that a malloc
+ * there is the C library's malloc, the zeroing stores and one store into
+ * the runtime's shadow table, with no call into the runtime and no
+ * per-thread cache lookup. Anything else (the first call, another size,
+ * a leaf of the table not made yet, ids used up, a large block) goes
+ * through mt_malloc as before. This header has the table's geometry and
+ * the slow halves; migthread-gen.h, which defines mt_site, the fast path
+ * (mt_malloc_fast, mt_calloc_fast). */
+#ifndef MIGTHREAD_HEAP_H
+#define MIGTHREAD_HEAP_H
+
+/* Ahead of expanded system headers in mtcc's output, as migthread.h:
+ * the compiler's own macros give the types (a repeated identical typedef
+ * is C11). */
+#if defined(__GNUC__) && defined(__SIZE_TYPE__) && defined(__UINT8_TYPE__) && defined(__UINT16_TYPE__) && \
+    defined(__UINT64_TYPE__) && defined(__UINTPTR_TYPE__)
+typedef __SIZE_TYPE__ size_t;
+typedef __UINT8_TYPE__ uint8_t;
+typedef __UINT16_TYPE__ uint16_t;
+typedef __UINT64_TYPE__ uint64_t;
+typedef __UINTPTR_TYPE__ uintptr_t;
+#else
+#include <stddef.h>
+#include <stdint.h>
+#endif
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+struct mt_type;
+struct mt_site;
+
+/* The shadow table's geometry (the runtime's heapmap.h takes it from
+ * here): one 16-bit entry per granule (16 bytes, malloc's least
+ * alignment; 8 on 32-bit ABIs), in leaves of 4 MB of address space found
+ * through a top array; behind each leaf's entries a byte per page of them
+ * that holds a block (a capture reads only those). */
+#define MT_HM_GRANULE_LOG2 (sizeof(void *) >= 8 ? 4u : 3u)
+#define MT_HM_LEAF_SPAN_LOG2 22u
+#define MT_HM_ADDR_BITS (sizeof(void *) >= 8 ? 48u : 32u)
+#define MT_HM_LEAF_N ((size_t)1 << (MT_HM_LEAF_SPAN_LOG2 - MT_HM_GRANULE_LOG2))
+#define MT_HM_PAGE_ENTRIES ((size_t)4096 / sizeof(uint16_t))
+#define MT_HM_LEAF_PAGES (MT_HM_LEAF_N / MT_HM_PAGE_ENTRIES)
+enum { MT_HM_FREED = 0x8000, MT_HM_GEN = 0x4000, MT_HM_ID_MASK = 0x3fff };
+
+/* The leaves by the address bits above MT_HM_LEAF_SPAN_LOG2 (NULL until
+ * the first block is recorded; a leaf, once published, stays). */
+extern uint16_t **mt_hm_top;
+
+/* What makes a tracked malloc leave the fast path after its store: the
+ * side map holds blocks (MT_HEAP_RARE_SIDE: a live entry there for the
+ * same address goes), or the heap is advised into huge pages as it grows
+ * (MT_HEAP_RARE_HUGE, MIGTHREAD_FORK). */
+enum { MT_HEAP_RARE_SIDE = 1, MT_HEAP_RARE_HUGE = 2 };
+extern int mt_heap_rare;
+
+/* Blocks up to this size take the fast path (larger ones are calloc'd:
+ * fresh pages from the kernel are zero already). */
+enum { MT_HEAP_FAST_MAX = 4096 };
+
+/* A site's remembered descriptor: the size in the bits above 16, the id
+ * in the low 16 (0: none yet). */
+enum { MT_HEAP_KEY_SHIFT = 16 };
+
+/* The slow halves (heap.c): mt_malloc (or mt_calloc) that also
+ * remembers the site's id; the tracking of a block malloc'd and zeroed
+ * already whose table leaf is missing; the rare flags' work. */
+void *mt_malloc_miss(size_t size, const struct mt_type *t, struct mt_site *site);
+void *mt_calloc_miss(size_t n, size_t size, const struct mt_type *t, struct mt_site *site);
+void mt_heap_track_fresh(void *p, size_t size, const struct mt_type *t, const struct mt_site *site);
+void mt_heap_rare_after(void *p, size_t size);
+
+/* The entry of the block that starts at p, its page noted; NULL when p
+ * is off a granule, above the table's range or in a leaf not made yet. */
+static inline __attribute__((always_inline)) uint16_t *mt_hm_entry_noted(const void *p)
+{
+    uintptr_t a = (uintptr_t)p;
+    uintptr_t off = a & (((uintptr_t)1 << MT_HM_GRANULE_LOG2) - 1);
+    if (sizeof(void *) >= 8)
+        off |= (uintptr_t)((uint64_t)a >> (MT_HM_ADDR_BITS & 63u));
+    uint16_t **top = __atomic_load_n(&mt_hm_top, __ATOMIC_ACQUIRE);
+    if (__builtin_expect(off != 0 || !top, 0))
+        return (uint16_t *)0;
+    uint16_t *leaf = __atomic_load_n(&top[a >> MT_HM_LEAF_SPAN_LOG2], __ATOMIC_ACQUIRE);
+    if (__builtin_expect(!leaf, 0))
+        return (uint16_t *)0;
+    size_t i = (a & (((uintptr_t)1 << MT_HM_LEAF_SPAN_LOG2) - 1)) >> MT_HM_GRANULE_LOG2;
+    uint8_t *noted = (uint8_t *)(leaf + MT_HM_LEAF_N) + i / MT_HM_PAGE_ENTRIES;
+    if (__builtin_expect(!__atomic_load_n(noted, __ATOMIC_RELAXED), 0))
+        __atomic_store_n(noted, 1, __ATOMIC_RELAXED);
+    return &leaf[i];
+}
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif
