@@ -104,9 +104,8 @@ typedef struct mt_site {
     const char *where;     /* "file.c:12" */
     unsigned flags;        /* MT_SITE_*: what mtcc saw done with an untyped block */
     const char *used_as;   /* for the messages: "struct node at file.c:30", or NULL */
-    /* The site's fast path (migthread-heap.h): the type and the key
-     * (size, descriptor id) of its last small block; zero until then. */
-    const struct mt_type *fast_type;
+    /* The site's fast path (mt_malloc_fast): the size and descriptor id
+     * of its last small block; zero until then. */
     uintptr_t fast_key;
 } mt_site;
 enum {
@@ -130,14 +129,21 @@ void mt_free(void *p);
 
 /* The tracked malloc of a site (mtcc writes it for malloc, and
  * mt_calloc_fast for calloc): with a constant size the tests on it fold
- * away. The site's mt_site holds the remembered id (migthread-heap.h). */
+ * away. The site's mt_site holds the key of its last small block
+ * (migthread-heap.h). A site's type argument is the constant 0 (bytes) or
+ * its unit's entry of __mt_ty, which is NULL only until the unit's
+ * constructor fills it and never changes after: a key remembered once the
+ * type was known holds for every later call of that size, which therefore
+ * compares the size alone. */
 static inline __attribute__((always_inline, malloc)) void *mt_malloc_fast(size_t size, const mt_type *t, mt_site *site)
 {
+    int known = t != 0 || (__builtin_constant_p(t) && t == 0);
     if (!site || size == 0 || size > MT_HEAP_FAST_MAX)
-        return mt_malloc_miss(size, t, site);
-    uintptr_t key = __atomic_load_n(&site->fast_key, __ATOMIC_RELAXED);
-    if (__builtin_expect(key >> MT_HEAP_KEY_SHIFT != size || __atomic_load_n(&site->fast_type, __ATOMIC_RELAXED) != t, 0))
-        return mt_malloc_miss(size, t, site);
+        return mt_malloc_miss(size, t, site, known);
+    /* acquire: the table the key's id went into is seen */
+    uintptr_t key = __atomic_load_n(&site->fast_key, __ATOMIC_ACQUIRE);
+    if (__builtin_expect(key - ((uintptr_t)size << MT_HEAP_KEY_SHIFT) > MT_HM_ID_MASK, 0))  /* another size, or none */
+        return mt_malloc_miss(size, t, site, known);
     void *p = __builtin_malloc(size);
     if (__builtin_expect(!p, 0))
         return p;
@@ -161,7 +167,7 @@ static inline __attribute__((always_inline, malloc)) void *mt_calloc_fast(size_t
                                                                           mt_site *site)
 {
     if (size == 0 || n == 0 || n > MT_HEAP_FAST_MAX / size)
-        return mt_calloc_miss(n, size, t, site);
+        return mt_calloc_miss(n, size, t, site, t != 0 || (__builtin_constant_p(t) && t == 0));
     return mt_malloc_fast(n * size, t, site);
 }
 

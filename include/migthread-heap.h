@@ -67,17 +67,26 @@ enum { MT_HEAP_FAST_MAX = 4096 };
  * in the low 16 (0: none yet). */
 enum { MT_HEAP_KEY_SHIFT = 16 };
 
+/* A free tags its block's entry FREED and the generation of frees now
+ * (0 or MT_HM_GEN); each thread counts its frees and hands the runtime a
+ * batch of them at a time (the window of blocks freed lately). */
+enum { MT_HEAP_COUNT_BATCH = 1024 };
+extern _Thread_local unsigned mt_heap_tl_frees;
+extern uint16_t mt_heap_newer_tag;
+void mt_heap_count_frees(void);
+
 /* The slow halves (heap.c): mt_malloc (or mt_calloc) that also
- * remembers the site's id; the tracking of a block malloc'd and zeroed
+ * remembers the site's id when its type is known (known: t is the site's
+ * type, not a NULL its unit's constructor has yet to fill); the tracking of a block malloc'd and zeroed
  * already whose table leaf is missing; the rare flags' work. */
-void *mt_malloc_miss(size_t size, const struct mt_type *t, struct mt_site *site);
-void *mt_calloc_miss(size_t n, size_t size, const struct mt_type *t, struct mt_site *site);
+void *mt_malloc_miss(size_t size, const struct mt_type *t, struct mt_site *site, int known);
+void *mt_calloc_miss(size_t n, size_t size, const struct mt_type *t, struct mt_site *site, int known);
 void mt_heap_track_fresh(void *p, size_t size, const struct mt_type *t, const struct mt_site *site);
 void mt_heap_rare_after(void *p, size_t size);
 
-/* The entry of the block that starts at p, its page noted; NULL when p
- * is off a granule, above the table's range or in a leaf not made yet. */
-static inline __attribute__((always_inline)) uint16_t *mt_hm_entry_noted(const void *p)
+/* The entry of the block that starts at p, or NULL when p is off a
+ * granule, above the table's range or in a leaf not made yet. */
+static inline __attribute__((always_inline)) uint16_t *mt_hm_entry(const void *p)
 {
     uintptr_t a = (uintptr_t)p;
     uintptr_t off = a & (((uintptr_t)1 << MT_HM_GRANULE_LOG2) - 1);
@@ -85,6 +94,42 @@ static inline __attribute__((always_inline)) uint16_t *mt_hm_entry_noted(const v
         off |= (uintptr_t)((uint64_t)a >> (MT_HM_ADDR_BITS & 63u));
     uint16_t **top = __atomic_load_n(&mt_hm_top, __ATOMIC_ACQUIRE);
     if (__builtin_expect(off != 0 || !top, 0))
+        return (uint16_t *)0;
+    uint16_t *leaf = __atomic_load_n(&top[a >> MT_HM_LEAF_SPAN_LOG2], __ATOMIC_ACQUIRE);
+    if (__builtin_expect(!leaf, 0))
+        return (uint16_t *)0;
+    return &leaf[(a & (((uintptr_t)1 << MT_HM_LEAF_SPAN_LOG2) - 1)) >> MT_HM_GRANULE_LOG2];
+}
+
+/* The free of mtcc's output: a tracked block's entry is tagged inline;
+ * anything else (no entry, the side map) is mt_free. */
+void mt_free(void *p);
+static inline __attribute__((always_inline)) void mt_free_fast(void *p)
+{
+    uint16_t *e = mt_hm_entry(p);
+    uint16_t v = e ? __atomic_load_n(e, __ATOMIC_RELAXED) : 0;
+    if (__builtin_expect(!v || (v & MT_HM_FREED), 0)) {
+        mt_free(p);
+        return;
+    }
+    __atomic_store_n(e, (uint16_t)(v | MT_HM_FREED | __atomic_load_n(&mt_heap_newer_tag, __ATOMIC_RELAXED)),
+                     __ATOMIC_RELAXED);
+    if (__builtin_expect(++mt_heap_tl_frees == MT_HEAP_COUNT_BATCH, 0))
+        mt_heap_count_frees();
+    __builtin_free(p);
+}
+
+/* The entry of the block that starts at p, its page noted; NULL when p
+ * is off a granule, above the table's range or in a leaf not made yet.
+ * The table exists: only a site that remembered an id calls it. */
+static inline __attribute__((always_inline)) uint16_t *mt_hm_entry_noted(const void *p)
+{
+    uintptr_t a = (uintptr_t)p;
+    uintptr_t off = a & (((uintptr_t)1 << MT_HM_GRANULE_LOG2) - 1);
+    if (sizeof(void *) >= 8)
+        off |= (uintptr_t)((uint64_t)a >> (MT_HM_ADDR_BITS & 63u));
+    uint16_t **top = __atomic_load_n(&mt_hm_top, __ATOMIC_RELAXED);
+    if (__builtin_expect(off != 0, 0))
         return (uint16_t *)0;
     uint16_t *leaf = __atomic_load_n(&top[a >> MT_HM_LEAF_SPAN_LOG2], __ATOMIC_ACQUIRE);
     if (__builtin_expect(!leaf, 0))

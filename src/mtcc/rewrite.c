@@ -254,15 +254,18 @@ static const char *runtime_of(const ls_entry *fn)
     }
 }
 
-/* The inline fast path (migthread-heap.h) of a runtime allocation
- * function that has one: a malloc of a small block at a site is then
- * malloc, zeroing and one store into the heap table. */
+/* The inline fast path (migthread-gen.h, migthread-heap.h) of a runtime
+ * allocation function that has one: a malloc of a small block at a site
+ * is then malloc, zeroing and one store into the heap table, a free one
+ * tag. */
 static const char *fast_of(const char *runtime)
 {
     if (strcmp(runtime, "mt_malloc") == 0)
         return "mt_malloc_fast";
     if (strcmp(runtime, "mt_calloc") == 0)
         return "mt_calloc_fast";
+    if (strcmp(runtime, "mt_free") == 0)
+        return "mt_free_fast";
     return runtime;
 }
 
@@ -291,7 +294,7 @@ static void adapter_body(strbuf *body, const ls_entry *fn, const char *runtime, 
     for (int i = 0; i < nparams; i++)
         sb_printf(body, "(void)__a%d; ", i + 1);
     if (fn->verb == LS_FREE)
-        sb_printf(body, "mt_free(__a%d);", fn->ptr);
+        sb_printf(body, "mt_free_fast(__a%d);", fn->ptr);
     else if (fn->verb == LS_CALLOC)
         sb_printf(body, "return %s(__a%d, __a%d, __mt_t, __mt_s);", runtime, fn->count, fn->size);
     else if (fn->verb == LS_REALLOC && fn->count)
@@ -381,7 +384,7 @@ static void rewrite_heap_call(walk *w, CXCursor c, const ls_entry *fn)
     free(ch.c);
     char *to;
     if (fn->verb == LS_FREE || fn->verb == LS_BYTES) {  /* text is bytes */
-        to = fn->wrapper ? xstrdup(fn->wrapper) : lib_adapter(t, c, fn, "mt_free");
+        to = fn->wrapper ? xstrdup(fast_of(fn->wrapper)) : lib_adapter(t, c, fn, "mt_free");
         if (to)
             ed_text(ed_add(&t->eb, name_start, name_end, ORDER_PLAIN), to);
         free(to);

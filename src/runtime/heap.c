@@ -194,40 +194,37 @@ void *mt_malloc(size_t size, const mt_type *t, const mt_site *site)
 
 /* The descriptor id a block of size bytes at site gets, as track() gives
  * it (interned already by the block just tracked: a cache hit), and the
- * site remembers it with its type and size; not before the table exists
- * (the fast path reads it without a test). */
-static void remember(const mt_type *t, size_t size, mt_site *site)
+ * site remembers it with the size; not before the table exists (the fast
+ * path reads it without a test), nor while the site's type is not known
+ * (mt_malloc_fast). */
+static void remember(const mt_type *t, size_t size, mt_site *site, int known)
 {
-    if (!t || size == 0 || size > MT_HEAP_FAST_MAX || !__atomic_load_n(&mt_hm_top, __ATOMIC_ACQUIRE))
+    if (!known || !site || size == 0 || size > MT_HEAP_FAST_MAX || !__atomic_load_n(&mt_hm_top, __ATOMIC_ACQUIRE))
         return;
-    const mt_type *bt = flex_is_desc(t) ? flex_block_type(t, size) : t;
+    const mt_type *bt = t && flex_is_desc(t) ? flex_block_type(t, size) : t;
     size_t count = bt && bt->size ? size / bt->size : 0;
     if (count == 0 || count * bt->size != size) {
         bt = bytes_type();
         count = size;
     }
     uint16_t id = hd_id(bt, count, site);
-    if (!id)
-        return;
-    /* the type first: a site's type changes only from NULL, before its
-     * unit's constructor ran, so a reader never pairs a key with a wrong one */
-    __atomic_store_n(&site->fast_type, t, __ATOMIC_RELAXED);
-    __atomic_store_n(&site->fast_key, (uintptr_t)size << MT_HEAP_KEY_SHIFT | id, __ATOMIC_RELEASE);
+    if (id)
+        __atomic_store_n(&site->fast_key, (uintptr_t)size << MT_HEAP_KEY_SHIFT | id, __ATOMIC_RELEASE);
 }
 
-void *mt_malloc_miss(size_t size, const mt_type *t, mt_site *site)
+void *mt_malloc_miss(size_t size, const mt_type *t, mt_site *site, int known)
 {
     void *p = mt_malloc(size, t, site);
-    if (p && site)
-        remember(t, size, site);
+    if (p)
+        remember(t, size, site, known);
     return p;
 }
 
-void *mt_calloc_miss(size_t n, size_t size, const mt_type *t, mt_site *site)
+void *mt_calloc_miss(size_t n, size_t size, const mt_type *t, mt_site *site, int known)
 {
     void *p = mt_calloc(n, size, t, site);
-    if (p && site && (size == 0 || n <= MT_HEAP_FAST_MAX / size))
-        remember(t, n * size, site);
+    if (p && size && n <= MT_HEAP_FAST_MAX / size)
+        remember(t, n * size, site, known);
     return p;
 }
 
