@@ -106,7 +106,7 @@ typedef struct mt_site {
     const char *used_as;   /* for the messages: "struct node at file.c:30", or NULL */
     /* The site's fast path (mt_malloc_fast): the size and descriptor id
      * of its last small block; zero until then. */
-    uintptr_t fast_key;
+    unsigned long fast_key;
 } mt_site;
 enum {
     MT_SITE_POINTERS = 1,  /* used as a type holding pointers: a capture refuses it */
@@ -141,8 +141,8 @@ static inline __attribute__((always_inline, malloc)) void *mt_malloc_fast(size_t
     if (!site || size == 0 || size > MT_HEAP_FAST_MAX)
         return mt_malloc_miss(size, t, site, known);
     /* acquire: the table the key's id went into is seen */
-    uintptr_t key = __atomic_load_n(&site->fast_key, __ATOMIC_ACQUIRE);
-    if (__builtin_expect(key - ((uintptr_t)size << MT_HEAP_KEY_SHIFT) > MT_HM_ID_MASK, 0))  /* another size, or none */
+    unsigned long key = __atomic_load_n(&site->fast_key, __ATOMIC_ACQUIRE);
+    if (__builtin_expect(key - ((unsigned long)size << MT_HEAP_KEY_SHIFT) > MT_HM_ID_MASK, 0))  /* another size, or none */
         return mt_malloc_miss(size, t, site, known);
     void *p = __builtin_malloc(size);
     if (__builtin_expect(!p, 0))
@@ -152,12 +152,12 @@ static inline __attribute__((always_inline, malloc)) void *mt_malloc_fast(size_t
     void *z = p;
     __asm__("" : "+r"(z));
     __builtin_memset(z, 0, size);
-    uint16_t *e = mt_hm_entry_noted(p);
+    unsigned short *e = mt_hm_entry_noted(p);
     if (__builtin_expect(!e, 0)) {
         mt_heap_track_fresh(p, size, t, site);
         return p;
     }
-    __atomic_store_n(e, (uint16_t)key, __ATOMIC_RELAXED);
+    __atomic_store_n(e, (unsigned short)key, __ATOMIC_RELAXED);
     if (__builtin_expect(__atomic_load_n(&mt_heap_rare, __ATOMIC_RELAXED) != 0, 0))
         mt_heap_rare_after(p, size);
     return p;

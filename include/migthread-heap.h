@@ -13,20 +13,12 @@
 #ifndef MIGTHREAD_HEAP_H
 #define MIGTHREAD_HEAP_H
 
-/* Ahead of expanded system headers in mtcc's output, as migthread.h:
- * the compiler's own macros give the types (a repeated identical typedef
- * is C11). */
-#if defined(__GNUC__) && defined(__SIZE_TYPE__) && defined(__UINT8_TYPE__) && defined(__UINT16_TYPE__) && \
-    defined(__UINT64_TYPE__) && defined(__UINTPTR_TYPE__)
-typedef __SIZE_TYPE__ size_t;
-typedef __UINT8_TYPE__ uint8_t;
-typedef __UINT16_TYPE__ uint16_t;
-typedef __UINT64_TYPE__ uint64_t;
-typedef __UINTPTR_TYPE__ uintptr_t;
-#else
-#include <stddef.h>
-#include <stdint.h>
-#endif
+/* Plain C types only: the header comes ahead of system headers already
+ * expanded in mtcc's output, and some of those redefine the compiler's
+ * type macros (Linux's asm/types.h on arm). An entry is an unsigned short
+ * (16 bits) and an address an unsigned long (a pointer's width on every
+ * Linux ABI); heapmap.c checks both. */
+#include "migthread.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -44,13 +36,13 @@ struct mt_site;
 #define MT_HM_LEAF_SPAN_LOG2 22u
 #define MT_HM_ADDR_BITS (sizeof(void *) >= 8 ? 48u : 32u)
 #define MT_HM_LEAF_N ((size_t)1 << (MT_HM_LEAF_SPAN_LOG2 - MT_HM_GRANULE_LOG2))
-#define MT_HM_PAGE_ENTRIES ((size_t)4096 / sizeof(uint16_t))
+#define MT_HM_PAGE_ENTRIES ((size_t)4096 / sizeof(unsigned short))
 #define MT_HM_LEAF_PAGES (MT_HM_LEAF_N / MT_HM_PAGE_ENTRIES)
 enum { MT_HM_FREED = 0x8000, MT_HM_GEN = 0x4000, MT_HM_ID_MASK = 0x3fff };
 
 /* The leaves by the address bits above MT_HM_LEAF_SPAN_LOG2 (NULL until
  * the first block is recorded; a leaf, once published, stays). */
-extern uint16_t **mt_hm_top;
+extern unsigned short **mt_hm_top;
 
 /* What makes a tracked malloc leave the fast path after its store: the
  * side map holds blocks (MT_HEAP_RARE_SIDE: a live entry there for the
@@ -72,7 +64,7 @@ enum { MT_HEAP_KEY_SHIFT = 16 };
  * batch of them at a time (the window of blocks freed lately). */
 enum { MT_HEAP_COUNT_BATCH = 1024 };
 extern _Thread_local unsigned mt_heap_tl_frees;
-extern uint16_t mt_heap_newer_tag;
+extern unsigned short mt_heap_newer_tag;
 void mt_heap_count_frees(void);
 
 /* The slow halves (heap.c): mt_malloc (or mt_calloc) that also
@@ -86,19 +78,19 @@ void mt_heap_rare_after(void *p, size_t size);
 
 /* The entry of the block that starts at p, or NULL when p is off a
  * granule, above the table's range or in a leaf not made yet. */
-static inline __attribute__((always_inline)) uint16_t *mt_hm_entry(const void *p)
+static inline __attribute__((always_inline)) unsigned short *mt_hm_entry(const void *p)
 {
-    uintptr_t a = (uintptr_t)p;
-    uintptr_t off = a & (((uintptr_t)1 << MT_HM_GRANULE_LOG2) - 1);
+    unsigned long a = (unsigned long)p;
+    unsigned long off = a & (((unsigned long)1 << MT_HM_GRANULE_LOG2) - 1);
     if (sizeof(void *) >= 8)
-        off |= (uintptr_t)((uint64_t)a >> (MT_HM_ADDR_BITS & 63u));
-    uint16_t **top = __atomic_load_n(&mt_hm_top, __ATOMIC_ACQUIRE);
+        off |= (unsigned long)((unsigned long long)a >> (MT_HM_ADDR_BITS & 63u));
+    unsigned short **top = __atomic_load_n(&mt_hm_top, __ATOMIC_ACQUIRE);
     if (__builtin_expect(off != 0 || !top, 0))
-        return (uint16_t *)0;
-    uint16_t *leaf = __atomic_load_n(&top[a >> MT_HM_LEAF_SPAN_LOG2], __ATOMIC_ACQUIRE);
+        return (unsigned short *)0;
+    unsigned short *leaf = __atomic_load_n(&top[a >> MT_HM_LEAF_SPAN_LOG2], __ATOMIC_ACQUIRE);
     if (__builtin_expect(!leaf, 0))
-        return (uint16_t *)0;
-    return &leaf[(a & (((uintptr_t)1 << MT_HM_LEAF_SPAN_LOG2) - 1)) >> MT_HM_GRANULE_LOG2];
+        return (unsigned short *)0;
+    return &leaf[(a & (((unsigned long)1 << MT_HM_LEAF_SPAN_LOG2) - 1)) >> MT_HM_GRANULE_LOG2];
 }
 
 /* The free of mtcc's output: a tracked block's entry is tagged inline;
@@ -106,13 +98,13 @@ static inline __attribute__((always_inline)) uint16_t *mt_hm_entry(const void *p
 void mt_free(void *p);
 static inline __attribute__((always_inline)) void mt_free_fast(void *p)
 {
-    uint16_t *e = mt_hm_entry(p);
-    uint16_t v = e ? __atomic_load_n(e, __ATOMIC_RELAXED) : 0;
+    unsigned short *e = mt_hm_entry(p);
+    unsigned short v = e ? __atomic_load_n(e, __ATOMIC_RELAXED) : 0;
     if (__builtin_expect(!v || (v & MT_HM_FREED), 0)) {
         mt_free(p);
         return;
     }
-    __atomic_store_n(e, (uint16_t)(v | MT_HM_FREED | __atomic_load_n(&mt_heap_newer_tag, __ATOMIC_RELAXED)),
+    __atomic_store_n(e, (unsigned short)(v | MT_HM_FREED | __atomic_load_n(&mt_heap_newer_tag, __ATOMIC_RELAXED)),
                      __ATOMIC_RELAXED);
     if (__builtin_expect(++mt_heap_tl_frees == MT_HEAP_COUNT_BATCH, 0))
         mt_heap_count_frees();
@@ -122,20 +114,20 @@ static inline __attribute__((always_inline)) void mt_free_fast(void *p)
 /* The entry of the block that starts at p, its page noted; NULL when p
  * is off a granule, above the table's range or in a leaf not made yet.
  * The table exists: only a site that remembered an id calls it. */
-static inline __attribute__((always_inline)) uint16_t *mt_hm_entry_noted(const void *p)
+static inline __attribute__((always_inline)) unsigned short *mt_hm_entry_noted(const void *p)
 {
-    uintptr_t a = (uintptr_t)p;
-    uintptr_t off = a & (((uintptr_t)1 << MT_HM_GRANULE_LOG2) - 1);
+    unsigned long a = (unsigned long)p;
+    unsigned long off = a & (((unsigned long)1 << MT_HM_GRANULE_LOG2) - 1);
     if (sizeof(void *) >= 8)
-        off |= (uintptr_t)((uint64_t)a >> (MT_HM_ADDR_BITS & 63u));
-    uint16_t **top = __atomic_load_n(&mt_hm_top, __ATOMIC_RELAXED);
+        off |= (unsigned long)((unsigned long long)a >> (MT_HM_ADDR_BITS & 63u));
+    unsigned short **top = __atomic_load_n(&mt_hm_top, __ATOMIC_RELAXED);
     if (__builtin_expect(off != 0, 0))
-        return (uint16_t *)0;
-    uint16_t *leaf = __atomic_load_n(&top[a >> MT_HM_LEAF_SPAN_LOG2], __ATOMIC_ACQUIRE);
+        return (unsigned short *)0;
+    unsigned short *leaf = __atomic_load_n(&top[a >> MT_HM_LEAF_SPAN_LOG2], __ATOMIC_ACQUIRE);
     if (__builtin_expect(!leaf, 0))
-        return (uint16_t *)0;
-    size_t i = (a & (((uintptr_t)1 << MT_HM_LEAF_SPAN_LOG2) - 1)) >> MT_HM_GRANULE_LOG2;
-    uint8_t *noted = (uint8_t *)(leaf + MT_HM_LEAF_N) + i / MT_HM_PAGE_ENTRIES;
+        return (unsigned short *)0;
+    size_t i = (a & (((unsigned long)1 << MT_HM_LEAF_SPAN_LOG2) - 1)) >> MT_HM_GRANULE_LOG2;
+    unsigned char *noted = (unsigned char *)(leaf + MT_HM_LEAF_N) + i / MT_HM_PAGE_ENTRIES;
     if (__builtin_expect(!__atomic_load_n(noted, __ATOMIC_RELAXED), 0))
         __atomic_store_n(noted, 1, __ATOMIC_RELAXED);
     return &leaf[i];

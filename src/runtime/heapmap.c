@@ -10,6 +10,10 @@
 
 uint16_t **mt_hm_top;
 
+/* migthread-heap.h writes the table's types in plain C */
+_Static_assert(sizeof(unsigned short) == sizeof(uint16_t), "an entry is 16 bits");
+_Static_assert(sizeof(unsigned long) == sizeof(void *), "an address is an unsigned long");
+
 /* The leaves made, as indexes into mt_hm_top, kept sorted. */
 static size_t *leaves;
 static size_t nleaves, leaves_cap;
