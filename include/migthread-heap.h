@@ -38,6 +38,10 @@ struct mt_site;
 #define MT_HM_LEAF_N ((size_t)1 << (MT_HM_LEAF_SPAN_LOG2 - MT_HM_GRANULE_LOG2))
 #define MT_HM_PAGE_ENTRIES ((size_t)4096 / sizeof(unsigned short))
 #define MT_HM_LEAF_PAGES (MT_HM_LEAF_N / MT_HM_PAGE_ENTRIES)
+/* The bits of an address the table cannot hold a block at: inside a
+ * granule, or above its range (none on 32-bit ABIs). */
+#define MT_HM_OFF_MASK \
+    ((unsigned long)(~0ull << MT_HM_ADDR_BITS) | (((unsigned long)1 << MT_HM_GRANULE_LOG2) - 1))
 enum { MT_HM_FREED = 0x8000, MT_HM_GEN = 0x4000, MT_HM_ID_MASK = 0x3fff };
 
 /* The leaves by the address bits above MT_HM_LEAF_SPAN_LOG2 (NULL until
@@ -81,9 +85,7 @@ void mt_heap_rare_after(void *p, size_t size);
 static inline __attribute__((always_inline)) unsigned short *mt_hm_entry(const void *p)
 {
     unsigned long a = (unsigned long)p;
-    unsigned long off = a & (((unsigned long)1 << MT_HM_GRANULE_LOG2) - 1);
-    if (sizeof(void *) >= 8)
-        off |= (unsigned long)((unsigned long long)a >> (MT_HM_ADDR_BITS & 63u));
+    unsigned long off = a & MT_HM_OFF_MASK;
     unsigned short **top = __atomic_load_n(&mt_hm_top, __ATOMIC_ACQUIRE);
     if (__builtin_expect(off != 0 || !top, 0))
         return (unsigned short *)0;
@@ -117,9 +119,7 @@ static inline __attribute__((always_inline)) void mt_free_fast(void *p)
 static inline __attribute__((always_inline)) unsigned short *mt_hm_entry_noted(const void *p)
 {
     unsigned long a = (unsigned long)p;
-    unsigned long off = a & (((unsigned long)1 << MT_HM_GRANULE_LOG2) - 1);
-    if (sizeof(void *) >= 8)
-        off |= (unsigned long)((unsigned long long)a >> (MT_HM_ADDR_BITS & 63u));
+    unsigned long off = a & MT_HM_OFF_MASK;
     unsigned short **top = __atomic_load_n(&mt_hm_top, __ATOMIC_RELAXED);
     if (__builtin_expect(off != 0, 0))
         return (unsigned short *)0;

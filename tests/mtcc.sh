@@ -137,8 +137,8 @@ for abi in x86_64 i686; do
     $mtcc --cc=${cc%% *} ${cc#* } --print-transformed tests/mtcc/inputs/wordheap.c >"$dir/wordheap.$abi.c" 2>"$dir/err"
     check "heap blocks of uintptr_t (pointer as written, a typedef of it, sizeof) are typed uintptr_t on $abi" \
         'ty=$(sed -n "s/.*__mt_ty\[\([0-9]*\)\] = mt_type_scalar(\"uintptr_t\", MT_CLASS_ADDR_UINT,.*/\1/p" "$dir/wordheap.$abi.c") &&
-         all=$(grep -c "mt_[a-z]*alloc(" "$dir/wordheap.$abi.c") && [ -n "$ty" ] && [ "$all" -ge 3 ] &&
-         [ "$(grep -c "mt_[a-z]*alloc(.*__mt_ty\[$ty\], &__mt_site_" "$dir/wordheap.$abi.c")" -eq "$all" ]'
+         all=$(grep -c "mt_[a-z]*alloc\(_fast\)*(" "$dir/wordheap.$abi.c") && [ -n "$ty" ] && [ "$all" -ge 3 ] &&
+         [ "$(grep -c "mt_[a-z]*alloc\(_fast\)*(.*__mt_ty\[$ty\], &__mt_site_" "$dir/wordheap.$abi.c")" -eq "$all" ]'
 done
 
 # ---- unsupported constructs: diagnosed, and the program still right ---------------

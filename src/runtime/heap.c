@@ -228,10 +228,13 @@ void *mt_calloc_miss(size_t n, size_t size, const mt_type *t, mt_site *site, int
     return p;
 }
 
-/* The fast path malloc'd and zeroed p but found no leaf for it. */
+/* The fast path malloc'd and zeroed p but found no leaf for it (or
+ * could not hold its start). */
 void mt_heap_track_fresh(void *p, size_t size, const mt_type *t, const mt_site *site)
 {
     track(p, size, t, site);
+    if (huge_pages)
+        advise_heap_top();
 }
 
 void mt_heap_rare_after(void *p, size_t size)
