@@ -75,8 +75,12 @@ void mt_heap_count_frees(void);
  * remembers the site's id when its type is known (known: t is the site's
  * type, not a NULL its unit's constructor has yet to fill); the tracking of a block malloc'd and zeroed
  * already whose table leaf is missing; the rare flags' work. */
-void *mt_malloc_miss(size_t size, const struct mt_type *t, struct mt_site *site, int known);
-void *mt_calloc_miss(size_t n, size_t size, const struct mt_type *t, struct mt_site *site, int known);
+/* (a new block aliases nothing, as malloc's: the fast path's caller keeps
+ * its loads and stores apart only when both ways say so) */
+void *mt_malloc_miss(size_t size, const struct mt_type *t, struct mt_site *site, int known)
+    __attribute__((malloc, alloc_size(1)));
+void *mt_calloc_miss(size_t n, size_t size, const struct mt_type *t, struct mt_site *site, int known)
+    __attribute__((malloc, alloc_size(1, 2)));
 void mt_heap_track_fresh(void *p, size_t size, const struct mt_type *t, const struct mt_site *site);
 void mt_heap_rare_after(void *p, size_t size);
 
