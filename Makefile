@@ -48,7 +48,7 @@ RUNTIME_SRC := $(wildcard src/runtime/*.c)
 # CONVERT_TESTS link alone (a call up out of the engine fails their link).
 CONVERT_SRC := $(addprefix src/runtime/,arch.c types.c convert.c kernels.c ldouble.c bitfield.c error.c)
 CONVERT_TESTS := test_convert test_convert_shuffle test_types test_ldouble
-RUNTIME_HDR := $(wildcard src/runtime/*.h) include/migthread.h include/migthread-gen.h
+RUNTIME_HDR := $(wildcard src/runtime/*.h) include/migthread.h include/migthread-gen.h include/migthread-heap.h
 MTCC_OBJS   := $(patsubst src/mtcc/%.c,build/obj/mtcc/%.o,$(wildcard src/mtcc/*.c))
 CLI_OBJS    := $(patsubst src/cli/%.c,build/obj/cli/%.o,$(wildcard src/cli/*.c))
 # The network layer (src/net/): keys, handshake, encrypted stream; the
@@ -63,7 +63,7 @@ ZFILE_OBJS  := $(patsubst src/zfile/%.c,build/obj/zfile/%.o,$(ZFILE_SRC))
 ZFILE_LIB   := build/zfile/libmtzfile.a
 
 HOST_LIB := build/lib/$(HOST_TRIPLE)/libmigthread.a
-HEADERS  := build/include/migthread.h build/include/migthread-gen.h
+HEADERS  := build/include/migthread.h build/include/migthread-gen.h build/include/migthread-heap.h
 
 .PHONY: all cross check check-slurm demo bench bench-convert bench-overhead bench-threads bench-unions bench-migrate bench-fork bench-incremental bench-capspeed bench-compact bench-heaptrack bench-realprogs deps clean unit matrix \
         bench-compress fuzz-smoke fuzz-csmith man install uninstall deb

@@ -7,10 +7,14 @@
 # 400,000 steps, prodcons whole), wall time (best of 3, alternated) and
 # peak RSS (/usr/bin/time -v; churn on 4,000,000 steps), each ratio beside
 # its target (1.2 times the plain build's).
-# Usage: heaptrack.sh [LIBDIR...]: with directories each holding
+# trees (bench/kernels/trees.c: one malloc and one free per node of
+# binary trees; callgrind on depth 14, peak RSS on 16) is measured alike.
+# Usage: heaptrack.sh [LIBDIR|MTCC...]: with directories each holding
 # x86_64-linux-gnu/libmigthread.a, the mtcc objects are also linked
 # against each of those runtimes (MTCC_LIBDIR) and measured alike, for a
-# before/after row.
+# before/after row; an mtcc executable instead (another build's
+# build/bin/mtcc, whose output may need its own runtime: the sites' fast
+# path of main's runtime differs) builds the programs with that mtcc.
 set -eu
 cd "$(dirname "$0")/.."
 dir=build/bench/heaptrack
@@ -27,11 +31,16 @@ peak_kb() {
 }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.3f", a / b }'; }
 verdict() { awk -v r="$1" -v t="$target" 'BEGIN { print (r <= t ? "ok" : "MISSED") }'; }
-small_args() { case "$1" in churn) echo 400000 ;; *) echo "" ;; esac; }
-big_args() { case "$1" in churn) echo 4000000 ;; *) echo "" ;; esac; }
-source_of() { case "$1" in churn) echo bench/kernels/churn.c ;; *) echo "tests/threads/programs/$1.c" ;; esac; }
+small_args() { case "$1" in churn) echo 400000 ;; trees) echo 14 ;; *) echo "" ;; esac; }
+big_args() { case "$1" in churn) echo 4000000 ;; trees) echo 16 ;; *) echo "" ;; esac; }
+source_of() {
+    case "$1" in
+    churn | trees) echo "bench/kernels/$1.c" ;;
+    *) echo "tests/threads/programs/$1.c" ;;
+    esac
+}
 
-programs="churn prodcons"
+programs="churn prodcons trees"
 for p in $programs; do
     gcc -O2 -pthread -o "$dir/$p.plain" "$(source_of "$p")"
     $mtcc -O2 -c -o "$dir/$p.o" "$(source_of "$p")"
@@ -39,7 +48,11 @@ for p in $programs; do
     i=0
     for lib in "$@"; do
         i=$((i + 1))
-        MTCC_LIBDIR=$lib $mtcc -O2 -o "$dir/$p.lib$i" "$dir/$p.o"
+        if [ -f "$lib" ] && [ -x "$lib" ]; then
+            "$lib" -O2 -o "$dir/$p.lib$i" "$(source_of "$p")"
+        else
+            MTCC_LIBDIR=$lib $mtcc -O2 -o "$dir/$p.lib$i" "$dir/$p.o"
+        fi
     done
 done
 

@@ -9,6 +9,7 @@
 #define MIGTHREAD_GEN_H
 
 #include "migthread.h"
+#include "migthread-heap.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -103,6 +104,9 @@ typedef struct mt_site {
     const char *where;     /* "file.c:12" */
     unsigned flags;        /* MT_SITE_*: what mtcc saw done with an untyped block */
     const char *used_as;   /* for the messages: "struct node at file.c:30", or NULL */
+    /* The site's fast path (mt_malloc_fast): the size and descriptor id
+     * of its last small block; zero until then. */
+    unsigned long fast_key;
 } mt_site;
 enum {
     MT_SITE_POINTERS = 1,  /* used as a type holding pointers: a capture refuses it */
@@ -122,6 +126,51 @@ void *mt_malloc(size_t size, const mt_type *t, const mt_site *site) MT_NEW_BLOCK
 void *mt_calloc(size_t n, size_t size, const mt_type *t, const mt_site *site) MT_NEW_BLOCK(1, 2);
 void *mt_realloc(void *p, size_t size, const mt_type *t, const mt_site *site);
 void mt_free(void *p);
+
+/* The tracked malloc of a site (mtcc writes it for malloc, and
+ * mt_calloc_fast for calloc): with a constant size the tests on it fold
+ * away. The site's mt_site holds the key of its last small block
+ * (migthread-heap.h). A site's type argument is the constant 0 (bytes) or
+ * its unit's entry of __mt_ty, which is NULL only until the unit's
+ * constructor fills it and never changes after: a key remembered once the
+ * type was known holds for every later call of that size, which therefore
+ * compares the size alone. */
+static inline __attribute__((always_inline, malloc)) void *mt_malloc_fast(size_t size, const mt_type *t, mt_site *site)
+{
+    int known = t != 0 || (__builtin_constant_p(t) && t == 0);
+    if (!site || size == 0 || size > MT_HEAP_FAST_MAX)
+        return mt_malloc_miss(size, t, site, known);
+    /* acquire: the table the key's id went into is seen */
+    unsigned long key = __atomic_load_n(&site->fast_key, __ATOMIC_ACQUIRE);
+    if (__builtin_expect(key - ((unsigned long)size << MT_HEAP_KEY_SHIFT) > MT_HM_ID_MASK, 0))  /* another size, or none */
+        return mt_malloc_miss(size, t, site, known);
+    void *p = __builtin_malloc(size);
+    if (__builtin_expect(!p, 0))
+        return p;
+    /* hidden from the compiler, which would otherwise make malloc and
+     * memset one calloc (slower: it bypasses glibc's per-thread cache) */
+    void *z = p;
+    __asm__("" : "+r"(z));
+    __builtin_memset(z, 0, size);
+    unsigned short *e = mt_hm_entry_noted(p);
+    if (__builtin_expect(!e, 0)) {
+        mt_heap_track_fresh(p, size, t, site);
+        return p;
+    }
+    __atomic_store_n(e, (unsigned short)key, __ATOMIC_RELAXED);
+    if (__builtin_expect(__atomic_load_n(&mt_heap_rare, __ATOMIC_RELAXED) != 0, 0))
+        mt_heap_rare_after(p, size);
+    return p;
+}
+
+static inline __attribute__((always_inline, malloc)) void *mt_calloc_fast(size_t n, size_t size, const mt_type *t,
+                                                                          mt_site *site)
+{
+    if (size == 0 || n == 0 || n > MT_HEAP_FAST_MAX / size)
+        return mt_calloc_miss(n, size, t, site, t != 0 || (__builtin_constant_p(t) && t == 0));
+    return mt_malloc_fast(n * size, t, site);
+}
+
 char *mt_strdup(const char *s) __attribute__((malloc));
 char *mt_strndup(const char *s, size_t n) __attribute__((malloc));
 void *mt_reallocarray(void *p, size_t n, size_t size, const mt_type *t, const mt_site *site);

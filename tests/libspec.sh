@@ -58,7 +58,7 @@ check "a directory for a spec" '[ $rc -ne 0 ] && one_line "$out/err" "mtcc: $out
 printf 'alloc\tpool_alloc\tsize=2   # the piece\r\n\r\n  # nothing\r\nfree pool_free ptr=2\r\n' >"$out/crlf.spec"
 $mtcc --lib-spec="$out/crlf.spec" --print-transformed tests/libspec/pool.c >"$out/crlf.c" 2>"$out/err"
 rc=$?
-check "tabs, comments and CRLF are read (--lib-spec=FILE)" '[ $rc -eq 0 ] && grep -q "return mt_malloc(__a2, __mt_t, __mt_s)" "$out/crlf.c" && grep -q "mt_free(__a2)" "$out/crlf.c"'
+check "tabs, comments and CRLF are read (--lib-spec=FILE)" '[ $rc -eq 0 ] && grep -q "return mt_malloc_fast(__a2, __mt_t, __mt_s)" "$out/crlf.c" && grep -q "mt_free_fast(__a2)" "$out/crlf.c"'
 $mtcc --lib-spec "$out/no-such.spec" -O2 -o "$out/never" tests/libspec/pool.c >/dev/null 2>"$out/err"
 rc=$?
 check "a missing spec file" '[ $rc -ne 0 ] && one_line "$out/err" "mtcc: $out/no-such.spec: cannot read: No such file or directory"'

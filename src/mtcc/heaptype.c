@@ -608,7 +608,9 @@ static const char *choice_ref(typereg *tr, const choice *ch)
     return tr_trailing_ref(tr, ch->header, e, count);
 }
 
-/* Defines the call's mt_site before the function around it. */
+/* Defines the call's mt_site before the function around it: writable,
+ * since the site's fast path remembers its block descriptor in it
+ * (migthread-heap.h). */
 static void define_site(tunit *t, asite *a)
 {
     if (a->emitted)
@@ -619,10 +621,10 @@ static void define_site(tunit *t, asite *a)
     char text[1200];
     int flags = (a->flags & HOLDS_POINTERS ? 1 : 0) | (a->flags & HOLDS_NUMBERS ? 2 : 0);
     if (a->used_as && !strchr(a->used_as, '"') && !strchr(a->used_as, '\\'))
-        snprintf(text, sizeof text, "static const mt_site __mt_site_%d __attribute__((unused)) = { \"%s\", %d, \"%s\" };\n", a->number,
+        snprintf(text, sizeof text, "static mt_site __mt_site_%d __attribute__((unused)) = { \"%s\", %d, \"%s\", 0 };\n", a->number,
                  a->where, flags, a->used_as);
     else
-        snprintf(text, sizeof text, "static const mt_site __mt_site_%d __attribute__((unused)) = { \"%s\", %d, 0 };\n", a->number, a->where,
+        snprintf(text, sizeof text, "static mt_site __mt_site_%d __attribute__((unused)) = { \"%s\", %d, 0, 0 };\n", a->number, a->where,
                  flags);
     ed_text(ed_add(&t->eb, at, at, ORDER_HOISTED), text);
 }

@@ -284,6 +284,21 @@ static const char *runtime_of(const ls_entry *fn)
     }
 }
 
+/* The inline fast path (migthread-gen.h, migthread-heap.h) of a runtime
+ * allocation function that has one: a malloc of a small block at a site
+ * is then malloc, zeroing and one store into the heap table, a free one
+ * tag. */
+static const char *fast_of(const char *runtime)
+{
+    if (strcmp(runtime, "mt_malloc") == 0)
+        return "mt_malloc_fast";
+    if (strcmp(runtime, "mt_calloc") == 0)
+        return "mt_calloc_fast";
+    if (strcmp(runtime, "mt_free") == 0)
+        return "mt_free_fast";
+    return runtime;
+}
+
 /* Checks a declared function's parameters against its spec; 0 (after an
  * error) when its calls cannot be adapted. */
 static int adaptable(CXCursor call, const ls_entry *fn, CXType ft)
@@ -309,7 +324,7 @@ static void adapter_body(strbuf *body, const ls_entry *fn, const char *runtime, 
     for (int i = 0; i < nparams; i++)
         sb_printf(body, "(void)__a%d; ", i + 1);
     if (fn->verb == LS_FREE)
-        sb_printf(body, "mt_free(__a%d);", fn->ptr);
+        sb_printf(body, "mt_free_fast(__a%d);", fn->ptr);
     else if (fn->verb == LS_CALLOC)
         sb_printf(body, "return %s(__a%d, __a%d, __mt_t, __mt_s);", runtime, fn->count, fn->size);
     else if (fn->verb == LS_REALLOC && fn->count)
@@ -336,7 +351,7 @@ static int adapter_params(strbuf *params, CXType ft, const ls_entry *fn)
         free(d);
     }
     if (fn->verb != LS_FREE)
-        sb_printf(params, "%sconst mt_type *__mt_t, const mt_site *__mt_s", nparams ? ", " : "");
+        sb_printf(params, "%sconst mt_type *__mt_t, mt_site *__mt_s", nparams ? ", " : "");
     else if (nparams == 0)
         sb_put(params, "void");
     return 1;
@@ -399,7 +414,7 @@ static void rewrite_heap_call(walk *w, CXCursor c, const ls_entry *fn)
     free(ch.c);
     char *to;
     if (fn->verb == LS_FREE || fn->verb == LS_BYTES) {  /* text is bytes */
-        to = fn->wrapper ? xstrdup(fn->wrapper) : lib_adapter(t, c, fn, "mt_free");
+        to = fn->wrapper ? xstrdup(fast_of(fn->wrapper)) : lib_adapter(t, c, fn, "mt_free");
         if (to)
             ed_text(ed_add(&t->eb, name_start, name_end, ORDER_PLAIN), to);
         free(to);
@@ -411,6 +426,7 @@ static void rewrite_heap_call(walk *w, CXCursor c, const ls_entry *fn)
     const char *runtime = fn->wrapper ? fn->wrapper : runtime_of(fn);
     if (elem.kind != CXType_Invalid)
         runtime = union_heap_wrapper(runtime, elem);
+    runtime = fast_of(runtime);
     to = fn->wrapper ? xstrdup(runtime) : lib_adapter(t, c, fn, runtime);
     if (!to)
         return;

@@ -115,6 +115,8 @@ void heap_huge_pages(int on)
     huge_pages = on;
     if (!on)
         return;
+    /* the sites' fast path advises through mt_heap_rare_after */
+    __atomic_or_fetch(&mt_heap_rare, MT_HEAP_RARE_HUGE, __ATOMIC_RELAXED);
     /* Blocks below 32 MB come from the main heap (brk), which is advised
      * as it grows, rather than from a mapping each (unaligned, so that a
      * 1 MB block never fills a huge page). It grows HUGE_TOP_PAD at a time (of
@@ -186,6 +188,65 @@ void *mt_malloc(size_t size, const mt_type *t, const mt_site *site)
     void *p = zeroed(size);
     track(p, size, t, site);
     return p;
+}
+
+/* ---- The slow halves of the sites' fast path (migthread-heap.h) ---- */
+
+/* The descriptor id a block of size bytes at site gets, as track() gives
+ * it (interned already by the block just tracked: a cache hit), and the
+ * site remembers it with the size; not before the table exists (the fast
+ * path reads it without a test), nor while the site's type is not known
+ * (mt_malloc_fast). */
+static void remember(const mt_type *t, size_t size, mt_site *site, int known)
+{
+    if (!known || !site || size == 0 || size > MT_HEAP_FAST_MAX || !__atomic_load_n(&mt_hm_top, __ATOMIC_ACQUIRE))
+        return;
+    const mt_type *bt = t && flex_is_desc(t) ? flex_block_type(t, size) : t;
+    size_t count = bt && bt->size ? size / bt->size : 0;
+    if (count == 0 || count * bt->size != size) {
+        bt = bytes_type();
+        count = size;
+    }
+    uint16_t id = hd_id(bt, count, site);
+    if (id)
+        __atomic_store_n(&site->fast_key, (uintptr_t)size << MT_HEAP_KEY_SHIFT | id, __ATOMIC_RELEASE);
+}
+
+void *mt_malloc_miss(size_t size, const mt_type *t, mt_site *site, int known)
+{
+    void *p = mt_malloc(size, t, site);
+    if (p)
+        remember(t, size, site, known);
+    return p;
+}
+
+void *mt_calloc_miss(size_t n, size_t size, const mt_type *t, mt_site *site, int known)
+{
+    void *p = mt_calloc(n, size, t, site);
+    if (p && size && n <= MT_HEAP_FAST_MAX / size)
+        remember(t, n * size, site, known);
+    return p;
+}
+
+/* The fast path malloc'd and zeroed p but found no leaf for it (or
+ * could not hold its start). */
+void mt_heap_track_fresh(void *p, size_t size, const mt_type *t, const mt_site *site)
+{
+    track(p, size, t, site);
+    if (huge_pages)
+        advise_heap_top();
+}
+
+void mt_heap_rare_after(void *p, size_t size)
+{
+    int rare = __atomic_load_n(&mt_heap_rare, __ATOMIC_RELAXED);
+    if ((rare & MT_HEAP_RARE_SIDE) && state_heap_add_after(p) < 0)
+        tracking_failed();
+    if ((rare & MT_HEAP_RARE_HUGE) && huge_pages) {
+        advise_heap_top();
+        if (size >= HUGE_MIN)
+            advise_huge(p, size);
+    }
 }
 
 void *mt_calloc(size_t n, size_t size, const mt_type *t, const mt_site *site)

@@ -8,9 +8,13 @@
 #include <string.h>
 #include <sys/mman.h>
 
-uint16_t **hm_top;
+uint16_t **mt_hm_top;
 
-/* The leaves made, as indexes into hm_top, kept sorted. */
+/* migthread-heap.h writes the table's types in plain C */
+_Static_assert(sizeof(unsigned short) == sizeof(uint16_t), "an entry is 16 bits");
+_Static_assert(sizeof(unsigned long) == sizeof(void *), "an address is an unsigned long");
+
+/* The leaves made, as indexes into mt_hm_top, kept sorted. */
 static size_t *leaves;
 static size_t nleaves, leaves_cap;
 
@@ -63,12 +67,12 @@ uint16_t *hm_slot_make(const void *p)
     uintptr_t i = a >> HM_LEAF_SPAN_LOG2;
     if (sizeof(void *) >= 8 && i >= HM_TOP_N)
         return NULL;
-    uint16_t **top = hm_top;
+    uint16_t **top = mt_hm_top;
     if (!top) {
         top = map_zero(HM_TOP_N * sizeof *top);
         if (!top)
             return NULL;
-        __atomic_store_n(&hm_top, top, __ATOMIC_RELEASE);
+        __atomic_store_n(&mt_hm_top, top, __ATOMIC_RELEASE);
     }
     if (!top[i]) {
         uint16_t *leaf = map_leaf();
@@ -99,7 +103,7 @@ static hm_word load_word(const uint16_t *at)
 static int each_page(int (*fn)(uintptr_t base, uint16_t *leaf, size_t first, void *ctx), void *ctx)
 {
     for (size_t l = 0; l < nleaves; l++) {
-        uint16_t *leaf = hm_top[leaves[l]];
+        uint16_t *leaf = mt_hm_top[leaves[l]];
         uint8_t *pages = hm_pages_of(leaf);
         uintptr_t base = (uintptr_t)leaves[l] << HM_LEAF_SPAN_LOG2;
         for (size_t pg = 0; pg < HM_LEAF_PAGES; pg++) {

@@ -14,17 +14,17 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define HM_GRANULE_LOG2 (sizeof(void *) >= 8 ? 4u : 3u)
-#define HM_LEAF_SPAN_LOG2 22u  /* each leaf covers 4 MB of address space */
-#define HM_ADDR_BITS (sizeof(void *) >= 8 ? 48u : 32u)
+#include "migthread-heap.h"  /* the geometry, shared with the sites' fast path */
+
+#define HM_GRANULE_LOG2 MT_HM_GRANULE_LOG2
+#define HM_LEAF_SPAN_LOG2 MT_HM_LEAF_SPAN_LOG2
+#define HM_ADDR_BITS MT_HM_ADDR_BITS
 #define HM_TOP_N ((size_t)1 << (HM_ADDR_BITS - HM_LEAF_SPAN_LOG2))
-#define HM_LEAF_N ((size_t)1 << (HM_LEAF_SPAN_LOG2 - HM_GRANULE_LOG2))
+#define HM_LEAF_N MT_HM_LEAF_N
 
-enum { HM_FREED = 0x8000, HM_GEN = 0x4000, HM_ID_MASK = 0x3fff };
+enum { HM_FREED = MT_HM_FREED, HM_GEN = MT_HM_GEN, HM_ID_MASK = MT_HM_ID_MASK };
 
-/* The leaves by the address bits above HM_LEAF_SPAN_LOG2; NULL until the
- * first block is recorded. */
-extern uint16_t **hm_top;
+/* The leaves are mt_hm_top (migthread-heap.h). */
 
 /* The leaf that holds the entry of the block that would start at p, or
  * NULL when p is not at a granule's start, above the table's range, or in
@@ -33,7 +33,7 @@ extern uint16_t **hm_top;
 static inline uint16_t *hm_leaf_of(const void *p)
 {
     uintptr_t a = (uintptr_t)p;
-    uint16_t **top = __atomic_load_n(&hm_top, __ATOMIC_ACQUIRE);
+    uint16_t **top = __atomic_load_n(&mt_hm_top, __ATOMIC_ACQUIRE);
     if ((a & (((uintptr_t)1 << HM_GRANULE_LOG2) - 1)) || !top)
         return NULL;
     uintptr_t i = a >> HM_LEAF_SPAN_LOG2;
@@ -62,8 +62,8 @@ static inline void hm_store(uint16_t *e, uint16_t v) { __atomic_store_n(e, v, __
  * ever recorded in: a capture reads only those pages, so that a heap of
  * large blocks (one entry per leaf) costs a word per block to visit, not
  * a fault on each of the leaf's 128 zero pages. */
-#define HM_PAGE_ENTRIES ((size_t)4096 / sizeof(uint16_t))
-#define HM_LEAF_PAGES (HM_LEAF_N / HM_PAGE_ENTRIES)
+#define HM_PAGE_ENTRIES MT_HM_PAGE_ENTRIES
+#define HM_LEAF_PAGES MT_HM_LEAF_PAGES
 
 static inline uint8_t *hm_pages_of(uint16_t *leaf) { return (uint8_t *)(leaf + HM_LEAF_N); }
 

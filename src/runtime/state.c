@@ -224,7 +224,7 @@ const st_function *state_find_function(uint64_t id)
  * of the program is stopped). The blocks the table cannot hold (a start
  * off the granule, an address above its range, a descriptor once the ids
  * are used up) go to the side map, a hash map under the state lock, as
- * all blocks did before; state_side_used tells the fast paths whether to look
+ * all blocks did before; the side bit of mt_heap_rare tells the fast paths whether to look
  * there at all.
  *
  * Blocks freed lately are remembered, so that a checkpoint can tell a
@@ -247,12 +247,12 @@ enum { SWEEP_ENTRIES_PER_FREE = 4 };
  * generation's count a batch at a time, so that the window is looked at
  * without an atomic operation on every free. The live blocks the window
  * is measured by are counted by the sweep, which reads every entry. */
-_Thread_local unsigned state_tl_frees;
+_Thread_local unsigned mt_heap_tl_frees;
 static size_t freed_newer;  /* frees counted into the newer generation (an atomic, word-sized:
                                32-bit ABIs lack 64-bit ones) */
 static size_t table_live;   /* live entries in the table at the last sweep */
-uint16_t state_newer_tag;
-int state_side_used;
+uint16_t mt_heap_newer_tag;
+int mt_heap_rare;  /* MT_HEAP_RARE_SIDE: the side map holds entries (migthread-heap.h) */
 
 /* The side map: tags in the low bits of the type pointer (a type is
  * aligned to at least 4): FREED, and GEN_ONE for a freed entry of
@@ -309,7 +309,7 @@ static int side_add(void *block, const mt_type *t, size_t count, const struct mt
         nlive++;
     }
     if (r >= 0)
-        __atomic_store_n(&state_side_used, 1, __ATOMIC_RELAXED);
+        __atomic_or_fetch(&mt_heap_rare, MT_HEAP_RARE_SIDE, __ATOMIC_RELAXED);
     return r < 0 ? -1 : 0;
 }
 
@@ -335,10 +335,10 @@ static int side_take(void *block, st_heap_block *out, int remember)
 
 /* A thread's batch of frees is counted: when the newer generation holds
  * a window's worth, the older one is swept out of the table. */
-void state_count_frees(void)
+void mt_heap_count_frees(void)
 {
-    size_t in_newer = __atomic_add_fetch(&freed_newer, state_tl_frees, __ATOMIC_RELAXED);
-    state_tl_frees = 0;
+    size_t in_newer = __atomic_add_fetch(&freed_newer, mt_heap_tl_frees, __ATOMIC_RELAXED);
+    mt_heap_tl_frees = 0;
     size_t window = 2 * __atomic_load_n(&table_live, __ATOMIC_RELAXED);
     if (window < FREED_WINDOW_MIN)
         window = FREED_WINDOW_MIN;
@@ -349,9 +349,9 @@ void state_count_frees(void)
     lock_here();
     if (__atomic_load_n(&freed_newer, __ATOMIC_RELAXED) >= window) {
         /* the older generation: freed, with the other tag */
-        size_t live = hm_sweep(HM_FREED | HM_GEN, (uint16_t)(HM_FREED | (state_newer_tag ^ HM_GEN)));
+        size_t live = hm_sweep(HM_FREED | HM_GEN, (uint16_t)(HM_FREED | (mt_heap_newer_tag ^ HM_GEN)));
         __atomic_store_n(&table_live, live, __ATOMIC_RELAXED);
-        __atomic_store_n(&state_newer_tag, state_newer_tag ^ HM_GEN, __ATOMIC_RELAXED);
+        __atomic_store_n(&mt_heap_newer_tag, mt_heap_newer_tag ^ HM_GEN, __ATOMIC_RELAXED);
         __atomic_store_n(&freed_newer, 0, __ATOMIC_RELAXED);
     }
     unlock_here();
@@ -426,7 +426,7 @@ void mt_heap_forget(void *block)
  * NULL (a free asks for nothing back). */
 int state_heap_take_slow(void *block, st_heap_block *out)
 {
-    if (!__atomic_load_n(&state_side_used, __ATOMIC_RELAXED) || !block)
+    if (!(__atomic_load_n(&mt_heap_rare, __ATOMIC_RELAXED) & MT_HEAP_RARE_SIDE) || !block)
         return 0;
     st_heap_block b;
     lock_here();
@@ -552,7 +552,7 @@ const struct mt_site *state_site_intern(const char *where, unsigned flags)
             free(s);
             s = NULL;
         } else {
-            s->site = (mt_site){ strcpy(copy, where), flags, NULL };
+            s->site = (mt_site){ strcpy(copy, where), flags, NULL, 0 };
             s->next = sites;
             sites = s;
         }

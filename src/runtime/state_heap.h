@@ -11,18 +11,16 @@
 #include "state.h"
 
 /* Each thread counts its frees and hands state.c a batch of them at a
- * time (the window of blocks freed lately). */
-enum { STATE_COUNT_BATCH = 1024 };
-extern _Thread_local unsigned state_tl_frees;
-extern int state_side_used;       /* the side map holds entries */
-extern uint16_t state_newer_tag;  /* 0 or HM_GEN: the generation frees go to now */
+ * time (the window of blocks freed lately): mt_heap_tl_frees,
+ * mt_heap_newer_tag and mt_heap_count_frees (migthread-heap.h, where the
+ * sites' fast path of free uses them too). */
+enum { STATE_COUNT_BATCH = MT_HEAP_COUNT_BATCH };
 
 /* The slow halves (state.c). */
 int state_heap_add_slow(void *block, const struct mt_type *t, size_t count, const struct mt_site *site);
 /* A live entry the side map holds for the same address goes. */
 int state_heap_add_after(void *block);
 int state_heap_take_slow(void *block, st_heap_block *out);
-void state_count_frees(void);
 
 /* state_heap_add. */
 static inline __attribute__((always_inline)) int state_heap_add_inline(void *block, const struct mt_type *t, size_t count,
@@ -33,7 +31,7 @@ static inline __attribute__((always_inline)) int state_heap_add_inline(void *blo
     if (__builtin_expect(!id, 0))
         return state_heap_add_slow(block, t, count, site);
     hm_store(e, id);
-    if (__builtin_expect(__atomic_load_n(&state_side_used, __ATOMIC_RELAXED), 0))
+    if (__builtin_expect(__atomic_load_n(&mt_heap_rare, __ATOMIC_RELAXED) & MT_HEAP_RARE_SIDE, 0))
         return state_heap_add_after(block);
     return 0;
 }
@@ -49,9 +47,9 @@ static inline __attribute__((always_inline)) int state_heap_take_inline(void *bl
         const hd_desc *d = hd_get(v);
         *out = (st_heap_block){ block, d->type, d->count, d->site };
     }
-    hm_store(e, (uint16_t)(v | HM_FREED | __atomic_load_n(&state_newer_tag, __ATOMIC_RELAXED)));
-    if (__builtin_expect(++state_tl_frees == STATE_COUNT_BATCH, 0))
-        state_count_frees();
+    hm_store(e, (uint16_t)(v | HM_FREED | __atomic_load_n(&mt_heap_newer_tag, __ATOMIC_RELAXED)));
+    if (__builtin_expect(++mt_heap_tl_frees == STATE_COUNT_BATCH, 0))
+        mt_heap_count_frees();
     return 1;
 }
 

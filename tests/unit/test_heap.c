@@ -5,7 +5,8 @@
  * the bytes of a block it did not track; a pointer left dangling into a
  * freed block saved as such and restored into the poison region; the
  * freed-range table refused when it is out of order; blocks converted as
- * they arrive (the pipelined restore) and kept apart until the end. */
+ * they arrive (the pipelined restore) and kept apart until the end; the
+ * allocation sites' inline fast path. */
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -277,6 +278,50 @@ static void test_threads(void)
     CHECK(live_count() == before);
 }
 
+/* The sites' fast path (mt_malloc_fast, mt_calloc_fast, mt_free_fast):
+ * a site remembers its key only once its type is known, later calls of
+ * that size store it inline, and every block (the fast path's, another
+ * size's, calloc's, a size that is no whole number of elements) is
+ * tracked, zeroed and freed exactly as mt_malloc and mt_free do. */
+static void test_site_fast_path(void)
+{
+    static mt_site site = { "test_heap.c:1", 0, NULL, 0 };
+    static const mt_type *ty[1];  /* NULL, as a unit's type before its constructor ran */
+    enum { KEY_SHIFT = MT_HEAP_KEY_SHIFT };
+    size_t before = live_count(), freed = freed_count();
+    const struct mt_type *ft;
+    uint64_t fc;
+    double *a = mt_malloc_fast(2 * sizeof(double), ty[0], &site);
+    CHECK(a && site.fast_key == 0 && state_heap_find(a, &ft, &fc) && ft != t_double && fc == 2 * sizeof(double));
+    ty[0] = t_double;
+    double *b = mt_malloc_fast(2 * sizeof(double), ty[0], &site);
+    CHECK(b && site.fast_key >> KEY_SHIFT == 2 * sizeof(double) && (site.fast_key & MT_HM_ID_MASK) != 0);
+    memset(b, 0xff, 2 * sizeof(double));
+    mt_free_fast(b);
+    CHECK(!state_heap_find(b, &ft, &fc) && freed_count() == freed + 1);
+    double *c = mt_malloc_fast(2 * sizeof(double), ty[0], &site);  /* the fast path, likely b's bytes again */
+    CHECK(c && c[0] == 0 && c[1] == 0 && state_heap_find(c, &ft, &fc) && ft == t_double && fc == 2);
+    double *d = mt_malloc_fast(3 * sizeof(double), ty[0], &site);
+    double *e = mt_calloc_fast(4, sizeof(double), ty[0], &site);
+    double *f = mt_malloc_fast(3 * sizeof(double), ty[0], &site);  /* the key of 3 now */
+    char *g = mt_malloc_fast(12, ty[0], &site);
+    CHECK(d && state_heap_find(d, &ft, &fc) && ft == t_double && fc == 3);
+    CHECK(e && e[3] == 0 && state_heap_find(e, &ft, &fc) && ft == t_double && fc == 4);
+    CHECK(f && f[2] == 0 && state_heap_find(f, &ft, &fc) && ft == t_double && fc == 3);
+    CHECK(g && g[11] == 0 && state_heap_find(g, &ft, &fc) && ft != t_double && fc == 12);
+    st_heap_block got;
+    CHECK(state_heap_take(c, &got) && got.site == &site && got.count == 2);
+    free(c);
+    CHECK(live_count() == before + 5);
+    mt_free_fast(a);
+    mt_free_fast(d);
+    mt_free_fast(e);
+    mt_free_fast(f);
+    mt_free_fast(g);
+    mt_free_fast(NULL);
+    CHECK(live_count() == before);
+}
+
 /* realloc of a block untracked code made keeps its bytes and zeroes only
  * the growth; of a tracked one, zeroes past its tracked size. */
 static void test_realloc_keeps_bytes(void)
@@ -440,6 +485,7 @@ int main(void)
     test_blockmap();
     test_blockmap_random();
     test_freed_window();
+    test_site_fast_path();  /* before test_shadow_and_side uses the ids up */
     test_shadow_and_side();
     test_threads();
     test_realloc_keeps_bytes();
