@@ -154,6 +154,16 @@ small_deltas() {
 check "... the deltas' streams are small (each under a tenth of the first)" "small_deltas '$dir/zc.before.line'"
 check "... migthread restart FILE reads the chain (from another directory)" \
     "(cd / && rt_restart '$zc' '$dir/zc.after' '$mt' restart '$zc') && rt_restored '$zc' '$dir/zc.after.err' && rt_joined '$dir/zc.before' '$dir/zc.after' '$dir/want'"
+# sigign PID: the signals PID ignores (hex); pipe_default MASK: SIGPIPE not among them
+sigign() { sed -n 's/^SigIgn:[[:space:]]*//p' "/proc/$1/status" 2>/dev/null; }
+pipe_default() { [ -n "$1" ] && [ $((0x$1 & 0x1000)) -eq 0 ]; }
+"$mt" restart "$zc" >/dev/null 2>&1 &
+rpid=$!
+sleep 0.5
+ign=$(sigign $rpid)
+kill $rpid 2>/dev/null
+{ wait $rpid; } 2>/dev/null
+check "... the restored program does not inherit SIGPIPE ignored from the chain's decompressing thread" "pipe_default '$ign'"
 for abi in s390x i686; do
     check "... restarted on $abi" \
         "rt_restart '$zc' '$dir/zc.after.$abi' '$mt' restart --binary '$dir/pages.$abi' '$zc' && rt_joined '$dir/zc.before' '$dir/zc.after.$abi' '$dir/want'"
@@ -220,9 +230,15 @@ wait $rpid
 check "run --compress --interval with MIGTHREAD_INCREMENTAL=1: a compressed chain in DIR, exit 75 on the signal" \
     "[ $? -eq 75 ] && grep -q 'refers to parent run.ckpt.' '$dir/zjob.err' && [ \$(parents '$dir/zjob/run.ckpt') -ge 1 ] && all_compressed '$dir/zjob/run.ckpt'"
 cp "$dir/zjob.out" "$dir/zjob.before"
-MIGTHREAD_INCREMENTAL=1 MIGTHREAD_VERBOSE=1 "$mt" run --dir "$dir/zjob" --compress -- "$pages" $STEPS $PAUSE >>"$dir/zjob.out" 2>"$dir/zjob2.err"
+MIGTHREAD_INCREMENTAL=1 MIGTHREAD_VERBOSE=1 "$mt" run --dir "$dir/zjob" --compress -- "$pages" $STEPS $PAUSE >>"$dir/zjob.out" 2>"$dir/zjob2.err" &
+rpid=$!
+sleep 0.5
+ign=$(sigign "$(pgrep -P $rpid | head -n 1)")
+wait $rpid
+rc=$?
+check "... the resumed program does not inherit SIGPIPE ignored from run's decompressing thread" "pipe_default '$ign'"
 check "... the next run resumes the chain; the job done, DIR holds no checkpoint and no chain file" \
-    "[ $? -eq 0 ] && rt_restored '$dir/zjob/run.ckpt' '$dir/zjob2.err' && cmp -s '$dir/zjob.out' '$dir/want' && ! cmp -s '$dir/zjob.before' '$dir/want' && [ -z \"\$(ls -A '$dir/zjob')\" ]"
+    "[ $rc -eq 0 ] && rt_restored '$dir/zjob/run.ckpt' '$dir/zjob2.err' && cmp -s '$dir/zjob.out' '$dir/want' && ! cmp -s '$dir/zjob.before' '$dir/want' && [ -z \"\$(ls -A '$dir/zjob')\" ]"
 
 # ---- hostile files: one line, non-zero, quickly, in little memory --------------------------
 # refused NAME WHAT: inspect and restart of $dir/NAME each fail within 20 s

@@ -255,6 +255,7 @@ struct cli_zfile_reader {
     zf_head h;
     zf_edges e;
     char why[512];
+    struct sigaction pipe_was;  /* SIGPIPE's disposition before: a program exec'd later inherits it */
 };
 
 static void *feed_thread(void *arg)
@@ -274,7 +275,8 @@ cli_zfile_reader *cli_zfile_reader_start(int fd, const uint8_t *pre, size_t npre
         free(r);
         return NULL;
     }
-    signal(SIGPIPE, SIG_IGN);  /* a reader that stops early: the thread sees EPIPE */
+    struct sigaction ign = { .sa_handler = SIG_IGN };
+    sigaction(SIGPIPE, &ign, &r->pipe_was);  /* a reader that stops early: the thread sees EPIPE */
     fcntl(p[1], F_SETPIPE_SZ, ZF_PIPE_BYTES);
     r->fd = fd;
     r->npre = npre < sizeof r->pre ? npre : sizeof r->pre;
@@ -283,6 +285,7 @@ cli_zfile_reader *cli_zfile_reader_start(int fd, const uint8_t *pre, size_t npre
     if (pthread_create(&r->thread, NULL, feed_thread, r) != 0) {
         close(p[0]);
         close(p[1]);
+        sigaction(SIGPIPE, &r->pipe_was, NULL);
         free(r);
         return NULL;
     }
@@ -293,6 +296,7 @@ cli_zfile_reader *cli_zfile_reader_start(int fd, const uint8_t *pre, size_t npre
 int cli_zfile_reader_end(cli_zfile_reader *r, char *why, size_t cap, zf_head *h, uint64_t *plain_size)
 {
     pthread_join(r->thread, NULL);
+    sigaction(SIGPIPE, &r->pipe_was, NULL);
     int rc = r->rc < 0 && r->err != EPIPE ? -1 : 0;
     if (rc < 0)
         snprintf(why, cap, "%s", r->why);

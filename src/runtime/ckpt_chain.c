@@ -329,8 +329,9 @@ ck_image *ck_chain_read_restore_with(const char *path, const ck_read_hooks *hook
     ck_chain_dir(strcmp(path, IN_STDIN) == 0 ? "" : path, dir, sizeof dir);
     if (img && ck_chain_resolve(img, dir, path, err) < 0) {
         ck_image_free(img);
-        return NULL;
+        img = NULL;
     }
+    ck_chain_hand_parents(NULL, 0);  /* those not taken: the program never sees them */
     return img;
 }
 
