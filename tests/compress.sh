@@ -186,6 +186,9 @@ check "... and so does inspect" "[ $? -ne 0 ] && one_line '$dir/zx.err' 'migthre
 MIGTHREAD_RESTORE=$zc "$pages" >"$dir/zx.out" 2>"$dir/zx.err"
 check "... a program given the chain directly refuses with one line" \
     "[ $? -ne 0 ] && [ ! -s '$dir/zx.out' ] && one_line '$dir/zx.err' 'migthread: .*compressed checkpoint (zstd), .*migthread restart'"
+(cd "$dir/zc" && "$mt" restart - <c.ckpt) >"$dir/zx.out" 2>"$dir/zx.err"
+check "... restart - (a stream, whose chain cannot be walked first): one line naming the compressed parent" \
+    "[ $? -ne 0 ] && [ ! -s '$dir/zx.out' ] && one_line '$dir/zx.err' 'migthread: .*parent ./c.ckpt.* compressed checkpoint (zstd), .*migthread restart FILE'"
 check "--fork --compress --incremental: three checkpoints, forked copies writing the deltas" \
     "zchain '$dir/zc/f.ckpt' '$dir/zf.before' --fork && [ \$(grep -c 'refers to parent f.ckpt.' '$dir/zf.before.err') -eq 2 ] && all_compressed '$dir/zc/f.ckpt'"
 check "... restarted on i686" \

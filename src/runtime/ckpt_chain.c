@@ -246,7 +246,7 @@ static int open_parent(const char *ppath, mt_error *why)
     if (handed.next < handed.n)
         return handed.fd[handed.next++];
     return mt_fail(why, MT_EFORMAT, "it is a compressed checkpoint (zstd), which a program does not read: "
-                   "restore the chain with `migthread restart`");
+                   "restore the chain from its file, `migthread restart FILE`");
 }
 
 static int resolve(ck_image *img, const char *dir, const char *label, chain_walk *cw, mt_error *err)
