@@ -139,7 +139,8 @@ zchain() {
         { rt_why="${rt_why:-not three checkpoints}: checkpoint exit $ask: $(head -n 1 "$out.ask")"; return 1; }
 }
 parents() { ls "$1".???????????????? 2>/dev/null | wc -l; }
-all_compressed() { for f in "$1" "$1".????????????????; do rt_compressed "$f" || return 1; done; }
+all_compressed() { rt_compressed "$1" && all_compressed_parents "$1"; }
+all_compressed_parents() { for f in "$1".????????????????; do rt_compressed "$f" || return 1; done; }
 zc=$dir/zc/c.ckpt
 mkdir -p "$dir/zc" "$dir/zo"
 check "checkpoint --compress --incremental, three times" "zchain '$zc' '$dir/zc.before'"
@@ -189,6 +190,21 @@ check "... a program given the chain directly refuses with one line" \
 (cd "$dir/zc" && "$mt" restart - <c.ckpt) >"$dir/zx.out" 2>"$dir/zx.err"
 check "... restart - (a stream, whose chain cannot be walked first): one line naming the compressed parent" \
     "[ $? -ne 0 ] && [ ! -s '$dir/zx.out' ] && one_line '$dir/zx.err' 'migthread: .*parent ./c.ckpt.* compressed checkpoint (zstd), .*migthread restart FILE'"
+# a mixed chain: two compressed checkpoints, then the program's own plain one
+mx=$dir/zc/x.ckpt
+rm -f "$mx" "$mx".*
+MIGTHREAD_VERBOSE=1 MIGTHREAD_CHECKPOINT_FILE="$mx" "$pages" $STEPS $PAUSE >"$dir/zx.before" 2>"$dir/zx.before.err" &
+pid=$!
+ready "$dir/zx.before"
+"$mt" checkpoint --compress --incremental --timeout 20 "$pid" >/dev/null 2>"$dir/zx.ask" &&
+    "$mt" checkpoint --compress --incremental --timeout 20 "$pid" >/dev/null 2>>"$dir/zx.ask" &&
+    "$mt" checkpoint --incremental --exit --timeout 20 "$pid" >/dev/null 2>>"$dir/zx.ask"
+ask=$?
+wait $pid
+check "a plain incremental checkpoint after two compressed ones refers to the compressed file" \
+    "[ $ask -eq 0 ] && rt_captured '$mx' '$dir/zx.before.err' $? && [ \$(grep -c 'refers to parent x.ckpt.' '$dir/zx.before.err') -eq 2 ] && ! rt_compressed '$mx' && all_compressed_parents '$mx'"
+check "... migthread restart of the plain child reads its compressed parents" \
+    "rt_restart '$mx' '$dir/zx.after' '$mt' restart '$mx' && rt_joined '$dir/zx.before' '$dir/zx.after' '$dir/want'"
 check "--fork --compress --incremental: three checkpoints, forked copies writing the deltas" \
     "zchain '$dir/zc/f.ckpt' '$dir/zf.before' --fork && [ \$(grep -c 'refers to parent f.ckpt.' '$dir/zf.before.err') -eq 2 ] && all_compressed '$dir/zc/f.ckpt'"
 check "... restarted on i686" \
