@@ -7,7 +7,9 @@
 # the plain one) and restores through migthread restart on x86_64, s390x
 # and i686 (a file, and standard input); inspect reads it like the plain
 # stream `zstd -d` gives back; a program given it directly refuses with one
-# line. Hostile files (a bare zstd frame, garbage, a cut frame or header,
+# line. A compressed incremental chain (each file compressed) is written,
+# restarted on three ABIs, inspected, resumed by run, and a link taken from
+# another chain refused by name. Hostile files (a bare zstd frame, garbage, a cut frame or header,
 # bytes after the frame, a window beyond 8 MB, a header that lies, a record
 # of a terabyte, a decompression bomb) give one `migthread:` line and a
 # non-zero exit from inspect and restart, quickly and in little memory.
@@ -113,8 +115,104 @@ check "... restarted on i686" \
     "rt_restart '$dir/f.ckpt' '$dir/f.after' '$mt' restart --binary '$dir/pages.i686' '$dir/f.ckpt' && rt_joined '$dir/f.before' '$dir/f.after' '$dir/want'"
 "$mt" checkpoint --compress -o - 1 >/dev/null 2>"$dir/dash.err"
 check "--compress with -o -: refused with one line" "[ $? -ne 0 ] && one_line '$dir/dash.err' 'migthread: --compress writes a file'"
-"$mt" checkpoint --compress --incremental -o "$dir/i.ckpt" 1 >/dev/null 2>"$dir/inc.err"
-check "--compress with --incremental: refused with one line" "[ $? -ne 0 ] && one_line '$dir/inc.err' 'migthread: --compress with --incremental'"
+
+# ---- a compressed incremental chain ----------------------------------------------------------
+# zchain CKPT OUT [FLAGS...]: three `checkpoint --compress --incremental
+# FLAGS` of a running pages (the last one --exit), each proved by the
+# command's line and the program's checkpoint line naming CKPT
+zchain() {
+    ck=$1 out=$2
+    shift 2
+    rm -f "$ck" "$ck".*
+    # shellcheck disable=SC2086  # ZENV: assignments, or none
+    env MIGTHREAD_VERBOSE=1 MIGTHREAD_CHECKPOINT_FILE="$dir/unused.ckpt" ${ZENV:-} "$pages" $STEPS $PAUSE >"$out" 2>"$out.err" &
+    pid=$!
+    ready "$out"
+    "$mt" checkpoint --compress --incremental "$@" --timeout 20 -o "$ck" "$pid" >"$out.line" 2>"$out.ask" &&
+        "$mt" checkpoint --compress --incremental "$@" --timeout 20 -o "$ck" "$pid" >>"$out.line" 2>>"$out.ask" &&
+        "$mt" checkpoint --compress --incremental "$@" --exit --timeout 20 -o "$ck" "$pid" >>"$out.line" 2>>"$out.ask"
+    ask=$?
+    wait "$pid"
+    rc=$?
+    [ $ask -eq 0 ] && rt_captured "$ck" "$out.err" $rc && [ "$(grep -c "^migthread: checkpoint $ck: " "$out.err")" -eq 3 ] &&
+        [ "$(grep -c "^$ck: [0-9]* bytes, .*(zstd, " "$out.line")" -eq 3 ] ||
+        { rt_why="${rt_why:-not three checkpoints}: checkpoint exit $ask: $(head -n 1 "$out.ask")"; return 1; }
+}
+parents() { ls "$1".???????????????? 2>/dev/null | wc -l; }
+all_compressed() { rt_compressed "$1" && all_compressed_parents "$1"; }
+all_compressed_parents() { for f in "$1".????????????????; do rt_compressed "$f" || return 1; done; }
+zc=$dir/zc/c.ckpt
+mkdir -p "$dir/zc" "$dir/zo"
+check "checkpoint --compress --incremental, three times" "zchain '$zc' '$dir/zc.before'"
+check "... the first whole, the others refer to the one before; every file of the chain compressed" \
+    "[ \$(grep -c 'refers to parent c.ckpt.' '$dir/zc.before.err') -eq 2 ] && [ \$(parents '$zc') -eq 2 ] && all_compressed '$zc'"
+# small_deltas LINES: the plain streams of the second and third (the
+# command's lines) each under a tenth of the first's
+small_deltas() {
+    set -- $(sed -n 's/.*(zstd, \([0-9]*\) bytes plain)$/\1/p' "$1")
+    [ $# -eq 3 ] && [ $(($2 * 10)) -lt "$1" ] && [ $(($3 * 10)) -lt "$1" ]
+}
+check "... the deltas' streams are small (each under a tenth of the first)" "small_deltas '$dir/zc.before.line'"
+check "... migthread restart FILE reads the chain (from another directory)" \
+    "(cd / && rt_restart '$zc' '$dir/zc.after' '$mt' restart '$zc') && rt_restored '$zc' '$dir/zc.after.err' && rt_joined '$dir/zc.before' '$dir/zc.after' '$dir/want'"
+# sigign PID: the signals PID ignores (hex); pipe_default MASK: SIGPIPE not among them
+sigign() { sed -n 's/^SigIgn:[[:space:]]*//p' "/proc/$1/status" 2>/dev/null; }
+pipe_default() { [ -n "$1" ] && [ $((0x$1 & 0x1000)) -eq 0 ]; }
+"$mt" restart "$zc" >/dev/null 2>&1 &
+rpid=$!
+sleep 0.5
+ign=$(sigign $rpid)
+kill $rpid 2>/dev/null
+{ wait $rpid; } 2>/dev/null
+check "... the restored program does not inherit SIGPIPE ignored from the chain's decompressing thread" "pipe_default '$ign'"
+for abi in s390x i686; do
+    check "... restarted on $abi" \
+        "rt_restart '$zc' '$dir/zc.after.$abi' '$mt' restart --binary '$dir/pages.$abi' '$zc' && rt_joined '$dir/zc.before' '$dir/zc.after.$abi' '$dir/want'"
+done
+"$mt" inspect "$zc" >"$dir/zc.inspect" 2>&1
+check "... inspect shows the chain of compressed files" \
+    "[ $? -eq 0 ] && grep -q '^chain: 2 parents' '$dir/zc.inspect' && [ \$(grep -c '^  parent ' '$dir/zc.inspect') -eq 2 ] && grep -q '^compressed: zstd' '$dir/zc.inspect'"
+check "... no decompressing process is left behind" "! pgrep -f 'migthread (restart|inspect)' >/dev/null"
+# a link taken from another chain (same names, another run) is refused by name
+check "another chain of the same program, in another directory" "zchain '$dir/zo/c.ckpt' '$dir/zo.before'"
+first=$(ls -S "$zc".???????????????? 2>/dev/null | head -n 1)
+other=$(ls -S "$dir"/zo/c.ckpt.???????????????? 2>/dev/null | head -n 1)
+[ -n "$first" ] && [ -n "$other" ] && cp "$first" "$dir/zc.keep" && cp "$other" "$first"
+"$mt" restart "$zc" >"$dir/zx.out" 2>"$dir/zx.err"
+check "... its parent put in place of this chain's: restart refuses with one line naming the file" \
+    "[ $? -ne 0 ] && [ ! -s '$dir/zx.out' ] && one_line '$dir/zx.err' 'migthread: .*refers to parent .*$(basename "$first") as checkpoint .*(replaced since)'"
+"$mt" inspect "$zc" >/dev/null 2>"$dir/zx.err"
+check "... and so does inspect" "[ $? -ne 0 ] && one_line '$dir/zx.err' 'migthread: .*refers to parent .*(replaced since)'"
+[ -n "$first" ] && [ -f "$dir/zc.keep" ] && cp "$dir/zc.keep" "$first"
+MIGTHREAD_RESTORE=$zc "$pages" >"$dir/zx.out" 2>"$dir/zx.err"
+check "... a program given the chain directly refuses with one line" \
+    "[ $? -ne 0 ] && [ ! -s '$dir/zx.out' ] && one_line '$dir/zx.err' 'migthread: .*compressed checkpoint (zstd), .*migthread restart'"
+(cd "$dir/zc" && "$mt" restart - <c.ckpt) >"$dir/zx.out" 2>"$dir/zx.err"
+check "... restart - (a stream, whose chain cannot be walked first): one line naming the compressed parent" \
+    "[ $? -ne 0 ] && [ ! -s '$dir/zx.out' ] && one_line '$dir/zx.err' 'migthread: .*parent ./c.ckpt.* compressed checkpoint (zstd), .*migthread restart FILE'"
+# a mixed chain: two compressed checkpoints, then the program's own plain one
+mx=$dir/zc/x.ckpt
+rm -f "$mx" "$mx".*
+MIGTHREAD_VERBOSE=1 MIGTHREAD_CHECKPOINT_FILE="$mx" "$pages" $STEPS $PAUSE >"$dir/zx.before" 2>"$dir/zx.before.err" &
+pid=$!
+ready "$dir/zx.before"
+"$mt" checkpoint --compress --incremental --timeout 20 "$pid" >/dev/null 2>"$dir/zx.ask" &&
+    "$mt" checkpoint --compress --incremental --timeout 20 "$pid" >/dev/null 2>>"$dir/zx.ask" &&
+    "$mt" checkpoint --incremental --exit --timeout 20 "$pid" >/dev/null 2>>"$dir/zx.ask"
+ask=$?
+wait $pid
+check "a plain incremental checkpoint after two compressed ones refers to the compressed file" \
+    "[ $ask -eq 0 ] && rt_captured '$mx' '$dir/zx.before.err' $? && [ \$(grep -c 'refers to parent x.ckpt.' '$dir/zx.before.err') -eq 2 ] && ! rt_compressed '$mx' && all_compressed_parents '$mx'"
+check "... migthread restart of the plain child reads its compressed parents" \
+    "rt_restart '$mx' '$dir/zx.after' '$mt' restart '$mx' && rt_joined '$dir/zx.before' '$dir/zx.after' '$dir/want'"
+check "--fork --compress --incremental: three checkpoints, forked copies writing the deltas" \
+    "zchain '$dir/zc/f.ckpt' '$dir/zf.before' --fork && [ \$(grep -c 'refers to parent f.ckpt.' '$dir/zf.before.err') -eq 2 ] && all_compressed '$dir/zc/f.ckpt'"
+check "... restarted on i686" \
+    "rt_restart '$dir/zc/f.ckpt' '$dir/zf.after' '$mt' restart --binary '$dir/pages.i686' '$dir/zc/f.ckpt' && rt_joined '$dir/zf.before' '$dir/zf.after' '$dir/want'"
+check "MIGTHREAD_INCREMENTAL_MAX=1: the third is whole and the old chain's file goes" \
+    "ZENV=MIGTHREAD_INCREMENTAL_MAX=1 zchain '$dir/zc/m.ckpt' '$dir/zm.before' && [ \$(grep -c 'refers to parent' '$dir/zm.before.err') -eq 1 ] && [ \$(parents '$dir/zc/m.ckpt') -eq 0 ]"
+check "... and restarts" \
+    "rt_restart '$dir/zc/m.ckpt' '$dir/zm.after' '$mt' restart '$dir/zc/m.ckpt' && rt_joined '$dir/zm.before' '$dir/zm.after' '$dir/want'"
 # a command killed while compressing leaves FILE.tmp.PID: the next writer
 # removes it (its writer gone, no lock, the container's magic at its start)
 { printf '\135\052\115\030\040\000\000\000MIGTHRDZ'; head -c 24 /dev/zero; } >"$dir/sw.ckpt.tmp.4194000"
@@ -135,11 +233,31 @@ sleep 0.3
 kill -USR1 $rpid
 wait $rpid
 check "run --compress: on the signal, checkpointed compressed, exit 75" \
-    "[ $? -eq 75 ] && rt_compressed '$dir/job/run.ckpt' && grep -q '^migthread: checkpoint (descriptor): ' '$dir/job.err'"
+    "[ $? -eq 75 ] && rt_compressed '$dir/job/run.ckpt' && grep -q '^migthread: checkpoint $dir/job/run.ckpt: ' '$dir/job.err'"
 cp "$dir/job.out" "$dir/job.before"
 MIGTHREAD_VERBOSE=1 "$mt" run --dir "$dir/job" -- "$pages" $STEPS $PAUSE >>"$dir/job.out" 2>"$dir/job2.err"
 check "... the next run resumes the compressed file, the output whole once" \
     "[ $? -eq 0 ] && rt_restored '$dir/job/run.ckpt' '$dir/job2.err' && cmp -s '$dir/job.out' '$dir/want' && ! cmp -s '$dir/job.before' '$dir/want'"
+rm -rf "$dir/zjob"
+MIGTHREAD_INCREMENTAL=1 MIGTHREAD_VERBOSE=1 "$mt" run --dir "$dir/zjob" --compress --interval 0.25 -- "$pages" $STEPS $PAUSE \
+    >"$dir/zjob.out" 2>"$dir/zjob.err" &
+rpid=$!
+ready "$dir/zjob.out"
+sleep 1.2
+kill -USR1 $rpid
+wait $rpid
+check "run --compress --interval with MIGTHREAD_INCREMENTAL=1: a compressed chain in DIR, exit 75 on the signal" \
+    "[ $? -eq 75 ] && grep -q 'refers to parent run.ckpt.' '$dir/zjob.err' && [ \$(parents '$dir/zjob/run.ckpt') -ge 1 ] && all_compressed '$dir/zjob/run.ckpt'"
+cp "$dir/zjob.out" "$dir/zjob.before"
+MIGTHREAD_INCREMENTAL=1 MIGTHREAD_VERBOSE=1 "$mt" run --dir "$dir/zjob" --compress -- "$pages" $STEPS $PAUSE >>"$dir/zjob.out" 2>"$dir/zjob2.err" &
+rpid=$!
+sleep 0.5
+ign=$(sigign "$(pgrep -P $rpid | head -n 1)")
+wait $rpid
+rc=$?
+check "... the resumed program does not inherit SIGPIPE ignored from run's decompressing thread" "pipe_default '$ign'"
+check "... the next run resumes the chain; the job done, DIR holds no checkpoint and no chain file" \
+    "[ $rc -eq 0 ] && rt_restored '$dir/zjob/run.ckpt' '$dir/zjob2.err' && cmp -s '$dir/zjob.out' '$dir/want' && ! cmp -s '$dir/zjob.before' '$dir/want' && [ -z \"\$(ls -A '$dir/zjob')\" ]"
 
 # ---- hostile files: one line, non-zero, quickly, in little memory --------------------------
 # refused NAME WHAT: inspect and restart of $dir/NAME each fail within 20 s

@@ -62,6 +62,18 @@ int cli_zfile_feed(int fd, const uint8_t *pre, size_t npre, const char *label);
 typedef struct cli_zfile_reader cli_zfile_reader;
 cli_zfile_reader *cli_zfile_reader_start(int fd, const uint8_t *pre, size_t npre, int *plain);
 int cli_zfile_reader_end(cli_zfile_reader *r, char *why, size_t cap, struct zf_head *h, uint64_t *plain_size);
+/* The chain of the checkpoint file at path (plain or compressed): a feeder
+ * (as cli_zfile_feed's) for each compressed parent, in the chain's order,
+ * their pipes' read ends into fds (at most max); how many. The walk stops
+ * at a parent it cannot read: the program's reader says why. */
+int cli_chain_feed(const char *path, int *fds, int max);
+/* The same, handed to a program about to be exec'd
+ * (MIGTHREAD_RESTORE_PARENT_FDS, runtime ckpt_chain.c): 0 or -1. */
+int cli_chain_hand_over(const char *path);
+/* ck_chain_links for chains with compressed files: the files a writer kept
+ * beside path under its chain names, in order, into out; how many. */
+int cli_chain_links(const char *path, char (*out)[4096], int max);
+void cli_chain_remove_links(const char *path);
 /* checkpoint --compress: asks process pid (request m: its flags; its PATH,
  * or the program's own path when unset) for the plain stream on a pipe and
  * compresses it into PATH.tmp.PID, synced and renamed over PATH. 0 with

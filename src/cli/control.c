@@ -218,9 +218,6 @@ int cmd_checkpoint(int argc, char **argv)
         return cli_fail("'%s' is not a process id", pid_arg);
     if (compress && out && strcmp(out, "-") == 0)
         return cli_fail("--compress writes a file: give -o FILE (a stream is compressed by migthread migrate --compress)");
-    if (compress && (m->flags & CM_FLAG_INCREMENTAL))
-        return cli_fail("--compress with --incremental: a compressed checkpoint is always whole (its parent "
-                        "must be a file the program wrote itself)");
     if (out && strcmp(out, "-") == 0) {
         m->fd = STDOUT_FILENO;  /* the checkpoint streams out; the line goes to stderr */
         cm_set(m, CM_F_FD);

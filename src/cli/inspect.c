@@ -556,7 +556,11 @@ int cmd_inspect(int argc, char **argv)
         path = "standard input";
     if (!img)
         return cli_fail("%s: %s", path, err.msg);
-    if (ck_chain_resolve(img, dir, path, &err) < 0) {
+    int fds[CK_CHAIN_MAX], nfds = stdin_given ? 0 : cli_chain_feed(path, fds, CK_CHAIN_MAX);
+    ck_chain_hand_parents(fds, nfds);  /* compressed parents: their plain streams */
+    int resolved = ck_chain_resolve(img, dir, path, &err);
+    ck_chain_hand_parents(NULL, 0);  /* (closes those not read) */
+    if (resolved < 0) {
         ck_image_free(img);
         return cli_fail("%s", err.msg);
     }

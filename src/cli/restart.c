@@ -202,6 +202,9 @@ int cmd_restart(int argc, char **argv)
     const char *qemu, *sysroot;
     if (emulator_for(machine, &qemu, &sysroot) < 0)
         return cli_fail("%s is built for ELF machine %u, which MigThread does not know", binary, machine);
+    /* a chain's compressed parents: decompressed by feeders of their own */
+    if (!from_stdin && cli_chain_hand_over(file) < 0)
+        return cli_fail("cannot set MIGTHREAD_RESTORE_PARENT_FDS: %s", strerror(errno));
     if (hand_over(file, fd, pfd) < 0)
         return cli_fail("cannot set MIGTHREAD_RESTORE: %s", strerror(errno));
     /* qemu-i386 (and at times qemu-arm) hangs in a dynamically linked

@@ -273,6 +273,10 @@ static pid_t start(const run_opts *o, const sigset_t *old_mask)
         sigprocmask(SIG_SETMASK, old_mask, NULL);
         if (resume)
             setenv("MIGTHREAD_RESTORE", o->ckpt, 1);
+        if (resume && cli_chain_hand_over(o->ckpt) < 0) {  /* compressed parents, decompressed */
+            cli_fail("cannot hand the checkpoint's chain to %s: %s", argv[0], strerror(errno));
+            _exit(RUN_EXIT_EXEC);
+        }
         if (plain >= 0 && hand_stream(plain) < 0) {
             cli_fail("cannot hand the checkpoint to %s: %s", argv[0], strerror(errno));
             _exit(RUN_EXIT_EXEC);
@@ -338,7 +342,7 @@ static int supervise(const run_opts *o, pid_t child, const sigset_t *wanted)
         int status;
         if (waitpid(child, &status, WNOHANG) == child) {
             if (WIFEXITED(status) && WEXITSTATUS(status) == 0) {
-                ck_chain_remove_links(o->ckpt);  /* an incremental one's parents (MIGTHREAD_INCREMENTAL) */
+                cli_chain_remove_links(o->ckpt);  /* an incremental one's parents, compressed or not */
                 unlink(o->ckpt);  /* the job is done: a rerun starts afresh */
             }
             return status_of(status);

@@ -15,10 +15,17 @@
 #include <unistd.h>
 
 #include "ckpt.h"
+#include "ckpt_chain.h"
 #include "ckpt_tmp.h"
 #include "cli.h"
 #include "ctlmsg.h"
+#include "input.h"
 #include "zfile.h"
+
+/* The runtime checks its own compressed files by the container header
+ * (ckpt_chain.c's ck_file_is) with its own copy of the layout. */
+_Static_assert(CK_ZHEAD_MAGIC == ZF_SKIP_MAGIC && (int)CK_ZHEAD_LEN == (int)ZF_HEAD_LEN, "the container header");
+_Static_assert(sizeof CK_ZHEAD_TAG == sizeof ZF_TAG, "the container's tag");
 
 /* The capacity asked for the pipes the plain stream goes through (Linux's
  * default most for a user): fewer switches between writer and reader. */
@@ -119,6 +126,125 @@ int cli_zfile_feed(int fd, const uint8_t *pre, size_t npre, const char *label)
     return p[0];
 }
 
+/* ---- A chain's files: compressed parents decompressed for the reader ---------------------- */
+
+/* The parent the checkpoint file at path names (its first records, through
+ * a decompressing thread when it is compressed): its path (absolute, or
+ * relative to path's directory, as ckpt_chain.c resolves it) into buf and
+ * the name the record gives into name. 0, or -1 when it has none or
+ * cannot be read (the reader then says why). */
+static int parent_of(const char *path, char *buf, size_t cap, char *name, size_t ncap)
+{
+    mt_error err;
+    int fd = in_open_file(path, &err);
+    if (fd < 0)
+        return -1;
+    uint8_t pre[ZF_MAGIC_LEN];
+    size_t npre;
+    int plain = fd, kind = cli_zfile_kind(fd, pre, &npre);
+    cli_zfile_reader *z = kind == ZF_CONTAINER ? cli_zfile_reader_start(fd, pre, npre, &plain) : NULL;
+    st_stream *s = kind == ZF_BARE_ZSTD || (kind == ZF_CONTAINER && !z) ? NULL : malloc(sizeof *s);
+    ck_image *img = NULL;
+    if (s) {
+        st_init_fd(s, plain);
+        img = ck_read_start(s, &err);
+    }
+    free(s);
+    if (z) {
+        char why[512];
+        zf_head h;
+        uint64_t n;
+        close(plain);  /* the thread stops on EPIPE: only the first records were wanted */
+        cli_zfile_reader_end(z, why, sizeof why, &h, &n);
+    }
+    close(fd);
+    char dir[4096];
+    ck_chain_dir(path, dir, sizeof dir);
+    int rc = -1;
+    if (img && img->has_parent) {
+        const char *p = img->parent.path;
+        int n = p[0] == '/' ? snprintf(buf, cap, "%s", p) : snprintf(buf, cap, "%s/%s", dir, p);
+        rc = n < (int)cap && snprintf(name, ncap, "%s", p) < (int)ncap ? 0 : -1;
+    }
+    ck_image_free(img);
+    return rc;
+}
+
+static int is_container(const char *path)
+{
+    mt_error err;
+    int fd = in_open_file(path, &err);
+    uint8_t pre[ZF_MAGIC_LEN];
+    size_t npre;
+    int kind = fd >= 0 ? cli_zfile_kind(fd, pre, &npre) : ZF_PLAIN;
+    if (fd >= 0)
+        close(fd);
+    return kind == ZF_CONTAINER;
+}
+
+int cli_chain_feed(const char *path, int *fds, int max)
+{
+    char at[4096], next[4096], name[4096];
+    int n = 0;
+    snprintf(at, sizeof at, "%s", path);
+    for (int depth = 0; depth < CK_CHAIN_MAX && n < max && parent_of(at, next, sizeof next, name, sizeof name) == 0;
+         depth++) {
+        mt_error err;
+        int fd = is_container(next) ? in_open_file(next, &err) : -1;
+        if (fd >= 0) {
+            /* unchecked here: the program's reader validates the stream
+             * against what the child names, and a frame cut short is a
+             * stream cut short */
+            int plain = cli_zfile_feed(fd, NULL, 0, next);
+            close(fd);
+            if (plain < 0)
+                break;
+            fds[n++] = plain;
+        }
+        snprintf(at, sizeof at, "%s", next);
+    }
+    return n;
+}
+
+int cli_chain_hand_over(const char *path)
+{
+    int fds[CK_CHAIN_MAX], n = cli_chain_feed(path, fds, CK_CHAIN_MAX);
+    char list[CK_CHAIN_MAX * 8] = "";
+    size_t len = 0;
+    for (int i = 0; i < n; i++) {
+        fcntl(fds[i], F_SETFD, 0);  /* open across exec; the runtime closes them on its own exec */
+        len += (size_t)snprintf(list + len, sizeof list - len, "%s%d", i ? "," : "", fds[i]);
+    }
+    return n ? setenv("MIGTHREAD_RESTORE_PARENT_FDS", list, 1) : unsetenv("MIGTHREAD_RESTORE_PARENT_FDS");
+}
+
+int cli_chain_links(const char *path, char (*out)[4096], int max)
+{
+    const char *slash = strrchr(path, '/');
+    const char *head = slash ? slash + 1 : path;
+    char at[4096], next[4096], name[4096], want[4096];
+    int n = 0;
+    snprintf(at, sizeof at, "%s", path);
+    while (n < max && parent_of(at, next, sizeof next, name, sizeof name) == 0) {
+        /* only the files a writer kept beside path under its chain names */
+        uint64_t id = strtoull(strrchr(name, '.') ? strrchr(name, '.') + 1 : "", NULL, 16);
+        if (ck_chain_link_name(head, id, want, sizeof want) < 0 || strcmp(want, name) != 0)
+            break;
+        snprintf(out[n++], sizeof out[0], "%s", next);
+        snprintf(at, sizeof at, "%s", next);
+    }
+    return n;
+}
+
+void cli_chain_remove_links(const char *path)
+{
+    char (*links)[4096] = malloc(sizeof *links * CK_CHAIN_MAX);
+    int n = links ? cli_chain_links(path, links, CK_CHAIN_MAX) : 0;
+    for (int i = 0; i < n; i++)
+        unlink(links[i]);
+    free(links);
+}
+
 /* ---- inspect: a thread decompresses while the reader reads --------------------------------- */
 
 struct cli_zfile_reader {
@@ -129,6 +255,7 @@ struct cli_zfile_reader {
     zf_head h;
     zf_edges e;
     char why[512];
+    struct sigaction pipe_was;  /* SIGPIPE's disposition before: a program exec'd later inherits it */
 };
 
 static void *feed_thread(void *arg)
@@ -148,7 +275,8 @@ cli_zfile_reader *cli_zfile_reader_start(int fd, const uint8_t *pre, size_t npre
         free(r);
         return NULL;
     }
-    signal(SIGPIPE, SIG_IGN);  /* a reader that stops early: the thread sees EPIPE */
+    struct sigaction ign = { .sa_handler = SIG_IGN };
+    sigaction(SIGPIPE, &ign, &r->pipe_was);  /* a reader that stops early: the thread sees EPIPE */
     fcntl(p[1], F_SETPIPE_SZ, ZF_PIPE_BYTES);
     r->fd = fd;
     r->npre = npre < sizeof r->pre ? npre : sizeof r->pre;
@@ -157,6 +285,7 @@ cli_zfile_reader *cli_zfile_reader_start(int fd, const uint8_t *pre, size_t npre
     if (pthread_create(&r->thread, NULL, feed_thread, r) != 0) {
         close(p[0]);
         close(p[1]);
+        sigaction(SIGPIPE, &r->pipe_was, NULL);
         free(r);
         return NULL;
     }
@@ -167,6 +296,7 @@ cli_zfile_reader *cli_zfile_reader_start(int fd, const uint8_t *pre, size_t npre
 int cli_zfile_reader_end(cli_zfile_reader *r, char *why, size_t cap, zf_head *h, uint64_t *plain_size)
 {
     pthread_join(r->thread, NULL);
+    sigaction(SIGPIPE, &r->pipe_was, NULL);
     int rc = r->rc < 0 && r->err != EPIPE ? -1 : 0;
     if (rc < 0)
         snprintf(why, cap, "%s", r->why);
@@ -233,12 +363,34 @@ static int finish_file(compress_job *j, const char *tmp, const char *path)
     return 0;
 }
 
+/* path, absolute (as this command sees it: where it writes), into out. */
+static int absolute_path(const char *path, char *out, size_t cap)
+{
+    if (path[0] == '/')
+        return snprintf(out, cap, "%s", path) < (int)cap ? 0 : -1;
+    char cwd[4096];
+    return getcwd(cwd, sizeof cwd) && snprintf(out, cap, "%s/%s", cwd, path) < (int)cap ? 0 : -1;
+}
+
+/* The stream just written (its header's first bytes in e) refers to a
+ * parent. */
+static int stream_has_parent(const zf_edges *e)
+{
+    enum { FEATURES_AT = CK_MAGIC_LEN + 2 };
+    return e->head_len > FEATURES_AT + 1 && (le_uint(e->head + FEATURES_AT, 2) & CK_FEATURE_PARENT);
+}
+
 int cli_checkpoint_compressed(long pid, cm_msg *m, long long wait_ms, uint64_t *file_size, uint64_t *plain_size)
 {
     if (!cm_has(m, CM_F_PATH) && program_path(pid, m, wait_ms) < 0)
         return 1;
     char path[sizeof m->path], tmp[sizeof m->path + 32];
-    snprintf(path, sizeof path, "%s", m->path);
+    if (absolute_path(m->path, path, sizeof path) < 0)
+        return cli_fail("cannot write %s: its name is too long", m->path);
+    /* the chain files the checkpoint at path needs: a whole one put in
+     * its place removes them (an incremental one keeps them) */
+    char (*old)[4096] = malloc(sizeof *old * CK_CHAIN_MAX);
+    int nold = old ? cli_chain_links(path, old, CK_CHAIN_MAX) : 0;
     if (ck_tmp_name(path, tmp, sizeof tmp) < 0)
         return cli_fail("cannot write %s: its name is too long", path);
     ck_tmp_sweep(path);  /* what writers killed mid-write left behind */
@@ -258,7 +410,11 @@ int cli_checkpoint_compressed(long pid, cm_msg *m, long long wait_ms, uint64_t *
     fcntl(p[1], F_SETPIPE_SZ, ZF_PIPE_BYTES);
     m->fd = p[1];
     cm_set(m, CM_F_FD);
-    m->have &= ~(1u << CM_F_PATH);
+    /* with the descriptor, the path the stream becomes: an incremental
+     * checkpoint refers to the file there (the runtime checks it by its
+     * container header) and names its parent beside it */
+    snprintf(m->path, sizeof m->path, "%s", path);
+    cm_set(m, CM_F_PATH);
     int rc = cli_ask_checkpoint(pid, m, wait_ms);
     close(p[1]);  /* the program's copy is closed once it answered: the thread sees the end */
     pthread_join(thread, NULL);
@@ -270,6 +426,9 @@ int cli_checkpoint_compressed(long pid, cm_msg *m, long long wait_ms, uint64_t *
         close(j.out);
     if (rc != 0)
         unlink(tmp);  /* the previous checkpoint at path stays as it was */
+    for (int i = 0; rc == 0 && !stream_has_parent(&j.e) && i < nold; i++)
+        unlink(old[i]);
+    free(old);
     snprintf(m->path, sizeof m->path, "%s", path);
     cm_set(m, CM_F_PATH);
     struct stat st;

@@ -84,6 +84,7 @@ static struct {
     uint64_t doubt_id;
     int incremental;             /* CM_FLAG_INCREMENTAL */
     int keep;                    /* CM_FLAG_KEEP */
+    int as_file;                 /* a descriptor whose stream a tool makes the file at dest (--compress) */
     char result_path[CFG_PATH_MAX], why[CM_TEXT_MAX + 1];
     uint64_t size, write_us;
     struct timespec asked, capture_at;
@@ -135,7 +136,7 @@ int ch_target(int requester, char *path, size_t cap, int *fd)
     int mine = ch.active;
     if (mine) {
         *fd = ch.dest_fd;
-        snprintf(path, cap, "%s", ch.dest_fd >= 0 ? "" : ch.dest);
+        snprintf(path, cap, "%s", ch.dest_fd >= 0 && !ch.as_file ? "" : ch.dest);
     }
     pthread_mutex_unlock(&ch.mu);
     return mine;
@@ -146,7 +147,7 @@ int ch_incremental(int requester)
     if (requester != TH_BY_CHANNEL)
         return 0;
     pthread_mutex_lock(&ch.mu);
-    int inc = ch.active && ch.incremental && ch.dest_fd < 0;
+    int inc = ch.active && ch.incremental && (ch.dest_fd < 0 || ch.as_file);
     pthread_mutex_unlock(&ch.mu);
     return inc;
 }
@@ -157,8 +158,9 @@ int ch_stream_incr(int requester, int *keep)
     if (requester != TH_BY_CHANNEL)
         return 0;
     pthread_mutex_lock(&ch.mu);
-    int delta = ch.active && ch.incremental && ch.dest_fd >= 0;
-    *keep = ch.active && ch.keep && ch.dest_fd >= 0;
+    int stream = ch.active && ch.dest_fd >= 0 && !ch.as_file;
+    int delta = stream && ch.incremental;
+    *keep = stream && ch.keep;
     pthread_mutex_unlock(&ch.mu);
     return delta;
 }
@@ -457,8 +459,10 @@ static int start_checkpoint(int fd, cm_msg *m, char *why, size_t cap)
         return snprintf(why, cap, "bad request: a kept parent is a descriptor's"), 0;
     if (cm_has(m, CM_F_THREAD) && m->thread == 0)
         return snprintf(why, cap, "bad request: thread 0 (the main thread is 1)"), 0;
-    if (cm_has(m, CM_F_PATH) && (cm_has(m, CM_F_FD) || m->path[0] != '/'))
-        return snprintf(why, cap, "bad request: the path must be absolute, and not with a descriptor"), 0;
+    /* a path with a descriptor: the stream becomes the file at path (a
+     * tool compresses it there), whose chain an incremental one joins */
+    if (cm_has(m, CM_F_PATH) && (m->path[0] != '/' || (cm_has(m, CM_F_FD) && (m->flags & CM_FLAG_KEEP))))
+        return snprintf(why, cap, "bad request: the path must be absolute, and not with a kept parent's descriptor"), 0;
     if (cm_has(m, CM_F_TIMEOUT_MS) && m->timeout_ms == 0)
         return snprintf(why, cap, "bad request: a timeout of 0"), 0;
     if (ch.active)
@@ -483,6 +487,7 @@ static int start_checkpoint(int fd, cm_msg *m, char *why, size_t cap)
     ch.deferred = ch.ended = 0;
     ch.incremental = (m->flags & CM_FLAG_INCREMENTAL) != 0;
     ch.keep = (m->flags & CM_FLAG_KEEP) != 0;
+    ch.as_file = cm_has(m, CM_F_FD) && cm_has(m, CM_F_PATH);
     ch.holding = ch.awaiting = ch.decision = 0;
     ch.may_doubt = (m->flags & CM_FLAG_INDOUBT) != 0;
     ch.in_doubt = 0;

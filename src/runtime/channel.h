@@ -25,10 +25,12 @@ void ch_post_signal(uint32_t target, int leave);
 /* ---- The writer's side (program.c) ---------------------------------------------- */
 
 /* 1 when requester's capture writes where a channel request said: a path
- * (copied to path) or a descriptor (*fd >= 0); 0 to write cfg.path. */
+ * (copied to path) or a descriptor (*fd >= 0; path empty, or the file a
+ * tool makes of the stream: migthread checkpoint --compress); 0 to write
+ * cfg.path. */
 int ch_target(int requester, char *path, size_t cap, int *fd);
 /* 1 when requester's channel request asked for an incremental checkpoint
- * (CM_FLAG_INCREMENTAL) into a file. */
+ * (CM_FLAG_INCREMENTAL) into a file (also one a tool makes of the stream). */
 int ch_incremental(int requester);
 /* Into a descriptor: 1 when the request asked for a delta against the
  * kept parent (CM_FLAG_INCREMENTAL); *keep 1 when this checkpoint's

@@ -31,6 +31,14 @@ static inline int ck_zstd_magic(const unsigned char *p)
     unsigned magic = (unsigned)p[0] | (unsigned)p[1] << 8 | (unsigned)p[2] << 16 | (unsigned)p[3] << 24;
     return magic == 0x184D2A5DU || magic == 0xFD2FB528U;
 }
+/* The container header's fields a writer checks its own compressed file
+ * by (ck_file_is: the parent of an incremental checkpoint that a tool
+ * compressed), without decompressing: the skippable magic, its length 32,
+ * the tag, then the plain stream's size, id and END digest (src/zfile's
+ * ZF_*; src/cli/zfile.c asserts that they agree). */
+#define CK_ZHEAD_MAGIC 0x184D2A5DU
+#define CK_ZHEAD_TAG "MIGTHRDZ"
+enum { CK_ZHEAD_LEN = 40, CK_ZHEAD_TAG_AT = 8, CK_ZHEAD_SIZE_AT = 16, CK_ZHEAD_ID_AT = 24, CK_ZHEAD_DIGEST_AT = 32 };
 /* magic, version, flags, descriptor length, descriptor, program id,
  * checkpoint id, checksum */
 #define CK_HEADER_LEN (CK_MAGIC_LEN + 2 + 2 + 4 + sizeof(mt_arch) + 8 + 8 + 8)

@@ -196,6 +196,59 @@ static int cycle(const char *label, const char *ppath, uint64_t id, mt_error *er
                    "its chain (a cycle)", label, ppath, (unsigned long long)id);
 }
 
+/* ---- Compressed parents: their plain streams, handed over by a tool ----------------------- */
+
+/* A program does not decompress (src/zfile is the tools'): migthread
+ * restart, run and inspect decompress each compressed file of the chain
+ * into a descriptor, in the order the chain names them
+ * (MIGTHREAD_RESTORE_PARENT_FDS); a compressed parent takes the next one.
+ * The stream read from it is validated against what the child names as
+ * any parent is, so a descriptor that is not that file's is refused. */
+static struct {
+    int fd[CK_CHAIN_MAX];
+    int n, next;
+} handed;
+
+void ck_chain_hand_parents(const int *fds, int n)
+{
+    for (int i = handed.next; i < handed.n; i++)
+        close(handed.fd[i]);
+    handed.n = handed.next = 0;
+    for (int i = 0; i < n && i < CK_CHAIN_MAX; i++)
+        handed.fd[handed.n++] = fds[i];
+}
+
+/* The descriptors of MIGTHREAD_RESTORE_PARENT_FDS (numbers, comma
+ * separated), closed on exec: the restored program never sees them. */
+static void hand_from_env(void)
+{
+    const char *v = getenv("MIGTHREAD_RESTORE_PARENT_FDS");
+    int fds[CK_CHAIN_MAX], n = 0;
+    for (char *end; v && *v && n < CK_CHAIN_MAX; v = *end == ',' ? end + 1 : end) {
+        errno = 0;
+        long fd = strtol(v, &end, 10);
+        if (end == v || errno || fd < 0 || fd > INT_MAX || fcntl((int)fd, F_SETFD, FD_CLOEXEC) < 0)
+            break;
+        fds[n++] = (int)fd;
+    }
+    ck_chain_hand_parents(fds, n);
+}
+
+/* The parent's file, opened: a plain checkpoint's descriptor, or for a
+ * compressed one the next plain stream handed over. -1 with why. */
+static int open_parent(const char *ppath, mt_error *why)
+{
+    int fd = in_open_file(ppath, why);
+    unsigned char magic[CK_ZSTD_MAGIC_LEN];
+    if (fd < 0 || pread(fd, magic, sizeof magic, 0) != (ssize_t)sizeof magic || !ck_zstd_magic(magic))
+        return fd;
+    close(fd);
+    if (handed.next < handed.n)
+        return handed.fd[handed.next++];
+    return mt_fail(why, MT_EFORMAT, "it is a compressed checkpoint (zstd), which a program does not read: "
+                   "restore the chain from its file, `migthread restart FILE`");
+}
+
 static int resolve(ck_image *img, const char *dir, const char *label, chain_walk *cw, mt_error *err)
 {
     if (!img->has_parent)
@@ -210,7 +263,7 @@ static int resolve(ck_image *img, const char *dir, const char *label, chain_walk
     if (in_chain(cw, img->parent.id))
         return cycle(label, ppath, img->parent.id, err);
     mt_error why;
-    int fd = in_open_file(ppath, &why);
+    int fd = open_parent(ppath, &why);
     if (fd < 0)
         return mt_fail(err, MT_EIO, "checkpoint %s refers to parent %s: %s", label, ppath, why.msg);
     ck_image *pimg = in_read_fd(fd, NULL, 0, &why);
@@ -270,13 +323,15 @@ ck_image *ck_chain_read_restore(const char *path, mt_error *err)
 
 ck_image *ck_chain_read_restore_with(const char *path, const ck_read_hooks *hooks, mt_error *err)
 {
+    hand_from_env();
     ck_image *img = in_read_restore_with(path, hooks, err);
     char dir[PATH_MAX];
     ck_chain_dir(strcmp(path, IN_STDIN) == 0 ? "" : path, dir, sizeof dir);
     if (img && ck_chain_resolve(img, dir, path, err) < 0) {
         ck_image_free(img);
-        return NULL;
+        img = NULL;
     }
+    ck_chain_hand_parents(NULL, 0);  /* those not taken: the program never sees them */
     return img;
 }
 
@@ -293,11 +348,29 @@ static uint64_t le_uint(const uint8_t *p, unsigned n)
 /* An END record: kind, flags, length 12, record count, digest, checksum. */
 enum { END_RECORD_LEN = 16 + 12 + 8, HEADER_ID_AT = CK_HEADER_LEN - 16 };
 
+/* A compressed file (a tool's container around the stream the process
+ * wrote): its header's size, id and digest, checked there before it was
+ * renamed into place, say which plain stream it holds. */
+static int zfile_is(int fd, uint64_t id, uint64_t digest, uint64_t size)
+{
+    uint8_t h[CK_ZHEAD_LEN];
+    if (pread(fd, h, sizeof h, 0) != (ssize_t)sizeof h)
+        return 0;
+    return le_uint(h, 4) == CK_ZHEAD_MAGIC && le_uint(h + 4, 4) == CK_ZHEAD_LEN - 8 &&
+           memcmp(h + CK_ZHEAD_TAG_AT, CK_ZHEAD_TAG, sizeof CK_ZHEAD_TAG - 1) == 0 &&
+           le_uint(h + CK_ZHEAD_SIZE_AT, 8) == size && le_uint(h + CK_ZHEAD_ID_AT, 8) == id &&
+           le_uint(h + CK_ZHEAD_DIGEST_AT, 8) == digest;
+}
+
 int ck_file_is(int fd, uint64_t id, uint64_t digest, uint64_t size)
 {
     struct stat st;
     uint8_t head[CK_HEADER_LEN], end[END_RECORD_LEN];
-    if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || (uint64_t)st.st_size != size || size < sizeof head + sizeof end)
+    if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode))
+        return 0;
+    if (pread(fd, head, CK_ZSTD_MAGIC_LEN, 0) == CK_ZSTD_MAGIC_LEN && le_uint(head, 4) == CK_ZHEAD_MAGIC)
+        return zfile_is(fd, id, digest, size);
+    if ((uint64_t)st.st_size != size || size < sizeof head + sizeof end)
         return 0;
     if (pread(fd, head, sizeof head, 0) != (ssize_t)sizeof head ||
         pread(fd, end, sizeof end, (off_t)(size - sizeof end)) != (ssize_t)sizeof end)

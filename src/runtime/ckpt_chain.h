@@ -31,8 +31,16 @@ ck_image *ck_chain_read_restore(const char *path, mt_error *err);
  * arrive (the pipelined restore; a parent's blocks come after, whole). */
 ck_image *ck_chain_read_restore_with(const char *path, const ck_read_hooks *hooks, mt_error *err);
 
+/* A compressed parent (a tool's container, which a program does not
+ * decompress) is read from the next of these descriptors: its plain
+ * stream, in the order the chain names compressed files (migthread
+ * inspect; a restore takes them from MIGTHREAD_RESTORE_PARENT_FDS).
+ * Replaces (and closes) those not taken. */
+void ck_chain_hand_parents(const int *fds, int n);
+
 /* 1 when the checkpoint file at fd has this id, end digest and size (its
- * header and its END record, read without reading the rest), else 0. */
+ * header and its END record, read without reading the rest; for a
+ * compressed file, its container header), else 0. */
 int ck_file_is(int fd, uint64_t id, uint64_t digest, uint64_t size);
 
 /* The name a child gives its parent when the parent sits at path: path,

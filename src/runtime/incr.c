@@ -331,6 +331,34 @@ void incr_commit(const char *path)
     in.active = in.nold = 0;
 }
 
+/* path made absolute without requiring it to exist: its directory's
+ * real path and its name (a tool's file not yet renamed into place). */
+static int absolute_of(const char *path, char *out)
+{
+    if (realpath(path, out))
+        return 0;
+    char dir[PATH_MAX], real[PATH_MAX];
+    const char *slash = strrchr(path, '/');
+    ck_chain_dir(path, dir, sizeof dir);
+    if (!realpath(dir, real))
+        return -1;
+    return snprintf(out, PATH_MAX, "%s/%s", strcmp(real, "/") == 0 ? "" : real, slash ? slash + 1 : path) <
+           PATH_MAX ? 0 : -1;
+}
+
+void incr_commit_stream(const char *path)
+{
+    if (!in.active || !in.written || absolute_of(path, in.path) < 0) {
+        incr_abort();
+        return;
+    }
+    /* the file is not in place yet: the old chain's files stay (its tool
+     * removes them once it renamed a whole one into place) */
+    become_parent(0);
+    keep_report();
+    in.active = in.nold = 0;
+}
+
 void incr_abort(void)
 {
     /* the file at the parent's path is as it was: it stays the parent */

@@ -28,6 +28,11 @@ void incr_written(const ck_writer *w, int rc);
 /* The file is in place at path: its hashes are the next one's parent's;
  * a full checkpoint removes the chain files the old one at path needed. */
 void incr_commit(const char *path);
+/* The stream was written to a descriptor whose tool makes it the file at
+ * path (migthread checkpoint --compress) once it has the answer: its
+ * hashes are the next one's parent's, as incr_commit's; the chain files
+ * of the one it replaces are left to the tool. */
+void incr_commit_stream(const char *path);
 /* The write failed: the previous checkpoint stays the parent. */
 void incr_abort(void);
 

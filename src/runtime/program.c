@@ -136,6 +136,30 @@ static int save_to_descriptor(int requester, int fd, long long *size, mt_error *
     return rc;
 }
 
+/* A channel request's descriptor whose stream a tool makes the file at
+ * path (migthread checkpoint --compress): an incremental one refers to
+ * the file at path as mt_save's would; the tool renames it into place
+ * after the answer (incr_commit_stream). */
+static int save_stream_file(int fd, const char *path, long long *size, mt_error *err)
+{
+    incr_prepare(path);
+    int rc = save_to_fd(fd, size, err);
+    if (rc == 0)
+        incr_commit_stream(path);
+    else
+        incr_abort();
+    return rc;
+}
+
+/* Where a checkpoint goes: fd (a stream; a tool's file at path when path
+ * is not empty), or the file at path. */
+static int save_to(int requester, int fd, const char *path, long long *size, mt_error *err)
+{
+    if (fd >= 0)
+        return path[0] ? save_stream_file(fd, path, size, err) : save_to_descriptor(requester, fd, size, err);
+    return mt_save(path, err);
+}
+
 static long long file_size(const char *path)
 {
     FILE *f = fopen(path, "rb");
@@ -184,6 +208,12 @@ static int forked_write(void *ctx, long long *size, mt_error *err)
 {
     struct forked *f = ctx;
     th_unlock();  /* taken across the fork (write_forked); the copy's threads are this one alone */
+    if (f->fd >= 0 && f->path[0]) {
+        int rc = save_stream_file(f->fd, f->path, size, err);
+        if (rc == 0 && f->incr_fd >= 0 && cfg.fault != CFG_FAULT_LOSE_FORK_TABLE)
+            incr_send(f->incr_fd);  /* (a failure leaves it empty: the next checkpoint is whole) */
+        return rc;
+    }
     if (f->fd >= 0) {
         incr_prepare_stream(f->keep, f->delta);
         int rc = save_to_fd(f->fd, size, err);
@@ -233,8 +263,8 @@ static void forked_report(const fc_outcome *out, void *ctx)
                out->size < 0 ? 0 : (uint64_t)out->size, ms);
     if (cfg.verbose) {
         fprintf(stderr, "migthread: checkpoint %s: %lld bytes, written in %.3f ms (forked, the program stopped %.3f ms)\n",
-                f->fd >= 0 ? "(descriptor)" : f->path, out->size, ms, f->stopped_ms);
-        incr_report(stderr, f->fd >= 0 ? "(descriptor)" : f->path);
+                f->fd >= 0 && !f->path[0] ? "(descriptor)" : f->path, out->size, ms, f->stopped_ms);
+        incr_report(stderr, f->fd >= 0 && !f->path[0] ? "(descriptor)" : f->path);
         if (f->have_latency)
             fprintf(stderr, "migthread: trigger latency %.3f ms\n", f->latency_ms);
     }
@@ -262,7 +292,7 @@ static int write_forked(int requester, const char *path, int fd, double t0)
          * held across the fork so that no other thread (the control
          * thread taking a request) holds it there for ever */
         th_lock();
-        forked.incr_fd = fd < 0 || forked.keep ? incr_fork_begin(forked.keep) : -1;
+        forked.incr_fd = fd < 0 || path[0] || forked.keep ? incr_fork_begin(forked.keep) : -1;
         int keep_fd[2] = { fd, forked.incr_fd };
         wfd = fc_start(forked_write, forked_report, &forked, keep_fd, &err);
         th_unlock();
@@ -316,7 +346,7 @@ static int control_write_checkpoint(int leave, int requester, int whole)
     long long size = -1;
     lc_signal_capture();
     int saved = lc_stdio_capture(&err) == 0 && lc_files_capture(&err) == 0 &&
-                (fd >= 0 ? save_to_descriptor(requester, fd, &size, &err) : mt_save(path, &err)) == 0;
+                save_to(requester, fd, path, &size, &err) == 0;
     lc_stdio_release();
     lc_files_release();
     if (!saved) {
@@ -326,7 +356,7 @@ static int control_write_checkpoint(int leave, int requester, int whole)
         ch_failed(requester, err.msg);
         return -1;
     }
-    const char *shown = fd >= 0 ? "(descriptor)" : path;
+    const char *shown = fd >= 0 && !path[0] ? "(descriptor)" : path;
     if (fd < 0)
         size = file_size(path);
     double ms = (now() - t0) * 1e3;
