@@ -166,6 +166,25 @@ static seg *add_seg(edit *e, int kind)
 }
 
 void ed_text(edit *e, const char *text) { add_seg(e, SEG_TEXT)->text = xstrdup(text); }
+
+void ed_replace_keeping_lines(editbuf *eb, const char *src, unsigned start, unsigned end, const char *text)
+{
+    strbuf b = { 0 };
+    sb_put(&b, text);
+    for (unsigned i = start; i < end; i++) {
+        if (src[i] != '\n')
+            continue;
+        unsigned line = i + 1, eol = line;
+        while (eol < end && src[eol] != '\n')
+            eol++;
+        sb_put(&b, "\n");
+        if (line < end && src[line] == '#')
+            sb_putn(&b, src + line, eol - line);
+        i = eol - 1;
+    }
+    ed_text(ed_add(eb, start, end, ORDER_PLAIN), b.s ? b.s : "");
+    free(b.s);
+}
 void ed_twin_text(edit *e, const char *text) { add_seg(e, SEG_TWIN_ONLY)->text = xstrdup(text); }
 void ed_site(edit *e, struct site *s) { add_seg(e, SEG_SITE)->site = s; }
 void ed_normal_text(edit *e, const char *text) { add_seg(e, SEG_NORMAL_ONLY)->text = xstrdup(text); }

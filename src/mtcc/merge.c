@@ -216,26 +216,9 @@ static int find_groups(merger *m)
 
 /* ---- the rewrite ------------------------------------------------------------------------------ */
 
-/* Replaces [start, end) by text followed by the range's own newlines and
- * line markers, so that every later line keeps its number. */
 static void replace_lines(merger *m, unsigned start, unsigned end, const char *text)
 {
-    const char *src = m->t->eb.src;
-    strbuf b = { 0 };
-    sb_put(&b, text);
-    for (unsigned i = start; i < end; i++) {
-        if (src[i] != '\n')
-            continue;
-        unsigned line = i + 1, eol = line;
-        while (eol < end && src[eol] != '\n')
-            eol++;
-        sb_put(&b, "\n");
-        if (line < end && src[line] == '#')
-            sb_putn(&b, src + line, eol - line);
-        i = eol - 1;
-    }
-    ed_text(ed_add(&m->eb, start, end, ORDER_PLAIN), b.s ? b.s : "");
-    free(b.s);
+    ed_replace_keeping_lines(&m->eb, m->t->eb.src, start, end, text);
 }
 
 static char *spelling(CXCursor c)

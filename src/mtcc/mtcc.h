@@ -108,6 +108,10 @@ enum edit_order {
 };
 edit *ed_add(editbuf *eb, unsigned start, unsigned end, int order);
 void ed_text(edit *e, const char *text);
+/* Replaces [start, end) of src by text followed by the range's own
+ * newlines and line markers (a macro of a system header leaves some inside
+ * a statement), so that every later line keeps its number. */
+void ed_replace_keeping_lines(editbuf *eb, const char *src, unsigned start, unsigned end, const char *text);
 void ed_range(edit *e, unsigned start, unsigned end);
 /* The edited text of a range, edits exactly on the range included, hidden
  * ones excluded (a loop condition moved into its body). */

@@ -20,27 +20,9 @@ typedef struct norm {
 
 /* ---- text that keeps the lines --------------------------------------------------------- */
 
-/* Replaces [start, end) by text and then the range's own newlines and
- * line markers (a macro of a system header leaves some inside a
- * statement), so that every later line keeps its number. */
 static void replace_keeping_lines(norm *n, unsigned start, unsigned end, const char *text)
 {
-    const char *src = n->t->eb.src;
-    strbuf b = { 0 };
-    sb_put(&b, text);
-    for (unsigned i = start; i < end; i++) {
-        if (src[i] != '\n')
-            continue;
-        unsigned line = i + 1, eol = line;
-        while (eol < end && src[eol] != '\n')
-            eol++;
-        sb_put(&b, "\n");
-        if (line < end && src[line] == '#')
-            sb_putn(&b, src + line, eol - line);
-        i = eol - 1;
-    }
-    ed_text(ed_add(&n->eb, start, end, ORDER_PLAIN), b.s ? b.s : "");
-    free(b.s);
+    ed_replace_keeping_lines(&n->eb, n->t->eb.src, start, end, text);
 }
 
 /* 1 when [start, end) holds a line marker, which no rewrite may move. */
