@@ -767,6 +767,20 @@ static int worth_a_round(uint64_t first, uint64_t prev, uint64_t last)
     return last > ROUND_SMALL_BYTES + first / ROUND_MAP_SHARE && (prev == 0 || last * ROUND_SHRINK <= prev);
 }
 
+/* After a pre-copy or a round was read: back to streaming to the daemon,
+ * the program's pipe and control connection closed (it was not held: it
+ * went on once it had written). */
+static void precopy_done(mg *g, int *rd)
+{
+    g->to_memory = g->dry_run;
+    g->base = 0;
+    close(*rd);
+    *rd = -1;
+    if (g->ctl >= 0)
+        close(g->ctl);
+    g->ctl = -1;
+}
+
 /* One more pre-copy round: ROUND, then a forked checkpoint-and-continue
  * that is a delta of the last one kept (CM_FLAG_INCREMENTAL) and is kept
  * in its place (CM_FLAG_KEEP), read whole, sent, KEPT. *bytes its size;
@@ -783,13 +797,7 @@ static int round_once(mg *g, const mg_opts *o, int *rd, uint64_t *bytes)
     int rc = ask(g, o, rd, CM_FLAG_KEEP | CM_FLAG_FORK | CM_FLAG_INCREMENTAL);
     if (rc == 0)
         rc = pump(g, *rd);
-    g->to_memory = g->dry_run;
-    g->base = 0;
-    close(*rd);
-    *rd = -1;
-    if (g->ctl >= 0)  /* not held: the program went on once it had written */
-        close(g->ctl);
-    g->ctl = -1;
+    precopy_done(g, rd);
     if (rc == 2 || rc == ASK_AGAIN)
         g->sent = 0;  /* refused before any capture: the program keeps the last parent */
     else if (rc != 0 || (rc = send_held(g)) != 0)
@@ -837,13 +845,7 @@ static int precopy(mg *g, const mg_opts *o, int *rd, int *kept)
         *rd = -1;
         rc = ask(g, o, rd, CM_FLAG_KEEP) != 0 ? 1 : pump(g, *rd);
     }
-    g->to_memory = g->dry_run;
-    g->base = 0;
-    close(*rd);
-    *rd = -1;
-    if (g->ctl >= 0)  /* not held: the program went on once it had written */
-        close(g->ctl);
-    g->ctl = -1;
+    precopy_done(g, rd);
     if (rc == 2)
         g->sent = 0;  /* nothing taken */
     else if (rc != 0 || (rc = send_held(g)) != 0)
