@@ -631,8 +631,10 @@ static void visit_call(walk *w, CXCursor c)
         free(kept);
         int looping;
         if (is_leaf(w->t, callee, &looping)) {
-            /* no site; the loop around it polls unless this is a leaf too (leaves.c) */
-            w->leaf_calls += looping || !w->fn->is_leaf;
+            /* no site; the loop around it polls unless this is a leaf too
+             * (leaves.c), or the loop is counted and the leaf has no loop:
+             * then the loop is cut into chunks like an innermost one */
+            w->leaf_calls += looping || (!w->fn->is_leaf && !w->counted_body);
             return;
         }
     }
@@ -1303,10 +1305,19 @@ static void visit_loop(walk *w, CXCursor c, int body_first)
         cond = body_first ? 1 : 0;
     w->body_trips = k == CXCursor_ForStmt && init >= 0 && cond >= 0 && inc >= 0
                         ? short_trips(w, ch.c[init], ch.c[cond], ch.c[inc], body) : 0;
+    /* Calls of leaves without loops in a counted loop's body are like an
+     * inlined body: the loop is cut into chunks (or is short), the poll
+     * between chunks bounds the wait, and no turn polls. */
+    int outer_counted = w->counted_body;
+    int counted = k == CXCursor_ForStmt && cond >= 0 && inc >= 0 && !w->cond_ctx && !w->fn->is_leaf &&
+                  counted_for(w, ch.c[cond], ch.c[inc], body);
+    w->counted_body = 0;  /* the other parts run once a turn, or once */
     for (int i = 0; i < ch.n; i++) {
         int is_body = body_first ? i == 0 : i == ch.n - 1;
         if (is_body) {
+            w->counted_body = counted;
             visit(w, ch.c[i], as_body(ch.c[i]) | VISIT_LOOP_BODY);
+            w->counted_body = 0;
         } else if (i == cond && !w->cond_ctx && k == CXCursor_DoStmt) {
             lift_do_condition(w, body, ch.c[i]);
         } else if (i == cond && !w->cond_ctx) {
@@ -1339,6 +1350,7 @@ static void visit_loop(walk *w, CXCursor c, int body_first)
         w->long_loops++;
     w->inner_work = outer_work > work ? outer_work : work;
     w->body_trips = outer_trips;
+    w->counted_body = outer_counted;
     w->nscope = mark;
     w->loops_seen = outer_loops + 1;
     w->nloops--;

@@ -319,3 +319,10 @@ long short_trips(walk *w, CXCursor init, CXCursor cond, CXCursor inc, CXCursor b
     long long trips = vi < 0 ? -1 : known_trips(w, init, vi, bound, le);
     return trips >= 0 && trips <= SHORT_TRIPS ? (long)trips : 0;
 }
+
+int counted_for(walk *w, CXCursor cond, CXCursor inc, CXCursor body)
+{
+    int le;
+    CXCursor bound;
+    return counted_loop(w, cond, inc, body, &le, &bound) >= 0;
+}

@@ -131,6 +131,7 @@ typedef struct walk {
     int cond_ctx, unevaluated, loop_header;
     int decl_hoisted;         /* a for clause's declaration, moved before the loop */
     int leaf_calls;           /* calls to leaves (no site) seen so far */
+    int counted_body;         /* visiting the body of a counted loop: its calls of leaves without loops need no poll */
     int loops_seen;
     int long_loops;           /* loops seen that are not short (a poll's reason) */
     long inner_work;          /* the most iterations of the short loops nested here */
@@ -332,6 +333,8 @@ void strip_mine(walk *w, CXCursor init, CXCursor cond, CXCursor inc, CXCursor bo
 /* How many times a for loop runs at most when that is known from its
  * text and small (a counted loop between constants); 0 otherwise. */
 long short_trips(walk *w, CXCursor init, CXCursor cond, CXCursor inc, CXCursor body);
+/* 1 when the for loop is counted as strip_mine needs (cut, or known to run at most one chunk). */
+int counted_for(walk *w, CXCursor cond, CXCursor inc, CXCursor body);
 /* The most iterations, all levels together, of a nest of short loops that
  * counts as one innermost loop: microseconds, so latency stays low. */
 enum { SHORT_NEST = 65536 };
