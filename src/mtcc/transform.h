@@ -68,6 +68,7 @@ typedef struct func {
     int tail_op;                       /* '+' or '*' when they accumulate, else 0 */
     int tail_acc;                      /* the accumulator's variable */
     int tail_countdown;                /* its jumps may poll every TAIL_TURNS turns (1), and one does (2) */
+    int loop_countdown;                /* a loop of short turns polls every LOOP_TURNS turns (rewrite.c) */
     int tail_unroll;                   /* its loop may be written TAIL_COPIES times over (tailcall.c) */
     CXCursor *sib_callees;             /* other functions it calls in tail position, no check after */
     int nsib;
@@ -131,6 +132,7 @@ typedef struct walk {
     int cond_ctx, unevaluated, loop_header;
     int decl_hoisted;         /* a for clause's declaration, moved before the loop */
     int leaf_calls;           /* calls to leaves (no site) seen so far */
+    int short_leaf_calls;     /* of leaf_calls, those of leaves without loops */
     int counted_body;         /* visiting the body of a counted loop: its calls of leaves without loops need no poll */
     int loops_seen;
     int long_loops;           /* loops seen that are not short (a poll's reason) */
@@ -289,6 +291,12 @@ void plan_tail_calls(tunit *t, func *fn, CXCursor body);
  * between two polls (tailcall.c), and the countdown that counts them. */
 #define TAIL_TURNS "256"
 #define TAIL_COUNTDOWN " unsigned __mt_cd = " TAIL_TURNS ";"
+/* How many turns of a loop whose body has no loop and calls only leaves
+ * without loops run between two polls (rewrite.c): one chunk of a cut
+ * loop (stripmine.c), and the countdown that counts them (not saved: a
+ * resumed loop polls a little later). */
+#define LOOP_TURNS "4096"
+#define LOOP_COUNTDOWN " unsigned __mt_lcd = " LOOP_TURNS ";"
 /* Such a loop's body, when short, is written TAIL_COPIES times over in
  * the function (not in its twin): the copies jump to the next one without
  * a poll and the last counts TAIL_TURNS / TAIL_COPIES rounds, so the turns

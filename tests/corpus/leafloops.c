@@ -3,8 +3,10 @@
  * loops instead of polling on every turn (src/mtcc/rewrite.c): int, long
  * and unsigned indices, < and <=, a negative start, a bound that is an
  * expression, a loop written through a macro, a helper reading through a
- * pointer, a nest, and loops that still poll on every turn (a helper that
- * loops, a pointer walk). */
+ * pointer, a nest; and loops mtcc cannot cut whose turns call only such
+ * helpers (pointer walks written as for, while and do), which poll every
+ * 4096 turns on a countdown; a loop calling a helper that loops still
+ * polls on every turn. */
 #include <stdio.h>
 #include <stdlib.h>
 
@@ -98,7 +100,7 @@ int main(int argc, char **argv)
     printf("bits %d\n", ones);
 
     struct node *list = NULL;
-    for (int i = 0; i < 50 + (argc > 100); i++) {
+    for (int i = 0; i < 10000 + (argc > 100); i++) {
         struct node *p = malloc(sizeof *p);
         if (!p)
             return 1;
@@ -110,6 +112,20 @@ int main(int argc, char **argv)
     for (struct node *p = list; p; p = p->next)
         walked += node_value(p);
     printf("walk %ld\n", walked);
+    /* the same walks as while and do loops */
+    const struct node *q = list;
+    long odd = 0;
+    while (q != NULL) {
+        if (q->value & 1)
+            odd += node_value(q);
+        q = q->next;
+    }
+    q = list;
+    unsigned folded = 0;
+    do
+        folded = step(folded, (unsigned char)node_value(q));
+    while ((q = q->next) != NULL);
+    printf("odd %ld folded %u\n", odd, folded);
     while (list) {
         struct node *next = list->next;
         free(list);
