@@ -517,11 +517,17 @@ check "loops of 4088 constant turns over 4088-byte arrays build under -Wall -Wer
      [ "$("$dir/chunkarray")" = "$("$dir/chunkarray.plain")" ]'
 
 # ---- loops whose turns call only leaves without loops: cut, or a countdown poll (rewrite.c) --------
+# (--leaf-loop-chunks; without it they poll on every turn, which the other
+# tests' programs count on: the default build below makes them all)
+$mtcc -O2 -o "$dir/leafloops.each" tests/corpus/leafloops.c 2>"$dir/err"
+polls=$(MIGTHREAD_AFTER_POLLS=1000000000000 "$dir/leafloops.each" 2>&1 >/dev/null | sed -n 's/.*ended after \([0-9]*\) adaptation points.*/\1/p')
+check "leafloops.c without --leaf-loop-chunks polls on every turn (175213 adaptation points, got ${polls:-none})" \
+    '[ "${polls:-0}" -eq 175213 ]'
 # per turn polls before: 175213 adaptation points. Cut: 12 (mix) + 4 (weight)
 # + 7 + 7 (the fill and the macro's loop) + 5 x (1 + 2) (the nest) + 100 (a
 # leaf that loops still polls every turn) = 145; then three pointer walks of
 # 10000 turns (for, while, do) share one countdown of 4096: 7 more, 152
-$mtcc -O2 -o "$dir/leafloops" tests/corpus/leafloops.c 2>"$dir/err"
+$mtcc --leaf-loop-chunks -O2 -o "$dir/leafloops" tests/corpus/leafloops.c 2>"$dir/err"
 gcc -O2 -ffp-contract=off -o "$dir/leafloops.plain" tests/corpus/leafloops.c && "$dir/leafloops.plain" >"$dir/leafloops.want"
 polls=$(MIGTHREAD_AFTER_POLLS=1000000000000 "$dir/leafloops" 2>&1 >/dev/null | sed -n 's/.*ended after \([0-9]*\) adaptation points.*/\1/p')
 check "leafloops.c: loops calling leaves without loops poll once per chunk or countdown of 4096 turns (152 adaptation points, got ${polls:-none})" \
@@ -532,7 +538,7 @@ check "leafloops.c: loops calling leaves without loops poll once per chunk or co
 for abi in s390x i686; do
     cc=$(scripts/abi.sh cc "$abi")
     # shellcheck disable=SC2086
-    $mtcc --cc=${cc%% *} ${cc#* } -O2 -o "$dir/leafloops.$abi" tests/corpus/leafloops.c 2>"$dir/err"
+    $mtcc --leaf-loop-chunks --cc=${cc%% *} ${cc#* } -O2 -o "$dir/leafloops.$abi" tests/corpus/leafloops.c 2>"$dir/err"
 done
 for pos in 14 27 35 147 149 151; do
     check "leafloops.c: checkpoint at $pos on x86_64 restores on s390x and on i686" \

@@ -1320,7 +1320,7 @@ static void visit_loop(walk *w, CXCursor c, int body_first)
      * inlined body: the loop is cut into chunks (or is short), the poll
      * between chunks bounds the wait, and no turn polls. */
     int outer_counted = w->counted_body;
-    int counted = k == CXCursor_ForStmt && cond >= 0 && inc >= 0 && !w->cond_ctx && !w->fn->is_leaf &&
+    int counted = mtcc_leaf_loop_chunks && k == CXCursor_ForStmt && cond >= 0 && inc >= 0 && !w->cond_ctx && !w->fn->is_leaf &&
                   counted_for(w, ch.c[cond], ch.c[inc], body);
     w->counted_body = 0;  /* the other parts run once a turn, or once */
     for (int i = 0; i < ch.n; i++) {
@@ -1404,7 +1404,7 @@ typedef struct body_marks {
  * poll may wait LOOP_TURNS turns, as a cut loop's chunk does. */
 static int short_turns(walk *w, const body_marks *b)
 {
-    return w->fn->nsites == b->sites && w->loops_seen == b->loops && w->long_loops == b->long_loops &&
+    return mtcc_leaf_loop_chunks && w->fn->nsites == b->sites && w->loops_seen == b->loops && w->long_loops == b->long_loops &&
            w->leaf_calls - b->leaf_calls == w->short_leaf_calls - b->short_leaf_calls;
 }
 
