@@ -632,8 +632,8 @@ static void visit_call(walk *w, CXCursor c)
         int looping;
         if (is_leaf(w->t, callee, &looping)) {
             /* no site; the loop around it polls unless this is a leaf too
-             * (leaves.c), or the loop is counted and the leaf has no loop:
-             * then the loop is cut into chunks like an innermost one */
+             * (leaves.c), or (--leaf-loop-chunks) the loop is counted and the
+             * leaf has no loop: then it is cut into chunks like an innermost one */
             int polls = looping || (!w->fn->is_leaf && !w->counted_body);
             w->leaf_calls += polls;
             w->short_leaf_calls += polls && !looping;
