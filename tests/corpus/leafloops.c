@@ -1,6 +1,7 @@
 /* leafloops.c: counted loops whose bodies call small helpers with no loop
- * (leaves, src/mtcc/leaves.c), which mtcc cuts into chunks like innermost
- * loops instead of polling on every turn (src/mtcc/rewrite.c): int, long
+ * (leaves, src/mtcc/leaves.c), which mtcc --leaf-loop-chunks cuts into
+ * chunks like innermost loops instead of polling on every turn
+ * (src/mtcc/rewrite.c; tests/mtcc.sh counts and restores them): int, long
  * and unsigned indices, < and <=, a negative start, a bound that is an
  * expression, a loop written through a macro, a helper reading through a
  * pointer, a nest; and loops mtcc cannot cut whose turns call only such
