@@ -516,6 +516,43 @@ check "loops of 4088 constant turns over 4088-byte arrays build under -Wall -Wer
      ! grep -q "(unsigned long long)(PAYLOAD)\|(unsigned long long)(4088)" "$dir/chunkarray.t.c" &&
      [ "$("$dir/chunkarray")" = "$("$dir/chunkarray.plain")" ]'
 
+# ---- loops whose turns call only leaves without loops: cut, or a countdown poll (rewrite.c) --------
+# (--leaf-loop-chunks; without it they poll on every turn, which the other
+# tests' programs count on: the default build below makes them all)
+$mtcc -O2 -o "$dir/leafloops.each" tests/corpus/leafloops.c 2>"$dir/err"
+polls=$(MIGTHREAD_AFTER_POLLS=1000000000000 "$dir/leafloops.each" 2>&1 >/dev/null | sed -n 's/.*ended after \([0-9]*\) adaptation points.*/\1/p')
+check "leafloops.c without --leaf-loop-chunks polls on every turn (175213 adaptation points, got ${polls:-none})" \
+    '[ "${polls:-0}" -eq 175213 ]'
+# per turn polls before: 175213 adaptation points. Cut: 12 (mix) + 4 (weight)
+# + 7 + 7 (the fill and the macro's loop) + 5 x (1 + 2) (the nest) + 100 (a
+# leaf that loops still polls every turn) = 145; then three pointer walks of
+# 10000 turns (for, while, do) share one countdown of 4096: 7 more, 152
+$mtcc --leaf-loop-chunks -O2 -o "$dir/leafloops" tests/corpus/leafloops.c 2>"$dir/err"
+gcc -O2 -ffp-contract=off -o "$dir/leafloops.plain" tests/corpus/leafloops.c && "$dir/leafloops.plain" >"$dir/leafloops.want"
+polls=$(MIGTHREAD_AFTER_POLLS=1000000000000 "$dir/leafloops" 2>&1 >/dev/null | sed -n 's/.*ended after \([0-9]*\) adaptation points.*/\1/p')
+check "leafloops.c: loops calling leaves without loops poll once per chunk or countdown of 4096 turns (152 adaptation points, got ${polls:-none})" \
+    '[ "${polls:-0}" -eq 152 ]'
+# a checkpoint between two chunks of each such loop (the long index's, the
+# macro's unsigned one's, the nest's double sums) and at the countdown's
+# poll in the for, while and do walks restores on other ABIs
+for abi in s390x i686; do
+    cc=$(scripts/abi.sh cc "$abi")
+    # shellcheck disable=SC2086
+    $mtcc --leaf-loop-chunks --cc=${cc%% *} ${cc#* } -O2 -o "$dir/leafloops.$abi" tests/corpus/leafloops.c 2>"$dir/err"
+done
+for pos in 14 27 35 147 149 151; do
+    check "leafloops.c: checkpoint at $pos on x86_64 restores on s390x and on i686" \
+        'rt_checkpoint "$dir/ll.$pos.ckpt" "$dir/ll.$pos.before" $pos "$dir/leafloops" &&
+         rt_restore "$dir/ll.$pos.ckpt" "$dir/ll.$pos.s390x" scripts/abi.sh run s390x "$dir/leafloops.s390x" &&
+         rt_joined "$dir/ll.$pos.before" "$dir/ll.$pos.s390x" "$dir/leafloops.want" &&
+         rt_restore "$dir/ll.$pos.ckpt" "$dir/ll.$pos.i686" scripts/abi.sh run i686 "$dir/leafloops.i686" &&
+         rt_joined "$dir/ll.$pos.before" "$dir/ll.$pos.i686" "$dir/leafloops.want"'
+done
+check "leafloops.c: checkpoint at 27 on s390x restores on x86_64" \
+    'rt_checkpoint "$dir/ll.s.ckpt" "$dir/ll.s.before" 27 scripts/abi.sh run s390x "$dir/leafloops.s390x" &&
+     rt_restore "$dir/ll.s.ckpt" "$dir/ll.s.after" "$dir/leafloops" &&
+     rt_joined "$dir/ll.s.before" "$dir/ll.s.after" "$dir/leafloops.want"'
+
 $mtcc --print-transformed tests/mtcc/inputs/duff.c >"$dir/duff.t.c" 2>"$dir/err"
 $mtcc -O2 -o "$dir/duff" tests/mtcc/inputs/duff.c 2>"$dir/err" && gcc -O2 -o "$dir/duff.plain" tests/mtcc/inputs/duff.c
 check "a loop entered by a case label of the switch around it stays whole and runs as the plain build" \

@@ -7,6 +7,8 @@
  * the pointer inference cannot follow at that line safe (hidden.c).
  * --lib-spec FILE (repeatable) declares the functions of a library or of
  * the program that allocate, resize or free heap blocks (libspec.c).
+ * --leaf-loop-chunks lets loops that call only leaves poll once per chunk
+ * of turns (rewrite.c).
  * Each .c file is preprocessed by the real compiler (MTCC_CC or --cc,
  * default cc), transformed, and compiled; the link adds the runtime built
  * for the compiler's target (COMPILER -dumpmachine). As with cc, no -o
@@ -452,6 +454,9 @@ static void parse_args(int argc, char **argv, opts *o)
             libspec_load_file(argv[i]);
             push(&o->mtcc_flags, a);
             push(&o->mtcc_flags, argv[i]);
+        } else if (strcmp(a, "--leaf-loop-chunks") == 0) {
+            mtcc_leaf_loop_chunks = 1;
+            push(&o->mtcc_flags, a);
         } else if (strcmp(a, "--print-transformed") == 0)
             o->print_transformed = 1;
         else if (strcmp(a, "--help") == 0)
@@ -756,6 +761,9 @@ static const char usage[] =
     "                       (repeatable): it is restored as the integer it was\n"
     "  --lib-spec FILE      functions of a library or of the program that allocate,\n"
     "                       resize or free heap blocks (repeatable; docs/lib-spec.md)\n"
+    "  --leaf-loop-chunks   loops whose turns call only functions of the file that\n"
+    "                       never reach an adaptation point, and have no loop,\n"
+    "                       poll once per 4096 turns instead of every turn\n"
     "  -show                print the commands mtcc would run, run none (the\n"
     "                       transform step as a --print-transformed command)\n"
     "  --help               print this help and exit\n"

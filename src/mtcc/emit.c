@@ -359,6 +359,8 @@ static void declare_locals(func *fn, strbuf *b, int twin, const char *pin_ref)
         sb_printf(b, " unsigned __mt_cd = %d;", TAIL_TURNS_N / TAIL_COPIES);
     else if (fn->tail_countdown == 2)  /* not saved: a resumed loop polls a little later */
         sb_put(b, TAIL_COUNTDOWN);
+    if (fn->loop_countdown)  /* rewrite.c: loops of short turns */
+        sb_put(b, LOOP_COUNTDOWN);
     if (!twin && fn->tail_calls)
         sb_put(b, TAIL_LABEL);
     for (int i = 0; i < fn->ntemps; i++) {

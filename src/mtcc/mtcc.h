@@ -32,6 +32,9 @@ void warn_at(CXCursor c, const char *fmt, ...) __attribute__((format(printf, 2, 
 void error_at(CXCursor c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 extern int mtcc_errors;
 extern int mtcc_verbose;
+/* --leaf-loop-chunks: loops whose turns call only leaves without loops
+ * poll once per 4096 turns, not every turn (rewrite.c) */
+extern int mtcc_leaf_loop_chunks;
 
 /* ---- edit.c: the edit buffer ---------------------------------------------------- */
 

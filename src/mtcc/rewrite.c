@@ -631,8 +631,12 @@ static void visit_call(walk *w, CXCursor c)
         free(kept);
         int looping;
         if (is_leaf(w->t, callee, &looping)) {
-            /* no site; the loop around it polls unless this is a leaf too (leaves.c) */
-            w->leaf_calls += looping || !w->fn->is_leaf;
+            /* no site; the loop around it polls unless this is a leaf too
+             * (leaves.c), or (--leaf-loop-chunks) the loop is counted and the
+             * leaf has no loop: then it is cut into chunks like an innermost one */
+            int polls = looping || (!w->fn->is_leaf && !w->counted_body);
+            w->leaf_calls += polls;
+            w->short_leaf_calls += polls && !looping;
             return;
         }
     }
@@ -1160,11 +1164,20 @@ static void visit_decl_stmt(walk *w, CXCursor c)
     free(ch.c);
 }
 
-static void add_poll(walk *w, unsigned at)
+/* A loop's back-edge poll at `at` (in edit order `order`), behind a
+ * countdown of LOOP_TURNS turns when the body's turns are short. */
+static void add_loop_poll(walk *w, unsigned at, int order, int countdown)
 {
     site *s = new_site(w, SITE_POLL);
     s->pos = at;
-    ed_site(ed_add(&w->t->eb, at, at, s->order), s);
+    edit *e = ed_add(&w->t->eb, at, at, order < 0 ? s->order : order);
+    if (countdown) {
+        w->fn->loop_countdown = 1;
+        ed_text(e, "if (MT_UNLIKELY(--__mt_lcd == 0)) { __mt_lcd = " LOOP_TURNS "; ");
+    }
+    ed_site(e, s);
+    if (countdown)
+        ed_text(e, " }");
 }
 
 static void visit_children_as(walk *w, CXCursor c, int how)
@@ -1303,10 +1316,19 @@ static void visit_loop(walk *w, CXCursor c, int body_first)
         cond = body_first ? 1 : 0;
     w->body_trips = k == CXCursor_ForStmt && init >= 0 && cond >= 0 && inc >= 0
                         ? short_trips(w, ch.c[init], ch.c[cond], ch.c[inc], body) : 0;
+    /* Calls of leaves without loops in a counted loop's body are like an
+     * inlined body: the loop is cut into chunks (or is short), the poll
+     * between chunks bounds the wait, and no turn polls. */
+    int outer_counted = w->counted_body;
+    int counted = mtcc_leaf_loop_chunks && k == CXCursor_ForStmt && cond >= 0 && inc >= 0 && !w->cond_ctx && !w->fn->is_leaf &&
+                  counted_for(w, ch.c[cond], ch.c[inc], body);
+    w->counted_body = 0;  /* the other parts run once a turn, or once */
     for (int i = 0; i < ch.n; i++) {
         int is_body = body_first ? i == 0 : i == ch.n - 1;
         if (is_body) {
+            w->counted_body = counted;
             visit(w, ch.c[i], as_body(ch.c[i]) | VISIT_LOOP_BODY);
+            w->counted_body = 0;
         } else if (i == cond && !w->cond_ctx && k == CXCursor_DoStmt) {
             lift_do_condition(w, body, ch.c[i]);
         } else if (i == cond && !w->cond_ctx) {
@@ -1339,6 +1361,7 @@ static void visit_loop(walk *w, CXCursor c, int body_first)
         w->long_loops++;
     w->inner_work = outer_work > work ? outer_work : work;
     w->body_trips = outer_trips;
+    w->counted_body = outer_counted;
     w->nscope = mark;
     w->loops_seen = outer_loops + 1;
     w->nloops--;
@@ -1372,8 +1395,18 @@ static void visit_return(walk *w, CXCursor c)
 
 /* What a loop body had seen before it was visited. */
 typedef struct body_marks {
-    int sites, loops, long_loops, leaf_calls;
+    int sites, loops, long_loops, leaf_calls, short_leaf_calls;
 } body_marks;
+
+/* 1 when the loop body just visited polls only for calls of leaves
+ * without loops: no resume site, no loop, no leaf that loops. Each turn
+ * is then a bounded straight path (leaves have no recursion), so the
+ * poll may wait LOOP_TURNS turns, as a cut loop's chunk does. */
+static int short_turns(walk *w, const body_marks *b)
+{
+    return mtcc_leaf_loop_chunks && w->fn->nsites == b->sites && w->loops_seen == b->loops && w->long_loops == b->long_loops &&
+           w->leaf_calls - b->leaf_calls == w->short_leaf_calls - b->short_leaf_calls;
+}
 
 /* 1 when the loop body just visited needs a poll on its back edge: it
  * has a resume site, a call of a leaf, a loop that is not short, or
@@ -1492,7 +1525,7 @@ void visit(walk *w, CXCursor c, int how)
         w->anchor.depth = w->nanc + 1;  /* with c, pushed below */
     }
     push_ancestor(w, c);
-    body_marks before = { w->fn->nsites, w->loops_seen, w->long_loops, w->leaf_calls };
+    body_marks before = { w->fn->nsites, w->loops_seen, w->long_loops, w->leaf_calls, w->short_leaf_calls };
     switch (k) {
     case CXCursor_CompoundStmt: {
         int mark = w->nscope;
@@ -1502,7 +1535,7 @@ void visit(walk *w, CXCursor c, int how)
         else
             visit_block_items(w, c);
         if (loop_body && !polled && body_needs_poll(w, &before))
-            add_poll(w, cur_end(c) - 1);
+            add_loop_poll(w, cur_end(c) - 1, -1, short_turns(w, &before));
         w->nscope = mark;
         break;
     }
@@ -1599,9 +1632,8 @@ void visit(walk *w, CXCursor c, int how)
     if (loop_body && k != CXCursor_CompoundStmt && body_needs_poll(w, &before)) {
         ed_text(ed_add(&t->eb, cur_start(c), cur_start(c), ORDER_POLL_BRACE), "{ ");
         unsigned end = stmt_end(t, c);
-        site *s = new_site(w, SITE_POLL);
-        s->pos = end;
-        ed_site(ed_add(&t->eb, end, end, closing_order(w->nanc - 1, CLOSE_POLL)), s);  /* the loop's depth */
+        /* the loop's depth */
+        add_loop_poll(w, end, closing_order(w->nanc - 1, CLOSE_POLL), short_turns(w, &before));
         ed_text(ed_add(&t->eb, end, end, closing_order(w->nanc - 1, CLOSE_BODY)), " }");
     }
     w->nanc--;

@@ -1,4 +1,6 @@
-/* stripmine.c: an innermost loop with no adaptation point inside is cut
+/* stripmine.c: an innermost loop with no adaptation point inside (with
+ * --leaf-loop-chunks, calls of leaves without loops count as inlined
+ * code, see rewrite.c) is cut
  * into chunks with a poll between them, so that a capture request waits
  * at most one chunk (STRIP_CHUNK iterations), while each chunk stays a
  * counted loop the compiler can still vectorize. A loop shorter than one
@@ -318,4 +320,11 @@ long short_trips(walk *w, CXCursor init, CXCursor cond, CXCursor inc, CXCursor b
     int vi = counted_loop(w, cond, inc, body, &le, &bound);
     long long trips = vi < 0 ? -1 : known_trips(w, init, vi, bound, le);
     return trips >= 0 && trips <= SHORT_TRIPS ? (long)trips : 0;
+}
+
+int counted_for(walk *w, CXCursor cond, CXCursor inc, CXCursor body)
+{
+    int le;
+    CXCursor bound;
+    return counted_loop(w, cond, inc, body, &le, &bound) >= 0;
 }

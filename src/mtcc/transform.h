@@ -68,6 +68,7 @@ typedef struct func {
     int tail_op;                       /* '+' or '*' when they accumulate, else 0 */
     int tail_acc;                      /* the accumulator's variable */
     int tail_countdown;                /* its jumps may poll every TAIL_TURNS turns (1), and one does (2) */
+    int loop_countdown;                /* a loop of short turns polls every LOOP_TURNS turns (rewrite.c) */
     int tail_unroll;                   /* its loop may be written TAIL_COPIES times over (tailcall.c) */
     CXCursor *sib_callees;             /* other functions it calls in tail position, no check after */
     int nsib;
@@ -131,6 +132,8 @@ typedef struct walk {
     int cond_ctx, unevaluated, loop_header;
     int decl_hoisted;         /* a for clause's declaration, moved before the loop */
     int leaf_calls;           /* calls to leaves (no site) seen so far */
+    int short_leaf_calls;     /* of leaf_calls, those of leaves without loops */
+    int counted_body;         /* visiting the body of a counted loop: its calls of leaves without loops need no poll */
     int loops_seen;
     int long_loops;           /* loops seen that are not short (a poll's reason) */
     long inner_work;          /* the most iterations of the short loops nested here */
@@ -288,6 +291,12 @@ void plan_tail_calls(tunit *t, func *fn, CXCursor body);
  * between two polls (tailcall.c), and the countdown that counts them. */
 #define TAIL_TURNS "256"
 #define TAIL_COUNTDOWN " unsigned __mt_cd = " TAIL_TURNS ";"
+/* How many turns of a loop whose body has no loop and calls only leaves
+ * without loops run between two polls (rewrite.c): one chunk of a cut
+ * loop (stripmine.c), and the countdown that counts them (not saved: a
+ * resumed loop polls a little later). */
+#define LOOP_TURNS "4096"
+#define LOOP_COUNTDOWN " unsigned __mt_lcd = " LOOP_TURNS ";"
 /* Such a loop's body, when short, is written TAIL_COPIES times over in
  * the function (not in its twin): the copies jump to the next one without
  * a poll and the last counts TAIL_TURNS / TAIL_COPIES rounds, so the turns
@@ -332,6 +341,8 @@ void strip_mine(walk *w, CXCursor init, CXCursor cond, CXCursor inc, CXCursor bo
 /* How many times a for loop runs at most when that is known from its
  * text and small (a counted loop between constants); 0 otherwise. */
 long short_trips(walk *w, CXCursor init, CXCursor cond, CXCursor inc, CXCursor body);
+/* 1 when the for loop is counted as strip_mine needs (cut, or known to run at most one chunk). */
+int counted_for(walk *w, CXCursor cond, CXCursor inc, CXCursor body);
 /* The most iterations, all levels together, of a nest of short loops that
  * counts as one innermost loop: microseconds, so latency stays low. */
 enum { SHORT_NEST = 65536 };

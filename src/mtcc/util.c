@@ -7,6 +7,7 @@
 #include "mtcc.h"
 
 int mtcc_verbose;
+int mtcc_leaf_loop_chunks;
 
 void *xcalloc(size_t n, size_t size)
 {
