@@ -415,16 +415,17 @@ for at in 60:__mt_group_east 150:__mt_group_east 260:__mt_group_ping; do
     check "merged.c: a checkpoint at $at restores on s390x and i686" "merged_at ${at%%:*} ${at#*:}"
 done
 # Local arrays of numbers or pointers named only as a[i] are not pinned
-# (analyze.c: unpin_local_arrays): bodies' five arrays are members of its
+# (analyze.c: unpin_local_arrays): bodies' six arrays are members of its
 # frame record, saved and reloaded by value; escaping's array passed to a
-# call and its array with an element's address taken stay in its pinned
-# record. Checkpoints inside each restore on s390x and i686.
+# call, its array with an element's address taken, its array of structs
+# holding an array and its array of 200 ints stay in its pinned record.
+# Checkpoints inside each restore on s390x and i686.
 $mtcc --print-transformed tests/corpus/localarrays.c >"$dir/localarrays.c" 2>"$dir/err"
 check "localarrays.c: bodies pins nothing, its arrays are frame members" \
     '! grep -q "struct __mt_pin_bodies" "$dir/localarrays.c" &&
-     grep -q "^struct __mt_frame_bodies { char __mt_unused; int steps; double pos\[3\]; double vel\[3\]; long count\[4\]; short small\[5\]; long \*cells\[2\];" "$dir/localarrays.c"'
-check "localarrays.c: escaping's passed (given to a call) and taken (&taken[1]) stay pinned" \
-    'grep -q "^struct __mt_pin_escaping { double passed\[3\]; int taken\[2\]; };" "$dir/localarrays.c"'
+     grep -q "^struct __mt_frame_bodies { char __mt_unused; int steps; double pos\[3\]; double vel\[3\]; long count\[4\]; short small\[5\]; long \*cells\[2\]; struct pt pts\[2\];" "$dir/localarrays.c"'
+check "localarrays.c: escaping's passed (given to a call), taken (&taken[1]), tags (a member array) and big stay pinned" \
+    'grep -q "^struct __mt_pin_escaping { double passed\[3\]; int taken\[2\]; struct tag tags\[2\]; int big\[200\]; };" "$dir/localarrays.c"'
 $mtcc -O2 -Wall -Wextra -Werror -o "$dir/localarrays" tests/corpus/localarrays.c 2>"$dir/err"
 $mtcc --cc=s390x-linux-gnu-gcc -O2 -o "$dir/localarrays.s390x" tests/corpus/localarrays.c 2>>"$dir/err"
 $mtcc --cc=i686-linux-gnu-gcc -O2 -o "$dir/localarrays.i686" tests/corpus/localarrays.c 2>>"$dir/err"

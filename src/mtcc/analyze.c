@@ -271,13 +271,47 @@ static CXCursor strip_implicit(CXCursor e)
     }
 }
 
-/* 1 when t is a number or a pointer: an element no pointer can be taken
- * into without a unary & (a member array of a struct element could). */
-static int scalar_element(CXType t)
+/* The most numbers and pointers an unpinned array holds: the save path
+ * copies it once more on the stack (array_copies in emit.c), so a large
+ * array stays pinned. Counted in scalars, not bytes, so that every ABI
+ * decides alike (the frame and pinned records must match). */
+enum { UNPINNED_SCALARS_MAX = 128, FLAT_DEPTH_MAX = 16 };
+
+typedef struct flat_count {
+    long long scalars;  /* -1: not flat */
+    int depth;
+} flat_count;
+
+static long long flat_scalars(CXType t, int depth);
+
+static enum CXVisitorResult flat_field(CXCursor field, CXClientData data)
 {
-    enum CXTypeKind k = clang_getCanonicalType(t).kind;
-    return k != CXType_Record && k != CXType_ConstantArray && k != CXType_IncompleteArray &&
-           k != CXType_VariableArray && k != CXType_Vector && k != CXType_Invalid;
+    flat_count *fc = data;
+    long long n = clang_Cursor_isBitField(field) ? -1 : flat_scalars(clang_getCursorType(field), fc->depth + 1);
+    if (n < 0) {
+        fc->scalars = -1;
+        return CXVisit_Break;
+    }
+    fc->scalars += n;
+    return CXVisit_Continue;
+}
+
+/* How many numbers and pointers t holds when it is one, or a struct of
+ * such at any depth; -1 when it holds an array (a member array of a
+ * struct element could decay: `f(a[i].name)`) or a bit-field. */
+static long long flat_scalars(CXType t, int depth)
+{
+    CXType c = clang_getCanonicalType(t);
+    if (c.kind == CXType_Record) {
+        flat_count fc = { 0, depth };
+        if (depth > FLAT_DEPTH_MAX)
+            return -1;
+        clang_Type_visitFields(c, flat_field, &fc);  /* unions are excluded before (holds_union) */
+        return fc.scalars;
+    }
+    int scalar = c.kind != CXType_ConstantArray && c.kind != CXType_IncompleteArray &&
+                 c.kind != CXType_VariableArray && c.kind != CXType_Vector && c.kind != CXType_Invalid;
+    return scalar ? 1 : -1;
 }
 
 /* Marks (escapes[i] = 1) every array local of fn named anywhere but as the
@@ -330,12 +364,13 @@ void unpin_local_arrays(tunit *t, func *fn, CXCursor body)
         var *v = &fn->vars[i];
         if (!v->array_pin || v->addr_taken || escapes[i] || v->is_static)
             continue;
-        CXType elem = clang_getArrayElementType(clang_getCanonicalType(v->type));
+        CXType ct = clang_getCanonicalType(v->type);
+        long long per = flat_scalars(clang_getArrayElementType(ct), 0);
         int calls = 0;
         CXCursor init = clang_Cursor_getVarDeclInitializer(v->decl);
         if (!clang_Cursor_isNull(init))
             clang_visitChildren(v->decl, find_call, &calls);
-        if (scalar_element(elem) && !calls)
+        if (per > 0 && clang_getArraySize(ct) * per <= UNPINNED_SCALARS_MAX && !calls)
             v->pinned = 0;  /* in the function's own frame, saved and reloaded by value */
     }
     free(escapes);
