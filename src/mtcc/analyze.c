@@ -143,6 +143,9 @@ static CXCursor root_var(CXCursor e)
 
 /* ---- pass 1: variables, pinning, unsupported constructs ------------------------------ */
 
+static long long flat_scalars(CXType t, int depth);
+enum { FLAT_DEPTH_MAX = 16 };
+
 int variably_modified(CXType t)
 {
     for (int depth = 0; depth < 64; depth++) {
@@ -210,6 +213,7 @@ void analyze(tunit *t, func *fn, CXCursor c)
                 v->pinned = !v->is_static;
                 v->array_pin = ct.kind == CXType_ConstantArray && !not_assignable(v->type) &&
                                !holds_union(v->type);
+                v->const_pin = not_assignable(v->type) && ct.kind != CXType_Record && flat_scalars(v->type, 0) == 1;
             }
             char *d = fn->vars[i].vla_ptr ? NULL : declarator(fn->vars[i].type, "x");
             if (!d && !fn->vars[i].vla_ptr)
@@ -275,14 +279,12 @@ static CXCursor strip_implicit(CXCursor e)
  * copies it once more on the stack (array_copies in emit.c), so a large
  * array stays pinned. Counted in scalars, not bytes, so that every ABI
  * decides alike (the frame and pinned records must match). */
-enum { UNPINNED_SCALARS_MAX = 128, FLAT_DEPTH_MAX = 16 };
+enum { UNPINNED_SCALARS_MAX = 128 };
 
 typedef struct flat_count {
     long long scalars;  /* -1: not flat */
     int depth;
 } flat_count;
-
-static long long flat_scalars(CXType t, int depth);
 
 static enum CXVisitorResult flat_field(CXCursor field, CXClientData data)
 {
@@ -362,15 +364,21 @@ void unpin_local_arrays(tunit *t, func *fn, CXCursor body)
     find_escapes(t, fn, body, escapes, 0);
     for (int i = 0; i < fn->nvars; i++) {
         var *v = &fn->vars[i];
-        if (!v->array_pin || v->addr_taken || escapes[i] || v->is_static)
+        if (!(v->array_pin || v->const_pin) || v->addr_taken || v->is_static)
             continue;
-        CXType ct = clang_getCanonicalType(v->type);
-        long long per = flat_scalars(clang_getArrayElementType(ct), 0);
         int calls = 0;
         CXCursor init = clang_Cursor_getVarDeclInitializer(v->decl);
         if (!clang_Cursor_isNull(init))
             clang_visitChildren(v->decl, find_call, &calls);
-        if (per > 0 && clang_getArraySize(ct) * per <= UNPINNED_SCALARS_MAX && !calls)
+        if (calls)
+            continue;
+        if (v->const_pin && !clang_Cursor_isNull(init)) {
+            v->pinned = 0;  /* a const number or pointer: its reload copies into it (emit.c: copy_value) */
+            continue;
+        }
+        CXType ct = clang_getCanonicalType(v->type);
+        long long per = flat_scalars(clang_getArrayElementType(ct), 0);
+        if (v->array_pin && !escapes[i] && per > 0 && clang_getArraySize(ct) * per <= UNPINNED_SCALARS_MAX)
             v->pinned = 0;  /* in the function's own frame, saved and reloaded by value */
     }
     free(escapes);

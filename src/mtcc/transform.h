@@ -14,6 +14,7 @@ typedef struct var {
     CXType type;
     int is_param, pinned, is_static;
     int array_pin;     /* pinned only for being an array (analyze.c: unpin_local_arrays) */
+    int const_pin;     /* pinned only for being a const number or pointer */
     int addr_taken;    /* named under a unary & */
     int decayed;       /* a parameter written as an array: a pointer to its element */
     int always_live;   /* saved at every site (tailcall.c's accumulator, vla.c's bounds) */
