@@ -414,6 +414,36 @@ merged_at() {  # merged_at POS GROUP: a checkpoint in GROUP, restored on s390x a
 for at in 60:__mt_group_east 150:__mt_group_east 260:__mt_group_ping; do
     check "merged.c: a checkpoint at $at restores on s390x and i686" "merged_at ${at%%:*} ${at#*:}"
 done
+# Local arrays of numbers or pointers named only as a[i] are not pinned
+# (analyze.c: unpin_local_arrays): bodies' six arrays are members of its
+# frame record, saved and reloaded by value; escaping's array passed to a
+# call, its array with an element's address taken, its array of structs
+# holding an array and its array of 200 ints stay in its pinned record.
+# Const numbers and pointers whose address is never taken are not pinned
+# either (bodies' damp and first).
+# Checkpoints inside each restore on s390x and i686.
+$mtcc --print-transformed tests/corpus/localarrays.c >"$dir/localarrays.c" 2>"$dir/err"
+check "localarrays.c: bodies pins nothing, its arrays and consts are frame members" \
+    '! grep -q "struct __mt_pin_bodies" "$dir/localarrays.c" &&
+     grep -q "^struct __mt_frame_bodies { char __mt_unused; int steps; double pos\[3\]; double vel\[3\]; long count\[4\]; short small\[5\]; long \*cells\[2\]; struct pt pts\[2\];.* double damp; long \*first;" "$dir/localarrays.c"'
+check "localarrays.c: escaping's passed (given to a call), taken (&taken[1]), tags (a member array) and big stay pinned" \
+    'grep -q "^struct __mt_pin_escaping { double passed\[3\]; int taken\[2\]; struct tag tags\[2\]; int big\[200\]; };" "$dir/localarrays.c"'
+$mtcc -O2 -Wall -Wextra -Werror -o "$dir/localarrays" tests/corpus/localarrays.c 2>"$dir/err"
+$mtcc --cc=s390x-linux-gnu-gcc -O2 -o "$dir/localarrays.s390x" tests/corpus/localarrays.c 2>>"$dir/err"
+$mtcc --cc=i686-linux-gnu-gcc -O2 -o "$dir/localarrays.i686" tests/corpus/localarrays.c 2>>"$dir/err"
+gcc -O2 -o "$dir/localarrays.plain" tests/corpus/localarrays.c && "$dir/localarrays.plain" >"$dir/localarrays.want"
+localarrays_at() {  # localarrays_at POS FUNCTION: a checkpoint under FUNCTION, restored on s390x and i686
+    rt_checkpoint "$dir/localarrays.ckpt" "$dir/localarrays.before" "$1" "$dir/localarrays" || return 1
+    build/bin/migthread inspect "$dir/localarrays.ckpt" | grep "^  #" | sed "s/, resume.*//" | tr -s " " | head -n 2 | tr "\n" " " >"$dir/localarrays.frames"
+    [ "$(cat "$dir/localarrays.frames")" = " #0 main  #1 localarrays.c:$2 " ] || { rt_why="frames $(cat "$dir/localarrays.frames")"; return 1; }
+    for abi in s390x i686; do
+        rt_restore "$dir/localarrays.ckpt" "$dir/localarrays.after" scripts/abi.sh run $abi "$dir/localarrays.$abi" &&
+            rt_joined "$dir/localarrays.before" "$dir/localarrays.after" "$dir/localarrays.want" || return 1
+    done
+}
+for at in 100:bodies 1500:bodies 3000:bodies 4500:escaping; do
+    check "localarrays.c: a checkpoint at ${at%%:*} under ${at#*:} restores on s390x and i686" "localarrays_at ${at%%:*} ${at#*:}"
+done
 # The same recursions written as conditionals, kept locals, void
 # conditionals and a macro's one line (src/mtcc/normalise.c): each is a
 # jump, 200000 deep in a 256 KiB stack, printing what gcc's build prints.

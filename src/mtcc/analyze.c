@@ -143,6 +143,9 @@ static CXCursor root_var(CXCursor e)
 
 /* ---- pass 1: variables, pinning, unsupported constructs ------------------------------ */
 
+static long long flat_scalars(CXType t, int depth);
+enum { FLAT_DEPTH_MAX = 16 };
+
 int variably_modified(CXType t)
 {
     for (int depth = 0; depth < 64; depth++) {
@@ -205,9 +208,13 @@ void analyze(tunit *t, func *fn, CXCursor c)
             else if (variably_modified(v->type))
                 set_fallback(fn, c, "a pointer to a variable-length array");
             else if (ct.kind == CXType_ConstantArray || not_assignable(v->type) ||
-                     holds_union(v->type))  /* initialized in its record, never assigned; the runtime
-                                               knows its unions by address (unions.c) */
+                     holds_union(v->type)) {  /* initialized in its record, never assigned; the runtime
+                                                 knows its unions by address (unions.c) */
                 v->pinned = !v->is_static;
+                v->array_pin = ct.kind == CXType_ConstantArray && !not_assignable(v->type) &&
+                               !holds_union(v->type);
+                v->const_pin = not_assignable(v->type) && ct.kind != CXType_Record && flat_scalars(v->type, 0) == 1;
+            }
             char *d = fn->vars[i].vla_ptr ? NULL : declarator(fn->vars[i].type, "x");
             if (!d && !fn->vars[i].vla_ptr)
                 set_fallback(fn, c, "a local whose type cannot be named at file scope");
@@ -220,8 +227,10 @@ void analyze(tunit *t, func *fn, CXCursor c)
             if (ch.n) {
                 CXCursor r = root_var(ch.c[0]);
                 int i = clang_Cursor_isNull(r) ? -1 : find_var(fn, r);
-                if (i >= 0 && !fn->vars[i].is_static)
+                if (i >= 0 && !fn->vars[i].is_static) {
                     fn->vars[i].pinned = 1;
+                    fn->vars[i].addr_taken = 1;
+                }
             }
             free(ch.c);
         }
@@ -246,6 +255,133 @@ void analyze(tunit *t, func *fn, CXCursor c)
     for (int i = 0; i < ch.n; i++)
         analyze(t, fn, ch.c[i]);
     free(ch.c);
+}
+
+/* ---- arrays whose address never leaves an element access ---------------------------- */
+
+/* e without the parentheses and implicit conversions around it. */
+static CXCursor strip_implicit(CXCursor e)
+{
+    for (;;) {
+        enum CXCursorKind k = clang_getCursorKind(e);
+        if (k != CXCursor_ParenExpr && k != CXCursor_UnexposedExpr)
+            return e;
+        kids ch = children(e);
+        CXCursor next = ch.n == 1 ? ch.c[0] : clang_getNullCursor();
+        free(ch.c);
+        if (clang_Cursor_isNull(next))
+            return e;
+        e = next;
+    }
+}
+
+/* The most numbers and pointers an unpinned array holds: the save path
+ * copies it once more on the stack (array_copies in emit.c), so a large
+ * array stays pinned. Counted in scalars, not bytes, so that every ABI
+ * decides alike (the frame and pinned records must match). */
+enum { UNPINNED_SCALARS_MAX = 128 };
+
+typedef struct flat_count {
+    long long scalars;  /* -1: not flat */
+    int depth;
+} flat_count;
+
+static enum CXVisitorResult flat_field(CXCursor field, CXClientData data)
+{
+    flat_count *fc = data;
+    long long n = clang_Cursor_isBitField(field) ? -1 : flat_scalars(clang_getCursorType(field), fc->depth + 1);
+    if (n < 0) {
+        fc->scalars = -1;
+        return CXVisit_Break;
+    }
+    fc->scalars += n;
+    return CXVisit_Continue;
+}
+
+/* How many numbers and pointers t holds when it is one, or a struct of
+ * such at any depth; -1 when it holds an array (a member array of a
+ * struct element could decay: `f(a[i].name)`) or a bit-field. */
+static long long flat_scalars(CXType t, int depth)
+{
+    CXType c = clang_getCanonicalType(t);
+    if (c.kind == CXType_Record) {
+        flat_count fc = { 0, depth };
+        if (depth > FLAT_DEPTH_MAX)
+            return -1;
+        clang_Type_visitFields(c, flat_field, &fc);  /* unions are excluded before (holds_union) */
+        return fc.scalars;
+    }
+    int scalar = c.kind != CXType_ConstantArray && c.kind != CXType_IncompleteArray &&
+                 c.kind != CXType_VariableArray && c.kind != CXType_Vector && c.kind != CXType_Invalid;
+    return scalar ? 1 : -1;
+}
+
+/* Marks (escapes[i] = 1) every array local of fn named anywhere but as the
+ * base of a subscript `a[i]`: passed to a call, stored, compared, under
+ * sizeof. A subscript's base is its first child as written (`i[a]` counts
+ * as a use of the decayed pointer, conservatively); anything under a
+ * unary & counts (`&a[i]`, `&a[i] + 1`, `&b[a[i]]` conservatively). */
+static void find_escapes(tunit *t, func *fn, CXCursor c, char *escapes, int under_addr)
+{
+    enum CXCursorKind k = clang_getCursorKind(c);
+    kids ch = children(c);
+    int skip = -1;
+    if (k == CXCursor_UnaryOperator) {
+        char *op = operator_of(t->tu, c);
+        under_addr |= strcmp(op, "&") == 0;  /* &a[i]: a pointer into a */
+        free(op);
+    }
+    if (k == CXCursor_ArraySubscriptExpr && ch.n == 2 && !under_addr) {
+        CXCursor base = strip_implicit(ch.c[0]);
+        if (clang_getCursorKind(base) == CXCursor_DeclRefExpr)
+            skip = 0;  /* a[i] reads or writes one element: a does not leave */
+    } else if (k == CXCursor_DeclRefExpr) {
+        int i = find_var(fn, clang_getCursorReferenced(c));
+        if (i >= 0)
+            escapes[i] = 1;
+    }
+    for (int i = 0; i < ch.n; i++)
+        if (i != skip)
+            find_escapes(t, fn, ch.c[i], escapes, under_addr);
+    free(ch.c);
+}
+
+/* 1 when cursor c holds a call (an initializer that may hold a resume site
+ * is split from its declaration, which an array's cannot be). */
+static enum CXChildVisitResult find_call(CXCursor c, CXCursor parent, CXClientData data)
+{
+    (void)parent;
+    if (clang_getCursorKind(c) == CXCursor_CallExpr) {
+        *(int *)data = 1;
+        return CXChildVisit_Break;
+    }
+    return CXChildVisit_Recurse;
+}
+
+void unpin_local_arrays(tunit *t, func *fn, CXCursor body)
+{
+    char *escapes = xcalloc((size_t)fn->nvars + 1, 1);
+    find_escapes(t, fn, body, escapes, 0);
+    for (int i = 0; i < fn->nvars; i++) {
+        var *v = &fn->vars[i];
+        if (!(v->array_pin || v->const_pin) || v->addr_taken || v->is_static)
+            continue;
+        int calls = 0;
+        CXCursor init = clang_Cursor_getVarDeclInitializer(v->decl);
+        if (!clang_Cursor_isNull(init))
+            clang_visitChildren(v->decl, find_call, &calls);
+        if (calls)
+            continue;
+        if (v->const_pin && !clang_Cursor_isNull(init)) {
+            v->pinned = 0;  /* a const number or pointer: its reload copies into it (emit.c: copy_value) */
+            continue;
+        }
+        CXType ct = clang_getCanonicalType(v->type);
+        long long per = flat_scalars(clang_getArrayElementType(ct), 0);
+        if (v->array_pin && !escapes[i] && per > 0 && clang_getArraySize(ct) * per <= UNPINNED_SCALARS_MAX)
+            v->pinned = 0;  /* in the function's own frame, saved and reloaded by value */
+    }
+    free(escapes);
 }
 
 /* ---- declarations of variables' copies ------------------------------------------------ */

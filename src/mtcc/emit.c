@@ -10,16 +10,24 @@
 #include "transform.h"
 
 /* " dst = src;", or a memcpy for an object that cannot be assigned (a
- * struct with a const member): how mtcc's code copies a saved value. */
+ * struct with a const member, an unpinned array): how mtcc's code copies a saved value. */
 static void copy_value(strbuf *out, const char *dst, const char *src, CXType t)
 {
-    if (not_assignable(t))
+    if (not_assignable(t) || clang_getCanonicalType(t).kind == CXType_ConstantArray)
         sb_printf(out, " __builtin_memcpy((void *)&%s, (const void *)&%s, sizeof %s);", dst, src, dst);
     else
         sb_printf(out, " %s = %s;", dst, src);
 }
 
 /* ---- emitting a site (edit.c calls this while rendering) --------------------------- */
+
+/* 1 when v is an array local kept out of the pinned record
+ * (unpin_local_arrays): saved and reloaded by value with memcpy. */
+static int is_local_array(const var *v)
+{
+    return !v->is_param && !v->pinned && !v->is_static &&
+           clang_getCanonicalType(v->type).kind == CXType_ConstantArray;
+}
 
 /* 1 when variable i is saved at site s and reloaded there in the twin:
  * a parameter or a local in scope there, not pinned (its record is saved
@@ -47,7 +55,10 @@ static void saved_values(site *s, strbuf *out, int declare)
         if (!site_saves(s, i))
             continue;
         char *d = declare ? var_declarator(v, v->member) : NULL;
-        sb_printf(out, "%s%s", first ? "" : ", ", declare ? d : v->name);
+        if (!declare && is_local_array(v))
+            sb_printf(out, "%s__mt_c_%s", first ? "" : ", ", v->member);  /* its copy (array_copies) */
+        else
+            sb_printf(out, "%s%s", first ? "" : ", ", declare ? d : v->name);
         free(d);
         first = 0;
     }
@@ -83,7 +94,10 @@ static void save_helper(site *s, strbuf *out)
               fn->cname, fn->cname, s->no);
     char dst[340];
     for (int i = 0; i < fn->nvars; i++)
-        if (site_saves(s, i)) {
+        if (site_saves(s, i) && is_local_array(&fn->vars[i]))  /* its parameter points to a copy */
+            sb_printf(out, " __builtin_memcpy((void *)__mt_s->%s, (const void *)%s, sizeof __mt_s->%s);",
+                      fn->vars[i].member, fn->vars[i].member, fn->vars[i].member);
+        else if (site_saves(s, i)) {
             snprintf(dst, sizeof dst, "__mt_s->%s", fn->vars[i].member);
             copy_value(out, dst, fn->vars[i].member, fn->vars[i].type);
         }
@@ -97,10 +111,31 @@ static void save_helper(site *s, strbuf *out)
     sb_put(out, "\n    return 1;\n}\n");
 }
 
+/* The copies of the unpinned arrays site s saves, taken before its save
+ * helper is called with them: the array itself is never passed, so its
+ * address does not escape and the compiler may keep it in registers. */
+static int array_copies(site *s, strbuf *out)
+{
+    func *fn = s->fn;
+    int n = 0;
+    for (int i = 0; i < fn->nvars; i++)
+        if (site_saves(s, i) && is_local_array(&fn->vars[i])) {
+            sb_printf(out, "%s__typeof__(%s) __mt_c_%s; __builtin_memcpy((void *)__mt_c_%s, (const void *)%s, sizeof %s); ",
+                      n ? "" : "{ ", fn->vars[i].name, fn->vars[i].member, fn->vars[i].member,
+                      fn->vars[i].name, fn->vars[i].name);
+            n++;
+        }
+    return n;
+}
+
 static void save_code(site *s, strbuf *out)
 {
     func *fn = s->fn;
-    sb_printf(out, "if (MT_UNLIKELY(mt_state_now()) && __mt_save_%s_%d(", fn->cname, s->no);
+    strbuf copies = { 0 };
+    if (array_copies(s, &copies))
+        sb_printf(out, "if (MT_UNLIKELY(mt_state_now())) %sif (__mt_save_%s_%d(", copies.s, fn->cname, s->no);
+    else
+        sb_printf(out, "if (MT_UNLIKELY(mt_state_now()) && __mt_save_%s_%d(", fn->cname, s->no);
     saved_values(s, out, 0);
     sb_put(out, ")) ");
     if (fn->ret_void)
@@ -110,6 +145,9 @@ static void save_code(site *s, strbuf *out)
         sb_printf(out, "{ %s = {0}; return __mt_z; }", z);
         free(z);
     }
+    if (copies.s)
+        sb_put(out, " }");
+    free(copies.s);
 }
 
 /* Reloads what the site saved. In the call (in_call), the site's own
@@ -633,6 +671,7 @@ void transform_function(tunit *t, CXCursor c)
     t->cur_fn_decl = c;
     CXCursor body = body_of(c);
     analyze(t, fn, body);
+    unpin_local_arrays(t, fn, body);
     /* No capture happens while a leaf runs (leaves.c), so no pointer to its
      * locals is ever saved: they stay ordinary locals, unpinned. */
     fn->is_leaf = is_leaf(t, c, NULL);

@@ -13,6 +13,9 @@ typedef struct var {
     char *member;      /* its member in the frame or pinned record */
     CXType type;
     int is_param, pinned, is_static;
+    int array_pin;     /* pinned only for being an array (analyze.c: unpin_local_arrays) */
+    int const_pin;     /* pinned only for being a const number or pointer */
+    int addr_taken;    /* named under a unary & */
     int decayed;       /* a parameter written as an array: a pointer to its element */
     int always_live;   /* saved at every site (tailcall.c's accumulator, vla.c's bounds) */
     int vla_ptr;       /* a parameter or local pointing to a variable-length array: saved as void * (vla.c) */
@@ -153,6 +156,11 @@ void set_fallback(func *fn, CXCursor at, const char *why);
 int find_var(func *fn, CXCursor decl);
 int add_var(func *fn, CXCursor decl, int is_param);
 void analyze(tunit *t, func *fn, CXCursor c);
+/* After analyze: an array of numbers or pointers named only as `a[i]`
+ * (no &, never decayed to a pointer that leaves the subscript) and
+ * initialized without calls is not pinned: it lives in the function's
+ * frame and is saved and reloaded by value like a scalar. */
+void unpin_local_arrays(tunit *t, func *fn, CXCursor body);
 /* The declaration of variable v under the given name (a parameter written
  * as an array is declared as the pointer it is). */
 char *var_declarator(const var *v, const char *name);
