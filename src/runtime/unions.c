@@ -54,14 +54,16 @@ enum { FIRST_CAP = 1024 };
  * land in neighbouring slots, so a walk over an array stays in cache),
  * and a few bits of the type, which tells apart unions that start at one
  * address. */
-static size_t slot_of(uintptr_t addr, const struct mt_type *t)
+static inline __attribute__((always_inline)) size_t slot_of(uintptr_t addr, const struct mt_type *t)
 {
     uintptr_t a = addr >> 2, k = (uintptr_t)t >> 4;
     return (size_t)(a ^ (a >> 20) ^ ((a >> 20) >> 20) ^ k ^ (k >> 12)) & (cap - 1);
 }
 
-/* The slot holding the key, or the empty slot that ends its probe. */
-static size_t probe(uintptr_t addr, const struct mt_type *t)
+/* The slot holding the key, or the empty slot that ends its probe:
+ * inlined into every caller (a call and its frame cost about as much as
+ * the probe itself, run on every store into a union member). */
+static inline __attribute__((always_inline)) size_t probe(uintptr_t addr, const struct mt_type *t)
 {
     size_t j = slot_of(addr, t);
     while (slots[j].addr && (slots[j].addr != addr || slots[j].type != t))
@@ -84,17 +86,21 @@ static int grow(void)
     return 0;
 }
 
-static int put(uintptr_t addr, const struct mt_type *t, uint32_t member)
+static inline __attribute__((always_inline)) int put(uintptr_t addr, const struct mt_type *t, uint32_t member)
 {
-    if ((live + 1) * 2 > cap && grow() < 0)
+    if (__builtin_expect((live + 1) * 2 > cap, 0) && grow() < 0)
         return -1;
     un_slot *s = &slots[probe(addr, t)];
-    live += s->addr == 0;
+    if (s->addr) {  /* the key is there: the common case, a store into a union stored into before */
+        s->member = member;
+        return 0;
+    }
+    live++;
     *s = (un_slot){ addr, t, member };
     return 0;
 }
 
-static long get(uintptr_t addr, const struct mt_type *t)
+static inline __attribute__((always_inline)) long get(uintptr_t addr, const struct mt_type *t)
 {
     if (!live)
         return -1;
@@ -120,7 +126,7 @@ static void del_slot(size_t j)
     }
 }
 
-static void del(uintptr_t addr, const struct mt_type *t)
+static inline __attribute__((always_inline)) void del(uintptr_t addr, const struct mt_type *t)
 {
     if (!live)
         return;
@@ -180,22 +186,30 @@ static void collect_positions(pos_list *l, const struct mt_type *t, uintptr_t of
     }
 }
 
-/* The positions of t's unions; the caller holds the lock. */
-static const un_position *positions_of(const struct mt_type *t, uint32_t *n)
+/* Makes the list of t's union positions on first use. */
+static __attribute__((noinline)) void make_positions(const struct mt_type *t)
 {
+    pos_list l = { 0 };
+    collect_positions(&l, t, 0, 1);
+    if (l.oom || !l.n) {
+        free(l.p);
+        if (l.oom)
+            table_failed();
+        return;
+    }
+    struct mt_type *w = (struct mt_type *)t;  /* a cache: the type's meaning is unchanged */
+    w->nunion_positions = l.n;
+    w->union_positions = l.p;
+}
+
+/* The positions of t's unions; the caller holds the lock. */
+static inline __attribute__((always_inline)) const un_position *positions_of(const struct mt_type *t, uint32_t *n)
+{
+    if (__builtin_expect(!t->union_positions, 0))
+        make_positions(t);
     if (!t->union_positions) {
-        pos_list l = { 0 };
-        collect_positions(&l, t, 0, 1);
-        if (l.oom || !l.n) {
-            free(l.p);
-            if (l.oom)
-                table_failed();
-            *n = 0;
-            return NULL;
-        }
-        struct mt_type *w = (struct mt_type *)t;  /* a cache: the type's meaning is unchanged */
-        w->nunion_positions = l.n;
-        w->union_positions = l.p;
+        *n = 0;
+        return NULL;
     }
     *n = t->nunion_positions;
     return t->union_positions;
