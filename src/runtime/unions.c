@@ -6,7 +6,7 @@
  * programs with unions touch it. An entry can outlive its object (a
  * freed block, a returned frame), so everything that creates an object
  * holding unions (the _u allocation wrappers, mt_pin_enter_u) first
- * forgets the entries at its union positions: an entry found at capture
+ * forgets the entries at its union positions (marks them unknown): an entry found at capture
  * was written after its object was created. */
 #include "unions.h"
 
@@ -27,8 +27,14 @@ static void table_failed(void);
 typedef struct un_slot {
     uintptr_t addr;                /* 0: empty */
     const struct mt_type *type;
-    uint32_t member;
+    uint32_t member;               /* NO_MEMBER: not known (forgotten) */
 } un_slot;
+
+/* A forgotten entry keeps its key and says "unknown": the store that
+ * usually follows (a block's or a record's unions set right after it is
+ * made) then finds its key and writes the member alone, where deleting
+ * would shift the probe run and inserting would probe again. */
+#define NO_MEMBER UINT32_MAX
 
 static un_slot *slots;
 static size_t cap, live;           /* cap a power of two or 0; live <= cap / 2 */
@@ -105,7 +111,7 @@ static inline __attribute__((always_inline)) long get(uintptr_t addr, const stru
     if (!live)
         return -1;
     const un_slot *s = &slots[probe(addr, t)];
-    return s->addr ? (long)s->member : -1;
+    return s->addr && s->member != NO_MEMBER ? (long)s->member : -1;
 }
 
 /* Empties slot j and moves later entries of its run back (linear
@@ -126,13 +132,14 @@ static void del_slot(size_t j)
     }
 }
 
-static inline __attribute__((always_inline)) void del(uintptr_t addr, const struct mt_type *t)
+/* Marks the key's member unknown, if the key is there. */
+static inline __attribute__((always_inline)) void unknow(uintptr_t addr, const struct mt_type *t)
 {
     if (!live)
         return;
-    size_t j = probe(addr, t);
-    if (slots[j].addr)
-        del_slot(j);
+    un_slot *s = &slots[probe(addr, t)];
+    if (s->addr)
+        s->member = NO_MEMBER;
 }
 
 /* Drops every entry in [from, to): for objects with more union positions
@@ -234,7 +241,7 @@ static inline __attribute__((always_inline)) void each_union(const struct mt_typ
 
 static void forget_one(void *ctx, uintptr_t offset, const struct mt_type *u)
 {
-    del((uintptr_t)ctx + offset, u);
+    unknow((uintptr_t)ctx + offset, u);
 }
 
 /* Forgets what is known of the unions in count elements of t at p. */
@@ -278,7 +285,7 @@ static void copy_one(void *ctx, uintptr_t offset, const struct mt_type *u)
     copy_ctx *c = ctx;
     long m = get(c->src + offset, u);
     if (m < 0)
-        del(c->dst + offset, u);
+        unknow(c->dst + offset, u);
     else if (put(c->dst + offset, u, (uint32_t)m) < 0)
         c->failed = 1;
 }
@@ -346,7 +353,7 @@ static void unstash_one(void *ctx, uintptr_t offset, const struct mt_type *u)
     stash_ctx *c = ctx;
     uint32_t k = returned.n < returned.cap ? returned.members[returned.n++] : UINT32_MAX;
     if (k == UINT32_MAX)
-        del(c->base + offset, u);
+        unknow(c->base + offset, u);
     else if (put(c->base + offset, u, k) < 0)
         c->oom = 1;
 }
