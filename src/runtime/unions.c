@@ -6,8 +6,8 @@
  * programs with unions touch it. An entry can outlive its object (a
  * freed block, a returned frame), so everything that creates an object
  * holding unions (the _u allocation wrappers, mt_pin_enter_u) first
- * forgets the entries at its union positions (marks them unknown): an entry found at capture
- * was written after its object was created. */
+ * forgets the entries at its union positions (marks them unknown): an
+ * entry found at capture was written after its object was created. */
 #include "unions.h"
 
 #include <sched.h>
