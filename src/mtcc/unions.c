@@ -88,12 +88,33 @@ static int field_index(CXCursor field)
     return fs.found;
 }
 
+/* The descriptor of an anonymous record declared inside another, whose
+ * descriptor is made with its enclosing record's (the member path names
+ * it): a store into `c->as.i` written before anything else used struct
+ * cell otherwise went unreported. NULL when no enclosing record names it. */
+static const char *nested_ref(tunit *t, CXType ty, unsigned long long *count, int depth)
+{
+    enum { MAX_NESTING = 16 };
+    CXCursor parent = clang_getCursorSemanticParent(clang_getTypeDeclaration(clang_getCanonicalType(ty)));
+    enum CXCursorKind pk = clang_getCursorKind(parent);
+    if (depth >= MAX_NESTING || (pk != CXCursor_StructDecl && pk != CXCursor_UnionDecl))
+        return NULL;
+    CXType pt = clang_getCursorType(parent);
+    unsigned long long pcount;
+    const char *why;
+    if (!tr_ref(t->tr, pt, &pcount, &why) && !nested_ref(t, pt, &pcount, depth + 1))
+        return NULL;
+    return tr_ref(t->tr, ty, count, &why);  /* known now if the enclosing record's descriptor made it */
+}
+
 /* The descriptor of t ("__mt_ty[3]"), copied, or NULL when the runtime
  * cannot describe it (its objects are then saved as bytes). */
 static char *type_ref(tunit *t, CXType ty)
 {
     unsigned long long count;
     const char *why, *ref = tr_ref(t->tr, ty, &count, &why);
+    if (!ref)
+        ref = nested_ref(t, ty, &count, 0);
     return ref && count == 1 ? xstrdup(ref) : NULL;
 }
 

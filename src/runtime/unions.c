@@ -6,8 +6,8 @@
  * programs with unions touch it. An entry can outlive its object (a
  * freed block, a returned frame), so everything that creates an object
  * holding unions (the _u allocation wrappers, mt_pin_enter_u) first
- * forgets the entries at its union positions: an entry found at capture
- * was written after its object was created. */
+ * forgets the entries at its union positions (marks them unknown): an
+ * entry found at capture was written after its object was created. */
 #include "unions.h"
 
 #include <sched.h>
@@ -27,8 +27,14 @@ static void table_failed(void);
 typedef struct un_slot {
     uintptr_t addr;                /* 0: empty */
     const struct mt_type *type;
-    uint32_t member;
+    uint32_t member;               /* NO_MEMBER: not known (forgotten) */
 } un_slot;
+
+/* A forgotten entry keeps its key and says "unknown": the store that
+ * usually follows (a block's or a record's unions set right after it is
+ * made) then finds its key and writes the member alone, where deleting
+ * would shift the probe run and inserting would probe again. */
+#define NO_MEMBER UINT32_MAX
 
 static un_slot *slots;
 static size_t cap, live;           /* cap a power of two or 0; live <= cap / 2 */
@@ -54,14 +60,16 @@ enum { FIRST_CAP = 1024 };
  * land in neighbouring slots, so a walk over an array stays in cache),
  * and a few bits of the type, which tells apart unions that start at one
  * address. */
-static size_t slot_of(uintptr_t addr, const struct mt_type *t)
+static inline __attribute__((always_inline)) size_t slot_of(uintptr_t addr, const struct mt_type *t)
 {
     uintptr_t a = addr >> 2, k = (uintptr_t)t >> 4;
     return (size_t)(a ^ (a >> 20) ^ ((a >> 20) >> 20) ^ k ^ (k >> 12)) & (cap - 1);
 }
 
-/* The slot holding the key, or the empty slot that ends its probe. */
-static size_t probe(uintptr_t addr, const struct mt_type *t)
+/* The slot holding the key, or the empty slot that ends its probe:
+ * inlined into every caller (a call and its frame cost about as much as
+ * the probe itself, run on every store into a union member). */
+static inline __attribute__((always_inline)) size_t probe(uintptr_t addr, const struct mt_type *t)
 {
     size_t j = slot_of(addr, t);
     while (slots[j].addr && (slots[j].addr != addr || slots[j].type != t))
@@ -84,22 +92,26 @@ static int grow(void)
     return 0;
 }
 
-static int put(uintptr_t addr, const struct mt_type *t, uint32_t member)
+static inline __attribute__((always_inline)) int put(uintptr_t addr, const struct mt_type *t, uint32_t member)
 {
-    if ((live + 1) * 2 > cap && grow() < 0)
+    if (__builtin_expect((live + 1) * 2 > cap, 0) && grow() < 0)
         return -1;
     un_slot *s = &slots[probe(addr, t)];
-    live += s->addr == 0;
+    if (s->addr) {  /* the key is there: the common case, a store into a union stored into before */
+        s->member = member;
+        return 0;
+    }
+    live++;
     *s = (un_slot){ addr, t, member };
     return 0;
 }
 
-static long get(uintptr_t addr, const struct mt_type *t)
+static inline __attribute__((always_inline)) long get(uintptr_t addr, const struct mt_type *t)
 {
     if (!live)
         return -1;
     const un_slot *s = &slots[probe(addr, t)];
-    return s->addr ? (long)s->member : -1;
+    return s->addr && s->member != NO_MEMBER ? (long)s->member : -1;
 }
 
 /* Empties slot j and moves later entries of its run back (linear
@@ -120,13 +132,14 @@ static void del_slot(size_t j)
     }
 }
 
-static void del(uintptr_t addr, const struct mt_type *t)
+/* Marks the key's member unknown, if the key is there. */
+static inline __attribute__((always_inline)) void unknow(uintptr_t addr, const struct mt_type *t)
 {
     if (!live)
         return;
-    size_t j = probe(addr, t);
-    if (slots[j].addr)
-        del_slot(j);
+    un_slot *s = &slots[probe(addr, t)];
+    if (s->addr)
+        s->member = NO_MEMBER;
 }
 
 /* Drops every entry in [from, to): for objects with more union positions
@@ -180,22 +193,30 @@ static void collect_positions(pos_list *l, const struct mt_type *t, uintptr_t of
     }
 }
 
-/* The positions of t's unions; the caller holds the lock. */
-static const un_position *positions_of(const struct mt_type *t, uint32_t *n)
+/* Makes the list of t's union positions on first use. */
+static __attribute__((noinline)) void make_positions(const struct mt_type *t)
 {
+    pos_list l = { 0 };
+    collect_positions(&l, t, 0, 1);
+    if (l.oom || !l.n) {
+        free(l.p);
+        if (l.oom)
+            table_failed();
+        return;
+    }
+    struct mt_type *w = (struct mt_type *)t;  /* a cache: the type's meaning is unchanged */
+    w->nunion_positions = l.n;
+    w->union_positions = l.p;
+}
+
+/* The positions of t's unions; the caller holds the lock. */
+static inline __attribute__((always_inline)) const un_position *positions_of(const struct mt_type *t, uint32_t *n)
+{
+    if (__builtin_expect(!t->union_positions, 0))
+        make_positions(t);
     if (!t->union_positions) {
-        pos_list l = { 0 };
-        collect_positions(&l, t, 0, 1);
-        if (l.oom || !l.n) {
-            free(l.p);
-            if (l.oom)
-                table_failed();
-            *n = 0;
-            return NULL;
-        }
-        struct mt_type *w = (struct mt_type *)t;  /* a cache: the type's meaning is unchanged */
-        w->nunion_positions = l.n;
-        w->union_positions = l.p;
+        *n = 0;
+        return NULL;
     }
     *n = t->nunion_positions;
     return t->union_positions;
@@ -220,7 +241,7 @@ static inline __attribute__((always_inline)) void each_union(const struct mt_typ
 
 static void forget_one(void *ctx, uintptr_t offset, const struct mt_type *u)
 {
-    del((uintptr_t)ctx + offset, u);
+    unknow((uintptr_t)ctx + offset, u);
 }
 
 /* Forgets what is known of the unions in count elements of t at p. */
@@ -264,7 +285,7 @@ static void copy_one(void *ctx, uintptr_t offset, const struct mt_type *u)
     copy_ctx *c = ctx;
     long m = get(c->src + offset, u);
     if (m < 0)
-        del(c->dst + offset, u);
+        unknow(c->dst + offset, u);
     else if (put(c->dst + offset, u, (uint32_t)m) < 0)
         c->failed = 1;
 }
@@ -332,7 +353,7 @@ static void unstash_one(void *ctx, uintptr_t offset, const struct mt_type *u)
     stash_ctx *c = ctx;
     uint32_t k = returned.n < returned.cap ? returned.members[returned.n++] : UINT32_MAX;
     if (k == UINT32_MAX)
-        del(c->base + offset, u);
+        unknow(c->base + offset, u);
     else if (put(c->base + offset, u, k) < 0)
         c->oom = 1;
 }
