@@ -358,6 +358,42 @@ static enum CXChildVisitResult find_call(CXCursor c, CXCursor parent, CXClientDa
     return CXChildVisit_Recurse;
 }
 
+/* Visitor: clears *(int *)data at anything but literals, enumerators,
+ * operators, parentheses and implicit conversions. */
+static enum CXChildVisitResult plain_constant_part(CXCursor c, CXCursor parent, CXClientData data)
+{
+    (void)parent;
+    enum CXCursorKind k = clang_getCursorKind(c);
+    int ok = k == CXCursor_IntegerLiteral || k == CXCursor_FloatingLiteral || k == CXCursor_CharacterLiteral ||
+             k == CXCursor_UnaryOperator || k == CXCursor_BinaryOperator || k == CXCursor_ParenExpr ||
+             k == CXCursor_UnexposedExpr ||
+             (k == CXCursor_DeclRefExpr &&
+              clang_getCursorKind(clang_getCursorReferenced(c)) == CXCursor_EnumConstantDecl);
+    if (!ok) {
+        *(int *)data = 0;
+        return CXChildVisit_Break;
+    }
+    return CXChildVisit_Recurse;
+}
+
+/* 1 when e is a constant number written with literals, enumerators and
+ * operators only: no sizeof, cast or offsetof, whose value could differ
+ * between the writer's ABI and the reader's (the reader's compiler may
+ * assume its own value for a const, whatever the restore stores). */
+static int constant_number(CXCursor e)
+{
+    int plain = 1;
+    plain_constant_part(e, clang_getNullCursor(), &plain);
+    if (plain)
+        clang_visitChildren(e, plain_constant_part, &plain);
+    CXEvalResult r = plain ? clang_Cursor_Evaluate(e) : NULL;
+    if (!r)
+        return 0;
+    CXEvalResultKind k = clang_EvalResult_getKind(r);
+    clang_EvalResult_dispose(r);
+    return k == CXEval_Int || k == CXEval_Float;
+}
+
 void unpin_local_arrays(tunit *t, func *fn, CXCursor body)
 {
     char *escapes = xcalloc((size_t)fn->nvars + 1, 1);
@@ -373,7 +409,12 @@ void unpin_local_arrays(tunit *t, func *fn, CXCursor body)
         if (calls)
             continue;
         if (v->const_pin && !clang_Cursor_isNull(init)) {
-            v->pinned = 0;  /* a const number or pointer: its reload copies into it (emit.c: copy_value) */
+            /* a const number: its reload copies into it (emit.c:
+             * copy_value). Only with a constant initializer: a store into
+             * a const object is one the compiler may ignore, so the value
+             * it may assume must be the one restored */
+            if (constant_number(init))
+                v->pinned = 0;
             continue;
         }
         CXType ct = clang_getCanonicalType(v->type);

@@ -35,15 +35,16 @@ static double bodies(int steps)
     }
     for (int i = 0; i < N; i++)
         vel[i] = 0.5 / (i + 1);
-    const double damp = 0.001 * (steps % 7 + 1);  /* const, address never taken: not pinned either */
-    long *const first = cells[0];
+    const long scale = 3 * 7 + 1;                 /* const of literals, address never taken: not pinned */
+    const double damp = 0.001 * (steps % 7 + 1);  /* const of computed values: pinned (the compiler may */
+    long *const first = cells[0];                 /* assume a const keeps its value across the reload) */
     for (int s = 0; s < steps; s++) {
         long d = depth(s % 13 + 3);  /* a site: every array is live across it */
         for (int i = 0; i < N; i++) {
             pos[i] += vel[i] * (double)d;
             vel[i] -= pos[i] * damp;
         }
-        count[s % 4] += d;
+        count[s % 4] += d * scale;
         small[s % 5] = (short)(small[s % 5] + d);
         *cells[s % 2] += d;
         *first += s & 1;
