@@ -315,17 +315,6 @@ static func *new_func(tunit *t, CXCursor c)
     return fn;
 }
 
-static CXCursor body_of(CXCursor fnc)
-{
-    kids ch = children(fnc);
-    CXCursor b = clang_getNullCursor();
-    for (int i = 0; i < ch.n; i++)
-        if (clang_getCursorKind(ch.c[i]) == CXCursor_CompoundStmt)
-            b = ch.c[i];
-    free(ch.c);
-    return b;
-}
-
 /* "RT __mt_twin_f(void)": the twin returns what the function returns. */
 static char *twin_head(const func *fn)
 {
@@ -637,7 +626,7 @@ static int says_noinline(tunit *t, CXCursor fn)
 {
     for (CXCursor d = clang_getCanonicalCursor(fn); !clang_Cursor_isNull(d);) {
         unsigned from = cur_start(d), to = cur_end(d);
-        CXCursor body = body_of(d);
+        CXCursor body = function_body(d);
         if (!clang_Cursor_isNull(body))
             to = cur_start(body);
         for (unsigned i = from; i < to && i < t->eb.len; i++)
@@ -669,7 +658,7 @@ void transform_function(tunit *t, CXCursor c)
     t->funcs = xrealloc(t->funcs, (size_t)(t->nfuncs + 1) * sizeof *t->funcs);
     t->funcs[t->nfuncs++] = fn;
     t->cur_fn_decl = c;
-    CXCursor body = body_of(c);
+    CXCursor body = function_body(c);
     analyze(t, fn, body);
     unpin_local_arrays(t, fn, body);
     /* No capture happens while a leaf runs (leaves.c), so no pointer to its

@@ -40,6 +40,17 @@ kids children(CXCursor c)
     return k;
 }
 
+CXCursor function_body(CXCursor fn)
+{
+    kids ch = children(fn);
+    CXCursor b = clang_getNullCursor();
+    for (int i = 0; i < ch.n; i++)
+        if (clang_getCursorKind(ch.c[i]) == CXCursor_CompoundStmt)
+            b = ch.c[i];
+    free(ch.c);
+    return b;
+}
+
 int any_node(CXCursor c, int (*hit)(CXCursor), int (*closed)(CXCursor))
 {
     if (hit(c))

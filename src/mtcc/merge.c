@@ -94,17 +94,6 @@ static int unmergeable(CXCursor c)
     return 0;
 }
 
-static CXCursor body_of_fn(CXCursor fn)
-{
-    kids ch = children(fn);
-    CXCursor b = clang_getNullCursor();
-    for (int i = 0; i < ch.n; i++)
-        if (clang_getCursorKind(ch.c[i]) == CXCursor_CompoundStmt)
-            b = ch.c[i];
-    free(ch.c);
-    return b;
-}
-
 /* 1 when fn could join a group: a static, prototyped, non-variadic
  * definition returning a value, with parameters that can be assigned and
  * written, and a body with nothing unmergeable. */
@@ -432,7 +421,7 @@ static enum CXChildVisitResult collect(CXCursor c, CXCursor parent, CXClientData
     cand *k = &m->c[m->n++];
     memset(k, 0, sizeof *k);
     k->fn = c;
-    k->body = body_of_fn(c);
+    k->body = function_body(c);
     k->ok = candidate(c, k->body);
     k->group = -1;
     CXString s = clang_getTypeSpelling(clang_getCanonicalType(clang_getResultType(clang_getCursorType(c))));

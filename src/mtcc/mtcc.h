@@ -179,6 +179,8 @@ typedef struct kids {
     int n, cap;
 } kids;
 kids children(CXCursor c);
+/* A function definition's body (its compound statement), or a null cursor. */
+CXCursor function_body(CXCursor fn);
 /* 1 when hit holds for c or a node below it; below a node for which
  * closed holds (if given) nothing is looked at. */
 int any_node(CXCursor c, int (*hit)(CXCursor), int (*closed)(CXCursor));
