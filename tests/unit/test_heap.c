@@ -409,7 +409,7 @@ static void test_early_restore(void)
     struct early_holder old = g_early;  /* the writer's blocks, freed once restored */
     long *old_big = old.big;
     restore_early *e = restore_early_new(0);
-    ck_read_hooks hooks = { restore_early_part, restore_early_block, e };
+    ck_read_hooks hooks = { .part = restore_early_part, .block = restore_early_block, .ctx = e };
     ck_image *img = in_read_restore_with(path, &hooks, &err);
     CHECK(img != NULL && restore_image_early(img, e, 0, &err) == 0);
     CHECK(restore_early_taken(e) >= 2);  /* big and small: numbers only */

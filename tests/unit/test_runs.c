@@ -30,7 +30,7 @@ struct holder {
 };
 static struct holder g_holder;
 static const mt_type *t_node, *t_double;
-static const mt_site node_site = { "test_runs.c:30", 0, NULL };
+static const mt_site node_site = { .where = "test_runs.c:30" };
 
 /* The restore's hooks, runs included, as the program's restore sets them. */
 static ck_read_hooks hooks_of(restore_early *e)
