@@ -62,6 +62,13 @@ int cli_zfile_feed(int fd, const uint8_t *pre, size_t npre, const char *label);
 typedef struct cli_zfile_reader cli_zfile_reader;
 cli_zfile_reader *cli_zfile_reader_start(int fd, const uint8_t *pre, size_t npre, int *plain);
 int cli_zfile_reader_end(cli_zfile_reader *r, char *why, size_t cap, struct zf_head *h, uint64_t *plain_size);
+/* The first records of the checkpoint file at path, plain or compressed
+ * (through a reader thread, stopped once they are read): what read returns
+ * from its plain stream (ck_read_start, ck_read_info, ...), or NULL when
+ * the file cannot be opened or read, or is bare zstd. */
+struct st_stream;
+struct mt_error;
+void *cli_zfile_peek(const char *path, void *(*read)(struct st_stream *s, struct mt_error *err), struct mt_error *err);
 /* The chain of the checkpoint file at path (plain or compressed): a feeder
  * (as cli_zfile_feed's) for each compressed parent, in the chain's order,
  * their pipes' read ends into fds (at most max); how many. The walk stops

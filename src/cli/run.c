@@ -169,6 +169,8 @@ static int runner_words(const char *abi, char *buf, size_t cap, char **words)
 
 /* ---- Resuming: the checkpoint's output size ------------------------------------------------- */
 
+static void *read_info(st_stream *s, mt_error *err) { return ck_read_info(s, err); }
+
 /* Cuts standard output back to the size it had when ckpt was taken, when
  * it is still that regular file: the output written after the checkpoint
  * is written again by the resumed run. A file that is not the same (its
@@ -176,29 +178,7 @@ static int runner_words(const char *abi, char *buf, size_t cap, char **words)
 static void rewind_output(const char *ckpt)
 {
     mt_error err;
-    int fd = in_open_file(ckpt, &err);
-    uint8_t pre[ZF_MAGIC_LEN];
-    size_t npre;
-    int plain = fd;
-    /* a compressed file: its INFO record through a decompressing thread */
-    cli_zfile_reader *z = fd >= 0 && cli_zfile_kind(fd, pre, &npre) == ZF_CONTAINER
-                          ? cli_zfile_reader_start(fd, pre, npre, &plain) : NULL;
-    st_stream *s = plain >= 0 ? malloc(sizeof *s) : NULL;
-    char *info = NULL;
-    if (s) {
-        st_init_fd(s, plain);
-        info = ck_read_info(s, &err);
-    }
-    free(s);
-    if (z) {
-        char why[512];
-        zf_head h;
-        uint64_t n;
-        close(plain);  /* the thread stops on EPIPE: only the first records were wanted */
-        cli_zfile_reader_end(z, why, sizeof why, &h, &n);
-    }
-    if (fd >= 0)
-        close(fd);
+    char *info = cli_zfile_peek(ckpt, read_info, &err);
     char *size = cli_info_value(info, "writer-stdout-size"), *inode = cli_info_value(info, "writer-stdout-inode");
     struct stat st;
     if (size && inode && fstat(STDOUT_FILENO, &st) == 0 && S_ISREG(st.st_mode) &&

@@ -126,28 +126,20 @@ int cli_zfile_feed(int fd, const uint8_t *pre, size_t npre, const char *label)
     return p[0];
 }
 
-/* ---- A chain's files: compressed parents decompressed for the reader ---------------------- */
-
-/* The parent the checkpoint file at path names (its first records, through
- * a decompressing thread when it is compressed): its path (absolute, or
- * relative to path's directory, as ckpt_chain.c resolves it) into buf and
- * the name the record gives into name. 0, or -1 when it has none or
- * cannot be read (the reader then says why). */
-static int parent_of(const char *path, char *buf, size_t cap, char *name, size_t ncap)
+void *cli_zfile_peek(const char *path, void *(*read)(st_stream *s, mt_error *err), mt_error *err)
 {
-    mt_error err;
-    int fd = in_open_file(path, &err);
+    int fd = in_open_file(path, err);
     if (fd < 0)
-        return -1;
+        return NULL;
     uint8_t pre[ZF_MAGIC_LEN];
     size_t npre;
     int plain = fd, kind = cli_zfile_kind(fd, pre, &npre);
     cli_zfile_reader *z = kind == ZF_CONTAINER ? cli_zfile_reader_start(fd, pre, npre, &plain) : NULL;
     st_stream *s = kind == ZF_BARE_ZSTD || (kind == ZF_CONTAINER && !z) ? NULL : malloc(sizeof *s);
-    ck_image *img = NULL;
+    void *got = NULL;
     if (s) {
         st_init_fd(s, plain);
-        img = ck_read_start(s, &err);
+        got = read(s, err);
     }
     free(s);
     if (z) {
@@ -158,6 +150,22 @@ static int parent_of(const char *path, char *buf, size_t cap, char *name, size_t
         cli_zfile_reader_end(z, why, sizeof why, &h, &n);
     }
     close(fd);
+    return got;
+}
+
+/* ---- A chain's files: compressed parents decompressed for the reader ---------------------- */
+
+/* The parent the checkpoint file at path names (its first records, through
+ * a decompressing thread when it is compressed): its path (absolute, or
+ * relative to path's directory, as ckpt_chain.c resolves it) into buf and
+ * the name the record gives into name. 0, or -1 when it has none or
+ * cannot be read (the reader then says why). */
+static void *read_start(st_stream *s, mt_error *err) { return ck_read_start(s, err); }
+
+static int parent_of(const char *path, char *buf, size_t cap, char *name, size_t ncap)
+{
+    mt_error err;
+    ck_image *img = cli_zfile_peek(path, read_start, &err);
     char dir[4096];
     ck_chain_dir(path, dir, sizeof dir);
     int rc = -1;
