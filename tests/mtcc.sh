@@ -25,6 +25,18 @@ MTCC_CC=s390x-linux-gnu-gcc $mtcc -O2 -o "$dir/fib.s390x" tests/corpus/fib.c 2>"
 check "MTCC_CC picks the compiler" 'file "$dir/fib.s390x" 2>/dev/null | grep -q "S/390" || scripts/abi.sh run s390x "$dir/fib.s390x" | grep -q "fib(22) = 17711"'
 $mtcc --cc=aarch64-linux-gnu-gcc -O2 -o "$dir/fib.aarch64" tests/corpus/fib.c 2>"$dir/err"
 check "--cc picks the compiler" 'scripts/abi.sh run aarch64 "$dir/fib.aarch64" | grep -q "fib(22) = 17711"'
+# clang's preprocessed glibc typedefs _FloatN, which gcc's keeps as keywords
+gcc -O2 -o "$dir/clangcc.plain" tests/mtcc/clangcc.c -lm && "$dir/clangcc.plain" >"$dir/clangcc.want"
+$mtcc --cc=clang -O2 -o "$dir/clangcc" tests/mtcc/clangcc.c -lm 2>"$dir/clangcc.err"
+$mtcc --cc=s390x-linux-gnu-gcc -O2 -o "$dir/clangcc.s390x" tests/mtcc/clangcc.c -lm 2>>"$dir/clangcc.err"
+check "--cc=clang builds a program with <math.h>, whose checkpoint restores on a gcc build for s390x" \
+    '[ ! -s "$dir/clangcc.err" ] && rt_checkpoint "$dir/clangcc.ckpt" "$dir/clangcc.before" 20 "$dir/clangcc" &&
+     rt_restore "$dir/clangcc.ckpt" "$dir/clangcc.after" scripts/abi.sh run s390x "$dir/clangcc.s390x" &&
+     rt_joined "$dir/clangcc.before" "$dir/clangcc.after" "$dir/clangcc.want"'
+for c in gcc clang; do
+    $mtcc --cc=$c -E tests/mtcc/clangcc.c >"$dir/clangcc.$c.i" 2>"$dir/clangcc.$c.err"; rc=$?
+    check "mtcc --cc=$c -E parses <math.h>" '[ $rc -eq 0 ] && [ ! -s "$dir/clangcc.$c.err" ] && grep -q "__mt_" "$dir/clangcc.$c.i"'
+done
 (cd "$dir" && ../../$mtcc -O2 -I../../tests/corpus/multi -c ../../tests/corpus/multi/main.c ../../tests/corpus/multi/stats.c) 2>"$dir/err"
 check "-c without -o writes foo.o" '[ -f "$dir/main.o" ] && [ -f "$dir/stats.o" ]'
 $mtcc -o "$dir/multi" "$dir/main.o" "$dir/stats.o" 2>"$dir/err"

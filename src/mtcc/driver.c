@@ -95,10 +95,11 @@ static void plan_cleanup(int nsources)
 {
     static const char *const kinds[] = { "i", "mt.c", "o" };
     ntmp_files = 0;
-    tmp_files = xcalloc((size_t)nsources * 3 + 2, sizeof *tmp_files);
+    static const char *const queries[] = { "machine", "params", "macros" };  /* dump_machine's, inline_budget's, is_clang's */
+    int nqueries = (int)(sizeof queries / sizeof queries[0]);
+    tmp_files = xcalloc((size_t)nsources * 3 + (size_t)nqueries, sizeof *tmp_files);
     char path[PATH_MAX];
-    static const char *const queries[] = { "machine", "params" };  /* dump_machine's, inline_budget's */
-    for (int q = 0; q < 2; q++) {
+    for (int q = 0; q < nqueries; q++) {
         snprintf(path, sizeof path, "%s/%s", tmpdir, queries[q]);
         tmp_files[ntmp_files++] = xstrdup(path);
     }
@@ -207,6 +208,29 @@ static char *dump_machine(const char *cc)
     fclose(f);
     buf[strcspn(buf, "\r\n")] = '\0';
     return xstrdup(buf);
+}
+
+/* Whether the compiler is clang (or one that says it is): its own
+ * predefined macros, from COMPILER -E -dM on an empty file. */
+static int is_clang(const char *cc)
+{
+    char path[PATH_MAX];
+    snprintf(path, sizeof path, "%s/macros", tmpdir);
+    argv_t a = { 0 };
+    push(&a, cc);
+    push(&a, "-E");
+    push(&a, "-dM");
+    push(&a, "-x");
+    push(&a, "c");
+    push(&a, "/dev/null");
+    int clang = 0;
+    FILE *f = spawn(&a, path, 1) == 0 ? fopen(path, "r") : NULL;
+    char line[512];
+    while (f && !clang && fgets(line, sizeof line, f))
+        clang = strncmp(line, "#define __clang__ ", 18) == 0;
+    if (f)
+        fclose(f);
+    return clang;
 }
 
 /* -m32 makes an x86_64 compiler build for i686, though -dumpmachine
@@ -382,6 +406,8 @@ typedef struct opts {
     argv_t dep_flags;           /* for the preprocessor only */
     argv_t mtcc_flags;          /* mtcc's own options, for -show's transform line */
     char *inline_param;         /* inline_budget's, or NULL */
+    const char *triple;         /* the compiler's target */
+    int float_keywords;         /* its preprocessed C keeps _FloatN as keywords (gcc, not clang) */
 } opts;
 
 /* -c, -S and -E: cc stops at the earliest stage asked for. */
@@ -586,6 +612,18 @@ static argv_t std_flags(const opts *o)
             push(&std, o->flags.v[i]);
     if (!std.n)
         push(&std, "-std=gnu11");
+    if (o->float_keywords) {
+        /* gcc's preprocessed glibc headers use _FloatN as the keywords gcc
+         * knows and libclang does not; clang's define them as typedefs.
+         * _Float128 is long double where that is IEEE quad (clang knows no
+         * __float128 there), __float128 elsewhere (x86). */
+        int quad = strncmp(o->triple, "aarch64", 7) == 0 || strncmp(o->triple, "s390x", 5) == 0;
+        static const char *const words[] = { "-D_Float32=float", "-D_Float64=double", "-D_Float32x=double",
+                                             "-D_Float64x=long double" };
+        for (size_t i = 0; i < sizeof words / sizeof words[0]; i++)
+            push(&std, words[i]);
+        push(&std, quad ? "-D_Float128=long double" : "-D_Float128=__float128");
+    }
     return std;
 }
 
@@ -836,6 +874,9 @@ int main(int argc, char **argv)
     atexit(cleanup);
     plan_cleanup(o.sources.n);
     char *triple = target_of(o.cc, &o.flags);
+    o.triple = triple;
+    if (!show_only)  /* -show parses nothing */
+        o.float_keywords = !is_clang(o.cc);
     if (!o.print_transformed && o.stage != STAGE_PREPROCESSED)
         o.inline_param = inline_budget(o.cc, &o.flags);
     char incdir[PATH_MAX], libroot[PATH_MAX], lib[PATH_MAX + 256];

@@ -295,12 +295,9 @@ static CXTranslationUnit parse_unit(CXIndex index, const char *ipath, const char
     /* gcc's <stdatomic.h> expands to __atomic builtins on _Atomic objects,
      * which clang refuses: for the parse only, _Atomic T reads as T (the
      * output keeps the text, so gcc still compiles the atomics) */
-    /* _Float128 is long double where that is IEEE quad (clang knows no
-     * __float128 there), __float128 elsewhere (x86) */
-    int quad_long_double = strncmp(triple, "aarch64", 7) == 0 || strncmp(triple, "s390x", 5) == 0;
-    const char *float128 = quad_long_double ? "-D_Float128=long double" : "-D_Float128=__float128";
-    const char *fixed[] = { "-x", "c", "-target", triple, "-D_Atomic=", "-D_Float32=float", "-D_Float64=double", "-D_Float32x=double",
-                            "-D_Float64x=long double", float128, "-D__malloc__(...)=__malloc__",
+    /* (gcc's _FloatN keywords come in extra_args: the driver knows the
+     * compiler that preprocessed the file) */
+    const char *fixed[] = { "-x", "c", "-target", triple, "-D_Atomic=", "-D__malloc__(...)=__malloc__",
                             "-Wno-everything",
                             /* FILE *logf; int index; as gcc accepts them: no
                              * predeclared library functions in the parse */
