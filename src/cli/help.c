@@ -34,8 +34,9 @@ static const struct {
       "                       with --incremental every file of the chain compressed)\n"
       "  --thread N           save thread N alone (main is 1); with --exit it leaves\n"
       "                       the process, the other threads carry on\n"
-      "  --timeout SECONDS    give up after SECONDS without an adaptation point (or\n"
-      "                       without the program's socket), leaving it as it was\n" },
+      "  --timeout SECONDS    give up after SECONDS without an adaptation point in\n"
+      "                       every thread (or without the program's socket),\n"
+      "                       leaving it as it was (default: 30 s for the threads)\n" },
     { "list",
       "  List this user's MigThread processes: PID, program and control socket.\n",
       NULL },

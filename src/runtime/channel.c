@@ -498,7 +498,7 @@ static int start_checkpoint(int fd, cm_msg *m, char *why, size_t cap)
     requested_at = ch.asked;
     have_request = 1;
     int kind = m->thread ? TH_CAPTURE_THREAD : TH_CAPTURE_PROCESS;
-    if (th_request_from(kind, m->thread, leave, TH_BY_CHANNEL) == 0)
+    if (th_request_from(kind, m->thread, leave, TH_BY_CHANNEL, cm_has(m, CM_F_TIMEOUT_MS) ? m->timeout_ms : 0) == 0)
         return 1;
     if (m->thread && !th_alive(m->thread))
         snprintf(why, cap, "no checkpoint: this program has no thread %u", m->thread);

@@ -24,7 +24,19 @@ static void ask(th_thread *t)
             break;
 }
 
-static int activate(int kind, uint32_t target, int leave, int requester)
+static void set_deadline(uint32_t within_ms)
+{
+    th_cap.within_ms = within_ms ? within_ms : TH_RENDEZVOUS_MS;
+    clock_gettime(CLOCK_MONOTONIC, &th_cap.deadline);
+    th_cap.deadline.tv_sec += th_cap.within_ms / 1000;
+    th_cap.deadline.tv_nsec += (long)(th_cap.within_ms % 1000) * 1000000L;
+    if (th_cap.deadline.tv_nsec >= 1000000000L) {
+        th_cap.deadline.tv_sec++;
+        th_cap.deadline.tv_nsec -= 1000000000L;
+    }
+}
+
+static int activate(int kind, uint32_t target, int leave, int requester, uint32_t within_ms)
 {
     if (th_cap.active)
         return -1;
@@ -37,6 +49,7 @@ static int activate(int kind, uint32_t target, int leave, int requester)
     th_cap.writing = 0;
     th_cap.begun = 0;
     th_cap.requester = requester;
+    set_deadline(within_ms);
     for (th_thread *t = th_all; t; t = t->next)
         if (t->status == TH_RUNNING && t->native_live)
             ask(t);
@@ -44,18 +57,18 @@ static int activate(int kind, uint32_t target, int leave, int requester)
     return 0;
 }
 
-int th_request_from(int kind, uint32_t target, int leave, int requester)
+int th_request_from(int kind, uint32_t target, int leave, int requester, uint32_t within_ms)
 {
     /* not th_me(): the control thread is no thread of the program */
     pthread_mutex_lock(&th_mu);
-    int r = activate(kind, target, leave, requester);
+    int r = activate(kind, target, leave, requester, within_ms);
     pthread_mutex_unlock(&th_mu);
     return r;
 }
 
 int th_request(int kind, uint32_t target, int leave)
 {
-    return th_request_from(kind, target, leave, TH_BY_PROGRAM);
+    return th_request_from(kind, target, leave, TH_BY_PROGRAM, 0);
 }
 
 void th_capture_finish(const char *why)
@@ -187,6 +200,35 @@ void th_rewind_begins(int idle_state)
 
 /* ---- The rendezvous --------------------------------------------------------------- */
 
+/* Waits for a change until the capture's deadline: 0, or ETIMEDOUT. */
+static int wait_change(void)
+{
+    return pthread_cond_clockwait(&th_changed, &th_mu, CLOCK_MONOTONIC, &th_cap.deadline);
+}
+
+/* The first running thread that has not stopped (the one a capture past
+ * its deadline waits for), or NULL. */
+static const th_thread *laggard(const th_thread *me_, int paused_counts)
+{
+    for (th_thread *t = th_all; t; t = t->next)
+        if (t != me_ && t->status == TH_RUNNING && t->native_live && !t->parked &&
+            !(paused_counts && (t->paused || t->sleeping)))
+            return t;
+    return NULL;
+}
+
+/* The deadline passed with lag still running: the capture is called off,
+ * and the threads that stopped carry on from where they stopped. */
+static void give_up_on(const th_thread *lag)
+{
+    char why[200];
+    snprintf(why, sizeof why,
+             "did not reach an adaptation point within %.3f s (a loop without one, or a long call into code "
+             "mtcc did not build); the program goes on as it was",
+             th_cap.within_ms / 1e3);
+    cancel_capture(lag, why);
+}
+
 static int all_parked(void)
 {
     for (th_thread *t = th_all; t; t = t->next)
@@ -223,6 +265,10 @@ int th_capture_reached_bottom(void)
 {
     th_thread *t = th_me();
     pthread_mutex_lock(&th_mu);
+    if (!th_cap.active) {  /* called off (its deadline) while this thread unwound: it rewinds */
+        pthread_mutex_unlock(&th_mu);
+        return 1;
+    }
     unsigned long gen = th_cap.generation;
     t->parked = 1;
     th_tls_snapshot(t);
@@ -233,8 +279,14 @@ int th_capture_reached_bottom(void)
      * that ends, or sleeps where it cannot unwind) broadcasts. */
     int stays = 1;
     if (th_cap.kind == TH_CAPTURE_THREAD) {
-        while (!others_stopped(t))
-            pthread_cond_wait(&th_changed, &th_mu);
+        while (!others_stopped(t) && wait_change() != ETIMEDOUT)
+            ;
+        if (!others_stopped(t)) {
+            give_up_on(laggard(t, 1));
+            t->parked = 0;
+            pthread_mutex_unlock(&th_mu);
+            return 1;
+        }
         pthread_mutex_unlock(&th_mu);
         int r = th_hook.write_checkpoint(0, th_cap.requester, 0);
         pthread_mutex_lock(&th_mu);
@@ -245,10 +297,15 @@ int th_capture_reached_bottom(void)
         t->parked = 0;
         th_capture_finish(NULL);
     } else {
-        while (th_cap.generation == gen && !th_cap.writing && !all_parked() && !blocking_capture())
-            pthread_cond_wait(&th_changed, &th_mu);
-        if (th_cap.generation == gen && !th_cap.writing && !all_parked())
-            cancel_capture(blocking_capture(), "waits in a function mtcc could not transform");
+        int late = 0;
+        while (th_cap.generation == gen && !th_cap.writing && !all_parked() && !blocking_capture() && !late)
+            late = wait_change() == ETIMEDOUT;
+        if (th_cap.generation == gen && !th_cap.writing && !all_parked()) {
+            if (blocking_capture())
+                cancel_capture(blocking_capture(), "waits in a function mtcc could not transform");
+            else
+                give_up_on(laggard(NULL, 0));
+        }
         if (th_cap.generation == gen && !th_cap.writing) {
             th_cap.writing = 1;
             pthread_mutex_unlock(&th_mu);

@@ -62,6 +62,8 @@ typedef struct th_capture_state {
     int requester;               /* who asked (th_request_from), told at the end */
     uint32_t target;
     unsigned long generation;
+    struct timespec deadline;    /* CLOCK_MONOTONIC: every thread stopped by then, or no capture */
+    uint32_t within_ms;          /* the same, for the message */
 } th_capture_state;
 extern th_capture_state th_cap;
 

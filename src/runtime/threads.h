@@ -82,7 +82,12 @@ enum { TH_BY_PROGRAM = 0, TH_BY_CHANNEL = 1 };
  * thread checkpoint. Returns 0, or -1 when a capture is already under way
  * or the target does not exist. th_request is th_request_from with
  * TH_BY_PROGRAM. */
-int th_request_from(int kind, uint32_t target, int leave, int requester);
+/* The threads must all reach a safe point within within_ms of the request
+ * (0: TH_RENDEZVOUS_MS), else the capture is called off: a thread that
+ * spins on a flag in a loop with no adaptation point, waiting for one
+ * that stopped, would otherwise hold the others stopped for ever. */
+#define TH_RENDEZVOUS_MS 30000
+int th_request_from(int kind, uint32_t target, int leave, int requester, uint32_t within_ms);
 int th_request(int kind, uint32_t target, int leave);
 
 /* Takes back requester's capture if no thread has begun to unwind for it:
