@@ -13,7 +13,9 @@
 # in untransformed code), a program whose main leaves by pthread_exit ends
 # (tests/threads/mainexit.c), a condition signal wakes one waiter
 # (tests/threads/wakeone.c), an rwlock held by a thread left behind is
-# free where a moved thread goes on (tests/threads/rwleft.c), and the
+# free where a moved thread goes on (tests/threads/rwleft.c), threads
+# spinning on shared objects are captured in their loops and a capture
+# that cannot complete is called off (tests/threads/spinwait.c), and the
 # runtime's thread code runs under ThreadSanitizer. Usage: threads.sh
 # [PROGRAM...] (default: all).
 set -u
@@ -209,6 +211,41 @@ if [ $# -eq 0 ] || [ -n "${THREADS_EXTRAS:-}" ]; then
     wait "$drain"
     [ $rc -eq 0 ] && one_line "$dir/err" "$stuck_line" && grep -q "^worker 21 " "$dir/out" && [ ! -f "$dir/t.ckpt" ] && ok ||
         fail "stuck: thread capture: exit $rc, $(head -n 1 "$dir/err")"
+
+    # ---- Threads that spin on shared objects (tests/threads/spinwait.c) -----
+    # mtcc gives a loop over a volatile or _Atomic object, or one calling an
+    # atomic builtin, a poll: a capture stops each spinner in its loop
+    # (requested by poll count, which the spinners reach while main works)
+    # and the restore resumes them there. One spinning in code mtcc did not
+    # build (spinlib.c, by plain gcc) keeps a capture from completing: it is
+    # called off at the request's --timeout, the requester told, and the
+    # program runs on to its normal end.
+    dir=$out/spinwait
+    rm -rf "$dir" && mkdir -p "$dir"
+    rounds=50000000
+    gcc -O2 -pthread -o "$dir/plain" tests/threads/spinwait.c && "$dir/plain" $rounds >"$dir/want"
+    for abi in x86_64 s390x; do
+        build "$abi" "$dir/$abi" tests/threads/spinwait.c || fail "spinwait: mtcc build for $abi"
+    done
+    if rt_checkpoint "$dir/mid.ckpt" "$dir/before" 100000 timeout 120 "$dir/x86_64" $rounds; then
+        waiting=$("$mt" inspect "$dir/mid.ckpt" | grep -c '^  #0 spinwait.c:waiter, resume site')
+        [ "$waiting" -eq 6 ] && ok ||
+            fail "spinwait: $waiting of the 6 spinners were captured in their loops"
+        restore_everywhere "$dir/mid.ckpt" "$dir/before" "$dir" "$dir/want" "spinners" "x86_64 s390x"
+    else
+        fail "spinwait: no checkpoint: $rt_why"
+    fi
+    gcc -O2 -c -o "$dir/spinlib.o" tests/threads/spinlib.c
+    build x86_64 "$dir/libspin" -DLIB_SPIN tests/threads/spinwait.c "$dir/spinlib.o" || fail "spinwait: the LIB_SPIN build"
+    start_until "waiting" "$dir/lib.out" "$dir/lib.err" env MIGTHREAD_CHECKPOINT_FILE="$dir/lib.ckpt" "$dir/libspin" 1000000000
+    timeout 60 "$mt" checkpoint --exit --timeout 0.3 "$pid" >/dev/null 2>"$dir/ask.err" && fail "spinwait: a capture that cannot complete said yes"
+    late_line="migthread: no checkpoint: thread [0-9]* did not reach an adaptation point within 0.300 s"
+    one_line "$dir/ask.err" "$late_line" && ok || fail "spinwait: the requester was not told: $(head -n 1 "$dir/ask.err")"
+    wait "$pid"; rc=$?
+    wait "$drain"
+    "$dir/plain" 1000000000 >"$dir/want.lib"
+    [ $rc -eq 0 ] && cmp -s "$dir/lib.out" "$dir/want.lib" && [ ! -f "$dir/lib.ckpt" ] && ok ||
+        fail "spinwait: the program did not run on to its end: exit $rc, $(head -n 1 "$dir/lib.err")"
 
     # ---- main leaves by pthread_exit: the process ends with its last thread ----
     # (the runtime's control thread used to keep it alive for ever, and the

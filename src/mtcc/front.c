@@ -75,6 +75,99 @@ int contains_call(CXCursor c)
     return any_node(c, is_call, NULL);
 }
 
+#define SPECIFIERS_BEFORE 256  /* bytes before a declaration's extent that may hold its specifiers */
+
+static int is_token(CXTranslationUnit tu, CXToken tok, const char *text)
+{
+    CXString sp = clang_getTokenSpelling(tu, tok);
+    int is = strcmp(clang_getCString(sp), text) == 0;
+    clang_disposeString(sp);
+    return is;
+}
+
+/* 1 when the tokens of range r spell _Atomic: all of them, or (backwards)
+ * only the last ones up to a punctuator, a declaration's specifiers. */
+static int atomic_in(CXTranslationUnit tu, CXSourceRange r, int last_specifiers)
+{
+    CXToken *toks;
+    unsigned n;
+    clang_tokenize(tu, r, &toks, &n);
+    int found = 0;
+    for (unsigned i = n; i-- > 0 && !found;) {
+        if (last_specifiers && clang_getTokenKind(toks[i]) == CXToken_Punctuation)
+            break;
+        found = is_token(tu, toks[i], "_Atomic");
+    }
+    clang_disposeTokens(tu, toks, n);
+    return found;
+}
+
+/* 1 when the source of declaration c spells _Atomic (the parse reads
+ * _Atomic T as T: transform.c), or that of a typedef its type names. A
+ * specifier that expands to nothing lies before the extent libclang
+ * gives (struct { _Atomic int open; } starts at int), so the words just
+ * before it count too. */
+static int spells_atomic(CXCursor c, int depth)
+{
+    CXTranslationUnit tu = clang_Cursor_getTranslationUnit(c);
+    CXSourceRange ext = clang_getCursorExtent(c);
+    int found = atomic_in(tu, ext, 0);
+    CXFile file;
+    unsigned off;
+    clang_getFileLocation(clang_getRangeStart(ext), &file, NULL, NULL, &off);
+    if (!found && file) {
+        CXSourceLocation from = clang_getLocationForOffset(tu, file, off > SPECIFIERS_BEFORE ? off - SPECIFIERS_BEFORE : 0);
+        found = atomic_in(tu, clang_getRange(from, clang_getRangeStart(ext)), 1);
+    }
+    CXType t = clang_getCursorType(c);
+    if (c.kind == CXCursor_TypedefDecl)
+        t = clang_getTypedefDeclUnderlyingType(c);
+    while (t.kind == CXType_Pointer)
+        t = clang_getPointeeType(t);
+    CXCursor td = clang_getTypeDeclaration(t);
+    if (!found && depth < 8 && clang_getCursorKind(td) == CXCursor_TypedefDecl)
+        found = spells_atomic(td, depth + 1);
+    return found;
+}
+
+/* 1 when t, or what it points to at any depth, is volatile. */
+static int volatile_at_all(CXType t)
+{
+    for (int depth = 0; depth < 8; depth++) {
+        if (clang_isVolatileQualifiedType(t) || clang_isVolatileQualifiedType(clang_getCanonicalType(t)))
+            return 1;
+        if (clang_getCanonicalType(t).kind != CXType_Pointer)
+            return 0;
+        t = clang_getPointeeType(clang_getCanonicalType(t));
+    }
+    return 0;
+}
+
+static int touches_shared(CXCursor c)
+{
+    enum CXCursorKind k = clang_getCursorKind(c);
+    if (k == CXCursor_CallExpr) {
+        CXString sp = clang_getCursorSpelling(c);
+        const char *name = clang_getCString(sp);
+        int atomic = strncmp(name, "__atomic_", 9) == 0 || strncmp(name, "__sync_", 7) == 0 ||
+                     strncmp(name, "__c11_atomic_", 13) == 0;
+        clang_disposeString(sp);
+        return atomic;
+    }
+    if (k != CXCursor_DeclRefExpr && k != CXCursor_MemberRefExpr)
+        return 0;
+    CXCursor d = clang_getCursorReferenced(c);
+    enum CXCursorKind dk = clang_getCursorKind(d);
+    if (dk != CXCursor_VarDecl && dk != CXCursor_ParmDecl && dk != CXCursor_FieldDecl)
+        return 0;
+    return volatile_at_all(clang_getCursorType(d)) || spells_atomic(d, 0);
+}
+
+int loop_waits(CXCursor c)
+{
+    return any_node(c, touches_shared, NULL);
+}
+
 /* The function a call names, or a null cursor for a call through an
  * expression. libclang's referenced cursor of pick(k)(h) is pick, whose
  * twin is not the one to resume in: a callee holding a call is indirect. */

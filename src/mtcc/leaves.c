@@ -94,8 +94,8 @@ static void scan_node(scan *s, CXCursor c)
     int loop = is_loop(k);
     if (loop) {
         s->f->has_loop = 1;
-        if (s->loop_depth > 0)
-            s->f->unwinds = 1;  /* a loop inside a loop: the outer one polls */
+        if (s->loop_depth > 0 || loop_waits(c))
+            s->f->unwinds = 1;  /* a loop inside a loop: the outer one polls; so does a loop that waits */
         s->loop_depth++;
     }
     kids ch = children(c);

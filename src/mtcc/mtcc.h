@@ -188,6 +188,11 @@ int any_node(CXCursor c, int (*hit)(CXCursor), int (*closed)(CXCursor));
 int is_call(CXCursor c);
 /* 1 when expression c holds a call. */
 int contains_call(CXCursor c);
+/* 1 when loop c reads or writes what another thread or a signal handler
+ * may change while it runs: an object declared volatile or _Atomic, or
+ * one passed to an __atomic or __sync builtin (C11's <stdatomic.h>). Such
+ * a loop may wait for a thread that a capture has stopped, so it polls. */
+int loop_waits(CXCursor c);
 /* The function a call names, or a null cursor for a call through an
  * expression (pick(k)(h) included). */
 CXCursor called_function(CXCursor call);

@@ -261,7 +261,11 @@ int library_callee(CXCursor callee)
     if (in_system_header(callee))
         return 1;
     char *name = spell(callee);
-    int lib = strncmp(name, "__builtin", 9) == 0;
+    /* the compiler's builtins: __builtin_*, and the atomic ones, which
+     * must be called directly (never through a pointer, as a twin's
+     * resume would) */
+    int lib = strncmp(name, "__builtin", 9) == 0 || strncmp(name, "__sync_", 7) == 0 ||
+              strncmp(name, "__atomic_", 9) == 0 || strncmp(name, "__c11_atomic_", 13) == 0;
     /* extern void *malloc(unsigned); written by the program itself, or an
      * implicit declaration: the C library's function all the same, unless
      * the unit defines it */
@@ -1305,6 +1309,8 @@ static void visit_loop(walk *w, CXCursor c, int body_first)
     int long_before = w->long_loops;
     w->loops_seen = 0;
     w->inner_work = 1;
+    int outer_waits = w->waits;
+    w->waits = loop_waits(c);
     CXCursor body = ch.c[body_first ? 0 : ch.n - 1];
     push_loop(w, c, body);
     enum CXCursorKind k = clang_getCursorKind(c);
@@ -1348,19 +1354,20 @@ static void visit_loop(walk *w, CXCursor c, int body_first)
         }
     }
     /* an innermost loop with no adaptation point inside, not known short */
-    int innermost = !w->loops_seen && w->fn->nsites == sites_before && w->leaf_calls == leaf_calls_before;
+    int innermost = !w->loops_seen && w->fn->nsites == sites_before && w->leaf_calls == leaf_calls_before && !w->waits;
     if (k == CXCursor_ForStmt && innermost && !w->body_trips && cond >= 0 && inc >= 0 && !w->cond_ctx &&
         !w->fn->is_leaf)
         strip_mine(w, init >= 0 ? ch.c[init] : clang_getNullCursor(), ch.c[cond], ch.c[inc], body);
     /* A short nest (a few known iterations, nothing inside that polls)
      * is an innermost loop: the loop around it needs no poll for it. */
     long trips = w->long_loops == long_before && w->fn->nsites == sites_before &&
-                 w->leaf_calls == leaf_calls_before ? w->body_trips : 0;
+                 w->leaf_calls == leaf_calls_before && !w->waits ? w->body_trips : 0;
     long work = trips * w->inner_work;
     if (!trips || work > SHORT_NEST)
         w->long_loops++;
     w->inner_work = outer_work > work ? outer_work : work;
     w->body_trips = outer_trips;
+    w->waits = outer_waits;
     w->counted_body = outer_counted;
     w->nscope = mark;
     w->loops_seen = outer_loops + 1;
@@ -1415,7 +1422,7 @@ static int short_turns(walk *w, const body_marks *b)
  * one innermost loop (a 16x16 block's update). */
 static int body_needs_poll(walk *w, const body_marks *b)
 {
-    if (w->fn->nsites > b->sites || w->leaf_calls > b->leaf_calls || w->long_loops > b->long_loops)
+    if (w->fn->nsites > b->sites || w->leaf_calls > b->leaf_calls || w->long_loops > b->long_loops || w->waits)
         return 1;
     int short_nest = w->body_trips && w->body_trips * w->inner_work <= SHORT_NEST;
     return w->loops_seen > b->loops && !short_nest;

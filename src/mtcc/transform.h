@@ -141,6 +141,7 @@ typedef struct walk {
     int long_loops;           /* loops seen that are not short (a poll's reason) */
     long inner_work;          /* the most iterations of the short loops nested here */
     long body_trips;          /* the loop being visited runs at most this often (0: unknown) */
+    int waits;                /* the loop being visited may wait for another thread (loop_waits): it polls */
     loop_span *loops;         /* the loops around the walk, outermost first */
     int nloops, caploops;
     CXCursor after_check;     /* the block item just after one that checks after its call, if any */
