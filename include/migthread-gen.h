@@ -331,6 +331,15 @@ int mt_sem_timedwait(void *sem, const void *abstime);
 int mt_sem_post(void *sem);
 int mt_sem_getvalue(void *sem, int *value);
 
+/* sleep, usleep, nanosleep and clock_nanosleep as safe points: a capture
+ * ends the sleep at once and the resumed call sleeps what was left; a
+ * signal handler interrupts them as it does the C library's. As the C
+ * library's (timespecs passed as void *, a clockid_t as the int it is). */
+unsigned mt_sleep(unsigned seconds);
+int mt_usleep(unsigned useconds);
+int mt_nanosleep(const void *req, void *rem);
+int mt_clock_nanosleep(int clock, int flags, const void *req, void *rem);
+
 /* The descriptor of a pthread_mutex_t, pthread_cond_t, pthread_barrier_t,
  * pthread_rwlock_t or sem_t (named by kind): the portable state kept in it. */
 const mt_type *mt_type_pthread(const char *kind, size_t size, size_t align);

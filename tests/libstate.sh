@@ -5,8 +5,9 @@
 # a restore on every ABI), errno, signal handlers and masks (also a
 # handler for a signal the runtime uses), stdin's read-ahead under fgets,
 # the buffering modes set on stdout and stderr,
-# getenv and environ pointers, anonymous mmap regions, and fork (the child
-# has its own count and file). Every capture and restore goes through
+# getenv and environ pointers, anonymous mmap regions, sleeps (a capture
+# ends one, the restore sleeps what was left), and fork (the child has its
+# own count and file). Every capture and restore goes through
 # tests/lib/roundtrip.sh: it removes the checkpoint first, requires the
 # file, the MIGTHREAD_VERBOSE checkpoint line and the restore's exit (0, or
 # the forked child's own status), and only then is the output compared with
@@ -119,6 +120,34 @@ if build threadsig x86_64; then
     "$out/threadsig.plain" >"$out/threadsig.want"
     same threadsig x86_64 /dev/null "$out/threadsig.want"
     for pos in 20 60; do roundtrip threadsig x86_64 x86_64 "$pos" "$out/threadsig.want" /dev/null; done
+fi
+
+echo "  sleeps: a capture ends one, the restore sleeps what was left"
+# (asked for through the control channel while the program naps: it is
+# captured in the call, which a poll count cannot do; the alarm parts show
+# a signal handler still interrupting sleep and nanosleep)
+if build sleeps x86_64 s390x i686; then
+    "$out/sleeps.plain" >"$out/sleeps.want"
+    "$out/sleeps.x86_64" >"$out/sleeps.own" && cmp -s "$out/sleeps.own" "$out/sleeps.want" && pass ||
+        fail "sleeps: the mtcc build's output differs (a signal must interrupt its sleeps)"
+    ck=$out/sleeps.ckpt
+    rm -f "$ck"
+    MIGTHREAD_VERBOSE=1 MIGTHREAD_CHECKPOINT_FILE="$ck" "$out/sleeps.x86_64" >"$out/before" 2>"$out/before.err" &
+    pid=$!
+    n=0
+    while ! grep -q '^nap 1$' "$out/before" && [ $n -lt 200 ]; do sleep 0.05; n=$((n + 1)); done
+    build/bin/migthread checkpoint --exit --timeout 10 "$pid" >/dev/null 2>"$out/ask.err"
+    wait "$pid"; rc=$?
+    if rt_captured "$ck" "$out/before.err" $rc; then
+        build/bin/migthread inspect "$ck" | grep -q '^  #0 main, resume site [0-9]* (in the call)' && pass ||
+            fail "sleeps: not captured inside a sleep: $(build/bin/migthread inspect "$ck" | grep -m 1 '#0')"
+        for dst in x86_64 s390x i686; do
+            rt_restore "$ck" "$out/after" scripts/abi.sh run "$dst" "$out/sleeps.$dst" &&
+                rt_joined "$out/before" "$out/after" "$out/sleeps.want" && pass || fail "sleeps: restored on $dst: $rt_why"
+        done
+    else
+        fail "sleeps: no checkpoint during a nap: $rt_why $(head -n 1 "$out/ask.err")"
+    fi
 fi
 
 echo "  fork"

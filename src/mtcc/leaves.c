@@ -54,7 +54,8 @@ CXCursor program_callee(CXCursor call, int *unknown)
     CXString sp = clang_getCursorSpelling(callee);
     const char *name = clang_getCString(sp);
     int system = library_callee(callee);
-    *unknown = system && (strncmp(name, "pthread_", 8) == 0 || strncmp(name, "sem_", 4) == 0);
+    *unknown = system && (strncmp(name, "pthread_", 8) == 0 || strncmp(name, "sem_", 4) == 0 ||
+                          blocking_runtime_call(name));
     clang_disposeString(sp);
     return system ? clang_getNullCursor() : clang_getCanonicalCursor(callee);
 }

@@ -175,7 +175,8 @@ static void prefix_call(walk *w, CXCursor c, const char *prefix)
     ed_text(e, ")");
 }
 
-/* The pthread calls the runtime replaces (threads.c, sync.c). Blocking
+/* The pthread, semaphore and sleep calls the runtime replaces (threads.c,
+ * sync.c, libc_sleep.c). Blocking
  * ones are safe points: they get a resume site like a call to a
  * transformed function, and are called again on resume. */
 typedef struct pthread_call {
@@ -196,6 +197,8 @@ static const pthread_call pthread_calls[] = {
     { "pthread_rwlock_unlock", 0 }, { "pthread_once", 1 },
     { "sem_init", 0 }, { "sem_destroy", 0 }, { "sem_wait", 1 }, { "sem_trywait", 0 }, { "sem_timedwait", 1 },
     { "sem_post", 0 }, { "sem_getvalue", 0 },
+    /* sleeps: a capture ends them (libc_sleep.c) */
+    { "sleep", 1 }, { "usleep", 1 }, { "nanosleep", 1 }, { "clock_nanosleep", 1 },
     { NULL, 0 }
 };
 
@@ -225,6 +228,12 @@ static const pthread_call *find_pthread_call(const char *name)
         if (strcmp(name, pthread_calls[i].name) == 0)
             return &pthread_calls[i];
     return NULL;
+}
+
+int blocking_runtime_call(const char *name)
+{
+    const pthread_call *pc = find_pthread_call(name);
+    return pc && pc->blocking;
 }
 
 /* Functions of the C standard library (C11 7.4 <ctype.h>, 7.12 <math.h>,

@@ -249,6 +249,9 @@ void rewrite_fallback_calls(tunit *t, func *fn, CXCursor body);
  * the runtime wraps (malloc, pthread_create...) itself and does not define
  * it: its calls are the runtime's whatever declared them. */
 int library_callee(CXCursor callee);
+/* 1 for a library call the runtime replaces that blocks (a join, a lock,
+ * a wait, a sleep): a safe point, so a function making one is no leaf. */
+int blocking_runtime_call(const char *name);
 
 /* ---- leaves.c ---- */
 /* A call's callee of the program (not the system's), canonical, or a null

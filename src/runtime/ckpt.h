@@ -143,6 +143,7 @@ enum { CK_ONCE_NOT_RUN = 0, CK_ONCE_RUNNING = 1, CK_ONCE_DONE = 2 };
 #define CK_NAME_RANDOM "<libc:random>"
 #define CK_NAME_SIGNALS "<libc:signals>"
 #define CK_NAME_SIGMASK "<libc:sigmask>"            /* TLS */
+#define CK_NAME_SLEEP "<libc:sleep>"                /* TLS: nanoseconds a sleep had left */
 #define CK_NAME_STDIN "<libc:stdin>"
 #define CK_NAME_STDBUF "<libc:stdio buffering>"      /* the buffering modes the program set on stdin, stdout, stderr */
 #define CK_NAME_FILE_FMT "<file %llu>"              /* an open stream, by its CK_FILES id */

@@ -14,6 +14,7 @@
 /* Each registers its runtime globals (or thread-locals); 0 or -1 with err. */
 int lc_rand_register(mt_error *err);
 int lc_errno_register(mt_error *err);
+int lc_sleep_register(mt_error *err);
 int lc_signal_register(mt_error *err);
 int lc_stdio_register(mt_error *err);
 int lc_mmap_register(mt_error *err);

@@ -65,7 +65,7 @@ static void register_streams(void)
 static void register_libc(void)
 {
     mt_error err;
-    if (lc_env_track(&err) < 0 || lc_rand_register(&err) < 0 || lc_errno_register(&err) < 0 ||
+    if (lc_env_track(&err) < 0 || lc_rand_register(&err) < 0 || lc_errno_register(&err) < 0 || lc_sleep_register(&err) < 0 ||
         lc_signal_register(&err) < 0 || lc_stdio_register(&err) < 0 || lc_mmap_register(&err) < 0)
         mt_fatal("%s", err.msg);
 }

@@ -77,6 +77,7 @@ void th_capture_finish(const char *why)
     th_cap.active = 0;
     th_cap.writing = 0;
     th_cap.generation++;
+    th_capture_over();
     pthread_cond_broadcast(&th_changed);
     if (th_hook.capture_ends)
         th_hook.capture_ends(requester, why);

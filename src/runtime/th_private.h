@@ -87,6 +87,8 @@ void th_tls_snapshot(th_thread *t);
 /* ---- th_wait.c */
 /* Wakes every sleeper, queued condition waiters too (a capture request). */
 void th_wake_all_sleepers(void);
+/* The capture is over: th_kernel_wake_fd drained (th_mu held). */
+void th_capture_over(void);
 /* Queues a restored waiter again in its saved place (its ticket). */
 void th_waiter_requeue(th_waiter *w);
 

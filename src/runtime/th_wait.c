@@ -5,6 +5,9 @@
 #include "th_private.h"
 
 #include <errno.h>
+#include <stdint.h>
+#include <sys/eventfd.h>
+#include <unistd.h>
 
 enum { NCHANNELS = 64 };
 static pthread_cond_t channels[NCHANNELS] = {             /* runtime waits, by object */
@@ -51,6 +54,52 @@ void th_sleep(const void *obj)
         pthread_cond_broadcast(&th_changed);
     pthread_cond_wait(channel_of(obj), &th_mu);
     t->sleeping = t->stuck = 0;
+}
+
+/* The kernel sleepers' descriptor, and the process it was made in (a
+ * forked child shares its parent's counter: it makes its own). */
+static int wake_fd = -1;
+static pid_t wake_pid;
+
+int th_kernel_wake_fd(void)
+{
+    if (wake_fd >= 0 && wake_pid == getpid())
+        return wake_fd;
+    if (wake_fd >= 0)
+        close(wake_fd);  /* the parent's */
+    wake_fd = eventfd(th_cap.active ? 1 : 0, EFD_CLOEXEC | EFD_NONBLOCK);
+    wake_pid = getpid();
+    return wake_fd;
+}
+
+/* A capture begins (1) or ends (0): the kernel sleepers' descriptor
+ * readable, or drained. */
+static void kernel_wake(int on)
+{
+    if (wake_fd < 0 || wake_pid != getpid())
+        return;
+    uint64_t v = 1;
+    ssize_t n = on ? write(wake_fd, &v, sizeof v) : read(wake_fd, &v, sizeof v);
+    (void)n;  /* full (never: one write a capture) or already empty */
+}
+
+void th_kernel_sleeping(int on)
+{
+    th_thread *t = th_current;
+    t->sleeping = on;
+    t->stuck = on && th_hook.in_callback();
+    if (on && th_cap.active)
+        pthread_cond_broadcast(&th_changed);
+}
+
+void th_kernel_sleeper(void)
+{
+    (void)th_me();
+}
+
+void th_capture_over(void)
+{
+    kernel_wake(0);
 }
 
 void th_wake(const void *obj)
@@ -133,6 +182,7 @@ size_t th_wake_waiters(const void *obj, int all)
 
 void th_wake_all_sleepers(void)
 {
+    kernel_wake(1);
     for (int i = 0; i < NCHANNELS; i++) {
         pthread_cond_broadcast(&channels[i]);
         for (th_waiter *w = waitq[i]; w; w = w->next)

@@ -167,6 +167,16 @@ int th_give_way_waiting(const char *what);
 /* Before a blocking call returns into the program: waits while another
  * thread is being captured (th_lock held). */
 void th_gate(void);
+/* Sleeps in the kernel (libc_sleep.c: ppoll, which a signal handler can
+ * interrupt as it interrupts sleep): th_kernel_wake_fd is a descriptor
+ * that is readable while a capture is under way (made on first use, anew
+ * in a forked child), and th_kernel_sleeping marks the calling thread
+ * asleep (stopped, for a capture of another thread) or awake again; both
+ * under th_lock. th_kernel_sleeper registers the calling thread if it is
+ * not yet (takes th_lock: not held). */
+int th_kernel_wake_fd(void);
+void th_kernel_sleeping(int on);
+void th_kernel_sleeper(void);
 /* The highest number given to a thread so far (1: main alone). */
 uint32_t th_last_id(void);
 /* 1 when thread id is alive in this process (for locks owned by a
