@@ -407,7 +407,7 @@ typedef struct opts {
     argv_t mtcc_flags;          /* mtcc's own options, for -show's transform line */
     char *inline_param;         /* inline_budget's, or NULL */
     const char *triple;         /* the compiler's target */
-    int float_keywords;         /* its preprocessed C keeps _FloatN as keywords (gcc, not clang) */
+    int gcc_headers;            /* it preprocesses with gcc's headers and keywords (not clang) */
 } opts;
 
 /* -c, -S and -E: cc stops at the earliest stage asked for. */
@@ -612,11 +612,16 @@ static argv_t std_flags(const opts *o)
             push(&std, o->flags.v[i]);
     if (!std.n)
         push(&std, "-std=gnu11");
-    if (o->float_keywords) {
-        /* gcc's preprocessed glibc headers use _FloatN as the keywords gcc
-         * knows and libclang does not; clang's define them as typedefs.
+    if (o->gcc_headers) {
+        /* gcc's <stdatomic.h> expands to __atomic builtins on _Atomic
+         * objects, which clang refuses: for the parse only, _Atomic T reads
+         * as T (the output keeps the text, so gcc still compiles the
+         * atomics; clang's <stdatomic.h> parses as it is). gcc's
+         * preprocessed glibc headers use _FloatN as the keywords gcc knows
+         * and libclang does not; clang's define them as typedefs.
          * _Float128 is long double where that is IEEE quad (clang knows no
          * __float128 there), __float128 elsewhere (x86). */
+        push(&std, "-D_Atomic=");
         int quad = strncmp(o->triple, "aarch64", 7) == 0 || strncmp(o->triple, "s390x", 5) == 0;
         static const char *const words[] = { "-D_Float32=float", "-D_Float64=double", "-D_Float32x=double",
                                              "-D_Float64x=long double" };
@@ -876,7 +881,7 @@ int main(int argc, char **argv)
     char *triple = target_of(o.cc, &o.flags);
     o.triple = triple;
     if (!show_only)  /* -show parses nothing */
-        o.float_keywords = !is_clang(o.cc);
+        o.gcc_headers = !is_clang(o.cc);
     if (!o.print_transformed && o.stage != STAGE_PREPROCESSED)
         o.inline_param = inline_budget(o.cc, &o.flags);
     char incdir[PATH_MAX], libroot[PATH_MAX], lib[PATH_MAX + 256];

@@ -292,12 +292,10 @@ static void emit_registration(tunit *t, strbuf *out, int has_main, func *main_fn
 static CXTranslationUnit parse_unit(CXIndex index, const char *ipath, const char *triple, char **extra_args,
                                     int nextra, const char *text)
 {
-    /* gcc's <stdatomic.h> expands to __atomic builtins on _Atomic objects,
-     * which clang refuses: for the parse only, _Atomic T reads as T (the
-     * output keeps the text, so gcc still compiles the atomics) */
-    /* (gcc's _FloatN keywords come in extra_args: the driver knows the
-     * compiler that preprocessed the file) */
-    const char *fixed[] = { "-x", "c", "-target", triple, "-D_Atomic=", "-D__malloc__(...)=__malloc__",
+    /* (what gcc's preprocessed headers need, _Atomic and the _FloatN
+     * keywords, comes in extra_args: the driver knows the compiler that
+     * preprocessed the file) */
+    const char *fixed[] = { "-x", "c", "-target", triple, "-D__malloc__(...)=__malloc__",
                             "-Wno-everything",
                             /* FILE *logf; int index; as gcc accepts them: no
                              * predeclared library functions in the parse */

@@ -1,14 +1,16 @@
-/* nopoint.c: a program that sits in one long call of the C library (no
- * adaptation point) and then ends: a checkpoint request with --timeout
- * gives up and the program finishes as if nothing had been asked.
- * argv[1]: the seconds it sits (2). */
+/* nopoint.c: a program that sits in one long call of the C library that
+ * is no adaptation point (poll with no descriptors: sleep and its kin
+ * are safe points, libc_sleep.c) and then ends: a checkpoint request with
+ * --timeout gives up and the program finishes as if nothing had been
+ * asked. argv[1]: the seconds it sits (2). */
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
-#include <unistd.h>
 
 int main(int argc, char **argv)
 {
-    sleep(argc > 1 ? (unsigned)atoi(argv[1]) : 2);
+    int seconds = argc > 1 ? atoi(argv[1]) : 2;
+    poll(NULL, 0, seconds * 1000);
     printf("done\n");
     return 0;
 }
