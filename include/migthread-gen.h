@@ -30,7 +30,7 @@ enum {
     MT_STATE_UNWINDING, /* each function saves its frame and returns */
     MT_STATE_REWINDING  /* resume twins are reloading frames */
 };
-extern _Thread_local int mt_state;
+extern _Thread_local int mt_state MT_TLS_EXE;
 
 /* Read and written with relaxed atomics: the runtime asks another thread
  * to stop by storing into its word. On every ABI this is a plain load. */
@@ -154,7 +154,7 @@ static inline __attribute__((always_inline, malloc)) void *mt_malloc_fast(size_t
     __builtin_memset(z, 0, size);
     unsigned short *e = mt_hm_entry_noted(p);
     if (__builtin_expect(!e, 0)) {
-        mt_heap_track_fresh(p, size, t, site);
+        mt_heap_track_fresh(p, size, key, site);
         return p;
     }
     __atomic_store_n(e, (unsigned short)key, __ATOMIC_RELAXED);
