@@ -38,6 +38,25 @@ static inline int mt_state_now(void)
 {
     return __atomic_load_n(&mt_state, __ATOMIC_RELAXED);
 }
+/* Whether anything is asked of this thread: what every poll of mtcc's
+ * output tests. On x86 it is a compare of the word in memory whose flags
+ * the branch takes: one instruction where the atomic load and a test
+ * were two (gcc folds no atomic load into a compare), and one in gcc's
+ * inlining estimates, so that a small recursive function is inlined into
+ * itself as in the plain build. volatile: never merged with another poll
+ * nor moved out of a loop; the "m" input: it reads the word after any
+ * call before it (a call may store there). An aligned 32-bit read, as
+ * atomic as the load. */
+static inline int mt_state_busy(void)
+{
+#if defined(__GCC_ASM_FLAG_OUTPUTS__) && (defined(__x86_64__) || defined(__i386__))
+    int busy;
+    __asm__ __volatile__("cmpl $0, %1" : "=@ccne"(busy) : "m"(mt_state));
+    return busy;
+#else
+    return mt_state_now() != MT_STATE_IDLE;
+#endif
+}
 static inline void mt_state_set(int state)
 {
     __atomic_store_n(&mt_state, state, __ATOMIC_RELAXED);
