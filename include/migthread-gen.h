@@ -30,13 +30,32 @@ enum {
     MT_STATE_UNWINDING, /* each function saves its frame and returns */
     MT_STATE_REWINDING  /* resume twins are reloading frames */
 };
-extern _Thread_local int mt_state;
+extern _Thread_local int mt_state MT_TLS_EXE;
 
 /* Read and written with relaxed atomics: the runtime asks another thread
  * to stop by storing into its word. On every ABI this is a plain load. */
 static inline int mt_state_now(void)
 {
     return __atomic_load_n(&mt_state, __ATOMIC_RELAXED);
+}
+/* Whether anything is asked of this thread: what every poll of mtcc's
+ * output tests. On x86 it is a compare of the word in memory whose flags
+ * the branch takes: one instruction where the atomic load and a test
+ * were two (gcc folds no atomic load into a compare), and one in gcc's
+ * inlining estimates, so that a small recursive function is inlined into
+ * itself as in the plain build. volatile: never merged with another poll
+ * nor moved out of a loop; the "m" input: it reads the word after any
+ * call before it (a call may store there). An aligned 32-bit read, as
+ * atomic as the load. */
+static inline int mt_state_busy(void)
+{
+#if defined(__GCC_ASM_FLAG_OUTPUTS__) && (defined(__x86_64__) || defined(__i386__))
+    int busy;
+    __asm__ __volatile__("cmpl $0, %1" : "=@ccne"(busy) : "m"(mt_state));
+    return busy;
+#else
+    return mt_state_now() != MT_STATE_IDLE;
+#endif
 }
 static inline void mt_state_set(int state)
 {
@@ -154,7 +173,7 @@ static inline __attribute__((always_inline, malloc)) void *mt_malloc_fast(size_t
     __builtin_memset(z, 0, size);
     unsigned short *e = mt_hm_entry_noted(p);
     if (__builtin_expect(!e, 0)) {
-        mt_heap_track_fresh(p, size, t, site);
+        mt_heap_track_fresh(p, size, key, site);
         return p;
     }
     __atomic_store_n(e, (unsigned short)key, __ATOMIC_RELAXED);

@@ -27,6 +27,19 @@ extern "C" {
 struct mt_type;
 struct mt_site;
 
+/* The runtime's per-thread words that the generated code reads on every
+ * poll and free. The runtime is a static library linked into the
+ * executable, so code compiled for an executable (-fPIE, or not PIC at
+ * all) reaches them at a constant offset from the thread pointer: one
+ * instruction and no register, where the default model for PIE code
+ * loads the offset into a register first. Code compiled for a shared
+ * object keeps the default. */
+#if defined(__GNUC__) && (defined(__PIE__) || !defined(__PIC__))
+#define MT_TLS_EXE __attribute__((tls_model("local-exec")))
+#else
+#define MT_TLS_EXE
+#endif
+
 /* The shadow table's geometry (the runtime's heapmap.h takes it from
  * here): one 16-bit entry per granule (16 bytes, malloc's least
  * alignment; 8 on 32-bit ABIs), in leaves of 4 MB of address space found
@@ -65,10 +78,14 @@ enum { MT_HEAP_KEY_SHIFT = 16 };
 
 /* A free tags its block's entry FREED and the generation of frees now
  * (0 or MT_HM_GEN); each thread counts its frees and hands the runtime a
- * batch of them at a time (the window of blocks freed lately). */
+ * batch of them at a time (the window of blocks freed lately). The count
+ * goes down from a batch to zero: a decrement of the word in memory and
+ * a branch on zero, with no compare. */
 enum { MT_HEAP_COUNT_BATCH = 1024 };
-extern _Thread_local unsigned mt_heap_tl_frees;
-extern unsigned short mt_heap_newer_tag;
+extern _Thread_local unsigned mt_heap_tl_frees_left MT_TLS_EXE;
+/* What a free ors into its entry: MT_HM_FREED and the generation of
+ * frees now (one or, no constant to add). */
+extern unsigned short mt_heap_free_tag;
 void mt_heap_count_frees(void);
 
 /* The slow halves (heap.c): mt_malloc (or mt_calloc) that also
@@ -81,7 +98,9 @@ void *mt_malloc_miss(size_t size, const struct mt_type *t, struct mt_site *site,
     __attribute__((malloc, alloc_size(1)));
 void *mt_calloc_miss(size_t n, size_t size, const struct mt_type *t, struct mt_site *site, int known)
     __attribute__((malloc, alloc_size(1, 2)));
-void mt_heap_track_fresh(void *p, size_t size, const struct mt_type *t, const struct mt_site *site);
+/* (the block's descriptor is the site's key's id: the fast path keeps no
+ * type in a register across the call of malloc) */
+void mt_heap_track_fresh(void *p, size_t size, unsigned long key, const struct mt_site *site);
 void mt_heap_rare_after(void *p, size_t size);
 
 /* The entry of the block that starts at p, or NULL when p is off a
@@ -110,9 +129,9 @@ static inline __attribute__((always_inline)) void mt_free_fast(void *p)
         mt_free(p);
         return;
     }
-    __atomic_store_n(e, (unsigned short)(v | MT_HM_FREED | __atomic_load_n(&mt_heap_newer_tag, __ATOMIC_RELAXED)),
+    __atomic_store_n(e, (unsigned short)(v | __atomic_load_n(&mt_heap_free_tag, __ATOMIC_RELAXED)),
                      __ATOMIC_RELAXED);
-    if (__builtin_expect(++mt_heap_tl_frees == MT_HEAP_COUNT_BATCH, 0))
+    if (__builtin_expect(--mt_heap_tl_frees_left == 0, 0))
         mt_heap_count_frees();
     __builtin_free(p);
 }
@@ -131,9 +150,10 @@ static inline __attribute__((always_inline)) unsigned short *mt_hm_entry_noted(c
     if (__builtin_expect(!leaf, 0))
         return (unsigned short *)0;
     size_t i = (a & (((unsigned long)1 << MT_HM_LEAF_SPAN_LOG2) - 1)) >> MT_HM_GRANULE_LOG2;
-    unsigned char *noted = (unsigned char *)(leaf + MT_HM_LEAF_N) + i / MT_HM_PAGE_ENTRIES;
-    if (__builtin_expect(!__atomic_load_n(noted, __ATOMIC_RELAXED), 0))
-        __atomic_store_n(noted, 1, __ATOMIC_RELAXED);
+    /* stored, not tested first: a store costs one instruction where the
+     * test cost a load, a test and a branch (the byte's line is the
+     * leaf's own, written only by the blocks of that 4 MB) */
+    __atomic_store_n((unsigned char *)(leaf + MT_HM_LEAF_N) + i / MT_HM_PAGE_ENTRIES, 1, __ATOMIC_RELAXED);
     return &leaf[i];
 }
 

@@ -133,9 +133,9 @@ static void save_code(site *s, strbuf *out)
     func *fn = s->fn;
     strbuf copies = { 0 };
     if (array_copies(s, &copies))
-        sb_printf(out, "if (MT_UNLIKELY(mt_state_now())) %sif (__mt_save_%s_%d(", copies.s, fn->cname, s->no);
+        sb_printf(out, "if (MT_UNLIKELY(mt_state_busy())) %sif (__mt_save_%s_%d(", copies.s, fn->cname, s->no);
     else
-        sb_printf(out, "if (MT_UNLIKELY(mt_state_now()) && __mt_save_%s_%d(", fn->cname, s->no);
+        sb_printf(out, "if (MT_UNLIKELY(mt_state_busy()) && __mt_save_%s_%d(", fn->cname, s->no);
     saved_values(s, out, 0);
     sb_put(out, ")) ");
     if (fn->ret_void)

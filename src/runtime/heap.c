@@ -228,11 +228,13 @@ void *mt_calloc_miss(size_t n, size_t size, const mt_type *t, mt_site *site, int
     return p;
 }
 
-/* The fast path malloc'd and zeroed p but found no leaf for it (or
- * could not hold its start). */
-void mt_heap_track_fresh(void *p, size_t size, const mt_type *t, const mt_site *site)
+/* The fast path malloc'd and zeroed p, with the site's key, but found no
+ * leaf for it (or could not hold its start). */
+void mt_heap_track_fresh(void *p, size_t size, unsigned long key, const mt_site *site)
 {
-    track(p, size, t, site);
+    /* the descriptor's type is the block's own (a flexible one resolved,
+     * or bytes), which track() takes as it is */
+    track(p, size, hd_get((uint16_t)(key & MT_HM_ID_MASK))->type, site);
     if (huge_pages)
         advise_heap_top();
 }

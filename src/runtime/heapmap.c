@@ -148,12 +148,18 @@ int hm_each(int (*fn)(void *addr, uint16_t *e, void *ctx), void *ctx)
 /* x in every 16-bit lane of a word */
 #define LANES(x) ((hm_word)(x) * (UINTPTR_MAX / 0xffff))
 
-/* The number of nonzero entries in w: a lane's top bit is set by adding
- * 0x7fff to its low bits, or was set already. */
-static size_t nonzero_lanes(hm_word w)
+/* The top bit of each lane of w that is nonzero: a lane's top bit is
+ * set by adding 0x7fff to its low bits, or was set already. */
+static hm_word nonzero_tops(hm_word w)
 {
-    hm_word top = (((w & LANES(0x7fff)) + LANES(0x7fff)) | w) & LANES(0x8000);
-    return (size_t)(((top >> 15) * LANES(1)) >> (8 * sizeof(hm_word) - 16));
+    return (((w & LANES(0x7fff)) + LANES(0x7fff)) | w) & LANES(0x8000);
+}
+
+/* The sum of w's lanes (it must fit in 16 bits): the product's top lane
+ * adds them all up. */
+static size_t lanes_sum(hm_word w)
+{
+    return (size_t)((w * LANES(1)) >> (8 * sizeof(hm_word) - 16));
 }
 
 typedef struct sweep_ctx {
@@ -161,24 +167,38 @@ typedef struct sweep_ctx {
     size_t live;
 } sweep_ctx;
 
+/* A word holding freed entries: those that match are zeroed, all of the
+ * word's lanes in one compare-and-swap (tried again when a thread of the
+ * program stored into the word meanwhile: its new entry stays). Returns
+ * the word left. */
+static hm_word sweep_word(uint16_t *at, hm_word w, const sweep_ctx *c)
+{
+    for (;;) {
+        hm_word go = ~nonzero_tops((w & LANES(c->mask)) ^ LANES(c->match)) & nonzero_tops(w);
+        hm_word nw = w & ~((go >> 15) * 0xffff);  /* each matching lane all ones */
+        if (nw == w ||
+            __atomic_compare_exchange_n((hm_word *)(void *)at, &w, nw, 0, __ATOMIC_RELAXED, __ATOMIC_RELAXED))
+            return nw;
+    }
+}
+
+/* The live entries are counted per lane over the page (at most
+ * HM_PAGE_ENTRIES / PER_WORD in a lane, well below its 16 bits) and the
+ * lanes added up once: nonzero entries less the freed ones left. */
 static int sweep_page(uintptr_t base, uint16_t *leaf, size_t first, void *ctx)
 {
     (void)base;
     sweep_ctx *c = ctx;
+    hm_word nonzero = 0, freed = 0;
     for (size_t j = first; j < first + HM_PAGE_ENTRIES; j += PER_WORD) {
         hm_word w = load_word(&leaf[j]);
-        if (!(w & LANES(HM_FREED))) {  /* live entries only, or none */
-            c->live += nonzero_lanes(w);
-            continue;
+        if (w & LANES(HM_FREED)) {
+            w = sweep_word(&leaf[j], w, c);
+            freed += (w & LANES(HM_FREED)) >> 15;
         }
-        for (size_t k = j; k < j + PER_WORD; k++) {
-            uint16_t v = hm_load(&leaf[k]);
-            if (v && (v & c->mask) == c->match)
-                __atomic_compare_exchange_n(&leaf[k], &v, 0, 0, __ATOMIC_RELAXED, __ATOMIC_RELAXED);
-            else
-                c->live += v && !(v & HM_FREED);
-        }
+        nonzero += nonzero_tops(w) >> 15;
     }
+    c->live += lanes_sum(nonzero) - lanes_sum(freed);
     return 0;
 }
 

@@ -247,11 +247,11 @@ enum { SWEEP_ENTRIES_PER_FREE = 4 };
  * generation's count a batch at a time, so that the window is looked at
  * without an atomic operation on every free. The live blocks the window
  * is measured by are counted by the sweep, which reads every entry. */
-_Thread_local unsigned mt_heap_tl_frees;
+_Thread_local unsigned mt_heap_tl_frees_left = MT_HEAP_COUNT_BATCH;
 static size_t freed_newer;  /* frees counted into the newer generation (an atomic, word-sized:
                                32-bit ABIs lack 64-bit ones) */
 static size_t table_live;   /* live entries in the table at the last sweep */
-uint16_t mt_heap_newer_tag;
+uint16_t mt_heap_free_tag = HM_FREED;  /* and the newer generation's bit */
 int mt_heap_rare;  /* MT_HEAP_RARE_SIDE: the side map holds entries (migthread-heap.h) */
 
 /* The side map: tags in the low bits of the type pointer (a type is
@@ -337,8 +337,8 @@ static int side_take(void *block, st_heap_block *out, int remember)
  * a window's worth, the older one is swept out of the table. */
 void mt_heap_count_frees(void)
 {
-    size_t in_newer = __atomic_add_fetch(&freed_newer, mt_heap_tl_frees, __ATOMIC_RELAXED);
-    mt_heap_tl_frees = 0;
+    size_t in_newer = __atomic_add_fetch(&freed_newer, MT_HEAP_COUNT_BATCH, __ATOMIC_RELAXED);
+    mt_heap_tl_frees_left = MT_HEAP_COUNT_BATCH;
     size_t window = 2 * __atomic_load_n(&table_live, __ATOMIC_RELAXED);
     if (window < FREED_WINDOW_MIN)
         window = FREED_WINDOW_MIN;
@@ -349,9 +349,9 @@ void mt_heap_count_frees(void)
     lock_here();
     if (__atomic_load_n(&freed_newer, __ATOMIC_RELAXED) >= window) {
         /* the older generation: freed, with the other tag */
-        size_t live = hm_sweep(HM_FREED | HM_GEN, (uint16_t)(HM_FREED | (mt_heap_newer_tag ^ HM_GEN)));
+        size_t live = hm_sweep(HM_FREED | HM_GEN, (uint16_t)(mt_heap_free_tag ^ HM_GEN));
         __atomic_store_n(&table_live, live, __ATOMIC_RELAXED);
-        __atomic_store_n(&mt_heap_newer_tag, mt_heap_newer_tag ^ HM_GEN, __ATOMIC_RELAXED);
+        __atomic_store_n(&mt_heap_free_tag, mt_heap_free_tag ^ HM_GEN, __ATOMIC_RELAXED);
         __atomic_store_n(&freed_newer, 0, __ATOMIC_RELAXED);
     }
     unlock_here();

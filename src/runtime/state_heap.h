@@ -11,8 +11,8 @@
 #include "state.h"
 
 /* Each thread counts its frees and hands state.c a batch of them at a
- * time (the window of blocks freed lately): mt_heap_tl_frees,
- * mt_heap_newer_tag and mt_heap_count_frees (migthread-heap.h, where the
+ * time (the window of blocks freed lately): mt_heap_tl_frees_left,
+ * mt_heap_free_tag and mt_heap_count_frees (migthread-heap.h, where the
  * sites' fast path of free uses them too). */
 enum { STATE_COUNT_BATCH = MT_HEAP_COUNT_BATCH };
 
@@ -47,8 +47,8 @@ static inline __attribute__((always_inline)) int state_heap_take_inline(void *bl
         const hd_desc *d = hd_get(v);
         *out = (st_heap_block){ block, d->type, d->count, d->site };
     }
-    hm_store(e, (uint16_t)(v | HM_FREED | __atomic_load_n(&mt_heap_newer_tag, __ATOMIC_RELAXED)));
-    if (__builtin_expect(++mt_heap_tl_frees == STATE_COUNT_BATCH, 0))
+    hm_store(e, (uint16_t)(v | __atomic_load_n(&mt_heap_free_tag, __ATOMIC_RELAXED)));
+    if (__builtin_expect(--mt_heap_tl_frees_left == 0, 0))
         mt_heap_count_frees();
     return 1;
 }

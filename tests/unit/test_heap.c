@@ -6,7 +6,8 @@
  * freed block saved as such and restored into the poison region; the
  * freed-range table refused when it is out of order; blocks converted as
  * they arrive (the pipelined restore) and kept apart until the end; the
- * allocation sites' inline fast path. */
+ * allocation sites' inline fast path; the sweep of freed entries, a word
+ * at a time. */
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -478,6 +479,40 @@ static void test_freed_records(void)
     CHECK(with_freed(good, 2, 1, &err) == NULL && strstr(err.msg, "a second table of freed ranges"));
 }
 
+/* A sweep clears the freed entries of the generation it is given, a
+ * word of entries at a time, and only those: entries of the other
+ * generation, live entries and empty ones in the same words stay, and
+ * the live ones are counted (against the rest of the table, counted by a
+ * sweep just before). Last: it sweeps the whole table. */
+static void test_sweep_words(void)
+{
+    enum { N = 16 };
+    static _Alignas(64) char area[N * 16];
+    const uint16_t old_gen = HM_FREED | HM_GEN;
+    static const uint16_t pattern[N] = {
+        5, HM_FREED | 5, HM_FREED | HM_GEN | 6, 0,
+        HM_FREED | HM_GEN | 7, HM_FREED | HM_GEN | 7, HM_FREED | HM_GEN | 7, HM_FREED | HM_GEN | 7,
+        1, 2, 3, HM_FREED | 8,
+        0, 0, 0, HM_FREED | HM_GEN | 9,
+    };
+    uint16_t *e[N];
+    int ok = 1;
+    for (int i = 0; i < N; i++)
+        ok &= (e[i] = hm_slot_make(area + ((size_t)i << MT_HM_GRANULE_LOG2))) != NULL;
+    CHECK(ok);
+    if (!ok)
+        return;
+    size_t base = hm_sweep(HM_FREED | HM_GEN, old_gen);
+    for (int i = 0; i < N; i++)
+        hm_store(e[i], pattern[i]);
+    size_t live = hm_sweep(HM_FREED | HM_GEN, old_gen);
+    for (int i = 0; i < N; i++)
+        ok &= hm_load(e[i]) == ((pattern[i] & (HM_FREED | HM_GEN)) == old_gen ? 0 : pattern[i]);
+    CHECK(ok && live == base + 4);
+    for (int i = 0; i < N; i++)
+        hm_store(e[i], 0);
+}
+
 int main(void)
 {
     t_double = mt_type_scalar("double", MT_CLASS_FLOAT, sizeof(double), _Alignof(double));
@@ -492,5 +527,6 @@ int main(void)
     test_dangling_restore();
     test_freed_records();
     test_early_restore();
+    test_sweep_words();
     return check_done("heap");
 }
