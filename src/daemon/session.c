@@ -119,6 +119,7 @@ static int choose_build(mig *m, unsigned char *prefix, size_t *n)
         *n += len;
     }
     int abi;
+    d_end_ahead(&m->child);  /* no more pre-copies: the held checkpoint comes */
     if (m->child.pid > 0) {  /* started at the pre-copy: the held checkpoint must be the same program's */
         char name[sizeof m->program];
         if (d_program_name(prefix, *n, name, sizeof name, why, sizeof why) < 0)
@@ -130,6 +131,7 @@ static int choose_build(mig *m, unsigned char *prefix, size_t *n)
         return refuse(m, why);
     if (d_spawn(m->cfg, m->build, abi, &m->child, why, sizeof why) < 0)
         return refuse(m, why);
+    d_end_ahead(&m->child);  /* no pre-copy kept: nothing to read ahead */
     return 0;
 }
 
@@ -551,6 +553,8 @@ static int keep_precopy(mig *m)
         unlink(tmp);
     if (rc == 0 && parent[0] && start_early(m, abi) < 0)
         rc = -1;
+    if (rc == 0 && parent[0])  /* the build reads it ahead, while the source runs on */
+        d_tell_ahead(&m->child, strrchr(parent, '/') + 1);
     net_error e;
     if (rc == 0 && net_msg_send(m->s, MIG_KEPT, NULL, 0, &e) < 0) {
         snprintf(m->why, sizeof m->why, "%s", e.msg);
@@ -644,7 +648,8 @@ void d_session(const d_config *cfg, int fd, const char *from)
         d_log("%s: out of memory", from);
         return;
     }
-    *m = (mig){ .cfg = cfg, .child = { .pid = -1, .ckpt_fd = -1, .ready_fd = -1, .out_fd = -1, .err_fd = -1 } };
+    *m = (mig){ .cfg = cfg,
+                .child = { .pid = -1, .ckpt_fd = -1, .ready_fd = -1, .out_fd = -1, .err_fd = -1, .ahead_fd = -1 } };
     snprintf(m->program, sizeof m->program, "-");
     net_error e;
     m->s = net_server(fd, &cfg->keys, &cfg->clients, NET_TIMEOUT_MS, &e);

@@ -189,6 +189,40 @@ int in_ready_fd(mt_error *err)
     return high;
 }
 
+int in_ahead_fd(void)
+{
+    mt_error ignored;
+    int fd = env_fd("MIGTHREAD_PRECOPY_FD", &ignored);
+    if (fd < 0)
+        return -1;  /* unset, or not open (an old daemon's child's child): nothing to read ahead */
+    fcntl(fd, F_SETFD, FD_CLOEXEC);
+    return fd;
+}
+
+int in_ahead_name(int fd, char *buf, size_t cap)
+{
+    size_t n = 0;
+    for (;;) {
+        char c;
+        ssize_t r = read(fd, &c, 1);
+        if (r < 0 && errno == EINTR)
+            continue;
+        if (r <= 0)
+            return -1;  /* the end (the held checkpoint comes), or the daemon gone */
+        if (c == '\n') {
+            if (n > 0 && n < cap) {
+                buf[n] = '\0';
+                return 0;
+            }
+            n = 0;  /* empty or too long: not a name, skipped */
+            continue;
+        }
+        if (n < cap)
+            buf[n] = c;
+        n++;
+    }
+}
+
 int in_await_go(int fd, mt_error *err)
 {
     static const char ready[] = "ready\n";

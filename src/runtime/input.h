@@ -37,6 +37,13 @@ ck_image *in_read_restore_with(const char *path, const ck_read_hooks *hooks, mt_
  * descriptor). Taken before anything is restored, moved out of the way of
  * the program's own descriptor numbers, close-on-exec. */
 int in_ready_fd(mt_error *err);
+/* The descriptor in MIGTHREAD_PRECOPY_FD (close-on-exec from now on), on
+ * which migthreadd writes the name of each pre-copy it keeps, one a line,
+ * and which it closes before the held checkpoint's first byte; -1 when
+ * unset or not open. in_ahead_name reads the next name into buf (cap
+ * bytes): 0, or -1 at the end. */
+int in_ahead_fd(void);
+int in_ahead_name(int fd, char *buf, size_t cap);
 /* Writes "ready\n" on fd once the whole state is read, verified and
  * rebuilt, then blocks until the daemon answers: 0 on "go" (one byte 'g'),
  * -1 with err on anything else or end of file (the program must not go
