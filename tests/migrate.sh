@@ -390,7 +390,7 @@ logupto 6 h 'migthreadd: * bytes in * s: *committed*'
 cat "$dir/ra.out" "$dir/ra.m.out" >"$dir/ra.all"
 why="($(grep 'read ahead' "$dir/ra.m.err"))"
 check "pre-copies read ahead, then their files replaced (H): none taken, the chain read at the hold; a delta; the uninterrupted output" \
-    "[ $mrc -eq 0 ] && delta ra && grep -q '^migthread: read ahead 2 pre-copies .*: 0 taken as parents, 2 parents read at the hold; 0 of ' '$dir/ra.m.err' && cmp -s '$dir/ra.all' '$dir/want.pattern'"
+    "[ $mrc -eq 0 ] && delta ra && grep -q '^migthread: restored migration in .*; read ahead 2 pre-copies .*: 0 taken as parents, 2 parents read at the hold; 0 of ' '$dir/ra.m.err' && cmp -s '$dir/ra.all' '$dir/want.pattern'"
 
 export MIGTHREADD_FAULT=refuse-precopy  # O refuses pre-copy as a daemon from before it does
 mkdir -p "$dir/wo" && daemon o 7 "$dir/pa" "$dir/wo"  # (descriptor 7: m1's FIFO is closed by now)

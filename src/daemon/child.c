@@ -2,8 +2,8 @@
  * process. It reads the checkpoint from a pipe (MIGTHREAD_RESTORE_FD),
  * reports "ready" on a socket (MIGTHREAD_READY_FD, runtime input.c) and
  * waits there for 'g'; its stdout and stderr are pipes the daemon relays.
- * Its standard input is /dev/null. The names of the pre-copies kept for it
- * come on another pipe (MIGTHREAD_PRECOPY_FD), before the checkpoint. */
+ * Its standard input is /dev/null. The pre-copies kept for it come on
+ * another socket (MIGTHREAD_PRECOPY_FD), before the checkpoint. */
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
@@ -70,7 +70,8 @@ int d_spawn(const d_config *cfg, const char *build, int abi, d_child *c, char *w
 {
     int ck[2] = { -1, -1 }, rd[2] = { -1, -1 }, ah[2] = { -1, -1 }, out[2] = { -1, -1 }, err[2] = { -1, -1 };
     if (pipe2(ck, O_CLOEXEC) < 0 || socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, rd) < 0 ||
-        pipe2(ah, O_CLOEXEC) < 0 || pipe2(out, O_CLOEXEC) < 0 || pipe2(err, O_CLOEXEC) < 0) {
+        socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, ah) < 0 || pipe2(out, O_CLOEXEC) < 0 ||
+        pipe2(err, O_CLOEXEC) < 0) {
         snprintf(why, cap, "cannot make the restored program's pipes: %s", strerror(errno));
         close_pair(ck), close_pair(rd), close_pair(ah), close_pair(out), close_pair(err);
         return -1;
@@ -84,18 +85,9 @@ int d_spawn(const d_config *cfg, const char *build, int abi, d_child *c, char *w
         close(ck[1]), close(rd[0]), close(ah[1]), close(out[0]), close(err[0]);
         return -1;
     }
-    fcntl(ah[1], F_SETFL, O_NONBLOCK);  /* a runtime that never reads it never holds the daemon */
     *c = (d_child){ .pid = pid, .ckpt_fd = ck[1], .ready_fd = rd[0], .out_fd = out[0], .err_fd = err[0],
                     .ahead_fd = ah[1] };
     return 0;
-}
-
-void d_tell_ahead(d_child *c, const char *name)
-{
-    char line[512];
-    int n = snprintf(line, sizeof line, "%s\n", name);
-    if (c->ahead_fd >= 0 && n > 0 && n < (int)sizeof line)
-        (void)!write(c->ahead_fd, line, (size_t)n);  /* one write under PIPE_BUF: whole, or not at all */
 }
 
 void d_end_ahead(d_child *c)

@@ -50,15 +50,11 @@ typedef struct d_child {
     int ckpt_fd;     /* the checkpoint goes in here (closed at END) */
     int ready_fd;    /* "ready\n" comes out, 'g' goes in */
     int out_fd, err_fd;
-    int ahead_fd;    /* the kept pre-copies' names go in, one a line (closed before the held checkpoint) */
+    int ahead_fd;    /* "ahead\n" comes out; the pre-copies and their names go in (closed before the held checkpoint) */
 } d_child;
 int d_spawn(const d_config *cfg, const char *build, int abi, d_child *c, char *why, size_t cap);
-/* Tells it of a pre-copy kept in its working directory (name: the file's),
- * which its runtime reads ahead while the source runs (runtime
- * program.c, MIGTHREAD_PRECOPY_FD); a runtime that does not read the
- * descriptor loses nothing (a few short lines in a pipe). */
-void d_tell_ahead(d_child *c, const char *name);
-/* The end of those names: the held checkpoint comes next. */
+/* The end of the pre-copies read ahead (session.c): the held checkpoint
+ * comes next. */
 void d_end_ahead(d_child *c);
 /* Kills and reaps it (an abort). */
 void d_kill(d_child *c);

@@ -451,29 +451,26 @@ ck_image *ck_chain_read_restore_with(const char *path, const ck_read_hooks *hook
     return img;
 }
 
-const ck_image *ck_chain_read_ahead(const char *path, void *ctx, mt_error *err)
+int ck_chain_keep_ahead(ck_image *img, const char *path, void *ctx, mt_error *err)
 {
     if (kept.n == CK_CHAIN_MAX)
-        return mt_fail(err, MT_EFORMAT, "more than %d files read ahead", CK_CHAIN_MAX), NULL;
+        return mt_fail(err, MT_EFORMAT, "more than %d files read ahead", CK_CHAIN_MAX);
     struct stat st;
     int fd = in_open_file(path, err);
     if (fd < 0)
-        return NULL;
-    ck_image *img = fstat(fd, &st) == 0 ? in_read_fd(fd, NULL, 0, err)
-                                        : (mt_fail(err, MT_EIO, "%s: %s", path, strerror(errno)), NULL);
+        return -1;
+    int same = fstat(fd, &st) == 0 && ck_file_is(fd, img->checkpoint_id, img->end_digest, img->total_bytes);
     close(fd);
+    if (!same)
+        return mt_fail(err, MT_EFORMAT, "%s is not the checkpoint read ahead for it", path);
     char dir[PATH_MAX];
     ck_chain_dir(path, dir, sizeof dir);
-    if (img && resolve_with(img, dir, path, ctx, err) < 0) {
-        ck_image_free(img);
-        img = NULL;
-    }
-    if (!img)
-        return NULL;
+    if (resolve_with(img, dir, path, ctx, err) < 0)
+        return -1;
     kept.a[kept.n++] = (ahead){ .img = img, .dev = st.st_dev, .ino = st.st_ino, .ctx = ctx };
     kept.stats.read++;
     kept.stats.bytes += img->total_bytes;
-    return img;
+    return 0;
 }
 
 /* ---- The writer's checks on its own files ------------------------------------------ */

@@ -63,8 +63,8 @@ void ck_chain_remove_links(const char *path);
 /* ---- Parents read ahead (a migration's destination) ----------------------------------------
  * A migration's kept pre-copies are in the destination's workdir before
  * the held checkpoint that names the last of them arrives: the restore
- * reads each ahead (validated whole, its own chain resolved, its blocks
- * placed by the caller while the source still runs). A child whose
+ * reads each ahead as it arrives (validated whole, its own chain
+ * resolved, its blocks placed by the caller while the source still runs). A child whose
  * parent's path opens the very file read ahead (device and inode), and
  * which names it by the id, digest and size it has (and its header and END
  * record on disk still say so), takes that image in place of reading the
@@ -79,12 +79,13 @@ typedef struct ck_ahead_hooks {
 } ck_ahead_hooks;
 void ck_chain_ahead_hooks(const ck_ahead_hooks *h);
 
-/* Reads path ahead with its chain (parents read ahead before it taken
- * from what was kept), keeping it with ctx (the caller's, for this image;
- * dropped by the hooks from then on). Returns the image, which stays the
- * chain's (valid until the next call here or the restore's read), or
- * NULL with err one line (ctx is then still the caller's). */
-const ck_image *ck_chain_read_ahead(const char *path, void *ctx, mt_error *err);
+/* Keeps img, a checkpoint read ahead from a stream, as the file at path
+ * (which must hold it: its header's id, END digest and size), its chain
+ * resolved (parents kept before it taken from here), with ctx (the
+ * caller's, for this image). img and ctx are the chain's from then on
+ * (img valid until the restore's read ends; ctx dropped by the hooks);
+ * -1 with err one line, both still the caller's. */
+int ck_chain_keep_ahead(ck_image *img, const char *path, void *ctx, mt_error *err);
 /* Frees what was read ahead and not taken (ck_chain_read_restore_with does
  * at its end). */
 void ck_chain_ahead_clear(void);

@@ -406,27 +406,52 @@ static void replace_file(const char *path)
         unlink(tmp);
 }
 
-/* A migration's destination (MIGTHREAD_PRECOPY_FD, migthreadd): each
- * pre-copy the daemon keeps is read, validated and resolved, and its
- * blocks placed, while the source still runs, until the daemon closes the
- * descriptor before the held checkpoint. The held checkpoint's chain then
- * takes what it names from here (ckpt_chain.h); a file that failed here,
- * or one that is no longer what was read, is read at the hold as always.
- * 1 when there was a descriptor. */
-static uint64_t ahead_placed;  /* blocks placed ahead, all files read ahead */
+static uint64_t ahead_placed;  /* blocks placed ahead, all pre-copies read ahead */
 
-/* MIGTHREAD_VERBOSE: what the read-ahead did, after the restore's line
- * (before it, a "migthread:" line would be the daemon's reason for a
- * refusal). */
+/* MIGTHREAD_VERBOSE: what the read-ahead did, the end of the restore's
+ * line (a line of its own before it would be the daemon's reason for a
+ * refusal; after it, one more line in the program's stderr). */
 static void say_ahead(uint64_t taken)
 {
     ck_ahead_stats st = ck_chain_ahead_stats();
-    fprintf(stderr, "migthread: read ahead %u pre-copies (%llu bytes) while the source ran: %u taken as parents, %u "
-            "parents read at the hold; %llu of %llu blocks placed ahead taken\n", st.read,
-            (unsigned long long)st.bytes, st.used, st.reread, (unsigned long long)taken,
-            (unsigned long long)ahead_placed);
+    fprintf(stderr, "; read ahead %u pre-copies (%llu bytes) while the source ran: %u taken as parents, %u parents "
+            "read at the hold; %llu of %llu blocks placed ahead taken", st.read, (unsigned long long)st.bytes,
+            st.used, st.reread, (unsigned long long)taken, (unsigned long long)ahead_placed);
 }
 
+/* One pre-copy from fd (its bytes, then its file's name): read with its
+ * heap blocks converted as they arrive, kept as that file (ckpt_chain.h),
+ * the rest of its blocks placed. 0; 1 when it could not be kept (read at
+ * the hold); -1 when the channel ended mid-way (nothing more comes). */
+static int read_one_ahead(int fd)
+{
+    restore_early *e = restore_early_new(0);
+    if (!e)
+        return -1;
+    restore_early_for_ahead(e);
+    ck_read_hooks hooks = { .part = restore_early_part, .block = restore_early_block, .ctx = e };
+    mt_error err;
+    char name[PATH_MAX];
+    ck_image *img = in_read_fd_with(fd, &hooks, &err);
+    int rc = img && in_ahead_name(fd, name, sizeof name) == 0 ? ck_chain_keep_ahead(img, name, e, &err) : -2;
+    if (rc < 0) {
+        ck_image_free(img);
+        restore_early_free(e);
+        return rc == -2 ? -1 : 1;
+    }
+    ahead_placed += restore_early_place_ahead(e, img);
+    if (cfg.fault == CFG_FAULT_REPLACE_AHEAD)
+        replace_file(name);
+    return 0;
+}
+
+/* A migration's destination (MIGTHREAD_PRECOPY_FD, migthreadd): each
+ * pre-copy the daemon keeps is read as it arrives, validated and resolved,
+ * and its blocks placed, while the source still runs, until the daemon
+ * ends the channel before the held checkpoint. The held checkpoint's chain
+ * then takes what it names from here (ckpt_chain.h); a file that failed
+ * here, or one that is no longer what was read, is read at the hold as
+ * always. 1 when there was a channel. */
 static int read_ahead(void)
 {
     int fd = in_ahead_fd();
@@ -434,19 +459,8 @@ static int read_ahead(void)
         return 0;
     static const ck_ahead_hooks hooks = { restore_early_inherit, restore_early_drop };
     ck_chain_ahead_hooks(&hooks);
-    char name[PATH_MAX];
-    while (in_ahead_name(fd, name, sizeof name) == 0) {
-        restore_early *e = restore_early_new(0);
-        mt_error err;
-        const ck_image *img = e ? ck_chain_read_ahead(name, e, &err) : NULL;
-        if (!img) {
-            restore_early_free(e);  /* read at the hold, which says why if it fails again */
-            continue;
-        }
-        ahead_placed += restore_early_place_ahead(e, img);
-        if (cfg.fault == CFG_FAULT_REPLACE_AHEAD)
-            replace_file(name);
-    }
+    while (in_ahead_more(fd) && read_one_ahead(fd) >= 0)
+        ;
     close(fd);
     return 1;
 }
@@ -489,10 +503,12 @@ static int restore_from(const char *path, void *(**start)(void *))
     int role = th_restore_start(start);
     if (role == TH_ROLE_MAIN && !frames_pending(frames_mine()))
         mt_fatal("%s holds no stack to resume", path);
-    if (cfg.verbose)
-        fprintf(stderr, "migthread: restored %s in %.3f ms\n", path, (now() - t0) * 1e3);
-    if (cfg.verbose && ahead)
-        say_ahead(placed_ahead);
+    if (cfg.verbose) {
+        fprintf(stderr, "migthread: restored %s in %.3f ms", path, (now() - t0) * 1e3);
+        if (ahead)
+            say_ahead(placed_ahead);
+        fputc('\n', stderr);
+    }
     return role;
 }
 

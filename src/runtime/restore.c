@@ -119,6 +119,7 @@ struct restore_early {
     int failed;                    /* a block placed early did not convert: err says why */
     mt_error err;
     uint64_t ahead;                /* blocks placed ahead (a parent read ahead) now this image's */
+    int ahead_mode;                /* an image read ahead: only blocks a DELTA can name are placed */
 };
 enum { CUR_HEADER, CUR_CONVERTING, CUR_NOT_EARLY };
 
@@ -1027,7 +1028,7 @@ int restore_early_block(void *ctx, const ck_image *img, const ck_block *b)
         b->type == e->cur_block.type && b->old_addr == e->cur_block.old_addr && early_room(e, i) == 0) {
         e->stage[i] = e->cur;
         e->cur = NULL;
-    } else if (e->cur_state == CUR_HEADER && !e->off && b->data) {
+    } else if (e->cur_state == CUR_HEADER && !e->off && b->data && !e->ahead_mode) {
         early_whole(e, img, b, i);
     }
     early_drop_current(e, CUR_HEADER);
@@ -1144,15 +1145,22 @@ static int alone_in_record(const ck_image *img, uint64_t i)
     return (i == 0 || img->blocks[i - 1].record != r) && (i + 1 == img->nblocks || img->blocks[i + 1].record != r);
 }
 
+void restore_early_for_ahead(restore_early *e)
+{
+    e->ahead_mode = 1;
+}
+
 uint64_t restore_early_place_ahead(restore_early *e, const ck_image *img)
 {
     uint64_t placed = 0;
     for (uint64_t i = 0; i < img->nblocks && !e->off; i++) {
         const ck_block *b = &img->blocks[i];
-        if (!b->data || !alone_in_record(img, i) || (i < e->nstage && e->stage[i]))
-            continue;  /* (a stage already: inherited from its own parent) */
-        convert_whole(e, b, i, plan_of(e, img, b, b->len, 1));
-        placed += i < e->nstage && e->stage[i] != NULL;
+        if (i < e->nstage && e->stage[i])
+            placed++;  /* converted as it arrived, or inherited from its own parent */
+        else if (b->data && alone_in_record(img, i)) {
+            convert_whole(e, b, i, plan_of(e, img, b, b->len, 1));
+            placed += i < e->nstage && e->stage[i] != NULL;
+        }
     }
     return placed;
 }
