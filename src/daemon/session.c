@@ -414,10 +414,12 @@ static const char *keep_dir(const mig *m)
 /* ---- The pre-copies to the build as they arrive ------------------------------------------
  * The build reads each pre-copy ahead while the source runs (runtime
  * program.c, MIGTHREAD_PRECOPY_FD): once it has said "ahead", it gets each
- * pre-copy's bytes (those already in the file first) and, once kept, the
- * file's name on a line; the channel ends before the held checkpoint. A
+ * pre-copy's bytes, read back from the file as they come (as far as it
+ * takes them: the network is never held up by the build), and, once the
+ * pre-copy is kept, the rest and the file's name on a line, waited for
+ * (the source runs on); the channel ends before the held checkpoint. A
  * build that never says it (a runtime from before this) gets nothing, and
- * one that cannot take more (gone) is sent no more: it reads at the hold. */
+ * one that takes no more (gone) is sent no more: it reads at the hold. */
 
 static void ahead_off(mig *m)
 {
@@ -435,7 +437,8 @@ static int ahead_ready(mig *m)
     if (poll(&p, 1, 0) <= 0)
         return 0;
     char got[sizeof hello - 1];
-    if (read(m->child.ahead_fd, got, sizeof got) == (ssize_t)sizeof got && memcmp(got, hello, sizeof got) == 0)
+    if (read(m->child.ahead_fd, got, sizeof got) == (ssize_t)sizeof got && memcmp(got, hello, sizeof got) == 0 &&
+        fcntl(m->child.ahead_fd, F_SETFL, O_NONBLOCK) == 0)  /* (its writes never block: ahead_file) */
         m->ahead_on = 1;
     else
         ahead_off(m);  /* not the runtime's word: nothing more goes there */
@@ -456,32 +459,46 @@ static void ahead_wait(mig *m)
     ahead_ready(m);
 }
 
-static void ahead_send(mig *m, const void *p, size_t n)
+/* Whether the build can take more now; with wait, waits for it (at most
+ * NET_TIMEOUT_MS without progress: a build that reads no more is sent no
+ * more). */
+static int ahead_writable(mig *m, int wait)
 {
-    if (m->ahead_on && write_all(m->child.ahead_fd, p, n) < 0)
+    struct pollfd p = { m->child.ahead_fd, POLLOUT, 0 };
+    int r;
+    while ((r = poll(&p, 1, wait ? NET_TIMEOUT_MS : 0)) < 0 && errno == EINTR)
+        ;
+    if (r > 0 && !(p.revents & (POLLERR | POLLHUP)))
+        return 1;
+    if (r != 0 || wait)
         ahead_off(m);
+    return 0;
 }
 
-/* Bytes [from, to) of the file at fd to the build. */
-static void ahead_file(mig *m, int fd, uint64_t from, uint64_t to)
+/* Bytes [*from, to) of the file at fd to the build, *from advanced by
+ * what it took. Without wait, only what it takes now: the daemon never
+ * waits for the build while a pre-copy arrives (the file keeps the rest,
+ * sent later from there). */
+static void ahead_file(mig *m, int fd, uint64_t *from, uint64_t to, int wait)
 {
     static unsigned char piece[NET_MSG_DATA_MAX];
-    while (m->ahead_on && from < to) {
-        size_t n = to - from < sizeof piece ? (size_t)(to - from) : sizeof piece;
-        ssize_t r = pread(fd, piece, n, (off_t)from);
-        if (r <= 0) {
-            ahead_off(m);
-            return;
-        }
-        ahead_send(m, piece, (size_t)r);
-        from += (uint64_t)r;
+    while (m->ahead_on && *from < to && ahead_writable(m, wait)) {
+        size_t n = to - *from < sizeof piece ? (size_t)(to - *from) : sizeof piece;
+        ssize_t r = pread(fd, piece, n, (off_t)*from);
+        ssize_t w = r > 0 ? write(m->child.ahead_fd, piece, (size_t)r) : -1;
+        if (w < 0 && (errno == EAGAIN || errno == EINTR))
+            continue;  /* (poll said writable: another try, or the wait) */
+        if (w <= 0)
+            return ahead_off(m);
+        *from += (uint64_t)w;
     }
 }
 
 /* Everything the build has not had yet: the kept pre-copies (bytes and
- * names), then the first got bytes of the one arriving in the file at fd
- * (-1: none arriving). */
-static void ahead_follow(mig *m, int fd, uint64_t got)
+ * names; these waited for, with wait), then the first got bytes of the one
+ * arriving in the file at fd (-1: none arriving), as far as it takes them
+ * now. */
+static void ahead_follow(mig *m, int fd, uint64_t got, int wait)
 {
     if (!ahead_ready(m))
         return;
@@ -492,15 +509,16 @@ static void ahead_follow(mig *m, int fd, uint64_t got)
             continue;  /* none (a PRECOPY of 0 bytes) */
         if (fstat(m->parent_fd[i], &st) < 0)
             return ahead_off(m);
-        ahead_file(m, m->parent_fd[i], m->ahead_sent, (uint64_t)st.st_size);
+        ahead_file(m, m->parent_fd[i], &m->ahead_sent, (uint64_t)st.st_size, wait);
+        if (m->ahead_sent < (uint64_t)st.st_size)
+            return;  /* it lags: the rest later */
         char line[4500];
         int n = snprintf(line, sizeof line, "%s\n", strrchr(m->parent[i], '/') + 1);
-        ahead_send(m, line, (size_t)n);
+        if (m->ahead_on && (!ahead_writable(m, 1) || write_all(m->child.ahead_fd, line, (size_t)n) < 0))
+            ahead_off(m);  /* (a name is short: written whole, the build reading) */
     }
-    if (fd >= 0 && m->ahead_sent < got) {
-        ahead_file(m, fd, m->ahead_sent, got);
-        m->ahead_sent = got;
-    }
+    if (fd >= 0)
+        ahead_file(m, fd, &m->ahead_sent, got, 0);
 }
 
 /* The first pre-copy's first bytes (n) name the program: its build
@@ -552,11 +570,7 @@ static int take_precopy(mig *m, int fd, unsigned char *head, uint64_t *total)
             tried = 1;
             start_at_head(m, head, got < PREFIX_MAX ? (size_t)got : PREFIX_MAX);
         }
-        if (m->ahead_on && m->ahead_files == m->kept && m->ahead_sent + len == got) {
-            ahead_send(m, m->buf, len);  /* caught up: straight from the message */
-            m->ahead_sent = got;
-        } else
-            ahead_follow(m, fd, got);
+        ahead_follow(m, fd, got, 0);
     }
 }
 
@@ -678,7 +692,7 @@ static int keep_precopy(mig *m)
         rc = -1;
     if (rc == 0 && parent[0]) {  /* the rest of it and its name to the build, which reads it ahead */
         ahead_wait(m);
-        ahead_follow(m, -1, 0);
+        ahead_follow(m, -1, 0, 1);  /* the source runs on: the build catches up now, not in the hold */
     }
     net_error e;
     if (rc == 0 && net_msg_send(m->s, MIG_KEPT, NULL, 0, &e) < 0) {
