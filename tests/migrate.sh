@@ -25,7 +25,11 @@
 # --rounds 1 sends one pre-copy; a program that changes 8 bytes in every
 # page (tests/migrate/sparse.c) sends a held delta of 512-byte chunks, an
 # eighth of the pages; a daemon without rounds (R,
-# refuse-rounds) gets one pre-copy in a second session. No test sleeps:
+# refuse-rounds) gets one pre-copy in a second session. The destination
+# reads each pre-copy ahead while the source runs and places its blocks
+# (B, s390x: byte-swapped, the changed chunks converted again at the
+# hold); pre-copies read ahead whose files are then replaced (H,
+# MIGTHREAD_FAULT=replace-ahead) are read again at the hold. No test sleeps:
 # the daemons' logs and the programs' stderr are FIFOs read up to the line
 # waited for.
 # shellcheck disable=SC2154 # (the daemons' ports and pids, and line, are set through eval)
@@ -63,6 +67,8 @@ cc=$(scripts/abi.sh cc s390x)
 build/bin/mtcc --cc=${cc%% *} ${cc#* } -O2 -o "$dir/pb/ticker.s390x-linux-gnu" tests/run/ticker.c
 # shellcheck disable=SC2086
 build/bin/mtcc --cc=${cc%% *} ${cc#* } -O2 -o "$dir/pb/pattern.s390x-linux-gnu" tests/migrate/pattern.c
+# shellcheck disable=SC2086
+build/bin/mtcc --cc=${cc%% *} ${cc#* } -O2 -o "$dir/pb/sparse.s390x-linux-gnu" tests/migrate/sparse.c
 build/bin/mtcc -O2 -o "$dir/pd/ticker" tests/control/nopoint.c  # same name, another program
 gcc -O2 -o "$dir/plain" tests/run/ticker.c
 for n in 40 60; do "$dir/plain" $n >"$dir/want$n" 2>/dev/null; done
@@ -84,7 +90,7 @@ daemon a 4 "$dir/pa" "$dir/wa"
 daemon b 5 "$dir/pb" "$dir/wb" --runner "s390x=qemu-s390x -L /usr/s390x-linux-gnu"
 cp "$dir/hosta.key" "$dir/hostd.key" && chmod 600 "$dir/hostd.key"
 daemon d 6 "$dir/pd" "$dir/wd"
-for h in e f o r; do cp "$dir/hosta.key" "$dir/host$h.key" && chmod 600 "$dir/host$h.key"; done
+for h in e f o r h; do cp "$dir/hosta.key" "$dir/host$h.key" && chmod 600 "$dir/host$h.key"; done
 export MIGTHREADD_FAULT=lose-precopy  # E removes the kept pre-copy once it said KEPT
 daemon e 8 "$dir/pa" "$dir/we"
 export MIGTHREADD_FAULT=exit-after-precopy  # F's session process ends there
@@ -264,6 +270,8 @@ check "... B restored the chain (its line), the output equals the uninterrupted 
 why="(B's log: $(tail -n 1 "$dir/b.log"))"
 check "... B logged it committed after a pre-copy of over 4 MiB in 2 rounds, the held checkpoint under a quarter of it" \
     "[ -n '$pc_bytes' ] && [ ${pc_pre:-0} -gt 4194304 ] && [ $((${pc_held:-0} * 4)) -lt ${pc_pre:-0} ]"
+check "... B read both pre-copies ahead while the source ran (each taken as the next one's parent, none read at the hold) and took the table placed ahead" \
+    "ahead_took pc.m 2 2"
 check "... B keeps no pre-copy file" "! ls '$dir/wb' | grep -q '^migthread-precopy'"
 check "... the pre-copy was forked (the program stood only for the fork), and its table came back whole" \
     "forked pc && grep -q '^migthread: checkpoint (descriptor) is whole (the next one may refer to it)' '$dir/pc.err'"
@@ -342,6 +350,16 @@ cat "$dir/sp.out" "$dir/sp.m.out" >"$dir/sp.all"
 why="($(grep 'refers to parent' "$dir/sp.err" | tail -n 1))"
 check "8 bytes changed in each 4 KiB page (sparse.c) to A: the held delta changed, and took over three quarters from the last pre-copy (512-byte chunks); the uninterrupted output" \
     "[ $mrc -eq 0 ] && held_took sp && [ $rc -eq 0 ] && grep -q '^migthread: restored migration' '$dir/sp.m.err' && cmp -s '$dir/sp.all' '$dir/want.sparse'"
+# the same to B (s390x): the table placed ahead, byte-swapped, takes the
+# changed chunks' elements converted again at the hold
+start spb "$dir/src/sparse" 30
+upto 3 "$dir/spb.err" 'tick 1'
+migrate spb.m "$pid" "127.0.0.1:$b_port"
+finish
+cat "$dir/spb.out" "$dir/spb.m.out" >"$dir/spb.all"
+check "sparse.c to B (s390x): the held delta changed; the records placed ahead while the source ran, taken; the uninterrupted output" \
+    "[ $mrc -eq 0 ] && held_took spb && [ $rc -eq 0 ] && ahead_took spb.m '[2-5]' '[2-5]' && cmp -s '$dir/spb.all' '$dir/want.sparse'"
+logupto 5 b 'migthreadd: * bytes in * s: *'
 migrate badrounds --rounds 6 1 "127.0.0.1:$a_port"
 check "--rounds 6: one line, exit 1" "[ $mrc -eq 1 ] && one_line '$dir/badrounds.err' \"'6' is not a number of pre-copy rounds\""
 export MIGTHREADD_FAULT=refuse-rounds  # R refuses rounds as a daemon from before them does
@@ -357,6 +375,22 @@ check "a daemon without rounds (R): asked again without them, one pre-copy and i
     "[ $mrc -eq 0 ] && [ \$(checkpoints nr) -eq 2 ] && delta nr && ! grep -q '^migthread: [^r]' '$dir/nr.m.err' && cmp -s '$dir/nr.all' '$dir/want.pattern'"
 check "... R logged the refusal, then the migration committed after one pre-copy" \
     "grep -q 'not migrated: a migration request with flags this daemon does not know' '$dir/r.log' && tail -n 1 '$dir/r.log' | grep -q 'pattern: .*committed; .*after a pre-copy of [0-9]* bytes$'"
+
+# a pre-copy read ahead, then its file replaced by a copy (another inode;
+# MIGTHREAD_FAULT=replace-ahead in H's builds): the held checkpoint's chain
+# is read from the files at the hold, as without the read-ahead
+export MIGTHREAD_FAULT=replace-ahead
+mkdir -p "$dir/wh" && daemon h 6 "$dir/pa" "$dir/wh"  # (descriptor 6: R is done by now)
+unset MIGTHREAD_FAULT
+start ra "$dir/src/pattern" 30
+upto 3 "$dir/ra.err" 'tick 1'
+migrate ra.m "$pid" "127.0.0.1:$h_port"
+finish
+logupto 6 h 'migthreadd: * bytes in * s: *committed*'
+cat "$dir/ra.out" "$dir/ra.m.out" >"$dir/ra.all"
+why="($(grep 'read ahead' "$dir/ra.m.err"))"
+check "pre-copies read ahead, then their files replaced (H): none taken, the chain read at the hold; a delta; the uninterrupted output" \
+    "[ $mrc -eq 0 ] && delta ra && grep -q '^migthread: restored migration in .*; read ahead 2 pre-copies .*: 0 taken as parents, 2 parents read at the hold; 0 of ' '$dir/ra.m.err' && cmp -s '$dir/ra.all' '$dir/want.pattern'"
 
 export MIGTHREADD_FAULT=refuse-precopy  # O refuses pre-copy as a daemon from before it does
 mkdir -p "$dir/wo" && daemon o 7 "$dir/pa" "$dir/wo"  # (descriptor 7: m1's FIFO is closed by now)

@@ -2,7 +2,8 @@
  * process. It reads the checkpoint from a pipe (MIGTHREAD_RESTORE_FD),
  * reports "ready" on a socket (MIGTHREAD_READY_FD, runtime input.c) and
  * waits there for 'g'; its stdout and stderr are pipes the daemon relays.
- * Its standard input is /dev/null. */
+ * Its standard input is /dev/null. The pre-copies kept for it come on
+ * another socket (MIGTHREAD_PRECOPY_FD), before the checkpoint. */
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
@@ -17,7 +18,7 @@
 
 /* The numbers the program finds its two descriptors at: high, out of the
  * way of the numbers its restored files take back. */
-enum { CKPT_FD = 820, READY_FD = 821 };
+enum { CKPT_FD = 820, READY_FD = 821, AHEAD_FD = 822 };
 
 static void close_pair(int p[2])
 {
@@ -27,11 +28,12 @@ static void close_pair(int p[2])
 }
 
 /* In the forked child: descriptors in place, environment, exec. */
-static _Noreturn void become(const d_config *cfg, const char *build, int abi, int ckpt, int ready, int out, int err)
+static _Noreturn void become(const d_config *cfg, const char *build, int abi, int ckpt, int ready, int ahead,
+                              int out, int err)
 {
     int null = open("/dev/null", O_RDONLY);
     if (null < 0 || dup2(null, 0) < 0 || dup2(out, 1) < 0 || dup2(err, 2) < 0 || dup2(ckpt, CKPT_FD) < 0 ||
-        dup2(ready, READY_FD) < 0) {
+        dup2(ready, READY_FD) < 0 || dup2(ahead, AHEAD_FD) < 0) {
         fprintf(stderr, "migthreadd: cannot set up the restored program: %s\n", strerror(errno));
         _exit(127);
     }
@@ -42,6 +44,8 @@ static _Noreturn void become(const d_config *cfg, const char *build, int abi, in
     unsetenv("MIGTHREAD_RESTORE_PREFIX_FD");
     snprintf(num, sizeof num, "%d", READY_FD);
     setenv("MIGTHREAD_READY_FD", num, 1);
+    snprintf(num, sizeof num, "%d", AHEAD_FD);
+    setenv("MIGTHREAD_PRECOPY_FD", num, 1);
     /* qemu-i386 and qemu-arm hang in a dynamic program's first
      * pthread_create (docs/design.md, the control channel) */
     if ((strcmp(d_abi_name(abi), "i686") == 0 || strcmp(d_abi_name(abi), "armhf") == 0) && !getenv("MIGTHREAD_CONTROL"))
@@ -64,29 +68,39 @@ static _Noreturn void become(const d_config *cfg, const char *build, int abi, in
 
 int d_spawn(const d_config *cfg, const char *build, int abi, d_child *c, char *why, size_t cap)
 {
-    int ck[2] = { -1, -1 }, rd[2] = { -1, -1 }, out[2] = { -1, -1 }, err[2] = { -1, -1 };
+    int ck[2] = { -1, -1 }, rd[2] = { -1, -1 }, ah[2] = { -1, -1 }, out[2] = { -1, -1 }, err[2] = { -1, -1 };
     if (pipe2(ck, O_CLOEXEC) < 0 || socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, rd) < 0 ||
-        pipe2(out, O_CLOEXEC) < 0 || pipe2(err, O_CLOEXEC) < 0) {
+        socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, ah) < 0 || pipe2(out, O_CLOEXEC) < 0 ||
+        pipe2(err, O_CLOEXEC) < 0) {
         snprintf(why, cap, "cannot make the restored program's pipes: %s", strerror(errno));
-        close_pair(ck), close_pair(rd), close_pair(out), close_pair(err);
+        close_pair(ck), close_pair(rd), close_pair(ah), close_pair(out), close_pair(err);
         return -1;
     }
     pid_t pid = fork();
     if (pid == 0)
-        become(cfg, build, abi, ck[0], rd[1], out[1], err[1]);
-    close(ck[0]), close(rd[1]), close(out[1]), close(err[1]);
+        become(cfg, build, abi, ck[0], rd[1], ah[0], out[1], err[1]);
+    close(ck[0]), close(rd[1]), close(ah[0]), close(out[1]), close(err[1]);
     if (pid < 0) {
         snprintf(why, cap, "cannot start %s: %s", build, strerror(errno));
-        close(ck[1]), close(rd[0]), close(out[0]), close(err[0]);
+        close(ck[1]), close(rd[0]), close(ah[1]), close(out[0]), close(err[0]);
         return -1;
     }
-    *c = (d_child){ .pid = pid, .ckpt_fd = ck[1], .ready_fd = rd[0], .out_fd = out[0], .err_fd = err[0] };
+    *c = (d_child){ .pid = pid, .ckpt_fd = ck[1], .ready_fd = rd[0], .out_fd = out[0], .err_fd = err[0],
+                    .ahead_fd = ah[1] };
     return 0;
+}
+
+void d_end_ahead(d_child *c)
+{
+    if (c->ahead_fd >= 0) {
+        close(c->ahead_fd);
+        c->ahead_fd = -1;
+    }
 }
 
 static void close_all(d_child *c)
 {
-    int *fds[] = { &c->ckpt_fd, &c->ready_fd, &c->out_fd, &c->err_fd };
+    int *fds[] = { &c->ckpt_fd, &c->ready_fd, &c->ahead_fd, &c->out_fd, &c->err_fd };
     for (size_t i = 0; i < sizeof fds / sizeof fds[0]; i++)
         if (*fds[i] >= 0) {
             close(*fds[i]);

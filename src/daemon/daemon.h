@@ -50,8 +50,12 @@ typedef struct d_child {
     int ckpt_fd;     /* the checkpoint goes in here (closed at END) */
     int ready_fd;    /* "ready\n" comes out, 'g' goes in */
     int out_fd, err_fd;
+    int ahead_fd;    /* "ahead\n" comes out; the pre-copies and their names go in (closed before the held checkpoint) */
 } d_child;
 int d_spawn(const d_config *cfg, const char *build, int abi, d_child *c, char *why, size_t cap);
+/* The end of the pre-copies read ahead (session.c): the held checkpoint
+ * comes next. */
+void d_end_ahead(d_child *c);
 /* Kills and reaps it (an abort). */
 void d_kill(d_child *c);
 /* Ends and reaps it; its first `migthread:` line on stderr (its refusal) goes to why. */

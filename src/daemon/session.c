@@ -31,6 +31,7 @@
 #define KEEPALIVE_MS 3000        /* a NOOP when nothing else was sent for this long */
 #define RESTORE_MS (600 * 1000)  /* the longest a restore may take to say ready */
 #define PREFIX_MAX (80u * 1024u) /* header and INFO record, bounded by programs.c's INFO_MAX */
+#define AHEAD_HELLO_MS 1000      /* the longest a kept pre-copy waits for the build to read it ahead */
 
 typedef struct mig {
     const d_config *cfg;
@@ -45,6 +46,9 @@ typedef struct mig {
     int kept;                   /* pre-copies kept (each after the first a delta of the one before) */
     char parent[MIG_ROUNDS_MAX][4400];  /* their files; empty: none */
     int parent_fd[MIG_ROUNDS_MAX];      /* open and locked while the session lives (d_sweep_precopies) */
+    int ahead_on;               /* the build said "ahead": the pre-copies go to it as well */
+    int ahead_files;            /* kept pre-copies sent to it whole, with their names */
+    uint64_t ahead_sent;        /* bytes sent of the pre-copy after those */
     d_child child;
     unsigned char buf[NET_MSG_DATA_MAX];
 } mig;
@@ -119,6 +123,7 @@ static int choose_build(mig *m, unsigned char *prefix, size_t *n)
         *n += len;
     }
     int abi;
+    d_end_ahead(&m->child);  /* no more pre-copies: the held checkpoint comes */
     if (m->child.pid > 0) {  /* started at the pre-copy: the held checkpoint must be the same program's */
         char name[sizeof m->program];
         if (d_program_name(prefix, *n, name, sizeof name, why, sizeof why) < 0)
@@ -130,6 +135,7 @@ static int choose_build(mig *m, unsigned char *prefix, size_t *n)
         return refuse(m, why);
     if (d_spawn(m->cfg, m->build, abi, &m->child, why, sizeof why) < 0)
         return refuse(m, why);
+    d_end_ahead(&m->child);  /* no pre-copy kept: nothing to read ahead */
     return 0;
 }
 
@@ -405,11 +411,139 @@ static const char *keep_dir(const mig *m)
     return m->cfg->workdir ? m->cfg->workdir : ".";
 }
 
+/* ---- The pre-copies to the build as they arrive ------------------------------------------
+ * The build reads each pre-copy ahead while the source runs (runtime
+ * program.c, MIGTHREAD_PRECOPY_FD): once it has said "ahead", it gets each
+ * pre-copy's bytes, read back from the file as they come (as far as it
+ * takes them: the network is never held up by the build), and, once the
+ * pre-copy is kept, the rest and the file's name on a line, waited for
+ * (the source runs on); the channel ends before the held checkpoint. A
+ * build that never says it (a runtime from before this) gets nothing, and
+ * one that takes no more (gone) is sent no more: it reads at the hold. */
+
+static void ahead_off(mig *m)
+{
+    m->ahead_on = 0;
+    d_end_ahead(&m->child);
+}
+
+/* Whether the build reads ahead (its "ahead\n" read without waiting). */
+static int ahead_ready(mig *m)
+{
+    static const char hello[] = "ahead\n";
+    if (m->ahead_on || m->child.ahead_fd < 0)
+        return m->ahead_on;
+    struct pollfd p = { m->child.ahead_fd, POLLIN, 0 };
+    if (poll(&p, 1, 0) <= 0)
+        return 0;
+    char got[sizeof hello - 1];
+    if (read(m->child.ahead_fd, got, sizeof got) == (ssize_t)sizeof got && memcmp(got, hello, sizeof got) == 0 &&
+        fcntl(m->child.ahead_fd, F_SETFL, O_NONBLOCK) == 0)  /* (its writes never block: ahead_file) */
+        m->ahead_on = 1;
+    else
+        ahead_off(m);  /* not the runtime's word: nothing more goes there */
+    return m->ahead_on;
+}
+
+/* A pre-copy kept before the build said "ahead" (a small one, or a build
+ * under an emulator, which takes 0.1 s to start): its word is awaited,
+ * while the source runs on, for at most AHEAD_HELLO_MS (a runtime from
+ * before the read-ahead never says it: that long once, never in the hold). */
+static void ahead_wait(mig *m)
+{
+    if (m->ahead_on || m->child.ahead_fd < 0)
+        return;
+    struct pollfd p = { m->child.ahead_fd, POLLIN, 0 };
+    while (poll(&p, 1, AHEAD_HELLO_MS) < 0 && errno == EINTR)
+        ;
+    ahead_ready(m);
+}
+
+/* Whether the build can take more now; with wait, waits for it (at most
+ * NET_TIMEOUT_MS without progress: a build that reads no more is sent no
+ * more). */
+static int ahead_writable(mig *m, int wait)
+{
+    struct pollfd p = { m->child.ahead_fd, POLLOUT, 0 };
+    int r;
+    while ((r = poll(&p, 1, wait ? NET_TIMEOUT_MS : 0)) < 0 && errno == EINTR)
+        ;
+    if (r > 0 && !(p.revents & (POLLERR | POLLHUP)))
+        return 1;
+    if (r != 0 || wait)
+        ahead_off(m);
+    return 0;
+}
+
+/* Bytes [*from, to) of the file at fd to the build, *from advanced by
+ * what it took. Without wait, only what it takes now: the daemon never
+ * waits for the build while a pre-copy arrives (the file keeps the rest,
+ * sent later from there). */
+static void ahead_file(mig *m, int fd, uint64_t *from, uint64_t to, int wait)
+{
+    static unsigned char piece[NET_MSG_DATA_MAX];
+    while (m->ahead_on && *from < to && ahead_writable(m, wait)) {
+        size_t n = to - *from < sizeof piece ? (size_t)(to - *from) : sizeof piece;
+        ssize_t r = pread(fd, piece, n, (off_t)*from);
+        ssize_t w = r > 0 ? write(m->child.ahead_fd, piece, (size_t)r) : -1;
+        if (w < 0 && (errno == EAGAIN || errno == EINTR))
+            continue;  /* (poll said writable: another try, or the wait) */
+        if (w <= 0)
+            return ahead_off(m);
+        *from += (uint64_t)w;
+    }
+}
+
+/* Everything the build has not had yet: the kept pre-copies (bytes and
+ * names; these waited for, with wait), then the first got bytes of the one
+ * arriving in the file at fd (-1: none arriving), as far as it takes them
+ * now. */
+static void ahead_follow(mig *m, int fd, uint64_t got, int wait)
+{
+    if (!ahead_ready(m))
+        return;
+    for (; m->ahead_on && m->ahead_files < m->kept; m->ahead_files++, m->ahead_sent = 0) {
+        int i = m->ahead_files;
+        struct stat st;
+        if (!m->parent[i][0])
+            continue;  /* none (a PRECOPY of 0 bytes) */
+        if (fstat(m->parent_fd[i], &st) < 0)
+            return ahead_off(m);
+        ahead_file(m, m->parent_fd[i], &m->ahead_sent, (uint64_t)st.st_size, wait);
+        if (m->ahead_sent < (uint64_t)st.st_size)
+            return;  /* it lags: the rest later */
+        char line[4500];
+        int n = snprintf(line, sizeof line, "%s\n", strrchr(m->parent[i], '/') + 1);
+        if (m->ahead_on && (!ahead_writable(m, 1) || write_all(m->child.ahead_fd, line, (size_t)n) < 0))
+            ahead_off(m);  /* (a name is short: written whole, the build reading) */
+    }
+    if (fd >= 0)
+        ahead_file(m, fd, &m->ahead_sent, got, 0);
+}
+
+/* The first pre-copy's first bytes (n) name the program: its build
+ * starts now, so that it reads the pre-copies as they arrive. Nothing is
+ * refused here: precopy_known checks it all once the pre-copy is in. */
+static void start_at_head(mig *m, const unsigned char *head, size_t n)
+{
+    char why[1024], program[sizeof m->program], build[sizeof m->build];
+    int abi;
+    long span = d_info_span(head, n, why, sizeof why);
+    if (span <= 0 || d_program_name(head, (size_t)span, program, sizeof program, why, sizeof why) < 0 ||
+        d_find_build(m->cfg, program, build, sizeof build, &abi, why, sizeof why) < 0)
+        return;
+    if (d_spawn(m->cfg, build, abi, &m->child, why, sizeof why) == 0) {
+        snprintf(m->program, sizeof m->program, "%s", program);
+        snprintf(m->build, sizeof m->build, "%s", build);
+    }
+}
+
 /* The pre-copy's DATA into a temporary file until PRECOPY; -1 after a
  * refusal. fd is the file's. */
 static int take_precopy(mig *m, int fd, unsigned char *head, uint64_t *total)
 {
     uint64_t got = 0;
+    int tried = m->child.pid > 0 || m->dry_run;  /* the build started at the head (a dry run starts none) */
     for (;;) {
         unsigned type;
         size_t len;
@@ -432,6 +566,11 @@ static int take_precopy(mig *m, int fd, unsigned char *head, uint64_t *total)
             snprintf(why, sizeof why, "cannot keep the pre-copy in %s: %s", keep_dir(m), strerror(errno));
             return refuse(m, why);
         }
+        if (!tried && (got >= PREFIX_MAX || d_info_span(head, (size_t)got, NULL, 0) != 0)) {
+            tried = 1;
+            start_at_head(m, head, got < PREFIX_MAX ? (size_t)got : PREFIX_MAX);
+        }
+        ahead_follow(m, fd, got, 0);
     }
 }
 
@@ -551,6 +690,10 @@ static int keep_precopy(mig *m)
         unlink(tmp);
     if (rc == 0 && parent[0] && start_early(m, abi) < 0)
         rc = -1;
+    if (rc == 0 && parent[0]) {  /* the rest of it and its name to the build, which reads it ahead */
+        ahead_wait(m);
+        ahead_follow(m, -1, 0, 1);  /* the source runs on: the build catches up now, not in the hold */
+    }
     net_error e;
     if (rc == 0 && net_msg_send(m->s, MIG_KEPT, NULL, 0, &e) < 0) {
         snprintf(m->why, sizeof m->why, "%s", e.msg);
@@ -644,7 +787,8 @@ void d_session(const d_config *cfg, int fd, const char *from)
         d_log("%s: out of memory", from);
         return;
     }
-    *m = (mig){ .cfg = cfg, .child = { .pid = -1, .ckpt_fd = -1, .ready_fd = -1, .out_fd = -1, .err_fd = -1 } };
+    *m = (mig){ .cfg = cfg,
+                .child = { .pid = -1, .ckpt_fd = -1, .ready_fd = -1, .out_fd = -1, .err_fd = -1, .ahead_fd = -1 } };
     snprintf(m->program, sizeof m->program, "-");
     net_error e;
     m->s = net_server(fd, &cfg->keys, &cfg->clients, NET_TIMEOUT_MS, &e);

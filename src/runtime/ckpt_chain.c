@@ -43,8 +43,7 @@ int ck_chain_link_name(const char *path, uint64_t id, char *buf, size_t cap)
     return snprintf(buf, cap, "%s.%016llx", path, (unsigned long long)id) < (int)cap ? 0 : -1;
 }
 
-/* The parent's block held in record `record` (blocks are in record order). */
-static const ck_block *block_at_record(const ck_image *img, uint32_t record)
+const ck_block *ck_chain_parent_block(const ck_image *img, uint32_t record)
 {
     uint64_t lo = 0, hi = img->nblocks;
     while (lo < hi) {
@@ -130,7 +129,7 @@ static int fill_all(ck_image *img, const ck_image *pimg, const char *label, cons
     int rc = 0;
     for (uint64_t i = 0; i < img->nblocks && rc == 0; i++) {
         ck_block *b = &img->blocks[i];
-        const ck_block *pb = b->delta ? block_at_record(pimg, b->delta->parent_record) : NULL;
+        const ck_block *pb = b->delta ? ck_chain_parent_block(pimg, b->delta->parent_record) : NULL;
         if (b->delta && (!pb || pb->len != b->len))
             rc = mt_fail(err, MT_EFORMAT,
                          "corrupt checkpoint: record %u of %s refers to record %u of its parent %s, "
@@ -143,7 +142,7 @@ static int fill_all(ck_image *img, const ck_image *pimg, const char *label, cons
         ck_block *b = &img->blocks[i];
         if (!b->delta)
             continue;
-        const ck_block *pb = block_at_record(pimg, b->delta->parent_record);
+        const ck_block *pb = ck_chain_parent_block(pimg, b->delta->parent_record);
         int own = refs[pb - pimg->blocks] == 1 && !(pb->delta && pb->delta->shared);
         rc = fill_block(b, pb, own, err);
         if (rc == 0)
@@ -249,7 +248,98 @@ static int open_parent(const char *ppath, mt_error *why)
                    "restore the chain from its file, `migthread restart FILE`");
 }
 
-static int resolve(ck_image *img, const char *dir, const char *label, chain_walk *cw, mt_error *err)
+/* ---- Parents read ahead (a migration's kept pre-copies) ---------------------------------- */
+
+/* A file read ahead: validated whole, its own chain resolved, kept until a
+ * child names it (then it is that child's parent_img) or the restore's
+ * read ends. The file's identity says it is the file the child's path
+ * opens; what the child names (id, digest, size) is checked against the
+ * image as for any parent. */
+typedef struct ahead {
+    ck_image *img;
+    dev_t dev;
+    ino_t ino;
+    void *ctx;  /* the restore's, for this image (its blocks placed ahead) */
+} ahead;
+
+static struct {
+    ahead a[CK_CHAIN_MAX];
+    int n;
+    ck_ahead_hooks hooks;
+    ck_ahead_stats stats;
+    int at_hold;  /* resolving the restore's checkpoint, not one read ahead */
+} kept;
+
+void ck_chain_ahead_hooks(const ck_ahead_hooks *h)
+{
+    kept.hooks = h ? *h : (ck_ahead_hooks){ 0 };
+}
+
+static void ahead_drop_ctx(void *ctx)
+{
+    if (ctx && kept.hooks.drop)
+        kept.hooks.drop(ctx);
+}
+
+void ck_chain_ahead_clear(void)
+{
+    for (int i = 0; i < kept.n; i++) {
+        ck_image_free(kept.a[i].img);
+        ahead_drop_ctx(kept.a[i].ctx);
+    }
+    kept.n = 0;
+}
+
+ck_ahead_stats ck_chain_ahead_stats(void)
+{
+    return kept.stats;
+}
+
+/* The image read ahead from the file open at fd, when it is the parent
+ * img names (id, digest and size: anything else, and the file is read
+ * as it is now, which checks it as always); taken out of the kept ones,
+ * with its context in *ctx. NULL when there is none. */
+static ck_image *take_ahead(int fd, const ck_image *img, void **ctx)
+{
+    struct stat st;
+    if (kept.n == 0 || fstat(fd, &st) < 0)
+        return NULL;
+    for (int i = 0; i < kept.n; i++) {
+        ahead *a = &kept.a[i];
+        if (a->dev != st.st_dev || a->ino != st.st_ino)
+            continue;
+        if (a->img->checkpoint_id != img->parent.id || a->img->end_digest != img->parent.digest ||
+            a->img->total_bytes != img->parent.size || !ck_file_is(fd, img->parent.id, img->parent.digest,
+                                                                  img->parent.size)) {
+            kept.stats.stale++;
+            return NULL;
+        }
+        ck_image *p = a->img;
+        *ctx = a->ctx;
+        kept.a[i] = kept.a[--kept.n];
+        return p;
+    }
+    return NULL;
+}
+
+/* The checks resolve makes on the way down a chain, made again on one
+ * resolved ahead (its ids joined to those met above it): a cycle through
+ * it, or a chain too long with it, is refused as when read now. */
+static int walk_ahead(const ck_image *pimg, const char *ppath, chain_walk *cw, mt_error *err)
+{
+    for (const ck_image *q = pimg; q && q->has_parent; q = q->parent_img) {
+        cw->ids[cw->n++] = q->checkpoint_id;
+        if (cw->n > CK_CHAIN_MAX)
+            return mt_fail(err, MT_EFORMAT, "checkpoint %s: its chain of parents is longer than %d", ppath,
+                           CK_CHAIN_MAX);
+        if (in_chain(cw, q->parent.id))
+            return cycle(q == pimg ? ppath : q->parent_file ? q->parent_file : ppath, q->parent.path,
+                         q->parent.id, err);
+    }
+    return 0;
+}
+
+static int resolve(ck_image *img, const char *dir, const char *label, chain_walk *cw, void *ctx, mt_error *err)
 {
     if (!img->has_parent)
         return 0;
@@ -266,7 +356,11 @@ static int resolve(ck_image *img, const char *dir, const char *label, chain_walk
     int fd = open_parent(ppath, &why);
     if (fd < 0)
         return mt_fail(err, MT_EIO, "checkpoint %s refers to parent %s: %s", label, ppath, why.msg);
-    ck_image *pimg = in_read_fd(fd, NULL, 0, &why);
+    void *pctx = NULL;
+    ck_image *pimg = take_ahead(fd, img, &pctx);
+    int early = pimg != NULL;
+    if (!pimg)
+        pimg = in_read_fd(fd, NULL, 0, &why);
     close(fd);
     if (!pimg)
         return mt_fail(err, why.code, "parent %s of checkpoint %s: %s", ppath, label, why.msg);
@@ -277,10 +371,15 @@ static int resolve(ck_image *img, const char *dir, const char *label, chain_walk
              ? cycle(ppath, pimg->parent.path, pimg->parent.id, err) : 0;
     if (rc == 0)
         rc = check_parent(img, pimg, label, ppath, err);
-    if (rc == 0)
-        rc = resolve(pimg, pdir, ppath, cw, err);
+    if (rc == 0)  /* a parent read ahead was resolved then: its walk is checked again here */
+        rc = early ? walk_ahead(pimg, ppath, cw, err) : resolve(pimg, pdir, ppath, cw, NULL, err);
     if (rc == 0)
         rc = fill_all(img, pimg, label, ppath, err);
+    if (rc == 0 && pctx && ctx && kept.hooks.inherit)
+        kept.hooks.inherit(ctx, img, pctx, pimg);
+    ahead_drop_ctx(pctx);
+    kept.stats.used += early && rc == 0;
+    kept.stats.reread += !early && kept.at_hold;
     img->parent_img = pimg;  /* freed with img, also on failure */
     img->parent_file = strdup(ppath);
     return rc;
@@ -291,7 +390,7 @@ int ck_chain_resolve(ck_image *img, const char *dir, const char *label, mt_error
     chain_walk *cw = calloc(1, sizeof *cw);
     if (!cw)
         return mt_fail(err, MT_ENOMEM, "out of memory reading a chain of checkpoints");
-    int rc = resolve(img, dir, label, cw, err);
+    int rc = resolve(img, dir, label, cw, NULL, err);
     free(cw);
     if (rc == 0 && img->unresolved)
         rc = mt_fail(err, MT_EFORMAT, "corrupt checkpoint: %s has delta blocks without a parent", label);
@@ -321,18 +420,57 @@ ck_image *ck_chain_read_restore(const char *path, mt_error *err)
     return ck_chain_read_restore_with(path, NULL, err);
 }
 
+/* Resolves img's chain, with ctx the restore's context for img. */
+static int resolve_with(ck_image *img, const char *dir, const char *label, void *ctx, mt_error *err)
+{
+    chain_walk *cw = calloc(1, sizeof *cw);
+    if (!cw)
+        return mt_fail(err, MT_ENOMEM, "out of memory reading a chain of checkpoints");
+    int rc = resolve(img, dir, label, cw, ctx, err);
+    free(cw);
+    if (rc == 0 && img->unresolved)
+        rc = mt_fail(err, MT_EFORMAT, "corrupt checkpoint: %s has delta blocks without a parent", label);
+    return rc;
+}
+
 ck_image *ck_chain_read_restore_with(const char *path, const ck_read_hooks *hooks, mt_error *err)
 {
     hand_from_env();
     ck_image *img = in_read_restore_with(path, hooks, err);
     char dir[PATH_MAX];
     ck_chain_dir(strcmp(path, IN_STDIN) == 0 ? "" : path, dir, sizeof dir);
-    if (img && ck_chain_resolve(img, dir, path, err) < 0) {
+    kept.at_hold = 1;
+    int rc = img ? resolve_with(img, dir, path, hooks ? hooks->ctx : NULL, err) : 0;
+    kept.at_hold = 0;
+    if (rc < 0) {
         ck_image_free(img);
         img = NULL;
     }
     ck_chain_hand_parents(NULL, 0);  /* those not taken: the program never sees them */
+    ck_chain_ahead_clear();          /* those not named: not this checkpoint's chain */
     return img;
+}
+
+int ck_chain_keep_ahead(ck_image *img, const char *path, void *ctx, mt_error *err)
+{
+    if (kept.n == CK_CHAIN_MAX)
+        return mt_fail(err, MT_EFORMAT, "more than %d files read ahead", CK_CHAIN_MAX);
+    struct stat st;
+    int fd = in_open_file(path, err);
+    if (fd < 0)
+        return -1;
+    int same = fstat(fd, &st) == 0 && ck_file_is(fd, img->checkpoint_id, img->end_digest, img->total_bytes);
+    close(fd);
+    if (!same)
+        return mt_fail(err, MT_EFORMAT, "%s is not the checkpoint read ahead for it", path);
+    char dir[PATH_MAX];
+    ck_chain_dir(path, dir, sizeof dir);
+    if (resolve_with(img, dir, path, ctx, err) < 0)
+        return -1;
+    kept.a[kept.n++] = (ahead){ .img = img, .dev = st.st_dev, .ino = st.st_ino, .ctx = ctx };
+    kept.stats.read++;
+    kept.stats.bytes += img->total_bytes;
+    return 0;
 }
 
 /* ---- The writer's checks on its own files ------------------------------------------ */

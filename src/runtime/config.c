@@ -101,6 +101,7 @@ void cfg_read(const char *argv0)
     cfg.fault = !fault                                ? 0
                 : strcmp(fault, "lose-fork-table") == 0  ? CFG_FAULT_LOSE_FORK_TABLE
                 : strcmp(fault, "refuse-keep-fork") == 0 ? CFG_FAULT_REFUSE_KEEP_FORK
+                : strcmp(fault, "replace-ahead") == 0    ? CFG_FAULT_REPLACE_AHEAD
                                                          : 0;
     const char *restore = getenv("MIGTHREAD_RESTORE");
     cfg.restore = restore && *restore ? restore : NULL;

@@ -11,8 +11,11 @@ enum { CFG_PATH_MAX = 4096 };
 enum { CFG_INCR_MAX_DEFAULT = 8 };
 /* The tests' faults (MIGTHREAD_FAULT): lose-fork-table, the table of
  * hashes a forked copy would send back is lost; refuse-keep-fork, a
- * pre-copy asked forked is refused as a runtime from before it did. */
-enum { CFG_FAULT_LOSE_FORK_TABLE = 1, CFG_FAULT_REFUSE_KEEP_FORK = 2 };
+ * pre-copy asked forked is refused as a runtime from before it did;
+ * replace-ahead, a migration's pre-copy read ahead at the destination is
+ * then replaced by a copy of itself (another file: read again at the
+ * hold). */
+enum { CFG_FAULT_LOSE_FORK_TABLE = 1, CFG_FAULT_REFUSE_KEEP_FORK = 2, CFG_FAULT_REPLACE_AHEAD = 3 };
 
 typedef struct config {
     char path[CFG_PATH_MAX];  /* MIGTHREAD_CHECKPOINT_FILE, or <program>.ckpt */

@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include "error.h"
@@ -73,6 +74,11 @@ static ck_image *read_fd_with(int fd, const void *prefix, size_t n, const ck_rea
 ck_image *in_read_fd(int fd, const void *prefix, size_t n, mt_error *err)
 {
     return read_fd_with(fd, prefix, n, NULL, err);
+}
+
+ck_image *in_read_fd_with(int fd, const ck_read_hooks *hooks, mt_error *err)
+{
+    return read_fd_with(fd, NULL, 0, hooks, err);
 }
 
 /* A descriptor number from the environment, or -1 when unset. */
@@ -187,6 +193,59 @@ int in_ready_fd(mt_error *err)
     }
     close(fd);
     return high;
+}
+
+int in_ahead_fd(void)
+{
+    static const char hello[] = "ahead\n";
+    mt_error ignored;
+    int fd = env_fd("MIGTHREAD_PRECOPY_FD", &ignored);
+    if (fd < 0)
+        return -1;  /* unset, or not open (a migrated program's child): nothing to read ahead */
+    fcntl(fd, F_SETFD, FD_CLOEXEC);
+    ssize_t w;
+    do  /* (no SIGPIPE: the daemon may have ended the channel already, the held checkpoint on its way) */
+        w = send(fd, hello, sizeof hello - 1, MSG_NOSIGNAL);
+    while (w < 0 && errno == EINTR);
+    if (w != (ssize_t)(sizeof hello - 1)) {
+        close(fd);
+        return -1;
+    }
+    return fd;
+}
+
+int in_ahead_more(int fd)
+{
+    char c;
+    ssize_t r;
+    do
+        r = recv(fd, &c, 1, MSG_PEEK);
+    while (r < 0 && errno == EINTR);
+    return r == 1;
+}
+
+int in_ahead_name(int fd, char *buf, size_t cap)
+{
+    size_t n = 0;
+    for (;;) {
+        char c;
+        ssize_t r = read(fd, &c, 1);
+        if (r < 0 && errno == EINTR)
+            continue;
+        if (r <= 0)
+            return -1;  /* the end (the held checkpoint comes), or the daemon gone */
+        if (c == '\n') {
+            if (n > 0 && n < cap) {
+                buf[n] = '\0';
+                return 0;
+            }
+            n = 0;  /* empty or too long: not a name, skipped */
+            continue;
+        }
+        if (n < cap)
+            buf[n] = c;
+        n++;
+    }
 }
 
 int in_await_go(int fd, mt_error *err)

@@ -7,6 +7,7 @@
  * either exits or rewinds from memory and carries on as if nothing had
  * happened. */
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <signal.h>
 #include <stdio.h>
@@ -386,6 +387,84 @@ static int control_write_checkpoint(int leave, int requester, int whole)
 
 /* ---- Restore and the bottom of main ---------------------------------------------------- */
 
+/* MIGTHREAD_FAULT=replace-ahead: path replaced by a copy of itself (the
+ * same bytes in another file), as if it changed after it was read ahead. */
+static void replace_file(const char *path)
+{
+    char tmp[PATH_MAX];
+    snprintf(tmp, sizeof tmp, "%s.replaced", path);
+    int in = open(path, O_RDONLY | O_CLOEXEC), out = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+    char buf[65536];
+    ssize_t n = 0;
+    while (in >= 0 && out >= 0 && (n = read(in, buf, sizeof buf)) > 0 && write(out, buf, (size_t)n) == n)
+        ;
+    if (in >= 0)
+        close(in);
+    if (out >= 0 && close(out) == 0 && n == 0)
+        rename(tmp, path);
+    else
+        unlink(tmp);
+}
+
+static uint64_t ahead_placed;  /* blocks placed ahead, all pre-copies read ahead */
+
+/* MIGTHREAD_VERBOSE: what the read-ahead did, the end of the restore's
+ * line (a line of its own before it would be the daemon's reason for a
+ * refusal; after it, one more line in the program's stderr). */
+static void say_ahead(uint64_t taken)
+{
+    ck_ahead_stats st = ck_chain_ahead_stats();
+    fprintf(stderr, "; read ahead %u pre-copies (%llu bytes) while the source ran: %u taken as parents, %u parents "
+            "read at the hold; %llu of %llu blocks placed ahead taken", st.read, (unsigned long long)st.bytes,
+            st.used, st.reread, (unsigned long long)taken, (unsigned long long)ahead_placed);
+}
+
+/* One pre-copy from fd (its bytes, then its file's name): read with its
+ * heap blocks converted as they arrive, kept as that file (ckpt_chain.h),
+ * the rest of its blocks placed. 0; 1 when it could not be kept (read at
+ * the hold); -1 when the channel ended mid-way (nothing more comes). */
+static int read_one_ahead(int fd)
+{
+    restore_early *e = restore_early_new(0);
+    if (!e)
+        return -1;
+    restore_early_for_ahead(e);
+    ck_read_hooks hooks = { .part = restore_early_part, .block = restore_early_block, .ctx = e };
+    mt_error err;
+    char name[PATH_MAX];
+    ck_image *img = in_read_fd_with(fd, &hooks, &err);
+    int rc = img && in_ahead_name(fd, name, sizeof name) == 0 ? ck_chain_keep_ahead(img, name, e, &err) : -2;
+    if (rc < 0) {
+        ck_image_free(img);
+        restore_early_free(e);
+        return rc == -2 ? -1 : 1;
+    }
+    ahead_placed += restore_early_place_ahead(e, img);
+    if (cfg.fault == CFG_FAULT_REPLACE_AHEAD)
+        replace_file(name);
+    return 0;
+}
+
+/* A migration's destination (MIGTHREAD_PRECOPY_FD, migthreadd): each
+ * pre-copy the daemon keeps is read as it arrives, validated and resolved,
+ * and its blocks placed, while the source still runs, until the daemon
+ * ends the channel before the held checkpoint. The held checkpoint's chain
+ * then takes what it names from here (ckpt_chain.h); a file that failed
+ * here, or one that is no longer what was read, is read at the hold as
+ * always. 1 when there was a channel. */
+static int read_ahead(void)
+{
+    int fd = in_ahead_fd();
+    if (fd < 0)
+        return 0;
+    static const ck_ahead_hooks hooks = { restore_early_inherit, restore_early_drop };
+    ck_chain_ahead_hooks(&hooks);
+    while (in_ahead_more(fd) && read_one_ahead(fd) >= 0)
+        ;
+    close(fd);
+    return 1;
+}
+
 /* Reads and places a checkpoint: the threads it holds are created and
  * wait until every frame is in place. */
 static int restore_from(const char *path, void *(**start)(void *))
@@ -397,6 +476,7 @@ static int restore_from(const char *path, void *(**start)(void *))
         mt_fatal("%s", err.msg);
     /* a file, "-" or migthread restart's stream, and its parents; the
      * blocks of numbers convert as they come */
+    int ahead = read_ahead();
     restore_early *early = restore_early_new(0);
     restore_early_drop_bytes(early, !cfg.incremental);  /* the seeding below hashes them */
     ck_read_hooks hooks = { restore_early_part, restore_early_block, early, restore_early_run_begin,
@@ -409,6 +489,7 @@ static int restore_from(const char *path, void *(**start)(void *))
     if (lc_files_reopen(img, &err) < 0 || th_restore_prepare(img, &err) < 0 ||
         restore_image_early(img, early, 0, &err) < 0)
         mt_fatal("%s", err.msg);
+    uint64_t placed_ahead = restore_early_ahead(early);
     restore_early_free(early);
     incr_seed_end();
     /* the library's state, before any thread of the program goes on */
@@ -422,8 +503,12 @@ static int restore_from(const char *path, void *(**start)(void *))
     int role = th_restore_start(start);
     if (role == TH_ROLE_MAIN && !frames_pending(frames_mine()))
         mt_fatal("%s holds no stack to resume", path);
-    if (cfg.verbose)
-        fprintf(stderr, "migthread: restored %s in %.3f ms\n", path, (now() - t0) * 1e3);
+    if (cfg.verbose) {
+        fprintf(stderr, "migthread: restored %s in %.3f ms", path, (now() - t0) * 1e3);
+        if (ahead)
+            say_ahead(placed_ahead);
+        fputc('\n', stderr);
+    }
     return role;
 }
 

@@ -118,6 +118,8 @@ struct restore_early {
     int run_self;                  /* its plan needs nothing beyond a block's own bytes */
     int failed;                    /* a block placed early did not convert: err says why */
     mt_error err;
+    uint64_t ahead;                /* blocks placed ahead (a parent read ahead) now this image's */
+    int ahead_mode;                /* an image read ahead: only blocks a DELTA can name are placed */
 };
 enum { CUR_HEADER, CUR_CONVERTING, CUR_NOT_EARLY };
 
@@ -222,7 +224,10 @@ static int find_home(loader *ld, const ck_block *b, home *h)
         h->new_addr = g->addr;
         if (g->constant)
             return 0;  /* identity only: its address maps, its bytes stay */
-        h->stage = calloc(1, bytes);
+        h->stage = take_early(ld, b);  /* placed ahead (a parent read ahead), copied in at commit */
+        h->converted = h->stage != NULL;
+        if (!h->stage)
+            h->stage = calloc(1, bytes);
     } else if (b->role == CK_ROLE_HEAP) {
         if (untyped_numbers(ld->img, b, local))
             return mt_fail(ld->err, MT_ETYPE, "%s is untyped and used as a type with numbers of more than one "
@@ -902,9 +907,10 @@ static const cv_plan *early_plan(restore_early *e, const ck_image *img, uint32_t
  * beyond its own bytes. Anything unusual (no local type, a raw or untyped
  * block, a malformed header) is left to the loader, which does it the
  * usual way and says why when it fails. */
-static const cv_plan *early_plan_of(restore_early *e, const ck_image *img, const ck_block *b, uint64_t datalen)
+static const cv_plan *plan_of(restore_early *e, const ck_image *img, const ck_block *b, uint64_t datalen, int globals)
 {
-    if (b->role != CK_ROLE_HEAP || b->type >= img->ntypes)
+    int global = globals && b->role == CK_ROLE_GLOBAL && !b->aux;  /* (aux: a constant, whose bytes stay) */
+    if ((b->role != CK_ROLE_HEAP && !global) || b->type >= img->ntypes)
         return NULL;
     if (img->program_id != state_program_id()) {
         e->off = 1;
@@ -922,6 +928,11 @@ static const cv_plan *early_plan_of(restore_early *e, const ck_image *img, const
     if (!cv_plan_self_contained(p) || untyped_numbers(img, b, cv_plan_dst(p)))
         return NULL;
     return p;
+}
+
+static const cv_plan *early_plan_of(restore_early *e, const ck_image *img, const ck_block *b, uint64_t datalen)
+{
+    return plan_of(e, img, b, datalen, 0);
 }
 
 static void early_drop_current(restore_early *e, int state)
@@ -980,12 +991,11 @@ void restore_early_part(void *ctx, const ck_image *img, const uint8_t *payload, 
         e->cur_done = upto;
 }
 
-/* A block of a BLOCKS record, read whole and checked, converted at once
- * (its bytes never came in pieces): small blocks convert while the next
- * record travels. */
-static void early_whole(restore_early *e, const ck_image *img, const ck_block *b, uint64_t i)
+/* Block i (b, its bytes all there) converted with plan into a home of
+ * its own, kept as stage i; none when plan is NULL or a value does not fit
+ * (the loader converts it then, and says why). */
+static void convert_whole(restore_early *e, const ck_block *b, uint64_t i, const cv_plan *plan)
 {
-    const cv_plan *plan = early_plan_of(e, img, b, b->len);
     if (!plan || early_room(e, i) < 0)
         return;
     uint8_t *stage = calloc(1, b->count * cv_plan_dst(plan)->size);
@@ -1000,6 +1010,14 @@ static void early_whole(restore_early *e, const ck_image *img, const ck_block *b
     e->stage[i] = stage;
 }
 
+/* A block of a BLOCKS record, read whole and checked, converted at once
+ * (its bytes never came in pieces): small blocks convert while the next
+ * record travels. */
+static void early_whole(restore_early *e, const ck_image *img, const ck_block *b, uint64_t i)
+{
+    convert_whole(e, b, i, early_plan_of(e, img, b, b->len));
+}
+
 int restore_early_block(void *ctx, const ck_image *img, const ck_block *b)
 {
     restore_early *e = ctx;
@@ -1010,7 +1028,7 @@ int restore_early_block(void *ctx, const ck_image *img, const ck_block *b)
         b->type == e->cur_block.type && b->old_addr == e->cur_block.old_addr && early_room(e, i) == 0) {
         e->stage[i] = e->cur;
         e->cur = NULL;
-    } else if (e->cur_state == CUR_HEADER && !e->off && b->data) {
+    } else if (e->cur_state == CUR_HEADER && !e->off && b->data && !e->ahead_mode) {
         early_whole(e, img, b, i);
     }
     early_drop_current(e, CUR_HEADER);
@@ -1115,6 +1133,113 @@ int restore_early_run_block(void *ctx, const ck_image *img, const ck_block *b, v
                                  .len = b->len, .aux = b->aux, .site = e->run_site, .type = b->type,
                                  .record = b->record, .pending = (uint8_t)pending, .open = 1 };
     return 0;
+}
+
+/* ---- Blocks placed ahead (a parent read ahead: ckpt_chain.h) ------------------------- */
+
+/* Whether block i of img is alone in its record: only such a block can
+ * be a DELTA's parent (a BLOCKS record's blocks are each written whole). */
+static int alone_in_record(const ck_image *img, uint64_t i)
+{
+    uint32_t r = img->blocks[i].record;
+    return (i == 0 || img->blocks[i - 1].record != r) && (i + 1 == img->nblocks || img->blocks[i + 1].record != r);
+}
+
+void restore_early_for_ahead(restore_early *e)
+{
+    e->ahead_mode = 1;
+}
+
+uint64_t restore_early_place_ahead(restore_early *e, const ck_image *img)
+{
+    uint64_t placed = 0;
+    for (uint64_t i = 0; i < img->nblocks && !e->off; i++) {
+        const ck_block *b = &img->blocks[i];
+        if (i < e->nstage && e->stage[i])
+            placed++;  /* converted as it arrived, or inherited from its own parent */
+        else if (b->data && alone_in_record(img, i)) {
+            convert_whole(e, b, i, plan_of(e, img, b, b->len, 1));
+            placed += i < e->nstage && e->stage[i] != NULL;
+        }
+    }
+    return placed;
+}
+
+static int chunk_changed(const ck_delta *d, uint64_t k)
+{
+    return !(d->same[k / 8] >> (k % 8) & 1);
+}
+
+/* The elements of b (ssz bytes each in the writer) that hold a byte of a
+ * chunk its delta does not take from the parent, converted again from b's
+ * resolved bytes into stage; the others hold the parent's bytes, which
+ * converted alike. 0, or -1 when a value does not fit (the loader
+ * converts the block then, and says so). */
+static int convert_changed(const restore_early *e, const cv_plan *plan, const ck_block *b, size_t ssz, uint8_t *stage)
+{
+    const ck_delta *d = b->delta;
+    size_t dsz = cv_plan_dst(plan)->size;
+    cv_ctx cx = { .lossy = e->flags & MT_LOAD_LOSSY, .src_data = b->data, .src_old = b->old_addr };
+    mt_error ignored;
+    for (uint64_t k = 0; k < d->nchunks; k++) {
+        if (!chunk_changed(d, k))
+            continue;
+        uint64_t first = k;
+        while (k + 1 < d->nchunks && chunk_changed(d, k + 1))
+            k++;
+        uint64_t off = first * d->chunk, end = (k + 1) * d->chunk < b->len ? (k + 1) * d->chunk : b->len;
+        uint64_t lo = off / ssz, hi = (end + ssz - 1) / ssz;
+        if (hi > b->count)
+            hi = b->count;
+        if (cv_plan_is_copy(plan))
+            memcpy(stage + lo * dsz, b->data + lo * ssz, (size_t)((hi - lo) * ssz));
+        else if (cv_run(plan, stage + lo * dsz, b->data + lo * ssz, (size_t)(hi - lo), &cx, &ignored) < 0)
+            return -1;
+    }
+    return 0;
+}
+
+/* Whether parent block pb, placed ahead, is child block b's as it was:
+ * the same block (role, address, type, elements), converted alike. */
+static int same_block(const restore_early *e, const ck_image *img, const ck_block *b, const restore_early *pe,
+                      const ck_image *pimg, const ck_block *pb)
+{
+    return e->flags == pe->flags && b->role == pb->role && b->old_addr == pb->old_addr && b->len == pb->len &&
+           b->count == pb->count && b->aux == pb->aux && b->key == pb->key && b->type < img->ntypes &&
+           pb->type < pimg->ntypes && img->types[b->type]->id == pimg->types[pb->type]->id &&
+           img->types[b->type]->size == pimg->types[pb->type]->size;
+}
+
+void restore_early_inherit(void *ctx, const ck_image *img, void *pctx, const ck_image *pimg)
+{
+    restore_early *e = ctx, *pe = pctx;
+    for (uint64_t i = 0; i < img->nblocks && !e->off && !pe->off; i++) {
+        const ck_block *b = &img->blocks[i];
+        const ck_block *pb = b->delta ? ck_chain_parent_block(pimg, b->delta->parent_record) : NULL;
+        uint64_t j = pb ? (uint64_t)(pb - pimg->blocks) : 0;
+        if (!pb || j >= pe->nstage || !pe->stage[j] || !same_block(e, img, b, pe, pimg, pb) ||
+            (i < e->nstage && e->stage[i]) || early_room(e, i) < 0)
+            continue;
+        const cv_plan *plan = plan_of(e, img, b, b->len, 1);
+        uint8_t *stage = pe->stage[j];
+        pe->stage[j] = NULL;
+        if (!plan || convert_changed(e, plan, b, img->types[b->type]->size, stage) < 0) {
+            free(stage);  /* the loader converts it as usual, and says why when it fails */
+            continue;
+        }
+        e->stage[i] = stage;
+        e->ahead++;
+    }
+}
+
+uint64_t restore_early_ahead(const restore_early *e)
+{
+    return e ? e->ahead : 0;
+}
+
+void restore_early_drop(void *ctx)
+{
+    restore_early_free(ctx);
 }
 
 void restore_early_drop_bytes(restore_early *e, int on)

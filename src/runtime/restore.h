@@ -50,6 +50,29 @@ uint64_t restore_early_taken(const restore_early *e);
 /* Frees what no restore took. */
 void restore_early_free(restore_early *e);
 
+/* Blocks placed ahead (a migration's pre-copies read ahead while the
+ * source runs on: ckpt_chain.h). restore_early_place_ahead converts each
+ * block of img (read ahead, resolved) that a DELTA could name (alone in
+ * its record: heap blocks and the globals whose plans need nothing beyond
+ * their own bytes) and has no home yet into one, kept in e (one
+ * restore_early per image read ahead, flags as the restore's); returns
+ * how many of img's blocks have one.
+ * restore_early_inherit (ck_ahead_hooks' inherit) gives each DELTA block
+ * of img whose parent block in pimg was placed ahead (pctx) that home,
+ * with the elements of its changed chunks converted again from img's
+ * resolved bytes: the same bytes as converting the block whole; anything
+ * that differs (another type, address or length) is left to the loader.
+ * restore_early_drop is ck_ahead_hooks' drop (restore_early_free). */
+uint64_t restore_early_place_ahead(restore_early *e, const ck_image *img);
+/* e is for an image read ahead: as it arrives (ck_read_hooks' part and
+ * block), only blocks a DELTA can name are converted (not those of BLOCKS
+ * records), and their bytes stay (a child may borrow them). */
+void restore_early_for_ahead(restore_early *e);
+void restore_early_inherit(void *ctx, const ck_image *img, void *pctx, const ck_image *pimg);
+void restore_early_drop(void *ctx);
+/* How many of the blocks restore_image_early may take were placed ahead. */
+uint64_t restore_early_ahead(const restore_early *e);
+
 /* Called for each global and heap block a restore puts in place (b is the
  * checkpoint's, new_addr where its bytes now are): incremental checkpoints
  * (incr.c) take the checkpoint a process came from as the first parent. */

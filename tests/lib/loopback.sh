@@ -88,3 +88,10 @@ pid_in() {
     done
     return 1
 }
+# ahead_took NAME READ USED: the restored program's verbose line (NAME.err)
+# says, after its restore time, that it read READ pre-copies ahead, took USED of them as parents, read
+# none at the hold and took at least one block placed ahead (patterns)
+ahead_took() {
+    grep -q "^migthread: restored migration in [0-9.]* ms; read ahead $2 pre-copies ([0-9]* bytes) while the source ran: $3 taken as parents, 0 parents read at the hold; [1-9][0-9]* of [0-9]* blocks placed ahead taken\$" "$dir/$1.err"
+}
+
