@@ -1,0 +1,126 @@
+/* libc_locks.c: the program's stdio streams without glibc's locks while
+ * the program has one thread of its own (docs/design.md, "stdio while the
+ * program has one thread").
+ *
+ * The control thread makes glibc run multi-threaded in every MigThread
+ * process, so each getc, putc or printf takes its stream's lock although
+ * no other thread ever touches the program's streams: the control thread
+ * uses no stdio while this is on (it writes its lines with write(2)).
+ * The standard streams and the streams the program opens through the
+ * runtime are marked FSETLOCKING_BYCALLER (public <stdio_ext.h>); before
+ * any other thread may use them (the program's first thread, a restored
+ * thread, a forked capture whose report the control thread writes) they
+ * are all given back to glibc (FSETLOCKING_INTERNAL), for good. */
+#include <stdio.h>
+#include <stdio_ext.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "libc_state.h"
+
+enum { MARKED_FIRST = 16 };    /* the table's first size; it doubles */
+enum { LINE_MAX_BYTES = 1024 };  /* lc_locks_say's longest line */
+
+/* 1 while the marked streams lock nothing. Written only by the program's
+ * one thread; read by the control thread too (acquire: a 0 it reads
+ * means every stream is glibc's again). */
+static int solo;
+
+/* 1 in a thread that is not the program's (the control thread). */
+static _Thread_local int outsider;
+
+/* The streams the program opened while solo, besides the standard ones. */
+static FILE **marked;
+static size_t nmarked, capmarked;
+
+static void give_back(FILE *f)
+{
+    __fsetlocking(f, FSETLOCKING_INTERNAL);
+}
+
+/* f without its lock; 0 when the program had already taken the locking
+ * of f on itself (it stays the program's). */
+static int take(FILE *f)
+{
+    return __fsetlocking(f, FSETLOCKING_BYCALLER) == FSETLOCKING_INTERNAL;
+}
+
+void lc_locks_begin(void)
+{
+    take(stdin);
+    take(stdout);
+    take(stderr);
+    __atomic_store_n(&solo, 1, __ATOMIC_RELEASE);
+}
+
+int lc_locks_solo(void)
+{
+    return __atomic_load_n(&solo, __ATOMIC_ACQUIRE);
+}
+
+void lc_locks_mark(FILE *f)
+{
+    if (!f || !lc_locks_solo())
+        return;
+    if (f == stdin || f == stdout || f == stderr) {  /* reopened: marked again */
+        take(f);
+        return;
+    }
+    if (nmarked == capmarked) {
+        size_t cap = capmarked ? capmarked * 2 : MARKED_FIRST;
+        FILE **grown = realloc(marked, cap * sizeof *grown);
+        if (!grown)
+            return;  /* left to glibc's locks: slower, never wrong */
+        marked = grown;
+        capmarked = cap;
+    }
+    if (take(f))
+        marked[nmarked++] = f;
+}
+
+void lc_locks_forget(FILE *f)
+{
+    for (size_t i = 0; i < nmarked; i++)
+        if (marked[i] == f) {
+            marked[i] = marked[--nmarked];
+            return;
+        }
+}
+
+void lc_locks_shared(void)
+{
+    if (!lc_locks_solo())
+        return;
+    give_back(stdin);
+    give_back(stdout);
+    give_back(stderr);
+    for (size_t i = 0; i < nmarked; i++)
+        give_back(marked[i]);
+    free(marked);
+    marked = NULL;
+    nmarked = capmarked = 0;
+    __atomic_store_n(&solo, 0, __ATOMIC_RELEASE);
+}
+
+void lc_locks_outsider(void)
+{
+    outsider = 1;
+}
+
+void lc_locks_say(const char *line)
+{
+    if (!outsider || !lc_locks_solo()) {
+        fflush(stdout);  /* the line after the output that came before it */
+        fprintf(stderr, "%s\n", line);
+        return;
+    }
+    char buf[LINE_MAX_BYTES];
+    size_t n = strlen(line);
+    if (n > sizeof buf - 1)
+        n = sizeof buf - 1;
+    memcpy(buf, line, n);
+    buf[n++] = '\n';
+    ssize_t w = write(STDERR_FILENO, buf, n);  /* stdout's buffer is the program's business */
+    (void)w;
+}
