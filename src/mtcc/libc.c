@@ -35,6 +35,8 @@ static const char *const renamed[][2] = {
     { "setvbuf", "mt_setvbuf" }, { "setbuf", "mt_setbuf" }, { "setbuffer", "mt_setbuffer" }, { "setlinebuf", "mt_setlinebuf" },
     { "pipe", "mt_pipe" }, { "pipe2", "mt_pipe2" }, { "socket", "mt_socket" }, { "socketpair", "mt_socketpair" },
     { "accept", "mt_accept" }, { "accept4", "mt_accept4" },
+    /* threads that do not come through pthread_create (libc_locks.c) */
+    { "thrd_create", "mt_thrd_create" }, { "timer_create", "mt_timer_create" }, { "mq_notify", "mt_mq_notify" },
     { NULL, NULL } };
 
 /* The label a declaration is linked by (glibc's signal() is __sysv_signal

@@ -11,13 +11,17 @@
  * any other thread may use them (the program's first thread, a restored
  * thread, a forked capture whose report the control thread writes) they
  * are all given back to glibc (FSETLOCKING_INTERNAL), for good. */
+#include <mqueue.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdio_ext.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "libc_state.h"
+#include "migthread-gen.h"
 
 enum { MARKED_FIRST = 16 };    /* the table's first size; it doubles */
 enum { LINE_MAX_BYTES = 1024 };  /* lc_locks_say's longest line */
@@ -123,4 +127,35 @@ void lc_locks_say(const char *line)
     buf[n++] = '\n';
     ssize_t w = write(STDERR_FILENO, buf, n);  /* stdout's buffer is the program's business */
     (void)w;
+}
+
+/* ---- Threads that do not come through pthread_create ----------------------------- */
+
+/* C11's thrd_create: <threads.h> is hidden by the runtime's own threads.h
+ * on the include path; glibc's thrd_t is an unsigned long on every ABI. */
+extern int thrd_create(unsigned long *thr, int (*func)(void *), void *arg);
+
+/* A notification that runs a function in a thread of its own. */
+static void before_notify(const void *sev)
+{
+    if (sev && ((const struct sigevent *)sev)->sigev_notify == SIGEV_THREAD)
+        lc_locks_shared();
+}
+
+int mt_thrd_create(unsigned long *thr, int (*func)(void *), void *arg)
+{
+    lc_locks_shared();
+    return thrd_create(thr, func, arg);
+}
+
+int mt_timer_create(int clock, void *sev, void **timer)
+{
+    before_notify(sev);
+    return timer_create((clockid_t)clock, sev, (timer_t *)timer);
+}
+
+int mt_mq_notify(int mq, const void *sev)
+{
+    before_notify(sev);
+    return mq_notify((mqd_t)mq, sev);
 }
