@@ -285,6 +285,31 @@ wait "$pid"; rc=$?
 check "--exit amid the stdio, then restored: the output and the file are the plain build's" \
     "[ $crc -eq 0 ] && rt_captured '$sh_.ckpt' '$dir/before.err' $rc && rt_restore '$sh_.ckpt' '$dir/after' '$sh_' &&
      rt_joined '$dir/before' '$dir/after' '$sh_.want' && cmp -s '$sh_.file' '$sh_.want.file'"
+# The same two under ThreadSanitizer (the runtime's side: the control
+# thread against the program's one thread, the give-back at the first
+# thread; glibc itself is not instrumented).
+tsan=build/tsan
+if make -s "$tsan/lib/x86_64-linux-gnu/libmigthread.a" >/dev/null 2>&1; then
+    MTCC_LIBDIR=$tsan/lib $mtcc --cc=gcc -fsanitize=thread -g -O1 -o "$sl.tsan" tests/control/stdiolocks.c -lpthread
+    "$sl.tsan" "$sl.tsan.file" >"$sl.tsan.out" 2>"$sl.tsan.err"; rc=$?
+    check "tsan: four threads after one: no report, every line whole" \
+        "[ $rc -eq 0 ] && ! grep -q ThreadSanitizer '$sl.tsan.err' && [ \$(sort -u '$sl.tsan.file' | grep -c '^t[0-3] [0-9]*\$') -eq 80000 ]"
+    MTCC_LIBDIR=$tsan/lib $mtcc --cc=gcc -fsanitize=thread -g -O1 -o "$sh_.tsan" tests/control/stdioheavy.c
+    "$sh_.plain" "$sh_.in" "$sh_.want.file" 400 >"$sh_.want"
+    rm -f "$sh_.ckpt"
+    MIGTHREAD_VERBOSE=1 MIGTHREAD_CHECKPOINT_FILE="$sh_.ckpt" "$sh_.tsan" "$sh_.in" "$sh_.file" 400 >"$sh_.out" 2>"$sh_.err" &
+    pid=$!
+    asked=0
+    for i in 1 2 3; do
+        $mt checkpoint --timeout 10 "$pid" >"$dir/out" 2>"$dir/err" && asked=$((asked + 1))
+    done
+    wait "$pid"; rc=$?
+    check "tsan: three checkpoints through the channel amid one thread's stdio: no report, the plain build's output" \
+        "[ $rc -eq 0 ] && [ $asked -eq 3 ] && [ \$(grep -c '^migthread: checkpoint ' '$sh_.err') -ge 3 ] &&
+         ! grep -q ThreadSanitizer '$sh_.err' && cmp -s '$sh_.out' '$sh_.want' && cmp -s '$sh_.file' '$sh_.want.file'"
+else
+    echo "  (skipped: no ThreadSanitizer build of the runtime)"
+fi
 
 # ---- another user ---------------------------------------------------------------------------
 if [ "$(id -u)" -eq 0 ] && command -v setpriv >/dev/null && id nobody >/dev/null 2>&1; then
