@@ -37,6 +37,9 @@ static const char *const renamed[][2] = {
     { "accept", "mt_accept" }, { "accept4", "mt_accept4" },
     /* threads that do not come through pthread_create (libc_locks.c) */
     { "thrd_create", "mt_thrd_create" }, { "timer_create", "mt_timer_create" }, { "mq_notify", "mt_mq_notify" },
+    /* characters on streams that lock nothing (libc_locks.c) */
+    { "getc", "mt_getc" }, { "fgetc", "mt_getc" }, { "putc", "mt_putc" }, { "fputc", "mt_putc" },
+    { "getchar", "mt_getchar" }, { "putchar", "mt_putchar" }, { "feof", "mt_feof" },
     { NULL, NULL } };
 
 /* The label a declaration is linked by (glibc's signal() is __sysv_signal
