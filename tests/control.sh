@@ -259,6 +259,12 @@ $mtcc -O2 -o "$st" tests/control/stdiothrd.c
 check "a C11 thread and a SIGEV_THREAD timer give the streams their locks back too" \
     "[ $rc -eq 0 ] && [ $trc -eq 0 ] && grep -qx 'one thread: stdout unlocked' '$st.out' && grep -qx 'thrd: stdout locked' '$st.out' &&
      grep -qx 'in a C11 thread' '$st.out' && grep -qx 'timer: stdout locked' '$st.timer'"
+ch=$dir/stdiochars
+$mtcc -O2 -o "$ch" tests/control/stdiochars.c -lpthread && gcc -O2 -o "$ch.plain" tests/control/stdiochars.c -lpthread
+printf 'line one\nline two\n' | "$ch.plain" "$ch.file" >"$ch.want"
+printf 'line one\nline two\n' | "$ch" "$ch.file" >"$ch.out" 2>"$ch.err"; rc=$?
+check "getc, putc, feof and their kin on streams with and without locks: the plain build's output" \
+    "[ $rc -eq 0 ] && grep -q '^pass 2: 10000 bytes' '$ch.want' && cmp -s '$ch.out' '$ch.want'"
 # A program whose one thread does nothing but stdio, checkpointed through
 # the channel again and again while it runs, then once with --exit and
 # restored: the control thread never touches its unlocked streams.
