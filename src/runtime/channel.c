@@ -469,8 +469,7 @@ static int start_checkpoint(int fd, cm_msg *m, char *why, size_t cap)
     if (ch.active)
         return snprintf(why, cap, "a checkpoint asked for through the control channel is under way"), 0;
     if (sp_refusal()) {  /* refused before any unwinding: the program's line, the same answer */
-        snprintf(why, cap, "migthread: checkpoint refused: %s", sp_refusal());
-        lc_locks_say(why);  /* not through the program's streams while they lock nothing */
+        sp_say_refusal();
         return snprintf(why, cap, "checkpoint refused: %s", sp_refusal()), 0;
     }
     int leave = (m->flags & CM_FLAG_EXIT) != 0;

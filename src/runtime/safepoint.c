@@ -78,13 +78,18 @@ const char *sp_refusal(void)
     return stack_refusal;
 }
 
+void sp_say_refusal(void)
+{
+    char line[REFUSAL_LINE_MAX];
+    snprintf(line, sizeof line, "migthread: checkpoint refused: %s", stack_refusal);
+    lc_locks_say(line);  /* the control thread asks too: not through the streams while they lock nothing */
+}
+
 int sp_request(int kind, uint32_t target, int leave)
 {
     if (!stack_refusal)
         return th_request(kind, target, leave);
-    char line[REFUSAL_LINE_MAX];
-    snprintf(line, sizeof line, "migthread: checkpoint refused: %s", stack_refusal);
-    lc_locks_say(line);  /* the control thread asks too */
+    sp_say_refusal();
     return -1;
 }
 
