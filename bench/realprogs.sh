@@ -6,6 +6,9 @@
 #
 # Usage: bench/realprogs.sh SRCDIR [NAME...]   (all programs of the manifest without NAMEs)
 #        bench/realprogs.sh --table            the Markdown table of the last run
+#        bench/realprogs.sh --again NAME BUILD [VAR=VALUE...]
+#                                              one more callgrind count of a kept build
+#                                              (plain or mt) with VAR=VALUE in its environment
 # Inputs are the manifest's (sized for qemu), larger where the plain run
 # would execute fewer than about 30 million instructions (bench_sizes): so
 # that the runtime's start, about 0.16 million instructions, does not weigh;
@@ -164,7 +167,22 @@ report() {
     }' "$out"/*/result
 }
 
+# again NAME BUILD [VAR=VALUE...]: callgrind's count for one more run of the
+# build kept from the last run (plain or mt), with the variables set in its
+# environment (MIGTHREAD_CONTROL=0: the runtime without its control thread).
+again() {
+    d=$out/$1 build=$2
+    shift 2
+    manifest_load "$name_again" || return 1
+    bench_sizes
+    case "$stdin" in -) stdin=/dev/null ;; *) stdin=$d/src/$stdin ;; esac
+    run "$d/$build" "$d/cg.again.$build.stdout" "$d/cg.again.$build.stderr" \
+        env "$@" valgrind --tool=callgrind --callgrind-out-file="$d/cg.again.$build" || return 1
+    sed -n 's/.*Collected : \([0-9]*\).*/\1/p' "$d/cg.again.$build.stderr" | tail -n 1
+}
+
 if [ "${1:-}" = "--one" ]; then SRC=$2; one_program "$3"; exit 0; fi
+if [ "${1:-}" = "--again" ]; then shift; name_again=$1; again "$@"; exit; fi
 if [ "${1:-}" = "--table" ]; then report md; exit; fi
 [ $# -ge 1 ] || { echo "usage: bench/realprogs.sh SRCDIR [NAME...] | --table" >&2; exit 2; }
 [ -n "$1" ] && [ -d "$1" ] || { echo "bench-realprogs: no sources in '$1' (set REALPROGS_SRC=DIR; docs/realprogs.md says how to fetch them): skipped"; exit 0; }

@@ -429,6 +429,21 @@ int mt_socketpair(int domain, int type, int protocol, int fds[2]);
 int mt_accept(int fd, void *addr, unsigned *len);
 int mt_accept4(int fd, void *addr, unsigned *len, int flags);
 
+/* Threads that do not come through pthread_create (libc_locks.c): the
+ * program's streams lock again before one can start (a C11 thread, a
+ * SIGEV_THREAD notification); then glibc's calls. */
+int mt_thrd_create(unsigned long *thr, int (*func)(void *), void *arg);
+int mt_timer_create(int clock, void *sev, void **timer);
+int mt_mq_notify(int mq, const void *sev);
+
+/* Characters (libc_locks.c): glibc's unlocked bodies on a stream that
+ * locks nothing (FSETLOCKING_BYCALLER), glibc's calls on any other. */
+int mt_getc(struct _IO_FILE *f);
+int mt_putc(int c, struct _IO_FILE *f);
+int mt_getchar(void);
+int mt_putchar(int c);
+int mt_feof(struct _IO_FILE *f);
+
 /* Prints "migthread: " and the error, and exits with status 1. */
 _Noreturn void mt_die(const mt_error *err);
 

@@ -4,7 +4,8 @@
 # started survives a request; a program's own SIGUSR1 and SIGALRM
 # handlers keep working while it is checkpointed by the channel and by
 # MIGTHREAD_INTERVAL; -o (a file, or a descriptor: `-o -`), --exit,
-# --timeout, --thread; garbage on the socket; another user refused; list.
+# --timeout, --thread; garbage on the socket; another user refused; list;
+# the streams without glibc's locks while the program has one thread.
 # No test sleeps to wait for a program: `--timeout` waits for its socket.
 set -u
 cd "$(dirname "$0")/.."
@@ -232,6 +233,89 @@ python3 -c 'import socket, sys; socket.socket(socket.AF_UNIX).bind(sys.argv[1])'
 $mt list >/dev/null
 check "list removes a socket nobody listens on" "[ ! -e '$fake' ]"
 kill "$spid"; { wait "$spid"; } 2>/dev/null
+
+# ---- stdio while the program has one thread (libc_locks.c) ----------------------------------
+# The streams lock nothing until the program's first thread, and lock
+# again from then on: four threads then write 80000 whole lines each to
+# stdout and a file (without the locks back, lines are lost or torn).
+sl=$dir/stdiolocks
+$mtcc -O2 -o "$sl" tests/control/stdiolocks.c -lpthread
+"$sl" "$sl.file" >"$sl.out" 2>"$sl.err"; rc=$?
+tr -d . <"$sl.err" | grep . >"$sl.modes"
+check "one program thread: its streams lock nothing; from its first thread on they lock" \
+    "[ $rc -eq 0 ] && grep -qx 'one thread: stdin unlocked, stdout unlocked, stderr unlocked, file unlocked' '$sl.modes' &&
+     grep -qx 'threads: stdin locked, stdout locked, stderr locked, file locked' '$sl.modes' &&
+     grep -qx 'joined: stdin locked, stdout locked, stderr locked, file locked' '$sl.modes'"
+check "... and four threads' lines all arrive whole, on stdout and in a file" \
+    "[ \$(sort -u '$sl.out' | grep -c '^thread [0-3] line [0-9]*\$') -eq 80000 ] && [ \$(wc -l <'$sl.out') -eq 80000 ] &&
+     [ \$(sort -u '$sl.file' | grep -c '^t[0-3] [0-9]*\$') -eq 80000 ] && [ \$(wc -l <'$sl.file') -eq 80000 ]"
+MIGTHREAD_STDIO_LOCKS=1 "$sl" "$sl.file" >/dev/null 2>"$sl.err"; rc=$?
+check "MIGTHREAD_STDIO_LOCKS=1: the streams keep their locks" \
+    "[ $rc -eq 0 ] && tr -d . <'$sl.err' | grep -qx 'one thread: stdin locked, stdout locked, stderr locked, file locked'"
+st=$dir/stdiothrd
+$mtcc -O2 -o "$st" tests/control/stdiothrd.c
+"$st" >"$st.out" 2>&1; rc=$?
+"$st" timer >"$st.timer" 2>&1; trc=$?
+check "a C11 thread and a SIGEV_THREAD timer give the streams their locks back too" \
+    "[ $rc -eq 0 ] && [ $trc -eq 0 ] && grep -qx 'one thread: stdout unlocked' '$st.out' && grep -qx 'thrd: stdout locked' '$st.out' &&
+     grep -qx 'in a C11 thread' '$st.out' && grep -qx 'timer: stdout locked' '$st.timer'"
+ch=$dir/stdiochars
+$mtcc -O2 -o "$ch" tests/control/stdiochars.c -lpthread && gcc -O2 -o "$ch.plain" tests/control/stdiochars.c -lpthread
+printf 'line one\nline two\n' | "$ch.plain" "$ch.file" >"$ch.want"
+printf 'line one\nline two\n' | "$ch" "$ch.file" >"$ch.out" 2>"$ch.err"; rc=$?
+check "getc, putc, feof and their kin on streams with and without locks: the plain build's output" \
+    "[ $rc -eq 0 ] && grep -q '^pass 2: 10000 bytes' '$ch.want' && cmp -s '$ch.out' '$ch.want'"
+# A program whose one thread does nothing but stdio, checkpointed through
+# the channel again and again while it runs, then once with --exit and
+# restored: the control thread never touches its unlocked streams.
+sh_=$dir/stdioheavy
+$mtcc -O2 -o "$sh_" tests/control/stdioheavy.c && gcc -O2 -o "$sh_.plain" tests/control/stdioheavy.c
+head -c 65536 /dev/urandom >"$sh_.in"
+"$sh_.plain" "$sh_.in" "$sh_.want.file" 3000 >"$sh_.want"
+rm -f "$sh_.ckpt"
+MIGTHREAD_VERBOSE=1 MIGTHREAD_CHECKPOINT_FILE="$sh_.ckpt" "$sh_" "$sh_.in" "$sh_.file" 3000 >"$sh_.out" 2>"$sh_.err" &
+pid=$!
+asked=0
+for i in 1 2 3 4 5; do
+    $mt checkpoint --timeout 10 "$pid" >"$dir/out" 2>"$dir/err" && asked=$((asked + 1))
+done
+wait "$pid"; rc=$?
+check "five checkpoints through the channel while the one thread reads and writes streams" \
+    "[ $asked -eq 5 ] && [ -s '$sh_.ckpt' ] && [ \$(grep -c '^migthread: checkpoint ' '$sh_.err') -ge 5 ] && [ $rc -eq 0 ]"
+check "... and its output and its file are the plain build's" "cmp -s '$sh_.out' '$sh_.want' && cmp -s '$sh_.file' '$sh_.want.file'"
+rm -f "$sh_.ckpt"
+MIGTHREAD_VERBOSE=1 MIGTHREAD_CHECKPOINT_FILE="$sh_.ckpt" "$sh_" "$sh_.in" "$sh_.file" 3000 >"$dir/before" 2>"$dir/before.err" &
+pid=$!
+$mt checkpoint --exit --timeout 10 "$pid" >"$dir/out" 2>"$dir/err"; crc=$?
+wait "$pid"; rc=$?
+check "--exit amid the stdio, then restored: the output and the file are the plain build's" \
+    "[ $crc -eq 0 ] && rt_captured '$sh_.ckpt' '$dir/before.err' $rc && rt_restore '$sh_.ckpt' '$dir/after' '$sh_' &&
+     rt_joined '$dir/before' '$dir/after' '$sh_.want' && cmp -s '$sh_.file' '$sh_.want.file'"
+# The same two under ThreadSanitizer (the runtime's side: the control
+# thread against the program's one thread, the give-back at the first
+# thread; glibc itself is not instrumented).
+tsan=build/tsan
+if make -s "$tsan/lib/x86_64-linux-gnu/libmigthread.a" >/dev/null 2>&1; then
+    MTCC_LIBDIR=$tsan/lib $mtcc --cc=gcc -fsanitize=thread -g -O1 -o "$sl.tsan" tests/control/stdiolocks.c -lpthread
+    "$sl.tsan" "$sl.tsan.file" >"$sl.tsan.out" 2>"$sl.tsan.err"; rc=$?
+    check "tsan: four threads after one: no report, every line whole" \
+        "[ $rc -eq 0 ] && ! grep -q ThreadSanitizer '$sl.tsan.err' && [ \$(sort -u '$sl.tsan.file' | grep -c '^t[0-3] [0-9]*\$') -eq 80000 ]"
+    MTCC_LIBDIR=$tsan/lib $mtcc --cc=gcc -fsanitize=thread -g -O1 -o "$sh_.tsan" tests/control/stdioheavy.c
+    "$sh_.plain" "$sh_.in" "$sh_.want.file" 400 >"$sh_.want"
+    rm -f "$sh_.ckpt"
+    MIGTHREAD_VERBOSE=1 MIGTHREAD_CHECKPOINT_FILE="$sh_.ckpt" "$sh_.tsan" "$sh_.in" "$sh_.file" 400 >"$sh_.out" 2>"$sh_.err" &
+    pid=$!
+    asked=0
+    for i in 1 2 3; do
+        $mt checkpoint --timeout 10 "$pid" >"$dir/out" 2>"$dir/err" && asked=$((asked + 1))
+    done
+    wait "$pid"; rc=$?
+    check "tsan: three checkpoints through the channel amid one thread's stdio: no report, the plain build's output" \
+        "[ $rc -eq 0 ] && [ $asked -eq 3 ] && [ \$(grep -c '^migthread: checkpoint ' '$sh_.err') -ge 3 ] &&
+         ! grep -q ThreadSanitizer '$sh_.err' && cmp -s '$sh_.out' '$sh_.want' && cmp -s '$sh_.file' '$sh_.want.file'"
+else
+    echo "  (skipped: no ThreadSanitizer build of the runtime)"
+fi
 
 # ---- another user ---------------------------------------------------------------------------
 if [ "$(id -u)" -eq 0 ] && command -v setpriv >/dev/null && id nobody >/dev/null 2>&1; then

@@ -35,6 +35,11 @@ static const char *const renamed[][2] = {
     { "setvbuf", "mt_setvbuf" }, { "setbuf", "mt_setbuf" }, { "setbuffer", "mt_setbuffer" }, { "setlinebuf", "mt_setlinebuf" },
     { "pipe", "mt_pipe" }, { "pipe2", "mt_pipe2" }, { "socket", "mt_socket" }, { "socketpair", "mt_socketpair" },
     { "accept", "mt_accept" }, { "accept4", "mt_accept4" },
+    /* threads that do not come through pthread_create (libc_locks.c) */
+    { "thrd_create", "mt_thrd_create" }, { "timer_create", "mt_timer_create" }, { "mq_notify", "mt_mq_notify" },
+    /* characters on streams that lock nothing (libc_locks.c) */
+    { "getc", "mt_getc" }, { "fgetc", "mt_getc" }, { "putc", "mt_putc" }, { "fputc", "mt_putc" },
+    { "getchar", "mt_getchar" }, { "putchar", "mt_putchar" }, { "feof", "mt_feof" },
     { NULL, NULL } };
 
 /* The label a declaration is linked by (glibc's signal() is __sysv_signal
@@ -49,9 +54,17 @@ static enum CXChildVisitResult find_label(CXCursor c, CXCursor parent, CXClientD
     return CXChildVisit_Continue;
 }
 
+/* getchar and putchar, which glibc's headers define inline at -O2 (as
+ * getc(stdin) and putc(c, stdout)): the runtime's do the same. */
+static int inline_in_libc(CXCursor def, const char *name)
+{
+    return in_system_header(def) && (strcmp(name, "getchar") == 0 || strcmp(name, "putchar") == 0);
+}
+
 const char *libc_wrapper(CXCursor callee, const char *name)
 {
-    if (!clang_Cursor_isNull(clang_getCursorDefinition(callee)))
+    CXCursor def = clang_getCursorDefinition(callee);
+    if (!clang_Cursor_isNull(def) && !inline_in_libc(def, name))
         return NULL;  /* the program's own rand, defined in this file */
     for (int i = 0; renamed[i][0]; i++) {
         if (strcmp(name, renamed[i][0]) != 0)

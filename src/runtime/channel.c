@@ -29,6 +29,7 @@
 
 #include "config.h"
 #include "ctlmsg.h"
+#include "libc_state.h"
 #include "safepoint.h"
 #include "threads.h"
 
@@ -468,8 +469,7 @@ static int start_checkpoint(int fd, cm_msg *m, char *why, size_t cap)
     if (ch.active)
         return snprintf(why, cap, "a checkpoint asked for through the control channel is under way"), 0;
     if (sp_refusal()) {  /* refused before any unwinding: the program's line, the same answer */
-        fflush(stdout);
-        fprintf(stderr, "migthread: checkpoint refused: %s\n", sp_refusal());
+        sp_say_refusal();
         return snprintf(why, cap, "checkpoint refused: %s", sp_refusal()), 0;
     }
     int leave = (m->flags & CM_FLAG_EXIT) != 0;
@@ -736,6 +736,7 @@ static void *control_main(void *unused)
 {
     (void)unused;
     block_signals();
+    lc_locks_outsider();
     long long next_tick = cfg.interval > 0 ? now_ms() + (long long)(cfg.interval * 1e3) : -1;
     for (;;) {
         struct pollfd p[4] = { { ch.wake[0], POLLIN, 0 }, { ch.listen_fd, POLLIN, 0 }, { -1, POLLIN, 0 },

@@ -92,6 +92,10 @@ void cfg_read(const char *argv0)
         mt_fatal("MIGTHREAD_INTERVAL needs the control thread, which MIGTHREAD_CONTROL=0 turns off");
     if (!cfg.control && cfg.signals)
         mt_fatal("MIGTHREAD_SIGNALS needs the control thread, which MIGTHREAD_CONTROL=0 turns off");
+    /* MIGTHREAD_STDIO_LOCKS=1: the streams keep glibc's locks while the
+     * program has one thread (for threads the runtime cannot see:
+     * libc_locks.c) */
+    cfg.stdio_locks = env_count("MIGTHREAD_STDIO_LOCKS") != 0;
     /* the control thread collects a forked checkpoint's writer and reports */
     cfg.fork = env_count("MIGTHREAD_FORK") != 0;
     if (!cfg.control && cfg.fork)

@@ -28,6 +28,7 @@ typedef struct config {
     int signals;            /* MIGTHREAD_SIGNALS: SIGUSR1/SIGUSR2 are triggers too */
     int allow_root;         /* MIGTHREAD_ALLOW_ROOT: root may use the control channel */
     int control;            /* not MIGTHREAD_CONTROL=0: the channel and its thread */
+    int stdio_locks;        /* MIGTHREAD_STDIO_LOCKS: glibc's stream locks even with one program thread */
     int fork;               /* MIGTHREAD_FORK: checkpoints that let the program go on are forked */
     int incremental;        /* MIGTHREAD_INCREMENTAL: refer to the previous checkpoint (incr.c) */
     uint32_t incr_max;      /* MIGTHREAD_INCREMENTAL_MAX: a full checkpoint after this many incremental ones */

@@ -118,8 +118,10 @@ static lf_file *add_locked(int fd, FILE *f, const char *path, const char *what, 
         e->cwd = getcwd(NULL, 0);
     if ((path && !e->path) || (path && path[0] != '/' && !e->cwd))
         out_of_memory();
-    if (f)
+    if (f) {
         name_stream(e);
+        lc_locks_mark(f);
+    }
     return e;
 }
 
@@ -228,6 +230,7 @@ FILE *mt_fdopen(int fd, const char *mode)
         e->f = f;
         name_stream(e);
     }
+    lc_locks_mark(f);
     pthread_mutex_unlock(&lock);
     return f;
 }
@@ -241,9 +244,12 @@ FILE *mt_freopen(const char *path, const char *mode, FILE *f)
     if (e)
         drop_locked(e);
     pthread_mutex_unlock(&lock);
+    lc_locks_forget(f);
     FILE *g = freopen(path, mode, f);
     if (g && g != stdin && g != stdout && g != stderr)
         track(fileno(g), g, path, NULL);
+    else
+        lc_locks_mark(g);
     return g;
 }
 
@@ -254,6 +260,7 @@ int mt_fclose(FILE *f)
     if (e)
         drop_locked(e);
     pthread_mutex_unlock(&lock);
+    lc_locks_forget(f);
     return fclose(f);
 }
 
@@ -298,6 +305,7 @@ int mt_pclose(FILE *f)
     if (e)
         drop_locked(e);
     pthread_mutex_unlock(&lock);
+    lc_locks_forget(f);
     return pclose(f);
 }
 

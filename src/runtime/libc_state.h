@@ -75,6 +75,25 @@ int lc_files_reopen(const struct ck_image *img, mt_error *err);
  * getenv's pointers translate. 0 or -1 with err. */
 int lc_env_track(mt_error *err);
 
+/* stdio without glibc's locks while the program has one thread
+ * (libc_locks.c). lc_locks_begin before the control thread starts: the
+ * standard streams lose their locks; lc_locks_mark and lc_locks_forget: a
+ * stream the program opens or closes; lc_locks_shared, by the program's
+ * one thread before another thread may touch a stream: every stream
+ * locks again, for good. lc_locks_solo: 1 until then (a thread that is
+ * not the program's then writes with write(2), never through stdio). */
+void lc_locks_begin(void);
+/* The calling thread is not the program's (the control thread): while
+ * the streams lock nothing it never touches them. lc_locks_say: one line
+ * (no newline in line) on stderr, after stdout's pending output; from
+ * such a thread while solo, with one write(2) to descriptor 2 instead. */
+void lc_locks_outsider(void);
+void lc_locks_say(const char *line);
+void lc_locks_mark(FILE *f);
+void lc_locks_forget(FILE *f);
+void lc_locks_shared(void);
+int lc_locks_solo(void);
+
 /* fork (libc_fork.c): the runtime's callback for a new child, which
  * program.c sets (a new instance: its own count and checkpoint file). */
 void lc_fork_set_child_hook(void (*hook)(void));

@@ -279,6 +279,9 @@ static void forked_report(const fc_outcome *out, void *ctx)
  * stopped. */
 static int write_forked(int requester, const char *path, int fd, double t0)
 {
+    /* the control thread writes this checkpoint's report (forked_report):
+     * the streams lock again first, the program being stopped here */
+    lc_locks_shared();
     forked = (struct forked){ .requester = requester, .fd = fd, .incr_fd = -1, .t0 = t0 };
     if (fd >= 0)  /* (here: the channel's lock may be held anywhere at the fork) */
         forked.delta = ch_stream_incr(requester, &forked.keep);
@@ -580,6 +583,7 @@ static const th_hooks hooks = {
     .write_checkpoint = control_write_checkpoint,
     .capture_ends = capture_ends,
     .program_ends = control_program_ends,
+    .before_spawn = lc_locks_shared,
 };
 
 int mt_run_main(int argc, char **argv, int (*user_main)(int, char **), int (*resume_main)(void))
@@ -590,6 +594,8 @@ int mt_run_main(int argc, char **argv, int (*user_main)(int, char **), int (*res
     th_init_main();
     register_streams();
     register_libc();
+    if (cfg.control && !cfg.stdio_locks)
+        lc_locks_begin();  /* before the control thread: see libc_locks.c */
     char **args = copy_argv(argc, argv);
     tg_install();
     lc_fork_set_child_hook(fork_child);

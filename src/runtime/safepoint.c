@@ -65,6 +65,7 @@ static int set_aside(int cur)
  * and rewinding would move them, so a capture is refused before it
  * begins, not after the unwinding as other refusals are. */
 static const char *stack_refusal;
+enum { REFUSAL_LINE_MAX = 1024 };  /* the refusal's line, spot included */
 
 void mt_stack_unsafe(const char *spot)
 {
@@ -77,12 +78,18 @@ const char *sp_refusal(void)
     return stack_refusal;
 }
 
+void sp_say_refusal(void)
+{
+    char line[REFUSAL_LINE_MAX];
+    snprintf(line, sizeof line, "migthread: checkpoint refused: %s", stack_refusal);
+    lc_locks_say(line);  /* the control thread asks too: not through the streams while they lock nothing */
+}
+
 int sp_request(int kind, uint32_t target, int leave)
 {
     if (!stack_refusal)
         return th_request(kind, target, leave);
-    fflush(stdout);  /* the line after the output that came before it */
-    fprintf(stderr, "migthread: checkpoint refused: %s\n", stack_refusal);
+    sp_say_refusal();
     return -1;
 }
 

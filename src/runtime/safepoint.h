@@ -23,6 +23,9 @@ long sp_polls_left(void);
 /* Why every capture of this program is refused before any thread unwinds
  * (mt_stack_unsafe: it looks at its own C stack), or NULL. */
 const char *sp_refusal(void);
+/* Its `migthread: checkpoint refused:` line on stderr (lc_locks_say: from
+ * the control thread without touching the program's streams). */
+void sp_say_refusal(void);
 
 /* th_request, unless every capture is refused: then one `migthread:
  * checkpoint refused: ...` line, no capture, and -1. */

@@ -141,6 +141,8 @@ static void *thread_main(void *p)
 /* OS threads are detached: joining is the registry's business. */
 static int spawn(th_thread *t, const pthread_attr_t *user)
 {
+    if (th_hook.before_spawn)
+        th_hook.before_spawn();  /* the program's streams lock again (libc_locks.c) */
     pthread_attr_t a;
     pthread_attr_init(&a);
     size_t stack;

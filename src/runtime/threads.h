@@ -55,6 +55,10 @@ typedef struct th_hooks {
     /* The end-of-program checks, when the last thread ends after main
      * called pthread_exit. */
     void (*program_ends)(void);
+    /* A thread of the program is about to start (a new one, or one a
+     * restore puts back), called by the thread that starts it; NULL:
+     * nothing to do. */
+    void (*before_spawn)(void);
 } th_hooks;
 void th_set_hooks(const th_hooks *h);
 
