@@ -377,8 +377,8 @@ static void declare_locals(func *fn, strbuf *b, int twin, const char *pin_ref)
                 sb_printf(b, " %s;", d);
                 free(d);
             }
-    if (!twin && fn->tail_op)  /* tailcall.c: what the jumps accumulated, where they compute */
-        sb_printf(b, " unsigned long long __mt_acc = %d;", fn->tail_op == '*');
+    if (!twin && fn->tail_op)  /* tailcall.c: what the jumps accumulated, in the type they compute in */
+        sb_printf(b, " %s __mt_acc = %d;", tail_acc_type(fn), fn->tail_op == '*');
     if (fn->tail_countdown == 2 && !twin && fn->tail_chunk)
         ;  /* cut into chunks: polls once a chunk (tailchunk.c) */
     else if (fn->tail_countdown == 2 && !twin && fn->tail_unroll)  /* rounds of TAIL_COPIES turns (tailcall.c) */

@@ -374,12 +374,26 @@ static void jump_back(walk *w, edit *e, unsigned end, int checked)
     ed_text(e, " }");
 }
 
-/* "(T)((unsigned long long)__mt_acc + (unsigned long long)(T)(", which the
- * caller closes with "))" after the operand. The function's accumulator
- * is an unsigned long long (emit.c), which a jump assigns without the
- * conversion to T: gcc kept the converted sum apart from the loop's and
- * copied it on every turn (sum, 4 instructions a turn against the plain
- * build's 3); the twin's, restored from a frame, has type T. */
+const char *tail_acc_type(const func *fn)
+{
+    switch (clang_getCanonicalType(fn->ret).kind) {
+    case CXType_Long: case CXType_ULong:
+        return "unsigned long";
+    case CXType_LongLong: case CXType_ULongLong:
+        return "unsigned long long";
+    default:  /* int, and the types an int holds (narrower, promoted to int) */
+        return "unsigned int";
+    }
+}
+
+/* "(T)((A)__mt_acc + (A)(T)(", which the caller closes with "))" after
+ * the operand; a jump's assignment leaves out the first (T). In the twin
+ * A is unsigned long long and the accumulator, restored from a frame, has
+ * type T. In the function the accumulator has type A, the unsigned type
+ * of T's width (tail_acc_type): assigned a sum converted to T, gcc kept
+ * that sum apart from the loop's and copied it on every turn (sum, 4
+ * instructions a turn against the plain build's 3). Both wrap, and T
+ * takes the low bits of either. */
 static void accumulate_with(func *fn, edit *e, int assign)
 {
     char *cast = declarator(fn->ret, "");
@@ -391,7 +405,11 @@ static void accumulate_with(func *fn, edit *e, int assign)
         ed_text(e, b.s);
     b.len = 0;
     sb_printf(&b, "((unsigned long long)__mt_acc %c (unsigned long long)(%s)(", fn->tail_op, cast);
-    ed_text(e, b.s);
+    ed_twin_text(e, b.s);
+    b.len = 0;
+    const char *a = tail_acc_type(fn);
+    sb_printf(&b, "((%s)__mt_acc %c (%s)(%s)(", a, fn->tail_op, a, cast);
+    ed_normal_text(e, b.s);
     free(b.s);
     free(cast);
 }

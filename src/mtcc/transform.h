@@ -327,6 +327,9 @@ int visit_tail_statement(walk *w, CXCursor call);
 int in_tail_position(CXCursor *anc, int n);
 /* The accumulator, as a variable saved at every site. */
 void add_accumulator(func *fn);
+/* The type the function's accumulator computes in: the unsigned type of
+ * its result's width (unsigned int for narrower results). */
+const char *tail_acc_type(const func *fn);
 
 /* ---- tailchunk.c ---- */
 /* A loop of self tail calls counted by a parameter, cut into chunks:
