@@ -393,7 +393,7 @@ for at in 3:sumsq 11:prod 17:walk 23:fill 31:find 60:manhattan; do
 done
 # A loop of self tail calls counted by a parameter (each jump steps it by
 # one towards the test that ends the recursion) is cut into chunks
-# (tailchunk.c): a guard, a chunk of 4095 turns in which the exit test is
+# (tailchunk.c): a guard, a chunk of 4096 turns in which the exit test is
 # made false, a short loop as written, and one turn in place whose jump
 # polls, once a chunk, with no countdown in the function (the twin counts
 # 256 turns). Not counted: a step of 2 and a bound that moves (copies).

@@ -5,7 +5,7 @@
  *
  *   __mt_tail:
  *   if (!(EXIT) && DISTANCE > CHUNK) {            the test cannot end the next CHUNK turns
- *       T __mt_e = i - (CHUNK - 1);
+ *       T __mt_e = i - CHUNK;
  *       do { BODY, EXIT made false; its jumps: goto __mt_tail_1 } __mt_tail_1: while (i != __mt_e);
  *   } else {
  *       __mt_tail_2: { BODY; its jumps: goto __mt_tail_2 }     at most CHUNK turns to the exit
@@ -18,7 +18,15 @@
  * reaches and one of whose branches leaves the function. gcc then
  * replaces a loop that only accumulates by its final value, as in the
  * plain build (`long d = depth(n - 1); return d + 1;` ran 11.9 times the
- * plain build's instructions with the copies of tailcall.c). */
+ * plain build's instructions with the copies of tailcall.c), and runs a
+ * loop that does work as the plain build does.
+ *
+ * The three are the body rendered three times (edit.c, SEG_COPY, as
+ * tailcall.c's copies are): the chunk's copy and the short loop's jump
+ * without a poll, the turn in place polls (no countdown). At most CHUNK
+ * turns run between two polls, as in a cut for loop. Sites and frames are
+ * the function's own, and its twin is not cut (it polls through its
+ * countdown), so checkpoints and restores see the function as before. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -246,8 +254,8 @@ static tail_chunk *chunk_text(func *fn, int vi, int step, const char *op, const 
         sb_printf(&d, "(unsigned long long)(%s) - (unsigned long long)(%s)", hi, lo);
     else
         sb_printf(&d, "(unsigned long long)(%s)((%s) - (%s))", cast, hi, lo);
-    sb_printf(&h, " if (!((%s) %s (%s)) && %s > " LOOP_TURNS ") { %s = (%s)((unsigned long long)(%s) %c (" LOOP_TURNS
-                  " - 1)); do {",
+    sb_printf(&h, " if (!((%s) %s (%s)) && %s > " LOOP_TURNS ") { %s = (%s)((unsigned long long)(%s) %c " LOOP_TURNS
+                  "); do {",
               v->name, op, k, d.s, decl, cast, v->name, step < 0 ? '-' : '+');
     sb_printf(&m, " " TAIL_COPY_LABEL "1: __attribute__((unused)); } while (%s != __mt_e); } else { " TAIL_COPY_LABEL
                   "2: __attribute__((unused));",

@@ -1,5 +1,5 @@
 /* chunked.c: functions calling themselves in tail position whose loop is
- * counted by a parameter, which mtcc cuts into chunks of 4095 turns
+ * counted by a parameter, which mtcc cuts into chunks of 4096 turns
  * without the exit test and a polled turn (src/mtcc/tailchunk.c): every
  * form of the exit test (==, <=, <, !n, the bound on the left, an else
  * branch that leaves, a bound passed along unchanged), indices going down
