@@ -405,7 +405,7 @@ cut_shape() {  # cut_shape FUNCTION: the chunk loop, the short loop, one poll, n
         [ "$(grep -o "__mt_save_$1_[0-9]*(" "$dir/chunked.fn" | sort -u | wc -l)" -ge 1 ] ||
         { rt_why="$1: $(head -c 300 "$dir/chunked.fn")"; return 1; }
 }
-all_chunked() { for f in tsum depth last mark fill fact flip up tri count wrapu; do cut_shape $f || return 1; done; }
+all_chunked() { for f in tsum depth last mark fill fact flip up tri count wrapu su lldown negk two sw; do cut_shape $f || return 1; done; }
 check "chunked.c: every counted loop is a chunk, a short loop and one polled turn" all_chunked
 check "chunked.c: the twin counts 256 turns, with no chunk" \
     'sed -n "/__mt_twin_depth(void)\$/,/^}/p" "$dir/chunked.c" | grep -q "__mt_cd = 256;" &&
@@ -419,7 +419,7 @@ $mtcc --cc=i686-linux-gnu-gcc -O2 -o "$dir/chunked.i686" tests/corpus/chunked.c 
 gcc -O2 -o "$dir/chunked.plain" tests/corpus/chunked.c && "$dir/chunked.plain" >"$dir/chunked.want"
 check "chunked.c: the cut loops compute what the plain build does" \
     '"$dir/chunked" >"$dir/chunked.out" && cmp -s "$dir/chunked.out" "$dir/chunked.want"'
-for at in 3:tsum 9:depth 15:last 21:mark 29:fill 63:count 67:wrapu; do
+for at in 3:tsum 9:depth 15:last 21:mark 29:fill 63:count 67:wrapu 155:su 165:two 171:sw; do
     check "chunked.c: a checkpoint inside ${at#*:}'s cut loop restores on s390x and i686" "loop_at chunked ${at%%:*} ${at#*:}"
 done
 # Static functions written together that call each other only in tail

@@ -4,7 +4,8 @@
  * form of the exit test (==, <=, <, !n, the bound on the left, an else
  * branch that leaves, a bound passed along unchanged), indices going down
  * and up, signed and unsigned, an index that has passed its bound (the
- * recursion ends another way), runs longer and shorter than a chunk; and
+ * recursion ends another way), a switch before the test and jumps in one
+ * after it, runs longer and shorter than a chunk; and
  * two that are not counted (a step of 2, a bound that moves). Checkpoints
  * land inside these loops. */
 #include <stdio.h>
@@ -94,6 +95,36 @@ static unsigned wrapu(struct node *p, unsigned u)
     return wrapu(p->next, u - 1);
 }
 
+/* unsigned going up to a bound passed along, near UINT_MAX too */
+static unsigned long long su(unsigned i, unsigned n, unsigned long long s) { if (i >= n) return s; return su(i + 1, n, s * 31 + i); }
+
+/* long long (two registers on ILP32), 0 on the left */
+static long long lldown(long long n) { if (0 == n) return 7; return 3 + lldown(n - 1); }
+
+/* a negative bound, reached from above and from below (never: other calls) */
+static int negk(int n, int acc) { if (n == -5) return acc; return negk(n - 1, acc + (n & 7)); }
+
+/* the counted parameter is not the first; another one steps the other way */
+static int two(int i, int j, int lim) { if (j >= lim) return i; return two(i - 1, j + 1, lim); }
+
+/* a switch before the test, jumps inside a switch after it */
+static long sw(int n, long acc)
+{
+    switch (n & 3) {
+    case 0: acc += 2; break;
+    case 1: acc ^= 5; break;
+    default: acc -= 1;
+    }
+    if (n == 0)
+        return acc;
+    switch (n % 3) {
+    case 0: return sw(n - 1, acc + 1);
+    case 1: return sw(n - 1, acc * 3 % 1000003);
+    default: break;
+    }
+    return sw(n - 1, acc);
+}
+
 /* not counted: a step of 2, a bound that moves */
 static long stepper(long n) { return n == 0 ? 0 : 1 + stepper(n - 2); }
 static long meet(long n, long k) { return n == k ? n : meet(n - 1, k + 1); }
@@ -124,6 +155,11 @@ int main(void)
         acc += count(head, -1) + count(head, 3000 + r);
         acc += wrapu(head, 3u + (unsigned)r % 2);
         acc += stepper(2 * big) + meet(2 * small, 0);
+        acc += (long long)su((unsigned)r, 9000u + (unsigned)r, 1) + (long long)(su(4000000000u, 4000010000u, 3) % 1000);
+        acc += lldown(9000 + r) + lldown(r);
+        acc += negk(12000 + r, r) + negk(-5, 1);
+        acc += two(0, r, 20000) + two(5, 7, 100);
+        acc += sw(15000 + r, r) + sw(50, 1);
         printf("round %d: %lld %lld\n", r, acc, hits);
     }
     while (head) {
