@@ -284,12 +284,13 @@ static tail_chunk *with_index(tunit *t, func *fn, CXCursor body, const CXCursor 
         return NULL;
     unsigned char *vars = xcalloc((size_t)fn->nvars + 1, 1);
     vars[vi] = 1;
-    int ok = (clang_Cursor_isNull(bound) || invariant_bound(t, fn, bound, vars)) && passed_unchanged(t, fn, calls, ncalls, vars, vi) &&
+    int zero = clang_Cursor_isNull(bound);  /* !i or i */
+    int ok = (zero || invariant_bound(t, fn, bound, vars)) && passed_unchanged(t, fn, calls, ncalls, vars, vi) &&
              writes_none(t, fn, body, vars);
     free(vars);
     if (!ok)
         return NULL;
-    unsigned ks = clang_Cursor_isNull(bound) ? 0 : cur_start(bound), ke = clang_Cursor_isNull(bound) ? 0 : cur_end(bound);
+    unsigned ks = zero ? 0 : cur_start(bound), ke = zero ? 0 : cur_end(bound);
     char *k = ke > ks ? xcalloc(1, ke - ks + 1) : xstrdup("0");
     if (ke > ks)
         memcpy(k, t->eb.src + ks, ke - ks);
