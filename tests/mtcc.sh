@@ -372,36 +372,72 @@ check "tailrec.c: a 200000-deep tail recursion runs in a 256 KiB stack" \
 # A loop of self tail calls with short turns is written TAIL_COPIES (8)
 # times over in the function (tailcall.c): the copies jump to the next
 # without a poll, the last polls every 32 rounds; a body with a label, or
-# longer than TAIL_COPY_BYTES (2048), stays one copy. Checkpoints at polls inside
-# the copied loops (the frame saved is the function's own) restore on
-# s390x and on i686.
+# longer than TAIL_COPY_BYTES (2048), stays one copy. A loop counted by a
+# parameter is cut into chunks instead (tailchunk.c, chunked.c below).
+# Checkpoints at polls inside the copied loops (the frame saved is the
+# function's own) restore on s390x and on i686.
 $mtcc --print-transformed tests/corpus/unrolled.c >"$dir/unrolled.c" 2>"$dir/err"
-fn_text() { awk "/^static [a-z ]*\\*?$1\\(.*[^;]\$/,/__mt_twin_$1\\(void\\)\$/" "$dir/unrolled.c" | sed '$d'; }
-check "unrolled.c: sumsq is eight copies with one poll, counting 32 rounds" \
-    '[ "$(fn_text sumsq | grep -o "__mt_tail_[0-9]*:" | tr "\n" " ")" = "__mt_tail_1: __mt_tail_2: __mt_tail_3: __mt_tail_4: __mt_tail_5: __mt_tail_6: __mt_tail_7: " ] &&
-     [ "$(fn_text sumsq | grep -o "__mt_save_sumsq_1(n" | wc -l)" -eq 1 ] && fn_text sumsq | grep -q "__mt_cd = 32;"'
-all_copied() { for f in walk fill find steps manhattan gcd; do fn_text $f | grep -q "__mt_tail_7:" || return 1; done; }
-check "unrolled.c: walk, fill, find, steps, manhattan and gcd are copied too" all_copied
+fn_text() {  # fn_text FUNCTION [FILE]: a function's text, up to its twin (called once: written inline)
+    awk "/^(inline )?static [a-z ]*\\*?$1\\(.*[^;]\$/,/__mt_twin_$1\\(void\\)\$/" "${2:-$dir/unrolled.c}" | sed '$d'
+}
+check "unrolled.c: gcd is eight copies with one poll, counting 32 rounds" \
+    '[ "$(fn_text gcd | grep -o "__mt_tail_[0-9]*:" | tr "\n" " ")" = "__mt_tail_1: __mt_tail_2: __mt_tail_3: __mt_tail_4: __mt_tail_5: __mt_tail_6: __mt_tail_7: " ] &&
+     [ "$(fn_text gcd | grep -o "__mt_save_gcd_1(a" | wc -l)" -eq 1 ] && fn_text gcd | grep -q "__mt_cd = 32;"'
+all_copied() { for f in find steps manhattan gcd; do fn_text $f | grep -q "__mt_tail_7:" || return 1; done; }
+check "unrolled.c: find, steps, manhattan and gcd are copied too" all_copied
+all_cut() { for f in sumsq prod walk fill; do fn_text $f | grep -q "__mt_e = " && ! fn_text $f | grep -q "__mt_tail_7:" || return 1; done; }
+check "unrolled.c: sumsq, prod, walk and fill, counted, are cut into chunks instead" all_cut
 check "unrolled.c: labelled (a label) and mixed (a long body) are not" \
     '! fn_text labelled | grep -q "__mt_tail_1" && ! fn_text mixed | grep -q "__mt_tail_1" && fn_text mixed | grep -q "goto __mt_tail;"'
 check "unrolled.c: the twin is one copy, counting 256 turns" \
-    'sed -n "/__mt_twin_sumsq(void)\$/,/^}/p" "$dir/unrolled.c" | grep -q "__mt_cd = 256;" &&
-     ! sed -n "/__mt_twin_sumsq(void)\$/,/^}/p" "$dir/unrolled.c" | grep -q "__mt_tail_1"'
+    'sed -n "/__mt_twin_gcd(void)\$/,/^}/p" "$dir/unrolled.c" | grep -q "__mt_cd = 256;" &&
+     ! sed -n "/__mt_twin_gcd(void)\$/,/^}/p" "$dir/unrolled.c" | grep -q "__mt_tail_1"'
 $mtcc -O2 -Wall -Wextra -Werror -o "$dir/unrolled" tests/corpus/unrolled.c 2>"$dir/err"
 $mtcc --cc=s390x-linux-gnu-gcc -O2 -o "$dir/unrolled.s390x" tests/corpus/unrolled.c 2>>"$dir/err"
 $mtcc --cc=i686-linux-gnu-gcc -O2 -o "$dir/unrolled.i686" tests/corpus/unrolled.c 2>>"$dir/err"
 gcc -O2 -o "$dir/unrolled.plain" tests/corpus/unrolled.c && "$dir/unrolled.plain" >"$dir/unrolled.want"
-unrolled_at() {  # unrolled_at POS FUNCTION: a checkpoint in FUNCTION's loop, restored on s390x and i686
-    rt_checkpoint "$dir/unrolled.ckpt" "$dir/unrolled.before" "$1" "$dir/unrolled" || return 1
-    build/bin/migthread inspect "$dir/unrolled.ckpt" | grep "^  #" | sed "s/, resume.*//" | tr -s " " | tr "\n" " " >"$dir/unrolled.frames"
-    [ "$(cat "$dir/unrolled.frames")" = " #0 main  #1 unrolled.c:$2 " ] || { rt_why="frames $(cat "$dir/unrolled.frames")"; return 1; }
+loop_at() {  # loop_at PROG POS FUNCTION: a checkpoint in FUNCTION's loop, restored on s390x and i686
+    rt_checkpoint "$dir/$1.ckpt" "$dir/$1.before" "$2" "$dir/$1" || return 1
+    build/bin/migthread inspect "$dir/$1.ckpt" | grep "^  #" | sed "s/, resume.*//" | tr -s " " | tr "\n" " " >"$dir/$1.frames"
+    [ "$(cat "$dir/$1.frames")" = " #0 main  #1 $1.c:$3 " ] || { rt_why="frames $(cat "$dir/$1.frames")"; return 1; }
     for abi in s390x i686; do
-        rt_restore "$dir/unrolled.ckpt" "$dir/unrolled.after" scripts/abi.sh run $abi "$dir/unrolled.$abi" &&
-            rt_joined "$dir/unrolled.before" "$dir/unrolled.after" "$dir/unrolled.want" || return 1
+        rt_restore "$dir/$1.ckpt" "$dir/$1.after" scripts/abi.sh run $abi "$dir/$1.$abi" &&
+            rt_joined "$dir/$1.before" "$dir/$1.after" "$dir/$1.want" || return 1
     done
 }
-for at in 50:sumsq 150:prod 200:walk 300:fill 400:manhattan; do
-    check "unrolled.c: a checkpoint inside ${at#*:}'s copied loop restores on s390x and i686" "unrolled_at ${at%%:*} ${at#*:}"
+for at in 3:sumsq 11:prod 17:walk 23:fill 31:find 60:manhattan; do
+    check "unrolled.c: a checkpoint inside ${at#*:}'s loop restores on s390x and i686" "loop_at unrolled ${at%%:*} ${at#*:}"
+done
+# A loop of self tail calls counted by a parameter (each jump steps it by
+# one towards the test that ends the recursion) is cut into chunks
+# (tailchunk.c): a guard, a chunk of 4096 turns in which the exit test is
+# made false, a short loop as written, and one turn in place whose jump
+# polls, once a chunk, with no countdown in the function (the twin counts
+# 256 turns). Not counted: a step of 2 and a bound that moves (copies).
+$mtcc --print-transformed tests/corpus/chunked.c >"$dir/chunked.c" 2>"$dir/err"
+cut_shape() {  # cut_shape FUNCTION: the chunk loop, the short loop, one poll, no countdown, no copies
+    fn_text $1 "$dir/chunked.c" >"$dir/chunked.fn"
+    grep -q "__mt_e = " "$dir/chunked.fn" && grep -q "} while (.* != __mt_e); } else { __mt_tail_2:" "$dir/chunked.fn" &&
+        grep -q "if ([01] [&|][&|] (" "$dir/chunked.fn" && ! grep -q "__mt_tail_3:\|__mt_cd" "$dir/chunked.fn" &&
+        [ "$(grep -o "__mt_save_$1_[0-9]*(" "$dir/chunked.fn" | sort -u | wc -l)" -ge 1 ] ||
+        { rt_why="$1: $(head -c 300 "$dir/chunked.fn")"; return 1; }
+}
+all_chunked() { for f in tsum depth last mark fill fact flip up tri count wrapu su lldown negk two sw; do cut_shape $f || return 1; done; }
+check "chunked.c: every counted loop is a chunk, a short loop and one polled turn" all_chunked
+check "chunked.c: the twin counts 256 turns, with no chunk" \
+    'sed -n "/__mt_twin_depth(void)\$/,/^}/p" "$dir/chunked.c" | grep -q "__mt_cd = 256;" &&
+     ! sed -n "/__mt_twin_depth(void)\$/,/^}/p" "$dir/chunked.c" | grep -q "__mt_e\|__mt_tail_1"'
+check "chunked.c: stepper (a step of 2) and meet (a bound that moves) are copied, not cut" \
+    'fn_text stepper "$dir/chunked.c" | grep -q "__mt_tail_7:" && fn_text meet "$dir/chunked.c" | grep -q "__mt_tail_7:" &&
+     ! fn_text stepper "$dir/chunked.c" | grep -q "__mt_e = " && ! fn_text meet "$dir/chunked.c" | grep -q "__mt_e = "'
+$mtcc -O2 -Wall -Wextra -Werror -o "$dir/chunked" tests/corpus/chunked.c 2>"$dir/err"
+$mtcc --cc=s390x-linux-gnu-gcc -O2 -o "$dir/chunked.s390x" tests/corpus/chunked.c 2>>"$dir/err"
+$mtcc --cc=i686-linux-gnu-gcc -O2 -o "$dir/chunked.i686" tests/corpus/chunked.c 2>>"$dir/err"
+gcc -O2 -o "$dir/chunked.plain" tests/corpus/chunked.c && "$dir/chunked.plain" >"$dir/chunked.want"
+check "chunked.c: the cut loops compute what the plain build does" \
+    '"$dir/chunked" >"$dir/chunked.out" && cmp -s "$dir/chunked.out" "$dir/chunked.want"'
+for at in 3:tsum 9:depth 15:last 21:mark 29:fill 63:count 67:wrapu 155:su 165:two 171:sw; do
+    check "chunked.c: a checkpoint inside ${at#*:}'s cut loop restores on s390x and i686" "loop_at chunked ${at%%:*} ${at#*:}"
 done
 # Static functions written together that call each other only in tail
 # position are one function with a switch (merge.c): east/north/west (other

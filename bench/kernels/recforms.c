@@ -1,6 +1,7 @@
 /* recforms.c: one self-recursive form per argument (sum, fact, tri, find,
  * down, down2, depth, last: returned conditionals, void ones, kept locals),
- * each run 2000 times 1000 deep; bench/recforms.sh measures them. */
+ * each run 2000 times (or as many as the second argument says) 1000 deep;
+ * bench/recforms.sh measures them. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -34,6 +35,7 @@ static int last(int n)
 int main(int argc, char **argv)
 {
     const char *f = argc > 1 ? argv[1] : "sum";
+    int reps = argc > 2 ? atoi(argv[2]) : 2000;
     long acc = 0;
     struct node *head = NULL;
     if (strcmp(f, "find") == 0)
@@ -41,7 +43,7 @@ int main(int argc, char **argv)
             struct node *n = malloc(sizeof *n);
             n->key = i, n->next = head, head = n;
         }
-    for (int rep = 0; rep < 2000; rep++) {
+    for (int rep = 0; rep < reps; rep++) {
         int n = 1000 + rep % 7;
         if (strcmp(f, "sum") == 0) acc += sum(n);
         else if (strcmp(f, "fact") == 0) acc += fact((unsigned)n);

@@ -200,6 +200,22 @@ void ed_copies(edit *e, unsigned start, unsigned end, int count, const char *lab
     s->text = xstrdup(after);
 }
 
+void ed_copy(edit *e, unsigned start, unsigned end, int n, const char *after)
+{
+    seg *s = add_seg(e, SEG_COPY);
+    s->start = start;
+    s->end = end;
+    s->count = n;
+    s->text = xstrdup(after);
+}
+
+void ed_copy_text(edit *e, int n, const char *text)
+{
+    seg *s = add_seg(e, SEG_TEXT);
+    s->text = xstrdup(text);
+    s->only_copy = n;
+}
+
 void ed_range_all(edit *e, unsigned start, unsigned end)
 {
     seg *s = add_seg(e, SEG_RANGE_ALL);
@@ -256,31 +272,43 @@ static int by_position(const void *a, const void *b)
     return x->seq < y->seq ? -1 : x->seq > y->seq;
 }
 
-/* The copies of SEG_COPIES s; the edit holding s is busy meanwhile, so
- * they leave it (and what it declares) out. */
-static void render_copies(editbuf *eb, const seg *s, strbuf *out)
+/* Copy c of the range of s, in braces, followed by s->text; the edit
+ * holding s is busy meanwhile, so the copy leaves it (and what it
+ * declares) out. */
+static void render_copy(editbuf *eb, const seg *s, int c, strbuf *out)
 {
     int was = eb->copy;
-    for (int c = 1; c <= s->count; c++) {
-        eb->copy = c;
-        sb_put(out, " {");
-        if (eb->markers && spans_lines(eb, s->start, s->end))
-            put_marker(eb, s->start, out);
-        ed_render(eb, s->start, s->end, ED_BODY, out);
-        sb_printf(out, " %s %s%d: __attribute__((unused));", s->text, s->label, c);
-    }
+    eb->copy = c;
+    sb_put(out, " {");
+    if (eb->markers && spans_lines(eb, s->start, s->end))
+        put_marker(eb, s->start, out);
+    ed_render(eb, s->start, s->end, ED_BODY, out);
+    sb_printf(out, " %s", s->text);
     eb->copy = was;
+}
+
+/* The copies of SEG_COPIES s, each followed by its successor's label. */
+static void render_copies(editbuf *eb, const seg *s, strbuf *out)
+{
+    for (int c = 1; c <= s->count; c++) {
+        render_copy(eb, s, c, out);
+        sb_printf(out, " %s%d: __attribute__((unused));", s->label, c);
+    }
 }
 
 static void render_segs(editbuf *eb, const edit *e, strbuf *out)
 {
     for (int i = 0; i < e->nsegs; i++) {
         const seg *s = &e->segs[i];
-        if (s->not_in_copy && eb->copy)
+        if ((s->not_in_copy && eb->copy) || (s->only_copy && eb->copy != s->only_copy))
             continue;
         if (s->kind == SEG_COPIES) {
             if (!eb->twin)
                 render_copies(eb, s, out);
+        }
+        else if (s->kind == SEG_COPY) {
+            if (!eb->twin)
+                render_copy(eb, s, s->count, out);
         }
         else if (s->kind == SEG_NEXT_COPY) {
             if (eb->copy)

@@ -377,12 +377,11 @@ static void declare_locals(func *fn, strbuf *b, int twin, const char *pin_ref)
                 sb_printf(b, " %s;", d);
                 free(d);
             }
-    if (!twin && fn->tail_op) {  /* tailcall.c: what the jumps accumulated */
-        char *d = var_declarator(&fn->vars[fn->tail_acc], "__mt_acc");
-        sb_printf(b, " %s = %d;", d, fn->tail_op == '*');
-        free(d);
-    }
-    if (fn->tail_countdown == 2 && !twin && fn->tail_unroll)  /* rounds of TAIL_COPIES turns (tailcall.c) */
+    if (!twin && fn->tail_op)  /* tailcall.c: what the jumps accumulated, in the type they compute in */
+        sb_printf(b, " %s __mt_acc = %d;", tail_acc_type(fn), fn->tail_op == '*');
+    if (fn->tail_countdown == 2 && !twin && fn->tail_chunk)
+        ;  /* cut into chunks: polls once a chunk (tailchunk.c) */
+    else if (fn->tail_countdown == 2 && !twin && fn->tail_unroll)  /* rounds of TAIL_COPIES turns (tailcall.c) */
         sb_printf(b, " unsigned __mt_cd = %d;", TAIL_TURNS_N / TAIL_COPIES);
     else if (fn->tail_countdown == 2)  /* not saved: a resumed loop polls a little later */
         sb_put(b, TAIL_COUNTDOWN);
@@ -646,7 +645,7 @@ static int says_noinline(tunit *t, CXCursor fn)
  * in memory, 1.13x the plain build's instructions. */
 static void inline_called_once(tunit *t, func *fn, CXCursor c)
 {
-    if (fn->is_main || !called_once(t, c) || says_noinline(t, c))
+    if (fn->is_main || !called_once(t, c, fn->tail_calls) || says_noinline(t, c))
         return;
     unsigned at = cur_start(c);
     ed_text(ed_add(&t->eb, at, at, ORDER_PLAIN), "inline ");

@@ -205,19 +205,24 @@ int calls_back(tunit *t, CXCursor fn)
  * place only, in another function, and never names otherwise. gcc inlines
  * such a function whatever its size (its body then goes); mtcc's
  * registration takes its address and its caller's twin calls it a second
- * time, which stops that, so its definition is marked inline (emit.c). */
-int called_once(tunit *t, CXCursor fn)
+ * time, which stops that, so its definition is marked inline (emit.c).
+ * Its own calls that became jumps (own_jumps of them, tailcall.c) do not
+ * make it recursive. */
+int called_once(tunit *t, CXCursor fn, int own_jumps)
 {
     CXCursor canon = clang_getCanonicalCursor(fn);
     fninfo *f = find_fn(t, canon);
     if (!f || f->address_taken || clang_getCursorLinkage(fn) != CXLinkage_Internal)
         return 0;
-    int calls = 0;
+    int calls = 0, own = 0;
     for (int i = 0; i < t->nfns; i++)
         for (int j = 0; j < t->fns[i].ncallees; j++)
-            if (clang_equalCursors(t->fns[i].callees[j], canon))
-                calls += &t->fns[i] == f ? 2 : 1;  /* a call of its own: recursive, never inlined whole */
-    return calls == 1;
+            if (clang_equalCursors(t->fns[i].callees[j], canon)) {
+                calls += &t->fns[i] != f;
+                own += &t->fns[i] == f;
+            }
+    /* a call of its own that stays a call: recursive, never inlined whole */
+    return calls == 1 && own == own_jumps;
 }
 
 int unwinding_here(tunit *t, CXCursor fn)

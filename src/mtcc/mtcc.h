@@ -42,14 +42,15 @@ extern int mtcc_leaf_loop_chunks;
  * range, or a resume site, which renders differently in a function and in
  * its twin. */
 enum { SEG_TEXT, SEG_RANGE, SEG_SITE, SEG_TWIN_ONLY, SEG_NORMAL_ONLY, SEG_TWIN_BODY, SEG_RANGE_ALL, SEG_EXPR, SEG_IN_PLACE,
-       SEG_COPIES, SEG_NEXT_COPY };
+       SEG_COPIES, SEG_NEXT_COPY, SEG_COPY };
 typedef struct seg {
     int kind;
     char *text;
     unsigned start, end;
     struct site *site;
     int not_in_copy;       /* left out of the copies SEG_COPIES renders */
-    int count;             /* SEG_COPIES: how many copies */
+    int count;             /* SEG_COPIES: how many copies; SEG_COPY: its number */
+    int only_copy;         /* text rendered in copy N only (a chunk's exit test, tailchunk.c) */
     char *label;           /* SEG_COPIES, SEG_NEXT_COPY: the copies' labels, numbered from 1 */
 } seg;
 
@@ -144,6 +145,12 @@ void ed_twin_text(edit *e, const char *text);
  * `goto LABELn;` to the next one. */
 void ed_copies(edit *e, unsigned start, unsigned end, int count, const char *label, const char *after);
 void ed_next_copy(edit *e, const char *label);
+/* One copy, numbered n, of the edited [start, end) as ed_copies writes it
+ * (in braces, followed by after), with no label: the caller places the
+ * labels its jumps name (a loop of self tail calls cut into chunks,
+ * tailchunk.c); and text written in copy n only. */
+void ed_copy(edit *e, unsigned start, unsigned end, int n, const char *after);
+void ed_copy_text(edit *e, int n, const char *text);
 void ed_normal_text(edit *e, const char *text);
 /* Renders [start, end) with every edit inside it applied (an edit exactly
  * equal to the range is skipped when skip_exact is 1; insertions at either

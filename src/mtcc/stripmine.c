@@ -46,7 +46,7 @@
 enum { STRIP_CHUNK = 4096, SHORT_TRIPS = 256 };
 
 /* The function's variable an expression names (bare), or -1. */
-static int named_var(func *fn, CXCursor e)
+int named_var(func *fn, CXCursor e)
 {
     e = bare_expr(e);
     if (clang_getCursorKind(e) != CXCursor_DeclRefExpr)
@@ -56,7 +56,7 @@ static int named_var(func *fn, CXCursor e)
 
 /* A variable an unaliased value can be read from: an unpinned,
  * non-static local or parameter of plain integer type. */
-static int private_integer(func *fn, int vi)
+int private_integer(func *fn, int vi)
 {
     const var *v = vi >= 0 ? &fn->vars[vi] : NULL;
     return v && !v->pinned && !v->is_static && plain_integer_type(v->type) &&
@@ -66,7 +66,7 @@ static int private_integer(func *fn, int vi)
 /* An index the comparison does not promote: int or wider. A char or short
  * index is compared as an int, so the chunk's end, computed in its type,
  * could wrap where the original comparison does not. */
-static int unpromoted(CXType t)
+int unpromoted(CXType t)
 {
     return clang_Type_getSizeOf(clang_getCanonicalType(t)) >= 4;
 }
@@ -74,7 +74,7 @@ static int unpromoted(CXType t)
 /* Collects into vars (marking vars[vi]) the variables of a bound made
  * of literals, private integers, sizeof and arithmetic; 0 for anything
  * else (a call, a load, an assignment, a global). */
-static int invariant_bound(tunit *t, func *fn, CXCursor e, unsigned char *vars)
+int invariant_bound(tunit *t, func *fn, CXCursor e, unsigned char *vars)
 {
     enum CXCursorKind k = clang_getCursorKind(e);
     if (k == CXCursor_IntegerLiteral || k == CXCursor_CharacterLiteral)
@@ -170,6 +170,13 @@ static void scan_body(body_scan *s, CXCursor c)
     s->switches -= k == CXCursor_SwitchStmt;
 }
 
+int writes_none(tunit *t, func *fn, CXCursor body, const unsigned char *vars)
+{
+    body_scan s = { .t = t, .fn = fn, .vars = vars };
+    scan_body(&s, body);
+    return !s.bad;
+}
+
 /* 1 when inc steps variable vi by one: i++, ++i, i += 1. */
 static int unit_step(tunit *t, func *fn, CXCursor inc, int vi)
 {
@@ -197,7 +204,7 @@ static int unit_step(tunit *t, func *fn, CXCursor inc, int vi)
 
 /* 1 when a and b are one integer type, qualifiers aside (an integer
  * type's kind names it). */
-static int same_integer_type(CXType a, CXType b)
+int same_integer_type(CXType a, CXType b)
 {
     return plain_integer_type(a) && clang_getCanonicalType(a).kind == clang_getCanonicalType(b).kind;
 }

@@ -126,7 +126,17 @@ typedef struct scan {
     CXCursor *anc;
     int nanc, cap;
     int plain, plus, times;
+    CXCursor *calls;        /* the tail calls, each with its form (0, '+' or '*') */
+    int *forms, ncalls;
 } scan;
+
+static void keep_call(scan *s, CXCursor call, int form)
+{
+    s->calls = xrealloc(s->calls, (size_t)(s->ncalls + 1) * sizeof *s->calls);
+    s->forms = xrealloc(s->forms, (size_t)(s->ncalls + 1) * sizeof *s->forms);
+    s->calls[s->ncalls] = call;
+    s->forms[s->ncalls++] = form;
+}
 
 static void count_tail_calls(scan *s, CXCursor c)
 {
@@ -143,9 +153,12 @@ static void count_tail_calls(scan *s, CXCursor c)
         s->plain += form == 0;
         s->plus += form == '+';
         s->times += form == '*';
+        if (form >= 0)
+            keep_call(s, call, form);
     } else if (k == CXCursor_CallExpr && s->fn->ret_void && is_self_call(s->fn, c) &&
                in_tail_position(s->anc, s->nanc)) {
         s->plain++;
+        keep_call(s, c, 0);
     }
     for (int i = 0; i < ch.n; i++)
         if (clang_isStatement(clang_getCursorKind(ch.c[i])) || clang_getCursorKind(ch.c[i]) == CXCursor_CallExpr)
@@ -206,6 +219,14 @@ void plan_tail_calls(tunit *t, func *fn, CXCursor body)
     fn->tail_calls = s.plain + (fn->tail_op == '+' ? s.plus : s.times);
     fn->tail_countdown = fn->tail_calls && short_turns(t, fn, body);
     fn->tail_unroll = fn->tail_countdown && fn->body_end - fn->body_start <= TAIL_COPY_BYTES && copyable(body);
+    int njumps = 0;  /* the calls that become jumps */
+    for (int i = 0; i < s.ncalls; i++)
+        if (s.forms[i] == 0 || s.forms[i] == fn->tail_op)
+            s.calls[njumps++] = s.calls[i];
+    if (fn->tail_unroll)
+        fn->tail_chunk = plan_tail_chunk(t, fn, body, s.calls, njumps);
+    free(s.calls);
+    free(s.forms);
 }
 
 /* 1 when statement c can be written several times in one function: no
@@ -236,7 +257,15 @@ void tail_copies(func *fn, edit *e)
         sb_printf(&after, "{ %s = {0}; return __mt_z; }", z);
         free(z);
     }
-    ed_copies(e, fn->body_start + 1, fn->body_end, TAIL_COPIES - 1, TAIL_COPY_LABEL, after.s);
+    const tail_chunk *tc = fn->tail_chunk;
+    if (tc) {  /* the chunk and the short loop before the body in place (tailchunk.c) */
+        ed_normal_text(e, tc->head);
+        ed_copy(e, fn->body_start + 1, fn->body_end, 1, after.s);
+        ed_normal_text(e, tc->mid);
+        ed_copy(e, fn->body_start + 1, fn->body_end, 2, after.s);
+        ed_normal_text(e, " }");
+    } else
+        ed_copies(e, fn->body_start + 1, fn->body_end, TAIL_COPIES - 1, TAIL_COPY_LABEL, after.s);
     free(after.s);
 }
 
@@ -316,7 +345,11 @@ static void jump_back(walk *w, edit *e, unsigned end, int checked)
     if (!checked) {
         site *s = new_site(w, SITE_POLL);
         s->pos = end;
-        if (fn->tail_countdown) {
+        if (fn->tail_countdown && fn->tail_chunk) {  /* the function polls once a chunk, the twin counts down */
+            fn->tail_countdown = 2;
+            ed_twin_text(e, "if (MT_UNLIKELY(--__mt_cd == 0)) { __mt_cd = " TAIL_TURNS "; ");
+            ed_normal_text(e, "{ ");
+        } else if (fn->tail_countdown) {
             fn->tail_countdown = 2;
             ed_text(e, "if (MT_UNLIKELY(--__mt_cd == 0)) { __mt_cd = ");
             if (fn->tail_unroll) {  /* the function's last copy counts rounds of TAIL_COPIES turns */
@@ -341,14 +374,42 @@ static void jump_back(walk *w, edit *e, unsigned end, int checked)
     ed_text(e, " }");
 }
 
-/* "(T)((unsigned long long)__mt_acc + (unsigned long long)(T)(", which the
- * caller closes with "))" after the operand. */
-static void accumulate_with(func *fn, edit *e)
+const char *tail_acc_type(const func *fn)
+{
+    switch (clang_getCanonicalType(fn->ret).kind) {
+    case CXType_Long: case CXType_ULong:
+        return "unsigned long";
+    case CXType_LongLong: case CXType_ULongLong:
+        return "unsigned long long";
+    default:  /* int, and the types an int holds (narrower, promoted to int) */
+        return "unsigned int";
+    }
+}
+
+/* "(T)((A)__mt_acc + (A)(T)(", which the caller closes with "))" after
+ * the operand; a jump's assignment leaves out the first (T). In the twin
+ * A is unsigned long long and the accumulator, restored from a frame, has
+ * type T. In the function the accumulator has type A, the unsigned type
+ * of T's width (tail_acc_type): assigned a sum converted to T, gcc kept
+ * that sum apart from the loop's and copied it on every turn (sum, 4
+ * instructions a turn against the plain build's 3). Both wrap, and T
+ * takes the low bits of either. */
+static void accumulate_with(func *fn, edit *e, int assign)
 {
     char *cast = declarator(fn->ret, "");
     strbuf b = { 0 };
-    sb_printf(&b, "(%s)((unsigned long long)__mt_acc %c (unsigned long long)(%s)(", cast, fn->tail_op, cast);
-    ed_text(e, b.s);
+    sb_printf(&b, "(%s)", cast);
+    if (assign)
+        ed_twin_text(e, b.s);
+    else
+        ed_text(e, b.s);
+    b.len = 0;
+    sb_printf(&b, "((unsigned long long)__mt_acc %c (unsigned long long)(%s)(", fn->tail_op, cast);
+    ed_twin_text(e, b.s);
+    b.len = 0;
+    const char *a = tail_acc_type(fn);
+    sb_printf(&b, "((%s)__mt_acc %c (%s)(%s)(", a, fn->tail_op, a, cast);
+    ed_normal_text(e, b.s);
     free(b.s);
     free(cast);
 }
@@ -368,7 +429,7 @@ static void return_or_jump(walk *w, edit *e, CXCursor value, unsigned end, int c
             visit(w, other, VISIT_PART);
             checked |= made_call_site(w, other, sites_before);
             ed_text(e, "{ __mt_acc = ");
-            accumulate_with(fn, e);
+            accumulate_with(fn, e, 1);
             ed_expr(e, cur_start(other), cur_end(other));
             ed_text(e, ")); ");
         }
@@ -381,7 +442,7 @@ static void return_or_jump(walk *w, edit *e, CXCursor value, unsigned end, int c
     visit(w, value, VISIT_PART);
     ed_text(e, "return ");
     if (fn->tail_op)
-        accumulate_with(fn, e);
+        accumulate_with(fn, e, 0);
     else
         ed_text(e, "((");
     ed_expr(e, cur_start(value), cur_end(value));
@@ -425,6 +486,12 @@ void begin_tail_loop(walk *w)
     func *fn = w->fn;
     if (!fn->tail_calls)
         return;
+    const tail_chunk *tc = fn->tail_chunk;
+    if (tc) {  /* in the chunk's copy the exit test is known not to hold */
+        ed_copy_text(ed_add(&w->t->eb, tc->cond_start, tc->cond_start, ORDER_PLAIN), 1,
+                     tc->exit_in_else ? "1 || (" : "0 && (");
+        ed_copy_text(ed_add(&w->t->eb, tc->cond_end, tc->cond_end, ORDER_PLAIN), 1, ")");
+    }
     /* the jumps' target follows the locals mtcc declares (emit.c) */
     w->caploops = 8;
     w->loops = xrealloc(w->loops, (size_t)w->caploops * sizeof *w->loops);

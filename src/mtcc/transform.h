@@ -73,6 +73,7 @@ typedef struct func {
     int tail_countdown;                /* its jumps may poll every TAIL_TURNS turns (1), and one does (2) */
     int loop_countdown;                /* a loop of short turns polls every LOOP_TURNS turns (rewrite.c) */
     int tail_unroll;                   /* its loop may be written TAIL_COPIES times over (tailcall.c) */
+    struct tail_chunk *tail_chunk;     /* or, counted, cut into chunks instead (tailchunk.c) */
     CXCursor *sib_callees;             /* other functions it calls in tail position, no check after */
     int nsib;
     const char *fallback_why;
@@ -267,7 +268,7 @@ void find_leaves(tunit *t);
 int is_leaf(tunit *t, CXCursor callee, int *looping);
 /* 1 for a static function called from one place only, never named
  * otherwise (leaves.c). */
-int called_once(tunit *t, CXCursor fn);
+int called_once(tunit *t, CXCursor fn, int own_jumps);
 /* 1 for a function defined in this unit that is not a leaf (leaves.c). */
 int unwinding_here(tunit *t, CXCursor fn);
 /* 1 when the function passes a function pointer to the system's code
@@ -330,6 +331,24 @@ int visit_tail_statement(walk *w, CXCursor call);
 int in_tail_position(CXCursor *anc, int n);
 /* The accumulator, as a variable saved at every site. */
 void add_accumulator(func *fn);
+/* The type the function's accumulator computes in: the unsigned type of
+ * its result's width (unsigned int for narrower results). */
+const char *tail_acc_type(const func *fn);
+
+/* ---- tailchunk.c ---- */
+/* A loop of self tail calls counted by a parameter, cut into chunks:
+ * the guard and the chunk loop's opening before the first copy (the
+ * chunk, without the exit test), what stands between it and the second
+ * (the short loop), and the exit test's condition, which the chunk's copy
+ * makes constant. */
+typedef struct tail_chunk {
+    char *head, *mid;
+    unsigned cond_start, cond_end;
+    int exit_in_else;                  /* the test's else branch leaves: the chunk's condition is true */
+} tail_chunk;
+/* The chunking of fn's loop when it is counted (calls being its ncalls
+ * jumps), else NULL. */
+tail_chunk *plan_tail_chunk(tunit *t, func *fn, CXCursor body, const CXCursor *calls, int ncalls);
 
 /* ---- sibling.c ---- */
 /* Finds the calls to other functions in tail position that need no check
@@ -355,6 +374,20 @@ void strip_mine(walk *w, CXCursor init, CXCursor cond, CXCursor inc, CXCursor bo
 long short_trips(walk *w, CXCursor init, CXCursor cond, CXCursor inc, CXCursor body);
 /* 1 when the for loop is counted as strip_mine needs (cut, or known to run at most one chunk). */
 int counted_for(walk *w, CXCursor cond, CXCursor inc, CXCursor body);
+/* What the proof that a loop is counted is made of, shared with
+ * tailchunk.c: the function's variable an expression names (bare), or -1;
+ * 1 when variable vi is an unpinned, non-static local or parameter of
+ * plain integer type; 1 for an integer type of int or wider; 1 when e is
+ * made of literals and such variables, which it marks in vars; 1 when a
+ * and b are one integer type; 1 when body writes (or takes the address
+ * of) none of the variables marked in vars and has no goto, label, break
+ * out of it or statement expression. */
+int named_var(func *fn, CXCursor e);
+int private_integer(func *fn, int vi);
+int unpromoted(CXType t);
+int invariant_bound(tunit *t, func *fn, CXCursor e, unsigned char *vars);
+int same_integer_type(CXType a, CXType b);
+int writes_none(tunit *t, func *fn, CXCursor body, const unsigned char *vars);
 /* The most iterations, all levels together, of a nest of short loops that
  * counts as one innermost loop: microseconds, so latency stays low. */
 enum { SHORT_NEST = 65536 };
