@@ -152,7 +152,10 @@ logupto 6 d 'migthreadd: *'
 # session process once the held checkpoint's first byte is in its pipe (the
 # daemon starts the build at the pre-copy, which then waits for it)
 # shellcheck disable=SC2016 # ($PPID is the script's own)
-printf '#!/bin/sh\nhead -c 1 /dev/fd/820 >/dev/null\nkill -KILL $PPID\n' >"$dir/pd/ticker" && chmod +x "$dir/pd/ticker"
+# (bash: it closes the read-ahead's descriptor, 822, as a build that reads
+# nothing ahead, so that the daemon does not wait for its word while the
+# source runs on towards its end)
+printf '#!/bin/bash\nexec 822>&-\nhead -c 1 /dev/fd/820 >/dev/null\nkill -KILL $PPID\n' >"$dir/pd/ticker" && chmod +x "$dir/pd/ticker"
 fails killed "$dir/src/ticker" "$d_port" 'no migration, the program carries on: ' --key "$dir/user.key" --known "$dir/known"
 check "... the source had been held (the pre-copy and the held checkpoint)" "held killed && [ \$(checkpoints killed) -eq 2 ]"
 # migrate killed while the source is held (D's build never says ready):
@@ -161,7 +164,7 @@ check "... the source had been held (the pre-copy and the held checkpoint)" "hel
 # read the request and started the restore, so its log line names the
 # program, and the source is held, before migrate is killed)
 mkfifo "$dir/pd.started"
-printf '#!/bin/sh\nhead -c 1 /dev/fd/820 >/dev/null\necho started >"%s"\nexec sleep 120\n' "$dir/pd.started" >"$dir/pd/ticker"
+printf '#!/bin/bash\nexec 822>&-\nhead -c 1 /dev/fd/820 >/dev/null\necho started >"%s"\nexec sleep 120\n' "$dir/pd.started" >"$dir/pd/ticker"
 start hangup "$dir/src/ticker" 60
 upto 3 "$dir/hangup.err" 'tick 1'
 "$mt" migrate --key "$dir/user.key" --known "$dir/known" "$pid" "127.0.0.1:$d_port" >/dev/null 2>&1 &
