@@ -259,22 +259,6 @@ void analyze(tunit *t, func *fn, CXCursor c)
 
 /* ---- arrays whose address never leaves an element access ---------------------------- */
 
-/* e without the parentheses and implicit conversions around it. */
-static CXCursor strip_implicit(CXCursor e)
-{
-    for (;;) {
-        enum CXCursorKind k = clang_getCursorKind(e);
-        if (k != CXCursor_ParenExpr && k != CXCursor_UnexposedExpr)
-            return e;
-        kids ch = children(e);
-        CXCursor next = ch.n == 1 ? ch.c[0] : clang_getNullCursor();
-        free(ch.c);
-        if (clang_Cursor_isNull(next))
-            return e;
-        e = next;
-    }
-}
-
 /* The most numbers and pointers an unpinned array holds: the save path
  * copies it once more on the stack (array_copies in emit.c), so a large
  * array stays pinned. Counted in scalars, not bytes, so that every ABI
@@ -332,7 +316,7 @@ static void find_escapes(tunit *t, func *fn, CXCursor c, char *escapes, int unde
         free(op);
     }
     if (k == CXCursor_ArraySubscriptExpr && ch.n == 2 && !under_addr) {
-        CXCursor base = strip_implicit(ch.c[0]);
+        CXCursor base = bare_expr(ch.c[0]);
         if (clang_getCursorKind(base) == CXCursor_DeclRefExpr)
             skip = 0;  /* a[i] reads or writes one element: a does not leave */
     } else if (k == CXCursor_DeclRefExpr) {

@@ -112,8 +112,11 @@ static const char *scalar_class(CXType canon, const char **idname)
         CXType it = clang_getCanonicalType(clang_getEnumDeclIntegerType(clang_getTypeDeclaration(canon)));
         return scalar_class(it, idname);
     }
-    case CXType_Atomic:  /* what clang's parse shows; gcc's reads as the plain type (transform.c) */
-        return scalar_class(clang_getCanonicalType(clang_Type_getValueType(canon)), idname);
+    case CXType_Atomic: {  /* what clang's parse shows; gcc's reads as the plain type (driver.c) */
+        CXType v = clang_getCanonicalType(clang_Type_getValueType(canon));
+        /* as its value only where nothing pads it (an atomic may be wider) */
+        return clang_Type_getSizeOf(v) == clang_Type_getSizeOf(canon) ? scalar_class(v, idname) : NULL;
+    }
     case CXType_Pointer: {
         CXType p = clang_getCanonicalType(clang_getPointeeType(canon));
         int fn = p.kind == CXType_FunctionProto || p.kind == CXType_FunctionNoProto;
