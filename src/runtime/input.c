@@ -266,3 +266,13 @@ int in_await_go(int fd, mt_error *err)
         return 0;
     return mt_fail(err, MT_EIO, "%s", "the migration was called off before this restored program went on");
 }
+
+void in_forget_handover(void)
+{
+    static const char *const handover[] = {
+        "MIGTHREAD_RESTORE",          "MIGTHREAD_RESTORE_FD", "MIGTHREAD_RESTORE_PREFIX_FD",
+        "MIGTHREAD_RESTORE_PARENT_FDS", "MIGTHREAD_READY_FD", "MIGTHREAD_PRECOPY_FD",
+    };
+    for (size_t i = 0; i < sizeof handover / sizeof handover[0]; i++)
+        unsetenv(handover[i]);
+}

@@ -503,6 +503,7 @@ static int restore_from(const char *path, void *(**start)(void *))
      * program has gone on: the daemon's READY, then its COMMIT (or not) */
     if (ready_fd >= 0 && in_await_go(ready_fd, &err) < 0)
         mt_fatal("%s", err.msg);
+    in_forget_handover();  /* before any thread of the program reads the environment */
     int role = th_restore_start(start);
     if (role == TH_ROLE_MAIN && !frames_pending(frames_mine()))
         mt_fatal("%s holds no stack to resume", path);
