@@ -49,12 +49,6 @@ int in_ready_fd(mt_error *err);
  * pre-copy's bytes come (0 at the end). in_ahead_name reads the next name
  * into buf (cap bytes): 0, or -1 at the end. */
 int in_ahead_fd(void);
-
-/* Removes from the environment the variables that hand a checkpoint to
- * this process (MIGTHREAD_RESTORE and the descriptors beside it), once
- * they are read: a child the restored program starts must not take them
- * for its own and restore the parent's checkpoint. */
-void in_forget_handover(void);
 int in_ahead_more(int fd);
 int in_ahead_name(int fd, char *buf, size_t cap);
 /* Writes "ready\n" on fd once the whole state is read, verified and
@@ -62,5 +56,11 @@ int in_ahead_name(int fd, char *buf, size_t cap);
  * -1 with err on anything else or end of file (the program must not go
  * on: the source resumes instead). Closes fd. */
 int in_await_go(int fd, mt_error *err);
+
+/* Removes from the environment the variables that hand a checkpoint to
+ * this process (MIGTHREAD_RESTORE and the descriptors beside it), once
+ * they are read: a child the restored program starts must not take them
+ * for its own and restore the parent's checkpoint. */
+void in_forget_handover(void);
 
 #endif
