@@ -74,6 +74,10 @@ int lc_files_reopen(const struct ck_image *img, mt_error *err);
 /* The environment (libc_env.c): environ becomes tracked copies, so that
  * getenv's pointers translate. 0 or -1 with err. */
 int lc_env_track(mt_error *err);
+/* A tracked copy of the n strings at v (argv, environ): an array of n + 1
+ * pointers (the last NULL) into one block of their bytes. NULL when out of
+ * memory. */
+char **lc_copy_strings(char *const *v, size_t n);
 
 /* stdio without glibc's locks while the program has one thread
  * (libc_locks.c). lc_locks_begin before the control thread starts: the

@@ -41,14 +41,9 @@
  * restored program sees its original arguments. */
 static char **copy_argv(int argc, char **argv)
 {
-    const mt_type *ptr = mt_type_scalar("char *", MT_CLASS_PTR, sizeof(char *), _Alignof(char *));
-    char **copy = mt_malloc((size_t)(argc + 1) * sizeof *copy, ptr, NULL);
+    char **copy = lc_copy_strings(argv, argc > 0 ? (size_t)argc : 0);
     if (!copy)
         mt_fatal("out of memory copying the arguments");
-    for (int i = 0; i < argc; i++)
-        if (!(copy[i] = mt_strdup(argv[i])))
-            mt_fatal("out of memory copying the arguments");
-    copy[argc] = NULL;
     return copy;
 }
 
