@@ -1,13 +1,16 @@
 #!/bin/sh
 # check.sh: everything `make check` runs, in order, with one summary line
-# per suite and a non-zero exit when any suite failed.
+# and the seconds it took per suite, and a non-zero exit when any suite
+# failed.
 set -u
 cd "$(dirname "$0")/.."
 status=0
 run() {
     echo "== $1"
     shift
+    started=$(date +%s)
     "$@" || status=1
+    echo "   ($(($(date +%s) - started)) s)"  # which suites make CI long
 }
 run "unit tests on every ABI and under ASan/UBSan" tests/run-unit.sh
 run "runtime layers: no circle of calls between files" sh scripts/layers.sh -q
