@@ -21,6 +21,7 @@
 set -u
 cd "$(dirname "$0")/.."
 . tests/lib/roundtrip.sh
+. tests/lib/parallel.sh
 dsts="x86_64 aarch64 s390x ppc"
 mtcc=build/bin/mtcc
 mt=build/bin/migthread
@@ -67,22 +68,23 @@ restore_everywhere() {
     done
 }
 
-programs="${*:-$(cd tests/threads/programs && ls *.c | sed 's/\.c$//')}"
-for prog in $programs; do
+# One program's checks, in a run of its own (tests/lib/parallel.sh).
+check_program() {
+    prog=$1
     dir=$out/$prog
     rm -rf "$dir" && mkdir -p "$dir"
     src=tests/threads/programs/$prog.c
-    gcc -O2 -ffp-contract=off -pthread "$src" -o "$dir/plain" -lm 2>"$dir/build.log" || { fail "$prog: plain build"; continue; }
+    gcc -O2 -ffp-contract=off -pthread "$src" -o "$dir/plain" -lm 2>"$dir/build.log" || { fail "$prog: plain build"; return; }
     "$dir/plain" >"$dir/want"
     for abi in $dsts; do
-        build "$abi" "$dir/$abi" "$src" || { fail "$prog: mtcc build for $abi"; tail -n 5 "$dir/$abi.log"; continue 2; }
+        build "$abi" "$dir/$abi" "$src" || { fail "$prog: mtcc build for $abi"; tail -n 5 "$dir/$abi.log"; return; }
     done
     # (timeouts: a lock that misbehaves hangs rather than fails)
     timeout 300 "$dir/x86_64" >"$dir/own" && cmp -s "$dir/own" "$dir/want" && ok || fail "$prog: the mtcc build's output differs"
     # (counting the adaptation points: no checkpoint is taken)
     MIGTHREAD_AFTER_POLLS=1000000000 timeout 300 "$dir/x86_64" >/dev/null 2>"$dir/count"
     total=$(sed -n 's/.*ended after \([0-9]*\) adaptation points.*/\1/p' "$dir/count")
-    [ -n "$total" ] && [ "$total" -ge 10 ] || { fail "$prog: too few adaptation points (${total:-?})"; continue; }
+    [ -n "$total" ] && [ "$total" -ge 10 ] || { fail "$prog: too few adaptation points (${total:-?})"; return; }
     for pos in $((total / 10)) $((total / 2)) $((9 * total / 10)); do
         rt_continue "$dir/cont.ckpt" "$dir/cont" $pos timeout 300 "$dir/x86_64" && cmp -s "$dir/cont" "$dir/want" && ok ||
             fail "$prog: checkpoint-and-continue at $pos: ${rt_why:-changed the output}"
@@ -96,7 +98,14 @@ for prog in $programs; do
     then restore_everywhere "$ck" "$dir/before" "$dir" "$dir/want" "s390x at $pos"
     else fail "$prog: no checkpoint on s390x: $rt_why"; fi
     echo "  $prog: done ($total adaptation points)"
-done
+}
+
+if [ "${1:-}" = --one ]; then check_program "$2"; pl_result $passed $failed; exit 0; fi
+
+programs="${*:-$(cd tests/threads/programs && ls *.c | sed 's/\.c$//')}"
+# (two at a time at most: each program runs several threads)
+# shellcheck disable=SC2086
+pl_run tests/threads.sh "$out/logs" "${THREADS_JOBS:-2}" $programs
 
 # ---- One thread migrates: its results and the rest add up ----------------------
 if [ $# -eq 0 ] || [ -n "${THREADS_EXTRAS:-}" ]; then
