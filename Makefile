@@ -344,24 +344,28 @@ fuzz-smoke: build/test/fuzz_ckpt build/test/fuzz_zfile $(MATRIX_BINS)
 COUNT ?= 100
 SEED ?= 1
 fuzz-csmith: deps
-	@$(MAKE) --no-print-directory all cross
+	@$(SUBMAKE) all cross
 	@COUNT=$(COUNT) SEED=$(SEED) tests/csmith.sh
+
+# The builds that check, demo and the benchmarks start use every processor
+# unless the caller's make already shares its jobs (make -jN check).
+SUBMAKE = $(MAKE) --no-print-directory $(if $(findstring jobserver,$(MAKEFLAGS)),,-j$(shell nproc))
 
 # make check builds with -Werror (WERROR=1 unless set otherwise), and so
 # do the makes its tests start (the variable travels in MAKEFLAGS).
 check: deps
-	@$(MAKE) --no-print-directory WERROR=$(or $(WERROR),1) all cross
-	@$(MAKE) --no-print-directory WERROR=$(or $(WERROR),1) $(UNIT_BINS) $(MATRIX_BINS) $(HANDMADE_BINS) $(NET_TESTS) build/test/fuzz_ckpt build/test/fuzz_zfile build/bin/migthread build/asan/migthreadd
+	@$(SUBMAKE) WERROR=$(or $(WERROR),1) all cross
+	@$(SUBMAKE) WERROR=$(or $(WERROR),1) $(UNIT_BINS) $(MATRIX_BINS) $(HANDMADE_BINS) $(NET_TESTS) build/test/fuzz_ckpt build/test/fuzz_zfile build/bin/migthread build/asan/migthreadd
 	@WERROR=$(or $(WERROR),1) tests/check.sh
 
 # migthread run under a Slurm cluster that tests/slurm.sh starts and stops
 # (make check runs it too, through tests/check.sh).
 check-slurm: deps
-	@$(MAKE) --no-print-directory all cross
+	@$(SUBMAKE) all cross
 	@tests/slurm.sh
 
 demo: deps
-	@$(MAKE) --no-print-directory all cross
+	@$(SUBMAKE) all cross
 	@scripts/demo.sh
 
 # ---- benchmarks ------------------------------------------------------------------
@@ -370,63 +374,63 @@ build/bench/bench_convert: bench/bench_convert.c $(HOST_LIB)
 	$(CC) $(BASEFLAGS) -O2 -g -I/usr/include/tirpc $< $(HOST_LIB) -ltirpc -o $@
 
 bench-convert: deps
-	@$(MAKE) --no-print-directory build/bench/bench_convert
+	@$(SUBMAKE) build/bench/bench_convert
 	build/bench/bench_convert
 	bench/callgrind.sh
 
 bench-overhead: deps
-	@$(MAKE) --no-print-directory all cross
+	@$(SUBMAKE) all cross
 	bench/overhead.sh
 	bench/recforms.sh
 
 bench-threads: deps
-	@$(MAKE) --no-print-directory all
+	@$(SUBMAKE) all
 	bench/threads.sh
 
 bench-unions: deps
-	@$(MAKE) --no-print-directory all
+	@$(SUBMAKE) all
 	bench/unions.sh
 
 # live migration on tbf-shaped links between two network namespaces (root;
 # FULL=1 adds the 1 GB state, about 4 minutes more)
 bench-migrate: deps
-	@$(MAKE) --no-print-directory all
+	@$(SUBMAKE) all
 	bench/migrate.sh $(if $(FULL),--full)
 
 bench-fork: deps
-	@$(MAKE) --no-print-directory all
+	@$(SUBMAKE) all
 	bench/forkstop.sh
 
 # capture speed into the page cache, fsync apart (CAPSPEED_MB, CAPSPEED_RUNS)
 bench-capspeed: deps
-	@$(MAKE) --no-print-directory all
+	@$(SUBMAKE) all
 	bench/capspeed.sh
 
 # heap tracking's cost: churn and prodcons, instructions and peak RSS against plain (issue 17)
 bench-heaptrack: deps
-	@$(MAKE) --no-print-directory all
+	@$(SUBMAKE) all
 	bench/heaptrack.sh
 
 # BENCH_INCR_MB (default 256): the heap of the incremental checkpoint benchmark.
 bench-incremental: deps
-	@$(MAKE) --no-print-directory all
+	@$(SUBMAKE) all
 	bench/incremental.sh
 
 # compressed checkpoint files against plain ones (ZSTATE_MB, ZSTATE_RUNS)
 bench-compress: deps
-	@$(MAKE) --no-print-directory all
+	@$(SUBMAKE) all
 	bench/compress.sh
 
 # compact state: 10^6 small blocks, zero pages, restore time and memory
 # (COMPACT_RUNS; COMPACT_CALLGRIND=1 adds instruction counts)
 bench-compact: deps
-	@$(MAKE) --no-print-directory all
+	@$(SUBMAKE) all
 	bench/compact.sh
 
 # mtcc's cost on public benchmark programs fetched outside the repository
 # into REALPROGS_SRC (docs/realprogs.md says how; skipped with one line without them)
 bench-realprogs: deps
-	@$(MAKE) --no-print-directory all
+	@$(SUBMAKE) all
 	bench/realprogs.sh "$(REALPROGS_SRC)"
 
 bench: bench-compress bench-convert bench-overhead bench-heaptrack bench-threads bench-unions bench-fork bench-incremental bench-capspeed bench-compact bench-realprogs bench-migrate
