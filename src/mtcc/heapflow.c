@@ -35,6 +35,14 @@ typedef struct scan {
     int nanc, capanc;
 } scan;
 
+/* 1 when a and b name one struct or union, whatever their qualifiers. */
+static int same_record(CXType a, CXType b)
+{
+    CXType ca = clang_getCanonicalType(a), cb = clang_getCanonicalType(b);
+    return ca.kind == CXType_Record && cb.kind == CXType_Record &&
+           clang_equalCursors(clang_getTypeDeclaration(ca), clang_getTypeDeclaration(cb));
+}
+
 static int holds(CXType t, int depth)
 {
     CXType c = clang_getCanonicalType(t);
@@ -290,9 +298,8 @@ static void note_use(scan *s, CXType to, CXCursor e, CXCursor at)
             asite *a = &s->sites[i];
             if (!mark[i] || !a->untyped || (a->flags & h) == h)
                 continue;
-            if (a->ch.kind == AT_FLEX && clang_equalTypes(clang_getCanonicalType(pointee),
-                                                          clang_getCanonicalType(a->ch.header)))
-                continue;  /* the block as its own header: typed */
+            if (a->ch.kind == AT_FLEX && same_record(pointee, a->ch.header))
+                continue;  /* the block as its own header (const or not): typed */
             char *use_where = heap_where(at);
             if ((h & HOLDS_POINTERS) && !(a->flags & HOLDS_POINTERS)) {
                 warn_at(at, "the block from the allocation at %s is used as %s, which holds pointers: type the "

@@ -263,6 +263,13 @@ static int has_fam(CXType t)
     return fam_element(t, &elem);
 }
 
+/* What a header of a sizeof(T) + ... allocation ends in: its flexible
+ * array member, or its struct-hack array. */
+static int tail_element(CXType t, CXType *elem)
+{
+    return fam_element(t, elem) || hack_element(t, elem);
+}
+
 static int is_record(const sz_type *s)
 {
     return s->ok && !s->cls && clang_getCanonicalType(s->type).kind == CXType_Record;
@@ -295,7 +302,8 @@ static choice from_size(CXTranslationUnit tu, CXCursor size)
         return ch;
     for (int i = 0; i < n && n > 1; i++) {
         CXType h;
-        if (header_term(&terms[i], &h) && has_fam(h)) {
+        CXType tail;
+        if (header_term(&terms[i], &h) && tail_element(h, &tail)) {
             ch.kind = AT_FLEX;  /* the other terms only say how long its array is */
             ch.header = h;
             return ch;
@@ -499,7 +507,7 @@ static int untyped_choice(const choice *ch)
     if (ch->kind == AT_NONE)
         return 1;
     if (ch->kind == AT_FLEX)  /* a header before chars: the chars are an arena's bytes */
-        return fam_element(ch->header, &elem) && heap_says_nothing(elem);
+        return tail_element(ch->header, &elem) && heap_says_nothing(elem);
     if (ch->kind != AT_ELEM)
         return 0;
     if (ch->elem.cls)

@@ -294,6 +294,8 @@ static enum CXChildVisitResult add_field(CXCursor c, CXCursor parent, CXClientDa
             fc->n--;
     } else if (canon.kind == CXType_IncompleteArray)
         fc->fam = c;  /* not a member of the header: the heap block's type adds it */
+    else if (canon.kind == CXType_ConstantArray && clang_getArraySize(canon) == 0)
+        fc->n--;  /* gcc's zero-length array holds no value (a heap block's type may add it: hack_define) */
     else if (!*name)
         member_why(fc, c, "anonymous struct or union", name);
     else if (!member_line(fc->tr, fc->c_name, fc->path, name, t, hidden_decl(c), &fc->members, &why)) {
@@ -451,6 +453,55 @@ static void flex_define(typereg *tr, const char *rec_key, int rec_idx, const cha
     free(name);
 }
 
+/* The element type of record t's last member when that is an array of
+ * zero or one element (the struct hack older C uses for a flexible array
+ * member: `char n_value[1]`, allocated as sizeof(T) + n); 0 otherwise. */
+int hack_element(CXType t, CXType *elem)
+{
+    CXType c = clang_getCanonicalType(t);
+    if (c.kind != CXType_Record)
+        return 0;
+    kids ch = children(clang_getTypeDeclaration(c));
+    int found = 0;
+    for (int i = ch.n - 1; i >= 0; i--) {
+        if (clang_getCursorKind(ch.c[i]) != CXCursor_FieldDecl)
+            continue;
+        CXType ft = clang_getCanonicalType(clang_getCursorType(ch.c[i]));
+        if (ft.kind == CXType_ConstantArray && clang_getArraySize(ft) <= 1 && !clang_Cursor_isBitField(ch.c[i])) {
+            *elem = clang_getArrayElementType(ft);
+            found = 1;
+        }
+        break;  /* only the last member */
+    }
+    free(ch.c);
+    return found;
+}
+
+/* The heap block type of a struct-hack record (keyed like a flexible
+ * one): its own descriptor, whose last member the runtime leaves out of
+ * a block type where the array starts (flex.c), then mt_type_flex of
+ * that member. -1 when the record or its element has no descriptor. */
+static int hack_define(typereg *tr, CXType canon, const char *flex_key)
+{
+    unsigned long long one;
+    const char *why;
+    const char *rref = tr_ref(tr, canon, &one, &why);
+    int rec_idx;
+    if (!rref || one != 1 || sscanf(rref, "__mt_ty[%d]", &rec_idx) != 1)
+        return -1;
+    char *c_name = declarator(canon, "");
+    CXCursor last = clang_getNullCursor();
+    kids ch = children(clang_getTypeDeclaration(canon));
+    for (int i = 0; i < ch.n; i++)
+        if (clang_getCursorKind(ch.c[i]) == CXCursor_FieldDecl)
+            last = ch.c[i];
+    free(ch.c);
+    if (c_name && !clang_Cursor_isNull(last))
+        flex_define(tr, flex_key + strlen("flex:"), rec_idx, c_name, last);
+    free(c_name);
+    return find(tr, flex_key);
+}
+
 const char *tr_flex_ref(typereg *tr, CXType record)
 {
     CXType canon = clang_getCanonicalType(record);
@@ -466,6 +517,9 @@ const char *tr_flex_ref(typereg *tr, CXType record)
         tr_ref(tr, record, &count, &why);  /* defines the record and its flex type */
     }
     int idx = find(tr, key);
+    CXType elem;
+    if (idx < 0 && hack_element(canon, &elem))  /* the struct hack: its last member is the array */
+        idx = hack_define(tr, canon, key);
     if (idx < 0)
         return NULL;
     static char ref[64];

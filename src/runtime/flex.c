@@ -101,8 +101,10 @@ const mt_type *mt_type_flex(const mt_type *header, const char *member, size_t of
 /* The member that holds the bytes after the last element. */
 static const char SLACK_NAME[] = "(slack)";
 
-/* The header's members, then the array (when it has elements), then the
- * bytes left over (when there are any). */
+/* The header's members before the array (a struct-hack header's own last
+ * member, `char n_value[1]`, is where the array starts: the array
+ * describes it), then the array (when it has elements), then the bytes
+ * left over (when there are any). */
 static const struct mt_type *make_block_type(const flex_info *f, uint64_t elems, uint64_t slack)
 {
     const struct mt_type *h = f->header;
@@ -114,9 +116,10 @@ static const struct mt_type *make_block_type(const flex_info *f, uint64_t elems,
     if (!m)
         return NULL;
     size_t n = 0;
-    for (; n < h->nmembers; n++) {
-        const tmember *hm = &h->members[n];
-        m[n] = (mt_member){ hm->name, (mt_class)hm->cls, hm->size, hm->offset, hm->count, hm->type, NULL };
+    for (uint32_t i = 0; i < h->nmembers; i++) {
+        const tmember *hm = &h->members[i];
+        if (hm->offset < f->offset)
+            m[n++] = (mt_member){ hm->name, (mt_class)hm->cls, hm->size, hm->offset, hm->count, hm->type, NULL };
     }
     int aggregate = f->elem_cls == MT_CLASS_STRUCT || f->elem_cls == MT_CLASS_UNION;
     if (scalars)

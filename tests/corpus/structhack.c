@@ -1,0 +1,100 @@
+/* structhack.c: the struct hack of older C, a header whose last member is
+ * an array of one (or zero) elements, allocated as sizeof(T) plus the
+ * tail (Ptrdist bc's numbers, `char n_value[1]`): the tail is the array
+ * continued, so its elements convert on every ABI and the header's
+ * pointers are translated. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+struct number {              /* chars after a header with a pointer */
+    int sign;
+    long len;
+    struct number *next;
+    char digits[1];
+};
+
+struct samples {             /* ints: the tail's size with sizeof */
+    short n;
+    struct samples *prev;
+    int v[1];
+};
+
+struct vec {                 /* gcc's zero-length array, doubles */
+    int n;
+    double x[0];
+};
+
+static struct number *number_new(long len, int seed, struct number *next)
+{
+    struct number *num = malloc(sizeof(struct number) + len);
+    num->sign = seed % 2 ? -1 : 1;
+    num->len = len;
+    num->next = next;
+    for (long i = 0; i <= len; i++)
+        num->digits[i] = (char)('0' + (seed + i) % 10);
+    return num;
+}
+
+static struct samples *samples_new(int n, struct samples *prev)
+{
+    struct samples *s = malloc(sizeof(struct samples) + (n - 1) * sizeof(int));
+    s->n = (short)n;
+    s->prev = prev;
+    for (int i = 0; i < n; i++)
+        s->v[i] = n * 1000 + i * 7 - 300000;
+    return s;
+}
+
+static struct vec *vec_new(int n)
+{
+    struct vec *v = malloc(sizeof(struct vec) + n * sizeof(double));
+    v->n = n;
+    for (int i = 0; i < n; i++)
+        v->x[i] = i * 0.25 - 3.0;
+    return v;
+}
+
+static long number_sum(const struct number *num)
+{
+    long s = 0;
+    for (long i = 0; i <= num->len; i++)
+        s = s * 3 + (num->digits[i] - '0');
+    return num->sign * s;
+}
+
+int main(void)
+{
+    struct number *nums = NULL;
+    struct samples *last = NULL;
+    struct vec *vecs[40];
+    long total = 0;
+    double xs = 0;
+    for (int round = 0; round < 40; round++) {
+        nums = number_new(3 + round % 13, round, nums);
+        last = samples_new(1 + round % 9, last);
+        vecs[round] = vec_new(round % 6);
+        for (const struct number *p = nums; p; p = p->next)
+            total += number_sum(p) % 1000;
+        for (const struct samples *s = last; s; s = s->prev)
+            for (int i = 0; i < s->n; i++)
+                total += s->v[i] % 97;
+        for (int k = 0; k <= round; k++)
+            for (int i = 0; i < vecs[k]->n; i++)
+                xs += vecs[k]->x[i];
+        printf("round %d: %ld %.2f\n", round, total, xs);
+    }
+    while (nums) {
+        struct number *next = nums->next;
+        free(nums);
+        nums = next;
+    }
+    while (last) {
+        struct samples *prev = last->prev;
+        free(last);
+        last = prev;
+    }
+    for (int k = 0; k < 40; k++)
+        free(vecs[k]);
+    return 0;
+}
