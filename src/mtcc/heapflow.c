@@ -128,6 +128,39 @@ static void push(scan *s, CXCursor c)
     s->anc[s->nanc++] = c;
 }
 
+static int reads_holders(scan *s, CXCursor e, unsigned char *mark, int under_addr);
+
+static int is_pointer(CXCursor e)
+{
+    return clang_getCanonicalType(clang_getCursorType(e)).kind == CXType_Pointer;
+}
+
+/* 1 when the object lvalue e designates may lie in an untyped block, so
+ * that &e points into one: a path through a pointer that holds one
+ * (p[i], p->m, *p). A variable's own address (&p, &s.m, &pools[i] of an
+ * array of pointers) is not into the block the variable holds. */
+static int lvalue_into(scan *s, CXCursor e, unsigned char *mark)
+{
+    e = bare_expr(e);
+    enum CXCursorKind k = clang_getCursorKind(e);
+    kids ch = children(e);
+    int any;
+    if (k == CXCursor_DeclRefExpr || k == CXCursor_CompoundLiteralExpr || k == CXCursor_StringLiteral) {
+        any = 0;
+    } else if (k == CXCursor_ArraySubscriptExpr && ch.n == 2) {
+        int p = is_pointer(ch.c[0]) ? 0 : is_pointer(ch.c[1]) ? 1 : -1;  /* p[i], or i[p] */
+        any = p >= 0 ? reads_holders(s, ch.c[p], mark, 0) : lvalue_into(s, ch.c[0], mark);
+    } else if (k == CXCursor_MemberRefExpr && ch.n == 1) {
+        any = is_pointer(ch.c[0]) ? reads_holders(s, ch.c[0], mark, 0) : lvalue_into(s, ch.c[0], mark);
+    } else if (k == CXCursor_UnaryOperator && ch.n == 1 && is_pointer(ch.c[0])) {
+        any = reads_holders(s, ch.c[0], mark, 0);  /* *p */
+    } else {
+        any = reads_holders(s, e, mark, 1);  /* a shape not followed here: as if into the block */
+    }
+    free(ch.c);
+    return any;
+}
+
 /* 1 when the value of e may be (or point into) an untyped block: it
  * reads a variable, member or parameter that holds one, calls a function
  * that returns one, or is such an allocation. Only pointer-valued parts
@@ -164,9 +197,16 @@ static int reads_holders(scan *s, CXCursor e, unsigned char *mark, int under_add
     int addr = under_addr;
     if (k == CXCursor_UnaryOperator) {
         char *op = operator_of(s->tu, e);
-        addr |= strcmp(op, "&") == 0;
+        int address_of = strcmp(op, "&") == 0;
         int deref = strcmp(op, "*") == 0;
         free(op);
+        if (address_of) {
+            kids ch = children(e);
+            if (ch.n == 1)
+                any |= lvalue_into(s, ch.c[0], mark);
+            free(ch.c);
+            return any;
+        }
         if (deref && !under_addr)
             return any;
     }
@@ -288,7 +328,12 @@ static void note_use(scan *s, CXType to, CXCursor e, CXCursor at)
         return;
     unsigned char *mark = xcalloc((size_t)(s->nsites ? s->nsites : 1), 1);
     if (reads_holders(s, e, mark, 0)) {
+        while (to.kind == CXType_Typedef || to.kind == CXType_Elaborated)  /* nump, a typedef of num * */
+            to = to.kind == CXType_Typedef ? clang_getTypedefDeclUnderlyingType(clang_getTypeDeclaration(to))
+                                           : clang_Type_getNamedType(to);
         CXType pointee = clang_getPointeeType(to);
+        if (pointee.kind == CXType_Invalid)
+            pointee = clang_getPointeeType(c);
         int h = holds(pointee, 0);
         CXString sp = clang_getTypeSpelling(pointee);
         const char *spelled = clang_getCString(sp);

@@ -270,6 +270,45 @@ static int tail_element(CXType t, CXType *elem)
     return fam_element(t, elem) || hack_element(t, elem);
 }
 
+static int is_char(CXType t)
+{
+    enum CXTypeKind k = clang_getCanonicalType(t).kind;
+    return k == CXType_Char_S || k == CXType_Char_U || k == CXType_SChar || k == CXType_UChar;
+}
+
+/* 1 when term t counts elements of e: bytes without a sizeof for a char
+ * e, or n * sizeof(E) with E the type e is. */
+static int counts_elements(const term *t, CXType e)
+{
+    if (t->is_offsetof)
+        return 0;
+    if (t->nsizeof == 0)
+        return is_char(e);
+    if (t->nsizeof != 1 || !t->sz.ok)
+        return 0;
+    if (!t->sz.cls)
+        return clang_equalTypes(clang_getCanonicalType(t->sz.type), clang_getCanonicalType(e));
+    CXString sp = clang_getTypeSpelling(clang_getCanonicalType(e));
+    int same = strcmp(t->sz.spelled, clang_getCString(sp)) == 0;
+    clang_disposeString(sp);
+    return same;
+}
+
+/* 1 when sizeof(h) (term i of n) and the other terms make h's struct-hack
+ * array longer: the others count its elements (bc's sizeof(bc_struct) +
+ * length + scale). Another element type is a header followed by those
+ * (AT_TRAIL), not the array continued. */
+static int hack_lengthened(const term *terms, int n, int i, CXType h)
+{
+    CXType e;
+    if (!hack_element(h, &e))
+        return 0;
+    for (int j = 0; j < n; j++)
+        if (j != i && !counts_elements(&terms[j], e))
+            return 0;
+    return 1;
+}
+
 static int is_record(const sz_type *s)
 {
     return s->ok && !s->cls && clang_getCanonicalType(s->type).kind == CXType_Record;
@@ -302,8 +341,8 @@ static choice from_size(CXTranslationUnit tu, CXCursor size)
         return ch;
     for (int i = 0; i < n && n > 1; i++) {
         CXType h;
-        CXType tail;
-        if (header_term(&terms[i], &h) && tail_element(h, &tail)) {
+        if (header_term(&terms[i], &h) &&
+            (has_fam(h) || (!terms[i].is_offsetof && hack_lengthened(terms, n, i, h)))) {
             ch.kind = AT_FLEX;  /* the other terms only say how long its array is */
             ch.header = h;
             return ch;

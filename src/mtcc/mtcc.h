@@ -256,7 +256,7 @@ const char *tr_flex_ref(typereg *tr, CXType record);
 const char *tr_trailing_ref(typereg *tr, CXType header, const char *elem_ref, unsigned long long count);
 const char *tr_ref_spelled(typereg *tr, const char *spelling, const char *cls);
 /* The element type of record t's last member when that is an array of
- * zero or one element (the struct hack); 0 otherwise. */
+ * zero or one element, or of chars (the struct hack); 0 otherwise. */
 int hack_element(CXType t, CXType *elem);
 /* Describes a generated struct (frame or pin) from member names and
  * types (addr, when not NULL: per member, 1 for an integer that may hold

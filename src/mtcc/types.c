@@ -454,8 +454,9 @@ static void flex_define(typereg *tr, const char *rec_key, int rec_idx, const cha
 }
 
 /* The element type of record t's last member when that is an array of
- * zero or one element (the struct hack older C uses for a flexible array
- * member: `char n_value[1]`, allocated as sizeof(T) + n); 0 otherwise. */
+ * zero or one element, or of chars (the struct hack older C uses for a
+ * flexible array member: `char n_value[1]`, or Ptrdist bc's
+ * `char n_value[1024]`, allocated as sizeof(T) + n); 0 otherwise. */
 int hack_element(CXType t, CXType *elem)
 {
     CXType c = clang_getCanonicalType(t);
@@ -467,7 +468,10 @@ int hack_element(CXType t, CXType *elem)
         if (clang_getCursorKind(ch.c[i]) != CXCursor_FieldDecl)
             continue;
         CXType ft = clang_getCanonicalType(clang_getCursorType(ch.c[i]));
-        if (ft.kind == CXType_ConstantArray && clang_getArraySize(ft) <= 1 && !clang_Cursor_isBitField(ch.c[i])) {
+        CXType et = clang_getCanonicalType(clang_getArrayElementType(ft));
+        int chars = et.kind == CXType_Char_S || et.kind == CXType_Char_U || et.kind == CXType_SChar ||
+                    et.kind == CXType_UChar;
+        if (ft.kind == CXType_ConstantArray && (clang_getArraySize(ft) <= 1 || chars)) {
             *elem = clang_getArrayElementType(ft);
             found = 1;
         }
@@ -481,7 +485,7 @@ int hack_element(CXType t, CXType *elem)
  * one): its own descriptor, whose last member the runtime leaves out of
  * a block type where the array starts (flex.c), then mt_type_flex of
  * that member. -1 when the record or its element has no descriptor. */
-static int hack_define(typereg *tr, CXType canon, const char *flex_key)
+static int hack_define(typereg *tr, CXType record, CXType canon, const char *flex_key)
 {
     unsigned long long one;
     const char *why;
@@ -490,6 +494,8 @@ static int hack_define(typereg *tr, CXType canon, const char *flex_key)
     if (!rref || one != 1 || sscanf(rref, "__mt_ty[%d]", &rec_idx) != 1)
         return -1;
     char *c_name = declarator(canon, "");
+    if (!c_name)
+        c_name = declarator(record, "");  /* an anonymous struct named by a typedef */
     CXCursor last = clang_getNullCursor();
     kids ch = children(clang_getTypeDeclaration(canon));
     for (int i = 0; i < ch.n; i++)
@@ -519,7 +525,7 @@ const char *tr_flex_ref(typereg *tr, CXType record)
     int idx = find(tr, key);
     CXType elem;
     if (idx < 0 && hack_element(canon, &elem))  /* the struct hack: its last member is the array */
-        idx = hack_define(tr, canon, key);
+        idx = hack_define(tr, record, canon, key);
     if (idx < 0)
         return NULL;
     static char ref[64];

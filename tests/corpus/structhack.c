@@ -1,8 +1,9 @@
 /* structhack.c: the struct hack of older C, a header whose last member is
  * an array of one (or zero) elements, allocated as sizeof(T) plus the
- * tail (Ptrdist bc's numbers, `char n_value[1]`): the tail is the array
- * continued, so its elements convert on every ABI and the header's
- * pointers are translated. */
+ * tail (`char n_value[1]`; Ptrdist bc's numbers over-allocate a
+ * `char n_value[1024]` and are passed around by the address of the
+ * variable that holds them): the tail is the array continued, so its
+ * elements convert on every ABI and the header's pointers are translated. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,6 +25,28 @@ struct vec {                 /* gcc's zero-length array, doubles */
     int n;
     double x[0];
 };
+
+typedef struct {             /* bc's shape: a typedef'd struct, a long char array */
+    int n_len, n_refs;
+    char n_value[16];
+} bc_struct;
+typedef bc_struct *bc_num;
+
+static bc_num bc_new(int length, int scale)
+{
+    bc_num temp = (bc_struct *)malloc(sizeof(bc_struct) + length + scale);
+    temp->n_len = length + scale;
+    temp->n_refs = 1;
+    return temp;
+}
+
+static void bc_set(bc_num *num, int val)  /* *num replaced: &var is not into a block */
+{
+    free(*num);
+    *num = bc_new(val % 40, 5);
+    for (int i = 0; i < (*num)->n_len; i++)
+        (*num)->n_value[i] = (char)((val + i) % 100);
+}
 
 static struct number *number_new(long len, int seed, struct number *next)
 {
@@ -70,6 +93,7 @@ int main(void)
     struct vec *vecs[40];
     long total = 0;
     double xs = 0;
+    bc_num big = bc_new(1, 0);
     for (int round = 0; round < 40; round++) {
         nums = number_new(3 + round % 13, round, nums);
         last = samples_new(1 + round % 9, last);
@@ -82,6 +106,9 @@ int main(void)
         for (int k = 0; k <= round; k++)
             for (int i = 0; i < vecs[k]->n; i++)
                 xs += vecs[k]->x[i];
+        bc_set(&big, round * 3 + 20);
+        for (int i = 0; i < big->n_len; i++)
+            total += big->n_value[i];
         printf("round %d: %ld %.2f\n", round, total, xs);
     }
     while (nums) {
@@ -96,5 +123,6 @@ int main(void)
     }
     for (int k = 0; k < 40; k++)
         free(vecs[k]);
+    free(big);
     return 0;
 }
