@@ -3,7 +3,8 @@
  * ints and structs, one and two dimensions (one of them constant), several
  * in one declaration with other variables, sizeof
  * of each, &u and decay, early returns and the end of a body leaving the
- * function, and long loops while they are live. Arithmetic only (no libm),
+ * function (also beside pinned locals: a constant array, a local whose
+ * address is taken), and long loops while they are live. Arithmetic only (no libm),
  * so every ABI prints the same. */
 #include <stdio.h>
 #include <stdlib.h>
@@ -37,9 +38,16 @@ static void times_ata(int n, double *out, const double *in)
     times(n, out, tmp, 1);
 }
 
+static void bump(long *acc, int by)
+{
+    *acc += by;
+}
+
 /* 2-D ints, structs, early returns */
 static long grid(int n, int m, int salt)
 {
+    int weights[3] = { 2, 3, 5 };
+    long acc = 0;
     if (n <= 0)
         return -1;  /* before any of them is declared */
     int g[n][m];
@@ -59,10 +67,12 @@ static long grid(int n, int m, int salt)
     for (int r = 0; r < 40; r++)
         for (int i = 0; i < n; i++)
             for (int j = 0; j < m; j++)
-                s += g[i][j] * c[j].k + (long)(c[j].w * 2) + c[j].tag - (*row)[j] + r % 3;
+                s += g[i][j] * c[j].k + (long)(c[j].w * 2) + c[j].tag - (*row)[j] + weights[r % 3];
+    for (int j = 0; j < m; j++)
+        bump(&acc, g[0][j]);
     if (salt % 4 == 1)
-        return s * 2;
-    return s;
+        return s * 2 + acc;
+    return s - acc;
 }
 
 /* a one-row sum through a pointer to the array object */
