@@ -364,6 +364,7 @@ typedef struct vlocals {
     CXCursor *objs;                /* this function's objects rewritten */
     int nobjs;
     int refused;                   /* a label, or malloc or free named by a local */
+    int leaves_found;              /* find_leaves ran: only for a unit with such objects */
 } vlocals;
 
 /* 1 for a declaration of the library's function: malloc's void *(size_t),
@@ -689,6 +690,10 @@ static enum CXChildVisitResult each_vla_function(CXCursor c, CXCursor parent, CX
     vfn f = { .v = v, .fn = c };
     if (ret.kind != CXType_Void)
         f.ret_decl = declarator(clang_getCursorResultType(c), "__mt_vla_r");
+    if (!v->refused && !v->leaves_found) {
+        find_leaves(t);
+        v->leaves_found = 1;
+    }
     if (v->refused || !unwinding_here(t, c) || v->malloc_at >= fn_at || v->free_at >= fn_at ||
         (ret.kind != CXType_Void && !f.ret_decl)) {
         free(f.ret_decl);
@@ -730,11 +735,12 @@ char *vla_locals_unit(tunit *t)
     v.eb.len = t->eb.len;
     CXCursor unit = clang_getTranslationUnitCursor(t->tu);
     clang_visitChildren(unit, find_library, &v);
-    find_leaves(t);
     clang_visitChildren(unit, each_vla_function, &v);
-    free_leaves(t);
-    t->fns = NULL;
-    t->nfns = 0;
+    if (v.leaves_found) {
+        free_leaves(t);
+        t->fns = NULL;
+        t->nfns = 0;
+    }
     free(v.objs);
     if (!v.eb.nedits)
         return NULL;
