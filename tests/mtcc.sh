@@ -170,6 +170,14 @@ check "a static local of a function without adaptation points is named as not sa
 check "a program with unsupported functions still runs right, and checkpoints" \
     'rt_continue "$dir/unsup.ckpt" "$dir/unsup.out" 50 "$dir/unsup" && cmp -s "$dir/unsup.out" "$dir/unsup.want"'
 
+# ---- variable-length array objects: at a body's top level a heap block, elsewhere the fallback ----
+$mtcc -c -o "$dir/vlashapes.o" tests/mtcc/inputs/vlashapes.c 2>"$dir/vlashapes.err"
+sed -n 's|^\(.*\)/\* VLA: \(.*\) \*/$|\2|p' tests/mtcc/inputs/vlashapes.c >"$dir/vlashapes.msgs"
+grep -n '/\* VLA: ' tests/mtcc/inputs/vlashapes.c | cut -d: -f1 | paste -d'\t' - "$dir/vlashapes.msgs" |
+    sed 's|^\([0-9]*\)\t\(.*\)$|tests/mtcc/inputs/vlashapes.c:\1: mtcc: \2: the function has no adaptation points|' >"$dir/vlashapes.want"
+check "variable-length array objects: those at a body's top level keep their function's adaptation points; in a loop body, a nested block, with a label, a bound with effects, after a pointer declarator or from a typedef, the diagnostic is unchanged" \
+    '[ -s "$dir/vlashapes.want" ] && [ "$(wc -l <"$dir/vlashapes.want")" -eq 6 ] && diff "$dir/vlashapes.want" "$dir/vlashapes.err" >&2'
+
 # ---- inspect shows the stack ----------------------------------------------------------------
 check "fib checkpoints at 500" 'rt_checkpoint "$dir/fib.stack.ckpt" "$dir/fib.before" 500 "$dir/fib"'
 $mt inspect "$dir/fib.stack.ckpt" >"$dir/fib.inspect"

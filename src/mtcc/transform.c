@@ -364,10 +364,11 @@ char *transform_file(const char *ipath, const char *orig_name, const char *tripl
     if (!tu)
         fatal("libclang could not parse %s", orig_name);
     check_parse(tu, orig_name);
-    /* every later pass reads the normalised text, its accesses through
+    /* every later pass reads the normalised text (variable-length array
+     * objects made heap blocks first, vla.c), its accesses through
      * pointers to packed members made unaligned ones */
     t.tu = tu;
-    char *(*pre_passes[])(tunit *) = { normalise_unit, merge_unit, unaligned_unit };
+    char *(*pre_passes[])(tunit *) = { vla_locals_unit, normalise_unit, merge_unit, unaligned_unit };
     for (size_t i = 0; i < sizeof pre_passes / sizeof pre_passes[0]; i++) {
         char *text = pre_passes[i](&t);
         if (!text)

@@ -415,6 +415,10 @@ void add_vla_bounds(tunit *t, func *fn, int vi);
 void rewrite_vla_decl(walk *w, CXCursor decl_stmt, int vi);
 /* A use of such a local (a DeclRefExpr): 1 when it rewrote it. */
 int rewrite_vla_use(walk *w, CXCursor ref, int vi);
+/* A pre-pass (as normalise_unit): a variable-length array object declared
+ * alone at a function body's top level becomes a pointer to one whose
+ * storage is a heap block, freed on every way out; the new text, or NULL. */
+char *vla_locals_unit(tunit *t);
 
 /* ---- live.c ---- */
 /* Fills each site's live and live_temp, after the walk made the sites. */

@@ -32,12 +32,18 @@ static int with_alloca(int n)
     return (int)strlen(p) + deep(0);
 }
 
+/* one at the body's top level becomes a heap block (tests/corpus/vlalocal.c);
+ * one in a loop body, not */
 static int with_vla(int n)
 {
-    int v[n];
-    for (int i = 0; i < n; i++)
-        v[i] = i;
-    return v[n - 1] + deep(0);
+    int s = 0;
+    for (int k = 1; k <= 2; k++) {
+        int v[n * k];
+        for (int i = 0; i < n * k; i++)
+            v[i] = i;
+        s += v[n * k - 1];
+    }
+    return s + deep(0);
 }
 
 static int with_vla_pointer(int n)
@@ -84,10 +90,13 @@ static int with_local_type(int n)
 static int with_vla_recursion(int n)
 {
     static int calls;
-    int vla[n + 1];
-    vla[n] = n;
     calls++;
-    return n <= 0 ? calls % 7 : with_vla_recursion(vla[n] - 1);
+    if (n >= 0) {  /* in a nested block: still a fallback */
+        int vla[n + 1];
+        vla[n] = n;
+        return n <= 0 ? calls % 7 : with_vla_recursion(vla[n] - 1);
+    }
+    return -1;
 }
 
 int main(void)

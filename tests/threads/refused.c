@@ -1,7 +1,8 @@
 /* refused.c: pthread calls the runtime does not model. mtcc refuses the
  * file with a file:line diagnostic for each, in a transformed function
  * (pthread_kill, sem_open's named semaphore) and in one that falls back
- * (pthread_cancel, beside a variable-length array), and builds nothing. */
+ * (pthread_cancel, beside a variable-length array in a nested block), and
+ * builds nothing. */
 #include <fcntl.h>
 #include <pthread.h>
 #include <semaphore.h>
@@ -15,10 +16,12 @@ static void *work(void *arg)
 
 static void stop(pthread_t t, int n)
 {
-    int v[n];
-    v[0] = n;
-    if (v[0] > 1)
-        pthread_cancel(t);
+    {
+        int v[n];
+        v[0] = n;
+        if (v[0] > 1)
+            pthread_cancel(t);
+    }
 }
 
 int main(void)

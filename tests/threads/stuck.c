@@ -13,26 +13,31 @@
 static pthread_barrier_t meet;
 static atomic_int inside;
 
-/* mtcc leaves this function untransformed: its wait is no safe point. */
+/* mtcc leaves this function untransformed (a variable-length array in a
+ * nested block): its wait is no safe point. */
 static long wait_here(int n)
 {
-    long v[n];
-    for (int i = 0; i < n; i++)
-        v[i] = 3L * i;
-    atomic_store(&inside, 1);
-    pthread_barrier_wait(&meet);
-    return v[n - 1];
+    {
+        long v[n];
+        for (int i = 0; i < n; i++)
+            v[i] = 3L * i;
+        atomic_store(&inside, 1);
+        pthread_barrier_wait(&meet);
+        return v[n - 1];
+    }
 }
 
 /* Untransformed too, so that main counts no adaptation points before the
  * worker is in place: MIGTHREAD_AFTER_POLLS then always lands after it. */
 static void wait_for_worker(int n)
 {
-    char spin[n];
-    spin[0] = 0;
-    while (!atomic_load(&inside))
-        sched_yield();
-    (void)spin;
+    {
+        char spin[n];
+        spin[0] = 0;
+        while (!atomic_load(&inside))
+            sched_yield();
+        (void)spin;
+    }
 }
 
 static void *worker(void *arg)
