@@ -123,10 +123,31 @@ static int grow(void)
     return 0;
 }
 
+static inline __attribute__((always_inline)) int put_at(uintptr_t addr, const struct mt_type *t, uint32_t member)
+{
+    un_slot *s = &slots[probe(addr, t)];
+    if (s->addr) {  /* the key is there: the common case, a store into a union stored into before */
+        s->member = member;
+        return 0;
+    }
+    live++;
+    *s = (un_slot){ addr, t, member };
+    return 0;
+}
+
+/* put when the table must grow first: out of line, so that put's callers
+ * save no registers for a call they seldom make. */
+static __attribute__((noinline)) int put_grown(uintptr_t addr, const struct mt_type *t, uint32_t member)
+{
+    if (grow() < 0)
+        return -1;
+    return put_at(addr, t, member);
+}
+
 static inline __attribute__((always_inline)) int put(uintptr_t addr, const struct mt_type *t, uint32_t member)
 {
-    if (__builtin_expect((live + 1) * 2 > cap, 0) && grow() < 0)
-        return -1;
+    if (__builtin_expect((live + 1) * 2 > cap, 0))
+        return put_grown(addr, t, member);
     un_slot *s = &slots[probe(addr, t)];
     if (s->addr) {  /* the key is there: the common case, a store into a union stored into before */
         s->member = member;
@@ -321,7 +342,18 @@ static void copy_one(void *ctx, uintptr_t offset, const struct mt_type *u)
         c->failed = 1;
 }
 
-void *mt_union_copy(const volatile void *dst, const volatile void *src, const mt_type *t)
+/* The common case of the calls below, without a call or a loop: the
+ * program has one thread (no lock to take) and t holds one union, its
+ * position known already. NULL otherwise. */
+static inline __attribute__((always_inline)) const un_position *solo_one(const mt_type *t)
+{
+    if (!__builtin_expect(mt_union_tab.solo, 1))
+        return NULL;  /* (t's positions are read under the lock then: another thread may make them) */
+    const un_position *p = t->union_positions;
+    return __builtin_expect(p && t->nunion_positions == 1, 1) ? p : NULL;
+}
+
+static __attribute__((noinline)) void *copy_any(const volatile void *dst, const volatile void *src, const mt_type *t)
 {
     copy_ctx c = { (uintptr_t)dst, (uintptr_t)src, 0 };
     int held = table_lock();
@@ -330,6 +362,21 @@ void *mt_union_copy(const volatile void *dst, const volatile void *src, const mt
     table_unlock(held);
     if (c.failed)
         table_failed();
+    return (void *)(uintptr_t)dst;
+}
+
+void *mt_union_copy(const volatile void *dst, const volatile void *src, const mt_type *t)
+{
+    const un_position *p = solo_one(t);
+    if (!p)
+        return copy_any(dst, src, t);
+    if (live && dst != src) {
+        long m = get((uintptr_t)src + p->offset, p->u);
+        if (m < 0)
+            unknow((uintptr_t)dst + p->offset, p->u);
+        else if (put((uintptr_t)dst + p->offset, p->u, (uint32_t)m) < 0)
+            table_failed();
+    }
     return (void *)(uintptr_t)dst;
 }
 
@@ -386,7 +433,7 @@ static __attribute__((noinline)) int stash_more(uintptr_t src, const un_position
     return 0;
 }
 
-void *mt_union_ret(const volatile void *src, const mt_type *t)
+static __attribute__((noinline)) void *ret_any(const volatile void *src, const mt_type *t)
 {
     returned.type = NULL;
     if (!src)
@@ -401,6 +448,16 @@ void *mt_union_ret(const volatile void *src, const mt_type *t)
     table_unlock(held);
     if (rc == 0)
         returned.type = t;
+    return (void *)(uintptr_t)src;
+}
+
+void *mt_union_ret(const volatile void *src, const mt_type *t)
+{
+    const un_position *p = solo_one(t);
+    if (!p || !src)
+        return ret_any(src, t);
+    returned.one = member_or_none((uintptr_t)src + p->offset, p->u);
+    returned.type = t;
     return (void *)(uintptr_t)src;
 }
 
@@ -425,7 +482,7 @@ static __attribute__((noinline)) void take_nothing(const volatile void *dst, con
     table_unlock(held);
 }
 
-void *mt_union_take(const volatile void *dst, const mt_type *t)
+static __attribute__((noinline)) void *take_any(const volatile void *dst, const mt_type *t)
 {
     if (returned.type != t) {
         take_nothing(dst, t);
@@ -451,6 +508,20 @@ void *mt_union_take(const volatile void *dst, const mt_type *t)
     return (void *)(uintptr_t)dst;
 }
 
+void *mt_union_take(const volatile void *dst, const mt_type *t)
+{
+    const un_position *p = solo_one(t);
+    if (!p || returned.type != t)
+        return take_any(dst, t);
+    returned.type = NULL;
+    uintptr_t at = (uintptr_t)dst + p->offset;
+    if (returned.one == NO_MEMBER)
+        unknow(at, p->u);
+    else if (put(at, p->u, returned.one) < 0)
+        table_failed();
+    return (void *)(uintptr_t)dst;
+}
+
 /* A new heap block of elements of t: nothing is known of its unions. */
 static void *fresh_block(void *p, size_t size, const mt_type *t)
 {
@@ -462,20 +533,35 @@ static void *fresh_block(void *p, size_t size, const mt_type *t)
     return p;
 }
 
+/* Forgets the unions of one element of t at p, when the program has one
+ * thread and t's positions are known: 1, else 0 (nothing done). */
+static inline __attribute__((always_inline)) int forget_solo_one(uintptr_t p, const mt_type *t)
+{
+    if (!__builtin_expect(mt_union_tab.solo, 1))
+        return 0;  /* (t's positions are read under the lock then) */
+    const un_position *q = t->union_positions;
+    if (!q)
+        return 0;
+    if (live)
+        for (uint32_t i = 0, n = t->nunion_positions; i < n; i++)
+            unknow(p + q[i].offset, q[i].u);
+    return 1;
+}
+
 void *mt_pin_enter_u(const mt_type *t)
 {
     void *p = mt_pin_enter(t);
-    if (p) {  /* one element of t */
-        int held = table_lock();
-        forget(p, t, 1);
-        table_unlock(held);
-    }
+    if (p && !forget_solo_one((uintptr_t)p, t))  /* one element of t */
+        fresh_block(p, t->size, t);
     return p;
 }
 
 void *mt_malloc_u(size_t size, const mt_type *t, const mt_site *site)
 {
-    return fresh_block(mt_malloc(size, t, site), size, t);
+    void *p = mt_malloc(size, t, site);
+    if (p && t && t->size && size == t->size && forget_solo_one((uintptr_t)p, t))
+        return p;
+    return fresh_block(p, size, t);
 }
 
 void *mt_calloc_u(size_t n, size_t size, const mt_type *t, const mt_site *site)
