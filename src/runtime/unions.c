@@ -438,13 +438,14 @@ static __attribute__((noinline)) void *ret_any(const volatile void *src, const m
     returned.type = NULL;
     if (!src)
         return NULL;
+    int held = table_lock();  /* (before t's positions: another thread may be making them) */
     uint32_t n;
     const un_position *p = positions_of(t, &n);
-    if (!n)
-        return (void *)(uintptr_t)src;
-    int held = table_lock();
-    returned.one = member_or_none((uintptr_t)src + p[0].offset, p[0].u);
-    int rc = n > 1 ? stash_more((uintptr_t)src, p, n) : 0;
+    int rc = -1;
+    if (n) {
+        returned.one = member_or_none((uintptr_t)src + p[0].offset, p[0].u);
+        rc = n > 1 ? stash_more((uintptr_t)src, p, n) : 0;
+    }
     table_unlock(held);
     if (rc == 0)
         returned.type = t;
@@ -490,10 +491,10 @@ static __attribute__((noinline)) void *take_any(const volatile void *dst, const 
         return (void *)(uintptr_t)dst;
     }
     returned.type = NULL;
+    int held = table_lock();
     /* t's positions were made by the return that handed them over */
     const un_position *p = t->union_positions;
     uint32_t n = t->nunion_positions;
-    int held = table_lock();
     int rc = 0;
     uintptr_t at = (uintptr_t)dst + p[0].offset;
     if (returned.one == NO_MEMBER)
