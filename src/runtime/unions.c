@@ -32,12 +32,8 @@ typedef mt_union_slot un_slot;     /* migthread-gen.h's, which writes a known en
  * would shift the probe run and inserting would probe again. */
 #define NO_MEMBER UINT32_MAX
 
-/* The slots before the first entry: one, empty, never written. */
-static un_slot no_slots[1];
-
 /* The slots and their mask are the header's (mt_union_set_fast reads
- * them); solo: see there. */
-struct mt_union_table mt_union_tab = { no_slots, 0, 0 };
+ * them; unions_solo.c defines them, with the flag solo). */
 #define slots (mt_union_tab.slots)
 static size_t cap, live;           /* cap a power of two or 0; live <= cap / 2 */
 /* One lock for the table, taken only once the program may have a second
@@ -62,25 +58,6 @@ static inline void table_unlock(int held)
 {
     if (held)
         atomic_store_explicit(&lock_word, 0, memory_order_release);
-}
-
-static int ever_shared;           /* a second thread may have existed: never solo again */
-
-void unions_solo(void)
-{
-    if (!__atomic_load_n(&ever_shared, __ATOMIC_RELAXED))
-        mt_union_tab.solo = 1;
-}
-
-void unions_shared(void)
-{
-    /* while solo, by the one thread that touches the table, outside any
-     * use of it: the thread it is about to start sees this
-     * (pthread_create orders it), and this thread's next call takes the
-     * lock. Once shared it is never written again (threads read it). */
-    __atomic_store_n(&ever_shared, 1, __ATOMIC_RELAXED);
-    if (mt_union_tab.solo)
-        mt_union_tab.solo = 0;
 }
 
 enum { FIRST_CAP = 1024 };
@@ -118,7 +95,7 @@ static int grow(void)
     for (size_t i = 0; i < old_cap; i++)
         if (old[i].addr)
             slots[probe(old[i].addr, old[i].type)] = old[i];
-    if (old != no_slots)
+    if (old != mt_union_no_slots)
         free(old);
     return 0;
 }
