@@ -222,6 +222,45 @@ const mt_type *mt_type_flex(const mt_type *header, const char *member, size_t of
  * its first argument. t is the union's descriptor (for mt_union_copy and
  * mt_union_forget, the type of the whole object, which holds unions). */
 void *mt_union_set(const volatile void *u, unsigned member, const mt_type *t);
+/* The side table (unions.c owns it): open addressing, linear probing,
+ * an entry per (address, union type) holding the member last stored
+ * (UINT32_MAX: not known). solo is 1 while the program has one thread and
+ * no other thread may touch the table (set to 0, for good, before a
+ * second thread that could run the program's code exists): then the
+ * table is only ever touched by that thread, and mt_union_set_fast
+ * writes the member of an entry found at its first slot in place, with
+ * no call and no lock; any other case calls mt_union_set. */
+typedef struct mt_union_slot {
+    __UINTPTR_TYPE__ addr;    /* 0: empty */
+    const mt_type *type;
+    __UINT32_TYPE__ member;
+} mt_union_slot;
+extern struct mt_union_table {
+    mt_union_slot *slots;     /* never NULL: one empty slot before the first entry */
+    __UINTPTR_TYPE__ mask;    /* the slots' count minus one */
+    int solo;
+} mt_union_tab;
+/* An entry's first slot: the address's own bits folded with the bits
+ * above the table's size (neighbouring unions in neighbouring slots) and
+ * a few bits of the type, which tells apart unions at one address. */
+static inline __attribute__((always_inline)) __UINTPTR_TYPE__
+mt_union_slot_of(__UINTPTR_TYPE__ addr, const mt_type *t, __UINTPTR_TYPE__ mask)
+{
+    __UINTPTR_TYPE__ a = addr >> 2, k = (__UINTPTR_TYPE__)t >> 4;
+    return (a ^ (a >> 20) ^ ((a >> 20) >> 20) ^ k ^ (k >> 12)) & mask;
+}
+static inline __attribute__((always_inline)) void *mt_union_set_fast(const volatile void *u, unsigned member,
+                                                                     const mt_type *t)
+{
+    if (__builtin_expect(mt_union_tab.solo, 1)) {
+        mt_union_slot *s = &mt_union_tab.slots[mt_union_slot_of((__UINTPTR_TYPE__)u, t, mt_union_tab.mask)];
+        if (__builtin_expect(s->addr == (__UINTPTR_TYPE__)u && s->type == t, 1)) {
+            s->member = member;
+            return (void *)(__UINTPTR_TYPE__)u;
+        }
+    }
+    return mt_union_set(u, member, t);
+}
 void *mt_union_copy(const volatile void *dst, const volatile void *src, const mt_type *t);
 void *mt_union_forget(const volatile void *dst, const mt_type *t);
 /* `X = Y` for objects holding unions, Y an object: copies size bytes and
@@ -237,8 +276,8 @@ void *mt_union_take(const volatile void *dst, const mt_type *t);
 /* `BASE.m = v` becomes `MT_UNION_AT(&(BASE), i, t).m = v` and `P->m = v`
  * `MT_UNION_VIA((P), i, t)->m = v`: the operand is evaluated once (the
  * other mention is inside __typeof__). */
-#define MT_UNION_AT(addr, member, t) (*(__typeof__(addr))mt_union_set((addr), (member), (t)))
-#define MT_UNION_VIA(ptr, member, t) ((__typeof__(ptr))mt_union_set((ptr), (member), (t)))
+#define MT_UNION_AT(addr, member, t) (*(__typeof__(addr))mt_union_set_fast((addr), (member), (t)))
+#define MT_UNION_VIA(ptr, member, t) ((__typeof__(ptr))mt_union_set_fast((ptr), (member), (t)))
 #define MT_UNION_COPY(addr, src, t) (*(__typeof__(addr))mt_union_copy((addr), (src), (t)))
 #define MT_UNION_FORGET(addr, t) (*(__typeof__(addr))mt_union_forget((addr), (t)))
 #define MT_UNION_FORGET_VIA(ptr, t) ((__typeof__(ptr))mt_union_forget((ptr), (t)))

@@ -13,7 +13,8 @@
 # alike there, round-trips (same_value.c).
 # Every round trip removes the checkpoint first and requires the file, the
 # MIGTHREAD_VERBOSE checkpoint line and the restore's zero exit before it
-# compares output. threads.c: unions stored from several threads at once.
+# compares output. threads.c: unions stored from several threads at once
+# (also run under ThreadSanitizer).
 # Usage: unions.sh (UNIONS_CSMITH="seeds" to choose).
 set -u
 cd "$(dirname "$0")/.."
@@ -109,6 +110,22 @@ if build threads tests/unions/threads.c -pthread; then
     done
 else
     bad "threads.c does not build"
+fi
+# under ThreadSanitizer: the table is used without its lock while the
+# program has one thread, and with it from the first thread started on
+tsan=build/tsan
+if make -s "$tsan/lib/x86_64-linux-gnu/libmigthread.a" >/dev/null &&
+    MTCC_LIBDIR=$tsan/lib $mtcc --cc=gcc -fsanitize=thread -g -O1 -o "$dir/threads.tsan" tests/unions/threads.c \
+        -pthread 2>"$dir/threads.tsan.log"; then
+    "$dir/threads.tsan" >"$dir/threads.tsan.out" 2>"$dir/threads.tsan.err"
+    rc=$?
+    if grep -q "ThreadSanitizer" "$dir/threads.tsan.err"; then
+        bad "tsan: threads.c: $(grep -m1 'WARNING: ThreadSanitizer' "$dir/threads.tsan.err")"
+    elif [ $rc -ne 0 ] || ! cmp -s "$dir/threads.tsan.out" "$dir/threads.want"; then
+        bad "tsan: threads.c: exit $rc or its output differs"
+    else ok; fi
+else
+    bad "tsan: threads.c does not build"
 fi
 
 # ---- a member mtcc could not see -------------------------------------------------------

@@ -22,6 +22,7 @@
 
 #include "libc_state.h"
 #include "migthread-gen.h"
+#include "unions.h"
 
 enum { MARKED_FIRST = 16 };    /* the table's first size; it doubles */
 enum { LINE_MAX_BYTES = 1024 };  /* lc_locks_say's longest line */
@@ -138,12 +139,15 @@ extern int thrd_create(unsigned long *thr, int (*func)(void *), void *arg);
 /* A notification that runs a function in a thread of its own. */
 static void before_notify(const void *sev)
 {
-    if (sev && ((const struct sigevent *)sev)->sigev_notify == SIGEV_THREAD)
+    if (sev && ((const struct sigevent *)sev)->sigev_notify == SIGEV_THREAD) {
+        unions_shared();
         lc_locks_shared();
+    }
 }
 
 int mt_thrd_create(unsigned long *thr, int (*func)(void *), void *arg)
 {
+    unions_shared();
     lc_locks_shared();
     return thrd_create(thr, func, arg);
 }

@@ -26,6 +26,7 @@
 #include "error.h"
 #include "libc_state.h"
 #include "migthread-gen.h"
+#include "unions.h"
 
 /* ---- Portable signal numbers ----------------------------------------------------------- */
 
@@ -219,9 +220,19 @@ static void program_view(int sig, struct sigaction *old)
     list_to_set(d.mask, &old->sa_mask, &missing);
 }
 
+/* A handler of the program may run its code in the middle of any of its
+ * thread's table operations: the union table takes its lock from then
+ * on, as for a second thread (unions.h). */
+static void before_handler(const struct sigaction *sa)
+{
+    if (sa && sa->sa_handler != SIG_DFL && sa->sa_handler != SIG_IGN)
+        unions_shared();
+}
+
 int mt_sigaction(int sig, const void *act, void *old)
 {
     const struct sigaction *sa = act;
+    before_handler(sa);
     if (is_trigger(sig)) {  /* recorded only: the kernel keeps the runtime's handler */
         if (old)
             program_view(sig, old);
@@ -406,6 +417,7 @@ int lc_signal_reinstall(mt_error *err)
             sa.sa_sigaction = (void (*)(int, siginfo_t *, void *))d->handler;
         else
             sa.sa_handler = (void (*)(int))d->handler;
+        before_handler(&sa);
         if (!is_trigger(sig) && sigaction(sig, &sa, NULL) < 0)
             return refuse(err, p, "cannot be reinstalled here");
         }

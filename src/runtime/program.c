@@ -33,6 +33,7 @@
 #include "threads.h"
 #include "trigger.h"
 #include "types.h"
+#include "unions.h"
 
 /* ---- argv and the standard streams ------------------------------------------------ */
 
@@ -571,6 +572,15 @@ static int resume_alone(void)
     return 0;
 }
 
+/* Before the runtime starts a thread of the program: the union table
+ * takes its lock from now on, and the program's streams lock again
+ * (libc_locks.c). */
+static void before_spawn(void)
+{
+    unions_shared();
+    lc_locks_shared();
+}
+
 /* What the thread code calls back into (it imports nothing above it). */
 static const th_hooks hooks = {
     .idle_state = sp_idle_state,
@@ -579,7 +589,7 @@ static const th_hooks hooks = {
     .write_checkpoint = control_write_checkpoint,
     .capture_ends = capture_ends,
     .program_ends = control_program_ends,
-    .before_spawn = lc_locks_shared,
+    .before_spawn = before_spawn,
 };
 
 int mt_run_main(int argc, char **argv, int (*user_main)(int, char **), int (*resume_main)(void))
@@ -588,6 +598,8 @@ int mt_run_main(int argc, char **argv, int (*user_main)(int, char **), int (*res
     cfg_read(argc > 0 ? argv[0] : "program");
     th_set_hooks(&hooks);
     th_init_main();
+    if (th_last_id() == 1)
+        unions_solo();  /* main is the program's one thread so far (no constructor started one) */
     register_streams();
     register_libc();
     if (cfg.control && !cfg.stdio_locks)

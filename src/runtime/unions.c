@@ -24,11 +24,7 @@ static void table_failed(void);
 
 /* ---- The side table ----------------------------------------------------------- */
 
-typedef struct un_slot {
-    uintptr_t addr;                /* 0: empty */
-    const struct mt_type *type;
-    uint32_t member;               /* NO_MEMBER: not known (forgotten) */
-} un_slot;
+typedef mt_union_slot un_slot;     /* migthread-gen.h's, which writes a known entry's member inline */
 
 /* A forgotten entry keeps its key and says "unknown": the store that
  * usually follows (a block's or a record's unions set right after it is
@@ -36,21 +32,32 @@ typedef struct un_slot {
  * would shift the probe run and inserting would probe again. */
 #define NO_MEMBER UINT32_MAX
 
-static un_slot *slots;
+/* The slots and their mask are the header's (mt_union_set_fast reads
+ * them; unions_solo.c defines them, with the flag solo). */
+#define slots (mt_union_tab.slots)
 static size_t cap, live;           /* cap a power of two or 0; live <= cap / 2 */
-/* One lock for the table: held for a probe or a walk over one value's
- * unions, so waiters spin (yielding) rather than sleep. */
+/* One lock for the table, taken only once the program may have a second
+ * thread (mt_union_tab.solo 0): held for a probe or a walk over one
+ * value's unions, so waiters spin (yielding) rather than sleep. While
+ * solo, the one thread that may touch the table is the caller (the
+ * runtime's control thread never does: captures and restores run in a
+ * thread of the program, the others stopped). */
 static atomic_int lock_word;
 
-static inline void table_lock(void)
+/* 1 when the lock was taken (pass it to table_unlock). */
+static inline int table_lock(void)
 {
+    if (__builtin_expect(mt_union_tab.solo, 1))
+        return 0;
     while (atomic_exchange_explicit(&lock_word, 1, memory_order_acquire))
         sched_yield();
+    return 1;
 }
 
-static inline void table_unlock(void)
+static inline void table_unlock(int held)
 {
-    atomic_store_explicit(&lock_word, 0, memory_order_release);
+    if (held)
+        atomic_store_explicit(&lock_word, 0, memory_order_release);
 }
 
 enum { FIRST_CAP = 1024 };
@@ -62,8 +69,7 @@ enum { FIRST_CAP = 1024 };
  * address. */
 static inline __attribute__((always_inline)) size_t slot_of(uintptr_t addr, const struct mt_type *t)
 {
-    uintptr_t a = addr >> 2, k = (uintptr_t)t >> 4;
-    return (size_t)(a ^ (a >> 20) ^ ((a >> 20) >> 20) ^ k ^ (k >> 12)) & (cap - 1);
+    return (size_t)mt_union_slot_of(addr, t, cap - 1);
 }
 
 /* The slot holding the key, or the empty slot that ends its probe:
@@ -85,17 +91,40 @@ static int grow(void)
         return -1;
     slots = fresh;
     cap = new_cap;
+    mt_union_tab.mask = new_cap - 1;
     for (size_t i = 0; i < old_cap; i++)
         if (old[i].addr)
             slots[probe(old[i].addr, old[i].type)] = old[i];
-    free(old);
+    if (old != mt_union_no_slots)
+        free(old);
     return 0;
+}
+
+static inline __attribute__((always_inline)) int put_at(uintptr_t addr, const struct mt_type *t, uint32_t member)
+{
+    un_slot *s = &slots[probe(addr, t)];
+    if (s->addr) {  /* the key is there: the common case, a store into a union stored into before */
+        s->member = member;
+        return 0;
+    }
+    live++;
+    *s = (un_slot){ addr, t, member };
+    return 0;
+}
+
+/* put when the table must grow first: out of line, so that put's callers
+ * save no registers for a call they seldom make. */
+static __attribute__((noinline)) int put_grown(uintptr_t addr, const struct mt_type *t, uint32_t member)
+{
+    if (grow() < 0)
+        return -1;
+    return put_at(addr, t, member);
 }
 
 static inline __attribute__((always_inline)) int put(uintptr_t addr, const struct mt_type *t, uint32_t member)
 {
-    if (__builtin_expect((live + 1) * 2 > cap, 0) && grow() < 0)
-        return -1;
+    if (__builtin_expect((live + 1) * 2 > cap, 0))
+        return put_grown(addr, t, member);
     un_slot *s = &slots[probe(addr, t)];
     if (s->addr) {  /* the key is there: the common case, a store into a union stored into before */
         s->member = member;
@@ -144,7 +173,7 @@ static inline __attribute__((always_inline)) void unknow(uintptr_t addr, const s
 
 /* Drops every entry in [from, to): for objects with more union positions
  * than the table has entries. */
-static void del_range(uintptr_t from, uintptr_t to)
+static __attribute__((noinline)) void del_range(uintptr_t from, uintptr_t to)
 {
     for (size_t j = 0; j < cap && live;) {
         if (slots[j].addr >= from && slots[j].addr < to)
@@ -239,13 +268,13 @@ static inline __attribute__((always_inline)) void each_union(const struct mt_typ
     }
 }
 
-static void forget_one(void *ctx, uintptr_t offset, const struct mt_type *u)
+static inline __attribute__((always_inline)) void forget_one(void *ctx, uintptr_t offset, const struct mt_type *u)
 {
     unknow((uintptr_t)ctx + offset, u);
 }
 
 /* Forgets what is known of the unions in count elements of t at p. */
-static void forget(const void *p, const struct mt_type *t, uint64_t count)
+static inline __attribute__((always_inline)) void forget(const void *p, const struct mt_type *t, uint64_t count)
 {
     if (!live || !p || !t || !t->has_unions)
         return;
@@ -267,9 +296,9 @@ static __attribute__((noinline, cold)) void table_failed(void)
 
 void *mt_union_set(const volatile void *u, unsigned member, const mt_type *t)
 {
-    table_lock();
+    int held = table_lock();
     int rc = put((uintptr_t)u, t, member);
-    table_unlock();
+    table_unlock(held);
     if (rc < 0)
         table_failed();
     return (void *)(uintptr_t)u;
@@ -290,15 +319,41 @@ static void copy_one(void *ctx, uintptr_t offset, const struct mt_type *u)
         c->failed = 1;
 }
 
-void *mt_union_copy(const volatile void *dst, const volatile void *src, const mt_type *t)
+/* The common case of the calls below, without a call or a loop: the
+ * program has one thread (no lock to take) and t holds one union, its
+ * position known already. NULL otherwise. */
+static inline __attribute__((always_inline)) const un_position *solo_one(const mt_type *t)
+{
+    if (!__builtin_expect(mt_union_tab.solo, 1))
+        return NULL;  /* (t's positions are read under the lock then: another thread may make them) */
+    const un_position *p = t->union_positions;
+    return __builtin_expect(p && t->nunion_positions == 1, 1) ? p : NULL;
+}
+
+static __attribute__((noinline)) void *copy_any(const volatile void *dst, const volatile void *src, const mt_type *t)
 {
     copy_ctx c = { (uintptr_t)dst, (uintptr_t)src, 0 };
-    table_lock();
+    int held = table_lock();
     if (live && c.dst != c.src)
         each_union(t, 0, 1, copy_one, &c);
-    table_unlock();
+    table_unlock(held);
     if (c.failed)
         table_failed();
+    return (void *)(uintptr_t)dst;
+}
+
+void *mt_union_copy(const volatile void *dst, const volatile void *src, const mt_type *t)
+{
+    const un_position *p = solo_one(t);
+    if (!p)
+        return copy_any(dst, src, t);
+    if (live && dst != src) {
+        long m = get((uintptr_t)src + p->offset, p->u);
+        if (m < 0)
+            unknow((uintptr_t)dst + p->offset, p->u);
+        else if (put((uintptr_t)dst + p->offset, p->u, (uint32_t)m) < 0)
+            table_failed();
+    }
     return (void *)(uintptr_t)dst;
 }
 
@@ -310,81 +365,137 @@ void *mt_union_assign(const volatile void *dst, const volatile void *src, size_t
 
 void *mt_union_forget(const volatile void *dst, const mt_type *t)
 {
-    table_lock();
+    int held = table_lock();
     forget((const void *)(uintptr_t)dst, t, 1);
-    table_unlock();
+    table_unlock(held);
     return (void *)(uintptr_t)dst;
 }
 
 /* A value of a type holding unions, returned by a function: the members
  * of its unions wait here, per thread, for the caller that stores the
  * value (mt_union_take). Every return of such a value in mtcc's output
- * sets or clears it, so what a take finds is the latest return's. */
+ * sets or clears it, so what a take finds is the latest return's. The
+ * first union position's member is in `one` (most such types hold one
+ * union: the return and the take then run no loop), the others' in
+ * members. */
 static _Thread_local struct {
     const mt_type *type;   /* NULL: nothing known */
-    uint32_t *members;     /* per union position, UINT32_MAX: unknown */
+    uint32_t one;          /* NO_MEMBER: unknown */
+    uint32_t *members;     /* per union position after the first, NO_MEMBER: unknown */
     size_t n, cap;
 } returned;
 
-typedef struct stash_ctx {
-    uintptr_t base;
-    int oom;
-} stash_ctx;
-
-static void stash_one(void *ctx, uintptr_t offset, const struct mt_type *u)
+static inline __attribute__((always_inline)) uint32_t member_or_none(uintptr_t addr, const struct mt_type *u)
 {
-    stash_ctx *c = ctx;
-    if (returned.n == returned.cap) {
-        size_t cap = returned.cap ? returned.cap * 2 : 16;
+    long k = get(addr, u);
+    return k < 0 ? NO_MEMBER : (uint32_t)k;
+}
+
+/* The members of src's unions after the first (n positions p). */
+static __attribute__((noinline)) int stash_more(uintptr_t src, const un_position *p, uint32_t n)
+{
+    if (n - 1 > returned.cap) {
+        size_t cap = returned.cap ? returned.cap : 16;
+        while (cap < n - 1)
+            cap *= 2;
         uint32_t *grown = realloc(returned.members, cap * sizeof *grown);
-        if (!grown) {
-            c->oom = 1;
-            return;
-        }
+        if (!grown)
+            return -1;
         returned.members = grown;
         returned.cap = cap;
     }
-    long k = get(c->base + offset, u);
-    returned.members[returned.n++] = k < 0 ? UINT32_MAX : (uint32_t)k;
+    for (uint32_t i = 1; i < n; i++)
+        returned.members[i - 1] = member_or_none(src + p[i].offset, p[i].u);
+    returned.n = n;
+    return 0;
 }
 
-static void unstash_one(void *ctx, uintptr_t offset, const struct mt_type *u)
+static __attribute__((noinline)) void *ret_any(const volatile void *src, const mt_type *t)
 {
-    stash_ctx *c = ctx;
-    uint32_t k = returned.n < returned.cap ? returned.members[returned.n++] : UINT32_MAX;
-    if (k == UINT32_MAX)
-        unknow(c->base + offset, u);
-    else if (put(c->base + offset, u, k) < 0)
-        c->oom = 1;
+    returned.type = NULL;
+    if (!src)
+        return NULL;
+    int held = table_lock();  /* (before t's positions: another thread may be making them) */
+    uint32_t n;
+    const un_position *p = positions_of(t, &n);
+    int rc = -1;
+    if (n) {
+        returned.one = member_or_none((uintptr_t)src + p[0].offset, p[0].u);
+        rc = n > 1 ? stash_more((uintptr_t)src, p, n) : 0;
+    }
+    table_unlock(held);
+    if (rc == 0)
+        returned.type = t;
+    return (void *)(uintptr_t)src;
 }
 
 void *mt_union_ret(const volatile void *src, const mt_type *t)
 {
-    returned.type = NULL;
-    returned.n = 0;
-    if (!src)
-        return NULL;
-    stash_ctx c = { (uintptr_t)src, 0 };
-    table_lock();
-    each_union(t, 0, 1, stash_one, &c);
-    table_unlock();
-    returned.type = c.oom ? NULL : t;
+    const un_position *p = solo_one(t);
+    if (!p || !src)
+        return ret_any(src, t);
+    returned.one = member_or_none((uintptr_t)src + p->offset, p->u);
+    returned.type = t;
     return (void *)(uintptr_t)src;
+}
+
+/* Gives dst's union positions after the first the members stashed. */
+static __attribute__((noinline)) int unstash_more(uintptr_t dst, const un_position *p, uint32_t n)
+{
+    for (uint32_t i = 1; i < n; i++) {
+        uint32_t k = i <= returned.n ? returned.members[i - 1] : NO_MEMBER;
+        if (k == NO_MEMBER)
+            unknow(dst + p[i].offset, p[i].u);
+        else if (put(dst + p[i].offset, p[i].u, k) < 0)
+            return -1;
+    }
+    return 0;
+}
+
+/* A take with nothing handed over: dst's members are forgotten. */
+static __attribute__((noinline)) void take_nothing(const volatile void *dst, const mt_type *t)
+{
+    int held = table_lock();
+    forget((const void *)(uintptr_t)dst, t, 1);
+    table_unlock(held);
+}
+
+static __attribute__((noinline)) void *take_any(const volatile void *dst, const mt_type *t)
+{
+    if (returned.type != t) {
+        take_nothing(dst, t);
+        returned.type = NULL;
+        return (void *)(uintptr_t)dst;
+    }
+    returned.type = NULL;
+    int held = table_lock();
+    /* t's positions were made by the return that handed them over */
+    const un_position *p = t->union_positions;
+    uint32_t n = t->nunion_positions;
+    int rc = 0;
+    uintptr_t at = (uintptr_t)dst + p[0].offset;
+    if (returned.one == NO_MEMBER)
+        unknow(at, p[0].u);
+    else
+        rc = put(at, p[0].u, returned.one);
+    if (rc == 0 && n > 1)
+        rc = unstash_more((uintptr_t)dst, p, n);
+    table_unlock(held);
+    if (rc < 0)
+        table_failed();
+    return (void *)(uintptr_t)dst;
 }
 
 void *mt_union_take(const volatile void *dst, const mt_type *t)
 {
-    stash_ctx c = { (uintptr_t)dst, 0 };
-    table_lock();
-    if (returned.type == t) {
-        returned.n = 0;
-        each_union(t, 0, 1, unstash_one, &c);
-    } else {
-        forget((const void *)(uintptr_t)dst, t, 1);
-    }
-    table_unlock();
+    const un_position *p = solo_one(t);
+    if (!p || returned.type != t)
+        return take_any(dst, t);
     returned.type = NULL;
-    if (c.oom)
+    uintptr_t at = (uintptr_t)dst + p->offset;
+    if (returned.one == NO_MEMBER)
+        unknow(at, p->u);
+    else if (put(at, p->u, returned.one) < 0)
         table_failed();
     return (void *)(uintptr_t)dst;
 }
@@ -393,21 +504,42 @@ void *mt_union_take(const volatile void *dst, const mt_type *t)
 static void *fresh_block(void *p, size_t size, const mt_type *t)
 {
     if (p && t && t->size) {
-        table_lock();
+        int held = table_lock();
         forget(p, t, size / t->size);
-        table_unlock();
+        table_unlock(held);
     }
     return p;
 }
 
+/* Forgets the unions of one element of t at p, when the program has one
+ * thread and t's positions are known: 1, else 0 (nothing done). */
+static inline __attribute__((always_inline)) int forget_solo_one(uintptr_t p, const mt_type *t)
+{
+    if (!__builtin_expect(mt_union_tab.solo, 1))
+        return 0;  /* (t's positions are read under the lock then) */
+    const un_position *q = t->union_positions;
+    if (!q)
+        return 0;
+    if (live)
+        for (uint32_t i = 0, n = t->nunion_positions; i < n; i++)
+            unknow(p + q[i].offset, q[i].u);
+    return 1;
+}
+
 void *mt_pin_enter_u(const mt_type *t)
 {
-    return fresh_block(mt_pin_enter(t), t->size, t);
+    void *p = mt_pin_enter(t);
+    if (p && !forget_solo_one((uintptr_t)p, t))  /* one element of t */
+        fresh_block(p, t->size, t);
+    return p;
 }
 
 void *mt_malloc_u(size_t size, const mt_type *t, const mt_site *site)
 {
-    return fresh_block(mt_malloc(size, t, site), size, t);
+    void *p = mt_malloc(size, t, site);
+    if (p && t && t->size && size == t->size && forget_solo_one((uintptr_t)p, t))
+        return p;
+    return fresh_block(p, size, t);
 }
 
 void *mt_calloc_u(size_t n, size_t size, const mt_type *t, const mt_site *site)
@@ -465,7 +597,7 @@ void *mt_realloc_u(void *old, size_t size, const mt_type *t, const mt_site *site
     /* the heap's lock is never taken inside this one (a capture takes
      * them the other way round) */
     int known = old && t && t->size && state_heap_find(old, &ot, &count) && ot == t;
-    table_lock();
+    int held = table_lock();
     if (known && live) {
         each_union(t, (uintptr_t)old, count, count_one, &m);
         m.members = malloc((m.n ? m.n : 1) * sizeof *m.members);
@@ -474,20 +606,20 @@ void *mt_realloc_u(void *old, size_t size, const mt_type *t, const mt_site *site
         each_union(t, (uintptr_t)old, count, take_one, &m);
         forget(old, t, count);
     }
-    table_unlock();
+    table_unlock(held);
     void *p = mt_realloc(old, size, t, site);
     fresh_block(p, size, t);
     if (p && m.members) {
         uint64_t keep = size / t->size < count ? size / t->size : count;
         m.at = 0;
-        table_lock();
+        held = table_lock();
         each_union(t, (uintptr_t)p, keep, give_one, &m);
-        table_unlock();
+        table_unlock(held);
     } else if (!p && m.members) {  /* the old block stays: so do its members */
         m.at = 0;
-        table_lock();
+        held = table_lock();
         each_union(t, (uintptr_t)old, count, give_one, &m);
-        table_unlock();
+        table_unlock(held);
     }
     free(m.members);
     return p;
@@ -504,9 +636,9 @@ void *mt_reallocarray_u(void *old, size_t n, size_t size, const mt_type *t, cons
 
 long unions_active(const void *addr, const struct mt_type *u)
 {
-    table_lock();
+    int held = table_lock();
     long m = get((uintptr_t)addr, u);
-    table_unlock();
+    table_unlock(held);
     return m;
 }
 
@@ -637,9 +769,9 @@ int unions_block_seen(void *ctx, const ck_block *b, const void *data, mt_error *
         return 0;  /* identity only: its bytes are never written over */
     cap_walk w = { .c = ctx, .b = b, .block_type = types[b->type], .data = data,
                    .use_table = b->role != CK_ROLE_FRAME, .err = err };
-    table_lock();
+    int held = table_lock();
     int rc = walk_type(&w, w.block_type, 0, b->count);
-    table_unlock();
+    table_unlock(held);
     return rc;
 }
 
@@ -686,17 +818,17 @@ long unions_image_member(const ck_image *img, uint64_t addr, uint32_t type)
 
 void unions_reset(void)
 {
-    table_lock();
+    int held = table_lock();
     if (live)
         memset(slots, 0, cap * sizeof *slots);
     live = 0;
-    table_unlock();
+    table_unlock(held);
 }
 
 int unions_install(void *addr, const struct mt_type *u, uint32_t member, mt_error *err)
 {
-    table_lock();
+    int held = table_lock();
     int rc = put((uintptr_t)addr, u, member);
-    table_unlock();
+    table_unlock(held);
     return rc < 0 ? mt_fail(err, MT_ENOMEM, "out of memory restoring the members of unions") : 0;
 }

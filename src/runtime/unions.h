@@ -15,10 +15,28 @@
 
 #include "ckpt.h"
 #include "types.h"
+#include "migthread-gen.h"
 
 /* The member of the union object of type u at addr last stored into, or
  * -1 when no store is known. */
 long unions_active(const void *addr, const struct mt_type *u);
+
+/* unions_solo.c's: the slots of the empty table (mt_union_tab.slots before
+ * the first entry). */
+extern mt_union_slot mt_union_no_slots[1];
+
+/* When the program's main starts (mt_run_main, before any thread of the
+ * program but the first): the table is used without its lock, partly
+ * inline (migthread-gen.h's mt_union_set_fast), until unions_shared. A
+ * program that never calls it takes the lock on every use. */
+void unions_solo(void);
+
+/* Before a second thread that may run the program's code exists (a
+ * thread the runtime starts, thrd_create, a SIGEV_THREAD notification),
+ * or a signal handler of the program is installed (it may run in the
+ * middle of a table operation of the thread it interrupts):
+ * from then on, for good, every use of the table takes its lock. */
+void unions_shared(void);
 
 /* 1 when some local type holds a union: a capture then notes members. */
 int unions_in_program(void);

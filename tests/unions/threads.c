@@ -3,7 +3,8 @@
  * whose unions hold an integer, a double or a pointer to the next cell,
  * and rewrites their members round after round, so that the side table
  * of active members is updated from every thread when the checkpoint
- * comes; main prints the workers' results after joining them. */
+ * comes, and a cell returned by value hands its member over in each
+ * thread; main prints the workers' results after joining them. */
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -48,6 +49,13 @@ static void fill(cell *c, int k, int r)
     }
 }
 
+/* A cell by value: its member is handed over from the return to the
+ * caller's variable (mt_union_ret, mt_union_take) in every thread. */
+static cell pick(const cell *c, int k)
+{
+    return c[k];
+}
+
 static void *worker(void *arg)
 {
     job *j = arg;
@@ -71,6 +79,11 @@ static void *worker(void *arg)
             else
                 j->isum += c->as.next - heap;  /* the pointer still points into this block */
         }
+        cell got = pick(heap, (r * 7) % CELLS);
+        if (got.tag == T_INT)
+            j->isum += got.as.i;
+        else if (got.tag == T_DBL)
+            j->dsum += got.as.d;
     }
     for (int k = 0; k < 4; k++)
         j->dsum += local[k].tag == T_DBL ? local[k].as.d : (double)local[k].as.i;
