@@ -117,6 +117,20 @@ void plan_vla_params(tunit *t, func *fn, CXCursor body)
 /* The parameter's declaration as written, made a local: double a[n][m]
  * becomes double (*a)[m] (the array it was written as is the pointer it
  * is); NULL when the text cannot be read. */
+/* The ']' that closes the '[' at src[p] (nested brackets counted), or
+ * end when none does before it. */
+static unsigned bracket_end(const char *src, unsigned p, unsigned end)
+{
+    int depth = 0;
+    for (; p < end; p++) {
+        depth += src[p] == '[';
+        depth -= src[p] == ']';
+        if (depth == 0)
+            return p;
+    }
+    return end;
+}
+
 static char *written_as_local(tunit *t, const var *v)
 {
     unsigned start = cur_start(v->decl), end = cur_end(v->decl), at;
@@ -136,13 +150,7 @@ static char *written_as_local(tunit *t, const var *v)
             free(b.s);
             return NULL;
         }
-        int depth = 0;
-        for (; p < end; p++) {
-            depth += src[p] == '[';
-            depth -= src[p] == ']';
-            if (depth == 0)
-                break;
-        }
+        p = bracket_end(src, p, end);
         if (p >= end) {
             free(b.s);
             return NULL;
@@ -464,13 +472,7 @@ static int object_shape(vlocals *v, CXCursor d)
             p++;
         if (p >= end || src[p] != '[')
             break;
-        int depth = 0;
-        for (; p < end; p++) {
-            depth += src[p] == '[';
-            depth -= src[p] == ']';
-            if (depth == 0)
-                break;
-        }
+        p = bracket_end(src, p, end);
         if (p >= end)
             return 0;
         p++;

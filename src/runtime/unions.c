@@ -125,14 +125,7 @@ static inline __attribute__((always_inline)) int put(uintptr_t addr, const struc
 {
     if (__builtin_expect((live + 1) * 2 > cap, 0))
         return put_grown(addr, t, member);
-    un_slot *s = &slots[probe(addr, t)];
-    if (s->addr) {  /* the key is there: the common case, a store into a union stored into before */
-        s->member = member;
-        return 0;
-    }
-    live++;
-    *s = (un_slot){ addr, t, member };
-    return 0;
+    return put_at(addr, t, member);
 }
 
 static inline __attribute__((always_inline)) long get(uintptr_t addr, const struct mt_type *t)
