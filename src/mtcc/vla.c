@@ -114,9 +114,6 @@ void plan_vla_params(tunit *t, func *fn, CXCursor body)
     }
 }
 
-/* The parameter's declaration as written, made a local: double a[n][m]
- * becomes double (*a)[m] (the array it was written as is the pointer it
- * is); NULL when the text cannot be read. */
 /* The ']' that closes the '[' at src[p] (nested brackets counted), or
  * end when none does before it. */
 static unsigned bracket_end(const char *src, unsigned p, unsigned end)
@@ -131,6 +128,9 @@ static unsigned bracket_end(const char *src, unsigned p, unsigned end)
     return end;
 }
 
+/* The parameter's declaration as written, made a local: double a[n][m]
+ * becomes double (*a)[m] (the array it was written as is the pointer it
+ * is); NULL when the text cannot be read. */
 static char *written_as_local(tunit *t, const var *v)
 {
     unsigned start = cur_start(v->decl), end = cur_end(v->decl), at;
