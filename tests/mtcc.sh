@@ -87,6 +87,13 @@ check "declared safe (MT_NOT_A_POINTER): no warning, the checkpoint is written" 
     '[ ! -s "$dir/xor.ann.err" ] && rt_continue "$dir/xor.ann.ckpt" "$dir/xor.ann.out" 500 "$dir/xor.ann" &&
      cmp -s "$dir/xor.ann.out" "$dir/xor.want"'
 
+# ---- low bits of addresses: tag bits and pointers aligned in place follow, the rest are spots ----
+$mtcc -O2 -o "$dir/alignspots" tests/mtcc/alignspots.c 2>"$dir/alignspots.err"
+want=$(grep -n '/\* SPOT' tests/mtcc/alignspots.c | cut -d: -f1 | tr '\n' ' ')
+got=$(sed -n 's/^mtcc: alignspots.c:\([0-9]*\): warning: the address in .*/\1/p' "$dir/alignspots.err" | tr '\n' ' ')
+check "address bits beyond malloc's alignment are spots, tag bits and alignment in place are not (lines $want)" \
+    '[ -n "$want" ] && [ "$got" = "$want" ] && [ "$(wc -l <"$dir/alignspots.err")" -eq 6 ]'
+
 # ---- programs that look at their own C stack: kept there, diagnosed, refused at capture ----
 # (tests/mtcc/stackpeek.c: a recursion-depth check from a local of main in
 # six shapes; each one ran differently under mtcc before its locals stayed

@@ -17,8 +17,11 @@
 
 /* The struct tag that MT_NOT_A_POINTER's expansion names. */
 #define NOT_A_POINTER_TAG "__mt_not_a_pointer"
-/* x & m with a constant m this small extracts tag bits: a number. */
-#define TAG_MASK_LIMIT 4096
+/* The alignment that every restored block keeps on every ABI (malloc's on
+ * armhf): the bits of an address below it survive a restore, the others do
+ * not. x & m with a constant m below it extracts tag bits, a number; a mask
+ * that clears or keeps bits above it depends on where the block is. */
+#define ALIGN_KEPT 8
 /* The fixpoint adds marks only; a bound keeps a pathological file cheap. */
 #define MAX_ROUNDS 32
 
@@ -39,6 +42,7 @@ static struct {
     spot *spots;
     int nspots;
     int safe_depth; /* inside MT_NOT_A_POINTER(...) */
+    int in_place;   /* inside an address aligned in place: p = (T *)(p + k - p % k) */
     CXTranslationUnit tu;
     long long ptr_size;  /* bytes, on the target */
 } hs;
@@ -232,7 +236,20 @@ static char *storage_key(CXCursor lv)
     }
 }
 
-static int small_mask(long long v) { return v >= 0 && v < TAG_MASK_LIMIT; }
+/* A constant mask that reads or writes tag bits only: m below the kept
+ * alignment (x & 7, x | 1), or its complement there (x & ~7). */
+static int tag_mask(long long m)
+{
+    unsigned long long low = (unsigned long long)ALIGN_KEPT - 1;
+    unsigned long long width = hs.ptr_size >= 8 ? ~0ULL : (1ULL << (hs.ptr_size * 8)) - 1;
+    return (m >= 0 && (unsigned long long)m <= low) || ((~(unsigned long long)m & width) <= low);
+}
+
+/* x % m for a power of two m within the kept alignment is x & (m - 1). */
+static int tag_modulus(long long m)
+{
+    return m > 0 && m <= ALIGN_KEPT && (m & (m - 1)) == 0;
+}
 
 static int addr_expr(CXCursor e);
 
@@ -257,7 +274,7 @@ static int addr_masked(const char *op, CXCursor a, CXCursor b)
     if (am == bm)
         return 0;
     if (strcmp(op, "&") == 0 && constant_int(am ? b : a, &m))
-        return !small_mask(m);
+        return !(m >= 0 && m < ALIGN_KEPT);
     return 1;
 }
 
@@ -387,20 +404,35 @@ static const char *lost_by(const char *op)
     return NULL;
 }
 
+/* An operator on an address and a number that the runtime follows: tag
+ * bits set, stripped or read with & and | (a constant only within the
+ * alignment a restore keeps), or x % m read as x & (m - 1). NULL when it
+ * follows, else what it loses. */
+static const char *tag_operation(const char *op, CXCursor e, CXCursor number)
+{
+    long long m;
+    int known = constant_int(number, &m);
+    if (op[0] == '&' || op[0] == '|')
+        return !known || tag_mask(m) ? NULL : "masked beyond the alignment a restore keeps";
+    CXType t = clang_getCanonicalType(clang_getCursorType(e));
+    int is_unsigned = t.kind >= CXType_Char_U && t.kind <= CXType_UInt128;
+    if (op[0] == '%' && known && tag_modulus(m) && is_unsigned)
+        return NULL;
+    return lost_by(op);
+}
+
 /* A binary or compound operator applied to an address: a spot unless it
- * is one the runtime follows (+, -, small masks, comparisons). */
+ * is one the runtime follows (+, -, tag bits, comparisons). */
 static void check_operator(CXCursor e)
 {
     char *op = operator_of(hs.tu, e);
     CXCursor a = child_at(e, 0), b = child_at(e, 1);
     const char *what = lost_by(op);
-    int am = addr_expr(a), bm = addr_expr(b);
-    if (what && (am || bm)) {
-        /* tag bits: an address and a number (a mask, a tag) */
-        int follows = (op[0] == '&' || op[0] == '|') && am != bm;
-        if (!follows)
-            add_spot(e, am ? a : b, am && bm && (op[0] == '&' || op[0] == '|') ? "combined with another address" : what);
-    }
+    int am = what ? addr_expr(a) : 0, bm = what ? addr_expr(b) : 0;
+    if (am && bm && (op[0] == '&' || op[0] == '|'))
+        add_spot(e, a, "combined with another address");
+    else if ((am || bm) && !hs.in_place && (what = am && bm ? what : tag_operation(op, e, am ? b : a)))
+        add_spot(e, am ? a : b, what);
     free(op);
 }
 
@@ -408,7 +440,7 @@ static void check_unary(CXCursor e)
 {
     char *op = operator_of(hs.tu, e);
     const char *what = strcmp(op, "~") == 0 ? lost_by(op) : strcmp(op, "-") == 0 ? "negated" : NULL;
-    if (what && addr_expr(only_child(e)))
+    if (what && !hs.in_place && addr_expr(only_child(e)))
         add_spot(e, only_child(e), what);
     free(op);
 }
@@ -426,6 +458,99 @@ static void check_cast(CXCursor e)
     int address = addr_expr(in) || (is_address_type(clang_getCursorType(in)) && !holds_numbers(in));
     if (clang_Type_getSizeOf(to) < hs.ptr_size && address)
         add_spot(e, in, "split (cast to a narrower integer)");
+}
+
+/* ---- An address aligned in place ---------------------------------------------------- */
+
+/* p = (T *)((uintptr_t)p + k - (uintptr_t)p % k), or (((uintptr_t)p + k - 1) & ~(k - 1)):
+ * a pointer moved by a function of its own bits, the old value gone. What
+ * the program keeps is a pointer into the block like any other, translated
+ * by its offset, so the restored program reads and writes the same bytes;
+ * what a restore does not keep is the alignment itself (docs/design.md,
+ * "Hidden pointers"). Anything else in the expression (a second address, a
+ * call, a store) makes it an ordinary spot. */
+
+/* The tokens of c, joined by spaces: two pure lvalues spelled alike are
+ * the same storage. */
+static char *spelled(CXCursor c)
+{
+    CXToken *toks;
+    unsigned n;
+    clang_tokenize(hs.tu, clang_getCursorExtent(c), &toks, &n);
+    strbuf b = { 0 };
+    for (unsigned i = 0; i < n; i++) {
+        CXString sp = clang_getTokenSpelling(hs.tu, toks[i]);
+        sb_printf(&b, "%s%s", i ? " " : "", clang_getCString(sp));
+        clang_disposeString(sp);
+    }
+    clang_disposeTokens(hs.tu, toks, n);
+    return b.s ? b.s : xstrdup("");
+}
+
+/* The operand of a cast (its last child: a TypeRef may come first). */
+static CXCursor cast_operand(CXCursor cast)
+{
+    kids ch = children(cast);
+    CXCursor in = ch.n ? ch.c[ch.n - 1] : clang_getNullCursor();
+    free(ch.c);
+    return in;
+}
+
+static int has_side_effect(CXCursor c)
+{
+    enum CXCursorKind k = clang_getCursorKind(c);
+    if (k == CXCursor_CallExpr || k == CXCursor_CompoundAssignOperator || k == CXCursor_StmtExpr)
+        return 1;
+    if (k != CXCursor_BinaryOperator && k != CXCursor_UnaryOperator)
+        return 0;
+    char *op = operator_of(hs.tu, c);
+    int r = strcmp(op, "=") == 0 || strcmp(op, "++") == 0 || strcmp(op, "--") == 0 || strcmp(op, ",") == 0;
+    free(op);
+    return r;
+}
+
+typedef struct one_source {
+    const char *want;  /* the spelling of the storage assigned */
+    int seen, other;   /* casts of it to an integer; other addresses */
+} one_source;
+
+static enum CXChildVisitResult scan_sources(CXCursor c, CXCursor parent, CXClientData data)
+{
+    (void)parent;
+    one_source *os = data;
+    CXCursor in = clang_getCursorKind(c) == CXCursor_CStyleCastExpr ? cast_operand(c) : clang_getNullCursor();
+    if (!clang_Cursor_isNull(in) && is_integer(clang_getCursorType(c)) && is_address_type(clang_getCursorType(in))) {
+        char *sp = spelled(strip_parens(in));
+        *(strcmp(sp, os->want) == 0 ? &os->seen : &os->other) += 1;
+        free(sp);
+        return CXChildVisit_Continue;
+    }
+    enum CXCursorKind k = clang_getCursorKind(c);
+    int names = k == CXCursor_DeclRefExpr || k == CXCursor_MemberRefExpr || k == CXCursor_ArraySubscriptExpr ||
+                k == CXCursor_CallExpr || k == CXCursor_UnaryOperator;
+    if (names && (is_address_type(clang_getCursorType(c)) || addr_expr(c))) {
+        os->other++;  /* another address, or an integer that holds one */
+        return CXChildVisit_Continue;
+    }
+    return CXChildVisit_Recurse;
+}
+
+/* 1 when lhs = rhs aligns the pointer lhs in place. */
+static int aligned_in_place(CXCursor lhs, CXCursor rhs)
+{
+    rhs = strip_parens(rhs);
+    if (clang_getCanonicalType(clang_getCursorType(lhs)).kind != CXType_Pointer ||
+        clang_getCursorKind(rhs) != CXCursor_CStyleCastExpr)
+        return 0;
+    CXCursor number = cast_operand(rhs);
+    if (clang_Cursor_isNull(number) || !is_integer(clang_getCursorType(number)) ||
+        any_node(number, has_side_effect, NULL) || any_node(lhs, has_side_effect, NULL))
+        return 0;
+    char *want = spelled(strip_parens(lhs));
+    one_source os = { want, 0, 0 };
+    clang_visitChildren(number, scan_sources, &os);
+    free(want);
+    return os.seen && !os.other;
 }
 
 /* ---- The walk ----------------------------------------------------------------------------- */
@@ -572,7 +697,7 @@ static void walk_node(CXCursor c, CXCursor fn)
         clang_visitChildren(c, walk_child, &fn);
         return;
     }
-    int annotated = not_a_pointer_annotation(c);
+    int annotated = not_a_pointer_annotation(c), in_place = 0;
     hs.safe_depth += annotated;
     if (k == CXCursor_VarDecl) {
         CXCursor init = clang_Cursor_getVarDeclInitializer(c);
@@ -584,6 +709,7 @@ static void walk_node(CXCursor c, CXCursor fn)
             store(child_at(c, 0), child_at(c, 1));
         else
             check_operator(c);
+        in_place = strcmp(op, "=") == 0 && aligned_in_place(child_at(c, 0), child_at(c, 1));
         free(op);
     } else if (k == CXCursor_CompoundAssignOperator) {
         char *op = operator_of(hs.tu, c);
@@ -604,7 +730,9 @@ static void walk_node(CXCursor c, CXCursor fn)
     }
     if (k == CXCursor_FunctionDecl)
         fn = c;
+    hs.in_place += in_place;
     clang_visitChildren(c, walk_child, &fn);
+    hs.in_place -= in_place;
     hs.safe_depth -= annotated;
 }
 
@@ -684,6 +812,7 @@ static void begin_unit(CXTranslationUnit tu)
     hs.tu = tu;
     hs.collect = 0;
     hs.safe_depth = 0;
+    hs.in_place = 0;
     CXTargetInfo ti = clang_getTranslationUnitTargetInfo(tu);
     hs.ptr_size = clang_TargetInfo_getPointerWidth(ti) / 8;
     clang_TargetInfo_dispose(ti);
