@@ -60,6 +60,26 @@ static inline void table_unlock(int held)
         atomic_store_explicit(&lock_word, 0, memory_order_release);
 }
 
+/* The common cases of the calls mtcc emits are written once for both
+ * modes, `shared` a constant (each entry point tests the flag once and
+ * inlines its case for each mode): with no call but tail calls, so that
+ * they save no registers. Anything else goes to the call's general path,
+ * out of line, told whether the lock is held (held 0: it takes the lock
+ * itself if the program is shared). */
+
+/* Nothing while solo; while shared, takes the lock unless another thread
+ * holds it: 0 then (the general path waits for it), without a call. */
+static inline __attribute__((always_inline)) int fast_enter(int shared)
+{
+    return !shared || !atomic_exchange_explicit(&lock_word, 1, memory_order_acquire);
+}
+
+static inline __attribute__((always_inline)) void fast_leave(int shared)
+{
+    if (shared)
+        atomic_store_explicit(&lock_word, 0, memory_order_release);
+}
+
 enum { FIRST_CAP = 1024 };
 
 /* The slot is the address's own bits, folded with the bits above the
@@ -121,9 +141,15 @@ static __attribute__((noinline)) int put_grown(uintptr_t addr, const struct mt_t
     return put_at(addr, t, member);
 }
 
+/* 1 when one more entry fits without growing the table. */
+static inline __attribute__((always_inline)) int has_room(void)
+{
+    return __builtin_expect((live + 1) * 2 <= cap, 1);
+}
+
 static inline __attribute__((always_inline)) int put(uintptr_t addr, const struct mt_type *t, uint32_t member)
 {
-    if (__builtin_expect((live + 1) * 2 > cap, 0))
+    if (!has_room())
         return put_grown(addr, t, member);
     return put_at(addr, t, member);
 }
@@ -287,14 +313,45 @@ static __attribute__((noinline, cold)) void table_failed(void)
     mt_die(&err);
 }
 
-void *mt_union_set(const volatile void *u, unsigned member, const mt_type *t)
+/* The general store: any table, any mode. */
+static __attribute__((noinline)) void *set_any(const volatile void *u, unsigned member, const mt_type *t, int held)
 {
-    int held = table_lock();
+    if (!held)
+        held = table_lock();
     int rc = put((uintptr_t)u, t, member);
     table_unlock(held);
     if (rc < 0)
         table_failed();
     return (void *)(uintptr_t)u;
+}
+
+/* A store while the table has room (the header's mt_union_set_fast wrote
+ * it already when solo and the key sat at its first slot). */
+static inline __attribute__((always_inline)) void *set_fast(const volatile void *u, unsigned member,
+                                                            const mt_type *t, int shared)
+{
+    if (!fast_enter(shared))
+        return set_any(u, member, t, 0);
+    if (!has_room())
+        return set_any(u, member, t, shared);
+    put_at((uintptr_t)u, t, member);
+    fast_leave(shared);
+    return (void *)(uintptr_t)u;
+}
+
+void *mt_union_set(const volatile void *u, unsigned member, const mt_type *t)
+{
+    if (mt_union_tab.solo)
+        return set_fast(u, member, t, 0);
+    return set_fast(u, member, t, 1);
+}
+
+/* t's union position when it has one and it is known, else NULL. While
+ * shared, read under the lock (another thread may be making it). */
+static inline __attribute__((always_inline)) const un_position *one_position(const mt_type *t)
+{
+    const un_position *p = t->union_positions;
+    return __builtin_expect(p && t->nunion_positions == 1, 1) ? p : NULL;
 }
 
 typedef struct copy_ctx {
@@ -312,21 +369,12 @@ static void copy_one(void *ctx, uintptr_t offset, const struct mt_type *u)
         c->failed = 1;
 }
 
-/* The common case of the calls below, without a call or a loop: the
- * program has one thread (no lock to take) and t holds one union, its
- * position known already. NULL otherwise. */
-static inline __attribute__((always_inline)) const un_position *solo_one(const mt_type *t)
-{
-    if (!__builtin_expect(mt_union_tab.solo, 1))
-        return NULL;  /* (t's positions are read under the lock then: another thread may make them) */
-    const un_position *p = t->union_positions;
-    return __builtin_expect(p && t->nunion_positions == 1, 1) ? p : NULL;
-}
-
-static __attribute__((noinline)) void *copy_any(const volatile void *dst, const volatile void *src, const mt_type *t)
+static __attribute__((noinline)) void *copy_any(const volatile void *dst, const volatile void *src,
+                                                const mt_type *t, int held)
 {
     copy_ctx c = { (uintptr_t)dst, (uintptr_t)src, 0 };
-    int held = table_lock();
+    if (!held)
+        held = table_lock();
     if (live && c.dst != c.src)
         each_union(t, 0, 1, copy_one, &c);
     table_unlock(held);
@@ -335,19 +383,31 @@ static __attribute__((noinline)) void *copy_any(const volatile void *dst, const 
     return (void *)(uintptr_t)dst;
 }
 
-void *mt_union_copy(const volatile void *dst, const volatile void *src, const mt_type *t)
+/* A copy of a value of a type holding one union, the table with room. */
+static inline __attribute__((always_inline)) void *copy_fast(const volatile void *dst, const volatile void *src,
+                                                             const mt_type *t, int shared)
 {
-    const un_position *p = solo_one(t);
-    if (!p)
-        return copy_any(dst, src, t);
+    if (!fast_enter(shared))
+        return copy_any(dst, src, t, 0);
+    const un_position *p = one_position(t);
+    if (!p || !has_room())
+        return copy_any(dst, src, t, shared);
     if (live && dst != src) {
         long m = get((uintptr_t)src + p->offset, p->u);
         if (m < 0)
             unknow((uintptr_t)dst + p->offset, p->u);
-        else if (put((uintptr_t)dst + p->offset, p->u, (uint32_t)m) < 0)
-            table_failed();
+        else
+            put_at((uintptr_t)dst + p->offset, p->u, (uint32_t)m);
     }
+    fast_leave(shared);
     return (void *)(uintptr_t)dst;
+}
+
+void *mt_union_copy(const volatile void *dst, const volatile void *src, const mt_type *t)
+{
+    if (mt_union_tab.solo)
+        return copy_fast(dst, src, t, 0);
+    return copy_fast(dst, src, t, 1);
 }
 
 void *mt_union_assign(const volatile void *dst, const volatile void *src, size_t size, const mt_type *t)
@@ -403,12 +463,12 @@ static __attribute__((noinline)) int stash_more(uintptr_t src, const un_position
     return 0;
 }
 
-static __attribute__((noinline)) void *ret_any(const volatile void *src, const mt_type *t)
+/* src is not NULL. */
+static __attribute__((noinline)) void *ret_any(const volatile void *src, const mt_type *t, int held)
 {
     returned.type = NULL;
-    if (!src)
-        return NULL;
-    int held = table_lock();  /* (before t's positions: another thread may be making them) */
+    if (!held)
+        held = table_lock();  /* (before t's positions: another thread may be making them) */
     uint32_t n;
     const un_position *p = positions_of(t, &n);
     int rc = -1;
@@ -422,14 +482,28 @@ static __attribute__((noinline)) void *ret_any(const volatile void *src, const m
     return (void *)(uintptr_t)src;
 }
 
-void *mt_union_ret(const volatile void *src, const mt_type *t)
+static inline __attribute__((always_inline)) void *ret_fast(const volatile void *src, const mt_type *t, int shared)
 {
-    const un_position *p = solo_one(t);
-    if (!p || !src)
-        return ret_any(src, t);
+    if (!src) {
+        returned.type = NULL;  /* nothing known */
+        return NULL;
+    }
+    if (!fast_enter(shared))
+        return ret_any(src, t, 0);
+    const un_position *p = one_position(t);
+    if (!p)
+        return ret_any(src, t, shared);
     returned.one = member_or_none((uintptr_t)src + p->offset, p->u);
+    fast_leave(shared);
     returned.type = t;
     return (void *)(uintptr_t)src;
+}
+
+void *mt_union_ret(const volatile void *src, const mt_type *t)
+{
+    if (mt_union_tab.solo)
+        return ret_fast(src, t, 0);
+    return ret_fast(src, t, 1);
 }
 
 /* Gives dst's union positions after the first the members stashed. */
@@ -445,52 +519,63 @@ static __attribute__((noinline)) int unstash_more(uintptr_t dst, const un_positi
     return 0;
 }
 
-/* A take with nothing handed over: dst's members are forgotten. */
-static __attribute__((noinline)) void take_nothing(const volatile void *dst, const mt_type *t)
+/* Gives dst's unions the members handed over for t. */
+static int unstash(uintptr_t dst, const mt_type *t)
 {
-    int held = table_lock();
-    forget((const void *)(uintptr_t)dst, t, 1);
-    table_unlock(held);
-}
-
-static __attribute__((noinline)) void *take_any(const volatile void *dst, const mt_type *t)
-{
-    if (returned.type != t) {
-        take_nothing(dst, t);
-        returned.type = NULL;
-        return (void *)(uintptr_t)dst;
-    }
-    returned.type = NULL;
-    int held = table_lock();
     /* t's positions were made by the return that handed them over */
     const un_position *p = t->union_positions;
     uint32_t n = t->nunion_positions;
     int rc = 0;
-    uintptr_t at = (uintptr_t)dst + p[0].offset;
+    uintptr_t at = dst + p[0].offset;
     if (returned.one == NO_MEMBER)
         unknow(at, p[0].u);
     else
         rc = put(at, p[0].u, returned.one);
     if (rc == 0 && n > 1)
-        rc = unstash_more((uintptr_t)dst, p, n);
+        rc = unstash_more(dst, p, n);
+    return rc;
+}
+
+/* A take with anything handed over, or nothing (dst's members are then
+ * forgotten). */
+static __attribute__((noinline)) void *take_any(const volatile void *dst, const mt_type *t, int held)
+{
+    if (!held)
+        held = table_lock();
+    int rc = 0;
+    if (returned.type == t)
+        rc = unstash((uintptr_t)dst, t);
+    else
+        forget((const void *)(uintptr_t)dst, t, 1);
+    returned.type = NULL;
     table_unlock(held);
     if (rc < 0)
         table_failed();
     return (void *)(uintptr_t)dst;
 }
 
-void *mt_union_take(const volatile void *dst, const mt_type *t)
+static inline __attribute__((always_inline)) void *take_fast(const volatile void *dst, const mt_type *t, int shared)
 {
-    const un_position *p = solo_one(t);
-    if (!p || returned.type != t)
-        return take_any(dst, t);
+    if (returned.type != t || !fast_enter(shared))
+        return take_any(dst, t, 0);
+    const un_position *p = one_position(t);
+    if (!p || !has_room())
+        return take_any(dst, t, shared);
     returned.type = NULL;
     uintptr_t at = (uintptr_t)dst + p->offset;
     if (returned.one == NO_MEMBER)
         unknow(at, p->u);
-    else if (put(at, p->u, returned.one) < 0)
-        table_failed();
+    else
+        put_at(at, p->u, returned.one);
+    fast_leave(shared);
     return (void *)(uintptr_t)dst;
+}
+
+void *mt_union_take(const volatile void *dst, const mt_type *t)
+{
+    if (mt_union_tab.solo)
+        return take_fast(dst, t, 0);
+    return take_fast(dst, t, 1);
 }
 
 /* A new heap block of elements of t: nothing is known of its unions. */
@@ -504,25 +589,31 @@ static void *fresh_block(void *p, size_t size, const mt_type *t)
     return p;
 }
 
-/* Forgets the unions of one element of t at p, when the program has one
- * thread and t's positions are known: 1, else 0 (nothing done). */
-static inline __attribute__((always_inline)) int forget_solo_one(uintptr_t p, const mt_type *t)
+/* Forgets the unions of one element of t at p when t's positions are
+ * known: 1, else 0 (nothing done). */
+static inline __attribute__((always_inline)) int forget_fast(uintptr_t p, const mt_type *t, int shared)
 {
-    if (!__builtin_expect(mt_union_tab.solo, 1))
-        return 0;  /* (t's positions are read under the lock then) */
-    const un_position *q = t->union_positions;
-    if (!q)
+    if (!fast_enter(shared))
         return 0;
-    if (live)
+    const un_position *q = t->union_positions;
+    if (q && live)
         for (uint32_t i = 0, n = t->nunion_positions; i < n; i++)
             unknow(p + q[i].offset, q[i].u);
-    return 1;
+    fast_leave(shared);
+    return q != NULL;
+}
+
+static inline __attribute__((always_inline)) int forget_one_element(void *p, const mt_type *t)
+{
+    if (mt_union_tab.solo)
+        return forget_fast((uintptr_t)p, t, 0);
+    return forget_fast((uintptr_t)p, t, 1);
 }
 
 void *mt_pin_enter_u(const mt_type *t)
 {
     void *p = mt_pin_enter(t);
-    if (p && !forget_solo_one((uintptr_t)p, t))  /* one element of t */
+    if (p && !forget_one_element(p, t))
         fresh_block(p, t->size, t);
     return p;
 }
@@ -530,7 +621,7 @@ void *mt_pin_enter_u(const mt_type *t)
 void *mt_malloc_u(size_t size, const mt_type *t, const mt_site *site)
 {
     void *p = mt_malloc(size, t, site);
-    if (p && t && t->size && size == t->size && forget_solo_one((uintptr_t)p, t))
+    if (p && t && t->size && size == t->size && forget_one_element(p, t))
         return p;
     return fresh_block(p, size, t);
 }

@@ -84,6 +84,13 @@ static void *worker(void *arg)
             j->isum += got.as.i;
         else if (got.tag == T_DBL)
             j->dsum += got.as.d;
+        /* a block of one cell (its unions forgotten by the common case
+         * of mt_malloc_u) given a whole value (mt_union_assign): the
+         * locked inline paths of a threaded program */
+        cell *spare = malloc(sizeof *spare);
+        *spare = got;
+        j->isum += spare->tag;
+        free(spare);
     }
     for (int k = 0; k < 4; k++)
         j->dsum += local[k].tag == T_DBL ? local[k].as.d : (double)local[k].as.i;
