@@ -505,6 +505,20 @@ localarrays_at() {  # localarrays_at POS FUNCTION: a checkpoint under FUNCTION, 
 for at in 100:bodies 1500:bodies 3000:bodies 4500:escaping; do
     check "localarrays.c: a checkpoint at ${at%%:*} under ${at#*:} restores on s390x and i686" "localarrays_at ${at%%:*} ${at#*:}"
 done
+# Locals assigned before they are read (src/mtcc/kills.c): not saved at
+# the sites before the assignment. mmult's k and val at its j loop's
+# poll, and j at its i loop's; branches' t (t = churn(t)) and both (set on
+# both branches of an if) at the call, but not one (set on one branch);
+# flips' i at the call in its do loop (the next turn's for clause sets
+# it), but k at the call after it (the while that sets k may run no
+# turn). Before kills.c every one of them was saved.
+$mtcc --print-transformed tests/corpus/deadfirst.c >"$dir/deadfirst.c" 2>"$dir/err"
+check "deadfirst.c: a local assigned before it is read is not saved at the sites before" \
+    'grep -q "__mt_save_mmult_2(rows, cols, a, b, c, i, j))" "$dir/deadfirst.c" &&
+     grep -q "__mt_save_mmult_3(rows, cols, a, b, c, i))" "$dir/deadfirst.c" &&
+     grep -q "__mt_save_branches_1(n, one, acc, i, __mt_t1))" "$dir/deadfirst.c" &&
+     grep -q "__mt_save_flips_2(n, perm, k, r, last, total, __mt_t1))" "$dir/deadfirst.c" &&
+     grep -q "__mt_save_flips_4(n, perm, k, r, last, total, __mt_t2))" "$dir/deadfirst.c"'
 # The same recursions written as conditionals, kept locals, void
 # conditionals and a macro's one line (src/mtcc/normalise.c): each is a
 # jump, 200000 deep in a 256 KiB stack, printing what gcc's build prints.
