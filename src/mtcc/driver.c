@@ -8,7 +8,7 @@
  * --lib-spec FILE (repeatable) declares the functions of a library or of
  * the program that allocate, resize or free heap blocks (libspec.c).
  * --leaf-loop-chunks lets loops that call only leaves poll once per chunk
- * of turns (rewrite.c).
+ * of turns (rewrite.c; an inner counted loop does without it).
  * Each .c file is preprocessed by the real compiler (MTCC_CC or --cc,
  * default cc), transformed, and compiled; the link adds the runtime built
  * for the compiler's target (COMPILER -dumpmachine). As with cc, no -o

@@ -12,10 +12,10 @@
  * are); a call to a leaf that loops counts as a loop. Elsewhere (main,
  * thread functions and any function whose address is taken are never
  * leaves) a loop that calls any leaf polls, so that a long loop of small
- * calls still has an adaptation point; but with --leaf-loop-chunks a
- * counted for loop whose calls
- * are all of leaves without loops is cut into chunks like an innermost
- * loop (rewrite.c, stripmine.c). */
+ * calls still has an adaptation point; but a counted for loop inside
+ * another loop (or any, with --leaf-loop-chunks) whose calls are all of
+ * leaves without loops is cut into chunks like an innermost loop
+ * (rewrite.c, stripmine.c). */
 #include <stdlib.h>
 #include <string.h>
 

@@ -266,10 +266,15 @@ void lift_for_increment(walk *w, CXCursor body, CXCursor inc)
 
 void for_parts(tunit *t, CXCursor loop, kids ch, int *init, int *cond, int *inc)
 {
+    for_clauses(t->tu, loop, ch, init, cond, inc);
+}
+
+void for_clauses(CXTranslationUnit tu, CXCursor loop, kids ch, int *init, int *cond, int *inc)
+{
     *init = *cond = *inc = -1;
     unsigned paren, first, second;
-    if (!find_token(t->tu, loop, cur_start(loop), "(", &paren) ||
-        !find_token(t->tu, loop, paren + 1, ";", &first) || !find_token(t->tu, loop, first + 1, ";", &second))
+    if (!find_token(tu, loop, cur_start(loop), "(", &paren) ||
+        !find_token(tu, loop, paren + 1, ";", &first) || !find_token(tu, loop, first + 1, ";", &second))
         return;
     for (int i = 0; i + 1 < ch.n; i++) {  /* the last child is the body */
         unsigned at = cur_start(ch.c[i]);

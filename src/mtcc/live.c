@@ -132,7 +132,7 @@ static const loop_span *carrying_loop(const func *fn, const site *s, int vi)
     return NULL;
 }
 
-static int var_live(const func *fn, const site *s, const refs *r, int vi)
+static int named_later(const func *fn, const site *s, const refs *r, int vi)
 {
     const loop_span *loop = carrying_loop(fn, s, vi);
     for (int i = 0; i < r->n; i++) {
@@ -145,6 +145,31 @@ static int var_live(const func *fn, const site *s, const refs *r, int vi)
             return 1;
     }
     return 0;
+}
+
+/* Named later, and not assigned first on every path from s (kills.c). A
+ * function whose self tail calls are jumps loops where its statements do
+ * not say (begin_tail_loop), and calls in tail position leave early: both
+ * keep the rule by names alone. */
+static int var_live(const func *fn, CXCursor body, const site *s, const refs *r, int vi)
+{
+    if (!named_later(fn, s, r, vi))
+        return 0;
+    if (fn->tail_calls || fn->nsib)
+        return 1;
+    unsigned *at = xcalloc((size_t)r->n, sizeof *at), *rest = xcalloc((size_t)r->n, sizeof *rest);
+    int n = 0, nrest = 0;
+    for (int i = 0; i < r->n; i++) {
+        if (r->var[i] != vi)
+            continue;
+        at[n++] = r->at[i];
+        if (!already_run(fn, s, r->at[i]))
+            rest[nrest++] = r->at[i];
+    }
+    int live = !overwritten_first(fn, body, s, vi, at, n, rest, nrest);
+    free(at);
+    free(rest);
+    return live;
 }
 
 /* The temporary of site k holds a value at site s from k's call until the
@@ -178,7 +203,7 @@ void liveness(func *fn, CXCursor body)
         s->live = xcalloc((size_t)(fn->nvars ? fn->nvars : 1), 1);
         s->live_temp = xcalloc((size_t)(fn->ntemps ? fn->ntemps : 1), 1);
         for (int v = 0; v < fn->nvars; v++)
-            s->live[v] = tangled || r.opaque || fn->vars[v].always_live || var_live(fn, s, &r, v);
+            s->live[v] = tangled || r.opaque || fn->vars[v].always_live || var_live(fn, body, s, &r, v);
         for (int j = 0; j < fn->nsites; j++) {
             const site *k = fn->sites[j];
             if (k->temp_index >= 0)

@@ -645,8 +645,9 @@ static void visit_call(walk *w, CXCursor c)
         int looping;
         if (is_leaf(w->t, callee, &looping)) {
             /* no site; the loop around it polls unless this is a leaf too
-             * (leaves.c), or (--leaf-loop-chunks) the loop is counted and the
-             * leaf has no loop: then it is cut into chunks like an innermost one */
+             * (leaves.c), or the loop is counted, the leaf has no loop and a
+             * loop encloses it (or --leaf-loop-chunks): then it is cut into
+             * chunks like an innermost one */
             int polls = looping || (!w->fn->is_leaf && !w->counted_body);
             w->leaf_calls += polls;
             w->short_leaf_calls += polls && !looping;
@@ -1333,9 +1334,12 @@ static void visit_loop(walk *w, CXCursor c, int body_first)
                         ? short_trips(w, ch.c[init], ch.c[cond], ch.c[inc], body) : 0;
     /* Calls of leaves without loops in a counted loop's body are like an
      * inlined body: the loop is cut into chunks (or is short), the poll
-     * between chunks bounds the wait, and no turn polls. */
+     * between chunks bounds the wait, and no turn polls. By default only
+     * in a loop that another encloses (w->loops holds both), whose back
+     * edge polls: programs use a top-level loop of leaf calls as a clock
+     * of adaptation points (--leaf-loop-chunks cuts those too). */
     int outer_counted = w->counted_body;
-    int counted = mtcc_leaf_loop_chunks && k == CXCursor_ForStmt && cond >= 0 && inc >= 0 && !w->cond_ctx && !w->fn->is_leaf &&
+    int counted = (mtcc_leaf_loop_chunks || w->nloops > 1) && k == CXCursor_ForStmt && cond >= 0 && inc >= 0 && !w->cond_ctx && !w->fn->is_leaf &&
                   counted_for(w, ch.c[cond], ch.c[inc], body);
     w->counted_body = 0;  /* the other parts run once a turn, or once */
     for (int i = 0; i < ch.n; i++) {

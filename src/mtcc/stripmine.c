@@ -1,6 +1,6 @@
-/* stripmine.c: an innermost loop with no adaptation point inside (with
- * --leaf-loop-chunks, calls of leaves without loops count as inlined
- * code, see rewrite.c) is cut
+/* stripmine.c: an innermost loop with no adaptation point inside (calls
+ * of leaves without loops count as inlined code in an inner counted loop,
+ * or in any with --leaf-loop-chunks, see rewrite.c) is cut
  * into chunks with a poll between them, so that a capture request waits
  * at most one chunk (STRIP_CHUNK iterations), while each chunk stays a
  * counted loop the compiler can still vectorize. A loop shorter than one

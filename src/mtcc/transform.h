@@ -235,6 +235,8 @@ void lift_for_increment(walk *w, CXCursor body, CXCursor inc);
 /* The parts of a for statement among its children (libclang omits empty
  * ones): indices into ch, or -1. */
 void for_parts(tunit *t, CXCursor loop, kids ch, int *init, int *cond, int *inc);
+/* The same from the translation unit alone (kills.c). */
+void for_clauses(CXTranslationUnit tu, CXCursor loop, kids ch, int *init, int *cond, int *inc);
 void scope_push(walk *w, int vi);
 void name_local(walk *w, int vi);
 void hoist_string(walk *w, CXCursor c);
@@ -423,6 +425,14 @@ char *vla_locals_unit(tunit *t);
 /* ---- live.c ---- */
 /* Fills each site's live and live_temp, after the walk made the sites. */
 void liveness(func *fn, CXCursor body);
+
+/* ---- kills.c ---- */
+/* 1 when every path from site s assigns variable vi (or reaches its
+ * declaration or a return) before naming it otherwise: it is dead at s.
+ * at[0..nat) are the offsets of vi's names, rest[0..nrest) those of them
+ * that s's statement still evaluates after s (not in calls that ran). */
+int overwritten_first(const func *fn, CXCursor body, const site *s, int vi, const unsigned *at, int nat,
+                      const unsigned *rest, int nrest);
 
 /* ---- libc.c ---- */
 /* The runtime's replacement for a call to the C library function name
