@@ -217,10 +217,12 @@ static int reach_pointer(walker *w, uintptr_t p)
 
 /* A typed pointer slot, which a restore translates: one that points into
  * no tracked block but into a freed one dangles; one that points nowhere
- * saved cannot be translated. */
+ * saved cannot be translated. A registered function's address in a data
+ * pointer (`(char *)handler` in an option table) translates as a function
+ * pointer does (restore.c, translate_ptr). */
 static void reach_slot(walker *w, const unsigned char *slot, uintptr_t p)
 {
-    if (reach_pointer(w, p) || p < LOWEST_MAPPING || in_root(w, p) || w->lenient)
+    if (reach_pointer(w, p) || p < LOWEST_MAPPING || in_root(w, p) || w->lenient || is_function(w, p))
         return;
     reach_range *r = find_freed(w->rs, p);
     if (r)
