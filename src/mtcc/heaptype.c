@@ -4,7 +4,9 @@
  * The type comes from the size expression, normalised to a sum of
  * products (parentheses, implicit conversions and integer casts dropped):
  * sizeof(T) + n * sizeof(E) is a block of T followed by elements (T's
- * flexible array member when it has one), a single product with one sizeof
+ * flexible array member when it has one), and so is sizeof(T) plus
+ * several such terms whose E are all data pointers (one array of
+ * pointers, which convert alike), a single product with one sizeof
  * gives the element, in any operand order; else from the pointer the
  * result goes to (an initialized variable, an assignment, a cast). A
  * struct with a flexible array member always makes a flexible block.
@@ -330,6 +332,44 @@ static int header_term(const term *t, CXType *h)
     return 0;
 }
 
+/* 1 when s is a data pointer type: all of them convert alike (the
+ * address is translated, whatever it points to). */
+static int is_data_pointer(const sz_type *s)
+{
+    if (!s->ok)
+        return 0;
+    if (s->cls)
+        return strcmp(s->cls, "MT_CLASS_PTR") == 0;
+    CXType c = clang_getCanonicalType(s->type);
+    if (c.kind != CXType_Pointer)
+        return 0;
+    enum CXTypeKind k = clang_getCanonicalType(clang_getPointeeType(c)).kind;
+    return k != CXType_FunctionProto && k != CXType_FunctionNoProto;
+}
+
+/* sizeof(struct T) + n * sizeof(E1) + m * sizeof(E2) + ..., every E a
+ * data pointer (lemon's rule: sizeof(struct rule) + sizeof(struct symbol *)
+ * * n + sizeof(char *) * n): a header followed by one array of pointers,
+ * since pointers of any type convert alike. 0 when the sum is not that. */
+static int trail_of_pointers(const term *terms, int n, choice *ch)
+{
+    int header = -1;
+    for (int i = 0; i < n; i++) {
+        CXType h;
+        if (header < 0 && header_term(&terms[i], &h) && !terms[i].is_offsetof) {
+            header = i;
+            ch->header = h;
+        } else if (terms[i].nsizeof != 1 || terms[i].is_offsetof || !is_data_pointer(&terms[i].sz)) {
+            return 0;
+        }
+    }
+    if (header < 0)
+        return 0;
+    ch->kind = AT_TRAIL;
+    ch->elem = terms[header == 0 ? 1 : 0].sz;
+    return 1;
+}
+
 /* The choice a size expression gives. */
 static choice from_size(CXTranslationUnit tu, CXCursor size)
 {
@@ -360,6 +400,8 @@ static choice from_size(CXTranslationUnit tu, CXCursor size)
             }
         }
     }
+    if (n > 2 && trail_of_pointers(terms, n, &ch))
+        return ch;
     if (n == 1 && terms[0].nsizeof == 1 && terms[0].sz.ok) {
         ch.kind = AT_ELEM;
         ch.elem = terms[0].sz;
