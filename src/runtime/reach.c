@@ -437,13 +437,15 @@ static int by_start(const void *a, const void *b)
 
 /* What a pointer may dangle into, as sorted, disjoint ranges: the freed
  * blocks (a block freed, its memory reused for a larger one and freed
- * again gives overlapping entries) and the locals of returned calls (on
- * the shadow stacks and the C stacks). */
+ * again gives overlapping entries), the locals of returned calls (on
+ * the shadow stacks and the C stacks) and the streams closed (a FILE *
+ * kept after fclose, as the McCat imp benchmark keeps img->fp). */
 static int collect_freed_ranges(reach_set *rs)
 {
     range_list l = { 0 };
     state_freed_each(collect_freed, &l);
     th_frames_each(collect_dead_locals, &l);
+    state_closed_streams_each(add_range, &l);
     if (l.oom) {
         free(l.r);
         return -1;
