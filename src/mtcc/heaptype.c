@@ -370,6 +370,85 @@ static int trail_of_pointers(const term *terms, int n, choice *ch)
     return 1;
 }
 
+/* ---- Blocks of pointers alone -------------------------------------------------------- */
+
+/* 1 when every byte of a t is a data pointer: a data pointer, an array of
+ * such, or a struct of such members (no padding on any ABI, since every
+ * member has a pointer's size and alignment). */
+static int all_pointers(CXType t)
+{
+    CXType c = clang_getCanonicalType(t);
+    if (c.kind == CXType_Pointer) {
+        enum CXTypeKind k = clang_getCanonicalType(clang_getPointeeType(c)).kind;
+        return k != CXType_FunctionProto && k != CXType_FunctionNoProto;
+    }
+    if (c.kind == CXType_ConstantArray)
+        return clang_getArraySize(c) > 0 && all_pointers(clang_getArrayElementType(c));
+    if (c.kind != CXType_Record || clang_getCursorKind(clang_getTypeDeclaration(c)) != CXCursor_StructDecl)
+        return 0;
+    kids ch = children(clang_getTypeDeclaration(c));
+    int fields = 0, ok = 1;
+    for (int i = 0; i < ch.n && ok; i++) {
+        enum CXCursorKind k = clang_getCursorKind(ch.c[i]);
+        if (k == CXCursor_FieldDecl) {
+            fields++;
+            ok = !clang_Cursor_isBitField(ch.c[i]) && all_pointers(clang_getCursorType(ch.c[i]));
+        } else if (k == CXCursor_StructDecl || k == CXCursor_UnionDecl) {
+            ok = !clang_Cursor_isAnonymousRecordDecl(ch.c[i]);  /* its members are the struct's */
+        }
+    }
+    free(ch.c);
+    return ok && fields > 0;
+}
+
+static int mentions_sizeof(CXTranslationUnit tu, CXCursor e)
+{
+    unsigned n;
+    CXToken *toks;
+    char **s = tokens_of(tu, e, &n, &toks);
+    int r = has_token(s, 0, n, "sizeof");
+    free_tokens(tu, s, n, toks);
+    return r;
+}
+
+/* 1 when size e counts data pointers alone: sizeof of such a type, a sum
+ * of such sizes, or such a size times a count. lemon's hash tables are
+ * (sizeof(x4node) + sizeof(x4node *)) * 64, an array of nodes followed by
+ * as many pointers in one block. */
+static int counts_pointers(CXTranslationUnit tu, CXCursor e)
+{
+    e = strip(e);
+    int plus = binary_op(tu, e, "+"), times = !plus && binary_op(tu, e, "*");
+    if (plus || times) {
+        kids ch = children(e);
+        int r = ch.n == 2;
+        if (r && plus)
+            r = counts_pointers(tu, ch.c[0]) && counts_pointers(tu, ch.c[1]);
+        else if (r)
+            r = (counts_pointers(tu, ch.c[0]) && !mentions_sizeof(tu, ch.c[1])) ||
+                (counts_pointers(tu, ch.c[1]) && !mentions_sizeof(tu, ch.c[0]));
+        free(ch.c);
+        return r;
+    }
+    sz_type sz;
+    if (clang_getCursorKind(e) != CXCursor_UnaryExpr || !sizeof_type(tu, e, &sz) || !sz.ok)
+        return 0;
+    return sz.cls ? strcmp(sz.cls, "MT_CLASS_PTR") == 0 : all_pointers(sz.type);
+}
+
+/* A block of data pointers alone is an array of them, however the program
+ * groups them: pointers of any type convert alike, and a pointer into the
+ * block keeps its place among them on every ABI. */
+static choice pointer_array(void)
+{
+    choice ch = { .kind = AT_ELEM, .pointers = 1 };
+    ch.elem.ok = 1;
+    ch.elem.cls = "MT_CLASS_PTR";
+    ch.elem.multibyte = 1;
+    snprintf(ch.elem.spelled, sizeof ch.elem.spelled, "void *");
+    return ch;
+}
+
 /* The choice a size expression gives. */
 static choice from_size(CXTranslationUnit tu, CXCursor size)
 {
@@ -405,6 +484,8 @@ static choice from_size(CXTranslationUnit tu, CXCursor size)
     if (n == 1 && terms[0].nsizeof == 1 && terms[0].sz.ok) {
         ch.kind = AT_ELEM;
         ch.elem = terms[0].sz;
+    } else if (counts_pointers(tu, size)) {
+        ch = pointer_array();
     }
     return ch;
 }
@@ -525,8 +606,8 @@ static choice choose(CXTranslationUnit tu, CXCursor *anc, int nanc, CXCursor cal
                          clang_Cursor_getArgument(call, (unsigned)fn->size - 1));
     else if (fn->size && nargs >= fn->size)
         size = from_size(tu, clang_Cursor_getArgument(call, (unsigned)fn->size - 1));
-    if (size.kind == AT_FLEX || size.kind == AT_TRAIL)
-        return size;
+    if (size.kind == AT_FLEX || size.kind == AT_TRAIL || size.pointers)
+        return size;  /* the destination's type would not tile the block */
     if (destination(anc, nanc, call, &dest) && !heap_says_nothing(dest))
         return has_fam(dest) ? (choice){ .kind = AT_FLEX, .header = dest } : elem_choice(dest);
     if (size.kind == AT_ELEM && is_record(&size.elem) && has_fam(size.elem.type))
