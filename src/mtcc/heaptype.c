@@ -556,6 +556,83 @@ static int destination(CXCursor *anc, int nanc, CXCursor call, CXType *pointee)
     return 0;
 }
 
+/* ---- Blocks handed back to the caller ------------------------------------------------ */
+
+typedef struct returned {
+    CXCursor var;  /* the variable the block went to */
+    int found;
+} returned;
+
+static CXCursor bare(CXCursor e)
+{
+    for (int depth = 0; depth < 64; depth++) {
+        enum CXCursorKind k = clang_getCursorKind(e);
+        if (k != CXCursor_ParenExpr && k != CXCursor_UnexposedExpr && k != CXCursor_CStyleCastExpr)
+            break;
+        kids ch = children(e);
+        CXCursor in = ch.n ? ch.c[ch.n - 1] : clang_getNullCursor();
+        free(ch.c);
+        if (clang_Cursor_isNull(in) || clang_getCursorKind(in) == CXCursor_TypeRef)
+            break;
+        e = in;
+    }
+    return e;
+}
+
+static enum CXChildVisitResult find_return_of(CXCursor c, CXCursor parent, CXClientData data)
+{
+    (void)parent;
+    returned *r = data;
+    if (clang_getCursorKind(c) == CXCursor_ReturnStmt) {
+        kids ch = children(c);
+        CXCursor v = ch.n == 1 ? bare(ch.c[0]) : clang_getNullCursor();
+        free(ch.c);
+        if (!clang_Cursor_isNull(v) && clang_getCursorKind(v) == CXCursor_DeclRefExpr &&
+            clang_equalCursors(clang_getCursorReferenced(v), r->var))
+            r->found = 1;
+    }
+    return r->found ? CXChildVisit_Break : CXChildVisit_Recurse;
+}
+
+/* 1 when the function around the call returns the block, directly or
+ * through the variable it went to: an allocator of the program's own
+ * (spiff's _Z_myalloc: int *tmp = (int *)calloc(k, 1); ... return tmp),
+ * whose callers give the block its type. */
+static int handed_back(CXCursor *anc, int nanc, CXCursor call)
+{
+    CXCursor fn = clang_getNullCursor(), var = clang_getNullCursor();
+    int direct = 0, placed = 0;
+    for (int i = nanc - 1; i >= 0; i--) {
+        enum CXCursorKind k = clang_getCursorKind(anc[i]);
+        if (k == CXCursor_FunctionDecl) {
+            fn = anc[i];
+            break;
+        }
+        if (placed || k == CXCursor_UnexposedExpr || k == CXCursor_ParenExpr || k == CXCursor_CStyleCastExpr ||
+            clang_equalCursors(anc[i], call))
+            continue;
+        placed = 1;
+        if (k == CXCursor_ReturnStmt)
+            direct = 1;
+        else if (k == CXCursor_VarDecl)
+            var = anc[i];
+        else if (k == CXCursor_BinaryOperator) {
+            kids ch = children(anc[i]);
+            CXCursor lhs = ch.n == 2 ? bare(ch.c[0]) : clang_getNullCursor();
+            free(ch.c);
+            if (!clang_Cursor_isNull(lhs) && clang_getCursorKind(lhs) == CXCursor_DeclRefExpr)
+                var = clang_getCursorReferenced(lhs);
+        }
+    }
+    if (direct)
+        return 1;
+    if (clang_Cursor_isNull(fn) || clang_Cursor_isNull(var))
+        return 0;
+    returned r = { var, 0 };
+    clang_visitChildren(fn, find_return_of, &r);
+    return r.found;
+}
+
 /* posix_memalign((void **)&p, ...): what p points to (argument arg). */
 static int out_param(CXTranslationUnit tu, CXCursor call, unsigned arg, CXType *elem)
 {
@@ -608,6 +685,8 @@ static choice choose(CXTranslationUnit tu, CXCursor *anc, int nanc, CXCursor cal
         size = from_size(tu, clang_Cursor_getArgument(call, (unsigned)fn->size - 1));
     if (size.kind == AT_FLEX || size.kind == AT_TRAIL || size.pointers)
         return size;  /* the destination's type would not tile the block */
+    if (size.kind == AT_NONE && handed_back(anc, nanc, call))
+        return size;  /* bytes: its callers say what it holds, in files mtcc may not see */
     if (destination(anc, nanc, call, &dest) && !heap_says_nothing(dest))
         return has_fam(dest) ? (choice){ .kind = AT_FLEX, .header = dest } : elem_choice(dest);
     if (size.kind == AT_ELEM && is_record(&size.elem) && has_fam(size.elem.type))
