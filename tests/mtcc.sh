@@ -285,6 +285,11 @@ rm -f "$ckd"
 STRAY=1 MIGTHREAD_AFTER_POLLS=100 MIGTHREAD_EXIT_AFTER_CHECKPOINT=1 MIGTHREAD_CHECKPOINT_FILE="$ckd" "$dir/dangling" >"$dir/out" 2>"$dir/err"; rc=$?
 check "a pointer into memory never known is refused at capture, naming the variable" '[ $rc -eq 0 ] && [ ! -e "$ckd" ] && one_line "$dir/err" "migthread: pointer 0x[0-9a-f]* points into nothing saved in global dangling.c:stray; checkpoint refused" && grep -qx "sum 3600" "$dir/out"'
 check "a refused capture leaves no temporary file" '[ -z "$(ls "$dir" | grep "dangling.ckpt.tmp")" ]'
+$mtcc -O2 -o "$dir/ownalloc" tests/mtcc/ownalloc/alloc.c tests/mtcc/ownalloc/main.c 2>"$dir/build.err"
+rm -f "$dir/ownalloc.ckpt"
+MIGTHREAD_AFTER_POLLS=100 MIGTHREAD_EXIT_AFTER_CHECKPOINT=1 MIGTHREAD_CHECKPOINT_FILE="$dir/ownalloc.ckpt" "$dir/ownalloc" >"$dir/out" 2>"$dir/err"; rc=$?
+check "a block an allocator of the program's own returns from an int * is bytes: its pointers are refused at capture, not saved as numbers" \
+    '[ $rc -eq 0 ] && [ ! -e "$dir/ownalloc.ckpt" ] && one_line "$dir/err" "migthread: untyped bytes hold what looks like pointer 0x[0-9a-f]* (bytes are copied, not translated) in heap block allocated at alloc.c:12" && grep -qx "sum 1396695" "$dir/out"'
 $mtcc -O2 -o "$dir/refuse" tests/mtcc/refuse_capture.c 2>"$dir/build.err"
 "$dir/refuse" >"$dir/refuse.want"
 rm -f "$dir/refuse.ckpt"

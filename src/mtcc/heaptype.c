@@ -4,7 +4,9 @@
  * The type comes from the size expression, normalised to a sum of
  * products (parentheses, implicit conversions and integer casts dropped):
  * sizeof(T) + n * sizeof(E) is a block of T followed by elements (T's
- * flexible array member when it has one), a single product with one sizeof
+ * flexible array member when it has one), and so is sizeof(T) plus
+ * several such terms whose E are all data pointers (one array of
+ * pointers, which convert alike), a single product with one sizeof
  * gives the element, in any operand order; else from the pointer the
  * result goes to (an initialized variable, an assignment, a cast). A
  * struct with a flexible array member always makes a flexible block.
@@ -330,6 +332,123 @@ static int header_term(const term *t, CXType *h)
     return 0;
 }
 
+/* 1 when s is a data pointer type: all of them convert alike (the
+ * address is translated, whatever it points to). */
+static int is_data_pointer(const sz_type *s)
+{
+    if (!s->ok)
+        return 0;
+    if (s->cls)
+        return strcmp(s->cls, "MT_CLASS_PTR") == 0;
+    CXType c = clang_getCanonicalType(s->type);
+    if (c.kind != CXType_Pointer)
+        return 0;
+    enum CXTypeKind k = clang_getCanonicalType(clang_getPointeeType(c)).kind;
+    return k != CXType_FunctionProto && k != CXType_FunctionNoProto;
+}
+
+/* sizeof(struct T) + n * sizeof(E1) + m * sizeof(E2) + ..., every E a
+ * data pointer (lemon's rule: sizeof(struct rule) + sizeof(struct symbol *)
+ * * n + sizeof(char *) * n): a header followed by one array of pointers,
+ * since pointers of any type convert alike. 0 when the sum is not that. */
+static int trail_of_pointers(const term *terms, int n, choice *ch)
+{
+    int header = -1;
+    for (int i = 0; i < n; i++) {
+        CXType h;
+        if (header < 0 && header_term(&terms[i], &h) && !terms[i].is_offsetof) {
+            header = i;
+            ch->header = h;
+        } else if (terms[i].nsizeof != 1 || terms[i].is_offsetof || !is_data_pointer(&terms[i].sz)) {
+            return 0;
+        }
+    }
+    if (header < 0)
+        return 0;
+    ch->kind = AT_TRAIL;
+    ch->elem = terms[header == 0 ? 1 : 0].sz;
+    return 1;
+}
+
+/* ---- Blocks of pointers alone -------------------------------------------------------- */
+
+/* 1 when every byte of a t is a data pointer: a data pointer, an array of
+ * such, or a struct of such members (no padding on any ABI, since every
+ * member has a pointer's size and alignment). */
+static int all_pointers(CXType t)
+{
+    CXType c = clang_getCanonicalType(t);
+    if (c.kind == CXType_Pointer) {
+        enum CXTypeKind k = clang_getCanonicalType(clang_getPointeeType(c)).kind;
+        return k != CXType_FunctionProto && k != CXType_FunctionNoProto;
+    }
+    if (c.kind == CXType_ConstantArray)
+        return clang_getArraySize(c) > 0 && all_pointers(clang_getArrayElementType(c));
+    if (c.kind != CXType_Record || clang_getCursorKind(clang_getTypeDeclaration(c)) != CXCursor_StructDecl)
+        return 0;
+    kids ch = children(clang_getTypeDeclaration(c));
+    int fields = 0, ok = 1;
+    for (int i = 0; i < ch.n && ok; i++) {
+        enum CXCursorKind k = clang_getCursorKind(ch.c[i]);
+        if (k == CXCursor_FieldDecl) {
+            fields++;
+            ok = !clang_Cursor_isBitField(ch.c[i]) && all_pointers(clang_getCursorType(ch.c[i]));
+        } else if (k == CXCursor_StructDecl || k == CXCursor_UnionDecl) {
+            ok = !clang_Cursor_isAnonymousRecordDecl(ch.c[i]);  /* its members are the struct's */
+        }
+    }
+    free(ch.c);
+    return ok && fields > 0;
+}
+
+static int mentions_sizeof(CXTranslationUnit tu, CXCursor e)
+{
+    unsigned n;
+    CXToken *toks;
+    char **s = tokens_of(tu, e, &n, &toks);
+    int r = has_token(s, 0, n, "sizeof");
+    free_tokens(tu, s, n, toks);
+    return r;
+}
+
+/* 1 when size e counts data pointers alone: sizeof of such a type, a sum
+ * of such sizes, or such a size times a count. lemon's hash tables are
+ * (sizeof(x4node) + sizeof(x4node *)) * 64, an array of nodes followed by
+ * as many pointers in one block. */
+static int counts_pointers(CXTranslationUnit tu, CXCursor e)
+{
+    e = strip(e);
+    int plus = binary_op(tu, e, "+"), times = !plus && binary_op(tu, e, "*");
+    if (plus || times) {
+        kids ch = children(e);
+        int r = ch.n == 2;
+        if (r && plus)
+            r = counts_pointers(tu, ch.c[0]) && counts_pointers(tu, ch.c[1]);
+        else if (r)
+            r = (counts_pointers(tu, ch.c[0]) && !mentions_sizeof(tu, ch.c[1])) ||
+                (counts_pointers(tu, ch.c[1]) && !mentions_sizeof(tu, ch.c[0]));
+        free(ch.c);
+        return r;
+    }
+    sz_type sz;
+    if (clang_getCursorKind(e) != CXCursor_UnaryExpr || !sizeof_type(tu, e, &sz) || !sz.ok)
+        return 0;
+    return sz.cls ? strcmp(sz.cls, "MT_CLASS_PTR") == 0 : all_pointers(sz.type);
+}
+
+/* A block of data pointers alone is an array of them, however the program
+ * groups them: pointers of any type convert alike, and a pointer into the
+ * block keeps its place among them on every ABI. */
+static choice pointer_array(void)
+{
+    choice ch = { .kind = AT_ELEM, .pointers = 1 };
+    ch.elem.ok = 1;
+    ch.elem.cls = "MT_CLASS_PTR";
+    ch.elem.multibyte = 1;
+    snprintf(ch.elem.spelled, sizeof ch.elem.spelled, "void *");
+    return ch;
+}
+
 /* The choice a size expression gives. */
 static choice from_size(CXTranslationUnit tu, CXCursor size)
 {
@@ -360,9 +479,13 @@ static choice from_size(CXTranslationUnit tu, CXCursor size)
             }
         }
     }
+    if (n > 2 && trail_of_pointers(terms, n, &ch))
+        return ch;
     if (n == 1 && terms[0].nsizeof == 1 && terms[0].sz.ok) {
         ch.kind = AT_ELEM;
         ch.elem = terms[0].sz;
+    } else if (counts_pointers(tu, size)) {
+        ch = pointer_array();
     }
     return ch;
 }
@@ -433,6 +556,83 @@ static int destination(CXCursor *anc, int nanc, CXCursor call, CXType *pointee)
     return 0;
 }
 
+/* ---- Blocks handed back to the caller ------------------------------------------------ */
+
+typedef struct returned {
+    CXCursor var;  /* the variable the block went to */
+    int found;
+} returned;
+
+static CXCursor bare(CXCursor e)
+{
+    for (int depth = 0; depth < 64; depth++) {
+        enum CXCursorKind k = clang_getCursorKind(e);
+        if (k != CXCursor_ParenExpr && k != CXCursor_UnexposedExpr && k != CXCursor_CStyleCastExpr)
+            break;
+        kids ch = children(e);
+        CXCursor in = ch.n ? ch.c[ch.n - 1] : clang_getNullCursor();
+        free(ch.c);
+        if (clang_Cursor_isNull(in) || clang_getCursorKind(in) == CXCursor_TypeRef)
+            break;
+        e = in;
+    }
+    return e;
+}
+
+static enum CXChildVisitResult find_return_of(CXCursor c, CXCursor parent, CXClientData data)
+{
+    (void)parent;
+    returned *r = data;
+    if (clang_getCursorKind(c) == CXCursor_ReturnStmt) {
+        kids ch = children(c);
+        CXCursor v = ch.n == 1 ? bare(ch.c[0]) : clang_getNullCursor();
+        free(ch.c);
+        if (!clang_Cursor_isNull(v) && clang_getCursorKind(v) == CXCursor_DeclRefExpr &&
+            clang_equalCursors(clang_getCursorReferenced(v), r->var))
+            r->found = 1;
+    }
+    return r->found ? CXChildVisit_Break : CXChildVisit_Recurse;
+}
+
+/* 1 when the function around the call returns the block, directly or
+ * through the variable it went to: an allocator of the program's own
+ * (spiff's _Z_myalloc: int *tmp = (int *)calloc(k, 1); ... return tmp),
+ * whose callers give the block its type. */
+static int handed_back(CXCursor *anc, int nanc, CXCursor call)
+{
+    CXCursor fn = clang_getNullCursor(), var = clang_getNullCursor();
+    int direct = 0, placed = 0;
+    for (int i = nanc - 1; i >= 0; i--) {
+        enum CXCursorKind k = clang_getCursorKind(anc[i]);
+        if (k == CXCursor_FunctionDecl) {
+            fn = anc[i];
+            break;
+        }
+        if (placed || k == CXCursor_UnexposedExpr || k == CXCursor_ParenExpr || k == CXCursor_CStyleCastExpr ||
+            clang_equalCursors(anc[i], call))
+            continue;
+        placed = 1;
+        if (k == CXCursor_ReturnStmt)
+            direct = 1;
+        else if (k == CXCursor_VarDecl)
+            var = anc[i];
+        else if (k == CXCursor_BinaryOperator) {
+            kids ch = children(anc[i]);
+            CXCursor lhs = ch.n == 2 ? bare(ch.c[0]) : clang_getNullCursor();
+            free(ch.c);
+            if (!clang_Cursor_isNull(lhs) && clang_getCursorKind(lhs) == CXCursor_DeclRefExpr)
+                var = clang_getCursorReferenced(lhs);
+        }
+    }
+    if (direct)
+        return 1;
+    if (clang_Cursor_isNull(fn) || clang_Cursor_isNull(var))
+        return 0;
+    returned r = { var, 0 };
+    clang_visitChildren(fn, find_return_of, &r);
+    return r.found;
+}
+
 /* posix_memalign((void **)&p, ...): what p points to (argument arg). */
 static int out_param(CXTranslationUnit tu, CXCursor call, unsigned arg, CXType *elem)
 {
@@ -483,8 +683,10 @@ static choice choose(CXTranslationUnit tu, CXCursor *anc, int nanc, CXCursor cal
                          clang_Cursor_getArgument(call, (unsigned)fn->size - 1));
     else if (fn->size && nargs >= fn->size)
         size = from_size(tu, clang_Cursor_getArgument(call, (unsigned)fn->size - 1));
-    if (size.kind == AT_FLEX || size.kind == AT_TRAIL)
-        return size;
+    if (size.kind == AT_FLEX || size.kind == AT_TRAIL || size.pointers)
+        return size;  /* the destination's type would not tile the block */
+    if (size.kind == AT_NONE && handed_back(anc, nanc, call))
+        return size;  /* bytes: its callers say what it holds, in files mtcc may not see */
     if (destination(anc, nanc, call, &dest) && !heap_says_nothing(dest))
         return has_fam(dest) ? (choice){ .kind = AT_FLEX, .header = dest } : elem_choice(dest);
     if (size.kind == AT_ELEM && is_record(&size.elem) && has_fam(size.elem.type))

@@ -23,6 +23,7 @@ typedef struct choice {
     int kind;
     sz_type elem;    /* AT_ELEM: the element; AT_TRAIL: the trailing element */
     CXType header;   /* AT_FLEX, AT_TRAIL: the struct before the array */
+    int pointers;    /* AT_ELEM: data pointers alone, grouped otherwise by the program */
 } choice;
 
 /* What a type holds, for the sites' marks (the runtime's MT_SITE_*). */

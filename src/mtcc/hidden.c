@@ -7,7 +7,8 @@
  * its element type). types.c gives that storage the runtime's address
  * class. Arithmetic on an address the runtime cannot follow (XOR, hashing,
  * splitting) is a spot: a warning here and a refusal of every checkpoint
- * at capture, unless the user declares the spot safe. */
+ * at capture, unless the user declares the spot safe. A split whose value
+ * is only tested against zero is none (is_tested). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -445,8 +446,102 @@ static void check_unary(CXCursor e)
     free(op);
 }
 
+/* ---- Values only tested against zero ---------------------------------------------------- */
+
+/* The operands, parentheses and implicit conversions aside, whose value is
+ * only tested against zero or thrown away: of !, && and ||, the parts of
+ * if, while, do and for, a statement's (not a block's last, which may be
+ * a statement expression's value). An address split there means
+ * what it meant (a restore brings the same number back, and only whether
+ * it is zero is ever used), as old code's (int)strchr(s, c) does. */
+#define MAX_TESTED 256
+static CXCursor tested[MAX_TESTED];
+static int ntested;
+
+/* 1 when e was written by a macro: its place is the macro's use, which
+ * other expressions of the expansion share. */
+static int from_macro(CXCursor e)
+{
+    CXSourceLocation at = clang_getRangeStart(clang_getCursorExtent(e));
+    unsigned spelled_at, expanded_at;
+    CXFile sf, ef;
+    clang_getSpellingLocation(at, &sf, NULL, NULL, &spelled_at);
+    clang_getExpansionLocation(at, &ef, NULL, NULL, &expanded_at);
+    return spelled_at != expanded_at || !clang_File_isEqual(sf, ef);
+}
+
+/* By kind and place (a cursor reached from the unit's top and the same
+ * one reached inside its function do not compare equal); never inside a
+ * macro's expansion, where places are shared. */
+static int is_tested(CXCursor e)
+{
+    if (from_macro(e))
+        return 0;
+    enum CXCursorKind k = clang_getCursorKind(e);
+    unsigned start = cur_start(e), end = cur_end(e);
+    for (int i = 0; i < ntested; i++)
+        if (clang_getCursorKind(tested[i]) == k && cur_start(tested[i]) == start && cur_end(tested[i]) == end)
+            return 1;
+    return 0;
+}
+
+/* Pushes c's children as tested operands when c tests or discards them;
+ * returns how many were pushed. */
+static int push_tested(CXCursor c)
+{
+    enum CXCursorKind k = clang_getCursorKind(c);
+    int tests = k == CXCursor_IfStmt || k == CXCursor_WhileStmt || k == CXCursor_DoStmt || k == CXCursor_ForStmt ||
+                k == CXCursor_CompoundStmt;
+    if (k == CXCursor_UnaryOperator || k == CXCursor_BinaryOperator) {
+        char *op = operator_of(hs.tu, c);
+        tests = strcmp(op, "!") == 0 || strcmp(op, "&&") == 0 || strcmp(op, "||") == 0;
+        free(op);
+    }
+    if (!tests)
+        return 0;
+    kids ch = children(c);
+    int n = 0, last = k == CXCursor_CompoundStmt ? ch.n - 1 : ch.n;
+    for (int i = 0; i < last && ntested < MAX_TESTED; i++, n++)
+        tested[ntested++] = strip_parens(ch.c[i]);
+    free(ch.c);
+    return n;
+}
+
+typedef struct fn_uses {
+    CXCursor fn;
+    int refs, tested_calls;
+} fn_uses;
+
+static enum CXChildVisitResult count_uses(CXCursor c, CXCursor parent, CXClientData data)
+{
+    fn_uses *u = data;
+    enum CXCursorKind k = clang_getCursorKind(c);
+    CXCursor to = clang_getCursorReferenced(c);
+    int of_fn = !clang_Cursor_isNull(to) && clang_equalCursors(clang_getCanonicalCursor(to), u->fn);
+    if (k == CXCursor_DeclRefExpr && of_fn)
+        u->refs++;
+    if (k == CXCursor_CallExpr && of_fn) {
+        int pushed = push_tested(parent);
+        u->tested_calls += is_tested(c);
+        ntested -= pushed;
+    }
+    return CXChildVisit_Recurse;
+}
+
+/* 1 when every use of static function fn in the unit is a call whose
+ * value is only tested against zero or thrown away (spiff's _P_in_alpha,
+ * which returns (int)index(...), called as isalpha(c) || _P_in_alpha(c)). */
+static int result_only_tested(CXCursor fn)
+{
+    if (clang_Cursor_isNull(fn) || clang_getCursorLinkage(fn) != CXLinkage_Internal)
+        return 0;
+    fn_uses u = { clang_getCanonicalCursor(fn), 0, 0 };
+    clang_visitChildren(clang_getTranslationUnitCursor(hs.tu), count_uses, &u);
+    return u.refs > 0 && u.refs == u.tested_calls;
+}
+
 /* A cast of an address to an integer narrower than a pointer keeps half
- * of it. */
+ * of it, unless only whether it is zero is used. */
 static void check_cast(CXCursor e)
 {
     kids ch = children(e);
@@ -456,7 +551,7 @@ static void check_cast(CXCursor e)
     if (clang_Cursor_isNull(in) || !is_integer(to))
         return;
     int address = addr_expr(in) || (is_address_type(clang_getCursorType(in)) && !holds_numbers(in));
-    if (clang_Type_getSizeOf(to) < hs.ptr_size && address)
+    if (clang_Type_getSizeOf(to) < hs.ptr_size && address && !is_tested(e))
         add_spot(e, in, "split (cast to a narrower integer)");
 }
 
@@ -728,11 +823,18 @@ static void walk_node(CXCursor c, CXCursor fn)
     } else if (k == CXCursor_CallExpr) {
         check_call(c);
     }
+    int pushed = hs.collect ? push_tested(c) : 0;
+    if (hs.collect && k == CXCursor_ReturnStmt && ntested < MAX_TESTED &&
+        clang_getCursorKind(strip_parens(only_child(c))) == CXCursor_CStyleCastExpr && result_only_tested(fn)) {
+        tested[ntested++] = strip_parens(only_child(c));
+        pushed++;
+    }
     if (k == CXCursor_FunctionDecl)
         fn = c;
     hs.in_place += in_place;
     clang_visitChildren(c, walk_child, &fn);
     hs.in_place -= in_place;
+    ntested -= pushed;
     hs.safe_depth -= annotated;
 }
 

@@ -729,9 +729,11 @@ void hoist_decaying_strings(walk *w, CXCursor c, CXCursor parent)
         }
         return;
     }
+    /* ("a" "b") decays as a whole: the parentheses pass the decay on */
+    CXCursor context = clang_getCursorKind(c) == CXCursor_ParenExpr ? parent : c;
     kids ch = children(c);
     for (int i = 0; i < ch.n; i++)
-        hoist_decaying_strings(w, ch.c[i], c);
+        hoist_decaying_strings(w, ch.c[i], context);
     free(ch.c);
 }
 
@@ -1139,8 +1141,11 @@ static void visit_decl_stmt(walk *w, CXCursor c)
             snprintf(head, sizeof head, "static %s", decl ? decl : nm);
             ed_text(e, head);
             if (!clang_Cursor_isNull(init)) {
+                /* in place: an initializer that is one literal or one
+                 * name has its hoisted string's or renamed static's edit
+                 * over exactly its range (bison's static char *msg = "...") */
                 ed_text(e, " = ");
-                ed_range(e, cur_start(init), cur_end(init));
+                ed_in_place(e, cur_start(init), cur_end(init));
             }
             ed_text(e, ";\n");
             free(decl);

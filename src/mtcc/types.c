@@ -257,6 +257,45 @@ static void bitfield_line(field_ctx *fc, CXCursor c, const char *name, CXType ca
     sb_printf(&fc->members, "        MT_BITFIELD(%s, __mt_bf_%d),\n", name, k);
 }
 
+/* What uniform_union gathers: the first field, and whether every field
+ * so far is a named, non-bit-field member of the first one's type. */
+typedef struct {
+    CXCursor first;
+    int n, uniform;
+} union_scan;
+
+static enum CXChildVisitResult scan_union_field(CXCursor c, CXCursor parent, CXClientData data)
+{
+    (void)parent;
+    union_scan *u = data;
+    if (clang_getCursorKind(c) != CXCursor_FieldDecl) {
+        u->uniform = 0;  /* a record defined inside: not one scalar type */
+        return CXChildVisit_Break;
+    }
+    CXString n = clang_getCursorSpelling(c);
+    int named = *clang_getCString(n) != 0;
+    clang_disposeString(n);
+    CXType t = clang_getCanonicalType(clang_getCursorType(c));
+    if (!named || clang_Cursor_isBitField(c) || t.kind == CXType_IncompleteArray ||
+        (u->n && !clang_equalTypes(t, clang_getCanonicalType(clang_getCursorType(u->first))))) {
+        u->uniform = 0;
+        return CXChildVisit_Break;
+    }
+    if (u->n++ == 0)
+        u->first = c;
+    return CXChildVisit_Continue;
+}
+
+/* 1 when union c's members are all one type under several names: any of
+ * them holds the value of all, so the union converts as its first. */
+static int uniform_union(CXCursor c, CXCursor *first)
+{
+    union_scan u = { .first = clang_getNullCursor(), .n = 0, .uniform = 1 };
+    clang_visitChildren(c, scan_union_field, &u);
+    *first = u.first;
+    return u.uniform && u.n > 0;
+}
+
 static enum CXChildVisitResult add_field(CXCursor c, CXCursor parent, CXClientData data)
 {
     field_ctx *fc = data;
@@ -269,6 +308,13 @@ static enum CXChildVisitResult add_field(CXCursor c, CXCursor parent, CXClientDa
          * struct's, by name and offset (offsetof reaches them) */
         clang_visitChildren(c, add_field, fc);
         return fc->why ? CXChildVisit_Break : CXChildVisit_Continue;
+    }
+    CXCursor first;
+    if (k == CXCursor_UnionDecl && clang_Cursor_isAnonymousRecordDecl(c) && uniform_union(c, &first)) {
+        /* an anonymous union of one type under several names (glibc's
+         * struct rusage: long ru_maxrss and __syscall_slong_t
+         * __ru_maxrss_word): its first member holds every member's value */
+        return add_field(first, c, fc);
     }
     if ((k == CXCursor_StructDecl || k == CXCursor_UnionDecl) && clang_Cursor_isAnonymousRecordDecl(c)) {
         /* a C11 anonymous member: libclang shows its record, not its

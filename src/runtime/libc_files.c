@@ -261,6 +261,7 @@ int mt_fclose(FILE *f)
         drop_locked(e);
     pthread_mutex_unlock(&lock);
     lc_locks_forget(f);
+    state_stream_closed(f);  /* a FILE * kept after this dangles */
     return fclose(f);
 }
 

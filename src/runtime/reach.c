@@ -217,10 +217,12 @@ static int reach_pointer(walker *w, uintptr_t p)
 
 /* A typed pointer slot, which a restore translates: one that points into
  * no tracked block but into a freed one dangles; one that points nowhere
- * saved cannot be translated. */
+ * saved cannot be translated. A registered function's address in a data
+ * pointer (`(char *)handler` in an option table) translates as a function
+ * pointer does (restore.c, translate_ptr). */
 static void reach_slot(walker *w, const unsigned char *slot, uintptr_t p)
 {
-    if (reach_pointer(w, p) || p < LOWEST_MAPPING || in_root(w, p) || w->lenient)
+    if (reach_pointer(w, p) || p < LOWEST_MAPPING || in_root(w, p) || w->lenient || is_function(w, p))
         return;
     reach_range *r = find_freed(w->rs, p);
     if (r)
@@ -435,13 +437,15 @@ static int by_start(const void *a, const void *b)
 
 /* What a pointer may dangle into, as sorted, disjoint ranges: the freed
  * blocks (a block freed, its memory reused for a larger one and freed
- * again gives overlapping entries) and the locals of returned calls (on
- * the shadow stacks and the C stacks). */
+ * again gives overlapping entries), the locals of returned calls (on
+ * the shadow stacks and the C stacks) and the streams closed (a FILE *
+ * kept after fclose, as the McCat imp benchmark keeps img->fp). */
 static int collect_freed_ranges(reach_set *rs)
 {
     range_list l = { 0 };
     state_freed_each(collect_freed, &l);
     th_frames_each(collect_dead_locals, &l);
+    state_closed_streams_each(add_range, &l);
     if (l.oom) {
         free(l.r);
         return -1;

@@ -528,6 +528,40 @@ static int translate_freed(const loader *ld, uint64_t old, uint64_t *now, mt_err
     return 0;
 }
 
+/* The writer's function whose address was old: its index in fn_sorted, or
+ * nfuncs when old was no registered function's address. */
+static uint32_t old_function(const loader *ld, uint64_t old)
+{
+    uint32_t lo = 0, hi = ld->img->nfuncs;
+    while (lo < hi) {
+        uint32_t mid = lo + (hi - lo) / 2;
+        if (ld->fn_old[mid] < old)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo < ld->img->nfuncs && ld->fn_old[lo] == old ? lo : ld->img->nfuncs;
+}
+
+static int translate_fn(void *ctx, uint64_t old, uint64_t *now, mt_error *err)
+{
+    const loader *ld = ctx;
+    uint32_t i = old_function(ld, old);
+    if (i == ld->img->nfuncs)
+        return mt_fail(err, MT_EPOINTER, "function pointer 0x%llx is not a registered function",
+                       (unsigned long long)old);
+    const st_function *f = state_find_function(ld->fn_sorted[i]->id);
+    if (!f)
+        return mt_fail(err, MT_EPOINTER, "function %s does not exist in this program",
+                       ld->fn_sorted[i]->name);
+    *now = (uint64_t)(uintptr_t)f->fn;
+    return 0;
+}
+
+/* A data pointer: into a saved block with its offset; a number below any
+ * mapping as it is; a registered function's address (a data pointer that
+ * holds `(char *)handler`, which the writer let through, reach.c) as that
+ * function's new address; into a freed range to the poison region. */
 static int translate_ptr(void *ctx, uint64_t old, uint64_t *now, mt_error *err)
 {
     loader *ld = ctx;
@@ -537,34 +571,14 @@ static int translate_ptr(void *ctx, uint64_t old, uint64_t *now, mt_error *err)
         *now = old;
         return 0;
     }
+    if (!h && old_function(ld, old) < ld->img->nfuncs)
+        return translate_fn(ctx, old, now, err);
     if (!h)
         return translate_freed(ld, old, now, err);
     if (cv_map_offset(h->plan, old - h->old_start, h->block->count, &off) < 0)
         return mt_fail(err, MT_EPOINTER, "pointer 0x%llx points between the members of a block",
                        (unsigned long long)old);
     *now = (uint64_t)(uintptr_t)(h->new_addr + off);
-    return 0;
-}
-
-static int translate_fn(void *ctx, uint64_t old, uint64_t *now, mt_error *err)
-{
-    const loader *ld = ctx;
-    uint32_t lo = 0, hi = ld->img->nfuncs;
-    while (lo < hi) {
-        uint32_t mid = lo + (hi - lo) / 2;
-        if (ld->fn_old[mid] < old)
-            lo = mid + 1;
-        else
-            hi = mid;
-    }
-    if (lo == ld->img->nfuncs || ld->fn_old[lo] != old)
-        return mt_fail(err, MT_EPOINTER, "function pointer 0x%llx is not a registered function",
-                       (unsigned long long)old);
-    const st_function *f = state_find_function(ld->fn_sorted[lo]->id);
-    if (!f)
-        return mt_fail(err, MT_EPOINTER, "function %s does not exist in this program",
-                       ld->fn_sorted[lo]->name);
-    *now = (uint64_t)(uintptr_t)f->fn;
     return 0;
 }
 

@@ -528,6 +528,42 @@ int state_freed_each(int (*fn)(const st_heap_block *b, void *ctx), void *ctx)
     return visit_all(1, fn, ctx);
 }
 
+/* ---- Streams closed ---------------------------------------------------------------- */
+
+/* Each address once: libc hands the same few FILE objects out again. */
+static uintptr_t *closed;
+static size_t nclosed, capclosed;
+static pthread_mutex_t closed_lock = PTHREAD_MUTEX_INITIALIZER;
+
+void state_stream_closed(const void *f)
+{
+    if (!f)
+        return;
+    pthread_mutex_lock(&closed_lock);
+    size_t i = 0;
+    while (i < nclosed && closed[i] != (uintptr_t)f)
+        i++;
+    if (i == nclosed && nclosed == capclosed) {
+        size_t cap = capclosed ? capclosed * 2 : 16;
+        uintptr_t *grown = realloc(closed, cap * sizeof *grown);
+        if (grown) {
+            closed = grown;
+            capclosed = cap;
+        }
+    }
+    if (i == nclosed && nclosed < capclosed)
+        closed[nclosed++] = (uintptr_t)f;  /* out of memory: it is refused by name, as before */
+    pthread_mutex_unlock(&closed_lock);
+}
+
+void state_closed_streams_each(void (*fn)(uintptr_t start, uintptr_t end, void *ctx), void *ctx)
+{
+    pthread_mutex_lock(&closed_lock);
+    for (size_t i = 0; i < nclosed; i++)
+        fn(closed[i], closed[i] + 1, ctx);
+    pthread_mutex_unlock(&closed_lock);
+}
+
 /* ---- Allocation sites of restored blocks ---------------------------------------- */
 
 typedef struct interned_site {

@@ -73,6 +73,13 @@ int state_heap_take(void *block, st_heap_block *out);
  * overlap each other and live blocks. The caller holds the state lock. */
 int state_freed_each(int (*fn)(const st_heap_block *b, void *ctx), void *ctx);
 
+/* Streams the program closed (fclose): a FILE * it keeps afterwards
+ * dangles like a pointer into a freed block (reach.c), and a restore gives
+ * it the poison region. A stream open again at the same address is a
+ * named constant, which the capture finds first. */
+void state_stream_closed(const void *f);
+void state_closed_streams_each(void (*fn)(uintptr_t start, uintptr_t end, void *ctx), void *ctx);
+
 /* The allocation site a restored heap block keeps, made once per where
  * and flags (the checkpoint names it; the program's own site objects are
  * not known by name). NULL for an empty where or when out of memory. */

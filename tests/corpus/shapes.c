@@ -42,8 +42,9 @@ struct shape {
     union { int radius; int side; }; /* anonymous union member */
 };
 
-/* a leaf: its locals are never saved (an anonymous union member in a
- * saved object makes its function fall back: its layout is unknown) */
+/* a leaf: its locals are never saved (an anonymous union member of more
+ * than one type in a saved object makes its function fall back: its
+ * layout is unknown; this one, int under two names, converts as an int) */
 static int area(int kind, int a, int b)
 {
     struct shape s = { .kind = kind, .w = a, .h = b };
