@@ -685,10 +685,15 @@ static choice choose(CXTranslationUnit tu, CXCursor *anc, int nanc, CXCursor cal
         size = from_size(tu, clang_Cursor_getArgument(call, (unsigned)fn->size - 1));
     if (size.kind == AT_FLEX || size.kind == AT_TRAIL || size.pointers)
         return size;  /* the destination's type would not tile the block */
-    if (size.kind == AT_NONE && handed_back(anc, nanc, call))
-        return size;  /* bytes: its callers say what it holds, in files mtcc may not see */
-    if (destination(anc, nanc, call, &dest) && !heap_says_nothing(dest))
+    if (destination(anc, nanc, call, &dest) && !heap_says_nothing(dest)) {
+        /* a block handed back to the caller passes through a pointer
+         * whose type says nothing of it: its callers say what it holds,
+         * in files mtcc may not see, so it is bytes (a char or void
+         * destination already says nothing, and goes on below) */
+        if (size.kind == AT_NONE && handed_back(anc, nanc, call))
+            return size;
         return has_fam(dest) ? (choice){ .kind = AT_FLEX, .header = dest } : elem_choice(dest);
+    }
     if (size.kind == AT_ELEM && is_record(&size.elem) && has_fam(size.elem.type))
         return (choice){ .kind = AT_FLEX, .header = size.elem.type };
     if (size.kind == AT_NONE && destination(anc, nanc, call, &dest) &&
