@@ -310,6 +310,12 @@ int mt_register_constant_bytes(const char *name, const void *addr, size_t size, 
  * by that name, and the program runs on. */
 void mt_hidden_unsafe(const char *spot);
 
+/* A number of the layout that mtcc found (MT_CLASS_LAYOUT_*) may depend
+ * on where a long double goes (the one difference between the layouts of
+ * x86_64 and s390x): a restore then compares that too. Without this call
+ * the layouts compare by every other scalar's size and alignment. */
+void mt_layout_uses_ldouble(void);
+
 /* A spot where mtcc saw the program look at its own C stack (the address
  * of a local compared with or subtracted from another object's: "file.c:12:
  * the address of local here of depth ..."): mtcc left its locals on the C

@@ -70,7 +70,13 @@ typedef enum mt_class {
      * object is translated like a pointer, its offset (and so low tag
      * bits) kept; any other value is converted as the integer it is. */
     MT_CLASS_ADDR_SINT = 12,
-    MT_CLASS_ADDR_UINT = 13
+    MT_CLASS_ADDR_UINT = 13,
+    /* An integer that may hold a number of the layout (mtcc's inference:
+     * a sizeof, an offsetof, a byte distance between addresses). Under
+     * the writer's layout it converts as the integer it is; onto a layout
+     * that differs a value other than 0 is refused by name. */
+    MT_CLASS_LAYOUT_SINT = 14,
+    MT_CLASS_LAYOUT_UINT = 15
 } mt_class;
 
 typedef struct mt_type mt_type;  /* opaque; owned by the runtime */

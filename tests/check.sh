@@ -34,6 +34,7 @@ run "migthread run under a Slurm cluster: warned, requeued, another partition's 
 run "mtcc driver and diagnostics" tests/mtcc.sh
 run "mtcc driver options on six targets" tests/mtcc/test-driver.sh
 run "mtcc corpus on six ABIs" tests/corpus.sh
+run "numbers of the layout: sizeof, offsetof, byte distances kept across a checkpoint" tests/layoutnum.sh
 run "mtcc --lib-spec: a program's own allocator" tests/libspec.sh
 run "C library state across a checkpoint" tests/libstate.sh
 run "open files across a checkpoint" tests/files.sh

@@ -191,6 +191,8 @@ static void format_value(const tmember *m, const uint8_t *p, int big, char *buf,
     case MT_CLASS_FNPTR: snprintf(buf, cap, v ? "0x%llx" : "NULL", (unsigned long long)v); break;
     case MT_CLASS_ADDR_SINT:
     case MT_CLASS_ADDR_UINT: snprintf(buf, cap, "0x%llx (may be an address)", (unsigned long long)v); break;
+    case MT_CLASS_LAYOUT_SINT:
+    case MT_CLASS_LAYOUT_UINT: snprintf(buf, cap, "%llu (a size or offset of this layout)", (unsigned long long)v); break;
     case MT_CLASS_BITFIELD: format_bitfield(m, p, buf, cap); break;
     default: snprintf(buf, cap, "(%u bytes)", m->size); break;
     }

@@ -640,6 +640,7 @@ static void prescan(opts *o, const char *triple)
     if (o->sources.n < 2)
         return;
     hidden_program_begin();
+    layout_program_begin();
     stackpeek_program_begin();
     unaligned_program_begin();
     argv_t std = std_flags(o);

@@ -431,7 +431,7 @@ static const char *register_records(tunit *t, func *fn, const char **pin_ref_out
                 types[n].kind = CXType_Invalid;  /* a decayed parameter: a data pointer */
                 if (!fn->vars[i].decayed && !fn->vars[i].vla_ptr)
                     types[n] = fn->vars[i].type;
-                addr[n] = (unsigned char)hidden_decl(fn->vars[i].decl);
+                addr[n] = (unsigned char)number_mark(fn->vars[i].decl);
                 n++;
             }
         snprintf(cname, sizeof cname, "struct __mt_pin_%s", fn->cname);
@@ -453,12 +453,12 @@ static const char *register_records(tunit *t, func *fn, const char **pin_ref_out
             types[n].kind = CXType_Invalid;
             if (!fn->vars[i].decayed && !fn->vars[i].vla_ptr)
                 types[n] = fn->vars[i].type;
-            addr[n] = (unsigned char)hidden_decl(fn->vars[i].decl);
+            addr[n] = (unsigned char)number_mark(fn->vars[i].decl);
             n++;
         }
     for (int i = 0; i < fn->ntemps; i++) {
         names[n] = fn->temps[i];
-        addr[n] = (unsigned char)hidden_any();
+        addr[n] = (unsigned char)(hidden_any() ? MARK_ADDRESS : MARK_NONE);
         types[n++] = fn->temp_types[i];
     }
     if (fn->npinned) {

@@ -259,10 +259,10 @@ const char *tr_ref_spelled(typereg *tr, const char *spelling, const char *cls);
  * zero or one element, or of chars (the struct hack); 0 otherwise. */
 int hack_element(CXType t, CXType *elem);
 /* Describes a generated struct (frame or pin) from member names and
- * types (addr, when not NULL: per member, 1 for an integer that may hold
- * an address); returns its reference expression. */
+ * types (marks, when not NULL: per member, what an integer may hold,
+ * MARK_*); returns its reference expression. */
 const char *tr_struct(typereg *tr, const char *c_name, const char *id_name, int n,
-                      const char **names, CXType *types, const unsigned char *addr, const char **why);
+                      const char **names, CXType *types, const unsigned char *marks, const char **why);
 /* The member at fault in the last failed tr_ref or tr_struct, so that a
  * diagnostic can name its line; a null cursor when the type itself was. */
 CXCursor tr_why_at(void);
@@ -305,6 +305,25 @@ int hidden_elem(CXType elem);
  * temporaries that carry a lifted call's integer result across another
  * call are treated as such too (which value one carries is not known). */
 int hidden_any(void);
+
+/* ---- layoutnum.c: integers that hold numbers of the layout ------------------- */
+
+/* Runs the inference over a translation unit: marks the integer storage
+ * that may hold a size, an offset or a byte distance that differs between
+ * layouts, and appends to reg the runtime call that says such a number may
+ * depend on where a long double goes. The marks hold until the next call. */
+void layout_infer(CXTranslationUnit tu, strbuf *reg);
+/* Several files in one command: their marks are shared from now on. */
+void layout_program_begin(void);
+/* Adds the marks one file implies; returns 1 when any was new. */
+int layout_prescan(CXTranslationUnit tu);
+/* 1 when a variable, parameter or member (an integer or array of them)
+ * may hold a number of the layout. */
+int layout_decl(CXCursor decl);
+/* What the runtime must know of an integer's values: the class types.c
+ * gives it. An address wins over a layout number (hidden.c's marks). */
+enum { MARK_NONE, MARK_ADDRESS, MARK_LAYOUT };
+int number_mark(CXCursor decl);
 
 /* ---- stackpeek.c: programs that look at their own C stack --------------------- */
 

@@ -342,6 +342,7 @@ int transform_prescan(const char *ipath, const char *triple, char **extra_args, 
     CXIndex index = clang_createIndex(0, 0);
     CXTranslationUnit tu = parse_unit(index, ipath, triple, extra_args, nextra, NULL);
     int grew = tu ? hidden_prescan(tu) : 0;
+    grew |= tu ? layout_prescan(tu) : 0;  /* after hidden.c's: it asks which integers hold addresses */
     grew |= tu ? stackpeek_prescan(tu) : 0;
     grew |= tu ? unaligned_prescan(tu) : 0;
     if (tu)
@@ -387,6 +388,7 @@ char *transform_file(const char *ipath, const char *orig_name, const char *tripl
     heap_scan_unit(tu);
     find_leaves(&t);
     hidden_infer(tu, &t.reg);
+    layout_infer(tu, &t.reg);  /* after hidden.c's marks, which it reads */
     stackpeek_infer(tu, &t.reg);  /* before any function is transformed: it decides their pinning */
     clang_visitChildren(clang_getTranslationUnitCursor(tu), top_level, &t);
     free_leaves(&t);

@@ -127,13 +127,19 @@ static const char *scalar_class(CXType canon, const char **idname)
     }
 }
 
-/* The class of an integer that may hold an address (hidden.c's marks). */
-static const char *addr_class(const char *cls)
+/* The class of an integer that may hold an address (hidden.c's marks) or
+ * a number of the layout (layoutnum.c's): mark is a MARK_*, made an
+ * address's when integers of elem's type reached through pointers may
+ * hold one. */
+static const char *marked_class(const char *cls, int mark, CXType elem)
 {
-    if (strcmp(cls, "MT_CLASS_SINT") == 0)
-        return "MT_CLASS_ADDR_SINT";
-    if (strcmp(cls, "MT_CLASS_UINT") == 0)
-        return "MT_CLASS_ADDR_UINT";
+    if (mark != MARK_ADDRESS && hidden_elem(elem))
+        mark = MARK_ADDRESS;
+    int sint = strcmp(cls, "MT_CLASS_SINT") == 0, uint = strcmp(cls, "MT_CLASS_UINT") == 0;
+    if (mark == MARK_ADDRESS && (sint || uint))
+        return sint ? "MT_CLASS_ADDR_SINT" : "MT_CLASS_ADDR_UINT";
+    if (mark == MARK_LAYOUT && (sint || uint))
+        return sint ? "MT_CLASS_LAYOUT_SINT" : "MT_CLASS_LAYOUT_UINT";
     return cls;
 }
 
@@ -228,8 +234,8 @@ static void member_why(field_ctx *fc, CXCursor c, const char *what, const char *
 }
 
 static const char *member_line(typereg *tr, const char *c_name, const char *path, const char *name,
-                               CXType t, int addr, strbuf *out, const char **why);
-static const char *ref_at(typereg *tr, CXType t, int addr, const char *expr, const char *path,
+                               CXType t, int mark, strbuf *out, const char **why);
+static const char *ref_at(typereg *tr, CXType t, int mark, const char *expr, const char *path,
                           unsigned long long *count, const char **why);
 
 static const char *pthread_object(CXType t);
@@ -344,7 +350,7 @@ static enum CXChildVisitResult add_field(CXCursor c, CXCursor parent, CXClientDa
         fc->n--;  /* gcc's zero-length array holds no value (a heap block's type may add it: hack_define) */
     else if (!*name)
         member_why(fc, c, "anonymous struct or union", name);
-    else if (!member_line(fc->tr, fc->c_name, fc->path, name, t, hidden_decl(c), &fc->members, &why)) {
+    else if (!member_line(fc->tr, fc->c_name, fc->path, name, t, number_mark(c), &fc->members, &why)) {
         unsigned long long count;
         CXType elem = clang_getCanonicalType(strip_arrays(t, &count, &why));
         int nested = elem.kind == CXType_Record && !clang_Cursor_isNull(why_at);
@@ -366,9 +372,9 @@ static enum CXChildVisitResult add_field(CXCursor c, CXCursor parent, CXClientDa
 }
 
 /* Appends "MT_MEMBER_OF(...)," for one member of struct c_name, whose
- * identity name is path; addr: an integer member that may hold an address. */
+ * identity name is path; mark: what an integer member may hold (MARK_*). */
 static const char *member_line(typereg *tr, const char *c_name, const char *path, const char *name,
-                               CXType t, int addr, strbuf *out, const char **why)
+                               CXType t, int mark, strbuf *out, const char **why)
 {
     unsigned long long count;
     if (t.kind == CXType_Invalid) {  /* a generated pointer member */
@@ -380,8 +386,8 @@ static const char *member_line(typereg *tr, const char *c_name, const char *path
         return NULL;
     CXType canon = clang_getCanonicalType(elem);
     const char *idname, *cls = scalar_class(canon, &idname);
-    if (cls && (addr || hidden_elem(elem)))
-        cls = addr_class(cls);
+    if (cls)
+        cls = marked_class(cls, mark, elem);
     if (cls) {
         sb_printf(out, "        MT_MEMBER_OF(%s, %s, %s, %llu, 0),\n", c_name, name, cls, count);
         return "";
@@ -484,7 +490,7 @@ static void flex_define(typereg *tr, const char *rec_key, int rec_idx, const cha
     unsigned long long count;
     const char *why;
     CXCursor saved_why_at = why_at;
-    const char *eref = ref_at(tr, clang_getArrayElementType(clang_getCursorType(fam)), hidden_decl(fam), NULL, NULL,
+    const char *eref = ref_at(tr, clang_getArrayElementType(clang_getCursorType(fam)), number_mark(fam), NULL, NULL,
                               &count, &why);
     why_at = saved_why_at;
     if (eref) {
@@ -642,7 +648,7 @@ const char *tr_ref_var_at(typereg *tr, CXCursor decl, const char *expr, const ch
                           unsigned long long *count, const char **why)
 {
     why_at = clang_getNullCursor();
-    return ref_at(tr, clang_getCursorType(decl), hidden_decl(decl), expr, path, count, why);
+    return ref_at(tr, clang_getCursorType(decl), number_mark(decl), expr, path, count, why);
 }
 
 const char *tr_ref_at(typereg *tr, CXType t, const char *expr, const char *path, unsigned long long *count,
@@ -688,7 +694,7 @@ static const char *pthread_object(CXType t)
     return NULL;
 }
 
-static const char *ref_at(typereg *tr, CXType t, int addr, const char *expr, const char *path,
+static const char *ref_at(typereg *tr, CXType t, int mark, const char *expr, const char *path,
                           unsigned long long *count, const char **why)
 {
     *why = NULL;
@@ -739,11 +745,12 @@ static const char *ref_at(typereg *tr, CXType t, int addr, const char *expr, con
         *why = "a type that cannot be named at file scope";
         return NULL;
     }
-    if (cls && (addr || hidden_elem(elem)))  /* a _Complex has no class of its own */
-        cls = addr_class(cls);
+    if (cls)  /* a _Complex has no class of its own */
+        cls = marked_class(cls, mark, elem);
     int is_addr = cls && strncmp(cls, "MT_CLASS_ADDR", 13) == 0;
+    int is_layout = cls && strncmp(cls, "MT_CLASS_LAYOUT", 15) == 0;
     char key[300];
-    snprintf(key, sizeof key, "%s:%s", is_addr ? "addr" : "scalar", spelled);
+    snprintf(key, sizeof key, "%s:%s", is_addr ? "addr" : is_layout ? "layout" : "scalar", spelled);
     static char ref[64];
     int idx = find(tr, key);
     if (idx < 0) {
@@ -765,13 +772,13 @@ static const char *ref_at(typereg *tr, CXType t, int addr, const char *expr, con
 }
 
 const char *tr_struct(typereg *tr, const char *c_name, const char *id_name, int n,
-                      const char **names, CXType *types, const unsigned char *addr, const char **why)
+                      const char **names, CXType *types, const unsigned char *marks, const char **why)
 {
     strbuf m = { 0 };
     *why = NULL;
     why_at = clang_getNullCursor();
     for (int i = 0; i < n && !*why; i++)
-        member_line(tr, c_name, id_name, names[i], types[i], addr && addr[i], &m, why);
+        member_line(tr, c_name, id_name, names[i], types[i], marks ? marks[i] : MARK_NONE, &m, why);
     if (*why) {
         free(m.s);
         return NULL;

@@ -104,6 +104,15 @@ int arch_equal(const mt_arch *a, const mt_arch *b)
     return memcmp(a, b, sizeof *a) == 0;
 }
 
+int arch_same_layout(const mt_arch *a, const mt_arch *b, int with_ldouble)
+{
+    for (int s = 0; s < AS_COUNT; s++)
+        if ((s != AS_LDOUBLE || with_ldouble) &&
+            (a->scalar[s].size != b->scalar[s].size || a->scalar[s].align != b->scalar[s].align))
+            return 0;
+    return 1;
+}
+
 static const char *ldouble_name(int format)
 {
     switch (format) {

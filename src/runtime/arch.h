@@ -40,6 +40,11 @@ const mt_arch *arch_local(void);
 /* 1 when a and b describe the same representation. */
 int arch_equal(const mt_arch *a, const mt_arch *b);
 
+/* 1 when a and b place every scalar alike (sizes and alignments), so
+ * that a sizeof or an offsetof is one number under both; long double is
+ * compared only when with_ldouble is 1. Byte order does not matter. */
+int arch_same_layout(const mt_arch *a, const mt_arch *b, int with_ldouble);
+
 /* A short name for messages, e.g. "LE LP64 ld=x87" or a triple-like
  * "x86_64-like" guess; written into buf of cap bytes. */
 const char *arch_describe(const mt_arch *a, char *buf, size_t cap);

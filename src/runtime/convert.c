@@ -15,7 +15,7 @@
 #include "kernels.h"
 #include "ldouble.h"
 
-enum op_kind { OP_COPY, OP_ZERO, OP_SWAP, OP_INT, OP_FLOAT, OP_LDOUBLE, OP_PTR, OP_FNPTR, OP_ADDR, OP_SUB, OP_BITS, OP_UNION };
+enum op_kind { OP_COPY, OP_ZERO, OP_SWAP, OP_INT, OP_FLOAT, OP_LDOUBLE, OP_PTR, OP_FNPTR, OP_ADDR, OP_LAYOUT, OP_SUB, OP_BITS, OP_UNION };
 
 typedef struct union_plan union_plan;
 
@@ -113,6 +113,15 @@ static int same_layout(const struct mt_type *s, const struct mt_type *d)
     return 1;
 }
 
+/* Set by mt_layout_uses_ldouble: the program's numbers of the layout may
+ * depend on where a long double goes. Written at start-up only. */
+static int layout_with_ldouble;
+
+void mt_layout_uses_ldouble(void)
+{
+    layout_with_ldouble = 1;
+}
+
 static int members_match(const struct mt_type *s, const struct mt_type *d, mt_error *err)
 {
     if (s->id != d->id || s->nmembers != d->nmembers || s->is_union != d->is_union)
@@ -145,6 +154,15 @@ static cv_op scalar_op(const cv_plan *p, const tmember *sm, const tmember *dm)
         op.kind = OP_ADDR;
         op.is_signed = sm->cls == MT_CLASS_ADDR_SINT;
         return op;
+    case MT_CLASS_LAYOUT_SINT:
+    case MT_CLASS_LAYOUT_UINT:
+        op.is_signed = sm->cls == MT_CLASS_LAYOUT_SINT;
+        if (!arch_same_layout(&p->src_arch, la, layout_with_ldouble)) {
+            op.kind = OP_LAYOUT;
+            return op;
+        }
+        op.kind = !same_size ? OP_INT : (p->swap && sm->size > 1) ? OP_SWAP : OP_COPY;
+        break;
     case MT_CLASS_LDOUBLE:
         if (p->src_arch.ldouble != la->ldouble || !same_size)
             op.kind = OP_LDOUBLE;
@@ -602,6 +620,23 @@ static int run_bits(run_state *rs, const cv_op *op, uint8_t *d, size_t dstep,
     return 0;
 }
 
+/* Numbers of the writer's layout onto one that differs: 0 is 0 on every
+ * layout (offsetof a first member, a distance not yet taken), any other
+ * value would be the writer's size or offset, so it is refused. */
+static int run_layout(run_state *rs, const cv_op *op, uint8_t *d, size_t dstep,
+                      const uint8_t *s, size_t sstep, size_t n)
+{
+    int sbig = rs->plan->src_arch.byte_order == ARCH_BIG;
+    for (size_t i = 0; i < n; i++) {
+        if (k_load_uint(s + i * sstep, op->ssize, sbig) != 0)
+            return fail_at(rs, s + i * sstep, MT_ELOSS,
+                           "a size or offset of the writer's layout (sizeof, offsetof or a distance between "
+                           "addresses), which differs on this ABI");
+        memset(d + i * dstep, 0, op->dsize);
+    }
+    return 0;
+}
+
 static int run_float(run_state *rs, const cv_op *op, uint8_t *d, size_t dstep,
                      const uint8_t *s, size_t sstep, size_t n)
 {
@@ -754,7 +789,8 @@ static int plain_member(const tmember *t)
         return 1;
     if (t->cls != MT_CLASS_STRUCT && t->cls != MT_CLASS_UNION)
         return 0;
-    const int opaque[] = { MT_CLASS_PTR, MT_CLASS_FNPTR, MT_CLASS_ADDR_SINT, MT_CLASS_ADDR_UINT, MT_CLASS_LDOUBLE };
+    const int opaque[] = { MT_CLASS_PTR, MT_CLASS_FNPTR, MT_CLASS_ADDR_SINT, MT_CLASS_ADDR_UINT,
+                           MT_CLASS_LAYOUT_SINT, MT_CLASS_LAYOUT_UINT, MT_CLASS_LDOUBLE };
     for (size_t i = 0; i < sizeof opaque / sizeof opaque[0]; i++)
         if (has_class(t->type, opaque[i]))
             return 0;
@@ -1018,6 +1054,7 @@ static int run_items(run_state *rs, const cv_op *op, uint8_t *d, size_t dstep,
     case OP_PTR:
     case OP_FNPTR: return run_pointers(rs, op, d, dstep, s, sstep, n);
     case OP_ADDR: return run_addrs(rs, op, d, dstep, s, sstep, n);
+    case OP_LAYOUT: return run_layout(rs, op, d, dstep, s, sstep, n);
     case OP_BITS: return run_bits(rs, op, d, dstep, s, sstep, n);
     case OP_UNION: return run_unions(rs, op, d, dstep, s, sstep, n);
     default: return run_sub(rs, op, d, dstep, s, sstep, n);

@@ -23,7 +23,9 @@ int type_scalar_size_ok(int cls, uint32_t size)
     case MT_CLASS_SINT:
     case MT_CLASS_UINT:
     case MT_CLASS_ADDR_SINT:
-    case MT_CLASS_ADDR_UINT: return size == 1 || size == 2 || size == 4 || size == 8;
+    case MT_CLASS_ADDR_UINT:
+    case MT_CLASS_LAYOUT_SINT:
+    case MT_CLASS_LAYOUT_UINT: return size == 1 || size == 2 || size == 4 || size == 8;
     case MT_CLASS_BOOL: return size == 1 || size == 2 || size == 4;
     case MT_CLASS_FLOAT: return size == 4 || size == 8;
     case MT_CLASS_LDOUBLE: return size == 8 || size == 12 || size == 16;

@@ -95,6 +95,12 @@ static inline int type_class_is_addr(int cls)
     return cls == MT_CLASS_ADDR_SINT || cls == MT_CLASS_ADDR_UINT;
 }
 
+/* 1 for the classes of integers that may hold a number of the layout. */
+static inline int type_class_is_layout(int cls)
+{
+    return cls == MT_CLASS_LAYOUT_SINT || cls == MT_CLASS_LAYOUT_UINT;
+}
+
 /* 1 for a type of single bytes (char, unsigned char, the raw bytes of a
  * block mtcc could not type): its blocks say nothing of what they hold. */
 static inline int type_is_bytes(const struct mt_type *t)

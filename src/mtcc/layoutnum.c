@@ -1,0 +1,552 @@
+/* layoutnum.c: mtcc's inference of numbers that depend on the layout.
+ *
+ * A size (sizeof, _Alignof), an offset (offsetof) or a distance in bytes
+ * between addresses into objects whose layout differs between ABIs is the
+ * writer's number only: kept across a checkpoint and restored onto another
+ * layout it is wrong (lemon's list sort keeps the byte offset of its link).
+ * This finds the integer storage such a number is stored into, by the same
+ * flow-insensitive fixpoint as hidden.c's (a variable by its declaration, a
+ * member by type and member, what a function returns, a parameter by its
+ * arguments). types.c gives that storage the runtime's layout class, which
+ * a restore onto a layout that differs refuses by name unless it holds 0. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "mtcc.h"
+
+/* The fixpoint adds marks only; a bound keeps a pathological file cheap. */
+#define MAX_ROUNDS 32
+/* Nested types and typedef chains deeper than this are judged layout. */
+#define MAX_DEPTH 64
+
+/* What the size and alignment of a type are across the six ABIs. */
+enum fix {
+    FIX_NONE,  /* either may differ: long, pointers, long double, most structs */
+    FIX_SIZE,  /* the size is one, the alignment inside a struct is not (double, int64_t) */
+    FIX_ALL    /* both are one: char, short, int, float, enums and structs of them */
+};
+
+static struct {
+    char **marks;
+    int nmarks;
+    int changed;
+    int ldouble;      /* a marked number may depend on where a long double goes */
+    int shared;       /* several files in one command share their marks */
+    CXTranslationUnit tu;
+} ls;
+
+/* ---- Marks ------------------------------------------------------------------------------ */
+
+static int marked(const char *key)
+{
+    for (int i = 0; key && i < ls.nmarks; i++)
+        if (strcmp(ls.marks[i], key) == 0)
+            return 1;
+    return 0;
+}
+
+/* "v:USR" for a variable or parameter, "f:USR" for a member, "r:USR" for
+ * what a function returns; NULL for what has no USR. */
+static char *decl_key(char kind, CXCursor decl)
+{
+    if (clang_Cursor_isNull(decl))
+        return NULL;
+    CXString usr = clang_getCursorUSR(decl);
+    const char *u = clang_getCString(usr);
+    char *key = NULL;
+    if (u && *u) {
+        key = xcalloc(1, strlen(u) + 3);
+        sprintf(key, "%c:%s", kind, u);
+    }
+    clang_disposeString(usr);
+    return key;
+}
+
+static void key_mark(char *key)
+{
+    if (key && !marked(key)) {
+        ls.marks = xrealloc(ls.marks, (size_t)(ls.nmarks + 1) * sizeof *ls.marks);
+        ls.marks[ls.nmarks++] = key;
+        ls.changed = 1;
+        return;
+    }
+    free(key);
+}
+
+static int key_marked(char *key)
+{
+    int r = marked(key);
+    free(key);
+    return r;
+}
+
+/* ---- Which types have one layout --------------------------------------------------------- */
+
+static int in_list(const char *name, const char *const *list)
+{
+    for (int i = 0; list[i]; i++)
+        if (strcmp(name, list[i]) == 0)
+            return 1;
+    return 0;
+}
+
+/* glibc's exact-width integers: a typedef chain is judged by these names
+ * before its canonical type, so that int64_t (long on LP64, long long on
+ * ILP32) gets one verdict on every ABI, as the descriptors must. */
+static const char *const narrow_exact[] = {
+    "int8_t", "uint8_t", "int16_t", "uint16_t", "int32_t", "uint32_t", "__int8_t", "__uint8_t",
+    "__int16_t", "__uint16_t", "__int32_t", "__uint32_t", NULL
+};
+static const char *const wide_exact[] = { "int64_t", "uint64_t", "__int64_t", "__uint64_t", NULL };
+
+static enum fix fix_of_depth(CXType t, int depth);
+
+typedef struct field_walk {
+    enum fix worst;
+    int depth;
+} field_walk;
+
+static enum CXVisitorResult judge_field(CXCursor field, CXClientData data)
+{
+    field_walk *w = data;
+    enum fix f = clang_Cursor_isBitField(field) ? FIX_NONE : fix_of_depth(clang_getCursorType(field), w->depth + 1);
+    if (f != FIX_ALL)  /* a member whose size or alignment moves moves the members after it */
+        w->worst = FIX_NONE;
+    return w->worst == FIX_NONE ? CXVisit_Break : CXVisit_Continue;
+}
+
+static enum fix builtin_fix(CXType canon)
+{
+    switch (canon.kind) {
+    case CXType_Bool: case CXType_Char_U: case CXType_UChar: case CXType_Char_S: case CXType_SChar:
+    case CXType_Short: case CXType_UShort: case CXType_Int: case CXType_UInt: case CXType_Float:
+    case CXType_Enum:
+        return FIX_ALL;
+    case CXType_LongLong: case CXType_ULongLong: case CXType_Double:
+        return FIX_SIZE;
+    default:
+        return FIX_NONE;
+    }
+}
+
+static enum fix fix_of_depth(CXType t, int depth)
+{
+    if (depth > MAX_DEPTH)
+        return FIX_NONE;
+    if (t.kind == CXType_Elaborated)
+        return fix_of_depth(clang_Type_getNamedType(t), depth + 1);
+    if (t.kind == CXType_Typedef) {
+        CXString n = clang_getTypedefName(t);
+        const char *name = clang_getCString(n);
+        enum fix named = in_list(name, narrow_exact) ? FIX_ALL : in_list(name, wide_exact) ? FIX_SIZE : FIX_NONE;
+        clang_disposeString(n);
+        CXCursor decl = clang_getTypeDeclaration(t);
+        /* a system typedef other than those names may be another type on
+         * another ABI (size_t, intptr_t, off64_t): judged by name alone */
+        if (named != FIX_NONE || clang_Location_isInSystemHeader(clang_getCursorLocation(decl)))
+            return named;
+        return fix_of_depth(clang_getTypedefDeclUnderlyingType(decl), depth + 1);
+    }
+    if (t.kind == CXType_ConstantArray)
+        return fix_of_depth(clang_getArrayElementType(t), depth + 1);
+    CXType canon = clang_getCanonicalType(t);
+    if (canon.kind == CXType_ConstantArray)
+        return fix_of_depth(clang_getArrayElementType(canon), depth + 1);
+    if (canon.kind == CXType_Record) {
+        field_walk w = { FIX_ALL, depth };
+        clang_Type_visitFields(canon, judge_field, &w);
+        return w.worst;
+    }
+    return builtin_fix(canon);
+}
+
+static enum fix fix_of(CXType t) { return fix_of_depth(t, 0); }
+
+/* 1 when a long double lies anywhere in t: where it goes is the one
+ * difference between the layouts of x86_64 and s390x. */
+static enum CXVisitorResult field_has_ldouble(CXCursor field, CXClientData data);
+
+static int has_ldouble_depth(CXType t, int depth)
+{
+    CXType canon = clang_getCanonicalType(t);
+    if (depth > MAX_DEPTH)
+        return 1;
+    if (canon.kind == CXType_LongDouble)
+        return 1;
+    if (canon.kind == CXType_Complex || canon.kind == CXType_ConstantArray || canon.kind == CXType_IncompleteArray)
+        return has_ldouble_depth(canon.kind == CXType_Complex ? clang_getElementType(canon)
+                                                              : clang_getArrayElementType(canon), depth + 1);
+    if (canon.kind != CXType_Record)
+        return 0;
+    int found = 0;
+    clang_Type_visitFields(canon, field_has_ldouble, &found);
+    return found;
+}
+
+static enum CXVisitorResult field_has_ldouble(CXCursor field, CXClientData data)
+{
+    int *found = data;
+    *found = has_ldouble_depth(clang_getCursorType(field), 1);
+    return *found ? CXVisit_Break : CXVisit_Continue;
+}
+
+/* ---- Expressions ------------------------------------------------------------------------ */
+
+static CXCursor child_at(CXCursor c, int i)
+{
+    kids k = children(c);
+    CXCursor r = i < k.n ? k.c[i] : clang_getNullCursor();
+    free(k.c);
+    return r;
+}
+
+static int nchildren(CXCursor c)
+{
+    kids k = children(c);
+    free(k.c);
+    return k.n;
+}
+
+static int is_pointer(CXType t) { return clang_getCanonicalType(t).kind == CXType_Pointer; }
+
+/* A layout number found: what it depends on decides the runtime's test. */
+static int layout_found(CXType of)
+{
+    if (of.kind == CXType_Invalid || has_ldouble_depth(of, 0))
+        ls.ldouble = 1;
+    return 1;
+}
+
+/* sizeof, _Alignof: the type is the operand's, or the type written (a
+ * TypeRef child, or none for keywords: one "long" is long or long
+ * double); "*" among the tokens makes it a pointer whatever the TypeRef
+ * names. A size moves when the type's does, an alignment unless nothing
+ * in the type moves. Tokens out of sight (a macro) count as _Alignof. */
+static int trait_is_layout(CXCursor e)
+{
+    CXCursor first = child_at(e, 0);
+    unsigned n;
+    CXToken *toks;
+    clang_tokenize(ls.tu, clang_getCursorExtent(e), &toks, &n);
+    int is_sizeof = 0, stars = 0, longs = 0, doubles = 0;
+    for (unsigned i = 0; i < n; i++) {
+        CXString sp = clang_getTokenSpelling(ls.tu, toks[i]);
+        const char *s = clang_getCString(sp);
+        is_sizeof |= i == 0 && strcmp(s, "sizeof") == 0;
+        stars += strcmp(s, "*") == 0;
+        longs += strcmp(s, "long") == 0;
+        doubles += strcmp(s, "double") == 0;
+        clang_disposeString(sp);
+    }
+    clang_disposeTokens(ls.tu, toks, n);
+    CXType none = { CXType_Invalid, { 0, 0 } };
+    int typed = !clang_Cursor_isNull(first);
+    if (is_sizeof && !typed && !stars && longs == 1) {  /* long, or long double */
+        ls.ldouble |= doubles > 0;
+        return 1;
+    }
+    if (is_sizeof && !typed)
+        return stars ? 1 : 0;  /* a pointer: no long double in it */
+    if (is_sizeof && stars && clang_getCursorKind(first) == CXCursor_TypeRef)
+        return 1;  /* a pointer to a type named */
+    if (!typed)
+        return layout_found(none);
+    CXType t = clang_getCursorType(first);
+    enum fix f = fix_of(t);
+    return (is_sizeof ? f == FIX_NONE : f != FIX_ALL) ? layout_found(t) : 0;
+}
+
+/* offsetof(T, m): an unexposed expression whose first child names T. */
+static int offsetof_is_layout(CXCursor e)
+{
+    CXCursor first = child_at(e, 0);
+    if (clang_Cursor_isNull(first) || clang_getCursorKind(first) != CXCursor_TypeRef)
+        return -1;  /* not an offsetof */
+    CXType t = clang_getCursorType(first);
+    return fix_of(t) != FIX_ALL ? layout_found(t) : 0;
+}
+
+/* The pointer a byte view (char *)p or (uintptr_t)p is made of, or a
+ * null cursor when e is none. */
+static CXCursor viewed_pointer(CXCursor e)
+{
+    for (int depth = 0; depth < MAX_DEPTH; depth++) {
+        e = bare_expr(e);
+        if (clang_getCursorKind(e) != CXCursor_CStyleCastExpr)
+            return clang_getNullCursor();
+        CXCursor in = bare_expr(child_at(e, nchildren(e) - 1));
+        if (clang_Cursor_isNull(in) || is_pointer(clang_getCursorType(in)))
+            return in;
+        e = in;
+    }
+    return clang_getNullCursor();
+}
+
+/* What the pointer p points to, as written, or an invalid type. */
+static CXType pointee_of(CXCursor p)
+{
+    CXType none = { CXType_Invalid, { 0, 0 } };
+    return clang_Cursor_isNull(p) ? none : clang_getPointeeType(clang_getCursorType(p));
+}
+
+/* 1 when e views as bytes an object whose layout differs: (char *)p or
+ * (uintptr_t)p for p pointing to such a type (lemon's char **next). */
+static int views_layout(CXCursor e)
+{
+    CXType t = pointee_of(viewed_pointer(e));
+    if (t.kind == CXType_Invalid || clang_getCanonicalType(t).kind == CXType_Void)
+        return 0;
+    return fix_of(t) == FIX_NONE;
+}
+
+/* A distance between two addresses moves with the layout of the object
+ * around them: a long double there matters unless one operand views a
+ * struct, the object whose insides the distance measures. */
+static int distance_found(CXCursor a, CXCursor b)
+{
+    CXType ta = pointee_of(viewed_pointer(a)), tb = pointee_of(viewed_pointer(b));
+    int ra = clang_getCanonicalType(ta).kind == CXType_Record, rb = clang_getCanonicalType(tb).kind == CXType_Record;
+    CXType none = { CXType_Invalid, { 0, 0 } };
+    if (!ra && !rb)
+        return layout_found(none);
+    if ((ra && has_ldouble_depth(ta, 0)) || (rb && has_ldouble_depth(tb, 0)))
+        ls.ldouble = 1;
+    return 1;
+}
+
+/* An address as an integer: a pointer cast, or storage hidden.c saw an
+ * address stored in (what it points to is not known: assumed to move). */
+static int integer_address(CXCursor e, int *moves)
+{
+    e = bare_expr(e);
+    enum CXCursorKind k = clang_getCursorKind(e);
+    if (k == CXCursor_CStyleCastExpr) {
+        if (clang_Cursor_isNull(viewed_pointer(e)))
+            return 0;
+        *moves |= views_layout(e);
+        return 1;
+    }
+    if ((k == CXCursor_DeclRefExpr || k == CXCursor_MemberRefExpr) && hidden_decl(clang_getCursorReferenced(e))) {
+        *moves = 1;
+        return 1;
+    }
+    return 0;
+}
+
+/* a - b of two addresses counted in bytes: a pointer difference of
+ * character pointers, or of two addresses cast to integers. */
+static int distance_is_layout(CXCursor a, CXCursor b)
+{
+    CXType at = clang_getCursorType(a);
+    if (is_pointer(at)) {
+        CXType pointee = clang_getCanonicalType(clang_getPointeeType(clang_getCanonicalType(at)));
+        if (clang_Type_getSizeOf(pointee) != 1 && pointee.kind != CXType_Void)
+            return 0;  /* counted in elements of one type: the same count everywhere */
+        return (views_layout(a) || views_layout(b)) && distance_found(a, b);
+    }
+    int moves = 0;
+    return integer_address(a, &moves) && integer_address(b, &moves) && moves && distance_found(a, b);
+}
+
+static char *storage_key(CXCursor lv);
+static int layout_expr(CXCursor e);
+
+static int binary_is_layout(CXCursor e)
+{
+    char *op = operator_of(ls.tu, e);
+    CXCursor a = child_at(e, 0), b = child_at(e, 1);
+    int r;
+    if (strcmp(op, "=") == 0 || strcmp(op, ",") == 0)
+        r = layout_expr(b);
+    else if (strcmp(op, "/") == 0)  /* a size over a size is a count: sizeof a / sizeof a[0] */
+        r = layout_expr(a) != layout_expr(b);
+    else if (strcmp(op, "-") == 0 && distance_is_layout(a, b))
+        r = 1;
+    else
+        r = layout_expr(a) || layout_expr(b);
+    free(op);
+    return r;
+}
+
+/* 1 when integer expression e may be a number of the layout. */
+static int layout_expr(CXCursor e)
+{
+    if (clang_Cursor_isNull(e))
+        return 0;
+    switch (clang_getCursorKind(e)) {
+    case CXCursor_UnaryExpr: return trait_is_layout(e);
+    case CXCursor_UnexposedExpr: {  /* offsetof, or an implicit conversion */
+        int off = offsetof_is_layout(e);
+        int n = nchildren(e);
+        return off >= 0 ? off : n ? layout_expr(child_at(e, n - 1)) : 0;
+    }
+    case CXCursor_ParenExpr:
+    case CXCursor_CStyleCastExpr: {
+        int n = nchildren(e);
+        return n ? layout_expr(child_at(e, n - 1)) : 0;
+    }
+    case CXCursor_DeclRefExpr:
+    case CXCursor_MemberRefExpr:
+    case CXCursor_ArraySubscriptExpr: return key_marked(storage_key(e));
+    case CXCursor_UnaryOperator: return layout_expr(child_at(e, 0));
+    case CXCursor_BinaryOperator: return binary_is_layout(e);
+    case CXCursor_CompoundAssignOperator: return layout_expr(child_at(e, 0)) || layout_expr(child_at(e, 1));
+    case CXCursor_ConditionalOperator:
+        return layout_expr(child_at(e, 0)) || layout_expr(child_at(e, 1)) || layout_expr(child_at(e, 2));
+    case CXCursor_CallExpr: {
+        CXCursor callee = clang_getCursorReferenced(e);
+        return !clang_Cursor_isNull(callee) && key_marked(decl_key('r', callee));
+    }
+    default: return 0;
+    }
+}
+
+/* The storage an lvalue names, as a mark key, or NULL: a variable, a
+ * member, an element of an array variable. Numbers stored through
+ * pointers are not followed (docs/design.md says so). */
+static char *storage_key(CXCursor lv)
+{
+    lv = bare_expr(lv);
+    switch (clang_getCursorKind(lv)) {
+    case CXCursor_DeclRefExpr: return decl_key('v', clang_getCursorReferenced(lv));
+    case CXCursor_MemberRefExpr: return decl_key('f', clang_getCursorReferenced(lv));
+    case CXCursor_ArraySubscriptExpr: {
+        CXCursor base = bare_expr(child_at(lv, 0));
+        if (clang_getCanonicalType(clang_getCursorType(base)).kind == CXType_ConstantArray)
+            return storage_key(base);
+        return NULL;
+    }
+    default: return NULL;
+    }
+}
+
+/* ---- The walk ----------------------------------------------------------------------------- */
+
+static int integer_storage(CXType t) { return plain_integer_type(t); }
+
+static void store(CXCursor lhs, CXCursor rhs)
+{
+    if (integer_storage(clang_getCursorType(lhs)) && layout_expr(rhs))
+        key_mark(storage_key(lhs));
+}
+
+/* Arguments that carry layout numbers into a defined function's integer
+ * parameters. */
+static void check_call(CXCursor call)
+{
+    CXCursor ref = clang_getCursorReferenced(call);
+    CXCursor callee = clang_Cursor_isNull(ref) ? ref : clang_getCursorDefinition(ref);
+    if (clang_Cursor_isNull(callee) || clang_getCursorKind(callee) != CXCursor_FunctionDecl)
+        return;
+    int n = clang_Cursor_getNumArguments(call), np = clang_Cursor_getNumArguments(callee);
+    for (int i = 0; i < n && i < np; i++) {
+        CXCursor parm = clang_Cursor_getArgument(callee, (unsigned)i);
+        if (integer_storage(clang_getCursorType(parm)) && layout_expr(clang_Cursor_getArgument(call, (unsigned)i)))
+            key_mark(decl_key('v', parm));
+    }
+}
+
+static void walk_node(CXCursor c, CXCursor fn);
+
+static enum CXChildVisitResult walk_child(CXCursor c, CXCursor parent, CXClientData data)
+{
+    (void)parent;
+    walk_node(c, *(CXCursor *)data);
+    return CXChildVisit_Continue;
+}
+
+static void walk_node(CXCursor c, CXCursor fn)
+{
+    enum CXCursorKind k = clang_getCursorKind(c);
+    if (k == CXCursor_VarDecl) {
+        CXCursor init = clang_Cursor_getVarDeclInitializer(c);
+        if (!clang_Cursor_isNull(init) && integer_storage(clang_getCursorType(c)) && layout_expr(init))
+            key_mark(decl_key('v', c));
+    } else if (k == CXCursor_BinaryOperator) {
+        if (binary_op(ls.tu, c, "="))
+            store(child_at(c, 0), child_at(c, 1));
+    } else if (k == CXCursor_CompoundAssignOperator) {
+        store(child_at(c, 0), c);  /* x op= e: a layout number when either is */
+    } else if (k == CXCursor_ReturnStmt && !clang_Cursor_isNull(fn)) {
+        if (integer_storage(clang_getCursorResultType(fn)) && layout_expr(child_at(c, 0)))
+            key_mark(decl_key('r', fn));
+    } else if (k == CXCursor_CallExpr) {
+        check_call(c);
+    }
+    if (k == CXCursor_FunctionDecl)
+        fn = c;
+    clang_visitChildren(c, walk_child, &fn);
+}
+
+static enum CXChildVisitResult walk_top(CXCursor c, CXCursor parent, CXClientData data)
+{
+    (void)parent;
+    (void)data;
+    if (!in_system_header(c))
+        walk_node(c, clang_getNullCursor());
+    return CXChildVisit_Continue;
+}
+
+/* ---- Entry ---------------------------------------------------------------------------------- */
+
+static void begin_unit(CXTranslationUnit tu)
+{
+    ls.tu = tu;
+    if (ls.shared)
+        return;
+    for (int i = 0; i < ls.nmarks; i++)
+        free(ls.marks[i]);
+    free(ls.marks);
+    ls.marks = NULL;
+    ls.nmarks = 0;
+    ls.ldouble = 0;
+}
+
+static void infer(CXTranslationUnit tu)
+{
+    CXCursor top = clang_getTranslationUnitCursor(tu);
+    int rounds = 0;
+    do {
+        ls.changed = 0;
+        clang_visitChildren(top, walk_top, NULL);
+    } while (ls.changed && ++rounds < MAX_ROUNDS);
+}
+
+void layout_program_begin(void)
+{
+    ls.shared = 0;
+    begin_unit(NULL);
+    ls.shared = 1;
+}
+
+int layout_prescan(CXTranslationUnit tu)
+{
+    begin_unit(tu);
+    int before = ls.nmarks;
+    infer(tu);
+    return ls.nmarks > before;
+}
+
+void layout_infer(CXTranslationUnit tu, strbuf *reg)
+{
+    begin_unit(tu);
+    infer(tu);
+    if (ls.nmarks && ls.ldouble)
+        sb_printf(reg, "    mt_layout_uses_ldouble();\n");
+}
+
+int layout_decl(CXCursor decl)
+{
+    CXType t = clang_getCursorType(decl);
+    while (clang_getCanonicalType(t).kind == CXType_ConstantArray)
+        t = clang_getArrayElementType(clang_getCanonicalType(t));
+    if (!integer_storage(t))
+        return 0;
+    return key_marked(decl_key(clang_getCursorKind(decl) == CXCursor_FieldDecl ? 'f' : 'v', decl));
+}
+
+int number_mark(CXCursor decl)
+{
+    return hidden_decl(decl) ? MARK_ADDRESS : layout_decl(decl) ? MARK_LAYOUT : MARK_NONE;
+}

@@ -1,0 +1,120 @@
+#!/bin/sh
+# layoutnum.sh: numbers of the layout (mtcc's layoutnum.c). A sizeof, an
+# offsetof or a byte distance between addresses kept across a checkpoint is
+# the writer's number: restored under the same layout it round-trips (also
+# across byte orders), onto a layout that differs it is refused by name
+# (unless it is 0), never restored wrong. shapes.c: which variables,
+# members, globals, parameters and returns mtcc marks and which it must not
+# (read from --print-transformed); ptroffset.c: lemon's list sort by the
+# byte offset of its link, inside a struct sort_list does not see (so a
+# long double there is assumed: refused on s390x too); zero.c: a 0 restores anywhere; ldouble.c: a
+# size that depends on a long double's place (x86_64 and s390x differ only
+# there). Every capture and restore goes through tests/lib/roundtrip.sh.
+set -u
+cd "$(dirname "$0")/.."
+. tests/lib/roundtrip.sh
+mtcc=build/bin/mtcc
+out=build/layoutnum
+rm -rf "$out" && mkdir -p "$out"
+passed=0 failed=0
+fail() { failed=$((failed + 1)); echo "  FAIL $1"; }
+pass() { passed=$((passed + 1)); }
+check() { rt_why=""; if eval "$2"; then pass; else fail "$1${rt_why:+ ($rt_why)}"; fi; }
+refusal="a size or offset of the writer's layout"
+
+# The class each lay_* and fix_* name got: members by their MT_MEMBER_OF
+# line, globals through the descriptor their registration names.
+$mtcc --print-transformed tests/layoutnum/shapes.c >"$out/shapes.mt.c" 2>"$out/shapes.mt.err"
+check "shapes.c: mtcc --print-transformed" '[ -s "$out/shapes.mt.c" ]'
+awk '
+/__mt_ty\[[0-9]+\] = mt_type_scalar\(/ { split($0, a, /[][]/); ty[a[2]] = ($0 ~ /MT_CLASS_LAYOUT/) }
+/MT_MEMBER_OF\(/ { split($0, a, /, */); if (a[2] ~ /^(lay|fix)_/) print a[2], ($0 ~ /MT_CLASS_LAYOUT/) }
+/mt_register_global\("shapes.c:(lay|fix)_/ {
+    split($0, a, /"/); split(a[2], n, ":"); split($0, b, /[][]/); print n[2], ty[b[2]] }
+' "$out/shapes.mt.c" | sort -u >"$out/shapes.classes"
+for name in lay_link lay_cast lay_words lay_node lay_ptr lay_off lay_ret lay_sum lay_scaled lay_unit lay_esize \
+    lay_global fix_count fix_elems fix_i64 fix_dbl fix_plain fix_poff fix_comma fix_sum fix_n fix_global; do
+    case $name in lay_*) want=1 ;; *) want=0 ;; esac
+    got=$(awk -v n="$name" '$1 == n { print $2 }' "$out/shapes.classes")
+    check "shapes.c: $name is ${want%1}${want#0} a number of the layout (got ${got:-nothing})" '[ "$got" = "$want" ]'
+done
+
+# build NAME: NAME.ABI for each ABI given, and the plain x86_64 output NAME.want
+build() {
+    name=$1
+    shift
+    gcc -O1 -o "$out/$name.plain" "tests/layoutnum/$name.c" && "$out/$name.plain" >"$out/$name.want" || return 1
+    for abi in "$@"; do
+        cc=$(scripts/abi.sh cc "$abi")
+        # shellcheck disable=SC2086
+        $mtcc --cc=${cc%% *} ${cc#* } -O1 -o "$out/$name.$abi" "tests/layoutnum/$name.c" 2>>"$out/$name.build" || return 1
+    done
+}
+
+# roundtrip NAME FROM TO POLLS: checkpointed on FROM, resumed on TO, the output joins
+roundtrip() {
+    n=$1 from=$2 to=$3 pos=$4 ck=$out/$1.$2.$4.ckpt
+    check "$n: $from -> $to at $pos" 'rt_checkpoint "$ck" "$out/$n.before" "$pos" scripts/abi.sh run "$from" "$out/$n.$from" &&
+        rt_restore "$ck" "$out/$n.after" scripts/abi.sh run "$to" "$out/$n.$to" &&
+        rt_joined "$out/$n.before" "$out/$n.after" "$out/$n.want"'
+}
+
+# refused NAME FROM TO POLLS WHAT: the restore on TO says WHAT in one migthread: line, exits non-zero
+refused() {
+    ck=$out/$1.$2.$4.ckpt
+    rt_checkpoint "$ck" "$out/$1.before" "$4" scripts/abi.sh run "$2" "$out/$1.$2" || { fail "$1: $2 at $4: $rt_why"; return; }
+    env MIGTHREAD_RESTORE="$ck" scripts/abi.sh run "$3" "$out/$1.$3" >"$out/$1.refused" 2>"$out/$1.refused.err"
+    rc=$?
+    n=$1 what=$5
+    check "$n: $2 -> $3 at $4 refused by name ($(head -n 1 "$out/$n.refused.err"))" \
+        '[ $rc -ne 0 ] && [ "$(wc -l <"$out/$n.refused.err")" -eq 1 ] && grep -q "^migthread: .*$what" "$out/$n.refused.err" && [ ! -s "$out/$n.refused" ]'
+}
+
+echo "  shapes.c: x86_64 -> s390x, aarch64 round-trip; -> i686 refused"
+if build shapes x86_64 s390x aarch64 i686; then
+    roundtrip shapes x86_64 s390x 2
+    roundtrip shapes x86_64 aarch64 2
+    roundtrip shapes s390x x86_64 2
+    refused shapes x86_64 i686 2 "$refusal"
+else
+    fail "shapes.c: build ($(head -n 1 "$out/shapes.build"))"
+fi
+
+echo "  ptroffset.c: lemon's sort by a link's byte offset"
+if build ptroffset x86_64 s390x aarch64 i686 armhf ppc; then
+    roundtrip ptroffset s390x s390x 1
+    for pos in 1 40000; do
+        roundtrip ptroffset x86_64 aarch64 $pos
+        roundtrip ptroffset aarch64 x86_64 $pos
+        # the struct around the two addresses is not seen in sort_list: a
+        # long double in it would lie elsewhere on s390x
+        for to in s390x i686 armhf ppc; do
+            refused ptroffset x86_64 $to $pos "$refusal.* in frame ptroffset.c:sort_list member offset"
+        done
+        refused ptroffset s390x i686 $pos "$refusal.* in frame ptroffset.c:sort_list member offset"
+    done
+else
+    fail "ptroffset.c: build ($(head -n 1 "$out/ptroffset.build"))"
+fi
+
+echo "  zero.c: a 0 restores onto any layout"
+if build zero x86_64 i686 armhf; then
+    roundtrip zero x86_64 i686 3
+    roundtrip zero x86_64 armhf 3
+else
+    fail "zero.c: build ($(head -n 1 "$out/zero.build"))"
+fi
+
+echo "  ldouble.c: a size with a long double in it: aarch64 shares x86_64's layout, s390x does not"
+if build ldouble x86_64 aarch64 s390x; then
+    roundtrip ldouble x86_64 aarch64 3
+    refused ldouble x86_64 s390x 3 "$refusal"
+    check "ldouble.c: mtcc says a long double matters" 'grep -q "mt_layout_uses_ldouble" "$out/ldouble.x86_64" ||
+        $mtcc --print-transformed tests/layoutnum/ldouble.c 2>/dev/null | grep -q "mt_layout_uses_ldouble();"'
+    check "shapes.c: mtcc says no long double matters" '! grep -q "mt_layout_uses_ldouble();" "$out/shapes.mt.c"'
+else
+    fail "ldouble.c: build ($(head -n 1 "$out/ldouble.build"))"
+fi
+
+echo "layoutnum: $passed passed, $failed failed"
+[ "$failed" -eq 0 ]
