@@ -81,6 +81,17 @@ static int key_marked(char *key)
     return r;
 }
 
+static int integer_storage(CXType t) { return plain_integer_type(t); }
+
+/* An integer, or an array of them (its initializer list may hold sizes). */
+static int integer_elements(CXType t)
+{
+    CXType c = clang_getCanonicalType(t);
+    while (c.kind == CXType_ConstantArray || c.kind == CXType_IncompleteArray)
+        c = clang_getCanonicalType(clang_getArrayElementType(c));
+    return integer_storage(c);
+}
+
 /* ---- Which types have one layout --------------------------------------------------------- */
 
 static int in_list(const char *name, const char *const *list)
@@ -369,6 +380,51 @@ static int binary_is_layout(CXCursor e)
     return r;
 }
 
+/* What an element of an initializer list is: a plain value, .a.b = v
+ * (*field the last member named) or another designator ([3] = v). A
+ * designated value is an unexposed expression of two children or more,
+ * the designators first (offsetof's first child is a TypeRef). */
+enum designation { PLAIN, MEMBER, OTHER };
+
+static enum designation designated(CXCursor e, CXCursor *field, CXCursor *value)
+{
+    *field = clang_getNullCursor();
+    *value = e;
+    kids ch = children(e);
+    enum designation d = PLAIN;
+    if (clang_getCursorKind(e) == CXCursor_UnexposedExpr && ch.n >= 2 &&
+        clang_getCursorKind(ch.c[0]) != CXCursor_TypeRef) {
+        d = MEMBER;
+        for (int i = 0; i < ch.n - 1; i++)
+            if (clang_getCursorKind(ch.c[i]) == CXCursor_MemberRef)
+                *field = clang_getCursorReferenced(ch.c[i]);
+            else
+                d = OTHER;
+        *value = ch.c[ch.n - 1];
+    }
+    if (d != MEMBER)
+        *field = clang_getNullCursor();
+    free(ch.c);
+    return d;
+}
+
+/* { sizeof(a), sizeof(b) } of an array of integers: one value of the
+ * layout marks the array. A struct's list marks members instead. */
+static int list_is_layout(CXCursor list)
+{
+    if (clang_getCanonicalType(clang_getCursorType(list)).kind == CXType_Record)
+        return 0;
+    kids ch = children(list);
+    int r = 0;
+    for (int i = 0; i < ch.n && !r; i++) {
+        CXCursor field, value;
+        designated(ch.c[i], &field, &value);
+        r = layout_expr(value);
+    }
+    free(ch.c);
+    return r;
+}
+
 /* 1 when integer expression e may be a number of the layout. */
 static int layout_expr(CXCursor e)
 {
@@ -398,6 +454,7 @@ static int layout_expr(CXCursor e)
         CXCursor callee = clang_getCursorReferenced(e);
         return !clang_Cursor_isNull(callee) && key_marked(decl_key('r', callee));
     }
+    case CXCursor_InitListExpr: return list_is_layout(e);
     default: return 0;
     }
 }
@@ -423,7 +480,6 @@ static char *storage_key(CXCursor lv)
 
 /* ---- The walk ----------------------------------------------------------------------------- */
 
-static int integer_storage(CXType t) { return plain_integer_type(t); }
 
 static void store(CXCursor lhs, CXCursor rhs)
 {
@@ -447,6 +503,67 @@ static void check_call(CXCursor call)
     }
 }
 
+typedef struct field_list {
+    CXCursor *c;
+    int n;
+} field_list;
+
+static enum CXVisitorResult collect_field(CXCursor field, CXClientData data)
+{
+    field_list *f = data;
+    f->c = xrealloc(f->c, (size_t)(f->n + 1) * sizeof *f->c);
+    f->c[f->n++] = field;
+    return CXVisit_Continue;
+}
+
+static void mark_field(CXCursor field)
+{
+    if (integer_elements(clang_getCursorType(field)))
+        key_mark(decl_key('f', field));
+}
+
+/* { "a", offsetof(struct cfg, a) } for a struct or union: each number of
+ * the layout marks the member it initializes, by position or by its
+ * designator. Where the positions may not be the members' (a nested
+ * aggregate's braces elided, an array designator), a number of the layout
+ * anywhere in the list marks every integer member. */
+static void check_init_list(CXCursor list)
+{
+    CXType t = clang_getCanonicalType(clang_getCursorType(list));
+    if (t.kind != CXType_Record)
+        return;
+    field_list f = { NULL, 0 };
+    clang_Type_visitFields(t, collect_field, &f);
+    kids ch = children(list);
+    int at = 0, lost = 0, any = 0;
+    for (int i = 0; i < ch.n; i++) {
+        CXCursor field, value;
+        if (designated(ch.c[i], &field, &value) == OTHER)
+            lost = 1;  /* an array designator here: positions are lost */
+        if (clang_Cursor_isNull(field) && at < f.n)
+            field = f.c[at];
+        else if (clang_Cursor_isNull(field))
+            lost = 1;
+        for (int k = 0; k < f.n; k++)
+            if (clang_equalCursors(f.c[k], field))
+                at = k;
+        at++;
+        CXType ft = clang_getCanonicalType(clang_getCursorType(field));
+        int aggregate = ft.kind == CXType_Record || ft.kind == CXType_ConstantArray;
+        if (aggregate && clang_getCursorKind(bare_expr(value)) != CXCursor_InitListExpr)
+            lost = 1;  /* braces elided: the next values fill its members */
+        if (!layout_expr(value))
+            continue;
+        any = 1;
+        if (!clang_Cursor_isNull(field))
+            mark_field(field);
+    }
+    for (int k = 0; lost && any && k < f.n; k++)
+        mark_field(f.c[k]);
+    free(ch.c);
+    free(f.c);
+}
+
 static void walk_node(CXCursor c, CXCursor fn);
 
 static enum CXChildVisitResult walk_child(CXCursor c, CXCursor parent, CXClientData data)
@@ -461,7 +578,7 @@ static void walk_node(CXCursor c, CXCursor fn)
     enum CXCursorKind k = clang_getCursorKind(c);
     if (k == CXCursor_VarDecl) {
         CXCursor init = clang_Cursor_getVarDeclInitializer(c);
-        if (!clang_Cursor_isNull(init) && integer_storage(clang_getCursorType(c)) && layout_expr(init))
+        if (!clang_Cursor_isNull(init) && integer_elements(clang_getCursorType(c)) && layout_expr(init))
             key_mark(decl_key('v', c));
     } else if (k == CXCursor_BinaryOperator) {
         if (binary_op(ls.tu, c, "="))
@@ -473,6 +590,8 @@ static void walk_node(CXCursor c, CXCursor fn)
             key_mark(decl_key('r', fn));
     } else if (k == CXCursor_CallExpr) {
         check_call(c);
+    } else if (k == CXCursor_InitListExpr) {
+        check_init_list(c);
     }
     if (k == CXCursor_FunctionDecl)
         fn = c;

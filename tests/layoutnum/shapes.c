@@ -20,6 +20,13 @@ typedef struct node node_t;
 struct vec { size_t lay_esize; size_t fix_n; };
 
 static size_t lay_global = 0;       /* assigned below: a global is marked too */
+
+/* Tables of offsets, as option parsers keep them: by position and by
+ * designator; an array of sizes. */
+struct cfg { int a; long b; };
+struct opt { const char *name; size_t lay_optoff; int fix_flag; };
+static struct opt opts[] = { { "a", offsetof(struct cfg, a), 1 }, { .lay_optoff = offsetof(struct cfg, b), .name = "b" } };
+static size_t lay_table[] = { sizeof(struct node), 4 };
 static size_t fix_global;
 
 static size_t wide_size(void) { return sizeof(struct wide); }  /* what it returns */
@@ -72,6 +79,8 @@ int main(void)
         work(round);
         lay_scaled += scaled(lay_ret, round);
     }
+    printf("%s %zu %d %s %zu %d %zu %zu\n", opts[0].name, opts[0].lay_optoff, opts[0].fix_flag, opts[1].name,
+           opts[1].lay_optoff, opts[1].fix_flag, lay_table[0], lay_table[1]);
     printf("%ld %lu %ld %zu %zu %zu %zu %zu %zu %zu %zu %zu %zu %zu %ld %zu %zu %zu %zu %ld\n", lay_link, lay_cast,
            fix_count, lay_words, fix_elems, fix_i64, fix_dbl, fix_plain, lay_node, lay_ptr, lay_off, fix_poff,
            lay_ret, lay_sum, fix_comma, v->lay_esize, v->fix_n, lay_global, fix_global, lay_scaled);
