@@ -7,7 +7,8 @@
 # members, globals, parameters and returns mtcc marks and which it must not
 # (read from --print-transformed); ptroffset.c: lemon's list sort by the
 # byte offset of its link, inside a struct sort_list does not see (so a
-# long double there is assumed: refused on s390x too); zero.c: a 0 restores anywhere; ldouble.c: a
+# long double there is assumed: refused on s390x too); temp.c: a size held
+# by mtcc's temporary across a call; zero.c: a 0 restores anywhere; ldouble.c: a
 # size that depends on a long double's place (x86_64 and s390x differ only
 # there). Every capture and restore goes through tests/lib/roundtrip.sh.
 set -u
@@ -95,6 +96,14 @@ if build ptroffset x86_64 s390x aarch64 i686 armhf ppc; then
     done
 else
     fail "ptroffset.c: build ($(head -n 1 "$out/ptroffset.build"))"
+fi
+
+echo "  temp.c: a size in mtcc's temporary, across a call"
+if build temp x86_64 s390x i686; then
+    roundtrip temp x86_64 s390x 70
+    refused temp x86_64 i686 70 "$refusal.* in frame main member __mt_t"
+else
+    fail "temp.c: build ($(head -n 1 "$out/temp.build"))"
 fi
 
 echo "  zero.c: a 0 restores onto any layout"

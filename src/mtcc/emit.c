@@ -458,7 +458,7 @@ static const char *register_records(tunit *t, func *fn, const char **pin_ref_out
         }
     for (int i = 0; i < fn->ntemps; i++) {
         names[n] = fn->temps[i];
-        addr[n] = (unsigned char)(hidden_any() ? MARK_ADDRESS : MARK_NONE);
+        addr[n] = hidden_any() ? MARK_ADDRESS : fn->temp_marks[i];
         types[n++] = fn->temp_types[i];
     }
     if (fn->npinned) {

@@ -665,6 +665,11 @@ int layout_decl(CXCursor decl)
     return key_marked(decl_key(clang_getCursorKind(decl) == CXCursor_FieldDecl ? 'f' : 'v', decl));
 }
 
+int layout_value(CXCursor e)
+{
+    return !clang_Cursor_isNull(e) && integer_storage(clang_getCursorType(e)) && layout_expr(e);
+}
+
 int number_mark(CXCursor decl)
 {
     return hidden_decl(decl) ? MARK_ADDRESS : layout_decl(decl) ? MARK_LAYOUT : MARK_NONE;

@@ -24,9 +24,9 @@ int visit_lifted(walk *w, CXCursor c, unsigned at)
 /* A temporary that carries a lifted expression's value to its statement:
  * it holds one at the sites after the lifted code's last piece (order) at
  * the same offset, which liveness (live.c) must know. */
-static char *carrying_temp(func *fn, CXType type, unsigned at, int order)
+static char *carrying_temp(func *fn, CXType type, CXCursor value, unsigned at, int order)
 {
-    char *tmp = new_temp(fn, type);
+    char *tmp = new_temp(fn, type, value);
     fn->lifted = xrealloc(fn->lifted, (size_t)(fn->nlifted + 1) * sizeof *fn->lifted);
     fn->lifted[fn->nlifted++] = (lifted_temp){ fn->ntemps - 1, at, order };
     return tmp;
@@ -86,7 +86,7 @@ void visit_logical(walk *w, CXCursor c, int is_or)
     if (visit_operands(w, ch, &head)) {
         unsigned at = lift_point(w);
         int tail = next_order(w);
-        char *tmp = carrying_temp(fn, clang_getCursorType(c), at, tail);
+        char *tmp = carrying_temp(fn, clang_getCursorType(c), c, at, tail);
         char text[96];
         snprintf(text, sizeof text, "%s = !!(", tmp);
         edit *e = lifted_text(w, at, head, text);
@@ -155,7 +155,7 @@ void visit_conditional(walk *w, CXCursor c)
     if (fn->nsites > sites && carriable(fn, c, &type, &is_void)) {
         unsigned at = lift_point(w);
         int tail = next_order(w);
-        char *tmp = is_void ? NULL : carrying_temp(fn, type, at, tail);
+        char *tmp = is_void ? NULL : carrying_temp(fn, type, c, at, tail);
         edit *e = lifted_text(w, at, head, "if (");
         operand(e, ch.c[0]);
         ed_text(e, ") { ");
@@ -316,7 +316,7 @@ void visit_binary_conditional(walk *w, CXCursor c)
     if (fn->nsites > sites && carriable(fn, c, &type, &is_void)) {
         unsigned at = lift_point(w);
         int tail = next_order(w);
-        char *tmp = carrying_temp(fn, type, at, tail);
+        char *tmp = carrying_temp(fn, type, c, at, tail);
         char text[96];
         snprintf(text, sizeof text, "%s = (", tmp);
         edit *e = lifted_text(w, at, head, text);

@@ -320,6 +320,9 @@ int layout_prescan(CXTranslationUnit tu);
 /* 1 when a variable, parameter or member (an integer or array of them)
  * may hold a number of the layout. */
 int layout_decl(CXCursor decl);
+/* 1 when integer expression e may be a number of the layout (what a
+ * temporary that carries its value across a call holds). */
+int layout_value(CXCursor e);
 /* What the runtime must know of an integer's values: the class types.c
  * gives it. An address wins over a layout number (hidden.c's marks). */
 enum { MARK_NONE, MARK_ADDRESS, MARK_LAYOUT };

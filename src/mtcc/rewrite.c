@@ -78,14 +78,16 @@ site *new_site(walk *w, int kind)
     return s;
 }
 
-char *new_temp(func *fn, CXType type)
+char *new_temp(func *fn, CXType type, CXCursor value)
 {
     char name[32];
     snprintf(name, sizeof name, "__mt_t%d", fn->ntemps + 1);
     fn->temps = xrealloc(fn->temps, (size_t)(fn->ntemps + 1) * sizeof *fn->temps);
     fn->temp_types = xrealloc(fn->temp_types, (size_t)(fn->ntemps + 1) * sizeof *fn->temp_types);
+    fn->temp_marks = xrealloc(fn->temp_marks, (size_t)(fn->ntemps + 1));
     fn->temps[fn->ntemps] = xstrdup(name);
     fn->temp_types[fn->ntemps] = type;
+    fn->temp_marks[fn->ntemps] = (unsigned char)(layout_value(value) ? MARK_LAYOUT : MARK_NONE);
     fn->ntemps++;
     return xstrdup(name);
 }
@@ -466,7 +468,7 @@ static void guard_callback(walk *w, CXCursor c, const char *prefix)
         ed_text(e, ", mt_callback_leave())");
         return;
     }
-    char *tmp = new_temp(w->fn, rt);
+    char *tmp = new_temp(w->fn, rt, c);
     char text[64];
     snprintf(text, sizeof text, "mt_callback_enter(), %s = ", tmp);
     ed_text(e, text);
@@ -517,7 +519,7 @@ static site *make_call_site(walk *w, CXCursor c, CXCursor callee)
         }
     }
     if (rt.kind != CXType_Void) {
-        s->temp = new_temp(fn, rt);
+        s->temp = new_temp(fn, rt, c);
         s->temp_index = fn->ntemps - 1;
     }
     int whole_statement = same_cursor(w->anchor.stmt, c);

@@ -86,6 +86,7 @@ typedef struct func {
     int nsites;
     char **temps;
     CXType *temp_types;
+    unsigned char *temp_marks;  /* MARK_*: what each temporary's integer may hold */
     int ntemps;
     lifted_temp *lifted;
     int nlifted;
@@ -195,8 +196,10 @@ enum visit_how {
 };
 void visit(walk *w, CXCursor c, int how);
 site *new_site(walk *w, int kind);
-/* A new temporary of the function, named __mt_tN. */
-char *new_temp(func *fn, CXType type);
+/* A new temporary of the function, named __mt_tN, that will carry the
+ * value of expression value (a call, a conditional: layoutnum.c says
+ * whether it may be a number of the layout). */
+char *new_temp(func *fn, CXType type, CXCursor value);
 /* Orders code lifted to one offset: each site and each piece of lifted
  * text takes the next, so that they render in the order they were made
  * (above w->order_base, which code moved to a loop body's end sets). */
