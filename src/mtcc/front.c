@@ -197,6 +197,50 @@ CXCursor bare_expr(CXCursor e)
     }
 }
 
+/* The innermost operand of member accesses and subscripts: the base of
+ * a.b[i].c, or of p->m. */
+static CXCursor access_base(CXCursor e)
+{
+    for (int depth = 0; depth < 64; depth++) {
+        e = bare_expr(e);
+        enum CXCursorKind k = clang_getCursorKind(e);
+        if (k != CXCursor_MemberRefExpr && k != CXCursor_ArraySubscriptExpr)
+            return e;
+        kids ch = children(e);
+        CXCursor in = ch.n ? ch.c[0] : clang_getNullCursor();
+        free(ch.c);
+        if (clang_Cursor_isNull(in))
+            return e;
+        e = in;
+    }
+    return e;
+}
+
+int null_member_address(CXCursor e, CXType *record)
+{
+    e = bare_expr(e);
+    if (clang_getCursorKind(e) != CXCursor_UnaryOperator)
+        return 0;
+    kids ch = children(e);
+    CXCursor operand = ch.n == 1 ? ch.c[0] : clang_getNullCursor();
+    free(ch.c);
+    enum CXCursorKind ok = clang_Cursor_isNull(operand) ? CXCursor_InvalidCode : clang_getCursorKind(bare_expr(operand));
+    if (ok != CXCursor_MemberRefExpr && ok != CXCursor_ArraySubscriptExpr)
+        return 0;  /* not &x.m: *p, -x, &v */
+    CXCursor base = access_base(operand);
+    if (clang_getCursorKind(base) != CXCursor_CStyleCastExpr)
+        return 0;
+    kids bc = children(base);
+    CXCursor zero = bc.n ? bare_expr(bc.c[bc.n - 1]) : clang_getNullCursor();
+    free(bc.c);
+    long long v;
+    CXType pt = clang_getCanonicalType(clang_getCursorType(base));
+    if (clang_Cursor_isNull(zero) || pt.kind != CXType_Pointer || !constant_int(zero, &v) || v != 0)
+        return 0;
+    *record = clang_getPointeeType(clang_getCursorType(base));
+    return 1;
+}
+
 int plain_integer_type(CXType t)
 {
     t = clang_getCanonicalType(t);

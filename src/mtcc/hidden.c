@@ -313,8 +313,11 @@ static int addr_expr(CXCursor e)
         if (!is_address_type(clang_getCursorType(in)))
             return addr_expr(in);
         /* only an explicit cast turns an address into an integer (an
-         * implicit one here is a decay, or va_arg reading its list) */
-        return k == CXCursor_CStyleCastExpr && is_integer(clang_getCursorType(e)) && !holds_numbers(in);
+         * implicit one here is a decay, or va_arg reading its list);
+         * &((T *)0)->m is offsetof written by hand (layoutnum.c's) */
+        CXType record;
+        return k == CXCursor_CStyleCastExpr && is_integer(clang_getCursorType(e)) && !holds_numbers(in) &&
+               !null_member_address(in, &record);
     }
     switch (k) {
     case CXCursor_DeclRefExpr:
@@ -550,7 +553,9 @@ static void check_cast(CXCursor e)
     CXType to = clang_getCursorType(e);
     if (clang_Cursor_isNull(in) || !is_integer(to))
         return;
-    int address = addr_expr(in) || (is_address_type(clang_getCursorType(in)) && !holds_numbers(in));
+    CXType record;
+    int address = addr_expr(in) ||
+                  (is_address_type(clang_getCursorType(in)) && !holds_numbers(in) && !null_member_address(in, &record));
     if (clang_Type_getSizeOf(to) < hs.ptr_size && address && !is_tested(e))
         add_spot(e, in, "split (cast to a narrower integer)");
 }

@@ -437,8 +437,15 @@ static int layout_expr(CXCursor e)
         int n = nchildren(e);
         return off >= 0 ? off : n ? layout_expr(child_at(e, n - 1)) : 0;
     }
-    case CXCursor_ParenExpr:
-    case CXCursor_CStyleCastExpr: {
+    case CXCursor_CStyleCastExpr: {  /* (size_t)&((T *)0)->m: offsetof written by hand */
+        CXType record;
+        int n = nchildren(e);
+        CXCursor in = n ? child_at(e, n - 1) : clang_getNullCursor();
+        if (!clang_Cursor_isNull(in) && null_member_address(in, &record))
+            return fix_of(record) != FIX_ALL ? layout_found(record) : 0;
+        return n ? layout_expr(in) : 0;
+    }
+    case CXCursor_ParenExpr: {
         int n = nchildren(e);
         return n ? layout_expr(child_at(e, n - 1)) : 0;
     }

@@ -206,6 +206,9 @@ CXCursor called_function(CXCursor call);
 /* e without its parentheses and implicit conversions (libclang shows
  * those as unexposed expressions of one child). */
 CXCursor bare_expr(CXCursor e);
+/* 1 when e is &((T *)0)->m (through members and subscripts): offsetof
+ * written by hand, a number; *record is T as written. */
+int null_member_address(CXCursor e, CXType *record);
 /* 1 for a char, short, int, long or long long, signed or not, of at most
  * 64 bits (not _Bool, whose conversion is not by bits, nor an enum). */
 int plain_integer_type(CXType t);

@@ -31,6 +31,7 @@ static size_t fix_global;
 
 static size_t wide_size(void) { return sizeof(struct wide); }  /* what it returns */
 #define OFFSET_OF(T, m) ((size_t)offsetof(T, m))
+#define OLD_OFFSETOF(T, m) ((size_t) & ((T *)0)->m)  /* as older programs write it */
 
 static volatile long sink;
 static void work(long v) { sink += v; }
@@ -63,6 +64,8 @@ int main(void)
     size_t lay_ptr = sizeof(char *);
     size_t lay_off = OFFSET_OF(struct wide, d);
     size_t fix_poff = offsetof(struct plain, c);
+    size_t lay_nulloff = OLD_OFFSETOF(struct wide, d);
+    int fix_nulloff = (int)(size_t)&((struct plain *)0)->b;
     size_t lay_ret = wide_size();
     size_t lay_sum = 0;
     long fix_comma = strchr(text, ',') - text;
@@ -79,6 +82,7 @@ int main(void)
         work(round);
         lay_scaled += scaled(lay_ret, round);
     }
+    printf("%zu %d\n", lay_nulloff, fix_nulloff);
     printf("%s %zu %d %s %zu %d %zu %zu\n", opts[0].name, opts[0].lay_optoff, opts[0].fix_flag, opts[1].name,
            opts[1].lay_optoff, opts[1].fix_flag, lay_table[0], lay_table[1]);
     printf("%ld %lu %ld %zu %zu %zu %zu %zu %zu %zu %zu %zu %zu %zu %ld %zu %zu %zu %zu %ld\n", lay_link, lay_cast,
