@@ -159,10 +159,12 @@ static enum fix fix_of_depth(CXType t, int depth)
             return named;
         return fix_of_depth(clang_getTypedefDeclUnderlyingType(decl), depth + 1);
     }
-    if (t.kind == CXType_ConstantArray)
+    /* an array, of a constant or variable length, is its elements' */
+    if (t.kind == CXType_ConstantArray || t.kind == CXType_VariableArray || t.kind == CXType_IncompleteArray)
         return fix_of_depth(clang_getArrayElementType(t), depth + 1);
     CXType canon = clang_getCanonicalType(t);
-    if (canon.kind == CXType_ConstantArray)
+    if (canon.kind == CXType_ConstantArray || canon.kind == CXType_VariableArray ||
+        canon.kind == CXType_IncompleteArray)
         return fix_of_depth(clang_getArrayElementType(canon), depth + 1);
     if (canon.kind == CXType_Record) {
         field_walk w = { FIX_ALL, depth };
