@@ -490,10 +490,66 @@ static char *storage_key(CXCursor lv)
 /* ---- The walk ----------------------------------------------------------------------------- */
 
 
+/* 1 when e is the unary operator op (*p, &x). */
+static int unary_is(CXCursor e, const char *op)
+{
+    if (clang_getCursorKind(e) != CXCursor_UnaryOperator)
+        return 0;
+    char *o = operator_of(ls.tu, e);
+    int r = strcmp(o, op) == 0;
+    free(o);
+    return r;
+}
+
+/* The pointer variable or parameter an lvalue reaches through (*p,
+ * p[i]), as a key of its own ("o:USR": what it points to may receive a
+ * number of the layout), or NULL. */
+static char *pointee_key(CXCursor lv)
+{
+    lv = bare_expr(lv);
+    enum CXCursorKind k = clang_getCursorKind(lv);
+    CXCursor base;
+    if (unary_is(lv, "*"))
+        base = bare_expr(child_at(lv, 0));
+    else if (k == CXCursor_ArraySubscriptExpr)
+        base = bare_expr(child_at(lv, 0));
+    else
+        return NULL;
+    if (clang_getCursorKind(base) != CXCursor_DeclRefExpr || !is_pointer(clang_getCursorType(base)))
+        return NULL;
+    return decl_key('o', clang_getCursorReferenced(base));
+}
+
 static void store(CXCursor lhs, CXCursor rhs)
 {
-    if (integer_storage(clang_getCursorType(lhs)) && layout_expr(rhs))
-        key_mark(storage_key(lhs));
+    if (!integer_storage(clang_getCursorType(lhs)) || !layout_expr(rhs))
+        return;
+    char *key = storage_key(lhs);
+    key_mark(key ? key : pointee_key(lhs));  /* an out parameter: *size = sizeof(T) */
+}
+
+/* src flows into pointer storage dst (an assignment, an initializer, an
+ * argument): when what dst points to receives numbers of the layout, so
+ * does what src points to (&x: x itself; an array: its elements; another
+ * pointer variable: what it points to). */
+static void points_into(char *dst_key, CXCursor src)
+{
+    int receives = key_marked(dst_key);
+    src = bare_expr(src);
+    if (!receives)
+        return;
+    enum CXCursorKind k = clang_getCursorKind(src);
+    if (unary_is(src, "&")) {
+        CXCursor x = child_at(src, 0);
+        if (integer_elements(clang_getCursorType(x)))
+            key_mark(storage_key(x));
+    } else if (k == CXCursor_DeclRefExpr) {
+        CXCursor d = clang_getCursorReferenced(src);
+        if (clang_getCanonicalType(clang_getCursorType(d)).kind == CXType_ConstantArray)
+            key_mark(integer_elements(clang_getCursorType(d)) ? decl_key('v', d) : NULL);
+        else if (is_pointer(clang_getCursorType(d)))
+            key_mark(decl_key('o', d));
+    }
 }
 
 /* Arguments that carry layout numbers into a defined function's integer
@@ -507,8 +563,11 @@ static void check_call(CXCursor call)
     int n = clang_Cursor_getNumArguments(call), np = clang_Cursor_getNumArguments(callee);
     for (int i = 0; i < n && i < np; i++) {
         CXCursor parm = clang_Cursor_getArgument(callee, (unsigned)i);
-        if (integer_storage(clang_getCursorType(parm)) && layout_expr(clang_Cursor_getArgument(call, (unsigned)i)))
+        CXCursor arg = clang_Cursor_getArgument(call, (unsigned)i);
+        if (integer_storage(clang_getCursorType(parm)) && layout_expr(arg))
             key_mark(decl_key('v', parm));
+        if (is_pointer(clang_getCursorType(parm)))
+            points_into(decl_key('o', parm), arg);
     }
 }
 
@@ -589,11 +648,17 @@ static void walk_node(CXCursor c, CXCursor fn)
         CXCursor init = clang_Cursor_getVarDeclInitializer(c);
         if (!clang_Cursor_isNull(init) && integer_elements(clang_getCursorType(c)) && layout_expr(init))
             key_mark(decl_key('v', c));
+        if (!clang_Cursor_isNull(init) && is_pointer(clang_getCursorType(c)))
+            points_into(decl_key('o', c), init);
     } else if (k == CXCursor_BinaryOperator) {
+        CXCursor lhs = bare_expr(child_at(c, 0));
         if (binary_op(ls.tu, c, "="))
-            store(child_at(c, 0), child_at(c, 1));
+            store(lhs, child_at(c, 1));
+        if (binary_op(ls.tu, c, "=") && clang_getCursorKind(lhs) == CXCursor_DeclRefExpr &&
+            is_pointer(clang_getCursorType(lhs)))
+            points_into(decl_key('o', clang_getCursorReferenced(lhs)), child_at(c, 1));
     } else if (k == CXCursor_CompoundAssignOperator) {
-        store(child_at(c, 0), c);  /* x op= e: a layout number when either is */
+        store(bare_expr(child_at(c, 0)), c);  /* x op= e: a layout number when either is */
     } else if (k == CXCursor_ReturnStmt && !clang_Cursor_isNull(fn)) {
         if (integer_storage(clang_getCursorResultType(fn)) && layout_expr(child_at(c, 0)))
             key_mark(decl_key('r', fn));

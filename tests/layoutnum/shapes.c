@@ -33,6 +33,15 @@ static size_t wide_size(void) { return sizeof(struct wide); }  /* what it return
 #define OFFSET_OF(T, m) ((size_t)offsetof(T, m))
 #define OLD_OFFSETOF(T, m) ((size_t) & ((T *)0)->m)  /* as older programs write it */
 
+/* Out parameters: what they point to receives a size, or a plain count. */
+static void get_size(size_t *out) { *out = sizeof(struct wide); }
+static void get_sizes(size_t *out, int n)
+{
+    for (int i = 0; i < n; i++)
+        out[i] = sizeof(struct node) * (size_t)i;
+}
+static void get_count(size_t *out) { *out = 12; }
+
 static volatile long sink;
 static void work(long v) { sink += v; }
 
@@ -68,6 +77,12 @@ int main(void)
     int fix_nulloff = (int)(size_t)&((struct plain *)0)->b;
     size_t lay_ret = wide_size();
     size_t lay_sum = 0;
+    size_t lay_out, lay_outs[2], lay_alias, fix_outcount;
+    size_t *alias = &lay_alias;
+    get_size(&lay_out);
+    get_sizes(lay_outs, 2);
+    *alias = offsetof(struct wide, d);
+    get_count(&fix_outcount);
     long fix_comma = strchr(text, ',') - text;
     struct vec *v = malloc(sizeof *v);
     if (!v)
@@ -82,7 +97,8 @@ int main(void)
         work(round);
         lay_scaled += scaled(lay_ret, round);
     }
-    printf("%zu %d\n", lay_nulloff, fix_nulloff);
+    printf("%zu %d %zu %zu %zu %zu %zu\n", lay_nulloff, fix_nulloff, lay_out, lay_outs[0], lay_outs[1], lay_alias,
+           fix_outcount);
     printf("%s %zu %d %s %zu %d %zu %zu\n", opts[0].name, opts[0].lay_optoff, opts[0].fix_flag, opts[1].name,
            opts[1].lay_optoff, opts[1].fix_flag, lay_table[0], lay_table[1]);
     printf("%ld %lu %ld %zu %zu %zu %zu %zu %zu %zu %zu %zu %zu %zu %ld %zu %zu %zu %zu %ld\n", lay_link, lay_cast,
