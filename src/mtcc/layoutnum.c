@@ -363,6 +363,8 @@ static int distance_is_layout(CXCursor a, CXCursor b)
 }
 
 static char *storage_key(CXCursor lv);
+static char *pointee_key(CXCursor lv);
+static int unary_is(CXCursor e, const char *op);
 static int layout_expr(CXCursor e);
 
 static int binary_is_layout(CXCursor e)
@@ -453,8 +455,14 @@ static int layout_expr(CXCursor e)
     }
     case CXCursor_DeclRefExpr:
     case CXCursor_MemberRefExpr:
-    case CXCursor_ArraySubscriptExpr: return key_marked(storage_key(e));
-    case CXCursor_UnaryOperator: return layout_expr(child_at(e, 0));
+    case CXCursor_ArraySubscriptExpr: {
+        char *key = storage_key(e);
+        return key ? key_marked(key) : key_marked(pointee_key(e));  /* p[i]: what p points to */
+    }
+    case CXCursor_UnaryOperator:
+        if (unary_is(e, "*"))  /* the value p points to, not p's */
+            return key_marked(pointee_key(e));
+        return !unary_is(e, "&") && layout_expr(child_at(e, 0));
     case CXCursor_BinaryOperator: return binary_is_layout(e);
     case CXCursor_CompoundAssignOperator: return layout_expr(child_at(e, 0)) || layout_expr(child_at(e, 1));
     case CXCursor_ConditionalOperator:
@@ -529,27 +537,35 @@ static void store(CXCursor lhs, CXCursor rhs)
 }
 
 /* src flows into pointer storage dst (an assignment, an initializer, an
- * argument): when what dst points to receives numbers of the layout, so
- * does what src points to (&x: x itself; an array: its elements; another
- * pointer variable: what it points to). */
+ * argument): dst then points where src does (&x: x itself; an array: its
+ * elements; another pointer variable: where that points). Numbers of the
+ * layout flow both ways: stored through dst they mark that storage, and
+ * read through dst (*dst, dst[i]) from storage already marked they are
+ * numbers of the layout too. */
 static void points_into(char *dst_key, CXCursor src)
 {
-    int receives = key_marked(dst_key);
     src = bare_expr(src);
-    if (!receives)
-        return;
-    enum CXCursorKind k = clang_getCursorKind(src);
+    char *target = NULL;
     if (unary_is(src, "&")) {
         CXCursor x = child_at(src, 0);
         if (integer_elements(clang_getCursorType(x)))
-            key_mark(storage_key(x));
-    } else if (k == CXCursor_DeclRefExpr) {
+            target = storage_key(x);
+    } else if (clang_getCursorKind(src) == CXCursor_DeclRefExpr) {
         CXCursor d = clang_getCursorReferenced(src);
-        if (clang_getCanonicalType(clang_getCursorType(d)).kind == CXType_ConstantArray)
-            key_mark(integer_elements(clang_getCursorType(d)) ? decl_key('v', d) : NULL);
-        else if (is_pointer(clang_getCursorType(d)))
-            key_mark(decl_key('o', d));
+        CXType dt = clang_getCanonicalType(clang_getCursorType(d));
+        if (dt.kind == CXType_ConstantArray && integer_elements(dt))
+            target = decl_key('v', d);
+        else if (dt.kind == CXType_Pointer)
+            target = decl_key('o', d);
     }
+    if (target && dst_key) {
+        if (marked(dst_key) && !marked(target))
+            key_mark(xstrdup(target));
+        if (marked(target) && !marked(dst_key))
+            key_mark(xstrdup(dst_key));
+    }
+    free(target);
+    free(dst_key);
 }
 
 /* Arguments that carry layout numbers into a defined function's integer

@@ -83,6 +83,8 @@ int main(void)
     get_sizes(lay_outs, 2);
     *alias = offsetof(struct wide, d);
     get_count(&fix_outcount);
+    size_t *read_from = &lay_out, *plain_from = &fix_outcount;
+    size_t lay_viaptr = *read_from, fix_viaptr = *plain_from;
     long fix_comma = strchr(text, ',') - text;
     struct vec *v = malloc(sizeof *v);
     if (!v)
@@ -99,6 +101,7 @@ int main(void)
     }
     printf("%zu %d %zu %zu %zu %zu %zu\n", lay_nulloff, fix_nulloff, lay_out, lay_outs[0], lay_outs[1], lay_alias,
            fix_outcount);
+    printf("%zu %zu\n", lay_viaptr, fix_viaptr);
     printf("%s %zu %d %s %zu %d %zu %zu\n", opts[0].name, opts[0].lay_optoff, opts[0].fix_flag, opts[1].name,
            opts[1].lay_optoff, opts[1].fix_flag, lay_table[0], lay_table[1]);
     printf("%ld %lu %ld %zu %zu %zu %zu %zu %zu %zu %zu %zu %zu %zu %ld %zu %zu %zu %zu %ld\n", lay_link, lay_cast,
