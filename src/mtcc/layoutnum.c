@@ -22,9 +22,11 @@
 
 /* What the size and alignment of a type are across the six ABIs. */
 enum fix {
-    FIX_NONE,  /* either may differ: long, pointers, long double, most structs */
-    FIX_SIZE,  /* the size is one, the alignment inside a struct is not (double, int64_t) */
-    FIX_ALL    /* both are one: char, short, int, float, enums and structs of them */
+    FIX_NONE,  /* the size or a member's offset may differ: long, pointers, long double,
+                  struct { int a; double b; } */
+    FIX_SIZE,  /* size and offsets are one, the alignment inside a struct is not (double,
+                  int64_t, struct { double x, y; }) */
+    FIX_ALL    /* all are one: char, short, int, float, enums and structs of them */
 };
 
 static struct {
@@ -111,67 +113,121 @@ static const char *const narrow_exact[] = {
 };
 static const char *const wide_exact[] = { "int64_t", "uint64_t", "__int64_t", "__uint64_t", NULL };
 
-static enum fix fix_of_depth(CXType t, int depth);
+/* Where a type's parts lie under the two ways the six ABIs align an
+ * 8-byte scalar: to 8 (the 64-bit ABIs, armhf, ppc) and to 4 (i686, in
+ * structs). Other scalars have one size and alignment on all six. A type
+ * with a part of no one size (long, a pointer, long double, a bit-field,
+ * a system typedef) has no shape: it moves. */
+enum { ALIGN8, ALIGN4, MODELS };
 
-typedef struct field_walk {
-    enum fix worst;
-    int depth;
-} field_walk;
+typedef struct shape {
+    int known;
+    long long size[MODELS], align[MODELS];
+    int moved;   /* a member lies at another offset under the two */
+} shape;
 
-static enum CXVisitorResult judge_field(CXCursor field, CXClientData data)
+static shape shape_of(CXType t, int depth);
+
+static shape scalar_shape(long long size, long long align8, long long align4)
 {
-    field_walk *w = data;
-    enum fix f = clang_Cursor_isBitField(field) ? FIX_NONE : fix_of_depth(clang_getCursorType(field), w->depth + 1);
-    if (f != FIX_ALL)  /* a member whose size or alignment moves moves the members after it */
-        w->worst = FIX_NONE;
-    return w->worst == FIX_NONE ? CXVisit_Break : CXVisit_Continue;
+    shape sh = { 1, { size, size }, { align8, align4 }, 0 };
+    return sh;
 }
 
-static enum fix builtin_fix(CXType canon)
+static long long round_up(long long n, long long to) { return (n + to - 1) / to * to; }
+
+typedef struct field_walk {
+    shape sh;
+    long long end[MODELS];
+    int is_union, depth;
+} field_walk;
+
+static enum CXVisitorResult place_field(CXCursor field, CXClientData data)
+{
+    field_walk *w = data;
+    shape f = clang_Cursor_isBitField(field) ? (shape){ 0 } : shape_of(clang_getCursorType(field), w->depth + 1);
+    if (!f.known) {
+        w->sh.known = 0;
+        return CXVisit_Break;
+    }
+    long long at[MODELS];
+    for (int m = 0; m < MODELS; m++) {
+        at[m] = w->is_union ? 0 : round_up(w->end[m], f.align[m]);
+        long long end = at[m] + f.size[m];
+        w->end[m] = w->is_union && w->end[m] > end ? w->end[m] : end;
+        if (f.align[m] > w->sh.align[m])
+            w->sh.align[m] = f.align[m];
+    }
+    w->sh.moved |= f.moved || at[ALIGN8] != at[ALIGN4];
+    return CXVisit_Continue;
+}
+
+static shape record_shape(CXType canon, int depth)
+{
+    CXCursor decl = clang_getTypeDeclaration(canon);
+    field_walk w = { { 1, { 0, 0 }, { 1, 1 }, 0 }, { 0, 0 }, clang_getCursorKind(decl) == CXCursor_UnionDecl, depth };
+    clang_Type_visitFields(canon, place_field, &w);
+    for (int m = 0; m < MODELS; m++)
+        w.sh.size[m] = round_up(w.end[m], w.sh.align[m]);
+    return w.sh;
+}
+
+static shape builtin_shape(CXType canon)
 {
     switch (canon.kind) {
     case CXType_Bool: case CXType_Char_U: case CXType_UChar: case CXType_Char_S: case CXType_SChar:
-    case CXType_Short: case CXType_UShort: case CXType_Int: case CXType_UInt: case CXType_Float:
-    case CXType_Enum:
-        return FIX_ALL;
-    case CXType_LongLong: case CXType_ULongLong: case CXType_Double:
-        return FIX_SIZE;
-    default:
-        return FIX_NONE;
+        return scalar_shape(1, 1, 1);
+    case CXType_Short: case CXType_UShort: return scalar_shape(2, 2, 2);
+    case CXType_Int: case CXType_UInt: case CXType_Float: case CXType_Enum: return scalar_shape(4, 4, 4);
+    case CXType_LongLong: case CXType_ULongLong: case CXType_Double: return scalar_shape(8, 8, 4);
+    default: return (shape){ 0 };
     }
+}
+
+static shape shape_of(CXType t, int depth)
+{
+    if (depth > MAX_DEPTH)
+        return (shape){ 0 };
+    if (t.kind == CXType_Elaborated)
+        return shape_of(clang_Type_getNamedType(t), depth + 1);
+    if (t.kind == CXType_Typedef) {
+        CXString n = clang_getTypedefName(t);
+        const char *name = clang_getCString(n);
+        int narrow = in_list(name, narrow_exact), wide = in_list(name, wide_exact);
+        clang_disposeString(n);
+        CXCursor decl = clang_getTypeDeclaration(t);
+        if (narrow || wide)
+            return wide ? scalar_shape(8, 8, 4) : builtin_shape(clang_getCanonicalType(t));
+        /* a system typedef other than those names may be another type on
+         * another ABI (size_t, intptr_t, off64_t): it moves */
+        if (clang_Location_isInSystemHeader(clang_getCursorLocation(decl)))
+            return (shape){ 0 };
+        return shape_of(clang_getTypedefDeclUnderlyingType(decl), depth + 1);
+    }
+    CXType canon = clang_getCanonicalType(t);
+    int sugar = t.kind == CXType_ConstantArray || t.kind == CXType_VariableArray || t.kind == CXType_IncompleteArray;
+    CXType arr = sugar ? t : canon;
+    if (arr.kind == CXType_ConstantArray) {
+        shape sh = shape_of(clang_getArrayElementType(arr), depth + 1);
+        long long n = clang_getArraySize(arr);
+        for (int m = 0; m < MODELS; m++)
+            sh.size[m] *= n;
+        return sh;
+    }
+    /* a variable-length array: its elements' (its size is a count of them) */
+    if (arr.kind == CXType_VariableArray || arr.kind == CXType_IncompleteArray)
+        return shape_of(clang_getArrayElementType(arr), depth + 1);
+    if (canon.kind == CXType_Record)
+        return record_shape(canon, depth);
+    return builtin_shape(canon);
 }
 
 static enum fix fix_of_depth(CXType t, int depth)
 {
-    if (depth > MAX_DEPTH)
+    shape sh = shape_of(t, depth);
+    if (!sh.known || sh.moved || sh.size[ALIGN8] != sh.size[ALIGN4])
         return FIX_NONE;
-    if (t.kind == CXType_Elaborated)
-        return fix_of_depth(clang_Type_getNamedType(t), depth + 1);
-    if (t.kind == CXType_Typedef) {
-        CXString n = clang_getTypedefName(t);
-        const char *name = clang_getCString(n);
-        enum fix named = in_list(name, narrow_exact) ? FIX_ALL : in_list(name, wide_exact) ? FIX_SIZE : FIX_NONE;
-        clang_disposeString(n);
-        CXCursor decl = clang_getTypeDeclaration(t);
-        /* a system typedef other than those names may be another type on
-         * another ABI (size_t, intptr_t, off64_t): judged by name alone */
-        if (named != FIX_NONE || clang_Location_isInSystemHeader(clang_getCursorLocation(decl)))
-            return named;
-        return fix_of_depth(clang_getTypedefDeclUnderlyingType(decl), depth + 1);
-    }
-    /* an array, of a constant or variable length, is its elements' */
-    if (t.kind == CXType_ConstantArray || t.kind == CXType_VariableArray || t.kind == CXType_IncompleteArray)
-        return fix_of_depth(clang_getArrayElementType(t), depth + 1);
-    CXType canon = clang_getCanonicalType(t);
-    if (canon.kind == CXType_ConstantArray || canon.kind == CXType_VariableArray ||
-        canon.kind == CXType_IncompleteArray)
-        return fix_of_depth(clang_getArrayElementType(canon), depth + 1);
-    if (canon.kind == CXType_Record) {
-        field_walk w = { FIX_ALL, depth };
-        clang_Type_visitFields(canon, judge_field, &w);
-        return w.worst;
-    }
-    return builtin_fix(canon);
+    return sh.align[ALIGN8] == sh.align[ALIGN4] ? FIX_ALL : FIX_SIZE;
 }
 
 static enum fix fix_of(CXType t) { return fix_of_depth(t, 0); }
@@ -277,7 +333,7 @@ static int offsetof_is_layout(CXCursor e)
     if (clang_Cursor_isNull(first) || clang_getCursorKind(first) != CXCursor_TypeRef)
         return -1;  /* not an offsetof */
     CXType t = clang_getCursorType(first);
-    return fix_of(t) != FIX_ALL ? layout_found(t) : 0;
+    return fix_of(t) == FIX_NONE ? layout_found(t) : 0;  /* offsets are one under FIX_SIZE too */
 }
 
 /* The pointer a byte view (char *)p or (uintptr_t)p is made of, or a
@@ -446,7 +502,7 @@ static int layout_expr(CXCursor e)
         int n = nchildren(e);
         CXCursor in = n ? child_at(e, n - 1) : clang_getNullCursor();
         if (!clang_Cursor_isNull(in) && null_member_address(in, &record))
-            return fix_of(record) != FIX_ALL ? layout_found(record) : 0;
+            return fix_of(record) == FIX_NONE ? layout_found(record) : 0;
         return n ? layout_expr(in) : 0;
     }
     case CXCursor_ParenExpr: {

@@ -14,6 +14,7 @@
 struct node { int key; struct node *next; };
 struct plain { int a; short b; char c[3]; };  /* one layout on every ABI */
 struct wide { int a; double d; };            /* d at 4 on i686, 8 elsewhere */
+struct point { double x, y; int64_t id; };   /* aligned to 4 on i686, yet laid out alike */
 typedef struct node node_t;
 
 /* A generic vector: its element size is a member that holds a sizeof. */
@@ -73,6 +74,7 @@ int main(void)
     size_t lay_ptr = sizeof(char *);
     size_t lay_off = OFFSET_OF(struct wide, d);
     size_t fix_poff = offsetof(struct plain, c);
+    size_t fix_point = sizeof(struct point[3]), fix_pointoff = offsetof(struct point, id);
     size_t lay_nulloff = OLD_OFFSETOF(struct wide, d);
     int fix_nulloff = (int)(size_t)&((struct plain *)0)->b;
     size_t lay_ret = wide_size();
@@ -101,7 +103,7 @@ int main(void)
     }
     printf("%zu %d %zu %zu %zu %zu %zu\n", lay_nulloff, fix_nulloff, lay_out, lay_outs[0], lay_outs[1], lay_alias,
            fix_outcount);
-    printf("%zu %zu\n", lay_viaptr, fix_viaptr);
+    printf("%zu %zu %zu %zu\n", lay_viaptr, fix_viaptr, fix_point, fix_pointoff);
     printf("%s %zu %d %s %zu %d %zu %zu\n", opts[0].name, opts[0].lay_optoff, opts[0].fix_flag, opts[1].name,
            opts[1].lay_optoff, opts[1].fix_flag, lay_table[0], lay_table[1]);
     printf("%ld %lu %ld %zu %zu %zu %zu %zu %zu %zu %zu %zu %zu %zu %ld %zu %zu %zu %zu %ld\n", lay_link, lay_cast,
