@@ -9,7 +9,7 @@
 # (read from --print-transformed); ptroffset.c: lemon's list sort by the
 # byte offset of its link, inside a struct sort_list does not see (so a
 # long double there is assumed: refused on s390x too); temp.c: a size held
-# by mtcc's temporary across a call; zero.c: a 0 restores anywhere; ldouble.c: a
+# by mtcc's temporary across a call; heaparray.c: a heap array of offsets; zero.c: a 0 restores anywhere; ldouble.c: a
 # size that depends on a long double's place (x86_64 and s390x differ only
 # there). Every capture and restore goes through tests/lib/roundtrip.sh.
 set -u
@@ -105,6 +105,14 @@ if build temp x86_64 s390x i686; then
     refused temp x86_64 i686 70 "$refusal.* in frame main member __mt_t"
 else
     fail "temp.c: build ($(head -n 1 "$out/temp.build"))"
+fi
+
+echo "  heaparray.c: a heap array of offsets filled through an out parameter"
+if build heaparray x86_64 s390x i686; then
+    roundtrip heaparray x86_64 s390x 3
+    refused heaparray x86_64 i686 3 "$refusal.* heap block allocated at heaparray.c:30"
+else
+    fail "heaparray.c: build ($(head -n 1 "$out/heaparray.build"))"
 fi
 
 echo "  zero.c: a 0 restores onto any layout"

@@ -883,6 +883,47 @@ static void define_site(tunit *t, asite *a)
     ed_text(ed_add(&t->eb, at, at, ORDER_HOISTED), text);
 }
 
+/* The pointer variable the call's block goes to (initialized or
+ * assigned), or a null cursor. */
+static CXCursor destination_var(CXCursor *anc, int nanc, CXCursor call)
+{
+    for (int i = nanc - 1; i >= 0; i--) {
+        enum CXCursorKind k = clang_getCursorKind(anc[i]);
+        if (k == CXCursor_UnexposedExpr || k == CXCursor_ParenExpr || k == CXCursor_CStyleCastExpr ||
+            clang_equalCursors(anc[i], call))
+            continue;
+        if (k == CXCursor_VarDecl)
+            return anc[i];
+        if (k != CXCursor_BinaryOperator)
+            break;
+        kids ch = children(anc[i]);
+        CXCursor lhs = ch.n == 2 ? bare(ch.c[0]) : clang_getNullCursor();
+        free(ch.c);
+        if (!clang_Cursor_isNull(lhs) && clang_getCursorKind(lhs) == CXCursor_DeclRefExpr)
+            return clang_getCursorReferenced(lhs);
+        break;
+    }
+    return clang_getNullCursor();
+}
+
+/* An array of integers that receives numbers of the layout (offs[i] =
+ * offsetof(...), layoutnum.c): its elements get the layout class. */
+static const char *layout_elements_ref(typereg *tr, const choice *ch)
+{
+    if (ch->kind != AT_ELEM || !ch->elem.ok)
+        return NULL;
+    if (ch->elem.cls) {
+        const char *cls = strcmp(ch->elem.cls, "MT_CLASS_SINT") == 0   ? "MT_CLASS_LAYOUT_SINT"
+                          : strcmp(ch->elem.cls, "MT_CLASS_UINT") == 0 ? "MT_CLASS_LAYOUT_UINT" : NULL;
+        return cls ? tr_ref_spelled(tr, ch->elem.spelled, cls) : NULL;
+    }
+    if (!plain_integer_type(ch->elem.type))
+        return NULL;
+    unsigned long long count;
+    const char *why;
+    return tr_ref_marked(tr, ch->elem.type, MARK_LAYOUT, &count, &why);
+}
+
 void heap_type_args(tunit *t, CXCursor *anc, int nanc, CXCursor call, const ls_entry *fn, char *out, size_t cap,
                     CXType *elem)
 {
@@ -891,7 +932,10 @@ void heap_type_args(tunit *t, CXCursor *anc, int nanc, CXCursor call, const ls_e
     /* double (*a)[n] = malloc(...): rows of n doubles are doubles (vla.c) */
     while (ch.kind == AT_ELEM && !ch.elem.cls && clang_getCanonicalType(ch.elem.type).kind == CXType_VariableArray)
         ch.elem.type = clang_getArrayElementType(clang_getCanonicalType(ch.elem.type));
-    const char *ref = choice_ref(t->tr, &ch);
+    CXCursor dest = destination_var(anc, nanc, call);
+    const char *ref = !clang_Cursor_isNull(dest) && layout_pointee(dest) ? layout_elements_ref(t->tr, &ch) : NULL;
+    if (!ref)
+        ref = choice_ref(t->tr, &ch);
     elem->kind = CXType_Invalid;
     if (ref && ch.kind == AT_ELEM && !ch.elem.cls)
         *elem = ch.elem.type;

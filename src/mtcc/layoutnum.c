@@ -811,6 +811,11 @@ int layout_decl(CXCursor decl)
     return key_marked(decl_key(clang_getCursorKind(decl) == CXCursor_FieldDecl ? 'f' : 'v', decl));
 }
 
+int layout_pointee(CXCursor decl)
+{
+    return key_marked(decl_key('o', decl));
+}
+
 int layout_value(CXCursor e)
 {
     return !clang_Cursor_isNull(e) && integer_storage(clang_getCursorType(e)) && layout_expr(e);

@@ -240,6 +240,8 @@ int elements_const(CXType t);
  * (the element type of arrays), defining descriptors as needed; NULL with
  * *why set when t cannot be described. */
 const char *tr_ref(typereg *tr, CXType t, unsigned long long *count, const char **why);
+/* The same for integers that may hold what mark says (MARK_*). */
+const char *tr_ref_marked(typereg *tr, CXType t, int mark, unsigned long long *count, const char **why);
 /* The same for an object expr of type t whose place is path ("g",
  * "file.c:g"): a record without a tag or typedef is then written as
  * __typeof__(expr) and named "struct <anon in file.c at path>". */
@@ -323,6 +325,9 @@ int layout_prescan(CXTranslationUnit tu);
 /* 1 when a variable, parameter or member (an integer or array of them)
  * may hold a number of the layout. */
 int layout_decl(CXCursor decl);
+/* 1 when what pointer variable or parameter decl points to may hold
+ * numbers of the layout (a heap block allocated for it: its integers). */
+int layout_pointee(CXCursor decl);
 /* 1 when integer expression e may be a number of the layout (what a
  * temporary that carries its value across a call holds). */
 int layout_value(CXCursor e);

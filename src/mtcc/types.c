@@ -613,7 +613,9 @@ const char *tr_trailing_ref(typereg *tr, CXType header, const char *elem_ref, un
 const char *tr_ref_spelled(typereg *tr, const char *spelling, const char *cls)
 {
     char key[300];
-    snprintf(key, sizeof key, "scalar:%s", spelling);
+    const char *kind = strncmp(cls, "MT_CLASS_LAYOUT", 15) == 0 ? "layout"
+                       : strncmp(cls, "MT_CLASS_ADDR", 13) == 0 ? "addr" : "scalar";  /* as ref_at's keys */
+    snprintf(key, sizeof key, "%s:%s", kind, spelling);
     int idx = find(tr, key);
     if (idx < 0) {
         idx = remember(tr, key);
@@ -642,6 +644,12 @@ int elements_const(CXType ty)
 const char *tr_ref(typereg *tr, CXType t, unsigned long long *count, const char **why)
 {
     return tr_ref_at(tr, t, NULL, NULL, count, why);
+}
+
+const char *tr_ref_marked(typereg *tr, CXType t, int mark, unsigned long long *count, const char **why)
+{
+    why_at = clang_getNullCursor();
+    return ref_at(tr, t, mark, NULL, NULL, count, why);
 }
 
 const char *tr_ref_var_at(typereg *tr, CXCursor decl, const char *expr, const char *path,
