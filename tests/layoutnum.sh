@@ -110,7 +110,7 @@ fi
 echo "  heaparray.c: a heap array of offsets filled through an out parameter"
 if build heaparray x86_64 s390x i686; then
     roundtrip heaparray x86_64 s390x 3
-    refused heaparray x86_64 i686 3 "$refusal.* heap block allocated at heaparray.c:30"
+    refused heaparray x86_64 i686 3 "$refusal.*heap block allocated at heaparray.c:30"
 else
     fail "heaparray.c: build ($(head -n 1 "$out/heaparray.build"))"
 fi
