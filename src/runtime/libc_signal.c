@@ -14,7 +14,10 @@
  * request and then chains to the disposition the program installed (its
  * handler runs as the kernel would have run it; ignored or default: the
  * request alone). The program sees and saves its own disposition, never
- * the runtime's. */
+ * the runtime's. Every handler of the program runs inside a trampoline
+ * of the runtime, which tells the union table that this thread runs a
+ * handler (unions.h): such a handler never waits for the table's lock,
+ * which the code it interrupted may hold. */
 #include <errno.h>
 #include <pthread.h>
 #include <signal.h>
@@ -195,6 +198,69 @@ static void record(int sig, const struct sigaction *sa)
     pthread_mutex_unlock(&disp_lock);
 }
 
+/* ---- The trampolines ----------------------------------------------------------------------- */
+
+/* The program's handlers, by local signal number, one array per calling
+ * convention: the kernel calls the trampoline its flags for the signal
+ * name, and that one calls its own array's handler, so a handler changed
+ * while its signal arrives is called with the arguments it takes. */
+enum { MAX_LOCAL_SIG = 128 };  /* above every ABI's signal numbers (Linux: 64) */
+static void (*plain_handler[MAX_LOCAL_SIG])(int);
+static void (*info_handler[MAX_LOCAL_SIG])(int, siginfo_t *, void *);
+
+static void tramp_plain(int sig)
+{
+    void (*h)(int) = __atomic_load_n(&plain_handler[sig], __ATOMIC_ACQUIRE);
+    unions_saved saved;
+    unions_handler_enter(&saved);
+    if (h)
+        h(sig);
+    unions_handler_leave(&saved);
+}
+
+static void tramp_info(int sig, siginfo_t *si, void *ctx)
+{
+    void (*h)(int, siginfo_t *, void *) = __atomic_load_n(&info_handler[sig], __ATOMIC_ACQUIRE);
+    unions_saved saved;
+    unions_handler_enter(&saved);
+    if (h)
+        h(sig, si, ctx);
+    unions_handler_leave(&saved);
+}
+
+/* sigaction with the program's handler behind a trampoline; old, when the
+ * kernel held a trampoline, tells the program's handler. Takes no lock:
+ * sigaction is async-signal-safe, and a handler may call it. */
+static int kernel_install(int sig, const struct sigaction *sa, struct sigaction *old)
+{
+    if (sig <= 0 || sig >= MAX_LOCAL_SIG)
+        return sigaction(sig, sa, old);
+    void (*was_plain)(int) = __atomic_load_n(&plain_handler[sig], __ATOMIC_ACQUIRE);
+    void (*was_info)(int, siginfo_t *, void *) = __atomic_load_n(&info_handler[sig], __ATOMIC_ACQUIRE);
+    struct sigaction k;
+    if (sa && sa->sa_handler != SIG_DFL && sa->sa_handler != SIG_IGN) {
+        k = *sa;
+        if (sa->sa_flags & SA_SIGINFO) {
+            __atomic_store_n(&info_handler[sig], sa->sa_sigaction, __ATOMIC_RELEASE);
+            k.sa_sigaction = tramp_info;
+        } else {
+            __atomic_store_n(&plain_handler[sig], sa->sa_handler, __ATOMIC_RELEASE);
+            k.sa_handler = tramp_plain;
+        }
+        sa = &k;
+    }
+    int rc = sigaction(sig, sa, old);
+    if (rc < 0) {  /* the kernel kept the old action: so do the trampolines */
+        __atomic_store_n(&plain_handler[sig], was_plain, __ATOMIC_RELEASE);
+        __atomic_store_n(&info_handler[sig], was_info, __ATOMIC_RELEASE);
+    } else if (old && (old->sa_flags & SA_SIGINFO) && old->sa_sigaction == tramp_info) {
+        old->sa_sigaction = was_info;
+    } else if (old && !(old->sa_flags & SA_SIGINFO) && old->sa_handler == tramp_plain) {
+        old->sa_handler = was_plain;
+    }
+    return rc;
+}
+
 /* ---- The wrappers ---------------------------------------------------------------------------- */
 
 static int list_to_set(uint64_t list, sigset_t *set, int *missing);
@@ -240,7 +306,7 @@ int mt_sigaction(int sig, const void *act, void *old)
             record(sig, sa);
         return 0;
     }
-    int rc = sigaction(sig, sa, old);
+    int rc = kernel_install(sig, sa, old);
     if (rc == 0 && sa)
         record(sig, sa);
     return rc;
@@ -418,7 +484,7 @@ int lc_signal_reinstall(mt_error *err)
         else
             sa.sa_handler = (void (*)(int))d->handler;
         before_handler(&sa);
-        if (!is_trigger(sig) && sigaction(sig, &sa, NULL) < 0)
+        if (!is_trigger(sig) && kernel_install(sig, &sa, NULL) < 0)
             return refuse(err, p, "cannot be reinstalled here");
         }
     return 0;
@@ -464,10 +530,13 @@ static void on_trigger(int sig, siginfo_t *si, void *ctx)
         return;  /* default or ignored: the request is the whole meaning */
     if (d.flags & CK_SA_RESETHAND)
         disp[p].kind = CK_DISP_DEFAULT, disp[p].handler = NULL;
+    unions_saved saved;
+    unions_handler_enter(&saved);  /* as the trampolines do */
     if (d.flags & CK_SA_SIGINFO)
         ((void (*)(int, siginfo_t *, void *))d.handler)(sig, si, ctx);
     else
         ((void (*)(int))d.handler)(sig);
+    unions_handler_leave(&saved);
 }
 
 void lc_signal_use_triggers(void (*fn)(int sig, siginfo_t *si))

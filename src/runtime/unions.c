@@ -41,22 +41,50 @@ static size_t cap, live;           /* cap a power of two or 0; live <= cap / 2 *
  * value's unions, so waiters spin (yielding) rather than sleep. While
  * solo, the one thread that may touch the table is the caller (the
  * runtime's control thread never does: captures and restores run in a
- * thread of the program, the others stopped). */
+ * thread of the program, the others stopped). A signal handler of the
+ * program never waits for it (it may have interrupted its holder): it
+ * queues its update (the queue below), applied by the next taker. */
 static atomic_int lock_word;
 
-/* 1 when the lock was taken (pass it to table_unlock). */
-static inline int table_lock(void)
+/* What taking the lock gave: nothing to release while solo, the lock, or
+ * (a handler of the program that found it held) the queue to fill. */
+enum { LOCK_NONE, LOCK_HELD, LOCK_QUEUED };
+
+/* The updates handlers queued (see "Updates a handler queued"): tested
+ * once per lock taken, after taking it. Its value when set is a bit
+ * apart from the lock word's, so that one register holds both. */
+static atomic_int queue_pending;
+enum { QUEUE_WAITING = 2 };
+static void drain(void);
+
+/* Takes the lock, or LOCK_QUEUED in a handler that found it held: the
+ * general paths then queue. Applies what handlers queued before anything
+ * else, so no store, copy or capture sees the table without them; a
+ * handler leaves that to the code it interrupted (or another thread)
+ * and queues behind it, since applying may allocate (a grown table, a
+ * type's union positions) and the code it interrupted may be in malloc. */
+static int table_lock(void)
 {
     if (__builtin_expect(mt_union_tab.solo, 1))
-        return 0;
-    while (atomic_exchange_explicit(&lock_word, 1, memory_order_acquire))
+        return LOCK_NONE;
+    while (atomic_exchange_explicit(&lock_word, 1, memory_order_acquire)) {
+        if (unions_in_handler())
+            return LOCK_QUEUED;
         sched_yield();
-    return 1;
+    }
+    if (!atomic_load_explicit(&queue_pending, memory_order_relaxed))
+        return LOCK_HELD;
+    if (unions_in_handler()) {
+        atomic_store_explicit(&lock_word, 0, memory_order_release);
+        return LOCK_QUEUED;
+    }
+    drain();
+    return LOCK_HELD;
 }
 
 static inline void table_unlock(int held)
 {
-    if (held)
+    if (held == LOCK_HELD)
         atomic_store_explicit(&lock_word, 0, memory_order_release);
 }
 
@@ -67,11 +95,22 @@ static inline void table_unlock(int held)
  * out of line, told whether the lock is held (held 0: it takes the lock
  * itself if the program is shared). */
 
-/* Nothing while solo; while shared, takes the lock unless another thread
- * holds it: 0 then (the general path waits for it), without a call. */
+/* Nothing while solo; while shared, takes the lock unless it is held or
+ * handlers queued updates: 0 then, the lock not held (the general path
+ * waits for it, or queues, and applies the queue first), without a call.
+ * The queue's flag is read after the exchange (which orders it) and
+ * or-ed into the exchange's result: one load and an or. */
 static inline __attribute__((always_inline)) int fast_enter(int shared)
 {
-    return !shared || !atomic_exchange_explicit(&lock_word, 1, memory_order_acquire);
+    if (!shared)
+        return 1;
+    int seen = atomic_exchange_explicit(&lock_word, 1, memory_order_acquire);
+    seen |= atomic_load_explicit(&queue_pending, memory_order_relaxed);
+    if (__builtin_expect(seen == 0, 1))
+        return 1;
+    if (!(seen & 1))  /* taken, but the queue comes first: the general path applies it */
+        atomic_store_explicit(&lock_word, 0, memory_order_release);
+    return 0;
 }
 
 static inline __attribute__((always_inline)) void fast_leave(int shared)
@@ -303,6 +342,137 @@ static inline __attribute__((always_inline)) void forget(const void *p, const st
         each_union(t, 0, count, forget_one, (void *)p);
 }
 
+/* Copies what is known of the unions of one value of t at src to dst;
+ * the caller holds the lock. */
+typedef struct copy_ctx {
+    uintptr_t dst, src;
+    int failed;
+} copy_ctx;
+
+static void copy_one(void *ctx, uintptr_t offset, const struct mt_type *u)
+{
+    copy_ctx *c = ctx;
+    long m = get(c->src + offset, u);
+    if (m < 0)
+        unknow(c->dst + offset, u);
+    else if (put(c->dst + offset, u, (uint32_t)m) < 0)
+        c->failed = 1;
+}
+
+static int copy_locked(uintptr_t dst, uintptr_t src, const mt_type *t)
+{
+    copy_ctx c = { dst, src, 0 };
+    if (live && dst != src)
+        each_union(t, 0, 1, copy_one, &c);
+    return c.failed ? -1 : 0;
+}
+
+/* ---- Updates a handler queued ------------------------------------------------------ */
+
+/* A signal handler of the program that finds the lock held must not wait:
+ * the holder may be the operation it interrupted, on its own thread,
+ * which cannot go on before the handler returns. It queues the update
+ * here instead, and whoever takes the lock next (table_lock, fast_enter)
+ * applies the queue, in order, before its own operation (a handler
+ * queues behind it instead: table_lock). Every store,
+ * copy, capture and restore takes the lock, so none sees the table
+ * without what handlers queued before it; a handler's update lands after
+ * the operation it interrupted, as if it had run just after it. The ring
+ * is filled by handlers on any thread (a slot reserved by
+ * compare-and-swap, written, then marked ready) and emptied only by the
+ * lock's holder, which stops at a slot not yet ready (a handler on
+ * another CPU, or one this thread's handler interrupted) and leaves the
+ * rest for the next taker. Nothing here allocates or waits. */
+enum { QUEUE_CAP = 4096 };  /* a power of two: the indices wrap */
+enum queued_kind { Q_SET, Q_FORGET, Q_COPY };
+
+typedef struct queued {
+    atomic_uint ready;          /* 1 once written; 0 again once applied */
+    uint32_t kind;              /* enum queued_kind */
+    uint32_t member;            /* Q_SET: the member stored, NO_MEMBER: forgotten */
+    uintptr_t addr, src;        /* the object; Q_COPY: the value copied from */
+    const mt_type *t;           /* Q_SET: the union; else the object's type */
+    uint64_t count;             /* Q_FORGET: elements of t */
+} queued;
+
+static struct {
+    atomic_uint tail;           /* the next slot to reserve */
+    atomic_uint head;           /* the next slot to apply (the lock's holder moves it) */
+    atomic_int full;            /* an update found the ring full: captures are refused */
+    queued q[QUEUE_CAP];
+} queue;
+
+/* From a handler that found the lock held: one update into the ring. A
+ * full ring (thousands of updates from handlers during one operation)
+ * drops it and says so: every later capture is refused by name. */
+static void enqueue(enum queued_kind kind, uintptr_t addr, uintptr_t src, const mt_type *t, uint64_t count,
+                    uint32_t member)
+{
+    unsigned at = atomic_load_explicit(&queue.tail, memory_order_relaxed);
+    do {
+        if (at - atomic_load_explicit(&queue.head, memory_order_acquire) >= QUEUE_CAP) {
+            atomic_store_explicit(&queue.full, 1, memory_order_relaxed);
+            return;
+        }
+    } while (!atomic_compare_exchange_weak_explicit(&queue.tail, &at, at + 1, memory_order_relaxed,
+                                                    memory_order_relaxed));
+    queued *e = &queue.q[at % QUEUE_CAP];
+    e->kind = kind;
+    e->member = member;
+    e->addr = addr;
+    e->src = src;
+    e->t = t;
+    e->count = count;
+    atomic_store_explicit(&e->ready, 1, memory_order_release);
+    /* a read-modify-write, so that the taker that clears the flag sees
+     * every update whose flag it clears (one release sequence) */
+    atomic_fetch_or_explicit(&queue_pending, QUEUE_WAITING, memory_order_release);
+}
+
+static void apply(const queued *e)
+{
+    int rc = 0;
+    if (e->kind == Q_SET && e->member == NO_MEMBER)
+        unknow(e->addr, e->t);
+    else if (e->kind == Q_SET)
+        rc = put(e->addr, e->t, e->member);
+    else if (e->kind == Q_FORGET)
+        forget((const void *)e->addr, e->t, e->count);
+    else
+        rc = copy_locked(e->addr, e->src, e->t);
+    if (rc < 0)
+        table_failed();
+}
+
+/* Applies the ring up to its first slot not yet written; the caller has
+ * just taken the lock. */
+static __attribute__((noinline)) void drain(void)
+{
+    atomic_exchange_explicit(&queue_pending, 0, memory_order_acquire);
+    unsigned at = atomic_load_explicit(&queue.head, memory_order_relaxed);
+    unsigned end = atomic_load_explicit(&queue.tail, memory_order_acquire);
+    for (; at != end; at++) {
+        queued *e = &queue.q[at % QUEUE_CAP];
+        if (!atomic_load_explicit(&e->ready, memory_order_acquire)) {  /* the next taker goes on */
+            atomic_fetch_or_explicit(&queue_pending, QUEUE_WAITING, memory_order_relaxed);
+            break;
+        }
+        apply(e);
+        atomic_store_explicit(&e->ready, 0, memory_order_relaxed);
+        atomic_store_explicit(&queue.head, at + 1, memory_order_release);
+    }
+}
+
+/* 1 when an update a handler made was dropped (the ring was full). What
+ * is still queued after a taker's drain was queued after it took the
+ * lock: by a handler that interrupted the taker, or on another thread
+ * meanwhile; it comes after the taker's operation, and the next taker
+ * applies it. */
+static int queue_lost(void)
+{
+    return atomic_load_explicit(&queue.full, memory_order_relaxed);
+}
+
 /* ---- What mtcc's output calls ---------------------------------------------------------- */
 
 /* The table is out of memory: a capture could not tell the members. */
@@ -318,6 +488,10 @@ static __attribute__((noinline)) void *set_any(const volatile void *u, unsigned 
 {
     if (!held)
         held = table_lock();
+    if (held == LOCK_QUEUED) {
+        enqueue(Q_SET, (uintptr_t)u, 0, t, 1, member);
+        return (void *)(uintptr_t)u;
+    }
     int rc = put((uintptr_t)u, t, member);
     table_unlock(held);
     if (rc < 0)
@@ -354,31 +528,18 @@ static inline __attribute__((always_inline)) const un_position *one_position(con
     return __builtin_expect(p && t->nunion_positions == 1, 1) ? p : NULL;
 }
 
-typedef struct copy_ctx {
-    uintptr_t dst, src;
-    int failed;
-} copy_ctx;
-
-static void copy_one(void *ctx, uintptr_t offset, const struct mt_type *u)
-{
-    copy_ctx *c = ctx;
-    long m = get(c->src + offset, u);
-    if (m < 0)
-        unknow(c->dst + offset, u);
-    else if (put(c->dst + offset, u, (uint32_t)m) < 0)
-        c->failed = 1;
-}
-
 static __attribute__((noinline)) void *copy_any(const volatile void *dst, const volatile void *src,
                                                 const mt_type *t, int held)
 {
-    copy_ctx c = { (uintptr_t)dst, (uintptr_t)src, 0 };
     if (!held)
         held = table_lock();
-    if (live && c.dst != c.src)
-        each_union(t, 0, 1, copy_one, &c);
+    if (held == LOCK_QUEUED) {  /* applied in turn: src's members as they will be then */
+        enqueue(Q_COPY, (uintptr_t)dst, (uintptr_t)src, t, 1, 0);
+        return (void *)(uintptr_t)dst;
+    }
+    int rc = copy_locked((uintptr_t)dst, (uintptr_t)src, t);
     table_unlock(held);
-    if (c.failed)
+    if (rc < 0)
         table_failed();
     return (void *)(uintptr_t)dst;
 }
@@ -416,11 +577,19 @@ void *mt_union_assign(const volatile void *dst, const volatile void *src, size_t
     return mt_union_copy(dst, src, t);
 }
 
+/* Forgets count elements' unions at p, whatever taking the lock gave. */
+static void forget_held(const void *p, const mt_type *t, uint64_t count, int held)
+{
+    if (held == LOCK_QUEUED)
+        enqueue(Q_FORGET, (uintptr_t)p, 0, t, count, 0);
+    else
+        forget(p, t, count);
+    table_unlock(held);
+}
+
 void *mt_union_forget(const volatile void *dst, const mt_type *t)
 {
-    int held = table_lock();
-    forget((const void *)(uintptr_t)dst, t, 1);
-    table_unlock(held);
+    forget_held((const void *)(uintptr_t)dst, t, 1, table_lock());
     return (void *)(uintptr_t)dst;
 }
 
@@ -469,6 +638,8 @@ static __attribute__((noinline)) void *ret_any(const volatile void *src, const m
     returned.type = NULL;
     if (!held)
         held = table_lock();  /* (before t's positions: another thread may be making them) */
+    if (held == LOCK_QUEUED)
+        return (void *)(uintptr_t)src;  /* the table may be mid-change: nothing known, the take forgets */
     uint32_t n;
     const un_position *p = positions_of(t, &n);
     int rc = -1;
@@ -506,6 +677,34 @@ void *mt_union_ret(const volatile void *src, const mt_type *t)
     return ret_fast(src, t, 1);
 }
 
+/* The trampolines' hooks (unions.h): the handler starts with nothing
+ * handed over and a members array of its own, so that neither its
+ * returns nor its growing of the array touch what the interrupted code
+ * stashed (a loop over the array may hold its address). */
+static void set_aside(unions_saved *s)
+{
+    *s = (unions_saved){ returned.type, returned.one, returned.members, returned.n, returned.cap };
+    returned.type = NULL;
+    returned.members = NULL;
+    returned.n = returned.cap = 0;
+}
+
+static void put_back(unions_saved *s)
+{
+    free(returned.members);  /* the handler's, if it returned a value of several unions */
+    returned.type = s->type;
+    returned.one = s->one;
+    returned.members = s->members;
+    returned.n = s->n;
+    returned.cap = s->cap;
+}
+
+/* Handed down as the program starts, before any handler of it can run. */
+__attribute__((constructor)) static void hand_hooks_down(void)
+{
+    unions_set_handover_hooks(set_aside, put_back);
+}
+
 /* Gives dst's union positions after the first the members stashed. */
 static __attribute__((noinline)) int unstash_more(uintptr_t dst, const un_position *p, uint32_t n)
 {
@@ -536,12 +735,32 @@ static int unstash(uintptr_t dst, const mt_type *t)
     return rc;
 }
 
+/* A take in a handler that found the lock held: the members handed over
+ * (t's positions were made by the return that stashed them, and stay),
+ * else dst's unions forgotten, queued. */
+static void queue_take(uintptr_t dst, const mt_type *t)
+{
+    if (returned.type != t) {
+        enqueue(Q_FORGET, dst, 0, t, 1, 0);
+        return;
+    }
+    const un_position *p = t->union_positions;
+    enqueue(Q_SET, dst + p[0].offset, 0, p[0].u, 1, returned.one);
+    for (uint32_t i = 1; i < t->nunion_positions; i++)
+        enqueue(Q_SET, dst + p[i].offset, 0, p[i].u, 1, i <= returned.n ? returned.members[i - 1] : NO_MEMBER);
+}
+
 /* A take with anything handed over, or nothing (dst's members are then
  * forgotten). */
 static __attribute__((noinline)) void *take_any(const volatile void *dst, const mt_type *t, int held)
 {
     if (!held)
         held = table_lock();
+    if (held == LOCK_QUEUED) {
+        queue_take((uintptr_t)dst, t);
+        returned.type = NULL;
+        return (void *)(uintptr_t)dst;
+    }
     int rc = 0;
     if (returned.type == t)
         rc = unstash((uintptr_t)dst, t);
@@ -581,11 +800,8 @@ void *mt_union_take(const volatile void *dst, const mt_type *t)
 /* A new heap block of elements of t: nothing is known of its unions. */
 static void *fresh_block(void *p, size_t size, const mt_type *t)
 {
-    if (p && t && t->size) {
-        int held = table_lock();
-        forget(p, t, size / t->size);
-        table_unlock(held);
-    }
+    if (p && t && t->size)
+        forget_held(p, t, size / t->size, table_lock());
     return p;
 }
 
@@ -673,6 +889,24 @@ static void give_one(void *ctx, uintptr_t offset, const struct mt_type *u)
         table_failed();
 }
 
+static void give_queued(void *ctx, uintptr_t offset, const struct mt_type *u)
+{
+    moved_tags *m = ctx;
+    uint32_t k = m->members[m->at++];
+    if (k != UINT32_MAX)
+        enqueue(Q_SET, offset, 0, u, 1, k);
+}
+
+/* Gives the unions of count elements of t at base the members taken
+ * (t's positions were made when they were taken). */
+static void give_members(moved_tags *m, uintptr_t base, uint64_t count, const mt_type *t)
+{
+    m->at = 0;
+    int held = table_lock();
+    each_union(t, base, count, held == LOCK_QUEUED ? give_queued : give_one, m);
+    table_unlock(held);
+}
+
 void *mt_realloc_u(void *old, size_t size, const mt_type *t, const mt_site *site)
 {
     const struct mt_type *ot;
@@ -682,7 +916,9 @@ void *mt_realloc_u(void *old, size_t size, const mt_type *t, const mt_site *site
      * them the other way round) */
     int known = old && t && t->size && state_heap_find(old, &ot, &count) && ot == t;
     int held = table_lock();
-    if (known && live) {
+    if (held == LOCK_QUEUED && known)
+        enqueue(Q_FORGET, (uintptr_t)old, 0, t, count, 0);  /* the members are not carried: unknown */
+    else if (known && live) {
         each_union(t, (uintptr_t)old, count, count_one, &m);
         m.members = malloc((m.n ? m.n : 1) * sizeof *m.members);
         if (!m.members)
@@ -693,18 +929,10 @@ void *mt_realloc_u(void *old, size_t size, const mt_type *t, const mt_site *site
     table_unlock(held);
     void *p = mt_realloc(old, size, t, site);
     fresh_block(p, size, t);
-    if (p && m.members) {
-        uint64_t keep = size / t->size < count ? size / t->size : count;
-        m.at = 0;
-        held = table_lock();
-        each_union(t, (uintptr_t)p, keep, give_one, &m);
-        table_unlock(held);
-    } else if (!p && m.members) {  /* the old block stays: so do its members */
-        m.at = 0;
-        held = table_lock();
-        each_union(t, (uintptr_t)old, count, give_one, &m);
-        table_unlock(held);
-    }
+    if (p && m.members)
+        give_members(&m, (uintptr_t)p, size / t->size < count ? size / t->size : count, t);
+    else if (!p && m.members)  /* the old block stays: so do its members */
+        give_members(&m, (uintptr_t)old, count, t);
     free(m.members);
     return p;
 }
@@ -721,6 +949,8 @@ void *mt_reallocarray_u(void *old, size_t n, size_t size, const mt_type *t, cons
 long unions_active(const void *addr, const struct mt_type *u)
 {
     int held = table_lock();
+    if (held == LOCK_QUEUED)
+        return -1;  /* (a capture in a handler: the table may be mid-change) unknown */
     long m = get((uintptr_t)addr, u);
     table_unlock(held);
     return m;
@@ -854,6 +1084,15 @@ int unions_block_seen(void *ctx, const ck_block *b, const void *data, mt_error *
     cap_walk w = { .c = ctx, .b = b, .block_type = types[b->type], .data = data,
                    .use_table = b->role != CK_ROLE_FRAME, .err = err };
     int held = table_lock();
+    if (held == LOCK_QUEUED)
+        return mt_fail(err, MT_EREFUSED, "a capture in a signal handler that interrupted its thread's update of "
+                                         "the union table cannot read the active members of unions");
+    if (queue_lost()) {
+        table_unlock(held);
+        return mt_fail(err, MT_EREFUSED, "signal handlers stored into more unions than the queue of their "
+                                         "updates holds (%d) while the union table was busy: the active "
+                                         "members are not known", QUEUE_CAP);
+    }
     int rc = walk_type(&w, w.block_type, 0, b->count);
     table_unlock(held);
     return rc;
@@ -902,16 +1141,17 @@ long unions_image_member(const ck_image *img, uint64_t addr, uint32_t type)
 
 void unions_reset(void)
 {
-    int held = table_lock();
+    int held = table_lock();  /* (a restore's own code: never LOCK_QUEUED) */
     if (live)
         memset(slots, 0, cap * sizeof *slots);
     live = 0;
+    atomic_store_explicit(&queue.full, 0, memory_order_relaxed);  /* the table is the checkpoint's now */
     table_unlock(held);
 }
 
 int unions_install(void *addr, const struct mt_type *u, uint32_t member, mt_error *err)
 {
-    int held = table_lock();
+    int held = table_lock();  /* (a restore's own code: never LOCK_QUEUED) */
     int rc = put((uintptr_t)addr, u, member);
     table_unlock(held);
     return rc < 0 ? mt_fail(err, MT_ENOMEM, "out of memory restoring the members of unions") : 0;

@@ -38,6 +38,30 @@ void unions_solo(void);
  * from then on, for good, every use of the table takes its lock. */
 void unions_shared(void);
 
+/* What a handler leaves as it found it: the per-thread hand-over of a
+ * value the code it interrupted returned (mt_union_ret) and has not yet
+ * stored (mt_union_take), which the handler's own returns would
+ * overwrite. unions.c keeps it; the trampolines keep this on their stack. */
+typedef struct unions_saved {
+    const struct mt_type *type;
+    uint32_t one;
+    uint32_t *members;
+    size_t n, cap;
+} unions_saved;
+
+/* Around every signal handler of the program (libc_signal.c's
+ * trampolines): a handler that finds the table's lock held (perhaps by
+ * the very operation it interrupted) queues its updates instead of
+ * waiting; the next thread to take the lock applies them first. enter
+ * also sets the hand-over aside, leave puts it back. */
+void unions_handler_enter(unions_saved *s);
+void unions_handler_leave(unions_saved *s);
+/* 1 while this thread runs a handler of the program. */
+int unions_in_handler(void);
+/* unions.c hands these down as the program starts (unions_solo.c, which
+ * the trampolines import, must not import unions.c). */
+void unions_set_handover_hooks(void (*set_aside)(unions_saved *), void (*put_back)(unions_saved *));
+
 /* 1 when some local type holds a union: a capture then notes members. */
 int unions_in_program(void);
 

@@ -1,8 +1,10 @@
 /* unions_solo.c: the union table's slots as migthread-gen.h sees them,
- * and whether the program has one thread (unions.h: unions_solo,
- * unions_shared). Apart from unions.c, which uses the runtime's heap and
- * pin records, so that the files that end solo (a thread started, a
- * signal handler installed) import nothing that imports them. */
+ * whether the program has one thread (unions.h: unions_solo,
+ * unions_shared), and whether this thread runs a signal handler of the
+ * program (unions_handler_enter). Apart from unions.c, which uses the
+ * runtime's heap and pin records, so that the files that end solo (a
+ * thread started, a signal handler installed) and the trampolines import
+ * nothing that imports them. */
 #include "unions.h"
 
 #include "migthread-gen.h"
@@ -29,4 +31,39 @@ void unions_shared(void)
     __atomic_store_n(&ever_shared, 1, __ATOMIC_RELAXED);
     if (mt_union_tab.solo)
         mt_union_tab.solo = 0;
+}
+
+/* Handlers of the program this thread is running (nested ones count):
+ * written only by this thread's own trampolines, so a plain counter. */
+static _Thread_local unsigned handler_depth;
+/* unions.c's, for the hand-over of returned values (NULL before it
+ * hands them down: nothing returned yet). */
+static void (*set_aside_hook)(unions_saved *);
+static void (*put_back_hook)(unions_saved *);
+
+void unions_set_handover_hooks(void (*set_aside)(unions_saved *), void (*put_back)(unions_saved *))
+{
+    set_aside_hook = set_aside;
+    put_back_hook = put_back;
+}
+
+void unions_handler_enter(unions_saved *s)
+{
+    if (set_aside_hook)
+        set_aside_hook(s);
+    handler_depth++;
+    __atomic_signal_fence(__ATOMIC_SEQ_CST);  /* counted before the handler's first store */
+}
+
+void unions_handler_leave(unions_saved *s)
+{
+    __atomic_signal_fence(__ATOMIC_SEQ_CST);
+    handler_depth--;
+    if (put_back_hook)
+        put_back_hook(s);
+}
+
+int unions_in_handler(void)
+{
+    return handler_depth != 0;
 }
