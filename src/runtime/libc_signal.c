@@ -297,7 +297,10 @@ static void before_handler(const struct sigaction *sa)
 
 int mt_sigaction(int sig, const void *act, void *old)
 {
-    const struct sigaction *sa = act;
+    /* a copy: a program may pass one struct for both, and old is written
+     * before the new action is recorded */
+    struct sigaction want;
+    const struct sigaction *sa = act ? memcpy(&want, act, sizeof want) : NULL;
     before_handler(sa);
     if (is_trigger(sig)) {  /* recorded only: the kernel keeps the runtime's handler */
         if (old)

@@ -2,7 +2,9 @@
  * after it: a SIGINT handler (signal), a SIGTERM handler with SA_SIGINFO
  * and a mask (sigaction), SIGHUP blocked (sigprocmask), SIGPIPE ignored,
  * and a handler of its own for SIGUSR1, a signal the runtime would use
- * for its triggers. */
+ * for its triggers. The SIGTERM action is installed with one struct for
+ * the new and the old action (the runtime recorded the old one, SIG_DFL,
+ * before 2026-12-08: the restored program died of its own SIGTERM). */
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
@@ -57,7 +59,7 @@ static void install(void)
     sa.sa_flags = SA_SIGINFO;
     sigemptyset(&sa.sa_mask);
     sigaddset(&sa.sa_mask, SIGINT);
-    sigaction(SIGTERM, &sa, NULL);
+    sigaction(SIGTERM, &sa, &sa);  /* one struct for both: the new action must be the one recorded */
     signal(SIGPIPE, SIG_IGN);
     signal(SIGUSR1, on_usr1);
     sigset_t hup;
