@@ -35,9 +35,7 @@ typedef struct spot {
 } spot;
 
 static struct {
-    char **marks;
-    int nmarks;
-    int changed;
+    markset marks;
     int collect;  /* the last round records the spots */
     int notes_only; /* the first round: what calls pass to pointer parameters */
     spot *spots;
@@ -57,39 +55,12 @@ void hidden_declare_safe(const char *file_line)
     safe_spots[nsafe++] = xstrdup(file_line);
 }
 
-static int marked(const char *key)
-{
-    for (int i = 0; key && i < hs.nmarks; i++)
-        if (strcmp(hs.marks[i], key) == 0)
-            return 1;
-    return 0;
-}
-
-static void mark(const char *key)
-{
-    if (!key || marked(key))
-        return;
-    hs.marks = xrealloc(hs.marks, (size_t)(hs.nmarks + 1) * sizeof *hs.marks);
-    hs.marks[hs.nmarks++] = xstrdup(key);
-    hs.changed = 1;
-}
+static int marked(const char *key) { return markset_has(&hs.marks, key); }
+static void mark(const char *key) { markset_add(&hs.marks, key ? xstrdup(key) : NULL); }
 
 /* "v:USR" for a variable, "f:USR" for a member, "r:USR" for what a
  * function returns. */
-static char *decl_key(char kind, CXCursor decl)
-{
-    if (clang_Cursor_isNull(decl))
-        return NULL;
-    CXString usr = clang_getCursorUSR(decl);
-    const char *u = clang_getCString(usr);
-    char *key = NULL;
-    if (u && *u) {
-        key = xcalloc(1, strlen(u) + 3);
-        sprintf(key, "%c:%s", kind, u);
-    }
-    clang_disposeString(usr);
-    return key;
-}
+static char *decl_key(char kind, CXCursor decl) { return usr_key(kind, decl); }
 
 /* "d:T" for storage reached through a pointer to integers of type T, T
  * as written without qualifiers ("uintptr_t", never the canonical
@@ -164,8 +135,8 @@ int hidden_elem(CXType elem)
 
 int hidden_any(void)
 {
-    for (int i = 0; i < hs.nmarks; i++)
-        if (strchr("vfdr", hs.marks[i][0]))
+    for (int i = 0; i < hs.marks.n; i++)
+        if (strchr("vfdr", hs.marks.keys[i][0]))
             return 1;
     return 0;
 }
@@ -887,11 +858,7 @@ static void reset(void)
     reset_spots();
     if (program_marks)
         return;
-    for (int i = 0; i < hs.nmarks; i++)
-        free(hs.marks[i]);
-    free(hs.marks);
-    hs.marks = NULL;
-    hs.nmarks = 0;
+    markset_clear(&hs.marks);
 }
 
 void hidden_program_begin(void)
@@ -908,9 +875,9 @@ static void infer_marks(CXCursor top)
     hs.notes_only = 0;
     int rounds = 0;
     do {
-        hs.changed = 0;
+        hs.marks.changed = 0;
         clang_visitChildren(top, walk_top, NULL);
-    } while (hs.changed && ++rounds < MAX_ROUNDS);
+    } while (hs.marks.changed && ++rounds < MAX_ROUNDS);
 }
 
 static void begin_unit(CXTranslationUnit tu)
@@ -928,9 +895,9 @@ static void begin_unit(CXTranslationUnit tu)
 int hidden_prescan(CXTranslationUnit tu)
 {
     begin_unit(tu);
-    int before = hs.nmarks;
+    int before = hs.marks.n;
     infer_marks(clang_getTranslationUnitCursor(tu));
-    return hs.nmarks > before;
+    return hs.marks.n > before;
 }
 
 void hidden_infer(CXTranslationUnit tu, strbuf *reg)

@@ -30,9 +30,7 @@ enum fix {
 };
 
 static struct {
-    char **marks;
-    int nmarks;
-    int changed;
+    markset marks;
     int ldouble;      /* a marked number may depend on where a long double goes */
     int shared;       /* several files in one command share their marks */
     CXTranslationUnit tu;
@@ -40,48 +38,10 @@ static struct {
 
 /* ---- Marks ------------------------------------------------------------------------------ */
 
-static int marked(const char *key)
-{
-    for (int i = 0; key && i < ls.nmarks; i++)
-        if (strcmp(ls.marks[i], key) == 0)
-            return 1;
-    return 0;
-}
-
-/* "v:USR" for a variable or parameter, "f:USR" for a member, "r:USR" for
- * what a function returns; NULL for what has no USR. */
-static char *decl_key(char kind, CXCursor decl)
-{
-    if (clang_Cursor_isNull(decl))
-        return NULL;
-    CXString usr = clang_getCursorUSR(decl);
-    const char *u = clang_getCString(usr);
-    char *key = NULL;
-    if (u && *u) {
-        key = xcalloc(1, strlen(u) + 3);
-        sprintf(key, "%c:%s", kind, u);
-    }
-    clang_disposeString(usr);
-    return key;
-}
-
-static void key_mark(char *key)
-{
-    if (key && !marked(key)) {
-        ls.marks = xrealloc(ls.marks, (size_t)(ls.nmarks + 1) * sizeof *ls.marks);
-        ls.marks[ls.nmarks++] = key;
-        ls.changed = 1;
-        return;
-    }
-    free(key);
-}
-
-static int key_marked(char *key)
-{
-    int r = marked(key);
-    free(key);
-    return r;
-}
+static char *decl_key(char kind, CXCursor decl) { return usr_key(kind, decl); }
+static int marked(const char *key) { return markset_has(&ls.marks, key); }
+static void key_mark(char *key) { markset_add(&ls.marks, key); }
+static int key_marked(char *key) { return markset_take(&ls.marks, key); }
 
 static int integer_storage(CXType t) { return plain_integer_type(t); }
 
@@ -760,11 +720,7 @@ static void begin_unit(CXTranslationUnit tu)
     ls.tu = tu;
     if (ls.shared)
         return;
-    for (int i = 0; i < ls.nmarks; i++)
-        free(ls.marks[i]);
-    free(ls.marks);
-    ls.marks = NULL;
-    ls.nmarks = 0;
+    markset_clear(&ls.marks);
     ls.ldouble = 0;
 }
 
@@ -773,9 +729,9 @@ static void infer(CXTranslationUnit tu)
     CXCursor top = clang_getTranslationUnitCursor(tu);
     int rounds = 0;
     do {
-        ls.changed = 0;
+        ls.marks.changed = 0;
         clang_visitChildren(top, walk_top, NULL);
-    } while (ls.changed && ++rounds < MAX_ROUNDS);
+    } while (ls.marks.changed && ++rounds < MAX_ROUNDS);
 }
 
 void layout_program_begin(void)
@@ -788,16 +744,16 @@ void layout_program_begin(void)
 int layout_prescan(CXTranslationUnit tu)
 {
     begin_unit(tu);
-    int before = ls.nmarks;
+    int before = ls.marks.n;
     infer(tu);
-    return ls.nmarks > before;
+    return ls.marks.n > before;
 }
 
 void layout_infer(CXTranslationUnit tu, strbuf *reg)
 {
     begin_unit(tu);
     infer(tu);
-    if (ls.nmarks && ls.ldouble)
+    if (ls.marks.n && ls.ldouble)
         sb_printf(reg, "    mt_layout_uses_ldouble();\n");
 }
 

@@ -286,6 +286,23 @@ typedef struct tr_mark {
 tr_mark tr_get_mark(typereg *tr);
 void tr_rollback(typereg *tr, tr_mark m);
 
+/* ---- marks.c: the key sets of the inferences -------------------------------------- */
+
+/* "k:USR": declaration decl under kind k ('v' a variable, 'f' a member,
+ * 'r' what a function returns...), or NULL when it has no USR. */
+char *usr_key(char kind, CXCursor decl);
+typedef struct markset {
+    char **keys;
+    int n;
+    int changed;  /* set by every new key: the fixpoint goes round again */
+} markset;
+int markset_has(const markset *m, const char *key);
+/* Adds key (taken: freed when it is there already, or NULL). */
+void markset_add(markset *m, char *key);
+/* markset_has, then frees key. */
+int markset_take(markset *m, char *key);
+void markset_clear(markset *m);
+
 /* ---- hidden.c: the pointer inference for integers that hold addresses ---------- */
 
 /* The definition mtcc gives MT_NOT_A_POINTER(e) when it preprocesses. */

@@ -77,19 +77,12 @@ static struct {
 
 /* ---- Marks ------------------------------------------------------------------------------ */
 
+/* kind 0: by the declaration's own kind, a member's or a variable's. */
 static char *decl_key(CXCursor decl, char kind)
 {
-    if (clang_Cursor_isNull(decl))
-        return NULL;
-    CXString usr = clang_getCursorUSR(decl);
-    const char *u = clang_getCString(usr);
-    char *key = NULL;
-    if (u && *u) {
-        key = xcalloc(1, strlen(u) + 3);
-        sprintf(key, "%c:%s", kind ? kind : clang_getCursorKind(decl) == CXCursor_FieldDecl ? 'f' : 'v', u);
-    }
-    clang_disposeString(usr);
-    return key;
+    if (!kind && !clang_Cursor_isNull(decl))
+        kind = clang_getCursorKind(decl) == CXCursor_FieldDecl ? 'f' : 'v';
+    return usr_key(kind, decl);
 }
 
 static peek_mark *find_mark(CXCursor decl, char kind)
