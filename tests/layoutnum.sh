@@ -35,7 +35,7 @@ awk '
     split($0, a, /"/); split(a[2], n, ":"); split($0, b, /[][]/); print n[2], ty[b[2]] }
 ' "$out/shapes.mt.c" | sort -u >"$out/shapes.classes"
 for name in lay_link lay_cast lay_words lay_node lay_ptr lay_off lay_ret lay_sum lay_scaled lay_unit lay_esize \
-    lay_global lay_optoff lay_table lay_nulloff lay_out lay_outs lay_alias lay_viaptr fix_viaptr fix_point fix_pointoff fix_outcount fix_nulloff fix_flag fix_count fix_elems fix_i64 fix_dbl fix_plain fix_poff fix_comma fix_sum fix_n fix_global; do
+    lay_global lay_optoff lay_table lay_nulloff lay_out lay_outs lay_alias lay_viaptr fix_viaptr fix_point fix_pointoff lay_ints fix_outcount fix_nulloff fix_flag fix_count fix_elems fix_i64 fix_dbl fix_plain fix_poff fix_comma fix_sum fix_n fix_global; do
     case $name in lay_*) want=1 ;; *) want=0 ;; esac
     got=$(awk -v n="$name" '$1 == n { print $2 }' "$out/shapes.classes")
     check "shapes.c: $name is ${want%1}${want#0} a number of the layout (got ${got:-nothing})" '[ "$got" = "$want" ]'

@@ -239,6 +239,17 @@ static int nchildren(CXCursor c)
 
 static int is_pointer(CXType t) { return clang_getCanonicalType(t).kind == CXType_Pointer; }
 
+/* 1 when e is the unary operator op (*p, &x). */
+static int unary_is(CXCursor e, const char *op)
+{
+    if (clang_getCursorKind(e) != CXCursor_UnaryOperator)
+        return 0;
+    char *o = operator_of(ls.tu, e);
+    int r = strcmp(o, op) == 0;
+    free(o);
+    return r;
+}
+
 /* A layout number found: what it depends on decides the runtime's test. */
 static int layout_found(CXType of)
 {
@@ -363,11 +374,38 @@ static int integer_address(CXCursor e, int *moves)
     return 0;
 }
 
+/* 1 when e is the address of a member (&s->b, (char *)&s.b), whose
+ * distance to anything else in the struct moves with the struct's layout
+ * whatever the member's own type: &s->b - &s->a counts ints, two or four
+ * of them. */
+static int member_address_moves(CXCursor e)
+{
+    for (int depth = 0; depth < MAX_DEPTH; depth++) {
+        e = bare_expr(e);
+        if (clang_getCursorKind(e) != CXCursor_CStyleCastExpr)
+            break;
+        e = child_at(e, nchildren(e) - 1);
+    }
+    if (!unary_is(e, "&"))
+        return 0;
+    CXCursor m = bare_expr(child_at(e, 0));
+    if (clang_getCursorKind(m) != CXCursor_MemberRefExpr)
+        return 0;
+    CXCursor record = clang_getCursorSemanticParent(clang_getCursorReferenced(m));
+    CXType rt = clang_getCursorType(record);
+    if (rt.kind == CXType_Invalid || fix_of(rt) != FIX_NONE)
+        return 0;
+    return layout_found(rt);
+}
+
 /* a - b of two addresses counted in bytes: a pointer difference of
- * character pointers, or of two addresses cast to integers. */
+ * character pointers, or of two addresses cast to integers; or of any
+ * two addresses of which one is a member's in a struct that moves. */
 static int distance_is_layout(CXCursor a, CXCursor b)
 {
     CXType at = clang_getCursorType(a);
+    if (member_address_moves(a) || member_address_moves(b))
+        return 1;
     if (is_pointer(at)) {
         CXType pointee = clang_getCanonicalType(clang_getPointeeType(clang_getCanonicalType(at)));
         if (clang_Type_getSizeOf(pointee) != 1 && pointee.kind != CXType_Void)
@@ -380,7 +418,6 @@ static int distance_is_layout(CXCursor a, CXCursor b)
 
 static char *storage_key(CXCursor lv);
 static char *pointee_key(CXCursor lv);
-static int unary_is(CXCursor e, const char *op);
 static int layout_expr(CXCursor e);
 
 static int binary_is_layout(CXCursor e)
@@ -514,16 +551,6 @@ static char *storage_key(CXCursor lv)
 /* ---- The walk ----------------------------------------------------------------------------- */
 
 
-/* 1 when e is the unary operator op (*p, &x). */
-static int unary_is(CXCursor e, const char *op)
-{
-    if (clang_getCursorKind(e) != CXCursor_UnaryOperator)
-        return 0;
-    char *o = operator_of(ls.tu, e);
-    int r = strcmp(o, op) == 0;
-    free(o);
-    return r;
-}
 
 /* The pointer variable or parameter an lvalue reaches through (*p,
  * p[i]), as a key of its own ("o:USR": what it points to may receive a

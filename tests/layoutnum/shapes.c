@@ -12,6 +12,7 @@
 #include <string.h>
 
 struct node { int key; struct node *next; };
+struct pair { int first; char *name; int second; };  /* second at 16 or 8 */
 struct plain { int a; short b; char c[3]; };  /* one layout on every ABI */
 struct wide { int a; double d; };            /* d at 4 on i686, 8 elsewhere */
 struct point { double x, y; int64_t id; };   /* aligned to 4 on i686, yet laid out alike */
@@ -65,6 +66,8 @@ int main(void)
     long lay_link = (char *)&nodes[0].next - (char *)&nodes[0];
     unsigned long lay_cast = (unsigned long)&nodes[1].next - (unsigned long)&nodes[1];
     long fix_count = &nodes[3] - &nodes[0];
+    struct pair pr;
+    long lay_ints = &pr.second - &pr.first;
     size_t lay_words = 64 / sizeof(long);
     size_t fix_elems = sizeof fix_ints / sizeof fix_ints[0];
     size_t fix_i64 = sizeof(int64_t);
@@ -103,7 +106,7 @@ int main(void)
     }
     printf("%zu %d %zu %zu %zu %zu %zu\n", lay_nulloff, fix_nulloff, lay_out, lay_outs[0], lay_outs[1], lay_alias,
            fix_outcount);
-    printf("%zu %zu %zu %zu\n", lay_viaptr, fix_viaptr, fix_point, fix_pointoff);
+    printf("%zu %zu %zu %zu %ld\n", lay_viaptr, fix_viaptr, fix_point, fix_pointoff, lay_ints);
     printf("%s %zu %d %s %zu %d %zu %zu\n", opts[0].name, opts[0].lay_optoff, opts[0].fix_flag, opts[1].name,
            opts[1].lay_optoff, opts[1].fix_flag, lay_table[0], lay_table[1]);
     printf("%ld %lu %ld %zu %zu %zu %zu %zu %zu %zu %zu %zu %zu %zu %ld %zu %zu %zu %zu %ld\n", lay_link, lay_cast,
