@@ -912,8 +912,32 @@ static int reads_same_now(const run_state *rs, const union_plan *u, uint32_t r, 
     return same_item(sm, s + sm->offset, sbig, dm, d + dm->offset, dbig);
 }
 
+/* Copies into d, from v, the bytes of n items of type t (each size
+ * bytes apart, from base) that hold a value: the padding of a struct
+ * between and after its members is left as d has it. */
+static void copy_values(uint8_t *d, const uint8_t *v, const struct mt_type *t, size_t base, size_t size, size_t n)
+{
+    for (size_t e = 0; e < n; e++) {
+        size_t at = base + e * size;
+        if (t->is_union) {
+            memcpy(d + at, v + at, t->size);
+            continue;
+        }
+        for (uint32_t i = 0; i < t->nmembers; i++) {
+            const tmember *mm = &t->members[i];
+            if (mm->cls == MT_CLASS_STRUCT && mm->type)
+                copy_values(d, v, mm->type, at + mm->offset, mm->size, mm->count);
+            else
+                memcpy(d + at + mm->offset, v + at + mm->offset, (size_t)mm->size * mm->count);
+        }
+    }
+}
+
 /* Member m converted over bytes already in d: only m's own bytes are
- * written, so what the other members read of the rest stays. */
+ * written, so what the other members read of the rest stays; so does
+ * what they read of m's padding, which a struct's conversion zeroes (a
+ * uint64_t member read over a struct's first bytes and the padding after
+ * them: csmith seed 5126). */
 static int union_overlay_member(run_state *rs, const union_plan *u, uint32_t m, uint8_t *d, const uint8_t *s)
 {
     uint8_t small[256], *tmp = u->dst->size <= sizeof small ? small : malloc(u->dst->size);
@@ -921,8 +945,12 @@ static int union_overlay_member(run_state *rs, const union_plan *u, uint32_t m, 
         return mt_fail(rs->err, MT_ENOMEM, "out of memory converting a union");
     int rc = cv_run(u->members[m], tmp, s, 1, rs->ctx, rs->err);
     if (rc == 0) {  /* the member's own bytes, its pointers translated */
-        size_t from = u->dst->members[m].offset, len = (size_t)u->dst->members[m].size * u->dst->members[m].count;
-        memcpy(d + from, tmp + from, len);
+        const tmember *dm = &u->dst->members[m];
+        size_t from = dm->offset, len = (size_t)dm->size * dm->count;
+        if (dm->cls == MT_CLASS_STRUCT && dm->type)
+            copy_values(d, tmp, dm->type, from, dm->size, dm->count);
+        else
+            memcpy(d + from, tmp + from, len);
     }
     if (tmp != small)
         free(tmp);
