@@ -5,6 +5,7 @@
 #include "th_private.h"
 
 #include <errno.h>
+#include <signal.h>
 #include <stdio.h>
 
 #include "libc_state.h"
@@ -122,10 +123,33 @@ static int must_unwind(const th_thread *t)
     return th_cap.active && !t->parked && (th_cap.kind == TH_CAPTURE_PROCESS || th_cap.target == t->id);
 }
 
+/* The program's signal handlers stay out of a capture: a thread that has
+ * stopped for one, and the one that writes it, hold every signal but the
+ * faults until it is over, so no handler changes what is being saved (a
+ * record's checksum taken over bytes a handler then changed: a restart
+ * refused the file, tests/unions/signal.c under qemu-s390x). The signals
+ * stay pending and are delivered as the threads go on. */
+static void hold_signals(sigset_t *old)
+{
+    static const int faults[] = { SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGTRAP, SIGSYS, SIGABRT };
+    sigset_t all;
+    sigfillset(&all);
+    for (size_t i = 0; i < sizeof faults / sizeof faults[0]; i++)
+        sigdelset(&all, faults[i]);
+    pthread_sigmask(SIG_BLOCK, &all, old);
+}
+
+static void release_signals(const sigset_t *old)
+{
+    pthread_sigmask(SIG_SETMASK, old, NULL);
+}
+
 /* Waits in place until the capture of another thread is over. */
 static void pause_here(th_thread *t)
 {
     unsigned long gen = th_cap.generation;
+    sigset_t old;
+    hold_signals(&old);
     t->paused = 1;
     th_tls_snapshot(t);
     pthread_cond_broadcast(&th_changed);
@@ -133,6 +157,7 @@ static void pause_here(th_thread *t)
         pthread_cond_wait(&th_changed, &th_mu);
     t->paused = 0;
     mt_state_set(th_hook.idle_state(t->id));
+    release_signals(&old);
 }
 
 int th_at_safe_point(void)
@@ -262,9 +287,21 @@ static int others_stopped(const th_thread *me_)
     return 1;
 }
 
+static int reached_bottom(th_thread *t);
+
 int th_capture_reached_bottom(void)
 {
-    th_thread *t = th_me();
+    sigset_t old;
+    hold_signals(&old);
+    int stays = reached_bottom(th_me());
+    release_signals(&old);
+    return stays;
+}
+
+/* Parks thread t until the capture is over, writing it when t is the
+ * last to stop; 1 when t rewinds and goes on, 0 when it leaves. */
+static int reached_bottom(th_thread *t)
+{
     pthread_mutex_lock(&th_mu);
     if (!th_cap.active) {  /* called off (its deadline) while this thread unwound: it rewinds */
         pthread_mutex_unlock(&th_mu);
