@@ -1039,7 +1039,7 @@ static int walk_union(cap_walk *w, const struct mt_type *u, uint64_t offset)
         where(w, at, sizeof at);
         return mt_fail(w->err, MT_EPOINTER,
                        "%s%s in %s may hold a pointer (a member is one) and its active member is unknown",
-                       strncmp(u->name, "union ", 6) == 0 ? "" : "union ", u->name, at);
+                       strstr(u->name, "union ") ? "" : "union ", u->name, at);  /* "volatile union U7" says it */
     }
     return 0;
 }
