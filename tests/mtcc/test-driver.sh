@@ -246,8 +246,9 @@ done
 for want in '"types.c:by_x"' '"count_calls"' '"types.c:link_all"' '"main"'; do
     check "registers function $want" grep -q "$want" "$W/types.mt.c"
 done
-# classes and counts that must come out of the canonical types
-for want in 'len, MT_CLASS_UINT, 1' 'total, MT_CLASS_SINT, 1' 'tiny, MT_CLASS_SINT, 1' \
+# classes and counts that must come out of the canonical types (len holds
+# used, which holds sizeof nodes: a number of the layout, layoutnum.c)
+for want in 'len, MT_CLASS_LAYOUT_UINT, 1' 'total, MT_CLASS_SINT, 1' 'tiny, MT_CLASS_SINT, 1' \
     'name, MT_CLASS_BYTES, 16' 'uc, MT_CLASS_UINT, 1' 'flag, MT_CLASS_BOOL, 1' 'd, MT_CLASS_FLOAT, 1' \
     'ld, MT_CLASS_LDOUBLE, 1' 'next, MT_CLASS_PTR, 1' 'cmp, MT_CLASS_FNPTR, 1' 'handlers, MT_CLASS_FNPTR, 3' \
     'value, MT_CLASS_UNION, 1' 'boxes, MT_CLASS_STRUCT, 8' 'corner, MT_CLASS_STRUCT, 2' \
