@@ -29,6 +29,7 @@ run "live migration between hosts in network namespaces: x86_64 -> s390x -> aarc
 run "migthread run: a job's checkpoints, signals, resume on another ABI" tests/run.sh
 run "incremental checkpoints: a chain of three on x86_64, s390x and i686; bad parents refused" tests/incremental.sh
 run "compressed checkpoint files (checkpoint --compress): restart x86_64 -> s390x and i686, inspect, --fork, direct refusal, hostile files" tests/compress.sh
+run "the address order of heap blocks kept by a restore: six ABIs, restart, a chain, homes out of order" tests/heaporder.sh
 run "compact checkpoints: 10^5 small blocks, zero blocks and zero pages, x86_64 -> x86_64, s390x, i686" tests/compact.sh
 run "migthread run under a Slurm cluster: warned, requeued, another partition's ABI, a node lost" tests/slurm.sh
 run "mtcc driver and diagnostics" tests/mtcc.sh

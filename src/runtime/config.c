@@ -106,6 +106,7 @@ void cfg_read(const char *argv0)
                 : strcmp(fault, "lose-fork-table") == 0  ? CFG_FAULT_LOSE_FORK_TABLE
                 : strcmp(fault, "refuse-keep-fork") == 0 ? CFG_FAULT_REFUSE_KEEP_FORK
                 : strcmp(fault, "replace-ahead") == 0    ? CFG_FAULT_REPLACE_AHEAD
+                : strcmp(fault, "unordered-homes") == 0  ? CFG_FAULT_UNORDERED_HOMES
                                                          : 0;
     const char *restore = getenv("MIGTHREAD_RESTORE");
     cfg.restore = restore && *restore ? restore : NULL;

@@ -14,8 +14,14 @@ enum { CFG_INCR_MAX_DEFAULT = 8 };
  * pre-copy asked forked is refused as a runtime from before it did;
  * replace-ahead, a migration's pre-copy read ahead at the destination is
  * then replaced by a copy of itself (another file: read again at the
- * hold). */
-enum { CFG_FAULT_LOSE_FORK_TABLE = 1, CFG_FAULT_REFUSE_KEEP_FORK = 2, CFG_FAULT_REPLACE_AHEAD = 3 };
+ * hold); unordered-homes, a restore's heap blocks get malloc's homes in
+ * whatever order it gives them (the loader's repair of the order runs). */
+enum {
+    CFG_FAULT_LOSE_FORK_TABLE = 1,
+    CFG_FAULT_REFUSE_KEEP_FORK = 2,
+    CFG_FAULT_REPLACE_AHEAD = 3,
+    CFG_FAULT_UNORDERED_HOMES = 4
+};
 
 typedef struct config {
     char path[CFG_PATH_MAX];  /* MIGTHREAD_CHECKPOINT_FILE, or <program>.ckpt */

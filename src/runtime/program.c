@@ -22,6 +22,7 @@
 #include "error.h"
 #include "forkcap.h"
 #include "frames.h"
+#include "homes.h"
 #include "incr.h"
 #include "input.h"
 #include "libc_state.h"
@@ -475,6 +476,8 @@ static int restore_from(const char *path, void *(**start)(void *))
         mt_fatal("%s", err.msg);
     /* a file, "-" or migthread restart's stream, and its parents; the
      * blocks of numbers convert as they come */
+    if (cfg.fault == CFG_FAULT_UNORDERED_HOMES)
+        homes_test_unordered();
     int ahead = read_ahead();
     restore_early *early = restore_early_new(0);
     restore_early_drop_bytes(early, !cfg.incremental);  /* the seeding below hashes them */
@@ -489,6 +492,10 @@ static int restore_from(const char *path, void *(**start)(void *))
         restore_image_early(img, early, 0, &err) < 0)
         mt_fatal("%s", err.msg);
     uint64_t placed_ahead = restore_early_ahead(early);
+    if (!restore_order_kept())  /* not a refusal: most programs never compare two blocks */
+        fprintf(stderr, "migthread: warning: %s: malloc here gives no rising addresses, so the heap blocks are not "
+                "in the writer's address order (a program that compares addresses of distinct blocks may "
+                "go another way)\n", path);
     restore_early_free(early);
     incr_seed_end();
     /* the library's state, before any thread of the program goes on */
@@ -507,6 +514,9 @@ static int restore_from(const char *path, void *(**start)(void *))
         fprintf(stderr, "migthread: restored %s in %.3f ms", path, (now() - t0) * 1e3);
         if (ahead)
             say_ahead(placed_ahead);
+        if (restore_moved_for_order())
+            fprintf(stderr, ", %llu heap blocks moved to keep the writer's address order",
+                    (unsigned long long)restore_moved_for_order());
         fputc('\n', stderr);
     }
     return role;

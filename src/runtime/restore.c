@@ -19,6 +19,7 @@
 #include "error.h"
 #include "flex.h"
 #include "frames.h"
+#include "homes.h"
 #include "input.h"
 #include "migthread-gen.h"
 #include "poison.h"
@@ -102,6 +103,7 @@ struct restore_early {
     cv_plan **plans;               /* per writer type, handed to the loader */
     uint32_t nplans;
     uint8_t **stage;               /* per block index: its converted bytes, or NULL */
+    uint8_t *reserved;             /* per block index: stage is a zeroed home, not yet converted */
     uint64_t nstage;
     uint64_t taken;                /* blocks the loader placed as converted here */
     int cur_state;                 /* the record arriving: CUR_* */
@@ -179,15 +181,19 @@ static int untyped_numbers(const ck_image *img, const ck_block *b, const struct 
     return (b->aux & MT_SITE_NUMBERS) && flex_untyped(local) && !arch_equal(&img->arch, arch_local());
 }
 
-/* The bytes of block b converted early, now the caller's; NULL when none. */
-static uint8_t *take_early(loader *ld, const ck_block *b)
+/* The home of block b placed as it arrived, now the caller's, NULL when
+ * none; *converted says whether it holds b's converted bytes (else it is
+ * a zeroed home kept for b in the writer's order). */
+static uint8_t *take_early(loader *ld, const ck_block *b, int *converted)
 {
     uint64_t i = (uint64_t)(b - ld->img->blocks);
+    *converted = 0;
     if (!ld->early || i >= ld->early->nstage)
         return NULL;
     uint8_t *stage = ld->early->stage[i];
     ld->early->stage[i] = NULL;
-    ld->early->taken += stage != NULL;
+    *converted = stage && !ld->early->reserved[i];
+    ld->early->taken += *converted;
     return stage;
 }
 
@@ -224,8 +230,7 @@ static int find_home(loader *ld, const ck_block *b, home *h)
         h->new_addr = g->addr;
         if (g->constant)
             return 0;  /* identity only: its address maps, its bytes stay */
-        h->stage = take_early(ld, b);  /* placed ahead (a parent read ahead), copied in at commit */
-        h->converted = h->stage != NULL;
+        h->stage = take_early(ld, b, &h->converted);  /* placed ahead (a parent read ahead), copied in at commit */
         if (!h->stage)
             h->stage = calloc(1, bytes);
     } else if (b->role == CK_ROLE_HEAP) {
@@ -233,10 +238,11 @@ static int find_home(loader *ld, const ck_block *b, home *h)
             return mt_fail(ld->err, MT_ETYPE, "%s is untyped and used as a type with numbers of more than one "
                            "byte, which cannot be converted between these ABIs (type the allocation)",
                            describe(ld->img, b, what, sizeof what));
-        h->new_addr = h->stage = take_early(ld, b);
-        h->converted = h->stage != NULL;
-        if (!h->converted)
-            h->new_addr = h->stage = calloc(1, bytes);
+        /* in the writer's order: a home kept as the block arrived, or the
+         * next above the last (the image holds the heap in address order) */
+        h->new_addr = h->stage = take_early(ld, b, &h->converted);
+        if (!h->stage)
+            h->new_addr = h->stage = homes_alloc(bytes, 1);
     } else if (b->count != 1) {
         return mt_fail(ld->err, MT_EFORMAT, "corrupt checkpoint: %s holds %llu records",
                        describe(ld->img, b, what, sizeof what), (unsigned long long)b->count);
@@ -408,6 +414,182 @@ static int place_runs(loader *ld)
         return mt_fail(ld->err, MT_ENOMEM, "out of memory placing blocks");
     if (spans_cross(ld, &a, &b))
         return mt_fail(ld->err, MT_EFORMAT, "corrupt checkpoint: blocks of records %u and %u overlap", a, b);
+    return 0;
+}
+
+/* ---- The order of heap blocks ---------------------------------------------------- */
+
+/* The heap's homes and runs in the writer's address order, walked
+ * together (a run's span holds no home: place_runs). */
+typedef struct heap_walk {
+    uint64_t run, home;  /* the next of each */
+} heap_walk;
+
+/* The next heap item: 1 and *is_run, or 0 at the end. */
+static int walk_next(const loader *ld, heap_walk *w, int *is_run)
+{
+    while (w->home < ld->nhomes && ld->homes[w->home].block->role != CK_ROLE_HEAP)
+        w->home++;
+    if (w->run == ld->nruns && w->home == ld->nhomes)
+        return 0;
+    *is_run = w->home == ld->nhomes ||
+              (w->run < ld->nruns && ld->runs[w->run].old_start < ld->homes[w->home].old_start);
+    return 1;
+}
+
+/* Where the order of the homes first breaks: the walk stops at the item
+ * whose lowest home is not above the highest home before it (or a run
+ * whose homes descend), *floor the highest home before it. 0 when none. */
+static int order_breaks(const loader *ld, heap_walk *w, uintptr_t *floor)
+{
+    uintptr_t prev = 0;
+    int is_run;
+    while (walk_next(ld, w, &is_run)) {
+        uintptr_t lo, hi;
+        if (is_run) {
+            const run *r = &ld->runs[w->run];
+            lo = (uintptr_t)run_addr(r, 0);
+            hi = (uintptr_t)run_addr(r, r->n - 1);
+            if (hi < lo)
+                break;
+        } else {
+            lo = hi = (uintptr_t)ld->homes[w->home].new_addr;
+        }
+        if (lo <= prev)
+            break;
+        prev = hi;
+        w->run += is_run;
+        w->home += !is_run;
+    }
+    *floor = prev;
+    return w->run < ld->nruns || w->home < ld->nhomes;
+}
+
+/* The runs being made again, in order, in room made for them all. */
+typedef struct run_list {
+    run *v;
+    uint64_t n, cap;
+} run_list;
+
+static void runs_add(run_list *l, const run *r)
+{
+    if (l->n < l->cap)
+        l->v[l->n++] = *r;
+}
+
+static uint64_t moved_for_order;
+static int order_lost;
+
+uint64_t restore_moved_for_order(void)
+{
+    return moved_for_order;
+}
+
+int restore_order_kept(void)
+{
+    return !order_lost;
+}
+
+/* Moves bytes of a heap home to a new one above the last; NULL when none. */
+static uint8_t *move_home(uint8_t *old, size_t bytes)
+{
+    uint8_t *now = homes_alloc(bytes, 0);
+    if (now) {
+        memcpy(now, old, bytes);
+        free(old);
+        moved_for_order++;
+    }
+    return now;
+}
+
+/* Run r's blocks given new homes in order, as runs of blocks a fixed
+ * stride apart added to l (room for them is the caller's: one more than
+ * r's blocks at most). 0; -1 when a home is missing: the blocks not moved
+ * go into l as they lie, and the restore fails. */
+static int rehome_run(loader *ld, const run *r, run_list *l)
+{
+    size_t bytes = (size_t)r->count * ld->locals[r->type]->size;
+    run piece = *r;
+    piece.n = 0;
+    for (uint64_t k = 0; k < r->n; k++) {
+        uint8_t *now = move_home(run_addr(r, k), bytes);
+        int joins = now && (piece.n == 1 || (piece.n > 1 && now == run_addr(&piece, piece.n)));
+        if (piece.n && !joins) {
+            runs_add(l, &piece);
+            piece.n = 0;
+        }
+        piece.old_start = piece.n ? piece.old_start : r->old_start + k * run_stride(r);
+        if (!now) {
+            piece.new_base = run_addr(r, k);
+            piece.new_stride = r->new_stride;
+            piece.n = r->n - k;
+            runs_add(l, &piece);
+            return -1;
+        }
+        if (piece.n == 0)
+            piece.new_base = now;
+        else if (piece.n == 1)
+            piece.new_stride = (int64_t)(now - piece.new_base);
+        piece.n++;
+    }
+    runs_add(l, &piece);
+    return 0;
+}
+
+/* A program may compare its blocks' addresses: every heap block's home
+ * must lie in the writer's order. The homes are asked for in that order
+ * (homes.c), so this is most often a check; where the order breaks (a
+ * block placed late, a chain's blocks placed ahead), every block from
+ * there on moves to a new home above the last one in order. Where malloc
+ * gives no higher home (homes.c) the blocks stay where they are, and
+ * restore_order_kept says so. */
+static int keep_order(loader *ld)
+{
+    heap_walk w = { 0, 0 };
+    uintptr_t floor;
+    moved_for_order = 0;
+    order_lost = 0;
+    if (!order_breaks(ld, &w, &floor))
+        return 0;
+    if (homes_gave_up()) {
+        order_lost = 1;
+        return 0;
+    }
+    /* room for every run split into its blocks: runs_add never fails below */
+    uint64_t blocks = 0;
+    for (uint64_t i = 0; i < ld->nruns; i++)
+        blocks += ld->runs[i].n;
+    run_list l = { malloc((blocks + 1) * sizeof *l.v), 0, blocks + 1 };
+    if (!l.v)
+        return mt_fail(ld->err, MT_ENOMEM, "out of memory keeping the order of heap blocks");
+    for (uint64_t i = 0; i < w.run; i++)
+        runs_add(&l, &ld->runs[i]);
+    homes_floor((const void *)floor);
+    int is_run;
+    while (!order_lost && walk_next(ld, &w, &is_run)) {
+        if (is_run) {
+            order_lost = rehome_run(ld, &ld->runs[w.run++], &l) < 0;
+            continue;
+        }
+        home *h = &ld->homes[w.home++];
+        uint8_t *now = move_home(h->new_addr, (size_t)(h->block->count * ld->locals[h->block->type]->size));
+        if (now)
+            h->new_addr = h->stage = now;
+        order_lost = now == NULL;  /* the rest stays where it lies */
+    }
+    for (uint64_t i = w.run; i < ld->nruns; i++)  /* after a failure: as they lie */
+        runs_add(&l, &ld->runs[i]);
+    if (ld->early) {
+        free(ld->early->runs);
+        ld->early->runs = l.v;
+        ld->early->nruns = l.n;
+        ld->early->runs_cap = l.cap;
+    } else {
+        free(l.v);
+    }
+    ld->runs = ld->early ? l.v : NULL;
+    ld->nruns = ld->early ? l.n : 0;
+    ld->run_near = 0;
     return 0;
 }
 
@@ -841,6 +1023,7 @@ int restore_image_early(const ck_image *img, restore_early *early, unsigned flag
         return mt_fail(err, MT_EFORMAT, "checkpoint refers to a parent checkpoint that was not read");
     th_record_type();
     loader ld = { .img = img, .err = err, .early = early && early->flags == flags ? early : NULL };
+    homes_begin();
     if (ld.early && ld.early->plans && ld.early->nplans == img->ntypes) {
         ld.plans = ld.early->plans;  /* the plans compiled early go on */
         ld.early->plans = NULL;
@@ -859,6 +1042,8 @@ int restore_image_early(const ck_image *img, restore_early *early, unsigned flag
     if (rc == 0)
         rc = place_runs(&ld);
     if (rc == 0)
+        rc = keep_order(&ld);
+    if (rc == 0)
         rc = index_functions(&ld);
     if (rc == 0)
         rc = convert_all(&ld, flags);
@@ -869,6 +1054,7 @@ int restore_image_early(const ck_image *img, restore_early *early, unsigned flag
     if (rc < 0)
         th_restore_abandon();
     loader_free(&ld);
+    homes_end();
     return rc;
 }
 
@@ -877,8 +1063,10 @@ int restore_image_early(const ck_image *img, restore_early *early, unsigned flag
 restore_early *restore_early_new(unsigned flags)
 {
     restore_early *e = calloc(1, sizeof *e);
-    if (e)
+    if (e) {
         e->flags = flags;
+        homes_begin();  /* its homes and the loader's share one order */
+    }
     return e;
 }
 
@@ -895,6 +1083,11 @@ static int early_room(restore_early *e, uint64_t i)
         return -1;
     memset(grown + e->nstage, 0, (cap - e->nstage) * sizeof *grown);
     e->stage = grown;
+    uint8_t *flags = realloc(e->reserved, cap);
+    if (!flags)
+        return -1;
+    memset(flags + e->nstage, 0, cap - e->nstage);
+    e->reserved = flags;
     e->nstage = cap;
     return 0;
 }
@@ -970,7 +1163,7 @@ static void early_begin(restore_early *e, const ck_image *img, const uint8_t *pa
     /* a copy writes every byte before the block is kept (cur_done ==
      * count): calloc's memset of it would be a pass over it for nothing */
     size_t bytes = e->cur_block.count * local->size;
-    if (!(e->cur = cv_plan_is_copy(e->cur_plan) ? malloc(bytes) : calloc(1, bytes)))
+    if (!(e->cur = homes_alloc(bytes, !cv_plan_is_copy(e->cur_plan))))
         return;
     e->cur_ssz = img->types[e->cur_block.type]->size;
     e->cur_dsz = local->size;
@@ -1012,7 +1205,8 @@ static void convert_whole(restore_early *e, const ck_block *b, uint64_t i, const
 {
     if (!plan || early_room(e, i) < 0)
         return;
-    uint8_t *stage = calloc(1, b->count * cv_plan_dst(plan)->size);
+    size_t bytes = b->count * cv_plan_dst(plan)->size;
+    uint8_t *stage = b->role == CK_ROLE_HEAP ? homes_alloc(bytes, 1) : calloc(1, bytes);
     cv_ctx cx = { .lossy = e->flags & MT_LOAD_LOSSY, .src_data = b->data, .src_old = b->old_addr };
     mt_error ignored;
     if (stage && cv_plan_is_copy(plan))
@@ -1022,6 +1216,7 @@ static void convert_whole(restore_early *e, const ck_block *b, uint64_t i, const
         stage = NULL;
     }
     e->stage[i] = stage;
+    e->reserved[i] = 0;
 }
 
 /* A block of a BLOCKS record, read whole and checked, converted at once
@@ -1030,6 +1225,25 @@ static void convert_whole(restore_early *e, const ck_block *b, uint64_t i, const
 static void early_whole(restore_early *e, const ck_image *img, const ck_block *b, uint64_t i)
 {
     convert_whole(e, b, i, early_plan_of(e, img, b, b->len));
+}
+
+/* A zeroed home for heap block i, which did not convert as it arrived,
+ * taken now so that it lies in the writer's order among the blocks that
+ * did (the loader converts into it); none when its type is not this
+ * program's (the loader says why). */
+static void keep_place(restore_early *e, const ck_image *img, const ck_block *b, uint64_t i)
+{
+    if (e->off || e->ahead_mode || b->role != CK_ROLE_HEAP || b->type >= img->ntypes ||
+        img->program_id != state_program_id() || early_room(e, i) < 0)
+        return;
+    const struct mt_type *src = img->types[b->type];
+    const struct mt_type *local = types_local_find(src->id);
+    if (!local && strncmp(src->name, RAW_PREFIX, strlen(RAW_PREFIX)) != 0)
+        local = flex_local_match(src);  /* as plan_for: a flexible block of a length not made yet */
+    if (!local)
+        return;
+    e->stage[i] = homes_alloc((size_t)(b->count * local->size), 1);
+    e->reserved[i] = e->stage[i] != NULL;
 }
 
 int restore_early_block(void *ctx, const ck_image *img, const ck_block *b)
@@ -1041,12 +1255,15 @@ int restore_early_block(void *ctx, const ck_image *img, const ck_block *b)
     if (e->cur_state == CUR_CONVERTING && e->cur_done == b->count && b->role == e->cur_block.role &&
         b->type == e->cur_block.type && b->old_addr == e->cur_block.old_addr && early_room(e, i) == 0) {
         e->stage[i] = e->cur;
+        e->reserved[i] = 0;
         e->cur = NULL;
     } else if (e->cur_state == CUR_HEADER && !e->off && b->data && !e->ahead_mode) {
         early_whole(e, img, b, i);
     }
     early_drop_current(e, CUR_HEADER);
-    return e->drop && i < e->nstage && e->stage[i] != NULL;
+    if (!(i < e->nstage && e->stage[i]))
+        keep_place(e, img, b, i);
+    return e->drop && i < e->nstage && e->stage[i] != NULL && !e->reserved[i];
 }
 
 int restore_early_run_begin(void *ctx, const ck_image *img, const ck_block *first, uint32_t n, uint64_t max_len)
@@ -1087,7 +1304,7 @@ void *restore_early_run_home(void *ctx, const ck_image *img, const ck_block *b)
 {
     restore_early *e = ctx;
     (void)img;
-    return calloc(1, (size_t)b->count * e->run_local->size);  /* at least b->len: run_begin */
+    return homes_alloc((size_t)b->count * e->run_local->size, 1);  /* at least b->len: run_begin */
 }
 
 /* A block of numbers converted in its home at once: its bytes copied
@@ -1231,7 +1448,7 @@ void restore_early_inherit(void *ctx, const ck_image *img, void *pctx, const ck_
         const ck_block *b = &img->blocks[i];
         const ck_block *pb = b->delta ? ck_chain_parent_block(pimg, b->delta->parent_record) : NULL;
         uint64_t j = pb ? (uint64_t)(pb - pimg->blocks) : 0;
-        if (!pb || j >= pe->nstage || !pe->stage[j] || !same_block(e, img, b, pe, pimg, pb) ||
+        if (!pb || j >= pe->nstage || !pe->stage[j] || pe->reserved[j] || !same_block(e, img, b, pe, pimg, pb) ||
             (i < e->nstage && e->stage[i]) || early_room(e, i) < 0)
             continue;
         const cv_plan *plan = plan_of(e, img, b, b->len, 1);
@@ -1242,6 +1459,7 @@ void restore_early_inherit(void *ctx, const ck_image *img, void *pctx, const ck_
             continue;
         }
         e->stage[i] = stage;
+        e->reserved[i] = 0;
         e->ahead++;
     }
 }
@@ -1271,6 +1489,7 @@ void restore_early_free(restore_early *e)
 {
     if (!e)
         return;
+    homes_end();
     free(e->cur);
     for (uint64_t i = 0; i < e->nstage; i++)
         free(e->stage[i]);
@@ -1279,6 +1498,7 @@ void restore_early_free(restore_early *e)
             free(run_addr(&e->runs[i], k));
     free(e->runs);
     free(e->stage);
+    free(e->reserved);
     for (uint32_t i = 0; e->plans && i < e->nplans; i++)
         cv_plan_free(e->plans[i]);
     free(e->plans);

@@ -47,6 +47,13 @@ void restore_early_drop_bytes(restore_early *e, int on);
 int restore_image_early(const ck_image *img, restore_early *early, unsigned flags, mt_error *err);
 /* How many blocks restore_image_early placed as converted early. */
 uint64_t restore_early_taken(const restore_early *e);
+/* How many heap blocks the last restore moved to keep the writer's
+ * address order (0 when every home came in order). */
+uint64_t restore_moved_for_order(void);
+/* 0 when the last restore could not keep that order: malloc gave no
+ * higher homes (homes.c); every value is restored, not how the blocks
+ * compare. */
+int restore_order_kept(void);
 /* Frees what no restore took. */
 void restore_early_free(restore_early *e);
 
