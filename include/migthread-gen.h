@@ -126,6 +126,9 @@ typedef struct mt_site {
     /* The site's fast path (mt_malloc_fast): the size and descriptor id
      * of its last small block; zero until then. */
     unsigned long fast_key;
+    /* The largest alignment a block of this site was asked for
+     * (aligned_alloc, posix_memalign), kept by a restore; 0: malloc's. */
+    unsigned long align;
 } mt_site;
 enum {
     MT_SITE_POINTERS = 1,  /* used as a type holding pointers: a capture refuses it */

@@ -7,6 +7,8 @@
 # restart`, along a chain of incremental checkpoints, and when malloc
 # gives the homes in any order (MIGTHREAD_FAULT=unordered-homes: the
 # loader's repair moves the blocks, and the restore's line says so).
+# aligned.c: blocks from aligned_alloc and posix_memalign keep their
+# alignment on every ABI, and in a checkpoint of the restored program.
 # Every capture and restore goes through tests/lib/roundtrip.sh.
 set -u
 cd "$(dirname "$0")/.."
@@ -25,8 +27,11 @@ abis=$(scripts/abi.sh list)
 for abi in $abis; do
     cc=$(scripts/abi.sh cc "$abi")
     # shellcheck disable=SC2086
-    $mtcc --cc=${cc%% *} ${cc#* } -O1 -o "$out/order.$abi" tests/heaporder/order.c 2>>"$out/build.err" ||
-        fail "build for $abi ($(head -n 1 "$out/build.err"))"
+    for prog in order aligned; do
+        # shellcheck disable=SC2086
+        $mtcc --cc=${cc%% *} ${cc#* } -O1 -o "$out/$prog.$abi" tests/heaporder/$prog.c 2>>"$out/build.err" ||
+            fail "build $prog for $abi ($(head -n 1 "$out/build.err"))"
+    done
 done
 
 # roundtrip FROM TO POLLS [ENV...]: checkpointed on FROM, which carries
@@ -87,6 +92,25 @@ for to in x86_64 s390x; do
         grep -q " 0 of 2000 blocks in another place" "$out/after" &&
         [ "$(cat "$out/chain.before" "$out/after" | grep -c "^after")" -eq 1 ]'
 done
+
+echo "  aligned.c: aligned_alloc and posix_memalign blocks keep their alignment"
+gcc -O1 -o "$out/aligned.plain" tests/heaporder/aligned.c && "$out/aligned.plain" >"$out/aligned.want"
+check "the plain build's blocks are aligned" 'grep -q "^0 of 12 blocks misaligned" "$out/aligned.want"'
+aligned_trip() {  # aligned_trip FROM TO: checkpointed on FROM, resumed on TO, all aligned
+    from=$1 to=$2 ck=$out/aligned.$1.$2.ckpt
+    check "aligned.c: $from -> $to" 'rt_checkpoint "$ck" "$out/a.before" 200 scripts/abi.sh run $from "$out/aligned.$from" &&
+        rt_restore "$ck" "$out/a.after" scripts/abi.sh run $to "$out/aligned.$to" &&
+        rt_joined "$out/a.before" "$out/a.after" "$out/aligned.want"'
+}
+for to in $abis; do
+    aligned_trip x86_64 "$to"
+done
+aligned_trip s390x armhf
+ck=$out/aligned.again.ckpt
+check "aligned.c: a checkpoint of the restored program keeps the alignment (x86_64 -> i686 -> armhf)" \
+    'rt_checkpoint "$ck" "$out/a.again" 100 env MIGTHREAD_RESTORE="$out/aligned.x86_64.i686.ckpt" scripts/abi.sh run i686 "$out/aligned.i686" &&
+    rt_restore "$ck" "$out/a.after" scripts/abi.sh run armhf "$out/aligned.armhf" &&
+    rt_joined "$out/a.again" "$out/a.after" "$out/aligned.want"'
 
 echo "heaporder: $passed passed, $failed failed"
 [ "$failed" -eq 0 ]

@@ -340,9 +340,19 @@ void *mt_reallocarray(void *old, size_t n, size_t size, const mt_type *t, const 
     return mt_realloc(old, n * size, t, site);
 }
 
+/* The site remembers the largest alignment asked there, which the block
+ * keeps across a restore (restore.c); sites are mtcc's writable statics. */
+static void note_align(const mt_site *site, size_t align)
+{
+    if (site && align > site->align)
+        ((mt_site *)site)->align = align;
+}
+
 void *mt_aligned_alloc(size_t align, size_t size, const mt_type *t, const mt_site *site)
 {
     void *p = aligned_alloc(align, size);
+    if (p)
+        note_align(site, align);
     if (p)
         memset(p, 0, size);
     track(p, size, t, site);
@@ -353,6 +363,7 @@ int mt_posix_memalign(void **out, size_t align, size_t size, const mt_type *t, c
 {
     int rc = posix_memalign(out, align, size);
     if (rc == 0) {
+        note_align(site, align);
         memset(*out, 0, size);
         track(*out, size, t, site);
     }

@@ -11,6 +11,8 @@
  * back does not help: after a few tries the chunk is taken as it is, and
  * the loader's check says the order was not kept. */
 #include <malloc.h>
+#include <stdalign.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -79,26 +81,42 @@ void homes_test_unordered(void)
     ho.unordered = 1;
 }
 
+int homes_align_ok(uint64_t align)
+{
+    return align <= HOMES_ALIGN_MAX && (align & (align - 1)) == 0;
+}
+
+/* One chunk from malloc, or posix_memalign above malloc's alignment. */
+static void *one_chunk(size_t want, int zero, size_t align)
+{
+    if (align <= alignof(max_align_t))
+        return zero ? calloc(1, want) : malloc(want);
+    void *p;
+    if (posix_memalign(&p, align, want) != 0)
+        return NULL;
+    return zero ? memset(p, 0, want) : p;
+}
+
 static void hold(void *p)
 {
     memcpy(p, &ho.held, sizeof ho.held);
     ho.held = p;
 }
 
-void *homes_alloc(size_t size, int zero)
+void *homes_alloc(size_t size, int zero, size_t align)
 {
     /* room for the link of a chunk held back: a home may be bigger than
      * its block, never smaller */
     size_t want = size < sizeof(void *) ? sizeof(void *) : size;
     if (ho.unordered || (ho.gave_up && !ho.strict))
-        return zero ? calloc(1, want) : malloc(want);
+        return one_chunk(want, zero, align);
     if (ho.gave_up)
         return NULL;
     if (want >= MMAP_THRESHOLD_MIN && !ho.unmapped)
         ho.unmapped = mallopt(M_MMAP_MAX, 0) == 1;
     size_t budget = HOLD_BYTES_MIN + (want < SIZE_MAX / 8 ? HOLD_SIZES * want : 0);
     for (size_t held = 0;; held += want) {
-        void *p = zero ? calloc(1, want) : malloc(want);
+        void *p = one_chunk(want, zero, align);
         if (!p || (uintptr_t)p > ho.last) {
             ho.last = p ? (uintptr_t)p : ho.last;
             return p;

@@ -6,6 +6,7 @@
 #define MT_HOMES_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 /* A restore begins and ends (nested: the streamed reader's early
  * placement and the loader share one order). The last end frees what was
@@ -13,12 +14,18 @@
 void homes_begin(void);
 void homes_end(void);
 
-/* A home of size bytes (zeroed when zero is set), or NULL out of memory.
+/* A home of size bytes (zeroed when zero is set), aligned to align (0:
+ * malloc's; else a power of two), or NULL out of memory.
  * It lies above every home given since homes_begin or homes_floor unless
  * malloc gave nothing higher within a few tries: then it lies where
  * malloc put it (homes_gave_up says so), or, after homes_floor, there is
  * none (NULL). */
-void *homes_alloc(size_t size, int zero);
+void *homes_alloc(size_t size, int zero, size_t align);
+
+/* 1 when align is one homes_alloc takes: 0, or a power of two up to
+ * HOMES_ALIGN_MAX. */
+int homes_align_ok(uint64_t align);
+#define HOMES_ALIGN_MAX ((uint64_t)1 << 20)
 
 /* The next home goes above floor, or is NULL: the loader's repair of the
  * order (restore.c) rehomes the blocks after the last one in order. */

@@ -234,6 +234,9 @@ static int find_home(loader *ld, const ck_block *b, home *h)
         if (!h->stage)
             h->stage = calloc(1, bytes);
     } else if (b->role == CK_ROLE_HEAP) {
+        if (!homes_align_ok(b->key))
+            return mt_fail(ld->err, MT_EFORMAT, "corrupt checkpoint: %s asks for an alignment of %llu bytes",
+                           describe(ld->img, b, what, sizeof what), (unsigned long long)b->key);
         if (untyped_numbers(ld->img, b, local))
             return mt_fail(ld->err, MT_ETYPE, "%s is untyped and used as a type with numbers of more than one "
                            "byte, which cannot be converted between these ABIs (type the allocation)",
@@ -242,7 +245,7 @@ static int find_home(loader *ld, const ck_block *b, home *h)
          * next above the last (the image holds the heap in address order) */
         h->new_addr = h->stage = take_early(ld, b, &h->converted);
         if (!h->stage)
-            h->new_addr = h->stage = homes_alloc(bytes, 1);
+            h->new_addr = h->stage = homes_alloc(bytes, 1, b->key);
     } else if (b->count != 1) {
         return mt_fail(ld->err, MT_EFORMAT, "corrupt checkpoint: %s holds %llu records",
                        describe(ld->img, b, what, sizeof what), (unsigned long long)b->count);
@@ -491,9 +494,9 @@ int restore_order_kept(void)
 }
 
 /* Moves bytes of a heap home to a new one above the last; NULL when none. */
-static uint8_t *move_home(uint8_t *old, size_t bytes)
+static uint8_t *move_home(uint8_t *old, size_t bytes, size_t align)
 {
-    uint8_t *now = homes_alloc(bytes, 0);
+    uint8_t *now = homes_alloc(bytes, 0, align);
     if (now) {
         memcpy(now, old, bytes);
         free(old);
@@ -512,7 +515,7 @@ static int rehome_run(loader *ld, const run *r, run_list *l)
     run piece = *r;
     piece.n = 0;
     for (uint64_t k = 0; k < r->n; k++) {
-        uint8_t *now = move_home(run_addr(r, k), bytes);
+        uint8_t *now = move_home(run_addr(r, k), bytes, r->site ? r->site->align : 0);
         int joins = now && (piece.n == 1 || (piece.n > 1 && now == run_addr(&piece, piece.n)));
         if (piece.n && !joins) {
             runs_add(l, &piece);
@@ -572,7 +575,8 @@ static int keep_order(loader *ld)
             continue;
         }
         home *h = &ld->homes[w.home++];
-        uint8_t *now = move_home(h->new_addr, (size_t)(h->block->count * ld->locals[h->block->type]->size));
+        uint8_t *now = move_home(h->new_addr, (size_t)(h->block->count * ld->locals[h->block->type]->size),
+                                 (size_t)h->block->key);
         if (now)
             h->new_addr = h->stage = now;
         order_lost = now == NULL;  /* the rest stays where it lies */
@@ -960,7 +964,7 @@ static int commit(loader *ld)
             free(h->stage);
         } else if (h->block->role == CK_ROLE_HEAP &&
                    state_heap_add(h->new_addr, local, h->block->count,
-                                  state_site_intern(h->block->name, (unsigned)h->block->aux)) < 0) {
+                                  state_site_intern(h->block->name, (unsigned)h->block->aux, h->block->key)) < 0) {
             return mt_fail(ld->err, MT_ENOMEM, "out of memory tracking a heap block");
         }
         if (h->stage != h->new_addr)
@@ -1117,7 +1121,7 @@ static const cv_plan *early_plan(restore_early *e, const ck_image *img, uint32_t
 static const cv_plan *plan_of(restore_early *e, const ck_image *img, const ck_block *b, uint64_t datalen, int globals)
 {
     int global = globals && b->role == CK_ROLE_GLOBAL && !b->aux;  /* (aux: a constant, whose bytes stay) */
-    if ((b->role != CK_ROLE_HEAP && !global) || b->type >= img->ntypes)
+    if ((b->role != CK_ROLE_HEAP && !global) || b->type >= img->ntypes || (!global && !homes_align_ok(b->key)))
         return NULL;
     if (img->program_id != state_program_id()) {
         e->off = 1;
@@ -1163,7 +1167,7 @@ static void early_begin(restore_early *e, const ck_image *img, const uint8_t *pa
     /* a copy writes every byte before the block is kept (cur_done ==
      * count): calloc's memset of it would be a pass over it for nothing */
     size_t bytes = e->cur_block.count * local->size;
-    if (!(e->cur = homes_alloc(bytes, !cv_plan_is_copy(e->cur_plan))))
+    if (!(e->cur = homes_alloc(bytes, !cv_plan_is_copy(e->cur_plan), e->cur_block.key)))
         return;
     e->cur_ssz = img->types[e->cur_block.type]->size;
     e->cur_dsz = local->size;
@@ -1206,7 +1210,7 @@ static void convert_whole(restore_early *e, const ck_block *b, uint64_t i, const
     if (!plan || early_room(e, i) < 0)
         return;
     size_t bytes = b->count * cv_plan_dst(plan)->size;
-    uint8_t *stage = b->role == CK_ROLE_HEAP ? homes_alloc(bytes, 1) : calloc(1, bytes);
+    uint8_t *stage = b->role == CK_ROLE_HEAP ? homes_alloc(bytes, 1, b->key) : calloc(1, bytes);
     cv_ctx cx = { .lossy = e->flags & MT_LOAD_LOSSY, .src_data = b->data, .src_old = b->old_addr };
     mt_error ignored;
     if (stage && cv_plan_is_copy(plan))
@@ -1233,7 +1237,7 @@ static void early_whole(restore_early *e, const ck_image *img, const ck_block *b
  * program's (the loader says why). */
 static void keep_place(restore_early *e, const ck_image *img, const ck_block *b, uint64_t i)
 {
-    if (e->off || e->ahead_mode || b->role != CK_ROLE_HEAP || b->type >= img->ntypes ||
+    if (e->off || e->ahead_mode || b->role != CK_ROLE_HEAP || b->type >= img->ntypes || !homes_align_ok(b->key) ||
         img->program_id != state_program_id() || early_room(e, i) < 0)
         return;
     const struct mt_type *src = img->types[b->type];
@@ -1242,7 +1246,7 @@ static void keep_place(restore_early *e, const ck_image *img, const ck_block *b,
         local = flex_local_match(src);  /* as plan_for: a flexible block of a length not made yet */
     if (!local)
         return;
-    e->stage[i] = homes_alloc((size_t)(b->count * local->size), 1);
+    e->stage[i] = homes_alloc((size_t)(b->count * local->size), 1, b->key);
     e->reserved[i] = e->stage[i] != NULL;
 }
 
@@ -1289,7 +1293,10 @@ int restore_early_run_begin(void *ctx, const ck_image *img, const ck_block *firs
     if (!plan || local->size < src->size || untyped_numbers(img, first, local) || (large && !cv_plan_is_copy(plan)))
         return 0;  /* the writer's bytes must fit in the home until converted */
     const struct mt_site *site = NULL;
-    if (first->name && first->name[0] && !(site = state_site_intern(first->name, (unsigned)first->aux)))
+    if (!homes_align_ok(first->key))
+        return 0;  /* the loader says the checkpoint is corrupt */
+    if (((first->name && first->name[0]) || first->key) &&
+        !(site = state_site_intern(first->name ? first->name : "", (unsigned)first->aux, first->key)))
         return 0;
     e->run_plan = plan;
     e->run_local = local;
@@ -1304,7 +1311,7 @@ void *restore_early_run_home(void *ctx, const ck_image *img, const ck_block *b)
 {
     restore_early *e = ctx;
     (void)img;
-    return homes_alloc((size_t)b->count * e->run_local->size, 1);  /* at least b->len: run_begin */
+    return homes_alloc((size_t)b->count * e->run_local->size, 1, b->key);  /* at least b->len: run_begin */
 }
 
 /* A block of numbers converted in its home at once: its bytes copied

@@ -61,8 +61,10 @@ static int write_heap_block(const st_heap_block *h, void *ctx)
 {
     if (refuse_untyped(h, ctx))
         return 1;
-    /* the name is the allocation site, aux its MT_SITE_* flags (restore.c) */
+    /* the name is the allocation site, aux its MT_SITE_* flags, key the
+     * alignment it was asked for (restore.c) */
     ck_block b = { .role = CK_ROLE_HEAP, .type = h->type->index, .aux = h->site ? h->site->flags : 0,
+                   .key = h->site ? h->site->align : 0,
                    .old_addr = (uint64_t)(uintptr_t)h->addr, .count = h->count,
                    .len = h->count * h->type->size, .name = h->site ? (char *)h->site->where : "" };
     return ck_write_block(ctx, &b, h->addr) < 0 ? 1 : 0;

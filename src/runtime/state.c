@@ -574,13 +574,13 @@ typedef struct interned_site {
 static interned_site *sites;
 static pthread_mutex_t sites_lock = PTHREAD_MUTEX_INITIALIZER;
 
-const struct mt_site *state_site_intern(const char *where, unsigned flags)
+const struct mt_site *state_site_intern(const char *where, unsigned flags, unsigned long align)
 {
-    if (!where || !*where)
+    if (!where || (!*where && !align))
         return NULL;
     pthread_mutex_lock(&sites_lock);
     interned_site *s = sites;
-    while (s && (s->site.flags != flags || strcmp(s->site.where, where) != 0))
+    while (s && (s->site.flags != flags || s->site.align != align || strcmp(s->site.where, where) != 0))
         s = s->next;
     if (!s && (s = calloc(1, sizeof *s)) != NULL) {
         char *copy = malloc(strlen(where) + 1);
@@ -588,7 +588,7 @@ const struct mt_site *state_site_intern(const char *where, unsigned flags)
             free(s);
             s = NULL;
         } else {
-            s->site = (mt_site){ strcpy(copy, where), flags, NULL, 0 };
+            s->site = (mt_site){ strcpy(copy, where), flags, NULL, 0, align };
             s->next = sites;
             sites = s;
         }

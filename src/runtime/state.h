@@ -80,10 +80,11 @@ int state_freed_each(int (*fn)(const st_heap_block *b, void *ctx), void *ctx);
 void state_stream_closed(const void *f);
 void state_closed_streams_each(void (*fn)(uintptr_t start, uintptr_t end, void *ctx), void *ctx);
 
-/* The allocation site a restored heap block keeps, made once per where
- * and flags (the checkpoint names it; the program's own site objects are
- * not known by name). NULL for an empty where or when out of memory. */
-const struct mt_site *state_site_intern(const char *where, unsigned flags);
+/* The allocation site a restored heap block keeps, made once per where,
+ * flags and alignment (the checkpoint names it; the program's own site
+ * objects are not known by name). NULL for an empty where without an
+ * alignment, or when out of memory. */
+const struct mt_site *state_site_intern(const char *where, unsigned flags, unsigned long align);
 
 /* On: heap blocks of 4 MB or more are advised into transparent huge
  * pages, for forked captures (heap.c, MIGTHREAD_FORK). */
