@@ -197,6 +197,8 @@ char *mt_strdup(const char *s) __attribute__((malloc));
 char *mt_strndup(const char *s, size_t n) __attribute__((malloc));
 void *mt_reallocarray(void *p, size_t n, size_t size, const mt_type *t, const mt_site *site);
 void *mt_aligned_alloc(size_t align, size_t size, const mt_type *t, const mt_site *site) MT_NEW_BLOCK(2);
+void *mt_memalign(size_t align, size_t size, const mt_type *t, const mt_site *site) MT_NEW_BLOCK(2);
+void *mt_valloc(size_t size, const mt_type *t, const mt_site *site) MT_NEW_BLOCK(1);
 /* The library calls that allocate for the program. Their FILE * and
  * va_list parameters are written without <stdio.h> and <stdarg.h>, whose
  * definitions the preprocessed text that includes this header has already;
@@ -293,6 +295,8 @@ void *mt_calloc_u(size_t n, size_t size, const mt_type *t, const mt_site *site) 
 void *mt_realloc_u(void *p, size_t size, const mt_type *t, const mt_site *site);
 void *mt_reallocarray_u(void *p, size_t n, size_t size, const mt_type *t, const mt_site *site);
 void *mt_aligned_alloc_u(size_t align, size_t size, const mt_type *t, const mt_site *site) MT_NEW_BLOCK(2);
+void *mt_memalign_u(size_t align, size_t size, const mt_type *t, const mt_site *site) MT_NEW_BLOCK(2);
+void *mt_valloc_u(size_t size, const mt_type *t, const mt_site *site) MT_NEW_BLOCK(1);
 int mt_posix_memalign_u(void **out, size_t align, size_t size, const mt_type *t, const mt_site *site);
 
 /* Identity-only blocks (string literals, read-only tables): their

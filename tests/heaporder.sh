@@ -7,7 +7,7 @@
 # restart`, along a chain of incremental checkpoints, and when malloc
 # gives the homes in any order (MIGTHREAD_FAULT=unordered-homes: the
 # loader's repair moves the blocks, and the restore's line says so).
-# aligned.c: blocks from aligned_alloc and posix_memalign keep their
+# aligned.c: blocks from aligned_alloc, posix_memalign, memalign and valloc keep their
 # alignment on every ABI, and in a checkpoint of the restored program.
 # Every capture and restore goes through tests/lib/roundtrip.sh.
 set -u
@@ -93,7 +93,7 @@ for to in x86_64 s390x; do
         [ "$(cat "$out/chain.before" "$out/after" | grep -c "^after")" -eq 1 ]'
 done
 
-echo "  aligned.c: aligned_alloc and posix_memalign blocks keep their alignment"
+echo "  aligned.c: aligned_alloc, posix_memalign, memalign and valloc blocks keep their alignment"
 gcc -O1 -o "$out/aligned.plain" tests/heaporder/aligned.c && "$out/aligned.plain" >"$out/aligned.want"
 check "the plain build's blocks are aligned" 'grep -q "^0 of 12 blocks misaligned" "$out/aligned.want"'
 aligned_trip() {  # aligned_trip FROM TO: checkpointed on FROM, resumed on TO, all aligned

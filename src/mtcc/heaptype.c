@@ -875,10 +875,10 @@ static void define_site(tunit *t, asite *a)
     char text[1200];
     int flags = (a->flags & HOLDS_POINTERS ? 1 : 0) | (a->flags & HOLDS_NUMBERS ? 2 : 0);
     if (a->used_as && !strchr(a->used_as, '"') && !strchr(a->used_as, '\\'))
-        snprintf(text, sizeof text, "static mt_site __mt_site_%d __attribute__((unused)) = { \"%s\", %d, \"%s\", 0 };\n", a->number,
+        snprintf(text, sizeof text, "static mt_site __mt_site_%d __attribute__((unused)) = { \"%s\", %d, \"%s\", 0, 0 };\n", a->number,
                  a->where, flags, a->used_as);
     else
-        snprintf(text, sizeof text, "static mt_site __mt_site_%d __attribute__((unused)) = { \"%s\", %d, 0, 0 };\n", a->number, a->where,
+        snprintf(text, sizeof text, "static mt_site __mt_site_%d __attribute__((unused)) = { \"%s\", %d, 0, 0, 0 };\n", a->number, a->where,
                  flags);
     ed_text(ed_add(&t->eb, at, at, ORDER_HOISTED), text);
 }

@@ -689,7 +689,8 @@ void union_pinned_init(tunit *t, edit *e, const char *obj, CXType type, CXCursor
 const char *union_heap_wrapper(const char *wrapper, CXType elem)
 {
     static const char *const with_unions[] = { "mt_malloc", "mt_calloc", "mt_realloc", "mt_reallocarray",
-                                               "mt_aligned_alloc", "mt_posix_memalign", NULL };
+                                               "mt_aligned_alloc", "mt_posix_memalign", "mt_memalign",
+                                               "mt_valloc", NULL };
     static char name[64];
     if (!holds_union(elem))
         return wrapper;

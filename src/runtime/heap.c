@@ -11,7 +11,8 @@
  * zeroed by hand rather than by calloc, which bypasses glibc's per-thread
  * cache (tcache) and so costs twice a malloc; large ones keep calloc,
  * which knows when fresh pages from the kernel are zero already.
- * posix_memalign, getline, getdelim, asprintf and vasprintf allocate too:
+ * aligned_alloc, posix_memalign, memalign, valloc, getline, getdelim,
+ * asprintf and vasprintf allocate too:
  * their blocks are tracked the same way (the text ones as bytes).
  *
  * A block whose type ends in an array of run-time length (a flexible
@@ -357,6 +358,24 @@ void *mt_aligned_alloc(size_t align, size_t size, const mt_type *t, const mt_sit
         memset(p, 0, size);
     track(p, size, t, site);
     return p;
+}
+
+/* memalign and valloc: obsolete, still in older code; a block of theirs
+ * is an aligned block like aligned_alloc's. */
+void *mt_memalign(size_t align, size_t size, const mt_type *t, const mt_site *site)
+{
+    void *p = memalign(align, size);
+    if (p) {
+        note_align(site, align);
+        memset(p, 0, size);
+    }
+    track(p, size, t, site);
+    return p;
+}
+
+void *mt_valloc(size_t size, const mt_type *t, const mt_site *site)
+{
+    return mt_memalign((size_t)sysconf(_SC_PAGESIZE), size, t, site);
 }
 
 int mt_posix_memalign(void **out, size_t align, size_t size, const mt_type *t, const mt_site *site)

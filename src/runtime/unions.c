@@ -852,6 +852,16 @@ void *mt_aligned_alloc_u(size_t align, size_t size, const mt_type *t, const mt_s
     return fresh_block(mt_aligned_alloc(align, size, t, site), size, t);
 }
 
+void *mt_memalign_u(size_t align, size_t size, const mt_type *t, const mt_site *site)
+{
+    return fresh_block(mt_memalign(align, size, t, site), size, t);
+}
+
+void *mt_valloc_u(size_t size, const mt_type *t, const mt_site *site)
+{
+    return fresh_block(mt_valloc(size, t, site), size, t);
+}
+
 int mt_posix_memalign_u(void **out, size_t align, size_t size, const mt_type *t, const mt_site *site)
 {
     int rc = mt_posix_memalign(out, align, size, t, site);
