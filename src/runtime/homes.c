@@ -9,7 +9,8 @@
  * Where the heap cannot grow upwards (a 32-bit heap whose brk is blocked
  * falls back to mappings placed downwards, as under qemu-user), holding
  * back does not help: after a few tries the chunk is taken as it is, and
- * the loader's check says the order was not kept. */
+ * the loader homes the blocks again from the last one down, each below
+ * the one after it (homes_ceiling). */
 #include <malloc.h>
 #include <stdalign.h>
 #include <stddef.h>
@@ -37,6 +38,7 @@ static struct {
     int unmapped;            /* M_MMAP_MAX is 0 for this restore */
     int unordered;           /* tests: no order until homes_floor */
     int strict;              /* since homes_floor: no home out of order, NULL instead */
+    int down;                /* since homes_ceiling: each home below the last */
     int gave_up;             /* malloc gave nothing higher: homes as they come */
 } ho;
 
@@ -45,7 +47,7 @@ void homes_begin(void)
     if (ho.depth++ == 0) {
         ho.last = 0;
         ho.held = NULL;
-        ho.strict = ho.gave_up = 0;
+        ho.strict = ho.gave_up = ho.down = 0;
     }
 }
 
@@ -67,8 +69,15 @@ void homes_end(void)
 void homes_floor(const void *floor)
 {
     ho.last = (uintptr_t)floor;
-    ho.unordered = 0;
+    ho.unordered = ho.down = 0;
     ho.strict = 1;
+}
+
+void homes_ceiling(const void *ceiling)
+{
+    ho.last = (uintptr_t)ceiling;
+    ho.unordered = ho.gave_up = 0;
+    ho.strict = ho.down = 1;
 }
 
 int homes_gave_up(void)
@@ -117,7 +126,7 @@ void *homes_alloc(size_t size, int zero, size_t align)
     size_t budget = HOLD_BYTES_MIN + (want < SIZE_MAX / 8 ? HOLD_SIZES * want : 0);
     for (size_t held = 0;; held += want) {
         void *p = one_chunk(want, zero, align);
-        if (!p || (uintptr_t)p > ho.last) {
+        if (!p || (ho.down ? (uintptr_t)p < ho.last : (uintptr_t)p > ho.last)) {
             ho.last = p ? (uintptr_t)p : ho.last;
             return p;
         }

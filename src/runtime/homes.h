@@ -31,7 +31,11 @@ int homes_align_ok(uint64_t align);
  * order (restore.c) rehomes the blocks after the last one in order. */
 void homes_floor(const void *floor);
 
-/* 1 when malloc gave no higher home within a few tries in this restore. */
+/* The next home goes below ceiling, each one after below the one before,
+ * or is NULL: the loader's repair where malloc gives no rising addresses. */
+void homes_ceiling(const void *ceiling);
+
+/* 1 when malloc gave no higher (or lower) home within a few tries. */
 int homes_gave_up(void);
 
 /* Tests only (MIGTHREAD_FAULT=unordered-homes): until the next

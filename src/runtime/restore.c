@@ -539,12 +539,122 @@ static int rehome_run(loader *ld, const run *r, run_list *l)
     return 0;
 }
 
+/* Room for every run split into its blocks, and one more: runs_add never
+ * fails into it. */
+static int runs_room(const loader *ld, run_list *l)
+{
+    uint64_t blocks = 0;
+    for (uint64_t i = 0; i < ld->nruns; i++)
+        blocks += ld->runs[i].n;
+    *l = (run_list){ malloc((blocks + 1) * sizeof *l->v), 0, blocks + 1 };
+    return l->v ? 0 : -1;
+}
+
+/* l becomes the runs, in place of the early ones. */
+static void runs_replace(loader *ld, run_list *l)
+{
+    if (ld->early) {
+        free(ld->early->runs);
+        ld->early->runs = l->v;
+        ld->early->nruns = l->n;
+        ld->early->runs_cap = l->cap;
+    } else {
+        free(l->v);
+    }
+    ld->runs = ld->early ? l->v : NULL;
+    ld->nruns = ld->early ? l->n : 0;
+    ld->run_near = 0;
+}
+
+static int move_heap_home(loader *ld, home *h)
+{
+    uint8_t *now = move_home(h->new_addr, (size_t)(h->block->count * ld->locals[h->block->type]->size),
+                             (size_t)h->block->key);
+    if (now)
+        h->new_addr = h->stage = now;
+    return now ? 0 : -1;  /* the rest stays where it lies */
+}
+
+/* Every block from where the order breaks (w) moved above the last one
+ * in order (floor), in the writer's order. */
+static void rehome_up(loader *ld, heap_walk w, uintptr_t floor, run_list *l)
+{
+    for (uint64_t i = 0; i < w.run; i++)
+        runs_add(l, &ld->runs[i]);
+    homes_floor((const void *)floor);
+    int is_run;
+    while (!order_lost && walk_next(ld, &w, &is_run))
+        order_lost = is_run ? rehome_run(ld, &ld->runs[w.run++], l) < 0 : move_heap_home(ld, &ld->homes[w.home++]) < 0;
+    for (uint64_t i = w.run; i < ld->nruns; i++)  /* after a failure: as they lie */
+        runs_add(l, &ld->runs[i]);
+}
+
+/* rehome_run from the last block down, each home below the one after it;
+ * the pieces go into rev from the highest, the blocks not moved after a
+ * failure last. */
+static int rehome_run_down(loader *ld, const run *r, run_list *rev)
+{
+    size_t bytes = (size_t)r->count * ld->locals[r->type]->size;
+    run piece = *r;
+    piece.n = 0;
+    for (uint64_t k = r->n; k-- > 0;) {
+        uint8_t *now = move_home(run_addr(r, k), bytes, r->site ? r->site->align : 0);
+        int joins = now && (piece.n == 1 || (piece.n > 1 && now == run_addr(&piece, 0) - piece.new_stride));
+        if (piece.n && !joins) {
+            runs_add(rev, &piece);
+            piece.n = 0;
+        }
+        if (!now) {
+            piece = *r;
+            piece.n = k + 1;
+            runs_add(rev, &piece);
+            return -1;
+        }
+        if (piece.n == 1)
+            piece.new_stride = (int64_t)(piece.new_base - now);
+        piece.new_base = now;
+        piece.old_start = r->old_start + k * run_stride(r);
+        piece.n++;
+    }
+    runs_add(rev, &piece);
+    return 0;
+}
+
+/* Where malloc gives no rising addresses (homes.c): every heap block
+ * moved, from the writer's last down, each below the one after it. */
+static void rehome_down(loader *ld, run_list *l)
+{
+    run_list rev;
+    if (runs_room(ld, &rev) < 0) {
+        order_lost = 1;
+        for (uint64_t i = 0; i < ld->nruns; i++)
+            runs_add(l, &ld->runs[i]);
+        return;
+    }
+    homes_ceiling((const void *)UINTPTR_MAX);
+    uint64_t ri = ld->nruns, hi = ld->nhomes;
+    while (!order_lost) {
+        while (hi > 0 && ld->homes[hi - 1].block->role != CK_ROLE_HEAP)
+            hi--;
+        if (ri == 0 && hi == 0)
+            break;
+        int is_run = hi == 0 || (ri > 0 && ld->runs[ri - 1].old_start > ld->homes[hi - 1].old_start);
+        order_lost = is_run ? rehome_run_down(ld, &ld->runs[--ri], &rev) < 0 : move_heap_home(ld, &ld->homes[--hi]) < 0;
+    }
+    for (uint64_t i = 0; i < ri; i++)  /* not reached: as they lie */
+        runs_add(l, &ld->runs[i]);
+    while (rev.n > 0)
+        runs_add(l, &rev.v[--rev.n]);
+    free(rev.v);
+}
+
 /* A program may compare its blocks' addresses: every heap block's home
  * must lie in the writer's order. The homes are asked for in that order
  * (homes.c), so this is most often a check; where the order breaks (a
  * block placed late, a chain's blocks placed ahead), every block from
  * there on moves to a new home above the last one in order. Where malloc
- * gives no higher home (homes.c) the blocks stay where they are, and
+ * gives no rising addresses (homes.c gave up), every block moves, from
+ * the last down. If that fails too, the blocks stay where they lie, and
  * restore_order_kept says so. */
 static int keep_order(loader *ld)
 {
@@ -554,46 +664,22 @@ static int keep_order(loader *ld)
     order_lost = 0;
     if (!order_breaks(ld, &w, &floor))
         return 0;
-    if (homes_gave_up()) {
-        order_lost = 1;
-        return 0;
-    }
-    /* room for every run split into its blocks: runs_add never fails below */
-    uint64_t blocks = 0;
-    for (uint64_t i = 0; i < ld->nruns; i++)
-        blocks += ld->runs[i].n;
-    run_list l = { malloc((blocks + 1) * sizeof *l.v), 0, blocks + 1 };
-    if (!l.v)
+    run_list l;
+    if (runs_room(ld, &l) < 0)
         return mt_fail(ld->err, MT_ENOMEM, "out of memory keeping the order of heap blocks");
-    for (uint64_t i = 0; i < w.run; i++)
-        runs_add(&l, &ld->runs[i]);
-    homes_floor((const void *)floor);
-    int is_run;
-    while (!order_lost && walk_next(ld, &w, &is_run)) {
-        if (is_run) {
-            order_lost = rehome_run(ld, &ld->runs[w.run++], &l) < 0;
-            continue;
+    if (!homes_gave_up()) {
+        rehome_up(ld, w, floor, &l);
+        runs_replace(ld, &l);
+        if (!homes_gave_up())
+            return 0;  /* in order, or out of memory: order_lost says which */
+        if (runs_room(ld, &l) < 0) {
+            order_lost = 1;
+            return 0;
         }
-        home *h = &ld->homes[w.home++];
-        uint8_t *now = move_home(h->new_addr, (size_t)(h->block->count * ld->locals[h->block->type]->size),
-                                 (size_t)h->block->key);
-        if (now)
-            h->new_addr = h->stage = now;
-        order_lost = now == NULL;  /* the rest stays where it lies */
     }
-    for (uint64_t i = w.run; i < ld->nruns; i++)  /* after a failure: as they lie */
-        runs_add(&l, &ld->runs[i]);
-    if (ld->early) {
-        free(ld->early->runs);
-        ld->early->runs = l.v;
-        ld->early->nruns = l.n;
-        ld->early->runs_cap = l.cap;
-    } else {
-        free(l.v);
-    }
-    ld->runs = ld->early ? l.v : NULL;
-    ld->nruns = ld->early ? l.n : 0;
-    ld->run_near = 0;
+    order_lost = 0;
+    rehome_down(ld, &l);
+    runs_replace(ld, &l);
     return 0;
 }
 

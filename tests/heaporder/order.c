@@ -9,14 +9,19 @@
 #include <stdlib.h>
 #include <string.h>
 
-enum { NBLOCKS = 2000, LARGE = 300 * 1024, LARGE_EVERY = 400, ROUNDS = 400, ROUND_BYTES = 8 };
+enum { NBLOCKS = 2000, LARGE = 300 * 1024, LARGE_EVERY = 400, MEDIUM = 64 * 1024, ROUNDS = 400, ROUND_BYTES = 8 };
 
 static char *blocks[NBLOCKS];
 static int order_before[NBLOCKS];
+static int medium_every;  /* argv[1]: every so many blocks one of 64 KB (a heap of some MB) */
 
 static size_t size_of(int i)
 {
-    return i % LARGE_EVERY == 7 ? (size_t)LARGE + (size_t)i : ROUND_BYTES + (size_t)(i * 37 % 200);
+    if (i % LARGE_EVERY == 7)
+        return (size_t)LARGE + (size_t)i;
+    if (medium_every && i % medium_every == 3)
+        return (size_t)MEDIUM + (size_t)i;
+    return ROUND_BYTES + (size_t)(i * 37 % 200);
 }
 
 static int by_address(const void *a, const void *b)
@@ -45,8 +50,9 @@ static long round_of(int r)
     return sum;
 }
 
-int main(void)
+int main(int argc, char **argv)
 {
+    medium_every = argc > 1 ? atoi(argv[1]) : 0;
     for (int i = 0; i < NBLOCKS; i++) {
         blocks[i] = malloc(size_of(i));
         memset(blocks[i], i & 0x7f, size_of(i));
