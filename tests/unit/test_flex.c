@@ -57,7 +57,7 @@ static void test_block_types(void)
 
 static void test_heap(void)
 {
-    static const mt_site site = { "test.c:7", 0, NULL, 0 };
+    static const mt_site site = { "test.c:7", 0, NULL, 0, 0 };
     struct series *s = mt_malloc(sizeof *s + 4 * sizeof(long), desc, &site);
     const struct mt_type *t;
     uint64_t n;

@@ -286,7 +286,7 @@ static void test_threads(void)
  * tracked, zeroed and freed exactly as mt_malloc and mt_free do. */
 static void test_site_fast_path(void)
 {
-    static mt_site site = { "test_heap.c:1", 0, NULL, 0 };
+    static mt_site site = { "test_heap.c:1", 0, NULL, 0, 0 };
     static const mt_type *ty[1];  /* NULL, as a unit's type before its constructor ran */
     enum { KEY_SHIFT = MT_HEAP_KEY_SHIFT };
     size_t before = live_count(), freed = freed_count();

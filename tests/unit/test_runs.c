@@ -98,7 +98,8 @@ static uint32_t type_index(const ck_image *img, const char *name)
 
 /* Record A holds nodes at x and x + 0x100, record B one at x + second_b:
  * between them (spans cross, blocks do not) or over A's second (a node
- * is 8 bytes or more). */
+ * is 8 bytes or more). B's node points to A's second, which the restore
+ * moves above B's to keep the writer's order. */
 static int restore_fabricated(const char *path, uint64_t second_b, uint64_t a0_next, struct run_node **a,
                               struct run_node **b, mt_error *err)
 {
@@ -110,7 +111,7 @@ static int restore_fabricated(const char *path, uint64_t second_b, uint64_t a0_n
     uint32_t t = type_index(img, "struct run_node");
     uint64_t x = free_base(img);
     uint64_t a_old[] = { x, x + 0x100 }, a_next[] = { a0_next ? a0_next : x + second_b, x };
-    uint64_t b_old[] = { x + second_b }, b_next[] = { 0 };
+    uint64_t b_old[] = { x + second_b }, b_next[] = { x + 0x100 };
     int rc = -2;
     if (t != UINT32_MAX && fab_record(e, img, t, 90, 2, a_old, a_next, a) && fab_record(e, img, t, 91, 1, b_old, b_next, b))
         rc = restore_image_early(img, e, 0, err);
@@ -125,11 +126,14 @@ static void test_fabricated(void)
     CHECK(save_to(path));
     struct run_node *a[2], *b[1];
     mt_error err;
-    /* spans cross, blocks do not: split and restored, pointers right */
+    /* spans cross, blocks do not: split and restored, pointers right, the
+     * homes in the writer's order (A's second moved above B's) */
     CHECK(restore_fabricated(path, 0x80, 0, a, b, &err) == 0);
-    CHECK(a[0]->next == b[0] && a[1]->next == a[0] && b[0]->next == NULL && a[1]->v == 1);
+    struct run_node *a1 = b[0]->next;
+    CHECK(a[0]->next == b[0] && a1 && a1->next == a[0] && a1->v == 1 && b[0]->v == 0);
+    CHECK((uintptr_t)a[0] < (uintptr_t)b[0] && (uintptr_t)b[0] < (uintptr_t)a1);
     mt_free(a[0]);
-    mt_free(a[1]);
+    mt_free(a1);
     mt_free(b[0]);
     /* B's block over A's second: refused */
     CHECK(restore_fabricated(path, 0x104, 0, a, b, &err) == -1 && strstr(err.msg, "overlap") &&
