@@ -883,8 +883,8 @@ static void define_site(tunit *t, asite *a)
     ed_text(ed_add(&t->eb, at, at, ORDER_HOISTED), text);
 }
 
-/* The pointer variable the call's block goes to (initialized or
- * assigned), or a null cursor. */
+/* The pointer variable the call's block initializes, or the lvalue it is
+ * assigned to (p, c->offs, *pp), or a null cursor. */
 static CXCursor destination_var(CXCursor *anc, int nanc, CXCursor call)
 {
     for (int i = nanc - 1; i >= 0; i--) {
@@ -894,14 +894,12 @@ static CXCursor destination_var(CXCursor *anc, int nanc, CXCursor call)
             continue;
         if (k == CXCursor_VarDecl)
             return anc[i];
-        if (k != CXCursor_BinaryOperator)
+        if (k != CXCursor_BinaryOperator || !binary_op(clang_Cursor_getTranslationUnit(anc[i]), anc[i], "="))
             break;
         kids ch = children(anc[i]);
         CXCursor lhs = ch.n == 2 ? bare(ch.c[0]) : clang_getNullCursor();
         free(ch.c);
-        if (!clang_Cursor_isNull(lhs) && clang_getCursorKind(lhs) == CXCursor_DeclRefExpr)
-            return clang_getCursorReferenced(lhs);
-        break;
+        return lhs;
     }
     return clang_getNullCursor();
 }

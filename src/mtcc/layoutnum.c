@@ -7,7 +7,9 @@
  * This finds the integer storage such a number is stored into, by the same
  * flow-insensitive fixpoint as hidden.c's (a variable by its declaration, a
  * member by type and member, what a function returns, a parameter by its
- * arguments). types.c gives that storage the runtime's layout class, which
+ * arguments, what the pointers kept in any of these point to, a level of
+ * keys for each level of pointers, and the members of a union together).
+ * types.c gives that storage the runtime's layout class, which
  * a restore onto a layout that differs refuses by name unless it holds 0. */
 #include <stdio.h>
 #include <stdlib.h>
@@ -45,14 +47,23 @@ static int key_marked(char *key) { return markset_take(&ls.marks, key); }
 
 static int integer_storage(CXType t) { return plain_integer_type(t); }
 
-/* An integer, or an array of them (its initializer list may hold sizes). */
-static int integer_elements(CXType t)
+static int is_array(CXType t)
+{
+    enum CXTypeKind k = clang_getCanonicalType(t).kind;
+    return k == CXType_ConstantArray || k == CXType_IncompleteArray || k == CXType_VariableArray;
+}
+
+/* The canonical type of t's elements through arrays (t itself if none). */
+static CXType element_type(CXType t)
 {
     CXType c = clang_getCanonicalType(t);
-    while (c.kind == CXType_ConstantArray || c.kind == CXType_IncompleteArray)
+    for (int depth = 0; is_array(c) && depth < MAX_DEPTH; depth++)
         c = clang_getCanonicalType(clang_getArrayElementType(c));
-    return integer_storage(c);
+    return c;
 }
+
+/* An integer, or an array of them (its initializer list may hold sizes). */
+static int integer_elements(CXType t) { return integer_storage(element_type(t)); }
 
 /* ---- Which types have one layout --------------------------------------------------------- */
 
@@ -244,7 +255,7 @@ static int unary_is(CXCursor e, const char *op)
 {
     if (clang_getCursorKind(e) != CXCursor_UnaryOperator)
         return 0;
-    char *o = operator_of(ls.tu, e);
+    char *o = operator_of(clang_Cursor_getTranslationUnit(e), e);
     int r = strcmp(o, op) == 0;
     free(o);
     return r;
@@ -417,7 +428,6 @@ static int distance_is_layout(CXCursor a, CXCursor b)
 }
 
 static char *storage_key(CXCursor lv);
-static char *pointee_key(CXCursor lv);
 static int layout_expr(CXCursor e);
 
 static int binary_is_layout(CXCursor e)
@@ -508,13 +518,10 @@ static int layout_expr(CXCursor e)
     }
     case CXCursor_DeclRefExpr:
     case CXCursor_MemberRefExpr:
-    case CXCursor_ArraySubscriptExpr: {
-        char *key = storage_key(e);
-        return key ? key_marked(key) : key_marked(pointee_key(e));  /* p[i]: what p points to */
-    }
+    case CXCursor_ArraySubscriptExpr: return key_marked(storage_key(e));  /* p[i]: what p points to */
     case CXCursor_UnaryOperator:
         if (unary_is(e, "*"))  /* the value p points to, not p's */
-            return key_marked(pointee_key(e));
+            return key_marked(storage_key(e));
         return !unary_is(e, "&") && layout_expr(child_at(e, 0));
     case CXCursor_BinaryOperator: return binary_is_layout(e);
     case CXCursor_CompoundAssignOperator: return layout_expr(child_at(e, 0)) || layout_expr(child_at(e, 1));
@@ -529,86 +536,165 @@ static int layout_expr(CXCursor e)
     }
 }
 
-/* The storage an lvalue names, as a mark key, or NULL: a variable, a
- * member, an element of an array variable. Numbers stored through
- * pointers are not followed (docs/design.md says so). */
+/* ---- Keys of storage ---------------------------------------------------------------------- */
+
+/* A key names storage: "v:USR" a variable or parameter (every element of
+ * an array variable), "f:USR" a member (in every object of its struct or
+ * union), "r:USR" what a function returns; "o" before a key names what
+ * the pointers kept there point to: "ov:USR" the integers an out
+ * parameter size_t *out reaches, "of:USR" those a member size_t *offs
+ * reaches in every object of its struct, "oov:USR" those reached through
+ * size_t **pp. Takes key; NULL stays NULL. */
+static char *deref_key(char *key)
+{
+    if (!key)
+        return NULL;
+    char *o = xcalloc(1, strlen(key) + 2);
+    o[0] = 'o';
+    strcpy(o + 1, key);
+    free(key);
+    return o;
+}
+
+static int pointer_or_array(CXCursor e) { return is_pointer(clang_getCursorType(e)) || is_array(clang_getCursorType(e)); }
+
+static char *target_key(CXCursor p);
+
+/* The storage an lvalue names, as a key, or NULL: a variable, a member,
+ * an element of an array (the array's key), what a pointer points to
+ * (*p, p[i], *c->psize, **pp). */
 static char *storage_key(CXCursor lv)
 {
     lv = bare_expr(lv);
     switch (clang_getCursorKind(lv)) {
     case CXCursor_DeclRefExpr: return decl_key('v', clang_getCursorReferenced(lv));
     case CXCursor_MemberRefExpr: return decl_key('f', clang_getCursorReferenced(lv));
-    case CXCursor_ArraySubscriptExpr: {
-        CXCursor base = bare_expr(child_at(lv, 0));
-        if (clang_getCanonicalType(clang_getCursorType(base)).kind == CXType_ConstantArray)
-            return storage_key(base);
+    case CXCursor_ArraySubscriptExpr: {  /* a[i], or i[a] */
+        CXCursor base = child_at(lv, 0);
+        return target_key(pointer_or_array(base) ? base : child_at(lv, 1));
+    }
+    case CXCursor_UnaryOperator: return unary_is(lv, "*") ? target_key(child_at(lv, 0)) : NULL;
+    default: return NULL;
+    }
+}
+
+/* The operand of a pointer sum or difference (p + n, n + p, p - n), or
+ * of an assignment or comma (its value's). */
+static CXCursor pointer_operand(CXCursor e)
+{
+    CXCursor a = child_at(e, 0), b = child_at(e, 1);
+    CXTranslationUnit tu = clang_Cursor_getTranslationUnit(e);  /* heaptype.c asks too */
+    if (binary_op(tu, e, "+") || binary_op(tu, e, "-"))
+        return pointer_or_array(a) ? a : b;
+    return b;  /* p = q, (x, q) */
+}
+
+/* What the value of pointer or array expression p points to, as a key,
+ * or NULL when that is not known here (a block of the C library, an
+ * integer cast to a pointer): &x is x, an array its elements, a pointer
+ * kept in storage what that storage's pointers point to, a call what the
+ * function's returns do; p + n, p++ and casts between pointers what p
+ * does. */
+static char *target_key(CXCursor p)
+{
+    p = bare_expr(p);
+    if (is_array(clang_getCursorType(p)))
+        return storage_key(p);
+    if (!is_pointer(clang_getCursorType(p)))
         return NULL;
+    switch (clang_getCursorKind(p)) {
+    case CXCursor_DeclRefExpr:
+    case CXCursor_MemberRefExpr:
+    case CXCursor_ArraySubscriptExpr: return deref_key(storage_key(p));
+    case CXCursor_UnaryOperator:
+        if (unary_is(p, "&"))
+            return storage_key(child_at(p, 0));
+        return unary_is(p, "*") ? deref_key(storage_key(p)) : target_key(child_at(p, 0));  /* p++ */
+    case CXCursor_CStyleCastExpr: {
+        CXCursor in = child_at(p, nchildren(p) - 1);
+        return !clang_Cursor_isNull(in) && pointer_or_array(in) ? target_key(in) : NULL;
+    }
+    case CXCursor_BinaryOperator: return target_key(pointer_operand(p));
+    case CXCursor_CompoundAssignOperator: return target_key(child_at(p, 0));  /* p += n */
+    case CXCursor_CallExpr: {  /* a function that returns storage of the program's: what it returns */
+        CXCursor callee = clang_getCursorReferenced(p);
+        return key_marked(decl_key('k', callee)) ? deref_key(decl_key('r', callee)) : NULL;
     }
     default: return NULL;
     }
 }
 
-/* ---- The walk ----------------------------------------------------------------------------- */
-
-
-
-/* The pointer variable or parameter an lvalue reaches through (*p,
- * p[i]), as a key of its own ("o:USR": what it points to may receive a
- * number of the layout), or NULL. */
-static char *pointee_key(CXCursor lv)
-{
-    lv = bare_expr(lv);
-    enum CXCursorKind k = clang_getCursorKind(lv);
-    CXCursor base;
-    if (unary_is(lv, "*"))
-        base = bare_expr(child_at(lv, 0));
-    else if (k == CXCursor_ArraySubscriptExpr)
-        base = bare_expr(child_at(lv, 0));
-    else
-        return NULL;
-    if (clang_getCursorKind(base) != CXCursor_DeclRefExpr || !is_pointer(clang_getCursorType(base)))
-        return NULL;
-    return decl_key('o', clang_getCursorReferenced(base));
-}
-
 static void store(CXCursor lhs, CXCursor rhs)
 {
-    if (!integer_storage(clang_getCursorType(lhs)) || !layout_expr(rhs))
-        return;
-    char *key = storage_key(lhs);
-    key_mark(key ? key : pointee_key(lhs));  /* an out parameter: *size = sizeof(T) */
+    if (integer_storage(clang_getCursorType(lhs)) && layout_expr(rhs))
+        key_mark(storage_key(lhs));  /* also an out parameter: *size = sizeof(T) */
 }
 
-/* src flows into pointer storage dst (an assignment, an initializer, an
- * argument): dst then points where src does (&x: x itself; an array: its
- * elements; another pointer variable: where that points). Numbers of the
- * layout flow both ways: stored through dst they mark that storage, and
- * read through dst (*dst, dst[i]) from storage already marked they are
- * numbers of the layout too. */
-static void points_into(char *dst_key, CXCursor src)
+/* Keys a and b name the same storage: a mark on either is on both
+ * (numbers stored through one pointer are read through the other). */
+static void link_keys(const char *a, const char *b)
+{
+    if (marked(a) && !marked(b))
+        key_mark(xstrdup(b));
+    if (marked(b) && !marked(a))
+        key_mark(xstrdup(a));
+}
+
+/* d and s name what two pointers of type t point to, the same storage;
+ * so are what the pointers kept there point to, a level deeper for each
+ * level of pointers in t (size_t **pp = &p: *pp is p, **pp is *p). Takes
+ * d and s. */
+static void link_levels(char *d, char *s, CXType t)
+{
+    for (int depth = 0; d && s && depth < MAX_DEPTH; depth++) {
+        link_keys(d, s);
+        t = clang_getPointeeType(clang_getCanonicalType(t));
+        if (!is_pointer(t))
+            break;
+        d = deref_key(d);
+        s = deref_key(s);
+    }
+    free(d);
+    free(s);
+}
+
+/* Pointer value src stored into pointer storage dst of type t (an
+ * assignment, an initializer, an argument, a return): dst's pointers
+ * then point where src does. Numbers of the layout flow both ways:
+ * stored through dst they mark that storage, and read through dst from
+ * storage already marked they are numbers of the layout too. Takes dst. */
+static void flows_into(char *dst, CXType t, CXCursor src)
 {
     src = bare_expr(src);
-    char *target = NULL;
-    if (unary_is(src, "&")) {
-        CXCursor x = child_at(src, 0);
-        if (integer_elements(clang_getCursorType(x)))
-            target = storage_key(x);
-    } else if (clang_getCursorKind(src) == CXCursor_DeclRefExpr) {
-        CXCursor d = clang_getCursorReferenced(src);
-        CXType dt = clang_getCanonicalType(clang_getCursorType(d));
-        if (dt.kind == CXType_ConstantArray && integer_elements(dt))
-            target = decl_key('v', d);
-        else if (dt.kind == CXType_Pointer)
-            target = decl_key('o', d);
+    if (clang_getCursorKind(src) == CXCursor_ConditionalOperator && nchildren(src) == 3) {
+        flows_into(dst ? xstrdup(dst) : NULL, t, child_at(src, 1));
+        flows_into(dst, t, child_at(src, 2));
+        return;
     }
-    if (target && dst_key) {
-        if (marked(dst_key) && !marked(target))
-            key_mark(xstrdup(target));
-        if (marked(target) && !marked(dst_key))
-            key_mark(xstrdup(dst_key));
-    }
-    free(target);
-    free(dst_key);
+    link_levels(deref_key(dst), target_key(src), t);
+}
+
+/* return v in a function that returns a pointer: a "k:" mark says that
+ * it may return storage of the program's (not a new block of malloc's,
+ * which would make every caller's pointer one), and v flows into what it
+ * returns. */
+static void returns_pointer(CXCursor fn, CXCursor v)
+{
+    char *known = target_key(v);
+    if (known)
+        key_mark(decl_key('k', fn));
+    free(known);
+    flows_into(decl_key('r', fn), clang_getCursorResultType(fn), v);
+}
+
+/* The pointer storage lhs = rhs assigns to, followed into. */
+static void assign(CXCursor lhs, CXCursor rhs)
+{
+    CXType t = clang_getCursorType(lhs);
+    if (is_pointer(t))
+        flows_into(storage_key(lhs), t, rhs);
+    else
+        store(lhs, rhs);
 }
 
 /* Arguments that carry layout numbers into a defined function's integer
@@ -626,7 +712,7 @@ static void check_call(CXCursor call)
         if (integer_storage(clang_getCursorType(parm)) && layout_expr(arg))
             key_mark(decl_key('v', parm));
         if (is_pointer(clang_getCursorType(parm)))
-            points_into(decl_key('o', parm), arg);
+            flows_into(decl_key('v', parm), clang_getCursorType(parm), arg);
     }
 }
 
@@ -679,6 +765,8 @@ static void check_init_list(CXCursor list)
         int aggregate = ft.kind == CXType_Record || ft.kind == CXType_ConstantArray;
         if (aggregate && clang_getCursorKind(bare_expr(value)) != CXCursor_InitListExpr)
             lost = 1;  /* braces elided: the next values fill its members */
+        if (is_pointer(ft) && !clang_Cursor_isNull(field))  /* { &size, offs }: where its pointers point */
+            flows_into(decl_key('f', field), clang_getCursorType(field), value);
         if (!layout_expr(value))
             continue;
         any = 1;
@@ -689,6 +777,68 @@ static void check_init_list(CXCursor list)
         mark_field(f.c[k]);
     free(ch.c);
     free(f.c);
+}
+
+/* A pointer variable's initializer, or an array of pointers' list ({ &a,
+ * &b }): each value flows into the variable. */
+static void init_pointers(CXCursor var, CXCursor init)
+{
+    CXType t = clang_getCursorType(var);
+    if (is_pointer(t)) {
+        flows_into(decl_key('v', var), t, init);
+        return;
+    }
+    CXType elem = clang_getArrayElementType(clang_getCanonicalType(t));
+    if (!is_pointer(elem) || clang_getCursorKind(bare_expr(init)) != CXCursor_InitListExpr)
+        return;
+    kids ch = children(bare_expr(init));
+    for (int i = 0; i < ch.n; i++)
+        flows_into(decl_key('v', var), elem, ch.c[i]);
+    free(ch.c);
+}
+
+/* ---- Unions ------------------------------------------------------------------------------- */
+
+/* The members of a union share its bytes: a number of the layout stored
+ * in an integer member is read through every other (and through the
+ * integer members of its struct members, whose bytes it overlays), and a
+ * pointer stored in one pointer member is read through every other. */
+typedef struct union_walk {
+    int marked;       /* an integer member has a mark */
+    int marking;      /* the second pass: mark them all */
+    CXCursor pointer; /* the first pointer member, or a null cursor */
+    int depth;
+} union_walk;
+
+static enum CXVisitorResult union_member(CXCursor field, CXClientData data)
+{
+    union_walk *w = data;
+    CXType t = clang_getCursorType(field), elem = element_type(t);
+    if (integer_storage(elem) && w->marking)
+        key_mark(decl_key('f', field));
+    else if (integer_storage(elem))
+        w->marked |= key_marked(decl_key('f', field));
+    else if (elem.kind == CXType_Record && w->depth < MAX_DEPTH) {
+        w->depth++;
+        clang_Type_visitFields(elem, union_member, w);
+        w->depth--;
+    } else if (is_pointer(t) && w->depth == 0 && !w->marking) {
+        if (clang_Cursor_isNull(w->pointer))
+            w->pointer = field;
+        else
+            link_levels(deref_key(decl_key('f', w->pointer)), deref_key(decl_key('f', field)), t);
+    }
+    return CXVisit_Continue;
+}
+
+static void union_shares(CXCursor decl)
+{
+    CXType t = clang_getCursorType(decl);
+    union_walk w = { 0, 0, clang_getNullCursor(), 0 };
+    clang_Type_visitFields(t, union_member, &w);
+    w.marking = w.marked;
+    if (w.marking)
+        clang_Type_visitFields(t, union_member, &w);
 }
 
 static void walk_node(CXCursor c, CXCursor fn);
@@ -707,20 +857,21 @@ static void walk_node(CXCursor c, CXCursor fn)
         CXCursor init = clang_Cursor_getVarDeclInitializer(c);
         if (!clang_Cursor_isNull(init) && integer_elements(clang_getCursorType(c)) && layout_expr(init))
             key_mark(decl_key('v', c));
-        if (!clang_Cursor_isNull(init) && is_pointer(clang_getCursorType(c)))
-            points_into(decl_key('o', c), init);
+        if (!clang_Cursor_isNull(init))
+            init_pointers(c, init);
     } else if (k == CXCursor_BinaryOperator) {
-        CXCursor lhs = bare_expr(child_at(c, 0));
         if (binary_op(ls.tu, c, "="))
-            store(lhs, child_at(c, 1));
-        if (binary_op(ls.tu, c, "=") && clang_getCursorKind(lhs) == CXCursor_DeclRefExpr &&
-            is_pointer(clang_getCursorType(lhs)))
-            points_into(decl_key('o', clang_getCursorReferenced(lhs)), child_at(c, 1));
+            assign(bare_expr(child_at(c, 0)), child_at(c, 1));
     } else if (k == CXCursor_CompoundAssignOperator) {
         store(bare_expr(child_at(c, 0)), c);  /* x op= e: a layout number when either is */
     } else if (k == CXCursor_ReturnStmt && !clang_Cursor_isNull(fn)) {
-        if (integer_storage(clang_getCursorResultType(fn)) && layout_expr(child_at(c, 0)))
+        CXType rt = clang_getCursorResultType(fn);
+        if (integer_storage(rt) && layout_expr(child_at(c, 0)))
             key_mark(decl_key('r', fn));
+        if (is_pointer(rt) && nchildren(c))  /* return &c->size: what *f() reaches */
+            returns_pointer(fn, child_at(c, 0));
+    } else if (k == CXCursor_UnionDecl && clang_isCursorDefinition(c)) {
+        union_shares(c);
     } else if (k == CXCursor_CallExpr) {
         check_call(c);
     } else if (k == CXCursor_InitListExpr) {
@@ -749,6 +900,16 @@ static void begin_unit(CXTranslationUnit tu)
         return;
     markset_clear(&ls.marks);
     ls.ldouble = 0;
+}
+
+/* 1 when some storage may hold a number of the layout ("k:" marks name
+ * functions that return the program's storage). */
+static int numbers_marked(void)
+{
+    for (int i = 0; i < ls.marks.n; i++)
+        if (ls.marks.keys[i][0] != 'k')
+            return 1;
+    return 0;
 }
 
 static void infer(CXTranslationUnit tu)
@@ -780,7 +941,7 @@ void layout_infer(CXTranslationUnit tu, strbuf *reg)
 {
     begin_unit(tu);
     infer(tu);
-    if (ls.marks.n && ls.ldouble)
+    if (numbers_marked() && ls.ldouble)
         sb_printf(reg, "    mt_layout_uses_ldouble();\n");
 }
 
@@ -794,9 +955,11 @@ int layout_decl(CXCursor decl)
     return key_marked(decl_key(clang_getCursorKind(decl) == CXCursor_FieldDecl ? 'f' : 'v', decl));
 }
 
-int layout_pointee(CXCursor decl)
+int layout_pointee(CXCursor dest)
 {
-    return key_marked(decl_key('o', decl));
+    enum CXCursorKind k = clang_getCursorKind(dest);
+    int decl = k == CXCursor_VarDecl || k == CXCursor_ParmDecl;
+    return key_marked(deref_key(decl ? decl_key('v', dest) : storage_key(dest)));
 }
 
 int layout_value(CXCursor e)

@@ -342,9 +342,10 @@ int layout_prescan(CXTranslationUnit tu);
 /* 1 when a variable, parameter or member (an integer or array of them)
  * may hold a number of the layout. */
 int layout_decl(CXCursor decl);
-/* 1 when what pointer variable or parameter decl points to may hold
- * numbers of the layout (a heap block allocated for it: its integers). */
-int layout_pointee(CXCursor decl);
+/* 1 when what dest points to may hold numbers of the layout (a heap
+ * block allocated for it: its integers): dest is a pointer variable or
+ * parameter, or the pointer lvalue assigned (c->offs, *pp, rows[i]). */
+int layout_pointee(CXCursor dest);
 /* 1 when integer expression e may be a number of the layout (what a
  * temporary that carries its value across a call holds). */
 int layout_value(CXCursor e);
