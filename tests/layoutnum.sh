@@ -6,7 +6,10 @@
 # (unless it is 0), never restored wrong. shapes.c: which variables,
 # members, globals, parameters, returns and out parameters mtcc marks and
 # which it must not
-# (read from --print-transformed); ptroffset.c: lemon's list sort by the
+# (read from --print-transformed); ptrshapes.c: the same through pointers
+# kept in structs, arrays and other pointers, and through unions;
+# ptrmember.c: offsets kept through a struct's pointer members (a heap
+# array, a pointer to a pointer), refused on i686; ptroffset.c: lemon's list sort by the
 # byte offset of its link, inside a struct sort_list does not see (so a
 # long double there is assumed: refused on s390x too); temp.c: a size held
 # by mtcc's temporary across a call; heaparray.c: a heap array of offsets; zero.c: a 0 restores anywhere; ldouble.c: a
@@ -24,22 +27,36 @@ pass() { passed=$((passed + 1)); }
 check() { rt_why=""; if eval "$2"; then pass; else fail "$1${rt_why:+ ($rt_why)}"; fi; }
 refusal="a size or offset of the writer's layout"
 
-# The class each lay_* and fix_* name got: members by their MT_MEMBER_OF
-# line, globals through the descriptor their registration names.
-$mtcc --print-transformed tests/layoutnum/shapes.c >"$out/shapes.mt.c" 2>"$out/shapes.mt.err"
-check "shapes.c: mtcc --print-transformed" '[ -s "$out/shapes.mt.c" ]'
-awk '
-/__mt_ty\[[0-9]+\] = mt_type_scalar\(/ { split($0, a, /[][]/); ty[a[2]] = ($0 ~ /MT_CLASS_LAYOUT/) }
-/MT_MEMBER_OF\(/ { split($0, a, /, */); if (a[2] ~ /^(lay|fix)_/) print a[2], ($0 ~ /MT_CLASS_LAYOUT/) }
-/mt_register_global\("shapes.c:(lay|fix)_/ {
-    split($0, a, /"/); split(a[2], n, ":"); split($0, b, /[][]/); print n[2], ty[b[2]] }
-' "$out/shapes.mt.c" | sort -u >"$out/shapes.classes"
-for name in lay_link lay_cast lay_words lay_node lay_ptr lay_off lay_ret lay_sum lay_scaled lay_unit lay_esize \
-    lay_global lay_optoff lay_table lay_nulloff lay_out lay_outs lay_alias lay_viaptr fix_viaptr fix_point fix_pointoff lay_ints fix_outcount fix_nulloff fix_flag fix_count fix_elems fix_i64 fix_dbl fix_plain fix_poff fix_comma fix_sum fix_n fix_global; do
-    case $name in lay_*) want=1 ;; *) want=0 ;; esac
-    got=$(awk -v n="$name" '$1 == n { print $2 }' "$out/shapes.classes")
-    check "shapes.c: $name is ${want%1}${want#0} a number of the layout (got ${got:-nothing})" '[ "$got" = "$want" ]'
-done
+# shapes NAME LAY_OR_FIX_NAMES...: the class each lay_* and fix_* name of
+# NAME.c got: members by their MT_MEMBER_OF line, globals through the
+# descriptor their registration names.
+shapes() {
+    src=$1
+    shift
+    $mtcc --print-transformed "tests/layoutnum/$src.c" >"$out/$src.mt.c" 2>"$out/$src.mt.err"
+    check "$src.c: mtcc --print-transformed" '[ -s "$out/$src.mt.c" ]'
+    awk -v src="$src" '
+    /__mt_ty\[[0-9]+\] = mt_type_scalar\(/ { split($0, a, /[][]/); ty[a[2]] = ($0 ~ /MT_CLASS_LAYOUT/) }
+    /MT_MEMBER_OF\(/ { split($0, a, /, */); if (a[2] ~ /^(lay|fix)_/) print a[2], ($0 ~ /MT_CLASS_LAYOUT/) }
+    index($0, "mt_register_global(\"" src ".c:") && /:(lay|fix)_/ {
+        split($0, a, /"/); split(a[2], n, ":"); split($0, b, /[][]/); print n[2], ty[b[2]] }
+    ' "$out/$src.mt.c" | sort -u >"$out/$src.classes"
+    for name in "$@"; do
+        case $name in lay_*) want=1 ;; *) want=0 ;; esac
+        got=$(awk -v n="$name" '$1 == n { print $2 }' "$out/$src.classes")
+        check "$src.c: $name is ${want%1}${want#0} a number of the layout (got ${got:-nothing})" '[ "$got" = "$want" ]'
+    done
+}
+
+shapes shapes lay_link lay_cast lay_words lay_node lay_ptr lay_off lay_ret lay_sum lay_scaled lay_unit lay_esize \
+    lay_global lay_optoff lay_table lay_nulloff lay_out lay_outs lay_alias lay_viaptr fix_viaptr fix_point \
+    fix_pointoff lay_ints fix_outcount fix_nulloff fix_flag fix_count fix_elems fix_i64 fix_dbl fix_plain fix_poff \
+    fix_comma fix_sum fix_n fix_global
+# through pointers kept in structs, arrays of them, pointers to pointers,
+# what a function returns a pointer to; through unions
+shapes ptrshapes lay_member fix_member lay_param fix_param lay_slot0 lay_slot1 fix_slot0 fix_slot1 lay_pp fix_pp \
+    lay_ppread fix_ppread lay_deep lay_pa lay_pb lay_ret lay_readmember fix_readmember lay_usize lay_uword fix_usize \
+    fix_uword lay_ua lay_ub lay_fromunion fix_fromunion lay_frompair
 
 # build NAME: NAME.ABI for each ABI given, and the plain x86_64 output NAME.want
 build() {
@@ -113,6 +130,25 @@ if build heaparray x86_64 s390x i686; then
     refused heaparray x86_64 i686 3 "$refusal.*heap block allocated at heaparray.c:30"
 else
     fail "heaparray.c: build ($(head -n 1 "$out/heaparray.build"))"
+fi
+
+echo "  ptrshapes.c: x86_64 -> aarch64 round-trip (its unions are read as punned: not across byte orders); -> armhf refused"
+if build ptrshapes x86_64 aarch64 armhf; then
+    roundtrip ptrshapes x86_64 aarch64 2
+    refused ptrshapes x86_64 armhf 2 "$refusal"
+else
+    fail "ptrshapes.c: build ($(head -n 1 "$out/ptrshapes.build"))"
+fi
+
+echo "  ptrmember.c: offsets kept through a struct's pointer members, filled through a pointer parameter"
+if build ptrmember x86_64 s390x aarch64 i686 armhf; then
+    roundtrip ptrmember x86_64 s390x 3
+    roundtrip ptrmember x86_64 aarch64 3
+    # without the rule (before 2026-12-08) i686 printed "limit 1074189072 name WRONG node WRONG cfg WRONG"
+    refused ptrmember x86_64 i686 3 "$refusal.*heap block allocated at ptrmember.c:40"
+    refused ptrmember x86_64 armhf 3 "$refusal"
+else
+    fail "ptrmember.c: build ($(head -n 1 "$out/ptrmember.build"))"
 fi
 
 echo "  zero.c: a 0 restores onto any layout"
