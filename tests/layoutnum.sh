@@ -56,7 +56,7 @@ shapes shapes lay_link lay_cast lay_words lay_node lay_ptr lay_off lay_ret lay_s
 # what a function returns a pointer to; through unions
 shapes ptrshapes lay_member fix_member lay_param fix_param lay_slot0 lay_slot1 fix_slot0 fix_slot1 lay_pp fix_pp \
     lay_ppread fix_ppread lay_deep lay_pa lay_pb lay_ret lay_readmember fix_readmember lay_usize lay_uword fix_usize \
-    fix_uword lay_ua lay_ub lay_fromunion fix_fromunion lay_frompair
+    fix_uword lay_ua lay_ub lay_fromunion fix_fromunion lay_frompair lay_uptr
 
 # build NAME: NAME.ABI for each ABI given, and the plain x86_64 output NAME.want
 build() {

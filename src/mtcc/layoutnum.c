@@ -802,7 +802,8 @@ static void init_pointers(CXCursor var, CXCursor init)
 /* The members of a union share its bytes: a number of the layout stored
  * in an integer member is read through every other (and through the
  * integer members of its struct members, whose bytes it overlays), and a
- * pointer stored in one pointer member is read through every other. */
+ * pointer stored in one pointer member (or a struct member's) is read
+ * through every other. */
 typedef struct union_walk {
     int marked;       /* an integer member has a mark */
     int marking;      /* the second pass: mark them all */
@@ -822,7 +823,7 @@ static enum CXVisitorResult union_member(CXCursor field, CXClientData data)
         w->depth++;
         clang_Type_visitFields(elem, union_member, w);
         w->depth--;
-    } else if (is_pointer(t) && w->depth == 0 && !w->marking) {
+    } else if (is_pointer(t) && !w->marking) {
         if (clang_Cursor_isNull(w->pointer))
             w->pointer = field;
         else

@@ -50,6 +50,16 @@ union num { size_t lay_usize; unsigned long lay_uword; };
 union fnum { size_t fix_usize; unsigned long fix_uword; };
 union pair { struct { size_t lay_ua; } s; struct { unsigned long lay_ub; } t; };
 
+/* A pointer stored in one union member's struct and read through another's. */
+union ptrs { struct { size_t *at; } s; struct { size_t *to; } t; };
+
+static void through_union(size_t *target)
+{
+    union ptrs pu;
+    pu.s.at = target;
+    *pu.t.to = sizeof(struct node);
+}
+
 static volatile long sink;
 static void work(long v) { sink += v; }
 
@@ -106,12 +116,15 @@ int main(void)
     fu.fix_usize = 7;
     up.s.lay_ua = sizeof(struct node);
     unsigned long lay_fromunion = u.lay_uword, fix_fromunion = fu.fix_uword, lay_frompair = up.t.lay_ub;
+    size_t lay_uptr = 0;
+    through_union(&lay_uptr);
 
     for (int round = 0; round < 4; round++)
         work(round);
     printf("%zu %zu %zu %zu %zu %zu\n", lay_member, fix_member, lay_param[1], fix_param[1], lay_slot1, fix_slot1);
     printf("%zu %zu %zu %zu %zu %zu %zu %zu\n", lay_pp, fix_pp, lay_ppread, fix_ppread, lay_deep, lay_pb, lay_ret,
            lay_slot0 + fix_slot0 + lay_pa);
-    printf("%zu %zu %lu %lu %lu\n", lay_readmember, fix_readmember, lay_fromunion, fix_fromunion, lay_frompair);
+    printf("%zu %zu %lu %lu %lu %zu\n", lay_readmember, fix_readmember, lay_fromunion, fix_fromunion, lay_frompair,
+           lay_uptr);
     return 0;
 }
