@@ -8,6 +8,7 @@
 # which it must not
 # (read from --print-transformed); ptrshapes.c: the same through pointers
 # kept in structs, arrays and other pointers, and through unions;
+# threadarg.c: through pthread_create's argument (classes only);
 # ptrmember.c: offsets kept through a struct's pointer members (a heap
 # array, a pointer to a pointer), refused on i686; ptroffset.c: lemon's list sort by the
 # byte offset of its link, inside a struct sort_list does not see (so a
@@ -57,6 +58,8 @@ shapes shapes lay_link lay_cast lay_words lay_node lay_ptr lay_off lay_ret lay_s
 shapes ptrshapes lay_member fix_member lay_param fix_param lay_slot0 lay_slot1 fix_slot0 fix_slot1 lay_pp fix_pp \
     lay_ppread fix_ppread lay_deep lay_pa lay_pb lay_ret lay_readmember fix_readmember lay_usize lay_uword fix_usize \
     fix_uword lay_ua lay_ub lay_fromunion fix_fromunion lay_frompair lay_uptr
+# through the argument pthread_create hands to a thread's start routine
+shapes threadarg lay_size fix_count
 
 # build NAME: NAME.ABI for each ABI given, and the plain x86_64 output NAME.want
 build() {

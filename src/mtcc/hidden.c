@@ -713,18 +713,11 @@ static void note_pointer_param(CXCursor parm, CXCursor arg)
 }
 
 /* pthread_create(&t, attr, start, arg): arg is start's parameter. */
-static void check_thread_start(CXCursor call, CXCursor callee)
+static void check_thread_start(CXCursor call)
 {
-    char *name = spell(callee);
-    int create = strcmp(name, "pthread_create") == 0 && clang_Cursor_getNumArguments(call) == 4;
-    free(name);
-    if (!create)
-        return;
-    CXCursor start = clang_getCursorDefinition(
-        clang_getCursorReferenced(strip_parens(clang_Cursor_getArgument(call, 2))));
-    if (!clang_Cursor_isNull(start) && clang_getCursorKind(start) == CXCursor_FunctionDecl &&
-        clang_Cursor_getNumArguments(start) == 1)
-        note_pointer_param(clang_Cursor_getArgument(start, 0), clang_Cursor_getArgument(call, 3));
+    CXCursor arg, parm = thread_start_param(call, &arg);
+    if (!clang_Cursor_isNull(parm))
+        note_pointer_param(parm, arg);
 }
 
 /* Arguments that carry addresses into a defined function's integer
@@ -736,7 +729,7 @@ static void check_call(CXCursor call)
     CXCursor ref = clang_getCursorReferenced(call);
     if (clang_Cursor_isNull(ref))
         return;
-    check_thread_start(call, ref);
+    check_thread_start(call);
     CXCursor callee = clang_getCursorDefinition(ref);
     if (clang_Cursor_isNull(callee) || clang_getCursorKind(callee) != CXCursor_FunctionDecl)
         return;

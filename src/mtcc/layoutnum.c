@@ -698,9 +698,13 @@ static void assign(CXCursor lhs, CXCursor rhs)
 }
 
 /* Arguments that carry layout numbers into a defined function's integer
- * parameters. */
+ * parameters, or pointers into its pointer parameters; and pthread_create's
+ * argument into its start routine's parameter. */
 static void check_call(CXCursor call)
 {
+    CXCursor arg, parm = thread_start_param(call, &arg);
+    if (is_pointer(clang_getCursorType(parm)))
+        flows_into(decl_key('v', parm), clang_getCursorType(parm), arg);
     CXCursor ref = clang_getCursorReferenced(call);
     CXCursor callee = clang_Cursor_isNull(ref) ? ref : clang_getCursorDefinition(ref);
     if (clang_Cursor_isNull(callee) || clang_getCursorKind(callee) != CXCursor_FunctionDecl)

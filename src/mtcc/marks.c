@@ -1,12 +1,14 @@
 /* marks.c: the sets of keys that mtcc's inferences grow to a fixpoint
  * (hidden.c's addresses, layoutnum.c's numbers of the layout): a key
  * names a declaration by its USR, the same in every file of a program, so
- * the files of one command share what each finds. */
+ * the files of one command share what each finds. Also what both
+ * inferences follow alike: a thread's start routine's parameter. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "mtcc.h"
+#include "transform.h"
 
 char *usr_key(char kind, CXCursor decl)
 {
@@ -55,4 +57,22 @@ void markset_clear(markset *m)
         free(m->keys[i]);
     free(m->keys);
     memset(m, 0, sizeof *m);
+}
+
+CXCursor thread_start_param(CXCursor call, CXCursor *arg)
+{
+    CXCursor none = clang_getNullCursor(), callee = clang_getCursorReferenced(call);
+    if (clang_Cursor_isNull(callee) || clang_Cursor_getNumArguments(call) != 4)
+        return none;
+    char *name = spell(callee);
+    int create = strcmp(name, "pthread_create") == 0;
+    free(name);
+    if (!create)
+        return none;
+    CXCursor start = clang_getCursorDefinition(clang_getCursorReferenced(bare_expr(clang_Cursor_getArgument(call, 2))));
+    if (clang_Cursor_isNull(start) || clang_getCursorKind(start) != CXCursor_FunctionDecl ||
+        clang_Cursor_getNumArguments(start) != 1)
+        return none;
+    *arg = clang_Cursor_getArgument(call, 3);
+    return clang_Cursor_getArgument(start, 0);
 }

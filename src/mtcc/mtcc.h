@@ -302,6 +302,10 @@ void markset_add(markset *m, char *key);
 /* markset_has, then frees key. */
 int markset_take(markset *m, char *key);
 void markset_clear(markset *m);
+/* pthread_create(&t, attr, start, arg) with start defined in the file and
+ * taking one parameter: that parameter, and *arg the value it receives;
+ * else a null cursor. */
+CXCursor thread_start_param(CXCursor call, CXCursor *arg);
 
 /* ---- hidden.c: the pointer inference for integers that hold addresses ---------- */
 
