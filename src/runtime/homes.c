@@ -63,7 +63,7 @@ void homes_end(void)
     }
     if (ho.unmapped)
         mallopt(M_MMAP_MAX, MMAP_MAX_DEFAULT);
-    ho.unmapped = 0;
+    ho.unmapped = ho.unordered = 0;  /* the fault is one restore's */
 }
 
 void homes_floor(const void *floor)

@@ -508,7 +508,7 @@ static uint8_t *move_home(uint8_t *old, size_t bytes, size_t align)
 /* Run r's blocks given new homes in order, as runs of blocks a fixed
  * stride apart added to l (room for them is the caller's: one more than
  * r's blocks at most). 0; -1 when a home is missing: the blocks not moved
- * go into l as they lie, and the restore fails. */
+ * go into l as they lie (every value is still restored, not the order). */
 static int rehome_run(loader *ld, const run *r, run_list *l)
 {
     size_t bytes = (size_t)r->count * ld->locals[r->type]->size;
