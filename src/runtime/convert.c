@@ -1012,10 +1012,11 @@ static int union_punned(run_state *rs, const union_plan *u, uint32_t m, uint8_t 
     return 0;
 }
 
-/* Each union converts by its active member; one with no known member
- * is zero when its bytes are, else copied when that is exact, else
- * refused. A punned union (read through another member than the one
- * stored) whose bytes are not zero goes to union_punned. */
+/* Each union converts by its active member (its only member when it
+ * has one); one with no known member is zero when its bytes are, else
+ * copied when that is exact, else refused. A punned union (read through
+ * another member than the one stored) whose bytes are not zero goes to
+ * union_punned. */
 static int run_unions(run_state *rs, const cv_op *op, uint8_t *d, size_t dstep,
                       const uint8_t *s, size_t sstep, size_t n)
 {
@@ -1027,6 +1028,8 @@ static int run_unions(run_state *rs, const cv_op *op, uint8_t *d, size_t dstep,
         long m = -1;
         if (ctx->union_member && ctx->src_data)
             m = ctx->union_member(ctx->cb_ctx, ctx->src_old + (uint64_t)(si - ctx->src_data), u->src);
+        if (m < 0 && u->src->nmembers == 1 && u->dst->nmembers == 1)
+            m = 0;  /* a union of one member holds that member (stored whole: csmith seed 6081) */
         if (m >= 0 && (uint32_t)m < u->src->nmembers && u->punned && !all_zero(si, u->src->size)) {
             if (union_punned(rs, u, (uint32_t)m, di, si) < 0)
                 return -1;

@@ -256,6 +256,8 @@ static void scan_member(walker *w, const tmember *m, const unsigned char *base);
 static void scan_union(walker *w, const struct mt_type *u, const unsigned char *data)
 {
     long active = unions_active(data, u);
+    if (active < 0 && u->nmembers == 1)
+        active = 0;  /* a union of one member holds that member */
     if (active >= 0) {
         scan_member(w, &u->members[active], data);
         return;

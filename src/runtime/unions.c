@@ -1034,8 +1034,13 @@ static int walk_union(cap_walk *w, const struct mt_type *u, uint64_t offset)
 {
     const uint8_t *bytes = w->data + offset;
     long m = w->use_table ? get((uintptr_t)(w->b->old_addr + offset), u) : -1;
+    /* a union of one member holds that member: walked, not noted (the
+     * restore takes it as the active one too) */
+    int only = m < 0 && u->nmembers == 1;
+    if (only)
+        m = 0;
     if (m >= 0 && (uint32_t)m < u->nmembers) {
-        if (note(w, offset, u, (uint32_t)m) < 0)
+        if (!only && note(w, offset, u, (uint32_t)m) < 0)
             return -1;
         const tmember *am = &u->members[m];
         size_t len = strlen(w->path);
