@@ -73,6 +73,11 @@ build() {
     done
 }
 
+# built NAME ABI...: build, or one FAIL line naming the build's first error
+built() {
+    build "$@" || { fail "$1.c: build ($(head -n 1 "$out/$1.build"))"; return 1; }
+}
+
 # roundtrip NAME FROM TO POLLS: checkpointed on FROM, resumed on TO, the output joins
 roundtrip() {
     n=$1 from=$2 to=$3 pos=$4 ck=$out/$1.$2.$4.ckpt
@@ -93,17 +98,15 @@ refused() {
 }
 
 echo "  shapes.c: x86_64 -> s390x, aarch64 round-trip; -> i686 refused"
-if build shapes x86_64 s390x aarch64 i686; then
+if built shapes x86_64 s390x aarch64 i686; then
     roundtrip shapes x86_64 s390x 2
     roundtrip shapes x86_64 aarch64 2
     roundtrip shapes s390x x86_64 2
     refused shapes x86_64 i686 2 "$refusal"
-else
-    fail "shapes.c: build ($(head -n 1 "$out/shapes.build"))"
 fi
 
 echo "  ptroffset.c: lemon's sort by a link's byte offset"
-if build ptroffset x86_64 s390x aarch64 i686 armhf ppc; then
+if built ptroffset x86_64 s390x aarch64 i686 armhf ppc; then
     roundtrip ptroffset s390x s390x 1
     for pos in 1 40000; do
         roundtrip ptroffset x86_64 aarch64 $pos
@@ -115,62 +118,48 @@ if build ptroffset x86_64 s390x aarch64 i686 armhf ppc; then
         done
         refused ptroffset s390x i686 $pos "$refusal.* in frame ptroffset.c:sort_list member offset"
     done
-else
-    fail "ptroffset.c: build ($(head -n 1 "$out/ptroffset.build"))"
 fi
 
 echo "  temp.c: a size in mtcc's temporary, across a call"
-if build temp x86_64 s390x i686; then
+if built temp x86_64 s390x i686; then
     roundtrip temp x86_64 s390x 70
     refused temp x86_64 i686 70 "$refusal.* in frame main member __mt_t"
-else
-    fail "temp.c: build ($(head -n 1 "$out/temp.build"))"
 fi
 
 echo "  heaparray.c: a heap array of offsets filled through an out parameter"
-if build heaparray x86_64 s390x i686; then
+if built heaparray x86_64 s390x i686; then
     roundtrip heaparray x86_64 s390x 3
     refused heaparray x86_64 i686 3 "$refusal.*heap block allocated at heaparray.c:30"
-else
-    fail "heaparray.c: build ($(head -n 1 "$out/heaparray.build"))"
 fi
 
 echo "  ptrshapes.c: x86_64 -> aarch64 round-trip (its unions are read as punned: not across byte orders); -> armhf refused"
-if build ptrshapes x86_64 aarch64 armhf; then
+if built ptrshapes x86_64 aarch64 armhf; then
     roundtrip ptrshapes x86_64 aarch64 2
     refused ptrshapes x86_64 armhf 2 "$refusal"
-else
-    fail "ptrshapes.c: build ($(head -n 1 "$out/ptrshapes.build"))"
 fi
 
 echo "  ptrmember.c: offsets kept through a struct's pointer members, filled through a pointer parameter"
-if build ptrmember x86_64 s390x aarch64 i686 armhf; then
+if built ptrmember x86_64 s390x aarch64 i686 armhf; then
     roundtrip ptrmember x86_64 s390x 3
     roundtrip ptrmember x86_64 aarch64 3
     # without the rule (before 2026-12-08) i686 printed "limit 1074189072 name WRONG node WRONG cfg WRONG"
     refused ptrmember x86_64 i686 3 "$refusal.*heap block allocated at ptrmember.c:40"
     refused ptrmember x86_64 armhf 3 "$refusal"
-else
-    fail "ptrmember.c: build ($(head -n 1 "$out/ptrmember.build"))"
 fi
 
 echo "  zero.c: a 0 restores onto any layout"
-if build zero x86_64 i686 armhf; then
+if built zero x86_64 i686 armhf; then
     roundtrip zero x86_64 i686 3
     roundtrip zero x86_64 armhf 3
-else
-    fail "zero.c: build ($(head -n 1 "$out/zero.build"))"
 fi
 
 echo "  ldouble.c: a size with a long double in it: aarch64 shares x86_64's layout, s390x does not"
-if build ldouble x86_64 aarch64 s390x; then
+if built ldouble x86_64 aarch64 s390x; then
     roundtrip ldouble x86_64 aarch64 3
     refused ldouble x86_64 s390x 3 "$refusal"
     check "ldouble.c: mtcc says a long double matters" 'grep -q "mt_layout_uses_ldouble" "$out/ldouble.x86_64" ||
         $mtcc --print-transformed tests/layoutnum/ldouble.c 2>/dev/null | grep -q "mt_layout_uses_ldouble();"'
     check "shapes.c: mtcc says no long double matters" '! grep -q "mt_layout_uses_ldouble();" "$out/shapes.mt.c"'
-else
-    fail "ldouble.c: build ($(head -n 1 "$out/ldouble.build"))"
 fi
 
 echo "layoutnum: $passed passed, $failed failed"
