@@ -244,8 +244,8 @@ static int find_home(loader *ld, const ck_block *b, home *h)
         /* in the writer's order: a home kept as the block arrived, or the
          * next above the last (the image holds the heap in address order) */
         h->new_addr = h->stage = take_early(ld, b, &h->converted);
-        if (!h->stage)
-            h->new_addr = h->stage = homes_alloc(bytes, 1, b->key);
+        if (!h->stage && bytes <= SIZE_MAX)  /* a 32-bit reader: no home of more than it can address */
+            h->new_addr = h->stage = homes_alloc((size_t)bytes, 1, b->key);
     } else if (b->count != 1) {
         return mt_fail(ld->err, MT_EFORMAT, "corrupt checkpoint: %s holds %llu records",
                        describe(ld->img, b, what, sizeof what), (unsigned long long)b->count);
@@ -1330,9 +1330,10 @@ static void keep_place(restore_early *e, const ck_image *img, const ck_block *b,
     const struct mt_type *local = types_local_find(src->id);
     if (!local && strncmp(src->name, RAW_PREFIX, strlen(RAW_PREFIX)) != 0)
         local = flex_local_match(src);  /* as plan_for: a flexible block of a length not made yet */
-    if (!local)
-        return;
-    e->stage[i] = homes_alloc((size_t)(b->count * local->size), 1, b->key);
+    if (!local || b->count > SIZE_MAX / (local->size ? local->size : 1))
+        return;  /* the loader says why */
+    uint64_t bytes = b->count * local->size;
+    e->stage[i] = homes_alloc((size_t)bytes, 1, b->key);
     e->reserved[i] = e->stage[i] != NULL;
 }
 
